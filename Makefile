@@ -1,0 +1,63 @@
+# Thematic coding workbench. `make demo` runs the app with demo data on SQLite;
+# `make test` runs the whole test suite (DATABASE_URL chooses PostgreSQL).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: demo install dev-install migrate seed run test check lint format bench bench-10x clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+dev-install: $(VENV)/.dev-installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: install
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+demo: seed
+	@echo "Open http://$(HOST):$(PORT)/accounts/login/ and log in with the users printed above."
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: dev-install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: dev-install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: dev-install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: dev-install lint
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: dev-install
+	$(PY) manage.py bench
+
+bench-10x: dev-install
+	$(PY) manage.py bench --scale 10
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

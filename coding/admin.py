@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from coding.models import Assignment, AuditEvent, Code, Layer, Memo, Segment
+
+
+@admin.register(Code)
+class CodeAdmin(admin.ModelAdmin):
+    list_display = ["name", "study", "parent", "position", "archived"]
+    list_filter = ["archived"]
+    search_fields = ["name"]
+
+
+@admin.register(Layer)
+class LayerAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "study", "kind"]
+    list_filter = ["kind"]
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "layer", "transcript", "start", "end", "needs_review"]
+    raw_id_fields = ["transcript", "code", "layer"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["layer", "transcript", "done_at"]
+    raw_id_fields = ["transcript"]
+
+
+@admin.register(Memo)
+class MemoAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "study", "author", "updated_at"]
+    raw_id_fields = ["transcript", "code", "segment"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "study", "actor", "action", "object_type", "object_id"]
+    list_filter = ["action"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

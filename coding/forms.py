@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+LAYER_CHOICES = [("mine", "My layer"), ("consensus", "Consensus")]
+
+
+def _normalise_newlines(value: str) -> str:
+    # Browsers may send line breaks as CRLF; canonical text only has "\n".
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class SpanFields(forms.Form):
+    """Offsets as the page saw them: code points, half-open, with the quote and version."""
+
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=1)
+    quote = forms.CharField(strip=False, max_length=2_000_000)
+    version = forms.IntegerField(min_value=1)
+
+    def clean_quote(self) -> str:
+        return _normalise_newlines(self.cleaned_data["quote"])
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start is not None and end is not None and start >= end:
+            raise ValidationError("A segment must contain at least one character.")
+        return data
+
+
+class SegmentCreateForm(SpanFields):
+    code_ids = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    memo = forms.CharField(required=False, max_length=20_000)
+    layer = forms.ChoiceField(choices=LAYER_CHOICES, required=False)
+    new_code_name = forms.CharField(required=False, max_length=120)
+    new_code_parent = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, code_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code_ids"].choices = code_choices
+        self.fields["new_code_parent"].choices = [("", "Top level"), *code_choices]
+
+    @classmethod
+    def data_from_post(cls, post):
+        """Accept ``code_id`` as well as ``code_ids`` (one code or several)."""
+        data = post.copy()
+        ids = [*data.getlist("code_ids"), *data.getlist("code_id")]
+        data.setlist("code_ids", [i for i in ids if i])
+        return data
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("code_ids") and not (data.get("new_code_name") or "").strip():
+            raise ValidationError("Choose at least one code.")
+        return data
+
+
+class SegmentUpdateForm(forms.Form):
+    """Change a segment: its memo, its code, or its span (with the quote check)."""
+
+    memo = forms.CharField(required=False, max_length=20_000, strip=True)
+    code_id = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    start = forms.IntegerField(min_value=0, required=False)
+    end = forms.IntegerField(min_value=1, required=False)
+    quote = forms.CharField(strip=False, required=False, max_length=2_000_000)
+    version = forms.IntegerField(min_value=1, required=False)
+
+    def __init__(self, *args, code_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code_id"].choices = [("", "—"), *code_choices]
+
+    def clean_quote(self) -> str:
+        return _normalise_newlines(self.cleaned_data["quote"] or "")
+
+    @property
+    def changes_memo(self) -> bool:
+        return "memo" in self.data
+
+    @property
+    def changes_span(self) -> bool:
+        return "start" in self.data or "end" in self.data
+
+    def clean(self):
+        data = super().clean()
+        if self.changes_span:
+            missing = [f for f in ("start", "end", "quote", "version") if data.get(f) in (None, "")]
+            if missing:
+                raise ValidationError(
+                    "To adjust a span send start, end, quote and version (missing: "
+                    + ", ".join(missing)
+                    + ")."
+                )
+            if data["start"] >= data["end"]:
+                raise ValidationError("A segment must contain at least one character.")
+        if not (self.changes_memo or self.changes_span or data.get("code_id")):
+            raise ValidationError("Nothing to change: send a memo, a code or a span.")
+        return data
+
+
+class TranscriptMemoForm(forms.Form):
+    body = forms.CharField(max_length=20_000, widget=forms.Textarea(attrs={"rows": 3}))
+    title = forms.CharField(max_length=200, required=False)

@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from studies.models import Study, Transcript
+
+color_validator = RegexValidator(r"^#[0-9A-Fa-f]{6}$", "Colour must look like #RRGGBB.")
+
+
+class CodeQuerySet(models.QuerySet):
+    def for_tree(self):
+        """The whole codebook of a study in one query, ordered for tree building."""
+        return self.order_by("parent_id", "position", "name", "pk")
+
+
+class Code(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="codes")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True, help_text="Definition: what the code means.")
+    inclusion = models.TextField(blank=True, help_text="When to apply it.")
+    exclusion = models.TextField(blank=True, help_text="When not to apply it.")
+    example = models.TextField(blank=True)
+    color = models.CharField(max_length=7, default="#0072B2", validators=[color_validator])
+    position = models.PositiveIntegerField(default=0)
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "study",
+                "parent",
+                condition=models.Q(parent__isnull=False),
+                name="coding_code_unique_name_in_parent",
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                "study",
+                condition=models.Q(parent__isnull=True),
+                name="coding_code_unique_name_at_root",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(name=""), name="coding_code_name_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LayerKind(models.TextChoices):
+    CODER = "coder", "Coder"
+    CONSENSUS = "consensus", "Consensus"
+    IMPORTED = "imported", "Imported"
+
+
+class Layer(models.Model):
+    """Whose coding a segment belongs to."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="layers")
+    kind = models.CharField(max_length=10, choices=LayerKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="layers",
+    )
+    name = models.CharField(max_length=150, blank=True, help_text="Label for imported layers.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "user"],
+                condition=models.Q(kind="coder"),
+                name="coding_layer_one_per_coder",
+            ),
+            models.UniqueConstraint(
+                fields=["study"],
+                condition=models.Q(kind="consensus"),
+                name="coding_layer_one_consensus",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(kind="coder") & models.Q(user__isnull=False))
+                | (~models.Q(kind="coder") & models.Q(user__isnull=True)),
+                name="coding_layer_user_iff_coder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if self.kind == LayerKind.CONSENSUS:
+            return "Consensus"
+        if self.kind == LayerKind.CODER and self.user_id:
+            return self.user.username
+        return self.name or f"Imported layer {self.pk}"
+
+    @property
+    def key(self) -> str:
+        """The layer's name in URLs and the API: a username, ``consensus`` or ``layer-<id>``."""
+        if self.kind == LayerKind.CONSENSUS:
+            return "consensus"
+        if self.kind == LayerKind.CODER:
+            return self.user.username
+        return f"layer-{self.pk}"
+
+
+class SegmentQuerySet(models.QuerySet):
+    def for_transcript(self, transcript, layers=None):
+        """Segments of one transcript ordered by start, with code and layer (and its user)."""
+        qs = self.filter(transcript=transcript)
+        if layers is not None:
+            qs = qs.filter(layer__in=layers)
+        return qs.select_related("code", "layer__user").order_by("start", "-end", "pk")
+
+
+class Segment(models.Model):
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="segments")
+    code = models.ForeignKey(Code, on_delete=models.PROTECT, related_name="segments")
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="segments")
+    start = models.PositiveIntegerField(help_text="Code-point offset, inclusive.")
+    end = models.PositiveIntegerField(help_text="Code-point offset, exclusive.")
+    quote = models.TextField(help_text="transcript.text[start:end] at coding time.")
+    memo = models.TextField(blank=True)
+    needs_review = models.BooleanField(
+        default=False, help_text="Set when a text edit changed the quoted passage."
+    )
+    provenance = models.JSONField(
+        default=dict, blank=True, help_text="For consensus: decision, source segments."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SegmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["transcript", "start", "-end", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transcript", "code", "layer", "start", "end"],
+                name="coding_segment_unique_span",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(start__gte=0) & models.Q(end__gt=models.F("start")),
+                name="coding_segment_start_before_end",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["transcript", "layer", "start"]),
+            models.Index(fields=["code", "layer"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} [{self.start}:{self.end}]"
+
+
+class Assignment(models.Model):
+    """A layer's work on one transcript: assigned (the coder is expected to code it) and done.
+
+    Agreement treats a coder who was not assigned a transcript as missing, not as
+    "coded nothing".
+    """
+
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="assignments")
+    transcript = models.ForeignKey(
+        Transcript, on_delete=models.CASCADE, related_name="assignments"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["layer", "transcript"], name="coding_assignment_unique"
+            )
+        ]
+
+
+class Memo(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="memos")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="memos"
+    )
+    transcript = models.ForeignKey(
+        Transcript, on_delete=models.CASCADE, null=True, blank=True, related_name="memos"
+    )
+    code = models.ForeignKey(Code, on_delete=models.CASCADE, null=True, blank=True, related_name="memos")
+    segment = models.ForeignKey(
+        Segment, on_delete=models.CASCADE, null=True, blank=True, related_name="memos"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    extra = models.JSONField(default=dict, blank=True, help_text="E.g. framework-matrix cell.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title or self.body[:40]
+
+
+class AuditEvent(models.Model):
+    """Append-only log: who did what to which object, with the data needed to restore it."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60)
+    object_id = models.BigIntegerField(null=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["study", "object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}#{self.object_id}"

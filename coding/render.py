@@ -1,0 +1,388 @@
+"""Server-side rendering of a coded transcript: the run sweep of DESIGN.md.
+
+The canonical text is split at every segment boundary and at every line break. Each line
+(a paragraph; a speaker turn when it starts with ``Speaker:``) becomes a list of runs
+``(start, end, text, segment_ids)`` whose offsets are code points of the canonical text,
+exactly Python's ``text[start:end]``. The browser never lays anything out: underlines come
+from each segment's lane, margin stripes from the character fraction of the line it covers.
+
+Everything here is pure (no database): :func:`render_transcript` computes the structure
+and :func:`transcript_html` turns it into HTML for the coding page. Cost is
+O(n + m log m) for n characters and m segments, plus the size of the output (the sum over
+runs of the segments covering them); no segment ever walks the text.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html import escape
+from typing import NamedTuple, Protocol
+
+from studies.text import speaker_of
+
+#: Stripe lanes drawn in the margin; segments in higher lanes are counted in a "+N" chip.
+MAX_LANES = 6
+#: Underline lanes drawn in the text; a run covered by more (or by a segment in a higher
+#: lane) gets one thick dark underline instead.
+UNDERLINE_LANES = 3
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_LABEL = re.compile(r"[^:：]*[:：][ \t]?")
+
+
+class SpanLike(Protocol):
+    id: int
+    start: int
+    end: int
+
+
+class Span(NamedTuple):
+    """The minimal segment shape the sweep needs."""
+
+    id: int
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Run:
+    start: int
+    end: int
+    text: str
+    #: Ids of the segments covering the whole run, ordered by lane.
+    segment_ids: tuple[int, ...]
+    #: Part of the ``Speaker:`` label of a turn.
+    speaker: bool = False
+
+
+@dataclass(slots=True)
+class Stripe:
+    """One segment's piece of margin stripe on one line, placed by character fraction."""
+
+    segment_id: int
+    lane: int
+    top: float  # fraction of the line's characters before the piece, 0..1
+    height: float  # fraction of the line's characters covered, 0..1
+    first: bool  # the segment starts on this line
+    last: bool  # the segment ends on this line
+
+
+@dataclass(slots=True)
+class Line:
+    index: int  # 0-based line index in the text
+    number: int  # 1-based number among non-empty lines (the turn number in the gutter)
+    start: int
+    end: int  # exclusive; the "\n" after the line is not part of it
+    speaker: str | None
+    lang: str | None
+    runs: list[Run] = field(default_factory=list)
+    stripes: list[Stripe] = field(default_factory=list)
+    #: Segments on this line whose lane is beyond MAX_LANES (the "+N" chip).
+    overflow: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RenderedTranscript:
+    lines: list[Line]
+    lanes: dict[int, int]
+    #: Clipped offsets of every rendered segment.
+    spans: dict[int, tuple[int, int]]
+    lane_count: int
+    length: int
+
+
+def assign_lanes(spans: Iterable[SpanLike]) -> dict[int, int]:
+    """Lowest free lane for each span, taken in order of start (longer first on ties).
+
+    A lane is free again once the span in it has ended (half-open: a span ending at 10
+    frees its lane for one starting at 10). O(m log m).
+    """
+    ordered = sorted(spans, key=lambda s: (s.start, -s.end, s.id))
+    active: list[tuple[int, int]] = []  # (end, lane)
+    free: list[int] = []
+    lanes: dict[int, int] = {}
+    next_lane = 0
+    for span in ordered:
+        while active and active[0][0] <= span.start:
+            heapq.heappush(free, heapq.heappop(active)[1])
+        if free:
+            lane = heapq.heappop(free)
+        else:
+            lane = next_lane
+            next_lane += 1
+        lanes[span.id] = lane
+        heapq.heappush(active, (span.end, lane))
+    return lanes
+
+
+def line_language(line: str) -> str | None:
+    """``zh-Hant`` for a line written mostly in Chinese characters, else None (the page's)."""
+    cjk = len(_CJK.findall(line))
+    if not cjk:
+        return None
+    # Share of Chinese characters among the non-space characters (cheap and good enough:
+    # punctuation counts against Chinese, so mixed lines stay in the page language).
+    visible = len(line) - line.count(" ")
+    return "zh-Hant" if cjk * 2 > visible else None
+
+
+def render_transcript(text: str, segments: Iterable[SpanLike]) -> RenderedTranscript:
+    """Split ``text`` into lines of runs at every segment boundary and line break.
+
+    ``segments`` are any objects with ``id``, ``start`` and ``end`` (code points,
+    half-open). Spans are clipped to the text; empty ones are ignored. Empty lines are
+    omitted (they hold no character to code); the ``\\n`` characters are never in a run.
+    """
+    length = len(text)
+    spans = []
+    for seg in segments:
+        start, end = max(0, seg.start), min(length, seg.end)
+        if start < end:
+            spans.append(Span(seg.id, start, end))
+    lanes = assign_lanes(spans)
+    span_by_id = {s.id: s for s in spans}
+
+    # Events sorted by position; at one position ends come before starts, which is
+    # irrelevant for runs (no run is empty) but keeps the active set small.
+    events: list[tuple[int, int, int]] = []
+    for s in spans:
+        events.append((s.start, 1, s.id))
+        events.append((s.end, 0, s.id))
+    events.sort()
+    n_events = len(events)
+    ei = 0
+    active: dict[int, int] = {}  # segment id -> lane
+
+    def apply_until(pos: int) -> None:
+        nonlocal ei
+        while ei < n_events and events[ei][0] <= pos:
+            _, kind, sid = events[ei]
+            if kind:
+                active[sid] = lanes[sid]
+            else:
+                active.pop(sid, None)
+            ei += 1
+
+    lines: list[Line] = []
+    line_start = 0
+    index = 0
+    number = 0
+    while line_start <= length:
+        nl = text.find("\n", line_start)
+        line_end = length if nl == -1 else nl
+        if line_end > line_start:
+            number += 1
+            raw = text[line_start:line_end]
+            speaker = speaker_of(raw)
+            speaker_end = -1
+            if speaker is not None:
+                match = _LABEL.match(raw)
+                speaker_end = line_start + (match.end() if match else 0)
+            line = Line(
+                index=index,
+                number=number,
+                start=line_start,
+                end=line_end,
+                speaker=speaker,
+                lang=line_language(raw),
+            )
+            apply_until(line_start)
+            covered: dict[int, list[int]] = {}  # id -> [first, last] offsets on this line
+            cur = line_start
+            while cur < line_end:
+                nxt = line_end
+                if ei < n_events and events[ei][0] < nxt:
+                    nxt = events[ei][0]
+                if cur < speaker_end < nxt:
+                    nxt = speaker_end
+                if active:
+                    ids = tuple(sorted(active, key=active.__getitem__))
+                    for sid in ids:
+                        piece = covered.get(sid)
+                        if piece is None:
+                            covered[sid] = [cur, nxt]
+                        else:
+                            piece[1] = nxt
+                else:
+                    ids = ()
+                line.runs.append(Run(cur, nxt, text[cur:nxt], ids, cur < speaker_end))
+                cur = nxt
+                apply_until(cur)
+            size = line_end - line_start
+            for sid, (lo, hi) in covered.items():
+                lane = lanes[sid]
+                if lane >= MAX_LANES:
+                    line.overflow.append(sid)
+                    continue
+                span = span_by_id[sid]
+                line.stripes.append(
+                    Stripe(
+                        segment_id=sid,
+                        lane=lane,
+                        top=(lo - line_start) / size,
+                        height=(hi - lo) / size,
+                        first=span.start >= line_start,
+                        last=span.end <= line_end + 1,
+                    )
+                )
+            lines.append(line)
+        if nl == -1:
+            break
+        line_start = nl + 1
+        index += 1
+    return RenderedTranscript(
+        lines=lines,
+        lanes=lanes,
+        spans={s.id: (s.start, s.end) for s in spans},
+        lane_count=max(lanes.values(), default=-1) + 1,
+        length=length,
+    )
+
+
+# --- HTML ------------------------------------------------------------------------------
+
+
+class SegmentLook(NamedTuple):
+    """What the HTML needs to draw one segment."""
+
+    color: str  # #RRGGBB as stored; strokes are darkened for contrast
+    label: str  # stripe label: the leaf name (with the coder's initials in "All")
+    description: str  # accessible name: "Shame, by you"
+    title: str  # tooltip: "Stigma › Self › Shame · bob · 2024-05-03"
+
+
+def _luminance(hex_color: str) -> float:
+    def channel(v: int) -> float:
+        c = v / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast_with_white(hex_color: str) -> float:
+    return 1.05 / (_luminance(hex_color) + 0.05)
+
+
+@lru_cache(maxsize=1024)
+def stroke_color(hex_color: str, minimum: float = 3.0) -> str:
+    """The colour darkened until it has at least ``minimum``:1 contrast on white (WCAG 1.4.11)."""
+    if not re.fullmatch(r"#[0-9A-Fa-f]{6}", hex_color or ""):
+        return "#4d4d4d"
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    color = f"#{r:02x}{g:02x}{b:02x}"
+    while contrast_with_white(color) < minimum:
+        r, g, b = int(r * 0.88), int(g * 0.88), int(b * 0.88)
+        color = f"#{r:02x}{g:02x}{b:02x}"
+    return color
+
+
+def _fraction(value: float) -> str:
+    return f"{value * 100:.2f}%"
+
+
+def line_runs_html(
+    line: Line,
+    looks: Mapping[int, SegmentLook],
+    spans: Mapping[int, tuple[int, int]],
+    lanes: Mapping[int, int],
+    tint: frozenset[int] | set[int] = frozenset(),
+) -> str:
+    """The runs of one line: ``<span class="r">`` for plain text, ``<mark class="r">``
+    for coded text, with code-point ``data-start``/``data-end``; hidden "start of"/"end of"
+    markers for screen readers sit between runs (never inside one, so offsets stay exact).
+    """
+    parts: list[str] = []
+    for run in line.runs:
+        ids = run.segment_ids
+        cls = "r spk" if run.speaker else "r"
+        body = escape(run.text, quote=False)
+        if not ids:
+            parts.append(f'<span class="{cls}" data-start="{run.start}" data-end="{run.end}">{body}</span>')
+            continue
+        for sid in ids:
+            if spans[sid][0] == run.start:
+                parts.append(f'<span class="cm sr-only">start of {escape(looks[sid].label)}</span>')
+        dense = len(ids) > UNDERLINE_LANES or any(lanes[sid] >= UNDERLINE_LANES for sid in ids)
+        if dense:
+            cls += " dense"
+            style = ""
+        else:
+            style = ";".join(f"--u{lanes[sid]}:{stroke_color(looks[sid].color)}" for sid in ids)
+            style = f' style="{style}"'
+        if tint and not tint.isdisjoint(ids):
+            cls += " tint"
+        seg_attr = " ".join(map(str, ids))
+        parts.append(
+            f'<mark class="{cls}" data-start="{run.start}" data-end="{run.end}" '
+            f'data-seg="{seg_attr}"{style}>{body}</mark>'
+        )
+        for sid in ids:
+            if spans[sid][1] == run.end:
+                parts.append(f'<span class="cm sr-only">end of {escape(looks[sid].label)}</span>')
+    return "".join(parts)
+
+
+def line_margin_html(line: Line, looks: Mapping[int, SegmentLook]) -> str:
+    """Stripes of one line, absolutely placed by character fraction and lane (no JS)."""
+    parts: list[str] = []
+    for stripe in line.stripes:
+        look = looks[stripe.segment_id]
+        cls = "stripe"
+        if stripe.first:
+            cls += " first"
+        if stripe.last:
+            cls += " last"
+        label = (
+            f'<span class="stripe-label" aria-hidden="true">{escape(look.label)}</span>'
+            if stripe.first
+            else ""
+        )
+        parts.append(
+            f'<button type="button" tabindex="-1" class="{cls}" data-seg="{stripe.segment_id}" '
+            f'style="--c:{stroke_color(look.color)};--lane:{stripe.lane};'
+            f'top:{_fraction(stripe.top)};height:{_fraction(stripe.height)}" '
+            f'title="{escape(look.title)}" '
+            f'aria-label="{escape(look.description)}, turn {line.number}">{label}</button>'
+        )
+    if line.overflow:
+        ids = " ".join(map(str, line.overflow))
+        count = len(line.overflow)
+        parts.append(
+            f'<button type="button" tabindex="-1" class="stripe-more" data-seg="{ids}" '
+            f'aria-label="{count} more codes on turn {line.number}">+{count}</button>'
+        )
+    return "".join(parts)
+
+
+@dataclass(slots=True)
+class HtmlLine:
+    line: Line
+    runs_html: str
+    margin_html: str
+
+
+def transcript_html(
+    text: str,
+    segments: Sequence[SpanLike],
+    looks: Mapping[int, SegmentLook],
+    *,
+    tint: Iterable[int] = (),
+) -> tuple[RenderedTranscript, list[HtmlLine]]:
+    """Render the sweep and the HTML of every line (runs and margin) in one pass."""
+    rendered = render_transcript(text, segments)
+    spans = rendered.spans
+    tint_set = frozenset(tint)
+    out = [
+        HtmlLine(
+            line=line,
+            runs_html=line_runs_html(line, looks, spans, rendered.lanes, tint_set),
+            margin_html=line_margin_html(line, looks),
+        )
+        for line in rendered.lines
+    ]
+    return rendered, out

@@ -1,0 +1,100 @@
+"""Reads for the coding app. Each says what it preloads and how many queries it runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from coding.models import Code, Layer, LayerKind, Segment
+from studies.access import StudyAccess, visible_layers
+
+
+@dataclass
+class CodeNode:
+    code: Code
+    path: str
+    depth: int
+    children: list[CodeNode] = field(default_factory=list)
+
+    @property
+    def pk(self) -> int:
+        return self.code.pk
+
+
+@dataclass
+class Codebook:
+    """A study's whole codebook, built in memory from one query."""
+
+    roots: list[CodeNode]
+    by_id: dict[int, CodeNode]
+
+    def path(self, code_id: int) -> str:
+        node = self.by_id.get(code_id)
+        return node.path if node else ""
+
+    def walk(self, include_archived: bool = True):
+        """Depth-first, siblings in position order."""
+        stack = list(reversed(self.roots))
+        while stack:
+            node = stack.pop()
+            if include_archived or not node.code.archived:
+                yield node
+                stack.extend(reversed(node.children))
+
+    def subtree_ids(self, code_id: int) -> set[int]:
+        node = self.by_id.get(code_id)
+        if node is None:
+            return set()
+        ids, stack = set(), [node]
+        while stack:
+            current = stack.pop()
+            ids.add(current.pk)
+            stack.extend(current.children)
+        return ids
+
+
+PATH_SEPARATOR = " › "
+
+
+def codebook(study) -> Codebook:
+    """One query: every code of the study, arranged as a tree with paths."""
+    codes = list(Code.objects.filter(study=study).for_tree())
+    by_parent: dict[int | None, list[Code]] = {}
+    for code in codes:
+        by_parent.setdefault(code.parent_id, []).append(code)
+    by_id: dict[int, CodeNode] = {}
+
+    def build(parent_id, prefix, depth):
+        nodes = []
+        for code in by_parent.get(parent_id, []):
+            path = f"{prefix}{PATH_SEPARATOR}{code.name}" if prefix else code.name
+            node = CodeNode(code=code, path=path, depth=depth)
+            by_id[code.pk] = node
+            node.children = build(code.pk, path, depth + 1)
+            nodes.append(node)
+        return nodes
+
+    roots = build(None, "", 0)
+    return Codebook(roots=roots, by_id=by_id)
+
+
+def layers_for(access: StudyAccess) -> list[Layer]:
+    """Visible layers, ordered: the requester's own first, then consensus, then others."""
+    layers = list(visible_layers(access))
+    user_id = access.membership.user_id
+
+    def order(layer: Layer):
+        own = layer.kind == LayerKind.CODER and layer.user_id == user_id
+        return (0 if own else 1 if layer.kind == LayerKind.CONSENSUS else 2, layer.label.lower())
+
+    return sorted(layers, key=order)
+
+
+def segments_for_transcript(access: StudyAccess, transcript, layers=None):
+    """Segments of a transcript in the given layers, restricted to what ``access`` may see.
+
+    Preloads code and layer (with user): one query.
+    """
+    if layers is None:
+        layers = layers_for(access)
+    allowed = [layer for layer in layers if access.can_see_layer(layer)]
+    return Segment.objects.for_transcript(transcript, layers=allowed)

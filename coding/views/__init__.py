@@ -1,0 +1,1 @@
+"""Views of the coding app, one module per area; each module exports ``urlpatterns``."""

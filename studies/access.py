@@ -1,0 +1,118 @@
+"""Access rules, in one place.
+
+* A user sees only studies they are a member of: anything else is a 404, so that the
+  existence of a study is not revealed.
+* Viewers read; coders code in their own layer; owners change setup, members, the codebook
+  and the consensus layer. A forbidden write is a 403.
+* Blind coding hides other coders' layers, and the consensus layer, from coders everywhere.
+  Every page, fragment, export and API answer asks :func:`visible_layers`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from studies.models import Membership, Role, Study
+
+
+@dataclass(frozen=True)
+class StudyAccess:
+    study: Study
+    membership: Membership
+
+    @property
+    def role(self) -> str:
+        return self.membership.role
+
+    @property
+    def user(self):
+        return self.membership.user
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+    @property
+    def can_code(self) -> bool:
+        return self.role in (Role.OWNER, Role.CODER)
+
+    @property
+    def can_create_codes(self) -> bool:
+        return self.is_owner or (self.role == Role.CODER and self.study.coders_may_create_codes)
+
+    @property
+    def blind(self) -> bool:
+        """True when this member may see only their own layer."""
+        return self.study.blind_coding and self.role == Role.CODER
+
+    @property
+    def can_read_agreement(self) -> bool:
+        if self.is_owner:
+            return True
+        if self.study.blind_coding:
+            return False
+        return self.study.share_agreement_with_coders or self.role == Role.VIEWER
+
+    def require_owner(self) -> None:
+        if not self.is_owner:
+            raise PermissionDenied("Only the study's owners can do this.")
+
+    def require_coder(self) -> None:
+        if not self.can_code:
+            raise PermissionDenied("Viewers cannot change coding.")
+
+    def can_see_layer(self, layer) -> bool:
+        from coding.models import LayerKind
+
+        if not self.blind:
+            return True
+        return layer.kind == LayerKind.CODER and layer.user_id == self.membership.user_id
+
+    def can_write_layer(self, layer) -> bool:
+        from coding.models import LayerKind
+
+        if layer.study_id != self.study.pk:
+            return False
+        if layer.kind == LayerKind.CODER:
+            return self.can_code and layer.user_id == self.membership.user_id
+        if layer.kind == LayerKind.CONSENSUS:
+            return self.is_owner
+        return False
+
+
+def study_access(user, study_id) -> StudyAccess:
+    """The requester's access to a study; Http404 when they are not a member."""
+    if not user.is_authenticated:
+        raise Http404("No such study.")
+    try:
+        membership = Membership.objects.select_related("study", "user").get(
+            study_id=study_id, user=user
+        )
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such study.") from None
+    return StudyAccess(study=membership.study, membership=membership)
+
+
+def get_study_for_user(request, study_id, *, write: bool = False, owner: bool = False) -> StudyAccess:
+    """Access for a view: 404 for non-members, 403 when ``write``/``owner`` is not allowed."""
+    access = study_access(request.user, study_id)
+    if owner:
+        access.require_owner()
+    elif write:
+        access.require_coder()
+    return access
+
+
+def visible_layers(access: StudyAccess, layers=None):
+    """The layers of the study the member may see, as a QuerySet (or filtered list)."""
+    from coding.models import Layer, LayerKind
+
+    if layers is None:
+        qs = Layer.objects.filter(study=access.study).select_related("user")
+        if access.blind:
+            qs = qs.filter(kind=LayerKind.CODER, user=access.membership.user)
+        return qs
+    return [layer for layer in layers if access.can_see_layer(layer)]

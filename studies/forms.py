@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from django import forms
+
+from studies.models import Role, Study
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".txt,.docx"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class StudyForm(forms.ModelForm):
+    class Meta:
+        model = Study
+        fields = [
+            "name",
+            "description",
+            "blind_coding",
+            "coders_may_create_codes",
+            "share_agreement_with_coders",
+            "segment_overlap_threshold",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class StudyCreateForm(forms.ModelForm):
+    class Meta:
+        model = Study
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class NameForm(forms.Form):
+    name = forms.CharField(max_length=100)
+
+
+class MemberAddForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.CODER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class ParticipantForm(forms.Form):
+    pseudonym = forms.CharField(max_length=100)
+    group = forms.ModelChoiceField(queryset=None, required=False, empty_label="(no group)")
+    attributes = forms.CharField(
+        required=False,
+        help_text="One per line, as key: value (e.g. gender: F).",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, study, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = study.groups.all()
+
+    def clean_attributes(self) -> dict:
+        result = {}
+        for number, line in enumerate(self.cleaned_data["attributes"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            if ":" not in line:
+                raise forms.ValidationError(f"Line {number} is not “key: value”.")
+            key, value = line.split(":", 1)
+            if not key.strip():
+                raise forms.ValidationError(f"Line {number} has no key.")
+            result[key.strip()] = value.strip()
+        return result
+
+
+class CsvUploadForm(forms.Form):
+    file = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
+
+
+class TranscriptUploadForm(forms.Form):
+    files = MultipleFileField(label="Files (.txt or .docx)")
+    participant = forms.ModelChoiceField(queryset=None, required=False, empty_label="(none: focus group or document)")
+    wave = forms.ModelChoiceField(queryset=None, required=False, empty_label="(none)")
+
+    def __init__(self, *args, study, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participant"].queryset = study.participants.all()
+        self.fields["wave"].queryset = study.waves.all()
+
+
+class TranscriptEditForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    participant = forms.ModelChoiceField(queryset=None, required=False, empty_label="(none)")
+    wave = forms.ModelChoiceField(queryset=None, required=False, empty_label="(none)")
+
+    def __init__(self, *args, study, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participant"].queryset = study.participants.all()
+        self.fields["wave"].queryset = study.waves.all()
+
+
+class BulkImportForm(forms.Form):
+    archive = forms.FileField(label="Zip of .txt/.docx files", widget=forms.ClearableFileInput(attrs={"accept": ".zip"}))
+    manifest = forms.FileField(
+        required=False,
+        label="Manifest (CSV)",
+        help_text="Columns file,participant,group,wave,title. Optional if the zip holds manifest.csv.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )

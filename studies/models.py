@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    CODER = "coder", "Coder"
+    VIEWER = "viewer", "Viewer"
+
+
+class StudyQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Studies the user is a member of, annotated with ``my_role``."""
+        return self.filter(memberships__user=user).annotate(
+            my_role=models.F("memberships__role")
+        )
+
+
+class Study(models.Model):
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    blind_coding = models.BooleanField(
+        default=False,
+        help_text="Coders see only their own layer: other coders' work and the consensus "
+        "layer are hidden from them on every page, fragment, export and API answer.",
+    )
+    coders_may_create_codes = models.BooleanField(
+        default=True, help_text="Coders may add codes to the codebook while coding."
+    )
+    share_agreement_with_coders = models.BooleanField(
+        default=False,
+        help_text="Coders may read the agreement report (never while blind coding is on).",
+    )
+    segment_overlap_threshold = models.FloatField(
+        default=0.9,
+        help_text="Minimum overlap (intersection over union) for two segments to match "
+        "in segment-level agreement.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StudyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "studies"
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(segment_overlap_threshold__gt=0)
+                & models.Q(segment_overlap_threshold__lte=1),
+                name="studies_study_threshold_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.CODER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["study", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "user"], name="studies_membership_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in Role]),
+                name="studies_membership_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.study}"
+
+
+class StakeholderGroup(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), "study", name="studies_stakeholdergroup_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Wave(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="waves")
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "study", name="studies_wave_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Participant(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="participants")
+    pseudonym = models.CharField(max_length=100)
+    group = models.ForeignKey(
+        StakeholderGroup,
+        on_delete=models.PROTECT,
+        related_name="participants",
+        null=True,
+        blank=True,
+    )
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pseudonym", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("pseudonym"), "study", name="studies_participant_unique_pseudonym"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+
+class TranscriptQuerySet(models.QuerySet):
+    def for_list(self):
+        """Without the text; participant, group and wave preloaded."""
+        return self.defer("text").select_related("participant__group", "wave")
+
+
+class Transcript(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="transcripts")
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.PROTECT,
+        related_name="transcripts",
+        null=True,
+        blank=True,
+    )
+    wave = models.ForeignKey(
+        Wave, on_delete=models.PROTECT, related_name="transcripts", null=True, blank=True
+    )
+    title = models.CharField(max_length=200)
+    text = models.TextField(help_text="Canonical text: NFC, \\n line endings.")
+    length = models.PositiveIntegerField(default=0, help_text="Length in code points.")
+    source_name = models.CharField(max_length=255, blank=True)
+    checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the text.")
+    language = models.CharField(max_length=20, blank=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Incremented on every text edit; pages send it back."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TranscriptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [
+            models.UniqueConstraint(Lower("title"), "study", name="studies_transcript_unique_title"),
+        ]
+        indexes = [models.Index(fields=["study", "participant", "wave"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @staticmethod
+    def checksum_of(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A personal token for the JSON API. Only a hash of the key is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+    @staticmethod
+    def new_key() -> str:
+        return "wb_" + secrets.token_urlsafe(32)

@@ -1,0 +1,153 @@
+"""Reads for the studies app."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from coding.models import Assignment, Layer, LayerKind, Segment
+from studies.access import StudyAccess
+from studies.models import Membership, Participant, Study, Transcript
+
+
+def _count(model, **outer):
+    """A correlated COUNT(*) subquery on ``model`` filtered by ``study = OuterRef("pk")``."""
+    return Coalesce(
+        Subquery(
+            model.objects.filter(study=OuterRef("pk"))
+            .order_by()
+            .values("study")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+        0,
+    )
+
+
+def studies_for_user(user):
+    """The user's studies with ``my_role`` and counts: one query whatever their size."""
+    return (
+        Study.objects.filter(memberships__user=user)
+        .annotate(
+            my_role=F("memberships__role"),
+            n_transcripts=_count(Transcript),
+            n_participants=_count(Participant),
+            n_members=_count(Membership),
+        )
+        .order_by("name", "pk")
+    )
+
+
+@dataclass
+class GridRow:
+    participant: Participant
+    cells: list[list[Transcript]]
+
+
+@dataclass
+class GroupGrid:
+    name: str
+    rows: list[GridRow] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)  # transcripts per wave
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+@dataclass
+class CoderProgress:
+    label: str
+    is_me: bool
+    coded: int
+    done: int
+    segments: int
+
+
+@dataclass
+class Dashboard:
+    waves: list
+    grids: list[GroupGrid]
+    unassigned: list[Transcript]
+    totals: list[int]
+    total: int
+    coders: list[CoderProgress]
+    n_participants: int
+
+
+def dashboard(access: StudyAccess) -> Dashboard:
+    """Participants × waves per group, counts, coder progress.
+
+    Queries (constant in the number of participants and transcripts): waves, groups,
+    participants, transcripts (text deferred), layers, segment counts per layer, assignment
+    done counts per layer.
+    """
+    study = access.study
+    waves = list(study.waves.all())
+    wave_index = {w.pk: i for i, w in enumerate(waves)}
+    groups = list(study.groups.all())
+    participants = list(study.participants.all())
+    transcripts = list(
+        Transcript.objects.filter(study=study)
+        .only("pk", "title", "participant_id", "wave_id", "length", "language")
+        .order_by("title")
+    )
+    by_participant: dict[int, list[list[Transcript]]] = defaultdict(lambda: [[] for _ in waves])
+    unassigned = []
+    totals = [0] * len(waves)
+    for t in transcripts:
+        if t.participant_id is None or t.wave_id is None:
+            unassigned.append(t)
+            continue
+        by_participant[t.participant_id][wave_index[t.wave_id]].append(t)
+        totals[wave_index[t.wave_id]] += 1
+    grids = {g.pk: GroupGrid(name=g.name, counts=[0] * len(waves)) for g in groups}
+    no_group = GroupGrid(name="(no group)", counts=[0] * len(waves))
+    for p in participants:
+        grid = grids.get(p.group_id, no_group)
+        cells = by_participant.get(p.pk) or [[] for _ in waves]
+        grid.rows.append(GridRow(participant=p, cells=cells))
+        for i, cell in enumerate(cells):
+            grid.counts[i] += len(cell)
+    ordered = [grids[g.pk] for g in groups]
+    if no_group.rows:
+        ordered.append(no_group)
+
+    layers = [layer for layer in Layer.objects.filter(study=study).select_related("user") if access.can_see_layer(layer)]
+    layer_ids = [layer.pk for layer in layers]
+    seg_counts = {
+        row["layer_id"]: row
+        for row in Segment.objects.filter(layer_id__in=layer_ids)
+        .values("layer_id")
+        .annotate(n=Count("pk"), coded=Count("transcript_id", distinct=True))
+    }
+    done_counts = dict(
+        Assignment.objects.filter(layer_id__in=layer_ids)
+        .values("layer_id")
+        .annotate(n=Count("pk", filter=Q(done_at__isnull=False)))
+        .values_list("layer_id", "n")
+    )
+    coders = []
+    for layer in sorted(layers, key=lambda la: (la.kind != LayerKind.CODER, la.label.lower())):
+        counts = seg_counts.get(layer.pk, {"n": 0, "coded": 0})
+        coders.append(
+            CoderProgress(
+                label=layer.label,
+                is_me=layer.kind == LayerKind.CODER and layer.user_id == access.membership.user_id,
+                coded=counts["coded"],
+                done=done_counts.get(layer.pk, 0),
+                segments=counts["n"],
+            )
+        )
+    return Dashboard(
+        waves=waves,
+        grids=ordered,
+        unassigned=unassigned,
+        totals=totals,
+        total=len(transcripts),
+        coders=coders,
+        n_participants=len(participants),
+    )

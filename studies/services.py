@@ -1,0 +1,586 @@
+"""Writes for the studies app: validated on the server, atomic, audited where it matters."""
+
+from __future__ import annotations
+
+import csv
+import io
+import posixpath
+import zipfile
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from coding.services import audit
+from studies import text as textlib
+from studies.models import Membership, Participant, Role, StakeholderGroup, Study, Transcript, Wave
+
+# --- studies and members ---------------------------------------------------------------
+
+
+def study_create(*, name: str, description: str = "", owner) -> Study:
+    study = Study(name=(name or "").strip(), description=description)
+    study.full_clean()
+    with transaction.atomic():
+        study.save()
+        Membership.objects.create(study=study, user=owner, role=Role.OWNER)
+        audit(study=study, actor=owner, action="study.create", obj=study, after={"name": study.name})
+    return study
+
+
+STUDY_SETTINGS = (
+    "name",
+    "description",
+    "blind_coding",
+    "coders_may_create_codes",
+    "share_agreement_with_coders",
+    "segment_overlap_threshold",
+)
+
+
+def study_update(*, study: Study, actor, **changes) -> Study:
+    before = {f: getattr(study, f) for f in STUDY_SETTINGS}
+    for key, value in changes.items():
+        if key not in STUDY_SETTINGS:
+            raise ValueError(f"Not a study setting: {key}")
+        setattr(study, key, value)
+    study.full_clean()
+    with transaction.atomic():
+        study.save(update_fields=[*changes.keys(), "updated_at"])
+        audit(study=study, actor=actor, action="study.update", obj=study, before=before,
+              after={f: getattr(study, f) for f in STUDY_SETTINGS})
+    return study
+
+
+def member_add(*, study: Study, username: str, role: str, actor) -> Membership:
+    User = get_user_model()
+    username = (username or "").strip()
+    try:
+        user = User.objects.get(username__iexact=username)
+    except User.DoesNotExist:
+        raise ValidationError(
+            {"username": f"No user “{username}”. Ask an administrator to create the account first."}
+        ) from None
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose owner, coder or viewer."})
+    if Membership.objects.filter(study=study, user=user).exists():
+        raise ValidationError({"username": f"{user.username} is already a member of this study."})
+    with transaction.atomic():
+        membership = Membership.objects.create(study=study, user=user, role=role)
+        audit(study=study, actor=actor, action="member.add", obj=membership,
+              after={"user": user.username, "role": role})
+    return membership
+
+
+def _check_not_last_owner(membership: Membership) -> None:
+    if membership.role == Role.OWNER and not Membership.objects.filter(
+        study=membership.study, role=Role.OWNER
+    ).exclude(pk=membership.pk).exists():
+        raise ValidationError("A study needs at least one owner: make someone else owner first.")
+
+
+def member_change_role(*, membership: Membership, role: str, actor) -> Membership:
+    if role not in Role.values:
+        raise ValidationError("Choose owner, coder or viewer.")
+    if role != Role.OWNER:
+        _check_not_last_owner(membership)
+    before = {"role": membership.role}
+    membership.role = role
+    with transaction.atomic():
+        membership.save(update_fields=["role"])
+        audit(study=membership.study, actor=actor, action="member.role", obj=membership,
+              before=before, after={"role": role, "user": membership.user.username})
+    return membership
+
+
+def member_remove(*, membership: Membership, actor) -> None:
+    """Remove a member. Their coding layer and segments are kept (coding is never lost)."""
+    _check_not_last_owner(membership)
+    with transaction.atomic():
+        audit(study=membership.study, actor=actor, action="member.remove", obj=membership,
+              before={"user": membership.user.username, "role": membership.role})
+        membership.delete()
+
+
+# --- groups and waves --------------------------------------------------------------------
+
+
+def _ordered_model(kind: str):
+    return {"group": StakeholderGroup, "wave": Wave}[kind]
+
+
+def ordered_create(*, study: Study, kind: str, name: str, actor):
+    model = _ordered_model(kind)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "A name is required."})
+    if model.objects.filter(study=study, name__iexact=name).exists():
+        raise ValidationError({"name": f"“{name}” already exists in this study."})
+    position = (model.objects.filter(study=study).aggregate(m=Max("position"))["m"] or 0) + 1
+    obj = model(study=study, name=name, position=position)
+    obj.full_clean(exclude=["study"], validate_constraints=False)
+    with transaction.atomic():
+        obj.save()
+        audit(study=study, actor=actor, action=f"{kind}.create", obj=obj, after={"name": name})
+    return obj
+
+
+def ordered_rename(*, obj, name: str, actor):
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "A name is required."})
+    model = type(obj)
+    if model.objects.filter(study=obj.study, name__iexact=name).exclude(pk=obj.pk).exists():
+        raise ValidationError({"name": f"“{name}” already exists in this study."})
+    before = {"name": obj.name}
+    obj.name = name
+    with transaction.atomic():
+        obj.save(update_fields=["name"])
+        audit(study=obj.study, actor=actor, action=f"{model._meta.model_name}.rename", obj=obj,
+              before=before, after={"name": name})
+    return obj
+
+
+def ordered_move(*, obj, direction: int, actor) -> None:
+    """Swap with the previous (-1) or next (+1) sibling; positions are renumbered 1..n."""
+    model = type(obj)
+    with transaction.atomic():
+        items = list(model.objects.select_for_update().filter(study=obj.study).order_by("position", "pk"))
+        index = next(i for i, item in enumerate(items) if item.pk == obj.pk)
+        target = index + direction
+        if 0 <= target < len(items):
+            items[index], items[target] = items[target], items[index]
+        for position, item in enumerate(items, start=1):
+            if item.position != position:
+                item.position = position
+                item.save(update_fields=["position"])
+
+
+def ordered_delete(*, obj, actor) -> None:
+    if isinstance(obj, StakeholderGroup) and obj.participants.exists():
+        raise ValidationError(f"“{obj.name}” still has participants: move them to another group first.")
+    if isinstance(obj, Wave) and obj.transcripts.exists():
+        raise ValidationError(f"“{obj.name}” still has transcripts: reassign them first.")
+    with transaction.atomic():
+        audit(study=obj.study, actor=actor, action=f"{type(obj)._meta.model_name}.delete", obj=obj,
+              before={"name": obj.name, "position": obj.position})
+        obj.delete()
+
+
+# --- participants ------------------------------------------------------------------------
+
+
+def participant_create(*, study: Study, pseudonym: str, group: StakeholderGroup | None,
+                       attributes: dict | None = None, actor) -> Participant:
+    pseudonym = (pseudonym or "").strip()
+    if not pseudonym:
+        raise ValidationError({"pseudonym": "A pseudonym is required."})
+    if group is not None and group.study_id != study.pk:
+        raise ValidationError({"group": "That group belongs to another study."})
+    if Participant.objects.filter(study=study, pseudonym__iexact=pseudonym).exists():
+        raise ValidationError({"pseudonym": f"A participant “{pseudonym}” already exists."})
+    participant = Participant(study=study, pseudonym=pseudonym, group=group, attributes=attributes or {})
+    participant.full_clean(exclude=["study", "group"], validate_constraints=False)
+    with transaction.atomic():
+        participant.save()
+        audit(study=study, actor=actor, action="participant.create", obj=participant,
+              after={"pseudonym": pseudonym, "group": group.name if group else None})
+    return participant
+
+
+def participant_update(*, participant: Participant, pseudonym: str, group, attributes: dict, actor) -> Participant:
+    pseudonym = (pseudonym or "").strip()
+    if not pseudonym:
+        raise ValidationError({"pseudonym": "A pseudonym is required."})
+    if Participant.objects.filter(study=participant.study, pseudonym__iexact=pseudonym).exclude(
+        pk=participant.pk
+    ).exists():
+        raise ValidationError({"pseudonym": f"A participant “{pseudonym}” already exists."})
+    before = {"pseudonym": participant.pseudonym, "group_id": participant.group_id,
+              "attributes": participant.attributes}
+    participant.pseudonym, participant.group, participant.attributes = pseudonym, group, attributes
+    with transaction.atomic():
+        participant.save(update_fields=["pseudonym", "group", "attributes"])
+        audit(study=participant.study, actor=actor, action="participant.update", obj=participant,
+              before=before, after={"pseudonym": pseudonym, "group_id": participant.group_id,
+                                    "attributes": attributes})
+    return participant
+
+
+@dataclass
+class RowError:
+    row: int  # 1-based line number in the file (header is line 1)
+    message: str
+    column: str = ""
+
+
+@dataclass
+class ImportReport:
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportRefused(Exception):
+    """Raised by importers with the complete report; nothing was written."""
+
+    def __init__(self, report: ImportReport):
+        super().__init__(f"{len(report.errors)} problem(s); nothing was imported.")
+        self.report = report
+
+
+def _read_csv(data: bytes, filename: str) -> list[dict[str, str]] | RowError:
+    try:
+        raw = textlib.decode_bytes(data, filename)
+    except textlib.TextDecodeError as exc:
+        return RowError(row=0, message=str(exc))
+    raw = raw.lstrip("\ufeff")
+    try:
+        dialect = csv.Sniffer().sniff(raw[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(raw), dialect=dialect)
+    if not reader.fieldnames:
+        return RowError(row=1, message=f"{filename}: the file is empty or has no header row.")
+    reader.fieldnames = [(name or "").strip().lower() for name in reader.fieldnames]
+    return list(reader)
+
+
+def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) -> ImportReport:
+    """Import participants from CSV (``pseudonym``, ``group``, any other column = attribute).
+
+    Existing pseudonyms are updated. Every row is validated first; on any error nothing is
+    written and :class:`ImportRefused` carries the row-by-row report.
+    """
+    report = ImportReport()
+    rows = _read_csv(data, filename)
+    if isinstance(rows, RowError):
+        report.errors.append(rows)
+        raise ImportRefused(report)
+    if not rows:
+        report.errors.append(RowError(row=1, message="The file has a header but no rows."))
+        raise ImportRefused(report)
+    if "pseudonym" not in rows[0]:
+        report.errors.append(RowError(row=1, message="The header needs a “pseudonym” column.", column="pseudonym"))
+        raise ImportRefused(report)
+    groups = {g.name.lower(): g for g in study.groups.all()}
+    existing = {p.pseudonym.lower(): p for p in study.participants.all()}
+    seen: dict[str, int] = {}
+    plan: list[tuple[str, StakeholderGroup | None, dict, Participant | None]] = []
+    for line, row in enumerate(rows, start=2):
+        pseudonym = (row.get("pseudonym") or "").strip()
+        if not pseudonym:
+            report.errors.append(RowError(line, "The pseudonym is empty.", "pseudonym"))
+            continue
+        if len(pseudonym) > 100:
+            report.errors.append(RowError(line, "The pseudonym is longer than 100 characters.", "pseudonym"))
+            continue
+        if pseudonym.lower() in seen:
+            report.errors.append(RowError(line, f"“{pseudonym}” also appears on line {seen[pseudonym.lower()]}.", "pseudonym"))
+            continue
+        seen[pseudonym.lower()] = line
+        group_name = (row.get("group") or "").strip()
+        group = None
+        if group_name:
+            group = groups.get(group_name.lower())
+            if group is None:
+                known = ", ".join(g.name for g in groups.values()) or "none yet"
+                report.errors.append(RowError(line, f"Unknown group “{group_name}” (groups: {known}).", "group"))
+                continue
+        attributes = {
+            key: (value or "").strip()
+            for key, value in row.items()
+            if key and key not in ("pseudonym", "group") and (value or "").strip()
+        }
+        current = existing.get(pseudonym.lower())
+        plan.append((pseudonym, group, attributes, current))
+    if report.errors:
+        raise ImportRefused(report)
+    with transaction.atomic():
+        new = []
+        for pseudonym, group, attributes, current in plan:
+            if current is None:
+                new.append(Participant(study=study, pseudonym=pseudonym, group=group, attributes=attributes))
+                report.created += 1
+            else:
+                current.group = group or current.group
+                current.attributes = {**current.attributes, **attributes}
+                current.save(update_fields=["group", "attributes"])
+                report.updated += 1
+        Participant.objects.bulk_create(new)
+        audit(study=study, actor=actor, action="participant.import", object_type="participant",
+              after={"file": filename, "created": report.created, "updated": report.updated})
+    return report
+
+
+# --- transcripts -------------------------------------------------------------------------
+
+
+def _check_size(data: bytes, filename: str) -> None:
+    limit = settings.WORKBENCH_MAX_UPLOAD_BYTES
+    if len(data) > limit:
+        raise ValidationError(
+            f"{filename}: {len(data) / 1e6:.1f} MB is larger than the limit of {limit / 1e6:.1f} MB per file."
+        )
+
+
+def _title_from(filename: str) -> str:
+    base = posixpath.basename(filename.replace("\\", "/"))
+    return base.rsplit(".", 1)[0].strip() or base
+
+
+def prepare_text(data: bytes, filename: str) -> str:
+    """Decode, canonicalise and check an upload; ValidationError naming the file."""
+    _check_size(data, filename)
+    try:
+        text = textlib.read_upload(data, filename)
+    except textlib.TextDecodeError as exc:
+        raise ValidationError(str(exc)) from exc
+    if len(text) > settings.WORKBENCH_MAX_TEXT_CHARS:
+        raise ValidationError(
+            f"{filename}: {len(text):,} characters is more than the limit of "
+            f"{settings.WORKBENCH_MAX_TEXT_CHARS:,}."
+        )
+    return text
+
+
+def _new_transcript(*, study, text, filename, title, participant, wave) -> Transcript:
+    return Transcript(
+        study=study, participant=participant, wave=wave, title=title, text=text, length=len(text),
+        source_name=posixpath.basename(filename.replace("\\", "/")),
+        checksum=Transcript.checksum_of(text), language=textlib.guess_language(text),
+    )
+
+
+def transcripts_upload(*, study: Study, files: list[tuple[str, bytes]], participant: Participant | None,
+                       wave: Wave | None, actor) -> list[Transcript]:
+    """Upload one or many .txt/.docx files for one participant and wave (both optional).
+
+    All files are decoded and checked before anything is written; ValidationError lists
+    every problem, one per file.
+    """
+    if not files:
+        raise ValidationError("Choose at least one .txt or .docx file.")
+    if len(files) > settings.WORKBENCH_MAX_FILES:
+        raise ValidationError(f"At most {settings.WORKBENCH_MAX_FILES} files at once.")
+    if participant is not None and participant.study_id != study.pk:
+        raise ValidationError("That participant belongs to another study.")
+    if wave is not None and wave.study_id != study.pk:
+        raise ValidationError("That wave belongs to another study.")
+    errors: list[str] = []
+    taken = {t.lower() for t in study.transcripts.values_list("title", flat=True)}
+    prepared = []
+    for filename, data in files:
+        try:
+            text = prepare_text(data, filename)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+            continue
+        title = _title_from(filename)
+        if participant is not None and wave is not None and len(files) == 1:
+            title = f"{participant.pseudonym} – {wave.name}" if title.lower() in taken else title
+        if title.lower() in taken:
+            errors.append(f"{filename}: a transcript titled “{title}” already exists in this study.")
+            continue
+        taken.add(title.lower())
+        prepared.append(_new_transcript(study=study, text=text, filename=filename, title=title,
+                                        participant=participant, wave=wave))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        created = Transcript.objects.bulk_create(prepared)
+        audit(study=study, actor=actor, action="transcript.upload", object_type="transcript",
+              after={"files": [t.source_name for t in prepared]})
+    return created
+
+
+MANIFEST_COLUMNS = ("file", "participant", "group", "wave", "title")
+
+
+def _zip_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    members = {}
+    for info in archive.infolist():
+        name = info.filename
+        if info.is_dir() or name.startswith("__MACOSX/") or posixpath.basename(name).startswith("."):
+            continue
+        members[name] = info
+    return members
+
+
+def transcripts_bulk_import(*, study: Study, zip_data: bytes, manifest: bytes | None = None,
+                            actor) -> ImportReport:
+    """Import a zip of .txt/.docx files described by a CSV manifest.
+
+    The manifest (``file,participant,group,wave,title``) is either uploaded separately or
+    named ``manifest.csv`` inside the zip. Participants that do not exist yet are created in
+    the named group; groups and waves must exist. Everything is validated before anything is
+    written: on any problem :class:`ImportRefused` carries every problem with its row and
+    nothing is imported.
+    """
+    report = ImportReport()
+    limit = settings.WORKBENCH_MAX_ZIP_BYTES
+    if len(zip_data) > limit:
+        report.errors.append(RowError(0, f"The zip is {len(zip_data) / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB."))
+        raise ImportRefused(report)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(zip_data))
+        members = _zip_members(archive)
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        report.errors.append(RowError(0, f"The upload is not a readable zip file ({exc})."))
+        raise ImportRefused(report) from None
+    manifest_name = "manifest.csv"
+    if manifest is None:
+        candidates = [n for n in members if posixpath.basename(n).lower() == "manifest.csv"]
+        if len(candidates) != 1:
+            report.errors.append(RowError(0, "No manifest: upload a CSV manifest or put manifest.csv in the zip."))
+            raise ImportRefused(report)
+        manifest_name = candidates[0]
+        manifest = archive.read(members.pop(manifest_name))
+    else:
+        for name in [n for n in members if posixpath.basename(n).lower() == "manifest.csv"]:
+            members.pop(name)
+    if len(members) > settings.WORKBENCH_MAX_FILES:
+        report.errors.append(RowError(0, f"The zip holds {len(members)} files; the limit is {settings.WORKBENCH_MAX_FILES}."))
+        raise ImportRefused(report)
+    rows = _read_csv(manifest, manifest_name)
+    if isinstance(rows, RowError):
+        report.errors.append(rows)
+        raise ImportRefused(report)
+    if not rows:
+        report.errors.append(RowError(1, "The manifest has no rows."))
+        raise ImportRefused(report)
+    missing = [c for c in ("file", "participant", "wave") if c not in rows[0]]
+    if missing:
+        report.errors.append(RowError(1, f"The manifest header lacks: {', '.join(missing)} "
+                                         f"(expected {','.join(MANIFEST_COLUMNS)})."))
+        raise ImportRefused(report)
+
+    groups = {g.name.lower(): g for g in study.groups.all()}
+    waves = {w.name.lower(): w for w in study.waves.all()}
+    participants = {p.pseudonym.lower(): p for p in study.participants.select_related("group")}
+    taken_titles = {t.lower() for t in study.transcripts.values_list("title", flat=True)}
+    by_basename: dict[str, list[str]] = {}
+    for name in members:
+        by_basename.setdefault(posixpath.basename(name).lower(), []).append(name)
+    new_participants: dict[str, Participant] = {}
+    used_files: dict[str, int] = {}
+    titles: dict[str, int] = {}
+    plan = []
+    budget = settings.WORKBENCH_MAX_UPLOAD_BYTES
+    for line, row in enumerate(rows, start=2):
+        problems: list[RowError] = []
+        file_name = (row.get("file") or "").strip()
+        pseudonym = (row.get("participant") or "").strip()
+        group_name = (row.get("group") or "").strip()
+        wave_name = (row.get("wave") or "").strip()
+        title = (row.get("title") or "").strip() or _title_from(file_name)
+        info = None
+        if not file_name:
+            problems.append(RowError(line, "The file name is empty.", "file"))
+        else:
+            key = file_name if file_name in members else None
+            if key is None:
+                matches = by_basename.get(posixpath.basename(file_name).lower(), [])
+                if len(matches) == 1:
+                    key = matches[0]
+                elif len(matches) > 1:
+                    problems.append(RowError(line, f"“{file_name}” matches several files in the zip: give its folder.", "file"))
+            if key is None and not problems:
+                problems.append(RowError(line, f"“{file_name}” is not in the zip.", "file"))
+            elif key is not None:
+                if key in used_files:
+                    problems.append(RowError(line, f"“{file_name}” is already listed on line {used_files[key]}.", "file"))
+                used_files.setdefault(key, line)
+                info = members[key]
+                if info.file_size > budget:
+                    problems.append(RowError(line, f"{file_name}: {info.file_size / 1e6:.1f} MB unpacked is larger than the limit of {budget / 1e6:.1f} MB.", "file"))
+                    info = None
+        group = None
+        if group_name:
+            group = groups.get(group_name.lower())
+            if group is None:
+                known = ", ".join(g.name for g in groups.values()) or "none yet"
+                problems.append(RowError(line, f"Unknown group “{group_name}” (groups: {known}).", "group"))
+        wave = None
+        if wave_name:
+            wave = waves.get(wave_name.lower())
+            if wave is None:
+                known = ", ".join(w.name for w in waves.values()) or "none yet"
+                problems.append(RowError(line, f"Unknown wave “{wave_name}” (waves: {known}).", "wave"))
+        participant = None
+        if pseudonym:
+            participant = participants.get(pseudonym.lower()) or new_participants.get(pseudonym.lower())
+            if participant is None:
+                if group is None and not group_name:
+                    problems.append(RowError(line, f"“{pseudonym}” is a new participant: give their group.", "group"))
+                elif group is not None:
+                    participant = Participant(study=study, pseudonym=pseudonym, group=group)
+                    new_participants[pseudonym.lower()] = participant
+            elif group is not None and participant.group_id is not None and participant.group_id != group.pk and participant.pk:
+                problems.append(RowError(line, f"“{pseudonym}” is in group “{participant.group.name}”, not “{group.name}”.", "group"))
+            elif group is not None and participant.pk is None and participant.group is not group:
+                problems.append(RowError(line, f"“{pseudonym}” is given group “{participant.group.name}” on an earlier line.", "group"))
+        if len(title) > 200:
+            problems.append(RowError(line, "The title is longer than 200 characters.", "title"))
+        elif title.lower() in taken_titles:
+            problems.append(RowError(line, f"A transcript titled “{title}” already exists in this study.", "title"))
+        elif title.lower() in titles:
+            problems.append(RowError(line, f"The title “{title}” is also used on line {titles[title.lower()]}.", "title"))
+        titles.setdefault(title.lower(), line)
+        text = None
+        if info is not None and not problems:
+            try:
+                with archive.open(info) as handle:
+                    data = handle.read(budget + 1)
+                text = prepare_text(data, file_name)
+            except ValidationError as exc:
+                problems.extend(RowError(line, message, "file") for message in exc.messages)
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+                problems.append(RowError(line, f"{file_name}: cannot be read from the zip ({exc}).", "file"))
+        if problems:
+            report.errors.extend(problems)
+            continue
+        plan.append((line, file_name, text, title, participant, wave))
+    unlisted = sorted(set(members) - set(used_files))
+    for name in unlisted:
+        report.errors.append(RowError(0, f"“{name}” is in the zip but not in the manifest."))
+    if report.errors:
+        raise ImportRefused(report)
+    with transaction.atomic():
+        Participant.objects.bulk_create(list(new_participants.values()))
+        transcripts = [
+            _new_transcript(study=study, text=text, filename=file_name, title=title,
+                            participant=participant, wave=wave)
+            for _line, file_name, text, title, participant, wave in plan
+        ]
+        for transcript in transcripts:
+            if transcript.participant is not None:
+                transcript.participant_id = transcript.participant.pk
+        Transcript.objects.bulk_create(transcripts, batch_size=50)
+        report.created = len(transcripts)
+        audit(study=study, actor=actor, action="transcript.bulk_import", object_type="transcript",
+              after={"created": len(transcripts), "new_participants": len(new_participants)})
+    return report
+
+
+def transcript_update(*, transcript: Transcript, title: str, participant, wave, actor) -> Transcript:
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": "A title is required."})
+    if Transcript.objects.filter(study=transcript.study, title__iexact=title).exclude(pk=transcript.pk).exists():
+        raise ValidationError({"title": f"A transcript titled “{title}” already exists."})
+    before = {"title": transcript.title, "participant_id": transcript.participant_id, "wave_id": transcript.wave_id}
+    transcript.title, transcript.participant, transcript.wave = title, participant, wave
+    with transaction.atomic():
+        transcript.save(update_fields=["title", "participant", "wave", "updated_at"])
+        audit(study=transcript.study, actor=actor, action="transcript.update", obj=transcript,
+              before=before, after={"title": title, "participant_id": transcript.participant_id,
+                                    "wave_id": transcript.wave_id})
+    return transcript

@@ -1,0 +1,162 @@
+"""The offset contract's text side: decoding uploads and canonicalising transcript text.
+
+Canonical text is Unicode NFC with ``\\n`` line endings and no control characters other
+than tab and newline. Offsets everywhere are code points of this text (Python's indexing).
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import unicodedata
+import zipfile
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
+_SPEAKER = re.compile(r"^([^\s:：][^:：\n]{0,39})[:：][ \t]?")
+_CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
+_CJK_OR_PUNCT = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\U00020000-\U0003134f]")
+
+
+class TextDecodeError(ValueError):
+    """Raised with a message that names the file and says what to do."""
+
+
+def canonicalize(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub("", text)
+    return text.strip("\n")
+
+
+def decode_bytes(data: bytes, filename: str) -> str:
+    """Decode a plain-text upload.
+
+    Accepts UTF-8 (with or without BOM) and UTF-16 with a BOM. Text that is not UTF-8 but
+    decodes cleanly as Big5 or GB18030 (common for Chinese transcripts) is accepted when
+    the detector is confident; otherwise the file is refused with a message naming it.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return _decode(data[len(codecs.BOM_UTF8) :], "utf-8", filename)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _decode(data, "utf-16", filename)
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return _decode(data, "utf-32", filename)
+    if b"\x00" in data:
+        return _decode_nul_bytes(data, filename)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    encoding = _detect_chinese(data)
+    if encoding:
+        return data.decode(encoding)
+    raise TextDecodeError(
+        f"{filename}: is not UTF-8 and its encoding could not be recognised "
+        "(UTF-8, UTF-16 with BOM, Big5 and GB18030 are accepted). Save it as UTF-8 and upload "
+        "it again."
+    )
+
+
+def _decode(data: bytes, encoding: str, filename: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise TextDecodeError(
+            f"{filename}: starts with a {encoding.upper()} byte-order mark but is not valid "
+            f"{encoding.upper()} (byte {exc.start}). Save it again as UTF-8."
+        ) from exc
+
+
+def _decode_nul_bytes(data: bytes, filename: str) -> str:
+    """UTF-16 without a byte-order mark (zero high bytes of Latin text), or refuse."""
+    even, odd = data[0::2], data[1::2]
+    if odd and odd.count(0) / len(odd) > 0.3 and even.count(0) < len(even) * 0.05:
+        encoding = "utf-16-le"
+    elif even and even.count(0) / len(even) > 0.3 and odd.count(0) < len(odd) * 0.05:
+        encoding = "utf-16-be"
+    else:
+        raise TextDecodeError(
+            f"{filename}: contains NUL bytes and is not recognisable text (a binary file?). "
+            "Save it as UTF-8 text and upload it again."
+        )
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise TextDecodeError(
+            f"{filename}: looks like UTF-16 without a byte-order mark but does not decode "
+            f"(byte {exc.start}). Save it as UTF-8 and upload it again."
+        ) from exc
+
+
+def _detect_chinese(data: bytes) -> str | None:
+    """Big5 or GB18030 when the bytes decode cleanly and mostly as CJK text."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=["big5", "gb18030", "big5hkscs"]).best()
+    candidates = [best.encoding] if best is not None else []
+    candidates += ["big5hkscs", "gb18030"]
+    for encoding in candidates:
+        try:
+            decoded = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        cjk = len(_CJK_OR_PUNCT.findall(decoded))
+        non_ascii = sum(1 for ch in decoded if ord(ch) > 127)
+        if non_ascii and cjk / non_ascii >= 0.9:
+            # Big5-HKSCS is a superset of Big5 that has the Cantonese characters (嘅, 咗).
+            return "big5hkscs" if encoding.startswith("big5") else "gb18030"
+    return None
+
+
+def docx_text(data: bytes, filename: str) -> str:
+    """Paragraphs of a .docx in document order, one per line."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise TextDecodeError(f"{filename}: is not a readable .docx file ({exc}).") from exc
+    return "\n".join(p.text for p in document.paragraphs)
+
+
+def read_upload(data: bytes, filename: str) -> str:
+    """Decode a .txt or .docx upload into canonical text, or raise TextDecodeError."""
+    lower = filename.lower()
+    if lower.endswith(".docx"):
+        text = docx_text(data, filename)
+    elif lower.endswith(".txt"):
+        text = decode_bytes(data, filename)
+    else:
+        raise TextDecodeError(f"{filename}: only .txt and .docx files can be imported.")
+    text = canonicalize(text)
+    if not text.strip():
+        raise TextDecodeError(f"{filename}: contains no text.")
+    return text
+
+
+def speaker_of(line: str) -> str | None:
+    """The speaker label of a turn (``Interviewer:``, ``P03:``, ``訪問員：``) or None."""
+    match = _SPEAKER.match(line)
+    if not match:
+        return None
+    label = match.group(1).strip()
+    # A label is short and not a sentence: no sentence punctuation, few words.
+    if len(label.split()) > 4 or any(ch in label for ch in ".?!。？！,，"):
+        return None
+    return label
+
+
+def guess_language(text: str) -> str:
+    sample = text[:20000]
+    cjk = len(_CJK.findall(sample))
+    letters = sum(1 for ch in sample if ch.isalpha())
+    if not letters:
+        return ""
+    share = cjk / letters
+    if share > 0.6:
+        return "zh-Hant"
+    if share > 0.02:
+        return "en+zh"
+    return "en"

@@ -1,0 +1,423 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from studies import forms, selectors, services
+from studies.access import get_study_for_user
+from studies.models import Membership, Participant, StakeholderGroup, Transcript, Wave
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return exc.messages
+
+
+def _add_form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def study_list(request):
+    studies = selectors.studies_for_user(request.user)
+    return render(request, "studies/study_list.html", {"studies": studies})
+
+
+@login_required
+def study_create(request):
+    form = forms.StudyCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            study = services.study_create(owner=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_form_errors(form, exc)
+        else:
+            messages.success(request, f"Study “{study.name}” created. Next: add groups and waves.")
+            return redirect("studies:study_setup", study.pk)
+    return render(request, "studies/study_create.html", {"form": form})
+
+
+@login_required
+def study_dashboard(request, study_id: int):
+    access = get_study_for_user(request, study_id)
+    data = selectors.dashboard(access)
+    return render(
+        request,
+        "studies/study_dashboard.html",
+        {"study": access.study, "access": access, "tab": "dashboard", "d": data},
+    )
+
+
+def _setup_context(access, **extra):
+    study = access.study
+    context = {
+        "study": study,
+        "access": access,
+        "tab": "setup",
+        "groups": list(study.groups.all()),
+        "waves": list(study.waves.all()),
+        "members": list(study.memberships.select_related("user").order_by("user__username")),
+        "study_form": forms.StudyForm(instance=study),
+        "member_form": forms.MemberAddForm(),
+        "roles": Membership._meta.get_field("role").choices,
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+def study_setup(request, study_id: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    study = access.study
+    if request.method == "POST":
+        form = forms.StudyForm(request.POST, instance=study)
+        if form.is_valid():
+            changes = {f: form.cleaned_data[f] for f in forms.StudyForm.Meta.fields}
+            study.refresh_from_db()
+            try:
+                services.study_update(study=study, actor=request.user, **changes)
+            except ValidationError as exc:
+                _add_form_errors(form, exc)
+            else:
+                messages.success(request, "Study settings saved.")
+                return redirect("studies:study_setup", study.pk)
+        study.refresh_from_db()
+        return render(request, "studies/study_setup.html", _setup_context(access, study_form=form))
+    return render(request, "studies/study_setup.html", _setup_context(access))
+
+
+ORDERED = {"group": StakeholderGroup, "wave": Wave}
+
+
+def _ordered_response(request, access, kind: str, error: str = ""):
+    """The list fragment for htmx; a redirect to the setup page otherwise."""
+    if request.htmx:
+        items = access.study.groups.all() if kind == "group" else access.study.waves.all()
+        context = {"study": access.study, "kind": kind, "items": items, "error": error}
+        return render(request, "studies/_ordered_list.html", context)
+    if error:
+        messages.error(request, error)
+    return redirect(reverse("studies:study_setup", args=[access.study.pk]) + f"#{kind}s")
+
+
+@login_required
+@require_POST
+def ordered_create(request, study_id: int, kind: str):
+    access = get_study_for_user(request, study_id, owner=True)
+    form = forms.NameForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.ordered_create(study=access.study, kind=kind, name=form.cleaned_data["name"], actor=request.user)
+        except ValidationError as exc:
+            error = " ".join(_errors(exc))
+    else:
+        error = "A name is required (at most 100 characters)."
+    return _ordered_response(request, access, kind, error)
+
+
+@login_required
+@require_POST
+def ordered_action(request, study_id: int, kind: str, pk: int, action: str):
+    access = get_study_for_user(request, study_id, owner=True)
+    obj = get_object_or_404(ORDERED[kind], study=access.study, pk=pk)
+    error = ""
+    try:
+        if action == "up":
+            services.ordered_move(obj=obj, direction=-1, actor=request.user)
+        elif action == "down":
+            services.ordered_move(obj=obj, direction=1, actor=request.user)
+        elif action == "rename":
+            services.ordered_rename(obj=obj, name=request.POST.get("name", ""), actor=request.user)
+        elif action == "delete":
+            services.ordered_delete(obj=obj, actor=request.user)
+        else:
+            return HttpResponse("Unknown action.", status=400)
+    except ValidationError as exc:
+        error = " ".join(_errors(exc))
+    return _ordered_response(request, access, kind, error)
+
+
+def _members_response(request, access, error: str = ""):
+    if request.htmx:
+        return render(request, "studies/study_setup.html#member-list", _setup_context(access, member_error=error))
+    if error:
+        messages.error(request, error)
+    return redirect(reverse("studies:study_setup", args=[access.study.pk]) + "#members")
+
+
+@login_required
+@require_POST
+def member_add(request, study_id: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    form = forms.MemberAddForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.member_add(study=access.study, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            error = " ".join(_errors(exc))
+    else:
+        error = "Give a username and a role."
+    return _members_response(request, access, error)
+
+
+@login_required
+@require_POST
+def member_action(request, study_id: int, pk: int, action: str):
+    access = get_study_for_user(request, study_id, owner=True)
+    membership = get_object_or_404(Membership.objects.select_related("user", "study"), study=access.study, pk=pk)
+    error = ""
+    try:
+        if action == "role":
+            form = forms.RoleForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("Choose owner, coder or viewer.")
+            services.member_change_role(membership=membership, role=form.cleaned_data["role"], actor=request.user)
+        elif action == "remove":
+            services.member_remove(membership=membership, actor=request.user)
+        else:
+            return HttpResponse("Unknown action.", status=400)
+    except ValidationError as exc:
+        error = " ".join(_errors(exc))
+    if action == "remove" and membership.user_id == request.user.pk and not error:
+        messages.info(request, f"You left “{access.study.name}”.")
+        return redirect("studies:study_list")
+    return _members_response(request, access, error)
+
+
+# --- participants ------------------------------------------------------------------------
+
+
+@login_required
+def participant_list(request, study_id: int):
+    access = get_study_for_user(request, study_id)
+    study = access.study
+    form = forms.ParticipantForm(study=study)
+    if request.method == "POST":
+        access.require_owner()
+        form = forms.ParticipantForm(request.POST, study=study)
+        if form.is_valid():
+            try:
+                participant = services.participant_create(
+                    study=study,
+                    pseudonym=form.cleaned_data["pseudonym"],
+                    group=form.cleaned_data["group"],
+                    attributes=form.cleaned_data["attributes"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                _add_form_errors(form, exc)
+            else:
+                messages.success(request, f"Participant {participant.pseudonym} added.")
+                return redirect("studies:participant_list", study.pk)
+    participants = list(study.participants.select_related("group").order_by("group__position", "pseudonym"))
+    attribute_keys = sorted({key for p in participants for key in p.attributes})
+    return render(
+        request,
+        "studies/participant_list.html",
+        {
+            "study": study,
+            "access": access,
+            "tab": "participants",
+            "participants": participants,
+            "attribute_keys": attribute_keys,
+            "form": form,
+            "csv_form": forms.CsvUploadForm(),
+        },
+    )
+
+
+@login_required
+def participant_edit(request, study_id: int, pk: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    participant = get_object_or_404(Participant, study=access.study, pk=pk)
+    initial = {
+        "pseudonym": participant.pseudonym,
+        "group": participant.group_id,
+        "attributes": "\n".join(f"{k}: {v}" for k, v in participant.attributes.items()),
+    }
+    form = forms.ParticipantForm(request.POST or None, study=access.study, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.participant_update(
+                participant=participant,
+                pseudonym=form.cleaned_data["pseudonym"],
+                group=form.cleaned_data["group"],
+                attributes=form.cleaned_data["attributes"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            _add_form_errors(form, exc)
+        else:
+            messages.success(request, "Participant saved.")
+            return redirect("studies:participant_list", access.study.pk)
+    return render(
+        request,
+        "studies/participant_edit.html",
+        {"study": access.study, "access": access, "tab": "participants", "participant": participant, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def participant_import(request, study_id: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    form = forms.CsvUploadForm(request.POST, request.FILES)
+    report = None
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = services.participants_import_csv(
+                study=access.study, data=upload.read(), filename=upload.name, actor=request.user
+            )
+        except services.ImportRefused as refused:
+            report = refused.report
+        if report.ok:
+            messages.success(request, f"Imported participants: {report.created} new, {report.updated} updated.")
+            return redirect("studies:participant_list", access.study.pk)
+    return render(
+        request,
+        "studies/import_report.html",
+        {
+            "study": access.study,
+            "access": access,
+            "tab": "participants",
+            "form": form,
+            "report": report,
+            "what": "participants",
+            "back": reverse("studies:participant_list", args=[access.study.pk]),
+        },
+        status=400,
+    )
+
+
+# --- transcripts -------------------------------------------------------------------------
+
+
+@login_required
+def transcript_list(request, study_id: int):
+    access = get_study_for_user(request, study_id)
+    study = access.study
+    transcripts = (
+        Transcript.objects.filter(study=study)
+        .for_list()
+        .order_by("participant__group__position", "participant__pseudonym", "wave__position", "title")
+    )
+    return render(
+        request,
+        "studies/transcript_list.html",
+        {
+            "study": study,
+            "access": access,
+            "tab": "transcripts",
+            "transcripts": transcripts,
+            "upload_form": forms.TranscriptUploadForm(study=study),
+            "bulk_form": forms.BulkImportForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def transcript_upload(request, study_id: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    study = access.study
+    form = forms.TranscriptUploadForm(request.POST, request.FILES, study=study)
+    errors: list[str] = []
+    if form.is_valid():
+        files = [(f.name, f.read()) for f in form.cleaned_data["files"]]
+        try:
+            created = services.transcripts_upload(
+                study=study,
+                files=files,
+                participant=form.cleaned_data["participant"],
+                wave=form.cleaned_data["wave"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, f"Uploaded {len(created)} transcript(s).")
+            return redirect("studies:transcript_list", study.pk)
+    else:
+        errors = [f"{field}: {' '.join(errs)}" if field != "__all__" else " ".join(errs) for field, errs in form.errors.items()]
+    return render(
+        request,
+        "studies/import_report.html",
+        {
+            "study": study,
+            "access": access,
+            "tab": "transcripts",
+            "messages_list": errors,
+            "what": "transcripts",
+            "back": reverse("studies:transcript_list", args=[study.pk]),
+        },
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def transcript_bulk_import(request, study_id: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    study = access.study
+    form = forms.BulkImportForm(request.POST, request.FILES)
+    report = None
+    if form.is_valid():
+        manifest = form.cleaned_data.get("manifest")
+        try:
+            report = services.transcripts_bulk_import(
+                study=study,
+                zip_data=form.cleaned_data["archive"].read(),
+                manifest=manifest.read() if manifest else None,
+                actor=request.user,
+            )
+        except services.ImportRefused as refused:
+            report = refused.report
+        if report.ok:
+            messages.success(request, f"Imported {report.created} transcript(s).")
+            return redirect("studies:study_dashboard", study.pk)
+    return render(
+        request,
+        "studies/import_report.html",
+        {
+            "study": study,
+            "access": access,
+            "tab": "transcripts",
+            "form": form,
+            "report": report,
+            "what": "transcripts",
+            "back": reverse("studies:transcript_list", args=[study.pk]),
+        },
+        status=400,
+    )
+
+
+@login_required
+def transcript_edit(request, study_id: int, pk: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    transcript = get_object_or_404(Transcript.objects.for_list(), study=access.study, pk=pk)
+    initial = {"title": transcript.title, "participant": transcript.participant_id, "wave": transcript.wave_id}
+    form = forms.TranscriptEditForm(request.POST or None, study=access.study, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transcript_update(transcript=transcript, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_form_errors(form, exc)
+        else:
+            messages.success(request, "Transcript saved.")
+            return redirect("studies:transcript_list", access.study.pk)
+    return render(
+        request,
+        "studies/transcript_edit.html",
+        {"study": access.study, "access": access, "tab": "transcripts", "transcript": transcript, "form": form},
+    )

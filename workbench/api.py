@@ -1,0 +1,446 @@
+"""JSON API v1 (django-ninja).
+
+Authentication: a personal token (``Authorization: Bearer <key>``, see
+:mod:`workbench.tokens`) or the browser session, which must send the CSRF token on
+unsafe methods. Access follows :mod:`studies.access`, as on the pages: anything of a
+study the requester does not belong to is a 404, a write a member may not make is a 403,
+and blind coding hides other coders' layers and the consensus layer from coders.
+
+Offsets are half-open and count Unicode code points (Python's ``text[start:end]``).
+Every error is ``{"detail": "<message>"}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import ninja
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.utils.html import escape, json_script
+from ninja import NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.docs import Swagger
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+from pydantic import Field
+
+from coding import selectors, services
+from coding.models import Code, LayerKind, Segment
+from studies.access import StudyAccess, study_access
+from studies.models import Study, Transcript
+from workbench import tokens
+
+logger = logging.getLogger("django.request")
+
+# Ids are bigint columns: larger numbers cannot name a row (and would overflow the query).
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+# --- Authentication -------------------------------------------------------------------
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer <key>``. A wrong or revoked key is a 401, not a fallback."""
+
+    def __call__(self, request: HttpRequest):
+        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != self.openapi_scheme:
+            # No token (or another scheme, e.g. a proxy's Basic auth): try the session.
+            return None
+        return self.authenticate(request, key.strip())
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = tokens.token_authenticate(token)
+        if user is None:
+            raise AuthenticationError(401, "Invalid or revoked API token.")
+        return user
+
+
+class SessionCookie(APIKeyCookie):
+    """The logged-in browser session, with Django's CSRF check on unsafe methods.
+
+    Unlike ninja's ``SessionAuth``, an anonymous request is a 401 (not a CSRF 403).
+    """
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __call__(self, request: HttpRequest):
+        if not request.user.is_authenticated:
+            return None
+        if (
+            self.csrf
+            and not getattr(request, "_ninja_csrf_exempt", False)
+            and check_csrf(request) is not None
+        ):
+            raise HttpError(403, "CSRF check failed: send the X-CSRFToken header.")
+        return request.user
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        return request.user if request.user.is_authenticated else None
+
+
+# --- Docs without a CDN ---------------------------------------------------------------
+
+SWAGGER_ASSETS = Path(ninja.__file__).parent / "static" / "ninja"
+SWAGGER_FILES = ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js", "favicon.png")
+
+
+class LocalSwagger(Swagger):
+    """Swagger UI from the copy bundled with django-ninja, served by this API itself.
+
+    ninja serves its bundled copy only when ``"ninja"`` is in INSTALLED_APPS (otherwise
+    it loads Swagger UI from a CDN); serving the files here keeps the docs working offline
+    without touching settings.
+    """
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs) -> HttpResponse:
+        swagger_settings = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
+
+        def asset(name: str) -> str:
+            return escape(reverse(f"{api.urls_namespace}:docs_asset", kwargs={"name": name}))
+
+        csrf = escape(get_token(request)) if request.user.is_authenticated else ""
+        html = (
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{escape(api.title)}</title>"
+            f"<link rel='stylesheet' href='{asset('swagger-ui.css')}'>"
+            f"<link rel='icon' href='{asset('favicon.png')}' type='image/png'>"
+            f"</head><body data-csrf-token='{csrf}' data-api-csrf='{'true' if csrf else ''}'>"
+            f"{json_script(swagger_settings, 'swagger-settings')}"
+            "<div id='swagger-ui'></div>"
+            f"<script src='{asset('swagger-ui-bundle.js')}'></script>"
+            f"<script src='{asset('swagger-ui-init.js')}'></script>"
+            "</body></html>"
+        )
+        return HttpResponse(html)
+
+
+api = NinjaAPI(
+    title="Thematic coding workbench API",
+    version="1",
+    description=(
+        "Studies, codebooks, transcripts and segments. Authenticate with a personal token "
+        "(`Authorization: Bearer <key>`, created on your profile page) or a browser session. "
+        "Offsets are half-open and count Unicode code points, like Python's `text[start:end]`."
+    ),
+    urls_namespace="api",
+    auth=[BearerToken(), SessionCookie()],
+    docs=LocalSwagger(),
+)
+
+
+# --- Errors: always {"detail": "..."} ---------------------------------------------------
+
+
+def _error(request: HttpRequest, status: int, detail: str) -> HttpResponse:
+    return api.create_response(request, {"detail": detail}, status=status)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    response = _error(request, exc.status_code, str(exc))
+    if exc.status_code == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc: Http404):
+    return _error(request, 404, str(exc) or "Not found.")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc: PermissionDenied):
+    return _error(request, 403, str(exc) or "You do not have permission to do this.")
+
+
+@api.exception_handler(DjangoValidationError)
+def _invalid(request, exc: DjangoValidationError):
+    return _error(request, 400, " ".join(exc.messages))
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid_request(request, exc: NinjaValidationError):
+    if any(error.get("loc", ("",))[0] == "path" for error in exc.errors):
+        return _error(request, 404, "Not found.")
+    messages = []
+    for error in exc.errors:
+        where = ".".join(str(part) for part in error.get("loc", ())[1:])
+        messages.append(f"{where}: {error.get('msg', 'invalid')}" if where else error["msg"])
+    return _error(request, 400, "; ".join(messages) or "Invalid request.")
+
+
+@api.exception_handler(Exception)
+def _server_error(request, exc: Exception):
+    logger.exception("API error on %s %s", request.method, request.path)
+    return _error(request, 500, "Server error.")
+
+
+# --- Schemas --------------------------------------------------------------------------
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class StudyOut(Schema):
+    id: int
+    name: str
+    role: str
+
+
+class CodeOut(Schema):
+    id: int
+    parent_id: int | None
+    name: str
+    path: str
+    color: str
+    archived: bool
+
+
+class TranscriptOut(Schema):
+    id: int
+    title: str
+    participant: str | None
+    group: str | None
+    wave: str | None
+    length: int
+
+
+class SegmentOut(Schema):
+    id: int
+    code_id: int
+    layer: str
+    coder: str | None
+    start: int
+    end: int
+    quote: str
+    memo: str
+
+
+class TranscriptDetailOut(TranscriptOut):
+    text: str
+    segments: list[SegmentOut]
+
+
+class SegmentIn(Schema):
+    code_id: Id = Field(strict=True)
+    start: int = Field(strict=True, description="Code-point offset, inclusive.")
+    end: int = Field(strict=True, description="Code-point offset, exclusive.")
+    memo: str = ""
+    quote: str | None = Field(
+        None, description="The text the client saw; must equal text[start:end] when given."
+    )
+    layer: str | None = Field(
+        None, description="Your username (the default) or, for owners, `consensus`."
+    )
+
+
+READ_ERRORS = {401: ErrorOut, 404: ErrorOut}
+WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+# --- Helpers --------------------------------------------------------------------------
+
+
+def _access(request, study_id: int, *, missing: str) -> StudyAccess:
+    """The requester's access to a study; a 404 saying ``missing`` for non-members."""
+    try:
+        return study_access(request.auth, study_id)
+    except Http404:
+        raise Http404(missing) from None
+
+
+def _transcript(request, transcript_id: int, *, with_text: bool):
+    """(transcript, access) with participant, group and wave preloaded: two queries."""
+    missing = "No such transcript."
+    qs = Transcript.objects.select_related("participant__group", "wave")
+    if not with_text:
+        qs = qs.defer("text")
+    transcript = qs.filter(pk=transcript_id).first()
+    if transcript is None:
+        raise Http404(missing)
+    access = _access(request, transcript.study_id, missing=missing)
+    transcript.study = access.study
+    return transcript, access
+
+
+def _transcript_out(transcript: Transcript) -> dict:
+    participant = transcript.participant
+    group = participant.group if participant else None
+    return {
+        "id": transcript.pk,
+        "title": transcript.title,
+        "participant": participant.pseudonym if participant else None,
+        "group": group.name if group else None,
+        "wave": transcript.wave.name if transcript.wave else None,
+        "length": transcript.length,
+    }
+
+
+def _segment_out(segment: Segment) -> dict:
+    """Needs ``segment.layer.user`` loaded for coder layers."""
+    layer = segment.layer
+    return {
+        "id": segment.pk,
+        "code_id": segment.code_id,
+        "layer": layer.key,
+        "coder": layer.user.username if layer.kind == LayerKind.CODER else None,
+        "start": segment.start,
+        "end": segment.end,
+        "quote": segment.quote,
+        "memo": segment.memo,
+    }
+
+
+# --- Endpoints ------------------------------------------------------------------------
+
+
+@api.get("/studies", response={200: list[StudyOut], 401: ErrorOut}, url_name="study_list")
+def study_list(request):
+    """The studies you are a member of, with your role in each."""
+    studies = Study.objects.for_user(request.auth).only("pk", "name")
+    return [{"id": s.pk, "name": s.name, "role": s.my_role} for s in studies]
+
+
+@api.get(
+    "/studies/{study_id}/codes",
+    response={200: list[CodeOut], **READ_ERRORS},
+    url_name="code_list",
+)
+def code_list(request, study_id: Id):
+    """The codebook, depth first, siblings in order; `path` joins ancestors with " › "."""
+    access = _access(request, study_id, missing="No such study.")
+    return [
+        {
+            "id": node.pk,
+            "parent_id": node.code.parent_id,
+            "name": node.code.name,
+            "path": node.path,
+            "color": node.code.color,
+            "archived": node.code.archived,
+        }
+        for node in selectors.codebook(access.study).walk()
+    ]
+
+
+@api.get(
+    "/studies/{study_id}/transcripts",
+    response={200: list[TranscriptOut], **READ_ERRORS},
+    url_name="transcript_list",
+)
+def transcript_list(request, study_id: Id):
+    """The study's transcripts, without their text."""
+    access = _access(request, study_id, missing="No such study.")
+    return [_transcript_out(t) for t in access.study.transcripts.for_list()]
+
+
+@api.get(
+    "/transcripts/{transcript_id}",
+    response={200: TranscriptDetailOut, **READ_ERRORS},
+    url_name="transcript_detail",
+)
+def transcript_detail(request, transcript_id: Id):
+    """A transcript's text and the segments of every layer you may see."""
+    transcript, access = _transcript(request, transcript_id, with_text=True)
+    segments = selectors.segments_for_transcript(access, transcript)
+    return {
+        **_transcript_out(transcript),
+        "text": transcript.text,
+        "segments": [_segment_out(segment) for segment in segments],
+    }
+
+
+@api.post(
+    "/transcripts/{transcript_id}/segments",
+    response={200: SegmentOut, 201: SegmentOut, **WRITE_ERRORS},
+    url_name="segment_create",
+)
+def segment_create(request, transcript_id: Id, payload: SegmentIn):
+    """Code a span in your own layer (owners: `"layer": "consensus"` too).
+
+    201 with the new segment; 200 with the existing one when the same span already has
+    this code in that layer.
+    """
+    transcript, access = _transcript(request, transcript_id, with_text=True)
+    access.require_coder()
+    user = request.auth
+    if payload.layer in (None, "", user.username):
+        layer = services.coder_layer(study=access.study, user=user)
+        layer.user = user
+    elif payload.layer == "consensus" and access.is_owner:
+        layer = services.consensus_layer(study=access.study)
+    else:
+        raise PermissionDenied(
+            "You can add segments only to your own layer (owners also to the consensus layer)."
+        )
+    code = Code.objects.filter(pk=payload.code_id, study=access.study).first()
+    if code is None:
+        raise DjangoValidationError("There is no code with this id in the study.")
+    segment, created = services.segment_create(
+        transcript=transcript,
+        code=code,
+        layer=layer,
+        start=payload.start,
+        end=payload.end,
+        quote=payload.quote,
+        memo=payload.memo,
+        actor=user,
+    )
+    segment.layer = layer
+    return Status(201 if created else 200, _segment_out(segment))
+
+
+@api.delete(
+    "/segments/{segment_id}",
+    response={204: None, **WRITE_ERRORS},
+    url_name="segment_delete",
+)
+def segment_delete(request, segment_id: Id):
+    """Delete a segment of your own layer (owners: also of the consensus layer)."""
+    missing = "No such segment."
+    segment = (
+        Segment.objects.select_related("layer__user", "transcript")
+        .defer("transcript__text")
+        .filter(pk=segment_id)
+        .first()
+    )
+    if segment is None:
+        raise Http404(missing)
+    access = _access(request, segment.layer.study_id, missing=missing)
+    if not access.can_see_layer(segment.layer):
+        raise Http404(missing)
+    if not access.can_write_layer(segment.layer):
+        raise PermissionDenied("You can delete only segments of a layer you may write to.")
+    segment.transcript.study = access.study
+    services.segment_delete(segment=segment, actor=request.auth)
+    return Status(204, None)
+
+
+@api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs_asset")
+def docs_asset(request, name: str):
+    if name not in SWAGGER_FILES:
+        raise Http404("No such file.")
+    response = FileResponse((SWAGGER_ASSETS / name).open("rb"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@api.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    "/{path:rest}",
+    auth=None,
+    include_in_schema=False,
+    url_name="not_found",
+)
+def not_found(request, rest: str):
+    """Unknown URLs under the API answer in JSON too (must stay the last route)."""
+    raise Http404("No such endpoint.")

@@ -1,0 +1,66 @@
+"""The user's profile: password link and personal API tokens."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from studies.models import ApiToken
+from workbench import tokens
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        help_text="What the token is for, e.g. “R on my laptop”.",
+    )
+
+
+def _render(request, *, form: TokenForm, new_key: str = "", new_token=None, status: int = 200):
+    context = {
+        "tokens": ApiToken.objects.filter(user=request.user),
+        "form": form,
+        "new_key": new_key,
+        "new_token": new_token,
+        "api_url": request.build_absolute_uri(reverse("api:study_list")),
+        "docs_url": reverse("api:openapi-view"),
+    }
+    return render(request, "account/profile.html", context, status=status)
+
+
+@never_cache
+@login_required
+def profile(request):
+    return _render(request, form=TokenForm())
+
+
+@never_cache
+@login_required
+@require_POST
+def token_create(request):
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        return _render(request, form=form)
+    try:
+        token, key = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _render(request, form=form)
+    # The key is shown in this answer only (it is never stored), hence no redirect.
+    return _render(request, form=TokenForm(), new_key=key, new_token=token)
+
+
+@login_required
+@require_POST
+def token_revoke(request, token_id: int):
+    if not tokens.token_revoke(user=request.user, token_id=token_id):
+        raise Http404("No such token.")
+    messages.success(request, "Token revoked: scripts using it can no longer sign in.")
+    return redirect("profile")

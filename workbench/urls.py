@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from workbench import profile
+from workbench.api import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="studies:study_list", permanent=False)),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/profile/", profile.profile, name="profile"),
+    path("accounts/profile/tokens/", profile.token_create, name="profile_token_create"),
+    path(
+        "accounts/profile/tokens/<int:token_id>/revoke/",
+        profile.token_revoke,
+        name="profile_token_revoke",
+    ),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("studies.urls")),
+    path("", include("coding.urls")),
+]
