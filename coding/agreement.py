@@ -591,7 +591,7 @@ def _char_fleiss(profile: Mapping[int, tuple[int, ...]], pa: Fraction | None) ->
     units = 0
     pi = Fraction(0)
     for m, w in profile.items():
-        if m < 1:
+        if m < 2:
             continue
         units += sum(w)
         pi += Fraction(sum(k * wk for k, wk in enumerate(w)), m)

@@ -3,9 +3,6 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-LAYER_CHOICES = [("mine", "My layer"), ("consensus", "Consensus")]
-
-
 def _normalise_newlines(value: str) -> str:
     # Browsers may send line breaks as CRLF; canonical text only has "\n".
     return value.replace("\r\n", "\n").replace("\r", "\n")
@@ -33,7 +30,8 @@ class SpanFields(forms.Form):
 class SegmentCreateForm(SpanFields):
     code_ids = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
     memo = forms.CharField(required=False, max_length=20_000)
-    layer = forms.ChoiceField(choices=LAYER_CHOICES, required=False)
+    # "mine" or "consensus"; anything else is refused with a 403 by the view.
+    layer = forms.CharField(required=False, max_length=150)
     new_code_name = forms.CharField(required=False, max_length=120)
     new_code_parent = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
 

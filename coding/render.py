@@ -22,6 +22,8 @@ from functools import lru_cache
 from html import escape
 from typing import NamedTuple, Protocol
 
+from django.utils.safestring import SafeString, mark_safe
+
 from studies.text import speaker_of
 
 #: Stripe lanes drawn in the margin; segments in higher lanes are counted in a "+N" chip.
@@ -362,8 +364,8 @@ def line_margin_html(line: Line, looks: Mapping[int, SegmentLook]) -> str:
 @dataclass(slots=True)
 class HtmlLine:
     line: Line
-    runs_html: str
-    margin_html: str
+    runs_html: SafeString
+    margin_html: SafeString
 
 
 def transcript_html(
@@ -380,8 +382,9 @@ def transcript_html(
     out = [
         HtmlLine(
             line=line,
-            runs_html=line_runs_html(line, looks, spans, rendered.lanes, tint_set),
-            margin_html=line_margin_html(line, looks),
+            # Safe: every piece of text was escaped by the functions above.
+            runs_html=mark_safe(line_runs_html(line, looks, spans, rendered.lanes, tint_set)),
+            margin_html=mark_safe(line_margin_html(line, looks)),
         )
         for line in rendered.lines
     ]

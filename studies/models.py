@@ -4,6 +4,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -39,6 +40,7 @@ class Study(models.Model):
     )
     segment_overlap_threshold = models.FloatField(
         default=0.9,
+        validators=[MinValueValidator(0.01), MaxValueValidator(1.0)],
         help_text="Minimum overlap (intersection over union) for two segments to match "
         "in segment-level agreement.",
     )

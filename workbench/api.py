@@ -18,6 +18,7 @@ from typing import Annotated
 
 import ninja
 from django.conf import settings
+from django.core import signals
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -144,11 +145,20 @@ def _error(request: HttpRequest, status: int, detail: str) -> HttpResponse:
     return api.create_response(request, {"detail": detail}, status=status)
 
 
+NOT_AUTHENTICATED = (
+    "Authentication required: send `Authorization: Bearer <token>` (create a token on "
+    "your profile page) or sign in."
+)
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    response = _error(request, exc.status_code, str(exc))
-    if exc.status_code == 401:
-        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    if exc.status_code != 401:
+        return _error(request, exc.status_code, str(exc))
+    # ninja's own AuthenticationError says only "Unauthorized" when no method applied.
+    detail = NOT_AUTHENTICATED if str(exc) == "Unauthorized" else str(exc)
+    response = _error(request, 401, detail)
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
 
 
@@ -181,6 +191,8 @@ def _invalid_request(request, exc: NinjaValidationError):
 @api.exception_handler(Exception)
 def _server_error(request, exc: Exception):
     logger.exception("API error on %s %s", request.method, request.path)
+    # As Django's own handler does: error reporters (and the test client) listen to this.
+    signals.got_request_exception.send(sender=None, request=request)
     return _error(request, 500, "Server error.")
 
 

@@ -1,3 +1,902 @@
+"""The coding page: read a transcript, highlight spans, apply codes, undo.
+
+Every view decides permissions through :mod:`studies.access` and passes only allowed
+data to the templates; fragments requested alone obey the same rules as the page.
+"""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, trigger_client_event
+
+from coding import render, selectors, services
+from coding.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoForm
+from coding.models import Assignment, AuditEvent, Code, Layer, LayerKind, Memo, Segment
+from studies.access import StudyAccess, get_study_for_user
+from studies.models import Transcript
+
+STALE_MESSAGE = "Transcript changed since you opened it. Reloaded; your selection is kept."
+
+
+# --- state shared by the page and its fragments ---------------------------------------
+
+
+@dataclass
+class LayerOption:
+    key: str
+    label: str
+    current: bool = False
+
+
+@dataclass
+class LayerState:
+    """Which layers the requester sees and which one (if any) they edit on this page."""
+
+    view: str  # "mine", "consensus", "all", or another layer's key
+    options: list[LayerOption]
+    visible: list[Layer]
+    shown: list[Layer]
+    own: Layer | None
+    consensus: Layer | None
+    edit: str | None  # "mine", "consensus" or None (read-only)
+    blind: bool
+
+    @property
+    def edit_label(self) -> str:
+        if self.edit == "mine":
+            return "your layer"
+        if self.edit == "consensus":
+            return "the consensus layer"
+        return ""
+
+
+def layer_state(access: StudyAccess, requested: str | None) -> LayerState:
+    """One query: the visible layers, then the requested view resolved against them."""
+    visible = selectors.layers_for(access)
+    user_id = access.membership.user_id
+    own = next(
+        (lr for lr in visible if lr.kind == LayerKind.CODER and lr.user_id == user_id), None
+    )
+    consensus = next((lr for lr in visible if lr.kind == LayerKind.CONSENSUS), None)
+    others = [lr for lr in visible if lr is not own and lr is not consensus]
+
+    options: list[LayerOption] = []
+    if access.can_code:
+        options.append(LayerOption("mine", "Mine"))
+    if not access.blind and (consensus is not None or access.is_owner):
+        options.append(LayerOption("consensus", "Consensus"))
+    options.extend(LayerOption(lr.key, lr.label) for lr in others)
+    if len(options) > 1 or not access.can_code:
+        options.append(LayerOption("all", "All"))
+
+    keys = {o.key for o in options}
+    default = "mine" if access.can_code else "all"
+    view = requested if requested in keys else default
+
+    if view == "mine":
+        shown = [own] if own else []
+    elif view == "consensus":
+        shown = [consensus] if consensus else []
+    elif view == "all":
+        shown = list(visible)
+    else:
+        shown = [lr for lr in others if lr.key == view]
+
+    if view in ("mine", "all") and access.can_code:
+        edit = "mine"
+    elif view == "consensus" and access.is_owner:
+        edit = "consensus"
+    else:
+        edit = None
+    for option in options:
+        option.current = option.key == view
+    return LayerState(
+        view=view,
+        options=options,
+        visible=visible,
+        shown=shown,
+        own=own,
+        consensus=consensus,
+        edit=edit,
+        blind=access.blind,
+    )
+
+
+def _transcript_for(access: StudyAccess, transcript_id) -> Transcript:
+    try:
+        return access.study.transcripts.select_related("participant__group", "wave").get(
+            pk=transcript_id
+        )
+    except (Transcript.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such transcript.") from None
+
+
+def _code_filter(request: HttpRequest, book: selectors.Codebook) -> int | None:
+    raw = request.GET.get("code") or request.POST.get("code_filter")
+    try:
+        code_id = int(raw) if raw else None
+    except ValueError:
+        return None
+    return code_id if code_id in book.by_id else None
+
+
+def _initials(label: str) -> str:
+    parts = [p for p in label.replace("_", " ").replace(".", " ").split() if p]
+    if not parts:
+        return "?"
+    if len(parts) == 1:
+        return parts[0][:2].upper()
+    return (parts[0][0] + parts[-1][0]).upper()
+
+
+def _layer_words(layer: Layer, access: StudyAccess) -> str:
+    if layer.kind == LayerKind.CODER and layer.user_id == access.membership.user_id:
+        return "you"
+    if layer.kind == LayerKind.CONSENSUS:
+        return "consensus"
+    return layer.label
+
+
+@dataclass
+class TranscriptView:
+    """Everything the transcript fragment needs, built with one segment query."""
+
+    lines: list[render.HtmlLine]
+    segments: list[Segment]
+    seg_json: dict[str, Any]
+    lane_count: int
+
+
+def build_transcript_view(
+    access: StudyAccess,
+    transcript: Transcript,
+    state: LayerState,
+    book: selectors.Codebook,
+    code_filter: int | None,
+) -> TranscriptView:
+    segments = (
+        list(selectors.segments_for_transcript(access, transcript, layers=state.shown))
+        if state.shown
+        else []
+    )
+    tint: set[int] = set()
+    if code_filter is not None:
+        subtree = book.subtree_ids(code_filter)
+        segments = [s for s in segments if s.code_id in subtree]
+        tint = {s.pk for s in segments}
+    show_coder = state.view == "all" and len(state.shown) > 1
+    looks: dict[int, render.SegmentLook] = {}
+    seg_json: dict[str, Any] = {}
+    for seg in segments:
+        layer = seg.layer
+        who = _layer_words(layer, access)
+        path_ = book.path(seg.code_id) or seg.code.name
+        label = seg.code.name
+        if show_coder:
+            label = f"{_initials(layer.label)} · {label}"
+        date = timezone.localtime(seg.created_at).strftime("%Y-%m-%d") if seg.created_at else ""
+        looks[seg.pk] = render.SegmentLook(
+            color=seg.code.color,
+            label=label,
+            description=f"{seg.code.name}, by {who}",
+            title=f"{path_} · {layer.label} · {date}",
+        )
+        seg_json[str(seg.pk)] = {
+            "s": seg.start,
+            "e": seg.end,
+            "c": seg.code_id,
+            "n": seg.code.name,
+            "p": path_,
+            "col": render.stroke_color(seg.code.color),
+            "l": who,
+            "m": seg.memo[:500],
+            "w": access.can_write_layer(layer),
+            "r": seg.needs_review,
+        }
+    spans = [render.Span(s.pk, s.start, s.end) for s in segments]
+    rendered, lines = render.transcript_html(transcript.text, spans, looks, tint=tint)
+    return TranscriptView(
+        lines=lines, segments=segments, seg_json=seg_json, lane_count=rendered.lane_count
+    )
+
+
+@dataclass
+class CodeRow:
+    node: selectors.CodeNode
+    mine: int = 0
+    all: int = 0
+
+
+@dataclass
+class CodebookView:
+    rows: list[CodeRow]
+    codes_json: list[dict[str, Any]]
+    total_mine: int = 0
+    total_all: int = 0
+    recent: list[int] = field(default_factory=list)
+
+
+def build_codebook_view(
+    transcript: Transcript, state: LayerState, book: selectors.Codebook
+) -> CodebookView:
+    """Per-code counts in this transcript (mine / all visible layers): one query."""
+    counts: dict[int, list[int]] = {}
+    if state.visible:
+        rows = (
+            Segment.objects.filter(transcript=transcript, layer__in=state.visible)
+            .values("code_id", "layer_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        own_id = state.own.pk if state.own else None
+        for row in rows:
+            entry = counts.setdefault(row["code_id"], [0, 0])
+            entry[1] += row["n"]
+            if row["layer_id"] == own_id:
+                entry[0] += row["n"]
+    view = CodebookView(rows=[], codes_json=[])
+    for node in book.walk(include_archived=False):
+        mine, all_ = counts.get(node.pk, (0, 0))
+        view.rows.append(CodeRow(node=node, mine=mine, all=all_))
+        view.total_mine += mine
+        view.total_all += all_
+        code = node.code
+        view.codes_json.append(
+            {
+                "id": code.pk,
+                "n": code.name,
+                "p": node.path,
+                "col": render.stroke_color(code.color),
+                "d": code.description[:300],
+                "pa": code.parent_id,
+            }
+        )
+    return view
+
+
+def _neighbours(transcript: Transcript) -> dict[str, Transcript | None]:
+    """Previous/next transcript of the same participant (by wave) and of the same wave
+    (by participant): one query, without the text."""
+    result: dict[str, Transcript | None] = dict.fromkeys(
+        ("prev_participant", "next_participant", "prev_wave", "next_wave")
+    )
+    cond = Q()
+    if transcript.participant_id:
+        cond |= Q(participant_id=transcript.participant_id)
+    if transcript.wave_id:
+        cond |= Q(wave_id=transcript.wave_id)
+    if not cond:
+        return result
+    rows = list(
+        Transcript.objects.filter(cond, study_id=transcript.study_id)
+        .defer("text")
+        .select_related("participant", "wave")
+    )
+
+    def pick(items, key, prefix):
+        items.sort(key=key)
+        idx = next(i for i, t in enumerate(items) if t.pk == transcript.pk)
+        result[f"prev_{prefix}"] = items[idx - 1] if idx > 0 else None
+        result[f"next_{prefix}"] = items[idx + 1] if idx + 1 < len(items) else None
+
+    if transcript.participant_id:
+        same = [t for t in rows if t.participant_id == transcript.participant_id]
+        pick(same, lambda t: (t.wave.position if t.wave else 1 << 30, t.title.lower(), t.pk), "participant")
+    if transcript.wave_id:
+        same = [t for t in rows if t.wave_id == transcript.wave_id]
+        pick(
+            same,
+            lambda t: (t.participant.pseudonym.lower() if t.participant else "~", t.title.lower(), t.pk),
+            "wave",
+        )
+    return result
+
+
+def _maybe_url(name: str, *args) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _page_url(study_id: int, transcript_id: int, view: str | None = None, code=None) -> str:
+    url = reverse("coding:transcript_code", args=[study_id, transcript_id])
+    params = {k: v for k, v in (("layer", view), ("code", code)) if v}
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _context(
+    request: HttpRequest,
+    access: StudyAccess,
+    transcript: Transcript,
+    *,
+    view: str | None,
+    full: bool = True,
+    error: str = "",
+    toast: dict | None = None,
+) -> dict[str, Any]:
+    state = layer_state(access, view)
+    book = selectors.codebook(access.study)
+    code_filter = _code_filter(request, book)
+    tv = build_transcript_view(access, transcript, state, book, code_filter)
+    cb = build_codebook_view(transcript, state, book)
+    study = access.study
+    ctx: dict[str, Any] = {
+        "study": study,
+        "access": access,
+        "transcript": transcript,
+        "state": state,
+        "book": book,
+        "code_filter": code_filter,
+        "code_filter_node": book.by_id.get(code_filter) if code_filter else None,
+        "tv": tv,
+        "cb": cb,
+        "error": error,
+        "toast": toast,
+        "saved_at": None,
+        "page_url": _page_url(study.pk, transcript.pk, state.view, code_filter),
+        "page_json": {
+            "study": study.pk,
+            "transcript": transcript.pk,
+            "version": transcript.version,
+            "edit": state.edit or "",
+            "view": state.view,
+            "codeFilter": code_filter,
+            "canCreateCodes": access.can_create_codes and state.edit is not None,
+            "urls": {
+                "create": reverse("coding:segment_create", args=[study.pk, transcript.pk]),
+                "update": reverse("coding:segment_update", args=[study.pk, transcript.pk, 0]),
+                "delete": reverse("coding:segment_delete", args=[study.pk, transcript.pk, 0]),
+                "undo": reverse("coding:segment_undo", args=[study.pk, transcript.pk]),
+                "page": reverse("coding:transcript_code", args=[study.pk, transcript.pk]),
+            },
+        },
+    }
+    if full:
+        assignment = None
+        if state.own is not None:
+            assignment = Assignment.objects.filter(layer=state.own, transcript=transcript).first()
+        ctx.update(
+            {
+                "assignment": assignment,
+                "nav": _neighbours(transcript),
+                "dashboard_url": _maybe_url("studies:study_dashboard", study.pk),
+                "transcripts_url": _maybe_url("studies:transcript_list", study.pk),
+                "codebook_url": _maybe_url("coding:codebook", study.pk),
+                "memos": list(
+                    Memo.objects.filter(transcript=transcript, segment__isnull=True)
+                    .select_related("author")
+                    .order_by("-created_at")[:50]
+                ),
+                "memo_form": TranscriptMemoForm(),
+            }
+        )
+    return ctx
+
+
+TEMPLATE = "coding/transcript_code.html"
+
+
+def _fragments(request, ctx: dict[str, Any], *names: str, oob: tuple[str, ...] = ()) -> str:
+    parts = [render_to_string(f"{TEMPLATE}#{name}", ctx, request=request) for name in names]
+    oob_ctx = {**ctx, "oob": True}
+    parts += [render_to_string(f"{TEMPLATE}#{name}", oob_ctx, request=request) for name in oob]
+    return "".join(parts)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "") and not request.htmx
+
+
+# --- views ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def transcript_code(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id)
+    transcript = _transcript_for(access, transcript_id)
+    view = request.GET.get("layer")
+    if request.htmx:
+        ctx = _context(request, access, transcript, view=view, full=False)
+        response = HttpResponse(_fragments(request, ctx, "transcript", oob=("codebook",)))
+    else:
+        ctx = _context(request, access, transcript, view=view)
+        response = HttpResponse(render_to_string(TEMPLATE, ctx, request=request))
+    response["Vary"] = "HX-Request"
+    return response
+
+
+def _edit_layer(access: StudyAccess, key: str | None) -> Layer:
+    """The layer a write goes to: the requester's own, or consensus for owners (403 else)."""
+    if key in (None, "", "mine"):
+        access.require_coder()
+        return services.coder_layer(study=access.study, user=access.user)
+    if key == "consensus":
+        if not access.is_owner:
+            raise PermissionDenied("Only the study's owners can edit the consensus layer.")
+        return services.consensus_layer(study=access.study)
+    raise PermissionDenied("You can only code in your own layer.")
+
+
+def _error_response(
+    request: HttpRequest,
+    access: StudyAccess,
+    transcript: Transcript,
+    message: str,
+    *,
+    view: str | None,
+    stale: dict | None = None,
+) -> HttpResponse:
+    """htmx: 200 with the message in the alert region (and a fresh transcript when stale);
+    JSON: 400 with the message; plain form posts: 400 with the page and the message."""
+    if _wants_json(request):
+        return JsonResponse({"detail": message, "stale": bool(stale)}, status=400)
+    if request.htmx:
+        ctx = _context(request, access, transcript, view=view, full=False, error=message)
+        if stale is not None:
+            body = _fragments(request, ctx, "transcript", oob=("codebook", "alert"))
+            response = HttpResponse(body)
+            return trigger_client_event(response, "segment-stale", stale)
+        response = reswap(HttpResponse(_fragments(request, ctx, oob=("alert",))), "none")
+        return trigger_client_event(response, "segment-error", {"message": message})
+    ctx = _context(request, access, transcript, view=view, error=message)
+    return HttpResponse(render_to_string(TEMPLATE, ctx, request=request), status=400)
+
+
+def _success_response(
+    request: HttpRequest,
+    access: StudyAccess,
+    transcript: Transcript,
+    *,
+    view: str | None,
+    event: str,
+    toast: dict,
+    detail: dict,
+) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"message": toast["text"], **detail}, status=200)
+    if not request.htmx:
+        return redirect(_page_url(access.study.pk, transcript.pk, view, request.POST.get("code_filter")))
+    ctx = _context(request, access, transcript, view=view, full=False, toast=toast)
+    ctx["saved_at"] = timezone.localtime()
+    body = _fragments(request, ctx, "transcript", oob=("codebook", "status", "toast", "alert"))
+    return trigger_client_event(HttpResponse(body), event, detail)
+
+
+def _first_message(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return " ".join(m for msgs in exc.message_dict.values() for m in msgs)
+    return " ".join(exc.messages)
+
+
+def _form_message(form) -> str:
+    messages = []
+    for name, errors in form.errors.items():
+        prefix = "" if name == "__all__" else f"{name}: "
+        messages.extend(prefix + str(e) for e in errors)
+    return " ".join(messages)
+
+
+def _relocate(text: str, quote: str, near: int) -> dict | None:
+    """The occurrence of ``quote`` in ``text`` nearest to ``near`` (to keep a selection
+    across a text change), or None."""
+    if not quote:
+        return None
+    best = None
+    pos = text.find(quote)
+    while pos != -1:
+        if best is None or abs(pos - near) < abs(best - near):
+            best = pos
+        if pos > near:
+            break
+        pos = text.find(quote, pos + 1)
+    if best is None:
+        return None
+    return {"start": best, "end": best + len(quote), "quote": quote}
+
+
+def _audit_mark(study) -> int:
+    return AuditEvent.objects.filter(study=study).order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+UNDOABLE = ("segment.create", "segment.delete", "segment.memo")
+GROUPS = ("segment.batch", "segment.undo")
+
+
+def _record_batch(*, study, actor, transcript: Transcript, since: int, label: str) -> None:
+    """Group the undoable events made by one request so that one undo reverts them all.
+
+    Belongs with the services (an audit write); kept here until services grow a
+    ``segment_batch`` helper.
+    """
+    events = list(
+        AuditEvent.objects.filter(study=study, actor=actor, pk__gt=since, action__in=UNDOABLE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if len(events) > 1:
+        services.audit(
+            study=study,
+            actor=actor,
+            action="segment.batch",
+            object_type="segment",
+            after={"transcript_id": transcript.pk, "events": events, "label": label},
+        )
+
+
+@login_required
+@require_POST
+def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id, write=True)
+    transcript = _transcript_for(access, transcript_id)
+    view = request.POST.get("view") or None
+    book = selectors.codebook(access.study)
+    choices = [(node.pk, node.path) for node in book.walk()]
+    form = SegmentCreateForm(SegmentCreateForm.data_from_post(request.POST), code_choices=choices)
+    if not form.is_valid():
+        return _error_response(request, access, transcript, _form_message(form), view=view)
+    data = form.cleaned_data
+    layer = _edit_layer(access, data.get("layer") or "mine")
+
+    if data["version"] != transcript.version:
+        stale = _relocate(transcript.text, data["quote"], data["start"]) or {}
+        stale["message"] = STALE_MESSAGE
+        return _error_response(request, access, transcript, STALE_MESSAGE, view=view, stale=stale)
+
+    new_name = (data.get("new_code_name") or "").strip()
+    if new_name and not access.can_create_codes:
+        raise PermissionDenied("Only the study's owners can add codes to this codebook.")
+
+    since = _audit_mark(access.study)
+    created: list[Segment] = []
+    try:
+        with transaction.atomic():
+            codes: list[Code] = [book.by_id[cid].code for cid in data.get("code_ids") or []]
+            if new_name:
+                parent_id = data.get("new_code_parent")
+                parent = book.by_id[parent_id].code if parent_id else None
+                color = parent.color if parent else "#0072B2"
+                codes.append(
+                    services.code_create(
+                        study=access.study, name=new_name, parent=parent, color=color,
+                        actor=request.user,
+                    )
+                )
+            for code in codes:
+                segment, is_new = services.segment_create(
+                    transcript=transcript,
+                    code=code,
+                    layer=layer,
+                    start=data["start"],
+                    end=data["end"],
+                    quote=data["quote"],
+                    memo=data.get("memo") or "",
+                    actor=request.user,
+                )
+                if is_new:
+                    created.append(segment)
+    except ValidationError as exc:
+        return _error_response(request, access, transcript, _first_message(exc), view=view)
+    names = ", ".join(f"‘{c.name}’" for c in codes)
+    _record_batch(study=access.study, actor=request.user, transcript=transcript, since=since,
+                  label=f"Coded {names}")
+    text = f"Coded {names}" if created else f"Already coded {names}"
+    return _success_response(
+        request, access, transcript, view=view, event="segment-created",
+        toast={"text": text, "undo": bool(created)},
+        detail={"ids": [s.pk for s in created], "start": data["start"], "end": data["end"]},
+    )
+
+
+def _segment_for_write(access: StudyAccess, transcript: Transcript, segment_id) -> Segment:
+    """A segment of this transcript the requester may see (404) and write (403)."""
+    try:
+        segment = Segment.objects.select_related("code", "layer__user", "transcript__study").get(
+            pk=segment_id, transcript=transcript
+        )
+    except (Segment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such highlight.") from None
+    if not access.can_see_layer(segment.layer):
+        raise Http404("No such highlight.")
+    if not access.can_write_layer(segment.layer):
+        raise PermissionDenied("You can only change highlights in your own layer.")
+    return segment
+
+
+@login_required
+@require_POST
+def segment_delete(request: HttpRequest, study_id: int, transcript_id: int, segment_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id, write=True)
+    transcript = _transcript_for(access, transcript_id)
+    segment = _segment_for_write(access, transcript, segment_id)
+    view = request.POST.get("view") or None
+    name = segment.code.name
+    services.segment_delete(segment=segment, actor=request.user)
+    return _success_response(
+        request, access, transcript, view=view, event="segment-deleted",
+        toast={"text": f"Removed ‘{name}’", "undo": True}, detail={"id": int(segment_id)},
+    )
+
+
+@login_required
+@require_POST
+def segment_update(request: HttpRequest, study_id: int, transcript_id: int, segment_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id, write=True)
+    transcript = _transcript_for(access, transcript_id)
+    segment = _segment_for_write(access, transcript, segment_id)
+    view = request.POST.get("view") or None
+    book = selectors.codebook(access.study)
+    choices = [(node.pk, node.path) for node in book.walk()]
+    form = SegmentUpdateForm(request.POST, code_choices=choices)
+    if not form.is_valid():
+        return _error_response(request, access, transcript, _form_message(form), view=view)
+    data = form.cleaned_data
+    if form.changes_span and data["version"] != transcript.version:
+        stale = _relocate(transcript.text, segment.quote, segment.start) or {}
+        stale["message"] = STALE_MESSAGE
+        return _error_response(request, access, transcript, STALE_MESSAGE, view=view, stale=stale)
+
+    new_code = book.by_id[data["code_id"]].code if data.get("code_id") else segment.code
+    memo = data["memo"] if form.changes_memo else segment.memo
+    since = _audit_mark(access.study)
+    try:
+        if new_code.pk == segment.code_id and not form.changes_span:
+            services.segment_update_memo(segment=segment, memo=memo, actor=request.user)
+            text = "Memo saved"
+        else:
+            # A new code or span is a new segment (the identity of a segment is its code
+            # and span): create it, then delete the old one; one undo reverts both.
+            start, end = (data["start"], data["end"]) if form.changes_span else (segment.start, segment.end)
+            quote = data["quote"] if form.changes_span else segment.quote
+            with transaction.atomic():
+                new, _ = services.segment_create(
+                    transcript=transcript, code=new_code, layer=segment.layer, start=start,
+                    end=end, quote=quote, memo=memo, actor=request.user,
+                    provenance=segment.provenance,
+                )
+                if new.pk != segment.pk:
+                    services.segment_delete(segment=segment, actor=request.user)
+            text = f"Changed to ‘{new_code.name}’" if new_code.pk != segment.code_id else "Span adjusted"
+    except ValidationError as exc:
+        return _error_response(request, access, transcript, _first_message(exc), view=view)
+    _record_batch(study=access.study, actor=request.user, transcript=transcript, since=since, label=text)
+    return _success_response(
+        request, access, transcript, view=view, event="segment-updated",
+        toast={"text": text, "undo": True}, detail={"id": int(segment_id)},
+    )
+
+
+def _undo(access: StudyAccess, transcript: Transcript, actor) -> str:
+    """Revert the requester's last creation, deletion or memo change in this transcript
+    (or the last group of them), from the audit log; returns what was done.
+
+    Undo events are themselves logged (``segment.undo``) and never undone again, so
+    repeated undos walk back through history. Raises ValidationError when nothing can be
+    undone.
+    """
+    events = list(
+        AuditEvent.objects.filter(
+            study=access.study, actor=actor, object_type="segment", action__in=UNDOABLE + GROUPS
+        ).order_by("-pk")[:200]
+    )
+    by_pk = {ev.pk: ev for ev in events}
+    covered: set[int] = set()
+    target: AuditEvent | None = None
+    for ev in events:
+        if ev.pk in covered:
+            continue
+        data = ev.after or ev.before or {}
+        if ev.action == "segment.undo":
+            covered.update(data.get("undone", []))
+            covered.update(data.get("events", []))
+            continue
+        if ev.action == "segment.batch":
+            covered.update(data.get("events", []))
+        if data.get("transcript_id") != transcript.pk:
+            continue
+        target = ev
+        break
+    if target is None:
+        raise ValidationError("Nothing to undo on this transcript.")
+    if target.action == "segment.batch":
+        members = [by_pk.get(pk) for pk in target.after.get("events", [])]
+        missing = [pk for pk, ev in zip(target.after.get("events", []), members, strict=True) if ev is None]
+        if missing:
+            members = list(AuditEvent.objects.filter(pk__in=target.after["events"]))
+        steps = sorted((m for m in members if m is not None), key=lambda e: -e.pk)
+        label = target.after.get("label", "change")
+    else:
+        steps = [target]
+        label = ""
+
+    since = _audit_mark(access.study)
+    with transaction.atomic():
+        for step in steps:
+            label = label or _undo_step_label(step)
+            _undo_step(access, transcript, step, actor)
+        new_events = list(
+            AuditEvent.objects.filter(study=access.study, actor=actor, pk__gt=since)
+            .values_list("pk", flat=True)
+        )
+        services.audit(
+            study=access.study, actor=actor, action="segment.undo", object_type="segment",
+            object_id=target.object_id,
+            after={
+                "transcript_id": transcript.pk,
+                "undone": [target.pk, *[s.pk for s in steps]],
+                "events": new_events,
+            },
+        )
+    return f"Undone: {label}"
+
+
+def _undo_step_label(step: AuditEvent) -> str:
+    return {
+        "segment.create": "coding",
+        "segment.delete": "removal",
+        "segment.memo": "memo change",
+    }[step.action]
+
+
+def _undo_step(access: StudyAccess, transcript: Transcript, step: AuditEvent, actor) -> None:
+    snap = step.after if step.action == "segment.create" else step.before
+    try:
+        layer = Layer.objects.get(pk=snap["layer_id"], study=access.study)
+    except Layer.DoesNotExist:
+        raise ValidationError("That layer no longer exists.") from None
+    if not access.can_write_layer(layer):
+        raise PermissionDenied("You can no longer change that layer.")
+    if step.action == "segment.create":
+        segment = Segment.objects.filter(pk=snap["id"], transcript=transcript).select_related(
+            "transcript__study"
+        ).first()
+        if segment is not None:
+            services.segment_delete(segment=segment, actor=actor)
+    elif step.action == "segment.delete":
+        code = Code.objects.filter(pk=snap["code_id"], study=access.study).first()
+        if code is None:
+            raise ValidationError("The code of that highlight no longer exists.")
+        services.segment_create(
+            transcript=transcript, code=code, layer=layer, start=snap["start"], end=snap["end"],
+            quote=snap["quote"], memo=snap.get("memo") or "", actor=actor,
+            provenance=snap.get("provenance") or {},
+        )
+    elif step.action == "segment.memo":
+        segment = Segment.objects.filter(pk=snap["id"], transcript=transcript).select_related(
+            "transcript__study"
+        ).first()
+        if segment is None:
+            raise ValidationError("That highlight no longer exists.")
+        services.segment_update_memo(segment=segment, memo=snap.get("memo") or "", actor=actor)
+
+
+@login_required
+@require_POST
+def segment_undo(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id, write=True)
+    transcript = _transcript_for(access, transcript_id)
+    view = request.POST.get("view") or None
+    try:
+        text = _undo(access, transcript, request.user)
+    except ValidationError as exc:
+        return _error_response(request, access, transcript, _first_message(exc), view=view)
+    return _success_response(
+        request, access, transcript, view=view, event="segment-undone",
+        toast={"text": text, "undo": False}, detail={},
+    )
+
+
+def _assignment_set_done(*, layer: Layer, transcript: Transcript, done: bool, actor) -> Assignment:
+    """Mark a layer's work on a transcript as done (or not). Belongs with the services;
+    kept here because only this page writes it so far."""
+    with transaction.atomic():
+        assignment, _ = Assignment.objects.get_or_create(layer=layer, transcript=transcript)
+        assignment.done_at = timezone.now() if done else None
+        assignment.save(update_fields=["done_at"])
+        services.audit(
+            study=transcript.study, actor=actor, action="assignment.done" if done else "assignment.undone",
+            obj=assignment, after={"transcript_id": transcript.pk, "layer_id": layer.pk, "done": done},
+        )
+    return assignment
+
+
+@login_required
+@require_POST
+def transcript_done(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id, write=True)
+    transcript = _transcript_for(access, transcript_id)
+    layer = services.coder_layer(study=access.study, user=request.user)
+    done = request.POST.get("done", "1") == "1"
+    _assignment_set_done(layer=layer, transcript=transcript, done=done, actor=request.user)
+    view = request.POST.get("view") or None
+    return redirect(_page_url(access.study.pk, transcript.pk, view))
+
+
+def _memo_create(*, study, transcript: Transcript, author, title: str, body: str) -> Memo:
+    """A memo on a transcript. Belongs with the services; kept here for now."""
+    memo = Memo(study=study, transcript=transcript, author=author, title=title.strip(), body=body.strip())
+    memo.full_clean(exclude=["study", "transcript", "author", "code", "segment"])
+    with transaction.atomic():
+        memo.save()
+        services.audit(study=study, actor=author, action="memo.create", obj=memo,
+                       after={"transcript_id": transcript.pk, "title": memo.title, "body": memo.body})
+    return memo
+
+
+@login_required
+@require_POST
+def transcript_memo_create(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id, write=True)
+    transcript = _transcript_for(access, transcript_id)
+    form = TranscriptMemoForm(request.POST)
+    view = request.POST.get("view") or None
+    if form.is_valid():
+        _memo_create(study=access.study, transcript=transcript, author=request.user,
+                     title=form.cleaned_data["title"], body=form.cleaned_data["body"])
+    if request.htmx:
+        ctx = {
+            "study": access.study,
+            "transcript": transcript,
+            "access": access,
+            "state": layer_state(access, view),
+            "memos": list(
+                Memo.objects.filter(transcript=transcript, segment__isnull=True)
+                .select_related("author").order_by("-created_at")[:50]
+            ),
+            "memo_form": TranscriptMemoForm() if form.is_valid() else form,
+        }
+        return HttpResponse(render_to_string(f"{TEMPLATE}#memos", ctx, request=request))
+    return redirect(_page_url(access.study.pk, transcript.pk, view))
+
+
+urlpatterns = [
+    path(
+        "studies/<int:study_id>/transcripts/<int:transcript_id>/",
+        transcript_code,
+        name="transcript_code",
+    ),
+    path(
+        "studies/<int:study_id>/transcripts/<int:transcript_id>/segments/",
+        segment_create,
+        name="segment_create",
+    ),
+    path(
+        "studies/<int:study_id>/transcripts/<int:transcript_id>/segments/<int:segment_id>/",
+        segment_update,
+        name="segment_update",
+    ),
+    path(
+        "studies/<int:study_id>/transcripts/<int:transcript_id>/segments/<int:segment_id>/delete/",
+        segment_delete,
+        name="segment_delete",
+    ),
+    path(
+        "studies/<int:study_id>/transcripts/<int:transcript_id>/undo/",
+        segment_undo,
+        name="segment_undo",
+    ),
+    path(
+        "studies/<int:study_id>/transcripts/<int:transcript_id>/done/",
+        transcript_done,
+        name="transcript_done",
+    ),
+    path(
+        "studies/<int:study_id>/transcripts/<int:transcript_id>/memos/",
+        transcript_memo_create,
+        name="transcript_memo_create",
+    ),
+]

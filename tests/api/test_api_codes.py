@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from tests import factories
+from workbench.api import NOT_AUTHENTICATED
 
 
 def url(study_id) -> str:
@@ -93,7 +94,7 @@ def test_it_rejects_an_anonymous_request(study, codes):
     response = Client().get(url(study.pk))
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Unauthorized"}
+    assert response.json() == {"detail": NOT_AUTHENTICATED}
 
 
 @pytest.mark.parametrize("study_id", ["abc", "0", str(2**70)])

@@ -5,6 +5,7 @@ from django.test import Client
 
 from coding.models import AuditEvent, Layer, LayerKind, Segment
 from tests import factories
+from workbench.api import NOT_AUTHENTICATED
 
 TEXT = "Interviewer: 你點樣理解?\nP01: 我唔知𠝹 role, honestly."
 
@@ -161,7 +162,7 @@ def test_it_rejects_an_anonymous_post(transcript, code):
     response = post(Client(), create_url(transcript.pk), {"code_id": code.pk, **span("role")})
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Unauthorized"}
+    assert response.json() == {"detail": NOT_AUTHENTICATED}
 
 
 @pytest.mark.parametrize(

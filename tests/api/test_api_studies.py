@@ -5,6 +5,7 @@ from django.test import Client
 
 from studies.models import Role
 from tests import factories
+from workbench.api import NOT_AUTHENTICATED
 
 URL = "/api/v1/studies"
 
@@ -44,7 +45,7 @@ def test_it_rejects_an_anonymous_request(study):
     response = Client().get(URL)
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Unauthorized"}
+    assert response.json() == {"detail": NOT_AUTHENTICATED}
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from coding.models import Layer, LayerKind
 from tests import factories
+from workbench.api import NOT_AUTHENTICATED
 
 
 def list_url(study_id) -> str:
@@ -245,7 +246,7 @@ def test_it_rejects_an_anonymous_transcript_request(study, transcripts):
     response = Client().get(detail_url(transcripts[0].pk))
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Unauthorized"}
+    assert response.json() == {"detail": NOT_AUTHENTICATED}
 
 
 @pytest.mark.parametrize("count", [5, 100])

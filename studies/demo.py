@@ -1,0 +1,1971 @@
+"""The reference demo study: synthetic but plausible interviews, a codebook and two coders.
+
+A one-year longitudinal study of peer support services in Hong Kong: peer support workers,
+service users and co-workers interviewed at training (T1), work placement (T2) and
+employment (T3). Everything is generated from seeded ``random.Random`` instances, so the
+same seed always gives the same study. ``build_demo_study`` also serves the benchmark
+workloads of DESIGN.md (``segments_per_layer=150, coders=3``; ``scale=10``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from studies.text import canonicalize, guess_language
+
+DEMO_STUDY_NAME = "Peer support in Hong Kong: a longitudinal study"
+DEMO_STUDY_DESCRIPTION = (
+    "A one-year longitudinal qualitative study of peer support services in Hong Kong. "
+    "Peer support workers, the service users they support and their co-workers were "
+    "interviewed during training (T1), work placement (T2) and employment (T3). "
+    "The transcripts are synthetic demo data: names, places and stories are invented."
+)
+DEFAULT_SEED = 20190301
+
+# (key, name, pseudonym prefix, participants at scale 1, attendance patterns)
+# A pattern lists the waves (0-based) a participant was interviewed at; the counts give
+# 14 + 34 + 29 = 77 of 102 possible transcripts.
+GROUPS: tuple[tuple[str, str, str, int, tuple[tuple[tuple[int, ...], int], ...]], ...] = (
+    ("psw", "Peer support workers", "PSW", 5, (((0, 1, 2), 4), ((0, 2), 1))),
+    (
+        "su",
+        "Service users",
+        "SU",
+        15,
+        (((0, 1, 2), 7), ((0, 1), 3), ((0,), 3), ((0, 2), 2)),
+    ),
+    (
+        "cw",
+        "Co-workers",
+        "CW",
+        14,
+        (((0, 1, 2), 5), ((0, 1), 3), ((0,), 4), ((0, 2), 2)),
+    ),
+)
+WAVES: tuple[str, ...] = ("T1 Training", "T2 Work placement", "T3 Employment")
+SITES = ("Kowloon", "New Territories", "Hong Kong Island")
+AGE_BANDS = ("18-24", "25-34", "35-44", "45-54", "55-64")
+PROFESSIONS = (
+    "Social worker",
+    "Occupational therapist",
+    "Psychiatric nurse",
+    "Welfare worker",
+    "Centre manager",
+)
+SERVICES = (
+    "Integrated community centre",
+    "Halfway house",
+    "Supported employment",
+    "Day training centre",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A passage of a generated interview that expresses a code (code-point offsets)."""
+
+    code_path: tuple[str, ...]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class CodeSpec:
+    name: str
+    description: str
+    inclusion: str
+    exclusion: str
+    example: str
+    color: str
+    children: tuple[CodeSpec, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------
+# Codebook: themes > sub-themes > codes. One Okabe-Ito hue per theme: the theme has the
+# base colour, sub-themes darker shades, codes lighter tints of the same hue.
+# ---------------------------------------------------------------------------------------
+
+_THEMES = (
+    (
+        "Role and identity",
+        "#0072B2",
+        "How peer support workers understand, and are understood in, a new role that sits "
+        "between staff and service user.",
+        (
+            (
+                "Role uncertainty",
+                "Not knowing what the peer support role is, what it includes, or whether one "
+                "is ready and entitled to do it.",
+                (
+                    (
+                        "Unclear job description",
+                        "The tasks, limits or purpose of the peer support role are unclear to "
+                        "the worker, the service user or the team.",
+                        "Talk about missing or vague duties, guessing what the job is, or tasks "
+                        "that may or may not belong to the role.",
+                        "Disputes over who does which task between peer workers and other staff "
+                        "(use Unclear division of labour).",
+                        "Nobody could tell me exactly what a peer support worker is supposed to "
+                        "do all day.",
+                    ),
+                    (
+                        "Anxiety about readiness",
+                        "Worry, fear or nervousness about being able to do the job, including "
+                        "fear of relapse under pressure.",
+                        "Worry before the training or placement, fear of saying the wrong thing, "
+                        "others' doubts about a worker's readiness.",
+                        "Distress caused by members' stories once in the job (use Triggering "
+                        "experiences).",
+                        "My biggest fear was that my own symptoms would come back under "
+                        "pressure.",
+                    ),
+                    (
+                        "Feeling like an impostor",
+                        "Feeling not entitled to a place among professionals, or not 'real' "
+                        "staff.",
+                        "Comparisons with qualified staff, staying silent for lack of "
+                        "credentials, apologising for being there.",
+                        "Low self-esteem that is not about legitimacy in the role (use "
+                        "Self-stigma).",
+                        "I was a patient here two years ago, who am I to give advice?",
+                    ),
+                ),
+            ),
+            (
+                "Peer identity",
+                "How the peer worker's identity is formed from lived experience and from a "
+                "position between staff and service users.",
+                (
+                    (
+                        "In-between identity",
+                        "Being neither staff nor service user, or both at once, and the "
+                        "tensions this brings.",
+                        "Where to sit, whom to side with, switching between roles, feeling in "
+                        "the middle.",
+                        "Explicit rules about closeness with members (use Friendship or "
+                        "professional relationship).",
+                        "I'm not staff and I'm not a patient, I'm somewhere in between.",
+                    ),
+                    (
+                        "Recovery story as identity",
+                        "Lived experience of mental illness and recovery seen as part of who "
+                        "the worker is.",
+                        "Owning one's recovery story, reframing past illness as meaningful.",
+                        "Using the story to help a member in a conversation (use Purposeful "
+                        "disclosure).",
+                        "My recovery is not something I hide any more, it is part of who I am "
+                        "at work.",
+                    ),
+                ),
+            ),
+            (
+                "Training experience",
+                "Views on the peer support training course and how it relates to the work.",
+                (
+                    (
+                        "Useful training content",
+                        "Parts of the training described as helpful.",
+                        "Named modules, skills practised, joint training with staff.",
+                        "Learning on the job from supervisors (use Supportive supervision).",
+                        "We practised active listening in pairs, and that is something I still "
+                        "use every day.",
+                    ),
+                    (
+                        "Gaps between training and practice",
+                        "What the training did not prepare people for, or where practice "
+                        "differed from it.",
+                        "Missing skills, unrealistic role plays, paperwork and procedures that "
+                        "were not taught.",
+                        "General uncertainty about the role (use Unclear job description).",
+                        "The training was all role plays, but real members don't follow the "
+                        "script.",
+                    ),
+                ),
+            ),
+        ),
+    ),
+    (
+        "Boundaries and disclosure",
+        "#D55E00",
+        "Managing the limits of the peer relationship and deciding what, when and to whom to "
+        "tell about one's own experience.",
+        (
+            (
+                "Boundary setting",
+                "Where the peer relationship ends: closeness, availability and refusing "
+                "requests.",
+                (
+                    (
+                        "Friendship or professional relationship",
+                        "Tension between being a friend and being a worker.",
+                        "Invitations, wishes for friendship, worries about getting too close.",
+                        "Contact by phone or outside working hours (use Contact outside work).",
+                        "The line between friendly and friend is very thin in this job.",
+                    ),
+                    (
+                        "Contact outside work",
+                        "Contact between peer workers and service users outside working hours "
+                        "or settings.",
+                        "Private phone numbers, messages at night, meeting by chance in the "
+                        "neighbourhood.",
+                        "Wishes for friendship without contact outside work (use Friendship or "
+                        "professional relationship).",
+                        "At the beginning I gave my personal WhatsApp to a few members, and "
+                        "then messages came at midnight.",
+                    ),
+                    (
+                        "Saying no",
+                        "Refusing requests, and the feelings around refusing.",
+                        "Requests for money, favours or time; guilt; ways of saying no.",
+                        "Limits set by the organisation without a request to refuse (use "
+                        "Contact outside work).",
+                        "Learning to say no without feeling guilty was the hardest skill for "
+                        "me.",
+                    ),
+                ),
+            ),
+            (
+                "Self-disclosure",
+                "Sharing or withholding one's own history of mental illness.",
+                (
+                    (
+                        "Purposeful disclosure",
+                        "Sharing lived experience deliberately for the benefit of the service "
+                        "user.",
+                        "Choosing what and how much to share; the effect of sharing on the "
+                        "member.",
+                        "Sharing with colleagues (use Disclosure to colleagues).",
+                        "I share my story when it helps the member, not just because it's my "
+                        "story.",
+                    ),
+                    (
+                        "Fear of disclosure",
+                        "Fear of the consequences of others knowing about one's mental "
+                        "illness.",
+                        "Hiding the diagnosis, the service or the job from neighbours, "
+                        "employers or relatives.",
+                        "Discrimination that actually happened (use Public stigma or Stigma in "
+                        "the workplace).",
+                        "I'm afraid that if people outside work know my history, they will "
+                        "treat me differently.",
+                    ),
+                    (
+                        "Disclosure to colleagues",
+                        "Telling, or deciding what to tell, co-workers and managers about one's "
+                        "health.",
+                        "Team reactions to disclosure; co-workers unsure what they may know.",
+                        "Disclosure to service users (use Purposeful disclosure).",
+                        "Telling the team about my illness was scarier than telling the "
+                        "members.",
+                    ),
+                ),
+            ),
+            (
+                "Emotional load",
+                "The emotional cost of the work and how it is managed.",
+                (
+                    (
+                        "Triggering experiences",
+                        "Work situations that bring back the worker's own distress or "
+                        "memories.",
+                        "Members' stories, crises, self-harm, visits that echo one's own "
+                        "experience.",
+                        "Worries before starting the job (use Anxiety about readiness).",
+                        "Some stories from members bring back my own memories of hospital.",
+                    ),
+                    (
+                        "Self-care strategies",
+                        "What workers and teams do to protect the worker's well-being.",
+                        "Personal routines, recovery plans, debriefing, switching off the work "
+                        "phone.",
+                        "Formal supervision sessions (use Supportive supervision).",
+                        "I go for a walk along the harbour after a difficult day.",
+                    ),
+                ),
+            ),
+        ),
+    ),
+    (
+        "Lived experience as an asset",
+        "#009E73",
+        "Lived experience of mental illness as a source of trust, knowledge and hope in the "
+        "work.",
+        (
+            (
+                "Trust and rapport",
+                "The quality of the relationship between peer workers and service users.",
+                (
+                    (
+                        "Being understood",
+                        "Service users feel understood because the worker has been through "
+                        "something similar.",
+                        "Not needing to explain; empathy grounded in shared experience.",
+                        "Practical advice drawn from experience (use Practical tips from "
+                        "experience).",
+                        "With my peer worker I don't have to explain everything, she just "
+                        "understands.",
+                    ),
+                    (
+                        "Equal relationship",
+                        "A relationship experienced as equal, with less power difference than "
+                        "with professionals.",
+                        "Being on the same level, deciding together, not being talked down to.",
+                        "Wishes for friendship and boundary issues (use Friendship or "
+                        "professional relationship).",
+                        "It feels like two people talking, not a worker and a case.",
+                    ),
+                    (
+                        "Earning trust over time",
+                        "Trust that grows through consistency over weeks and months.",
+                        "Showing up, keeping promises, members asking for the worker by name; "
+                        "co-workers' growing trust.",
+                        "Immediate rapport at the first meeting (use Being understood).",
+                        "Trust didn't come on the first day, it took weeks of just showing up.",
+                    ),
+                ),
+            ),
+            (
+                "Experiential knowledge",
+                "Knowledge gained from living with mental illness, and the hope it carries.",
+                (
+                    (
+                        "Practical tips from experience",
+                        "Concrete advice and know-how drawn from the worker's own experience.",
+                        "Medication routines, dealing with services and forms, preparing for "
+                        "appointments.",
+                        "Content of the formal training (use Useful training content).",
+                        "I know which forms take forever, so I can save members a lot of time.",
+                    ),
+                    (
+                        "Shared language",
+                        "Using everyday words rather than professional jargon.",
+                        "Translating jargon, using the member's own words.",
+                        "A general feeling of being understood (use Being understood).",
+                        "I use the words members use, not the medical words.",
+                    ),
+                    (
+                        "Role model of recovery",
+                        "The peer worker as living proof that recovery is possible, giving "
+                        "hope.",
+                        "Members taking hope from the worker's example; 'if you can, I can'.",
+                        "Members' own concrete steps (use Steps towards goals).",
+                        "Seeing him working gives me hope that I can work again one day.",
+                    ),
+                ),
+            ),
+        ),
+    ),
+    (
+        "Stigma and family",
+        "#CC79A7",
+        "Stigma around mental illness and the part families play, for workers and service "
+        "users alike.",
+        (
+            (
+                "Stigma",
+                "Negative attitudes towards mental illness, held by others or by oneself.",
+                (
+                    (
+                        "Self-stigma",
+                        "Internalised negative beliefs about oneself because of mental "
+                        "illness.",
+                        "Feeling useless, ashamed or damaged.",
+                        "Doubts about legitimacy in the work role (use Feeling like an "
+                        "impostor).",
+                        "The hardest stigma was the one inside my own head.",
+                    ),
+                    (
+                        "Public stigma",
+                        "Prejudice and discrimination from the public, neighbours, relatives, "
+                        "the media or former employers.",
+                        "Name-calling, gossip, stereotypes of violence, losing responsibilities "
+                        "at work.",
+                        "Attitudes of co-workers in the current service (use Stigma in the "
+                        "workplace).",
+                        "My neighbours whisper when I come back from the clinic.",
+                    ),
+                    (
+                        "Stigma in the workplace",
+                        "Stigmatising attitudes towards peer workers within the service.",
+                        "Colleagues' doubts and comments, being treated as a patient, and how "
+                        "these attitudes change.",
+                        "Being welcomed into the team (use Team acceptance).",
+                        "Some staff still call me 'the patient who works here'.",
+                    ),
+                ),
+            ),
+            (
+                "Family support",
+                "How families respond to the illness, the job and the service.",
+                (
+                    (
+                        "Family encouragement",
+                        "Family members encourage or practically support the person.",
+                        "Encouragement to apply, attend or continue; practical care.",
+                        "Family worries or opposition (use Family worries).",
+                        "My mother was the first person to tell me I should apply for this job.",
+                    ),
+                    (
+                        "Family worries",
+                        "Family members' worries or objections about the job, the illness or "
+                        "going out.",
+                        "Fear of relapse, fear of others finding out, opposition to the job.",
+                        "Encouragement (use Family encouragement).",
+                        "My mother worries that the stress will make me sick again.",
+                    ),
+                    (
+                        "Repaired family relationships",
+                        "Family relationships that improve over the year.",
+                        "Reconnection, fewer arguments, family pride.",
+                        "Ongoing encouragement without a change in the relationship (use "
+                        "Family encouragement).",
+                        "My father told me for the first time that he is proud of me.",
+                    ),
+                ),
+            ),
+        ),
+    ),
+    (
+        "Benefits",
+        "#E69F00",
+        "What peer support gives to the peer workers themselves and to the service users.",
+        (
+            (
+                "Benefits for peer workers",
+                "Gains for the peer workers from doing the job.",
+                (
+                    (
+                        "Personal recovery through work",
+                        "Work as part of the worker's own recovery.",
+                        "Structure, meaning, staying well, growth that others notice.",
+                        "Confidence in particular (use Confidence and self-worth).",
+                        "Helping others is part of my own recovery.",
+                    ),
+                    (
+                        "Confidence and self-worth",
+                        "Growth in confidence and self-esteem, feeling useful.",
+                        "Speaking in groups, presenting cases, feeling valued.",
+                        "Income (use Financial independence).",
+                        "For the first time in years I feel useful.",
+                    ),
+                    (
+                        "Financial independence",
+                        "Income from the job and what it makes possible.",
+                        "Leaving social security, contributing to the household, not asking "
+                        "family for money.",
+                        "Complaints about the level of pay (use Low pay).",
+                        "Having a salary means I don't have to ask my family for money any "
+                        "more.",
+                    ),
+                ),
+            ),
+            (
+                "Benefits for service users",
+                "Gains for service users from peer support.",
+                (
+                    (
+                        "Engagement with services",
+                        "Service users attend, return to or keep contact with services because "
+                        "of peer support.",
+                        "Attendance, follow-up appointments, coming back after dropping out.",
+                        "Friendships with other members (use Social connection).",
+                        "I only started coming to the centre regularly because of her.",
+                    ),
+                    (
+                        "Social connection",
+                        "Less isolation and new relationships among service users.",
+                        "Friends made in groups, having someone to contact, feeling part of a "
+                        "community.",
+                        "The relationship with the peer worker (use the Trust and rapport "
+                        "codes).",
+                        "Through the hiking group I made two friends I still meet every week.",
+                    ),
+                    (
+                        "Steps towards goals",
+                        "Concrete progress towards personal goals with peer support.",
+                        "Jobs, courses, daily routines, small steps.",
+                        "Hope without concrete steps (use Role model of recovery).",
+                        "With her support I applied for a part-time job at a bakery.",
+                    ),
+                ),
+            ),
+        ),
+    ),
+    (
+        "Work conditions",
+        "#56B4E9",
+        "The organisational side of peer support: team, supervision, pay and contracts.",
+        (
+            (
+                "Team and supervision",
+                "How peer workers are supervised and brought into multidisciplinary teams.",
+                (
+                    (
+                        "Supportive supervision",
+                        "Supervision experienced as supportive, reflective or helpful.",
+                        "Regular supervision, discussing difficulties, supervisors adapting "
+                        "their style.",
+                        "Informal self-care (use Self-care strategies).",
+                        "Supervision is where I can say I'm struggling without being judged.",
+                    ),
+                    (
+                        "Team acceptance",
+                        "Being accepted, or not yet accepted, as a member of the team.",
+                        "Inclusion in meetings and events, being asked for opinions, early "
+                        "coldness.",
+                        "Explicitly stigmatising remarks (use Stigma in the workplace).",
+                        "It took the team some time, but now he is just one of us.",
+                    ),
+                    (
+                        "Unclear division of labour",
+                        "Unclear or contested split of tasks between peer workers and other "
+                        "staff.",
+                        "Who follows up which cases, tasks falling through the cracks, tension "
+                        "over tasks.",
+                        "An unclear role in general (use Unclear job description).",
+                        "We are still working out which cases should go to the peer workers.",
+                    ),
+                ),
+            ),
+            (
+                "Pay and contracts",
+                "Employment terms of peer support workers.",
+                (
+                    (
+                        "Low pay",
+                        "Pay seen as low or as not reflecting the value of the work.",
+                        "Comparisons with other grades, the cost of living.",
+                        "The benefits of having an income at all (use Financial independence).",
+                        "I love the job, but the pay is hard to live on in Hong Kong.",
+                    ),
+                    (
+                        "Short-term contracts",
+                        "Insecurity from short, project-based contracts and funding.",
+                        "One-year contracts, funding coming to an end, losing staff.",
+                        "Lack of promotion (use Career progression).",
+                        "My contract is only for one year, and nobody knows if the funding "
+                        "will continue.",
+                    ),
+                    (
+                        "Career progression",
+                        "Prospects for development and promotion as a peer worker.",
+                        "No senior posts, wishes to study, career ladders.",
+                        "Contract length (use Short-term contracts).",
+                        "There is no next step for a peer worker, no senior post, nothing.",
+                    ),
+                ),
+            ),
+        ),
+    ),
+)
+
+
+def _mix(color: str, other: str, t: float) -> str:
+    a = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(other[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(a, b, strict=True))
+
+
+def _build_codebook() -> tuple[CodeSpec, ...]:
+    themes = []
+    for theme_name, base, theme_desc, subs in _THEMES:
+        sub_specs = []
+        for s_index, (sub_name, sub_desc, leaves) in enumerate(subs):
+            sub_color = _mix(base, "#000000", 0.15 + 0.12 * s_index)
+            leaf_specs = tuple(
+                CodeSpec(
+                    name=name,
+                    description=desc,
+                    inclusion=inclusion,
+                    exclusion=exclusion,
+                    example=example,
+                    color=_mix(base, "#FFFFFF", 0.12 + 0.18 * l_index + 0.05 * s_index),
+                )
+                for l_index, (name, desc, inclusion, exclusion, example) in enumerate(leaves)
+            )
+            sub_specs.append(
+                CodeSpec(
+                    name=sub_name,
+                    description=sub_desc,
+                    inclusion=(
+                        "Prefer one of the codes below. Apply this sub-theme itself only to a "
+                        "passage that clearly belongs here but fits none of its codes."
+                    ),
+                    exclusion="Passages that only mention the topic in passing.",
+                    example=leaf_specs[0].example,
+                    color=sub_color,
+                    children=leaf_specs,
+                )
+            )
+        themes.append(
+            CodeSpec(
+                name=theme_name,
+                description=theme_desc,
+                inclusion=(
+                    "Group heading for the sub-themes below. Apply it directly only when "
+                    "summarising a whole answer about this theme."
+                ),
+                exclusion="Passages that fit a code of another theme better.",
+                example=sub_specs[0].example,
+                color=base,
+                children=tuple(sub_specs),
+            )
+        )
+    return tuple(themes)
+
+
+CODEBOOK: tuple[CodeSpec, ...] = _build_codebook()
+
+
+def codebook_paths() -> list[tuple[str, ...]]:
+    """Every code's path (theme, sub-theme, code), depth first, parents before children."""
+    paths: list[tuple[str, ...]] = []
+
+    def walk(specs: tuple[CodeSpec, ...], prefix: tuple[str, ...]) -> None:
+        for spec in specs:
+            paths.append((*prefix, spec.name))
+            walk(spec.children, (*prefix, spec.name))
+
+    walk(CODEBOOK, ())
+    return paths
+
+
+LEAF_PATHS: tuple[tuple[str, str, str], ...] = tuple(
+    p  # type: ignore[misc]
+    for p in codebook_paths()
+    if len(p) == 3
+)
+_LEAF_BY_NAME = {path[2]: path for path in LEAF_PATHS}
+_SUB_PATHS = tuple(p for p in codebook_paths() if len(p) == 2)
+
+# ---------------------------------------------------------------------------------------
+# Sentence library. Each code has English sentences per stakeholder group ("psw", "su",
+# "cw", or "all"), Cantonese written Chinese sentences ("zh") and code-switched English
+# sentences ("mix"), the last two as (group, sentence). A leading "[2,3]" limits a sentence
+# to those waves (1-based). Slots: {pw} the peer worker a service user or co-worker talks
+# about, with {he} {He} {him} {his} {His}; {sup} a supervisor; {family}, {place}, {time},
+# {colleague}, {client}, {activity}, {feeling} vary per sentence; {zh_pw}, {zh_family},
+# {zh_sup} in Chinese.
+# ---------------------------------------------------------------------------------------
+
+_LIBRARY: dict[str, dict[str, tuple]] = {
+    "Unclear job description": {
+        "psw": (
+            "[1,2] Nobody could tell me exactly what a peer support worker is supposed to do "
+            "all day.",
+            "[1] During the training I kept asking myself whether I would be a helper, a friend "
+            "or some kind of junior social worker.",
+            "[1,2] The job description said 'provide peer support', but what does that mean on "
+            "a Monday morning {place}?",
+            "[2] {time} {colleague} asked me to fill in the attendance sheets, and I wondered "
+            "whether that was really my job.",
+            "[1,2,3] I still don't know where my role ends and the social worker's role begins.",
+            "[3] Even now, after months in the job, the role keeps changing depending on who is "
+            "on duty.",
+        ),
+        "su": (
+            "[1,2] At first I didn't know whether {pw} was a social worker, a volunteer or "
+            "another patient.",
+            "[1,2] I wasn't sure what I could ask {him} to help with, so I just asked about "
+            "everything.",
+            "[2,3] Nobody explained to us what a peer worker does, we just figured it out by "
+            "ourselves.",
+        ),
+        "cw": (
+            "[1,2] To be frank, none of us knew what the peer worker's job description actually "
+            "was.",
+            "[1,2] Management sent an email saying two peer workers would join, but nothing "
+            "about what they would do.",
+            "[2,3] We had to sit down with {pw} and write the list of duties together, line by "
+            "line.",
+            "[1,2] I was worried they would end up doing the admin work that nobody else wants.",
+        ),
+        "zh": (
+            ("psw", "[1,2] 其實我到而家都唔係好清楚朋輩支援員每日要做啲乜。"),
+            ("cw", "[1,2] 個 job description 寫得好籠統，我哋都唔知佢哋嘅角色係咩。"),
+            ("su", "[1,2] 我一開始以為{zh_pw}係社工，後來先知佢係朋輩支援員。"),
+        ),
+        "mix": (
+            (
+                "psw",
+                "[1,2] My supervisor just said 「慢慢嚟，做吓就知」, take it slowly and you'll "
+                "see, but that didn't really help.",
+            ),
+            ("cw", "[1,2] We kept asking, 佢哋究竟做邊樣嘢, which tasks are really theirs?"),
+        ),
+    },
+    "Anxiety about readiness": {
+        "psw": (
+            "[1] I felt {feeling} before every training session, as if everyone would find out "
+            "I wasn't ready.",
+            "[1] I worried that if I got unwell again I would let the whole team down.",
+            "[1] Some nights before the placement started I couldn't sleep, thinking about what "
+            "could go wrong.",
+            "[1,2] What if a member tells me something serious and I say the wrong thing?",
+            "[1,2] My biggest fear was that my own symptoms would come back under pressure.",
+        ),
+        "su": (
+            "[1] {He} looked quite nervous the first time, {his} hands were shaking a little "
+            "when {he} gave out the forms.",
+            "[1,2] I could tell {he} was still learning, and in a way that made me less nervous "
+            "too.",
+        ),
+        "cw": (
+            "[1,2] I was honestly not sure they were ready to handle a crisis on their own.",
+            "[1] During the training some of them looked very anxious, especially in the role "
+            "plays.",
+            "[1,2] We worried about putting too much pressure on them too early.",
+        ),
+        "zh": (
+            ("psw", "[1] 我好驚自己未準備好，萬一又再病過點算呢？"),
+            ("psw", "[1] 上堂做 role play 嗰陣我緊張到手震。"),
+            ("cw", "[1,2] 老實講，我唔肯定佢哋係咪準備好面對危機個案。"),
+        ),
+        "mix": (
+            (
+                "psw",
+                "[1] Every morning I told myself 「唔好驚，得㗎」, you can do it, but I was "
+                "still {feeling}.",
+            ),
+        ),
+    },
+    "Feeling like an impostor": {
+        "psw": (
+            "[1,2] Sometimes I felt like an impostor, sitting in the staff meeting with all "
+            "those degrees around the table.",
+            "[1,2] I kept thinking, I was a patient here two years ago, who am I to give advice?",
+            "[1,2] When {colleague} introduced me as a colleague, I almost laughed, because I "
+            "didn't feel like one.",
+            "[2] I don't have a social work degree, so at case conferences I often stay quiet.",
+        ),
+        "su": (
+            "[2] {He} once told me {he} didn't feel like real staff, which surprised me, because "
+            "to me {he} was.",
+        ),
+        "cw": (
+            "[1,2] I noticed {pw} apologising a lot, as if {he} didn't feel entitled to be in "
+            "the room.",
+            "[2] {He} would ask me whether {he} was allowed to speak at the case conference.",
+        ),
+        "zh": (("psw", "[1,2] 我成日覺得自己唔夠資格，人哋讀咗咁多書，我憑咩講嘢？"),),
+        "mix": (),
+    },
+    "In-between identity": {
+        "psw": (
+            "I'm not staff and I'm not a patient, I'm somewhere in between, and that can be "
+            "lonely.",
+            "[2,3] The members see me as one of them, but I also have a staff card and a key to "
+            "the office.",
+            "[2,3] At lunch I never know whether to sit with the staff or with the members.",
+            "[2,3] I have to switch hats all day, one minute a colleague, the next minute "
+            "someone who has been there.",
+        ),
+        "su": (
+            "[2,3] {He} is staff, but {he} is also one of us, that's the difference.",
+            "[2,3] With {pw} I never felt {he} was on the other side of the desk.",
+        ),
+        "cw": (
+            "[2,3] They are in a strange position, part of the team but also close to the "
+            "members.",
+            "[2,3] Sometimes members tell {pw} things they would never tell us, which puts "
+            "{him} in the middle.",
+        ),
+        "zh": (
+            ("psw", "[2,3] 我夾喺職員同會員中間，兩邊都唔係好屬於。"),
+            ("su", "[2,3] 佢係職員，但係佢同我哋係一樣嘅，呢樣好唔同。"),
+        ),
+        "mix": (
+            ("psw", "[2,3] I'm like 「兩頭唔到岸」, not reaching either shore."),
+        ),
+    },
+    "Recovery story as identity": {
+        "psw": (
+            "My recovery is not something I hide any more, it is part of who I am at work.",
+            "I used to see my illness as wasted years, now I see them as training for this job.",
+            "[1] The training helped me to tell my story in a way that is useful, not only "
+            "painful.",
+            "[3] I'm proud to call myself a person in recovery, not just an ex-patient.",
+        ),
+        "su": (
+            "[2,3] {He} told me {he} had been in hospital too, and somehow {he} wasn't ashamed "
+            "of it.",
+        ),
+        "cw": (
+            "[2,3] {pw} is very clear that {his} own recovery is the basis of what {he} offers.",
+        ),
+        "zh": (("psw", "我嘅復元故事已經係我嘅一部分，唔使再收埋。"),),
+        "mix": (),
+    },
+    "Useful training content": {
+        "psw": (
+            "[1] The sessions on recovery and hope were the most useful part of the course for "
+            "me.",
+            "[1,2] We practised active listening in pairs, and that is something I still use "
+            "every day.",
+            "[1,2] Learning about the WRAP plan changed how I look after myself, not only how I "
+            "help others.",
+            "[1,2] The trainer showed us how to tell our story in three minutes, and I use that "
+            "all the time.",
+            "[1] The module on warning signs of a crisis made me feel less afraid of "
+            "emergencies.",
+        ),
+        "cw": (
+            "[1,2] The joint session where staff and peer workers trained together was really "
+            "helpful.",
+            "[1] I attended one of their training days, and the content on recovery was better "
+            "than ours.",
+        ),
+        "zh": (
+            ("psw", "[1] 課程入面講復元同希望嗰部分對我幫助最大。"),
+            ("psw", "[1,2] 我哋兩個兩個練習聆聽技巧，到而家我都仲用緊。"),
+        ),
+        "mix": (
+            (
+                "psw",
+                "[1,2] The trainer always said 「聽多過講」, listen more than you talk, and that "
+                "stuck with me.",
+            ),
+        ),
+    },
+    "Gaps between training and practice": {
+        "psw": (
+            "[2,3] The training was all role plays, but real members don't follow the script.",
+            "[2] Nothing in the course prepared me for a member who calls me crying at eleven "
+            "at night.",
+            "[2,3] We learnt a lot of theory, but not how to write case notes or deal with the "
+            "paperwork.",
+            "[2] In the classroom everything was clear, on the ward it was very different.",
+        ),
+        "cw": (
+            "[2,3] The training didn't cover how to work in a multidisciplinary team, so we had "
+            "to teach them on the job.",
+            "[2] They knew the recovery concepts well, but not the practical procedures of the "
+            "centre.",
+        ),
+        "zh": (("psw", "[2,3] 上堂學嘅嘢同真實情況差好遠，會員唔會跟劇本講嘢。"),),
+        "mix": (
+            (
+                "cw",
+                "[2,3] The course was good on theory, but 落到地就唔同, on the ground it's "
+                "different.",
+            ),
+        ),
+    },
+    "Friendship or professional relationship": {
+        "psw": (
+            "[2,3] Some members want me to be their friend, and it's hard to explain why I "
+            "can't.",
+            "[2] {client} invited me to a birthday dinner, and I didn't know whether I should "
+            "go.",
+            "[2,3] I care about them, but I have to remember I'm there as a worker, not as a "
+            "buddy.",
+            "[2,3] The line between friendly and friend is very thin in this job.",
+        ),
+        "su": (
+            "[2,3] Sometimes I forget {he} is staff, {he} feels more like a friend.",
+            "[2,3] I asked {him} to go for yum cha on a Sunday and {he} said no, nicely, and I "
+            "understood.",
+        ),
+        "cw": (
+            "[2,3] We had to talk with {pw} about how close is too close with members.",
+            "[2] I saw {pw} getting very involved in one member's life, and I was worried for "
+            "both of them.",
+        ),
+        "zh": (
+            ("psw", "[2,3] 有啲會員想同我做朋友，我好難解釋點解唔得。"),
+            ("su", "[2,3] 有時我都唔記得佢係職員，覺得佢似朋友多啲。"),
+        ),
+        "mix": (
+            (
+                "psw",
+                "[2] It's a thin line, 係朋友定係同工, friend or co-worker, I keep asking myself.",
+            ),
+        ),
+    },
+    "Contact outside work": {
+        "psw": (
+            "[2] At the beginning I gave my personal WhatsApp to a few members, and then "
+            "messages came at midnight.",
+            "[2,3] Now I only use the work phone, and I switch it off after six.",
+            "[2,3] I bumped into a member {place} on a Sunday and didn't know whether to say "
+            "hello.",
+            "[2] My supervisor told me to stop answering messages on my days off.",
+        ),
+        "su": (
+            "[2,3] I used to message {him} late at night when I couldn't sleep, and {he} would "
+            "reply in the morning.",
+            "[2] I saw {him} once on the MTR and we just nodded, I didn't want to bother {him}.",
+        ),
+        "cw": (
+            "[2] One peer worker was answering WhatsApp messages from members on Sundays, so we "
+            "had to set a rule.",
+            "[2,3] We now give them a work phone so that their private number stays private.",
+        ),
+        "zh": (
+            ("psw", "[2] 我一開始俾咗私人 WhatsApp 啲會員，點知半夜都有訊息。"),
+            ("psw", "[2,3] 而家我收工之後就熄咗部工作電話。"),
+        ),
+        "mix": (
+            (
+                "su",
+                "[2] I know I shouldn't, but sometimes I just send 「你喺唔喺度？」 late at "
+                "night.",
+            ),
+        ),
+    },
+    "Saying no": {
+        "psw": (
+            "[2,3] Learning to say no without feeling guilty was the hardest skill for me.",
+            "[2] {client} asked to borrow some money, and saying no made me feel terrible.",
+            "[2,3] Now I say, I can't do that, but let's see who can, and that feels better.",
+        ),
+        "su": (
+            "[2,3] When {he} said no to me, {he} explained why, so I didn't feel rejected.",
+        ),
+        "cw": (
+            "[2,3] We encourage them to say no, but some of them find it very hard to "
+            "disappoint a member.",
+        ),
+        "zh": (("psw", "[2,3] 學識講「唔得」而唔內疚，對我嚟講係最難。"),),
+        "mix": (
+            ("psw", "[2,3] Saying 「唔好意思，我幫唔到」 felt so rude at first."),
+        ),
+    },
+    "Purposeful disclosure": {
+        "psw": (
+            "[2,3] I share my story when it helps the member, not just because it's my story.",
+            "[2] I told {client} that I had also heard voices, and I could see the relief "
+            "straight away.",
+            "[2,3] Before I disclose anything, I ask myself who it is for.",
+            "[2,3] I usually share a little, then turn the conversation back to the member.",
+        ),
+        "su": (
+            "[2,3] When {he} told me about {his} time in hospital, I felt I could finally talk.",
+            "[2] {He} shared just enough of {his} story, never too much, it was always about "
+            "me.",
+        ),
+        "cw": (("[2,3] {pw} uses {his} story carefully, {he} knows when to bring it in."),),
+        "zh": (
+            ("psw", "[2,3] 我講自己嘅經歷係為咗幫會員，唔係為咗講我自己。"),
+            ("su", "[2,3] 佢同我講佢以前都住過院，我即刻覺得可以講出嚟。"),
+        ),
+        "mix": (
+            (
+                "psw",
+                "[2,3] I always check first, 我講呢樣嘢係為咗邊個, who is this sharing for?",
+            ),
+        ),
+    },
+    "Fear of disclosure": {
+        "psw": (
+            "[1,2] I'm afraid that if people outside work know my history, they will treat me "
+            "differently.",
+            "[1,2] I haven't told my neighbours what my job is, because then they would know "
+            "why.",
+            "[1,2] In the first weeks I wasn't sure I wanted the members to know my diagnosis.",
+        ),
+        "su": ("I don't want my employer to know I'm using this service.",),
+        "cw": (
+            "[1,2] Some peer workers don't want their diagnosis on any document, and we respect "
+            "that.",
+        ),
+        "zh": (("psw", "[1,2] 我好驚出面啲人知道我以前嘅事，會用另一種眼光睇我。"),),
+        "mix": (
+            (
+                "psw",
+                "[1,2] My mother said 「唔好周圍講」, don't tell everyone, so I kept quiet.",
+            ),
+        ),
+    },
+    "Disclosure to colleagues": {
+        "psw": (
+            "[2,3] Telling the team about my illness was scarier than telling the members.",
+            "[2] After I told my colleagues, some of them started to speak to me more slowly, "
+            "as if I were fragile.",
+            "[2,3] I decided to tell {colleague} about my warning signs, so that someone at "
+            "work would notice.",
+        ),
+        "cw": (
+            "[2,3] I didn't know how much of {pw}'s history I was supposed to know.",
+            "[2] When {he} told the team about {his} relapse, the meeting went very quiet.",
+        ),
+        "zh": (("psw", "[2,3] 同同事講自己嘅病，比同會員講仲驚。"),),
+        "mix": (),
+    },
+    "Triggering experiences": {
+        "psw": (
+            "[2,3] Some stories from members bring back my own memories of hospital, and I need "
+            "a break afterwards.",
+            "[2] After a home visit {place} I went home and couldn't stop crying.",
+            "[2,3] When a member talked about self-harm, I felt my own old thoughts coming back.",
+        ),
+        "su": (
+            "[2] I think once I said something that upset {him}, {he} went quiet and took a "
+            "short break.",
+        ),
+        "cw": (
+            "[2,3] We watch out for signs that a case is too close to {pw}'s own experience.",
+        ),
+        "zh": (
+            ("psw", "[2,3] 有啲會員嘅故事會令我諗返起自己住院嗰陣，之後要抖一抖先得。"),
+        ),
+        "mix": (
+            (
+                "psw",
+                "[2] That night I was 「好唔舒服」, really not okay, after hearing her story.",
+            ),
+        ),
+    },
+    "Self-care strategies": {
+        "psw": (
+            "[2,3] I go for a walk along the harbour after a difficult day, that helps me let "
+            "go.",
+            "[2,3] I keep my own WRAP plan in my bag and look at it when I feel stressed.",
+            "[2,3] I've learnt to book an appointment with my own psychiatrist before I really "
+            "need it.",
+            "[2,3] On Sundays I don't check anything related to work, that's my rule.",
+        ),
+        "cw": (
+            "[2,3] We build in debriefing time after difficult sessions, for them and for us.",
+        ),
+        "zh": (("psw", "[2,3] 辛苦嘅日子我會去海濱行吓，等自己放低啲嘢。"),),
+        "mix": (
+            (
+                "psw",
+                "[2,3] My rule is simple, 星期日唔睇工作訊息, no work messages on Sundays.",
+            ),
+        ),
+    },
+    "Being understood": {
+        "psw": (
+            "[2,3] Members tell me I understand them in a way the professionals don't.",
+            "[2,3] When a member describes the fog of the medication, I know exactly what they "
+            "mean.",
+        ),
+        "su": (
+            "[2,3] With {pw} I don't have to explain everything, {he} just understands.",
+            "[2,3] The doctor listens to my symptoms, but {pw} listens to me.",
+            "[2,3] When I said I was scared of the side effects, {he} said, I know, I had the "
+            "same, and that meant a lot.",
+            "[2,3] {He} never looked at me as if I were crazy.",
+        ),
+        "cw": (
+            "[2,3] Members open up to {pw} much faster than they open up to us.",
+        ),
+        "zh": (
+            ("su", "[2,3] 同{zh_pw}傾偈唔使解釋咁多，佢明㗎。"),
+            ("su", "[2,3] 醫生聽我啲病徵，但係{zh_pw}係聽我講嘢。"),
+        ),
+        "mix": (("su", "[2,3] {He} just gets it, 佢明白嗰種感覺, you know?"),),
+    },
+    "Equal relationship": {
+        "psw": (
+            "[2,3] I try to keep the relationship equal, I'm not the expert on their life.",
+            "[3] We make decisions together, I don't tell them what to do.",
+        ),
+        "su": (
+            "[2,3] {He} doesn't talk down to me, we are on the same level.",
+            "[2,3] It feels like two people talking, not a worker and a case.",
+        ),
+        "cw": (
+            "[2,3] There is less of a power gap between {pw} and the members than between us "
+            "and the members.",
+        ),
+        "zh": (("su", "[2,3] 佢唔會擺個高姿態，我哋係平起平坐。"),),
+        "mix": (),
+    },
+    "Earning trust over time": {
+        "psw": (
+            "[2,3] Trust didn't come on the first day, it took weeks of just showing up.",
+            "[3] One member only started talking to me after three months of walks every "
+            "Tuesday.",
+            "[3] Now members ask for me by name, which tells me they trust me.",
+        ),
+        "su": (
+            "[2,3] At first I didn't trust anyone at the centre, but {he} kept coming back.",
+            "[3] After {he} had kept {his} promises a few times, I started to believe {him}.",
+        ),
+        "cw": (
+            "[3] Over the year I have seen members trust {pw} more and more.",
+            "[3] I trust {his} judgement now, at the beginning I double-checked everything.",
+        ),
+        "zh": (
+            ("su", "[2,3] 一開始我唔信任何人，不過佢一次又一次咁嚟，慢慢我就信佢。"),
+            ("cw", "[3] 而家我好信佢嘅判斷，一開始我會樣樣都 double check。"),
+        ),
+        "mix": (("su", "[3] It took time, 慢慢先建立到信任, trust was built slowly."),),
+    },
+    "Practical tips from experience": {
+        "psw": (
+            "[2,3] I tell members small things that worked for me, like taking the tablets "
+            "after breakfast so I don't feel sleepy at work.",
+            "[2,3] I know which clinic staff are friendly and which forms take forever, so I "
+            "can save members a lot of time.",
+            "[2,3] I showed {client} how I planned my day when I first went back to work.",
+        ),
+        "su": (
+            "[2,3] {He} taught me how to talk to my doctor about the side effects, with a list "
+            "written down before the appointment.",
+            "[2,3] {His} tips about dealing with the Social Welfare Department were more useful "
+            "than any leaflet.",
+        ),
+        "cw": (
+            "[2,3] {pw} knows tricks about living with the medication that we would never think "
+            "of.",
+        ),
+        "zh": (
+            ("psw", "[2,3] 我會教會員一啲我自己試過有用嘅方法，例如食完早餐先食藥。"),
+            ("su", "[2,3] 佢教我見醫生之前寫低想問嘅嘢，真係有用好多。"),
+        ),
+        "mix": (
+            ("su", "[2,3] {He} told me 「寫低佢」, write it down, before seeing the doctor."),
+        ),
+    },
+    "Shared language": {
+        "psw": (
+            "[2,3] I use the words members use, not the medical words.",
+            "[2,3] When a member says they are 'not in the mood to exist', I know what that "
+            "means.",
+        ),
+        "su": ("[2,3] {He} speaks my language, not like a textbook.",),
+        "cw": ("[2,3] {pw} translates our jargon into everyday words for the members.",),
+        "zh": (
+            ("su", "[2,3] 佢講嘢好貼地，唔會成日講啲專業名詞。"),
+            ("psw", "[2,3] 我會用會員自己嘅講法，唔用醫學名詞。"),
+        ),
+        "mix": (("cw", "[2,3] {He} turns our 「專業術語」 into everyday Cantonese."),),
+    },
+    "Role model of recovery": {
+        "psw": (
+            "[2,3] A member told me, if you can do it, I can do it, and that made my whole week.",
+        ),
+        "su": (
+            "[2,3] Seeing {him} working gives me hope that I can work again one day.",
+            "[2,3] If {he} could come through it, maybe I can too.",
+            "[3] {He} is living proof that recovery is not just a word on a poster.",
+        ),
+        "cw": (
+            "[2,3] Members see in {pw} what recovery can look like, and no leaflet can do that.",
+        ),
+        "zh": (
+            ("su", "[2,3] 見到佢返到工，我覺得自己有一日都得。"),
+            ("su", "[3] 佢就係活生生嘅例子，話俾我知復元係真㗎。"),
+        ),
+        "mix": (("su", "[3] I think, 佢得我都得, if {he} can, I can."),),
+    },
+    "Self-stigma": {
+        "psw": (
+            "[1,2] For years I believed that people like me could never hold a proper job.",
+            "[1,2] The hardest stigma was the one inside my own head.",
+            "[1] Part of me still thinks I'm damaged goods.",
+        ),
+        "su": (
+            "I used to think I was useless, just a burden on my family.",
+            "[1,2] I felt ashamed even walking into the centre.",
+        ),
+        "zh": (
+            ("su", "以前我覺得自己好冇用，只係屋企人嘅負擔。"),
+            ("psw", "[1,2] 最難過嘅標籤係自己俾自己嘅。"),
+        ),
+        "mix": (("su", "[1,2] I always thought 「我冇用㗎喇」, I'm useless now."),),
+    },
+    "Public stigma": {
+        "psw": (
+            "People still think mental illness means violence, you see it in the news every "
+            "week.",
+            "[1,2] A relative once said I should not work with children because of my illness.",
+        ),
+        "su": (
+            "My neighbours whisper when I come back from the clinic.",
+            "At my old job, when they found out about my illness, they stopped giving me "
+            "responsibilities.",
+        ),
+        "cw": (
+            "The public still has a lot of prejudice, and our peer workers carry that too.",
+        ),
+        "zh": (
+            ("su", "啲鄰居見到我由診所返嚟就喺度細細聲講。"),
+            ("psw", "社會上好多人仲覺得精神病即係暴力，新聞成日都係咁報。"),
+        ),
+        "mix": (("su", "They call people like us 「黐線佬」, crazy, and that hurts."),),
+    },
+    "Stigma in the workplace": {
+        "psw": (
+            "[2,3] Some staff still call me 'the patient who works here'.",
+            "[2] One colleague asked whether I should be allowed to read the case files.",
+            "[2,3] When I'm tired, people ask if I've taken my medication, they would never ask "
+            "another colleague that.",
+        ),
+        "cw": (
+            "[2,3] I have to admit some colleagues doubted whether people with mental illness "
+            "should be staff at all.",
+            "[2] There were comments in the pantry that I'm not proud of.",
+            "[3] The attitudes in the team have changed a lot since the beginning.",
+        ),
+        "zh": (
+            ("psw", "[2,3] 有啲同事仲係叫我「喺度返工嗰個病人」。"),
+            ("cw", "[2,3] 老實講，初初有同事懷疑精神病康復者應唔應該做職員。"),
+        ),
+        "mix": (),
+    },
+    "Family encouragement": {
+        "psw": (
+            "{family} was the first person to tell me I should apply for this job.",
+            "{family} cooks me soup on the nights I come home late, that's their way of "
+            "supporting me.",
+            "[1] When I got into the training, {family} told all the relatives.",
+        ),
+        "su": (
+            "{family} encouraged me to join the group, otherwise I would have stayed in bed.",
+            "[2,3] {family} comes with me to the centre sometimes, to meet {pw}.",
+        ),
+        "cw": (
+            "The peer workers whose families support them seem to cope better.",
+        ),
+        "zh": (
+            ("psw", "係{zh_family}叫我去申請呢份工㗎。"),
+            ("su", "如果唔係{zh_family}成日鼓勵我，我應該仲瞓喺床度。"),
+        ),
+        "mix": (
+            ("psw", "{family} always says 「做得就做，唔好勉強」, do what you can."),
+        ),
+    },
+    "Family worries": {
+        "psw": (
+            "[1,2] {family} worries that the stress will make me sick again.",
+            "[1,2] {family} asked me why I want to go back to that world, meaning the mental "
+            "health world.",
+            "[1,2] My parents are afraid people will find out about my illness because of this "
+            "job.",
+        ),
+        "su": ("{family} worries every time I go out alone.",),
+        "cw": (
+            "[1,2] Some families were against them taking this job, they thought it was too "
+            "risky.",
+        ),
+        "zh": (("psw", "[1,2] {zh_family}好擔心我壓力大又會再病。"),),
+        "mix": (
+            (
+                "psw",
+                "[1,2] {family} keeps asking 「你頂唔頂得順呀？」, can you really cope?",
+            ),
+        ),
+    },
+    "Repaired family relationships": {
+        "psw": (
+            "[3] Since I started working, I can talk with my father again, we even have dinner "
+            "together on Sundays.",
+            "[2,3] {family} told me for the first time that they are proud of me.",
+        ),
+        "su": (
+            "[2,3] Things at home are calmer now, we argue much less.",
+            "[3] {family} and I started going to yum cha again, like before I got sick.",
+        ),
+        "zh": (
+            ("psw", "[3] 自從返工之後，我同阿爸又傾得返偈，星期日仲一齊食飯。"),
+            ("su", "[2,3] 屋企而家平靜咗好多，少咗嗌交。"),
+        ),
+        "mix": (),
+    },
+    "Personal recovery through work": {
+        "psw": (
+            "[2,3] Helping others is part of my own recovery, it gives my days a structure.",
+            "[2,3] Every time I support someone, I also remind myself how far I have come.",
+            "[3] I haven't been admitted to hospital since I started this job.",
+        ),
+        "cw": (
+            "[3] We've seen {pw} grow so much over this year, {he} is a different person.",
+        ),
+        "zh": (("psw", "[2,3] 幫人其實都係我自己復元嘅一部分，令我每日有個目標。"),),
+        "mix": (("psw", "[3] This job is my 「藥」 too, my medicine in a way."),),
+    },
+    "Confidence and self-worth": {
+        "psw": (
+            "[2,3] For the first time in years I feel useful.",
+            "[3] I can now speak in front of a group of thirty people, which I could never do "
+            "before.",
+            "[2,3] When a member thanks me, I feel I'm worth something.",
+        ),
+        "cw": (
+            "[3] {pw} used to sit at the back of meetings, now {he} presents cases.",
+            "[2,3] I think the work gave {him} confidence, {he} speaks much more clearly now.",
+        ),
+        "zh": (
+            ("psw", "[2,3] 我好多年都未試過覺得自己有用。"),
+            ("psw", "[3] 而家我可以喺三十個人面前講嘢，以前諗都唔敢諗。"),
+        ),
+        "mix": (),
+    },
+    "Financial independence": {
+        "psw": (
+            "[2,3] Having a salary means I don't have to ask {family} for money any more.",
+            "[3] I came off CSSA after I started working, and that meant a lot to me.",
+            "[3] I can finally give my mother some money for the household at the end of the "
+            "month.",
+        ),
+        "cw": ("[3] The income is important for them, even if it's not much.",),
+        "zh": (("psw", "[3] 我出糧之後終於可以俾家用阿媽。"),),
+        "mix": (("psw", "[3] Getting off 綜援 was a big thing for me."),),
+    },
+    "Engagement with services": {
+        "psw": (
+            "[2,3] Members who never came to groups now come because they know I'll be there.",
+        ),
+        "su": (
+            "[2,3] I only started coming to the centre regularly because of {pw}.",
+            "[2,3] Before, I skipped my follow-up appointments, now {he} reminds me and "
+            "sometimes comes with me.",
+            "[2,3] I joined {activity} because {he} said {he} would be there.",
+        ),
+        "cw": (
+            "[2,3] Attendance at {activity} went up after {pw} started running it with us.",
+            "[3] Some members who had dropped out of the service came back because of the peer "
+            "workers.",
+        ),
+        "zh": (
+            ("su", "[2,3] 我係因為{zh_pw}先開始定期返中心。"),
+            ("cw", "[3] 有啲流失咗嘅會員，因為朋輩支援員又返嚟。"),
+        ),
+        "mix": (
+            ("su", "[2,3] {He} said 「我陪你去」, I'll go with you, so I went to the clinic."),
+        ),
+    },
+    "Social connection": {
+        "psw": (
+            "[2,3] I connect members with each other, so they don't depend only on me.",
+        ),
+        "su": (
+            "[2,3] Through {activity} I made two friends I still meet every week.",
+            "[2,3] I was very isolated before, I didn't talk to anyone for days.",
+            "[3] Now I have people to message when I feel low.",
+        ),
+        "cw": ("[2,3] The groups {pw} runs have become like a small community.",),
+        "zh": (
+            ("su", "[2,3] 以前我可以幾日都唔同人講嘢，好孤獨。"),
+            ("su", "[3] 而家心情差嘅時候有朋友可以搵。"),
+        ),
+        "mix": (),
+    },
+    "Steps towards goals": {
+        "psw": (
+            "[2,3] I help members set small goals, like taking the bus alone or cooking one "
+            "meal a week.",
+        ),
+        "su": (
+            "[3] With {his} support I applied for a part-time job at a bakery.",
+            "[2,3] {He} helped me break my goal into small steps, first just leaving the flat "
+            "every day.",
+            "[3] I enrolled in a short course at the VTC, something I never imagined.",
+        ),
+        "cw": (
+            "[3] Several members have moved into work or training with {pw}'s support.",
+        ),
+        "zh": (
+            ("su", "[3] 喺佢幫助之下，我去咗申請一份兼職。"),
+            ("su", "[2,3] 佢幫我將目標拆細，第一步只係每日落街行吓。"),
+        ),
+        "mix": (),
+    },
+    "Supportive supervision": {
+        "psw": (
+            "[2,3] {sup} meets me every two weeks, and I can bring anything to supervision.",
+            "[2,3] Supervision is where I can say I'm struggling without being judged.",
+            "[2] {sup} helped me think through the boundary problem with one member.",
+        ),
+        "cw": (
+            "[2,3] As a supervisor I had to learn a new style, less about checking and more "
+            "about reflecting.",
+            "[2,3] We set up peer supervision among the peer workers, which works well.",
+        ),
+        "zh": (("psw", "[2,3] 督導會同我傾唔同嘅難處，唔會批判我。"),),
+        "mix": (
+            (
+                "psw",
+                "[2,3] In supervision {sup} always asks 「你自己點呀？」, how are you yourself?",
+            ),
+        ),
+    },
+    "Team acceptance": {
+        "psw": (
+            "[2,3] The team invited me to the Christmas lunch, and I felt that I belonged.",
+            "[3] Now colleagues ask for my opinion in case conferences.",
+            "[2] In the first month some colleagues hardly talked to me.",
+        ),
+        "cw": (
+            "[2,3] It took the team some time, but now {pw} is just one of us.",
+            "[2] Not everyone in the team was welcoming at first, to be honest.",
+            "[3] {He} brings a perspective that our team was missing.",
+        ),
+        "zh": (
+            ("psw", "[2,3] 團隊請我一齊食聖誕飯，我覺得自己終於係其中一份子。"),
+            ("cw", "[2,3] 要啲時間，但係而家{zh_pw}已經係我哋團隊嘅一份子。"),
+        ),
+        "mix": (("cw", "[3] Now {pw} is really 「自己人」, one of our own."),),
+    },
+    "Unclear division of labour": {
+        "psw": (
+            "[2,3] Sometimes I'm asked to do things that are really the social worker's job.",
+            "[2] Nobody decided who follows up a member after I finish a group, so things fall "
+            "through the cracks.",
+        ),
+        "cw": (
+            "[2,3] We are still working out which cases should go to the peer workers and which "
+            "to us.",
+            "[2] There was some tension about who should call the family, me or {pw}.",
+        ),
+        "zh": (
+            ("cw", "[2,3] 我哋仲喺度摸索邊啲個案俾朋輩支援員跟，邊啲我哋跟。"),
+        ),
+        "mix": (
+            (
+                "psw",
+                "[2] Sometimes it's 「呢樣唔關我事」 from both sides, and the member is stuck in "
+                "between.",
+            ),
+        ),
+    },
+    "Low pay": {
+        "psw": (
+            "[3] The salary is lower than a welfare worker's, even though we work the same "
+            "hours.",
+            "[3] I love the job, but the pay is hard to live on in Hong Kong.",
+        ),
+        "cw": (
+            "[2,3] Honestly, they are paid less than our assistants, and that doesn't reflect "
+            "what they do.",
+            "[3] If we value lived experience, the pay should show it.",
+        ),
+        "zh": (
+            ("psw", "[3] 人工比福利工作員低，但係返嘅鐘數一樣。"),
+            ("cw", "[3] 如果我哋真係重視親身經歷，人工都應該反映到。"),
+        ),
+        "mix": (
+            ("psw", "[3] With this 人工, the salary, I still can't afford to rent my own room."),
+        ),
+    },
+    "Short-term contracts": {
+        "psw": (
+            "[3] My contract is only for one year, and nobody knows if the funding will "
+            "continue.",
+            "[3] It's hard to plan my life when the project could end next March.",
+        ),
+        "cw": (
+            "[3] The posts are funded project by project, which makes the peer workers very "
+            "insecure.",
+            "[3] We lose good people because the contracts are so short.",
+        ),
+        "zh": (("psw", "[3] 我份合約得一年，冇人知個 project 會唔會續。"),),
+        "mix": (("cw", "[3] It's always 「做一年睇一年」, one year at a time."),),
+    },
+    "Career progression": {
+        "psw": (
+            "[3] There is no next step for a peer worker, no senior post, nothing.",
+            "[3] I'd like to study social work part-time one day, but I don't know if my record "
+            "allows it.",
+        ),
+        "cw": (
+            "[3] We need a career ladder for peer workers, otherwise they'll leave.",
+            "[3] {pw} would make a great senior peer worker if such a post existed.",
+        ),
+        "zh": (("psw", "[3] 朋輩支援員冇晉升階梯，做幾耐都係咁。"),),
+        "mix": (),
+    },
+}
+
+# Chinese sentences with characters outside the Basic Multilingual Plane (𡃁 U+210C1,
+# 𨋢 U+282E2, 𠮟 U+20B9F, 𠝹 U+2075D), used only in transcripts built with astral=True.
+_ASTRAL: tuple[tuple[str, str, str], ...] = (
+    ("Feeling like an impostor", "psw", "我喺個 team 入面好似個𡃁仔咁，乜都要由頭學過。"),
+    ("Stigma in the workplace", "psw", "每朝喺𨋢度撞到啲同事，佢哋都唔知同我講咩好。"),
+    ("Supportive supervision", "psw", "有一次我做錯嘢，{zh_sup}冇𠮟責我，反而同我一齊諗點做。"),
+    ("Public stigma", "su", "聽到人哋咁講，我個心好似俾刀𠝹咗一下咁。"),
+    ("Family worries", "all", "{zh_family}成日𠮟我唔好做到咁辛苦，怕我頂唔順。"),
+    ("Triggering experiences", "psw", "聽完佢嘅故事，我個心好似俾人𠝹開咗咁痛。"),
+    ("Team acceptance", "cw", "而家我哋喺𨋢度都會同{zh_pw}傾兩句，唔再當佢係外人。"),
+    ("Contact outside work", "su", "有次喺𨋢入面撞到{zh_pw}，我哋兩個都笑咗出嚟。"),
+    ("Self-stigma", "su", "以前我成日覺得自己係個廢人，畀屋企人𠮟慣咗。"),
+)
+
+# Pairs of codes that often apply to the same passage (overlapping codes).
+_RELATED = (
+    ("Fear of disclosure", "Public stigma"),
+    ("Family worries", "Fear of disclosure"),
+    ("Self-stigma", "Feeling like an impostor"),
+    ("Low pay", "Financial independence"),
+    ("Being understood", "Shared language"),
+    ("Role model of recovery", "Steps towards goals"),
+    ("Purposeful disclosure", "Being understood"),
+    ("Triggering experiences", "Self-care strategies"),
+    ("Team acceptance", "Stigma in the workplace"),
+    ("Anxiety about readiness", "Gaps between training and practice"),
+    ("Personal recovery through work", "Recovery story as identity"),
+    ("Contact outside work", "Friendship or professional relationship"),
+    ("Supportive supervision", "Self-care strategies"),
+    ("Short-term contracts", "Career progression"),
+    ("Engagement with services", "Earning trust over time"),
+    ("Unclear division of labour", "Unclear job description"),
+    ("Confidence and self-worth", "Personal recovery through work"),
+)
+
+# Theme weight per wave: the storyline moves from role uncertainty (T1) through boundaries
+# (T2) to lived experience as an asset (T3).
+_THEME_WEIGHTS = {
+    "Role and identity": (3.0, 1.4, 0.8),
+    "Boundaries and disclosure": (0.8, 3.0, 1.4),
+    "Lived experience as an asset": (0.5, 1.8, 3.0),
+    "Stigma and family": (1.8, 1.2, 1.0),
+    "Benefits": (0.5, 1.4, 2.4),
+    "Work conditions": (0.6, 1.6, 2.2),
+}
+_GROUP_SUB_WEIGHTS = {
+    ("su", "Trust and rapport"): 2.0,
+    ("su", "Benefits for service users"): 2.5,
+    ("psw", "Benefits for peer workers"): 1.6,
+    ("cw", "Team and supervision"): 2.0,
+    ("cw", "Pay and contracts"): 1.8,
+    ("psw", "Self-disclosure"): 1.4,
+}
+
+_QUESTIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "Role uncertainty": {
+        "psw": (
+            "How clear is your role to you at the moment?",
+            "What were you most worried about before starting?",
+            "How do you feel about the work ahead of you?",
+        ),
+        "su": (
+            "When you first met {pw}, what did you think {his} job was?",
+            "How was it explained to you what a peer worker does?",
+        ),
+        "cw": (
+            "How was the peer worker role explained to your team?",
+            "What concerns did you have when you heard that peer workers would join?",
+        ),
+        "zh": (
+            ("psw", "你而家對自己嘅角色清唔清楚？"),
+            ("su", "你第一次見{zh_pw}嘅時候，以為佢做咩㗎？"),
+            ("cw", "管理層點樣同你哋介紹朋輩支援員嘅角色？"),
+        ),
+    },
+    "Peer identity": {
+        "psw": (
+            "How would you describe who you are at work?",
+            "Do you see yourself more as staff or more as a peer?",
+        ),
+        "su": ("How is {pw} different from the other staff?",),
+        "cw": ("Where do you see the peer workers in the team, as staff or as something else?",),
+        "zh": (("psw", "你覺得自己喺工作上係咩身份？"), ("su", "佢同其他職員有咩唔同？")),
+    },
+    "Training experience": {
+        "psw": (
+            "Which parts of the training have been most useful?",
+            "Is there anything the training didn't prepare you for?",
+        ),
+        "cw": (
+            "Did you take part in any of the training with the peer workers?",
+            "What do you think the training should include?",
+        ),
+        "zh": (("psw", "個培訓課程邊部分最有用？"),),
+    },
+    "Boundary setting": {
+        "psw": (
+            "How do you manage the boundaries with members?",
+            "Has anyone asked you for more than you could give?",
+        ),
+        "su": (
+            "How would you describe your relationship with {pw}?",
+            "Are you in contact with {him} outside the centre?",
+        ),
+        "cw": ("Have boundaries with members been an issue for the peer workers?",),
+        "zh": (("psw", "你點樣同會員保持界線？"), ("su", "你同{zh_pw}嘅關係係點樣？")),
+    },
+    "Self-disclosure": {
+        "psw": (
+            "How do you decide when to share your own experience?",
+            "Who knows about your history at work?",
+        ),
+        "su": ("Has {pw} told you about {his} own experience?",),
+        "cw": ("How do you feel about the peer workers sharing their own history?",),
+        "zh": (("psw", "你點決定幾時分享自己嘅經歷？"),),
+    },
+    "Emotional load": {
+        "psw": (
+            "What has been emotionally difficult in the work?",
+            "How do you look after yourself after a hard day?",
+        ),
+        "su": ("Do you ever worry about {pw}?",),
+        "cw": ("Have you seen the work affect the peer workers emotionally?",),
+        "zh": (("psw", "工作上有冇啲情緒上好難頂嘅時候？"),),
+    },
+    "Trust and rapport": {
+        "psw": ("How do members respond to you now?",),
+        "su": (
+            "What is it like to talk with {pw} compared with other staff?",
+            "How did you come to trust {him}?",
+        ),
+        "cw": ("How do members relate to the peer workers compared with the professional staff?",),
+        "zh": (("su", "同{zh_pw}傾偈同同其他職員傾有咩唔同？"),),
+    },
+    "Experiential knowledge": {
+        "psw": ("What do you bring to the work that comes from your own experience?",),
+        "su": ("Has {pw} shared anything practical that helped you?",),
+        "cw": ("What do the peer workers know that the team didn't know before?",),
+        "zh": (("psw", "你自己嘅經歷點樣幫到你做呢份工？"), ("su", "佢有冇教過你啲實際嘅方法？")),
+    },
+    "Stigma": {
+        "psw": (
+            "Have you come across stigma, at work or outside?",
+            "How do people react when they hear what your job is?",
+        ),
+        "su": ("How do people around you see mental illness?",),
+        "cw": ("What were attitudes in the team like towards peer workers?",),
+        "zh": (("all", "你有冇遇過歧視或者標籤？"),),
+    },
+    "Family support": {
+        "psw": ("What does your family think about your job?", "How has your family been involved?"),
+        "su": ("How does your family feel about you coming to the centre?",),
+        "cw": ("Do you know how the peer workers' families have responded?",),
+        "zh": (("psw", "屋企人點睇你呢份工？"), ("su", "屋企人點睇你嚟中心？")),
+    },
+    "Benefits for peer workers": {
+        "psw": ("What has the work given you personally?", "How has the job changed things for you?"),
+        "su": ("Do you think the job is good for {him} too?",),
+        "cw": ("What changes have you seen in the peer workers themselves?",),
+        "zh": (("psw", "呢份工對你自己有咩影響？"),),
+    },
+    "Benefits for service users": {
+        "psw": ("What changes have you seen in the members you support?",),
+        "su": (
+            "What difference has the peer support made for you?",
+            "What have you been able to do that you couldn't do before?",
+        ),
+        "cw": ("What difference have the peer workers made for the members?",),
+        "zh": (("su", "朋輩支援對你有咩唔同？"),),
+    },
+    "Team and supervision": {
+        "psw": ("How is the supervision going?", "How does the team treat you?"),
+        "su": ("Do you see {pw} working with the other staff?",),
+        "cw": (
+            "How have the peer workers fitted into the team?",
+            "How is the work divided between you and the peer workers?",
+        ),
+        "zh": (("psw", "督導同團隊方面點呀？"), ("cw", "朋輩支援員同團隊夾唔夾？")),
+    },
+    "Pay and contracts": {
+        "psw": (
+            "How do you feel about the employment terms, the pay and the contract?",
+            "Where do you see yourself in a few years?",
+        ),
+        "cw": ("What do you think about the employment conditions of the peer workers?",),
+        "zh": (("psw", "你點睇份人工同合約？"), ("cw", "你點睇朋輩支援員嘅待遇？")),
+    },
+}
+
+_PROBES = (
+    "Can you tell me more about that?",
+    "What happened next?",
+    "How did that make you feel?",
+    "Could you give me an example?",
+    "Why do you think that is?",
+    "How did you deal with that?",
+    "What would have helped?",
+    "And how did the others react?",
+    "What do you mean by that?",
+    "Was that the first time?",
+)
+_PROBES_LATER = ("Has that changed since we last met?", "Is that different from last time?")
+_PROBES_ZH = (
+    "可唔可以講多啲？",
+    "咁你點處理？",
+    "嗰陣你有咩感受？",
+    "可唔可以舉個例子？",
+    "點解你會咁諗？",
+)
+_BACKCHANNEL = ("Mm-hm.", "I see.", "Right.", "Okay.", "That's interesting.", "Yes, go on.")
+_BACKCHANNEL_ZH = ("嗯。", "明白。", "係呀。", "嗯，你繼續講。")
+_SHORT_REPLIES = (
+    "Yes, exactly.",
+    "Yes.",
+    "That's right.",
+    "More or less, yes.",
+    "I think so.",
+    "Hmm, maybe.",
+)
+_SHORT_REPLIES_ZH = ("係呀。", "都係嘅。", "差唔多啦。", "我諗係。")
+
+_FILLERS = (
+    "Hmm, let me think.",
+    "It's hard to put into words.",
+    "That's a good question.",
+    "I'm not sure this answers your question.",
+    "Well, it depends on the day.",
+    "Let me give you an example.",
+    "I think I mentioned this last time.",
+    "It's a bit complicated.",
+    "How can I say this.",
+    "Where do I start.",
+    "Okay, so.",
+    "Yes, I've thought about this a lot.",
+)
+_CONTEXT = (
+    "That was the week of the typhoon, so everything was cancelled.",
+    "The centre moved to a new floor in the same building around that time.",
+    "We had a new manager in the autumn.",
+    "The MTR was delayed that morning, so I was late.",
+    "It was during the hot weather, everyone was exhausted.",
+    "There was a flu going around the centre then.",
+    "My phone broke that week, so I missed some messages.",
+    "It was just before the Lunar New Year holidays.",
+    "That was {time}, if I remember correctly.",
+    "It happened {place}.",
+    "This was around the time of {activity}.",
+    "I think it was a Thursday, because that's the day of {activity}.",
+)
+_CLOSERS = (
+    "That's how it was.",
+    "So yes.",
+    "That's what I remember, anyway.",
+    "I hope that makes sense.",
+    "Anyway, that's my experience.",
+    "It's still on my mind.",
+)
+_FILLERS_ZH = (
+    "嗯，點講呢……",
+    "其實我都唔係好肯定。",
+    "即係咁講啦。",
+    "你明唔明我意思？",
+    "都幾難講㗎。",
+    "等我諗吓先。",
+    "嗰個禮拜打風，乜都取消晒。",
+    "我記得好似係禮拜四。",
+)
+_OPENERS = (
+    "To be honest, ",
+    "Honestly, ",
+    "I remember that ",
+    "I think ",
+    "What I can say is that ",
+    "In a way, ",
+    "You know, ",
+    "Actually, ",
+    "I would say ",
+    "For me, ",
+)
+_TAILS = (
+    ", to be honest",
+    ", if I'm honest",
+    ", I would say",
+    ", you know",
+    ", more or less",
+    ", at least for me",
+)
+_ELABORATIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "Role and identity": {
+        "all": (
+            "It took me a long time to get used to that.",
+            "I still think about it quite often.",
+            "It wasn't easy, I have to say.",
+            "Looking back, that was a turning point.",
+        ),
+        "psw": (
+            "I think many people in my position feel the same.",
+            "I talked about it in supervision more than once.",
+            "Maybe that's just part of starting something new.",
+            "Nobody had done this job before, so there was no model to follow.",
+        ),
+        "cw": (
+            "It was new for all of us, not only for them.",
+            "We had never worked with peer staff before.",
+        ),
+        "su": ("I only understood it later.",),
+    },
+    "Boundaries and disclosure": {
+        "all": (
+            "It's a balance, and you don't always get it right.",
+            "There is no rule book for this.",
+            "It happens more often than people think.",
+        ),
+        "psw": (
+            "Every member is different, so I decide case by case.",
+            "I learnt that the hard way.",
+            "I still feel a bit uncomfortable about it.",
+        ),
+        "cw": ("We discussed it at the team meeting afterwards.",),
+        "su": ("I understand why now.", "I didn't think about it much at the time."),
+    },
+    "Lived experience as an asset": {
+        "all": (
+            "That's something you can't learn from a book.",
+            "It made a real difference.",
+            "I don't think anyone else could have done that.",
+        ),
+        "su": (
+            "Other staff are kind, but it's not the same.",
+            "I felt less alone after that.",
+        ),
+        "psw": ("That's when I knew my experience counts for something.",),
+        "cw": ("We learnt a lot from watching that.",),
+    },
+    "Stigma and family": {
+        "all": (
+            "It's very common in Hong Kong, unfortunately.",
+            "People don't mean to hurt you, but it still hurts.",
+            "Things are slowly changing, I think.",
+        ),
+        "psw": ("I have learnt not to take it personally, most of the time.",),
+        "su": ("I try not to think about it too much.",),
+        "cw": ("It's something we should talk about more openly.",),
+    },
+    "Benefits": {
+        "all": (
+            "It's a small thing, but it means a lot.",
+            "A year ago I wouldn't have believed it.",
+            "I'm quite proud of that, actually.",
+        ),
+        "su": ("My doctor noticed the change too.",),
+        "psw": ("That keeps me going on the bad days.",),
+        "cw": ("You can really see the difference.",),
+    },
+    "Work conditions": {
+        "all": (
+            "That's the reality of the sector.",
+            "I've raised it with management more than once.",
+            "It's not perfect, but it's getting better.",
+        ),
+        "psw": ("I try not to let it affect the work.",),
+        "cw": ("The organisation needs to think about this seriously.",),
+        "su": ("That's what I can see from the outside, anyway.",),
+    },
+}
+_ELABORATIONS_ZH = (
+    "嗰陣真係唔容易。",
+    "我諗好多人都係咁。",
+    "到而家我都仲記得。",
+    "慢慢先習慣。",
+    "呢啲嘢書本係學唔到嘅。",
+    "真係幫到好多。",
+)
+
+_SLOTS = {
+    "time": (
+        "in the first week",
+        "during the second month",
+        "last Tuesday",
+        "just before Chinese New Year",
+        "after the mid-placement review",
+        "a few weeks ago",
+        "around the Mid-Autumn Festival",
+        "when the typhoon signal was up",
+        "over the summer",
+        "at the last case conference",
+        "one Friday afternoon",
+        "during Easter",
+    ),
+    "place": (
+        "at the centre in Mong Kok",
+        "in the activity room",
+        "at the halfway house in Sha Tin",
+        "in the clinic waiting area",
+        "on the MTR home",
+        "at the cha chaan teng downstairs",
+        "in the pantry",
+        "at the drop-in centre in Tsuen Wan",
+        "in Tin Shui Wai",
+        "in the small interview room",
+        "at the Kwun Tong office",
+        "near the wet market",
+        "in the park in Sham Shui Po",
+    ),
+    "colleague": (
+        "my supervisor",
+        "one of the social workers",
+        "the occupational therapist",
+        "a senior nurse",
+        "the centre manager",
+        "the case manager",
+        "an experienced welfare worker",
+    ),
+    "family": (
+        "my mother",
+        "my older sister",
+        "my husband",
+        "my wife",
+        "my younger brother",
+        "my father",
+        "my auntie",
+        "my son",
+        "my daughter",
+        "my grandmother",
+    ),
+    "client": (
+        "one of my members",
+        "a young man I support",
+        "an older lady at the centre",
+        "a member who had just left hospital",
+        "a university student I work with",
+        "a man in his fifties",
+        "a mother of two",
+        "a new member",
+    ),
+    "activity": (
+        "the recovery group",
+        "the hiking group",
+        "the cooking class",
+        "the WRAP sessions",
+        "the hearing voices group",
+        "the job club",
+        "the mindfulness class",
+        "the art group",
+        "the Saturday walking group",
+        "the tea gathering",
+    ),
+    "feeling": (
+        "nervous",
+        "lost",
+        "anxious",
+        "unsure of myself",
+        "like an outsider",
+        "excited but scared",
+        "out of place",
+        "very tense",
+    ),
+}
+_ZH_FAMILY = ("阿媽", "家姐", "老公", "老婆", "細佬", "阿爸", "阿嫲", "個女")
+# (English name, Chinese name, pronouns)
+_PEER_WORKERS = (
+    ("Ah Ling", "阿玲", "f"),
+    ("Ah Wai", "阿偉", "m"),
+    ("Ah Fai", "阿輝", "m"),
+    ("Mandy", "Mandy", "f"),
+    ("Kelvin", "Kelvin", "m"),
+    ("Ah Kit", "阿傑", "m"),
+    ("Winnie", "Winnie", "f"),
+    ("Ah Yan", "阿欣", "f"),
+)
+_SUPERVISORS = (
+    ("Miss Wong", "黃姑娘"),
+    ("Mr Cheung", "張生"),
+    ("Ms Lau", "劉姑娘"),
+    ("Mr Ho", "何生"),
+    ("Ms Tsang", "曾姑娘"),
+)
+_PRONOUNS = {
+    "f": {"he": "she", "He": "She", "him": "her", "his": "her", "His": "Her"},
+    "m": {"he": "he", "He": "He", "him": "him", "his": "his", "His": "His"},
+}
+_SEGMENT_NOTES = (
+    "Strong example, possible quote for the paper.",
+    "Ambivalent: hope and worry in the same breath.",
+    "Compare with this participant's earlier interview.",
+    "Could also be read as a boundary issue; discuss at calibration.",
+    "The participant laughs here (audio); tone is lighter than the words.",
+    "Check translation of the Cantonese expression with the team.",
+    "Typical of the co-workers' view at this wave.",
+    "Contradicts what was said earlier in the interview.",
+    "Not sure about the code here, flagging for consensus.",
+    "Nice illustration of the storyline from T1 to T3.",
+)

@@ -1,0 +1,81 @@
+"""Benchmark harness: time operations through the Django test client.
+
+Each operation is a function ``(ctx) -> Callable[[], object]`` registered with
+:func:`operation`; the harness runs the returned callable ``n`` times after a warm-up and
+records wall time and the number of SQL queries of the last run.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+OPERATIONS: dict[str, tuple[Callable, int, int]] = {}
+
+
+def operation(name: str, *, n: int = 20, warmup: int = 2):
+    """Register ``fn(ctx)`` returning the callable to time, under the bench key ``name``."""
+
+    def register(fn):
+        OPERATIONS[name] = (fn, n, warmup)
+        return fn
+
+    return register
+
+
+@dataclass
+class Context:
+    """What the workload builder made: the study, users, clients, and anything else."""
+
+    scale: int
+    study: object = None
+    users: dict = field(default_factory=dict)
+    clients: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    position = (len(ordered) - 1) * q
+    lower = int(position)
+    upper = min(lower + 1, len(ordered) - 1)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+def measure(fn: Callable[[], object], *, n: int, warmup: int) -> dict:
+    for _ in range(warmup):
+        fn()
+    timings = []
+    queries = 0
+    for i in range(n):
+        if i == n - 1:
+            with CaptureQueriesContext(connection) as captured:
+                start = time.perf_counter()
+                fn()
+                timings.append((time.perf_counter() - start) * 1000)
+            queries = len(captured.captured_queries)
+        else:
+            start = time.perf_counter()
+            fn()
+            timings.append((time.perf_counter() - start) * 1000)
+    return {
+        "p50_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(percentile(timings, 0.95), 2),
+        "n": n,
+        "queries": queries,
+    }
+
+
+def check_response(response, status: int = 200):
+    if response.status_code != status:
+        raise RuntimeError(
+            f"{response.request['PATH_INFO']} answered {response.status_code}, expected {status}"
+        )
+    return response
