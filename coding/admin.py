@@ -2,7 +2,19 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from coding.models import Assignment, AuditEvent, Code, Layer, Memo, Segment
+from coding.models import (
+    Assignment,
+    AuditEvent,
+    CalibrationAnswer,
+    CalibrationRound,
+    CalibrationSubmission,
+    CalibrationUnit,
+    Code,
+    ConsensusDecision,
+    Layer,
+    Memo,
+    Segment,
+)
 
 
 @admin.register(Code)
@@ -46,3 +58,27 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ConsensusDecision)
+class ConsensusDecisionAdmin(admin.ModelAdmin):
+    list_display = ["transcript", "code", "start", "end", "action", "decided_by", "created_at", "undone_at"]
+    list_filter = ["action"]
+    raw_id_fields = ["transcript", "code", "result"]
+
+
+class CalibrationUnitInline(admin.TabularInline):
+    model = CalibrationUnit
+    extra = 0
+    raw_id_fields = ["transcript"]
+
+
+@admin.register(CalibrationRound)
+class CalibrationRoundAdmin(admin.ModelAdmin):
+    list_display = ["name", "study", "single_code", "closed", "created_at"]
+    inlines = [CalibrationUnitInline]
+
+
+@admin.register(CalibrationAnswer, CalibrationSubmission)
+class CalibrationRecordAdmin(admin.ModelAdmin):
+    raw_id_fields = ["unit"]

@@ -544,9 +544,7 @@ def _char_single(
         return _value(pa_exact), pa_exact, undefined, undefined
     denominator = (m - 1) * n0 * n1
     alpha = _value(Fraction(denominator - (n - 1) * crossing, denominator))
-    fleiss = _value(
-        Fraction(agreeing * m * units - (m - 1) * (n0 * n0 + n1 * n1), 2 * denominator)
-    )
+    fleiss = _value(Fraction(agreeing * m * units - (m - 1) * (n0 * n0 + n1 * n1), 2 * denominator))
     return _value(pa_exact), pa_exact, alpha, fleiss
 
 
@@ -591,7 +589,7 @@ def _char_fleiss(profile: Mapping[int, tuple[int, ...]], pa: Fraction | None) ->
     units = 0
     pi = Fraction(0)
     for m, w in profile.items():
-        if m < 2:
+        if m < 1:
             continue
         units += sum(w)
         pi += Fraction(sum(k * wk for k, wk in enumerate(w)), m)
@@ -1064,9 +1062,7 @@ def _u_result(
             total,
             NOBODY_CODED if coded == 0 else EVERYTHING_CODED,
         )
-    return UAlphaResult(
-        layers, codes, is_partition, nominal, binary, per_code, per_document or {}
-    )
+    return UAlphaResult(layers, codes, is_partition, nominal, binary, per_code, per_document or {})
 
 
 def u_alpha_2019(
@@ -1177,20 +1173,23 @@ def segment_matching(
                     continue
                 a, b = _units(raw[0]), _units(raw[1])
                 best_a, best_b = _best_matches(a, b)
-                for layer, own, other, best in ((layers[0], a, b, best_a), (layers[1], b, a, best_b)):
+                for layer, own, other, best in (
+                    (layers[0], a, b, best_a),
+                    (layers[1], b, a, best_b),
+                ):
                     for (start, end), (iou, partner) in zip(own, best, strict=True):
                         closest = other[partner] if partner >= 0 else None
                         matched = closest if partner >= 0 and iou >= threshold else None
                         records.append(
-                            SegmentRecord(key, layer, code, start, end, matched, float(iou), closest)
+                            SegmentRecord(
+                                key, layer, code, start, end, matched, float(iou), closest
+                            )
                         )
             rank = {code: i for i, code in enumerate(codes)}
             records.sort(key=lambda r: (r.start, r.end, rank[r.code], layers.index(r.layer)))
         per_document[key] = _segment_result(layers, codes, threshold, overlap_measure, records)
         all_records.extend(records)
-    return _segment_result(
-        layers, codes, threshold, overlap_measure, all_records, per_document
-    )
+    return _segment_result(layers, codes, threshold, overlap_measure, all_records, per_document)
 
 
 def _segment_result(

@@ -239,3 +239,129 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
+
+
+class Decision(models.TextChoices):
+    ACCEPT_A = "accept_a", "Accept A"
+    ACCEPT_B = "accept_b", "Accept B"
+    UNION = "union", "Union"
+    INTERSECTION = "intersection", "Intersection"
+    REJECT = "reject", "Neither"
+    AGREED = "agreed", "Agreed (copied)"
+    EDIT = "edit", "Edited"
+
+
+class ConsensusDecision(models.Model):
+    """A PI's settlement of one disagreement (or agreement) into the consensus layer.
+
+    ``start``/``end`` delimit the unit that was reviewed (the union of the source spans);
+    ``result`` is the consensus segment created, or null for "Neither". Undoing sets
+    ``undone_at`` and removes the result segment.
+    """
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="decisions")
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="decisions")
+    code = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="decisions")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    action = models.CharField(max_length=20, choices=Decision.choices)
+    layers = models.JSONField(default=list, help_text="Layer ids compared, in order (A, B, …).")
+    sources = models.JSONField(default=list, help_text="Snapshots of the source segments.")
+    result = models.ForeignKey(
+        Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="decisions"
+    )
+    rationale = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["transcript", "start", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="coding_consensusdecision_start_before_end",
+            )
+        ]
+        indexes = [models.Index(fields=["transcript", "code"])]
+
+
+class CalibrationRound(models.Model):
+    """A pre-segmented coding round: fixed excerpts, assigned coders code them blind."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="calibration_rounds")
+    name = models.CharField(max_length=200)
+    instructions = models.TextField(blank=True)
+    single_code = models.BooleanField(
+        default=False,
+        help_text="Each excerpt takes exactly one code (nominal data); otherwise any number.",
+    )
+    codes = models.ManyToManyField(Code, related_name="calibration_rounds", blank=True)
+    coders = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="calibration_rounds", blank=True
+    )
+    closed = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalibrationUnit(models.Model):
+    round = models.ForeignKey(CalibrationRound, on_delete=models.CASCADE, related_name="units")
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="+")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    quote = models.TextField()
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "transcript", "start", "end"], name="coding_calibrationunit_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="coding_calibrationunit_start_before_end",
+            ),
+        ]
+
+
+class CalibrationAnswer(models.Model):
+    """One code a coder applied to one excerpt. A coder's submission is in CalibrationSubmission."""
+
+    unit = models.ForeignKey(CalibrationUnit, on_delete=models.CASCADE, related_name="answers")
+    coder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    code = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "coder", "code"], name="coding_calibrationanswer_unique"
+            )
+        ]
+
+
+class CalibrationSubmission(models.Model):
+    """A coder has finished an excerpt (possibly with no code: "none of these")."""
+
+    unit = models.ForeignKey(CalibrationUnit, on_delete=models.CASCADE, related_name="submissions")
+    coder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    submitted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "coder"], name="coding_calibrationsubmission_unique"
+            )
+        ]

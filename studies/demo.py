@@ -1969,3 +1969,186 @@ _SEGMENT_NOTES = (
     "Not sure about the code here, flagging for consensus.",
     "Nice illustration of the storyline from T1 to T3.",
 )
+
+
+# ---------------------------------------------------------------------------------------
+# Interview generator
+# ---------------------------------------------------------------------------------------
+
+_WAVE_TAG = re.compile(r"^\[(\d(?:,\d)*)\]\s*")
+_SLOT = re.compile(r"\{(\w+)\}")
+_ALL_WAVES = frozenset((0, 1, 2))
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    text: str
+    waves: frozenset[int]
+    group: str
+
+
+def _parse(raw: str, group: str) -> _Template:
+    match = _WAVE_TAG.match(raw)
+    if not match:
+        return _Template(raw, _ALL_WAVES, group)
+    waves = frozenset(int(w) - 1 for w in match.group(1).split(","))
+    return _Template(raw[match.end() :], waves, group)
+
+
+def _compile_library() -> dict[str, dict[str, list[_Template]]]:
+    compiled: dict[str, dict[str, list[_Template]]] = {}
+    for leaf, entries in _LIBRARY.items():
+        kinds: dict[str, list[_Template]] = {"en": [], "zh": [], "mix": []}
+        for key, values in entries.items():
+            if key in ("zh", "mix"):
+                kinds[key].extend(_parse(text, group) for group, text in values)
+            else:
+                kinds["en"].extend(_parse(text, key) for text in values)
+        compiled[leaf] = kinds
+    return compiled
+
+
+_COMPILED = _compile_library()
+_RELATED_MAP: dict[str, list[str]] = {}
+for _a, _b in _RELATED:
+    _RELATED_MAP.setdefault(_a, []).append(_b)
+    _RELATED_MAP.setdefault(_b, []).append(_a)
+_SUB_LEAVES: dict[tuple[str, str], list[str]] = {}
+for _path in LEAF_PATHS:
+    _SUB_LEAVES.setdefault(_path[:2], []).append(_path[2])
+
+
+def _templates(leaf: str, kind: str, group: str, wave: int) -> list[_Template]:
+    return [
+        t
+        for t in _COMPILED[leaf][kind]
+        if wave in t.waves and (t.group == group or t.group == "all")
+    ]
+
+
+@dataclass
+class _Generated:
+    text: str
+    anchors: list[Anchor]
+    sentences: list[tuple[int, int]] = field(default_factory=list)  # participant sentences
+    turns: list[tuple[int, int]] = field(default_factory=list)  # participant turn contents
+
+
+class _Writer:
+    """Builds one interview line by line, keeping code-point offsets of every passage."""
+
+    def __init__(self, pseudonym, group, wave, rng, *, chinese, astral, target_chars):
+        self.pseudonym = pseudonym
+        self.group = group
+        self.wave = wave
+        self.rng = rng
+        self.chinese = chinese
+        self.astral = astral
+        self.target = target_chars
+        self.lines: list[str] = []
+        self.pos = 0
+        self.anchors: list[Anchor] = []
+        self.sentences: list[tuple[int, int]] = []
+        self.turns: list[tuple[int, int]] = []
+        self.used: set[str] = set()
+        name, zh_name, gender = rng.choice(_PEER_WORKERS)
+        sup, zh_sup = rng.choice(_SUPERVISORS)
+        self.fixed = {"pw": name, "zh_pw": zh_name, "sup": sup, "zh_sup": zh_sup}
+        self.fixed.update(_PRONOUNS[gender])
+        # Sub-themes this participant can talk about at this wave, with their weights.
+        self.subs: list[tuple[tuple[str, str], list[str], float]] = []
+        for sub_path, leaves in _SUB_LEAVES.items():
+            available = [leaf for leaf in leaves if _templates(leaf, "en", group, wave)]
+            if not available:
+                continue
+            weight = _THEME_WEIGHTS[sub_path[0]][wave]
+            weight *= _GROUP_SUB_WEIGHTS.get((group, sub_path[1]), 1.0)
+            self.subs.append((sub_path, available, weight * len(available) ** 0.5))
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def fill(self, template: str) -> str:
+        def repl(match: re.Match) -> str:
+            name = match.group(1)
+            if name in self.fixed:
+                return self.fixed[name]
+            if name == "zh_family":
+                return self.rng.choice(_ZH_FAMILY)
+            return self.rng.choice(_SLOTS[name])
+
+        text = _SLOT.sub(repl, template)
+        if text[:1].islower():
+            text = text[0].upper() + text[1:]
+        return text
+
+    def vary(self, raw: str, sentence: str) -> str:
+        """Openers and tails, so that the same template rarely reads the same twice."""
+        rng = self.rng
+        first = sentence.split(" ", 1)[0]
+        if (
+            not sentence.endswith("?")
+            and not raw.startswith("{")
+            and not first.endswith(",")
+            and rng.random() < 0.25
+        ):
+            if first in ("I", "I'm", "I've", "I'd", "I'll"):
+                return rng.choice(_OPENERS) + sentence
+            if len(sentence) > 1 and sentence[0].isupper() and sentence[1].islower():
+                return rng.choice(_OPENERS) + sentence[0].lower() + sentence[1:]
+        if sentence.endswith(".") and not sentence.endswith("'.") and rng.random() < 0.15:
+            return sentence[:-1] + rng.choice(_TAILS) + "."
+        return sentence
+
+    def pick(self, templates: list[_Template], *, vary: bool) -> str:
+        sentence = ""
+        for _ in range(6):
+            template = self.rng.choice(templates)
+            sentence = self.fill(template.text)
+            if vary:
+                sentence = self.vary(template.text, sentence)
+            if sentence not in self.used:
+                break
+        self.used.add(sentence)
+        return sentence
+
+    # -- lines ----------------------------------------------------------------------------
+
+    def room(self) -> int:
+        return self.target - self.pos
+
+    def emit(
+        self,
+        label: str,
+        parts: list[str],
+        codes: list[tuple[int, int, str]] = (),
+        *,
+        zh: bool = False,
+    ) -> bool:
+        """Add one speaker turn of sentences ``parts``; False (and nothing added) if no room.
+
+        ``codes`` are (first part, last part, leaf code name): the passages that express a
+        code. They may overlap (two codes on the same passage).
+        """
+        colon = "：" if zh else ": "
+        joiner = "" if zh else " "
+        content = ""
+        offsets: list[tuple[int, int]] = []
+        for sentence in parts:
+            if content:
+                content += joiner
+            offsets.append((len(content), len(content) + len(sentence)))
+            content += sentence
+        line = f"{label}{colon}{content}"
+        newline = 1 if self.lines else 0
+        if self.pos + newline + len(line) > self.target:
+            return False
+        base = self.pos + newline + len(label) + len(colon)
+        self.lines.append(line)
+        self.pos += newline + len(line)
+        if label == self.pseudonym:
+            self.turns.append((base, base + len(content)))
+            self.sentences.extend((base + s, base + e) for s, e in offsets)
+        for first, last, leaf in codes:
+            start, end = base + offsets[first][0], base + offsets[last][1]
+            self.anchors.append(Anchor(_LEAF_BY_NAME[leaf], start, end))
+        return True

@@ -13,22 +13,16 @@ Every error is ``{"detail": "<message>"}``.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Annotated
 
-import ninja
 from django.conf import settings
 from django.core import signals
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
-from django.urls import reverse
-from django.utils.html import escape, json_script
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.openapi.docs import Swagger
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import Field
@@ -88,42 +82,6 @@ class SessionCookie(APIKeyCookie):
         return request.user if request.user.is_authenticated else None
 
 
-# --- Docs without a CDN ---------------------------------------------------------------
-
-SWAGGER_ASSETS = Path(ninja.__file__).parent / "static" / "ninja"
-SWAGGER_FILES = ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js", "favicon.png")
-
-
-class LocalSwagger(Swagger):
-    """Swagger UI from the copy bundled with django-ninja, served by this API itself.
-
-    ninja serves its bundled copy only when ``"ninja"`` is in INSTALLED_APPS (otherwise
-    it loads Swagger UI from a CDN); serving the files here keeps the docs working offline
-    without touching settings.
-    """
-
-    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs) -> HttpResponse:
-        swagger_settings = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
-
-        def asset(name: str) -> str:
-            return escape(reverse(f"{api.urls_namespace}:docs_asset", kwargs={"name": name}))
-
-        csrf = escape(get_token(request)) if request.user.is_authenticated else ""
-        html = (
-            "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{escape(api.title)}</title>"
-            f"<link rel='stylesheet' href='{asset('swagger-ui.css')}'>"
-            f"<link rel='icon' href='{asset('favicon.png')}' type='image/png'>"
-            f"</head><body data-csrf-token='{csrf}' data-api-csrf='{'true' if csrf else ''}'>"
-            f"{json_script(swagger_settings, 'swagger-settings')}"
-            "<div id='swagger-ui'></div>"
-            f"<script src='{asset('swagger-ui-bundle.js')}'></script>"
-            f"<script src='{asset('swagger-ui-init.js')}'></script>"
-            "</body></html>"
-        )
-        return HttpResponse(html)
-
-
 api = NinjaAPI(
     title="Thematic coding workbench API",
     version="1",
@@ -134,7 +92,6 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     auth=[BearerToken(), SessionCookie()],
-    docs=LocalSwagger(),
 )
 
 
@@ -435,15 +392,6 @@ def segment_delete(request, segment_id: Id):
     segment.transcript.study = access.study
     services.segment_delete(segment=segment, actor=request.auth)
     return Status(204, None)
-
-
-@api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs_asset")
-def docs_asset(request, name: str):
-    if name not in SWAGGER_FILES:
-        raise Http404("No such file.")
-    response = FileResponse((SWAGGER_ASSETS / name).open("rb"))
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
 
 
 @api.api_operation(

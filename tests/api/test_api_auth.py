@@ -197,24 +197,10 @@ def test_it_lists_every_endpoint_in_the_openapi_schema():
 
 
 def test_it_serves_the_docs_without_a_cdn(db):
-    client = Client()
-
-    page = client.get("/api/v1/docs")
+    page = Client().get("/api/v1/docs")
     html = page.content.decode()
 
     assert page.status_code == 200
     assert "cdn" not in html
-    assert 'id="swagger-settings"' in html
     assert "/api/v1/openapi.json" in html
-    for name in ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js"):
-        asset = client.get(f"/api/v1/docs/assets/{name}")
-        assert asset.status_code == 200, name
-        assert b"".join(asset.streaming_content)
-        assert f"/api/v1/docs/assets/{name}" in html
-
-
-def test_it_serves_only_the_swagger_files(db):
-    response = Client().get("/api/v1/docs/assets/..%2F..%2Fconf.py")
-
-    assert response.status_code == 404
-    assert Client().get("/api/v1/docs/assets/swagger-ui.css.map").status_code == 404
+    assert "/static/ninja/swagger-ui-bundle.js" in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -41,8 +42,9 @@ def studies(draw, missing: bool = True, min_layers: int = 2, max_layers: int = 4
         worked = layers
         if missing and draw(st.booleans()):
             worked = [layer for layer in layers if draw(st.booleans())]
-        docs.append(Document(length, draw(spans(length, worked or layers)) if worked else [],
-                             tuple(worked)))
+        docs.append(
+            Document(length, draw(spans(length, worked or layers)) if worked else [], tuple(worked))
+        )
     return layers, docs
 
 
@@ -231,8 +233,8 @@ def oracle_delta(doc: Document, layers: list[str], code) -> int:
     total = 0
     for i, first in enumerate(layers):
         for second in layers[i + 1 :]:
-            for (g, g_unit) in sections[first]:
-                for (h, h_unit) in sections[second]:
+            for g, g_unit in sections[first]:
+                for h, h_unit in sections[second]:
                     if not (g[0] < h[1] and h[0] < g[1]):
                         continue
                     if g_unit and h_unit:
@@ -368,8 +370,9 @@ def partitions(draw):
         length = draw(st.integers(1, 60))
         spans = []
         for layer in layers:
-            cuts = sorted(draw(st.sets(st.integers(1, length - 1), max_size=8)) if length > 1
-                          else set())
+            cuts = sorted(
+                draw(st.sets(st.integers(1, length - 1), max_size=8)) if length > 1 else set()
+            )
             for start, end in zip([0, *cuts], [*cuts, length], strict=True):
                 code = draw(st.sampled_from([None, *CODES]))
                 if code is not None:
@@ -407,3 +410,92 @@ def test_overlapping_codes_leave_only_the_per_code_u_alpha():
     assert "overlap" in result.u_alpha.alpha.reason
     assert result.u_alpha_binary.alpha.value is None
     assert result.per_code["x"].alpha.value == 1.0
+
+
+def oracle_matching(docs, layers, threshold: Fraction):
+    """Every unit against every same-code unit of the other layer, IoU computed directly."""
+    records = []
+    for key, doc in enumerate(docs):
+        for code in ALL_CODES:
+            for layer, other in ((layers[0], layers[1]), (layers[1], layers[0])):
+                theirs = oracle_units(doc, other, code)
+                for s, e in oracle_units(doc, layer, code):
+                    best = Fraction(0)
+                    for t, f in theirs:
+                        inter = len(set(range(s, e)) & set(range(t, f)))
+                        union = len(set(range(s, e)) | set(range(t, f)))
+                        best = max(best, Fraction(inter, union))
+                    records.append((key, layer, code, s, e, best > 0 and best >= threshold))
+    return sorted(records, key=repr)
+
+
+@FAST
+@given(studies(missing=False, max_layers=2), st.sampled_from(["0.5", "0.9", "1", "0.25"]))
+def test_segment_matching_equals_brute_force(study, threshold):
+    layers, docs = study
+    result = agreement.segment_matching(docs, layers, ALL_CODES, min_overlap=threshold)
+    got = sorted(
+        ((r.document, r.layer, r.code, r.start, r.end, r.matched) for r in result.segments),
+        key=repr,
+    )
+    expected = oracle_matching(docs, layers, Fraction(threshold))
+    assert got == expected
+    for code in ALL_CODES:
+        n_agree = sum(1 for r in expected if r[2] == code and r[5])
+        n_all = sum(1 for r in expected if r[2] == code)
+        counts = result.per_code[code]
+        assert (counts.n_agree, counts.n_agree + counts.n_disagree) == (n_agree, n_all)
+    used = len({r[2] for r in expected})
+    p_obs = Fraction(sum(1 for r in expected if r[5]), len(expected)) if expected else None
+    assert same(result.segment_agreement, p_obs)
+    kappa = (p_obs - Fraction(1, used)) / (1 - Fraction(1, used)) if used >= 2 else None
+    assert same(result.kappa_bp, kappa)
+
+
+def test_a_segment_record_names_its_closest_partner_even_below_the_threshold():
+    doc = Document(400, [Span("A", "x", 200, 300), Span("B", "x", 211, 300)])
+    result = agreement.segment_matching({"t1": doc}, ["A", "B"], min_overlap=0.9)
+    first = result.segments[0]
+    assert (first.document, first.layer, first.start, first.end) == ("t1", "A", 200, 300)
+    assert first.matched_with is None
+    assert first.closest == (211, 300)
+    assert first.overlap == 0.89
+    assert len(result.disagreements) == 2
+    assert result.kappa_bp.value is None  # one code only: chance agreement 1/k = 1
+
+
+def test_a_missing_layer_is_not_an_empty_layer():
+    coded = Document(100, [Span("A", "x", 0, 50), Span("B", "x", 0, 50)])
+    unopened = Document(100, [Span("A", "x", 0, 50)], layers=("A",))
+    result = agreement.character_agreement({"t1": coded, "t2": unopened}, ["A", "B"], ["x"])
+    assert result.per_code["x"].cohen_kappa.value == 1.0
+    assert result.per_code["x"].counts.n11 == 50
+    assert result.per_document["t2"]["x"].cohen_kappa.value is None
+    treated_as_empty = agreement.character_agreement(
+        [coded, Document(100, unopened.spans)], ["A", "B"], ["x"]
+    )
+    assert treated_as_empty.per_code["x"].cohen_kappa.value < 1
+
+
+def test_nvivo_conventions_are_labelled():
+    doc = Document(100, [Span("A", "rare", 0, 2)])
+    result = agreement.character_agreement([doc], ["A", "B"], ["rare", "unused"]).per_code
+    assert result["unused"].cohen_kappa.value == 1.0
+    assert "neither layer coded" in result["unused"].cohen_kappa.reason
+    assert result["unused"].alpha_binary.value is None
+    assert result["rare"].cohen_kappa.value == 0.0
+    assert "only A coded" in result["rare"].cohen_kappa.reason
+    assert result["rare"].prevalence_warning  # 98% agreement, kappa 0
+
+
+def test_it_rejects_spans_it_cannot_place():
+    with pytest.raises(ValueError, match="zero-length"):
+        Span("A", "x", 5, 5)
+    with pytest.raises(ValueError, match="ends after the document"):
+        Document(10, [Span("A", "x", 5, 11)])
+    with pytest.raises(ValueError, match="not among the document's layers"):
+        Document(10, [Span("C", "x", 0, 1)], layers=("A", "B"))
+    with pytest.raises(ValueError, match="exactly two layers"):
+        agreement.segment_matching([Document(10)], ["A", "B", "C"])
+    with pytest.raises(ValueError, match="overlap_measure"):
+        agreement.segment_matching([Document(10)], ["A", "B"], overlap_measure="dice")

@@ -18,7 +18,12 @@ from django.core.management.base import BaseCommand, CommandError
 from coding import agreement
 
 SPAN_KINDS = {
-    "cohen_kappa_chars": ("cohen_kappa[]", "percent_agreement[]", "alpha_binary[]", "fleiss_kappa[]"),
+    "cohen_kappa_chars": (
+        "cohen_kappa[]",
+        "percent_agreement[]",
+        "alpha_binary[]",
+        "fleiss_kappa[]",
+    ),
     "alpha_chars": ("cohen_kappa[]", "percent_agreement[]", "alpha_binary[]", "fleiss_kappa[]"),
     "alpha_unitizing": ("alpha_u[]", "alpha_u_Do[]", "alpha_u_De[]", "alpha_u"),
     "u_alpha_2019": ("u_alpha", "u_alpha_binary", "u_alpha_binary[]"),

@@ -1,0 +1,242 @@
+"""Tables as CSV and XLSX downloads, shared by every export in the project.
+
+Two entry points::
+
+    csv_response("segments.csv", header, rows)
+    xlsx_response("segments.xlsx", [Sheet("Segments", header, rows)], about=[("Code", path)])
+
+``rows`` is any iterable of sequences (a generator is fine: CSV is streamed, XLSX is written
+in openpyxl's write-only mode, so neither holds a second copy of the table).
+
+Cell conventions, the same in both formats:
+
+* ``None`` is an empty cell; ``bool`` is ``yes``/``no``; ``int``/``float``/``Decimal`` stay
+  numbers; ``date``/``datetime`` are ISO 8601 (aware datetimes in the project's time zone).
+  In XLSX dates are real date cells formatted ``yyyy-mm-dd hh:mm:ss``.
+* **Formula injection** (CSV injection): a *text* cell whose first character is ``=``, ``+``,
+  ``-``, ``@``, tab or carriage return is prefixed with an apostrophe, so that Excel,
+  LibreOffice and Google Sheets show it as text instead of evaluating it (OWASP's advice).
+  The apostrophe is part of the exported value: a quote that begins with "- well, ..." is
+  exported as "'- well, ...". Numbers are never prefixed, so ``-3`` stays a number.
+* CSV is UTF-8 with a byte-order mark (Excel needs it to read Chinese correctly), RFC 4180
+  quoting (fields with a comma, quote or line break are quoted, quotes doubled) and CRLF
+  record separators. Line breaks inside a field are kept as they are (``\\n``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+
+__all__ = [
+    "CSV_CONTENT_TYPE",
+    "XLSX_CONTENT_TYPE",
+    "Sheet",
+    "csv_response",
+    "csv_text",
+    "safe_text",
+    "xlsx_bytes",
+    "xlsx_response",
+]
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BOM = "\ufeff"
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Excel refuses these control characters in cell text (openpyxl raises IllegalCharacterError).
+_ILLEGAL_XLSX = {c: None for c in range(32) if c not in (9, 10, 13)}
+_XLSX_MAX_CELL = 32_767
+_XLSX_DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+
+def safe_text(value: str) -> str:
+    """``value`` with an apostrophe in front when a spreadsheet could read it as a formula."""
+    if value and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _local(value: dt.datetime) -> dt.datetime:
+    if timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float | Decimal):
+        return value
+    if isinstance(value, dt.datetime):
+        return _local(value).replace(microsecond=0).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return safe_text(str(value))
+
+
+class _Echo:
+    """A file-like object whose ``write`` returns the line instead of storing it."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(header: Sequence[Any], rows: Iterable[Sequence[Any]]):
+    writer = csv.writer(_Echo(), dialect="excel")  # RFC 4180: CRLF, minimal quoting, "" escape
+    yield BOM + writer.writerow([_csv_cell(v) for v in header])
+    for row in rows:
+        yield writer.writerow([_csv_cell(v) for v in row])
+
+
+def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
+    """The whole CSV document as one string (with the BOM), for tests and small tables."""
+    return "".join(_csv_lines(header, rows))
+
+
+def _attachment(filename: str) -> str:
+    return content_disposition_header(as_attachment=True, filename=filename)
+
+
+def csv_response(filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]):
+    """A streamed CSV download; ``rows`` is consumed lazily while the response is sent."""
+    response = StreamingHttpResponse(
+        (line.encode("utf-8") for line in _csv_lines(header, rows)),
+        content_type=CSV_CONTENT_TYPE,
+    )
+    response["Content-Disposition"] = _attachment(filename)
+    return response
+
+
+@dataclass
+class Sheet:
+    """One worksheet: a title (at most 31 characters), a header row and the data rows.
+
+    ``widths`` are column widths in characters; when absent they are estimated from the
+    header and the first 200 rows (capped at 60).
+    """
+
+    title: str
+    header: Sequence[Any]
+    rows: Iterable[Sequence[Any]]
+    widths: Sequence[float] | None = None
+
+
+def _xlsx_value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float | Decimal):
+        return value
+    if isinstance(value, dt.datetime):
+        # openpyxl cannot store a time zone: write the local wall-clock time.
+        return _local(value).replace(tzinfo=None, microsecond=0)
+    if isinstance(value, dt.date):
+        return value
+    text = safe_text(str(value).translate(_ILLEGAL_XLSX))
+    if len(text) > _XLSX_MAX_CELL:  # Excel's limit; longer cells corrupt the file
+        text = text[: _XLSX_MAX_CELL - 1] + "…"
+    return text
+
+
+def _estimate_widths(header: Sequence[Any], sample: list[Sequence[Any]]) -> list[float]:
+    widths = [len(str(h)) + 2 for h in header]
+    for row in sample:
+        for i, value in enumerate(row[: len(widths)]):
+            if value is None:
+                continue
+            text = str(value).split("\n", 1)[0]
+            widths[i] = max(widths[i], min(len(text), 60) + 2)
+    return [min(max(w, 6), 62) for w in widths]
+
+
+def _write_sheet(wb, sheet: Sheet) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title=sheet.title[:31] or "Sheet")
+    rows = iter(sheet.rows)
+    sample: list[Sequence[Any]] = []
+    if sheet.widths is None:
+        for row in rows:
+            sample.append(row)
+            if len(sample) >= 200:
+                break
+    widths = sheet.widths or _estimate_widths(sheet.header, sample)
+    # Write-only sheets take dimensions and panes before the first row is appended.
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+
+    bold = Font(bold=True)
+    header = []
+    for value in sheet.header:
+        cell = WriteOnlyCell(ws, value=_xlsx_value(value))
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    def cells(row):
+        out = []
+        for value in row:
+            converted = _xlsx_value(value)
+            if isinstance(converted, dt.datetime | dt.date):
+                cell = WriteOnlyCell(ws, value=converted)
+                cell.number_format = _XLSX_DATE_FORMAT
+                out.append(cell)
+            elif isinstance(converted, str) and "\n" in converted:
+                cell = WriteOnlyCell(ws, value=converted)
+                cell.alignment = wrap
+                out.append(cell)
+            else:
+                out.append(converted)
+        return out
+
+    for row in sample:
+        ws.append(cells(row))
+    for row in rows:
+        ws.append(cells(row))
+
+
+def xlsx_bytes(
+    sheets: Sequence[Sheet], *, about: Sequence[tuple[str, Any]] | None = None
+) -> bytes:
+    """An XLSX workbook: one worksheet per ``Sheet``, then an "About" sheet.
+
+    ``about`` lists (label, value) pairs describing the export (study, filters, scope); the
+    export time is added at the end. Pass ``about=None`` to leave the sheet out.
+    """
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    for sheet in sheets:
+        _write_sheet(wb, sheet)
+    if about is not None:
+        pairs = [*about, ("Exported at", timezone.now())]
+        _write_sheet(wb, Sheet("About", ["Field", "Value"], pairs, widths=[24, 80]))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_response(
+    filename: str, sheets: Sequence[Sheet], *, about: Sequence[tuple[str, Any]] | None = ()
+) -> HttpResponse:
+    """An XLSX download built with :func:`xlsx_bytes` (the About sheet is on by default)."""
+    response = HttpResponse(xlsx_bytes(sheets, about=about), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = _attachment(filename)
+    return response
