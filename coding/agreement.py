@@ -17,9 +17,10 @@ Input
     listed layer.
 
 ``documents`` is either a mapping ``{key: Document}`` (the keys index ``per_document``) or a
-sequence of documents (keyed ``0, 1, ...``). ``layers`` defaults to every layer that has a
-span, ``codes`` to every code that has a span (in order of first appearance); a code listed
-in ``codes`` but never used is still reported.
+sequence of documents (keyed ``0, 1, ...``). ``layers`` defaults to every layer named by a
+document or a span, ``codes`` to every code that has a span (in order of first appearance);
+a code listed in ``codes`` but never used is still reported. Spans of other layers or codes
+are ignored.
 
 Span data (sections 2, 3.1-3.8)
 -------------------------------
@@ -29,8 +30,10 @@ Span data (sections 2, 3.1-3.8)
     (Gwet's mean pairwise agreement, equal to NVivo's for two layers), Cohen's kappa as NVivo
     computes it (two layers only; 1 when p_e = 1), binary Krippendorff alpha and Fleiss'
     kappa, with the ``CharacterCounts`` behind them (n11/n10/n01/n00 for two layers, the
-    coverage profile w(k), characters coded per layer). Characters are never materialised:
-    everything comes from a sweep over span boundaries (section 5).
+    coverage profile w(k), characters coded per layer) and a ``prevalence_warning`` flag.
+    ``include_documents=False`` skips the per-document results (pooled only, faster).
+    Characters are never materialised: everything comes from a sweep over span
+    boundaries (section 5).
 ``unitizing_alpha(documents, layers=None, codes=None, *, include_documents=True)``
     -> ``UnitizingResult``: Krippendorff's alpha_U (1995/2004 formula as in DKPro) per code
     with D_o and D_e, and overall ``1 - sum D_o / sum D_e``.
@@ -187,6 +190,13 @@ class CharacterCounts:
 
 @dataclass(frozen=True)
 class CodeAgreement:
+    """Character-level agreement on one code (one document, or pooled).
+
+    ``prevalence_warning``: percent agreement >= 0.90 while the chance-corrected coefficient
+    (Cohen's kappa for two layers, else alpha_binary) is below 0.60, the signature of a rare
+    code rather than of careless coders (NVivo's "low kappa, high agreement").
+    """
+
     code: Code
     counts: CharacterCounts
     percent_agreement: Coefficient

@@ -9,13 +9,11 @@ workloads of DESIGN.md (``segments_per_layer=150, coders=3``; ``scale=10``).
 
 from __future__ import annotations
 
-import bisect
 import random
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from studies.text import canonicalize, guess_language
+from studies.text import canonicalize
 
 DEMO_STUDY_NAME = "Peer support in Hong Kong: a longitudinal study"
 DEMO_STUDY_DESCRIPTION = (
@@ -2152,3 +2150,268 @@ class _Writer:
             start, end = base + offsets[first][0], base + offsets[last][1]
             self.anchors.append(Anchor(_LEAF_BY_NAME[leaf], start, end))
         return True
+
+    # -- content --------------------------------------------------------------------------
+
+    def ask(self, text: str, *, zh: bool = False) -> bool:
+        return self.emit("訪問員" if zh else "Interviewer", [text], zh=zh)
+
+    def reply(self, parts: list[str], codes=(), *, zh: bool = False) -> bool:
+        return self.emit(self.pseudonym, parts, list(codes), zh=zh)
+
+    def question(self, sub_name: str, *, zh: bool) -> str:
+        entries = _QUESTIONS.get(sub_name, {})
+        if zh:
+            options = [q for g, q in entries.get("zh", ()) if g in (self.group, "all")]
+            return self.fill(self.rng.choice(options or _PROBES_ZH))
+        return self.fill(self.rng.choice(entries.get(self.group, ()) or _PROBES))
+
+    def probe(self, *, zh: bool) -> str:
+        if zh:
+            return self.rng.choice(_PROBES_ZH + _BACKCHANNEL_ZH)
+        options = _PROBES + _BACKCHANNEL
+        if self.wave > 0:
+            options += _PROBES_LATER
+        return self.rng.choice(options)
+
+    def choose_leaf(self, leaves: list[str]) -> str:
+        weights = [len(_templates(leaf, "en", self.group, self.wave)) ** 0.5 for leaf in leaves]
+        return self.rng.choices(leaves, weights)[0]
+
+    def elaboration(self, leaf: str) -> str:
+        theme = _LEAF_BY_NAME[leaf][0]
+        options = _ELABORATIONS[theme].get("all", ()) + _ELABORATIONS[theme].get(self.group, ())
+        return self.pick([_Template(o, _ALL_WAVES, "all") for o in options], vary=False)
+
+    def zh_leaves(self, leaves: list[str]) -> list[str]:
+        return [leaf for leaf in leaves if _templates(leaf, "zh", self.group, self.wave)]
+
+    def answer(
+        self,
+        leaves: list[str],
+        *,
+        zh: bool,
+        passages: int,
+        forced: _Template | None = None,
+        forced_leaf: str | None = None,
+    ) -> tuple[list[str], list[tuple[int, int, str]]]:
+        """One answer: optional filler, ``passages`` coded passages, optional asides."""
+        rng = self.rng
+        parts: list[str] = []
+        codes: list[tuple[int, int, str]] = []
+        if rng.random() < 0.3:
+            parts.append(rng.choice(_FILLERS_ZH) if zh else self.fill(rng.choice(_FILLERS)))
+        candidates = self.zh_leaves(leaves) if zh else leaves
+        for k in range(passages):
+            leaf = forced_leaf if (forced is not None and k == 0) else None
+            if leaf is None:
+                if not candidates:
+                    break
+                leaf = self.choose_leaf(candidates)
+                related = [
+                    r
+                    for r in _RELATED_MAP.get(leaf, ())
+                    if _templates(r, "zh" if zh else "en", self.group, self.wave)
+                ]
+                if k > 0 and related and rng.random() < 0.25:
+                    leaf = rng.choice(related)
+            first = len(parts)
+            if zh:
+                if forced is not None and k == 0:
+                    parts.append(self.fill(forced.text))
+                else:
+                    parts.append(self.pick(_templates(leaf, "zh", self.group, self.wave), vary=False))
+                if rng.random() < 0.35:
+                    parts.append(rng.choice(_ELABORATIONS_ZH))
+            else:
+                english = _templates(leaf, "en", self.group, self.wave)
+                mixed = _templates(leaf, "mix", self.group, self.wave) if self.chinese else []
+                if mixed and rng.random() < 0.3:
+                    parts.append(self.pick(mixed, vary=False))
+                elif english:
+                    parts.append(self.pick(english, vary=True))
+                if forced is not None and k == 0:
+                    # Code-switching: the Cantonese sentence continues the English one.
+                    parts.append(self.fill(forced.text))
+                elif rng.random() < 0.45:
+                    parts.append(self.elaboration(leaf))
+                if self.chinese and rng.random() < 0.12:
+                    chinese = _templates(leaf, "zh", self.group, self.wave)
+                    if chinese:
+                        parts.append(self.pick(chinese, vary=False))
+            if len(parts) == first:
+                continue
+            codes.append((first, len(parts) - 1, leaf))
+            overlapping = _RELATED_MAP.get(leaf, ())
+            if overlapping and rng.random() < 0.3:
+                last = first if rng.random() < 0.5 else len(parts) - 1
+                codes.append((first, last, rng.choice(overlapping)))
+            if rng.random() < 0.2:
+                parts.append(rng.choice(_ELABORATIONS_ZH) if zh else self.fill(rng.choice(_CONTEXT)))
+        if not zh and rng.random() < 0.15:
+            parts.append(rng.choice(_CLOSERS))
+        if not parts:
+            parts.append(rng.choice(_SHORT_REPLIES_ZH if zh else _SHORT_REPLIES))
+        return parts, codes
+
+    def run(self) -> _Generated:
+        rng = self.rng
+        group_name = _GROUP_NAMES[self.group]
+        header = (
+            f"Interview with {self.pseudonym} ({group_name}), {WAVES[self.wave]}. "
+            "Names, places and other identifying details have been changed."
+        )
+        self.lines.append(header)
+        self.pos = len(header)
+        self.ask(_INTROS[self.wave] + " " + _INTRO_TOPICS[self.group][self.wave])
+        self.reply([rng.choice(_READY)])
+        closing = [
+            ("Interviewer", "That's everything I wanted to ask today. Is there anything you "
+             "would like to add?"),
+            (self.pseudonym, rng.choice(_FINAL_WORDS)),
+            ("Interviewer", "Thank you very much for your time. [End of recording]"),
+        ]
+        reserve = sum(len(label) + 2 + len(text) + 1 for label, text in closing)
+        final_target = self.target
+        self.target = final_target - reserve
+
+        astral_plan: dict[int, _Template] = {}
+        if self.astral:
+            options = [t for t in _ASTRAL_TEMPLATES if t.group in (self.group, "all")]
+            chosen = rng.sample(options, min(2, len(options)))
+            for index, template in zip(rng.sample(range(1, 10), len(chosen)), chosen, strict=True):
+                astral_plan[index] = template
+
+        previous = None
+        exchange = 0
+        while self.room() > 60:
+            if self.room() < 700 or rng.random() < 0.06:
+                if not self.ask(self.probe(zh=False)):
+                    break
+                if not self.reply([rng.choice(_SHORT_REPLIES)]):
+                    break
+                continue
+            forced = astral_plan.get(exchange)
+            if forced is not None:
+                sub_path = _LEAF_BY_NAME[forced.leaf][:2]
+                leaves = list(_SUB_LEAVES[sub_path])
+            else:
+                subs = [s for s in self.subs if s[0] != previous] or self.subs
+                sub_path, leaves, _ = rng.choices(subs, [s[2] for s in subs])[0]
+            previous = sub_path
+            exchange += 1
+            zh = self.chinese and (
+                (forced is not None) or (rng.random() < 0.3 and bool(self.zh_leaves(leaves)))
+            )
+            if not self.ask(self.question(sub_path[1], zh=zh), zh=zh):
+                break
+            big = self.room() > 2500
+            passages = rng.choices((1, 2, 3), (5, 3.5, 1.5))[0] if big else 1
+            parts, codes = self.answer(
+                leaves,
+                zh=zh,
+                passages=passages,
+                forced=forced,
+                forced_leaf=forced.leaf if forced else None,
+            )
+            if not self.reply(parts, codes, zh=zh):
+                parts, codes = self.answer(leaves, zh=zh, passages=1)
+                if not self.reply(parts, codes, zh=zh):
+                    self.reply([rng.choice(_SHORT_REPLIES_ZH if zh else _SHORT_REPLIES)], zh=zh)
+                    break
+            followups = 0
+            while followups < 3 and rng.random() < 0.5 and self.room() > 2500:
+                followups += 1
+                zh = self.chinese and rng.random() < 0.3 and bool(self.zh_leaves(leaves))
+                if not self.ask(self.probe(zh=zh), zh=zh):
+                    break
+                parts, codes = self.answer(leaves, zh=zh, passages=rng.choice((1, 1, 2)))
+                if not self.reply(parts, codes, zh=zh):
+                    break
+
+        self.target = final_target
+        for label, text in closing:
+            self.emit(label, [text])
+        text = "\n".join(self.lines)
+        assert canonicalize(text) == text, "generated text must be canonical"
+        return _Generated(text, self.anchors, self.sentences, self.turns)
+
+
+@dataclass(frozen=True, slots=True)
+class _AstralTemplate:
+    leaf: str
+    group: str
+    text: str
+
+
+_ASTRAL_TEMPLATES = tuple(_AstralTemplate(leaf, group, text) for leaf, group, text in _ASTRAL)
+_GROUP_NAMES = {key: name for key, name, *_ in GROUPS}
+_INTROS = (
+    "Thank you for meeting me today. This is the first of three interviews over the coming "
+    "year.",
+    "Thank you for meeting me again. This is our second interview, now that the work "
+    "placement has started.",
+    "Thank you for meeting me for our last interview. The peer support workers have now been "
+    "employed for some months.",
+)
+_INTRO_TOPICS = {
+    "psw": (
+        "Today I'd like to hear about the training and how you feel about becoming a peer "
+        "support worker.",
+        "I'd like to hear how the placement has been going for you.",
+        "I'd like to hear how the work looks to you now, looking back over the year.",
+    ),
+    "su": (
+        "Today I'd like to hear about your experience of the peer support service so far.",
+        "I'd like to hear how things have been with the peer support since we last met.",
+        "I'd like to hear how you see the peer support now, looking back over the year.",
+    ),
+    "cw": (
+        "Today I'd like to hear what you think about peer support workers joining your team.",
+        "I'd like to hear how working alongside the peer workers has been going.",
+        "I'd like to hear how you see the peer workers' place in the team now.",
+    ),
+}
+_READY = ("Sure, no problem.", "Of course.", "Okay, I'm ready.", "Yes, happy to.", "Okay.")
+_FINAL_WORDS = (
+    "No, I think I've said a lot. Thank you for listening.",
+    "Only that I hope this study helps the next group of peer workers.",
+    "No, that's all. It was good to talk about it.",
+    "I think that's everything. Thank you.",
+)
+
+
+def interview(
+    pseudonym: str,
+    group_key: str,
+    wave_index: int,
+    rng: random.Random,
+    *,
+    chinese: bool,
+    astral: bool,
+    target_chars: int,
+) -> tuple[str, list[Anchor]]:
+    """A synthetic semi-structured interview of at most ``target_chars`` code points.
+
+    ``group_key`` is "psw", "su" or "cw"; ``wave_index`` 0, 1 or 2. The text is canonical
+    (``studies.text.canonicalize``), one speaker turn per line, and usually ends within a
+    hundred characters of ``target_chars``. The anchors are the passages that express a
+    code, as code-point offsets into the text; they may overlap.
+    """
+    generated = _generate(
+        pseudonym, group_key, wave_index, rng, chinese=chinese, astral=astral,
+        target_chars=target_chars,
+    )
+    return generated.text, generated.anchors
+
+
+def _generate(pseudonym, group_key, wave_index, rng, *, chinese, astral, target_chars):
+    if group_key not in _GROUP_NAMES:
+        raise ValueError(f"Unknown group {group_key!r}; expected one of {sorted(_GROUP_NAMES)}.")
+    if wave_index not in (0, 1, 2):
+        raise ValueError(f"Unknown wave {wave_index!r}; expected 0, 1 or 2.")
+    writer = _Writer(
+        pseudonym, group_key, wave_index, rng, chinese=chinese, astral=astral,
+        target_chars=target_chars,
+    )
+    return writer.run()

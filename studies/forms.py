@@ -116,3 +116,8 @@ class BulkImportForm(forms.Form):
         help_text="Columns file,participant,group,wave,title. Optional if the zip holds manifest.csv.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+
+class TranscriptTextForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 30, "class": "text-editor"}), strip=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -584,3 +584,86 @@ def transcript_update(*, transcript: Transcript, title: str, participant, wave, 
               before=before, after={"title": title, "participant_id": transcript.participant_id,
                                     "wave_id": transcript.wave_id})
     return transcript
+
+
+def transcript_text_update(*, transcript: Transcript, text: str, expected_version: int, actor) -> dict:
+    """Replace a transcript's text, moving every coded span with it.
+
+    Offsets are mapped through a diff (:class:`studies.text.OffsetMap`). A segment whose
+    passage itself changed is kept, moved to the mapped span and flagged ``needs_review``;
+    nothing is dropped. A stale ``expected_version`` (someone edited since the page was
+    opened) is refused. Returns counts: ``moved``, ``flagged``, ``merged``.
+    """
+    from coding.models import CalibrationUnit, ConsensusDecision, Segment
+
+    new_text = textlib.canonicalize(text or "")
+    if not new_text.strip():
+        raise ValidationError({"text": "The text cannot be empty."})
+    if len(new_text) > settings.WORKBENCH_MAX_TEXT_CHARS:
+        raise ValidationError({"text": f"The text is longer than {settings.WORKBENCH_MAX_TEXT_CHARS:,} characters."})
+    with transaction.atomic():
+        current = Transcript.objects.select_for_update().get(pk=transcript.pk)
+        if current.version != expected_version:
+            raise ValidationError(
+                "The transcript was changed by someone else since you opened it. "
+                "Reload to see their version; your edit was not saved."
+            )
+        old_text = current.text
+        if new_text == old_text:
+            return {"moved": 0, "flagged": 0, "merged": 0}
+        mapping = textlib.OffsetMap(old_text, new_text)
+        length = len(new_text)
+        counts = {"moved": 0, "flagged": 0, "merged": 0}
+        segments = list(Segment.objects.filter(transcript=current).order_by("pk"))
+        taken: dict[tuple, Segment] = {}
+        to_update, to_delete = [], []
+        for segment in segments:
+            start, end, changed = mapping.span(segment.start, segment.end)
+            if end <= start:  # the whole passage was deleted: keep a one-character anchor
+                start = min(start, length - 1)
+                end = start + 1
+                changed = True
+            key = (segment.code_id, segment.layer_id, start, end)
+            if key in taken:
+                keeper = taken[key]
+                if segment.memo and segment.memo not in keeper.memo:
+                    keeper.memo = f"{keeper.memo}\n{segment.memo}".strip()
+                to_delete.append(segment)
+                counts["merged"] += 1
+                continue
+            if (start, end) != (segment.start, segment.end):
+                counts["moved"] += 1
+            if changed and not segment.needs_review:
+                segment.needs_review = True
+            if changed:
+                counts["flagged"] += 1
+            segment.start, segment.end = start, end
+            taken[key] = segment
+            to_update.append(segment)
+        # Two passes so that the unique (transcript, code, layer, start, end) constraint never
+        # sees a transient clash: park every span past the end of the text, then place it.
+        Segment.objects.filter(pk__in=[s.pk for s in to_delete]).delete()
+        offset = max(len(old_text), length) + 1
+        for segment in to_update:
+            segment.start, segment.end = segment.start + offset, segment.end + offset
+        Segment.objects.bulk_update(to_update, ["start", "end"], batch_size=500)
+        for segment in to_update:
+            segment.start, segment.end = segment.start - offset, segment.end - offset
+        Segment.objects.bulk_update(to_update, ["start", "end", "needs_review", "memo"], batch_size=500)
+        for model in (ConsensusDecision, CalibrationUnit):
+            rows = list(model.objects.filter(transcript=current))
+            for row in rows:
+                row.start, row.end, _ = mapping.span(row.start, row.end)
+                if row.end <= row.start:
+                    row.start, row.end = min(row.start, length - 1), min(row.start, length - 1) + 1
+            model.objects.bulk_update(rows, ["start", "end"], batch_size=500)
+        current.text = new_text
+        current.length = length
+        current.checksum = Transcript.checksum_of(new_text)
+        current.version += 1
+        current.save(update_fields=["text", "length", "checksum", "version", "updated_at"])
+        audit(study=current.study, actor=actor, action="transcript.text", obj=current,
+              before={"text": old_text, "version": expected_version},
+              after={"version": current.version, **counts})
+    transcript.refresh_from_db()
+    return counts

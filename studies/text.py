@@ -160,3 +160,68 @@ def guess_language(text: str) -> str:
     if share > 0.02:
         return "en+zh"
     return "en"
+
+
+class OffsetMap:
+    """Maps code-point offsets of an old text to a new text (DESIGN: text edits after coding).
+
+    The diff runs on lines first and on characters only inside changed line blocks, so a
+    50,000-character transcript with a few edits maps in milliseconds. ``blocks`` are
+    ``(old_start, old_end, new_start, new_end, equal)`` covering both texts in order.
+    """
+
+    def __init__(self, old: str, new: str):
+        from difflib import SequenceMatcher
+
+        self.old, self.new = old, new
+        old_lines = old.splitlines(keepends=True)
+        new_lines = new.splitlines(keepends=True)
+        old_pos = _line_starts(old_lines)
+        new_pos = _line_starts(new_lines)
+        blocks: list[tuple[int, int, int, int, bool]] = []
+        matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            a1, a2, b1, b2 = old_pos[i1], old_pos[i2], new_pos[j1], new_pos[j2]
+            if tag == "equal":
+                blocks.append((a1, a2, b1, b2, True))
+                continue
+            inner = SequenceMatcher(None, old[a1:a2], new[b1:b2], autojunk=False)
+            for itag, k1, k2, m1, m2 in inner.get_opcodes():
+                blocks.append((a1 + k1, a1 + k2, b1 + m1, b1 + m2, itag == "equal"))
+        self.blocks = [b for b in blocks if b[0] != b[1] or b[2] != b[3]]
+        self._starts = [b[0] for b in self.blocks]
+
+    def _block(self, position: int, prefer_end: bool):
+        from bisect import bisect_right
+
+        index = bisect_right(self._starts, position) - 1
+        if prefer_end:
+            # An end boundary belongs to the block that ends there.
+            while index > 0 and self.blocks[index][0] == position:
+                index -= 1
+        return self.blocks[max(index, 0)] if self.blocks else None
+
+    def position(self, position: int, *, is_end: bool) -> int:
+        block = self._block(position, prefer_end=is_end)
+        if block is None:
+            return 0
+        a1, a2, b1, b2, equal = block
+        if position > a2:  # past the last block (end of text)
+            return len(self.new)
+        if equal:
+            return b1 + (position - a1)
+        return b2 if is_end else b1
+
+    def span(self, start: int, end: int) -> tuple[int, int, bool]:
+        """New ``(start, end)`` and whether the passage itself changed."""
+        new_start = self.position(start, is_end=False)
+        new_end = self.position(end, is_end=True)
+        changed = self.old[start:end] != self.new[new_start:new_end]
+        return new_start, new_end, changed
+
+
+def _line_starts(lines: list[str]) -> list[int]:
+    positions = [0]
+    for line in lines:
+        positions.append(positions[-1] + len(line))
+    return positions

@@ -39,4 +39,5 @@ urlpatterns = [
     path("studies/<int:study_id>/transcripts/upload/", views.transcript_upload, name="transcript_upload"),
     path("studies/<int:study_id>/transcripts/import/", views.transcript_bulk_import, name="transcript_bulk_import"),
     path("studies/<int:study_id>/transcripts/<int:pk>/edit/", views.transcript_edit, name="transcript_edit"),
+    path("studies/<int:study_id>/transcripts/<int:pk>/text/", views.transcript_text, name="transcript_text"),
 ]

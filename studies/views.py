@@ -421,3 +421,35 @@ def transcript_edit(request, study_id: int, pk: int):
         "studies/transcript_edit.html",
         {"study": access.study, "access": access, "tab": "transcripts", "transcript": transcript, "form": form},
     )
+
+
+@login_required
+def transcript_text(request, study_id: int, pk: int):
+    """Edit a transcript's text; coded spans move with it (see services.transcript_text_update)."""
+    access = get_study_for_user(request, study_id, owner=True)
+    transcript = get_object_or_404(Transcript, study=access.study, pk=pk)
+    form = forms.TranscriptTextForm(
+        request.POST or None, initial={"text": transcript.text, "version": transcript.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            counts = services.transcript_text_update(
+                transcript=transcript,
+                text=form.cleaned_data["text"],
+                expected_version=form.cleaned_data["version"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            _add_form_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Text saved. {counts['moved']} segment(s) moved with the text; "
+                f"{counts['flagged']} flagged for review because their passage changed.",
+            )
+            return redirect("studies:transcript_edit", access.study.pk, transcript.pk)
+    return render(
+        request,
+        "studies/transcript_text.html",
+        {"study": access.study, "access": access, "tab": "transcripts", "transcript": transcript, "form": form},
+    )

@@ -15,7 +15,7 @@ def groups(study):
 
 
 def test_it_imports_participants_with_attributes(study, owner, groups):
-    data = "pseudonym,group,gender,age_band\nSU01,Service users,F,30-39\nCW01,co-workers,M,\n".encode()
+    data = b"pseudonym,group,gender,age_band\nSU01,Service users,F,30-39\nCW01,co-workers,M,\n"
     report = services.participants_import_csv(study=study, data=data, filename="p.csv", actor=owner)
     assert (report.created, report.updated) == (2, 0)
     su01 = Participant.objects.get(study=study, pseudonym="SU01")
@@ -32,7 +32,7 @@ def test_it_updates_existing_participants(study, owner, groups):
 
 
 def test_it_reports_each_bad_row_and_writes_nothing(study, owner, groups):
-    data = "pseudonym,group\nSU01,Service users\n,Service users\nSU01,Service users\nSU02,Families\n".encode()
+    data = b"pseudonym,group\nSU01,Service users\n,Service users\nSU01,Service users\nSU02,Families\n"
     with pytest.raises(services.ImportRefused) as refused:
         services.participants_import_csv(study=study, data=data, filename="p.csv", actor=owner)
     errors = [(e.row, e.message) for e in refused.value.report.errors]
