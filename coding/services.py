@@ -161,3 +161,689 @@ def code_create(*, study: Study, name: str, parent: Code | None = None, descript
         audit(study=study, actor=actor, action="code.create", obj=code,
               after={"name": name, "parent_id": parent.pk if parent else None})
     return code
+
+
+# --- codebook: update, move, merge, archive, CSV import ---------------------------------
+# Structural changes first lock every code of the study (select_for_update, a no-op on
+# SQLite) and reload the tree, so two owners editing at once cannot build a cycle or a
+# duplicate name between the check and the write.
+
+import csv  # noqa: E402  (this appended block keeps its imports beside its functions)
+import io  # noqa: E402
+import re  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+CODEBOOK_MAX_DEPTH = 8  # levels, counting the top level as 1
+CODE_TEXT_FIELDS = ("description", "inclusion", "exclusion", "example")
+CODEBOOK_CSV_COLUMNS = ("path", "definition", "inclusion", "exclusion", "example", "colour")
+# " > " in CSV files (ASCII, survives every spreadsheet); the app shows " › ". Import accepts both.
+CODEBOOK_CSV_SEPARATOR = " > "
+CODEBOOK_CSV_MAX_BYTES = 2_000_000
+CODEBOOK_CSV_MAX_ROWS = 5_000
+CODE_TEXT_MAX_CHARS = 20_000
+
+
+def code_snapshot(code: Code) -> dict:
+    """Everything needed to recreate a code (except its segments)."""
+    return {
+        "id": code.pk,
+        "name": code.name,
+        "parent_id": code.parent_id,
+        "description": code.description,
+        "inclusion": code.inclusion,
+        "exclusion": code.exclusion,
+        "example": code.example,
+        "color": code.color,
+        "position": code.position,
+        "archived": code.archived,
+    }
+
+
+def _code_where(parent: Code | None) -> str:
+    return f"under “{parent.name}”" if parent is not None else "at the top level"
+
+
+def _locked_codebook(study_id: int):
+    """Lock the study's codes until the transaction ends, then load the tree (2 queries)."""
+    from coding import selectors
+
+    list(Code.objects.select_for_update().filter(study_id=study_id).values_list("pk", flat=True))
+    return selectors.codebook(study_id)
+
+
+def code_update(
+    *,
+    code: Code,
+    actor=None,
+    name: str | None = None,
+    description: str | None = None,
+    inclusion: str | None = None,
+    exclusion: str | None = None,
+    example: str | None = None,
+    color: str | None = None,
+) -> Code:
+    """Rename, describe or recolour a code; only the arguments given (not None) change.
+
+    Raises ValidationError for an empty name, a sibling with the same name (case-insensitive)
+    or a colour that is not ``#RRGGBB``. Records ``code.update`` with the changed fields
+    before and after; records nothing when nothing changed.
+    """
+    given = {
+        "name": name,
+        "description": description,
+        "inclusion": inclusion,
+        "exclusion": exclusion,
+        "example": example,
+        "color": color,
+    }
+    changes = {key: value.strip() for key, value in given.items() if value is not None}
+    if "name" in changes and not changes["name"]:
+        raise ValidationError({"name": "A code needs a name."})
+    changed = {key: value for key, value in changes.items() if getattr(code, key) != value}
+    if not changed:
+        return code
+    if "name" in changed:
+        clash = (
+            Code.objects.filter(
+                study_id=code.study_id, parent_id=code.parent_id, name__iexact=changed["name"]
+            )
+            .exclude(pk=code.pk)
+            .first()
+        )
+        if clash is not None:
+            raise ValidationError(
+                {"name": f"A code named “{clash.name}” already exists {_code_where(code.parent)}."}
+            )
+    before = {key: getattr(code, key) for key in changed}
+    for key, value in changed.items():
+        setattr(code, key, value)
+    try:
+        code.full_clean(
+            exclude=["study", "parent"], validate_constraints=False, validate_unique=False
+        )
+        with transaction.atomic():
+            code.save(update_fields=list(changed))
+            audit(
+                study=code.study,
+                actor=actor,
+                action="code.update",
+                obj=code,
+                before=before,
+                after=changed,
+            )
+    except IntegrityError:
+        for key, value in before.items():
+            setattr(code, key, value)
+        raise ValidationError(
+            {"name": f"A code named “{changed.get('name', code.name)}” already exists here."}
+        ) from None
+    except ValidationError:
+        for key, value in before.items():
+            setattr(code, key, value)
+        raise
+    return code
+
+
+def code_move(*, code: Code, parent: Code | None, position: int | None = None, actor=None) -> Code:
+    """Move a code, with its subtree, under ``parent`` (None: the top level).
+
+    ``position`` is the 0-based place among the new siblings; None or past the end puts it
+    last. Both the old and the new siblings are renumbered 0..n-1. Raises ValidationError
+    when the new parent is the code itself or one of its descendants (a cycle), belongs to
+    another study, is archived, already has a child of the same name, or when the subtree
+    would go deeper than CODEBOOK_MAX_DEPTH levels. Records ``code.move`` with the parent
+    and every affected sibling's position before and after; a move to where the code
+    already is changes and records nothing. Returns the (reloaded) code.
+    """
+    if parent is not None and parent.study_id != code.study_id:
+        raise ValidationError({"parent": "The new parent belongs to another study."})
+    with transaction.atomic():
+        book = _locked_codebook(code.study_id)
+        node = book.by_id.get(code.pk)
+        if node is None:
+            raise ValidationError("This code no longer exists: reload the codebook.")
+        current = node.code
+        parent_node = None
+        if parent is not None:
+            if parent.pk in book.subtree_ids(code.pk):
+                raise ValidationError(
+                    {
+                        "parent": f"“{current.name}” cannot move under itself or one of its own "
+                        "subcodes."
+                    }
+                )
+            parent_node = book.by_id.get(parent.pk)
+            if parent_node is None:
+                raise ValidationError({"parent": "That parent code no longer exists."})
+            if parent_node.code.archived:
+                raise ValidationError(
+                    {
+                        "parent": f"“{parent_node.code.name}” is archived: restore it before "
+                        "moving codes under it."
+                    }
+                )
+        new_parent_id = parent_node.pk if parent_node else None
+        old_parent_node = book.by_id.get(current.parent_id) if current.parent_id else None
+        old_order = [n.code for n in (old_parent_node.children if old_parent_node else book.roots)]
+        siblings = [
+            n.code
+            for n in (parent_node.children if parent_node else book.roots)
+            if n.pk != current.pk
+        ]
+        if new_parent_id != current.parent_id:
+            clash = next((s for s in siblings if s.name.lower() == current.name.lower()), None)
+            if clash is not None:
+                where = _code_where(parent_node.code if parent_node else None)
+                raise ValidationError(
+                    {
+                        "parent": f"A code named “{clash.name}” already exists {where}. Rename "
+                        "one of them, or merge them."
+                    }
+                )
+            depth = parent_node.depth + 1 if parent_node else 0
+            height = max(book.by_id[i].depth for i in book.subtree_ids(current.pk)) - node.depth
+            if depth + height + 1 > CODEBOOK_MAX_DEPTH:
+                raise ValidationError(
+                    {
+                        "parent": f"The codebook has at most {CODEBOOK_MAX_DEPTH} levels: "
+                        f"“{current.name}” and its subcodes would need {depth + height + 1}."
+                    }
+                )
+        index = len(siblings) if position is None else max(0, min(int(position), len(siblings)))
+        new_order = [*siblings[:index], current, *siblings[index:]]
+        if new_parent_id == current.parent_id and [c.pk for c in new_order] == [
+            c.pk for c in old_order
+        ]:
+            return current
+        affected = {c.pk: c for c in [*old_order, *new_order]}
+        before = {
+            "parent_id": current.parent_id,
+            "positions": {pk: c.position for pk, c in affected.items()},
+        }
+        renumbered = (
+            [c for c in old_order if c.pk != current.pk]
+            if new_parent_id != current.parent_id
+            else []
+        )
+        changed: list[Code] = []
+        for order in (renumbered, new_order):
+            for i, sibling in enumerate(order):
+                if sibling.pk != current.pk and sibling.position != i:
+                    sibling.position = i
+                    changed.append(sibling)
+        current.parent_id = new_parent_id
+        current.position = index
+        current.save(update_fields=["parent", "position"])
+        if changed:
+            Code.objects.bulk_update(changed, ["position"])
+        audit(
+            study=current.study,
+            actor=actor,
+            action="code.move",
+            obj=current,
+            before=before,
+            after={
+                "parent_id": new_parent_id,
+                "positions": {pk: c.position for pk, c in affected.items()},
+            },
+        )
+    code.parent_id, code.position = current.parent_id, current.position
+    return current
+
+
+def _join_memos(kept: str, dropped: str) -> str:
+    kept, dropped = (kept or "").strip(), (dropped or "").strip()
+    if not dropped or dropped in kept:
+        return kept
+    if not kept:
+        return dropped
+    return f"{kept}\n\n{dropped}"
+
+
+@dataclass
+class MergeResult:
+    target: Code
+    moved: int  # segments that changed code
+    collapsed: int  # source segments dropped because the target had the same span
+    children: int  # subcodes that moved under the target
+
+
+def code_merge(*, source: Code, target: Code, actor=None) -> MergeResult:
+    """Merge ``source`` into ``target``, then delete ``source``.
+
+    * Every segment of ``source`` moves to ``target``. One that would duplicate a segment of
+      ``target`` (same transcript, layer, start and end) collapses into it: the target's
+      segment is kept, the memos are joined (the kept one's first, then the dropped one's,
+      unless already contained), ``needs_review`` is kept if either had it, and memos
+      attached to the dropped segment move to the kept one. No span is lost.
+    * The subcodes of ``source`` move under ``target``, after its own subcodes.
+    * Memos about ``source`` move to ``target``.
+    * ``source`` is deleted, not archived: it has nothing left, and a leftover would clutter
+      the tree. The ``code.merge`` AuditEvent keeps what is needed to undo the merge: the
+      source's snapshot, its subcodes' parent and positions, the ids of moved segments,
+      full snapshots of collapsed segments, the kept segments' previous memo and flag, and
+      the ids of re-pointed memos.
+
+    Raises ValidationError when both are the same code, belong to different studies, the
+    target is archived or lies inside the source's subtree, both have a subcode of the same
+    name, or the moved subcodes would go deeper than CODEBOOK_MAX_DEPTH levels.
+    """
+    from django.db.models import Case, Value, When
+    from django.utils import timezone
+
+    from coding.models import Memo
+
+    if source.pk == target.pk:
+        raise ValidationError({"target": "A code cannot be merged into itself."})
+    if source.study_id != target.study_id:
+        raise ValidationError({"target": "The target code belongs to another study."})
+    with transaction.atomic():
+        book = _locked_codebook(source.study_id)
+        source_node, target_node = book.by_id.get(source.pk), book.by_id.get(target.pk)
+        if source_node is None or target_node is None:
+            raise ValidationError("One of the codes no longer exists: reload the codebook.")
+        source, target = source_node.code, target_node.code
+        if target.archived:
+            raise ValidationError(
+                {"target": f"“{target.name}” is archived: restore it before merging into it."}
+            )
+        if target.pk in book.subtree_ids(source.pk):
+            raise ValidationError(
+                {
+                    "target": f"“{target.name}” is a subcode of “{source.name}”: move it out "
+                    "first, or merge the other way round."
+                }
+            )
+        target_names = {n.code.name.lower() for n in target_node.children}
+        clashes = [n.code.name for n in source_node.children if n.code.name.lower() in target_names]
+        if clashes:
+            names = ", ".join(f"“{name}”" for name in clashes)
+            raise ValidationError(
+                {
+                    "target": f"Both codes have a subcode named {names}: merge or rename "
+                    f"{'it' if len(clashes) == 1 else 'them'} first."
+                }
+            )
+        deepest = max(book.by_id[i].depth for i in book.subtree_ids(source.pk))
+        if deepest - source_node.depth + target_node.depth + 1 > CODEBOOK_MAX_DEPTH:
+            raise ValidationError(
+                {
+                    "target": f"The codebook has at most {CODEBOOK_MAX_DEPTH} levels: the "
+                    f"subcodes of “{source.name}” would go deeper."
+                }
+            )
+
+        def key(segment):
+            return (segment.transcript_id, segment.layer_id, segment.start, segment.end)
+
+        source_segments = list(Segment.objects.filter(code=source).order_by("pk"))
+        target_segments = {
+            key(s): s
+            for s in Segment.objects.filter(code=target).only(
+                "pk", "transcript_id", "layer_id", "start", "end", "memo", "needs_review"
+            )
+        }
+        now = timezone.now()
+        collapsed, kept_before, kept_changed = [], {}, []
+        for segment in source_segments:
+            kept = target_segments.get(key(segment))
+            if kept is None:
+                continue
+            collapsed.append(
+                {
+                    **segment_snapshot(segment),
+                    "needs_review": segment.needs_review,
+                    "kept_id": kept.pk,
+                }
+            )
+            kept_before[kept.pk] = {"memo": kept.memo, "needs_review": kept.needs_review}
+            memo = _join_memos(kept.memo, segment.memo)
+            review = kept.needs_review or segment.needs_review
+            if memo != kept.memo or review != kept.needs_review:
+                kept.memo, kept.needs_review, kept.updated_at = memo, review, now
+                kept_changed.append(kept)
+        dropped_to_kept = {c["id"]: c["kept_id"] for c in collapsed}
+        moved_ids = [s.pk for s in source_segments if s.pk not in dropped_to_kept]
+
+        segment_memos = []
+        if dropped_to_kept:
+            segment_memos = list(
+                Memo.objects.filter(segment_id__in=dropped_to_kept).values_list("pk", "segment_id")
+            )
+            if segment_memos:
+                Memo.objects.filter(segment_id__in=dropped_to_kept).update(
+                    segment_id=Case(
+                        *[When(segment_id=d, then=Value(k)) for d, k in dropped_to_kept.items()]
+                    )
+                )
+            if kept_changed:
+                Segment.objects.bulk_update(kept_changed, ["memo", "needs_review", "updated_at"])
+            Segment.objects.filter(pk__in=dropped_to_kept).delete()
+        if moved_ids:
+            Segment.objects.filter(code=source).update(code=target, updated_at=now)
+
+        children_before = {}
+        offset = len(target_node.children)
+        moved_children = []
+        for i, child_node in enumerate(source_node.children):
+            child = child_node.code
+            children_before[child.pk] = {"parent_id": child.parent_id, "position": child.position}
+            child.parent_id, child.position = target.pk, offset + i
+            moved_children.append(child)
+        if moved_children:
+            Code.objects.bulk_update(moved_children, ["parent", "position"])
+
+        code_memo_ids = list(Memo.objects.filter(code=source).values_list("pk", flat=True))
+        if code_memo_ids:
+            Memo.objects.filter(pk__in=code_memo_ids).update(code=target)
+
+        before = {
+            "source": code_snapshot(source),
+            "children": children_before,
+            "moved_segment_ids": moved_ids,
+            "collapsed_segments": collapsed,
+            "kept_segments": kept_before,
+            "segment_memos": segment_memos,
+            "code_memo_ids": code_memo_ids,
+        }
+        source_pk = source.pk
+        source.delete()
+        audit(
+            study=target.study,
+            actor=actor,
+            action="code.merge",
+            object_type="code",
+            object_id=source_pk,
+            before=before,
+            after={
+                "target_id": target.pk,
+                "moved": len(moved_ids),
+                "collapsed": len(collapsed),
+                "children": list(children_before),
+            },
+        )
+    return MergeResult(
+        target=target, moved=len(moved_ids), collapsed=len(collapsed), children=len(moved_children)
+    )
+
+
+def code_archive(*, code: Code, archived: bool = True, actor=None) -> list[int]:
+    """Archive a code with its whole subtree, or restore them; segments are never touched.
+
+    Archived codes are hidden from the code picker (and new segments refuse them) but keep
+    their segments and counts. Archiving marks the code and every descendant not yet
+    archived; restoring un-archives the code and its whole subtree, and is refused while
+    the parent is archived (restore the parent first). Records ``code.archive`` or
+    ``code.unarchive`` with the ids that changed; returns them (empty: nothing to do).
+    """
+    with transaction.atomic():
+        book = _locked_codebook(code.study_id)
+        node = book.by_id.get(code.pk)
+        if node is None:
+            raise ValidationError("This code no longer exists: reload the codebook.")
+        parent = book.by_id.get(node.code.parent_id) if node.code.parent_id else None
+        if not archived and parent is not None and parent.code.archived:
+            raise ValidationError(
+                f"“{parent.code.name}” is archived too: restore it first, which restores "
+                f"its subcodes with it."
+            )
+        ids = sorted(
+            i for i in book.subtree_ids(code.pk) if book.by_id[i].code.archived != archived
+        )
+        if not ids:
+            return []
+        Code.objects.filter(pk__in=ids).update(archived=archived)
+        code.archived = archived
+        audit(
+            study=node.code.study,
+            actor=actor,
+            action="code.archive" if archived else "code.unarchive",
+            obj=code,
+            before={"archived": not archived, "ids": ids},
+            after={"archived": archived, "ids": ids},
+        )
+    return ids
+
+
+_CODE_PATH_SPLIT = re.compile(r"\s+[>›]\s+")
+_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+_CSV_ALIASES = {
+    "path": "path",
+    "definition": "description",
+    "description": "description",
+    "inclusion": "inclusion",
+    "exclusion": "exclusion",
+    "example": "example",
+    "colour": "color",
+    "color": "color",
+}
+# Cells a spreadsheet would run as a formula; the export prefixes them with "'".
+CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def split_code_path(path: str) -> list[str]:
+    """Names along a path written with " > " (CSV) or " › " (the app), spaces around."""
+    return [part.strip() for part in _CODE_PATH_SPLIT.split(path.strip())]
+
+
+def csv_cell_unescape(value: str) -> str:
+    if value.startswith("'") and value[1:2] and value[1] in CSV_FORMULA_START:
+        return value[1:]
+    return value
+
+
+def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None):
+    """Import a codebook CSV: ``path`` plus optional definition, inclusion, exclusion,
+    example, colour (``description``/``color`` accepted too).
+
+    Codes are matched by path, case-insensitively; missing codes along every path are
+    created (a new code without a colour takes its parent's). For existing codes the
+    non-empty cells replace the current text or colour; an empty cell keeps what is there.
+    Every row is checked first; on any problem :class:`studies.services.ImportRefused`
+    carries the row-by-row report (row 1 is the header) and nothing is written. Returns the
+    :class:`studies.services.ImportReport` (``created``, ``updated``). Records one
+    ``codebook.import`` event with the created ids and the updated codes' previous values.
+    """
+    from studies import text as textlib
+    from studies.services import ImportRefused, ImportReport, RowError
+
+    report = ImportReport()
+
+    def refuse(row: int, message: str, column: str = ""):
+        report.errors.append(RowError(row, message, column))
+        raise ImportRefused(report)
+
+    if len(data) > CODEBOOK_CSV_MAX_BYTES:
+        refuse(
+            0,
+            f"{filename} is {len(data) / 1e6:.1f} MB; a codebook CSV may be at most "
+            f"{CODEBOOK_CSV_MAX_BYTES / 1e6:.0f} MB.",
+        )
+    try:
+        raw = textlib.decode_bytes(data, filename).lstrip("\ufeff")
+    except textlib.TextDecodeError as exc:
+        refuse(0, str(exc))
+    first_line = raw.split("\n", 1)[0]
+    delimiter = ","
+    for candidate in (",", ";", "\t"):
+        cells = next(csv.reader([first_line], delimiter=candidate), [])
+        if "path" in [c.strip().lower() for c in cells]:
+            delimiter = candidate
+            break
+    rows = list(csv.reader(io.StringIO(raw, newline=""), delimiter=delimiter))
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        refuse(
+            1,
+            f"{filename} is empty: the first row must be the header "
+            f"{','.join(CODEBOOK_CSV_COLUMNS)}.",
+        )
+    header = [cell.strip().lower() for cell in rows[0]]
+    columns: list[str] = []
+    for name in header:
+        field_name = _CSV_ALIASES.get(name)
+        if field_name is None:
+            report.errors.append(
+                RowError(
+                    1,
+                    f"Unknown column “{name}” (expected {', '.join(CODEBOOK_CSV_COLUMNS)}).",
+                    name,
+                )
+            )
+        elif field_name in columns:
+            report.errors.append(RowError(1, f"The column “{name}” appears twice.", name))
+        columns.append(field_name or "")
+    if "path" not in columns:
+        report.errors.append(RowError(1, "The header needs a “path” column.", "path"))
+    if report.errors:
+        raise ImportRefused(report)
+    if len(rows) - 1 > CODEBOOK_CSV_MAX_ROWS:
+        refuse(0, f"The file has {len(rows) - 1} rows; the limit is {CODEBOOK_CSV_MAX_ROWS}.")
+
+    column_label = {"description": "definition", "color": "colour"}
+    planned: dict[tuple[str, ...], dict] = {}  # lower-case path -> {"row", "names", "fields"}
+    for line, cells in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(columns):
+            report.errors.append(
+                RowError(
+                    line,
+                    f"The row has {len(cells)} cells but the header "
+                    f"has {len(columns)}: quote cells that contain "
+                    f"“{delimiter}”.",
+                )
+            )
+            continue
+        values = {columns[i]: csv_cell_unescape(cell) for i, cell in enumerate(cells)}
+        path = values.pop("path", "").strip()
+        if not path:
+            report.errors.append(RowError(line, "The path is empty.", "path"))
+            continue
+        names = split_code_path(path)
+        problem = ""
+        if any(not name for name in names):
+            problem = f"The path “{path}” has an empty name: write names joined by “ > ”."
+        elif len(names) > CODEBOOK_MAX_DEPTH:
+            problem = (
+                f"The path “{path}” has {len(names)} levels; the codebook has at most "
+                f"{CODEBOOK_MAX_DEPTH}."
+            )
+        elif any(len(name) > 120 for name in names):
+            problem = "A code name is longer than 120 characters."
+        if problem:
+            report.errors.append(RowError(line, problem, "path"))
+            continue
+        key = tuple(name.lower() for name in names)
+        if key in planned:
+            report.errors.append(
+                RowError(line, f"“{path}” also appears on row {planned[key]['row']}.", "path")
+            )
+            continue
+        fields = {}
+        for field_name, value in values.items():
+            value = value.strip()
+            if not value:
+                continue
+            label = column_label.get(field_name, field_name)
+            if field_name == "color" and not _COLOR.fullmatch(value):
+                report.errors.append(
+                    RowError(
+                        line, f"The colour “{value}” must look like #RRGGBB, e.g. #0072B2.", label
+                    )
+                )
+                fields = None
+                break
+            if len(value) > CODE_TEXT_MAX_CHARS:
+                report.errors.append(
+                    RowError(
+                        line, f"The {label} is longer than {CODE_TEXT_MAX_CHARS} characters.", label
+                    )
+                )
+                fields = None
+                break
+            fields[field_name] = value
+        if fields is None:
+            continue
+        planned[key] = {"row": line, "names": names, "fields": fields}
+    if not planned and not report.errors:
+        refuse(1, "The file has a header but no codes.")
+    if report.errors:
+        raise ImportRefused(report)
+
+    with transaction.atomic():
+        book = _locked_codebook(study.pk)
+        key_of: dict[int, tuple[str, ...]] = {}
+        existing: dict[tuple[str, ...], Code] = {}
+        for node in book.walk():  # parents before children
+            parent_key = key_of.get(node.code.parent_id, ())
+            key_of[node.pk] = (*parent_key, node.code.name.lower())
+            existing[key_of[node.pk]] = node.code
+        # Every prefix of every planned path, parents before children.
+        wanted: dict[tuple[str, ...], list[str]] = {}
+        origin_row: dict[tuple[str, ...], int] = {}
+        for key, plan in planned.items():
+            for depth in range(1, len(key) + 1):
+                wanted.setdefault(key[:depth], plan["names"][:depth])
+                origin_row.setdefault(key[:depth], plan["row"])
+        created: list[Code] = []
+        updated: dict[int, dict] = {}
+        changed_codes: list[Code] = []
+        next_position: dict[int | None, int] = {}
+        for node in book.walk():
+            parent_id = node.code.parent_id
+            next_position[parent_id] = max(next_position.get(parent_id, 0), node.code.position + 1)
+        by_key: dict[tuple[str, ...], Code] = dict(existing)
+        for key in sorted(wanted, key=len):
+            plan = planned.get(key)
+            fields = plan["fields"] if plan else {}
+            code = by_key.get(key)
+            if code is not None:
+                diff = {f: v for f, v in fields.items() if getattr(code, f) != v}
+                if diff:
+                    updated[code.pk] = {f: getattr(code, f) for f in diff}
+                    for f, v in diff.items():
+                        setattr(code, f, v)
+                    changed_codes.append(code)
+                continue
+            parent = by_key.get(key[:-1]) if len(key) > 1 else None
+            parent_id = parent.pk if parent is not None else None
+            code = Code(
+                study=study,
+                parent=parent,
+                name=wanted[key][-1],
+                color=fields.get("color") or (parent.color if parent is not None else "#0072B2"),
+                position=next_position.get(parent_id, 0),
+                **{f: fields.get(f, "") for f in CODE_TEXT_FIELDS},
+            )
+            try:
+                code.full_clean(
+                    exclude=["study", "parent"], validate_constraints=False, validate_unique=False
+                )
+            except ValidationError as exc:
+                report.errors.append(RowError(origin_row[key], "; ".join(exc.messages), "path"))
+                continue
+            code.save()
+            next_position[parent_id] = code.position + 1
+            by_key[key] = code
+            created.append(code)
+        if report.errors:
+            transaction.set_rollback(True)
+            raise ImportRefused(report)
+        if changed_codes:
+            fields_changed = sorted({f for before in updated.values() for f in before})
+            Code.objects.bulk_update(changed_codes, fields_changed)
+        report.created, report.updated = len(created), len(changed_codes)
+        audit(
+            study=study,
+            actor=actor,
+            action="codebook.import",
+            object_type="codebook",
+            before={"updated": updated},
+            after={
+                "file": filename,
+                "created_ids": [c.pk for c in created],
+                "created": report.created,
+                "updated": report.updated,
+            },
+        )
+    return report

@@ -1474,6 +1474,572 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
     },
 }
 
+# More sentences per code, written later: expectations at T1 and the service users' and
+# co-workers' views, so that every group has enough to say at every wave.
+_LIBRARY_MORE: dict[str, dict[str, tuple[str, ...]]] = {
+    "Unclear job description": {
+        "psw": (
+            "[1] The trainers talked a lot about values, but very little about what a normal "
+            "working day would look like.",
+            "[2] Every unit seems to have a different idea of what I'm there for.",
+            "[2,3] Some days I'm running a group, other days I'm photocopying, and nobody says "
+            "which is the real job.",
+        ),
+        "su": (
+            "[1] When they told me a peer worker would visit, I imagined a volunteer who would "
+            "just chat.",
+            "[1,2] I thought {he} was there to check whether I took my medicine.",
+            "[2,3] I once asked {him} to fill in my housing form, and {he} said that was the "
+            "social worker's job, so I was confused.",
+            "[1] I had never heard the words peer support before this year.",
+        ),
+        "cw": (
+            "[1] We received the job description only one week before they started.",
+            "[1,2] Our director said they would do 'recovery work', which could mean anything.",
+            "[2,3] Each of us had a different picture of what the peer worker should be doing.",
+            "[3] Even now, new colleagues ask me what exactly {pw} does.",
+        ),
+    },
+    "Anxiety about readiness": {
+        "psw": (
+            "[1] Before the first practicum day I rehearsed what I would say on the bus, again "
+            "and again.",
+            "[1] I kept wondering whether I had recovered enough to help anyone else.",
+            "[1,2] I was scared the members would see that I was still taking medication.",
+        ),
+        "su": (
+            "[1] I was worried that a peer worker would be too fragile to hear my problems.",
+            "[1,2] I didn't want to tell {him} anything heavy in case it made {him} unwell.",
+            "[1] At the start I wondered whether someone who had been ill could really help me.",
+        ),
+        "cw": (
+            "[1] Some of us asked what would happen if a peer worker relapsed during a shift.",
+            "[1] I was worried about the risk for them more than the risk for the members.",
+            "[1,2] I wasn't sure how much responsibility to give them in the first months.",
+            "[1] The managers had a plan in case a peer worker became unwell, which says "
+            "something about our worries.",
+        ),
+    },
+    "Feeling like an impostor": {
+        "psw": (
+            "[1] In the training room I looked around and thought everyone else deserved to be "
+            "there more than me.",
+            "[2,3] When a member calls me 'sir', I still feel like I'm pretending.",
+            "[1,2] I was afraid someone would ask for my qualifications and I would have nothing "
+            "to show.",
+        ),
+        "su": (
+            "[2,3] {He} said {he} was just an ordinary person who had been through it, but to me "
+            "{he} was more than that.",
+        ),
+        "cw": (
+            "[1,2] I think they compared themselves with us all the time, which wasn't "
+            "necessary.",
+            "[2,3] {pw} often asks whether {his} notes are 'professional enough'.",
+        ),
+    },
+    "In-between identity": {
+        "psw": (
+            "[1] I wonder whether I will still be allowed to join the members' activities once "
+            "I'm staff.",
+            "[2,3] Members sometimes say, you're one of them now, and that hurts a little.",
+        ),
+        "su": (
+            "[1,2] I didn't know whether to call {him} by {his} name or something more formal.",
+            "[2,3] {He} sits with us at lunch, the other staff eat in the office.",
+        ),
+        "cw": (
+            "[2,3] Sometimes I'm not sure whether to invite {pw} to staff-only meetings.",
+            "[2,3] {He} has to be loyal to the members and to the team at the same time, which "
+            "is not easy.",
+            "[1] I wondered whether members would see them as staff or as friends.",
+        ),
+    },
+    "Recovery story as identity": {
+        "psw": (
+            "[1,2] My illness is part of my story, but it's not the whole story.",
+            "[1] Writing my recovery story for the course was the first time I saw my life as "
+            "something with a direction.",
+            "[2,3] I'm not ashamed to say I have a diagnosis, it is where my knowledge comes "
+            "from.",
+        ),
+        "su": (
+            "[1,2] I liked that {he} called it a recovery journey, not an illness.",
+            "[2,3] {He} talks about {his} past like it's a chapter, not a secret.",
+        ),
+        "cw": ("[2,3] {pw} has made {his} story into something professional, which I admire.",),
+    },
+    "Useful training content": {
+        "psw": (
+            "[1] The role plays were awkward, but they prepared me for real conversations.",
+            "[1] I liked the session where a senior peer worker came to share her experience.",
+            "[1,2] The course taught me the difference between advice and support.",
+            "[1] Learning about the strengths perspective changed how I talk about myself.",
+        ),
+        "su": (
+            "[1,2] {He} told me about a course {he} took on listening, and I could tell {he} "
+            "used it.",
+        ),
+        "cw": (
+            "[1,2] Their training gave them a language of recovery that some of our staff don't "
+            "have.",
+            "[1] The course had a good balance of theory and practicum, from what I saw.",
+        ),
+    },
+    "Gaps between training and practice": {
+        "psw": (
+            "[2] The course never mentioned what to do when a member is angry with you.",
+            "[2,3] In training we talked about hope, but nobody talked about the members who "
+            "don't want hope.",
+            "[2] I had to learn the computer system by myself.",
+        ),
+        "su": ("[2] Sometimes {he} didn't know the centre's rules, and we found out together.",),
+        "cw": (
+            "[2,3] We had to explain risk assessment from scratch, it wasn't in their course.",
+            "[2] The practicum was too short for them to get a real feel for the work.",
+        ),
+    },
+    "Friendship or professional relationship": {
+        "psw": (
+            "[2,3] I enjoy chatting with members, but I keep my personal life out of it.",
+            "[3] I've learnt to be warm without being their friend, it took me most of the year.",
+            "[2] One member got upset when I couldn't join her family gathering.",
+        ),
+        "su": (
+            "[2,3] {He} is friendly, but {he} is clear that {he} is working.",
+            "[3] I understand now that {he} can't be my friend, but {he} still cares.",
+            "[2,3] I would like to stay friends with {him} after the programme ends.",
+        ),
+        "cw": (
+            "[2,3] They are naturally closer to members, and that's the value, but it also needs "
+            "watching.",
+            "[3] {pw} has found a good balance, warm but clear.",
+        ),
+    },
+    "Contact outside work": {
+        "psw": (
+            "[2,3] I live in the same estate as some members, so I see them at the wet market.",
+            "[3] I tell members at the start which hours they can reach me.",
+        ),
+        "su": (
+            "[2,3] {He} told me I can call the centre hotline at night, not {his} phone.",
+            "[2,3] Once I met {him} {place} and {he} was very natural about it.",
+        ),
+        "cw": (
+            "[2,3] We discussed whether peer workers should add members on Facebook, and we said "
+            "no.",
+            "[2] I noticed {pw} replying to messages during {his} lunch break, so we talked "
+            "about it.",
+        ),
+    },
+    "Saying no": {
+        "psw": (
+            "[2,3] When a member asked me to keep a secret about self-harm, I had to say no and "
+            "explain why.",
+            "[3] Now I can say no and still keep the relationship.",
+            "[2] I said yes to everything in the first month, and I was exhausted.",
+        ),
+        "su": (
+            "[2,3] I was angry at first when {he} refused, but later I saw {he} was right.",
+            "[2] {He} said {he} couldn't come to my hospital appointment, but helped me find "
+            "someone who could.",
+        ),
+        "cw": (
+            "[2,3] I showed {pw} how I say no to members without closing the door.",
+            "[2] {He} found it very hard to refuse a member who kept asking for money.",
+        ),
+    },
+    "Purposeful disclosure": {
+        "psw": (
+            "[2,3] I never share details about my medication, only how I got through.",
+            "[2,3] Sometimes one sentence about my own experience does more than an hour of "
+            "advice.",
+            "[3] I've learnt to share less, but to share better.",
+        ),
+        "su": (
+            "[2,3] {He} didn't tell me {his} whole story at once, just the parts that helped.",
+            "[2,3] Knowing {he} had also been admitted made it easier to talk about my "
+            "admission.",
+        ),
+        "cw": (
+            "[2,3] I've seen members change their whole attitude after {pw} shares a little of "
+            "{his} story.",
+            "[2] At first {he} shared too much, too early, but {he} learnt quickly.",
+        ),
+    },
+    "Fear of disclosure": {
+        "psw": (
+            "[1] I almost didn't apply because the job requires you to be open about your "
+            "illness.",
+            "[1,2] I worry that a future employer will see 'peer support worker' on my CV and "
+            "guess.",
+            "[2,3] I still haven't told my old friends from school.",
+        ),
+        "su": (
+            "[1,2] I told my colleagues I was seeing a doctor for my back.",
+            "My family told me not to tell anyone in the building.",
+            "[1] At first I didn't want anyone to know I was coming to the centre.",
+        ),
+        "cw": (
+            "[1,2] We had to think about how to introduce them without disclosing more than they "
+            "wanted.",
+            "[2] {pw} asked us not to mention {his} diagnosis to the new staff.",
+        ),
+    },
+    "Disclosure to colleagues": {
+        "psw": (
+            "[2,3] I told the team about my diagnosis at my first staff meeting, so it was over "
+            "with.",
+            "[3] Some colleagues now come to me privately to talk about their own stress.",
+        ),
+        "cw": (
+            "[2,3] When {pw} told us about {his} warning signs, it helped us support {him} "
+            "better.",
+            "[2,3] I wasn't sure whether it was polite to ask {him} about {his} illness.",
+            "[3] One of our nurses told {pw} about her own depression, which surprised everyone.",
+        ),
+    },
+    "Triggering experiences": {
+        "psw": (
+            "[2,3] Going back to the ward where I was admitted was much harder than I expected.",
+            "[2] The smell of the hospital corridor brought everything back.",
+            "[3] I still have days when a member's story stays with me at night.",
+        ),
+        "su": ("[2,3] I worried that talking about my voices might be hard for {him} to hear.",),
+        "cw": (
+            "[2] After one crisis call, {pw} was shaking, and we sat with {him} for an hour.",
+            "[2,3] We try not to give {him} cases that mirror {his} own history too closely.",
+        ),
+    },
+    "Self-care strategies": {
+        "psw": (
+            "[2,3] I make sure to sleep before midnight, whatever happens at work.",
+            "[2,3] I have a friend from the training I call after a hard day.",
+            "[3] I take my annual leave now, at the beginning I felt guilty about it.",
+            "[2,3] Cooking dinner for my family is my way of switching off.",
+        ),
+        "cw": (
+            "[2,3] We remind them to take their breaks, because they tend to skip them.",
+            "[3] {pw} is better at self-care than most of us, to be honest.",
+        ),
+    },
+    "Being understood": {
+        "psw": (
+            "[2,3] Members say, you know what it's like, and that opens a door.",
+            "[3] I can hear when a member is hiding how bad things are, because I used to do the "
+            "same.",
+        ),
+        "su": (
+            "[1] I hope the peer worker will understand me better than the doctors do.",
+            "[1,2] With other staff I feel like a case number, with {him} I feel like a person.",
+            "[2,3] {He} knows what it means when I say my head is too noisy.",
+            "[3] I don't need to pretend when I talk to {pw}.",
+        ),
+        "cw": (
+            "[2,3] Members tell {pw} about side effects they never mention to the psychiatrist.",
+            "[3] I have seen members relax the moment {pw} says, I've been there too.",
+        ),
+    },
+    "Equal relationship": {
+        "psw": (
+            "[2,3] I sit next to members, not across a desk.",
+            "[2,3] I ask members what they think, instead of telling them what the plan is.",
+        ),
+        "su": (
+            "[2,3] {He} asks my opinion, which makes me feel like an adult.",
+            "[3] When we go out, people can't tell who is the worker and who is the member.",
+            "[1] I hope it will be different from the doctors, more like equals.",
+        ),
+        "cw": (
+            "[2,3] Members talk to {pw} as an equal, with us they are more careful.",
+            "[3] It made me think about how we use our power as professionals.",
+        ),
+    },
+    "Earning trust over time": {
+        "psw": (
+            "[2] At first some members tested me, to see if I would keep my word.",
+            "[3] The members who ignored me at the beginning now say hello first.",
+        ),
+        "su": (
+            "[2,3] {He} always came on time, even in the rain, that's how I knew {he} was "
+            "serious.",
+            "[2] I didn't tell {him} the real problem until the fourth or fifth meeting.",
+            "[3] {He} remembered small things I had told {him}, so I trusted {him} more.",
+        ),
+        "cw": (
+            "[2] At first I checked {his} notes very carefully, now I don't need to.",
+            "[3] The members trust {him} with things they don't tell us, and I've learnt to "
+            "trust that.",
+        ),
+    },
+    "Practical tips from experience": {
+        "psw": (
+            "[2,3] I tell members which bus routes are quiet in the morning, if crowds make them "
+            "anxious.",
+            "[2,3] I share how I prepared for job interviews, like what to say about the gaps in "
+            "my CV.",
+        ),
+        "su": (
+            "[2,3] {He} told me to keep a small notebook for my moods, and it really helps.",
+            "[2,3] {He} showed me how to set phone reminders so I don't miss the clinic.",
+            "[3] {He} gave me tips on how to explain my illness to an employer, or whether to "
+            "explain it at all.",
+        ),
+        "cw": (
+            "[2,3] {pw} suggested we move {activity} to the afternoon because of morning "
+            "drowsiness from medication.",
+            "[3] We have changed some procedures because {pw} pointed things out from a "
+            "patient's side.",
+        ),
+    },
+    "Shared language": {
+        "psw": (
+            "[2,3] I say 'a hard time' instead of 'a relapse', members prefer that.",
+            "[2,3] I explain the doctor's words in plain Cantonese.",
+        ),
+        "su": (
+            "[2,3] With {him} I can use my own words for what happens in my head.",
+            "[2,3] {He} never uses those long English medical terms.",
+        ),
+        "cw": (
+            "[2,3] I've started to say 'members' instead of 'cases', because of {pw}.",
+            "[3] {His} way of talking has changed how the whole team writes notes.",
+        ),
+    },
+    "Role model of recovery": {
+        "psw": (
+            "[3] Members ask me how long it took before I could work, and I tell them honestly.",
+            "[2,3] I think I show members that a diagnosis is not the end.",
+        ),
+        "su": (
+            "[1] I heard that the peer workers had been ill too, and I couldn't believe it.",
+            "[2,3] {He} has a job and a normal life, so maybe I can have that too.",
+            "[3] When I'm down I think of {pw}, and how {he} got through.",
+        ),
+        "cw": (
+            "[3] For some members {pw} is the first person with mental illness they have seen "
+            "working.",
+            "[2,3] {He} gives hope in a way that we professionals cannot.",
+        ),
+    },
+    "Self-stigma": {
+        "psw": (
+            "[1] When I got a place on the course, my first thought was that they had made a "
+            "mistake.",
+            "[1,2] I used to avoid people from my old life because I felt ashamed.",
+        ),
+        "su": (
+            "[1,2] I thought people like me were finished.",
+            "[1] I didn't want to join the groups, because I didn't want to be one of 'those "
+            "people'.",
+            "[2,3] Slowly I stopped calling myself a psycho.",
+        ),
+        "cw": (
+            "[1,2] Some of the members have very low expectations of themselves, and {pw} "
+            "challenges that.",
+        ),
+    },
+    "Public stigma": {
+        "psw": (
+            "[1,2] When I was looking for work, some employers ended the interview when I "
+            "mentioned hospital.",
+            "On the news, every violent case is linked to mental illness.",
+        ),
+        "su": (
+            "[1,2] The security guard in my building treats me differently since the ambulance "
+            "came.",
+            "People think we are lazy or dangerous.",
+        ),
+        "cw": (
+            "[1,2] Even among professionals there is stigma we don't like to admit.",
+            "[2,3] Some members' families still hide them from the relatives.",
+        ),
+    },
+    "Stigma in the workplace": {
+        "psw": (
+            "[2] My name was left off the staff list on the notice board for weeks.",
+            "[3] The jokes about 'crazy people' in the office have stopped, at least when I'm "
+            "there.",
+        ),
+        "su": ("[2,3] I heard a nurse say something unkind about {pw}, and it made me angry.",),
+        "cw": (
+            "[1] Before they came, some colleagues asked whether they would have access to the "
+            "drug cabinet.",
+            "[1,2] A few staff thought peer workers would be a risk to the members.",
+            "[3] I think working with {pw} changed the attitudes of the most sceptical "
+            "colleagues.",
+        ),
+    },
+    "Family encouragement": {
+        "psw": (
+            "[2,3] {family} asks me about my day now, which never happened before.",
+            "[1,2] {family} took me to the first training day.",
+        ),
+        "su": (
+            "{family} reminds me about the appointments and sometimes waits outside.",
+            "[2,3] {family} says I look brighter since I started the groups.",
+        ),
+        "cw": ("[2,3] I met {pw}'s mother at the open day, she was very proud.",),
+    },
+    "Family worries": {
+        "psw": (
+            "[1,2] {family} thinks a real job would be better than this kind of job.",
+            "[2] {family} calls me every evening to check if I'm okay after work.",
+        ),
+        "su": (
+            "[1,2] {family} is afraid people in the building will find out I come here.",
+            "[1] {family} wasn't sure it was a good idea to meet someone who had also been ill.",
+            "[2,3] {family} worries that I'm depending too much on the centre.",
+        ),
+        "cw": (
+            "[2,3] {pw}'s family was worried about the evening shifts, so we changed the roster.",
+        ),
+    },
+    "Repaired family relationships": {
+        "psw": (
+            "[3] My relationship with {family} is the best it has been in ten years.",
+            "[2,3] {family} now tells friends what I do, before they said I was 'resting'.",
+        ),
+        "su": (
+            "[3] I can look after my niece again, which my sister would not allow before.",
+            "[2,3] My mother and I talk more now, and not only about my illness.",
+        ),
+        "cw": (
+            "[3] {pw} told me {his} family relationships have improved since {he} started "
+            "working.",
+        ),
+    },
+    "Personal recovery through work": {
+        "psw": (
+            "[2,3] Getting up for work every morning keeps me well.",
+            "[3] I notice my warning signs earlier now, because I teach members about them.",
+            "[2,3] Having colleagues and a routine means I'm not alone with my thoughts.",
+        ),
+        "su": ("[2,3] I think working is good for {him} as well, {he} seems happy.",),
+        "cw": ("[2,3] The work seems to give {him} a lot of meaning.",),
+    },
+    "Confidence and self-worth": {
+        "psw": (
+            "[2,3] I used to let others speak for me, now I speak for myself.",
+            "[3] I led a training session for new volunteers last month.",
+        ),
+        "su": ("[2,3] {He} seems much more confident than when I first met {him}.",),
+        "cw": ("[3] {pw} now challenges us in meetings, which is a good sign.",),
+    },
+    "Financial independence": {
+        "psw": (
+            "[3] I opened a savings account for the first time in my life.",
+            "[2,3] I could buy my own phone, which sounds small but it isn't.",
+        ),
+        "su": ("[3] {He} told me {he} pays {his} own rent now, which gives me hope.",),
+        "cw": ("[3] For some of them it's their first regular salary in years.",),
+    },
+    "Engagement with services": {
+        "psw": (
+            "[3] A member who hadn't been to the clinic for a year came back after talking to "
+            "me.",
+        ),
+        "su": (
+            "[1] I only came to the centre because my social worker insisted.",
+            "[2,3] I don't miss {activity} any more, even when I feel tired.",
+            "[3] I've been coming every week for almost a year now.",
+        ),
+        "cw": (
+            "[2,3] Fewer members miss our groups now, and I think {pw} is the reason.",
+            "[3] Members who avoided the clinic now come with {pw}.",
+        ),
+    },
+    "Social connection": {
+        "psw": (
+            "[2,3] I started a WhatsApp group for the hiking members, with clear rules.",
+        ),
+        "su": (
+            "[1] Before joining I didn't leave the flat except to see the doctor.",
+            "[2,3] We go for dim sum together after {activity}.",
+            "[3] One of the members from the group helped me move house.",
+        ),
+        "cw": ("[3] Members now support each other, not only the peer worker.",),
+    },
+    "Steps towards goals": {
+        "psw": ("[3] Two members I support have started volunteering.",),
+        "su": (
+            "[2,3] I go to the library twice a week now, that was my goal.",
+            "[3] I passed the security guard course, and {pw} came to celebrate.",
+            "[2] We made a plan together to go back to my old hobby, drawing.",
+        ),
+        "cw": (
+            "[2,3] {pw} is very good at helping members break big goals into small steps.",
+        ),
+    },
+    "Supportive supervision": {
+        "psw": (
+            "[2,3] {sup} never makes me feel like a patient, always like a colleague.",
+            "[3] Supervision became less about problems and more about my development.",
+        ),
+        "cw": (
+            "[1,2] We planned weekly supervision for the first three months, then every two "
+            "weeks.",
+            "[2,3] Supervising {pw} taught me a lot about my own practice.",
+        ),
+    },
+    "Team acceptance": {
+        "psw": (
+            "[2,3] Someone in the team brought me mooncakes at Mid-Autumn, such a small thing.",
+            "[2] I wasn't added to the staff WhatsApp group until someone noticed.",
+        ),
+        "su": ("[2,3] The other staff treat {him} like a colleague, I can see that.",),
+        "cw": (
+            "[1] Some of us were sceptical before they arrived, I was one of them.",
+            "[2,3] The team now includes {pw} in every case discussion.",
+            "[1,2] We prepared the team by talking about what peer workers can bring.",
+        ),
+    },
+    "Unclear division of labour": {
+        "psw": (
+            "[2,3] I don't know whether I should write in the case file or just tell the social "
+            "worker.",
+            "[3] We finally agreed who does intake and who does follow-up.",
+        ),
+        "su": ("[2,3] Sometimes I don't know whether to ask {pw} or my social worker.",),
+        "cw": (
+            "[1,2] We need to decide which tasks they can do alone and which need a "
+            "professional.",
+            "[2,3] Sometimes {pw} and I both call the same member on the same day.",
+            "[3] We wrote a simple flowchart of who does what, and it has helped.",
+        ),
+    },
+    "Low pay": {
+        "psw": (
+            "[2,3] My salary barely covers my rent and transport.",
+            "[3] My friends earn more working in a shop.",
+        ),
+        "su": ("[3] I heard the peer workers don't earn much, which seems unfair.",),
+        "cw": (
+            "[3] The pay scale was set as if it were a volunteer job with an allowance.",
+            "[3] I feel embarrassed when I think about how much less they earn than I do.",
+        ),
+    },
+    "Short-term contracts": {
+        "psw": (
+            "[3] I'm afraid to plan a family when I don't know about next year.",
+            "[3] Every March we wait to hear whether the project will be renewed.",
+        ),
+        "su": ("[3] I'm worried {pw} will leave when the project ends.",),
+        "cw": ("[3] It's difficult to build a team when half of it may leave next year.",),
+    },
+    "Career progression": {
+        "psw": (
+            "[3] I'd like to be a trainer for new peer workers one day.",
+            "[3] There's no way to move up without a degree.",
+        ),
+        "su": ("[3] I think {pw} deserves a promotion.",),
+        "cw": (
+            "[3] With more training, {pw} could take on a coordinating role.",
+            "[3] We are proposing a senior peer worker post to the management.",
+        ),
+    },
+}
+
 # Chinese sentences with characters outside the Basic Multilingual Plane (𡃁 U+210C1,
 # 𨋢 U+282E2, 𠮟 U+20B9F, 𠝹 U+2075D), used only in transcripts built with astral=True.
 _ASTRAL: tuple[tuple[str, str, str], ...] = (
@@ -1722,6 +2288,16 @@ _CONTEXT = (
     "It happened {place}.",
     "This was around the time of {activity}.",
     "I think it was a Thursday, because that's the day of {activity}.",
+    "It was raining heavily that day, I remember.",
+    "We were {place} at the time.",
+    "{colleague} was on leave that week.",
+    "That happened {time}.",
+    "I had just come back from a follow-up at the clinic.",
+    "We had just finished {activity}.",
+    "I remember because it was {time}.",
+    "It was the same week my medication was changed.",
+    "That was before the renovation of the centre.",
+    "My nephew had exams then, so the whole family was tense.",
 )
 _CLOSERS = (
     "That's how it was.",
@@ -2002,6 +2578,8 @@ def _compile_library() -> dict[str, dict[str, list[_Template]]]:
                 kinds[key].extend(_parse(text, group) for group, text in values)
             else:
                 kinds["en"].extend(_parse(text, key) for text in values)
+        for key, values in _LIBRARY_MORE.get(leaf, {}).items():
+            kinds["en"].extend(_parse(text, key) for text in values)
         compiled[leaf] = kinds
     return compiled
 
@@ -2016,6 +2594,7 @@ for _path in LEAF_PATHS:
     _SUB_LEAVES.setdefault(_path[:2], []).append(_path[2])
 
 
+@functools.cache
 def _templates(leaf: str, kind: str, group: str, wave: int) -> list[_Template]:
     return [
         t
@@ -2049,6 +2628,7 @@ class _Writer:
         self.sentences: list[tuple[int, int]] = []
         self.turns: list[tuple[int, int]] = []
         self.used: set[str] = set()
+        self.usage: dict[str, int] = {}
         name, zh_name, gender = rng.choice(_PEER_WORKERS)
         sup, zh_sup = rng.choice(_SUPERVISORS)
         self.fixed = {"pw": name, "zh_pw": zh_name, "sup": sup, "zh_sup": zh_sup}
@@ -2098,14 +2678,21 @@ class _Writer:
         return sentence
 
     def pick(self, templates: list[_Template], *, vary: bool) -> str:
+        """A sentence from the least used of ``templates``, avoiding verbatim repeats."""
+        rng = self.rng
+        order = sorted(templates, key=lambda t: (self.usage.get(t.text, 0), rng.random()))
         sentence = ""
-        for _ in range(6):
-            template = self.rng.choice(templates)
+        for template in order[:4]:
             sentence = self.fill(template.text)
             if vary:
                 sentence = self.vary(template.text, sentence)
             if sentence not in self.used:
                 break
+            if vary:  # one more try with another opener or tail
+                sentence = self.vary(template.text, self.fill(template.text))
+                if sentence not in self.used:
+                    break
+        self.usage[template.text] = self.usage.get(template.text, 0) + 1
         self.used.add(sentence)
         return sentence
 
@@ -2285,8 +2872,9 @@ class _Writer:
         previous = None
         exchange = 0
         while self.room() > 60:
-            if self.room() < 700 or rng.random() < 0.06:
-                if not self.ask(self.probe(zh=False)):
+            if self.room() < 250 or rng.random() < 0.05:
+                # A short exchange, also used to fill the last few hundred characters.
+                if not self.ask(rng.choice(_BACKCHANNEL)):
                     break
                 if not self.reply([rng.choice(_SHORT_REPLIES)]):
                     break
@@ -2314,11 +2902,13 @@ class _Writer:
                 forced=forced,
                 forced_leaf=forced.leaf if forced else None,
             )
-            if not self.reply(parts, codes, zh=zh):
-                parts, codes = self.answer(leaves, zh=zh, passages=1)
-                if not self.reply(parts, codes, zh=zh):
+            tries = 0
+            while not self.reply(parts, codes, zh=zh):
+                tries += 1
+                if tries > 4:
                     self.reply([rng.choice(_SHORT_REPLIES_ZH if zh else _SHORT_REPLIES)], zh=zh)
                     break
+                parts, codes = self.answer(leaves, zh=zh, passages=1)
             followups = 0
             while followups < 3 and rng.random() < 0.5 and self.room() > 2500:
                 followups += 1

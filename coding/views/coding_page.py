@@ -450,9 +450,9 @@ def _error_response(
         if stale is not None:
             body = _fragments(request, ctx, "transcript", oob=("codebook", "alert"))
             response = HttpResponse(body)
-            return trigger_client_event(response, "segment-stale", stale)
+            return trigger_client_event(response, "segment-stale", stale, after="settle")
         response = reswap(HttpResponse(_fragments(request, ctx, oob=("alert",))), "none")
-        return trigger_client_event(response, "segment-error", {"message": message})
+        return trigger_client_event(response, "segment-error", {"message": message}, after="settle")
     ctx = _context(request, access, transcript, view=view, error=message)
     return HttpResponse(render_to_string(TEMPLATE, ctx, request=request), status=400)
 
@@ -474,7 +474,7 @@ def _success_response(
     ctx = _context(request, access, transcript, view=view, full=False, toast=toast)
     ctx["saved_at"] = timezone.localtime()
     body = _fragments(request, ctx, "transcript", oob=("codebook", "status", "toast", "alert"))
-    return trigger_client_event(HttpResponse(body), event, detail)
+    return trigger_client_event(HttpResponse(body), event, detail, after="settle")
 
 
 def _first_message(exc: ValidationError) -> str:

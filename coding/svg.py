@@ -1,0 +1,186 @@
+"""Server-rendered SVG charts: no JavaScript, every text escaped, accessible by design.
+
+Each chart carries ``role="img"`` with a ``<title>`` and a ``<desc>`` that states the
+data in words, direct labels instead of a legend, and a distinct marker shape per series
+so that colour is never the only cue. The same markup is embedded in pages and served
+as a file (``standalone=True`` adds the XML declaration and namespace).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape as _escape
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies; all >= 3:1 on
+# white (the yellow is left out for that reason).
+SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#56B4E9", "#E69F00")
+MARKERS = ("circle", "square", "triangle", "diamond", "cross", "triangle-down", "plus")
+
+
+def esc(text) -> str:
+    """Escape text for SVG/XML content and attribute values."""
+    return _escape(str(text), {'"': "&quot;", "'": "&#x27;"})
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    values: Sequence[float | None]  # one per x label; None = no data (gap)
+    note: str = ""  # e.g. "n=5, 4, 5": appended to the description
+
+
+def marker(shape: str, x: float, y: float, colour: str, size: float = 5.0) -> str:
+    s = size
+    common = f'fill="{colour}" stroke="#ffffff" stroke-width="1"'
+    if shape == "circle":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{s:.1f}" {common}/>'
+    if shape == "square":
+        return f'<rect x="{x - s:.1f}" y="{y - s:.1f}" width="{2 * s:.1f}" height="{2 * s:.1f}" {common}/>'
+    if shape == "diamond":
+        pts = f"{x:.1f},{y - s * 1.3:.1f} {x + s * 1.3:.1f},{y:.1f} {x:.1f},{y + s * 1.3:.1f} {x - s * 1.3:.1f},{y:.1f}"
+        return f'<polygon points="{pts}" {common}/>'
+    if shape in ("triangle", "triangle-down"):
+        d = 1 if shape == "triangle" else -1
+        pts = (
+            f"{x:.1f},{y - d * s * 1.3:.1f} {x + s * 1.2:.1f},{y + d * s:.1f} "
+            f"{x - s * 1.2:.1f},{y + d * s:.1f}"
+        )
+        return f'<polygon points="{pts}" {common}/>'
+    if shape == "cross":
+        return (
+            f'<path d="M{x - s:.1f},{y - s:.1f}L{x + s:.1f},{y + s:.1f}M{x - s:.1f},{y + s:.1f}'
+            f'L{x + s:.1f},{y - s:.1f}" stroke="{colour}" stroke-width="2.5"/>'
+        )
+    return (
+        f'<path d="M{x - s:.1f},{y:.1f}H{x + s:.1f}M{x:.1f},{y - s:.1f}V{y + s:.1f}" '
+        f'stroke="{colour}" stroke-width="2.5"/>'
+    )
+
+
+def _spread(positions: list[float], gap: float, low: float, high: float) -> list[float]:
+    """Move label positions apart by at least ``gap`` while keeping their order."""
+    order = sorted(range(len(positions)), key=lambda i: positions[i])
+    placed = [positions[i] for i in order]
+    for i in range(1, len(placed)):
+        placed[i] = max(placed[i], placed[i - 1] + gap)
+    overflow = placed[-1] - high if placed else 0
+    if overflow > 0:
+        placed = [p - overflow for p in placed]
+    for i in range(len(placed)):
+        placed[i] = max(placed[i], low + i * gap)
+    result = [0.0] * len(positions)
+    for rank, i in enumerate(order):
+        result[i] = placed[rank]
+    return result
+
+
+def line_chart(
+    *,
+    title: str,
+    description: str,
+    x_labels: Sequence[str],
+    series: Sequence[Series],
+    y_max: float = 100.0,
+    y_suffix: str = "%",
+    chart_id: str = "chart",
+    standalone: bool = False,
+) -> str:
+    """A line chart of ``series`` over ``x_labels`` (e.g. % of participants per wave).
+
+    Lines break where a value is None. Each series ends in a direct label placed beside
+    its last point, nudged apart when labels would overlap.
+    """
+    label_width = max((len(s.label) for s in series), default=0) * 7 + 40
+    left, right, top, bottom = 48, max(120, label_width), 20, 44
+    plot_w = max(120 * max(len(x_labels) - 1, 1), 240)
+    plot_h = 220
+    width, height = left + plot_w + right, top + plot_h + bottom
+
+    def x_at(i: int) -> float:
+        if len(x_labels) <= 1:
+            return left + plot_w / 2
+        return left + plot_w * i / (len(x_labels) - 1)
+
+    def y_at(v: float) -> float:
+        return top + plot_h * (1 - (v / y_max if y_max else 0))
+
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    parts = []
+    if standalone:
+        parts.append('<?xml version="1.0" encoding="UTF-8"?>\n')
+    ns = ' xmlns="http://www.w3.org/2000/svg"' if standalone else ""
+    parts.append(
+        f'<svg{ns} class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-labelledby="{esc(title_id)} {esc(desc_id)}" '
+        f'font-family="system-ui, sans-serif" font-size="12">'
+    )
+    parts.append(f'<title id="{esc(title_id)}">{esc(title)}</title>')
+    parts.append(f'<desc id="{esc(desc_id)}">{esc(description)}</desc>')
+    parts.append(f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>')
+    # Grid and y axis: 0, 25, 50, 75, 100 (% scale).
+    for k in range(5):
+        value = y_max * k / 4
+        y = y_at(value)
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
+            f'stroke="#d5d9e0" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#5a6270">'
+            f"{esc(f'{value:g}{y_suffix}')}</text>"
+        )
+    for i, label in enumerate(x_labels):
+        parts.append(
+            f'<text x="{x_at(i):.1f}" y="{top + plot_h + 20}" text-anchor="middle" '
+            f'fill="#1b1f24">{esc(label)}</text>'
+        )
+    ends: list[tuple[int, float, float]] = []  # (series index, x, y) of the last point
+    for index, s in enumerate(series):
+        colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+        shape = MARKERS[index % len(MARKERS)]
+        dash = "" if index < len(SERIES_COLOURS) else ' stroke-dasharray="6 3"'
+        parts.append(f'<g class="series" data-series="{esc(s.label)}">')
+        segment: list[str] = []
+        points = []
+        for i, v in enumerate(s.values):
+            if v is None:
+                if len(segment) > 1:
+                    parts.append(
+                        f'<polyline points="{" ".join(segment)}" fill="none" stroke="{colour}" '
+                        f'stroke-width="2.5"{dash}/>'
+                    )
+                segment = []
+                continue
+            x, y = x_at(i), y_at(v)
+            segment.append(f"{x:.1f},{y:.1f}")
+            points.append((x, y, v, x_labels[i]))
+        if len(segment) > 1:
+            parts.append(
+                f'<polyline points="{" ".join(segment)}" fill="none" stroke="{colour}" '
+                f'stroke-width="2.5"{dash}/>'
+            )
+        for x, y, v, xl in points:
+            parts.append(marker(shape, x, y, colour))
+            parts.append(f"<title>{esc(f'{s.label}, {xl}: {v:g}{y_suffix}')}</title>")
+        parts.append("</g>")
+        if points:
+            ends.append((index, points[-1][0], points[-1][1]))
+    if ends:
+        ys = _spread([y for _, _, y in ends], 15, top + 4, top + plot_h + 4)
+        label_x = left + plot_w + 12
+        for (index, x, y), ly in zip(ends, ys, strict=True):
+            colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+            if x < label_x - 14:
+                parts.append(
+                    f'<line x1="{x + 7:.1f}" y1="{y:.1f}" x2="{label_x - 4:.1f}" y2="{ly:.1f}" '
+                    f'stroke="{colour}" stroke-width="1"/>'
+                )
+            shape = MARKERS[index % len(MARKERS)]
+            parts.append(marker(shape, label_x + 4, ly, colour, size=4.0))
+            parts.append(
+                f'<text x="{label_x + 14:.1f}" y="{ly + 4:.1f}" fill="#1b1f24">'
+                f"{esc(series[index].label)}</text>"
+            )
+    parts.append("</svg>")
+    return "".join(parts)
