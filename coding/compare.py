@@ -104,9 +104,10 @@ class LayerChoice:
 def layer_choice(access: StudyAccess, requested: str | None) -> LayerChoice:
     """Resolve ``requested`` (consensus | union | layer key | None) for this member.
 
-    Default: consensus when it has segments, else the union of coders' layers.
-    Queries: 1 (visible layers), plus 1 (does consensus have segments?) when the
-    default is needed. Raises LookupError for a key that names no visible layer.
+    Default: consensus when it has segments, else the union of coders' layers. A blind
+    coder gets their own layer (for None, "union" or their own key). Queries: 1 (visible
+    layers), plus 1 (does consensus have segments?) when the default is needed. Raises
+    LookupError for a key that names no layer the member may see.
     """
     visible = list(visible_layers(access))
     own_user = access.membership.user_id
@@ -117,6 +118,8 @@ def layer_choice(access: StudyAccess, requested: str | None) -> LayerChoice:
     )
     if access.blind:
         own = [lr for lr in coders if lr.user_id == own_user]
+        if requested not in (None, "", UNION, *(lr.key for lr in own)):
+            raise LookupError("No such layer.")
         label = "Your layer"
         option = LayerOption(own[0].key if own else UNION, label, current=True)
         return LayerChoice(
@@ -128,9 +131,7 @@ def layer_choice(access: StudyAccess, requested: str | None) -> LayerChoice:
     by_key = {lr.key: lr for lr in coders}
     note = ""
     if requested in (None, ""):
-        has_consensus = (
-            consensus is not None and Segment.objects.filter(layer=consensus).exists()
-        )
+        has_consensus = consensus is not None and Segment.objects.filter(layer=consensus).exists()
         requested = CONSENSUS if has_consensus else UNION
         if not has_consensus:
             note = NO_CONSENSUS_NOTE
@@ -337,7 +338,7 @@ class MatrixCell:
     code_id: int
     group_id: int
     wave_id: int
-    segments: int
+    segments: int | None  # None unless the measure is segments (not counted)
     participants: int
     transcripts: int
     denominator: int  # participants of the group interviewed at the wave
@@ -393,20 +394,22 @@ class Matrix:
         return None
 
 
-def _counts_by_code_transcript(layer_ids: Sequence[int], *, distinct_spans: bool, **filters):
+def _counts_by_code_transcript(
+    layer_ids: Sequence[int], *, count: bool = True, distinct_spans: bool = False, **filters
+):
     """One aggregate query: (code id, transcript id, segments) for the given layers.
 
     With ``distinct_spans`` a span coded identically in several layers counts once.
+    Without ``count`` the rows are the distinct (code, transcript) pairs and the third
+    item is None (cheaper: enough for participants and transcripts).
     """
     if not layer_ids:
         return []
+    qs = Segment.objects.filter(layer_id__in=list(layer_ids), **filters).order_by()
+    if not count:
+        return ((c, t, None) for c, t in qs.values_list("code_id", "transcript_id").distinct())
     counter = Count(_span_key(), distinct=True) if distinct_spans else Count("pk")
-    return (
-        Segment.objects.filter(layer_id__in=list(layer_ids), **filters)
-        .order_by()
-        .values_list("code_id", "transcript_id")
-        .annotate(n=counter)
-    )
+    return qs.values_list("code_id", "transcript_id").annotate(n=counter)
 
 
 def _ancestors(book: selectors.Codebook) -> dict[int, tuple[int, ...]]:
@@ -436,8 +439,10 @@ def matrix(
     """The group x wave matrix of every code.
 
     Queries: codebook (1) and frame (4) unless given, then one aggregate over segments
-    grouped by (code, transcript). Participants and transcripts are then counted
-    distinct per cell in memory, so a parent's rollup never double-counts.
+    grouped by (code, transcript) (the distinct pairs only, unless the measure is
+    segments). Participants and transcripts are then counted distinct per cell in
+    memory, so a parent's rollup never double-counts. ``segments`` of the cells is None
+    unless ``measure`` is "segments".
     """
     book = book if book is not None else selectors.codebook(study)
     frame = frame if frame is not None else study_frame(study)
@@ -447,8 +452,9 @@ def matrix(
     parts: dict[tuple[int, int, int], set[int]] = defaultdict(set)
     trans: dict[tuple[int, int, int], set[int]] = defaultdict(set)
     placement = frame.transcripts
+    with_segments = measure == "segments"
     rows = _counts_by_code_transcript(
-        choice.layer_ids, distinct_spans=len(choice.layers) > 1
+        choice.layer_ids, count=with_segments, distinct_spans=len(choice.layers) > 1
     )
     for code_id, transcript_id, n in rows:
         where = placement.get(transcript_id)
@@ -457,7 +463,8 @@ def matrix(
         pid, gid, wid = where
         for target in targets.get(code_id, ()):
             key = (target, gid, wid)
-            segs[key] += n
+            if with_segments:
+                segs[key] += n
             parts[key].add(pid)
             trans[key].add(transcript_id)
 
@@ -472,7 +479,7 @@ def matrix(
                     code_id=node.pk,
                     group_id=col.group.pk,
                     wave_id=col.wave.pk,
-                    segments=segs.get(key, 0),
+                    segments=segs.get(key, 0) if with_segments else None,
                     participants=len(parts.get(key, ())),
                     transcripts=len(trans.get(key, ())),
                     denominator=col.participants,
@@ -603,7 +610,9 @@ def trajectory(
         interviewed_sets = [frame.interviewed.get((group.pk, w.pk), set()) for w in waves]
         rows_out = []
         present = [0] * len(waves)
-        transitions = [Transition(before=a, after=b) for a, b in zip(waves, waves[1:])]
+        transitions = [
+            Transition(before=a, after=b) for a, b in zip(waves, waves[1:], strict=False)
+        ]
         for participant in by_group.get(group.pk, []):
             points = []
             for i, wave in enumerate(waves):
@@ -614,7 +623,7 @@ def trajectory(
                 points.append(TrajectoryPoint(wave, PRESENT if n else NOT_CODED, n))
                 if n:
                     present[i] += 1
-            for t, (a, b) in zip(transitions, zip(points, points[1:])):
+            for t, (a, b) in zip(transitions, zip(points, points[1:], strict=False), strict=True):
                 if ABSENT in (a.status, b.status):
                     t.missing += 1
                 elif a.status == PRESENT and b.status == PRESENT:
@@ -700,27 +709,31 @@ def cooccurrence(
     swept = 0
     if choice.layer_ids:
         rows = (
-            Segment.objects.filter(layer_id__in=choice.layer_ids, **_segment_filters(group_id, wave_id))
+            Segment.objects.filter(
+                layer_id__in=choice.layer_ids, **_segment_filters(group_id, wave_id)
+            )
             .order_by("transcript_id", "layer_id", "start")
             .values_list("transcript_id", "layer_id", "start", "end", "code_id")
         )
+        # The sweep of overlap_pairs, inlined: this loop runs once per segment of the
+        # study, and a generator per (transcript, layer) costs more than the counting.
+        ordered: dict[tuple[int, int], int] = defaultdict(int)
         current = None
-        bucket: list[tuple] = []
-
-        def flush():
-            for a, b in overlap_pairs(bucket):
-                counts[(a[3], b[3])] += 1
-                if a[3] != b[3]:
-                    counts[(b[3], a[3])] += 1
-
+        active: list[tuple[int, int]] = []  # (end, code) of the spans still open
         for transcript_id, layer_id, start, end, code_id in rows:
             swept += 1
             if (transcript_id, layer_id) != current:
-                flush()
-                bucket = []
                 current = (transcript_id, layer_id)
-            bucket.append((start, end, None, code_id))
-        flush()
+                active = []
+            elif active:
+                active = [a for a in active if a[0] > start]
+                for _, other in active:
+                    ordered[(other, code_id)] += 1
+            active.append((end, code_id))
+        for (a, b), n in ordered.items():
+            counts[(a, b)] += n
+            if a != b:
+                counts[(b, a)] += n
     used = {a for a, _ in counts}
     codes = [node for node in book.walk() if node.pk in used]
     scale = HeatScale.for_counts(counts.values())
@@ -814,6 +827,7 @@ class FrameworkCell:
     participant_id: int
     code_id: int
     interviewed: bool
+    code_name: str = ""
     quotes: list[dict] = field(default_factory=list)  # all quotes, in text order
     summary: Memo | None = None
 
@@ -863,6 +877,9 @@ def framework(
 ) -> Framework:
     """Participants x codes at one wave, each cell the quotes and the cell's summary memo.
 
+    A cell lists each coded passage (transcript, start, end) once, in text order, even
+    when several coders or several codes of the column's subtree coded it.
+
     Queries: codebook (1) and frame (4) unless given; one for the segments (quote,
     offsets, transcript id); one for the summaries (skipped when ``with_summaries`` is
     false, e.g. for blind coders).
@@ -887,11 +904,17 @@ def framework(
             .order_by("transcript_id", "start", "end", "layer_id", "pk")
             .values_list("pk", "transcript_id", "code_id", "layer_id", "start", "end", "quote")
         )
+        seen: set[tuple[int, int, int, int]] = set()
         for pk, tid, code_id, layer_id, start, end, quote in rows:
             where = frame.transcripts.get(tid)
             if where is None:
                 continue
             for column in column_of[code_id]:
+                # One quote per passage: coded by several coders, or with several
+                # codes of the column's subtree, it is still one passage.
+                if (column, tid, start, end) in seen:
+                    continue
+                seen.add((column, tid, start, end))
                 quotes[(where[0], column)].append(
                     {
                         "id": pk,
@@ -925,6 +948,7 @@ def framework(
                     participant_id=participant.pk,
                     code_id=node.pk,
                     interviewed=participant.pk in interviewed,
+                    code_name=node.code.name,
                     quotes=quotes.get((participant.pk, node.pk), []),
                     summary=summaries.get((participant.pk, node.pk)),
                 )

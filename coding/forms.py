@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+
 def _normalise_newlines(value: str) -> str:
     # Browsers may send line breaks as CRLF; canonical text only has "\n".
     return value.replace("\r\n", "\n").replace("\r", "\n")

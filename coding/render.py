@@ -32,6 +32,13 @@ MAX_LANES = 6
 #: lane) gets one thick dark underline instead.
 UNDERLINE_LANES = 3
 
+#: Margin labels: a label is LABEL_LINES of a text line tall, and a line holds at least
+#: CHARS_PER_LINE narrow characters (the column is 70ch; wide CJK characters count 2).
+#: The estimate of a turn's lines is therefore a lower bound, so labels spaced by it in
+#: percent of the turn's height never overlap whatever the real wrapping is.
+CHARS_PER_LINE = 85
+LABEL_LINES = 0.5
+
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _LABEL = re.compile(r"[^:：]*[:：][ \t]?")
 
@@ -83,7 +90,10 @@ class Line:
     lang: str | None
     runs: list[Run] = field(default_factory=list)
     stripes: list[Stripe] = field(default_factory=list)
-    #: Segments on this line whose lane is beyond MAX_LANES (the "+N" chip).
+    #: Leaf-name labels of segments starting on this line: (segment id, top fraction).
+    labels: list[tuple[int, float]] = field(default_factory=list)
+    #: Segments on this line without a stripe (lane beyond MAX_LANES) or without room for
+    #: their label: the "+N" chip lists them.
     overflow: list[int] = field(default_factory=list)
 
 
@@ -121,15 +131,39 @@ def assign_lanes(spans: Iterable[SpanLike]) -> dict[int, int]:
     return lanes
 
 
-def line_language(line: str) -> str | None:
+def line_language(line: str, cjk: int | None = None) -> str | None:
     """``zh-Hant`` for a line written mostly in Chinese characters, else None (the page's)."""
-    cjk = len(_CJK.findall(line))
+    if cjk is None:
+        cjk = len(_CJK.findall(line))
     if not cjk:
         return None
     # Share of Chinese characters among the non-space characters (cheap and good enough:
     # punctuation counts against Chinese, so mixed lines stay in the page language).
     visible = len(line) - line.count(" ")
     return "zh-Hant" if cjk * 2 > visible else None
+
+
+def place_labels(
+    wanted: Sequence[tuple[int, float]], est_lines: int
+) -> tuple[list[tuple[int, float]], list[int]]:
+    """Top fractions for labels wanted at ``(id, top)``, in order, without overlaps.
+
+    Each label is ``LABEL_LINES / est_lines`` of the turn tall; labels are pushed down
+    to clear the previous one, then up to stay inside the turn. Labels beyond the turn's
+    capacity are returned as dropped (they go to the "+N" chip).
+    """
+    height = LABEL_LINES / est_lines
+    capacity = int(1 / height + 1e-9)
+    ordered = sorted(wanted, key=lambda item: item[1])
+    kept, dropped = ordered[:capacity], [sid for sid, _ in ordered[capacity:]]
+    tops: list[float] = []
+    for _, top in kept:
+        tops.append(max(top, tops[-1] + height) if tops else top)
+    limit = 1.0
+    for i in range(len(tops) - 1, -1, -1):
+        tops[i] = min(tops[i], limit - height)
+        limit = tops[i]
+    return [(sid, max(0.0, top)) for (sid, _), top in zip(kept, tops, strict=True)], dropped
 
 
 def render_transcript(text: str, segments: Iterable[SpanLike]) -> RenderedTranscript:
@@ -179,6 +213,7 @@ def render_transcript(text: str, segments: Iterable[SpanLike]) -> RenderedTransc
         if line_end > line_start:
             number += 1
             raw = text[line_start:line_end]
+            cjk = len(_CJK.findall(raw))
             speaker = speaker_of(raw)
             speaker_end = -1
             if speaker is not None:
@@ -190,7 +225,7 @@ def render_transcript(text: str, segments: Iterable[SpanLike]) -> RenderedTransc
                 start=line_start,
                 end=line_end,
                 speaker=speaker,
-                lang=line_language(raw),
+                lang=line_language(raw, cjk),
             )
             apply_until(line_start)
             covered: dict[int, list[int]] = {}  # id -> [first, last] offsets on this line
@@ -215,22 +250,28 @@ def render_transcript(text: str, segments: Iterable[SpanLike]) -> RenderedTransc
                 cur = nxt
                 apply_until(cur)
             size = line_end - line_start
+            wanted: list[tuple[int, float]] = []
             for sid, (lo, hi) in covered.items():
                 lane = lanes[sid]
                 if lane >= MAX_LANES:
                     line.overflow.append(sid)
                     continue
                 span = span_by_id[sid]
-                line.stripes.append(
-                    Stripe(
-                        segment_id=sid,
-                        lane=lane,
-                        top=(lo - line_start) / size,
-                        height=(hi - lo) / size,
-                        first=span.start >= line_start,
-                        last=span.end <= line_end + 1,
-                    )
+                stripe = Stripe(
+                    segment_id=sid,
+                    lane=lane,
+                    top=(lo - line_start) / size,
+                    height=(hi - lo) / size,
+                    first=span.start >= line_start,
+                    last=span.end <= line_end + 1,
                 )
+                line.stripes.append(stripe)
+                if stripe.first:
+                    wanted.append((sid, stripe.top))
+            if wanted:
+                est_lines = max(1, -(-(size + cjk) // CHARS_PER_LINE))
+                line.labels, dropped = place_labels(wanted, est_lines)
+                line.overflow.extend(dropped)
             lines.append(line)
         if nl == -1:
             break
@@ -254,7 +295,6 @@ class SegmentLook(NamedTuple):
     color: str  # #RRGGBB as stored; strokes are darkened for contrast
     label: str  # stripe label: the leaf name (with the coder's initials in "All")
     description: str  # accessible name: "Shame, by you"
-    title: str  # tooltip: "Stigma › Self › Shame · bob · 2024-05-03"
 
 
 def _luminance(hex_color: str) -> float:
@@ -304,11 +344,13 @@ def line_runs_html(
         cls = "r spk" if run.speaker else "r"
         body = escape(run.text, quote=False)
         if not ids:
-            parts.append(f'<span class="{cls}" data-start="{run.start}" data-end="{run.end}">{body}</span>')
+            parts.append(
+                f'<span class="{cls}" data-start="{run.start}" data-end="{run.end}">{body}</span>'
+            )
             continue
         for sid in ids:
             if spans[sid][0] == run.start:
-                parts.append(f'<span class="cm sr-only">start of {escape(looks[sid].label)}</span>')
+                parts.append(f'<span class="cm">start of {escape(looks[sid].label)}</span>')
         dense = len(ids) > UNDERLINE_LANES or any(lanes[sid] >= UNDERLINE_LANES for sid in ids)
         if dense:
             cls += " dense"
@@ -325,31 +367,36 @@ def line_runs_html(
         )
         for sid in ids:
             if spans[sid][1] == run.end:
-                parts.append(f'<span class="cm sr-only">end of {escape(looks[sid].label)}</span>')
+                parts.append(f'<span class="cm">end of {escape(looks[sid].label)}</span>')
     return "".join(parts)
 
 
 def line_margin_html(line: Line, looks: Mapping[int, SegmentLook]) -> str:
-    """Stripes of one line, absolutely placed by character fraction and lane (no JS)."""
+    """Stripes and labels of one line, placed by lane and character fraction (no JS).
+
+    Stripes are decorative (the text's marks carry the same segments); each label is a
+    button named for screen readers ("Shame, by you, turn 12"). The page script makes
+    stripes clickable too.
+    """
     parts: list[str] = []
     for stripe in line.stripes:
-        look = looks[stripe.segment_id]
         cls = "stripe"
         if stripe.first:
             cls += " first"
         if stripe.last:
             cls += " last"
-        label = (
-            f'<span class="stripe-label" aria-hidden="true">{escape(look.label)}</span>'
-            if stripe.first
-            else ""
-        )
         parts.append(
-            f'<button type="button" tabindex="-1" class="{cls}" data-seg="{stripe.segment_id}" '
-            f'style="--c:{stroke_color(look.color)};--lane:{stripe.lane};'
-            f'top:{_fraction(stripe.top)};height:{_fraction(stripe.height)}" '
-            f'title="{escape(look.title)}" '
-            f'aria-label="{escape(look.description)}, turn {line.number}">{label}</button>'
+            f'<span class="{cls}" aria-hidden="true" data-seg="{stripe.segment_id}" '
+            f'style="--c:{stroke_color(looks[stripe.segment_id].color)};--lane:{stripe.lane};'
+            f'top:{_fraction(stripe.top)};height:{_fraction(stripe.height)}"></span>'
+        )
+    for sid, top in line.labels:
+        look = looks[sid]
+        parts.append(
+            f'<button type="button" tabindex="-1" class="stripe-label" data-seg="{sid}" '
+            f'style="--c:{stroke_color(look.color)};top:{_fraction(top)}" '
+            f'aria-label="{escape(look.description)}, turn {line.number}">'
+            f"{escape(look.label)}</button>"
         )
     if line.overflow:
         ids = " ".join(map(str, line.overflow))
@@ -361,11 +408,16 @@ def line_margin_html(line: Line, looks: Mapping[int, SegmentLook]) -> str:
     return "".join(parts)
 
 
-@dataclass(slots=True)
-class HtmlLine:
-    line: Line
-    runs_html: SafeString
-    margin_html: SafeString
+def line_html(line: Line, runs_html: str, margin_html: str) -> str:
+    """One turn as a grid row: number in the gutter, the runs, the margin stripes."""
+    lang = f' lang="{line.lang}"' if line.lang else ""
+    speaker = " is-speaker" if line.speaker else ""
+    return (
+        f'<div class="turn{speaker}" data-start="{line.start}" data-end="{line.end}" '
+        f'data-n="{line.number}"><span class="turn-n" aria-hidden="true">{line.number}</span>'
+        f'<p class="turn-text"{lang}>{runs_html}</p>'
+        f'<div class="turn-margin">{margin_html}</div></div>'
+    )
 
 
 def transcript_html(
@@ -374,18 +426,19 @@ def transcript_html(
     looks: Mapping[int, SegmentLook],
     *,
     tint: Iterable[int] = (),
-) -> tuple[RenderedTranscript, list[HtmlLine]]:
-    """Render the sweep and the HTML of every line (runs and margin) in one pass."""
+) -> tuple[RenderedTranscript, SafeString]:
+    """Render the sweep, then the HTML of every turn (runs and margin), joined."""
     rendered = render_transcript(text, segments)
     spans = rendered.spans
+    lanes = rendered.lanes
     tint_set = frozenset(tint)
-    out = [
-        HtmlLine(
-            line=line,
-            # Safe: every piece of text was escaped by the functions above.
-            runs_html=mark_safe(line_runs_html(line, looks, spans, rendered.lanes, tint_set)),
-            margin_html=mark_safe(line_margin_html(line, looks)),
+    html = "\n".join(
+        line_html(
+            line,
+            line_runs_html(line, looks, spans, lanes, tint_set),
+            line_margin_html(line, looks),
         )
         for line in rendered.lines
-    ]
-    return rendered, out
+    )
+    # Safe: every piece of text and every label was escaped above.
+    return rendered, mark_safe(html)

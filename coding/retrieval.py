@@ -3,9 +3,9 @@
 :func:`retrieve` is the one read used by the retrieval page, its CSV/XLSX exports and the
 comparison pages that link a cell (code x group x wave) to the segments behind it.
 
-Context is cut in the database with ``SUBSTR``/``SUBSTRING`` on ``Transcript.text``: both
-PostgreSQL and SQLite count characters as Unicode code points, the unit of our offsets, so a
-transcript's 50,000 characters never travel to Python just to show 240 of them.
+Context is cut in the database with ``SUBSTR`` on ``Transcript.text`` (see :func:`contexts`):
+both PostgreSQL and SQLite count characters as Unicode code points, the unit of our offsets,
+so a transcript's 50,000 characters never travel to Python just to show 240 of them.
 """
 
 from __future__ import annotations
@@ -14,19 +14,22 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, IntegerField, Q, QuerySet, Value
-from django.db.models.functions import Greatest, Substr
+from django.db import connection
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from coding.models import Layer, Segment
 from coding.selectors import Codebook
 from studies.access import StudyAccess, visible_layers
+from studies.models import Transcript
 
 __all__ = [
     "EXPORT_HEADER",
+    "Retrieval",
     "RetrievalFilters",
     "code_ids_for",
+    "contexts",
     "export_rows",
     "retrieve",
     "segment_link",
@@ -58,6 +61,131 @@ def code_ids_for(book: Codebook, code_id: int, *, subtree: bool = False) -> list
     return sorted(book.subtree_ids(code_id))
 
 
+ORDER = (
+    F("transcript__participant__group__position").asc(nulls_last=True),
+    F("transcript__participant__pseudonym").asc(nulls_last=True),
+    F("transcript__wave__position").asc(nulls_last=True),
+    "transcript__title",
+    "transcript_id",
+    "start",
+    "end",
+    "layer_id",
+    "pk",
+)
+_RELATED = ("code", "layer__user", "transcript__participant__group", "transcript__wave")
+
+
+class Retrieval:
+    """The result of :func:`retrieve`: a lazy, list-like sequence of segments with context.
+
+    * ``segments``: the filtered, ordered QuerySet **without** context, for counting,
+      aggregating (``segments.values("code").annotate(...)``) and exports.
+    * ``count()``: one ``COUNT`` query, cached. (No ``len()``: ``list(retrieval)`` would
+      call it and count before fetching.)
+    * ``retrieval[a:b]``: a list of segments with ``context_before``/``context_after`` set,
+      in three short queries: the page's ids (sorting narrow rows), those rows, then
+      :func:`contexts` for them. With ``context_chars=0`` it is a plain slice (one query).
+    * iteration: every segment with context, streamed in chunks of 500 (one query for the
+      rows plus one per chunk).
+
+    A :class:`django.core.paginator.Paginator` accepts it as it is.
+    """
+
+    chunk_size = 500
+
+    def __init__(self, segments: QuerySet[Segment], context_chars: int):
+        self.segments = segments
+        self.context_chars = max(int(context_chars), 0)
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.segments.count()
+        return self._count
+
+    def _attach(self, rows: list[Segment]) -> list[Segment]:
+        if self.context_chars and rows:
+            found = contexts([r.pk for r in rows], self.context_chars)
+            for row in rows:
+                row.context_before, row.context_after = found.get(row.pk, ("", ""))
+        return rows
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            rows = self[index : index + 1]
+            if not rows:
+                raise IndexError(index)
+            return rows[0]
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("Retrieval supports an index or a slice without a step.")
+        if not self.context_chars:
+            return list(self.segments[index])
+        # Sort narrow rows (ids) rather than whole joined rows, then load the page by id.
+        ids = list(self.segments.values_list("pk", flat=True)[index])
+        if not ids:
+            return []
+        by_id = (
+            self.segments.model.objects.select_related(*_RELATED)
+            .defer("transcript__text")
+            .in_bulk(ids)
+        )
+        return self._attach([by_id[pk] for pk in ids if pk in by_id])
+
+    def __iter__(self) -> Iterator[Segment]:
+        chunk: list[Segment] = []
+        for row in self.segments.iterator(chunk_size=2000):
+            chunk.append(row)
+            if len(chunk) >= self.chunk_size:
+                yield from self._attach(chunk)
+                chunk = []
+        yield from self._attach(chunk)
+
+
+def contexts(segment_ids: Iterable[int], chars: int) -> dict[int, tuple[str, str]]:
+    """``{segment id: (before, after)}``: up to ``chars`` code points of the transcript's
+    current text either side of each segment, cut by the database. One query.
+
+    Both PostgreSQL and SQLite count ``SUBSTR`` positions in characters (code points), like
+    our offsets. On PostgreSQL a character-indexed ``SUBSTRING`` of UTF-8 text walks the
+    text character by character (and decompresses it first when it is stored compressed),
+    so the query (1) decompresses each needed transcript once, in a ``MATERIALIZED`` CTE
+    (``text || ''`` makes a plain copy), and (2) cuts one window per segment,
+    ``text[start - chars : end + chars]``, split into before/after here by length.
+    """
+    ids = [int(i) for i in segment_ids]
+    if not ids:
+        return {}
+    qn = connection.ops.quote_name
+    vendor = connection.vendor
+    greatest = "MAX" if vendor == "sqlite" else "GREATEST"
+    materialized = "MATERIALIZED" if vendor == "postgresql" else ""
+    marks = ", ".join(["%s"] * len(ids))
+    seg, tr = qn(Segment._meta.db_table), qn(Transcript._meta.db_table)
+    start, end, text = qn("start"), qn("end"), qn("text")
+    # SUBSTR is 1-based: text[a:b] is SUBSTR(text, a + 1, b - a). Reading past the end
+    # returns what there is; the window's start is clamped at 0 (SQLite would count a
+    # negative position from the end).
+    sql = f"""
+        WITH body AS {materialized} (
+            SELECT t.id AS id, t.{text} || '' AS text FROM {tr} t
+            WHERE t.id IN (SELECT s0.transcript_id FROM {seg} s0 WHERE s0.id IN ({marks}))
+        )
+        SELECT s.id, s.{start} - {greatest}(s.{start} - %s, 0), s.{end} - s.{start},
+               SUBSTR(body.text, {greatest}(s.{start} - %s, 0) + 1,
+                      s.{end} + %s - {greatest}(s.{start} - %s, 0))
+        FROM {seg} s JOIN body ON body.id = s.transcript_id
+        WHERE s.id IN ({marks})
+    """
+    n = int(chars)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, n, n, n, n, *ids])
+        rows = cursor.fetchall()
+    return {
+        pk: (window[:before_len], window[before_len + span :])
+        for pk, before_len, span, window in ((r[0], r[1], r[2], r[3] or "") for r in rows)
+    }
+
+
 def retrieve(
     access: StudyAccess,
     *,
@@ -68,8 +196,8 @@ def retrieve(
     layers: Iterable[Layer | int] | None = None,
     transcript: IdFilter = None,
     context_chars: int = 120,
-) -> QuerySet[Segment]:
-    """Segments of ``code_ids`` in the study that ``access`` may see, as a lazy QuerySet.
+) -> Retrieval:
+    """Segments of ``code_ids`` in the study that ``access`` may see (see :class:`Retrieval`).
 
     Filters compose with AND and are exact. ``group``, ``wave``, ``participant`` and
     ``transcript`` each take an id, a model instance or a list of either (a list means "any
@@ -79,12 +207,13 @@ def retrieve(
 
     Each segment has ``code``, ``layer`` (with ``user``), ``transcript`` (**without** its
     text), ``transcript.participant`` (with ``group``) and ``transcript.wave`` preloaded. With
-    ``context_chars > 0`` it is annotated with ``context_before`` and ``context_after``: up to
-    that many code points of the current text either side of ``[start, end)``.
+    ``context_chars > 0`` the segments read from the result carry ``context_before`` and
+    ``context_after``: up to that many code points of the current text either side of
+    ``[start, end)``, cut by the database.
 
     Order: participant's group, participant, wave, transcript title, then position in the
-    text (transcripts without a participant or wave come last). Building the QuerySet runs
-    no query; evaluating or slicing it runs one (``select_related``), counting one more.
+    text (transcripts without a participant or wave come last). Building the result runs no
+    query.
     """
     study = access.study
     qs = Segment.objects.filter(transcript__study=study, layer__in=visible_layers(access))
@@ -101,35 +230,8 @@ def retrieve(
         ids = _ids(value)
         if ids is not None:
             qs = qs.filter(Q(**{lookup: ids}))
-
-    qs = qs.select_related(
-        "code", "layer__user", "transcript__participant__group", "transcript__wave"
-    ).defer("transcript__text")
-    if context_chars > 0:
-        qs = qs.annotate(**_context_annotations(context_chars))
-    return qs.order_by(
-        F("transcript__participant__group__position").asc(nulls_last=True),
-        F("transcript__participant__pseudonym").asc(nulls_last=True),
-        F("transcript__wave__position").asc(nulls_last=True),
-        "transcript__title",
-        "transcript_id",
-        "start",
-        "end",
-        "layer_id",
-        "pk",
-    )
-
-
-def _context_annotations(chars: int) -> dict[str, Any]:
-    n = Value(int(chars), output_field=IntegerField())
-    # SQL SUBSTR is 1-based: text[a:b] is SUBSTR(text, a + 1, b - a).
-    # SUBSTR past the end of the text returns what there is, so "after" needs no clamp;
-    # "before" must not start below 1 (PostgreSQL would shorten it, SQLite count from the end).
-    before_from = Greatest(F("start") - n, Value(0), output_field=IntegerField())
-    return {
-        "context_before": Substr("transcript__text", before_from + 1, F("start") - before_from),
-        "context_after": Substr("transcript__text", F("end") + 1, n),
-    }
+    qs = qs.select_related(*_RELATED).defer("transcript__text").order_by(*ORDER)
+    return Retrieval(qs, context_chars)
 
 
 @dataclass(frozen=True)
@@ -166,9 +268,7 @@ class RetrievalFilters:
 def segment_link(study_id: int, segment: Segment) -> str:
     """The coding page of the segment's transcript, showing its layer and code, scrolled to it."""
     url = reverse("coding:transcript_code", args=[study_id, segment.transcript_id])
-    query = urlencode(
-        {"layer": segment.layer.key, "code": segment.code_id, "focus": segment.pk}
-    )
+    query = urlencode({"layer": segment.layer.key, "code": segment.code_id, "focus": segment.pk})
     return f"{url}?{query}#seg-{segment.pk}"
 
 

@@ -373,7 +373,17 @@ def code_move(*, code: Code, parent: Code | None, position: int | None = None, a
                     changed.append(sibling)
         current.parent_id = new_parent_id
         current.position = index
-        current.save(update_fields=["parent", "position"])
+        try:
+            with transaction.atomic():
+                current.save(update_fields=["parent", "position"])
+        except IntegrityError:
+            # A same-named code was created there after the check (code_create takes no lock).
+            raise ValidationError(
+                {
+                    "parent": f"A code named “{current.name}” was just added there. Reload the "
+                    "codebook, then rename one of them or merge them."
+                }
+            ) from None
         if changed:
             Code.objects.bulk_update(changed, ["position"])
         audit(
@@ -605,7 +615,8 @@ def code_archive(*, code: Code, archived: bool = True, actor=None) -> list[int]:
     return ids
 
 
-_CODE_PATH_SPLIT = re.compile(r"\s+[>›]\s+")
+# A separator is ">" or "›" with white space (or the end) on both sides; "A>B" is one name.
+_CODE_PATH_SPLIT = re.compile(r"(?:^|\s)[>›](?=\s|$)")
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 _CSV_ALIASES = {
     "path": "path",
@@ -770,6 +781,27 @@ def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None)
     if report.errors:
         raise ImportRefused(report)
 
+    try:
+        _codebook_import_write(
+            study=study, planned=planned, report=report, filename=filename, actor=actor
+        )
+    except IntegrityError:
+        # A code created by someone else between the checks and the writes.
+        report.errors.append(
+            RowError(
+                0,
+                "The codebook changed while importing; nothing was "
+                "imported. Upload the file again.",
+            )
+        )
+        raise ImportRefused(report) from None
+    return report
+
+
+def _codebook_import_write(*, study: Study, planned: dict, report, filename: str, actor) -> None:
+    """The writes of :func:`codebook_import_csv`, in one transaction (see there)."""
+    from studies.services import ImportRefused, RowError
+
     with transaction.atomic():
         book = _locked_codebook(study.pk)
         key_of: dict[int, tuple[str, ...]] = {}
@@ -827,7 +859,6 @@ def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None)
             by_key[key] = code
             created.append(code)
         if report.errors:
-            transaction.set_rollback(True)
             raise ImportRefused(report)
         if changed_codes:
             fields_changed = sorted({f for before in updated.values() for f in before})
@@ -846,4 +877,3 @@ def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None)
                 "updated": report.updated,
             },
         )
-    return report

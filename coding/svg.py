@@ -93,7 +93,7 @@ def line_chart(
     """
     label_width = max((len(s.label) for s in series), default=0) * 7 + 40
     left, right, top, bottom = 48, max(120, label_width), 20, 44
-    plot_w = max(120 * max(len(x_labels) - 1, 1), 240)
+    plot_w = max(170 * max(len(x_labels) - 1, 1), 340)
     plot_h = 220
     width, height = left + plot_w + right, top + plot_h + bottom
 
@@ -166,20 +166,21 @@ def line_chart(
         parts.append("</g>")
         if points:
             ends.append((index, points[-1][0], points[-1][1]))
-    if ends:
-        ys = _spread([y for _, _, y in ends], 15, top + 4, top + plot_h + 4)
-        label_x = left + plot_w + 12
-        for (index, x, y), ly in zip(ends, ys, strict=True):
+    # Direct labels just right of each series' last point; series ending at the same
+    # wave are spread apart vertically so that labels never overlap.
+    by_x: dict[float, list[tuple[int, float]]] = {}
+    for index, x, y in ends:
+        by_x.setdefault(round(x, 1), []).append((index, y))
+    for x, items in by_x.items():
+        ys = _spread([y for _, y in items], 15, top + 4, top + plot_h + 4)
+        label_x = x + 12
+        for (index, _y), ly in zip(items, ys, strict=True):
             colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-            if x < label_x - 14:
-                parts.append(
-                    f'<line x1="{x + 7:.1f}" y1="{y:.1f}" x2="{label_x - 4:.1f}" y2="{ly:.1f}" '
-                    f'stroke="{colour}" stroke-width="1"/>'
-                )
             shape = MARKERS[index % len(MARKERS)]
             parts.append(marker(shape, label_x + 4, ly, colour, size=4.0))
             parts.append(
-                f'<text x="{label_x + 14:.1f}" y="{ly + 4:.1f}" fill="#1b1f24">'
+                f'<text x="{label_x + 14:.1f}" y="{ly + 4:.1f}" fill="#1b1f24" '
+                f'paint-order="stroke" stroke="#ffffff" stroke-width="3">'
                 f"{esc(series[index].label)}</text>"
             )
     parts.append("</svg>")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from coding.views import codebook, coding_page, retrieval
+from coding.views import agreement, calibration, codebook, coding_page, compare, refi, retrieval
 
 app_name = "coding"
 
@@ -8,4 +8,8 @@ urlpatterns = [
     *coding_page.urlpatterns,
     *codebook.urlpatterns,
     *retrieval.urlpatterns,
+    *compare.urlpatterns,
+    *agreement.urlpatterns,
+    *calibration.urlpatterns,
+    *refi.urlpatterns,
 ]

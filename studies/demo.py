@@ -9,11 +9,20 @@ workloads of DESIGN.md (``segments_per_layer=150, coders=3``; ``scale=10``).
 
 from __future__ import annotations
 
+import bisect
+import functools
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import timedelta
 
-from studies.text import canonicalize
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from coding.models import Assignment, Code, Layer, LayerKind, Memo, Segment
+from studies.models import Membership, Participant, Role, StakeholderGroup, Study, Transcript, Wave
+from studies.text import canonicalize, guess_language
 
 DEMO_STUDY_NAME = "Peer support in Hong Kong: a longitudinal study"
 DEMO_STUDY_DESCRIPTION = (
@@ -118,13 +127,11 @@ _THEMES = (
                         "others' doubts about a worker's readiness.",
                         "Distress caused by members' stories once in the job (use Triggering "
                         "experiences).",
-                        "My biggest fear was that my own symptoms would come back under "
-                        "pressure.",
+                        "My biggest fear was that my own symptoms would come back under pressure.",
                     ),
                     (
                         "Feeling like an impostor",
-                        "Feeling not entitled to a place among professionals, or not 'real' "
-                        "staff.",
+                        "Feeling not entitled to a place among professionals, or not 'real' staff.",
                         "Comparisons with qualified staff, staying silent for lack of "
                         "credentials, apologising for being there.",
                         "Low self-esteem that is not about legitimacy in the role (use "
@@ -194,8 +201,7 @@ _THEMES = (
         (
             (
                 "Boundary setting",
-                "Where the peer relationship ends: closeness, availability and refusing "
-                "requests.",
+                "Where the peer relationship ends: closeness, availability and refusing requests.",
                 (
                     (
                         "Friendship or professional relationship",
@@ -221,8 +227,7 @@ _THEMES = (
                         "Requests for money, favours or time; guilt; ways of saying no.",
                         "Limits set by the organisation without a request to refuse (use "
                         "Contact outside work).",
-                        "Learning to say no without feeling guilty was the hardest skill for "
-                        "me.",
+                        "Learning to say no without feeling guilty was the hardest skill for me.",
                     ),
                 ),
             ),
@@ -234,16 +239,14 @@ _THEMES = (
                         "Purposeful disclosure",
                         "Sharing lived experience deliberately for the benefit of the service "
                         "user.",
-                        "Choosing what and how much to share; the effect of sharing on the "
-                        "member.",
+                        "Choosing what and how much to share; the effect of sharing on the member.",
                         "Sharing with colleagues (use Disclosure to colleagues).",
                         "I share my story when it helps the member, not just because it's my "
                         "story.",
                     ),
                     (
                         "Fear of disclosure",
-                        "Fear of the consequences of others knowing about one's mental "
-                        "illness.",
+                        "Fear of the consequences of others knowing about one's mental illness.",
                         "Hiding the diagnosis, the service or the job from neighbours, "
                         "employers or relatives.",
                         "Discrimination that actually happened (use Public stigma or Stigma in "
@@ -257,8 +260,7 @@ _THEMES = (
                         "health.",
                         "Team reactions to disclosure; co-workers unsure what they may know.",
                         "Disclosure to service users (use Purposeful disclosure).",
-                        "Telling the team about my illness was scarier than telling the "
-                        "members.",
+                        "Telling the team about my illness was scarier than telling the members.",
                     ),
                 ),
             ),
@@ -268,8 +270,7 @@ _THEMES = (
                 (
                     (
                         "Triggering experiences",
-                        "Work situations that bring back the worker's own distress or "
-                        "memories.",
+                        "Work situations that bring back the worker's own distress or memories.",
                         "Members' stories, crises, self-harm, visits that echo one's own "
                         "experience.",
                         "Worries before starting the job (use Anxiety about readiness).",
@@ -290,8 +291,7 @@ _THEMES = (
     (
         "Lived experience as an asset",
         "#009E73",
-        "Lived experience of mental illness as a source of trust, knowledge and hope in the "
-        "work.",
+        "Lived experience of mental illness as a source of trust, knowledge and hope in the work.",
         (
             (
                 "Trust and rapport",
@@ -347,8 +347,7 @@ _THEMES = (
                     ),
                     (
                         "Role model of recovery",
-                        "The peer worker as living proof that recovery is possible, giving "
-                        "hope.",
+                        "The peer worker as living proof that recovery is possible, giving hope.",
                         "Members taking hope from the worker's example; 'if you can, I can'.",
                         "Members' own concrete steps (use Steps towards goals).",
                         "Seeing him working gives me hope that I can work again one day.",
@@ -369,11 +368,9 @@ _THEMES = (
                 (
                     (
                         "Self-stigma",
-                        "Internalised negative beliefs about oneself because of mental "
-                        "illness.",
+                        "Internalised negative beliefs about oneself because of mental illness.",
                         "Feeling useless, ashamed or damaged.",
-                        "Doubts about legitimacy in the work role (use Feeling like an "
-                        "impostor).",
+                        "Doubts about legitimacy in the work role (use Feeling like an impostor).",
                         "The hardest stigma was the one inside my own head.",
                     ),
                     (
@@ -456,8 +453,7 @@ _THEMES = (
                         "Leaving social security, contributing to the household, not asking "
                         "family for money.",
                         "Complaints about the level of pay (use Low pay).",
-                        "Having a salary means I don't have to ask my family for money any "
-                        "more.",
+                        "Having a salary means I don't have to ask my family for money any more.",
                     ),
                 ),
             ),
@@ -478,8 +474,7 @@ _THEMES = (
                         "Less isolation and new relationships among service users.",
                         "Friends made in groups, having someone to contact, feeling part of a "
                         "community.",
-                        "The relationship with the peer worker (use the Trust and rapport "
-                        "codes).",
+                        "The relationship with the peer worker (use the Trust and rapport codes).",
                         "Through the hiking group I made two friends I still meet every week.",
                     ),
                     (
@@ -520,8 +515,7 @@ _THEMES = (
                     ),
                     (
                         "Unclear division of labour",
-                        "Unclear or contested split of tasks between peer workers and other "
-                        "staff.",
+                        "Unclear or contested split of tasks between peer workers and other staff.",
                         "Who follows up which cases, tasks falling through the cracks, tension "
                         "over tasks.",
                         "An unclear role in general (use Unclear job description).",
@@ -632,13 +626,8 @@ def codebook_paths() -> list[tuple[str, ...]]:
     return paths
 
 
-LEAF_PATHS: tuple[tuple[str, str, str], ...] = tuple(
-    p  # type: ignore[misc]
-    for p in codebook_paths()
-    if len(p) == 3
-)
+LEAF_PATHS: tuple[tuple[str, ...], ...] = tuple(p for p in codebook_paths() if len(p) == 3)
 _LEAF_BY_NAME = {path[2]: path for path in LEAF_PATHS}
-_SUB_PATHS = tuple(p for p in codebook_paths() if len(p) == 2)
 
 # ---------------------------------------------------------------------------------------
 # Sentence library. Each code has English sentences per stakeholder group ("psw", "su",
@@ -767,8 +756,7 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
             "[2,3] With {pw} I never felt {he} was on the other side of the desk.",
         ),
         "cw": (
-            "[2,3] They are in a strange position, part of the team but also close to the "
-            "members.",
+            "[2,3] They are in a strange position, part of the team but also close to the members.",
             "[2,3] Sometimes members tell {pw} things they would never tell us, which puts "
             "{him} in the middle.",
         ),
@@ -776,9 +764,7 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
             ("psw", "[2,3] 我夾喺職員同會員中間，兩邊都唔係好屬於。"),
             ("su", "[2,3] 佢係職員，但係佢同我哋係一樣嘅，呢樣好唔同。"),
         ),
-        "mix": (
-            ("psw", "[2,3] I'm like 「兩頭唔到岸」, not reaching either shore."),
-        ),
+        "mix": (("psw", "[2,3] I'm like 「兩頭唔到岸」, not reaching either shore."),),
     },
     "Recovery story as identity": {
         "psw": (
@@ -800,16 +786,14 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
     },
     "Useful training content": {
         "psw": (
-            "[1] The sessions on recovery and hope were the most useful part of the course for "
-            "me.",
+            "[1] The sessions on recovery and hope were the most useful part of the course for me.",
             "[1,2] We practised active listening in pairs, and that is something I still use "
             "every day.",
             "[1,2] Learning about the WRAP plan changed how I look after myself, not only how I "
             "help others.",
             "[1,2] The trainer showed us how to tell our story in three minutes, and I use that "
             "all the time.",
-            "[1] The module on warning signs of a crisis made me feel less afraid of "
-            "emergencies.",
+            "[1] The module on warning signs of a crisis made me feel less afraid of emergencies.",
         ),
         "cw": (
             "[1,2] The joint session where staff and peer workers trained together was really "
@@ -855,10 +839,8 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
     },
     "Friendship or professional relationship": {
         "psw": (
-            "[2,3] Some members want me to be their friend, and it's hard to explain why I "
-            "can't.",
-            "[2] {client} invited me to a birthday dinner, and I didn't know whether I should "
-            "go.",
+            "[2,3] Some members want me to be their friend, and it's hard to explain why I can't.",
+            "[2] {client} invited me to a birthday dinner, and I didn't know whether I should go.",
             "[2,3] I care about them, but I have to remember I'm there as a worker, not as a "
             "buddy.",
             "[2,3] The line between friendly and friend is very thin in this job.",
@@ -910,8 +892,7 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
         "mix": (
             (
                 "su",
-                "[2] I know I shouldn't, but sometimes I just send 「你喺唔喺度？」 late at "
-                "night.",
+                "[2] I know I shouldn't, but sometimes I just send 「你喺唔喺度？」 late at night.",
             ),
         ),
     },
@@ -921,17 +902,13 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
             "[2] {client} asked to borrow some money, and saying no made me feel terrible.",
             "[2,3] Now I say, I can't do that, but let's see who can, and that feels better.",
         ),
-        "su": (
-            "[2,3] When {he} said no to me, {he} explained why, so I didn't feel rejected.",
-        ),
+        "su": ("[2,3] When {he} said no to me, {he} explained why, so I didn't feel rejected.",),
         "cw": (
             "[2,3] We encourage them to say no, but some of them find it very hard to "
             "disappoint a member.",
         ),
         "zh": (("psw", "[2,3] 學識講「唔得」而唔內疚，對我嚟講係最難。"),),
-        "mix": (
-            ("psw", "[2,3] Saying 「唔好意思，我幫唔到」 felt so rude at first."),
-        ),
+        "mix": (("psw", "[2,3] Saying 「唔好意思，我幫唔到」 felt so rude at first."),),
     },
     "Purposeful disclosure": {
         "psw": (
@@ -943,8 +920,7 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
         ),
         "su": (
             "[2,3] When {he} told me about {his} time in hospital, I felt I could finally talk.",
-            "[2] {He} shared just enough of {his} story, never too much, it was always about "
-            "me.",
+            "[2] {He} shared just enough of {his} story, never too much, it was always about me.",
         ),
         "cw": (("[2,3] {pw} uses {his} story carefully, {he} knows when to bring it in."),),
         "zh": (
@@ -962,8 +938,7 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
         "psw": (
             "[1,2] I'm afraid that if people outside work know my history, they will treat me "
             "differently.",
-            "[1,2] I haven't told my neighbours what my job is, because then they would know "
-            "why.",
+            "[1,2] I haven't told my neighbours what my job is, because then they would know why.",
             "[1,2] In the first weeks I wasn't sure I wanted the members to know my diagnosis.",
         ),
         "su": ("I don't want my employer to know I'm using this service.",),
@@ -1005,12 +980,8 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
             "[2] I think once I said something that upset {him}, {he} went quiet and took a "
             "short break.",
         ),
-        "cw": (
-            "[2,3] We watch out for signs that a case is too close to {pw}'s own experience.",
-        ),
-        "zh": (
-            ("psw", "[2,3] 有啲會員嘅故事會令我諗返起自己住院嗰陣，之後要抖一抖先得。"),
-        ),
+        "cw": ("[2,3] We watch out for signs that a case is too close to {pw}'s own experience.",),
+        "zh": (("psw", "[2,3] 有啲會員嘅故事會令我諗返起自己住院嗰陣，之後要抖一抖先得。"),),
         "mix": (
             (
                 "psw",
@@ -1020,16 +991,13 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
     },
     "Self-care strategies": {
         "psw": (
-            "[2,3] I go for a walk along the harbour after a difficult day, that helps me let "
-            "go.",
+            "[2,3] I go for a walk along the harbour after a difficult day, that helps me let go.",
             "[2,3] I keep my own WRAP plan in my bag and look at it when I feel stressed.",
             "[2,3] I've learnt to book an appointment with my own psychiatrist before I really "
             "need it.",
             "[2,3] On Sundays I don't check anything related to work, that's my rule.",
         ),
-        "cw": (
-            "[2,3] We build in debriefing time after difficult sessions, for them and for us.",
-        ),
+        "cw": ("[2,3] We build in debriefing time after difficult sessions, for them and for us.",),
         "zh": (("psw", "[2,3] 辛苦嘅日子我會去海濱行吓，等自己放低啲嘢。"),),
         "mix": (
             (
@@ -1051,9 +1019,7 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
             "same, and that meant a lot.",
             "[2,3] {He} never looked at me as if I were crazy.",
         ),
-        "cw": (
-            "[2,3] Members open up to {pw} much faster than they open up to us.",
-        ),
+        "cw": ("[2,3] Members open up to {pw} much faster than they open up to us.",),
         "zh": (
             ("su", "[2,3] 同{zh_pw}傾偈唔使解釋咁多，佢明㗎。"),
             ("su", "[2,3] 醫生聽我啲病徵，但係{zh_pw}係聽我講嘢。"),
@@ -1079,8 +1045,7 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
     "Earning trust over time": {
         "psw": (
             "[2,3] Trust didn't come on the first day, it took weeks of just showing up.",
-            "[3] One member only started talking to me after three months of walks every "
-            "Tuesday.",
+            "[3] One member only started talking to me after three months of walks every Tuesday.",
             "[3] Now members ask for me by name, which tells me they trust me.",
         ),
         "su": (
@@ -1119,15 +1084,12 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
             ("psw", "[2,3] 我會教會員一啲我自己試過有用嘅方法，例如食完早餐先食藥。"),
             ("su", "[2,3] 佢教我見醫生之前寫低想問嘅嘢，真係有用好多。"),
         ),
-        "mix": (
-            ("su", "[2,3] {He} told me 「寫低佢」, write it down, before seeing the doctor."),
-        ),
+        "mix": (("su", "[2,3] {He} told me 「寫低佢」, write it down, before seeing the doctor."),),
     },
     "Shared language": {
         "psw": (
             "[2,3] I use the words members use, not the medical words.",
-            "[2,3] When a member says they are 'not in the mood to exist', I know what that "
-            "means.",
+            "[2,3] When a member says they are 'not in the mood to exist', I know what that means.",
         ),
         "su": ("[2,3] {He} speaks my language, not like a textbook.",),
         "cw": ("[2,3] {pw} translates our jargon into everyday words for the members.",),
@@ -1173,8 +1135,7 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
     },
     "Public stigma": {
         "psw": (
-            "People still think mental illness means violence, you see it in the news every "
-            "week.",
+            "People still think mental illness means violence, you see it in the news every week.",
             "[1,2] A relative once said I should not work with children because of my illness.",
         ),
         "su": (
@@ -1182,9 +1143,7 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
             "At my old job, when they found out about my illness, they stopped giving me "
             "responsibilities.",
         ),
-        "cw": (
-            "The public still has a lot of prejudice, and our peer workers carry that too.",
-        ),
+        "cw": ("The public still has a lot of prejudice, and our peer workers carry that too.",),
         "zh": (
             ("su", "啲鄰居見到我由診所返嚟就喺度細細聲講。"),
             ("psw", "社會上好多人仲覺得精神病即係暴力，新聞成日都係咁報。"),
@@ -1221,16 +1180,12 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
             "{family} encouraged me to join the group, otherwise I would have stayed in bed.",
             "[2,3] {family} comes with me to the centre sometimes, to meet {pw}.",
         ),
-        "cw": (
-            "The peer workers whose families support them seem to cope better.",
-        ),
+        "cw": ("The peer workers whose families support them seem to cope better.",),
         "zh": (
             ("psw", "係{zh_family}叫我去申請呢份工㗎。"),
             ("su", "如果唔係{zh_family}成日鼓勵我，我應該仲瞓喺床度。"),
         ),
-        "mix": (
-            ("psw", "{family} always says 「做得就做，唔好勉強」, do what you can."),
-        ),
+        "mix": (("psw", "{family} always says 「做得就做，唔好勉強」, do what you can."),),
     },
     "Family worries": {
         "psw": (
@@ -1242,8 +1197,7 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
         ),
         "su": ("{family} worries every time I go out alone.",),
         "cw": (
-            "[1,2] Some families were against them taking this job, they thought it was too "
-            "risky.",
+            "[1,2] Some families were against them taking this job, they thought it was too risky.",
         ),
         "zh": (("psw", "[1,2] {zh_family}好擔心我壓力大又會再病。"),),
         "mix": (
@@ -1275,9 +1229,7 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
             "[2,3] Every time I support someone, I also remind myself how far I have come.",
             "[3] I haven't been admitted to hospital since I started this job.",
         ),
-        "cw": (
-            "[3] We've seen {pw} grow so much over this year, {he} is a different person.",
-        ),
+        "cw": ("[3] We've seen {pw} grow so much over this year, {he} is a different person.",),
         "zh": (("psw", "[2,3] 幫人其實都係我自己復元嘅一部分，令我每日有個目標。"),),
         "mix": (("psw", "[3] This job is my 「藥」 too, my medicine in a way."),),
     },
@@ -1333,9 +1285,7 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
         ),
     },
     "Social connection": {
-        "psw": (
-            "[2,3] I connect members with each other, so they don't depend only on me.",
-        ),
+        "psw": ("[2,3] I connect members with each other, so they don't depend only on me.",),
         "su": (
             "[2,3] Through {activity} I made two friends I still meet every week.",
             "[2,3] I was very isolated before, I didn't talk to anyone for days.",
@@ -1359,9 +1309,7 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
             "every day.",
             "[3] I enrolled in a short course at the VTC, something I never imagined.",
         ),
-        "cw": (
-            "[3] Several members have moved into work or training with {pw}'s support.",
-        ),
+        "cw": ("[3] Several members have moved into work or training with {pw}'s support.",),
         "zh": (
             ("su", "[3] 喺佢幫助之下，我去咗申請一份兼職。"),
             ("su", "[2,3] 佢幫我將目標拆細，第一步只係每日落街行吓。"),
@@ -1415,9 +1363,7 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
             "to us.",
             "[2] There was some tension about who should call the family, me or {pw}.",
         ),
-        "zh": (
-            ("cw", "[2,3] 我哋仲喺度摸索邊啲個案俾朋輩支援員跟，邊啲我哋跟。"),
-        ),
+        "zh": (("cw", "[2,3] 我哋仲喺度摸索邊啲個案俾朋輩支援員跟，邊啲我哋跟。"),),
         "mix": (
             (
                 "psw",
@@ -1428,8 +1374,7 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
     },
     "Low pay": {
         "psw": (
-            "[3] The salary is lower than a welfare worker's, even though we work the same "
-            "hours.",
+            "[3] The salary is lower than a welfare worker's, even though we work the same hours.",
             "[3] I love the job, but the pay is hard to live on in Hong Kong.",
         ),
         "cw": (
@@ -1447,8 +1392,7 @@ _LIBRARY: dict[str, dict[str, tuple]] = {
     },
     "Short-term contracts": {
         "psw": (
-            "[3] My contract is only for one year, and nobody knows if the funding will "
-            "continue.",
+            "[3] My contract is only for one year, and nobody knows if the funding will continue.",
             "[3] It's hard to plan my life when the project could end next March.",
         ),
         "cw": (
@@ -1533,8 +1477,7 @@ _LIBRARY_MORE: dict[str, dict[str, tuple[str, ...]]] = {
             "{he} was more than that.",
         ),
         "cw": (
-            "[1,2] I think they compared themselves with us all the time, which wasn't "
-            "necessary.",
+            "[1,2] I think they compared themselves with us all the time, which wasn't necessary.",
             "[2,3] {pw} often asks whether {his} notes are 'professional enough'.",
         ),
     },
@@ -1560,8 +1503,7 @@ _LIBRARY_MORE: dict[str, dict[str, tuple[str, ...]]] = {
             "[1,2] My illness is part of my story, but it's not the whole story.",
             "[1] Writing my recovery story for the course was the first time I saw my life as "
             "something with a direction.",
-            "[2,3] I'm not ashamed to say I have a diagnosis, it is where my knowledge comes "
-            "from.",
+            "[2,3] I'm not ashamed to say I have a diagnosis, it is where my knowledge comes from.",
         ),
         "su": (
             "[1,2] I liked that {he} called it a recovery journey, not an illness.",
@@ -1658,8 +1600,7 @@ _LIBRARY_MORE: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "su": (
             "[2,3] {He} didn't tell me {his} whole story at once, just the parts that helped.",
-            "[2,3] Knowing {he} had also been admitted made it easier to talk about my "
-            "admission.",
+            "[2,3] Knowing {he} had also been admitted made it easier to talk about my admission.",
         ),
         "cw": (
             "[2,3] I've seen members change their whole attitude after {pw} shares a little of "
@@ -1669,8 +1610,7 @@ _LIBRARY_MORE: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "Fear of disclosure": {
         "psw": (
-            "[1] I almost didn't apply because the job requires you to be open about your "
-            "illness.",
+            "[1] I almost didn't apply because the job requires you to be open about your illness.",
             "[1,2] I worry that a future employer will see 'peer support worker' on my CV and "
             "guess.",
             "[2,3] I still haven't told my old friends from school.",
@@ -1693,8 +1633,7 @@ _LIBRARY_MORE: dict[str, dict[str, tuple[str, ...]]] = {
             "[3] Some colleagues now come to me privately to talk about their own stress.",
         ),
         "cw": (
-            "[2,3] When {pw} told us about {his} warning signs, it helped us support {him} "
-            "better.",
+            "[2,3] When {pw} told us about {his} warning signs, it helped us support {him} better.",
             "[2,3] I wasn't sure whether it was polite to ask {him} about {his} illness.",
             "[3] One of our nurses told {pw} about her own depression, which surprised everyone.",
         ),
@@ -1761,8 +1700,7 @@ _LIBRARY_MORE: dict[str, dict[str, tuple[str, ...]]] = {
             "[3] The members who ignored me at the beginning now say hello first.",
         ),
         "su": (
-            "[2,3] {He} always came on time, even in the rain, that's how I knew {he} was "
-            "serious.",
+            "[2,3] {He} always came on time, even in the rain, that's how I knew {he} was serious.",
             "[2] I didn't tell {him} the real problem until the fourth or fifth meeting.",
             "[3] {He} remembered small things I had told {him}, so I trusted {him} more.",
         ),
@@ -1866,8 +1804,7 @@ _LIBRARY_MORE: dict[str, dict[str, tuple[str, ...]]] = {
             "[1] Before they came, some colleagues asked whether they would have access to the "
             "drug cabinet.",
             "[1,2] A few staff thought peer workers would be a risk to the members.",
-            "[3] I think working with {pw} changed the attitudes of the most sceptical "
-            "colleagues.",
+            "[3] I think working with {pw} changed the attitudes of the most sceptical colleagues.",
         ),
     },
     "Family encouragement": {
@@ -1905,8 +1842,7 @@ _LIBRARY_MORE: dict[str, dict[str, tuple[str, ...]]] = {
             "[2,3] My mother and I talk more now, and not only about my illness.",
         ),
         "cw": (
-            "[3] {pw} told me {his} family relationships have improved since {he} started "
-            "working.",
+            "[3] {pw} told me {his} family relationships have improved since {he} started working.",
         ),
     },
     "Personal recovery through work": {
@@ -1936,8 +1872,7 @@ _LIBRARY_MORE: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "Engagement with services": {
         "psw": (
-            "[3] A member who hadn't been to the clinic for a year came back after talking to "
-            "me.",
+            "[3] A member who hadn't been to the clinic for a year came back after talking to me.",
         ),
         "su": (
             "[1] I only came to the centre because my social worker insisted.",
@@ -1950,9 +1885,7 @@ _LIBRARY_MORE: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     "Social connection": {
-        "psw": (
-            "[2,3] I started a WhatsApp group for the hiking members, with clear rules.",
-        ),
+        "psw": ("[2,3] I started a WhatsApp group for the hiking members, with clear rules.",),
         "su": (
             "[1] Before joining I didn't leave the flat except to see the doctor.",
             "[2,3] We go for dim sum together after {activity}.",
@@ -1967,9 +1900,7 @@ _LIBRARY_MORE: dict[str, dict[str, tuple[str, ...]]] = {
             "[3] I passed the security guard course, and {pw} came to celebrate.",
             "[2] We made a plan together to go back to my old hobby, drawing.",
         ),
-        "cw": (
-            "[2,3] {pw} is very good at helping members break big goals into small steps.",
-        ),
+        "cw": ("[2,3] {pw} is very good at helping members break big goals into small steps.",),
     },
     "Supportive supervision": {
         "psw": (
@@ -1977,8 +1908,7 @@ _LIBRARY_MORE: dict[str, dict[str, tuple[str, ...]]] = {
             "[3] Supervision became less about problems and more about my development.",
         ),
         "cw": (
-            "[1,2] We planned weekly supervision for the first three months, then every two "
-            "weeks.",
+            "[1,2] We planned weekly supervision for the first three months, then every two weeks.",
             "[2,3] Supervising {pw} taught me a lot about my own practice.",
         ),
     },
@@ -2002,8 +1932,7 @@ _LIBRARY_MORE: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "su": ("[2,3] Sometimes I don't know whether to ask {pw} or my social worker.",),
         "cw": (
-            "[1,2] We need to decide which tasks they can do alone and which need a "
-            "professional.",
+            "[1,2] We need to decide which tasks they can do alone and which need a professional.",
             "[2,3] Sometimes {pw} and I both call the same member on the same day.",
             "[3] We wrote a simple flowchart of who does what, and it has helped.",
         ),
@@ -2040,6 +1969,92 @@ _LIBRARY_MORE: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# The first interviews (T1): service users' and co-workers' expectations.
+_LIBRARY_T1: dict[str, dict[str, tuple[str, ...]]] = {
+    "Unclear job description": {
+        "cw": (
+            "[1] In the planning meetings nobody could agree on what the peer workers would actually do.",
+        ),
+        "su": (
+            "[1] I was told someone who had been through mental illness would visit me, but not why.",
+        ),
+    },
+    "Anxiety about readiness": {
+        "cw": (
+            "[1] I worried that the peer workers would be left alone with the most difficult cases.",
+        ),
+        "su": ("[1] I'm a bit nervous about meeting a peer worker, I don't know what to expect.",),
+    },
+    "Team acceptance": {
+        "cw": (
+            "[1] I'm curious to see how the team will react when they start.",
+            "[1] Some colleagues said openly that they didn't see the point of peer workers.",
+        ),
+    },
+    "Unclear division of labour": {
+        "cw": ("[1] We haven't decided yet who will supervise their daily work.",),
+    },
+    "Stigma in the workplace": {
+        "cw": ("[1] I heard a colleague ask whether the peer workers would be 'stable enough'.",),
+    },
+    "Useful training content": {
+        "cw": (
+            "[1] I helped to run one session of their course, and the questions they asked were very sharp.",
+        ),
+    },
+    "Family worries": {
+        "cw": ("[1] One of the trainees told me her father didn't want her to take the course.",),
+    },
+    "Supportive supervision": {
+        "cw": (
+            "[1] I've been asked to supervise one of the trainees, and I'm not sure how it differs from supervising a social worker.",
+        ),
+    },
+    "Low pay": {
+        "cw": ("[1] The salary they were offered is lower than I expected.",),
+    },
+    "Short-term contracts": {
+        "cw": ("[1] The project is funded for two years only, which worries me from the start.",),
+    },
+    "In-between identity": {
+        "cw": ("[1] I wonder where they will sit in the office, literally and figuratively.",),
+    },
+    "Role model of recovery": {
+        "cw": ("[1] I hope members will see that recovery is real when they meet them.",),
+        "su": ("[1] I would like to meet someone who has recovered, to see it with my own eyes.",),
+    },
+    "Engagement with services": {
+        "cw": ("[1] We hope peer workers can reach the members we keep losing.",),
+        "su": (
+            "[1] I stopped going to the clinic for a while last year.",
+            "[1] I only went to {activity} once, and I didn't go back.",
+        ),
+    },
+    "Being understood": {
+        "su": (
+            "[1] I think someone who has been through it would understand me without my explaining so much.",
+        ),
+    },
+    "Equal relationship": {
+        "su": ("[1] I'm tired of being told what to do by professionals.",),
+    },
+    "Social connection": {
+        "su": (
+            "[1] I hardly see anyone except my mother these days.",
+            "[1] I used to have friends, but I lost touch with all of them when I was in hospital.",
+        ),
+    },
+    "Self-stigma": {
+        "su": ("[1] Sometimes I think I don't deserve help.",),
+    },
+    "Steps towards goals": {
+        "su": ("[1] My goal is to work again, even part-time, but it feels very far away.",),
+    },
+    "Fear of disclosure": {
+        "su": ("[1] I didn't tell my friends I was joining this programme.",),
+    },
+}
+
 # Chinese sentences with characters outside the Basic Multilingual Plane (𡃁 U+210C1,
 # 𨋢 U+282E2, 𠮟 U+20B9F, 𠝹 U+2075D), used only in transcripts built with astral=True.
 _ASTRAL: tuple[tuple[str, str, str], ...] = (
@@ -2047,7 +2062,7 @@ _ASTRAL: tuple[tuple[str, str, str], ...] = (
     ("Stigma in the workplace", "psw", "每朝喺𨋢度撞到啲同事，佢哋都唔知同我講咩好。"),
     ("Supportive supervision", "psw", "有一次我做錯嘢，{zh_sup}冇𠮟責我，反而同我一齊諗點做。"),
     ("Public stigma", "su", "聽到人哋咁講，我個心好似俾刀𠝹咗一下咁。"),
-    ("Family worries", "all", "{zh_family}成日𠮟我唔好做到咁辛苦，怕我頂唔順。"),
+    ("Family worries", "psw", "{zh_family}成日𠮟我唔好做到咁辛苦，怕我頂唔順。"),
     ("Triggering experiences", "psw", "聽完佢嘅故事，我個心好似俾人𠝹開咗咁痛。"),
     ("Team acceptance", "cw", "而家我哋喺𨋢度都會同{zh_pw}傾兩句，唔再當佢係外人。"),
     ("Contact outside work", "su", "有次喺𨋢入面撞到{zh_pw}，我哋兩個都笑咗出嚟。"),
@@ -2190,13 +2205,19 @@ _QUESTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "zh": (("all", "你有冇遇過歧視或者標籤？"),),
     },
     "Family support": {
-        "psw": ("What does your family think about your job?", "How has your family been involved?"),
+        "psw": (
+            "What does your family think about your job?",
+            "How has your family been involved?",
+        ),
         "su": ("How does your family feel about you coming to the centre?",),
         "cw": ("Do you know how the peer workers' families have responded?",),
         "zh": (("psw", "屋企人點睇你呢份工？"), ("su", "屋企人點睇你嚟中心？")),
     },
     "Benefits for peer workers": {
-        "psw": ("What has the work given you personally?", "How has the job changed things for you?"),
+        "psw": (
+            "What has the work given you personally?",
+            "How has the job changed things for you?",
+        ),
         "su": ("Do you think the job is good for {him} too?",),
         "cw": ("What changes have you seen in the peer workers themselves?",),
         "zh": (("psw", "呢份工對你自己有咩影響？"),),
@@ -2298,6 +2319,13 @@ _CONTEXT = (
     "It was the same week my medication was changed.",
     "That was before the renovation of the centre.",
     "My nephew had exams then, so the whole family was tense.",
+    "{time}, {colleague} and I were {place}, getting ready for {activity}.",
+    "I remember it was {time}, and we were {place}.",
+    "It was {time}, just after {activity}.",
+    "{colleague} had asked me to help with {activity} that day.",
+    "We had gone {place} after {activity}, as we often do.",
+    "That was {time}, when {colleague} was still new.",
+    "It was {time}, and {family} had just come back from a trip.",
 )
 _CLOSERS = (
     "That's how it was.",
@@ -2344,6 +2372,9 @@ _ELABORATIONS: dict[str, dict[str, tuple[str, ...]]] = {
             "I still think about it quite often.",
             "It wasn't easy, I have to say.",
             "Looking back, that was a turning point.",
+            "I didn't expect that at all.",
+            "That's how I felt at the time, anyway.",
+            "It's hard to explain to people outside.",
         ),
         "psw": (
             "I think many people in my position feel the same.",
@@ -2362,6 +2393,8 @@ _ELABORATIONS: dict[str, dict[str, tuple[str, ...]]] = {
             "It's a balance, and you don't always get it right.",
             "There is no rule book for this.",
             "It happens more often than people think.",
+            "Each situation is a bit different.",
+            "I'm still learning, to be honest.",
         ),
         "psw": (
             "Every member is different, so I decide case by case.",
@@ -2376,6 +2409,8 @@ _ELABORATIONS: dict[str, dict[str, tuple[str, ...]]] = {
             "That's something you can't learn from a book.",
             "It made a real difference.",
             "I don't think anyone else could have done that.",
+            "I still remember that moment.",
+            "It's hard to describe, but it's real.",
         ),
         "su": (
             "Other staff are kind, but it's not the same.",
@@ -2389,6 +2424,8 @@ _ELABORATIONS: dict[str, dict[str, tuple[str, ...]]] = {
             "It's very common in Hong Kong, unfortunately.",
             "People don't mean to hurt you, but it still hurts.",
             "Things are slowly changing, I think.",
+            "It's not something people talk about openly.",
+            "It takes time for people to see differently.",
         ),
         "psw": ("I have learnt not to take it personally, most of the time.",),
         "su": ("I try not to think about it too much.",),
@@ -2399,6 +2436,8 @@ _ELABORATIONS: dict[str, dict[str, tuple[str, ...]]] = {
             "It's a small thing, but it means a lot.",
             "A year ago I wouldn't have believed it.",
             "I'm quite proud of that, actually.",
+            "Step by step, that's how it works.",
+            "It doesn't happen overnight.",
         ),
         "su": ("My doctor noticed the change too.",),
         "psw": ("That keeps me going on the bad days.",),
@@ -2409,6 +2448,8 @@ _ELABORATIONS: dict[str, dict[str, tuple[str, ...]]] = {
             "That's the reality of the sector.",
             "I've raised it with management more than once.",
             "It's not perfect, but it's getting better.",
+            "Everyone knows it, but nothing changes quickly.",
+            "I think other centres have the same problem.",
         ),
         "psw": ("I try not to let it affect the work.",),
         "cw": ("The organisation needs to think about this seriously.",),
@@ -2578,8 +2619,9 @@ def _compile_library() -> dict[str, dict[str, list[_Template]]]:
                 kinds[key].extend(_parse(text, group) for group, text in values)
             else:
                 kinds["en"].extend(_parse(text, key) for text in values)
-        for key, values in _LIBRARY_MORE.get(leaf, {}).items():
-            kinds["en"].extend(_parse(text, key) for text in values)
+        for more in (_LIBRARY_MORE, _LIBRARY_T1):
+            for key, values in more.get(leaf, {}).items():
+                kinds["en"].extend(_parse(text, key) for text in values)
         compiled[leaf] = kinds
     return compiled
 
@@ -2607,8 +2649,8 @@ def _templates(leaf: str, kind: str, group: str, wave: int) -> list[_Template]:
 class _Generated:
     text: str
     anchors: list[Anchor]
-    sentences: list[tuple[int, int]] = field(default_factory=list)  # participant sentences
-    turns: list[tuple[int, int]] = field(default_factory=list)  # participant turn contents
+    sentences: list[tuple[int, int]]  # every sentence of the participant's turns
+    turns: list[tuple[int, int]]  # the participant's turns, without the speaker label
 
 
 class _Writer:
@@ -2629,6 +2671,7 @@ class _Writer:
         self.turns: list[tuple[int, int]] = []
         self.used: set[str] = set()
         self.usage: dict[str, int] = {}
+        self.leaf_uses: dict[tuple[str, str], int] = {}
         name, zh_name, gender = rng.choice(_PEER_WORKERS)
         sup, zh_sup = rng.choice(_SUPERVISORS)
         self.fixed = {"pw": name, "zh_pw": zh_name, "sup": sup, "zh_sup": zh_sup}
@@ -2641,7 +2684,7 @@ class _Writer:
                 continue
             weight = _THEME_WEIGHTS[sub_path[0]][wave]
             weight *= _GROUP_SUB_WEIGHTS.get((group, sub_path[1]), 1.0)
-            self.subs.append((sub_path, available, weight * len(available) ** 0.5))
+            self.subs.append((sub_path, available, weight))
 
     # -- rendering ------------------------------------------------------------------------
 
@@ -2681,20 +2724,33 @@ class _Writer:
         """A sentence from the least used of ``templates``, avoiding verbatim repeats."""
         rng = self.rng
         order = sorted(templates, key=lambda t: (self.usage.get(t.text, 0), rng.random()))
-        sentence = ""
+        chosen, sentence = order[0], ""
         for template in order[:4]:
-            sentence = self.fill(template.text)
-            if vary:
-                sentence = self.vary(template.text, sentence)
-            if sentence not in self.used:
-                break
-            if vary:  # one more try with another opener or tail
-                sentence = self.vary(template.text, self.fill(template.text))
-                if sentence not in self.used:
+            for _ in range(2 if vary else 1):
+                candidate = self.fill(template.text)
+                if vary:
+                    candidate = self.vary(template.text, candidate)
+                if candidate not in self.used:
+                    chosen, sentence = template, candidate
                     break
-        self.usage[template.text] = self.usage.get(template.text, 0) + 1
+            if sentence:
+                break
+        if not sentence:
+            sentence = self.fill(chosen.text)
+        self.usage[chosen.text] = self.usage.get(chosen.text, 0) + 1
         self.used.add(sentence)
         return sentence
+
+    def weight(self, leaf: str, kind: str = "en") -> float:
+        """Leaves with many unused sentences are chosen more often than exhausted ones."""
+        count = len(_templates(leaf, kind, self.group, self.wave))
+        if not count:
+            return 0.0
+        return count / (1 + self.leaf_uses.get((leaf, kind), 0) / count) ** 2
+
+    def pick_for(self, leaf: str, kind: str, *, vary: bool) -> str:
+        self.leaf_uses[(leaf, kind)] = self.leaf_uses.get((leaf, kind), 0) + 1
+        return self.pick(_templates(leaf, kind, self.group, self.wave), vary=vary)
 
     # -- lines ----------------------------------------------------------------------------
 
@@ -2705,7 +2761,7 @@ class _Writer:
         self,
         label: str,
         parts: list[str],
-        codes: list[tuple[int, int, str]] = (),
+        codes: list[tuple[int, int, str]] | tuple = (),
         *,
         zh: bool = False,
     ) -> bool:
@@ -2744,7 +2800,7 @@ class _Writer:
         return self.emit("訪問員" if zh else "Interviewer", [text], zh=zh)
 
     def reply(self, parts: list[str], codes=(), *, zh: bool = False) -> bool:
-        return self.emit(self.pseudonym, parts, list(codes), zh=zh)
+        return self.emit(self.pseudonym, parts, codes, zh=zh)
 
     def question(self, sub_name: str, *, zh: bool) -> str:
         entries = _QUESTIONS.get(sub_name, {})
@@ -2761,8 +2817,10 @@ class _Writer:
             options += _PROBES_LATER
         return self.rng.choice(options)
 
-    def choose_leaf(self, leaves: list[str]) -> str:
-        weights = [len(_templates(leaf, "en", self.group, self.wave)) ** 0.5 for leaf in leaves]
+    def choose_leaf(self, leaves: list[str], kind: str = "en") -> str:
+        weights = [self.weight(leaf, kind) for leaf in leaves]
+        if not any(weights):
+            return self.rng.choice(leaves)
         return self.rng.choices(leaves, weights)[0]
 
     def elaboration(self, leaf: str) -> str:
@@ -2779,10 +2837,12 @@ class _Writer:
         *,
         zh: bool,
         passages: int,
-        forced: _Template | None = None,
-        forced_leaf: str | None = None,
+        forced: _AstralTemplate | None = None,
     ) -> tuple[list[str], list[tuple[int, int, str]]]:
-        """One answer: optional filler, ``passages`` coded passages, optional asides."""
+        """One answer: optional filler, ``passages`` coded passages, optional asides.
+
+        ``forced`` is a sentence with non-BMP characters that makes the first passage.
+        """
         rng = self.rng
         parts: list[str] = []
         codes: list[tuple[int, int, str]] = []
@@ -2790,11 +2850,11 @@ class _Writer:
             parts.append(rng.choice(_FILLERS_ZH) if zh else self.fill(rng.choice(_FILLERS)))
         candidates = self.zh_leaves(leaves) if zh else leaves
         for k in range(passages):
-            leaf = forced_leaf if (forced is not None and k == 0) else None
+            leaf = forced.leaf if (forced is not None and k == 0) else None
             if leaf is None:
                 if not candidates:
                     break
-                leaf = self.choose_leaf(candidates)
+                leaf = self.choose_leaf(candidates, "zh" if zh else "en")
                 related = [
                     r
                     for r in _RELATED_MAP.get(leaf, ())
@@ -2807,16 +2867,16 @@ class _Writer:
                 if forced is not None and k == 0:
                     parts.append(self.fill(forced.text))
                 else:
-                    parts.append(self.pick(_templates(leaf, "zh", self.group, self.wave), vary=False))
+                    parts.append(self.pick_for(leaf, "zh", vary=False))
                 if rng.random() < 0.35:
                     parts.append(rng.choice(_ELABORATIONS_ZH))
             else:
-                english = _templates(leaf, "en", self.group, self.wave)
                 mixed = _templates(leaf, "mix", self.group, self.wave) if self.chinese else []
+                mixed = [t for t in mixed if self.usage.get(t.text, 0) < 2]
                 if mixed and rng.random() < 0.3:
                     parts.append(self.pick(mixed, vary=False))
-                elif english:
-                    parts.append(self.pick(english, vary=True))
+                elif _templates(leaf, "en", self.group, self.wave):
+                    parts.append(self.pick_for(leaf, "en", vary=True))
                 if forced is not None and k == 0:
                     # Code-switching: the Cantonese sentence continues the English one.
                     parts.append(self.fill(forced.text))
@@ -2824,6 +2884,7 @@ class _Writer:
                     parts.append(self.elaboration(leaf))
                 if self.chinese and rng.random() < 0.12:
                     chinese = _templates(leaf, "zh", self.group, self.wave)
+                    chinese = [t for t in chinese if self.usage.get(t.text, 0) < 3]
                     if chinese:
                         parts.append(self.pick(chinese, vary=False))
             if len(parts) == first:
@@ -2834,7 +2895,9 @@ class _Writer:
                 last = first if rng.random() < 0.5 else len(parts) - 1
                 codes.append((first, last, rng.choice(overlapping)))
             if rng.random() < 0.2:
-                parts.append(rng.choice(_ELABORATIONS_ZH) if zh else self.fill(rng.choice(_CONTEXT)))
+                parts.append(
+                    rng.choice(_ELABORATIONS_ZH) if zh else self.fill(rng.choice(_CONTEXT))
+                )
         if not zh and rng.random() < 0.15:
             parts.append(rng.choice(_CLOSERS))
         if not parts:
@@ -2853,8 +2916,10 @@ class _Writer:
         self.ask(_INTROS[self.wave] + " " + _INTRO_TOPICS[self.group][self.wave])
         self.reply([rng.choice(_READY)])
         closing = [
-            ("Interviewer", "That's everything I wanted to ask today. Is there anything you "
-             "would like to add?"),
+            (
+                "Interviewer",
+                "That's everything I wanted to ask today. Is there anything you would like to add?",
+            ),
             (self.pseudonym, rng.choice(_FINAL_WORDS)),
             ("Interviewer", "Thank you very much for your time. [End of recording]"),
         ]
@@ -2862,7 +2927,7 @@ class _Writer:
         final_target = self.target
         self.target = final_target - reserve
 
-        astral_plan: dict[int, _Template] = {}
+        astral_plan: dict[int, _AstralTemplate] = {}
         if self.astral:
             options = [t for t in _ASTRAL_TEMPLATES if t.group in (self.group, "all")]
             chosen = rng.sample(options, min(2, len(options)))
@@ -2885,7 +2950,8 @@ class _Writer:
                 leaves = list(_SUB_LEAVES[sub_path])
             else:
                 subs = [s for s in self.subs if s[0] != previous] or self.subs
-                sub_path, leaves, _ = rng.choices(subs, [s[2] for s in subs])[0]
+                weights = [w * sum(self.weight(leaf) for leaf in ls) ** 0.8 for _, ls, w in subs]
+                sub_path, leaves, _ = rng.choices(subs, weights)[0]
             previous = sub_path
             exchange += 1
             zh = self.chinese and (
@@ -2895,13 +2961,7 @@ class _Writer:
                 break
             big = self.room() > 2500
             passages = rng.choices((1, 2, 3), (5, 3.5, 1.5))[0] if big else 1
-            parts, codes = self.answer(
-                leaves,
-                zh=zh,
-                passages=passages,
-                forced=forced,
-                forced_leaf=forced.leaf if forced else None,
-            )
+            parts, codes = self.answer(leaves, zh=zh, passages=passages, forced=forced)
             tries = 0
             while not self.reply(parts, codes, zh=zh):
                 tries += 1
@@ -2937,8 +2997,7 @@ class _AstralTemplate:
 _ASTRAL_TEMPLATES = tuple(_AstralTemplate(leaf, group, text) for leaf, group, text in _ASTRAL)
 _GROUP_NAMES = {key: name for key, name, *_ in GROUPS}
 _INTROS = (
-    "Thank you for meeting me today. This is the first of three interviews over the coming "
-    "year.",
+    "Thank you for meeting me today. This is the first of three interviews over the coming year.",
     "Thank you for meeting me again. This is our second interview, now that the work "
     "placement has started.",
     "Thank you for meeting me for our last interview. The peer support workers have now been "
@@ -2989,7 +3048,12 @@ def interview(
     code, as code-point offsets into the text; they may overlap.
     """
     generated = _generate(
-        pseudonym, group_key, wave_index, rng, chinese=chinese, astral=astral,
+        pseudonym,
+        group_key,
+        wave_index,
+        rng,
+        chinese=chinese,
+        astral=astral,
         target_chars=target_chars,
     )
     return generated.text, generated.anchors
@@ -3001,7 +3065,537 @@ def _generate(pseudonym, group_key, wave_index, rng, *, chinese, astral, target_
     if wave_index not in (0, 1, 2):
         raise ValueError(f"Unknown wave {wave_index!r}; expected 0, 1 or 2.")
     writer = _Writer(
-        pseudonym, group_key, wave_index, rng, chinese=chinese, astral=astral,
+        pseudonym,
+        group_key,
+        wave_index,
+        rng,
+        chinese=chinese,
+        astral=astral,
         target_chars=target_chars,
     )
     return writer.run()
+
+
+# ---------------------------------------------------------------------------------------
+# Coder layers: segments derived from the anchors, as two careful but different coders
+# would code them (shifted boundaries, missed passages, extra passages, a sibling code now
+# and then, several codes on one passage).
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CoderProfile:
+    exact: float  # keeps the anchor's boundaries
+    miss: float  # does not code an anchor of the shared pool
+    sibling: float  # applies a sibling code instead
+    parent: float  # applies the sub-theme instead of a code
+    done: float  # share of assignments marked done
+
+
+_PROFILES = (
+    _CoderProfile(exact=0.6, miss=0.12, sibling=0.05, parent=0.0, done=0.7),
+    _CoderProfile(exact=0.55, miss=0.18, sibling=0.08, parent=0.03, done=0.6),
+    _CoderProfile(exact=0.55, miss=0.15, sibling=0.07, parent=0.02, done=0.5),
+)
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+class _Coder:
+    def __init__(self, generated: _Generated, profile: _CoderProfile, rng: random.Random):
+        self.gen = generated
+        self.text = generated.text
+        self.profile = profile
+        self.rng = rng
+        self.sentence_starts = [s for s, _ in generated.sentences]
+        self.turn_starts = [s for s, _ in generated.turns]
+
+    def turn_of(self, offset: int) -> tuple[int, int]:
+        index = bisect.bisect_right(self.turn_starts, offset) - 1
+        if index < 0:
+            return 0, len(self.text)
+        return self.gen.turns[index]
+
+    def code(self, path: tuple[str, ...]) -> tuple[str, ...]:
+        rng = self.rng
+        if len(path) == 3 and rng.random() < self.profile.sibling:
+            siblings = [leaf for leaf in _SUB_LEAVES[path[:2]] if leaf != path[2]]
+            if siblings:
+                return (*path[:2], rng.choice(siblings))
+        if len(path) == 3 and rng.random() < self.profile.parent:
+            return path[:2]
+        return path
+
+    def mutate(self, start: int, end: int) -> tuple[int, int]:
+        """The anchor's boundaries as this coder selects them."""
+        rng, text = self.rng, self.text
+        if rng.random() < self.profile.exact:
+            return start, end
+        lo, hi = self.turn_of(start)
+        if not (lo <= start < end <= hi):
+            return start, end
+        s, e = start, end
+        r = rng.random()
+        if r < 0.6:  # a few characters off, snapped to word boundaries
+            if rng.random() < 0.7:
+                s += rng.randint(-15, 15)
+            if rng.random() < 0.7:
+                e += rng.randint(-15, 15)
+            s = max(lo, min(s, hi - 1))
+            e = max(s + 1, min(e, hi))
+            while s > lo and _is_word(text[s]) and _is_word(text[s - 1]):
+                s -= 1
+            while e < hi and _is_word(text[e - 1]) and _is_word(text[e]):
+                e += 1
+        elif r < 0.75:  # one sentence more
+            if rng.random() < 0.5:
+                i = bisect.bisect_left(self.sentence_starts, e)
+                if i < len(self.gen.sentences) and self.gen.sentences[i][1] <= hi:
+                    e = self.gen.sentences[i][1]
+            else:
+                i = bisect.bisect_left(self.sentence_starts, s) - 1
+                if i >= 0 and self.gen.sentences[i][0] >= lo:
+                    s = self.gen.sentences[i][0]
+        elif r < 0.9:  # only the first or the last sentence, or up to a comma
+            first = bisect.bisect_left(self.sentence_starts, s)
+            last = bisect.bisect_left(self.sentence_starts, e) - 1
+            if last > first:
+                s, e = self.gen.sentences[first if rng.random() < 0.6 else last]
+            else:
+                comma = text.rfind(", ", s, e)
+                if comma > s + 10:
+                    e = comma
+        else:  # the whole turn
+            s, e = lo, hi
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s >= e:
+            return start, end
+        return s, e
+
+    def nearest_code(self, offset: int, anchors: list[Anchor], starts: list[int]):
+        index = bisect.bisect_left(starts, offset)
+        candidates = [anchors[i] for i in (index - 1, index) if 0 <= i < len(anchors)]
+        if not candidates:
+            return self.rng.choice(LEAF_PATHS)
+        return min(candidates, key=lambda a: abs(a.start - offset)).code_path
+
+    def spans(
+        self, pool: list[Anchor], rest: list[Anchor], anchors: list[Anchor], n: int
+    ) -> list[tuple[tuple[str, ...], int, int]]:
+        """About ``n`` distinct (code path, start, end) for this coder."""
+        rng, text = self.rng, self.text
+        chosen: dict[tuple[tuple[str, ...], int, int], None] = {}
+        coded: list[tuple[tuple[str, ...], int, int]] = []
+
+        def add(path: tuple[str, ...], s: int, e: int) -> None:
+            key = (path, s, e)
+            if 0 <= s < e <= len(text) and key not in chosen and text[s:e].strip():
+                chosen[key] = None
+                coded.append(key)
+
+        for anchor in pool:
+            if len(chosen) >= n:
+                break
+            if rng.random() < self.profile.miss:
+                continue
+            add(self.code(anchor.code_path), *self.mutate(anchor.start, anchor.end))
+        starts = [a.start for a in anchors]
+        extra = list(rest)
+        rng.shuffle(extra)
+        attempts = 0
+        while len(chosen) < n and attempts < 20 * n:
+            attempts += 1
+            r = rng.random()
+            if r < 0.4 and extra:  # a passage the other coders may not have coded
+                anchor = extra.pop()
+                add(self.code(anchor.code_path), *self.mutate(anchor.start, anchor.end))
+            elif r < 0.65 and coded:  # a second code on a coded passage
+                path, s, e = rng.choice(coded)
+                related = _RELATED_MAP.get(path[-1])
+                if related:
+                    other = _LEAF_BY_NAME[rng.choice(related)]
+                else:
+                    other = rng.choice([p for p in LEAF_PATHS if p[0] == path[0]])
+                add(other, *self.mutate(s, e))
+            elif self.gen.sentences:  # a sentence nobody anchored
+                s, e = rng.choice(self.gen.sentences)
+                add(self.code(self.nearest_code(s, anchors, starts)), s, e)
+        return coded
+
+
+def _code_spans(
+    generated: _Generated,
+    *,
+    layers: int,
+    n: int | None,
+    rng: random.Random,
+    layer_rngs: list[random.Random],
+) -> list[list[tuple[tuple[str, ...], int, int]]]:
+    """Segments for each coder layer of one transcript: ``n`` each, or 25–60 by default."""
+    anchors = sorted(generated.anchors, key=lambda a: (a.start, a.end, a.code_path))
+    base = n if n is not None else rng.randint(25, 60)
+    pool_size = min(len(anchors), round(base * 1.1))
+    pool_indices = sorted(rng.sample(range(len(anchors)), pool_size))
+    pool = [anchors[i] for i in pool_indices]
+    in_pool = set(pool_indices)
+    rest = [a for i, a in enumerate(anchors) if i not in in_pool]
+    result = []
+    for index in range(layers):
+        layer_rng = layer_rngs[index]
+        count = n if n is not None else min(60, max(25, base + layer_rng.randint(-4, 4)))
+        profile = _PROFILES[min(index, len(_PROFILES) - 1)]
+        result.append(_Coder(generated, profile, layer_rng).spans(pool, rest, anchors, count))
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# The study in the database
+# ---------------------------------------------------------------------------------------
+
+_STUDY_MEMOS = (
+    (
+        "Storyline across the waves",
+        "Across the three waves the accounts move from role uncertainty and anxiety during "
+        "training, through boundary and disclosure dilemmas on placement, to lived "
+        "experience framed as an asset once employed. Check whether this holds for the "
+        "co-workers as well as for the workers themselves.",
+    ),
+    (
+        "Codebook decisions, round 1",
+        "Hope was folded into 'Role model of recovery'. Sub-themes are applied only to "
+        "passages that fit none of their codes. Code whole sentences rather than clauses.",
+    ),
+    (
+        "Calibration meeting",
+        "coder1 and coder2 agree well on Boundaries and disclosure, less on the Benefits "
+        "codes, where the difference between hope and concrete steps needs a clearer rule.",
+    ),
+    (
+        "Cantonese passages",
+        "Cantonese passages are kept as spoken. Expressions worth a note in the paper: "
+        "「兩頭唔到岸」 (belonging to neither shore), 「自己人」 (one of us), "
+        "「做一年睇一年」 (one year at a time).",
+    ),
+)
+_CODE_MEMOS = (
+    ("Public stigma", "Consider splitting into stigma from relatives and from neighbours."),
+    ("In-between identity", "Central to the T2 interviews of the peer support workers."),
+    ("Low pay", "Mostly co-workers at T3; the workers themselves raise it less often."),
+)
+_TRANSCRIPT_MEMOS = (
+    "Interview held at the centre; the participant was relaxed and talkative.",
+    "Noisy recording in the second half; a few words were inaudible.",
+    "The participant switched to Cantonese when talking about family.",
+    "Follow up at the next wave: the participant mentioned a possible new job.",
+)
+_SEGMENT_MEMOS = (
+    "Good illustration for the results section.",
+    "Compare with the co-workers' account of the same period.",
+    "Ambiguous between two codes; bring to the next calibration meeting.",
+    "The tone here is ironic; the words alone understate it.",
+)
+
+
+def _attributes(group_key: str, rng: random.Random) -> dict:
+    attributes = {
+        "gender": rng.choice(("female", "male")),
+        "age_band": rng.choice(AGE_BANDS[1:4] if group_key == "psw" else AGE_BANDS),
+        "site": rng.choice(SITES),
+    }
+    if group_key == "cw":
+        attributes["profession"] = rng.choice(PROFESSIONS)
+    elif group_key == "su":
+        attributes["service"] = rng.choice(SERVICES)
+    return attributes
+
+
+@dataclass(frozen=True)
+class _Planned:
+    pseudonym: str
+    group_index: int
+    wave: int
+    chinese: bool
+    astral: bool
+
+
+def _plan(scale: int, seed: int) -> tuple[list[tuple[str, int, dict]], list[_Planned]]:
+    """Participants (pseudonym, group index, attributes) and the transcripts to write."""
+    rng = random.Random(f"{seed}:plan")
+    participants: list[tuple[str, int, dict]] = []
+    attendance: list[tuple[int, ...]] = []
+    for group_index, (key, _, prefix, count, patterns) in enumerate(GROUPS):
+        digits = 2 if scale == 1 else max(3, len(str(count * scale)))
+        waves = [pattern for pattern, k in patterns for _ in range(k * scale)]
+        rng.shuffle(waves)
+        for i, pattern in enumerate(waves):
+            participants.append((f"{prefix}{i + 1:0{digits}d}", group_index, _attributes(key, rng)))
+            attendance.append(pattern)
+    # About a third of the participants speak Cantonese in (part of) their interviews.
+    bilingual = set(rng.sample(range(len(participants)), round(len(participants) / 3)))
+    entries = [(index, wave) for index in range(len(participants)) for wave in attendance[index]]
+    chinese = [i for i, (index, _) in enumerate(entries) if index in bilingual]
+    astral = set(rng.sample(chinese, min(len(chinese), max(3, round(len(chinese) * 0.15)))))
+    planned = [
+        _Planned(
+            pseudonym=participants[index][0],
+            group_index=participants[index][1],
+            wave=wave,
+            chinese=index in bilingual,
+            astral=i in astral,
+        )
+        for i, (index, wave) in enumerate(entries)
+    ]
+    return participants, planned
+
+
+def _create_codebook(study: Study) -> dict[tuple[str, ...], Code]:
+    """The codebook's codes, level by level, keyed by path."""
+    codes: dict[tuple[str, ...], Code] = {}
+    level = [((spec.name,), spec, position) for position, spec in enumerate(CODEBOOK)]
+    while level:
+        objects = [
+            Code(
+                study=study,
+                parent=codes.get(path[:-1]),
+                name=spec.name,
+                description=spec.description,
+                inclusion=spec.inclusion,
+                exclusion=spec.exclusion,
+                example=spec.example,
+                color=spec.color,
+                position=position,
+            )
+            for path, spec, position in level
+        ]
+        for (path, _, _), code in zip(level, Code.objects.bulk_create(objects), strict=True):
+            codes[path] = code
+        level = [
+            ((*path, child.name), child, position)
+            for path, spec, _ in level
+            for position, child in enumerate(spec.children)
+        ]
+    return codes
+
+
+def build_demo_study(
+    *,
+    scale: int = 1,
+    coders: int = 2,
+    segments_per_layer: int | None = None,
+    target_chars: tuple[int, int] = (20000, 50000),
+    stdout=None,
+    seed: int = DEFAULT_SEED,
+    transcripts_limit: int | None = None,
+    owner=None,
+    name: str = DEMO_STUDY_NAME,
+) -> Study:
+    """Create the demo study with its codebook, transcripts and coder layers.
+
+    ``scale`` multiplies the participants (scale 10: about 770 transcripts). One layer per
+    coder user ``coder1`` .. ``coder<coders>`` (created with an unusable password if
+    missing, made coder members), every coder assigned every transcript. Each layer has
+    ``segments_per_layer`` segments per transcript, or 25–60 by default. Transcript
+    lengths are drawn from ``target_chars`` (code points). ``transcripts_limit`` keeps an
+    evenly spread subset of the transcripts (for fast tests). ``owner`` becomes an owner
+    member and the author of the study memos. No audit events are recorded.
+    """
+    if scale < 1 or coders < 1:
+        raise ValueError("scale and coders must be at least 1.")
+    low, high = target_chars
+    if not 1000 <= low <= high:
+        raise ValueError("target_chars must be (low, high) with 1000 <= low <= high.")
+    participants, planned = _plan(scale, seed)
+    if transcripts_limit is not None and transcripts_limit < len(planned):
+        step = len(planned) / max(1, transcripts_limit)
+        planned = [planned[int(i * step)] for i in range(transcripts_limit)]
+
+    def say(message: str) -> None:
+        if stdout is not None:
+            stdout.write(message + "\n")
+
+    User = get_user_model()
+    with transaction.atomic():
+        study = Study.objects.create(name=name, description=DEMO_STUDY_DESCRIPTION)
+        groups = StakeholderGroup.objects.bulk_create(
+            StakeholderGroup(study=study, name=group[1], position=i)
+            for i, group in enumerate(GROUPS)
+        )
+        waves = Wave.objects.bulk_create(
+            Wave(study=study, name=wave, position=i) for i, wave in enumerate(WAVES)
+        )
+        participant_objects = Participant.objects.bulk_create(
+            (
+                Participant(study=study, pseudonym=pseudonym, group=groups[g], attributes=attrs)
+                for pseudonym, g, attrs in participants
+            ),
+            batch_size=500,
+        )
+        by_pseudonym = {p.pseudonym: p for p in participant_objects}
+        codes = _create_codebook(study)
+        code_ids = {path: code.pk for path, code in codes.items()}
+
+        coder_users = []
+        for i in range(1, coders + 1):
+            user, created = User.objects.get_or_create(username=f"coder{i}")
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            coder_users.append(user)
+        members = [Membership(study=study, user=u, role=Role.CODER) for u in coder_users]
+        if owner is not None and owner not in coder_users:
+            members.append(Membership(study=study, user=owner, role=Role.OWNER))
+        Membership.objects.bulk_create(members)
+        layers = [
+            Layer.objects.create(study=study, kind=LayerKind.CODER, user=u) for u in coder_users
+        ]
+        done: list[set[int]] = []
+        for index in range(coders):
+            rate = _PROFILES[min(index, len(_PROFILES) - 1)].done
+            done_rng = random.Random(f"{seed}:done:{index}")
+            done.append(set(done_rng.sample(range(len(planned)), round(rate * len(planned)))))
+        now = timezone.now()
+
+        say(f"Writing {len(planned)} transcripts with {coders} coder layers …")
+        batch = 20
+        for first in range(0, len(planned), batch):
+            chunk = planned[first : first + batch]
+            transcripts, generated = [], []
+            for item in chunk:
+                group_key = GROUPS[item.group_index][0]
+                text_rng = random.Random(f"{seed}:text:{item.pseudonym}:{item.wave}")
+                target = text_rng.randint(min(high, low + 200), high)
+                gen = _generate(
+                    item.pseudonym,
+                    group_key,
+                    item.wave,
+                    text_rng,
+                    chinese=item.chinese,
+                    astral=item.astral,
+                    target_chars=target,
+                )
+                generated.append(gen)
+                wave_name = WAVES[item.wave]
+                transcripts.append(
+                    Transcript(
+                        study=study,
+                        participant=by_pseudonym[item.pseudonym],
+                        wave=waves[item.wave],
+                        title=f"{item.pseudonym} – {wave_name}",
+                        text=gen.text,
+                        length=len(gen.text),
+                        source_name=f"{item.pseudonym}_{wave_name.split()[0]}.txt",
+                        checksum=Transcript.checksum_of(gen.text),
+                        language=guess_language(gen.text),
+                    )
+                )
+            Transcript.objects.bulk_create(transcripts)
+            segments, assignments = [], []
+            for offset, (item, transcript, gen) in enumerate(
+                zip(chunk, transcripts, generated, strict=True)
+            ):
+                key = f"{item.pseudonym}:{item.wave}"
+                layer_rngs = [random.Random(f"{seed}:layer{i}:{key}") for i in range(coders)]
+                per_layer = _code_spans(
+                    gen,
+                    layers=coders,
+                    n=segments_per_layer,
+                    rng=random.Random(f"{seed}:segments:{key}"),
+                    layer_rngs=layer_rngs,
+                )
+                for index, (layer, spans) in enumerate(zip(layers, per_layer, strict=True)):
+                    layer_rng = layer_rngs[index]
+                    for path, start, end in spans:
+                        note = ""
+                        if layer_rng.random() < 0.01:
+                            note = layer_rng.choice(_SEGMENT_NOTES)
+                        segments.append(
+                            Segment(
+                                transcript_id=transcript.pk,
+                                code_id=code_ids[path],
+                                layer_id=layer.pk,
+                                start=start,
+                                end=end,
+                                quote=gen.text[start:end],
+                                memo=note,
+                                created_by_id=layer.user_id,
+                            )
+                        )
+                    is_done = (first + offset) in done[index]
+                    assignments.append(
+                        Assignment(
+                            layer_id=layer.pk,
+                            transcript_id=transcript.pk,
+                            done_at=now - timedelta(days=layer_rng.randint(1, 300))
+                            if is_done
+                            else None,
+                        )
+                    )
+            Segment.objects.bulk_create(segments, batch_size=2000)
+            Assignment.objects.bulk_create(assignments, batch_size=2000)
+            written = min(first + batch, len(planned))
+            if (
+                written == len(planned)
+                or written % (batch * (1 if len(planned) <= 200 else 5)) == 0
+            ):
+                say(f"  {written}/{len(planned)} transcripts")
+
+        _create_memos(study, owner or coder_users[0], codes, layers)
+    return study
+
+
+def _create_memos(study: Study, author, codes: dict[tuple[str, ...], Code], layers) -> None:
+    memos = [Memo(study=study, author=author, title=t, body=b) for t, b in _STUDY_MEMOS]
+    by_name = {path[-1]: code for path, code in codes.items()}
+    memos += [
+        Memo(study=study, author=author, code=by_name[name], body=body)
+        for name, body in _CODE_MEMOS
+    ]
+    transcripts = study.transcripts.order_by("pk").only("pk")[: len(_TRANSCRIPT_MEMOS)]
+    memos += [
+        Memo(study=study, author=author, transcript=t, body=body)
+        for t, body in zip(transcripts, _TRANSCRIPT_MEMOS, strict=False)
+    ]
+    noted = (
+        Segment.objects.filter(layer__in=layers)
+        .exclude(memo="")
+        .order_by("pk")
+        .only("pk", "created_by_id")[: 2 * len(_SEGMENT_MEMOS)]
+    )
+    memos += [
+        Memo(
+            study=study,
+            author_id=segment.created_by_id,
+            segment=segment,
+            body=_SEGMENT_MEMOS[i % len(_SEGMENT_MEMOS)],
+        )
+        for i, segment in enumerate(noted)
+    ]
+    Memo.objects.bulk_create(memos)
+
+
+def delete_demo_study(study: Study) -> None:
+    """Delete a study and everything in it.
+
+    Several foreign keys are PROTECT (participant → group, transcript → participant and
+    wave, segment → code, code → parent), and Django refuses PROTECT even when the
+    protected rows are deleted in the same cascade, so the rows go bottom-up.
+    """
+    with transaction.atomic():
+        Memo.objects.filter(study=study).delete()
+        # In slices: the collector's follow-up queries list every segment id (SQLite caps
+        # the number of query parameters).
+        transcript_ids = list(study.transcripts.values_list("pk", flat=True))
+        for first in range(0, len(transcript_ids), 20):
+            Segment.objects.filter(transcript_id__in=transcript_ids[first : first + 20]).delete()
+        Segment.objects.filter(layer__study=study).delete()
+        study.transcripts.all().delete()
+        study.participants.all().delete()
+        codes = Code.objects.filter(study=study)
+        while codes.exists():
+            codes.filter(children__isnull=True).delete()
+        study.delete()

@@ -394,6 +394,77 @@ def segment_delete(request, segment_id: Id):
     return Status(204, None)
 
 
+# --- Group x wave matrix (coding.compare) ---------------------------------------------
+
+
+class MatrixCellOut(Schema):
+    code_id: int
+    group: str
+    wave: str
+    value: int | None = Field(description="null when nobody of the group was interviewed then.")
+    denominator: int = Field(description="Participants of the group interviewed at the wave.")
+
+
+class MatrixOut(Schema):
+    layer: str = Field(description="The layer counted: consensus, union or a layer key.")
+    measure: str
+    rollup: bool
+    groups: list[str]
+    waves: list[str]
+    cells: list[MatrixCellOut]
+
+
+@api.get(
+    "/studies/{study_id}/matrix",
+    response={200: MatrixOut, 400: ErrorOut, **READ_ERRORS},
+    url_name="study_matrix",
+)
+def study_matrix(
+    request, study_id: Id, layer: str = "", measure: str = "participants", rollup: int = 1
+):
+    """Counts per code, stakeholder group and wave, as on the comparison page.
+
+    `layer`: `consensus`, `union` (every coder layer you may see; a participant or a
+    passage coded by several coders counts once) or a layer key (a username or
+    `layer-<id>`); by default consensus when it has segments, else the union. Blind coders
+    see only their own layer. `measure`: `segments`, `participants` or `transcripts`.
+    `rollup=1` (default): a parent's cell covers its whole subtree (distinct participants
+    and transcripts). Groups and waves are named in order; cells list codes depth first.
+    """
+    from coding import compare
+
+    access = _access(request, study_id, missing="No such study.")
+    if measure not in compare.MEASURES:
+        raise DjangoValidationError("measure: use segments, participants or transcripts.")
+    if rollup not in (0, 1):
+        raise DjangoValidationError("rollup: use 0 or 1.")
+    try:
+        choice = compare.layer_choice(access, layer or None)
+    except LookupError:
+        raise Http404("No such layer.") from None
+    matrix = compare.matrix(access.study, choice, measure=measure, rollup=bool(rollup))
+    groups = {g.pk: g.name for g in matrix.frame.groups}
+    waves = {w.pk: w.name for w in matrix.frame.waves}
+    return {
+        "layer": choice.key,
+        "measure": measure,
+        "rollup": bool(rollup),
+        "groups": list(groups.values()),
+        "waves": list(waves.values()),
+        "cells": [
+            {
+                "code_id": cell.code_id,
+                "group": groups[cell.group_id],
+                "wave": waves[cell.wave_id],
+                "value": cell.value if cell.interviewed else None,
+                "denominator": cell.denominator,
+            }
+            for row in matrix.rows
+            for cell in row.cells
+        ],
+    }
+
+
 @api.api_operation(
     ["GET", "POST", "PUT", "PATCH", "DELETE"],
     "/{path:rest}",

@@ -1,3 +1,674 @@
+"""The codebook page: the code tree with counts; create, edit, move, merge, archive; CSV.
+
+Owners edit; coders may add codes when the study lets them (``access.can_create_codes``);
+viewers read; non-members get a 404. Every write works as a plain form (redirect back to
+the page) and, with htmx, returns the fragment its form targets plus the tree and the
+status line swapped out of band, so the page never reloads.
+"""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
+
+from coding import render as coding_render
+from coding import selectors, services
+from coding.models import Code, LayerKind, Segment
+from studies.access import StudyAccess, get_study_for_user, visible_layers
+from studies.services import ImportRefused
+
+TEMPLATE = "coding/codebook.html"
+COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+PALETTE = [
+    ("#0072B2", "Blue"),
+    ("#E69F00", "Orange"),
+    ("#56B4E9", "Sky blue"),
+    ("#009E73", "Bluish green"),
+    ("#F0E442", "Yellow"),
+    ("#D55E00", "Vermilion"),
+    ("#CC79A7", "Reddish purple"),
+    ("#000000", "Black"),
+]
+KEYBOARD_ACTIONS = {
+    "up": "Move up",
+    "down": "Move down",
+    "indent": "Indent (make it a subcode of the code above)",
+    "outdent": "Outdent (move it up one level)",
+}
+
+
+# --- forms ---------------------------------------------------------------------------------
+
+
+def _clean_color(value: str) -> str:
+    value = (value or "").strip()
+    if not COLOR_RE.match(value):
+        raise ValidationError("Colour must look like #RRGGBB, e.g. #0072B2.")
+    return value.upper()
+
+
+class CodeFieldsForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    color = forms.CharField(
+        label="Colour",
+        max_length=7,
+        initial="#0072B2",
+        widget=forms.TextInput(attrs={"type": "color", "list": "code-palette"}),
+    )
+    description = forms.CharField(
+        label="Definition",
+        required=False,
+        max_length=services.CODE_TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    inclusion = forms.CharField(
+        label="Include when",
+        required=False,
+        max_length=services.CODE_TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    exclusion = forms.CharField(
+        label="Exclude when",
+        required=False,
+        max_length=services.CODE_TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    example = forms.CharField(
+        label="Example",
+        required=False,
+        max_length=services.CODE_TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_color(self) -> str:
+        return _clean_color(self.cleaned_data["color"])
+
+
+class CodeCreateForm(CodeFieldsForm):
+    parent = forms.TypedChoiceField(label="Under", coerce=int, required=False, empty_value=None)
+    field_order = ["name", "parent", "color", "description"]
+
+    def __init__(self, *args, parent_choices=(), **kwargs):
+        kwargs.setdefault("auto_id", "create_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [("", "Top level"), *parent_choices]
+        # A new code gets a name, a place, a colour and a definition; the rest can follow.
+        for name in ("inclusion", "exclusion", "example"):
+            del self.fields[name]
+
+
+class CodeEditForm(CodeFieldsForm):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "edit_%s")
+        super().__init__(*args, **kwargs)
+
+
+class CodeMoveForm(forms.Form):
+    """A keyboard ``action``, or a new ``parent`` ("" = top level) and 1-based ``position``."""
+
+    action = forms.ChoiceField(required=False, choices=[("", ""), *KEYBOARD_ACTIONS.items()])
+    parent = forms.TypedChoiceField(
+        label="Move under", coerce=int, required=False, empty_value=None
+    )
+    position = forms.IntegerField(
+        label="Position among its new siblings",
+        min_value=1,
+        required=False,
+        help_text="1 puts it first; leave empty to put it last.",
+    )
+
+    def __init__(self, *args, parent_choices=(), **kwargs):
+        kwargs.setdefault("auto_id", "move_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [("", "Top level"), *parent_choices]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("action") and "parent" not in self.data:
+            raise ValidationError("Choose where to move the code.")
+        return data
+
+
+class CodeMergeForm(forms.Form):
+    target = forms.TypedChoiceField(label="Merge into", coerce=int)
+    confirm = forms.BooleanField(
+        label="I understand: its segments and subcodes move to the target and this code is "
+        "deleted. Identical segments collapse into one.",
+    )
+
+    def __init__(self, *args, target_choices=(), **kwargs):
+        kwargs.setdefault("auto_id", "merge_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [("", "Choose a code…"), *target_choices]
+
+
+class CodebookImportForm(forms.Form):
+    file = forms.FileField(label="Codebook CSV")
+
+
+def _add_errors(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+def code_counts(access: StudyAccess) -> dict[int, tuple[int, int]]:
+    """Segments per code id: (in the requester's own layer, in every layer they may see).
+
+    One aggregate query; the visible layers come from :func:`studies.access.visible_layers`
+    as a subquery, so a blind coder's second number equals the first.
+    """
+    mine = Q(layer__kind=LayerKind.CODER, layer__user_id=access.membership.user_id)
+    rows = (
+        Segment.objects.filter(layer__in=visible_layers(access).values("pk"))
+        .values("code_id")
+        .annotate(mine=Count("pk", filter=mine), all=Count("pk"))
+        .order_by()
+    )
+    return {row["code_id"]: (row["mine"], row["all"]) for row in rows}
+
+
+@dataclass
+class TreeRow:
+    node: selectors.CodeNode
+    mine: int
+    all: int
+    index: int  # among all its siblings (not only those shown)
+    first: bool
+    last: bool
+    matched: bool = True  # False: shown only as the ancestor of a match
+    children: list[TreeRow] = field(default_factory=list)
+
+    @property
+    def code(self) -> Code:
+        return self.node.code
+
+
+def build_tree(book: selectors.Codebook, counts: dict, q: str = "") -> tuple[list[TreeRow], int]:
+    """The rows to draw, and how many codes match ``q``.
+
+    ``q`` keeps codes whose path contains every word of it (in any case), with their
+    ancestors for context. No queries.
+    """
+    words = q.lower().split()
+    matched = (
+        {node.pk for node in book.walk() if all(w in node.path.lower() for w in words)}
+        if words
+        else set(book.by_id)
+    )
+    shown = set()
+    for pk in matched:
+        node = book.by_id[pk]
+        while node is not None and node.pk not in shown:
+            shown.add(node.pk)
+            node = book.by_id.get(node.code.parent_id)
+
+    def rows(nodes):
+        result = []
+        for i, node in enumerate(nodes):
+            if node.pk not in shown:
+                continue
+            mine, all_ = counts.get(node.pk, (0, 0))
+            result.append(
+                TreeRow(
+                    node=node,
+                    mine=mine,
+                    all=all_,
+                    index=i,
+                    first=i == 0,
+                    last=i == len(nodes) - 1,
+                    matched=node.pk in matched,
+                    children=rows(node.children),
+                )
+            )
+        return result
+
+    return rows(book.roots), len(matched)
+
+
+def keyboard_move_target(book: selectors.Codebook, code_id: int, action: str):
+    """Translate up/down/indent/outdent into ``(parent_id, 0-based position)`` for code_move.
+
+    ``position`` counts the new siblings without the code itself (None: last). Raises
+    ValidationError when the move is impossible (already first, nothing to indent under...).
+    """
+    node = book.by_id[code_id]
+    name = node.code.name
+    parent_id = node.code.parent_id
+    siblings = book.by_id[parent_id].children if parent_id else book.roots
+    i = next(j for j, sibling in enumerate(siblings) if sibling.pk == code_id)
+    if action == "up":
+        if i == 0:
+            raise ValidationError(f"“{name}” is already first among its siblings.")
+        return parent_id, i - 1
+    if action == "down":
+        if i == len(siblings) - 1:
+            raise ValidationError(f"“{name}” is already last among its siblings.")
+        return parent_id, i + 1
+    if action == "indent":
+        if i == 0:
+            raise ValidationError(f"“{name}” has no code above it to become a subcode of.")
+        return siblings[i - 1].pk, None
+    if action == "outdent":
+        if parent_id is None:
+            raise ValidationError(f"“{name}” is already at the top level.")
+        parent = book.by_id[parent_id]
+        grand_id = parent.code.parent_id
+        uncles = book.by_id[grand_id].children if grand_id else book.roots
+        j = next(k for k, uncle in enumerate(uncles) if uncle.pk == parent_id)
+        return grand_id, j + 1
+    raise ValidationError("Unknown move.")
+
+
+def _choices(book: selectors.Codebook, exclude: set[int] = frozenset()) -> list[tuple[int, str]]:
+    """Active codes by path (archived codes cannot receive codes or segments)."""
+    return [(n.pk, n.path) for n in book.walk(include_archived=False) if n.pk not in exclude]
+
+
+@dataclass
+class Detail:
+    node: selectors.CodeNode
+    mine: int
+    all: int
+    stroke: str
+    pale: bool
+    parent_path: str
+    edit_form: CodeEditForm | None = None
+    move_form: CodeMoveForm | None = None
+    merge_form: CodeMergeForm | None = None
+    error: str = ""
+
+    @property
+    def code(self) -> Code:
+        return self.node.code
+
+
+def _detail(access: StudyAccess, book, counts, code_id: int | None, **forms_) -> Detail | None:
+    node = book.by_id.get(code_id) if code_id else None
+    if node is None:
+        return None
+    code = node.code
+    mine, all_ = counts.get(code.pk, (0, 0))
+    detail = Detail(
+        node=node,
+        mine=mine,
+        all=all_,
+        stroke=coding_render.stroke_color(code.color),
+        pale=coding_render.contrast_with_white(code.color) < 3.0
+        if COLOR_RE.match(code.color)
+        else False,
+        parent_path=book.path(code.parent_id) if code.parent_id else "",
+        error=forms_.pop("error", ""),
+    )
+    if access.is_owner:  # decided here: the fragment can be requested alone
+        subtree = book.subtree_ids(code.pk)
+        detail.edit_form = forms_.get("edit_form") or CodeEditForm(
+            initial={f: getattr(code, f) for f in CodeFieldsForm.base_fields}
+        )
+        detail.move_form = forms_.get("move_form") or CodeMoveForm(
+            parent_choices=_choices(book, subtree),
+            initial={"parent": code.parent_id, "position": None},
+        )
+        detail.merge_form = forms_.get("merge_form") or CodeMergeForm(
+            target_choices=_choices(book, subtree)
+        )
+    return detail
+
+
+def _context(access: StudyAccess, *, q: str = "", selected: int | None = None, **extra) -> dict:
+    """Everything the page and its fragments need: 2 queries (the tree, the counts)."""
+    book = selectors.codebook(access.study)
+    counts = code_counts(access)
+    tree, matches = build_tree(book, counts, q)
+    form_overrides = {
+        k: extra.pop(k) for k in ("edit_form", "move_form", "merge_form", "error") if k in extra
+    }
+    create_form = extra.pop("create_form", None)
+    create_parent = extra.pop("create_parent", None)
+    context = {
+        "study": access.study,
+        "access": access,
+        "tab": "codebook",
+        "tree": tree,
+        "q": q,
+        "matches": matches,
+        "total": len(book.by_id),
+        "can_edit": access.is_owner,
+        "can_create": access.can_create_codes,
+        "show_all": not access.blind,
+        "palette": PALETTE,
+        "actions": KEYBOARD_ACTIONS,
+        "selected": selected,
+        "detail": _detail(access, book, counts, selected, **form_overrides),
+        "book": book,
+    }
+    if access.can_create_codes:
+        context["create_form"] = create_form or CodeCreateForm(
+            parent_choices=_choices(book), initial={"parent": create_parent, "color": "#0072B2"}
+        )
+    context.update(extra)
+    return context
+
+
+def _code_or_404(access: StudyAccess, code_id: int) -> Code:
+    code = Code.objects.filter(study=access.study, pk=code_id).first()
+    if code is None:
+        raise Http404("No such code in this study.")
+    return code
+
+
+def _q(request) -> str:
+    return (request.GET.get("q") or request.POST.get("q") or "").strip()[:200]
+
+
+def _detail_url(study_id: int, code_id: int) -> str:
+    return reverse("coding:code_detail", args=[study_id, code_id])
+
+
+def _fragments(request, context: dict, main: str, *oob: str) -> HttpResponse:
+    """``main`` as the swap, then each of ``oob`` swapped out of band (tree, status...)."""
+    html = render_to_string(f"{TEMPLATE}#{main}", {**context, "oob": False}, request=request)
+    for name in oob:
+        html += render_to_string(f"{TEMPLATE}#{name}", {**context, "oob": True}, request=request)
+    return HttpResponse(html)
+
+
+def _main_fragment(request) -> str:
+    """Which region the htmx request will swap: the tree or the detail panel."""
+    target = getattr(request.htmx, "target", None) or ""
+    return "code-detail" if target == "code-detail" else "code-tree"
+
+
+# --- views ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def codebook(request, study_id: int):
+    access = get_study_for_user(request, study_id)
+    context = _context(access, q=_q(request))
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#code-tree", context)
+    return render(request, TEMPLATE, context)
+
+
+@login_required
+def code_update(request, study_id: int, code_id: int):
+    """GET: the code's detail panel (the page with it selected); POST: save its fields."""
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    access = get_study_for_user(request, study_id, owner=request.method == "POST")
+    code = _code_or_404(access, code_id)
+    if request.method != "POST":
+        context = _context(access, q=_q(request), selected=code.pk)
+        if request.htmx:
+            return render(request, f"{TEMPLATE}#code-detail", context)
+        return render(request, TEMPLATE, context)
+    form = CodeEditForm(request.POST)
+    if form.is_valid():
+        try:
+            services.code_update(code=code, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return _written(request, access, code.pk, f"Saved “{code.name}”.")
+    context = _context(access, q=_q(request), selected=code.pk, edit_form=form)
+    if request.htmx:
+        return _fragments(request, context, "code-detail")
+    return render(request, TEMPLATE, context)
+
+
+def _written(
+    request, access, code_id: int | None, message: str, main: str = "code-detail", **extra
+):
+    """After a successful write: fragments for htmx, else a redirect with a message."""
+    if request.htmx:
+        context = _context(access, q=_q(request), selected=code_id, status=message, **extra)
+        oob = [name for name in ("code-tree", "code-detail") if name != main]
+        return _fragments(request, context, main, *oob, "status")
+    messages.success(request, message)
+    if code_id is None:
+        return redirect("coding:codebook", access.study.pk)
+    return redirect(_detail_url(access.study.pk, code_id) + f"#node-{code_id}")
+
+
+@login_required
+@require_POST
+def code_create(request, study_id: int):
+    access = get_study_for_user(request, study_id)
+    if not access.can_create_codes:
+        raise PermissionDenied("Only the study's owners can add codes to this codebook.")
+    book = selectors.codebook(access.study)
+    form = CodeCreateForm(request.POST, parent_choices=_choices(book))
+    if form.is_valid():
+        data = form.cleaned_data
+        parent = book.by_id[data["parent"]].code if data["parent"] else None
+        try:
+            code = services.code_create(
+                study=access.study,
+                parent=parent,
+                name=data["name"],
+                color=data["color"],
+                description=data["description"].strip(),
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return _written(
+                request,
+                access,
+                code.pk,
+                f"Created “{code.name}”.",
+                main="code-create",
+                create_parent=data["parent"],
+            )
+    context = _context(access, q=_q(request), create_form=form)
+    if request.htmx:
+        return _fragments(request, context, "code-create")
+    return render(request, TEMPLATE, context)
+
+
+@login_required
+@require_POST
+def code_move(request, study_id: int, code_id: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    code = _code_or_404(access, code_id)
+    book = selectors.codebook(access.study)
+    form = CodeMoveForm(request.POST, parent_choices=_choices(book))
+    main = _main_fragment(request)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["action"]:
+                parent_id, position = keyboard_move_target(book, code.pk, data["action"])
+            else:
+                parent_id = data["parent"]
+                position = data["position"] - 1 if data["position"] else None
+            parent = book.by_id[parent_id].code if parent_id else None
+            moved = services.code_move(
+                code=code, parent=parent, position=position, actor=request.user
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            where = book.path(parent_id) if parent_id else "the top level"
+            message = f"Moved “{moved.name}” to position {moved.position + 1} in {where}."
+            return _written(request, access, code.pk, message, main=main)
+    error = " ".join(e for errors in form.errors.values() for e in errors)
+    if not request.htmx:
+        messages.error(request, error)
+        return redirect(_detail_url(access.study.pk, code.pk) + f"#node-{code.pk}")
+    if main == "code-detail":
+        context = _context(access, q=_q(request), selected=code.pk, move_form=form)
+        return _fragments(request, context, "code-detail")
+    context = _context(access, q=_q(request), tree_error=error)
+    return _fragments(request, context, "code-tree")
+
+
+@login_required
+@require_POST
+def code_merge(request, study_id: int, code_id: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    source = _code_or_404(access, code_id)
+    book = selectors.codebook(access.study)
+    form = CodeMergeForm(request.POST, target_choices=_choices(book, book.subtree_ids(source.pk)))
+    if form.is_valid():
+        target = book.by_id[form.cleaned_data["target"]].code
+        name = source.name
+        try:
+            result = services.code_merge(source=source, target=target, actor=request.user)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            message = (
+                f"Merged “{name}” into “{result.target.name}”: {result.moved} segment"
+                f"{'s' if result.moved != 1 else ''} moved, {result.collapsed} duplicate"
+                f"{'s' if result.collapsed != 1 else ''} collapsed, {result.children} subcode"
+                f"{'s' if result.children != 1 else ''} moved."
+            )
+            return _written(request, access, result.target.pk, message)
+    context = _context(access, q=_q(request), selected=source.pk, merge_form=form)
+    if request.htmx:
+        return _fragments(request, context, "code-detail")
+    return render(request, TEMPLATE, context)
+
+
+@login_required
+@require_POST
+def code_archive(request, study_id: int, code_id: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    code = _code_or_404(access, code_id)
+    archived = request.POST.get("archived", "1") != "0"
+    try:
+        ids = services.code_archive(code=code, archived=archived, actor=request.user)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+        if request.htmx:
+            context = _context(access, q=_q(request), selected=code.pk, error=error)
+            return _fragments(request, context, "code-detail")
+        messages.error(request, error)
+        return redirect(_detail_url(access.study.pk, code.pk))
+    others = len(ids) - 1 if ids else 0
+    subcodes = f" and {others} subcode{'s' if others != 1 else ''}" if others > 0 else ""
+    if archived:
+        message = f"Archived “{code.name}”{subcodes}: hidden from the code picker, segments kept."
+    else:
+        message = f"Restored “{code.name}”{subcodes}."
+    return _written(request, access, code.pk, message)
+
+
+def _csv_cell(value: str) -> str:
+    # A cell a spreadsheet would run as a formula is written with a leading apostrophe;
+    # the importer strips it again (services.csv_cell_unescape).
+    return f"'{value}" if value.startswith(services.CSV_FORMULA_START) else value
+
+
+@login_required
+@require_GET
+def codebook_export(request, study_id: int):
+    """CSV in UTF-8 with a BOM (Excel then reads Chinese correctly). Paths use " > ".
+
+    Archived codes (and their subcodes) are left out unless ``?archived=1``.
+    """
+    access = get_study_for_user(request, study_id)
+    book = selectors.codebook(access.study)
+    include_archived = request.GET.get("archived") == "1"
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(services.CODEBOOK_CSV_COLUMNS)
+    paths: dict[int, str] = {}
+    for node in book.walk(include_archived=include_archived):
+        code = node.code
+        parent = paths.get(code.parent_id)
+        paths[code.pk] = (
+            f"{parent}{services.CODEBOOK_CSV_SEPARATOR}{code.name}" if parent else code.name
+        )
+        writer.writerow(
+            [
+                _csv_cell(paths[code.pk]),
+                _csv_cell(code.description),
+                _csv_cell(code.inclusion),
+                _csv_cell(code.exclusion),
+                _csv_cell(code.example),
+                code.color,
+            ]
+        )
+    name = slugify(access.study.name) or f"study-{access.study.pk}"
+    return HttpResponse(
+        buffer.getvalue().encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="codebook-{name}.csv"'},
+    )
+
+
+@login_required
+@require_POST
+def codebook_import(request, study_id: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    form = CodebookImportForm(request.POST, request.FILES)
+    report = None
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = services.codebook_import_csv(
+                study=access.study, data=upload.read(), filename=upload.name, actor=request.user
+            )
+        except ImportRefused as refused:
+            report = refused.report
+        else:
+            messages.success(
+                request,
+                f"Imported the codebook: {report.created} new code"
+                f"{'s' if report.created != 1 else ''}, {report.updated} updated.",
+            )
+            return redirect("coding:codebook", access.study.pk)
+    return render(
+        request,
+        "studies/import_report.html",
+        {
+            "study": access.study,
+            "access": access,
+            "tab": "codebook",
+            "form": form,
+            "report": report,
+            "what": "rows",
+            "back": reverse("coding:codebook", args=[access.study.pk]),
+        },
+        status=400,
+    )
+
+
+urlpatterns = [
+    path("studies/<int:study_id>/codes/", codebook, name="codebook"),
+    path("studies/<int:study_id>/codes/new/", code_create, name="code_create"),
+    path("studies/<int:study_id>/codes/export.csv", codebook_export, name="codebook_export"),
+    path("studies/<int:study_id>/codes/import/", codebook_import, name="codebook_import"),
+    # One URL: GET shows the code (detail panel), POST saves it.
+    path("studies/<int:study_id>/codes/<int:code_id>/", code_update, name="code_update"),
+    path("studies/<int:study_id>/codes/<int:code_id>/", code_update, name="code_detail"),
+    path("studies/<int:study_id>/codes/<int:code_id>/move/", code_move, name="code_move"),
+    path("studies/<int:study_id>/codes/<int:code_id>/merge/", code_merge, name="code_merge"),
+    path("studies/<int:study_id>/codes/<int:code_id>/archive/", code_archive, name="code_archive"),
+]

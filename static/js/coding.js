@@ -69,6 +69,14 @@
     }));
     const data = byId("segments-data");
     const segs = data ? JSON.parse(data.textContent) : {};
+    // Segments carry their code's id; names, paths and colours come from the codebook.
+    const codeMap = new Map(codes().map((c) => [c.id, c]));
+    for (const seg of Object.values(segs)) {
+      const code = codeMap.get(seg.c);
+      seg.n = code ? code.n : "?";
+      seg.p = code ? code.p : "";
+      seg.col = code ? code.col : "#4d4d4d";
+    }
     const order = Object.keys(segs).map(Number).sort((a, b) => segs[a].s - segs[b].s || segs[b].e - segs[a].e || a - b);
     index = { root, runs, turns, segs, order, length: Number(root.dataset.length) || 0 };
     return index;
@@ -440,7 +448,7 @@
     mark("pending", span);
     byId("picker-quote").textContent = "“" + snippet(span.quote, 120) + "”";
     byId("picker-memo").value = opts.memo || "";
-    byId("picker-memo").parentElement.hidden = false;
+    byId("picker-memo-field").hidden = pickerState.mode === "change";
     picker.setAttribute("aria-label", pickerState.mode === "change" ? "Change the code" : "Apply codes to the selection");
     input.value = "";
     renderOptions();
@@ -483,7 +491,7 @@
 
   function renderOptions() {
     const state = pickerState;
-    const all = codes();
+    const all = codes().filter((c) => !c.ar);
     const query = input.value.trim().toLowerCase();
     let items;
     if (!query) {
@@ -820,7 +828,6 @@
       openPicker({ start: seg.s, end: seg.e, quote: textBetween(seg.s, seg.e) }, {
         mode: "change", segment: Object.assign({ id }, seg), returnFocus,
       });
-      byId("picker-memo").parentElement.hidden = true;
     } else if (act === "adjust") {
       closePopover(false);
       startAdjust(id, seg);
@@ -1074,7 +1081,7 @@
     if (!root || !root.contains(document.activeElement) || inField) return;
     if (adjust && adjustKey(event)) { event.preventDefault(); return; }
     if (event.ctrlKey || event.metaKey) return;
-    const single = !event.altKey || shortcutsOff();
+    // With single-key shortcuts turned off (WCAG 2.1.4), letters need Alt.
     if (shortcutsOff() && !event.altKey && /^[a-zA-Z?]$/.test(event.key)) return;
     const key = event.key;
     const nativeSelection = window.getSelection() && !window.getSelection().isCollapsed;
@@ -1103,7 +1110,7 @@
           void el;
           return;
         }
-        if (event.target.closest("mark[data-seg], .stripe, .stripe-more")) return;
+        if (event.target.closest("mark[data-seg], .stripe, .stripe-label, .stripe-more")) return;
         if (cursor.turn < 0) setTurn(firstVisibleTurn());
         {
           const list = allSentences()[cursor.turn];
@@ -1135,8 +1142,8 @@
       default:
         break;
     }
-    if (!single && !event.altKey) return;
-    const lower = key.toLowerCase();
+    // Alt+letter may produce another character (macOS): read the physical key then.
+    const lower = event.altKey && /^Key[A-Z]$/.test(event.code) ? event.code.slice(3).toLowerCase() : key.toLowerCase();
     if (lower === "c" && !event.shiftKey) { event.preventDefault(); codeCurrent(); }
     else if (lower === "j") { event.preventDefault(); stepSegment(1); }
     else if (lower === "k") { event.preventDefault(); stepSegment(-1); }
@@ -1174,7 +1181,7 @@
         else say("This layer is read-only: switch to Mine to code.");
         return;
       }
-      const hit = event.target.closest("mark[data-seg], .stripe, .stripe-more");
+      const hit = event.target.closest("mark[data-seg], .stripe, .stripe-label, .stripe-more");
       if (hit) {
         const ids = hit.dataset.seg.split(" ").map(Number);
         focusSegment(ids[0]);
@@ -1183,17 +1190,43 @@
     }, 0);
   });
 
-  app.addEventListener("mouseover", (event) => {
-    const stripe = event.target.closest(".stripe");
-    if (!stripe) return;
+  // Hovering a stripe tints its span and shows path, coder and date in a tooltip that
+  // stays while hovered and closes with Esc (WCAG 1.4.13).
+  const tip = byId("stripe-tip");
+  let tipTimer = null;
+  function showTip(stripe) {
     const id = stripe.dataset.seg;
+    const seg = getIndex().segs[id];
     transcriptEl().querySelectorAll("mark[data-seg]").forEach((m) => {
       m.classList.toggle("is-hover", m.dataset.seg.split(" ").includes(id));
     });
+    if (!seg || !tip) return;
+    window.clearTimeout(tipTimer);
+    tip.textContent = seg.p + " · by " + seg.l + (seg.d ? " · " + seg.d : "") + (seg.m ? " · Memo: " + snippet(seg.m, 60) : "");
+    const rect = stripe.getBoundingClientRect();
+    tip.hidden = false;
+    tip.style.top = rect.top + window.scrollY + "px";
+    tip.style.left = Math.max(8, rect.left + window.scrollX - tip.offsetWidth - 6) + "px";
+  }
+  function hideTip(now) {
+    window.clearTimeout(tipTimer);
+    const hide = () => {
+      if (tip && tip.matches(":hover")) return;
+      if (tip) tip.hidden = true;
+      transcriptEl().querySelectorAll("mark.is-hover").forEach((m) => m.classList.remove("is-hover"));
+    };
+    if (now) hide(); else tipTimer = window.setTimeout(hide, 300);
+  }
+  app.addEventListener("mouseover", (event) => {
+    const stripe = event.target.closest(".stripe, .stripe-label");
+    if (stripe) showTip(stripe);
   });
   app.addEventListener("mouseout", (event) => {
-    if (!event.target.closest(".stripe")) return;
-    transcriptEl().querySelectorAll("mark.is-hover").forEach((m) => m.classList.remove("is-hover"));
+    if (event.target.closest(".stripe, .stripe-label")) hideTip(false);
+  });
+  if (tip) tip.addEventListener("mouseleave", () => hideTip(false));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && tip && !tip.hidden) hideTip(true);
   });
 
   // --- shortcuts dialog -----------------------------------------------------------------------

@@ -1,0 +1,310 @@
+"""Calibration rounds: list, create (owners), blind coding screen (assigned coders), results.
+
+Results show every coder's answers, so they are for owners, and for members who may read
+agreement once the round is closed.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from coding import calibration
+from coding.agreement_report import report_layers
+from coding.models import CalibrationAnswer, CalibrationRound, CalibrationSubmission, Code
+from studies.access import StudyAccess, get_study_for_user
+from studies.models import Role, Transcript
+
+
+class RoundForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    instructions = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    single_code = forms.BooleanField(required=False, label="One code per excerpt (nominal data)")
+    codes = forms.ModelMultipleChoiceField(
+        queryset=Code.objects.none(), required=False, help_text="None chosen: every active code."
+    )
+    coders = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    source = forms.ChoiceField(
+        choices=[
+            ("layer", "Take one layer's segments as excerpts"),
+            ("spans", "List the spans by hand"),
+        ],
+        widget=forms.RadioSelect,
+        initial="layer",
+    )
+    layer = forms.ChoiceField(required=False)
+    transcripts = forms.ModelMultipleChoiceField(
+        queryset=Transcript.objects.none(),
+        required=False,
+        help_text="None chosen: all transcripts.",
+    )
+    limit = forms.IntegerField(
+        min_value=1, max_value=500, initial=20, label="At most this many excerpts (spread evenly)"
+    )
+    spans = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="One excerpt per line: transcript number, start and end offsets, e.g. "
+        "“12 340 512”. Transcript numbers are shown in the list above.",
+    )
+
+    def __init__(self, *args, access: StudyAccess, **kwargs):
+        super().__init__(*args, **kwargs)
+        study = access.study
+        self.layer_objects = {la.key: la for la in report_layers(access)}
+        self.fields["codes"].queryset = Code.objects.filter(study=study, archived=False)
+        self.fields["coders"].queryset = (
+            get_user_model()
+            .objects.filter(
+                memberships__study=study, memberships__role__in=[Role.OWNER, Role.CODER]
+            )
+            .order_by("username")
+        )
+        self.fields["layer"].choices = [(k, la.label) for k, la in self.layer_objects.items()]
+        self.fields["transcripts"].queryset = Transcript.objects.filter(study=study).defer("text")
+        self.fields["transcripts"].label_from_instance = lambda t: f"{t.title} (#{t.pk})"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source") == "spans":
+            parsed = []
+            for n, line in enumerate((data.get("spans") or "").splitlines(), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    tid, start, end = (int(v) for v in line.replace(",", " ").split())
+                except ValueError:
+                    self.add_error("spans", f"Line {n}: write the transcript number, start, end.")
+                    continue
+                parsed.append((tid, start, end))
+            data["parsed_spans"] = parsed
+        elif data.get("source") == "layer" and data.get("layer") not in self.layer_objects:
+            self.add_error("layer", "Choose the layer whose segments become the excerpts.")
+        return data
+
+
+def _round_for(access: StudyAccess, round_id) -> CalibrationRound:
+    try:
+        return access.study.calibration_rounds.get(pk=round_id)
+    except (CalibrationRound.DoesNotExist, ValueError):
+        raise Http404("No such round.") from None
+
+
+def _may_see_results(access: StudyAccess, rnd: CalibrationRound) -> bool:
+    return access.is_owner or (rnd.closed and access.can_read_agreement)
+
+
+@login_required
+def calibration_list(request, study_id: int):
+    access = get_study_for_user(request, study_id)
+    rounds = list(
+        access.study.calibration_rounds.prefetch_related("coders").order_by("-created_at", "pk")
+    )
+    user = request.user
+    done = dict(
+        CalibrationSubmission.objects.filter(unit__round__in=rounds, coder=user)
+        .values_list("unit__round_id")
+        .order_by()
+        .annotate(n=Count("pk"))
+    )
+    sizes = dict(
+        CalibrationRound.objects.filter(pk__in=[r.pk for r in rounds])
+        .annotate(n=Count("units"))
+        .values_list("pk", "n")
+    )
+    items = []
+    for rnd in rounds:
+        assigned = any(c.pk == user.pk for c in rnd.coders.all())
+        if not (access.is_owner or assigned or _may_see_results(access, rnd)):
+            continue
+        items.append(
+            {
+                "round": rnd,
+                "assigned": assigned,
+                "done": done.get(rnd.pk, 0),
+                "size": sizes.get(rnd.pk, 0),
+                "results": _may_see_results(access, rnd),
+            }
+        )
+    return render(
+        request,
+        "coding/calibration_list.html",
+        {"study": access.study, "access": access, "tab": "calibration", "items": items},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calibration_create(request, study_id: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    form = RoundForm(request.POST or None, access=access)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        codes = list(data["codes"]) or list(form.fields["codes"].queryset)
+        if data["source"] == "layer":
+            spans = calibration.units_from_layer(
+                layer=form.layer_objects[data["layer"]],
+                transcript_ids=[t.pk for t in data["transcripts"]],
+                code_ids=[c.pk for c in data["codes"]],
+                limit=data["limit"],
+            )
+        else:
+            spans = data["parsed_spans"]
+        try:
+            rnd = calibration.calibration_round_create(
+                study=access.study,
+                name=data["name"],
+                instructions=data["instructions"],
+                single_code=data["single_code"],
+                codes=codes,
+                coders=list(data["coders"]),
+                spans=spans,
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request, f"Round “{rnd.name}” created with {rnd.units.count()} excerpts."
+            )
+            return redirect("coding:calibration_results", study_id, rnd.pk)
+    return render(
+        request,
+        "coding/calibration_create.html",
+        {"study": access.study, "access": access, "tab": "calibration", "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calibration_code(request, study_id: int, round_id: int):
+    access = get_study_for_user(request, study_id, write=True)
+    rnd = _round_for(access, round_id)
+    if not rnd.coders.filter(pk=request.user.pk).exists():
+        raise PermissionDenied("You are not assigned to this round.")
+    units = list(rnd.units.order_by("position", "pk"))
+    if not units:
+        raise Http404("This round has no excerpts.")
+    try:
+        number = int(request.GET.get("unit") or request.POST.get("unit") or 0)
+    except ValueError:
+        number = 0
+    submitted = set(
+        CalibrationSubmission.objects.filter(unit__round=rnd, coder=request.user).values_list(
+            "unit_id", flat=True
+        )
+    )
+    if not 1 <= number <= len(units):
+        number = next((i for i, u in enumerate(units, 1) if u.pk not in submitted), 1)
+    unit = units[number - 1]
+    error = ""
+    if request.method == "POST":
+        code_ids = [int(v) for v in request.POST.getlist("codes") if v.isdigit()]
+        try:
+            calibration.calibration_answer_submit(
+                unit=unit, coder=request.user, code_ids=code_ids, actor=request.user
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            submitted.add(unit.pk)
+            nxt = next((i for i, u in enumerate(units, 1) if u.pk not in submitted), None)
+            url = reverse("coding:calibration_code", args=[study_id, rnd.pk])
+            if nxt is None:
+                messages.success(request, "All excerpts coded. Thank you.")
+                return redirect("coding:calibration_list", study_id)
+            return redirect(f"{url}?unit={nxt}")
+    mine = set(
+        CalibrationAnswer.objects.filter(unit=unit, coder=request.user).values_list(
+            "code_id", flat=True
+        )
+    )
+    text = Transcript.objects.filter(pk=unit.transcript_id).values_list("text", flat=True)[0]
+    before = text[max(0, unit.start - 200) : unit.start]
+    after = text[unit.end : unit.end + 200]
+    return render(
+        request,
+        "coding/calibration_code.html",
+        {
+            "study": access.study,
+            "access": access,
+            "tab": "calibration",
+            "round": rnd,
+            "unit": unit,
+            "number": number,
+            "total": len(units),
+            "done": len(submitted),
+            "codes": list(rnd.codes.order_by("name")),
+            "mine": mine,
+            "is_submitted": unit.pk in submitted,
+            "before": before,
+            "after": after,
+            "error": error,
+            "units": [(i, u.pk in submitted) for i, u in enumerate(units, 1)],
+        },
+        status=200,
+    )
+
+
+@login_required
+def calibration_results(request, study_id: int, round_id: int):
+    access = get_study_for_user(request, study_id)
+    rnd = _round_for(access, round_id)
+    if not _may_see_results(access, rnd):
+        raise PermissionDenied("Results are for the study's owners until the round is closed.")
+    results = calibration.calibration_results(rnd)
+    return render(
+        request,
+        "coding/calibration_results.html",
+        {
+            "study": access.study,
+            "access": access,
+            "tab": "calibration",
+            "round": rnd,
+            "results": results,
+            "two": results.n_coders == 2,
+        },
+    )
+
+
+@login_required
+@require_POST
+def calibration_close(request, study_id: int, round_id: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    rnd = _round_for(access, round_id)
+    calibration.calibration_round_close(
+        round=rnd, closed=request.POST.get("closed") != "0", actor=request.user
+    )
+    return redirect("coding:calibration_results", study_id, rnd.pk)
+
+
+urlpatterns = [
+    path("studies/<int:study_id>/calibration/", calibration_list, name="calibration_list"),
+    path("studies/<int:study_id>/calibration/new/", calibration_create, name="calibration_create"),
+    path(
+        "studies/<int:study_id>/calibration/<int:round_id>/code/",
+        calibration_code,
+        name="calibration_code",
+    ),
+    path(
+        "studies/<int:study_id>/calibration/<int:round_id>/",
+        calibration_results,
+        name="calibration_results",
+    ),
+    path(
+        "studies/<int:study_id>/calibration/<int:round_id>/close/",
+        calibration_close,
+        name="calibration_close",
+    ),
+]

@@ -1,0 +1,128 @@
+"""REFI-QDA exchange pages: QDPX project and QDC codebook export, QDPX import.
+
+Exports contain only what the requester may see (:func:`studies.access.visible_layers`):
+a blind coder's export holds their own layer only. Import is for owners.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods
+
+from coding import refi
+from studies.access import get_study_for_user, visible_layers
+from studies.services import ImportRefused
+
+EXCHANGE_TEMPLATE = "coding/exchange.html"
+REPORT_TEMPLATE = "coding/qdpx_import_report.html"
+
+
+class RefiImportForm(forms.Form):
+    file = forms.FileField(
+        label="REFI-QDA file",
+        help_text="A .qdpx project (or a .qdc codebook) exported by NVivo, ATLAS.ti, MAXQDA, "
+        "QualCoder or this workbench.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".qdpx,.qdc,.qde"}),
+    )
+
+
+def _filename(study, suffix: str) -> str:
+    return f"{slugify(study.name) or f'study-{study.pk}'}{suffix}"
+
+
+def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@login_required
+@require_GET
+def exchange(request: HttpRequest, study_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id)
+    return render(
+        request,
+        EXCHANGE_TEMPLATE,
+        {
+            "study": access.study,
+            "access": access,
+            "tab": "exchange",
+            "layers": [layer.label for layer in visible_layers(access)],
+            "form": RefiImportForm() if access.is_owner else None,
+        },
+    )
+
+
+@login_required
+@require_GET
+def qdpx_export(request: HttpRequest, study_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id)
+    data = refi.project_qdpx(access)
+    return _download(data, _filename(access.study, ".qdpx"), "application/zip")
+
+
+@login_required
+@require_GET
+def qdc_export(request: HttpRequest, study_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id)
+    try:
+        data = refi.codebook_qdc(access.study)
+    except refi.EmptyCodebook as exc:
+        messages.error(request, str(exc))
+        return redirect("coding:exchange", access.study.pk)
+    return _download(data, _filename(access.study, "-codebook.qdc"), "application/xml")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def qdpx_import(request: HttpRequest, study_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id, owner=True)
+    study = access.study
+    if request.method == "GET":
+        return redirect(reverse("coding:exchange", args=[study.pk]) + "#import")
+    form = RefiImportForm(request.POST, request.FILES)
+    report, status = None, 400
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = refi.refi_import(
+                study=study, data=upload.read(), filename=upload.name, actor=request.user
+            )
+            status = 200
+        except ImportRefused as refused:
+            report = refused.report
+    # The report page on success too: it lists what was dropped (REFI asks importers to
+    # say so). Posting the same file again is harmless: the import skips what it holds.
+    return render(
+        request,
+        REPORT_TEMPLATE,
+        {
+            "study": study,
+            "access": access,
+            "tab": "exchange",
+            "form": form,
+            "report": report,
+            "counts": [
+                (label, report.counts.get(key, 0))
+                for key, label in refi.COUNT_LABELS.items()
+                if report is not None and report.counts.get(key)
+            ],
+            "back": reverse("coding:exchange", args=[study.pk]),
+        },
+        status=status,
+    )
+
+
+urlpatterns = [
+    path("studies/<int:study_id>/exchange/", exchange, name="exchange"),
+    path("studies/<int:study_id>/export/project.qdpx", qdpx_export, name="qdpx_export"),
+    path("studies/<int:study_id>/export/codebook.qdc", qdc_export, name="qdc_export"),
+    path("studies/<int:study_id>/import/qdpx/", qdpx_import, name="qdpx_import"),
+]

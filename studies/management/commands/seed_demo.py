@@ -1,0 +1,81 @@
+"""``manage.py seed_demo``: the demo users and the reference demo study."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from studies import demo
+from studies.models import Membership, Role, Study
+
+LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"
+DEMO_USERS = (
+    ("pi", Role.OWNER),
+    ("coder1", Role.CODER),
+    ("coder2", Role.CODER),
+    ("viewer", Role.VIEWER),
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo study (peer support in Hong Kong: 77 transcripts, two coders whose "
+        "layers partly agree) and the users pi, coder1, coder2 and viewer. Does nothing if "
+        "the study exists, unless --reset is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete the demo study and build it again; reset the demo users' passwords.",
+        )
+        parser.add_argument(
+            "--password",
+            help="Password for the four demo users (default: $DEMO_PASSWORD, else random).",
+        )
+
+    def handle(self, *args, reset: bool = False, password: str | None = None, **options):
+        existing = list(Study.objects.filter(name=demo.DEMO_STUDY_NAME).only("pk"))
+        if existing and not reset:
+            self.stdout.write(
+                f"The demo study “{demo.DEMO_STUDY_NAME}” already exists (id {existing[0].pk}); "
+                "nothing to do. Run `manage.py seed_demo --reset` to rebuild it and reset the "
+                "demo users' passwords."
+            )
+            return
+        password = password or os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
+        started = time.monotonic()
+        with transaction.atomic():
+            for study in existing:
+                self.stdout.write(f"Deleting the demo study (id {study.pk}) …")
+                demo.delete_demo_study(study)
+            users = {}
+            User = get_user_model()
+            for username, _ in DEMO_USERS:
+                user, _ = User.objects.get_or_create(username=username)
+                user.set_password(password)
+                user.save(update_fields=["password"])
+                users[username] = user
+            study = demo.build_demo_study(owner=users["pi"], stdout=self.stdout)
+            for username, role in DEMO_USERS:
+                Membership.objects.update_or_create(
+                    study=study, user=users[username], defaults={"role": role}
+                )
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created “{study.name}”: {study.transcripts.count()} transcripts, "
+                f"{study.codes.count()} codes, "
+                f"{sum(layer.segments.count() for layer in study.layers.all())} segments "
+                f"in {elapsed:.1f} s."
+            )
+        )
+        self.stdout.write(f"\nLog in at {LOGIN_URL} with password {password}")
+        for username, role in DEMO_USERS:
+            self.stdout.write(f"  {username:<8} ({role.label.lower()})")

@@ -1,0 +1,53 @@
+"""The codebook page in real Chromium: create a code, move it with the keyboard, no reload."""
+
+from __future__ import annotations
+
+import pytest
+
+from coding import selectors
+from studies.models import Role
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def outline(study) -> list[str]:
+    return ["  " * n.depth + n.code.name for n in selectors.codebook(study).walk()]
+
+
+def test_a_pi_creates_a_code_and_moves_it_with_the_keyboard(page, login_as):
+    study = factories.make_study(name="Browser codebook")
+    pi = factories.make_user(username="pi")
+    factories.add_member(study, pi, Role.OWNER)
+    factories.make_code(study, name="Stigma", position=0)
+    login_as(pi)
+
+    page.goto(f"/studies/{study.pk}/codes/")
+    page.evaluate("window.__notReloaded = true")
+
+    page.get_by_label("Name").first.fill("Hope")
+    page.get_by_role("button", name="Add code").click()
+    tree = page.locator("#code-tree")
+    tree.get_by_role("link", name="Hope").wait_for()
+    assert page.locator("#codebook-status").inner_text() == "Created “Hope”."
+    assert page.locator("#code-detail h2").inner_text().strip() == "Hope"
+    assert tree.locator(".cb-name").all_inner_texts() == ["Stigma", "Hope"]
+
+    # Keyboard only: focus the control, press Enter; the tree is swapped, focus stays.
+    page.get_by_role("button", name="Make Hope a subcode of the code above (indent)").focus()
+    page.keyboard.press("Enter")
+    page.locator("#code-tree .cb-node .cb-node .cb-name", has_text="Hope").wait_for()
+    assert outline(study) == ["Stigma", "  Hope"]
+    assert "Moved “Hope” to position 1 in Stigma." in page.locator("#codebook-status").inner_text()
+    focused = page.evaluate("document.activeElement.id || document.activeElement.textContent")
+    assert focused.startswith("cb-") and focused.endswith(str(study.codes.get(name="Hope").pk))
+
+    page.get_by_role("button", name="Move Hope one level up (outdent)").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#code-tree > ul > li').length === 2")
+    assert outline(study) == ["Stigma", "Hope"]
+
+    page.get_by_role("button", name="Move Hope up").press("Enter")
+    page.wait_for_function("document.querySelector('#code-tree .cb-name').textContent === 'Hope'")
+    assert outline(study) == ["Hope", "Stigma"]
+    assert page.evaluate("window.__notReloaded") is True

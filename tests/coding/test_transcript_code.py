@@ -1,0 +1,258 @@
+"""The coding page (GET): personas, layers, blind mode, fragments, query counts."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from coding.models import Assignment
+from studies.models import Role
+from tests import factories
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def transcript(study):
+    return factories.make_transcript(study, title="P01 T1")
+
+
+@pytest.fixture
+def shame(study):
+    return factories.make_code(study, name="Shame", color="#D55E00")
+
+
+def page_url(transcript, **params):
+    url = reverse("coding:transcript_code", args=[transcript.study_id, transcript.pk])
+    if params:
+        url += "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    return url
+
+
+def test_it_shows_the_transcript_to_the_owner(owner_client, transcript):
+    r = owner_client.get(page_url(transcript))
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert 'id="transcript"' in html
+    assert "Editing your layer" in html
+    assert 'id="picker"' in html
+    assert ">Consensus</a>" in html
+
+
+def test_it_shows_the_page_to_a_coder_editing_their_own_layer(coder_client, transcript):
+    r = coder_client.get(page_url(transcript))
+    assert r.status_code == 200
+    assert "Editing your layer" in r.content.decode()
+
+
+def test_it_is_read_only_for_a_viewer(viewer_client, transcript):
+    r = viewer_client.get(page_url(transcript))
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "Viewers read coding" in html
+    assert 'id="picker"' not in html
+    assert 'id="undo-form"' not in html
+
+
+def test_it_is_404_for_an_outsider(outsider_client, transcript):
+    assert outsider_client.get(page_url(transcript)).status_code == 404
+
+
+def test_it_redirects_an_anonymous_visitor_to_log_in(client, transcript):
+    r = client.get(page_url(transcript))
+    assert r.status_code == 302
+    assert "/accounts/login/" in r["Location"]
+
+
+def test_it_is_404_for_a_transcript_of_another_study(owner_client, study):
+    other = factories.make_transcript(factories.make_study())
+    url = reverse("coding:transcript_code", args=[study.pk, other.pk])
+    assert owner_client.get(url).status_code == 404
+
+
+def test_it_renders_runs_with_code_point_offsets(coder_client, coder, study, transcript, shame):
+    start = transcript.text.index("𠝹")
+    factories.make_segment(transcript, shame, factories.make_layer(study, coder), start, start + 5)
+    html = coder_client.get(page_url(transcript)).content.decode()
+    assert f'data-start="{start}" data-end="{start + 5}" data-seg=' in html
+    assert "start of Shame" in html
+    assert 'lang="zh-Hant"' not in html or "我唔知" in html
+
+
+def test_htmx_gets_the_transcript_fragment_without_the_page(coder_client, transcript):
+    r = coder_client.get(page_url(transcript), **HX)
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert "<html" not in html
+    assert html.lstrip().startswith('<section id="transcript"')
+    assert 'id="codebook-panel"' in html and 'hx-swap-oob="true"' in html
+    assert "HX-Request" in r["Vary"]
+
+
+@pytest.fixture
+def blind_study(study, coder, coder2, owner, transcript, shame):
+    study.blind_coding = True
+    study.save()
+    mine = factories.make_segment(transcript, shame, factories.make_layer(study, coder), 0, 12)
+    theirs = factories.make_segment(transcript, shame, factories.make_layer(study, coder2), 13, 30)
+    consensus = factories.make_segment(transcript, shame, factories.make_layer(study), 31, 40)
+    return mine, theirs, consensus
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_blind_mode_hides_other_layers_from_a_coder(coder_client, transcript, blind_study, htmx):
+    mine, theirs, consensus = blind_study
+    for layer in ("", "all", "erin", "consensus"):
+        r = coder_client.get(page_url(transcript, layer=layer), **(HX if htmx else {}))
+        html = r.content.decode()
+        assert f'data-seg="{mine.pk}"' in html
+        assert f'data-seg="{theirs.pk}"' not in html
+        assert f'data-seg="{consensus.pk}"' not in html
+        assert "erin" not in html
+        if not htmx:
+            assert "Blind coding is on" in html
+    # Counts in the codebook only count the coder's own layer.
+    html = coder_client.get(page_url(transcript, layer="all")).content.decode()
+    assert 'aria-label="1 mine, 1 in all layers shown to you"' in html
+
+
+def test_blind_mode_does_not_hide_layers_from_the_owner(owner_client, transcript, blind_study):
+    mine, theirs, consensus = blind_study
+    html = owner_client.get(page_url(transcript, layer="all")).content.decode()
+    for seg in blind_study:
+        assert f'data-seg="{seg.pk}"' in html
+    assert "Blind coding is on" not in html
+
+
+def test_the_layer_switcher_shows_another_coder_read_only(
+    owner_client, transcript, coder, study, shame
+):
+    seg = factories.make_segment(transcript, shame, factories.make_layer(study, coder), 0, 12)
+    html = owner_client.get(page_url(transcript, layer="bob")).content.decode()
+    assert f'data-seg="{seg.pk}"' in html
+    assert "Read-only" in html
+    assert 'data-edit=""' in html
+    assert '"w": false' in html
+
+
+def test_the_owner_edits_consensus_when_viewing_it(owner_client, transcript):
+    html = owner_client.get(page_url(transcript, layer="consensus")).content.decode()
+    assert "Editing the consensus layer" in html
+    assert 'name="layer" value="consensus"' in html
+
+
+def test_filter_to_code_shows_only_the_subtree(coder_client, coder, study, transcript, shame):
+    child = factories.make_code(study, name="Self", parent=shame)
+    other = factories.make_code(study, name="Hope")
+    layer = factories.make_layer(study, coder)
+    a = factories.make_segment(transcript, child, layer, 0, 12)
+    b = factories.make_segment(transcript, other, layer, 13, 30)
+    html = coder_client.get(page_url(transcript, code=shame.pk)).content.decode()
+    assert f'data-seg="{a.pk}"' in html
+    assert f'data-seg="{b.pk}"' not in html
+    assert "tint" in html
+
+
+def test_it_links_previous_and_next_transcripts_of_the_participant_and_wave(coder_client, study):
+    p1, p2 = (
+        factories.make_participant(study, pseudonym="P01"),
+        factories.make_participant(study, pseudonym="P02"),
+    )
+    t1, t2 = factories.make_wave(study, name="T1"), factories.make_wave(study, name="T2")
+    a = factories.make_transcript(study, participant=p1, wave=t1, title="a")
+    b = factories.make_transcript(study, participant=p1, wave=t2, title="b")
+    c = factories.make_transcript(study, participant=p2, wave=t1, title="c")
+    html = coder_client.get(page_url(a)).content.decode()
+    assert reverse("coding:transcript_code", args=[study.pk, b.pk]) in html
+    assert reverse("coding:transcript_code", args=[study.pk, c.pk]) in html
+
+
+def test_a_coder_marks_the_transcript_as_done(coder_client, coder, transcript):
+    url = reverse("coding:transcript_done", args=[transcript.study_id, transcript.pk])
+    r = coder_client.post(url, {"done": "1"})
+    assert r.status_code == 302
+    assert Assignment.objects.get(transcript=transcript, layer__user=coder).done_at is not None
+    assert "Reopen" in coder_client.get(page_url(transcript)).content.decode()
+    coder_client.post(url, {"done": "0"})
+    assert Assignment.objects.get(transcript=transcript, layer__user=coder).done_at is None
+
+
+def test_a_viewer_cannot_mark_as_done(viewer_client, transcript):
+    url = reverse("coding:transcript_done", args=[transcript.study_id, transcript.pk])
+    assert viewer_client.post(url, {"done": "1"}).status_code == 403
+
+
+def test_a_coder_adds_a_memo_to_the_transcript(coder_client, transcript):
+    url = reverse("coding:transcript_memo_create", args=[transcript.study_id, transcript.pk])
+    r = coder_client.post(url, {"title": "Tone", "body": "Hesitant at first."}, **HX)
+    assert r.status_code == 200
+    assert "Hesitant at first." in r.content.decode()
+    assert transcript.memos.get().title == "Tone"
+
+
+def _segments(transcript, study, users, code, n):
+    text = transcript.text
+    for i in range(n):
+        user = users[i % len(users)]
+        start = (i * 7) % (len(text) - 20)
+        factories.make_segment(
+            transcript, code, factories.make_layer(study, user), start, start + 5 + i % 13
+        )
+
+
+@pytest.mark.parametrize("n", [5, 200])
+def test_the_page_runs_a_constant_number_of_queries(
+    owner_client, owner, coder, coder2, study, shame, n, django_assert_max_num_queries
+):
+    transcript = factories.make_transcript(
+        study, text=("Interviewer: Hello there. " * 40 + "\n") * 30
+    )
+    participant = factories.make_participant(study)
+    transcript.participant = participant
+    transcript.wave = factories.make_wave(study)
+    transcript.save()
+    _segments(transcript, study, [owner, coder, coder2], shame, n)
+    # session, user, membership+study, transcript (+participant, group, wave), layers,
+    # codebook, segments (+code, layer, user), codebook counts, neighbours, assignment, memos
+    with django_assert_max_num_queries(11):
+        r = owner_client.get(page_url(transcript, layer="all"))
+    assert r.content.decode().count("<mark") >= min(n, 5)
+
+
+@pytest.mark.parametrize("n", [5, 200])
+def test_the_fragment_runs_a_constant_number_of_queries(
+    owner_client, owner, coder, study, shame, n, django_assert_max_num_queries
+):
+    transcript = factories.make_transcript(study, text=("P01: Hello there. " * 40 + "\n") * 30)
+    _segments(transcript, study, [owner, coder], shame, n)
+    # session, user, membership+study, transcript, layers, codebook, segments, counts
+    with django_assert_max_num_queries(8):
+        owner_client.get(page_url(transcript, layer="all"), **HX)
+
+
+def test_an_unknown_layer_falls_back_to_mine(coder_client, transcript):
+    html = coder_client.get(page_url(transcript, layer="nobody")).content.decode()
+    assert "Editing your layer" in html
+
+
+def test_an_imported_layer_is_listed(owner_client, study, transcript):
+    from coding.models import Layer, LayerKind
+
+    Layer.objects.create(study=study, kind=LayerKind.IMPORTED, name="NVivo coder")
+    html = owner_client.get(page_url(transcript)).content.decode()
+    assert "NVivo coder" in html
+
+
+def test_a_coder_without_role_change_is_not_shown_consensus_when_absent(coder_client, transcript):
+    html = coder_client.get(page_url(transcript)).content.decode()
+    assert ">Consensus</a>" not in html
+
+
+def test_a_viewer_sees_all_layers_by_default(viewer_client, study, coder, transcript, shame):
+    seg = factories.make_segment(transcript, shame, factories.make_layer(study, coder), 0, 12)
+    html = viewer_client.get(page_url(transcript)).content.decode()
+    assert f'data-seg="{seg.pk}"' in html
+
+
+def test_role_fixture_sanity(study, viewer):
+    assert study.memberships.get(user=viewer).role == Role.VIEWER

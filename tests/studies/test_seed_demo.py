@@ -1,0 +1,323 @@
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter, defaultdict
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+
+from coding.models import Assignment, AuditEvent, Code, LayerKind, Memo, Segment
+from studies import demo
+from studies.models import Participant, Role, Study
+from studies.text import canonicalize, speaker_of
+
+CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
+PASSWORD = "demo-pass-for-tests"
+
+
+@pytest.fixture(scope="module")
+def seed_output(django_db_setup, django_db_blocker):
+    """Run ``seed_demo`` once for this file, in a transaction rolled back afterwards.
+
+    Each test runs in a savepoint inside it, so tests that write (a second run, --reset,
+    another build) do not affect the others.
+    """
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=fast),
+        transaction.atomic(),
+    ):
+        out = StringIO()
+        call_command("seed_demo", password=PASSWORD, stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def study(seed_output, db):
+    return Study.objects.get(name=demo.DEMO_STUDY_NAME)
+
+
+@pytest.fixture
+def transcripts(study):
+    return list(study.transcripts.select_related("participant__group", "wave"))
+
+
+@pytest.fixture
+def coder_layers(study):
+    return {
+        layer.user.username: layer
+        for layer in study.layers.filter(kind=LayerKind.CODER).select_related("user")
+    }
+
+
+def test_it_creates_the_three_groups_in_order(study):
+    groups = [(g.name, g.participants.count()) for g in study.groups.order_by("position")]
+    assert groups == [("Peer support workers", 5), ("Service users", 15), ("Co-workers", 14)]
+
+
+def test_it_creates_the_three_waves_in_order(study):
+    names = list(study.waves.order_by("position").values_list("name", flat=True))
+    assert names == ["T1 Training", "T2 Work placement", "T3 Employment"]
+
+
+def test_participants_have_pseudonyms_and_attributes(study):
+    participants = list(study.participants.select_related("group"))
+    pseudonyms = {p.pseudonym for p in participants}
+    assert {"PSW01", "PSW05", "SU01", "SU15", "CW01", "CW14"} <= pseudonyms
+    for participant in participants:
+        assert {"gender", "age_band", "site"} <= set(participant.attributes)
+        assert participant.attributes["site"] in demo.SITES
+
+
+def test_it_creates_77_transcripts_with_attrition(transcripts):
+    assert len(transcripts) == 77
+    per_participant = Counter(t.participant.pseudonym for t in transcripts)
+    assert len(per_participant) == 34
+    assert 1 in per_participant.values() and 3 in per_participant.values()
+    waves_of = defaultdict(set)
+    for t in transcripts:
+        waves_of[t.participant.pseudonym].add(t.wave.position)
+    assert any(waves == {0, 2} for waves in waves_of.values()), "someone missed T2 only"
+    assert Counter(t.wave.name for t in transcripts)["T1 Training"] == 34
+
+
+def test_transcripts_are_20000_to_50000_code_points_of_canonical_text(transcripts):
+    for t in transcripts:
+        assert 20000 <= len(t.text) <= 50000, t.title
+        assert t.length == len(t.text)
+        assert canonicalize(t.text) == t.text
+        assert t.checksum == type(t).checksum_of(t.text)
+        assert t.title == f"{t.participant.pseudonym} – {t.wave.name}"
+        assert t.source_name.endswith(".txt")
+
+
+def test_transcripts_are_speaker_turns(transcripts):
+    lines = transcripts[0].text.split("\n")
+    speakers = Counter(speaker_of(line) for line in lines[1:])
+    assert set(speakers) <= {"Interviewer", "訪問員", transcripts[0].participant.pseudonym}
+    assert speakers["Interviewer"] > 20
+
+
+def test_about_a_third_of_transcripts_contain_chinese(transcripts):
+    with_chinese = [t for t in transcripts if CJK.search(t.text)]
+    assert 0.25 <= len(with_chinese) / len(transcripts) <= 0.45
+    assert any(t.language == "en+zh" for t in with_chinese)
+    assert any("訪問員：" in t.text for t in with_chinese), "whole turns in Chinese"
+
+
+def test_some_transcripts_contain_characters_outside_the_bmp(transcripts):
+    astral = [t for t in transcripts if any(ord(ch) > 0xFFFF for ch in t.text)]
+    assert len(astral) >= 3
+
+
+def test_every_segment_quotes_its_transcript_text(study, transcripts):
+    texts = {t.pk: t.text for t in transcripts}
+    rows = list(
+        Segment.objects.filter(transcript__study=study).values_list(
+            "transcript_id", "code_id", "layer_id", "start", "end", "quote"
+        )
+    )
+    assert rows
+    for transcript_id, _, _, start, end, quote in rows:
+        text = texts[transcript_id]
+        assert 0 <= start < end <= len(text)
+        assert quote == text[start:end]
+        assert quote.strip()
+    assert len({row[:5] for row in rows}) == len(rows)
+
+
+def test_every_transcript_has_segments_in_both_coder_layers(study, transcripts, coder_layers):
+    assert set(coder_layers) == {"coder1", "coder2"}
+    counts = Counter(
+        Segment.objects.filter(transcript__study=study).values_list("transcript_id", "layer_id")
+    )
+    for t in transcripts:
+        for layer in coder_layers.values():
+            assert 25 <= counts[(t.pk, layer.pk)] <= 60, (t.title, layer.label)
+
+
+def test_the_two_coder_layers_partly_agree(study, coder_layers):
+    spans = {}
+    for username, layer in coder_layers.items():
+        spans[username] = set(
+            layer.segments.values_list("transcript_id", "code_id", "start", "end")
+        )
+    identical = spans["coder1"] & spans["coder2"]
+    assert 0.1 * len(spans["coder1"]) < len(identical) < 0.9 * len(spans["coder1"])
+    # Same code and passage, different boundaries.
+    by_code = defaultdict(list)
+    for transcript_id, code_id, start, end in spans["coder2"] - identical:
+        by_code[(transcript_id, code_id)].append((start, end))
+    shifted = sum(
+        1
+        for transcript_id, code_id, start, end in spans["coder1"] - identical
+        if any(s < end and start < e for s, e in by_code[(transcript_id, code_id)])
+    )
+    assert shifted > 100
+
+
+def test_a_layer_has_overlapping_codes_on_the_same_passage(coder_layers):
+    segments = list(
+        coder_layers["coder1"].segments.values_list("transcript_id", "code_id", "start", "end")
+    )
+    by_transcript = defaultdict(list)
+    for transcript_id, code_id, start, end in segments:
+        by_transcript[transcript_id].append((start, end, code_id))
+    overlapping = 0
+    for spans in by_transcript.values():
+        spans.sort()
+        for (_, e1, c1), (s2, _, c2) in zip(spans, spans[1:], strict=False):
+            if s2 < e1 and c1 != c2:
+                overlapping += 1
+    assert overlapping > 50
+
+
+def test_the_codebook_has_40_to_60_codes_in_exactly_three_levels(study):
+    codes = {c.pk: c for c in Code.objects.filter(study=study)}
+    assert 40 <= len(codes) <= 60
+
+    def depth(code):
+        return 1 if code.parent_id is None else 1 + depth(codes[code.parent_id])
+
+    parents = {c.parent_id for c in codes.values()}
+    leaves = [c for c in codes.values() if c.pk not in parents]
+    assert {depth(c) for c in leaves} == {3}
+    assert max(depth(c) for c in codes.values()) == 3
+    for code in codes.values():
+        assert code.description and code.inclusion and code.exclusion and code.example
+        assert re.fullmatch(r"#[0-9A-F]{6}", code.color)
+
+
+def test_codes_of_a_theme_share_a_colour_family(study):
+    themes = Code.objects.filter(study=study, parent=None)
+    colours = {theme.color for theme in themes}
+    assert len(colours) == themes.count()
+
+
+def test_the_interview_generator_is_deterministic():
+    def make(seed):
+        return demo.interview(
+            "SU03", "su", 1, random.Random(seed), chinese=True, astral=True, target_chars=30000
+        )
+
+    first, second = make(7), make(7)
+    assert first == second
+    assert make(8)[0] != first[0]
+
+
+def test_interview_anchors_are_passages_of_the_text():
+    text, anchors = demo.interview(
+        "PSW02", "psw", 0, random.Random(3), chinese=False, astral=False, target_chars=25000
+    )
+    assert 24000 <= len(text) <= 25000
+    assert canonicalize(text) == text
+    assert not CJK.search(text)
+    assert len(anchors) > 50
+    leaf_paths = set(demo.LEAF_PATHS)
+    for anchor in anchors:
+        assert anchor.code_path in leaf_paths
+        assert 0 <= anchor.start < anchor.end <= len(text)
+        assert text[anchor.start : anchor.end].strip()
+        assert "\n" not in text[anchor.start : anchor.end]
+
+
+def test_an_astral_interview_contains_non_bmp_characters_in_sentences():
+    text, _ = demo.interview(
+        "CW04", "cw", 2, random.Random(5), chinese=False, astral=True, target_chars=20000
+    )
+    astral = [ch for ch in text if ord(ch) > 0xFFFF]
+    assert astral
+    assert canonicalize(text) == text
+
+
+def test_the_demo_users_have_their_roles(study):
+    roles = dict(study.memberships.values_list("user__username", "role"))
+    assert roles == {
+        "pi": Role.OWNER,
+        "coder1": Role.CODER,
+        "coder2": Role.CODER,
+        "viewer": Role.VIEWER,
+    }
+    for username in roles:
+        assert get_user_model().objects.get(username=username).check_password(PASSWORD)
+
+
+def test_it_prints_the_login_url_and_the_password(seed_output):
+    assert "http://127.0.0.1:8000/accounts/login/" in seed_output
+    assert PASSWORD in seed_output
+    for username in ("pi", "coder1", "coder2", "viewer"):
+        assert username in seed_output
+
+
+def test_every_coder_is_assigned_every_transcript(study, coder_layers):
+    transcripts = study.transcripts.count()
+    done = {}
+    for username, layer in coder_layers.items():
+        assert Assignment.objects.filter(layer=layer).count() == transcripts
+        done[username] = Assignment.objects.filter(layer=layer, done_at__isnull=False).count()
+    assert done == {"coder1": round(0.7 * transcripts), "coder2": round(0.6 * transcripts)}
+
+
+def test_it_writes_memos_but_no_audit_events(study):
+    memos = Memo.objects.filter(study=study)
+    assert memos.filter(transcript=None, code=None, segment=None).exists()
+    assert memos.filter(segment__isnull=False).exists()
+    assert Segment.objects.filter(layer__study=study).exclude(memo="").exists()
+    assert not AuditEvent.objects.filter(study=study).exists()
+
+
+def test_a_second_run_leaves_the_study_alone(study):
+    segments = Segment.objects.filter(transcript__study=study).count()
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "already exists" in out.getvalue()
+    assert list(Study.objects.filter(name=demo.DEMO_STUDY_NAME)) == [study]
+    assert Segment.objects.filter(transcript__study=study).count() == segments
+    assert get_user_model().objects.get(username="pi").check_password(PASSWORD)
+
+
+def test_reset_rebuilds_the_study_with_the_password_from_the_environment(study, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "another-demo-password")
+    out = StringIO()
+    call_command("seed_demo", "--reset", stdout=out)
+    rebuilt = Study.objects.get(name=demo.DEMO_STUDY_NAME)
+    assert rebuilt.pk != study.pk
+    assert rebuilt.transcripts.count() == 77
+    assert "another-demo-password" in out.getvalue()
+    assert get_user_model().objects.get(username="viewer").check_password("another-demo-password")
+
+
+def test_the_benchmark_workload_has_about_150_segments_per_transcript_and_layer(seed_output, db):
+    study = demo.build_demo_study(
+        segments_per_layer=150,
+        coders=3,
+        transcripts_limit=6,
+        target_chars=(45000, 50000),
+        name="Benchmark study",
+    )
+    layers = list(study.layers.select_related("user"))
+    assert sorted(layer.user.username for layer in layers) == ["coder1", "coder2", "coder3"]
+    assert study.memberships.get(user__username="coder3").role == Role.CODER
+    counts = Counter(
+        Segment.objects.filter(transcript__study=study).values_list("transcript_id", "layer_id")
+    )
+    assert len(counts) == 6 * 3
+    assert all(140 <= n <= 150 for n in counts.values())
+    groups = {
+        t.participant.group.name for t in study.transcripts.select_related("participant__group")
+    }
+    assert len(groups) == 3
+
+
+def test_scale_ten_extends_the_pseudonyms(seed_output, db):
+    study = demo.build_demo_study(scale=10, transcripts_limit=3, name="Scaled study")
+    assert Participant.objects.filter(study=study).count() == 340
+    assert study.participants.filter(pseudonym="SU150").exists()
+    assert study.transcripts.count() == 3
