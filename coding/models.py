@@ -19,7 +19,7 @@ class CodeQuerySet(models.QuerySet):
 class Code(models.Model):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="codes")
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self", on_delete=models.RESTRICT, null=True, blank=True, related_name="children"
     )
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True, help_text="Definition: what the code means.")
@@ -131,7 +131,7 @@ class SegmentQuerySet(models.QuerySet):
 
 class Segment(models.Model):
     transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="segments")
-    code = models.ForeignKey(Code, on_delete=models.PROTECT, related_name="segments")
+    code = models.ForeignKey(Code, on_delete=models.RESTRICT, related_name="segments")
     layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="segments")
     start = models.PositiveIntegerField(help_text="Code-point offset, inclusive.")
     end = models.PositiveIntegerField(help_text="Code-point offset, exclusive.")

@@ -1067,7 +1067,7 @@ def _preview_matches(name: str | None, text: str) -> bool | None:
 
 def _conventions(raw: str, bom: bool) -> dict[str, object]:
     """Position converters ``offset -> index into raw`` for the conventions that differ."""
-    found: dict[str, object] = {"code points": lambda p: p}
+    found: dict[str, object] = {"code points": _identity}
     if "\r\n" in raw:
         # c_k: position of the k-th CR LF pair in the text where each pair counts once.
         pairs = [m.start() - k for k, m in enumerate(re.finditer("\r\n", raw))]
@@ -1081,31 +1081,45 @@ def _conventions(raw: str, bom: bool) -> dict[str, object]:
     return found
 
 
-def _choose_convention(source: _SourceIn, origin: str) -> tuple[str, object, int, int]:
-    """The convention whose text best matches the previews: (name, fn, matched, previews)."""
+def _score(source: _SourceIn, convert) -> tuple[int, int]:
+    """(previews matched, selections with a preview) when positions are read by ``convert``."""
     raw = source.raw or ""
-    options = _conventions(raw, source.bom)
+    matched = with_preview = 0
+    for selection in source.selections:
+        start, end = convert(selection.start), convert(selection.end)
+        result = _preview_matches(selection.name, raw[max(start, 0) : max(end, 0)])
+        if result is not None:
+            with_preview += 1
+            matched += bool(result)
+    return matched, with_preview
+
+
+def _identity(position: int) -> int:
+    return position
+
+
+def _choose_convention(source: _SourceIn, origin: str) -> tuple[str, object, int, int]:
+    """The convention whose text best matches the previews: (name, fn, matched, previews).
+
+    The standard reading (code points) is tried first; the others are only built when it
+    does not explain every preview. Without previews: CR LF counted once for files from
+    ATLAS.ti or MAXQDA that contain CR LF, otherwise the standard reading.
+    """
+    matched, with_preview = _score(source, _identity)
+    if with_preview and matched == with_preview:
+        return "code points", _identity, matched, with_preview
+    options = _conventions(source.raw or "", source.bom)
     default = "code points"
     if "CR LF counted once" in options and re.search(r"atlas|maxqda", origin, re.I):
         default = "CR LF counted once"
-    scores = {}
-    with_preview = 0
+    if not with_preview:
+        return default, options[default], 0, 0
+    scores = {"code points": matched}
     for name, convert in options.items():
-        matched = 0
-        with_preview = 0
-        for selection in source.selections:
-            start, end = convert(selection.start), convert(selection.end)
-            result = _preview_matches(selection.name, raw[max(start, 0) : max(end, 0)])
-            if result is not None:
-                with_preview += 1
-                matched += bool(result)
-        scores[name] = matched
-        if not with_preview:
-            return default, options[default], 0, 0
-        if name == "code points" and matched == with_preview:
-            break  # the standard reading explains every preview
+        if name != "code points":
+            scores[name] = _score(source, convert)[0]
     best = max(scores.values())
-    name = default if scores.get(default, -1) == best else max(scores, key=scores.get)
+    name = default if scores[default] == best else max(scores, key=scores.get)
     return name, options[name], scores[name], with_preview
 
 

@@ -3581,21 +3581,12 @@ def _create_memos(study: Study, author, codes: dict[tuple[str, ...], Code], laye
 def delete_demo_study(study: Study) -> None:
     """Delete a study and everything in it.
 
-    Several foreign keys are PROTECT (participant → group, transcript → participant and
-    wave, segment → code, code → parent), and Django refuses PROTECT even when the
-    protected rows are deleted in the same cascade, so the rows go bottom-up.
+    Segments go first, in slices: Django's collector lists every segment id in its
+    follow-up queries (SET_NULL on consensus decisions), and SQLite caps the number of query
+    parameters. The rest cascades from the study.
     """
     with transaction.atomic():
-        Memo.objects.filter(study=study).delete()
-        # In slices: the collector's follow-up queries list every segment id (SQLite caps
-        # the number of query parameters).
         transcript_ids = list(study.transcripts.values_list("pk", flat=True))
         for first in range(0, len(transcript_ids), 20):
             Segment.objects.filter(transcript_id__in=transcript_ids[first : first + 20]).delete()
-        Segment.objects.filter(layer__study=study).delete()
-        study.transcripts.all().delete()
-        study.participants.all().delete()
-        codes = Code.objects.filter(study=study)
-        while codes.exists():
-            codes.filter(children__isnull=True).delete()
         study.delete()

@@ -123,7 +123,7 @@ class Participant(models.Model):
     pseudonym = models.CharField(max_length=100)
     group = models.ForeignKey(
         StakeholderGroup,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         related_name="participants",
         null=True,
         blank=True,
@@ -153,13 +153,13 @@ class Transcript(models.Model):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="transcripts")
     participant = models.ForeignKey(
         Participant,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         related_name="transcripts",
         null=True,
         blank=True,
     )
     wave = models.ForeignKey(
-        Wave, on_delete=models.PROTECT, related_name="transcripts", null=True, blank=True
+        Wave, on_delete=models.RESTRICT, related_name="transcripts", null=True, blank=True
     )
     title = models.CharField(max_length=200)
     text = models.TextField(help_text="Canonical text: NFC, \\n line endings.")

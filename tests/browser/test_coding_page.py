@@ -240,7 +240,9 @@ def test_a_coder_creates_a_code_from_the_picker(setup, page, login_as):
 def test_a_highlight_can_be_changed_to_another_code_and_its_span_adjusted(setup, page, login_as):
     s = setup
     start = TEXT.index("lived")
-    factories.make_segment(s["t"], s["shame"], factories.make_layer(s["study"], s["bob"]), start, start + 5)
+    factories.make_segment(
+        s["t"], s["shame"], factories.make_layer(s["study"], s["bob"]), start, start + 5
+    )
     login_as(s["bob"])
     page.goto(url(s))
     page.locator("mark[data-seg]").click()
@@ -257,5 +259,7 @@ def test_a_highlight_can_be_changed_to_another_code_and_its_span_adjusted(setup,
     for _ in range(11):
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('mark[data-seg]').textContent === 'lived experience'")
+    page.wait_for_function(
+        "document.querySelector('mark[data-seg]').textContent === 'lived experience'"
+    )
     assert Segment.objects.get().quote == "lived experience"
