@@ -212,9 +212,7 @@ def _write_sheet(wb, sheet: Sheet) -> None:
         ws.append(cells(row))
 
 
-def xlsx_bytes(
-    sheets: Sequence[Sheet], *, about: Sequence[tuple[str, Any]] | None = None
-) -> bytes:
+def xlsx_bytes(sheets: Sequence[Sheet], *, about: Sequence[tuple[str, Any]] | None = None) -> bytes:
     """An XLSX workbook: one worksheet per ``Sheet``, then an "About" sheet.
 
     ``about`` lists (label, value) pairs describing the export (study, filters, scope); the

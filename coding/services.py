@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from coding.models import AuditEvent, Code, Layer, LayerKind, Segment
+from coding.models import Assignment, AuditEvent, Code, Layer, LayerKind, Memo, Segment
 from studies.models import Study, Transcript
 
 
@@ -137,6 +138,214 @@ def segment_update_memo(*, segment: Segment, memo: str, actor=None) -> Segment:
         audit(study=segment.transcript.study, actor=actor, action="segment.memo", obj=segment,
               before=before, after=segment_snapshot(segment))
     return segment
+
+
+def segment_update(*, segment: Segment, code: Code | None = None, start: int | None = None,
+                   end: int | None = None, quote: str | None = None, actor=None) -> Segment:
+    """Change a segment's code and/or span, keeping its id (memos and decisions stay attached).
+
+    The new span is checked like a new segment (bounds, quote). When the change makes it
+    identical to another segment of the same layer, the two collapse into that one (memos
+    joined) and it is returned.
+    """
+    transcript = segment.transcript
+    code = code or segment.code
+    if code.study_id != transcript.study_id:
+        raise ValidationError("That code belongs to another study.", code="code")
+    if code.archived and code.pk != segment.code_id:
+        raise ValidationError(f"The code “{code.name}” is archived.", code="archived")
+    new_start = segment.start if start is None else start
+    new_end = segment.end if end is None else end
+    text = check_span(transcript=transcript, start=new_start, end=new_end,
+                      quote=quote if start is not None or end is not None else None)
+    before = segment_snapshot(segment)
+    with transaction.atomic():
+        twin = (
+            Segment.objects.select_for_update()
+            .filter(transcript=transcript, code=code, layer_id=segment.layer_id, start=new_start, end=new_end)
+            .exclude(pk=segment.pk)
+            .first()
+        )
+        if twin is not None:
+            if segment.memo and segment.memo not in twin.memo:
+                twin.memo = f"{twin.memo}\n{segment.memo}".strip()
+                twin.save(update_fields=["memo", "updated_at"])
+            segment.memos.update(segment=twin)
+            audit(study=transcript.study, actor=actor, action="segment.delete", obj=segment,
+                  before=before, after={"collapsed_into": twin.pk})
+            segment.delete()
+            return twin
+        segment.code, segment.start, segment.end = code, new_start, new_end
+        if start is not None or end is not None:
+            segment.quote = text
+            segment.needs_review = False
+        segment.save(update_fields=["code", "start", "end", "quote", "needs_review", "updated_at"])
+        audit(study=transcript.study, actor=actor, action="segment.update", obj=segment,
+              before=before, after=segment_snapshot(segment))
+    return segment
+
+
+UNDOABLE_SEGMENT_ACTIONS = ("segment.create", "segment.delete", "segment.memo", "segment.update")
+_UNDO_GROUPS = ("segment.batch", "segment.undo")
+
+
+def audit_mark(*, study: Study) -> int:
+    """The id of the study's latest audit event (0 if none): a bookmark for segment_batch."""
+    return (
+        AuditEvent.objects.filter(study=study).order_by("-pk").values_list("pk", flat=True).first()
+        or 0
+    )
+
+
+def segment_batch(*, study: Study, actor, transcript: Transcript, since: int, label: str) -> None:
+    """Group the undoable events ``actor`` made since ``since`` so one undo reverts them all."""
+    events = list(
+        AuditEvent.objects.filter(study=study, actor=actor, pk__gt=since,
+                                  action__in=UNDOABLE_SEGMENT_ACTIONS)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if len(events) > 1:
+        audit(study=study, actor=actor, action="segment.batch", object_type="segment",
+              after={"transcript_id": transcript.pk, "events": events, "label": label})
+
+
+def segment_undo(*, access, transcript: Transcript, actor) -> str:
+    """Revert ``actor``'s last creation, deletion, change or memo edit in this transcript (or
+    the last batch of them) from the audit log, so undo survives a reload.
+
+    Undo events are themselves logged (``segment.undo``) and never undone again, so repeated
+    undos walk back through history. Returns a label of what was undone; raises
+    ValidationError when there is nothing to undo and PermissionDenied when the layer is no
+    longer writable by ``access``.
+    """
+    events = list(
+        AuditEvent.objects.filter(
+            study=access.study, actor=actor, object_type="segment",
+            action__in=UNDOABLE_SEGMENT_ACTIONS + _UNDO_GROUPS,
+        ).order_by("-pk")[:200]
+    )
+    by_pk = {ev.pk: ev for ev in events}
+    covered: set[int] = set()
+    target: AuditEvent | None = None
+    for ev in events:
+        if ev.pk in covered:
+            continue
+        data = ev.after or ev.before or {}
+        if ev.action == "segment.undo":
+            covered.update(data.get("undone", []))
+            covered.update(data.get("events", []))
+            continue
+        if ev.action == "segment.batch":
+            covered.update(data.get("events", []))
+        if data.get("transcript_id") != transcript.pk:
+            continue
+        target = ev
+        break
+    if target is None:
+        raise ValidationError("Nothing to undo on this transcript.")
+    if target.action == "segment.batch":
+        ids = target.after.get("events", [])
+        members = [by_pk[pk] for pk in ids if pk in by_pk]
+        if len(members) != len(ids):
+            members = list(AuditEvent.objects.filter(pk__in=ids))
+        steps = sorted(members, key=lambda e: -e.pk)
+        label = target.after.get("label", "change")
+    else:
+        steps = [target]
+        label = ""
+    since = audit_mark(study=access.study)
+    with transaction.atomic():
+        for step in steps:
+            label = label or _UNDO_LABELS[step.action]
+            _undo_step(access=access, transcript=transcript, step=step, actor=actor)
+        new_events = list(
+            AuditEvent.objects.filter(study=access.study, actor=actor, pk__gt=since)
+            .values_list("pk", flat=True)
+        )
+        audit(study=access.study, actor=actor, action="segment.undo", object_type="segment",
+              object_id=target.object_id,
+              after={"transcript_id": transcript.pk, "undone": [target.pk, *[s.pk for s in steps]],
+                     "events": new_events})
+    return f"Undone: {label}"
+
+
+_UNDO_LABELS = {
+    "segment.create": "coding",
+    "segment.delete": "removal",
+    "segment.memo": "memo change",
+    "segment.update": "change",
+}
+
+
+def _undo_step(*, access, transcript: Transcript, step: AuditEvent, actor) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    snap = step.after if step.action == "segment.create" else step.before
+    layer = Layer.objects.filter(pk=snap["layer_id"], study=access.study).first()
+    if layer is None:
+        raise ValidationError("That layer no longer exists.")
+    if not access.can_write_layer(layer):
+        raise PermissionDenied("You can no longer change that layer.")
+    segment = (
+        Segment.objects.filter(pk=snap["id"], transcript=transcript)
+        .select_related("transcript__study", "code")
+        .first()
+    )
+    if step.action == "segment.create":
+        if segment is not None:
+            segment_delete(segment=segment, actor=actor)
+        return
+    if step.action == "segment.delete":
+        code = Code.objects.filter(pk=snap["code_id"], study=access.study).first()
+        if code is None:
+            raise ValidationError("The code of that highlight no longer exists.")
+        segment_create(transcript=transcript, code=code, layer=layer, start=snap["start"],
+                       end=snap["end"], quote=snap["quote"], memo=snap.get("memo") or "",
+                       actor=actor, provenance=snap.get("provenance") or {})
+        return
+    if segment is None:
+        raise ValidationError("That highlight no longer exists.")
+    if step.action == "segment.memo":
+        segment_update_memo(segment=segment, memo=snap.get("memo") or "", actor=actor)
+    elif step.action == "segment.update":
+        code = Code.objects.filter(pk=snap["code_id"], study=access.study).first()
+        if code is None:
+            raise ValidationError("The earlier code of that highlight no longer exists.")
+        segment_update(segment=segment, code=code, start=snap["start"], end=snap["end"],
+                       quote=transcript.text[snap["start"]:snap["end"]], actor=actor)
+
+
+def assignment_set_done(*, layer: Layer, transcript: Transcript, done: bool, actor) -> Assignment:
+    """Mark a layer's work on a transcript as done (or reopen it)."""
+    with transaction.atomic():
+        assignment, _ = Assignment.objects.get_or_create(layer=layer, transcript=transcript)
+        assignment.done_at = timezone.now() if done else None
+        assignment.save(update_fields=["done_at"])
+        audit(study=transcript.study, actor=actor,
+              action="assignment.done" if done else "assignment.undone", obj=assignment,
+              after={"transcript_id": transcript.pk, "layer_id": layer.pk, "done": done})
+    return assignment
+
+
+def memo_create(*, study: Study, author, body: str, title: str = "", transcript: Transcript | None = None,
+                code: Code | None = None, segment: Segment | None = None, extra: dict | None = None) -> Memo:
+    """A memo on the study, or on one transcript, code or segment of it."""
+    for target in (transcript, code, segment):
+        target_study = getattr(target, "study_id", None) or getattr(getattr(target, "transcript", None), "study_id", None)
+        if target is not None and target_study != study.pk:
+            raise ValidationError("That memo's subject belongs to another study.")
+    memo = Memo(study=study, author=author, title=(title or "").strip(), body=(body or "").strip(),
+                transcript=transcript, code=code, segment=segment, extra=extra or {})
+    if not memo.body:
+        raise ValidationError({"body": "A memo needs some text."})
+    memo.full_clean(exclude=["study", "transcript", "author", "code", "segment"])
+    with transaction.atomic():
+        memo.save()
+        audit(study=study, actor=author, action="memo.create", obj=memo,
+              after={"transcript_id": getattr(transcript, "pk", None), "code_id": getattr(code, "pk", None),
+                     "segment_id": getattr(segment, "pk", None), "title": memo.title, "body": memo.body})
+    return memo
 
 
 def code_create(*, study: Study, name: str, parent: Code | None = None, description: str = "",

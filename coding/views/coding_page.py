@@ -26,7 +26,7 @@ from django_htmx.http import reswap, trigger_client_event
 
 from coding import render, selectors, services
 from coding.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoForm
-from coding.models import Assignment, AuditEvent, Code, Layer, LayerKind, Memo, Segment
+from coding.models import Assignment, Code, Layer, LayerKind, Memo, Segment
 from studies.access import StudyAccess, get_study_for_user
 from studies.models import Transcript
 
@@ -541,38 +541,6 @@ def _relocate(text: str, quote: str, near: int) -> dict | None:
     return {"start": best, "end": best + len(quote), "quote": quote}
 
 
-def _audit_mark(study) -> int:
-    return (
-        AuditEvent.objects.filter(study=study).order_by("-pk").values_list("pk", flat=True).first()
-        or 0
-    )
-
-
-UNDOABLE = ("segment.create", "segment.delete", "segment.memo")
-GROUPS = ("segment.batch", "segment.undo")
-
-
-def _record_batch(*, study, actor, transcript: Transcript, since: int, label: str) -> None:
-    """Group the undoable events made by one request so that one undo reverts them all.
-
-    Belongs with the services (an audit write); kept here until services grow a
-    ``segment_batch`` helper.
-    """
-    events = list(
-        AuditEvent.objects.filter(study=study, actor=actor, pk__gt=since, action__in=UNDOABLE)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    if len(events) > 1:
-        services.audit(
-            study=study,
-            actor=actor,
-            action="segment.batch",
-            object_type="segment",
-            after={"transcript_id": transcript.pk, "events": events, "label": label},
-        )
-
-
 @login_required
 @require_POST
 def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
@@ -596,7 +564,7 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
     if new_name and not access.can_create_codes:
         raise PermissionDenied("Only the study's owners can add codes to this codebook.")
 
-    since = _audit_mark(access.study)
+    since = services.audit_mark(study=access.study)
     created: list[Segment] = []
     try:
         with transaction.atomic():
@@ -630,7 +598,7 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
     except ValidationError as exc:
         return _error_response(request, access, transcript, _first_message(exc), view=view)
     names = ", ".join(f"‘{c.name}’" for c in codes)
-    _record_batch(
+    services.segment_batch(
         study=access.study,
         actor=request.user,
         transcript=transcript,
@@ -708,40 +676,30 @@ def segment_update(
 
     new_code = book.by_id[data["code_id"]].code if data.get("code_id") else segment.code
     memo = data["memo"] if form.changes_memo else segment.memo
-    since = _audit_mark(access.study)
+    since = services.audit_mark(study=access.study)
     try:
         if new_code.pk == segment.code_id and not form.changes_span:
             services.segment_update_memo(segment=segment, memo=memo, actor=request.user)
             text = "Memo saved"
         else:
-            # A new code or span is a new segment (the identity of a segment is its code
-            # and span): create it, then delete the old one; one undo reverts both.
-            start, end = (
-                (data["start"], data["end"]) if form.changes_span else (segment.start, segment.end)
-            )
-            quote = data["quote"] if form.changes_span else segment.quote
-            with transaction.atomic():
-                new, _ = services.segment_create(
-                    transcript=transcript,
-                    code=new_code,
-                    layer=segment.layer,
-                    start=start,
-                    end=end,
-                    quote=quote,
-                    memo=memo,
-                    actor=request.user,
-                    provenance=segment.provenance,
-                )
-                if new.pk != segment.pk:
-                    services.segment_delete(segment=segment, actor=request.user)
             text = (
                 f"Changed to ‘{new_code.name}’"
                 if new_code.pk != segment.code_id
                 else "Span adjusted"
             )
+            with transaction.atomic():
+                if form.changes_memo and memo != segment.memo:
+                    services.segment_update_memo(segment=segment, memo=memo, actor=request.user)
+                if form.changes_span:
+                    services.segment_update(
+                        segment=segment, code=new_code, start=data["start"], end=data["end"],
+                        quote=data["quote"], actor=request.user,
+                    )
+                else:
+                    services.segment_update(segment=segment, code=new_code, actor=request.user)
     except ValidationError as exc:
         return _error_response(request, access, transcript, _first_message(exc), view=view)
-    _record_batch(
+    services.segment_batch(
         study=access.study, actor=request.user, transcript=transcript, since=since, label=text
     )
     return _success_response(
@@ -755,126 +713,6 @@ def segment_update(
     )
 
 
-def _undo(access: StudyAccess, transcript: Transcript, actor) -> str:
-    """Revert the requester's last creation, deletion or memo change in this transcript
-    (or the last group of them), from the audit log; returns what was done.
-
-    Undo events are themselves logged (``segment.undo``) and never undone again, so
-    repeated undos walk back through history. Raises ValidationError when nothing can be
-    undone.
-    """
-    events = list(
-        AuditEvent.objects.filter(
-            study=access.study, actor=actor, object_type="segment", action__in=UNDOABLE + GROUPS
-        ).order_by("-pk")[:200]
-    )
-    by_pk = {ev.pk: ev for ev in events}
-    covered: set[int] = set()
-    target: AuditEvent | None = None
-    for ev in events:
-        if ev.pk in covered:
-            continue
-        data = ev.after or ev.before or {}
-        if ev.action == "segment.undo":
-            covered.update(data.get("undone", []))
-            covered.update(data.get("events", []))
-            continue
-        if ev.action == "segment.batch":
-            covered.update(data.get("events", []))
-        if data.get("transcript_id") != transcript.pk:
-            continue
-        target = ev
-        break
-    if target is None:
-        raise ValidationError("Nothing to undo on this transcript.")
-    if target.action == "segment.batch":
-        members = [by_pk.get(pk) for pk in target.after.get("events", [])]
-        missing = [
-            pk for pk, ev in zip(target.after.get("events", []), members, strict=True) if ev is None
-        ]
-        if missing:
-            members = list(AuditEvent.objects.filter(pk__in=target.after["events"]))
-        steps = sorted((m for m in members if m is not None), key=lambda e: -e.pk)
-        label = target.after.get("label", "change")
-    else:
-        steps = [target]
-        label = ""
-
-    since = _audit_mark(access.study)
-    with transaction.atomic():
-        for step in steps:
-            label = label or _undo_step_label(step)
-            _undo_step(access, transcript, step, actor)
-        new_events = list(
-            AuditEvent.objects.filter(study=access.study, actor=actor, pk__gt=since).values_list(
-                "pk", flat=True
-            )
-        )
-        services.audit(
-            study=access.study,
-            actor=actor,
-            action="segment.undo",
-            object_type="segment",
-            object_id=target.object_id,
-            after={
-                "transcript_id": transcript.pk,
-                "undone": [target.pk, *[s.pk for s in steps]],
-                "events": new_events,
-            },
-        )
-    return f"Undone: {label}"
-
-
-def _undo_step_label(step: AuditEvent) -> str:
-    return {
-        "segment.create": "coding",
-        "segment.delete": "removal",
-        "segment.memo": "memo change",
-    }[step.action]
-
-
-def _undo_step(access: StudyAccess, transcript: Transcript, step: AuditEvent, actor) -> None:
-    snap = step.after if step.action == "segment.create" else step.before
-    try:
-        layer = Layer.objects.get(pk=snap["layer_id"], study=access.study)
-    except Layer.DoesNotExist:
-        raise ValidationError("That layer no longer exists.") from None
-    if not access.can_write_layer(layer):
-        raise PermissionDenied("You can no longer change that layer.")
-    if step.action == "segment.create":
-        segment = (
-            Segment.objects.filter(pk=snap["id"], transcript=transcript)
-            .select_related("transcript__study")
-            .first()
-        )
-        if segment is not None:
-            services.segment_delete(segment=segment, actor=actor)
-    elif step.action == "segment.delete":
-        code = Code.objects.filter(pk=snap["code_id"], study=access.study).first()
-        if code is None:
-            raise ValidationError("The code of that highlight no longer exists.")
-        services.segment_create(
-            transcript=transcript,
-            code=code,
-            layer=layer,
-            start=snap["start"],
-            end=snap["end"],
-            quote=snap["quote"],
-            memo=snap.get("memo") or "",
-            actor=actor,
-            provenance=snap.get("provenance") or {},
-        )
-    elif step.action == "segment.memo":
-        segment = (
-            Segment.objects.filter(pk=snap["id"], transcript=transcript)
-            .select_related("transcript__study")
-            .first()
-        )
-        if segment is None:
-            raise ValidationError("That highlight no longer exists.")
-        services.segment_update_memo(segment=segment, memo=snap.get("memo") or "", actor=actor)
-
-
 @login_required
 @require_POST
 def segment_undo(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
@@ -882,7 +720,7 @@ def segment_undo(request: HttpRequest, study_id: int, transcript_id: int) -> Htt
     transcript = _transcript_for(access, transcript_id)
     view = request.POST.get("view") or None
     try:
-        text = _undo(access, transcript, request.user)
+        text = services.segment_undo(access=access, transcript=transcript, actor=request.user)
     except ValidationError as exc:
         return _error_response(request, access, transcript, _first_message(exc), view=view)
     return _success_response(
@@ -896,23 +734,6 @@ def segment_undo(request: HttpRequest, study_id: int, transcript_id: int) -> Htt
     )
 
 
-def _assignment_set_done(*, layer: Layer, transcript: Transcript, done: bool, actor) -> Assignment:
-    """Mark a layer's work on a transcript as done (or not). Belongs with the services;
-    kept here because only this page writes it so far."""
-    with transaction.atomic():
-        assignment, _ = Assignment.objects.get_or_create(layer=layer, transcript=transcript)
-        assignment.done_at = timezone.now() if done else None
-        assignment.save(update_fields=["done_at"])
-        services.audit(
-            study=transcript.study,
-            actor=actor,
-            action="assignment.done" if done else "assignment.undone",
-            obj=assignment,
-            after={"transcript_id": transcript.pk, "layer_id": layer.pk, "done": done},
-        )
-    return assignment
-
-
 @login_required
 @require_POST
 def transcript_done(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
@@ -920,27 +741,9 @@ def transcript_done(request: HttpRequest, study_id: int, transcript_id: int) -> 
     transcript = _transcript_for(access, transcript_id)
     layer = services.coder_layer(study=access.study, user=request.user)
     done = request.POST.get("done", "1") == "1"
-    _assignment_set_done(layer=layer, transcript=transcript, done=done, actor=request.user)
+    services.assignment_set_done(layer=layer, transcript=transcript, done=done, actor=request.user)
     view = request.POST.get("view") or None
     return redirect(_page_url(access.study.pk, transcript.pk, view))
-
-
-def _memo_create(*, study, transcript: Transcript, author, title: str, body: str) -> Memo:
-    """A memo on a transcript. Belongs with the services; kept here for now."""
-    memo = Memo(
-        study=study, transcript=transcript, author=author, title=title.strip(), body=body.strip()
-    )
-    memo.full_clean(exclude=["study", "transcript", "author", "code", "segment"])
-    with transaction.atomic():
-        memo.save()
-        services.audit(
-            study=study,
-            actor=author,
-            action="memo.create",
-            obj=memo,
-            after={"transcript_id": transcript.pk, "title": memo.title, "body": memo.body},
-        )
-    return memo
 
 
 @login_required
@@ -951,7 +754,7 @@ def transcript_memo_create(request: HttpRequest, study_id: int, transcript_id: i
     form = TranscriptMemoForm(request.POST)
     view = request.POST.get("view") or None
     if form.is_valid():
-        _memo_create(
+        services.memo_create(
             study=access.study,
             transcript=transcript,
             author=request.user,

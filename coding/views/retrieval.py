@@ -92,7 +92,10 @@ class RetrievalState:
             ("Group", name(self.groups, self.filters.group)),
             ("Wave", name(self.waves, self.filters.wave)),
             ("Participant", name(self.participants, self.filters.participant)),
-            ("Layer", layer or "All layers you can see: " + ", ".join(lr.label for lr in self.layers)),
+            (
+                "Layer",
+                layer or "All layers you can see: " + ", ".join(lr.label for lr in self.layers),
+            ),
         ]
 
 
@@ -111,9 +114,7 @@ def _retrieval_state(request: HttpRequest, access: StudyAccess) -> RetrievalStat
     layers = selectors.layers_for(access)
     groups = list(study.groups.all())
     waves = list(study.waves.all())
-    participants = list(
-        Participant.objects.filter(study=study).only("pk", "pseudonym", "group_id")
-    )
+    participants = list(Participant.objects.filter(study=study).only("pk", "pseudonym", "group_id"))
     errors: list[str] = []
     # Unknown ids are reported, never dropped: a silently ignored filter would show
     # more segments than the link that led here promised.
@@ -355,9 +356,7 @@ def _memo_rows(access: StudyAccess, kind: str):
     if kind not in ("", "segment"):
         return memo_values.order_by("-m_updated", "-m_id")
     segment_values = (
-        Segment.objects.filter(
-            transcript__study=access.study, layer__in=visible_layers(access)
-        )
+        Segment.objects.filter(transcript__study=access.study, layer__in=visible_layers(access))
         .exclude(memo="")
         .order_by()
         .values(
@@ -493,7 +492,9 @@ def _resolve_about(access: StudyAccess, about: str) -> dict[str, Any]:
         code = access.study.codes.filter(pk=pk).first()
         if code is not None:
             return {"code": code}
-    raise ValidationError({"about": "Choose the study, one of its transcripts or one of its codes."})
+    raise ValidationError(
+        {"about": "Choose the study, one of its transcripts or one of its codes."}
+    )
 
 
 def _memo_create(*, access: StudyAccess, author, title: str, body: str, about: str) -> Memo:
@@ -502,8 +503,13 @@ def _memo_create(*, access: StudyAccess, author, title: str, body: str, about: s
     memo.full_clean(exclude=["study", "author", "transcript", "code", "segment"])
     with transaction.atomic():
         memo.save()
-        services.audit(study=access.study, actor=author, action="memo.create", obj=memo,
-                       after=_memo_snapshot(memo))
+        services.audit(
+            study=access.study,
+            actor=author,
+            action="memo.create",
+            obj=memo,
+            after=_memo_snapshot(memo),
+        )
     return memo
 
 
@@ -513,15 +519,26 @@ def _memo_update(*, memo: Memo, actor, title: str, body: str) -> Memo:
     memo.full_clean(exclude=["study", "author", "transcript", "code", "segment"])
     with transaction.atomic():
         memo.save(update_fields=["title", "body", "updated_at"])
-        services.audit(study=memo.study, actor=actor, action="memo.update", obj=memo,
-                       before=before, after=_memo_snapshot(memo))
+        services.audit(
+            study=memo.study,
+            actor=actor,
+            action="memo.update",
+            obj=memo,
+            before=before,
+            after=_memo_snapshot(memo),
+        )
     return memo
 
 
 def _memo_delete(*, memo: Memo, actor) -> None:
     with transaction.atomic():
-        services.audit(study=memo.study, actor=actor, action="memo.delete", obj=memo,
-                       before=_memo_snapshot(memo))
+        services.audit(
+            study=memo.study,
+            actor=actor,
+            action="memo.delete",
+            obj=memo,
+            before=_memo_snapshot(memo),
+        )
         memo.delete()
 
 
@@ -590,16 +607,19 @@ def memo_update(request: HttpRequest, study_id: int, memo_id: int) -> HttpRespon
                 _form_errors(form, exc)
         if not form.errors:
             if htmx:
-                entry = _memo_entries(
-                    access, [_row_of(memo)], selectors.codebook(access.study)
-                )[0]
-                return render(request, f"{MEMO_TEMPLATE}#memo-item", {"entry": entry,
-                              "study": access.study})
+                entry = _memo_entries(access, [_row_of(memo)], selectors.codebook(access.study))[0]
+                return render(
+                    request, f"{MEMO_TEMPLATE}#memo-item", {"entry": entry, "study": access.study}
+                )
             return redirect(reverse("coding:memo_list", args=[access.study.pk]))
     else:
         form = MemoForm(initial={"title": memo.title, "body": memo.body})
-    ctx = {"study": access.study, "memo": memo, "edit_form": form,
-           "entry_id": f"memo-memo-{memo.pk}"}
+    ctx = {
+        "study": access.study,
+        "memo": memo,
+        "edit_form": form,
+        "entry_id": f"memo-memo-{memo.pk}",
+    }
     if htmx:
         return render(request, f"{MEMO_TEMPLATE}#memo-edit", ctx)
     return render(request, MEMO_TEMPLATE, {**_memo_context(request, access), **ctx})

@@ -30,13 +30,34 @@ def test_csv_is_rfc_4180_with_bom_and_crlf():
 
 def test_csv_round_trips_types_chinese_and_guards_formulas():
     when = dt.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=dt.UTC)
-    rows = [["我唔知自己嘅角色 𠝹", 3, -2, 1.5, Decimal("2.50"), None, True, when,
-             dt.date(2024, 1, 2), "=cmd|' /C calc'!A0", "-- dash"]]
+    rows = [
+        [
+            "我唔知自己嘅角色 𠝹",
+            3,
+            -2,
+            1.5,
+            Decimal("2.50"),
+            None,
+            True,
+            when,
+            dt.date(2024, 1, 2),
+            "=cmd|' /C calc'!A0",
+            "-- dash",
+        ]
+    ]
     parsed = parse_csv(exports.csv_text(list("abcdefghijk"), rows))
     assert parsed[1] == [
-        "我唔知自己嘅角色 𠝹", "3", "-2", "1.5", "2.50", "", "yes",
-        timezone.localtime(when).replace(microsecond=0).isoformat(), "2024-01-02",
-        "'=cmd|' /C calc'!A0", "'-- dash",
+        "我唔知自己嘅角色 𠝹",
+        "3",
+        "-2",
+        "1.5",
+        "2.50",
+        "",
+        "yes",
+        timezone.localtime(when).replace(microsecond=0).isoformat(),
+        "2024-01-02",
+        "'=cmd|' /C calc'!A0",
+        "'-- dash",
     ]
 
 
@@ -66,8 +87,10 @@ def test_xlsx_has_bold_frozen_header_widths_and_about_sheet():
     assert ws["A1"].font.b and ws["B1"].font.b
     assert ws.freeze_panes == "A2"
     assert ws.column_dimensions["A"].width >= len("Stigma › Shame")
-    assert [[c.value for c in r] for r in ws.iter_rows()] == [["code", "kappa"],
-                                                               ["Stigma › Shame", 0.8]]
+    assert [[c.value for c in r] for r in ws.iter_rows()] == [
+        ["code", "kappa"],
+        ["Stigma › Shame", 0.8],
+    ]
     assert wb["Counts"].column_dimensions["A"].width == 12
     about = list(wb["About"].iter_rows(values_only=True))
     assert about[0] == ("Field", "Value")
@@ -78,13 +101,18 @@ def test_xlsx_has_bold_frozen_header_widths_and_about_sheet():
 def test_xlsx_cells_guard_formulas_and_keep_types():
     when = timezone.now()
     data = exports.xlsx_bytes(
-        [exports.Sheet("S", ["a", "b", "c", "d", "e", "f"],
-                       [["=1+2", -3, None, when, "中文 𠝹\nline", "bad\x07char"]])],
+        [
+            exports.Sheet(
+                "S",
+                ["a", "b", "c", "d", "e", "f"],
+                [["=1+2", -3, None, when, "中文 𠝹\nline", "bad\x07char"]],
+            )
+        ],
         about=None,
     )
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["S"]
-    row = [c for c in wb["S"][2]]
+    row = list(wb["S"][2])
     assert row[0].value == "'=1+2" and row[0].data_type == "s"
     assert row[1].value == -3
     assert row[2].value is None

@@ -15,23 +15,42 @@ def setup(study, owner, coder, coder2, viewer):
     bob = factories.make_layer(study, coder)
     erin = factories.make_layer(study, coder2)
     consensus = factories.make_layer(study)
-    bob_seg = factories.make_segment(transcript, code, bob, 0, 11, memo="Bob's segment note",
-                                     created_by=coder)
-    erin_seg = factories.make_segment(transcript, child, erin, 0, 11, memo="Erin's segment note",
-                                      created_by=coder2)
+    bob_seg = factories.make_segment(
+        transcript, code, bob, 0, 11, memo="Bob's segment note", created_by=coder
+    )
+    erin_seg = factories.make_segment(
+        transcript, child, erin, 0, 11, memo="Erin's segment note", created_by=coder2
+    )
     cons_seg = factories.make_segment(transcript, code, consensus, 0, 11)
     memos = {
         "study": Memo.objects.create(study=study, author=owner, title="Plan", body="Study memo"),
-        "transcript": Memo.objects.create(study=study, author=coder, transcript=transcript,
-                                          body="Transcript memo"),
+        "transcript": Memo.objects.create(
+            study=study, author=coder, transcript=transcript, body="Transcript memo"
+        ),
         "code": Memo.objects.create(study=study, author=coder2, code=child, body="Code memo"),
-        "on_erin": Memo.objects.create(study=study, author=coder2, segment=erin_seg,
-                                       transcript=transcript, body="Memo on Erin's segment"),
-        "on_consensus": Memo.objects.create(study=study, author=owner, segment=cons_seg,
-                                            transcript=transcript, body="Memo on consensus"),
+        "on_erin": Memo.objects.create(
+            study=study,
+            author=coder2,
+            segment=erin_seg,
+            transcript=transcript,
+            body="Memo on Erin's segment",
+        ),
+        "on_consensus": Memo.objects.create(
+            study=study,
+            author=owner,
+            segment=cons_seg,
+            transcript=transcript,
+            body="Memo on consensus",
+        ),
     }
-    return {"transcript": transcript, "code": code, "child": child, "bob_seg": bob_seg,
-            "erin_seg": erin_seg, "memos": memos}
+    return {
+        "transcript": transcript,
+        "code": code,
+        "child": child,
+        "bob_seg": bob_seg,
+        "erin_seg": erin_seg,
+        "memos": memos,
+    }
 
 
 def list_url(study, kind=""):
@@ -40,8 +59,15 @@ def list_url(study, kind=""):
 
 def test_it_lists_every_memo_with_author_time_and_link(setup, owner_client, study):
     html = owner_client.get(list_url(study)).content.decode()
-    for text in ("Study memo", "Transcript memo", "Code memo", "Memo on Erin&#x27;s segment",
-                 "Memo on consensus", "Bob&#x27;s segment note", "Erin&#x27;s segment note"):
+    for text in (
+        "Study memo",
+        "Transcript memo",
+        "Code memo",
+        "Memo on Erin&#x27;s segment",
+        "Memo on consensus",
+        "Bob&#x27;s segment note",
+        "Erin&#x27;s segment note",
+    ):
         assert text in html
     assert "7 memos" in html
     assert "Hope › Future" in html  # code memos name the code by its path
@@ -62,8 +88,11 @@ def test_it_lists_every_memo_with_author_time_and_link(setup, owner_client, stud
         ("study", ["Study memo"], ["Transcript memo", "Code memo", "segment note"]),
         ("transcript", ["Transcript memo"], ["Study memo", "Code memo", "Memo on consensus"]),
         ("code", ["Code memo"], ["Study memo", "Transcript memo", "segment note"]),
-        ("segment", ["segment note", "Memo on consensus"], ["Study memo", "Code memo",
-                                                            "Transcript memo"]),
+        (
+            "segment",
+            ["segment note", "Memo on consensus"],
+            ["Study memo", "Code memo", "Transcript memo"],
+        ),
     ],
 )
 def test_it_filters_by_kind(setup, owner_client, study, kind, present, absent):
@@ -85,8 +114,9 @@ def test_blind_coder_does_not_see_memos_on_hidden_layers(setup, coder_client, st
     assert "Study memo" in html and "Transcript memo" in html and "Code memo" in html
 
 
-@pytest.mark.parametrize("persona,status", [("owner", 200), ("coder", 200), ("viewer", 200),
-                                            ("outsider", 404)])
+@pytest.mark.parametrize(
+    "persona,status", [("owner", 200), ("coder", 200), ("viewer", 200), ("outsider", 404)]
+)
 def test_memo_list_access(setup, persona_clients, study, persona, status):
     assert persona_clients[persona].get(list_url(study)).status_code == status
 
@@ -99,11 +129,13 @@ def test_htmx_kind_filter_returns_only_the_results(setup, owner_client, study):
     assert "Code memo" in html
 
 
-def test_memo_list_query_count_is_constant(setup, owner, owner_client, study,
-                                           django_assert_num_queries):
+def test_memo_list_query_count_is_constant(
+    setup, owner, owner_client, study, django_assert_num_queries
+):
     for i in range(40):
-        Memo.objects.create(study=study, author=owner, transcript=setup["transcript"],
-                            body=f"extra {i}")
+        Memo.objects.create(
+            study=study, author=owner, transcript=setup["transcript"], body=f"extra {i}"
+        )
     # session, user, membership, codebook, count, page of the union, authors, transcripts,
     # segments, the "about" choices (transcripts).
     with django_assert_num_queries(10):
@@ -114,8 +146,9 @@ def test_memo_list_query_count_is_constant(setup, owner, owner_client, study,
 # --- create ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("persona,status", [("owner", 302), ("coder", 302), ("viewer", 403),
-                                            ("outsider", 404)])
+@pytest.mark.parametrize(
+    "persona,status", [("owner", 302), ("coder", 302), ("viewer", 403), ("outsider", 404)]
+)
 def test_create_access(setup, persona_clients, study, persona, status):
     before = Memo.objects.count()
     response = persona_clients[persona].post(
@@ -134,7 +167,11 @@ def test_it_creates_memos_on_the_study_a_transcript_and_a_code(setup, coder, cod
     mine = Memo.objects.filter(author=coder).order_by("pk")
     on_study, on_transcript, on_code = list(mine)[-3:]
     assert (on_study.title, on_study.body, on_study.transcript, on_study.code) == (
-        "T", "On the study", None, None)
+        "T",
+        "On the study",
+        None,
+        None,
+    )
     assert on_transcript.transcript == transcript and on_transcript.code is None
     assert on_code.code == code and on_code.transcript is None
     assert AuditEvent.objects.filter(action="memo.create", object_id=on_code.pk).exists()
@@ -143,8 +180,10 @@ def test_it_creates_memos_on_the_study_a_transcript_and_a_code(setup, coder, cod
 def test_it_refuses_targets_of_another_study(setup, coder_client, study):
     other = factories.make_transcript(factories.make_study())
     before = Memo.objects.count()
-    response = coder_client.post(reverse("coding:memo_create", args=[study.pk]),
-                                 {"about": f"transcript-{other.pk}", "body": "x"})
+    response = coder_client.post(
+        reverse("coding:memo_create", args=[study.pk]),
+        {"about": f"transcript-{other.pk}", "body": "x"},
+    )
     assert response.status_code == 200
     assert "Choose the study, one of its transcripts" in response.content.decode()
     assert Memo.objects.count() == before
@@ -154,14 +193,14 @@ def test_htmx_create_returns_the_panel_and_invalid_form_keeps_status_200(
     setup, coder_client, study
 ):
     create = reverse("coding:memo_create", args=[study.pk])
-    response = coder_client.post(create, {"about": "study", "body": "Fresh idea"},
-                                 HTTP_HX_REQUEST="true")
+    response = coder_client.post(
+        create, {"about": "study", "body": "Fresh idea"}, HTTP_HX_REQUEST="true"
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="memo-panel">')
     assert "Fresh idea" in html
-    response = coder_client.post(create, {"about": "study", "body": "  "},
-                                 HTTP_HX_REQUEST="true")
+    response = coder_client.post(create, {"about": "study", "body": "  "}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert "This field is required" in response.content.decode()
 
@@ -177,8 +216,9 @@ def delete_url(study, memo):
     return reverse("coding:memo_delete", args=[study.pk, memo.pk])
 
 
-@pytest.mark.parametrize("persona,status", [("owner", 302), ("coder", 302), ("viewer", 403),
-                                            ("outsider", 404)])
+@pytest.mark.parametrize(
+    "persona,status", [("owner", 302), ("coder", 302), ("viewer", 403), ("outsider", 404)]
+)
 def test_author_or_owner_may_edit(setup, persona_clients, study, persona, status):
     memo = setup["memos"]["transcript"]  # written by the coder
     response = persona_clients[persona].post(edit_url(study, memo), {"body": "Changed"})
@@ -207,8 +247,9 @@ def test_edit_form_and_htmx_save(setup, coder_client, study):
     assert "<html" in page and "Edit memo" in page and "Transcript memo</textarea>" in page
     fragment = coder_client.get(edit_url(study, memo), HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in fragment and f'id="memo-memo-{memo.pk}"' in fragment
-    response = coder_client.post(edit_url(study, memo), {"title": "New title", "body": "Better"},
-                                 HTTP_HX_REQUEST="true")
+    response = coder_client.post(
+        edit_url(study, memo), {"title": "New title", "body": "Better"}, HTTP_HX_REQUEST="true"
+    )
     html = response.content.decode()
     assert html.lstrip().startswith(f'<li class="memo-item" id="memo-memo-{memo.pk}"')
     assert "New title" in html and "Better" in html

@@ -33,8 +33,9 @@ def build_world(study, owner, coder, coder2):
     p2 = factories.make_participant(study, pseudonym="P02", group=g2)
     p3 = factories.make_participant(study, pseudonym="P03", group=g1)
     tr = {
-        "p1t1": factories.make_transcript(study, title="P01 T1", participant=p1, wave=t1w,
-                                          text=RICH_TEXT),
+        "p1t1": factories.make_transcript(
+            study, title="P01 T1", participant=p1, wave=t1w, text=RICH_TEXT
+        ),
         "p1t2": factories.make_transcript(study, title="P01 T2", participant=p1, wave=t2w),
         "p2t1": factories.make_transcript(study, title="P02 T1", participant=p2, wave=t1w),
         "p3t2": factories.make_transcript(study, title="P03 T2", participant=p3, wave=t2w),
@@ -65,9 +66,13 @@ def build_world(study, owner, coder, coder2):
         segs[(lname, "p2t1", "hope")] = factories.make_segment(tr["p2t1"], hope, layer, 0, 11)
         segs[(lname, "p2t1", "stigma")] = factories.make_segment(tr["p2t1"], stigma, layer, 5, 30)
     return SimpleNamespace(
-        groups=(g1, g2), waves=(t1w, t2w), participants=(p1, p2, p3), tr=tr,
+        groups=(g1, g2),
+        waves=(t1w, t2w),
+        participants=(p1, p2, p3),
+        tr=tr,
         codes=SimpleNamespace(stigma=stigma, shame=shame, self_=self_, hope=hope),
-        layers=layers, segs=segs,
+        layers=layers,
+        segs=segs,
     )
 
 
@@ -125,16 +130,17 @@ def test_filters_are_exact_and_compose(world, owner, study):
         return ids(retrieve(access, code_ids=shame, **kw))
 
     layers = ("bob", "erin", "consensus", "imported")
-    assert got(group=g1) == seg_ids(world, *[(lr, t, "shame") for lr in layers
-                                             for t in ("p1t1", "p1t2", "p3t2")])
+    assert got(group=g1) == seg_ids(
+        world, *[(lr, t, "shame") for lr in layers for t in ("p1t1", "p1t2", "p3t2")]
+    )
     assert got(group=g1.pk, wave=t1.pk) == seg_ids(world, *[(lr, "p1t1", "shame") for lr in layers])
     assert got(group=g2, wave=t2) == set()
     assert got(participant=p3, layers=[world.layers["erin"]]) == seg_ids(
         world, ("erin", "p3t2", "shame")
     )
-    assert got(wave=[t1, t2], participant=[p1.pk, p2.pk], layers=[world.layers["consensus"].pk]) == (
-        seg_ids(world, *[("consensus", t, "shame") for t in ("p1t1", "p1t2", "p2t1")])
-    )
+    assert got(
+        wave=[t1, t2], participant=[p1.pk, p2.pk], layers=[world.layers["consensus"].pk]
+    ) == (seg_ids(world, *[("consensus", t, "shame") for t in ("p1t1", "p1t2", "p2t1")]))
     # Transcripts without a participant or wave are out as soon as such a filter is set.
     assert world.segs[("bob", "focus", "shame")].pk in got()
     assert world.segs[("bob", "focus", "shame")].pk not in got(wave=t1)
@@ -172,8 +178,13 @@ def test_it_never_returns_segments_of_another_study(world, owner, study):
 def test_context_is_cut_in_code_points_around_non_bmp_characters(world, owner, study):
     access = study_access(owner, study.pk)
     seg = world.segs[("bob", "p1t1", "shame")]
-    (row,) = retrieve(access, code_ids=[world.codes.shame.pk], transcript=world.tr["p1t1"],
-                      layers=[world.layers["bob"]], context_chars=8)
+    (row,) = retrieve(
+        access,
+        code_ids=[world.codes.shame.pk],
+        transcript=world.tr["p1t1"],
+        layers=[world.layers["bob"]],
+        context_chars=8,
+    )
     assert row.pk == seg.pk
     assert RICH_TEXT[seg.start : seg.end] == "我唔知自己嘅角色"
     assert row.context_before == RICH_TEXT[seg.start - 8 : seg.start] == "P01: 𠝹𠝹 "
@@ -185,8 +196,9 @@ def test_context_stops_at_the_edges_of_the_text(world, owner, study):
     text = world.tr["p2t1"].text
     rows = {
         r.pk: r
-        for r in retrieve(access, code_ids=[world.codes.hope.pk], context_chars=500,
-                          layers=[world.layers["bob"]])
+        for r in retrieve(
+            access, code_ids=[world.codes.hope.pk], context_chars=500, layers=[world.layers["bob"]]
+        )
     }
     row = rows[world.segs[("bob", "p2t1", "hope")].pk]
     assert row.context_before == ""
@@ -199,8 +211,14 @@ def test_it_preloads_everything_the_page_needs(world, owner, study):
     with CaptureQueriesContext(connection) as ctx:
         rows = list(result)
         for seg in rows:
-            _ = (seg.code.name, seg.layer.key, seg.layer.label, seg.transcript.title,
-                 seg.transcript.wave, seg.transcript.participant)
+            _ = (
+                seg.code.name,
+                seg.layer.key,
+                seg.layer.label,
+                seg.transcript.title,
+                seg.transcript.wave,
+                seg.transcript.participant,
+            )
             if seg.transcript.participant:
                 _ = seg.transcript.participant.group
     assert len(ctx.captured_queries) == 1
@@ -237,8 +255,10 @@ def test_contexts_match_python_slicing_everywhere(world, owner, study, coder):
     text = "𠝹a\n我b𠝹" * 30
     transcript = factories.make_transcript(study, title="Astral", text=text)
     layer = factories.make_layer(study, coder)
-    segs = [factories.make_segment(transcript, world.codes.hope, layer, s, e)
-            for s, e in ((0, 1), (1, 4), (37, 60), (len(text) - 3, len(text)))]
+    segs = [
+        factories.make_segment(transcript, world.codes.hope, layer, s, e)
+        for s, e in ((0, 1), (1, 4), (37, 60), (len(text) - 3, len(text)))
+    ]
     found = contexts([s.pk for s in segs], 10)
     for s in segs:
         assert found[s.pk] == (text[max(s.start - 10, 0) : s.start], text[s.end : s.end + 10])
@@ -248,8 +268,13 @@ def test_contexts_match_python_slicing_everywhere(world, owner, study, coder):
 def test_it_orders_by_group_participant_wave_then_position(world, owner, study):
     access = study_access(owner, study.pk)
     rows = list(retrieve(access, code_ids=[world.codes.shame.pk], layers=[world.layers["bob"]]))
-    assert [r.transcript.title for r in rows] == ["P01 T1", "P01 T2", "P03 T2", "P02 T1",
-                                                  "Focus group"]
+    assert [r.transcript.title for r in rows] == [
+        "P01 T1",
+        "P01 T2",
+        "P03 T2",
+        "P02 T1",
+        "Focus group",
+    ]
 
 
 # --- the page ---------------------------------------------------------------------------
@@ -264,8 +289,16 @@ def test_it_shows_quotes_with_context_participant_group_wave_layer_and_memo(
     assert "20 segments" in html
     assert "<mark>我唔知自己嘅角色</mark>" in html
     assert "𠝹𠝹" in html
-    for text in ("P01", "Peer support workers", "T1", "P01 T1", "Layer: bob", "Layer: Consensus",
-                 "Layer: NVivo coder", "erin memo"):
+    for text in (
+        "P01",
+        "Peer support workers",
+        "T1",
+        "P01 T1",
+        "Layer: bob",
+        "Layer: Consensus",
+        "Layer: NVivo coder",
+        "erin memo",
+    ):
         assert text in html
     assert 'aria-current="page">Retrieval' in html
 
@@ -290,11 +323,13 @@ def test_page_filters_by_group_wave_and_participant(world, owner_client, study):
     g1, _ = world.groups
     t1, t2 = world.waves
     p3 = world.participants[2]
-    html = owner_client.get(url(study, code=world.codes.shame.pk, group=g1.pk, wave=t2.pk,
-                                layer="bob")).content.decode()
+    html = owner_client.get(
+        url(study, code=world.codes.shame.pk, group=g1.pk, wave=t2.pk, layer="bob")
+    ).content.decode()
     assert "2 segments" in html and "P01 T2" in html and "P03 T2" in html
-    html = owner_client.get(url(study, code=world.codes.shame.pk, participant=p3.pk,
-                                wave=t1.pk)).content.decode()
+    html = owner_client.get(
+        url(study, code=world.codes.shame.pk, participant=p3.pk, wave=t1.pk)
+    ).content.decode()
     assert "0 segments" in html and "No segments match" in html
 
 
@@ -384,11 +419,13 @@ def test_the_filter_form_targets_the_results_with_htmx(world, owner_client, stud
 
 def test_export_links_carry_the_filters(world, owner_client, study):
     t1 = world.waves[0]
-    html = owner_client.get(url(study, code=world.codes.shame.pk, wave=t1.pk, subtree=True,
-                                layer="bob")).content.decode()
+    html = owner_client.get(
+        url(study, code=world.codes.shame.pk, wave=t1.pk, subtree=True, layer="bob")
+    ).content.decode()
     export = reverse("coding:retrieval_export", args=[study.pk, "xlsx"])
-    assert (f"{export}?code={world.codes.shame.pk}&amp;subtree=1&amp;wave={t1.pk}&amp;layer=bob"
-            in html)
+    assert (
+        f"{export}?code={world.codes.shame.pk}&amp;subtree=1&amp;wave={t1.pk}&amp;layer=bob" in html
+    )
 
 
 # --- pagination and query counts ----------------------------------------------------------
@@ -402,8 +439,10 @@ def make_many(study, owner, n):
     text = "word " * 2000
     transcripts = [
         factories.make_transcript(
-            study, text=text,
-            participant=factories.make_participant(study, group=group), wave=wave,
+            study,
+            text=text,
+            participant=factories.make_participant(study, group=group),
+            wave=wave,
         )
         for _ in range(3)
     ]
@@ -424,8 +463,9 @@ def test_it_pages_100_at_a_time(owner_client, owner, study):
 
 
 @pytest.mark.parametrize("n", [10, 300])
-def test_query_count_does_not_grow_with_segments(owner_client, owner, study, n,
-                                                 django_assert_num_queries):
+def test_query_count_does_not_grow_with_segments(
+    owner_client, owner, study, n, django_assert_num_queries
+):
     code = make_many(study, owner, n)
     # session, user, membership+study, codebook, layers, groups, waves, participants,
     # count, the page's ids, those segments (with code, layer, user, transcript,

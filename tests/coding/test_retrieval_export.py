@@ -52,8 +52,16 @@ def test_csv_parses_back_to_the_rows(world, owner_client, study):
     seg = world.segs[("bob", "p1t1", "shame")]
     row = by_id[seg.pk]
     assert row[:10] == [
-        "Stigma › Shame", "Peer support workers", "T1", "P01", "P01 T1", "bob",
-        str(seg.start), str(seg.end), "我唔知自己嘅角色", "bob memo",
+        "Stigma › Shame",
+        "Peer support workers",
+        "T1",
+        "P01",
+        "P01 T1",
+        "bob",
+        str(seg.start),
+        str(seg.end),
+        "我唔知自己嘅角色",
+        "bob memo",
     ]
     assert row[11].startswith(seg.created_at.date().isoformat() + "T")  # ISO 8601
     assert row[12] == "no"
@@ -66,13 +74,18 @@ def test_csv_keeps_quotes_commas_and_line_breaks(world, owner_client, study, own
     transcript = factories.make_transcript(study, text='He said "no, never"\nthen left, 𠝹 done')
     layer = factories.make_layer(study, owner)
     seg = factories.make_segment(transcript, world.codes.hope, layer, 0, 30, memo="a,b\r\nc")
-    rows = read_csv(owner_client.get(export_url(study, "csv", code=world.codes.hope.pk,
-                                                layer="alice")))
+    rows = read_csv(
+        owner_client.get(export_url(study, "csv", code=world.codes.hope.pk, layer="alice"))
+    )
     (row,) = [r for r in rows[1:] if r[10] == str(seg.pk)]
     assert row[8] == 'He said "no, never"\nthen left,'
     assert row[9] == "a,b\r\nc"
-    assert body(owner_client.get(export_url(study, "csv", code=world.codes.hope.pk,
-                                            layer="alice"))).count(b'""no, never""') == 1
+    assert (
+        body(
+            owner_client.get(export_url(study, "csv", code=world.codes.hope.pk, layer="alice"))
+        ).count(b'""no, never""')
+        == 1
+    )
 
 
 def test_xlsx_reads_back_with_header_about_sheet_and_chinese(world, owner_client, study):
@@ -96,8 +109,18 @@ def test_xlsx_reads_back_with_header_about_sheet_and_chinese(world, owner_client
     assert len(values) - 1 == 4 * 3 + 4
     seg = world.segs[("consensus", "p1t1", "shame")]
     (row,) = [r for r in values[1:] if r[10] == seg.pk]
-    assert row[:10] == ["Stigma › Shame", "Peer support workers", "T1", "P01", "P01 T1",
-                        "Consensus", seg.start, seg.end, "我唔知自己嘅角色", "consensus memo"]
+    assert row[:10] == [
+        "Stigma › Shame",
+        "Peer support workers",
+        "T1",
+        "P01",
+        "P01 T1",
+        "Consensus",
+        seg.start,
+        seg.end,
+        "我唔知自己嘅角色",
+        "consensus memo",
+    ]
     about = dict(wb["About"].iter_rows(min_row=2, values_only=True))
     assert about["Code"] == "Stigma"
     assert about["Subcodes included"] == "yes"
@@ -108,17 +131,17 @@ def test_xlsx_reads_back_with_header_about_sheet_and_chinese(world, owner_client
 
 
 def test_formula_like_cells_are_neutralised_in_both_formats(world, owner_client, study, owner):
-    transcript = factories.make_transcript(study, text="=HYPERLINK(\"http://x\")+ rest of it")
+    transcript = factories.make_transcript(study, text='=HYPERLINK("http://x")+ rest of it')
     layer = factories.make_layer(study, owner)
     seg = factories.make_segment(transcript, world.codes.hope, layer, 0, 22, memo="@SUM(A1)")
     params = {"code": world.codes.hope.pk, "layer": "alice"}
     rows = read_csv(owner_client.get(export_url(study, "csv", **params)))
     (row,) = [r for r in rows[1:] if r[10] == str(seg.pk)]
-    assert row[8] == "'=HYPERLINK(\"http://x\")"
+    assert row[8] == '\'=HYPERLINK("http://x")'
     assert row[9] == "'@SUM(A1)"
     wb = read_xlsx(owner_client.get(export_url(study, "xlsx", **params)))
     (xrow,) = [r for r in wb["Segments"].iter_rows(values_only=True) if r[10] == seg.pk]
-    assert xrow[8] == "'=HYPERLINK(\"http://x\")"
+    assert xrow[8] == '\'=HYPERLINK("http://x")'
     assert xrow[9] == "'@SUM(A1)"
     cell = next(c for c in wb["Segments"]["I"] if c.value == xrow[8])
     assert cell.data_type == "s"  # text, not a formula
@@ -144,8 +167,9 @@ def test_without_a_code_it_exports_every_visible_segment(world, viewer_client, s
     assert len(rows) - 1 == len(world.segs)
 
 
-@pytest.mark.parametrize("persona,status", [("owner", 200), ("coder", 200), ("viewer", 200),
-                                            ("outsider", 404)])
+@pytest.mark.parametrize(
+    "persona,status", [("owner", 200), ("coder", 200), ("viewer", 200), ("outsider", 404)]
+)
 def test_export_access(world, persona_clients, study, persona, status):
     response = persona_clients[persona].get(export_url(study, "xlsx", code=world.codes.hope.pk))
     assert response.status_code == status

@@ -56,7 +56,28 @@ def test_a_coder_changes_the_code(coder_client, my_segment, hope):
     assert seg.code == hope and (seg.start, seg.end) == (my_segment.start, my_segment.end)
     assert seg.memo == "first"
     assert "Changed to ‘Hope’" in r.content.decode()
-    assert AuditEvent.objects.filter(action="segment.batch").count() == 1
+    assert seg.pk == my_segment.pk  # the same segment: its memos and decisions stay attached
+    assert AuditEvent.objects.filter(action="segment.update", object_id=seg.pk).count() == 1
+
+
+def test_changing_the_code_keeps_memo_records_and_undo_restores_it(coder_client, study, coder, my_segment, hope):
+    from coding.models import Memo
+
+    Memo.objects.create(study=study, author=coder, segment=my_segment, body="a longer note")
+    coder_client.post(url(my_segment), {"code_id": hope.pk}, **HX)
+    assert Memo.objects.get().segment_id == my_segment.pk
+    undo = reverse("coding:segment_undo", args=[study.pk, my_segment.transcript_id])
+    assert coder_client.post(undo, **HX).status_code == 200
+    seg = Segment.objects.get()
+    assert (seg.pk, seg.code_id) == (my_segment.pk, my_segment.code_id)
+
+
+def test_changing_into_an_identical_segment_collapses_the_two(coder_client, study, coder, transcript, my_segment, hope):
+    twin = factories.make_segment(transcript, hope, my_segment.layer, my_segment.start, my_segment.end, memo="second")
+    coder_client.post(url(my_segment), {"code_id": hope.pk}, **HX)
+    seg = Segment.objects.get()
+    assert seg.pk == twin.pk
+    assert seg.memo == "second\nfirst"
 
 
 def test_a_coder_adjusts_the_span_with_the_quote_check(coder_client, transcript, my_segment):
@@ -67,6 +88,7 @@ def test_a_coder_adjusts_the_span_with_the_quote_check(coder_client, transcript,
     assert r.status_code == 200
     seg = Segment.objects.get()
     assert seg.quote == quote and seg.memo == "first"
+    assert seg.pk == my_segment.pk
 
 
 def test_adjusting_with_a_wrong_quote_changes_nothing(coder_client, my_segment):
