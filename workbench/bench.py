@@ -19,7 +19,10 @@ OPERATIONS: dict[str, tuple[Callable, int, int]] = {}
 
 
 def operation(name: str, *, n: int = 20, warmup: int = 2):
-    """Register ``fn(ctx)`` returning the callable to time, under the bench key ``name``."""
+    """Register ``fn(ctx)`` under the bench key ``name``.
+
+    ``fn`` returns the callable to time, ``None`` to skip, or a dict ``{key: stats}`` when it
+    measured itself (the browser benchmark)."""
 
     def register(fn):
         OPERATIONS[name] = (fn, n, warmup)

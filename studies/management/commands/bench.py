@@ -20,6 +20,7 @@ OPERATION_MODULES = [
     "coding.bench_retrieval",
     "coding.bench_agreement",
     "coding.bench_compare",
+    "coding.bench_qdpx",
 ]
 
 
@@ -56,7 +57,10 @@ class Command(BaseCommand):
                 runner = fn(ctx)
                 if runner is None:
                     continue
-                results[key] = bench.measure(runner, n=n, warmup=warmup)
+                if isinstance(runner, dict):  # an operation that measured itself
+                    results.update(runner)
+                else:
+                    results[key] = bench.measure(runner, n=n, warmup=warmup)
         finally:
             if not keep:
                 teardown_databases(old_config, verbosity=0)

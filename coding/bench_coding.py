@@ -1,0 +1,240 @@
+"""Benchmark operations of the coding page (see workbench/bench.py)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from coding.models import Code, Layer, LayerKind, Segment
+from studies.models import Transcript
+from workbench import bench
+
+
+def _busiest_transcript(ctx: bench.Context) -> Transcript:
+    from django.db.models import Count
+
+    return (
+        Transcript.objects.filter(study=ctx.study)
+        .annotate(n=Count("segments"))
+        .order_by("-n", "pk")
+        .defer("text")
+        .first()
+    )
+
+
+@bench.operation("coding_page")
+def coding_page(ctx: bench.Context):
+    """The coding page of one seed-scale transcript with its 3 coder layers shown."""
+    transcript = _busiest_transcript(ctx)
+    url = reverse("coding:transcript_code", args=[ctx.study.pk, transcript.pk]) + "?layer=all"
+    client = ctx.clients["pi"]
+    return lambda: bench.check_response(client.get(url))
+
+
+def _free_spans(transcript: Transcript, layer: Layer, code: Code, count: int):
+    """``count`` spans of ``code`` not yet coded in ``layer`` (non-blank text)."""
+    text = transcript.text
+    taken = set(
+        Segment.objects.filter(transcript=transcript, layer=layer, code=code).values_list(
+            "start", "end"
+        )
+    )
+    rng = random.Random(7)
+    spans = []
+    while len(spans) < count:
+        start = rng.randrange(0, len(text) - 200)
+        end = start + rng.randrange(10, 180)
+        if (start, end) not in taken and text[start:end].strip():
+            taken.add((start, end))
+            spans.append((start, end))
+    return spans
+
+
+def _api_client(ctx: bench.Context) -> Client:
+    client = Client(enforce_csrf_checks=False)
+    client.force_login(ctx.users["coder1"])
+    return client
+
+
+@bench.operation("segment_create", n=40)
+def segment_create(ctx: bench.Context):
+    """Create one segment through the JSON API (server checks bounds, quote, access)."""
+    transcript = _busiest_transcript(ctx)
+    transcript = Transcript.objects.get(pk=transcript.pk)
+    layer = Layer.objects.get(study=ctx.study, kind=LayerKind.CODER, user=ctx.users["coder1"])
+    code = Code.objects.filter(study=ctx.study, archived=False, children__isnull=True).first()
+    spans = iter(_free_spans(transcript, layer, code, 60))
+    client = _api_client(ctx)
+    url = f"/api/v1/transcripts/{transcript.pk}/segments"
+
+    def run():
+        start, end = next(spans)
+        body = {"code_id": code.pk, "start": start, "end": end, "quote": transcript.text[start:end]}
+        response = client.post(url, json.dumps(body), content_type="application/json")
+        bench.check_response(response, 201)
+
+    return run
+
+
+@bench.operation("segment_delete", n=40)
+def segment_delete(ctx: bench.Context):
+    """Delete one segment of the requester's layer through the JSON API."""
+    layer = Layer.objects.get(study=ctx.study, kind=LayerKind.CODER, user=ctx.users["coder1"])
+    ids = iter(
+        Segment.objects.filter(layer=layer).order_by("-pk").values_list("pk", flat=True)[:60]
+    )
+    client = _api_client(ctx)
+
+    def run():
+        response = client.delete(f"/api/v1/segments/{next(ids)}")
+        bench.check_response(response, 204)
+
+    return run
+
+
+@bench.operation("segment_create_page", n=20)
+def segment_create_page(ctx: bench.Context):
+    """Create one segment from the coding page (htmx): includes re-rendering the transcript."""
+    transcript = Transcript.objects.get(pk=_busiest_transcript(ctx).pk)
+    layer = Layer.objects.get(study=ctx.study, kind=LayerKind.CODER, user=ctx.users["coder1"])
+    code = Code.objects.filter(study=ctx.study, archived=False, children__isnull=True).first()
+    spans = iter(_free_spans(transcript, layer, code, 40))
+    client = ctx.clients["coder1"]
+    url = reverse("coding:segment_create", args=[ctx.study.pk, transcript.pk])
+
+    def run():
+        start, end = next(spans)
+        data = {
+            "code_ids": [code.pk],
+            "start": start,
+            "end": end,
+            "quote": transcript.text[start:end],
+            "version": transcript.version,
+        }
+        bench.check_response(client.post(url, data, HTTP_HX_REQUEST="true"))
+
+    return run
+
+
+@bench.operation("coding_page_browser", n=1, warmup=0)
+def coding_page_browser(ctx: bench.Context):
+    """Headless Chromium: from navigation start until the frame after load, with every
+    highlight in the DOM, for 300 and 1,200 highlights on a 60,000-character transcript.
+    Reported under ``coding_page_browser_300`` and ``coding_page_browser_1200``."""
+    import shutil
+
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        ctx.extra.setdefault("skipped", []).append("coding_page_browser: chromium not on PATH")
+        return None
+    results = _browser_timings(ctx, path)
+    return {f"coding_page_browser_{n}": stats for n, stats in results.items()}
+
+
+def _browser_transcript(ctx: bench.Context, highlights: int) -> Transcript:
+    source = Transcript.objects.filter(study=ctx.study).order_by("pk").first()
+    text = (source.text * 2)[:60_000]
+    transcript = Transcript.objects.create(
+        study=ctx.study,
+        title=f"Browser bench {highlights}",
+        text=text,
+        length=len(text),
+        checksum=Transcript.checksum_of(text),
+    )
+    layers = list(Layer.objects.filter(study=ctx.study, kind=LayerKind.CODER).order_by("pk"))
+    codes = list(Code.objects.filter(study=ctx.study, children__isnull=True)[:40])
+    rng = random.Random(highlights)
+    rows, seen = [], set()
+    for i in itertools.count():
+        if len(rows) == highlights:
+            break
+        start = rng.randrange(0, len(text) - 400)
+        end = start + rng.randrange(20, 400)
+        key = (codes[i % len(codes)].pk, layers[i % len(layers)].pk, start, end)
+        if key in seen or not text[start:end].strip():
+            continue
+        seen.add(key)
+        rows.append(
+            Segment(
+                transcript=transcript,
+                code_id=key[0],
+                layer_id=key[1],
+                start=start,
+                end=end,
+                quote=text[start:end],
+            )
+        )
+    Segment.objects.bulk_create(rows, batch_size=500)
+    return transcript
+
+
+def _browser_timings(ctx: bench.Context, chromium: str) -> dict:
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.db import connections
+    from django.test.testcases import LiveServerThread
+    from playwright.sync_api import sync_playwright
+
+    transcripts = {n: _browser_transcript(ctx, n) for n in (300, 1200)}
+    override = {}
+    conn = connections["default"]
+    if conn.vendor == "sqlite" and conn.is_in_memory_db():
+        override["default"] = conn
+        conn.inc_thread_sharing()
+    server = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override=override, port=0)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    base = f"http://127.0.0.1:{server.port}"
+    client = Client()
+    client.force_login(ctx.users["pi"])
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    results: dict[int, dict] = {}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=chromium,
+                headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                      "--disable-component-update", "--disable-sync", "--no-first-run"],
+            )
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base}])
+            page = context.new_page()
+            for n, transcript in transcripts.items():
+                url = f"{base}{reverse('coding:transcript_code', args=[ctx.study.pk, transcript.pk])}?layer=all"
+                samples = []
+                for i in range(6):
+                    page.goto(url, wait_until="load")
+                    drawn = page.evaluate(
+                        """() => new Promise(resolve => requestAnimationFrame(() =>
+                             requestAnimationFrame(() => resolve({
+                               t: performance.now(),
+                               ids: new Set([...document.querySelectorAll('mark[data-seg]')]
+                                 .flatMap(m => m.dataset.seg.split(/[ ,]+/).filter(Boolean))).size
+                             }))))"""
+                    )
+                    if drawn["ids"] != n:
+                        raise RuntimeError(f"{drawn['ids']} of {n} highlights drawn")
+                    if i:  # the first load warms caches
+                        samples.append(round(drawn["t"], 1))
+                samples.sort()
+                results[n] = {
+                    "p50_ms": samples[len(samples) // 2],
+                    "p95_ms": samples[-1],
+                    "n": len(samples),
+                    "queries": None,
+                }
+            browser.close()
+    finally:
+        server.terminate()
+        if override:
+            conn.dec_thread_sharing()
+    return results
+
