@@ -184,10 +184,13 @@ class OffsetMap:
             a1, a2, b1, b2 = old_pos[i1], old_pos[i2], new_pos[j1], new_pos[j2]
             if tag == "equal":
                 blocks.append((a1, a2, b1, b2, True))
-                continue
-            inner = SequenceMatcher(None, old[a1:a2], new[b1:b2], autojunk=False)
-            for itag, k1, k2, m1, m2 in inner.get_opcodes():
-                blocks.append((a1 + k1, a1 + k2, b1 + m1, b1 + m2, itag == "equal"))
+            elif tag == "replace" and i2 - i1 == j2 - j1:
+                # Line for line (e.g. every line edited a little): diff each pair of lines.
+                for k in range(i2 - i1):
+                    _char_blocks(blocks, old, new, old_pos[i1 + k], old_pos[i1 + k + 1],
+                                 new_pos[j1 + k], new_pos[j1 + k + 1])
+            else:
+                _char_blocks(blocks, old, new, a1, a2, b1, b2)
         self.blocks = [b for b in blocks if b[0] != b[1] or b[2] != b[3]]
         self._starts = [b[0] for b in self.blocks]
 
@@ -218,6 +221,22 @@ class OffsetMap:
         new_end = self.position(end, is_end=True)
         changed = self.old[start:end] != self.new[new_start:new_end]
         return new_start, new_end, changed
+
+
+# A character diff is quadratic in the worst case: larger changed blocks are taken as
+# replaced whole (their segments are flagged for review rather than guessed).
+MAX_CHAR_DIFF = 20_000
+
+
+def _char_blocks(blocks: list, old: str, new: str, a1: int, a2: int, b1: int, b2: int) -> None:
+    from difflib import SequenceMatcher
+
+    if (a2 - a1) + (b2 - b1) > MAX_CHAR_DIFF:
+        blocks.append((a1, a2, b1, b2, False))
+        return
+    inner = SequenceMatcher(None, old[a1:a2], new[b1:b2], autojunk=False)
+    for tag, k1, k2, m1, m2 in inner.get_opcodes():
+        blocks.append((a1 + k1, a1 + k2, b1 + m1, b1 + m2, tag == "equal"))
 
 
 def _line_starts(lines: list[str]) -> list[int]:

@@ -110,9 +110,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Development and tests serve files straight from the finders; production serves the
-# collected, compressed files (collectstatic) from STATIC_ROOT.
-WHITENOISE_USE_FINDERS = True
+# WhiteNoise serves the collected files (collectstatic) in production and the finders'
+# files under DEBUG; without collectstatic it would warn about the missing STATIC_ROOT.
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -366,5 +366,10 @@ def test_role_does_not_change_the_export_of_an_open_study(study, owner, viewer, 
 
 def test_the_fast_guid_maker_agrees_with_uuid5():
     make = refi._GuidMaker(42)
-    for kind, key in (("selection", 1), ("code", 987654), ("layer", "consensus"), ("variable", "年齡")):
+    for kind, key in (
+        ("selection", 1),
+        ("code", 987654),
+        ("layer", "consensus"),
+        ("variable", "年齡"),
+    ):
         assert make(kind, key) == refi.object_guid(42, kind, key)
