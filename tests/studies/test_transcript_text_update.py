@@ -19,8 +19,8 @@ ALPHABET = st.sampled_from(list("abc.\n我𠝹é"))
     before=st.text(st.sampled_from(list("ab.\n我")), max_size=30),
     passage=st.text(st.sampled_from(list("XYZ𠮟")), min_size=1, max_size=10),
     after=st.text(st.sampled_from(list("cé𠝹 ")), max_size=30),
-    insert_before=st.text(st.sampled_from(list("ij 你")), max_size=8),
-    insert_after=st.text(st.sampled_from(list("ij 你")), max_size=8),
+    insert_before=st.text(st.sampled_from(list("ij你")), max_size=8),
+    insert_after=st.text(st.sampled_from(list("ij你")), max_size=8),
     cut_before=st.integers(0, 30),
     cut_after=st.integers(0, 30),
 )
