@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BigIntegerField, Count, F, Max, Q, RowRange, Value, Window
-from django.db.models.functions import Cast, Lead
+from django.db.models import BigIntegerField, Count, F, Value
+from django.db.models.functions import Cast
 
 from coding import selectors, services
 from coding.models import Code, Layer, LayerKind, Memo, Segment
@@ -688,24 +688,6 @@ def _segment_filters(group_id: int | None, wave_id: int | None) -> dict:
     return filters
 
 
-def _overlapping_segments(qs):
-    """Only the segments that overlap another one of the same transcript and layer.
-
-    Two window functions over (transcript, layer) ordered by start: a segment overlaps
-    an earlier one when it starts before the furthest end so far, and a later one when
-    the next segment starts before it ends. Most segments overlap nothing, so the sweep
-    then reads a fraction of the rows (Django runs the filter as a subquery).
-    """
-    partition = {
-        "partition_by": [F("transcript_id"), F("layer_id")],
-        "order_by": [F("start").asc(), F("end").asc(), F("pk").asc()],
-    }
-    return qs.annotate(
-        furthest_end=Window(Max("end"), frame=RowRange(start=None, end=-1), **partition),
-        next_start=Window(Lead("start"), **partition),
-    ).filter(Q(furthest_end__gt=F("start")) | Q(next_start__lt=F("end")))
-
-
 def cooccurrence(
     study,
     choice: LayerChoice,
@@ -727,10 +709,8 @@ def cooccurrence(
     swept = 0
     if choice.layer_ids:
         rows = (
-            _overlapping_segments(
-                Segment.objects.filter(
-                    layer_id__in=choice.layer_ids, **_segment_filters(group_id, wave_id)
-                )
+            Segment.objects.filter(
+                layer_id__in=choice.layer_ids, **_segment_filters(group_id, wave_id)
             )
             .order_by("transcript_id", "layer_id", "start")
             .values_list("transcript_id", "layer_id", "start", "end", "code_id")

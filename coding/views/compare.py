@@ -20,6 +20,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from coding import compare, exports, selectors, svg
 from coding.models import Code
@@ -76,9 +77,12 @@ def _base_context(access: StudyAccess, choice: compare.LayerChoice, page: str, *
     }
 
 
+@vary_on_headers("HX-Request")
 def _render(request: HttpRequest, template: str, partial: str, context: dict) -> HttpResponse:
-    name = f"{template}#{partial}" if request.htmx else template
-    return render(request, name, context)
+    # A history restore (back button after hx-push-url) needs the whole page.
+    htmx = request.htmx
+    fragment = htmx and not htmx.history_restore_request
+    return render(request, f"{template}#{partial}" if fragment else template, context)
 
 
 def _about(access: StudyAccess, choice: compare.LayerChoice, *pairs) -> list[tuple[str, Any]]:
@@ -679,7 +683,10 @@ def compare_framework_summary(request: HttpRequest, study_id: int) -> HttpRespon
     if not request.htmx:
         return redirect(f"{back}?{query}#cell-{participant.pk}-{code.pk}")
     # htmx: the one cell, re-rendered from the same data as the page.
-    choice = compare.layer_choice(access, request.POST.get("layer") or None)
+    try:
+        choice = compare.layer_choice(access, request.POST.get("layer") or None)
+    except LookupError:
+        choice = compare.layer_choice(access, None)
     context = _framework_context(
         request, access, choice, saved=(participant.pk, code.pk) if not error else None
     )

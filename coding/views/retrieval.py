@@ -475,8 +475,9 @@ def memo_list(request: HttpRequest, study_id: int) -> HttpResponse:
     return render(request, MEMO_TEMPLATE, ctx)
 
 
-# Memo writes. They belong in coding/services.py (memo_create/memo_update/memo_delete);
-# kept here until that file is free to edit. Each validates, saves and audits.
+# Memo writes. Creation is services.memo_create; update and delete belong beside it in
+# coding/services.py and are kept here until that file is free to edit. Each validates,
+# saves and records an audit event.
 
 
 def _resolve_about(access: StudyAccess, about: str) -> dict[str, Any]:
@@ -498,19 +499,9 @@ def _resolve_about(access: StudyAccess, about: str) -> dict[str, Any]:
 
 
 def _memo_create(*, access: StudyAccess, author, title: str, body: str, about: str) -> Memo:
-    target = _resolve_about(access, about)
-    memo = Memo(study=access.study, author=author, title=title.strip(), body=body.strip(), **target)
-    memo.full_clean(exclude=["study", "author", "transcript", "code", "segment"])
-    with transaction.atomic():
-        memo.save()
-        services.audit(
-            study=access.study,
-            actor=author,
-            action="memo.create",
-            obj=memo,
-            after=_memo_snapshot(memo),
-        )
-    return memo
+    return services.memo_create(
+        study=access.study, author=author, title=title, body=body, **_resolve_about(access, about)
+    )
 
 
 def _memo_update(*, memo: Memo, actor, title: str, body: str) -> Memo:

@@ -205,3 +205,19 @@ def test_htmx_page_request_gets_the_region(owner_client, study, data):
     response = owner_client.get(_url(study, wave=data["waves"][0].pk), HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert "<html" not in html and 'id="framework-region"' in html
+
+
+def test_htmx_save_with_an_unknown_layer_still_answers_the_cell(owner_client, study, data):
+    a = data["codes"]["A"]
+    payload = {
+        "participant": data["participants"]["P1"].pk,
+        "code": a.pk,
+        "wave": data["waves"][0].pk,
+        "layer": "nobody",
+        "codes": [a.pk],
+        "body": "Kept",
+    }
+    response = owner_client.post(_summary_url(study), payload, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "Kept" in response.content.decode()
+    assert Memo.objects.get(study=study).body == "Kept"

@@ -369,3 +369,11 @@ def test_matrix_runs_one_segment_query(study, owner, data, measure):
     sql = ctx.captured_queries[0]["sql"]
     assert "coding_segment" in sql
     assert re.search(r"GROUP BY|DISTINCT", sql, re.I)
+
+
+def test_history_restore_gets_the_whole_page(owner_client, study, data):
+    response = owner_client.get(
+        _url(study), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in response.content.decode()
+    assert "HX-Request" in response["Vary"]
