@@ -26,6 +26,11 @@ def build_workload(*, scale: int, log) -> bench.Context:
     User = get_user_model()
     pi, _ = User.objects.get_or_create(username="pi")
     Membership.objects.get_or_create(study=study, user=pi, defaults={"role": Role.OWNER})
+    # Fresh tables have no planner statistics; production databases do (autovacuum).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     ctx = bench.Context(scale=scale, study=study)
     ctx.users["pi"] = pi
     for name in ("coder1", "coder2", "coder3"):

@@ -1246,6 +1246,16 @@
   }
   if (dialog) dialog.addEventListener("close", () => transcriptEl() && transcriptEl().focus({ preventScroll: true }));
 
+  // Links from retrieval, the agreement report and the matrices open the page on one
+  // highlight: ?focus=<segment id> (or #seg-<id>).
+  const focusParam = new URLSearchParams(window.location.search).get("focus")
+    || (window.location.hash.match(/^#seg-(\d+)$/) || [])[1];
+  if (focusParam && getIndex().segs[String(focusParam)]) {
+    focusSegment(Number(focusParam));
+    const first = transcriptEl().querySelector("mark.is-focus");
+    if (first) first.scrollIntoView({ block: "center" });
+  }
+
   // For tests and the benchmark: the conversion functions, without touching the DOM.
   window.codingPage = { selectionOffsets, textBetween, unitsToCp, cpToUnits, rangeFor, openPicker };
 })();
