@@ -348,6 +348,48 @@ def memo_create(*, study: Study, author, body: str, title: str = "", transcript:
     return memo
 
 
+def memo_update(*, memo: Memo, actor, title: str, body: str) -> Memo:
+    """Change a memo's title and text (audited with the text before)."""
+    before = memo_snapshot(memo)
+    memo.title, memo.body = title.strip(), body.strip()
+    memo.full_clean(exclude=["study", "author", "transcript", "code", "segment"])
+    with transaction.atomic():
+        memo.save(update_fields=["title", "body", "updated_at"])
+        audit(
+            study=memo.study,
+            actor=actor,
+            action="memo.update",
+            obj=memo,
+            before=before,
+            after=memo_snapshot(memo),
+        )
+    return memo
+
+
+def memo_delete(*, memo: Memo, actor) -> None:
+    with transaction.atomic():
+        audit(
+            study=memo.study,
+            actor=actor,
+            action="memo.delete",
+            obj=memo,
+            before=memo_snapshot(memo),
+        )
+        memo.delete()
+
+
+def memo_snapshot(memo: Memo) -> dict:
+    return {
+        "id": memo.pk,
+        "author_id": memo.author_id,
+        "transcript_id": memo.transcript_id,
+        "code_id": memo.code_id,
+        "segment_id": memo.segment_id,
+        "title": memo.title,
+        "body": memo.body,
+    }
+
+
 def code_create(*, study: Study, name: str, parent: Code | None = None, description: str = "",
                 inclusion: str = "", exclusion: str = "", example: str = "",
                 color: str = "#0072B2", actor=None) -> Code:

@@ -16,7 +16,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import CharField, F, Q, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -504,47 +503,6 @@ def _memo_create(*, access: StudyAccess, author, title: str, body: str, about: s
     )
 
 
-def _memo_update(*, memo: Memo, actor, title: str, body: str) -> Memo:
-    before = _memo_snapshot(memo)
-    memo.title, memo.body = title.strip(), body.strip()
-    memo.full_clean(exclude=["study", "author", "transcript", "code", "segment"])
-    with transaction.atomic():
-        memo.save(update_fields=["title", "body", "updated_at"])
-        services.audit(
-            study=memo.study,
-            actor=actor,
-            action="memo.update",
-            obj=memo,
-            before=before,
-            after=_memo_snapshot(memo),
-        )
-    return memo
-
-
-def _memo_delete(*, memo: Memo, actor) -> None:
-    with transaction.atomic():
-        services.audit(
-            study=memo.study,
-            actor=actor,
-            action="memo.delete",
-            obj=memo,
-            before=_memo_snapshot(memo),
-        )
-        memo.delete()
-
-
-def _memo_snapshot(memo: Memo) -> dict[str, Any]:
-    return {
-        "id": memo.pk,
-        "author_id": memo.author_id,
-        "transcript_id": memo.transcript_id,
-        "code_id": memo.code_id,
-        "segment_id": memo.segment_id,
-        "title": memo.title,
-        "body": memo.body,
-    }
-
-
 def _memo_for_edit(access: StudyAccess, memo_id: int) -> Memo:
     """A memo the requester may see (else 404) and change (else 403)."""
     memo = _visible_memos(access).select_related("study").filter(pk=memo_id).first()
@@ -593,7 +551,7 @@ def memo_update(request: HttpRequest, study_id: int, memo_id: int) -> HttpRespon
         form = MemoForm(request.POST)
         if form.is_valid():
             try:
-                _memo_update(memo=memo, actor=request.user, **form.cleaned_data)
+                services.memo_update(memo=memo, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 _form_errors(form, exc)
         if not form.errors:
@@ -636,7 +594,7 @@ def _row_of(memo: Memo) -> dict[str, Any]:
 def memo_delete(request: HttpRequest, study_id: int, memo_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
     memo = _memo_for_edit(access, memo_id)
-    _memo_delete(memo=memo, actor=request.user)
+    services.memo_delete(memo=memo, actor=request.user)
     if getattr(request, "htmx", None):
         return HttpResponse("")  # the item is swapped out
     return redirect(reverse("coding:memo_list", args=[access.study.pk]))
