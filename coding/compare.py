@@ -95,9 +95,9 @@ class LayerChoice:
 
     @property
     def retrieval_key(self) -> str | None:
-        """The ``layer`` parameter of coded retrieval; None for the union (all layers)."""
+        """The ``layer`` parameter of coded retrieval (``union`` = every coder layer)."""
         if self.key == UNION:
-            return self.layers[0].key if len(self.layers) == 1 else None
+            return self.layers[0].key if len(self.layers) == 1 else UNION
         return self.key
 
 

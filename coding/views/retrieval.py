@@ -25,7 +25,9 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coding import exports, selectors, services
-from coding.models import Layer, Memo, Segment
+from coding.compare import FRAMEWORK_KEY
+from coding.compare import UNION as UNION_KEY
+from coding.models import Layer, LayerKind, Memo, Segment
 from coding.retrieval import (
     EXPORT_HEADER,
     RetrievalFilters,
@@ -85,6 +87,8 @@ class RetrievalState:
             return next((str(i) for i in items if i.pk == pk), "All")
 
         layer = next((lr.label for lr in self.layers if lr.key == self.filters.layer), "")
+        if self.filters.layer == UNION_KEY:
+            layer = "Coders' union: " + ", ".join(lr.label for lr in self.chosen_layers or [])
         return [
             ("Code", self.code_path or "All codes"),
             ("Subcodes included", "yes" if self.filters.subtree else "no"),
@@ -126,7 +130,10 @@ def _retrieval_state(request: HttpRequest, access: StudyAccess) -> RetrievalStat
         if get.get(param) and (value is None or value not in items):
             errors.append(f"There is no {label} “{get.get(param)}” in this study.")
     chosen_layers = None
-    if filters.layer:
+    if filters.layer == UNION_KEY:
+        # The coders' union, as on the comparison pages: every coder and imported layer.
+        chosen_layers = [lr for lr in layers if lr.kind != LayerKind.CONSENSUS]
+    elif filters.layer:
         chosen_layers = [lr for lr in layers if lr.key == filters.layer]
         if not chosen_layers:
             errors.append(f"There is no layer “{filters.layer}” that you can see.")
@@ -321,10 +328,14 @@ def _memo_kind(transcript_id, code_id, segment_id) -> str:
 
 
 def _visible_memos(access: StudyAccess):
-    """Memos of the study; those on segments of layers the requester cannot see left out."""
-    return Memo.objects.filter(study=access.study).filter(
+    """Memos of the study; those on segments of layers the requester cannot see left out,
+    and, for blind coders, the PI's framework-matrix summaries (written reading every layer)."""
+    memos = Memo.objects.filter(study=access.study).filter(
         Q(segment__isnull=True) | Q(segment__layer__in=visible_layers(access))
     )
+    if access.blind:
+        memos = memos.exclude(extra__has_key=FRAMEWORK_KEY)
+    return memos
 
 
 def _memo_rows(access: StudyAccess, kind: str):

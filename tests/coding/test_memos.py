@@ -271,3 +271,19 @@ def test_owner_deletes_any_memo_with_an_audit_event(setup, owner_client, study):
 def test_segment_memo_fields_are_listed_but_not_editable_here(setup, coder_client, study):
     html = coder_client.get(list_url(study, "segment")).content.decode()
     assert "Segment memo: edit it on the coding page." in html
+
+
+def test_blind_coders_do_not_see_framework_summaries(study, owner, coder, coder_client):
+    from coding.models import Memo
+
+    code = factories.make_code(study, name="Trust")
+    Memo.objects.create(study=study, author=owner, code=code, body="PI summary of a cell",
+                        extra={"framework": {"participant": 1, "wave": 1}})
+    Memo.objects.create(study=study, author=owner, code=code, body="A plain code memo")
+    url = reverse("coding:memo_list", args=[study.pk])
+    assert "PI summary of a cell" in coder_client.get(url).text
+    study.blind_coding = True
+    study.save()
+    text = coder_client.get(url).text
+    assert "PI summary of a cell" not in text
+    assert "A plain code memo" in text

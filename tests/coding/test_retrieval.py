@@ -480,3 +480,13 @@ def test_htmx_fragment_query_count(owner_client, owner, study, django_assert_num
     # The same twelve queries as the page: the fragment needs the same resolved filters.
     with django_assert_num_queries(12):
         owner_client.get(url(study, code=code.pk), HTTP_HX_REQUEST="true")
+
+
+def test_the_coders_union_leaves_out_the_consensus_layer(world, owner_client, study):
+    response = owner_client.get(
+        reverse("coding:retrieval", args=[study.pk]) + f"?code={world.codes.shame.pk}&layer=union"
+    )
+    assert response.status_code == 200
+    shown = set(map(int, re.findall(r'id="r-seg-(\d+)"', response.text)))
+    expected = {s.pk for k, s in world.segs.items() if k[2] == "shame" and k[0] != "consensus"}
+    assert shown == expected
