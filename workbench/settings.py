@@ -81,7 +81,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.getenv("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=envint("CONN_MAX_AGE", 60),
+        conn_max_age=envint("CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )
 }

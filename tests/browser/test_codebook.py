@@ -15,6 +15,14 @@ def outline(study) -> list[str]:
     return ["  " * n.depth + n.code.name for n in selectors.codebook(study).walk()]
 
 
+def settled(page) -> None:
+    """Wait until htmx has swapped, settled and processed the new content, so that the next
+    key press goes to an htmx-enhanced control rather than submitting a plain form."""
+    page.wait_for_function(
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
 def test_a_pi_creates_a_code_and_moves_it_with_the_keyboard(page, login_as):
     study = factories.make_study(name="Browser codebook")
     pi = factories.make_user(username="pi")
@@ -32,12 +40,14 @@ def test_a_pi_creates_a_code_and_moves_it_with_the_keyboard(page, login_as):
     assert page.locator("#codebook-status").inner_text() == "Created “Hope”."
     assert page.locator("#code-detail h2").inner_text().strip() == "Hope"
     assert tree.locator(".cb-name").all_inner_texts() == ["Stigma", "Hope"]
+    settled(page)
 
     # Keyboard only: focus the control, press Enter; the tree is swapped, focus stays.
     page.get_by_role("button", name="Make Hope a subcode of the code above (indent)").focus()
     page.keyboard.press("Enter")
     page.locator("#code-tree .cb-node .cb-node .cb-name", has_text="Hope").wait_for()
     assert outline(study) == ["Stigma", "  Hope"]
+    settled(page)
     assert "Moved “Hope” to position 1 in Stigma." in page.locator("#codebook-status").inner_text()
     focused = page.evaluate("document.activeElement.id || document.activeElement.textContent")
     assert focused.startswith("cb-") and focused.endswith(str(study.codes.get(name="Hope").pk))
@@ -46,6 +56,7 @@ def test_a_pi_creates_a_code_and_moves_it_with_the_keyboard(page, login_as):
     page.keyboard.press("Enter")
     page.wait_for_function("document.querySelectorAll('#code-tree > ul > li').length === 2")
     assert outline(study) == ["Stigma", "Hope"]
+    settled(page)
 
     page.get_by_role("button", name="Move Hope up").press("Enter")
     page.wait_for_function("document.querySelector('#code-tree .cb-name').textContent === 'Hope'")
