@@ -62,7 +62,16 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 @admin.register(ConsensusDecision)
 class ConsensusDecisionAdmin(admin.ModelAdmin):
-    list_display = ["transcript", "code", "start", "end", "action", "decided_by", "created_at", "undone_at"]
+    list_display = [
+        "transcript",
+        "code",
+        "start",
+        "end",
+        "action",
+        "decided_by",
+        "created_at",
+        "undone_at",
+    ]
     list_filter = ["action"]
     raw_id_fields = ["transcript", "code", "result"]
 

@@ -185,7 +185,9 @@ def _browser_timings(ctx: bench.Context, chromium: str) -> dict:
     if conn.vendor == "sqlite" and conn.is_in_memory_db():
         override["default"] = conn
         conn.inc_thread_sharing()
-    server = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override=override, port=0)
+    server = LiveServerThread(
+        "127.0.0.1", StaticFilesHandler, connections_override=override, port=0
+    )
     server.daemon = True
     server.start()
     server.is_ready.wait()
@@ -201,11 +203,19 @@ def _browser_timings(ctx: bench.Context, chromium: str) -> dict:
             browser = pw.chromium.launch(
                 executable_path=chromium,
                 headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update", "--disable-sync", "--no-first-run"],
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
             )
             context = browser.new_context(viewport={"width": 1400, "height": 900})
-            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base}])
+            context.add_cookies(
+                [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base}]
+            )
             page = context.new_page()
             for n, transcript in transcripts.items():
                 url = f"{base}{reverse('coding:transcript_code', args=[ctx.study.pk, transcript.pk])}?layer=all"
@@ -237,4 +247,3 @@ def _browser_timings(ctx: bench.Context, chromium: str) -> dict:
         if override:
             conn.dec_thread_sharing()
     return results
-

@@ -49,9 +49,7 @@ class Code(models.Model):
                 condition=models.Q(parent__isnull=True),
                 name="coding_code_unique_name_at_root",
             ),
-            models.CheckConstraint(
-                condition=~models.Q(name=""), name="coding_code_name_not_empty"
-            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="coding_code_name_not_empty"),
         ]
 
     def __str__(self) -> str:
@@ -180,17 +178,13 @@ class Assignment(models.Model):
     """
 
     layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="assignments")
-    transcript = models.ForeignKey(
-        Transcript, on_delete=models.CASCADE, related_name="assignments"
-    )
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="assignments")
     done_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["layer", "transcript"], name="coding_assignment_unique"
-            )
+            models.UniqueConstraint(fields=["layer", "transcript"], name="coding_assignment_unique")
         ]
 
 
@@ -202,7 +196,9 @@ class Memo(models.Model):
     transcript = models.ForeignKey(
         Transcript, on_delete=models.CASCADE, null=True, blank=True, related_name="memos"
     )
-    code = models.ForeignKey(Code, on_delete=models.CASCADE, null=True, blank=True, related_name="memos")
+    code = models.ForeignKey(
+        Code, on_delete=models.CASCADE, null=True, blank=True, related_name="memos"
+    )
     segment = models.ForeignKey(
         Segment, on_delete=models.CASCADE, null=True, blank=True, related_name="memos"
     )

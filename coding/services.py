@@ -10,8 +10,17 @@ from coding.models import Assignment, AuditEvent, Code, Layer, LayerKind, Memo, 
 from studies.models import Study, Transcript
 
 
-def audit(*, study: Study, actor, action: str, obj=None, object_type: str = "",
-          object_id: int | None = None, before=None, after=None) -> AuditEvent:
+def audit(
+    *,
+    study: Study,
+    actor,
+    action: str,
+    obj=None,
+    object_type: str = "",
+    object_id: int | None = None,
+    before=None,
+    after=None,
+) -> AuditEvent:
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = obj.pk if object_id is None else object_id
@@ -58,7 +67,12 @@ def check_span(*, transcript: Transcript, start, end, quote: str | None = None) 
     When ``quote`` is given (what the browser saw), it must equal ``text[start:end]``:
     otherwise the page is stale or the browser counted in another unit.
     """
-    if isinstance(start, bool) or isinstance(end, bool) or not isinstance(start, int) or not isinstance(end, int):
+    if (
+        isinstance(start, bool)
+        or isinstance(end, bool)
+        or not isinstance(start, int)
+        or not isinstance(end, int)
+    ):
         raise ValidationError("Offsets must be whole numbers.", code="offsets")
     length = transcript.length if transcript.length else len(transcript.text)
     if start < 0 or end > length:
@@ -79,9 +93,18 @@ def check_span(*, transcript: Transcript, start, end, quote: str | None = None) 
     return actual
 
 
-def segment_create(*, transcript: Transcript, code: Code, layer: Layer, start: int, end: int,
-                   quote: str | None = None, memo: str = "", actor=None,
-                   provenance: dict | None = None) -> tuple[Segment, bool]:
+def segment_create(
+    *,
+    transcript: Transcript,
+    code: Code,
+    layer: Layer,
+    start: int,
+    end: int,
+    quote: str | None = None,
+    memo: str = "",
+    actor=None,
+    provenance: dict | None = None,
+) -> tuple[Segment, bool]:
     """Create a segment, or return the identical one that exists (a double submit).
 
     Returns ``(segment, created)``. Raises ValidationError for bad offsets, a stale quote,
@@ -101,16 +124,27 @@ def segment_create(*, transcript: Transcript, code: Code, layer: Layer, start: i
     if existing is not None:
         return existing, False
     segment = Segment(
-        transcript=transcript, code=code, layer=layer, start=start, end=end, quote=text,
-        memo=memo, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        transcript=transcript,
+        code=code,
+        layer=layer,
+        start=start,
+        end=end,
+        quote=text,
+        memo=memo,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
         provenance=provenance or {},
     )
     segment.full_clean(exclude=["transcript", "code", "layer", "created_by"], validate_unique=False)
     try:
         with transaction.atomic():
             segment.save()
-            audit(study=transcript.study, actor=actor, action="segment.create", obj=segment,
-                  after=segment_snapshot(segment))
+            audit(
+                study=transcript.study,
+                actor=actor,
+                action="segment.create",
+                obj=segment,
+                after=segment_snapshot(segment),
+            )
     except IntegrityError:
         # A concurrent identical submit won the race: return its segment.
         existing = Segment.objects.filter(
@@ -124,8 +158,13 @@ def segment_create(*, transcript: Transcript, code: Code, layer: Layer, start: i
 
 def segment_delete(*, segment: Segment, actor=None) -> None:
     with transaction.atomic():
-        audit(study=segment.transcript.study, actor=actor, action="segment.delete",
-              obj=segment, before=segment_snapshot(segment))
+        audit(
+            study=segment.transcript.study,
+            actor=actor,
+            action="segment.delete",
+            obj=segment,
+            before=segment_snapshot(segment),
+        )
         segment.delete()
 
 
@@ -135,13 +174,26 @@ def segment_update_memo(*, segment: Segment, memo: str, actor=None) -> Segment:
     segment.full_clean(exclude=["transcript", "code", "layer", "created_by"], validate_unique=False)
     with transaction.atomic():
         segment.save(update_fields=["memo", "updated_at"])
-        audit(study=segment.transcript.study, actor=actor, action="segment.memo", obj=segment,
-              before=before, after=segment_snapshot(segment))
+        audit(
+            study=segment.transcript.study,
+            actor=actor,
+            action="segment.memo",
+            obj=segment,
+            before=before,
+            after=segment_snapshot(segment),
+        )
     return segment
 
 
-def segment_update(*, segment: Segment, code: Code | None = None, start: int | None = None,
-                   end: int | None = None, quote: str | None = None, actor=None) -> Segment:
+def segment_update(
+    *,
+    segment: Segment,
+    code: Code | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    quote: str | None = None,
+    actor=None,
+) -> Segment:
     """Change a segment's code and/or span, keeping its id (memos and decisions stay attached).
 
     The new span is checked like a new segment (bounds, quote). When the change makes it
@@ -156,13 +208,23 @@ def segment_update(*, segment: Segment, code: Code | None = None, start: int | N
         raise ValidationError(f"The code “{code.name}” is archived.", code="archived")
     new_start = segment.start if start is None else start
     new_end = segment.end if end is None else end
-    text = check_span(transcript=transcript, start=new_start, end=new_end,
-                      quote=quote if start is not None or end is not None else None)
+    text = check_span(
+        transcript=transcript,
+        start=new_start,
+        end=new_end,
+        quote=quote if start is not None or end is not None else None,
+    )
     before = segment_snapshot(segment)
     with transaction.atomic():
         twin = (
             Segment.objects.select_for_update()
-            .filter(transcript=transcript, code=code, layer_id=segment.layer_id, start=new_start, end=new_end)
+            .filter(
+                transcript=transcript,
+                code=code,
+                layer_id=segment.layer_id,
+                start=new_start,
+                end=new_end,
+            )
             .exclude(pk=segment.pk)
             .first()
         )
@@ -171,8 +233,14 @@ def segment_update(*, segment: Segment, code: Code | None = None, start: int | N
                 twin.memo = f"{twin.memo}\n{segment.memo}".strip()
                 twin.save(update_fields=["memo", "updated_at"])
             segment.memos.update(segment=twin)
-            audit(study=transcript.study, actor=actor, action="segment.delete", obj=segment,
-                  before=before, after={"collapsed_into": twin.pk})
+            audit(
+                study=transcript.study,
+                actor=actor,
+                action="segment.delete",
+                obj=segment,
+                before=before,
+                after={"collapsed_into": twin.pk},
+            )
             segment.delete()
             return twin
         segment.code, segment.start, segment.end = code, new_start, new_end
@@ -180,8 +248,14 @@ def segment_update(*, segment: Segment, code: Code | None = None, start: int | N
             segment.quote = text
             segment.needs_review = False
         segment.save(update_fields=["code", "start", "end", "quote", "needs_review", "updated_at"])
-        audit(study=transcript.study, actor=actor, action="segment.update", obj=segment,
-              before=before, after=segment_snapshot(segment))
+        audit(
+            study=transcript.study,
+            actor=actor,
+            action="segment.update",
+            obj=segment,
+            before=before,
+            after=segment_snapshot(segment),
+        )
     return segment
 
 
@@ -200,14 +274,20 @@ def audit_mark(*, study: Study) -> int:
 def segment_batch(*, study: Study, actor, transcript: Transcript, since: int, label: str) -> None:
     """Group the undoable events ``actor`` made since ``since`` so one undo reverts them all."""
     events = list(
-        AuditEvent.objects.filter(study=study, actor=actor, pk__gt=since,
-                                  action__in=UNDOABLE_SEGMENT_ACTIONS)
+        AuditEvent.objects.filter(
+            study=study, actor=actor, pk__gt=since, action__in=UNDOABLE_SEGMENT_ACTIONS
+        )
         .order_by("pk")
         .values_list("pk", flat=True)
     )
     if len(events) > 1:
-        audit(study=study, actor=actor, action="segment.batch", object_type="segment",
-              after={"transcript_id": transcript.pk, "events": events, "label": label})
+        audit(
+            study=study,
+            actor=actor,
+            action="segment.batch",
+            object_type="segment",
+            after={"transcript_id": transcript.pk, "events": events, "label": label},
+        )
 
 
 def segment_undo(*, access, transcript: Transcript, actor) -> str:
@@ -221,7 +301,9 @@ def segment_undo(*, access, transcript: Transcript, actor) -> str:
     """
     events = list(
         AuditEvent.objects.filter(
-            study=access.study, actor=actor, object_type="segment",
+            study=access.study,
+            actor=actor,
+            object_type="segment",
             action__in=UNDOABLE_SEGMENT_ACTIONS + _UNDO_GROUPS,
         ).order_by("-pk")[:200]
     )
@@ -260,13 +342,22 @@ def segment_undo(*, access, transcript: Transcript, actor) -> str:
             label = label or _UNDO_LABELS[step.action]
             _undo_step(access=access, transcript=transcript, step=step, actor=actor)
         new_events = list(
-            AuditEvent.objects.filter(study=access.study, actor=actor, pk__gt=since)
-            .values_list("pk", flat=True)
+            AuditEvent.objects.filter(study=access.study, actor=actor, pk__gt=since).values_list(
+                "pk", flat=True
+            )
         )
-        audit(study=access.study, actor=actor, action="segment.undo", object_type="segment",
-              object_id=target.object_id,
-              after={"transcript_id": transcript.pk, "undone": [target.pk, *[s.pk for s in steps]],
-                     "events": new_events})
+        audit(
+            study=access.study,
+            actor=actor,
+            action="segment.undo",
+            object_type="segment",
+            object_id=target.object_id,
+            after={
+                "transcript_id": transcript.pk,
+                "undone": [target.pk, *[s.pk for s in steps]],
+                "events": new_events,
+            },
+        )
     return f"Undone: {label}"
 
 
@@ -300,9 +391,17 @@ def _undo_step(*, access, transcript: Transcript, step: AuditEvent, actor) -> No
         code = Code.objects.filter(pk=snap["code_id"], study=access.study).first()
         if code is None:
             raise ValidationError("The code of that highlight no longer exists.")
-        segment_create(transcript=transcript, code=code, layer=layer, start=snap["start"],
-                       end=snap["end"], quote=snap["quote"], memo=snap.get("memo") or "",
-                       actor=actor, provenance=snap.get("provenance") or {})
+        segment_create(
+            transcript=transcript,
+            code=code,
+            layer=layer,
+            start=snap["start"],
+            end=snap["end"],
+            quote=snap["quote"],
+            memo=snap.get("memo") or "",
+            actor=actor,
+            provenance=snap.get("provenance") or {},
+        )
         return
     if segment is None:
         raise ValidationError("That highlight no longer exists.")
@@ -312,8 +411,14 @@ def _undo_step(*, access, transcript: Transcript, step: AuditEvent, actor) -> No
         code = Code.objects.filter(pk=snap["code_id"], study=access.study).first()
         if code is None:
             raise ValidationError("The earlier code of that highlight no longer exists.")
-        segment_update(segment=segment, code=code, start=snap["start"], end=snap["end"],
-                       quote=transcript.text[snap["start"]:snap["end"]], actor=actor)
+        segment_update(
+            segment=segment,
+            code=code,
+            start=snap["start"],
+            end=snap["end"],
+            quote=transcript.text[snap["start"] : snap["end"]],
+            actor=actor,
+        )
 
 
 def assignment_set_done(*, layer: Layer, transcript: Transcript, done: bool, actor) -> Assignment:
@@ -322,29 +427,62 @@ def assignment_set_done(*, layer: Layer, transcript: Transcript, done: bool, act
         assignment, _ = Assignment.objects.get_or_create(layer=layer, transcript=transcript)
         assignment.done_at = timezone.now() if done else None
         assignment.save(update_fields=["done_at"])
-        audit(study=transcript.study, actor=actor,
-              action="assignment.done" if done else "assignment.undone", obj=assignment,
-              after={"transcript_id": transcript.pk, "layer_id": layer.pk, "done": done})
+        audit(
+            study=transcript.study,
+            actor=actor,
+            action="assignment.done" if done else "assignment.undone",
+            obj=assignment,
+            after={"transcript_id": transcript.pk, "layer_id": layer.pk, "done": done},
+        )
     return assignment
 
 
-def memo_create(*, study: Study, author, body: str, title: str = "", transcript: Transcript | None = None,
-                code: Code | None = None, segment: Segment | None = None, extra: dict | None = None) -> Memo:
+def memo_create(
+    *,
+    study: Study,
+    author,
+    body: str,
+    title: str = "",
+    transcript: Transcript | None = None,
+    code: Code | None = None,
+    segment: Segment | None = None,
+    extra: dict | None = None,
+) -> Memo:
     """A memo on the study, or on one transcript, code or segment of it."""
     for target in (transcript, code, segment):
-        target_study = getattr(target, "study_id", None) or getattr(getattr(target, "transcript", None), "study_id", None)
+        target_study = getattr(target, "study_id", None) or getattr(
+            getattr(target, "transcript", None), "study_id", None
+        )
         if target is not None and target_study != study.pk:
             raise ValidationError("That memo's subject belongs to another study.")
-    memo = Memo(study=study, author=author, title=(title or "").strip(), body=(body or "").strip(),
-                transcript=transcript, code=code, segment=segment, extra=extra or {})
+    memo = Memo(
+        study=study,
+        author=author,
+        title=(title or "").strip(),
+        body=(body or "").strip(),
+        transcript=transcript,
+        code=code,
+        segment=segment,
+        extra=extra or {},
+    )
     if not memo.body:
         raise ValidationError({"body": "A memo needs some text."})
     memo.full_clean(exclude=["study", "transcript", "author", "code", "segment"])
     with transaction.atomic():
         memo.save()
-        audit(study=study, actor=author, action="memo.create", obj=memo,
-              after={"transcript_id": getattr(transcript, "pk", None), "code_id": getattr(code, "pk", None),
-                     "segment_id": getattr(segment, "pk", None), "title": memo.title, "body": memo.body})
+        audit(
+            study=study,
+            actor=author,
+            action="memo.create",
+            obj=memo,
+            after={
+                "transcript_id": getattr(transcript, "pk", None),
+                "code_id": getattr(code, "pk", None),
+                "segment_id": getattr(segment, "pk", None),
+                "title": memo.title,
+                "body": memo.body,
+            },
+        )
     return memo
 
 
@@ -390,9 +528,18 @@ def memo_snapshot(memo: Memo) -> dict:
     }
 
 
-def code_create(*, study: Study, name: str, parent: Code | None = None, description: str = "",
-                inclusion: str = "", exclusion: str = "", example: str = "",
-                color: str = "#0072B2", actor=None) -> Code:
+def code_create(
+    *,
+    study: Study,
+    name: str,
+    parent: Code | None = None,
+    description: str = "",
+    inclusion: str = "",
+    exclusion: str = "",
+    example: str = "",
+    color: str = "#0072B2",
+    actor=None,
+) -> Code:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "A code needs a name."})
@@ -403,14 +550,27 @@ def code_create(*, study: Study, name: str, parent: Code | None = None, descript
         where = f"under “{parent.name}”" if parent else "at the top level"
         raise ValidationError({"name": f"A code named “{name}” already exists {where}."})
     position = siblings.count()
-    code = Code(study=study, parent=parent, name=name, description=description,
-                inclusion=inclusion, exclusion=exclusion, example=example, color=color,
-                position=position)
+    code = Code(
+        study=study,
+        parent=parent,
+        name=name,
+        description=description,
+        inclusion=inclusion,
+        exclusion=exclusion,
+        example=example,
+        color=color,
+        position=position,
+    )
     code.full_clean(exclude=["study", "parent"], validate_constraints=False)
     with transaction.atomic():
         code.save()
-        audit(study=study, actor=actor, action="code.create", obj=code,
-              after={"name": name, "parent_id": parent.pk if parent else None})
+        audit(
+            study=study,
+            actor=actor,
+            action="code.create",
+            obj=code,
+            after={"name": name, "parent_id": parent.pk if parent else None},
+        )
     return code
 
 

@@ -96,7 +96,9 @@ def study_access(user, study_id) -> StudyAccess:
     return StudyAccess(study=membership.study, membership=membership)
 
 
-def get_study_for_user(request, study_id, *, write: bool = False, owner: bool = False) -> StudyAccess:
+def get_study_for_user(
+    request, study_id, *, write: bool = False, owner: bool = False
+) -> StudyAccess:
     """Access for a view: 404 for non-members, 403 when ``write``/``owner`` is not allowed."""
     access = study_access(request.user, study_id)
     if owner:

@@ -69,7 +69,9 @@ def bulk_import(ctx: bench.Context):
         for i, t in enumerate(transcripts):
             name = f"t{i:03d}.txt"
             archive.writestr(name, t.text.encode("utf-8"))
-            lines.append(f"{name},{t.participant.pseudonym},{t.participant.group.name},{t.wave.name},{t.title}")
+            lines.append(
+                f"{name},{t.participant.pseudonym},{t.participant.group.name},{t.wave.name},{t.title}"
+            )
     zip_data = buffer.getvalue()
     manifest = ("\n".join(lines) + "\n").encode("utf-8")
     targets = []

@@ -88,7 +88,9 @@ class CsvUploadForm(forms.Form):
 
 class TranscriptUploadForm(forms.Form):
     files = MultipleFileField(label="Files (.txt or .docx)")
-    participant = forms.ModelChoiceField(queryset=None, required=False, empty_label="(none: focus group or document)")
+    participant = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="(none: focus group or document)"
+    )
     wave = forms.ModelChoiceField(queryset=None, required=False, empty_label="(none)")
 
     def __init__(self, *args, study, **kwargs):
@@ -109,7 +111,9 @@ class TranscriptEditForm(forms.Form):
 
 
 class BulkImportForm(forms.Form):
-    archive = forms.FileField(label="Zip of .txt/.docx files", widget=forms.ClearableFileInput(attrs={"accept": ".zip"}))
+    archive = forms.FileField(
+        label="Zip of .txt/.docx files", widget=forms.ClearableFileInput(attrs={"accept": ".zip"})
+    )
     manifest = forms.FileField(
         required=False,
         label="Manifest (CSV)",
@@ -119,5 +123,7 @@ class BulkImportForm(forms.Form):
 
 
 class TranscriptTextForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 30, "class": "text-editor"}), strip=False)
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 30, "class": "text-editor"}), strip=False
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -18,9 +18,7 @@ class Role(models.TextChoices):
 class StudyQuerySet(models.QuerySet):
     def for_user(self, user):
         """Studies the user is a member of, annotated with ``my_role``."""
-        return self.filter(memberships__user=user).annotate(
-            my_role=models.F("memberships__role")
-        )
+        return self.filter(memberships__user=user).annotate(my_role=models.F("memberships__role"))
 
 
 class Study(models.Model):
@@ -178,7 +176,9 @@ class Transcript(models.Model):
     class Meta:
         ordering = ["title", "pk"]
         constraints = [
-            models.UniqueConstraint(Lower("title"), "study", name="studies_transcript_unique_title"),
+            models.UniqueConstraint(
+                Lower("title"), "study", name="studies_transcript_unique_title"
+            ),
         ]
         indexes = [models.Index(fields=["study", "participant", "wave"])]
 

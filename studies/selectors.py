@@ -116,7 +116,11 @@ def dashboard(access: StudyAccess) -> Dashboard:
     if no_group.rows:
         ordered.append(no_group)
 
-    layers = [layer for layer in Layer.objects.filter(study=study).select_related("user") if access.can_see_layer(layer)]
+    layers = [
+        layer
+        for layer in Layer.objects.filter(study=study).select_related("user")
+        if access.can_see_layer(layer)
+    ]
     layer_ids = [layer.pk for layer in layers]
     seg_counts = {
         row["layer_id"]: row

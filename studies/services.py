@@ -27,7 +27,9 @@ def study_create(*, name: str, description: str = "", owner) -> Study:
     with transaction.atomic():
         study.save()
         Membership.objects.create(study=study, user=owner, role=Role.OWNER)
-        audit(study=study, actor=owner, action="study.create", obj=study, after={"name": study.name})
+        audit(
+            study=study, actor=owner, action="study.create", obj=study, after={"name": study.name}
+        )
     return study
 
 
@@ -50,8 +52,14 @@ def study_update(*, study: Study, actor, **changes) -> Study:
     study.full_clean()
     with transaction.atomic():
         study.save(update_fields=[*changes.keys(), "updated_at"])
-        audit(study=study, actor=actor, action="study.update", obj=study, before=before,
-              after={f: getattr(study, f) for f in STUDY_SETTINGS})
+        audit(
+            study=study,
+            actor=actor,
+            action="study.update",
+            obj=study,
+            before=before,
+            after={f: getattr(study, f) for f in STUDY_SETTINGS},
+        )
     return study
 
 
@@ -70,15 +78,23 @@ def member_add(*, study: Study, username: str, role: str, actor) -> Membership:
         raise ValidationError({"username": f"{user.username} is already a member of this study."})
     with transaction.atomic():
         membership = Membership.objects.create(study=study, user=user, role=role)
-        audit(study=study, actor=actor, action="member.add", obj=membership,
-              after={"user": user.username, "role": role})
+        audit(
+            study=study,
+            actor=actor,
+            action="member.add",
+            obj=membership,
+            after={"user": user.username, "role": role},
+        )
     return membership
 
 
 def _check_not_last_owner(membership: Membership) -> None:
-    if membership.role == Role.OWNER and not Membership.objects.filter(
-        study=membership.study, role=Role.OWNER
-    ).exclude(pk=membership.pk).exists():
+    if (
+        membership.role == Role.OWNER
+        and not Membership.objects.filter(study=membership.study, role=Role.OWNER)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
         raise ValidationError("A study needs at least one owner: make someone else owner first.")
 
 
@@ -91,8 +107,14 @@ def member_change_role(*, membership: Membership, role: str, actor) -> Membershi
     membership.role = role
     with transaction.atomic():
         membership.save(update_fields=["role"])
-        audit(study=membership.study, actor=actor, action="member.role", obj=membership,
-              before=before, after={"role": role, "user": membership.user.username})
+        audit(
+            study=membership.study,
+            actor=actor,
+            action="member.role",
+            obj=membership,
+            before=before,
+            after={"role": role, "user": membership.user.username},
+        )
     return membership
 
 
@@ -100,8 +122,13 @@ def member_remove(*, membership: Membership, actor) -> None:
     """Remove a member. Their coding layer and segments are kept (coding is never lost)."""
     _check_not_last_owner(membership)
     with transaction.atomic():
-        audit(study=membership.study, actor=actor, action="member.remove", obj=membership,
-              before={"user": membership.user.username, "role": membership.role})
+        audit(
+            study=membership.study,
+            actor=actor,
+            action="member.remove",
+            obj=membership,
+            before={"user": membership.user.username, "role": membership.role},
+        )
         membership.delete()
 
 
@@ -139,8 +166,14 @@ def ordered_rename(*, obj, name: str, actor):
     obj.name = name
     with transaction.atomic():
         obj.save(update_fields=["name"])
-        audit(study=obj.study, actor=actor, action=f"{model._meta.model_name}.rename", obj=obj,
-              before=before, after={"name": name})
+        audit(
+            study=obj.study,
+            actor=actor,
+            action=f"{model._meta.model_name}.rename",
+            obj=obj,
+            before=before,
+            after={"name": name},
+        )
     return obj
 
 
@@ -148,7 +181,9 @@ def ordered_move(*, obj, direction: int, actor) -> None:
     """Swap with the previous (-1) or next (+1) sibling; positions are renumbered 1..n."""
     model = type(obj)
     with transaction.atomic():
-        items = list(model.objects.select_for_update().filter(study=obj.study).order_by("position", "pk"))
+        items = list(
+            model.objects.select_for_update().filter(study=obj.study).order_by("position", "pk")
+        )
         index = next(i for i, item in enumerate(items) if item.pk == obj.pk)
         target = index + direction
         if 0 <= target < len(items):
@@ -161,20 +196,33 @@ def ordered_move(*, obj, direction: int, actor) -> None:
 
 def ordered_delete(*, obj, actor) -> None:
     if isinstance(obj, StakeholderGroup) and obj.participants.exists():
-        raise ValidationError(f"“{obj.name}” still has participants: move them to another group first.")
+        raise ValidationError(
+            f"“{obj.name}” still has participants: move them to another group first."
+        )
     if isinstance(obj, Wave) and obj.transcripts.exists():
         raise ValidationError(f"“{obj.name}” still has transcripts: reassign them first.")
     with transaction.atomic():
-        audit(study=obj.study, actor=actor, action=f"{type(obj)._meta.model_name}.delete", obj=obj,
-              before={"name": obj.name, "position": obj.position})
+        audit(
+            study=obj.study,
+            actor=actor,
+            action=f"{type(obj)._meta.model_name}.delete",
+            obj=obj,
+            before={"name": obj.name, "position": obj.position},
+        )
         obj.delete()
 
 
 # --- participants ------------------------------------------------------------------------
 
 
-def participant_create(*, study: Study, pseudonym: str, group: StakeholderGroup | None,
-                       attributes: dict | None = None, actor) -> Participant:
+def participant_create(
+    *,
+    study: Study,
+    pseudonym: str,
+    group: StakeholderGroup | None,
+    attributes: dict | None = None,
+    actor,
+) -> Participant:
     pseudonym = (pseudonym or "").strip()
     if not pseudonym:
         raise ValidationError({"pseudonym": "A pseudonym is required."})
@@ -182,31 +230,54 @@ def participant_create(*, study: Study, pseudonym: str, group: StakeholderGroup 
         raise ValidationError({"group": "That group belongs to another study."})
     if Participant.objects.filter(study=study, pseudonym__iexact=pseudonym).exists():
         raise ValidationError({"pseudonym": f"A participant “{pseudonym}” already exists."})
-    participant = Participant(study=study, pseudonym=pseudonym, group=group, attributes=attributes or {})
+    participant = Participant(
+        study=study, pseudonym=pseudonym, group=group, attributes=attributes or {}
+    )
     participant.full_clean(exclude=["study", "group"], validate_constraints=False)
     with transaction.atomic():
         participant.save()
-        audit(study=study, actor=actor, action="participant.create", obj=participant,
-              after={"pseudonym": pseudonym, "group": group.name if group else None})
+        audit(
+            study=study,
+            actor=actor,
+            action="participant.create",
+            obj=participant,
+            after={"pseudonym": pseudonym, "group": group.name if group else None},
+        )
     return participant
 
 
-def participant_update(*, participant: Participant, pseudonym: str, group, attributes: dict, actor) -> Participant:
+def participant_update(
+    *, participant: Participant, pseudonym: str, group, attributes: dict, actor
+) -> Participant:
     pseudonym = (pseudonym or "").strip()
     if not pseudonym:
         raise ValidationError({"pseudonym": "A pseudonym is required."})
-    if Participant.objects.filter(study=participant.study, pseudonym__iexact=pseudonym).exclude(
-        pk=participant.pk
-    ).exists():
+    if (
+        Participant.objects.filter(study=participant.study, pseudonym__iexact=pseudonym)
+        .exclude(pk=participant.pk)
+        .exists()
+    ):
         raise ValidationError({"pseudonym": f"A participant “{pseudonym}” already exists."})
-    before = {"pseudonym": participant.pseudonym, "group_id": participant.group_id,
-              "attributes": participant.attributes}
+    before = {
+        "pseudonym": participant.pseudonym,
+        "group_id": participant.group_id,
+        "attributes": participant.attributes,
+    }
     participant.pseudonym, participant.group, participant.attributes = pseudonym, group, attributes
     with transaction.atomic():
         participant.save(update_fields=["pseudonym", "group", "attributes"])
-        audit(study=participant.study, actor=actor, action="participant.update", obj=participant,
-              before=before, after={"pseudonym": pseudonym, "group_id": participant.group_id,
-                                    "attributes": attributes})
+        audit(
+            study=participant.study,
+            actor=actor,
+            action="participant.update",
+            obj=participant,
+            before=before,
+            after={
+                "pseudonym": pseudonym,
+                "group_id": participant.group_id,
+                "attributes": attributes,
+            },
+        )
     return participant
 
 
@@ -268,7 +339,9 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
         report.errors.append(RowError(row=1, message="The file has a header but no rows."))
         raise ImportRefused(report)
     if "pseudonym" not in rows[0]:
-        report.errors.append(RowError(row=1, message="The header needs a “pseudonym” column.", column="pseudonym"))
+        report.errors.append(
+            RowError(row=1, message="The header needs a “pseudonym” column.", column="pseudonym")
+        )
         raise ImportRefused(report)
     groups = {g.name.lower(): g for g in study.groups.all()}
     existing = {p.pseudonym.lower(): p for p in study.participants.all()}
@@ -280,10 +353,18 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
             report.errors.append(RowError(line, "The pseudonym is empty.", "pseudonym"))
             continue
         if len(pseudonym) > 100:
-            report.errors.append(RowError(line, "The pseudonym is longer than 100 characters.", "pseudonym"))
+            report.errors.append(
+                RowError(line, "The pseudonym is longer than 100 characters.", "pseudonym")
+            )
             continue
         if pseudonym.lower() in seen:
-            report.errors.append(RowError(line, f"“{pseudonym}” also appears on line {seen[pseudonym.lower()]}.", "pseudonym"))
+            report.errors.append(
+                RowError(
+                    line,
+                    f"“{pseudonym}” also appears on line {seen[pseudonym.lower()]}.",
+                    "pseudonym",
+                )
+            )
             continue
         seen[pseudonym.lower()] = line
         group_name = (row.get("group") or "").strip()
@@ -292,7 +373,9 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
             group = groups.get(group_name.lower())
             if group is None:
                 known = ", ".join(g.name for g in groups.values()) or "none yet"
-                report.errors.append(RowError(line, f"Unknown group “{group_name}” (groups: {known}).", "group"))
+                report.errors.append(
+                    RowError(line, f"Unknown group “{group_name}” (groups: {known}).", "group")
+                )
                 continue
         attributes = {
             key: (value or "").strip()
@@ -307,7 +390,11 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
         new = []
         for pseudonym, group, attributes, current in plan:
             if current is None:
-                new.append(Participant(study=study, pseudonym=pseudonym, group=group, attributes=attributes))
+                new.append(
+                    Participant(
+                        study=study, pseudonym=pseudonym, group=group, attributes=attributes
+                    )
+                )
                 report.created += 1
             else:
                 current.group = group or current.group
@@ -315,8 +402,13 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
                 current.save(update_fields=["group", "attributes"])
                 report.updated += 1
         Participant.objects.bulk_create(new)
-        audit(study=study, actor=actor, action="participant.import", object_type="participant",
-              after={"file": filename, "created": report.created, "updated": report.updated})
+        audit(
+            study=study,
+            actor=actor,
+            action="participant.import",
+            object_type="participant",
+            after={"file": filename, "created": report.created, "updated": report.updated},
+        )
     return report
 
 
@@ -353,14 +445,26 @@ def prepare_text(data: bytes, filename: str) -> str:
 
 def _new_transcript(*, study, text, filename, title, participant, wave) -> Transcript:
     return Transcript(
-        study=study, participant=participant, wave=wave, title=title, text=text, length=len(text),
+        study=study,
+        participant=participant,
+        wave=wave,
+        title=title,
+        text=text,
+        length=len(text),
         source_name=posixpath.basename(filename.replace("\\", "/")),
-        checksum=Transcript.checksum_of(text), language=textlib.guess_language(text),
+        checksum=Transcript.checksum_of(text),
+        language=textlib.guess_language(text),
     )
 
 
-def transcripts_upload(*, study: Study, files: list[tuple[str, bytes]], participant: Participant | None,
-                       wave: Wave | None, actor) -> list[Transcript]:
+def transcripts_upload(
+    *,
+    study: Study,
+    files: list[tuple[str, bytes]],
+    participant: Participant | None,
+    wave: Wave | None,
+    actor,
+) -> list[Transcript]:
     """Upload one or many .txt/.docx files for one participant and wave (both optional).
 
     All files are decoded and checked before anything is written; ValidationError lists
@@ -387,17 +491,32 @@ def transcripts_upload(*, study: Study, files: list[tuple[str, bytes]], particip
         if participant is not None and wave is not None and len(files) == 1:
             title = f"{participant.pseudonym} – {wave.name}" if title.lower() in taken else title
         if title.lower() in taken:
-            errors.append(f"{filename}: a transcript titled “{title}” already exists in this study.")
+            errors.append(
+                f"{filename}: a transcript titled “{title}” already exists in this study."
+            )
             continue
         taken.add(title.lower())
-        prepared.append(_new_transcript(study=study, text=text, filename=filename, title=title,
-                                        participant=participant, wave=wave))
+        prepared.append(
+            _new_transcript(
+                study=study,
+                text=text,
+                filename=filename,
+                title=title,
+                participant=participant,
+                wave=wave,
+            )
+        )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         created = Transcript.objects.bulk_create(prepared)
-        audit(study=study, actor=actor, action="transcript.upload", object_type="transcript",
-              after={"files": [t.source_name for t in prepared]})
+        audit(
+            study=study,
+            actor=actor,
+            action="transcript.upload",
+            object_type="transcript",
+            after={"files": [t.source_name for t in prepared]},
+        )
     return created
 
 
@@ -408,14 +527,19 @@ def _zip_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     members = {}
     for info in archive.infolist():
         name = info.filename
-        if info.is_dir() or name.startswith("__MACOSX/") or posixpath.basename(name).startswith("."):
+        if (
+            info.is_dir()
+            or name.startswith("__MACOSX/")
+            or posixpath.basename(name).startswith(".")
+        ):
             continue
         members[name] = info
     return members
 
 
-def transcripts_bulk_import(*, study: Study, zip_data: bytes, manifest: bytes | None = None,
-                            actor) -> ImportReport:
+def transcripts_bulk_import(
+    *, study: Study, zip_data: bytes, manifest: bytes | None = None, actor
+) -> ImportReport:
     """Import a zip of .txt/.docx files described by a CSV manifest.
 
     The manifest (``file,participant,group,wave,title``) is either uploaded separately or
@@ -427,7 +551,11 @@ def transcripts_bulk_import(*, study: Study, zip_data: bytes, manifest: bytes | 
     report = ImportReport()
     limit = settings.WORKBENCH_MAX_ZIP_BYTES
     if len(zip_data) > limit:
-        report.errors.append(RowError(0, f"The zip is {len(zip_data) / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB."))
+        report.errors.append(
+            RowError(
+                0, f"The zip is {len(zip_data) / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB."
+            )
+        )
         raise ImportRefused(report)
     try:
         archive = zipfile.ZipFile(io.BytesIO(zip_data))
@@ -439,7 +567,9 @@ def transcripts_bulk_import(*, study: Study, zip_data: bytes, manifest: bytes | 
     if manifest is None:
         candidates = [n for n in members if posixpath.basename(n).lower() == "manifest.csv"]
         if len(candidates) != 1:
-            report.errors.append(RowError(0, "No manifest: upload a CSV manifest or put manifest.csv in the zip."))
+            report.errors.append(
+                RowError(0, "No manifest: upload a CSV manifest or put manifest.csv in the zip.")
+            )
             raise ImportRefused(report)
         manifest_name = candidates[0]
         manifest = archive.read(members.pop(manifest_name))
@@ -447,7 +577,12 @@ def transcripts_bulk_import(*, study: Study, zip_data: bytes, manifest: bytes | 
         for name in [n for n in members if posixpath.basename(n).lower() == "manifest.csv"]:
             members.pop(name)
     if len(members) > settings.WORKBENCH_MAX_FILES:
-        report.errors.append(RowError(0, f"The zip holds {len(members)} files; the limit is {settings.WORKBENCH_MAX_FILES}."))
+        report.errors.append(
+            RowError(
+                0,
+                f"The zip holds {len(members)} files; the limit is {settings.WORKBENCH_MAX_FILES}.",
+            )
+        )
         raise ImportRefused(report)
     rows = _read_csv(manifest, manifest_name)
     if isinstance(rows, RowError):
@@ -458,8 +593,13 @@ def transcripts_bulk_import(*, study: Study, zip_data: bytes, manifest: bytes | 
         raise ImportRefused(report)
     missing = [c for c in ("file", "participant", "wave") if c not in rows[0]]
     if missing:
-        report.errors.append(RowError(1, f"The manifest header lacks: {', '.join(missing)} "
-                                         f"(expected {','.join(MANIFEST_COLUMNS)})."))
+        report.errors.append(
+            RowError(
+                1,
+                f"The manifest header lacks: {', '.join(missing)} "
+                f"(expected {','.join(MANIFEST_COLUMNS)}).",
+            )
+        )
         raise ImportRefused(report)
 
     groups = {g.name.lower(): g for g in study.groups.all()}
@@ -491,48 +631,103 @@ def transcripts_bulk_import(*, study: Study, zip_data: bytes, manifest: bytes | 
                 if len(matches) == 1:
                     key = matches[0]
                 elif len(matches) > 1:
-                    problems.append(RowError(line, f"“{file_name}” matches several files in the zip: give its folder.", "file"))
+                    problems.append(
+                        RowError(
+                            line,
+                            f"“{file_name}” matches several files in the zip: give its folder.",
+                            "file",
+                        )
+                    )
             if key is None and not problems:
                 problems.append(RowError(line, f"“{file_name}” is not in the zip.", "file"))
             elif key is not None:
                 if key in used_files:
-                    problems.append(RowError(line, f"“{file_name}” is already listed on line {used_files[key]}.", "file"))
+                    problems.append(
+                        RowError(
+                            line,
+                            f"“{file_name}” is already listed on line {used_files[key]}.",
+                            "file",
+                        )
+                    )
                 used_files.setdefault(key, line)
                 info = members[key]
                 if info.file_size > budget:
-                    problems.append(RowError(line, f"{file_name}: {info.file_size / 1e6:.1f} MB unpacked is larger than the limit of {budget / 1e6:.1f} MB.", "file"))
+                    problems.append(
+                        RowError(
+                            line,
+                            f"{file_name}: {info.file_size / 1e6:.1f} MB unpacked is larger than the limit of {budget / 1e6:.1f} MB.",
+                            "file",
+                        )
+                    )
                     info = None
         group = None
         if group_name:
             group = groups.get(group_name.lower())
             if group is None:
                 known = ", ".join(g.name for g in groups.values()) or "none yet"
-                problems.append(RowError(line, f"Unknown group “{group_name}” (groups: {known}).", "group"))
+                problems.append(
+                    RowError(line, f"Unknown group “{group_name}” (groups: {known}).", "group")
+                )
         wave = None
         if wave_name:
             wave = waves.get(wave_name.lower())
             if wave is None:
                 known = ", ".join(w.name for w in waves.values()) or "none yet"
-                problems.append(RowError(line, f"Unknown wave “{wave_name}” (waves: {known}).", "wave"))
+                problems.append(
+                    RowError(line, f"Unknown wave “{wave_name}” (waves: {known}).", "wave")
+                )
         participant = None
         if pseudonym:
-            participant = participants.get(pseudonym.lower()) or new_participants.get(pseudonym.lower())
+            participant = participants.get(pseudonym.lower()) or new_participants.get(
+                pseudonym.lower()
+            )
             if participant is None:
                 if group is None and not group_name:
-                    problems.append(RowError(line, f"“{pseudonym}” is a new participant: give their group.", "group"))
+                    problems.append(
+                        RowError(
+                            line, f"“{pseudonym}” is a new participant: give their group.", "group"
+                        )
+                    )
                 elif group is not None:
                     participant = Participant(study=study, pseudonym=pseudonym, group=group)
                     new_participants[pseudonym.lower()] = participant
-            elif group is not None and participant.group_id is not None and participant.group_id != group.pk and participant.pk:
-                problems.append(RowError(line, f"“{pseudonym}” is in group “{participant.group.name}”, not “{group.name}”.", "group"))
+            elif (
+                group is not None
+                and participant.group_id is not None
+                and participant.group_id != group.pk
+                and participant.pk
+            ):
+                problems.append(
+                    RowError(
+                        line,
+                        f"“{pseudonym}” is in group “{participant.group.name}”, not “{group.name}”.",
+                        "group",
+                    )
+                )
             elif group is not None and participant.pk is None and participant.group is not group:
-                problems.append(RowError(line, f"“{pseudonym}” is given group “{participant.group.name}” on an earlier line.", "group"))
+                problems.append(
+                    RowError(
+                        line,
+                        f"“{pseudonym}” is given group “{participant.group.name}” on an earlier line.",
+                        "group",
+                    )
+                )
         if len(title) > 200:
             problems.append(RowError(line, "The title is longer than 200 characters.", "title"))
         elif title.lower() in taken_titles:
-            problems.append(RowError(line, f"A transcript titled “{title}” already exists in this study.", "title"))
+            problems.append(
+                RowError(
+                    line, f"A transcript titled “{title}” already exists in this study.", "title"
+                )
+            )
         elif title.lower() in titles:
-            problems.append(RowError(line, f"The title “{title}” is also used on line {titles[title.lower()]}.", "title"))
+            problems.append(
+                RowError(
+                    line,
+                    f"The title “{title}” is also used on line {titles[title.lower()]}.",
+                    "title",
+                )
+            )
         titles.setdefault(title.lower(), line)
         text = None
         if info is not None and not problems:
@@ -543,7 +738,9 @@ def transcripts_bulk_import(*, study: Study, zip_data: bytes, manifest: bytes | 
             except ValidationError as exc:
                 problems.extend(RowError(line, message, "file") for message in exc.messages)
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
-                problems.append(RowError(line, f"{file_name}: cannot be read from the zip ({exc}).", "file"))
+                problems.append(
+                    RowError(line, f"{file_name}: cannot be read from the zip ({exc}).", "file")
+                )
         if problems:
             report.errors.extend(problems)
             continue
@@ -556,8 +753,14 @@ def transcripts_bulk_import(*, study: Study, zip_data: bytes, manifest: bytes | 
     with transaction.atomic():
         Participant.objects.bulk_create(list(new_participants.values()))
         transcripts = [
-            _new_transcript(study=study, text=text, filename=file_name, title=title,
-                            participant=participant, wave=wave)
+            _new_transcript(
+                study=study,
+                text=text,
+                filename=file_name,
+                title=title,
+                participant=participant,
+                wave=wave,
+            )
             for _line, file_name, text, title, participant, wave in plan
         ]
         for transcript in transcripts:
@@ -565,28 +768,54 @@ def transcripts_bulk_import(*, study: Study, zip_data: bytes, manifest: bytes | 
                 transcript.participant_id = transcript.participant.pk
         Transcript.objects.bulk_create(transcripts, batch_size=50)
         report.created = len(transcripts)
-        audit(study=study, actor=actor, action="transcript.bulk_import", object_type="transcript",
-              after={"created": len(transcripts), "new_participants": len(new_participants)})
+        audit(
+            study=study,
+            actor=actor,
+            action="transcript.bulk_import",
+            object_type="transcript",
+            after={"created": len(transcripts), "new_participants": len(new_participants)},
+        )
     return report
 
 
-def transcript_update(*, transcript: Transcript, title: str, participant, wave, actor) -> Transcript:
+def transcript_update(
+    *, transcript: Transcript, title: str, participant, wave, actor
+) -> Transcript:
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": "A title is required."})
-    if Transcript.objects.filter(study=transcript.study, title__iexact=title).exclude(pk=transcript.pk).exists():
+    if (
+        Transcript.objects.filter(study=transcript.study, title__iexact=title)
+        .exclude(pk=transcript.pk)
+        .exists()
+    ):
         raise ValidationError({"title": f"A transcript titled “{title}” already exists."})
-    before = {"title": transcript.title, "participant_id": transcript.participant_id, "wave_id": transcript.wave_id}
+    before = {
+        "title": transcript.title,
+        "participant_id": transcript.participant_id,
+        "wave_id": transcript.wave_id,
+    }
     transcript.title, transcript.participant, transcript.wave = title, participant, wave
     with transaction.atomic():
         transcript.save(update_fields=["title", "participant", "wave", "updated_at"])
-        audit(study=transcript.study, actor=actor, action="transcript.update", obj=transcript,
-              before=before, after={"title": title, "participant_id": transcript.participant_id,
-                                    "wave_id": transcript.wave_id})
+        audit(
+            study=transcript.study,
+            actor=actor,
+            action="transcript.update",
+            obj=transcript,
+            before=before,
+            after={
+                "title": title,
+                "participant_id": transcript.participant_id,
+                "wave_id": transcript.wave_id,
+            },
+        )
     return transcript
 
 
-def transcript_text_update(*, transcript: Transcript, text: str, expected_version: int, actor) -> dict:
+def transcript_text_update(
+    *, transcript: Transcript, text: str, expected_version: int, actor
+) -> dict:
     """Replace a transcript's text, moving every coded span with it.
 
     Offsets are mapped through a diff (:class:`studies.text.OffsetMap`). A segment whose
@@ -600,7 +829,9 @@ def transcript_text_update(*, transcript: Transcript, text: str, expected_versio
     if not new_text.strip():
         raise ValidationError({"text": "The text cannot be empty."})
     if len(new_text) > settings.WORKBENCH_MAX_TEXT_CHARS:
-        raise ValidationError({"text": f"The text is longer than {settings.WORKBENCH_MAX_TEXT_CHARS:,} characters."})
+        raise ValidationError(
+            {"text": f"The text is longer than {settings.WORKBENCH_MAX_TEXT_CHARS:,} characters."}
+        )
     with transaction.atomic():
         current = Transcript.objects.select_for_update().get(pk=transcript.pk)
         if current.version != expected_version:
@@ -649,7 +880,9 @@ def transcript_text_update(*, transcript: Transcript, text: str, expected_versio
         Segment.objects.bulk_update(to_update, ["start", "end"], batch_size=500)
         for segment in to_update:
             segment.start, segment.end = segment.start - offset, segment.end - offset
-        Segment.objects.bulk_update(to_update, ["start", "end", "needs_review", "memo"], batch_size=500)
+        Segment.objects.bulk_update(
+            to_update, ["start", "end", "needs_review", "memo"], batch_size=500
+        )
         for model in (ConsensusDecision, CalibrationUnit):
             rows = list(model.objects.filter(transcript=current))
             for row in rows:
@@ -662,8 +895,13 @@ def transcript_text_update(*, transcript: Transcript, text: str, expected_versio
         current.checksum = Transcript.checksum_of(new_text)
         current.version += 1
         current.save(update_fields=["text", "length", "checksum", "version", "updated_at"])
-        audit(study=current.study, actor=actor, action="transcript.text", obj=current,
-              before={"text": old_text, "version": expected_version},
-              after={"version": current.version, **counts})
+        audit(
+            study=current.study,
+            actor=actor,
+            action="transcript.text",
+            obj=current,
+            before={"text": old_text, "version": expected_version},
+            after={"version": current.version, **counts},
+        )
     transcript.refresh_from_db()
     return counts

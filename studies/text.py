@@ -187,8 +187,15 @@ class OffsetMap:
             elif tag == "replace" and i2 - i1 == j2 - j1:
                 # Line for line (e.g. every line edited a little): diff each pair of lines.
                 for k in range(i2 - i1):
-                    _char_blocks(blocks, old, new, old_pos[i1 + k], old_pos[i1 + k + 1],
-                                 new_pos[j1 + k], new_pos[j1 + k + 1])
+                    _char_blocks(
+                        blocks,
+                        old,
+                        new,
+                        old_pos[i1 + k],
+                        old_pos[i1 + k + 1],
+                        new_pos[j1 + k],
+                        new_pos[j1 + k + 1],
+                    )
             else:
                 _char_blocks(blocks, old, new, a1, a2, b1, b2)
         self.blocks = [b for b in blocks if b[0] != b[1] or b[2] != b[3]]

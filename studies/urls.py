@@ -31,13 +31,41 @@ urlpatterns = [
         name="ordered_action",
     ),
     path("studies/<int:study_id>/members/", views.member_add, name="member_add"),
-    path("studies/<int:study_id>/members/<int:pk>/<str:action>/", views.member_action, name="member_action"),
+    path(
+        "studies/<int:study_id>/members/<int:pk>/<str:action>/",
+        views.member_action,
+        name="member_action",
+    ),
     path("studies/<int:study_id>/participants/", views.participant_list, name="participant_list"),
-    path("studies/<int:study_id>/participants/import/", views.participant_import, name="participant_import"),
-    path("studies/<int:study_id>/participants/<int:pk>/", views.participant_edit, name="participant_edit"),
+    path(
+        "studies/<int:study_id>/participants/import/",
+        views.participant_import,
+        name="participant_import",
+    ),
+    path(
+        "studies/<int:study_id>/participants/<int:pk>/",
+        views.participant_edit,
+        name="participant_edit",
+    ),
     path("studies/<int:study_id>/transcripts/", views.transcript_list, name="transcript_list"),
-    path("studies/<int:study_id>/transcripts/upload/", views.transcript_upload, name="transcript_upload"),
-    path("studies/<int:study_id>/transcripts/import/", views.transcript_bulk_import, name="transcript_bulk_import"),
-    path("studies/<int:study_id>/transcripts/<int:pk>/edit/", views.transcript_edit, name="transcript_edit"),
-    path("studies/<int:study_id>/transcripts/<int:pk>/text/", views.transcript_text, name="transcript_text"),
+    path(
+        "studies/<int:study_id>/transcripts/upload/",
+        views.transcript_upload,
+        name="transcript_upload",
+    ),
+    path(
+        "studies/<int:study_id>/transcripts/import/",
+        views.transcript_bulk_import,
+        name="transcript_bulk_import",
+    ),
+    path(
+        "studies/<int:study_id>/transcripts/<int:pk>/edit/",
+        views.transcript_edit,
+        name="transcript_edit",
+    ),
+    path(
+        "studies/<int:study_id>/transcripts/<int:pk>/text/",
+        views.transcript_text,
+        name="transcript_text",
+    ),
 ]

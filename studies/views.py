@@ -116,7 +116,9 @@ def ordered_create(request, study_id: int, kind: str):
     error = ""
     if form.is_valid():
         try:
-            services.ordered_create(study=access.study, kind=kind, name=form.cleaned_data["name"], actor=request.user)
+            services.ordered_create(
+                study=access.study, kind=kind, name=form.cleaned_data["name"], actor=request.user
+            )
         except ValidationError as exc:
             error = " ".join(_errors(exc))
     else:
@@ -148,7 +150,11 @@ def ordered_action(request, study_id: int, kind: str, pk: int, action: str):
 
 def _members_response(request, access, error: str = ""):
     if request.htmx:
-        return render(request, "studies/study_setup.html#member-list", _setup_context(access, member_error=error))
+        return render(
+            request,
+            "studies/study_setup.html#member-list",
+            _setup_context(access, member_error=error),
+        )
     if error:
         messages.error(request, error)
     return redirect(reverse("studies:study_setup", args=[access.study.pk]) + "#members")
@@ -174,14 +180,18 @@ def member_add(request, study_id: int):
 @require_POST
 def member_action(request, study_id: int, pk: int, action: str):
     access = get_study_for_user(request, study_id, owner=True)
-    membership = get_object_or_404(Membership.objects.select_related("user", "study"), study=access.study, pk=pk)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "study"), study=access.study, pk=pk
+    )
     error = ""
     try:
         if action == "role":
             form = forms.RoleForm(request.POST)
             if not form.is_valid():
                 raise ValidationError("Choose owner, coder or viewer.")
-            services.member_change_role(membership=membership, role=form.cleaned_data["role"], actor=request.user)
+            services.member_change_role(
+                membership=membership, role=form.cleaned_data["role"], actor=request.user
+            )
         elif action == "remove":
             services.member_remove(membership=membership, actor=request.user)
         else:
@@ -219,7 +229,9 @@ def participant_list(request, study_id: int):
             else:
                 messages.success(request, f"Participant {participant.pseudonym} added.")
                 return redirect("studies:participant_list", study.pk)
-    participants = list(study.participants.select_related("group").order_by("group__position", "pseudonym"))
+    participants = list(
+        study.participants.select_related("group").order_by("group__position", "pseudonym")
+    )
     attribute_keys = sorted({key for p in participants for key in p.attributes})
     return render(
         request,
@@ -263,7 +275,13 @@ def participant_edit(request, study_id: int, pk: int):
     return render(
         request,
         "studies/participant_edit.html",
-        {"study": access.study, "access": access, "tab": "participants", "participant": participant, "form": form},
+        {
+            "study": access.study,
+            "access": access,
+            "tab": "participants",
+            "participant": participant,
+            "form": form,
+        },
     )
 
 
@@ -282,7 +300,9 @@ def participant_import(request, study_id: int):
         except services.ImportRefused as refused:
             report = refused.report
         if report.ok:
-            messages.success(request, f"Imported participants: {report.created} new, {report.updated} updated.")
+            messages.success(
+                request, f"Imported participants: {report.created} new, {report.updated} updated."
+            )
             return redirect("studies:participant_list", access.study.pk)
     return render(
         request,
@@ -310,7 +330,9 @@ def transcript_list(request, study_id: int):
     transcripts = (
         Transcript.objects.filter(study=study)
         .for_list()
-        .order_by("participant__group__position", "participant__pseudonym", "wave__position", "title")
+        .order_by(
+            "participant__group__position", "participant__pseudonym", "wave__position", "title"
+        )
     )
     return render(
         request,
@@ -349,7 +371,10 @@ def transcript_upload(request, study_id: int):
             messages.success(request, f"Uploaded {len(created)} transcript(s).")
             return redirect("studies:transcript_list", study.pk)
     else:
-        errors = [f"{field}: {' '.join(errs)}" if field != "__all__" else " ".join(errs) for field, errs in form.errors.items()]
+        errors = [
+            f"{field}: {' '.join(errs)}" if field != "__all__" else " ".join(errs)
+            for field, errs in form.errors.items()
+        ]
     return render(
         request,
         "studies/import_report.html",
@@ -406,11 +431,17 @@ def transcript_bulk_import(request, study_id: int):
 def transcript_edit(request, study_id: int, pk: int):
     access = get_study_for_user(request, study_id, owner=True)
     transcript = get_object_or_404(Transcript.objects.for_list(), study=access.study, pk=pk)
-    initial = {"title": transcript.title, "participant": transcript.participant_id, "wave": transcript.wave_id}
+    initial = {
+        "title": transcript.title,
+        "participant": transcript.participant_id,
+        "wave": transcript.wave_id,
+    }
     form = forms.TranscriptEditForm(request.POST or None, study=access.study, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.transcript_update(transcript=transcript, actor=request.user, **form.cleaned_data)
+            services.transcript_update(
+                transcript=transcript, actor=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             _add_form_errors(form, exc)
         else:
@@ -419,7 +450,13 @@ def transcript_edit(request, study_id: int, pk: int):
     return render(
         request,
         "studies/transcript_edit.html",
-        {"study": access.study, "access": access, "tab": "transcripts", "transcript": transcript, "form": form},
+        {
+            "study": access.study,
+            "access": access,
+            "tab": "transcripts",
+            "transcript": transcript,
+            "form": form,
+        },
     )
 
 
@@ -451,5 +488,11 @@ def transcript_text(request, study_id: int, pk: int):
     return render(
         request,
         "studies/transcript_text.html",
-        {"study": access.study, "access": access, "tab": "transcripts", "transcript": transcript, "form": form},
+        {
+            "study": access.study,
+            "access": access,
+            "tab": "transcripts",
+            "transcript": transcript,
+            "form": form,
+        },
     )

@@ -78,7 +78,9 @@ def make_layer(study: Study, user=None, **kwargs) -> Layer:
     return layer
 
 
-def make_segment(transcript: Transcript, code: Code, layer: Layer, start: int, end: int, **kwargs) -> Segment:
+def make_segment(
+    transcript: Transcript, code: Code, layer: Layer, start: int, end: int, **kwargs
+) -> Segment:
     kwargs.setdefault("quote", transcript.text[start:end])
     return Segment.objects.create(
         transcript=transcript, code=code, layer=layer, start=start, end=end, **kwargs

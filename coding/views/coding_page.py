@@ -692,8 +692,12 @@ def segment_update(
                     services.segment_update_memo(segment=segment, memo=memo, actor=request.user)
                 if form.changes_span:
                     services.segment_update(
-                        segment=segment, code=new_code, start=data["start"], end=data["end"],
-                        quote=data["quote"], actor=request.user,
+                        segment=segment,
+                        code=new_code,
+                        start=data["start"],
+                        end=data["end"],
+                        quote=data["quote"],
+                        actor=request.user,
                     )
                 else:
                     services.segment_update(segment=segment, code=new_code, actor=request.user)

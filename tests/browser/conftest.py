@@ -30,7 +30,9 @@ def browser():
     path = chromium_path()
     if path is None:
         if os.environ.get("CI"):
-            pytest.fail("chromium is not on PATH: .ci/run must install it (apt-get install chromium)")
+            pytest.fail(
+                "chromium is not on PATH: .ci/run must install it (apt-get install chromium)"
+            )
         pytest.skip("chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
@@ -71,7 +73,13 @@ def login_as(page, live_server):
         client.force_login(user)
         cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
         page.context.add_cookies(
-            [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+            [
+                {
+                    "name": django_settings.SESSION_COOKIE_NAME,
+                    "value": cookie.value,
+                    "url": live_server.url,
+                }
+            ]
         )
         return page
 

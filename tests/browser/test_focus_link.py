@@ -18,7 +18,9 @@ def test_a_focus_link_opens_the_page_on_that_highlight(page, login_as, live_serv
     transcript = factories.make_transcript(study, text=text)
     code = factories.make_code(study, name="Family support")
     start = text.index("My family")
-    segment = factories.make_segment(transcript, code, factories.make_layer(study, pi), start, start + 24)
+    segment = factories.make_segment(
+        transcript, code, factories.make_layer(study, pi), start, start + 24
+    )
 
     login_as(pi)
     page.goto(f"/studies/{study.pk}/transcripts/{transcript.pk}/?focus={segment.pk}")

@@ -13,7 +13,10 @@ def test_a_pi_logs_in_and_opens_the_study_dashboard(page, live_server):
     pi = factories.make_user(username="pi", password="s3cret-pass")
     factories.add_member(study, pi, Role.OWNER)
     group = factories.make_group(study, name="Service users")
-    waves = [factories.make_wave(study, name=n) for n in ("T1 Training", "T2 Work placement", "T3 Employment")]
+    waves = [
+        factories.make_wave(study, name=n)
+        for n in ("T1 Training", "T2 Work placement", "T3 Employment")
+    ]
     participant = factories.make_participant(study, pseudonym="SU01", group=group)
     factories.make_transcript(study, title="SU01 T1", participant=participant, wave=waves[0])
     factories.make_transcript(study, title="SU01 T3", participant=participant, wave=waves[2])
@@ -46,4 +49,6 @@ def test_a_wrong_password_shows_a_clear_message(page, live_server):
     page.get_by_label("Username").fill("pi")
     page.get_by_label("Password").fill("wrong")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_role("alert").inner_text().startswith("Your username and password didn't match")
+    assert (
+        page.get_by_role("alert").inner_text().startswith("Your username and password didn't match")
+    )

@@ -277,8 +277,13 @@ def test_blind_coders_do_not_see_framework_summaries(study, owner, coder, coder_
     from coding.models import Memo
 
     code = factories.make_code(study, name="Trust")
-    Memo.objects.create(study=study, author=owner, code=code, body="PI summary of a cell",
-                        extra={"framework": {"participant": 1, "wave": 1}})
+    Memo.objects.create(
+        study=study,
+        author=owner,
+        code=code,
+        body="PI summary of a cell",
+        extra={"framework": {"participant": 1, "wave": 1}},
+    )
     Memo.objects.create(study=study, author=owner, code=code, body="A plain code memo")
     url = reverse("coding:memo_list", args=[study.pk])
     assert "PI summary of a cell" in coder_client.get(url).text

@@ -60,7 +60,9 @@ def test_a_coder_changes_the_code(coder_client, my_segment, hope):
     assert AuditEvent.objects.filter(action="segment.update", object_id=seg.pk).count() == 1
 
 
-def test_changing_the_code_keeps_memo_records_and_undo_restores_it(coder_client, study, coder, my_segment, hope):
+def test_changing_the_code_keeps_memo_records_and_undo_restores_it(
+    coder_client, study, coder, my_segment, hope
+):
     from coding.models import Memo
 
     Memo.objects.create(study=study, author=coder, segment=my_segment, body="a longer note")
@@ -72,8 +74,12 @@ def test_changing_the_code_keeps_memo_records_and_undo_restores_it(coder_client,
     assert (seg.pk, seg.code_id) == (my_segment.pk, my_segment.code_id)
 
 
-def test_changing_into_an_identical_segment_collapses_the_two(coder_client, study, coder, transcript, my_segment, hope):
-    twin = factories.make_segment(transcript, hope, my_segment.layer, my_segment.start, my_segment.end, memo="second")
+def test_changing_into_an_identical_segment_collapses_the_two(
+    coder_client, study, coder, transcript, my_segment, hope
+):
+    twin = factories.make_segment(
+        transcript, hope, my_segment.layer, my_segment.start, my_segment.end, memo="second"
+    )
     coder_client.post(url(my_segment), {"code_id": hope.pk}, **HX)
     seg = Segment.objects.get()
     assert seg.pk == twin.pk

@@ -23,6 +23,8 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def manifest(rows: list[tuple[str, ...]], header: str = "file,participant,group,wave,title") -> bytes:
+def manifest(
+    rows: list[tuple[str, ...]], header: str = "file,participant,group,wave,title"
+) -> bytes:
     lines = [header] + [",".join(row) for row in rows]
     return ("\n".join(lines) + "\n").encode("utf-8")

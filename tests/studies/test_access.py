@@ -15,8 +15,14 @@ def setup(study, owner, coder, viewer, outsider):
     participant = factories.make_participant(study, pseudonym="SU01", group=group)
     transcript = factories.make_transcript(study, participant=participant, wave=wave)
     membership = study.memberships.get(user=coder)
-    return {"study": study, "group": group, "wave": wave, "participant": participant,
-            "transcript": transcript, "membership": membership}
+    return {
+        "study": study,
+        "group": group,
+        "wave": wave,
+        "participant": participant,
+        "transcript": transcript,
+        "membership": membership,
+    }
 
 
 def url(name, s, *extra):
@@ -65,7 +71,9 @@ def resolve_args(s, names):
 
 
 @pytest.mark.parametrize(("name", "args"), READS)
-@pytest.mark.parametrize(("persona", "status"), [("owner", 200), ("coder", 200), ("viewer", 200), ("outsider", 404)])
+@pytest.mark.parametrize(
+    ("persona", "status"), [("owner", 200), ("coder", 200), ("viewer", 200), ("outsider", 404)]
+)
 def test_members_read_and_outsiders_get_404(setup, persona_clients, name, args, persona, status):
     response = persona_clients[persona].get(url(name, setup, *resolve_args(setup, args)))
     assert response.status_code == status
@@ -79,22 +87,37 @@ def test_anonymous_users_are_sent_to_login(setup, client, name, args):
 
 
 @pytest.mark.parametrize(("name", "args"), OWNER_PAGES)
-@pytest.mark.parametrize(("persona", "status"), [("owner", 200), ("coder", 403), ("viewer", 403), ("outsider", 404)])
+@pytest.mark.parametrize(
+    ("persona", "status"), [("owner", 200), ("coder", 403), ("viewer", 403), ("outsider", 404)]
+)
 def test_only_owners_open_setup_pages(setup, persona_clients, name, args, persona, status):
     response = persona_clients[persona].get(url(name, setup, *resolve_args(setup, args)))
     assert response.status_code == status
 
 
 @pytest.mark.parametrize(("name", "args", "data"), OWNER_POSTS)
-@pytest.mark.parametrize(("persona", "status"), [("coder", 403), ("viewer", 403), ("outsider", 404)])
+@pytest.mark.parametrize(
+    ("persona", "status"), [("coder", 403), ("viewer", 403), ("outsider", 404)]
+)
 def test_non_owners_cannot_write_setup(setup, persona_clients, name, args, data, persona, status):
-    before = (setup["study"].name, setup["study"].groups.count(), setup["study"].participants.count(),
-              setup["study"].memberships.count(), setup["study"].transcripts.count())
+    before = (
+        setup["study"].name,
+        setup["study"].groups.count(),
+        setup["study"].participants.count(),
+        setup["study"].memberships.count(),
+        setup["study"].transcripts.count(),
+    )
     response = persona_clients[persona].post(url(name, setup, *resolve_args(setup, args)), data)
     assert response.status_code == status
     s = setup["study"]
     s.refresh_from_db()
-    after = (s.name, s.groups.count(), s.participants.count(), s.memberships.count(), s.transcripts.count())
+    after = (
+        s.name,
+        s.groups.count(),
+        s.participants.count(),
+        s.memberships.count(),
+        s.transcripts.count(),
+    )
     assert after == before
 
 

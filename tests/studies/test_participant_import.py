@@ -11,7 +11,10 @@ from tests import factories
 
 @pytest.fixture
 def groups(study):
-    return [factories.make_group(study, name="Service users"), factories.make_group(study, name="Co-workers")]
+    return [
+        factories.make_group(study, name="Service users"),
+        factories.make_group(study, name="Co-workers"),
+    ]
 
 
 def test_it_imports_participants_with_attributes(study, owner, groups):
@@ -25,14 +28,23 @@ def test_it_imports_participants_with_attributes(study, owner, groups):
 
 
 def test_it_updates_existing_participants(study, owner, groups):
-    factories.make_participant(study, pseudonym="SU01", group=groups[0], attributes={"site": "Kowloon"})
-    report = services.participants_import_csv(study=study, data=b"pseudonym;gender\nsu01;F\n", filename="p.csv", actor=owner)
+    factories.make_participant(
+        study, pseudonym="SU01", group=groups[0], attributes={"site": "Kowloon"}
+    )
+    report = services.participants_import_csv(
+        study=study, data=b"pseudonym;gender\nsu01;F\n", filename="p.csv", actor=owner
+    )
     assert (report.created, report.updated) == (0, 1)
-    assert Participant.objects.get(pseudonym="SU01").attributes == {"site": "Kowloon", "gender": "F"}
+    assert Participant.objects.get(pseudonym="SU01").attributes == {
+        "site": "Kowloon",
+        "gender": "F",
+    }
 
 
 def test_it_reports_each_bad_row_and_writes_nothing(study, owner, groups):
-    data = b"pseudonym,group\nSU01,Service users\n,Service users\nSU01,Service users\nSU02,Families\n"
+    data = (
+        b"pseudonym,group\nSU01,Service users\n,Service users\nSU01,Service users\nSU02,Families\n"
+    )
     with pytest.raises(services.ImportRefused) as refused:
         services.participants_import_csv(study=study, data=data, filename="p.csv", actor=owner)
     errors = [(e.row, e.message) for e in refused.value.report.errors]
@@ -44,7 +56,9 @@ def test_it_reports_each_bad_row_and_writes_nothing(study, owner, groups):
 
 def test_it_needs_a_pseudonym_column(study, owner):
     with pytest.raises(services.ImportRefused) as refused:
-        services.participants_import_csv(study=study, data=b"name,group\nA,B\n", filename="p.csv", actor=owner)
+        services.participants_import_csv(
+            study=study, data=b"name,group\nA,B\n", filename="p.csv", actor=owner
+        )
     assert "pseudonym" in refused.value.report.errors[0].message
 
 

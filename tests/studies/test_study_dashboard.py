@@ -8,7 +8,9 @@ from tests import factories
 
 
 def populate(study, coder, n_participants: int):
-    groups = [factories.make_group(study, name=n) for n in ("Peer support workers", "Service users")]
+    groups = [
+        factories.make_group(study, name=n) for n in ("Peer support workers", "Service users")
+    ]
     waves = [factories.make_wave(study, name=n) for n in ("T1", "T2", "T3")]
     code = factories.make_code(study, name="Trust")
     layer = factories.make_layer(study, coder)
@@ -17,7 +19,9 @@ def populate(study, coder, n_participants: int):
         for w, wave in enumerate(waves):
             if (i + w) % 4 == 3:
                 continue  # attrition: not interviewed at this wave
-            t = factories.make_transcript(study, title=f"P{i:03d} {wave.name}", participant=p, wave=wave)
+            t = factories.make_transcript(
+                study, title=f"P{i:03d} {wave.name}", participant=p, wave=wave
+            )
             factories.make_segment(t, code, layer, 0, 5)
             Assignment.objects.create(layer=layer, transcript=t)
     return groups, waves
@@ -41,7 +45,9 @@ def test_it_shows_the_grid_counts_and_coder_progress(study, owner, coder, owner_
 
 
 @pytest.mark.parametrize("n", [3, 30])
-def test_its_query_count_does_not_grow_with_the_study(study, owner, coder, owner_client, n, django_assert_max_num_queries):
+def test_its_query_count_does_not_grow_with_the_study(
+    study, owner, coder, owner_client, n, django_assert_max_num_queries
+):
     populate(study, coder, n)
     url = reverse("studies:study_dashboard", args=[study.pk])
     # session, user, membership+study, waves, groups, participants, transcripts, layers,
@@ -52,7 +58,9 @@ def test_its_query_count_does_not_grow_with_the_study(study, owner, coder, owner
 
 
 @pytest.mark.parametrize("n", [2, 20])
-def test_the_study_list_runs_constant_queries(owner, owner_client, n, django_assert_max_num_queries):
+def test_the_study_list_runs_constant_queries(
+    owner, owner_client, n, django_assert_max_num_queries
+):
     for i in range(n):
         s = factories.make_study(name=f"S{i}")
         factories.add_member(s, owner, "coder")

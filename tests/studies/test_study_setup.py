@@ -10,7 +10,9 @@ from tests import factories
 def test_owner_creates_a_study_and_becomes_its_owner(db, client):
     user = factories.make_user(username="pi")
     client.force_login(user)
-    response = client.post(reverse("studies:study_create"), {"name": "Peer support", "description": ""})
+    response = client.post(
+        reverse("studies:study_create"), {"name": "Peer support", "description": ""}
+    )
     assert response.status_code == 302
     membership = Membership.objects.get(user=user)
     assert membership.role == Role.OWNER
@@ -24,7 +26,11 @@ def test_groups_are_added_renamed_reordered_and_deleted(study, owner, owner_clie
     groups = list(study.groups.all())
     assert [g.name for g in groups] == ["Peer support workers", "Service users", "Co-workers"]
     owner_client.post(f"{base}{groups[2].pk}/up/")
-    assert [g.name for g in study.groups.all()] == ["Peer support workers", "Co-workers", "Service users"]
+    assert [g.name for g in study.groups.all()] == [
+        "Peer support workers",
+        "Co-workers",
+        "Service users",
+    ]
     owner_client.post(f"{base}{groups[0].pk}/rename/", {"name": "PSW"})
     owner_client.post(f"{base}{groups[1].pk}/delete/")
     assert [g.name for g in study.groups.all()] == ["PSW", "Co-workers"]
@@ -33,7 +39,9 @@ def test_groups_are_added_renamed_reordered_and_deleted(study, owner, owner_clie
 
 def test_duplicate_group_names_are_refused_in_the_fragment(study, owner, owner_client):
     factories.make_group(study, name="Service users")
-    response = owner_client.post(f"/studies/{study.pk}/setup/group/", {"name": "service USERS"}, HTTP_HX_REQUEST="true")
+    response = owner_client.post(
+        f"/studies/{study.pk}/setup/group/", {"name": "service USERS"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert "<html" not in response.text
     assert "already exists" in response.text
@@ -43,21 +51,35 @@ def test_duplicate_group_names_are_refused_in_the_fragment(study, owner, owner_c
 def test_a_group_with_participants_cannot_be_deleted(study, owner, owner_client):
     group = factories.make_group(study, name="Service users")
     factories.make_participant(study, group=group)
-    response = owner_client.post(f"/studies/{study.pk}/setup/group/{group.pk}/delete/", HTTP_HX_REQUEST="true")
+    response = owner_client.post(
+        f"/studies/{study.pk}/setup/group/{group.pk}/delete/", HTTP_HX_REQUEST="true"
+    )
     assert "still has participants" in response.text
     assert study.groups.count() == 1
 
 
 def test_members_are_added_with_a_role_and_the_last_owner_stays(study, owner, owner_client):
     factories.make_user(username="newcoder")
-    response = owner_client.post(reverse("studies:member_add", args=[study.pk]), {"username": "newcoder", "role": "coder"}, HTTP_HX_REQUEST="true")
+    response = owner_client.post(
+        reverse("studies:member_add", args=[study.pk]),
+        {"username": "newcoder", "role": "coder"},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     assert "newcoder" in response.text
     assert study.memberships.get(user__username="newcoder").role == "coder"
-    response = owner_client.post(reverse("studies:member_add", args=[study.pk]), {"username": "ghost", "role": "coder"}, HTTP_HX_REQUEST="true")
+    response = owner_client.post(
+        reverse("studies:member_add", args=[study.pk]),
+        {"username": "ghost", "role": "coder"},
+        HTTP_HX_REQUEST="true",
+    )
     assert "No user “ghost”" in response.text
     mine = study.memberships.get(user=owner)
-    response = owner_client.post(reverse("studies:member_action", args=[study.pk, mine.pk, "role"]), {"role": "viewer"}, HTTP_HX_REQUEST="true")
+    response = owner_client.post(
+        reverse("studies:member_action", args=[study.pk, mine.pk, "role"]),
+        {"role": "viewer"},
+        HTTP_HX_REQUEST="true",
+    )
     assert "at least one owner" in response.text
     mine.refresh_from_db()
     assert mine.role == "owner"
@@ -75,11 +97,17 @@ def test_removing_a_member_keeps_their_coding(study, owner, coder, owner_client)
 
 
 def test_settings_are_validated(study, owner, owner_client):
-    response = owner_client.post(reverse("studies:study_setup", args=[study.pk]), {"name": "X", "segment_overlap_threshold": "1.5"})
+    response = owner_client.post(
+        reverse("studies:study_setup", args=[study.pk]),
+        {"name": "X", "segment_overlap_threshold": "1.5"},
+    )
     assert response.status_code == 200
     study.refresh_from_db()
     assert study.name == "Peer support study"
-    response = owner_client.post(reverse("studies:study_setup", args=[study.pk]), {"name": "X", "segment_overlap_threshold": "0.8", "blind_coding": "on"})
+    response = owner_client.post(
+        reverse("studies:study_setup", args=[study.pk]),
+        {"name": "X", "segment_overlap_threshold": "0.8", "blind_coding": "on"},
+    )
     assert response.status_code == 302
     study.refresh_from_db()
     assert (study.name, study.blind_coding, study.segment_overlap_threshold) == ("X", True, 0.8)

@@ -15,8 +15,13 @@ CHINESE = "我覺得自己嘅角色唔清楚，𠝹 好難講。"
 
 @pytest.fixture
 def design(study, owner):
-    groups = {name: factories.make_group(study, name=name) for name in ("Peer support workers", "Service users")}
-    waves = {name: factories.make_wave(study, name=name) for name in ("T1 Training", "T2 Work placement")}
+    groups = {
+        name: factories.make_group(study, name=name)
+        for name in ("Peer support workers", "Service users")
+    }
+    waves = {
+        name: factories.make_wave(study, name=name) for name in ("T1 Training", "T2 Work placement")
+    }
     factories.make_participant(study, pseudonym="PSW01", group=groups["Peer support workers"])
     return {"groups": groups, "waves": waves}
 
@@ -40,8 +45,11 @@ def good_zip():
 def run(study, owner, files, rows=None, **kwargs):
     data = zip_bytes(files)
     return services.transcripts_bulk_import(
-        study=study, zip_data=data, manifest=manifest(rows) if rows is not None else None,
-        actor=owner, **kwargs
+        study=study,
+        zip_data=data,
+        manifest=manifest(rows) if rows is not None else None,
+        actor=owner,
+        **kwargs,
     )
 
 
@@ -55,7 +63,10 @@ def test_it_imports_files_of_every_supported_kind(study, owner, design):
     assert a.text == f"Interviewer: Hello\nPSW01: {CHINESE}"
     assert a.length == len(a.text)
     assert a.checksum == Transcript.checksum_of(a.text)
-    assert Transcript.objects.get(title="SU02 T1").text == "Interviewer: First\nSU02: Second\nInterviewer: Third"
+    assert (
+        Transcript.objects.get(title="SU02 T1").text
+        == "Interviewer: First\nSU02: Second\nInterviewer: Third"
+    )
     assert "家人好支持我" in Transcript.objects.get(title="SU02 T2").text
     su02 = Participant.objects.get(study=study, pseudonym="SU02")
     assert su02.group == design["groups"]["Service users"]
@@ -89,15 +100,21 @@ def test_it_reports_every_bad_row_and_writes_nothing(study, owner, design):
         ("a.txt", "SU05", "Nobody", "T9", "x3"),
         ("b.txt", "SU06", "", "T1 Training", "PSW01 T1"),
     ]
-    errors = assert_refused(study, owner, files, rows, [
-        (6, "“missing.txt” is not in the zip"),
-        (7, "latin1.txt: is not UTF-8"),
-        (8, "Unknown group “Nobody”"),
-        (8, "Unknown wave “T9”"),
-        (8, "already listed on line 2"),
-        (9, "new participant: give their group"),
-        (9, "also used on line 2"),
-    ])
+    errors = assert_refused(
+        study,
+        owner,
+        files,
+        rows,
+        [
+            (6, "“missing.txt” is not in the zip"),
+            (7, "latin1.txt: is not UTF-8"),
+            (8, "Unknown group “Nobody”"),
+            (8, "Unknown wave “T9”"),
+            (8, "already listed on line 2"),
+            (9, "new participant: give their group"),
+            (9, "also used on line 2"),
+        ],
+    )
     assert len(errors) >= 7
 
 
@@ -110,7 +127,9 @@ def test_it_refuses_a_participant_in_another_group(study, owner, design):
 def test_it_refuses_files_missing_from_the_manifest(study, owner, design):
     files, rows = good_zip()
     files["extra.txt"] = b"Interviewer: unlisted"
-    assert_refused(study, owner, files, rows, [(0, "“extra.txt” is in the zip but not in the manifest")])
+    assert_refused(
+        study, owner, files, rows, [(0, "“extra.txt” is in the zip but not in the manifest")]
+    )
 
 
 def test_it_refuses_a_title_that_exists(study, owner, design):
@@ -121,7 +140,9 @@ def test_it_refuses_a_title_that_exists(study, owner, design):
 
 def test_it_refuses_what_is_not_a_zip(study, owner, design):
     with pytest.raises(services.ImportRefused) as refused:
-        services.transcripts_bulk_import(study=study, zip_data=b"not a zip", manifest=b"file\n", actor=owner)
+        services.transcripts_bulk_import(
+            study=study, zip_data=b"not a zip", manifest=b"file\n", actor=owner
+        )
     assert "not a readable zip" in refused.value.report.errors[0].message
 
 
@@ -135,8 +156,9 @@ def test_it_needs_a_manifest(study, owner, design):
 def test_it_names_the_missing_manifest_columns(study, owner, design):
     files, _ = good_zip()
     with pytest.raises(services.ImportRefused) as refused:
-        services.transcripts_bulk_import(study=study, zip_data=zip_bytes(files),
-                                         manifest=b"name,who\na.txt,PSW01\n", actor=owner)
+        services.transcripts_bulk_import(
+            study=study, zip_data=zip_bytes(files), manifest=b"name,who\na.txt,PSW01\n", actor=owner
+        )
     assert "file, participant, wave" in refused.value.report.errors[0].message
 
 
@@ -155,7 +177,10 @@ def test_the_view_redirects_to_the_dashboard_after_import(study, owner, owner_cl
     files, rows = good_zip()
     response = owner_client.post(
         reverse("studies:transcript_bulk_import", args=[study.pk]),
-        {"archive": _upload("t.zip", zip_bytes(files)), "manifest": _upload("m.csv", manifest(rows))},
+        {
+            "archive": _upload("t.zip", zip_bytes(files)),
+            "manifest": _upload("m.csv", manifest(rows)),
+        },
     )
     assert response.status_code == 302
     assert study.transcripts.count() == 4
@@ -166,7 +191,10 @@ def test_the_view_shows_the_report_with_rows(study, owner, owner_client, design)
     rows.append(("nope.txt", "SU09", "Service users", "T1 Training", ""))
     response = owner_client.post(
         reverse("studies:transcript_bulk_import", args=[study.pk]),
-        {"archive": _upload("t.zip", zip_bytes(files)), "manifest": _upload("m.csv", manifest(rows))},
+        {
+            "archive": _upload("t.zip", zip_bytes(files)),
+            "manifest": _upload("m.csv", manifest(rows)),
+        },
     )
     assert response.status_code == 400
     assert "Nothing was imported" in response.text

@@ -24,10 +24,12 @@ ALPHABET = st.sampled_from(list("abc.\n我𠝹é"))
     cut_before=st.integers(0, 30),
     cut_after=st.integers(0, 30),
 )
-def test_edits_outside_a_passage_move_it_exactly(before, passage, after, insert_before, insert_after, cut_before, cut_after):
+def test_edits_outside_a_passage_move_it_exactly(
+    before, passage, after, insert_before, insert_after, cut_before, cut_after
+):
     old = before + passage + after
     new_before = before[: max(0, len(before) - cut_before)] + insert_before
-    new_after = insert_after + after[min(cut_after, len(after)):]
+    new_after = insert_after + after[min(cut_after, len(after)) :]
     new = new_before + passage + new_after
     start, end = len(before), len(before) + len(passage)
     new_start, new_end, changed = OffsetMap(old, new).span(start, end)
@@ -38,7 +40,11 @@ def test_edits_outside_a_passage_move_it_exactly(before, passage, after, insert_
 
 
 @settings(max_examples=200, deadline=None)
-@given(old=st.text(ALPHABET, min_size=1, max_size=40), new=st.text(ALPHABET, min_size=1, max_size=40), data=st.data())
+@given(
+    old=st.text(ALPHABET, min_size=1, max_size=40),
+    new=st.text(ALPHABET, min_size=1, max_size=40),
+    data=st.data(),
+)
 def test_any_span_maps_inside_the_new_text_and_flags_changes(old, new, data):
     start = data.draw(st.integers(0, len(old) - 1))
     end = data.draw(st.integers(start + 1, len(old)))
@@ -53,21 +59,27 @@ def coded(study, owner, coder):
     transcript = factories.make_transcript(study, text=text)
     code = factories.make_code(study, name="Role")
     layer = factories.make_layer(study, coder)
-    role = factories.make_segment(transcript, code, layer, text.index("I did"), text.index("𠝹") + 1)
+    role = factories.make_segment(
+        transcript, code, layer, text.index("I did"), text.index("𠝹") + 1
+    )
     trust = factories.make_segment(transcript, code, layer, text.index("My team"), len(text))
     return transcript, role, trust
 
 
 def test_segments_move_with_the_text_and_changed_ones_are_flagged(coded, owner):
     transcript, role, trust = coded
-    new = transcript.text.replace("How was training?", "How was the training, in your words?").replace("trusts me", "really trusts me")
-    counts = services.transcript_text_update(transcript=transcript, text=new, expected_version=1, actor=owner)
+    new = transcript.text.replace(
+        "How was training?", "How was the training, in your words?"
+    ).replace("trusts me", "really trusts me")
+    counts = services.transcript_text_update(
+        transcript=transcript, text=new, expected_version=1, actor=owner
+    )
     role.refresh_from_db()
     trust.refresh_from_db()
     transcript.refresh_from_db()
-    assert transcript.text[role.start:role.end] == "I did not know my role 𠝹"
+    assert transcript.text[role.start : role.end] == "I did not know my role 𠝹"
     assert not role.needs_review
-    assert transcript.text[trust.start:trust.end] == "My team really trusts me."
+    assert transcript.text[trust.start : trust.end] == "My team really trusts me."
     assert trust.needs_review
     assert trust.quote == "My team trusts me."  # the quote at coding time is kept
     assert (transcript.version, transcript.length) == (2, len(new))
@@ -77,7 +89,9 @@ def test_segments_move_with_the_text_and_changed_ones_are_flagged(coded, owner):
 def test_a_deleted_passage_is_kept_and_flagged(coded, owner):
     transcript, role, _ = coded
     new = transcript.text.replace("I did not know my role 𠝹.", "")
-    services.transcript_text_update(transcript=transcript, text=new, expected_version=1, actor=owner)
+    services.transcript_text_update(
+        transcript=transcript, text=new, expected_version=1, actor=owner
+    )
     role.refresh_from_db()
     assert role.needs_review
     assert Segment.objects.filter(transcript=transcript).count() == 2
@@ -86,7 +100,9 @@ def test_a_deleted_passage_is_kept_and_flagged(coded, owner):
 def test_a_stale_version_is_refused(coded, owner):
     transcript, role, _ = coded
     with pytest.raises(ValidationError, match="changed by someone else"):
-        services.transcript_text_update(transcript=transcript, text="x y", expected_version=7, actor=owner)
+        services.transcript_text_update(
+            transcript=transcript, text="x y", expected_version=7, actor=owner
+        )
     transcript.refresh_from_db()
     assert transcript.version == 1
 

@@ -37,7 +37,9 @@ def test_it_normalises_to_nfc():
 
 def test_it_recognises_big5_and_gb18030():
     traditional = "訪問員：你覺得培訓點樣？\n參加者：我覺得自己嘅角色唔清楚，但係同事好支持我。" * 3
-    simplified = "访问员：你觉得培训怎么样？\n参加者：我觉得自己的角色不清楚，但是同事很支持我。" * 3
+    simplified = (
+        "访问员：你觉得培训怎么样？\n参加者：我觉得自己的角色不清楚，但是同事很支持我。" * 3
+    )
     assert textlib.read_upload(traditional.encode("big5hkscs"), "t.txt") == traditional
     plain_big5 = "訪問員：你覺得培訓怎樣？\n參加者：我覺得自己的角色不清楚，但是同事很支持我。" * 3
     assert textlib.read_upload(plain_big5.encode("big5"), "b.txt") == plain_big5
@@ -58,7 +60,9 @@ def test_it_reads_utf16_without_bom_and_refuses_binary():
 
 def test_it_reads_docx_paragraphs_in_order():
     data = docx_bytes(["Interviewer: one", "P01: two 𠝹", "Interviewer: three"])
-    assert textlib.read_upload(data, "i.docx") == "Interviewer: one\nP01: two 𠝹\nInterviewer: three"
+    assert (
+        textlib.read_upload(data, "i.docx") == "Interviewer: one\nP01: two 𠝹\nInterviewer: three"
+    )
 
 
 def test_it_refuses_a_broken_docx_and_other_kinds():
@@ -75,8 +79,14 @@ def test_upload_creates_transcripts_for_participant_and_wave(study, owner, owner
     wave = factories.make_wave(study, name="T1")
     response = owner_client.post(
         reverse("studies:transcript_upload", args=[study.pk]),
-        {"files": [SimpleUploadedFile("su01-t1.txt", TEXT.encode()), SimpleUploadedFile("extra.docx", docx_bytes(["A: b"]))],
-         "participant": participant.pk, "wave": wave.pk},
+        {
+            "files": [
+                SimpleUploadedFile("su01-t1.txt", TEXT.encode()),
+                SimpleUploadedFile("extra.docx", docx_bytes(["A: b"])),
+            ],
+            "participant": participant.pk,
+            "wave": wave.pk,
+        },
     )
     assert response.status_code == 302
     assert sorted(study.transcripts.values_list("title", "participant_id", "wave_id")) == [
@@ -88,8 +98,12 @@ def test_upload_creates_transcripts_for_participant_and_wave(study, owner, owner
 def test_upload_writes_nothing_if_one_file_is_bad(study, owner, owner_client):
     response = owner_client.post(
         reverse("studies:transcript_upload", args=[study.pk]),
-        {"files": [SimpleUploadedFile("good.txt", TEXT.encode()),
-                   SimpleUploadedFile("bad.txt", "d\xe9j\xe0 vu".encode("latin-1"))]},
+        {
+            "files": [
+                SimpleUploadedFile("good.txt", TEXT.encode()),
+                SimpleUploadedFile("bad.txt", "d\xe9j\xe0 vu".encode("latin-1")),
+            ]
+        },
     )
     assert response.status_code == 400
     assert "bad.txt: is not UTF-8" in response.text
@@ -99,11 +113,15 @@ def test_upload_writes_nothing_if_one_file_is_bad(study, owner, owner_client):
 def test_upload_refuses_files_over_the_limit(study, owner, settings):
     settings.WORKBENCH_MAX_UPLOAD_BYTES = 10
     with pytest.raises(ValidationError, match="big.txt"):
-        services.transcripts_upload(study=study, files=[("big.txt", b"x" * 11)], participant=None, wave=None, actor=owner)
+        services.transcripts_upload(
+            study=study, files=[("big.txt", b"x" * 11)], participant=None, wave=None, actor=owner
+        )
 
 
 def test_upload_refuses_a_participant_of_another_study(study, owner):
     other = factories.make_study()
     stranger = factories.make_participant(other)
     with pytest.raises(ValidationError, match="another study"):
-        services.transcripts_upload(study=study, files=[("a.txt", b"A: b")], participant=stranger, wave=None, actor=owner)
+        services.transcripts_upload(
+            study=study, files=[("a.txt", b"A: b")], participant=stranger, wave=None, actor=owner
+        )
