@@ -252,6 +252,8 @@ def participant_update(
     pseudonym = (pseudonym or "").strip()
     if not pseudonym:
         raise ValidationError({"pseudonym": "A pseudonym is required."})
+    if group is not None and group.study_id != participant.study_id:
+        raise ValidationError({"group": "That group belongs to another study."})
     if (
         Participant.objects.filter(study=participant.study, pseudonym__iexact=pseudonym)
         .exclude(pk=participant.pk)
@@ -784,6 +786,10 @@ def transcript_update(
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": "A title is required."})
+    if participant is not None and participant.study_id != transcript.study_id:
+        raise ValidationError({"participant": "That participant belongs to another study."})
+    if wave is not None and wave.study_id != transcript.study_id:
+        raise ValidationError({"wave": "That wave belongs to another study."})
     if (
         Transcript.objects.filter(study=transcript.study, title__iexact=title)
         .exclude(pk=transcript.pk)

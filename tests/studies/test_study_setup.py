@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
 from coding.models import AuditEvent
@@ -111,3 +112,37 @@ def test_settings_are_validated(study, owner, owner_client):
     assert response.status_code == 302
     study.refresh_from_db()
     assert (study.name, study.blind_coding, study.segment_overlap_threshold) == ("X", True, 0.8)
+
+
+def test_services_refuse_objects_of_another_study(study, owner):
+    from django.core.exceptions import ValidationError
+
+    from studies import services
+
+    other = factories.make_study()
+    transcript = factories.make_transcript(study)
+    participant = factories.make_participant(study)
+    with pytest.raises(ValidationError, match="another study"):
+        services.transcript_update(
+            transcript=transcript,
+            title="T",
+            participant=factories.make_participant(other),
+            wave=None,
+            actor=owner,
+        )
+    with pytest.raises(ValidationError, match="another study"):
+        services.transcript_update(
+            transcript=transcript,
+            title="T",
+            participant=None,
+            wave=factories.make_wave(other),
+            actor=owner,
+        )
+    with pytest.raises(ValidationError, match="another study"):
+        services.participant_update(
+            participant=participant,
+            pseudonym="X",
+            group=factories.make_group(other),
+            attributes={},
+            actor=owner,
+        )

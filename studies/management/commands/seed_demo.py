@@ -42,14 +42,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, reset: bool = False, password: str | None = None, **options):
         existing = list(Study.objects.filter(name=demo.DEMO_STUDY_NAME).only("pk"))
-        if existing and not reset:
-            self.stdout.write(
-                f"The demo study “{demo.DEMO_STUDY_NAME}” already exists (id {existing[0].pk}); "
-                "nothing to do. Run `manage.py seed_demo --reset` to rebuild it and reset the "
-                "demo users' passwords."
-            )
-            return
         password = password or os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
+        if existing and not reset:
+            # The study (and everyone's coding in it) is kept; only the demo users get a
+            # fresh password, so that `make demo` always ends with logins that work.
+            User = get_user_model()
+            for user in User.objects.filter(username__in=[name for name, _ in DEMO_USERS]):
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            self.stdout.write(
+                f"The demo study “{demo.DEMO_STUDY_NAME}” already exists (id {existing[0].pk}) "
+                "and is kept as it is; the demo users' password was reset. Run "
+                "`manage.py seed_demo --reset` to rebuild the study."
+            )
+            self._print_logins(password)
+            return
         started = time.monotonic()
         with transaction.atomic():
             for study in existing:
@@ -76,6 +83,9 @@ class Command(BaseCommand):
                 f"in {elapsed:.1f} s."
             )
         )
+        self._print_logins(password)
+
+    def _print_logins(self, password: str) -> None:
         self.stdout.write(f"\nLog in at {LOGIN_URL} with password {password}")
         for username, role in DEMO_USERS:
             self.stdout.write(f"  {username:<8} ({role.label.lower()})")
