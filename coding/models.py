@@ -164,6 +164,7 @@ class Segment(models.Model):
         indexes = [
             models.Index(fields=["transcript", "layer", "start"]),
             models.Index(fields=["code", "layer"]),
+            models.Index(fields=["layer", "transcript"]),
         ]
 
     def __str__(self) -> str:

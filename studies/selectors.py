@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from coding.models import Assignment, Layer, LayerKind, Segment
 from studies.access import StudyAccess
@@ -64,7 +65,6 @@ class CoderProgress:
     is_me: bool
     coded: int
     done: int
-    segments: int
 
 
 @dataclass
@@ -95,6 +95,12 @@ def dashboard(access: StudyAccess) -> Dashboard:
         .only("pk", "title", "participant_id", "wave_id", "length", "language")
         .order_by("title")
     )
+    # Links and labels are built here, not with {% url %} and floatformat per cell: at 10x
+    # the grid has thousands of cells and the template tags dominated the page's time.
+    link_prefix = reverse("coding:transcript_code", args=[study.pk, 0])[: -len("0/")]
+    for t in transcripts:
+        t.code_url = f"{link_prefix}{t.pk}/"
+        t.size_label = f"{t.length:,} chars"
     by_participant: dict[int, list[list[Transcript]]] = defaultdict(lambda: [[] for _ in waves])
     unassigned = []
     totals = [0] * len(waves)
@@ -122,12 +128,23 @@ def dashboard(access: StudyAccess) -> Dashboard:
         if access.can_see_layer(layer)
     ]
     layer_ids = [layer.pk for layer in layers]
-    seg_counts = {
-        row["layer_id"]: row
-        for row in Segment.objects.filter(layer_id__in=layer_ids)
-        .values("layer_id")
-        .annotate(n=Count("pk"), coded=Count("transcript_id", distinct=True))
-    }
+    # Transcripts each layer has coded: one EXISTS probe per (transcript, layer) on the
+    # segment index, so the cost follows the number of transcripts, not of segments.
+    coded = (
+        Transcript.objects.filter(study=study).aggregate(
+            **{
+                f"layer_{layer_id}": Count(
+                    "pk",
+                    filter=Q(
+                        Exists(Segment.objects.filter(transcript=OuterRef("pk"), layer_id=layer_id))
+                    ),
+                )
+                for layer_id in layer_ids
+            }
+        )
+        if layer_ids
+        else {}
+    )
     done_counts = dict(
         Assignment.objects.filter(layer_id__in=layer_ids)
         .values("layer_id")
@@ -136,14 +153,12 @@ def dashboard(access: StudyAccess) -> Dashboard:
     )
     coders = []
     for layer in sorted(layers, key=lambda la: (la.kind != LayerKind.CODER, la.label.lower())):
-        counts = seg_counts.get(layer.pk, {"n": 0, "coded": 0})
         coders.append(
             CoderProgress(
                 label=layer.label,
                 is_me=layer.kind == LayerKind.CODER and layer.user_id == access.membership.user_id,
-                coded=counts["coded"],
+                coded=coded.get(f"layer_{layer.pk}", 0),
                 done=done_counts.get(layer.pk, 0),
-                segments=counts["n"],
             )
         )
     return Dashboard(

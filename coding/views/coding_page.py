@@ -289,10 +289,21 @@ def build_codebook_view(
     return view
 
 
-def _neighbours(transcript: Transcript) -> dict[str, Transcript | None]:
+@dataclass(frozen=True)
+class Neighbour:
+    """A transcript link in the toolbar: what the template needs, nothing more."""
+
+    pk: int
+    title: str
+    pseudonym: str
+    wave_name: str
+
+
+def _neighbours(transcript: Transcript) -> dict[str, Neighbour | None]:
     """Previous/next transcript of the same participant (by wave) and of the same wave
-    (by participant): one query, without the text."""
-    result: dict[str, Transcript | None] = dict.fromkeys(
+    (by participant): one query of plain tuples (no text, no model instances), so a wave
+    of a large study costs little."""
+    result: dict[str, Neighbour | None] = dict.fromkeys(
         ("prev_participant", "next_participant", "prev_wave", "next_wave")
     )
     cond = Q()
@@ -303,35 +314,35 @@ def _neighbours(transcript: Transcript) -> dict[str, Transcript | None]:
     if not cond:
         return result
     rows = list(
-        Transcript.objects.filter(cond, study_id=transcript.study_id)
-        .defer("text")
-        .select_related("participant", "wave")
+        Transcript.objects.filter(cond, study_id=transcript.study_id).values_list(
+            "pk",
+            "title",
+            "participant_id",
+            "wave_id",
+            "participant__pseudonym",
+            "wave__name",
+            "wave__position",
+        )
     )
 
     def pick(items, key, prefix):
         items.sort(key=key)
-        idx = next(i for i, t in enumerate(items) if t.pk == transcript.pk)
-        result[f"prev_{prefix}"] = items[idx - 1] if idx > 0 else None
-        result[f"next_{prefix}"] = items[idx + 1] if idx + 1 < len(items) else None
+        idx = next(i for i, row in enumerate(items) if row[0] == transcript.pk)
+        for name, pos in ((f"prev_{prefix}", idx - 1), (f"next_{prefix}", idx + 1)):
+            if 0 <= pos < len(items):
+                pk, title, _, _, pseudonym, wave_name, _ = items[pos]
+                result[name] = Neighbour(pk, title, pseudonym or "", wave_name or "")
 
     if transcript.participant_id:
-        same = [t for t in rows if t.participant_id == transcript.participant_id]
+        same = [r for r in rows if r[2] == transcript.participant_id]
         pick(
             same,
-            lambda t: (t.wave.position if t.wave else 1 << 30, t.title.lower(), t.pk),
+            lambda r: (r[6] if r[6] is not None else 1 << 30, r[1].lower(), r[0]),
             "participant",
         )
     if transcript.wave_id:
-        same = [t for t in rows if t.wave_id == transcript.wave_id]
-        pick(
-            same,
-            lambda t: (
-                t.participant.pseudonym.lower() if t.participant else "~",
-                t.title.lower(),
-                t.pk,
-            ),
-            "wave",
-        )
+        same = [r for r in rows if r[3] == transcript.wave_id]
+        pick(same, lambda r: ((r[4] or "~").lower(), r[1].lower(), r[0]), "wave")
     return result
 
 

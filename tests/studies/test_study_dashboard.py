@@ -28,19 +28,21 @@ def populate(study, coder, n_participants: int):
 
 
 def test_it_shows_the_grid_counts_and_coder_progress(study, owner, coder, owner_client):
-    populate(study, coder, 4)
+    groups, waves = populate(study, coder, 4)
+    factories.make_transcript(study, title="Focus group")  # no participant, wave or coding
     response = owner_client.get(reverse("studies:study_dashboard", args=[study.pk]))
     assert response.status_code == 200
     d = response.context["d"]
+    assert [t.title for t in d.unassigned] == ["Focus group"]
     # P000: T1 T2 T3; P001: T1 T2 -; P002: T1 - T3; P003: - T2 T3
-    assert d.total == 9
+    assert d.total == 10
     assert d.totals == [3, 3, 3]
     assert [g.name for g in d.grids] == ["Peer support workers", "Service users"]
     assert [g.counts for g in d.grids] == [[2, 1, 2], [1, 2, 1]]
     row = d.grids[1].rows[0]
     assert row.participant.pseudonym == "P001"
     assert [len(c) for c in row.cells] == [1, 1, 0]
-    assert [(c.label, c.coded, c.segments) for c in d.coders] == [("bob", 9, 9)]
+    assert [(c.label, c.coded, c.done) for c in d.coders] == [("bob", 9, 0)]
     assert "not interviewed" in response.text
 
 
