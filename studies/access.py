@@ -50,11 +50,12 @@ class StudyAccess:
 
     @property
     def can_read_agreement(self) -> bool:
-        if self.is_owner:
+        """Owners and viewers (who read reports and code nothing, so blind coding does not
+        concern them) always; coders only when the owner shares the report and blind coding
+        is off."""
+        if self.role in (Role.OWNER, Role.VIEWER):
             return True
-        if self.study.blind_coding:
-            return False
-        return self.study.share_agreement_with_coders or self.role == Role.VIEWER
+        return self.study.share_agreement_with_coders and not self.study.blind_coding
 
     def require_owner(self) -> None:
         if not self.is_owner:

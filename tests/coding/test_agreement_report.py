@@ -293,17 +293,17 @@ def test_a_coder_cannot_read_it_while_blind_coding_even_if_shared(study, tiny, c
     assert coder_client.get(review).status_code == 403
 
 
-def test_a_viewer_reads_it_when_shared(study, tiny, viewer_client):
-    study.share_agreement_with_coders = True
+def test_a_viewer_reads_it_without_sharing_and_while_blind_coding(study, tiny, viewer_client):
+    # Viewers read reports and code nothing: neither sharing nor blind coding concerns them.
+    assert viewer_client.get(url(study)).status_code == 200
+    study.blind_coding = True
     study.save()
     assert viewer_client.get(url(study)).status_code == 200
 
 
-def test_a_viewer_cannot_read_it_while_blind_coding(study, tiny, viewer_client):
-    study.blind_coding = True
-    study.share_agreement_with_coders = True
-    study.save()
-    assert viewer_client.get(url(study)).status_code == 403
+def test_a_viewer_cannot_settle_disagreements(study, tiny, viewer_client):
+    response = viewer_client.post(reverse("coding:consensus_copy_agreed", args=[study.pk]), {})
+    assert response.status_code == 403
 
 
 def test_an_outsider_gets_404(study, tiny, outsider_client):
