@@ -82,3 +82,13 @@ def test_blind_coders_see_only_their_own_progress(study, owner, coder, coder2, c
     response = coder_client.get(reverse("studies:study_dashboard", args=[study.pk]))
     assert [c.label for c in response.context["d"].coders] == ["bob"]
     assert "erin" not in response.text
+
+
+def test_grid_cells_escape_titles(study, owner, owner_client):
+    group = factories.make_group(study, name="G")
+    wave = factories.make_wave(study, name="T1")
+    p = factories.make_participant(study, pseudonym="P1", group=group)
+    factories.make_transcript(study, title='<script>alert("x")</script>', participant=p, wave=wave)
+    html = owner_client.get(reverse("studies:study_dashboard", args=[study.pk])).text
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
