@@ -3579,14 +3579,7 @@ def _create_memos(study: Study, author, codes: dict[tuple[str, ...], Code], laye
 
 
 def delete_demo_study(study: Study) -> None:
-    """Delete a study and everything in it.
+    """Delete a study and everything in it (no confirmation: for the demo and benchmarks)."""
+    from studies.services import study_delete
 
-    Segments go first, in slices: Django's collector lists every segment id in its
-    follow-up queries (SET_NULL on consensus decisions), and SQLite caps the number of query
-    parameters. The rest cascades from the study.
-    """
-    with transaction.atomic():
-        transcript_ids = list(study.transcripts.values_list("pk", flat=True))
-        for first in range(0, len(transcript_ids), 20):
-            Segment.objects.filter(transcript_id__in=transcript_ids[first : first + 20]).delete()
-        study.delete()
+    study_delete(study=study, confirm=study.name, actor=None)

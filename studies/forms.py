@@ -127,3 +127,7 @@ class TranscriptTextForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 30, "class": "text-editor"}), strip=False
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class StudyDeleteForm(forms.Form):
+    confirm = forms.CharField(label="Type the study's name to confirm", max_length=200)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("studies/new/", views.study_create, name="study_create"),
     path("studies/<int:study_id>/", views.study_dashboard, name="study_dashboard"),
     path("studies/<int:study_id>/setup/", views.study_setup, name="study_setup"),
+    path("studies/<int:study_id>/delete/", views.study_delete, name="study_delete"),
     path("studies/<int:study_id>/setup/<kind:kind>/", views.ordered_create, name="ordered_create"),
     path(
         "studies/<int:study_id>/setup/<kind:kind>/<int:pk>/<str:action>/",

@@ -496,3 +496,24 @@ def transcript_text(request, study_id: int, pk: int):
             "form": form,
         },
     )
+
+
+@login_required
+@require_POST
+def study_delete(request, study_id: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    form = forms.StudyDeleteForm(request.POST)
+    name = access.study.name
+    if form.is_valid():
+        try:
+            services.study_delete(
+                study=access.study, confirm=form.cleaned_data["confirm"], actor=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(_errors(exc)))
+        else:
+            messages.success(request, f"Study “{name}” and everything in it were deleted.")
+            return redirect("studies:study_list")
+    else:
+        messages.error(request, "Type the study's name exactly to delete it.")
+    return redirect(reverse("studies:study_setup", args=[study_id]) + "#danger")

@@ -146,3 +146,43 @@ def test_services_refuse_objects_of_another_study(study, owner):
             attributes={},
             actor=owner,
         )
+
+
+def test_an_owner_deletes_a_study_after_typing_its_name(study, owner, coder, owner_client):
+    from coding.models import Segment
+    from studies.models import Study
+
+    transcript = factories.make_transcript(study)
+    code = factories.make_code(study, name="Parent")
+    child = factories.make_code(study, name="Child", parent=code)
+    factories.make_segment(transcript, child, factories.make_layer(study, coder), 0, 5)
+    url = reverse("studies:study_delete", args=[study.pk])
+    response = owner_client.post(url, {"confirm": "wrong name"})
+    assert response.status_code == 302
+    assert Study.objects.filter(pk=study.pk).exists()
+    response = owner_client.post(url, {"confirm": study.name})
+    assert response.status_code == 302 and response.url == reverse("studies:study_list")
+    assert not Study.objects.filter(pk=study.pk).exists()
+    assert not Segment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"), [("coder", 403), ("viewer", 403), ("outsider", 404)]
+)
+def test_only_owners_delete_a_study(study, owner, persona_clients, persona, status):
+    from studies.models import Study
+
+    response = persona_clients[persona].post(
+        reverse("studies:study_delete", args=[study.pk]), {"confirm": study.name}
+    )
+    assert response.status_code == status
+    assert Study.objects.filter(pk=study.pk).exists()
+
+
+def test_a_group_in_use_cannot_be_deleted_alone(study, owner):
+    from django.db.models import RestrictedError
+
+    group = factories.make_group(study)
+    factories.make_participant(study, group=group)
+    with pytest.raises(RestrictedError):
+        group.delete()
