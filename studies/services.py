@@ -18,6 +18,11 @@ from coding.services import audit
 from studies import text as textlib
 from studies.models import Membership, Participant, Role, StakeholderGroup, Study, Transcript, Wave
 
+# Layers are named by their coder's username in URLs and the API; these names mean
+# something else there.
+RESERVED_LAYER_KEYS = frozenset({"mine", "all", "consensus", "union"})
+
+
 # --- studies and members ---------------------------------------------------------------
 
 
@@ -74,6 +79,14 @@ def member_add(*, study: Study, username: str, role: str, actor) -> Membership:
         ) from None
     if role not in Role.values:
         raise ValidationError({"role": "Choose owner, coder or viewer."})
+    if user.username.lower() in RESERVED_LAYER_KEYS or user.username.lower().startswith("layer-"):
+        raise ValidationError(
+            {
+                "username": f"“{user.username}” is also the name of a layer view ("
+                + ", ".join(sorted(RESERVED_LAYER_KEYS))
+                + "): rename the account in the admin first."
+            }
+        )
     if Membership.objects.filter(study=study, user=user).exists():
         raise ValidationError({"username": f"{user.username} is already a member of this study."})
     with transaction.atomic():

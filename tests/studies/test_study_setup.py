@@ -186,3 +186,14 @@ def test_a_group_in_use_cannot_be_deleted_alone(study, owner):
     factories.make_participant(study, group=group)
     with pytest.raises(RestrictedError):
         group.delete()
+
+
+def test_accounts_named_like_a_layer_view_cannot_join(study, owner, owner_client):
+    factories.make_user(username="Consensus")
+    response = owner_client.post(
+        reverse("studies:member_add", args=[study.pk]),
+        {"username": "consensus", "role": "coder"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "is also the name of a layer view" in response.text
+    assert not study.memberships.filter(user__username="Consensus").exists()
