@@ -385,6 +385,8 @@
     if (highlights) { highlights.delete("cursor"); highlights.delete("saving"); }
     restoreCursor();
     filterCodebook();
+    refreshAdjust();
+    refreshFind();
   });
 
   // --- recent codes ---------------------------------------------------------------------
@@ -432,6 +434,7 @@
     if (!picker) { say("This layer is read-only."); return; }
     if (!editable()) { say("This layer is read-only: switch to Mine to code."); return; }
     closePopover(false);
+    if (adjust) endAdjust();
     const opts = options || {};
     pickerState = {
       span,
@@ -837,20 +840,66 @@
     if (popState && !pop.contains(event.target)) closePopover(false);
   });
 
-  // --- adjusting a span with the keyboard ---------------------------------------------------
+  // --- adjusting a span: keyboard (S/E, arrows) and mouse handles -------------------------
 
-  let adjust = null; // {id, start, end, edge}
+  let adjust = null; // {id, start, end, edge, name}
+  let adjustUi = null; // {start, end: handle buttons; bar: Save/Cancel}
+  let drag = null; // {edge, handle}
+  let dragJustEnded = false;
 
   function startAdjust(id, seg) {
-    adjust = { id, start: seg.s, end: seg.e, edge: "end" };
+    endAdjust();
+    adjust = { id, start: seg.s, end: seg.e, edge: "end", name: seg.n };
     transcriptEl().focus({ preventScroll: true });
     mark("pending", adjust);
-    say("Adjusting " + seg.n + ". S or E chooses the start or end; left and right arrows move it; Enter saves; Escape cancels. Moving the end.");
+    showHandles();
+    say("Adjusting " + seg.n + ". Drag the handles, or: S or E chooses the start or end; left and right arrows move it; Enter saves; Escape cancels. Moving the end.");
+  }
+
+  /** Leave adjust mode: no pending mark, no handles. */
+  function endAdjust() {
+    adjust = null;
+    stopDrag();
+    mark("pending", null);
+    if (adjustUi) {
+      adjustUi.start.remove();
+      adjustUi.end.remove();
+      adjustUi.bar.remove();
+      adjustUi = null;
+    }
+  }
+
+  function cancelAdjust(refocus) {
+    if (!adjust) return;
+    endAdjust();
+    say("Adjust cancelled.");
+    if (refocus) transcriptEl().focus({ preventScroll: true });
+  }
+
+  function saveAdjust() {
+    if (!adjust) return;
+    const span = trimmed(adjust.start, adjust.end);
+    const id = adjust.id;
+    const refocus = adjustUi && (adjustUi.bar.contains(document.activeElement)
+      || document.activeElement === adjustUi.start || document.activeElement === adjustUi.end);
+    endAdjust();
+    if (refocus) transcriptEl().focus({ preventScroll: true });
+    if (!span) { say("The span would be empty."); return; }
+    post(urlFor("update", id), {
+      start: span.start, end: span.end, quote: span.quote, version: transcriptEl().dataset.version,
+    });
+  }
+
+  function adjustChanged() {
+    mark("pending", adjust);
+    placeHandles();
+    const text = textBetween(adjust.start, adjust.end);
+    say(Array.from(text).length + " characters: " + snippet(text, 40));
   }
 
   function adjustKey(event) {
     const k = event.key;
-    if (k === "Escape") { adjust = null; mark("pending", null); say("Adjust cancelled."); return true; }
+    if (k === "Escape") { cancelAdjust(true); return true; }
     if (k === "s" || k === "S") { adjust.edge = "start"; say("Moving the start."); return true; }
     if (k === "e" || k === "E") { adjust.edge = "end"; say("Moving the end."); return true; }
     if (k === "ArrowLeft" || k === "ArrowRight") {
@@ -858,24 +907,165 @@
       const length = getIndex().length;
       if (adjust.edge === "start") adjust.start = Math.max(0, Math.min(adjust.end - 1, adjust.start + step));
       else adjust.end = Math.min(length, Math.max(adjust.start + 1, adjust.end + step));
-      mark("pending", adjust);
-      const text = textBetween(adjust.start, adjust.end);
-      say(Array.from(text).length + " characters: " + snippet(text, 40));
+      adjustChanged();
       return true;
     }
-    if (k === "Enter") {
-      const span = trimmed(adjust.start, adjust.end);
-      const id = adjust.id;
-      adjust = null;
-      mark("pending", null);
-      if (!span) { say("The span would be empty."); return true; }
-      post(urlFor("update", id), {
-        start: span.start, end: span.end, quote: span.quote, version: transcriptEl().dataset.version,
-      });
-      return true;
-    }
+    if (k === "Enter") { saveAdjust(); return true; }
     return false;
   }
+
+  function makeHandle(edge) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "adjust-handle adjust-" + edge;
+    b.dataset.edge = edge;
+    b.setAttribute("aria-label", (edge === "start" ? "Start" : "End") + " of the span: drag it, or use the left and right arrow keys; Enter saves");
+    b.addEventListener("pointerdown", onHandleDown);
+    b.addEventListener("focus", () => { if (adjust) adjust.edge = edge; });
+    b.addEventListener("keydown", (event) => {
+      if (!adjust) return;
+      const other = /^[sSeE]$/.test(event.key) ? (event.key.toLowerCase() === "s" ? "start" : "end") : null;
+      if (other && adjustUi) {
+        // S/E on a handle: focus that boundary's handle (its arrows then move it).
+        event.preventDefault();
+        event.stopPropagation();
+        adjustUi[other].focus({ preventScroll: true });
+        say(other === "start" ? "Moving the start." : "Moving the end.");
+        return;
+      }
+      adjust.edge = edge;
+      if (adjustKey(event)) { event.preventDefault(); event.stopPropagation(); }
+    });
+    app.appendChild(b);
+    return b;
+  }
+
+  function showHandles() {
+    const bar = document.createElement("div");
+    bar.className = "adjust-bar";
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", "Adjust span");
+    const text = document.createElement("span");
+    text.textContent = "Adjusting ‘" + adjust.name + "’: drag the handles (or S/E and arrows).";
+    const save = document.createElement("button");
+    save.type = "button";
+    save.className = "button small";
+    save.textContent = "Save span";
+    save.addEventListener("click", saveAdjust);
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "button small secondary";
+    cancel.textContent = "Cancel";
+    cancel.addEventListener("click", () => cancelAdjust(true));
+    bar.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") { event.preventDefault(); cancelAdjust(true); }
+    });
+    bar.append(text, save, cancel);
+    app.appendChild(bar);
+    adjustUi = { start: makeHandle("start"), end: makeHandle("end"), bar };
+    placeHandles();
+  }
+
+  /** The client rect of the character after (start edge) or before (end edge) an offset. */
+  function edgeRect(offset, edge) {
+    const a = edge === "start" ? offset : offset - 1;
+    const range = rangeFor(a, a + 1);
+    if (!range) return null;
+    const rects = Array.from(range.getClientRects()).filter((r) => r.height > 0);
+    if (rects.length) return rects[edge === "start" ? 0 : rects.length - 1];
+    const rect = range.getBoundingClientRect();
+    return rect.height > 0 ? rect : null;
+  }
+
+  function placeHandle(handle, offset, edge) {
+    const rect = edgeRect(offset, edge);
+    if (!rect) { handle.hidden = true; return; }
+    handle.hidden = false;
+    const height = Math.max(24, rect.height + 8);
+    const x = edge === "start" ? rect.left : rect.right;
+    handle.style.height = height + "px";
+    handle.style.left = x + window.scrollX - 12 + "px";
+    handle.style.top = rect.top + window.scrollY + rect.height / 2 - height / 2 + "px";
+  }
+
+  function placeHandles() {
+    if (!adjust || !adjustUi) return;
+    placeHandle(adjustUi.start, adjust.start, "start");
+    placeHandle(adjustUi.end, adjust.end, "end");
+  }
+
+  function caretAt(x, y) {
+    if (document.caretPositionFromPoint) {
+      const p = document.caretPositionFromPoint(x, y);
+      return p && p.offsetNode ? { node: p.offsetNode, offset: p.offset } : null;
+    }
+    if (document.caretRangeFromPoint) {
+      const r = document.caretRangeFromPoint(x, y);
+      return r ? { node: r.startContainer, offset: r.startOffset } : null;
+    }
+    return null;
+  }
+
+  function onHandleDown(event) {
+    if (!adjust || event.button !== 0) return;
+    event.preventDefault(); // no text selection, no compatibility mouse events
+    const handle = event.currentTarget;
+    drag = { edge: handle.dataset.edge, handle };
+    adjust.edge = drag.edge;
+    app.classList.add("is-dragging-handle");
+    window.addEventListener("pointermove", onHandleMove);
+    window.addEventListener("pointerup", onHandleUp);
+    window.addEventListener("pointercancel", onHandleUp);
+  }
+
+  function onHandleMove(event) {
+    if (!drag || !adjust) return;
+    event.preventDefault();
+    const point = caretAt(event.clientX, event.clientY);
+    if (!point) return;
+    // pointToOffset counts code points (Array.from / codePointAt), never UTF-16 units.
+    const offset = pointToOffset(point.node, point.offset, drag.edge === "end");
+    if (offset === null) return;
+    if (drag.edge === "start") adjust.start = Math.max(0, Math.min(adjust.end - 1, offset));
+    else adjust.end = Math.min(getIndex().length, Math.max(adjust.start + 1, offset));
+    mark("pending", adjust);
+    placeHandles();
+  }
+
+  function stopDrag() {
+    window.removeEventListener("pointermove", onHandleMove);
+    window.removeEventListener("pointerup", onHandleUp);
+    window.removeEventListener("pointercancel", onHandleUp);
+    app.classList.remove("is-dragging-handle");
+    const handle = drag && drag.handle;
+    if (handle) {
+      // A mouseup may follow the pointerup in the same task: it is not a click on the text.
+      dragJustEnded = true;
+      window.setTimeout(() => { dragJustEnded = false; }, 0);
+    }
+    drag = null;
+    return handle;
+  }
+
+  function onHandleUp() {
+    const handle = stopDrag();
+    if (!adjust) return;
+    adjustChanged(); // the pending mark previews the new span; Enter or "Save span" posts it
+    if (handle && document.contains(handle)) handle.focus({ preventScroll: true });
+  }
+
+  /** After a swap of the transcript: redraw the preview on the new runs, or stop. */
+  function refreshAdjust() {
+    if (!adjust) return;
+    if (!getIndex().segs[String(adjust.id)]) { endAdjust(); return; }
+    mark("pending", adjust);
+    placeHandles();
+  }
+
+  window.addEventListener("resize", placeHandles);
+  document.addEventListener("mousedown", (event) => {
+    if (adjust && !event.target.closest(".adjust-handle, .adjust-bar, #seg-pop")) cancelAdjust(false);
+  });
 
   // --- keyboard cursor: turns, sentences, highlights ----------------------------------------
 
@@ -1174,6 +1364,7 @@
   app.addEventListener("mouseup", (event) => {
     const root = transcriptEl();
     if (!root || !root.contains(event.target) || event.button !== 0) return;
+    if (dragJustEnded) return; // the end of a handle drag, not a click
     window.setTimeout(() => {
       const span = selectionOffsets();
       if (span) {
@@ -1228,6 +1419,129 @@
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && tip && !tip.hidden) hideTip(true);
   });
+
+  // --- find-and-code ----------------------------------------------------------------------
+  // Matches are found on the canonical text as an array of code points, so every match is a
+  // pair of Python offsets (text[start:end]) whatever precedes it (𠝹 is one code point).
+
+  const findInput = byId("find-input");
+  const finder = { query: null, matches: [], current: -1 };
+  const FIND_LIMIT = 2000;
+
+  function findCps() {
+    const idx = getIndex();
+    // One entry per code point, lower-cased one by one so indexes stay offsets.
+    if (!idx.findCps) idx.findCps = Array.from(textBetween(0, idx.length), (c) => c.toLowerCase());
+    return idx.findCps;
+  }
+
+  function findCount() {
+    const box = byId("find-count");
+    if (!box) return;
+    const n = finder.matches.length;
+    if (!finder.query) box.textContent = "";
+    else if (!n) box.textContent = "No matches";
+    else if (finder.current >= 0) box.textContent = (finder.current + 1) + " of " + n + (n >= FIND_LIMIT ? "+" : "");
+    else box.textContent = n + (n >= FIND_LIMIT ? "+" : "") + (n === 1 ? " match" : " matches");
+  }
+
+  function paintFind() {
+    if (!highlights) return;
+    if (!finder.matches.length) { highlights.delete("find"); return; }
+    const ranges = finder.matches.map((m) => rangeFor(m.start, m.end)).filter(Boolean);
+    const h = new Highlight(...ranges);
+    h.priority = -1; // under the cursor (the selected match) and pending marks
+    highlights.set("find", h);
+  }
+
+  function runFind() {
+    const value = findInput.value;
+    finder.query = value;
+    finder.matches = [];
+    finder.current = -1;
+    const q = Array.from(value, (c) => c.toLowerCase());
+    if (value.trim()) {
+      const cps = findCps();
+      const last = cps.length - q.length;
+      outer: for (let i = 0; i <= last && finder.matches.length < FIND_LIMIT; i++) {
+        for (let j = 0; j < q.length; j++) if (cps[i + j] !== q[j]) continue outer;
+        finder.matches.push({ start: i, end: i + q.length });
+      }
+    }
+    paintFind();
+    findCount();
+  }
+
+  function selectedMatch() {
+    const m = finder.matches[finder.current];
+    const r = cursor.range;
+    return m && r && r.start === m.start && r.end === m.end ? m : null;
+  }
+
+  function stepMatch(dir) {
+    if (finder.query !== findInput.value) runFind();
+    const n = finder.matches.length;
+    if (!n) { say(finder.query && finder.query.trim() ? "No matches." : "Type something to find."); return; }
+    finder.current = finder.current < 0 ? (dir > 0 ? 0 : n - 1) : (finder.current + dir + n) % n;
+    const m = finder.matches[finder.current];
+    focusSegment(null);
+    setRange({ start: m.start, end: m.end });
+    setTurn(turnIndexAt(m.start));
+    findCount();
+    const turn = getIndex().turns[cursor.turn];
+    say("Match " + (finder.current + 1) + " of " + n + (turn ? ", turn " + turn.n : "") + (editable() ? ". Enter codes it." : "."));
+  }
+
+  function codeMatch() {
+    const m = selectedMatch();
+    if (!m) return;
+    const span = trimmed(m.start, m.end);
+    if (!span) { say("The match is only white space."); return; }
+    openPicker(span, { returnFocus: findInput });
+  }
+
+  function clearFind() {
+    const hadSelection = Boolean(selectedMatch());
+    findInput.value = "";
+    runFind();
+    if (hadSelection) setRange(null);
+    say("Search cleared.");
+  }
+
+  function refreshFind() {
+    if (!findInput || !findInput.value) return;
+    const current = finder.current;
+    runFind();
+    if (current < finder.matches.length) finder.current = current;
+    findCount();
+  }
+
+  if (findInput) {
+    let findTimer = null;
+    findInput.addEventListener("input", () => {
+      window.clearTimeout(findTimer);
+      findTimer = window.setTimeout(runFind, 120);
+    });
+    findInput.addEventListener("keydown", (event) => {
+      if (event.isComposing || event.keyCode === 229) return; // IME is composing
+      const key = event.key;
+      if (key === "ArrowDown" || key === "ArrowUp") {
+        event.preventDefault();
+        window.clearTimeout(findTimer);
+        stepMatch(key === "ArrowDown" ? 1 : -1);
+      } else if (key === "Enter") {
+        event.preventDefault();
+        window.clearTimeout(findTimer);
+        if (event.shiftKey) stepMatch(-1);
+        else if (finder.query === findInput.value && selectedMatch()) codeMatch();
+        else stepMatch(1);
+      } else if (key === "Escape") {
+        event.preventDefault();
+        window.clearTimeout(findTimer);
+        if (findInput.value) clearFind(); else transcriptEl().focus({ preventScroll: true });
+      }
+    });
+  }
 
   // --- shortcuts dialog -----------------------------------------------------------------------
 
