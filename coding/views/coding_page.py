@@ -83,7 +83,9 @@ def layer_state(access: StudyAccess, requested: str | None) -> LayerState:
         options.append(LayerOption("all", "All"))
 
     keys = {o.key for o in options}
-    default = "mine" if access.can_code else "all"
+    # Coders start on their own layer; owners (who supervise, and whose own coding still
+    # goes to their layer from "All") and viewers start on everything they may see.
+    default = "mine" if access.can_code and not access.is_owner else "all"
     view = requested if requested in keys else default
 
     if view == "mine":

@@ -256,3 +256,21 @@ def test_a_viewer_sees_all_layers_by_default(viewer_client, study, coder, transc
 
 def test_role_fixture_sanity(study, viewer):
     assert study.memberships.get(user=viewer).role == Role.VIEWER
+
+
+def test_an_owner_starts_on_all_layers_and_still_edits_their_own(
+    owner_client, study, coder, transcript, shame
+):
+    seg = factories.make_segment(transcript, shame, factories.make_layer(study, coder), 0, 12)
+    response = owner_client.get(page_url(transcript))
+    html = response.content.decode()
+    assert f'data-seg="{seg.pk}"' in html
+    assert response.context["state"].view == "all"
+    assert response.context["state"].edit == "mine"
+
+
+def test_a_coder_starts_on_their_own_layer(coder_client, study, coder2, transcript, shame):
+    seg = factories.make_segment(transcript, shame, factories.make_layer(study, coder2), 0, 12)
+    response = coder_client.get(page_url(transcript))
+    assert response.context["state"].view == "mine"
+    assert f'data-seg="{seg.pk}"' not in response.content.decode()
