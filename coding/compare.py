@@ -32,13 +32,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import BigIntegerField, Count, F, Value
 from django.db.models.functions import Cast
 
-from coding import selectors, services
-from coding.models import Code, Layer, LayerKind, Memo, Segment
+from coding import selectors
+from coding.models import Layer, LayerKind, Memo, Segment
 from studies.access import StudyAccess, visible_layers
 from studies.models import Participant, StakeholderGroup, Transcript, Wave
 
@@ -957,73 +955,3 @@ def framework(
             rows_out.append(FrameworkRow(participant=participant, cells=cells))
         groups.append(FrameworkGroup(group=group, rows=rows_out))
     return Framework(wave=wave, codes=nodes, subtree=subtree, groups=groups)
-
-
-SUMMARY_MAX_LENGTH = 2000
-
-
-def framework_summary_save(
-    *, study, participant: Participant, code: Code, wave: Wave, body: str, author
-) -> Memo | None:
-    """Write the summary of one framework cell (a Memo on the code whose ``extra`` names
-    the participant and wave); an empty body deletes it. Returns the memo or None.
-
-    Belongs with the services; kept beside its only reader. Raises ValidationError for
-    a body that is too long or objects of another study.
-    """
-    if {participant.study_id, code.study_id, wave.study_id} != {study.pk}:
-        raise ValidationError("That cell is not part of this study.")
-    body = (body or "").strip()
-    if len(body) > SUMMARY_MAX_LENGTH:
-        raise ValidationError(
-            f"A summary can be at most {SUMMARY_MAX_LENGTH} characters (this one has {len(body)})."
-        )
-    extra = {FRAMEWORK_KEY: {"participant": participant.pk, "wave": wave.pk}}
-    with transaction.atomic():
-        existing = (
-            Memo.objects.select_for_update()
-            .filter(
-                **framework_memo_filter(study, wave.pk),
-                code=code,
-                **{f"extra__{FRAMEWORK_KEY}__participant": participant.pk},
-            )
-            .order_by("pk")
-        )
-        memos = list(existing)
-        memo = memos[0] if memos else None
-        for duplicate in memos[1:]:
-            duplicate.delete()
-        before = {"body": memo.body} if memo else None
-        if not body:
-            if memo is not None:
-                services.audit(
-                    study=study, actor=author, action="memo.delete", obj=memo, before=before
-                )
-                memo.delete()
-            return None
-        if memo is None:
-            memo = Memo(
-                study=study,
-                code=code,
-                author=author,
-                title=f"{participant.pseudonym} · {code.name} · {wave.name}",
-                body=body,
-                extra=extra,
-            )
-            memo.full_clean(exclude=["study", "author", "code", "transcript", "segment"])
-            memo.save()
-            action = "memo.create"
-        else:
-            memo.body = body
-            memo.author = author
-            memo.save(update_fields=["body", "author", "updated_at"])
-            action = "memo.update"
-        services.audit(
-            study=study,
-            actor=author,
-            action=action,
-            obj=memo,
-            before=before,
-            after={"body": body, **extra},
-        )
-    return memo

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -7,6 +9,8 @@ from django.db.models.functions import Lower
 
 from studies.models import Study, Transcript
 
+# A code's colour: #RRGGBB. The one definition used by the model, forms, imports and rendering.
+COLOR_RE = re.compile(r"#[0-9A-Fa-f]{6}")
 color_validator = RegexValidator(r"^#[0-9A-Fa-f]{6}$", "Colour must look like #RRGGBB.")
 
 

@@ -24,6 +24,7 @@ from typing import NamedTuple, Protocol
 
 from django.utils.safestring import SafeString, mark_safe
 
+from coding.models import COLOR_RE
 from studies.text import speaker_of
 
 #: Stripe lanes drawn in the margin; segments in higher lanes are counted in a "+N" chip.
@@ -313,7 +314,7 @@ def contrast_with_white(hex_color: str) -> float:
 @lru_cache(maxsize=1024)
 def stroke_color(hex_color: str, minimum: float = 3.0) -> str:
     """The colour darkened until it has at least ``minimum``:1 contrast on white (WCAG 1.4.11)."""
-    if not re.fullmatch(r"#[0-9A-Fa-f]{6}", hex_color or ""):
+    if not COLOR_RE.fullmatch(hex_color or ""):
         return "#4d4d4d"
     r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
     color = f"#{r:02x}{g:02x}{b:02x}"

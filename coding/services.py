@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from coding.models import Assignment, AuditEvent, Code, Layer, LayerKind, Memo, Segment
+from coding.models import COLOR_RE, Assignment, AuditEvent, Code, Layer, LayerKind, Memo, Segment
 from studies.models import Study, Transcript
 
 
@@ -528,6 +528,78 @@ def memo_snapshot(memo: Memo) -> dict:
     }
 
 
+# --- framework matrix ----------------------------------------------------------------
+
+
+SUMMARY_MAX_LENGTH = 2000
+
+
+def framework_summary_save(
+    *, study: Study, participant, code: Code, wave, body: str, author
+) -> Memo | None:
+    """The framework matrix: write the summary of one framework cell (a Memo on the code whose ``extra`` names
+    the participant and wave); an empty body deletes it. Returns the memo or None.
+
+    Raises ValidationError for a body that is too long or objects of another study.
+    """
+    from coding import compare
+
+    if {participant.study_id, code.study_id, wave.study_id} != {study.pk}:
+        raise ValidationError("That cell is not part of this study.")
+    body = (body or "").strip()
+    if len(body) > SUMMARY_MAX_LENGTH:
+        raise ValidationError(
+            f"A summary can be at most {SUMMARY_MAX_LENGTH} characters (this one has {len(body)})."
+        )
+    extra = {compare.FRAMEWORK_KEY: {"participant": participant.pk, "wave": wave.pk}}
+    with transaction.atomic():
+        existing = (
+            Memo.objects.select_for_update()
+            .filter(
+                **compare.framework_memo_filter(study, wave.pk),
+                code=code,
+                **{f"extra__{compare.FRAMEWORK_KEY}__participant": participant.pk},
+            )
+            .order_by("pk")
+        )
+        memos = list(existing)
+        memo = memos[0] if memos else None
+        for duplicate in memos[1:]:
+            duplicate.delete()
+        before = {"body": memo.body} if memo else None
+        if not body:
+            if memo is not None:
+                audit(study=study, actor=author, action="memo.delete", obj=memo, before=before)
+                memo.delete()
+            return None
+        if memo is None:
+            memo = Memo(
+                study=study,
+                code=code,
+                author=author,
+                title=f"{participant.pseudonym} · {code.name} · {wave.name}",
+                body=body,
+                extra=extra,
+            )
+            memo.full_clean(exclude=["study", "author", "code", "transcript", "segment"])
+            memo.save()
+            action = "memo.create"
+        else:
+            memo.body = body
+            memo.author = author
+            memo.save(update_fields=["body", "author", "updated_at"])
+            action = "memo.update"
+        audit(
+            study=study,
+            actor=author,
+            action=action,
+            obj=memo,
+            before=before,
+            after={"body": body, **extra},
+        )
+    return memo
+
+
 def code_create(
     *,
     study: Study,
@@ -1028,7 +1100,6 @@ def code_archive(*, code: Code, archived: bool = True, actor=None) -> list[int]:
 
 # A separator is ">" or "›" with white space (or the end) on both sides; "A>B" is one name.
 _CODE_PATH_SPLIT = re.compile(r"(?:^|\s)[>›](?=\s|$)")
-_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 _CSV_ALIASES = {
     "path": "path",
     "definition": "description",
@@ -1167,7 +1238,7 @@ def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None)
             if not value:
                 continue
             label = column_label.get(field_name, field_name)
-            if field_name == "color" and not _COLOR.fullmatch(value):
+            if field_name == "color" and not COLOR_RE.fullmatch(value):
                 report.errors.append(
                     RowError(
                         line, f"The colour “{value}” must look like #RRGGBB, e.g. #0072B2.", label

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 
 from django import forms
@@ -27,12 +26,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coding import render as coding_render
 from coding import selectors, services
-from coding.models import Code, LayerKind, Segment
+from coding.models import COLOR_RE, Code, LayerKind, Segment
 from studies.access import StudyAccess, get_study_for_user, visible_layers
 from studies.services import ImportRefused
 
 TEMPLATE = "coding/codebook.html"
-COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = [
     ("#0072B2", "Blue"),
@@ -57,7 +55,7 @@ KEYBOARD_ACTIONS = {
 
 def _clean_color(value: str) -> str:
     value = (value or "").strip()
-    if not COLOR_RE.match(value):
+    if not COLOR_RE.fullmatch(value):
         raise ValidationError("Colour must look like #RRGGBB, e.g. #0072B2.")
     return value.upper()
 
@@ -315,7 +313,7 @@ def _detail(access: StudyAccess, book, counts, code_id: int | None, **forms_) ->
         all=all_,
         stroke=coding_render.stroke_color(code.color),
         pale=coding_render.contrast_with_white(code.color) < 3.0
-        if COLOR_RE.match(code.color)
+        if COLOR_RE.fullmatch(code.color)
         else False,
         parent_path=book.path(code.parent_id) if code.parent_id else "",
         error=forms_.pop("error", ""),

@@ -22,7 +22,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from coding import compare, exports, selectors, svg
+from coding import compare, exports, selectors, services, svg
 from coding.models import Code
 from coding.retrieval import RetrievalFilters
 from studies.access import StudyAccess, get_study_for_user
@@ -661,7 +661,7 @@ def compare_framework_summary(request: HttpRequest, study_id: int) -> HttpRespon
         raise Http404("No such cell.")
     error = ""
     try:
-        compare.framework_summary_save(
+        services.framework_summary_save(
             study=study,
             participant=participant,
             code=code,

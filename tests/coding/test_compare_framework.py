@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from coding import compare
+from coding import compare, services
 from coding.models import AuditEvent, Memo, Segment
 from studies.access import study_access
 from tests.coding.test_compare_matrix import build_compare_study
@@ -135,7 +135,7 @@ def test_htmx_save_returns_only_the_cell(owner_client, study, data):
 
 
 def test_too_long_summary_is_refused_and_kept_in_the_form(owner_client, study, data):
-    body = "x" * (compare.SUMMARY_MAX_LENGTH + 1)
+    body = "x" * (services.SUMMARY_MAX_LENGTH + 1)
     response = _post(owner_client, study, data, body, htmx=True)
     html = response.content.decode()
     assert response.status_code == 200
