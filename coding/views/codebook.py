@@ -16,7 +16,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -26,8 +25,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coding import render as coding_render
 from coding import selectors, services
-from coding.models import COLOR_RE, Code, LayerKind, Segment
-from studies.access import StudyAccess, get_study_for_user, visible_layers
+from coding.models import COLOR_RE, Code
+from studies.access import StudyAccess, get_study_for_user
 from studies.services import ImportRefused
 
 TEMPLATE = "coding/codebook.html"
@@ -168,22 +167,6 @@ def _add_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 # --- reads ---------------------------------------------------------------------------------
-
-
-def code_counts(access: StudyAccess) -> dict[int, tuple[int, int]]:
-    """Segments per code id: (in the requester's own layer, in every layer they may see).
-
-    One aggregate query; the visible layers come from :func:`studies.access.visible_layers`
-    as a subquery, so a blind coder's second number equals the first.
-    """
-    mine = Q(layer__kind=LayerKind.CODER, layer__user_id=access.membership.user_id)
-    rows = (
-        Segment.objects.filter(layer__in=visible_layers(access).values("pk"))
-        .values("code_id")
-        .annotate(mine=Count("pk", filter=mine), all=Count("pk"))
-        .order_by()
-    )
-    return {row["code_id"]: (row["mine"], row["all"]) for row in rows}
 
 
 @dataclass
@@ -336,7 +319,7 @@ def _detail(access: StudyAccess, book, counts, code_id: int | None, **forms_) ->
 def _context(access: StudyAccess, *, q: str = "", selected: int | None = None, **extra) -> dict:
     """Everything the page and its fragments need: 2 queries (the tree, the counts)."""
     book = selectors.codebook(access.study)
-    counts = code_counts(access)
+    counts = selectors.code_counts(access)
     tree, matches = build_tree(book, counts, q)
     form_overrides = {
         k: extra.pop(k) for k in ("edit_form", "move_form", "merge_form", "error") if k in extra

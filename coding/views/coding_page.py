@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -250,23 +250,14 @@ class CodebookView:
 
 
 def build_codebook_view(
-    transcript: Transcript, state: LayerState, book: selectors.Codebook
+    access: StudyAccess, transcript: Transcript, state: LayerState, book: selectors.Codebook
 ) -> CodebookView:
     """Per-code counts in this transcript (mine / all visible layers): one query."""
-    counts: dict[int, list[int]] = {}
-    if state.visible:
-        rows = (
-            Segment.objects.filter(transcript=transcript, layer__in=state.visible)
-            .values("code_id", "layer_id")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        own_id = state.own.pk if state.own else None
-        for row in rows:
-            entry = counts.setdefault(row["code_id"], [0, 0])
-            entry[1] += row["n"]
-            if row["layer_id"] == own_id:
-                entry[0] += row["n"]
+    counts = (
+        selectors.code_counts(access, transcript=transcript, layers=state.visible)
+        if state.visible
+        else {}
+    )
     view = CodebookView(rows=[], codes_json=[])
     for node in book.walk():
         code = node.code
@@ -375,7 +366,7 @@ def _context(
     book = selectors.codebook(access.study)
     code_filter = _code_filter(request, book)
     tv = build_transcript_view(access, transcript, state, book, code_filter)
-    cb = build_codebook_view(transcript, state, book)
+    cb = build_codebook_view(access, transcript, state, book)
     study = access.study
     ctx: dict[str, Any] = {
         "study": study,
