@@ -7,52 +7,19 @@ import pytest
 from coding.models import Segment
 from studies.models import Role
 from tests import factories
+from tests.browser.coding_helpers import SELECT_JS, TEXT, coding_study, page_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-TEXT = (
-    "Interviewer: How did the training feel?\n"
-    "P01: At first I did not know my role. 我唔知自己嘅角色。\n"
-    "Interviewer: And later?\n"
-    "P01: Later the team trusted me 𠝹 and my lived experience helped others."
-)
 
 
 @pytest.fixture
 def setup(db):
-    study = factories.make_study(name="Browser study")
-    bob = factories.make_user(username="bob")
-    factories.add_member(study, bob, Role.CODER)
-    transcript = factories.make_transcript(study, text=TEXT, title="P01 T1")
-    shame = factories.make_code(study, name="Shame", color="#D55E00")
-    hope = factories.make_code(study, name="Hope", color="#0072B2")
-    return {"study": study, "bob": bob, "t": transcript, "shame": shame, "hope": hope}
-
-
-def url(s):
-    return f"/studies/{s['study'].pk}/transcripts/{s['t'].pk}/"
-
-
-SELECT_JS = """([needle, occurrence]) => {
-  const root = document.getElementById('transcript');
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
-    acceptNode: (n) => n.parentElement.closest('.r') ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT });
-  // Build the visible text with node positions, then find the needle in UTF-16 units.
-  const nodes = []; let all = '';
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) { nodes.push([n, all.length]); all += n.data; }
-  let at = all.indexOf(needle);
-  for (let k = 0; k < occurrence; k++) at = all.indexOf(needle, at + 1);
-  const locate = (u) => { for (let i = nodes.length - 1; i >= 0; i--) if (nodes[i][1] <= u) return [nodes[i][0], u - nodes[i][1]]; };
-  const [sn, so] = locate(at); const [en, eo] = locate(at + needle.length);
-  const sel = getSelection(); sel.removeAllRanges();
-  const r = document.createRange(); r.setStart(sn, so); r.setEnd(en, eo); sel.addRange(r);
-  sn.parentElement.dispatchEvent(new MouseEvent('mouseup', {bubbles: true, button: 0}));
-}"""
+    return coding_study()
 
 
 def test_selecting_chinese_and_astral_text_stores_python_offsets(setup, page, login_as):
     login_as(setup["bob"])
-    page.goto(url(setup))
+    page.goto(page_url(setup))
     quote = "我唔知自己嘅角色。"
     page.evaluate(SELECT_JS, [quote, 0])
     page.locator("#picker-input").fill("sha")
@@ -79,7 +46,7 @@ def test_two_overlapping_codes_are_both_visible_and_one_can_be_removed(setup, pa
     factories.make_segment(s["t"], s["shame"], layer, a, a + 30)
     factories.make_segment(s["t"], s["hope"], layer, a + 10, a + 40)
     login_as(s["bob"])
-    page.goto(url(s))
+    page.goto(page_url(s))
     both = page.locator("mark[data-seg]").filter(has_text="not know")
     assert both.count() == 1
     assert len(both.get_attribute("data-seg").split()) == 2
@@ -103,7 +70,7 @@ def test_two_overlapping_codes_are_both_visible_and_one_can_be_removed(setup, pa
 
 def test_a_coder_can_code_a_sentence_with_the_keyboard_only(setup, page, login_as):
     login_as(setup["bob"])
-    page.goto(url(setup))
+    page.goto(page_url(setup))
     page.keyboard.press("Tab")  # skip link
     for _ in range(30):
         if page.evaluate("document.activeElement.id") == "transcript":
@@ -132,7 +99,7 @@ def test_a_coder_can_code_a_sentence_with_the_keyboard_only(setup, page, login_a
 
 def test_c_on_a_turn_codes_the_whole_turn(setup, page, login_as):
     login_as(setup["bob"])
-    page.goto(url(setup))
+    page.goto(page_url(setup))
     page.locator("#transcript").focus()
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
@@ -161,7 +128,7 @@ def test_blind_mode_hides_another_coders_highlights(setup, page, login_as):
         s["t"], s["hope"], factories.make_layer(s["study"], s["bob"]), 50, 60
     )
     login_as(s["bob"])
-    page.goto(url(s))
+    page.goto(page_url(s))
     assert page.locator("mark[data-seg]").count() == 1
     assert page.locator("mark[data-seg]").first.get_attribute("data-seg") == str(mine.pk)
     assert "Blind coding is on" in page.locator("#edit-state").inner_text()
@@ -172,7 +139,7 @@ def test_blind_mode_hides_another_coders_highlights(setup, page, login_as):
 def test_a_stale_page_reloads_the_transcript_and_keeps_the_selection(setup, page, login_as):
     s = setup
     login_as(s["bob"])
-    page.goto(url(s))
+    page.goto(page_url(s))
     s["t"].version = 2  # someone edited the text meanwhile
     s["t"].save()
     quote = "lived experience"
@@ -191,7 +158,7 @@ def test_a_stale_page_reloads_the_transcript_and_keeps_the_selection(setup, page
 
 def test_a_failed_save_stays_marked_and_can_be_retried(setup, page, login_as):
     login_as(setup["bob"])
-    page.goto(url(setup))
+    page.goto(page_url(setup))
     page.route("**/segments/", lambda route: route.abort())
     page.evaluate(SELECT_JS, ["lived experience", 0])
     page.locator("#picker-input").fill("sha")
@@ -210,7 +177,7 @@ def test_a_failed_save_stays_marked_and_can_be_retried(setup, page, login_as):
 
 def test_undo_survives_a_reload(setup, page, login_as):
     login_as(setup["bob"])
-    page.goto(url(setup))
+    page.goto(page_url(setup))
     page.evaluate(SELECT_JS, ["the team", 0])
     page.locator("#picker-input").fill("hope")
     page.locator("#picker-input").press("Enter")
@@ -224,7 +191,7 @@ def test_undo_survives_a_reload(setup, page, login_as):
 
 def test_a_coder_creates_a_code_from_the_picker(setup, page, login_as):
     login_as(setup["bob"])
-    page.goto(url(setup))
+    page.goto(page_url(setup))
     page.evaluate(SELECT_JS, ["trusted me", 0])
     page.locator("#picker-input").fill("Shame > Trusted")
     option = page.locator("#picker-list li.create")
@@ -244,7 +211,7 @@ def test_a_highlight_can_be_changed_to_another_code_and_its_span_adjusted(setup,
         s["t"], s["shame"], factories.make_layer(s["study"], s["bob"]), start, start + 5
     )
     login_as(s["bob"])
-    page.goto(url(s))
+    page.goto(page_url(s))
     page.locator("mark[data-seg]").click()
     page.locator("#seg-pop").get_by_role("button", name="Change: Shame, by you").click()
     page.locator("#picker-input").fill("hope")

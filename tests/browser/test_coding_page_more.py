@@ -9,54 +9,18 @@ from __future__ import annotations
 import pytest
 
 from coding.models import Segment
-from studies.models import Role
 from tests import factories
+from tests.browser.coding_helpers import CHAR_POINT_JS, coding_study, page_url
+from tests.browser.coding_helpers import TEXT as BASE_TEXT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TEXT = (
-    "Interviewer: How did the training feel?\n"
-    "P01: At first I did not know my role. 我唔知自己嘅角色。\n"
-    "Interviewer: And later?\n"
-    "P01: Later the team trusted me 𠝹 and my lived experience helped others. "
-    "Later still, experience mattered."
-)
+TEXT = BASE_TEXT + " Later still, experience mattered."
 
 
 @pytest.fixture
 def setup(db):
-    study = factories.make_study(name="Browser study")
-    bob = factories.make_user(username="bob")
-    factories.add_member(study, bob, Role.CODER)
-    transcript = factories.make_transcript(study, text=TEXT, title="P01 T1")
-    shame = factories.make_code(study, name="Shame", color="#D55E00")
-    hope = factories.make_code(study, name="Hope", color="#0072B2")
-    return {"study": study, "bob": bob, "t": transcript, "shame": shame, "hope": hope}
-
-
-def url(s):
-    return f"/studies/{s['study'].pk}/transcripts/{s['t'].pk}/"
-
-
-# The viewport point inside one character of the rendered runs (found by its UTF-16
-# position in the visible text): its left edge (side < 0) or right edge (side > 0).
-CHAR_POINT_JS = """([needle, occurrence, charIndex, side]) => {
-  const root = document.getElementById('transcript');
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
-    acceptNode: (n) => n.parentElement.closest('.r') ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT });
-  const nodes = []; let all = '';
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) { nodes.push([n, all.length]); all += n.data; }
-  let at = all.indexOf(needle);
-  for (let k = 0; k < occurrence; k++) at = all.indexOf(needle, at + 1);
-  const units = Array.from(needle).slice(0, charIndex).join('').length;
-  const width = needle.codePointAt(units) > 0xffff ? 2 : 1;
-  const u = at + units;
-  const locate = (x) => { for (let i = nodes.length - 1; i >= 0; i--) if (nodes[i][1] <= x) return [nodes[i][0], x - nodes[i][1]]; };
-  const [n, o] = locate(u);
-  const r = document.createRange(); r.setStart(n, o); r.setEnd(n, o + width);
-  const rect = r.getBoundingClientRect();
-  return {x: side < 0 ? rect.left + 2 : rect.right - 2, y: rect.top + rect.height / 2};
-}"""
+    return coding_study(TEXT)
 
 
 def drag_handle(page, edge, target):
@@ -76,7 +40,7 @@ def test_dragging_the_handles_adjusts_the_span_in_code_points(setup, page, login
         s["t"], s["hope"], factories.make_layer(s["study"], s["bob"]), start, start + 5
     )
     login_as(s["bob"])
-    page.goto(url(s))
+    page.goto(page_url(s))
     page.locator("mark[data-seg]").click()
     page.locator("#seg-pop").get_by_role("button", name="Adjust span: Hope, by you").click()
     start_handle = page.get_by_role("button", name="Start of the span", exact=False)
@@ -114,7 +78,7 @@ def test_the_save_button_posts_a_dragged_span_and_cancel_discards(setup, page, l
         s["t"], s["shame"], factories.make_layer(s["study"], s["bob"]), start, start + 4
     )
     login_as(s["bob"])
-    page.goto(url(s))
+    page.goto(page_url(s))
     page.locator("mark[data-seg]").click()
     page.locator("#seg-pop").get_by_role("button", name="Adjust span: Shame, by you").click()
     drag_handle(page, "end", page.evaluate(CHAR_POINT_JS, ["helped", 0, 5, 1]))
@@ -137,7 +101,7 @@ def test_the_save_button_posts_a_dragged_span_and_cancel_discards(setup, page, l
 
 def test_find_and_code_a_word_after_an_astral_character(setup, page, login_as):
     login_as(setup["bob"])
-    page.goto(url(setup))
+    page.goto(page_url(setup))
     box = page.get_by_label("Find in transcript", exact=True)
     box.fill("EXPERIENCE")  # case-insensitive; two matches, both after 𠝹
     page.wait_for_function("document.getElementById('find-count').textContent === '2 matches'")
@@ -179,7 +143,7 @@ def test_find_and_code_a_word_after_an_astral_character(setup, page, login_as):
 
 def test_c_in_the_transcript_codes_the_selected_match(setup, page, login_as):
     login_as(setup["bob"])
-    page.goto(url(setup))
+    page.goto(page_url(setup))
     box = page.get_by_label("Find in transcript", exact=True)
     box.fill("角色")
     box.press("Enter")
