@@ -25,6 +25,30 @@ def _add_form_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+def render_study_page(request, template: str, access, tab: str, *, status: int = 200, **context):
+    """Render a page of one study: the header and tabs need ``study``, ``access`` and ``tab``."""
+    return render(
+        request,
+        template,
+        {"study": access.study, "access": access, "tab": tab, **context},
+        status=status,
+    )
+
+
+def import_refused(request, access, *, tab: str, back: str, what: str, **context):
+    """The "Nothing was imported" page (status 400) with the report, messages or form errors."""
+    return render_study_page(
+        request,
+        "studies/import_report.html",
+        access,
+        tab,
+        status=400,
+        what=what,
+        back=back,
+        **context,
+    )
+
+
 @login_required
 def study_list(request):
     studies = selectors.studies_for_user(request.user)
@@ -49,11 +73,7 @@ def study_create(request):
 def study_dashboard(request, study_id: int):
     access = get_study_for_user(request, study_id)
     data = selectors.dashboard(access)
-    return render(
-        request,
-        "studies/study_dashboard.html",
-        {"study": access.study, "access": access, "tab": "dashboard", "d": data},
-    )
+    return render_study_page(request, "studies/study_dashboard.html", access, "dashboard", d=data)
 
 
 def _setup_context(access, **extra):
@@ -233,18 +253,15 @@ def participant_list(request, study_id: int):
         study.participants.select_related("group").order_by("group__position", "pseudonym")
     )
     attribute_keys = sorted({key for p in participants for key in p.attributes})
-    return render(
+    return render_study_page(
         request,
         "studies/participant_list.html",
-        {
-            "study": study,
-            "access": access,
-            "tab": "participants",
-            "participants": participants,
-            "attribute_keys": attribute_keys,
-            "form": form,
-            "csv_form": forms.CsvUploadForm(),
-        },
+        access,
+        "participants",
+        participants=participants,
+        attribute_keys=attribute_keys,
+        form=form,
+        csv_form=forms.CsvUploadForm(),
     )
 
 
@@ -272,16 +289,13 @@ def participant_edit(request, study_id: int, pk: int):
         else:
             messages.success(request, "Participant saved.")
             return redirect("studies:participant_list", access.study.pk)
-    return render(
+    return render_study_page(
         request,
         "studies/participant_edit.html",
-        {
-            "study": access.study,
-            "access": access,
-            "tab": "participants",
-            "participant": participant,
-            "form": form,
-        },
+        access,
+        "participants",
+        participant=participant,
+        form=form,
     )
 
 
@@ -304,19 +318,14 @@ def participant_import(request, study_id: int):
                 request, f"Imported participants: {report.created} new, {report.updated} updated."
             )
             return redirect("studies:participant_list", access.study.pk)
-    return render(
+    return import_refused(
         request,
-        "studies/import_report.html",
-        {
-            "study": access.study,
-            "access": access,
-            "tab": "participants",
-            "form": form,
-            "report": report,
-            "what": "participants",
-            "back": reverse("studies:participant_list", args=[access.study.pk]),
-        },
-        status=400,
+        access,
+        tab="participants",
+        form=form,
+        report=report,
+        what="participants",
+        back=reverse("studies:participant_list", args=[access.study.pk]),
     )
 
 
@@ -334,17 +343,14 @@ def transcript_list(request, study_id: int):
             "participant__group__position", "participant__pseudonym", "wave__position", "title"
         )
     )
-    return render(
+    return render_study_page(
         request,
         "studies/transcript_list.html",
-        {
-            "study": study,
-            "access": access,
-            "tab": "transcripts",
-            "transcripts": transcripts,
-            "upload_form": forms.TranscriptUploadForm(study=study),
-            "bulk_form": forms.BulkImportForm(),
-        },
+        access,
+        "transcripts",
+        transcripts=transcripts,
+        upload_form=forms.TranscriptUploadForm(study=study),
+        bulk_form=forms.BulkImportForm(),
     )
 
 
@@ -375,18 +381,13 @@ def transcript_upload(request, study_id: int):
             f"{field}: {' '.join(errs)}" if field != "__all__" else " ".join(errs)
             for field, errs in form.errors.items()
         ]
-    return render(
+    return import_refused(
         request,
-        "studies/import_report.html",
-        {
-            "study": study,
-            "access": access,
-            "tab": "transcripts",
-            "messages_list": errors,
-            "what": "transcripts",
-            "back": reverse("studies:transcript_list", args=[study.pk]),
-        },
-        status=400,
+        access,
+        tab="transcripts",
+        messages_list=errors,
+        what="transcripts",
+        back=reverse("studies:transcript_list", args=[study.pk]),
     )
 
 
@@ -411,19 +412,14 @@ def transcript_bulk_import(request, study_id: int):
         if report.ok:
             messages.success(request, f"Imported {report.created} transcript(s).")
             return redirect("studies:study_dashboard", study.pk)
-    return render(
+    return import_refused(
         request,
-        "studies/import_report.html",
-        {
-            "study": study,
-            "access": access,
-            "tab": "transcripts",
-            "form": form,
-            "report": report,
-            "what": "transcripts",
-            "back": reverse("studies:transcript_list", args=[study.pk]),
-        },
-        status=400,
+        access,
+        tab="transcripts",
+        form=form,
+        report=report,
+        what="transcripts",
+        back=reverse("studies:transcript_list", args=[study.pk]),
     )
 
 
@@ -447,16 +443,13 @@ def transcript_edit(request, study_id: int, pk: int):
         else:
             messages.success(request, "Transcript saved.")
             return redirect("studies:transcript_list", access.study.pk)
-    return render(
+    return render_study_page(
         request,
         "studies/transcript_edit.html",
-        {
-            "study": access.study,
-            "access": access,
-            "tab": "transcripts",
-            "transcript": transcript,
-            "form": form,
-        },
+        access,
+        "transcripts",
+        transcript=transcript,
+        form=form,
     )
 
 
@@ -485,16 +478,13 @@ def transcript_text(request, study_id: int, pk: int):
                 f"{counts['flagged']} flagged for review because their passage changed.",
             )
             return redirect("studies:transcript_edit", access.study.pk, transcript.pk)
-    return render(
+    return render_study_page(
         request,
         "studies/transcript_text.html",
-        {
-            "study": access.study,
-            "access": access,
-            "tab": "transcripts",
-            "transcript": transcript,
-            "form": form,
-        },
+        access,
+        "transcripts",
+        transcript=transcript,
+        form=form,
     )
 
 

@@ -28,6 +28,7 @@ from coding import selectors, services
 from coding.models import COLOR_RE, Code
 from studies.access import StudyAccess, get_study_for_user
 from studies.services import ImportRefused
+from studies.views import import_refused
 
 TEMPLATE = "coding/codebook.html"
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
@@ -625,19 +626,14 @@ def codebook_import(request, study_id: int):
                 f"{'s' if report.created != 1 else ''}, {report.updated} updated.",
             )
             return redirect("coding:codebook", access.study.pk)
-    return render(
+    return import_refused(
         request,
-        "studies/import_report.html",
-        {
-            "study": access.study,
-            "access": access,
-            "tab": "codebook",
-            "form": form,
-            "report": report,
-            "what": "rows",
-            "back": reverse("coding:codebook", args=[access.study.pk]),
-        },
-        status=400,
+        access,
+        tab="codebook",
+        form=form,
+        report=report,
+        what="rows",
+        back=reverse("coding:codebook", args=[access.study.pk]),
     )
 
 
