@@ -37,13 +37,12 @@ from xml.etree import ElementTree as ET
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 
 from coding import selectors
 from coding.models import Code, Layer, LayerKind, Memo, Segment
 from coding.services import CODE_TEXT_MAX_CHARS, CODEBOOK_MAX_DEPTH, audit
 from studies import text as textlib
-from studies.access import StudyAccess, visible_layers
+from studies.access import StudyAccess, visible_layers, visible_memos
 from studies.models import Participant, StakeholderGroup, Study, Transcript, Wave
 from studies.services import ImportRefused, ImportReport, RowError
 
@@ -272,12 +271,12 @@ def project_qdpx(access: StudyAccess, *, compresslevel: int = 1) -> bytes:
             "pk", "transcript_id", "code_id", "layer_id", "start", "end", "memo", "created_at"
         )
     )
-    memos = list(
-        Memo.objects.filter(study=study)
-        .filter(Q(segment__isnull=True) | Q(segment__layer_id__in=layer_ids))
-        .select_related("author")
-        .order_by("created_at", "pk")
-    )
+    memos = visible_memos(access)
+    if access.blind:
+        # A blind coder's project is their own work: their memos only, so that no other
+        # <User> appears (the PI's study memos stay readable on the Memos page).
+        memos = memos.filter(author_id=access.membership.user_id)
+    memos = list(memos.select_related("author").order_by("created_at", "pk"))
 
     # Users: one per visible layer, plus memo authors who have no layer here.
     users: dict[str, str] = {}

@@ -27,7 +27,7 @@ from django_htmx.http import reswap, trigger_client_event
 from coding import render, selectors, services
 from coding.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoForm
 from coding.models import Assignment, Code, Layer, LayerKind, Memo, Segment
-from studies.access import StudyAccess, get_study_for_user
+from studies.access import StudyAccess, get_study_for_user, visible_memos
 from studies.models import Transcript
 
 STALE_MESSAGE = "Transcript changed since you opened it. Reloaded; your selection is kept."
@@ -411,7 +411,9 @@ def _context(
                 "transcripts_url": _maybe_url("studies:transcript_list", study.pk),
                 "codebook_url": _maybe_url("coding:codebook", study.pk),
                 "memos": list(
-                    Memo.objects.filter(transcript=transcript, segment__isnull=True)
+                    visible_memos(
+                        access, Memo.objects.filter(transcript=transcript, segment__isnull=True)
+                    )
                     .select_related("author")
                     .order_by("-created_at")[:50]
                 ),
@@ -776,7 +778,9 @@ def transcript_memo_create(request: HttpRequest, study_id: int, transcript_id: i
             "access": access,
             "state": layer_state(access, view),
             "memos": list(
-                Memo.objects.filter(transcript=transcript, segment__isnull=True)
+                visible_memos(
+                    access, Memo.objects.filter(transcript=transcript, segment__isnull=True)
+                )
                 .select_related("author")
                 .order_by("-created_at")[:50]
             ),

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import CharField, F, Q, Value
+from django.db.models import CharField, F, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
@@ -25,7 +25,6 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coding import exports, selectors, services
-from coding.compare import FRAMEWORK_KEY
 from coding.compare import UNION as UNION_KEY
 from coding.models import Layer, LayerKind, Memo, Segment
 from coding.retrieval import (
@@ -36,7 +35,7 @@ from coding.retrieval import (
     retrieve,
     segment_link,
 )
-from studies.access import StudyAccess, get_study_for_user, visible_layers
+from studies.access import StudyAccess, get_study_for_user, visible_layers, visible_memos
 from studies.models import Participant, Transcript
 
 PAGE_SIZE = 100
@@ -328,14 +327,8 @@ def _memo_kind(transcript_id, code_id, segment_id) -> str:
 
 
 def _visible_memos(access: StudyAccess):
-    """Memos of the study; those on segments of layers the requester cannot see left out,
-    and, for blind coders, the PI's framework-matrix summaries (written reading every layer)."""
-    memos = Memo.objects.filter(study=access.study).filter(
-        Q(segment__isnull=True) | Q(segment__layer__in=visible_layers(access))
-    )
-    if access.blind:
-        memos = memos.exclude(extra__has_key=FRAMEWORK_KEY)
-    return memos
+    """The memos the requester may see (:func:`studies.access.visible_memos`)."""
+    return visible_memos(access)
 
 
 def _memo_rows(access: StudyAccess, kind: str):
