@@ -190,9 +190,10 @@ def _serialise(root: ET.Element) -> bytes:
     return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode("utf-8")
 
 
-def codebook_qdc(study: Study) -> bytes:
-    """The study's codebook as a ``.qdc`` document (codebook namespace). Two queries."""
-    book = selectors.codebook(study)
+def codebook_qdc(study: Study, *, access: StudyAccess | None = None) -> bytes:
+    """The study's codebook as a ``.qdc`` document (codebook namespace), as ``access`` may
+    see it (a blind coder: the shared codebook and their own proposals). Two queries."""
+    book = selectors.codebook_for(access) if access is not None else selectors.codebook(study)
     if not book.roots:
         raise EmptyCodebook("The codebook is empty: add codes before exporting it.")
     guids = {code_id: object_guid(study.pk, "code", code_id) for code_id in book.by_id}
@@ -259,7 +260,7 @@ def project_qdpx(access: StudyAccess, *, compresslevel: int = 1) -> bytes:
     make_guid = _GuidMaker(sid)
     layers = list(visible_layers(access))
     layer_ids = [layer.pk for layer in layers]
-    book = selectors.codebook(study)
+    book = selectors.codebook_for(access)
     participants = list(Participant.objects.filter(study=study).select_related("group"))
     transcripts = list(
         Transcript.objects.filter(study=study).select_related("wave").order_by("title", "pk")

@@ -611,7 +611,11 @@ def code_create(
     example: str = "",
     color: str = "#0072B2",
     actor=None,
+    proposed: bool = False,
 ) -> Code:
+    """Create a code, last among its siblings. ``proposed``: a coder's proposal, shown to
+    blind coders other than its creator (``actor``) only once an owner adopts it
+    (:func:`code_adopt`)."""
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "A code needs a name."})
@@ -632,8 +636,10 @@ def code_create(
         example=example,
         color=color,
         position=position,
+        proposed=proposed,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    code.full_clean(exclude=["study", "parent"], validate_constraints=False)
+    code.full_clean(exclude=["study", "parent", "created_by"], validate_constraints=False)
     with transaction.atomic():
         code.save()
         audit(
@@ -641,9 +647,41 @@ def code_create(
             actor=actor,
             action="code.create",
             obj=code,
-            after={"name": name, "parent_id": parent.pk if parent else None},
+            after={"name": name, "parent_id": parent.pk if parent else None, "proposed": proposed},
         )
     return code
+
+
+def code_adopt(*, code: Code, actor) -> list[Code]:
+    """Adopt a proposed code into the shared codebook, with its proposed ancestors (a shared
+    code under a hidden proposal would stay hidden). One audit event per code adopted.
+
+    Returns the codes adopted, the code itself last; raises ValidationError when it is
+    already shared.
+    """
+    with transaction.atomic():
+        book = _locked_codebook(code.study_id)
+        node = book.by_id.get(code.pk)
+        if node is None or not node.code.proposed:
+            raise ValidationError(f"“{code.name}” is already in the shared codebook.")
+        chain = []
+        while node is not None and node.code.proposed:
+            chain.append(node.code)
+            node = book.by_id.get(node.code.parent_id)
+        adopted = list(reversed(chain))
+        for each in adopted:
+            each.proposed = False
+            each.save(update_fields=["proposed"])
+            audit(
+                study=code.study,
+                actor=actor,
+                action="code.adopt",
+                obj=each,
+                before={"proposed": True},
+                after={"proposed": False},
+            )
+    code.proposed = False
+    return adopted
 
 
 # --- codebook: update, move, merge, archive, CSV import ---------------------------------

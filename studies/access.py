@@ -197,13 +197,17 @@ def visible_memos(access: StudyAccess, memos=None):
 def visible_codes(access: StudyAccess, codes=None):
     """The study's codes the member may see, as a QuerySet (``codes`` narrows it).
 
-    For a blind coder: shared codes and their own proposals. Codes below a hidden proposal
-    are not filtered here (the tree builder drops them); owners adopt the parents first.
+    For a blind coder: shared codes and their own proposals, and not the children of a
+    hidden proposal (deeper descendants are dropped by the tree builder,
+    :func:`coding.selectors.codebook`, which every listing uses).
     """
     from coding.models import Code
 
     qs = Code.objects.all() if codes is None else codes
     qs = qs.filter(study=access.study)
     if access.blind:
-        qs = qs.filter(Q(proposed=False) | Q(created_by_id=access.membership.user_id))
+        me = access.membership.user_id
+        qs = qs.filter(Q(proposed=False) | Q(created_by_id=me)).filter(
+            Q(parent__isnull=True) | Q(parent__proposed=False) | Q(parent__created_by_id=me)
+        )
     return qs

@@ -35,7 +35,13 @@ from coding.retrieval import (
     retrieve,
     segment_link,
 )
-from studies.access import StudyAccess, get_study_for_user, visible_layers, visible_memos
+from studies.access import (
+    StudyAccess,
+    get_study_for_user,
+    visible_codes,
+    visible_layers,
+    visible_memos,
+)
 from studies.models import Participant, Transcript
 
 PAGE_SIZE = 100
@@ -112,7 +118,7 @@ def _retrieval_state(request: HttpRequest, access: StudyAccess) -> RetrievalStat
         participant=_int_or_none(get.get("participant")),
         layer=(get.get("layer") or "").strip(),
     )
-    book = selectors.codebook(study)
+    book = selectors.codebook_for(access)
     layers = selectors.layers_for(access)
     groups = list(study.groups.all())
     waves = list(study.waves.all())
@@ -435,7 +441,7 @@ def _memo_context(request: HttpRequest, access: StudyAccess, **extra) -> dict[st
     kind = request.GET.get("kind", "")
     if kind not in dict(MEMO_KINDS):
         kind = ""
-    book = selectors.codebook(study)
+    book = selectors.codebook_for(access)
     rows_qs = _memo_rows(access, kind)
     page = Paginator(rows_qs, PAGE_SIZE).get_page(request.GET.get("page"))
     entries = _memo_entries(access, list(page.object_list), book)
@@ -493,7 +499,7 @@ def _resolve_about(access: StudyAccess, about: str) -> dict[str, Any]:
         if transcript is not None:
             return {"transcript": transcript}
     if kind == "code" and pk is not None:
-        code = access.study.codes.filter(pk=pk).first()
+        code = visible_codes(access).filter(pk=pk).first()
         if code is not None:
             return {"code": code}
     raise ValidationError(
@@ -560,7 +566,7 @@ def memo_update(request: HttpRequest, study_id: int, memo_id: int) -> HttpRespon
                 _form_errors(form, exc)
         if not form.errors:
             if htmx:
-                entry = _memo_entries(access, [_row_of(memo)], selectors.codebook(access.study))[0]
+                entry = _memo_entries(access, [_row_of(memo)], selectors.codebook_for(access))[0]
                 return render(
                     request, f"{MEMO_TEMPLATE}#memo-item", {"entry": entry, "study": access.study}
                 )

@@ -34,6 +34,12 @@ def world(study, owner, coder, coder2):
         study, title="P01 T1", participant=participant, wave=wave
     )
     hope = factories.make_code(study, name="Hope")
+    # Codes created by coders are proposals until an owner adopts them.
+    erin_code = factories.make_code(
+        study, name="CANARY erin proposal", proposed=True, created_by=coder2
+    )
+    factories.make_code(study, name="CANARY under erin proposal", parent=erin_code)
+    bob_code = factories.make_code(study, name="Bob-own-proposal", proposed=True, created_by=coder)
     bob = factories.make_layer(study, coder)
     erin = factories.make_layer(study, coder2)
     consensus = factories.make_layer(study)
@@ -44,6 +50,8 @@ def world(study, owner, coder, coder2):
         transcript, hope, erin, 13, 40, memo="CANARY erin segment note", created_by=coder2
     )
     factories.make_segment(transcript, hope, consensus, 0, 11, memo="CANARY consensus note")
+    factories.make_segment(transcript, erin_code, erin, 0, 11)
+    factories.make_segment(transcript, bob_code, bob, 13, 40)
     memo = Memo.objects.create
     memo(study=study, author=coder, transcript=transcript, body="Bob-own-transcript-memo")
     memo(study=study, author=coder, body="Bob-own-study-memo")
@@ -68,7 +76,14 @@ def world(study, owner, coder, coder2):
         body="CANARY PI framework summary",
         extra={"framework": {"participant": participant.pk, "wave": wave.pk}},
     )
-    return {"transcript": transcript, "hope": hope, "bob_seg": bob_seg, "erin_seg": erin_seg}
+    return {
+        "transcript": transcript,
+        "hope": hope,
+        "erin_code": erin_code,
+        "bob_code": bob_code,
+        "bob_seg": bob_seg,
+        "erin_seg": erin_seg,
+    }
 
 
 def _u(name, study, *args):
@@ -96,6 +111,7 @@ def test_coding_page_memo_panel_shows_only_my_memos(world, study, coder_client):
     html = _text(coder_client.get(_u("transcript_code", study, world["transcript"].pk)))
     _assert_clean(html)
     assert "Bob-own-transcript-memo" in html
+    assert "Bob-own-proposal" in html  # in the codebook panel and the picker
     assert "erin" not in html
 
 
@@ -180,6 +196,8 @@ def test_code_detail_holds_no_canary(world, study, coder_client):
 
 def test_api_answers_hold_no_canary(world, study, coder_client):
     _assert_clean(_text(coder_client.get(f"/api/v1/studies/{study.pk}/codes")))
+    codes = _text(coder_client.get(f"/api/v1/studies/{study.pk}/codes"))
+    assert "Bob-own-proposal" in codes
     detail = _text(coder_client.get(f"/api/v1/transcripts/{world['transcript'].pk}"))
     _assert_clean(detail)
     assert "Bob-own-segment-note" in detail
@@ -203,6 +221,8 @@ def test_qdpx_holds_my_layer_my_user_my_memos_and_nothing_else(world, study, cod
         ["Bob-own-transcript-memo", "Bob-own-study-memo", "Bob-own-code-memo"]
     )
     assert "Bob-own-segment-note" in text
+    codes = [c.get("name") for c in root.iter(f"{{{NS['q']}}}Code")]
+    assert codes == ["Bob-own-proposal", "Hope"]
 
 
 def test_owner_qdpx_still_holds_everything(world, study, owner_client):
@@ -211,3 +231,67 @@ def test_owner_qdpx_still_holds_everything(world, study, owner_client):
     assert {"bob", "erin", "alice"} <= names
     text = etree.tostring(root, encoding="unicode")
     assert "CANARY PI framework summary" in text and "CANARY erin code memo" in text
+
+
+def test_coding_page_fragment_and_code_filter_hold_no_canary(world, study, coder_client):
+    url = _u("transcript_code", study, world["transcript"].pk)
+    _assert_clean(_text(coder_client.get(url, HTTP_HX_REQUEST="true")))
+    _assert_clean(_text(coder_client.get(url + f"?code={world['erin_code'].pk}")))
+
+
+def test_codebook_shows_my_proposal_but_not_erins(world, study, coder_client):
+    html = _text(coder_client.get(_u("codebook", study)))
+    assert "Bob-own-proposal" in html and "Hope" in html
+    fragment = _text(coder_client.get(_u("codebook", study) + "?q=canary", HTTP_HX_REQUEST="true"))
+    _assert_clean(fragment)
+    assert "Bob-own-proposal" in _text(coder_client.get(_u("codebook_export", study)))
+
+
+def test_another_coders_proposal_is_404(world, study, coder_client):
+    assert coder_client.get(_u("code_detail", study, world["erin_code"].pk)).status_code == 404
+
+
+def test_another_coders_proposal_cannot_be_applied(world, study, coder_client):
+    transcript = world["transcript"]
+    data = {
+        "code_ids": [world["erin_code"].pk],
+        "start": 0,
+        "end": 11,
+        "quote": transcript.text[:11],
+        "version": transcript.version,
+        "layer": "mine",
+    }
+    response = coder_client.post(_u("segment_create", study, transcript.pk), data)
+    assert response.status_code == 400
+    _assert_clean(response.content.decode())
+    api = coder_client.post(
+        f"/api/v1/transcripts/{transcript.pk}/segments",
+        {"code_id": world["erin_code"].pk, "start": 0, "end": 11, "quote": transcript.text[:11]},
+        content_type="application/json",
+    )
+    assert api.status_code == 400
+    assert not world["erin_code"].segments.filter(layer__user__username="bob").exists()
+
+
+def test_a_memo_cannot_be_written_about_another_coders_proposal(world, study, coder_client):
+    response = coder_client.post(
+        _u("memo_create", study), {"about": f"code-{world['erin_code'].pk}", "body": "x"}
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert not Memo.objects.filter(body="x").exists()
+
+
+def test_qdc_holds_the_shared_codebook_and_my_proposals(world, study, coder_client):
+    root = etree.fromstring(coder_client.get(_u("qdc_export", study)).content, SAFE)
+    codes = [c.get("name") for c in root.iter(f"{{{refi.CODEBOOK_NS}}}Code")]
+    assert codes == ["Bob-own-proposal", "Hope"]
+
+
+def test_access_rule_for_one_memo_matches_the_queryset(world, study, coder, owner):
+    from studies.access import study_access, visible_memos
+
+    for user in (coder, owner):
+        access = study_access(user, study.pk)
+        shown = set(visible_memos(access).values_list("pk", flat=True))
+        for memo in Memo.objects.select_related("segment__layer"):
+            assert access.can_see_memo(memo) == (memo.pk in shown), memo.body
