@@ -600,6 +600,20 @@ def framework_summary_save(
     return memo
 
 
+def _proposal_conflict(container: Code, *, proposed: bool, creator_id: int | None) -> str:
+    """Why a code may not go under (or into) ``container``, or "" when it may.
+
+    Only a proposal by the same coder may sit under a proposal: anything else would vanish
+    from blind coders' codebooks (proposals are hidden with their subtrees) while their
+    segments keep it.
+    """
+    if not container.proposed:
+        return ""
+    if proposed and creator_id is not None and creator_id == container.created_by_id:
+        return ""
+    return f"Adopt “{container.name}” first: it is still a coder's proposal."
+
+
 def code_create(
     *,
     study: Study,
@@ -621,6 +635,11 @@ def code_create(
         raise ValidationError({"name": "A code needs a name."})
     if parent is not None and parent.study_id != study.pk:
         raise ValidationError({"parent": "The parent code belongs to another study."})
+    if parent is not None:
+        creator_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+        conflict = _proposal_conflict(parent, proposed=proposed, creator_id=creator_id)
+        if conflict:
+            raise ValidationError({"parent": conflict})
     siblings = Code.objects.filter(study=study, parent=parent)
     if siblings.filter(name__iexact=name).exists():
         where = f"under “{parent.name}”" if parent else "at the top level"
@@ -843,6 +862,11 @@ def code_move(*, code: Code, parent: Code | None, position: int | None = None, a
                         "moving codes under it."
                     }
                 )
+            conflict = _proposal_conflict(
+                parent_node.code, proposed=current.proposed, creator_id=current.created_by_id
+            )
+            if conflict:
+                raise ValidationError({"parent": conflict})
         new_parent_id = parent_node.pk if parent_node else None
         old_parent_node = book.by_id.get(current.parent_id) if current.parent_id else None
         old_order = [n.code for n in (old_parent_node.children if old_parent_node else book.roots)]
@@ -978,6 +1002,11 @@ def code_merge(*, source: Code, target: Code, actor=None) -> MergeResult:
             raise ValidationError(
                 {"target": f"“{target.name}” is archived: restore it before merging into it."}
             )
+        conflict = _proposal_conflict(
+            target, proposed=source.proposed, creator_id=source.created_by_id
+        )
+        if conflict:
+            raise ValidationError({"target": conflict})
         if target.pk in book.subtree_ids(source.pk):
             raise ValidationError(
                 {

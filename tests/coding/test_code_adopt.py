@@ -66,6 +66,7 @@ def test_a_code_an_owner_creates_is_shared_at_once(study, owner, owner_client):
 def test_owners_see_who_proposed_a_code_with_an_adopt_button(study, owner_client, proposal):
     html = owner_client.get(reverse("coding:codebook", args=[study.pk])).content.decode()
     assert "Proposed by erin" in html
+    assert "1 code proposed by coders" in html
     detail = owner_client.get(
         reverse("coding:code_detail", args=[study.pk, proposal.pk])
     ).content.decode()
@@ -137,3 +138,47 @@ def test_only_owners_adopt(persona_clients, proposal, persona, status):
 
 def test_adopt_is_post_only(owner_client, proposal):
     assert owner_client.get(adopt_url(proposal)).status_code == 405
+
+
+# A shared code under (or merged into) another coder's proposal would vanish from blind
+# coders' codebooks while their segments keep it: refused, "adopt it first".
+
+
+def test_a_shared_code_cannot_be_created_under_a_proposal(study, owner_client, proposal):
+    response = owner_client.post(
+        reverse("coding:code_create", args=[study.pk]),
+        {"name": "Sub", "color": "#0072B2", "parent": proposal.pk},
+    )
+    assert "Adopt “Peer pressure” first" in response.content.decode()
+    assert not Code.objects.filter(name="Sub").exists()
+
+
+def test_a_coder_adds_a_subcode_under_their_own_proposal(study, coder2, proposal):
+    from coding import services
+
+    child = services.code_create(
+        study=study, name="Sub", parent=proposal, actor=coder2, proposed=True
+    )
+    assert child.proposed and child.parent == proposal
+
+
+def test_a_shared_code_cannot_move_under_a_proposal(study, owner_client, proposal):
+    shared = factories.make_code(study, name="Hope")
+    response = owner_client.post(
+        reverse("coding:code_move", args=[study.pk, shared.pk]),
+        {"parent": proposal.pk},
+        follow=True,
+    )
+    assert "Adopt “Peer pressure” first" in response.content.decode()
+    shared.refresh_from_db()
+    assert shared.parent is None
+
+
+def test_a_shared_code_cannot_be_merged_into_a_proposal(study, owner_client, proposal):
+    shared = factories.make_code(study, name="Hope")
+    response = owner_client.post(
+        reverse("coding:code_merge", args=[study.pk, shared.pk]),
+        {"target": proposal.pk, "confirm": "on"},
+    )
+    assert "Adopt “Peer pressure” first" in response.content.decode()
+    assert Code.objects.filter(pk=shared.pk).exists()
