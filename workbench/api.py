@@ -173,6 +173,10 @@ class CodeOut(Schema):
     path: str
     color: str
     archived: bool
+    proposed: bool = Field(
+        description="A coder's proposal, not yet adopted into the shared codebook by an owner. "
+        "Blind coders see only their own."
+    )
 
 
 class TranscriptOut(Schema):
@@ -296,6 +300,7 @@ def code_list(request, study_id: Id):
             "path": node.path,
             "color": node.code.color,
             "archived": node.code.archived,
+            "proposed": node.code.proposed,
         }
         for node in selectors.codebook_for(access).walk()
     ]

@@ -335,9 +335,7 @@ def _context(access: StudyAccess, *, q: str = "", selected: int | None = None, *
         "q": q,
         "matches": matches,
         "total": len(book.by_id),
-        "proposals": sum(1 for node in book.walk() if node.code.proposed)
-        if access.is_owner
-        else 0,
+        "proposals": sum(1 for node in book.walk() if node.code.proposed) if access.is_owner else 0,
         "can_edit": access.is_owner,
         "can_create": access.can_create_codes,
         "show_all": not access.blind,
