@@ -33,6 +33,18 @@ class Code(models.Model):
     color = models.CharField(max_length=7, default="#0072B2", validators=[color_validator])
     position = models.PositiveIntegerField(default=0)
     archived = models.BooleanField(default=False)
+    proposed = models.BooleanField(
+        default=False,
+        help_text="Created by a coder and not yet adopted into the shared codebook by an owner.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who created (for a proposal: proposed) the code.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CodeQuerySet.as_manager()

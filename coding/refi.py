@@ -37,13 +37,12 @@ from xml.etree import ElementTree as ET
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 
 from coding import selectors
 from coding.models import Code, Layer, LayerKind, Memo, Segment
 from coding.services import CODE_TEXT_MAX_CHARS, CODEBOOK_MAX_DEPTH, audit
 from studies import text as textlib
-from studies.access import StudyAccess, visible_layers
+from studies.access import StudyAccess, visible_layers, visible_memos
 from studies.models import Participant, StakeholderGroup, Study, Transcript, Wave
 from studies.services import ImportRefused, ImportReport, RowError
 
@@ -191,9 +190,10 @@ def _serialise(root: ET.Element) -> bytes:
     return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode("utf-8")
 
 
-def codebook_qdc(study: Study) -> bytes:
-    """The study's codebook as a ``.qdc`` document (codebook namespace). Two queries."""
-    book = selectors.codebook(study)
+def codebook_qdc(study: Study, *, access: StudyAccess | None = None) -> bytes:
+    """The study's codebook as a ``.qdc`` document (codebook namespace), as ``access`` may
+    see it (a blind coder: the shared codebook and their own proposals). Two queries."""
+    book = selectors.codebook_for(access) if access is not None else selectors.codebook(study)
     if not book.roots:
         raise EmptyCodebook("The codebook is empty: add codes before exporting it.")
     guids = {code_id: object_guid(study.pk, "code", code_id) for code_id in book.by_id}
@@ -260,7 +260,7 @@ def project_qdpx(access: StudyAccess, *, compresslevel: int = 1) -> bytes:
     make_guid = _GuidMaker(sid)
     layers = list(visible_layers(access))
     layer_ids = [layer.pk for layer in layers]
-    book = selectors.codebook(study)
+    book = selectors.codebook_for(access)
     participants = list(Participant.objects.filter(study=study).select_related("group"))
     transcripts = list(
         Transcript.objects.filter(study=study).select_related("wave").order_by("title", "pk")
@@ -272,12 +272,12 @@ def project_qdpx(access: StudyAccess, *, compresslevel: int = 1) -> bytes:
             "pk", "transcript_id", "code_id", "layer_id", "start", "end", "memo", "created_at"
         )
     )
-    memos = list(
-        Memo.objects.filter(study=study)
-        .filter(Q(segment__isnull=True) | Q(segment__layer_id__in=layer_ids))
-        .select_related("author")
-        .order_by("created_at", "pk")
-    )
+    memos = visible_memos(access)
+    if access.blind:
+        # A blind coder's project is their own work: their memos only, so that no other
+        # <User> appears (the PI's study memos stay readable on the Memos page).
+        memos = memos.filter(author_id=access.membership.user_id)
+    memos = list(memos.select_related("author").order_by("created_at", "pk"))
 
     # Users: one per visible layer, plus memo authors who have no layer here.
     users: dict[str, str] = {}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from coding.models import Code, Layer, LayerKind, Segment
-from studies.access import StudyAccess, visible_layers
+from studies.access import StudyAccess, visible_codes, visible_layers
 
 
 @dataclass
@@ -57,9 +57,16 @@ class Codebook:
 PATH_SEPARATOR = " › "
 
 
-def codebook(study) -> Codebook:
-    """One query: every code of the study, arranged as a tree with paths."""
-    codes = list(Code.objects.filter(study=study).for_tree())
+def codebook(study, *, codes=None) -> Codebook:
+    """One query: every code of the study (or of ``codes``, a QuerySet), arranged as a tree
+    with paths; ``created_by`` preloaded (proposals name their author). A code whose parent
+    is not among them is left out with its subtree.
+
+    For what a member may see use :func:`codebook_for`.
+    """
+    if codes is None:
+        codes = Code.objects.filter(study=study)
+    codes = list(codes.select_related("created_by").for_tree())
     by_parent: dict[int | None, list[Code]] = {}
     for code in codes:
         by_parent.setdefault(code.parent_id, []).append(code)
@@ -77,6 +84,12 @@ def codebook(study) -> Codebook:
 
     roots = build(None, "", 0)
     return Codebook(roots=roots, by_id=by_id)
+
+
+def codebook_for(access: StudyAccess) -> Codebook:
+    """The codebook ``access`` may see (:func:`studies.access.visible_codes`): a blind coder
+    gets the shared codebook and their own proposals. One query."""
+    return codebook(access.study, codes=visible_codes(access))
 
 
 def layers_for(access: StudyAccess) -> list[Layer]:

@@ -600,6 +600,20 @@ def framework_summary_save(
     return memo
 
 
+def _proposal_conflict(container: Code, *, proposed: bool, creator_id: int | None) -> str:
+    """Why a code may not go under (or into) ``container``, or "" when it may.
+
+    Only a proposal by the same coder may sit under a proposal: anything else would vanish
+    from blind coders' codebooks (proposals are hidden with their subtrees) while their
+    segments keep it.
+    """
+    if not container.proposed:
+        return ""
+    if proposed and creator_id is not None and creator_id == container.created_by_id:
+        return ""
+    return f"Adopt “{container.name}” first: it is still a coder's proposal."
+
+
 def code_create(
     *,
     study: Study,
@@ -611,12 +625,21 @@ def code_create(
     example: str = "",
     color: str = "#0072B2",
     actor=None,
+    proposed: bool = False,
 ) -> Code:
+    """Create a code, last among its siblings. ``proposed``: a coder's proposal, shown to
+    blind coders other than its creator (``actor``) only once an owner adopts it
+    (:func:`code_adopt`)."""
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "A code needs a name."})
     if parent is not None and parent.study_id != study.pk:
         raise ValidationError({"parent": "The parent code belongs to another study."})
+    if parent is not None:
+        creator_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+        conflict = _proposal_conflict(parent, proposed=proposed, creator_id=creator_id)
+        if conflict:
+            raise ValidationError({"parent": conflict})
     siblings = Code.objects.filter(study=study, parent=parent)
     if siblings.filter(name__iexact=name).exists():
         where = f"under “{parent.name}”" if parent else "at the top level"
@@ -632,8 +655,10 @@ def code_create(
         example=example,
         color=color,
         position=position,
+        proposed=proposed,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    code.full_clean(exclude=["study", "parent"], validate_constraints=False)
+    code.full_clean(exclude=["study", "parent", "created_by"], validate_constraints=False)
     with transaction.atomic():
         code.save()
         audit(
@@ -641,9 +666,41 @@ def code_create(
             actor=actor,
             action="code.create",
             obj=code,
-            after={"name": name, "parent_id": parent.pk if parent else None},
+            after={"name": name, "parent_id": parent.pk if parent else None, "proposed": proposed},
         )
     return code
+
+
+def code_adopt(*, code: Code, actor) -> list[Code]:
+    """Adopt a proposed code into the shared codebook, with its proposed ancestors (a shared
+    code under a hidden proposal would stay hidden). One audit event per code adopted.
+
+    Returns the codes adopted, the code itself last; raises ValidationError when it is
+    already shared.
+    """
+    with transaction.atomic():
+        book = _locked_codebook(code.study_id)
+        node = book.by_id.get(code.pk)
+        if node is None or not node.code.proposed:
+            raise ValidationError(f"“{code.name}” is already in the shared codebook.")
+        chain = []
+        while node is not None and node.code.proposed:
+            chain.append(node.code)
+            node = book.by_id.get(node.code.parent_id)
+        adopted = list(reversed(chain))
+        for each in adopted:
+            each.proposed = False
+            each.save(update_fields=["proposed"])
+            audit(
+                study=code.study,
+                actor=actor,
+                action="code.adopt",
+                obj=each,
+                before={"proposed": True},
+                after={"proposed": False},
+            )
+    code.proposed = False
+    return adopted
 
 
 # --- codebook: update, move, merge, archive, CSV import ---------------------------------
@@ -805,6 +862,11 @@ def code_move(*, code: Code, parent: Code | None, position: int | None = None, a
                         "moving codes under it."
                     }
                 )
+            conflict = _proposal_conflict(
+                parent_node.code, proposed=current.proposed, creator_id=current.created_by_id
+            )
+            if conflict:
+                raise ValidationError({"parent": conflict})
         new_parent_id = parent_node.pk if parent_node else None
         old_parent_node = book.by_id.get(current.parent_id) if current.parent_id else None
         old_order = [n.code for n in (old_parent_node.children if old_parent_node else book.roots)]
@@ -940,6 +1002,11 @@ def code_merge(*, source: Code, target: Code, actor=None) -> MergeResult:
             raise ValidationError(
                 {"target": f"“{target.name}” is archived: restore it before merging into it."}
             )
+        conflict = _proposal_conflict(
+            target, proposed=source.proposed, creator_id=source.created_by_id
+        )
+        if conflict:
+            raise ValidationError({"target": conflict})
         if target.pk in book.subtree_ids(source.pk):
             raise ValidationError(
                 {

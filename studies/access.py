@@ -6,6 +6,17 @@
   and the consensus layer. A forbidden write is a 403.
 * Blind coding hides other coders' layers, and the consensus layer, from coders everywhere.
   Every page, fragment, export and API answer asks :func:`visible_layers`.
+* Blind coding hides other people's thinking too. Of memos a blind coder sees their own
+  and, of others, only the owners' study-level memos (memos on the study itself: the PI's
+  guidance meant for coders). Never another coder's memo, never an owner's memo on a
+  transcript, code or segment (analysis written while reading every layer), never a
+  framework-matrix summary (``Memo.extra`` has the ``framework`` key), whoever wrote it.
+  Everything that lists memos asks :func:`visible_memos`.
+* Codes created by coders are proposals (``Code.proposed``) until an owner adopts them.
+  A blind coder sees the shared codebook and their own proposals; everyone else sees
+  every code, proposals marked as such (they can see the layers the proposals are used
+  in). Everything that lists codes asks :func:`visible_codes` (the codebook tree:
+  :func:`coding.selectors.codebook_for`).
 """
 
 from __future__ import annotations
@@ -13,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
 from studies.models import Membership, Role, Study
@@ -72,6 +84,34 @@ class StudyAccess:
             return True
         return layer.kind == LayerKind.CODER and layer.user_id == self.membership.user_id
 
+    def can_see_memo(self, memo) -> bool:
+        """The rule of :func:`visible_memos` for one loaded memo (its segment's layer is
+        read when the memo is on a segment)."""
+        from coding.compare import FRAMEWORK_KEY
+
+        if memo.segment_id and not self.can_see_layer(memo.segment.layer):
+            return False
+        if not self.blind:
+            return True
+        if memo.author_id == self.membership.user_id:
+            return True
+        if FRAMEWORK_KEY in (memo.extra or {}):
+            return False
+        is_study_level = not (memo.transcript_id or memo.code_id or memo.segment_id)
+        return is_study_level and memo.author_id in _owner_ids(self.study)
+
+    def can_see_code(self, code) -> bool:
+        """Proposals are hidden from blind coders other than their creator. (A code under a
+        hidden proposal is hidden too: :func:`coding.selectors.codebook_for` drops subtrees.)"""
+        if not self.blind or not code.proposed:
+            return True
+        return code.created_by_id == self.membership.user_id
+
+    @property
+    def creates_proposals(self) -> bool:
+        """Codes this member creates are proposals until an owner adopts them."""
+        return not self.is_owner
+
     def can_write_layer(self, layer) -> bool:
         from coding.models import LayerKind
 
@@ -119,3 +159,55 @@ def visible_layers(access: StudyAccess, layers=None):
             qs = qs.filter(kind=LayerKind.CODER, user=access.membership.user)
         return qs
     return [layer for layer in layers if access.can_see_layer(layer)]
+
+
+def _owner_ids(study) -> list[int]:
+    return list(
+        Membership.objects.filter(study=study, role=Role.OWNER).values_list("user_id", flat=True)
+    )
+
+
+def visible_memos(access: StudyAccess, memos=None):
+    """The study's memos the member may see, as a QuerySet (``memos`` narrows it).
+
+    Memos on segments of hidden layers are left out for everyone; for a blind coder only
+    their own memos and the owners' study-level memos (not framework summaries) remain.
+    One query when evaluated (owners are a subquery).
+    """
+    from coding.compare import FRAMEWORK_KEY
+    from coding.models import Memo
+
+    qs = Memo.objects.all() if memos is None else memos
+    qs = qs.filter(study=access.study)
+    if not access.blind:
+        return qs.filter(Q(segment__isnull=True) | Q(segment__layer__in=visible_layers(access)))
+    owners = Membership.objects.filter(study=access.study, role=Role.OWNER).values("user_id")
+    pi_guidance = Q(
+        transcript__isnull=True,
+        code__isnull=True,
+        segment__isnull=True,
+        author_id__in=owners,
+    ) & ~Q(extra__has_key=FRAMEWORK_KEY)
+    mine = Q(author_id=access.membership.user_id) & (
+        Q(segment__isnull=True) | Q(segment__layer__in=visible_layers(access))
+    )
+    return qs.filter(mine | pi_guidance)
+
+
+def visible_codes(access: StudyAccess, codes=None):
+    """The study's codes the member may see, as a QuerySet (``codes`` narrows it).
+
+    For a blind coder: shared codes and their own proposals, and not the children of a
+    hidden proposal (deeper descendants are dropped by the tree builder,
+    :func:`coding.selectors.codebook`, which every listing uses).
+    """
+    from coding.models import Code
+
+    qs = Code.objects.all() if codes is None else codes
+    qs = qs.filter(study=access.study)
+    if access.blind:
+        me = access.membership.user_id
+        qs = qs.filter(Q(proposed=False) | Q(created_by_id=me)).filter(
+            Q(parent__isnull=True) | Q(parent__proposed=False) | Q(parent__created_by_id=me)
+        )
+    return qs

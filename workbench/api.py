@@ -28,8 +28,8 @@ from ninja.utils import check_csrf
 from pydantic import Field
 
 from coding import selectors, services
-from coding.models import Code, LayerKind, Segment
-from studies.access import StudyAccess, study_access
+from coding.models import LayerKind, Segment
+from studies.access import StudyAccess, study_access, visible_codes
 from studies.models import Study, Transcript
 from workbench import tokens
 
@@ -173,6 +173,10 @@ class CodeOut(Schema):
     path: str
     color: str
     archived: bool
+    proposed: bool = Field(
+        description="A coder's proposal, not yet adopted into the shared codebook by an owner. "
+        "Blind coders see only their own."
+    )
 
 
 class TranscriptOut(Schema):
@@ -296,8 +300,9 @@ def code_list(request, study_id: Id):
             "path": node.path,
             "color": node.code.color,
             "archived": node.code.archived,
+            "proposed": node.code.proposed,
         }
-        for node in selectors.codebook(access.study).walk()
+        for node in selectors.codebook_for(access).walk()
     ]
 
 
@@ -351,7 +356,7 @@ def segment_create(request, transcript_id: Id, payload: SegmentIn):
         raise PermissionDenied(
             "You can add segments only to your own layer (owners also to the consensus layer)."
         )
-    code = Code.objects.filter(pk=payload.code_id, study=access.study).first()
+    code = visible_codes(access).filter(pk=payload.code_id).first()
     if code is None:
         raise DjangoValidationError("There is no code with this id in the study.")
     segment, created = services.segment_create(
@@ -442,7 +447,13 @@ def study_matrix(
         choice = compare.layer_choice(access, layer or None)
     except LookupError:
         raise Http404("No such layer.") from None
-    matrix = compare.matrix(access.study, choice, measure=measure, rollup=bool(rollup))
+    matrix = compare.matrix(
+        access.study,
+        choice,
+        measure=measure,
+        rollup=bool(rollup),
+        book=selectors.codebook_for(access),
+    )
     groups = {g.pk: g.name for g in matrix.frame.groups}
     waves = {w.pk: w.name for w in matrix.frame.waves}
     return {

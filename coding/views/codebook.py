@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from coding import render as coding_render
 from coding import selectors, services
 from coding.models import COLOR_RE, Code
-from studies.access import StudyAccess, get_study_for_user
+from studies.access import StudyAccess, get_study_for_user, visible_codes
 from studies.services import ImportRefused
 from studies.views import import_refused
 
@@ -319,7 +319,7 @@ def _detail(access: StudyAccess, book, counts, code_id: int | None, **forms_) ->
 
 def _context(access: StudyAccess, *, q: str = "", selected: int | None = None, **extra) -> dict:
     """Everything the page and its fragments need: 2 queries (the tree, the counts)."""
-    book = selectors.codebook(access.study)
+    book = selectors.codebook_for(access)
     counts = selectors.code_counts(access)
     tree, matches = build_tree(book, counts, q)
     form_overrides = {
@@ -335,6 +335,7 @@ def _context(access: StudyAccess, *, q: str = "", selected: int | None = None, *
         "q": q,
         "matches": matches,
         "total": len(book.by_id),
+        "proposals": sum(1 for node in book.walk() if node.code.proposed) if access.is_owner else 0,
         "can_edit": access.is_owner,
         "can_create": access.can_create_codes,
         "show_all": not access.blind,
@@ -353,7 +354,7 @@ def _context(access: StudyAccess, *, q: str = "", selected: int | None = None, *
 
 
 def _code_or_404(access: StudyAccess, code_id: int) -> Code:
-    code = Code.objects.filter(study=access.study, pk=code_id).first()
+    code = visible_codes(access).filter(pk=code_id).first()
     if code is None:
         raise Http404("No such code in this study.")
     return code
@@ -440,7 +441,7 @@ def code_create(request, study_id: int):
     access = get_study_for_user(request, study_id)
     if not access.can_create_codes:
         raise PermissionDenied("Only the study's owners can add codes to this codebook.")
-    book = selectors.codebook(access.study)
+    book = selectors.codebook_for(access)
     form = CodeCreateForm(request.POST, parent_choices=_choices(book))
     if form.is_valid():
         data = form.cleaned_data
@@ -453,6 +454,7 @@ def code_create(request, study_id: int):
                 color=data["color"],
                 description=data["description"].strip(),
                 actor=request.user,
+                proposed=access.creates_proposals,
             )
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -476,7 +478,7 @@ def code_create(request, study_id: int):
 def code_move(request, study_id: int, code_id: int):
     access = get_study_for_user(request, study_id, owner=True)
     code = _code_or_404(access, code_id)
-    book = selectors.codebook(access.study)
+    book = selectors.codebook_for(access)
     form = CodeMoveForm(request.POST, parent_choices=_choices(book))
     main = _main_fragment(request)
     if form.is_valid():
@@ -513,7 +515,7 @@ def code_move(request, study_id: int, code_id: int):
 def code_merge(request, study_id: int, code_id: int):
     access = get_study_for_user(request, study_id, owner=True)
     source = _code_or_404(access, code_id)
-    book = selectors.codebook(access.study)
+    book = selectors.codebook_for(access)
     form = CodeMergeForm(request.POST, target_choices=_choices(book, book.subtree_ids(source.pk)))
     if form.is_valid():
         target = book.by_id[form.cleaned_data["target"]].code
@@ -560,6 +562,27 @@ def code_archive(request, study_id: int, code_id: int):
     return _written(request, access, code.pk, message)
 
 
+@login_required
+@require_POST
+def code_adopt(request, study_id: int, code_id: int):
+    """An owner adopts a coder's proposed code into the shared codebook."""
+    access = get_study_for_user(request, study_id, owner=True)
+    code = _code_or_404(access, code_id)
+    try:
+        adopted = services.code_adopt(code=code, actor=request.user)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+        if request.htmx:
+            context = _context(access, q=_q(request), selected=code.pk, error=error)
+            return _fragments(request, context, "code-detail")
+        messages.error(request, error)
+        return redirect(_detail_url(access.study.pk, code.pk))
+    parents = len(adopted) - 1
+    also = f" (and {parents} proposed parent code{'s' if parents != 1 else ''})" if parents else ""
+    message = f"Adopted “{code.name}”{also} into the shared codebook: every coder sees it now."
+    return _written(request, access, code.pk, message)
+
+
 def _csv_cell(value: str) -> str:
     # A cell a spreadsheet would run as a formula is written with a leading apostrophe;
     # the importer strips it again (services.csv_cell_unescape).
@@ -574,7 +597,7 @@ def codebook_export(request, study_id: int):
     Archived codes (and their subcodes) are left out unless ``?archived=1``.
     """
     access = get_study_for_user(request, study_id)
-    book = selectors.codebook(access.study)
+    book = selectors.codebook_for(access)
     include_archived = request.GET.get("archived") == "1"
     buffer = io.StringIO()
     buffer.write("\ufeff")
@@ -648,4 +671,5 @@ urlpatterns = [
     path("studies/<int:study_id>/codes/<int:code_id>/move/", code_move, name="code_move"),
     path("studies/<int:study_id>/codes/<int:code_id>/merge/", code_merge, name="code_merge"),
     path("studies/<int:study_id>/codes/<int:code_id>/archive/", code_archive, name="code_archive"),
+    path("studies/<int:study_id>/codes/<int:code_id>/adopt/", code_adopt, name="code_adopt"),
 ]

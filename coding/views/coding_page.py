@@ -27,9 +27,10 @@ from django_htmx.http import reswap, trigger_client_event
 from coding import render, selectors, services
 from coding.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoForm
 from coding.models import Assignment, Code, Layer, LayerKind, Memo, Segment
-from studies.access import StudyAccess, get_study_for_user
+from studies.access import StudyAccess, get_study_for_user, visible_memos
 from studies.models import Transcript
 
+PROPOSED_NOTE = "Proposed, not yet in the shared codebook. "
 STALE_MESSAGE = "Transcript changed since you opened it. Reloaded; your selection is kept."
 
 
@@ -268,7 +269,8 @@ def build_codebook_view(
                 "n": code.name,
                 "p": node.path,
                 "col": render.stroke_color(code.color),
-                "d": code.description[:300],
+                # The picker shows this under the active code: say a proposal is one.
+                "d": (PROPOSED_NOTE if code.proposed else "") + code.description[:300],
                 "pa": code.parent_id,
                 "ar": code.archived,
             }
@@ -363,7 +365,7 @@ def _context(
     toast: dict | None = None,
 ) -> dict[str, Any]:
     state = layer_state(access, view)
-    book = selectors.codebook(access.study)
+    book = selectors.codebook_for(access)
     code_filter = _code_filter(request, book)
     tv = build_transcript_view(access, transcript, state, book, code_filter)
     cb = build_codebook_view(access, transcript, state, book)
@@ -411,7 +413,9 @@ def _context(
                 "transcripts_url": _maybe_url("studies:transcript_list", study.pk),
                 "codebook_url": _maybe_url("coding:codebook", study.pk),
                 "memos": list(
-                    Memo.objects.filter(transcript=transcript, segment__isnull=True)
+                    visible_memos(
+                        access, Memo.objects.filter(transcript=transcript, segment__isnull=True)
+                    )
                     .select_related("author")
                     .order_by("-created_at")[:50]
                 ),
@@ -551,7 +555,7 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
     access = get_study_for_user(request, study_id, write=True)
     transcript = _transcript_for(access, transcript_id)
     view = request.POST.get("view") or None
-    book = selectors.codebook(access.study)
+    book = selectors.codebook_for(access)
     choices = [(node.pk, node.path) for node in book.walk()]
     form = SegmentCreateForm(SegmentCreateForm.data_from_post(request.POST), code_choices=choices)
     if not form.is_valid():
@@ -584,6 +588,7 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
                         parent=parent,
                         color=color,
                         actor=request.user,
+                        proposed=access.creates_proposals,
                     )
                 )
             for code in codes:
@@ -667,7 +672,7 @@ def segment_update(
     transcript = _transcript_for(access, transcript_id)
     segment = _segment_for_write(access, transcript, segment_id)
     view = request.POST.get("view") or None
-    book = selectors.codebook(access.study)
+    book = selectors.codebook_for(access)
     choices = [(node.pk, node.path) for node in book.walk()]
     form = SegmentUpdateForm(request.POST, code_choices=choices)
     if not form.is_valid():
@@ -776,7 +781,9 @@ def transcript_memo_create(request: HttpRequest, study_id: int, transcript_id: i
             "access": access,
             "state": layer_state(access, view),
             "memos": list(
-                Memo.objects.filter(transcript=transcript, segment__isnull=True)
+                visible_memos(
+                    access, Memo.objects.filter(transcript=transcript, segment__isnull=True)
+                )
                 .select_related("author")
                 .order_by("-created_at")[:50]
             ),

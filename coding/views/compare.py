@@ -188,7 +188,9 @@ def compare_matrix(request: HttpRequest, study_id: int) -> HttpResponse:
     choice, error = _choice(access, request)
     measure = compare.parse_measure(request.GET.get("measure"))
     rollup = compare.parse_flag(request.GET.get("rollup"), default=True)
-    m = compare.matrix(access.study, choice, measure=measure, rollup=rollup)
+    m = compare.matrix(
+        access.study, choice, measure=measure, rollup=rollup, book=selectors.codebook_for(access)
+    )
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         filename = _filename(access.study, f"matrix-{measure}-{choice.key}", fmt)
@@ -336,7 +338,7 @@ def _trajectory_tables(t: compare.Trajectory):
 def compare_trajectory(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     choice, error = _choice(access, request)
-    book = selectors.codebook(access.study)
+    book = selectors.codebook_for(access)
     code_id = _int(request.GET.get("code"))
     if code_id not in book.by_id:
         if request.GET.get("code"):
@@ -448,7 +450,7 @@ def compare_cooccurrence(request: HttpRequest, study_id: int) -> HttpResponse:
     choice, error = _choice(access, request)
     lists = _study_lists(access)
     group_id, wave_id = _filters(request, lists)
-    book = selectors.codebook(access.study)
+    book = selectors.codebook_for(access)
     co = compare.cooccurrence(access.study, choice, group_id=group_id, wave_id=wave_id, book=book)
     fmt = request.GET.get("format")
     header = ["code", *(node.path for node in co.codes)]
@@ -511,7 +513,7 @@ def compare_passages(request: HttpRequest, study_id: int) -> HttpResponse:
     choice, error = _choice(access, request)
     lists = _study_lists(access)
     group_id, wave_id = _filters(request, lists)
-    book = selectors.codebook(access.study)
+    book = selectors.codebook_for(access)
     a, b = _int(request.GET.get("a")), _int(request.GET.get("b"))
     if a not in book.by_id or b not in book.by_id:
         raise Http404("No such code.")
@@ -557,7 +559,7 @@ def _framework_params(request, book, frame) -> tuple[int | None, list[int], bool
 
 
 def _framework_context(request, access, choice, *, error="", saved=None) -> dict:
-    book = selectors.codebook(access.study)
+    book = selectors.codebook_for(access)
     frame = compare.study_frame(access.study)
     wave_id, codes, subtree = _framework_params(request, book, frame)
     # Summaries are written while reading every layer: blind coders do not see them.

@@ -73,7 +73,7 @@ def qdpx_export(request: HttpRequest, study_id: int) -> HttpResponse:
 def qdc_export(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     try:
-        data = refi.codebook_qdc(access.study)
+        data = refi.codebook_qdc(access.study, access=access)
     except refi.EmptyCodebook as exc:
         messages.error(request, str(exc))
         return redirect("coding:exchange", access.study.pk)

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import CharField, F, Q, Value
+from django.db.models import CharField, F, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
@@ -25,7 +25,6 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coding import exports, selectors, services
-from coding.compare import FRAMEWORK_KEY
 from coding.compare import UNION as UNION_KEY
 from coding.models import Layer, LayerKind, Memo, Segment
 from coding.retrieval import (
@@ -36,7 +35,13 @@ from coding.retrieval import (
     retrieve,
     segment_link,
 )
-from studies.access import StudyAccess, get_study_for_user, visible_layers
+from studies.access import (
+    StudyAccess,
+    get_study_for_user,
+    visible_codes,
+    visible_layers,
+    visible_memos,
+)
 from studies.models import Participant, Transcript
 
 PAGE_SIZE = 100
@@ -113,7 +118,7 @@ def _retrieval_state(request: HttpRequest, access: StudyAccess) -> RetrievalStat
         participant=_int_or_none(get.get("participant")),
         layer=(get.get("layer") or "").strip(),
     )
-    book = selectors.codebook(study)
+    book = selectors.codebook_for(access)
     layers = selectors.layers_for(access)
     groups = list(study.groups.all())
     waves = list(study.waves.all())
@@ -328,14 +333,8 @@ def _memo_kind(transcript_id, code_id, segment_id) -> str:
 
 
 def _visible_memos(access: StudyAccess):
-    """Memos of the study; those on segments of layers the requester cannot see left out,
-    and, for blind coders, the PI's framework-matrix summaries (written reading every layer)."""
-    memos = Memo.objects.filter(study=access.study).filter(
-        Q(segment__isnull=True) | Q(segment__layer__in=visible_layers(access))
-    )
-    if access.blind:
-        memos = memos.exclude(extra__has_key=FRAMEWORK_KEY)
-    return memos
+    """The memos the requester may see (:func:`studies.access.visible_memos`)."""
+    return visible_memos(access)
 
 
 def _memo_rows(access: StudyAccess, kind: str):
@@ -442,7 +441,7 @@ def _memo_context(request: HttpRequest, access: StudyAccess, **extra) -> dict[st
     kind = request.GET.get("kind", "")
     if kind not in dict(MEMO_KINDS):
         kind = ""
-    book = selectors.codebook(study)
+    book = selectors.codebook_for(access)
     rows_qs = _memo_rows(access, kind)
     page = Paginator(rows_qs, PAGE_SIZE).get_page(request.GET.get("page"))
     entries = _memo_entries(access, list(page.object_list), book)
@@ -500,7 +499,7 @@ def _resolve_about(access: StudyAccess, about: str) -> dict[str, Any]:
         if transcript is not None:
             return {"transcript": transcript}
     if kind == "code" and pk is not None:
-        code = access.study.codes.filter(pk=pk).first()
+        code = visible_codes(access).filter(pk=pk).first()
         if code is not None:
             return {"code": code}
     raise ValidationError(
@@ -567,7 +566,7 @@ def memo_update(request: HttpRequest, study_id: int, memo_id: int) -> HttpRespon
                 _form_errors(form, exc)
         if not form.errors:
             if htmx:
-                entry = _memo_entries(access, [_row_of(memo)], selectors.codebook(access.study))[0]
+                entry = _memo_entries(access, [_row_of(memo)], selectors.codebook_for(access))[0]
                 return render(
                     request, f"{MEMO_TEMPLATE}#memo-item", {"entry": entry, "study": access.study}
                 )

@@ -34,6 +34,7 @@ def test_it_lists_the_codebook_depth_first_with_paths(persona_clients, study, co
             "path": "Role",
             "color": "#D55E00",
             "archived": False,
+            "proposed": False,
         },
         {
             "id": codes["uncertainty"].pk,
@@ -42,6 +43,7 @@ def test_it_lists_the_codebook_depth_first_with_paths(persona_clients, study, co
             "path": "Role › Uncertainty",
             "color": "#0072B2",
             "archived": False,
+            "proposed": False,
         },
         {
             "id": codes["lived"].pk,
@@ -50,6 +52,7 @@ def test_it_lists_the_codebook_depth_first_with_paths(persona_clients, study, co
             "path": "Role › Uncertainty › Lived experience",
             "color": "#0072B2",
             "archived": False,
+            "proposed": False,
         },
         {
             "id": codes["old"].pk,
@@ -58,6 +61,7 @@ def test_it_lists_the_codebook_depth_first_with_paths(persona_clients, study, co
             "path": "Role › Old idea",
             "color": "#0072B2",
             "archived": True,
+            "proposed": False,
         },
         {
             "id": codes["trust"].pk,
@@ -66,6 +70,7 @@ def test_it_lists_the_codebook_depth_first_with_paths(persona_clients, study, co
             "path": "Trust 信任",
             "color": "#0072B2",
             "archived": False,
+            "proposed": False,
         },
     ]
 
@@ -78,6 +83,23 @@ def test_it_shows_the_codebook_to_a_blind_coder(coder_client, study, codes):
 
     assert response.status_code == 200
     assert len(response.json()) == 5
+
+
+def test_proposals_are_marked_and_hidden_from_other_blind_coders(
+    coder_client, owner_client, study, coder, coder2, codes
+):
+    factories.make_code(study, name="Erin's idea", proposed=True, created_by=coder2)
+    factories.make_code(study, name="Bob's idea", proposed=True, created_by=coder)
+
+    def names(client):
+        return {c["name"]: c["proposed"] for c in client.get(url(study.pk)).json()}
+
+    assert names(coder_client)["Erin's idea"] is True  # blind coding off: marked
+    study.blind_coding = True
+    study.save()
+    mine = names(coder_client)
+    assert "Erin's idea" not in mine and mine["Bob's idea"] is True
+    assert names(owner_client)["Erin's idea"] is True
 
 
 def test_it_hides_a_study_from_an_outsider_as_if_it_did_not_exist(outsider_client, study, codes):

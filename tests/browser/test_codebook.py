@@ -62,3 +62,29 @@ def test_a_pi_creates_a_code_and_moves_it_with_the_keyboard(page, login_as):
     page.wait_for_function("document.querySelector('#code-tree .cb-name').textContent === 'Hope'")
     assert outline(study) == ["Hope", "Stigma"]
     assert page.evaluate("window.__notReloaded") is True
+
+
+def test_a_pi_adopts_a_coders_proposal_with_the_keyboard(page, login_as):
+    study = factories.make_study(name="Browser codebook", blind_coding=True)
+    pi = factories.make_user(username="pi")
+    erin = factories.make_user(username="erin")
+    factories.add_member(study, pi, Role.OWNER)
+    factories.add_member(study, erin, Role.CODER)
+    factories.make_code(study, name="Stigma", position=0)
+    idea = factories.make_code(study, name="Peer pressure", proposed=True, created_by=erin)
+    login_as(pi)
+
+    page.goto(f"/studies/{study.pk}/codes/")
+    assert "1 code proposed by coders" in page.locator("#cb-legend").inner_text()
+    tree = page.locator("#code-tree")
+    assert tree.get_by_text("Proposed by erin").is_visible()
+    tree.get_by_role("link", name="Peer pressure").click()
+    settled(page)
+    adopt = page.get_by_role("button", name="Adopt into the shared codebook")
+    adopt.focus()
+    page.keyboard.press("Enter")
+    page.locator("#codebook-status").get_by_text("Adopted “Peer pressure”").wait_for()
+    settled(page)
+    assert tree.get_by_text("Proposed by erin").count() == 0
+    idea.refresh_from_db()
+    assert not idea.proposed

@@ -293,9 +293,8 @@ def test_blind_coder_exports_only_their_own_layer(study, owner, coder, rich, pro
     study.blind_coding = True
     study.save()
     root = check_qdpx(export(study, coder), project_schema)
-    # bob's layer; alice only as the author of study and code memos (the memo list shows
-    # those to blind coders too). No other layer, no consensus.
-    assert [u.get("name") for u in root.iterfind("q:Users/q:User", NS)] == ["bob", "alice"]
+    # bob's layer and bob's memos only: no other user, no other layer, no consensus.
+    assert [u.get("name") for u in root.iterfind("q:Users/q:User", NS)] == ["bob"]
     found = selections(root)
     assert {s["user"] for s in found} == {"bob"} and len(found) == 3
     # The memo on bob's own segment stays; memos on others' segments would not.
