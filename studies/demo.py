@@ -2133,8 +2133,10 @@ _PREVALENCE: dict[str, dict[str, tuple[float, float, float]]] = {
     "Team and supervision": {"psw": (0.0, 0.4, 0.4), "su": (0.0, 0.1, 0.1), "cw": (0.4, 0.5, 0.4)},
     "Pay and contracts": {"psw": (0.0, 0.1, 0.6), "su": (0.0, 0.0, 0.2), "cw": (0.1, 0.1, 0.6)},
 }
-# Every interview touches at least this many sub-themes.
+# Every interview touches at least this many sub-themes, and about this share of the codes
+# of each (at least one).
 _MIN_SUBS = 3
+_LEAF_SHARE = 0.7
 _GROUP_SUB_WEIGHTS = {
     ("su", "Trust and rapport"): 2.0,
     ("su", "Benefits for service users"): 2.5,
@@ -2718,6 +2720,10 @@ class _Writer:
             available = [leaf for leaf in leaves if _templates(leaf, "en", group, wave)]
             if not available or (topics is not None and sub_path not in topics):
                 continue
+            if topics is not None:
+                # Not every aspect of a sub-theme comes up in every interview.
+                kept = [leaf for leaf in available if rng.random() < _LEAF_SHARE]
+                available = kept or [rng.choice(available)]
             weight = _THEME_WEIGHTS[sub_path[0]][wave]
             weight *= _GROUP_SUB_WEIGHTS.get((group, sub_path[1]), 1.0)
             self.subs.append((sub_path, available, weight))
@@ -2994,7 +3000,11 @@ class _Writer:
             forced = astral_plan.get(exchange)
             if forced is not None:
                 sub_path = _LEAF_BY_NAME[forced.leaf][:2]
-                leaves = list(_SUB_LEAVES[sub_path])
+                leaves = [
+                    leaf
+                    for leaf in _SUB_LEAVES[sub_path]
+                    if leaf in self.topic_leaves or leaf == forced.leaf
+                ]
                 unvisited = [s for s in unvisited if s[0] != sub_path]
             elif unvisited:
                 sub_path, leaves, _ = unvisited.pop()
@@ -3167,9 +3177,9 @@ _DIFFICULTY = {
     "Purposeful disclosure": 0.8,
     "Fear of disclosure": 0.8,
 }
-# Share of the sampled passages that fit none of their sub-theme's codes: both coders then
-# apply the sub-theme itself, as the codebook asks.
-_SUB_THEME_SHARE = 0.07
+# A passage that fits none of its sub-theme's codes: both coders then apply the sub-theme
+# itself, as the codebook asks. Weights of 0, 1, 2 such passages per sub-theme and interview:
+_SUB_THEME_PASSAGES = (3, 4, 3)
 # ... though now and then one coder finds that one of the codes fits after all.
 _LEAF_INSTEAD = 0.08
 
@@ -3325,13 +3335,23 @@ def _code_spans(
     others = [i for i in range(len(anchors)) if i not in first]
     more = max(0, pool_size - len(first))
     pool_indices = sorted(first | set(rng.sample(others, min(more, len(others)))))
-    pool = []
+    # Up to two passages of each sub-theme the interview touches fit none of its codes.
+    pooled_by_sub: dict[tuple[str, ...], list[int]] = {}
     for i in pool_indices:
-        anchor = anchors[i]
-        path = anchor.code_path
-        if rng.random() < _SUB_THEME_SHARE:
-            path = path[:2]
-        pool.append((path, anchor.start, anchor.end, anchor.code_path))
+        pooled_by_sub.setdefault(anchors[i].code_path[:2], []).append(i)
+    sub_level: set[int] = set()
+    for _, indices in sorted(pooled_by_sub.items()):
+        k = rng.choices((0, 1, 2), _SUB_THEME_PASSAGES)[0]
+        sub_level.update(rng.sample(indices, min(k, len(indices) - 1)))
+    pool = [
+        (
+            anchors[i].code_path[:2] if i in sub_level else anchors[i].code_path,
+            anchors[i].start,
+            anchors[i].end,
+            anchors[i].code_path,
+        )
+        for i in pool_indices
+    ]
     in_pool = set(pool_indices)
     rest = [a for i, a in enumerate(anchors) if i not in in_pool]
     result = []
