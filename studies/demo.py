@@ -2936,6 +2936,14 @@ class _Writer:
                 continue
             codes.append((first, len(parts) - 1, leaf))
             overlapping = [r for r in _RELATED_MAP.get(leaf, ()) if r in self.topic_leaves]
+            if not overlapping:
+                # Another aspect of the same sub-theme, when it comes up in this interview.
+                sub_path = _LEAF_BY_NAME[leaf][:2]
+                overlapping = [
+                    sibling
+                    for sibling in _SUB_LEAVES[sub_path]
+                    if sibling != leaf and sibling in self.topic_leaves
+                ]
             if overlapping and rng.random() < 0.3:
                 last = first if rng.random() < 0.5 else len(parts) - 1
                 codes.append((first, last, rng.choice(overlapping)))
