@@ -104,7 +104,7 @@ _THEMES = (
         "between staff and service user.",
         (
             (
-                "Role uncertainty",
+                "Role confusion",
                 "Not knowing what the peer support role is, what it includes, or whether one "
                 "is ready and entitled to do it.",
                 (
@@ -2090,16 +2090,53 @@ _RELATED = (
     ("Confidence and self-worth", "Personal recovery through work"),
 )
 
-# Theme weight per wave: the storyline moves from role uncertainty (T1) through boundaries
-# (T2) to lived experience as an asset (T3).
+# Theme weight per wave: how much of an interview goes to a sub-theme the participant talks
+# about at all (which sub-themes they talk about is _PREVALENCE below).
 _THEME_WEIGHTS = {
     "Role and identity": (3.0, 1.4, 0.8),
     "Boundaries and disclosure": (0.8, 3.0, 1.4),
-    "Lived experience as an asset": (0.5, 1.8, 3.0),
-    "Stigma and family": (1.8, 1.2, 1.0),
+    "Lived experience as an asset": (0.5, 3.0, 1.6),
+    "Stigma and family": (1.2, 1.2, 2.4),
     "Benefits": (0.5, 1.4, 2.4),
     "Work conditions": (0.6, 1.6, 2.2),
 }
+# The storyline of the study the demo imitates: confusion about the peer worker's role
+# (training, T1), the peer worker's lived experience as an asset (work placement, T2), the
+# importance of family support (employment, T3). Per sub-theme and group, the share of the
+# participants interviewed at T1, T2, T3 who talk about it (and so are coded for it). A
+# sub-theme with no sentences for a group at a wave is never discussed there.
+_PREVALENCE: dict[str, dict[str, tuple[float, float, float]]] = {
+    "Role confusion": {"psw": (0.8, 0.4, 0.2), "su": (0.4, 0.2, 0.1), "cw": (0.95, 0.65, 0.35)},
+    "Peer identity": {"psw": (0.6, 0.8, 0.6), "su": (0.2, 0.3, 0.3), "cw": (0.2, 0.4, 0.4)},
+    "Training experience": {"psw": (0.8, 0.4, 0.2), "su": (0.1, 0.1, 0.0), "cw": (0.4, 0.2, 0.1)},
+    "Boundary setting": {"psw": (0.0, 0.6, 0.4), "su": (0.0, 0.4, 0.3), "cw": (0.0, 0.3, 0.2)},
+    "Self-disclosure": {"psw": (0.4, 0.6, 0.4), "su": (0.2, 0.4, 0.2), "cw": (0.1, 0.3, 0.2)},
+    "Emotional load": {"psw": (0.0, 0.6, 0.4), "su": (0.0, 0.1, 0.1), "cw": (0.0, 0.3, 0.2)},
+    "Trust and rapport": {"psw": (0.0, 0.8, 0.4), "su": (0.3, 0.9, 0.5), "cw": (0.0, 0.6, 0.3)},
+    "Experiential knowledge": {
+        "psw": (0.0, 0.8, 0.4),
+        "su": (0.2, 0.7, 0.3),
+        "cw": (0.1, 0.8, 0.3),
+    },
+    "Stigma": {"psw": (0.4, 0.3, 0.3), "su": (0.4, 0.3, 0.3), "cw": (0.3, 0.2, 0.2)},
+    "Family support": {"psw": (0.4, 0.4, 0.8), "su": (0.2, 0.3, 0.8), "cw": (0.1, 0.2, 0.6)},
+    "Benefits for peer workers": {
+        "psw": (0.0, 0.4, 0.6),
+        "su": (0.0, 0.1, 0.2),
+        "cw": (0.0, 0.2, 0.4),
+    },
+    "Benefits for service users": {
+        "psw": (0.0, 0.2, 0.4),
+        "su": (0.3, 0.4, 0.6),
+        "cw": (0.1, 0.2, 0.4),
+    },
+    "Team and supervision": {"psw": (0.0, 0.4, 0.4), "su": (0.0, 0.1, 0.1), "cw": (0.4, 0.5, 0.4)},
+    "Pay and contracts": {"psw": (0.0, 0.1, 0.6), "su": (0.0, 0.0, 0.2), "cw": (0.1, 0.1, 0.6)},
+}
+# Every interview touches at least this many sub-themes, and about this share of the codes
+# of each (at least one).
+_MIN_SUBS = 3
+_LEAF_SHARE = 0.7
 _GROUP_SUB_WEIGHTS = {
     ("su", "Trust and rapport"): 2.0,
     ("su", "Benefits for service users"): 2.5,
@@ -2110,7 +2147,7 @@ _GROUP_SUB_WEIGHTS = {
 }
 
 _QUESTIONS: dict[str, dict[str, tuple[str, ...]]] = {
-    "Role uncertainty": {
+    "Role confusion": {
         "psw": (
             "How clear is your role to you at the moment?",
             "What were you most worried about before starting?",
@@ -2656,7 +2693,7 @@ class _Generated:
 class _Writer:
     """Builds one interview line by line, keeping code-point offsets of every passage."""
 
-    def __init__(self, pseudonym, group, wave, rng, *, chinese, astral, target_chars):
+    def __init__(self, pseudonym, group, wave, rng, *, chinese, astral, target_chars, topics=None):
         self.pseudonym = pseudonym
         self.group = group
         self.wave = wave
@@ -2676,15 +2713,22 @@ class _Writer:
         sup, zh_sup = rng.choice(_SUPERVISORS)
         self.fixed = {"pw": name, "zh_pw": zh_name, "sup": sup, "zh_sup": zh_sup}
         self.fixed.update(_PRONOUNS[gender])
-        # Sub-themes this participant can talk about at this wave, with their weights.
+        # Sub-themes this participant talks about at this wave (``topics``, else every one
+        # with sentences for the group and wave), with their weights.
         self.subs: list[tuple[tuple[str, str], list[str], float]] = []
         for sub_path, leaves in _SUB_LEAVES.items():
             available = [leaf for leaf in leaves if _templates(leaf, "en", group, wave)]
-            if not available:
+            if not available or (topics is not None and sub_path not in topics):
                 continue
+            if topics is not None:
+                # Not every aspect of a sub-theme comes up in every interview.
+                kept = [leaf for leaf in available if rng.random() < _LEAF_SHARE]
+                available = kept or [rng.choice(available)]
             weight = _THEME_WEIGHTS[sub_path[0]][wave]
             weight *= _GROUP_SUB_WEIGHTS.get((group, sub_path[1]), 1.0)
             self.subs.append((sub_path, available, weight))
+        self.topic_leaves = {leaf for _, leaves, _ in self.subs for leaf in leaves}
+        self.topic_subs = {sub_path for sub_path, _, _ in self.subs}
 
     # -- rendering ------------------------------------------------------------------------
 
@@ -2858,7 +2902,8 @@ class _Writer:
                 related = [
                     r
                     for r in _RELATED_MAP.get(leaf, ())
-                    if _templates(r, "zh" if zh else "en", self.group, self.wave)
+                    if r in self.topic_leaves
+                    and _templates(r, "zh" if zh else "en", self.group, self.wave)
                 ]
                 if k > 0 and related and rng.random() < 0.25:
                     leaf = rng.choice(related)
@@ -2890,7 +2935,15 @@ class _Writer:
             if len(parts) == first:
                 continue
             codes.append((first, len(parts) - 1, leaf))
-            overlapping = _RELATED_MAP.get(leaf, ())
+            overlapping = [r for r in _RELATED_MAP.get(leaf, ()) if r in self.topic_leaves]
+            if not overlapping:
+                # Another aspect of the same sub-theme, when it comes up in this interview.
+                sub_path = _LEAF_BY_NAME[leaf][:2]
+                overlapping = [
+                    sibling
+                    for sibling in _SUB_LEAVES[sub_path]
+                    if sibling != leaf and sibling in self.topic_leaves
+                ]
             if overlapping and rng.random() < 0.3:
                 last = first if rng.random() < 0.5 else len(parts) - 1
                 codes.append((first, last, rng.choice(overlapping)))
@@ -2929,11 +2982,19 @@ class _Writer:
 
         astral_plan: dict[int, _AstralTemplate] = {}
         if self.astral:
-            options = [t for t in _ASTRAL_TEMPLATES if t.group in (self.group, "all")]
+            options = [
+                t
+                for t in _ASTRAL_TEMPLATES
+                if t.group in (self.group, "all") and _LEAF_BY_NAME[t.leaf][:2] in self.topic_subs
+            ]
             chosen = rng.sample(options, min(2, len(options)))
             for index, template in zip(rng.sample(range(1, 10), len(chosen)), chosen, strict=True):
                 astral_plan[index] = template
 
+        # The interview guide: every sub-theme of the interview comes up once, in random
+        # order, before the conversation returns to some of them.
+        unvisited = list(self.subs)
+        rng.shuffle(unvisited)
         previous = None
         exchange = 0
         while self.room() > 60:
@@ -2947,7 +3008,14 @@ class _Writer:
             forced = astral_plan.get(exchange)
             if forced is not None:
                 sub_path = _LEAF_BY_NAME[forced.leaf][:2]
-                leaves = list(_SUB_LEAVES[sub_path])
+                leaves = [
+                    leaf
+                    for leaf in _SUB_LEAVES[sub_path]
+                    if leaf in self.topic_leaves or leaf == forced.leaf
+                ]
+                unvisited = [s for s in unvisited if s[0] != sub_path]
+            elif unvisited:
+                sub_path, leaves, _ = unvisited.pop()
             else:
                 subs = [s for s in self.subs if s[0] != previous] or self.subs
                 weights = [w * sum(self.weight(leaf) for leaf in ls) ** 0.8 for _, ls, w in subs]
@@ -3059,7 +3127,7 @@ def interview(
     return generated.text, generated.anchors
 
 
-def _generate(pseudonym, group_key, wave_index, rng, *, chinese, astral, target_chars):
+def _generate(pseudonym, group_key, wave_index, rng, *, chinese, astral, target_chars, topics=None):
     if group_key not in _GROUP_NAMES:
         raise ValueError(f"Unknown group {group_key!r}; expected one of {sorted(_GROUP_NAMES)}.")
     if wave_index not in (0, 1, 2):
@@ -3072,31 +3140,56 @@ def _generate(pseudonym, group_key, wave_index, rng, *, chinese, astral, target_
         chinese=chinese,
         astral=astral,
         target_chars=target_chars,
+        topics=topics,
     )
     return writer.run()
 
 
 # ---------------------------------------------------------------------------------------
-# Coder layers: segments derived from the anchors, as two careful but different coders
-# would code them (shifted boundaries, missed passages, extra passages, a sibling code now
-# and then, several codes on one passage).
+# Coder layers: segments derived from the anchors, as a trained team codes them. Both coders
+# work through the same passages (a sample of the anchors, drawn once per transcript); each
+# may pass one over, select other boundaries, pick a sibling code, or code a passage the
+# other did not, at rates scaled per code by how hard its definition is to apply
+# (_DIFFICULTY). The agreement report then shows most codes between alpha 0.67 and 0.9 and
+# a few below, which the calibration memo and the disagreement review take up.
 # ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class _CoderProfile:
-    exact: float  # keeps the anchor's boundaries
-    miss: float  # does not code an anchor of the shared pool
+    miss: float  # passes over a passage of the shared sample
+    shift: float  # selects other boundaries than the passage's
     sibling: float  # applies a sibling code instead
-    parent: float  # applies the sub-theme instead of a code
+    extra: float  # passages nobody else coded, per passage of the shared sample
     done: float  # share of assignments marked done
 
 
 _PROFILES = (
-    _CoderProfile(exact=0.6, miss=0.12, sibling=0.05, parent=0.0, done=0.7),
-    _CoderProfile(exact=0.55, miss=0.18, sibling=0.08, parent=0.03, done=0.6),
-    _CoderProfile(exact=0.55, miss=0.15, sibling=0.07, parent=0.02, done=0.5),
+    _CoderProfile(miss=0.05, shift=0.45, sibling=0.015, extra=0.025, done=0.7),
+    _CoderProfile(miss=0.06, shift=0.5, sibling=0.02, extra=0.03, done=0.6),
+    _CoderProfile(miss=0.06, shift=0.5, sibling=0.02, extra=0.03, done=0.5),
 )
+
+# How much harder than usual a code is to apply alike (multiplies the profile's rates).
+# The Benefits codes blur hope and concrete change (see the calibration memo); impostor
+# feelings and self-stigma overlap; the boundary codes have crisp definitions.
+_DIFFICULTY = {
+    "Steps towards goals": 5.0,
+    "Confidence and self-worth": 4.5,
+    "Personal recovery through work": 4.0,
+    "Feeling like an impostor": 4.0,
+    "Equal relationship": 3.5,
+    "Saying no": 0.7,
+    "Contact outside work": 0.7,
+    "Friendship or professional relationship": 0.8,
+    "Purposeful disclosure": 0.8,
+    "Fear of disclosure": 0.8,
+}
+# A passage that fits none of its sub-theme's codes: both coders then apply the sub-theme
+# itself, as the codebook asks. Weights of 0, 1, 2 such passages per sub-theme and interview:
+_SUB_THEME_PASSAGES = (3, 4, 3)
+# ... though now and then one coder finds that one of the codes fits after all.
+_LEAF_INSTEAD = 0.08
 
 
 def _is_word(ch: str) -> bool:
@@ -3118,38 +3211,35 @@ class _Coder:
             return 0, len(self.text)
         return self.gen.turns[index]
 
-    def code(self, path: tuple[str, ...]) -> tuple[str, ...]:
-        rng = self.rng
-        if len(path) == 3 and rng.random() < self.profile.sibling:
+    def code(self, path: tuple[str, ...], difficulty: float) -> tuple[str, ...]:
+        if len(path) == 3 and self.rng.random() < self.profile.sibling * difficulty:
             siblings = [leaf for leaf in _SUB_LEAVES[path[:2]] if leaf != path[2]]
             if siblings:
-                return (*path[:2], rng.choice(siblings))
-        if len(path) == 3 and rng.random() < self.profile.parent:
-            return path[:2]
+                return (*path[:2], self.rng.choice(siblings))
         return path
 
-    def mutate(self, start: int, end: int) -> tuple[int, int]:
-        """The anchor's boundaries as this coder selects them."""
+    def mutate(self, start: int, end: int, difficulty: float) -> tuple[int, int]:
+        """The passage's boundaries as this coder selects them."""
         rng, text = self.rng, self.text
-        if rng.random() < self.profile.exact:
+        if rng.random() >= min(0.9, self.profile.shift * difficulty):
             return start, end
         lo, hi = self.turn_of(start)
         if not (lo <= start < end <= hi):
             return start, end
         s, e = start, end
         r = rng.random()
-        if r < 0.6:  # a few characters off, snapped to word boundaries
-            if rng.random() < 0.7:
-                s += rng.randint(-15, 15)
-            if rng.random() < 0.7:
-                e += rng.randint(-15, 15)
+        if r < 0.7:  # a few characters off, snapped to word boundaries
+            if rng.random() < 0.6:
+                s += rng.randint(-12, 12)
+            if rng.random() < 0.6:
+                e += rng.randint(-12, 12)
             s = max(lo, min(s, hi - 1))
             e = max(s + 1, min(e, hi))
             while s > lo and _is_word(text[s]) and _is_word(text[s - 1]):
                 s -= 1
             while e < hi and _is_word(text[e - 1]) and _is_word(text[e]):
                 e += 1
-        elif r < 0.75:  # one sentence more
+        elif r < 0.82:  # one sentence more
             if rng.random() < 0.5:
                 i = bisect.bisect_left(self.sentence_starts, e)
                 if i < len(self.gen.sentences) and self.gen.sentences[i][1] <= hi:
@@ -3158,7 +3248,7 @@ class _Coder:
                 i = bisect.bisect_left(self.sentence_starts, s) - 1
                 if i >= 0 and self.gen.sentences[i][0] >= lo:
                     s = self.gen.sentences[i][0]
-        elif r < 0.9:  # only the first or the last sentence, or up to a comma
+        elif r < 0.95:  # only the first or the last sentence, or up to a comma
             first = bisect.bisect_left(self.sentence_starts, s)
             last = bisect.bisect_left(self.sentence_starts, e) - 1
             if last > first:
@@ -3185,47 +3275,52 @@ class _Coder:
         return min(candidates, key=lambda a: abs(a.start - offset)).code_path
 
     def spans(
-        self, pool: list[Anchor], rest: list[Anchor], anchors: list[Anchor], n: int
+        self,
+        pool: list[tuple[tuple[str, ...], int, int, tuple[str, ...]]],
+        rest: list[Anchor],
+        anchors: list[Anchor],
+        *,
+        at_least: int,
+        at_most: int,
     ) -> list[tuple[tuple[str, ...], int, int]]:
-        """About ``n`` distinct (code path, start, end) for this coder."""
-        rng, text = self.rng, self.text
+        """Between ``at_least`` and ``at_most`` distinct (code path, start, end)."""
+        rng, text, profile = self.rng, self.text, self.profile
         chosen: dict[tuple[tuple[str, ...], int, int], None] = {}
-        coded: list[tuple[tuple[str, ...], int, int]] = []
 
         def add(path: tuple[str, ...], s: int, e: int) -> None:
             key = (path, s, e)
-            if 0 <= s < e <= len(text) and key not in chosen and text[s:e].strip():
+            if len(chosen) < at_most and 0 <= s < e <= len(text) and text[s:e].strip():
                 chosen[key] = None
-                coded.append(key)
 
-        for anchor in pool:
-            if len(chosen) >= n:
-                break
-            if rng.random() < self.profile.miss:
+        def code_as_i_see_it(path: tuple[str, ...], s: int, e: int) -> None:
+            difficulty = _DIFFICULTY.get(path[-1], 1.0)
+            add(self.code(path, difficulty), *self.mutate(s, e, difficulty))
+
+        for path, start, end, leaf in pool:
+            if rng.random() < min(0.5, profile.miss * _DIFFICULTY.get(path[-1], 1.0)):
                 continue
-            add(self.code(anchor.code_path), *self.mutate(anchor.start, anchor.end))
-        starts = [a.start for a in anchors]
+            if path != leaf and rng.random() < _LEAF_INSTEAD:
+                path = leaf  # this coder thinks one of the sub-theme's codes fits
+            code_as_i_see_it(path, start, end)
+        # Passages only this coder saw: as many, per sampled passage, as profile.extra says.
+        scale = len(pool) / max(1, len(rest))
+        for anchor in rest:
+            difficulty = _DIFFICULTY.get(anchor.code_path[-1], 1.0)
+            if rng.random() < profile.extra * difficulty * scale:
+                code_as_i_see_it(anchor.code_path, anchor.start, anchor.end)
         extra = list(rest)
         rng.shuffle(extra)
+        starts = [a.start for a in anchors]
         attempts = 0
-        while len(chosen) < n and attempts < 20 * n:
+        while len(chosen) < at_least and attempts < 20 * at_least:
             attempts += 1
-            r = rng.random()
-            if r < 0.4 and extra:  # a passage the other coders may not have coded
+            if extra and rng.random() < 0.6:
                 anchor = extra.pop()
-                add(self.code(anchor.code_path), *self.mutate(anchor.start, anchor.end))
-            elif r < 0.65 and coded:  # a second code on a coded passage
-                path, s, e = rng.choice(coded)
-                related = _RELATED_MAP.get(path[-1])
-                if related:
-                    other = _LEAF_BY_NAME[rng.choice(related)]
-                else:
-                    other = rng.choice([p for p in LEAF_PATHS if p[0] == path[0]])
-                add(other, *self.mutate(s, e))
+                code_as_i_see_it(anchor.code_path, anchor.start, anchor.end)
             elif self.gen.sentences:  # a sentence nobody anchored
                 s, e = rng.choice(self.gen.sentences)
-                add(self.code(self.nearest_code(s, anchors, starts)), s, e)
-        return coded
+                add(self.nearest_code(s, anchors, starts), s, e)
+        return list(chosen)
 
 
 def _code_spans(
@@ -3238,18 +3333,41 @@ def _code_spans(
 ) -> list[list[tuple[tuple[str, ...], int, int]]]:
     """Segments for each coder layer of one transcript: ``n`` each, or 25–60 by default."""
     anchors = sorted(generated.anchors, key=lambda a: (a.start, a.end, a.code_path))
-    base = n if n is not None else rng.randint(25, 60)
-    pool_size = min(len(anchors), round(base * 1.1))
-    pool_indices = sorted(rng.sample(range(len(anchors)), pool_size))
-    pool = [anchors[i] for i in pool_indices]
+    base = n if n is not None else rng.randint(27, 57)
+    pool_size = min(len(anchors), round(base * 1.1) if n is not None else base)
+    # One passage of every sub-theme the interview touches, then a random sample.
+    by_sub: dict[tuple[str, ...], list[int]] = {}
+    for i, anchor in enumerate(anchors):
+        by_sub.setdefault(anchor.code_path[:2], []).append(i)
+    first = {rng.choice(indices) for _, indices in sorted(by_sub.items())}
+    others = [i for i in range(len(anchors)) if i not in first]
+    more = max(0, pool_size - len(first))
+    pool_indices = sorted(first | set(rng.sample(others, min(more, len(others)))))
+    # Up to two passages of each sub-theme the interview touches fit none of its codes.
+    pooled_by_sub: dict[tuple[str, ...], list[int]] = {}
+    for i in pool_indices:
+        pooled_by_sub.setdefault(anchors[i].code_path[:2], []).append(i)
+    sub_level: set[int] = set()
+    for _, indices in sorted(pooled_by_sub.items()):
+        k = rng.choices((0, 1, 2), _SUB_THEME_PASSAGES)[0]
+        sub_level.update(rng.sample(indices, min(k, len(indices) - 1)))
+    pool = [
+        (
+            anchors[i].code_path[:2] if i in sub_level else anchors[i].code_path,
+            anchors[i].start,
+            anchors[i].end,
+            anchors[i].code_path,
+        )
+        for i in pool_indices
+    ]
     in_pool = set(pool_indices)
     rest = [a for i, a in enumerate(anchors) if i not in in_pool]
     result = []
     for index in range(layers):
-        layer_rng = layer_rngs[index]
-        count = n if n is not None else min(60, max(25, base + layer_rng.randint(-4, 4)))
         profile = _PROFILES[min(index, len(_PROFILES) - 1)]
-        result.append(_Coder(generated, profile, layer_rng).spans(pool, rest, anchors, count))
+        coder = _Coder(generated, profile, layer_rngs[index])
+        low, high = (n, n) if n is not None else (25, 60)
+        result.append(coder.spans(pool, rest, anchors, at_least=low, at_most=high))
     return result
 
 
@@ -3260,10 +3378,11 @@ def _code_spans(
 _STUDY_MEMOS = (
     (
         "Storyline across the waves",
-        "Across the three waves the accounts move from role uncertainty and anxiety during "
-        "training, through boundary and disclosure dilemmas on placement, to lived "
-        "experience framed as an asset once employed. Check whether this holds for the "
-        "co-workers as well as for the workers themselves.",
+        "Across the three waves the accounts move from confusion about the peer worker's "
+        "role during training, through the peer worker's lived experience as an asset on "
+        "placement, to the importance of family support once employed. Co-workers are the "
+        "most confused about the role at first; service users speak of trust and being "
+        "understood earliest.",
     ),
     (
         "Codebook decisions, round 1",
@@ -3273,7 +3392,9 @@ _STUDY_MEMOS = (
     (
         "Calibration meeting",
         "coder1 and coder2 agree well on Boundaries and disclosure, less on the Benefits "
-        "codes, where the difference between hope and concrete steps needs a clearer rule.",
+        "codes, where the difference between hope and concrete steps needs a clearer rule, "
+        "on Feeling like an impostor against Self-stigma, and on Equal relationship. Review "
+        "these in the disagreement view before the next round.",
     ),
     (
         "Cantonese passages",
@@ -3353,6 +3474,50 @@ def _plan(scale: int, seed: int) -> tuple[list[tuple[str, int, dict]], list[_Pla
     return participants, planned
 
 
+@functools.cache
+def _discussable(group_key: str, wave: int) -> tuple[tuple[str, str], ...]:
+    """Sub-themes with sentences for the group at the wave."""
+    return tuple(
+        sub_path
+        for sub_path, leaves in _SUB_LEAVES.items()
+        if any(_templates(leaf, "en", group_key, wave) for leaf in leaves)
+    )
+
+
+def _topics(planned: list[_Planned], seed: int) -> list[frozenset[tuple[str, str]]]:
+    """The sub-themes each planned interview touches.
+
+    In each (group, wave) cell, a sub-theme is given to ``round(prevalence * n)`` of the n
+    interviews, drawn at random: the storyline holds exactly, whatever the sample. Then
+    interviews with fewer than ``_MIN_SUBS`` sub-themes, or that are to carry a non-BMP
+    sentence and have no sub-theme for one, get more, drawn by prevalence.
+    """
+    rng = random.Random(f"{seed}:topics")
+    cells: dict[tuple[str, int], list[int]] = {}
+    for index, item in enumerate(planned):
+        cells.setdefault((GROUPS[item.group_index][0], item.wave), []).append(index)
+    topics: list[set[tuple[str, str]]] = [set() for _ in planned]
+    for (group_key, wave), indices in cells.items():
+        for sub_path in _discussable(group_key, wave):
+            share = _PREVALENCE[sub_path[1]][group_key][wave]
+            for index in rng.sample(indices, round(share * len(indices))):
+                topics[index].add(sub_path)
+    for index, item in enumerate(planned):
+        group_key = GROUPS[item.group_index][0]
+        chosen = topics[index]
+        others = [sp for sp in _discussable(group_key, item.wave) if sp not in chosen]
+        while len(chosen) < _MIN_SUBS and others:
+            weights = [0.05 + _PREVALENCE[sp[1]][group_key][item.wave] for sp in others]
+            chosen.add(others.pop(rng.choices(range(len(others)), weights)[0]))
+        if item.astral:
+            astral_subs = {
+                _LEAF_BY_NAME[t.leaf][:2] for t in _ASTRAL_TEMPLATES if t.group == group_key
+            } & set(_discussable(group_key, item.wave))
+            if astral_subs and not astral_subs & chosen:
+                chosen.add(rng.choice(sorted(astral_subs)))
+    return [frozenset(chosen) for chosen in topics]
+
+
 def _create_codebook(study: Study) -> dict[tuple[str, ...], Code]:
     """The codebook's codes, level by level, keyed by path."""
     codes: dict[tuple[str, ...], Code] = {}
@@ -3413,6 +3578,7 @@ def build_demo_study(
     if transcripts_limit is not None and transcripts_limit < len(planned):
         step = len(planned) / max(1, transcripts_limit)
         planned = [planned[int(i * step)] for i in range(transcripts_limit)]
+    topics = _topics(planned, seed)
 
     def say(message: str) -> None:
         if stdout is not None:
@@ -3477,6 +3643,7 @@ def build_demo_study(
                     chinese=item.chinese,
                     astral=item.astral,
                     target_chars=target,
+                    topics=topics[first + len(generated)],
                 )
                 generated.append(gen)
                 wave_name = WAVES[item.wave]

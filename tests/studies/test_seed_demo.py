@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 
+from coding import agreement
 from coding.models import Assignment, AuditEvent, Code, LayerKind, Memo, Segment
 from studies import demo
 from studies.models import Participant, Role, Study
@@ -323,3 +324,124 @@ def test_scale_ten_extends_the_pseudonyms(seed_output, db):
     assert Participant.objects.filter(study=study).count() == 340
     assert study.participants.filter(pseudonym="SU150").exists()
     assert study.transcripts.count() == 3
+
+
+# --- The story the demo tells -----------------------------------------------------------
+# Computed from the stored segments, independently of the generator's own plan.
+
+ROLE_CONFUSION = ("Role and identity", "Role confusion")
+LIVED_EXPERIENCE = ("Lived experience as an asset",)
+FAMILY_SUPPORT = ("Stigma and family", "Family support")
+
+
+@pytest.fixture
+def code_paths(study):
+    codes = {c.pk: c for c in Code.objects.filter(study=study)}
+
+    def path(code):
+        return (code.name,) if code.parent_id is None else (*path(codes[code.parent_id]), code.name)
+
+    return {pk: path(code) for pk, code in codes.items()}
+
+
+@pytest.fixture
+def coded(study, code_paths):
+    """(code path, group, wave position) -> participants with a segment of the code or of
+    a code below it, in either coder's layer; and (group, wave position) -> interviewed."""
+    interviewed = defaultdict(set)
+    for pid, group, wave in study.transcripts.values_list(
+        "participant_id", "participant__group__name", "wave__position"
+    ):
+        interviewed[(group, wave)].add(pid)
+    participants = defaultdict(set)
+    rows = Segment.objects.filter(transcript__study=study, layer__kind=LayerKind.CODER).values_list(
+        "code_id",
+        "transcript__participant_id",
+        "transcript__participant__group__name",
+        "transcript__wave__position",
+    )
+    for code_id, pid, group, wave in rows:
+        path = code_paths[code_id]
+        for depth in range(1, len(path) + 1):
+            participants[(path[:depth], group, wave)].add(pid)
+    return participants, interviewed
+
+
+def share(coded, path, wave, group=None):
+    participants, interviewed = coded
+    groups = [group] if group else {g for g, _ in interviewed}
+    numerator = sum(len(participants[(path, g, wave)]) for g in groups)
+    denominator = sum(len(interviewed[(g, wave)]) for g in groups)
+    return numerator / denominator
+
+
+def test_the_codebook_names_the_storyline_themes(code_paths):
+    paths = set(code_paths.values())
+    assert {ROLE_CONFUSION, LIVED_EXPERIENCE, FAMILY_SUPPORT} <= paths
+
+
+def test_role_confusion_is_highest_at_training_and_falls(coded):
+    t1, t2, t3 = (share(coded, ROLE_CONFUSION, w) for w in range(3))
+    assert t1 >= t2 + 0.15 and t2 >= t3 + 0.1, (t1, t2, t3)
+
+
+def test_lived_experience_as_an_asset_peaks_at_the_work_placement(coded):
+    t1, t2, t3 = (share(coded, LIVED_EXPERIENCE, w) for w in range(3))
+    assert t2 >= max(t1, t3) + 0.15, (t1, t2, t3)
+
+
+def test_family_support_matters_most_in_employment(coded):
+    t1, t2, t3 = (share(coded, FAMILY_SUPPORT, w) for w in range(3))
+    assert t3 >= max(t1, t2) + 0.15, (t1, t2, t3)
+
+
+def test_co_workers_are_more_confused_about_the_role_than_service_users(coded):
+    for wave in (0, 1):
+        cw = share(coded, ROLE_CONFUSION, wave, "Co-workers")
+        su = share(coded, ROLE_CONFUSION, wave, "Service users")
+        assert cw >= su + 0.25, (wave, cw, su)
+
+
+def test_no_theme_is_a_flat_line(coded, code_paths):
+    themes = {path for path in code_paths.values() if len(path) == 1}
+    for theme in themes:
+        shares = [share(coded, theme, w) for w in range(3)]
+        assert min(shares) < 1, (theme, shares)
+        assert max(shares) - min(shares) >= 0.1, (theme, shares)
+
+
+def test_most_codes_agree_as_a_trained_team_and_a_few_need_review(study, code_paths):
+    documents = {
+        pk: agreement.Document(length)
+        for pk, length in study.transcripts.values_list("pk", "length")
+    }
+    spans = defaultdict(list)
+    for tid, code_id, user, start, end in Segment.objects.filter(
+        transcript__study=study, layer__kind=LayerKind.CODER
+    ).values_list("transcript_id", "code_id", "layer__user__username", "start", "end"):
+        spans[tid].append(agreement.Span(user, code_id, start, end))
+    documents = {pk: agreement.Document(doc.length, spans[pk]) for pk, doc in documents.items()}
+    result = agreement.character_agreement(documents, ["coder1", "coder2"], include_documents=False)
+    used = {span.code for doc_spans in spans.values() for span in doc_spans}
+    alphas = {code: result.per_code[code].alpha_binary.value for code in used}
+    undefined = [code_paths[c] for c, a in alphas.items() if a is None]
+    assert not undefined
+    in_band = [c for c, a in alphas.items() if 0.67 <= a <= 0.90]
+    below = [c for c, a in alphas.items() if a < 0.67]
+    summary = sorted((round(a, 2), code_paths[c][-1]) for c, a in alphas.items())
+    assert len(in_band) >= 0.7 * len(used), summary
+    assert 3 <= len(below) <= 0.2 * len(used), summary
+
+
+def test_building_the_demo_twice_gives_the_same_coding(seed_output, db):
+    def coding(name):
+        study = demo.build_demo_study(transcripts_limit=4, name=name)
+        return sorted(
+            Segment.objects.filter(transcript__study=study).values_list(
+                "transcript__title", "code__name", "layer__user__username", "start", "end"
+            )
+        )
+
+    first = coding("Demo copy 1")
+    assert first
+    assert coding("Demo copy 2") == first
