@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Development commands run with DEBUG=1 (without it the settings require a SECRET_KEY).
+DEV := DEBUG=1
 
 .PHONY: demo install dev-install migrate seed run test check lint format bench bench-10x clean
 
@@ -26,10 +28,10 @@ install: $(VENV)/.installed
 dev-install: $(VENV)/.dev-installed
 
 migrate: install
-	$(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py migrate --noinput
 
 seed: migrate
-	$(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py seed_demo
 
 run: install
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
@@ -50,14 +52,14 @@ format: dev-install
 	$(VENV)/bin/ruff format .
 
 check: dev-install lint
-	$(PY) manage.py makemigrations --check --dry-run
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: dev-install
-	$(PY) manage.py bench
+	$(DEV) $(PY) manage.py bench
 
 bench-10x: dev-install
-	$(PY) manage.py bench --scale 10
+	$(DEV) $(PY) manage.py bench --scale 10
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

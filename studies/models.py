@@ -190,8 +190,17 @@ class Transcript(models.Model):
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", "Read only"
+    WRITE = "write", "Read and write"
+
+
 class ApiToken(models.Model):
-    """A personal token for the JSON API. Only a hash of the key is stored."""
+    """A personal token for the JSON API. Only a hash of the key is stored.
+
+    A token expires at ``expires_at`` (never when empty), may be read-only, and is deleted
+    when its user's password changes.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -199,8 +208,14 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12)
     key_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=5, choices=TokenScope.choices, default=TokenScope.WRITE)
+    expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == TokenScope.WRITE
 
     class Meta:
         ordering = ["-created_at"]

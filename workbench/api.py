@@ -53,10 +53,16 @@ class BearerToken(HttpBearer):
         return self.authenticate(request, key.strip())
 
     def authenticate(self, request: HttpRequest, token: str):
-        user = tokens.token_authenticate(token)
-        if user is None:
-            raise AuthenticationError(401, "Invalid or revoked API token.")
-        return user
+        found = tokens.token_authenticate(token)
+        if found is None:
+            raise AuthenticationError(401, "Invalid, expired or revoked API token.")
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not found.can_write:
+            raise HttpError(
+                403,
+                "This API token is read-only: create a read-and-write token on your "
+                "profile page to code through the API.",
+            )
+        return found.user
 
 
 class SessionCookie(APIKeyCookie):

@@ -9,11 +9,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from studies.models import ApiToken
+from studies.models import ApiToken, TokenScope
 from workbench import tokens
+
+LIFETIMES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("never", "Never expires")]
 
 
 class TokenForm(forms.Form):
@@ -21,11 +24,29 @@ class TokenForm(forms.Form):
         max_length=100,
         help_text="What the token is for, e.g. “R on my laptop”.",
     )
+    scope = forms.ChoiceField(
+        choices=TokenScope.choices,
+        initial=TokenScope.READ,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Read only is enough to pull data into R or pandas.",
+    )
+    lifetime = forms.ChoiceField(
+        choices=LIFETIMES, initial="90", required=False, label="Expires after"
+    )
+
+    def clean_scope(self) -> str:
+        return self.cleaned_data["scope"] or TokenScope.READ  # least privilege by default
+
+    def days(self) -> int | None:
+        value = self.cleaned_data["lifetime"] or "90"
+        return None if value == "never" else int(value)
 
 
 def _render(request, *, form: TokenForm, new_key: str = "", new_token=None, status: int = 200):
     context = {
         "tokens": ApiToken.objects.filter(user=request.user),
+        "now": timezone.now(),
         "form": form,
         "new_key": new_key,
         "new_token": new_token,
@@ -49,7 +70,12 @@ def token_create(request):
     if not form.is_valid():
         return _render(request, form=form)
     try:
-        token, key = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
+        token, key = tokens.token_create(
+            user=request.user,
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data["scope"],
+            days=form.days(),
+        )
     except ValidationError as exc:
         form.add_error(None, exc)
         return _render(request, form=form)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,11 +26,17 @@ def envlist(name: str, default: str) -> list[str]:
 
 
 DEBUG = envbool("DEBUG", "0")
+# pytest sets PYTEST_VERSION while it runs; the test settings need no secret.
+_TESTING = bool(os.getenv("PYTEST_VERSION"))
 SECRET_KEY = os.getenv("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and os.getenv("WORKBENCH_REQUIRE_SECRET_KEY", "") == "1":
-        raise RuntimeError("SECRET_KEY must be set in production")
-    # Development and tests only; `check --deploy` flags it.
+    if not (DEBUG or _TESTING):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random string in production "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set DEBUG=1 on a development machine."
+        )
+    # Development (DEBUG=1) and tests only.
     SECRET_KEY = "django-insecure-development-key-change-me"
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -44,6 +52,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "ninja",  # serves its bundled Swagger UI for /api/v1/docs (no CDN)
+    "axes",  # login throttling and lockout (site and admin)
+    "workbench",
     "studies",
     "coding",
 ]
@@ -58,6 +68,17 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "workbench.middleware.SessionIdleMiddleware",
+    "workbench.middleware.NoStoreMiddleware",
+    # django-axes: last, so that it sees the login views' responses.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out username before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "workbench.urls"
@@ -134,13 +155,54 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = WORKBENCH_MAX_FILES
 
+# Accounts and sessions. After WORKBENCH_LOGIN_FAILURE_LIMIT wrong passwords for one username
+# (from any address), or from one address (for any username), that username or address is
+# locked out for WORKBENCH_LOGIN_LOCKOUT_MINUTES; an
+# administrator unlocks it earlier in the admin (Axes › Access attempts) or with
+# `manage.py axes_reset_username NAME`.
+AXES_FAILURE_LIMIT = envint("WORKBENCH_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("WORKBENCH_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_ORDER = "right-most"  # the address our own proxy saw
+AXES_IPWARE_PROXY_COUNT = 1 if envbool("BEHIND_TLS_PROXY", "0") else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    if envbool("BEHIND_TLS_PROXY", "0")
+    else ("REMOTE_ADDR",)
+)
+
+# A session ends after WORKBENCH_SESSION_IDLE_MINUTES without a request (shared clinic
+# computers); SessionIdleMiddleware renews it at most once a minute.
+SESSION_COOKIE_AGE = envint("WORKBENCH_SESSION_IDLE_MINUTES", 60) * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "0")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "0")
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "0")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "0")
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_TLS_PROXY", "0") else None
 )
+
+# Content-Security-Policy: scripts only from this site (no inline script anywhere); style
+# attributes carry per-code colours, so inline styles stay allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 if os.getenv("WORKBENCH_FAST_HASHER") == "1":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -18,7 +18,7 @@ def bearer(key: str) -> Client:
 
 @pytest.fixture
 def coder_key(coder):
-    _, key = tokens.token_create(user=coder, name="R scripts")
+    _, key = tokens.token_create(user=coder, name="R scripts", scope="write")
     return key
 
 
@@ -71,7 +71,7 @@ def test_it_rejects_a_revoked_token(coder, coder_key):
     response = bearer(coder_key).get("/api/v1/studies")
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid or revoked API token."}
+    assert response.json() == {"detail": "Invalid, expired or revoked API token."}
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def test_it_rejects_a_malformed_token(coder_key, header):
     response = Client(headers={"Authorization": header}).get("/api/v1/studies")
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid or revoked API token."}
+    assert response.json() == {"detail": "Invalid, expired or revoked API token."}
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
@@ -130,7 +130,7 @@ def test_it_lets_a_token_write_without_csrf(study, coder, coder_key):
 
 
 def test_it_forbids_a_viewers_token_to_write(study, viewer):
-    _, key = tokens.token_create(user=viewer, name="Reading only")
+    _, key = tokens.token_create(user=viewer, name="Reading only", scope="write")
     transcript = factories.make_transcript(study)
     code = factories.make_code(study)
 

@@ -57,7 +57,12 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
+    # The tests' own string predicates (wait_for_function) are evaluated like eval(), which
+    # the app's Content-Security-Policy forbids; tests/browser/test_csp.py drives the pages
+    # with the policy in force.
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1400, "height": 900}, bypass_csp=True
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

@@ -1,0 +1,62 @@
+"""Project middleware: idle sessions end, and nothing with study data is cached."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.utils.cache import patch_cache_control
+
+SEEN_KEY = "_seen"
+# The session's expiry is renewed at most this often, so that a busy coder's requests do
+# not write the session row each time; the idle timeout is exact to within this.
+RENEW_SECONDS = 60
+
+
+class SessionIdleMiddleware:
+    """End a session after ``SESSION_COOKIE_AGE`` seconds without a request.
+
+    Django computes a session's expiry when it is saved; touching the session once a
+    minute moves the expiry forward while the person is working.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is not None and user is not None and user.is_authenticated:
+            now = int(time.time())
+            if now - int(session.get(SEEN_KEY, 0)) >= RENEW_SECONDS:
+                session[SEEN_KEY] = now
+        return self.get_response(request)
+
+
+def mark_seen_at_login(sender, request, user, **kwargs):
+    """Connected to ``user_logged_in`` (workbench.apps): a new session starts as seen now."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SEEN_KEY] = int(time.time())
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every page and download the app answers.
+
+    Transcripts are confidential and study computers are often shared: no page, fragment,
+    export or API answer may stay in a browser's or a proxy's cache. (Static files are
+    answered by WhiteNoise before this middleware and keep their long cache lifetimes.)
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(
+            settings.STATIC_URL
+            if settings.STATIC_URL.startswith("/")
+            else "/" + settings.STATIC_URL
+        ):
+            return response
+        patch_cache_control(response, no_store=True, private=True)
+        return response
