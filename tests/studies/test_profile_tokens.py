@@ -155,7 +155,7 @@ def test_token_create_stores_only_a_hash(user):
     assert token.name == "Trimmed"
     assert not ApiToken.objects.filter(key_hash=key).exists()
     assert ApiToken.objects.filter(key_hash=ApiToken.hash_key(key)).exists()
-    assert tokens.token_authenticate(key) == user
+    assert tokens.token_authenticate(key).user == user
 
 
 def test_token_create_rejects_an_empty_name(user):
