@@ -197,3 +197,14 @@ def test_accounts_named_like_a_layer_view_cannot_join(study, owner, owner_client
     )
     assert "is also the name of a layer view" in response.text
     assert not study.memberships.filter(user__username="Consensus").exists()
+
+
+def test_the_setup_page_title_is_plain_text(study, owner, owner_client):
+    import re
+
+    response = owner_client.get(reverse("studies:study_setup", args=[study.pk]))
+    title = re.search(r"<title>(.*?)</title>", response.text, re.S).group(1)
+    assert "<" not in title and ">" not in title
+    assert title.strip().startswith("Setup · Peer support study")
+    # The delete section is still on the page, once, in its body.
+    assert response.text.count('id="danger-h"') == 1
