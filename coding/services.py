@@ -185,6 +185,29 @@ def segment_update_memo(*, segment: Segment, memo: str, actor=None) -> Segment:
     return segment
 
 
+def segment_mark_reviewed(*, segment: Segment, actor=None) -> Segment:
+    """Clear a segment's ``needs_review`` flag: its current words (``quote``) are accepted.
+
+    ``quote_at_coding`` is emptied too, so a later text edit keeps the words confirmed now.
+    """
+    before = {"needs_review": segment.needs_review, "quote_at_coding": segment.quote_at_coding}
+    if not segment.needs_review:
+        return segment
+    segment.needs_review = False
+    segment.quote_at_coding = ""
+    with transaction.atomic():
+        segment.save(update_fields=["needs_review", "quote_at_coding", "updated_at"])
+        audit(
+            study=segment.transcript.study,
+            actor=actor,
+            action="segment.reviewed",
+            obj=segment,
+            before=before,
+            after={"needs_review": False, "quote": segment.quote},
+        )
+    return segment
+
+
 def segment_update(
     *,
     segment: Segment,
@@ -247,7 +270,18 @@ def segment_update(
         if start is not None or end is not None:
             segment.quote = text
             segment.needs_review = False
-        segment.save(update_fields=["code", "start", "end", "quote", "needs_review", "updated_at"])
+            segment.quote_at_coding = ""
+        segment.save(
+            update_fields=[
+                "code",
+                "start",
+                "end",
+                "quote",
+                "quote_at_coding",
+                "needs_review",
+                "updated_at",
+            ]
+        )
         audit(
             study=transcript.study,
             actor=actor,

@@ -211,6 +211,7 @@ def build_transcript_view(
             color=node.code.color if node else "#4d4d4d",
             label=f"{initials[layer_id]} · {name}" if show_coder else name,
             description=f"{name}, by {who[layer_id]}",
+            review=needs_review,
         )
         seg_json[str(pk)] = {
             "s": start,
