@@ -577,14 +577,9 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
             if new_name:
                 parent_id = data.get("new_code_parent")
                 parent = book.by_id[parent_id].code if parent_id else None
-                color = parent.color if parent else "#0072B2"
                 codes.append(
                     services.code_create(
-                        study=access.study,
-                        name=new_name,
-                        parent=parent,
-                        color=color,
-                        actor=request.user,
+                        study=access.study, name=new_name, parent=parent, actor=request.user
                     )
                 )
             for code in codes:
