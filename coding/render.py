@@ -374,7 +374,7 @@ def line_runs_html(
 
 
 # Before the label (which may be cut with an ellipsis) so the words always show.
-REVIEW_FLAG = '<span class="review-flag">changed since coding</span> '
+REVIEW_FLAG = '<span class="review-flag" title="The text changed since coding">changed</span> '
 
 
 def line_margin_html(line: Line, looks: Mapping[int, SegmentLook]) -> str:

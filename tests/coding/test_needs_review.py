@@ -178,5 +178,6 @@ def test_the_coding_page_marks_changed_passages_in_words(edited, coder_client, s
     labels = dict(
         re.findall(r'class="stripe-label[^"]*" data-seg="(\d+)"[^>]*>(.*?)</button>', html)
     )
-    assert "changed since coding" in labels[str(changed.pk)]
-    assert "changed since coding" not in labels[str(moved.pk)]
+    assert ">changed</span>" in labels[str(changed.pk)]
+    assert re.search(rf'data-seg="{changed.pk}"[^>]*aria-label="[^"]*changed since coding"', html)
+    assert "changed" not in labels[str(moved.pk)]
