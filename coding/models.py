@@ -149,7 +149,12 @@ class Segment(models.Model):
     layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="segments")
     start = models.PositiveIntegerField(help_text="Code-point offset, inclusive.")
     end = models.PositiveIntegerField(help_text="Code-point offset, exclusive.")
-    quote = models.TextField(help_text="transcript.text[start:end] at coding time.")
+    quote = models.TextField(help_text="transcript.text[start:end], kept equal through text edits.")
+    quote_at_coding = models.TextField(
+        blank=True,
+        help_text="The words when last coded or reviewed, kept when a text edit changed them "
+        "(empty while they are unchanged).",
+    )
     memo = models.TextField(blank=True)
     needs_review = models.BooleanField(
         default=False, help_text="Set when a text edit changed the quoted passage."

@@ -296,6 +296,7 @@ class SegmentLook(NamedTuple):
     color: str  # #RRGGBB as stored; strokes are darkened for contrast
     label: str  # stripe label: the leaf name (with the coder's initials in "All")
     description: str  # accessible name: "Shame, by you"
+    review: bool = False  # a text edit changed its words: the label says so in words
 
 
 def _luminance(hex_color: str) -> float:
@@ -372,6 +373,10 @@ def line_runs_html(
     return "".join(parts)
 
 
+# Before the label (which may be cut with an ellipsis) so the words always show.
+REVIEW_FLAG = '<span class="review-flag" title="The text changed since coding">changed</span> '
+
+
 def line_margin_html(line: Line, looks: Mapping[int, SegmentLook]) -> str:
     """Stripes and labels of one line, placed by lane and character fraction (no JS).
 
@@ -393,11 +398,12 @@ def line_margin_html(line: Line, looks: Mapping[int, SegmentLook]) -> str:
         )
     for sid, top in line.labels:
         look = looks[sid]
+        flag = REVIEW_FLAG if look.review else ""
         parts.append(
-            f'<button type="button" tabindex="-1" class="stripe-label" data-seg="{sid}" '
-            f'style="--c:{stroke_color(look.color)};top:{_fraction(top)}" '
-            f'aria-label="{escape(look.description)}, turn {line.number}">'
-            f"{escape(look.label)}</button>"
+            f'<button type="button" tabindex="-1" class="stripe-label{" review" if flag else ""}" '
+            f'data-seg="{sid}" style="--c:{stroke_color(look.color)};top:{_fraction(top)}" '
+            f'aria-label="{escape(look.description)}, turn {line.number}'
+            f'{", changed since coding" if flag else ""}">{flag}{escape(look.label)}</button>'
         )
     if line.overflow:
         ids = " ".join(map(str, line.overflow))

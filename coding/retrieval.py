@@ -195,13 +195,15 @@ def retrieve(
     participant: IdFilter = None,
     layers: Iterable[Layer | int] | None = None,
     transcript: IdFilter = None,
+    needs_review: bool = False,
     context_chars: int = 120,
 ) -> Retrieval:
     """Segments of ``code_ids`` in the study that ``access`` may see (see :class:`Retrieval`).
 
     Filters compose with AND and are exact. ``group``, ``wave``, ``participant`` and
     ``transcript`` each take an id, a model instance or a list of either (a list means "any
-    of these"). ``code_ids=None`` means every code. ``layers`` (Layer objects or ids) narrows
+    of these"). ``needs_review=True`` keeps only passages whose words a text edit changed
+    and that nobody has marked reviewed yet. ``code_ids=None`` means every code. ``layers`` (Layer objects or ids) narrows
     the layers; it can never widen them: hidden layers (blind mode) are always excluded, in
     the SQL, whatever the caller passes. Segments of other studies are excluded too.
 
@@ -221,6 +223,8 @@ def retrieve(
         qs = qs.filter(code_id__in=list(code_ids), code__study=study)
     if layers is not None:
         qs = qs.filter(layer_id__in=_ids(list(layers)) or [])
+    if needs_review:
+        qs = qs.filter(needs_review=True)
     for lookup, value in (
         ("transcript__participant__group_id__in", group),
         ("transcript__wave_id__in", wave),
@@ -248,6 +252,7 @@ class RetrievalFilters:
     wave: int | None = None
     participant: int | None = None
     layer: str = ""
+    review: bool = False
 
     def query(self, **extra: Any) -> str:
         """The filters as a URL query string (empty values left out)."""
@@ -261,6 +266,8 @@ class RetrievalFilters:
                 params[name] = getattr(self, name)
         if self.layer:
             params["layer"] = self.layer
+        if self.review:
+            params["review"] = 1
         params.update({k: v for k, v in extra.items() if v not in (None, "")})
         return urlencode(params)
 
@@ -286,6 +293,7 @@ EXPORT_HEADER = [
     "segment id",
     "coded at",
     "needs review",
+    "quote at coding",
 ]
 
 
@@ -309,4 +317,5 @@ def export_rows(segments: Iterable[Segment], book: Codebook) -> Iterator[list[An
             seg.pk,
             seg.created_at,
             seg.needs_review,
+            seg.quote_at_coding,
         ]

@@ -185,6 +185,29 @@ def segment_update_memo(*, segment: Segment, memo: str, actor=None) -> Segment:
     return segment
 
 
+def segment_mark_reviewed(*, segment: Segment, actor=None) -> Segment:
+    """Clear a segment's ``needs_review`` flag: its current words (``quote``) are accepted.
+
+    ``quote_at_coding`` is emptied too, so a later text edit keeps the words confirmed now.
+    """
+    before = {"needs_review": segment.needs_review, "quote_at_coding": segment.quote_at_coding}
+    if not segment.needs_review:
+        return segment
+    segment.needs_review = False
+    segment.quote_at_coding = ""
+    with transaction.atomic():
+        segment.save(update_fields=["needs_review", "quote_at_coding", "updated_at"])
+        audit(
+            study=segment.transcript.study,
+            actor=actor,
+            action="segment.reviewed",
+            obj=segment,
+            before=before,
+            after={"needs_review": False, "quote": segment.quote},
+        )
+    return segment
+
+
 def segment_update(
     *,
     segment: Segment,
@@ -247,7 +270,18 @@ def segment_update(
         if start is not None or end is not None:
             segment.quote = text
             segment.needs_review = False
-        segment.save(update_fields=["code", "start", "end", "quote", "needs_review", "updated_at"])
+            segment.quote_at_coding = ""
+        segment.save(
+            update_fields=[
+                "code",
+                "start",
+                "end",
+                "quote",
+                "quote_at_coding",
+                "needs_review",
+                "updated_at",
+            ]
+        )
         audit(
             study=transcript.study,
             actor=actor,
@@ -614,6 +648,49 @@ def _proposal_conflict(container: Code, *, proposed: bool, creator_id: int | Non
     return f"Adopt “{container.name}” first: it is still a coder's proposal."
 
 
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies. Strokes of pale
+# colours are darkened for contrast when drawn (coding.render.stroke_color).
+CODE_PALETTE = [
+    ("#0072B2", "Blue"),
+    ("#E69F00", "Orange"),
+    ("#56B4E9", "Sky blue"),
+    ("#009E73", "Bluish green"),
+    ("#F0E442", "Yellow"),
+    ("#D55E00", "Vermilion"),
+    ("#CC79A7", "Reddish purple"),
+    ("#000000", "Black"),
+]
+
+
+def code_next_color(*, study: Study, parent: Code | None, codes=None) -> str:
+    """The colour for a new code under ``parent``: the palette colour least used among its
+    future siblings, then not its parent's, then least used in the study, in palette order.
+
+    So codes added one after another differ from their siblings and their parent while the
+    palette lasts, and then cycle through it. One query (the study's code colours), none
+    when ``codes`` (the study's codes, e.g. from a loaded codebook) is given.
+    """
+    parent_id = parent.pk if parent is not None else None
+    siblings: dict[str, int] = {}
+    everywhere: dict[str, int] = {}
+    if codes is None:
+        pairs = Code.objects.filter(study=study).values_list("parent_id", "color")
+    else:
+        pairs = [(code.parent_id, code.color) for code in codes]
+    for code_parent_id, color in pairs:
+        color = color.upper()
+        everywhere[color] = everywhere.get(color, 0) + 1
+        if code_parent_id == parent_id:
+            siblings[color] = siblings.get(color, 0) + 1
+    parent_color = parent.color.upper() if parent is not None else None
+
+    def score(item: tuple[int, tuple[str, str]]):
+        index, (color, _name) = item
+        return (siblings.get(color, 0), color == parent_color, everywhere.get(color, 0), index)
+
+    return min(enumerate(CODE_PALETTE), key=score)[1][0]
+
+
 def code_create(
     *,
     study: Study,
@@ -623,13 +700,13 @@ def code_create(
     inclusion: str = "",
     exclusion: str = "",
     example: str = "",
-    color: str = "#0072B2",
+    color: str | None = None,
     actor=None,
     proposed: bool = False,
 ) -> Code:
-    """Create a code, last among its siblings. ``proposed``: a coder's proposal, shown to
-    blind coders other than its creator (``actor``) only once an owner adopts it
-    (:func:`code_adopt`)."""
+    """Create a code, last among its siblings; without ``color`` it gets
+    :func:`code_next_color`. ``proposed``: a coder's proposal, shown to blind coders other
+    than its creator (``actor``) only once an owner adopts it (:func:`code_adopt`)."""
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "A code needs a name."})
@@ -645,6 +722,8 @@ def code_create(
         where = f"under “{parent.name}”" if parent else "at the top level"
         raise ValidationError({"name": f"A code named “{name}” already exists {where}."})
     position = siblings.count()
+    if not color:
+        color = code_next_color(study=study, parent=parent)
     code = Code(
         study=study,
         parent=parent,
@@ -1392,7 +1471,7 @@ def _codebook_import_write(*, study: Study, planned: dict, report, filename: str
                 study=study,
                 parent=parent,
                 name=wanted[key][-1],
-                color=fields.get("color") or (parent.color if parent is not None else "#0072B2"),
+                color=fields.get("color") or code_next_color(study=study, parent=parent),
                 position=next_position.get(parent_id, 0),
                 **{f: fields.get(f, "") for f in CODE_TEXT_FIELDS},
             )

@@ -101,6 +101,7 @@ class Dashboard:
     total: int
     coders: list[CoderProgress]
     n_participants: int
+    needs_review: int = 0
 
 
 def dashboard(access: StudyAccess) -> Dashboard:
@@ -108,7 +109,7 @@ def dashboard(access: StudyAccess) -> Dashboard:
 
     Queries (constant in the number of participants and transcripts): waves, groups,
     participants, transcripts (text deferred), layers, segment counts per layer, assignment
-    done counts per layer.
+    done counts per layer, passages that need review (in the layers the requester sees).
     """
     study = access.study
     waves = list(study.waves.all())
@@ -175,6 +176,11 @@ def dashboard(access: StudyAccess) -> Dashboard:
         .annotate(n=Count("pk", filter=Q(done_at__isnull=False)))
         .values_list("layer_id", "n")
     )
+    needs_review = (
+        Segment.objects.filter(layer_id__in=layer_ids, needs_review=True).count()
+        if layer_ids
+        else 0
+    )
     coders = []
     for layer in sorted(layers, key=lambda la: (la.kind != LayerKind.CODER, la.label.lower())):
         coders.append(
@@ -193,4 +199,5 @@ def dashboard(access: StudyAccess) -> Dashboard:
         total=len(transcripts),
         coders=coders,
         n_participants=len(participants),
+        needs_review=needs_review,
     )

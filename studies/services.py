@@ -839,7 +839,8 @@ def transcript_text_update(
 
     Offsets are mapped through a diff (:class:`studies.text.OffsetMap`). A segment whose
     passage itself changed is kept, moved to the mapped span and flagged ``needs_review``;
-    nothing is dropped. A stale ``expected_version`` (someone edited since the page was
+    nothing is dropped. Every segment's ``quote`` becomes the new text at its offsets; a
+    flagged segment keeps the words it had before in ``quote_at_coding``. A stale ``expected_version`` (someone edited since the page was
     opened) is refused. Returns counts: ``moved``, ``flagged``, ``merged``.
     """
     from coding.models import CalibrationUnit, ConsensusDecision, Segment
@@ -883,11 +884,14 @@ def transcript_text_update(
                 continue
             if (start, end) != (segment.start, segment.end):
                 counts["moved"] += 1
-            if changed and not segment.needs_review:
-                segment.needs_review = True
             if changed:
+                if not segment.needs_review:
+                    # The words last confirmed (at coding or review) are kept for the reviewer.
+                    segment.quote_at_coding = segment.quote
+                    segment.needs_review = True
                 counts["flagged"] += 1
             segment.start, segment.end = start, end
+            segment.quote = new_text[start:end]
             taken[key] = segment
             to_update.append(segment)
         # Two passes so that the unique (transcript, code, layer, start, end) constraint never
@@ -900,15 +904,19 @@ def transcript_text_update(
         for segment in to_update:
             segment.start, segment.end = segment.start - offset, segment.end - offset
         Segment.objects.bulk_update(
-            to_update, ["start", "end", "needs_review", "memo"], batch_size=500
+            to_update,
+            ["start", "end", "quote", "quote_at_coding", "needs_review", "memo"],
+            batch_size=500,
         )
-        for model in (ConsensusDecision, CalibrationUnit):
+        for model, fields in ((ConsensusDecision, ["start", "end"]), (CalibrationUnit, None)):
             rows = list(model.objects.filter(transcript=current))
             for row in rows:
                 row.start, row.end, _ = mapping.span(row.start, row.end)
                 if row.end <= row.start:
                     row.start, row.end = min(row.start, length - 1), min(row.start, length - 1) + 1
-            model.objects.bulk_update(rows, ["start", "end"], batch_size=500)
+                if fields is None:  # calibration excerpts show their quote: keep it the text
+                    row.quote = new_text[row.start : row.end]
+            model.objects.bulk_update(rows, fields or ["start", "end", "quote"], batch_size=500)
         current.text = new_text
         current.length = length
         current.checksum = Transcript.checksum_of(new_text)

@@ -31,17 +31,7 @@ from studies.services import ImportRefused
 from studies.views import import_refused
 
 TEMPLATE = "coding/codebook.html"
-# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
-PALETTE = [
-    ("#0072B2", "Blue"),
-    ("#E69F00", "Orange"),
-    ("#56B4E9", "Sky blue"),
-    ("#009E73", "Bluish green"),
-    ("#F0E442", "Yellow"),
-    ("#D55E00", "Vermilion"),
-    ("#CC79A7", "Reddish purple"),
-    ("#000000", "Black"),
-]
+PALETTE = services.CODE_PALETTE  # Okabe–Ito
 KEYBOARD_ACTIONS = {
     "up": "Move up",
     "down": "Move down",
@@ -99,6 +89,9 @@ class CodeFieldsForm(forms.Form):
 
 class CodeCreateForm(CodeFieldsForm):
     parent = forms.TypedChoiceField(label="Under", coerce=int, required=False, empty_value=None)
+    # The colour the page suggested: posted back unchanged, the server picks again for the
+    # parent actually chosen (the suggestion was for the parent preselected on the page).
+    auto_color = forms.CharField(required=False, max_length=7, widget=forms.HiddenInput)
     field_order = ["name", "parent", "color", "description"]
 
     def __init__(self, *args, parent_choices=(), **kwargs):
@@ -327,6 +320,7 @@ def _context(access: StudyAccess, *, q: str = "", selected: int | None = None, *
     }
     create_form = extra.pop("create_form", None)
     create_parent = extra.pop("create_parent", None)
+    just_created = extra.pop("just_created", False)
     context = {
         "study": access.study,
         "access": access,
@@ -346,9 +340,25 @@ def _context(access: StudyAccess, *, q: str = "", selected: int | None = None, *
         "book": book,
     }
     if access.can_create_codes:
-        context["create_form"] = create_form or CodeCreateForm(
-            parent_choices=_choices(book), initial={"parent": create_parent, "color": "#0072B2"}
-        )
+        if create_parent not in book.by_id:
+            create_parent = None
+        if create_form is None:
+            parent = book.by_id[create_parent].code if create_parent else None
+            color = services.code_next_color(
+                study=access.study, parent=parent, codes=[n.code for n in book.by_id.values()]
+            )
+            create_form = CodeCreateForm(
+                parent_choices=_choices(book),
+                initial={"parent": create_parent, "color": color, "auto_color": color},
+            )
+            if just_created:  # ready for the next code at the same level (a sibling)
+                create_form.fields["name"].widget.attrs["autofocus"] = True
+                context["create_next"] = (
+                    f"Next code goes under “{book.path(create_parent)}”."
+                    if create_parent
+                    else "Next code goes at the top level."
+                )
+        context["create_form"] = create_form
     context.update(extra)
     return context
 
@@ -403,7 +413,10 @@ def code_update(request, study_id: int, code_id: int):
     access = get_study_for_user(request, study_id, owner=request.method == "POST")
     code = _code_or_404(access, code_id)
     if request.method != "POST":
-        context = _context(access, q=_q(request), selected=code.pk)
+        # ?under=<id>: after adding a code without htmx, the form keeps its parent.
+        under = request.GET.get("under")
+        create_parent = int(under) if under and under.isdigit() else None
+        context = _context(access, q=_q(request), selected=code.pk, create_parent=create_parent)
         if request.htmx:
             return render(request, f"{TEMPLATE}#code-detail", context)
         return render(request, TEMPLATE, context)
@@ -432,7 +445,8 @@ def _written(
     messages.success(request, message)
     if code_id is None:
         return redirect("coding:codebook", access.study.pk)
-    return redirect(_detail_url(access.study.pk, code_id) + f"#node-{code_id}")
+    under = f"?under={extra['create_parent'] or ''}" if extra.get("just_created") else ""
+    return redirect(_detail_url(access.study.pk, code_id) + f"{under}#node-{code_id}")
 
 
 @login_required
@@ -446,12 +460,14 @@ def code_create(request, study_id: int):
     if form.is_valid():
         data = form.cleaned_data
         parent = book.by_id[data["parent"]].code if data["parent"] else None
+        # Unchanged suggestion: let the service pick for the parent actually chosen.
+        untouched = data["color"] == (data.get("auto_color") or "").upper()
         try:
             code = services.code_create(
                 study=access.study,
                 parent=parent,
                 name=data["name"],
-                color=data["color"],
+                color=None if untouched else data["color"],
                 description=data["description"].strip(),
                 actor=request.user,
                 proposed=access.creates_proposals,
@@ -466,6 +482,7 @@ def code_create(request, study_id: int):
                 f"Created “{code.name}”.",
                 main="code-create",
                 create_parent=data["parent"],
+                just_created=True,
             )
     context = _context(access, q=_q(request), create_form=form)
     if request.htmx:

@@ -212,6 +212,7 @@ def build_transcript_view(
             color=node.code.color if node else "#4d4d4d",
             label=f"{initials[layer_id]} · {name}" if show_coder else name,
             description=f"{name}, by {who[layer_id]}",
+            review=needs_review,
         )
         seg_json[str(pk)] = {
             "s": start,
@@ -580,13 +581,11 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
             if new_name:
                 parent_id = data.get("new_code_parent")
                 parent = book.by_id[parent_id].code if parent_id else None
-                color = parent.color if parent else "#0072B2"
                 codes.append(
                     services.code_create(
                         study=access.study,
                         name=new_name,
                         parent=parent,
-                        color=color,
                         actor=request.user,
                         proposed=access.creates_proposals,
                     )

@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -117,6 +118,7 @@ def _retrieval_state(request: HttpRequest, access: StudyAccess) -> RetrievalStat
         wave=_int_or_none(get.get("wave")),
         participant=_int_or_none(get.get("participant")),
         layer=(get.get("layer") or "").strip(),
+        review=get.get("review") in ("1", "on", "true"),
     )
     book = selectors.codebook_for(access)
     layers = selectors.layers_for(access)
@@ -165,6 +167,7 @@ def _segments(access: StudyAccess, state: RetrievalState, *, all_codes: bool, co
         wave=f.wave,
         participant=f.participant,
         layers=state.chosen_layers,
+        needs_review=f.review,
         context_chars=context,
     )
 
@@ -178,6 +181,7 @@ class ResultRow:
     after: str
     more_before: bool
     more_after: bool
+    can_review: bool = False
 
 
 def _trim_context(text: str, *, at_start: bool) -> str:
@@ -189,7 +193,7 @@ def _trim_context(text: str, *, at_start: bool) -> str:
     return text[:cut] if cut != -1 else text
 
 
-def _result_rows(study_id: int, segments, book) -> list[ResultRow]:
+def _result_rows(study_id: int, segments, book, access: StudyAccess) -> list[ResultRow]:
     rows = []
     for seg in segments:
         before, after = seg.context_before or "", seg.context_after or ""
@@ -204,6 +208,7 @@ def _result_rows(study_id: int, segments, book) -> list[ResultRow]:
                 after=_trim_context(after, at_start=False) if more_after else after,
                 more_before=more_before,
                 more_after=more_after,
+                can_review=seg.needs_review and access.can_write_layer(seg.layer),
             )
         )
     return rows
@@ -214,12 +219,13 @@ def _retrieval_context(request: HttpRequest, access: StudyAccess) -> dict[str, A
     state = _retrieval_state(request, access)
     page = None
     rows: list[ResultRow] = []
-    if state.filters.code is not None and not state.errors:
+    # "Needs review" lists every flagged passage, so it needs no code.
+    if (state.filters.code is not None or state.filters.review) and not state.errors:
         paginator = Paginator(
-            _segments(access, state, all_codes=False, context=CONTEXT_CHARS), PAGE_SIZE
+            _segments(access, state, all_codes=True, context=CONTEXT_CHARS), PAGE_SIZE
         )
         page = paginator.get_page(request.GET.get("page"))
-        rows = _result_rows(study.pk, page.object_list, state.book)
+        rows = _result_rows(study.pk, page.object_list, state.book, access)
     base = reverse("coding:retrieval", args=[study.pk])
     query = state.filters.query()
     return {
@@ -276,6 +282,37 @@ def retrieval_export(request: HttpRequest, study_id: int, fmt: str) -> HttpRespo
     return exports.xlsx_response(
         filename, [exports.Sheet("Segments", EXPORT_HEADER, rows)], about=about
     )
+
+
+@login_required
+@require_POST
+def segment_reviewed(request: HttpRequest, study_id: int, segment_id: int) -> HttpResponse:
+    """Mark a passage that a text edit changed as reviewed (its current words stand)."""
+    access = get_study_for_user(request, study_id, write=True)
+    segment = (
+        Segment.objects.filter(pk=segment_id, transcript__study=access.study)
+        .select_related("layer__user", "transcript__study")
+        .first()
+    )
+    if segment is None or not access.can_see_layer(segment.layer):
+        raise Http404("No such passage.")
+    if not access.can_write_layer(segment.layer):
+        raise PermissionDenied("You can only review passages in your own layer.")
+    services.segment_mark_reviewed(segment=segment, actor=request.user)
+    htmx = getattr(request, "htmx", None)
+    if htmx:
+        found = retrieve(
+            access, code_ids=None, transcript=segment.transcript_id, context_chars=CONTEXT_CHARS
+        )
+        one = type(found)(found.segments.filter(pk=segment.pk), CONTEXT_CHARS)
+        book = selectors.codebook(access.study)
+        row = _result_rows(access.study.pk, one[0:1], book, access)[0]
+        ctx = {"row": row, "filters": RetrievalFilters(), "reviewed": True, "study": access.study}
+        return render(request, "coding/_retrieval_row.html", ctx)
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("coding:retrieval", args=[access.study.pk]) + "?review=1"
+    return redirect(target)
 
 
 # --- memos ------------------------------------------------------------------------------
@@ -616,6 +653,11 @@ urlpatterns = [
         "studies/<int:study_id>/retrieval/export.<str:fmt>",
         retrieval_export,
         name="retrieval_export",
+    ),
+    path(
+        "studies/<int:study_id>/segments/<int:segment_id>/reviewed/",
+        segment_reviewed,
+        name="segment_reviewed",
     ),
     path("studies/<int:study_id>/memos/", memo_list, name="memo_list"),
     path("studies/<int:study_id>/memos/new/", memo_create, name="memo_create"),

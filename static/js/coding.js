@@ -752,7 +752,7 @@
       name.textContent = seg.n;
       const meta = document.createElement("span");
       meta.className = "seg-meta";
-      meta.textContent = seg.p + " · by " + seg.l + (seg.r ? " · needs review" : "");
+      meta.textContent = seg.p + " · by " + seg.l + (seg.r ? " · changed since coding: needs review" : "");
       head.append(sw, name, meta);
       const quote = document.createElement("div");
       quote.className = "seg-meta";

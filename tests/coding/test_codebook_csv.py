@@ -152,9 +152,10 @@ def test_it_creates_missing_codes_along_every_path(study, owner):
     assert event.after["created"] == 5 and len(event.after["created_ids"]) == 5
 
 
-def test_a_new_code_without_a_colour_takes_its_parents(study):
+def test_a_new_code_without_a_colour_gets_the_next_unused_one(study):
+    # Was: it took its parent's colour (issue 8: every new code looked the same).
     import_csv(study, HEADER + "Stigma,,,,,#D55E00\nStigma > Shame,,,,,\n")
-    assert Code.objects.get(name="Shame").color == "#D55E00"
+    assert Code.objects.get(name="Shame").color == "#0072B2"
 
 
 def test_it_updates_existing_codes_matched_by_path_in_any_case(codebook, owner):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -303,3 +305,45 @@ def test_it_refuses_a_parent_from_another_study(owner_client, study):
 def test_the_study_tabs_link_to_the_codebook(viewer_client, study):
     html = viewer_client.get(reverse("studies:study_dashboard", args=[study.pk])).content.decode()
     assert codebook_url(study) in html
+
+
+def _selected_parent(html: str) -> str:
+    select = re.search(
+        r'<select name="parent"[^>]*id="create_parent"[^>]*>(.*?)</select>', html, re.S
+    )
+    chosen = re.search(r'<option value="([^"]*)"[^>]*selected', select.group(1))
+    return chosen.group(1) if chosen else ""
+
+
+def test_after_adding_a_code_the_form_is_ready_for_a_sibling(owner_client, study, tree):
+    # MAXQDA/NVivo users add a run of codes at one level: the next one goes beside the last.
+    stigma = tree["stigma"]
+    html = owner_client.post(
+        create_url(study), {"name": "Blame", "parent": stigma.pk, "color": "#009E73"}, **HTMX
+    ).text
+    blame = Code.objects.get(name="Blame")
+    assert _selected_parent(html) == str(stigma.pk)  # under Stigma again, not under Blame
+    assert re.search(r'<input[^>]*name="name"[^>]*autofocus', html)
+    assert 'value="Blame"' not in html.split('id="code-create"')[1].split("</section>")[0]
+    assert "Next code goes under “Stigma”" in html
+    owner_client.post(
+        create_url(study), {"name": "Fear", "parent": _selected_parent(html), "color": "#009E73"}
+    )
+    assert Code.objects.get(name="Fear").parent == blame.parent == stigma
+
+
+def test_after_adding_a_top_level_code_the_form_stays_at_the_top_level(owner_client, study, tree):
+    html = owner_client.post(
+        create_url(study), {"name": "Hope", "parent": "", "color": "#009E73"}, **HTMX
+    ).text
+    assert _selected_parent(html) == ""
+    assert "Next code goes at the top level" in html
+
+
+def test_without_htmx_the_page_after_adding_keeps_the_parent(owner_client, study, tree):
+    response = owner_client.post(
+        create_url(study), {"name": "Blame", "parent": tree["stigma"].pk, "color": "#009E73"}
+    )
+    assert response.status_code == 302
+    page = owner_client.get(response["Location"]).text
+    assert _selected_parent(page) == str(tree["stigma"].pk)

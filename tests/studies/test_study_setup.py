@@ -197,3 +197,33 @@ def test_accounts_named_like_a_layer_view_cannot_join(study, owner, owner_client
     )
     assert "is also the name of a layer view" in response.text
     assert not study.memberships.filter(user__username="Consensus").exists()
+
+
+def test_the_setup_page_title_is_plain_text(study, owner, owner_client):
+    import re
+
+    response = owner_client.get(reverse("studies:study_setup", args=[study.pk]))
+    title = re.search(r"<title>(.*?)</title>", response.text, re.S).group(1)
+    assert "<" not in title and ">" not in title
+    assert title.strip().startswith("Setup · Peer support study")
+    # The delete section is still on the page, once, in its body.
+    assert response.text.count('id="danger-h"') == 1
+
+
+def test_an_empty_group_or_wave_list_says_none_yet_without_a_number(study, owner, owner_client):
+    import re
+
+    html = owner_client.get(reverse("studies:study_setup", args=[study.pk])).text
+    for kind in ("group", "wave"):
+        block = html[html.index(f'<div id="{kind}-list">') :]
+        block = block[: block.index("</form>", block.index(f'id="new-{kind}"'))]
+        assert "<ol" not in block  # an <ol> numbers even its "none" line: "1. None yet."
+        assert re.search(r"<p[^>]*>None yet\.</p>", block)
+
+
+def test_a_list_with_items_is_an_ordered_list(study, owner, owner_client):
+    factories.make_group(study, name="Service users")
+    html = owner_client.get(reverse("studies:study_setup", args=[study.pk])).text
+    block = html[html.index('<div id="group-list">') :]
+    assert '<ol class="ordered-items">' in block[: block.index('id="new-group"')]
+    assert "None yet." not in block[: block.index('id="new-group"')]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coding.models import Segment
@@ -81,7 +81,10 @@ def test_segments_move_with_the_text_and_changed_ones_are_flagged(coded, owner):
     assert not role.needs_review
     assert transcript.text[trust.start : trust.end] == "My team really trusts me."
     assert trust.needs_review
-    assert trust.quote == "My team trusts me."  # the quote at coding time is kept
+    # The quote is the text at the segment's offsets; the words at coding time are kept apart.
+    assert trust.quote == "My team really trusts me."
+    assert trust.quote_at_coding == "My team trusts me."
+    assert role.quote == "I did not know my role 𠝹" and role.quote_at_coding == ""
     assert (transcript.version, transcript.length) == (2, len(new))
     assert counts == {"moved": 2, "flagged": 1, "merged": 0}
 
@@ -115,3 +118,134 @@ def test_only_owners_edit_text(coded, coder_client, owner_client, study):
     assert response.status_code == 302
     transcript.refresh_from_db()
     assert transcript.text.endswith("P01: More.")
+
+
+def test_changed_words_in_a_chinese_passage_update_the_quote_and_keep_the_old_words(
+    study, owner, coder
+):
+    text = "Interviewer: 你點睇？\nP01: 我唔知自己嘅角色 𠝹 at first.\nP01: 後來好啲。"
+    transcript = factories.make_transcript(study, text=text)
+    code = factories.make_code(study, name="Role")
+    layer = factories.make_layer(study, coder)
+    old_words = "我唔知自己嘅角色 𠝹"
+    seg = factories.make_segment(
+        transcript, code, layer, text.index(old_words), text.index(old_words) + len(old_words)
+    )
+    later = factories.make_segment(transcript, code, layer, text.index("後來"), len(text))
+    new = text.replace("我唔知", "我知道").replace("Interviewer: 你點睇？", "Interviewer: 𠝹？")
+    services.transcript_text_update(
+        transcript=transcript, text=new, expected_version=1, actor=owner
+    )
+    transcript.refresh_from_db()
+    seg.refresh_from_db()
+    later.refresh_from_db()
+    assert transcript.text[seg.start : seg.end] == "我知道自己嘅角色 𠝹"
+    assert seg.quote == transcript.text[seg.start : seg.end]
+    assert seg.quote_at_coding == old_words
+    assert seg.needs_review
+    # A passage that only moved keeps its words and is not flagged.
+    assert later.quote == transcript.text[later.start : later.end] == "後來好啲。"
+    assert (later.quote_at_coding, later.needs_review) == ("", False)
+
+
+def test_a_second_edit_keeps_the_words_of_coding_time(coded, owner):
+    transcript, _, trust = coded
+    first = transcript.text.replace("trusts me", "really trusts me")
+    services.transcript_text_update(
+        transcript=transcript, text=first, expected_version=1, actor=owner
+    )
+    second = first.replace("really trusts", "truly trusts")
+    services.transcript_text_update(
+        transcript=transcript, text=second, expected_version=2, actor=owner
+    )
+    trust.refresh_from_db()
+    assert trust.quote == "My team truly trusts me."
+    assert trust.quote_at_coding == "My team trusts me."
+
+
+def test_calibration_excerpts_and_consensus_decisions_follow_the_text(coded, owner):
+    from coding.models import CalibrationRound, CalibrationUnit, ConsensusDecision
+
+    transcript, role, trust = coded
+    rnd = CalibrationRound.objects.create(study=transcript.study, name="R1")
+    unit = CalibrationUnit.objects.create(
+        round=rnd, transcript=transcript, start=trust.start, end=trust.end, quote=trust.quote
+    )
+    decision = ConsensusDecision.objects.create(
+        study=transcript.study,
+        transcript=transcript,
+        code=role.code,
+        start=role.start,
+        end=role.end,
+        action="agreed",
+    )
+    new = "P00: Hello.\n" + transcript.text.replace("trusts me", "really trusts me")
+    services.transcript_text_update(
+        transcript=transcript, text=new, expected_version=1, actor=owner
+    )
+    unit.refresh_from_db()
+    decision.refresh_from_db()
+    role.refresh_from_db()
+    assert unit.quote == new[unit.start : unit.end] == "My team really trusts me."
+    assert (decision.start, decision.end) == (role.start, role.end)
+
+
+EDIT_ALPHABET = st.sampled_from(list("ab 我𠝹.\n"))
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    text=st.text(EDIT_ALPHABET, min_size=2, max_size=30),
+    spans=st.lists(st.tuples(st.integers(0, 29), st.integers(1, 10)), min_size=1, max_size=6),
+    edits=st.lists(
+        st.tuples(st.integers(0, 40), st.integers(0, 5), st.text(EDIT_ALPHABET, max_size=6)),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_after_any_edits_every_quote_is_the_text_at_its_offsets(
+    study, owner, coder, text, spans, edits
+):
+    from django.db import transaction
+
+    with transaction.atomic():
+        transcript = factories.make_transcript(study, text=text)
+        code = factories.make_code(study, name="C")
+        layer = factories.make_layer(study, coder)
+        original = {}
+        for start, length in spans:
+            start = min(start, len(text) - 1)
+            end = min(start + length, len(text))
+            seg, _ = Segment.objects.get_or_create(
+                transcript=transcript,
+                code=code,
+                layer=layer,
+                start=start,
+                end=end,
+                defaults={"quote": text[start:end]},
+            )
+            original[seg.pk] = seg.quote
+        current = text
+        for at, cut, insert in edits:
+            at = min(at, len(current))
+            new = current[:at] + insert + current[at + cut :]
+            if not new.strip():
+                continue
+            services.transcript_text_update(
+                transcript=transcript, text=new, expected_version=transcript.version, actor=owner
+            )
+            transcript.refresh_from_db()
+            current = transcript.text
+        for seg in Segment.objects.filter(transcript=transcript):
+            assert seg.quote == current[seg.start : seg.end]
+            assert 0 <= seg.start < seg.end <= len(current)
+            if seg.needs_review:
+                assert seg.quote_at_coding == original[seg.pk]
+            else:
+                assert seg.quote == original[seg.pk]
+                assert seg.quote_at_coding == ""
+        transaction.set_rollback(True)
