@@ -87,12 +87,14 @@ def consensus_decide(
     rationale: str = "",
     edit_start: int | None = None,
     edit_end: int | None = None,
+    edit_quote: str | None = None,
     actor=None,
 ) -> ConsensusDecision:
     """Settle the unit ``[start, end)`` of ``code`` on ``transcript`` into consensus.
 
     ``layers`` are the compared layers in order (A, B, ...); ``action`` one of accept_a,
-    accept_b, union, intersection, reject, edit (``edit_start``/``edit_end`` give the span).
+    accept_b, union, intersection, reject, edit (``edit_start``/``edit_end`` give the span;
+    ``edit_quote``, the text the page showed there, must match it as on the coding page).
     The unit must still exist as computed from the layers (else ``ValidationError``, code
     ``stale``). Submitting the same decision twice returns the first one; a different
     decision on an already settled unit replaces it (the old one is undone, audited).
@@ -116,6 +118,9 @@ def consensus_decide(
         if action == Decision.EDIT:
             if edit_start is None or edit_end is None:
                 raise ValidationError("Give the start and end of the edited span.", code="edit")
+            services.check_span(
+                transcript=transcript, start=edit_start, end=edit_end, quote=edit_quote or None
+            )
             spans = [(edit_start, edit_end)]
         else:
             spans = unit.result_spans(action)
