@@ -95,7 +95,9 @@ def passage(
         if b <= start or a >= end:
             kind, layers = "context", ()
         else:
-            layers = tuple(i for i, cov in enumerate(coverage) if any(s <= a and b <= e for s, e in cov))
+            layers = tuple(
+                i for i, cov in enumerate(coverage) if any(s <= a and b <= e for s, e in cov)
+            )
             kind = "all" if len(layers) == n else "only" if layers else "none"
         pieces.append(Piece(a, b, text[a:b], kind, layers))
     return Passage(

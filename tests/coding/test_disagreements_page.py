@@ -126,9 +126,14 @@ def test_the_passage_marks_what_only_a_and_only_b_cover_with_context(study, setu
     unit = unit_html(html, 2)
     passage = re.search(r'<p class="passage"[^>]*>(.*?)</p>', unit, re.S).group(1)
     # Context before and after the unit, from its own line only.
-    assert re.search(r'<span class="r" data-start="25" data-end="55">P01: At first I did not know m</span>', passage)
+    assert re.search(
+        r'<span class="r" data-start="25" data-end="55">P01: At first I did not know m</span>',
+        passage,
+    )
     assert re.search(r'<del class="r" data-start="55" data-end="60"[^>]*>y rol</del>', passage)
-    assert re.search(r'<mark class="r both" data-start="60" data-end="70"[^>]*>e, then it</mark>', passage)
+    assert re.search(
+        r'<mark class="r both" data-start="60" data-end="70"[^>]*>e, then it</mark>', passage
+    )
     assert re.search(r'<ins class="r" data-start="70" data-end="75"[^>]*> got </ins>', passage)
     assert "better." in passage and "P01: Later" not in passage
     # The marks are explained in words (not colour alone).
