@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from coding import agreement_report as ar
 from coding import services
-from coding.models import Code, ConsensusDecision, Decision, Layer, Segment
+from coding.models import AuditEvent, Code, ConsensusDecision, Decision, Layer, Segment
 from studies.models import Study, Transcript
 
 UNDECIDABLE = {Decision.AGREED}
@@ -52,7 +52,20 @@ def _check_layers(study: Study, layers: Sequence[Layer]) -> None:
             )
 
 
-def _undo(decision: ConsensusDecision, layer: Layer, actor) -> None:
+def _segment_events(since: int, action: str, segment_ids) -> list[int]:
+    """Ids of the ``action`` audit events written since ``since`` for these segments: the
+    general undo (:func:`coding.services.segment_undo`) treats them as part of the decision."""
+    return list(
+        AuditEvent.objects.filter(
+            pk__gt=since, action=action, object_type="segment", object_id__in=list(segment_ids)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _undo(decision: ConsensusDecision, layer: Layer, actor) -> AuditEvent:
+    since = services.audit_mark(study=decision.study)
     created = Segment.objects.filter(
         layer=layer,
         transcript_id=decision.transcript_id,
@@ -65,13 +78,17 @@ def _undo(decision: ConsensusDecision, layer: Layer, actor) -> None:
         services.segment_delete(segment=segment, actor=actor)
     decision.undone_at = timezone.now()
     decision.save(update_fields=["undone_at"])
-    services.audit(
+    return services.audit(
         study=decision.study,
         actor=actor,
         action="consensus.undo",
         obj=decision,
         before={"action": decision.action, "removed": removed},
-        after={"undone_at": decision.undone_at.isoformat()},
+        after={
+            "undone_at": decision.undone_at.isoformat(),
+            "transcript_id": decision.transcript_id,
+            "events": _segment_events(since, "segment.delete", [r["id"] for r in removed]),
+        },
     )
 
 
@@ -107,6 +124,7 @@ def consensus_decide(
     rationale = (rationale or "").strip()
     with transaction.atomic():
         consensus = _locked_consensus_layer(study)
+        since = services.audit_mark(study=study)
         rv = ar.review(study, transcript, code, layers)
         unit = next((u for u in rv.units if u.start == start and u.end == end), None)
         if unit is None:
@@ -126,6 +144,7 @@ def consensus_decide(
             spans = unit.result_spans(action)
         layer_ids = [la.pk for la in layers]
         previous = unit.decision
+        events: list[int] = []  # what the general undo reverts with this decision
         if previous is not None:
             same = (
                 previous.action == action
@@ -136,7 +155,8 @@ def consensus_decide(
             )
             if same:
                 return previous  # a double submit
-            _undo(previous, consensus, actor)
+            replaced = _undo(previous, consensus, actor)
+            events += [replaced.pk, *replaced.after["events"]]
         decision = ConsensusDecision(
             study=study,
             transcript=transcript,
@@ -153,6 +173,7 @@ def consensus_decide(
         decision.save()
         source_ids = [s["id"] for s in decision.sources]
         result = None
+        made = []
         for s, e in spans:
             segment, created = services.segment_create(
                 transcript=transcript,
@@ -164,6 +185,9 @@ def consensus_decide(
                 provenance={"decision": decision.pk, "action": action, "sources": source_ids},
             )
             result = result or segment
+            if created:
+                made.append(segment.pk)
+        events += _segment_events(since, "segment.create", made)
         if result is not None:
             decision.result = result
             decision.save(update_fields=["result"])
@@ -182,6 +206,7 @@ def consensus_decide(
                 "sources": source_ids,
                 "rationale": rationale,
                 "replaced": previous.pk if previous is not None else None,
+                "events": events,
             },
         )
     return decision
