@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 import pytest
 
@@ -165,7 +166,7 @@ def test_a_pi_settles_disagreements_and_compares_the_consensus(
     assert "Consensus" in table.inner_text()
     with page.expect_download() as info:
         page.get_by_role("link", name="CSV", exact=True).first.click()
-    data = open(info.value.path(), encoding="utf-8-sig").read()
+    data = Path(info.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(data)))
     value = next(i for i, name in enumerate(rows[0]) if "value" in name.lower())
     role_rows = [r for r in rows[1:] if "Role" in r and "Peer support workers" in r]
