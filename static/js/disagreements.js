@@ -159,20 +159,23 @@
 
   function isSpace(ch) { return /\s/u.test(ch); }
 
-  /** Move a boundary by one code point, or by a word with ctrl (CJK: by character). */
-  function moveBy(runs, cp, dir, word) {
+  /** Move a boundary by one code point, or with ctrl by a word: a start lands on the
+   * start of a word, an end on the end of one, so the span never begins or ends in a
+   * space (text without spaces, like Chinese, moves to the passage's edge). */
+  function moveBy(runs, cp, dir, word, isStart) {
     var lo = runs[0].start;
     var hi = runs[runs.length - 1].end;
     var text = Array.from(textBetween(runs, lo, hi));
     var i = cp - lo;
     if (!word) { return lo + Math.min(text.length, Math.max(0, i + dir)); }
-    if (dir > 0) {
-      while (i < text.length && isSpace(text[i])) { i++; }
-      while (i < text.length && !isSpace(text[i])) { i++; }
-    } else {
-      while (i > 0 && isSpace(text[i - 1])) { i--; }
-      while (i > 0 && !isSpace(text[i - 1])) { i--; }
-    }
+    var space = function (k) { return isSpace(text[k]); };
+    var word_ = function (k) { return !isSpace(text[k]); };
+    function skipFwd(test) { while (i < text.length && test(i)) { i++; } }
+    function skipBack(test) { while (i > 0 && test(i - 1)) { i--; } }
+    if (isStart && dir > 0) { skipFwd(word_); skipFwd(space); }
+    else if (isStart) { skipBack(space); skipBack(word_); }
+    else if (dir > 0) { skipFwd(space); skipFwd(word_); }
+    else { skipBack(word_); skipBack(space); }
     return lo + i;
   }
 
@@ -199,8 +202,8 @@
     var dir = key === "ArrowRight" ? 1 : -1;
     var start = pick.start;
     var end = pick.end;
-    if (which === "start") { start = Math.min(end - 1, moveBy(runs, start, dir, event.ctrlKey)); }
-    else { end = Math.max(start + 1, moveBy(runs, end, dir, event.ctrlKey)); }
+    if (which === "start") { start = Math.min(end - 1, moveBy(runs, start, dir, event.ctrlKey, true)); }
+    else { end = Math.max(start + 1, moveBy(runs, end, dir, event.ctrlKey, false)); }
     setPick(li, start, end, true);
     var range = rangeFor(passage, start, end);
     if (range) {
@@ -253,6 +256,12 @@
       return;
     }
     if (!li) { return; }
+    if (key === "e" && li.querySelector(".passage[tabindex]")) {
+      // E: correct the span; the passage takes the arrow keys (S/E choose the boundary).
+      event.preventDefault();
+      li.querySelector(".passage").focus();
+      return;
+    }
     var button = li.querySelector('button[data-key="' + key + '"]');
     if (button && "abuin".indexOf(key) >= 0) {
       event.preventDefault();
