@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from coding import agreement_report as ar
 from coding import services
-from coding.models import Code, ConsensusDecision, Decision, Layer, Segment
+from coding.models import AuditEvent, Code, ConsensusDecision, Decision, Layer, Segment
 from studies.models import Study, Transcript
 
 UNDECIDABLE = {Decision.AGREED}
@@ -52,7 +52,20 @@ def _check_layers(study: Study, layers: Sequence[Layer]) -> None:
             )
 
 
-def _undo(decision: ConsensusDecision, layer: Layer, actor) -> None:
+def _segment_events(since: int, action: str, segment_ids) -> list[int]:
+    """Ids of the ``action`` audit events written since ``since`` for these segments: the
+    general undo (:func:`coding.services.segment_undo`) treats them as part of the decision."""
+    return list(
+        AuditEvent.objects.filter(
+            pk__gt=since, action=action, object_type="segment", object_id__in=list(segment_ids)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _undo(decision: ConsensusDecision, layer: Layer, actor) -> AuditEvent:
+    since = services.audit_mark(study=decision.study)
     created = Segment.objects.filter(
         layer=layer,
         transcript_id=decision.transcript_id,
@@ -65,13 +78,17 @@ def _undo(decision: ConsensusDecision, layer: Layer, actor) -> None:
         services.segment_delete(segment=segment, actor=actor)
     decision.undone_at = timezone.now()
     decision.save(update_fields=["undone_at"])
-    services.audit(
+    return services.audit(
         study=decision.study,
         actor=actor,
         action="consensus.undo",
         obj=decision,
         before={"action": decision.action, "removed": removed},
-        after={"undone_at": decision.undone_at.isoformat()},
+        after={
+            "undone_at": decision.undone_at.isoformat(),
+            "transcript_id": decision.transcript_id,
+            "events": _segment_events(since, "segment.delete", [r["id"] for r in removed]),
+        },
     )
 
 
@@ -87,12 +104,14 @@ def consensus_decide(
     rationale: str = "",
     edit_start: int | None = None,
     edit_end: int | None = None,
+    edit_quote: str | None = None,
     actor=None,
 ) -> ConsensusDecision:
     """Settle the unit ``[start, end)`` of ``code`` on ``transcript`` into consensus.
 
     ``layers`` are the compared layers in order (A, B, ...); ``action`` one of accept_a,
-    accept_b, union, intersection, reject, edit (``edit_start``/``edit_end`` give the span).
+    accept_b, union, intersection, reject, edit (``edit_start``/``edit_end`` give the span;
+    ``edit_quote``, the text the page showed there, must match it as on the coding page).
     The unit must still exist as computed from the layers (else ``ValidationError``, code
     ``stale``). Submitting the same decision twice returns the first one; a different
     decision on an already settled unit replaces it (the old one is undone, audited).
@@ -105,6 +124,7 @@ def consensus_decide(
     rationale = (rationale or "").strip()
     with transaction.atomic():
         consensus = _locked_consensus_layer(study)
+        since = services.audit_mark(study=study)
         rv = ar.review(study, transcript, code, layers)
         unit = next((u for u in rv.units if u.start == start and u.end == end), None)
         if unit is None:
@@ -116,11 +136,15 @@ def consensus_decide(
         if action == Decision.EDIT:
             if edit_start is None or edit_end is None:
                 raise ValidationError("Give the start and end of the edited span.", code="edit")
+            services.check_span(
+                transcript=transcript, start=edit_start, end=edit_end, quote=edit_quote or None
+            )
             spans = [(edit_start, edit_end)]
         else:
             spans = unit.result_spans(action)
         layer_ids = [la.pk for la in layers]
         previous = unit.decision
+        events: list[int] = []  # what the general undo reverts with this decision
         if previous is not None:
             same = (
                 previous.action == action
@@ -131,7 +155,8 @@ def consensus_decide(
             )
             if same:
                 return previous  # a double submit
-            _undo(previous, consensus, actor)
+            replaced = _undo(previous, consensus, actor)
+            events += [replaced.pk, *replaced.after["events"]]
         decision = ConsensusDecision(
             study=study,
             transcript=transcript,
@@ -148,6 +173,7 @@ def consensus_decide(
         decision.save()
         source_ids = [s["id"] for s in decision.sources]
         result = None
+        made = []
         for s, e in spans:
             segment, created = services.segment_create(
                 transcript=transcript,
@@ -159,6 +185,9 @@ def consensus_decide(
                 provenance={"decision": decision.pk, "action": action, "sources": source_ids},
             )
             result = result or segment
+            if created:
+                made.append(segment.pk)
+        events += _segment_events(since, "segment.create", made)
         if result is not None:
             decision.result = result
             decision.save(update_fields=["result"])
@@ -177,6 +206,7 @@ def consensus_decide(
                 "sources": source_ids,
                 "rationale": rationale,
                 "replaced": previous.pk if previous is not None else None,
+                "events": events,
             },
         )
     return decision

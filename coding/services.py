@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from coding.models import COLOR_RE, Assignment, AuditEvent, Code, Layer, LayerKind, Memo, Segment
@@ -335,12 +336,13 @@ def segment_undo(*, access, transcript: Transcript, actor) -> str:
     """
     events = list(
         AuditEvent.objects.filter(
+            Q(object_type="segment", action__in=UNDOABLE_SEGMENT_ACTIONS + _UNDO_GROUPS)
+            | Q(action__in=_DECISION_ACTIONS),
             study=access.study,
             actor=actor,
-            object_type="segment",
-            action__in=UNDOABLE_SEGMENT_ACTIONS + _UNDO_GROUPS,
         ).order_by("-pk")[:200]
     )
+    decisions = _decisions_of(events)
     by_pk = {ev.pk: ev for ev in events}
     covered: set[int] = set()
     target: AuditEvent | None = None
@@ -348,6 +350,16 @@ def segment_undo(*, access, transcript: Transcript, actor) -> str:
         if ev.pk in covered:
             continue
         data = ev.after or ev.before or {}
+        if ev.action in _DECISION_ACTIONS:
+            # The segments a decision made or its undo removed belong to the decision:
+            # never revert them one by one (that left a settled unit with no result).
+            covered.update(data.get("events", []))
+            decision = decisions.get(ev.object_id)
+            if ev.action == "consensus.undo" or decision is None or decision.undone_at:
+                continue
+            if data.get("transcript_id") != transcript.pk:
+                continue
+            return _decision_undo(access=access, decision=decision, actor=actor)
         if ev.action == "segment.undo":
             covered.update(data.get("undone", []))
             covered.update(data.get("events", []))
@@ -393,6 +405,31 @@ def segment_undo(*, access, transcript: Transcript, actor) -> str:
             },
         )
     return f"Undone: {label}"
+
+
+_DECISION_ACTIONS = ("consensus.decide", "consensus.undo")
+
+
+def _decisions_of(events: list[AuditEvent]) -> dict:
+    from coding.models import ConsensusDecision
+
+    ids = {ev.object_id for ev in events if ev.action == "consensus.decide"}
+    if not ids:
+        return {}
+    return ConsensusDecision.objects.select_related("study", "code").in_bulk(list(ids))
+
+
+def _decision_undo(*, access, decision, actor) -> str:
+    """Undo a consensus decision through the decision, as the review page's undo does."""
+    from django.core.exceptions import PermissionDenied
+
+    # consensus.py builds on this module (segment_create, audit), so import it late.
+    from coding import consensus
+
+    if not access.is_owner:
+        raise PermissionDenied("Only the study's owners change consensus decisions.")
+    consensus.consensus_undo(decision=decision, actor=actor)
+    return f"Undone: decision ‘{decision.get_action_display()}’ on ‘{decision.code.name}’"
 
 
 _UNDO_LABELS = {

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from coding import agreement_report as ar
-from coding import consensus, exports
+from coding import consensus, exports, review_passage
 from coding import render as rendering
 from coding.models import ConsensusDecision, Decision, LayerKind
 from coding.selectors import codebook
@@ -441,6 +441,28 @@ def _side_by_side(text: str, rv: ar.Review, current: int | None):
     return rows
 
 
+def _review_items(text: str, rv: ar.Review, units) -> list[dict]:
+    """Each listed unit with its quoted passage and each side's words."""
+    items = []
+    for unit in units:
+        p = review_passage.passage(text, unit.start, unit.end, unit.coverage, unit.consensus)
+        line_start = text.rfind("\n", 0, unit.start) + 1
+        line_end = text.find("\n", unit.start)
+        line = text[line_start : line_end if line_end != -1 else len(text)]
+        items.append(
+            {
+                "unit": unit,
+                "passage": p,
+                "lang": rendering.line_language(line),
+                "sides": [
+                    (letter, la.label, quotes)
+                    for letter, la, quotes in zip(ar.LETTERS, rv.layers, p.quotes, strict=False)
+                ],
+            }
+        )
+    return items
+
+
 def _review_context(request, access, transcript, code_id, *, current=None, note=""):
     layers = ar.report_layers(access)
     compared = _review_layers(request, layers)
@@ -480,6 +502,8 @@ def _review_context(request, access, transcript, code_id, *, current=None, note=
         "code": node,
         "review": rv,
         "units": units,
+        "items": _review_items(transcript.text, rv, units),
+        "two_layers": len(compared) == 2,
         "show": show,
         "current": current,
         "prev_url": f"{base}?{layer_q}&show={show}&unit={prev_n}#unit-{prev_n}" if prev_n else "",
@@ -585,6 +609,7 @@ def consensus_decide(request, study_id: int):
             rationale=request.POST.get("rationale", ""),
             edit_start=_int(request.POST.get("edit_start")),
             edit_end=_int(request.POST.get("edit_end")),
+            edit_quote=request.POST.get("edit_quote") or None,
             actor=request.user,
         )
     except ValidationError as exc:

@@ -164,3 +164,19 @@ def test_an_htmx_error_is_shown_in_the_fragment(study, setup, owner_client):
 def test_only_owners_decide(study, setup, persona_clients, persona, status):
     assert post(persona_clients[persona], study, setup, "union").status_code == status
     assert not ConsensusDecision.objects.exists()
+
+
+def test_a_corrected_span_is_checked_against_the_quote_the_page_showed(study, setup, owner_client):
+    text = setup["t"].text
+    post(owner_client, study, setup, "edit", edit_start=57, edit_end=72, edit_quote="stale words")
+    assert consensus_spans(study) == []
+    assert not ConsensusDecision.objects.exists()
+    post(owner_client, study, setup, "edit", edit_start=57, edit_end=72, edit_quote=text[57:72])
+    assert consensus_spans(study) == [(57, 72)]
+    assert ConsensusDecision.objects.get().result.quote == text[57:72]
+
+
+def test_a_corrected_span_must_hold_text(study, setup, owner_client):
+    post(owner_client, study, setup, "edit", edit_start=72, edit_end=72, edit_quote="")
+    post(owner_client, study, setup, "edit", edit_start=70, edit_end=9999)
+    assert consensus_spans(study) == [] and not ConsensusDecision.objects.exists()

@@ -104,3 +104,37 @@ def test_units_for_merges_layers_into_maximal_regions():
     assert units[0].result_spans("intersection") == [(2, 8)]
     assert units[0].result_spans("union") == [(0, 10)]
     assert units[1].result_spans("accept_b") == []
+
+
+def unit_html(html, number):
+    return html.split(f'<li id="unit-{number}"', 1)[1].split('<li id="unit-', 1)[0]
+
+
+def test_each_unit_quotes_what_each_side_coded(study, setup, owner_client):
+    html = owner_client.get(page_url(study, setup)).content.decode()
+    unit = unit_html(html, 2)
+    # A coded 55–70, B coded 60–75: each side's own words, not offsets alone.
+    assert re.search(r"A</span>\s*bob:\s*<q[^>]*>y role, then it</q>", unit)
+    assert re.search(r"B</span>\s*erin:\s*<q[^>]*>e, then it got </q>", unit)
+    only_b = unit_html(html, 4)
+    assert re.search(r"A</span>\s*bob:\s*<span class=\"muted\">nothing</span>", only_b)
+    assert re.search(r"B</span>\s*erin:\s*<q[^>]*> me and it</q>", only_b)
+
+
+def test_the_passage_marks_what_only_a_and_only_b_cover_with_context(study, setup, owner_client):
+    html = owner_client.get(page_url(study, setup)).content.decode()
+    unit = unit_html(html, 2)
+    passage = re.search(r'<p class="passage"[^>]*>(.*?)</p>', unit, re.S).group(1)
+    # Context before and after the unit, from its own line only.
+    assert re.search(
+        r'<span class="r" data-start="25" data-end="55">P01: At first I did not know m</span>',
+        passage,
+    )
+    assert re.search(r'<del class="r" data-start="55" data-end="60"[^>]*>y rol</del>', passage)
+    assert re.search(
+        r'<mark class="r both" data-start="60" data-end="70"[^>]*>e, then it</mark>', passage
+    )
+    assert re.search(r'<ins class="r" data-start="70" data-end="75"[^>]*> got </ins>', passage)
+    assert "better." in passage and "P01: Later" not in passage
+    # The marks are explained in words (not colour alone).
+    assert "struck through: only A" in unit and "underlined: only B" in unit
