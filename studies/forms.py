@@ -92,6 +92,12 @@ class TranscriptUploadForm(forms.Form):
         queryset=None, required=False, empty_label="(none: focus group or document)"
     )
     wave = forms.ModelChoiceField(queryset=None, required=False, empty_label="(none)")
+    allow_duplicates = forms.BooleanField(
+        required=False,
+        label="Upload anyway",
+        help_text="Keep a second copy even if the same text, or a transcript of this "
+        "participant at this wave, is already in the study.",
+    )
 
     def __init__(self, *args, study, **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,6 +125,12 @@ class BulkImportForm(forms.Form):
         label="Manifest (CSV)",
         help_text="Columns file,participant,group,wave,title. Optional if the zip holds manifest.csv.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    allow_duplicates = forms.BooleanField(
+        required=False,
+        label="Import anyway",
+        help_text="Import rows whose text is already in the study or in the zip, or whose "
+        "participant already has a transcript at that wave.",
     )
 
 

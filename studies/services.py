@@ -301,6 +301,7 @@ class RowError:
     row: int  # 1-based line number in the file (header is line 1)
     message: str
     column: str = ""
+    duplicate: bool = False  # the owner may confirm it ("Import anyway")
 
 
 @dataclass
@@ -312,6 +313,11 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def only_duplicates(self) -> bool:
+        """Every problem is a duplicate, so confirming would import everything."""
+        return bool(self.errors) and all(e.duplicate for e in self.errors)
 
 
 class ImportRefused(Exception):
@@ -479,11 +485,15 @@ def transcripts_upload(
     participant: Participant | None,
     wave: Wave | None,
     actor,
+    allow_duplicates: bool = False,
 ) -> list[Transcript]:
     """Upload one or many .txt/.docx files for one participant and wave (both optional).
 
     All files are decoded and checked before anything is written; ValidationError lists
-    every problem, one per file.
+    every problem, one per file. A text already in the study (same checksum), the same text
+    twice in the upload, or a participant who already has a transcript at that wave is a
+    problem with code ``"duplicate"`` naming the existing transcript, unless
+    ``allow_duplicates`` (the owner ticked "Upload anyway").
     """
     if not files:
         raise ValidationError("Choose at least one .txt or .docx file.")
@@ -493,21 +503,29 @@ def transcripts_upload(
         raise ValidationError("That participant belongs to another study.")
     if wave is not None and wave.study_id != study.pk:
         raise ValidationError("That wave belongs to another study.")
-    errors: list[str] = []
+    errors: list[ValidationError] = []
     taken = {t.lower() for t in study.transcripts.values_list("title", flat=True)}
-    prepared = []
+    texts: dict[str, str] = {}
     for filename, data in files:
         try:
-            text = prepare_text(data, filename)
+            texts[filename] = prepare_text(data, filename)
         except ValidationError as exc:
-            errors.extend(exc.messages)
-            continue
+            errors.extend(ValidationError(m) for m in exc.messages)
+    if not allow_duplicates:
+        errors.extend(
+            ValidationError(message, code="duplicate")
+            for message in _upload_duplicates(study, texts, participant, wave)
+        )
+    prepared = []
+    for filename, text in texts.items():
         title = _title_from(filename)
         if participant is not None and wave is not None and len(files) == 1:
             title = f"{participant.pseudonym} – {wave.name}" if title.lower() in taken else title
         if title.lower() in taken:
             errors.append(
-                f"{filename}: a transcript titled “{title}” already exists in this study."
+                ValidationError(
+                    f"{filename}: a transcript titled “{title}” already exists in this study."
+                )
             )
             continue
         taken.add(title.lower())
@@ -535,6 +553,34 @@ def transcripts_upload(
     return created
 
 
+def _upload_duplicates(study, texts: dict[str, str], participant, wave) -> list[str]:
+    """Messages for texts already in the study or repeated in the upload, and for a
+    participant who already has a transcript at ``wave``."""
+    messages = []
+    checksums = {name: Transcript.checksum_of(text) for name, text in texts.items()}
+    existing = dict(
+        study.transcripts.filter(checksum__in=set(checksums.values()))
+        .order_by("-pk")  # the oldest transcript wins in the dict
+        .values_list("checksum", "title")
+    )
+    first: dict[str, str] = {}
+    for name, checksum in checksums.items():
+        if checksum in existing:
+            messages.append(
+                f"{name}: the same text is already in this study as “{existing[checksum]}”."
+            )
+        elif checksum in first:
+            messages.append(f"{name}: the same text as {first[checksum]} in this upload.")
+        first.setdefault(checksum, name)
+    if participant is not None and wave is not None:
+        same = study.transcripts.filter(participant=participant, wave=wave).order_by("pk").first()
+        if same is not None:
+            messages.append(
+                f"{participant.pseudonym} already has a transcript at {wave.name}: “{same.title}”."
+            )
+    return messages
+
+
 MANIFEST_COLUMNS = ("file", "participant", "group", "wave", "title")
 
 
@@ -553,7 +599,12 @@ def _zip_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
 
 
 def transcripts_bulk_import(
-    *, study: Study, zip_data: bytes, manifest: bytes | None = None, actor
+    *,
+    study: Study,
+    zip_data: bytes,
+    manifest: bytes | None = None,
+    actor,
+    allow_duplicates: bool = False,
 ) -> ImportReport:
     """Import a zip of .txt/.docx files described by a CSV manifest.
 
@@ -561,7 +612,9 @@ def transcripts_bulk_import(
     named ``manifest.csv`` inside the zip. Participants that do not exist yet are created in
     the named group; groups and waves must exist. Everything is validated before anything is
     written: on any problem :class:`ImportRefused` carries every problem with its row and
-    nothing is imported.
+    nothing is imported. Duplicates (a text already in the study or twice in the zip, a
+    participant and wave that already have a transcript or appear twice) are problems too,
+    marked ``duplicate``, unless ``allow_duplicates``.
     """
     report = ImportReport()
     limit = settings.WORKBENCH_MAX_ZIP_BYTES
@@ -621,6 +674,16 @@ def transcripts_bulk_import(
     waves = {w.name.lower(): w for w in study.waves.all()}
     participants = {p.pseudonym.lower(): p for p in study.participants.select_related("group")}
     taken_titles = {t.lower() for t in study.transcripts.values_list("title", flat=True)}
+    existing_texts: dict[str, str] = {}
+    existing_interviews: dict[tuple[int, int], str] = {}
+    for checksum, participant_id, wave_id, title in study.transcripts.order_by("-pk").values_list(
+        "checksum", "participant_id", "wave_id", "title"
+    ):
+        existing_texts[checksum] = title
+        if participant_id is not None and wave_id is not None:
+            existing_interviews[(participant_id, wave_id)] = title
+    zip_texts: dict[str, tuple[int, str]] = {}
+    zip_interviews: dict[tuple[str, int], int] = {}
     by_basename: dict[str, list[str]] = {}
     for name in members:
         by_basename.setdefault(posixpath.basename(name).lower(), []).append(name)
@@ -756,6 +819,18 @@ def transcripts_bulk_import(
                 problems.append(
                     RowError(line, f"{file_name}: cannot be read from the zip ({exc}).", "file")
                 )
+        if not problems and not allow_duplicates:
+            problems = _row_duplicates(
+                line,
+                file_name,
+                text,
+                participant,
+                wave,
+                existing_texts=existing_texts,
+                existing_interviews=existing_interviews,
+                zip_texts=zip_texts,
+                zip_interviews=zip_interviews,
+            )
         if problems:
             report.errors.extend(problems)
             continue
@@ -791,6 +866,69 @@ def transcripts_bulk_import(
             after={"created": len(transcripts), "new_participants": len(new_participants)},
         )
     return report
+
+
+def _row_duplicates(
+    line: int,
+    file_name: str,
+    text: str,
+    participant: Participant | None,
+    wave: Wave | None,
+    *,
+    existing_texts: dict[str, str],
+    existing_interviews: dict[tuple[int, int], str],
+    zip_texts: dict[str, tuple[int, str]],
+    zip_interviews: dict[tuple[str, int], int],
+) -> list[RowError]:
+    """Duplicate problems of one manifest row; records the row for the rows after it."""
+    problems = []
+    checksum = Transcript.checksum_of(text)
+    if checksum in existing_texts:
+        problems.append(
+            RowError(
+                line,
+                f"{file_name}: the same text is already in this study as "
+                f"“{existing_texts[checksum]}”.",
+                "file",
+                duplicate=True,
+            )
+        )
+    elif checksum in zip_texts:
+        other_line, other_name = zip_texts[checksum]
+        problems.append(
+            RowError(
+                line,
+                f"{file_name}: the same text as {other_name} on line {other_line}.",
+                "file",
+                duplicate=True,
+            )
+        )
+    zip_texts.setdefault(checksum, (line, file_name))
+    if participant is not None and wave is not None:
+        if participant.pk and (participant.pk, wave.pk) in existing_interviews:
+            problems.append(
+                RowError(
+                    line,
+                    f"{participant.pseudonym} already has a transcript at {wave.name}: "
+                    f"“{existing_interviews[(participant.pk, wave.pk)]}”.",
+                    "wave",
+                    duplicate=True,
+                )
+            )
+        else:
+            key = (participant.pseudonym.lower(), wave.pk)
+            if key in zip_interviews:
+                problems.append(
+                    RowError(
+                        line,
+                        f"{participant.pseudonym} at {wave.name} is also on line "
+                        f"{zip_interviews[key]}.",
+                        "wave",
+                        duplicate=True,
+                    )
+                )
+            zip_interviews.setdefault(key, line)
+    return problems
 
 
 def transcript_update(

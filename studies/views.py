@@ -361,6 +361,7 @@ def transcript_upload(request, study_id: int):
     study = access.study
     form = forms.TranscriptUploadForm(request.POST, request.FILES, study=study)
     errors: list[str] = []
+    duplicates = False
     if form.is_valid():
         files = [(f.name, f.read()) for f in form.cleaned_data["files"]]
         try:
@@ -369,10 +370,12 @@ def transcript_upload(request, study_id: int):
                 files=files,
                 participant=form.cleaned_data["participant"],
                 wave=form.cleaned_data["wave"],
+                allow_duplicates=form.cleaned_data["allow_duplicates"],
                 actor=request.user,
             )
         except ValidationError as exc:
             errors = _errors(exc)
+            duplicates = any(e.code == "duplicate" for e in exc.error_list)
         else:
             messages.success(request, f"Uploaded {len(created)} transcript(s).")
             return redirect("studies:transcript_list", study.pk)
@@ -381,12 +384,24 @@ def transcript_upload(request, study_id: int):
             f"{field}: {' '.join(errs)}" if field != "__all__" else " ".join(errs)
             for field, errs in form.errors.items()
         ]
+    retry_form = None
+    if duplicates:
+        retry_form = forms.TranscriptUploadForm(
+            study=study,
+            initial={
+                "participant": form.cleaned_data.get("participant"),
+                "wave": form.cleaned_data.get("wave"),
+                "allow_duplicates": True,
+            },
+        )
     return import_refused(
         request,
         access,
         tab="transcripts",
         messages_list=errors,
         what="transcripts",
+        retry_form=retry_form,
+        retry_url=reverse("studies:transcript_upload", args=[study.pk]),
         back=reverse("studies:transcript_list", args=[study.pk]),
     )
 
@@ -405,6 +420,7 @@ def transcript_bulk_import(request, study_id: int):
                 study=study,
                 zip_data=form.cleaned_data["archive"].read(),
                 manifest=manifest.read() if manifest else None,
+                allow_duplicates=form.cleaned_data["allow_duplicates"],
                 actor=request.user,
             )
         except services.ImportRefused as refused:
@@ -412,12 +428,17 @@ def transcript_bulk_import(request, study_id: int):
         if report.ok:
             messages.success(request, f"Imported {report.created} transcript(s).")
             return redirect("studies:study_dashboard", study.pk)
+    retry_form = None
+    if report is not None and report.only_duplicates:
+        retry_form = forms.BulkImportForm(initial={"allow_duplicates": True})
     return import_refused(
         request,
         access,
         tab="transcripts",
         form=form,
         report=report,
+        retry_form=retry_form,
+        retry_url=reverse("studies:transcript_bulk_import", args=[study.pk]),
         what="transcripts",
         back=reverse("studies:transcript_list", args=[study.pk]),
     )
