@@ -143,3 +143,12 @@ class TranscriptTextForm(forms.Form):
 
 class StudyDeleteForm(forms.Form):
     confirm = forms.CharField(label="Type the study's name to confirm", max_length=200)
+
+
+class ConfirmDeleteForm(forms.Form):
+    confirm = forms.CharField(max_length=200)
+
+    def __init__(self, *args, expected: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].label = f"Type “{expected}” to confirm"
+        self.fields["confirm"].widget.attrs["autocomplete"] = "off"

@@ -194,3 +194,43 @@ def dashboard(access: StudyAccess) -> Dashboard:
         coders=coders,
         n_participants=len(participants),
     )
+
+
+@dataclass
+class DeletionSummary:
+    """What goes with a transcript (or a participant's transcripts) when it is deleted."""
+
+    transcripts: list[Transcript]
+    segments: int
+    layers: list[str]
+    memos: int
+    decisions: int
+    assignments: int
+    calibration_excerpts: int
+
+
+def deletion_summary(transcripts) -> DeletionSummary:
+    """Counts of everything deleted with ``transcripts`` (a QuerySet): six queries."""
+    from coding.models import CalibrationUnit, ConsensusDecision, Memo
+
+    transcripts = list(transcripts.defer("text").order_by("wave__position", "title"))
+    ids = [t.pk for t in transcripts]
+    per_layer = dict(
+        Segment.objects.filter(transcript_id__in=ids)
+        .order_by()
+        .values("layer")
+        .annotate(n=Count("pk"))
+        .values_list("layer", "n")
+    )
+    layers = Layer.objects.filter(pk__in=per_layer).select_related("user")
+    return DeletionSummary(
+        transcripts=transcripts,
+        segments=sum(per_layer.values()),
+        layers=sorted(layer.label for layer in layers),
+        memos=Memo.objects.filter(
+            Q(transcript_id__in=ids) | Q(segment__transcript_id__in=ids)
+        ).count(),
+        decisions=ConsensusDecision.objects.filter(transcript_id__in=ids).count(),
+        assignments=Assignment.objects.filter(transcript_id__in=ids).count(),
+        calibration_excerpts=CalibrationUnit.objects.filter(transcript_id__in=ids).count(),
+    )

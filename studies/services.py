@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import posixpath
 import zipfile
 from dataclasses import dataclass, field
@@ -11,8 +12,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from coding.services import audit
 from studies import text as textlib
@@ -1062,6 +1064,117 @@ def transcript_text_update(
         )
     transcript.refresh_from_db()
     return counts
+
+
+# --- deleting transcripts and participants ------------------------------------------------
+
+
+def _rows(queryset) -> list[dict]:
+    """Every column of every row, as JSON-safe dicts (dates as ISO strings)."""
+    return json.loads(json.dumps(list(queryset.order_by("pk").values()), cls=DjangoJSONEncoder))
+
+
+def transcript_snapshot(transcript: Transcript) -> dict:
+    """Everything needed to restore a transcript: its text, segments, memos, decisions,
+    assignments and calibration excerpts, with the names of the codes and layers used."""
+    from coding.models import (
+        Assignment,
+        CalibrationAnswer,
+        CalibrationSubmission,
+        CalibrationUnit,
+        Code,
+        ConsensusDecision,
+        Layer,
+        Memo,
+        Segment,
+    )
+
+    segments = Segment.objects.filter(transcript=transcript)
+    units = CalibrationUnit.objects.filter(transcript=transcript)
+    participant = transcript.participant
+    data = {
+        "transcript": {
+            **_rows(Transcript.objects.filter(pk=transcript.pk))[0],
+            "participant": participant.pseudonym if participant else None,
+            "wave": transcript.wave.name if transcript.wave_id else None,
+        },
+        "segments": _rows(segments),
+        "memos": _rows(
+            Memo.objects.filter(Q(transcript=transcript) | Q(segment__transcript=transcript))
+        ),
+        "decisions": _rows(ConsensusDecision.objects.filter(transcript=transcript)),
+        "assignments": _rows(Assignment.objects.filter(transcript=transcript)),
+        "calibration_units": _rows(units),
+        "calibration_answers": _rows(CalibrationAnswer.objects.filter(unit__in=units)),
+        "calibration_submissions": _rows(CalibrationSubmission.objects.filter(unit__in=units)),
+    }
+    code_ids = {s["code_id"] for s in data["segments"]} | {d["code_id"] for d in data["decisions"]}
+    layer_ids = {s["layer_id"] for s in data["segments"]} | {
+        a["layer_id"] for a in data["assignments"]
+    }
+    data["codes"] = {
+        str(pk): name for pk, name in Code.objects.filter(pk__in=code_ids).values_list("pk", "name")
+    }
+    data["layers"] = {
+        str(layer.pk): layer.label
+        for layer in Layer.objects.filter(pk__in=layer_ids).select_related("user")
+    }
+    return data
+
+
+def _delete_transcripts(ids: list[int]) -> None:
+    """Segments go first in slices (see :func:`study_delete`), then the transcripts with
+    their memos, decisions, assignments and calibration excerpts (cascades)."""
+    from coding.models import Memo, Segment
+
+    Memo.objects.filter(segment__transcript_id__in=ids).delete()
+    for first in range(0, len(ids), 20):
+        Segment.objects.filter(transcript_id__in=ids[first : first + 20]).delete()
+    Transcript.objects.filter(pk__in=ids).delete()
+
+
+def transcript_delete(*, transcript: Transcript, confirm: str, actor) -> None:
+    """Delete a transcript once the owner has typed its title. The audit event's ``before``
+    holds :func:`transcript_snapshot`, so it can be restored."""
+    if (confirm or "").strip() != transcript.title:
+        raise ValidationError({"confirm": "Type the transcript's title exactly to delete it."})
+    with transaction.atomic():
+        snapshot = transcript_snapshot(transcript)
+        audit(
+            study=transcript.study,
+            actor=actor,
+            action="transcript.delete",
+            obj=transcript,
+            before=snapshot,
+            after={"segments": len(snapshot["segments"]), "memos": len(snapshot["memos"])},
+        )
+        _delete_transcripts([transcript.pk])
+
+
+def participant_delete(*, participant: Participant, confirm: str, actor) -> None:
+    """Delete a participant and their transcripts once the owner has typed the pseudonym.
+    The audit event's ``before`` holds the participant and each transcript's snapshot."""
+    if (confirm or "").strip() != participant.pseudonym:
+        raise ValidationError({"confirm": "Type the pseudonym exactly to delete the participant."})
+    with transaction.atomic():
+        transcripts = list(participant.transcripts.select_related("wave", "participant"))
+        before = {
+            "participant": {
+                **_rows(Participant.objects.filter(pk=participant.pk))[0],
+                "group": participant.group.name if participant.group_id else None,
+            },
+            "transcripts": [transcript_snapshot(t) for t in transcripts],
+        }
+        audit(
+            study=participant.study,
+            actor=actor,
+            action="participant.delete",
+            obj=participant,
+            before=before,
+            after={"transcripts": len(transcripts)},
+        )
+        _delete_transcripts([t.pk for t in transcripts])
+        participant.delete()
 
 
 def study_delete(*, study: Study, confirm: str, actor) -> None:

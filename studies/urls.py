@@ -48,6 +48,11 @@ urlpatterns = [
         views.participant_edit,
         name="participant_edit",
     ),
+    path(
+        "studies/<int:study_id>/participants/<int:pk>/delete/",
+        views.participant_delete,
+        name="participant_delete",
+    ),
     path("studies/<int:study_id>/transcripts/", views.transcript_list, name="transcript_list"),
     path(
         "studies/<int:study_id>/transcripts/upload/",
@@ -63,6 +68,11 @@ urlpatterns = [
         "studies/<int:study_id>/transcripts/<int:pk>/edit/",
         views.transcript_edit,
         name="transcript_edit",
+    ),
+    path(
+        "studies/<int:study_id>/transcripts/<int:pk>/delete/",
+        views.transcript_delete,
+        name="transcript_delete",
     ),
     path(
         "studies/<int:study_id>/transcripts/<int:pk>/text/",

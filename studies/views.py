@@ -300,6 +300,38 @@ def participant_edit(request, study_id: int, pk: int):
 
 
 @login_required
+def participant_delete(request, study_id: int, pk: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    participant = get_object_or_404(
+        Participant.objects.select_related("group"), study=access.study, pk=pk
+    )
+    form = forms.ConfirmDeleteForm(request.POST or None, expected=participant.pseudonym)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.participant_delete(
+                participant=participant, confirm=form.cleaned_data["confirm"], actor=request.user
+            )
+        except ValidationError as exc:
+            _add_form_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Participant {participant.pseudonym} and their transcripts were deleted. "
+                "The audit log keeps a copy.",
+            )
+            return redirect("studies:participant_list", access.study.pk)
+    return render_study_page(
+        request,
+        "studies/participant_delete.html",
+        access,
+        "participants",
+        participant=participant,
+        summary=selectors.deletion_summary(participant.transcripts.select_related("wave")),
+        form=form,
+    )
+
+
+@login_required
 @require_POST
 def participant_import(request, study_id: int):
     access = get_study_for_user(request, study_id, owner=True)
@@ -470,6 +502,37 @@ def transcript_edit(request, study_id: int, pk: int):
         access,
         "transcripts",
         transcript=transcript,
+        form=form,
+    )
+
+
+@login_required
+def transcript_delete(request, study_id: int, pk: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    transcript = get_object_or_404(Transcript.objects.for_list(), study=access.study, pk=pk)
+    form = forms.ConfirmDeleteForm(request.POST or None, expected=transcript.title)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transcript_delete(
+                transcript=transcript, confirm=form.cleaned_data["confirm"], actor=request.user
+            )
+        except ValidationError as exc:
+            _add_form_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Transcript “{transcript.title}” was deleted. The audit log keeps a copy.",
+            )
+            return redirect("studies:transcript_list", access.study.pk)
+    return render_study_page(
+        request,
+        "studies/transcript_delete.html",
+        access,
+        "transcripts",
+        transcript=transcript,
+        summary=selectors.deletion_summary(
+            Transcript.objects.filter(pk=transcript.pk).select_related("wave")
+        ),
         form=form,
     )
 
