@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from studies.models import Membership, Role, Study
+from studies.models import Invitation, Membership, Role, Study
 
 
 @dataclass(frozen=True)
@@ -119,3 +119,39 @@ def visible_layers(access: StudyAccess, layers=None):
             qs = qs.filter(kind=LayerKind.CODER, user=access.membership.user)
         return qs
     return [layer for layer in layers if access.can_see_layer(layer)]
+
+
+# --- invitations: reached by people who are not members yet -------------------------------
+
+
+def get_invitation_by_token(token: str) -> Invitation:
+    """The invitation a link names, whatever its state (the page explains an expired, used or
+    withdrawn one); Http404 for a token that was never issued."""
+    try:
+        return Invitation.objects.select_related("study", "invited_user", "created_by").get(
+            token_hash=Invitation.hash_token(token or "")
+        )
+    except Invitation.DoesNotExist:
+        raise Http404("No such invitation.") from None
+
+
+def get_invitation_for_invitee(request, pk) -> Invitation:
+    """An invitation addressed to the requester by username; Http404 for anyone else."""
+    if not request.user.is_authenticated:
+        raise Http404("No such invitation.")
+    try:
+        return Invitation.objects.select_related("study", "invited_user").get(
+            pk=pk, invited_user=request.user
+        )
+    except (Invitation.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such invitation.") from None
+
+
+def get_invitation_for_owner(request, study_id, pk) -> tuple[StudyAccess, Invitation]:
+    """An invitation of a study the requester owns (404 for non-members, 403 for others)."""
+    access = get_study_for_user(request, study_id, owner=True)
+    try:
+        invitation = access.study.invitations.select_related("invited_user").get(pk=pk)
+    except (Invitation.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such invitation.") from None
+    return access, invitation

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import UserCreationForm
 
 from studies.models import Role, Study
 
@@ -49,6 +50,27 @@ class NameForm(forms.Form):
 class MemberAddForm(forms.Form):
     username = forms.CharField(max_length=150)
     role = forms.ChoiceField(choices=Role.choices, initial=Role.CODER)
+
+
+class InvitationForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.CODER)
+    email = forms.EmailField(required=False, label="Email (optional)")
+    note = forms.CharField(
+        max_length=200, required=False, label="Note (optional)", help_text="Who it is for."
+    )
+
+
+class SignupForm(UserCreationForm):
+    """A new account made from an invitation link (validated here, created by a service)."""
+
+    def clean_username(self):
+        from studies.services import reserved_name_problem
+
+        username = super().clean_username()
+        problem = reserved_name_problem(username)
+        if problem:
+            raise forms.ValidationError(problem + ": choose another username.")
+        return username
 
 
 class RoleForm(forms.Form):

@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 
 from coding.models import Assignment, Layer, LayerKind, Segment
 from studies.access import StudyAccess
-from studies.models import Membership, Participant, Study, Transcript
+from studies.models import Invitation, Membership, Participant, Study, Transcript
 
 
 def _count(model, **outer):
@@ -234,3 +234,18 @@ def deletion_summary(transcripts) -> DeletionSummary:
         assignments=Assignment.objects.filter(transcript_id__in=ids).count(),
         calibration_excerpts=CalibrationUnit.objects.filter(transcript_id__in=ids).count(),
     )
+
+
+def pending_invitations_for_user(user):
+    """Invitations waiting for ``user``'s answer, with study and inviter preloaded."""
+    return (
+        Invitation.objects.pending()
+        .filter(invited_user=user)
+        .select_related("study", "created_by")
+        .order_by("-created_at")
+    )
+
+
+def pending_invitations_for_study(study):
+    """The study's pending invitations, with the invited user preloaded."""
+    return study.invitations.pending().select_related("invited_user", "created_by")

@@ -8,6 +8,7 @@ import json
 import posixpath
 import zipfile
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,10 +16,20 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Max, Q
+from django.utils import timezone
 
 from coding.services import audit
 from studies import text as textlib
-from studies.models import Membership, Participant, Role, StakeholderGroup, Study, Transcript, Wave
+from studies.models import (
+    Invitation,
+    Membership,
+    Participant,
+    Role,
+    StakeholderGroup,
+    Study,
+    Transcript,
+    Wave,
+)
 
 # Layers are named by their coder's username in URLs and the API; these names mean
 # something else there.
@@ -70,37 +81,158 @@ def study_update(*, study: Study, actor, **changes) -> Study:
     return study
 
 
-def member_add(*, study: Study, username: str, role: str, actor) -> Membership:
+def reserved_name_problem(username: str) -> str:
+    """Why an account of this name cannot join a study ("" if it can)."""
+    name = (username or "").lower()
+    if name in RESERVED_LAYER_KEYS or name.startswith("layer-"):
+        return (
+            f"“{username}” is also the name of a layer view ("
+            + ", ".join(sorted(RESERVED_LAYER_KEYS))
+            + ", layer-…)"
+        )
+    return ""
+
+
+def invitation_create(
+    *, study: Study, role: str, email: str = "", note: str = "", invited_user=None, actor
+) -> tuple[Invitation, str]:
+    """A single-use invitation valid for ``WORKBENCH_INVITATION_DAYS``; returns it with its
+    token (shown once: only the hash is stored)."""
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose owner, coder or viewer."})
+    token = Invitation.new_token()
+    invitation = Invitation(
+        study=study,
+        role=role,
+        email=(email or "").strip(),
+        note=(note or "").strip(),
+        invited_user=invited_user,
+        token_hash=Invitation.hash_token(token),
+        created_by=actor,
+        expires_at=timezone.now() + timedelta(days=settings.WORKBENCH_INVITATION_DAYS),
+    )
+    invitation.full_clean(exclude=["study", "invited_user", "created_by"])
+    with transaction.atomic():
+        invitation.save()
+        audit(
+            study=study,
+            actor=actor,
+            action="invitation.create",
+            obj=invitation,
+            after={
+                "role": role,
+                "for": invitation.invitee,
+                "expires_at": invitation.expires_at.isoformat(),
+            },
+        )
+    return invitation, token
+
+
+def member_invite(*, study: Study, username: str, role: str, actor) -> tuple[Invitation, str]:
+    """Invite an existing account by username. They see the invitation on their studies list
+    and become a member only when they accept it."""
     User = get_user_model()
     username = (username or "").strip()
     try:
         user = User.objects.get(username__iexact=username)
     except User.DoesNotExist:
         raise ValidationError(
-            {"username": f"No user “{username}”. Ask an administrator to create the account first."}
-        ) from None
-    if role not in Role.values:
-        raise ValidationError({"role": "Choose owner, coder or viewer."})
-    if user.username.lower() in RESERVED_LAYER_KEYS or user.username.lower().startswith("layer-"):
-        raise ValidationError(
             {
-                "username": f"“{user.username}” is also the name of a layer view ("
-                + ", ".join(sorted(RESERVED_LAYER_KEYS))
-                + "): rename the account in the admin first."
+                "username": f"No user “{username}”. Invite them with a link instead: they "
+                "create their account when they accept."
             }
-        )
+        ) from None
+    problem = reserved_name_problem(user.username)
+    if problem:
+        raise ValidationError({"username": problem + ": rename the account in the admin first."})
     if Membership.objects.filter(study=study, user=user).exists():
         raise ValidationError({"username": f"{user.username} is already a member of this study."})
+    if study.invitations.pending().filter(invited_user=user).exists():
+        raise ValidationError(
+            {"username": f"{user.username} already has an invitation waiting for an answer."}
+        )
+    return invitation_create(study=study, role=role, invited_user=user, actor=actor)
+
+
+def invitation_problem(invitation: Invitation, user=None) -> str:
+    """Why this invitation cannot be accepted (by ``user``, if given); "" if it can."""
+    status = invitation.status
+    if status == "accepted":
+        return "This invitation has already been used. Ask the study's owner for a new link."
+    if status == "revoked":
+        return "This invitation was withdrawn. Ask the study's owner for a new link."
+    if status == "expired":
+        return (
+            f"This invitation expired on {invitation.expires_at:%d %b %Y}. "
+            "Ask the study's owner for a new link."
+        )
+    if user is not None and user.is_authenticated:
+        if invitation.invited_user_id and invitation.invited_user_id != user.pk:
+            return (
+                f"This invitation is for {invitation.invited_user.username}, not for you "
+                f"({user.username})."
+            )
+        if Membership.objects.filter(study=invitation.study_id, user=user).exists():
+            return f"You are already a member of “{invitation.study.name}”."
+        problem = reserved_name_problem(user.username)
+        if problem:
+            return problem + ": such an account cannot join a study."
+    return ""
+
+
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    """Make ``user`` a member with the invitation's role and use the invitation up."""
     with transaction.atomic():
-        membership = Membership.objects.create(study=study, user=user, role=role)
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("study", "invited_user")
+            .get(pk=invitation.pk)
+        )
+        problem = invitation_problem(invitation, user)
+        if problem:
+            raise ValidationError(problem)
+        membership = Membership.objects.create(
+            study=invitation.study, user=user, role=invitation.role
+        )
+        invitation.accepted_by, invitation.accepted_at = user, timezone.now()
+        invitation.save(update_fields=["accepted_by", "accepted_at"])
         audit(
-            study=study,
-            actor=actor,
+            study=invitation.study,
+            actor=user,
             action="member.add",
             obj=membership,
-            after={"user": user.username, "role": role},
+            after={"user": user.username, "role": invitation.role, "invitation": invitation.pk},
         )
     return membership
+
+
+def account_create_and_accept(*, invitation: Invitation, username: str, password: str):
+    """Create an account (already validated by the signup form) and accept the invitation
+    with it, in one transaction: a refused invitation leaves no account behind."""
+    username = (username or "").strip()
+    problem = invitation_problem(invitation) or reserved_name_problem(username)
+    if problem:
+        raise ValidationError(problem)
+    with transaction.atomic():
+        user = get_user_model().objects.create_user(username=username, password=password)
+        invitation_accept(invitation=invitation, user=user)
+    return user
+
+
+def invitation_revoke(*, invitation: Invitation, actor, action: str = "invitation.revoke") -> None:
+    """Withdraw a pending invitation (owners), or decline one (the invited user)."""
+    if invitation.status != "pending":
+        raise ValidationError("Only a pending invitation can be withdrawn or declined.")
+    invitation.revoked_at = timezone.now()
+    with transaction.atomic():
+        invitation.save(update_fields=["revoked_at"])
+        audit(
+            study=invitation.study,
+            actor=actor,
+            action=action,
+            obj=invitation,
+            after={"for": invitation.invitee, "role": invitation.role},
+        )
 
 
 def _check_not_last_owner(membership: Membership) -> None:

@@ -33,6 +33,21 @@ urlpatterns = [
     ),
     path("studies/<int:study_id>/members/", views.member_add, name="member_add"),
     path(
+        "studies/<int:study_id>/invitations/",
+        views.invitation_create,
+        name="invitation_create",
+    ),
+    path(
+        "studies/<int:study_id>/invitations/<int:pk>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path(
+        "invitations/<int:pk>/<str:action>/",
+        views.invitation_respond,
+        name="invitation_respond",
+    ),
+    path(
         "studies/<int:study_id>/members/<int:pk>/<str:action>/",
         views.member_action,
         name="member_action",
