@@ -63,6 +63,10 @@ class InvitationForm(forms.Form):
 class SignupForm(UserCreationForm):
     """A new account made from an invitation link (validated here, created by a service)."""
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     def clean_username(self):
         from studies.services import reserved_name_problem
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import posixpath
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -1265,10 +1266,21 @@ def _delete_transcripts(ids: list[int]) -> None:
     Transcript.objects.filter(pk__in=ids).delete()
 
 
+def _typed_matches(typed: str, expected: str) -> bool:
+    """A typed confirmation matches ignoring case, runs of spaces and the kind of dash
+    (titles made from "P01 – T1" carry an en dash that keyboards do not offer)."""
+
+    def fold(value: str) -> str:
+        value = re.sub(r"[\u2010-\u2015\u2212]", "-", value or "")
+        return " ".join(value.split()).casefold()
+
+    return bool(expected) and fold(typed) == fold(expected)
+
+
 def transcript_delete(*, transcript: Transcript, confirm: str, actor) -> None:
     """Delete a transcript once the owner has typed its title. The audit event's ``before``
     holds :func:`transcript_snapshot`, so it can be restored."""
-    if (confirm or "").strip() != transcript.title:
+    if not _typed_matches(confirm, transcript.title):
         raise ValidationError({"confirm": "Type the transcript's title exactly to delete it."})
     with transaction.atomic():
         snapshot = transcript_snapshot(transcript)
@@ -1286,7 +1298,7 @@ def transcript_delete(*, transcript: Transcript, confirm: str, actor) -> None:
 def participant_delete(*, participant: Participant, confirm: str, actor) -> None:
     """Delete a participant and their transcripts once the owner has typed the pseudonym.
     The audit event's ``before`` holds the participant and each transcript's snapshot."""
-    if (confirm or "").strip() != participant.pseudonym:
+    if not _typed_matches(confirm, participant.pseudonym):
         raise ValidationError({"confirm": "Type the pseudonym exactly to delete the participant."})
     with transaction.atomic():
         transcripts = list(participant.transcripts.select_related("wave", "participant"))

@@ -46,7 +46,7 @@ def test_the_confirmation_page_lists_the_transcripts_that_go_with_the_participan
 
 
 def test_a_wrong_pseudonym_deletes_nothing(study, owner_client, people):
-    response = owner_client.post(delete_url(study, people["su01"]), {"confirm": "su01 "})
+    response = owner_client.post(delete_url(study, people["su01"]), {"confirm": "SU02"})
     assert response.status_code == 200
     assert "Type the pseudonym exactly" in response.text
     assert study.participants.count() == 2

@@ -98,3 +98,12 @@ def test_the_list_and_edit_pages_link_to_delete(study, owner_client, coded):
     assert link in owner_client.get(reverse("studies:transcript_list", args=[study.pk])).text
     edit = reverse("studies:transcript_edit", args=[study.pk, coded["transcript"].pk])
     assert link in owner_client.get(edit).text
+
+
+def test_a_dash_in_the_title_may_be_typed_as_a_hyphen(study, owner_client, coded):
+    transcript = coded["other"]
+    transcript.title = "SU02 – T2 Work"
+    transcript.save(update_fields=["title"])
+    response = owner_client.post(delete_url(study, transcript), {"confirm": "su02 - t2 work"})
+    assert response.status_code == 302
+    assert not study.transcripts.filter(pk=transcript.pk).exists()
