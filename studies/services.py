@@ -656,6 +656,11 @@ def transcripts_upload(
         title = _title_from(filename)
         if participant is not None and wave is not None and len(files) == 1:
             title = f"{participant.pseudonym} – {wave.name}" if title.lower() in taken else title
+        if title.lower() in taken and allow_duplicates:  # a confirmed copy: "<file> (2)"
+            base, n = _title_from(filename), 2
+            while f"{base} ({n})".lower() in taken:
+                n += 1
+            title = f"{base} ({n})"
         if title.lower() in taken:
             errors.append(
                 ValidationError(

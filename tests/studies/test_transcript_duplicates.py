@@ -169,3 +169,24 @@ def test_the_bulk_import_page_offers_import_anyway(study, owner_client, design):
     )
     assert response.status_code == 302
     assert study.transcripts.count() == 6
+
+
+def test_upload_anyway_gives_the_copy_a_free_title(study, owner_client, design):
+    existing = design["existing"]
+    existing.title = "su01-t1"
+    existing.save(update_fields=["title"])
+    factories.make_transcript(study, title="SU01 – T1", text="A: other")
+    response = upload(
+        owner_client,
+        study,
+        [("su01-t1.txt", TEXT.encode())],
+        participant=design["su01"].pk,
+        wave=design["t1"].pk,
+        allow_duplicates="on",
+    )
+    assert response.status_code == 302
+    assert sorted(study.transcripts.values_list("title", flat=True)) == [
+        "SU01 – T1",
+        "su01-t1",
+        "su01-t1 (2)",
+    ]
