@@ -107,3 +107,48 @@ def test_a_dash_in_the_title_may_be_typed_as_a_hyphen(study, owner_client, coded
     response = owner_client.post(delete_url(study, transcript), {"confirm": "su02 - t2 work"})
     assert response.status_code == 302
     assert not study.transcripts.filter(pk=transcript.pk).exists()
+
+
+def test_the_confirmation_page_costs_the_same_queries_for_any_number_of_segments(
+    study, owner, owner_client, coded
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert owner_client.get(delete_url(study, coded["transcript"])).status_code == 200
+        return len(queries)
+
+    before = count()
+    code = factories.make_code(study, name="More")
+    layer = factories.make_layer(study, factories.make_user(username="erin"))
+    for start in range(0, 40, 2):
+        factories.make_segment(coded["transcript"], code, layer, start, start + 1)
+    # session, user, membership+study, transcript, then deletion_summary: segments per
+    # layer, layers, memos, decisions, assignments, calibration excerpts.
+    assert count() == before
+
+
+def test_the_studies_list_costs_the_same_queries_with_invitations(study, owner, outsider):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from studies import services
+
+    client = Client()
+    client.force_login(outsider)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            client.get(reverse("studies:study_list"))
+        return len(queries)
+
+    services.member_invite(study=study, username="dave", role="coder", actor=owner)
+    one = count()
+    for n in range(3):
+        other = factories.make_study(name=f"Other {n}")
+        services.member_invite(study=other, username="dave", role="viewer", actor=owner)
+    # session, user, studies with counts, pending invitations with study and inviter.
+    assert count() == one
