@@ -77,3 +77,11 @@ def test_the_list_and_edit_pages_link_to_delete(study, owner_client, people):
     assert link in owner_client.get(reverse("studies:participant_list", args=[study.pk])).text
     edit = reverse("studies:participant_edit", args=[study.pk, people["su01"].pk])
     assert link in owner_client.get(edit).text
+
+
+@pytest.mark.parametrize("page", ["participant_edit", "participant_delete"])
+def test_page_titles_hold_no_markup(study, owner_client, people, page):
+    response = owner_client.get(reverse(f"studies:{page}", args=[study.pk, people["su01"].pk]))
+    title = response.text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title
+    assert "SU01" in title

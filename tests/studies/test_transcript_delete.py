@@ -152,3 +152,11 @@ def test_the_studies_list_costs_the_same_queries_with_invitations(study, owner, 
         services.member_invite(study=other, username="dave", role="viewer", actor=owner)
     # session, user, studies with counts, pending invitations with study and inviter.
     assert count() == one
+
+
+@pytest.mark.parametrize("page", ["transcript_edit", "transcript_delete"])
+def test_page_titles_hold_no_markup(study, owner_client, coded, page):
+    response = owner_client.get(reverse(f"studies:{page}", args=[study.pk, coded["transcript"].pk]))
+    title = response.text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title
+    assert "SU01 T1" in title
