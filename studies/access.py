@@ -27,7 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from studies.models import Membership, Role, Study
+from studies.models import Invitation, Membership, Role, Study
 
 
 @dataclass(frozen=True)
@@ -211,3 +211,39 @@ def visible_codes(access: StudyAccess, codes=None):
             Q(parent__isnull=True) | Q(parent__proposed=False) | Q(parent__created_by_id=me)
         )
     return qs
+
+
+# --- invitations: reached by people who are not members yet -------------------------------
+
+
+def get_invitation_by_token(token: str) -> Invitation:
+    """The invitation a link names, whatever its state (the page explains an expired, used or
+    withdrawn one); Http404 for a token that was never issued."""
+    try:
+        return Invitation.objects.select_related("study", "invited_user", "created_by").get(
+            token_hash=Invitation.hash_token(token or "")
+        )
+    except Invitation.DoesNotExist:
+        raise Http404("No such invitation.") from None
+
+
+def get_invitation_for_invitee(request, pk) -> Invitation:
+    """An invitation addressed to the requester by username; Http404 for anyone else."""
+    if not request.user.is_authenticated:
+        raise Http404("No such invitation.")
+    try:
+        return Invitation.objects.select_related("study", "invited_user").get(
+            pk=pk, invited_user=request.user
+        )
+    except (Invitation.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such invitation.") from None
+
+
+def get_invitation_for_owner(request, study_id, pk) -> tuple[StudyAccess, Invitation]:
+    """An invitation of a study the requester owns (404 for non-members, 403 for others)."""
+    access = get_study_for_user(request, study_id, owner=True)
+    try:
+        invitation = access.study.invitations.select_related("invited_user").get(pk=pk)
+    except (Invitation.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such invitation.") from None
+    return access, invitation

@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from studies.models import (
     ApiToken,
+    Invitation,
     Membership,
     Participant,
     StakeholderGroup,
@@ -56,3 +57,11 @@ class TranscriptAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at"]
     readonly_fields = ["key_hash", "prefix"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["study", "role", "email", "note", "invited_user", "expires_at", "accepted_by"]
+    list_filter = ["role"]
+    raw_id_fields = ["invited_user", "created_by", "accepted_by"]
+    readonly_fields = ["token_hash"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import UserCreationForm
 
 from studies.models import Role, Study
 
@@ -51,6 +52,31 @@ class MemberAddForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, initial=Role.CODER)
 
 
+class InvitationForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.CODER)
+    email = forms.EmailField(required=False, label="Email (optional)")
+    note = forms.CharField(
+        max_length=200, required=False, label="Note (optional)", help_text="Who it is for."
+    )
+
+
+class SignupForm(UserCreationForm):
+    """A new account made from an invitation link (validated here, created by a service)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean_username(self):
+        from studies.services import reserved_name_problem
+
+        username = super().clean_username()
+        problem = reserved_name_problem(username)
+        if problem:
+            raise forms.ValidationError(problem + ": choose another username.")
+        return username
+
+
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
 
@@ -92,6 +118,12 @@ class TranscriptUploadForm(forms.Form):
         queryset=None, required=False, empty_label="(none: focus group or document)"
     )
     wave = forms.ModelChoiceField(queryset=None, required=False, empty_label="(none)")
+    allow_duplicates = forms.BooleanField(
+        required=False,
+        label="Upload anyway",
+        help_text="Keep a second copy even if the same text, or a transcript of this "
+        "participant at this wave, is already in the study.",
+    )
 
     def __init__(self, *args, study, **kwargs):
         super().__init__(*args, **kwargs)
@@ -120,6 +152,12 @@ class BulkImportForm(forms.Form):
         help_text="Columns file,participant,group,wave,title. Optional if the zip holds manifest.csv.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+    allow_duplicates = forms.BooleanField(
+        required=False,
+        label="Import anyway",
+        help_text="Import rows whose text is already in the study or in the zip, or whose "
+        "participant already has a transcript at that wave.",
+    )
 
 
 class TranscriptTextForm(forms.Form):
@@ -131,3 +169,12 @@ class TranscriptTextForm(forms.Form):
 
 class StudyDeleteForm(forms.Form):
     confirm = forms.CharField(label="Type the study's name to confirm", max_length=200)
+
+
+class ConfirmDeleteForm(forms.Form):
+    confirm = forms.CharField(max_length=200)
+
+    def __init__(self, *args, expected: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].label = f"Type “{expected}” to confirm"
+        self.fields["confirm"].widget.attrs["autocomplete"] = "off"

@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 
 from coding.models import Assignment, Layer, LayerKind, Segment
 from studies.access import StudyAccess
-from studies.models import Membership, Participant, Study, Transcript
+from studies.models import Invitation, Membership, Participant, Study, Transcript
 
 
 def _count(model, **outer):
@@ -201,3 +201,58 @@ def dashboard(access: StudyAccess) -> Dashboard:
         n_participants=len(participants),
         needs_review=needs_review,
     )
+
+
+@dataclass
+class DeletionSummary:
+    """What goes with a transcript (or a participant's transcripts) when it is deleted."""
+
+    transcripts: list[Transcript]
+    segments: int
+    layers: list[str]
+    memos: int
+    decisions: int
+    assignments: int
+    calibration_excerpts: int
+
+
+def deletion_summary(transcripts) -> DeletionSummary:
+    """Counts of everything deleted with ``transcripts`` (a QuerySet): six queries."""
+    from coding.models import CalibrationUnit, ConsensusDecision, Memo
+
+    transcripts = list(transcripts.defer("text").order_by("wave__position", "title"))
+    ids = [t.pk for t in transcripts]
+    per_layer = dict(
+        Segment.objects.filter(transcript_id__in=ids)
+        .order_by()
+        .values("layer")
+        .annotate(n=Count("pk"))
+        .values_list("layer", "n")
+    )
+    layers = Layer.objects.filter(pk__in=per_layer).select_related("user")
+    return DeletionSummary(
+        transcripts=transcripts,
+        segments=sum(per_layer.values()),
+        layers=sorted(layer.label for layer in layers),
+        memos=Memo.objects.filter(
+            Q(transcript_id__in=ids) | Q(segment__transcript_id__in=ids)
+        ).count(),
+        decisions=ConsensusDecision.objects.filter(transcript_id__in=ids).count(),
+        assignments=Assignment.objects.filter(transcript_id__in=ids).count(),
+        calibration_excerpts=CalibrationUnit.objects.filter(transcript_id__in=ids).count(),
+    )
+
+
+def pending_invitations_for_user(user):
+    """Invitations waiting for ``user``'s answer, with study and inviter preloaded."""
+    return (
+        Invitation.objects.pending()
+        .filter(invited_user=user)
+        .select_related("study", "created_by")
+        .order_by("-created_at")
+    )
+
+
+def pending_invitations_for_study(study):
+    """The study's pending invitations, with the invited user preloaded."""
+    return study.invitations.pending().select_related("invited_user", "created_by")

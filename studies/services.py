@@ -4,19 +4,33 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import posixpath
+import re
 import zipfile
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from coding.services import audit
 from studies import text as textlib
-from studies.models import Membership, Participant, Role, StakeholderGroup, Study, Transcript, Wave
+from studies.models import (
+    Invitation,
+    Membership,
+    Participant,
+    Role,
+    StakeholderGroup,
+    Study,
+    Transcript,
+    Wave,
+)
 
 # Layers are named by their coder's username in URLs and the API; these names mean
 # something else there.
@@ -68,37 +82,158 @@ def study_update(*, study: Study, actor, **changes) -> Study:
     return study
 
 
-def member_add(*, study: Study, username: str, role: str, actor) -> Membership:
+def reserved_name_problem(username: str) -> str:
+    """Why an account of this name cannot join a study ("" if it can)."""
+    name = (username or "").lower()
+    if name in RESERVED_LAYER_KEYS or name.startswith("layer-"):
+        return (
+            f"“{username}” is also the name of a layer view ("
+            + ", ".join(sorted(RESERVED_LAYER_KEYS))
+            + ", layer-…)"
+        )
+    return ""
+
+
+def invitation_create(
+    *, study: Study, role: str, email: str = "", note: str = "", invited_user=None, actor
+) -> tuple[Invitation, str]:
+    """A single-use invitation valid for ``WORKBENCH_INVITATION_DAYS``; returns it with its
+    token (shown once: only the hash is stored)."""
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose owner, coder or viewer."})
+    token = Invitation.new_token()
+    invitation = Invitation(
+        study=study,
+        role=role,
+        email=(email or "").strip(),
+        note=(note or "").strip(),
+        invited_user=invited_user,
+        token_hash=Invitation.hash_token(token),
+        created_by=actor,
+        expires_at=timezone.now() + timedelta(days=settings.WORKBENCH_INVITATION_DAYS),
+    )
+    invitation.full_clean(exclude=["study", "invited_user", "created_by"])
+    with transaction.atomic():
+        invitation.save()
+        audit(
+            study=study,
+            actor=actor,
+            action="invitation.create",
+            obj=invitation,
+            after={
+                "role": role,
+                "for": invitation.invitee,
+                "expires_at": invitation.expires_at.isoformat(),
+            },
+        )
+    return invitation, token
+
+
+def member_invite(*, study: Study, username: str, role: str, actor) -> tuple[Invitation, str]:
+    """Invite an existing account by username. They see the invitation on their studies list
+    and become a member only when they accept it."""
     User = get_user_model()
     username = (username or "").strip()
     try:
         user = User.objects.get(username__iexact=username)
     except User.DoesNotExist:
         raise ValidationError(
-            {"username": f"No user “{username}”. Ask an administrator to create the account first."}
-        ) from None
-    if role not in Role.values:
-        raise ValidationError({"role": "Choose owner, coder or viewer."})
-    if user.username.lower() in RESERVED_LAYER_KEYS or user.username.lower().startswith("layer-"):
-        raise ValidationError(
             {
-                "username": f"“{user.username}” is also the name of a layer view ("
-                + ", ".join(sorted(RESERVED_LAYER_KEYS))
-                + "): rename the account in the admin first."
+                "username": f"No user “{username}”. Invite them with a link instead: they "
+                "create their account when they accept."
             }
-        )
+        ) from None
+    problem = reserved_name_problem(user.username)
+    if problem:
+        raise ValidationError({"username": problem + ": rename the account in the admin first."})
     if Membership.objects.filter(study=study, user=user).exists():
         raise ValidationError({"username": f"{user.username} is already a member of this study."})
+    if study.invitations.pending().filter(invited_user=user).exists():
+        raise ValidationError(
+            {"username": f"{user.username} already has an invitation waiting for an answer."}
+        )
+    return invitation_create(study=study, role=role, invited_user=user, actor=actor)
+
+
+def invitation_problem(invitation: Invitation, user=None) -> str:
+    """Why this invitation cannot be accepted (by ``user``, if given); "" if it can."""
+    status = invitation.status
+    if status == "accepted":
+        return "This invitation has already been used. Ask the study's owner for a new link."
+    if status == "revoked":
+        return "This invitation was withdrawn. Ask the study's owner for a new link."
+    if status == "expired":
+        return (
+            f"This invitation expired on {invitation.expires_at:%d %b %Y}. "
+            "Ask the study's owner for a new link."
+        )
+    if user is not None and user.is_authenticated:
+        if invitation.invited_user_id and invitation.invited_user_id != user.pk:
+            return (
+                f"This invitation is for {invitation.invited_user.username}, not for you "
+                f"({user.username})."
+            )
+        if Membership.objects.filter(study=invitation.study_id, user=user).exists():
+            return f"You are already a member of “{invitation.study.name}”."
+        problem = reserved_name_problem(user.username)
+        if problem:
+            return problem + ": such an account cannot join a study."
+    return ""
+
+
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    """Make ``user`` a member with the invitation's role and use the invitation up."""
     with transaction.atomic():
-        membership = Membership.objects.create(study=study, user=user, role=role)
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("study", "invited_user")
+            .get(pk=invitation.pk)
+        )
+        problem = invitation_problem(invitation, user)
+        if problem:
+            raise ValidationError(problem)
+        membership = Membership.objects.create(
+            study=invitation.study, user=user, role=invitation.role
+        )
+        invitation.accepted_by, invitation.accepted_at = user, timezone.now()
+        invitation.save(update_fields=["accepted_by", "accepted_at"])
         audit(
-            study=study,
-            actor=actor,
+            study=invitation.study,
+            actor=user,
             action="member.add",
             obj=membership,
-            after={"user": user.username, "role": role},
+            after={"user": user.username, "role": invitation.role, "invitation": invitation.pk},
         )
     return membership
+
+
+def account_create_and_accept(*, invitation: Invitation, username: str, password: str):
+    """Create an account (already validated by the signup form) and accept the invitation
+    with it, in one transaction: a refused invitation leaves no account behind."""
+    username = (username or "").strip()
+    problem = invitation_problem(invitation) or reserved_name_problem(username)
+    if problem:
+        raise ValidationError(problem)
+    with transaction.atomic():
+        user = get_user_model().objects.create_user(username=username, password=password)
+        invitation_accept(invitation=invitation, user=user)
+    return user
+
+
+def invitation_revoke(*, invitation: Invitation, actor, action: str = "invitation.revoke") -> None:
+    """Withdraw a pending invitation (owners), or decline one (the invited user)."""
+    if invitation.status != "pending":
+        raise ValidationError("Only a pending invitation can be withdrawn or declined.")
+    invitation.revoked_at = timezone.now()
+    with transaction.atomic():
+        invitation.save(update_fields=["revoked_at"])
+        audit(
+            study=invitation.study,
+            actor=actor,
+            action=action,
+            obj=invitation,
+            after={"for": invitation.invitee, "role": invitation.role},
+        )
 
 
 def _check_not_last_owner(membership: Membership) -> None:
@@ -301,6 +436,7 @@ class RowError:
     row: int  # 1-based line number in the file (header is line 1)
     message: str
     column: str = ""
+    duplicate: bool = False  # the owner may confirm it ("Import anyway")
 
 
 @dataclass
@@ -312,6 +448,11 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def only_duplicates(self) -> bool:
+        """Every problem is a duplicate, so confirming would import everything."""
+        return bool(self.errors) and all(e.duplicate for e in self.errors)
 
 
 class ImportRefused(Exception):
@@ -479,11 +620,15 @@ def transcripts_upload(
     participant: Participant | None,
     wave: Wave | None,
     actor,
+    allow_duplicates: bool = False,
 ) -> list[Transcript]:
     """Upload one or many .txt/.docx files for one participant and wave (both optional).
 
     All files are decoded and checked before anything is written; ValidationError lists
-    every problem, one per file.
+    every problem, one per file. A text already in the study (same checksum), the same text
+    twice in the upload, or a participant who already has a transcript at that wave is a
+    problem with code ``"duplicate"`` naming the existing transcript, unless
+    ``allow_duplicates`` (the owner ticked "Upload anyway").
     """
     if not files:
         raise ValidationError("Choose at least one .txt or .docx file.")
@@ -493,21 +638,34 @@ def transcripts_upload(
         raise ValidationError("That participant belongs to another study.")
     if wave is not None and wave.study_id != study.pk:
         raise ValidationError("That wave belongs to another study.")
-    errors: list[str] = []
+    errors: list[ValidationError] = []
     taken = {t.lower() for t in study.transcripts.values_list("title", flat=True)}
-    prepared = []
+    texts: dict[str, str] = {}
     for filename, data in files:
         try:
-            text = prepare_text(data, filename)
+            texts[filename] = prepare_text(data, filename)
         except ValidationError as exc:
-            errors.extend(exc.messages)
-            continue
+            errors.extend(ValidationError(m) for m in exc.messages)
+    if not allow_duplicates:
+        errors.extend(
+            ValidationError(message, code="duplicate")
+            for message in _upload_duplicates(study, texts, participant, wave)
+        )
+    prepared = []
+    for filename, text in texts.items():
         title = _title_from(filename)
         if participant is not None and wave is not None and len(files) == 1:
             title = f"{participant.pseudonym} – {wave.name}" if title.lower() in taken else title
+        if title.lower() in taken and allow_duplicates:  # a confirmed copy: "<file> (2)"
+            base, n = _title_from(filename), 2
+            while f"{base} ({n})".lower() in taken:
+                n += 1
+            title = f"{base} ({n})"
         if title.lower() in taken:
             errors.append(
-                f"{filename}: a transcript titled “{title}” already exists in this study."
+                ValidationError(
+                    f"{filename}: a transcript titled “{title}” already exists in this study."
+                )
             )
             continue
         taken.add(title.lower())
@@ -535,6 +693,34 @@ def transcripts_upload(
     return created
 
 
+def _upload_duplicates(study, texts: dict[str, str], participant, wave) -> list[str]:
+    """Messages for texts already in the study or repeated in the upload, and for a
+    participant who already has a transcript at ``wave``."""
+    messages = []
+    checksums = {name: Transcript.checksum_of(text) for name, text in texts.items()}
+    existing = dict(
+        study.transcripts.filter(checksum__in=set(checksums.values()))
+        .order_by("-pk")  # the oldest transcript wins in the dict
+        .values_list("checksum", "title")
+    )
+    first: dict[str, str] = {}
+    for name, checksum in checksums.items():
+        if checksum in existing:
+            messages.append(
+                f"{name}: the same text is already in this study as “{existing[checksum]}”."
+            )
+        elif checksum in first:
+            messages.append(f"{name}: the same text as {first[checksum]} in this upload.")
+        first.setdefault(checksum, name)
+    if participant is not None and wave is not None:
+        same = study.transcripts.filter(participant=participant, wave=wave).order_by("pk").first()
+        if same is not None:
+            messages.append(
+                f"{participant.pseudonym} already has a transcript at {wave.name}: “{same.title}”."
+            )
+    return messages
+
+
 MANIFEST_COLUMNS = ("file", "participant", "group", "wave", "title")
 
 
@@ -553,7 +739,12 @@ def _zip_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
 
 
 def transcripts_bulk_import(
-    *, study: Study, zip_data: bytes, manifest: bytes | None = None, actor
+    *,
+    study: Study,
+    zip_data: bytes,
+    manifest: bytes | None = None,
+    actor,
+    allow_duplicates: bool = False,
 ) -> ImportReport:
     """Import a zip of .txt/.docx files described by a CSV manifest.
 
@@ -561,7 +752,9 @@ def transcripts_bulk_import(
     named ``manifest.csv`` inside the zip. Participants that do not exist yet are created in
     the named group; groups and waves must exist. Everything is validated before anything is
     written: on any problem :class:`ImportRefused` carries every problem with its row and
-    nothing is imported.
+    nothing is imported. Duplicates (a text already in the study or twice in the zip, a
+    participant and wave that already have a transcript or appear twice) are problems too,
+    marked ``duplicate``, unless ``allow_duplicates``.
     """
     report = ImportReport()
     limit = settings.WORKBENCH_MAX_ZIP_BYTES
@@ -621,6 +814,16 @@ def transcripts_bulk_import(
     waves = {w.name.lower(): w for w in study.waves.all()}
     participants = {p.pseudonym.lower(): p for p in study.participants.select_related("group")}
     taken_titles = {t.lower() for t in study.transcripts.values_list("title", flat=True)}
+    existing_texts: dict[str, str] = {}
+    existing_interviews: dict[tuple[int, int], str] = {}
+    for checksum, participant_id, wave_id, title in study.transcripts.order_by("-pk").values_list(
+        "checksum", "participant_id", "wave_id", "title"
+    ):
+        existing_texts[checksum] = title
+        if participant_id is not None and wave_id is not None:
+            existing_interviews[(participant_id, wave_id)] = title
+    zip_texts: dict[str, tuple[int, str]] = {}
+    zip_interviews: dict[tuple[str, int], int] = {}
     by_basename: dict[str, list[str]] = {}
     for name in members:
         by_basename.setdefault(posixpath.basename(name).lower(), []).append(name)
@@ -756,6 +959,18 @@ def transcripts_bulk_import(
                 problems.append(
                     RowError(line, f"{file_name}: cannot be read from the zip ({exc}).", "file")
                 )
+        if not problems and not allow_duplicates:
+            problems = _row_duplicates(
+                line,
+                file_name,
+                text,
+                participant,
+                wave,
+                existing_texts=existing_texts,
+                existing_interviews=existing_interviews,
+                zip_texts=zip_texts,
+                zip_interviews=zip_interviews,
+            )
         if problems:
             report.errors.extend(problems)
             continue
@@ -791,6 +1006,69 @@ def transcripts_bulk_import(
             after={"created": len(transcripts), "new_participants": len(new_participants)},
         )
     return report
+
+
+def _row_duplicates(
+    line: int,
+    file_name: str,
+    text: str,
+    participant: Participant | None,
+    wave: Wave | None,
+    *,
+    existing_texts: dict[str, str],
+    existing_interviews: dict[tuple[int, int], str],
+    zip_texts: dict[str, tuple[int, str]],
+    zip_interviews: dict[tuple[str, int], int],
+) -> list[RowError]:
+    """Duplicate problems of one manifest row; records the row for the rows after it."""
+    problems = []
+    checksum = Transcript.checksum_of(text)
+    if checksum in existing_texts:
+        problems.append(
+            RowError(
+                line,
+                f"{file_name}: the same text is already in this study as "
+                f"“{existing_texts[checksum]}”.",
+                "file",
+                duplicate=True,
+            )
+        )
+    elif checksum in zip_texts:
+        other_line, other_name = zip_texts[checksum]
+        problems.append(
+            RowError(
+                line,
+                f"{file_name}: the same text as {other_name} on line {other_line}.",
+                "file",
+                duplicate=True,
+            )
+        )
+    zip_texts.setdefault(checksum, (line, file_name))
+    if participant is not None and wave is not None:
+        if participant.pk and (participant.pk, wave.pk) in existing_interviews:
+            problems.append(
+                RowError(
+                    line,
+                    f"{participant.pseudonym} already has a transcript at {wave.name}: "
+                    f"“{existing_interviews[(participant.pk, wave.pk)]}”.",
+                    "wave",
+                    duplicate=True,
+                )
+            )
+        else:
+            key = (participant.pseudonym.lower(), wave.pk)
+            if key in zip_interviews:
+                problems.append(
+                    RowError(
+                        line,
+                        f"{participant.pseudonym} at {wave.name} is also on line "
+                        f"{zip_interviews[key]}.",
+                        "wave",
+                        duplicate=True,
+                    )
+                )
+            zip_interviews.setdefault(key, line)
+    return problems
 
 
 def transcript_update(
@@ -932,6 +1210,128 @@ def transcript_text_update(
         )
     transcript.refresh_from_db()
     return counts
+
+
+# --- deleting transcripts and participants ------------------------------------------------
+
+
+def _rows(queryset) -> list[dict]:
+    """Every column of every row, as JSON-safe dicts (dates as ISO strings)."""
+    return json.loads(json.dumps(list(queryset.order_by("pk").values()), cls=DjangoJSONEncoder))
+
+
+def transcript_snapshot(transcript: Transcript) -> dict:
+    """Everything needed to restore a transcript: its text, segments, memos, decisions,
+    assignments and calibration excerpts, with the names of the codes and layers used."""
+    from coding.models import (
+        Assignment,
+        CalibrationAnswer,
+        CalibrationSubmission,
+        CalibrationUnit,
+        Code,
+        ConsensusDecision,
+        Layer,
+        Memo,
+        Segment,
+    )
+
+    segments = Segment.objects.filter(transcript=transcript)
+    units = CalibrationUnit.objects.filter(transcript=transcript)
+    participant = transcript.participant
+    data = {
+        "transcript": {
+            **_rows(Transcript.objects.filter(pk=transcript.pk))[0],
+            "participant": participant.pseudonym if participant else None,
+            "wave": transcript.wave.name if transcript.wave_id else None,
+        },
+        "segments": _rows(segments),
+        "memos": _rows(
+            Memo.objects.filter(Q(transcript=transcript) | Q(segment__transcript=transcript))
+        ),
+        "decisions": _rows(ConsensusDecision.objects.filter(transcript=transcript)),
+        "assignments": _rows(Assignment.objects.filter(transcript=transcript)),
+        "calibration_units": _rows(units),
+        "calibration_answers": _rows(CalibrationAnswer.objects.filter(unit__in=units)),
+        "calibration_submissions": _rows(CalibrationSubmission.objects.filter(unit__in=units)),
+    }
+    code_ids = {s["code_id"] for s in data["segments"]} | {d["code_id"] for d in data["decisions"]}
+    layer_ids = {s["layer_id"] for s in data["segments"]} | {
+        a["layer_id"] for a in data["assignments"]
+    }
+    data["codes"] = {
+        str(pk): name for pk, name in Code.objects.filter(pk__in=code_ids).values_list("pk", "name")
+    }
+    data["layers"] = {
+        str(layer.pk): layer.label
+        for layer in Layer.objects.filter(pk__in=layer_ids).select_related("user")
+    }
+    return data
+
+
+def _delete_transcripts(ids: list[int]) -> None:
+    """Segments go first in slices (see :func:`study_delete`), then the transcripts with
+    their memos, decisions, assignments and calibration excerpts (cascades)."""
+    from coding.models import Memo, Segment
+
+    Memo.objects.filter(segment__transcript_id__in=ids).delete()
+    for first in range(0, len(ids), 20):
+        Segment.objects.filter(transcript_id__in=ids[first : first + 20]).delete()
+    Transcript.objects.filter(pk__in=ids).delete()
+
+
+def _typed_matches(typed: str, expected: str) -> bool:
+    """A typed confirmation matches ignoring case, runs of spaces and the kind of dash
+    (titles made from "P01 – T1" carry an en dash that keyboards do not offer)."""
+
+    def fold(value: str) -> str:
+        value = re.sub(r"[\u2010-\u2015\u2212]", "-", value or "")
+        return " ".join(value.split()).casefold()
+
+    return bool(expected) and fold(typed) == fold(expected)
+
+
+def transcript_delete(*, transcript: Transcript, confirm: str, actor) -> None:
+    """Delete a transcript once the owner has typed its title. The audit event's ``before``
+    holds :func:`transcript_snapshot`, so it can be restored."""
+    if not _typed_matches(confirm, transcript.title):
+        raise ValidationError({"confirm": "Type the transcript's title exactly to delete it."})
+    with transaction.atomic():
+        snapshot = transcript_snapshot(transcript)
+        audit(
+            study=transcript.study,
+            actor=actor,
+            action="transcript.delete",
+            obj=transcript,
+            before=snapshot,
+            after={"segments": len(snapshot["segments"]), "memos": len(snapshot["memos"])},
+        )
+        _delete_transcripts([transcript.pk])
+
+
+def participant_delete(*, participant: Participant, confirm: str, actor) -> None:
+    """Delete a participant and their transcripts once the owner has typed the pseudonym.
+    The audit event's ``before`` holds the participant and each transcript's snapshot."""
+    if not _typed_matches(confirm, participant.pseudonym):
+        raise ValidationError({"confirm": "Type the pseudonym exactly to delete the participant."})
+    with transaction.atomic():
+        transcripts = list(participant.transcripts.select_related("wave", "participant"))
+        before = {
+            "participant": {
+                **_rows(Participant.objects.filter(pk=participant.pk))[0],
+                "group": participant.group.name if participant.group_id else None,
+            },
+            "transcripts": [transcript_snapshot(t) for t in transcripts],
+        }
+        audit(
+            study=participant.study,
+            actor=actor,
+            action="participant.delete",
+            obj=participant,
+            before=before,
+            after={"transcripts": len(transcripts)},
+        )
+        _delete_transcripts([t.pk for t in transcripts])
+        participant.delete()
 
 
 def study_delete(*, study: Study, confirm: str, actor) -> None:

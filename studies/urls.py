@@ -33,6 +33,21 @@ urlpatterns = [
     ),
     path("studies/<int:study_id>/members/", views.member_add, name="member_add"),
     path(
+        "studies/<int:study_id>/invitations/",
+        views.invitation_create,
+        name="invitation_create",
+    ),
+    path(
+        "studies/<int:study_id>/invitations/<int:pk>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path(
+        "invitations/<int:pk>/<str:action>/",
+        views.invitation_respond,
+        name="invitation_respond",
+    ),
+    path(
         "studies/<int:study_id>/members/<int:pk>/<str:action>/",
         views.member_action,
         name="member_action",
@@ -47,6 +62,11 @@ urlpatterns = [
         "studies/<int:study_id>/participants/<int:pk>/",
         views.participant_edit,
         name="participant_edit",
+    ),
+    path(
+        "studies/<int:study_id>/participants/<int:pk>/delete/",
+        views.participant_delete,
+        name="participant_delete",
     ),
     path("studies/<int:study_id>/transcripts/", views.transcript_list, name="transcript_list"),
     path(
@@ -63,6 +83,11 @@ urlpatterns = [
         "studies/<int:study_id>/transcripts/<int:pk>/edit/",
         views.transcript_edit,
         name="transcript_edit",
+    ),
+    path(
+        "studies/<int:study_id>/transcripts/<int:pk>/delete/",
+        views.transcript_delete,
+        name="transcript_delete",
     ),
     path(
         "studies/<int:study_id>/transcripts/<int:pk>/text/",

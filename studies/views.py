@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -9,7 +11,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from studies import forms, selectors, services
-from studies.access import get_study_for_user
+from studies.access import (
+    get_invitation_by_token,
+    get_invitation_for_invitee,
+    get_invitation_for_owner,
+    get_study_for_user,
+)
 from studies.models import Membership, Participant, StakeholderGroup, Transcript, Wave
 
 
@@ -52,7 +59,10 @@ def import_refused(request, access, *, tab: str, back: str, what: str, **context
 @login_required
 def study_list(request):
     studies = selectors.studies_for_user(request.user)
-    return render(request, "studies/study_list.html", {"studies": studies})
+    invitations = selectors.pending_invitations_for_user(request.user)
+    return render(
+        request, "studies/study_list.html", {"studies": studies, "invitations": invitations}
+    )
 
 
 @login_required
@@ -87,7 +97,10 @@ def _setup_context(access, **extra):
         "members": list(study.memberships.select_related("user").order_by("user__username")),
         "study_form": forms.StudyForm(instance=study),
         "member_form": forms.MemberAddForm(),
+        "invitation_form": forms.InvitationForm(),
+        "invitations": list(selectors.pending_invitations_for_study(study)),
         "roles": Membership._meta.get_field("role").choices,
+        "invitation_days": settings.WORKBENCH_INVITATION_DAYS,
     }
     context.update(extra)
     return context
@@ -111,7 +124,9 @@ def study_setup(request, study_id: int):
                 return redirect("studies:study_setup", study.pk)
         study.refresh_from_db()
         return render(request, "studies/study_setup.html", _setup_context(access, study_form=form))
-    return render(request, "studies/study_setup.html", _setup_context(access))
+    # A link made by invitation_create is shown once, on the page it redirects to.
+    link = request.session.pop(INVITATION_LINK_KEY, None)
+    return render(request, "studies/study_setup.html", _setup_context(access, new_link=link))
 
 
 ORDERED = {"group": StakeholderGroup, "wave": Wave}
@@ -168,32 +183,149 @@ def ordered_action(request, study_id: int, kind: str, pk: int, action: str):
     return _ordered_response(request, access, kind, error)
 
 
-def _members_response(request, access, error: str = ""):
+INVITATION_LINK_KEY = "studies:new-invitation-link"
+
+
+def _members_response(request, access, error: str = "", *, link=None, notice: str = ""):
+    """The member list fragment for htmx; otherwise a redirect to the setup page, which
+    shows a new invitation link once (kept in the session)."""
     if request.htmx:
         return render(
             request,
             "studies/study_setup.html#member-list",
-            _setup_context(access, member_error=error),
+            _setup_context(access, member_error=error, new_link=link, member_notice=notice),
         )
     if error:
         messages.error(request, error)
+    if notice:
+        messages.success(request, notice)
+    if link:
+        request.session[INVITATION_LINK_KEY] = link
     return redirect(reverse("studies:study_setup", args=[access.study.pk]) + "#members")
+
+
+def _link(request, token: str) -> str:
+    return request.build_absolute_uri(reverse("invitation_accept", args=[token]))
 
 
 @login_required
 @require_POST
 def member_add(request, study_id: int):
+    """Invite an existing account by username: they join only when they accept."""
     access = get_study_for_user(request, study_id, owner=True)
     form = forms.MemberAddForm(request.POST)
-    error = ""
+    error, notice, link = "", "", None
     if form.is_valid():
         try:
-            services.member_add(study=access.study, actor=request.user, **form.cleaned_data)
+            invitation, token = services.member_invite(
+                study=access.study, actor=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             error = " ".join(_errors(exc))
+        else:
+            link = _link(request, token)
+            notice = (
+                f"Invited {invitation.invited_user.username} as {invitation.get_role_display()}"
+                ": they see the invitation on their studies list and join when they accept."
+            )
     else:
         error = "Give a username and a role."
-    return _members_response(request, access, error)
+    return _members_response(request, access, error, link=link, notice=notice)
+
+
+@login_required
+@require_POST
+def invitation_create(request, study_id: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    form = forms.InvitationForm(request.POST)
+    error, link = "", None
+    if form.is_valid():
+        try:
+            _invitation, token = services.invitation_create(
+                study=access.study, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            error = " ".join(_errors(exc))
+        else:
+            link = _link(request, token)
+    else:
+        error = " ".join(e for errs in form.errors.values() for e in errs)
+    return _members_response(request, access, error, link=link)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, study_id: int, pk: int):
+    access, invitation = get_invitation_for_owner(request, study_id, pk)
+    error = ""
+    try:
+        services.invitation_revoke(invitation=invitation, actor=request.user)
+    except ValidationError as exc:
+        error = " ".join(_errors(exc))
+    return _members_response(
+        request, access, error, notice="" if error else "Invitation withdrawn."
+    )
+
+
+def invitation_accept(request, token: str):
+    """The link in an invitation: "Join <study> as <role>?" for a logged-in person; a new
+    account form for anyone else. Nobody joins before pressing the button."""
+    invitation = get_invitation_by_token(token)
+    problem = services.invitation_problem(invitation, request.user)
+    signup = None
+    if not request.user.is_authenticated:
+        signup = forms.SignupForm(request.POST or None)
+    if request.method == "POST" and not problem and (signup is None or signup.is_valid()):
+        try:
+            if signup is None:
+                services.invitation_accept(invitation=invitation, user=request.user)
+            else:
+                user = services.account_create_and_accept(
+                    invitation=invitation,
+                    username=signup.cleaned_data["username"],
+                    password=signup.cleaned_data["password1"],
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        except ValidationError as exc:
+            problem = " ".join(_errors(exc))
+        else:
+            messages.success(
+                request,
+                f"Welcome to “{invitation.study.name}”: you joined as "
+                f"{invitation.get_role_display().lower()}.",
+            )
+            return redirect("studies:study_dashboard", invitation.study_id)
+    unusable = invitation.status != "pending"
+    return render(
+        request,
+        "studies/invitation_accept.html",
+        {"invitation": invitation, "problem": problem, "signup": signup, "unusable": unusable},
+        status=410 if unusable else 200,
+    )
+
+
+@login_required
+@require_POST
+def invitation_respond(request, pk: int, action: str):
+    """Accept or decline an invitation addressed to me (from my studies list)."""
+    invitation = get_invitation_for_invitee(request, pk)
+    try:
+        if action == "accept":
+            services.invitation_accept(invitation=invitation, user=request.user)
+        elif action == "decline":
+            services.invitation_revoke(
+                invitation=invitation, actor=request.user, action="invitation.decline"
+            )
+        else:
+            return HttpResponse("Unknown action.", status=400)
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+        return redirect("studies:study_list")
+    if action == "decline":
+        messages.info(request, f"You declined the invitation to “{invitation.study.name}”.")
+        return redirect("studies:study_list")
+    messages.success(request, f"You joined “{invitation.study.name}”.")
+    return redirect("studies:study_dashboard", invitation.study_id)
 
 
 @login_required
@@ -300,6 +432,38 @@ def participant_edit(request, study_id: int, pk: int):
 
 
 @login_required
+def participant_delete(request, study_id: int, pk: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    participant = get_object_or_404(
+        Participant.objects.select_related("group"), study=access.study, pk=pk
+    )
+    form = forms.ConfirmDeleteForm(request.POST or None, expected=participant.pseudonym)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.participant_delete(
+                participant=participant, confirm=form.cleaned_data["confirm"], actor=request.user
+            )
+        except ValidationError as exc:
+            _add_form_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Participant {participant.pseudonym} and their transcripts were deleted. "
+                "The audit log keeps a copy.",
+            )
+            return redirect("studies:participant_list", access.study.pk)
+    return render_study_page(
+        request,
+        "studies/participant_delete.html",
+        access,
+        "participants",
+        participant=participant,
+        summary=selectors.deletion_summary(participant.transcripts.select_related("wave")),
+        form=form,
+    )
+
+
+@login_required
 @require_POST
 def participant_import(request, study_id: int):
     access = get_study_for_user(request, study_id, owner=True)
@@ -361,6 +525,7 @@ def transcript_upload(request, study_id: int):
     study = access.study
     form = forms.TranscriptUploadForm(request.POST, request.FILES, study=study)
     errors: list[str] = []
+    duplicates = False
     if form.is_valid():
         files = [(f.name, f.read()) for f in form.cleaned_data["files"]]
         try:
@@ -369,10 +534,12 @@ def transcript_upload(request, study_id: int):
                 files=files,
                 participant=form.cleaned_data["participant"],
                 wave=form.cleaned_data["wave"],
+                allow_duplicates=form.cleaned_data["allow_duplicates"],
                 actor=request.user,
             )
         except ValidationError as exc:
             errors = _errors(exc)
+            duplicates = any(e.code == "duplicate" for e in exc.error_list)
         else:
             messages.success(request, f"Uploaded {len(created)} transcript(s).")
             return redirect("studies:transcript_list", study.pk)
@@ -381,12 +548,24 @@ def transcript_upload(request, study_id: int):
             f"{field}: {' '.join(errs)}" if field != "__all__" else " ".join(errs)
             for field, errs in form.errors.items()
         ]
+    retry_form = None
+    if duplicates:
+        retry_form = forms.TranscriptUploadForm(
+            study=study,
+            initial={
+                "participant": form.cleaned_data.get("participant"),
+                "wave": form.cleaned_data.get("wave"),
+                "allow_duplicates": True,
+            },
+        )
     return import_refused(
         request,
         access,
         tab="transcripts",
         messages_list=errors,
         what="transcripts",
+        retry_form=retry_form,
+        retry_url=reverse("studies:transcript_upload", args=[study.pk]),
         back=reverse("studies:transcript_list", args=[study.pk]),
     )
 
@@ -405,6 +584,7 @@ def transcript_bulk_import(request, study_id: int):
                 study=study,
                 zip_data=form.cleaned_data["archive"].read(),
                 manifest=manifest.read() if manifest else None,
+                allow_duplicates=form.cleaned_data["allow_duplicates"],
                 actor=request.user,
             )
         except services.ImportRefused as refused:
@@ -412,12 +592,17 @@ def transcript_bulk_import(request, study_id: int):
         if report.ok:
             messages.success(request, f"Imported {report.created} transcript(s).")
             return redirect("studies:study_dashboard", study.pk)
+    retry_form = None
+    if report is not None and report.only_duplicates:
+        retry_form = forms.BulkImportForm(initial={"allow_duplicates": True})
     return import_refused(
         request,
         access,
         tab="transcripts",
         form=form,
         report=report,
+        retry_form=retry_form,
+        retry_url=reverse("studies:transcript_bulk_import", args=[study.pk]),
         what="transcripts",
         back=reverse("studies:transcript_list", args=[study.pk]),
     )
@@ -449,6 +634,37 @@ def transcript_edit(request, study_id: int, pk: int):
         access,
         "transcripts",
         transcript=transcript,
+        form=form,
+    )
+
+
+@login_required
+def transcript_delete(request, study_id: int, pk: int):
+    access = get_study_for_user(request, study_id, owner=True)
+    transcript = get_object_or_404(Transcript.objects.for_list(), study=access.study, pk=pk)
+    form = forms.ConfirmDeleteForm(request.POST or None, expected=transcript.title)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transcript_delete(
+                transcript=transcript, confirm=form.cleaned_data["confirm"], actor=request.user
+            )
+        except ValidationError as exc:
+            _add_form_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Transcript “{transcript.title}” was deleted. The audit log keeps a copy.",
+            )
+            return redirect("studies:transcript_list", access.study.pk)
+    return render_study_page(
+        request,
+        "studies/transcript_delete.html",
+        access,
+        "transcripts",
+        transcript=transcript,
+        summary=selectors.deletion_summary(
+            Transcript.objects.filter(pk=transcript.pk).select_related("wave")
+        ),
         form=form,
     )
 

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from studies import views as study_views
 from workbench import profile
 from workbench.api import api
 
@@ -29,6 +30,8 @@ urlpatterns = [
         profile.token_revoke,
         name="profile_token_revoke",
     ),
+    # An invitation link: opened by people who may have no account yet.
+    path("invitations/<str:token>/", study_views.invitation_accept, name="invitation_accept"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("studies.urls")),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from studies import services
+from studies.models import Invitation
 from tests import factories
 
 
@@ -13,9 +15,13 @@ def setup(study, owner, coder, viewer, outsider):
     group = factories.make_group(study, name="Service users")
     wave = factories.make_wave(study, name="T1")
     participant = factories.make_participant(study, pseudonym="SU01", group=group)
-    transcript = factories.make_transcript(study, participant=participant, wave=wave)
+    transcript = factories.make_transcript(
+        study, title="SU01 T1", participant=participant, wave=wave
+    )
     membership = study.memberships.get(user=coder)
+    invitation, _token = services.invitation_create(study=study, role="coder", actor=owner)
     return {
+        "invitation": invitation,
         "study": study,
         "group": group,
         "wave": wave,
@@ -39,6 +45,8 @@ OWNER_PAGES = [
     ("study_setup", ()),
     ("participant_edit", ("participant",)),
     ("transcript_edit", ("transcript",)),
+    ("transcript_delete", ("transcript",)),
+    ("participant_delete", ("participant",)),
 ]
 
 OWNER_POSTS = [
@@ -53,6 +61,10 @@ OWNER_POSTS = [
     ("participant_import", (), {}),
     ("transcript_upload", (), {}),
     ("transcript_bulk_import", (), {}),
+    ("transcript_delete", ("transcript",), {"confirm": "SU01 T1"}),
+    ("participant_delete", ("participant",), {"confirm": "SU01"}),
+    ("invitation_create", (), {"role": "owner"}),
+    ("invitation_revoke", ("invitation",), {}),
 ]
 
 
@@ -106,6 +118,7 @@ def test_non_owners_cannot_write_setup(setup, persona_clients, name, args, data,
         setup["study"].participants.count(),
         setup["study"].memberships.count(),
         setup["study"].transcripts.count(),
+        setup["study"].invitations.pending().count(),
     )
     response = persona_clients[persona].post(url(name, setup, *resolve_args(setup, args)), data)
     assert response.status_code == status
@@ -117,6 +130,7 @@ def test_non_owners_cannot_write_setup(setup, persona_clients, name, args, data,
         s.participants.count(),
         s.memberships.count(),
         s.transcripts.count(),
+        s.invitations.pending().count(),
     )
     assert after == before
 
@@ -138,3 +152,66 @@ def test_study_list_shows_only_the_users_studies(setup, coder_client, coder):
 
 def test_ids_that_are_not_numbers_are_not_found(owner_client):
     assert owner_client.get("/studies/abc/").status_code == 404
+
+
+NEW_OWNER_POSTS = OWNER_POSTS[-4:]
+
+
+@pytest.mark.parametrize(("name", "args", "data"), NEW_OWNER_POSTS)
+def test_owners_can_delete_and_invite(setup, owner_client, name, args, data):
+    response = owner_client.post(url(name, setup, *resolve_args(setup, args)), data)
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(("name", "args", "data"), NEW_OWNER_POSTS)
+def test_anonymous_users_cannot_delete_or_invite(setup, client, name, args, data):
+    response = client.post(url(name, setup, *resolve_args(setup, args)), data)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+    assert setup["study"].transcripts.count() == 1
+    assert setup["study"].participants.count() == 1
+    assert setup["study"].invitations.pending().count() == 1
+
+
+@pytest.mark.parametrize(
+    ("persona", "status", "text"),
+    [
+        ("owner", 200, "already a member"),
+        ("coder", 200, "already a member"),
+        ("viewer", 200, "already a member"),
+        ("outsider", 200, "Join as coder"),
+        ("anonymous", 200, "Create account and join"),
+    ],
+)
+def test_an_invitation_link_opens_for_everyone_but_joins_no_one(
+    setup, persona_clients, client, persona, status, text
+):
+    token = "t0ken-for-the-access-table"
+    Invitation.objects.filter(pk=setup["invitation"].pk).update(
+        token_hash=Invitation.hash_token(token)
+    )
+    who = client if persona == "anonymous" else persona_clients[persona]
+    members = setup["study"].memberships.count()
+    response = who.get(reverse("invitation_accept", args=[token]))
+    assert response.status_code == status
+    assert text in response.text
+    assert setup["study"].memberships.count() == members
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("owner", 404), ("coder", 404), ("viewer", 404), ("outsider", 302), ("anonymous", 302)],
+)
+def test_only_the_invited_user_answers_an_invitation_by_username(
+    setup, persona_clients, client, owner, outsider, persona, status
+):
+    invitation, _token = services.member_invite(
+        study=setup["study"], username="dave", role="viewer", actor=owner
+    )
+    who = client if persona == "anonymous" else persona_clients[persona]
+    response = who.post(reverse("studies:invitation_respond", args=[invitation.pk, "accept"]))
+    assert response.status_code == status
+    joined = setup["study"].memberships.filter(user=outsider).exists()
+    assert joined == (persona == "outsider")
+    if persona == "anonymous":
+        assert response.url.startswith(reverse("login"))

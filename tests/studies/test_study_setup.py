@@ -59,8 +59,8 @@ def test_a_group_with_participants_cannot_be_deleted(study, owner, owner_client)
     assert study.groups.count() == 1
 
 
-def test_members_are_added_with_a_role_and_the_last_owner_stays(study, owner, owner_client):
-    factories.make_user(username="newcoder")
+def test_members_are_invited_with_a_role_and_the_last_owner_stays(study, owner, owner_client):
+    newcoder = factories.make_user(username="newcoder")
     response = owner_client.post(
         reverse("studies:member_add", args=[study.pk]),
         {"username": "newcoder", "role": "coder"},
@@ -68,7 +68,9 @@ def test_members_are_added_with_a_role_and_the_last_owner_stays(study, owner, ow
     )
     assert response.status_code == 200
     assert "newcoder" in response.text
-    assert study.memberships.get(user__username="newcoder").role == "coder"
+    # Not a member until they accept (see test_invitations.py).
+    assert not study.memberships.filter(user=newcoder).exists()
+    assert study.invitations.pending().get(invited_user=newcoder).role == "coder"
     response = owner_client.post(
         reverse("studies:member_add", args=[study.pk]),
         {"username": "ghost", "role": "coder"},
