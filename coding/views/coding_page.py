@@ -135,15 +135,6 @@ def _code_filter(request: HttpRequest, book: selectors.Codebook) -> int | None:
     return code_id if code_id in book.by_id else None
 
 
-def _initials(label: str) -> str:
-    parts = [p for p in label.replace("_", " ").replace(".", " ").split() if p]
-    if not parts:
-        return "?"
-    if len(parts) == 1:
-        return parts[0][:2].upper()
-    return (parts[0][0] + parts[-1][0]).upper()
-
-
 def _layer_words(layer: Layer, access: StudyAccess) -> str:
     if layer.kind == LayerKind.CODER and layer.user_id == access.membership.user_id:
         return "you"
@@ -161,6 +152,10 @@ class TranscriptView:
     segment_count: int
     seg_json: dict[str, Any]
     lane_count: int
+    #: Margin blocks in "All": (initials, full name) per block, left to right.
+    legend: list[tuple[str, str]] = field(default_factory=list)
+    block_count: int = 1
+    block_lanes: int = render.MAX_LANES
 
 
 SEGMENT_COLUMNS = (
@@ -199,19 +194,45 @@ def build_transcript_view(
     layers = {layer.pk: layer for layer in state.shown}
     who = {pk: _layer_words(layer, access) for pk, layer in layers.items()}
     writable = {pk: access.can_write_layer(layer) for pk, layer in layers.items()}
-    show_coder = state.view == "all" and len(state.shown) > 1
-    initials = {pk: _initials(layer.label) for pk, layer in layers.items()}
+    # "All" groups the margin per layer: one block of lanes and labels each, in the order
+    # of the layer switcher, labelled with initials unique among the layers of the study
+    # the requester may see (so they do not change with what is shown).
+    grouped = state.view == "all" and len(state.shown) > 1
+    initials: dict[int, str] = {}
+    block_of_layer: dict[int, int] = {}
+    legend: list[tuple[str, str]] = []
+    if grouped:
+        initials = render.unique_initials(
+            {
+                lr.pk: ("Consensus" if lr.kind == LayerKind.CONSENSUS else lr.label)
+                for lr in state.visible
+            }
+        )
+        for layer in state.shown:
+            if layer.kind == LayerKind.CONSENSUS:
+                initials[layer.pk] = "Cons"
+        present = {r[4] for r in rows}
+        for layer in state.shown:
+            if layer.pk in present:
+                block_of_layer[layer.pk] = len(block_of_layer)
+                legend.append((initials[layer.pk], layer.label))
+        who = {pk: f"{words} ({initials[pk]})" for pk, words in who.items()}
     looks: dict[int, render.SegmentLook] = {}
     seg_json: dict[str, Any] = {}
+    blocks: dict[int, int] = {}
     spans = []
     for pk, start, end, code_id, layer_id, memo, needs_review, created_at in rows:
         node = book.by_id.get(code_id)
         name = node.code.name if node else "?"
         looks[pk] = render.SegmentLook(
             color=node.code.color if node else "#4d4d4d",
-            label=f"{initials[layer_id]} · {name}" if show_coder else name,
+            label=name,
             description=f"{name}, by {who[layer_id]}",
+            who=initials.get(layer_id, "") if grouped else "",
+            path=node.path if node else "",
         )
+        if grouped:
+            blocks[pk] = block_of_layer[layer_id]
         seg_json[str(pk)] = {
             "s": start,
             "e": end,
@@ -223,13 +244,18 @@ def build_transcript_view(
             "d": created_at.date().isoformat() if created_at else "",
         }
         spans.append(render.Span(pk, start, end))
-    rendered, html = render.transcript_html(transcript.text, spans, looks, tint=tint)
+    rendered, html = render.transcript_html(
+        transcript.text, spans, looks, tint=tint, blocks=blocks or None
+    )
     return TranscriptView(
         html=html,
         line_count=len(rendered.lines),
         segment_count=len(rows),
         seg_json=seg_json,
         lane_count=rendered.lane_count,
+        legend=legend if len(legend) > 1 else [],
+        block_count=rendered.block_count,
+        block_lanes=rendered.block_lanes,
     )
 
 
