@@ -114,7 +114,7 @@ def _retrieval_state(request: HttpRequest, access: StudyAccess) -> RetrievalStat
         layer=(get.get("layer") or "").strip(),
     )
     book = selectors.codebook(study)
-    layers = selectors.layers_for(access)
+    layers = selectors.listed_layers(access)
     groups = list(study.groups.all())
     waves = list(study.waves.all())
     participants = list(Participant.objects.filter(study=study).only("pk", "pseudonym", "group_id"))

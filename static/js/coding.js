@@ -20,6 +20,8 @@
   const byId = (id) => document.getElementById(id);
   const transcriptEl = () => byId("transcript");
   const editable = () => Boolean(transcriptEl() && transcriptEl().dataset.edit);
+  // Why selecting does not code on this layer view ("All" is a reading view), from the server.
+  const readNote = () => (transcriptEl() && transcriptEl().dataset.readNote) || "This layer is read-only: switch to Mine to code.";
 
   function say(message) {
     live.textContent = "";
@@ -432,7 +434,7 @@
 
   function openPicker(span, options) {
     if (!picker) { say("This layer is read-only."); return; }
-    if (!editable()) { say("This layer is read-only: switch to Mine to code."); return; }
+    if (!editable()) { say(readNote()); return; }
     closePopover(false);
     if (adjust) endAdjust();
     const opts = options || {};
@@ -1369,7 +1371,7 @@
       const span = selectionOffsets();
       if (span) {
         if (editable()) openPicker(span, { returnFocus: root });
-        else say("This layer is read-only: switch to Mine to code.");
+        else say(readNote());
         return;
       }
       const hit = event.target.closest("mark[data-seg], .stripe, .stripe-label, .stripe-more");

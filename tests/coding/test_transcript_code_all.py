@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from coding import render
+from coding import render, services
 from coding.models import Layer, Segment
 from studies.models import Role
 from tests import factories
@@ -68,13 +68,12 @@ STRIPE_RE = re.compile(r'<span class="stripe[^"]*"[^>]*data-seg="(\d+)" style="(
 
 def labels(html):
     return {
-        int(sid): (aria, re.sub(r"<[^>]+>", "", inner)) for sid, aria, inner in LABEL_RE.findall(html)
+        int(sid): (aria, re.sub(r"<[^>]+>", "", inner))
+        for sid, aria, inner in LABEL_RE.findall(html)
     }
 
 
-def test_coders_whose_usernames_share_a_prefix_get_distinct_labels(
-    owner_client, transcript, coded
-):
+def test_coders_whose_usernames_share_a_prefix_get_distinct_labels(owner_client, transcript, coded):
     html = owner_client.get(page_url(transcript, layer="all")).content.decode()
     found = labels(html)
     one, two = found[coded["coder1"].pk], found[coded["coder2"].pk]
@@ -118,3 +117,122 @@ def test_a_single_layer_view_keeps_plain_leaf_labels(coder_client, coder, study,
     html = coder_client.get(page_url(transcript, layer="mine")).content.decode()
     assert [inner for _, inner in labels(html).values()] == ["Shame"]
     assert 'class="margin-legend"' not in html
+
+
+# --- "All" is a reading view -------------------------------------------------------------
+
+
+def create_url(transcript):
+    return reverse("coding:segment_create", args=[transcript.study_id, transcript.pk])
+
+
+def as_the_all_page_posts(transcript, code, **kw):
+    """What the coding page on "All" used to post: the picker's fields, view=all."""
+    quote = "At first"
+    start = TEXT.index(quote)
+    data = {
+        "code_ids": [code.pk],
+        "start": start,
+        "end": start + len(quote),
+        "quote": quote,
+        "version": transcript.version,
+        "layer": "mine",
+        "view": "all",
+    }
+    data.update(kw)
+    return data
+
+
+def test_an_owner_reads_all_without_a_picker_and_with_links_to_code(
+    owner, owner_client, transcript, coded
+):
+    html = owner_client.get(page_url(transcript, layer="all")).content.decode()
+    assert "Editing your layer" not in html
+    assert "Reading all layers" in html
+    assert 'href="?layer=mine"' in html and 'href="?layer=consensus"' in html
+    assert 'id="picker"' not in html
+    assert 'data-edit=""' in html
+    # Reading creates no layer for the owner.
+    assert not Layer.objects.filter(user=owner).exists()
+
+
+def test_an_owner_opening_a_transcript_starts_on_all_and_reads(owner_client, transcript, coded):
+    html = owner_client.get(page_url(transcript)).content.decode()
+    assert 'data-view="all"' in html and "Reading all layers" in html
+
+
+@pytest.mark.parametrize("layer", ["mine", "", "consensus"])
+def test_a_segment_posted_from_all_is_refused_and_creates_no_layer(
+    owner, owner_client, study, transcript, coded, layer
+):
+    code = factories.make_code(study, name="Shame")
+    before = Segment.objects.count()
+    r = owner_client.post(
+        create_url(transcript), as_the_all_page_posts(transcript, code, layer=layer)
+    )
+    assert r.status_code == 400
+    assert "reading view" in r.content.decode()
+    assert Segment.objects.count() == before
+    assert not Layer.objects.filter(user=owner).exists()
+    assert not Layer.objects.filter(study=study, kind="consensus").exists()
+    # htmx: the message goes to the alert region, nothing is swapped.
+    r = owner_client.post(
+        create_url(transcript), as_the_all_page_posts(transcript, code, layer=layer), **HX
+    )
+    assert "reading view" in r.content.decode() and 'id="coding-alert"' in r.content.decode()
+    assert Segment.objects.count() == before and not Layer.objects.filter(user=owner).exists()
+
+
+def test_a_write_must_name_its_layer(coder, coder_client, study, transcript):
+    code = factories.make_code(study, name="Shame")
+    data = as_the_all_page_posts(transcript, code, layer="", view="")
+    r = coder_client.post(create_url(transcript), data)
+    assert r.status_code == 400
+    assert not Segment.objects.exists() and not Layer.objects.filter(user=coder).exists()
+
+
+def test_a_write_from_another_coders_layer_view_is_refused(
+    coders, study, transcript, coded, client
+):
+    one, _ = coders
+    client.force_login(one)
+    code = factories.make_code(study, name="Shame")
+    data = as_the_all_page_posts(transcript, code, view="coder2")
+    r = client.post(create_url(transcript), data)
+    assert r.status_code == 400
+    assert not Segment.objects.filter(code=code).exists()
+
+
+def test_in_all_no_highlight_offers_change_or_remove(owner_client, study, owner, transcript):
+    code = factories.make_code(study, name="Shame")
+    own = factories.make_layer(study, owner)
+    seg = factories.make_segment(transcript, code, own, 0, 5)
+    html = owner_client.get(page_url(transcript, layer="all")).content.decode()
+    assert f'"{seg.pk}": {{' in html and '"w": false' in html and '"w": true' not in html
+    html = owner_client.get(page_url(transcript, layer="mine")).content.decode()
+    assert '"w": true' in html
+
+
+@pytest.mark.parametrize("action", ["delete", "update", "undo"])
+def test_other_writes_posted_from_all_are_refused(owner_client, study, owner, transcript, action):
+    code = factories.make_code(study, name="Shame")
+    # Through the service, so that the audit log has something to undo.
+    seg, _ = services.segment_create(
+        transcript=transcript,
+        code=code,
+        layer=services.coder_layer(study=study, user=owner),
+        start=0,
+        end=5,
+        quote=TEXT[0:5],
+        memo="",
+        actor=owner,
+    )
+    args = [transcript.study_id, transcript.pk]
+    name = {"delete": "segment_delete", "update": "segment_update", "undo": "segment_undo"}[action]
+    if action != "undo":
+        args.append(seg.pk)
+    r = owner_client.post(reverse(f"coding:{name}", args=args), {"view": "all", "memo": "x"})
+    assert r.status_code == 400
+    assert "reading view" in r.content.decode()
+    seg.refresh_from_db()
+    assert seg.memo == "" and Segment.objects.filter(pk=seg.pk).exists()
