@@ -37,7 +37,7 @@ from django.db.models.functions import Cast
 
 from coding import selectors
 from coding.models import Layer, LayerKind, Memo, Segment
-from studies.access import StudyAccess, visible_layers
+from studies.access import StudyAccess
 from studies.models import Participant, StakeholderGroup, Transcript, Wave
 
 MEASURES: dict[str, str] = {
@@ -107,7 +107,8 @@ def layer_choice(access: StudyAccess, requested: str | None) -> LayerChoice:
     layers), plus 1 (does consensus have segments?) when the default is needed. Raises
     LookupError for a key that names no layer the member may see.
     """
-    visible = list(visible_layers(access))
+    # Only layers with segments: an empty layer is in no union and no list.
+    visible = selectors.listed_layers(access)
     own_user = access.membership.user_id
     consensus = next((lr for lr in visible if lr.kind == LayerKind.CONSENSUS), None)
     coders = sorted(

@@ -39,6 +39,9 @@ UNDERLINE_LANES = 3
 #: percent of the turn's height never overlap whatever the real wrapping is.
 CHARS_PER_LINE = 85
 LABEL_LINES = 0.5
+#: Margin buttons (labels, "+N" chips) are at least 24 px tall (WCAG 2.5.8); consecutive
+#: ones in a column are at least LABEL_STEP_PX apart, so short turns grow to hold them.
+LABEL_STEP_PX = 30
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _LABEL = re.compile(r"[^:：]*[:：][ \t]?")
@@ -74,11 +77,12 @@ class Stripe:
     """One segment's piece of margin stripe on one line, placed by character fraction."""
 
     segment_id: int
-    lane: int
+    lane: int  # lane within its block
     top: float  # fraction of the line's characters before the piece, 0..1
     height: float  # fraction of the line's characters covered, 0..1
     first: bool  # the segment starts on this line
     last: bool  # the segment ends on this line
+    block: int = 0  # the lane block (one per coder in "All"; 0 otherwise)
 
 
 @dataclass(slots=True)
@@ -91,7 +95,8 @@ class Line:
     lang: str | None
     runs: list[Run] = field(default_factory=list)
     stripes: list[Stripe] = field(default_factory=list)
-    #: Leaf-name labels of segments starting on this line: (segment id, top fraction).
+    #: Leaf-name labels of segments starting on this line: (segment id, top fraction),
+    #: ordered by block, then top.
     labels: list[tuple[int, float]] = field(default_factory=list)
     #: Segments on this line without a stripe (lane beyond MAX_LANES) or without room for
     #: their label: the "+N" chip lists them.
@@ -106,6 +111,11 @@ class RenderedTranscript:
     spans: dict[int, tuple[int, int]]
     lane_count: int
     length: int
+    #: Segment id -> lane block; empty when the margin is one block.
+    blocks: dict[int, int] = field(default_factory=dict)
+    block_count: int = 1
+    #: Stripe lanes per block (MAX_LANES for one block, fewer when blocks share the margin).
+    block_lanes: int = MAX_LANES
 
 
 def assign_lanes(spans: Iterable[SpanLike]) -> dict[int, int]:
@@ -167,12 +177,19 @@ def place_labels(
     return [(sid, max(0.0, top)) for (sid, _), top in zip(kept, tops, strict=True)], dropped
 
 
-def render_transcript(text: str, segments: Iterable[SpanLike]) -> RenderedTranscript:
+def render_transcript(
+    text: str, segments: Iterable[SpanLike], *, blocks: Mapping[int, int] | None = None
+) -> RenderedTranscript:
     """Split ``text`` into lines of runs at every segment boundary and line break.
 
     ``segments`` are any objects with ``id``, ``start`` and ``end`` (code points,
     half-open). Spans are clipped to the text; empty ones are ignored. Empty lines are
     omitted (they hold no character to code); the ``\\n`` characters are never in a run.
+
+    ``blocks`` (segment id -> block number 0..k-1, e.g. one block per coder in "All")
+    splits the margin into side-by-side blocks, each with its own stripe lanes (assigned
+    within the block, at most ``MAX_LANES // k``) and its own column of labels. Underline
+    lanes in the text stay those of all segments together.
     """
     length = len(text)
     spans = []
@@ -182,6 +199,16 @@ def render_transcript(text: str, segments: Iterable[SpanLike]) -> RenderedTransc
             spans.append(Span(seg.id, start, end))
     lanes = assign_lanes(spans)
     span_by_id = {s.id: s for s in spans}
+    if blocks:
+        block_of = {s.id: blocks.get(s.id, 0) for s in spans}
+        block_count = max(max(blocks.values(), default=0) + 1, 1)
+        margin_lanes: dict[int, int] = {}
+        for b in range(block_count):
+            margin_lanes.update(assign_lanes([s for s in spans if block_of[s.id] == b]))
+        used = max(margin_lanes.values(), default=0) + 1
+        block_lanes = max(1, min(MAX_LANES // block_count, used))
+    else:
+        block_of, block_count, margin_lanes, block_lanes = {}, 1, lanes, MAX_LANES
 
     # Events sorted by position; at one position ends come before starts, which is
     # irrelevant for runs (no run is empty) but keeps the active set small.
@@ -251,10 +278,10 @@ def render_transcript(text: str, segments: Iterable[SpanLike]) -> RenderedTransc
                 cur = nxt
                 apply_until(cur)
             size = line_end - line_start
-            wanted: list[tuple[int, float]] = []
+            wanted: dict[int, list[tuple[int, float]]] = {}
             for sid, (lo, hi) in covered.items():
-                lane = lanes[sid]
-                if lane >= MAX_LANES:
+                lane = margin_lanes[sid]
+                if lane >= block_lanes:
                     line.overflow.append(sid)
                     continue
                 span = span_by_id[sid]
@@ -265,14 +292,17 @@ def render_transcript(text: str, segments: Iterable[SpanLike]) -> RenderedTransc
                     height=(hi - lo) / size,
                     first=span.start >= line_start,
                     last=span.end <= line_end + 1,
+                    block=block_of.get(sid, 0),
                 )
                 line.stripes.append(stripe)
                 if stripe.first:
-                    wanted.append((sid, stripe.top))
+                    wanted.setdefault(stripe.block, []).append((sid, stripe.top))
             if wanted:
                 est_lines = max(1, -(-(size + cjk) // CHARS_PER_LINE))
-                line.labels, dropped = place_labels(wanted, est_lines)
-                line.overflow.extend(dropped)
+                for b in sorted(wanted):
+                    placed, dropped = place_labels(wanted[b], est_lines)
+                    line.labels.extend(placed)
+                    line.overflow.extend(dropped)
             lines.append(line)
         if nl == -1:
             break
@@ -284,6 +314,9 @@ def render_transcript(text: str, segments: Iterable[SpanLike]) -> RenderedTransc
         spans={s.id: (s.start, s.end) for s in spans},
         lane_count=max(lanes.values(), default=-1) + 1,
         length=length,
+        blocks=block_of,
+        block_count=block_count,
+        block_lanes=block_lanes,
     )
 
 
@@ -294,9 +327,67 @@ class SegmentLook(NamedTuple):
     """What the HTML needs to draw one segment."""
 
     color: str  # #RRGGBB as stored; strokes are darkened for contrast
-    label: str  # stripe label: the leaf name (with the coder's initials in "All")
+    label: str  # stripe label: the leaf name
     description: str  # accessible name: "Shame, by you"
     review: bool = False  # a text edit changed its words: the label says so in words
+    who: str = ""  # the coder's initials before the label (in "All"), unique in the study
+    path: str = ""  # the code's full path, added to the accessible name when it differs
+
+
+_WORD_SPLIT = re.compile(r"[\s_.\-@]+")
+
+
+def _base_initials(name: str) -> str:
+    parts = [p for p in _WORD_SPLIT.split(name) if p]
+    if not parts:
+        return "?"
+    if len(parts) == 1:
+        return parts[0][:2].upper()
+    return (parts[0][0] + parts[-1][0]).upper()
+
+
+def unique_initials(names: Mapping[int, str]) -> dict[int, str]:
+    """Short labels for layers (key -> name), unique among ``names`` and deterministic.
+
+    Two letters from the name ("Maria Chan" -> "MC", "coder1" -> "CO"); names that would
+    share them keep their first letter and add the first character that tells them apart
+    from all the others ("coder1", "coder2" -> "C1", "C2"); anything still equal gets a
+    number, in name order. The result depends only on the set of names.
+    """
+    ordered = sorted(names.items(), key=lambda item: (item[1].lower(), item[1], item[0]))
+    base = {key: _base_initials(name) for key, name in ordered}
+    groups: dict[str, list[int]] = {}
+    for key, _ in ordered:
+        groups.setdefault(base[key], []).append(key)
+    result: dict[int, str] = {}
+    for initials, keys in groups.items():
+        if len(keys) == 1:
+            result[keys[0]] = initials
+            continue
+        folded = {k: "".join(ch for ch in names[k].lower() if ch.isalnum()) for k in keys}
+        for key in keys:
+            mine = folded[key]
+            others = [folded[k] for k in keys if k != key]
+            pick = next(
+                (
+                    ch
+                    for i, ch in enumerate(mine)
+                    if i > 0 and all(i >= len(o) or o[i] != ch for o in others)
+                ),
+                None,
+            )
+            result[key] = (mine[:1] + pick).upper() if mine and pick else initials
+    seen: dict[str, int] = {}
+    for key, _ in ordered:
+        label = result[key]
+        n = seen.get(label, 0) + 1
+        seen[label] = n
+        if n > 1:
+            while f"{label}{n}" in seen:
+                n += 1
+            seen[f"{label}{n}"] = 1
+            result[key] = f"{label}{n}"
+    return result
 
 
 def _luminance(hex_color: str) -> float:
@@ -377,13 +468,33 @@ def line_runs_html(
 REVIEW_FLAG = '<span class="review-flag" title="The text changed since coding">changed</span> '
 
 
-def line_margin_html(line: Line, looks: Mapping[int, SegmentLook]) -> str:
-    """Stripes and labels of one line, placed by lane and character fraction (no JS).
+def _stack_tops(tops: Sequence[float]) -> list[str]:
+    """CSS ``top`` of buttons stacked in one margin column, wanted at ``tops`` (fractions).
 
-    Stripes are decorative (the text's marks carry the same segments); each label is a
-    button named for screen readers ("Shame, by you, turn 12"). The page script makes
-    stripes clickable too.
+    Each stays at its fraction of the turn unless that is closer than LABEL_STEP_PX to the
+    one above: ``max(t_i, t_j + (i - j) * step)`` over the buttons above, so buttons are
+    never closer than the step (24 px targets never overlap) whatever the real wrapping.
     """
+    out = []
+    for i, top in enumerate(tops):
+        terms = [_fraction(top)]
+        terms += [f"calc({_fraction(tops[j])} + {(i - j) * LABEL_STEP_PX}px)" for j in range(i)]
+        out.append(terms[0] if len(terms) == 1 else f"max({', '.join(terms)})")
+    return out
+
+
+def line_margin_html(
+    line: Line, looks: Mapping[int, SegmentLook], blocks: Mapping[int, int] | None = None
+) -> tuple[str, int]:
+    """Stripes and labels of one line, placed by lane and character fraction (no JS), and
+    the height in px the margin needs for its buttons (0 when the text is surely taller).
+
+    Stripes are decorative (the text's marks carry the same segments) but their hit area
+    is 24 px tall (CSS); each label is a button named for screen readers ("Shame, by you,
+    turn 12"). With ``blocks``, each block (a coder in "All") has its own lanes, labels and
+    "+N" chip.
+    """
+    blocks = blocks or {}
     parts: list[str] = []
     for stripe in line.stripes:
         cls = "stripe"
@@ -394,36 +505,61 @@ def line_margin_html(line: Line, looks: Mapping[int, SegmentLook]) -> str:
         parts.append(
             f'<span class="{cls}" aria-hidden="true" data-seg="{stripe.segment_id}" '
             f'style="--c:{stroke_color(looks[stripe.segment_id].color)};--lane:{stripe.lane};'
+            f"--b:{stripe.block};"
             f'top:{_fraction(stripe.top)};height:{_fraction(stripe.height)}"></span>'
         )
+    columns: dict[int, list[tuple[int | None, float]]] = {}
     for sid, top in line.labels:
-        look = looks[sid]
-        flag = REVIEW_FLAG if look.review else ""
-        parts.append(
-            f'<button type="button" tabindex="-1" class="stripe-label{" review" if flag else ""}" '
-            f'data-seg="{sid}" style="--c:{stroke_color(look.color)};top:{_fraction(top)}" '
-            f'aria-label="{escape(look.description)}, turn {line.number}'
-            f'{", changed since coding" if flag else ""}">{flag}{escape(look.label)}</button>'
-        )
-    if line.overflow:
-        ids = " ".join(map(str, line.overflow))
-        count = len(line.overflow)
-        parts.append(
-            f'<button type="button" tabindex="-1" class="stripe-more" data-seg="{ids}" '
-            f'aria-label="{count} more codes on turn {line.number}">+{count}</button>'
-        )
-    return "".join(parts)
+        columns.setdefault(blocks.get(sid, 0), []).append((sid, top))
+    chips: dict[int, list[int]] = {}
+    for sid in line.overflow:
+        chips.setdefault(blocks.get(sid, 0), []).append(sid)
+    room = 0
+    for block in sorted(set(columns) | set(chips)):
+        column = columns.get(block, [])
+        stack = [top for _, top in column]
+        if block in chips:
+            # The chip is the column's last button: one step below the last label.
+            stack.append(stack[-1] if stack else 0.0)
+        css_tops = _stack_tops(stack)
+        room = max(room, len(stack) * LABEL_STEP_PX if len(stack) > 1 else 0)
+        for (sid, _), css_top in zip(column, css_tops, strict=False):
+            look = looks[sid]
+            name = f"{look.description}, turn {line.number}"
+            if look.path and look.path != look.label:
+                name += f" ({look.path})"
+            flag = REVIEW_FLAG if look.review else ""
+            if flag:
+                name += ", changed since coding"
+            who = f'<b class="who">{escape(look.who)}</b> ' if look.who else ""
+            parts.append(
+                f'<button type="button" tabindex="-1" class="stripe-label{" review" if flag else ""}" '
+                f'data-seg="{sid}" style="--c:{stroke_color(look.color)};--b:{block};top:{css_top}" '
+                f'aria-label="{escape(name)}"><span class="nm">{flag}{who}{escape(look.label)}</span>'
+                "</button>"
+            )
+        if block in chips:
+            ids = " ".join(map(str, chips[block]))
+            count = len(chips[block])
+            parts.append(
+                f'<button type="button" tabindex="-1" class="stripe-more" data-seg="{ids}" '
+                f'style="--b:{block};top:{css_tops[-1]}" '
+                f'aria-label="{count} more codes on turn {line.number}">+{count}</button>'
+            )
+    return "".join(parts), room
 
 
-def line_html(line: Line, runs_html: str, margin_html: str) -> str:
-    """One turn as a grid row: number in the gutter, the runs, the margin stripes."""
+def line_html(line: Line, runs_html: str, margin_html: str, room: int = 0) -> str:
+    """One turn as a grid row: number in the gutter, the runs, the margin stripes (and a
+    spacer that makes the turn tall enough for its margin buttons, see coding.css)."""
     lang = f' lang="{line.lang}"' if line.lang else ""
     speaker = " is-speaker" if line.speaker else ""
+    spacer = f'<span class="turn-room" style="--room:{room}px"></span>' if room else ""
     return (
         f'<div class="turn{speaker}" data-start="{line.start}" data-end="{line.end}" '
         f'data-n="{line.number}"><span class="turn-n" aria-hidden="true">{line.number}</span>'
         f'<p class="turn-text"{lang}>{runs_html}</p>'
-        f'<div class="turn-margin">{margin_html}</div></div>'
+        f'<div class="turn-margin">{margin_html}</div>{spacer}</div>'
     )
 
 
@@ -433,19 +569,21 @@ def transcript_html(
     looks: Mapping[int, SegmentLook],
     *,
     tint: Iterable[int] = (),
+    blocks: Mapping[int, int] | None = None,
 ) -> tuple[RenderedTranscript, SafeString]:
-    """Render the sweep, then the HTML of every turn (runs and margin), joined."""
-    rendered = render_transcript(text, segments)
+    """Render the sweep, then the HTML of every turn (runs and margin), joined.
+
+    ``blocks``: segment id -> margin block (see :func:`render_transcript`)."""
+    rendered = render_transcript(text, segments, blocks=blocks)
     spans = rendered.spans
     lanes = rendered.lanes
     tint_set = frozenset(tint)
-    html = "\n".join(
-        line_html(
-            line,
-            line_runs_html(line, looks, spans, lanes, tint_set),
-            line_margin_html(line, looks),
+    pieces = []
+    for line in rendered.lines:
+        margin, room = line_margin_html(line, looks, rendered.blocks)
+        pieces.append(
+            line_html(line, line_runs_html(line, looks, spans, lanes, tint_set), margin, room)
         )
-        for line in rendered.lines
-    )
+    html = "\n".join(pieces)
     # Safe: every piece of text and every label was escaped above.
     return rendered, mark_safe(html)

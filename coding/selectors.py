@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from coding.models import Code, Layer, LayerKind, Segment
 from studies.access import StudyAccess, visible_codes, visible_layers
@@ -102,6 +102,37 @@ def layers_for(access: StudyAccess) -> list[Layer]:
         return (0 if own else 1 if layer.kind == LayerKind.CONSENSUS else 2, layer.label.lower())
 
     return sorted(layers, key=order)
+
+
+def listed_layers(access: StudyAccess, *, keep_own: bool = False) -> list[Layer]:
+    """The layers to offer anywhere layers are listed or pooled: the visible layers that
+    hold at least one segment, ordered like :func:`layers_for`.
+
+    This is the one rule for "which layers exist" as far as people are concerned: the
+    coding page's layer switcher, the coders' union (coded retrieval, comparisons), and the
+    layer choices of retrieval, comparisons and the agreement report. A layer with no
+    segment (created by an undone first highlight, an assignment never started) appears in
+    none of them. ``keep_own`` keeps the requester's own coder layer even when empty (the
+    coding page's "Mine"). One query.
+    """
+    user_id = access.membership.user_id
+    layers = visible_layers(access).annotate(
+        has_segments=Exists(Segment.objects.filter(layer=OuterRef("pk")))
+    )
+
+    def order(layer: Layer):
+        own = layer.kind == LayerKind.CODER and layer.user_id == user_id
+        return (0 if own else 1 if layer.kind == LayerKind.CONSENSUS else 2, layer.label.lower())
+
+    return sorted(
+        (
+            layer
+            for layer in layers
+            if layer.has_segments
+            or (keep_own and layer.kind == LayerKind.CODER and layer.user_id == user_id)
+        ),
+        key=order,
+    )
 
 
 def segments_for_transcript(access: StudyAccess, transcript, layers=None):

@@ -57,6 +57,9 @@ class LayerState:
     edit: str | None  # "mine", "consensus" or None (read-only)
     blind: bool
 
+    can_code: bool = False
+    is_owner: bool = False
+
     @property
     def edit_label(self) -> str:
         if self.edit == "mine":
@@ -65,10 +68,27 @@ class LayerState:
             return "the consensus layer"
         return ""
 
+    @property
+    def read_note(self) -> str:
+        """Why selecting text does not code here (the toolbar and the page script say it)."""
+        if self.edit:
+            return ""
+        if not self.can_code:
+            return "Viewers read coding; they cannot change it."
+        where = "Mine or Consensus" if self.is_owner else "Mine"
+        if self.view == "all":
+            return f"Reading all layers — switch to {where} to code."
+        return f"This layer is read-only — switch to {where} to code."
+
 
 def layer_state(access: StudyAccess, requested: str | None) -> LayerState:
-    """One query: the visible layers, then the requested view resolved against them."""
-    visible = selectors.layers_for(access)
+    """One query: the visible layers with segments (and the requester's own), then the
+    requested view resolved against them.
+
+    "All" and other people's layers are reading views: only "Mine" (the requester's layer)
+    and, for owners, "Consensus" edit, and each write names that layer explicitly.
+    """
+    visible = selectors.listed_layers(access, keep_own=True)
     user_id = access.membership.user_id
     own = next((lr for lr in visible if lr.kind == LayerKind.CODER and lr.user_id == user_id), None)
     consensus = next((lr for lr in visible if lr.kind == LayerKind.CONSENSUS), None)
@@ -84,8 +104,8 @@ def layer_state(access: StudyAccess, requested: str | None) -> LayerState:
         options.append(LayerOption("all", "All"))
 
     keys = {o.key for o in options}
-    # Coders start on their own layer; owners (who supervise, and whose own coding still
-    # goes to their layer from "All") and viewers start on everything they may see.
+    # Coders start on their own layer; owners (who supervise) and viewers start on
+    # everything they may see, which is read-only: coding needs an explicit layer.
     default = "mine" if access.can_code and not access.is_owner else "all"
     view = requested if requested in keys else default
 
@@ -98,7 +118,7 @@ def layer_state(access: StudyAccess, requested: str | None) -> LayerState:
     else:
         shown = [lr for lr in others if lr.key == view]
 
-    if view in ("mine", "all") and access.can_code:
+    if view == "mine" and access.can_code:
         edit = "mine"
     elif view == "consensus" and access.is_owner:
         edit = "consensus"
@@ -115,6 +135,8 @@ def layer_state(access: StudyAccess, requested: str | None) -> LayerState:
         consensus=consensus,
         edit=edit,
         blind=access.blind,
+        can_code=access.can_code,
+        is_owner=access.is_owner,
     )
 
 
@@ -136,15 +158,6 @@ def _code_filter(request: HttpRequest, book: selectors.Codebook) -> int | None:
     return code_id if code_id in book.by_id else None
 
 
-def _initials(label: str) -> str:
-    parts = [p for p in label.replace("_", " ").replace(".", " ").split() if p]
-    if not parts:
-        return "?"
-    if len(parts) == 1:
-        return parts[0][:2].upper()
-    return (parts[0][0] + parts[-1][0]).upper()
-
-
 def _layer_words(layer: Layer, access: StudyAccess) -> str:
     if layer.kind == LayerKind.CODER and layer.user_id == access.membership.user_id:
         return "you"
@@ -162,6 +175,10 @@ class TranscriptView:
     segment_count: int
     seg_json: dict[str, Any]
     lane_count: int
+    #: Margin blocks in "All": (initials, full name) per block, left to right.
+    legend: list[tuple[str, str]] = field(default_factory=list)
+    block_count: int = 1
+    block_lanes: int = render.MAX_LANES
 
 
 SEGMENT_COLUMNS = (
@@ -199,21 +216,50 @@ def build_transcript_view(
         tint = {r[0] for r in rows}
     layers = {layer.pk: layer for layer in state.shown}
     who = {pk: _layer_words(layer, access) for pk, layer in layers.items()}
-    writable = {pk: access.can_write_layer(layer) for pk, layer in layers.items()}
-    show_coder = state.view == "all" and len(state.shown) > 1
-    initials = {pk: _initials(layer.label) for pk, layer in layers.items()}
+    # Only the layer being edited offers Change/Remove (never in a reading view).
+    writable = {
+        pk: state.edit is not None and access.can_write_layer(layer) for pk, layer in layers.items()
+    }
+    # "All" groups the margin per layer: one block of lanes and labels each, in the order
+    # of the layer switcher, labelled with initials unique among the layers of the study
+    # the requester may see (so they do not change with what is shown).
+    grouped = state.view == "all" and len(state.shown) > 1
+    initials: dict[int, str] = {}
+    block_of_layer: dict[int, int] = {}
+    legend: list[tuple[str, str]] = []
+    if grouped:
+        initials = render.unique_initials(
+            {
+                lr.pk: ("Consensus" if lr.kind == LayerKind.CONSENSUS else lr.label)
+                for lr in state.visible
+            }
+        )
+        for layer in state.shown:
+            if layer.kind == LayerKind.CONSENSUS:
+                initials[layer.pk] = "Cons"
+        present = {r[4] for r in rows}
+        for layer in state.shown:
+            if layer.pk in present:
+                block_of_layer[layer.pk] = len(block_of_layer)
+                legend.append((initials[layer.pk], layer.label))
+        who = {pk: f"{words} ({initials[pk]})" for pk, words in who.items()}
     looks: dict[int, render.SegmentLook] = {}
     seg_json: dict[str, Any] = {}
+    blocks: dict[int, int] = {}
     spans = []
     for pk, start, end, code_id, layer_id, memo, needs_review, created_at in rows:
         node = book.by_id.get(code_id)
         name = node.code.name if node else "?"
         looks[pk] = render.SegmentLook(
             color=node.code.color if node else "#4d4d4d",
-            label=f"{initials[layer_id]} · {name}" if show_coder else name,
+            label=name,
             description=f"{name}, by {who[layer_id]}",
             review=needs_review,
+            who=initials.get(layer_id, "") if grouped else "",
+            path=node.path if node else "",
         )
+        if grouped:
+            blocks[pk] = block_of_layer[layer_id]
         seg_json[str(pk)] = {
             "s": start,
             "e": end,
@@ -225,13 +271,18 @@ def build_transcript_view(
             "d": created_at.date().isoformat() if created_at else "",
         }
         spans.append(render.Span(pk, start, end))
-    rendered, html = render.transcript_html(transcript.text, spans, looks, tint=tint)
+    rendered, html = render.transcript_html(
+        transcript.text, spans, looks, tint=tint, blocks=blocks or None
+    )
     return TranscriptView(
         html=html,
         line_count=len(rendered.lines),
         segment_count=len(rows),
         seg_json=seg_json,
         lane_count=rendered.lane_count,
+        legend=legend if len(legend) > 1 else [],
+        block_count=rendered.block_count,
+        block_lanes=rendered.block_lanes,
     )
 
 
@@ -459,9 +510,37 @@ def transcript_code(request: HttpRequest, study_id: int, transcript_id: int) -> 
     return response
 
 
+READING_VIEW_MESSAGE = "“All” is a reading view: nothing was saved. Switch to Mine{} to code."
+OTHER_LAYER_MESSAGE = (
+    "This page shows a layer you cannot change: nothing was saved. Switch to Mine{} to code."
+)
+NO_LAYER_MESSAGE = "Say which layer to code in (Mine{}): nothing was saved."
+EDIT_VIEWS = ("mine", "consensus")
+
+
+def _view_refusal(access: StudyAccess, view: str | None, key: str | None = None) -> str:
+    """Why a write posted from the page's layer ``view`` is refused ("" when it is not).
+
+    Writes come only from an editing view ("Mine", or "Consensus" for owners), never from
+    "All" or another person's layer; a segment write also names its layer (``key``), and
+    that layer is the one the page shows.
+    """
+    where = " or Consensus" if access.is_owner else ""
+    if view == "all":
+        return READING_VIEW_MESSAGE.format(where)
+    if view and view not in EDIT_VIEWS:
+        return OTHER_LAYER_MESSAGE.format(where)
+    if key is not None and view and key != view:
+        return OTHER_LAYER_MESSAGE.format(where)
+    return ""
+
+
 def _edit_layer(access: StudyAccess, key: str | None) -> Layer:
-    """The layer a write goes to: the requester's own, or consensus for owners (403 else)."""
-    if key in (None, "", "mine"):
+    """The layer a write goes to: the requester's own, or consensus for owners (403 else).
+
+    Called only once the write is known to be allowed (:func:`_view_refusal`): the layer
+    is created on the first write, never by reading a page."""
+    if key == "mine":
         access.require_coder()
         return services.coder_layer(study=access.study, user=access.user)
     if key == "consensus":
@@ -562,7 +641,13 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
     if not form.is_valid():
         return _error_response(request, access, transcript, _form_message(form), view=view)
     data = form.cleaned_data
-    layer = _edit_layer(access, data.get("layer") or "mine")
+    key = data.get("layer") or ""
+    refusal = _view_refusal(access, view, key)
+    if not refusal and not key:
+        refusal = NO_LAYER_MESSAGE.format(" or Consensus" if access.is_owner else "")
+    if refusal:
+        return _error_response(request, access, transcript, refusal, view=view)
+    layer = _edit_layer(access, key)
 
     if data["version"] != transcript.version:
         stale = _relocate(transcript.text, data["quote"], data["start"]) or {}
@@ -647,8 +732,10 @@ def segment_delete(
 ) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
     transcript = _transcript_for(access, transcript_id)
-    segment = _segment_for_write(access, transcript, segment_id)
     view = request.POST.get("view") or None
+    if refusal := _view_refusal(access, view):
+        return _error_response(request, access, transcript, refusal, view=view)
+    segment = _segment_for_write(access, transcript, segment_id)
     name = segment.code.name
     services.segment_delete(segment=segment, actor=request.user)
     return _success_response(
@@ -669,8 +756,10 @@ def segment_update(
 ) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
     transcript = _transcript_for(access, transcript_id)
-    segment = _segment_for_write(access, transcript, segment_id)
     view = request.POST.get("view") or None
+    if refusal := _view_refusal(access, view):
+        return _error_response(request, access, transcript, refusal, view=view)
+    segment = _segment_for_write(access, transcript, segment_id)
     book = selectors.codebook_for(access)
     choices = [(node.pk, node.path) for node in book.walk()]
     form = SegmentUpdateForm(request.POST, code_choices=choices)
@@ -731,6 +820,8 @@ def segment_undo(request: HttpRequest, study_id: int, transcript_id: int) -> Htt
     access = get_study_for_user(request, study_id, write=True)
     transcript = _transcript_for(access, transcript_id)
     view = request.POST.get("view") or None
+    if refusal := _view_refusal(access, view):
+        return _error_response(request, access, transcript, refusal, view=view)
     try:
         text = services.segment_undo(access=access, transcript=transcript, actor=request.user)
     except ValidationError as exc:

@@ -121,7 +121,7 @@ def _retrieval_state(request: HttpRequest, access: StudyAccess) -> RetrievalStat
         review=get.get("review") in ("1", "on", "true"),
     )
     book = selectors.codebook_for(access)
-    layers = selectors.layers_for(access)
+    layers = selectors.listed_layers(access)
     groups = list(study.groups.all())
     waves = list(study.waves.all())
     participants = list(Participant.objects.filter(study=study).only("pk", "pseudonym", "group_id"))
@@ -305,7 +305,7 @@ def segment_reviewed(request: HttpRequest, study_id: int, segment_id: int) -> Ht
             access, code_ids=None, transcript=segment.transcript_id, context_chars=CONTEXT_CHARS
         )
         one = type(found)(found.segments.filter(pk=segment.pk), CONTEXT_CHARS)
-        book = selectors.codebook(access.study)
+        book = selectors.codebook_for(access)
         row = _result_rows(access.study.pk, one[0:1], book, access)[0]
         ctx = {"row": row, "filters": RetrievalFilters(), "reviewed": True, "study": access.study}
         return render(request, "coding/_retrieval_row.html", ctx)

@@ -20,6 +20,16 @@
   const byId = (id) => document.getElementById(id);
   const transcriptEl = () => byId("transcript");
   const editable = () => Boolean(transcriptEl() && transcriptEl().dataset.edit);
+  // Why selecting does not code on this layer view ("All" is a reading view), from the server.
+  const readNote = () => (transcriptEl() && transcriptEl().dataset.readNote) || "This layer is read-only: switch to Mine to code.";
+  /** Say why selecting does not code here, and point sighted users to the toolbar's links. */
+  function sayReadOnly() {
+    say(readNote());
+    const note = byId("edit-state");
+    if (!note) return;
+    note.classList.remove("is-flash"); void note.offsetWidth; note.classList.add("is-flash");
+    window.setTimeout(() => note.classList.remove("is-flash"), 1600);
+  }
 
   function say(message) {
     live.textContent = "";
@@ -431,8 +441,7 @@
   }
 
   function openPicker(span, options) {
-    if (!picker) { say("This layer is read-only."); return; }
-    if (!editable()) { say("This layer is read-only: switch to Mine to code."); return; }
+    if (!picker || !editable()) { sayReadOnly(); return; }
     closePopover(false);
     if (adjust) endAdjust();
     const opts = options || {};
@@ -1355,7 +1364,7 @@
     selectionTimer = window.setTimeout(() => {
       if (pickerState) return;
       const span = selectionOffsets();
-      if (span) say("Selected " + Array.from(span.quote).length + " characters: " + snippet(span.quote, 40) + (editable() ? ". Press C to code." : ""));
+      if (span) say("Selected " + Array.from(span.quote).length + " characters: " + snippet(span.quote, 40) + (editable() ? ". Press C to code." : ". " + readNote()));
     }, 500);
   });
 
@@ -1369,7 +1378,7 @@
       const span = selectionOffsets();
       if (span) {
         if (editable()) openPicker(span, { returnFocus: root });
-        else say("This layer is read-only: switch to Mine to code.");
+        else sayReadOnly();
         return;
       }
       const hit = event.target.closest("mark[data-seg], .stripe, .stripe-label, .stripe-more");

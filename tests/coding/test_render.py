@@ -240,3 +240,23 @@ def test_runs_agree_with_a_per_character_oracle(data):
         for b_id, b_start, b_end in clipped:
             if a_id < b_id and max(a_start, b_start) < min(a_end, b_end):
                 assert rendered.lanes[a_id] != rendered.lanes[b_id]
+
+
+def test_blocks_give_each_layer_its_own_lanes_labels_and_chip():
+    # Two layers code the same span; each gets lane 0 of its own block, and its own label
+    # on a one-line turn (one column of labels per block).
+    spans = [Span(1, 0, 10), Span(2, 0, 10), Span(3, 2, 8), Span(4, 2, 8), Span(5, 3, 6)]
+    blocks = {1: 0, 2: 1, 3: 0, 4: 1, 5: 0}
+    rendered = render_transcript("P01: a short line here", spans, blocks=blocks)
+    line = rendered.lines[0]
+    assert rendered.block_count == 2 and rendered.block_lanes == MAX_LANES // 2
+    by_id = {s.segment_id: s for s in line.stripes}
+    assert (by_id[1].block, by_id[1].lane) == (0, 0)
+    assert (by_id[2].block, by_id[2].lane) == (1, 0)
+    assert (by_id[4].block, by_id[4].lane) == (1, 1)
+    assert {sid for sid, _ in line.labels} >= {1, 2}
+    margin, room = render.line_margin_html(line, dict.fromkeys(range(1, 6), LOOK), rendered.blocks)
+    assert margin.count("--b:1;top:") >= 1  # a label in the second block
+    assert room >= 2 * render.LABEL_STEP_PX  # the short turn grows to hold its buttons
+    # Underlines keep the lanes of all segments together.
+    assert len({rendered.lanes[i] for i in (1, 2, 3, 4)}) == 4

@@ -67,9 +67,9 @@ def test_offsets_count_code_points_beyond_the_bmp(coder_client, transcript, sham
 
 
 def test_without_htmx_it_redirects_back_to_the_page(coder_client, transcript, shame):
-    r = coder_client.post(url(transcript), {**payload(transcript, shame), "view": "all"})
+    r = coder_client.post(url(transcript), {**payload(transcript, shame), "view": "mine"})
     assert r.status_code == 302
-    assert r["Location"].endswith(f"/transcripts/{transcript.pk}/?layer=all")
+    assert r["Location"].endswith(f"/transcripts/{transcript.pk}/?layer=mine")
     assert Segment.objects.count() == 1
 
 

@@ -30,6 +30,7 @@ def create(client, transcript, code_ids, quote="lived experience"):
         "end": start + len(quote),
         "quote": quote,
         "version": 1,
+        "layer": "mine",  # a write names its layer (the page always sends it)
     }
     return client.post(url, data, **HX)
 

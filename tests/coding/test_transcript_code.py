@@ -30,13 +30,17 @@ def page_url(transcript, **params):
 
 
 def test_it_shows_the_transcript_to_the_owner(owner_client, transcript):
+    # Owners start on "All", a reading view; Mine (and Consensus) edit.
     r = owner_client.get(page_url(transcript))
     assert r.status_code == 200
     html = r.content.decode()
     assert 'id="transcript"' in html
+    assert "Reading all layers" in html
+    assert 'id="picker"' not in html
+    assert ">Consensus</a>" in html
+    html = owner_client.get(page_url(transcript, layer="mine")).content.decode()
     assert "Editing your layer" in html
     assert 'id="picker"' in html
-    assert ">Consensus</a>" in html
 
 
 def test_it_shows_the_page_to_a_coder_editing_their_own_layer(coder_client, transcript):
@@ -238,7 +242,11 @@ def test_an_unknown_layer_falls_back_to_mine(coder_client, transcript):
 def test_an_imported_layer_is_listed(owner_client, study, transcript):
     from coding.models import Layer, LayerKind
 
-    Layer.objects.create(study=study, kind=LayerKind.IMPORTED, name="NVivo coder")
+    layer = Layer.objects.create(study=study, kind=LayerKind.IMPORTED, name="NVivo coder")
+    # Only layers with segments are listed (an empty one is listed nowhere).
+    html = owner_client.get(page_url(transcript)).content.decode()
+    assert "NVivo coder" not in html
+    factories.make_segment(transcript, factories.make_code(study, name="Hope"), layer, 0, 5)
     html = owner_client.get(page_url(transcript)).content.decode()
     assert "NVivo coder" in html
 
@@ -258,7 +266,7 @@ def test_role_fixture_sanity(study, viewer):
     assert study.memberships.get(user=viewer).role == Role.VIEWER
 
 
-def test_an_owner_starts_on_all_layers_and_still_edits_their_own(
+def test_an_owner_starts_on_all_layers_reading_and_edits_in_mine(
     owner_client, study, coder, transcript, shame
 ):
     seg = factories.make_segment(transcript, shame, factories.make_layer(study, coder), 0, 12)
@@ -266,6 +274,8 @@ def test_an_owner_starts_on_all_layers_and_still_edits_their_own(
     html = response.content.decode()
     assert f'data-seg="{seg.pk}"' in html
     assert response.context["state"].view == "all"
+    assert response.context["state"].edit is None  # "All" is a reading view
+    response = owner_client.get(page_url(transcript, layer="mine"))
     assert response.context["state"].edit == "mine"
 
 
