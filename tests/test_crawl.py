@@ -26,6 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from coding import services
 from coding.models import Layer, LayerKind
+from studies import services as studies_services
 from studies.models import Role
 from tests import factories
 
@@ -129,6 +130,27 @@ ROUTES: dict[str, Route] = {
         POST_ONLY, [Get(lambda ctx: {**_s(ctx), "pk": ctx.viewer_membership.pk, "action": "role"})]
     ),
     "studies:participant_list": Route(READ, [Get(_s)]),
+    "studies:participant_delete": Route(
+        OWNER, [Get(lambda ctx: {**_s(ctx), "pk": ctx.participant.pk})]
+    ),
+    "studies:transcript_delete": Route(
+        OWNER, [Get(lambda ctx: {**_s(ctx), "pk": ctx.transcript.pk})]
+    ),
+    "studies:invitation_create": Route(POST_ONLY, [Get(_s)]),
+    "studies:invitation_revoke": Route(
+        POST_ONLY, [Get(lambda ctx: {**_s(ctx), "pk": ctx.invitation.pk})]
+    ),
+    "studies:invitation_respond": Route(
+        POST_ONLY, [Get(lambda ctx: {"pk": ctx.invitation.pk, "action": "accept"})]
+    ),
+    # An invitation link is opened by people who may have no account yet.
+    "invitation_accept": Route(
+        PUBLIC,
+        [
+            Get(lambda ctx: {"token": ctx.invitation_token}),
+            Get(lambda ctx: {"token": "not-a-token"}, expect=dict.fromkeys(PERSONAS, 404)),
+        ],
+    ),
     "studies:participant_import": Route(POST_ONLY, [Get(_s)]),
     "studies:participant_edit": Route(
         OWNER, [Get(lambda ctx: {**_s(ctx), "pk": ctx.participant.pk})]
@@ -176,6 +198,7 @@ ROUTES: dict[str, Route] = {
     "coding:code_move": Route(POST_ONLY, [Get(_code)]),
     "coding:code_merge": Route(POST_ONLY, [Get(_code)]),
     "coding:code_archive": Route(POST_ONLY, [Get(_code)]),
+    "coding:code_adopt": Route(POST_ONLY, [Get(_proposal)]),
     # Retrieval and memos
     "coding:retrieval": Route(
         READ,
@@ -183,6 +206,7 @@ ROUTES: dict[str, Route] = {
             Get(_s),
             Get(_s, query="code={code}"),
             Get(_s, query="code={proposal}"),
+            Get(_s, query="review=1"),
             *_layer_views(_s, "union", "consensus", "erin", "bob"),
         ],
     ),
@@ -191,7 +215,16 @@ ROUTES: dict[str, Route] = {
         [
             Get(lambda ctx, fmt=fmt: {**_s(ctx), "fmt": fmt}, query=query)
             for fmt in ("csv", "xlsx")
-            for query in ("", "layer=union", "code={proposal}")
+            for query in ("", "layer=union", "review=1")
+        ]
+        + [
+            # Another coder's proposal does not exist for a blind coder.
+            Get(
+                lambda ctx, fmt=fmt: {**_s(ctx), "fmt": fmt},
+                query="code={proposal}",
+                expect=READ | {"coder_blind": 400},
+            )
+            for fmt in ("csv", "xlsx")
         ]
         + [
             # A layer the requester cannot see is refused, not silently replaced.
@@ -202,6 +235,9 @@ ROUTES: dict[str, Route] = {
             )
         ],
         both=False,
+    ),
+    "coding:segment_reviewed": Route(
+        POST_ONLY, [Get(lambda ctx: {**_s(ctx), "segment_id": ctx.segment.pk})]
     ),
     "coding:memo_list": Route(
         READ, [Get(_s), *[Get(_s, query=f"kind={k}") for k in ("study", "transcript", "code")]]
@@ -373,6 +409,8 @@ class Crawl:
     own_memo: object
     viewer_membership: object
     round: object
+    invitation: object
+    invitation_token: str
 
     def fill(self, query: str) -> str:
         return query.format(
@@ -426,7 +464,11 @@ def build_crawl(*, blind: bool) -> Crawl:
     )
     # What coder2 (erin) thinks, which a blind coder must never see.
     proposal = services.code_create(
-        study=study, name=f"Guilt {CANARY}", actor=users["coder2"], description=CANARY
+        study=study,
+        name=f"Guilt {CANARY}",
+        actor=users["coder2"],
+        description=CANARY,
+        proposed=True,
     )
     canary_segment, _ = services.segment_create(
         transcript=transcript,
@@ -474,6 +516,9 @@ def build_crawl(*, blind: bool) -> Crawl:
         study=study, author=users["coder"], title="bob's memo", body="bob's own thinking"
     )
     round_ = _calibration_round(study, transcript, code, users)
+    invitation, token = studies_services.invitation_create(
+        study=study, role=Role.CODER, note=f"for a new coder {CANARY}", actor=users["owner"]
+    )
     return Crawl(
         study=study,
         users=users,
@@ -489,6 +534,8 @@ def build_crawl(*, blind: bool) -> Crawl:
         own_memo=own_memo,
         viewer_membership=viewer_membership,
         round=round_,
+        invitation=invitation,
+        invitation_token=token,
     )
 
 
