@@ -217,6 +217,35 @@ def load_documents(study, layers: Sequence[Layer], scope: Scope, code_ids: Itera
 # --- the report -----------------------------------------------------------------------
 
 
+def coefficient_text(value: float) -> str:
+    rounded = round(value, 2)
+    return "0.00" if rounded == 0 else f"{rounded:.2f}"
+
+
+def share_text(value: float) -> str:
+    """A share as a percentage with one decimal; "<0.1%" rather than "0.0%" when not zero."""
+    if 0 < value < 0.0005:
+        return "<0.1%"
+    return f"{value * 100:.1f}%"
+
+
+#: Below this share of compared characters coded (by any compared layer) a code is of *low
+#: prevalence*: chance agreement on "not coded" is then so high that a few characters of
+#: disagreement move kappa and alpha a lot (the prevalence effect, DEFINITIONS.md 1.3).
+LOW_PREVALENCE = 0.05
+PREVALENCE_HELP = (
+    "Share of the compared characters coded by at least one compared layer "
+    "(in the CSV: a fraction, 0 to 1)."
+)
+LOW_PREVALENCE_HELP = (
+    "Shown when percent agreement is at least 90% while kappa (alpha for more than two "
+    "layers) is below 0.60. Below 5% of characters coded it reads 'Low prevalence': so "
+    "few characters are coded that chance agreement on 'not coded' is high and a few "
+    "characters of disagreement move the coefficient a lot (the prevalence effect). "
+    "It says nothing about how many segments the code has: read the counts."
+)
+
+
 @dataclass
 class Metric:
     """A coefficient ready for display: ``value`` None means undefined (``reason`` says why)."""
@@ -236,7 +265,9 @@ class Metric:
 
     @property
     def text(self) -> str:
-        return "undefined" if self.value is None else f"{self.value:.3f}"
+        """Two decimals, as a paper prints a coefficient: ``0.82``; a value that rounds to
+        zero prints ``0.00`` (never ``-0.00``)."""
+        return "undefined" if self.value is None else coefficient_text(self.value)
 
     @property
     def pct(self) -> str:
@@ -274,6 +305,42 @@ class CodeRow:
     @property
     def used(self) -> bool:
         return any(self.segments)
+
+    @property
+    def is_parent(self) -> bool:
+        """A parent's row rolls up its subtree (see :func:`rolled_up`)."""
+        return bool(self.node.children)
+
+    @property
+    def n_descendants(self) -> int:
+        count, stack = 0, list(self.node.children)
+        while stack:
+            node = stack.pop()
+            count += 1
+            stack.extend(node.children)
+        return count
+
+    @property
+    def prevalence(self) -> float | None:
+        """Share of the compared characters coded by at least one compared layer."""
+        if not self.characters:
+            return None
+        return (self.characters - self.neither) / self.characters
+
+    @property
+    def low_prevalence(self) -> bool:
+        return bool(self.prevalence_warning) and (self.prevalence or 0) < LOW_PREVALENCE
+
+    @property
+    def prevalence_label(self) -> str:
+        """Why kappa is low despite high agreement, in words with the number behind it."""
+        if not self.prevalence_warning or self.prevalence is None:
+            return ""
+        coefficient = "κ" if len(self.segments) == 2 else "α"
+        share = share_text(self.prevalence)
+        if self.low_prevalence:
+            return f"Low prevalence: {share} of characters coded; {coefficient} unstable"
+        return f"High agreement, low {coefficient}: {share} of characters coded"
 
 
 def _status(alpha: Metric, used: bool, threshold: float) -> str:
@@ -377,6 +444,9 @@ class Report:
     seg_threshold: float | None = None
     seg_disagreements: int | None = None
     per_transcript: list[tuple[TranscriptInfo, CodeRow]] = field(default_factory=list)
+    headline: Cell | None = None  # every used code pooled (each character x code a unit)
+    n_codes_used: int = 0
+    summary: str = ""  # the methods-section paragraph
 
     @property
     def two(self) -> bool:
@@ -465,11 +535,15 @@ def agreement_report(
     nodes = _code_nodes(book, params.root_code)
     code_ids = [n.pk for n in nodes]
     loaded = load_documents(study, layers, params.scope, code_ids if params.root_code else None)
-    docs = loaded.documents
+    raw = loaded.documents
+    ancestry = _ancestry(nodes)
+    docs = rolled_up(raw, ancestry)
+    seg_counts: dict[tuple[int, str], int] = defaultdict(int)
+    for (cid, key), n in loaded.segment_counts.items():
+        for target in ancestry.get(cid, (cid,)):
+            seg_counts[(target, key)] += n
     result = agreement.character_agreement(docs, keys, code_ids, include_documents=per_transcript)
-    rows = [
-        _row(n, result.per_code[n.pk], keys, loaded.segment_counts, params.threshold) for n in nodes
-    ]
+    rows = [_row(n, result.per_code[n.pk], keys, seg_counts, params.threshold) for n in nodes]
     by_key = {la.key: la for la in layers}
     worked_on = []
     for key in keys:
@@ -498,8 +572,21 @@ def agreement_report(
                 report.per_transcript.append(
                     (info, _row(n, res, keys, doc_counts, params.threshold))
                 )
+    used = [n.pk for n in nodes if any(seg_counts.get((n.pk, k)) for k in keys)]
+    report.n_codes_used = len(used)
+    if used:
+        # Each code's own spans (no rollup: a character is counted once per code).
+        pooled = agreement.character_agreement(
+            _pooled_over_codes(raw, keys, used), keys, [ALL_CODES], include_documents=False
+        )
+        report.headline = _cell(pooled.per_code[ALL_CODES], params.threshold)
+    report.summary = methods_summary(report)
     if params.expert:
-        _expert(report, docs, keys, code_ids, by_code, study)
+        # Study-wide expert figures from each code's own spans; parents' rows rolled up.
+        _expert(report, raw, keys, code_ids, by_code, study)
+        parents = [n.pk for n in nodes if n.children]
+        if parents:
+            _expert(report, docs, keys, parents, by_code, study, overall=False)
     if params.focus is not None and params.focus in by_code:
         report.focus = by_code[params.focus].node
         focused = agreement.character_agreement(docs, keys, [params.focus])
@@ -519,7 +606,8 @@ def agreement_report(
             )
             report.focus_rows.append(TranscriptRow(info, row))
     if params.by in ("group", "wave", "design"):
-        report.breakdown = _breakdown(params.by, loaded, keys, nodes, params.threshold)
+        rolled = Loaded(loaded.transcripts, docs, dict(seg_counts), loaded.skipped)
+        report.breakdown = _breakdown(params.by, rolled, keys, nodes, params.threshold)
     elif params.by == "drift":
         report.drift_columns, report.drift = _drift(
             access, layers, loaded, code_ids, params.threshold
@@ -536,17 +624,18 @@ def _doc_segment_counts(doc: Document, code_id: int | None = None) -> dict:
     return counts
 
 
-def _expert(report: Report, docs, keys, code_ids, by_code, study) -> None:
+def _expert(report: Report, docs, keys, code_ids, by_code, study, *, overall=True) -> None:
     ua = agreement.unitizing_alpha(docs, keys, code_ids, include_documents=False)
     for cid, part in ua.per_code.items():
         by_code[cid].alpha_u = Metric.of(part.alpha)
-    report.alpha_u_overall = Metric.of(ua.overall.alpha)
     u19 = agreement.u_alpha_2019(docs, keys, code_ids, include_documents=False)
     for cid, part in u19.per_code.items():
         by_code[cid].u_alpha = Metric.of(part.alpha)
-    report.u_alpha_binary = Metric.of(u19.u_alpha_binary.alpha)
-    report.u_alpha_nominal = Metric.of(u19.u_alpha.alpha)
-    report.is_partition = u19.is_partition
+    if overall:
+        report.alpha_u_overall = Metric.of(ua.overall.alpha)
+        report.u_alpha_binary = Metric.of(u19.u_alpha_binary.alpha)
+        report.u_alpha_nominal = Metric.of(u19.u_alpha.alpha)
+        report.is_partition = u19.is_partition
     if len(keys) == 2:
         threshold = study.segment_overlap_threshold
         sm = agreement.segment_matching(docs, keys, code_ids, min_overlap=threshold)
@@ -554,10 +643,111 @@ def _expert(report: Report, docs, keys, code_ids, by_code, study) -> None:
             row = by_code[cid]
             row.seg_agree, row.seg_disagree = part.n_agree, part.n_disagree
             row.seg_agreement = Metric.of(part.agreement)
+        if not overall:
+            return
         report.seg_total = Metric.of(sm.segment_agreement)
         report.seg_kappa_bp = Metric.of(sm.kappa_bp)
         report.seg_threshold = threshold
         report.seg_disagreements = sm.n_disagree
+
+
+def _ancestry(nodes: Sequence[CodeNode]) -> dict[int, tuple[int, ...]]:
+    """Code id -> itself and its ancestors among ``nodes`` (depth-first order)."""
+    wanted = {n.pk for n in nodes}
+    out: dict[int, tuple[int, ...]] = {}
+    for node in nodes:
+        parent = out.get(node.code.parent_id, ()) if node.code.parent_id in wanted else ()
+        out[node.pk] = (*parent, node.pk)
+    return out
+
+
+def rolled_up(documents: dict[int, Document], ancestry: dict[int, tuple[int, ...]]):
+    """The documents with every span repeated under each ancestor of its code, so that a
+    parent code is compared on its whole subtree: the engine unites a layer's spans of one
+    code, which merges the subcodes' coding per layer (DEFINITIONS.md section 2)."""
+    out = {}
+    for pk, doc in documents.items():
+        spans = [
+            Span(s.layer, target, s.start, s.end)
+            for s in doc.spans
+            for target in ancestry.get(s.code, (s.code,))
+        ]
+        out[pk] = Document(doc.length, spans, layers=doc.layers)
+    return out
+
+
+def _and(words: Sequence[str]) -> str:
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def methods_summary(report: Report, date=None) -> str:
+    """A paragraph for a methods section: coefficients with their counts, transcripts
+    double-coded, unit of analysis, layers compared and the date."""
+    from django.utils import timezone
+
+    date = date or timezone.localdate()
+    layers = _and([la.label for la in report.layers])
+    n = report.pairable
+    scope = len(report.transcripts)
+    coded_by = f"double-coded by {layers}" if report.two else f"coded by two or more of {layers}"
+    parts = [
+        f"Inter-coder agreement was assessed on {n:,} transcript{'s' if n != 1 else ''} "
+        f"{coded_by} ({n:,} of the {scope:,} transcript{'s' if scope != 1 else ''} in scope), "
+        "with the character (Unicode code point) as the unit of analysis."
+    ]
+    h = report.headline
+    if h is None or not n:
+        parts.append("No code was applied on the compared transcripts.")
+    else:
+        figures = [f"Krippendorff's α = {h.alpha.text}"]
+        if report.two:
+            figures.append(f"Cohen's κ = {h.cohen_kappa.text}")
+        codes = report.n_codes_used
+        parts.append(
+            f"Pooled over the {codes:,} code{'s' if codes != 1 else ''} used (each character "
+            f"× code one unit, N = {h.characters:,}), {' and '.join(figures)}, with "
+            f"{h.percent_agreement.pct} agreement."
+        )
+        own = [r for r in report.rows if not r.is_parent and r.used and r.alpha.defined]
+        if own:
+            values = sorted(r.alpha.value for r in own)
+            mid = len(values) // 2
+            median = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+            good = sum(1 for v in values if v >= GOOD_ALPHA)
+            below = sum(1 for v in values if v < report.params.threshold)
+            parts.append(
+                f"Per code, α ranged from {coefficient_text(values[0])} to "
+                f"{coefficient_text(values[-1])} (median {coefficient_text(median)}, "
+                f"{len(values):,} codes); {good:,} reached α ≥ {GOOD_ALPHA:.2f} and {below:,} "
+                f"fell below {report.params.threshold:.3f}."
+            )
+    parts.append(
+        "Percent agreement and Cohen's κ follow NVivo's coding comparison; α is "
+        "Krippendorff's binary alpha (Krippendorff, 2011); counts are summed over "
+        f"transcripts, never averaged. Computed on {date.isoformat()}."
+    )
+    return " ".join(parts)
+
+
+#: Column descriptions of the agreement CSV, written to the methods download.
+EXPORT_COLUMNS = [
+    ("level", "pooled (over the compared transcripts) or transcript"),
+    ("transcript_id, transcript", "the transcript (empty on pooled rows)"),
+    ("code_id, code_path", "the code; paths joined with ' > '"),
+    ("is_parent", "yes: the row rolls up the code and all its subcodes, merged per layer"),
+    ("status", "Good (alpha >= 0.8), Tentative, Below threshold, Undefined, Not used"),
+    ("segments_<layer>", "segments of the layer (a parent: its whole subtree)"),
+    ("chars_coded_<layer>", "characters the layer coded, on transcripts it worked on"),
+    ("chars_coded_by_both / _all, _neither / _none", "characters coded by every / no layer"),
+    ("chars_compared", "characters rated by two or more of the compared layers"),
+    ("percent_agreement", "a fraction, 0 to 1"),
+    ("cohen_kappa", "NVivo's character-level kappa (two layers only)"),
+    ("krippendorff_alpha", "binary alpha on characters; empty when undefined (see note)"),
+    ("prevalence", PREVALENCE_HELP),
+    ("low_prevalence_warning", LOW_PREVALENCE_HELP),
+    ("note", "why a coefficient is undefined, or which convention produced it"),
+]
 
 
 def _subset(documents: dict[int, Document], pks: Iterable[int]) -> dict[int, Document]:
