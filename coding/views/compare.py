@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
@@ -45,14 +46,29 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _choice(access: StudyAccess, request: HttpRequest) -> tuple[compare.LayerChoice, str]:
-    """The layer choice and an error line when the requested layer was not available."""
-    requested = request.GET.get("layer") or None
+def _choice(
+    access: StudyAccess, request: HttpRequest, *, scope=None, requested: str | None = None
+) -> tuple[compare.LayerChoice, str]:
+    """The layer choice and an error line when the requested layer was not available.
+
+    ``scope`` filters the transcripts the view counts (consensus coverage is measured on
+    them, see :func:`coding.compare.layer_choice`)."""
+    if requested is None:
+        requested = request.GET.get("layer") or None
     try:
-        return compare.layer_choice(access, requested), ""
+        return compare.layer_choice(access, requested, scope=scope), ""
     except LookupError:
         message = f"There is no layer “{requested}” that you can see: showing the default."
-        return compare.layer_choice(access, None), message
+        return compare.layer_choice(access, None, scope=scope), message
+
+
+def _group_wave_scope(group_id: int | None, wave_id: int | None) -> dict:
+    scope: dict = {}
+    if group_id is not None:
+        scope["participant__group_id"] = group_id
+    if wave_id is not None:
+        scope["wave_id"] = wave_id
+    return scope
 
 
 def _retrieval_base(study_id: int) -> str:
@@ -185,7 +201,7 @@ MATRIX_EXPORT_HEADER = [
 @require_GET
 def compare_matrix(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
-    choice, error = _choice(access, request)
+    choice, error = _choice(access, request, scope=compare.PLACED)
     measure = compare.parse_measure(request.GET.get("measure"))
     rollup = compare.parse_flag(request.GET.get("rollup"), default=True)
     book = selectors.codebook(access.study)
@@ -347,7 +363,7 @@ def _trajectory_tables(t: compare.Trajectory):
 @require_GET
 def compare_trajectory(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
-    choice, error = _choice(access, request)
+    choice, error = _choice(access, request, scope=compare.PLACED)
     book = selectors.codebook(access.study)
     code_id = _int(request.GET.get("code"))
     if code_id not in book.by_id:
@@ -460,9 +476,9 @@ COOCCURRENCE_EXPORT_HEADER = ["code_a_id", "code_a_path", "code_b_id", "code_b_p
 @require_GET
 def compare_cooccurrence(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
-    choice, error = _choice(access, request)
     lists = _study_lists(access)
     group_id, wave_id = _filters(request, lists)
+    choice, error = _choice(access, request, scope=_group_wave_scope(group_id, wave_id))
     book = selectors.codebook(access.study)
     co = compare.cooccurrence(access.study, choice, group_id=group_id, wave_id=wave_id, book=book)
     fmt = request.GET.get("format")
@@ -532,9 +548,9 @@ def compare_cooccurrence(request: HttpRequest, study_id: int) -> HttpResponse:
 @require_GET
 def compare_passages(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
-    choice, error = _choice(access, request)
     lists = _study_lists(access)
     group_id, wave_id = _filters(request, lists)
+    choice, error = _choice(access, request, scope=_group_wave_scope(group_id, wave_id))
     book = selectors.codebook(access.study)
     a, b = _int(request.GET.get("a")), _int(request.GET.get("b"))
     if a not in book.by_id or b not in book.by_id:
@@ -580,10 +596,17 @@ def _framework_params(request, book, frame) -> tuple[int | None, list[int], bool
     return wave_id, codes, subtree
 
 
-def _framework_context(request, access, choice, *, error="", saved=None) -> dict:
+def _framework_context(request, access, *, saved=None) -> dict:
     book = selectors.codebook(access.study)
     frame = compare.study_frame(access.study)
     wave_id, codes, subtree = _framework_params(request, book, frame)
+    data = request.POST if request.method == "POST" else request.GET
+    choice, error = _choice(
+        access,
+        request,
+        scope=compare.PLACED & Q(wave_id=wave_id),
+        requested=data.get("layer") or "",
+    )
     # Summaries are written while reading every layer: blind coders do not see them.
     fw = compare.framework(
         access.study,
@@ -651,8 +674,8 @@ FRAMEWORK_EXPORT_HEADER = [
 @require_GET
 def compare_framework(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
-    choice, error = _choice(access, request)
-    context = _framework_context(request, access, choice, error=error)
+    context = _framework_context(request, access)
+    choice = context["choice"]
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         fw = context["fw"]
@@ -708,12 +731,8 @@ def compare_framework_summary(request: HttpRequest, study_id: int) -> HttpRespon
     if not request.htmx:
         return redirect(f"{back}?{query}#cell-{participant.pk}-{code.pk}")
     # htmx: the one cell, re-rendered from the same data as the page.
-    try:
-        choice = compare.layer_choice(access, request.POST.get("layer") or None)
-    except LookupError:
-        choice = compare.layer_choice(access, None)
     context = _framework_context(
-        request, access, choice, saved=(participant.pk, code.pk) if not error else None
+        request, access, saved=(participant.pk, code.pk) if not error else None
     )
     cell = next(
         (
