@@ -433,6 +433,7 @@ class Report:
     breakdown: Breakdown | None = None
     drift: list[DriftRow] | None = None
     drift_columns: list[Column] | None = None
+    drift_basis: DriftBasis | None = None
     focus: CodeNode | None = None
     focus_rows: list[TranscriptRow] | None = None
     alpha_u_overall: Metric | None = None
@@ -609,7 +610,7 @@ def agreement_report(
         rolled = Loaded(loaded.transcripts, docs, dict(seg_counts), loaded.skipped)
         report.breakdown = _breakdown(params.by, rolled, keys, nodes, params.threshold)
     elif params.by == "drift":
-        report.drift_columns, report.drift = _drift(
+        report.drift_columns, report.drift, report.drift_basis = _drift(
             access, layers, loaded, code_ids, params.threshold
         )
     report.rows = _sort(rows, params.sort)
@@ -805,9 +806,25 @@ def _pooled_over_codes(docs: dict[int, Document], keys, code_ids) -> dict[tuple,
     return out
 
 
+@dataclass
+class DriftBasis:
+    """What the drift view rests on: the (transcript, code) pairs consensus has settled."""
+
+    transcripts: int  # in scope with at least one settled pair
+    pairs: int
+    in_scope: int
+
+
 def _drift(access, layers, loaded: Loaded, code_ids, threshold):
     """Each coder layer against the consensus layer, in batches of transcripts ordered by
-    when the coder coded them (assignment done date, else their latest segment)."""
+    when the coder coded them (assignment done date, else their latest segment).
+
+    Consensus is a reference only where the PI settled something: a (transcript, code)
+    pair counts when consensus has a segment of the code there or an active decision on
+    it. Elsewhere consensus did not "code nothing", it has not spoken, so those pairs are
+    left out (a consensus on 4 units of one transcript must not score every coder near 0).
+    Returns (columns, rows, basis).
+    """
     study = access.study
     coders = [la for la in layers if la.kind != LayerKind.CONSENSUS]
     consensus = Layer.objects.filter(study=study, kind=LayerKind.CONSENSUS).first()
@@ -815,12 +832,33 @@ def _drift(access, layers, loaded: Loaded, code_ids, threshold):
         Column(key=str(i + 1), label=f"Batch {i + 1}", n_transcripts=0)
         for i in range(DRIFT_BATCHES)
     ]
-    if consensus is None or not coders:
-        return columns, []
     pks = [t.pk for t in loaded.transcripts]
+    basis = DriftBasis(0, 0, len(pks))
+    if consensus is None or not coders:
+        return columns, [], basis
     # Engine input against consensus (one more load: the consensus layer may not be compared).
     scope = Scope(transcripts=pks) if pks else Scope(transcripts=[-1])
     both = load_documents(study, [*coders, consensus], scope, code_ids)
+    wanted = set(code_ids)
+    settled: dict[int, set] = defaultdict(set)  # transcript -> settled codes
+    for pk, doc in both.documents.items():
+        for span in doc.spans:
+            if span.layer == consensus.key:
+                settled[pk].add(span.code)
+    for tid, cid in (
+        ConsensusDecision.objects.filter(
+            study=study, transcript_id__in=pks, undone_at__isnull=True, code_id__in=wanted
+        )
+        .order_by()
+        .values_list("transcript_id", "code_id")
+        .distinct()
+    ):
+        settled[tid].add(cid)
+    basis = DriftBasis(
+        transcripts=sum(1 for codes in settled.values() if codes),
+        pairs=sum(len(codes) for codes in settled.values()),
+        in_scope=len(pks),
+    )
     when: dict[tuple[int, int], object] = {}
     for tid, lid, last in (
         Segment.objects.filter(transcript_id__in=pks, layer__in=coders)
@@ -839,7 +877,7 @@ def _drift(access, layers, loaded: Loaded, code_ids, threshold):
         worked = [
             t
             for t in both.transcripts
-            if layer.key in t.layers and consensus.key in t.layers and (t.pk, layer.pk) in when
+            if layer.key in t.layers and settled.get(t.pk) and (t.pk, layer.pk) in when
         ]
         worked.sort(key=lambda t: (when[(t.pk, layer.pk)], t.pk))
         cells = []
@@ -851,9 +889,7 @@ def _drift(access, layers, loaded: Loaded, code_ids, threshold):
                 continue
             first, last = when[(batch[0].pk, layer.pk)], when[(batch[-1].pk, layer.pk)]
             note = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
-            docs = _pooled_over_codes(
-                _subset(both.documents, (t.pk for t in batch)), pair, code_ids
-            )
+            docs = _settled_pairs(both.documents, batch, settled, pair)
             res = agreement.character_agreement(docs, pair, [ALL_CODES], include_documents=False)
             cells.append(
                 (
@@ -862,7 +898,24 @@ def _drift(access, layers, loaded: Loaded, code_ids, threshold):
                 )
             )
         out.append(DriftRow(layer=layer, cells=cells))
-    return columns, out
+    return columns, out, basis
+
+
+def _settled_pairs(documents, batch, settled, pair) -> dict[tuple, Document]:
+    """Each settled (transcript, code) of ``batch`` as its own one-code document on which
+    both the coder and consensus count (consensus may have settled a code with 'Neither'
+    and so have no segment there). Pooling sums the counts of every pair."""
+    out = {}
+    for info in batch:
+        doc = documents[info.pk]
+        codes = settled[info.pk]
+        by_code: dict[int, list[Span]] = defaultdict(list)
+        for s in doc.spans:
+            if s.code in codes and s.layer in pair:
+                by_code[s.code].append(Span(s.layer, ALL_CODES, s.start, s.end))
+        for cid in codes:
+            out[(info.pk, cid)] = Document(doc.length, by_code.get(cid, ()), layers=tuple(pair))
+    return out
 
 
 # --- disagreement units ---------------------------------------------------------------

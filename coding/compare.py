@@ -103,9 +103,11 @@ def consensus_coverage(study, consensus: Layer | None, scope: dict | Q | None) -
         transcripts = transcripts.filter(scope)
     elif scope:
         transcripts = transcripts.filter(**scope)
-    settled = Q(pk__in=ConsensusDecision.objects.filter(
-        study=study, undone_at__isnull=True
-    ).values("transcript_id"))
+    settled = Q(
+        pk__in=ConsensusDecision.objects.filter(study=study, undone_at__isnull=True).values(
+            "transcript_id"
+        )
+    )
     if consensus is not None:
         settled |= Q(pk__in=Segment.objects.filter(layer=consensus).values("transcript_id"))
     counts = transcripts.order_by().aggregate(
@@ -185,9 +187,7 @@ def layer_choice(
         if not coverage.covered:
             note = NO_CONSENSUS_NOTE
         elif not coverage.complete:
-            note = (
-                f"{coverage.sentence}: showing coders' union until consensus covers them all."
-            )
+            note = f"{coverage.sentence}: showing coders' union until consensus covers them all."
     if requested == CONSENSUS:
         key, label, layers = CONSENSUS, "Consensus", [consensus] if consensus else []
         if coverage.complete:

@@ -264,6 +264,41 @@ def test_the_coder_drift_view_compares_each_coder_with_consensus(study, tiny, ow
     assert 'data-layer="bob"' in html and 'data-layer="erin"' in html
 
 
+def test_drift_rests_only_on_what_consensus_has_settled(study, tiny, owner_client):
+    """Consensus settled Role on A (a segment) and Trust on B ('Neither'): drift compares
+    each coder with consensus on those (transcript, code) pairs only, not on every code of
+    every transcript (where consensus 'coded nothing' only because nobody settled it)."""
+    from coding.models import ConsensusDecision, Decision
+
+    t1, t2, _ = tiny["t"]
+    x, y, _ = tiny["codes"]
+    consensus = factories.make_layer(study)
+    factories.make_segment(t1, x, consensus, 30, 60)
+    ConsensusDecision.objects.create(
+        study=study, transcript=t2, code=y, start=31, end=45, action=Decision.REJECT
+    )
+    html = owner_client.get(url(study, by="drift")).content.decode()
+    bob, erin = tiny["layers"]
+    found = re.findall(r'data-layer="bob" data-metric="alpha" data-value="([^"]*)"', html)
+    values = [float(v) for v in found if v]
+    # bob coded A before B: A (Role settled) falls in an earlier batch than B (Trust).
+    exp_a = oracle([(t1.length, _own(tiny, t1, x, bob), [(30, 60)])])
+    exp_b = oracle([(t2.length, _own(tiny, t2, y, bob), [])])
+    assert values == [pytest.approx(float(exp_a["alpha"])), pytest.approx(float(exp_b["alpha"]))]
+    assert "rests on 2 transcripts" in html
+    assert "2 transcript × code pairs" in html
+    # erin: A as for bob; on B she agrees with consensus that Trust is absent (no variation,
+    # alpha undefined); she is missing on C.
+    found = re.findall(r'data-layer="erin" data-metric="alpha" data-value="([^"]*)"', html)
+    exp_e = oracle([(t1.length, _own(tiny, t1, x, erin), [(30, 60)])])
+    assert [float(v) for v in found if v][0] == pytest.approx(float(exp_e["alpha"]))
+
+
+def _own(tiny, t, c, layer):
+    """A code's own spans (drift compares each code's own coding, no rollup)."""
+    return tiny["spans"].get((t, c, layer), [])
+
+
 def test_a_study_with_fewer_than_two_layers_explains_what_is_missing(study, owner, owner_client):
     html = owner_client.get(url(study)).content.decode()
     assert "No comparison yet" in html
