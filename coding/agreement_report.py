@@ -813,6 +813,13 @@ class DriftBasis:
     transcripts: int  # in scope with at least one settled pair
     pairs: int
     in_scope: int
+    partly: int = 0  # pairs with a decision or consensus segment but passages still open
+
+
+def _overlaps_any(intervals, starts, s: int, e: int) -> bool:
+    """Whether [s, e) overlaps one of the sorted disjoint ``intervals`` (``starts``)."""
+    i = bisect.bisect_left(starts, e)  # intervals starting before e
+    return i > 0 and intervals[i - 1][1] > s
 
 
 def _drift(access, layers, loaded: Loaded, code_ids, threshold):
@@ -833,31 +840,47 @@ def _drift(access, layers, loaded: Loaded, code_ids, threshold):
         for i in range(DRIFT_BATCHES)
     ]
     pks = [t.pk for t in loaded.transcripts]
-    basis = DriftBasis(0, 0, len(pks))
+    basis = DriftBasis(0, 0, len(pks), 0)
     if consensus is None or not coders:
         return columns, [], basis
     # Engine input against consensus (one more load: the consensus layer may not be compared).
     scope = Scope(transcripts=pks) if pks else Scope(transcripts=[-1])
     both = load_documents(study, [*coders, consensus], scope, code_ids)
     wanted = set(code_ids)
-    settled: dict[int, set] = defaultdict(set)  # transcript -> settled codes
+    # (transcript, code) -> regions consensus has spoken on: its segments and decisions.
+    spoken: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    marked: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    coder_keys = {la.key for la in coders}
     for pk, doc in both.documents.items():
         for span in doc.spans:
             if span.layer == consensus.key:
-                settled[pk].add(span.code)
-    for tid, cid in (
-        ConsensusDecision.objects.filter(
-            study=study, transcript_id__in=pks, undone_at__isnull=True, code_id__in=wanted
-        )
-        .order_by()
-        .values_list("transcript_id", "code_id")
-        .distinct()
-    ):
-        settled[tid].add(cid)
+                spoken[(pk, span.code)].append((span.start, span.end))
+            elif span.layer in coder_keys:
+                marked[(pk, span.code)].append((span.start, span.end))
+    for tid, cid, start, end in ConsensusDecision.objects.filter(
+        study=study, transcript_id__in=pks, undone_at__isnull=True, code_id__in=wanted
+    ).values_list("transcript_id", "code_id", "start", "end"):
+        spoken[(tid, cid)].append((start, end))
+    settled: dict[int, set] = defaultdict(set)  # transcript -> fully settled codes
+    partly = 0
+    for (tid, cid), regions in spoken.items():
+        # Fully settled: every passage a coder marked overlaps something consensus said.
+        said = united(regions)
+        starts = [s for s, _ in said]
+        open_units = [
+            (s, e)
+            for s, e in united(marked.get((tid, cid), ()))
+            if not _overlaps_any(said, starts, s, e)
+        ]
+        if open_units:
+            partly += 1
+        else:
+            settled[tid].add(cid)
     basis = DriftBasis(
         transcripts=sum(1 for codes in settled.values() if codes),
         pairs=sum(len(codes) for codes in settled.values()),
         in_scope=len(pks),
+        partly=partly,
     )
     when: dict[tuple[int, int], object] = {}
     for tid, lid, last in (

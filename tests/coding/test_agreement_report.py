@@ -267,7 +267,8 @@ def test_the_coder_drift_view_compares_each_coder_with_consensus(study, tiny, ow
 def test_drift_rests_only_on_what_consensus_has_settled(study, tiny, owner_client):
     """Consensus settled Role on A (a segment) and Trust on B ('Neither'): drift compares
     each coder with consensus on those (transcript, code) pairs only, not on every code of
-    every transcript (where consensus 'coded nothing' only because nobody settled it)."""
+    every transcript (where consensus 'coded nothing' only because nobody settled it), and
+    only where every passage the coders marked has been settled."""
     from coding.models import ConsensusDecision, Decision
 
     t1, t2, _ = tiny["t"]
@@ -277,6 +278,11 @@ def test_drift_rests_only_on_what_consensus_has_settled(study, tiny, owner_clien
     ConsensusDecision.objects.create(
         study=study, transcript=t2, code=y, start=31, end=45, action=Decision.REJECT
     )
+    # Trust on A is only partly settled (bob's unit 0-10 yes, erin's 20-25 not yet): left
+    # out, or consensus would "disagree" with both coders wherever the PI has not looked.
+    bob, erin = tiny["layers"]
+    factories.make_segment(t1, y, erin, 20, 25)
+    factories.make_segment(t1, y, consensus, 0, 10)
     html = owner_client.get(url(study, by="drift")).content.decode()
     bob, erin = tiny["layers"]
     found = re.findall(r'data-layer="bob" data-metric="alpha" data-value="([^"]*)"', html)
@@ -287,6 +293,7 @@ def test_drift_rests_only_on_what_consensus_has_settled(study, tiny, owner_clien
     assert values == [pytest.approx(float(exp_a["alpha"])), pytest.approx(float(exp_b["alpha"]))]
     assert "rests on 2 transcripts" in html
     assert "2 transcript × code pairs" in html
+    assert "1 partly settled pair" in html
     # erin: A as for bob; on B she agrees with consensus that Trust is absent (no variation,
     # alpha undefined); she is missing on C.
     found = re.findall(r'data-layer="erin" data-metric="alpha" data-value="([^"]*)"', html)
