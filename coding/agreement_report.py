@@ -578,7 +578,7 @@ def agreement_report(
     if used:
         # Each code's own spans (no rollup: a character is counted once per code).
         pooled = agreement.character_agreement(
-            _pooled_over_codes(raw, keys, used), keys, [ALL_CODES], include_documents=False
+            _codes_end_to_end(raw, used), keys, [ALL_CODES], include_documents=False
         )
         report.headline = _cell(pooled.per_code[ALL_CODES], params.threshold)
     report.summary = methods_summary(report)
@@ -820,6 +820,23 @@ def _overlaps_any(intervals, starts, s: int, e: int) -> bool:
     """Whether [s, e) overlaps one of the sorted disjoint ``intervals`` (``starts``)."""
     i = bisect.bisect_left(starts, e)  # intervals starting before e
     return i > 0 and intervals[i - 1][1] > s
+
+
+def _codes_end_to_end(docs: dict[int, Document], code_ids) -> dict[int, Document]:
+    """Per transcript one document holding a copy of the text per code, end to end, each
+    copy carrying one code's spans as ALL_CODES: the same counts as one document per
+    (transcript, code) (pooling equals concatenating), with far fewer documents."""
+    slot = {cid: i for i, cid in enumerate(code_ids)}
+    out = {}
+    for pk, doc in docs.items():
+        n = doc.length
+        spans = [
+            Span(s.layer, ALL_CODES, slot[s.code] * n + s.start, slot[s.code] * n + s.end)
+            for s in doc.spans
+            if s.code in slot
+        ]
+        out[pk] = Document(n * len(slot), spans, layers=doc.layers)
+    return out
 
 
 def _drift(access, layers, loaded: Loaded, code_ids, threshold):

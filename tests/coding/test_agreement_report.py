@@ -486,6 +486,19 @@ def test_the_report_opens_with_a_methods_summary_to_copy(study, tiny, owner_clie
     assert re.search(r"Krippendorff's α = -?\d\.\d\d", text)
     assert re.search(r"Cohen's κ = -?\d\.\d\d", text)
     assert timezone.localdate().isoformat() in text
+    # The headline pools every used code's own spans over the compared transcripts.
+    bob, erin = tiny["layers"]
+    t1, t2, _ = tiny["t"]
+    x, y, _ = tiny["codes"]
+    exp = oracle(
+        [
+            (t.length, _own(tiny, t, c, bob), _own(tiny, t, c, erin))
+            for t in (t1, t2)
+            for c in (x, y)
+        ]
+    )
+    assert f"Krippendorff's α = {float(exp['alpha']):.2f}" in text
+    assert f"N = {2 * (t1.length + t2.length):,}" in text
     assert 'data-copy="methods-summary"' in html
     assert html.index("methods-summary") < html.index('id="codes"')
 
