@@ -219,6 +219,35 @@ def load_documents(study, layers: Sequence[Layer], scope: Scope, code_ids: Itera
 # --- the report -----------------------------------------------------------------------
 
 
+def coefficient_text(value: float) -> str:
+    rounded = round(value, 2)
+    return "0.00" if rounded == 0 else f"{rounded:.2f}"
+
+
+def share_text(value: float) -> str:
+    """A share as a percentage with one decimal; "<0.1%" rather than "0.0%" when not zero."""
+    if 0 < value < 0.0005:
+        return "<0.1%"
+    return f"{value * 100:.1f}%"
+
+
+#: Below this share of compared characters coded (by any compared layer) a code is of *low
+#: prevalence*: chance agreement on "not coded" is then so high that a few characters of
+#: disagreement move kappa and alpha a lot (the prevalence effect, DEFINITIONS.md 1.3).
+LOW_PREVALENCE = 0.05
+PREVALENCE_HELP = (
+    "Share of the compared characters coded by at least one compared layer "
+    "(in the CSV: a fraction, 0 to 1)."
+)
+LOW_PREVALENCE_HELP = (
+    "Shown when percent agreement is at least 90% while kappa (alpha for more than two "
+    "layers) is below 0.60. Below 5% of characters coded it reads 'Low prevalence': so "
+    "few characters are coded that chance agreement on 'not coded' is high and a few "
+    "characters of disagreement move the coefficient a lot (the prevalence effect). "
+    "It says nothing about how many segments the code has: read the counts."
+)
+
+
 @dataclass
 class Metric:
     """A coefficient ready for display: ``value`` None means undefined (``reason`` says why)."""
@@ -238,7 +267,9 @@ class Metric:
 
     @property
     def text(self) -> str:
-        return "undefined" if self.value is None else f"{self.value:.3f}"
+        """Two decimals, as a paper prints a coefficient: ``0.82``; a value that rounds to
+        zero prints ``0.00`` (never ``-0.00``)."""
+        return "undefined" if self.value is None else coefficient_text(self.value)
 
     @property
     def pct(self) -> str:
@@ -276,6 +307,42 @@ class CodeRow:
     @property
     def used(self) -> bool:
         return any(self.segments)
+
+    @property
+    def is_parent(self) -> bool:
+        """A parent's row rolls up its subtree (see :func:`rolled_up`)."""
+        return bool(self.node.children)
+
+    @property
+    def n_descendants(self) -> int:
+        count, stack = 0, list(self.node.children)
+        while stack:
+            node = stack.pop()
+            count += 1
+            stack.extend(node.children)
+        return count
+
+    @property
+    def prevalence(self) -> float | None:
+        """Share of the compared characters coded by at least one compared layer."""
+        if not self.characters:
+            return None
+        return (self.characters - self.neither) / self.characters
+
+    @property
+    def low_prevalence(self) -> bool:
+        return bool(self.prevalence_warning) and (self.prevalence or 0) < LOW_PREVALENCE
+
+    @property
+    def prevalence_label(self) -> str:
+        """Why kappa is low despite high agreement, in words with the number behind it."""
+        if not self.prevalence_warning or self.prevalence is None:
+            return ""
+        coefficient = "κ" if len(self.segments) == 2 else "α"
+        share = share_text(self.prevalence)
+        if self.low_prevalence:
+            return f"Low prevalence: {share} of characters coded; {coefficient} unstable"
+        return f"High agreement, low {coefficient}: {share} of characters coded"
 
 
 def _status(alpha: Metric, used: bool, threshold: float) -> str:
@@ -368,6 +435,7 @@ class Report:
     breakdown: Breakdown | None = None
     drift: list[DriftRow] | None = None
     drift_columns: list[Column] | None = None
+    drift_basis: DriftBasis | None = None
     focus: CodeNode | None = None
     focus_rows: list[TranscriptRow] | None = None
     alpha_u_overall: Metric | None = None
@@ -379,6 +447,9 @@ class Report:
     seg_threshold: float | None = None
     seg_disagreements: int | None = None
     per_transcript: list[tuple[TranscriptInfo, CodeRow]] = field(default_factory=list)
+    headline: Cell | None = None  # every used code pooled (each character x code a unit)
+    n_codes_used: int = 0
+    summary: str = ""  # the methods-section paragraph
 
     @property
     def two(self) -> bool:
@@ -467,11 +538,15 @@ def agreement_report(
     nodes = _code_nodes(book, params.root_code)
     code_ids = [n.pk for n in nodes]
     loaded = load_documents(study, layers, params.scope, code_ids if params.root_code else None)
-    docs = loaded.documents
+    raw = loaded.documents
+    ancestry = _ancestry(nodes)
+    docs = rolled_up(raw, ancestry)
+    seg_counts: dict[tuple[int, str], int] = defaultdict(int)
+    for (cid, key), n in loaded.segment_counts.items():
+        for target in ancestry.get(cid, (cid,)):
+            seg_counts[(target, key)] += n
     result = agreement.character_agreement(docs, keys, code_ids, include_documents=per_transcript)
-    rows = [
-        _row(n, result.per_code[n.pk], keys, loaded.segment_counts, params.threshold) for n in nodes
-    ]
+    rows = [_row(n, result.per_code[n.pk], keys, seg_counts, params.threshold) for n in nodes]
     by_key = {la.key: la for la in layers}
     worked_on = []
     for key in keys:
@@ -500,8 +575,21 @@ def agreement_report(
                 report.per_transcript.append(
                     (info, _row(n, res, keys, doc_counts, params.threshold))
                 )
+    used = [n.pk for n in nodes if any(seg_counts.get((n.pk, k)) for k in keys)]
+    report.n_codes_used = len(used)
+    if used:
+        # Each code's own spans (no rollup: a character is counted once per code).
+        pooled = agreement.character_agreement(
+            _codes_end_to_end(raw, used), keys, [ALL_CODES], include_documents=False
+        )
+        report.headline = _cell(pooled.per_code[ALL_CODES], params.threshold)
+    report.summary = methods_summary(report)
     if params.expert:
-        _expert(report, docs, keys, code_ids, by_code, study)
+        # Study-wide expert figures from each code's own spans; parents' rows rolled up.
+        _expert(report, raw, keys, code_ids, by_code, study)
+        parents = [n.pk for n in nodes if n.children]
+        if parents:
+            _expert(report, docs, keys, parents, by_code, study, overall=False)
     if params.focus is not None and params.focus in by_code:
         report.focus = by_code[params.focus].node
         focused = agreement.character_agreement(docs, keys, [params.focus])
@@ -521,9 +609,10 @@ def agreement_report(
             )
             report.focus_rows.append(TranscriptRow(info, row))
     if params.by in ("group", "wave", "design"):
-        report.breakdown = _breakdown(params.by, loaded, keys, nodes, params.threshold)
+        rolled = Loaded(loaded.transcripts, docs, dict(seg_counts), loaded.skipped)
+        report.breakdown = _breakdown(params.by, rolled, keys, nodes, params.threshold)
     elif params.by == "drift":
-        report.drift_columns, report.drift = _drift(
+        report.drift_columns, report.drift, report.drift_basis = _drift(
             access, layers, loaded, code_ids, params.threshold
         )
     report.rows = _sort(rows, params.sort)
@@ -538,17 +627,18 @@ def _doc_segment_counts(doc: Document, code_id: int | None = None) -> dict:
     return counts
 
 
-def _expert(report: Report, docs, keys, code_ids, by_code, study) -> None:
+def _expert(report: Report, docs, keys, code_ids, by_code, study, *, overall=True) -> None:
     ua = agreement.unitizing_alpha(docs, keys, code_ids, include_documents=False)
     for cid, part in ua.per_code.items():
         by_code[cid].alpha_u = Metric.of(part.alpha)
-    report.alpha_u_overall = Metric.of(ua.overall.alpha)
     u19 = agreement.u_alpha_2019(docs, keys, code_ids, include_documents=False)
     for cid, part in u19.per_code.items():
         by_code[cid].u_alpha = Metric.of(part.alpha)
-    report.u_alpha_binary = Metric.of(u19.u_alpha_binary.alpha)
-    report.u_alpha_nominal = Metric.of(u19.u_alpha.alpha)
-    report.is_partition = u19.is_partition
+    if overall:
+        report.alpha_u_overall = Metric.of(ua.overall.alpha)
+        report.u_alpha_binary = Metric.of(u19.u_alpha_binary.alpha)
+        report.u_alpha_nominal = Metric.of(u19.u_alpha.alpha)
+        report.is_partition = u19.is_partition
     if len(keys) == 2:
         threshold = study.segment_overlap_threshold
         sm = agreement.segment_matching(docs, keys, code_ids, min_overlap=threshold)
@@ -556,10 +646,111 @@ def _expert(report: Report, docs, keys, code_ids, by_code, study) -> None:
             row = by_code[cid]
             row.seg_agree, row.seg_disagree = part.n_agree, part.n_disagree
             row.seg_agreement = Metric.of(part.agreement)
+        if not overall:
+            return
         report.seg_total = Metric.of(sm.segment_agreement)
         report.seg_kappa_bp = Metric.of(sm.kappa_bp)
         report.seg_threshold = threshold
         report.seg_disagreements = sm.n_disagree
+
+
+def _ancestry(nodes: Sequence[CodeNode]) -> dict[int, tuple[int, ...]]:
+    """Code id -> itself and its ancestors among ``nodes`` (depth-first order)."""
+    wanted = {n.pk for n in nodes}
+    out: dict[int, tuple[int, ...]] = {}
+    for node in nodes:
+        parent = out.get(node.code.parent_id, ()) if node.code.parent_id in wanted else ()
+        out[node.pk] = (*parent, node.pk)
+    return out
+
+
+def rolled_up(documents: dict[int, Document], ancestry: dict[int, tuple[int, ...]]):
+    """The documents with every span repeated under each ancestor of its code, so that a
+    parent code is compared on its whole subtree: the engine unites a layer's spans of one
+    code, which merges the subcodes' coding per layer (DEFINITIONS.md section 2)."""
+    out = {}
+    for pk, doc in documents.items():
+        spans = [
+            Span(s.layer, target, s.start, s.end)
+            for s in doc.spans
+            for target in ancestry.get(s.code, (s.code,))
+        ]
+        out[pk] = Document(doc.length, spans, layers=doc.layers)
+    return out
+
+
+def _and(words: Sequence[str]) -> str:
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def methods_summary(report: Report, date=None) -> str:
+    """A paragraph for a methods section: coefficients with their counts, transcripts
+    double-coded, unit of analysis, layers compared and the date."""
+    from django.utils import timezone
+
+    date = date or timezone.localdate()
+    layers = _and([la.label for la in report.layers])
+    n = report.pairable
+    scope = len(report.transcripts)
+    coded_by = f"double-coded by {layers}" if report.two else f"coded by two or more of {layers}"
+    parts = [
+        f"Inter-coder agreement was assessed on {n:,} transcript{'s' if n != 1 else ''} "
+        f"{coded_by} ({n:,} of the {scope:,} transcript{'s' if scope != 1 else ''} in scope), "
+        "with the character (Unicode code point) as the unit of analysis."
+    ]
+    h = report.headline
+    if h is None or not n:
+        parts.append("No code was applied on the compared transcripts.")
+    else:
+        figures = [f"Krippendorff's α = {h.alpha.text}"]
+        if report.two:
+            figures.append(f"Cohen's κ = {h.cohen_kappa.text}")
+        codes = report.n_codes_used
+        parts.append(
+            f"Pooled over the {codes:,} code{'s' if codes != 1 else ''} used (each character "
+            f"× code one unit, N = {h.characters:,}), {' and '.join(figures)}, with "
+            f"{h.percent_agreement.pct} agreement."
+        )
+        own = [r for r in report.rows if not r.is_parent and r.used and r.alpha.defined]
+        if own:
+            values = sorted(r.alpha.value for r in own)
+            mid = len(values) // 2
+            median = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+            good = sum(1 for v in values if v >= GOOD_ALPHA)
+            below = sum(1 for v in values if v < report.params.threshold)
+            parts.append(
+                f"Per code, α ranged from {coefficient_text(values[0])} to "
+                f"{coefficient_text(values[-1])} (median {coefficient_text(median)}, "
+                f"{len(values):,} codes); {good:,} reached α ≥ {GOOD_ALPHA:.2f} and {below:,} "
+                f"fell below {report.params.threshold:.3f}."
+            )
+    parts.append(
+        "Percent agreement and Cohen's κ follow NVivo's coding comparison; α is "
+        "Krippendorff's binary alpha (Krippendorff, 2011); counts are summed over "
+        f"transcripts, never averaged. Computed on {date.isoformat()}."
+    )
+    return " ".join(parts)
+
+
+#: Column descriptions of the agreement CSV, written to the methods download.
+EXPORT_COLUMNS = [
+    ("level", "pooled (over the compared transcripts) or transcript"),
+    ("transcript_id, transcript", "the transcript (empty on pooled rows)"),
+    ("code_id, code_path", "the code; paths joined with ' > '"),
+    ("is_parent", "yes: the row rolls up the code and all its subcodes, merged per layer"),
+    ("status", "Good (alpha >= 0.8), Tentative, Below threshold, Undefined, Not used"),
+    ("segments_<layer>", "segments of the layer (a parent: its whole subtree)"),
+    ("chars_coded_<layer>", "characters the layer coded, on transcripts it worked on"),
+    ("chars_coded_by_both / _all, _neither / _none", "characters coded by every / no layer"),
+    ("chars_compared", "characters rated by two or more of the compared layers"),
+    ("percent_agreement", "a fraction, 0 to 1"),
+    ("cohen_kappa", "NVivo's character-level kappa (two layers only)"),
+    ("krippendorff_alpha", "binary alpha on characters; empty when undefined (see note)"),
+    ("prevalence", PREVALENCE_HELP),
+    ("low_prevalence_warning", LOW_PREVALENCE_HELP),
+    ("note", "why a coefficient is undefined, or which convention produced it"),
+]
 
 
 def _subset(documents: dict[int, Document], pks: Iterable[int]) -> dict[int, Document]:
@@ -617,9 +808,49 @@ def _pooled_over_codes(docs: dict[int, Document], keys, code_ids) -> dict[tuple,
     return out
 
 
+@dataclass
+class DriftBasis:
+    """What the drift view rests on: the (transcript, code) pairs consensus has settled."""
+
+    transcripts: int  # in scope with at least one settled pair
+    pairs: int
+    in_scope: int
+    partly: int = 0  # pairs with a decision or consensus segment but passages still open
+
+
+def _overlaps_any(intervals, starts, s: int, e: int) -> bool:
+    """Whether [s, e) overlaps one of the sorted disjoint ``intervals`` (``starts``)."""
+    i = bisect.bisect_left(starts, e)  # intervals starting before e
+    return i > 0 and intervals[i - 1][1] > s
+
+
+def _codes_end_to_end(docs: dict[int, Document], code_ids) -> dict[int, Document]:
+    """Per transcript one document holding a copy of the text per code, end to end, each
+    copy carrying one code's spans as ALL_CODES: the same counts as one document per
+    (transcript, code) (pooling equals concatenating), with far fewer documents."""
+    slot = {cid: i for i, cid in enumerate(code_ids)}
+    out = {}
+    for pk, doc in docs.items():
+        n = doc.length
+        spans = [
+            Span(s.layer, ALL_CODES, slot[s.code] * n + s.start, slot[s.code] * n + s.end)
+            for s in doc.spans
+            if s.code in slot
+        ]
+        out[pk] = Document(n * len(slot), spans, layers=doc.layers)
+    return out
+
+
 def _drift(access, layers, loaded: Loaded, code_ids, threshold):
     """Each coder layer against the consensus layer, in batches of transcripts ordered by
-    when the coder coded them (assignment done date, else their latest segment)."""
+    when the coder coded them (assignment done date, else their latest segment).
+
+    Consensus is a reference only where the PI settled something: a (transcript, code)
+    pair counts when consensus has a segment of the code there or an active decision on
+    it. Elsewhere consensus did not "code nothing", it has not spoken, so those pairs are
+    left out (a consensus on 4 units of one transcript must not score every coder near 0).
+    Returns (columns, rows, basis).
+    """
     study = access.study
     coders = [la for la in layers if la.kind != LayerKind.CONSENSUS]
     consensus = Layer.objects.filter(study=study, kind=LayerKind.CONSENSUS).first()
@@ -627,12 +858,49 @@ def _drift(access, layers, loaded: Loaded, code_ids, threshold):
         Column(key=str(i + 1), label=f"Batch {i + 1}", n_transcripts=0)
         for i in range(DRIFT_BATCHES)
     ]
-    if consensus is None or not coders:
-        return columns, []
     pks = [t.pk for t in loaded.transcripts]
+    basis = DriftBasis(0, 0, len(pks), 0)
+    if consensus is None or not coders:
+        return columns, [], basis
     # Engine input against consensus (one more load: the consensus layer may not be compared).
     scope = Scope(transcripts=pks) if pks else Scope(transcripts=[-1])
     both = load_documents(study, [*coders, consensus], scope, code_ids)
+    wanted = set(code_ids)
+    # (transcript, code) -> regions consensus has spoken on: its segments and decisions.
+    spoken: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    marked: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    coder_keys = {la.key for la in coders}
+    for pk, doc in both.documents.items():
+        for span in doc.spans:
+            if span.layer == consensus.key:
+                spoken[(pk, span.code)].append((span.start, span.end))
+            elif span.layer in coder_keys:
+                marked[(pk, span.code)].append((span.start, span.end))
+    for tid, cid, start, end in ConsensusDecision.objects.filter(
+        study=study, transcript_id__in=pks, undone_at__isnull=True, code_id__in=wanted
+    ).values_list("transcript_id", "code_id", "start", "end"):
+        spoken[(tid, cid)].append((start, end))
+    settled: dict[int, set] = defaultdict(set)  # transcript -> fully settled codes
+    partly = 0
+    for (tid, cid), regions in spoken.items():
+        # Fully settled: every passage a coder marked overlaps something consensus said.
+        said = united(regions)
+        starts = [s for s, _ in said]
+        open_units = [
+            (s, e)
+            for s, e in united(marked.get((tid, cid), ()))
+            if not _overlaps_any(said, starts, s, e)
+        ]
+        if open_units:
+            partly += 1
+        else:
+            settled[tid].add(cid)
+    basis = DriftBasis(
+        transcripts=sum(1 for codes in settled.values() if codes),
+        pairs=sum(len(codes) for codes in settled.values()),
+        in_scope=len(pks),
+        partly=partly,
+    )
     when: dict[tuple[int, int], object] = {}
     for tid, lid, last in (
         Segment.objects.filter(transcript_id__in=pks, layer__in=coders)
@@ -651,7 +919,7 @@ def _drift(access, layers, loaded: Loaded, code_ids, threshold):
         worked = [
             t
             for t in both.transcripts
-            if layer.key in t.layers and consensus.key in t.layers and (t.pk, layer.pk) in when
+            if layer.key in t.layers and settled.get(t.pk) and (t.pk, layer.pk) in when
         ]
         worked.sort(key=lambda t: (when[(t.pk, layer.pk)], t.pk))
         cells = []
@@ -663,9 +931,7 @@ def _drift(access, layers, loaded: Loaded, code_ids, threshold):
                 continue
             first, last = when[(batch[0].pk, layer.pk)], when[(batch[-1].pk, layer.pk)]
             note = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
-            docs = _pooled_over_codes(
-                _subset(both.documents, (t.pk for t in batch)), pair, code_ids
-            )
+            docs = _settled_pairs(both.documents, batch, settled, pair)
             res = agreement.character_agreement(docs, pair, [ALL_CODES], include_documents=False)
             cells.append(
                 (
@@ -674,7 +940,24 @@ def _drift(access, layers, loaded: Loaded, code_ids, threshold):
                 )
             )
         out.append(DriftRow(layer=layer, cells=cells))
-    return columns, out
+    return columns, out, basis
+
+
+def _settled_pairs(documents, batch, settled, pair) -> dict[tuple, Document]:
+    """Each settled (transcript, code) of ``batch`` as its own one-code document on which
+    both the coder and consensus count (consensus may have settled a code with 'Neither'
+    and so have no segment there). Pooling sums the counts of every pair."""
+    out = {}
+    for info in batch:
+        doc = documents[info.pk]
+        codes = settled[info.pk]
+        by_code: dict[int, list[Span]] = defaultdict(list)
+        for s in doc.spans:
+            if s.code in codes and s.layer in pair:
+                by_code[s.code].append(Span(s.layer, ALL_CODES, s.start, s.end))
+        for cid in codes:
+            out[(info.pk, cid)] = Document(doc.length, by_code.get(cid, ()), layers=tuple(pair))
+    return out
 
 
 # --- disagreement units ---------------------------------------------------------------

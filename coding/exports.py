@@ -18,9 +18,15 @@ Cell conventions, the same in both formats:
   LibreOffice and Google Sheets show it as text instead of evaluating it (OWASP's advice).
   The apostrophe is part of the exported value: a quote that begins with "- well, ..." is
   exported as "'- well, ...". Numbers are never prefixed, so ``-3`` stays a number.
-* CSV is UTF-8 with a byte-order mark (Excel needs it to read Chinese correctly), RFC 4180
+* CSV is for R and pandas: ``read.csv(path)`` and ``pandas.read_csv(path)`` read it with
+  their default arguments. So it is UTF-8 *without* a byte-order mark (R keeps a BOM in the
+  first column name), one header row of ``snake_case`` names (no comment lines: methods
+  text goes to XLSX "About" sheets or a separate download), a rectangular table, RFC 4180
   quoting (fields with a comma, quote or line break are quoted, quotes doubled) and CRLF
-  record separators. Line breaks inside a field are kept as they are (``\\n``).
+  record separators. Line breaks inside a field are kept as they are (``\\n``). Excel
+  users who need Chinese text take the XLSX download.
+* Code paths are joined with :data:`CODE_PATH_SEPARATOR` (" > ") in every export, CSV and
+  XLSX alike (the screen shows " › "); :func:`code_paths` builds them.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,7 +47,10 @@ from django.utils.http import content_disposition_header
 __all__ = [
     "CSV_CONTENT_TYPE",
     "XLSX_CONTENT_TYPE",
+    "CODE_PATH_SEPARATOR",
     "Sheet",
+    "code_paths",
+    "column_name",
     "csv_response",
     "csv_text",
     "safe_text",
@@ -50,12 +60,32 @@ __all__ = [
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-BOM = "\ufeff"
+#: The one code-path separator of every export (ASCII: survives every spreadsheet and
+#: R/pandas; the codebook importer accepts it and the screen's " › ").
+CODE_PATH_SEPARATOR = " > "
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Excel refuses these control characters in cell text (openpyxl raises IllegalCharacterError).
 _ILLEGAL_XLSX = {c: None for c in range(32) if c not in (9, 10, 13)}
 _XLSX_MAX_CELL = 32_767
 _XLSX_DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+
+def code_paths(book) -> dict[int, str]:
+    """Code id -> path joined with :data:`CODE_PATH_SEPARATOR` for a ``Codebook`` (no query)."""
+    out: dict[int, str] = {}
+    for node in book.walk():  # depth first: a parent comes before its children
+        parent = out.get(node.code.parent_id)
+        out[node.pk] = (
+            f"{parent}{CODE_PATH_SEPARATOR}{node.code.name}" if parent else node.code.name
+        )
+    return out
+
+
+def column_name(label: str, fallback: str) -> str:
+    """``label`` as a snake_case column name (``T1 training`` -> ``t1_training``);
+    ``fallback`` when nothing ASCII is left or it would not start with a letter."""
+    name = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+    return name if name and name[0].isalpha() else fallback
 
 
 def safe_text(value: str) -> str:
@@ -94,13 +124,13 @@ class _Echo:
 
 def _csv_lines(header: Sequence[Any], rows: Iterable[Sequence[Any]]):
     writer = csv.writer(_Echo(), dialect="excel")  # RFC 4180: CRLF, minimal quoting, "" escape
-    yield BOM + writer.writerow([_csv_cell(v) for v in header])
+    yield writer.writerow([_csv_cell(v) for v in header])
     for row in rows:
         yield writer.writerow([_csv_cell(v) for v in row])
 
 
 def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
-    """The whole CSV document as one string (with the BOM), for tests and small tables."""
+    """The whole CSV document as one string, for tests and small tables."""
     return "".join(_csv_lines(header, rows))
 
 

@@ -19,6 +19,7 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from coding import exports
 from coding.models import Layer, Segment
 from coding.selectors import Codebook
 from studies.access import StudyAccess, visible_layers
@@ -280,7 +281,7 @@ def segment_link(study_id: int, segment: Segment) -> str:
 
 
 EXPORT_HEADER = [
-    "code path",
+    "code_path",
     "group",
     "wave",
     "participant",
@@ -290,21 +291,22 @@ EXPORT_HEADER = [
     "end",
     "quote",
     "memo",
-    "segment id",
-    "coded at",
-    "needs review",
-    "quote at coding",
+    "segment_id",
+    "coded_at",
+    "needs_review",
+    "quote_at_coding",
 ]
 
 
 def export_rows(segments: Iterable[Segment], book: Codebook) -> Iterator[list[Any]]:
     """One row per segment, in :data:`EXPORT_HEADER` order (no query beyond ``segments``)."""
+    paths = exports.code_paths(book)
     for seg in segments:
         transcript = seg.transcript
         participant = transcript.participant
         group = participant.group if participant is not None else None
         yield [
-            book.path(seg.code_id) or seg.code.name,
+            paths.get(seg.code_id) or seg.code.name,
             group.name if group is not None else None,
             transcript.wave.name if transcript.wave is not None else None,
             participant.pseudonym if participant is not None else None,

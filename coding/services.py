@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from coding import exports
 from coding.models import COLOR_RE, Assignment, AuditEvent, Code, Layer, LayerKind, Memo, Segment
 from studies.models import Study, Transcript
 
@@ -832,8 +833,9 @@ from dataclasses import dataclass  # noqa: E402
 CODEBOOK_MAX_DEPTH = 8  # levels, counting the top level as 1
 CODE_TEXT_FIELDS = ("description", "inclusion", "exclusion", "example")
 CODEBOOK_CSV_COLUMNS = ("path", "definition", "inclusion", "exclusion", "example", "colour")
-# " > " in CSV files (ASCII, survives every spreadsheet); the app shows " › ". Import accepts both.
-CODEBOOK_CSV_SEPARATOR = " > "
+# Exports join paths with exports.CODE_PATH_SEPARATOR (" > "); the app shows " › ".
+# Import accepts both.
+CODEBOOK_CSV_SEPARATOR = exports.CODE_PATH_SEPARATOR
 CODEBOOK_CSV_MAX_BYTES = 2_000_000
 CODEBOOK_CSV_MAX_ROWS = 5_000
 CODE_TEXT_MAX_CHARS = 20_000

@@ -437,8 +437,8 @@ def study_matrix(
 
     `layer`: `consensus`, `union` (every coder layer you may see; a participant or a
     passage coded by several coders counts once) or a layer key (a username or
-    `layer-<id>`); by default consensus when it has segments, else the union. Blind coders
-    see only their own layer. `measure`: `segments`, `participants` or `transcripts`.
+    `layer-<id>`); by default consensus when it covers every placed transcript, else the
+    union (as on the page). Blind coders see only their own layer. `measure`: `segments`, `participants` or `transcripts`.
     `rollup=1` (default): a parent's cell covers its whole subtree (distinct participants
     and transcripts). Groups and waves are named in order; cells list codes depth first.
     """
@@ -450,7 +450,7 @@ def study_matrix(
     if rollup not in (0, 1):
         raise DjangoValidationError("rollup: use 0 or 1.")
     try:
-        choice = compare.layer_choice(access, layer or None)
+        choice = compare.layer_choice(access, layer or None, scope=compare.PLACED)
     except LookupError:
         raise Http404("No such layer.") from None
     matrix = compare.matrix(

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
@@ -175,6 +175,8 @@ def agreement_report(request, study_id: int):
         "query_nosort": _query(request, drop=("sort",)),
         "query_nofocus": _query(request, drop=("focus",)),
         "status_words": ar.STATUS_WORDS,
+        "prevalence_help": ar.PREVALENCE_HELP,
+        "low_prevalence_help": ar.LOW_PREVALENCE_HELP,
     }
     if report is not None:
         context["scope_words"] = _scope_words(report.params, form)
@@ -189,6 +191,11 @@ def agreement_report(request, study_id: int):
             + "?"
             + _query(request, format="xlsx")
         )
+        context["export_methods"] = (
+            reverse("coding:agreement_export", args=[study_id])
+            + "?"
+            + _query(request, format="methods")
+        )
     return render(request, REPORT_TEMPLATE, context)
 
 
@@ -199,12 +206,18 @@ def _num(metric: ar.Metric | None):
 
 
 def _export_rows(report: ar.Report, per_transcript):
+    """Pooled rows (``level`` "pooled", no transcript) then per-transcript rows."""
     keys = report.keys
+    paths = exports.code_paths(report.book)
 
-    def line(transcript, row: ar.CodeRow):
+    def line(level, info, row: ar.CodeRow):
         out = [
-            transcript,
-            report.book.path(row.node.pk),
+            level,
+            info.pk if info else None,
+            info.title if info else None,
+            row.node.pk,
+            paths.get(row.node.pk, ""),
+            bool(row.node.children),
             ar.STATUS_WORDS[row.status],
             *row.segments,
             *row.coded_by,
@@ -214,7 +227,8 @@ def _export_rows(report: ar.Report, per_transcript):
             _num(row.percent_agreement),
             _num(row.cohen_kappa) if len(keys) == 2 else None,
             _num(row.alpha),
-            "yes" if row.prevalence_warning else "",
+            row.prevalence,
+            bool(row.prevalence_warning),
             row.alpha.reason or row.cohen_kappa.reason,
         ]
         if report.params.expert:
@@ -228,35 +242,50 @@ def _export_rows(report: ar.Report, per_transcript):
         return out
 
     for row in report.rows:
-        yield line("(pooled)", row)
+        yield line("pooled", None, row)
     for info, row in per_transcript:
-        yield line(info.title, row)
+        yield line("transcript", info, row)
+
+
+def _layer_columns(report: ar.Report) -> list[str]:
+    """snake_case name per compared layer (its label), ``layer_a``... when not usable."""
+    names: list[str] = []
+    for letter, layer in zip(ar.LETTERS.lower(), report.layers, strict=False):
+        name = exports.column_name(layer.label, f"layer_{letter}")
+        names.append(name if name not in names else f"layer_{letter}")
+    return names
 
 
 def _export_header(report: ar.Report) -> list[str]:
-    labels = [la.label for la in report.layers]
+    names = _layer_columns(report)
+    many = len(names) > 2
     header = [
-        "Transcript",
-        "Code",
-        "Status",
-        *[f"Segments {lab}" for lab in labels],
-        *[f"Characters coded {lab}" for lab in labels],
-        "Characters coded by all" if len(labels) > 2 else "Characters coded by both",
-        "Characters coded by none" if len(labels) > 2 else "Characters coded by neither",
-        "Characters compared",
-        "Percent agreement",
-        "Cohen kappa (NVivo)",
-        "Krippendorff alpha (binary, characters)",
-        "Rare-code warning",
-        "Note",
+        "level",
+        "transcript_id",
+        "transcript",
+        "code_id",
+        "code_path",
+        "is_parent",
+        "status",
+        *[f"segments_{n}" for n in names],
+        *[f"chars_coded_{n}" for n in names],
+        "chars_coded_by_all" if many else "chars_coded_by_both",
+        "chars_coded_by_none" if many else "chars_coded_by_neither",
+        "chars_compared",
+        "percent_agreement",
+        "cohen_kappa",
+        "krippendorff_alpha",
+        "prevalence",
+        "low_prevalence_warning",
+        "note",
     ]
     if report.params.expert:
         header += [
-            "Unitizing alpha (aU)",
-            "u-alpha binary (2019)",
-            "Segments matched",
-            "Segments unmatched",
-            "Segment agreement",
+            "unitizing_alpha",
+            "u_alpha_binary",
+            "segments_matched",
+            "segments_unmatched",
+            "segment_agreement",
         ]
     return header
 
@@ -285,7 +314,12 @@ def _about(report: ar.Report, study, scope_words: str) -> list[tuple[str, str]]:
             "A layer that did not work on a transcript is missing there, "
             "not counted as coding nothing.",
         ),
-        ("Unit", "Character (Unicode code point) of the canonical transcript text."),
+        ("Unit of analysis", "character (Unicode code point) of the canonical transcript text."),
+        (
+            "Parent codes",
+            "A parent code's row rolls up its subtree: the spans of the code and all its "
+            "subcodes, merged per layer, compared as one code.",
+        ),
         (
             "Pooling",
             "Pooled rows sum the counts over transcripts (equal to concatenating "
@@ -299,11 +333,8 @@ def _about(report: ar.Report, study, scope_words: str) -> list[tuple[str, str]]:
             f"alpha below {report.params.threshold:g} is marked 'Below threshold'; "
             f"{ar.GOOD_ALPHA:g} or more is 'Good'.",
         ),
-        (
-            "Rare-code warning",
-            "Percent agreement at least 90% but kappa or alpha below 0.6: "
-            "the code is rare (prevalence effect), not necessarily applied carelessly.",
-        ),
+        ("Prevalence", ar.PREVALENCE_HELP),
+        ("Low-prevalence warning", ar.LOW_PREVALENCE_HELP),
         ("Undefined", "Empty: a coefficient with no variation to work with (see Note)."),
     ]
     if report.params.expert:
@@ -327,7 +358,7 @@ def _about(report: ar.Report, study, scope_words: str) -> list[tuple[str, str]]:
 def agreement_export(request, study_id: int):
     access = _reader(request, study_id)
     fmt = request.GET.get("format", "csv")
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in ("csv", "xlsx", "methods"):
         raise Http404("Unknown format.")
     layers = ar.report_layers(access)
     book = codebook(access.study)
@@ -343,16 +374,19 @@ def agreement_export(request, study_id: int):
         messages.error(request, "Agreement needs two layers with coding.")
         return redirect("coding:agreement_report", study_id)
     params.by, params.focus = "", None
-    report = ar.agreement_report(access, params, book=book, per_transcript=True)
+    report = ar.agreement_report(access, params, book=book, per_transcript=fmt != "methods")
     scope = _scope_words(params, form)
     about = _about(report, access.study, scope)
-    header = _export_header(report)
     stamp = timezone.localdate().isoformat()
     name = f"agreement-{access.study.pk}-{stamp}"
+    if fmt == "methods":
+        return _methods_response(f"{name}-methods.txt", report, access.study, about)
+    header = _export_header(report)
     if fmt == "csv":
-        preamble = [[f"# {label}", value] for label, value in about]
-        rows = [*preamble, [], header, *_export_rows(report, report.per_transcript)]
-        return exports.csv_response(f"{name}.csv", ["# Inter-coder agreement report", ""], rows)
+        # One rectangular table, nothing else: the methods text is its own download.
+        return exports.csv_response(
+            f"{name}.csv", header, _export_rows(report, report.per_transcript)
+        )
     sheets = [
         exports.Sheet("Pooled", header, list(_export_rows(report, []))),
         exports.Sheet(
@@ -361,7 +395,26 @@ def agreement_export(request, study_id: int):
             list(_export_rows(report, report.per_transcript))[len(report.rows) :],
         ),
     ]
-    return exports.xlsx_response(f"{name}.xlsx", sheets, about=about)
+    return exports.xlsx_response(
+        f"{name}.xlsx", sheets, about=[("Summary", report.summary), *about]
+    )
+
+
+def _methods_response(filename: str, report: ar.Report, study, about) -> HttpResponse:
+    lines = [
+        f"Inter-coder agreement: {study.name}",
+        "",
+        report.summary,
+        "",
+        *(f"{label}: {value}" for label, value in about),
+        "",
+        "Columns of the CSV export:",
+        *(f"  {name}: {text}" for name, text in ar.EXPORT_COLUMNS),
+        "",
+    ]
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 # --- disagreement review --------------------------------------------------------------

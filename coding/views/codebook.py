@@ -23,8 +23,8 @@ from django.urls import path, reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
+from coding import exports, selectors, services
 from coding import render as coding_render
-from coding import selectors, services
 from coding.models import COLOR_RE, Code
 from studies.access import StudyAccess, get_study_for_user, visible_codes
 from studies.services import ImportRefused
@@ -609,7 +609,8 @@ def _csv_cell(value: str) -> str:
 @login_required
 @require_GET
 def codebook_export(request, study_id: int):
-    """CSV in UTF-8 with a BOM (Excel then reads Chinese correctly). Paths use " > ".
+    """CSV in UTF-8 without a BOM, read as is by R and pandas (the importer accepts a BOM,
+    so a file saved by Excel comes back in). Paths use ``exports.CODE_PATH_SEPARATOR``.
 
     Archived codes (and their subcodes) are left out unless ``?archived=1``.
     """
@@ -617,7 +618,6 @@ def codebook_export(request, study_id: int):
     book = selectors.codebook_for(access)
     include_archived = request.GET.get("archived") == "1"
     buffer = io.StringIO()
-    buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(services.CODEBOOK_CSV_COLUMNS)
     paths: dict[int, str] = {}
@@ -625,7 +625,7 @@ def codebook_export(request, study_id: int):
         code = node.code
         parent = paths.get(code.parent_id)
         paths[code.pk] = (
-            f"{parent}{services.CODEBOOK_CSV_SEPARATOR}{code.name}" if parent else code.name
+            f"{parent}{exports.CODE_PATH_SEPARATOR}{code.name}" if parent else code.name
         )
         writer.writerow(
             [

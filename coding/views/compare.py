@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
@@ -45,14 +46,29 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _choice(access: StudyAccess, request: HttpRequest) -> tuple[compare.LayerChoice, str]:
-    """The layer choice and an error line when the requested layer was not available."""
-    requested = request.GET.get("layer") or None
+def _choice(
+    access: StudyAccess, request: HttpRequest, *, scope=None, requested: str | None = None
+) -> tuple[compare.LayerChoice, str]:
+    """The layer choice and an error line when the requested layer was not available.
+
+    ``scope`` filters the transcripts the view counts (consensus coverage is measured on
+    them, see :func:`coding.compare.layer_choice`)."""
+    if requested is None:
+        requested = request.GET.get("layer") or None
     try:
-        return compare.layer_choice(access, requested), ""
+        return compare.layer_choice(access, requested, scope=scope), ""
     except LookupError:
         message = f"There is no layer “{requested}” that you can see: showing the default."
-        return compare.layer_choice(access, None), message
+        return compare.layer_choice(access, None, scope=scope), message
+
+
+def _group_wave_scope(group_id: int | None, wave_id: int | None) -> dict:
+    scope: dict = {}
+    if group_id is not None:
+        scope["participant__group_id"] = group_id
+    if wave_id is not None:
+        scope["wave_id"] = wave_id
+    return scope
 
 
 def _retrieval_base(study_id: int) -> str:
@@ -152,12 +168,12 @@ def _matrix_view_rows(access, choice, m: compare.Matrix) -> list[dict]:
     return rows
 
 
-def _matrix_export_rows(m: compare.Matrix):
+def _matrix_export_rows(m: compare.Matrix, paths: dict[int, str]):
     for row in m.rows:
         for cell, col in zip(row.cells, m.columns, strict=True):
             yield [
                 row.node.pk,
-                row.node.path,
+                paths[row.node.pk],
                 row.node.depth,
                 col.group.name,
                 col.wave.name,
@@ -169,15 +185,15 @@ def _matrix_export_rows(m: compare.Matrix):
 
 
 MATRIX_EXPORT_HEADER = [
-    "code id",
-    "code path",
+    "code_id",
+    "code_path",
     "depth",
     "group",
     "wave",
     "value",
-    "participants interviewed",
+    "participants_interviewed",
     "percent",
-    "cell as shown",
+    "cell_as_shown",
 ]
 
 
@@ -185,17 +201,17 @@ MATRIX_EXPORT_HEADER = [
 @require_GET
 def compare_matrix(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
-    choice, error = _choice(access, request)
+    choice, error = _choice(access, request, scope=compare.PLACED)
     measure = compare.parse_measure(request.GET.get("measure"))
     rollup = compare.parse_flag(request.GET.get("rollup"), default=True)
-    m = compare.matrix(
-        access.study, choice, measure=measure, rollup=rollup, book=selectors.codebook_for(access)
-    )
+    book = selectors.codebook_for(access)
+    m = compare.matrix(access.study, choice, measure=measure, rollup=rollup, book=book)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         filename = _filename(access.study, f"matrix-{measure}-{choice.key}", fmt)
+        rows = _matrix_export_rows(m, exports.code_paths(book))
         if fmt == "csv":
-            return exports.csv_response(filename, MATRIX_EXPORT_HEADER, _matrix_export_rows(m))
+            return exports.csv_response(filename, MATRIX_EXPORT_HEADER, rows)
         about = _about(
             access,
             choice,
@@ -203,7 +219,7 @@ def compare_matrix(request: HttpRequest, study_id: int) -> HttpResponse:
             ("Parents", "roll up their subtree" if rollup else "own segments only"),
             ("Definitions", MEASURE_HELP[measure]),
         )
-        sheet = exports.Sheet("Matrix", MATRIX_EXPORT_HEADER, _matrix_export_rows(m))
+        sheet = exports.Sheet("Matrix", MATRIX_EXPORT_HEADER, rows)
         return exports.xlsx_response(filename, [sheet], about=about)
     context = _base_context(
         access,
@@ -270,14 +286,24 @@ def _trajectory_chart(t: compare.Trajectory, choice, *, standalone: bool = False
     )
 
 
+def _wave_columns(t: compare.Trajectory, suffix: str = "") -> list[str]:
+    """snake_case column names for the waves ("T1" -> "t1"), unique, ``wave_<n>`` when a
+    name has no ASCII letters (e.g. Chinese)."""
+    names: list[str] = []
+    for i, w in enumerate(t.waves, start=1):
+        name = exports.column_name(w.name, f"wave_{i}") + suffix
+        names.append(name if name not in names else f"wave_{i}{suffix}")
+    return names
+
+
 def _trajectory_tables(t: compare.Trajectory):
-    grid_header = ["group", "participant", *(w.name for w in t.waves)]
+    grid_header = ["group", "participant", *_wave_columns(t)]
     grid_rows = [
         [g.group.name, row.participant.pseudonym, *(p.text for p in row.points)]
         for g in t.groups
         for row in g.rows
     ]
-    seg_header = ["group", "participant", *(f"{w.name} segments" for w in t.waves)]
+    seg_header = ["group", "participant", *_wave_columns(t, "_segments")]
     seg_rows = [
         [
             g.group.name,
@@ -289,14 +315,14 @@ def _trajectory_tables(t: compare.Trajectory):
     ]
     change_header = [
         "group",
-        "from wave",
-        "to wave",
+        "from_wave",
+        "to_wave",
         "gained",
         "kept",
         "lost",
         "never",
-        "interviewed at both",
-        "not interviewed at one",
+        "interviewed_at_both",
+        "not_interviewed_at_one",
     ]
     change_rows = [
         [
@@ -316,8 +342,8 @@ def _trajectory_tables(t: compare.Trajectory):
     chart_header = [
         "group",
         "wave",
-        "participants with the code",
-        "participants interviewed",
+        "participants_with_code",
+        "participants_interviewed",
         "percent",
     ]
     chart_rows = [
@@ -337,7 +363,7 @@ def _trajectory_tables(t: compare.Trajectory):
 @require_GET
 def compare_trajectory(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
-    choice, error = _choice(access, request)
+    choice, error = _choice(access, request, scope=compare.PLACED)
     book = selectors.codebook_for(access)
     code_id = _int(request.GET.get("code"))
     if code_id not in book.by_id:
@@ -443,22 +469,32 @@ def _study_lists(access: StudyAccess) -> compare.Frame:
     )
 
 
+COOCCURRENCE_EXPORT_HEADER = ["code_a_id", "code_a_path", "code_b_id", "code_b_path", "pairs"]
+
+
 @login_required
 @require_GET
 def compare_cooccurrence(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
-    choice, error = _choice(access, request)
     lists = _study_lists(access)
     group_id, wave_id = _filters(request, lists)
+    choice, error = _choice(access, request, scope=_group_wave_scope(group_id, wave_id))
     book = selectors.codebook_for(access)
     co = compare.cooccurrence(access.study, choice, group_id=group_id, wave_id=wave_id, book=book)
     fmt = request.GET.get("format")
-    header = ["code", *(node.path for node in co.codes)]
     if fmt in ("csv", "xlsx"):
-        rows = [[a.path, *(co.count(a.pk, b.pk) for b in co.codes)] for a in co.codes]
+        paths = exports.code_paths(book)
+        # CSV in long form (one row per pair of codes): code paths are no column names.
+        pairs = [
+            [a.pk, paths[a.pk], b.pk, paths[b.pk], co.count(a.pk, b.pk)]
+            for a in co.codes
+            for b in co.codes
+        ]
         filename = _filename(access.study, f"cooccurrence-{choice.key}", fmt)
         if fmt == "csv":
-            return exports.csv_response(filename, header, rows)
+            return exports.csv_response(filename, COOCCURRENCE_EXPORT_HEADER, pairs)
+        header = ["code", *(paths[node.pk] for node in co.codes)]
+        rows = [[paths[a.pk], *(co.count(a.pk, b.pk) for b in co.codes)] for a in co.codes]
         about = _about(
             access,
             choice,
@@ -466,9 +502,11 @@ def compare_cooccurrence(request: HttpRequest, study_id: int) -> HttpResponse:
             ("Wave", next((w.name for w in lists.waves if w.pk == wave_id), "All waves")),
             ("Cell", "pairs of segments overlapping in the same layer and transcript"),
         )
-        return exports.xlsx_response(
-            filename, [exports.Sheet("Co-occurrence", header, rows)], about=about
-        )
+        sheets = [
+            exports.Sheet("Co-occurrence", header, rows),
+            exports.Sheet("Pairs", COOCCURRENCE_EXPORT_HEADER, pairs),
+        ]
+        return exports.xlsx_response(filename, sheets, about=about)
     passages = reverse("coding:compare_passages", args=[access.study.pk])
     common = {"layer": choice.key}
     if group_id:
@@ -510,9 +548,9 @@ def compare_cooccurrence(request: HttpRequest, study_id: int) -> HttpResponse:
 @require_GET
 def compare_passages(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
-    choice, error = _choice(access, request)
     lists = _study_lists(access)
     group_id, wave_id = _filters(request, lists)
+    choice, error = _choice(access, request, scope=_group_wave_scope(group_id, wave_id))
     book = selectors.codebook_for(access)
     a, b = _int(request.GET.get("a")), _int(request.GET.get("b"))
     if a not in book.by_id or b not in book.by_id:
@@ -558,10 +596,17 @@ def _framework_params(request, book, frame) -> tuple[int | None, list[int], bool
     return wave_id, codes, subtree
 
 
-def _framework_context(request, access, choice, *, error="", saved=None) -> dict:
+def _framework_context(request, access, *, saved=None) -> dict:
     book = selectors.codebook_for(access)
     frame = compare.study_frame(access.study)
     wave_id, codes, subtree = _framework_params(request, book, frame)
+    data = request.POST if request.method == "POST" else request.GET
+    choice, error = _choice(
+        access,
+        request,
+        scope=compare.PLACED & Q(wave_id=wave_id),
+        requested=data.get("layer") or "",
+    )
     # Summaries are written while reading every layer: blind coders do not see them.
     fw = compare.framework(
         access.study,
@@ -591,12 +636,13 @@ def _framework_context(request, access, choice, *, error="", saved=None) -> dict
         can_summarise=access.is_owner,
         show_summaries=not access.blind,
         max_codes=FRAMEWORK_MAX_CODES,
+        paths=exports.code_paths(book),
         query=query,
         saved=saved,
     )
 
 
-def _framework_export_rows(fw: compare.Framework):
+def _framework_export_rows(fw: compare.Framework, paths: dict[int, str]):
     for g in fw.groups:
         for row in g.rows:
             for node, cell in zip(fw.codes, row.cells, strict=True):
@@ -604,7 +650,7 @@ def _framework_export_rows(fw: compare.Framework):
                     g.group.name,
                     row.participant.pseudonym,
                     fw.wave.name if fw.wave else None,
-                    node.path,
+                    paths[node.pk],
                     cell.interviewed,
                     len(cell.quotes) if cell.interviewed else None,
                     cell.summary.body if cell.summary else None,
@@ -616,7 +662,7 @@ FRAMEWORK_EXPORT_HEADER = [
     "group",
     "participant",
     "wave",
-    "code path",
+    "code_path",
     "interviewed",
     "segments",
     "summary",
@@ -628,21 +674,21 @@ FRAMEWORK_EXPORT_HEADER = [
 @require_GET
 def compare_framework(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
-    choice, error = _choice(access, request)
-    context = _framework_context(request, access, choice, error=error)
+    context = _framework_context(request, access)
+    choice = context["choice"]
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         fw = context["fw"]
         stem = f"framework-{slugify(fw.wave.name) if fw.wave else 'no-wave'}-{choice.key}"
         filename = _filename(access.study, stem, fmt)
-        rows = _framework_export_rows(fw)
+        rows = _framework_export_rows(fw, context["paths"])
         if fmt == "csv":
             return exports.csv_response(filename, FRAMEWORK_EXPORT_HEADER, rows)
         about = _about(
             access,
             choice,
             ("Wave", fw.wave.name if fw.wave else ""),
-            ("Codes", "; ".join(n.path for n in fw.codes)),
+            ("Codes", "; ".join(context["paths"][n.pk] for n in fw.codes)),
             ("Subcodes included", "yes" if fw.subtree else "no"),
         )
         return exports.xlsx_response(
@@ -685,12 +731,8 @@ def compare_framework_summary(request: HttpRequest, study_id: int) -> HttpRespon
     if not request.htmx:
         return redirect(f"{back}?{query}#cell-{participant.pk}-{code.pk}")
     # htmx: the one cell, re-rendered from the same data as the page.
-    try:
-        choice = compare.layer_choice(access, request.POST.get("layer") or None)
-    except LookupError:
-        choice = compare.layer_choice(access, None)
     context = _framework_context(
-        request, access, choice, saved=(participant.pk, code.pk) if not error else None
+        request, access, saved=(participant.pk, code.pk) if not error else None
     )
     cell = next(
         (

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import html as html_lib
 import re
 from fractions import Fraction
 
@@ -74,7 +75,8 @@ def cell(html, code_id, metric):
 
 def counts(html, code_id, metric):
     row = re.search(rf'<tr class="[^"]*" data-code="{code_id}">(.*?)</tr>', html, re.S)
-    return [int(v) for v in re.findall(rf'data-metric="{metric}">(\d+)<', row.group(1))]
+    found = re.findall(rf'data-metric="{metric}">([\d,]+)<', row.group(1))
+    return [int(v.replace(",", "")) for v in found]
 
 
 @pytest.fixture
@@ -117,7 +119,9 @@ def tiny(study, owner, coder, coder2):
 
 
 def _spans(tiny, t, c, layer):
-    return tiny["spans"].get((t, c, layer), [])
+    """A code's spans in one layer; a parent's include its subcodes' (the rollup)."""
+    codes = [c] + [k for k in tiny["codes"] if k.parent_id == c.pk]
+    return [s for k in codes for s in tiny["spans"].get((t, k, layer), [])]
 
 
 def expected(tiny, code, transcripts):
@@ -160,7 +164,8 @@ def test_it_counts_segments_per_layer_and_says_where_each_layer_is_missing(
 ):
     html = owner_client.get(url(study)).content.decode()
     role = tiny["codes"][0]
-    assert counts(html, role.pk, "segments") == [4, 2]  # every transcript, raw segments
+    # Every transcript; Role is a parent: its own 4 segments and Trust's 2 (bob), 2 (erin).
+    assert counts(html, role.pk, "segments") == [6, 2]
     assert "erin</strong>: 2 of 3; missing on C" in html
     assert "<strong>2</strong> compared" in html
 
@@ -259,6 +264,48 @@ def test_the_coder_drift_view_compares_each_coder_with_consensus(study, tiny, ow
     assert 'data-layer="bob"' in html and 'data-layer="erin"' in html
 
 
+def test_drift_rests_only_on_what_consensus_has_settled(study, tiny, owner_client):
+    """Consensus settled Role on A (a segment) and Trust on B ('Neither'): drift compares
+    each coder with consensus on those (transcript, code) pairs only, not on every code of
+    every transcript (where consensus 'coded nothing' only because nobody settled it), and
+    only where every passage the coders marked has been settled."""
+    from coding.models import ConsensusDecision, Decision
+
+    t1, t2, _ = tiny["t"]
+    x, y, _ = tiny["codes"]
+    consensus = factories.make_layer(study)
+    factories.make_segment(t1, x, consensus, 30, 60)
+    ConsensusDecision.objects.create(
+        study=study, transcript=t2, code=y, start=31, end=45, action=Decision.REJECT
+    )
+    # Trust on A is only partly settled (bob's unit 0-10 yes, erin's 20-25 not yet): left
+    # out, or consensus would "disagree" with both coders wherever the PI has not looked.
+    bob, erin = tiny["layers"]
+    factories.make_segment(t1, y, erin, 20, 25)
+    factories.make_segment(t1, y, consensus, 0, 10)
+    html = owner_client.get(url(study, by="drift")).content.decode()
+    bob, erin = tiny["layers"]
+    found = re.findall(r'data-layer="bob" data-metric="alpha" data-value="([^"]*)"', html)
+    values = [float(v) for v in found if v]
+    # bob coded A before B: A (Role settled) falls in an earlier batch than B (Trust).
+    exp_a = oracle([(t1.length, _own(tiny, t1, x, bob), [(30, 60)])])
+    exp_b = oracle([(t2.length, _own(tiny, t2, y, bob), [])])
+    assert values == [pytest.approx(float(exp_a["alpha"])), pytest.approx(float(exp_b["alpha"]))]
+    assert "rests on 2 transcripts" in html
+    assert "2 transcript × code pairs" in html
+    assert "1 partly settled pair" in html
+    # erin: A as for bob; on B she agrees with consensus that Trust is absent (no variation,
+    # alpha undefined); she is missing on C.
+    found = re.findall(r'data-layer="erin" data-metric="alpha" data-value="([^"]*)"', html)
+    exp_e = oracle([(t1.length, _own(tiny, t1, x, erin), [(30, 60)])])
+    assert [float(v) for v in found if v][0] == pytest.approx(float(exp_e["alpha"]))
+
+
+def _own(tiny, t, c, layer):
+    """A code's own spans (drift compares each code's own coding, no rollup)."""
+    return tiny["spans"].get((t, c, layer), [])
+
+
 def test_a_study_with_fewer_than_two_layers_explains_what_is_missing(study, owner, owner_client):
     html = owner_client.get(url(study)).content.decode()
     assert "No comparison yet" in html
@@ -334,11 +381,126 @@ def test_its_query_count_does_not_grow_with_the_study(
                 factories.make_segment(t, c, layer, 30 + i, 50 + i)
     # session, user, membership+study, layers, codebook, form choices (groups, waves,
     # participants, transcripts), transcripts in scope, layers present (segments,
-    # assignments), segments: 13, whatever the size.
+    # assignments), segments: 13, whatever the size (the rollup and the summary reuse them).
     with django_assert_max_num_queries(13):
         assert owner_client.get(url(study)).status_code == 200
     with django_assert_max_num_queries(13):
         assert owner_client.get(url(study, expert=1, by="design")).status_code == 200
+
+
+# --- readable and citable (issue 8, defect 9) ----------------------------------------
+
+
+def test_a_parent_row_rolls_up_its_subcodes_merged_per_layer(study, owner, coder, coder2):
+    from coding import agreement_report as ar
+    from studies.access import study_access
+
+    t1 = factories.make_transcript(study, title="A", text=TEXT_A)
+    t2 = factories.make_transcript(study, title="B", text=TEXT_B)
+    parent = factories.make_code(study, name="Stigma")
+    kids = [factories.make_code(study, name=n, parent=parent) for n in ("Self", "Public")]
+    bob, erin = factories.make_layer(study, coder), factories.make_layer(study, coder2)
+    spans = {
+        (t1, kids[0], bob): [(0, 20)],
+        (t1, kids[1], bob): [(15, 40)],  # overlaps Self: merged per layer, not counted twice
+        (t1, kids[0], erin): [(5, 30)],
+        (t2, kids[1], erin): [(10, 50)],
+        (t2, kids[0], bob): [(12, 44)],
+    }
+    for (t, c, layer), ss in spans.items():
+        for s, e in ss:
+            factories.make_segment(t, c, layer, s, e)
+    access = study_access(owner, study)
+    report = ar.agreement_report(access, ar.ReportParams(layers=[bob, erin]))
+    row = next(r for r in report.rows if r.node.pk == parent.pk)
+
+    def union(t, layer):
+        return [s for k in kids for s in spans.get((t, k, layer), [])]
+
+    exp = oracle([(t.length, union(t, bob), union(t, erin)) for t in (t1, t2)])
+    assert row.status != "unused"
+    assert row.segments == [3, 2]
+    assert row.both == exp["n11"] and row.neither == exp["n00"]
+    assert row.alpha.value == pytest.approx(float(exp["alpha"]))
+    assert row.cohen_kappa.value == pytest.approx(float(exp["kappa"]))
+    assert row.is_parent
+
+
+def test_the_page_says_a_parent_includes_its_subcodes(study, tiny, owner_client):
+    html = owner_client.get(url(study)).content.decode()
+    role = tiny["codes"][0]
+    row = re.search(rf'<tr class="[^"]*" data-code="{role.pk}">(.*?)</tr>', html, re.S).group(1)
+    assert "with 1 subcode" in row
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(-0.0001, "0.00"), (-0.004, "0.00"), (0.8234, "0.82"), (-0.126, "-0.13"), (1.0, "1.00")],
+)
+def test_coefficients_print_as_a_paper_prints_them(value, text):
+    from coding.agreement_report import Metric
+
+    assert Metric(value).text == text
+    assert Metric(None, "no variation").text == "undefined"
+    assert Metric(0.92345).pct == "92.3%"
+
+
+def test_counts_have_thousands_separators(study, owner, coder, coder2, owner_client):
+    text = "Interviewer: Go on.\nP01: " + "word " * 600 + "\n"
+    t = factories.make_transcript(study, text=text)
+    c = factories.make_code(study, name="Long")
+    bob, erin = factories.make_layer(study, coder), factories.make_layer(study, coder2)
+    factories.make_segment(t, c, bob, 10, 2010)
+    factories.make_segment(t, c, erin, 20, 1500)
+    html = owner_client.get(url(study)).content.decode()
+    row = re.search(rf'<tr class="[^"]*" data-code="{c.pk}">(.*?)</tr>', html, re.S).group(1)
+    assert 'data-metric="coded">2,000<' in row and 'data-metric="coded">1,480<' in row
+
+
+def test_low_prevalence_is_labelled_with_the_share_of_characters(
+    study, owner, coder, coder2, owner_client
+):
+    text = "Interviewer: Tell me.\nP01: " + "Long answer here. " * 300 + "\n"
+    c = factories.make_code(study, name="Tiny share")
+    bob, erin = factories.make_layer(study, coder), factories.make_layer(study, coder2)
+    for i in range(4):
+        t = factories.make_transcript(study, title=f"T{i}", text=text)
+        factories.make_segment(t, c, bob, 100, 110)
+        factories.make_segment(t, c, erin, 200, 215)
+    html = owner_client.get(url(study)).content.decode()
+    row = re.search(rf'<tr class="[^"]*" data-code="{c.pk}">(.*?)</tr>', html, re.S).group(1)
+    assert "Rare code" not in html
+    assert re.search(r"Low prevalence: 0\.\d% of characters coded; κ unstable", row)
+
+
+def test_the_report_opens_with_a_methods_summary_to_copy(study, tiny, owner_client):
+    from django.utils import timezone
+
+    html = owner_client.get(url(study, layers=["bob", "erin"])).content.decode()
+    summary = re.search(r'<p id="methods-summary"[^>]*>(.*?)</p>', html, re.S)
+    assert summary, "no summary paragraph"
+    text = html_lib.unescape(re.sub(r"<[^>]+>", "", summary.group(1)))
+    assert "2 transcripts" in text and "double-coded" in text  # A and B; erin missing on C
+    assert "unit of analysis" in text and "character" in text
+    assert "bob and erin" in text
+    assert re.search(r"Krippendorff's α = -?\d\.\d\d", text)
+    assert re.search(r"Cohen's κ = -?\d\.\d\d", text)
+    assert timezone.localdate().isoformat() in text
+    # The headline pools every used code's own spans over the compared transcripts.
+    bob, erin = tiny["layers"]
+    t1, t2, _ = tiny["t"]
+    x, y, _ = tiny["codes"]
+    exp = oracle(
+        [
+            (t.length, _own(tiny, t, c, bob), _own(tiny, t, c, erin))
+            for t in (t1, t2)
+            for c in (x, y)
+        ]
+    )
+    assert f"Krippendorff's α = {float(exp['alpha']):.2f}" in text
+    assert f"N = {2 * (t1.length + t2.length):,}" in text
+    assert 'data-copy="methods-summary"' in html
+    assert html.index("methods-summary") < html.index('id="codes"')
 
 
 def test_members_roles_are_as_in_conftest(study, owner, coder, viewer):

@@ -34,42 +34,43 @@ def export_url(study, fmt, extra=""):
 
 
 def rows_of(response):
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    text = b"".join(response.streaming_content).decode("utf-8")
     return list(csv.reader(io.StringIO(text)))
 
 
-def test_the_csv_states_definitions_layers_scope_and_date(study, data, owner_client):
-    response = owner_client.get(export_url(study, "csv"))
+def test_the_methods_download_states_definitions_layers_scope_and_date(study, data, owner_client):
+    # The CSV is one table (R and pandas read it as is); the methods text is its own file.
+    response = owner_client.get(export_url(study, "methods"))
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
-    rows = rows_of(response)
-    meta = {r[0]: r[1] for r in rows if r and r[0].startswith("# ") and len(r) > 1}
-    assert meta["# Layers compared"] == "bob, erin"
-    assert meta["# Scope"] == "All transcripts"
-    assert meta["# Study"] == study.name
-    assert "# Date" in meta
-    assert "chance" in meta["# Percent agreement"]
-    assert "missing" in meta["# Missing layers"]
+    text = response.content.decode()
+    meta = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+    assert meta["Layers compared"] == "bob, erin"
+    assert meta["Scope"] == "All transcripts"
+    assert meta["Study"] == study.name
+    assert "Date" in meta
+    assert "chance" in meta["Percent agreement"]
+    assert "missing" in meta["Missing layers"]
+    assert "double-coded by bob and erin" in text  # the summary paragraph
 
 
 def test_the_csv_numbers_match_a_per_character_computation(study, data, owner_client):
     rows = rows_of(owner_client.get(export_url(study, "csv")))
-    header_at = next(i for i, r in enumerate(rows) if r and r[0] == "Transcript")
-    header = rows[header_at]
-    table = [dict(zip(header, r, strict=True)) for r in rows[header_at + 1 :]]
+    header = rows[0]
+    table = [dict(zip(header, r, strict=True)) for r in rows[1:]]
     bob, erin = data["layers"]
     t1, t2 = data["t"]
-    pooled = next(r for r in table if r["Transcript"] == "(pooled)")
+    pooled = next(r for r in table if r["level"] == "pooled")
+    assert pooled["transcript"] == ""
     exp = oracle([(t.length, data["spans"][(t, bob)], data["spans"][(t, erin)]) for t in (t1, t2)])
-    assert pooled["Code"] == "'=Role"  # formula injection neutralised
-    assert float(pooled["Krippendorff alpha (binary, characters)"]) == pytest.approx(
-        float(exp["alpha"]), abs=1e-6
-    )
-    assert float(pooled["Cohen kappa (NVivo)"]) == pytest.approx(float(exp["kappa"]), abs=1e-6)
-    assert int(pooled["Characters coded by both"]) == exp["n11"]
-    first = next(r for r in table if r["Transcript"] == "First")
+    assert pooled["code_path"] == "'=Role"  # formula injection neutralised
+    assert float(pooled["krippendorff_alpha"]) == pytest.approx(float(exp["alpha"]), abs=1e-6)
+    assert float(pooled["cohen_kappa"]) == pytest.approx(float(exp["kappa"]), abs=1e-6)
+    assert int(pooled["chars_coded_by_both"]) == exp["n11"]
+    assert int(pooled["segments_bob"]) == 2 and int(pooled["segments_erin"]) == 2
+    first = next(r for r in table if r["transcript"] == "First")
+    assert first["level"] == "transcript" and int(first["transcript_id"]) == t1.pk
     exp1 = oracle([(t1.length, data["spans"][(t1, bob)], data["spans"][(t1, erin)])])
-    assert float(first["Percent agreement"]) == pytest.approx(float(exp1["pa"]), abs=1e-6)
+    assert float(first["percent_agreement"]) == pytest.approx(float(exp1["pa"]), abs=1e-6)
 
 
 def test_the_xlsx_has_pooled_and_per_transcript_sheets_and_an_about_sheet(
@@ -80,10 +81,11 @@ def test_the_xlsx_has_pooled_and_per_transcript_sheets_and_an_about_sheet(
     wb = load_workbook(io.BytesIO(response.content))
     assert wb.sheetnames == ["Pooled", "Per transcript", "About"]
     pooled = list(wb["Pooled"].values)
-    assert "Unitizing alpha (aU)" in pooled[0]
+    assert "unitizing_alpha" in pooled[0]
     assert len(list(wb["Per transcript"].values)) == 1 + 2  # header + two transcripts
     about = {r[0]: r[1] for r in wb["About"].values}
     assert about["Layers compared"] == "bob, erin"
+    assert "double-coded" in about["Summary"]
     assert "Segment matching" in about
 
 

@@ -33,7 +33,7 @@ def _csv(response):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    text = b"".join(response.streaming_content).decode("utf-8")
     return list(csv.reader(io.StringIO(text)))
 
 
@@ -56,11 +56,12 @@ def test_matrix_exports_equal_the_screen(owner_client, study, data, measure):
     assert screen
     rows = _csv(_get(owner_client, study, "coding:compare_matrix", format="csv", **params))
     header, body = rows[0], rows[1:]
-    assert header[:5] == ["code id", "code path", "depth", "group", "wave"]
+    assert header[:5] == ["code_id", "code_path", "depth", "group", "wave"]
     exported = {}
     for row in body:
         exported[f"{row[1]}, {row[3]}, {row[4]}"] = row
     for label, text in screen.items():
+        label = label.replace(" › ", " > ")  # the screen's separator; exports use " > "
         row = exported[label]
         assert row[8] == text  # "cell as shown"
         if measure == "participants":
@@ -116,15 +117,15 @@ def test_trajectory_exports(owner_client, study, data):
     assert chart[0] == [
         "group",
         "wave",
-        "participants with the code",
-        "participants interviewed",
+        "participants_with_code",
+        "participants_interviewed",
         "percent",
     ]
     for _group, _wave, p, n, pct in chart[1:]:
         if n != "0":
             assert f"{p}/{n} · {pct}%" in html
     grid = _csv(_get(owner_client, study, "coding:compare_trajectory", format="csv", **params))
-    assert grid[0] == ["group", "participant", "T1", "T2", "T3"]
+    assert grid[0] == ["group", "participant", "t1", "t2", "t3"]
     assert ["Service users", "S1", grid[-3][2], "not interviewed", "not interviewed"] == grid[-3]
     changes = _csv(
         _get(
@@ -136,7 +137,7 @@ def test_trajectory_exports(owner_client, study, data):
             **params,
         )
     )
-    assert changes[0][:6] == ["group", "from wave", "to wave", "gained", "kept", "lost"]
+    assert changes[0][:6] == ["group", "from_wave", "to_wave", "gained", "kept", "lost"]
     assert len(changes) == 1 + 2 * 2
     wb = _xlsx(_get(owner_client, study, "coding:compare_trajectory", format="xlsx", **params))
     assert wb.sheetnames == ["Participants", "Segments", "Changes", "Chart data", "About"]
@@ -159,10 +160,12 @@ def test_cooccurrence_exports_equal_the_screen(owner_client, study, data):
     rows = _csv(
         _get(owner_client, study, "coding:compare_cooccurrence", format="csv", layer="union")
     )
-    assert rows[0] == ["code", *(n.path for n in co.codes)]
-    for node, row in zip(co.codes, rows[1:], strict=True):
-        assert row[0] == node.path
-        assert [int(x) for x in row[1:]] == [co.count(node.pk, other.pk) for other in co.codes]
+    # Long form for R and pandas: one row per ordered pair of codes.
+    assert rows[0] == ["code_a_id", "code_a_path", "code_b_id", "code_b_path", "pairs"]
+    got = {(int(a), int(b)): int(n) for a, _, b, _, n in rows[1:]}
+    assert got == {(a.pk, b.pk): co.count(a.pk, b.pk) for a in co.codes for b in co.codes}
+    paths = {int(a): p for a, p, *_ in rows[1:]}
+    assert paths == {n.pk: n.path.replace(" › ", " > ") for n in co.codes}
     html = _get(owner_client, study, "coding:compare_cooccurrence", layer="union").content.decode()
     shown = [int(n) for n in re.findall(r'title="[^"]*">(\d+)</a></td>', html)]
     assert sorted(shown) == sorted(v for v in co.counts.values())
@@ -170,7 +173,11 @@ def test_cooccurrence_exports_equal_the_screen(owner_client, study, data):
         _get(owner_client, study, "coding:compare_cooccurrence", format="xlsx", layer="union")
     )
     xrows = [list(r) for r in wb["Co-occurrence"].iter_rows(values_only=True)]
-    assert [[str(v) for v in r] for r in xrows] == rows
+    assert xrows[0] == ["code", *(n.path.replace(" › ", " > ") for n in co.codes)]
+    for node, row in zip(co.codes, xrows[1:], strict=True):
+        assert row[1:] == [co.count(node.pk, other.pk) for other in co.codes]
+    xpairs = [[str(v) for v in r] for r in wb["Pairs"].iter_rows(values_only=True)]
+    assert xpairs == rows
 
 
 def test_framework_exports_quotes_and_summaries(owner_client, study, data):
@@ -188,7 +195,7 @@ def test_framework_exports_quotes_and_summaries(owner_client, study, data):
         "group",
         "participant",
         "wave",
-        "code path",
+        "code_path",
         "interviewed",
         "segments",
         "summary",

@@ -12,8 +12,8 @@ from coding import exports
 
 
 def parse_csv(text: str) -> list[list[str]]:
-    assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:], newline="")))
+    assert not text.startswith("\ufeff")  # R's read.csv would keep a BOM in the first name
+    return list(csv.reader(io.StringIO(text, newline="")))
 
 
 def test_safe_text_prefixes_formula_triggers_only():
@@ -23,9 +23,9 @@ def test_safe_text_prefixes_formula_triggers_only():
         assert exports.safe_text(fine) == fine
 
 
-def test_csv_is_rfc_4180_with_bom_and_crlf():
+def test_csv_is_rfc_4180_without_bom_and_with_crlf():
     text = exports.csv_text(["a", "b"], [["x,y", 'say "hi"'], ["line\nbreak", ""]])
-    assert text == '\ufeffa,b\r\n"x,y","say ""hi"""\r\n"line\nbreak",\r\n'
+    assert text == 'a,b\r\n"x,y","say ""hi"""\r\n"line\nbreak",\r\n'
 
 
 def test_csv_round_trips_types_chinese_and_guards_formulas():
@@ -68,7 +68,7 @@ def test_csv_response_streams_utf8_with_attachment_name():
     assert "attachment" in response["Content-Disposition"]
     assert "filename*=utf-8''" in response["Content-Disposition"]
     raw = b"".join(response.streaming_content)
-    assert raw == "\ufeffh\r\n中\r\n'=x\r\n".encode()
+    assert raw == "h\r\n中\r\n'=x\r\n".encode()
 
 
 def test_xlsx_has_bold_frozen_header_widths_and_about_sheet():

@@ -30,8 +30,8 @@ def body(response) -> bytes:
 
 def read_csv(response) -> list[list[str]]:
     raw = body(response)
-    assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 BOM for Excel"
-    text = raw.decode("utf-8-sig")
+    assert not raw.startswith(b"\xef\xbb\xbf"), "no BOM: R keeps it in the first column name"
+    text = raw.decode("utf-8")
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
@@ -52,7 +52,7 @@ def test_csv_parses_back_to_the_rows(world, owner_client, study):
     seg = world.segs[("bob", "p1t1", "shame")]
     row = by_id[seg.pk]
     assert row[:10] == [
-        "Stigma › Shame",
+        "Stigma > Shame",
         "Peer support workers",
         "T1",
         "P01",
@@ -110,7 +110,7 @@ def test_xlsx_reads_back_with_header_about_sheet_and_chinese(world, owner_client
     seg = world.segs[("consensus", "p1t1", "shame")]
     (row,) = [r for r in values[1:] if r[10] == seg.pk]
     assert row[:10] == [
-        "Stigma › Shame",
+        "Stigma > Shame",
         "Peer support workers",
         "T1",
         "P01",
