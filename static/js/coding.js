@@ -301,8 +301,17 @@
     mark("pending", null);
     mark("saving", request.span);
     setStatus("Saving…", "is-saving");
+    // htmx starts the request inside the submit event; if it did not (a submit the browser
+    // ignored, a request still in flight), say so instead of "Saving…" for ever.
+    requestStarted = false;
     form.requestSubmit();
+    if (!requestStarted) showFailure("the request could not be sent", true);
   }
+
+  let requestStarted = false;
+  document.body.addEventListener("htmx:beforeSend", (event) => {
+    if (event.target === byId("picker")) requestStarted = true;
+  });
 
   document.body.addEventListener("htmx:afterRequest", (event) => {
     const detail = event.detail;
@@ -454,6 +463,7 @@
     byId("picker-memo-field").hidden = pickerState.mode === "change";
     picker.setAttribute("aria-label", pickerState.mode === "change" ? "Change the code" : "Apply codes to the selection");
     input.value = "";
+    pickerMessage("");
     renderOptions();
     position(picker, span);
     input.focus({ preventScroll: true });
@@ -534,7 +544,11 @@
         const tick = document.createElement("span");
         tick.className = "tick";
         tick.setAttribute("aria-hidden", "true");
-        tick.textContent = state.mode === "change" ? "" : ticked ? "☑" : "☐";
+        tick.textContent = state.mode === "change" ? "" : ticked ? "✓" : "";
+        if (state.mode !== "change") {
+          tick.classList.add("tick-box");
+          tick.title = ticked ? "Untick" : "Tick (to apply several codes)";
+        }
         const num = document.createElement("span");
         num.className = "num";
         num.textContent = opt.num ? String(opt.num) : "";
@@ -554,7 +568,7 @@
       } else {
         li.className = "create";
         li.setAttribute("aria-selected", "false");
-        li.textContent = "Create ‘" + opt.create.name + "’ " + (opt.create.parentPath ? "under " + opt.create.parentPath : "at the top level");
+        li.textContent = createWords(opt.create);
       }
       if (i === state.active) li.classList.add("is-active");
       fragment.appendChild(li);
@@ -582,45 +596,129 @@
     }
     const opt = state.options[state.active];
     byId("picker-def").textContent = opt && opt.kind === "code" ? opt.code.d || "" : "";
+    updateSummary();
+  }
+
+  /** Space ticks the active row while the box is empty or after ↑↓; otherwise it types
+   * (multi-word filter). Ctrl+Space always ticks. */
+  function spaceTicks(state) {
+    return !input.value || state.lastNav;
+  }
+
+  const quoted = (s) => "‘" + s + "’";
+  const createWords = (c) => "Create " + quoted(c.name) + " " + (c.parentPath ? "under " + c.parentPath : "at the top level");
+
+  /** What Enter or Apply would do now: {codeIds, newCode} or {why}. */
+  function planApply(state, option) {
+    const opt = option || state.options[state.active];
+    if (state.mode === "change") {
+      return opt && opt.kind === "code" ? { codeIds: [opt.code.id], newCode: null } : { why: nothingWhy(state) };
+    }
+    const ticked = [...state.ticked];
+    if (option) {
+      // A row clicked or picked by number: that row, with any ticked codes.
+      if (option.kind === "create") return { codeIds: ticked, newCode: option.create };
+      return { codeIds: [...new Set([...ticked, option.code.id])], newCode: null };
+    }
+    // The Create row counts only when the user moved to it on purpose (↑↓).
+    if (opt && opt.kind === "create" && state.lastNav) return { codeIds: ticked, newCode: opt.create };
+    if (ticked.length) return { codeIds: ticked, newCode: null };
+    if (opt && opt.kind === "code") return { codeIds: [opt.code.id], newCode: null };
+    return { why: nothingWhy(state) };
+  }
+
+  function nothingWhy(state) {
+    const query = input.value.trim();
+    const create = state.options.find((o) => o.kind === "create");
+    if (!codes().some((c) => !c.ar)) {
+      return create ? "No codes yet; choose " + quoted(createWords(create.create)) + " (↓ then Enter, or click it) to add it."
+        : "No codes yet: ask the PI to add some.";
+    }
+    if (query && create) {
+      return "No code matches " + quoted(query) + "; choose " + quoted(createWords(create.create)) + " (↓ then Enter, or click it) to add it.";
+    }
+    if (query) return "No code matches " + quoted(query) + ": change the filter or tick a code.";
+    return "Nothing to apply: tick a code or move to one with ↓.";
+  }
+
+  function codeName(id) {
+    const c = codes().find((code) => code.id === id);
+    return c ? c.n : "?";
+  }
+
+  function updateSummary() {
+    const state = pickerState;
+    const box = byId("picker-summary");
+    const keys = byId("picker-keys");
+    if (!state || !box) return;
+    const plan = planApply(state, null);
+    let words;
+    if (plan.why) words = state.mode === "change" ? "Nothing to change to yet." : "Nothing to apply yet.";
+    else if (state.mode === "change") words = "Apply changes the code to " + quoted(codeName(plan.codeIds[0])) + ".";
+    else {
+      const names = plan.codeIds.map((id) => quoted(codeName(id)));
+      if (plan.newCode) names.push("a new code " + quoted(plan.newCode.name));
+      const what = state.ticked.size ? " (ticked)" : plan.newCode ? "" : " (highlighted)";
+      words = "Apply codes the selection with " + names.join(", ") + what + ".";
+    }
+    box.textContent = words;
+    if (!keys) return;
+    const opt = state.options[state.active];
+    const parts = [];
+    if (state.mode !== "change" && opt && opt.kind === "code") {
+      const verb = state.ticked.has(opt.code.id) ? "unticks " : "ticks ";
+      parts.push(spaceTicks(state) ? "Space " + verb + quoted(opt.code.n) : "Space types a space · Ctrl+Space " + verb + quoted(opt.code.n));
+    } else if (opt && opt.kind === "create" && !state.lastNav) {
+      parts.push("↓ to the Create row, then Enter, creates the code");
+    }
+    parts.push(plan.why ? "Enter: nothing to apply" : "Enter applies");
+    keys.textContent = parts.join(" · ");
+  }
+
+  function pickerMessage(text) {
+    const box = byId("picker-msg");
+    if (box) box.textContent = text || "";
   }
 
   function toggleTick(i) {
     const opt = pickerState.options[i];
-    if (!opt || opt.kind !== "code" || pickerState.mode === "change") return;
+    if (!opt || pickerState.mode === "change") return;
+    if (opt.kind !== "code") { say("Only codes can be ticked; Enter on this row creates the code."); return; }
     const id = opt.code.id;
     if (pickerState.ticked.has(id)) pickerState.ticked.delete(id); else pickerState.ticked.add(id);
+    pickerMessage("");
     renderOptions();
     say((pickerState.ticked.has(id) ? "Ticked " : "Unticked ") + opt.code.n + ". " + pickerState.ticked.size + " ticked.");
   }
 
+  /** Apply the ticked codes, else the active one; ``option``: a row the user clicked. */
   function applyPicker(option) {
     const state = pickerState;
     if (!state) return;
-    const opt = option || state.options[state.active];
-    const memo = byId("picker-memo").value;
-    if (state.mode === "change") {
-      if (!opt || opt.kind !== "code") return;
-      closePicker(true);
-      post(urlFor("update", state.segment.id), { code_id: opt.code.id });
+    const plan = planApply(state, option || null);
+    if (plan.why) {
+      pickerMessage(plan.why);
+      input.focus({ preventScroll: true });
       return;
     }
-    let codeIds = [...state.ticked];
-    let newCode = null;
-    if (opt && opt.kind === "create" && !option) {
-      newCode = opt.create;
-    } else if (option && option.kind === "code") {
-      codeIds = [...new Set([...codeIds, option.code.id])];
-    } else if (!codeIds.length) {
-      if (!opt) return;
-      if (opt.kind === "create") newCode = opt.create; else codeIds = [opt.code.id];
+    const memo = byId("picker-memo").value;
+    if (state.mode === "change") {
+      closePicker(true);
+      post(urlFor("update", state.segment.id), { code_id: plan.codeIds[0] });
+      return;
     }
     state.restoreSelection = false;
     closePicker(true);
-    submitCoding({ span: state.span, codeIds, newCode, memo });
+    submitCoding({ span: state.span, codeIds: plan.codeIds, newCode: plan.newCode, memo });
   }
 
   if (picker) {
-    input.addEventListener("input", () => { pickerState.active = 0; pickerState.lastNav = false; renderOptions(); });
+    input.addEventListener("input", () => {
+      pickerState.active = 0;
+      pickerState.lastNav = false;
+      pickerMessage("");
+      renderOptions();
+    });
     input.addEventListener("keydown", (event) => {
       if (!pickerState) return;
       if (event.isComposing || event.keyCode === 229) return; // IME (Chinese input) is composing
@@ -644,11 +742,12 @@
           if (!input.value) {
             event.preventDefault();
             state.active = event.key === "Home" ? 0 : Math.max(0, count - 1);
+            state.lastNav = true;
             updateActive();
           }
           return;
         case " ":
-          if (!input.value || state.lastNav) {
+          if (event.ctrlKey || spaceTicks(state)) {
             event.preventDefault();
             toggleTick(state.active);
           }
@@ -665,7 +764,7 @@
           if (/^[1-9]$/.test(event.key) && !input.value && state.mode === "create") {
             const opt = state.options.find((o) => o.num === Number(event.key));
             event.preventDefault();
-            if (opt) applyPicker(opt);
+            if (opt) applyPicker(opt); else pickerMessage("No recent code " + event.key + ".");
             return;
           }
           state.lastNav = false;
@@ -674,13 +773,11 @@
     list.addEventListener("mousedown", (event) => event.preventDefault()); // keep focus in the box
     list.addEventListener("click", (event) => {
       const li = event.target.closest("[role=option]");
-      if (!li) return;
+      if (!li || !pickerState) return;
       const i = Number(li.dataset.index);
       pickerState.active = i;
-      if (event.target.closest(".tick")) { toggleTick(i); return; }
-      const opt = pickerState.options[i];
-      if (opt.kind === "create") { applyPicker(); return; }
-      applyPicker(pickerState.ticked.size ? opt : opt);
+      if (event.target.closest(".tick")) { pickerState.lastNav = true; toggleTick(i); return; }
+      applyPicker(pickerState.options[i]);
     });
     picker.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && pickerState) { event.preventDefault(); closePicker(true); }
@@ -690,8 +787,13 @@
       }
     });
     picker.addEventListener("submit", (event) => {
-      // A submit without a prepared request (Apply button): prepare it first.
-      if (pickerState) { event.preventDefault(); event.stopImmediatePropagation(); applyPicker(); }
+      // The Apply button (or any submit while the picker is open) goes through applyPicker,
+      // which prepares the hidden fields and submits again. The browser ignores a submit
+      // started inside a submit event, so that second submit waits for this event to end.
+      if (!pickerState) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      window.setTimeout(() => applyPicker(), 0);
     }, true);
     picker.querySelector("[data-picker-close]").addEventListener("click", () => closePicker(true));
     document.addEventListener("mousedown", (event) => {
