@@ -388,8 +388,38 @@
     if (event.target.closest("[data-undo]")) { event.preventDefault(); undo(); }
   });
 
+  // An outerHTML swap inserts the new transcript before removing the old one; scroll
+  // anchoring would keep the old one in view and throw the page to the end. Keep the first
+  // visible turn where it was. The new turns have not been laid out (content-visibility)
+  // and would take the estimated height: they get the old turns' heights instead, so the
+  // text does not move under the reader.
+  let placeBeforeSwap = null;
+  const isTranscriptSwap = (event) => event.target.id === "transcript" || Boolean(event.detail && event.detail.target && event.detail.target.id === "transcript");
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    if (!isTranscriptSwap(event) || !transcriptEl()) return;
+    const turns = getIndex().turns;
+    const heights = new Map(turns.map((t) => [String(t.start), t.el.getBoundingClientRect().height]));
+    let lo = 0;
+    let hi = turns.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (turns[mid].el.getBoundingClientRect().bottom <= 0) lo = mid + 1; else hi = mid;
+    }
+    placeBeforeSwap = { heights, start: turns[lo] ? turns[lo].start : null, top: turns[lo] ? turns[lo].el.getBoundingClientRect().top : 0 };
+  });
+
   document.body.addEventListener("htmx:afterSwap", (event) => {
-    if (event.target.id !== "transcript" && !(event.detail && event.detail.target && event.detail.target.id === "transcript")) return;
+    if (!isTranscriptSwap(event)) return;
+    const place = placeBeforeSwap;
+    placeBeforeSwap = null;
+    if (place) {
+      for (const el of transcriptEl().querySelectorAll(".turn")) {
+        const h = place.heights.get(el.dataset.start);
+        if (h) el.style.containIntrinsicSize = "auto " + h + "px";
+      }
+      const anchor = place.start !== null && transcriptEl().querySelector('.turn[data-start="' + place.start + '"]');
+      if (anchor) window.scrollBy(0, anchor.getBoundingClientRect().top - place.top);
+    }
     index = null;
     if (highlights) { highlights.delete("cursor"); highlights.delete("saving"); }
     restoreCursor();

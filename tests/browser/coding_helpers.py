@@ -92,3 +92,15 @@ def span_of(text: str, quote: str, occurrence: int = 0) -> tuple[int, int]:
     for _ in range(occurrence):
         at = text.index(quote, at + 1)
     return at, at + len(quote)
+
+
+def scroll_to(page, locator) -> None:
+    """Scroll ``locator`` to the middle of the window as a reader would, until it stays there
+    (turns laid out on the way change height: the page uses content-visibility)."""
+    for _ in range(10):
+        locator.evaluate("el => el.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(100)
+        box = locator.bounding_box()
+        if box and box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]:
+            return
+    raise AssertionError("could not scroll the element into view")

@@ -9,7 +9,14 @@ from __future__ import annotations
 import pytest
 
 from coding.models import Segment
-from tests.browser.coding_helpers import TEXT, coding_study, drag_select, page_url, span_of
+from tests.browser.coding_helpers import (
+    TEXT,
+    coding_study,
+    drag_select,
+    page_url,
+    scroll_to,
+    span_of,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -129,3 +136,23 @@ def test_apply_with_nothing_to_apply_says_why_and_saves_nothing(setup, coder_pag
     assert picker(page).is_visible()
     assert page.locator("#save-status").inner_text() != "Saving…"
     assert not Segment.objects.exists()
+
+
+def test_coding_a_passage_keeps_the_page_where_it_was(db, page, login_as):
+    turns = "\n".join(f"P01: Turn {n} is about family and work, 家庭 {n}." for n in range(300))
+    s = coding_study(turns)
+    login_as(s["bob"])
+    page.goto(page_url(s))
+    turn = page.locator(".turn").filter(has_text="Turn 125 is about family")
+    scroll_to(page, turn)
+    assert page.evaluate("scrollY") > 3000
+    drag_select(page, "Turn 125 is about family")
+    top = turn.bounding_box()["y"]
+    tick(page, "Hope")
+    picker(page).get_by_role("button", name="Apply").click()
+    wait_for_stripes(page, 1)
+    # The passage just coded is still where it was on screen.
+    assert abs(turn.bounding_box()["y"] - top) < 5
+    assert stored(s) == [
+        ("Hope", *span_of(turns, "Turn 125 is about family"), "Turn 125 is about family", "")
+    ]
