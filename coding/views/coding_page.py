@@ -288,9 +288,15 @@ def build_transcript_view(
 
 @dataclass
 class CodeRow:
+    """One item of the codebook tree (ARIA tree: level, position among siblings, parent)."""
+
     node: selectors.CodeNode
     mine: int = 0
     all: int = 0
+    parent: int | None = None
+    posinset: int = 1
+    setsize: int = 1
+    expandable: bool = False
 
 
 @dataclass
@@ -330,10 +336,26 @@ def build_codebook_view(
         if code.archived:
             continue
         mine, all_ = counts.get(node.pk, (0, 0))
-        view.rows.append(CodeRow(node=node, mine=mine, all=all_))
+        view.rows.append(CodeRow(node=node, mine=mine, all=all_, parent=code.parent_id))
         view.total_mine += mine
         view.total_all += all_
+    _tree_positions(view.rows)
     return view
+
+
+def _tree_positions(rows: list[CodeRow]) -> None:
+    """Fill in the tree attributes of ``rows`` (depth-first, archived codes left out)."""
+    shown = {row.node.pk for row in rows}
+    siblings: dict[int | None, list[CodeRow]] = {}
+    for row in rows:
+        if row.parent not in shown:
+            row.parent = None  # under an archived code: shown at its parent's place
+        siblings.setdefault(row.parent, []).append(row)
+    for group in siblings.values():
+        for i, row in enumerate(group, start=1):
+            row.posinset, row.setsize = i, len(group)
+    for row in rows:
+        row.expandable = row.node.pk in siblings
 
 
 @dataclass(frozen=True)

@@ -311,8 +311,17 @@
     mark("pending", null);
     mark("saving", request.span);
     setStatus("Saving…", "is-saving");
+    // htmx starts the request inside the submit event; if it did not (a submit the browser
+    // ignored, a request still in flight), say so instead of "Saving…" for ever.
+    requestStarted = false;
     form.requestSubmit();
+    if (!requestStarted) showFailure("the request could not be sent", true);
   }
+
+  let requestStarted = false;
+  document.body.addEventListener("htmx:beforeSend", (event) => {
+    if (event.target === byId("picker")) requestStarted = true;
+  });
 
   document.body.addEventListener("htmx:afterRequest", (event) => {
     const detail = event.detail;
@@ -389,8 +398,38 @@
     if (event.target.closest("[data-undo]")) { event.preventDefault(); undo(); }
   });
 
+  // An outerHTML swap inserts the new transcript before removing the old one; scroll
+  // anchoring would keep the old one in view and throw the page to the end. Keep the first
+  // visible turn where it was. The new turns have not been laid out (content-visibility)
+  // and would take the estimated height: they get the old turns' heights instead, so the
+  // text does not move under the reader.
+  let placeBeforeSwap = null;
+  const isTranscriptSwap = (event) => event.target.id === "transcript" || Boolean(event.detail && event.detail.target && event.detail.target.id === "transcript");
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    if (!isTranscriptSwap(event) || !transcriptEl()) return;
+    const turns = getIndex().turns;
+    const heights = new Map(turns.map((t) => [String(t.start), t.el.getBoundingClientRect().height]));
+    let lo = 0;
+    let hi = turns.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (turns[mid].el.getBoundingClientRect().bottom <= 0) lo = mid + 1; else hi = mid;
+    }
+    placeBeforeSwap = { heights, start: turns[lo] ? turns[lo].start : null, top: turns[lo] ? turns[lo].el.getBoundingClientRect().top : 0 };
+  });
+
   document.body.addEventListener("htmx:afterSwap", (event) => {
-    if (event.target.id !== "transcript" && !(event.detail && event.detail.target && event.detail.target.id === "transcript")) return;
+    if (!isTranscriptSwap(event)) return;
+    const place = placeBeforeSwap;
+    placeBeforeSwap = null;
+    if (place) {
+      for (const el of transcriptEl().querySelectorAll(".turn")) {
+        const h = place.heights.get(el.dataset.start);
+        if (h) el.style.containIntrinsicSize = "auto " + h + "px";
+      }
+      const anchor = place.start !== null && transcriptEl().querySelector('.turn[data-start="' + place.start + '"]');
+      if (anchor) window.scrollBy(0, anchor.getBoundingClientRect().top - place.top);
+    }
     index = null;
     if (highlights) { highlights.delete("cursor"); highlights.delete("saving"); }
     restoreCursor();
@@ -463,6 +502,7 @@
     byId("picker-memo-field").hidden = pickerState.mode === "change";
     picker.setAttribute("aria-label", pickerState.mode === "change" ? "Change the code" : "Apply codes to the selection");
     input.value = "";
+    pickerMessage("");
     renderOptions();
     position(picker, span);
     input.focus({ preventScroll: true });
@@ -543,7 +583,11 @@
         const tick = document.createElement("span");
         tick.className = "tick";
         tick.setAttribute("aria-hidden", "true");
-        tick.textContent = state.mode === "change" ? "" : ticked ? "☑" : "☐";
+        tick.textContent = state.mode === "change" ? "" : ticked ? "✓" : "";
+        if (state.mode !== "change") {
+          tick.classList.add("tick-box");
+          tick.title = ticked ? "Untick" : "Tick (to apply several codes)";
+        }
         const num = document.createElement("span");
         num.className = "num";
         num.textContent = opt.num ? String(opt.num) : "";
@@ -563,7 +607,7 @@
       } else {
         li.className = "create";
         li.setAttribute("aria-selected", "false");
-        li.textContent = "Create ‘" + opt.create.name + "’ " + (opt.create.parentPath ? "under " + opt.create.parentPath : "at the top level");
+        li.textContent = createWords(opt.create);
       }
       if (i === state.active) li.classList.add("is-active");
       fragment.appendChild(li);
@@ -591,45 +635,129 @@
     }
     const opt = state.options[state.active];
     byId("picker-def").textContent = opt && opt.kind === "code" ? opt.code.d || "" : "";
+    updateSummary();
+  }
+
+  /** Space ticks the active row while the box is empty or after ↑↓; otherwise it types
+   * (multi-word filter). Ctrl+Space always ticks. */
+  function spaceTicks(state) {
+    return !input.value || state.lastNav;
+  }
+
+  const quoted = (s) => "‘" + s + "’";
+  const createWords = (c) => "Create " + quoted(c.name) + " " + (c.parentPath ? "under " + c.parentPath : "at the top level");
+
+  /** What Enter or Apply would do now: {codeIds, newCode} or {why}. */
+  function planApply(state, option) {
+    const opt = option || state.options[state.active];
+    if (state.mode === "change") {
+      return opt && opt.kind === "code" ? { codeIds: [opt.code.id], newCode: null } : { why: nothingWhy(state) };
+    }
+    const ticked = [...state.ticked];
+    if (option) {
+      // A row clicked or picked by number: that row, with any ticked codes.
+      if (option.kind === "create") return { codeIds: ticked, newCode: option.create };
+      return { codeIds: [...new Set([...ticked, option.code.id])], newCode: null };
+    }
+    // The Create row counts only when the user moved to it on purpose (↑↓).
+    if (opt && opt.kind === "create" && state.lastNav) return { codeIds: ticked, newCode: opt.create };
+    if (ticked.length) return { codeIds: ticked, newCode: null };
+    if (opt && opt.kind === "code") return { codeIds: [opt.code.id], newCode: null };
+    return { why: nothingWhy(state) };
+  }
+
+  function nothingWhy(state) {
+    const query = input.value.trim();
+    const create = state.options.find((o) => o.kind === "create");
+    if (!codes().some((c) => !c.ar)) {
+      return create ? "No codes yet; choose " + quoted(createWords(create.create)) + " (↓ then Enter, or click it) to add it."
+        : "No codes yet: ask the PI to add some.";
+    }
+    if (query && create) {
+      return "No code matches " + quoted(query) + "; choose " + quoted(createWords(create.create)) + " (↓ then Enter, or click it) to add it.";
+    }
+    if (query) return "No code matches " + quoted(query) + ": change the filter or tick a code.";
+    return "Nothing to apply: tick a code or move to one with ↓.";
+  }
+
+  function codeName(id) {
+    const c = codes().find((code) => code.id === id);
+    return c ? c.n : "?";
+  }
+
+  function updateSummary() {
+    const state = pickerState;
+    const box = byId("picker-summary");
+    const keys = byId("picker-keys");
+    if (!state || !box) return;
+    const plan = planApply(state, null);
+    let words;
+    if (plan.why) words = state.mode === "change" ? "Nothing to change to yet." : "Nothing to apply yet.";
+    else if (state.mode === "change") words = "Apply changes the code to " + quoted(codeName(plan.codeIds[0])) + ".";
+    else {
+      const names = plan.codeIds.map((id) => quoted(codeName(id)));
+      if (plan.newCode) names.push("a new code " + quoted(plan.newCode.name));
+      const what = state.ticked.size ? " (ticked)" : plan.newCode ? "" : " (highlighted)";
+      words = "Apply codes the selection with " + names.join(", ") + what + ".";
+    }
+    box.textContent = words;
+    if (!keys) return;
+    const opt = state.options[state.active];
+    const parts = [];
+    if (state.mode !== "change" && opt && opt.kind === "code") {
+      const verb = state.ticked.has(opt.code.id) ? "unticks " : "ticks ";
+      parts.push(spaceTicks(state) ? "Space " + verb + quoted(opt.code.n) : "Space types a space · Ctrl+Space " + verb + quoted(opt.code.n));
+    } else if (opt && opt.kind === "create" && !state.lastNav) {
+      parts.push("↓ to the Create row, then Enter, creates the code");
+    }
+    parts.push(plan.why ? "Enter: nothing to apply" : "Enter applies");
+    keys.textContent = parts.join(" · ");
+  }
+
+  function pickerMessage(text) {
+    const box = byId("picker-msg");
+    if (box) box.textContent = text || "";
   }
 
   function toggleTick(i) {
     const opt = pickerState.options[i];
-    if (!opt || opt.kind !== "code" || pickerState.mode === "change") return;
+    if (!opt || pickerState.mode === "change") return;
+    if (opt.kind !== "code") { say("Only codes can be ticked; Enter on this row creates the code."); return; }
     const id = opt.code.id;
     if (pickerState.ticked.has(id)) pickerState.ticked.delete(id); else pickerState.ticked.add(id);
+    pickerMessage("");
     renderOptions();
     say((pickerState.ticked.has(id) ? "Ticked " : "Unticked ") + opt.code.n + ". " + pickerState.ticked.size + " ticked.");
   }
 
+  /** Apply the ticked codes, else the active one; ``option``: a row the user clicked. */
   function applyPicker(option) {
     const state = pickerState;
     if (!state) return;
-    const opt = option || state.options[state.active];
-    const memo = byId("picker-memo").value;
-    if (state.mode === "change") {
-      if (!opt || opt.kind !== "code") return;
-      closePicker(true);
-      post(urlFor("update", state.segment.id), { code_id: opt.code.id });
+    const plan = planApply(state, option || null);
+    if (plan.why) {
+      pickerMessage(plan.why);
+      input.focus({ preventScroll: true });
       return;
     }
-    let codeIds = [...state.ticked];
-    let newCode = null;
-    if (opt && opt.kind === "create" && !option) {
-      newCode = opt.create;
-    } else if (option && option.kind === "code") {
-      codeIds = [...new Set([...codeIds, option.code.id])];
-    } else if (!codeIds.length) {
-      if (!opt) return;
-      if (opt.kind === "create") newCode = opt.create; else codeIds = [opt.code.id];
+    const memo = byId("picker-memo").value;
+    if (state.mode === "change") {
+      closePicker(true);
+      post(urlFor("update", state.segment.id), { code_id: plan.codeIds[0] });
+      return;
     }
     state.restoreSelection = false;
     closePicker(true);
-    submitCoding({ span: state.span, codeIds, newCode, memo });
+    submitCoding({ span: state.span, codeIds: plan.codeIds, newCode: plan.newCode, memo });
   }
 
   if (picker) {
-    input.addEventListener("input", () => { pickerState.active = 0; pickerState.lastNav = false; renderOptions(); });
+    input.addEventListener("input", () => {
+      pickerState.active = 0;
+      pickerState.lastNav = false;
+      pickerMessage("");
+      renderOptions();
+    });
     input.addEventListener("keydown", (event) => {
       if (!pickerState) return;
       if (event.isComposing || event.keyCode === 229) return; // IME (Chinese input) is composing
@@ -653,11 +781,12 @@
           if (!input.value) {
             event.preventDefault();
             state.active = event.key === "Home" ? 0 : Math.max(0, count - 1);
+            state.lastNav = true;
             updateActive();
           }
           return;
         case " ":
-          if (!input.value || state.lastNav) {
+          if (event.ctrlKey || spaceTicks(state)) {
             event.preventDefault();
             toggleTick(state.active);
           }
@@ -674,7 +803,7 @@
           if (/^[1-9]$/.test(event.key) && !input.value && state.mode === "create") {
             const opt = state.options.find((o) => o.num === Number(event.key));
             event.preventDefault();
-            if (opt) applyPicker(opt);
+            if (opt) applyPicker(opt); else pickerMessage("No recent code " + event.key + ".");
             return;
           }
           state.lastNav = false;
@@ -683,13 +812,11 @@
     list.addEventListener("mousedown", (event) => event.preventDefault()); // keep focus in the box
     list.addEventListener("click", (event) => {
       const li = event.target.closest("[role=option]");
-      if (!li) return;
+      if (!li || !pickerState) return;
       const i = Number(li.dataset.index);
       pickerState.active = i;
-      if (event.target.closest(".tick")) { toggleTick(i); return; }
-      const opt = pickerState.options[i];
-      if (opt.kind === "create") { applyPicker(); return; }
-      applyPicker(pickerState.ticked.size ? opt : opt);
+      if (event.target.closest(".tick")) { pickerState.lastNav = true; toggleTick(i); return; }
+      applyPicker(pickerState.options[i]);
     });
     picker.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && pickerState) { event.preventDefault(); closePicker(true); }
@@ -699,8 +826,13 @@
       }
     });
     picker.addEventListener("submit", (event) => {
-      // A submit without a prepared request (Apply button): prepare it first.
-      if (pickerState) { event.preventDefault(); event.stopImmediatePropagation(); applyPicker(); }
+      // The Apply button (or any submit while the picker is open) goes through applyPicker,
+      // which prepares the hidden fields and submits again. The browser ignores a submit
+      // started inside a submit event, so that second submit waits for this event to end.
+      if (!pickerState) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      window.setTimeout(() => applyPicker(), 0);
     }, true);
     picker.querySelector("[data-picker-close]").addEventListener("click", () => closePicker(true));
     document.addEventListener("mousedown", (event) => {
@@ -708,25 +840,130 @@
     });
   }
 
-  // --- codebook column --------------------------------------------------------------------
+  // --- codebook column: an ARIA tree, one tab stop (roving tabindex), arrows inside -----------
+  // Collapsed groups and the item holding the tab stop are kept here, so they survive the
+  // out-of-band swaps of the codebook after every save.
+
+  const tree = { collapsed: new Set(), current: null };
+
+  const treeEl = () => byId("codebook-tree");
+  const treeItems = () => (treeEl() ? Array.from(treeEl().querySelectorAll("[role=treeitem]")) : []);
+  const visibleItems = () => treeItems().filter((li) => !li.hidden);
 
   function filterCodebook() {
     const box = byId("codebook-filter");
-    if (!box) return;
-    const tokens = box.value.trim().toLowerCase().split(/\s+/u).filter(Boolean);
-    document.querySelectorAll("#codebook-panel .code-row").forEach((row) => {
-      row.hidden = tokens.length > 0 && !tokens.every((t) => row.dataset.path.includes(t));
-    });
+    const tokens = box ? box.value.trim().toLowerCase().split(/\s+/u).filter(Boolean) : [];
+    const items = treeItems();
+    const byCode = new Map(items.map((li) => [li.dataset.code, li]));
+    const underCollapsed = (li) => {
+      for (let p = byCode.get(li.dataset.parent); p; p = byCode.get(p.dataset.parent)) {
+        if (tree.collapsed.has(p.dataset.code)) return true;
+      }
+      return false;
+    };
+    for (const li of items) {
+      if (li.hasAttribute("aria-expanded")) li.setAttribute("aria-expanded", tree.collapsed.has(li.dataset.code) ? "false" : "true");
+      // While filtering, every match shows, even inside a collapsed group.
+      li.hidden = tokens.length ? !tokens.every((t) => li.dataset.path.includes(t)) : underCollapsed(li);
+    }
+    rovingTo(null);
   }
+
+  /** Give the tab stop to ``li`` (or keep it on the current item, or the first shown). */
+  function rovingTo(li) {
+    const shown = visibleItems();
+    if (!li) li = shown.find((x) => x.dataset.code === tree.current) || shown.find((x) => x.tabIndex === 0) || shown[0];
+    if (!li) return null;
+    for (const x of treeItems()) x.tabIndex = x === li ? 0 : -1;
+    tree.current = li.dataset.code;
+    return li;
+  }
+
+  function focusItem(li) {
+    if (!li) return;
+    rovingTo(li);
+    li.focus();
+  }
+
+  function setExpanded(li, open) {
+    if (!li.hasAttribute("aria-expanded")) return;
+    if (open) tree.collapsed.delete(li.dataset.code); else tree.collapsed.add(li.dataset.code);
+    filterCodebook();
+    say((open ? "Expanded " : "Collapsed ") + li.querySelector(".code-name").textContent + ".");
+  }
+
+  function chooseItem(li) {
+    const id = Number(li.dataset.code);
+    if (pickerState && pickerState.mode === "create") {
+      const code = codes().find((c) => c.id === id);
+      if (code) applyPicker({ kind: "code", code });
+      return;
+    }
+    li.querySelector(".code-name").click(); // show only this code (a link)
+  }
+
   app.addEventListener("input", (event) => { if (event.target.id === "codebook-filter") filterCodebook(); });
+  app.addEventListener("focusin", (event) => {
+    const li = event.target.closest && event.target.closest("#codebook-tree [role=treeitem]");
+    if (li) rovingTo(li);
+  });
+  app.addEventListener("keydown", (event) => {
+    const li = event.target.closest && event.target.closest("#codebook-tree [role=treeitem]");
+    if (!li || event.target !== li || event.altKey || event.ctrlKey || event.metaKey) return;
+    const shown = visibleItems();
+    const i = shown.indexOf(li);
+    const expandable = li.hasAttribute("aria-expanded");
+    const open = li.getAttribute("aria-expanded") === "true";
+    let handled = true;
+    switch (event.key) {
+      case "ArrowDown": focusItem(shown[Math.min(shown.length - 1, i + 1)]); break;
+      case "ArrowUp": focusItem(shown[Math.max(0, i - 1)]); break;
+      case "Home": focusItem(shown[0]); break;
+      case "End": focusItem(shown[shown.length - 1]); break;
+      case "ArrowRight":
+        if (expandable && !open) setExpanded(li, true);
+        else if (expandable && shown[i + 1] && shown[i + 1].dataset.parent === li.dataset.code) focusItem(shown[i + 1]);
+        break;
+      case "ArrowLeft":
+        if (expandable && open) setExpanded(li, false);
+        else {
+          const parent = treeItems().find((x) => x.dataset.code === li.dataset.parent);
+          if (parent && !parent.hidden) focusItem(parent);
+        }
+        break;
+      case "Enter":
+      case " ":
+        chooseItem(li);
+        break;
+      default:
+        handled = false;
+    }
+    if (handled) event.preventDefault();
+  });
   app.addEventListener("click", (event) => {
+    const twisty = event.target.closest("#codebook-tree .twisty");
+    if (twisty) {
+      const li = twisty.closest("[role=treeitem]");
+      setExpanded(li, li.getAttribute("aria-expanded") === "false");
+      return;
+    }
     const link = event.target.closest("#codebook-panel .code-name");
     if (!link || !pickerState || pickerState.mode !== "create") return;
     // Click a code to apply it to the pending selection (MAXQDA).
     event.preventDefault();
-    const id = Number(link.closest(".code-row").dataset.code);
-    const code = codes().find((c) => c.id === id);
-    if (code) applyPicker({ kind: "code", code });
+    chooseItem(link.closest(".code-row"));
+  });
+  // The codebook comes back out of band after saves: reapply collapse, filter and tab stop.
+  document.body.addEventListener("htmx:afterSettle", filterCodebook);
+  filterCodebook();
+
+  // The skip link lands on the transcript itself (focus, not only scroll).
+  document.addEventListener("click", (event) => {
+    if (!event.target.closest("[data-skip-transcript]") || !transcriptEl()) return;
+    event.preventDefault();
+    transcriptEl().focus({ preventScroll: true });
+    transcriptEl().scrollIntoView({ block: "start" });
+    say("Transcript. Enter selects the first sentence of a turn; press question mark for shortcuts.");
   });
 
   // --- popover listing the codes at a highlight -------------------------------------------

@@ -72,3 +72,35 @@ CHAR_POINT_JS = (
   return {x: side < 0 ? rect.left + 2 : rect.right - 2, y: rect.top + rect.height / 2};
 }"""
 )
+
+
+def drag_select(page, needle: str, occurrence: int = 0) -> None:
+    """Select ``needle`` with the real mouse: press at the left edge of its first character,
+    drag to the right edge of its last one (``len`` counts code points, as the page does)."""
+    a = page.evaluate(CHAR_POINT_JS, [needle, occurrence, 0, -1])
+    b = page.evaluate(CHAR_POINT_JS, [needle, occurrence, len(needle) - 1, 1])
+    page.mouse.move(a["x"], a["y"])
+    page.mouse.down()
+    page.mouse.move(b["x"], b["y"], steps=8)
+    page.mouse.up()
+    page.locator("#picker").wait_for(state="visible")
+
+
+def span_of(text: str, quote: str, occurrence: int = 0) -> tuple[int, int]:
+    """Python's (code point) offsets of the ``occurrence``-th ``quote`` in ``text``."""
+    at = text.index(quote)
+    for _ in range(occurrence):
+        at = text.index(quote, at + 1)
+    return at, at + len(quote)
+
+
+def scroll_to(page, locator) -> None:
+    """Scroll ``locator`` to the middle of the window as a reader would, until it stays there
+    (turns laid out on the way change height: the page uses content-visibility)."""
+    for _ in range(10):
+        locator.evaluate("el => el.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(100)
+        box = locator.bounding_box()
+        if box and box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]:
+            return
+    raise AssertionError("could not scroll the element into view")
