@@ -98,16 +98,16 @@ def test_retrieval_shows_the_new_words_and_what_they_were(edited, owner_client, 
 
 def test_csv_and_xlsx_exports_carry_the_new_words(edited, owner_client, study):
     _, role, changed, changed_erin, moved = edited
-    assert EXPORT_HEADER[-1] == "quote at coding"
+    assert EXPORT_HEADER[-1] == "quote_at_coding"
     for rows in (
         csv_rows(owner_client.get(export_url(study, "csv", code=role.pk))),
         xlsx_rows(owner_client.get(export_url(study, "xlsx", code=role.pk))),
     ):
-        by_id = {int(r["segment id"]): r for r in rows}
+        by_id = {int(r["segment_id"]): r for r in rows}
         assert by_id[changed.pk]["quote"] == NEW_WORDS
-        assert by_id[changed.pk]["quote at coding"] == OLD_WORDS
+        assert by_id[changed.pk]["quote_at_coding"] == OLD_WORDS
         assert by_id[moved.pk]["quote"] == "Later the team"
-        assert by_id[moved.pk]["quote at coding"] in ("", None)
+        assert by_id[moved.pk]["quote_at_coding"] in ("", None)
         assert by_id[changed_erin.pk]["quote"] == changed_erin.quote == "我知道自己嘅"
 
 
@@ -119,7 +119,7 @@ def test_the_review_filter_returns_exactly_the_flagged_passages(edited, owner_cl
     assert set(map(int, re.findall(r'id="r-seg-(\d+)"', html))) == flagged
     assert "2 passages need review" in html
     rows = csv_rows(owner_client.get(export_url(study, "csv", review=1)))
-    assert {int(r["segment id"]) for r in rows} == flagged
+    assert {int(r["segment_id"]) for r in rows} == flagged
 
 
 def test_the_review_filter_respects_blind_coding(edited, coder_client, study):
