@@ -2,7 +2,7 @@
 
 No Django and no database: views and exports build the input, call one function and render
 the frozen dataclasses it returns. Formulas and conventions follow
-``shared/agreement/DEFINITIONS.md`` (section numbers below refer to it); ``cases.json``
+``docs/agreement/DEFINITIONS.md`` (section numbers below refer to it); ``cases.json``
 beside it holds the worked examples the tests reproduce.
 
 Input

@@ -7,7 +7,7 @@ database and shapes its results for templates and exports. Rules:
   from ``Transcript.length``: the report never loads a transcript's text.
 * A layer *worked on* a transcript when it has an ``Assignment`` for it or at least one
   segment on it (any code). On other transcripts it is *missing*, not "coded nothing"
-  (DEFINITIONS.md section 2), and the report lists where each layer was counted.
+  (docs/agreement/docs/agreement/DEFINITIONS.md section 2), and the report lists where each layer was counted.
 * Codes are identified by their pk and layers by ``Layer.key`` inside the engine.
 
 Query counts are constant in the number of transcripts, codes and segments (see each
@@ -233,7 +233,7 @@ def share_text(value: float) -> str:
 
 #: Below this share of compared characters coded (by any compared layer) a code is of *low
 #: prevalence*: chance agreement on "not coded" is then so high that a few characters of
-#: disagreement move kappa and alpha a lot (the prevalence effect, DEFINITIONS.md 1.3).
+#: disagreement move kappa and alpha a lot (the prevalence effect, docs/agreement/DEFINITIONS.md 1.3).
 LOW_PREVALENCE = 0.05
 PREVALENCE_HELP = (
     "Share of the compared characters coded by at least one compared layer "
@@ -667,7 +667,7 @@ def _ancestry(nodes: Sequence[CodeNode]) -> dict[int, tuple[int, ...]]:
 def rolled_up(documents: dict[int, Document], ancestry: dict[int, tuple[int, ...]]):
     """The documents with every span repeated under each ancestor of its code, so that a
     parent code is compared on its whole subtree: the engine unites a layer's spans of one
-    code, which merges the subcodes' coding per layer (DEFINITIONS.md section 2)."""
+    code, which merges the subcodes' coding per layer (docs/agreement/DEFINITIONS.md section 2)."""
     out = {}
     for pk, doc in documents.items():
         spans = [

@@ -1,6 +1,6 @@
 """REFI-QDA exchange: export a study as a QDPX project or a QDC codebook, import a QDPX.
 
-Guide: ``/work/shared/refi-qda/SPEC.md`` (export strictly, import leniently).
+Guide: ``docs/refi-qda/SPEC.md`` (export strictly, import leniently).
 
 Offsets. REFI-QDA's ``startPosition``/``endPosition`` are 0-based, end-exclusive positions
 counted in Unicode code points of the source's plain-text file, which is exactly the

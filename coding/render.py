@@ -1,4 +1,4 @@
-"""Server-side rendering of a coded transcript: the run sweep of DESIGN.md.
+"""Server-side rendering of a coded transcript: the run sweep of docs/DESIGN.md.
 
 The canonical text is split at every segment boundary and at every line break. Each line
 (a paragraph; a speaker turn when it starts with ``Speaker:``) becomes a list of runs

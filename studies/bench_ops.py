@@ -14,7 +14,7 @@ from workbench import bench
 
 
 def build_workload(*, scale: int, log) -> bench.Context:
-    """DESIGN.md's seed scale (x ``scale``): 77 transcripts of ~50,000 characters, 3 coder
+    """docs/DESIGN.md seed scale (x ``scale``): 77 transcripts of ~50,000 characters, 3 coder
     layers, ~60 codes in 3 levels, ~150 segments per transcript per layer."""
     from django.contrib.auth import get_user_model
 

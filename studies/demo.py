@@ -4,7 +4,7 @@ A one-year longitudinal study of peer support services in Hong Kong: peer suppor
 service users and co-workers interviewed at training (T1), work placement (T2) and
 employment (T3). Everything is generated from seeded ``random.Random`` instances, so the
 same seed always gives the same study. ``build_demo_study`` also serves the benchmark
-workloads of DESIGN.md (``segments_per_layer=150, coders=3``; ``scale=10``).
+workloads of docs/DESIGN.md (``segments_per_layer=150, coders=3``; ``scale=10``).
 """
 
 from __future__ import annotations

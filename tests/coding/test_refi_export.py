@@ -49,7 +49,7 @@ def read_qdpx(data: bytes) -> tuple[etree._Element, dict[str, bytes], bytes]:
 
 
 def check_qdpx(data: bytes, schema) -> etree._Element:
-    """XSD validity plus the cross-reference checks of SPEC.md section 11."""
+    """XSD validity plus the cross-reference checks of docs/refi-qda/SPEC.md section 11."""
     root, files, qde = read_qdpx(data)
     assert not qde.startswith(b"\xef\xbb\xbf")
     assert qde.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
