@@ -185,7 +185,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     """Make ``user`` a member with the invitation's role and use the invitation up."""
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("study", "invited_user")
             .get(pk=invitation.pk)
         )
