@@ -7,16 +7,14 @@ database (text stored exactly, code-point offsets intact).
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 
-import docx
 import pytest
 
 from coding.models import Code
 from studies.models import Invitation, Membership, Participant, Role, Study, Transcript
 from tests import factories
+from tests.studies.helpers import docx_bytes, zip_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,23 +32,6 @@ PARTICIPANTS_CSV = (
     "SU01,Service users,M,25-34\n"
     "SU02,Service users,F,35-44\n"
 )
-
-
-def docx_file(paragraphs: list[str]) -> bytes:
-    document = docx.Document()
-    for paragraph in paragraphs:
-        document.add_paragraph(paragraph)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def zip_file(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def a_file(name: str, data: bytes, mime: str = "text/plain") -> dict:
@@ -118,7 +99,7 @@ def test_a_pi_builds_a_study_and_a_new_coder_joins_it(page, browser, live_server
         ("su01-t1.txt", SU01_T1_BIG5.encode("big5"), "SU01", "T1 Training"),
         (
             "su01-t2.docx",
-            docx_file(SU01_T2_DOCX),
+            docx_bytes(SU01_T2_DOCX),
             "SU01",
             "T2 Work placement",
         ),
@@ -155,7 +136,7 @@ def test_a_pi_builds_a_study_and_a_new_coder_joins_it(page, browser, live_server
         "su02/t1.txt,SU02,Service users,T1 Training,SU02 T1\n"
         "su02/t2.txt,SU02,Service users,T2 Work placement,SU02 T2\n"
     )
-    archive = zip_file(
+    archive = zip_bytes(
         {
             "manifest.csv": manifest.encode(),
             "su02/t1.txt": SU02_T1.replace("\n", "\r\n").encode("utf-8"),
