@@ -309,7 +309,7 @@ def participant_import(request, study_id: int):
         upload = form.cleaned_data["file"]
         try:
             report = services.participants_import_csv(
-                study=access.study, data=upload.read(), filename=upload.name, actor=request.user
+                study=access.study, data=upload, filename=upload.name, actor=request.user
             )
         except services.ImportRefused as refused:
             report = refused.report
@@ -362,7 +362,7 @@ def transcript_upload(request, study_id: int):
     form = forms.TranscriptUploadForm(request.POST, request.FILES, study=study)
     errors: list[str] = []
     if form.is_valid():
-        files = [(f.name, f.read()) for f in form.cleaned_data["files"]]
+        files = [(f.name, f) for f in form.cleaned_data["files"]]
         try:
             created = services.transcripts_upload(
                 study=study,
@@ -403,8 +403,8 @@ def transcript_bulk_import(request, study_id: int):
         try:
             report = services.transcripts_bulk_import(
                 study=study,
-                zip_data=form.cleaned_data["archive"].read(),
-                manifest=manifest.read() if manifest else None,
+                zip_data=form.cleaned_data["archive"],
+                manifest=manifest,
                 actor=request.user,
             )
         except services.ImportRefused as refused:
