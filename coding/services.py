@@ -709,7 +709,6 @@ def code_adopt(*, code: Code, actor) -> list[Code]:
 # duplicate name between the check and the write.
 
 import csv  # noqa: E402  (this appended block keeps its imports beside its functions)
-import io  # noqa: E402
 import re  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
@@ -1213,13 +1212,16 @@ def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None)
         report.errors.append(RowError(row, message, column))
         raise ImportRefused(report)
 
-    if len(data) > CODEBOOK_CSV_MAX_BYTES:
+    size = len(data) if isinstance(data, bytes) else data.size
+    if size > CODEBOOK_CSV_MAX_BYTES:
         refuse(
             0,
-            f"{filename} is {len(data) / 1e6:.1f} MB; a codebook CSV may be at most "
+            f"{filename} is {size / 1e6:.1f} MB; a codebook CSV may be at most "
             f"{CODEBOOK_CSV_MAX_BYTES / 1e6:.0f} MB.",
         )
     try:
+        if not isinstance(data, bytes):  # an uploaded file: read in chunks, within the limit
+            data = textlib.read_limited(data, CODEBOOK_CSV_MAX_BYTES, filename)
         raw = textlib.decode_bytes(data, filename).lstrip("\ufeff")
     except textlib.TextDecodeError as exc:
         refuse(0, str(exc))
@@ -1230,7 +1232,16 @@ def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None)
         if "path" in [c.strip().lower() for c in cells]:
             delimiter = candidate
             break
-    rows = list(csv.reader(io.StringIO(raw, newline=""), delimiter=delimiter))
+    try:
+        rows = textlib.csv_rows(
+            raw,
+            filename,
+            max_rows=CODEBOOK_CSV_MAX_ROWS,
+            max_cell_chars=CODE_TEXT_MAX_CHARS,
+            delimiter=delimiter,
+        )
+    except textlib.TextDecodeError as exc:
+        refuse(0, str(exc))
     if not rows or not any(cell.strip() for cell in rows[0]):
         refuse(
             1,

@@ -278,7 +278,7 @@ def csv_rows(
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise TextDecodeError(
-                f"{filename}: line {reader.line_num + 1} has a cell longer than the limit of "
+                f"{filename}: line {reader.line_num} has a cell longer than the limit of "
                 f"{max_cell_chars:,} characters."
             ) from exc
         raise TextDecodeError(
