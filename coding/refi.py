@@ -39,7 +39,7 @@ from django.conf import settings
 from django.db import transaction
 
 from coding import selectors
-from coding.models import Code, Layer, LayerKind, Memo, Segment
+from coding.models import MEMO_MAX_CHARS, Code, Layer, LayerKind, Memo, Segment
 from coding.services import CODE_TEXT_MAX_CHARS, CODEBOOK_MAX_DEPTH, audit
 from studies import text as textlib
 from studies.access import StudyAccess, visible_layers, visible_memos
@@ -1649,7 +1649,7 @@ class _Plan:
                             start=start,
                             end=end,
                             quote=quote,
-                            memo=selection.description[:20_000],
+                            memo=selection.description[:MEMO_MAX_CHARS],
                             selection=selection.key,
                         )
                     )
