@@ -213,13 +213,13 @@ def docx_text(data: bytes, filename: str, *, part_limit: int | None = None) -> s
     python-docx never unpacks a bomb; ``part_limit`` defaults to WORKBENCH_MAX_XML_BYTES.
     Any failure of the parser on a damaged file becomes a TextDecodeError naming the file.
     """
-    import docx
-
     if part_limit is None:
         from django.conf import settings
 
         part_limit = settings.WORKBENCH_MAX_XML_BYTES
     check_zip_parts(data, filename, part_limit=part_limit, total_limit=2 * part_limit)
+    import docx  # slow to import: only for a file that passed the checks
+
     try:
         document = docx.Document(io.BytesIO(data))
         return "\n".join(p.text for p in document.paragraphs)
