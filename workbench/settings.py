@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "workbench.middleware.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -167,6 +168,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint(
     "WORKBENCH_MAX_FORM_BYTES", max(10 * 1024 * 1024, 9 * WORKBENCH_MAX_TEXT_CHARS + 1024 * 1024)
 )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Whole request bodies (files included), refused with 413 before they are read.
+WORKBENCH_MAX_REQUEST_BYTES = envint(
+    "WORKBENCH_MAX_REQUEST_BYTES",
+    max(WORKBENCH_MAX_ZIP_BYTES, WORKBENCH_MAX_IMPORT_BYTES, DATA_UPLOAD_MAX_MEMORY_SIZE)
+    + 10 * 1024 * 1024,
+)
 DATA_UPLOAD_MAX_NUMBER_FILES = WORKBENCH_MAX_FILES
 
 # Accounts and sessions. After WORKBENCH_LOGIN_FAILURE_LIMIT wrong passwords for one username

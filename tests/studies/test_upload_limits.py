@@ -162,3 +162,13 @@ def test_django_spools_large_uploads_to_disk_and_accepts_a_whole_transcript_form
     assert live.FILE_UPLOAD_MAX_MEMORY_SIZE <= 2_621_440
     # A transcript of WORKBENCH_MAX_TEXT_CHARS CJK characters, URL-encoded, fits in a form.
     assert live.DATA_UPLOAD_MAX_MEMORY_SIZE >= 9 * live.WORKBENCH_MAX_TEXT_CHARS
+
+
+def test_a_request_body_over_the_request_limit_is_refused_unread(study, owner_client, settings):
+    settings.WORKBENCH_MAX_REQUEST_BYTES = 10_000
+    files = [SimpleUploadedFile("big.txt", b"Interviewer: " + b"a" * 20_000)]
+    response = owner_client.post(upload_url(study), {"files": files})
+    assert response.status_code == 413
+    assert "limit of 0.0 MB" not in response.content.decode()
+    assert "larger than the limit of 10 kB" in response.content.decode()
+    nothing_written(study)
