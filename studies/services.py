@@ -588,7 +588,7 @@ def _check_import_total(size: int, what: str = "The files") -> None:
     limit = settings.WORKBENCH_MAX_IMPORT_BYTES
     if size > limit:
         raise ValidationError(
-            f"{what} hold {size / 1e6:.1f} MB of text; the limit for one import is "
+            f"{what} add up to {size / 1e6:.1f} MB; the limit for one import is "
             f"{limit / 1e6:.1f} MB. Nothing was imported: import them in parts."
         )
 
