@@ -87,6 +87,19 @@ def txt_bomb(megabytes: int = 6) -> bytes:
     return b"Interviewer: " + b"a" * (megabytes * 1_000_000)
 
 
+def qdpx_bomb(megabytes: int = 90) -> bytes:
+    """A small .qdpx whose project.qde unpacks to ``megabytes`` MB of XML."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr(
+            "project.qde",
+            b'<?xml version="1.0"?><Project name="x"><Sources>'
+            + b"<TextSource/>" * (megabytes * 1_000_000 // 13)
+            + b"</Sources></Project>",
+        )
+    return buffer.getvalue()
+
+
 def post_measured(client, url: str, field: str, name: str, data: bytes):
     """POST one file through ``client``'s full handler (middleware, session, view) and return
     ``(response, figures)``: wall time and peak Python memory (tracemalloc) of the request.
@@ -124,12 +137,16 @@ def bomb_refusals(ctx: bench.Context):
     upload_url = reverse("studies:transcript_upload", args=[pk])
     bulk_url = reverse("studies:transcript_bulk_import", args=[pk])
     csv_url = reverse("studies:participant_import", args=[pk])
+    qdpx_url = reverse("coding:qdpx_import", args=[pk])
+    codebook_url = reverse("coding:codebook_import", args=[pk])
     bombs = {
         "bomb_docx_refusal": (upload_url, "files", "bomb.docx", docx_bomb()),
         "bomb_zip_refusal": (bulk_url, "archive", "bomb.zip", zip_bomb()),
         "bomb_zip_at_limit_refusal": (bulk_url, "archive", "bomb25.zip", zip_bomb(25)),
         "bomb_csv_refusal": (csv_url, "file", "bomb.csv", csv_bomb()),
         "bomb_txt_refusal": (upload_url, "files", "bomb.txt", txt_bomb()),
+        "bomb_qdpx_refusal": (qdpx_url, "file", "bomb.qdpx", qdpx_bomb()),
+        "bomb_codebook_csv_refusal": (codebook_url, "file", "book.csv", csv_bomb()),
     }
     return {
         key: post_measured(client, url, field, name, data)[1]

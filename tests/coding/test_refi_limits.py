@@ -70,3 +70,29 @@ def test_a_project_whose_sources_pass_the_import_totals_is_refused(
     files = {f"sources/{guid(i)}.txt": b"Interviewer: " + b"a" * 1000 for i in range(3)}
     response = post(study, owner_client, "p.qdpx", qdpx(project(sources), files))
     refused(response, message)
+
+
+def test_a_qdpx_whose_project_qde_unpacks_huge_is_refused_at_once(study, owner_client):
+    from studies import bench_uploads as bombs
+
+    data = bombs.qdpx_bomb(90)  # under the 100 MB zip limit: the old code parsed it
+    response, figures = bombs.post_measured(
+        owner_client, reverse("coding:qdpx_import", args=[study.pk]), "file", "bomb.qdpx", data
+    )
+    refused(response, "bomb.qdpx is not a readable .qdpx archive", "(limit 20.0 MB)")
+    assert figures["peak_mb"] < 50, figures
+
+
+def test_a_huge_codebook_csv_is_refused_at_once(study, owner_client):
+    from studies import bench_uploads as bombs
+
+    response, figures = bombs.post_measured(
+        owner_client,
+        reverse("coding:codebook_import", args=[study.pk]),
+        "file",
+        "book.csv",
+        bombs.csv_bomb(20),
+    )
+    assert response.status_code == 400
+    assert "book.csv is 19.9 MB; a codebook CSV may be at most 2 MB" in response.content.decode()
+    assert figures["peak_mb"] < 50, figures
