@@ -60,6 +60,17 @@ def docx_bomb(megabytes: int = 105) -> bytes:
     return docx_package(xml)
 
 
+def docx_tiny_elements_bomb(megabytes: int = 20) -> bytes:
+    """A .docx of a few KB whose document.xml (within the byte limit) is millions of empty
+    paragraphs: cheap to unpack, slow to parse."""
+    xml = (
+        f'<w:document xmlns:w="{_W}"><w:body>'.encode()
+        + b"<w:p/>" * (megabytes * 1_000_000 // 6)
+        + b"</w:body></w:document>"
+    )
+    return docx_package(xml)
+
+
 def zip_bomb(members: int = 60, chars: int = 2_000_000) -> bytes:
     """A small zip of ``members`` highly compressible texts of ``chars`` characters each,
     with a manifest.csv naming them all."""
@@ -141,6 +152,12 @@ def bomb_refusals(ctx: bench.Context):
     codebook_url = reverse("coding:codebook_import", args=[pk])
     bombs = {
         "bomb_docx_refusal": (upload_url, "files", "bomb.docx", docx_bomb()),
+        "bomb_docx_elements_refusal": (
+            upload_url,
+            "files",
+            "tiny.docx",
+            docx_tiny_elements_bomb(),
+        ),
         "bomb_zip_refusal": (bulk_url, "archive", "bomb.zip", zip_bomb()),
         "bomb_zip_at_limit_refusal": (bulk_url, "archive", "bomb25.zip", zip_bomb(25)),
         "bomb_csv_refusal": (csv_url, "file", "bomb.csv", csv_bomb()),

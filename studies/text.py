@@ -159,12 +159,21 @@ def zip_member_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-def check_zip_parts(data: bytes, filename: str, *, part_limit: int, total_limit: int) -> None:
+def check_zip_parts(
+    data: bytes,
+    filename: str,
+    *,
+    part_limit: int,
+    total_limit: int,
+    element_limit: int | None = None,
+) -> None:
     """Refuse a zip package (.docx) whose parts unpack beyond the limits or declare a DTD.
 
     Declared sizes are checked first (a bomb is refused without unpacking anything), then
     every part is unpacked in chunks and counted, so a part that lies about its size is
     stopped at the limit too. Office XML never needs a DTD; entity declarations are refused.
+    ``element_limit`` caps the elements of each XML part (counted as tags while unpacking),
+    which bounds the time to parse a part of tiny elements that compresses to nothing.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -185,7 +194,7 @@ def check_zip_parts(data: bytes, filename: str, *, part_limit: int, total_limit:
     total = 0
     for info in infos:
         xml = info.filename.lower().endswith((".xml", ".rels"))
-        size, tail = 0, b""
+        size, tail, elements = 0, b"", 0
         try:
             with archive.open(info) as handle:
                 while chunk := handle.read(_CHUNK):
@@ -201,30 +210,131 @@ def check_zip_parts(data: bytes, filename: str, *, part_limit: int, total_limit:
                             f"{filename}: {info.filename} declares a DTD or entities, which "
                             "Word files never contain; it was refused."
                         )
+                    if xml and element_limit is not None:
+                        elements += chunk.count(b"<") - chunk.count(b"</")
+                        if elements > element_limit:
+                            raise UploadTooLarge(
+                                f"{filename}: its part {info.filename} has more than "
+                                f"{element_limit:,} XML elements, the limit per part; "
+                                "nothing was imported."
+                            )
                     tail = chunk[-16:]
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
             raise TextDecodeError(f"{filename}: is not a readable .docx file ({exc}).") from exc
 
 
-def docx_text(data: bytes, filename: str, *, part_limit: int | None = None) -> str:
-    """Paragraphs of a .docx in document order, one per line.
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_RUN_TEXT = {
+    f"{_W}tab": "\t",
+    f"{_W}ptab": "\t",
+    f"{_W}cr": "\n",
+    f"{_W}noBreakHyphen": "-",
+}
 
-    The package is checked first (:func:`check_zip_parts`: part sizes, no DTD), so that
-    python-docx never unpacks a bomb; ``part_limit`` defaults to WORKBENCH_MAX_XML_BYTES.
-    Any failure of the parser on a damaged file becomes a TextDecodeError naming the file.
-    """
-    if part_limit is None:
-        from django.conf import settings
 
-        part_limit = settings.WORKBENCH_MAX_XML_BYTES
-    check_zip_parts(data, filename, part_limit=part_limit, total_limit=2 * part_limit)
-    import docx  # slow to import: only for a file that passed the checks
+def _run_text(run) -> str:
+    """A ``w:r``'s text as python-docx reads it (text, tabs, line breaks, hyphens)."""
+    parts = []
+    for child in run:
+        tag = child.tag
+        if tag == f"{_W}t":
+            parts.append(child.text or "")
+        elif tag == f"{_W}br":
+            if child.get(f"{_W}type", "textWrapping") == "textWrapping":
+                parts.append("\n")
+        elif tag in _RUN_TEXT:
+            parts.append(_RUN_TEXT[tag])
+    return "".join(parts)
+
+
+def _main_part(archive: zipfile.ZipFile) -> str:
+    """The member name of the main document (``word/document.xml`` unless the package's
+    relationships say otherwise)."""
+    from xml.etree import ElementTree as ET
 
     try:
-        document = docx.Document(io.BytesIO(data))
-        return "\n".join(p.text for p in document.paragraphs)
-    except Exception as exc:  # noqa: BLE001  (an untrusted file may break the parser anywhere)
+        rels = ET.fromstring(archive.read("_rels/.rels"))
+    except (KeyError, ET.ParseError):
+        return "word/document.xml"
+    for rel in rels:
+        if (rel.get("Type") or "").endswith("/officeDocument") and rel.get("Target"):
+            return rel.get("Target").lstrip("/")
+    return "word/document.xml"
+
+
+def docx_text(data: bytes, filename: str, *, part_limit: int | None = None) -> str:
+    """Paragraphs of a .docx body in document order, one per line (as python-docx's
+    ``Document.paragraphs``: not those in tables or tracked changes).
+
+    The package is checked first (:func:`check_zip_parts`: part sizes, no DTD), then the
+    main part is read as a stream (lxml ``iterparse``), each run freed once read, so that
+    memory and time stay linear and small whatever the XML's shape; the text is refused
+    once it passes WORKBENCH_MAX_TEXT_CHARS. ``part_limit`` defaults to
+    WORKBENCH_MAX_XML_BYTES. A damaged file raises TextDecodeError naming it.
+    """
+    from django.conf import settings
+    from lxml import etree
+
+    if part_limit is None:
+        part_limit = settings.WORKBENCH_MAX_XML_BYTES
+    max_chars = settings.WORKBENCH_MAX_TEXT_CHARS
+    check_zip_parts(
+        data,
+        filename,
+        part_limit=part_limit,
+        total_limit=2 * part_limit,
+        element_limit=settings.WORKBENCH_MAX_XML_ELEMENTS,
+    )
+    paragraphs: list[str] = []
+    total = 0
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        with archive.open(_main_part(archive)) as handle:
+            events = etree.iterparse(
+                handle,
+                events=("end",),
+                resolve_entities=False,
+                no_network=True,
+                load_dtd=False,
+                huge_tree=False,
+            )
+            body, p, r, link = f"{_W}body", f"{_W}p", f"{_W}r", f"{_W}hyperlink"
+            current: list[str] = []  # the runs of the body-level paragraph being read
+            for _event, element in events:
+                parent = element.getparent()
+                if parent is None:
+                    continue
+                tag, parent_tag = element.tag, parent.tag
+                if parent_tag == r:
+                    continue  # a run's text: read when the run ends
+                if tag == r:
+                    paragraph = parent.getparent() if parent_tag == link else parent
+                    if paragraph is not None and paragraph.tag == p:
+                        outer = paragraph.getparent()
+                        if outer is not None and outer.tag == body:
+                            text = _run_text(element)
+                            current.append(text)
+                            total += len(text)
+                elif parent_tag == body:
+                    if tag == p:
+                        paragraphs.append("".join(current))
+                        total += 1
+                    current = []
+                if total > max_chars:
+                    raise UploadTooLarge(
+                        f"{filename}: holds more than {max_chars:,} characters of text, the "
+                        "limit per transcript."
+                    )
+                if tag != body:
+                    # Free what has been read: this element and its earlier siblings.
+                    element.clear()
+                    while element.getprevious() is not None:
+                        del parent[0]
+    except UploadTooLarge:
+        raise
+    except (etree.XMLSyntaxError, KeyError, zipfile.BadZipFile, OSError, ValueError) as exc:
         raise TextDecodeError(f"{filename}: is not a readable .docx file ({exc}).") from exc
+    return "\n".join(paragraphs)
 
 
 def read_upload(data: bytes, filename: str) -> str:

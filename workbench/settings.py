@@ -157,6 +157,9 @@ WORKBENCH_MAX_IMPORT_BYTES = envint("WORKBENCH_MAX_IMPORT_BYTES", 50_000_000)
 WORKBENCH_MAX_IMPORT_CHARS = envint("WORKBENCH_MAX_IMPORT_CHARS", 20_000_000)
 # One XML part of a .docx or a QDPX project.qde / .qdc, unpacked.
 WORKBENCH_MAX_XML_BYTES = envint("WORKBENCH_MAX_XML_BYTES", 20_000_000)
+# Elements of one .docx XML part: a part of tiny elements compresses to nothing and would
+# take seconds to read (about 2 s per million elements); 500,000 is a very long interview.
+WORKBENCH_MAX_XML_ELEMENTS = envint("WORKBENCH_MAX_XML_ELEMENTS", 500_000)
 # Participant CSV and bulk-import manifest.
 WORKBENCH_MAX_CSV_BYTES = envint("WORKBENCH_MAX_CSV_BYTES", 5 * 1024 * 1024)
 WORKBENCH_MAX_CSV_ROWS = envint("WORKBENCH_MAX_CSV_ROWS", 10_000)

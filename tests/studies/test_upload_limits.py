@@ -172,3 +172,20 @@ def test_a_request_body_over_the_request_limit_is_refused_unread(study, owner_cl
     assert "limit of 0.0 MB" not in response.content.decode()
     assert "larger than the limit of 10 kB" in response.content.decode()
     nothing_written(study)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"<w:p/>" * 600_000, b"<w:p>" + b"<w:r/>" * 600_000 + b"</w:p>"],
+    ids=["empty-paragraphs", "empty-runs"],
+)
+def test_a_docx_of_tiny_elements_within_the_byte_limit_is_refused(study, owner_client, body):
+    # 3.6 MB of XML that compresses to a few KB: python-docx took minutes and 1 GB on 20 MB.
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    xml = f'<w:document xmlns:w="{w}"><w:body>'.encode() + body + b"</w:body></w:document>"
+    response, figures = bombs.post_measured(
+        owner_client, upload_url(study), "files", "tiny.docx", bombs.docx_package(xml)
+    )
+    refused(response, "tiny.docx", "more than 500,000 XML elements")
+    nothing_written(study)
+    assert figures["peak_mb"] < PEAK_MB, figures
