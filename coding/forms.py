@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from coding.models import MEMO_MAX_CHARS
+
 
 def _normalise_newlines(value: str) -> str:
     # Browsers may send line breaks as CRLF; canonical text only has "\n".
@@ -30,7 +32,7 @@ class SpanFields(forms.Form):
 
 class SegmentCreateForm(SpanFields):
     code_ids = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
-    memo = forms.CharField(required=False, max_length=20_000)
+    memo = forms.CharField(required=False, max_length=MEMO_MAX_CHARS)
     # "mine" or "consensus"; anything else is refused with a 403 by the view.
     layer = forms.CharField(required=False, max_length=150)
     new_code_name = forms.CharField(required=False, max_length=120)
@@ -59,7 +61,7 @@ class SegmentCreateForm(SpanFields):
 class SegmentUpdateForm(forms.Form):
     """Change a segment: its memo, its code, or its span (with the quote check)."""
 
-    memo = forms.CharField(required=False, max_length=20_000, strip=True)
+    memo = forms.CharField(required=False, max_length=MEMO_MAX_CHARS, strip=True)
     code_id = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     start = forms.IntegerField(min_value=0, required=False)
     end = forms.IntegerField(min_value=1, required=False)
@@ -99,5 +101,5 @@ class SegmentUpdateForm(forms.Form):
 
 
 class TranscriptMemoForm(forms.Form):
-    body = forms.CharField(max_length=20_000, widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(max_length=MEMO_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3}))
     title = forms.CharField(max_length=200, required=False)

@@ -210,6 +210,10 @@ class Assignment(models.Model):
         ]
 
 
+# The longest memo (a Memo's body, a segment's memo) on every page, the API and imports.
+MEMO_MAX_CHARS = 20_000
+
+
 class Memo(models.Model):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="memos")
     author = models.ForeignKey(

@@ -39,7 +39,7 @@ from django.conf import settings
 from django.db import transaction
 
 from coding import selectors
-from coding.models import Code, Layer, LayerKind, Memo, Segment
+from coding.models import MEMO_MAX_CHARS, Code, Layer, LayerKind, Memo, Segment
 from coding.services import CODE_TEXT_MAX_CHARS, CODEBOOK_MAX_DEPTH, audit
 from studies import text as textlib
 from studies.access import StudyAccess, visible_layers, visible_memos
@@ -763,9 +763,10 @@ class _Parsed:
 class _Archive:
     """Safe access to the files of a QDPX zip (case-insensitive, wrapped folder accepted)."""
 
-    def __init__(self, data: bytes, report: RefiImportReport):
+    def __init__(self, data, report: RefiImportReport):
         self.report = report
-        self.archive = zipfile.ZipFile(io.BytesIO(data))
+        self.unpacked = 0  # bytes unpacked so far, against WORKBENCH_MAX_IMPORT_BYTES
+        self.archive = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
         infos = self.archive.infolist()
         if len(infos) > MAX_ZIP_ENTRIES:
             report.error(
@@ -803,12 +804,19 @@ class _Archive:
             return None
         if info.file_size > limit:
             raise ValueError(
-                f"{info.filename} is {info.file_size / 1e6:.1f} MB unpacked (limit {limit / 1e6:.0f} MB)"
+                f"{info.filename} is {info.file_size / 1e6:.1f} MB unpacked (limit {limit / 1e6:.1f} MB)"
             )
         with self.archive.open(info) as handle:
             data = handle.read(limit + 1)
         if len(data) > limit:
-            raise ValueError(f"{info.filename} is larger than {limit / 1e6:.0f} MB unpacked")
+            raise ValueError(f"{info.filename} is larger than {limit / 1e6:.1f} MB unpacked")
+        self.unpacked += len(data)
+        total = settings.WORKBENCH_MAX_IMPORT_BYTES
+        if self.unpacked > total:
+            raise ValueError(
+                f"with {info.filename} the archive unpacks to more than {total / 1e6:.1f} MB, "
+                "the limit for one import"
+            )
         return data
 
     def source_file(self, path: str) -> str | None:
@@ -904,6 +912,13 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
 
     text_limit = settings.WORKBENCH_MAX_UPLOAD_BYTES * 4
     sources_el = _child(root, "Sources")
+    max_sources = settings.WORKBENCH_MAX_FILES
+    if sources_el is not None and len(sources_el) > max_sources:
+        report.error(
+            f"The project holds {len(sources_el):,} sources; the limit for one import is "
+            f"{max_sources:,}."
+        )
+        return _Parsed(kind="project")
     for source in list(sources_el) if sources_el is not None else []:
         if source.tag != "TextSource":
             label = {
@@ -1208,21 +1223,33 @@ def refi_import(*, study: Study, data: bytes, filename: str, actor=None) -> Refi
     """
     report = RefiImportReport()
     limit = settings.WORKBENCH_MAX_ZIP_BYTES
-    if len(data) > limit:
-        report.error(f"The file is {len(data) / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB.")
+    xml_limit = settings.WORKBENCH_MAX_XML_BYTES
+    size = len(data) if isinstance(data, bytes) else data.size
+    if size > limit:
+        report.error(f"{filename} is {size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB.")
         raise ImportRefused(report)
+    if isinstance(data, bytes):
+        data = io.BytesIO(data)
+    data.seek(0)
+    head = data.read(4)
+    data.seek(0)
     archive = None
-    if data[:4] == b"PK\x03\x04":
+    if head == b"PK\x03\x04":
         try:
             archive = _Archive(data, report)
             report.refuse_if_errors()
-            qde = archive.read(archive.qde, limit)
+            qde = archive.read(archive.qde, xml_limit)
         except (zipfile.BadZipFile, ValueError, OSError, RuntimeError, NotImplementedError) as exc:
             report.error(f"{filename} is not a readable .qdpx archive ({exc}).")
             raise ImportRefused(report) from None
         root = _parse_xml(qde, archive.qde, report)
     else:
-        root = _parse_xml(data, filename, report)
+        if size > xml_limit:
+            report.error(
+                f"{filename} is {size / 1e6:.1f} MB of XML; the limit is {xml_limit / 1e6:.1f} MB."
+            )
+            raise ImportRefused(report)
+        root = _parse_xml(data.read(), filename, report)
     report.refuse_if_errors()
     if root.tag == "CodeBook":
         report.kind = "codebook"
@@ -1264,9 +1291,18 @@ def _prepare_sources(parsed: _Parsed, report: RefiImportReport) -> list[_Prepare
     """Canonicalise every source and carry its selections onto the canonical text (no DB)."""
     prepared = []
     max_chars = settings.WORKBENCH_MAX_TEXT_CHARS
+    max_total, total = settings.WORKBENCH_MAX_IMPORT_CHARS, 0
     for source in parsed.sources:
         if source.raw is None:
             continue
+        total += len(source.raw)
+        if total > max_total:
+            report.error(
+                f"With this source the project holds more than {max_total:,} characters of "
+                "text, the limit for one import.",
+                source.where,
+            )
+            break
         canon = _Canonicaliser(source.raw)
         text = canon.text
         if not text.strip():
@@ -1613,7 +1649,7 @@ class _Plan:
                             start=start,
                             end=end,
                             quote=quote,
-                            memo=selection.description[:20_000],
+                            memo=selection.description[:MEMO_MAX_CHARS],
                             selection=selection.key,
                         )
                     )

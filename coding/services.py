@@ -8,7 +8,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from coding import exports
-from coding.models import COLOR_RE, Assignment, AuditEvent, Code, Layer, LayerKind, Memo, Segment
+from coding.models import (
+    COLOR_RE,
+    MEMO_MAX_CHARS,
+    Assignment,
+    AuditEvent,
+    Code,
+    Layer,
+    LayerKind,
+    Memo,
+    Segment,
+)
 from studies.models import Study, Transcript
 
 
@@ -61,6 +71,49 @@ def coder_layer(*, study: Study, user) -> Layer:
 def consensus_layer(*, study: Study) -> Layer:
     layer, _ = Layer.objects.get_or_create(study=study, kind=LayerKind.CONSENSUS)
     return layer
+
+
+def clean_memo_text(text: str | None, *, field: str = "memo") -> str:
+    """``text`` stripped, or ValidationError({field: ...}) when it is longer than
+    MEMO_MAX_CHARS or holds what no database column stores (NUL, lone surrogates)."""
+    text = (text or "").strip()
+    if len(text) > MEMO_MAX_CHARS:
+        raise ValidationError(
+            {field: f"A memo may have at most {MEMO_MAX_CHARS:,} characters ({len(text):,} sent)."}
+        )
+    if "\x00" in text:
+        raise ValidationError({field: "The memo contains a NUL character (U+0000)."})
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            {field: "The memo is not valid Unicode (it contains a lone surrogate)."}
+        ) from None
+    return text
+
+
+def _code_gone(code: Code) -> ValidationError:
+    """The refusal for a code deleted or merged away since the page was drawn."""
+    merge = (
+        AuditEvent.objects.filter(
+            study_id=code.study_id, action="code.merge", object_type="code", object_id=code.pk
+        )
+        .order_by("-pk")
+        .first()
+    )
+    target = None
+    if merge is not None and merge.after:
+        target = Code.objects.filter(pk=merge.after.get("target_id")).first()
+    if target is not None:
+        return ValidationError(
+            f"The code “{code.name}” was just merged into “{target.name}”: reload the page "
+            f"and code with “{target.name}”. Nothing was saved.",
+            code="merged",
+        )
+    return ValidationError(
+        f"The code “{code.name}” no longer exists: reload the page. Nothing was saved.",
+        code="gone",
+    )
 
 
 def check_span(*, transcript: Transcript, start, end, quote: str | None = None) -> str:
@@ -119,7 +172,7 @@ def segment_create(
     if code.archived:
         raise ValidationError(f"The code “{code.name}” is archived.", code="archived")
     text = check_span(transcript=transcript, start=start, end=end, quote=quote)
-    memo = (memo or "").strip()
+    memo = clean_memo_text(memo)
     existing = Segment.objects.filter(
         transcript=transcript, code=code, layer=layer, start=start, end=end
     ).first()
@@ -139,6 +192,10 @@ def segment_create(
     segment.full_clean(exclude=["transcript", "code", "layer", "created_by"], validate_unique=False)
     try:
         with transaction.atomic():
+            # Lock the code row: a merge (which locks the codebook) either waits for this
+            # segment and moves it, or has already deleted the code and we refuse.
+            if not Code.objects.select_for_update(no_key=True).filter(pk=code.pk).exists():
+                raise _code_gone(code)
             segment.save()
             audit(
                 study=transcript.study,
@@ -153,6 +210,8 @@ def segment_create(
             transcript=transcript, code=code, layer=layer, start=start, end=end
         ).first()
         if existing is None:
+            if not Code.objects.filter(pk=code.pk).exists():
+                raise _code_gone(code) from None
             raise
         return existing, False
     return segment, True
@@ -172,7 +231,7 @@ def segment_delete(*, segment: Segment, actor=None) -> None:
 
 def segment_update_memo(*, segment: Segment, memo: str, actor=None) -> Segment:
     before = segment_snapshot(segment)
-    segment.memo = (memo or "").strip()
+    segment.memo = clean_memo_text(memo)
     segment.full_clean(exclude=["transcript", "code", "layer", "created_by"], validate_unique=False)
     with transaction.atomic():
         segment.save(update_fields=["memo", "updated_at"])
@@ -530,8 +589,8 @@ def memo_create(
     memo = Memo(
         study=study,
         author=author,
-        title=(title or "").strip(),
-        body=(body or "").strip(),
+        title=clean_memo_text(title, field="title"),
+        body=clean_memo_text(body, field="body"),
         transcript=transcript,
         code=code,
         segment=segment,
@@ -561,7 +620,8 @@ def memo_create(
 def memo_update(*, memo: Memo, actor, title: str, body: str) -> Memo:
     """Change a memo's title and text (audited with the text before)."""
     before = memo_snapshot(memo)
-    memo.title, memo.body = title.strip(), body.strip()
+    memo.title = clean_memo_text(title, field="title")
+    memo.body = clean_memo_text(body, field="body")
     memo.full_clean(exclude=["study", "author", "transcript", "code", "segment"])
     with transaction.atomic():
         memo.save(update_fields=["title", "body", "updated_at"])
@@ -826,7 +886,6 @@ def code_adopt(*, code: Code, actor) -> list[Code]:
 # duplicate name between the check and the write.
 
 import csv  # noqa: E402  (this appended block keeps its imports beside its functions)
-import io  # noqa: E402
 import re  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
@@ -1331,13 +1390,16 @@ def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None)
         report.errors.append(RowError(row, message, column))
         raise ImportRefused(report)
 
-    if len(data) > CODEBOOK_CSV_MAX_BYTES:
+    size = len(data) if isinstance(data, bytes) else data.size
+    if size > CODEBOOK_CSV_MAX_BYTES:
         refuse(
             0,
-            f"{filename} is {len(data) / 1e6:.1f} MB; a codebook CSV may be at most "
+            f"{filename} is {size / 1e6:.1f} MB; a codebook CSV may be at most "
             f"{CODEBOOK_CSV_MAX_BYTES / 1e6:.0f} MB.",
         )
     try:
+        if not isinstance(data, bytes):  # an uploaded file: read in chunks, within the limit
+            data = textlib.read_limited(data, CODEBOOK_CSV_MAX_BYTES, filename)
         raw = textlib.decode_bytes(data, filename).lstrip("\ufeff")
     except textlib.TextDecodeError as exc:
         refuse(0, str(exc))
@@ -1348,7 +1410,16 @@ def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None)
         if "path" in [c.strip().lower() for c in cells]:
             delimiter = candidate
             break
-    rows = list(csv.reader(io.StringIO(raw, newline=""), delimiter=delimiter))
+    try:
+        rows = textlib.csv_rows(
+            raw,
+            filename,
+            max_rows=CODEBOOK_CSV_MAX_ROWS,
+            max_cell_chars=CODE_TEXT_MAX_CHARS,
+            delimiter=delimiter,
+        )
+    except textlib.TextDecodeError as exc:
+        refuse(0, str(exc))
     if not rows or not any(cell.strip() for cell in rows[0]):
         refuse(
             1,

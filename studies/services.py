@@ -463,21 +463,66 @@ class ImportRefused(Exception):
         self.report = report
 
 
-def _read_csv(data: bytes, filename: str) -> list[dict[str, str]] | RowError:
+def _read_csv(data, filename: str) -> list[dict[str, str]] | RowError:
+    """Rows of a participants CSV or manifest as dicts (lower-case header keys).
+
+    ``data`` is bytes or an uploaded file; size, row count and cell size are limited
+    (WORKBENCH_MAX_CSV_BYTES, WORKBENCH_MAX_CSV_ROWS, WORKBENCH_MAX_CSV_CELL_CHARS).
+    """
     try:
+        data = _bytes_of(data, filename, settings.WORKBENCH_MAX_CSV_BYTES)
         raw = textlib.decode_bytes(data, filename)
     except textlib.TextDecodeError as exc:
         return RowError(row=0, message=str(exc))
+    del data
     raw = raw.lstrip("\ufeff")
     try:
         dialect = csv.Sniffer().sniff(raw[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(raw), dialect=dialect)
-    if not reader.fieldnames:
+    try:
+        rows = textlib.csv_rows(
+            raw,
+            filename,
+            max_rows=settings.WORKBENCH_MAX_CSV_ROWS,
+            max_cell_chars=settings.WORKBENCH_MAX_CSV_CELL_CHARS,
+            dialect=dialect,
+        )
+    except textlib.TextDecodeError as exc:
+        return RowError(row=0, message=str(exc))
+    del raw
+    while rows and not rows[0]:
+        rows.pop(0)
+    if not rows:
         return RowError(row=1, message=f"{filename}: the file is empty or has no header row.")
-    reader.fieldnames = [(name or "").strip().lower() for name in reader.fieldnames]
-    return list(reader)
+    fieldnames = [(name or "").strip().lower() for name in rows[0]]
+    result = []
+    for cells in rows[1:]:
+        if not cells:
+            continue  # as csv.DictReader: blank lines are not rows
+        row: dict = dict(zip(fieldnames, cells, strict=False))
+        for name in fieldnames[len(cells) :]:
+            row.setdefault(name, None)
+        result.append(row)
+    return result
+
+
+def _bytes_of(data, filename: str, limit: int | None = None) -> bytes:
+    """The bytes of an upload (bytes or a file object), read in chunks up to ``limit``.
+
+    Raises :class:`studies.text.UploadTooLarge` naming the file and the limit
+    (WORKBENCH_MAX_UPLOAD_BYTES by default).
+    """
+    limit = settings.WORKBENCH_MAX_UPLOAD_BYTES if limit is None else limit
+    if isinstance(data, bytes):
+        if len(data) > limit:
+            raise textlib.UploadTooLarge(
+                f"{filename}: {len(data) / 1e6:.1f} MB is larger than the limit of "
+                f"{limit / 1e6:.1f} MB per file."
+            )
+        return data
+    data.seek(0)
+    return textlib.read_limited(data, limit, filename, what=" per file")
 
 
 def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) -> ImportReport:
@@ -571,24 +616,16 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
 # --- transcripts -------------------------------------------------------------------------
 
 
-def _check_size(data: bytes, filename: str) -> None:
-    limit = settings.WORKBENCH_MAX_UPLOAD_BYTES
-    if len(data) > limit:
-        raise ValidationError(
-            f"{filename}: {len(data) / 1e6:.1f} MB is larger than the limit of {limit / 1e6:.1f} MB per file."
-        )
-
-
 def _title_from(filename: str) -> str:
     base = posixpath.basename(filename.replace("\\", "/"))
     return base.rsplit(".", 1)[0].strip() or base
 
 
-def prepare_text(data: bytes, filename: str) -> str:
-    """Decode, canonicalise and check an upload; ValidationError naming the file."""
-    _check_size(data, filename)
+def prepare_text(data, filename: str) -> str:
+    """Decode, canonicalise and check an upload (bytes or a file, read up to
+    WORKBENCH_MAX_UPLOAD_BYTES); ValidationError naming the file and the limit."""
     try:
-        text = textlib.read_upload(data, filename)
+        text = textlib.read_upload(_bytes_of(data, filename), filename)
     except textlib.TextDecodeError as exc:
         raise ValidationError(str(exc)) from exc
     if len(text) > settings.WORKBENCH_MAX_TEXT_CHARS:
@@ -616,7 +653,7 @@ def _new_transcript(*, study, text, filename, title, participant, wave) -> Trans
 def transcripts_upload(
     *,
     study: Study,
-    files: list[tuple[str, bytes]],
+    files: list[tuple[str, bytes | object]],
     participant: Participant | None,
     wave: Wave | None,
     actor,
@@ -628,7 +665,9 @@ def transcripts_upload(
     every problem, one per file. A text already in the study (same checksum), the same text
     twice in the upload, or a participant who already has a transcript at that wave is a
     problem with code ``"duplicate"`` naming the existing transcript, unless
-    ``allow_duplicates`` (the owner ticked "Upload anyway").
+    ``allow_duplicates`` (the owner ticked "Upload anyway"). ``files`` holds bytes or
+    uploaded files; together they may hold WORKBENCH_MAX_IMPORT_BYTES and
+    WORKBENCH_MAX_IMPORT_CHARS of text.
     """
     if not files:
         raise ValidationError("Choose at least one .txt or .docx file.")
@@ -638,14 +677,19 @@ def transcripts_upload(
         raise ValidationError("That participant belongs to another study.")
     if wave is not None and wave.study_id != study.pk:
         raise ValidationError("That wave belongs to another study.")
+    _check_import_total(sum(_size_of(data) for _name, data in files))
     errors: list[ValidationError] = []
     taken = {t.lower() for t in study.transcripts.values_list("title", flat=True)}
     texts: dict[str, str] = {}
+    chars = 0
     for filename, data in files:
         try:
             texts[filename] = prepare_text(data, filename)
         except ValidationError as exc:
             errors.extend(ValidationError(m) for m in exc.messages)
+            continue
+        chars += len(texts[filename])
+        _check_import_chars(chars, filename)
     if not allow_duplicates:
         errors.extend(
             ValidationError(message, code="duplicate")
@@ -724,6 +768,29 @@ def _upload_duplicates(study, texts: dict[str, str], participant, wave) -> list[
 MANIFEST_COLUMNS = ("file", "participant", "group", "wave", "title")
 
 
+def _size_of(data) -> int:
+    return len(data) if isinstance(data, bytes) else int(getattr(data, "size", 0) or 0)
+
+
+def _check_import_total(size: int, what: str = "The files") -> None:
+    limit = settings.WORKBENCH_MAX_IMPORT_BYTES
+    if size > limit:
+        raise ValidationError(
+            f"{what} add up to {size / 1e6:.1f} MB; the limit for one import is "
+            f"{limit / 1e6:.1f} MB. Nothing was imported: import them in parts."
+        )
+
+
+def _check_import_chars(chars: int, filename: str) -> None:
+    """Stop reading once the text decoded so far passes WORKBENCH_MAX_IMPORT_CHARS."""
+    limit = settings.WORKBENCH_MAX_IMPORT_CHARS
+    if chars > limit:
+        raise ValidationError(
+            f"{filename}: with it the import holds more than {limit:,} characters of text, "
+            "the limit for one import. Nothing was imported: import the files in parts."
+        )
+
+
 def _zip_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     members = {}
     for info in archive.infolist():
@@ -741,8 +808,8 @@ def _zip_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
 def transcripts_bulk_import(
     *,
     study: Study,
-    zip_data: bytes,
-    manifest: bytes | None = None,
+    zip_data,
+    manifest=None,
     actor,
     allow_duplicates: bool = False,
 ) -> ImportReport:
@@ -755,18 +822,26 @@ def transcripts_bulk_import(
     nothing is imported. Duplicates (a text already in the study or twice in the zip, a
     participant and wave that already have a transcript or appear twice) are problems too,
     marked ``duplicate``, unless ``allow_duplicates``.
+
+    ``zip_data`` and ``manifest`` are bytes or uploaded files (a zip is read in place, not
+    into memory). Limits: WORKBENCH_MAX_ZIP_BYTES for the zip, WORKBENCH_MAX_UPLOAD_BYTES
+    per unpacked member, WORKBENCH_MAX_IMPORT_BYTES for all members together (declared
+    sizes checked before anything is unpacked, actual sizes while unpacking) and
+    WORKBENCH_MAX_IMPORT_CHARS of decoded text.
     """
     report = ImportReport()
     limit = settings.WORKBENCH_MAX_ZIP_BYTES
-    if len(zip_data) > limit:
+    zip_size = _size_of(zip_data)
+    if zip_size > limit:
         report.errors.append(
-            RowError(
-                0, f"The zip is {len(zip_data) / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB."
-            )
+            RowError(0, f"The zip is {zip_size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB.")
         )
         raise ImportRefused(report)
     try:
-        archive = zipfile.ZipFile(io.BytesIO(zip_data))
+        if isinstance(zip_data, bytes):
+            zip_data = io.BytesIO(zip_data)
+        zip_data.seek(0)
+        archive = zipfile.ZipFile(zip_data)
         members = _zip_members(archive)
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         report.errors.append(RowError(0, f"The upload is not a readable zip file ({exc})."))
@@ -780,7 +855,16 @@ def transcripts_bulk_import(
             )
             raise ImportRefused(report)
         manifest_name = candidates[0]
-        manifest = archive.read(members.pop(manifest_name))
+        try:
+            manifest = textlib.zip_member_bytes(
+                archive,
+                members.pop(manifest_name),
+                settings.WORKBENCH_MAX_CSV_BYTES,
+                manifest_name,
+            )
+        except (textlib.TextDecodeError, zipfile.BadZipFile, OSError, RuntimeError) as exc:
+            report.errors.append(RowError(0, f"{manifest_name}: cannot be read ({exc})."))
+            raise ImportRefused(report) from None
     else:
         for name in [n for n in members if posixpath.basename(n).lower() == "manifest.csv"]:
             members.pop(name)
@@ -792,6 +876,14 @@ def transcripts_bulk_import(
             )
         )
         raise ImportRefused(report)
+    try:
+        _check_import_total(
+            sum(info.file_size for info in members.values()),
+            f"{getattr(zip_data, 'name', None) or 'The zip'}: its files",
+        )
+    except ValidationError as exc:
+        report.errors.append(RowError(0, exc.messages[0]))
+        raise ImportRefused(report) from None
     rows = _read_csv(manifest, manifest_name)
     if isinstance(rows, RowError):
         report.errors.append(rows)
@@ -832,6 +924,7 @@ def transcripts_bulk_import(
     titles: dict[str, int] = {}
     plan = []
     budget = settings.WORKBENCH_MAX_UPLOAD_BYTES
+    unpacked = chars = 0
     for line, row in enumerate(rows, start=2):
         problems: list[RowError] = []
         file_name = (row.get("file") or "").strip()
@@ -950,11 +1043,22 @@ def transcripts_bulk_import(
         text = None
         if info is not None and not problems:
             try:
-                with archive.open(info) as handle:
-                    data = handle.read(budget + 1)
+                data = textlib.zip_member_bytes(archive, info, budget, file_name)
+                unpacked += len(data)
+                _check_import_total(unpacked, "The files in the zip")
                 text = prepare_text(data, file_name)
+                del data
+                chars += len(text)
+                _check_import_chars(chars, file_name)
+            except textlib.TextDecodeError as exc:
+                problems.append(RowError(line, str(exc), "file"))
             except ValidationError as exc:
                 problems.extend(RowError(line, message, "file") for message in exc.messages)
+                if chars > settings.WORKBENCH_MAX_IMPORT_CHARS or unpacked > (
+                    settings.WORKBENCH_MAX_IMPORT_BYTES
+                ):
+                    report.errors.extend(problems)
+                    raise ImportRefused(report) from None
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
                 problems.append(
                     RowError(line, f"{file_name}: cannot be read from the zip ({exc}).", "file")

@@ -109,16 +109,232 @@ def _detect_chinese(data: bytes) -> str | None:
     return None
 
 
-def docx_text(data: bytes, filename: str) -> str:
-    """Paragraphs of a .docx in document order, one per line."""
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+class UploadTooLarge(TextDecodeError):
+    """An upload (or a part of it) is over a size limit; the message names file and limit."""
+
+
+_CHUNK = 64 * 1024
+
+
+def read_limited(stream, limit: int, filename: str, *, what: str = "") -> bytes:
+    """Read a file-like object in chunks, refusing as soon as it passes ``limit`` bytes.
+
+    Memory stays at most ``limit`` plus one chunk whatever the stream holds (a zip member
+    that unpacks far beyond its declared size, an upload of unknown length).
+    """
+    size = getattr(stream, "size", None)
+    if isinstance(size, int) and size > limit:
+        raise UploadTooLarge(
+            f"{filename}: {_mb(size)} is larger than the limit of {_mb(limit)}{what}."
+        )
+    chunks, total = [], 0
+    while True:
+        chunk = stream.read(min(_CHUNK, limit + 1 - total))
+        if not chunk:
+            break
+        total += len(chunk)
+        if total > limit:
+            raise UploadTooLarge(
+                f"{filename}: is larger than the limit of {_mb(limit)}{what}; nothing was imported."
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def zip_member_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, name: str):
+    """The unpacked bytes of one zip member, refused above ``limit`` (declared or actual)."""
+    if info.file_size > limit:
+        raise UploadTooLarge(
+            f"{name}: unpacks to {_mb(info.file_size)}, more than the limit of {_mb(limit)} "
+            "per file."
+        )
+    with archive.open(info) as handle:
+        return read_limited(handle, limit, name, what=" per file (unpacked)")
+
+
+_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def check_zip_parts(
+    data: bytes,
+    filename: str,
+    *,
+    part_limit: int,
+    total_limit: int,
+    element_limit: int | None = None,
+) -> None:
+    """Refuse a zip package (.docx) whose parts unpack beyond the limits or declare a DTD.
+
+    Declared sizes are checked first (a bomb is refused without unpacking anything), then
+    every part is unpacked in chunks and counted, so a part that lies about its size is
+    stopped at the limit too. Office XML never needs a DTD; entity declarations are refused.
+    ``element_limit`` caps the elements of each XML part (counted as tags while unpacking),
+    which bounds the time to parse a part of tiny elements that compresses to nothing.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise TextDecodeError(f"{filename}: is not a readable .docx file ({exc}).") from exc
+    if len(infos) > 10_000:
+        raise UploadTooLarge(f"{filename}: holds {len(infos):,} parts; the limit is 10,000.")
+    declared = 0
+    for info in infos:
+        declared += info.file_size
+        if info.file_size > part_limit or declared > total_limit:
+            raise UploadTooLarge(
+                f"{filename}: its part {info.filename} unpacks to {_mb(info.file_size)} "
+                f"(limit {_mb(part_limit)} per part, {_mb(total_limit)} in all); "
+                "nothing was imported."
+            )
+    total = 0
+    for info in infos:
+        xml = info.filename.lower().endswith((".xml", ".rels"))
+        size, tail, elements = 0, b"", 0
+        try:
+            with archive.open(info) as handle:
+                while chunk := handle.read(_CHUNK):
+                    size += len(chunk)
+                    total += len(chunk)
+                    if size > part_limit or total > total_limit:
+                        raise UploadTooLarge(
+                            f"{filename}: its part {info.filename} unpacks to more than the "
+                            f"limit of {_mb(part_limit)}; nothing was imported."
+                        )
+                    if xml and _DTD.search(tail + chunk):
+                        raise TextDecodeError(
+                            f"{filename}: {info.filename} declares a DTD or entities, which "
+                            "Word files never contain; it was refused."
+                        )
+                    if xml and element_limit is not None:
+                        elements += chunk.count(b"<") - chunk.count(b"</")
+                        if elements > element_limit:
+                            raise UploadTooLarge(
+                                f"{filename}: its part {info.filename} has more than "
+                                f"{element_limit:,} XML elements, the limit per part; "
+                                "nothing was imported."
+                            )
+                    tail = chunk[-16:]
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
+            raise TextDecodeError(f"{filename}: is not a readable .docx file ({exc}).") from exc
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_RUN_TEXT = {
+    f"{_W}tab": "\t",
+    f"{_W}ptab": "\t",
+    f"{_W}cr": "\n",
+    f"{_W}noBreakHyphen": "-",
+}
+
+
+def _run_text(run) -> str:
+    """A ``w:r``'s text as python-docx reads it (text, tabs, line breaks, hyphens)."""
+    parts = []
+    for child in run:
+        tag = child.tag
+        if tag == f"{_W}t":
+            parts.append(child.text or "")
+        elif tag == f"{_W}br":
+            if child.get(f"{_W}type", "textWrapping") == "textWrapping":
+                parts.append("\n")
+        elif tag in _RUN_TEXT:
+            parts.append(_RUN_TEXT[tag])
+    return "".join(parts)
+
+
+def _main_part(archive: zipfile.ZipFile) -> str:
+    """The member name of the main document (``word/document.xml`` unless the package's
+    relationships say otherwise)."""
+    from xml.etree import ElementTree as ET
 
     try:
-        document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        rels = ET.fromstring(archive.read("_rels/.rels"))
+    except (KeyError, ET.ParseError):
+        return "word/document.xml"
+    for rel in rels:
+        if (rel.get("Type") or "").endswith("/officeDocument") and rel.get("Target"):
+            return rel.get("Target").lstrip("/")
+    return "word/document.xml"
+
+
+def docx_text(data: bytes, filename: str, *, part_limit: int | None = None) -> str:
+    """Paragraphs of a .docx body in document order, one per line (as python-docx's
+    ``Document.paragraphs``: not those in tables or tracked changes).
+
+    The package is checked first (:func:`check_zip_parts`: part sizes, no DTD), then the
+    main part is read as a stream (lxml ``iterparse``), each run freed once read, so that
+    memory and time stay linear and small whatever the XML's shape; the text is refused
+    once it passes WORKBENCH_MAX_TEXT_CHARS. ``part_limit`` defaults to
+    WORKBENCH_MAX_XML_BYTES. A damaged file raises TextDecodeError naming it.
+    """
+    from django.conf import settings
+    from lxml import etree
+
+    if part_limit is None:
+        part_limit = settings.WORKBENCH_MAX_XML_BYTES
+    max_chars = settings.WORKBENCH_MAX_TEXT_CHARS
+    check_zip_parts(
+        data,
+        filename,
+        part_limit=part_limit,
+        total_limit=2 * part_limit,
+        element_limit=settings.WORKBENCH_MAX_XML_ELEMENTS,
+    )
+    paragraphs: list[str] = []
+    total = 0
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        with archive.open(_main_part(archive)) as handle:
+            events = etree.iterparse(
+                handle,
+                events=("end",),
+                resolve_entities=False,
+                no_network=True,
+                load_dtd=False,
+                huge_tree=False,
+            )
+            body, p, r, link = f"{_W}body", f"{_W}p", f"{_W}r", f"{_W}hyperlink"
+            current: list[str] = []  # the runs of the body-level paragraph being read
+            for _event, element in events:
+                parent = element.getparent()
+                if parent is None:
+                    continue
+                tag, parent_tag = element.tag, parent.tag
+                if parent_tag == r:
+                    continue  # a run's text: read when the run ends
+                if tag == r:
+                    paragraph = parent.getparent() if parent_tag == link else parent
+                    if paragraph is not None and paragraph.tag == p:
+                        outer = paragraph.getparent()
+                        if outer is not None and outer.tag == body:
+                            text = _run_text(element)
+                            current.append(text)
+                            total += len(text)
+                elif parent_tag == body:
+                    if tag == p:
+                        paragraphs.append("".join(current))
+                        total += 1
+                    current = []
+                if total > max_chars:
+                    raise UploadTooLarge(
+                        f"{filename}: holds more than {max_chars:,} characters of text, the "
+                        "limit per transcript."
+                    )
+                if tag != body:
+                    # Free what has been read: this element and its earlier siblings.
+                    element.clear()
+                    while element.getprevious() is not None:
+                        del parent[0]
+    except UploadTooLarge:
+        raise
+    except (etree.XMLSyntaxError, KeyError, zipfile.BadZipFile, OSError, ValueError) as exc:
         raise TextDecodeError(f"{filename}: is not a readable .docx file ({exc}).") from exc
-    return "\n".join(p.text for p in document.paragraphs)
+    return "\n".join(paragraphs)
 
 
 def read_upload(data: bytes, filename: str) -> str:
@@ -134,6 +350,51 @@ def read_upload(data: bytes, filename: str) -> str:
     if not text.strip():
         raise TextDecodeError(f"{filename}: contains no text.")
     return text
+
+
+def csv_rows(
+    raw: str, filename: str, *, max_rows: int, max_cell_chars: int, **reader_options
+) -> list[list[str]]:
+    """The rows of decoded CSV text (header included), refused with the line and the limit.
+
+    Refuses more than ``max_rows`` data rows, a cell over ``max_cell_chars`` characters
+    (also beyond the csv module's own field limit), malformed quoting, and NUL characters
+    (which no database text column can store).
+    """
+    import csv
+
+    if "\x00" in raw:
+        line = raw.count("\n", 0, raw.index("\x00")) + 1
+        raise TextDecodeError(
+            f"{filename}: line {line} contains a NUL character (U+0000); save the file as "
+            "plain UTF-8 text and upload it again."
+        )
+    reader = csv.reader(io.StringIO(raw, newline=""), **reader_options)
+    rows: list[list[str]] = []
+    try:
+        for cells in reader:
+            if len(rows) > max_rows:
+                raise TextDecodeError(
+                    f"{filename}: has more than {max_rows:,} rows, the limit per file; "
+                    "split it and import the parts."
+                )
+            for cell in cells:
+                if len(cell) > max_cell_chars:
+                    raise TextDecodeError(
+                        f"{filename}: line {reader.line_num} has a cell of {len(cell):,} "
+                        f"characters; the limit is {max_cell_chars:,}."
+                    )
+            rows.append(cells)
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise TextDecodeError(
+                f"{filename}: line {reader.line_num} has a cell longer than the limit of "
+                f"{max_cell_chars:,} characters."
+            ) from exc
+        raise TextDecodeError(
+            f"{filename}: line {reader.line_num} is not valid CSV ({exc})."
+        ) from exc
+    return rows
 
 
 def speaker_of(line: str) -> str | None:

@@ -473,7 +473,7 @@ def participant_import(request, study_id: int):
         upload = form.cleaned_data["file"]
         try:
             report = services.participants_import_csv(
-                study=access.study, data=upload.read(), filename=upload.name, actor=request.user
+                study=access.study, data=upload, filename=upload.name, actor=request.user
             )
         except services.ImportRefused as refused:
             report = refused.report
@@ -527,7 +527,7 @@ def transcript_upload(request, study_id: int):
     errors: list[str] = []
     duplicates = False
     if form.is_valid():
-        files = [(f.name, f.read()) for f in form.cleaned_data["files"]]
+        files = [(f.name, f) for f in form.cleaned_data["files"]]
         try:
             created = services.transcripts_upload(
                 study=study,
@@ -582,8 +582,8 @@ def transcript_bulk_import(request, study_id: int):
         try:
             report = services.transcripts_bulk_import(
                 study=study,
-                zip_data=form.cleaned_data["archive"].read(),
-                manifest=manifest.read() if manifest else None,
+                zip_data=form.cleaned_data["archive"],
+                manifest=manifest,
                 allow_duplicates=form.cleaned_data["allow_duplicates"],
                 actor=request.user,
             )

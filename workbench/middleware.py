@@ -60,3 +60,35 @@ class NoStoreMiddleware:
             return response
         patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.0f} kB"
+
+
+class RequestSizeMiddleware:
+    """Answer 413 to a request whose declared body is over WORKBENCH_MAX_REQUEST_BYTES,
+    before anything reads it (Django's own limits do not count uploaded files)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.WORKBENCH_MAX_REQUEST_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            from django.http import HttpResponse
+            from django.utils.html import escape
+
+            message = (
+                f"The upload is {_size(length)}, larger than the limit of {_size(limit)} "
+                "for one request. Nothing was saved: upload fewer or smaller files."
+            )
+            return HttpResponse(
+                f"<!doctype html><title>Upload too large</title><p>{escape(message)}</p>",
+                status=413,
+            )
+        return self.get_response(request)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "workbench.middleware.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -145,16 +146,39 @@ STORAGES = {
     },
 }
 
-# Uploads: transcripts are text; the limits are checked again in the import services
-# with a clear message naming the file.
+# Uploads: every importer checks these while it reads (in chunks, declared and actual sizes),
+# so a refused upload costs little memory and answers at once with the file and the limit.
 WORKBENCH_MAX_UPLOAD_BYTES = envint("WORKBENCH_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
 WORKBENCH_MAX_ZIP_BYTES = envint("WORKBENCH_MAX_ZIP_BYTES", 100 * 1024 * 1024)
 WORKBENCH_MAX_FILES = envint("WORKBENCH_MAX_FILES", 500)
 WORKBENCH_MAX_TEXT_CHARS = envint("WORKBENCH_MAX_TEXT_CHARS", 2_000_000)
 # Days an invitation link to a study stays valid.
 WORKBENCH_INVITATION_DAYS = envint("WORKBENCH_INVITATION_DAYS", 7)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# All files of one upload, zip or QDPX together: unpacked bytes and decoded characters.
+WORKBENCH_MAX_IMPORT_BYTES = envint("WORKBENCH_MAX_IMPORT_BYTES", 50_000_000)
+WORKBENCH_MAX_IMPORT_CHARS = envint("WORKBENCH_MAX_IMPORT_CHARS", 20_000_000)
+# One XML part of a .docx or a QDPX project.qde / .qdc, unpacked.
+WORKBENCH_MAX_XML_BYTES = envint("WORKBENCH_MAX_XML_BYTES", 20_000_000)
+# Elements of one .docx XML part: a part of tiny elements compresses to nothing and would
+# take seconds to read (about 2 s per million elements); 500,000 is a very long interview.
+WORKBENCH_MAX_XML_ELEMENTS = envint("WORKBENCH_MAX_XML_ELEMENTS", 500_000)
+# Participant CSV and bulk-import manifest.
+WORKBENCH_MAX_CSV_BYTES = envint("WORKBENCH_MAX_CSV_BYTES", 5 * 1024 * 1024)
+WORKBENCH_MAX_CSV_ROWS = envint("WORKBENCH_MAX_CSV_ROWS", 10_000)
+WORKBENCH_MAX_CSV_CELL_CHARS = envint("WORKBENCH_MAX_CSV_CELL_CHARS", 20_000)
+# Django's own limits, consistent with the above: form fields (not files) up to a whole
+# transcript edited in the browser (2M CJK characters are 18 MB URL-encoded); files above
+# 2.5 MB spool to a temporary file instead of memory; the importers read them in chunks.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint(
+    "WORKBENCH_MAX_FORM_BYTES", max(10 * 1024 * 1024, 9 * WORKBENCH_MAX_TEXT_CHARS + 1024 * 1024)
+)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Whole request bodies (files included), refused with 413 before they are read.
+WORKBENCH_MAX_REQUEST_BYTES = envint(
+    "WORKBENCH_MAX_REQUEST_BYTES",
+    max(WORKBENCH_MAX_ZIP_BYTES, WORKBENCH_MAX_IMPORT_BYTES, DATA_UPLOAD_MAX_MEMORY_SIZE)
+    + 10 * 1024 * 1024,
+)
 DATA_UPLOAD_MAX_NUMBER_FILES = WORKBENCH_MAX_FILES
 
 # Accounts and sessions. After WORKBENCH_LOGIN_FAILURE_LIMIT wrong passwords for one username

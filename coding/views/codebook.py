@@ -655,7 +655,7 @@ def codebook_import(request, study_id: int):
         upload = form.cleaned_data["file"]
         try:
             report = services.codebook_import_csv(
-                study=access.study, data=upload.read(), filename=upload.name, actor=request.user
+                study=access.study, data=upload, filename=upload.name, actor=request.user
             )
         except ImportRefused as refused:
             report = refused.report

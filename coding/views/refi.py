@@ -93,7 +93,7 @@ def qdpx_import(request: HttpRequest, study_id: int) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             report = refi.refi_import(
-                study=study, data=upload.read(), filename=upload.name, actor=request.user
+                study=study, data=upload, filename=upload.name, actor=request.user
             )
             status = 200
         except ImportRefused as refused:

@@ -21,6 +21,7 @@ OPERATION_MODULES = [
     "coding.bench_agreement",
     "coding.bench_compare",
     "coding.bench_qdpx",
+    "studies.bench_uploads",
 ]
 
 
