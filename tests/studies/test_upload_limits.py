@@ -150,7 +150,11 @@ def test_several_files_together_over_the_import_limit_are_refused(study, owner_c
 def test_files_at_the_limits_are_still_imported(study, owner_client, settings):
     settings.WORKBENCH_MAX_UPLOAD_BYTES = 2_000
     settings.WORKBENCH_MAX_IMPORT_CHARS = 4_000
-    files = [SimpleUploadedFile(f"g{i}.txt", b"Interviewer: " + b"a" * 1987) for i in range(2)]
+    # Two different texts (the same text twice would be a duplicate).
+    files = [
+        SimpleUploadedFile(f"g{i}.txt", b"Interviewer: " + b"a" * 1986 + str(i).encode())
+        for i in range(2)
+    ]
     response = owner_client.post(upload_url(study), {"files": files})
     assert response.status_code == 302
     assert Transcript.objects.filter(study=study).count() == 2
