@@ -240,7 +240,16 @@ class Memo(models.Model):
 class AuditEvent(models.Model):
     """Append-only log: who did what to which object, with the data needed to restore it."""
 
-    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="audit_events")
+    # Kept when the study is deleted (SET_NULL): ``study_ref`` and ``study_name`` still say
+    # which study it was. Null with an empty ``study_ref`` for events that belong to no
+    # study (a user's API tokens).
+    study = models.ForeignKey(
+        Study, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    study_ref = models.BigIntegerField(
+        null=True, blank=True, help_text="The study's id, kept after the study is deleted."
+    )
+    study_name = models.CharField(max_length=200, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -253,7 +262,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["study", "object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["study", "object_type", "object_id"]),
+            models.Index(fields=["study", "-created_at"]),
+            models.Index(fields=["study_ref"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"

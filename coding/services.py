@@ -14,7 +14,7 @@ from studies.models import Study, Transcript
 
 def audit(
     *,
-    study: Study,
+    study: Study | None,
     actor,
     action: str,
     obj=None,
@@ -23,11 +23,17 @@ def audit(
     before=None,
     after=None,
 ) -> AuditEvent:
+    """Record one write: who (``actor``), what (``action`` on ``obj`` or ``object_type`` and
+    ``object_id``), with ``before`` holding what is needed to restore it. ``study`` is None
+    only for writes that belong to no study (API tokens). The study's id and name are
+    copied so that the event still says which study it was after the study is deleted."""
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = obj.pk if object_id is None else object_id
     return AuditEvent.objects.create(
         study=study,
+        study_ref=study.pk if study is not None else None,
+        study_name=study.name if study is not None else "",
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         object_type=object_type,

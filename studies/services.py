@@ -283,6 +283,10 @@ def member_remove(*, membership: Membership, actor) -> None:
 # --- groups and waves --------------------------------------------------------------------
 
 
+def _ordered_kind(model) -> str:
+    return "group" if model is StakeholderGroup else "wave"
+
+
 def _ordered_model(kind: str):
     return {"group": StakeholderGroup, "wave": Wave}[kind]
 
@@ -317,7 +321,7 @@ def ordered_rename(*, obj, name: str, actor):
         audit(
             study=obj.study,
             actor=actor,
-            action=f"{model._meta.model_name}.rename",
+            action=f"{_ordered_kind(model)}.rename",
             obj=obj,
             before=before,
             after={"name": name},
@@ -332,6 +336,7 @@ def ordered_move(*, obj, direction: int, actor) -> None:
         items = list(
             model.objects.select_for_update().filter(study=obj.study).order_by("position", "pk")
         )
+        before = [item.pk for item in items]
         index = next(i for i, item in enumerate(items) if item.pk == obj.pk)
         target = index + direction
         if 0 <= target < len(items):
@@ -340,6 +345,16 @@ def ordered_move(*, obj, direction: int, actor) -> None:
             if item.position != position:
                 item.position = position
                 item.save(update_fields=["position"])
+        order = [item.pk for item in items]
+        if order != before:
+            audit(
+                study=obj.study,
+                actor=actor,
+                action=f"{_ordered_kind(model)}.move",
+                obj=obj,
+                before={"order": before},
+                after={"order": order},
+            )
 
 
 def ordered_delete(*, obj, actor) -> None:
@@ -353,7 +368,7 @@ def ordered_delete(*, obj, actor) -> None:
         audit(
             study=obj.study,
             actor=actor,
-            action=f"{type(obj)._meta.model_name}.delete",
+            action=f"{_ordered_kind(type(obj))}.delete",
             obj=obj,
             before={"name": obj.name, "position": obj.position},
         )
@@ -480,6 +495,15 @@ def _read_csv(data: bytes, filename: str) -> list[dict[str, str]] | RowError:
     return list(reader)
 
 
+def _participant_values(participant: Participant) -> dict:
+    return {
+        "id": participant.pk,
+        "pseudonym": participant.pseudonym,
+        "group_id": participant.group_id,
+        "attributes": dict(participant.attributes),
+    }
+
+
 def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) -> ImportReport:
     """Import participants from CSV (``pseudonym``, ``group``, any other column = attribute).
 
@@ -544,6 +568,7 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
         raise ImportRefused(report)
     with transaction.atomic():
         new = []
+        before, after = [], []
         for pseudonym, group, attributes, current in plan:
             if current is None:
                 new.append(
@@ -553,9 +578,11 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
                 )
                 report.created += 1
             else:
+                before.append(_participant_values(current))
                 current.group = group or current.group
                 current.attributes = {**current.attributes, **attributes}
                 current.save(update_fields=["group", "attributes"])
+                after.append(_participant_values(current))
                 report.updated += 1
         Participant.objects.bulk_create(new)
         audit(
@@ -563,7 +590,14 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
             actor=actor,
             action="participant.import",
             object_type="participant",
-            after={"file": filename, "created": report.created, "updated": report.updated},
+            before={"updated": before},
+            after={
+                "file": filename,
+                "created": report.created,
+                "updated_count": report.updated,
+                "created_ids": [p.pk for p in new],
+                "updated": after,
+            },
         )
     return report
 
@@ -1349,8 +1383,23 @@ def study_delete(*, study: Study, confirm: str, actor) -> None:
     logging.getLogger("workbench.audit").warning(
         "study %s (%s) deleted by %s", study.pk, study.name, getattr(actor, "username", actor)
     )
+    from coding.models import AuditEvent
+
     with transaction.atomic():
         transcript_ids = list(study.transcripts.values_list("pk", flat=True))
+        audit(
+            study=study,
+            actor=actor,
+            action="study.delete",
+            obj=study,
+            before={
+                **{f: getattr(study, f) for f in STUDY_SETTINGS},
+                "transcripts": len(transcript_ids),
+                "members": list(study.memberships.values_list("user__username", "role")),
+            },
+        )
+        # The log outlives the study (one UPDATE rather than the collector's per-id lists).
+        AuditEvent.objects.filter(study=study).update(study=None)
         for first in range(0, len(transcript_ids), 20):
             Segment.objects.filter(transcript_id__in=transcript_ids[first : first + 20]).delete()
         study.delete()
