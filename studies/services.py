@@ -239,45 +239,56 @@ def invitation_revoke(*, invitation: Invitation, actor, action: str = "invitatio
 def _check_not_last_owner(membership: Membership) -> None:
     if (
         membership.role == Role.OWNER
-        and not Membership.objects.filter(study=membership.study, role=Role.OWNER)
+        and not Membership.objects.filter(study=membership.study_id, role=Role.OWNER)
         .exclude(pk=membership.pk)
         .exists()
     ):
         raise ValidationError("A study needs at least one owner: make someone else owner first.")
 
 
+def _locked_membership(membership: Membership) -> Membership:
+    """Lock the study row, then re-read the membership. Every role change and removal takes
+    the same lock first, so two owners demoting each other at once are serialised and the
+    second sees the first's change (the last-owner rule holds). Call inside an atomic block."""
+    Study.objects.select_for_update().filter(pk=membership.study_id).values_list("pk").first()
+    return Membership.objects.select_related("study", "user").get(pk=membership.pk)
+
+
 def member_change_role(*, membership: Membership, role: str, actor) -> Membership:
     if role not in Role.values:
         raise ValidationError("Choose owner, coder or viewer.")
-    if role != Role.OWNER:
-        _check_not_last_owner(membership)
-    before = {"role": membership.role}
-    membership.role = role
     with transaction.atomic():
-        membership.save(update_fields=["role"])
+        current = _locked_membership(membership)
+        if role != Role.OWNER:
+            _check_not_last_owner(current)
+        before = {"role": current.role}
+        current.role = role
+        current.save(update_fields=["role"])
         audit(
-            study=membership.study,
+            study=current.study,
             actor=actor,
             action="member.role",
-            obj=membership,
+            obj=current,
             before=before,
-            after={"role": role, "user": membership.user.username},
+            after={"role": role, "user": current.user.username},
         )
+    membership.role = role
     return membership
 
 
 def member_remove(*, membership: Membership, actor) -> None:
     """Remove a member. Their coding layer and segments are kept (coding is never lost)."""
-    _check_not_last_owner(membership)
     with transaction.atomic():
+        current = _locked_membership(membership)
+        _check_not_last_owner(current)
         audit(
-            study=membership.study,
+            study=current.study,
             actor=actor,
             action="member.remove",
-            obj=membership,
-            before={"user": membership.user.username, "role": membership.role},
+            obj=current,
+            before={"user": current.user.username, "role": current.role},
         )
-        membership.delete()
+        current.delete()
 
 
 # --- groups and waves --------------------------------------------------------------------
