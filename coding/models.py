@@ -258,6 +258,14 @@ class AuditEvent(models.Model):
     object_id = models.BigIntegerField(null=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+    restores = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="restorations",
+        help_text="For a restore: the event whose change it undid.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

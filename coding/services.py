@@ -22,6 +22,7 @@ def audit(
     object_id: int | None = None,
     before=None,
     after=None,
+    restores: AuditEvent | None = None,
 ) -> AuditEvent:
     """Record one write: who (``actor``), what (``action`` on ``obj`` or ``object_type`` and
     ``object_id``), with ``before`` holding what is needed to restore it. ``study`` is None
@@ -40,6 +41,7 @@ def audit(
         object_id=object_id,
         before=before,
         after=after,
+        restores=restores,
     )
 
 
@@ -603,6 +605,8 @@ def memo_snapshot(memo: Memo) -> dict:
         "segment_id": memo.segment_id,
         "title": memo.title,
         "body": memo.body,
+        "extra": memo.extra,
+        "created_at": memo.created_at.isoformat() if memo.created_at else None,
     }
 
 
@@ -647,7 +651,13 @@ def framework_summary_save(
         before = {"body": memo.body} if memo else None
         if not body:
             if memo is not None:
-                audit(study=study, actor=author, action="memo.delete", obj=memo, before=before)
+                audit(
+                    study=study,
+                    actor=author,
+                    action="memo.delete",
+                    obj=memo,
+                    before=memo_snapshot(memo),
+                )
                 memo.delete()
             return None
         if memo is None:
