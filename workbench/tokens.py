@@ -103,5 +103,14 @@ def note_password_change(sender, instance, update_fields=None, **kwargs):
 
 def revoke_after_password_change(sender, instance, created=False, **kwargs):
     if getattr(instance, "_workbench_password_changed", False):
+        for token in ApiToken.objects.filter(user=instance):
+            audit(
+                study=None,
+                actor=instance,
+                action="token.revoke",
+                obj=token,
+                before=_described(token),
+                after={"reason": "password change"},
+            )
         ApiToken.objects.filter(user=instance).delete()
         instance._workbench_password_changed = False

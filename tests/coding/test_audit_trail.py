@@ -112,3 +112,12 @@ def test_revoking_someone_elses_token_records_nothing(alice):
     token, _ = tokens.token_create(user=bob, name="bob's")
     assert not tokens.token_revoke(user=alice, token_id=token.pk)
     assert not AuditEvent.objects.filter(action="token.revoke").exists()
+
+
+def test_tokens_deleted_by_a_password_change_are_recorded(alice):
+    token, _ = tokens.token_create(user=alice, name="old laptop")
+    alice.set_password("a new long passphrase")
+    alice.save()
+    event = AuditEvent.objects.get(action="token.revoke")
+    assert event.object_id == token.pk and event.actor == alice
+    assert event.before["name"] == "old laptop" and event.after == {"reason": "password change"}
