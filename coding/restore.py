@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from coding.models import (
     Assignment,
@@ -56,7 +57,24 @@ def event_restore(*, event: AuditEvent, actor) -> AuditEvent:
         event = AuditEvent.objects.select_for_update().select_related("study").get(pk=event.pk)
         if AuditEvent.objects.filter(restores=event).exists():
             raise ValidationError("This change was already restored.")
-        return restorer(event, actor)
+        try:
+            with transaction.atomic():
+                return restorer(event, actor)
+        except IntegrityError:
+            # A check above missed a conflict: the database refused, nothing was written.
+            raise ValidationError(
+                "Later changes conflict with this restore (the database refused it)."
+            ) from None
+
+
+def _users(rows, *keys) -> None:
+    """Clear references to accounts deleted since (those columns are nullable)."""
+    ids = {row[k] for row in rows for k in keys if row.get(k) is not None}
+    known = set(get_user_model().objects.filter(pk__in=ids).values_list("pk", flat=True))
+    for row in rows:
+        for k in keys:
+            if row.get(k) is not None and row[k] not in known:
+                row[k] = None
 
 
 def _memo(event: AuditEvent, actor) -> AuditEvent:
@@ -75,6 +93,8 @@ def _memo(event: AuditEvent, actor) -> AuditEvent:
         pk = data.get(key)
         if pk is not None and not model.objects.filter(pk=pk).exists():
             raise ValidationError(f"The {label} it was about no longer exists.")
+    data = dict(data)
+    _users([data], "author_id")
     extra = data.get("extra") or {}
     memo = Memo(
         pk=data["id"],
@@ -215,11 +235,16 @@ def _insert_transcript(study, snapshot: dict, *, participant_id=None) -> Transcr
         CalibrationRound,
         lambda pk: f"Calibration round {pk}",
     )
+    segments = [dict(r) for r in snapshot["segments"]]
+    memos = [dict(r) for r in snapshot["memos"]]
+    decisions = [dict(r) for r in snapshot["decisions"]]
+    _users(segments, "created_by_id")
+    _users(memos, "author_id")
+    _users(decisions, "decided_by_id")
     transcript = Transcript(**row)
     transcript.save(force_insert=True)
-    Segment.objects.bulk_create(Segment(**r) for r in snapshot["segments"])
-    Memo.objects.bulk_create(Memo(**r) for r in snapshot["memos"])
-    decisions = [dict(r) for r in snapshot["decisions"]]
+    Segment.objects.bulk_create(Segment(**r) for r in segments)
+    Memo.objects.bulk_create(Memo(**r) for r in memos)
     present = set(
         Segment.objects.filter(
             pk__in=[d["result_id"] for d in decisions if d["result_id"]]

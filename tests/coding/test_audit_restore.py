@@ -279,3 +279,28 @@ def test_an_event_of_another_study_is_a_404(study, owner, owner_client, coded):
     event = AuditEvent.objects.create(study=other, action="memo.delete", object_type="memo")
     url = reverse("coding:audit_restore", args=[study.pk, event.pk])
     assert owner_client.get(url).status_code == 404
+
+
+def test_a_memo_whose_author_left_comes_back_without_an_author(study, owner, coded):
+    leaver = factories.make_user(username="leaver")
+    memo = Memo.objects.create(study=study, author=leaver, body="Orphan")
+    services.memo_delete(memo=memo, actor=owner)
+    leaver.delete()
+    restore.event_restore(event=last("memo.delete"), actor=owner)
+    assert Memo.objects.get(body="Orphan").author is None
+
+
+def test_a_conflict_the_checks_miss_is_refused_cleanly(study, owner, coded, monkeypatch):
+    from django.db import IntegrityError
+
+    memo = Memo.objects.create(study=study, author=owner, body="Clash")
+    services.memo_delete(memo=memo, actor=owner)
+
+    def clash(event, actor):
+        Memo.objects.create(study=study, author=owner, body="half-written")
+        raise IntegrityError("unique")
+
+    monkeypatch.setitem(restore._RESTORERS, "memo.delete", clash)
+    with pytest.raises(ValidationError, match="Later changes conflict"):
+        restore.event_restore(event=last("memo.delete"), actor=owner)
+    assert not Memo.objects.filter(body="half-written").exists()
