@@ -177,3 +177,9 @@ def test_only_owners_read_the_audit_log(study, owner, persona_clients, persona, 
 def test_anonymous_is_sent_to_login(client, study):
     response = client.get(page_url(study))
     assert response.status_code == 302 and "login" in response.url
+
+
+def test_each_object_links_to_its_own_history(study, owner_client, history):
+    code = history["code"]
+    html = body(owner_client.get(page_url(study)))
+    assert f'href="?object_type=code&amp;object_id={code.pk}"' in html
