@@ -4,6 +4,7 @@ and restores the memo; checked against the database."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -39,7 +40,7 @@ def test_the_pi_restores_a_deleted_memo_from_the_audit_log(login_as):
     # I download the filtered log as CSV for the methods appendix.
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV").click()
-    csv_text = open(download.value.path(), encoding="utf-8").read()
+    csv_text = Path(download.value.path()).read_text(encoding="utf-8")
     assert csv_text.splitlines()[0].startswith("event_id,created_at,study_id")
     assert "memo.delete" in csv_text and "memo.create" not in csv_text
 
