@@ -54,7 +54,11 @@ def event_restore(*, event: AuditEvent, actor) -> AuditEvent:
         raise ValidationError(f"A “{event.action}” change cannot be restored.")
     with transaction.atomic():
         # Lock the event so that two owners pressing Restore at once restore it once.
-        event = AuditEvent.objects.select_for_update().select_related("study").get(pk=event.pk)
+        event = (
+            AuditEvent.objects.select_for_update(of=("self",))
+            .select_related("study")
+            .get(pk=event.pk)
+        )
         if AuditEvent.objects.filter(restores=event).exists():
             raise ValidationError("This change was already restored.")
         try:
