@@ -15,6 +15,7 @@ from collections.abc import Callable
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.dateparse import parse_datetime
 
 from coding.models import (
     Assignment,
@@ -71,6 +72,25 @@ def event_restore(*, event: AuditEvent, actor) -> AuditEvent:
             ) from None
 
 
+_TIMES = ("created_at", "updated_at", "submitted_at")
+
+
+def _create(model, rows: list[dict]) -> list:
+    """Insert ``rows`` with their old ids, then put back their old timestamps (which
+    ``auto_now``/``auto_now_add`` replaced on insert; ``bulk_update`` leaves them alone)."""
+    objs = model.objects.bulk_create([model(**row) for row in rows])
+    names = {f.name for f in model._meta.fields}
+    fields = [f for f in _TIMES if f in names and any(row.get(f) for row in rows)]
+    for obj, row in zip(objs, rows, strict=True):
+        for f in fields:
+            value = row.get(f)
+            if value:
+                setattr(obj, f, parse_datetime(value) if isinstance(value, str) else value)
+    if fields and objs:
+        model.objects.bulk_update(objs, fields, batch_size=500)
+    return objs
+
+
 def _users(rows, *keys) -> None:
     """Clear references to accounts deleted since (those columns are nullable)."""
     ids = {row[k] for row in rows for k in keys if row.get(k) is not None}
@@ -100,17 +120,18 @@ def _memo(event: AuditEvent, actor) -> AuditEvent:
     data = dict(data)
     _users([data], "author_id")
     extra = data.get("extra") or {}
-    memo = Memo(
-        pk=data["id"],
-        study=study,
-        author_id=data.get("author_id"),
-        transcript_id=data.get("transcript_id"),
-        code_id=data.get("code_id"),
-        segment_id=data.get("segment_id"),
-        title=data.get("title", ""),
-        body=data["body"],
-        extra=extra,
-    )
+    row = {
+        "id": data["id"],
+        "study_id": study.pk,
+        "author_id": data.get("author_id"),
+        "transcript_id": data.get("transcript_id"),
+        "code_id": data.get("code_id"),
+        "segment_id": data.get("segment_id"),
+        "title": data.get("title", ""),
+        "body": data["body"],
+        "extra": extra,
+        "created_at": data.get("created_at"),
+    }
     if extra.get("framework"):
         from coding import compare
 
@@ -122,7 +143,7 @@ def _memo(event: AuditEvent, actor) -> AuditEvent:
         )
         if taken.exists():
             raise ValidationError("That framework cell has a newer summary.")
-    memo.save(force_insert=True)
+    (memo,) = _create(Memo, [row])
     return audit(
         study=study,
         actor=actor,
@@ -245,10 +266,9 @@ def _insert_transcript(study, snapshot: dict, *, participant_id=None) -> Transcr
     _users(segments, "created_by_id")
     _users(memos, "author_id")
     _users(decisions, "decided_by_id")
-    transcript = Transcript(**row)
-    transcript.save(force_insert=True)
-    Segment.objects.bulk_create(Segment(**r) for r in segments)
-    Memo.objects.bulk_create(Memo(**r) for r in memos)
+    (transcript,) = _create(Transcript, [row])
+    _create(Segment, segments)
+    _create(Memo, memos)
     present = set(
         Segment.objects.filter(
             pk__in=[d["result_id"] for d in decisions if d["result_id"]]
@@ -257,15 +277,11 @@ def _insert_transcript(study, snapshot: dict, *, participant_id=None) -> Transcr
     for d in decisions:
         if d["result_id"] not in present:
             d["result_id"] = None
-    ConsensusDecision.objects.bulk_create(ConsensusDecision(**r) for r in decisions)
-    Assignment.objects.bulk_create(Assignment(**r) for r in snapshot["assignments"])
-    CalibrationUnit.objects.bulk_create(CalibrationUnit(**r) for r in snapshot["calibration_units"])
-    CalibrationAnswer.objects.bulk_create(
-        CalibrationAnswer(**r) for r in snapshot["calibration_answers"]
-    )
-    CalibrationSubmission.objects.bulk_create(
-        CalibrationSubmission(**r) for r in snapshot["calibration_submissions"]
-    )
+    _create(ConsensusDecision, decisions)
+    _create(Assignment, snapshot["assignments"])
+    _create(CalibrationUnit, snapshot["calibration_units"])
+    _create(CalibrationAnswer, snapshot["calibration_answers"])
+    _create(CalibrationSubmission, snapshot["calibration_submissions"])
     return transcript
 
 
@@ -296,8 +312,7 @@ def _participant(event: AuditEvent, actor) -> AuditEvent:
         and not StakeholderGroup.objects.filter(pk=row["group_id"], study=study).exists()
     ):
         raise ValidationError(f"The group “{group_name}” no longer exists: add it back first.")
-    participant = Participant(**row)
-    participant.save(force_insert=True)
+    (participant,) = _create(Participant, [row])
     for snapshot in event.before["transcripts"]:
         _insert_transcript(study, snapshot, participant_id=participant.pk)
     return audit(

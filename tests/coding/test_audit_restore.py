@@ -3,6 +3,8 @@ restore that is no longer possible is refused with a reason."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -304,3 +306,17 @@ def test_a_conflict_the_checks_miss_is_refused_cleanly(study, owner, coded, monk
     with pytest.raises(ValidationError, match="Later changes conflict"):
         restore.event_restore(event=last("memo.delete"), actor=owner)
     assert not Memo.objects.filter(body="half-written").exists()
+
+
+def test_restored_rows_keep_their_old_timestamps(study, owner, coded):
+    transcript, segment = coded["transcript"], coded["segment"]
+    old = dt.datetime(2024, 5, 1, 9, 30, tzinfo=dt.UTC)
+    Transcript.objects.filter(pk=transcript.pk).update(created_at=old)
+    Segment.objects.filter(pk=segment.pk).update(created_at=old, updated_at=old)
+    Memo.objects.filter(transcript=transcript).update(created_at=old)
+    studies_services.transcript_delete(transcript=transcript, confirm="SU01 T1", actor=owner)
+    restore.event_restore(event=last("transcript.delete"), actor=owner)
+    assert Transcript.objects.get(pk=transcript.pk).created_at == old
+    back = Segment.objects.get(pk=segment.pk)
+    assert (back.created_at, back.updated_at) == (old, old)
+    assert Memo.objects.get(transcript_id=transcript.pk).created_at == old
