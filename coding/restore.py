@@ -338,8 +338,8 @@ def _merge(event: AuditEvent, actor) -> AuditEvent:
         raise ValidationError(f"The parent of “{source['name']}” no longer exists.")
     if Code.objects.filter(study=study, parent_id=parent_id, name__iexact=source["name"]).exists():
         raise ValidationError(f"A code named “{source['name']}” exists there now: rename it first.")
-    code = Code(study=study, **source)
-    code.save(force_insert=True)
+    _users([source], "created_by_id")
+    (code,) = _create(Code, [{**source, "study_id": study.pk}])
     # Segments moved to the target go back (those deleted since are simply gone).
     moved = Segment.objects.filter(pk__in=before["moved_segment_ids"], code_id=target_id)
     moved_count = moved.update(code=code)

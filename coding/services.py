@@ -870,6 +870,9 @@ def code_snapshot(code: Code) -> dict:
         "color": code.color,
         "position": code.position,
         "archived": code.archived,
+        "proposed": code.proposed,
+        "created_by_id": code.created_by_id,
+        "created_at": code.created_at.isoformat() if code.created_at else None,
     }
 
 

@@ -201,7 +201,7 @@ def test_a_deleted_participant_comes_back_with_their_transcripts(study, owner, c
 
 def test_a_merge_is_undone(study, owner, coded):
     transcript, layer, target = coded["transcript"], coded["layer"], coded["code"]
-    source = factories.make_code(study, name="Source")
+    source = factories.make_code(study, name="Source", proposed=True, created_by=owner)
     child = factories.make_code(study, name="Sub", parent=source)
     moved = factories.make_segment(transcript, source, layer, 0, 5)
     collapsed = factories.make_segment(
@@ -211,7 +211,9 @@ def test_a_merge_is_undone(study, owner, coded):
     services.code_merge(source=source, target=target, actor=owner)
     restore.event_restore(event=last("code.merge"), actor=owner)
     back = Code.objects.get(pk=source.pk)
-    assert back.name == "Source" and Code.objects.get(pk=child.pk).parent == back
+    assert (back.name, back.proposed, back.created_by) == ("Source", True, owner)
+    assert back.created_at == source.created_at
+    assert Code.objects.get(pk=child.pk).parent == back
     assert Segment.objects.get(pk=moved.pk).code == back
     assert Segment.objects.get(pk=collapsed.pk).code == back
     assert Segment.objects.get(pk=coded["segment"].pk).memo == "role unclear"
