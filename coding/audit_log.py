@@ -60,9 +60,18 @@ def audit_events(study: Study, filters: AuditFilters | None = None) -> QuerySet[
 
 def filter_choices(study: Study) -> dict[str, list[tuple[str, str]]]:
     """People, actions and object types that occur in the study's log (two queries)."""
-    pairs = sorted(set(AuditEvent.objects.filter(study=study).values_list("action", "object_type")))
+    # Both read only an index: (study, action, object_type) and (study, actor).
+    pairs = list(
+        AuditEvent.objects.filter(study=study)
+        .order_by()
+        .values_list("action", "object_type")
+        .distinct()
+    )
     users = get_user_model().objects.filter(
-        pk__in=AuditEvent.objects.filter(study=study, actor__isnull=False).values("actor_id")
+        pk__in=AuditEvent.objects.filter(study=study, actor__isnull=False)
+        .order_by()
+        .values("actor_id")
+        .distinct()
     )
     return {
         "actors": [(str(u.pk), u.username) for u in users.order_by("username")],

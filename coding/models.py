@@ -273,6 +273,9 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["study", "object_type", "object_id"]),
             models.Index(fields=["study", "-created_at"]),
+            # The audit page's filter choices: distinct actions and people of a study.
+            models.Index(fields=["study", "action", "object_type"]),
+            models.Index(fields=["study", "actor"]),
             models.Index(fields=["study_ref"]),
         ]
 
