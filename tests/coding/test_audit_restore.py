@@ -322,3 +322,26 @@ def test_restored_rows_keep_their_old_timestamps(study, owner, coded):
     back = Segment.objects.get(pk=segment.pk)
     assert (back.created_at, back.updated_at) == (old, old)
     assert Memo.objects.get(transcript_id=transcript.pk).created_at == old
+
+
+def test_a_memo_logged_without_its_whole_content_is_refused(study, owner, coded):
+    event = services.audit(
+        study=study,
+        actor=owner,
+        action="memo.delete",
+        object_type="memo",
+        object_id=99,
+        before={"body": "only the body"},
+    )
+    with pytest.raises(ValidationError, match="before the log kept whole memos"):
+        restore.event_restore(event=event, actor=owner)
+
+
+def test_a_participant_whose_group_is_gone_is_not_restored(study, owner, coded):
+    participant = coded["p"]
+    group = participant.group
+    studies_services.participant_delete(participant=participant, confirm="SU01", actor=owner)
+    studies_services.ordered_delete(obj=group, actor=owner)
+    with pytest.raises(ValidationError, match="group “Service users” no longer exists"):
+        restore.event_restore(event=last("participant.delete"), actor=owner)
+    assert not Transcript.objects.exists()
