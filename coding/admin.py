@@ -50,8 +50,18 @@ class MemoAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "study", "actor", "action", "object_type", "object_id"]
+    # study_name and study_ref stay after the study is deleted (study becomes empty).
+    list_display = [
+        "created_at",
+        "study_name",
+        "study_ref",
+        "actor",
+        "action",
+        "object_type",
+        "object_id",
+    ]
     list_filter = ["action"]
+    search_fields = ["study_name", "action", "actor__username"]
 
     def has_change_permission(self, request, obj=None):
         return False

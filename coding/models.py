@@ -244,7 +244,16 @@ class Memo(models.Model):
 class AuditEvent(models.Model):
     """Append-only log: who did what to which object, with the data needed to restore it."""
 
-    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="audit_events")
+    # Kept when the study is deleted (SET_NULL): ``study_ref`` and ``study_name`` still say
+    # which study it was. Null with an empty ``study_ref`` for events that belong to no
+    # study (a user's API tokens).
+    study = models.ForeignKey(
+        Study, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    study_ref = models.BigIntegerField(
+        null=True, blank=True, help_text="The study's id, kept after the study is deleted."
+    )
+    study_name = models.CharField(max_length=200, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -253,11 +262,26 @@ class AuditEvent(models.Model):
     object_id = models.BigIntegerField(null=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+    restores = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="restorations",
+        help_text="For a restore: the event whose change it undid.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["study", "object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["study", "object_type", "object_id"]),
+            models.Index(fields=["study", "-created_at"]),
+            # The audit page's filter choices: distinct actions and people of a study.
+            models.Index(fields=["study", "action", "object_type"]),
+            models.Index(fields=["study", "actor"]),
+            models.Index(fields=["study_ref"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"

@@ -24,7 +24,7 @@ from studies.models import Study, Transcript
 
 def audit(
     *,
-    study: Study,
+    study: Study | None,
     actor,
     action: str,
     obj=None,
@@ -32,18 +32,26 @@ def audit(
     object_id: int | None = None,
     before=None,
     after=None,
+    restores: AuditEvent | None = None,
 ) -> AuditEvent:
+    """Record one write: who (``actor``), what (``action`` on ``obj`` or ``object_type`` and
+    ``object_id``), with ``before`` holding what is needed to restore it. ``study`` is None
+    only for writes that belong to no study (API tokens). The study's id and name are
+    copied so that the event still says which study it was after the study is deleted."""
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = obj.pk if object_id is None else object_id
     return AuditEvent.objects.create(
         study=study,
+        study_ref=study.pk if study is not None else None,
+        study_name=study.name if study is not None else "",
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         object_type=object_type,
         object_id=object_id,
         before=before,
         after=after,
+        restores=restores,
     )
 
 
@@ -657,6 +665,8 @@ def memo_snapshot(memo: Memo) -> dict:
         "segment_id": memo.segment_id,
         "title": memo.title,
         "body": memo.body,
+        "extra": memo.extra,
+        "created_at": memo.created_at.isoformat() if memo.created_at else None,
     }
 
 
@@ -701,7 +711,13 @@ def framework_summary_save(
         before = {"body": memo.body} if memo else None
         if not body:
             if memo is not None:
-                audit(study=study, actor=author, action="memo.delete", obj=memo, before=before)
+                audit(
+                    study=study,
+                    actor=author,
+                    action="memo.delete",
+                    obj=memo,
+                    before=memo_snapshot(memo),
+                )
                 memo.delete()
             return None
         if memo is None:
@@ -913,6 +929,9 @@ def code_snapshot(code: Code) -> dict:
         "color": code.color,
         "position": code.position,
         "archived": code.archived,
+        "proposed": code.proposed,
+        "created_by_id": code.created_by_id,
+        "created_at": code.created_at.isoformat() if code.created_at else None,
     }
 
 

@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from coding.views import agreement, calibration, codebook, coding_page, compare, refi, retrieval
+from coding.views import (
+    agreement,
+    audit,
+    calibration,
+    codebook,
+    coding_page,
+    compare,
+    refi,
+    retrieval,
+)
 
 app_name = "coding"
 
@@ -12,4 +21,5 @@ urlpatterns = [
     *agreement.urlpatterns,
     *calibration.urlpatterns,
     *refi.urlpatterns,
+    *audit.urlpatterns,
 ]

@@ -239,48 +239,63 @@ def invitation_revoke(*, invitation: Invitation, actor, action: str = "invitatio
 def _check_not_last_owner(membership: Membership) -> None:
     if (
         membership.role == Role.OWNER
-        and not Membership.objects.filter(study=membership.study, role=Role.OWNER)
+        and not Membership.objects.filter(study=membership.study_id, role=Role.OWNER)
         .exclude(pk=membership.pk)
         .exists()
     ):
         raise ValidationError("A study needs at least one owner: make someone else owner first.")
 
 
+def _locked_membership(membership: Membership) -> Membership:
+    """Lock the study row, then re-read the membership. Every role change and removal takes
+    the same lock first, so two owners demoting each other at once are serialised and the
+    second sees the first's change (the last-owner rule holds). Call inside an atomic block."""
+    Study.objects.select_for_update().filter(pk=membership.study_id).values_list("pk").first()
+    return Membership.objects.select_related("study", "user").get(pk=membership.pk)
+
+
 def member_change_role(*, membership: Membership, role: str, actor) -> Membership:
     if role not in Role.values:
         raise ValidationError("Choose owner, coder or viewer.")
-    if role != Role.OWNER:
-        _check_not_last_owner(membership)
-    before = {"role": membership.role}
-    membership.role = role
     with transaction.atomic():
-        membership.save(update_fields=["role"])
+        current = _locked_membership(membership)
+        if role != Role.OWNER:
+            _check_not_last_owner(current)
+        before = {"role": current.role}
+        current.role = role
+        current.save(update_fields=["role"])
         audit(
-            study=membership.study,
+            study=current.study,
             actor=actor,
             action="member.role",
-            obj=membership,
+            obj=current,
             before=before,
-            after={"role": role, "user": membership.user.username},
+            after={"role": role, "user": current.user.username},
         )
+    membership.role = role
     return membership
 
 
 def member_remove(*, membership: Membership, actor) -> None:
     """Remove a member. Their coding layer and segments are kept (coding is never lost)."""
-    _check_not_last_owner(membership)
     with transaction.atomic():
+        current = _locked_membership(membership)
+        _check_not_last_owner(current)
         audit(
-            study=membership.study,
+            study=current.study,
             actor=actor,
             action="member.remove",
-            obj=membership,
-            before={"user": membership.user.username, "role": membership.role},
+            obj=current,
+            before={"user": current.user.username, "role": current.role},
         )
-        membership.delete()
+        current.delete()
 
 
 # --- groups and waves --------------------------------------------------------------------
+
+
+def _ordered_kind(model) -> str:
+    return "group" if model is StakeholderGroup else "wave"
 
 
 def _ordered_model(kind: str):
@@ -317,7 +332,7 @@ def ordered_rename(*, obj, name: str, actor):
         audit(
             study=obj.study,
             actor=actor,
-            action=f"{model._meta.model_name}.rename",
+            action=f"{_ordered_kind(model)}.rename",
             obj=obj,
             before=before,
             after={"name": name},
@@ -332,6 +347,7 @@ def ordered_move(*, obj, direction: int, actor) -> None:
         items = list(
             model.objects.select_for_update().filter(study=obj.study).order_by("position", "pk")
         )
+        before = [item.pk for item in items]
         index = next(i for i, item in enumerate(items) if item.pk == obj.pk)
         target = index + direction
         if 0 <= target < len(items):
@@ -340,6 +356,16 @@ def ordered_move(*, obj, direction: int, actor) -> None:
             if item.position != position:
                 item.position = position
                 item.save(update_fields=["position"])
+        order = [item.pk for item in items]
+        if order != before:
+            audit(
+                study=obj.study,
+                actor=actor,
+                action=f"{_ordered_kind(model)}.move",
+                obj=obj,
+                before={"order": before},
+                after={"order": order},
+            )
 
 
 def ordered_delete(*, obj, actor) -> None:
@@ -353,7 +379,7 @@ def ordered_delete(*, obj, actor) -> None:
         audit(
             study=obj.study,
             actor=actor,
-            action=f"{type(obj)._meta.model_name}.delete",
+            action=f"{_ordered_kind(type(obj))}.delete",
             obj=obj,
             before={"name": obj.name, "position": obj.position},
         )
@@ -525,6 +551,15 @@ def _bytes_of(data, filename: str, limit: int | None = None) -> bytes:
     return textlib.read_limited(data, limit, filename, what=" per file")
 
 
+def _participant_values(participant: Participant) -> dict:
+    return {
+        "id": participant.pk,
+        "pseudonym": participant.pseudonym,
+        "group_id": participant.group_id,
+        "attributes": dict(participant.attributes),
+    }
+
+
 def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) -> ImportReport:
     """Import participants from CSV (``pseudonym``, ``group``, any other column = attribute).
 
@@ -589,6 +624,7 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
         raise ImportRefused(report)
     with transaction.atomic():
         new = []
+        before, after = [], []
         for pseudonym, group, attributes, current in plan:
             if current is None:
                 new.append(
@@ -598,9 +634,11 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
                 )
                 report.created += 1
             else:
+                before.append(_participant_values(current))
                 current.group = group or current.group
                 current.attributes = {**current.attributes, **attributes}
                 current.save(update_fields=["group", "attributes"])
+                after.append(_participant_values(current))
                 report.updated += 1
         Participant.objects.bulk_create(new)
         audit(
@@ -608,7 +646,14 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
             actor=actor,
             action="participant.import",
             object_type="participant",
-            after={"file": filename, "created": report.created, "updated": report.updated},
+            before={"updated": before},
+            after={
+                "file": filename,
+                "created": report.created,
+                "updated_count": report.updated,
+                "created_ids": [p.pk for p in new],
+                "updated": after,
+            },
         )
     return report
 
@@ -1453,8 +1498,23 @@ def study_delete(*, study: Study, confirm: str, actor) -> None:
     logging.getLogger("workbench.audit").warning(
         "study %s (%s) deleted by %s", study.pk, study.name, getattr(actor, "username", actor)
     )
+    from coding.models import AuditEvent
+
     with transaction.atomic():
         transcript_ids = list(study.transcripts.values_list("pk", flat=True))
+        audit(
+            study=study,
+            actor=actor,
+            action="study.delete",
+            obj=study,
+            before={
+                **{f: getattr(study, f) for f in STUDY_SETTINGS},
+                "transcripts": len(transcript_ids),
+                "members": list(study.memberships.values_list("user__username", "role")),
+            },
+        )
+        # The log outlives the study (one UPDATE rather than the collector's per-id lists).
+        AuditEvent.objects.filter(study=study).update(study=None)
         for first in range(0, len(transcript_ids), 20):
             Segment.objects.filter(transcript_id__in=transcript_ids[first : first + 20]).delete()
         study.delete()

@@ -98,6 +98,11 @@ def _seg(ctx):
     return {**_t(ctx), "segment_id": ctx.segment.pk}
 
 
+def _event(ctx, which: str) -> int:
+    events = ctx.study.audit_events.order_by("pk").values_list("pk", flat=True)
+    return events.first() if which == "first" else events.last()
+
+
 def _layer_views(kwargs, *keys):
     return [Get(kwargs, query=f"layer={key}") for key in keys]
 
@@ -323,6 +328,22 @@ ROUTES: dict[str, Route] = {
     ),
     "coding:calibration_close": Route(
         POST_ONLY, [Get(lambda ctx: {**_s(ctx), "round_id": ctx.round.pk})]
+    ),
+    # Audit log (owners)
+    "coding:audit": Route(
+        OWNER, [Get(_s), Get(_s, query="action=memo"), Get(_s, query="date_from=2000-01-01")]
+    ),
+    "coding:audit_export": Route(
+        OWNER,
+        [Get(lambda ctx, fmt=fmt: {**_s(ctx), "fmt": fmt}) for fmt in ("csv", "jsonl")],
+        both=False,
+    ),
+    "coding:audit_restore": Route(
+        OWNER,
+        [
+            Get(lambda ctx, which=which: {**_s(ctx), "event_id": _event(ctx, which)})
+            for which in ("first", "last")
+        ],
     ),
     # Exchange
     "coding:exchange": Route(READ, [Get(_s)]),

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from coding.services import audit
 from studies.models import ApiToken, TokenScope
 
 PREFIX_LENGTH = 10
@@ -36,14 +38,31 @@ def token_create(
         expires_at=timezone.now() + timedelta(days=days) if days else None,
     )
     token.full_clean(exclude=["user"])
-    token.save()
+    with transaction.atomic():
+        token.save()
+        audit(study=None, actor=user, action="token.create", obj=token, after=_described(token))
     return token, key
+
+
+def _described(token: ApiToken) -> dict:
+    """What the audit log keeps of a token: never its key or hash."""
+    return {
+        "name": token.name,
+        "prefix": token.prefix,
+        "scope": token.scope,
+        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+    }
 
 
 def token_revoke(*, user, token_id: int) -> bool:
     """Delete one of ``user``'s tokens. Returns False when they have no such token."""
-    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
-    return deleted > 0
+    with transaction.atomic():
+        token = ApiToken.objects.filter(user=user, pk=token_id).first()
+        if token is None:
+            return False
+        audit(study=None, actor=user, action="token.revoke", obj=token, before=_described(token))
+        token.delete()
+    return True
 
 
 def token_authenticate(key: str) -> ApiToken | None:
@@ -84,5 +103,14 @@ def note_password_change(sender, instance, update_fields=None, **kwargs):
 
 def revoke_after_password_change(sender, instance, created=False, **kwargs):
     if getattr(instance, "_workbench_password_changed", False):
+        for token in ApiToken.objects.filter(user=instance):
+            audit(
+                study=None,
+                actor=instance,
+                action="token.revoke",
+                obj=token,
+                before=_described(token),
+                after={"reason": "password change"},
+            )
         ApiToken.objects.filter(user=instance).delete()
         instance._workbench_password_changed = False

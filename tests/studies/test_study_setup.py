@@ -229,3 +229,11 @@ def test_a_list_with_items_is_an_ordered_list(study, owner, owner_client):
     block = html[html.index('<div id="group-list">') :]
     assert '<ol class="ordered-items">' in block[: block.index('id="new-group"')]
     assert "None yet." not in block[: block.index('id="new-group"')]
+
+
+def test_the_delete_section_offers_a_final_snapshot_first(study, owner, owner_client):
+    response = owner_client.get(reverse("studies:study_setup", args=[study.pk]))
+    html = response.content.decode()
+    danger = html[html.index('id="danger"') :]
+    assert reverse("coding:qdpx_export", args=[study.pk]) in danger
+    assert danger.index("final snapshot") < danger.index("Delete study")
