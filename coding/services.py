@@ -195,6 +195,8 @@ def segment_create(
 def segment_delete(*, segment: Segment, actor=None) -> None:
     with transaction.atomic():
         lock_transcript(segment.transcript)
+        # An edit may have moved it since it was read: log where it is, so undo restores it.
+        segment.refresh_from_db(fields=["start", "end", "quote", "memo", "needs_review"])
         audit(
             study=segment.transcript.study,
             actor=actor,
@@ -210,6 +212,9 @@ def segment_update_memo(*, segment: Segment, memo: str, actor=None) -> Segment:
     segment.memo = (memo or "").strip()
     segment.full_clean(exclude=["transcript", "code", "layer", "created_by"], validate_unique=False)
     with transaction.atomic():
+        # The lock comes first here too: a memo and a span change share one transaction on
+        # the coding page, and a text edit takes the transcript before the segment rows.
+        lock_transcript(segment.transcript)
         segment.save(update_fields=["memo", "updated_at"])
         audit(
             study=segment.transcript.study,
