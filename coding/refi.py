@@ -1526,6 +1526,22 @@ class _Plan:
             self.new_transcripts.append(transcript)
             planned_checksums[prepared.checksum] = transcript
             self.transcript_for[index] = transcript
+        # Codings go onto matched transcripts at offsets of the text planned against: hold
+        # those rows (as segment writes and text edits do) and make sure none was edited.
+        locked = dict(
+            Transcript.objects.select_for_update()
+            .filter(pk__in=matched_ids)
+            .order_by("pk")
+            .values_list("pk", "checksum")
+        )
+        for index, prepared in enumerate(self.sources):
+            pk = self.transcript_for.get(index)
+            if isinstance(pk, int) and locked.get(pk) != prepared.checksum:
+                report.error(
+                    "The matching transcript was edited while this file was imported. Import "
+                    "it again.",
+                    prepared.source.where,
+                )
         report.count("transcripts_created", len(self.new_transcripts))
         report.count("transcripts_matched", len(matched_ids))
         report.count("groups_created", len(self.new_groups))
