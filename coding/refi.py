@@ -1142,8 +1142,10 @@ class _Canonicaliser:
     """Canonical text of an imported source and the map of raw indices onto it.
 
     CR LF → LF, lone CR → LF and the removal of control characters are exact (a count of
-    removed characters before each index); NFC and the stripping of blank lines at either end
-    go through :class:`studies.text.OffsetMap`, whose diff is cheap for such local changes.
+    removed characters before each index); so are NFC and the stripping of blank lines at
+    either end: NFC never reaches across a newline, so each line is composed on its own and
+    only a line that NFC changed gets a (small) :class:`studies.text.OffsetMap`. No diff runs
+    over the whole text, which kept repetitive sources from pinning a worker.
     """
 
     _REMOVED = re.compile(r"\r(?=\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
@@ -1152,14 +1154,40 @@ class _Canonicaliser:
         self.removed = [m.start() for m in self._REMOVED.finditer(raw)]
         stage = self._REMOVED.sub("", raw).replace("\r", "\n")
         self.text = textlib.canonicalize(stage)
-        self.diff = textlib.OffsetMap(stage, self.text) if self.text != stage else None
+        self._stage_starts: list[int] = []
+        self._composed_starts: list[int] = []
+        self._changed: dict[int, textlib.OffsetMap] = {}
+        stage_at = composed_at = 0
+        parts = []
+        for index, line in enumerate(stage.split("\n")):
+            composed = unicodedata.normalize("NFC", line)
+            if composed != line:
+                self._changed[index] = textlib.OffsetMap(line, composed)
+            self._stage_starts.append(stage_at)
+            self._composed_starts.append(composed_at)
+            stage_at += len(line) + 1
+            composed_at += len(composed) + 1
+            parts.append(composed)
+        composed_text = "\n".join(parts)
+        self._lead = len(composed_text) - len(composed_text.lstrip("\n"))
+        # Should canonicalize ever do more than this, fall back to a (bounded) diff.
+        self._diff = None
+        if composed_text.strip("\n") != self.text:
+            self._diff = textlib.OffsetMap(stage, self.text)
+
+    def _position(self, position: int, *, is_end: bool) -> int:
+        index = bisect.bisect_right(self._stage_starts, position) - 1
+        within = position - self._stage_starts[index]
+        if index in self._changed:
+            within = self._changed[index].position(within, is_end=is_end)
+        return min(max(self._composed_starts[index] + within - self._lead, 0), len(self.text))
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         start -= bisect.bisect_left(self.removed, start)
         end -= bisect.bisect_left(self.removed, end)
-        if self.diff is not None:
-            start, end, _changed = self.diff.span(start, end)
-        return start, end
+        if self._diff is not None:
+            return self._diff.span(start, end)[:2]
+        return self._position(start, is_end=False), self._position(end, is_end=True)
 
 
 # --- import: planning and writing -----------------------------------------------------
@@ -1534,6 +1562,22 @@ class _Plan:
             self.new_transcripts.append(transcript)
             planned_checksums[prepared.checksum] = transcript
             self.transcript_for[index] = transcript
+        # Codings go onto matched transcripts at offsets of the text planned against: hold
+        # those rows (as segment writes and text edits do) and make sure none was edited.
+        locked = dict(
+            Transcript.objects.select_for_update()
+            .filter(pk__in=matched_ids)
+            .order_by("pk")
+            .values_list("pk", "checksum")
+        )
+        for index, prepared in enumerate(self.sources):
+            pk = self.transcript_for.get(index)
+            if isinstance(pk, int) and locked.get(pk) != prepared.checksum:
+                report.error(
+                    "The matching transcript was edited while this file was imported. Import "
+                    "it again.",
+                    prepared.source.where,
+                )
         report.count("transcripts_created", len(self.new_transcripts))
         report.count("transcripts_matched", len(matched_ids))
         report.count("groups_created", len(self.new_groups))

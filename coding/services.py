@@ -156,6 +156,37 @@ def check_span(*, transcript: Transcript, start, end, quote: str | None = None) 
     return actual
 
 
+STALE_VERSION = (
+    "The transcript was edited since you read it (version {expected}, now {current}): these "
+    "offsets may point at other words. Fetch the transcript again; nothing was saved."
+)
+
+
+def lock_transcript(transcript: Transcript, *, expected_version: int | None = None) -> None:
+    """Take the transcript's row lock until the transaction ends, then check the version.
+
+    Segment writes and text edits (``studies.services.transcript_text_update``) take this
+    lock first, so they happen one after the other per transcript: a segment is checked
+    against the text it is stored with. When an edit committed since ``transcript`` was
+    read, its text is refreshed; a stale ``expected_version`` raises ValidationError
+    (code ``stale``). A no-op lock on SQLite, which serialises writers itself.
+    """
+    current = (
+        Transcript.objects.select_for_update()
+        .filter(pk=transcript.pk)
+        .values_list("version", flat=True)
+        .get()
+    )
+    if "version" in transcript.__dict__ and current != transcript.version:
+        fresh = Transcript.objects.only("text", "length", "version").get(pk=transcript.pk)
+        transcript.text, transcript.length = fresh.text, fresh.length
+        transcript.version = fresh.version
+    if expected_version is not None and current != expected_version:
+        raise ValidationError(
+            STALE_VERSION.format(expected=expected_version, current=current), code="stale"
+        )
+
+
 def segment_create(
     *,
     transcript: Transcript,
@@ -164,14 +195,16 @@ def segment_create(
     start: int,
     end: int,
     quote: str | None = None,
+    expected_version: int | None = None,
     memo: str = "",
     actor=None,
     provenance: dict | None = None,
 ) -> tuple[Segment, bool]:
     """Create a segment, or return the identical one that exists (a double submit).
 
-    Returns ``(segment, created)``. Raises ValidationError for bad offsets, a stale quote,
-    a code or layer of another study, or an archived code.
+    Offsets and quote are checked under the transcript's lock (:func:`lock_transcript`).
+    Returns ``(segment, created)``. Raises ValidationError for bad offsets, a stale quote or
+    version (code ``stale``), a code or layer of another study, or an archived code.
     """
     if code.study_id != transcript.study_id:
         raise ValidationError("That code belongs to another study.", code="code")
@@ -179,31 +212,35 @@ def segment_create(
         raise ValidationError("That layer belongs to another study.", code="layer")
     if code.archived:
         raise ValidationError(f"The code “{code.name}” is archived.", code="archived")
-    text = check_span(transcript=transcript, start=start, end=end, quote=quote)
     memo = clean_memo_text(memo)
-    existing = Segment.objects.filter(
-        transcript=transcript, code=code, layer=layer, start=start, end=end
-    ).first()
-    if existing is not None:
-        return existing, False
-    segment = Segment(
-        transcript=transcript,
-        code=code,
-        layer=layer,
-        start=start,
-        end=end,
-        quote=text,
-        memo=memo,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        provenance=provenance or {},
-    )
-    segment.full_clean(exclude=["transcript", "code", "layer", "created_by"], validate_unique=False)
     try:
         with transaction.atomic():
-            # Lock the code row: a merge (which locks the codebook) either waits for this
-            # segment and moves it, or has already deleted the code and we refuse.
+            # The transcript first (a text edit waits, or has committed and we re-check
+            # against its new text), then the code (a merge either waits for this segment and
+            # moves it, or has already deleted the code and we refuse).
+            lock_transcript(transcript, expected_version=expected_version)
             if not Code.objects.select_for_update(no_key=True).filter(pk=code.pk).exists():
                 raise _code_gone(code)
+            text = check_span(transcript=transcript, start=start, end=end, quote=quote)
+            existing = Segment.objects.filter(
+                transcript=transcript, code=code, layer=layer, start=start, end=end
+            ).first()
+            if existing is not None:
+                return existing, False
+            segment = Segment(
+                transcript=transcript,
+                code=code,
+                layer=layer,
+                start=start,
+                end=end,
+                quote=text,
+                memo=memo,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                provenance=provenance or {},
+            )
+            segment.full_clean(
+                exclude=["transcript", "code", "layer", "created_by"], validate_unique=False
+            )
             segment.save()
             audit(
                 study=transcript.study,
@@ -227,6 +264,9 @@ def segment_create(
 
 def segment_delete(*, segment: Segment, actor=None) -> None:
     with transaction.atomic():
+        lock_transcript(segment.transcript)
+        # An edit may have moved it since it was read: log where it is, so undo restores it.
+        segment.refresh_from_db(fields=["start", "end", "quote", "memo", "needs_review"])
         audit(
             study=segment.transcript.study,
             actor=actor,
@@ -242,6 +282,9 @@ def segment_update_memo(*, segment: Segment, memo: str, actor=None) -> Segment:
     segment.memo = clean_memo_text(memo)
     segment.full_clean(exclude=["transcript", "code", "layer", "created_by"], validate_unique=False)
     with transaction.atomic():
+        # The lock comes first here too: a memo and a span change share one transaction on
+        # the coding page, and a text edit takes the transcript before the segment rows.
+        lock_transcript(segment.transcript)
         segment.save(update_fields=["memo", "updated_at"])
         audit(
             study=segment.transcript.study,
@@ -284,13 +327,14 @@ def segment_update(
     start: int | None = None,
     end: int | None = None,
     quote: str | None = None,
+    expected_version: int | None = None,
     actor=None,
 ) -> Segment:
     """Change a segment's code and/or span, keeping its id (memos and decisions stay attached).
 
-    The new span is checked like a new segment (bounds, quote). When the change makes it
-    identical to another segment of the same layer, the two collapse into that one (memos
-    joined) and it is returned.
+    The new span is checked like a new segment (bounds, quote, version), under the
+    transcript's lock. When the change makes it identical to another segment of the same
+    layer, the two collapse into that one (memos joined) and it is returned.
     """
     transcript = segment.transcript
     code = code or segment.code
@@ -298,16 +342,19 @@ def segment_update(
         raise ValidationError("That code belongs to another study.", code="code")
     if code.archived and code.pk != segment.code_id:
         raise ValidationError(f"The code “{code.name}” is archived.", code="archived")
-    new_start = segment.start if start is None else start
-    new_end = segment.end if end is None else end
-    text = check_span(
-        transcript=transcript,
-        start=new_start,
-        end=new_end,
-        quote=quote if start is not None or end is not None else None,
-    )
-    before = segment_snapshot(segment)
+    moves = start is not None or end is not None
     with transaction.atomic():
+        lock_transcript(transcript, expected_version=expected_version if moves else None)
+        if moves:
+            new_start = segment.start if start is None else start
+            new_end = segment.end if end is None else end
+        else:  # an edit may have moved the segment since it was read
+            segment.refresh_from_db(fields=["start", "end", "quote", "needs_review"])
+            new_start, new_end = segment.start, segment.end
+        text = check_span(
+            transcript=transcript, start=new_start, end=new_end, quote=quote if moves else None
+        )
+        before = segment_snapshot(segment)
         twin = (
             Segment.objects.select_for_update()
             .filter(
@@ -336,7 +383,7 @@ def segment_update(
             segment.delete()
             return twin
         segment.code, segment.start, segment.end = code, new_start, new_end
-        if start is not None or end is not None:
+        if moves:
             segment.quote = text
             segment.needs_review = False
             segment.quote_at_coding = ""

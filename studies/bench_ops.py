@@ -99,3 +99,24 @@ def bulk_import(ctx: bench.Context):
         assert study.transcripts.count() == len(transcripts)
 
     return run
+
+
+@bench.operation("offset_map_repetitive", n=5, warmup=1)
+def offset_map_repetitive(ctx: bench.Context):
+    """Map offsets through a one-character edit of a 2,000,000-character transcript of one
+    repeated line, and through edits at both ends of it (issue 9 §2: the line diff was
+    quadratic on repeated lines and took minutes)."""
+    from studies.text import OffsetMap
+
+    line = "P01: I signed the agreement and the agreement was signed.\n"
+    old = (line * (2_000_000 // len(line)))[:-1]
+    middle = len(old) // 2
+    one_character = old[:middle] + "X" + old[middle + 1 :]
+    both_ends = "Interviewer: Welcome.\n" + old.replace("signed.", "signed at last.", 1) + "!"
+
+    def run():
+        for new in (one_character, both_ends):
+            mapping = OffsetMap(old, new)
+            mapping.span(middle - 5, middle + 5)
+
+    return run

@@ -206,6 +206,9 @@ class SegmentOut(Schema):
 
 
 class TranscriptDetailOut(TranscriptOut):
+    version: int = Field(
+        description="Goes up with every edit of the text; send it with segment writes."
+    )
     text: str
     segments: list[SegmentOut]
 
@@ -215,8 +218,16 @@ class SegmentIn(Schema):
     start: int = Field(strict=True, description="Code-point offset, inclusive.")
     end: int = Field(strict=True, description="Code-point offset, exclusive.")
     memo: str = ""
+    version: int | None = Field(
+        None,
+        strict=True,
+        description="The transcript's `version` your offsets were read from (GET "
+        "/transcripts/{id}). An edit since then is a 409: fetch the text again.",
+    )
     quote: str | None = Field(
-        None, description="The text the client saw; must equal text[start:end] when given."
+        None,
+        description="The text the client saw; must equal text[start:end], else 409. Send "
+        "this, the version, or both: a write with neither is refused.",
     )
     layer: str | None = Field(
         None, description="Your username (the default) or, for owners, `consensus`."
@@ -334,6 +345,7 @@ def transcript_detail(request, transcript_id: Id):
     segments = selectors.segments_for_transcript(access, transcript)
     return {
         **_transcript_out(transcript),
+        "version": transcript.version,
         "text": transcript.text,
         "segments": [_segment_out(segment) for segment in segments],
     }
@@ -341,17 +353,24 @@ def transcript_detail(request, transcript_id: Id):
 
 @api.post(
     "/transcripts/{transcript_id}/segments",
-    response={200: SegmentOut, 201: SegmentOut, **WRITE_ERRORS},
+    response={200: SegmentOut, 201: SegmentOut, 409: ErrorOut, **WRITE_ERRORS},
     url_name="segment_create",
 )
 def segment_create(request, transcript_id: Id, payload: SegmentIn):
     """Code a span in your own layer (owners: `"layer": "consensus"` too).
 
-    201 with the new segment; 200 with the existing one when the same span already has
-    this code in that layer.
+    Send the transcript's `version` or the `quote` you saw (or both), as the coding page
+    does: if the text was edited since you read it, the write is refused with 409 instead
+    of coding whatever words your offsets now point at. 201 with the new segment; 200 with
+    the existing one when the same span already has this code in that layer.
     """
     transcript, access = _transcript(request, transcript_id, with_text=True)
     access.require_coder()
+    if payload.version is None and payload.quote is None:
+        raise DjangoValidationError(
+            "Send the transcript's `version` (from GET /transcripts/{id}) or the `quote` you "
+            "coded, so that a write against an edited text can be refused."
+        )
     user = request.auth
     if payload.layer in (None, "", user.username):
         layer = services.coder_layer(study=access.study, user=user)
@@ -365,16 +384,23 @@ def segment_create(request, transcript_id: Id, payload: SegmentIn):
     code = visible_codes(access).filter(pk=payload.code_id).first()
     if code is None:
         raise DjangoValidationError("There is no code with this id in the study.")
-    segment, created = services.segment_create(
-        transcript=transcript,
-        code=code,
-        layer=layer,
-        start=payload.start,
-        end=payload.end,
-        quote=payload.quote,
-        memo=payload.memo,
-        actor=user,
-    )
+    try:
+        segment, created = services.segment_create(
+            transcript=transcript,
+            code=code,
+            layer=layer,
+            start=payload.start,
+            end=payload.end,
+            quote=payload.quote,
+            expected_version=payload.version,
+            memo=payload.memo,
+            actor=user,
+        )
+    except DjangoValidationError as exc:
+        if any(getattr(e, "code", None) == "stale" for e in getattr(exc, "error_list", [])):
+            # Another edit moved the text, or the client counted in another unit.
+            raise HttpError(409, " ".join(exc.messages)) from None
+        raise
     segment.layer = layer
     return Status(201 if created else 200, _segment_out(segment))
 

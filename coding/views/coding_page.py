@@ -651,6 +651,20 @@ def _relocate(text: str, quote: str, near: int) -> dict | None:
     return {"start": best, "end": best + len(quote), "quote": quote}
 
 
+def _edited_since(exc: ValidationError, transcript: Transcript, version: int) -> bool:
+    """Whether the service refused because a text edit committed after the view's check."""
+    if not any(getattr(e, "code", None) == "stale" for e in getattr(exc, "error_list", [])):
+        return False
+    transcript.refresh_from_db(fields=["text", "length", "version"])
+    return transcript.version != version
+
+
+def _stale_response(request, access, transcript, quote, near, view):
+    stale = _relocate(transcript.text, quote, near) or {}
+    stale["message"] = STALE_MESSAGE
+    return _error_response(request, access, transcript, STALE_MESSAGE, view=view, stale=stale)
+
+
 @login_required
 @require_POST
 def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
@@ -705,12 +719,15 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
                     start=data["start"],
                     end=data["end"],
                     quote=data["quote"],
+                    expected_version=data["version"],
                     memo=data.get("memo") or "",
                     actor=request.user,
                 )
                 if is_new:
                     created.append(segment)
     except ValidationError as exc:
+        if _edited_since(exc, transcript, data["version"]):
+            return _stale_response(request, access, transcript, data["quote"], data["start"], view)
         return _error_response(request, access, transcript, _first_message(exc), view=view)
     names = ", ".join(f"‘{c.name}’" for c in codes)
     services.segment_batch(
@@ -816,11 +833,14 @@ def segment_update(
                         start=data["start"],
                         end=data["end"],
                         quote=data["quote"],
+                        expected_version=data["version"],
                         actor=request.user,
                     )
                 else:
                     services.segment_update(segment=segment, code=new_code, actor=request.user)
     except ValidationError as exc:
+        if form.changes_span and _edited_since(exc, transcript, data["version"]):
+            return _stale_response(request, access, transcript, segment.quote, segment.start, view)
         return _error_response(request, access, transcript, _first_message(exc), view=view)
     services.segment_batch(
         study=access.study, actor=request.user, transcript=transcript, since=since, label=text

@@ -118,7 +118,7 @@ def test_it_lets_a_token_write_without_csrf(study, coder, coder_key):
 
     created = client.post(
         f"/api/v1/transcripts/{transcript.pk}/segments",
-        {"code_id": code.pk, "start": 0, "end": 11},
+        {"code_id": code.pk, "start": 0, "end": 11, "version": 1},
         content_type="application/json",
     )
     deleted = client.delete(f"/api/v1/segments/{created.json()['id']}")

@@ -64,7 +64,7 @@ def test_it_creates_a_segment_in_the_coders_own_layer(coder_client, coder, trans
 
 def test_it_counts_offsets_in_code_points(coder_client, transcript, code):
     start = TEXT.index("𠝹")
-    payload = {"code_id": code.pk, "start": start, "end": start + 6}
+    payload = {"code_id": code.pk, "start": start, "end": start + 6, "version": 1}
 
     response = post(coder_client, create_url(transcript.pk), payload)
 
@@ -79,7 +79,7 @@ def test_it_rejects_offsets_counted_in_utf16_units(coder_client, transcript, cod
 
     response = post(coder_client, create_url(transcript.pk), payload)
 
-    assert response.status_code == 400
+    assert response.status_code == 409  # a conflict with the stored text, as after an edit
     assert "does not match" in response.json()["detail"]
     assert not Segment.objects.exists()
 
@@ -176,7 +176,7 @@ def test_it_rejects_an_anonymous_post(transcript, code):
     ],
 )
 def test_it_rejects_bad_offsets(coder_client, transcript, code, start, end, message):
-    payload = {"code_id": code.pk, "start": start, "end": end}
+    payload = {"code_id": code.pk, "start": start, "end": end, "version": 1}
 
     response = post(coder_client, create_url(transcript.pk), payload)
 
@@ -216,13 +216,13 @@ def test_it_rejects_a_quote_that_does_not_match(coder_client, transcript, code):
 
     response = post(coder_client, create_url(transcript.pk), payload)
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "out of date" in response.json()["detail"]
 
 
 def test_it_rejects_white_space_only(coder_client, transcript, code):
     start = TEXT.index(" role")
-    payload = {"code_id": code.pk, "start": start, "end": start + 1}
+    payload = {"code_id": code.pk, "start": start, "end": start + 1, "version": 1}
 
     response = post(coder_client, create_url(transcript.pk), payload)
 
@@ -389,12 +389,86 @@ def test_it_creates_a_segment_in_a_bounded_number_of_queries(
 ):
     factories.make_layer(study, coder)
 
-    # session, user, transcript, membership, layer, code, existing segment,
-    # constraint check in full_clean (savepoint, check, release),
-    # savepoint, code lock (a merge may have deleted it), segment insert, audit insert, release
-    with django_assert_max_num_queries(15):
+    # session, user, transcript, membership, layer, code, savepoint, transcript lock,
+    # code lock (a merge may have deleted it), existing segment, constraint check in
+    # full_clean (savepoint, check, release), segment insert, audit insert, release
+    with django_assert_max_num_queries(16):
         response = post(
             coder_client, create_url(transcript.pk), {"code_id": code.pk, **span("role")}
         )
 
     assert response.status_code == 201
+
+
+# --- stale writes (issue 9 §7): the API carries what the page carries -------------------
+
+
+def test_it_requires_the_transcript_version_or_the_quote(coder_client, transcript, code):
+    start = TEXT.index("role")
+    payload = {"code_id": code.pk, "start": start, "end": start + 4}
+
+    response = post(coder_client, create_url(transcript.pk), payload)
+
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "version" in detail and "quote" in detail
+    assert not Segment.objects.exists()
+
+
+def _edit_text(transcript, owner):
+    from studies import services as study_services
+
+    study_services.transcript_text_update(
+        transcript=transcript, text="P00: 開場。\n" + TEXT, expected_version=1, actor=owner
+    )
+
+
+def test_it_refuses_offsets_read_before_an_edit_with_a_conflict(
+    coder_client, owner, transcript, code
+):
+    before = coder_client.get(f"/api/v1/transcripts/{transcript.pk}").json()
+    _edit_text(transcript, owner)
+    start = before["text"].index("role")
+    payload = {"code_id": code.pk, "start": start, "end": start + 4, "version": before["version"]}
+
+    response = post(coder_client, create_url(transcript.pk), payload)
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == (
+        "The transcript was edited since you read it (version 1, now 2): these offsets may "
+        "point at other words. Fetch the transcript again; nothing was saved."
+    )
+    assert not Segment.objects.exists()
+
+
+def test_it_refuses_a_quote_no_longer_at_its_offsets_with_a_conflict(
+    coder_client, owner, transcript, code
+):
+    _edit_text(transcript, owner)
+
+    response = post(coder_client, create_url(transcript.pk), {"code_id": code.pk, **span("role")})
+
+    assert response.status_code == 409
+    assert "out of date" in response.json()["detail"]
+    assert not Segment.objects.exists()
+
+
+def test_it_codes_with_the_current_version(coder_client, owner, transcript, code):
+    _edit_text(transcript, owner)
+    current = coder_client.get(f"/api/v1/transcripts/{transcript.pk}").json()
+    start = current["text"].index("role")
+    payload = {"code_id": code.pk, "start": start, "end": start + 4, "version": current["version"]}
+
+    response = post(coder_client, create_url(transcript.pk), payload)
+
+    assert (response.status_code, current["version"]) == (201, 2)
+    assert response.json()["quote"] == "role"
+
+
+def test_the_schema_documents_the_version_and_the_conflict(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    create = schema["paths"]["/api/v1/transcripts/{transcript_id}/segments"]["post"]
+    assert "409" in create["responses"]
+    body = schema["components"]["schemas"]["SegmentIn"]["properties"]
+    assert "version" in body and "version" in body["quote"]["description"]
+    assert "version" in schema["components"]["schemas"]["TranscriptDetailOut"]["properties"]

@@ -479,3 +479,27 @@ def test_unlabelled_descriptions_are_definitions():
         "description": "A\nmore",
         "example": "B",
     }
+
+
+def test_a_long_repetitive_source_imports_quickly_with_every_coding_in_place(study, owner):
+    # Zipped, this is a small upload; unzipped, 1.2 M characters of repeated lines, with
+    # blank lines to strip and a decomposed é on every third line (NFC). The old whole-text
+    # diff pinned a worker on such sources.
+    import time
+
+    block = "Interviewer: Cafe\u0301 again?\nP01: Yes, the same.\nP01: Yes, the same.\n"
+    raw = "\n\n" + block * 20_000
+    late = raw.index("Yes, the same", len(raw) * 9 // 10)
+    cafe = raw.index("Cafe", len(raw) // 2)
+    qde = project(
+        text_source(
+            S1, "legal.txt", [(late, late + 13, "Yes, the same", U1), (cafe, cafe + 5, "Café", U1)]
+        )
+    )
+    data = qdpx(qde, {f"sources/{S1}.txt": raw.encode()})
+    began = time.perf_counter()
+    report = run(study, owner, data)
+    assert time.perf_counter() - began < 10  # generous: the old diff took minutes
+    quotes, transcript = _expect(study)
+    assert quotes == {"Yes, the same", "Café"}
+    assert report.warnings == []

@@ -263,3 +263,43 @@ def test_blank_text_cannot_be_coded(coder_client, study, shame):
     data = payload(transcript, shame, quote="   ")
     r = coder_client.post(url(transcript), data, **HX)
     assert "white space" in r.content.decode()
+
+
+def test_the_service_checks_the_quote_against_the_text_as_it_is_now(study, coder, shame, owner):
+    # The page read the transcript, then the owner's edit committed: the quote the coder saw
+    # is no longer at these offsets, so nothing is stored (issue 9 §3).
+    from django.core.exceptions import ValidationError
+
+    from coding import services
+    from studies import services as study_services
+    from studies.models import Transcript
+
+    transcript = factories.make_transcript(study)
+    seen = Transcript.objects.get(pk=transcript.pk)
+    quote = "我唔知自己嘅角色。"
+    start = seen.text.index(quote)
+    study_services.transcript_text_update(
+        transcript=transcript, text="P01: 開頭。\n" + seen.text, expected_version=1, actor=owner
+    )
+    layer = factories.make_layer(study, coder)
+    with pytest.raises(ValidationError, match="out of date"):
+        services.segment_create(
+            transcript=seen,
+            code=shame,
+            layer=layer,
+            start=start,
+            end=start + len(quote),
+            quote=quote,
+            actor=coder,
+        )
+    with pytest.raises(ValidationError, match=r"edited since you read it \(version 1, now 2\)"):
+        services.segment_create(
+            transcript=seen,
+            code=shame,
+            layer=layer,
+            start=start + 9,
+            end=start + 9 + len(quote),
+            expected_version=1,
+            actor=coder,
+        )
+    assert not Segment.objects.exists()
