@@ -115,6 +115,7 @@ def segment_create_page(ctx: bench.Context):
             "end": end,
             "quote": transcript.text[start:end],
             "version": transcript.version,
+            "view": "mine",  # writes name the layer view they come from
         }
         bench.check_response(client.post(url, data, HTTP_HX_REQUEST="true"))
 
