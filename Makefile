@@ -31,7 +31,7 @@ migrate: install
 	$(DEV) $(PY) manage.py migrate --noinput
 
 seed: migrate
-	$(DEV) $(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py seed_demo --login-url http://$(HOST):$(PORT)/accounts/login/
 
 run: install
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)

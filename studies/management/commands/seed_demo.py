@@ -13,7 +13,7 @@ from django.db import transaction
 from studies import demo
 from studies.models import Membership, Role, Study
 
-LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"
+LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"  # where `manage.py runserver` serves
 DEMO_USERS = (
     ("pi", Role.OWNER),
     ("coder1", Role.CODER),
@@ -31,6 +31,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--login-url",
+            dest="login_url",
+            default=LOGIN_URL,
+            help="The login address to print (make demo passes the one it serves).",
+        )
+        parser.add_argument(
             "--reset",
             action="store_true",
             help="Delete the demo study and build it again; reset the demo users' passwords.",
@@ -40,7 +46,14 @@ class Command(BaseCommand):
             help="Password for the four demo users (default: $DEMO_PASSWORD, else random).",
         )
 
-    def handle(self, *args, reset: bool = False, password: str | None = None, **options):
+    def handle(
+        self,
+        *args,
+        reset: bool = False,
+        password: str | None = None,
+        login_url: str = LOGIN_URL,
+        **options,
+    ):
         existing = list(Study.objects.filter(name=demo.DEMO_STUDY_NAME).only("pk"))
         password = password or os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
         if existing and not reset:
@@ -55,7 +68,7 @@ class Command(BaseCommand):
                 "and is kept as it is; the demo users' password was reset. Run "
                 "`manage.py seed_demo --reset` to rebuild the study."
             )
-            self._print_logins(password)
+            self._print_logins(password, login_url)
             return
         started = time.monotonic()
         with transaction.atomic():
@@ -83,9 +96,9 @@ class Command(BaseCommand):
                 f"in {elapsed:.1f} s."
             )
         )
-        self._print_logins(password)
+        self._print_logins(password, login_url)
 
-    def _print_logins(self, password: str) -> None:
-        self.stdout.write(f"\nLog in at {LOGIN_URL} with password {password}")
+    def _print_logins(self, password: str, login_url: str) -> None:
+        self.stdout.write(f"\nLog in at {login_url} with password {password}")
         for username, role in DEMO_USERS:
             self.stdout.write(f"  {username:<8} ({role.label.lower()})")
