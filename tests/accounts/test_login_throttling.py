@@ -73,3 +73,12 @@ def test_a_success_resets_the_count(alice, settings):
         _try(Client(), "guess")
 
     assert _try(Client(), "right-password-1").status_code == 302
+
+
+def test_a_locked_out_username_does_not_lock_out_colleagues_on_the_same_network(alice, settings):
+    factories.make_user(username="bea", password="bea-password-1")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _try(Client(), "guess")
+
+    assert _try(Client(), "right-password-1").status_code == 429
+    assert _try(Client(), "bea-password-1", username="bea").status_code == 302
