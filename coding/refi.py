@@ -517,6 +517,8 @@ class RefiImportReport(ImportReport):
     skipped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     omitted_warnings: int = 0
+    # position convention -> number of sources read with it
+    conventions: dict[str, int] = field(default_factory=dict)
 
     def count(self, key: str, n: int = 1) -> None:
         if n:
@@ -553,6 +555,7 @@ COUNT_LABELS = {
     "layers_reused": "Imported layers added to",
     "segments_created": "Segments created",
     "segments_existing": "Selections already in the study (skipped)",
+    "selections_unsure": "Selections whose position convention is uncertain (imported)",
     "memos_created": "Memos created",
     "memos_existing": "Memos already in the study (skipped)",
 }
@@ -1067,8 +1070,8 @@ def _squash(text: str) -> str:
 
 def _preview_matches(name: str | None, text: str) -> bool | None:
     """Does a selection's ``name`` describe ``text``? None when there is no preview."""
-    if not name or not name.strip():
-        return None
+    if not name or not name.strip() or _LINE_NAME.match(name):
+        return None  # qc names selections ``line:N``: not a preview
     expected = _squash(unicodedata.normalize("NFC", name))
     actual = _squash(unicodedata.normalize("NFC", text))
     if expected == actual:
@@ -1081,61 +1084,145 @@ def _preview_matches(name: str | None, text: str) -> bool | None:
 
 
 def _conventions(raw: str, bom: bool) -> dict[str, object]:
-    """Position converters ``offset -> index into raw`` for the conventions that differ."""
-    found: dict[str, object] = {"code points": _identity}
-    if "\r\n" in raw:
-        # c_k: position of the k-th CR LF pair in the text where each pair counts once.
-        pairs = [m.start() - k for k, m in enumerate(re.finditer("\r\n", raw))]
-        found["CR LF counted once"] = lambda p, pairs=pairs: p + bisect.bisect_left(pairs, p)
-    if bom:
-        found["BOM counted"] = lambda p: p - 1
+    """Position converters ``offset -> index into raw``, one per candidate convention.
+
+    The candidates combine what a tool may count differently from code points: UTF-16
+    units (astral characters such as emoji and 𠝹 count two), CR LF counted once, a BOM
+    counted as a character; only the combinations the text makes distinct are built.
+    """
     astral = [i for i, ch in enumerate(raw) if ord(ch) > 0xFFFF]
-    if astral:
-        starts = [i + k for k, i in enumerate(astral)]  # UTF-16 position of each astral char
-        found["UTF-16 units"] = lambda p, starts=starts: p - bisect.bisect_left(starts, p)
+    crs = [m.start() for m in re.finditer("\r\n", raw)]
+    found: dict[str, object] = {}
+    for utf16 in (False, True) if astral else (False,):
+        for once in (False, True) if crs else (False,):
+            for counted in (False, True) if bom else (False,):
+                parts = [
+                    label
+                    for label, on in (
+                        ("UTF-16 units", utf16),
+                        ("CR LF counted once", once),
+                        ("BOM counted", counted),
+                    )
+                    if on
+                ]
+                weights = sorted([(i, 2) for i in astral] * utf16 + [(i, 0) for i in crs] * once)
+                found[", ".join(parts) or "code points"] = _converter(weights, int(counted))
     return found
 
 
-def _score(source: _SourceIn, convert) -> tuple[int, int]:
-    """(previews matched, selections with a preview) when positions are read by ``convert``."""
+def _converter(weights: list[tuple[int, int]], shift: int):
+    """``position -> raw index`` where the raw characters in ``weights`` count 0 or 2."""
+    if not weights:
+        return _identity if not shift else (lambda p: p - shift)
+    starts, delta = [], 0
+    for index, weight in weights:
+        starts.append(index + delta)
+        delta += weight - 1
+
+    def convert(position: int) -> int:
+        position -= shift
+        k = bisect.bisect_right(starts, position) - 1
+        if k < 0:
+            return position
+        index, weight = weights[k]
+        if position == starts[k]:
+            return index
+        if weight == 2 and position == starts[k] + 1:
+            return index + 1  # inside a surrogate pair: round past the character
+        return position - (starts[k] - index + weight - 1)
+
+    return convert
+
+
+_LINE_NAME = re.compile(r"^\s*line:\s*\d+\s*$", re.I)
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() and ord(ch) < 0x2E80  # CJK characters are words on their own
+
+
+def _sensible(raw: str, index: int) -> bool:
+    """Does a selection boundary at ``index`` fall between words (not inside one)?"""
+    if index <= 0 or index >= len(raw):
+        return index == 0 or index == len(raw)
+    before, after = raw[index - 1], raw[index]
+    if before == "\r" and after == "\n":
+        return False
+    if unicodedata.combining(after):
+        return False
+    return not (_is_word(before) and _is_word(after))
+
+
+def _score(source: _SourceIn, convert) -> tuple[int, int, int]:
+    """(previews matched, selections with a preview, sensible boundaries) under ``convert``."""
     raw = source.raw or ""
-    matched = with_preview = 0
+    matched = with_preview = sensible = 0
     for selection in source.selections:
         start, end = convert(selection.start), convert(selection.end)
+        if 0 <= start < end <= len(raw):
+            sensible += _sensible(raw, start) + _sensible(raw, end)
         result = _preview_matches(selection.name, raw[max(start, 0) : max(end, 0)])
         if result is not None:
             with_preview += 1
             matched += bool(result)
-    return matched, with_preview
+    return matched, with_preview, sensible
 
 
 def _identity(position: int) -> int:
     return position
 
 
-def _choose_convention(source: _SourceIn, origin: str) -> tuple[str, object, int, int]:
-    """The convention whose text best matches the previews: (name, fn, matched, previews).
+@dataclass
+class _Convention:
+    name: str
+    convert: object
+    matched: int = 0  # previews matching the text
+    previews: int = 0  # selections with a preview
+    sensible: int = 0  # selection boundaries between words
+    unsure: int = 0  # selections another plausible convention would put elsewhere
 
-    The standard reading (code points) is tried first; the others are only built when it
-    does not explain every preview. Without previews: CR LF counted once for files from
-    ATLAS.ti or MAXQDA that contain CR LF, otherwise the standard reading.
+
+def _origin_hint(origin: str) -> str | None:
+    if re.search(r"nvivo", origin, re.I):
+        return "UTF-16 units"
+    if re.search(r"atlas|maxqda", origin, re.I):
+        return "CR LF counted once"
+    return None
+
+
+def _choose_convention(source: _SourceIn, origin: str) -> _Convention:
+    """The convention under which the selections make most sense.
+
+    Ranked by previews matched (``name``), then by selection boundaries that fall between
+    words, then by the producing tool's habit (``origin``: NVivo counts UTF-16 units,
+    ATLAS.ti and MAXQDA count CR LF once), then the standard (code points). ``unsure``
+    counts the selections that an equally ranked other convention would place
+    differently: they are imported, and the report says so.
     """
-    matched, with_preview = _score(source, _identity)
+    matched, with_preview, sensible = _score(source, _identity)
     if with_preview and matched == with_preview:
-        return "code points", _identity, matched, with_preview
+        return _Convention("code points", _identity, matched, with_preview, sensible)
     options = _conventions(source.raw or "", source.bom)
-    default = "code points"
-    if "CR LF counted once" in options and re.search(r"atlas|maxqda", origin, re.I):
-        default = "CR LF counted once"
-    if not with_preview:
-        return default, options[default], 0, 0
-    scores = {"code points": matched}
+    if len(options) == 1:
+        return _Convention("code points", _identity, matched, with_preview, sensible)
+    hint = _origin_hint(origin)
+    ranked = []
     for name, convert in options.items():
-        if name != "code points":
-            scores[name] = _score(source, convert)[0]
-    best = max(scores.values())
-    name = default if scores[default] == best else max(scores, key=scores.get)
-    return name, options[name], scores[name], with_preview
+        m, p, s = _score(source, convert)
+        hinted = bool(hint) and hint in name
+        ranked.append(((m, s, hinted, name == "code points"), _Convention(name, convert, m, p, s)))
+    ranked.sort(key=lambda item: item[0], reverse=True)
+    (best_rank, best), rest = ranked[0], ranked[1:]
+    # Ties on the evidence (previews, boundaries) are broken by the tool's habit: sure
+    # when the tool is known, unsure (and counted) otherwise.
+    rivals = [c for rank, c in rest if rank[:2] == best_rank[:2] and not best_rank[2]]
+    if rivals:
+        placements = [
+            {(c.convert(s.start), c.convert(s.end)) for c in (best, *rivals)}
+            for s in source.selections
+        ]
+        best.unsure = sum(1 for p in placements if len(p) > 1)
+    return best
 
 
 class _Canonicaliser:
@@ -1344,10 +1431,21 @@ def _prepare_sources(parsed: _Parsed, report: RefiImportReport) -> list[_Prepare
                 f"The text has {len(text):,} characters; the limit is {max_chars:,}.", source.where
             )
             continue
-        name, convert, matched, previews = _choose_convention(source, parsed.origin)
-        if name != "code points":
+        convention = _choose_convention(source, parsed.origin)
+        convert = convention.convert
+        report.conventions[convention.name] = report.conventions.get(convention.name, 0) + 1
+        if convention.name != "code points" and convention.previews:
             report.warn(
-                f"{source.where}: positions read as {name} ({matched} of {previews} previews match)."
+                f"{source.where}: positions read as {convention.name} ({convention.matched} of "
+                f"{convention.previews} previews match)."
+            )
+        if convention.unsure:
+            report.count("selections_unsure", convention.unsure)
+            report.warn(
+                f"{source.where}: the position convention could not be established; read as "
+                f"{convention.name}. {convention.unsure} of {len(source.selections)} selection(s) "
+                "would land elsewhere under another convention: check them "
+                f"({convention.sensible} of {2 * len(source.selections)} boundaries fall between words)."
             )
         mismatched, clamped = 0, 0
         spans = []
