@@ -547,6 +547,7 @@ COUNT_LABELS = {
     "transcripts_matched": "Transcripts already in the study (coding added to them)",
     "codes_created": "Codes created",
     "codes_reused": "Codes matched to existing codes by path",
+    "categories": "Categories (not codable in the file; imported as codes)",
     "participants_created": "Participants created",
     "participants_matched": "Participants matched by pseudonym",
     "groups_created": "Groups created",
@@ -555,6 +556,7 @@ COUNT_LABELS = {
     "layers_reused": "Imported layers added to",
     "segments_created": "Segments created",
     "segments_existing": "Selections already in the study (skipped)",
+    "sources_unnamed": "Sources without a name (titled by their file or number)",
     "selections_unsure": "Selections whose position convention is uncertain (imported)",
     "memos_created": "Memos created",
     "memos_existing": "Memos already in the study (skipped)",
@@ -644,6 +646,13 @@ class _CodeIn:
         return tuple(name.lower() for name in self.names)
 
 
+CODE_NAME_MAX_CHARS = 120
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _parse_codes(container, report: RefiImportReport) -> dict[str, _CodeIn]:
     """Every ``Code`` under ``container`` (a ``Codes`` element), keyed by normalised GUID."""
     codes: dict[str, _CodeIn] = {}
@@ -660,16 +669,23 @@ def _parse_codes(container, report: RefiImportReport) -> dict[str, _CodeIn]:
             if not name:
                 report.error("A code has no name.", where)
                 continue
-            if len(name) > 120:
-                report.error(f"The code name “{name[:40]}…” is longer than 120 characters.", where)
-                continue
-            if len(names) > CODEBOOK_MAX_DEPTH:
-                report.error(
-                    f"The code is {len(names)} levels deep; the codebook allows at most "
-                    f"{CODEBOOK_MAX_DEPTH}.",
-                    where,
+            kept: list[str] = []  # what shortening would lose, kept in the definition
+            if len(name) > CODE_NAME_MAX_CHARS:
+                kept.append(f"Full name: {name}")
+                report.warn(
+                    f"{where}: the name is {len(name)} characters long; shortened to "
+                    f"{CODE_NAME_MAX_CHARS} (the full name is kept in its definition)."
                 )
-                continue
+                name = _shorten(name, CODE_NAME_MAX_CHARS)
+                names = (*prefix, name)
+            if len(names) > CODEBOOK_MAX_DEPTH:
+                kept.append("Full path: " + " › ".join(names))
+                report.warn(
+                    f"{where}: the code is {len(names)} levels deep; the codebook allows at most "
+                    f"{CODEBOOK_MAX_DEPTH}, so it was placed at level {CODEBOOK_MAX_DEPTH} "
+                    "(its full path is kept in its definition)."
+                )
+                names = (*prefix[: CODEBOOK_MAX_DEPTH - 1], name)
             if not key:
                 key = f"path:{'/'.join(n.lower() for n in names)}"
                 odd_ids.append(name)
@@ -682,12 +698,17 @@ def _parse_codes(container, report: RefiImportReport) -> dict[str, _CodeIn]:
             if node.get("color") and color is None:
                 bad_colors += 1
             fields = parse_code_description(_clean(_child_text(node, "Description")))
+            if kept:
+                fields["description"] = "\n\n".join([*kept, fields.get("description", "")]).strip()
             for field_name, value in fields.items():
                 if len(value) > CODE_TEXT_MAX_CHARS:
-                    report.error(
-                        f"The code's {field_name} is longer than {CODE_TEXT_MAX_CHARS:,} characters.",
-                        where,
+                    report.warn(
+                        f"{where}: the {field_name} has {len(value):,} characters; cut to "
+                        f"{CODE_TEXT_MAX_CHARS:,}."
                     )
+                    fields[field_name] = _shorten(value, CODE_TEXT_MAX_CHARS)
+            if node.get("isCodable", "").strip().lower() == "false":
+                report.count("categories")
             codes[key] = _CodeIn(
                 key=key,
                 names=names,
@@ -936,6 +957,16 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
             continue
         key = _key(source.get("guid"))
         name = " ".join((source.get("name") or "").split())
+        if not name:
+            # Unnamed (some tools): the file's name, unless that is a GUID too.
+            path_name = source.get("plainTextPath") or source.get("richTextPath") or ""
+            path_name = posixpath.basename(path_name.replace("\\", "/"))
+            stem = path_name.rsplit(".", 1)[0] if "." in path_name else path_name
+            if stem and not _GUID.match(_key(stem)):
+                name = " ".join(path_name.split())
+            else:
+                name = f"Source {len(parsed.sources) + 1}"
+            report.count("sources_unnamed")
         where = f"Source “{name or key}”"
         raw, bom = None, False
         path = source.get("plainTextPath")
@@ -1520,8 +1551,13 @@ class _Plan:
         if key in self.groups:
             return self.groups[key]
         if len(name) > 100:
-            self.report.error(f"The group name “{name[:40]}…” is longer than 100 characters.")
-            return None
+            self.report.warn(
+                f"The group name “{name[:40]}…” is longer than 100 characters; shortened."
+            )
+            name = _shorten(name, 100)
+            key = name.lower()
+            if key in self.groups:
+                return self.groups[key]
         group = StakeholderGroup(study=self.study, name=name, position=len(self.groups) + 1)
         self.groups[key] = self.new_groups[key] = group
         return group
@@ -1534,8 +1570,13 @@ class _Plan:
         if key in self.waves:
             return self.waves[key]
         if len(name) > 100:
-            self.report.error(f"The wave name “{name[:40]}…” is longer than 100 characters.")
-            return None
+            self.report.warn(
+                f"The wave name “{name[:40]}…” is longer than 100 characters; shortened."
+            )
+            name = _shorten(name, 100)
+            key = name.lower()
+            if key in self.waves:
+                return self.waves[key]
         wave = Wave(study=self.study, name=name, position=len(self.waves) + 1)
         self.waves[key] = self.new_waves[key] = wave
         return wave
@@ -1577,8 +1618,12 @@ class _Plan:
                     report.skip("cases without a name")
                 continue
             if len(case.name) > 100:
-                report.error(f"The case name “{case.name[:40]}…” is longer than 100 characters.")
-                continue
+                report.warn(
+                    f"The case name “{case.name[:40]}…” is longer than 100 characters; shortened "
+                    "(the full name is kept in the participant's attributes)."
+                )
+                case.values.setdefault("full name", ("Full name", "Text", case.name))
+                case.name = _shorten(case.name, 100)
             group_value = case.values.get("group")
             group = self._group(group_value[2]) if group_value else None
             participant = participants.get(case.name.lower())

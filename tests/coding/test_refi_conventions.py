@@ -58,9 +58,7 @@ def test_utf16_positions_are_found_by_boundaries_when_the_tool_is_unknown(study,
 
 def test_utf16_with_crlf_counted_once_and_a_counted_bom(study, owner):
     once = POSTS.replace("\r\n", "\n")
-    selections = [
-        (1 + s, 1 + e, None, U1) for s, e in map(lambda w: utf16_positions(once, w), WORDS)
-    ]
+    selections = [(1 + s, 1 + e, None, U1) for s, e in (utf16_positions(once, w) for w in WORDS)]
     qde = project(text_source(S1, "posts.txt", selections), origin="Other")
     data = codecs.BOM_UTF8 + POSTS.encode()
     report = run(study, owner, qdpx(qde, {f"sources/{S1}.txt": data}))
