@@ -560,6 +560,10 @@ COUNT_LABELS = {
     "selections_unsure": "Selections whose position convention is uncertain (imported)",
     "memos_created": "Memos created",
     "memos_existing": "Memos already in the study (skipped)",
+    "study_description": "Project description (became the study's description)",
+    "sets": "Code and document sets (kept as study memos)",
+    "memo_authors_matched": "Memo authors matched to members of the study",
+    "memo_authors_kept": "Memo authors without an account here (name kept with the memo)",
 }
 
 
@@ -752,6 +756,7 @@ class _SourceIn:
     note_refs: list[str]
     values: dict[str, tuple[str, str]]  # variable name (lower) -> (name, value text)
     where: str
+    description: str = ""
 
 
 @dataclass
@@ -759,6 +764,18 @@ class _CaseIn:
     name: str | None
     values: dict[str, tuple[str, str, str]]  # lower name -> (name, type, value text)
     sources: list[str]
+    key: str = ""
+    description: str = ""
+
+
+@dataclass
+class _SetIn:
+    key: str
+    name: str
+    description: str
+    codes: list[str]
+    sources: list[str]
+    notes: list[str]
 
 
 @dataclass
@@ -782,6 +799,8 @@ class _Parsed:
     notes: dict[str, _NoteIn] = field(default_factory=dict)
     note_links: list[tuple[str, str]] = field(default_factory=list)  # (note key, target key)
     project_notes: list[str] = field(default_factory=list)
+    description: str = ""
+    sets: list[_SetIn] = field(default_factory=list)
 
 
 class _Archive:
@@ -901,6 +920,28 @@ def _variable_value(holder, variables) -> tuple[str, str, str] | None:
     return None
 
 
+def _parse_sets(root) -> list[_SetIn]:
+    """``Sets`` (code and document groups) of a project or codebook."""
+    container = _child(root, "Sets")
+    sets = []
+    for element in _children(container, "Set") if container is not None else []:
+
+        def members(tag, element=element):
+            return [_key(m.get("targetGUID")) for m in _children(element, tag)]
+
+        sets.append(
+            _SetIn(
+                key=_key(element.get("guid")),
+                name=" ".join((element.get("name") or "").split()) or "Unnamed set",
+                description=_clean(_child_text(element, "Description")).strip(),
+                codes=members("MemberCode"),
+                sources=members("MemberSource"),
+                notes=members("MemberNote"),
+            )
+        )
+    return sets
+
+
 def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> _Parsed:
     parsed = _Parsed(kind="project", origin=root.get("origin") or "")
     parsed.creating_user = _key(root.get("creatingUserGUID")) or None
@@ -928,7 +969,15 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
                 values[value[0].lower()] = value
         name = " ".join((case.get("name") or "").split()) or None
         sources = [_key(ref.get("targetGUID")) for ref in _children(case, "SourceRef")]
-        parsed.cases.append(_CaseIn(name=name, values=values, sources=sources))
+        parsed.cases.append(
+            _CaseIn(
+                name=name,
+                values=values,
+                sources=sources,
+                key=_key(case.get("guid")),
+                description=_clean(_child_text(case, "Description")).strip(),
+            )
+        )
         report.skip("case code references (CodeRef)", len(_children(case, "CodeRef")))
         report.skip(
             "case selection references (SelectionRef)", len(_children(case, "SelectionRef"))
@@ -1048,6 +1097,7 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
                 note_refs=[_key(n.get("targetGUID")) for n in _children(source, "NoteRef")],
                 values=values,
                 where=where,
+                description=_clean(_child_text(source, "Description")).strip(),
             )
         )
 
@@ -1082,10 +1132,11 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
             parsed.note_links.append((target, origin))
         else:
             report.skip("links between objects")
-    for tag, label in (("Sets", "sets"), ("Graphs", "graphs")):
-        container = _child(root, tag)
-        if container is not None:
-            report.skip(label, len(list(container)))
+    parsed.sets = _parse_sets(root)
+    graphs = _child(root, "Graphs")
+    if graphs is not None:
+        report.skip("graphs", len(list(graphs)))
+    parsed.description = _clean(_child_text(root, "Description")).strip()
     parsed.project_notes = [_key(n.get("targetGUID")) for n in _children(root, "NoteRef")]
     return parsed
 
@@ -1213,11 +1264,12 @@ class _Convention:
     unsure: int = 0  # selections another plausible convention would put elsewhere
 
 
-def _origin_hint(origin: str) -> str | None:
-    if re.search(r"nvivo", origin, re.I):
-        return "UTF-16 units"
-    if re.search(r"atlas|maxqda", origin, re.I):
-        return "CR LF counted once"
+def _origin_hint(origin: str, options) -> str | None:
+    """The convention the producing tool is known to use, among ``options``."""
+    if re.search(r"nvivo", origin, re.I):  # UTF-16 units, CR LF as two, BOM not counted
+        return "UTF-16 units" if "UTF-16 units" in options else "code points"
+    if re.search(r"atlas|maxqda", origin, re.I):  # code points, CR LF as one
+        return "CR LF counted once" if "CR LF counted once" in options else "code points"
     return None
 
 
@@ -1236,11 +1288,11 @@ def _choose_convention(source: _SourceIn, origin: str) -> _Convention:
     options = _conventions(source.raw or "", source.bom)
     if len(options) == 1:
         return _Convention("code points", _identity, matched, with_preview, sensible)
-    hint = _origin_hint(origin)
+    hint = _origin_hint(origin, options)
     ranked = []
     for name, convert in options.items():
         m, p, s = _score(source, convert)
-        hinted = bool(hint) and hint in name
+        hinted = name == hint
         ranked.append(((m, s, hinted, name == "code points"), _Convention(name, convert, m, p, s)))
     ranked.sort(key=lambda item: item[0], reverse=True)
     (best_rank, best), rest = ranked[0], ranked[1:]
@@ -1405,6 +1457,7 @@ def refi_import(*, study: Study, data: bytes, filename: str, actor=None) -> Refi
             report.error("The codebook has no codes.")
         else:
             parsed.codes = _parse_codes(codes_el, report)
+        parsed.sets = _parse_sets(root)
     elif root.tag == "Project":
         parsed = _parse_project(root, archive, report)
     else:
@@ -1540,6 +1593,7 @@ class _Plan:
         self.memos: list[tuple[str, str, dict]] = []  # (title, body, target)
         self.code_by_path: dict[tuple[str, ...], Code] = {}
         self.layers_by_name: dict[str, Layer] = {}
+        self.study_description = ""  # the file's project description, for an empty study one
 
     # -- resolution helpers --
 
@@ -1595,6 +1649,8 @@ class _Plan:
         study, report = self.study, self.report
         self._plan_codes()
         if self.parsed.kind == "codebook":
+            self.transcript_for = {}
+            self._plan_memos()
             return
         self.groups = {g.name.lower(): g for g in study.groups.all()}
         self.waves = {w.name.lower(): w for w in study.waves.all()}
@@ -1899,6 +1955,14 @@ class _Plan:
             note = (extra or {}).get("refi", {}).get("note") if isinstance(extra, dict) else None
             if note:
                 known.add(note)
+        # A note's author is credited when a member of the study has that name; otherwise
+        # the name stays in the memo's ``extra`` (shown as its author), never the importer.
+        accounts: dict[str, object] = {}
+        for membership in self.study.memberships.select_related("user"):
+            user = membership.user
+            for name in (user.get_full_name(), user.get_username()):
+                if name.strip():
+                    accounts.setdefault(" ".join(name.split()).lower(), user)
         for key, note in parsed.notes.items():
             if not note.text:
                 report.skip("empty notes")
@@ -1907,11 +1971,70 @@ class _Plan:
                 report.count("memos_existing")
                 continue
             author = parsed.users.get(note.author or "", "")
+            target = {**targets.get(key, {}), "author": author, "note": key}
+            if note.author:
+                target["user"] = accounts.get(" ".join(author.split()).lower())
+                report.count(
+                    "memo_authors_matched" if target["user"] is not None else "memo_authors_kept"
+                )
+            self.memos.append((_shorten(note.name, 200), note.text, target))
+        # Descriptions and sets have no field of their own: they become memos (keyed so
+        # that importing the file again adds nothing).
+        extras: list[tuple[str, str, str, dict]] = []
+        if parsed.description and self.study.description.strip():
+            extras.append(("project", "Project description", parsed.description, {}))
+        elif parsed.description:
+            self.study_description = parsed.description
+            report.count("study_description")
+        for index, prepared in enumerate(self.sources):
+            transcript = self.transcript_for.get(index)
+            if prepared.source.description and transcript is not None:
+                extras.append(
+                    (
+                        f"source:{prepared.source.key}",
+                        "Description",
+                        prepared.source.description,
+                        {"transcript": transcript},
+                    )
+                )
+        for case in parsed.cases:
+            if case.description:
+                title = f"Case {case.name}: description" if case.name else "Case description"
+                extras.append((f"case:{case.key}", title, case.description, {}))
+        names = {
+            **{k: " › ".join(c.names) for k, c in parsed.codes.items()},
+            **{p.source.key: p.title for p in self.sources},
+            **{k: n.name for k, n in parsed.notes.items()},
+        }
+        for set_in in parsed.sets:
+            if parsed.origin == ORIGIN and not set_in.codes:
+                # This workbench's own document sets are its groups and waves, which the
+                # cases and the Wave variable already carry.
+                report.skip("document sets of groups and waves (carried by cases and waves)")
+                continue
+            kind = "Code set" if set_in.codes or not set_in.sources else "Document set"
+            lines = [set_in.description] if set_in.description else []
+            for label, members in (
+                ("Codes", set_in.codes),
+                ("Sources", set_in.sources),
+                ("Notes", set_in.notes),
+            ):
+                if members:
+                    lines.append(f"{label}:")
+                    lines += [f"- {names.get(m, m)}" for m in members]
+            extras.append(
+                (f"set:{set_in.key}", f"{kind}: {set_in.name}", "\n".join(lines) or "(empty)", {})
+            )
+            report.count("sets")
+        for note_key, title, body, target in extras:
+            if note_key in known:
+                report.count("memos_existing")
+                continue
             self.memos.append(
                 (
-                    note.name[:200],
-                    note.text,
-                    {**targets.get(key, {}), "author": author, "note": key},
+                    _shorten(title, 200),
+                    body[:MEMO_MAX_CHARS],
+                    {**target, "author": "", "note": note_key},
                 )
             )
         report.count("memos_created", len(self.memos))
@@ -1920,6 +2043,9 @@ class _Plan:
 
     def write(self, actor) -> None:
         study, report = self.study, self.report
+        if self.study_description:
+            study.description = self.study_description
+            study.save(update_fields=["description"])
         for model, items in ((StakeholderGroup, self.new_groups), (Wave, self.new_waves)):
             start = (
                 model.objects.filter(study=study)
@@ -1986,7 +2112,9 @@ class _Plan:
             memos.append(
                 Memo(
                     study=study,
-                    author=actor if getattr(actor, "is_authenticated", False) else None,
+                    author=target["user"]
+                    if "user" in target
+                    else (actor if getattr(actor, "is_authenticated", False) else None),
                     transcript_id=(transcript if isinstance(transcript, int) else transcript.pk)
                     if transcript is not None
                     else None,

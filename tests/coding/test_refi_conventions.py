@@ -11,6 +11,7 @@ import re
 
 from coding import refi
 from coding.models import Code, Memo, Segment
+from tests import factories
 from tests.coding.test_refi_import import C2, S1, U1, U2, project, qdpx, run, text_source
 
 # Social-media text: emoji (astral, 2 UTF-16 units), 𠝹 (astral CJK), CR LF line endings.
@@ -166,8 +167,8 @@ def test_descriptions_sets_categories_and_authors_are_kept_or_listed(study, owne
     )
     assert memos["Case P01: description"].body == "Joined in May."
     assert memos["By bob"].author == coder
-    assert memos["By A"].author is None
-    assert "Researcher A" in memos["By A"].body and memos["By A"].extra["refi"]["author"]
+    assert memos["By A"].author is None  # not the importer
+    assert memos["By A"].extra["refi"]["author"] == "Researcher A"
     assert "Health" in memos["Code set: Key codes"].body
     assert report.counts["categories"] == 1  # "Topics", isCodable="false"
     assert "sets" not in report.skipped
@@ -204,3 +205,49 @@ def test_the_report_page_names_the_convention(owner_client, study):
 
 
 _ = refi
+
+
+def test_nvivo_crlf_without_emoji_or_previews_counts_crlf_as_two(study, owner):
+    text = "Line one.\r\nLine two has trust.\r\nLine three 𠝹 ok.\r\n"
+    start = text.index("trust")
+    qde = project(text_source(S1, "n.txt", [(start, start + 5, None, U1)]), origin="NVivo 12")
+    report = run(study, owner, qdpx(qde, {f"sources/{S1}.txt": text.encode()}))
+    assert quotes(study) == ["trust"]
+    assert not any("could not be established" in w for w in report.warnings)
+
+
+def test_a_large_nvivo_project_with_some_part_word_selections_lands_every_coding(study, owner):
+    import random
+
+    rng = random.Random(10)
+    emoji = ["😀", "🙃", "👍", "🎉", "💪", "𠝹", "❤️", "🇭🇰"]
+    words = ["support", "trust", "work", "peer", "role", "我唔知", "training", "team"]
+    posts = [
+        f"User{n}: " + " ".join(rng.choice(words + emoji) for _ in range(12)) for n in range(300)
+    ]
+    text = "\r\n".join(posts) + "\r\n"
+    starts = [m.start() for m in re.finditer(r"\w+", text)]
+    selections = []
+    for i in range(697):
+        a = rng.choice(starts)
+        b = text.index(" ", a) if " " in text[a:] else len(text)
+        if i % 10 == 0:
+            a += 1  # a coder's careless selection, starting inside a word
+        u16 = len(text[:a].encode("utf-16-le")) // 2
+        selections.append((u16, u16 + len(text[a:b].encode("utf-16-le")) // 2, None, U1))
+    spans = {(s, e) for s, e, *_ in selections}  # the same span twice is one segment
+    expected = sorted(
+        utf16_slice(text, s, e).replace("\r", "")
+        for s, e in spans
+        if utf16_slice(text, s, e).strip()
+    )
+    qde = project(text_source(S1, "posts.txt", selections), origin="NVivo 12.6")
+    report = run(study, owner, qdpx(qde, {f"sources/{S1}.txt": text.encode()}))
+    assert quotes(study) == expected
+    assert report.conventions == {"UTF-16 units": 1}
+    # The same file from an unknown tool: the boundaries alone decide.
+    other = factories.make_study()
+    report = run(
+        other, owner, qdpx(qde.replace("NVivo 12.6", "X"), {f"sources/{S1}.txt": text.encode()})
+    )
+    assert quotes(other) == expected
