@@ -8,8 +8,10 @@ workbench's unit (Python's ``text[start:end]`` on the canonical text). Export wr
 canonical text unchanged (UTF-8, no BOM, LF only) as ``sources/<guid>.txt`` and the stored
 offsets as they are: no conversion. Import is where other tools' habits are absorbed
 (:func:`_choose_convention`): a selection may count CR LF as two (NVivo on Windows) or one
-(ATLAS.ti, MAXQDA), count a BOM, or count UTF-16 units; the convention whose extracted text
-matches the selections' ``name`` previews is chosen, then offsets are carried through the
+(ATLAS.ti, MAXQDA), count a BOM, or count UTF-16 units (NVivo), alone or combined; the
+convention is chosen by the selections' ``name`` previews, then by how many selection
+boundaries fall between words, then by the producing tool (``origin``). The report names the
+convention per source and counts the selections it could not establish. Then offsets are carried through the
 removal of CRs and control characters exactly and through the rest of
 :func:`studies.text.canonicalize` with :class:`studies.text.OffsetMap`, so every coded
 passage stays on the same characters.
@@ -676,8 +678,9 @@ def _parse_codes(container, report: RefiImportReport) -> dict[str, _CodeIn]:
             kept: list[str] = []  # what shortening would lose, kept in the definition
             if len(name) > CODE_NAME_MAX_CHARS:
                 kept.append(f"Full name: {name}")
+                short_where = "Code “" + " › ".join((*prefix, _shorten(name, 60))) + "”"
                 report.warn(
-                    f"{where}: the name is {len(name)} characters long; shortened to "
+                    f"{short_where}: the name is {len(name)} characters long; shortened to "
                     f"{CODE_NAME_MAX_CHARS} (the full name is kept in its definition)."
                 )
                 name = _shorten(name, CODE_NAME_MAX_CHARS)
@@ -1241,7 +1244,7 @@ def _score(source: _SourceIn, convert) -> tuple[int, int, int]:
     matched = with_preview = sensible = 0
     for selection in source.selections:
         start, end = convert(selection.start), convert(selection.end)
-        if 0 <= start < end <= len(raw):
+        if 0 <= start < end <= len(raw) and raw[start:end].strip():
             sensible += _sensible(raw, start) + _sensible(raw, end)
         result = _preview_matches(selection.name, raw[max(start, 0) : max(end, 0)])
         if result is not None:

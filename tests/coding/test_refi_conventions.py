@@ -69,8 +69,8 @@ def test_utf16_with_crlf_counted_once_and_a_counted_bom(study, owner):
 
 def test_an_unsure_convention_is_imported_and_said_with_counts(study, owner):
     # Both readings land on word boundaries: nothing tells them apart.
-    text = "😀 a b c d e f"
-    qde = project(text_source(S1, "t.txt", [(4, 5, None, U1)]), origin="Other")
+    text = "😀 a b c d e f"  # UTF-16 (3, 6) is "a b", code points (3, 6) is " b "
+    qde = project(text_source(S1, "t.txt", [(3, 6, None, U1)]), origin="Other")
     report = run(study, owner, qdpx(qde, {f"sources/{S1}.txt": text.encode()}))
     assert Segment.objects.count() == 1
     [warning] = [w for w in report.warnings if "could not be established" in w]
@@ -251,3 +251,10 @@ def test_a_large_nvivo_project_with_some_part_word_selections_lands_every_coding
         other, owner, qdpx(qde.replace("NVivo 12.6", "X"), {f"sources/{S1}.txt": text.encode()})
     )
     assert quotes(other) == expected
+
+
+def test_a_reading_that_lands_on_white_space_only_is_not_chosen(study, owner):
+    text = "😀 a b c d e f"
+    qde = project(text_source(S1, "t.txt", [(4, 5, None, U1)]), origin="NVivo 12")
+    run(study, owner, qdpx(qde, {f"sources/{S1}.txt": text.encode()}))
+    assert quotes(study) == ["b"]
