@@ -1168,6 +1168,9 @@ def _preview_matches(name: str | None, text: str) -> bool | None:
     return False
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 def _conventions(raw: str, bom: bool) -> dict[str, object]:
     """Position converters ``offset -> index into raw``, one per candidate convention.
 
@@ -1175,7 +1178,7 @@ def _conventions(raw: str, bom: bool) -> dict[str, object]:
     units (astral characters such as emoji and 𠝹 count two), CR LF counted once, a BOM
     counted as a character; only the combinations the text makes distinct are built.
     """
-    astral = [i for i, ch in enumerate(raw) if ord(ch) > 0xFFFF]
+    astral = [m.start() for m in _ASTRAL.finditer(raw)]
     crs = [m.start() for m in re.finditer("\r\n", raw)]
     found: dict[str, object] = {}
     for utf16 in (False, True) if astral else (False,):
