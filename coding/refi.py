@@ -1987,7 +1987,10 @@ class _Plan:
         # Descriptions and sets have no field of their own: they become memos (keyed so
         # that importing the file again adds nothing).
         extras: list[tuple[str, str, str, dict]] = []
-        if parsed.description and self.study.description.strip():
+        current = self.study.description.strip()
+        if parsed.description and current == parsed.description:
+            pass  # imported before
+        elif parsed.description and current:
             extras.append(("project", "Project description", parsed.description, {}))
         elif parsed.description:
             self.study_description = parsed.description

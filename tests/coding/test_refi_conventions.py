@@ -258,3 +258,21 @@ def test_a_reading_that_lands_on_white_space_only_is_not_chosen(study, owner):
     qde = project(text_source(S1, "t.txt", [(4, 5, None, U1)]), origin="NVivo 12")
     run(study, owner, qdpx(qde, {f"sources/{S1}.txt": text.encode()}))
     assert quotes(study) == ["b"]
+
+
+def test_importing_descriptions_and_sets_twice_adds_nothing(study, owner):
+    source = text_source(S1, "a.txt", [(9, 15, "health", U1)]).replace(
+        "<PlainTextSelection", "<Description>At the clinic.</Description><PlainTextSelection", 1
+    )
+    extra = (
+        '<Sets><Set guid="90000000-0000-0000-0000-000000000001" name="Key codes">'
+        f'<MemberCode targetGUID="{C2}"/></Set></Sets>'
+        "<Description>A study of peer support.</Description>"
+    )
+    data = qdpx(project(source, extra=extra), {f"sources/{S1}.txt": b"Diet and health."})
+    run(study, owner, data)
+    before = sorted(Memo.objects.filter(study=study).values_list("title", flat=True))
+    report = run(study, owner, data)
+    assert sorted(Memo.objects.filter(study=study).values_list("title", flat=True)) == before
+    assert before == ["Code set: Key codes", "Description"]
+    assert report.counts.get("memos_created") is None
