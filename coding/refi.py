@@ -8,8 +8,10 @@ workbench's unit (Python's ``text[start:end]`` on the canonical text). Export wr
 canonical text unchanged (UTF-8, no BOM, LF only) as ``sources/<guid>.txt`` and the stored
 offsets as they are: no conversion. Import is where other tools' habits are absorbed
 (:func:`_choose_convention`): a selection may count CR LF as two (NVivo on Windows) or one
-(ATLAS.ti, MAXQDA), count a BOM, or count UTF-16 units; the convention whose extracted text
-matches the selections' ``name`` previews is chosen, then offsets are carried through the
+(ATLAS.ti, MAXQDA), count a BOM, or count UTF-16 units (NVivo), alone or combined; the
+convention is chosen by the selections' ``name`` previews, then by how many selection
+boundaries fall between words, then by the producing tool (``origin``). The report names the
+convention per source and counts the selections it could not establish. Then offsets are carried through the
 removal of CRs and control characters exactly and through the rest of
 :func:`studies.text.canonicalize` with :class:`studies.text.OffsetMap`, so every coded
 passage stays on the same characters.
@@ -517,6 +519,8 @@ class RefiImportReport(ImportReport):
     skipped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     omitted_warnings: int = 0
+    # position convention -> number of sources read with it
+    conventions: dict[str, int] = field(default_factory=dict)
 
     def count(self, key: str, n: int = 1) -> None:
         if n:
@@ -545,6 +549,7 @@ COUNT_LABELS = {
     "transcripts_matched": "Transcripts already in the study (coding added to them)",
     "codes_created": "Codes created",
     "codes_reused": "Codes matched to existing codes by path",
+    "categories": "Categories (not codable in the file; imported as codes)",
     "participants_created": "Participants created",
     "participants_matched": "Participants matched by pseudonym",
     "groups_created": "Groups created",
@@ -553,8 +558,14 @@ COUNT_LABELS = {
     "layers_reused": "Imported layers added to",
     "segments_created": "Segments created",
     "segments_existing": "Selections already in the study (skipped)",
+    "sources_unnamed": "Sources without a name (titled by their file or number)",
+    "selections_unsure": "Selections whose position convention is uncertain (imported)",
     "memos_created": "Memos created",
     "memos_existing": "Memos already in the study (skipped)",
+    "study_description": "Project description (became the study's description)",
+    "sets": "Code and document sets (kept as study memos)",
+    "memo_authors_matched": "Memo authors matched to members of the study",
+    "memo_authors_kept": "Memo authors without an account here (name kept with the memo)",
 }
 
 
@@ -641,6 +652,13 @@ class _CodeIn:
         return tuple(name.lower() for name in self.names)
 
 
+CODE_NAME_MAX_CHARS = 120
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _parse_codes(container, report: RefiImportReport) -> dict[str, _CodeIn]:
     """Every ``Code`` under ``container`` (a ``Codes`` element), keyed by normalised GUID."""
     codes: dict[str, _CodeIn] = {}
@@ -657,16 +675,24 @@ def _parse_codes(container, report: RefiImportReport) -> dict[str, _CodeIn]:
             if not name:
                 report.error("A code has no name.", where)
                 continue
-            if len(name) > 120:
-                report.error(f"The code name “{name[:40]}…” is longer than 120 characters.", where)
-                continue
-            if len(names) > CODEBOOK_MAX_DEPTH:
-                report.error(
-                    f"The code is {len(names)} levels deep; the codebook allows at most "
-                    f"{CODEBOOK_MAX_DEPTH}.",
-                    where,
+            kept: list[str] = []  # what shortening would lose, kept in the definition
+            if len(name) > CODE_NAME_MAX_CHARS:
+                kept.append(f"Full name: {name}")
+                short_where = "Code “" + " › ".join((*prefix, _shorten(name, 60))) + "”"
+                report.warn(
+                    f"{short_where}: the name is {len(name)} characters long; shortened to "
+                    f"{CODE_NAME_MAX_CHARS} (the full name is kept in its definition)."
                 )
-                continue
+                name = _shorten(name, CODE_NAME_MAX_CHARS)
+                names = (*prefix, name)
+            if len(names) > CODEBOOK_MAX_DEPTH:
+                kept.append("Full path: " + " › ".join(names))
+                report.warn(
+                    f"{where}: the code is {len(names)} levels deep; the codebook allows at most "
+                    f"{CODEBOOK_MAX_DEPTH}, so it was placed at level {CODEBOOK_MAX_DEPTH} "
+                    "(its full path is kept in its definition)."
+                )
+                names = (*prefix[: CODEBOOK_MAX_DEPTH - 1], name)
             if not key:
                 key = f"path:{'/'.join(n.lower() for n in names)}"
                 odd_ids.append(name)
@@ -679,12 +705,17 @@ def _parse_codes(container, report: RefiImportReport) -> dict[str, _CodeIn]:
             if node.get("color") and color is None:
                 bad_colors += 1
             fields = parse_code_description(_clean(_child_text(node, "Description")))
+            if kept:
+                fields["description"] = "\n\n".join([*kept, fields.get("description", "")]).strip()
             for field_name, value in fields.items():
                 if len(value) > CODE_TEXT_MAX_CHARS:
-                    report.error(
-                        f"The code's {field_name} is longer than {CODE_TEXT_MAX_CHARS:,} characters.",
-                        where,
+                    report.warn(
+                        f"{where}: the {field_name} has {len(value):,} characters; cut to "
+                        f"{CODE_TEXT_MAX_CHARS:,}."
                     )
+                    fields[field_name] = _shorten(value, CODE_TEXT_MAX_CHARS)
+            if node.get("isCodable", "").strip().lower() == "false":
+                report.count("categories")
             codes[key] = _CodeIn(
                 key=key,
                 names=names,
@@ -728,6 +759,7 @@ class _SourceIn:
     note_refs: list[str]
     values: dict[str, tuple[str, str]]  # variable name (lower) -> (name, value text)
     where: str
+    description: str = ""
 
 
 @dataclass
@@ -735,6 +767,18 @@ class _CaseIn:
     name: str | None
     values: dict[str, tuple[str, str, str]]  # lower name -> (name, type, value text)
     sources: list[str]
+    key: str = ""
+    description: str = ""
+
+
+@dataclass
+class _SetIn:
+    key: str
+    name: str
+    description: str
+    codes: list[str]
+    sources: list[str]
+    notes: list[str]
 
 
 @dataclass
@@ -758,6 +802,8 @@ class _Parsed:
     notes: dict[str, _NoteIn] = field(default_factory=dict)
     note_links: list[tuple[str, str]] = field(default_factory=list)  # (note key, target key)
     project_notes: list[str] = field(default_factory=list)
+    description: str = ""
+    sets: list[_SetIn] = field(default_factory=list)
 
 
 class _Archive:
@@ -877,6 +923,28 @@ def _variable_value(holder, variables) -> tuple[str, str, str] | None:
     return None
 
 
+def _parse_sets(root) -> list[_SetIn]:
+    """``Sets`` (code and document groups) of a project or codebook."""
+    container = _child(root, "Sets")
+    sets = []
+    for element in _children(container, "Set") if container is not None else []:
+
+        def members(tag, element=element):
+            return [_key(m.get("targetGUID")) for m in _children(element, tag)]
+
+        sets.append(
+            _SetIn(
+                key=_key(element.get("guid")),
+                name=" ".join((element.get("name") or "").split()) or "Unnamed set",
+                description=_clean(_child_text(element, "Description")).strip(),
+                codes=members("MemberCode"),
+                sources=members("MemberSource"),
+                notes=members("MemberNote"),
+            )
+        )
+    return sets
+
+
 def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> _Parsed:
     parsed = _Parsed(kind="project", origin=root.get("origin") or "")
     parsed.creating_user = _key(root.get("creatingUserGUID")) or None
@@ -904,7 +972,15 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
                 values[value[0].lower()] = value
         name = " ".join((case.get("name") or "").split()) or None
         sources = [_key(ref.get("targetGUID")) for ref in _children(case, "SourceRef")]
-        parsed.cases.append(_CaseIn(name=name, values=values, sources=sources))
+        parsed.cases.append(
+            _CaseIn(
+                name=name,
+                values=values,
+                sources=sources,
+                key=_key(case.get("guid")),
+                description=_clean(_child_text(case, "Description")).strip(),
+            )
+        )
         report.skip("case code references (CodeRef)", len(_children(case, "CodeRef")))
         report.skip(
             "case selection references (SelectionRef)", len(_children(case, "SelectionRef"))
@@ -933,6 +1009,16 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
             continue
         key = _key(source.get("guid"))
         name = " ".join((source.get("name") or "").split())
+        if not name:
+            # Unnamed (some tools): the file's name, unless that is a GUID too.
+            path_name = source.get("plainTextPath") or source.get("richTextPath") or ""
+            path_name = posixpath.basename(path_name.replace("\\", "/"))
+            stem = path_name.rsplit(".", 1)[0] if "." in path_name else path_name
+            if stem and not _GUID.match(_key(stem)):
+                name = " ".join(path_name.split())
+            else:
+                name = f"Source {len(parsed.sources) + 1}"
+            report.count("sources_unnamed")
         where = f"Source “{name or key}”"
         raw, bom = None, False
         path = source.get("plainTextPath")
@@ -1014,6 +1100,7 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
                 note_refs=[_key(n.get("targetGUID")) for n in _children(source, "NoteRef")],
                 values=values,
                 where=where,
+                description=_clean(_child_text(source, "Description")).strip(),
             )
         )
 
@@ -1048,10 +1135,11 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
             parsed.note_links.append((target, origin))
         else:
             report.skip("links between objects")
-    for tag, label in (("Sets", "sets"), ("Graphs", "graphs")):
-        container = _child(root, tag)
-        if container is not None:
-            report.skip(label, len(list(container)))
+    parsed.sets = _parse_sets(root)
+    graphs = _child(root, "Graphs")
+    if graphs is not None:
+        report.skip("graphs", len(list(graphs)))
+    parsed.description = _clean(_child_text(root, "Description")).strip()
     parsed.project_notes = [_key(n.get("targetGUID")) for n in _children(root, "NoteRef")]
     return parsed
 
@@ -1067,8 +1155,8 @@ def _squash(text: str) -> str:
 
 def _preview_matches(name: str | None, text: str) -> bool | None:
     """Does a selection's ``name`` describe ``text``? None when there is no preview."""
-    if not name or not name.strip():
-        return None
+    if not name or not name.strip() or _LINE_NAME.match(name):
+        return None  # qc names selections ``line:N``: not a preview
     expected = _squash(unicodedata.normalize("NFC", name))
     actual = _squash(unicodedata.normalize("NFC", text))
     if expected == actual:
@@ -1080,62 +1168,150 @@ def _preview_matches(name: str | None, text: str) -> bool | None:
     return False
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 def _conventions(raw: str, bom: bool) -> dict[str, object]:
-    """Position converters ``offset -> index into raw`` for the conventions that differ."""
-    found: dict[str, object] = {"code points": _identity}
-    if "\r\n" in raw:
-        # c_k: position of the k-th CR LF pair in the text where each pair counts once.
-        pairs = [m.start() - k for k, m in enumerate(re.finditer("\r\n", raw))]
-        found["CR LF counted once"] = lambda p, pairs=pairs: p + bisect.bisect_left(pairs, p)
-    if bom:
-        found["BOM counted"] = lambda p: p - 1
-    astral = [i for i, ch in enumerate(raw) if ord(ch) > 0xFFFF]
-    if astral:
-        starts = [i + k for k, i in enumerate(astral)]  # UTF-16 position of each astral char
-        found["UTF-16 units"] = lambda p, starts=starts: p - bisect.bisect_left(starts, p)
+    """Position converters ``offset -> index into raw``, one per candidate convention.
+
+    The candidates combine what a tool may count differently from code points: UTF-16
+    units (astral characters such as emoji and 𠝹 count two), CR LF counted once, a BOM
+    counted as a character; only the combinations the text makes distinct are built.
+    """
+    astral = [m.start() for m in _ASTRAL.finditer(raw)]
+    crs = [m.start() for m in re.finditer("\r\n", raw)]
+    found: dict[str, object] = {}
+    for utf16 in (False, True) if astral else (False,):
+        for once in (False, True) if crs else (False,):
+            for counted in (False, True) if bom else (False,):
+                parts = [
+                    label
+                    for label, on in (
+                        ("UTF-16 units", utf16),
+                        ("CR LF counted once", once),
+                        ("BOM counted", counted),
+                    )
+                    if on
+                ]
+                weights = sorted([(i, 2) for i in astral] * utf16 + [(i, 0) for i in crs] * once)
+                found[", ".join(parts) or "code points"] = _converter(weights, int(counted))
     return found
 
 
-def _score(source: _SourceIn, convert) -> tuple[int, int]:
-    """(previews matched, selections with a preview) when positions are read by ``convert``."""
+def _converter(weights: list[tuple[int, int]], shift: int):
+    """``position -> raw index`` where the raw characters in ``weights`` count 0 or 2."""
+    if not weights:
+        return _identity if not shift else (lambda p: p - shift)
+    starts, delta = [], 0
+    for index, weight in weights:
+        starts.append(index + delta)
+        delta += weight - 1
+
+    def convert(position: int) -> int:
+        position -= shift
+        k = bisect.bisect_right(starts, position) - 1
+        if k < 0:
+            return position
+        index, weight = weights[k]
+        if position == starts[k]:
+            return index
+        if weight == 2 and position == starts[k] + 1:
+            return index + 1  # inside a surrogate pair: round past the character
+        return position - (starts[k] - index + weight - 1)
+
+    return convert
+
+
+_LINE_NAME = re.compile(r"^\s*line:\s*\d+\s*$", re.I)
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() and ord(ch) < 0x2E80  # CJK characters are words on their own
+
+
+def _sensible(raw: str, index: int) -> bool:
+    """Does a selection boundary at ``index`` fall between words (not inside one)?"""
+    if index <= 0 or index >= len(raw):
+        return index == 0 or index == len(raw)
+    before, after = raw[index - 1], raw[index]
+    if before == "\r" and after == "\n":
+        return False
+    if unicodedata.combining(after):
+        return False
+    return not (_is_word(before) and _is_word(after))
+
+
+def _score(source: _SourceIn, convert) -> tuple[int, int, int]:
+    """(previews matched, selections with a preview, sensible boundaries) under ``convert``."""
     raw = source.raw or ""
-    matched = with_preview = 0
+    matched = with_preview = sensible = 0
     for selection in source.selections:
         start, end = convert(selection.start), convert(selection.end)
+        if 0 <= start < end <= len(raw) and raw[start:end].strip():
+            sensible += _sensible(raw, start) + _sensible(raw, end)
         result = _preview_matches(selection.name, raw[max(start, 0) : max(end, 0)])
         if result is not None:
             with_preview += 1
             matched += bool(result)
-    return matched, with_preview
+    return matched, with_preview, sensible
 
 
 def _identity(position: int) -> int:
     return position
 
 
-def _choose_convention(source: _SourceIn, origin: str) -> tuple[str, object, int, int]:
-    """The convention whose text best matches the previews: (name, fn, matched, previews).
+@dataclass
+class _Convention:
+    name: str
+    convert: object
+    matched: int = 0  # previews matching the text
+    previews: int = 0  # selections with a preview
+    sensible: int = 0  # selection boundaries between words
+    unsure: int = 0  # selections another plausible convention would put elsewhere
 
-    The standard reading (code points) is tried first; the others are only built when it
-    does not explain every preview. Without previews: CR LF counted once for files from
-    ATLAS.ti or MAXQDA that contain CR LF, otherwise the standard reading.
+
+def _origin_hint(origin: str, options) -> str | None:
+    """The convention the producing tool is known to use, among ``options``."""
+    if re.search(r"nvivo", origin, re.I):  # UTF-16 units, CR LF as two, BOM not counted
+        return "UTF-16 units" if "UTF-16 units" in options else "code points"
+    if re.search(r"atlas|maxqda", origin, re.I):  # code points, CR LF as one
+        return "CR LF counted once" if "CR LF counted once" in options else "code points"
+    return None
+
+
+def _choose_convention(source: _SourceIn, origin: str) -> _Convention:
+    """The convention under which the selections make most sense.
+
+    Ranked by previews matched (``name``), then by selection boundaries that fall between
+    words, then by the producing tool's habit (``origin``: NVivo counts UTF-16 units,
+    ATLAS.ti and MAXQDA count CR LF once), then the standard (code points). ``unsure``
+    counts the selections that an equally ranked other convention would place
+    differently: they are imported, and the report says so.
     """
-    matched, with_preview = _score(source, _identity)
+    matched, with_preview, sensible = _score(source, _identity)
     if with_preview and matched == with_preview:
-        return "code points", _identity, matched, with_preview
+        return _Convention("code points", _identity, matched, with_preview, sensible)
     options = _conventions(source.raw or "", source.bom)
-    default = "code points"
-    if "CR LF counted once" in options and re.search(r"atlas|maxqda", origin, re.I):
-        default = "CR LF counted once"
-    if not with_preview:
-        return default, options[default], 0, 0
-    scores = {"code points": matched}
+    if len(options) == 1:
+        return _Convention("code points", _identity, matched, with_preview, sensible)
+    hint = _origin_hint(origin, options)
+    ranked = []
     for name, convert in options.items():
-        if name != "code points":
-            scores[name] = _score(source, convert)[0]
-    best = max(scores.values())
-    name = default if scores[default] == best else max(scores, key=scores.get)
-    return name, options[name], scores[name], with_preview
+        m, p, s = _score(source, convert)
+        hinted = name == hint
+        ranked.append(((m, s, hinted, name == "code points"), _Convention(name, convert, m, p, s)))
+    ranked.sort(key=lambda item: item[0], reverse=True)
+    (best_rank, best), rest = ranked[0], ranked[1:]
+    # Ties on the evidence (previews, boundaries) are broken by the tool's habit: sure
+    # when the tool is known, unsure (and counted) otherwise.
+    rivals = [c for rank, c in rest if rank[:2] == best_rank[:2] and not best_rank[2]]
+    if rivals:
+        placements = [
+            {(c.convert(s.start), c.convert(s.end)) for c in (best, *rivals)}
+            for s in source.selections
+        ]
+        best.unsure = sum(1 for p in placements if len(p) > 1)
+    return best
 
 
 class _Canonicaliser:
@@ -1287,6 +1463,7 @@ def refi_import(*, study: Study, data: bytes, filename: str, actor=None) -> Refi
             report.error("The codebook has no codes.")
         else:
             parsed.codes = _parse_codes(codes_el, report)
+        parsed.sets = _parse_sets(root)
     elif root.tag == "Project":
         parsed = _parse_project(root, archive, report)
     else:
@@ -1344,10 +1521,21 @@ def _prepare_sources(parsed: _Parsed, report: RefiImportReport) -> list[_Prepare
                 f"The text has {len(text):,} characters; the limit is {max_chars:,}.", source.where
             )
             continue
-        name, convert, matched, previews = _choose_convention(source, parsed.origin)
-        if name != "code points":
+        convention = _choose_convention(source, parsed.origin)
+        convert = convention.convert
+        report.conventions[convention.name] = report.conventions.get(convention.name, 0) + 1
+        if convention.name != "code points" and convention.previews:
             report.warn(
-                f"{source.where}: positions read as {name} ({matched} of {previews} previews match)."
+                f"{source.where}: positions read as {convention.name} ({convention.matched} of "
+                f"{convention.previews} previews match)."
+            )
+        if convention.unsure:
+            report.count("selections_unsure", convention.unsure)
+            report.warn(
+                f"{source.where}: the position convention could not be established; read as "
+                f"{convention.name}. {convention.unsure} of {len(source.selections)} selection(s) "
+                "would land elsewhere under another convention: check them "
+                f"({convention.sensible} of {2 * len(source.selections)} boundaries fall between words)."
             )
         mismatched, clamped = 0, 0
         spans = []
@@ -1411,6 +1599,7 @@ class _Plan:
         self.memos: list[tuple[str, str, dict]] = []  # (title, body, target)
         self.code_by_path: dict[tuple[str, ...], Code] = {}
         self.layers_by_name: dict[str, Layer] = {}
+        self.study_description = ""  # the file's project description, for an empty study one
 
     # -- resolution helpers --
 
@@ -1422,8 +1611,13 @@ class _Plan:
         if key in self.groups:
             return self.groups[key]
         if len(name) > 100:
-            self.report.error(f"The group name “{name[:40]}…” is longer than 100 characters.")
-            return None
+            self.report.warn(
+                f"The group name “{name[:40]}…” is longer than 100 characters; shortened."
+            )
+            name = _shorten(name, 100)
+            key = name.lower()
+            if key in self.groups:
+                return self.groups[key]
         group = StakeholderGroup(study=self.study, name=name, position=len(self.groups) + 1)
         self.groups[key] = self.new_groups[key] = group
         return group
@@ -1436,8 +1630,13 @@ class _Plan:
         if key in self.waves:
             return self.waves[key]
         if len(name) > 100:
-            self.report.error(f"The wave name “{name[:40]}…” is longer than 100 characters.")
-            return None
+            self.report.warn(
+                f"The wave name “{name[:40]}…” is longer than 100 characters; shortened."
+            )
+            name = _shorten(name, 100)
+            key = name.lower()
+            if key in self.waves:
+                return self.waves[key]
         wave = Wave(study=self.study, name=name, position=len(self.waves) + 1)
         self.waves[key] = self.new_waves[key] = wave
         return wave
@@ -1456,6 +1655,8 @@ class _Plan:
         study, report = self.study, self.report
         self._plan_codes()
         if self.parsed.kind == "codebook":
+            self.transcript_for = {}
+            self._plan_memos()
             return
         self.groups = {g.name.lower(): g for g in study.groups.all()}
         self.waves = {w.name.lower(): w for w in study.waves.all()}
@@ -1479,8 +1680,12 @@ class _Plan:
                     report.skip("cases without a name")
                 continue
             if len(case.name) > 100:
-                report.error(f"The case name “{case.name[:40]}…” is longer than 100 characters.")
-                continue
+                report.warn(
+                    f"The case name “{case.name[:40]}…” is longer than 100 characters; shortened "
+                    "(the full name is kept in the participant's attributes)."
+                )
+                case.values.setdefault("full name", ("Full name", "Text", case.name))
+                case.name = _shorten(case.name, 100)
             group_value = case.values.get("group")
             group = self._group(group_value[2]) if group_value else None
             participant = participants.get(case.name.lower())
@@ -1756,6 +1961,14 @@ class _Plan:
             note = (extra or {}).get("refi", {}).get("note") if isinstance(extra, dict) else None
             if note:
                 known.add(note)
+        # A note's author is credited when a member of the study has that name; otherwise
+        # the name stays in the memo's ``extra`` (shown as its author), never the importer.
+        accounts: dict[str, object] = {}
+        for membership in self.study.memberships.select_related("user"):
+            user = membership.user
+            for name in (user.get_full_name(), user.get_username()):
+                if name.strip():
+                    accounts.setdefault(" ".join(name.split()).lower(), user)
         for key, note in parsed.notes.items():
             if not note.text:
                 report.skip("empty notes")
@@ -1764,11 +1977,73 @@ class _Plan:
                 report.count("memos_existing")
                 continue
             author = parsed.users.get(note.author or "", "")
+            target = {**targets.get(key, {}), "author": author, "note": key}
+            if note.author:
+                target["user"] = accounts.get(" ".join(author.split()).lower())
+                report.count(
+                    "memo_authors_matched" if target["user"] is not None else "memo_authors_kept"
+                )
+            self.memos.append((_shorten(note.name, 200), note.text, target))
+        # Descriptions and sets have no field of their own: they become memos (keyed so
+        # that importing the file again adds nothing).
+        extras: list[tuple[str, str, str, dict]] = []
+        current = self.study.description.strip()
+        if parsed.description and current == parsed.description:
+            pass  # imported before
+        elif parsed.description and current:
+            extras.append(("project", "Project description", parsed.description, {}))
+        elif parsed.description:
+            self.study_description = parsed.description
+            report.count("study_description")
+        for index, prepared in enumerate(self.sources):
+            transcript = self.transcript_for.get(index)
+            if prepared.source.description and transcript is not None:
+                extras.append(
+                    (
+                        f"source:{prepared.source.key}",
+                        "Description",
+                        prepared.source.description,
+                        {"transcript": transcript},
+                    )
+                )
+        for case in parsed.cases:
+            if case.description:
+                title = f"Case {case.name}: description" if case.name else "Case description"
+                extras.append((f"case:{case.key}", title, case.description, {}))
+        names = {
+            **{k: " › ".join(c.names) for k, c in parsed.codes.items()},
+            **{p.source.key: p.title for p in self.sources},
+            **{k: n.name for k, n in parsed.notes.items()},
+        }
+        for set_in in parsed.sets:
+            if parsed.origin == ORIGIN and not set_in.codes:
+                # This workbench's own document sets are its groups and waves, which the
+                # cases and the Wave variable already carry.
+                report.skip("document sets of groups and waves (carried by cases and waves)")
+                continue
+            kind = "Code set" if set_in.codes or not set_in.sources else "Document set"
+            lines = [set_in.description] if set_in.description else []
+            for label, members in (
+                ("Codes", set_in.codes),
+                ("Sources", set_in.sources),
+                ("Notes", set_in.notes),
+            ):
+                if members:
+                    lines.append(f"{label}:")
+                    lines += [f"- {names.get(m, m)}" for m in members]
+            extras.append(
+                (f"set:{set_in.key}", f"{kind}: {set_in.name}", "\n".join(lines) or "(empty)", {})
+            )
+            report.count("sets")
+        for note_key, title, body, target in extras:
+            if note_key in known:
+                report.count("memos_existing")
+                continue
             self.memos.append(
                 (
-                    note.name[:200],
-                    note.text,
-                    {**targets.get(key, {}), "author": author, "note": key},
+                    _shorten(title, 200),
+                    body[:MEMO_MAX_CHARS],
+                    {**target, "author": "", "note": note_key},
                 )
             )
         report.count("memos_created", len(self.memos))
@@ -1777,6 +2052,9 @@ class _Plan:
 
     def write(self, actor) -> None:
         study, report = self.study, self.report
+        if self.study_description:
+            study.description = self.study_description
+            study.save(update_fields=["description"])
         for model, items in ((StakeholderGroup, self.new_groups), (Wave, self.new_waves)):
             start = (
                 model.objects.filter(study=study)
@@ -1843,7 +2121,9 @@ class _Plan:
             memos.append(
                 Memo(
                     study=study,
-                    author=actor if getattr(actor, "is_authenticated", False) else None,
+                    author=target["user"]
+                    if "user" in target
+                    else (actor if getattr(actor, "is_authenticated", False) else None),
                     transcript_id=(transcript if isinstance(transcript, int) else transcript.pk)
                     if transcript is not None
                     else None,

@@ -363,10 +363,14 @@ def test_the_hand_authored_sample_imports_cleanly(study, owner):
     participant = Participant.objects.get(study=study)
     assert participant.pseudonym == "Participant 1" and transcript.participant == participant
     assert participant.attributes == {"Age": 34, "Consented": True}
-    memo = Memo.objects.get(study=study)
+    memo = Memo.objects.get(study=study, segment__isnull=False)
     assert memo.body.startswith("Remember to follow up") and memo.segment.code.name == "Health"
+    # The case description and the code set have no field of their own: study memos.
+    others = {m.title: m.body for m in Memo.objects.filter(study=study, segment__isnull=True)}
+    assert others["Case Participant 1: description"] == "A pseudonymised interview participant."
+    assert "Topics › Health › Diet" in others["Code set: Diet-related"]
     assert report.skipped["pictures"] == 1 and report.skipped["graphs"] == 1
-    assert report.skipped["PDF documents"] == 1 and report.skipped["sets"] == 1
+    assert report.skipped["PDF documents"] == 1 and report.counts["sets"] == 1
     assert any("do not match the text" in w for w in report.warnings)  # the hand-written name
 
 
