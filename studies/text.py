@@ -581,6 +581,7 @@ def odt_text(data: bytes, filename: str) -> str:
     total = 0
     paragraph_tags = (f"{_TEXT}p", f"{_TEXT}h")
     cell_tag, row_tag = f"{_TABLE}table-cell", f"{_TABLE}table-row"
+    skipped = {*paragraph_tags, f"{_TEXT}note", f"{_OFFICE}annotation"}
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         with archive.open("content.xml") as handle:
@@ -595,14 +596,14 @@ def odt_text(data: bytes, filename: str) -> str:
             for _event, element in events:
                 tag = element.tag
                 if tag in paragraph_tags:
-                    inside = element.getparent()
-                    if inside is not None and inside.tag in paragraph_tags:
-                        continue  # read with the outer paragraph
+                    where = _ancestor_tags(element)
+                    if where & skipped:
+                        continue  # a note's or frame's text: read (or left out) with its paragraph
                     parts: list[str] = []
                     _odf_inline(element, parts)
                     text = "".join(parts)
                     total += len(text) + 1
-                    if _in_cell(element, cell_tag):
+                    if cell_tag in where:
                         cell.append(text)
                     else:
                         lines.append(text)
@@ -630,13 +631,13 @@ def odt_text(data: bytes, filename: str) -> str:
     return "\n".join(lines)
 
 
-def _in_cell(element, cell_tag: str) -> bool:
+def _ancestor_tags(element) -> set[str]:
+    tags = set()
     parent = element.getparent()
     while parent is not None:
-        if parent.tag == cell_tag:
-            return True
+        tags.add(parent.tag)
         parent = parent.getparent()
-    return False
+    return tags
 
 
 # --- RTF ---------------------------------------------------------------------------------
@@ -670,12 +671,30 @@ def rtf_text(data: bytes, filename: str) -> str:
 MAX_PDF_PAGES = 2_000
 
 
+def _pdf_content_bytes(page) -> int:
+    """Unpacked size of a page's content streams (pypdf keeps each decoded stream, so
+    extracting the text afterwards does not unpack it again)."""
+    contents = page.get("/Contents")
+    if contents is None:
+        return 0
+    contents = contents.get_object()
+    streams = contents if isinstance(contents, list) else [contents]
+    size = 0
+    for stream in streams:
+        stream = stream.get_object()
+        if hasattr(stream, "get_data"):
+            size += len(stream.get_data())
+    return size
+
+
 def pdf_text(data: bytes, filename: str) -> str:
     """The text layer of a PDF, page by page (pypdf). A PDF without one (a scan) is refused
     with a message saying so; pages and characters are bounded."""
+    from django.conf import settings
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError, PyPdfError
 
+    # pypdf itself refuses a stream that unpacks beyond 75 MB (its Configuration).
     max_chars = _max_chars()
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -689,8 +708,17 @@ def pdf_text(data: bytes, filename: str) -> str:
             raise UploadTooLarge(
                 f"{filename}: has {len(pages):,} pages; the limit is {MAX_PDF_PAGES:,}."
             )
-        texts, total = [], 0
-        for page in pages:
+        texts, total, work = [], 0, 0
+        work_limit = settings.WORKBENCH_MAX_XML_BYTES
+        for number, page in enumerate(pages, start=1):
+            # Bound the work, not just the text: content streams (each page's, counted every
+            # time a page uses one) may unpack to at most WORKBENCH_MAX_XML_BYTES in all.
+            work += _pdf_content_bytes(page)
+            if work > work_limit:
+                raise UploadTooLarge(
+                    f"{filename}: its pages' content unpacks to more than {_mb(work_limit)} "
+                    f"(by page {number:,}), the limit; nothing was imported."
+                )
             text = page.extract_text() or ""
             total += len(text)
             if total > max_chars:

@@ -360,3 +360,29 @@ def test_bulk_import_reads_captions_and_odt_with_turn_times(study, owner):
     assert a.turn_times == [[0, 0.5], [10, 2], [44, 10]]
     assert a.text.endswith("訪問員: 好")
     assert study.transcripts.get(source_name="b.odt").text.startswith("Focus group 1\n")
+
+
+def test_odt_footnotes_are_left_out_not_read_as_lines():
+    from odf.opendocument import OpenDocumentText
+    from odf.text import Note, NoteBody, NoteCitation, P
+
+    document = OpenDocumentText()
+    paragraph = P(text="P01: I started in May")
+    note = Note(id="ftn1", noteclass="footnote")
+    note.addElement(NoteCitation(text="1"))
+    body = NoteBody()
+    body.addElement(P(text="Month checked with the site."))
+    note.addElement(body)
+    paragraph.addElement(note)
+    paragraph.addText(" and stayed.")
+    document.text.addElement(paragraph)
+    buffer = io.BytesIO()
+    document.write(buffer)
+    assert textlib.read_upload(buffer.getvalue(), "n.odt") == "P01: I started in May and stayed."
+
+
+def test_pdf_content_streams_are_bounded_before_text_is_extracted(settings):
+    settings.WORKBENCH_MAX_XML_BYTES = 200  # the page's content stream is longer than this
+    data = pdf_bytes([f"Interviewer: line {i}" for i in range(20)])
+    with pytest.raises(textlib.UploadTooLarge, match="i.pdf: its pages' content unpacks to more"):
+        textlib.read_upload(data, "i.pdf")
