@@ -149,7 +149,7 @@ class TranscriptEditForm(forms.Form):
 
 class BulkImportForm(forms.Form):
     archive = forms.FileField(
-        label="Zip of transcript files",
+        label="Zip of transcripts",
         help_text=f"Files of the kinds {', '.join(EXTENSIONS)}, with a manifest.",
         widget=forms.ClearableFileInput(attrs={"accept": ".zip"}),
     )

@@ -144,7 +144,7 @@ def test_a_pi_builds_a_study_and_a_new_coder_joins_it(page, browser, live_server
         }
     )
     page.get_by_role("link", name="Back").click()
-    page.get_by_label("Zip of transcript files").set_input_files(
+    page.get_by_label("Zip of transcripts").set_input_files(
         a_file("su02.zip", archive, "application/zip")
     )
     page.get_by_role("button", name="Import", exact=True).click()
