@@ -1276,6 +1276,19 @@ def transcript_update(
     return transcript
 
 
+def _moved_turn_times(turn_times: list, mapping: textlib.OffsetMap, length: int) -> list:
+    """Caption turn starts mapped to the new text; a turn whose start was deleted, or that
+    now starts where an earlier one does, loses its time (the earlier one is kept)."""
+    moved, seen = [], set()
+    for offset, seconds in turn_times or []:
+        position = mapping.position(offset, is_end=False)
+        if position >= length or position in seen:
+            continue
+        seen.add(position)
+        moved.append([position, seconds])
+    return moved
+
+
 def transcript_text_update(
     *, transcript: Transcript, text: str, expected_version: int, actor
 ) -> dict:
@@ -1365,7 +1378,10 @@ def transcript_text_update(
         current.length = length
         current.checksum = Transcript.checksum_of(new_text)
         current.version += 1
-        current.save(update_fields=["text", "length", "checksum", "version", "updated_at"])
+        current.turn_times = _moved_turn_times(current.turn_times, mapping, length)
+        current.save(
+            update_fields=["text", "length", "checksum", "version", "turn_times", "updated_at"]
+        )
         audit(
             study=current.study,
             actor=actor,

@@ -386,3 +386,22 @@ def test_pdf_content_streams_are_bounded_before_text_is_extracted(settings):
     data = pdf_bytes([f"Interviewer: line {i}" for i in range(20)])
     with pytest.raises(textlib.UploadTooLarge, match="i.pdf: its pages' content unpacks to more"):
         textlib.read_upload(data, "i.pdf")
+
+
+def test_a_text_edit_moves_the_turn_start_times_with_the_text(study, owner):
+    (transcript,) = services.transcripts_upload(
+        study=study, files=[("zoom.vtt", VTT.encode())], participant=None, wave=None, actor=owner
+    )
+    transcript.refresh_from_db()
+    new_text = "Recorded on Zoom.\n" + transcript.text.replace("Tell me more.", "More?")
+    services.transcript_text_update(
+        transcript=transcript, text=new_text, expected_version=transcript.version, actor=owner
+    )
+    transcript.refresh_from_db()
+    starts = [offset for offset, _seconds in transcript.turn_times]
+    assert [transcript.text[o:].split(":")[0] for o in starts] == [
+        "Interviewer",
+        "陳大文",
+        "Interviewer",
+    ]
+    assert [seconds for _offset, seconds in transcript.turn_times] == [1, 62.25, 3600]
