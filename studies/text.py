@@ -346,6 +346,7 @@ def docx_text(data: bytes, filename: str, *, part_limit: int | None = None) -> s
             current: list[str] = []  # the runs of the paragraph being read
             cell: list[str] = []  # the paragraphs of the table cell being read
             row: list[str] = []  # the cells of the table row being read
+            header_row = False  # the row being read repeats as the table's header
             for _event, element in events:
                 parent = element.getparent()
                 if parent is None:
@@ -368,9 +369,12 @@ def docx_text(data: bytes, filename: str, *, part_limit: int | None = None) -> s
                     # A cell's paragraphs stay on the row's line: a turn is one line.
                     row.append(" ".join(part.strip() for part in cell if part.strip()))
                     cell = []
+                elif tag == f"{_W}tblHeader":
+                    header_row = element.get(f"{_W}val", "true") not in ("false", "0", "off")
                 elif tag == tr:
-                    line = _row_line(row)
-                    row = []
+                    # A header row ("Speaker | Text") is kept, but not as a turn.
+                    line = "\t".join(row).strip() if header_row else _row_line(row)
+                    row, header_row = [], False
                     if line:
                         paragraphs.append(line)
                         total += len(line) + 1

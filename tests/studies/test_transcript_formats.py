@@ -405,3 +405,21 @@ def test_a_text_edit_moves_the_turn_start_times_with_the_text(study, owner):
         "Interviewer",
     ]
     assert [seconds for _offset, seconds in transcript.turn_times] == [1, 62.25, 3600]
+
+
+def test_a_docx_table_header_row_is_kept_but_not_as_a_turn():
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=2)
+    for row, (speaker, said) in zip(table.rows, [("Speaker", "Text"), ("P01", "Hi")], strict=True):
+        row.cells[0].text, row.cells[1].text = speaker, said
+    properties = table.rows[0]._tr.get_or_add_trPr()
+    properties.append(OxmlElement("w:tblHeader"))
+    assert properties.find(qn("w:tblHeader")) is not None
+    buffer = io.BytesIO()
+    document.save(buffer)
+    text = textlib.read_upload(buffer.getvalue(), "h.docx")
+    assert text == "Speaker\tText\nP01: Hi"
+    assert textlib.speaker_of(text.split("\n")[0]) is None
