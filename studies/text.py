@@ -377,7 +377,7 @@ def docx_text(data: bytes, filename: str, *, part_limit: int | None = None) -> s
                     row, header_row = [], False
                     if line:
                         paragraphs.append(line)
-                        total += len(line) + 1
+                        total += 1  # the runs' text is counted already; this is the newline
                 elif parent_tag == body:
                     if tag == p:
                         paragraphs.append("".join(current))
