@@ -615,7 +615,11 @@ def odt_text(data: bytes, filename: str) -> str:
                     row.append(" ".join(part.strip() for part in cell if part.strip()))
                     cell = []
                 elif tag == row_tag:
-                    line = _row_line(row)
+                    holder = element.getparent()
+                    if holder is not None and holder.tag == f"{_TABLE}table-header-rows":
+                        line = "\t".join(row).strip()  # a header row is not a turn
+                    else:
+                        line = _row_line(row)
                     row = []
                     if line:
                         lines.append(line)

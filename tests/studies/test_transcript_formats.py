@@ -425,3 +425,27 @@ def test_a_docx_table_header_row_is_kept_but_not_as_a_turn():
     text = textlib.read_upload(buffer.getvalue(), "h.docx")
     assert text == "Speaker\tText\nP01: Hi"
     assert textlib.speaker_of(text.split("\n")[0]) is None
+
+
+def test_an_odt_table_header_row_is_kept_but_not_as_a_turn():
+    from odf.opendocument import OpenDocumentText
+    from odf.table import Table, TableCell, TableColumn, TableHeaderRows, TableRow
+    from odf.text import P
+
+    document = OpenDocumentText()
+    table = Table(name="Turns")
+    table.addElement(TableColumn(numbercolumnsrepeated=2))
+    header = TableHeaderRows()
+    for rows, values in ((header, ("Speaker", "Text")), (table, ("P01", "Hi"))):
+        row = TableRow()
+        for value in values:
+            cell = TableCell()
+            cell.addElement(P(text=value))
+            row.addElement(cell)
+        rows.addElement(row)
+        if rows is header:
+            table.addElement(header)
+    document.text.addElement(table)
+    buffer = io.BytesIO()
+    document.write(buffer)
+    assert textlib.read_upload(buffer.getvalue(), "h.odt") == "Speaker\tText\nP01: Hi"
