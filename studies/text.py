@@ -479,6 +479,19 @@ def _cues(data: bytes, filename: str) -> list[tuple[float, str | None, str]]:
             captions = webvtt.from_string(raw.lstrip("\ufeff"))
         except (MalformedFileError, ValueError) as exc:
             raise TextDecodeError(f"{filename}: is not a readable WebVTT file ({exc}).") from exc
+        timings = [n for n, line in enumerate(raw.split("\n"), start=1) if "-->" in line]
+        if len(captions) != len(timings):
+            # webvtt-py skips a cue whose timing it cannot read: refuse rather than lose it.
+            read = {c.start for c in captions}
+            lines = raw.split("\n")
+            bad = next(
+                (n for n in timings if lines[n - 1].split("-->")[0].strip() not in read),
+                timings[0] if timings else 1,
+            )
+            raise TextDecodeError(
+                f"{filename}: line {bad} is not a readable cue timing "
+                f"(“{lines[bad - 1][:60]}”); nothing was imported."
+            )
         return [(_seconds(c.start), c.voice or None, _CUE_TAG.sub("", c.text)) for c in captions]
     import srt
 

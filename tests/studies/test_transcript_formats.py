@@ -449,3 +449,9 @@ def test_an_odt_table_header_row_is_kept_but_not_as_a_turn():
     buffer = io.BytesIO()
     document.write(buffer)
     assert textlib.read_upload(buffer.getvalue(), "h.odt") == "Speaker\tText\nP01: Hi"
+
+
+def test_a_vtt_cue_with_a_broken_time_is_refused_not_dropped():
+    data = VTT.replace("00:01:02.250 --> 00:01:04.000", "00:01:xx.250 --> 00:01:04.000").encode()
+    with pytest.raises(textlib.TextDecodeError, match=r"zoom.vtt: line 12 .*00:01:xx.250"):
+        textlib.read_upload(data, "zoom.vtt")
