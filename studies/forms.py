@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
 from studies.models import Role, Study
+from studies.text import EXTENSIONS
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -12,7 +13,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".txt,.docx"}))
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(EXTENSIONS)}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -113,7 +114,11 @@ class CsvUploadForm(forms.Form):
 
 
 class TranscriptUploadForm(forms.Form):
-    files = MultipleFileField(label="Files (.txt or .docx)")
+    files = MultipleFileField(
+        label="Transcript files",
+        help_text="Text (.txt), Word (.docx), OpenDocument (.odt), RTF, PDF with a text "
+        "layer, or captions from Zoom, Teams or Otter (.vtt, .srt).",
+    )
     participant = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="(none: focus group or document)"
     )
@@ -144,7 +149,9 @@ class TranscriptEditForm(forms.Form):
 
 class BulkImportForm(forms.Form):
     archive = forms.FileField(
-        label="Zip of .txt/.docx files", widget=forms.ClearableFileInput(attrs={"accept": ".zip"})
+        label="Zip of transcripts",
+        help_text=f"Files of the kinds {', '.join(EXTENSIONS)}, with a manifest.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip"}),
     )
     manifest = forms.FileField(
         required=False,

@@ -247,6 +247,12 @@ class Transcript(models.Model):
     source_name = models.CharField(max_length=255, blank=True)
     checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the text.")
     language = models.CharField(max_length=20, blank=True)
+    turn_times = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Start times of turns from caption files (.vtt, .srt): "
+        "[[code-point offset of the turn's line, seconds], ...].",
+    )
     version = models.PositiveIntegerField(
         default=1, help_text="Incremented on every text edit; pages send it back."
     )

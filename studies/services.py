@@ -669,20 +669,31 @@ def _title_from(filename: str) -> str:
 def prepare_text(data, filename: str) -> str:
     """Decode, canonicalise and check an upload (bytes or a file, read up to
     WORKBENCH_MAX_UPLOAD_BYTES); ValidationError naming the file and the limit."""
+    return prepare_reading(data, filename).text
+
+
+def prepare_reading(data, filename: str) -> textlib.Reading:
+    """As :func:`prepare_text`, with the turn start times of a caption file."""
     try:
-        text = textlib.read_upload(_bytes_of(data, filename), filename)
+        reading = textlib.read_transcript(_bytes_of(data, filename), filename)
     except textlib.TextDecodeError as exc:
         raise ValidationError(str(exc)) from exc
-    if len(text) > settings.WORKBENCH_MAX_TEXT_CHARS:
+    if len(reading.text) > settings.WORKBENCH_MAX_TEXT_CHARS:
         raise ValidationError(
-            f"{filename}: {len(text):,} characters is more than the limit of "
+            f"{filename}: {len(reading.text):,} characters is more than the limit of "
             f"{settings.WORKBENCH_MAX_TEXT_CHARS:,}."
         )
-    return text
+    return reading
 
 
-def _new_transcript(*, study, text, filename, title, participant, wave) -> Transcript:
+ACCEPTED = ", ".join(textlib.EXTENSIONS)
+
+
+def _new_transcript(
+    *, study, text, filename, title, participant, wave, turn_times=None
+) -> Transcript:
     return Transcript(
+        turn_times=list(turn_times or []),
         study=study,
         participant=participant,
         wave=wave,
@@ -704,7 +715,8 @@ def transcripts_upload(
     actor,
     allow_duplicates: bool = False,
 ) -> list[Transcript]:
-    """Upload one or many .txt/.docx files for one participant and wave (both optional).
+    """Upload one or many transcript files (.txt, .docx, .odt, .rtf, .pdf, .vtt, .srt;
+    textlib.EXTENSIONS) for one participant and wave (both optional).
 
     All files are decoded and checked before anything is written; ValidationError lists
     every problem, one per file. A text already in the study (same checksum), the same text
@@ -715,7 +727,7 @@ def transcripts_upload(
     WORKBENCH_MAX_IMPORT_CHARS of text.
     """
     if not files:
-        raise ValidationError("Choose at least one .txt or .docx file.")
+        raise ValidationError(f"Choose at least one transcript file ({ACCEPTED}).")
     if len(files) > settings.WORKBENCH_MAX_FILES:
         raise ValidationError(f"At most {settings.WORKBENCH_MAX_FILES} files at once.")
     if participant is not None and participant.study_id != study.pk:
@@ -726,10 +738,12 @@ def transcripts_upload(
     errors: list[ValidationError] = []
     taken = {t.lower() for t in study.transcripts.values_list("title", flat=True)}
     texts: dict[str, str] = {}
+    times: dict[str, list] = {}
     chars = 0
     for filename, data in files:
         try:
-            texts[filename] = prepare_text(data, filename)
+            reading = prepare_reading(data, filename)
+            texts[filename], times[filename] = reading.text, reading.turn_times
         except ValidationError as exc:
             errors.extend(ValidationError(m) for m in exc.messages)
             continue
@@ -766,6 +780,7 @@ def transcripts_upload(
                 title=title,
                 participant=participant,
                 wave=wave,
+                turn_times=times[filename],
             )
         )
     if errors:
@@ -858,7 +873,7 @@ def transcripts_bulk_import(
     actor,
     allow_duplicates: bool = False,
 ) -> ImportReport:
-    """Import a zip of .txt/.docx files described by a CSV manifest.
+    """Import a zip of transcript files (textlib.EXTENSIONS) described by a CSV manifest.
 
     The manifest (``file,participant,group,wave,title``) is either uploaded separately or
     named ``manifest.csv`` inside the zip. Participants that do not exist yet are created in
@@ -1085,14 +1100,15 @@ def transcripts_bulk_import(
                 )
             )
         titles.setdefault(title.lower(), line)
-        text = None
+        text, turn_times = None, []
         if info is not None and not problems:
             try:
                 data = textlib.zip_member_bytes(archive, info, budget, file_name)
                 unpacked += len(data)
                 _check_import_total(unpacked, "The files in the zip")
-                text = prepare_text(data, file_name)
-                del data
+                reading = prepare_reading(data, file_name)
+                text, turn_times = reading.text, reading.turn_times
+                del data, reading
                 chars += len(text)
                 _check_import_chars(chars, file_name)
             except textlib.TextDecodeError as exc:
@@ -1123,7 +1139,7 @@ def transcripts_bulk_import(
         if problems:
             report.errors.extend(problems)
             continue
-        plan.append((line, file_name, text, title, participant, wave))
+        plan.append((line, file_name, text, title, participant, wave, turn_times))
     unlisted = sorted(set(members) - set(used_files))
     for name in unlisted:
         report.errors.append(RowError(0, f"“{name}” is in the zip but not in the manifest."))
@@ -1139,8 +1155,9 @@ def transcripts_bulk_import(
                 title=title,
                 participant=participant,
                 wave=wave,
+                turn_times=turn_times,
             )
-            for _line, file_name, text, title, participant, wave in plan
+            for _line, file_name, text, title, participant, wave, turn_times in plan
         ]
         for transcript in transcripts:
             if transcript.participant is not None:
@@ -1259,6 +1276,19 @@ def transcript_update(
     return transcript
 
 
+def _moved_turn_times(turn_times: list, mapping: textlib.OffsetMap, length: int) -> list:
+    """Caption turn starts mapped to the new text; a turn whose start was deleted, or that
+    now starts where an earlier one does, loses its time (the earlier one is kept)."""
+    moved, seen = [], set()
+    for offset, seconds in turn_times or []:
+        position = mapping.position(offset, is_end=False)
+        if position >= length or position in seen:
+            continue
+        seen.add(position)
+        moved.append([position, seconds])
+    return moved
+
+
 def transcript_text_update(
     *, transcript: Transcript, text: str, expected_version: int, actor
 ) -> dict:
@@ -1348,7 +1378,10 @@ def transcript_text_update(
         current.length = length
         current.checksum = Transcript.checksum_of(new_text)
         current.version += 1
-        current.save(update_fields=["text", "length", "checksum", "version", "updated_at"])
+        current.turn_times = _moved_turn_times(current.turn_times, mapping, length)
+        current.save(
+            update_fields=["text", "length", "checksum", "version", "turn_times", "updated_at"]
+        )
         audit(
             study=current.study,
             actor=actor,

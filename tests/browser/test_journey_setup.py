@@ -106,14 +106,14 @@ def test_a_pi_builds_a_study_and_a_new_coder_joins_it(page, browser, live_server
     ]
     for name, data, who, wave in uploads:
         nav.get_by_role("link", name="Transcripts").click()
-        page.get_by_label("Files (.txt or .docx)").set_input_files(a_file(name, data))
+        page.get_by_label("Transcript files").set_input_files(a_file(name, data))
         page.get_by_label("Participant").select_option(label=who)
         page.get_by_label("Wave").select_option(label=wave)
         page.get_by_role("button", name="Upload", exact=True).click()
         page.get_by_text("Uploaded 1 transcript(s).").wait_for()
 
     # Uploading the same file again is refused, naming the transcript it duplicates.
-    page.get_by_label("Files (.txt or .docx)").set_input_files(
+    page.get_by_label("Transcript files").set_input_files(
         a_file("copy.txt", PSW01_T1.encode("utf-8"))
     )
     page.get_by_role("button", name="Upload", exact=True).click()
@@ -123,8 +123,8 @@ def test_a_pi_builds_a_study_and_a_new_coder_joins_it(page, browser, live_server
 
     # A file in an unknown encoding is refused with its name.
     nav.get_by_role("link", name="Transcripts").click()
-    page.get_by_label("Files (.txt or .docx)").set_input_files(
-        a_file("notes-latin1.txt", "Caf\xe9 cr\xe8me, d\xe9j\xe0 vu".encode("latin-1"))
+    page.get_by_label("Transcript files").set_input_files(
+        a_file("notes-latin1.txt", b"Caf\x81 cr\x8dme, d\x9dj\x90 vu")
     )
     page.get_by_role("button", name="Upload", exact=True).click()
     assert "notes-latin1.txt: is not UTF-8" in page.get_by_role("alert").inner_text()
@@ -144,7 +144,7 @@ def test_a_pi_builds_a_study_and_a_new_coder_joins_it(page, browser, live_server
         }
     )
     page.get_by_role("link", name="Back").click()
-    page.get_by_label("Zip of .txt/.docx files").set_input_files(
+    page.get_by_label("Zip of transcripts").set_input_files(
         a_file("su02.zip", archive, "application/zip")
     )
     page.get_by_role("button", name="Import", exact=True).click()

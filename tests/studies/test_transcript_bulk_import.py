@@ -92,7 +92,7 @@ def assert_refused(study, owner, files, rows, expected: list[tuple[int, str]]):
 
 def test_it_reports_every_bad_row_and_writes_nothing(study, owner, design):
     files, rows = good_zip()
-    files["latin1.txt"] = "Caf\xe9 cr\xe8me br\xfbl\xe9e, d\xe9j\xe0 vu".encode("latin-1")
+    files["latin1.txt"] = b"Caf\x81 cr\x8dme br\x9dl\x90e vu"
     rows = [
         *rows,
         ("missing.txt", "SU03", "Service users", "T1 Training", "x1"),

@@ -91,7 +91,7 @@ def test_other_problems_are_refused_even_with_upload_anyway(study, owner_client,
     response = upload(
         owner_client,
         study,
-        [("again.txt", TEXT.encode()), ("bad.txt", "d\xe9j\xe0".encode("latin-1"))],
+        [("again.txt", TEXT.encode()), ("bad.txt", b"d\x81\x81\x81 vu\x9d")],
         allow_duplicates="on",
     )
     assert response.status_code == 400
