@@ -36,7 +36,7 @@ from django.db.models import BigIntegerField, Count, F, Q, Value
 from django.db.models.functions import Cast
 
 from coding import selectors
-from coding.models import ConsensusDecision, Layer, LayerKind, Memo, Segment
+from coding.models import FRAMEWORK_KEY, ConsensusDecision, Layer, LayerKind, Memo, Segment
 from studies.access import StudyAccess
 from studies.models import Participant, StakeholderGroup, Transcript, Wave
 
@@ -879,7 +879,6 @@ def overlap_passages(
 
 # --- Framework matrix ----------------------------------------------------------------------
 
-FRAMEWORK_KEY = "framework"
 QUOTES_PER_CELL = 5
 
 

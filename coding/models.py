@@ -214,6 +214,10 @@ class Assignment(models.Model):
 MEMO_MAX_CHARS = 20_000
 
 
+# The key in ``Memo.extra`` that marks a framework-matrix cell summary (participant, wave).
+FRAMEWORK_KEY = "framework"
+
+
 class Memo(models.Model):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="memos")
     author = models.ForeignKey(

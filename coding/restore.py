@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 
 from coding.models import (
+    FRAMEWORK_KEY,
     Assignment,
     AuditEvent,
     CalibrationAnswer,
@@ -135,11 +136,11 @@ def _memo(event: AuditEvent, actor) -> AuditEvent:
     if extra.get("framework"):
         from coding import compare
 
-        cell = extra[compare.FRAMEWORK_KEY]
+        cell = extra[FRAMEWORK_KEY]
         taken = Memo.objects.filter(
             **compare.framework_memo_filter(study, cell["wave"]),
             code_id=data.get("code_id"),
-            **{f"extra__{compare.FRAMEWORK_KEY}__participant": cell["participant"]},
+            **{f"extra__{FRAMEWORK_KEY}__participant": cell["participant"]},
         )
         if taken.exists():
             raise ValidationError("That framework cell has a newer summary.")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from coding import exports
 from coding.models import (
     COLOR_RE,
+    FRAMEWORK_KEY,
     MEMO_MAX_CHARS,
     Assignment,
     AuditEvent,
@@ -740,14 +741,14 @@ def framework_summary_save(
         raise ValidationError(
             f"A summary can be at most {SUMMARY_MAX_LENGTH} characters (this one has {len(body)})."
         )
-    extra = {compare.FRAMEWORK_KEY: {"participant": participant.pk, "wave": wave.pk}}
+    extra = {FRAMEWORK_KEY: {"participant": participant.pk, "wave": wave.pk}}
     with transaction.atomic():
         existing = (
             Memo.objects.select_for_update()
             .filter(
                 **compare.framework_memo_filter(study, wave.pk),
                 code=code,
-                **{f"extra__{compare.FRAMEWORK_KEY}__participant": participant.pk},
+                **{f"extra__{FRAMEWORK_KEY}__participant": participant.pk},
             )
             .order_by("pk")
         )

@@ -87,7 +87,7 @@ class StudyAccess:
     def can_see_memo(self, memo) -> bool:
         """The rule of :func:`visible_memos` for one loaded memo (its segment's layer is
         read when the memo is on a segment)."""
-        from coding.compare import FRAMEWORK_KEY
+        from coding.models import FRAMEWORK_KEY
 
         if memo.segment_id and not self.can_see_layer(memo.segment.layer):
             return False
@@ -174,8 +174,7 @@ def visible_memos(access: StudyAccess, memos=None):
     their own memos and the owners' study-level memos (not framework summaries) remain.
     One query when evaluated (owners are a subquery).
     """
-    from coding.compare import FRAMEWORK_KEY
-    from coding.models import Memo
+    from coding.models import FRAMEWORK_KEY, Memo
 
     qs = Memo.objects.all() if memos is None else memos
     qs = qs.filter(study=access.study)
