@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from studies.models import Membership, Role, Study
-from workbench import bench
+from workbench.bench import harness as bench
 
 
 def build_workload(*, scale: int, log) -> bench.Context:
