@@ -13,9 +13,9 @@ from django.test import override_settings
 
 from coding import agreement
 from coding.models import Assignment, AuditEvent, Code, LayerKind, Memo, Segment
-from studies import demo
 from studies.models import Participant, Role, Study
 from studies.text import canonicalize, speaker_of
+from workbench.demo import build as demo
 
 CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
 PASSWORD = "demo-pass-for-tests"

@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from studies import demo
 from studies.models import Membership, Role, Study
+from workbench.demo import build as demo
 
 LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"  # where `manage.py runserver` serves
 DEMO_USERS = (
