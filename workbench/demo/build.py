@@ -34,7 +34,7 @@ from workbench.demo.interviews import (
     SITES,
     WAVES,
 )
-from workbench.demo.writer import ASTRAL_TEMPLATES, generate, templates_for
+from workbench.demo.writer import ASTRAL_TEMPLATES, Generated, generate, templates_for
 
 DEMO_STUDY_NAME = "Peer support in Hong Kong: a longitudinal study"
 DEMO_STUDY_DESCRIPTION = (
@@ -255,126 +255,39 @@ def build_demo_study(
         if stdout is not None:
             stdout.write(message + "\n")
 
-    User = get_user_model()
     with transaction.atomic():
         study = Study.objects.create(name=name, description=DEMO_STUDY_DESCRIPTION)
-        groups = StakeholderGroup.objects.bulk_create(
-            StakeholderGroup(study=study, name=group[1], position=i)
-            for i, group in enumerate(GROUPS)
-        )
-        waves = Wave.objects.bulk_create(
-            Wave(study=study, name=wave, position=i) for i, wave in enumerate(WAVES)
-        )
-        participant_objects = Participant.objects.bulk_create(
-            (
-                Participant(study=study, pseudonym=pseudonym, group=groups[g], attributes=attrs)
-                for pseudonym, g, attrs in participants
-            ),
-            batch_size=500,
-        )
-        by_pseudonym = {p.pseudonym: p for p in participant_objects}
+        waves, by_pseudonym = _create_participants(study, participants)
         codes = _create_codebook(study)
         code_ids = {path: code.pk for path, code in codes.items()}
-
-        coder_users = []
-        for i in range(1, coders + 1):
-            user, created = User.objects.get_or_create(username=f"coder{i}")
-            if created:
-                user.set_unusable_password()
-                user.save(update_fields=["password"])
-            coder_users.append(user)
-        members = [Membership(study=study, user=u, role=Role.CODER) for u in coder_users]
-        if owner is not None and owner not in coder_users:
-            members.append(Membership(study=study, user=owner, role=Role.OWNER))
-        Membership.objects.bulk_create(members)
-        layers = [
-            Layer.objects.create(study=study, kind=LayerKind.CODER, user=u) for u in coder_users
-        ]
-        done: list[set[int]] = []
-        for index in range(coders):
-            rate = PROFILES[min(index, len(PROFILES) - 1)].done
-            done_rng = random.Random(f"{seed}:done:{index}")
-            done.append(set(done_rng.sample(range(len(planned)), round(rate * len(planned)))))
+        coder_users, layers = _create_coders(study, coders, owner)
+        done = _done(coders, len(planned), seed)
         now = timezone.now()
 
         say(f"Writing {len(planned)} transcripts with {coders} coder layers …")
         batch = 20
         for first in range(0, len(planned), batch):
             chunk = planned[first : first + batch]
-            transcripts, generated = [], []
-            for item in chunk:
-                group_key = GROUPS[item.group_index][0]
-                text_rng = random.Random(f"{seed}:text:{item.pseudonym}:{item.wave}")
-                target = text_rng.randint(min(high, low + 200), high)
-                gen = generate(
-                    item.pseudonym,
-                    group_key,
-                    item.wave,
-                    text_rng,
-                    chinese=item.chinese,
-                    astral=item.astral,
-                    target_chars=target,
-                    topics=topics[first + len(generated)],
-                )
-                generated.append(gen)
-                wave_name = WAVES[item.wave]
-                transcripts.append(
-                    Transcript(
-                        study=study,
-                        participant=by_pseudonym[item.pseudonym],
-                        wave=waves[item.wave],
-                        title=f"{item.pseudonym} – {wave_name}",
-                        text=gen.text,
-                        length=len(gen.text),
-                        source_name=f"{item.pseudonym}_{wave_name.split()[0]}.txt",
-                        checksum=Transcript.checksum_of(gen.text),
-                        language=guess_language(gen.text),
-                    )
-                )
-            Transcript.objects.bulk_create(transcripts)
-            segments, assignments = [], []
-            for offset, (item, transcript, gen) in enumerate(
-                zip(chunk, transcripts, generated, strict=True)
-            ):
-                key = f"{item.pseudonym}:{item.wave}"
-                layer_rngs = [random.Random(f"{seed}:layer{i}:{key}") for i in range(coders)]
-                per_layer = code_spans(
-                    gen,
-                    layers=coders,
-                    n=segments_per_layer,
-                    rng=random.Random(f"{seed}:segments:{key}"),
-                    layer_rngs=layer_rngs,
-                )
-                for index, (layer, spans) in enumerate(zip(layers, per_layer, strict=True)):
-                    layer_rng = layer_rngs[index]
-                    for path, start, end in spans:
-                        note = ""
-                        if layer_rng.random() < 0.01:
-                            note = layer_rng.choice(SEGMENT_NOTES)
-                        segments.append(
-                            Segment(
-                                transcript_id=transcript.pk,
-                                code_id=code_ids[path],
-                                layer_id=layer.pk,
-                                start=start,
-                                end=end,
-                                quote=gen.text[start:end],
-                                memo=note,
-                                created_by_id=layer.user_id,
-                            )
-                        )
-                    is_done = (first + offset) in done[index]
-                    assignments.append(
-                        Assignment(
-                            layer_id=layer.pk,
-                            transcript_id=transcript.pk,
-                            done_at=now - timedelta(days=layer_rng.randint(1, 300))
-                            if is_done
-                            else None,
-                        )
-                    )
-            Segment.objects.bulk_create(segments, batch_size=2000)
-            Assignment.objects.bulk_create(assignments, batch_size=2000)
+            transcripts, generated = _write_transcripts(
+                study,
+                chunk,
+                topics[first : first + batch],
+                waves,
+                by_pseudonym,
+                seed=seed,
+                target_chars=target_chars,
+            )
+            _code_batch(
+                chunk,
+                transcripts,
+                generated,
+                layers,
+                code_ids,
+                [{i - first for i in d if first <= i < first + batch} for d in done],
+                seed=seed,
+                segments_per_layer=segments_per_layer,
+                now=now,
+            )
             written = min(first + batch, len(planned))
             if (
                 written == len(planned)
@@ -384,6 +297,160 @@ def build_demo_study(
 
         _create_memos(study, owner or coder_users[0], codes, layers)
     return study
+
+
+def _create_participants(
+    study: Study, participants: list[tuple[str, int, dict]]
+) -> tuple[list[Wave], dict[str, Participant]]:
+    """The study's groups, waves and participants; the waves and the participants by
+    pseudonym."""
+    groups = StakeholderGroup.objects.bulk_create(
+        StakeholderGroup(study=study, name=group[1], position=i) for i, group in enumerate(GROUPS)
+    )
+    waves = Wave.objects.bulk_create(
+        Wave(study=study, name=wave, position=i) for i, wave in enumerate(WAVES)
+    )
+    participant_objects = Participant.objects.bulk_create(
+        (
+            Participant(study=study, pseudonym=pseudonym, group=groups[g], attributes=attrs)
+            for pseudonym, g, attrs in participants
+        ),
+        batch_size=500,
+    )
+    return waves, {p.pseudonym: p for p in participant_objects}
+
+
+def _create_coders(study: Study, coders: int, owner) -> tuple[list, list[Layer]]:
+    """The coder users ``coder1`` .. ``coder<coders>`` as coder members (and ``owner`` as
+    the owner), each with a coder layer."""
+    User = get_user_model()
+    coder_users = []
+    for i in range(1, coders + 1):
+        user, created = User.objects.get_or_create(username=f"coder{i}")
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        coder_users.append(user)
+    members = [Membership(study=study, user=u, role=Role.CODER) for u in coder_users]
+    if owner is not None and owner not in coder_users:
+        members.append(Membership(study=study, user=owner, role=Role.OWNER))
+    Membership.objects.bulk_create(members)
+    layers = [Layer.objects.create(study=study, kind=LayerKind.CODER, user=u) for u in coder_users]
+    return coder_users, layers
+
+
+def _done(coders: int, transcripts: int, seed: int) -> list[set[int]]:
+    """Per coder, the indexes of the planned transcripts whose assignment is done."""
+    done: list[set[int]] = []
+    for index in range(coders):
+        rate = PROFILES[min(index, len(PROFILES) - 1)].done
+        done_rng = random.Random(f"{seed}:done:{index}")
+        done.append(set(done_rng.sample(range(transcripts), round(rate * transcripts))))
+    return done
+
+
+def _write_transcripts(
+    study: Study,
+    chunk: list[_Planned],
+    chunk_topics: list[frozenset[tuple[str, str]]],
+    waves: list[Wave],
+    by_pseudonym: dict[str, Participant],
+    *,
+    seed: int,
+    target_chars: tuple[int, int],
+) -> tuple[list[Transcript], list[Generated]]:
+    """Generate and save the interviews of ``chunk``; the transcripts and what generated
+    them."""
+    low, high = target_chars
+    transcripts, generated = [], []
+    for item, item_topics in zip(chunk, chunk_topics, strict=True):
+        group_key = GROUPS[item.group_index][0]
+        text_rng = random.Random(f"{seed}:text:{item.pseudonym}:{item.wave}")
+        target = text_rng.randint(min(high, low + 200), high)
+        gen = generate(
+            item.pseudonym,
+            group_key,
+            item.wave,
+            text_rng,
+            chinese=item.chinese,
+            astral=item.astral,
+            target_chars=target,
+            topics=item_topics,
+        )
+        generated.append(gen)
+        wave_name = WAVES[item.wave]
+        transcripts.append(
+            Transcript(
+                study=study,
+                participant=by_pseudonym[item.pseudonym],
+                wave=waves[item.wave],
+                title=f"{item.pseudonym} – {wave_name}",
+                text=gen.text,
+                length=len(gen.text),
+                source_name=f"{item.pseudonym}_{wave_name.split()[0]}.txt",
+                checksum=Transcript.checksum_of(gen.text),
+                language=guess_language(gen.text),
+            )
+        )
+    Transcript.objects.bulk_create(transcripts)
+    return transcripts, generated
+
+
+def _code_batch(
+    chunk: list[_Planned],
+    transcripts: list[Transcript],
+    generated: list[Generated],
+    layers: list[Layer],
+    code_ids: dict[tuple[str, ...], int],
+    done: list[set[int]],
+    *,
+    seed: int,
+    segments_per_layer: int | None,
+    now,
+) -> None:
+    """Save each layer's segments of the transcripts of ``chunk`` and their assignments
+    (``done``: per layer, the indexes in ``chunk`` of the assignments that are done)."""
+    segments, assignments = [], []
+    for offset, (item, transcript, gen) in enumerate(
+        zip(chunk, transcripts, generated, strict=True)
+    ):
+        key = f"{item.pseudonym}:{item.wave}"
+        layer_rngs = [random.Random(f"{seed}:layer{i}:{key}") for i in range(len(layers))]
+        per_layer = code_spans(
+            gen,
+            layers=len(layers),
+            n=segments_per_layer,
+            rng=random.Random(f"{seed}:segments:{key}"),
+            layer_rngs=layer_rngs,
+        )
+        for index, (layer, spans) in enumerate(zip(layers, per_layer, strict=True)):
+            layer_rng = layer_rngs[index]
+            for path, start, end in spans:
+                note = ""
+                if layer_rng.random() < 0.01:
+                    note = layer_rng.choice(SEGMENT_NOTES)
+                segments.append(
+                    Segment(
+                        transcript_id=transcript.pk,
+                        code_id=code_ids[path],
+                        layer_id=layer.pk,
+                        start=start,
+                        end=end,
+                        quote=gen.text[start:end],
+                        memo=note,
+                        created_by_id=layer.user_id,
+                    )
+                )
+            is_done = offset in done[index]
+            assignments.append(
+                Assignment(
+                    layer_id=layer.pk,
+                    transcript_id=transcript.pk,
+                    done_at=now - timedelta(days=layer_rng.randint(1, 300)) if is_done else None,
+                )
+            )
+    Segment.objects.bulk_create(segments, batch_size=2000)
+    Assignment.objects.bulk_create(assignments, batch_size=2000)
 
 
 def _create_memos(study: Study, author, codes: dict[tuple[str, ...], Code], layers) -> None:

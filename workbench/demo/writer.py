@@ -381,6 +381,20 @@ class _Writer:
         return parts, codes
 
     def run(self) -> Generated:
+        closing = self.introduce()
+        reserve = sum(len(label) + 2 + len(text) + 1 for label, text in closing)
+        final_target = self.target
+        self.target = final_target - reserve
+        self.converse(self.astral_plan())
+        self.target = final_target
+        for label, text in closing:
+            self.emit(label, [text])
+        text = "\n".join(self.lines)
+        assert canonicalize(text) == text, "generated text must be canonical"
+        return Generated(text, self.anchors, self.sentences, self.turns)
+
+    def introduce(self) -> list[tuple[str, str]]:
+        """The header line and the introduction; the closing lines, to keep room for."""
         rng = self.rng
         group_name = _GROUP_NAMES[self.group]
         header = (
@@ -391,7 +405,7 @@ class _Writer:
         self.pos = len(header)
         self.ask(INTROS[self.wave] + " " + INTRO_TOPICS[self.group][self.wave])
         self.reply([rng.choice(READY)])
-        closing = [
+        return [
             (
                 "Interviewer",
                 "That's everything I wanted to ask today. Is there anything you would like to add?",
@@ -399,10 +413,10 @@ class _Writer:
             (self.pseudonym, rng.choice(FINAL_WORDS)),
             ("Interviewer", "Thank you very much for your time. [End of recording]"),
         ]
-        reserve = sum(len(label) + 2 + len(text) + 1 for label, text in closing)
-        final_target = self.target
-        self.target = final_target - reserve
 
+    def astral_plan(self) -> dict[int, _AstralTemplate]:
+        """The exchanges (by number) that carry a sentence with non-BMP characters."""
+        rng = self.rng
         astral_plan: dict[int, _AstralTemplate] = {}
         if self.astral:
             options = [
@@ -413,9 +427,12 @@ class _Writer:
             chosen = rng.sample(options, min(2, len(options)))
             for index, template in zip(rng.sample(range(1, 10), len(chosen)), chosen, strict=True):
                 astral_plan[index] = template
+        return astral_plan
 
-        # The interview guide: every sub-theme of the interview comes up once, in random
-        # order, before the conversation returns to some of them.
+    def converse(self, astral_plan: dict[int, _AstralTemplate]) -> None:
+        """The interview guide: every sub-theme of the interview comes up once, in random
+        order, before the conversation returns to some of them."""
+        rng = self.rng
         unvisited = list(self.subs)
         rng.shuffle(unvisited)
         previous = None
@@ -445,37 +462,38 @@ class _Writer:
                 sub_path, leaves, _ = rng.choices(subs, weights)[0]
             previous = sub_path
             exchange += 1
-            zh = self.chinese and (
-                (forced is not None) or (rng.random() < 0.3 and bool(self.zh_leaves(leaves)))
-            )
-            if not self.ask(self.question(sub_path[1], zh=zh), zh=zh):
+            if not self.discuss(sub_path, leaves, forced):
                 break
-            big = self.room() > 2500
-            passages = rng.choices((1, 2, 3), (5, 3.5, 1.5))[0] if big else 1
-            parts, codes = self.answer(leaves, zh=zh, passages=passages, forced=forced)
-            tries = 0
-            while not self.reply(parts, codes, zh=zh):
-                tries += 1
-                if tries > 4:
-                    self.reply([rng.choice(SHORT_REPLIES_ZH if zh else SHORT_REPLIES)], zh=zh)
-                    break
-                parts, codes = self.answer(leaves, zh=zh, passages=1)
-            followups = 0
-            while followups < 3 and rng.random() < 0.5 and self.room() > 2500:
-                followups += 1
-                zh = self.chinese and rng.random() < 0.3 and bool(self.zh_leaves(leaves))
-                if not self.ask(self.probe(zh=zh), zh=zh):
-                    break
-                parts, codes = self.answer(leaves, zh=zh, passages=rng.choice((1, 1, 2)))
-                if not self.reply(parts, codes, zh=zh):
-                    break
 
-        self.target = final_target
-        for label, text in closing:
-            self.emit(label, [text])
-        text = "\n".join(self.lines)
-        assert canonicalize(text) == text, "generated text must be canonical"
-        return Generated(text, self.anchors, self.sentences, self.turns)
+    def discuss(self, sub_path, leaves: list[str], forced: _AstralTemplate | None) -> bool:
+        """One question about a sub-theme, the answer and up to three follow-ups; False if
+        there was no room for the question."""
+        rng = self.rng
+        zh = self.chinese and (
+            (forced is not None) or (rng.random() < 0.3 and bool(self.zh_leaves(leaves)))
+        )
+        if not self.ask(self.question(sub_path[1], zh=zh), zh=zh):
+            return False
+        big = self.room() > 2500
+        passages = rng.choices((1, 2, 3), (5, 3.5, 1.5))[0] if big else 1
+        parts, codes = self.answer(leaves, zh=zh, passages=passages, forced=forced)
+        tries = 0
+        while not self.reply(parts, codes, zh=zh):
+            tries += 1
+            if tries > 4:
+                self.reply([rng.choice(SHORT_REPLIES_ZH if zh else SHORT_REPLIES)], zh=zh)
+                break
+            parts, codes = self.answer(leaves, zh=zh, passages=1)
+        followups = 0
+        while followups < 3 and rng.random() < 0.5 and self.room() > 2500:
+            followups += 1
+            zh = self.chinese and rng.random() < 0.3 and bool(self.zh_leaves(leaves))
+            if not self.ask(self.probe(zh=zh), zh=zh):
+                break
+            parts, codes = self.answer(leaves, zh=zh, passages=rng.choice((1, 1, 2)))
+            if not self.reply(parts, codes, zh=zh):
+                break
+        return True
 
 
 @dataclass(frozen=True, slots=True)
