@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from coding.models import Assignment, Code, Layer, LayerKind, Memo, Segment
 from studies.models import Membership, Participant, Role, StakeholderGroup, Study, Transcript, Wave
+from studies.services import study_delete
 from studies.text import guess_language
 from workbench.demo.codebook import CODEBOOK, LEAF_BY_NAME, SUB_LEAVES
 from workbench.demo.coders import PROFILES, SEGMENT_NOTES, code_spans
@@ -485,6 +486,4 @@ def _create_memos(study: Study, author, codes: dict[tuple[str, ...], Code], laye
 
 def delete_demo_study(study: Study) -> None:
     """Delete a study and everything in it (no confirmation: for the demo and benchmarks)."""
-    from studies.services import study_delete
-
     study_delete(study=study, confirm=study.name, actor=None)
