@@ -73,7 +73,7 @@ def test_a_project_whose_sources_pass_the_import_totals_is_refused(
 
 
 def test_a_qdpx_whose_project_qde_unpacks_huge_is_refused_at_once(study, owner_client):
-    from studies import bench_uploads as bombs
+    from workbench.bench import uploads as bombs
 
     data = bombs.qdpx_bomb(90)  # under the 100 MB zip limit: the old code parsed it
     response, figures = bombs.post_measured(
@@ -84,7 +84,7 @@ def test_a_qdpx_whose_project_qde_unpacks_huge_is_refused_at_once(study, owner_c
 
 
 def test_a_huge_codebook_csv_is_refused_at_once(study, owner_client):
-    from studies import bench_uploads as bombs
+    from workbench.bench import uploads as bombs
 
     response, figures = bombs.post_measured(
         owner_client,

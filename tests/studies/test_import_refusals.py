@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from coding.models import Code
-from studies import bench_uploads as bombs
 from studies.models import Participant, Transcript
 from tests.studies.helpers import manifest, zip_bytes
+from workbench.bench import uploads as bombs
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MALFORMED = f'<w:document xmlns:w="{W}"><w:body><w:p><w:r><w:t>Hi</w:body>'.encode()

@@ -13,9 +13,9 @@ from django.test import override_settings
 
 from coding import agreement
 from coding.models import Assignment, AuditEvent, Code, LayerKind, Memo, Segment
-from studies import demo
 from studies.models import Participant, Role, Study
 from studies.text import canonicalize, speaker_of
+from workbench.demo import build, codebook, interviews, writer
 
 CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
 PASSWORD = "demo-pass-for-tests"
@@ -42,7 +42,7 @@ def seed_output(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def study(seed_output, db):
-    return Study.objects.get(name=demo.DEMO_STUDY_NAME)
+    return Study.objects.get(name=build.DEMO_STUDY_NAME)
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_participants_have_pseudonyms_and_attributes(study):
     assert {"PSW01", "PSW05", "SU01", "SU15", "CW01", "CW14"} <= pseudonyms
     for participant in participants:
         assert {"gender", "age_band", "site"} <= set(participant.attributes)
-        assert participant.attributes["site"] in demo.SITES
+        assert participant.attributes["site"] in interviews.SITES
 
 
 def test_it_creates_77_transcripts_with_attrition(transcripts):
@@ -204,7 +204,7 @@ def test_codes_of_a_theme_share_a_colour_family(study):
 
 def test_the_interview_generator_is_deterministic():
     def make(seed):
-        return demo.interview(
+        return writer.interview(
             "SU03", "su", 1, random.Random(seed), chinese=True, astral=True, target_chars=30000
         )
 
@@ -214,14 +214,14 @@ def test_the_interview_generator_is_deterministic():
 
 
 def test_interview_anchors_are_passages_of_the_text():
-    text, anchors = demo.interview(
+    text, anchors = writer.interview(
         "PSW02", "psw", 0, random.Random(3), chinese=False, astral=False, target_chars=25000
     )
     assert 24000 <= len(text) <= 25000
     assert canonicalize(text) == text
     assert not CJK.search(text)
     assert len(anchors) > 50
-    leaf_paths = set(demo.LEAF_PATHS)
+    leaf_paths = set(codebook.LEAF_PATHS)
     for anchor in anchors:
         assert anchor.code_path in leaf_paths
         assert 0 <= anchor.start < anchor.end <= len(text)
@@ -230,7 +230,7 @@ def test_interview_anchors_are_passages_of_the_text():
 
 
 def test_an_astral_interview_contains_non_bmp_characters_in_sentences():
-    text, _ = demo.interview(
+    text, _ = writer.interview(
         "CW04", "cw", 2, random.Random(5), chinese=False, astral=True, target_chars=20000
     )
     astral = [ch for ch in text if ord(ch) > 0xFFFF]
@@ -279,7 +279,7 @@ def test_a_second_run_leaves_the_study_alone(study):
     out = StringIO()
     call_command("seed_demo", stdout=out)
     assert "already exists" in out.getvalue()
-    assert list(Study.objects.filter(name=demo.DEMO_STUDY_NAME)) == [study]
+    assert list(Study.objects.filter(name=build.DEMO_STUDY_NAME)) == [study]
     assert Segment.objects.filter(transcript__study=study).count() == segments
     # The printed password works: the demo users get it even though the study is kept.
     printed = re.search(r"with password (\S+)", out.getvalue()).group(1)
@@ -290,7 +290,7 @@ def test_reset_rebuilds_the_study_with_the_password_from_the_environment(study, 
     monkeypatch.setenv("DEMO_PASSWORD", "another-demo-password")
     out = StringIO()
     call_command("seed_demo", "--reset", stdout=out)
-    rebuilt = Study.objects.get(name=demo.DEMO_STUDY_NAME)
+    rebuilt = Study.objects.get(name=build.DEMO_STUDY_NAME)
     assert rebuilt.pk != study.pk
     assert rebuilt.transcripts.count() == 77
     assert "another-demo-password" in out.getvalue()
@@ -298,7 +298,7 @@ def test_reset_rebuilds_the_study_with_the_password_from_the_environment(study, 
 
 
 def test_the_benchmark_workload_has_about_150_segments_per_transcript_and_layer(seed_output, db):
-    study = demo.build_demo_study(
+    study = build.build_demo_study(
         segments_per_layer=150,
         coders=3,
         transcripts_limit=6,
@@ -320,7 +320,7 @@ def test_the_benchmark_workload_has_about_150_segments_per_transcript_and_layer(
 
 
 def test_scale_ten_extends_the_pseudonyms(seed_output, db):
-    study = demo.build_demo_study(scale=10, transcripts_limit=3, name="Scaled study")
+    study = build.build_demo_study(scale=10, transcripts_limit=3, name="Scaled study")
     assert Participant.objects.filter(study=study).count() == 340
     assert study.participants.filter(pseudonym="SU150").exists()
     assert study.transcripts.count() == 3
@@ -435,7 +435,7 @@ def test_most_codes_agree_as_a_trained_team_and_a_few_need_review(study, code_pa
 
 def test_building_the_demo_twice_gives_the_same_coding(seed_output, db):
     def coding(name):
-        study = demo.build_demo_study(transcripts_limit=4, name=name)
+        study = build.build_demo_study(transcripts_limit=4, name=name)
         return sorted(
             Segment.objects.filter(transcript__study=study).values_list(
                 "transcript__title", "code__name", "layer__user__username", "start", "end"

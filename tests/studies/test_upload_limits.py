@@ -11,9 +11,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from studies import bench_uploads as bombs
 from studies import text as textlib
 from studies.models import Participant, Transcript
+from workbench.bench import uploads as bombs
 
 # Peak Python memory of one refused request (tracemalloc), far below what the bombs
 # unpack to (105 MB to 120 MB) and below the 50 MB the issue allows.

@@ -11,17 +11,17 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.test.utils import setup_databases, teardown_databases
 
-from workbench import bench
+from workbench.bench import harness as bench
 
 # Modules that register operations with @bench.operation.
 OPERATION_MODULES = [
-    "studies.bench_ops",
-    "coding.bench_coding",
-    "coding.bench_retrieval",
-    "coding.bench_agreement",
-    "coding.bench_compare",
-    "coding.bench_qdpx",
-    "studies.bench_uploads",
+    "workbench.bench.workload",
+    "workbench.bench.coding_page",
+    "workbench.bench.retrieval",
+    "workbench.bench.agreement",
+    "workbench.bench.compare",
+    "workbench.bench.qdpx",
+    "workbench.bench.uploads",
 ]
 
 
@@ -46,7 +46,7 @@ class Command(BaseCommand):
         old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         results: dict[str, dict] = {}
         try:
-            from studies.bench_ops import build_workload
+            from workbench.bench.workload import build_workload
 
             started = time.perf_counter()
             ctx = build_workload(scale=scale, log=log)

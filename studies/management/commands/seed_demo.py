@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from studies import demo
 from studies.models import Membership, Role, Study
+from workbench.demo import build
 
 LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"  # where `manage.py runserver` serves
 DEMO_USERS = (
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         login_url: str = LOGIN_URL,
         **options,
     ):
-        existing = list(Study.objects.filter(name=demo.DEMO_STUDY_NAME).only("pk"))
+        existing = list(Study.objects.filter(name=build.DEMO_STUDY_NAME).only("pk"))
         password = password or os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
         if existing and not reset:
             # The study (and everyone's coding in it) is kept; only the demo users get a
@@ -64,7 +64,7 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save(update_fields=["password"])
             self.stdout.write(
-                f"The demo study “{demo.DEMO_STUDY_NAME}” already exists (id {existing[0].pk}) "
+                f"The demo study “{build.DEMO_STUDY_NAME}” already exists (id {existing[0].pk}) "
                 "and is kept as it is; the demo users' password was reset. Run "
                 "`manage.py seed_demo --reset` to rebuild the study."
             )
@@ -74,7 +74,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             for study in existing:
                 self.stdout.write(f"Deleting the demo study (id {study.pk}) …")
-                demo.delete_demo_study(study)
+                build.delete_demo_study(study)
             users = {}
             User = get_user_model()
             for username, _ in DEMO_USERS:
@@ -82,7 +82,7 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save(update_fields=["password"])
                 users[username] = user
-            study = demo.build_demo_study(owner=users["pi"], stdout=self.stdout)
+            study = build.build_demo_study(owner=users["pi"], stdout=self.stdout)
             for username, role in DEMO_USERS:
                 Membership.objects.update_or_create(
                     study=study, user=users[username], defaults={"role": role}

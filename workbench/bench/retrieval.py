@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.urls import reverse
 
 from coding.models import Code
-from workbench import bench
+from workbench.bench import harness as bench
 
 
 @bench.operation("retrieval")

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from studies.models import Membership, Role, Study
-from workbench import bench
+from workbench.bench import harness as bench
 
 
 def build_workload(*, scale: int, log) -> bench.Context:
@@ -18,7 +18,7 @@ def build_workload(*, scale: int, log) -> bench.Context:
     layers, ~60 codes in 3 levels, ~150 segments per transcript per layer."""
     from django.contrib.auth import get_user_model
 
-    from studies.demo import build_demo_study
+    from workbench.demo.build import build_demo_study
 
     study = build_demo_study(
         scale=scale, coders=3, segments_per_layer=150, target_chars=(45_000, 55_000), stdout=log

@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, FakePayload, encode_multipart
 from django.urls import reverse
 
-from workbench import bench
+from workbench.bench import harness as bench
 
 _DOCX_SKELETON = {
     "[Content_Types].xml": (

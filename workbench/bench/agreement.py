@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from workbench import bench
+from workbench.bench import harness as bench
 
 
 def _report(ctx: bench.Context, query: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from workbench import bench
+from workbench.bench import harness as bench
 
 
 @bench.operation("qdpx_export", n=3, warmup=1)

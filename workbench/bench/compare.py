@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from coding import selectors
-from workbench import bench
+from workbench.bench import harness as bench
 
 
 @bench.operation("matrix")

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from coding.models import Code, Layer, LayerKind, Segment
 from studies.models import Transcript
-from workbench import bench
+from workbench.bench import harness as bench
 
 
 def _busiest_transcript(ctx: bench.Context) -> Transcript:

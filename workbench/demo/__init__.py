@@ -1,0 +1,1 @@
+"""The demo study: a seeded, synthetic longitudinal study (build.py makes it)."""
