@@ -134,7 +134,7 @@ def _memo(event: AuditEvent, actor) -> AuditEvent:
         "created_at": data.get("created_at"),
     }
     if extra.get("framework"):
-        from coding import compare
+        from coding.compare import frame as compare
 
         cell = extra[FRAMEWORK_KEY]
         taken = Memo.objects.filter(

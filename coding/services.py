@@ -732,7 +732,7 @@ def framework_summary_save(
 
     Raises ValidationError for a body that is too long or objects of another study.
     """
-    from coding import compare
+    from coding.compare import frame as compare
 
     if {participant.study_id, code.study_id, wave.study_id} != {study.pk}:
         raise ValidationError("That cell is not part of this study.")

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
+from coding.compare import views as compare
 from coding.views import (
     agreement,
     audit,
     calibration,
     codebook,
     coding_page,
-    compare,
     refi,
     retrieval,
 )

@@ -468,7 +468,7 @@ def study_matrix(
     `rollup=1` (default): a parent's cell covers its whole subtree (distinct participants
     and transcripts). Groups and waves are named in order; cells list codes depth first.
     """
-    from coding import compare
+    from coding.compare import frame as compare
 
     access = _access(request, study_id, missing="No such study.")
     if measure not in compare.MEASURES:

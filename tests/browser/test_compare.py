@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coding import compare
+from coding.compare import frame as compare
 from coding.models import Segment
 from studies.access import study_access
 from studies.models import Role

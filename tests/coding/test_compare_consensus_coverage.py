@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from coding import compare
+from coding.compare import frame as compare
 from coding.models import ConsensusDecision, Decision, Segment
 from studies.access import study_access
 from tests import factories

@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from coding import compare, selectors
+from coding import selectors
+from coding.compare import frame as compare
 from coding.models import Layer, Segment
 from studies.access import study_access
 from tests import factories

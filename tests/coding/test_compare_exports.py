@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from openpyxl import load_workbook
 
-from coding import compare
+from coding.compare import frame as compare
 from coding.models import Memo
 from studies.access import study_access
 from tests.coding.test_compare_matrix import build_compare_study

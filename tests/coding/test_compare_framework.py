@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from coding import compare, services
+from coding import services
+from coding.compare import frame as compare
 from coding.models import AuditEvent, Memo, Segment
 from studies.access import study_access
 from tests.coding.test_compare_matrix import build_compare_study

@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coding import compare, selectors
+from coding import selectors
+from coding.compare import frame as compare
 from coding.models import Code, Layer, Segment
 from studies.access import study_access
 from studies.models import Transcript

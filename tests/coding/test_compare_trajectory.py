@@ -11,7 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coding import compare, selectors, svg
+from coding import selectors
+from coding.compare import frame as compare
+from coding.compare import svg
 from coding.models import Code, Layer, Segment
 from studies.access import study_access
 from tests import factories

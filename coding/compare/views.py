@@ -23,7 +23,9 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from coding import compare, exports, selectors, services, svg
+from coding import exports, selectors, services
+from coding.compare import frame as compare
+from coding.compare import svg
 from coding.models import Code
 from coding.retrieval import RetrievalFilters
 from studies.access import StudyAccess, get_study_for_user
