@@ -24,11 +24,18 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from coding import exports, selectors, services
-from coding.compare import frame as compare
-from coding.compare import svg
+from coding.compare.cooccurrence import cooccurrence, overlap_passages
+from coding.compare.frame import Frame, study_frame
+from coding.compare.framework import Framework, framework
+from coding.compare.heat import Bin, HeatScale
+from coding.compare.layers import PLACED, LayerChoice, layer_choice
+from coding.compare.matrix import MEASURES, Matrix, matrix, parse_measure
+from coding.compare.svg import Series, line_chart
+from coding.compare.trajectory import ABSENT, PRESENT, Trajectory, trajectory
 from coding.models import Code
 from coding.retrieval import RetrievalFilters
 from studies.access import StudyAccess, get_study_for_user
+from workbench.lib.http import flag_param
 
 MATRIX_TEMPLATE = "coding/compare_matrix.html"
 TRAJECTORY_TEMPLATE = "coding/compare_trajectory.html"
@@ -50,7 +57,7 @@ def _int(value: str | None) -> int | None:
 
 def _choice(
     access: StudyAccess, request: HttpRequest, *, scope=None, requested: str | None = None
-) -> tuple[compare.LayerChoice, str]:
+) -> tuple[LayerChoice, str]:
     """The layer choice and an error line when the requested layer was not available.
 
     ``scope`` filters the transcripts the view counts (consensus coverage is measured on
@@ -58,10 +65,10 @@ def _choice(
     if requested is None:
         requested = request.GET.get("layer") or None
     try:
-        return compare.layer_choice(access, requested, scope=scope), ""
+        return layer_choice(access, requested, scope=scope), ""
     except LookupError:
         message = f"There is no layer “{requested}” that you can see: showing the default."
-        return compare.layer_choice(access, None, scope=scope), message
+        return layer_choice(access, None, scope=scope), message
 
 
 def _group_wave_scope(group_id: int | None, wave_id: int | None) -> dict:
@@ -84,7 +91,7 @@ def _filename(study, what: str, ext: str) -> str:
     return f"{slugify(study.name)[:40] or 'study'}-{what}.{ext}"
 
 
-def _base_context(access: StudyAccess, choice: compare.LayerChoice, page: str, **extra) -> dict:
+def _base_context(access: StudyAccess, choice: LayerChoice, page: str, **extra) -> dict:
     return {
         "study": access.study,
         "access": access,
@@ -103,7 +110,7 @@ def _render(request: HttpRequest, template: str, partial: str, context: dict) ->
     return render(request, f"{template}#{partial}" if fragment else template, context)
 
 
-def _about(access: StudyAccess, choice: compare.LayerChoice, *pairs) -> list[tuple[str, Any]]:
+def _about(access: StudyAccess, choice: LayerChoice, *pairs) -> list[tuple[str, Any]]:
     return [
         ("Study", access.study.name),
         ("Layer", f"{choice.label} ({choice.key})"),
@@ -112,7 +119,7 @@ def _about(access: StudyAccess, choice: compare.LayerChoice, *pairs) -> list[tup
     ]
 
 
-def _bins_style(scale: compare.HeatScale) -> list[dict]:
+def _bins_style(scale: HeatScale) -> list[dict]:
     return [
         {"index": b.index, "label": b.label, "bg": b.background, "fg": b.foreground}
         for b in scale.bins()
@@ -128,7 +135,7 @@ MISSING_CELL = (
 )
 
 
-def _heat_cell(text: str, href: str, label: str, bin_: compare.Bin) -> str:
+def _heat_cell(text: str, href: str, label: str, bin_: Bin) -> str:
     """One shaded cell linking to its segments. Rendered in Python: a matrix has
     hundreds of cells and the template engine would be the slowest part of the page."""
     return (
@@ -138,7 +145,7 @@ def _heat_cell(text: str, href: str, label: str, bin_: compare.Bin) -> str:
     )
 
 
-def _matrix_view_rows(access, choice, m: compare.Matrix) -> list[dict]:
+def _matrix_view_rows(access, choice, m: Matrix) -> list[dict]:
     """Each row's node and its cells as HTML (text, shade and retrieval link)."""
     base = _retrieval_base(access.study.pk)
     layer_key = choice.retrieval_key or ""
@@ -170,7 +177,7 @@ def _matrix_view_rows(access, choice, m: compare.Matrix) -> list[dict]:
     return rows
 
 
-def _matrix_export_rows(m: compare.Matrix, paths: dict[int, str]):
+def _matrix_export_rows(m: Matrix, paths: dict[int, str]):
     for row in m.rows:
         for cell, col in zip(row.cells, m.columns, strict=True):
             yield [
@@ -203,11 +210,11 @@ MATRIX_EXPORT_HEADER = [
 @require_GET
 def compare_matrix(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
-    choice, error = _choice(access, request, scope=compare.PLACED)
-    measure = compare.parse_measure(request.GET.get("measure"))
-    rollup = compare.parse_flag(request.GET.get("rollup"), default=True)
+    choice, error = _choice(access, request, scope=PLACED)
+    measure = parse_measure(request.GET.get("measure"))
+    rollup = flag_param(request.GET.get("rollup"), default=True)
     book = selectors.codebook_for(access)
-    m = compare.matrix(access.study, choice, measure=measure, rollup=rollup, book=book)
+    m = matrix(access.study, choice, measure=measure, rollup=rollup, book=book)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         filename = _filename(access.study, f"matrix-{measure}-{choice.key}", fmt)
@@ -217,7 +224,7 @@ def compare_matrix(request: HttpRequest, study_id: int) -> HttpResponse:
         about = _about(
             access,
             choice,
-            ("Measure", compare.MEASURES[measure]),
+            ("Measure", MEASURES[measure]),
             ("Parents", "roll up their subtree" if rollup else "own segments only"),
             ("Definitions", MEASURE_HELP[measure]),
         )
@@ -230,8 +237,8 @@ def compare_matrix(request: HttpRequest, study_id: int) -> HttpResponse:
         error=error,
         matrix=m,
         measure=measure,
-        measure_label=compare.MEASURES[measure],
-        measures=list(compare.MEASURES.items()),
+        measure_label=MEASURES[measure],
+        measures=list(MEASURES.items()),
         measure_help=MEASURE_HELP[measure],
         rollup=rollup,
         rows=_matrix_view_rows(access, choice, m),
@@ -262,12 +269,12 @@ MEASURE_HELP = {
 # --- 2. Trajectories -------------------------------------------------------------------------
 
 
-def _trajectory_chart(t: compare.Trajectory, choice, *, standalone: bool = False) -> str:
+def _trajectory_chart(t: Trajectory, choice, *, standalone: bool = False) -> str:
     waves = [w.name for w in t.waves]
     series = []
     words = []
     for g in t.groups:
-        series.append(svg.Series(label=g.group.name, values=list(g.percents)))
+        series.append(Series(label=g.group.name, values=list(g.percents)))
         points = ", ".join(
             f"{w}: {'not interviewed' if pct is None else f'{pct}% ({p} of {n})'}"
             for w, (p, n, pct) in zip(waves, g.waves, strict=True)
@@ -278,7 +285,7 @@ def _trajectory_chart(t: compare.Trajectory, choice, *, standalone: bool = False
         "Percent of the participants of each group interviewed at each wave who have at "
         "least one segment of the code. " + " ".join(words)
     )
-    return svg.line_chart(
+    return line_chart(
         title=title,
         description=description,
         x_labels=waves,
@@ -288,7 +295,7 @@ def _trajectory_chart(t: compare.Trajectory, choice, *, standalone: bool = False
     )
 
 
-def _wave_columns(t: compare.Trajectory, suffix: str = "") -> list[str]:
+def _wave_columns(t: Trajectory, suffix: str = "") -> list[str]:
     """snake_case column names for the waves ("T1" -> "t1"), unique, ``wave_<n>`` when a
     name has no ASCII letters (e.g. Chinese)."""
     names: list[str] = []
@@ -298,7 +305,7 @@ def _wave_columns(t: compare.Trajectory, suffix: str = "") -> list[str]:
     return names
 
 
-def _trajectory_tables(t: compare.Trajectory):
+def _trajectory_tables(t: Trajectory):
     grid_header = ["group", "participant", *_wave_columns(t)]
     grid_rows = [
         [g.group.name, row.participant.pseudonym, *(p.text for p in row.points)]
@@ -310,7 +317,7 @@ def _trajectory_tables(t: compare.Trajectory):
         [
             g.group.name,
             row.participant.pseudonym,
-            *(None if p.status == compare.ABSENT else p.segments for p in row.points),
+            *(None if p.status == ABSENT else p.segments for p in row.points),
         ]
         for g in t.groups
         for row in g.rows
@@ -365,16 +372,16 @@ def _trajectory_tables(t: compare.Trajectory):
 @require_GET
 def compare_trajectory(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
-    choice, error = _choice(access, request, scope=compare.PLACED)
+    choice, error = _choice(access, request, scope=PLACED)
     book = selectors.codebook_for(access)
     code_id = _int(request.GET.get("code"))
     if code_id not in book.by_id:
         if request.GET.get("code"):
             error = error or "There is no such code in this study: showing the first code."
         code_id = book.roots[0].pk if book.roots else None
-    subtree = compare.parse_flag(request.GET.get("subtree"), default=True)
+    subtree = flag_param(request.GET.get("subtree"), default=True)
     t = (
-        compare.trajectory(access.study, choice, code_id, subtree=subtree, book=book)
+        trajectory(access.study, choice, code_id, subtree=subtree, book=book)
         if code_id is not None
         else None
     )
@@ -413,7 +420,7 @@ def compare_trajectory(request: HttpRequest, study_id: int) -> HttpResponse:
                 cells = []
                 for p in row.points:
                     href = ""
-                    if p.status == compare.PRESENT:
+                    if p.status == PRESENT:
                         href = (
                             base
                             + "?"
@@ -448,7 +455,7 @@ def compare_trajectory(request: HttpRequest, study_id: int) -> HttpResponse:
 # --- 3. Co-occurrence ----------------------------------------------------------------------
 
 
-def _filters(request: HttpRequest, frame: compare.Frame) -> tuple[int | None, int | None]:
+def _filters(request: HttpRequest, frame: Frame) -> tuple[int | None, int | None]:
     group_id = _int(request.GET.get("group"))
     wave_id = _int(request.GET.get("wave"))
     if group_id not in {g.pk for g in frame.groups}:
@@ -458,9 +465,9 @@ def _filters(request: HttpRequest, frame: compare.Frame) -> tuple[int | None, in
     return group_id, wave_id
 
 
-def _study_lists(access: StudyAccess) -> compare.Frame:
+def _study_lists(access: StudyAccess) -> Frame:
     """Groups and waves only (2 queries), in a Frame for :func:`_filters`."""
-    return compare.Frame(
+    return Frame(
         groups=list(access.study.groups.all()),
         waves=list(access.study.waves.all()),
         participants=[],
@@ -482,7 +489,7 @@ def compare_cooccurrence(request: HttpRequest, study_id: int) -> HttpResponse:
     group_id, wave_id = _filters(request, lists)
     choice, error = _choice(access, request, scope=_group_wave_scope(group_id, wave_id))
     book = selectors.codebook_for(access)
-    co = compare.cooccurrence(access.study, choice, group_id=group_id, wave_id=wave_id, book=book)
+    co = cooccurrence(access.study, choice, group_id=group_id, wave_id=wave_id, book=book)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         paths = exports.code_paths(book)
@@ -557,9 +564,7 @@ def compare_passages(request: HttpRequest, study_id: int) -> HttpResponse:
     a, b = _int(request.GET.get("a")), _int(request.GET.get("b"))
     if a not in book.by_id or b not in book.by_id:
         raise Http404("No such code.")
-    passages = compare.overlap_passages(
-        access.study, choice, a, b, group_id=group_id, wave_id=wave_id
-    )
+    passages = overlap_passages(access.study, choice, a, b, group_id=group_id, wave_id=wave_id)
     links = []
     for p in passages:
         url = reverse("coding:transcript_code", args=[access.study.pk, p.transcript_id])
@@ -594,23 +599,23 @@ def _framework_params(request, book, frame) -> tuple[int | None, list[int], bool
     codes = list(dict.fromkeys(codes))[:FRAMEWORK_MAX_CODES]
     if not codes:
         codes = [node.pk for node in book.roots[:FRAMEWORK_MAX_CODES]]
-    subtree = compare.parse_flag(data.get("subtree"), default=True)
+    subtree = flag_param(data.get("subtree"), default=True)
     return wave_id, codes, subtree
 
 
 def _framework_context(request, access, *, saved=None) -> dict:
     book = selectors.codebook_for(access)
-    frame = compare.study_frame(access.study)
+    frame = study_frame(access.study)
     wave_id, codes, subtree = _framework_params(request, book, frame)
     data = request.POST if request.method == "POST" else request.GET
     choice, error = _choice(
         access,
         request,
-        scope=compare.PLACED & Q(wave_id=wave_id),
+        scope=PLACED & Q(wave_id=wave_id),
         requested=data.get("layer") or "",
     )
     # Summaries are written while reading every layer: blind coders do not see them.
-    fw = compare.framework(
+    fw = framework(
         access.study,
         choice,
         wave_id=wave_id,
@@ -644,7 +649,7 @@ def _framework_context(request, access, *, saved=None) -> dict:
     )
 
 
-def _framework_export_rows(fw: compare.Framework, paths: dict[int, str]):
+def _framework_export_rows(fw: Framework, paths: dict[int, str]):
     for g in fw.groups:
         for row in g.rows:
             for node, cell in zip(fw.codes, row.cells, strict=True):
