@@ -16,9 +16,26 @@ MEASURES: dict[str, str] = {
     "participants": "Participants coded",
     "transcripts": "Transcripts coded",
 }
+#: What each measure counts, in words: the matrix page's help line and the XLSX "About".
+MEASURE_HELP: dict[str, str] = {
+    "segments": (
+        "Segments: coded passages. In the coders' union a passage coded identically "
+        "(same transcript, code, start and end) by several coders counts once."
+    ),
+    "participants": (
+        "Participants coded: participants with at least one segment, out of the "
+        "participants of that group interviewed at that wave (n). A participant coded by "
+        "several coders counts once."
+    ),
+    "transcripts": (
+        "Transcripts coded: transcripts with at least one segment; a transcript coded by "
+        "several coders counts once."
+    ),
+}
 
 
 def parse_measure(raw: str | None) -> str:
+    """The ``measure`` parameter: one of :data:`MEASURES`, participants by default."""
     return raw if raw in MEASURES else "participants"
 
 
