@@ -58,6 +58,60 @@ def framework_memo_filter(study, wave_id: int) -> dict:
     return {"study": study, f"extra__{FRAMEWORK_KEY}__wave": wave_id}
 
 
+def _cell_quotes(
+    choice: LayerChoice, frame: Frame, wave: Wave, column_of: dict[int, list[int]]
+) -> dict[tuple[int, int], list[dict]]:
+    """(participant id, column code id) -> the quotes of that cell, in text order.
+
+    One query. ``column_of`` maps each coded code id to the columns it counts in (its own
+    and, with subtrees, each chosen ancestor's)."""
+    quotes: dict[tuple[int, int], list[dict]] = defaultdict(list)
+    rows = (
+        Segment.objects.filter(
+            layer_id__in=choice.layer_ids,
+            code_id__in=list(column_of),
+            transcript__wave_id=wave.pk,
+        )
+        .order_by("transcript_id", "start", "end", "layer_id", "pk")
+        .values_list("pk", "transcript_id", "code_id", "layer_id", "start", "end", "quote")
+    )
+    seen: set[tuple[int, int, int, int]] = set()
+    for pk, tid, code_id, layer_id, start, end, quote in rows:
+        where = frame.transcripts.get(tid)
+        if where is None:
+            continue
+        for column in column_of[code_id]:
+            # One quote per passage: coded by several coders, or with several
+            # codes of the column's subtree, it is still one passage.
+            if (column, tid, start, end) in seen:
+                continue
+            seen.add((column, tid, start, end))
+            quotes[(where[0], column)].append(
+                {
+                    "id": pk,
+                    "transcript_id": tid,
+                    "code_id": code_id,
+                    "layer_id": layer_id,
+                    "start": start,
+                    "end": end,
+                    "quote": quote,
+                }
+            )
+    return quotes
+
+
+def _cell_summaries(study, wave: Wave, code_ids: list[int]) -> dict[tuple[int, int], Memo]:
+    """(participant id, code id) -> the cell's summary memo (the latest if several). One query."""
+    summaries: dict[tuple[int, int], Memo] = {}
+    memos = Memo.objects.filter(
+        **framework_memo_filter(study, wave.pk), code_id__in=code_ids
+    ).order_by("updated_at", "pk")
+    for memo in memos:
+        pid = (memo.extra.get(FRAMEWORK_KEY) or {}).get("participant")
+        summaries[(pid, memo.code_id)] = memo
+    return summaries
+
+
 def framework(
     study,
     choice: LayerChoice,
@@ -86,48 +140,12 @@ def framework(
     for node in nodes:
         for member in book.subtree_ids(node.pk) if subtree else {node.pk}:
             column_of[member].append(node.pk)
-
-    quotes: dict[tuple[int, int], list[dict]] = defaultdict(list)
+    quotes: dict[tuple[int, int], list[dict]] = {}
     if wave is not None and nodes and choice.layer_ids:
-        rows = (
-            Segment.objects.filter(
-                layer_id__in=choice.layer_ids,
-                code_id__in=list(column_of),
-                transcript__wave_id=wave.pk,
-            )
-            .order_by("transcript_id", "start", "end", "layer_id", "pk")
-            .values_list("pk", "transcript_id", "code_id", "layer_id", "start", "end", "quote")
-        )
-        seen: set[tuple[int, int, int, int]] = set()
-        for pk, tid, code_id, layer_id, start, end, quote in rows:
-            where = frame.transcripts.get(tid)
-            if where is None:
-                continue
-            for column in column_of[code_id]:
-                # One quote per passage: coded by several coders, or with several
-                # codes of the column's subtree, it is still one passage.
-                if (column, tid, start, end) in seen:
-                    continue
-                seen.add((column, tid, start, end))
-                quotes[(where[0], column)].append(
-                    {
-                        "id": pk,
-                        "transcript_id": tid,
-                        "code_id": code_id,
-                        "layer_id": layer_id,
-                        "start": start,
-                        "end": end,
-                        "quote": quote,
-                    }
-                )
+        quotes = _cell_quotes(choice, frame, wave, column_of)
     summaries: dict[tuple[int, int], Memo] = {}
     if with_summaries and wave is not None and nodes:
-        memos = Memo.objects.filter(
-            **framework_memo_filter(study, wave.pk), code_id__in=[n.pk for n in nodes]
-        ).order_by("updated_at", "pk")
-        for memo in memos:
-            pid = (memo.extra.get(FRAMEWORK_KEY) or {}).get("participant")
-            summaries[(pid, memo.code_id)] = memo
+        summaries = _cell_summaries(study, wave, [n.pk for n in nodes])
 
     groups = []
     by_group: dict[int, list[Participant]] = defaultdict(list)
