@@ -44,7 +44,11 @@ FRAMEWORK_MAX_CODES = 8
 
 
 def _choice(
-    access: StudyAccess, request: HttpRequest, *, scope=None, requested: str | None = None
+    access: StudyAccess,
+    request: HttpRequest,
+    *,
+    scope: dict | Q | None = None,
+    requested: str | None = None,
 ) -> tuple[LayerChoice, str]:
     """The layer choice and an error line when the requested layer was not available.
 
@@ -92,7 +96,11 @@ def _study_lists(access: StudyAccess) -> Frame:
     )
 
 
-def _framework_params(request, book, frame) -> tuple[int | None, list[int], bool]:
+def _framework_params(
+    request: HttpRequest, book: selectors.Codebook, frame: Frame
+) -> tuple[int | None, list[int], bool]:
+    """The framework's wave (the first by default), up to 8 column codes (the first roots
+    by default) and whether columns include their subcodes; from the form on a POST."""
     data = request.POST if request.method == "POST" else request.GET
     wave_id = int_param(data.get("wave"))
     if wave_id not in {w.pk for w in frame.waves}:
@@ -257,7 +265,9 @@ def compare_passages(request: HttpRequest, study_id: int) -> HttpResponse:
 # --- 4. Framework matrix ------------------------------------------------------------------
 
 
-def _framework_context(request: HttpRequest, access: StudyAccess, *, saved=None) -> dict:
+def _framework_context(
+    request: HttpRequest, access: StudyAccess, *, saved: tuple[int, int] | None = None
+) -> dict:
     book = selectors.codebook_for(access)
     frame = study_frame(access.study)
     wave_id, codes, subtree = _framework_params(request, book, frame)

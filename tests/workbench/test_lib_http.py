@@ -78,7 +78,8 @@ def test_attachment_name_slugs_the_study_name(db):
     )
     long = factories.make_study(name="A" * 60)
     assert http.attachment_name(long, "x", "xlsx") == "a" * 40 + "-x.xlsx"
-    assert http.attachment_name(factories.make_study(name="同伴支持"), "x", "svg") == "study-x.svg"
+    chinese = factories.make_study(name="同伴支持")
+    assert http.attachment_name(chinese, "x", "svg") == f"study-{chinese.pk}-x.svg"
     assert http.attachment_name(long, "", "qdpx") == "a" * 40 + ".qdpx"
 
 

@@ -115,8 +115,9 @@ def render_page_or_partial(
 
 def attachment_name(study, what: str, ext: str) -> str:
     """``<study slug>-<what>.<ext>``: the slug of the study's name (at most 40 characters;
-    ``study`` when the name has no ASCII letter or digit), e.g. ``mobility-matrix.csv``."""
-    stem = slugify(study.name)[:FILENAME_STEM_LENGTH] or "study"
+    ``study-<id>`` when the name has no ASCII letter or digit, e.g. a Chinese name), e.g.
+    ``mobility-matrix.csv``; without ``what``, ``<study slug>.<ext>``."""
+    stem = slugify(study.name)[:FILENAME_STEM_LENGTH] or f"study-{study.pk}"
     return f"{stem}-{what}.{ext}" if what else f"{stem}.{ext}"
 
 
