@@ -134,11 +134,11 @@ def _memo(event: AuditEvent, actor) -> AuditEvent:
         "created_at": data.get("created_at"),
     }
     if extra.get("framework"):
-        from coding import compare
+        from coding.compare.framework import framework_memo_filter
 
         cell = extra[FRAMEWORK_KEY]
         taken = Memo.objects.filter(
-            **compare.framework_memo_filter(study, cell["wave"]),
+            **framework_memo_filter(study, cell["wave"]),
             code_id=data.get("code_id"),
             **{f"extra__{FRAMEWORK_KEY}__participant": cell["participant"]},
         )

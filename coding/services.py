@@ -732,7 +732,7 @@ def framework_summary_save(
 
     Raises ValidationError for a body that is too long or objects of another study.
     """
-    from coding import compare
+    from coding.compare.framework import framework_memo_filter
 
     if {participant.study_id, code.study_id, wave.study_id} != {study.pk}:
         raise ValidationError("That cell is not part of this study.")
@@ -746,7 +746,7 @@ def framework_summary_save(
         existing = (
             Memo.objects.select_for_update()
             .filter(
-                **compare.framework_memo_filter(study, wave.pk),
+                **framework_memo_filter(study, wave.pk),
                 code=code,
                 **{f"extra__{FRAMEWORK_KEY}__participant": participant.pk},
             )

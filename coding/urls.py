@@ -1,12 +1,12 @@
 from __future__ import annotations
 
+from coding.compare import urls as compare_urls
 from coding.views import (
     agreement,
     audit,
     calibration,
     codebook,
     coding_page,
-    compare,
     refi,
     retrieval,
 )
@@ -17,7 +17,7 @@ urlpatterns = [
     *coding_page.urlpatterns,
     *codebook.urlpatterns,
     *retrieval.urlpatterns,
-    *compare.urlpatterns,
+    *compare_urls.urlpatterns,
     *agreement.urlpatterns,
     *calibration.urlpatterns,
     *refi.urlpatterns,

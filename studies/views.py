@@ -18,18 +18,11 @@ from studies.access import (
     get_study_for_user,
 )
 from studies.models import Membership, Participant, StakeholderGroup, Transcript, Wave
+from workbench.lib.http import add_form_errors
 
 
 def _errors(exc: ValidationError) -> list[str]:
     return exc.messages
-
-
-def _add_form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def render_study_page(request, template: str, access, tab: str, *, status: int = 200, **context):
@@ -72,7 +65,7 @@ def study_create(request):
         try:
             study = services.study_create(owner=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_form_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, f"Study “{study.name}” created. Next: add groups and waves.")
             return redirect("studies:study_setup", study.pk)
@@ -118,7 +111,7 @@ def study_setup(request, study_id: int):
             try:
                 services.study_update(study=study, actor=request.user, **changes)
             except ValidationError as exc:
-                _add_form_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 messages.success(request, "Study settings saved.")
                 return redirect("studies:study_setup", study.pk)
@@ -377,7 +370,7 @@ def participant_list(request, study_id: int):
                     actor=request.user,
                 )
             except ValidationError as exc:
-                _add_form_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 messages.success(request, f"Participant {participant.pseudonym} added.")
                 return redirect("studies:participant_list", study.pk)
@@ -417,7 +410,7 @@ def participant_edit(request, study_id: int, pk: int):
                 actor=request.user,
             )
         except ValidationError as exc:
-            _add_form_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, "Participant saved.")
             return redirect("studies:participant_list", access.study.pk)
@@ -444,7 +437,7 @@ def participant_delete(request, study_id: int, pk: int):
                 participant=participant, confirm=form.cleaned_data["confirm"], actor=request.user
             )
         except ValidationError as exc:
-            _add_form_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -624,7 +617,7 @@ def transcript_edit(request, study_id: int, pk: int):
                 transcript=transcript, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _add_form_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, "Transcript saved.")
             return redirect("studies:transcript_list", access.study.pk)
@@ -649,7 +642,7 @@ def transcript_delete(request, study_id: int, pk: int):
                 transcript=transcript, confirm=form.cleaned_data["confirm"], actor=request.user
             )
         except ValidationError as exc:
-            _add_form_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -686,7 +679,7 @@ def transcript_text(request, study_id: int, pk: int):
                 actor=request.user,
             )
         except ValidationError as exc:
-            _add_form_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(
                 request,

@@ -28,6 +28,8 @@ from ninja.utils import check_csrf
 from pydantic import Field
 
 from coding import selectors, services
+from coding.compare.layers import PLACED, layer_choice
+from coding.compare.matrix import MEASURES, matrix
 from coding.models import LayerKind, Segment
 from studies.access import StudyAccess, study_access, visible_codes
 from studies.models import Study, Transcript
@@ -468,26 +470,24 @@ def study_matrix(
     `rollup=1` (default): a parent's cell covers its whole subtree (distinct participants
     and transcripts). Groups and waves are named in order; cells list codes depth first.
     """
-    from coding import compare
-
     access = _access(request, study_id, missing="No such study.")
-    if measure not in compare.MEASURES:
+    if measure not in MEASURES:
         raise DjangoValidationError("measure: use segments, participants or transcripts.")
     if rollup not in (0, 1):
         raise DjangoValidationError("rollup: use 0 or 1.")
     try:
-        choice = compare.layer_choice(access, layer or None, scope=compare.PLACED)
+        choice = layer_choice(access, layer or None, scope=PLACED)
     except LookupError:
         raise Http404("No such layer.") from None
-    matrix = compare.matrix(
+    result = matrix(
         access.study,
         choice,
         measure=measure,
         rollup=bool(rollup),
         book=selectors.codebook_for(access),
     )
-    groups = {g.pk: g.name for g in matrix.frame.groups}
-    waves = {w.pk: w.name for w in matrix.frame.waves}
+    groups = {g.pk: g.name for g in result.frame.groups}
+    waves = {w.pk: w.name for w in result.frame.waves}
     return {
         "layer": choice.key,
         "measure": measure,
@@ -502,7 +502,7 @@ def study_matrix(
                 "value": cell.value if cell.interviewed else None,
                 "denominator": cell.denominator,
             }
-            for row in matrix.rows
+            for row in result.rows
             for cell in row.cells
         ],
     }

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from studies.models import ApiToken, TokenScope
 from workbench import tokens
+from workbench.lib.http import add_form_errors
 
 LIFETIMES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("never", "Never expires")]
 
@@ -77,7 +78,7 @@ def token_create(request):
             days=form.days(),
         )
     except ValidationError as exc:
-        form.add_error(None, exc)
+        add_form_errors(form, exc)
         return _render(request, form=form)
     # The key is shown in this answer only (it is never stored), hence no redirect.
     return _render(request, form=TokenForm(), new_key=key, new_token=token)

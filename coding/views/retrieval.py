@@ -26,7 +26,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coding import exports, selectors, services
-from coding.compare import UNION as UNION_KEY
+from coding.compare.layers import UNION as UNION_KEY
 from coding.models import Layer, LayerKind, Memo, Segment
 from coding.retrieval import (
     EXPORT_HEADER,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coding import compare
+from coding.compare.layers import layer_choice
+from coding.compare.matrix import matrix
 from coding.models import Segment
 from studies.access import study_access
 from studies.models import Role
@@ -67,9 +68,9 @@ def test_switching_the_measure_updates_the_table_in_place(page, login_as, setup)
     page.get_by_role("table", name="Transcripts coded by stakeholder group and wave").wait_for()
     assert page.evaluate("window.__marker") == 1  # no full reload: htmx swapped the region
     assert "measure=transcripts" in page.url
-    m = compare.matrix(
+    m = matrix(
         study,
-        compare.layer_choice(study_access(pi, study), "union"),
+        layer_choice(study_access(pi, study), "union"),
         measure="transcripts",
     )
     a, psw, t1 = data["codes"]["A"], data["groups"][0], data["waves"][0]

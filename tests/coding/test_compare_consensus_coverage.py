@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from coding import compare
+from coding.compare.layers import NO_CONSENSUS_NOTE, layer_choice
 from coding.models import ConsensusDecision, Decision, Segment
 from studies.access import study_access
 from tests import factories
@@ -108,11 +108,11 @@ def test_coverage_counts_only_the_views_scope(owner, study, data):
     settle_only_one(data)
     access = study_access(owner, study)
     t1 = data["waves"][0]
-    at_t1 = compare.layer_choice(access, None, scope={"wave_id": t1.pk})
+    at_t1 = layer_choice(access, None, scope={"wave_id": t1.pk})
     assert (at_t1.coverage.covered, at_t1.coverage.total) == (1, AT_T1)
-    at_t2 = compare.layer_choice(access, None, scope={"wave_id": data["waves"][1].pk})
+    at_t2 = layer_choice(access, None, scope={"wave_id": data["waves"][1].pk})
     assert at_t2.coverage.covered == 0 and at_t2.key == "union"
-    assert at_t2.note == compare.NO_CONSENSUS_NOTE
+    assert at_t2.note == NO_CONSENSUS_NOTE
 
 
 def test_an_undone_decision_covers_nothing(owner, study, data):
@@ -129,7 +129,7 @@ def test_an_undone_decision_covers_nothing(owner, study, data):
         action=Decision.REJECT,
         undone_at=timezone.now(),
     )
-    choice = compare.layer_choice(study_access(owner, study), None)
+    choice = layer_choice(study_access(owner, study), None)
     assert choice.coverage.covered == 0 and choice.key == "union"
 
 

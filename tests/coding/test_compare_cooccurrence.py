@@ -12,7 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from coding import compare, selectors
+from coding import selectors
+from coding.compare.cooccurrence import cooccurrence, overlap_pairs, overlap_passages
+from coding.compare.layers import layer_choice
 from coding.models import Layer, Segment
 from studies.access import study_access
 from tests import factories
@@ -52,7 +54,7 @@ def test_overlap_pairs_sweep_equals_all_pairs():
             s = rng.randrange(0, 100)
             spans.append((s, s + rng.randrange(1, 30), len(spans)))
         spans.sort()
-        swept = {frozenset((a[2], b[2])) for a, b in compare.overlap_pairs(spans)}
+        swept = {frozenset((a[2], b[2])) for a, b in overlap_pairs(spans)}
         brute = {
             frozenset((a[2], b[2]))
             for a, b in combinations(spans, 2)
@@ -62,8 +64,8 @@ def test_overlap_pairs_sweep_equals_all_pairs():
 
 
 def test_touching_spans_do_not_overlap():
-    assert list(compare.overlap_pairs([(0, 5, "a"), (5, 9, "b")])) == []
-    assert len(list(compare.overlap_pairs([(0, 5, "a"), (4, 9, "b")]))) == 1
+    assert list(overlap_pairs([(0, 5, "a"), (5, 9, "b")])) == []
+    assert len(list(overlap_pairs([(0, 5, "a"), (4, 9, "b")]))) == 1
 
 
 @pytest.mark.parametrize("key", ["union", "consensus", "first"])
@@ -75,7 +77,7 @@ def test_counts_equal_a_brute_force_over_all_pairs(study, owner, data, key):
         "first": [data["layers"][0]],
     }[key]
     requested = data["layers"][0].key if key == "first" else key
-    co = compare.cooccurrence(study, compare.layer_choice(access, requested))
+    co = cooccurrence(study, layer_choice(access, requested))
     expected = brute_force(layers)
     assert expected  # the data has overlaps
     assert co.counts == expected
@@ -84,9 +86,7 @@ def test_counts_equal_a_brute_force_over_all_pairs(study, owner, data, key):
 def test_filters_by_group_and_wave(study, owner, data):
     access = study_access(owner, study)
     g, w = data["groups"][0], data["waves"][1]
-    co = compare.cooccurrence(
-        study, compare.layer_choice(access, "union"), group_id=g.pk, wave_id=w.pk
-    )
+    co = cooccurrence(study, layer_choice(access, "union"), group_id=g.pk, wave_id=w.pk)
     assert co.counts == brute_force(data["layers"], group=g, wave=w)
 
 
@@ -97,24 +97,24 @@ def test_pairs_in_different_layers_do_not_count(study, owner, coder, coder2):
     factories.make_segment(t, a, bob, 0, 20)
     factories.make_segment(t, b, erin, 10, 30)  # overlaps, but in another layer
     factories.make_segment(t, b, bob, 19, 25)  # overlaps A by one character
-    co = compare.cooccurrence(study, compare.layer_choice(study_access(owner, study), "union"))
+    co = cooccurrence(study, layer_choice(study_access(owner, study), "union"))
     assert co.counts == {(a.pk, b.pk): 1, (b.pk, a.pk): 1}
 
 
 def test_one_query_for_the_whole_matrix(study, owner, data):
-    choice = compare.layer_choice(study_access(owner, study), "union")
+    choice = layer_choice(study_access(owner, study), "union")
     book = selectors.codebook(study)
     with CaptureQueriesContext(connection) as ctx:
-        compare.cooccurrence(study, choice, book=book)
+        cooccurrence(study, choice, book=book)
     assert len(ctx.captured_queries) == 1
 
 
 def test_passages_are_exactly_the_overlapping_pairs(study, owner, data):
     access = study_access(owner, study)
-    choice = compare.layer_choice(access, "union")
-    co = compare.cooccurrence(study, choice)
+    choice = layer_choice(access, "union")
+    co = cooccurrence(study, choice)
     (a, b), n = max(((k, v) for k, v in co.counts.items() if k[0] != k[1]), key=lambda kv: kv[1])
-    passages = compare.overlap_passages(study, choice, a, b)
+    passages = overlap_passages(study, choice, a, b)
     assert len(passages) == n
     for p in passages:
         assert p.a.code_id == a and p.b.code_id == b
@@ -134,8 +134,8 @@ def _url(study, name="coding:compare_cooccurrence", **params):
 def test_page_links_cells_to_the_passages(owner_client, study, data):
     html = owner_client.get(_url(study, layer="union")).content.decode()
     assert 'id="cooccurrence-matrix"' in html and "<caption" in html
-    choice = compare.layer_choice(study_access(data["layers"][0].user, study), "union")
-    co = compare.cooccurrence(study, choice)
+    choice = layer_choice(study_access(data["layers"][0].user, study), "union")
+    co = cooccurrence(study, choice)
     (a, b), n = next((k, v) for k, v in co.counts.items() if k[0] != k[1])
     href = _url(study, "coding:compare_passages", layer="union", a=a, b=b).replace("&", "&amp;")
     assert f'<a href="{href}"' in html
@@ -170,13 +170,11 @@ def test_personas(persona_clients, study, data, coder, blind):
         assert persona_clients["outsider"].get(url).status_code == 404
     if blind:
         own = Layer.objects.get(study=study, user=coder)
-        co = compare.cooccurrence(study, compare.layer_choice(study_access(coder, study), None))
+        co = cooccurrence(study, layer_choice(study_access(coder, study), None))
         assert co.counts == brute_force([own])
         html = persona_clients["coder"].get(_url(study, layer="consensus")).content.decode()
         assert "Blind coding is on" in html and "Consensus</option>" not in html
-        passages = compare.overlap_passages(
-            study, compare.layer_choice(study_access(coder, study), None), a, b
-        )
+        passages = overlap_passages(study, layer_choice(study_access(coder, study), None), a, b)
         html = (
             persona_clients["coder"]
             .get(_url(study, "coding:compare_passages", layer="consensus", a=a, b=b))

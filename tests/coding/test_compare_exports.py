@@ -11,7 +11,10 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from openpyxl import load_workbook
 
-from coding import compare
+from coding.compare.cooccurrence import cooccurrence
+from coding.compare.framework import framework
+from coding.compare.layers import layer_choice
+from coding.compare.matrix import MEASURES, matrix
 from coding.models import Memo
 from studies.access import study_access
 from tests.coding.test_compare_matrix import build_compare_study
@@ -48,7 +51,7 @@ def _screen_cells(html):
     return re.findall(r'<a href="[^"]*" title="([^"]*)">([^<]*)</a></td>', html)
 
 
-@pytest.mark.parametrize("measure", list(compare.MEASURES))
+@pytest.mark.parametrize("measure", list(MEASURES))
 def test_matrix_exports_equal_the_screen(owner_client, study, data, measure):
     params = {"layer": "union", "measure": measure, "rollup": 1}
     html = _get(owner_client, study, "coding:compare_matrix", **params).content.decode()
@@ -81,15 +84,15 @@ def test_matrix_exports_equal_the_screen(owner_client, study, data, measure):
         assert ("" if xrow[5] is None else str(xrow[5])) == crow[5]
         assert xrow[8] == crow[8]
     about = dict(wb["About"].iter_rows(min_row=2, values_only=True))
-    assert about["Measure"] == compare.MEASURES[measure]
+    assert about["Measure"] == MEASURES[measure]
     assert "Coders' union" in about["Layer"]
 
 
 def test_matrix_export_of_a_blind_coder_counts_only_their_layer(coder_client, study, data, coder):
     study.blind_coding = True
     study.save()
-    choice = compare.layer_choice(study_access(coder, study), None)
-    m = compare.matrix(study, choice, measure="segments")
+    choice = layer_choice(study_access(coder, study), None)
+    m = matrix(study, choice, measure="segments")
     rows = _csv(
         _get(
             coder_client,
@@ -155,8 +158,8 @@ def test_trajectory_exports(owner_client, study, data):
 
 
 def test_cooccurrence_exports_equal_the_screen(owner_client, study, data):
-    choice = compare.layer_choice(study_access(data["layers"][0].user, study), "union")
-    co = compare.cooccurrence(study, choice)
+    choice = layer_choice(study_access(data["layers"][0].user, study), "union")
+    co = cooccurrence(study, choice)
     rows = _csv(
         _get(owner_client, study, "coding:compare_cooccurrence", format="csv", layer="union")
     )
@@ -203,9 +206,9 @@ def test_framework_exports_quotes_and_summaries(owner_client, study, data):
     ]
     p1 = next(r for r in rows if r[1] == "P1")
     assert p1[6] == "'=SUM(A1) is not a formula here"  # formula injection neutralised
-    fw = compare.framework(
+    fw = framework(
         study,
-        compare.layer_choice(study_access(data["layers"][0].user, study), "consensus"),
+        layer_choice(study_access(data["layers"][0].user, study), "consensus"),
         wave_id=t1.pk,
         code_ids=[a.pk],
     )

@@ -8,7 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from coding import compare, services
+from coding import services
+from coding.compare.frame import study_frame
+from coding.compare.framework import framework
+from coding.compare.layers import layer_choice
 from coding.models import AuditEvent, Memo, Segment
 from studies.access import study_access
 from tests.coding.test_compare_matrix import build_compare_study
@@ -38,10 +41,10 @@ def _cell(fw, pseudonym, code):
 
 def test_cells_hold_the_quotes_of_that_participant_code_and_wave(study, owner, data):
     access = study_access(owner, study)
-    choice = compare.layer_choice(access, "consensus")
+    choice = layer_choice(access, "consensus")
     a, b = data["codes"]["A"], data["codes"]["B"]
     t2 = data["waves"][1]
-    fw = compare.framework(study, choice, wave_id=t2.pk, code_ids=[a.pk, b.pk])
+    fw = framework(study, choice, wave_id=t2.pk, code_ids=[a.pk, b.pk])
     subtree = {a.pk, data["codes"]["A1"].pk, data["codes"]["A2"].pk, data["codes"]["A2a"].pk}
     for pseudonym in ("P1", "P2", "S2"):
         transcript = data["transcripts"][(pseudonym, "T2")]
@@ -53,15 +56,15 @@ def test_cells_hold_the_quotes_of_that_participant_code_and_wave(study, owner, d
     assert not _cell(fw, "P3", a).interviewed  # P3 missed T2
     assert not _cell(fw, "S1", b).interviewed
     assert [g.group.name for g in fw.groups] == ["Peer support workers", "Service users"]
-    own = compare.framework(study, choice, wave_id=t2.pk, code_ids=[a.pk], subtree=False)
+    own = framework(study, choice, wave_id=t2.pk, code_ids=[a.pk], subtree=False)
     for q in _cell(own, "P1", a).quotes:
         assert q["code_id"] == a.pk
 
 
 def test_a_passage_coded_by_two_coders_is_quoted_once(study, owner, data):
-    choice = compare.layer_choice(study_access(owner, study), "union")
+    choice = layer_choice(study_access(owner, study), "union")
     a = data["codes"]["A"]
-    fw = compare.framework(study, choice, wave_id=data["waves"][0].pk, code_ids=[a.pk])
+    fw = framework(study, choice, wave_id=data["waves"][0].pk, code_ids=[a.pk])
     spans = [(q["start"], q["end"]) for q in _cell(fw, "P1", a).quotes]
     assert spans.count((0, 12)) == 1  # planted: both coders coded A1 on 0-12
     assert len(spans) == len(set(spans))
@@ -70,10 +73,10 @@ def test_a_passage_coded_by_two_coders_is_quoted_once(study, owner, data):
 def test_framework_runs_two_queries_after_the_frame(study, owner, data):
     from coding import selectors
 
-    choice = compare.layer_choice(study_access(owner, study), "union")
-    book, frame = selectors.codebook(study), compare.study_frame(study)
+    choice = layer_choice(study_access(owner, study), "union")
+    book, frame = selectors.codebook(study), study_frame(study)
     with CaptureQueriesContext(connection) as ctx:
-        compare.framework(
+        framework(
             study,
             choice,
             wave_id=data["waves"][0].pk,

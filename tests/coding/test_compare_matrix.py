@@ -11,11 +11,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coding import compare, selectors
+from coding import selectors
+from coding.compare.frame import study_frame
+from coding.compare.heat import HEAT_COLOURS, HeatScale, text_colour
+from coding.compare.layers import NO_CONSENSUS_NOTE, layer_choice
+from coding.compare.matrix import MEASURES, matrix
 from coding.models import Code, Layer, Segment
 from studies.access import study_access
 from studies.models import Transcript
 from tests import factories
+from workbench.lib.colour import contrast
 
 # (pseudonym, group index, wave indexes): attrition as in the reference study.
 PEOPLE = (
@@ -141,10 +146,10 @@ def _access(user, study):
 
 
 def _check(study, choice, expected):
-    for measure in compare.MEASURES:
+    for measure in MEASURES:
         for rollup in (True, False):
             exp = expected[rollup]
-            m = compare.matrix(study, choice, measure=measure, rollup=rollup)
+            m = matrix(study, choice, measure=measure, rollup=rollup)
             seen = 0
             for row in m.rows:
                 for cell in row.cells:
@@ -162,14 +167,14 @@ def test_counts_match_raw_segments_in_every_layer_choice(study, owner, data):
         ("union", data["layers"]),
         (data["layers"][0].key, [data["layers"][0]]),
     ):
-        choice = compare.layer_choice(access, key)
+        choice = layer_choice(access, key)
         assert sorted(lr.pk for lr in choice.layers) == sorted(lr.pk for lr in layers)
         expected = {r: expected_cells(study, layers, rollup=r) for r in (True, False)}
         _check(study, choice, expected)
 
 
 def test_denominators_follow_attrition(study, owner, data):
-    m = compare.matrix(study, compare.layer_choice(_access(owner, study), "union"))
+    m = matrix(study, layer_choice(_access(owner, study), "union"))
     n = {(c.group.name, c.wave.name): c.participants for c in m.columns}
     assert n == {
         ("Peer support workers", "T1"): 3,
@@ -196,11 +201,11 @@ def test_union_counts_a_participant_coded_by_two_coders_once(study, owner, coder
     factories.make_segment(t, code, erin, 0, 12)  # the same passage
     factories.make_segment(t, code, erin, 20, 30)
     access = _access(owner, study)
-    union = compare.layer_choice(access, "union")
+    union = layer_choice(access, "union")
     for measure, value in (("participants", 1), ("transcripts", 1), ("segments", 2)):
-        cell = compare.matrix(study, union, measure=measure).cell(code.pk, g.pk, w.pk)
+        cell = matrix(study, union, measure=measure).cell(code.pk, g.pk, w.pk)
         assert cell.value == value, measure
-    cell = compare.matrix(study, union, measure="participants").cell(code.pk, g.pk, w.pk)
+    cell = matrix(study, union, measure="participants").cell(code.pk, g.pk, w.pk)
     assert cell.text == "1/1 · 100%"
 
 
@@ -217,24 +222,24 @@ def test_rollup_counts_distinct_participants_over_the_subtree(study, owner, code
     factories.make_segment(ts[0], grandchild, layer, 5, 15)  # same participant again
     factories.make_segment(ts[1], grandchild, layer, 0, 10)
     factories.make_segment(ts[2], parent, layer, 0, 10)
-    choice = compare.layer_choice(_access(coder, study), "union")
-    rolled = compare.matrix(study, choice, measure="participants", rollup=True)
-    own = compare.matrix(study, choice, measure="participants", rollup=False)
+    choice = layer_choice(_access(coder, study), "union")
+    rolled = matrix(study, choice, measure="participants", rollup=True)
+    own = matrix(study, choice, measure="participants", rollup=False)
     assert rolled.cell(parent.pk, g.pk, w.pk).participants == 3  # not 1 + 2 + 2 = 5
     assert rolled.cell(child.pk, g.pk, w.pk).participants == 2
     assert own.cell(parent.pk, g.pk, w.pk).participants == 1
     assert own.cell(child.pk, g.pk, w.pk).participants == 1
     assert rolled.cell(parent.pk, g.pk, w.pk).text == "3/4 · 75%"
-    segs = compare.matrix(study, choice, measure="segments", rollup=True)
+    segs = matrix(study, choice, measure="segments", rollup=True)
     assert segs.cell(parent.pk, g.pk, w.pk).segments == 4
 
 
 def test_default_layer_is_consensus_when_it_has_segments(study, owner, data):
     access = _access(owner, study)
-    assert compare.layer_choice(access, None).key == "consensus"
+    assert layer_choice(access, None).key == "consensus"
     Segment.objects.filter(layer=data["consensus"]).delete()
-    choice = compare.layer_choice(access, None)
-    assert choice.key == "union" and choice.note == compare.NO_CONSENSUS_NOTE
+    choice = layer_choice(access, None)
+    assert choice.key == "union" and choice.note == NO_CONSENSUS_NOTE
 
 
 def test_blind_coder_counts_only_their_own_layer(study, owner, coder, data):
@@ -243,21 +248,21 @@ def test_blind_coder_counts_only_their_own_layer(study, owner, coder, data):
     access = _access(coder, study)
     own = Layer.objects.get(study=study, user=coder)
     for requested in (None, "union", own.key):
-        choice = compare.layer_choice(access, requested)
+        choice = layer_choice(access, requested)
         assert [lr.pk for lr in choice.layers] == [own.pk]
     for hidden in ("consensus", data["layers"][1].key):
         with pytest.raises(LookupError):
-            compare.layer_choice(access, hidden)
+            layer_choice(access, hidden)
     expected = {r: expected_cells(study, [own], rollup=r) for r in (True, False)}
-    _check(study, compare.layer_choice(access, None), expected)
+    _check(study, layer_choice(access, None), expected)
 
 
 def test_heat_scale_text_keeps_contrast():
-    for colour in compare.HEAT_COLOURS:
-        assert compare.contrast(colour, compare.text_colour(colour)) >= 4.5, colour
-    scale = compare.HeatScale.for_percent()
+    for colour in HEAT_COLOURS:
+        assert contrast(colour, text_colour(colour)) >= 4.5, colour
+    scale = HeatScale.for_percent()
     assert [scale.bin_of(v, 5) for v in (0, 1, 2, 3, 4, 5)] == [0, 2, 3, 4, 5, 5]
-    counts = compare.HeatScale.for_counts([0, 1, 10])
+    counts = HeatScale.for_counts([0, 1, 10])
     assert counts.bin_of(10) == 5 and counts.bin_of(1) == 1
     assert [b.label for b in counts.bins()] == ["0", "1–2", "3–4", "5–6", "7–8", "9–10"]
 
@@ -286,9 +291,7 @@ def test_page_shows_cells_with_denominators_and_links(owner_client, study, data)
         f"?code={a.pk}&amp;subtree=1&amp;group={psw.pk}&amp;wave={t1.pk}"
     )
     assert href in html
-    m = compare.matrix(
-        study, compare.layer_choice(study_access(data["layers"][0].user, study), "union")
-    )
+    m = matrix(study, layer_choice(study_access(data["layers"][0].user, study), "union"))
     assert m.cell(a.pk, psw.pk, t1.pk).text in html
 
 
@@ -327,7 +330,7 @@ def test_personas(persona_clients, study, data, owner, coder, viewer, blind):
         assert "Consensus</option>" not in coder_html
         assert "There is no layer" in coder_html
         own = Layer.objects.get(study=study, user=coder)
-        m = compare.matrix(study, compare.layer_choice(study_access(coder, study), None))
+        m = matrix(study, layer_choice(study_access(coder, study), None))
         a, psw, t1 = data["codes"]["A"], data["groups"][0], data["waves"][0]
         assert f"layer={own.key}" in coder_html
         assert m.cell(a.pk, psw.pk, t1.pk).text in coder_html
@@ -359,12 +362,12 @@ def test_query_count_does_not_grow_with_codes_or_segments(owner_client, study, d
     assert count() == before
 
 
-@pytest.mark.parametrize("measure", list(compare.MEASURES))
+@pytest.mark.parametrize("measure", list(MEASURES))
 def test_matrix_runs_one_segment_query(study, owner, data, measure):
-    choice = compare.layer_choice(_access(owner, study), "union")
-    book, frame = selectors.codebook(study), compare.study_frame(study)
+    choice = layer_choice(_access(owner, study), "union")
+    book, frame = selectors.codebook(study), study_frame(study)
     with CaptureQueriesContext(connection) as ctx:
-        compare.matrix(study, choice, measure=measure, book=book, frame=frame)
+        matrix(study, choice, measure=measure, book=book, frame=frame)
     # The only query: segments grouped by (code, transcript).
     assert len(ctx.captured_queries) == 1
     sql = ctx.captured_queries[0]["sql"]

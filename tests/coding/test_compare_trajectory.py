@@ -11,7 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coding import compare, selectors, svg
+from coding import selectors
+from coding.compare.frame import study_frame
+from coding.compare.layers import layer_choice
+from coding.compare.svg import Series, line_chart
+from coding.compare.trajectory import ABSENT, NOT_CODED, PRESENT, trajectory
 from coding.models import Code, Layer, Segment
 from studies.access import study_access
 from tests import factories
@@ -48,8 +52,8 @@ def story(study, owner, coder):
 
 
 def _traj(study, user, code, layer="union", subtree=True):
-    choice = compare.layer_choice(study_access(user, study), layer)
-    return compare.trajectory(study, choice, code.pk, subtree=subtree)
+    choice = layer_choice(study_access(user, study), layer)
+    return trajectory(study, choice, code.pk, subtree=subtree)
 
 
 def test_it_counts_presence_and_changes_between_waves(study, owner, story):
@@ -102,38 +106,38 @@ def test_it_matches_raw_segments_for_every_participant(study, owner, data):
             for point in row.points:
                 key = (row.participant.pk, point.wave.pk)
                 if key not in interviewed:
-                    assert point.status == compare.ABSENT
+                    assert point.status == ABSENT
                 else:
                     assert point.segments == len(spans[key])
-                    assert point.status == (compare.PRESENT if spans[key] else compare.NOT_CODED)
+                    assert point.status == (PRESENT if spans[key] else NOT_CODED)
 
 
 def test_one_query_for_the_segments(study, owner, data):
-    choice = compare.layer_choice(study_access(owner, study), "union")
-    book, frame = selectors.codebook(study), compare.study_frame(study)
+    choice = layer_choice(study_access(owner, study), "union")
+    book, frame = selectors.codebook(study), study_frame(study)
     with CaptureQueriesContext(connection) as ctx:
-        compare.trajectory(study, choice, data["codes"]["A"].pk, book=book, frame=frame)
+        trajectory(study, choice, data["codes"]["A"].pk, book=book, frame=frame)
     assert len(ctx.captured_queries) == 1
 
 
 def test_unknown_code_raises(study, owner, data):
-    choice = compare.layer_choice(study_access(owner, study), "union")
+    choice = layer_choice(study_access(owner, study), "union")
     with pytest.raises(LookupError):
-        compare.trajectory(study, choice, 10**9)
+        trajectory(study, choice, 10**9)
 
 
 # --- the SVG chart ----------------------------------------------------------------------
 
 
 def test_chart_is_accessible_and_escaped():
-    markup = svg.line_chart(
+    markup = line_chart(
         title="Hope <script>alert(1)</script> & more",
         description="A & B",
         x_labels=["T1", "T2 <b>", "T3"],
         series=[
-            svg.Series('Peer "workers" <&>', [10, None, 80]),
-            svg.Series("Service users", [0, 50, 100]),
-            svg.Series("Co-workers", [None, None, None]),
+            Series('Peer "workers" <&>', [10, None, 80]),
+            Series("Service users", [0, 50, 100]),
+            Series("Co-workers", [None, None, None]),
         ],
         standalone=True,
     )
@@ -154,11 +158,11 @@ def test_chart_is_accessible_and_escaped():
 
 
 def test_chart_breaks_lines_at_missing_waves():
-    markup = svg.line_chart(
+    markup = line_chart(
         title="t",
         description="d",
         x_labels=["T1", "T2", "T3"],
-        series=[svg.Series("G", [10, None, 80])],
+        series=[Series("G", [10, None, 80])],
     )
     assert "<polyline" not in markup  # no line drawn across the gap
     assert markup.count("<circle") == 2 + 1  # two points and the label's marker
@@ -221,9 +225,7 @@ def test_personas(persona_clients, study, data, coder, blind):
     )
     if blind:
         own = Layer.objects.get(study=study, user=coder)
-        expected = compare.trajectory(
-            study, compare.layer_choice(study_access(coder, study), None), code.pk
-        )
+        expected = trajectory(study, layer_choice(study_access(coder, study), None), code.pk)
         assert "Blind coding is on" in html and "Consensus</option>" not in html
         assert f"layer={own.key}" in html
         for g in expected.groups:

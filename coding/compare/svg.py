@@ -75,6 +75,108 @@ def _spread(positions: list[float], gap: float, low: float, high: float) -> list
     return result
 
 
+@dataclass(frozen=True)
+class _Plot:
+    """The geometry of a line chart: margins, plot area and the value -> pixel maps."""
+
+    left: float
+    top: float
+    plot_w: float
+    plot_h: float
+    n_x: int
+    y_max: float
+
+    def x_at(self, i: int) -> float:
+        if self.n_x <= 1:
+            return self.left + self.plot_w / 2
+        return self.left + self.plot_w * i / (self.n_x - 1)
+
+    def y_at(self, v: float) -> float:
+        return self.top + self.plot_h * (1 - (v / self.y_max if self.y_max else 0))
+
+
+def _axes(plot: _Plot, x_labels: Sequence[str], y_suffix: str) -> list[str]:
+    """Grid and y axis: 0, 25, 50, 75, 100 (% scale); the x labels below the plot."""
+    parts = []
+    for k in range(5):
+        value = plot.y_max * k / 4
+        y = plot.y_at(value)
+        parts.append(
+            f'<line x1="{plot.left}" y1="{y:.1f}" x2="{plot.left + plot.plot_w}" y2="{y:.1f}" '
+            f'stroke="#d5d9e0" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{plot.left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#5a6270">'
+            f"{esc(f'{value:g}{y_suffix}')}</text>"
+        )
+    for i, label in enumerate(x_labels):
+        parts.append(
+            f'<text x="{plot.x_at(i):.1f}" y="{plot.top + plot.plot_h + 20}" '
+            f'text-anchor="middle" fill="#1b1f24">{esc(label)}</text>'
+        )
+    return parts
+
+
+def _series(
+    plot: _Plot, index: int, s: Series, x_labels: Sequence[str], y_suffix: str
+) -> tuple[list[str], tuple[float, float] | None]:
+    """One series' group (lines broken at None, a marker and a tooltip per point) and
+    the position of its last point (None without points)."""
+    colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+    shape = MARKERS[index % len(MARKERS)]
+    dash = "" if index < len(SERIES_COLOURS) else ' stroke-dasharray="6 3"'
+    parts = [f'<g class="series" data-series="{esc(s.label)}">']
+    segment: list[str] = []
+    points = []
+
+    def polyline() -> str:
+        return (
+            f'<polyline points="{" ".join(segment)}" fill="none" stroke="{colour}" '
+            f'stroke-width="2.5"{dash}/>'
+        )
+
+    for i, v in enumerate(s.values):
+        if v is None:
+            if len(segment) > 1:
+                parts.append(polyline())
+            segment = []
+            continue
+        x, y = plot.x_at(i), plot.y_at(v)
+        segment.append(f"{x:.1f},{y:.1f}")
+        points.append((x, y, v, x_labels[i]))
+    if len(segment) > 1:
+        parts.append(polyline())
+    for x, y, v, xl in points:
+        parts.append(marker(shape, x, y, colour))
+        parts.append(f"<title>{esc(f'{s.label}, {xl}: {v:g}{y_suffix}')}</title>")
+    parts.append("</g>")
+    return parts, (points[-1][0], points[-1][1]) if points else None
+
+
+def _direct_labels(
+    plot: _Plot, ends: list[tuple[int, float, float]], series: Sequence[Series]
+) -> list[str]:
+    """Direct labels just right of each series' last point; series ending at the same
+    wave are spread apart vertically so that labels never overlap."""
+    parts = []
+    by_x: dict[float, list[tuple[int, float]]] = {}
+    for index, x, y in ends:
+        by_x.setdefault(round(x, 1), []).append((index, y))
+    for x, items in by_x.items():
+        ys = _spread([y for _, y in items], 15, plot.top + 4, plot.top + plot.plot_h + 4)
+        label_x = x + 12
+        for (index, _y), ly in zip(items, ys, strict=True):
+            colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+            shape = MARKERS[index % len(MARKERS)]
+            parts.append(marker(shape, label_x + 4, ly, colour, size=4.0))
+            parts.append(
+                f'<text x="{label_x + 14:.1f}" y="{ly + 4:.1f}" fill="#1b1f24" '
+                f'paint-order="stroke" stroke="#ffffff" stroke-width="3">'
+                f"{esc(series[index].label)}</text>"
+            )
+    return parts
+
+
 def line_chart(
     *,
     title: str,
@@ -96,14 +198,7 @@ def line_chart(
     plot_w = max(170 * max(len(x_labels) - 1, 1), 340)
     plot_h = 220
     width, height = left + plot_w + right, top + plot_h + bottom
-
-    def x_at(i: int) -> float:
-        if len(x_labels) <= 1:
-            return left + plot_w / 2
-        return left + plot_w * i / (len(x_labels) - 1)
-
-    def y_at(v: float) -> float:
-        return top + plot_h * (1 - (v / y_max if y_max else 0))
+    plot = _Plot(left=left, top=top, plot_w=plot_w, plot_h=plot_h, n_x=len(x_labels), y_max=y_max)
 
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
     parts = []
@@ -118,70 +213,13 @@ def line_chart(
     parts.append(f'<title id="{esc(title_id)}">{esc(title)}</title>')
     parts.append(f'<desc id="{esc(desc_id)}">{esc(description)}</desc>')
     parts.append(f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>')
-    # Grid and y axis: 0, 25, 50, 75, 100 (% scale).
-    for k in range(5):
-        value = y_max * k / 4
-        y = y_at(value)
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
-            f'stroke="#d5d9e0" stroke-width="1"/>'
-        )
-        parts.append(
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#5a6270">'
-            f"{esc(f'{value:g}{y_suffix}')}</text>"
-        )
-    for i, label in enumerate(x_labels):
-        parts.append(
-            f'<text x="{x_at(i):.1f}" y="{top + plot_h + 20}" text-anchor="middle" '
-            f'fill="#1b1f24">{esc(label)}</text>'
-        )
+    parts += _axes(plot, x_labels, y_suffix)
     ends: list[tuple[int, float, float]] = []  # (series index, x, y) of the last point
     for index, s in enumerate(series):
-        colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-        shape = MARKERS[index % len(MARKERS)]
-        dash = "" if index < len(SERIES_COLOURS) else ' stroke-dasharray="6 3"'
-        parts.append(f'<g class="series" data-series="{esc(s.label)}">')
-        segment: list[str] = []
-        points = []
-        for i, v in enumerate(s.values):
-            if v is None:
-                if len(segment) > 1:
-                    parts.append(
-                        f'<polyline points="{" ".join(segment)}" fill="none" stroke="{colour}" '
-                        f'stroke-width="2.5"{dash}/>'
-                    )
-                segment = []
-                continue
-            x, y = x_at(i), y_at(v)
-            segment.append(f"{x:.1f},{y:.1f}")
-            points.append((x, y, v, x_labels[i]))
-        if len(segment) > 1:
-            parts.append(
-                f'<polyline points="{" ".join(segment)}" fill="none" stroke="{colour}" '
-                f'stroke-width="2.5"{dash}/>'
-            )
-        for x, y, v, xl in points:
-            parts.append(marker(shape, x, y, colour))
-            parts.append(f"<title>{esc(f'{s.label}, {xl}: {v:g}{y_suffix}')}</title>")
-        parts.append("</g>")
-        if points:
-            ends.append((index, points[-1][0], points[-1][1]))
-    # Direct labels just right of each series' last point; series ending at the same
-    # wave are spread apart vertically so that labels never overlap.
-    by_x: dict[float, list[tuple[int, float]]] = {}
-    for index, x, y in ends:
-        by_x.setdefault(round(x, 1), []).append((index, y))
-    for x, items in by_x.items():
-        ys = _spread([y for _, y in items], 15, top + 4, top + plot_h + 4)
-        label_x = x + 12
-        for (index, _y), ly in zip(items, ys, strict=True):
-            colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-            shape = MARKERS[index % len(MARKERS)]
-            parts.append(marker(shape, label_x + 4, ly, colour, size=4.0))
-            parts.append(
-                f'<text x="{label_x + 14:.1f}" y="{ly + 4:.1f}" fill="#1b1f24" '
-                f'paint-order="stroke" stroke="#ffffff" stroke-width="3">'
-                f"{esc(series[index].label)}</text>"
-            )
+        group, end = _series(plot, index, s, x_labels, y_suffix)
+        parts += group
+        if end is not None:
+            ends.append((index, *end))
+    parts += _direct_labels(plot, ends, series)
     parts.append("</svg>")
     return "".join(parts)

@@ -1,0 +1,1 @@
+"""Comparison across groups and waves."""
