@@ -4,6 +4,11 @@
  * here uses a string's .length as an offset: every run carries its code-point data-start
  * and the conversion goes through codePointAt.
  */
+import { cpCount, cpToUnits, snippet, unitsToCp } from "./offsets.js";
+import {
+  runAfter as runAfterIn, segmentOrder, sentenceSpans, textBetween as textIn, trimmed as trimmedIn,
+} from "./runs.js";
+
 (function () {
   "use strict";
 
@@ -12,10 +17,6 @@
   const page = JSON.parse(document.getElementById("coding-page").textContent);
   const live = document.getElementById("coding-live");
   const highlights = typeof Highlight !== "undefined" && window.CSS && CSS.highlights ? CSS.highlights : null;
-  const SENTENCE_END = /[.?!。？！]/u;
-  const CLOSERS = /[.?!。？！"'”’)）」』]/u;
-  const CJK_END = /[。？！]/u;
-  const SPACE = /\s/u;
 
   const byId = (id) => document.getElementById(id);
   const transcriptEl = () => byId("transcript");
@@ -40,30 +41,6 @@
     try { return localStorage.getItem("wb-shortcuts-off") === "1"; } catch (e) { return false; }
   }
 
-  // --- code points ----------------------------------------------------------------------
-
-  /** Code points in s[0:units]; a boundary inside a surrogate pair rounds down or up. */
-  function unitsToCp(s, units, roundUp) {
-    let cp = 0;
-    let i = 0;
-    while (i < units && i < s.length) {
-      const width = s.codePointAt(i) > 0xffff ? 2 : 1;
-      if (i + width > units) return roundUp ? cp + 1 : cp;
-      i += width;
-      cp += 1;
-    }
-    return cp;
-  }
-
-  /** UTF-16 index of code point number cp in s. */
-  function cpToUnits(s, cp) {
-    let i = 0;
-    for (let k = 0; k < cp && i < s.length; k++) i += s.codePointAt(i) > 0xffff ? 2 : 1;
-    return i;
-  }
-
-  const cpCount = (s) => unitsToCp(s, s.length, true);
-
   // --- the run index, rebuilt lazily after every swap -------------------------------------
 
   let index = null;
@@ -73,6 +50,7 @@
     if (index && index.root === root) return index;
     const runs = Array.from(root.querySelectorAll(".r"), (el) => ({
       el, start: Number(el.dataset.start), end: Number(el.dataset.end), cps: null,
+      get text() { return this.el.textContent; },
     }));
     const turns = Array.from(root.querySelectorAll(".turn"), (el) => ({
       el, start: Number(el.dataset.start), end: Number(el.dataset.end), n: Number(el.dataset.n),
@@ -87,47 +65,16 @@
       seg.p = code ? code.p : "";
       seg.col = code ? code.col : "#4d4d4d";
     }
-    const order = Object.keys(segs).map(Number).sort((a, b) => segs[a].s - segs[b].s || segs[b].e - segs[a].e || a - b);
+    const order = segmentOrder(segs);
     index = { root, runs, turns, segs, order, length: Number(root.dataset.length) || 0 };
     return index;
   }
 
-  function runCps(run) {
-    if (!run.cps) run.cps = Array.from(run.el.textContent);
-    return run.cps;
-  }
-
-  /** First run whose end is greater than offset (binary search). */
-  function runAfter(offset) {
-    const runs = getIndex().runs;
-    let lo = 0;
-    let hi = runs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (runs[mid].end <= offset) lo = mid + 1; else hi = mid;
-    }
-    return lo;
-  }
+  /** First run whose end is greater than offset. */
+  const runAfter = (offset) => runAfterIn(getIndex().runs, offset);
 
   /** The canonical text between two offsets, from the runs; gaps between runs are "\n". */
-  function textBetween(start, end) {
-    const runs = getIndex().runs;
-    let out = "";
-    let pos = start;
-    for (let i = runAfter(start); i < runs.length && pos < end; i++) {
-      const run = runs[i];
-      if (run.start > pos) {
-        out += "\n".repeat(Math.min(run.start, end) - pos);
-        pos = Math.min(run.start, end);
-        if (pos >= end) break;
-      }
-      const cps = runCps(run);
-      out += cps.slice(pos - run.start, Math.min(end, run.end) - run.start).join("");
-      pos = Math.min(end, run.end);
-    }
-    if (pos < end) out += "\n".repeat(end - pos);
-    return out;
-  }
+  const textBetween = (start, end) => textIn(getIndex().runs, start, end);
 
   /** A DOM boundary point → code-point offset, or null when outside the transcript. */
   function pointToOffset(node, offset, isEnd) {
@@ -180,15 +127,7 @@
     return trimmed(start, end);
   }
 
-  function trimmed(start, end) {
-    const cps = Array.from(textBetween(start, end));
-    let a = 0;
-    let b = cps.length;
-    while (a < b && SPACE.test(cps[a])) a++;
-    while (b > a && SPACE.test(cps[b - 1])) b--;
-    if (a >= b) return null;
-    return { start: start + a, end: start + b, quote: cps.slice(a, b).join("") };
-  }
+  const trimmed = (start, end) => trimmedIn(getIndex().runs, start, end);
 
   /** A code-point offset → DOM point inside a run's text node. */
   function offsetToPoint(offset, isEnd) {
@@ -218,11 +157,6 @@
     if (!span) { highlights.delete(name); return; }
     const range = rangeFor(span.start, span.end);
     if (range) highlights.set(name, new Highlight(range)); else highlights.delete(name);
-  }
-
-  function snippet(text, n) {
-    const cps = Array.from(text.replace(/\s+/gu, " "));
-    return cps.length > n ? cps.slice(0, n).join("") + "…" : cps.join("");
   }
 
   // --- requests -------------------------------------------------------------------------
@@ -1324,30 +1258,7 @@
 
   function sentences(turn) {
     const start = bodyStart(turn);
-    const cps = Array.from(textBetween(start, turn.end));
-    const out = [];
-    let i = 0;
-    const skip = () => { while (i < cps.length && SPACE.test(cps[i])) i++; };
-    skip();
-    let s = i;
-    while (i < cps.length) {
-      if (SENTENCE_END.test(cps[i])) {
-        let j = i + 1;
-        while (j < cps.length && CLOSERS.test(cps[j])) j++;
-        if (j >= cps.length || SPACE.test(cps[j]) || CJK_END.test(cps[i])) {
-          out.push({ start: start + s, end: start + j });
-          i = j;
-          skip();
-          s = i;
-          continue;
-        }
-      }
-      i++;
-    }
-    let e = cps.length;
-    while (e > s && SPACE.test(cps[e - 1])) e--;
-    if (e > s) out.push({ start: start + s, end: start + e });
-    return out;
+    return sentenceSpans(textBetween(start, turn.end), start);
   }
 
   function allSentences() {
