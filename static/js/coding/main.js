@@ -1,0 +1,194 @@
+/* Coding page: selection → code-point offsets, code picker, highlight popovers,
+ * keyboard-only coding. Native ES modules, no framework, no build. Offsets are Unicode
+ * code points of the canonical text (Python's text[start:end]); JS strings count UTF-16
+ * units, so nothing uses a string's .length as an offset (offsets.js, runs.js).
+ *
+ * This module wires the page: the one keydown and the one mousedown listener on the
+ * document dispatch to the parts, in the order they must see the event.
+ *   page.js        elements, page data, the live region
+ *   offsets.js     code points ↔ UTF-16 units (pure)
+ *   runs.js        text, trimming, reading order and sentences from the runs (pure)
+ *   transcript.js  the run index, DOM points ↔ offsets, highlights, place across swaps
+ *   requests.js    htmx requests, a coding request from saving to saved or failed
+ *   picker.js      the code picker
+ *   popover.js     the popover at a highlight, the stripe tooltip
+ *   adjust.js      adjusting a span (keys and handles)
+ *   cursor.js      the keyboard cursor: turns, sentences, highlights
+ *   find.js        find-and-code
+ *   tree.js        the codebook column
+ */
+import { adjustKey, adjusting, adjustMouseDown, dragJustEnded, placeHandles, refreshAdjust } from "./adjust.js";
+import { cursorKey, focusSegment, restoreCursor } from "./cursor.js";
+import { initFind, refreshFind } from "./find.js";
+import { cpToUnits, snippet, unitsToCp } from "./offsets.js";
+import { app, byId, editable, highlights, readNote, say, sayReadOnly, shortcutsOff, transcriptEl } from "./page.js";
+import { initPicker, openPicker, pickerMouseDown, pickerState } from "./picker.js";
+import { initPopover, openPopover, popoverMouseDown, stripeOut, stripeOver, tipKeyDown } from "./popover.js";
+import { initRequests, undo } from "./requests.js";
+import {
+  getIndex, isTranscriptSwap, rangeFor, rememberPlace, resetIndex, restorePlace, selectionOffsets, textBetween,
+} from "./transcript.js";
+import { filterCodebook, initTree } from "./tree.js";
+
+// --- keys ------------------------------------------------------------------------------
+
+/** Ctrl+Z undoes; in the transcript, adjusting takes the keys first, then the cursor. */
+function transcriptKeyDown(event) {
+  const root = transcriptEl();
+  const inField = event.target.closest("input, textarea, select, [contenteditable]");
+  if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === "z" && !inField && editable()) {
+    event.preventDefault();
+    undo();
+    return;
+  }
+  if (!root || !root.contains(document.activeElement) || inField) return;
+  if (adjusting() && adjustKey(event)) { event.preventDefault(); return; }
+  if (event.ctrlKey || event.metaKey) return;
+  // With single-key shortcuts turned off (WCAG 2.1.4), letters need Alt.
+  if (shortcutsOff() && !event.altKey && /^[a-zA-Z?]$/.test(event.key)) return;
+  cursorKey(event);
+  if (event.key === "?") { event.preventDefault(); openShortcuts(); }
+}
+
+function onKeyDown(event) {
+  transcriptKeyDown(event);
+  tipKeyDown(event);
+}
+
+// Keyboard selections (Shift+arrows with caret browsing): open the picker when Shift is released.
+function onKeyUp(event) {
+  if (event.key !== "Shift" || pickerState) return;
+  const root = transcriptEl();
+  if (!root || !root.contains(document.activeElement) && !root.contains(window.getSelection().anchorNode)) return;
+  const span = selectionOffsets();
+  if (span && editable()) openPicker(span, { returnFocus: root });
+}
+
+let selectionTimer = null;
+function onSelectionChange() {
+  window.clearTimeout(selectionTimer);
+  selectionTimer = window.setTimeout(() => {
+    if (pickerState) return;
+    const span = selectionOffsets();
+    if (span) say("Selected " + Array.from(span.quote).length + " characters: " + snippet(span.quote, 40) + (editable() ? ". Press C to code." : ". " + readNote()));
+  }, 500);
+}
+
+// --- mouse -----------------------------------------------------------------------------
+
+/** A press outside the picker, the popover or the adjust handles closes them, in that order. */
+function onMouseDown(event) {
+  pickerMouseDown(event);
+  popoverMouseDown(event);
+  adjustMouseDown(event);
+}
+
+/** Releasing a selection in the transcript opens the picker; a click on a highlight, its popover. */
+function onMouseUp(event) {
+  const root = transcriptEl();
+  if (!root || !root.contains(event.target) || event.button !== 0) return;
+  if (dragJustEnded) return; // the end of a handle drag, not a click
+  window.setTimeout(() => {
+    const span = selectionOffsets();
+    if (span) {
+      if (editable()) openPicker(span, { returnFocus: root });
+      else sayReadOnly();
+      return;
+    }
+    const hit = event.target.closest("mark[data-seg], .stripe, .stripe-label, .stripe-more");
+    if (hit) {
+      const ids = hit.dataset.seg.split(" ").map(Number);
+      focusSegment(ids[0]);
+      openPopover(ids, hit, root);
+    }
+  }, 0);
+}
+
+// --- swaps of the transcript -----------------------------------------------------------
+
+function onBeforeSwap(event) {
+  if (!isTranscriptSwap(event) || !transcriptEl()) return;
+  rememberPlace();
+}
+
+function onAfterSwap(event) {
+  if (!isTranscriptSwap(event)) return;
+  restorePlace();
+  resetIndex();
+  if (highlights) { highlights.delete("cursor"); highlights.delete("saving"); }
+  restoreCursor();
+  filterCodebook();
+  refreshAdjust();
+  refreshFind();
+}
+
+// --- shortcuts dialog ------------------------------------------------------------------
+
+const dialog = byId("shortcuts");
+function openShortcuts() {
+  if (dialog && !dialog.open) dialog.showModal();
+}
+
+function initShortcuts() {
+  const shortcutsButton = byId("shortcuts-button");
+  if (shortcutsButton) shortcutsButton.addEventListener("click", openShortcuts);
+  const off = byId("shortcuts-off");
+  if (off) {
+    off.checked = shortcutsOff();
+    off.addEventListener("change", () => {
+      try { localStorage.setItem("wb-shortcuts-off", off.checked ? "1" : "0"); } catch (e) { /* ignore */ }
+    });
+  }
+  if (dialog) dialog.addEventListener("close", () => transcriptEl() && transcriptEl().focus({ preventScroll: true }));
+}
+
+// The skip link lands on the transcript itself (focus, not only scroll).
+function onSkipClick(event) {
+  if (!event.target.closest("[data-skip-transcript]") || !transcriptEl()) return;
+  event.preventDefault();
+  transcriptEl().focus({ preventScroll: true });
+  transcriptEl().scrollIntoView({ block: "start" });
+  say("Transcript. Enter selects the first sentence of a turn; press question mark for shortcuts.");
+}
+
+// Links from retrieval, the agreement report and the matrices open the page on one
+// highlight: ?focus=<segment id> (or #seg-<id>).
+function focusFromUrl() {
+  const focusParam = new URLSearchParams(window.location.search).get("focus")
+    || (window.location.hash.match(/^#seg-(\d+)$/) || [])[1];
+  if (focusParam && getIndex().segs[String(focusParam)]) {
+    focusSegment(Number(focusParam));
+    const first = transcriptEl().querySelector("mark.is-focus");
+    if (first) first.scrollIntoView({ block: "center" });
+  }
+}
+
+// --- wiring ------------------------------------------------------------------------------
+
+initRequests();
+app.addEventListener("click", (event) => {
+  if (event.target.closest("[data-undo]")) { event.preventDefault(); undo(); }
+});
+document.body.addEventListener("htmx:beforeSwap", onBeforeSwap);
+document.body.addEventListener("htmx:afterSwap", onAfterSwap);
+initPicker();
+initTree();
+// The codebook comes back out of band after saves: reapply collapse, filter and tab stop.
+document.body.addEventListener("htmx:afterSettle", filterCodebook);
+filterCodebook();
+document.addEventListener("click", onSkipClick);
+initPopover();
+window.addEventListener("resize", placeHandles);
+document.addEventListener("mousedown", onMouseDown);
+document.addEventListener("keydown", onKeyDown);
+document.addEventListener("keyup", onKeyUp);
+document.addEventListener("selectionchange", onSelectionChange);
+app.addEventListener("mouseup", onMouseUp);
+app.addEventListener("mouseover", stripeOver);
+app.addEventListener("mouseout", stripeOut);
+initFind();
+initShortcuts();
+focusFromUrl();
+
+// For tests and the benchmark: the conversion functions, without touching the DOM.
+window.codingPage = { selectionOffsets, textBetween, unitsToCp, cpToUnits, rangeFor, openPicker };

@@ -1,0 +1,389 @@
+/* The code picker: a combobox over the codebook with ticks for several codes, recent codes
+ * on 1–9, creating a code from "Parent > Name", and Apply (which submits the picker form).
+ */
+import { snippet } from "./offsets.js";
+import { byId, codes, editable, page, say, sayReadOnly, transcriptEl } from "./page.js";
+import { adjusting, endAdjust } from "./adjust.js";
+import { cursor } from "./cursor.js";
+import { closePopover } from "./popover.js";
+import { post, submitCoding, urlFor } from "./requests.js";
+import { mark, position, rangeFor } from "./transcript.js";
+
+const recentKey = "wb-recent-" + page.study;
+function recents() {
+  try { return JSON.parse(localStorage.getItem(recentKey) || "[]"); } catch (e) { return []; }
+}
+export function remember(ids) {
+  const list = [...ids, ...recents().filter((id) => !ids.includes(id))].slice(0, 9);
+  try { localStorage.setItem(recentKey, JSON.stringify(list)); } catch (e) { /* private mode */ }
+}
+
+const picker = byId("picker");
+const input = byId("picker-input");
+const list = byId("picker-list");
+export let pickerState = null; // {span, ticked:Set, active, options, mode, segment, returnFocus, lastNav}
+
+export function openPicker(span, options) {
+  if (!picker || !editable()) { sayReadOnly(); return; }
+  closePopover(false);
+  if (adjusting()) endAdjust();
+  const opts = options || {};
+  pickerState = {
+    span,
+    ticked: new Set(opts.ticked || []),
+    active: 0,
+    options: [],
+    mode: opts.mode || "create",
+    segment: opts.segment || null,
+    returnFocus: opts.returnFocus || transcriptEl(),
+    lastNav: false,
+  };
+  const sel = window.getSelection();
+  if (sel) sel.removeAllRanges();
+  mark("pending", span);
+  byId("picker-quote").textContent = "“" + snippet(span.quote, 120) + "”";
+  byId("picker-memo").value = opts.memo || "";
+  byId("picker-memo-field").hidden = pickerState.mode === "change";
+  picker.setAttribute("aria-label", pickerState.mode === "change" ? "Change the code" : "Apply codes to the selection");
+  input.value = "";
+  pickerMessage("");
+  renderOptions();
+  position(picker, span);
+  input.focus({ preventScroll: true });
+}
+
+export function closePicker(restore) {
+  if (!pickerState) return;
+  const state = pickerState;
+  pickerState = null;
+  picker.hidden = true;
+  mark("pending", null);
+  if (restore) {
+    const focusTarget = state.returnFocus && document.contains(state.returnFocus) ? state.returnFocus : transcriptEl();
+    focusTarget.focus({ preventScroll: true });
+    if (state.mode === "create" && state.restoreSelection !== false) {
+      const range = rangeFor(state.span.start, state.span.end);
+      if (range && transcriptEl().contains(range.startContainer)) {
+        mark("cursor", state.span);
+        cursor.range = { start: state.span.start, end: state.span.end };
+      }
+    }
+  }
+}
+
+function parseCreate(query) {
+  const parts = query.split(/\s*(?:>|›|\/)\s*/u).filter(Boolean);
+  if (!parts.length) return null;
+  const name = parts.pop();
+  let parent = null;
+  if (parts.length) {
+    const wanted = parts.join(" › ").toLowerCase();
+    parent = codes().find((c) => c.p.toLowerCase() === wanted) ||
+      codes().find((c) => c.n.toLowerCase() === parts[parts.length - 1].toLowerCase()) || null;
+    if (!parent) return null;
+  }
+  return { name, parent: parent ? parent.id : null, parentPath: parent ? parent.p : null };
+}
+
+function renderOptions() {
+  const state = pickerState;
+  const all = codes().filter((c) => !c.ar);
+  const query = input.value.trim().toLowerCase();
+  let items;
+  if (!query) {
+    const recent = recents().map((id) => all.find((c) => c.id === id)).filter(Boolean);
+    const rest = all.filter((c) => !recent.includes(c));
+    items = [...recent.map((c, i) => ({ code: c, num: i + 1 })), ...rest.map((c) => ({ code: c }))];
+  } else {
+    const tokens = query.split(/\s+/u);
+    items = all
+      .filter((c) => tokens.every((t) => c.p.toLowerCase().includes(t)))
+      .map((c) => {
+        const leaf = c.n.toLowerCase();
+        const rank = leaf.startsWith(tokens[0]) ? 0 : leaf.includes(tokens[0]) ? 1 : 2;
+        return { code: c, rank };
+      })
+      .sort((a, b) => a.rank - b.rank);
+  }
+  if (state.mode === "change" && state.segment) items = items.filter((it) => it.code.id !== state.segment.c);
+  const options = items.map((it) => ({ kind: "code", code: it.code, num: it.num }));
+  if (query && page.canCreateCodes && state.mode === "create") {
+    const create = parseCreate(input.value.trim());
+    if (create && !all.some((c) => c.n.toLowerCase() === create.name.toLowerCase() && c.pa === create.parent)) {
+      options.push({ kind: "create", create });
+    }
+  }
+  state.options = options;
+  state.active = Math.min(state.active, Math.max(0, options.length - 1));
+  const fragment = document.createDocumentFragment();
+  options.forEach((opt, i) => {
+    const li = document.createElement("li");
+    li.setAttribute("role", "option");
+    li.id = "picker-opt-" + i;
+    li.dataset.index = i;
+    if (opt.kind === "code") {
+      const ticked = state.ticked.has(opt.code.id);
+      li.setAttribute("aria-selected", ticked ? "true" : "false");
+      const tick = document.createElement("span");
+      tick.className = "tick";
+      tick.setAttribute("aria-hidden", "true");
+      tick.textContent = state.mode === "change" ? "" : ticked ? "✓" : "";
+      if (state.mode !== "change") {
+        tick.classList.add("tick-box");
+        tick.title = ticked ? "Untick" : "Tick (to apply several codes)";
+      }
+      const num = document.createElement("span");
+      num.className = "num";
+      num.textContent = opt.num ? String(opt.num) : "";
+      const sw = document.createElement("span");
+      sw.className = "swatch";
+      sw.style.background = opt.code.col;
+      sw.setAttribute("aria-hidden", "true");
+      const leaf = document.createElement("span");
+      leaf.className = "leaf";
+      leaf.textContent = opt.code.n;
+      const path = document.createElement("span");
+      path.className = "path";
+      const parentPath = opt.code.p.slice(0, Math.max(0, opt.code.p.length - opt.code.n.length)).replace(/\s*›\s*$/u, "");
+      path.textContent = parentPath;
+      li.append(tick, num, sw, leaf, path);
+      li.setAttribute("aria-label", opt.code.p + (opt.num ? ", recent " + opt.num : ""));
+    } else {
+      li.className = "create";
+      li.setAttribute("aria-selected", "false");
+      li.textContent = createWords(opt.create);
+    }
+    if (i === state.active) li.classList.add("is-active");
+    fragment.appendChild(li);
+  });
+  list.replaceChildren(fragment);
+  if (!options.length) {
+    const li = document.createElement("li");
+    li.className = "muted";
+    li.textContent = all.length ? "No code matches." : "No codes yet" + (page.canCreateCodes ? ": type a name to create one." : ": ask the PI.");
+    list.appendChild(li);
+  }
+  updateActive();
+}
+
+function updateActive() {
+  const state = pickerState;
+  const items = list.querySelectorAll("[role=option]");
+  items.forEach((li, i) => li.classList.toggle("is-active", i === state.active));
+  const active = items[state.active];
+  if (active) {
+    input.setAttribute("aria-activedescendant", active.id);
+    active.scrollIntoView({ block: "nearest" });
+  } else {
+    input.removeAttribute("aria-activedescendant");
+  }
+  const opt = state.options[state.active];
+  byId("picker-def").textContent = opt && opt.kind === "code" ? opt.code.d || "" : "";
+  updateSummary();
+}
+
+/** Space ticks the active row while the box is empty or after ↑↓; otherwise it types
+ * (multi-word filter). Ctrl+Space always ticks. */
+function spaceTicks(state) {
+  return !input.value || state.lastNav;
+}
+
+const quoted = (s) => "‘" + s + "’";
+const createWords = (c) => "Create " + quoted(c.name) + " " + (c.parentPath ? "under " + c.parentPath : "at the top level");
+
+/** What Enter or Apply would do now: {codeIds, newCode} or {why}. */
+function planApply(state, option) {
+  const opt = option || state.options[state.active];
+  if (state.mode === "change") {
+    return opt && opt.kind === "code" ? { codeIds: [opt.code.id], newCode: null } : { why: nothingWhy(state) };
+  }
+  const ticked = [...state.ticked];
+  if (option) {
+    // A row clicked or picked by number: that row, with any ticked codes.
+    if (option.kind === "create") return { codeIds: ticked, newCode: option.create };
+    return { codeIds: [...new Set([...ticked, option.code.id])], newCode: null };
+  }
+  // The Create row counts only when the user moved to it on purpose (↑↓).
+  if (opt && opt.kind === "create" && state.lastNav) return { codeIds: ticked, newCode: opt.create };
+  if (ticked.length) return { codeIds: ticked, newCode: null };
+  if (opt && opt.kind === "code") return { codeIds: [opt.code.id], newCode: null };
+  return { why: nothingWhy(state) };
+}
+
+function nothingWhy(state) {
+  const query = input.value.trim();
+  const create = state.options.find((o) => o.kind === "create");
+  if (!codes().some((c) => !c.ar)) {
+    return create ? "No codes yet; choose " + quoted(createWords(create.create)) + " (↓ then Enter, or click it) to add it."
+      : "No codes yet: ask the PI to add some.";
+  }
+  if (query && create) {
+    return "No code matches " + quoted(query) + "; choose " + quoted(createWords(create.create)) + " (↓ then Enter, or click it) to add it.";
+  }
+  if (query) return "No code matches " + quoted(query) + ": change the filter or tick a code.";
+  return "Nothing to apply: tick a code or move to one with ↓.";
+}
+
+function codeName(id) {
+  const c = codes().find((code) => code.id === id);
+  return c ? c.n : "?";
+}
+
+function updateSummary() {
+  const state = pickerState;
+  const box = byId("picker-summary");
+  const keys = byId("picker-keys");
+  if (!state || !box) return;
+  const plan = planApply(state, null);
+  let words;
+  if (plan.why) words = state.mode === "change" ? "Nothing to change to yet." : "Nothing to apply yet.";
+  else if (state.mode === "change") words = "Apply changes the code to " + quoted(codeName(plan.codeIds[0])) + ".";
+  else {
+    const names = plan.codeIds.map((id) => quoted(codeName(id)));
+    if (plan.newCode) names.push("a new code " + quoted(plan.newCode.name));
+    const what = state.ticked.size ? " (ticked)" : plan.newCode ? "" : " (highlighted)";
+    words = "Apply codes the selection with " + names.join(", ") + what + ".";
+  }
+  box.textContent = words;
+  if (!keys) return;
+  const opt = state.options[state.active];
+  const parts = [];
+  if (state.mode !== "change" && opt && opt.kind === "code") {
+    const verb = state.ticked.has(opt.code.id) ? "unticks " : "ticks ";
+    parts.push(spaceTicks(state) ? "Space " + verb + quoted(opt.code.n) : "Space types a space · Ctrl+Space " + verb + quoted(opt.code.n));
+  } else if (opt && opt.kind === "create" && !state.lastNav) {
+    parts.push("↓ to the Create row, then Enter, creates the code");
+  }
+  parts.push(plan.why ? "Enter: nothing to apply" : "Enter applies");
+  keys.textContent = parts.join(" · ");
+}
+
+function pickerMessage(text) {
+  const box = byId("picker-msg");
+  if (box) box.textContent = text || "";
+}
+
+function toggleTick(i) {
+  const opt = pickerState.options[i];
+  if (!opt || pickerState.mode === "change") return;
+  if (opt.kind !== "code") { say("Only codes can be ticked; Enter on this row creates the code."); return; }
+  const id = opt.code.id;
+  if (pickerState.ticked.has(id)) pickerState.ticked.delete(id); else pickerState.ticked.add(id);
+  pickerMessage("");
+  renderOptions();
+  say((pickerState.ticked.has(id) ? "Ticked " : "Unticked ") + opt.code.n + ". " + pickerState.ticked.size + " ticked.");
+}
+
+/** Apply the ticked codes, else the active one; ``option``: a row the user clicked. */
+export function applyPicker(option) {
+  const state = pickerState;
+  if (!state) return;
+  const plan = planApply(state, option || null);
+  if (plan.why) {
+    pickerMessage(plan.why);
+    input.focus({ preventScroll: true });
+    return;
+  }
+  const memo = byId("picker-memo").value;
+  if (state.mode === "change") {
+    closePicker(true);
+    post(urlFor("update", state.segment.id), { code_id: plan.codeIds[0] });
+    return;
+  }
+  state.restoreSelection = false;
+  closePicker(true);
+  submitCoding({ span: state.span, codeIds: plan.codeIds, newCode: plan.newCode, memo });
+}
+
+/** The picker's own keys, clicks and submit (the picker is absent on read-only views). */
+export function initPicker() {
+  if (!picker) return;
+  input.addEventListener("input", () => {
+    pickerState.active = 0;
+    pickerState.lastNav = false;
+    pickerMessage("");
+    renderOptions();
+  });
+  input.addEventListener("keydown", (event) => {
+    if (!pickerState) return;
+    if (event.isComposing || event.keyCode === 229) return; // IME (Chinese input) is composing
+    const state = pickerState;
+    const count = state.options.length;
+    switch (event.key) {
+      case "ArrowDown":
+        event.preventDefault();
+        state.active = count ? (state.active + 1) % count : 0;
+        state.lastNav = true;
+        updateActive();
+        return;
+      case "ArrowUp":
+        event.preventDefault();
+        state.active = count ? (state.active - 1 + count) % count : 0;
+        state.lastNav = true;
+        updateActive();
+        return;
+      case "Home":
+      case "End":
+        if (!input.value) {
+          event.preventDefault();
+          state.active = event.key === "Home" ? 0 : Math.max(0, count - 1);
+          state.lastNav = true;
+          updateActive();
+        }
+        return;
+      case " ":
+        if (event.ctrlKey || spaceTicks(state)) {
+          event.preventDefault();
+          toggleTick(state.active);
+        }
+        return;
+      case "Enter":
+        event.preventDefault();
+        applyPicker();
+        return;
+      case "Escape":
+        event.preventDefault();
+        closePicker(true);
+        return;
+      default:
+        if (/^[1-9]$/.test(event.key) && !input.value && state.mode === "create") {
+          const opt = state.options.find((o) => o.num === Number(event.key));
+          event.preventDefault();
+          if (opt) applyPicker(opt); else pickerMessage("No recent code " + event.key + ".");
+          return;
+        }
+        state.lastNav = false;
+    }
+  });
+  list.addEventListener("mousedown", (event) => event.preventDefault()); // keep focus in the box
+  list.addEventListener("click", (event) => {
+    const li = event.target.closest("[role=option]");
+    if (!li || !pickerState) return;
+    const i = Number(li.dataset.index);
+    pickerState.active = i;
+    if (event.target.closest(".tick")) { pickerState.lastNav = true; toggleTick(i); return; }
+    applyPicker(pickerState.options[i]);
+  });
+  picker.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && pickerState) { event.preventDefault(); closePicker(true); }
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.id === "picker-memo") {
+      event.preventDefault();
+      applyPicker();
+    }
+  });
+  picker.addEventListener("submit", (event) => {
+    // The Apply button (or any submit while the picker is open) goes through applyPicker,
+    // which prepares the hidden fields and submits again. The browser ignores a submit
+    // started inside a submit event, so that second submit waits for this event to end.
+    if (!pickerState) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    window.setTimeout(() => applyPicker(), 0);
+  }, true);
+  picker.querySelector("[data-picker-close]").addEventListener("click", () => closePicker(true));
+}
+
+/** A press outside the picker (and outside the codebook, whose codes apply) closes it. */
+export function pickerMouseDown(event) {
+  if (pickerState && !picker.contains(event.target) && !event.target.closest("#codebook-panel")) closePicker(false);
+}

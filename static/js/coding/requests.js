@@ -1,0 +1,178 @@
+/* Requests to the server (htmx), and a coding request from "Saving…" to saved, failed
+ * (retry, discard) or stale (the picker opens again on the moved passage).
+ */
+import { app, byId, page, say, transcriptEl } from "./page.js";
+import { openPicker, remember } from "./picker.js";
+import { mark, resetIndex } from "./transcript.js";
+
+function csrfHeaders() {
+  try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}"); } catch (e) { return {}; }
+}
+
+export function urlFor(kind, id) {
+  return page.urls[kind].replace(/\/0\/(delete\/)?$/, (m, del) => "/" + id + "/" + (del || ""));
+}
+
+function setStatus(text, cls) {
+  const status = byId("save-status");
+  if (!status) return;
+  status.textContent = text;
+  status.className = "save-status" + (cls ? " " + cls : "");
+}
+
+export function post(url, values) {
+  setStatus("Saving…", "is-saving");
+  // The source must outlive the swap: response events are dispatched on it.
+  return htmx.ajax("POST", url, {
+    source: app,
+    target: "#transcript",
+    swap: "outerHTML",
+    headers: csrfHeaders(),
+    values: Object.assign({ view: page.view, code_filter: page.codeFilter || "" }, values),
+  });
+}
+
+// --- pending coding: saving, failed, retry, discard ------------------------------------
+
+let requestStarted = false;
+let pendingRequest = null; // {span, codeIds, newCode, memo}
+const pendingBar = byId("pending-bar");
+
+function showFailure(message, canRetry) {
+  if (!pendingRequest) return;
+  mark("saving", null);
+  mark("failed", pendingRequest.span);
+  byId("pending-text").textContent = message ? "Not saved: " + message : "Not saved";
+  pendingBar.querySelector("[data-retry]").hidden = !canRetry;
+  pendingBar.hidden = false;
+  setStatus("Not saved", "is-failed");
+}
+
+function clearPending() {
+  pendingRequest = null;
+  pendingBar.hidden = true;
+  mark("saving", null);
+  mark("failed", null);
+}
+
+export function submitCoding(request) {
+  const form = byId("picker");
+  if (!form) return;
+  pendingRequest = request;
+  form.elements.start.value = request.span.start;
+  form.elements.end.value = request.span.end;
+  form.elements.quote.value = request.span.quote;
+  form.elements.version.value = transcriptEl().dataset.version;
+  form.elements.memo.value = request.memo || "";
+  form.elements.new_code_name.value = request.newCode ? request.newCode.name : "";
+  form.elements.new_code_parent.value = request.newCode && request.newCode.parent ? request.newCode.parent : "";
+  const box = byId("picker-codes");
+  box.replaceChildren(...request.codeIds.map((id) => {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "code_ids";
+    input.value = id;
+    return input;
+  }));
+  mark("pending", null);
+  mark("saving", request.span);
+  setStatus("Saving…", "is-saving");
+  // htmx starts the request inside the submit event; if it did not (a submit the browser
+  // ignored, a request still in flight), say so instead of "Saving…" for ever.
+  requestStarted = false;
+  form.requestSubmit();
+  if (!requestStarted) showFailure("the request could not be sent", true);
+}
+
+let toastTimer = null;
+function showToast() {
+  const toast = byId("toast");
+  if (!toast) return;
+  window.clearTimeout(toastTimer);
+  const hide = () => {
+    if (toast.matches(":hover") || toast.contains(document.activeElement)) {
+      toastTimer = window.setTimeout(hide, 2000);
+    } else {
+      toast.replaceChildren();
+    }
+  };
+  toastTimer = window.setTimeout(hide, 10000);
+}
+
+export function undo() {
+  const form = byId("undo-form");
+  if (form) form.requestSubmit();
+}
+
+
+/** The pending bar's buttons and the answers to coding requests (htmx events, the
+ * segment-* events the server triggers). */
+export function initRequests() {
+  pendingBar.querySelector("[data-retry]").addEventListener("click", () => {
+    if (!pendingRequest) return;
+    pendingBar.hidden = true;
+    mark("failed", null);
+    submitCoding(pendingRequest);
+  });
+  pendingBar.querySelector("[data-discard]").addEventListener("click", () => {
+    clearPending();
+    setStatus("", "");
+    say("Discarded.");
+    transcriptEl().focus();
+  });
+
+  document.body.addEventListener("htmx:beforeSend", (event) => {
+    if (event.target === byId("picker")) requestStarted = true;
+  });
+
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    const detail = event.detail;
+    if (detail.successful) return;
+    if (pendingRequest && event.target === byId("picker")) {
+      const status = detail.xhr ? detail.xhr.status : 0;
+      const message = status === 403 ? "you cannot code in this layer"
+        : status === 404 ? "the transcript is no longer available"
+        : status ? "the server answered " + status : "no connection";
+      showFailure(message, status === 0 || status >= 500);
+    } else {
+      setStatus("Not saved", "is-failed");
+      say("Not saved.");
+    }
+  });
+
+  document.body.addEventListener("segment-created", (event) => {
+    const span = pendingRequest && pendingRequest.span;
+    if (pendingRequest) remember(pendingRequest.codeIds);
+    clearPending();
+    const toast = byId("toast");
+    say(toast ? toast.textContent.replace(/\s+/g, " ").trim() : "Saved.");
+    if (span) mark("cursor", null);
+    showToast();
+    void event;
+  });
+  document.body.addEventListener("segment-error", (event) => {
+    const message = (event.detail && event.detail.message) || "";
+    showFailure(message, false);
+  });
+  document.body.addEventListener("segment-stale", (event) => {
+    const d = event.detail || {};
+    resetIndex();
+    mark("saving", null);
+    if (pendingRequest && d.start !== undefined && d.quote) {
+      const again = pendingRequest;
+      pendingRequest = null;
+      pendingBar.hidden = true;
+      const span = { start: d.start, end: d.end, quote: d.quote };
+      openPicker(span, { ticked: again.codeIds, memo: again.memo });
+    } else {
+      showFailure("the transcript changed and the passage is gone", false);
+    }
+  });
+  for (const name of ["segment-deleted", "segment-updated", "segment-undone"]) {
+    document.body.addEventListener(name, () => {
+      const toast = byId("toast");
+      say(toast ? toast.textContent.replace(/\s+/g, " ").trim() : "Saved.");
+      showToast();
+    });
+  }
+}

@@ -1,0 +1,185 @@
+/* The rendered transcript: the run index (rebuilt lazily after every swap), DOM points and
+ * selections ↔ code-point offsets, ranges and CSS highlights, and keeping the reader's
+ * place across a swap of the transcript.
+ */
+import { cpCount, cpToUnits, unitsToCp } from "./offsets.js";
+import { byId, codes, highlights, transcriptEl } from "./page.js";
+import {
+  runAfter as runAfterIn, segmentOrder, textBetween as textIn, trimmed as trimmedIn,
+} from "./runs.js";
+
+let index = null;
+
+/** Forget the index: the transcript or its segments changed. */
+export function resetIndex() {
+  index = null;
+}
+
+export function getIndex() {
+  const root = transcriptEl();
+  if (index && index.root === root) return index;
+  const runs = Array.from(root.querySelectorAll(".r"), (el) => ({
+    el, start: Number(el.dataset.start), end: Number(el.dataset.end), cps: null,
+    get text() { return this.el.textContent; },
+  }));
+  const turns = Array.from(root.querySelectorAll(".turn"), (el) => ({
+    el, start: Number(el.dataset.start), end: Number(el.dataset.end), n: Number(el.dataset.n),
+  }));
+  const data = byId("segments-data");
+  const segs = data ? JSON.parse(data.textContent) : {};
+  // Segments carry their code's id; names, paths and colours come from the codebook.
+  const codeMap = new Map(codes().map((c) => [c.id, c]));
+  for (const seg of Object.values(segs)) {
+    const code = codeMap.get(seg.c);
+    seg.n = code ? code.n : "?";
+    seg.p = code ? code.p : "";
+    seg.col = code ? code.col : "#4d4d4d";
+  }
+  const order = segmentOrder(segs);
+  index = { root, runs, turns, segs, order, length: Number(root.dataset.length) || 0 };
+  return index;
+}
+
+/** First run whose end is greater than offset. */
+export const runAfter = (offset) => runAfterIn(getIndex().runs, offset);
+
+/** The canonical text between two offsets, from the runs; gaps between runs are "\n". */
+export const textBetween = (start, end) => textIn(getIndex().runs, start, end);
+
+/** A DOM boundary point → code-point offset, or null when outside the transcript. */
+export function pointToOffset(node, offset, isEnd) {
+  const idx = getIndex();
+  const root = idx.root;
+  if (!root.contains(node)) return null;
+  const el = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+  const runEl = el && el.closest(".r");
+  if (runEl && root.contains(runEl)) {
+    const start = Number(runEl.dataset.start);
+    if (node.nodeType === Node.TEXT_NODE) {
+      let before = "";
+      const walker = document.createTreeWalker(runEl, NodeFilter.SHOW_TEXT);
+      for (let t = walker.nextNode(); t && t !== node; t = walker.nextNode()) before += t.data;
+      return start + cpCount(before) + unitsToCp(node.data, offset, isEnd);
+    }
+    let before = "";
+    for (let i = 0; i < offset && i < node.childNodes.length; i++) before += node.childNodes[i].textContent;
+    return start + cpCount(before);
+  }
+  // Between runs (gutter, margin, hidden markers): snap to the nearest run in the
+  // direction that shrinks the selection.
+  const probe = document.createRange();
+  probe.setStart(node, offset);
+  const runs = idx.runs;
+  let lo = 0;
+  let hi = runs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (probe.comparePoint(runs[mid].el, 0) < 0) lo = mid + 1; else hi = mid;
+  }
+  if (isEnd) return lo > 0 ? runs[lo - 1].end : 0;
+  return lo < runs.length ? runs[lo].start : idx.length;
+}
+
+/** The current DOM selection as {start, end, quote}, trimmed of white space, or null. */
+export function selectionOffsets() {
+  const sel = window.getSelection();
+  if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
+  const range = sel.getRangeAt(0);
+  const root = transcriptEl();
+  if (!root || !range.intersectsNode(root)) return null;
+  let start = root.contains(range.startContainer)
+    ? pointToOffset(range.startContainer, range.startOffset, false)
+    : 0;
+  let end = root.contains(range.endContainer)
+    ? pointToOffset(range.endContainer, range.endOffset, true)
+    : getIndex().length;
+  if (start === null || end === null || start >= end) return null;
+  return trimmed(start, end);
+}
+
+export const trimmed = (start, end) => trimmedIn(getIndex().runs, start, end);
+
+/** A code-point offset → DOM point inside a run's text node. */
+function offsetToPoint(offset, isEnd) {
+  const runs = getIndex().runs;
+  if (!runs.length) return null;
+  let i = runAfter(isEnd ? offset - 1 : offset);
+  if (i >= runs.length) i = runs.length - 1;
+  const run = runs[i];
+  const node = run.el.firstChild;
+  if (!node) return null;
+  const local = Math.max(0, Math.min(run.end, offset) - run.start);
+  return { node, offset: offset < run.start ? 0 : cpToUnits(node.data, local) };
+}
+
+export function rangeFor(start, end) {
+  const a = offsetToPoint(start, false);
+  const b = offsetToPoint(end, true);
+  if (!a || !b) return null;
+  const range = document.createRange();
+  range.setStart(a.node, a.offset);
+  range.setEnd(b.node, b.offset);
+  return range;
+}
+
+export function mark(name, span) {
+  if (!highlights) return;
+  if (!span) { highlights.delete(name); return; }
+  const range = rangeFor(span.start, span.end);
+  if (range) highlights.set(name, new Highlight(range)); else highlights.delete(name);
+}
+
+
+/** Show the floating el under (or above) the span, or under the transcript's top. */
+export function position(el, span) {
+  const range = span && rangeFor(span.start, span.end);
+  const rects = range ? range.getClientRects() : [];
+  const rect = rects.length ? rects[rects.length - 1] : transcriptEl().getBoundingClientRect();
+  el.style.visibility = "hidden";
+  el.hidden = false;
+  const height = el.offsetHeight;
+  const width = el.offsetWidth;
+  let top = rect.bottom + window.scrollY + 6;
+  if (rect.bottom + height + 12 > window.innerHeight && rect.top - height - 6 > 0) {
+    top = rect.top + window.scrollY - height - 6;
+  }
+  const left = Math.max(8, Math.min(rect.left + window.scrollX, window.scrollX + document.documentElement.clientWidth - width - 8));
+  el.style.top = top + "px";
+  el.style.left = left + "px";
+  el.style.visibility = "";
+}
+
+// An outerHTML swap inserts the new transcript before removing the old one; scroll
+// anchoring would keep the old one in view and throw the page to the end. Keep the first
+// visible turn where it was. The new turns have not been laid out (content-visibility)
+// and would take the estimated height: they get the old turns' heights instead, so the
+// text does not move under the reader.
+let placeBeforeSwap = null;
+
+export const isTranscriptSwap = (event) => event.target.id === "transcript" || Boolean(event.detail && event.detail.target && event.detail.target.id === "transcript");
+
+/** Before a swap of the transcript: the first visible turn, its place and every turn's height. */
+export function rememberPlace() {
+  const turns = getIndex().turns;
+  const heights = new Map(turns.map((t) => [String(t.start), t.el.getBoundingClientRect().height]));
+  let lo = 0;
+  let hi = turns.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (turns[mid].el.getBoundingClientRect().bottom <= 0) lo = mid + 1; else hi = mid;
+  }
+  placeBeforeSwap = { heights, start: turns[lo] ? turns[lo].start : null, top: turns[lo] ? turns[lo].el.getBoundingClientRect().top : 0 };
+}
+
+/** After the swap: the old heights on the new turns, and the first visible turn back in place. */
+export function restorePlace() {
+  const place = placeBeforeSwap;
+  placeBeforeSwap = null;
+  if (!place) return;
+  for (const el of transcriptEl().querySelectorAll(".turn")) {
+    const h = place.heights.get(el.dataset.start);
+    if (h) el.style.containIntrinsicSize = "auto " + h + "px";
+  }
+  const anchor = place.start !== null && transcriptEl().querySelector('.turn[data-start="' + place.start + '"]');
+  if (anchor) window.scrollBy(0, anchor.getBoundingClientRect().top - place.top);
+}
