@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from coding import agreement, services
+from coding import services
+from coding.agreement import spans as agreement
 from coding.models import (
     CalibrationAnswer,
     CalibrationRound,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from coding.agreement import views as agreement_views
 from coding.views import (
-    agreement,
     audit,
     calibration,
     codebook,
@@ -18,7 +18,7 @@ urlpatterns = [
     *codebook.urlpatterns,
     *retrieval.urlpatterns,
     *compare.urlpatterns,
-    *agreement.urlpatterns,
+    *agreement_views.urlpatterns,
     *calibration.urlpatterns,
     *refi.urlpatterns,
     *audit.urlpatterns,

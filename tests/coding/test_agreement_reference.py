@@ -10,8 +10,8 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters, cohens_kappa, fleiss_kappa
 
-from coding import agreement
-from coding.agreement import Document, Span
+from coding.agreement import spans as agreement
+from coding.agreement.spans import Document, Span
 
 SEEDS = range(25)
 LEVELS = ("nominal", "ordinal", "interval", "ratio")

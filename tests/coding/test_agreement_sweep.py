@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coding import agreement
-from coding.agreement import Document, Span
+from coding.agreement import spans as agreement
+from coding.agreement.spans import Document, Span
 
 CODES = ["x", "y", 7]
 ALL_CODES = [*CODES, "unused"]

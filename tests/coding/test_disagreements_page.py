@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from coding import agreement_report as ar
+from coding.agreement import report as ar
 from tests import factories
 
 TEXT = "Interviewer: How was it?\nP01: At first I did not know my role, then it got better.\nP01: Later the team trusted me and it helped others.\n"

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 
-from coding import agreement
+from coding.agreement import spans as agreement
 from coding.models import Assignment, AuditEvent, Code, LayerKind, Memo, Segment
 from studies import demo
 from studies.models import Participant, Role, Study

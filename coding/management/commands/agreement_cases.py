@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from coding import agreement
+from coding.agreement import spans as agreement
 
 SPAN_KINDS = {
     "cohen_kappa_chars": (

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q
 
-from coding import agreement
-from coding.agreement import Coefficient, Document, Span
+from coding.agreement import spans as agreement
+from coding.agreement.spans import Coefficient, Document, Span
 from coding.models import Assignment, ConsensusDecision, Layer, LayerKind, Segment
 from coding.selectors import Codebook, CodeNode, codebook, listed_layers
 from studies.access import StudyAccess
