@@ -1,7 +1,7 @@
 """Pre-segmented coding rounds (calibration): services and the results selector.
 
 An owner fixes excerpts (units), assigned coders apply codes to each excerpt blind, and the
-results use the engine's units x coders core (:func:`coding.agreement.
+results use the engine's units x coders core (:func:`coding.agreement.units_by_coders.
 reliability_matrix_coefficients`): per code a binary matrix (1 applied, 0 submitted without
 it, missing when the coder has not submitted the excerpt); overall a nominal matrix when the
 round takes a single code per excerpt, else every (excerpt, code) decision pooled as one
@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from coding import services
-from coding.agreement import spans as agreement
+from coding.agreement.units_by_coders import ReliabilityResult, reliability_matrix_coefficients
 from coding.models import (
     CalibrationAnswer,
     CalibrationRound,
@@ -213,7 +213,7 @@ def calibration_round_close(*, round: CalibrationRound, closed: bool = True, act
 class CodeResult:
     code: Code
     applied: list[int]  # per coder: excerpts the coder gave this code
-    result: agreement.ReliabilityResult
+    result: ReliabilityResult
 
 
 @dataclass
@@ -222,7 +222,7 @@ class RoundResults:
     coders: list
     units: list[CalibrationUnit]
     per_code: list[CodeResult]
-    overall: agreement.ReliabilityResult | None
+    overall: ReliabilityResult | None
     overall_kind: str  # "nominal" or "pooled binary"
     submitted: list[int]  # per coder
     answers: dict[tuple[int, int], list[str]]  # (unit, coder) -> code names, or None-list
@@ -273,7 +273,7 @@ def calibration_results(rnd: CalibrationRound) -> RoundResults:
             CodeResult(
                 code=code,
                 applied=[sum(1 for u in units if code.pk in applied[(u.pk, c.pk)]) for c in coders],
-                result=agreement.reliability_matrix_coefficients(matrix, categories=[0, 1]),
+                result=reliability_matrix_coefficients(matrix, categories=[0, 1]),
             )
         )
     overall = None
@@ -289,9 +289,9 @@ def calibration_results(rnd: CalibrationRound) -> RoundResults:
                 return names[next(iter(got))] if got else NONE_OF_THESE
 
             matrix = [[nominal(u, c) for c in coders] for u in units]
-            overall = agreement.reliability_matrix_coefficients(matrix, categories=categories)
+            overall = reliability_matrix_coefficients(matrix, categories=categories)
         else:
-            overall = agreement.reliability_matrix_coefficients(pooled_rows, categories=[0, 1])
+            overall = reliability_matrix_coefficients(pooled_rows, categories=[0, 1])
     answers = {}
     for unit in units:
         for coder in coders:

@@ -1,6 +1,6 @@
 """Reads for the agreement report, the disagreement review and the consensus progress.
 
-Everything here builds the input of :mod:`coding.agreement` (the pure engine) from the
+Everything here builds the input of the pure engine (:mod:`coding.agreement.spans`) from the
 database and shapes its results for templates and exports. Rules:
 
 * Segments are fetched with ``values_list`` (no model instances) and transcript lengths come
@@ -23,8 +23,11 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q
 
-from coding.agreement import spans as agreement
-from coding.agreement.spans import Coefficient, Document, Span
+from coding.agreement.character_level import CodeAgreement, character_agreement
+from coding.agreement.coefficient import Coefficient
+from coding.agreement.segment_matching import segment_matching
+from coding.agreement.spans import Document, Span
+from coding.agreement.unitizing import u_alpha_2019, unitizing_alpha
 from coding.models import Assignment, ConsensusDecision, Layer, LayerKind, Segment
 from coding.selectors import Codebook, CodeNode, codebook, listed_layers
 from studies.access import StudyAccess
@@ -366,7 +369,7 @@ STATUS_WORDS = {
 }
 
 
-def _counts_row(result: agreement.CodeAgreement) -> tuple[int, int]:
+def _counts_row(result: CodeAgreement) -> tuple[int, int]:
     c = result.counts
     if c.n11 is not None:
         return c.n11, c.n00 or 0
@@ -375,7 +378,7 @@ def _counts_row(result: agreement.CodeAgreement) -> tuple[int, int]:
     return both, neither
 
 
-def _coded_by(result: agreement.CodeAgreement, keys: Sequence[str]) -> list[int]:
+def _coded_by(result: CodeAgreement, keys: Sequence[str]) -> list[int]:
     c = result.counts
     if c.n11 is not None:
         return [c.n11 + (c.n10 or 0), c.n11 + (c.n01 or 0)]
@@ -487,7 +490,7 @@ def _row(node, result, keys, seg_counts, threshold) -> CodeRow:
     )
 
 
-def _cell(result: agreement.CodeAgreement, threshold: float) -> Cell:
+def _cell(result: CodeAgreement, threshold: float) -> Cell:
     alpha = Metric.of(result.alpha_binary)
     used = any(result.counts.coded_by.values())
     return Cell(
@@ -545,7 +548,7 @@ def agreement_report(
     for (cid, key), n in loaded.segment_counts.items():
         for target in ancestry.get(cid, (cid,)):
             seg_counts[(target, key)] += n
-    result = agreement.character_agreement(docs, keys, code_ids, include_documents=per_transcript)
+    result = character_agreement(docs, keys, code_ids, include_documents=per_transcript)
     rows = [_row(n, result.per_code[n.pk], keys, seg_counts, params.threshold) for n in nodes]
     by_key = {la.key: la for la in layers}
     worked_on = []
@@ -579,7 +582,7 @@ def agreement_report(
     report.n_codes_used = len(used)
     if used:
         # Each code's own spans (no rollup: a character is counted once per code).
-        pooled = agreement.character_agreement(
+        pooled = character_agreement(
             _codes_end_to_end(raw, used), keys, [ALL_CODES], include_documents=False
         )
         report.headline = _cell(pooled.per_code[ALL_CODES], params.threshold)
@@ -592,7 +595,7 @@ def agreement_report(
             _expert(report, docs, keys, parents, by_code, study, overall=False)
     if params.focus is not None and params.focus in by_code:
         report.focus = by_code[params.focus].node
-        focused = agreement.character_agreement(docs, keys, [params.focus])
+        focused = character_agreement(docs, keys, [params.focus])
         report.focus_rows = []
         for info in loaded.transcripts:
             res = focused.per_document[info.pk][params.focus]
@@ -628,10 +631,10 @@ def _doc_segment_counts(doc: Document, code_id: int | None = None) -> dict:
 
 
 def _expert(report: Report, docs, keys, code_ids, by_code, study, *, overall=True) -> None:
-    ua = agreement.unitizing_alpha(docs, keys, code_ids, include_documents=False)
+    ua = unitizing_alpha(docs, keys, code_ids, include_documents=False)
     for cid, part in ua.per_code.items():
         by_code[cid].alpha_u = Metric.of(part.alpha)
-    u19 = agreement.u_alpha_2019(docs, keys, code_ids, include_documents=False)
+    u19 = u_alpha_2019(docs, keys, code_ids, include_documents=False)
     for cid, part in u19.per_code.items():
         by_code[cid].u_alpha = Metric.of(part.alpha)
     if overall:
@@ -641,7 +644,7 @@ def _expert(report: Report, docs, keys, code_ids, by_code, study, *, overall=Tru
         report.is_partition = u19.is_partition
     if len(keys) == 2:
         threshold = study.segment_overlap_threshold
-        sm = agreement.segment_matching(docs, keys, code_ids, min_overlap=threshold)
+        sm = segment_matching(docs, keys, code_ids, min_overlap=threshold)
         for cid, part in sm.per_code.items():
             row = by_code[cid]
             row.seg_agree, row.seg_disagree = part.n_agree, part.n_disagree
@@ -779,7 +782,7 @@ def _breakdown(by: str, loaded: Loaded, keys, nodes, threshold) -> Breakdown:
         columns.append(
             Column(key="-".join(str(x) for x in k), label=labels[k], n_transcripts=len(infos))
         )
-        res = agreement.character_agreement(
+        res = character_agreement(
             _subset(loaded.documents, (t.pk for t in infos)),
             keys,
             code_ids,
@@ -932,7 +935,7 @@ def _drift(access, layers, loaded: Loaded, code_ids, threshold):
             first, last = when[(batch[0].pk, layer.pk)], when[(batch[-1].pk, layer.pk)]
             note = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
             docs = _settled_pairs(both.documents, batch, settled, pair)
-            res = agreement.character_agreement(docs, pair, [ALL_CODES], include_documents=False)
+            res = character_agreement(docs, pair, [ALL_CODES], include_documents=False)
             cells.append(
                 (
                     Column(str(i + 1), f"Batch {i + 1}", len(batch), note),
