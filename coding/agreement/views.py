@@ -22,9 +22,11 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from coding import consensus, exports, review_passage
+from coding import exports
 from coding import render as rendering
 from coding.agreement import report as ar
+from coding.consensus import passage as review_passage
+from coding.consensus import services as consensus
 from coding.models import ConsensusDecision, Decision, LayerKind
 from coding.selectors import codebook
 from studies.access import StudyAccess, get_study_for_user
