@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from coding.agreement import views as agreement_views
+from coding.consensus import urls as consensus_urls
 from coding.views import (
     audit,
     calibration,
@@ -19,6 +20,7 @@ urlpatterns = [
     *retrieval.urlpatterns,
     *compare.urlpatterns,
     *agreement_views.urlpatterns,
+    *consensus_urls.urlpatterns,
     *calibration.urlpatterns,
     *refi.urlpatterns,
     *audit.urlpatterns,

@@ -1,4 +1,4 @@
-"""Reads for the agreement report, the disagreement review and the consensus progress.
+"""Reads for the agreement report.
 
 Everything here builds the input of the pure engine (:mod:`coding.agreement.spans`) from the
 database and shapes its results for templates and exports. Rules:
@@ -21,13 +21,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q
+from django.db.models import Max
+from django.utils.http import urlencode
 
 from coding.agreement.character_level import CodeAgreement, character_agreement
 from coding.agreement.coefficient import Coefficient
 from coding.agreement.segment_matching import segment_matching
 from coding.agreement.spans import Document, Span
 from coding.agreement.unitizing import u_alpha_2019, unitizing_alpha
+from coding.consensus.review import united
 from coding.models import Assignment, ConsensusDecision, Layer, LayerKind, Segment
 from coding.selectors import Codebook, CodeNode, codebook, listed_layers
 from studies.access import StudyAccess
@@ -148,6 +150,11 @@ def default_layers(layers: Sequence[Layer]) -> list[Layer]:
     coders = [la for la in layers if la.kind != LayerKind.CONSENSUS]
     rest = [la for la in layers if la.kind == LayerKind.CONSENSUS]
     return (coders + rest)[:2]
+
+
+def layer_query(layers: Sequence[Layer]) -> str:
+    """The layers chosen, as the report's and the review's query string spells them."""
+    return urlencode([("layers", la.key) for la in layers])
 
 
 def presence(in_scope, keys: dict[int, str]) -> dict[int, set[str]]:
@@ -961,314 +968,3 @@ def _settled_pairs(documents, batch, settled, pair) -> dict[tuple, Document]:
         for cid in codes:
             out[(info.pk, cid)] = Document(doc.length, by_code.get(cid, ()), layers=tuple(pair))
     return out
-
-
-# --- disagreement units ---------------------------------------------------------------
-
-
-def united(intervals: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Overlapping or touching intervals merged (character coverage)."""
-    out: list[list[int]] = []
-    for s, e in sorted(intervals):
-        if out and s <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], e)
-        else:
-            out.append([s, e])
-    return [(s, e) for s, e in out]
-
-
-def intersect(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Intersection of two sorted disjoint interval lists."""
-    out, i, j = [], 0, 0
-    while i < len(a) and j < len(b):
-        s, e = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-        if s < e:
-            out.append((s, e))
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return out
-
-
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-STATE_WORDS = {
-    "agreed": "Agreed",
-    "span_differs": "Span differs",
-    "code_differs": "Code differs",
-    "only": "Only",
-    "settled": "Settled",
-}
-
-
-@dataclass
-class Unit:
-    """A maximal region where at least one compared layer has the code.
-
-    ``coverage[i]`` is layer i's coverage inside the region (merged intervals). The unit is
-    *agreed* when every layer's coverage is identical (all cover the whole region).
-    """
-
-    index: int
-    start: int
-    end: int
-    coverage: list[list[tuple[int, int]]]
-    state: str = ""
-    only: list[int] = field(default_factory=list)  # layer indexes that have coverage
-    other_codes: dict[int, list[str]] = field(default_factory=dict)  # layer index -> codes
-    decision: ConsensusDecision | None = None
-    consensus: list[tuple[int, int]] = field(default_factory=list)
-
-    @property
-    def agreed(self) -> bool:
-        return all(cov == [(self.start, self.end)] for cov in self.coverage)
-
-    @property
-    def settled(self) -> bool:
-        return self.decision is not None
-
-    @property
-    def number(self) -> int:
-        return self.index + 1
-
-    @property
-    def only_letters(self) -> str:
-        return " and ".join(LETTERS[i] for i in self.only)
-
-    @property
-    def lettered(self) -> list[tuple[str, list[tuple[int, int]]]]:
-        return [(LETTERS[i], cov) for i, cov in enumerate(self.coverage)]
-
-    @property
-    def other_lettered(self) -> list[tuple[str, list[str]]]:
-        return [(LETTERS[i], names) for i, names in sorted(self.other_codes.items())]
-
-    def result_spans(self, action: str) -> list[tuple[int, int]]:
-        """What each decision puts into consensus for this unit."""
-        if action == "accept_a":
-            return list(self.coverage[0])
-        if action == "accept_b":
-            return list(self.coverage[1]) if len(self.coverage) > 1 else []
-        if action in ("union", "agreed"):
-            return [(self.start, self.end)]
-        if action == "intersection":
-            common = self.coverage[0]
-            for cov in self.coverage[1:]:
-                common = intersect(common, cov)
-            return common
-        return []
-
-
-def units_for(coverages: Sequence[list[tuple[int, int]]]) -> list[Unit]:
-    """Units from each layer's coverage of one code (pure; sorted, merged per layer)."""
-    per_layer = [united(c) for c in coverages]
-    regions = united(iv for cov in per_layer for iv in cov)
-    units = []
-    starts = [[s for s, _ in cov] for cov in per_layer]
-    for index, (rs, re_) in enumerate(regions):
-        cov_in = []
-        for li, cov in enumerate(per_layer):
-            lo = bisect.bisect_left(starts[li], rs)
-            inside = []
-            for s, e in cov[lo:]:
-                if s >= re_:
-                    break
-                inside.append((s, e))
-            cov_in.append(inside)
-        units.append(Unit(index=index, start=rs, end=re_, coverage=cov_in))
-    return units
-
-
-def classify(
-    units: list[Unit],
-    other: Sequence[list[tuple[int, int, str]]],
-    decisions: Sequence[ConsensusDecision],
-) -> None:
-    """Set each unit's state. ``other[i]`` lists layer i's segments of *other* codes
-    (start, end, code name); ``decisions`` are the active decisions for this code."""
-    ordered = sorted(decisions, key=lambda d: (d.start, d.end, d.pk))
-    for unit in units:
-        unit.only = [i for i, cov in enumerate(unit.coverage) if cov]
-        for d in ordered:
-            if d.start < unit.end and unit.start < d.end:
-                unit.decision = d
-        if unit.agreed:
-            unit.state = "agreed"
-        elif len(unit.only) == 1:
-            unit.state = "only"
-            for i, segs in enumerate(other):
-                if i in unit.only:
-                    continue
-                names = sorted({n for s, e, n in segs if s < unit.end and unit.start < e})
-                if names:
-                    unit.other_codes[i] = names
-            if unit.other_codes:
-                unit.state = "code_differs"
-        else:
-            unit.state = "span_differs"
-
-
-@dataclass
-class Review:
-    """The side-by-side disagreement view of one transcript and code."""
-
-    transcript: Transcript
-    code: CodeNode
-    layers: list[Layer]
-    consensus: Layer | None
-    units: list[Unit]
-    consensus_spans: list[tuple[int, int]]
-    last_decision: ConsensusDecision | None
-
-    @property
-    def disagreements(self) -> list[Unit]:
-        return [u for u in self.units if u.state != "agreed"]
-
-    @property
-    def n_settled(self) -> int:
-        return sum(1 for u in self.units if u.settled)
-
-
-def review(
-    study,
-    transcript: Transcript,
-    code_node: CodeNode,
-    layers: Sequence[Layer],
-    *,
-    with_decisions: bool = True,
-) -> Review:
-    """Units of one transcript and code for the compared ``layers``.
-
-    Queries: segments of the transcript in the compared and consensus layers (values_list),
-    the consensus layer, decisions for the code: 3.
-    """
-    keys = [la.pk for la in layers]
-    consensus = Layer.objects.filter(study=study, kind=LayerKind.CONSENSUS).first()
-    layer_ids = keys + ([consensus.pk] if consensus else [])
-    own: list[list[tuple[int, int]]] = [[] for _ in layers]
-    other: list[list[tuple[int, int, str]]] = [[] for _ in layers]
-    consensus_spans = []
-    for lid, cid, name, start, end in (
-        Segment.objects.filter(transcript=transcript, layer_id__in=layer_ids)
-        .order_by()
-        .values_list("layer_id", "code_id", "code__name", "start", "end")
-    ):
-        if consensus and lid == consensus.pk:
-            if cid == code_node.pk:
-                consensus_spans.append((start, end))
-            continue
-        i = keys.index(lid)
-        if cid == code_node.pk:
-            own[i].append((start, end))
-        else:
-            other[i].append((start, end, name))
-    units = units_for(own)
-    decisions = []
-    last = None
-    if with_decisions:
-        decisions = list(
-            ConsensusDecision.objects.filter(
-                transcript=transcript, code_id=code_node.pk, undone_at__isnull=True
-            ).order_by("created_at", "pk")
-        )
-        last = decisions[-1] if decisions else None
-    classify(units, other, decisions)
-    cons = united(consensus_spans)
-    for unit in units:
-        unit.consensus = [
-            (max(s, unit.start), min(e, unit.end))
-            for s, e in cons
-            if s < unit.end and unit.start < e
-        ]
-    return Review(transcript, code_node, list(layers), consensus, units, cons, last)
-
-
-# --- consensus progress (dashboard) ---------------------------------------------------
-
-
-@dataclass
-class ProgressRow:
-    transcript_id: int
-    title: str
-    decisions: int
-    codes: int
-    consensus_segments: int
-
-
-@dataclass
-class ConsensusProgress:
-    rows: list[ProgressRow]
-    total_decisions: int
-    transcripts_with_consensus: int
-    n_transcripts: int
-    per_code: list[tuple[CodeNode, int, int]]  # (code, transcripts settled, decisions)
-
-
-def consensus_progress(access: StudyAccess) -> ConsensusProgress:
-    """Decisions and consensus segments per transcript and per code.
-
-    Queries: transcripts (values), decisions grouped by transcript, decisions grouped by
-    code, consensus segments grouped by transcript, codebook: 5, constant in study size.
-    """
-    study = access.study
-    transcripts = list(
-        Transcript.objects.filter(study=study).order_by("title", "pk").values_list("pk", "title")
-    )
-    active = ConsensusDecision.objects.filter(study=study, undone_at__isnull=True).order_by()
-    per_t = {
-        row["transcript_id"]: row
-        for row in active.values("transcript_id").annotate(
-            n=Count("pk"), codes=Count("code_id", distinct=True)
-        )
-    }
-    per_c = {
-        row["code_id"]: row
-        for row in active.values("code_id").annotate(
-            n=Count("pk"), ts=Count("transcript_id", distinct=True)
-        )
-    }
-    cons_segments = dict(
-        Segment.objects.filter(transcript__study=study, layer__kind=LayerKind.CONSENSUS)
-        .order_by()
-        .values("transcript_id")
-        .annotate(n=Count("pk"))
-        .values_list("transcript_id", "n")
-    )
-    rows = [
-        ProgressRow(
-            pk,
-            title,
-            per_t.get(pk, {}).get("n", 0),
-            per_t.get(pk, {}).get("codes", 0),
-            cons_segments.get(pk, 0),
-        )
-        for pk, title in transcripts
-    ]
-    book = codebook(study)
-    per_code = [
-        (node, per_c[node.pk]["ts"], per_c[node.pk]["n"])
-        for node in book.walk()
-        if node.pk in per_c
-    ]
-    return ConsensusProgress(
-        rows=rows,
-        total_decisions=sum(r.decisions for r in rows),
-        transcripts_with_consensus=sum(1 for r in rows if r.consensus_segments or r.decisions),
-        n_transcripts=len(rows),
-        per_code=per_code,
-    )
-
-
-def consensus_scope_filter(scope: Scope) -> Q:
-    """The scope as a filter on ``transcript__`` lookups."""
-    q = Q()
-    if scope.groups:
-        q &= Q(transcript__participant__group_id__in=scope.groups)
-    if scope.waves:
-        q &= Q(transcript__wave_id__in=scope.waves)
-    if scope.participants:
-        q &= Q(transcript__participant_id__in=scope.participants)
-    if scope.transcripts:
-        q &= Q(transcript_id__in=scope.transcripts)
-    return q

@@ -1,39 +1,31 @@
-"""Agreement report, its exports, the side-by-side disagreement review and consensus writes.
+"""The agreement report and its exports (CSV, XLSX, methods text).
 
-Reading the report or the review needs ``access.can_read_agreement`` (owners; others only
-as :mod:`studies.access` allows); settling into the consensus layer needs ownership.
+Reading them needs ``access.can_read_agreement`` (see :mod:`coding.agreement.access`).
 """
 
 from __future__ import annotations
 
-from html import escape
+import string
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header, urlencode
-from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
 
 from coding import exports
-from coding import render as rendering
 from coding.agreement import report as ar
-from coding.consensus import passage as review_passage
-from coding.consensus import services as consensus
-from coding.models import ConsensusDecision, Decision, LayerKind
+from coding.agreement.access import agreement_reader
+from coding.agreement.report import layer_query
 from coding.selectors import codebook
-from studies.access import StudyAccess, get_study_for_user
 from studies.models import Transcript
 
 REPORT_TEMPLATE = "coding/agreement_report.html"
-REVIEW_TEMPLATE = "coding/disagreements.html"
 
 BY_CHOICES = [
     ("", "Codes (pooled)"),
@@ -43,16 +35,6 @@ BY_CHOICES = [
     ("drift", "Coder drift against consensus"),
 ]
 SORT_CHOICES = [(k, k) for k in ar.SORT_KEYS] + [(f"-{k}", k) for k in ar.SORT_KEYS]
-
-
-def _reader(request, study_id) -> StudyAccess:
-    access = get_study_for_user(request, study_id)
-    if not access.can_read_agreement:
-        raise PermissionDenied(
-            "The agreement report is not shared with you: the study's owner decides "
-            "(and it stays hidden while blind coding is on)."
-        )
-    return access
 
 
 class ReportForm(forms.Form):
@@ -125,10 +107,6 @@ def _query(request, drop=(), **extra) -> str:
     return q.urlencode()
 
 
-def _layer_query(layers) -> str:
-    return urlencode([("layers", la.key) for la in layers])
-
-
 def _scope_words(params: ar.ReportParams, form: ReportForm) -> str:
     scope = params.scope
     if scope.is_all:
@@ -162,7 +140,7 @@ def _build(request, access):
 @login_required
 @require_GET
 def agreement_report(request, study_id: int):
-    access = _reader(request, study_id)
+    access = agreement_reader(request, study_id)
     form, report, layers = _build(request, access)
     context = {
         "study": access.study,
@@ -182,7 +160,7 @@ def agreement_report(request, study_id: int):
     }
     if report is not None:
         context["scope_words"] = _scope_words(report.params, form)
-        context["layer_query"] = _layer_query(report.layers)
+        context["layer_query"] = layer_query(report.layers)
         context["export_csv"] = (
             reverse("coding:agreement_export", args=[study_id])
             + "?"
@@ -252,7 +230,7 @@ def _export_rows(report: ar.Report, per_transcript):
 def _layer_columns(report: ar.Report) -> list[str]:
     """snake_case name per compared layer (its label), ``layer_a``... when not usable."""
     names: list[str] = []
-    for letter, layer in zip(ar.LETTERS.lower(), report.layers, strict=False):
+    for letter, layer in zip(string.ascii_lowercase, report.layers, strict=False):
         name = exports.column_name(layer.label, f"layer_{letter}")
         names.append(name if name not in names else f"layer_{letter}")
     return names
@@ -358,7 +336,7 @@ def _about(report: ar.Report, study, scope_words: str) -> list[tuple[str, str]]:
 @login_required
 @require_GET
 def agreement_export(request, study_id: int):
-    access = _reader(request, study_id)
+    access = agreement_reader(request, study_id)
     fmt = request.GET.get("format", "csv")
     if fmt not in ("csv", "xlsx", "methods"):
         raise Http404("Unknown format.")
@@ -419,396 +397,7 @@ def _methods_response(filename: str, report: ar.Report, study, about) -> HttpRes
     return response
 
 
-# --- disagreement review --------------------------------------------------------------
-
-
-def _review_layers(request, layers):
-    keys = request.GET.getlist("layers") or request.POST.getlist("layers")
-    chosen = [la for la in layers if la.key in keys and la.kind != LayerKind.CONSENSUS]
-    if keys and len(chosen) != len(keys):
-        raise Http404("No such layer.")
-    if not keys:
-        chosen = [la for la in ar.default_layers(layers) if la.kind != LayerKind.CONSENSUS]
-    # Keep the order the request gave (A, B, ...).
-    if keys:
-        chosen.sort(key=lambda la: keys.index(la.key))
-    return chosen
-
-
-def _side_by_side(text: str, rv: ar.Review, current: int | None):
-    """Rows of (line, [cell html per column]) for the compared layers and consensus."""
-    columns = [u.coverage for u in rv.units]
-    per_column: list[list[tuple[int, int]]] = [[] for _ in range(len(rv.layers) + 1)]
-    for unit in rv.units:
-        for i, cov in enumerate(unit.coverage):
-            per_column[i].extend(cov)
-    per_column[-1] = list(rv.consensus_spans)
-    spans = []
-    for c, intervals in enumerate(per_column):
-        for j, (s, e) in enumerate(intervals):
-            spans.append(rendering.Span(c * 10_000_000 + j + 1, s, e))
-    unit_base = 900_000_000
-    for unit in rv.units:
-        spans.append(rendering.Span(unit_base + unit.index, unit.start, unit.end))
-    del columns
-    rendered = rendering.render_transcript(text, spans)
-    unit_by_index = {u.index: u for u in rv.units}
-    rows = []
-    names = [la.label for la in rv.layers] + ["consensus"]
-    for line in rendered.lines:
-        cells = []
-        for c in range(len(per_column)):
-            lo, hi = c * 10_000_000, (c + 1) * 10_000_000
-            title = escape(f"{rv.code.code.name} by {names[c]}")
-            # Consecutive runs that look the same are merged into one element.
-            pieces: list[list] = []  # [covered, classes, unit, html]
-            for run in line.runs:
-                covered = any(lo < sid < hi for sid in run.segment_ids)
-                unit_ids = [sid - unit_base for sid in run.segment_ids if sid >= unit_base]
-                unit = unit_by_index.get(unit_ids[0]) if unit_ids else None
-                body = escape(run.text)
-                anchor = c == 0 and unit is not None and run.start == unit.start
-                if anchor:
-                    body = f'<span class="unit-anchor" id="t-unit-{unit.number}"></span>' + body
-                classes = []
-                if unit is not None and unit.state != "agreed":
-                    classes.append("diff")
-                    if current is not None and unit.number == current:
-                        classes.append("current")
-                if covered:
-                    classes.append("hl")
-                key = (covered, " ".join(classes), unit.number if unit else None)
-                if pieces and pieces[-1][0] == key and not anchor:
-                    pieces[-1][1] += body
-                else:
-                    pieces.append([key, body])
-            parts = []
-            for (covered, classes, number), body in pieces:
-                attr = f' data-unit="{number}"' if number is not None else ""
-                if covered:
-                    parts.append(f'<mark class="{classes}" title="{title}"{attr}>{body}</mark>')
-                elif classes:
-                    parts.append(f'<span class="{classes}"{attr}>{body}</span>')
-                else:
-                    parts.append(body)
-            cells.append(mark_safe("".join(parts)))
-        rows.append((line, cells))
-    return rows
-
-
-def _review_items(text: str, rv: ar.Review, units) -> list[dict]:
-    """Each listed unit with its quoted passage and each side's words."""
-    items = []
-    for unit in units:
-        p = review_passage.passage(text, unit.start, unit.end, unit.coverage, unit.consensus)
-        line_start = text.rfind("\n", 0, unit.start) + 1
-        line_end = text.find("\n", unit.start)
-        line = text[line_start : line_end if line_end != -1 else len(text)]
-        items.append(
-            {
-                "unit": unit,
-                "passage": p,
-                "lang": rendering.line_language(line),
-                "sides": [
-                    (letter, la.label, quotes)
-                    for letter, la, quotes in zip(ar.LETTERS, rv.layers, p.quotes, strict=False)
-                ],
-            }
-        )
-    return items
-
-
-def _review_context(request, access, transcript, code_id, *, current=None, note=""):
-    layers = ar.report_layers(access)
-    compared = _review_layers(request, layers)
-    if len(compared) < 2:
-        raise Http404("Choose two coder layers to compare.")
-    book = codebook(access.study)
-    node = book.by_id.get(code_id)
-    if node is None:
-        raise Http404("No such code.")
-    rv = ar.review(access.study, transcript, node, compared)
-    show = request.GET.get("show") or request.POST.get("show") or "all"
-    units = rv.units
-    if show == "unsettled":
-        units = [u for u in units if not u.settled and u.state != "agreed"]
-    elif show == "disagreements":
-        units = [u for u in units if u.state != "agreed"]
-    if current is None:
-        try:
-            current = int(request.GET.get("unit", ""))
-        except ValueError:
-            current = None
-    if current is None or not any(u.number == current for u in units):
-        first = next((u for u in units if not u.settled and u.state != "agreed"), None)
-        first = first or (units[0] if units else None)
-        current = first.number if first else None
-    numbers = [u.number for u in units]
-    pos = numbers.index(current) if current in numbers else None
-    prev_n = numbers[pos - 1] if pos is not None and pos > 0 else None
-    next_n = numbers[pos + 1] if pos is not None and pos + 1 < len(numbers) else None
-    base = reverse("coding:disagreements", args=[access.study.pk, transcript.pk, code_id])
-    layer_q = _layer_query(compared)
-    return {
-        "study": access.study,
-        "access": access,
-        "tab": "agreement",
-        "transcript": transcript,
-        "code": node,
-        "review": rv,
-        "units": units,
-        "items": _review_items(transcript.text, rv, units),
-        "two_layers": len(compared) == 2,
-        "show": show,
-        "current": current,
-        "prev_url": f"{base}?{layer_q}&show={show}&unit={prev_n}#unit-{prev_n}" if prev_n else "",
-        "next_url": f"{base}?{layer_q}&show={show}&unit={next_n}#unit-{next_n}" if next_n else "",
-        "base_url": base,
-        "layer_query": layer_q,
-        "rows": _side_by_side(transcript.text, rv, current),
-        "can_decide": access.is_owner,
-        "decisions": [
-            (v, label, k)
-            for (v, label), k in zip(
-                [
-                    (Decision.ACCEPT_A, "Accept A"),
-                    (Decision.ACCEPT_B, "Accept B"),
-                    (Decision.UNION, "Union"),
-                    (Decision.INTERSECTION, "Intersection"),
-                    (Decision.REJECT, "Neither"),
-                ],
-                "abuin",
-                strict=True,
-            )
-        ],
-        "lettered_layers": list(zip(ar.LETTERS, compared, strict=False)),
-        "note": note,
-        "report_url": reverse("coding:agreement_report", args=[access.study.pk])
-        + f"?{layer_q}&focus={code_id}",
-    }
-
-
-def _transcript(access, transcript_id) -> Transcript:
-    try:
-        return access.study.transcripts.get(pk=transcript_id)
-    except (Transcript.DoesNotExist, ValueError):
-        raise Http404("No such transcript.") from None
-
-
-@login_required
-@require_GET
-def disagreements(request, study_id: int, transcript_id: int, code_id: int):
-    access = _reader(request, study_id)
-    transcript = _transcript(access, transcript_id)
-    context = _review_context(request, access, transcript, code_id)
-    if request.htmx:
-        return HttpResponse(render_to_string(f"{REVIEW_TEMPLATE}#review", context, request=request))
-    return render(request, REVIEW_TEMPLATE, context)
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _after_write(request, access, transcript, code_id, *, current, note, event):
-    if request.htmx:
-        context = _review_context(request, access, transcript, code_id, current=current, note=note)
-        response = HttpResponse(
-            render_to_string(f"{REVIEW_TEMPLATE}#review", context, request=request)
-        )
-        return trigger_client_event(response, event)
-    messages.success(request, note)
-    layers = request.POST.getlist("layers")
-    q = urlencode(
-        [("layers", k) for k in layers]
-        + [("show", request.POST.get("show", "all"))]
-        + ([("unit", current)] if current else [])
-    )
-    url = reverse("coding:disagreements", args=[access.study.pk, transcript.pk, code_id])
-    return redirect(f"{url}?{q}" + (f"#unit-{current}" if current else ""))
-
-
-def _next_unsettled(rv: ar.Review, after: int) -> int | None:
-    pending = [u for u in rv.units if not u.settled and u.state != "agreed"]
-    later = [u for u in pending if u.start >= after]
-    chosen = (later or pending or [None])[0]
-    return chosen.number if chosen else None
-
-
-@login_required
-@require_POST
-def consensus_decide(request, study_id: int):
-    access = get_study_for_user(request, study_id, owner=True)
-    transcript = _transcript(access, request.POST.get("transcript"))
-    code_id = _int(request.POST.get("code"))
-    code = access.study.codes.filter(pk=code_id).first()
-    if code is None:
-        raise Http404("No such code.")
-    layers = _review_layers(request, ar.report_layers(access))
-    start, end = _int(request.POST.get("start")), _int(request.POST.get("end"))
-    action = request.POST.get("action", "")
-    try:
-        if start is None or end is None:
-            raise ValidationError("The passage is missing its offsets.")
-        decision = consensus.consensus_decide(
-            study=access.study,
-            transcript=transcript,
-            code=code,
-            layers=layers,
-            start=start,
-            end=end,
-            action=action,
-            rationale=request.POST.get("rationale", ""),
-            edit_start=_int(request.POST.get("edit_start")),
-            edit_end=_int(request.POST.get("edit_end")),
-            edit_quote=request.POST.get("edit_quote") or None,
-            actor=request.user,
-        )
-    except ValidationError as exc:
-        note = " ".join(exc.messages)
-        if request.htmx:
-            context = _review_context(request, access, transcript, code.pk, note=note)
-            context["error"] = note
-            return HttpResponse(
-                render_to_string(f"{REVIEW_TEMPLATE}#review", context, request=request)
-            )
-        messages.error(request, note)
-        return _after_write(
-            request, access, transcript, code.pk, current=None, note=note, event="consensus-error"
-        )
-    rv = ar.review(access.study, transcript, code, layers)
-    label = Decision(decision.action).label
-    note = f"Saved: {label} for {code.name} at {start}–{end}. Undo is next to the unit."
-    return _after_write(
-        request,
-        access,
-        transcript,
-        code.pk,
-        current=_next_unsettled(rv, end),
-        note=note,
-        event="consensus-changed",
-    )
-
-
-@login_required
-@require_POST
-def consensus_undo(request, study_id: int, decision_id: int):
-    access = get_study_for_user(request, study_id, owner=True)
-    try:
-        decision = ConsensusDecision.objects.select_related("study", "code").get(
-            pk=decision_id, study=access.study
-        )
-    except ConsensusDecision.DoesNotExist:
-        raise Http404("No such decision.") from None
-    consensus.consensus_undo(decision=decision, actor=request.user)
-    transcript = _transcript(access, decision.transcript_id)
-    rv = ar.review(
-        access.study, transcript, decision.code, _review_layers(request, ar.report_layers(access))
-    )
-    unit = next((u for u in rv.units if u.start == decision.start and u.end == decision.end), None)
-    note = f"Undone: {decision.get_action_display()} for {decision.code.name} at {decision.start}–{decision.end}."
-    return _after_write(
-        request,
-        access,
-        transcript,
-        decision.code_id,
-        current=unit.number if unit else None,
-        note=note,
-        event="consensus-changed",
-    )
-
-
-@login_required
-@require_POST
-def consensus_copy_agreed(request, study_id: int):
-    access = get_study_for_user(request, study_id, owner=True)
-    layers = _review_layers(request, ar.report_layers(access))
-    transcript_id = _int(request.POST.get("transcript"))
-    code_id = _int(request.POST.get("code"))
-    scope = (
-        ar.Scope(transcripts=[transcript_id])
-        if transcript_id
-        else ar.Scope(
-            groups=[int(v) for v in request.POST.getlist("group") if v.isdigit()],
-            waves=[int(v) for v in request.POST.getlist("wave") if v.isdigit()],
-            participants=[int(v) for v in request.POST.getlist("participant") if v.isdigit()],
-            transcripts=[int(v) for v in request.POST.getlist("scope_transcript") if v.isdigit()],
-        )
-    )
-    code_ids = None
-    if code_id:
-        code_ids = [code_id]
-    elif _int(request.POST.get("root_code")):
-        code_ids = list(codebook(access.study).subtree_ids(int(request.POST["root_code"])))
-    try:
-        created = consensus.consensus_copy_agreed(
-            study=access.study, layers=layers, scope=scope, code_ids=code_ids, actor=request.user
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        created = None
-    if created is not None:
-        n = len(created)
-        messages.success(
-            request,
-            f"Copied {n} agreed passage{'s' if n != 1 else ''} into the consensus layer."
-            if n
-            else "Nothing to copy: every agreed passage is already in consensus.",
-        )
-    if transcript_id and code_id:
-        url = reverse("coding:disagreements", args=[study_id, transcript_id, code_id])
-        return redirect(f"{url}?{_layer_query(layers)}")
-    back = request.POST.get("next", "")
-    if back.startswith("/") and not back.startswith("//"):
-        return redirect(back)
-    return redirect("coding:agreement_report", study_id)
-
-
-@login_required
-@require_GET
-def consensus_progress(request, study_id: int):
-    """The dashboard's consensus section (loaded by htmx, or a page of its own)."""
-    access = get_study_for_user(request, study_id)
-    allowed = access.is_owner or (access.can_read_agreement and not access.blind)
-    context = {
-        "study": access.study,
-        "access": access,
-        "tab": "agreement",
-        "allowed": allowed,
-        "progress": ar.consensus_progress(access) if allowed else None,
-    }
-    if request.htmx:
-        return HttpResponse(
-            render_to_string("coding/agreement_progress.html#progress", context, request=request)
-        )
-    return render(request, "coding/agreement_progress.html", context)
-
-
 urlpatterns = [
     path("studies/<int:study_id>/agreement/", agreement_report, name="agreement_report"),
     path("studies/<int:study_id>/agreement/export/", agreement_export, name="agreement_export"),
-    path(
-        "studies/<int:study_id>/agreement/transcripts/<int:transcript_id>/codes/<int:code_id>/",
-        disagreements,
-        name="disagreements",
-    ),
-    path("studies/<int:study_id>/consensus/decide/", consensus_decide, name="consensus_decide"),
-    path(
-        "studies/<int:study_id>/consensus/copy-agreed/",
-        consensus_copy_agreed,
-        name="consensus_copy_agreed",
-    ),
-    path(
-        "studies/<int:study_id>/consensus/decisions/<int:decision_id>/undo/",
-        consensus_undo,
-        name="consensus_undo",
-    ),
-    path(
-        "studies/<int:study_id>/consensus/progress/",
-        consensus_progress,
-        name="consensus_progress",
-    ),
 ]

@@ -20,7 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from coding import services
-from coding.agreement import report as ar
+from coding.agreement.report import Scope, presence
+from coding.consensus.review import review, units_for
 from coding.models import AuditEvent, Code, ConsensusDecision, Decision, Layer, Segment
 from studies.models import Study, Transcript
 
@@ -125,7 +126,7 @@ def consensus_decide(
     with transaction.atomic():
         consensus = _locked_consensus_layer(study)
         since = services.audit_mark(study=study)
-        rv = ar.review(study, transcript, code, layers)
+        rv = review(study, transcript, code, layers)
         unit = next((u for u in rv.units if u.start == start and u.end == end), None)
         if unit is None:
             raise ValidationError(
@@ -237,7 +238,7 @@ def consensus_copy_agreed(
     *,
     study: Study,
     layers: Sequence[Layer],
-    scope: ar.Scope | None = None,
+    scope: Scope | None = None,
     code_ids: Sequence[int] | None = None,
     actor=None,
 ) -> list[ConsensusDecision]:
@@ -249,13 +250,13 @@ def consensus_copy_agreed(
     event lists the decisions. Returns the decisions created.
     """
     _check_layers(study, layers)
-    scope = scope or ar.Scope()
+    scope = scope or Scope()
     keys = {la.pk: la.key for la in layers}
     order = [la.pk for la in layers]
     with transaction.atomic():
         consensus = _locked_consensus_layer(study)
         in_scope = scope.filter(Transcript.objects.filter(study=study)).values("pk")
-        present = ar.presence(in_scope, keys)
+        present = presence(in_scope, keys)
         full = {tid for tid, ks in present.items() if len(ks) == len(layers)}
         segs = Segment.objects.filter(transcript_id__in=list(full), layer_id__in=order)
         if code_ids is not None:
@@ -282,7 +283,7 @@ def consensus_copy_agreed(
         todo = []  # (tid, cid, start, end, sources)
         for (tid, cid), cov in coverage.items():
             taken = settled.get((tid, cid), [])
-            for unit in ar.units_for(cov):
+            for unit in units_for(cov):
                 if not unit.agreed:
                     continue
                 if any(s < unit.end and unit.start < e for s, e in taken):
