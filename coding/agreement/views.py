@@ -21,7 +21,18 @@ from django.views.decorators.http import require_GET
 from coding import exports
 from coding.agreement import report as ar
 from coding.agreement.access import agreement_reader
-from coding.agreement.report import layer_query
+from coding.agreement.loading import Scope, default_layers, layer_query, report_layers
+from coding.agreement.methods import EXPORT_COLUMNS, METRIC_HELP
+from coding.agreement.rows import (
+    DEFAULT_THRESHOLD,
+    GOOD_ALPHA,
+    LOW_PREVALENCE_HELP,
+    PREVALENCE_HELP,
+    SORT_KEYS,
+    STATUS_WORDS,
+    CodeRow,
+    Metric,
+)
 from coding.selectors import codebook
 from studies.models import Transcript
 
@@ -34,7 +45,7 @@ BY_CHOICES = [
     ("design", "By group × wave"),
     ("drift", "Coder drift against consensus"),
 ]
-SORT_CHOICES = [(k, k) for k in ar.SORT_KEYS] + [(f"-{k}", k) for k in ar.SORT_KEYS]
+SORT_CHOICES = [(k, k) for k in SORT_KEYS] + [(f"-{k}", k) for k in SORT_KEYS]
 
 
 class ReportForm(forms.Form):
@@ -78,18 +89,18 @@ class ReportForm(forms.Form):
         if keys:
             layers = [la for la in self.layer_objects if la.key in keys]
         else:
-            layers = ar.default_layers(self.layer_objects)
+            layers = default_layers(self.layer_objects)
         threshold = data.get("threshold")
         return ar.ReportParams(
             layers=layers,
-            scope=ar.Scope(
+            scope=Scope(
                 groups=data["group"],
                 waves=data["wave"],
                 participants=data["participant"],
                 transcripts=data["transcript"],
             ),
             root_code=data.get("code"),
-            threshold=ar.DEFAULT_THRESHOLD if threshold is None else threshold,
+            threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
             expert=data.get("expert") or False,
             by=data.get("by") or "",
             focus=data.get("focus"),
@@ -125,7 +136,7 @@ def _scope_words(params: ar.ReportParams, form: ReportForm) -> str:
 
 
 def _build(request, access):
-    layers = ar.report_layers(access)
+    layers = report_layers(access)
     book = codebook(access.study)
     form = ReportForm(request.GET, layers=layers, study=access.study, book=book)
     if not form.is_valid():
@@ -150,13 +161,13 @@ def agreement_report(request, study_id: int):
         "report": report,
         "layers": layers,
         "by_choices": BY_CHOICES,
-        "help": ar.METRIC_HELP,
+        "help": METRIC_HELP,
         "query": _query(request),
         "query_nosort": _query(request, drop=("sort",)),
         "query_nofocus": _query(request, drop=("focus",)),
-        "status_words": ar.STATUS_WORDS,
-        "prevalence_help": ar.PREVALENCE_HELP,
-        "low_prevalence_help": ar.LOW_PREVALENCE_HELP,
+        "status_words": STATUS_WORDS,
+        "prevalence_help": PREVALENCE_HELP,
+        "low_prevalence_help": LOW_PREVALENCE_HELP,
     }
     if report is not None:
         context["scope_words"] = _scope_words(report.params, form)
@@ -179,7 +190,7 @@ def agreement_report(request, study_id: int):
     return render(request, REPORT_TEMPLATE, context)
 
 
-def _num(metric: ar.Metric | None):
+def _num(metric: Metric | None):
     if metric is None or metric.value is None:
         return None
     return round(metric.value, 6)
@@ -190,7 +201,7 @@ def _export_rows(report: ar.Report, per_transcript):
     keys = report.keys
     paths = exports.code_paths(report.book)
 
-    def line(level, info, row: ar.CodeRow):
+    def line(level, info, row: CodeRow):
         out = [
             level,
             info.pk if info else None,
@@ -198,7 +209,7 @@ def _export_rows(report: ar.Report, per_transcript):
             row.node.pk,
             paths.get(row.node.pk, ""),
             bool(row.node.children),
-            ar.STATUS_WORDS[row.status],
+            STATUS_WORDS[row.status],
             *row.segments,
             *row.coded_by,
             row.both,
@@ -305,25 +316,25 @@ def _about(report: ar.Report, study, scope_words: str) -> list[tuple[str, str]]:
             "Pooled rows sum the counts over transcripts (equal to concatenating "
             "them); coefficients are never averaged.",
         ),
-        ("Percent agreement", ar.METRIC_HELP["percent_agreement"]),
-        ("Cohen kappa", ar.METRIC_HELP["cohen_kappa"]),
-        ("Krippendorff alpha", ar.METRIC_HELP["alpha_binary"]),
+        ("Percent agreement", METRIC_HELP["percent_agreement"]),
+        ("Cohen kappa", METRIC_HELP["cohen_kappa"]),
+        ("Krippendorff alpha", METRIC_HELP["alpha_binary"]),
         (
             "Threshold",
             f"alpha below {report.params.threshold:g} is marked 'Below threshold'; "
-            f"{ar.GOOD_ALPHA:g} or more is 'Good'.",
+            f"{GOOD_ALPHA:g} or more is 'Good'.",
         ),
-        ("Prevalence", ar.PREVALENCE_HELP),
-        ("Low-prevalence warning", ar.LOW_PREVALENCE_HELP),
+        ("Prevalence", PREVALENCE_HELP),
+        ("Low-prevalence warning", LOW_PREVALENCE_HELP),
         ("Undefined", "Empty: a coefficient with no variation to work with (see Note)."),
     ]
     if report.params.expert:
         about += [
-            ("Unitizing alpha", ar.METRIC_HELP["alpha_u"]),
-            ("u-alpha", ar.METRIC_HELP["u_alpha"]),
+            ("Unitizing alpha", METRIC_HELP["alpha_u"]),
+            ("u-alpha", METRIC_HELP["u_alpha"]),
             (
                 "Segment matching",
-                ar.METRIC_HELP["segment_matching"] + f" Threshold: {report.seg_threshold}."
+                METRIC_HELP["segment_matching"] + f" Threshold: {report.seg_threshold}."
                 if report.seg_threshold
                 else "Segment matching needs exactly two layers.",
             ),
@@ -340,7 +351,7 @@ def agreement_export(request, study_id: int):
     fmt = request.GET.get("format", "csv")
     if fmt not in ("csv", "xlsx", "methods"):
         raise Http404("Unknown format.")
-    layers = ar.report_layers(access)
+    layers = report_layers(access)
     book = codebook(access.study)
     form = ReportForm(request.GET, layers=layers, study=access.study, book=book)
     if not form.is_valid():
@@ -389,7 +400,7 @@ def _methods_response(filename: str, report: ar.Report, study, about) -> HttpRes
         *(f"{label}: {value}" for label, value in about),
         "",
         "Columns of the CSV export:",
-        *(f"  {name}: {text}" for name, text in ar.EXPORT_COLUMNS),
+        *(f"  {name}: {text}" for name, text in EXPORT_COLUMNS),
         "",
     ]
     response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

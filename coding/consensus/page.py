@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from coding import render as rendering
-from coding.agreement.report import default_layers, layer_query
+from coding.agreement.loading import default_layers, layer_query
 from coding.consensus.passage import LETTERS, passage
 from coding.consensus.review import Review, Unit, review
 from coding.models import Decision, Layer, LayerKind

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coding import services
-from coding.agreement.report import Scope, presence
+from coding.agreement.loading import Scope, presence
 from coding.consensus.review import review, units_for
 from coding.models import AuditEvent, Code, ConsensusDecision, Decision, Layer, Segment
 from studies.models import Study, Transcript

@@ -21,7 +21,7 @@ from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from coding.agreement.access import agreement_reader
-from coding.agreement.report import Scope, layer_query, report_layers
+from coding.agreement.loading import Scope, layer_query, report_layers
 from coding.consensus import page, services
 from coding.consensus.progress import consensus_progress as progress_of
 from coding.consensus.review import review

@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coding import calibration
-from coding.agreement.report import report_layers
+from coding.agreement.loading import report_layers
 from coding.models import CalibrationAnswer, CalibrationRound, CalibrationSubmission, Code
 from studies.access import StudyAccess, get_study_for_user
 from studies.models import Role, Transcript

@@ -438,7 +438,7 @@ def test_the_page_says_a_parent_includes_its_subcodes(study, tiny, owner_client)
     [(-0.0001, "0.00"), (-0.004, "0.00"), (0.8234, "0.82"), (-0.126, "-0.13"), (1.0, "1.00")],
 )
 def test_coefficients_print_as_a_paper_prints_them(value, text):
-    from coding.agreement.report import Metric
+    from coding.agreement.rows import Metric
 
     assert Metric(value).text == text
     assert Metric(None, "no variation").text == "undefined"
