@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from coding.agreement import views as agreement_views
+from coding.agreement import urls as agreement_urls
 from coding.consensus import urls as consensus_urls
 from coding.views import (
     audit,
@@ -19,7 +19,7 @@ urlpatterns = [
     *codebook.urlpatterns,
     *retrieval.urlpatterns,
     *compare.urlpatterns,
-    *agreement_views.urlpatterns,
+    *agreement_urls.urlpatterns,
     *consensus_urls.urlpatterns,
     *calibration.urlpatterns,
     *refi.urlpatterns,
