@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from coding.agreement import urls as agreement_urls
+from coding.calibration import views as calibration_views
 from coding.consensus import urls as consensus_urls
 from coding.views import (
     audit,
-    calibration,
     codebook,
     coding_page,
     compare,
@@ -21,7 +21,7 @@ urlpatterns = [
     *compare.urlpatterns,
     *agreement_urls.urlpatterns,
     *consensus_urls.urlpatterns,
-    *calibration.urlpatterns,
+    *calibration_views.urlpatterns,
     *refi.urlpatterns,
     *audit.urlpatterns,
 ]

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from coding import calibration
+from coding.calibration import services as calibration
 from coding.models import AuditEvent, CalibrationAnswer, CalibrationRound, CalibrationSubmission
 from tests import factories
 from tests.coding.test_agreement_report import TEXT_A

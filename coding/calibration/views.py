@@ -17,8 +17,8 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from coding import calibration
 from coding.agreement.loading import report_layers
+from coding.calibration import services as calibration
 from coding.models import CalibrationAnswer, CalibrationRound, CalibrationSubmission, Code
 from studies.access import StudyAccess, get_study_for_user
 from studies.models import Role, Transcript
