@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from coding.agreement import urls as agreement_urls
-from coding.calibration import views as calibration_views
+from coding.calibration import urls as calibration_urls
 from coding.consensus import urls as consensus_urls
 from coding.views import (
     audit,
@@ -21,7 +21,7 @@ urlpatterns = [
     *compare.urlpatterns,
     *agreement_urls.urlpatterns,
     *consensus_urls.urlpatterns,
-    *calibration_views.urlpatterns,
+    *calibration_urls.urlpatterns,
     *refi.urlpatterns,
     *audit.urlpatterns,
 ]
