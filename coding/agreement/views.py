@@ -27,7 +27,7 @@ from coding.models import Layer
 from coding.selectors import codebook
 from studies.access import StudyAccess
 
-REPORT_TEMPLATE = "coding/agreement_report.html"
+REPORT_TEMPLATE = "coding/agreement/report.html"
 
 
 def _query(request: HttpRequest, drop: tuple[str, ...] = (), **extra: str) -> str:

@@ -68,7 +68,7 @@ def calibration_list(request: HttpRequest, study_id: int) -> HttpResponse:
         )
     return render(
         request,
-        "coding/calibration_list.html",
+        "coding/calibration/list.html",
         {"study": access.study, "access": access, "tab": "calibration", "items": items},
     )
 
@@ -111,7 +111,7 @@ def calibration_create(request: HttpRequest, study_id: int) -> HttpResponse:
             return redirect("coding:calibration_results", study_id, rnd.pk)
     return render(
         request,
-        "coding/calibration_create.html",
+        "coding/calibration/create.html",
         {"study": access.study, "access": access, "tab": "calibration", "form": form},
     )
 
@@ -165,7 +165,7 @@ def calibration_code(request: HttpRequest, study_id: int, round_id: int) -> Http
     after = text[unit.end : unit.end + 200]
     return render(
         request,
-        "coding/calibration_code.html",
+        "coding/calibration/code.html",
         {
             "study": access.study,
             "access": access,
@@ -196,7 +196,7 @@ def calibration_results(request: HttpRequest, study_id: int, round_id: int) -> H
     results = calibration_results_of(rnd)
     return render(
         request,
-        "coding/calibration_results.html",
+        "coding/calibration/results.html",
         {
             "study": access.study,
             "access": access,

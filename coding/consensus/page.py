@@ -1,6 +1,6 @@
 """Page builders of the side-by-side disagreement review (the views stay thin).
 
-:func:`review_context` is the whole template context of ``coding/disagreements.html``;
+:func:`review_context` is the whole template context of ``coding/consensus/disagreements.html``;
 :func:`side_by_side` renders each compared layer's coverage (and consensus) line by line.
 """
 

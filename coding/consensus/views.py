@@ -30,8 +30,8 @@ from coding.selectors import codebook
 from studies.access import StudyAccess, get_study_for_user
 from studies.models import Transcript
 
-REVIEW_TEMPLATE = "coding/disagreements.html"
-PROGRESS_TEMPLATE = "coding/agreement_progress.html"
+REVIEW_TEMPLATE = "coding/consensus/disagreements.html"
+PROGRESS_TEMPLATE = "coding/consensus/progress.html"
 
 
 class HtmxHttpRequest(HttpRequest):
