@@ -540,7 +540,7 @@ def _decision_undo(*, access, decision, actor) -> str:
     from django.core.exceptions import PermissionDenied
 
     # consensus.py builds on this module (segment_create, audit), so import it late.
-    from coding import consensus
+    from coding.consensus import services as consensus
 
     if not access.is_owner:
         raise PermissionDenied("Only the study's owners change consensus decisions.")

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from coding.agreement import urls as agreement_urls
+from coding.calibration import urls as calibration_urls
 from coding.compare import urls as compare_urls
+from coding.consensus import urls as consensus_urls
 from coding.views import (
-    agreement,
     audit,
-    calibration,
     codebook,
     coding_page,
     refi,
@@ -18,8 +19,9 @@ urlpatterns = [
     *codebook.urlpatterns,
     *retrieval.urlpatterns,
     *compare_urls.urlpatterns,
-    *agreement.urlpatterns,
-    *calibration.urlpatterns,
+    *agreement_urls.urlpatterns,
+    *consensus_urls.urlpatterns,
+    *calibration_urls.urlpatterns,
     *refi.urlpatterns,
     *audit.urlpatterns,
 ]

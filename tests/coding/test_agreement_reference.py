@@ -10,8 +10,13 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters, cohens_kappa, fleiss_kappa
 
-from coding import agreement
-from coding.agreement import Document, Span
+from coding.agreement.character_level import character_agreement
+from coding.agreement.spans import Document, Span
+from coding.agreement.units_by_coders import (
+    category_counts_coefficients,
+    contingency_table_coefficients,
+    reliability_matrix_coefficients,
+)
 
 SEEDS = range(25)
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
@@ -49,7 +54,7 @@ def test_alpha_matches_the_krippendorff_package(seed, level):
     rng = random.Random(seed * 31 + LEVELS.index(level))
     values = [1, 2, 3, 4, 5, 7] if level == "ratio" else [0, 1, 2, 3, 5]
     matrix = random_matrix(rng, rng.sample(values, rng.randint(2, len(values))))
-    ours = agreement.reliability_matrix_coefficients(matrix).alpha(level)
+    ours = reliability_matrix_coefficients(matrix).alpha(level)
     theirs = reference_alpha(matrix, level)
     if ours.value is None:
         # Undefined here means no pairable variation; the package raises or returns NaN.
@@ -63,7 +68,7 @@ def test_alpha_matches_the_krippendorff_package(seed, level):
 
 def test_ratio_alpha_with_zeros_matches_the_krippendorff_package():
     matrix = [[0, 0], [1, 2], [2, 2], [0, 1], [3, None], [0, 3]]
-    ours = agreement.reliability_matrix_coefficients(matrix).alpha_ratio.value
+    ours = reliability_matrix_coefficients(matrix).alpha_ratio.value
     assert ours == pytest.approx(reference_alpha(matrix, "ratio"), abs=1e-9)
 
 
@@ -101,7 +106,7 @@ def test_binary_character_alpha_matches_the_krippendorff_package(seed):
     layers = ["A", "B", "C", "D"][: rng.randint(2, 4)]
     codes = ["x", "y"]
     docs = [random_document(rng, layers, codes) for _ in range(rng.randint(1, 4))]
-    result = agreement.character_agreement(docs, layers, codes)
+    result = character_agreement(docs, layers, codes)
     for code in codes:
         data = per_character(docs, layers, code)
         ours = result.per_code[code].alpha_binary
@@ -120,7 +125,7 @@ def test_character_cohen_kappa_matches_scikit_learn(seed):
     rng = random.Random(2000 + seed)
     layers = ["A", "B"]
     docs = [random_document(rng, layers, ["x"]) for _ in range(rng.randint(1, 4))]
-    result = agreement.character_agreement(docs, layers, ["x"])
+    result = character_agreement(docs, layers, ["x"])
     data = per_character(docs, layers, "x")
     both = ~np.isnan(data).any(axis=0)
     a, b = data[0, both], data[1, both]
@@ -141,7 +146,7 @@ def test_character_fleiss_kappa_matches_statsmodels(seed):
     layers = ["A", "B", "C", "D"][: rng.randint(2, 4)]
     docs = [random_document(rng, layers, ["x"]) for _ in range(rng.randint(1, 3))]
     docs = [Document(d.length, d.spans) for d in docs]  # statsmodels needs every rater
-    result = agreement.character_agreement(docs, layers, ["x"])
+    result = character_agreement(docs, layers, ["x"])
     data = per_character([Document(d.length, d.spans, tuple(layers)) for d in docs], layers, "x")
     table, _ = aggregate_raters(data.T.astype(int), n_cat=2)
     ours = result.per_code["x"].fleiss_kappa
@@ -170,9 +175,9 @@ def test_two_coder_kappa_matches_scikit_learn_and_statsmodels(seed):
     rows = random_pairs(rng, categories)
     a = [row[0] for row in rows]
     b = [row[1] for row in rows]
-    from_matrix = agreement.reliability_matrix_coefficients(rows)
+    from_matrix = reliability_matrix_coefficients(rows)
     table = [[sum(1 for x, y in rows if x == i and y == j) for j in categories] for i in categories]
-    from_table = agreement.contingency_table_coefficients(table, categories=categories)
+    from_table = contingency_table_coefficients(table, categories=categories)
     if len(set(a)) == len(set(b)) == 1 and a[0] == b[0]:
         assert from_matrix.cohen_kappa.value is None
         assert from_table.cohen_kappa.value is None
@@ -213,8 +218,8 @@ def test_multi_rater_coefficients_match_statsmodels(seed):
     weights = [rng.random() + 0.1 for _ in categories]
     matrix = [rng.choices(categories, weights, k=raters) for _ in range(rng.randint(2, 40))]
     counts = np.array([[row.count(c) for c in categories] for row in matrix])
-    from_counts = agreement.category_counts_coefficients(counts.tolist(), categories=categories)
-    from_matrix = agreement.reliability_matrix_coefficients(matrix, categories=categories)
+    from_counts = category_counts_coefficients(counts.tolist(), categories=categories)
+    from_matrix = reliability_matrix_coefficients(matrix, categories=categories)
     for result in (from_counts, from_matrix):
         if len({v for row in matrix for v in row}) == 1:
             assert result.fleiss_kappa.value is None
@@ -236,7 +241,7 @@ def test_ac1_with_missing_ratings_matches_the_formula(seed):
     rng = random.Random(6000 + seed)
     categories = ["p", "q", "r"]
     matrix = random_matrix(rng, categories, missing=0.3)
-    result = agreement.reliability_matrix_coefficients(matrix, categories=categories)
+    result = reliability_matrix_coefficients(matrix, categories=categories)
     counts = np.array([[row.count(c) for c in categories] for row in matrix])
     if not (counts.sum(axis=1) >= 2).any():
         assert result.gwet_ac1.value is None

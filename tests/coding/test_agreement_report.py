@@ -392,7 +392,7 @@ def test_its_query_count_does_not_grow_with_the_study(
 
 
 def test_a_parent_row_rolls_up_its_subcodes_merged_per_layer(study, owner, coder, coder2):
-    from coding import agreement_report as ar
+    from coding.agreement import report as ar
     from studies.access import study_access
 
     t1 = factories.make_transcript(study, title="A", text=TEXT_A)
@@ -438,7 +438,7 @@ def test_the_page_says_a_parent_includes_its_subcodes(study, tiny, owner_client)
     [(-0.0001, "0.00"), (-0.004, "0.00"), (0.8234, "0.82"), (-0.126, "-0.13"), (1.0, "1.00")],
 )
 def test_coefficients_print_as_a_paper_prints_them(value, text):
-    from coding.agreement_report import Metric
+    from coding.agreement.rows import Metric
 
     assert Metric(value).text == text
     assert Metric(None, "no variation").text == "undefined"

@@ -8,8 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coding import agreement
-from coding.agreement import Document, Span
+from coding.agreement.character_level import character_agreement
+from coding.agreement.segment_matching import segment_matching
+from coding.agreement.spans import Document, Span
+from coding.agreement.unitizing import u_alpha_2019, unitizing_alpha
 
 CODES = ["x", "y", 7]
 ALL_CODES = [*CODES, "unused"]
@@ -134,7 +136,7 @@ def same(coefficient, exact) -> bool:
 @given(studies())
 def test_character_coefficients_equal_the_per_character_oracle(study):
     layers, docs = study
-    result = agreement.character_agreement(docs, layers, ALL_CODES)
+    result = character_agreement(docs, layers, ALL_CODES)
     for code in ALL_CODES:
         pooled = result.per_code[code]
         rows = ratings(docs, layers, code)
@@ -170,20 +172,20 @@ def test_pooled_results_equal_the_concatenated_documents(study):
     layers, docs = study
     whole = [concatenate(docs)]
     docs = [Document(d.length, d.spans) for d in docs]
-    pooled = agreement.character_agreement(docs, layers, ALL_CODES).per_code
-    joined = agreement.character_agreement(whole, layers, ALL_CODES).per_code
+    pooled = character_agreement(docs, layers, ALL_CODES).per_code
+    joined = character_agreement(whole, layers, ALL_CODES).per_code
     for code in ALL_CODES:
         for name in ("percent_agreement", "cohen_kappa", "alpha_binary", "fleiss_kappa"):
             assert getattr(pooled[code], name).exact == getattr(joined[code], name).exact
         assert pooled[code].counts.w == joined[code].counts.w
-    u_pooled = agreement.u_alpha_2019(docs, layers, ALL_CODES)
-    u_joined = agreement.u_alpha_2019(whole, layers, ALL_CODES)
+    u_pooled = u_alpha_2019(docs, layers, ALL_CODES)
+    u_joined = u_alpha_2019(whole, layers, ALL_CODES)
     for code in ALL_CODES:
         assert u_pooled.per_code[code].alpha.exact == u_joined.per_code[code].alpha.exact
     # D_o does not depend on where gaps end, so it pools exactly too (D_e does not: gaps
     # stop at document boundaries).
-    a_pooled = agreement.unitizing_alpha(docs, layers, ALL_CODES)
-    a_joined = agreement.unitizing_alpha(whole, layers, ALL_CODES)
+    a_pooled = unitizing_alpha(docs, layers, ALL_CODES)
+    a_joined = unitizing_alpha(whole, layers, ALL_CODES)
     for code in ALL_CODES:
         assert a_pooled.per_code[code].exact_d_o == a_joined.per_code[code].exact_d_o
 
@@ -274,7 +276,7 @@ def oracle_expected(docs, layers, code) -> Fraction:
 @given(studies())
 def test_unitizing_alpha_equals_all_pairs_enumeration(study):
     layers, docs = study
-    result = agreement.unitizing_alpha(docs, layers, ALL_CODES)
+    result = unitizing_alpha(docs, layers, ALL_CODES)
     for code in ALL_CODES:
         delta = pairs_length = length = 0
         for key, doc in enumerate(docs):
@@ -348,7 +350,7 @@ def squares(docs, layers, codes) -> int:
 @given(studies())
 def test_per_code_binary_u_alpha_equals_the_per_character_oracle(study):
     layers, docs = study
-    result = agreement.u_alpha_2019(docs, layers, ALL_CODES)
+    result = u_alpha_2019(docs, layers, ALL_CODES)
     for code in ALL_CODES:
 
         def value_of(doc, layer, position, code=code):
@@ -386,7 +388,7 @@ def partitions(draw):
 @given(partitions())
 def test_multi_valued_u_alpha_equals_the_per_character_oracle(study):
     layers, docs = study
-    result = agreement.u_alpha_2019(docs, layers, CODES)
+    result = u_alpha_2019(docs, layers, CODES)
     assert result.is_partition
 
     def value_of(doc, layer, position):
@@ -405,7 +407,7 @@ def test_multi_valued_u_alpha_equals_the_per_character_oracle(study):
 
 def test_overlapping_codes_leave_only_the_per_code_u_alpha():
     doc = Document(20, [Span("A", "x", 0, 10), Span("A", "y", 5, 15), Span("B", "x", 0, 10)])
-    result = agreement.u_alpha_2019([doc], ["A", "B"], ["x", "y"])
+    result = u_alpha_2019([doc], ["A", "B"], ["x", "y"])
     assert not result.is_partition
     assert result.u_alpha.alpha.value is None
     assert "overlap" in result.u_alpha.alpha.reason
@@ -434,7 +436,7 @@ def oracle_matching(docs, layers, threshold: Fraction):
 @given(studies(missing=False, max_layers=2), st.sampled_from(["0.5", "0.9", "1", "0.25"]))
 def test_segment_matching_equals_brute_force(study, threshold):
     layers, docs = study
-    result = agreement.segment_matching(docs, layers, ALL_CODES, min_overlap=threshold)
+    result = segment_matching(docs, layers, ALL_CODES, min_overlap=threshold)
     got = sorted(
         ((r.document, r.layer, r.code, r.start, r.end, r.matched) for r in result.segments),
         key=repr,
@@ -455,7 +457,7 @@ def test_segment_matching_equals_brute_force(study, threshold):
 
 def test_a_segment_record_names_its_closest_partner_even_below_the_threshold():
     doc = Document(400, [Span("A", "x", 200, 300), Span("B", "x", 211, 300)])
-    result = agreement.segment_matching({"t1": doc}, ["A", "B"], min_overlap=0.9)
+    result = segment_matching({"t1": doc}, ["A", "B"], min_overlap=0.9)
     first = result.segments[0]
     assert (first.document, first.layer, first.start, first.end) == ("t1", "A", 200, 300)
     assert first.matched_with is None
@@ -468,11 +470,11 @@ def test_a_segment_record_names_its_closest_partner_even_below_the_threshold():
 def test_a_missing_layer_is_not_an_empty_layer():
     coded = Document(100, [Span("A", "x", 0, 50), Span("B", "x", 0, 50)])
     unopened = Document(100, [Span("A", "x", 0, 50)], layers=("A",))
-    result = agreement.character_agreement({"t1": coded, "t2": unopened}, ["A", "B"], ["x"])
+    result = character_agreement({"t1": coded, "t2": unopened}, ["A", "B"], ["x"])
     assert result.per_code["x"].cohen_kappa.value == 1.0
     assert result.per_code["x"].counts.n11 == 50
     assert result.per_document["t2"]["x"].cohen_kappa.value is None
-    treated_as_empty = agreement.character_agreement(
+    treated_as_empty = character_agreement(
         [coded, Document(100, unopened.spans)], ["A", "B"], ["x"]
     )
     assert treated_as_empty.per_code["x"].cohen_kappa.value < 1
@@ -480,7 +482,7 @@ def test_a_missing_layer_is_not_an_empty_layer():
 
 def test_nvivo_conventions_are_labelled():
     doc = Document(100, [Span("A", "rare", 0, 2)])
-    result = agreement.character_agreement([doc], ["A", "B"], ["rare", "unused"]).per_code
+    result = character_agreement([doc], ["A", "B"], ["rare", "unused"]).per_code
     assert result["unused"].cohen_kappa.value == 1.0
     assert "neither layer coded" in result["unused"].cohen_kappa.reason
     assert result["unused"].alpha_binary.value is None
@@ -497,6 +499,6 @@ def test_it_rejects_spans_it_cannot_place():
     with pytest.raises(ValueError, match="not among the document's layers"):
         Document(10, [Span("C", "x", 0, 1)], layers=("A", "B"))
     with pytest.raises(ValueError, match="exactly two layers"):
-        agreement.segment_matching([Document(10)], ["A", "B", "C"])
+        segment_matching([Document(10)], ["A", "B", "C"])
     with pytest.raises(ValueError, match="overlap_measure"):
-        agreement.segment_matching([Document(10)], ["A", "B"], overlap_measure="dice")
+        segment_matching([Document(10)], ["A", "B"], overlap_measure="dice")

@@ -5,9 +5,11 @@ from fractions import Fraction
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coding import calibration
+from coding.calibration import services as calibration
 from coding.models import AuditEvent, CalibrationAnswer, CalibrationRound, CalibrationSubmission
 from tests import factories
 from tests.coding.test_agreement_report import TEXT_A
@@ -211,3 +213,66 @@ def test_only_owners_create_rounds(study, setup, persona_clients, persona, statu
 def test_the_list_shows_a_coder_their_rounds(study, setup, coder_client):
     html = coder_client.get(reverse("coding:calibration_list", args=[study.pk])).content.decode()
     assert "Round 1" in html and "0 of 4 coded" in html and "Start coding" in html
+
+
+# --- query counts (issue 11) ------------------------------------------------------------
+
+
+def grow(study, owner, coders, n):
+    """``n`` more rounds, each with ``n`` codes and ``n`` excerpts that every coder answered."""
+    t = factories.make_transcript(study, title=f"Grown {n}", text=TEXT_A)
+    codes = [factories.make_code(study, name=f"Grown {n}.{i}") for i in range(n)]
+    rounds = []
+    for k in range(n):
+        rnd = calibration.calibration_round_create(
+            study=study,
+            name=f"Grown {n}.{k}",
+            codes=codes,
+            coders=coders,
+            spans=[(t.pk, 10 * i, 10 * i + 8) for i in range(n)],
+            actor=owner,
+        )
+        for i in range(n):
+            for j, coder in enumerate(coders):
+                answer(rnd, coder, i, codes[: (i + j) % (n + 1)])
+        rounds.append(rnd)
+    return rounds[-1]
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+CALIBRATION_PAGES = {
+    # Session, user, membership and study: 3 on every page, then
+    # rounds, their coders (prefetch), my submissions per round, round sizes: 7.
+    "list": ("owner", lambda s, r: reverse("coding:calibration_list", args=[s.pk]), 7),
+    # form choices: layers, codes, coders, transcripts: 7.
+    "create": ("owner", lambda s, r: reverse("coding:calibration_create", args=[s.pk]), 7),
+    # round, assigned?, excerpts, my submissions, my answers, the text, the codes, the
+    # excerpt's transcript title: 11.
+    "code": ("coder", lambda s, r: reverse("coding:calibration_code", args=[s.pk, r.pk]), 11),
+    # round, coders, codes, excerpts, submissions, answers: 9.
+    "results": (
+        "owner",
+        lambda s, r: reverse("coding:calibration_results", args=[s.pk, r.pk]),
+        9,
+    ),
+}
+
+
+@pytest.mark.parametrize("page", list(CALIBRATION_PAGES))
+def test_calibration_pages_query_count_does_not_grow_with_the_rounds(
+    study, setup, owner, persona_clients, page
+):
+    persona, url, most = CALIBRATION_PAGES[page]
+    client = persona_clients[persona]
+    small = grow(study, owner, setup["coders"], 1)
+    before = queries(client, url(study, small))
+    large = grow(study, owner, setup["coders"], 4)
+    after = queries(client, url(study, large))
+    assert after == before
+    assert after <= most

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from coding import consensus
+from coding.consensus import services as consensus
 from coding.models import AuditEvent, ConsensusDecision, Decision
 from tests import factories
 from tests.coding.test_consensus_decide import consensus_spans

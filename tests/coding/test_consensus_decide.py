@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from coding import consensus
+from coding.consensus import services as consensus
 from coding.models import AuditEvent, ConsensusDecision, LayerKind, Segment
 from tests import factories
 from tests.coding.test_disagreements_page import TEXT

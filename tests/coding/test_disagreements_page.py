@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from coding import agreement_report as ar
+from coding.consensus.review import units_for
 from tests import factories
 
 TEXT = "Interviewer: How was it?\nP01: At first I did not know my role, then it got better.\nP01: Later the team trusted me and it helped others.\n"
@@ -98,7 +98,7 @@ def test_its_query_count_is_constant(study, setup, owner_client, n, django_asser
 
 
 def test_units_for_merges_layers_into_maximal_regions():
-    units = ar.units_for([[(0, 5), (5, 8), (20, 30)], [(2, 10), (40, 50)]])
+    units = units_for([[(0, 5), (5, 8), (20, 30)], [(2, 10), (40, 50)]])
     assert [(u.start, u.end) for u in units] == [(0, 10), (20, 30), (40, 50)]
     assert units[0].coverage == [[(0, 8)], [(2, 10)]]
     assert units[0].result_spans("intersection") == [(2, 8)]

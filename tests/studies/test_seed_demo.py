@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 
-from coding import agreement
+from coding.agreement.character_level import character_agreement
+from coding.agreement.spans import Document, Span
 from coding.models import Assignment, AuditEvent, Code, LayerKind, Memo, Segment
 from studies.models import Participant, Role, Study
 from studies.text import canonicalize, speaker_of
@@ -412,16 +413,15 @@ def test_no_theme_is_a_flat_line(coded, code_paths):
 
 def test_most_codes_agree_as_a_trained_team_and_a_few_need_review(study, code_paths):
     documents = {
-        pk: agreement.Document(length)
-        for pk, length in study.transcripts.values_list("pk", "length")
+        pk: Document(length) for pk, length in study.transcripts.values_list("pk", "length")
     }
     spans = defaultdict(list)
     for tid, code_id, user, start, end in Segment.objects.filter(
         transcript__study=study, layer__kind=LayerKind.CODER
     ).values_list("transcript_id", "code_id", "layer__user__username", "start", "end"):
-        spans[tid].append(agreement.Span(user, code_id, start, end))
-    documents = {pk: agreement.Document(doc.length, spans[pk]) for pk, doc in documents.items()}
-    result = agreement.character_agreement(documents, ["coder1", "coder2"], include_documents=False)
+        spans[tid].append(Span(user, code_id, start, end))
+    documents = {pk: Document(doc.length, spans[pk]) for pk, doc in documents.items()}
+    result = character_agreement(documents, ["coder1", "coder2"], include_documents=False)
     used = {span.code for doc_spans in spans.values() for span in doc_spans}
     alphas = {code: result.per_code[code].alpha_binary.value for code in used}
     undefined = [code_paths[c] for c, a in alphas.items() if a is None]

@@ -15,7 +15,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from coding import agreement
+from coding.agreement.character_level import character_agreement
+from coding.agreement.segment_matching import segment_matching
+from coding.agreement.spans import Document, Span
+from coding.agreement.unitizing import u_alpha_2019, unitizing_alpha
+from coding.agreement.units_by_coders import (
+    ReliabilityResult,
+    category_counts_coefficients,
+    contingency_table_coefficients,
+    reliability_matrix_coefficients,
+)
 
 SPAN_KINDS = {
     "cohen_kappa_chars": (
@@ -131,9 +140,9 @@ def _codes(data: dict[str, Any]) -> list:
     return codes
 
 
-def _document(data: dict[str, Any]) -> agreement.Document:
+def _document(data: dict[str, Any]) -> Document:
     spans = [
-        agreement.Span(
+        Span(
             layer=span.get("coder", span.get("layer")),
             code=span["code"],
             start=span["start"],
@@ -141,7 +150,7 @@ def _document(data: dict[str, Any]) -> agreement.Document:
         )
         for span in data.get("spans", [])
     ]
-    return agreement.Document(length=data["length"], spans=spans, layers=tuple(data["coders"]))
+    return Document(length=data["length"], spans=spans, layers=tuple(data["coders"]))
 
 
 class _SpanResults:
@@ -162,15 +171,15 @@ class _SpanResults:
     def _compute(self, analysis: str) -> Any:
         args = (self.documents, self.layers, self.codes)
         if analysis == "chars":
-            return agreement.character_agreement(*args, include_documents=False)
+            return character_agreement(*args, include_documents=False)
         if analysis == "unitizing":
-            return agreement.unitizing_alpha(*args, include_documents=False)
+            return unitizing_alpha(*args, include_documents=False)
         if analysis == "u2019":
-            return agreement.u_alpha_2019(
+            return u_alpha_2019(
                 *args, partition=self.data.get("partition"), include_documents=False
             )
         if analysis == "segments":
-            return agreement.segment_matching(
+            return segment_matching(
                 *args,
                 min_overlap=self.data.get("min_overlap", 0.9),
                 overlap_measure=self.data.get("overlap_measure", "iou"),
@@ -224,13 +233,9 @@ def _span_metrics(kind: str, data: dict[str, Any], codes: list, metrics: list[st
     return out
 
 
-def _table_result(kind: str, data: dict[str, Any]) -> agreement.ReliabilityResult:
+def _table_result(kind: str, data: dict[str, Any]) -> ReliabilityResult:
     if kind == "reliability_matrix":
-        return agreement.reliability_matrix_coefficients(
-            data["units"], categories=data.get("categories")
-        )
+        return reliability_matrix_coefficients(data["units"], categories=data.get("categories"))
     if kind == "contingency_table":
-        return agreement.contingency_table_coefficients(
-            data["table"], categories=data["categories"]
-        )
-    return agreement.category_counts_coefficients(data["counts"], categories=data["categories"])
+        return contingency_table_coefficients(data["table"], categories=data["categories"])
+    return category_counts_coefficients(data["counts"], categories=data["categories"])

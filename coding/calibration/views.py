@@ -6,94 +6,24 @@ agreement once the round is closed.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from coding import calibration
-from coding.agreement_report import report_layers
-from coding.models import CalibrationAnswer, CalibrationRound, CalibrationSubmission, Code
+from coding.calibration import services as calibration
+from coding.calibration.forms import RoundForm
+from coding.calibration.results import calibration_results as calibration_results_of
+from coding.models import CalibrationAnswer, CalibrationRound, CalibrationSubmission
 from studies.access import StudyAccess, get_study_for_user
-from studies.models import Role, Transcript
+from studies.models import Transcript
 
 
-class RoundForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    instructions = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    single_code = forms.BooleanField(required=False, label="One code per excerpt (nominal data)")
-    codes = forms.ModelMultipleChoiceField(
-        queryset=Code.objects.none(), required=False, help_text="None chosen: every active code."
-    )
-    coders = forms.ModelMultipleChoiceField(
-        queryset=get_user_model().objects.none(), widget=forms.CheckboxSelectMultiple
-    )
-    source = forms.ChoiceField(
-        choices=[
-            ("layer", "Take one layer's segments as excerpts"),
-            ("spans", "List the spans by hand"),
-        ],
-        widget=forms.RadioSelect,
-        initial="layer",
-    )
-    layer = forms.ChoiceField(required=False)
-    transcripts = forms.ModelMultipleChoiceField(
-        queryset=Transcript.objects.none(),
-        required=False,
-        help_text="None chosen: all transcripts.",
-    )
-    limit = forms.IntegerField(
-        min_value=1, max_value=500, initial=20, label="At most this many excerpts (spread evenly)"
-    )
-    spans = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        help_text="One excerpt per line: transcript number, start and end offsets, e.g. "
-        "“12 340 512”. Transcript numbers are shown in the list above.",
-    )
-
-    def __init__(self, *args, access: StudyAccess, **kwargs):
-        super().__init__(*args, **kwargs)
-        study = access.study
-        self.layer_objects = {la.key: la for la in report_layers(access)}
-        self.fields["codes"].queryset = Code.objects.filter(study=study, archived=False)
-        self.fields["coders"].queryset = (
-            get_user_model()
-            .objects.filter(
-                memberships__study=study, memberships__role__in=[Role.OWNER, Role.CODER]
-            )
-            .order_by("username")
-        )
-        self.fields["layer"].choices = [(k, la.label) for k, la in self.layer_objects.items()]
-        self.fields["transcripts"].queryset = Transcript.objects.filter(study=study).defer("text")
-        self.fields["transcripts"].label_from_instance = lambda t: f"{t.title} (#{t.pk})"
-
-    def clean(self):
-        data = super().clean()
-        if data.get("source") == "spans":
-            parsed = []
-            for n, line in enumerate((data.get("spans") or "").splitlines(), start=1):
-                if not line.strip():
-                    continue
-                try:
-                    tid, start, end = (int(v) for v in line.replace(",", " ").split())
-                except ValueError:
-                    self.add_error("spans", f"Line {n}: write the transcript number, start, end.")
-                    continue
-                parsed.append((tid, start, end))
-            data["parsed_spans"] = parsed
-        elif data.get("source") == "layer" and data.get("layer") not in self.layer_objects:
-            self.add_error("layer", "Choose the layer whose segments become the excerpts.")
-        return data
-
-
-def _round_for(access: StudyAccess, round_id) -> CalibrationRound:
+def _round_for(access: StudyAccess, round_id: int) -> CalibrationRound:
     try:
         return access.study.calibration_rounds.get(pk=round_id)
     except (CalibrationRound.DoesNotExist, ValueError):
@@ -105,7 +35,7 @@ def _may_see_results(access: StudyAccess, rnd: CalibrationRound) -> bool:
 
 
 @login_required
-def calibration_list(request, study_id: int):
+def calibration_list(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     rounds = list(
         access.study.calibration_rounds.prefetch_related("coders").order_by("-created_at", "pk")
@@ -138,14 +68,14 @@ def calibration_list(request, study_id: int):
         )
     return render(
         request,
-        "coding/calibration_list.html",
+        "coding/calibration/list.html",
         {"study": access.study, "access": access, "tab": "calibration", "items": items},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def calibration_create(request, study_id: int):
+def calibration_create(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     form = RoundForm(request.POST or None, access=access)
     if request.method == "POST" and form.is_valid():
@@ -181,14 +111,14 @@ def calibration_create(request, study_id: int):
             return redirect("coding:calibration_results", study_id, rnd.pk)
     return render(
         request,
-        "coding/calibration_create.html",
+        "coding/calibration/create.html",
         {"study": access.study, "access": access, "tab": "calibration", "form": form},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def calibration_code(request, study_id: int, round_id: int):
+def calibration_code(request: HttpRequest, study_id: int, round_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
     rnd = _round_for(access, round_id)
     if not rnd.coders.filter(pk=request.user.pk).exists():
@@ -235,7 +165,7 @@ def calibration_code(request, study_id: int, round_id: int):
     after = text[unit.end : unit.end + 200]
     return render(
         request,
-        "coding/calibration_code.html",
+        "coding/calibration/code.html",
         {
             "study": access.study,
             "access": access,
@@ -258,15 +188,15 @@ def calibration_code(request, study_id: int, round_id: int):
 
 
 @login_required
-def calibration_results(request, study_id: int, round_id: int):
+def calibration_results(request: HttpRequest, study_id: int, round_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     rnd = _round_for(access, round_id)
     if not _may_see_results(access, rnd):
         raise PermissionDenied("Results are for the study's owners until the round is closed.")
-    results = calibration.calibration_results(rnd)
+    results = calibration_results_of(rnd)
     return render(
         request,
-        "coding/calibration_results.html",
+        "coding/calibration/results.html",
         {
             "study": access.study,
             "access": access,
@@ -280,31 +210,10 @@ def calibration_results(request, study_id: int, round_id: int):
 
 @login_required
 @require_POST
-def calibration_close(request, study_id: int, round_id: int):
+def calibration_close(request: HttpRequest, study_id: int, round_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     rnd = _round_for(access, round_id)
     calibration.calibration_round_close(
         round=rnd, closed=request.POST.get("closed") != "0", actor=request.user
     )
     return redirect("coding:calibration_results", study_id, rnd.pk)
-
-
-urlpatterns = [
-    path("studies/<int:study_id>/calibration/", calibration_list, name="calibration_list"),
-    path("studies/<int:study_id>/calibration/new/", calibration_create, name="calibration_create"),
-    path(
-        "studies/<int:study_id>/calibration/<int:round_id>/code/",
-        calibration_code,
-        name="calibration_code",
-    ),
-    path(
-        "studies/<int:study_id>/calibration/<int:round_id>/",
-        calibration_results,
-        name="calibration_results",
-    ),
-    path(
-        "studies/<int:study_id>/calibration/<int:round_id>/close/",
-        calibration_close,
-        name="calibration_close",
-    ),
-]

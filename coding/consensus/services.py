@@ -19,8 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from coding import agreement_report as ar
 from coding import services
+from coding.agreement.loading import Scope, presence
+from coding.consensus.review import Unit, review, units_for
 from coding.models import AuditEvent, Code, ConsensusDecision, Decision, Layer, Segment
 from studies.models import Study, Transcript
 
@@ -125,21 +126,9 @@ def consensus_decide(
     with transaction.atomic():
         consensus = _locked_consensus_layer(study)
         since = services.audit_mark(study=study)
-        rv = ar.review(study, transcript, code, layers)
-        unit = next((u for u in rv.units if u.start == start and u.end == end), None)
-        if unit is None:
-            raise ValidationError(
-                "This passage changed since the page was loaded: a coder edited their "
-                "segments. Reload the review; nothing was saved.",
-                code="stale",
-            )
+        unit = _current_unit(study, transcript, code, layers, start, end)
         if action == Decision.EDIT:
-            if edit_start is None or edit_end is None:
-                raise ValidationError("Give the start and end of the edited span.", code="edit")
-            services.check_span(
-                transcript=transcript, start=edit_start, end=edit_end, quote=edit_quote or None
-            )
-            spans = [(edit_start, edit_end)]
+            spans = [_edited_span(transcript, edit_start, edit_end, edit_quote)]
         else:
             spans = unit.result_spans(action)
         layer_ids = [la.pk for la in layers]
@@ -171,26 +160,8 @@ def consensus_decide(
         )
         decision.full_clean(exclude=["study", "transcript", "code", "result", "decided_by"])
         decision.save()
-        source_ids = [s["id"] for s in decision.sources]
-        result = None
-        made = []
-        for s, e in spans:
-            segment, created = services.segment_create(
-                transcript=transcript,
-                code=code,
-                layer=consensus,
-                start=s,
-                end=e,
-                actor=actor,
-                provenance={"decision": decision.pk, "action": action, "sources": source_ids},
-            )
-            result = result or segment
-            if created:
-                made.append(segment.pk)
+        made = _write_result(decision, consensus, spans, actor)
         events += _segment_events(since, "segment.create", made)
-        if result is not None:
-            decision.result = result
-            decision.save(update_fields=["result"])
         services.audit(
             study=study,
             actor=actor,
@@ -203,13 +174,64 @@ def consensus_decide(
                 "action": action,
                 "spans": spans,
                 "layers": layer_ids,
-                "sources": source_ids,
+                "sources": [s["id"] for s in decision.sources],
                 "rationale": rationale,
                 "replaced": previous.pk if previous is not None else None,
                 "events": events,
             },
         )
     return decision
+
+
+def _current_unit(
+    study: Study, transcript: Transcript, code: Code, layers: Sequence[Layer], start: int, end: int
+) -> Unit:
+    """The unit ``[start, end)`` as the layers make it now (``stale`` if it changed)."""
+    rv = review(study, transcript, code, layers)
+    unit = next((u for u in rv.units if u.start == start and u.end == end), None)
+    if unit is None:
+        raise ValidationError(
+            "This passage changed since the page was loaded: a coder edited their "
+            "segments. Reload the review; nothing was saved.",
+            code="stale",
+        )
+    return unit
+
+
+def _edited_span(
+    transcript: Transcript, start: int | None, end: int | None, quote: str | None
+) -> tuple[int, int]:
+    if start is None or end is None:
+        raise ValidationError("Give the start and end of the edited span.", code="edit")
+    services.check_span(transcript=transcript, start=start, end=end, quote=quote or None)
+    return (start, end)
+
+
+def _write_result(
+    decision: ConsensusDecision, consensus: Layer, spans: list[tuple[int, int]], actor
+) -> list[int]:
+    """Put the decision's spans into the consensus layer and link the first as its result.
+    Returns the ids of the segments created (an existing identical one is reused)."""
+    source_ids = [s["id"] for s in decision.sources]
+    result = None
+    made = []
+    for s, e in spans:
+        segment, created = services.segment_create(
+            transcript=decision.transcript,
+            code=decision.code,
+            layer=consensus,
+            start=s,
+            end=e,
+            actor=actor,
+            provenance={"decision": decision.pk, "action": decision.action, "sources": source_ids},
+        )
+        result = result or segment
+        if created:
+            made.append(segment.pk)
+    if result is not None:
+        decision.result = result
+        decision.save(update_fields=["result"])
+    return made
 
 
 def _result_span(decision: ConsensusDecision) -> tuple[int, int] | None:
@@ -237,7 +259,7 @@ def consensus_copy_agreed(
     *,
     study: Study,
     layers: Sequence[Layer],
-    scope: ar.Scope | None = None,
+    scope: Scope | None = None,
     code_ids: Sequence[int] | None = None,
     actor=None,
 ) -> list[ConsensusDecision]:
@@ -249,111 +271,26 @@ def consensus_copy_agreed(
     event lists the decisions. Returns the decisions created.
     """
     _check_layers(study, layers)
-    scope = scope or ar.Scope()
+    scope = scope or Scope()
     keys = {la.pk: la.key for la in layers}
     order = [la.pk for la in layers]
     with transaction.atomic():
         consensus = _locked_consensus_layer(study)
         in_scope = scope.filter(Transcript.objects.filter(study=study)).values("pk")
-        present = ar.presence(in_scope, keys)
-        full = {tid for tid, ks in present.items() if len(ks) == len(layers)}
-        segs = Segment.objects.filter(transcript_id__in=list(full), layer_id__in=order)
-        if code_ids is not None:
-            segs = segs.filter(code_id__in=list(code_ids))
-        coverage: dict[tuple[int, int], list[list[tuple[int, int]]]] = {}
-        sources: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
-        for pk, tid, lid, cid, s, e in segs.order_by().values_list(
-            "pk", "transcript_id", "layer_id", "code_id", "start", "end"
-        ):
-            cov = coverage.setdefault((tid, cid), [[] for _ in order])
-            cov[order.index(lid)].append((s, e))
-            sources[(tid, cid)].append((pk, lid, s, e))
-        settled: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-        for tid, cid, s, e in ConsensusDecision.objects.filter(
-            study=study, transcript_id__in=list(full), undone_at__isnull=True
-        ).values_list("transcript_id", "code_id", "start", "end"):
-            settled[(tid, cid)].append((s, e))
-        existing = {
-            (tid, cid, s, e): pk
-            for pk, tid, cid, s, e in Segment.objects.filter(
-                layer=consensus, transcript_id__in=list(full)
-            ).values_list("pk", "transcript_id", "code_id", "start", "end")
-        }
-        todo = []  # (tid, cid, start, end, sources)
-        for (tid, cid), cov in coverage.items():
-            taken = settled.get((tid, cid), [])
-            for unit in ar.units_for(cov):
-                if not unit.agreed:
-                    continue
-                if any(s < unit.end and unit.start < e for s, e in taken):
-                    continue
-                src = [
-                    {"id": pk, "layer_id": lid, "start": s, "end": e}
-                    for pk, lid, s, e in sources[(tid, cid)]
-                    if s < unit.end and unit.start < e
-                ]
-                todo.append((tid, cid, unit.start, unit.end, src))
+        present = presence(in_scope, keys)
+        full = [tid for tid, ks in present.items() if len(ks) == len(layers)]
+        todo = _agreed_units(study, full, order, code_ids)
         if not todo:
             return []
         decided_by = actor if getattr(actor, "is_authenticated", False) else None
-        decisions = ConsensusDecision.objects.bulk_create(
-            [
-                ConsensusDecision(
-                    study=study,
-                    transcript_id=tid,
-                    code_id=cid,
-                    start=s,
-                    end=e,
-                    action=Decision.AGREED,
-                    layers=order,
-                    sources=src,
-                    decided_by=decided_by,
-                )
-                for tid, cid, s, e, src in todo
-            ]
-        )
-        if any(d.pk is None for d in decisions):  # a backend that returns no ids
-            decisions = list(
-                ConsensusDecision.objects.filter(
-                    study=study,
-                    action=Decision.AGREED,
-                    undone_at__isnull=True,
-                    result__isnull=True,
-                ).order_by("-pk")[: len(todo)]
-            )[::-1]
-        need_text = {tid for tid, cid, s, e, _ in todo if (tid, cid, s, e) not in existing}
-        texts = dict(Transcript.objects.filter(pk__in=list(need_text)).values_list("pk", "text"))
-        new_segments = []
-        for decision, (tid, cid, s, e, src) in zip(decisions, todo, strict=True):
-            if (tid, cid, s, e) in existing:
-                continue
-            new_segments.append(
-                Segment(
-                    transcript_id=tid,
-                    code_id=cid,
-                    layer=consensus,
-                    start=s,
-                    end=e,
-                    quote=texts[tid][s:e],
-                    provenance={
-                        "decision": decision.pk,
-                        "action": Decision.AGREED,
-                        "sources": [x["id"] for x in src],
-                    },
-                    created_by=decided_by,
-                )
-            )
-        Segment.objects.bulk_create(new_segments)
-        created = {
+        decisions = _create_agreed_decisions(study, todo, order, decided_by)
+        existing = {
             (tid, cid, s, e): pk
             for pk, tid, cid, s, e in Segment.objects.filter(
-                layer=consensus, transcript_id__in=list(need_text)
+                layer=consensus, transcript_id__in=full
             ).values_list("pk", "transcript_id", "code_id", "start", "end")
         }
-        created.update(existing)
-        for decision, (tid, cid, s, e, _) in zip(decisions, todo, strict=True):
-            decision.result_id = created.get((tid, cid, s, e))
-        ConsensusDecision.objects.bulk_update(decisions, ["result"], batch_size=500)
+        new_segments = _create_agreed_segments(consensus, decisions, todo, existing, decided_by)
         services.audit(
             study=study,
             actor=actor,
@@ -366,3 +303,121 @@ def consensus_copy_agreed(
             },
         )
     return decisions
+
+
+#: One agreed unit to copy: transcript, code, start, end and the coders' segments behind it.
+Agreed = tuple[int, int, int, int, list[dict]]
+
+
+def _agreed_units(
+    study: Study, full: list[int], order: list[int], code_ids: Sequence[int] | None
+) -> list[Agreed]:
+    """The units on which every layer of ``order`` agrees exactly, on the transcripts
+    ``full`` (all of them worked there), that no active decision settled yet. Two queries."""
+    segs = Segment.objects.filter(transcript_id__in=full, layer_id__in=order)
+    if code_ids is not None:
+        segs = segs.filter(code_id__in=list(code_ids))
+    coverage: dict[tuple[int, int], list[list[tuple[int, int]]]] = {}
+    sources: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
+    for pk, tid, lid, cid, s, e in segs.order_by().values_list(
+        "pk", "transcript_id", "layer_id", "code_id", "start", "end"
+    ):
+        cov = coverage.setdefault((tid, cid), [[] for _ in order])
+        cov[order.index(lid)].append((s, e))
+        sources[(tid, cid)].append((pk, lid, s, e))
+    settled: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for tid, cid, s, e in ConsensusDecision.objects.filter(
+        study=study, transcript_id__in=full, undone_at__isnull=True
+    ).values_list("transcript_id", "code_id", "start", "end"):
+        settled[(tid, cid)].append((s, e))
+    todo = []
+    for (tid, cid), cov in coverage.items():
+        taken = settled.get((tid, cid), [])
+        for unit in units_for(cov):
+            if not unit.agreed:
+                continue
+            if any(s < unit.end and unit.start < e for s, e in taken):
+                continue
+            src = [
+                {"id": pk, "layer_id": lid, "start": s, "end": e}
+                for pk, lid, s, e in sources[(tid, cid)]
+                if s < unit.end and unit.start < e
+            ]
+            todo.append((tid, cid, unit.start, unit.end, src))
+    return todo
+
+
+def _create_agreed_decisions(
+    study: Study, todo: list[Agreed], order: list[int], decided_by
+) -> list[ConsensusDecision]:
+    decisions = ConsensusDecision.objects.bulk_create(
+        [
+            ConsensusDecision(
+                study=study,
+                transcript_id=tid,
+                code_id=cid,
+                start=s,
+                end=e,
+                action=Decision.AGREED,
+                layers=order,
+                sources=src,
+                decided_by=decided_by,
+            )
+            for tid, cid, s, e, src in todo
+        ]
+    )
+    if any(d.pk is None for d in decisions):  # a backend that returns no ids
+        decisions = list(
+            ConsensusDecision.objects.filter(
+                study=study,
+                action=Decision.AGREED,
+                undone_at__isnull=True,
+                result__isnull=True,
+            ).order_by("-pk")[: len(todo)]
+        )[::-1]
+    return decisions
+
+
+def _create_agreed_segments(
+    consensus: Layer,
+    decisions: list[ConsensusDecision],
+    todo: list[Agreed],
+    existing: dict[tuple[int, int, int, int], int],
+    decided_by,
+) -> list[Segment]:
+    """A consensus segment per decision (reusing an identical ``existing`` one), linked as
+    the decision's result. Returns the segments created."""
+    need_text = {tid for tid, cid, s, e, _ in todo if (tid, cid, s, e) not in existing}
+    texts = dict(Transcript.objects.filter(pk__in=list(need_text)).values_list("pk", "text"))
+    new_segments = []
+    for decision, (tid, cid, s, e, src) in zip(decisions, todo, strict=True):
+        if (tid, cid, s, e) in existing:
+            continue
+        new_segments.append(
+            Segment(
+                transcript_id=tid,
+                code_id=cid,
+                layer=consensus,
+                start=s,
+                end=e,
+                quote=texts[tid][s:e],
+                provenance={
+                    "decision": decision.pk,
+                    "action": Decision.AGREED,
+                    "sources": [x["id"] for x in src],
+                },
+                created_by=decided_by,
+            )
+        )
+    Segment.objects.bulk_create(new_segments)
+    created = {
+        (tid, cid, s, e): pk
+        for pk, tid, cid, s, e in Segment.objects.filter(
+            layer=consensus, transcript_id__in=list(need_text)
+        ).values_list("pk", "transcript_id", "code_id", "start", "end")
+    }
+    created.update(existing)
+    for decision, (tid, cid, s, e, _) in zip(decisions, todo, strict=True):
+        decision.result_id = created.get((tid, cid, s, e))
+    ConsensusDecision.objects.bulk_update(decisions, ["result"], batch_size=500)
+    return new_segments

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 CONTEXT = 60
 #: Longest quote shown for one side before it is shortened in the middle.
 QUOTE_MAX = 300
+#: The compared layers are lettered A, B, ... in the order the review was asked for.
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 @dataclass
@@ -28,7 +30,7 @@ class Piece:
 
     @property
     def letters(self) -> str:
-        return ", ".join("ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i] for i in self.layers)
+        return ", ".join(LETTERS[i] for i in self.layers)
 
     @property
     def only_first(self) -> bool:

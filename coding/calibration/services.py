@@ -1,23 +1,17 @@
-"""Pre-segmented coding rounds (calibration): services and the results selector.
+"""Pre-segmented coding rounds (calibration): create a round, answer an excerpt, close it.
 
-An owner fixes excerpts (units), assigned coders apply codes to each excerpt blind, and the
-results use the engine's units x coders core (:func:`coding.agreement.
-reliability_matrix_coefficients`): per code a binary matrix (1 applied, 0 submitted without
-it, missing when the coder has not submitted the excerpt); overall a nominal matrix when the
-round takes a single code per excerpt, else every (excerpt, code) decision pooled as one
-binary matrix.
+An owner fixes excerpts (units), assigned coders apply codes to each excerpt blind; the
+results are :mod:`coding.calibration.results`.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from coding import agreement, services
+from coding import services
 from coding.models import (
     CalibrationAnswer,
     CalibrationRound,
@@ -28,8 +22,6 @@ from coding.models import (
     Segment,
 )
 from studies.models import Membership, Role, Study, Transcript
-
-NONE_OF_THESE = "(none of these)"
 
 
 def units_from_layer(
@@ -72,42 +64,9 @@ def calibration_round_create(
     """Create a round with its excerpts. Raises ValidationError for an empty name, no codes,
     no coders, no excerpts, a coder who is not a coding member, or a bad span."""
     name = (name or "").strip()
-    errors = {}
-    if not name:
-        errors["name"] = "A round needs a name."
-    if not codes:
-        errors["codes"] = "Choose the codes coders may apply."
-    if not coders:
-        errors["coders"] = "Assign at least one coder (two or more for agreement)."
-    if any(c.study_id != study.pk for c in codes):
-        errors["codes"] = "A code belongs to another study."
-    allowed = set(
-        Membership.objects.filter(study=study, role__in=[Role.OWNER, Role.CODER]).values_list(
-            "user_id", flat=True
-        )
-    )
-    if any(u.pk not in allowed for u in coders):
-        errors["coders"] = "Only the study's coders and owners can code a round."
     spans = list(dict.fromkeys(spans))
-    if not spans:
-        errors["spans"] = "No excerpts: pick a layer with segments or list spans."
-    if errors:
-        raise ValidationError(errors)
-    texts = {
-        t.pk: t for t in Transcript.objects.filter(study=study, pk__in={tid for tid, _, _ in spans})
-    }
-    units = []
-    for position, (tid, start, end) in enumerate(spans):
-        transcript = texts.get(tid)
-        if transcript is None:
-            raise ValidationError({"spans": f"No transcript #{tid} in this study."})
-        try:
-            quote = services.check_span(transcript=transcript, start=start, end=end)
-        except ValidationError as exc:
-            raise ValidationError(
-                {"spans": f"{transcript.title} {start}–{end}: {' '.join(exc.messages)}"}
-            ) from None
-        units.append((transcript, start, end, quote, position))
+    _check_round(study=study, name=name, codes=codes, coders=coders, spans=spans)
+    units = _planned_units(study, spans)
     rnd = CalibrationRound(
         study=study,
         name=name,
@@ -140,6 +99,59 @@ def calibration_round_create(
             },
         )
     return rnd
+
+
+def _check_round(
+    *,
+    study: Study,
+    name: str,
+    codes: Sequence[Code],
+    coders: Sequence,
+    spans: list[tuple[int, int, int]],
+) -> None:
+    """Every problem with the round's settings at once, by field (one query: the members)."""
+    errors = {}
+    if not name:
+        errors["name"] = "A round needs a name."
+    if not codes:
+        errors["codes"] = "Choose the codes coders may apply."
+    if not coders:
+        errors["coders"] = "Assign at least one coder (two or more for agreement)."
+    if any(c.study_id != study.pk for c in codes):
+        errors["codes"] = "A code belongs to another study."
+    allowed = set(
+        Membership.objects.filter(study=study, role__in=[Role.OWNER, Role.CODER]).values_list(
+            "user_id", flat=True
+        )
+    )
+    if any(u.pk not in allowed for u in coders):
+        errors["coders"] = "Only the study's coders and owners can code a round."
+    if not spans:
+        errors["spans"] = "No excerpts: pick a layer with segments or list spans."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _planned_units(
+    study: Study, spans: list[tuple[int, int, int]]
+) -> list[tuple[Transcript, int, int, str, int]]:
+    """(transcript, start, end, quote, position) per excerpt; the first bad span raises."""
+    texts = {
+        t.pk: t for t in Transcript.objects.filter(study=study, pk__in={tid for tid, _, _ in spans})
+    }
+    units = []
+    for position, (tid, start, end) in enumerate(spans):
+        transcript = texts.get(tid)
+        if transcript is None:
+            raise ValidationError({"spans": f"No transcript #{tid} in this study."})
+        try:
+            quote = services.check_span(transcript=transcript, start=start, end=end)
+        except ValidationError as exc:
+            raise ValidationError(
+                {"spans": f"{transcript.title} {start}–{end}: {' '.join(exc.messages)}"}
+            ) from None
+        units.append((transcript, start, end, quote, position))
+    return units
 
 
 def calibration_answer_submit(
@@ -203,108 +215,3 @@ def calibration_round_close(*, round: CalibrationRound, closed: bool = True, act
             after={"closed": closed},
         )
     return round
-
-
-# --- results --------------------------------------------------------------------------
-
-
-@dataclass
-class CodeResult:
-    code: Code
-    applied: list[int]  # per coder: excerpts the coder gave this code
-    result: agreement.ReliabilityResult
-
-
-@dataclass
-class RoundResults:
-    round: CalibrationRound
-    coders: list
-    units: list[CalibrationUnit]
-    per_code: list[CodeResult]
-    overall: agreement.ReliabilityResult | None
-    overall_kind: str  # "nominal" or "pooled binary"
-    submitted: list[int]  # per coder
-    answers: dict[tuple[int, int], list[str]]  # (unit, coder) -> code names, or None-list
-
-    @property
-    def n_coders(self) -> int:
-        return len(self.coders)
-
-    @property
-    def grid(self):
-        """Per excerpt, each coder's codes (None: not submitted)."""
-        return [
-            (unit, [self.answers.get((unit.pk, c.pk)) for c in self.coders]) for unit in self.units
-        ]
-
-
-def round_progress(rnd: CalibrationRound, coder) -> tuple[int, int]:
-    done = CalibrationSubmission.objects.filter(unit__round=rnd, coder=coder).count()
-    return done, rnd.units.count()
-
-
-def calibration_results(rnd: CalibrationRound) -> RoundResults:
-    """Coefficients of a round. Queries: coders, codes, units, submissions, answers: 5."""
-    coders = list(rnd.coders.order_by("username"))
-    codes = list(rnd.codes.order_by("name", "pk"))
-    units = list(rnd.units.select_related("transcript").defer("transcript__text"))
-    submitted = set(
-        CalibrationSubmission.objects.filter(unit__round=rnd).values_list("unit_id", "coder_id")
-    )
-    applied: dict[tuple[int, int], set[int]] = defaultdict(set)
-    for unit_id, coder_id, code_id in CalibrationAnswer.objects.filter(unit__round=rnd).values_list(
-        "unit_id", "coder_id", "code_id"
-    ):
-        applied[(unit_id, coder_id)].add(code_id)
-    names = {c.pk: c.name for c in codes}
-
-    def value(unit, coder, code):
-        if (unit.pk, coder.pk) not in submitted:
-            return None
-        return 1 if code.pk in applied[(unit.pk, coder.pk)] else 0
-
-    per_code = []
-    pooled_rows = []
-    for code in codes:
-        matrix = [[value(u, c, code) for c in coders] for u in units]
-        pooled_rows.extend(matrix)
-        per_code.append(
-            CodeResult(
-                code=code,
-                applied=[sum(1 for u in units if code.pk in applied[(u.pk, c.pk)]) for c in coders],
-                result=agreement.reliability_matrix_coefficients(matrix, categories=[0, 1]),
-            )
-        )
-    overall = None
-    kind = "nominal" if rnd.single_code else "pooled binary"
-    if codes and units and coders:
-        if rnd.single_code:
-            categories = [names[c.pk] for c in codes] + [NONE_OF_THESE]
-
-            def nominal(unit, coder):
-                if (unit.pk, coder.pk) not in submitted:
-                    return None
-                got = applied[(unit.pk, coder.pk)]
-                return names[next(iter(got))] if got else NONE_OF_THESE
-
-            matrix = [[nominal(u, c) for c in coders] for u in units]
-            overall = agreement.reliability_matrix_coefficients(matrix, categories=categories)
-        else:
-            overall = agreement.reliability_matrix_coefficients(pooled_rows, categories=[0, 1])
-    answers = {}
-    for unit in units:
-        for coder in coders:
-            if (unit.pk, coder.pk) in submitted:
-                answers[(unit.pk, coder.pk)] = sorted(
-                    names[c] for c in applied[(unit.pk, coder.pk)]
-                ) or [NONE_OF_THESE]
-    return RoundResults(
-        round=rnd,
-        coders=coders,
-        units=units,
-        per_code=per_code,
-        overall=overall,
-        overall_kind=kind,
-        submitted=[sum(1 for u in units if (u.pk, c.pk) in submitted) for c in coders],
-        answers=answers,
-    )

@@ -1,0 +1,1 @@
+"""Inter-coder agreement: the engine (by measure family), the report, its exports and views."""

@@ -1,0 +1,102 @@
+"""The agreement report's options: layers, scope, codes, threshold, metrics and view."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+
+from coding.agreement.loading import Scope, default_layers
+from coding.agreement.report import ReportParams
+from coding.agreement.rows import DEFAULT_THRESHOLD, SORT_KEYS
+from coding.models import Layer
+from coding.selectors import Codebook
+from studies.models import Study, Transcript
+
+BY_CHOICES = [
+    ("", "Codes (pooled)"),
+    ("group", "By group"),
+    ("wave", "By wave"),
+    ("design", "By group × wave"),
+    ("drift", "Coder drift against consensus"),
+]
+SORT_CHOICES = [(k, k) for k in SORT_KEYS] + [(f"-{k}", k) for k in SORT_KEYS]
+
+
+class ReportForm(forms.Form):
+    layers = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    group = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    wave = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    participant = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    transcript = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    code = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    threshold = forms.FloatField(required=False, min_value=0, max_value=1)
+    expert = forms.BooleanField(required=False)
+    by = forms.ChoiceField(choices=BY_CHOICES, required=False)
+    focus = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
+
+    def __init__(
+        self, data: QueryDict, *, layers: list[Layer], study: Study, book: Codebook
+    ) -> None:
+        super().__init__(data)
+        self.layer_objects = layers
+        self.fields["layers"].choices = [(la.key, la.label) for la in layers]
+        self.fields["group"].choices = list(study.groups.values_list("pk", "name"))
+        self.fields["wave"].choices = list(study.waves.values_list("pk", "name"))
+        self.fields["participant"].choices = list(
+            study.participants.order_by("pseudonym").values_list("pk", "pseudonym")
+        )
+        self.fields["transcript"].choices = list(
+            Transcript.objects.filter(study=study).order_by("title").values_list("pk", "title")
+        )
+        codes = [(n.pk, "\u2003" * n.depth + n.code.name) for n in book.walk()]
+        self.fields["code"].choices = [("", "All codes"), *codes]
+        self.fields["focus"].choices = [("", "—"), *codes]
+
+    def clean_layers(self) -> list[str]:
+        keys = self.cleaned_data["layers"]
+        if keys and len(keys) < 2:
+            raise ValidationError("Choose two or more layers to compare.")
+        return keys
+
+    def params(self) -> ReportParams:
+        data = self.cleaned_data
+        keys = data["layers"]
+        if keys:
+            layers = [la for la in self.layer_objects if la.key in keys]
+        else:
+            layers = default_layers(self.layer_objects)
+        threshold = data.get("threshold")
+        return ReportParams(
+            layers=layers,
+            scope=Scope(
+                groups=data["group"],
+                waves=data["wave"],
+                participants=data["participant"],
+                transcripts=data["transcript"],
+            ),
+            root_code=data.get("code"),
+            threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+            expert=data.get("expert") or False,
+            by=data.get("by") or "",
+            focus=data.get("focus"),
+            sort=data.get("sort") or "code",
+        )
+
+    def scope_words(self, params: ReportParams) -> str:
+        """The scope in words, with the names of the groups, waves... chosen."""
+        scope = params.scope
+        if scope.is_all:
+            return "All transcripts"
+        parts = []
+        for name, values in (
+            ("group", scope.groups),
+            ("wave", scope.waves),
+            ("participant", scope.participants),
+            ("transcript", scope.transcripts),
+        ):
+            if values:
+                labels = dict(self.fields[name].choices)
+                parts.append(f"{name}: " + ", ".join(str(labels.get(v, v)) for v in values))
+        return "; ".join(parts)

@@ -1,0 +1,315 @@
+"""The agreement report: every code's coefficients for the chosen layers and scope.
+
+:func:`agreement_report` loads the engine input once (:mod:`coding.agreement.loading`), runs
+the engine on it and shapes the results as rows (:mod:`coding.agreement.rows`), breakdowns
+(:mod:`coding.agreement.breakdowns`) and the methods paragraph
+(:mod:`coding.agreement.methods`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from coding.agreement.breakdowns import Breakdown, DriftBasis, DriftRow, breakdown, drift
+from coding.agreement.character_level import AgreementResult, character_agreement
+from coding.agreement.loading import ALL_CODES, Loaded, Scope, TranscriptInfo, load_documents
+from coding.agreement.methods import methods_summary
+from coding.agreement.rows import (
+    DEFAULT_THRESHOLD,
+    Cell,
+    CodeRow,
+    Column,
+    Metric,
+    cell_for,
+    row_for,
+    sort_rows,
+)
+from coding.agreement.segment_matching import segment_matching
+from coding.agreement.spans import Document, Span
+from coding.agreement.unitizing import u_alpha_2019, unitizing_alpha
+from coding.models import Layer
+from coding.selectors import Codebook, CodeNode, codebook
+from studies.access import StudyAccess
+
+
+@dataclass
+class ReportParams:
+    layers: list[Layer]
+    scope: Scope = field(default_factory=Scope)
+    root_code: int | None = None
+    threshold: float = DEFAULT_THRESHOLD
+    expert: bool = False
+    by: str = ""  # "", "group", "wave", "design", "drift"
+    focus: int | None = None  # a code: per-transcript table
+    sort: str = "code"
+
+
+@dataclass
+class TranscriptRow:
+    info: TranscriptInfo
+    row: CodeRow | None  # None: fewer than two layers worked on it
+
+
+@dataclass
+class Report:
+    layers: list[Layer]
+    keys: list[str]
+    params: ReportParams
+    book: Codebook
+    transcripts: list[TranscriptInfo]
+    rows: list[CodeRow]
+    pooled_note: str
+    worked_on: list[tuple[Layer, int, list[TranscriptInfo]]]  # (layer, n, missing from)
+    pairable: int  # transcripts with two or more compared layers
+    skipped: int
+    breakdown: Breakdown | None = None
+    drift: list[DriftRow] | None = None
+    drift_columns: list[Column] | None = None
+    drift_basis: DriftBasis | None = None
+    focus: CodeNode | None = None
+    focus_rows: list[TranscriptRow] | None = None
+    alpha_u_overall: Metric | None = None
+    u_alpha_binary: Metric | None = None
+    u_alpha_nominal: Metric | None = None
+    is_partition: bool | None = None
+    seg_total: Metric | None = None
+    seg_kappa_bp: Metric | None = None
+    seg_threshold: float | None = None
+    seg_disagreements: int | None = None
+    per_transcript: list[tuple[TranscriptInfo, CodeRow]] = field(default_factory=list)
+    headline: Cell | None = None  # every used code pooled (each character x code a unit)
+    n_codes_used: int = 0
+    summary: str = ""  # the methods-section paragraph
+
+    @property
+    def two(self) -> bool:
+        return len(self.layers) == 2
+
+    @property
+    def below(self) -> list[CodeRow]:
+        return [r for r in self.rows if r.status == "below"]
+
+
+def _code_nodes(book: Codebook, root: int | None) -> list[CodeNode]:
+    if root is None:
+        return list(book.walk())
+    keep = book.subtree_ids(root)
+    return [node for node in book.walk() if node.pk in keep]
+
+
+def agreement_report(
+    access: StudyAccess,
+    params: ReportParams,
+    *,
+    book: Codebook | None = None,
+    per_transcript: bool = False,
+) -> Report:
+    """The whole report for ``params``; the caller has checked ``access.can_read_agreement``.
+
+    Queries: codebook 1 + :func:`load_documents` 4, plus 2 for the drift view (segment dates,
+    assignment dates). The engine runs once for the pooled table, once per breakdown and
+    once per expert metric; each run is linear in the number of segments.
+    """
+    study = access.study
+    layers = list(params.layers)
+    keys = [la.key for la in layers]
+    book = book or codebook(study)
+    nodes = _code_nodes(book, params.root_code)
+    code_ids = [n.pk for n in nodes]
+    loaded = load_documents(study, layers, params.scope, code_ids if params.root_code else None)
+    raw = loaded.documents
+    ancestry = _ancestry(nodes)
+    docs = rolled_up(raw, ancestry)
+    seg_counts = _rolled_up_counts(loaded.segment_counts, ancestry)
+    result = character_agreement(docs, keys, code_ids, include_documents=per_transcript)
+    rows = [row_for(n, result.per_code[n.pk], keys, seg_counts, params.threshold) for n in nodes]
+    report = Report(
+        layers=layers,
+        keys=keys,
+        params=params,
+        book=book,
+        transcripts=loaded.transcripts,
+        rows=rows,
+        pooled_note="",
+        worked_on=_worked_on(layers, loaded.transcripts),
+        pairable=sum(1 for t in loaded.transcripts if len(t.layers) >= 2),
+        skipped=loaded.skipped,
+    )
+    by_code = {r.node.pk: r for r in rows}
+    if per_transcript:
+        report.per_transcript = _per_transcript(loaded.transcripts, docs, result, nodes, params)
+    used = [n.pk for n in nodes if any(seg_counts.get((n.pk, k)) for k in keys)]
+    report.n_codes_used = len(used)
+    if used:
+        # Each code's own spans (no rollup: a character is counted once per code).
+        pooled = character_agreement(
+            _codes_end_to_end(raw, used), keys, [ALL_CODES], include_documents=False
+        )
+        report.headline = cell_for(pooled.per_code[ALL_CODES], params.threshold)
+    report.summary = methods_summary(report)
+    if params.expert:
+        # Study-wide expert figures from each code's own spans; parents' rows rolled up.
+        _expert(report, raw, keys, code_ids, by_code, study)
+        parents = [n.pk for n in nodes if n.children]
+        if parents:
+            _expert(report, docs, keys, parents, by_code, study, overall=False)
+    if params.focus is not None and params.focus in by_code:
+        report.focus = by_code[params.focus].node
+        report.focus_rows = _focus_rows(report.focus, loaded.transcripts, docs, params)
+    if params.by in ("group", "wave", "design"):
+        rolled = Loaded(loaded.transcripts, docs, dict(seg_counts), loaded.skipped)
+        report.breakdown = breakdown(params.by, rolled, keys, nodes, params.threshold)
+    elif params.by == "drift":
+        report.drift_columns, report.drift, report.drift_basis = drift(
+            access, layers, loaded, code_ids, params.threshold
+        )
+    report.rows = sort_rows(rows, params.sort)
+    return report
+
+
+def _rolled_up_counts(
+    counts: dict[tuple[int, str], int], ancestry: dict[int, tuple[int, ...]]
+) -> dict[tuple[int, str], int]:
+    """Segments per (code, layer key), each also counted under every ancestor of its code."""
+    seg_counts: dict[tuple[int, str], int] = defaultdict(int)
+    for (cid, key), n in counts.items():
+        for target in ancestry.get(cid, (cid,)):
+            seg_counts[(target, key)] += n
+    return seg_counts
+
+
+def _worked_on(
+    layers: Sequence[Layer], transcripts: list[TranscriptInfo]
+) -> list[tuple[Layer, int, list[TranscriptInfo]]]:
+    """Per layer: on how many transcripts it worked, and the transcripts it is missing from."""
+    worked_on = []
+    for layer in layers:
+        missing = [t for t in transcripts if layer.key not in t.layers]
+        worked_on.append((layer, len(transcripts) - len(missing), missing))
+    return worked_on
+
+
+def _per_transcript(
+    transcripts: list[TranscriptInfo],
+    docs: dict[int, Document],
+    result: AgreementResult,
+    nodes: Sequence[CodeNode],
+    params: ReportParams,
+) -> list[tuple[TranscriptInfo, CodeRow]]:
+    """Every code's row on every transcript two or more compared layers worked on."""
+    keys = [la.key for la in params.layers]
+    out = []
+    for info in transcripts:
+        if len(info.layers) < 2:
+            continue
+        doc_counts = _doc_segment_counts(docs[info.pk])
+        for n in nodes:
+            res = result.per_document[info.pk][n.pk]
+            out.append((info, row_for(n, res, keys, doc_counts, params.threshold)))
+    return out
+
+
+def _focus_rows(
+    focus: CodeNode,
+    transcripts: list[TranscriptInfo],
+    docs: dict[int, Document],
+    params: ReportParams,
+) -> list[TranscriptRow]:
+    """The focused code's row per transcript (``None`` where fewer than two layers worked)."""
+    keys = [la.key for la in params.layers]
+    focused = character_agreement(docs, keys, [focus.pk])
+    out = []
+    for info in transcripts:
+        res = focused.per_document[info.pk][focus.pk]
+        row = (
+            row_for(
+                focus,
+                res,
+                keys,
+                _doc_segment_counts(docs[info.pk], focus.pk),
+                params.threshold,
+            )
+            if len(info.layers) >= 2
+            else None
+        )
+        out.append(TranscriptRow(info, row))
+    return out
+
+
+def _doc_segment_counts(doc: Document, code_id: int | None = None) -> dict:
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    for span in doc.spans:
+        if code_id is None or span.code == code_id:
+            counts[(span.code, span.layer)] += 1
+    return counts
+
+
+def _expert(report: Report, docs, keys, code_ids, by_code, study, *, overall=True) -> None:
+    ua = unitizing_alpha(docs, keys, code_ids, include_documents=False)
+    for cid, part in ua.per_code.items():
+        by_code[cid].alpha_u = Metric.of(part.alpha)
+    u19 = u_alpha_2019(docs, keys, code_ids, include_documents=False)
+    for cid, part in u19.per_code.items():
+        by_code[cid].u_alpha = Metric.of(part.alpha)
+    if overall:
+        report.alpha_u_overall = Metric.of(ua.overall.alpha)
+        report.u_alpha_binary = Metric.of(u19.u_alpha_binary.alpha)
+        report.u_alpha_nominal = Metric.of(u19.u_alpha.alpha)
+        report.is_partition = u19.is_partition
+    if len(keys) == 2:
+        threshold = study.segment_overlap_threshold
+        sm = segment_matching(docs, keys, code_ids, min_overlap=threshold)
+        for cid, part in sm.per_code.items():
+            row = by_code[cid]
+            row.seg_agree, row.seg_disagree = part.n_agree, part.n_disagree
+            row.seg_agreement = Metric.of(part.agreement)
+        if not overall:
+            return
+        report.seg_total = Metric.of(sm.segment_agreement)
+        report.seg_kappa_bp = Metric.of(sm.kappa_bp)
+        report.seg_threshold = threshold
+        report.seg_disagreements = sm.n_disagree
+
+
+def _ancestry(nodes: Sequence[CodeNode]) -> dict[int, tuple[int, ...]]:
+    """Code id -> itself and its ancestors among ``nodes`` (depth-first order)."""
+    wanted = {n.pk for n in nodes}
+    out: dict[int, tuple[int, ...]] = {}
+    for node in nodes:
+        parent = out.get(node.code.parent_id, ()) if node.code.parent_id in wanted else ()
+        out[node.pk] = (*parent, node.pk)
+    return out
+
+
+def rolled_up(documents: dict[int, Document], ancestry: dict[int, tuple[int, ...]]):
+    """The documents with every span repeated under each ancestor of its code, so that a
+    parent code is compared on its whole subtree: the engine unites a layer's spans of one
+    code, which merges the subcodes' coding per layer (docs/agreement/DEFINITIONS.md section 2)."""
+    out = {}
+    for pk, doc in documents.items():
+        spans = [
+            Span(s.layer, target, s.start, s.end)
+            for s in doc.spans
+            for target in ancestry.get(s.code, (s.code,))
+        ]
+        out[pk] = Document(doc.length, spans, layers=doc.layers)
+    return out
+
+
+def _codes_end_to_end(docs: dict[int, Document], code_ids) -> dict[int, Document]:
+    """Per transcript one document holding a copy of the text per code, end to end, each
+    copy carrying one code's spans as ALL_CODES: the same counts as one document per
+    (transcript, code) (pooling equals concatenating), with far fewer documents."""
+    slot = {cid: i for i, cid in enumerate(code_ids)}
+    out = {}
+    for pk, doc in docs.items():
+        n = doc.length
+        spans = [
+            Span(s.layer, ALL_CODES, slot[s.code] * n + s.start, slot[s.code] * n + s.end)
+            for s in doc.spans
+            if s.code in slot
+        ]
+        out[pk] = Document(n * len(slot), spans, layers=doc.layers)
+    return out

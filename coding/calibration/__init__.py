@@ -1,0 +1,1 @@
+"""Calibration rounds: pre-segmented excerpts coded blind, and their agreement."""

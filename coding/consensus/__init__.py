@@ -1,0 +1,1 @@
+"""Consensus: the side-by-side disagreement review, decisions into the consensus layer, progress."""
