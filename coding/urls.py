@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from coding.jobs import views as jobs
 from coding.views import (
     agreement,
     audit,
@@ -22,4 +23,5 @@ urlpatterns = [
     *calibration.urlpatterns,
     *refi.urlpatterns,
     *audit.urlpatterns,
+    *jobs.urlpatterns,
 ]

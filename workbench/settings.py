@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "template_partials",
     "ninja",  # serves its bundled Swagger UI for /api/v1/docs (no CDN)
     "axes",  # login throttling and lockout (site and admin)
+    "django_tasks",  # background jobs (the backport of Django 6's Tasks framework)
+    "django_tasks_db",  # ... queued in the database, run by `manage.py db_worker`
     "workbench",
     "studies",
     "coding",
@@ -137,6 +139,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files made by background jobs (coding/jobs/): private, served only by an access-checked
+    # view, never under STATIC_URL or a media URL.
+    "jobs": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.getenv("WORKBENCH_JOB_FILES", str(BASE_DIR / "var" / "jobs"))},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -145,6 +153,25 @@ STORAGES = {
         )
     },
 }
+
+# Background jobs: long exports run in the task worker (`manage.py db_worker`, started by
+# `make demo`; several workers may run on PostgreSQL, which hands each job to one of them).
+# Tests run tasks at once, in the request (ImmediateBackend).
+TASKS = {
+    "default": {
+        "BACKEND": os.getenv(
+            "WORKBENCH_TASK_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if _TESTING
+            else "django_tasks_db.DatabaseBackend",
+        )
+    }
+}
+# Exports of more segments than this run as a job with a progress bar (smaller ones are
+# answered at once: about a second at 5,000 segments); job files are deleted after
+# WORKBENCH_JOB_FILE_HOURS (`manage.py jobs_prune`, run when the worker starts).
+WORKBENCH_JOB_MIN_SEGMENTS = envint("WORKBENCH_JOB_MIN_SEGMENTS", 5_000)
+WORKBENCH_JOB_FILE_HOURS = envint("WORKBENCH_JOB_FILE_HOURS", 24)
 
 # Uploads: every importer checks these while it reads (in chunks, declared and actual sizes),
 # so a refused upload costs little memory and answers at once with the file and the limit.

@@ -17,6 +17,8 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coding import refi
+from coding.jobs import services as job_services
+from coding.models import JobKind, Segment
 from studies.access import get_study_for_user, visible_layers
 from studies.services import ImportRefused
 
@@ -64,8 +66,15 @@ def exchange(request: HttpRequest, study_id: int) -> HttpResponse:
 @require_GET
 def qdpx_export(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
+    filename = _filename(access.study, ".qdpx")
+    segments = Segment.objects.filter(
+        transcript__study=access.study, layer__in=visible_layers(access)
+    )
+    if job_services.runs_in_background(segments.count()):
+        job = job_services.job_start(access=access, kind=JobKind.QDPX_EXPORT, filename=filename)
+        return redirect("coding:job_detail", access.study.pk, job.pk)
     data = refi.project_qdpx(access)
-    return _download(data, _filename(access.study, ".qdpx"), "application/zip")
+    return _download(data, filename, "application/zip")
 
 
 @login_required

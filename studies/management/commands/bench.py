@@ -21,6 +21,7 @@ OPERATION_MODULES = [
     "workbench.bench.agreement",
     "workbench.bench.compare",
     "workbench.bench.qdpx",
+    "workbench.bench.exports",
     "workbench.bench.uploads",
 ]
 
