@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import warnings
 from datetime import timedelta
 from pathlib import Path
@@ -143,7 +144,16 @@ STORAGES = {
     # view, never under STATIC_URL or a media URL.
     "jobs": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": os.getenv("WORKBENCH_JOB_FILES", str(BASE_DIR / "var" / "jobs"))},
+        "OPTIONS": {
+            "location": os.getenv(
+                "WORKBENCH_JOB_FILES",
+                str(
+                    Path(tempfile.gettempdir()) / "workbench-test-jobs"
+                    if _TESTING
+                    else BASE_DIR / "var" / "jobs"
+                ),
+            )
+        },
     },
     "staticfiles": {
         "BACKEND": (
