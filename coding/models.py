@@ -421,6 +421,7 @@ class JobKind(models.TextChoices):
     QDPX_EXPORT = "qdpx_export", "REFI-QDA project (.qdpx)"
     RETRIEVAL_CSV = "retrieval_csv", "Segments (.csv)"
     RETRIEVAL_XLSX = "retrieval_xlsx", "Segments (.xlsx)"
+    QDPX_IMPORT = "qdpx_import", "REFI-QDA import"
 
 
 class JobStatus(models.TextChoices):
@@ -431,7 +432,7 @@ class JobStatus(models.TextChoices):
 
 
 class Job(models.Model):
-    """A long export run by the task worker (coding/jobs/) for one member of a study.
+    """A long export or import run by the task worker (coding/jobs/) for one member.
 
     The result file is in the private ``jobs`` storage (``file`` is its name there), never
     under a static or media URL: only ``coding:job_download`` serves it, to ``user`` while
@@ -446,6 +447,7 @@ class Job(models.Model):
     done = models.PositiveIntegerField(default=0, help_text="Units of work done (rows, parts).")
     total = models.PositiveIntegerField(default=0, help_text="Units of work in all; 0: unknown.")
     message = models.TextField(blank=True, help_text="Why the job failed, in plain words.")
+    result = models.JSONField(default=dict, blank=True, help_text="An import's report.")
     file = models.CharField(max_length=255, blank=True, help_text="Name in the jobs storage.")
     filename = models.CharField(max_length=200, help_text="Name of the download.")
     size = models.PositiveBigIntegerField(default=0)

@@ -182,6 +182,8 @@ TASKS = {
 # WORKBENCH_JOB_FILE_HOURS (`manage.py jobs_prune`, run when the worker starts).
 WORKBENCH_JOB_MIN_SEGMENTS = envint("WORKBENCH_JOB_MIN_SEGMENTS", 5_000)
 WORKBENCH_JOB_FILE_HOURS = envint("WORKBENCH_JOB_FILE_HOURS", 24)
+# A REFI-QDA upload larger than this is imported by a job (the seed-scale project is ~5 MB).
+WORKBENCH_JOB_MIN_IMPORT_BYTES = envint("WORKBENCH_JOB_MIN_IMPORT_BYTES", 2 * 1024 * 1024)
 
 # Uploads: every importer checks these while it reads (in chunks, declared and actual sizes),
 # so a refused upload costs little memory and answers at once with the file and the limit.

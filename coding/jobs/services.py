@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import storages
 from django.http import Http404
@@ -27,8 +27,8 @@ PROGRESS_INTERVAL = 0.5
 
 Progress = Callable[[int, int], None]
 # A runner writes the job's file into ``out`` (binary) for ``access``, calling
-# ``progress(done, total)`` as it goes.
-Runner = Callable[[Job, StudyAccess, IO[bytes], Progress], None]
+# ``progress(done, total)`` as it goes; an import returns its report (a dict) instead.
+Runner = Callable[[Job, StudyAccess, IO[bytes], Progress], dict | None]
 
 
 def job_storage():
@@ -73,6 +73,7 @@ def _runner(kind: str) -> Runner:
         JobKind.QDPX_EXPORT: runners.qdpx_export,
         JobKind.RETRIEVAL_CSV: runners.retrieval_export,
         JobKind.RETRIEVAL_XLSX: runners.retrieval_export,
+        JobKind.QDPX_IMPORT: runners.qdpx_import,
     }[kind]
 
 
@@ -103,13 +104,24 @@ def counted(rows: Iterable[Any], total: int, progress: Progress) -> Iterator[Any
     progress(n, max(total, n))
 
 
+class JobRefused(Exception):
+    """Raised by a runner when the work was refused as a whole (an import with errors):
+    the job fails with ``message`` and keeps ``result`` (the report) for the job page."""
+
+    def __init__(self, message: str, result: dict):
+        super().__init__(message)
+        self.message = message
+        self.result = result
+
+
 def job_run(job_id: int) -> str:
     """Run a queued job: write its file to the jobs storage and mark it done or failed.
 
     The requester's access is rebuilt from their membership now, so the file holds what
     they may see when it is made (a blind coder's export, their own layer). Errors are
-    kept on the job as a message for the person who asked; nothing is written to the study.
-    Returns the job's final status."""
+    kept on the job as a message for the person who asked; an export writes nothing to the
+    study and an import is all or nothing. An import's uploaded file is deleted once it has
+    been read, whatever the outcome. Returns the job's final status."""
     claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING
     )
@@ -117,37 +129,57 @@ def job_run(job_id: int) -> str:
         return "skipped"
     job = Job.objects.select_related("study", "user").get(pk=job_id)
     storage = job_storage()
+    stored, size = "", 0
     try:
         access = study_access(job.user, job.study_id)
         with tempfile.TemporaryFile() as out:
-            _runner(job.kind)(job, access, out, _Progress(job))
-            size = out.tell()
-            out.seek(0)
-            name = f"{job.study_id}/{job.pk}-{secrets.token_hex(8)}-{job.filename}"
-            stored = storage.save(name, File(out, name=job.filename))
+            result = _runner(job.kind)(job, access, out, _Progress(job))
+            if result is None:
+                size = out.tell()
+                out.seek(0)
+                name = f"{job.study_id}/{job.pk}-{secrets.token_hex(8)}-{job.filename}"
+                stored = storage.save(name, File(out, name=job.filename))
     except Http404:
-        return _fail(job, "You are no longer a member of this study, so nothing was exported.")
+        return _fail(job, "You are no longer a member of this study, so nothing was done.")
+    except PermissionDenied as exc:
+        return _fail(job, str(exc) or "You may no longer do this in this study.")
+    except JobRefused as exc:
+        return _fail(job, exc.message, result=exc.result)
     except ValidationError as exc:
         return _fail(job, " ".join(exc.messages))
     except Exception as exc:
         logger.exception("job %s (%s) failed", job.pk, job.kind)
+        what = "import" if job.kind == JobKind.QDPX_IMPORT else "export"
         return _fail(
             job,
-            f"The export stopped with an unexpected error ({type(exc).__name__}). Nothing in "
+            f"The {what} stopped with an unexpected error ({type(exc).__name__}). Nothing in "
             "the study was changed. Please try again; if it fails again, tell the "
             "administrator the time it happened.",
         )
+    finally:
+        if job.params.get("upload"):
+            storage.delete(job.params["upload"])
     Job.objects.filter(pk=job.pk).update(
-        status=JobStatus.DONE, file=stored, size=size, finished_at=timezone.now()
+        status=JobStatus.DONE,
+        file=stored,
+        size=size,
+        result=result or {},
+        finished_at=timezone.now(),
     )
     return JobStatus.DONE
 
 
-def _fail(job: Job, message: str) -> str:
+def _fail(job: Job, message: str, *, result: dict | None = None) -> str:
     Job.objects.filter(pk=job.pk).update(
-        status=JobStatus.FAILED, message=message, finished_at=timezone.now()
+        status=JobStatus.FAILED, message=message, result=result or {}, finished_at=timezone.now()
     )
     return JobStatus.FAILED
+
+
+def job_upload(*, study_id: int, upload) -> str:
+    """Keep an uploaded file in the jobs storage for a job to read; returns its name."""
+    name = f"{study_id}/upload-{secrets.token_hex(8)}"
+    return job_storage().save(name, upload)
 
 
 def jobs_prune(*, now: dt.datetime | None = None) -> int:

@@ -7,6 +7,7 @@ a blind coder's export holds their own layer only. Import is for owners.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -100,6 +101,14 @@ def qdpx_import(request: HttpRequest, study_id: int) -> HttpResponse:
     report, status = None, 400
     if form.is_valid():
         upload = form.cleaned_data["file"]
+        if upload.size > settings.WORKBENCH_JOB_MIN_IMPORT_BYTES:
+            job = job_services.job_start(
+                access=access,
+                kind=JobKind.QDPX_IMPORT,
+                filename=upload.name,
+                params={"upload": job_services.job_upload(study_id=study.pk, upload=upload)},
+            )
+            return redirect("coding:job_detail", study.pk, job.pk)
         try:
             report = refi.refi_import(
                 study=study, data=upload, filename=upload.name, actor=request.user
@@ -109,24 +118,25 @@ def qdpx_import(request: HttpRequest, study_id: int) -> HttpResponse:
             report = refused.report
     # The report page on success too: it lists what was dropped (REFI asks importers to
     # say so). Posting the same file again is harmless: the import skips what it holds.
-    return render(
-        request,
-        REPORT_TEMPLATE,
-        {
-            "study": study,
-            "access": access,
-            "tab": "exchange",
-            "form": form,
-            "report": report,
-            "counts": [
-                (label, report.counts.get(key, 0))
-                for key, label in refi.COUNT_LABELS.items()
-                if report is not None and report.counts.get(key)
-            ],
-            "back": reverse("coding:exchange", args=[study.pk]),
-        },
-        status=status,
-    )
+    return render(request, REPORT_TEMPLATE, report_context(access, report, form), status=status)
+
+
+def report_context(access, report, form=None) -> dict:
+    """What the import report page shows (also for an import run as a background job)."""
+    study = access.study
+    return {
+        "study": study,
+        "access": access,
+        "tab": "exchange",
+        "form": form,
+        "report": report,
+        "counts": [
+            (label, report.counts.get(key, 0))
+            for key, label in refi.COUNT_LABELS.items()
+            if report is not None and report.counts.get(key)
+        ],
+        "back": reverse("coding:exchange", args=[study.pk]),
+    }
 
 
 urlpatterns = [

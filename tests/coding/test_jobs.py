@@ -17,6 +17,7 @@ from coding.jobs import services as job_services
 from coding.models import Code, Job, JobKind, JobStatus, Segment
 from coding.retrieval import EXPORT_HEADER, RetrievalFilters
 from studies.models import Membership
+from tests import factories
 from tests.coding.test_retrieval import build_world
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -329,3 +330,88 @@ def test_job_page_query_count(
     # session, user, membership, job.
     with django_assert_num_queries(4):
         owner_client.get(url, headers={"HX-Request": "true"})
+
+
+# --- REFI-QDA import as a job ----------------------------------------------------------
+
+S1 = "40000000-0000-0000-0000-000000000001"
+
+
+@pytest.fixture
+def import_in_background(settings):
+    settings.WORKBENCH_JOB_MIN_IMPORT_BYTES = 0
+
+
+def a_qdpx() -> bytes:
+    from tests.coding.test_refi_import import U1, project, qdpx, text_source
+
+    qde = project(text_source(S1, "Interview 1.txt", [(0, 4, "Diet", U1)]))
+    return qdpx(qde, {f"sources/{S1}.txt": "Diet and health 𠝹".encode()})
+
+
+def post_import(client, study):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        reverse("coding:qdpx_import", args=[study.pk]),
+        {"file": SimpleUploadedFile("p.qdpx", a_qdpx())},
+    )
+
+
+def test_a_big_import_runs_as_a_job_and_shows_its_report(
+    study, owner, owner_client, import_in_background, job_files
+):
+    response = post_import(owner_client, study)
+    job = the_job(owner)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("coding:job_detail", args=[study.pk, job.pk])
+    assert job.kind == JobKind.QDPX_IMPORT and job.status == JobStatus.DONE
+    segment = Segment.objects.get(transcript__study=study)
+    assert segment.quote == "Diet" and segment.transcript.text == "Diet and health 𠝹"
+    page = owner_client.get(response["Location"])
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Imported project" in text and "Transcripts created" in text
+    # The finished job's poll sends the browser to the report page.
+    poll = owner_client.get(response["Location"], headers={"HX-Request": "true"})
+    assert poll["HX-Redirect"] == response["Location"]
+    # The uploaded file is not kept, and there is nothing to download.
+    assert not list(job_files.rglob("upload-*"))
+    assert (
+        owner_client.get(reverse("coding:job_download", args=[study.pk, job.pk])).status_code == 404
+    )
+
+
+def test_a_refused_import_job_lists_the_problems_and_imports_nothing(
+    study, owner, owner_client, import_in_background
+):
+    factories.make_transcript(study, title="Interview 1", text="Different text.")
+    response = post_import(owner_client, study)
+    job = the_job(owner)
+    assert job.status == JobStatus.FAILED
+    assert job.message == "Nothing was imported: 1 problem found."
+    page = owner_client.get(response["Location"])
+    assert page.status_code == 400
+    assert "already exists in this study with different text" in page.content.decode()
+    assert study.transcripts.count() == 1 and not Segment.objects.exists()
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_an_owner_who_became_a_viewer_before_the_worker_ran_imports_nothing(
+    study, owner, owner_client, import_in_background, job_files
+):
+    post_import(owner_client, study)
+    job = the_job(owner)
+    assert job.status == JobStatus.QUEUED
+    Membership.objects.filter(study=study, user=owner).update(role="viewer")
+    job_services.job_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.message == "Only the study's owners can do this."
+    assert not study.transcripts.exists()
+    assert not list(job_files.rglob("upload-*"))
+
+
+def test_a_small_import_is_answered_at_once(study, owner_client):
+    response = post_import(owner_client, study)
+    assert response.status_code == 200 and not Job.objects.exists()
