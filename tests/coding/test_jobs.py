@@ -270,6 +270,9 @@ def test_a_failed_job_says_why_and_changes_nothing(
     assert Segment.objects.count() == before
 
 
+# The worker closes stale connections between tasks, as it does in production: outside a
+# test transaction (on PostgreSQL that would close the test's own).
+@pytest.mark.django_db(transaction=True)
 @override_settings(TASKS=DATABASE_TASKS)
 def test_the_database_queue_runs_the_job_in_the_worker(
     world, owner_client, owner, study, background

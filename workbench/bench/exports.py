@@ -93,3 +93,33 @@ def segments_csv_export(ctx: bench.Context):
     )
     results["segments_csv_export"]["rows"] = Segment.objects.filter(transcript__study=study).count()
     return results
+
+
+@bench.operation("segments_export_job", n=1, warmup=0)
+def segments_export_job(ctx: bench.Context):
+    """The all-segments CSV and XLSX as background jobs, run in this process as the worker
+    would (``job_run``): the time a person waits for the download link."""
+    from coding.jobs import services as job_services
+    from coding.models import JobKind
+    from studies.access import study_access
+
+    access = study_access(ctx.users["pi"], ctx.study.pk)
+    results = {}
+    for key, kind, fmt in (
+        ("segments_csv_job", JobKind.RETRIEVAL_CSV, "csv"),
+        ("segments_xlsx_job", JobKind.RETRIEVAL_XLSX, "xlsx"),
+    ):
+        job = job_services.job_start(
+            access=access, kind=kind, filename=f"bench.{fmt}", params={"query": "", "fmt": fmt}
+        )
+        start = time.perf_counter()
+        status = job_services.job_run(job.pk)
+        job.refresh_from_db()
+        results[key] = {
+            "p50_ms": round((time.perf_counter() - start) * 1000, 2),
+            "n": 1,
+            "status": status,
+            "bytes": job.size,
+        }
+        job_services.job_storage().delete(job.file)
+    return results
