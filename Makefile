@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # Development commands run with DEBUG=1 (without it the settings require a SECRET_KEY).
 DEV := DEBUG=1
 
-.PHONY: demo install dev-install migrate seed run test check lint format bench bench-10x clean
+.PHONY: demo install dev-install migrate seed run worker test check lint format bench bench-10x clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,17 @@ seed: migrate
 run: install
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
+# The task worker runs long exports (background jobs); expired job files are pruned first.
+worker: migrate
+	$(DEV) $(PY) manage.py jobs_prune
+	$(DEV) $(PY) manage.py db_worker --no-reload
+
+# The worker runs in the background beside the server and stops with it (Ctrl+C).
 demo: seed
 	@echo "Open http://$(HOST):$(PORT)/accounts/login/ and log in with the users printed above."
+	@$(DEV) $(PY) manage.py jobs_prune
+	@$(DEV) $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: dev-install

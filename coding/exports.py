@@ -53,9 +53,11 @@ __all__ = [
     "column_name",
     "csv_response",
     "csv_text",
+    "csv_write",
     "safe_text",
     "xlsx_bytes",
     "xlsx_response",
+    "xlsx_write",
 ]
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -132,6 +134,12 @@ def _csv_lines(header: Sequence[Any], rows: Iterable[Sequence[Any]]):
 def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
     """The whole CSV document as one string, for tests and small tables."""
     return "".join(_csv_lines(header, rows))
+
+
+def csv_write(out, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
+    """Write the CSV document to the binary file ``out`` as ``rows`` are consumed."""
+    for line in _csv_lines(header, rows):
+        out.write(line.encode("utf-8"))
 
 
 def _attachment(filename: str) -> str:
@@ -242,11 +250,15 @@ def _write_sheet(wb, sheet: Sheet) -> None:
         ws.append(cells(row))
 
 
-def xlsx_bytes(sheets: Sequence[Sheet], *, about: Sequence[tuple[str, Any]] | None = None) -> bytes:
-    """An XLSX workbook: one worksheet per ``Sheet``, then an "About" sheet.
+def xlsx_write(
+    out, sheets: Sequence[Sheet], *, about: Sequence[tuple[str, Any]] | None = None
+) -> None:
+    """Write an XLSX workbook to the binary file ``out``: one worksheet per ``Sheet``, then
+    an "About" sheet.
 
     ``about`` lists (label, value) pairs describing the export (study, filters, scope); the
-    export time is added at the end. Pass ``about=None`` to leave the sheet out.
+    export time is added at the end. Pass ``about=None`` to leave the sheet out. The sheets
+    are write-only: rows stream to temporary files, not into memory.
     """
     from openpyxl import Workbook
 
@@ -256,8 +268,13 @@ def xlsx_bytes(sheets: Sequence[Sheet], *, about: Sequence[tuple[str, Any]] | No
     if about is not None:
         pairs = [*about, ("Exported at", timezone.now())]
         _write_sheet(wb, Sheet("About", ["Field", "Value"], pairs, widths=[24, 80]))
+    wb.save(out)
+
+
+def xlsx_bytes(sheets: Sequence[Sheet], *, about: Sequence[tuple[str, Any]] | None = None) -> bytes:
+    """The workbook of :func:`xlsx_write` as bytes."""
     buffer = io.BytesIO()
-    wb.save(buffer)
+    xlsx_write(buffer, sheets, about=about)
     return buffer.getvalue()
 
 

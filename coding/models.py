@@ -415,3 +415,61 @@ class CalibrationSubmission(models.Model):
                 fields=["unit", "coder"], name="coding_calibrationsubmission_unique"
             )
         ]
+
+
+class JobKind(models.TextChoices):
+    QDPX_EXPORT = "qdpx_export", "REFI-QDA project (.qdpx)"
+    RETRIEVAL_CSV = "retrieval_csv", "Segments (.csv)"
+    RETRIEVAL_XLSX = "retrieval_xlsx", "Segments (.xlsx)"
+    QDPX_IMPORT = "qdpx_import", "REFI-QDA import"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Running"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class Job(models.Model):
+    """A long export or import run by the task worker (coding/jobs/) for one member.
+
+    The result file is in the private ``jobs`` storage (``file`` is its name there), never
+    under a static or media URL: only ``coding:job_download`` serves it, to ``user`` while
+    they are still a member, until ``expires_at``.
+    """
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="jobs")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=JobKind.choices)
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    done = models.PositiveIntegerField(default=0, help_text="Units of work done (rows, parts).")
+    total = models.PositiveIntegerField(default=0, help_text="Units of work in all; 0: unknown.")
+    message = models.TextField(blank=True, help_text="Why the job failed, in plain words.")
+    result = models.JSONField(default=dict, blank=True, help_text="An import's report.")
+    file = models.CharField(max_length=255, blank=True, help_text="Name in the jobs storage.")
+    filename = models.CharField(max_length=200, help_text="Name of the download.")
+    size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["study", "user"], name="coding_job_study_user")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.user_id} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(99, self.done * 100 // self.total)

@@ -4,6 +4,7 @@ from coding.agreement import urls as agreement_urls
 from coding.calibration import urls as calibration_urls
 from coding.compare import urls as compare_urls
 from coding.consensus import urls as consensus_urls
+from coding.jobs import views as jobs
 from coding.views import (
     audit,
     codebook,
@@ -24,4 +25,5 @@ urlpatterns = [
     *calibration_urls.urlpatterns,
     *refi.urlpatterns,
     *audit.urlpatterns,
+    *jobs.urlpatterns,
 ]

@@ -25,8 +25,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from coding import services
-from coding.models import Layer, LayerKind
+from coding.jobs import services as job_services
+from coding.models import JobKind, Layer, LayerKind
 from studies import services as studies_services
+from studies.access import study_access
 from studies.models import Role
 from tests import factories
 
@@ -349,6 +351,16 @@ ROUTES: dict[str, Route] = {
     "coding:exchange": Route(READ, [Get(_s)]),
     "coding:qdpx_export": Route(READ, [Get(_s)], both=False),
     "coding:qdc_export": Route(READ, [Get(_s)], both=False),
+    # Background jobs: only the member who started one (bob) sees it and its file.
+    "coding:job_detail": Route(
+        _status({"owner": 404, "coder_blind": 200, "coder_open": 200, "viewer": 404}),
+        [Get(lambda ctx: {**_s(ctx), "job_id": ctx.job.pk})],
+    ),
+    "coding:job_download": Route(
+        _status({"owner": 404, "coder_blind": 200, "coder_open": 200, "viewer": 404}),
+        [Get(lambda ctx: {**_s(ctx), "job_id": ctx.job.pk})],
+        both=False,
+    ),
     # A GET goes back to the exchange page, where the import form is.
     "coding:qdpx_import": Route(OWNER | {"owner": 302}, [Get(_s)]),
     # JSON API
@@ -432,6 +444,7 @@ class Crawl:
     round: object
     invitation: object
     invitation_token: str
+    job: object = None  # bob's QDPX export job (its file is searched for canaries)
 
     def fill(self, query: str) -> str:
         return query.format(
@@ -540,7 +553,7 @@ def build_crawl(*, blind: bool) -> Crawl:
     invitation, token = studies_services.invitation_create(
         study=study, role=Role.CODER, note=f"for a new coder {CANARY}", actor=users["owner"]
     )
-    return Crawl(
+    ctx = Crawl(
         study=study,
         users=users,
         group=group,
@@ -558,6 +571,12 @@ def build_crawl(*, blind: bool) -> Crawl:
         invitation=invitation,
         invitation_token=token,
     )
+    ctx.job = job_services.job_start(
+        access=study_access(users["coder"], study.pk),
+        kind=JobKind.QDPX_EXPORT,
+        filename="crawled-study.qdpx",
+    )
+    return ctx
 
 
 def _calibration_round(study, transcript, code, users):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import warnings
 from datetime import timedelta
 from pathlib import Path
@@ -53,6 +54,8 @@ INSTALLED_APPS = [
     "template_partials",
     "ninja",  # serves its bundled Swagger UI for /api/v1/docs (no CDN)
     "axes",  # login throttling and lockout (site and admin)
+    "django_tasks",  # background jobs (the backport of Django 6's Tasks framework)
+    "django_tasks_db",  # ... queued in the database, run by `manage.py db_worker`
     "workbench",
     "studies",
     "coding",
@@ -137,6 +140,21 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files made by background jobs (coding/jobs/): private, served only by an access-checked
+    # view, never under STATIC_URL or a media URL.
+    "jobs": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": os.getenv(
+                "WORKBENCH_JOB_FILES",
+                str(
+                    Path(tempfile.gettempdir()) / "workbench-test-jobs"
+                    if _TESTING
+                    else BASE_DIR / "var" / "jobs"
+                ),
+            )
+        },
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -145,6 +163,27 @@ STORAGES = {
         )
     },
 }
+
+# Background jobs: long exports run in the task worker (`manage.py db_worker`, started by
+# `make demo`; several workers may run on PostgreSQL, which hands each job to one of them).
+# Tests run tasks at once, in the request (ImmediateBackend).
+TASKS = {
+    "default": {
+        "BACKEND": os.getenv(
+            "WORKBENCH_TASK_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if _TESTING
+            else "django_tasks_db.DatabaseBackend",
+        )
+    }
+}
+# Exports of more segments than this run as a job with a progress bar (smaller ones are
+# answered at once: about a second at 5,000 segments); job files are deleted after
+# WORKBENCH_JOB_FILE_HOURS (`manage.py jobs_prune`, run when the worker starts).
+WORKBENCH_JOB_MIN_SEGMENTS = envint("WORKBENCH_JOB_MIN_SEGMENTS", 5_000)
+WORKBENCH_JOB_FILE_HOURS = envint("WORKBENCH_JOB_FILE_HOURS", 24)
+# A REFI-QDA upload larger than this is imported by a job (the seed-scale project is ~5 MB).
+WORKBENCH_JOB_MIN_IMPORT_BYTES = envint("WORKBENCH_JOB_MIN_IMPORT_BYTES", 2 * 1024 * 1024)
 
 # Uploads: every importer checks these while it reads (in chunks, declared and actual sizes),
 # so a refused upload costs little memory and answers at once with the file and the limit.

@@ -7,6 +7,7 @@ a blind coder's export holds their own layer only. Import is for owners.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +18,8 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coding import refi
+from coding.jobs import services as job_services
+from coding.models import JobKind, Segment
 from studies.access import get_study_for_user, visible_layers
 from studies.services import ImportRefused
 
@@ -64,8 +67,15 @@ def exchange(request: HttpRequest, study_id: int) -> HttpResponse:
 @require_GET
 def qdpx_export(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
+    filename = _filename(access.study, ".qdpx")
+    segments = Segment.objects.filter(
+        transcript__study=access.study, layer__in=visible_layers(access)
+    )
+    if job_services.runs_in_background(segments.count()):
+        job = job_services.job_start(access=access, kind=JobKind.QDPX_EXPORT, filename=filename)
+        return redirect("coding:job_detail", access.study.pk, job.pk)
     data = refi.project_qdpx(access)
-    return _download(data, _filename(access.study, ".qdpx"), "application/zip")
+    return _download(data, filename, "application/zip")
 
 
 @login_required
@@ -91,6 +101,14 @@ def qdpx_import(request: HttpRequest, study_id: int) -> HttpResponse:
     report, status = None, 400
     if form.is_valid():
         upload = form.cleaned_data["file"]
+        if upload.size > settings.WORKBENCH_JOB_MIN_IMPORT_BYTES:
+            job = job_services.job_start(
+                access=access,
+                kind=JobKind.QDPX_IMPORT,
+                filename=upload.name,
+                params={"upload": job_services.job_upload(study_id=study.pk, upload=upload)},
+            )
+            return redirect("coding:job_detail", study.pk, job.pk)
         try:
             report = refi.refi_import(
                 study=study, data=upload, filename=upload.name, actor=request.user
@@ -100,24 +118,25 @@ def qdpx_import(request: HttpRequest, study_id: int) -> HttpResponse:
             report = refused.report
     # The report page on success too: it lists what was dropped (REFI asks importers to
     # say so). Posting the same file again is harmless: the import skips what it holds.
-    return render(
-        request,
-        REPORT_TEMPLATE,
-        {
-            "study": study,
-            "access": access,
-            "tab": "exchange",
-            "form": form,
-            "report": report,
-            "counts": [
-                (label, report.counts.get(key, 0))
-                for key, label in refi.COUNT_LABELS.items()
-                if report is not None and report.counts.get(key)
-            ],
-            "back": reverse("coding:exchange", args=[study.pk]),
-        },
-        status=status,
-    )
+    return render(request, REPORT_TEMPLATE, report_context(access, report, form), status=status)
+
+
+def report_context(access, report, form=None) -> dict:
+    """What the import report page shows (also for an import run as a background job)."""
+    study = access.study
+    return {
+        "study": study,
+        "access": access,
+        "tab": "exchange",
+        "form": form,
+        "report": report,
+        "counts": [
+            (label, report.counts.get(key, 0))
+            for key, label in refi.COUNT_LABELS.items()
+            if report is not None and report.counts.get(key)
+        ],
+        "back": reverse("coding:exchange", args=[study.pk]),
+    }
 
 
 urlpatterns = [

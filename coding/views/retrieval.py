@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import CharField, F, Value
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -27,12 +27,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from coding import exports, selectors, services
 from coding.compare.layers import UNION as UNION_KEY
-from coding.models import Layer, LayerKind, Memo, Segment
+from coding.jobs import services as job_services
+from coding.models import JobKind, Layer, LayerKind, Memo, Segment
 from coding.retrieval import (
     EXPORT_HEADER,
     RetrievalFilters,
     code_ids_for,
-    export_rows,
+    export_value_rows,
     retrieve,
     segment_link,
 )
@@ -109,8 +110,11 @@ class RetrievalState:
 
 
 def _retrieval_state(request: HttpRequest, access: StudyAccess) -> RetrievalState:
+    return _retrieval_state_for(request.GET, access)
+
+
+def _retrieval_state_for(get: QueryDict, access: StudyAccess) -> RetrievalState:
     study = access.study
-    get = request.GET
     filters = RetrievalFilters(
         code=_int_or_none(get.get("code")),
         subtree=get.get("subtree") in ("1", "on", "true"),
@@ -266,22 +270,59 @@ def retrieval_export(request: HttpRequest, study_id: int, fmt: str) -> HttpRespo
     if state.errors:
         return HttpResponse(" ".join(state.errors), status=400, content_type="text/plain")
     # Without a code, the export holds every visible segment matching the other filters.
-    segments = iter(_segments(access, state, all_codes=True, context=0))  # streamed
-    rows = export_rows(segments, state.book)
-    stem = slugify(f"{access.study.name} {state.code_path or 'all codes'}")[:80] or "segments"
-    filename = f"{stem}-{timezone.localdate().isoformat()}.{fmt}"
+    segments = _segments(access, state, all_codes=True, context=0).segments
+    filename = _export_filename(access, state, fmt)
+    if job_services.runs_in_background(segments.count()):
+        job = job_services.job_start(
+            access=access,
+            kind=JobKind.RETRIEVAL_CSV if fmt == "csv" else JobKind.RETRIEVAL_XLSX,
+            filename=filename,
+            params={"query": request.GET.urlencode(), "fmt": fmt},
+        )
+        return redirect("coding:job_detail", access.study.pk, job.pk)
+    rows = export_value_rows(segments, state.book, layers=state.layers)
     if fmt == "csv":
         return exports.csv_response(filename, EXPORT_HEADER, rows)
+    return exports.xlsx_response(
+        filename,
+        [exports.Sheet("Segments", EXPORT_HEADER, rows)],
+        about=_export_about(access, state),
+    )
+
+
+def _export_filename(access: StudyAccess, state: RetrievalState, fmt: str) -> str:
+    stem = slugify(f"{access.study.name} {state.code_path or 'all codes'}")[:80] or "segments"
+    return f"{stem}-{timezone.localdate().isoformat()}.{fmt}"
+
+
+def _export_about(access: StudyAccess, state: RetrievalState) -> list[tuple[str, Any]]:
     about = [
         ("Study", access.study.name),
         *state.about(),
-        ("Exported by", request.user.get_username()),
+        ("Exported by", access.user.get_username()),
     ]
     if access.blind:
         about.append(("Scope", "Blind coding: only your own layer."))
-    return exports.xlsx_response(
-        filename, [exports.Sheet("Segments", EXPORT_HEADER, rows)], about=about
+    return about
+
+
+def retrieval_export_write(
+    access: StudyAccess, query: str, fmt: str, out, *, progress: job_services.Progress
+) -> None:
+    """Write the export that ``retrieval_export`` answers for ``?query`` to ``out`` (the
+    background job of a big export). Raises ValidationError when a filter no longer exists."""
+    state = _retrieval_state_for(QueryDict(query), access)
+    if state.errors:
+        raise ValidationError(" ".join(state.errors))
+    segments = _segments(access, state, all_codes=True, context=0).segments
+    rows = job_services.counted(
+        export_value_rows(segments, state.book, layers=state.layers), segments.count(), progress
     )
+    if fmt == "csv":
+        exports.csv_write(out, EXPORT_HEADER, rows)
+    else:
+        sheets = [exports.Sheet("Segments", EXPORT_HEADER, rows)]
+        exports.xlsx_write(out, sheets, about=_export_about(access, state))
 
 
 @login_required

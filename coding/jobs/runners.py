@@ -1,0 +1,66 @@
+"""What each kind of job writes (see :data:`coding.jobs.services.Runner`)."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from coding import refi
+from coding.models import Job
+from studies.access import StudyAccess
+
+
+def _qdpx_job(access: StudyAccess, out: IO[bytes], progress) -> None:
+    """The QDPX project of what ``access`` may see, written to ``out``.
+
+    The one place that calls the exporter for a job; it becomes
+    ``refi.write_qdpx(access, out, progress=progress)`` once that streaming writer exists."""
+    progress(0, 1)
+    out.write(refi.project_qdpx(access))
+    progress(1, 1)
+
+
+def qdpx_export(job: Job, access: StudyAccess, out: IO[bytes], progress) -> None:
+    _qdpx_job(access, out, progress)
+
+
+def retrieval_export(job: Job, access: StudyAccess, out: IO[bytes], progress) -> None:
+    from coding.views.retrieval import retrieval_export_write
+
+    retrieval_export_write(
+        access, job.params.get("query", ""), job.params.get("fmt", "csv"), out, progress=progress
+    )
+
+
+def qdpx_import(job: Job, access: StudyAccess, out: IO[bytes], progress) -> dict:
+    """Import the uploaded REFI-QDA file (all or nothing); returns the report as a dict.
+
+    The owner's right to import is checked again now (PermissionDenied otherwise)."""
+    from dataclasses import asdict
+
+    from coding.jobs import services
+    from studies.services import ImportRefused
+
+    access.require_owner()
+    progress(0, 1)
+    with services.job_storage().open(job.params["upload"], "rb") as upload:
+        try:
+            report = refi.refi_import(
+                study=access.study, data=upload, filename=job.filename, actor=access.user
+            )
+        except ImportRefused as refused:
+            n = len(refused.report.errors)
+            raise services.JobRefused(
+                f"Nothing was imported: {n} problem{'s' if n != 1 else ''} found.",
+                asdict(refused.report),
+            ) from None
+    progress(1, 1)
+    return asdict(report)
+
+
+def import_report(result: dict) -> refi.RefiImportReport:
+    """The import report a job kept (:func:`qdpx_import`) as the object the page shows."""
+    from studies.services import RowError
+
+    fields = dict(result)
+    fields["errors"] = [RowError(**e) for e in fields.get("errors", [])]
+    return refi.RefiImportReport(**fields)
