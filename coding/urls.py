@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from coding.retrieval import views as retrieval
 from coding.views import (
     agreement,
     audit,
@@ -8,7 +9,6 @@ from coding.views import (
     coding_page,
     compare,
     refi,
-    retrieval,
 )
 
 app_name = "coding"

@@ -25,7 +25,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from coding import compare, exports, selectors, services, svg
 from coding.models import Code
-from coding.retrieval import RetrievalFilters
+from coding.retrieval.selectors import RetrievalFilters
 from studies.access import StudyAccess, get_study_for_user
 
 MATRIX_TEMPLATE = "coding/compare_matrix.html"

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from coding.retrieval import EXPORT_HEADER, RetrievalFilters
+from coding.retrieval.selectors import EXPORT_HEADER, RetrievalFilters
 from tests import factories
 from tests.coding.test_retrieval import build_world
 

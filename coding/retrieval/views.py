@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from coding import exports, selectors, services
 from coding.compare import UNION as UNION_KEY
 from coding.models import Layer, LayerKind, Memo, Segment
-from coding.retrieval import (
+from coding.retrieval.selectors import (
     EXPORT_HEADER,
     RetrievalFilters,
     code_ids_for,
