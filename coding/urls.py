@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from coding.memos import urls as memos
 from coding.retrieval import views as retrieval
 from coding.views import (
     agreement,
@@ -17,6 +18,7 @@ urlpatterns = [
     *coding_page.urlpatterns,
     *codebook.urlpatterns,
     *retrieval.urlpatterns,
+    *memos.urlpatterns,
     *compare.urlpatterns,
     *agreement.urlpatterns,
     *calibration.urlpatterns,

@@ -1,33 +1,29 @@
-"""Coded retrieval (segments of a code, with context; CSV/XLSX export) and the study's memos.
+"""Coded retrieval (segments of a code, with context; CSV/XLSX export).
 
-Permissions come from :mod:`studies.access` only: :func:`coding.retrieval.retrieve` filters
-out hidden layers in SQL, and memo lists drop memos on segments of hidden layers, so a
-fragment requested alone shows exactly what the page would.
+Permissions come from :mod:`studies.access` only: :func:`coding.retrieval.selectors.retrieve`
+filters out hidden layers in SQL, so a fragment requested alone shows exactly what the page
+would.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import CharField, F, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from coding import exports, selectors, services
 from coding.compare import UNION as UNION_KEY
-from coding.models import Layer, LayerKind, Memo, Segment
+from coding.models import Layer, LayerKind, Segment
 from coding.retrieval.selectors import (
     EXPORT_HEADER,
     RetrievalFilters,
@@ -39,16 +35,12 @@ from coding.retrieval.selectors import (
 from studies.access import (
     StudyAccess,
     get_study_for_user,
-    visible_codes,
-    visible_layers,
-    visible_memos,
 )
-from studies.models import Participant, Transcript
+from studies.models import Participant
 
 PAGE_SIZE = 100
 CONTEXT_CHARS = 120
 RETRIEVAL_TEMPLATE = "coding/retrieval.html"
-MEMO_TEMPLATE = "coding/memo_list.html"
 
 
 def _maybe_url(name: str, *args) -> str | None:
@@ -315,338 +307,6 @@ def segment_reviewed(request: HttpRequest, study_id: int, segment_id: int) -> Ht
     return redirect(target)
 
 
-# --- memos ------------------------------------------------------------------------------
-
-MEMO_KINDS = [
-    ("", "All"),
-    ("study", "Study"),
-    ("transcript", "Transcripts"),
-    ("code", "Codes"),
-    ("segment", "Segments"),
-]
-
-
-class MemoForm(forms.Form):
-    title = forms.CharField(max_length=200, required=False)
-    body = forms.CharField(max_length=20_000, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class MemoCreateForm(MemoForm):
-    # "study", "transcript-<id>" or "code-<id>"; segment memos belong to the coding page.
-    about = forms.CharField(max_length=40, initial="study")
-
-
-@dataclass
-class MemoEntry:
-    """One line of the memo list: a Memo, or the memo field of a Segment."""
-
-    source: str  # "memo" or "segment"
-    pk: int
-    kind: str
-    title: str
-    body: str
-    author: Any
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    transcript: Transcript | None
-    code_path: str
-    segment: Segment | None
-    link: str | None
-    can_edit: bool
-
-    @property
-    def dom_id(self) -> str:
-        return f"memo-{self.source}-{self.pk}"
-
-
-def _memo_kind(transcript_id, code_id, segment_id) -> str:
-    if segment_id:
-        return "segment"
-    if transcript_id:
-        return "transcript"
-    if code_id:
-        return "code"
-    return "study"
-
-
-def _visible_memos(access: StudyAccess):
-    """The memos the requester may see (:func:`studies.access.visible_memos`)."""
-    return visible_memos(access)
-
-
-def _memo_rows(access: StudyAccess, kind: str):
-    """Memos and segment memo fields as one sortable value query (a UNION), newest first."""
-    memos = _visible_memos(access)
-    if kind == "study":
-        memos = memos.filter(transcript__isnull=True, code__isnull=True, segment__isnull=True)
-    elif kind == "transcript":
-        memos = memos.filter(transcript__isnull=False, segment__isnull=True)
-    elif kind == "code":
-        memos = memos.filter(code__isnull=False, transcript__isnull=True, segment__isnull=True)
-    elif kind == "segment":
-        memos = memos.filter(segment__isnull=False)
-    # Only annotations, in one order on both sides: UNION matches columns by position.
-    # Clear the models' default ordering: SQL forbids ORDER BY inside the UNION's parts.
-    memo_values = memos.order_by().values(
-        m_source=Value("memo", output_field=CharField()),
-        m_id=F("pk"),
-        m_title=F("title"),
-        m_body=F("body"),
-        m_author=F("author_id"),
-        m_created=F("created_at"),
-        m_updated=F("updated_at"),
-        m_transcript=F("transcript_id"),
-        m_code=F("code_id"),
-        m_segment=F("segment_id"),
-    )
-    if kind not in ("", "segment"):
-        return memo_values.order_by("-m_updated", "-m_id")
-    segment_values = (
-        Segment.objects.filter(transcript__study=access.study, layer__in=visible_layers(access))
-        .exclude(memo="")
-        .order_by()
-        .values(
-            m_source=Value("segment", output_field=CharField()),
-            m_id=F("pk"),
-            m_title=Value("", output_field=CharField()),
-            m_body=F("memo"),
-            m_author=F("created_by_id"),
-            m_created=F("created_at"),
-            m_updated=F("updated_at"),
-            m_transcript=F("transcript_id"),
-            m_code=F("code_id"),
-            m_segment=F("pk"),
-        )
-    )
-    union = memo_values.union(segment_values, all=True)
-    return union.order_by("-m_updated", "-m_source", "-m_id")
-
-
-def _memo_entries(access: StudyAccess, rows: list[dict], book) -> list[MemoEntry]:
-    """Entries for one page of rows: authors, transcripts and segments in 3 queries."""
-    study_id = access.study.pk
-    user_ids = {r["m_author"] for r in rows if r["m_author"]}
-    transcript_ids = {r["m_transcript"] for r in rows if r["m_transcript"]}
-    segment_ids = {r["m_segment"] for r in rows if r["m_segment"]}
-    users = get_user_model().objects.in_bulk(user_ids) if user_ids else {}
-    transcripts = Transcript.objects.for_list().in_bulk(transcript_ids) if transcript_ids else {}
-    segments = (
-        Segment.objects.select_related("layer__user").defer("provenance").in_bulk(segment_ids)
-        if segment_ids
-        else {}
-    )
-    entries = []
-    for r in rows:
-        kind = _memo_kind(r["m_transcript"], r["m_code"], r["m_segment"])
-        segment = segments.get(r["m_segment"])
-        transcript = transcripts.get(r["m_transcript"])
-        if segment is not None:
-            link = segment_link(study_id, segment)
-        elif kind == "transcript":
-            link = _maybe_url("coding:transcript_code", study_id, r["m_transcript"])
-        elif kind == "code":
-            link = reverse("coding:retrieval", args=[study_id]) + f"?code={r['m_code']}"
-        else:
-            link = None
-        is_memo = r["m_source"] == "memo"
-        entries.append(
-            MemoEntry(
-                source=r["m_source"],
-                pk=r["m_id"],
-                kind=kind,
-                title=r["m_title"] or "",
-                body=r["m_body"],
-                author=users.get(r["m_author"]),
-                created_at=r["m_created"],
-                updated_at=r["m_updated"],
-                transcript=transcript,
-                code_path=book.path(segment.code_id if segment else r["m_code"]),
-                segment=segment,
-                link=link,
-                can_edit=is_memo and _may_edit(access, r["m_author"]),
-            )
-        )
-    return entries
-
-
-def _may_edit(access: StudyAccess, author_id: int | None) -> bool:
-    return access.is_owner or (access.can_code and author_id == access.membership.user_id)
-
-
-def _memo_context(request: HttpRequest, access: StudyAccess, **extra) -> dict[str, Any]:
-    study = access.study
-    kind = request.GET.get("kind", "")
-    if kind not in dict(MEMO_KINDS):
-        kind = ""
-    book = selectors.codebook_for(access)
-    rows_qs = _memo_rows(access, kind)
-    page = Paginator(rows_qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    entries = _memo_entries(access, list(page.object_list), book)
-    ctx: dict[str, Any] = {
-        "study": study,
-        "access": access,
-        "tab": "memos",
-        "kind": kind,
-        "kinds": MEMO_KINDS,
-        "page": page,
-        "entries": entries,
-        "can_write": access.can_code,
-        "list_url": reverse("coding:memo_list", args=[study.pk]),
-    }
-    if access.can_code and "form" not in extra:
-        ctx["form"] = MemoCreateForm(initial={"about": "study"})
-    if access.can_code:
-        ctx["targets"] = _memo_targets(access, book)
-    ctx.update(extra)
-    return ctx
-
-
-def _memo_targets(access: StudyAccess, book) -> dict[str, list[tuple[str, str]]]:
-    """What a new memo can be about: the study, a transcript (title only) or a code."""
-    transcripts = Transcript.objects.filter(study=access.study).only("pk", "title")
-    return {
-        "transcripts": [(f"transcript-{t.pk}", t.title) for t in transcripts],
-        "codes": [(f"code-{n.pk}", n.path) for n in book.walk()],
-    }
-
-
-@login_required
-@require_GET
-def memo_list(request: HttpRequest, study_id: int) -> HttpResponse:
-    access = get_study_for_user(request, study_id)
-    ctx = _memo_context(request, access)
-    htmx = getattr(request, "htmx", None)
-    if htmx and not htmx.history_restore_request:
-        return render(request, f"{MEMO_TEMPLATE}#memo-results", ctx)
-    return render(request, MEMO_TEMPLATE, ctx)
-
-
-# Memo writes. Creation is services.memo_create; update and delete belong beside it in
-# coding/services.py and are kept here until that file is free to edit. Each validates,
-# saves and records an audit event.
-
-
-def _resolve_about(access: StudyAccess, about: str) -> dict[str, Any]:
-    if about in ("", "study"):
-        return {}
-    kind, _, raw = about.partition("-")
-    pk = _int_or_none(raw)
-    if kind == "transcript" and pk is not None:
-        transcript = Transcript.objects.filter(study=access.study, pk=pk).defer("text").first()
-        if transcript is not None:
-            return {"transcript": transcript}
-    if kind == "code" and pk is not None:
-        code = visible_codes(access).filter(pk=pk).first()
-        if code is not None:
-            return {"code": code}
-    raise ValidationError(
-        {"about": "Choose the study, one of its transcripts or one of its codes."}
-    )
-
-
-def _memo_create(*, access: StudyAccess, author, title: str, body: str, about: str) -> Memo:
-    return services.memo_create(
-        study=access.study, author=author, title=title, body=body, **_resolve_about(access, about)
-    )
-
-
-def _memo_for_edit(access: StudyAccess, memo_id: int) -> Memo:
-    """A memo the requester may see (else 404) and change (else 403)."""
-    memo = _visible_memos(access).select_related("study").filter(pk=memo_id).first()
-    if memo is None:
-        raise Http404("No such memo.")
-    if not _may_edit(access, memo.author_id):
-        raise PermissionDenied("Only the memo's author or the study's owners can change it.")
-    return memo
-
-
-def _form_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errs in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
-
-
-@login_required
-@require_POST
-def memo_create(request: HttpRequest, study_id: int) -> HttpResponse:
-    access = get_study_for_user(request, study_id, write=True)
-    form = MemoCreateForm(request.POST)
-    if form.is_valid():
-        try:
-            _memo_create(access=access, author=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-    htmx = getattr(request, "htmx", None)
-    if form.errors:
-        ctx = _memo_context(request, access, form=form)
-        template = f"{MEMO_TEMPLATE}#memo-panel" if htmx else MEMO_TEMPLATE
-        return render(request, template, ctx)
-    if htmx:
-        return render(request, f"{MEMO_TEMPLATE}#memo-panel", _memo_context(request, access))
-    return redirect(reverse("coding:memo_list", args=[access.study.pk]))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def memo_update(request: HttpRequest, study_id: int, memo_id: int) -> HttpResponse:
-    access = get_study_for_user(request, study_id, write=True)
-    memo = _memo_for_edit(access, memo_id)
-    htmx = getattr(request, "htmx", None)
-    if request.method == "POST":
-        form = MemoForm(request.POST)
-        if form.is_valid():
-            try:
-                services.memo_update(memo=memo, actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                _form_errors(form, exc)
-        if not form.errors:
-            if htmx:
-                entry = _memo_entries(access, [_row_of(memo)], selectors.codebook_for(access))[0]
-                return render(
-                    request, f"{MEMO_TEMPLATE}#memo-item", {"entry": entry, "study": access.study}
-                )
-            return redirect(reverse("coding:memo_list", args=[access.study.pk]))
-    else:
-        form = MemoForm(initial={"title": memo.title, "body": memo.body})
-    ctx = {
-        "study": access.study,
-        "memo": memo,
-        "edit_form": form,
-        "entry_id": f"memo-memo-{memo.pk}",
-    }
-    if htmx:
-        return render(request, f"{MEMO_TEMPLATE}#memo-edit", ctx)
-    return render(request, MEMO_TEMPLATE, {**_memo_context(request, access), **ctx})
-
-
-def _row_of(memo: Memo) -> dict[str, Any]:
-    return {
-        "m_source": "memo",
-        "m_id": memo.pk,
-        "m_title": memo.title,
-        "m_body": memo.body,
-        "m_author": memo.author_id,
-        "m_created": memo.created_at,
-        "m_updated": memo.updated_at,
-        "m_transcript": memo.transcript_id,
-        "m_code": memo.code_id,
-        "m_segment": memo.segment_id,
-    }
-
-
-@login_required
-@require_POST
-def memo_delete(request: HttpRequest, study_id: int, memo_id: int) -> HttpResponse:
-    access = get_study_for_user(request, study_id, write=True)
-    memo = _memo_for_edit(access, memo_id)
-    services.memo_delete(memo=memo, actor=request.user)
-    if getattr(request, "htmx", None):
-        return HttpResponse("")  # the item is swapped out
-    return redirect(reverse("coding:memo_list", args=[access.study.pk]))
-
-
 urlpatterns = [
     path("studies/<int:study_id>/retrieval/", retrieval, name="retrieval"),
     path(
@@ -659,8 +319,4 @@ urlpatterns = [
         segment_reviewed,
         name="segment_reviewed",
     ),
-    path("studies/<int:study_id>/memos/", memo_list, name="memo_list"),
-    path("studies/<int:study_id>/memos/new/", memo_create, name="memo_create"),
-    path("studies/<int:study_id>/memos/<int:memo_id>/edit/", memo_update, name="memo_update"),
-    path("studies/<int:study_id>/memos/<int:memo_id>/delete/", memo_delete, name="memo_delete"),
 ]
