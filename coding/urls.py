@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from coding.memos import urls as memos
-from coding.retrieval import views as retrieval
+from coding.retrieval import urls as retrieval
 from coding.views import (
     agreement,
     audit,
