@@ -1,10 +1,10 @@
 from __future__ import annotations
 
+from coding.history import views as audit
 from coding.memos import urls as memos
 from coding.retrieval import urls as retrieval
 from coding.views import (
     agreement,
-    audit,
     calibration,
     codebook,
     coding_page,

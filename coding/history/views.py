@@ -15,7 +15,9 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from coding import audit_log, exports, restore
+from coding import exports
+from coding.history import log as audit_log
+from coding.history import restore
 from coding.models import AuditEvent
 from studies.access import get_study_for_user
 

@@ -1,5 +1,5 @@
 """Reads for the owners' audit page and its exports (writes: :func:`coding.services.audit`,
-restores: :mod:`coding.restore`)."""
+restores: :mod:`coding.history.restore`)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from coding.history.restore import RESTORABLE
 from coding.models import AuditEvent
-from coding.restore import RESTORABLE
 from studies.models import Study
 
 
