@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from coding.history import views as audit
+from coding.history import urls as audit
 from coding.memos import urls as memos
 from coding.retrieval import urls as retrieval
 from coding.views import (

@@ -4,11 +4,9 @@ restores: :mod:`coding.history.restore`)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
@@ -102,95 +100,14 @@ def is_restorable(event: AuditEvent) -> bool:
     return event.action in RESTORABLE and event.study_id is not None
 
 
-EXPORT_COLUMNS = (
-    "event_id",
-    "created_at",
-    "study_id",
-    "study_name",
-    "actor",
-    "action",
-    "object_type",
-    "object_id",
-    "object_label",
-    "restores_event_id",
-    "restored_by_event_id",
-    "before_json",
-    "after_json",
-)
-
-
-def _json(value) -> str:
-    return "" if value is None else json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
-
-
-def export_rows(events: QuerySet[AuditEvent]):
-    """One dict per event (keys :data:`EXPORT_COLUMNS`, JSON data as objects), streamed."""
-    for e in events.iterator(chunk_size=500):
-        yield {
-            "event_id": e.pk,
-            "created_at": timezone.localtime(e.created_at).isoformat(),
-            "study_id": e.study_ref,
-            "study_name": e.study_name,
-            "actor": e.actor.username if e.actor else "",
-            "action": e.action,
-            "object_type": e.object_type,
-            "object_id": e.object_id,
-            "object_label": event_label(e),
-            "restores_event_id": e.restores_id,
-            "restored_by_event_id": e.restored_by_id,
-            "before_json": e.before,
-            "after_json": e.after,
+def event_rows(events) -> list[dict]:
+    """The audit page's rows for a page of :func:`audit_events` (no query)."""
+    return [
+        {
+            "event": e,
+            "label": event_label(e),
+            "restorable": is_restorable(e) and e.restored_by_id is None,
+            "restore_label": RESTORABLE.get(e.action, ""),
         }
-
-
-def csv_rows(events: QuerySet[AuditEvent]):
-    for row in export_rows(events):
-        yield [_json(row[c]) if c.endswith("_json") else row[c] for c in EXPORT_COLUMNS]
-
-
-def jsonl_lines(events: QuerySet[AuditEvent]):
-    for row in export_rows(events):
-        row["before"], row["after"] = row.pop("before_json"), row.pop("after_json")
-        yield json.dumps(row, cls=DjangoJSONEncoder, ensure_ascii=False) + "\n"
-
-
-def restore_preview(event: AuditEvent) -> list[tuple[str, str]]:
-    """What a restore would bring back, as (what, value) lines for the confirmation page."""
-    before, after = event.before or {}, event.after or {}
-    lines: list[tuple[str, str]] = []
-    if event.action == "memo.delete":
-        lines = [("Title", before.get("title") or "(none)"), ("Memo", before.get("body", ""))]
-    elif event.action == "code.archive":
-        lines = [("Codes to un-archive", str(len(before.get("ids") or [])))]
-    elif event.action == "code.merge":
-        source = before.get("source") or {}
-        lines = [
-            ("Code", source.get("name", "")),
-            ("Segments moved back", str(len(before.get("moved_segment_ids") or []))),
-            ("Segments recreated", str(len(before.get("collapsed_segments") or []))),
-            ("Subcodes moved back", str(len(before.get("children") or {}))),
-        ]
-    elif event.action == "transcript.text":
-        text = before.get("text", "")
-        lines = [
-            (
-                "Version",
-                f"{after.get('version')} back to the text of version {before.get('version')}",
-            ),
-            ("Text before the edit", text[:600] + ("…" if len(text) > 600 else "")),
-        ]
-    elif event.action == "transcript.delete":
-        lines = [
-            ("Transcript", (before.get("transcript") or {}).get("title", "")),
-            ("Segments", str(len(before.get("segments") or []))),
-            ("Memos", str(len(before.get("memos") or []))),
-            ("Consensus decisions", str(len(before.get("decisions") or []))),
-        ]
-    elif event.action == "participant.delete":
-        transcripts = before.get("transcripts") or []
-        lines = [
-            ("Participant", (before.get("participant") or {}).get("pseudonym", "")),
-            ("Transcripts", ", ".join(t["transcript"]["title"] for t in transcripts) or "none"),
-            ("Segments", str(sum(len(t["segments"]) for t in transcripts))),
-        ]
-    return lines
+        for e in events
+    ]
