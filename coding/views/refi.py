@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from coding import refi
 from studies.access import get_study_for_user, visible_layers
-from studies.services import ImportRefused
+from studies.imports import ImportRefused
 
 EXCHANGE_TEMPLATE = "coding/exchange.html"
 REPORT_TEMPLATE = "coding/qdpx_import_report.html"

@@ -1,0 +1,804 @@
+"""Imports into a study: participants from CSV, transcript files, and a zip of transcripts
+with a manifest. Every importer checks everything before it writes anything; a refused
+import raises :class:`ImportRefused` (row by row) or ValidationError (file by file)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import posixpath
+import zipfile
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from coding.services import audit
+from studies import text as textlib
+from studies.models import Participant, StakeholderGroup, Study, Transcript, Wave
+
+# --- row errors and reports --------------------------------------------------------------
+
+
+@dataclass
+class RowError:
+    row: int  # 1-based line number in the file (header is line 1)
+    message: str
+    column: str = ""
+    duplicate: bool = False  # the owner may confirm it ("Import anyway")
+
+
+@dataclass
+class ImportReport:
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def only_duplicates(self) -> bool:
+        """Every problem is a duplicate, so confirming would import everything."""
+        return bool(self.errors) and all(e.duplicate for e in self.errors)
+
+
+class ImportRefused(Exception):
+    """Raised by importers with the complete report; nothing was written."""
+
+    def __init__(self, report: ImportReport):
+        super().__init__(f"{len(report.errors)} problem(s); nothing was imported.")
+        self.report = report
+
+
+def _read_csv(data, filename: str) -> list[dict[str, str]] | RowError:
+    """Rows of a participants CSV or manifest as dicts (lower-case header keys).
+
+    ``data`` is bytes or an uploaded file; size, row count and cell size are limited
+    (WORKBENCH_MAX_CSV_BYTES, WORKBENCH_MAX_CSV_ROWS, WORKBENCH_MAX_CSV_CELL_CHARS).
+    """
+    try:
+        data = _bytes_of(data, filename, settings.WORKBENCH_MAX_CSV_BYTES)
+        raw = textlib.decode_bytes(data, filename)
+    except textlib.TextDecodeError as exc:
+        return RowError(row=0, message=str(exc))
+    del data
+    raw = raw.lstrip("\ufeff")
+    try:
+        dialect = csv.Sniffer().sniff(raw[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows = textlib.csv_rows(
+            raw,
+            filename,
+            max_rows=settings.WORKBENCH_MAX_CSV_ROWS,
+            max_cell_chars=settings.WORKBENCH_MAX_CSV_CELL_CHARS,
+            dialect=dialect,
+        )
+    except textlib.TextDecodeError as exc:
+        return RowError(row=0, message=str(exc))
+    del raw
+    while rows and not rows[0]:
+        rows.pop(0)
+    if not rows:
+        return RowError(row=1, message=f"{filename}: the file is empty or has no header row.")
+    fieldnames = [(name or "").strip().lower() for name in rows[0]]
+    result = []
+    for cells in rows[1:]:
+        if not cells:
+            continue  # as csv.DictReader: blank lines are not rows
+        row: dict = dict(zip(fieldnames, cells, strict=False))
+        for name in fieldnames[len(cells) :]:
+            row.setdefault(name, None)
+        result.append(row)
+    return result
+
+
+def _bytes_of(data, filename: str, limit: int | None = None) -> bytes:
+    """The bytes of an upload (bytes or a file object), read in chunks up to ``limit``.
+
+    Raises :class:`studies.text.UploadTooLarge` naming the file and the limit
+    (WORKBENCH_MAX_UPLOAD_BYTES by default).
+    """
+    limit = settings.WORKBENCH_MAX_UPLOAD_BYTES if limit is None else limit
+    if isinstance(data, bytes):
+        if len(data) > limit:
+            raise textlib.UploadTooLarge(
+                f"{filename}: {len(data) / 1e6:.1f} MB is larger than the limit of "
+                f"{limit / 1e6:.1f} MB per file."
+            )
+        return data
+    data.seek(0)
+    return textlib.read_limited(data, limit, filename, what=" per file")
+
+
+# --- participants ------------------------------------------------------------------------
+
+
+def _participant_values(participant: Participant) -> dict:
+    return {
+        "id": participant.pk,
+        "pseudonym": participant.pseudonym,
+        "group_id": participant.group_id,
+        "attributes": dict(participant.attributes),
+    }
+
+
+def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) -> ImportReport:
+    """Import participants from CSV (``pseudonym``, ``group``, any other column = attribute).
+
+    Existing pseudonyms are updated. Every row is validated first; on any error nothing is
+    written and :class:`ImportRefused` carries the row-by-row report.
+    """
+    report = ImportReport()
+    rows = _read_csv(data, filename)
+    if isinstance(rows, RowError):
+        report.errors.append(rows)
+        raise ImportRefused(report)
+    if not rows:
+        report.errors.append(RowError(row=1, message="The file has a header but no rows."))
+        raise ImportRefused(report)
+    if "pseudonym" not in rows[0]:
+        report.errors.append(
+            RowError(row=1, message="The header needs a “pseudonym” column.", column="pseudonym")
+        )
+        raise ImportRefused(report)
+    groups = {g.name.lower(): g for g in study.groups.all()}
+    existing = {p.pseudonym.lower(): p for p in study.participants.all()}
+    seen: dict[str, int] = {}
+    plan: list[tuple[str, StakeholderGroup | None, dict, Participant | None]] = []
+    for line, row in enumerate(rows, start=2):
+        pseudonym = (row.get("pseudonym") or "").strip()
+        if not pseudonym:
+            report.errors.append(RowError(line, "The pseudonym is empty.", "pseudonym"))
+            continue
+        if len(pseudonym) > 100:
+            report.errors.append(
+                RowError(line, "The pseudonym is longer than 100 characters.", "pseudonym")
+            )
+            continue
+        if pseudonym.lower() in seen:
+            report.errors.append(
+                RowError(
+                    line,
+                    f"“{pseudonym}” also appears on line {seen[pseudonym.lower()]}.",
+                    "pseudonym",
+                )
+            )
+            continue
+        seen[pseudonym.lower()] = line
+        group_name = (row.get("group") or "").strip()
+        group = None
+        if group_name:
+            group = groups.get(group_name.lower())
+            if group is None:
+                known = ", ".join(g.name for g in groups.values()) or "none yet"
+                report.errors.append(
+                    RowError(line, f"Unknown group “{group_name}” (groups: {known}).", "group")
+                )
+                continue
+        attributes = {
+            key: (value or "").strip()
+            for key, value in row.items()
+            if key and key not in ("pseudonym", "group") and (value or "").strip()
+        }
+        current = existing.get(pseudonym.lower())
+        plan.append((pseudonym, group, attributes, current))
+    if report.errors:
+        raise ImportRefused(report)
+    with transaction.atomic():
+        new = []
+        before, after = [], []
+        for pseudonym, group, attributes, current in plan:
+            if current is None:
+                new.append(
+                    Participant(
+                        study=study, pseudonym=pseudonym, group=group, attributes=attributes
+                    )
+                )
+                report.created += 1
+            else:
+                before.append(_participant_values(current))
+                current.group = group or current.group
+                current.attributes = {**current.attributes, **attributes}
+                current.save(update_fields=["group", "attributes"])
+                after.append(_participant_values(current))
+                report.updated += 1
+        Participant.objects.bulk_create(new)
+        audit(
+            study=study,
+            actor=actor,
+            action="participant.import",
+            object_type="participant",
+            before={"updated": before},
+            after={
+                "file": filename,
+                "created": report.created,
+                "updated_count": report.updated,
+                "created_ids": [p.pk for p in new],
+                "updated": after,
+            },
+        )
+    return report
+
+
+# --- transcripts -------------------------------------------------------------------------
+
+
+def _title_from(filename: str) -> str:
+    base = posixpath.basename(filename.replace("\\", "/"))
+    return base.rsplit(".", 1)[0].strip() or base
+
+
+def prepare_text(data, filename: str) -> str:
+    """Decode, canonicalise and check an upload (bytes or a file, read up to
+    WORKBENCH_MAX_UPLOAD_BYTES); ValidationError naming the file and the limit."""
+    return prepare_reading(data, filename).text
+
+
+def prepare_reading(data, filename: str) -> textlib.Reading:
+    """As :func:`prepare_text`, with the turn start times of a caption file."""
+    try:
+        reading = textlib.read_transcript(_bytes_of(data, filename), filename)
+    except textlib.TextDecodeError as exc:
+        raise ValidationError(str(exc)) from exc
+    if len(reading.text) > settings.WORKBENCH_MAX_TEXT_CHARS:
+        raise ValidationError(
+            f"{filename}: {len(reading.text):,} characters is more than the limit of "
+            f"{settings.WORKBENCH_MAX_TEXT_CHARS:,}."
+        )
+    return reading
+
+
+ACCEPTED = ", ".join(textlib.EXTENSIONS)
+
+
+def _new_transcript(
+    *, study, text, filename, title, participant, wave, turn_times=None
+) -> Transcript:
+    return Transcript(
+        turn_times=list(turn_times or []),
+        study=study,
+        participant=participant,
+        wave=wave,
+        title=title,
+        text=text,
+        length=len(text),
+        source_name=posixpath.basename(filename.replace("\\", "/")),
+        checksum=Transcript.checksum_of(text),
+        language=textlib.guess_language(text),
+    )
+
+
+def transcripts_upload(
+    *,
+    study: Study,
+    files: list[tuple[str, bytes | object]],
+    participant: Participant | None,
+    wave: Wave | None,
+    actor,
+    allow_duplicates: bool = False,
+) -> list[Transcript]:
+    """Upload one or many transcript files (.txt, .docx, .odt, .rtf, .pdf, .vtt, .srt;
+    textlib.EXTENSIONS) for one participant and wave (both optional).
+
+    All files are decoded and checked before anything is written; ValidationError lists
+    every problem, one per file. A text already in the study (same checksum), the same text
+    twice in the upload, or a participant who already has a transcript at that wave is a
+    problem with code ``"duplicate"`` naming the existing transcript, unless
+    ``allow_duplicates`` (the owner ticked "Upload anyway"). ``files`` holds bytes or
+    uploaded files; together they may hold WORKBENCH_MAX_IMPORT_BYTES and
+    WORKBENCH_MAX_IMPORT_CHARS of text.
+    """
+    if not files:
+        raise ValidationError(f"Choose at least one transcript file ({ACCEPTED}).")
+    if len(files) > settings.WORKBENCH_MAX_FILES:
+        raise ValidationError(f"At most {settings.WORKBENCH_MAX_FILES} files at once.")
+    if participant is not None and participant.study_id != study.pk:
+        raise ValidationError("That participant belongs to another study.")
+    if wave is not None and wave.study_id != study.pk:
+        raise ValidationError("That wave belongs to another study.")
+    _check_import_total(sum(_size_of(data) for _name, data in files))
+    errors: list[ValidationError] = []
+    taken = {t.lower() for t in study.transcripts.values_list("title", flat=True)}
+    texts: dict[str, str] = {}
+    times: dict[str, list] = {}
+    chars = 0
+    for filename, data in files:
+        try:
+            reading = prepare_reading(data, filename)
+            texts[filename], times[filename] = reading.text, reading.turn_times
+        except ValidationError as exc:
+            errors.extend(ValidationError(m) for m in exc.messages)
+            continue
+        chars += len(texts[filename])
+        _check_import_chars(chars, filename)
+    if not allow_duplicates:
+        errors.extend(
+            ValidationError(message, code="duplicate")
+            for message in _upload_duplicates(study, texts, participant, wave)
+        )
+    prepared = []
+    for filename, text in texts.items():
+        title = _title_from(filename)
+        if participant is not None and wave is not None and len(files) == 1:
+            title = f"{participant.pseudonym} – {wave.name}" if title.lower() in taken else title
+        if title.lower() in taken and allow_duplicates:  # a confirmed copy: "<file> (2)"
+            base, n = _title_from(filename), 2
+            while f"{base} ({n})".lower() in taken:
+                n += 1
+            title = f"{base} ({n})"
+        if title.lower() in taken:
+            errors.append(
+                ValidationError(
+                    f"{filename}: a transcript titled “{title}” already exists in this study."
+                )
+            )
+            continue
+        taken.add(title.lower())
+        prepared.append(
+            _new_transcript(
+                study=study,
+                text=text,
+                filename=filename,
+                title=title,
+                participant=participant,
+                wave=wave,
+                turn_times=times[filename],
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        created = Transcript.objects.bulk_create(prepared)
+        audit(
+            study=study,
+            actor=actor,
+            action="transcript.upload",
+            object_type="transcript",
+            after={"files": [t.source_name for t in prepared]},
+        )
+    return created
+
+
+def _upload_duplicates(study, texts: dict[str, str], participant, wave) -> list[str]:
+    """Messages for texts already in the study or repeated in the upload, and for a
+    participant who already has a transcript at ``wave``."""
+    messages = []
+    checksums = {name: Transcript.checksum_of(text) for name, text in texts.items()}
+    existing = dict(
+        study.transcripts.filter(checksum__in=set(checksums.values()))
+        .order_by("-pk")  # the oldest transcript wins in the dict
+        .values_list("checksum", "title")
+    )
+    first: dict[str, str] = {}
+    for name, checksum in checksums.items():
+        if checksum in existing:
+            messages.append(
+                f"{name}: the same text is already in this study as “{existing[checksum]}”."
+            )
+        elif checksum in first:
+            messages.append(f"{name}: the same text as {first[checksum]} in this upload.")
+        first.setdefault(checksum, name)
+    if participant is not None and wave is not None:
+        same = study.transcripts.filter(participant=participant, wave=wave).order_by("pk").first()
+        if same is not None:
+            messages.append(
+                f"{participant.pseudonym} already has a transcript at {wave.name}: “{same.title}”."
+            )
+    return messages
+
+
+MANIFEST_COLUMNS = ("file", "participant", "group", "wave", "title")
+
+
+def _size_of(data) -> int:
+    return len(data) if isinstance(data, bytes) else int(getattr(data, "size", 0) or 0)
+
+
+def _check_import_total(size: int, what: str = "The files") -> None:
+    limit = settings.WORKBENCH_MAX_IMPORT_BYTES
+    if size > limit:
+        raise ValidationError(
+            f"{what} add up to {size / 1e6:.1f} MB; the limit for one import is "
+            f"{limit / 1e6:.1f} MB. Nothing was imported: import them in parts."
+        )
+
+
+def _check_import_chars(chars: int, filename: str) -> None:
+    """Stop reading once the text decoded so far passes WORKBENCH_MAX_IMPORT_CHARS."""
+    limit = settings.WORKBENCH_MAX_IMPORT_CHARS
+    if chars > limit:
+        raise ValidationError(
+            f"{filename}: with it the import holds more than {limit:,} characters of text, "
+            "the limit for one import. Nothing was imported: import the files in parts."
+        )
+
+
+def _zip_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    members = {}
+    for info in archive.infolist():
+        name = info.filename
+        if (
+            info.is_dir()
+            or name.startswith("__MACOSX/")
+            or posixpath.basename(name).startswith(".")
+        ):
+            continue
+        members[name] = info
+    return members
+
+
+def transcripts_bulk_import(
+    *,
+    study: Study,
+    zip_data,
+    manifest=None,
+    actor,
+    allow_duplicates: bool = False,
+) -> ImportReport:
+    """Import a zip of transcript files (textlib.EXTENSIONS) described by a CSV manifest.
+
+    The manifest (``file,participant,group,wave,title``) is either uploaded separately or
+    named ``manifest.csv`` inside the zip. Participants that do not exist yet are created in
+    the named group; groups and waves must exist. Everything is validated before anything is
+    written: on any problem :class:`ImportRefused` carries every problem with its row and
+    nothing is imported. Duplicates (a text already in the study or twice in the zip, a
+    participant and wave that already have a transcript or appear twice) are problems too,
+    marked ``duplicate``, unless ``allow_duplicates``.
+
+    ``zip_data`` and ``manifest`` are bytes or uploaded files (a zip is read in place, not
+    into memory). Limits: WORKBENCH_MAX_ZIP_BYTES for the zip, WORKBENCH_MAX_UPLOAD_BYTES
+    per unpacked member, WORKBENCH_MAX_IMPORT_BYTES for all members together (declared
+    sizes checked before anything is unpacked, actual sizes while unpacking) and
+    WORKBENCH_MAX_IMPORT_CHARS of decoded text.
+    """
+    report = ImportReport()
+    limit = settings.WORKBENCH_MAX_ZIP_BYTES
+    zip_size = _size_of(zip_data)
+    if zip_size > limit:
+        report.errors.append(
+            RowError(0, f"The zip is {zip_size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB.")
+        )
+        raise ImportRefused(report)
+    try:
+        if isinstance(zip_data, bytes):
+            zip_data = io.BytesIO(zip_data)
+        zip_data.seek(0)
+        archive = zipfile.ZipFile(zip_data)
+        members = _zip_members(archive)
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        report.errors.append(RowError(0, f"The upload is not a readable zip file ({exc})."))
+        raise ImportRefused(report) from None
+    manifest_name = "manifest.csv"
+    if manifest is None:
+        candidates = [n for n in members if posixpath.basename(n).lower() == "manifest.csv"]
+        if len(candidates) != 1:
+            report.errors.append(
+                RowError(0, "No manifest: upload a CSV manifest or put manifest.csv in the zip.")
+            )
+            raise ImportRefused(report)
+        manifest_name = candidates[0]
+        try:
+            manifest = textlib.zip_member_bytes(
+                archive,
+                members.pop(manifest_name),
+                settings.WORKBENCH_MAX_CSV_BYTES,
+                manifest_name,
+            )
+        except (textlib.TextDecodeError, zipfile.BadZipFile, OSError, RuntimeError) as exc:
+            report.errors.append(RowError(0, f"{manifest_name}: cannot be read ({exc})."))
+            raise ImportRefused(report) from None
+    else:
+        for name in [n for n in members if posixpath.basename(n).lower() == "manifest.csv"]:
+            members.pop(name)
+    if len(members) > settings.WORKBENCH_MAX_FILES:
+        report.errors.append(
+            RowError(
+                0,
+                f"The zip holds {len(members)} files; the limit is {settings.WORKBENCH_MAX_FILES}.",
+            )
+        )
+        raise ImportRefused(report)
+    try:
+        _check_import_total(
+            sum(info.file_size for info in members.values()),
+            f"{getattr(zip_data, 'name', None) or 'The zip'}: its files",
+        )
+    except ValidationError as exc:
+        report.errors.append(RowError(0, exc.messages[0]))
+        raise ImportRefused(report) from None
+    rows = _read_csv(manifest, manifest_name)
+    if isinstance(rows, RowError):
+        report.errors.append(rows)
+        raise ImportRefused(report)
+    if not rows:
+        report.errors.append(RowError(1, "The manifest has no rows."))
+        raise ImportRefused(report)
+    missing = [c for c in ("file", "participant", "wave") if c not in rows[0]]
+    if missing:
+        report.errors.append(
+            RowError(
+                1,
+                f"The manifest header lacks: {', '.join(missing)} "
+                f"(expected {','.join(MANIFEST_COLUMNS)}).",
+            )
+        )
+        raise ImportRefused(report)
+
+    groups = {g.name.lower(): g for g in study.groups.all()}
+    waves = {w.name.lower(): w for w in study.waves.all()}
+    participants = {p.pseudonym.lower(): p for p in study.participants.select_related("group")}
+    taken_titles = {t.lower() for t in study.transcripts.values_list("title", flat=True)}
+    existing_texts: dict[str, str] = {}
+    existing_interviews: dict[tuple[int, int], str] = {}
+    for checksum, participant_id, wave_id, title in study.transcripts.order_by("-pk").values_list(
+        "checksum", "participant_id", "wave_id", "title"
+    ):
+        existing_texts[checksum] = title
+        if participant_id is not None and wave_id is not None:
+            existing_interviews[(participant_id, wave_id)] = title
+    zip_texts: dict[str, tuple[int, str]] = {}
+    zip_interviews: dict[tuple[str, int], int] = {}
+    by_basename: dict[str, list[str]] = {}
+    for name in members:
+        by_basename.setdefault(posixpath.basename(name).lower(), []).append(name)
+    new_participants: dict[str, Participant] = {}
+    used_files: dict[str, int] = {}
+    titles: dict[str, int] = {}
+    plan = []
+    budget = settings.WORKBENCH_MAX_UPLOAD_BYTES
+    unpacked = chars = 0
+    for line, row in enumerate(rows, start=2):
+        problems: list[RowError] = []
+        file_name = (row.get("file") or "").strip()
+        pseudonym = (row.get("participant") or "").strip()
+        group_name = (row.get("group") or "").strip()
+        wave_name = (row.get("wave") or "").strip()
+        title = (row.get("title") or "").strip() or _title_from(file_name)
+        info = None
+        if not file_name:
+            problems.append(RowError(line, "The file name is empty.", "file"))
+        else:
+            key = file_name if file_name in members else None
+            if key is None:
+                matches = by_basename.get(posixpath.basename(file_name).lower(), [])
+                if len(matches) == 1:
+                    key = matches[0]
+                elif len(matches) > 1:
+                    problems.append(
+                        RowError(
+                            line,
+                            f"“{file_name}” matches several files in the zip: give its folder.",
+                            "file",
+                        )
+                    )
+            if key is None and not problems:
+                problems.append(RowError(line, f"“{file_name}” is not in the zip.", "file"))
+            elif key is not None:
+                if key in used_files:
+                    problems.append(
+                        RowError(
+                            line,
+                            f"“{file_name}” is already listed on line {used_files[key]}.",
+                            "file",
+                        )
+                    )
+                used_files.setdefault(key, line)
+                info = members[key]
+                if info.file_size > budget:
+                    problems.append(
+                        RowError(
+                            line,
+                            f"{file_name}: {info.file_size / 1e6:.1f} MB unpacked is larger than the limit of {budget / 1e6:.1f} MB.",
+                            "file",
+                        )
+                    )
+                    info = None
+        group = None
+        if group_name:
+            group = groups.get(group_name.lower())
+            if group is None:
+                known = ", ".join(g.name for g in groups.values()) or "none yet"
+                problems.append(
+                    RowError(line, f"Unknown group “{group_name}” (groups: {known}).", "group")
+                )
+        wave = None
+        if wave_name:
+            wave = waves.get(wave_name.lower())
+            if wave is None:
+                known = ", ".join(w.name for w in waves.values()) or "none yet"
+                problems.append(
+                    RowError(line, f"Unknown wave “{wave_name}” (waves: {known}).", "wave")
+                )
+        participant = None
+        if pseudonym:
+            participant = participants.get(pseudonym.lower()) or new_participants.get(
+                pseudonym.lower()
+            )
+            if participant is None:
+                if group is None and not group_name:
+                    problems.append(
+                        RowError(
+                            line, f"“{pseudonym}” is a new participant: give their group.", "group"
+                        )
+                    )
+                elif group is not None:
+                    participant = Participant(study=study, pseudonym=pseudonym, group=group)
+                    new_participants[pseudonym.lower()] = participant
+            elif (
+                group is not None
+                and participant.group_id is not None
+                and participant.group_id != group.pk
+                and participant.pk
+            ):
+                problems.append(
+                    RowError(
+                        line,
+                        f"“{pseudonym}” is in group “{participant.group.name}”, not “{group.name}”.",
+                        "group",
+                    )
+                )
+            elif group is not None and participant.pk is None and participant.group is not group:
+                problems.append(
+                    RowError(
+                        line,
+                        f"“{pseudonym}” is given group “{participant.group.name}” on an earlier line.",
+                        "group",
+                    )
+                )
+        if len(title) > 200:
+            problems.append(RowError(line, "The title is longer than 200 characters.", "title"))
+        elif title.lower() in taken_titles:
+            problems.append(
+                RowError(
+                    line, f"A transcript titled “{title}” already exists in this study.", "title"
+                )
+            )
+        elif title.lower() in titles:
+            problems.append(
+                RowError(
+                    line,
+                    f"The title “{title}” is also used on line {titles[title.lower()]}.",
+                    "title",
+                )
+            )
+        titles.setdefault(title.lower(), line)
+        text, turn_times = None, []
+        if info is not None and not problems:
+            try:
+                data = textlib.zip_member_bytes(archive, info, budget, file_name)
+                unpacked += len(data)
+                _check_import_total(unpacked, "The files in the zip")
+                reading = prepare_reading(data, file_name)
+                text, turn_times = reading.text, reading.turn_times
+                del data, reading
+                chars += len(text)
+                _check_import_chars(chars, file_name)
+            except textlib.TextDecodeError as exc:
+                problems.append(RowError(line, str(exc), "file"))
+            except ValidationError as exc:
+                problems.extend(RowError(line, message, "file") for message in exc.messages)
+                if chars > settings.WORKBENCH_MAX_IMPORT_CHARS or unpacked > (
+                    settings.WORKBENCH_MAX_IMPORT_BYTES
+                ):
+                    report.errors.extend(problems)
+                    raise ImportRefused(report) from None
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+                problems.append(
+                    RowError(line, f"{file_name}: cannot be read from the zip ({exc}).", "file")
+                )
+        if not problems and not allow_duplicates:
+            problems = _row_duplicates(
+                line,
+                file_name,
+                text,
+                participant,
+                wave,
+                existing_texts=existing_texts,
+                existing_interviews=existing_interviews,
+                zip_texts=zip_texts,
+                zip_interviews=zip_interviews,
+            )
+        if problems:
+            report.errors.extend(problems)
+            continue
+        plan.append((line, file_name, text, title, participant, wave, turn_times))
+    unlisted = sorted(set(members) - set(used_files))
+    for name in unlisted:
+        report.errors.append(RowError(0, f"“{name}” is in the zip but not in the manifest."))
+    if report.errors:
+        raise ImportRefused(report)
+    with transaction.atomic():
+        Participant.objects.bulk_create(list(new_participants.values()))
+        transcripts = [
+            _new_transcript(
+                study=study,
+                text=text,
+                filename=file_name,
+                title=title,
+                participant=participant,
+                wave=wave,
+                turn_times=turn_times,
+            )
+            for _line, file_name, text, title, participant, wave, turn_times in plan
+        ]
+        for transcript in transcripts:
+            if transcript.participant is not None:
+                transcript.participant_id = transcript.participant.pk
+        Transcript.objects.bulk_create(transcripts, batch_size=50)
+        report.created = len(transcripts)
+        audit(
+            study=study,
+            actor=actor,
+            action="transcript.bulk_import",
+            object_type="transcript",
+            after={"created": len(transcripts), "new_participants": len(new_participants)},
+        )
+    return report
+
+
+def _row_duplicates(
+    line: int,
+    file_name: str,
+    text: str,
+    participant: Participant | None,
+    wave: Wave | None,
+    *,
+    existing_texts: dict[str, str],
+    existing_interviews: dict[tuple[int, int], str],
+    zip_texts: dict[str, tuple[int, str]],
+    zip_interviews: dict[tuple[str, int], int],
+) -> list[RowError]:
+    """Duplicate problems of one manifest row; records the row for the rows after it."""
+    problems = []
+    checksum = Transcript.checksum_of(text)
+    if checksum in existing_texts:
+        problems.append(
+            RowError(
+                line,
+                f"{file_name}: the same text is already in this study as "
+                f"“{existing_texts[checksum]}”.",
+                "file",
+                duplicate=True,
+            )
+        )
+    elif checksum in zip_texts:
+        other_line, other_name = zip_texts[checksum]
+        problems.append(
+            RowError(
+                line,
+                f"{file_name}: the same text as {other_name} on line {other_line}.",
+                "file",
+                duplicate=True,
+            )
+        )
+    zip_texts.setdefault(checksum, (line, file_name))
+    if participant is not None and wave is not None:
+        if participant.pk and (participant.pk, wave.pk) in existing_interviews:
+            problems.append(
+                RowError(
+                    line,
+                    f"{participant.pseudonym} already has a transcript at {wave.name}: "
+                    f"“{existing_interviews[(participant.pk, wave.pk)]}”.",
+                    "wave",
+                    duplicate=True,
+                )
+            )
+        else:
+            key = (participant.pseudonym.lower(), wave.pk)
+            if key in zip_interviews:
+                problems.append(
+                    RowError(
+                        line,
+                        f"{participant.pseudonym} at {wave.name} is also on line "
+                        f"{zip_interviews[key]}.",
+                        "wave",
+                        duplicate=True,
+                    )
+                )
+            zip_interviews.setdefault(key, line)
+    return problems
