@@ -457,13 +457,35 @@ def transcripts_bulk_import(
     WORKBENCH_MAX_IMPORT_CHARS of decoded text.
     """
     report = ImportReport()
+    archive, members, label = _open_zip(zip_data, report)  # parse
+    manifest, manifest_name = _take_manifest(archive, members, manifest, report)
+    _check_members(members, label, report)
+    rows = _manifest_rows(manifest, manifest_name, report)
+    planner = _ManifestPlan(study, archive, members, report, allow_duplicates=allow_duplicates)
+    for line, row in enumerate(rows, start=2):  # validate and plan, row by row
+        planner.add(line, row)
+    for name in sorted(set(members) - set(planner.used_files)):
+        report.errors.append(RowError(0, f"“{name}” is in the zip but not in the manifest."))
+    if report.errors:
+        raise ImportRefused(report)
+    _write_bulk(study=study, planner=planner, actor=actor, report=report)  # write
+    return report
+
+
+def _refused(report: ImportReport, error: RowError) -> ImportRefused:
+    report.errors.append(error)
+    return ImportRefused(report)
+
+
+def _open_zip(zip_data, report: ImportReport):
+    """The archive, its members (no folders, no macOS metadata) and its name for messages."""
     limit = settings.WORKBENCH_MAX_ZIP_BYTES
     zip_size = _size_of(zip_data)
     if zip_size > limit:
-        report.errors.append(
-            RowError(0, f"The zip is {zip_size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB.")
+        raise _refused(
+            report,
+            RowError(0, f"The zip is {zip_size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB."),
         )
-        raise ImportRefused(report)
     try:
         if isinstance(zip_data, bytes):
             zip_data = io.BytesIO(zip_data)
@@ -471,260 +493,303 @@ def transcripts_bulk_import(
         archive = zipfile.ZipFile(zip_data)
         members = _zip_members(archive)
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        report.errors.append(RowError(0, f"The upload is not a readable zip file ({exc})."))
-        raise ImportRefused(report) from None
-    manifest_name = "manifest.csv"
-    if manifest is None:
-        candidates = [n for n in members if posixpath.basename(n).lower() == "manifest.csv"]
-        if len(candidates) != 1:
-            report.errors.append(
-                RowError(0, "No manifest: upload a CSV manifest or put manifest.csv in the zip.")
-            )
-            raise ImportRefused(report)
-        manifest_name = candidates[0]
-        try:
-            manifest = textlib.zip_member_bytes(
-                archive,
-                members.pop(manifest_name),
-                settings.WORKBENCH_MAX_CSV_BYTES,
-                manifest_name,
-            )
-        except (textlib.TextDecodeError, zipfile.BadZipFile, OSError, RuntimeError) as exc:
-            report.errors.append(RowError(0, f"{manifest_name}: cannot be read ({exc})."))
-            raise ImportRefused(report) from None
-    else:
-        for name in [n for n in members if posixpath.basename(n).lower() == "manifest.csv"]:
+        raise _refused(
+            report, RowError(0, f"The upload is not a readable zip file ({exc}).")
+        ) from None
+    return archive, members, getattr(zip_data, "name", None) or "The zip"
+
+
+def _take_manifest(archive, members: dict, manifest, report: ImportReport):
+    """The manifest (uploaded, or ``manifest.csv`` in the zip) and its name; any
+    ``manifest.csv`` is taken out of ``members``."""
+    named = [n for n in members if posixpath.basename(n).lower() == "manifest.csv"]
+    if manifest is not None:
+        for name in named:
             members.pop(name)
+        return manifest, "manifest.csv"
+    if len(named) != 1:
+        raise _refused(
+            report,
+            RowError(0, "No manifest: upload a CSV manifest or put manifest.csv in the zip."),
+        )
+    name = named[0]
+    try:
+        data = textlib.zip_member_bytes(
+            archive, members.pop(name), settings.WORKBENCH_MAX_CSV_BYTES, name
+        )
+    except (textlib.TextDecodeError, zipfile.BadZipFile, OSError, RuntimeError) as exc:
+        raise _refused(report, RowError(0, f"{name}: cannot be read ({exc}).")) from None
+    return data, name
+
+
+def _check_members(members: dict, label: str, report: ImportReport) -> None:
+    """The number of files and their declared sizes, before anything is unpacked."""
     if len(members) > settings.WORKBENCH_MAX_FILES:
-        report.errors.append(
+        raise _refused(
+            report,
             RowError(
                 0,
                 f"The zip holds {len(members)} files; the limit is {settings.WORKBENCH_MAX_FILES}.",
-            )
+            ),
         )
-        raise ImportRefused(report)
     try:
-        _check_import_total(
-            sum(info.file_size for info in members.values()),
-            f"{getattr(zip_data, 'name', None) or 'The zip'}: its files",
-        )
+        _check_import_total(sum(info.file_size for info in members.values()), f"{label}: its files")
     except ValidationError as exc:
-        report.errors.append(RowError(0, exc.messages[0]))
-        raise ImportRefused(report) from None
+        raise _refused(report, RowError(0, exc.messages[0])) from None
+
+
+def _manifest_rows(manifest, manifest_name: str, report: ImportReport) -> list[dict]:
     rows = _read_csv(manifest, manifest_name)
     if isinstance(rows, RowError):
-        report.errors.append(rows)
-        raise ImportRefused(report)
+        raise _refused(report, rows)
     if not rows:
-        report.errors.append(RowError(1, "The manifest has no rows."))
-        raise ImportRefused(report)
+        raise _refused(report, RowError(1, "The manifest has no rows."))
     missing = [c for c in ("file", "participant", "wave") if c not in rows[0]]
     if missing:
-        report.errors.append(
+        raise _refused(
+            report,
             RowError(
                 1,
                 f"The manifest header lacks: {', '.join(missing)} "
                 f"(expected {','.join(MANIFEST_COLUMNS)}).",
-            )
+            ),
         )
-        raise ImportRefused(report)
+    return rows
 
-    groups = {g.name.lower(): g for g in study.groups.all()}
-    waves = {w.name.lower(): w for w in study.waves.all()}
-    participants = {p.pseudonym.lower(): p for p in study.participants.select_related("group")}
-    taken_titles = {t.lower() for t in study.transcripts.values_list("title", flat=True)}
-    existing_texts: dict[str, str] = {}
-    existing_interviews: dict[tuple[int, int], str] = {}
-    for checksum, participant_id, wave_id, title in study.transcripts.order_by("-pk").values_list(
-        "checksum", "participant_id", "wave_id", "title"
-    ):
-        existing_texts[checksum] = title
-        if participant_id is not None and wave_id is not None:
-            existing_interviews[(participant_id, wave_id)] = title
-    zip_texts: dict[str, tuple[int, str]] = {}
-    zip_interviews: dict[tuple[str, int], int] = {}
-    by_basename: dict[str, list[str]] = {}
-    for name in members:
-        by_basename.setdefault(posixpath.basename(name).lower(), []).append(name)
-    new_participants: dict[str, Participant] = {}
-    used_files: dict[str, int] = {}
-    titles: dict[str, int] = {}
-    plan = []
-    budget = settings.WORKBENCH_MAX_UPLOAD_BYTES
-    unpacked = chars = 0
-    for line, row in enumerate(rows, start=2):
-        problems: list[RowError] = []
+
+@dataclass
+class _Planned:
+    line: int
+    file_name: str
+    text: str
+    title: str
+    participant: Participant | None
+    wave: Wave | None
+    turn_times: list
+
+
+class _ManifestPlan:
+    """Checks manifest rows one by one against the zip, the study and the rows before them.
+
+    Problems go to ``report``; rows without problems to ``planned``. Reads the study once
+    (five queries); unpacks a row's file only when the row has no other problem.
+    """
+
+    def __init__(self, study: Study, archive, members: dict, report, *, allow_duplicates: bool):
+        self.study, self.archive, self.members, self.report = study, archive, members, report
+        self.allow_duplicates = allow_duplicates
+        self.groups = {g.name.lower(): g for g in study.groups.all()}
+        self.waves = {w.name.lower(): w for w in study.waves.all()}
+        self.participants = {
+            p.pseudonym.lower(): p for p in study.participants.select_related("group")
+        }
+        self.taken_titles = {t.lower() for t in study.transcripts.values_list("title", flat=True)}
+        self.existing_texts: dict[str, str] = {}
+        self.existing_interviews: dict[tuple[int, int], str] = {}
+        for checksum, participant_id, wave_id, title in study.transcripts.order_by(
+            "-pk"
+        ).values_list("checksum", "participant_id", "wave_id", "title"):
+            self.existing_texts[checksum] = title
+            if participant_id is not None and wave_id is not None:
+                self.existing_interviews[(participant_id, wave_id)] = title
+        self.zip_texts: dict[str, tuple[int, str]] = {}
+        self.zip_interviews: dict[tuple[str, int], int] = {}
+        self.by_basename: dict[str, list[str]] = {}
+        for name in members:
+            self.by_basename.setdefault(posixpath.basename(name).lower(), []).append(name)
+        self.new_participants: dict[str, Participant] = {}
+        self.used_files: dict[str, int] = {}
+        self.titles: dict[str, int] = {}
+        self.planned: list[_Planned] = []
+        self.budget = settings.WORKBENCH_MAX_UPLOAD_BYTES
+        self.unpacked = self.chars = 0
+
+    def add(self, line: int, row: dict) -> None:
         file_name = (row.get("file") or "").strip()
         pseudonym = (row.get("participant") or "").strip()
         group_name = (row.get("group") or "").strip()
-        wave_name = (row.get("wave") or "").strip()
         title = (row.get("title") or "").strip() or _title_from(file_name)
-        info = None
-        if not file_name:
-            problems.append(RowError(line, "The file name is empty.", "file"))
-        else:
-            key = file_name if file_name in members else None
-            if key is None:
-                matches = by_basename.get(posixpath.basename(file_name).lower(), [])
-                if len(matches) == 1:
-                    key = matches[0]
-                elif len(matches) > 1:
-                    problems.append(
-                        RowError(
-                            line,
-                            f"“{file_name}” matches several files in the zip: give its folder.",
-                            "file",
-                        )
-                    )
-            if key is None and not problems:
-                problems.append(RowError(line, f"“{file_name}” is not in the zip.", "file"))
-            elif key is not None:
-                if key in used_files:
-                    problems.append(
-                        RowError(
-                            line,
-                            f"“{file_name}” is already listed on line {used_files[key]}.",
-                            "file",
-                        )
-                    )
-                used_files.setdefault(key, line)
-                info = members[key]
-                if info.file_size > budget:
-                    problems.append(
-                        RowError(
-                            line,
-                            f"{file_name}: {info.file_size / 1e6:.1f} MB unpacked is larger than the limit of {budget / 1e6:.1f} MB.",
-                            "file",
-                        )
-                    )
-                    info = None
-        group = None
-        if group_name:
-            group = groups.get(group_name.lower())
-            if group is None:
-                known = ", ".join(g.name for g in groups.values()) or "none yet"
-                problems.append(
-                    RowError(line, f"Unknown group “{group_name}” (groups: {known}).", "group")
-                )
-        wave = None
-        if wave_name:
-            wave = waves.get(wave_name.lower())
-            if wave is None:
-                known = ", ".join(w.name for w in waves.values()) or "none yet"
-                problems.append(
-                    RowError(line, f"Unknown wave “{wave_name}” (waves: {known}).", "wave")
-                )
-        participant = None
-        if pseudonym:
-            participant = participants.get(pseudonym.lower()) or new_participants.get(
-                pseudonym.lower()
-            )
-            if participant is None:
-                if group is None and not group_name:
-                    problems.append(
-                        RowError(
-                            line, f"“{pseudonym}” is a new participant: give their group.", "group"
-                        )
-                    )
-                elif group is not None:
-                    participant = Participant(study=study, pseudonym=pseudonym, group=group)
-                    new_participants[pseudonym.lower()] = participant
-            elif (
-                group is not None
-                and participant.group_id is not None
-                and participant.group_id != group.pk
-                and participant.pk
-            ):
-                problems.append(
-                    RowError(
-                        line,
-                        f"“{pseudonym}” is in group “{participant.group.name}”, not “{group.name}”.",
-                        "group",
-                    )
-                )
-            elif group is not None and participant.pk is None and participant.group is not group:
-                problems.append(
-                    RowError(
-                        line,
-                        f"“{pseudonym}” is given group “{participant.group.name}” on an earlier line.",
-                        "group",
-                    )
-                )
-        if len(title) > 200:
-            problems.append(RowError(line, "The title is longer than 200 characters.", "title"))
-        elif title.lower() in taken_titles:
-            problems.append(
-                RowError(
-                    line, f"A transcript titled “{title}” already exists in this study.", "title"
-                )
-            )
-        elif title.lower() in titles:
-            problems.append(
-                RowError(
-                    line,
-                    f"The title “{title}” is also used on line {titles[title.lower()]}.",
-                    "title",
-                )
-            )
-        titles.setdefault(title.lower(), line)
+        problems: list[RowError] = []
+        info = self._member(line, file_name, problems)
+        group = self._named(line, group_name, self.groups, "group", problems)
+        wave_name = (row.get("wave") or "").strip()
+        wave = self._named(line, wave_name, self.waves, "wave", problems)
+        participant = self._participant(line, pseudonym, group, group_name, problems)
+        self._title(line, title, problems)
         text, turn_times = None, []
         if info is not None and not problems:
-            try:
-                data = textlib.zip_member_bytes(archive, info, budget, file_name)
-                unpacked += len(data)
-                _check_import_total(unpacked, "The files in the zip")
-                reading = prepare_reading(data, file_name)
-                text, turn_times = reading.text, reading.turn_times
-                del data, reading
-                chars += len(text)
-                _check_import_chars(chars, file_name)
-            except textlib.TextDecodeError as exc:
-                problems.append(RowError(line, str(exc), "file"))
-            except ValidationError as exc:
-                problems.extend(RowError(line, message, "file") for message in exc.messages)
-                if chars > settings.WORKBENCH_MAX_IMPORT_CHARS or unpacked > (
-                    settings.WORKBENCH_MAX_IMPORT_BYTES
-                ):
-                    report.errors.extend(problems)
-                    raise ImportRefused(report) from None
-            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
-                problems.append(
-                    RowError(line, f"{file_name}: cannot be read from the zip ({exc}).", "file")
-                )
-        if not problems and not allow_duplicates:
+            text, turn_times = self._read(line, file_name, info, problems)
+        if not problems and not self.allow_duplicates:
             problems = _row_duplicates(
                 line,
                 file_name,
                 text,
                 participant,
                 wave,
-                existing_texts=existing_texts,
-                existing_interviews=existing_interviews,
-                zip_texts=zip_texts,
-                zip_interviews=zip_interviews,
+                existing_texts=self.existing_texts,
+                existing_interviews=self.existing_interviews,
+                zip_texts=self.zip_texts,
+                zip_interviews=self.zip_interviews,
             )
         if problems:
-            report.errors.extend(problems)
-            continue
-        plan.append((line, file_name, text, title, participant, wave, turn_times))
-    unlisted = sorted(set(members) - set(used_files))
-    for name in unlisted:
-        report.errors.append(RowError(0, f"“{name}” is in the zip but not in the manifest."))
-    if report.errors:
-        raise ImportRefused(report)
+            self.report.errors.extend(problems)
+            return
+        self.planned.append(_Planned(line, file_name, text, title, participant, wave, turn_times))
+
+    def _member(self, line: int, file_name: str, problems: list[RowError]):
+        """The zip member a row names (by path, else by a unique file name), or None."""
+        if not file_name:
+            problems.append(RowError(line, "The file name is empty.", "file"))
+            return None
+        key = file_name if file_name in self.members else None
+        if key is None:
+            matches = self.by_basename.get(posixpath.basename(file_name).lower(), [])
+            if len(matches) == 1:
+                key = matches[0]
+            elif len(matches) > 1:
+                problems.append(
+                    RowError(
+                        line,
+                        f"“{file_name}” matches several files in the zip: give its folder.",
+                        "file",
+                    )
+                )
+                return None
+        if key is None:
+            problems.append(RowError(line, f"“{file_name}” is not in the zip.", "file"))
+            return None
+        if key in self.used_files:
+            problems.append(
+                RowError(
+                    line, f"“{file_name}” is already listed on line {self.used_files[key]}.", "file"
+                )
+            )
+        self.used_files.setdefault(key, line)
+        info = self.members[key]
+        if info.file_size > self.budget:
+            problems.append(
+                RowError(
+                    line,
+                    f"{file_name}: {info.file_size / 1e6:.1f} MB unpacked is larger than the limit of {self.budget / 1e6:.1f} MB.",
+                    "file",
+                )
+            )
+            return None
+        return info
+
+    def _named(self, line: int, name: str, items: dict, kind: str, problems: list[RowError]):
+        """The group or wave a row names (None when it names none or an unknown one)."""
+        if not name:
+            return None
+        found = items.get(name.lower())
+        if found is None:
+            known = ", ".join(i.name for i in items.values()) or "none yet"
+            problems.append(RowError(line, f"Unknown {kind} “{name}” ({kind}s: {known}).", kind))
+        return found
+
+    def _participant(
+        self, line: int, pseudonym: str, group, group_name: str, problems: list[RowError]
+    ) -> Participant | None:
+        """The row's participant: existing, new on an earlier row, or new (in ``group``)."""
+        if not pseudonym:
+            return None
+        key = pseudonym.lower()
+        participant = self.participants.get(key) or self.new_participants.get(key)
+        if participant is None:
+            if group is None and not group_name:
+                problems.append(
+                    RowError(
+                        line, f"“{pseudonym}” is a new participant: give their group.", "group"
+                    )
+                )
+            elif group is not None:
+                participant = Participant(study=self.study, pseudonym=pseudonym, group=group)
+                self.new_participants[key] = participant
+        elif (
+            group is not None
+            and participant.group_id is not None
+            and participant.group_id != group.pk
+            and participant.pk
+        ):
+            problems.append(
+                RowError(
+                    line,
+                    f"“{pseudonym}” is in group “{participant.group.name}”, not “{group.name}”.",
+                    "group",
+                )
+            )
+        elif group is not None and participant.pk is None and participant.group is not group:
+            problems.append(
+                RowError(
+                    line,
+                    f"“{pseudonym}” is given group “{participant.group.name}” on an earlier line.",
+                    "group",
+                )
+            )
+        return participant
+
+    def _title(self, line: int, title: str, problems: list[RowError]) -> None:
+        key = title.lower()
+        if len(title) > 200:
+            problems.append(RowError(line, "The title is longer than 200 characters.", "title"))
+        elif key in self.taken_titles:
+            problems.append(
+                RowError(
+                    line, f"A transcript titled “{title}” already exists in this study.", "title"
+                )
+            )
+        elif key in self.titles:
+            problems.append(
+                RowError(
+                    line, f"The title “{title}” is also used on line {self.titles[key]}.", "title"
+                )
+            )
+        self.titles.setdefault(key, line)
+
+    def _read(self, line: int, file_name: str, info, problems: list[RowError]):
+        """The member's text and turn times; refuses the whole import once the unpacked
+        bytes or decoded characters pass the import's limits."""
+        try:
+            data = textlib.zip_member_bytes(self.archive, info, self.budget, file_name)
+            self.unpacked += len(data)
+            _check_import_total(self.unpacked, "The files in the zip")
+            reading = prepare_reading(data, file_name)
+            del data
+            self.chars += len(reading.text)
+            _check_import_chars(self.chars, file_name)
+            return reading.text, reading.turn_times
+        except textlib.TextDecodeError as exc:
+            problems.append(RowError(line, str(exc), "file"))
+        except ValidationError as exc:
+            problems.extend(RowError(line, message, "file") for message in exc.messages)
+            if self.chars > settings.WORKBENCH_MAX_IMPORT_CHARS or self.unpacked > (
+                settings.WORKBENCH_MAX_IMPORT_BYTES
+            ):
+                self.report.errors.extend(problems)
+                raise ImportRefused(self.report) from None
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+            problems.append(
+                RowError(line, f"{file_name}: cannot be read from the zip ({exc}).", "file")
+            )
+        return None, []
+
+
+def _write_bulk(*, study: Study, planner: _ManifestPlan, actor, report: ImportReport) -> None:
+    """Create the new participants and the planned transcripts, and record one event."""
+    new_participants = list(planner.new_participants.values())
     with transaction.atomic():
-        Participant.objects.bulk_create(list(new_participants.values()))
+        Participant.objects.bulk_create(new_participants)
         transcripts = [
             _new_transcript(
                 study=study,
-                text=text,
-                filename=file_name,
-                title=title,
-                participant=participant,
-                wave=wave,
-                turn_times=turn_times,
+                text=p.text,
+                filename=p.file_name,
+                title=p.title,
+                participant=p.participant,
+                wave=p.wave,
+                turn_times=p.turn_times,
             )
-            for _line, file_name, text, title, participant, wave, turn_times in plan
+            for p in planner.planned
         ]
         for transcript in transcripts:
             if transcript.participant is not None:
@@ -738,7 +803,6 @@ def transcripts_bulk_import(
             object_type="transcript",
             after={"created": len(transcripts), "new_participants": len(new_participants)},
         )
-    return report
 
 
 def _row_duplicates(
