@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from studies import forms, imports, selectors, services
+from studies import bulk_import, forms, imports, selectors, services
 from studies.access import (
     get_invitation_by_token,
     get_invitation_for_invitee,
@@ -580,7 +580,7 @@ def transcript_bulk_import(request, study_id: int):
     if form.is_valid():
         manifest = form.cleaned_data.get("manifest")
         try:
-            report = imports.transcripts_bulk_import(
+            report = bulk_import.transcripts_bulk_import(
                 study=study,
                 zip_data=form.cleaned_data["archive"],
                 manifest=manifest,

@@ -5,7 +5,7 @@ import codecs
 import pytest
 from django.urls import reverse
 
-from studies import imports
+from studies import bulk_import, imports
 from studies.models import Participant, Transcript
 from tests import factories
 from tests.studies.helpers import docx_bytes, manifest, zip_bytes
@@ -44,7 +44,7 @@ def good_zip():
 
 def run(study, owner, files, rows=None, **kwargs):
     data = zip_bytes(files)
-    return imports.transcripts_bulk_import(
+    return bulk_import.transcripts_bulk_import(
         study=study,
         zip_data=data,
         manifest=manifest(rows) if rows is not None else None,
@@ -140,7 +140,7 @@ def test_it_refuses_a_title_that_exists(study, owner, design):
 
 def test_it_refuses_what_is_not_a_zip(study, owner, design):
     with pytest.raises(imports.ImportRefused) as refused:
-        imports.transcripts_bulk_import(
+        bulk_import.transcripts_bulk_import(
             study=study, zip_data=b"not a zip", manifest=b"file\n", actor=owner
         )
     assert "not a readable zip" in refused.value.report.errors[0].message
@@ -156,7 +156,7 @@ def test_it_needs_a_manifest(study, owner, design):
 def test_it_names_the_missing_manifest_columns(study, owner, design):
     files, _ = good_zip()
     with pytest.raises(imports.ImportRefused) as refused:
-        imports.transcripts_bulk_import(
+        bulk_import.transcripts_bulk_import(
             study=study, zip_data=zip_bytes(files), manifest=b"name,who\na.txt,PSW01\n", actor=owner
         )
     assert "file, participant, wave" in refused.value.report.errors[0].message

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from studies import imports
+from studies import bulk_import, imports
 from studies.models import Transcript
 from tests import factories
 from tests.studies.helpers import manifest, zip_bytes
@@ -103,7 +103,7 @@ def test_other_problems_are_refused_even_with_upload_anyway(study, owner_client,
 
 
 def bulk(study, owner, files, rows, **kwargs):
-    return imports.transcripts_bulk_import(
+    return bulk_import.transcripts_bulk_import(
         study=study, zip_data=zip_bytes(files), manifest=manifest(rows), actor=owner, **kwargs
     )
 
