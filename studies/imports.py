@@ -133,6 +133,19 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
     written and :class:`ImportRefused` carries the row-by-row report.
     """
     report = ImportReport()
+    rows = _participant_rows(data, filename, report)  # parse
+    plan = _plan_participants(study, rows, report)  # validate and plan
+    if report.errors:
+        raise ImportRefused(report)
+    _write_participants(study=study, plan=plan, filename=filename, actor=actor, report=report)
+    return report
+
+
+_PlannedParticipant = tuple[str, StakeholderGroup | None, dict, Participant | None]
+
+
+def _participant_rows(data, filename: str, report: ImportReport) -> list[dict]:
+    """The CSV's rows; refused when unreadable, empty or without a ``pseudonym`` column."""
     rows = read_csv(data, filename)
     if isinstance(rows, RowError):
         report.errors.append(rows)
@@ -145,10 +158,18 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
             RowError(row=1, message="The header needs a “pseudonym” column.", column="pseudonym")
         )
         raise ImportRefused(report)
+    return rows
+
+
+def _plan_participants(
+    study: Study, rows: list[dict], report: ImportReport
+) -> list[_PlannedParticipant]:
+    """(pseudonym, group, attributes, existing participant or None) per valid row; the
+    problems of the others go to ``report`` (two queries)."""
     groups = {g.name.lower(): g for g in study.groups.all()}
     existing = {p.pseudonym.lower(): p for p in study.participants.all()}
     seen: dict[str, int] = {}
-    plan: list[tuple[str, StakeholderGroup | None, dict, Participant | None]] = []
+    plan: list[_PlannedParticipant] = []
     for line, row in enumerate(rows, start=2):
         pseudonym = (row.get("pseudonym") or "").strip()
         if not pseudonym:
@@ -184,10 +205,14 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
             for key, value in row.items()
             if key and key not in ("pseudonym", "group") and (value or "").strip()
         }
-        current = existing.get(pseudonym.lower())
-        plan.append((pseudonym, group, attributes, current))
-    if report.errors:
-        raise ImportRefused(report)
+        plan.append((pseudonym, group, attributes, existing.get(pseudonym.lower())))
+    return plan
+
+
+def _write_participants(
+    *, study: Study, plan: list[_PlannedParticipant], filename: str, actor, report: ImportReport
+) -> None:
+    """Create the new participants, update the existing ones, record one event."""
     with transaction.atomic():
         new = []
         before, after = [], []
@@ -221,7 +246,6 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
                 "updated": after,
             },
         )
-    return report
 
 
 # --- transcripts -------------------------------------------------------------------------
@@ -292,6 +316,52 @@ def transcripts_upload(
     uploaded files; together they may hold WORKBENCH_MAX_IMPORT_BYTES and
     WORKBENCH_MAX_IMPORT_CHARS of text.
     """
+    _check_upload(study=study, files=files, participant=participant, wave=wave)
+    errors: list[ValidationError] = []
+    taken = {t.lower() for t in study.transcripts.values_list("title", flat=True)}
+    readings = _read_uploads(files, errors)  # parse
+    if not allow_duplicates:  # validate
+        texts = {name: reading.text for name, reading in readings.items()}
+        errors.extend(
+            ValidationError(message, code="duplicate")
+            for message in _upload_duplicates(study, texts, participant, wave)
+        )
+    prepared = [  # plan
+        new_transcript(
+            study=study,
+            text=readings[filename].text,
+            filename=filename,
+            title=title,
+            participant=participant,
+            wave=wave,
+            turn_times=readings[filename].turn_times,
+        )
+        for filename, title in _upload_titles(
+            readings,
+            taken,
+            errors,
+            participant=participant,
+            wave=wave,
+            single=len(files) == 1,
+            allow_duplicates=allow_duplicates,
+        )
+    ]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():  # write
+        created = Transcript.objects.bulk_create(prepared)
+        audit(
+            study=study,
+            actor=actor,
+            action="transcript.upload",
+            object_type="transcript",
+            after={"files": [t.source_name for t in prepared]},
+        )
+    return created
+
+
+def _check_upload(*, study: Study, files: list, participant, wave) -> None:
+    """The upload as a whole: some files, not too many, not too large, this study's."""
     if not files:
         raise ValidationError(f"Choose at least one transcript file ({ACCEPTED}).")
     if len(files) > settings.WORKBENCH_MAX_FILES:
@@ -301,29 +371,36 @@ def transcripts_upload(
     if wave is not None and wave.study_id != study.pk:
         raise ValidationError("That wave belongs to another study.")
     check_import_total(sum(size_of(data) for _name, data in files))
-    errors: list[ValidationError] = []
-    taken = {t.lower() for t in study.transcripts.values_list("title", flat=True)}
-    texts: dict[str, str] = {}
-    times: dict[str, list] = {}
+
+
+def _read_uploads(files: list, errors: list[ValidationError]) -> dict[str, textlib.Reading]:
+    """Each readable file's text; a file's problems go to ``errors``. Raises ValidationError
+    once the text read so far passes WORKBENCH_MAX_IMPORT_CHARS."""
+    readings: dict[str, textlib.Reading] = {}
     chars = 0
     for filename, data in files:
         try:
-            reading = prepare_reading(data, filename)
-            texts[filename], times[filename] = reading.text, reading.turn_times
+            readings[filename] = prepare_reading(data, filename)
         except ValidationError as exc:
             errors.extend(ValidationError(m) for m in exc.messages)
             continue
-        chars += len(texts[filename])
+        chars += len(readings[filename].text)
         check_import_chars(chars, filename)
-    if not allow_duplicates:
-        errors.extend(
-            ValidationError(message, code="duplicate")
-            for message in _upload_duplicates(study, texts, participant, wave)
-        )
-    prepared = []
-    for filename, text in texts.items():
+    return readings
+
+
+def _upload_titles(
+    readings: dict, taken: set[str], errors: list, *, participant, wave, single, allow_duplicates
+) -> list[tuple[str, str]]:
+    """(file name, title) of each file that gets a free title; the others go to ``errors``.
+
+    A single file for a participant and wave whose name is taken is titled
+    "<pseudonym> – <wave>"; a confirmed duplicate gets "<file> (2)".
+    """
+    titled = []
+    for filename in readings:
         title = title_from(filename)
-        if participant is not None and wave is not None and len(files) == 1:
+        if participant is not None and wave is not None and single:
             title = f"{participant.pseudonym} – {wave.name}" if title.lower() in taken else title
         if title.lower() in taken and allow_duplicates:  # a confirmed copy: "<file> (2)"
             base, n = title_from(filename), 2
@@ -338,29 +415,8 @@ def transcripts_upload(
             )
             continue
         taken.add(title.lower())
-        prepared.append(
-            new_transcript(
-                study=study,
-                text=text,
-                filename=filename,
-                title=title,
-                participant=participant,
-                wave=wave,
-                turn_times=times[filename],
-            )
-        )
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        created = Transcript.objects.bulk_create(prepared)
-        audit(
-            study=study,
-            actor=actor,
-            action="transcript.upload",
-            object_type="transcript",
-            after={"files": [t.source_name for t in prepared]},
-        )
-    return created
+        titled.append((filename, title))
+    return titled
 
 
 def _upload_duplicates(study, texts: dict[str, str], participant, wave) -> list[str]:
