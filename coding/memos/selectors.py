@@ -19,7 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from coding import selectors
 from coding.models import Memo, Segment
 from coding.retrieval.selectors import segment_link
-from studies.access import StudyAccess, visible_layers, visible_memos
+from studies.access import StudyAccess, can_edit_memo, visible_layers, visible_memos
 from studies.models import Transcript
 
 PAGE_SIZE = 100
@@ -63,11 +63,6 @@ def _memo_kind(transcript_id, code_id, segment_id) -> str:
     if code_id:
         return "code"
     return "study"
-
-
-def may_edit(access: StudyAccess, author_id: int | None) -> bool:
-    """Owners change any memo they see; coders their own."""
-    return access.is_owner or (access.can_code and author_id == access.membership.user_id)
 
 
 def memo_rows(access: StudyAccess, kind: str) -> QuerySet:
@@ -177,7 +172,7 @@ def memo_entries(
                 code_path=book.path(segment.code_id if segment else r["m_code"]),
                 segment=segment,
                 link=_link(study_id, kind, r, segment),
-                can_edit=r["m_source"] == "memo" and may_edit(access, r["m_author"]),
+                can_edit=r["m_source"] == "memo" and can_edit_memo(access, r["m_author"]),
             )
         )
     return entries

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms as django_forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,8 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from coding import selectors as coding_selectors
 from coding import services
 from coding.memos import forms, selectors
-from coding.models import Memo
-from studies.access import StudyAccess, get_study_for_user, visible_memos
+from studies.access import StudyAccess, get_memo_for_write, get_study_for_user
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -38,16 +37,6 @@ def _form_errors(form: django_forms.Form, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errs)
     else:
         form.add_error(None, exc.messages)
-
-
-def _memo_for_edit(access: StudyAccess, memo_id: int) -> Memo:
-    """A memo the requester may see (else 404) and change (else 403)."""
-    memo = visible_memos(access).select_related("study").filter(pk=memo_id).first()
-    if memo is None:
-        raise Http404("No such memo.")
-    if not selectors.may_edit(access, memo.author_id):
-        raise PermissionDenied("Only the memo's author or the study's owners can change it.")
-    return memo
 
 
 def _list_context(request: HttpRequest, access: StudyAccess, **extra: Any) -> dict[str, Any]:
@@ -113,7 +102,7 @@ def memo_create(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def memo_update(request: HtmxHttpRequest, study_id: int, memo_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    memo = _memo_for_edit(access, memo_id)
+    memo = get_memo_for_write(access, memo_id)
     if request.method == "POST":
         form = forms.MemoForm(request.POST)
         if form.is_valid():
@@ -145,7 +134,7 @@ def memo_update(request: HtmxHttpRequest, study_id: int, memo_id: int) -> HttpRe
 @require_POST
 def memo_delete(request: HtmxHttpRequest, study_id: int, memo_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    memo = _memo_for_edit(access, memo_id)
+    memo = get_memo_for_write(access, memo_id)
     services.memo_delete(memo=memo, actor=request.user)
     if request.htmx:
         return HttpResponse("")  # the item is swapped out
