@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 else:
     HtmxHttpRequest = HttpRequest
 
-AUDIT_TEMPLATE = "coding/audit.html"
-RESTORE_TEMPLATE = "coding/audit_restore.html"
+AUDIT_TEMPLATE = "coding/history/audit.html"
+RESTORE_TEMPLATE = "coding/history/audit_restore.html"
 PAGE_SIZE = 50
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 else:
     HtmxHttpRequest = HttpRequest
 
-MEMO_TEMPLATE = "coding/memo_list.html"
+MEMO_TEMPLATE = "coding/memos/memo_list.html"
 
 
 def _form_errors(form: django_forms.Form, exc: ValidationError) -> None:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 else:
     HtmxHttpRequest = HttpRequest
 
-RETRIEVAL_TEMPLATE = "coding/retrieval.html"
+RETRIEVAL_TEMPLATE = "coding/retrieval/retrieval.html"
 
 
 def _maybe_url(name: str, *args) -> str | None:
@@ -123,7 +123,7 @@ def segment_reviewed(request: HtmxHttpRequest, study_id: int, segment_id: int) -
     if request.htmx:
         row = page.result_row(access, segment, coding_selectors.codebook_for(access))
         ctx = {"row": row, "filters": RetrievalFilters(), "reviewed": True, "study": access.study}
-        return render(request, "coding/_retrieval_row.html", ctx)
+        return render(request, "coding/retrieval/_retrieval_row.html", ctx)
     target = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("coding:retrieval", args=[access.study.pk]) + "?review=1"
