@@ -45,8 +45,8 @@ from coding.models import MEMO_MAX_CHARS, Code, Layer, LayerKind, Memo, Segment
 from coding.services import CODE_TEXT_MAX_CHARS, CODEBOOK_MAX_DEPTH, audit
 from studies import text as textlib
 from studies.access import StudyAccess, visible_layers, visible_memos
+from studies.imports import ImportRefused, ImportReport, RowError
 from studies.models import Participant, StakeholderGroup, Study, Transcript, Wave
-from studies.services import ImportRefused, ImportReport, RowError
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"

@@ -1449,7 +1449,7 @@ def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None)
     ``codebook.import`` event with the created ids and the updated codes' previous values.
     """
     from studies import text as textlib
-    from studies.services import ImportRefused, ImportReport, RowError
+    from studies.imports import ImportRefused, ImportReport, RowError
 
     report = ImportReport()
 
@@ -1605,7 +1605,7 @@ def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None)
 
 def _codebook_import_write(*, study: Study, planned: dict, report, filename: str, actor) -> None:
     """The writes of :func:`codebook_import_csv`, in one transaction (see there)."""
-    from studies.services import ImportRefused, RowError
+    from studies.imports import ImportRefused, RowError
 
     with transaction.atomic():
         book = _locked_codebook(study.pk)

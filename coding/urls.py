@@ -4,13 +4,14 @@ from coding.agreement import urls as agreement_urls
 from coding.calibration import urls as calibration_urls
 from coding.compare import urls as compare_urls
 from coding.consensus import urls as consensus_urls
+from coding.history import urls as history_urls
 from coding.jobs import views as jobs
+from coding.memos import urls as memos_urls
+from coding.retrieval import urls as retrieval_urls
 from coding.views import (
-    audit,
     codebook,
     coding_page,
     refi,
-    retrieval,
 )
 
 app_name = "coding"
@@ -18,12 +19,13 @@ app_name = "coding"
 urlpatterns = [
     *coding_page.urlpatterns,
     *codebook.urlpatterns,
-    *retrieval.urlpatterns,
+    *retrieval_urls.urlpatterns,
+    *memos_urls.urlpatterns,
     *compare_urls.urlpatterns,
     *agreement_urls.urlpatterns,
     *consensus_urls.urlpatterns,
     *calibration_urls.urlpatterns,
     *refi.urlpatterns,
-    *audit.urlpatterns,
+    *history_urls.urlpatterns,
     *jobs.urlpatterns,
 ]

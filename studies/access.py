@@ -246,3 +246,22 @@ def get_invitation_for_owner(request, study_id, pk) -> tuple[StudyAccess, Invita
     except (Invitation.DoesNotExist, ValueError, TypeError):
         raise Http404("No such invitation.") from None
     return access, invitation
+
+
+# --- memos --------------------------------------------------------------------------------
+
+
+def can_edit_memo(access: StudyAccess, author_id: int | None) -> bool:
+    """Owners change any memo they can see, coders their own, viewers none."""
+    return access.is_owner or (access.can_code and author_id == access.membership.user_id)
+
+
+def get_memo_for_write(access: StudyAccess, memo_id):
+    """A memo of :func:`visible_memos` (else 404) that the requester may change (else 403),
+    with its study."""
+    memo = visible_memos(access).select_related("study").filter(pk=memo_id).first()
+    if memo is None:
+        raise Http404("No such memo.")
+    if not can_edit_memo(access, memo.author_id):
+        raise PermissionDenied("Only the memo's author or the study's owners can change it.")
+    return memo

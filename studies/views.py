@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from studies import forms, selectors, services
+from studies import bulk_import, forms, imports, selectors, services
 from studies.access import (
     get_invitation_by_token,
     get_invitation_for_invitee,
@@ -465,10 +465,10 @@ def participant_import(request, study_id: int):
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            report = services.participants_import_csv(
+            report = imports.participants_import_csv(
                 study=access.study, data=upload, filename=upload.name, actor=request.user
             )
-        except services.ImportRefused as refused:
+        except imports.ImportRefused as refused:
             report = refused.report
         if report.ok:
             messages.success(
@@ -522,7 +522,7 @@ def transcript_upload(request, study_id: int):
     if form.is_valid():
         files = [(f.name, f) for f in form.cleaned_data["files"]]
         try:
-            created = services.transcripts_upload(
+            created = imports.transcripts_upload(
                 study=study,
                 files=files,
                 participant=form.cleaned_data["participant"],
@@ -573,14 +573,14 @@ def transcript_bulk_import(request, study_id: int):
     if form.is_valid():
         manifest = form.cleaned_data.get("manifest")
         try:
-            report = services.transcripts_bulk_import(
+            report = bulk_import.transcripts_bulk_import(
                 study=study,
                 zip_data=form.cleaned_data["archive"],
                 manifest=manifest,
                 allow_duplicates=form.cleaned_data["allow_duplicates"],
                 actor=request.user,
             )
-        except services.ImportRefused as refused:
+        except imports.ImportRefused as refused:
             report = refused.report
         if report.ok:
             messages.success(request, f"Imported {report.created} transcript(s).")

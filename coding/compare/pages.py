@@ -20,7 +20,7 @@ from coding.compare.layers import LayerChoice
 from coding.compare.matrix import Matrix
 from coding.compare.svg import Series, line_chart
 from coding.compare.trajectory import PRESENT, Trajectory
-from coding.retrieval import RetrievalFilters
+from coding.retrieval.selectors import RetrievalFilters
 from studies.access import StudyAccess
 
 MISSING_CELL = (

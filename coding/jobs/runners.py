@@ -24,9 +24,9 @@ def qdpx_export(job: Job, access: StudyAccess, out: IO[bytes], progress) -> None
 
 
 def retrieval_export(job: Job, access: StudyAccess, out: IO[bytes], progress) -> None:
-    from coding.views.retrieval import retrieval_export_write
+    from coding.retrieval.exports import export_write
 
-    retrieval_export_write(
+    export_write(
         access, job.params.get("query", ""), job.params.get("fmt", "csv"), out, progress=progress
     )
 
@@ -38,7 +38,7 @@ def qdpx_import(job: Job, access: StudyAccess, out: IO[bytes], progress) -> dict
     from dataclasses import asdict
 
     from coding.jobs import services
-    from studies.services import ImportRefused
+    from studies.imports import ImportRefused
 
     access.require_owner()
     progress(0, 1)

@@ -27,7 +27,7 @@ from coding import exports, selectors, services
 from coding import render as coding_render
 from coding.models import COLOR_RE, Code
 from studies.access import StudyAccess, get_study_for_user, visible_codes
-from studies.services import ImportRefused
+from studies.imports import ImportRefused
 from studies.views import import_refused
 
 TEMPLATE = "coding/codebook.html"

@@ -21,7 +21,7 @@ from coding import refi
 from coding.jobs import services as job_services
 from coding.models import JobKind, Segment
 from studies.access import get_study_for_user, visible_layers
-from studies.services import ImportRefused
+from studies.imports import ImportRefused
 
 EXCHANGE_TEMPLATE = "coding/exchange.html"
 REPORT_TEMPLATE = "coding/qdpx_import_report.html"

@@ -9,7 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from coding import restore, services
+from coding import services
+from coding.history import restore
 from coding.models import AuditEvent, Code, ConsensusDecision, Memo, Segment
 from studies import services as studies_services
 from studies.models import Participant, Transcript

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coding.models import AuditEvent
+from studies import imports as studies_imports
 from studies import services as studies_services
 from studies.models import Role
 from tests import factories
@@ -58,7 +59,7 @@ def test_participant_import_records_the_values_it_replaced(study, alice):
     other = factories.make_group(study, name="Users")
     p = factories.make_participant(study, pseudonym="P01", group=group, attributes={"age": "30s"})
     data = b"pseudonym,group,age,site\nP01,Users,40s,North\nP02,Peers,20s,\n"
-    studies_services.participants_import_csv(
+    studies_imports.participants_import_csv(
         study=study, data=data, filename="people.csv", actor=alice
     )
     event = AuditEvent.objects.get(action="participant.import")

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from coding import selectors, services
 from coding.models import AuditEvent, Code
+from studies.imports import ImportRefused
 from studies.models import Role
-from studies.services import ImportRefused
 from tests import factories
 
 HEADER = "path,definition,inclusion,exclusion,example,colour\n"

@@ -15,7 +15,8 @@ from django_tasks_db.models import DBTaskResult
 
 from coding.jobs import services as job_services
 from coding.models import Code, Job, JobKind, JobStatus, Segment
-from coding.retrieval import EXPORT_HEADER, RetrievalFilters
+from coding.retrieval.exports import EXPORT_HEADER
+from coding.retrieval.selectors import RetrievalFilters
 from studies.models import Membership
 from tests import factories
 from tests.coding.test_retrieval import build_world

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from coding.models import Segment
-from coding.retrieval import EXPORT_HEADER
+from coding.retrieval.exports import EXPORT_HEADER
 from studies import services
 from tests import factories
 

@@ -10,8 +10,8 @@ import pytest
 from coding import refi
 from coding.models import AuditEvent, Code, Layer, LayerKind, Memo, Segment
 from studies.access import study_access
+from studies.imports import ImportRefused
 from studies.models import Participant, Role, Transcript
-from studies.services import ImportRefused
 from tests import factories
 from tests.coding.test_refi_export import DATA, TEXT, rich  # noqa: F401  (fixture)
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from coding import selectors
 from coding.models import Layer, LayerKind
-from coding.retrieval import RetrievalFilters, code_ids_for, contexts, retrieve
+from coding.retrieval.selectors import RetrievalFilters, code_ids_for, contexts, retrieve
 from studies.access import study_access
 from tests import factories
 

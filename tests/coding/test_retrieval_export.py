@@ -7,7 +7,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from coding.retrieval import EXPORT_HEADER, RetrievalFilters
+from coding.retrieval.exports import EXPORT_HEADER
+from coding.retrieval.selectors import RetrievalFilters
 from tests import factories
 from tests.coding.test_retrieval import build_world
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from studies import services
+from studies import imports
 from studies.models import Participant
 from tests import factories
 
@@ -19,7 +19,7 @@ def groups(study):
 
 def test_it_imports_participants_with_attributes(study, owner, groups):
     data = b"pseudonym,group,gender,age_band\nSU01,Service users,F,30-39\nCW01,co-workers,M,\n"
-    report = services.participants_import_csv(study=study, data=data, filename="p.csv", actor=owner)
+    report = imports.participants_import_csv(study=study, data=data, filename="p.csv", actor=owner)
     assert (report.created, report.updated) == (2, 0)
     su01 = Participant.objects.get(study=study, pseudonym="SU01")
     assert su01.group == groups[0]
@@ -31,7 +31,7 @@ def test_it_updates_existing_participants(study, owner, groups):
     factories.make_participant(
         study, pseudonym="SU01", group=groups[0], attributes={"site": "Kowloon"}
     )
-    report = services.participants_import_csv(
+    report = imports.participants_import_csv(
         study=study, data=b"pseudonym;gender\nsu01;F\n", filename="p.csv", actor=owner
     )
     assert (report.created, report.updated) == (0, 1)
@@ -45,8 +45,8 @@ def test_it_reports_each_bad_row_and_writes_nothing(study, owner, groups):
     data = (
         b"pseudonym,group\nSU01,Service users\n,Service users\nSU01,Service users\nSU02,Families\n"
     )
-    with pytest.raises(services.ImportRefused) as refused:
-        services.participants_import_csv(study=study, data=data, filename="p.csv", actor=owner)
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.participants_import_csv(study=study, data=data, filename="p.csv", actor=owner)
     errors = [(e.row, e.message) for e in refused.value.report.errors]
     assert errors[0] == (3, "The pseudonym is empty.")
     assert errors[1][0] == 4 and "also appears on line 2" in errors[1][1]
@@ -55,8 +55,8 @@ def test_it_reports_each_bad_row_and_writes_nothing(study, owner, groups):
 
 
 def test_it_needs_a_pseudonym_column(study, owner):
-    with pytest.raises(services.ImportRefused) as refused:
-        services.participants_import_csv(
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.participants_import_csv(
             study=study, data=b"name,group\nA,B\n", filename="p.csv", actor=owner
         )
     assert "pseudonym" in refused.value.report.errors[0].message

@@ -5,7 +5,7 @@ import codecs
 import pytest
 from django.urls import reverse
 
-from studies import services
+from studies import bulk_import, imports
 from studies.models import Participant, Transcript
 from tests import factories
 from tests.studies.helpers import docx_bytes, manifest, zip_bytes
@@ -44,7 +44,7 @@ def good_zip():
 
 def run(study, owner, files, rows=None, **kwargs):
     data = zip_bytes(files)
-    return services.transcripts_bulk_import(
+    return bulk_import.transcripts_bulk_import(
         study=study,
         zip_data=data,
         manifest=manifest(rows) if rows is not None else None,
@@ -81,7 +81,7 @@ def test_it_reads_a_manifest_inside_the_zip(study, owner, design):
 
 def assert_refused(study, owner, files, rows, expected: list[tuple[int, str]]):
     before = (Transcript.objects.count(), Participant.objects.count())
-    with pytest.raises(services.ImportRefused) as refused:
+    with pytest.raises(imports.ImportRefused) as refused:
         run(study, owner, files, rows)
     errors = [(e.row, e.message) for e in refused.value.report.errors]
     for row, fragment in expected:
@@ -139,8 +139,8 @@ def test_it_refuses_a_title_that_exists(study, owner, design):
 
 
 def test_it_refuses_what_is_not_a_zip(study, owner, design):
-    with pytest.raises(services.ImportRefused) as refused:
-        services.transcripts_bulk_import(
+    with pytest.raises(imports.ImportRefused) as refused:
+        bulk_import.transcripts_bulk_import(
             study=study, zip_data=b"not a zip", manifest=b"file\n", actor=owner
         )
     assert "not a readable zip" in refused.value.report.errors[0].message
@@ -148,15 +148,15 @@ def test_it_refuses_what_is_not_a_zip(study, owner, design):
 
 def test_it_needs_a_manifest(study, owner, design):
     files, _ = good_zip()
-    with pytest.raises(services.ImportRefused) as refused:
+    with pytest.raises(imports.ImportRefused) as refused:
         run(study, owner, files)
     assert "No manifest" in refused.value.report.errors[0].message
 
 
 def test_it_names_the_missing_manifest_columns(study, owner, design):
     files, _ = good_zip()
-    with pytest.raises(services.ImportRefused) as refused:
-        services.transcripts_bulk_import(
+    with pytest.raises(imports.ImportRefused) as refused:
+        bulk_import.transcripts_bulk_import(
             study=study, zip_data=zip_bytes(files), manifest=b"name,who\na.txt,PSW01\n", actor=owner
         )
     assert "file, participant, wave" in refused.value.report.errors[0].message
@@ -165,7 +165,7 @@ def test_it_names_the_missing_manifest_columns(study, owner, design):
 def test_it_enforces_the_size_and_count_limits(study, owner, design, settings):
     files, rows = good_zip()
     settings.WORKBENCH_MAX_FILES = 3
-    with pytest.raises(services.ImportRefused) as refused:
+    with pytest.raises(imports.ImportRefused) as refused:
         run(study, owner, files, rows)
     assert "the limit is 3" in refused.value.report.errors[0].message
     settings.WORKBENCH_MAX_FILES = 500

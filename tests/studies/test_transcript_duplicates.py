@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from studies import services
+from studies import bulk_import, imports
 from studies.models import Transcript
 from tests import factories
 from tests.studies.helpers import manifest, zip_bytes
@@ -61,7 +61,7 @@ def test_a_second_transcript_for_the_same_participant_and_wave_is_refused(
 
 def test_the_same_file_twice_in_one_upload_is_refused(study, owner):
     with pytest.raises(ValidationError) as refused:
-        services.transcripts_upload(
+        imports.transcripts_upload(
             study=study,
             files=[("a.txt", b"A: same words"), ("b.txt", b"A: same words")],
             participant=None,
@@ -103,7 +103,7 @@ def test_other_problems_are_refused_even_with_upload_anyway(study, owner_client,
 
 
 def bulk(study, owner, files, rows, **kwargs):
-    return services.transcripts_bulk_import(
+    return bulk_import.transcripts_bulk_import(
         study=study, zip_data=zip_bytes(files), manifest=manifest(rows), actor=owner, **kwargs
     )
 
@@ -128,7 +128,7 @@ def zip_with_duplicates():
 
 def test_bulk_import_reports_duplicate_rows_and_writes_nothing(study, owner, design):
     files, rows = zip_with_duplicates()
-    with pytest.raises(services.ImportRefused) as refused:
+    with pytest.raises(imports.ImportRefused) as refused:
         bulk(study, owner, files, rows)
     errors = [(e.row, e.message) for e in refused.value.report.errors]
     assert (2, "a.txt: the same text is already in this study as “SU01 at T1”.") in errors

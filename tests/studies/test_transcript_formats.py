@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from studies import services
+from studies import bulk_import, imports, services
 from studies import text as textlib
 from studies.models import Transcript
 from tests.studies.helpers import manifest, zip_bytes
@@ -357,7 +357,7 @@ def test_bulk_import_reads_captions_and_odt_with_turn_times(study, owner):
             ),
         }
     )
-    services.transcripts_bulk_import(study=study, zip_data=archive, actor=owner)
+    bulk_import.transcripts_bulk_import(study=study, zip_data=archive, actor=owner)
     a = study.transcripts.get(source_name="a.srt")
     assert a.turn_times == [[0, 0.5], [10, 2], [44, 10]]
     assert a.text.endswith("訪問員: 好")
@@ -391,7 +391,7 @@ def test_pdf_content_streams_are_bounded_before_text_is_extracted(settings):
 
 
 def test_a_text_edit_moves_the_turn_start_times_with_the_text(study, owner):
-    (transcript,) = services.transcripts_upload(
+    (transcript,) = imports.transcripts_upload(
         study=study, files=[("zoom.vtt", VTT.encode())], participant=None, wave=None, actor=owner
     )
     transcript.refresh_from_db()

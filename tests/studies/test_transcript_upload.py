@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from studies import services
+from studies import imports
 from studies import text as textlib
 from tests import factories
 from tests.studies.helpers import docx_bytes
@@ -116,7 +116,7 @@ def test_upload_writes_nothing_if_one_file_is_bad(study, owner, owner_client):
 def test_upload_refuses_files_over_the_limit(study, owner, settings):
     settings.WORKBENCH_MAX_UPLOAD_BYTES = 10
     with pytest.raises(ValidationError, match="big.txt"):
-        services.transcripts_upload(
+        imports.transcripts_upload(
             study=study, files=[("big.txt", b"x" * 11)], participant=None, wave=None, actor=owner
         )
 
@@ -125,6 +125,6 @@ def test_upload_refuses_a_participant_of_another_study(study, owner):
     other = factories.make_study()
     stranger = factories.make_participant(other)
     with pytest.raises(ValidationError, match="another study"):
-        services.transcripts_upload(
+        imports.transcripts_upload(
             study=study, files=[("a.txt", b"A: b")], participant=stranger, wave=None, actor=owner
         )

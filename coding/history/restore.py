@@ -387,3 +387,45 @@ _RESTORERS: dict[str, Callable[[AuditEvent, object], AuditEvent]] = {
     "transcript.delete": _transcript,
     "participant.delete": _participant,
 }
+
+
+def restore_preview(event: AuditEvent) -> list[tuple[str, str]]:
+    """What a restore would bring back, as (what, value) lines for the confirmation page."""
+    before, after = event.before or {}, event.after or {}
+    lines: list[tuple[str, str]] = []
+    if event.action == "memo.delete":
+        lines = [("Title", before.get("title") or "(none)"), ("Memo", before.get("body", ""))]
+    elif event.action == "code.archive":
+        lines = [("Codes to un-archive", str(len(before.get("ids") or [])))]
+    elif event.action == "code.merge":
+        source = before.get("source") or {}
+        lines = [
+            ("Code", source.get("name", "")),
+            ("Segments moved back", str(len(before.get("moved_segment_ids") or []))),
+            ("Segments recreated", str(len(before.get("collapsed_segments") or []))),
+            ("Subcodes moved back", str(len(before.get("children") or {}))),
+        ]
+    elif event.action == "transcript.text":
+        text = before.get("text", "")
+        lines = [
+            (
+                "Version",
+                f"{after.get('version')} back to the text of version {before.get('version')}",
+            ),
+            ("Text before the edit", text[:600] + ("…" if len(text) > 600 else "")),
+        ]
+    elif event.action == "transcript.delete":
+        lines = [
+            ("Transcript", (before.get("transcript") or {}).get("title", "")),
+            ("Segments", str(len(before.get("segments") or []))),
+            ("Memos", str(len(before.get("memos") or []))),
+            ("Consensus decisions", str(len(before.get("decisions") or []))),
+        ]
+    elif event.action == "participant.delete":
+        transcripts = before.get("transcripts") or []
+        lines = [
+            ("Participant", (before.get("participant") or {}).get("pseudonym", "")),
+            ("Transcripts", ", ".join(t["transcript"]["title"] for t in transcripts) or "none"),
+            ("Segments", str(sum(len(t["segments"]) for t in transcripts))),
+        ]
+    return lines

@@ -1,7 +1,8 @@
 """Coded retrieval: the segments of some codes, with a little of the text around each.
 
 :func:`retrieve` is the one read used by the retrieval page, its CSV/XLSX exports and the
-comparison pages that link a cell (code x group x wave) to the segments behind it.
+comparison pages that link a cell (code x group x wave) to the segments behind it;
+:func:`retrieval_state` resolves a page's filters against what the requester may see.
 
 Context is cut in the database with ``SUBSTR`` on ``Transcript.text`` (see :func:`contexts`):
 both PostgreSQL and SQLite count characters as Unicode code points, the unit of our offsets,
@@ -19,22 +20,23 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from coding import exports
-from coding.models import Code, Layer, Segment
+from coding import selectors
+from coding.compare.layers import UNION as UNION_KEY
+from coding.models import Layer, LayerKind, Segment
 from coding.selectors import Codebook
 from studies.access import StudyAccess, visible_layers
-from studies.models import Transcript
+from studies.models import Participant, Transcript
 
 __all__ = [
-    "EXPORT_HEADER",
     "Retrieval",
     "RetrievalFilters",
+    "RetrievalState",
     "code_ids_for",
     "contexts",
-    "export_rows",
-    "export_value_rows",
+    "retrieval_state",
     "retrieve",
     "segment_link",
+    "state_segments",
 ]
 
 # An id, a model instance, or an iterable of either; None means "no filter".
@@ -281,107 +283,81 @@ def segment_link(study_id: int, segment: Segment) -> str:
     return f"{url}?{query}#seg-{segment.pk}"
 
 
-EXPORT_HEADER = [
-    "code_path",
-    "group",
-    "wave",
-    "participant",
-    "transcript",
-    "layer",
-    "start",
-    "end",
-    "quote",
-    "memo",
-    "segment_id",
-    "coded_at",
-    "needs_review",
-    "quote_at_coding",
-]
+@dataclass
+class RetrievalState:
+    """The request's filters resolved against what the requester may see (5 queries)."""
+
+    filters: RetrievalFilters
+    book: Codebook
+    layers: list[Layer]
+    groups: list
+    waves: list
+    participants: list
+    code_ids: list[int]
+    chosen_layers: list[Layer] | None
+    errors: list[str]
+
+    @property
+    def code_path(self) -> str:
+        return self.book.path(self.filters.code) if self.filters.code else ""
 
 
-def export_rows(segments: Iterable[Segment], book: Codebook) -> Iterator[list[Any]]:
-    """One row per segment, in :data:`EXPORT_HEADER` order (no query beyond ``segments``)."""
-    paths = exports.code_paths(book)
-    for seg in segments:
-        transcript = seg.transcript
-        participant = transcript.participant
-        group = participant.group if participant is not None else None
-        yield [
-            paths.get(seg.code_id) or seg.code.name,
-            group.name if group is not None else None,
-            transcript.wave.name if transcript.wave is not None else None,
-            participant.pseudonym if participant is not None else None,
-            transcript.title,
-            seg.layer.label,
-            seg.start,
-            seg.end,
-            seg.quote,
-            seg.memo,
-            seg.pk,
-            seg.created_at,
-            seg.needs_review,
-            seg.quote_at_coding,
-        ]
+def retrieval_state(
+    access: StudyAccess, filters: RetrievalFilters, given: dict[str, str]
+) -> RetrievalState:
+    """Resolve ``filters`` (``given``: the id parameters as the request spelled them, for
+    the messages) against the study: the codebook, layers, groups, waves and participants
+    the requester may see, and an error for each filter that names none of them."""
+    study = access.study
+    book = selectors.codebook_for(access)
+    layers = selectors.listed_layers(access)
+    groups = list(study.groups.all())
+    waves = list(study.waves.all())
+    participants = list(Participant.objects.filter(study=study).only("pk", "pseudonym", "group_id"))
+    errors: list[str] = []
+    # Unknown ids are reported, never dropped: a silently ignored filter would show
+    # more segments than the link that led here promised.
+    for label, value, items in (
+        ("code", filters.code, book.by_id),
+        ("group", filters.group, {g.pk for g in groups}),
+        ("wave", filters.wave, {w.pk for w in waves}),
+        ("participant", filters.participant, {p.pk for p in participants}),
+    ):
+        if given.get(label) and (value is None or value not in items):
+            errors.append(f"There is no {label} “{given[label]}” in this study.")
+    chosen_layers = None
+    if filters.layer == UNION_KEY:
+        # The coders' union, as on the comparison pages: every coder and imported layer.
+        chosen_layers = [lr for lr in layers if lr.kind != LayerKind.CONSENSUS]
+    elif filters.layer:
+        chosen_layers = [lr for lr in layers if lr.key == filters.layer]
+        if not chosen_layers:
+            errors.append(f"There is no layer “{filters.layer}” that you can see.")
+    code_ids = code_ids_for(book, filters.code, subtree=filters.subtree) if filters.code else []
+    return RetrievalState(
+        filters=filters,
+        book=book,
+        layers=layers,
+        groups=groups,
+        waves=waves,
+        participants=participants,
+        code_ids=code_ids,
+        chosen_layers=chosen_layers,
+        errors=errors,
+    )
 
 
-# The joined columns of an export row, read with values_list() (no model instances).
-_EXPORT_VALUES = (
-    "code_id",
-    "transcript__participant__group__name",
-    "transcript__wave__name",
-    "transcript__participant__pseudonym",
-    "transcript__title",
-    "layer_id",
-    "start",
-    "end",
-    "quote",
-    "memo",
-    "pk",
-    "created_at",
-    "needs_review",
-    "quote_at_coding",
-)
-
-
-def export_value_rows(
-    segments: QuerySet[Segment],
-    book: Codebook,
-    *,
-    layers: Iterable[Layer],
-    chunk_size: int = 2000,
-) -> Iterator[list[Any]]:
-    """The rows of :func:`export_rows` for a whole QuerySet, without building models.
-
-    Group, wave, participant and transcript title are joined in the SQL; code paths come
-    from ``book`` and layer labels from ``layers`` (the layers the requester may see, with
-    ``user`` loaded: the only ones ``segments`` can hold). A code missing from ``book``
-    falls back to its name as in :func:`export_rows` (one more query, only then). The rows
-    stream from the database in chunks of ``chunk_size``: memory stays flat however many
-    segments there are. Queries: one, for the rows.
-    """
-    paths = exports.code_paths(book)
-    labels = {layer.pk: layer.label for layer in layers}
-    names: dict[int, str] | None = None
-    rows = segments.values_list(*_EXPORT_VALUES)
-    for row in rows.iterator(chunk_size=chunk_size):
-        code_id, *middle, layer_id, start, end, quote, memo, pk, created, review, at_coding = row
-        path = paths.get(code_id)
-        if path is None:
-            if names is None:
-                names = dict(
-                    Code.objects.filter(pk__in=segments.values("code_id")).values_list("pk", "name")
-                )
-            path = names.get(code_id)
-        yield [
-            path,
-            *middle,
-            labels.get(layer_id),
-            start,
-            end,
-            quote,
-            memo,
-            pk,
-            created,
-            review,
-            at_coding,
-        ]
+def state_segments(access: StudyAccess, state: RetrievalState, *, context: int) -> Retrieval:
+    """The segments the page (``context`` > 0) or an export (``context=0``) shows: without
+    a code, every visible segment matching the other filters."""
+    f = state.filters
+    return retrieve(
+        access,
+        code_ids=None if f.code is None else state.code_ids,
+        group=f.group,
+        wave=f.wave,
+        participant=f.participant,
+        layers=state.chosen_layers,
+        needs_review=f.review,
+        context_chars=context,
+    )

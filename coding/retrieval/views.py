@@ -1,0 +1,140 @@
+"""Coded retrieval (segments of a code, with context; CSV/XLSX export).
+
+Permissions come from :mod:`studies.access` only: :func:`coding.retrieval.selectors.retrieve`
+filters out hidden layers in SQL, so a fragment requested alone shows exactly what the page
+would.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from coding import selectors as coding_selectors
+from coding import services
+from coding.jobs import services as job_services
+from coding.models import JobKind, Segment
+from coding.retrieval import exports, page, selectors
+from coding.retrieval.forms import RetrievalForm
+from coding.retrieval.selectors import RetrievalFilters
+from studies.access import StudyAccess, get_study_for_user
+
+if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
+    class HtmxHttpRequest(HttpRequest):
+        htmx: HtmxDetails
+else:
+    HtmxHttpRequest = HttpRequest
+
+RETRIEVAL_TEMPLATE = "coding/retrieval/retrieval.html"
+
+
+def _maybe_url(name: str, *args) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _state(request: HttpRequest, access: StudyAccess) -> selectors.RetrievalState:
+    form = RetrievalForm(request.GET)
+    return selectors.retrieval_state(access, form.filters(), form.given())
+
+
+def _retrieval_context(request: HttpRequest, access: StudyAccess) -> dict[str, Any]:
+    study = access.study
+    state = _state(request, access)
+    results = None
+    rows: list[page.ResultRow] = []
+    # "Needs review" lists every flagged passage, so it needs no code.
+    if (state.filters.code is not None or state.filters.review) and not state.errors:
+        segments = selectors.state_segments(access, state, context=page.CONTEXT_CHARS)
+        results = Paginator(segments, page.PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = page.result_rows(access, results.object_list, state.book)
+    query = state.filters.query()
+    return {
+        "study": study,
+        "access": access,
+        "tab": "retrieval",
+        "state": state,
+        "filters": state.filters,
+        "codes": list(state.book.walk()),
+        "page": results,
+        "rows": rows,
+        "base_url": reverse("coding:retrieval", args=[study.pk]),
+        "query": query,
+        "csv_url": reverse("coding:retrieval_export", args=[study.pk, "csv"]) + f"?{query}",
+        "xlsx_url": reverse("coding:retrieval_export", args=[study.pk, "xlsx"]) + f"?{query}",
+        "codebook_url": _maybe_url("coding:codebook", study.pk),
+    }
+
+
+@login_required
+@require_GET
+def retrieval(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id)
+    ctx = _retrieval_context(request, access)
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, f"{RETRIEVAL_TEMPLATE}#retrieval-results", ctx)
+    return render(request, RETRIEVAL_TEMPLATE, ctx)
+
+
+@login_required
+@require_GET
+def retrieval_export(request: HttpRequest, study_id: int, fmt: str) -> HttpResponse:
+    if fmt not in exports.FORMATS:
+        raise Http404("Export as .csv or .xlsx.")
+    access = get_study_for_user(request, study_id)
+    state = _state(request, access)
+    if state.errors:
+        return HttpResponse(" ".join(state.errors), status=400, content_type="text/plain")
+    # Big exports run as a background job; the job page shows progress and the download.
+    if job_services.runs_in_background(selectors.state_segments(access, state, context=0).count()):
+        job = job_services.job_start(
+            access=access,
+            kind=JobKind.RETRIEVAL_CSV if fmt == "csv" else JobKind.RETRIEVAL_XLSX,
+            filename=exports.export_filename(access, state, fmt),
+            params={"query": request.GET.urlencode(), "fmt": fmt},
+        )
+        return redirect("coding:job_detail", access.study.pk, job.pk)
+    return exports.export_response(access, state, fmt, username=request.user.get_username())
+
+
+def _segment_for_review(access: StudyAccess, segment_id: int) -> Segment:
+    """A passage the requester may see (else 404) and write (else 403)."""
+    segment = (
+        Segment.objects.filter(pk=segment_id, transcript__study=access.study)
+        .select_related("layer__user", "transcript__study")
+        .first()
+    )
+    if segment is None or not access.can_see_layer(segment.layer):
+        raise Http404("No such passage.")
+    if not access.can_write_layer(segment.layer):
+        raise PermissionDenied("You can only review passages in your own layer.")
+    return segment
+
+
+@login_required
+@require_POST
+def segment_reviewed(request: HtmxHttpRequest, study_id: int, segment_id: int) -> HttpResponse:
+    """Mark a passage that a text edit changed as reviewed (its current words stand)."""
+    access = get_study_for_user(request, study_id, write=True)
+    segment = _segment_for_review(access, segment_id)
+    services.segment_mark_reviewed(segment=segment, actor=request.user)
+    if request.htmx:
+        row = page.result_row(access, segment, coding_selectors.codebook_for(access))
+        ctx = {"row": row, "filters": RetrievalFilters(), "reviewed": True, "study": access.study}
+        return render(request, "coding/retrieval/_retrieval_row.html", ctx)
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("coding:retrieval", args=[access.study.pk]) + "?review=1"
+    return redirect(target)
