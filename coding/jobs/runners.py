@@ -59,7 +59,7 @@ def qdpx_import(job: Job, access: StudyAccess, out: IO[bytes], progress) -> dict
 
 def import_report(result: dict) -> refi.RefiImportReport:
     """The import report a job kept (:func:`qdpx_import`) as the object the page shows."""
-    from studies.services import RowError
+    from studies.imports import RowError
 
     fields = dict(result)
     fields["errors"] = [RowError(**e) for e in fields.get("errors", [])]
