@@ -37,7 +37,7 @@ class Code(models.Model):
         "can be applied to text",
         default=True,
         help_text="Off for a category: it holds child codes but is not applied to text "
-        "(REFI-QDA isCodable=\"false\").",
+        '(REFI-QDA isCodable="false").',
     )
     proposed = models.BooleanField(
         default=False,

@@ -767,7 +767,8 @@ COUNT_LABELS = {
     "transcripts_matched": "Transcripts already in the study (coding added to them)",
     "codes_created": "Codes created",
     "codes_reused": "Codes matched to existing codes by path",
-    "categories": "Categories (not codable in the file; imported as codes)",
+    "categories": "Categories (not codable in the file; imported as categories, which hold "
+    "codes but are not applied to text)",
     "participants_created": "Participants created",
     "participants_matched": "Participants matched by pseudonym",
     "groups_created": "Groups created",
@@ -864,6 +865,7 @@ class _CodeIn:
     fields: dict[str, str]
     where: str
     note_refs: list[str] = field(default_factory=list)
+    codable: bool = True
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -932,7 +934,8 @@ def _parse_codes(container, report: RefiImportReport) -> dict[str, _CodeIn]:
                         f"{CODE_TEXT_MAX_CHARS:,}."
                     )
                     fields[field_name] = _shorten(value, CODE_TEXT_MAX_CHARS)
-            if node.get("isCodable", "").strip().lower() == "false":
+            codable = node.get("isCodable", "").strip().lower() not in ("false", "0")
+            if not codable:
                 report.count("categories")
             codes[key] = _CodeIn(
                 key=key,
@@ -941,6 +944,7 @@ def _parse_codes(container, report: RefiImportReport) -> dict[str, _CodeIn]:
                 fields=fields,
                 where=where,
                 note_refs=[_key(n.get("targetGUID")) for n in _children(node, "NoteRef")],
+                codable=codable,
             )
             walk(node, names)
 
@@ -1876,6 +1880,7 @@ class _Plan:
             self.transcript_for = {}
             self._plan_memos()
             return
+        self._read_own_document_sets()
         self.groups = {g.name.lower(): g for g in study.groups.all()}
         self.waves = {w.name.lower(): w for w in study.waves.all()}
         participants = {p.pseudonym.lower(): p for p in study.participants.select_related("group")}
@@ -1978,7 +1983,11 @@ class _Plan:
                 title=title,
                 text=prepared.text,
                 length=len(prepared.text),
-                source_name=(prepared.source.name or title)[:255],
+                source_name=(
+                    values[FILE_NAME_VARIABLE.lower()][1]
+                    if FILE_NAME_VARIABLE.lower() in values
+                    else prepared.source.name or title
+                )[:255],
                 checksum=prepared.checksum,
                 language=textlib.guess_language(prepared.text),
             )
@@ -2008,6 +2017,29 @@ class _Plan:
         self._plan_segments(matched_ids)
         self._plan_memos()
 
+    def _read_own_document_sets(self) -> None:
+        """This workbench's ATLAS.ti export carries groups and waves as document sets
+        ("Group: X", "Wave: X") instead of variables: read them back as group and wave."""
+        if self.parsed.origin != ORIGIN:
+            return
+        sources = {source.key: source for source in self.parsed.sources}
+        group_of: dict[str, str] = {}
+        for set_in in self.parsed.sets:
+            if set_in.codes:
+                continue
+            for prefix, variable in (("Group: ", "group"), ("Wave: ", "wave")):
+                if set_in.name.startswith(prefix):
+                    value = set_in.name[len(prefix) :]
+                    for member in set_in.sources:
+                        if variable == "wave" and member in sources:
+                            sources[member].values.setdefault("wave", ("Wave", value))
+                        elif variable == "group":
+                            group_of[member] = value
+        for case in self.parsed.cases:
+            groups = {group_of[key] for key in case.sources if key in group_of}
+            if "group" not in case.values and len(groups) == 1:
+                case.values["group"] = ("Group", "Text", groups.pop())
+
     def _plan_codes(self) -> None:
         book = selectors.codebook(self.study)
         existing: dict[tuple[str, ...], Code] = {}
@@ -2024,6 +2056,12 @@ class _Plan:
             )
         reused = set()
         merged = 0
+        coded = {
+            code_key
+            for source in self.parsed.sources
+            for selection in source.selections
+            for code_key, _coder, _notes in selection.codings
+        }
         for code_in in self.parsed.codes.values():  # parents before children (document order)
             path = code_in.path
             if path in existing:
@@ -2034,11 +2072,19 @@ class _Plan:
                 continue
             parent = self.code_by_path.get(path[:-1]) if len(path) > 1 else None
             color = code_in.color or (parent.color if parent is not None else DEFAULT_COLOR)
+            codable = code_in.codable
+            if not codable and code_in.key in coded:
+                codable = True
+                self.report.warn(
+                    f"{code_in.where} is not codable in the file but text is coded with it; "
+                    "imported as a code that can be applied to text."
+                )
             code = Code(
                 study=self.study,
                 parent=parent,
                 name=code_in.names[-1],
                 color=color,
+                is_codable=codable,
                 **{name: code_in.fields.get(name, "") for name, _label in DESCRIPTION_LABELS},
             )
             self.new_codes[path] = self.code_by_path[path] = code

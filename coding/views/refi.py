@@ -6,10 +6,12 @@ a blind coder's export holds their own layer only. Import is for owners.
 
 from __future__ import annotations
 
+import tempfile
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
@@ -31,6 +33,19 @@ class RefiImportForm(forms.Form):
         "QualCoder or this workbench.",
         widget=forms.ClearableFileInput(attrs={"accept": ".qdpx,.qdc,.qde"}),
     )
+
+
+class ExportTargetForm(forms.Form):
+    target = forms.ChoiceField(
+        label="Export for",
+        choices=[(key, target.label) for key, target in refi.TARGETS.items()],
+        initial=refi.DEFAULT_TARGET,
+        required=False,
+    )
+
+
+# Above this the export is spooled to a file on disk, not held in memory.
+SPOOL_MAX_BYTES = 8 * 1024 * 1024
 
 
 def _filename(study, suffix: str) -> str:
@@ -56,6 +71,8 @@ def exchange(request: HttpRequest, study_id: int) -> HttpResponse:
             "tab": "exchange",
             "layers": [layer.label for layer in visible_layers(access)],
             "form": RefiImportForm() if access.is_owner else None,
+            "target_form": ExportTargetForm(),
+            "targets": refi.TARGETS.values(),
         },
     )
 
@@ -63,9 +80,31 @@ def exchange(request: HttpRequest, study_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def qdpx_export(request: HttpRequest, study_id: int) -> HttpResponse:
+    """``?target=`` one of :data:`coding.refi.TARGETS` (default: code points, LF). Written
+    to a spooled temporary file and streamed from it, never held whole in memory."""
     access = get_study_for_user(request, study_id)
-    data = refi.project_qdpx(access)
-    return _download(data, _filename(access.study, ".qdpx"), "application/zip")
+    form = ExportTargetForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(
+            "Unknown export target: choose one of " + ", ".join(refi.TARGETS) + ".",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    target = form.cleaned_data["target"] or refi.DEFAULT_TARGET
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)  # noqa: SIM115 (closed by FileResponse)
+    try:
+        refi.write_qdpx(access, spool, target=target)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    suffix = ".qdpx" if target == refi.DEFAULT_TARGET else f"-{target}.qdpx"
+    return FileResponse(
+        spool,
+        as_attachment=True,
+        filename=_filename(access.study, suffix),
+        content_type="application/zip",
+    )
 
 
 @login_required

@@ -543,7 +543,8 @@
 
   function renderOptions() {
     const state = pickerState;
-    const all = codes().filter((c) => !c.ar);
+    // Archived codes and categories (not applied to text) are not offered.
+    const all = codes().filter((c) => !c.ar && !c.ca);
     const query = input.value.trim().toLowerCase();
     let items;
     if (!query) {
