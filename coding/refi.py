@@ -275,8 +275,12 @@ class _XmlStream:
     names under a root that declares the REFI default namespace."""
 
     def __init__(self, out):
-        out.write(XML_DECLARATION)
-        self._xml = XMLGenerator(out, encoding="utf-8", short_empty_elements=True)
+        # Our own buffered text layer: XMLGenerator's would write through, so each of the
+        # ~15 small strings per selection would be compressed on its own.
+        self._out = io.TextIOWrapper(out, encoding="utf-8", errors="strict", newline="\n")
+        self._out._CHUNK_SIZE = 1 << 16
+        self._out.write(XML_DECLARATION.decode("ascii"))
+        self._xml = XMLGenerator(self._out, encoding="utf-8", short_empty_elements=True)
 
     def start(self, tag: str, attrib: dict | None = None) -> None:
         self._xml.startElement(tag, {k: v for k, v in (attrib or {}).items() if v})
@@ -291,7 +295,9 @@ class _XmlStream:
         self.end(tag)
 
     def close(self) -> None:
-        self._xml.endDocument()  # flushes the text wrapper into ``out``
+        self._xml.endDocument()
+        self._out.flush()
+        self._out.detach()  # ``out`` stays open: its owner closes it
 
 
 def _write_codes(xml: _XmlStream, nodes, guids, note_refs) -> None:
