@@ -4,9 +4,11 @@ Guide: ``docs/refi-qda/SPEC.md`` (export strictly, import leniently).
 
 Offsets. REFI-QDA's ``startPosition``/``endPosition`` are 0-based, end-exclusive positions
 counted in Unicode code points of the source's plain-text file, which is exactly the
-workbench's unit (Python's ``text[start:end]`` on the canonical text). Export writes the
-canonical text unchanged (UTF-8, no BOM, LF only) as ``sources/<guid>.txt`` and the stored
-offsets as they are: no conversion. Import is where other tools' habits are absorbed
+workbench's unit (Python's ``text[start:end]`` on the canonical text). The default export
+writes the canonical text unchanged (UTF-8, no BOM, LF only) as ``sources/<guid>.txt`` and
+the stored offsets as they are; the export targets (:data:`TARGETS`) change only what a
+receiving tool needs: UTF-16 units for NVivo, CR LF in the files for MAXQDA (a line break
+still one position), groups and waves as document sets for ATLAS.ti. Import is where other tools' habits are absorbed
 (:func:`_choose_convention`): a selection may count CR LF as two (NVivo on Windows) or one
 (ATLAS.ti, MAXQDA), count a BOM, or count UTF-16 units (NVivo), alone or combined; the
 convention is chosen by the selections' ``name`` previews, then by how many selection

@@ -178,3 +178,15 @@ def test_a_category_coded_in_a_file_comes_in_as_a_code(study, owner):
     assert report.counts["categories"] == 2
     assert any("not codable in the file but text is coded" in w for w in report.warnings)
     assert Segment.objects.get().quote == "Diet"
+
+
+def test_the_api_refuses_a_category(coder_client, transcript, category):
+    start = transcript.text.index(QUOTE)
+    response = coder_client.post(
+        f"/api/v1/transcripts/{transcript.pk}/segments",
+        {"code_id": category.pk, "start": start, "end": start + len(QUOTE), "quote": QUOTE},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "is a category" in response.json()["detail"]
+    assert not Segment.objects.exists()
