@@ -351,13 +351,17 @@ def _file_text(text: str, target: ExportTarget) -> bytes:
     return (text.replace("\n", "\r\n") if target.crlf else text).encode("utf-8")
 
 
+# Texts per round trip: each may be up to WORKBENCH_MAX_TEXT_CHARS, so few at a time.
+EXPORT_CHUNK_TEXTS = 20
+
+
 def _texts(study, chunk_size: int):
     """``(pk, text)`` of every transcript in export order, streamed."""
     return (
         Transcript.objects.filter(study=study)
         .order_by("title", "pk")
         .values_list("pk", "text")
-        .iterator(chunk_size=chunk_size)
+        .iterator(chunk_size=min(chunk_size, EXPORT_CHUNK_TEXTS))
     )
 
 
