@@ -33,6 +33,12 @@ class Code(models.Model):
     color = models.CharField(max_length=7, default="#0072B2", validators=[color_validator])
     position = models.PositiveIntegerField(default=0)
     archived = models.BooleanField(default=False)
+    is_codable = models.BooleanField(
+        "can be applied to text",
+        default=True,
+        help_text="Off for a category: it holds child codes but is not applied to text "
+        '(REFI-QDA isCodable="false").',
+    )
     proposed = models.BooleanField(
         default=False,
         help_text="Created by a coder and not yet adopted into the shared codebook by an owner.",

@@ -4,9 +4,11 @@ Guide: ``docs/refi-qda/SPEC.md`` (export strictly, import leniently).
 
 Offsets. REFI-QDA's ``startPosition``/``endPosition`` are 0-based, end-exclusive positions
 counted in Unicode code points of the source's plain-text file, which is exactly the
-workbench's unit (Python's ``text[start:end]`` on the canonical text). Export writes the
-canonical text unchanged (UTF-8, no BOM, LF only) as ``sources/<guid>.txt`` and the stored
-offsets as they are: no conversion. Import is where other tools' habits are absorbed
+workbench's unit (Python's ``text[start:end]`` on the canonical text). The default export
+writes the canonical text unchanged (UTF-8, no BOM, LF only) as ``sources/<guid>.txt`` and
+the stored offsets as they are; the export targets (:data:`TARGETS`) change only what a
+receiving tool needs: UTF-16 units for NVivo, CR LF in the files for MAXQDA (a line break
+still one position), groups and waves as document sets for ATLAS.ti. Import is where other tools' habits are absorbed
 (:func:`_choose_convention`): a selection may count CR LF as two (NVivo on Windows) or one
 (ATLAS.ti, MAXQDA), count a BOM, or count UTF-16 units (NVivo), alone or combined; the
 convention is chosen by the selections' ``name`` previews, then by how many selection
@@ -36,9 +38,11 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree as ET
+from xml.sax.saxutils import XMLGenerator
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 
 from coding import selectors
 from coding.models import MEMO_MAX_CHARS, Code, Layer, LayerKind, Memo, Segment
@@ -175,7 +179,7 @@ def _code_elements(parent, nodes, guids, *, note_refs=None, ns_codebook=False) -
             {
                 "guid": guids[code.pk],
                 "name": _clean(code.name),
-                "isCodable": "true",
+                "isCodable": "true" if code.is_codable else "false",
                 "color": code.color.lower() if code.color else None,
             },
         )
@@ -234,44 +238,178 @@ def _attribute_type(values: list) -> str:
     return "Text"
 
 
-def _value_element(parent, variable_guid: str, type_: str, value) -> None:
+@dataclass(frozen=True)
+class ExportTarget:
+    """What one receiving tool needs from a project export (README, "REFI-QDA exchange").
+
+    ``utf16``: selection positions counted in UTF-16 code units (NVivo); ``crlf``: the source
+    and note text files with Windows line endings, positions still counting each line break
+    as one (MAXQDA); ``document_sets``: groups and waves also as document sets (ATLAS.ti's
+    document groups) *instead of* as Group and Wave variables.
+    """
+
+    key: str
+    label: str
+    utf16: bool = False
+    crlf: bool = False
+    document_sets: bool = False
+
+
+TARGETS = {
+    target.key: target
+    for target in (
+        ExportTarget("default", "Any tool (QualCoder, Taguette, this workbench)"),
+        ExportTarget("nvivo", "NVivo", utf16=True),
+        ExportTarget("maxqda", "MAXQDA", crlf=True),
+        ExportTarget("atlas", "ATLAS.ti", document_sets=True),
+    )
+}
+DEFAULT_TARGET = "default"
+# Rows fetched per round trip when streaming segments and texts.
+EXPORT_CHUNK_ROWS = 2000
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+class _XmlStream:
+    """An incremental XML writer (stdlib ``XMLGenerator``) onto a binary stream.
+
+    Attributes with empty values are left out (as ``_el`` does); element names are local
+    names under a root that declares the REFI default namespace."""
+
+    def __init__(self, out):
+        # Our own buffered text layer: XMLGenerator's would write through, so each of the
+        # ~15 small strings per selection would be compressed on its own.
+        self._out = io.TextIOWrapper(out, encoding="utf-8", errors="strict", newline="\n")
+        self._out._CHUNK_SIZE = 1 << 16
+        self._out.write(XML_DECLARATION.decode("ascii"))
+        self._xml = XMLGenerator(self._out, encoding="utf-8", short_empty_elements=True)
+
+    def start(self, tag: str, attrib: dict | None = None) -> None:
+        self._xml.startElement(tag, {k: v for k, v in (attrib or {}).items() if v})
+
+    def end(self, tag: str) -> None:
+        self._xml.endElement(tag)
+
+    def leaf(self, tag: str, attrib: dict | None = None, text: str | None = None) -> None:
+        self.start(tag, attrib)
+        if text:
+            self._xml.characters(text)
+        self.end(tag)
+
+    def close(self) -> None:
+        self._xml.endDocument()
+        self._out.flush()
+        self._out.detach()  # ``out`` stays open: its owner closes it
+
+
+def _write_codes(xml: _XmlStream, nodes, guids, note_refs) -> None:
+    for node in nodes:
+        code = node.code
+        xml.start(
+            "Code",
+            {
+                "guid": guids[code.pk],
+                "name": _clean(code.name),
+                "isCodable": "true" if code.is_codable else "false",
+                "color": code.color.lower() if code.color else None,
+            },
+        )
+        description = _clean(code_description(code))
+        if description:
+            xml.leaf("Description", text=description)
+        for note_guid in note_refs.get(code.pk, ()):
+            xml.leaf("NoteRef", {"targetGUID": note_guid})
+        _write_codes(xml, node.children, guids, note_refs)
+        xml.end("Code")
+
+
+def _write_value(xml: _XmlStream, variable_guid: str, type_: str, value) -> None:
     if value is None or value == "" or value == [] or value == {}:
         return
-    holder = _el(parent, "VariableValue")
-    _el(holder, "VariableRef", {"targetGUID": variable_guid})
+    xml.start("VariableValue")
+    xml.leaf("VariableRef", {"targetGUID": variable_guid})
     if type_ == "Boolean":
-        _el(holder, "BooleanValue", text="true" if value else "false")
+        xml.leaf("BooleanValue", text="true" if value else "false")
     elif type_ == "Integer":
-        _el(holder, "IntegerValue", text=str(int(value)))
+        xml.leaf("IntegerValue", text=str(int(value)))
     elif type_ == "Float":
-        _el(holder, "FloatValue", text=format(Decimal(repr(float(value))), "f"))
+        xml.leaf("FloatValue", text=format(Decimal(repr(float(value))), "f"))
     else:
-        _el(holder, "TextValue", text=_clean(value))
+        xml.leaf("TextValue", text=_clean(value))
+    xml.end("VariableValue")
 
 
-def project_qdpx(access: StudyAccess, *, compresslevel: int = 1) -> bytes:
-    """The study as a ``.qdpx`` archive, restricted to the layers ``access`` may see.
+def _utf16_positions(text: str):
+    """Code point -> UTF-16 code unit position in ``text`` (identity without astral chars)."""
+    astral = [match.start() for match in _ASTRAL.finditer(text)]
+    if not astral:
+        return _identity
+    return lambda position: position + bisect.bisect_left(astral, position)
+
+
+def _file_text(text: str, target: ExportTarget) -> bytes:
+    return (text.replace("\n", "\r\n") if target.crlf else text).encode("utf-8")
+
+
+# Texts per round trip: each may be up to WORKBENCH_MAX_TEXT_CHARS, so few at a time.
+EXPORT_CHUNK_TEXTS = 20
+
+
+def _texts(study, chunk_size: int):
+    """``(pk, text)`` of every transcript in export order, streamed."""
+    return (
+        Transcript.objects.filter(study=study)
+        .order_by("title", "pk")
+        .values_list("pk", "text")
+        .iterator(chunk_size=min(chunk_size, EXPORT_CHUNK_TEXTS))
+    )
+
+
+def write_qdpx(
+    access: StudyAccess,
+    out,
+    *,
+    target: str = DEFAULT_TARGET,
+    progress=None,
+    compresslevel: int = 1,
+    chunk_size: int = EXPORT_CHUNK_ROWS,
+) -> None:
+    """Write the study as a ``.qdpx`` archive to the binary file object ``out``, restricted
+    to the layers ``access`` may see, for the receiving tool ``target`` (:data:`TARGETS`).
 
     Contents: ``project.qde`` (Users per visible layer, CodeBook, Variables, Cases for
-    participants, Sources with one ``PlainTextSelection`` per segment, Notes for memos, Sets
-    per group and wave) and ``sources/<guid>.txt`` per transcript. Seven queries whatever
-    the size of the study.
+    participants, Sources with one ``PlainTextSelection`` per segment, Notes for memos; for
+    ATLAS.ti Sets per group and wave) and ``sources/<guid>.txt`` per transcript and per
+    note. Streams: ``project.qde`` is written as XML into its zip entry while segments and
+    texts are read in chunks of ``chunk_size`` rows, then the text files one by one, so
+    memory holds one transcript and one chunk of rows, not the study. A constant number of
+    queries. ``progress(done, total)`` is called after each transcript in both passes
+    (``total`` = twice the number of transcripts, plus one for the notes).
     """
+    export_target = TARGETS[target]
     study = access.study
     sid = study.pk
     make_guid = _GuidMaker(sid)
     layers = list(visible_layers(access))
     layer_ids = [layer.pk for layer in layers]
     book = selectors.codebook_for(access)
-    participants = list(Participant.objects.filter(study=study).select_related("group"))
-    transcripts = list(
-        Transcript.objects.filter(study=study).select_related("wave").order_by("title", "pk")
+    participants = list(
+        Participant.objects.filter(study=study)
+        .order_by("pseudonym", "pk")
+        .values_list("pk", "pseudonym", "group_id", "group__name", "attributes")
     )
-    segments = list(
-        Segment.objects.filter(transcript__study=study, layer_id__in=layer_ids)
-        .order_by("transcript_id", "start", "end", "layer_id", "code_id", "pk")
+    transcripts = list(
+        Transcript.objects.filter(study=study)
+        .order_by("title", "pk")
         .values_list(
-            "pk", "transcript_id", "code_id", "layer_id", "start", "end", "memo", "created_at"
+            "pk",
+            "title",
+            "source_name",
+            "participant_id",
+            "wave_id",
+            "wave__name",
+            "created_at",
+            "updated_at",
         )
     )
     memos = visible_memos(access)
@@ -279,7 +417,13 @@ def project_qdpx(access: StudyAccess, *, compresslevel: int = 1) -> bytes:
         # A blind coder's project is their own work: their memos only, so that no other
         # <User> appears (the PI's study memos stay readable on the Memos page).
         memos = memos.filter(author_id=access.membership.user_id)
-    memos = list(memos.select_related("author").order_by("created_at", "pk"))
+    memos = list(
+        memos.select_related("author")
+        .annotate(segment_layer=F("segment__layer_id"))
+        .order_by("created_at", "pk")
+    )
+    total = 2 * len(transcripts) + 1
+    done = 0
 
     # Users: one per visible layer, plus memo authors who have no layer here.
     users: dict[str, str] = {}
@@ -301,7 +445,7 @@ def project_qdpx(access: StudyAccess, *, compresslevel: int = 1) -> bytes:
             memo_author[memo.pk] = guid
 
     code_guids = {code_id: make_guid("code", code_id) for code_id in book.by_id}
-    segment_ids = {row[0] for row in segments}
+    visible_layer_ids = set(layer_ids)
     note_guid = {memo.pk: make_guid("memo", memo.pk) for memo in memos}
     code_notes: dict[int, list[str]] = {}
     transcript_notes: dict[int, list[str]] = {}
@@ -309,7 +453,7 @@ def project_qdpx(access: StudyAccess, *, compresslevel: int = 1) -> bytes:
     project_notes: list[str] = []
     for memo in memos:
         guid = note_guid[memo.pk]
-        if memo.segment_id and memo.segment_id in segment_ids:
+        if memo.segment_id and memo.segment_layer in visible_layer_ids:
             segment_notes.setdefault(memo.segment_id, []).append(guid)
         elif memo.transcript_id:
             transcript_notes.setdefault(memo.transcript_id, []).append(guid)
@@ -318,33 +462,22 @@ def project_qdpx(access: StudyAccess, *, compresslevel: int = 1) -> bytes:
         else:
             project_notes.append(guid)
 
-    root = ET.Element(
-        "Project",
-        {
-            "xmlns": PROJECT_NS,
-            "name": _clean(study.name) or f"Study {sid}",
-            "origin": ORIGIN,
-            "creationDateTime": _timestamp(study.created_at),
-        },
-    )
-    if users:
-        users_el = _el(root, "Users")
-        for guid, name in users.items():
-            _el(users_el, "User", {"guid": guid, "name": _clean(name)})
-    if book.roots:
-        codes_el = _el(_el(root, "CodeBook"), "Codes")
-        _code_elements(codes_el, book.roots, code_guids, note_refs=code_notes)
-
-    # Variables: group (cases), wave (sources) and one per participant attribute.
+    # Variables: group (cases), wave and original file name (sources), one per participant
+    # attribute. For ATLAS.ti, groups and waves are document sets instead (one place each).
     variables = _Variables(sid)
-    group_var = variables.add("Group", "Text") if any(p.group_id for p in participants) else None
+    use_variables = not export_target.document_sets
+    group_var = (
+        variables.add("Group", "Text")
+        if use_variables and any(p[2] for p in participants)
+        else None
+    )
     attribute_values: dict[str, list] = {}
     for participant in participants:
-        for key, value in (participant.attributes or {}).items():
+        for key, value in (participant[4] or {}).items():
             if value not in (None, "", [], {}):
                 attribute_values.setdefault(str(key), []).append(value)
     attribute_vars: dict[str, tuple[str, str]] = {}
-    taken = {"group", "wave"}
+    taken = {"group", "wave", FILE_NAME_VARIABLE.lower()}
     for key in sorted(attribute_values, key=str.lower):
         name = _clean(key).strip() or "attribute"
         while name.lower() in taken:
@@ -352,147 +485,244 @@ def project_qdpx(access: StudyAccess, *, compresslevel: int = 1) -> bytes:
         taken.add(name.lower())
         type_ = _attribute_type(attribute_values[key])
         attribute_vars[key] = (variables.add(name, type_), type_)
-    wave_var = variables.add("Wave", "Text") if any(t.wave_id for t in transcripts) else None
-    if variables.defs:
-        variables_el = _el(root, "Variables")
-        for name, (guid, type_) in variables.defs.items():
-            _el(variables_el, "Variable", {"guid": guid, "name": name, "typeOfVariable": type_})
+    wave_var = (
+        variables.add("Wave", "Text") if use_variables and any(t[4] for t in transcripts) else None
+    )
+    file_var = (
+        variables.add(FILE_NAME_VARIABLE, "Text")
+        if any(_file_name_value(t[1], t[2]) for t in transcripts)
+        else None
+    )
 
-    source_guid = {t.pk: make_guid("transcript", t.pk) for t in transcripts}
+    source_guid = {t[0]: make_guid("transcript", t[0]) for t in transcripts}
     by_participant: dict[int, list[str]] = {}
     for t in transcripts:
-        if t.participant_id:
-            by_participant.setdefault(t.participant_id, []).append(source_guid[t.pk])
-    if participants:
-        cases_el = _el(root, "Cases")
-        for participant in participants:
-            case = _el(
-                cases_el,
-                "Case",
+        if t[3]:
+            by_participant.setdefault(t[3], []).append(source_guid[t[0]])
+
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as archive:
+        with archive.open("project.qde", "w", force_zip64=True) as entry:
+            xml = _XmlStream(entry)
+            xml.start(
+                "Project",
                 {
-                    "guid": make_guid("participant", participant.pk),
-                    "name": _clean(participant.pseudonym),
+                    "xmlns": PROJECT_NS,
+                    "name": _clean(study.name) or f"Study {sid}",
+                    "origin": ORIGIN,
+                    "creationDateTime": _timestamp(study.created_at),
                 },
             )
-            if participant.group_id and group_var:
-                _value_element(case, group_var, "Text", participant.group.name)
-            for key, value in (participant.attributes or {}).items():
-                if str(key) in attribute_vars:
-                    guid, type_ = attribute_vars[str(key)]
-                    _value_element(case, guid, type_, value)
-            for guid in by_participant.get(participant.pk, ()):
-                _el(case, "SourceRef", {"targetGUID": guid})
+            if users:
+                xml.start("Users")
+                for guid, name in users.items():
+                    xml.leaf("User", {"guid": guid, "name": _clean(name)})
+                xml.end("Users")
+            if book.roots:
+                xml.start("CodeBook")
+                xml.start("Codes")
+                _write_codes(xml, book.roots, code_guids, code_notes)
+                xml.end("Codes")
+                xml.end("CodeBook")
+            if variables.defs:
+                xml.start("Variables")
+                for name, (guid, type_) in variables.defs.items():
+                    xml.leaf("Variable", {"guid": guid, "name": name, "typeOfVariable": type_})
+                xml.end("Variables")
+            if participants:
+                xml.start("Cases")
+                for pk, pseudonym, group_id, group_name, attributes in participants:
+                    xml.start(
+                        "Case", {"guid": make_guid("participant", pk), "name": _clean(pseudonym)}
+                    )
+                    if group_id and group_var:
+                        _write_value(xml, group_var, "Text", group_name)
+                    for key, value in (attributes or {}).items():
+                        if str(key) in attribute_vars:
+                            guid, type_ = attribute_vars[str(key)]
+                            _write_value(xml, guid, type_, value)
+                    for guid in by_participant.get(pk, ()):
+                        xml.leaf("SourceRef", {"targetGUID": guid})
+                    xml.end("Case")
+                xml.end("Cases")
 
-    by_transcript: dict[int, list] = {}
-    for row in segments:
-        by_transcript.setdefault(row[1], []).append(row)
-    files: list[tuple[str, bytes]] = []
-    if transcripts:
-        sources_el = _el(root, "Sources")
-        for t in transcripts:
-            guid = source_guid[t.pk]
-            text = t.text
-            length = len(text)
-            source = _el(
-                sources_el,
-                "TextSource",
-                {
-                    "guid": guid,
-                    "name": _clean(t.title),
-                    "plainTextPath": f"internal://{guid}.txt",
-                    "creationDateTime": _timestamp(t.created_at),
-                    "modifiedDateTime": _timestamp(t.updated_at),
-                },
-            )
-            for pk, _tid, code_id, layer_id, start, end, memo, created in by_transcript.get(
-                t.pk, ()
-            ):
-                if not 0 <= start < end <= length or code_id not in code_guids:
-                    continue
-                user = layer_user[layer_id]
-                when = _timestamp(created)
-                selection = ET.SubElement(
-                    source,
-                    "PlainTextSelection",
-                    {
-                        "guid": make_guid("selection", pk),
-                        "name": _clean(preview(text[start:end])),
-                        "startPosition": str(start),
-                        "endPosition": str(end),
-                        "creatingUser": user,
-                        "creationDateTime": when,
-                    },
+            if transcripts:
+                segments = (
+                    Segment.objects.filter(transcript__study=study, layer_id__in=layer_ids)
+                    .order_by(
+                        "transcript__title",
+                        "transcript_id",
+                        "start",
+                        "end",
+                        "layer_id",
+                        "code_id",
+                        "pk",
+                    )
+                    .values_list(
+                        "pk",
+                        "transcript_id",
+                        "code_id",
+                        "layer_id",
+                        "start",
+                        "end",
+                        "memo",
+                        "created_at",
+                    )
+                    .iterator(chunk_size=chunk_size)
                 )
-                if memo:
-                    _el(selection, "Description", text=_clean(memo))
-                coding = ET.SubElement(
-                    selection,
-                    "Coding",
-                    {
-                        "guid": make_guid("coding", pk),
-                        "creatingUser": user,
-                        "creationDateTime": when,
-                    },
-                )
-                ET.SubElement(coding, "CodeRef", {"targetGUID": code_guids[code_id]})
-                for note in segment_notes.get(pk, ()):
-                    _el(coding, "NoteRef", {"targetGUID": note})
-            for note in transcript_notes.get(t.pk, ()):
-                _el(source, "NoteRef", {"targetGUID": note})
-            if t.wave_id and wave_var:
-                _value_element(source, wave_var, "Text", t.wave.name)
-            files.append((f"sources/{guid}.txt", text.encode("utf-8")))
+                pending = next(segments, None)
+                xml.start("Sources")
+                meta = iter(transcripts)
+                for tid, text in _texts(study, chunk_size):
+                    _tid, title, source_name, _participant, wave_id, wave_name, created, updated = (
+                        next(meta)
+                    )
+                    guid = source_guid[tid]
+                    length = len(text)
+                    position = _utf16_positions(text) if export_target.utf16 else _identity
+                    xml.start(
+                        "TextSource",
+                        {
+                            "guid": guid,
+                            "name": _clean(title),
+                            "plainTextPath": f"internal://{guid}.txt",
+                            "creationDateTime": _timestamp(created),
+                            "modifiedDateTime": _timestamp(updated),
+                        },
+                    )
+                    while pending is not None and pending[1] == tid:
+                        pk, _t, code_id, layer_id, start, end, memo, when = pending
+                        pending = next(segments, None)
+                        if not 0 <= start < end <= length or code_id not in code_guids:
+                            continue
+                        user = layer_user[layer_id]
+                        when = _timestamp(when)
+                        xml.start(
+                            "PlainTextSelection",
+                            {
+                                "guid": make_guid("selection", pk),
+                                "name": _clean(preview(text[start:end])),
+                                "startPosition": str(position(start)),
+                                "endPosition": str(position(end)),
+                                "creatingUser": user,
+                                "creationDateTime": when,
+                            },
+                        )
+                        if memo:
+                            xml.leaf("Description", text=_clean(memo))
+                        xml.start(
+                            "Coding",
+                            {
+                                "guid": make_guid("coding", pk),
+                                "creatingUser": user,
+                                "creationDateTime": when,
+                            },
+                        )
+                        xml.leaf("CodeRef", {"targetGUID": code_guids[code_id]})
+                        for note in segment_notes.get(pk, ()):
+                            xml.leaf("NoteRef", {"targetGUID": note})
+                        xml.end("Coding")
+                        xml.end("PlainTextSelection")
+                    for note in transcript_notes.get(tid, ()):
+                        xml.leaf("NoteRef", {"targetGUID": note})
+                    if wave_id and wave_var:
+                        _write_value(xml, wave_var, "Text", wave_name)
+                    if file_var:
+                        _write_value(xml, file_var, "Text", _file_name_value(title, source_name))
+                    xml.end("TextSource")
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
+                xml.end("Sources")
 
-    if memos:
-        notes_el = _el(root, "Notes")
+            if memos:
+                # The text in a file of its own (QualCoder reads a note's text only from its
+                # plainTextPath; the schema allows the path or PlainTextContent, not both).
+                xml.start("Notes")
+                for memo in memos:
+                    guid = note_guid[memo.pk]
+                    body = _clean(memo.body)
+                    xml.leaf(
+                        "Note",
+                        {
+                            "guid": guid,
+                            "name": _clean(memo.title)
+                            or _clean(preview(" ".join(body.split())))[:60],
+                            "plainTextPath": f"internal://{guid}.txt",
+                            "creatingUser": memo_author.get(memo.pk),
+                            "creationDateTime": _timestamp(memo.created_at),
+                            "modifiedDateTime": _timestamp(memo.updated_at),
+                        },
+                    )
+                xml.end("Notes")
+
+            if export_target.document_sets:
+                _write_document_sets(
+                    xml, make_guid, participants, transcripts, by_participant, source_guid
+                )
+
+            if study.description.strip():
+                xml.leaf("Description", text=_clean(study.description.strip()))
+            for note in project_notes:
+                xml.leaf("NoteRef", {"targetGUID": note})
+            xml.end("Project")
+            xml.close()
+
+        # Second pass: the text files, one transcript at a time.
+        for tid, text in _texts(study, chunk_size):
+            archive.writestr(f"sources/{source_guid[tid]}.txt", _file_text(text, export_target))
+            done += 1
+            if progress is not None:
+                progress(done, total)
         for memo in memos:
-            body = _clean(memo.body)
-            note = _el(
-                notes_el,
-                "Note",
-                {
-                    "guid": note_guid[memo.pk],
-                    "name": _clean(memo.title) or _clean(preview(" ".join(body.split())))[:60],
-                    "creatingUser": memo_author.get(memo.pk),
-                    "creationDateTime": _timestamp(memo.created_at),
-                    "modifiedDateTime": _timestamp(memo.updated_at),
-                },
+            archive.writestr(
+                f"sources/{note_guid[memo.pk]}.txt", _file_text(_clean(memo.body), export_target)
             )
-            _el(note, "PlainTextContent", text=body)
+    if progress is not None:
+        progress(total, total)
 
-    # Sets: one per group and per wave (how ATLAS.ti shows document groups).
+
+FILE_NAME_VARIABLE = "File name"
+
+
+def _file_name_value(title: str, source_name: str) -> str:
+    """The original file name, when there is one worth carrying (not just the title)."""
+    source_name = (source_name or "").strip()
+    return source_name if source_name and source_name != title else ""
+
+
+def _write_document_sets(xml, make_guid, participants, transcripts, by_participant, source_guid):
+    """One Set per group and per wave with its sources (ATLAS.ti's document groups)."""
     sets: list[tuple[str, str, list[str]]] = []
     group_members: dict[int, tuple[str, list[str]]] = {}
-    for participant in participants:
-        if participant.group_id:
-            entry = group_members.setdefault(participant.group_id, (participant.group.name, []))
-            entry[1].extend(by_participant.get(participant.pk, ()))
+    for pk, _pseudonym, group_id, group_name, _attributes in participants:
+        if group_id:
+            entry = group_members.setdefault(group_id, (group_name, []))
+            entry[1].extend(by_participant.get(pk, ()))
     for group_id, (name, members) in sorted(group_members.items()):
         if members:
             sets.append((make_guid("group", group_id), f"Group: {name}", members))
     wave_members: dict[int, tuple[str, list[str]]] = {}
     for t in transcripts:
-        if t.wave_id:
-            wave_members.setdefault(t.wave_id, (t.wave.name, []))[1].append(source_guid[t.pk])
+        if t[4]:
+            wave_members.setdefault(t[4], (t[5], []))[1].append(source_guid[t[0]])
     for wave_id, (name, members) in sorted(wave_members.items()):
         sets.append((make_guid("wave", wave_id), f"Wave: {name}", members))
     if sets:
-        sets_el = _el(root, "Sets")
+        xml.start("Sets")
         for guid, name, members in sets:
-            set_el = _el(sets_el, "Set", {"guid": guid, "name": _clean(name)})
+            xml.start("Set", {"guid": guid, "name": _clean(name)})
             for member in members:
-                _el(set_el, "MemberSource", {"targetGUID": member})
+                xml.leaf("MemberSource", {"targetGUID": member})
+            xml.end("Set")
+        xml.end("Sets")
 
-    if study.description.strip():
-        _el(root, "Description", text=_clean(study.description.strip()))
-    for note in project_notes:
-        _el(root, "NoteRef", {"targetGUID": note})
 
+def project_qdpx(
+    access: StudyAccess, *, target: str = DEFAULT_TARGET, compresslevel: int = 1
+) -> bytes:
+    """:func:`write_qdpx` into memory (tests and small studies; the view streams a file)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as archive:
-        archive.writestr("project.qde", _serialise(root))
-        for name, data in files:
-            archive.writestr(name, data)
+    write_qdpx(access, buffer, target=target, compresslevel=compresslevel)
     return buffer.getvalue()
 
 
@@ -549,7 +779,8 @@ COUNT_LABELS = {
     "transcripts_matched": "Transcripts already in the study (coding added to them)",
     "codes_created": "Codes created",
     "codes_reused": "Codes matched to existing codes by path",
-    "categories": "Categories (not codable in the file; imported as codes)",
+    "categories": "Categories (not codable in the file; imported as categories, which hold "
+    "codes but are not applied to text)",
     "participants_created": "Participants created",
     "participants_matched": "Participants matched by pseudonym",
     "groups_created": "Groups created",
@@ -646,6 +877,7 @@ class _CodeIn:
     fields: dict[str, str]
     where: str
     note_refs: list[str] = field(default_factory=list)
+    codable: bool = True
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -714,7 +946,8 @@ def _parse_codes(container, report: RefiImportReport) -> dict[str, _CodeIn]:
                         f"{CODE_TEXT_MAX_CHARS:,}."
                     )
                     fields[field_name] = _shorten(value, CODE_TEXT_MAX_CHARS)
-            if node.get("isCodable", "").strip().lower() == "false":
+            codable = node.get("isCodable", "").strip().lower() not in ("false", "0")
+            if not codable:
                 report.count("categories")
             codes[key] = _CodeIn(
                 key=key,
@@ -723,6 +956,7 @@ def _parse_codes(container, report: RefiImportReport) -> dict[str, _CodeIn]:
                 fields=fields,
                 where=where,
                 note_refs=[_key(n.get("targetGUID")) for n in _children(node, "NoteRef")],
+                codable=codable,
             )
             walk(node, names)
 
@@ -1658,6 +1892,7 @@ class _Plan:
             self.transcript_for = {}
             self._plan_memos()
             return
+        self._read_own_document_sets()
         self.groups = {g.name.lower(): g for g in study.groups.all()}
         self.waves = {w.name.lower(): w for w in study.waves.all()}
         participants = {p.pseudonym.lower(): p for p in study.participants.select_related("group")}
@@ -1760,7 +1995,11 @@ class _Plan:
                 title=title,
                 text=prepared.text,
                 length=len(prepared.text),
-                source_name=(prepared.source.name or title)[:255],
+                source_name=(
+                    values[FILE_NAME_VARIABLE.lower()][1]
+                    if FILE_NAME_VARIABLE.lower() in values
+                    else prepared.source.name or title
+                )[:255],
                 checksum=prepared.checksum,
                 language=textlib.guess_language(prepared.text),
             )
@@ -1790,6 +2029,29 @@ class _Plan:
         self._plan_segments(matched_ids)
         self._plan_memos()
 
+    def _read_own_document_sets(self) -> None:
+        """This workbench's ATLAS.ti export carries groups and waves as document sets
+        ("Group: X", "Wave: X") instead of variables: read them back as group and wave."""
+        if self.parsed.origin != ORIGIN:
+            return
+        sources = {source.key: source for source in self.parsed.sources}
+        group_of: dict[str, str] = {}
+        for set_in in self.parsed.sets:
+            if set_in.codes:
+                continue
+            for prefix, variable in (("Group: ", "group"), ("Wave: ", "wave")):
+                if set_in.name.startswith(prefix):
+                    value = set_in.name[len(prefix) :]
+                    for member in set_in.sources:
+                        if variable == "wave" and member in sources:
+                            sources[member].values.setdefault("wave", ("Wave", value))
+                        elif variable == "group":
+                            group_of[member] = value
+        for case in self.parsed.cases:
+            groups = {group_of[key] for key in case.sources if key in group_of}
+            if "group" not in case.values and len(groups) == 1:
+                case.values["group"] = ("Group", "Text", groups.pop())
+
     def _plan_codes(self) -> None:
         book = selectors.codebook(self.study)
         existing: dict[tuple[str, ...], Code] = {}
@@ -1806,6 +2068,12 @@ class _Plan:
             )
         reused = set()
         merged = 0
+        coded = {
+            code_key
+            for source in self.parsed.sources
+            for selection in source.selections
+            for code_key, _coder, _notes in selection.codings
+        }
         for code_in in self.parsed.codes.values():  # parents before children (document order)
             path = code_in.path
             if path in existing:
@@ -1816,11 +2084,19 @@ class _Plan:
                 continue
             parent = self.code_by_path.get(path[:-1]) if len(path) > 1 else None
             color = code_in.color or (parent.color if parent is not None else DEFAULT_COLOR)
+            codable = code_in.codable
+            if not codable and code_in.key in coded:
+                codable = True
+                self.report.warn(
+                    f"{code_in.where} is not codable in the file but text is coded with it; "
+                    "imported as a code that can be applied to text."
+                )
             code = Code(
                 study=self.study,
                 parent=parent,
                 name=code_in.names[-1],
                 color=color,
+                is_codable=codable,
                 **{name: code_in.fields.get(name, "") for name, _label in DESCRIPTION_LABELS},
             )
             self.new_codes[path] = self.code_by_path[path] = code

@@ -188,6 +188,16 @@ def lock_transcript(transcript: Transcript, *, expected_version: int | None = No
         )
 
 
+def _refuse_category(code: Code) -> None:
+    """A category (``is_codable`` off) holds codes but is not applied to text."""
+    if not code.is_codable:
+        raise ValidationError(
+            f"“{code.name}” is a category: it holds codes but cannot be applied to text. "
+            "Choose one of its codes, or tick “Can be applied to text” in the codebook.",
+            code="not_codable",
+        )
+
+
 def segment_create(
     *,
     transcript: Transcript,
@@ -213,6 +223,7 @@ def segment_create(
         raise ValidationError("That layer belongs to another study.", code="layer")
     if code.archived:
         raise ValidationError(f"The code “{code.name}” is archived.", code="archived")
+    _refuse_category(code)
     memo = clean_memo_text(memo)
     try:
         with transaction.atomic():
@@ -343,6 +354,8 @@ def segment_update(
         raise ValidationError("That code belongs to another study.", code="code")
     if code.archived and code.pk != segment.code_id:
         raise ValidationError(f"The code “{code.name}” is archived.", code="archived")
+    if code.pk != segment.code_id:
+        _refuse_category(code)
     moves = start is not None or end is not None
     with transaction.atomic():
         lock_transcript(transcript, expected_version=expected_version if moves else None)
@@ -955,7 +968,18 @@ from dataclasses import dataclass  # noqa: E402
 
 CODEBOOK_MAX_DEPTH = 8  # levels, counting the top level as 1
 CODE_TEXT_FIELDS = ("description", "inclusion", "exclusion", "example")
-CODEBOOK_CSV_COLUMNS = ("path", "definition", "inclusion", "exclusion", "example", "colour")
+CODEBOOK_CSV_COLUMNS = (
+    "path",
+    "definition",
+    "inclusion",
+    "exclusion",
+    "example",
+    "colour",
+    "codable",
+)
+# ``codable`` cells: can the code be applied to text (no = a category).
+_CSV_YES = ("yes", "y", "true", "1")
+_CSV_NO = ("no", "n", "false", "0")
 # Exports join paths with exports.CODE_PATH_SEPARATOR (" > "); the app shows " › ".
 # Import accepts both.
 CODEBOOK_CSV_SEPARATOR = exports.CODE_PATH_SEPARATOR
@@ -977,6 +1001,7 @@ def code_snapshot(code: Code) -> dict:
         "color": code.color,
         "position": code.position,
         "archived": code.archived,
+        "is_codable": code.is_codable,
         "proposed": code.proposed,
         "created_by_id": code.created_by_id,
         "created_at": code.created_at.isoformat() if code.created_at else None,
@@ -1005,8 +1030,10 @@ def code_update(
     exclusion: str | None = None,
     example: str | None = None,
     color: str | None = None,
+    is_codable: bool | None = None,
 ) -> Code:
-    """Rename, describe or recolour a code; only the arguments given (not None) change.
+    """Rename, describe or recolour a code, or make it a category (``is_codable`` False);
+    only the arguments given (not None) change.
 
     Raises ValidationError for an empty name, a sibling with the same name (case-insensitive)
     or a colour that is not ``#RRGGBB``. Records ``code.update`` with the changed fields
@@ -1021,6 +1048,8 @@ def code_update(
         "color": color,
     }
     changes = {key: value.strip() for key, value in given.items() if value is not None}
+    if is_codable is not None:
+        changes["is_codable"] = bool(is_codable)
     if "name" in changes and not changes["name"]:
         raise ValidationError({"name": "A code needs a name."})
     changed = {key: value for key, value in changes.items() if getattr(code, key) != value}
@@ -1420,6 +1449,7 @@ _CSV_ALIASES = {
     "example": "example",
     "colour": "color",
     "color": "color",
+    "codable": "is_codable",
 }
 # Cells a spreadsheet would run as a formula; the export prefixes them with "'".
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -1438,7 +1468,8 @@ def csv_cell_unescape(value: str) -> str:
 
 def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None):
     """Import a codebook CSV: ``path`` plus optional definition, inclusion, exclusion,
-    example, colour (``description``/``color`` accepted too).
+    example, colour (``description``/``color`` accepted too), codable (yes/no; no = a
+    category that is not applied to text).
 
     Codes are matched by path, case-insensitively; missing codes along every path are
     created (a new code without a colour takes its parent's). For existing codes the
@@ -1561,6 +1592,15 @@ def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None)
             if not value:
                 continue
             label = column_label.get(field_name, field_name)
+            if field_name == "is_codable":
+                if value.lower() not in _CSV_YES + _CSV_NO:
+                    report.errors.append(
+                        RowError(line, f"“{value}” in codable must be yes or no.", "codable")
+                    )
+                    fields = None
+                    break
+                fields[field_name] = value.lower() in _CSV_YES
+                continue
             if field_name == "color" and not COLOR_RE.fullmatch(value):
                 report.errors.append(
                     RowError(
@@ -1650,6 +1690,7 @@ def _codebook_import_write(*, study: Study, planned: dict, report, filename: str
                 name=wanted[key][-1],
                 color=fields.get("color") or code_next_color(study=study, parent=parent),
                 position=next_position.get(parent_id, 0),
+                is_codable=fields.get("is_codable", True),
                 **{f: fields.get(f, "") for f in CODE_TEXT_FIELDS},
             )
             try:

@@ -9,18 +9,11 @@ from coding.models import Job
 from studies.access import StudyAccess
 
 
-def _qdpx_job(access: StudyAccess, out: IO[bytes], progress) -> None:
-    """The QDPX project of what ``access`` may see, written to ``out``.
-
-    The one place that calls the exporter for a job; it becomes
-    ``refi.write_qdpx(access, out, progress=progress)`` once that streaming writer exists."""
-    progress(0, 1)
-    out.write(refi.project_qdpx(access))
-    progress(1, 1)
-
-
 def qdpx_export(job: Job, access: StudyAccess, out: IO[bytes], progress) -> None:
-    _qdpx_job(access, out, progress)
+    """The QDPX project of what ``access`` may see, for the tool the user chose, streamed
+    to ``out`` (progress after each transcript)."""
+    target = job.params.get("target") or refi.DEFAULT_TARGET
+    refi.write_qdpx(access, out, target=target, progress=progress)
 
 
 def retrieval_export(job: Job, access: StudyAccess, out: IO[bytes], progress) -> None:

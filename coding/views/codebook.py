@@ -104,9 +104,25 @@ class CodeCreateForm(CodeFieldsForm):
 
 
 class CodeEditForm(CodeFieldsForm):
+    is_codable = forms.BooleanField(
+        label="Can be applied to text",
+        required=False,
+        help_text="Untick for a category: it holds codes but is not applied to text "
+        "(NVivo and MAXQDA folders, QualCoder categories).",
+    )
+    # Rendered with the checkbox: a post without it (an unticked box sends nothing) leaves
+    # the code as it is only when the checkbox was not on the form at all.
+    codable_shown = forms.CharField(required=False, widget=forms.HiddenInput, initial="1")
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "edit_%s")
         super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if not data.pop("codable_shown", ""):
+            data["is_codable"] = None
+        return data
 
 
 class CodeMoveForm(forms.Form):
@@ -298,7 +314,10 @@ def _detail(access: StudyAccess, book, counts, code_id: int | None, **forms_) ->
     if access.is_owner:  # decided here: the fragment can be requested alone
         subtree = book.subtree_ids(code.pk)
         detail.edit_form = forms_.get("edit_form") or CodeEditForm(
-            initial={f: getattr(code, f) for f in CodeFieldsForm.base_fields}
+            initial={
+                **{f: getattr(code, f) for f in CodeFieldsForm.base_fields},
+                "is_codable": code.is_codable,
+            }
         )
         detail.move_form = forms_.get("move_form") or CodeMoveForm(
             parent_choices=_choices(book, subtree),
@@ -635,6 +654,7 @@ def codebook_export(request, study_id: int):
                 _csv_cell(code.exclusion),
                 _csv_cell(code.example),
                 code.color,
+                "yes" if code.is_codable else "no",
             ]
         )
     name = slugify(access.study.name) or f"study-{access.study.pk}"

@@ -331,6 +331,7 @@ def build_codebook_view(
                 "d": (PROPOSED_NOTE if code.proposed else "") + code.description[:300],
                 "pa": code.parent_id,
                 "ar": code.archived,
+                "ca": not code.is_codable,  # a category: the picker does not offer it
             }
         )
         if code.archived:

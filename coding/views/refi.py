@@ -6,11 +6,13 @@ a blind coder's export holds their own layer only. Import is for owners.
 
 from __future__ import annotations
 
+import tempfile
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
@@ -36,6 +38,19 @@ class RefiImportForm(forms.Form):
     )
 
 
+class ExportTargetForm(forms.Form):
+    target = forms.ChoiceField(
+        label="Export for",
+        choices=[(key, target.label) for key, target in refi.TARGETS.items()],
+        initial=refi.DEFAULT_TARGET,
+        required=False,
+    )
+
+
+# Above this the export is spooled to a file on disk, not held in memory.
+SPOOL_MAX_BYTES = 8 * 1024 * 1024
+
+
 def _filename(study, suffix: str) -> str:
     return f"{slugify(study.name) or f'study-{study.pk}'}{suffix}"
 
@@ -59,6 +74,8 @@ def exchange(request: HttpRequest, study_id: int) -> HttpResponse:
             "tab": "exchange",
             "layers": [layer.label for layer in visible_layers(access)],
             "form": RefiImportForm() if access.is_owner else None,
+            "target_form": ExportTargetForm(),
+            "targets": refi.TARGETS.values(),
         },
     )
 
@@ -66,16 +83,37 @@ def exchange(request: HttpRequest, study_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def qdpx_export(request: HttpRequest, study_id: int) -> HttpResponse:
+    """``?target=`` one of :data:`coding.refi.TARGETS` (default: code points, LF). Written
+    to a spooled temporary file and streamed from it, never held whole in memory."""
     access = get_study_for_user(request, study_id)
-    filename = _filename(access.study, ".qdpx")
+    form = ExportTargetForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(
+            "Unknown export target: choose one of " + ", ".join(refi.TARGETS) + ".",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    target = form.cleaned_data["target"] or refi.DEFAULT_TARGET
+    suffix = ".qdpx" if target == refi.DEFAULT_TARGET else f"-{target}.qdpx"
+    filename = _filename(access.study, suffix)
     segments = Segment.objects.filter(
         transcript__study=access.study, layer__in=visible_layers(access)
     )
     if job_services.runs_in_background(segments.count()):
-        job = job_services.job_start(access=access, kind=JobKind.QDPX_EXPORT, filename=filename)
+        job = job_services.job_start(
+            access=access, kind=JobKind.QDPX_EXPORT, filename=filename, params={"target": target}
+        )
         return redirect("coding:job_detail", access.study.pk, job.pk)
-    data = refi.project_qdpx(access)
-    return _download(data, filename, "application/zip")
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)  # noqa: SIM115 (closed by FileResponse)
+    try:
+        refi.write_qdpx(access, spool, target=target)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return FileResponse(
+        spool, as_attachment=True, filename=filename, content_type="application/zip"
+    )
 
 
 @login_required

@@ -209,14 +209,16 @@ def _qde(data: bytes) -> etree._Element:
 
 
 def test_qdpx_holds_my_layer_my_user_my_memos_and_nothing_else(world, study, coder_client):
-    data = coder_client.get(_u("qdpx_export", study)).content
+    data = b"".join(coder_client.get(_u("qdpx_export", study)).streaming_content)
     text = _zip_text(data)
     _assert_clean(text)
     root = _qde(data)
     assert [u.get("name") for u in root.iterfind("q:Users/q:User", NS)] == ["bob"]
-    notes = [
-        n.findtext("q:PlainTextContent", namespaces=NS) for n in root.iter(f"{{{NS['q']}}}Note")
-    ]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # each note's text is a file
+        notes = [
+            archive.read("sources/" + n.get("plainTextPath")[len("internal://") :]).decode()
+            for n in root.iter(f"{{{NS['q']}}}Note")
+        ]
     assert sorted(notes) == sorted(
         ["Bob-own-transcript-memo", "Bob-own-study-memo", "Bob-own-code-memo"]
     )
@@ -226,7 +228,7 @@ def test_qdpx_holds_my_layer_my_user_my_memos_and_nothing_else(world, study, cod
 
 
 def test_owner_qdpx_still_holds_everything(world, study, owner_client):
-    root = _qde(owner_client.get(_u("qdpx_export", study)).content)
+    root = _qde(b"".join(owner_client.get(_u("qdpx_export", study)).streaming_content))
     names = {u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
     assert {"bob", "erin", "alice"} <= names
     text = etree.tostring(root, encoding="unicode")

@@ -85,7 +85,15 @@ def test_it_exports_utf8_without_a_bom_and_ascii_path_separators(viewer_client, 
     body = response.content
     assert not body.startswith(b"\xef\xbb\xbf")  # R's read.csv keeps a BOM in a name
     rows = list(csv.reader(io.StringIO(body.decode("utf-8"))))
-    assert rows[0] == ["path", "definition", "inclusion", "exclusion", "example", "colour"]
+    assert rows[0] == [
+        "path",
+        "definition",
+        "inclusion",
+        "exclusion",
+        "example",
+        "colour",
+        "codable",
+    ]
     assert [r[0] for r in rows[1:]] == [
         "Stigma",
         "Stigma > Shame",
@@ -229,7 +237,8 @@ def test_it_refuses_unknown_or_missing_columns(study):
     assert (
         1,
         "name",
-        "Unknown column “name” (expected path, definition, inclusion, exclusion, example, colour).",
+        "Unknown column “name” (expected path, definition, inclusion, exclusion, example, "
+        "colour, codable).",
     ) in errors
     assert any("needs a “path” column" in message for _, _, message in errors)
 

@@ -258,20 +258,19 @@ def test_cases_variables_and_sets_describe_participants_groups_and_waves(study, 
     source = root.find(".//q:TextSource[@name='PSW01 T1']", NS)
     assert [r.get("targetGUID") for r in case.iterfind("q:SourceRef", NS)] == [source.get("guid")]
     assert source.find("q:VariableValue/q:TextValue", NS).text == "T1 Training"
-    sets = {
-        s.get("name"): [m.get("targetGUID") for m in s] for s in root.iterfind("q:Sets/q:Set", NS)
-    }
-    assert sets == {
-        "Group: Peer support workers": [source.get("guid")],
-        "Wave: T1 Training": [source.get("guid")],
-    }
+    # Group and wave live in one place: the variables (no duplicate per-group/wave sets).
+    assert root.find("q:Sets", NS) is None
 
 
 def test_memos_are_notes_referenced_from_what_they_are_about(study, owner, rich):
     root, _, _ = read_qdpx(export(study, owner))
     notes = {n.get("guid"): n for n in root.iterfind("q:Notes/q:Note", NS)}
     assert len(notes) == 4
-    bodies = {n.findtext("q:PlainTextContent", namespaces=NS) for n in notes.values()}
+    _, files, _ = read_qdpx(export(study, owner))
+    bodies = {
+        files["sources/" + n.get("plainTextPath")[len("internal://") :]].decode()
+        for n in notes.values()
+    }
     assert "Long silence at 5 min & <laughs>" in bodies  # control character removed
     role = root.find(".//q:Code[@name='Role']", NS)
     assert notes[role.find("q:NoteRef", NS).get("targetGUID")].get("name") == "Role memo"
@@ -315,8 +314,9 @@ def test_export_runs_a_constant_number_of_queries(study, owner, rich):
         factories.make_segment(more, rich["codes"][3], rich["layers"][0], i * 5, i * 5 + 4)
     with CaptureQueriesContext(connection) as large:
         refi.project_qdpx(access)
-    # layers, codebook, participants (+group), transcripts (+wave), segments, memos (+author)
-    assert len(small.captured_queries) == len(large.captured_queries) == 6
+    # layers, codebook, participants (+group), transcripts (+wave), memos (+author), then
+    # streamed: texts, segments, and the texts again for the files
+    assert len(small.captured_queries) == len(large.captured_queries) == 8
 
 
 def test_an_empty_study_exports_a_valid_project(study, owner, project_schema):

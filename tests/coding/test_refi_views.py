@@ -26,22 +26,27 @@ def url(name, study):
     return reverse(f"coding:{name}", args=[study.pk])
 
 
+def download(response) -> bytes:
+    """The body of the export, which streams from a temporary file."""
+    return b"".join(response.streaming_content)
+
+
 @pytest.mark.parametrize("persona", ["owner", "coder", "viewer"])
 def test_members_download_a_valid_project(study, rich, persona_clients, persona, project_schema):  # noqa: F811
     response = persona_clients[persona].get(url("qdpx_export", study))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"] == 'attachment; filename="peer-support-study.qdpx"'
-    root = check_qdpx(response.content, project_schema)
+    root = check_qdpx(b"".join(response.streaming_content), project_schema)
     assert len(selections(root)) == 7
 
 
 def test_blind_coder_downloads_only_their_own_layer(study, rich, coder_client, viewer_client):  # noqa: F811
     study.blind_coding = True
     study.save()
-    mine = selections(read_qdpx(coder_client.get(url("qdpx_export", study)).content)[0])
+    mine = selections(read_qdpx(download(coder_client.get(url("qdpx_export", study))))[0])
     assert {s["user"] for s in mine} == {"bob"}
-    everyone = selections(read_qdpx(viewer_client.get(url("qdpx_export", study)).content)[0])
+    everyone = selections(read_qdpx(download(viewer_client.get(url("qdpx_export", study))))[0])
     assert {s["user"] for s in everyone} == {"bob", "erin", "Consensus", "NVivo coder"}
 
 

@@ -87,7 +87,8 @@ function parseCreate(query) {
 
 function renderOptions() {
   const state = pickerState;
-  const all = codes().filter((c) => !c.ar);
+  // Archived codes and categories (not applied to text) are not offered.
+  const all = codes().filter((c) => !c.ar && !c.ca);
   const query = input.value.trim().toLowerCase();
   let items;
   if (!query) {
@@ -213,7 +214,7 @@ function planApply(state, option) {
 function nothingWhy(state) {
   const query = input.value.trim();
   const create = state.options.find((o) => o.kind === "create");
-  if (!codes().some((c) => !c.ar)) {
+  if (!codes().some((c) => !c.ar && !c.ca)) {
     return create ? "No codes yet; choose " + quoted(createWords(create.create)) + " (↓ then Enter, or click it) to add it."
       : "No codes yet: ask the PI to add some.";
   }
