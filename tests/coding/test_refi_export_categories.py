@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from coding import refi, services
 from coding.models import Code, Segment
-from studies.services import ImportRefused
+from studies.imports import ImportRefused
 from tests import factories
 
 HX = {"HTTP_HX_REQUEST": "true"}

@@ -15,12 +15,12 @@ from lxml import etree
 
 from coding import refi
 from coding.models import Memo, Segment
-from studies import demo
 from studies.access import study_access
 from studies.models import Role
 from tests import factories
 from tests.coding.refi_export_before import project_qdpx_before
 from tests.coding.test_refi_export import NS, SAFE
+from workbench.demo import build as demo
 
 
 @pytest.fixture
