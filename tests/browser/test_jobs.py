@@ -61,7 +61,7 @@ def test_a_pi_exports_the_project_and_the_segments_in_the_background(
 
     # The PI asks for the whole project and sees the job waiting, with a progress bar.
     page.goto(reverse("coding:exchange", args=[study.pk]))
-    page.get_by_role("link", name="Download project.qdpx").click()
+    page.get_by_role("button", name="Download project.qdpx").click()
     page.get_by_role("status").filter(has_text="Waiting to start").wait_for()
     assert page.get_by_role("progressbar", name="Progress").is_visible()
     page.screenshot(path="/tmp/jobs-qdpx-waiting.png", full_page=True)

@@ -101,8 +101,8 @@ def test_the_picker_is_not_offered_a_category(coder_client, transcript, role):
     data = re.search(r'<script id="codes-data" type="application/json">(.*?)</script>', html, re.S)
     codes = {c["n"]: c for c in json.loads(data.group(1))}
     assert codes["Experience"]["ca"] is True and codes["Role"]["ca"] is False
-    # coding.js leaves out of the picker what the JSON marks as archived or a category.
-    script = (settings.BASE_DIR / "static" / "js" / "coding.js").read_text()
+    # The picker (static/js/coding/picker.js) leaves out of the picker what the JSON marks as archived or a category.
+    script = (settings.BASE_DIR / "static" / "js" / "coding" / "picker.js").read_text()
     assert "codes().filter((c) => !c.ar && !c.ca)" in script
 
 
