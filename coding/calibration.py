@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from coding import agreement, services
+from coding import agreement
+from coding.codebook import services as codebook_services
 from coding.models import (
     CalibrationAnswer,
     CalibrationRound,
@@ -102,7 +103,7 @@ def calibration_round_create(
         if transcript is None:
             raise ValidationError({"spans": f"No transcript #{tid} in this study."})
         try:
-            quote = services.check_span(transcript=transcript, start=start, end=end)
+            quote = codebook_services.check_span(transcript=transcript, start=start, end=end)
         except ValidationError as exc:
             raise ValidationError(
                 {"spans": f"{transcript.title} {start}–{end}: {' '.join(exc.messages)}"}
@@ -126,7 +127,7 @@ def calibration_round_create(
                 for t, s, e, q, p in units
             ]
         )
-        services.audit(
+        codebook_services.audit(
             study=study,
             actor=actor,
             action="calibration.create",
@@ -178,7 +179,7 @@ def calibration_answer_submit(
         if not created:
             submission.save(update_fields=["submitted_at"])
         if created or current != wanted:
-            services.audit(
+            codebook_services.audit(
                 study=rnd.study,
                 actor=actor,
                 action="calibration.answer",
@@ -195,7 +196,7 @@ def calibration_round_close(*, round: CalibrationRound, closed: bool = True, act
     with transaction.atomic():
         round.closed = closed
         round.save(update_fields=["closed"])
-        services.audit(
+        codebook_services.audit(
             study=round.study,
             actor=actor,
             action="calibration.close" if closed else "calibration.reopen",

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from django.db.models import BigIntegerField, Count, F, Q, Value
 from django.db.models.functions import Cast
 
-from coding import selectors
+from coding.codebook import selectors as codebook_selectors
 from coding.models import FRAMEWORK_KEY, ConsensusDecision, Layer, LayerKind, Memo, Segment
 from studies.access import StudyAccess
 from studies.models import Participant, StakeholderGroup, Transcript, Wave
@@ -158,7 +158,7 @@ def layer_choice(
     may see.
     """
     # Only layers with segments: an empty layer is in no union and no list.
-    visible = selectors.listed_layers(access)
+    visible = codebook_selectors.listed_layers(access)
     own_user = access.membership.user_id
     consensus = next((lr for lr in visible if lr.kind == LayerKind.CONSENSUS), None)
     coders = sorted(
@@ -432,7 +432,7 @@ class MatrixCell:
 
 @dataclass
 class MatrixRow:
-    node: selectors.CodeNode
+    node: codebook_selectors.CodeNode
     cells: list[MatrixCell]
     has_children: bool
 
@@ -473,11 +473,11 @@ def _counts_by_code_transcript(
     return qs.values_list("code_id", "transcript_id").annotate(n=counter)
 
 
-def _ancestors(book: selectors.Codebook) -> dict[int, tuple[int, ...]]:
+def _ancestors(book: codebook_selectors.Codebook) -> dict[int, tuple[int, ...]]:
     """Code id -> itself and its ancestors."""
     result: dict[int, tuple[int, ...]] = {}
 
-    def visit(node: selectors.CodeNode, chain: tuple[int, ...]):
+    def visit(node: codebook_selectors.CodeNode, chain: tuple[int, ...]):
         chain = (*chain, node.pk)
         result[node.pk] = chain
         for child in node.children:
@@ -494,7 +494,7 @@ def matrix(
     *,
     measure: str = "participants",
     rollup: bool = True,
-    book: selectors.Codebook | None = None,
+    book: codebook_selectors.Codebook | None = None,
     frame: Frame | None = None,
 ) -> Matrix:
     """The group x wave matrix of every code.
@@ -505,7 +505,7 @@ def matrix(
     memory, so a parent's rollup never double-counts. ``segments`` of the cells is None
     unless ``measure`` is "segments".
     """
-    book = book if book is not None else selectors.codebook(study)
+    book = book if book is not None else codebook_selectors.codebook(study)
     frame = frame if frame is not None else study_frame(study)
     targets = _ancestors(book) if rollup else {pk: (pk,) for pk in book.by_id}
 
@@ -627,7 +627,7 @@ class GroupTrajectory:
 
 @dataclass
 class Trajectory:
-    code: selectors.CodeNode
+    code: codebook_selectors.CodeNode
     subtree: bool
     waves: list[Wave]
     groups: list[GroupTrajectory]
@@ -639,7 +639,7 @@ def trajectory(
     code_id: int,
     *,
     subtree: bool = True,
-    book: selectors.Codebook | None = None,
+    book: codebook_selectors.Codebook | None = None,
     frame: Frame | None = None,
 ) -> Trajectory:
     """Each participant's presence and number of segments of one code per wave.
@@ -647,7 +647,7 @@ def trajectory(
     Queries: codebook (1) and frame (4) unless given, then one aggregate over the code's
     segments grouped by transcript. Raises LookupError for a code not in the study.
     """
-    book = book if book is not None else selectors.codebook(study)
+    book = book if book is not None else codebook_selectors.codebook(study)
     frame = frame if frame is not None else study_frame(study)
     node = book.by_id.get(code_id)
     if node is None:
@@ -731,7 +731,7 @@ def overlap_pairs(spans: Sequence[tuple]) -> Iterable[tuple]:
 
 @dataclass
 class CooccurrenceMatrix:
-    codes: list[selectors.CodeNode]  # rows and columns: codes with at least one pair
+    codes: list[codebook_selectors.CodeNode]  # rows and columns: codes with at least one pair
     counts: dict[tuple[int, int], int]  # (code a, code b), both orders
     scale: HeatScale
     segments: int  # segments swept
@@ -755,7 +755,7 @@ def cooccurrence(
     *,
     group_id: int | None = None,
     wave_id: int | None = None,
-    book: selectors.Codebook | None = None,
+    book: codebook_selectors.Codebook | None = None,
 ) -> CooccurrenceMatrix:
     """Code x code counts of overlapping segment pairs in the same layer and transcript.
 
@@ -765,7 +765,7 @@ def cooccurrence(
     unless given, then one over the segments' spans, ordered by the
     (transcript, layer, start) index.
     """
-    book = book if book is not None else selectors.codebook(study)
+    book = book if book is not None else codebook_selectors.codebook(study)
     counts: dict[tuple[int, int], int] = defaultdict(int)
     swept = 0
     if choice.layer_ids:
@@ -915,7 +915,7 @@ class FrameworkGroup:
 @dataclass
 class Framework:
     wave: Wave | None
-    codes: list[selectors.CodeNode]
+    codes: list[codebook_selectors.CodeNode]
     subtree: bool
     groups: list[FrameworkGroup]
 
@@ -932,7 +932,7 @@ def framework(
     code_ids: Sequence[int],
     subtree: bool = True,
     with_summaries: bool = True,
-    book: selectors.Codebook | None = None,
+    book: codebook_selectors.Codebook | None = None,
     frame: Frame | None = None,
 ) -> Framework:
     """Participants x codes at one wave, each cell the quotes and the cell's summary memo.
@@ -944,7 +944,7 @@ def framework(
     offsets, transcript id); one for the summaries (skipped when ``with_summaries`` is
     false, e.g. for blind coders).
     """
-    book = book if book is not None else selectors.codebook(study)
+    book = book if book is not None else codebook_selectors.codebook(study)
     frame = frame if frame is not None else study_frame(study)
     wave = next((w for w in frame.waves if w.pk == wave_id), None)
     nodes = [book.by_id[c] for c in code_ids if c in book.by_id]

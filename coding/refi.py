@@ -40,9 +40,9 @@ from xml.etree import ElementTree as ET
 from django.conf import settings
 from django.db import transaction
 
-from coding import selectors
+from coding.codebook import selectors as codebook_selectors
+from coding.codebook.services import CODE_TEXT_MAX_CHARS, CODEBOOK_MAX_DEPTH, audit
 from coding.models import MEMO_MAX_CHARS, Code, Layer, LayerKind, Memo, Segment
-from coding.services import CODE_TEXT_MAX_CHARS, CODEBOOK_MAX_DEPTH, audit
 from studies import text as textlib
 from studies.access import StudyAccess, visible_layers, visible_memos
 from studies.models import Participant, StakeholderGroup, Study, Transcript, Wave
@@ -195,7 +195,11 @@ def _serialise(root: ET.Element) -> bytes:
 def codebook_qdc(study: Study, *, access: StudyAccess | None = None) -> bytes:
     """The study's codebook as a ``.qdc`` document (codebook namespace), as ``access`` may
     see it (a blind coder: the shared codebook and their own proposals). Two queries."""
-    book = selectors.codebook_for(access) if access is not None else selectors.codebook(study)
+    book = (
+        codebook_selectors.codebook_for(access)
+        if access is not None
+        else codebook_selectors.codebook(study)
+    )
     if not book.roots:
         raise EmptyCodebook("The codebook is empty: add codes before exporting it.")
     guids = {code_id: object_guid(study.pk, "code", code_id) for code_id in book.by_id}
@@ -262,7 +266,7 @@ def project_qdpx(access: StudyAccess, *, compresslevel: int = 1) -> bytes:
     make_guid = _GuidMaker(sid)
     layers = list(visible_layers(access))
     layer_ids = [layer.pk for layer in layers]
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     participants = list(Participant.objects.filter(study=study).select_related("group"))
     transcripts = list(
         Transcript.objects.filter(study=study).select_related("wave").order_by("title", "pk")
@@ -1791,7 +1795,7 @@ class _Plan:
         self._plan_memos()
 
     def _plan_codes(self) -> None:
-        book = selectors.codebook(self.study)
+        book = codebook_selectors.codebook(self.study)
         existing: dict[tuple[str, ...], Code] = {}
         path_of: dict[int, tuple[str, ...]] = {}
         for node in book.walk():

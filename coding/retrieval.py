@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from coding import exports
+from coding.codebook.selectors import Codebook
 from coding.models import Layer, Segment
-from coding.selectors import Codebook
 from studies.access import StudyAccess, visible_layers
 from studies.models import Transcript
 

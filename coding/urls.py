@@ -1,11 +1,11 @@
 from __future__ import annotations
 
+from coding.codebook import views as codebook
+from coding.segments import views as coding_page
 from coding.views import (
     agreement,
     audit,
     calibration,
-    codebook,
-    coding_page,
     compare,
     refi,
     retrieval,

@@ -16,7 +16,7 @@
   A blind coder sees the shared codebook and their own proposals; everyone else sees
   every code, proposals marked as such (they can see the layers the proposals are used
   in). Everything that lists codes asks :func:`visible_codes` (the codebook tree:
-  :func:`coding.selectors.codebook_for`).
+  :func:`coding.codebook.selectors.codebook_for`).
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class StudyAccess:
 
     def can_see_code(self, code) -> bool:
         """Proposals are hidden from blind coders other than their creator. (A code under a
-        hidden proposal is hidden too: :func:`coding.selectors.codebook_for` drops subtrees.)"""
+        hidden proposal is hidden too: :func:`coding.codebook.selectors.codebook_for` drops subtrees.)"""
         if not self.blind or not code.proposed:
             return True
         return code.created_by_id == self.membership.user_id
@@ -198,7 +198,7 @@ def visible_codes(access: StudyAccess, codes=None):
 
     For a blind coder: shared codes and their own proposals, and not the children of a
     hidden proposal (deeper descendants are dropped by the tree builder,
-    :func:`coding.selectors.codebook`, which every listing uses).
+    :func:`coding.codebook.selectors.codebook`, which every listing uses).
     """
     from coding.models import Code
 

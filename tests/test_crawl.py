@@ -24,7 +24,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from coding import services
+from coding.codebook import services as codebook_services
 from coding.models import Layer, LayerKind
 from studies import services as studies_services
 from studies.models import Role
@@ -465,11 +465,13 @@ def build_crawl(*, blind: bool) -> Crawl:
     transcript = factories.make_transcript(
         study, participant=participant, wave=wave, title="PSW01 at T1"
     )
-    theme = services.code_create(study=study, name="Role", actor=users["owner"])
-    code = services.code_create(
+    theme = codebook_services.code_create(study=study, name="Role", actor=users["owner"])
+    code = codebook_services.code_create(
         study=study, name="Role confusion", parent=theme, actor=users["owner"]
     )
-    code2 = services.code_create(study=study, name="Lived experience", actor=users["owner"])
+    code2 = codebook_services.code_create(
+        study=study, name="Lived experience", actor=users["owner"]
+    )
 
     own = Layer.objects.create(study=study, kind=LayerKind.CODER, user=users["coder"])
     other = Layer.objects.create(study=study, kind=LayerKind.CODER, user=users["coder2"])
@@ -477,21 +479,21 @@ def build_crawl(*, blind: bool) -> Crawl:
     text = transcript.text
     start = text.index("At first")
     end = text.index("角色") + 2
-    segment, _ = services.segment_create(
+    segment, _ = codebook_services.segment_create(
         transcript=transcript, code=code, layer=own, start=start, end=end, actor=users["coder"]
     )
-    services.segment_create(
+    codebook_services.segment_create(
         transcript=transcript, code=code2, layer=own, start=start, end=end, actor=users["coder"]
     )
     # What coder2 (erin) thinks, which a blind coder must never see.
-    proposal = services.code_create(
+    proposal = codebook_services.code_create(
         study=study,
         name=f"Guilt {CANARY}",
         actor=users["coder2"],
         description=CANARY,
         proposed=True,
     )
-    canary_segment, _ = services.segment_create(
+    canary_segment, _ = codebook_services.segment_create(
         transcript=transcript,
         code=code,
         layer=other,
@@ -500,7 +502,7 @@ def build_crawl(*, blind: bool) -> Crawl:
         memo=f"segment memo {CANARY}",
         actor=users["coder2"],
     )
-    services.segment_create(
+    codebook_services.segment_create(
         transcript=transcript,
         code=proposal,
         layer=other,
@@ -509,14 +511,14 @@ def build_crawl(*, blind: bool) -> Crawl:
         actor=users["coder2"],
     )
     for target in ({"transcript": transcript}, {"code": code}, {"segment": canary_segment}, {}):
-        services.memo_create(
+        codebook_services.memo_create(
             study=study,
             author=users["coder2"],
             title=f"erin's thought {CANARY}",
             body=f"body {CANARY}",
             **target,
         )
-    services.segment_create(
+    codebook_services.segment_create(
         transcript=transcript,
         code=code,
         layer=consensus,
@@ -525,7 +527,7 @@ def build_crawl(*, blind: bool) -> Crawl:
         memo=f"consensus memo {CANARY}",
         actor=users["owner"],
     )
-    services.framework_summary_save(
+    codebook_services.framework_summary_save(
         study=study,
         participant=participant,
         code=code,
@@ -533,7 +535,7 @@ def build_crawl(*, blind: bool) -> Crawl:
         body=f"PI summary {SUMMARY_CANARY}",
         author=users["owner"],
     )
-    own_memo = services.memo_create(
+    own_memo = codebook_services.memo_create(
         study=study, author=users["coder"], title="bob's memo", body="bob's own thinking"
     )
     round_ = _calibration_round(study, transcript, code, users)

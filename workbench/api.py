@@ -27,7 +27,8 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import Field
 
-from coding import selectors, services
+from coding.codebook import selectors as codebook_selectors
+from coding.codebook import services as codebook_services
 from coding.models import LayerKind, Segment
 from studies.access import StudyAccess, study_access, visible_codes
 from studies.models import Study, Transcript
@@ -319,7 +320,7 @@ def code_list(request, study_id: Id):
             "archived": node.code.archived,
             "proposed": node.code.proposed,
         }
-        for node in selectors.codebook_for(access).walk()
+        for node in codebook_selectors.codebook_for(access).walk()
     ]
 
 
@@ -342,7 +343,7 @@ def transcript_list(request, study_id: Id):
 def transcript_detail(request, transcript_id: Id):
     """A transcript's text and the segments of every layer you may see."""
     transcript, access = _transcript(request, transcript_id, with_text=True)
-    segments = selectors.segments_for_transcript(access, transcript)
+    segments = codebook_selectors.segments_for_transcript(access, transcript)
     return {
         **_transcript_out(transcript),
         "version": transcript.version,
@@ -373,10 +374,10 @@ def segment_create(request, transcript_id: Id, payload: SegmentIn):
         )
     user = request.auth
     if payload.layer in (None, "", user.username):
-        layer = services.coder_layer(study=access.study, user=user)
+        layer = codebook_services.coder_layer(study=access.study, user=user)
         layer.user = user
     elif payload.layer == "consensus" and access.is_owner:
-        layer = services.consensus_layer(study=access.study)
+        layer = codebook_services.consensus_layer(study=access.study)
     else:
         raise PermissionDenied(
             "You can add segments only to your own layer (owners also to the consensus layer)."
@@ -385,7 +386,7 @@ def segment_create(request, transcript_id: Id, payload: SegmentIn):
     if code is None:
         raise DjangoValidationError("There is no code with this id in the study.")
     try:
-        segment, created = services.segment_create(
+        segment, created = codebook_services.segment_create(
             transcript=transcript,
             code=code,
             layer=layer,
@@ -427,7 +428,7 @@ def segment_delete(request, segment_id: Id):
     if not access.can_write_layer(segment.layer):
         raise PermissionDenied("You can delete only segments of a layer you may write to.")
     segment.transcript.study = access.study
-    services.segment_delete(segment=segment, actor=request.auth)
+    codebook_services.segment_delete(segment=segment, actor=request.auth)
     return Status(204, None)
 
 
@@ -484,7 +485,7 @@ def study_matrix(
         choice,
         measure=measure,
         rollup=bool(rollup),
-        book=selectors.codebook_for(access),
+        book=codebook_selectors.codebook_for(access),
     )
     groups = {g.pk: g.name for g in matrix.frame.groups}
     waves = {w.pk: w.name for w in matrix.frame.waves}

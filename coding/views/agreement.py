@@ -24,9 +24,9 @@ from django_htmx.http import trigger_client_event
 
 from coding import agreement_report as ar
 from coding import consensus, exports, review_passage
-from coding import render as rendering
+from coding.codebook.selectors import codebook
 from coding.models import ConsensusDecision, Decision, LayerKind
-from coding.selectors import codebook
+from coding.segments import runs
 from studies.access import StudyAccess, get_study_for_user
 from studies.models import Transcript
 
@@ -444,12 +444,12 @@ def _side_by_side(text: str, rv: ar.Review, current: int | None):
     spans = []
     for c, intervals in enumerate(per_column):
         for j, (s, e) in enumerate(intervals):
-            spans.append(rendering.Span(c * 10_000_000 + j + 1, s, e))
+            spans.append(runs.Span(c * 10_000_000 + j + 1, s, e))
     unit_base = 900_000_000
     for unit in rv.units:
-        spans.append(rendering.Span(unit_base + unit.index, unit.start, unit.end))
+        spans.append(runs.Span(unit_base + unit.index, unit.start, unit.end))
     del columns
-    rendered = rendering.render_transcript(text, spans)
+    rendered = runs.render_transcript(text, spans)
     unit_by_index = {u.index: u for u in rv.units}
     rows = []
     names = [la.label for la in rv.layers] + ["consensus"]
@@ -506,7 +506,7 @@ def _review_items(text: str, rv: ar.Review, units) -> list[dict]:
             {
                 "unit": unit,
                 "passage": p,
-                "lang": rendering.line_language(line),
+                "lang": runs.line_language(line),
                 "sides": [
                     (letter, la.label, quotes)
                     for letter, la, quotes in zip(ar.LETTERS, rv.layers, p.quotes, strict=False)

@@ -23,7 +23,9 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from coding import compare, exports, selectors, services, svg
+from coding import compare, exports, svg
+from coding.codebook import selectors as codebook_selectors
+from coding.codebook import services as codebook_services
 from coding.models import Code
 from coding.retrieval import RetrievalFilters
 from studies.access import StudyAccess, get_study_for_user
@@ -204,7 +206,7 @@ def compare_matrix(request: HttpRequest, study_id: int) -> HttpResponse:
     choice, error = _choice(access, request, scope=compare.PLACED)
     measure = compare.parse_measure(request.GET.get("measure"))
     rollup = compare.parse_flag(request.GET.get("rollup"), default=True)
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     m = compare.matrix(access.study, choice, measure=measure, rollup=rollup, book=book)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
@@ -364,7 +366,7 @@ def _trajectory_tables(t: compare.Trajectory):
 def compare_trajectory(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     choice, error = _choice(access, request, scope=compare.PLACED)
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     code_id = _int(request.GET.get("code"))
     if code_id not in book.by_id:
         if request.GET.get("code"):
@@ -479,7 +481,7 @@ def compare_cooccurrence(request: HttpRequest, study_id: int) -> HttpResponse:
     lists = _study_lists(access)
     group_id, wave_id = _filters(request, lists)
     choice, error = _choice(access, request, scope=_group_wave_scope(group_id, wave_id))
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     co = compare.cooccurrence(access.study, choice, group_id=group_id, wave_id=wave_id, book=book)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
@@ -551,7 +553,7 @@ def compare_passages(request: HttpRequest, study_id: int) -> HttpResponse:
     lists = _study_lists(access)
     group_id, wave_id = _filters(request, lists)
     choice, error = _choice(access, request, scope=_group_wave_scope(group_id, wave_id))
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     a, b = _int(request.GET.get("a")), _int(request.GET.get("b"))
     if a not in book.by_id or b not in book.by_id:
         raise Http404("No such code.")
@@ -597,7 +599,7 @@ def _framework_params(request, book, frame) -> tuple[int | None, list[int], bool
 
 
 def _framework_context(request, access, *, saved=None) -> dict:
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     frame = compare.study_frame(access.study)
     wave_id, codes, subtree = _framework_params(request, book, frame)
     data = request.POST if request.method == "POST" else request.GET
@@ -709,7 +711,7 @@ def compare_framework_summary(request: HttpRequest, study_id: int) -> HttpRespon
         raise Http404("No such cell.")
     error = ""
     try:
-        services.framework_summary_save(
+        codebook_services.framework_summary_save(
             study=study,
             participant=participant,
             code=code,

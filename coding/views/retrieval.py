@@ -25,7 +25,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coding import exports, selectors, services
+from coding import exports
+from coding.codebook import selectors as codebook_selectors
+from coding.codebook import services as codebook_services
 from coding.compare import UNION as UNION_KEY
 from coding.models import Layer, LayerKind, Memo, Segment
 from coding.retrieval import (
@@ -73,7 +75,7 @@ class RetrievalState:
     """The request's filters resolved against what the requester may see (5 queries)."""
 
     filters: RetrievalFilters
-    book: selectors.Codebook
+    book: codebook_selectors.Codebook
     layers: list[Layer]
     groups: list
     waves: list
@@ -120,8 +122,8 @@ def _retrieval_state(request: HttpRequest, access: StudyAccess) -> RetrievalStat
         layer=(get.get("layer") or "").strip(),
         review=get.get("review") in ("1", "on", "true"),
     )
-    book = selectors.codebook_for(access)
-    layers = selectors.listed_layers(access)
+    book = codebook_selectors.codebook_for(access)
+    layers = codebook_selectors.listed_layers(access)
     groups = list(study.groups.all())
     waves = list(study.waves.all())
     participants = list(Participant.objects.filter(study=study).only("pk", "pseudonym", "group_id"))
@@ -298,14 +300,14 @@ def segment_reviewed(request: HttpRequest, study_id: int, segment_id: int) -> Ht
         raise Http404("No such passage.")
     if not access.can_write_layer(segment.layer):
         raise PermissionDenied("You can only review passages in your own layer.")
-    services.segment_mark_reviewed(segment=segment, actor=request.user)
+    codebook_services.segment_mark_reviewed(segment=segment, actor=request.user)
     htmx = getattr(request, "htmx", None)
     if htmx:
         found = retrieve(
             access, code_ids=None, transcript=segment.transcript_id, context_chars=CONTEXT_CHARS
         )
         one = type(found)(found.segments.filter(pk=segment.pk), CONTEXT_CHARS)
-        book = selectors.codebook_for(access)
+        book = codebook_selectors.codebook_for(access)
         row = _result_rows(access.study.pk, one[0:1], book, access)[0]
         ctx = {"row": row, "filters": RetrievalFilters(), "reviewed": True, "study": access.study}
         return render(request, "coding/_retrieval_row.html", ctx)
@@ -478,7 +480,7 @@ def _memo_context(request: HttpRequest, access: StudyAccess, **extra) -> dict[st
     kind = request.GET.get("kind", "")
     if kind not in dict(MEMO_KINDS):
         kind = ""
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     rows_qs = _memo_rows(access, kind)
     page = Paginator(rows_qs, PAGE_SIZE).get_page(request.GET.get("page"))
     entries = _memo_entries(access, list(page.object_list), book)
@@ -521,8 +523,8 @@ def memo_list(request: HttpRequest, study_id: int) -> HttpResponse:
     return render(request, MEMO_TEMPLATE, ctx)
 
 
-# Memo writes. Creation is services.memo_create; update and delete belong beside it in
-# coding/services.py and are kept here until that file is free to edit. Each validates,
+# Memo writes. Creation is codebook_services.memo_create; update and delete belong beside it in
+# coding/codebook_services.py and are kept here until that file is free to edit. Each validates,
 # saves and records an audit event.
 
 
@@ -545,7 +547,7 @@ def _resolve_about(access: StudyAccess, about: str) -> dict[str, Any]:
 
 
 def _memo_create(*, access: StudyAccess, author, title: str, body: str, about: str) -> Memo:
-    return services.memo_create(
+    return codebook_services.memo_create(
         study=access.study, author=author, title=title, body=body, **_resolve_about(access, about)
     )
 
@@ -598,12 +600,14 @@ def memo_update(request: HttpRequest, study_id: int, memo_id: int) -> HttpRespon
         form = MemoForm(request.POST)
         if form.is_valid():
             try:
-                services.memo_update(memo=memo, actor=request.user, **form.cleaned_data)
+                codebook_services.memo_update(memo=memo, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 _form_errors(form, exc)
         if not form.errors:
             if htmx:
-                entry = _memo_entries(access, [_row_of(memo)], selectors.codebook_for(access))[0]
+                entry = _memo_entries(
+                    access, [_row_of(memo)], codebook_selectors.codebook_for(access)
+                )[0]
                 return render(
                     request, f"{MEMO_TEMPLATE}#memo-item", {"entry": entry, "study": access.study}
                 )
@@ -641,7 +645,7 @@ def _row_of(memo: Memo) -> dict[str, Any]:
 def memo_delete(request: HttpRequest, study_id: int, memo_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
     memo = _memo_for_edit(access, memo_id)
-    services.memo_delete(memo=memo, actor=request.user)
+    codebook_services.memo_delete(memo=memo, actor=request.user)
     if getattr(request, "htmx", None):
         return HttpResponse("")  # the item is swapped out
     return redirect(reverse("coding:memo_list", args=[access.study.pk]))

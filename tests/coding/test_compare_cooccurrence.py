@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from coding import compare, selectors
+from coding import compare
+from coding.codebook import selectors as codebook_selectors
 from coding.models import Layer, Segment
 from studies.access import study_access
 from tests import factories
@@ -103,7 +104,7 @@ def test_pairs_in_different_layers_do_not_count(study, owner, coder, coder2):
 
 def test_one_query_for_the_whole_matrix(study, owner, data):
     choice = compare.layer_choice(study_access(owner, study), "union")
-    book = selectors.codebook(study)
+    book = codebook_selectors.codebook(study)
     with CaptureQueriesContext(connection) as ctx:
         compare.cooccurrence(study, choice, book=book)
     assert len(ctx.captured_queries) == 1

@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from coding import compare, services
+from coding import compare
+from coding.codebook import services as codebook_services
 from coding.models import AuditEvent, Memo, Segment
 from studies.access import study_access
 from tests.coding.test_compare_matrix import build_compare_study
@@ -68,10 +69,10 @@ def test_a_passage_coded_by_two_coders_is_quoted_once(study, owner, data):
 
 
 def test_framework_runs_two_queries_after_the_frame(study, owner, data):
-    from coding import selectors
+    from coding.codebook import selectors as codebook_selectors
 
     choice = compare.layer_choice(study_access(owner, study), "union")
-    book, frame = selectors.codebook(study), compare.study_frame(study)
+    book, frame = codebook_selectors.codebook(study), compare.study_frame(study)
     with CaptureQueriesContext(connection) as ctx:
         compare.framework(
             study,
@@ -135,7 +136,7 @@ def test_htmx_save_returns_only_the_cell(owner_client, study, data):
 
 
 def test_too_long_summary_is_refused_and_kept_in_the_form(owner_client, study, data):
-    body = "x" * (services.SUMMARY_MAX_LENGTH + 1)
+    body = "x" * (codebook_services.SUMMARY_MAX_LENGTH + 1)
     response = _post(owner_client, study, data, body, htmx=True)
     html = response.content.decode()
     assert response.status_code == 200

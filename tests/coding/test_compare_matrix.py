@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coding import compare, selectors
+from coding import compare
+from coding.codebook import selectors as codebook_selectors
 from coding.models import Code, Layer, Segment
 from studies.access import study_access
 from studies.models import Transcript
@@ -362,7 +363,7 @@ def test_query_count_does_not_grow_with_codes_or_segments(owner_client, study, d
 @pytest.mark.parametrize("measure", list(compare.MEASURES))
 def test_matrix_runs_one_segment_query(study, owner, data, measure):
     choice = compare.layer_choice(_access(owner, study), "union")
-    book, frame = selectors.codebook(study), compare.study_frame(study)
+    book, frame = codebook_selectors.codebook(study), compare.study_frame(study)
     with CaptureQueriesContext(connection) as ctx:
         compare.matrix(study, choice, measure=measure, book=book, frame=frame)
     # The only query: segments grouped by (code, transcript).

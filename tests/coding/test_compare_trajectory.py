@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coding import compare, selectors, svg
+from coding import compare, svg
+from coding.codebook import selectors as codebook_selectors
 from coding.models import Code, Layer, Segment
 from studies.access import study_access
 from tests import factories
@@ -110,7 +111,7 @@ def test_it_matches_raw_segments_for_every_participant(study, owner, data):
 
 def test_one_query_for_the_segments(study, owner, data):
     choice = compare.layer_choice(study_access(owner, study), "union")
-    book, frame = selectors.codebook(study), compare.study_frame(study)
+    book, frame = codebook_selectors.codebook(study), compare.study_frame(study)
     with CaptureQueriesContext(connection) as ctx:
         compare.trajectory(study, choice, data["codes"]["A"].pk, book=book, frame=frame)
     assert len(ctx.captured_queries) == 1

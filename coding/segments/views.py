@@ -24,9 +24,11 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, trigger_client_event
 
-from coding import render, selectors, services
+from coding.codebook import selectors as codebook_selectors
+from coding.codebook import services as codebook_services
 from coding.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoForm
 from coding.models import Assignment, Code, Layer, LayerKind, Memo, Segment
+from coding.segments import runs
 from studies.access import StudyAccess, get_study_for_user, visible_memos
 from studies.models import Transcript
 
@@ -88,7 +90,7 @@ def layer_state(access: StudyAccess, requested: str | None) -> LayerState:
     "All" and other people's layers are reading views: only "Mine" (the requester's layer)
     and, for owners, "Consensus" edit, and each write names that layer explicitly.
     """
-    visible = selectors.listed_layers(access, keep_own=True)
+    visible = codebook_selectors.listed_layers(access, keep_own=True)
     user_id = access.membership.user_id
     own = next((lr for lr in visible if lr.kind == LayerKind.CODER and lr.user_id == user_id), None)
     consensus = next((lr for lr in visible if lr.kind == LayerKind.CONSENSUS), None)
@@ -149,7 +151,7 @@ def _transcript_for(access: StudyAccess, transcript_id) -> Transcript:
         raise Http404("No such transcript.") from None
 
 
-def _code_filter(request: HttpRequest, book: selectors.Codebook) -> int | None:
+def _code_filter(request: HttpRequest, book: codebook_selectors.Codebook) -> int | None:
     raw = request.GET.get("code") or request.POST.get("code_filter")
     try:
         code_id = int(raw) if raw else None
@@ -178,7 +180,7 @@ class TranscriptView:
     #: Margin blocks in "All": (initials, full name) per block, left to right.
     legend: list[tuple[str, str]] = field(default_factory=list)
     block_count: int = 1
-    block_lanes: int = render.MAX_LANES
+    block_lanes: int = runs.MAX_LANES
 
 
 SEGMENT_COLUMNS = (
@@ -197,7 +199,7 @@ def build_transcript_view(
     access: StudyAccess,
     transcript: Transcript,
     state: LayerState,
-    book: selectors.Codebook,
+    book: codebook_selectors.Codebook,
     code_filter: int | None,
 ) -> TranscriptView:
     """The transcript's runs as HTML plus the data the page script needs per segment.
@@ -207,7 +209,7 @@ def build_transcript_view(
     """
     rows = []
     if state.shown:
-        qs = selectors.segments_for_transcript(access, transcript, layers=state.shown)
+        qs = codebook_selectors.segments_for_transcript(access, transcript, layers=state.shown)
         rows = list(qs.values_list(*SEGMENT_COLUMNS))
     tint: set[int] = set()
     if code_filter is not None:
@@ -228,7 +230,7 @@ def build_transcript_view(
     block_of_layer: dict[int, int] = {}
     legend: list[tuple[str, str]] = []
     if grouped:
-        initials = render.unique_initials(
+        initials = runs.unique_initials(
             {
                 lr.pk: ("Consensus" if lr.kind == LayerKind.CONSENSUS else lr.label)
                 for lr in state.visible
@@ -243,14 +245,14 @@ def build_transcript_view(
                 block_of_layer[layer.pk] = len(block_of_layer)
                 legend.append((initials[layer.pk], layer.label))
         who = {pk: f"{words} ({initials[pk]})" for pk, words in who.items()}
-    looks: dict[int, render.SegmentLook] = {}
+    looks: dict[int, runs.SegmentLook] = {}
     seg_json: dict[str, Any] = {}
     blocks: dict[int, int] = {}
     spans = []
     for pk, start, end, code_id, layer_id, memo, needs_review, created_at in rows:
         node = book.by_id.get(code_id)
         name = node.code.name if node else "?"
-        looks[pk] = render.SegmentLook(
+        looks[pk] = runs.SegmentLook(
             color=node.code.color if node else "#4d4d4d",
             label=name,
             description=f"{name}, by {who[layer_id]}",
@@ -270,8 +272,8 @@ def build_transcript_view(
             "r": needs_review,
             "d": created_at.date().isoformat() if created_at else "",
         }
-        spans.append(render.Span(pk, start, end))
-    rendered, html = render.transcript_html(
+        spans.append(runs.Span(pk, start, end))
+    rendered, html = runs.transcript_html(
         transcript.text, spans, looks, tint=tint, blocks=blocks or None
     )
     return TranscriptView(
@@ -290,7 +292,7 @@ def build_transcript_view(
 class CodeRow:
     """One item of the codebook tree (ARIA tree: level, position among siblings, parent)."""
 
-    node: selectors.CodeNode
+    node: codebook_selectors.CodeNode
     mine: int = 0
     all: int = 0
     parent: int | None = None
@@ -309,11 +311,14 @@ class CodebookView:
 
 
 def build_codebook_view(
-    access: StudyAccess, transcript: Transcript, state: LayerState, book: selectors.Codebook
+    access: StudyAccess,
+    transcript: Transcript,
+    state: LayerState,
+    book: codebook_selectors.Codebook,
 ) -> CodebookView:
     """Per-code counts in this transcript (mine / all visible layers): one query."""
     counts = (
-        selectors.code_counts(access, transcript=transcript, layers=state.visible)
+        codebook_selectors.code_counts(access, transcript=transcript, layers=state.visible)
         if state.visible
         else {}
     )
@@ -326,7 +331,7 @@ def build_codebook_view(
                 "id": code.pk,
                 "n": code.name,
                 "p": node.path,
-                "col": render.stroke_color(code.color),
+                "col": runs.stroke_color(code.color),
                 # The picker shows this under the active code: say a proposal is one.
                 "d": (PROPOSED_NOTE if code.proposed else "") + code.description[:300],
                 "pa": code.parent_id,
@@ -439,7 +444,7 @@ def _context(
     toast: dict | None = None,
 ) -> dict[str, Any]:
     state = layer_state(access, view)
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     code_filter = _code_filter(request, book)
     tv = build_transcript_view(access, transcript, state, book, code_filter)
     cb = build_codebook_view(access, transcript, state, book)
@@ -564,11 +569,11 @@ def _edit_layer(access: StudyAccess, key: str | None) -> Layer:
     is created on the first write, never by reading a page."""
     if key == "mine":
         access.require_coder()
-        return services.coder_layer(study=access.study, user=access.user)
+        return codebook_services.coder_layer(study=access.study, user=access.user)
     if key == "consensus":
         if not access.is_owner:
             raise PermissionDenied("Only the study's owners can edit the consensus layer.")
-        return services.consensus_layer(study=access.study)
+        return codebook_services.consensus_layer(study=access.study)
     raise PermissionDenied("You can only code in your own layer.")
 
 
@@ -671,7 +676,7 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
     access = get_study_for_user(request, study_id, write=True)
     transcript = _transcript_for(access, transcript_id)
     view = request.POST.get("view") or None
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     choices = [(node.pk, node.path) for node in book.walk()]
     form = SegmentCreateForm(SegmentCreateForm.data_from_post(request.POST), code_choices=choices)
     if not form.is_valid():
@@ -694,7 +699,7 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
     if new_name and not access.can_create_codes:
         raise PermissionDenied("Only the study's owners can add codes to this codebook.")
 
-    since = services.audit_mark(study=access.study)
+    since = codebook_services.audit_mark(study=access.study)
     created: list[Segment] = []
     try:
         with transaction.atomic():
@@ -703,7 +708,7 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
                 parent_id = data.get("new_code_parent")
                 parent = book.by_id[parent_id].code if parent_id else None
                 codes.append(
-                    services.code_create(
+                    codebook_services.code_create(
                         study=access.study,
                         name=new_name,
                         parent=parent,
@@ -712,7 +717,7 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
                     )
                 )
             for code in codes:
-                segment, is_new = services.segment_create(
+                segment, is_new = codebook_services.segment_create(
                     transcript=transcript,
                     code=code,
                     layer=layer,
@@ -730,7 +735,7 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
             return _stale_response(request, access, transcript, data["quote"], data["start"], view)
         return _error_response(request, access, transcript, _first_message(exc), view=view)
     names = ", ".join(f"‘{c.name}’" for c in codes)
-    services.segment_batch(
+    codebook_services.segment_batch(
         study=access.study,
         actor=request.user,
         transcript=transcript,
@@ -776,7 +781,7 @@ def segment_delete(
         return _error_response(request, access, transcript, refusal, view=view)
     segment = _segment_for_write(access, transcript, segment_id)
     name = segment.code.name
-    services.segment_delete(segment=segment, actor=request.user)
+    codebook_services.segment_delete(segment=segment, actor=request.user)
     return _success_response(
         request,
         access,
@@ -799,7 +804,7 @@ def segment_update(
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
     segment = _segment_for_write(access, transcript, segment_id)
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     choices = [(node.pk, node.path) for node in book.walk()]
     form = SegmentUpdateForm(request.POST, code_choices=choices)
     if not form.is_valid():
@@ -812,10 +817,10 @@ def segment_update(
 
     new_code = book.by_id[data["code_id"]].code if data.get("code_id") else segment.code
     memo = data["memo"] if form.changes_memo else segment.memo
-    since = services.audit_mark(study=access.study)
+    since = codebook_services.audit_mark(study=access.study)
     try:
         if new_code.pk == segment.code_id and not form.changes_span:
-            services.segment_update_memo(segment=segment, memo=memo, actor=request.user)
+            codebook_services.segment_update_memo(segment=segment, memo=memo, actor=request.user)
             text = "Memo saved"
         else:
             text = (
@@ -825,9 +830,11 @@ def segment_update(
             )
             with transaction.atomic():
                 if form.changes_memo and memo != segment.memo:
-                    services.segment_update_memo(segment=segment, memo=memo, actor=request.user)
+                    codebook_services.segment_update_memo(
+                        segment=segment, memo=memo, actor=request.user
+                    )
                 if form.changes_span:
-                    services.segment_update(
+                    codebook_services.segment_update(
                         segment=segment,
                         code=new_code,
                         start=data["start"],
@@ -837,12 +844,14 @@ def segment_update(
                         actor=request.user,
                     )
                 else:
-                    services.segment_update(segment=segment, code=new_code, actor=request.user)
+                    codebook_services.segment_update(
+                        segment=segment, code=new_code, actor=request.user
+                    )
     except ValidationError as exc:
         if form.changes_span and _edited_since(exc, transcript, data["version"]):
             return _stale_response(request, access, transcript, segment.quote, segment.start, view)
         return _error_response(request, access, transcript, _first_message(exc), view=view)
-    services.segment_batch(
+    codebook_services.segment_batch(
         study=access.study, actor=request.user, transcript=transcript, since=since, label=text
     )
     return _success_response(
@@ -865,7 +874,9 @@ def segment_undo(request: HttpRequest, study_id: int, transcript_id: int) -> Htt
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
     try:
-        text = services.segment_undo(access=access, transcript=transcript, actor=request.user)
+        text = codebook_services.segment_undo(
+            access=access, transcript=transcript, actor=request.user
+        )
     except ValidationError as exc:
         return _error_response(request, access, transcript, _first_message(exc), view=view)
     return _success_response(
@@ -884,9 +895,11 @@ def segment_undo(request: HttpRequest, study_id: int, transcript_id: int) -> Htt
 def transcript_done(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
     transcript = _transcript_for(access, transcript_id)
-    layer = services.coder_layer(study=access.study, user=request.user)
+    layer = codebook_services.coder_layer(study=access.study, user=request.user)
     done = request.POST.get("done", "1") == "1"
-    services.assignment_set_done(layer=layer, transcript=transcript, done=done, actor=request.user)
+    codebook_services.assignment_set_done(
+        layer=layer, transcript=transcript, done=done, actor=request.user
+    )
     view = request.POST.get("view") or None
     return redirect(_page_url(access.study.pk, transcript.pk, view))
 
@@ -899,7 +912,7 @@ def transcript_memo_create(request: HttpRequest, study_id: int, transcript_id: i
     form = TranscriptMemoForm(request.POST)
     view = request.POST.get("view") or None
     if form.is_valid():
-        services.memo_create(
+        codebook_services.memo_create(
             study=access.study,
             transcript=transcript,
             author=request.user,

@@ -811,7 +811,7 @@ def _proposal_conflict(container: Code, *, proposed: bool, creator_id: int | Non
 
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies. Strokes of pale
-# colours are darkened for contrast when drawn (coding.render.stroke_color).
+# colours are darkened for contrast when drawn (coding.segments.runs.stroke_color).
 CODE_PALETTE = [
     ("#0072B2", "Blue"),
     ("#E69F00", "Orange"),
@@ -989,7 +989,7 @@ def _code_where(parent: Code | None) -> str:
 
 def _locked_codebook(study_id: int):
     """Lock the study's codes until the transaction ends, then load the tree (2 queries)."""
-    from coding import selectors
+    from coding.codebook import selectors
 
     list(Code.objects.select_for_update().filter(study_id=study_id).values_list("pk", flat=True))
     return selectors.codebook(study_id)

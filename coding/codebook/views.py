@@ -23,9 +23,10 @@ from django.urls import path, reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from coding import exports, selectors, services
-from coding import render as coding_render
+from coding import exports
+from coding.codebook import selectors, services
 from coding.models import COLOR_RE, Code
+from coding.segments import runs
 from studies.access import StudyAccess, get_study_for_user, visible_codes
 from studies.services import ImportRefused
 from studies.views import import_refused
@@ -288,8 +289,8 @@ def _detail(access: StudyAccess, book, counts, code_id: int | None, **forms_) ->
         node=node,
         mine=mine,
         all=all_,
-        stroke=coding_render.stroke_color(code.color),
-        pale=coding_render.contrast_with_white(code.color) < 3.0
+        stroke=runs.stroke_color(code.color),
+        pale=runs.contrast_with_white(code.color) < 3.0
         if COLOR_RE.fullmatch(code.color)
         else False,
         parent_path=book.path(code.parent_id) if code.parent_id else "",
