@@ -25,8 +25,9 @@ from django.db.models import Count, Max, Q
 
 from coding import agreement
 from coding.agreement import Coefficient, Document, Span
-from coding.codebook.selectors import Codebook, CodeNode, codebook, listed_layers
+from coding.codebook.selectors import Codebook, CodeNode, codebook
 from coding.models import Assignment, ConsensusDecision, Layer, LayerKind, Segment
+from coding.segments.selectors import listed_layers
 from studies.access import StudyAccess
 from studies.models import Transcript
 
@@ -134,7 +135,7 @@ class Loaded:
 
 def report_layers(access: StudyAccess) -> list[Layer]:
     """Layers the member may compare (those with segments, see
-    :func:`coding.codebook.selectors.listed_layers`), coder and imported layers first, consensus
+    :func:`coding.segments.selectors.listed_layers`), coder and imported layers first, consensus
     last."""
     layers = listed_layers(access)
     return sorted(layers, key=lambda la: (la.kind == LayerKind.CONSENSUS, la.label.lower()))

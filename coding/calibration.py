@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from coding import agreement
-from coding.codebook import services as codebook_services
+from coding import agreement, audit
 from coding.models import (
     CalibrationAnswer,
     CalibrationRound,
@@ -28,6 +27,7 @@ from coding.models import (
     Layer,
     Segment,
 )
+from coding.segments import services as segment_services
 from studies.models import Membership, Role, Study, Transcript
 
 NONE_OF_THESE = "(none of these)"
@@ -103,7 +103,7 @@ def calibration_round_create(
         if transcript is None:
             raise ValidationError({"spans": f"No transcript #{tid} in this study."})
         try:
-            quote = codebook_services.check_span(transcript=transcript, start=start, end=end)
+            quote = segment_services.check_span(transcript=transcript, start=start, end=end)
         except ValidationError as exc:
             raise ValidationError(
                 {"spans": f"{transcript.title} {start}–{end}: {' '.join(exc.messages)}"}
@@ -127,7 +127,7 @@ def calibration_round_create(
                 for t, s, e, q, p in units
             ]
         )
-        codebook_services.audit(
+        audit.audit(
             study=study,
             actor=actor,
             action="calibration.create",
@@ -179,7 +179,7 @@ def calibration_answer_submit(
         if not created:
             submission.save(update_fields=["submitted_at"])
         if created or current != wanted:
-            codebook_services.audit(
+            audit.audit(
                 study=rnd.study,
                 actor=actor,
                 action="calibration.answer",
@@ -196,7 +196,7 @@ def calibration_round_close(*, round: CalibrationRound, closed: bool = True, act
     with transaction.atomic():
         round.closed = closed
         round.save(update_fields=["closed"])
-        codebook_services.audit(
+        audit.audit(
             study=round.study,
             actor=actor,
             action="calibration.close" if closed else "calibration.reopen",

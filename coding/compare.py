@@ -37,6 +37,7 @@ from django.db.models.functions import Cast
 
 from coding.codebook import selectors as codebook_selectors
 from coding.models import FRAMEWORK_KEY, ConsensusDecision, Layer, LayerKind, Memo, Segment
+from coding.segments import selectors as segment_selectors
 from studies.access import StudyAccess
 from studies.models import Participant, StakeholderGroup, Transcript, Wave
 
@@ -158,7 +159,7 @@ def layer_choice(
     may see.
     """
     # Only layers with segments: an empty layer is in no union and no list.
-    visible = codebook_selectors.listed_layers(access)
+    visible = segment_selectors.listed_layers(access)
     own_user = access.membership.user_id
     consensus = next((lr for lr in visible if lr.kind == LayerKind.CONSENSUS), None)
     coders = sorted(

@@ -20,15 +20,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from coding import agreement_report as ar
-from coding.codebook import services as codebook_services
+from coding import audit
 from coding.models import AuditEvent, Code, ConsensusDecision, Decision, Layer, Segment
+from coding.segments import services as segment_services
 from studies.models import Study, Transcript
 
 UNDECIDABLE = {Decision.AGREED}
 
 
 def _locked_consensus_layer(study: Study) -> Layer:
-    layer = codebook_services.consensus_layer(study=study)
+    layer = segment_services.consensus_layer(study=study)
     return Layer.objects.select_for_update().get(pk=layer.pk)
 
 
@@ -36,7 +37,7 @@ def _source_snapshots(transcript, code, layers, start, end) -> list[dict]:
     rows = Segment.objects.filter(
         transcript=transcript, code=code, layer__in=list(layers), start__lt=end, end__gt=start
     ).order_by("start", "end", "pk")
-    return [codebook_services.segment_snapshot(s) for s in rows]
+    return [audit.segment_snapshot(s) for s in rows]
 
 
 def _check_layers(study: Study, layers: Sequence[Layer]) -> None:
@@ -54,7 +55,7 @@ def _check_layers(study: Study, layers: Sequence[Layer]) -> None:
 
 def _segment_events(since: int, action: str, segment_ids) -> list[int]:
     """Ids of the ``action`` audit events written since ``since`` for these segments: the
-    general undo (:func:`coding.codebook.services.segment_undo`) treats them as part of the decision."""
+    general undo (:func:`coding.segments.undo.segment_undo`) treats them as part of the decision."""
     return list(
         AuditEvent.objects.filter(
             pk__gt=since, action=action, object_type="segment", object_id__in=list(segment_ids)
@@ -65,7 +66,7 @@ def _segment_events(since: int, action: str, segment_ids) -> list[int]:
 
 
 def _undo(decision: ConsensusDecision, layer: Layer, actor) -> AuditEvent:
-    since = codebook_services.audit_mark(study=decision.study)
+    since = audit.audit_mark(study=decision.study)
     created = Segment.objects.filter(
         layer=layer,
         transcript_id=decision.transcript_id,
@@ -74,11 +75,11 @@ def _undo(decision: ConsensusDecision, layer: Layer, actor) -> AuditEvent:
     ).select_related("transcript__study")
     removed = []
     for segment in created:
-        removed.append(codebook_services.segment_snapshot(segment))
-        codebook_services.segment_delete(segment=segment, actor=actor)
+        removed.append(audit.segment_snapshot(segment))
+        segment_services.segment_delete(segment=segment, actor=actor)
     decision.undone_at = timezone.now()
     decision.save(update_fields=["undone_at"])
-    return codebook_services.audit(
+    return audit.audit(
         study=decision.study,
         actor=actor,
         action="consensus.undo",
@@ -124,7 +125,7 @@ def consensus_decide(
     rationale = (rationale or "").strip()
     with transaction.atomic():
         consensus = _locked_consensus_layer(study)
-        since = codebook_services.audit_mark(study=study)
+        since = audit.audit_mark(study=study)
         rv = ar.review(study, transcript, code, layers)
         unit = next((u for u in rv.units if u.start == start and u.end == end), None)
         if unit is None:
@@ -136,7 +137,7 @@ def consensus_decide(
         if action == Decision.EDIT:
             if edit_start is None or edit_end is None:
                 raise ValidationError("Give the start and end of the edited span.", code="edit")
-            codebook_services.check_span(
+            segment_services.check_span(
                 transcript=transcript, start=edit_start, end=edit_end, quote=edit_quote or None
             )
             spans = [(edit_start, edit_end)]
@@ -175,7 +176,7 @@ def consensus_decide(
         result = None
         made = []
         for s, e in spans:
-            segment, created = codebook_services.segment_create(
+            segment, created = segment_services.segment_create(
                 transcript=transcript,
                 code=code,
                 layer=consensus,
@@ -191,7 +192,7 @@ def consensus_decide(
         if result is not None:
             decision.result = result
             decision.save(update_fields=["result"])
-        codebook_services.audit(
+        audit.audit(
             study=study,
             actor=actor,
             action="consensus.decide",
@@ -354,7 +355,7 @@ def consensus_copy_agreed(
         for decision, (tid, cid, s, e, _) in zip(decisions, todo, strict=True):
             decision.result_id = created.get((tid, cid, s, e))
         ConsensusDecision.objects.bulk_update(decisions, ["result"], batch_size=500)
-        codebook_services.audit(
+        audit.audit(
             study=study,
             actor=actor,
             action="consensus.copy_agreed",

@@ -40,8 +40,9 @@ from xml.etree import ElementTree as ET
 from django.conf import settings
 from django.db import transaction
 
+from coding.audit import audit
 from coding.codebook import selectors as codebook_selectors
-from coding.codebook.services import CODE_TEXT_MAX_CHARS, CODEBOOK_MAX_DEPTH, audit
+from coding.codebook.services import CODE_TEXT_MAX_CHARS, CODEBOOK_MAX_DEPTH
 from coding.models import MEMO_MAX_CHARS, Code, Layer, LayerKind, Memo, Segment
 from studies import text as textlib
 from studies.access import StudyAccess, visible_layers, visible_memos

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 
-from coding.codebook.services import audit
+from coding.audit import audit
 from coding.models import (
     FRAMEWORK_KEY,
     Assignment,

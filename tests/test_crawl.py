@@ -25,7 +25,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from coding.codebook import services as codebook_services
+from coding.memos import services as memo_services
 from coding.models import Layer, LayerKind
+from coding.segments import services as segment_services
 from studies import services as studies_services
 from studies.models import Role
 from tests import factories
@@ -479,10 +481,10 @@ def build_crawl(*, blind: bool) -> Crawl:
     text = transcript.text
     start = text.index("At first")
     end = text.index("角色") + 2
-    segment, _ = codebook_services.segment_create(
+    segment, _ = segment_services.segment_create(
         transcript=transcript, code=code, layer=own, start=start, end=end, actor=users["coder"]
     )
-    codebook_services.segment_create(
+    segment_services.segment_create(
         transcript=transcript, code=code2, layer=own, start=start, end=end, actor=users["coder"]
     )
     # What coder2 (erin) thinks, which a blind coder must never see.
@@ -493,7 +495,7 @@ def build_crawl(*, blind: bool) -> Crawl:
         description=CANARY,
         proposed=True,
     )
-    canary_segment, _ = codebook_services.segment_create(
+    canary_segment, _ = segment_services.segment_create(
         transcript=transcript,
         code=code,
         layer=other,
@@ -502,7 +504,7 @@ def build_crawl(*, blind: bool) -> Crawl:
         memo=f"segment memo {CANARY}",
         actor=users["coder2"],
     )
-    codebook_services.segment_create(
+    segment_services.segment_create(
         transcript=transcript,
         code=proposal,
         layer=other,
@@ -511,14 +513,14 @@ def build_crawl(*, blind: bool) -> Crawl:
         actor=users["coder2"],
     )
     for target in ({"transcript": transcript}, {"code": code}, {"segment": canary_segment}, {}):
-        codebook_services.memo_create(
+        memo_services.memo_create(
             study=study,
             author=users["coder2"],
             title=f"erin's thought {CANARY}",
             body=f"body {CANARY}",
             **target,
         )
-    codebook_services.segment_create(
+    segment_services.segment_create(
         transcript=transcript,
         code=code,
         layer=consensus,
@@ -527,7 +529,7 @@ def build_crawl(*, blind: bool) -> Crawl:
         memo=f"consensus memo {CANARY}",
         actor=users["owner"],
     )
-    codebook_services.framework_summary_save(
+    memo_services.framework_summary_save(
         study=study,
         participant=participant,
         code=code,
@@ -535,7 +537,7 @@ def build_crawl(*, blind: bool) -> Crawl:
         body=f"PI summary {SUMMARY_CANARY}",
         author=users["owner"],
     )
-    own_memo = codebook_services.memo_create(
+    own_memo = memo_services.memo_create(
         study=study, author=users["coder"], title="bob's memo", body="bob's own thinking"
     )
     round_ = _calibration_round(study, transcript, code, users)

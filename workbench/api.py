@@ -28,8 +28,9 @@ from ninja.utils import check_csrf
 from pydantic import Field
 
 from coding.codebook import selectors as codebook_selectors
-from coding.codebook import services as codebook_services
 from coding.models import LayerKind, Segment
+from coding.segments import selectors as segment_selectors
+from coding.segments import services as segment_services
 from studies.access import StudyAccess, study_access, visible_codes
 from studies.models import Study, Transcript
 from workbench import tokens
@@ -343,7 +344,7 @@ def transcript_list(request, study_id: Id):
 def transcript_detail(request, transcript_id: Id):
     """A transcript's text and the segments of every layer you may see."""
     transcript, access = _transcript(request, transcript_id, with_text=True)
-    segments = codebook_selectors.segments_for_transcript(access, transcript)
+    segments = segment_selectors.segments_for_transcript(access, transcript)
     return {
         **_transcript_out(transcript),
         "version": transcript.version,
@@ -374,10 +375,10 @@ def segment_create(request, transcript_id: Id, payload: SegmentIn):
         )
     user = request.auth
     if payload.layer in (None, "", user.username):
-        layer = codebook_services.coder_layer(study=access.study, user=user)
+        layer = segment_services.coder_layer(study=access.study, user=user)
         layer.user = user
     elif payload.layer == "consensus" and access.is_owner:
-        layer = codebook_services.consensus_layer(study=access.study)
+        layer = segment_services.consensus_layer(study=access.study)
     else:
         raise PermissionDenied(
             "You can add segments only to your own layer (owners also to the consensus layer)."
@@ -386,7 +387,7 @@ def segment_create(request, transcript_id: Id, payload: SegmentIn):
     if code is None:
         raise DjangoValidationError("There is no code with this id in the study.")
     try:
-        segment, created = codebook_services.segment_create(
+        segment, created = segment_services.segment_create(
             transcript=transcript,
             code=code,
             layer=layer,
@@ -428,7 +429,7 @@ def segment_delete(request, segment_id: Id):
     if not access.can_write_layer(segment.layer):
         raise PermissionDenied("You can delete only segments of a layer you may write to.")
     segment.transcript.study = access.study
-    codebook_services.segment_delete(segment=segment, actor=request.auth)
+    segment_services.segment_delete(segment=segment, actor=request.auth)
     return Status(204, None)
 
 

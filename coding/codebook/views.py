@@ -24,6 +24,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from coding import exports
+from coding.codebook import csv as codebook_csv
 from coding.codebook import selectors, services
 from coding.models import COLOR_RE, Code
 from coding.segments import runs
@@ -603,8 +604,8 @@ def code_adopt(request, study_id: int, code_id: int):
 
 def _csv_cell(value: str) -> str:
     # A cell a spreadsheet would run as a formula is written with a leading apostrophe;
-    # the importer strips it again (services.csv_cell_unescape).
-    return f"'{value}" if value.startswith(services.CSV_FORMULA_START) else value
+    # the importer strips it again (codebook_csv.csv_cell_unescape).
+    return f"'{value}" if value.startswith(codebook_csv.CSV_FORMULA_START) else value
 
 
 @login_required
@@ -620,7 +621,7 @@ def codebook_export(request, study_id: int):
     include_archived = request.GET.get("archived") == "1"
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(services.CODEBOOK_CSV_COLUMNS)
+    writer.writerow(codebook_csv.CODEBOOK_CSV_COLUMNS)
     paths: dict[int, str] = {}
     for node in book.walk(include_archived=include_archived):
         code = node.code
@@ -655,7 +656,7 @@ def codebook_import(request, study_id: int):
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            report = services.codebook_import_csv(
+            report = codebook_csv.codebook_import_csv(
                 study=access.study, data=upload, filename=upload.name, actor=request.user
             )
         except ImportRefused as refused:

@@ -24,11 +24,13 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, trigger_client_event
 
+from coding import audit
 from coding.codebook import selectors as codebook_selectors
 from coding.codebook import services as codebook_services
 from coding.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoForm
+from coding.memos import services as memo_services
 from coding.models import Assignment, Code, Layer, LayerKind, Memo, Segment
-from coding.segments import runs
+from coding.segments import runs, selectors, services, undo
 from studies.access import StudyAccess, get_study_for_user, visible_memos
 from studies.models import Transcript
 
@@ -90,7 +92,7 @@ def layer_state(access: StudyAccess, requested: str | None) -> LayerState:
     "All" and other people's layers are reading views: only "Mine" (the requester's layer)
     and, for owners, "Consensus" edit, and each write names that layer explicitly.
     """
-    visible = codebook_selectors.listed_layers(access, keep_own=True)
+    visible = selectors.listed_layers(access, keep_own=True)
     user_id = access.membership.user_id
     own = next((lr for lr in visible if lr.kind == LayerKind.CODER and lr.user_id == user_id), None)
     consensus = next((lr for lr in visible if lr.kind == LayerKind.CONSENSUS), None)
@@ -209,7 +211,7 @@ def build_transcript_view(
     """
     rows = []
     if state.shown:
-        qs = codebook_selectors.segments_for_transcript(access, transcript, layers=state.shown)
+        qs = selectors.segments_for_transcript(access, transcript, layers=state.shown)
         rows = list(qs.values_list(*SEGMENT_COLUMNS))
     tint: set[int] = set()
     if code_filter is not None:
@@ -569,11 +571,11 @@ def _edit_layer(access: StudyAccess, key: str | None) -> Layer:
     is created on the first write, never by reading a page."""
     if key == "mine":
         access.require_coder()
-        return codebook_services.coder_layer(study=access.study, user=access.user)
+        return services.coder_layer(study=access.study, user=access.user)
     if key == "consensus":
         if not access.is_owner:
             raise PermissionDenied("Only the study's owners can edit the consensus layer.")
-        return codebook_services.consensus_layer(study=access.study)
+        return services.consensus_layer(study=access.study)
     raise PermissionDenied("You can only code in your own layer.")
 
 
@@ -699,7 +701,7 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
     if new_name and not access.can_create_codes:
         raise PermissionDenied("Only the study's owners can add codes to this codebook.")
 
-    since = codebook_services.audit_mark(study=access.study)
+    since = audit.audit_mark(study=access.study)
     created: list[Segment] = []
     try:
         with transaction.atomic():
@@ -717,7 +719,7 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
                     )
                 )
             for code in codes:
-                segment, is_new = codebook_services.segment_create(
+                segment, is_new = services.segment_create(
                     transcript=transcript,
                     code=code,
                     layer=layer,
@@ -735,7 +737,7 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
             return _stale_response(request, access, transcript, data["quote"], data["start"], view)
         return _error_response(request, access, transcript, _first_message(exc), view=view)
     names = ", ".join(f"‘{c.name}’" for c in codes)
-    codebook_services.segment_batch(
+    services.segment_batch(
         study=access.study,
         actor=request.user,
         transcript=transcript,
@@ -781,7 +783,7 @@ def segment_delete(
         return _error_response(request, access, transcript, refusal, view=view)
     segment = _segment_for_write(access, transcript, segment_id)
     name = segment.code.name
-    codebook_services.segment_delete(segment=segment, actor=request.user)
+    services.segment_delete(segment=segment, actor=request.user)
     return _success_response(
         request,
         access,
@@ -817,10 +819,10 @@ def segment_update(
 
     new_code = book.by_id[data["code_id"]].code if data.get("code_id") else segment.code
     memo = data["memo"] if form.changes_memo else segment.memo
-    since = codebook_services.audit_mark(study=access.study)
+    since = audit.audit_mark(study=access.study)
     try:
         if new_code.pk == segment.code_id and not form.changes_span:
-            codebook_services.segment_update_memo(segment=segment, memo=memo, actor=request.user)
+            services.segment_update_memo(segment=segment, memo=memo, actor=request.user)
             text = "Memo saved"
         else:
             text = (
@@ -830,11 +832,9 @@ def segment_update(
             )
             with transaction.atomic():
                 if form.changes_memo and memo != segment.memo:
-                    codebook_services.segment_update_memo(
-                        segment=segment, memo=memo, actor=request.user
-                    )
+                    services.segment_update_memo(segment=segment, memo=memo, actor=request.user)
                 if form.changes_span:
-                    codebook_services.segment_update(
+                    services.segment_update(
                         segment=segment,
                         code=new_code,
                         start=data["start"],
@@ -844,14 +844,12 @@ def segment_update(
                         actor=request.user,
                     )
                 else:
-                    codebook_services.segment_update(
-                        segment=segment, code=new_code, actor=request.user
-                    )
+                    services.segment_update(segment=segment, code=new_code, actor=request.user)
     except ValidationError as exc:
         if form.changes_span and _edited_since(exc, transcript, data["version"]):
             return _stale_response(request, access, transcript, segment.quote, segment.start, view)
         return _error_response(request, access, transcript, _first_message(exc), view=view)
-    codebook_services.segment_batch(
+    services.segment_batch(
         study=access.study, actor=request.user, transcript=transcript, since=since, label=text
     )
     return _success_response(
@@ -874,9 +872,7 @@ def segment_undo(request: HttpRequest, study_id: int, transcript_id: int) -> Htt
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
     try:
-        text = codebook_services.segment_undo(
-            access=access, transcript=transcript, actor=request.user
-        )
+        text = undo.segment_undo(access=access, transcript=transcript, actor=request.user)
     except ValidationError as exc:
         return _error_response(request, access, transcript, _first_message(exc), view=view)
     return _success_response(
@@ -895,11 +891,9 @@ def segment_undo(request: HttpRequest, study_id: int, transcript_id: int) -> Htt
 def transcript_done(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
     transcript = _transcript_for(access, transcript_id)
-    layer = codebook_services.coder_layer(study=access.study, user=request.user)
+    layer = services.coder_layer(study=access.study, user=request.user)
     done = request.POST.get("done", "1") == "1"
-    codebook_services.assignment_set_done(
-        layer=layer, transcript=transcript, done=done, actor=request.user
-    )
+    services.assignment_set_done(layer=layer, transcript=transcript, done=done, actor=request.user)
     view = request.POST.get("view") or None
     return redirect(_page_url(access.study.pk, transcript.pk, view))
 
@@ -912,7 +906,7 @@ def transcript_memo_create(request: HttpRequest, study_id: int, transcript_id: i
     form = TranscriptMemoForm(request.POST)
     view = request.POST.get("view") or None
     if form.is_valid():
-        codebook_services.memo_create(
+        memo_services.memo_create(
             study=access.study,
             transcript=transcript,
             author=request.user,

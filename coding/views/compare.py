@@ -25,7 +25,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from coding import compare, exports, svg
 from coding.codebook import selectors as codebook_selectors
-from coding.codebook import services as codebook_services
+from coding.memos import services as memo_services
 from coding.models import Code
 from coding.retrieval import RetrievalFilters
 from studies.access import StudyAccess, get_study_for_user
@@ -711,7 +711,7 @@ def compare_framework_summary(request: HttpRequest, study_id: int) -> HttpRespon
         raise Http404("No such cell.")
     error = ""
     try:
-        codebook_services.framework_summary_save(
+        memo_services.framework_summary_save(
             study=study,
             participant=participant,
             code=code,

@@ -27,8 +27,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from coding import exports
 from coding.codebook import selectors as codebook_selectors
-from coding.codebook import services as codebook_services
 from coding.compare import UNION as UNION_KEY
+from coding.memos import services as memo_services
 from coding.models import Layer, LayerKind, Memo, Segment
 from coding.retrieval import (
     EXPORT_HEADER,
@@ -38,6 +38,8 @@ from coding.retrieval import (
     retrieve,
     segment_link,
 )
+from coding.segments import selectors as segment_selectors
+from coding.segments import services as segment_services
 from studies.access import (
     StudyAccess,
     get_study_for_user,
@@ -123,7 +125,7 @@ def _retrieval_state(request: HttpRequest, access: StudyAccess) -> RetrievalStat
         review=get.get("review") in ("1", "on", "true"),
     )
     book = codebook_selectors.codebook_for(access)
-    layers = codebook_selectors.listed_layers(access)
+    layers = segment_selectors.listed_layers(access)
     groups = list(study.groups.all())
     waves = list(study.waves.all())
     participants = list(Participant.objects.filter(study=study).only("pk", "pseudonym", "group_id"))
@@ -300,7 +302,7 @@ def segment_reviewed(request: HttpRequest, study_id: int, segment_id: int) -> Ht
         raise Http404("No such passage.")
     if not access.can_write_layer(segment.layer):
         raise PermissionDenied("You can only review passages in your own layer.")
-    codebook_services.segment_mark_reviewed(segment=segment, actor=request.user)
+    segment_services.segment_mark_reviewed(segment=segment, actor=request.user)
     htmx = getattr(request, "htmx", None)
     if htmx:
         found = retrieve(
@@ -523,7 +525,7 @@ def memo_list(request: HttpRequest, study_id: int) -> HttpResponse:
     return render(request, MEMO_TEMPLATE, ctx)
 
 
-# Memo writes. Creation is codebook_services.memo_create; update and delete belong beside it in
+# Memo writes. Creation is memo_services.memo_create; update and delete belong beside it in
 # coding/codebook_services.py and are kept here until that file is free to edit. Each validates,
 # saves and records an audit event.
 
@@ -547,7 +549,7 @@ def _resolve_about(access: StudyAccess, about: str) -> dict[str, Any]:
 
 
 def _memo_create(*, access: StudyAccess, author, title: str, body: str, about: str) -> Memo:
-    return codebook_services.memo_create(
+    return memo_services.memo_create(
         study=access.study, author=author, title=title, body=body, **_resolve_about(access, about)
     )
 
@@ -600,7 +602,7 @@ def memo_update(request: HttpRequest, study_id: int, memo_id: int) -> HttpRespon
         form = MemoForm(request.POST)
         if form.is_valid():
             try:
-                codebook_services.memo_update(memo=memo, actor=request.user, **form.cleaned_data)
+                memo_services.memo_update(memo=memo, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 _form_errors(form, exc)
         if not form.errors:
@@ -645,7 +647,7 @@ def _row_of(memo: Memo) -> dict[str, Any]:
 def memo_delete(request: HttpRequest, study_id: int, memo_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
     memo = _memo_for_edit(access, memo_id)
-    codebook_services.memo_delete(memo=memo, actor=request.user)
+    memo_services.memo_delete(memo=memo, actor=request.user)
     if getattr(request, "htmx", None):
         return HttpResponse("")  # the item is swapped out
     return redirect(reverse("coding:memo_list", args=[access.study.pk]))

@@ -9,8 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from coding import restore
+from coding import audit, restore
 from coding.codebook import services as codebook_services
+from coding.memos import services as memo_services
 from coding.models import AuditEvent, Code, ConsensusDecision, Memo, Segment
 from studies import services as studies_services
 from studies.models import Participant, Transcript
@@ -58,7 +59,7 @@ def test_a_deleted_memo_comes_back_with_its_author_and_place(study, owner, coder
         study=study, author=coder, code=coded["code"], title="Why", body="Because"
     )
     pk = memo.pk
-    codebook_services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
     event = last("memo.delete")
     restore.event_restore(event=event, actor=owner)
     back = Memo.objects.get(pk=pk)
@@ -74,7 +75,7 @@ def test_a_deleted_memo_comes_back_with_its_author_and_place(study, owner, coder
 
 def test_a_restore_is_done_once(study, owner, coded):
     memo = Memo.objects.create(study=study, author=owner, body="Once")
-    codebook_services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
     event = last("memo.delete")
     restore.event_restore(event=event, actor=owner)
     with pytest.raises(ValidationError, match="already restored"):
@@ -85,7 +86,7 @@ def test_a_restore_is_done_once(study, owner, coded):
 def test_a_memo_on_a_code_that_is_gone_is_not_restored(study, owner, coded):
     other = factories.make_code(study, name="Other")
     memo = Memo.objects.create(study=study, author=owner, code=other, body="About Other")
-    codebook_services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
     codebook_services.code_merge(source=other, target=coded["code"], actor=owner)
     with pytest.raises(ValidationError, match="code it was about no longer exists"):
         restore.event_restore(event=last("memo.delete"), actor=owner)
@@ -233,7 +234,7 @@ def test_a_merge_into_a_code_that_is_gone_is_not_undone(study, owner, coded):
 
 
 def test_other_events_cannot_be_restored(study, owner, coded):
-    codebook_services.memo_create(study=study, author=owner, body="New")
+    memo_services.memo_create(study=study, author=owner, body="New")
     with pytest.raises(ValidationError, match="cannot be restored"):
         restore.event_restore(event=last("memo.create"), actor=owner)
 
@@ -243,7 +244,7 @@ def test_other_events_cannot_be_restored(study, owner, coded):
 
 def test_the_owner_confirms_and_restores_a_deleted_memo(study, owner, owner_client, coded):
     memo = Memo.objects.create(study=study, author=owner, body="Bring me back")
-    codebook_services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
     event = last("memo.delete")
     page = owner_client.get(restore_url(event))
     assert page.status_code == 200 and "Bring me back" in page.content.decode()
@@ -254,7 +255,7 @@ def test_the_owner_confirms_and_restores_a_deleted_memo(study, owner, owner_clie
 
 def test_a_refused_restore_says_why(study, owner, owner_client, coded):
     memo = Memo.objects.create(study=study, author=owner, body="Twice")
-    codebook_services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
     event = last("memo.delete")
     owner_client.post(restore_url(event))
     response = owner_client.post(restore_url(event), follow=True)
@@ -267,7 +268,7 @@ def test_a_refused_restore_says_why(study, owner, owner_client, coded):
 )
 def test_only_owners_restore(study, owner, persona_clients, coded, persona, status):
     memo = Memo.objects.create(study=study, author=owner, body="Stay gone")
-    codebook_services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
     event = last("memo.delete")
     assert persona_clients[persona].get(restore_url(event)).status_code == status
     assert persona_clients[persona].post(restore_url(event)).status_code == status
@@ -276,7 +277,7 @@ def test_only_owners_restore(study, owner, persona_clients, coded, persona, stat
 
 def test_anonymous_is_sent_to_login(client, study, owner, coded):
     memo = Memo.objects.create(study=study, author=owner, body="x")
-    codebook_services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
     response = client.post(restore_url(last("memo.delete")))
     assert response.status_code == 302 and "login" in response.url
 
@@ -291,7 +292,7 @@ def test_an_event_of_another_study_is_a_404(study, owner, owner_client, coded):
 def test_a_memo_whose_author_left_comes_back_without_an_author(study, owner, coded):
     leaver = factories.make_user(username="leaver")
     memo = Memo.objects.create(study=study, author=leaver, body="Orphan")
-    codebook_services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
     leaver.delete()
     restore.event_restore(event=last("memo.delete"), actor=owner)
     assert Memo.objects.get(body="Orphan").author is None
@@ -301,7 +302,7 @@ def test_a_conflict_the_checks_miss_is_refused_cleanly(study, owner, coded, monk
     from django.db import IntegrityError
 
     memo = Memo.objects.create(study=study, author=owner, body="Clash")
-    codebook_services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
 
     def clash(event, actor):
         Memo.objects.create(study=study, author=owner, body="half-written")
@@ -328,7 +329,7 @@ def test_restored_rows_keep_their_old_timestamps(study, owner, coded):
 
 
 def test_a_memo_logged_without_its_whole_content_is_refused(study, owner, coded):
-    event = codebook_services.audit(
+    event = audit.audit(
         study=study,
         actor=owner,
         action="memo.delete",

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from coding.codebook import services as codebook_services
 from coding.models import AuditEvent, Code, Segment
+from coding.segments import services as segment_services
 from tests import factories
 
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "code-detail"}
@@ -52,7 +53,7 @@ def test_new_segments_refuse_an_archived_code(study, codes, coder):
     codes["hope"].refresh_from_db()
     transcript = factories.make_transcript(study)
     with pytest.raises(ValidationError, match="archived"):
-        codebook_services.segment_create(
+        segment_services.segment_create(
             transcript=transcript,
             code=codes["hope"],
             layer=factories.make_layer(study, coder),

@@ -6,6 +6,7 @@ import re
 
 from django.urls import reverse
 
+from coding.codebook import csv as codebook_csv
 from coding.codebook import services as codebook_services
 from coding.models import Code
 from tests import factories
@@ -88,7 +89,7 @@ def test_a_colour_the_user_chose_is_kept(owner_client, study):
 
 
 def test_csv_import_without_colours_gives_siblings_distinct_colours(study):
-    codebook_services.codebook_import_csv(
+    codebook_csv.codebook_import_csv(
         study=study,
         data=b"path,colour\nStigma > Shame,\nStigma > Blame,\nStigma > Fear,\nHope,\n",
         filename="codebook.csv",

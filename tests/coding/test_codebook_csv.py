@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from coding.codebook import csv as codebook_csv
 from coding.codebook import selectors as codebook_selectors
 from coding.codebook import services as codebook_services
 from coding.models import AuditEvent, Code
@@ -26,7 +27,7 @@ def import_url(study) -> str:
 
 
 def import_csv(study, text: str, actor=None):
-    return codebook_services.codebook_import_csv(
+    return codebook_csv.codebook_import_csv(
         study=study, data=text.encode("utf-8"), filename="codebook.csv", actor=actor
     )
 
@@ -183,7 +184,7 @@ def test_it_accepts_semicolons_and_column_aliases(study):
 
 def test_it_accepts_a_utf8_bom_and_chinese_names(study):
     data = "\ufeff".encode() + (HEADER + "角色 > 信任,被信任,,,,\n").encode("utf-8")
-    codebook_services.codebook_import_csv(study=study, data=data, filename="c.csv", actor=None)
+    codebook_csv.codebook_import_csv(study=study, data=data, filename="c.csv", actor=None)
     assert codebook_selectors.codebook(study).walk().__next__().path == "角色"
     assert Code.objects.get(name="信任").description == "被信任"
 
@@ -242,9 +243,7 @@ def test_it_refuses_an_empty_file_and_a_header_without_rows(study):
 
 def test_it_refuses_a_file_that_is_not_text(study):
     with pytest.raises(ImportRefused) as info:
-        codebook_services.codebook_import_csv(
-            study=study, data=b"\x00\xff\xfe" * 50, filename="x.xlsx"
-        )
+        codebook_csv.codebook_import_csv(study=study, data=b"\x00\xff\xfe" * 50, filename="x.xlsx")
     assert info.value.report.errors[0].row == 0
 
 

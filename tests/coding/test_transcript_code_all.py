@@ -8,9 +8,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from coding.codebook import services as codebook_services
 from coding.models import Layer, Segment
 from coding.segments import runs
+from coding.segments import services as segment_services
 from studies.models import Role
 from tests import factories
 
@@ -218,10 +218,10 @@ def test_in_all_no_highlight_offers_change_or_remove(owner_client, study, owner,
 def test_other_writes_posted_from_all_are_refused(owner_client, study, owner, transcript, action):
     code = factories.make_code(study, name="Shame")
     # Through the service, so that the audit log has something to undo.
-    seg, _ = codebook_services.segment_create(
+    seg, _ = segment_services.segment_create(
         transcript=transcript,
         code=code,
-        layer=codebook_services.coder_layer(study=study, user=owner),
+        layer=segment_services.coder_layer(study=study, user=owner),
         start=0,
         end=5,
         quote=TEXT[0:5],
