@@ -16,7 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -28,7 +28,7 @@ from coding.codebook import csv as codebook_csv
 from coding.codebook import selectors, services
 from coding.models import COLOR_RE, Code
 from coding.segments import runs
-from studies.access import StudyAccess, get_study_for_user, visible_codes
+from studies.access import StudyAccess, get_code, get_study_for_user
 from studies.services import ImportRefused
 from studies.views import import_refused
 
@@ -365,13 +365,6 @@ def _context(access: StudyAccess, *, q: str = "", selected: int | None = None, *
     return context
 
 
-def _code_or_404(access: StudyAccess, code_id: int) -> Code:
-    code = visible_codes(access).filter(pk=code_id).first()
-    if code is None:
-        raise Http404("No such code in this study.")
-    return code
-
-
 def _q(request) -> str:
     return (request.GET.get("q") or request.POST.get("q") or "").strip()[:200]
 
@@ -413,7 +406,7 @@ def code_update(request, study_id: int, code_id: int):
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     access = get_study_for_user(request, study_id, owner=request.method == "POST")
-    code = _code_or_404(access, code_id)
+    code = get_code(access, code_id)
     if request.method != "POST":
         # ?under=<id>: after adding a code without htmx, the form keeps its parent.
         under = request.GET.get("under")
@@ -496,7 +489,7 @@ def code_create(request, study_id: int):
 @require_POST
 def code_move(request, study_id: int, code_id: int):
     access = get_study_for_user(request, study_id, owner=True)
-    code = _code_or_404(access, code_id)
+    code = get_code(access, code_id)
     book = selectors.codebook_for(access)
     form = CodeMoveForm(request.POST, parent_choices=_choices(book))
     main = _main_fragment(request)
@@ -533,7 +526,7 @@ def code_move(request, study_id: int, code_id: int):
 @require_POST
 def code_merge(request, study_id: int, code_id: int):
     access = get_study_for_user(request, study_id, owner=True)
-    source = _code_or_404(access, code_id)
+    source = get_code(access, code_id)
     book = selectors.codebook_for(access)
     form = CodeMergeForm(request.POST, target_choices=_choices(book, book.subtree_ids(source.pk)))
     if form.is_valid():
@@ -561,7 +554,7 @@ def code_merge(request, study_id: int, code_id: int):
 @require_POST
 def code_archive(request, study_id: int, code_id: int):
     access = get_study_for_user(request, study_id, owner=True)
-    code = _code_or_404(access, code_id)
+    code = get_code(access, code_id)
     archived = request.POST.get("archived", "1") != "0"
     try:
         ids = services.code_archive(code=code, archived=archived, actor=request.user)
@@ -586,7 +579,7 @@ def code_archive(request, study_id: int, code_id: int):
 def code_adopt(request, study_id: int, code_id: int):
     """An owner adopts a coder's proposed code into the shared codebook."""
     access = get_study_for_user(request, study_id, owner=True)
-    code = _code_or_404(access, code_id)
+    code = get_code(access, code_id)
     try:
         adopted = services.code_adopt(code=code, actor=request.user)
     except ValidationError as exc:

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, path, reverse
@@ -31,7 +31,14 @@ from coding.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoFor
 from coding.memos import services as memo_services
 from coding.models import Assignment, Code, Layer, LayerKind, Memo, Segment
 from coding.segments import runs, selectors, services, undo
-from studies.access import StudyAccess, get_study_for_user, visible_memos
+from studies.access import (
+    StudyAccess,
+    get_segment_for_write,
+    get_study_for_user,
+    get_transcript,
+    visible_memos,
+    writable_layer,
+)
 from studies.models import Transcript
 
 PROPOSED_NOTE = "Proposed, not yet in the shared codebook. "
@@ -142,15 +149,6 @@ def layer_state(access: StudyAccess, requested: str | None) -> LayerState:
         can_code=access.can_code,
         is_owner=access.is_owner,
     )
-
-
-def _transcript_for(access: StudyAccess, transcript_id) -> Transcript:
-    try:
-        return access.study.transcripts.select_related("participant__group", "wave").get(
-            pk=transcript_id
-        )
-    except (Transcript.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such transcript.") from None
 
 
 def _code_filter(request: HttpRequest, book: codebook_selectors.Codebook) -> int | None:
@@ -527,7 +525,7 @@ def _wants_json(request: HttpRequest) -> bool:
 @require_GET
 def transcript_code(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
-    transcript = _transcript_for(access, transcript_id)
+    transcript = get_transcript(access, transcript_id)
     view = request.GET.get("layer")
     if request.htmx:
         ctx = _context(request, access, transcript, view=view, full=False)
@@ -562,21 +560,6 @@ def _view_refusal(access: StudyAccess, view: str | None, key: str | None = None)
     if key is not None and view and key != view:
         return OTHER_LAYER_MESSAGE.format(where)
     return ""
-
-
-def _edit_layer(access: StudyAccess, key: str | None) -> Layer:
-    """The layer a write goes to: the requester's own, or consensus for owners (403 else).
-
-    Called only once the write is known to be allowed (:func:`_view_refusal`): the layer
-    is created on the first write, never by reading a page."""
-    if key == "mine":
-        access.require_coder()
-        return services.coder_layer(study=access.study, user=access.user)
-    if key == "consensus":
-        if not access.is_owner:
-            raise PermissionDenied("Only the study's owners can edit the consensus layer.")
-        return services.consensus_layer(study=access.study)
-    raise PermissionDenied("You can only code in your own layer.")
 
 
 def _error_response(
@@ -676,7 +659,7 @@ def _stale_response(request, access, transcript, quote, near, view):
 @require_POST
 def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    transcript = _transcript_for(access, transcript_id)
+    transcript = get_transcript(access, transcript_id)
     view = request.POST.get("view") or None
     book = codebook_selectors.codebook_for(access)
     choices = [(node.pk, node.path) for node in book.walk()]
@@ -690,7 +673,7 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
         refusal = NO_LAYER_MESSAGE.format(" or Consensus" if access.is_owner else "")
     if refusal:
         return _error_response(request, access, transcript, refusal, view=view)
-    layer = _edit_layer(access, key)
+    layer = writable_layer(access, key)
 
     if data["version"] != transcript.version:
         stale = _relocate(transcript.text, data["quote"], data["start"]) or {}
@@ -756,32 +739,17 @@ def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> H
     )
 
 
-def _segment_for_write(access: StudyAccess, transcript: Transcript, segment_id) -> Segment:
-    """A segment of this transcript the requester may see (404) and write (403)."""
-    try:
-        segment = Segment.objects.select_related("code", "layer__user", "transcript__study").get(
-            pk=segment_id, transcript=transcript
-        )
-    except (Segment.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such highlight.") from None
-    if not access.can_see_layer(segment.layer):
-        raise Http404("No such highlight.")
-    if not access.can_write_layer(segment.layer):
-        raise PermissionDenied("You can only change highlights in your own layer.")
-    return segment
-
-
 @login_required
 @require_POST
 def segment_delete(
     request: HttpRequest, study_id: int, transcript_id: int, segment_id: int
 ) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    transcript = _transcript_for(access, transcript_id)
+    transcript = get_transcript(access, transcript_id)
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
-    segment = _segment_for_write(access, transcript, segment_id)
+    segment = get_segment_for_write(access, segment_id, transcript=transcript)
     name = segment.code.name
     services.segment_delete(segment=segment, actor=request.user)
     return _success_response(
@@ -801,11 +769,11 @@ def segment_update(
     request: HttpRequest, study_id: int, transcript_id: int, segment_id: int
 ) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    transcript = _transcript_for(access, transcript_id)
+    transcript = get_transcript(access, transcript_id)
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
-    segment = _segment_for_write(access, transcript, segment_id)
+    segment = get_segment_for_write(access, segment_id, transcript=transcript)
     book = codebook_selectors.codebook_for(access)
     choices = [(node.pk, node.path) for node in book.walk()]
     form = SegmentUpdateForm(request.POST, code_choices=choices)
@@ -867,7 +835,7 @@ def segment_update(
 @require_POST
 def segment_undo(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    transcript = _transcript_for(access, transcript_id)
+    transcript = get_transcript(access, transcript_id)
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
@@ -890,8 +858,8 @@ def segment_undo(request: HttpRequest, study_id: int, transcript_id: int) -> Htt
 @require_POST
 def transcript_done(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    transcript = _transcript_for(access, transcript_id)
-    layer = services.coder_layer(study=access.study, user=request.user)
+    transcript = get_transcript(access, transcript_id)
+    layer = writable_layer(access, "mine")
     done = request.POST.get("done", "1") == "1"
     services.assignment_set_done(layer=layer, transcript=transcript, done=done, actor=request.user)
     view = request.POST.get("view") or None
@@ -902,7 +870,7 @@ def transcript_done(request: HttpRequest, study_id: int, transcript_id: int) -> 
 @require_POST
 def transcript_memo_create(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    transcript = _transcript_for(access, transcript_id)
+    transcript = get_transcript(access, transcript_id)
     form = TranscriptMemoForm(request.POST)
     view = request.POST.get("view") or None
     if form.is_valid():
