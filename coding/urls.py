@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from coding.codebook import views as codebook
-from coding.segments import views as coding_page
+from coding.codebook import urls as codebook
+from coding.segments import urls as coding_page
 from coding.views import (
     agreement,
     audit,

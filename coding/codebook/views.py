@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
@@ -670,18 +670,3 @@ def codebook_import(request, study_id: int):
         what="rows",
         back=reverse("coding:codebook", args=[access.study.pk]),
     )
-
-
-urlpatterns = [
-    path("studies/<int:study_id>/codes/", codebook, name="codebook"),
-    path("studies/<int:study_id>/codes/new/", code_create, name="code_create"),
-    path("studies/<int:study_id>/codes/export.csv", codebook_export, name="codebook_export"),
-    path("studies/<int:study_id>/codes/import/", codebook_import, name="codebook_import"),
-    # One URL: GET shows the code (detail panel), POST saves it.
-    path("studies/<int:study_id>/codes/<int:code_id>/", code_update, name="code_update"),
-    path("studies/<int:study_id>/codes/<int:code_id>/", code_update, name="code_detail"),
-    path("studies/<int:study_id>/codes/<int:code_id>/move/", code_move, name="code_move"),
-    path("studies/<int:study_id>/codes/<int:code_id>/merge/", code_merge, name="code_merge"),
-    path("studies/<int:study_id>/codes/<int:code_id>/archive/", code_archive, name="code_archive"),
-    path("studies/<int:study_id>/codes/<int:code_id>/adopt/", code_adopt, name="code_adopt"),
-]

@@ -4,11 +4,14 @@ Every function validates on the server and records an audit event."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from coding.audit import audit, segment_snapshot
+from coding.audit import audit, audit_mark, segment_snapshot
+from coding.codebook import services as codebook_services
 from coding.memos.services import clean_memo_text
 from coding.models import (
     Assignment,
@@ -377,3 +380,120 @@ def assignment_set_done(*, layer: Layer, transcript: Transcript, done: bool, act
             after={"transcript_id": transcript.pk, "layer_id": layer.pk, "done": done},
         )
     return assignment
+
+
+@dataclass
+class Applied:
+    """What :func:`segment_apply_codes` did: every code applied (a new one last) and the
+    segments it created (a code already on the span creates none)."""
+
+    codes: list[Code]
+    created: list[Segment]
+
+    @property
+    def names(self) -> str:
+        return ", ".join(f"‘{code.name}’" for code in self.codes)
+
+
+def segment_apply_codes(
+    *,
+    transcript: Transcript,
+    layer: Layer,
+    codes: list[Code],
+    start: int,
+    end: int,
+    quote: str | None,
+    expected_version: int | None,
+    memo: str = "",
+    new_code_name: str = "",
+    new_code_parent: Code | None = None,
+    new_code_proposed: bool = False,
+    actor=None,
+) -> Applied:
+    """The coding page's write: code one span with ``codes`` and, when ``new_code_name`` is
+    given, with a code created for it under ``new_code_parent`` (a proposal when
+    ``new_code_proposed``), all or nothing in one transaction; then group the segments
+    made into one batch (``segment.batch``) so that a single undo reverts them.
+
+    Raises ValidationError as :func:`segment_create` and
+    :func:`coding.codebook.services.code_create` do; nothing is saved then.
+    """
+    since = audit_mark(study=transcript.study)
+    applied = Applied(codes=list(codes), created=[])
+    with transaction.atomic():
+        if new_code_name:
+            applied.codes.append(
+                codebook_services.code_create(
+                    study=transcript.study,
+                    name=new_code_name,
+                    parent=new_code_parent,
+                    actor=actor,
+                    proposed=new_code_proposed,
+                )
+            )
+        for code in applied.codes:
+            segment, is_new = segment_create(
+                transcript=transcript,
+                code=code,
+                layer=layer,
+                start=start,
+                end=end,
+                quote=quote,
+                expected_version=expected_version,
+                memo=memo,
+                actor=actor,
+            )
+            if is_new:
+                applied.created.append(segment)
+    segment_batch(
+        study=transcript.study,
+        actor=actor,
+        transcript=transcript,
+        since=since,
+        label=f"Coded {applied.names}",
+    )
+    return applied
+
+
+def segment_change(
+    *,
+    segment: Segment,
+    code: Code,
+    memo: str,
+    span: dict | None = None,
+    expected_version: int | None = None,
+    actor=None,
+) -> str:
+    """The coding page's edit of one segment: its memo, its code and (``span``: ``start``,
+    ``end``, ``quote``) its extent, in one transaction and one undo batch. Returns what was
+    done, in words ("Memo saved", "Changed to ‘…’", "Span adjusted").
+
+    Raises ValidationError as :func:`segment_update` does; nothing is saved then.
+    """
+    since = audit_mark(study=segment.transcript.study)
+    if code.pk == segment.code_id and span is None:
+        segment_update_memo(segment=segment, memo=memo, actor=actor)
+        text = "Memo saved"
+    else:
+        text = f"Changed to ‘{code.name}’" if code.pk != segment.code_id else "Span adjusted"
+        with transaction.atomic():
+            if memo != segment.memo:
+                segment_update_memo(segment=segment, memo=memo, actor=actor)
+            if span is not None:
+                segment_update(
+                    segment=segment,
+                    code=code,
+                    **span,
+                    expected_version=expected_version,
+                    actor=actor,
+                )
+            else:
+                segment_update(segment=segment, code=code, actor=actor)
+    segment_batch(
+        study=segment.transcript.study,
+        actor=actor,
+        transcript=segment.transcript,
+        since=since,
+        label=text,
+    )
+    return text
