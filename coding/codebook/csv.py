@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 
 from django.core.exceptions import ValidationError
@@ -301,3 +302,37 @@ def _codebook_import_write(*, study: Study, planned: dict, report, filename: str
                 "updated": report.updated,
             },
         )
+
+
+def csv_cell_escape(value: str) -> str:
+    """A cell a spreadsheet would run as a formula gets a leading apostrophe; the importer
+    strips it again (:func:`csv_cell_unescape`)."""
+    return f"'{value}" if value.startswith(CSV_FORMULA_START) else value
+
+
+def codebook_csv_export(book, *, include_archived: bool = False) -> bytes:
+    """The codebook as CSV in UTF-8 without a BOM, read as is by R and pandas (the importer
+    accepts a BOM, so a file saved by Excel comes back in): :data:`CODEBOOK_CSV_COLUMNS`,
+    paths joined with ``exports.CODE_PATH_SEPARATOR``, parents before children. Archived
+    codes (and their subcodes) are left out unless ``include_archived``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CODEBOOK_CSV_COLUMNS)
+    paths: dict[int, str] = {}
+    for node in book.walk(include_archived=include_archived):
+        code = node.code
+        parent = paths.get(code.parent_id)
+        paths[code.pk] = (
+            f"{parent}{exports.CODE_PATH_SEPARATOR}{code.name}" if parent else code.name
+        )
+        writer.writerow(
+            [
+                csv_cell_escape(paths[code.pk]),
+                csv_cell_escape(code.description),
+                csv_cell_escape(code.inclusion),
+                csv_cell_escape(code.exclusion),
+                csv_cell_escape(code.example),
+                code.color,
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")

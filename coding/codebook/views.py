@@ -8,8 +8,6 @@ status line swapped out of band, so the page never reloads.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from django import forms
@@ -23,9 +21,17 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from coding import exports
 from coding.codebook import csv as codebook_csv
 from coding.codebook import selectors, services
+from coding.codebook.forms import (
+    KEYBOARD_ACTIONS,
+    CodebookImportForm,
+    CodeCreateForm,
+    CodeEditForm,
+    CodeFieldsForm,
+    CodeMergeForm,
+    CodeMoveForm,
+)
 from coding.models import COLOR_RE, Code
 from coding.segments import runs
 from studies.access import StudyAccess, get_code, get_study_for_user
@@ -34,124 +40,6 @@ from studies.views import import_refused
 
 TEMPLATE = "coding/codebook.html"
 PALETTE = services.CODE_PALETTE  # Okabe–Ito
-KEYBOARD_ACTIONS = {
-    "up": "Move up",
-    "down": "Move down",
-    "indent": "Indent (make it a subcode of the code above)",
-    "outdent": "Outdent (move it up one level)",
-}
-
-
-# --- forms ---------------------------------------------------------------------------------
-
-
-def _clean_color(value: str) -> str:
-    value = (value or "").strip()
-    if not COLOR_RE.fullmatch(value):
-        raise ValidationError("Colour must look like #RRGGBB, e.g. #0072B2.")
-    return value.upper()
-
-
-class CodeFieldsForm(forms.Form):
-    name = forms.CharField(max_length=120)
-    color = forms.CharField(
-        label="Colour",
-        max_length=7,
-        initial="#0072B2",
-        widget=forms.TextInput(attrs={"type": "color", "list": "code-palette"}),
-    )
-    description = forms.CharField(
-        label="Definition",
-        required=False,
-        max_length=services.CODE_TEXT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    inclusion = forms.CharField(
-        label="Include when",
-        required=False,
-        max_length=services.CODE_TEXT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    exclusion = forms.CharField(
-        label="Exclude when",
-        required=False,
-        max_length=services.CODE_TEXT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    example = forms.CharField(
-        label="Example",
-        required=False,
-        max_length=services.CODE_TEXT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def clean_color(self) -> str:
-        return _clean_color(self.cleaned_data["color"])
-
-
-class CodeCreateForm(CodeFieldsForm):
-    parent = forms.TypedChoiceField(label="Under", coerce=int, required=False, empty_value=None)
-    # The colour the page suggested: posted back unchanged, the server picks again for the
-    # parent actually chosen (the suggestion was for the parent preselected on the page).
-    auto_color = forms.CharField(required=False, max_length=7, widget=forms.HiddenInput)
-    field_order = ["name", "parent", "color", "description"]
-
-    def __init__(self, *args, parent_choices=(), **kwargs):
-        kwargs.setdefault("auto_id", "create_%s")
-        super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = [("", "Top level"), *parent_choices]
-        # A new code gets a name, a place, a colour and a definition; the rest can follow.
-        for name in ("inclusion", "exclusion", "example"):
-            del self.fields[name]
-
-
-class CodeEditForm(CodeFieldsForm):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "edit_%s")
-        super().__init__(*args, **kwargs)
-
-
-class CodeMoveForm(forms.Form):
-    """A keyboard ``action``, or a new ``parent`` ("" = top level) and 1-based ``position``."""
-
-    action = forms.ChoiceField(required=False, choices=[("", ""), *KEYBOARD_ACTIONS.items()])
-    parent = forms.TypedChoiceField(
-        label="Move under", coerce=int, required=False, empty_value=None
-    )
-    position = forms.IntegerField(
-        label="Position among its new siblings",
-        min_value=1,
-        required=False,
-        help_text="1 puts it first; leave empty to put it last.",
-    )
-
-    def __init__(self, *args, parent_choices=(), **kwargs):
-        kwargs.setdefault("auto_id", "move_%s")
-        super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = [("", "Top level"), *parent_choices]
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("action") and "parent" not in self.data:
-            raise ValidationError("Choose where to move the code.")
-        return data
-
-
-class CodeMergeForm(forms.Form):
-    target = forms.TypedChoiceField(label="Merge into", coerce=int)
-    confirm = forms.BooleanField(
-        label="I understand: its segments and subcodes move to the target and this code is "
-        "deleted. Identical segments collapse into one.",
-    )
-
-    def __init__(self, *args, target_choices=(), **kwargs):
-        kwargs.setdefault("auto_id", "merge_%s")
-        super().__init__(*args, **kwargs)
-        self.fields["target"].choices = [("", "Choose a code…"), *target_choices]
-
-
-class CodebookImportForm(forms.Form):
-    file = forms.FileField(label="Codebook CSV")
 
 
 def _add_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -595,12 +483,6 @@ def code_adopt(request, study_id: int, code_id: int):
     return _written(request, access, code.pk, message)
 
 
-def _csv_cell(value: str) -> str:
-    # A cell a spreadsheet would run as a formula is written with a leading apostrophe;
-    # the importer strips it again (codebook_csv.csv_cell_unescape).
-    return f"'{value}" if value.startswith(codebook_csv.CSV_FORMULA_START) else value
-
-
 @login_required
 @require_GET
 def codebook_export(request, study_id: int):
@@ -611,30 +493,12 @@ def codebook_export(request, study_id: int):
     """
     access = get_study_for_user(request, study_id)
     book = selectors.codebook_for(access)
-    include_archived = request.GET.get("archived") == "1"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(codebook_csv.CODEBOOK_CSV_COLUMNS)
-    paths: dict[int, str] = {}
-    for node in book.walk(include_archived=include_archived):
-        code = node.code
-        parent = paths.get(code.parent_id)
-        paths[code.pk] = (
-            f"{parent}{exports.CODE_PATH_SEPARATOR}{code.name}" if parent else code.name
-        )
-        writer.writerow(
-            [
-                _csv_cell(paths[code.pk]),
-                _csv_cell(code.description),
-                _csv_cell(code.inclusion),
-                _csv_cell(code.exclusion),
-                _csv_cell(code.example),
-                code.color,
-            ]
-        )
+    body = codebook_csv.codebook_csv_export(
+        book, include_archived=request.GET.get("archived") == "1"
+    )
     name = slugify(access.study.name) or f"study-{access.study.pk}"
     return HttpResponse(
-        buffer.getvalue().encode("utf-8"),
+        body,
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="codebook-{name}.csv"'},
     )
