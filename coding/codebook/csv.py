@@ -61,27 +61,17 @@ def csv_cell_unescape(value: str) -> str:
     return value
 
 
-def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None):
-    """Import a codebook CSV: ``path`` plus optional definition, inclusion, exclusion,
-    example, colour (``description``/``color`` accepted too).
+def _refuse(report, row: int, message: str, column: str = ""):
+    report.errors.append(RowError(row, message, column))
+    raise ImportRefused(report)
 
-    Codes are matched by path, case-insensitively; missing codes along every path are
-    created (a new code without a colour takes its parent's). For existing codes the
-    non-empty cells replace the current text or colour; an empty cell keeps what is there.
-    Every row is checked first; on any problem :class:`studies.services.ImportRefused`
-    carries the row-by-row report (row 1 is the header) and nothing is written. Returns the
-    :class:`studies.services.ImportReport` (``created``, ``updated``). Records one
-    ``codebook.import`` event with the created ids and the updated codes' previous values.
-    """
-    report = ImportReport()
 
-    def refuse(row: int, message: str, column: str = ""):
-        report.errors.append(RowError(row, message, column))
-        raise ImportRefused(report)
-
+def _read_text(data, filename: str, report) -> str:
+    """Parse, step 1: the file's text (size limit, encoding, BOM dropped)."""
     size = len(data) if isinstance(data, bytes) else data.size
     if size > CODEBOOK_CSV_MAX_BYTES:
-        refuse(
+        _refuse(
+            report,
             0,
             f"{filename} is {size / 1e6:.1f} MB; a codebook CSV may be at most "
             f"{CODEBOOK_CSV_MAX_BYTES / 1e6:.0f} MB.",
@@ -89,9 +79,14 @@ def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None)
     try:
         if not isinstance(data, bytes):  # an uploaded file: read in chunks, within the limit
             data = textlib.read_limited(data, CODEBOOK_CSV_MAX_BYTES, filename)
-        raw = textlib.decode_bytes(data, filename).lstrip("\ufeff")
+        return textlib.decode_bytes(data, filename).lstrip("\ufeff")
     except textlib.TextDecodeError as exc:
-        refuse(0, str(exc))
+        _refuse(report, 0, str(exc))
+
+
+def _read_rows(raw: str, filename: str, report) -> tuple[list[list[str]], str]:
+    """Parse, step 2: the rows and the delimiter (",", ";" or tab: the one that splits out a
+    "path" header cell)."""
     first_line = raw.split("\n", 1)[0]
     delimiter = ","
     for candidate in (",", ";", "\t"):
@@ -108,13 +103,19 @@ def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None)
             delimiter=delimiter,
         )
     except textlib.TextDecodeError as exc:
-        refuse(0, str(exc))
+        _refuse(report, 0, str(exc))
     if not rows or not any(cell.strip() for cell in rows[0]):
-        refuse(
+        _refuse(
+            report,
             1,
             f"{filename} is empty: the first row must be the header "
             f"{','.join(CODEBOOK_CSV_COLUMNS)}.",
         )
+    return rows, delimiter
+
+
+def _read_columns(rows: list[list[str]], report) -> list[str]:
+    """Validate the header: the field each column fills, every problem reported at once."""
     header = [cell.strip().lower() for cell in rows[0]]
     columns: list[str] = []
     for name in header:
@@ -135,8 +136,15 @@ def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None)
     if report.errors:
         raise ImportRefused(report)
     if len(rows) - 1 > CODEBOOK_CSV_MAX_ROWS:
-        refuse(0, f"The file has {len(rows) - 1} rows; the limit is {CODEBOOK_CSV_MAX_ROWS}.")
+        _refuse(
+            report, 0, f"The file has {len(rows) - 1} rows; the limit is {CODEBOOK_CSV_MAX_ROWS}."
+        )
+    return columns
 
+
+def _plan_rows(rows, columns: list[str], delimiter: str, report) -> dict:
+    """Validate every row and plan it: lower-case path -> ``{"row", "names", "fields"}``;
+    row problems are collected in ``report``."""
     column_label = {"description": "definition", "color": "colour"}
     planned: dict[tuple[str, ...], dict] = {}  # lower-case path -> {"row", "names", "fields"}
     for line, cells in enumerate(rows[1:], start=2):
@@ -203,8 +211,28 @@ def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None)
         if fields is None:
             continue
         planned[key] = {"row": line, "names": names, "fields": fields}
+    return planned
+
+
+def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None):
+    """Import a codebook CSV: ``path`` plus optional definition, inclusion, exclusion,
+    example, colour (``description``/``color`` accepted too).
+
+    Codes are matched by path, case-insensitively; missing codes along every path are
+    created (a new code without a colour takes its parent's). For existing codes the
+    non-empty cells replace the current text or colour; an empty cell keeps what is there.
+    Every row is checked first; on any problem :class:`studies.services.ImportRefused`
+    carries the row-by-row report (row 1 is the header) and nothing is written. Returns the
+    :class:`studies.services.ImportReport` (``created``, ``updated``). Records one
+    ``codebook.import`` event with the created ids and the updated codes' previous values.
+    """
+    report = ImportReport()
+    raw = _read_text(data, filename, report)
+    rows, delimiter = _read_rows(raw, filename, report)
+    columns = _read_columns(rows, report)
+    planned = _plan_rows(rows, columns, delimiter, report)
     if not planned and not report.errors:
-        refuse(1, "The file has a header but no codes.")
+        _refuse(report, 1, "The file has a header but no codes.")
     if report.errors:
         raise ImportRefused(report)
 

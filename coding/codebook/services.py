@@ -402,6 +402,121 @@ class MergeResult:
     children: int  # subcodes that moved under the target
 
 
+def _merge_refusal(book, source_node, target_node) -> None:
+    """Validate a merge of ``source_node`` into ``target_node`` (see :func:`code_merge`)."""
+    source, target = source_node.code, target_node.code
+    if target.archived:
+        raise ValidationError(
+            {"target": f"“{target.name}” is archived: restore it before merging into it."}
+        )
+    conflict = _proposal_conflict(target, proposed=source.proposed, creator_id=source.created_by_id)
+    if conflict:
+        raise ValidationError({"target": conflict})
+    if target.pk in book.subtree_ids(source.pk):
+        raise ValidationError(
+            {
+                "target": f"“{target.name}” is a subcode of “{source.name}”: move it out "
+                "first, or merge the other way round."
+            }
+        )
+    target_names = {n.code.name.lower() for n in target_node.children}
+    clashes = [n.code.name for n in source_node.children if n.code.name.lower() in target_names]
+    if clashes:
+        names = ", ".join(f"“{name}”" for name in clashes)
+        raise ValidationError(
+            {
+                "target": f"Both codes have a subcode named {names}: merge or rename "
+                f"{'it' if len(clashes) == 1 else 'them'} first."
+            }
+        )
+    deepest = max(book.by_id[i].depth for i in book.subtree_ids(source.pk))
+    if deepest - source_node.depth + target_node.depth + 1 > CODEBOOK_MAX_DEPTH:
+        raise ValidationError(
+            {
+                "target": f"The codebook has at most {CODEBOOK_MAX_DEPTH} levels: the "
+                f"subcodes of “{source.name}” would go deeper."
+            }
+        )
+
+
+def _merge_segments(source: Code, target: Code) -> dict:
+    """Move ``source``'s segments to ``target``, collapsing those ``target`` already has on
+    the same span (memos joined, flag kept, memos on them re-pointed). Returns what the
+    ``code.merge`` event keeps to undo it."""
+
+    def key(segment):
+        return (segment.transcript_id, segment.layer_id, segment.start, segment.end)
+
+    source_segments = list(Segment.objects.filter(code=source).order_by("pk"))
+    target_segments = {
+        key(s): s
+        for s in Segment.objects.filter(code=target).only(
+            "pk", "transcript_id", "layer_id", "start", "end", "memo", "needs_review"
+        )
+    }
+    now = timezone.now()
+    collapsed, kept_before, kept_changed = [], {}, []
+    for segment in source_segments:
+        kept = target_segments.get(key(segment))
+        if kept is None:
+            continue
+        collapsed.append(
+            {
+                **segment_snapshot(segment),
+                "needs_review": segment.needs_review,
+                "kept_id": kept.pk,
+            }
+        )
+        kept_before[kept.pk] = {"memo": kept.memo, "needs_review": kept.needs_review}
+        memo = _join_memos(kept.memo, segment.memo)
+        review = kept.needs_review or segment.needs_review
+        if memo != kept.memo or review != kept.needs_review:
+            kept.memo, kept.needs_review, kept.updated_at = memo, review, now
+            kept_changed.append(kept)
+    dropped_to_kept = {c["id"]: c["kept_id"] for c in collapsed}
+    moved_ids = [s.pk for s in source_segments if s.pk not in dropped_to_kept]
+
+    segment_memos = []
+    if dropped_to_kept:
+        segment_memos = list(
+            Memo.objects.filter(segment_id__in=dropped_to_kept).values_list("pk", "segment_id")
+        )
+        if segment_memos:
+            Memo.objects.filter(segment_id__in=dropped_to_kept).update(
+                segment_id=Case(
+                    *[When(segment_id=d, then=Value(k)) for d, k in dropped_to_kept.items()]
+                )
+            )
+        if kept_changed:
+            Segment.objects.bulk_update(kept_changed, ["memo", "needs_review", "updated_at"])
+        Segment.objects.filter(pk__in=dropped_to_kept).delete()
+    if moved_ids:
+        Segment.objects.filter(code=source).update(code=target, updated_at=now)
+    return {
+        "moved_segment_ids": moved_ids,
+        "collapsed_segments": collapsed,
+        "kept_segments": kept_before,
+        "segment_memos": segment_memos,
+    }
+
+
+def _merge_children(source_node, target_node) -> dict:
+    """Move ``source``'s subcodes under the target, after its own. Returns their parent and
+    position before."""
+    target = target_node.code
+    children_before = {}
+    offset = len(target_node.children)
+    moved_children = []
+    for i, child_node in enumerate(source_node.children):
+        child = child_node.code
+        children_before[child.pk] = {"parent_id": child.parent_id, "position": child.position}
+        child.parent_id, child.position = target.pk, offset + i
+        moved_children.append(child)
+    if moved_children:
+        Code.objects.bulk_update(moved_children, ["parent", "position"])
+    return children_before
+
+
 def code_merge(*, source: Code, target: Code, actor=None) -> MergeResult:
     """Merge ``source`` into ``target``, then delete ``source``.
 
@@ -433,101 +548,9 @@ def code_merge(*, source: Code, target: Code, actor=None) -> MergeResult:
         if source_node is None or target_node is None:
             raise ValidationError("One of the codes no longer exists: reload the codebook.")
         source, target = source_node.code, target_node.code
-        if target.archived:
-            raise ValidationError(
-                {"target": f"“{target.name}” is archived: restore it before merging into it."}
-            )
-        conflict = _proposal_conflict(
-            target, proposed=source.proposed, creator_id=source.created_by_id
-        )
-        if conflict:
-            raise ValidationError({"target": conflict})
-        if target.pk in book.subtree_ids(source.pk):
-            raise ValidationError(
-                {
-                    "target": f"“{target.name}” is a subcode of “{source.name}”: move it out "
-                    "first, or merge the other way round."
-                }
-            )
-        target_names = {n.code.name.lower() for n in target_node.children}
-        clashes = [n.code.name for n in source_node.children if n.code.name.lower() in target_names]
-        if clashes:
-            names = ", ".join(f"“{name}”" for name in clashes)
-            raise ValidationError(
-                {
-                    "target": f"Both codes have a subcode named {names}: merge or rename "
-                    f"{'it' if len(clashes) == 1 else 'them'} first."
-                }
-            )
-        deepest = max(book.by_id[i].depth for i in book.subtree_ids(source.pk))
-        if deepest - source_node.depth + target_node.depth + 1 > CODEBOOK_MAX_DEPTH:
-            raise ValidationError(
-                {
-                    "target": f"The codebook has at most {CODEBOOK_MAX_DEPTH} levels: the "
-                    f"subcodes of “{source.name}” would go deeper."
-                }
-            )
-
-        def key(segment):
-            return (segment.transcript_id, segment.layer_id, segment.start, segment.end)
-
-        source_segments = list(Segment.objects.filter(code=source).order_by("pk"))
-        target_segments = {
-            key(s): s
-            for s in Segment.objects.filter(code=target).only(
-                "pk", "transcript_id", "layer_id", "start", "end", "memo", "needs_review"
-            )
-        }
-        now = timezone.now()
-        collapsed, kept_before, kept_changed = [], {}, []
-        for segment in source_segments:
-            kept = target_segments.get(key(segment))
-            if kept is None:
-                continue
-            collapsed.append(
-                {
-                    **segment_snapshot(segment),
-                    "needs_review": segment.needs_review,
-                    "kept_id": kept.pk,
-                }
-            )
-            kept_before[kept.pk] = {"memo": kept.memo, "needs_review": kept.needs_review}
-            memo = _join_memos(kept.memo, segment.memo)
-            review = kept.needs_review or segment.needs_review
-            if memo != kept.memo or review != kept.needs_review:
-                kept.memo, kept.needs_review, kept.updated_at = memo, review, now
-                kept_changed.append(kept)
-        dropped_to_kept = {c["id"]: c["kept_id"] for c in collapsed}
-        moved_ids = [s.pk for s in source_segments if s.pk not in dropped_to_kept]
-
-        segment_memos = []
-        if dropped_to_kept:
-            segment_memos = list(
-                Memo.objects.filter(segment_id__in=dropped_to_kept).values_list("pk", "segment_id")
-            )
-            if segment_memos:
-                Memo.objects.filter(segment_id__in=dropped_to_kept).update(
-                    segment_id=Case(
-                        *[When(segment_id=d, then=Value(k)) for d, k in dropped_to_kept.items()]
-                    )
-                )
-            if kept_changed:
-                Segment.objects.bulk_update(kept_changed, ["memo", "needs_review", "updated_at"])
-            Segment.objects.filter(pk__in=dropped_to_kept).delete()
-        if moved_ids:
-            Segment.objects.filter(code=source).update(code=target, updated_at=now)
-
-        children_before = {}
-        offset = len(target_node.children)
-        moved_children = []
-        for i, child_node in enumerate(source_node.children):
-            child = child_node.code
-            children_before[child.pk] = {"parent_id": child.parent_id, "position": child.position}
-            child.parent_id, child.position = target.pk, offset + i
-            moved_children.append(child)
-        if moved_children:
-            Code.objects.bulk_update(moved_children, ["parent", "position"])
-
+        _merge_refusal(book, source_node, target_node)
+        segments = _merge_segments(source, target)
+        children_before = _merge_children(source_node, target_node)
         code_memo_ids = list(Memo.objects.filter(code=source).values_list("pk", flat=True))
         if code_memo_ids:
             Memo.objects.filter(pk__in=code_memo_ids).update(code=target)
@@ -535,10 +558,7 @@ def code_merge(*, source: Code, target: Code, actor=None) -> MergeResult:
         before = {
             "source": code_snapshot(source),
             "children": children_before,
-            "moved_segment_ids": moved_ids,
-            "collapsed_segments": collapsed,
-            "kept_segments": kept_before,
-            "segment_memos": segment_memos,
+            **segments,
             "code_memo_ids": code_memo_ids,
         }
         source_pk = source.pk
@@ -552,13 +572,16 @@ def code_merge(*, source: Code, target: Code, actor=None) -> MergeResult:
             before=before,
             after={
                 "target_id": target.pk,
-                "moved": len(moved_ids),
-                "collapsed": len(collapsed),
+                "moved": len(segments["moved_segment_ids"]),
+                "collapsed": len(segments["collapsed_segments"]),
                 "children": list(children_before),
             },
         )
     return MergeResult(
-        target=target, moved=len(moved_ids), collapsed=len(collapsed), children=len(moved_children)
+        target=target,
+        moved=len(segments["moved_segment_ids"]),
+        collapsed=len(segments["collapsed_segments"]),
+        children=len(children_before),
     )
 
 
