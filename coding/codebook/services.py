@@ -263,6 +263,56 @@ def code_update(
     return code
 
 
+def _move_parent(book, current: Code, parent: Code | None):
+    """Validate a move's new parent (see :func:`code_move`): its node, or None for the top."""
+    parent_node = None
+    if parent is not None:
+        if parent.pk in book.subtree_ids(current.pk):
+            raise ValidationError(
+                {"parent": f"“{current.name}” cannot move under itself or one of its own subcodes."}
+            )
+        parent_node = book.by_id.get(parent.pk)
+        if parent_node is None:
+            raise ValidationError({"parent": "That parent code no longer exists."})
+        if parent_node.code.archived:
+            raise ValidationError(
+                {
+                    "parent": f"“{parent_node.code.name}” is archived: restore it before "
+                    "moving codes under it."
+                }
+            )
+        conflict = _proposal_conflict(
+            parent_node.code, proposed=current.proposed, creator_id=current.created_by_id
+        )
+        if conflict:
+            raise ValidationError({"parent": conflict})
+    return parent_node
+
+
+def _move_fits(book, node, parent_node, siblings: list[Code]) -> None:
+    """Validate that ``node`` with its subtree fits under ``parent_node`` (None: the top):
+    no sibling of the same name, no deeper than CODEBOOK_MAX_DEPTH."""
+    current = node.code
+    clash = next((s for s in siblings if s.name.lower() == current.name.lower()), None)
+    if clash is not None:
+        where = _code_where(parent_node.code if parent_node else None)
+        raise ValidationError(
+            {
+                "parent": f"A code named “{clash.name}” already exists {where}. Rename "
+                "one of them, or merge them."
+            }
+        )
+    depth = parent_node.depth + 1 if parent_node else 0
+    height = max(book.by_id[i].depth for i in book.subtree_ids(current.pk)) - node.depth
+    if depth + height + 1 > CODEBOOK_MAX_DEPTH:
+        raise ValidationError(
+            {
+                "parent": f"The codebook has at most {CODEBOOK_MAX_DEPTH} levels: "
+                f"“{current.name}” and its subcodes would need {depth + height + 1}."
+            }
+        )
+
+
 def code_move(*, code: Code, parent: Code | None, position: int | None = None, actor=None) -> Code:
     """Move a code, with its subtree, under ``parent`` (None: the top level).
 
@@ -282,30 +332,7 @@ def code_move(*, code: Code, parent: Code | None, position: int | None = None, a
         if node is None:
             raise ValidationError("This code no longer exists: reload the codebook.")
         current = node.code
-        parent_node = None
-        if parent is not None:
-            if parent.pk in book.subtree_ids(code.pk):
-                raise ValidationError(
-                    {
-                        "parent": f"“{current.name}” cannot move under itself or one of its own "
-                        "subcodes."
-                    }
-                )
-            parent_node = book.by_id.get(parent.pk)
-            if parent_node is None:
-                raise ValidationError({"parent": "That parent code no longer exists."})
-            if parent_node.code.archived:
-                raise ValidationError(
-                    {
-                        "parent": f"“{parent_node.code.name}” is archived: restore it before "
-                        "moving codes under it."
-                    }
-                )
-            conflict = _proposal_conflict(
-                parent_node.code, proposed=current.proposed, creator_id=current.created_by_id
-            )
-            if conflict:
-                raise ValidationError({"parent": conflict})
+        parent_node = _move_parent(book, current, parent)
         new_parent_id = parent_node.pk if parent_node else None
         old_parent_node = book.by_id.get(current.parent_id) if current.parent_id else None
         old_order = [n.code for n in (old_parent_node.children if old_parent_node else book.roots)]
@@ -315,24 +342,7 @@ def code_move(*, code: Code, parent: Code | None, position: int | None = None, a
             if n.pk != current.pk
         ]
         if new_parent_id != current.parent_id:
-            clash = next((s for s in siblings if s.name.lower() == current.name.lower()), None)
-            if clash is not None:
-                where = _code_where(parent_node.code if parent_node else None)
-                raise ValidationError(
-                    {
-                        "parent": f"A code named “{clash.name}” already exists {where}. Rename "
-                        "one of them, or merge them."
-                    }
-                )
-            depth = parent_node.depth + 1 if parent_node else 0
-            height = max(book.by_id[i].depth for i in book.subtree_ids(current.pk)) - node.depth
-            if depth + height + 1 > CODEBOOK_MAX_DEPTH:
-                raise ValidationError(
-                    {
-                        "parent": f"The codebook has at most {CODEBOOK_MAX_DEPTH} levels: "
-                        f"“{current.name}” and its subcodes would need {depth + height + 1}."
-                    }
-                )
+            _move_fits(book, node, parent_node, siblings)
         index = len(siblings) if position is None else max(0, min(int(position), len(siblings)))
         new_order = [*siblings[:index], current, *siblings[index:]]
         if new_parent_id == current.parent_id and [c.pk for c in new_order] == [
