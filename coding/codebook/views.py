@@ -14,12 +14,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from coding.codebook import csv as codebook_csv
 from coding.codebook import selectors, services
@@ -40,6 +41,12 @@ from studies.views import import_refused
 
 TEMPLATE = "coding/codebook.html"
 PALETTE = services.CODE_PALETTE  # Okabe–Ito
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request through django-htmx's middleware (to be shared from workbench/lib/http.py)."""
+
+    htmx: HtmxDetails
 
 
 def _add_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -253,7 +260,7 @@ def _context(access: StudyAccess, *, q: str = "", selected: int | None = None, *
     return context
 
 
-def _q(request) -> str:
+def _q(request: HtmxHttpRequest) -> str:
     return (request.GET.get("q") or request.POST.get("q") or "").strip()[:200]
 
 
@@ -261,7 +268,7 @@ def _detail_url(study_id: int, code_id: int) -> str:
     return reverse("coding:code_detail", args=[study_id, code_id])
 
 
-def _fragments(request, context: dict, main: str, *oob: str) -> HttpResponse:
+def _fragments(request: HtmxHttpRequest, context: dict, main: str, *oob: str) -> HttpResponse:
     """``main`` as the swap, then each of ``oob`` swapped out of band (tree, status...)."""
     html = render_to_string(f"{TEMPLATE}#{main}", {**context, "oob": False}, request=request)
     for name in oob:
@@ -269,7 +276,7 @@ def _fragments(request, context: dict, main: str, *oob: str) -> HttpResponse:
     return HttpResponse(html)
 
 
-def _main_fragment(request) -> str:
+def _main_fragment(request: HtmxHttpRequest) -> str:
     """Which region the htmx request will swap: the tree or the detail panel."""
     target = getattr(request.htmx, "target", None) or ""
     return "code-detail" if target == "code-detail" else "code-tree"
@@ -280,7 +287,7 @@ def _main_fragment(request) -> str:
 
 @login_required
 @require_GET
-def codebook(request, study_id: int):
+def codebook(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     context = _context(access, q=_q(request))
     if request.htmx:
@@ -289,7 +296,7 @@ def codebook(request, study_id: int):
 
 
 @login_required
-def code_update(request, study_id: int, code_id: int):
+def code_update(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpResponse:
     """GET: the code's detail panel (the page with it selected); POST: save its fields."""
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
@@ -334,7 +341,7 @@ def _written(
 
 @login_required
 @require_POST
-def code_create(request, study_id: int):
+def code_create(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     if not access.can_create_codes:
         raise PermissionDenied("Only the study's owners can add codes to this codebook.")
@@ -375,7 +382,7 @@ def code_create(request, study_id: int):
 
 @login_required
 @require_POST
-def code_move(request, study_id: int, code_id: int):
+def code_move(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     code = get_code(access, code_id)
     book = selectors.codebook_for(access)
@@ -412,7 +419,7 @@ def code_move(request, study_id: int, code_id: int):
 
 @login_required
 @require_POST
-def code_merge(request, study_id: int, code_id: int):
+def code_merge(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     source = get_code(access, code_id)
     book = selectors.codebook_for(access)
@@ -440,7 +447,7 @@ def code_merge(request, study_id: int, code_id: int):
 
 @login_required
 @require_POST
-def code_archive(request, study_id: int, code_id: int):
+def code_archive(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     code = get_code(access, code_id)
     archived = request.POST.get("archived", "1") != "0"
@@ -464,7 +471,7 @@ def code_archive(request, study_id: int, code_id: int):
 
 @login_required
 @require_POST
-def code_adopt(request, study_id: int, code_id: int):
+def code_adopt(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpResponse:
     """An owner adopts a coder's proposed code into the shared codebook."""
     access = get_study_for_user(request, study_id, owner=True)
     code = get_code(access, code_id)
@@ -485,7 +492,7 @@ def code_adopt(request, study_id: int, code_id: int):
 
 @login_required
 @require_GET
-def codebook_export(request, study_id: int):
+def codebook_export(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     """CSV in UTF-8 without a BOM, read as is by R and pandas (the importer accepts a BOM,
     so a file saved by Excel comes back in). Paths use ``exports.CODE_PATH_SEPARATOR``.
 
@@ -506,7 +513,7 @@ def codebook_export(request, study_id: int):
 
 @login_required
 @require_POST
-def codebook_import(request, study_id: int):
+def codebook_import(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     form = CodebookImportForm(request.POST, request.FILES)
     report = None

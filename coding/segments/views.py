@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, trigger_client_event
+from django_htmx.middleware import HtmxDetails
 
 from coding.codebook import selectors as codebook_selectors
 from coding.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoForm
@@ -36,17 +37,25 @@ from studies.models import Transcript
 STALE_MESSAGE = "Transcript changed since you opened it. Reloaded; your selection is kept."
 
 
+class HtmxHttpRequest(HttpRequest):
+    """A request through django-htmx's middleware (to be shared from workbench/lib/http.py)."""
+
+    htmx: HtmxDetails
+
+
 TEMPLATE = "coding/transcript_code.html"
 
 
-def _fragments(request, ctx: dict[str, Any], *names: str, oob: tuple[str, ...] = ()) -> str:
+def _fragments(
+    request: HtmxHttpRequest, ctx: dict[str, Any], *names: str, oob: tuple[str, ...] = ()
+) -> str:
     parts = [render_to_string(f"{TEMPLATE}#{name}", ctx, request=request) for name in names]
     oob_ctx = {**ctx, "oob": True}
     parts += [render_to_string(f"{TEMPLATE}#{name}", oob_ctx, request=request) for name in oob]
     return "".join(parts)
 
 
-def _wants_json(request: HttpRequest) -> bool:
+def _wants_json(request: HtmxHttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "") and not request.htmx
 
 
@@ -55,7 +64,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 @login_required
 @require_GET
-def transcript_code(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
+def transcript_code(request: HtmxHttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     transcript = get_transcript(access, transcript_id)
     view = request.GET.get("layer")
@@ -95,7 +104,7 @@ def _view_refusal(access: StudyAccess, view: str | None, key: str | None = None)
 
 
 def _error_response(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     access: StudyAccess,
     transcript: Transcript,
     message: str,
@@ -120,7 +129,7 @@ def _error_response(
 
 
 def _success_response(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     access: StudyAccess,
     transcript: Transcript,
     *,
@@ -181,7 +190,14 @@ def _edited_since(exc: ValidationError, transcript: Transcript, version: int) ->
     return transcript.version != version
 
 
-def _stale_response(request, access, transcript, quote, near, view):
+def _stale_response(
+    request: HtmxHttpRequest,
+    access: StudyAccess,
+    transcript: Transcript,
+    quote: str,
+    near: int,
+    view: str | None,
+) -> HttpResponse:
     stale = _relocate(transcript.text, quote, near) or {}
     stale["message"] = STALE_MESSAGE
     return _error_response(request, access, transcript, STALE_MESSAGE, view=view, stale=stale)
@@ -189,7 +205,7 @@ def _stale_response(request, access, transcript, quote, near, view):
 
 @login_required
 @require_POST
-def segment_create(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
+def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
     transcript = get_transcript(access, transcript_id)
     view = request.POST.get("view") or None
@@ -325,7 +341,7 @@ def segment_update(
 
 @login_required
 @require_POST
-def segment_undo(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
+def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
     transcript = get_transcript(access, transcript_id)
     view = request.POST.get("view") or None
@@ -348,7 +364,7 @@ def segment_undo(request: HttpRequest, study_id: int, transcript_id: int) -> Htt
 
 @login_required
 @require_POST
-def transcript_done(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
+def transcript_done(request: HtmxHttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
     transcript = get_transcript(access, transcript_id)
     layer = writable_layer(access, "mine")
@@ -360,7 +376,9 @@ def transcript_done(request: HttpRequest, study_id: int, transcript_id: int) -> 
 
 @login_required
 @require_POST
-def transcript_memo_create(request: HttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
+def transcript_memo_create(
+    request: HtmxHttpRequest, study_id: int, transcript_id: int
+) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
     transcript = get_transcript(access, transcript_id)
     form = TranscriptMemoForm(request.POST)
