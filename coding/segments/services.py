@@ -255,6 +255,26 @@ def segment_mark_reviewed(*, segment: Segment, actor=None) -> Segment:
     return segment
 
 
+def _collapse_into(segment: Segment, twin: Segment, *, before: dict, actor) -> Segment:
+    """Write step of :func:`segment_update` when the change makes ``segment`` identical to
+    ``twin``: memos joined into the twin, memos about it re-pointed, ``segment`` deleted
+    (audited as ``segment.delete`` with ``collapsed_into``). Returns the twin."""
+    if segment.memo and segment.memo not in twin.memo:
+        twin.memo = f"{twin.memo}\n{segment.memo}".strip()
+        twin.save(update_fields=["memo", "updated_at"])
+    segment.memos.update(segment=twin)
+    audit(
+        study=segment.transcript.study,
+        actor=actor,
+        action="segment.delete",
+        obj=segment,
+        before=before,
+        after={"collapsed_into": twin.pk},
+    )
+    segment.delete()
+    return twin
+
+
 def segment_update(
     *,
     segment: Segment,
@@ -303,20 +323,7 @@ def segment_update(
             .first()
         )
         if twin is not None:
-            if segment.memo and segment.memo not in twin.memo:
-                twin.memo = f"{twin.memo}\n{segment.memo}".strip()
-                twin.save(update_fields=["memo", "updated_at"])
-            segment.memos.update(segment=twin)
-            audit(
-                study=transcript.study,
-                actor=actor,
-                action="segment.delete",
-                obj=segment,
-                before=before,
-                after={"collapsed_into": twin.pk},
-            )
-            segment.delete()
-            return twin
+            return _collapse_into(segment, twin, before=before, actor=actor)
         segment.code, segment.start, segment.end = code, new_start, new_end
         if moves:
             segment.quote = text
