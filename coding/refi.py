@@ -44,9 +44,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from coding import selectors
+from coding.audit import audit
+from coding.codebook import selectors as codebook_selectors
+from coding.codebook.services import CODE_TEXT_MAX_CHARS, CODEBOOK_MAX_DEPTH
 from coding.models import MEMO_MAX_CHARS, Code, Layer, LayerKind, Memo, Segment
-from coding.services import CODE_TEXT_MAX_CHARS, CODEBOOK_MAX_DEPTH, audit
 from studies import text as textlib
 from studies.access import StudyAccess, visible_layers, visible_memos
 from studies.imports import ImportRefused, ImportReport, RowError
@@ -199,7 +200,11 @@ def _serialise(root: ET.Element) -> bytes:
 def codebook_qdc(study: Study, *, access: StudyAccess | None = None) -> bytes:
     """The study's codebook as a ``.qdc`` document (codebook namespace), as ``access`` may
     see it (a blind coder: the shared codebook and their own proposals). Two queries."""
-    book = selectors.codebook_for(access) if access is not None else selectors.codebook(study)
+    book = (
+        codebook_selectors.codebook_for(access)
+        if access is not None
+        else codebook_selectors.codebook(study)
+    )
     if not book.roots:
         raise EmptyCodebook("The codebook is empty: add codes before exporting it.")
     guids = {code_id: object_guid(study.pk, "code", code_id) for code_id in book.by_id}
@@ -392,7 +397,7 @@ def write_qdpx(
     make_guid = _GuidMaker(sid)
     layers = list(visible_layers(access))
     layer_ids = [layer.pk for layer in layers]
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     participants = list(
         Participant.objects.filter(study=study)
         .order_by("pseudonym", "pk")
@@ -2053,7 +2058,7 @@ class _Plan:
                 case.values["group"] = ("Group", "Text", groups.pop())
 
     def _plan_codes(self) -> None:
-        book = selectors.codebook(self.study)
+        book = codebook_selectors.codebook(self.study)
         existing: dict[tuple[str, ...], Code] = {}
         path_of: dict[int, tuple[str, ...]] = {}
         for node in book.walk():

@@ -2,23 +2,21 @@ from __future__ import annotations
 
 from coding.agreement import urls as agreement_urls
 from coding.calibration import urls as calibration_urls
+from coding.codebook import urls as codebook_urls
 from coding.compare import urls as compare_urls
 from coding.consensus import urls as consensus_urls
 from coding.history import urls as history_urls
 from coding.jobs import views as jobs
 from coding.memos import urls as memos_urls
 from coding.retrieval import urls as retrieval_urls
-from coding.views import (
-    codebook,
-    coding_page,
-    refi,
-)
+from coding.segments import urls as segments_urls
+from coding.views import refi
 
 app_name = "coding"
 
 urlpatterns = [
-    *coding_page.urlpatterns,
-    *codebook.urlpatterns,
+    *segments_urls.urlpatterns,
+    *codebook_urls.urlpatterns,
     *retrieval_urls.urlpatterns,
     *memos_urls.urlpatterns,
     *compare_urls.urlpatterns,

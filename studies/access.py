@@ -16,7 +16,7 @@
   A blind coder sees the shared codebook and their own proposals; everyone else sees
   every code, proposals marked as such (they can see the layers the proposals are used
   in). Everything that lists codes asks :func:`visible_codes` (the codebook tree:
-  :func:`coding.selectors.codebook_for`).
+  :func:`coding.codebook.selectors.codebook_for`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from studies.models import Invitation, Membership, Role, Study
+from studies.models import Invitation, Membership, Role, Study, Transcript
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class StudyAccess:
 
     def can_see_code(self, code) -> bool:
         """Proposals are hidden from blind coders other than their creator. (A code under a
-        hidden proposal is hidden too: :func:`coding.selectors.codebook_for` drops subtrees.)"""
+        hidden proposal is hidden too: :func:`coding.codebook.selectors.codebook_for` drops subtrees.)"""
         if not self.blind or not code.proposed:
             return True
         return code.created_by_id == self.membership.user_id
@@ -198,7 +198,7 @@ def visible_codes(access: StudyAccess, codes=None):
 
     For a blind coder: shared codes and their own proposals, and not the children of a
     hidden proposal (deeper descendants are dropped by the tree builder,
-    :func:`coding.selectors.codebook`, which every listing uses).
+    :func:`coding.codebook.selectors.codebook`, which every listing uses).
     """
     from coding.models import Code
 
@@ -210,6 +210,107 @@ def visible_codes(access: StudyAccess, codes=None):
             Q(parent__isnull=True) | Q(parent__proposed=False) | Q(parent__created_by_id=me)
         )
     return qs
+
+
+# --- objects of a study: one helper per object, for views and the API -------------------
+# Each reaches the object through the study of ``access`` (another study's object is a
+# 404, like an unknown one) and applies the rules above; write helpers raise
+# PermissionDenied (403) where reading is allowed but changing is not.
+
+
+def study_access_via(user, missing: str, **through) -> StudyAccess:
+    """The requester's access to the study holding an object named without its study (the
+    API's ``/transcripts/{id}``, ``/segments/{id}``): ``through`` is a Membership lookup
+    such as ``study__transcripts__pk=3``. One query; Http404(missing) when there is no such
+    object or the requester is not a member of its study (the two look the same)."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404(missing)
+    try:
+        membership = Membership.objects.select_related("study", "user").get(user=user, **through)
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise Http404(missing) from None
+    return StudyAccess(study=membership.study, membership=membership)
+
+
+def get_transcript(
+    access: StudyAccess, pk, *, with_text: bool = True, missing: str = "No such transcript."
+) -> Transcript:
+    """A transcript of the study, participant, group and wave preloaded (``with_text=False``
+    defers the text). One query; Http404 otherwise."""
+    qs = access.study.transcripts.select_related("participant__group", "wave")
+    if not with_text:
+        qs = qs.defer("text")
+    try:
+        return qs.get(pk=pk)
+    except (Transcript.DoesNotExist, ValueError, TypeError):
+        raise Http404(missing) from None
+
+
+def get_code(access: StudyAccess, pk, *, missing: str = "No such code in this study."):
+    """A code of the study the member may see (:func:`visible_codes`). One query; Http404
+    otherwise (a blind coder's view of another coder's proposal included)."""
+    try:
+        code = visible_codes(access).filter(pk=pk).first()
+    except (ValueError, TypeError):
+        code = None
+    if code is None:
+        raise Http404(missing)
+    return code
+
+
+def get_segment_for_write(
+    access: StudyAccess, pk, *, transcript=None, missing: str = "No such highlight."
+):
+    """A segment of the study (of ``transcript`` when given) in a layer the member may see
+    (Http404 otherwise) and write (PermissionDenied otherwise), with code, layer and its
+    user, and transcript (text deferred) preloaded. One query."""
+    from coding.models import Segment
+
+    qs = Segment.objects.select_related("code", "layer__user", "transcript").defer(
+        "transcript__text"
+    )
+    if transcript is not None:
+        qs = qs.filter(transcript=transcript)
+    try:
+        segment = qs.get(pk=pk, layer__study=access.study)
+    except (Segment.DoesNotExist, ValueError, TypeError):
+        raise Http404(missing) from None
+    if not access.can_see_layer(segment.layer):
+        raise Http404(missing)
+    if not access.can_write_layer(segment.layer):
+        raise PermissionDenied("You can only change highlights in a layer you may write to.")
+    segment.transcript = transcript if transcript is not None else segment.transcript
+    segment.transcript.study = access.study
+    return segment
+
+
+WRITABLE_LAYER_REFUSAL = (
+    "You can only code in your own layer (owners: also in the consensus layer)."
+)
+
+
+def writable_layer(access: StudyAccess, key: str | None):
+    """The layer a segment write goes to: ``"mine"`` (the requester's coder layer, coders
+    and owners) or ``"consensus"`` (owners); PermissionDenied for anything else.
+
+    The layer is created on its first write, never by reading a page. One query."""
+    from coding.models import Layer, LayerKind
+
+    if key == "mine":
+        access.require_coder()
+        layer, _ = Layer.objects.get_or_create(
+            study=access.study, kind=LayerKind.CODER, user=access.user
+        )
+        layer.user = access.user
+        return layer
+    if key == "consensus":
+        if not access.is_owner:
+            raise PermissionDenied(
+                "Only the study's owners can edit the consensus layer: code in your own layer."
+            )
+        layer, _ = Layer.objects.get_or_create(study=access.study, kind=LayerKind.CONSENSUS)
+        return layer
+    raise PermissionDenied(WRITABLE_LAYER_REFUSAL)
 
 
 # --- invitations: reached by people who are not members yet -------------------------------

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from coding.services import audit
+from coding.audit import audit
 from studies import text as textlib
 from studies.imports import (
     ImportRefused,

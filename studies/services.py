@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from coding.services import audit
+from coding.audit import audit
 from studies import text as textlib
 from studies.models import (
     Invitation,

@@ -24,9 +24,11 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from coding import services
+from coding.codebook import services as codebook_services
 from coding.jobs import services as job_services
+from coding.memos import services as memo_services
 from coding.models import JobKind, Layer, LayerKind
+from coding.segments import services as segment_services
 from studies import services as studies_services
 from studies.access import study_access
 from studies.models import Role
@@ -478,11 +480,13 @@ def build_crawl(*, blind: bool) -> Crawl:
     transcript = factories.make_transcript(
         study, participant=participant, wave=wave, title="PSW01 at T1"
     )
-    theme = services.code_create(study=study, name="Role", actor=users["owner"])
-    code = services.code_create(
+    theme = codebook_services.code_create(study=study, name="Role", actor=users["owner"])
+    code = codebook_services.code_create(
         study=study, name="Role confusion", parent=theme, actor=users["owner"]
     )
-    code2 = services.code_create(study=study, name="Lived experience", actor=users["owner"])
+    code2 = codebook_services.code_create(
+        study=study, name="Lived experience", actor=users["owner"]
+    )
 
     own = Layer.objects.create(study=study, kind=LayerKind.CODER, user=users["coder"])
     other = Layer.objects.create(study=study, kind=LayerKind.CODER, user=users["coder2"])
@@ -490,21 +494,21 @@ def build_crawl(*, blind: bool) -> Crawl:
     text = transcript.text
     start = text.index("At first")
     end = text.index("角色") + 2
-    segment, _ = services.segment_create(
+    segment, _ = segment_services.segment_create(
         transcript=transcript, code=code, layer=own, start=start, end=end, actor=users["coder"]
     )
-    services.segment_create(
+    segment_services.segment_create(
         transcript=transcript, code=code2, layer=own, start=start, end=end, actor=users["coder"]
     )
     # What coder2 (erin) thinks, which a blind coder must never see.
-    proposal = services.code_create(
+    proposal = codebook_services.code_create(
         study=study,
         name=f"Guilt {CANARY}",
         actor=users["coder2"],
         description=CANARY,
         proposed=True,
     )
-    canary_segment, _ = services.segment_create(
+    canary_segment, _ = segment_services.segment_create(
         transcript=transcript,
         code=code,
         layer=other,
@@ -513,7 +517,7 @@ def build_crawl(*, blind: bool) -> Crawl:
         memo=f"segment memo {CANARY}",
         actor=users["coder2"],
     )
-    services.segment_create(
+    segment_services.segment_create(
         transcript=transcript,
         code=proposal,
         layer=other,
@@ -522,14 +526,14 @@ def build_crawl(*, blind: bool) -> Crawl:
         actor=users["coder2"],
     )
     for target in ({"transcript": transcript}, {"code": code}, {"segment": canary_segment}, {}):
-        services.memo_create(
+        memo_services.memo_create(
             study=study,
             author=users["coder2"],
             title=f"erin's thought {CANARY}",
             body=f"body {CANARY}",
             **target,
         )
-    services.segment_create(
+    segment_services.segment_create(
         transcript=transcript,
         code=code,
         layer=consensus,
@@ -538,7 +542,7 @@ def build_crawl(*, blind: bool) -> Crawl:
         memo=f"consensus memo {CANARY}",
         actor=users["owner"],
     )
-    services.framework_summary_save(
+    memo_services.framework_summary_save(
         study=study,
         participant=participant,
         code=code,
@@ -546,7 +550,7 @@ def build_crawl(*, blind: bool) -> Crawl:
         body=f"PI summary {SUMMARY_CANARY}",
         author=users["owner"],
     )
-    own_memo = services.memo_create(
+    own_memo = memo_services.memo_create(
         study=study, author=users["coder"], title="bob's memo", body="bob's own thinking"
     )
     round_ = _calibration_round(study, transcript, code, users)

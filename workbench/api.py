@@ -27,11 +27,21 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import Field
 
-from coding import selectors, services
+from coding.codebook import selectors as codebook_selectors
 from coding.compare.layers import PLACED, layer_choice
 from coding.compare.matrix import MEASURES, matrix
 from coding.models import LayerKind, Segment
-from studies.access import StudyAccess, study_access, visible_codes
+from coding.segments import selectors as segment_selectors
+from coding.segments import services as segment_services
+from studies.access import (
+    StudyAccess,
+    get_code,
+    get_segment_for_write,
+    get_transcript,
+    study_access,
+    study_access_via,
+    writable_layer,
+)
 from studies.models import Study, Transcript
 from workbench import tokens
 
@@ -254,15 +264,8 @@ def _access(request, study_id: int, *, missing: str) -> StudyAccess:
 def _transcript(request, transcript_id: int, *, with_text: bool):
     """(transcript, access) with participant, group and wave preloaded: two queries."""
     missing = "No such transcript."
-    qs = Transcript.objects.select_related("participant__group", "wave")
-    if not with_text:
-        qs = qs.defer("text")
-    transcript = qs.filter(pk=transcript_id).first()
-    if transcript is None:
-        raise Http404(missing)
-    access = _access(request, transcript.study_id, missing=missing)
-    transcript.study = access.study
-    return transcript, access
+    access = study_access_via(request.auth, missing, study__transcripts__pk=transcript_id)
+    return get_transcript(access, transcript_id, with_text=with_text, missing=missing), access
 
 
 def _transcript_out(transcript: Transcript) -> dict:
@@ -321,7 +324,7 @@ def code_list(request, study_id: Id):
             "archived": node.code.archived,
             "proposed": node.code.proposed,
         }
-        for node in selectors.codebook_for(access).walk()
+        for node in codebook_selectors.codebook_for(access).walk()
     ]
 
 
@@ -344,7 +347,7 @@ def transcript_list(request, study_id: Id):
 def transcript_detail(request, transcript_id: Id):
     """A transcript's text and the segments of every layer you may see."""
     transcript, access = _transcript(request, transcript_id, with_text=True)
-    segments = selectors.segments_for_transcript(access, transcript)
+    segments = segment_selectors.segments_for_transcript(access, transcript)
     return {
         **_transcript_out(transcript),
         "version": transcript.version,
@@ -375,19 +378,16 @@ def segment_create(request, transcript_id: Id, payload: SegmentIn):
         )
     user = request.auth
     if payload.layer in (None, "", user.username):
-        layer = services.coder_layer(study=access.study, user=user)
-        layer.user = user
-    elif payload.layer == "consensus" and access.is_owner:
-        layer = services.consensus_layer(study=access.study)
+        key = "mine"
     else:
-        raise PermissionDenied(
-            "You can add segments only to your own layer (owners also to the consensus layer)."
-        )
-    code = visible_codes(access).filter(pk=payload.code_id).first()
-    if code is None:
-        raise DjangoValidationError("There is no code with this id in the study.")
+        key = "consensus" if payload.layer == "consensus" else None
+    layer = writable_layer(access, key)
     try:
-        segment, created = services.segment_create(
+        code = get_code(access, payload.code_id)
+    except Http404:
+        raise DjangoValidationError("There is no code with this id in the study.") from None
+    try:
+        segment, created = segment_services.segment_create(
             transcript=transcript,
             code=code,
             layer=layer,
@@ -415,21 +415,9 @@ def segment_create(request, transcript_id: Id, payload: SegmentIn):
 def segment_delete(request, segment_id: Id):
     """Delete a segment of your own layer (owners: also of the consensus layer)."""
     missing = "No such segment."
-    segment = (
-        Segment.objects.select_related("layer__user", "transcript")
-        .defer("transcript__text")
-        .filter(pk=segment_id)
-        .first()
-    )
-    if segment is None:
-        raise Http404(missing)
-    access = _access(request, segment.layer.study_id, missing=missing)
-    if not access.can_see_layer(segment.layer):
-        raise Http404(missing)
-    if not access.can_write_layer(segment.layer):
-        raise PermissionDenied("You can delete only segments of a layer you may write to.")
-    segment.transcript.study = access.study
-    services.segment_delete(segment=segment, actor=request.auth)
+    access = study_access_via(request.auth, missing, study__layers__segments__pk=segment_id)
+    segment = get_segment_for_write(access, segment_id, missing=missing)
+    segment_services.segment_delete(segment=segment, actor=request.auth)
     return Status(204, None)
 
 
@@ -484,7 +472,7 @@ def study_matrix(
         choice,
         measure=measure,
         rollup=bool(rollup),
-        book=selectors.codebook_for(access),
+        book=codebook_selectors.codebook_for(access),
     )
     groups = {g.pk: g.name for g in result.frame.groups}
     waves = {w.pk: w.name for w in result.frame.waves}

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from coding.services import audit
+from coding.audit import audit
 from studies.models import ApiToken, TokenScope
 
 PREFIX_LENGTH = 10

@@ -14,9 +14,9 @@ from coding.agreement.character_level import character_agreement
 from coding.agreement.loading import ALL_CODES, Loaded, Scope, TranscriptInfo, load_documents
 from coding.agreement.rows import Cell, Column, cell_for
 from coding.agreement.spans import Document, Span
+from coding.codebook.selectors import CodeNode
 from coding.consensus.review import united
 from coding.models import Assignment, ConsensusDecision, Layer, LayerKind, Segment
-from coding.selectors import CodeNode
 from studies.access import StudyAccess
 from studies.models import Study
 

@@ -9,8 +9,8 @@ from django.http import QueryDict
 from coding.agreement.loading import Scope, default_layers
 from coding.agreement.report import ReportParams
 from coding.agreement.rows import DEFAULT_THRESHOLD, SORT_KEYS
+from coding.codebook.selectors import Codebook
 from coding.models import Layer
-from coding.selectors import Codebook
 from studies.models import Study, Transcript
 
 BY_CHOICES = [

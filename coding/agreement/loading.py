@@ -24,7 +24,7 @@ from django.utils.http import urlencode
 
 from coding.agreement.spans import Document, Span
 from coding.models import Assignment, Layer, LayerKind, Segment
-from coding.selectors import listed_layers
+from coding.segments.selectors import listed_layers
 from studies.access import StudyAccess
 from studies.models import Transcript
 
@@ -82,7 +82,7 @@ class Loaded:
 
 def report_layers(access: StudyAccess) -> list[Layer]:
     """Layers the member may compare (those with segments, see
-    :func:`coding.selectors.listed_layers`), coder and imported layers first, consensus
+    :func:`coding.segments.selectors.listed_layers`), coder and imported layers first, consensus
     last."""
     layers = listed_layers(access)
     return sorted(layers, key=lambda la: (la.kind == LayerKind.CONSENSUS, la.label.lower()))

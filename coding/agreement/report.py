@@ -29,8 +29,8 @@ from coding.agreement.rows import (
 from coding.agreement.segment_matching import segment_matching
 from coding.agreement.spans import Document, Span
 from coding.agreement.unitizing import u_alpha_2019, unitizing_alpha
+from coding.codebook.selectors import Codebook, CodeNode, codebook
 from coding.models import Layer
-from coding.selectors import Codebook, CodeNode, codebook
 from studies.access import StudyAccess
 
 

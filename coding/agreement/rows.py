@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from coding.agreement.character_level import CodeAgreement
 from coding.agreement.coefficient import Coefficient
-from coding.selectors import CodeNode
+from coding.codebook.selectors import CodeNode
 
 #: Krippendorff's conventions: alpha >= .800 reliable, .667 the lowest acceptable.
 DEFAULT_THRESHOLD = 0.667

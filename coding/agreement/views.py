@@ -23,8 +23,8 @@ from coding.agreement.methods import METRIC_HELP
 from coding.agreement.report import Report
 from coding.agreement.report import agreement_report as build_report
 from coding.agreement.rows import LOW_PREVALENCE_HELP, PREVALENCE_HELP, STATUS_WORDS
+from coding.codebook.selectors import codebook
 from coding.models import Layer
-from coding.selectors import codebook
 from studies.access import StudyAccess
 
 REPORT_TEMPLATE = "coding/agreement/report.html"

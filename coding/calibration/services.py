@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from coding import services
+from coding import audit
 from coding.models import (
     CalibrationAnswer,
     CalibrationRound,
@@ -21,6 +21,7 @@ from coding.models import (
     Layer,
     Segment,
 )
+from coding.segments import services as segment_services
 from studies.models import Membership, Role, Study, Transcript
 
 
@@ -85,7 +86,7 @@ def calibration_round_create(
                 for t, s, e, q, p in units
             ]
         )
-        services.audit(
+        audit.audit(
             study=study,
             actor=actor,
             action="calibration.create",
@@ -145,7 +146,7 @@ def _planned_units(
         if transcript is None:
             raise ValidationError({"spans": f"No transcript #{tid} in this study."})
         try:
-            quote = services.check_span(transcript=transcript, start=start, end=end)
+            quote = segment_services.check_span(transcript=transcript, start=start, end=end)
         except ValidationError as exc:
             raise ValidationError(
                 {"spans": f"{transcript.title} {start}–{end}: {' '.join(exc.messages)}"}
@@ -190,7 +191,7 @@ def calibration_answer_submit(
         if not created:
             submission.save(update_fields=["submitted_at"])
         if created or current != wanted:
-            services.audit(
+            audit.audit(
                 study=rnd.study,
                 actor=actor,
                 action="calibration.answer",
@@ -207,7 +208,7 @@ def calibration_round_close(*, round: CalibrationRound, closed: bool = True, act
     with transaction.atomic():
         round.closed = closed
         round.save(update_fields=["closed"])
-        services.audit(
+        audit.audit(
             study=round.study,
             actor=actor,
             action="calibration.close" if closed else "calibration.reopen",

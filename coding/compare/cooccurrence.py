@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from coding import selectors
+from coding.codebook import selectors as codebook_selectors
 from coding.compare.heat import HeatScale
 from coding.compare.layers import LayerChoice
 from coding.models import Layer, Segment
@@ -32,7 +32,7 @@ def overlap_pairs(spans: Sequence[tuple]) -> Iterable[tuple]:
 
 @dataclass
 class CooccurrenceMatrix:
-    codes: list[selectors.CodeNode]  # rows and columns: codes with at least one pair
+    codes: list[codebook_selectors.CodeNode]  # rows and columns: codes with at least one pair
     counts: dict[tuple[int, int], int]  # (code a, code b), both orders
     scale: HeatScale
     segments: int  # segments swept
@@ -56,7 +56,7 @@ def cooccurrence(
     *,
     group_id: int | None = None,
     wave_id: int | None = None,
-    book: selectors.Codebook | None = None,
+    book: codebook_selectors.Codebook | None = None,
 ) -> CooccurrenceMatrix:
     """Code x code counts of overlapping segment pairs in the same layer and transcript.
 
@@ -66,7 +66,7 @@ def cooccurrence(
     unless given, then one over the segments' spans, ordered by the
     (transcript, layer, start) index.
     """
-    book = book if book is not None else selectors.codebook(study)
+    book = book if book is not None else codebook_selectors.codebook(study)
     counts: dict[tuple[int, int], int] = defaultdict(int)
     swept = 0
     if choice.layer_ids:

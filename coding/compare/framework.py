@@ -1,5 +1,5 @@
 """The framework matrix: participants x codes at one wave, each cell its quotes and the
-cell's summary memo (written by :func:`coding.services.framework_summary_save`)."""
+cell's summary memo (written by :func:`coding.memos.services.framework_summary_save`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from coding import selectors
+from coding.codebook import selectors as codebook_selectors
 from coding.compare.frame import Frame, study_frame
 from coding.compare.layers import LayerChoice
 from coding.models import FRAMEWORK_KEY, Memo, Segment
@@ -49,7 +49,7 @@ class FrameworkGroup:
 @dataclass
 class Framework:
     wave: Wave | None
-    codes: list[selectors.CodeNode]
+    codes: list[codebook_selectors.CodeNode]
     subtree: bool
     groups: list[FrameworkGroup]
 
@@ -120,7 +120,7 @@ def framework(
     code_ids: Sequence[int],
     subtree: bool = True,
     with_summaries: bool = True,
-    book: selectors.Codebook | None = None,
+    book: codebook_selectors.Codebook | None = None,
     frame: Frame | None = None,
 ) -> Framework:
     """Participants x codes at one wave, each cell the quotes and the cell's summary memo.
@@ -132,7 +132,7 @@ def framework(
     offsets, transcript id); one for the summaries (skipped when ``with_summaries`` is
     false, e.g. for blind coders).
     """
-    book = book if book is not None else selectors.codebook(study)
+    book = book if book is not None else codebook_selectors.codebook(study)
     frame = frame if frame is not None else study_frame(study)
     wave = next((w for w in frame.waves if w.pk == wave_id), None)
     nodes = [book.by_id[c] for c in code_ids if c in book.by_id]

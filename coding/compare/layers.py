@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from coding import selectors
 from coding.models import ConsensusDecision, Layer, LayerKind, Segment
+from coding.segments import selectors as segment_selectors
 from studies.access import StudyAccess
 from studies.models import Transcript
 
@@ -118,7 +118,7 @@ def layer_choice(
     may see.
     """
     # Only layers with segments: an empty layer is in no union and no list.
-    visible = selectors.listed_layers(access)
+    visible = segment_selectors.listed_layers(access)
     own_user = access.membership.user_id
     consensus = next((lr for lr in visible if lr.kind == LayerKind.CONSENSUS), None)
     coders = sorted(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from coding import selectors
+from coding.codebook import selectors as codebook_selectors
 from coding.compare.frame import Column, Frame, counts_by_code_transcript, percent, study_frame
 from coding.compare.heat import HeatScale
 from coding.compare.layers import LayerChoice
@@ -77,7 +77,7 @@ class MatrixCell:
 
 @dataclass
 class MatrixRow:
-    node: selectors.CodeNode
+    node: codebook_selectors.CodeNode
     cells: list[MatrixCell]
     has_children: bool
 
@@ -100,11 +100,11 @@ class Matrix:
         return None
 
 
-def _ancestors(book: selectors.Codebook) -> dict[int, tuple[int, ...]]:
+def _ancestors(book: codebook_selectors.Codebook) -> dict[int, tuple[int, ...]]:
     """Code id -> itself and its ancestors."""
     result: dict[int, tuple[int, ...]] = {}
 
-    def visit(node: selectors.CodeNode, chain: tuple[int, ...]):
+    def visit(node: codebook_selectors.CodeNode, chain: tuple[int, ...]):
         chain = (*chain, node.pk)
         result[node.pk] = chain
         for child in node.children:
@@ -121,7 +121,7 @@ def matrix(
     *,
     measure: str = "participants",
     rollup: bool = True,
-    book: selectors.Codebook | None = None,
+    book: codebook_selectors.Codebook | None = None,
     frame: Frame | None = None,
 ) -> Matrix:
     """The group x wave matrix of every code.
@@ -132,7 +132,7 @@ def matrix(
     memory, so a parent's rollup never double-counts. ``segments`` of the cells is None
     unless ``measure`` is "segments".
     """
-    book = book if book is not None else selectors.codebook(study)
+    book = book if book is not None else codebook_selectors.codebook(study)
     frame = frame if frame is not None else study_frame(study)
     targets = _ancestors(book) if rollup else {pk: (pk,) for pk in book.by_id}
 

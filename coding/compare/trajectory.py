@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from coding import selectors
+from coding.codebook import selectors as codebook_selectors
 from coding.compare.frame import Frame, counts_by_code_transcript, percent, study_frame
 from coding.compare.layers import LayerChoice
 from studies.models import Participant, StakeholderGroup, Wave
@@ -73,7 +73,7 @@ class GroupTrajectory:
 
 @dataclass
 class Trajectory:
-    code: selectors.CodeNode
+    code: codebook_selectors.CodeNode
     subtree: bool
     waves: list[Wave]
     groups: list[GroupTrajectory]
@@ -85,7 +85,7 @@ def trajectory(
     code_id: int,
     *,
     subtree: bool = True,
-    book: selectors.Codebook | None = None,
+    book: codebook_selectors.Codebook | None = None,
     frame: Frame | None = None,
 ) -> Trajectory:
     """Each participant's presence and number of segments of one code per wave.
@@ -93,7 +93,7 @@ def trajectory(
     Queries: codebook (1) and frame (4) unless given, then one aggregate over the code's
     segments grouped by transcript. Raises LookupError for a code not in the study.
     """
-    book = book if book is not None else selectors.codebook(study)
+    book = book if book is not None else codebook_selectors.codebook(study)
     frame = frame if frame is not None else study_frame(study)
     node = book.by_id.get(code_id)
     if node is None:

@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from coding import exports, selectors, services
+from coding import exports
+from coding.codebook import selectors as codebook_selectors
 from coding.compare import exports as files
 from coding.compare import pages
 from coding.compare.cooccurrence import cooccurrence, overlap_passages
@@ -28,6 +29,7 @@ from coding.compare.framework import framework
 from coding.compare.layers import PLACED, LayerChoice, layer_choice
 from coding.compare.matrix import MEASURE_HELP, MEASURES, matrix, parse_measure
 from coding.compare.trajectory import trajectory
+from coding.memos import services as memo_services
 from coding.models import Code
 from studies.access import StudyAccess, get_study_for_user
 from workbench.lib.http import HtmxHttpRequest, flag_param, int_param, render_page_or_partial
@@ -97,7 +99,7 @@ def _study_lists(access: StudyAccess) -> Frame:
 
 
 def _framework_params(
-    request: HttpRequest, book: selectors.Codebook, frame: Frame
+    request: HttpRequest, book: codebook_selectors.Codebook, frame: Frame
 ) -> tuple[int | None, list[int], bool]:
     """The framework's wave (the first by default), up to 8 column codes (the first roots
     by default) and whether columns include their subcodes; from the form on a POST."""
@@ -123,7 +125,7 @@ def compare_matrix(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     choice, error = _choice(access, request, scope=PLACED)
     measure = parse_measure(request.GET.get("measure"))
     rollup = flag_param(request.GET.get("rollup"), default=True)
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     m = matrix(access.study, choice, measure=measure, rollup=rollup, book=book)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
@@ -155,7 +157,7 @@ def compare_matrix(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
 def compare_trajectory(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     choice, error = _choice(access, request, scope=PLACED)
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     code_id = int_param(request.GET.get("code"))
     if code_id not in book.by_id:
         if request.GET.get("code"):
@@ -197,7 +199,7 @@ def compare_cooccurrence(request: HtmxHttpRequest, study_id: int) -> HttpRespons
     lists = _study_lists(access)
     group_id, wave_id = _filters(request, lists)
     choice, error = _choice(access, request, scope=_group_wave_scope(group_id, wave_id))
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     co = cooccurrence(access.study, choice, group_id=group_id, wave_id=wave_id, book=book)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
@@ -239,7 +241,7 @@ def compare_passages(request: HttpRequest, study_id: int) -> HttpResponse:
     lists = _study_lists(access)
     group_id, wave_id = _filters(request, lists)
     choice, error = _choice(access, request, scope=_group_wave_scope(group_id, wave_id))
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     a, b = int_param(request.GET.get("a")), int_param(request.GET.get("b"))
     if a not in book.by_id or b not in book.by_id:
         raise Http404("No such code.")
@@ -268,7 +270,7 @@ def compare_passages(request: HttpRequest, study_id: int) -> HttpResponse:
 def _framework_context(
     request: HttpRequest, access: StudyAccess, *, saved: tuple[int, int] | None = None
 ) -> dict:
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     frame = study_frame(access.study)
     wave_id, codes, subtree = _framework_params(request, book, frame)
     data = request.POST if request.method == "POST" else request.GET
@@ -336,7 +338,7 @@ def compare_framework_summary(request: HtmxHttpRequest, study_id: int) -> HttpRe
         raise Http404("No such cell.")
     error = ""
     try:
-        services.framework_summary_save(
+        memo_services.framework_summary_save(
             study=study,
             participant=participant,
             code=code,

@@ -13,13 +13,13 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from coding import render as rendering
 from coding.agreement.loading import default_layers, layer_query
+from coding.codebook.selectors import codebook
 from coding.consensus.passage import LETTERS, passage
 from coding.consensus.review import Review, Unit, review
 from coding.models import Decision, Layer, LayerKind
-from coding.render import Line
-from coding.selectors import codebook
+from coding.segments import runs
+from coding.segments.runs import Line
 from studies.access import StudyAccess
 from studies.models import Transcript
 
@@ -134,12 +134,12 @@ def side_by_side(text: str, rv: Review, current: int | None) -> list[tuple[Line,
     spans = []
     for c, intervals in enumerate(per_column):
         for j, (s, e) in enumerate(intervals):
-            spans.append(rendering.Span(c * 10_000_000 + j + 1, s, e))
+            spans.append(runs.Span(c * 10_000_000 + j + 1, s, e))
     unit_base = 900_000_000
     for unit in rv.units:
-        spans.append(rendering.Span(unit_base + unit.index, unit.start, unit.end))
+        spans.append(runs.Span(unit_base + unit.index, unit.start, unit.end))
     del columns
-    rendered = rendering.render_transcript(text, spans)
+    rendered = runs.render_transcript(text, spans)
     unit_by_index = {u.index: u for u in rv.units}
     rows = []
     names = [la.label for la in rv.layers] + ["consensus"]
@@ -196,7 +196,7 @@ def review_items(text: str, rv: Review, units: Sequence[Unit]) -> list[dict]:
             {
                 "unit": unit,
                 "passage": p,
-                "lang": rendering.line_language(line),
+                "lang": runs.line_language(line),
                 "sides": [
                     (letter, la.label, quotes)
                     for letter, la, quotes in zip(LETTERS, rv.layers, p.quotes, strict=False)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
+from coding.codebook.selectors import CodeNode, codebook
 from coding.models import ConsensusDecision, LayerKind, Segment
-from coding.selectors import CodeNode, codebook
 from studies.access import StudyAccess
 from studies.models import Transcript
 

@@ -11,9 +11,9 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from coding.codebook.selectors import CodeNode
 from coding.consensus.passage import LETTERS
 from coding.models import ConsensusDecision, Layer, LayerKind, Segment
-from coding.selectors import CodeNode
 from studies.models import Transcript
 
 

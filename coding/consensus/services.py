@@ -19,17 +19,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from coding import services
+from coding import audit
 from coding.agreement.loading import Scope, presence
 from coding.consensus.review import Unit, review, units_for
 from coding.models import AuditEvent, Code, ConsensusDecision, Decision, Layer, Segment
+from coding.segments import services as segment_services
 from studies.models import Study, Transcript
 
 UNDECIDABLE = {Decision.AGREED}
 
 
 def _locked_consensus_layer(study: Study) -> Layer:
-    layer = services.consensus_layer(study=study)
+    layer = segment_services.consensus_layer(study=study)
     return Layer.objects.select_for_update().get(pk=layer.pk)
 
 
@@ -37,7 +38,7 @@ def _source_snapshots(transcript, code, layers, start, end) -> list[dict]:
     rows = Segment.objects.filter(
         transcript=transcript, code=code, layer__in=list(layers), start__lt=end, end__gt=start
     ).order_by("start", "end", "pk")
-    return [services.segment_snapshot(s) for s in rows]
+    return [audit.segment_snapshot(s) for s in rows]
 
 
 def _check_layers(study: Study, layers: Sequence[Layer]) -> None:
@@ -55,7 +56,7 @@ def _check_layers(study: Study, layers: Sequence[Layer]) -> None:
 
 def _segment_events(since: int, action: str, segment_ids) -> list[int]:
     """Ids of the ``action`` audit events written since ``since`` for these segments: the
-    general undo (:func:`coding.services.segment_undo`) treats them as part of the decision."""
+    general undo (:func:`coding.segments.undo.segment_undo`) treats them as part of the decision."""
     return list(
         AuditEvent.objects.filter(
             pk__gt=since, action=action, object_type="segment", object_id__in=list(segment_ids)
@@ -66,7 +67,7 @@ def _segment_events(since: int, action: str, segment_ids) -> list[int]:
 
 
 def _undo(decision: ConsensusDecision, layer: Layer, actor) -> AuditEvent:
-    since = services.audit_mark(study=decision.study)
+    since = audit.audit_mark(study=decision.study)
     created = Segment.objects.filter(
         layer=layer,
         transcript_id=decision.transcript_id,
@@ -75,11 +76,11 @@ def _undo(decision: ConsensusDecision, layer: Layer, actor) -> AuditEvent:
     ).select_related("transcript__study")
     removed = []
     for segment in created:
-        removed.append(services.segment_snapshot(segment))
-        services.segment_delete(segment=segment, actor=actor)
+        removed.append(audit.segment_snapshot(segment))
+        segment_services.segment_delete(segment=segment, actor=actor)
     decision.undone_at = timezone.now()
     decision.save(update_fields=["undone_at"])
-    return services.audit(
+    return audit.audit(
         study=decision.study,
         actor=actor,
         action="consensus.undo",
@@ -125,7 +126,7 @@ def consensus_decide(
     rationale = (rationale or "").strip()
     with transaction.atomic():
         consensus = _locked_consensus_layer(study)
-        since = services.audit_mark(study=study)
+        since = audit.audit_mark(study=study)
         unit = _current_unit(study, transcript, code, layers, start, end)
         if action == Decision.EDIT:
             spans = [_edited_span(transcript, edit_start, edit_end, edit_quote)]
@@ -162,7 +163,7 @@ def consensus_decide(
         decision.save()
         made = _write_result(decision, consensus, spans, actor)
         events += _segment_events(since, "segment.create", made)
-        services.audit(
+        audit.audit(
             study=study,
             actor=actor,
             action="consensus.decide",
@@ -203,7 +204,7 @@ def _edited_span(
 ) -> tuple[int, int]:
     if start is None or end is None:
         raise ValidationError("Give the start and end of the edited span.", code="edit")
-    services.check_span(transcript=transcript, start=start, end=end, quote=quote or None)
+    segment_services.check_span(transcript=transcript, start=start, end=end, quote=quote or None)
     return (start, end)
 
 
@@ -216,7 +217,7 @@ def _write_result(
     result = None
     made = []
     for s, e in spans:
-        segment, created = services.segment_create(
+        segment, created = segment_services.segment_create(
             transcript=decision.transcript,
             code=decision.code,
             layer=consensus,
@@ -291,7 +292,7 @@ def consensus_copy_agreed(
             ).values_list("pk", "transcript_id", "code_id", "start", "end")
         }
         new_segments = _create_agreed_segments(consensus, decisions, todo, existing, decided_by)
-        services.audit(
+        audit.audit(
             study=study,
             actor=actor,
             action="consensus.copy_agreed",

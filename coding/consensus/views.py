@@ -21,11 +21,11 @@ from django_htmx.http import trigger_client_event
 
 from coding.agreement.access import agreement_reader
 from coding.agreement.loading import Scope, layer_query, report_layers
+from coding.codebook.selectors import codebook
 from coding.consensus import page, services
 from coding.consensus.progress import consensus_progress as progress_of
 from coding.consensus.review import review
 from coding.models import ConsensusDecision, Decision, Layer
-from coding.selectors import codebook
 from studies.access import StudyAccess, get_study_for_user
 from studies.models import Transcript
 from workbench.lib.http import HtmxHttpRequest

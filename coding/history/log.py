@@ -1,4 +1,4 @@
-"""Reads for the owners' audit page and its exports (writes: :func:`coding.services.audit`,
+"""Reads for the owners' audit page and its exports (writes: :func:`coding.audit.audit`,
 restores: :mod:`coding.history.restore`)."""
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 
+from coding.audit import audit
 from coding.models import (
     FRAMEWORK_KEY,
     Assignment,
@@ -31,7 +32,6 @@ from coding.models import (
     Memo,
     Segment,
 )
-from coding.services import audit
 from studies.models import Participant, StakeholderGroup, Transcript, Wave
 
 # What each restorable action is called on the audit page.

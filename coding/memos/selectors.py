@@ -16,7 +16,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import CharField, F, QuerySet, Value
 from django.urls import NoReverseMatch, reverse
 
-from coding import selectors
+from coding.codebook import selectors as codebook_selectors
 from coding.models import Memo, Segment
 from coding.retrieval.selectors import segment_link
 from studies.access import StudyAccess, can_edit_memo, visible_layers, visible_memos
@@ -140,7 +140,7 @@ def _link(study_id: int, kind: str, row: dict, segment: Segment | None) -> str |
 
 
 def memo_entries(
-    access: StudyAccess, rows: list[dict], book: selectors.Codebook
+    access: StudyAccess, rows: list[dict], book: codebook_selectors.Codebook
 ) -> list[MemoEntry]:
     """Entries for one page of rows: authors, transcripts and segments in 3 queries."""
     study_id = access.study.pk
@@ -180,18 +180,20 @@ def memo_entries(
 
 def memo_entry(access: StudyAccess, memo: Memo) -> MemoEntry:
     """The list entry of one memo (after an edit)."""
-    return memo_entries(access, [_row_of(memo)], selectors.codebook_for(access))[0]
+    return memo_entries(access, [_row_of(memo)], codebook_selectors.codebook_for(access))[0]
 
 
 def memo_page(
-    access: StudyAccess, *, kind: str, page: str | None, book: selectors.Codebook
+    access: StudyAccess, *, kind: str, page: str | None, book: codebook_selectors.Codebook
 ) -> tuple[Page, list[MemoEntry]]:
     """One page of the memo list (``kind`` as :func:`memo_rows`) and its entries."""
     paged = Paginator(memo_rows(access, kind), PAGE_SIZE).get_page(page)
     return paged, memo_entries(access, list(paged.object_list), book)
 
 
-def memo_targets(access: StudyAccess, book: selectors.Codebook) -> dict[str, list[tuple[str, str]]]:
+def memo_targets(
+    access: StudyAccess, book: codebook_selectors.Codebook
+) -> dict[str, list[tuple[str, str]]]:
     """What a new memo can be about: the study, a transcript (title only) or a code."""
     transcripts = Transcript.objects.filter(study=access.study).only("pk", "title")
     return {

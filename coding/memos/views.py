@@ -15,9 +15,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coding import selectors as coding_selectors
-from coding import services
+from coding.codebook import selectors as codebook_selectors
 from coding.memos import forms, selectors
+from coding.memos import services as memo_services
 from studies.access import StudyAccess, get_memo_for_write, get_study_for_user
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def _form_errors(form: django_forms.Form, exc: ValidationError) -> None:
 def _list_context(request: HttpRequest, access: StudyAccess, **extra: Any) -> dict[str, Any]:
     study = access.study
     kind = forms.memo_kind(request.GET.get("kind", ""))
-    book = coding_selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     page, entries = selectors.memo_page(access, kind=kind, page=request.GET.get("page"), book=book)
     ctx: dict[str, Any] = {
         "study": study,
@@ -80,7 +80,7 @@ def memo_create(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     form = forms.MemoCreateForm(request.POST)
     if form.is_valid():
         try:
-            services.memo_create(
+            memo_services.memo_create(
                 study=access.study,
                 author=request.user,
                 title=form.cleaned_data["title"],
@@ -107,7 +107,7 @@ def memo_update(request: HtmxHttpRequest, study_id: int, memo_id: int) -> HttpRe
         form = forms.MemoForm(request.POST)
         if form.is_valid():
             try:
-                services.memo_update(memo=memo, actor=request.user, **form.cleaned_data)
+                memo_services.memo_update(memo=memo, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 _form_errors(form, exc)
         if not form.errors:
@@ -135,7 +135,7 @@ def memo_update(request: HtmxHttpRequest, study_id: int, memo_id: int) -> HttpRe
 def memo_delete(request: HtmxHttpRequest, study_id: int, memo_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
     memo = get_memo_for_write(access, memo_id)
-    services.memo_delete(memo=memo, actor=request.user)
+    memo_services.memo_delete(memo=memo, actor=request.user)
     if request.htmx:
         return HttpResponse("")  # the item is swapped out
     return redirect(reverse("coding:memo_list", args=[access.study.pk]))

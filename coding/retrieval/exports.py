@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from coding import exports
+from coding.codebook.selectors import Codebook
 from coding.compare.layers import UNION as UNION_KEY
 from coding.jobs import services as job_services
 from coding.models import Code, Layer, Segment
 from coding.retrieval.forms import RetrievalForm
 from coding.retrieval.selectors import RetrievalState, retrieval_state, state_segments
-from coding.selectors import Codebook
 from studies.access import StudyAccess
 
 FORMATS = ("csv", "xlsx")

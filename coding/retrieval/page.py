@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from coding.codebook.selectors import Codebook
 from coding.models import Segment
 from coding.retrieval.selectors import Retrieval, retrieve, segment_link
-from coding.selectors import Codebook
 from studies.access import StudyAccess
 
 PAGE_SIZE = 100

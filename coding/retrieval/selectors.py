@@ -20,10 +20,11 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from coding import selectors
+from coding.codebook import selectors as codebook_selectors
+from coding.codebook.selectors import Codebook
 from coding.compare.layers import UNION as UNION_KEY
 from coding.models import Layer, LayerKind, Segment
-from coding.selectors import Codebook
+from coding.segments import selectors as segment_selectors
 from studies.access import StudyAccess, visible_layers
 from studies.models import Participant, Transcript
 
@@ -309,8 +310,8 @@ def retrieval_state(
     the messages) against the study: the codebook, layers, groups, waves and participants
     the requester may see, and an error for each filter that names none of them."""
     study = access.study
-    book = selectors.codebook_for(access)
-    layers = selectors.listed_layers(access)
+    book = codebook_selectors.codebook_for(access)
+    layers = segment_selectors.listed_layers(access)
     groups = list(study.groups.all())
     waves = list(study.waves.all())
     participants = list(Participant.objects.filter(study=study).only("pk", "pseudonym", "group_id"))

@@ -18,13 +18,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from coding import selectors as coding_selectors
-from coding import services
+from coding.codebook import selectors as codebook_selectors
 from coding.jobs import services as job_services
 from coding.models import JobKind, Segment
 from coding.retrieval import exports, page, selectors
 from coding.retrieval.forms import RetrievalForm
 from coding.retrieval.selectors import RetrievalFilters
+from coding.segments import services as segment_services
 from studies.access import StudyAccess, get_study_for_user
 
 if TYPE_CHECKING:
@@ -129,9 +129,9 @@ def segment_reviewed(request: HtmxHttpRequest, study_id: int, segment_id: int) -
     """Mark a passage that a text edit changed as reviewed (its current words stand)."""
     access = get_study_for_user(request, study_id, write=True)
     segment = _segment_for_review(access, segment_id)
-    services.segment_mark_reviewed(segment=segment, actor=request.user)
+    segment_services.segment_mark_reviewed(segment=segment, actor=request.user)
     if request.htmx:
-        row = page.result_row(access, segment, coding_selectors.codebook_for(access))
+        row = page.result_row(access, segment, codebook_selectors.codebook_for(access))
         ctx = {"row": row, "filters": RetrievalFilters(), "reviewed": True, "study": access.study}
         return render(request, "coding/retrieval/_retrieval_row.html", ctx)
     target = request.POST.get("next") or ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from coding import services
+from coding.memos import services as memo_services
 from coding.models import MEMO_MAX_CHARS, Memo, Segment
 from tests import factories
 from tests.api.test_api_segments import TEXT, create_url, post, span
@@ -48,11 +48,11 @@ def test_the_api_accepts_a_memo_at_the_limit(coder_client, transcript, code):
 
 def test_memo_services_refuse_the_same_inputs(study, owner, transcript):
     for body in ("x" * (MEMO_MAX_CHARS + 1), "a\x00b", "\udfff"):
-        with pytest.raises(services.ValidationError):
-            services.memo_create(study=study, author=owner, body=body, transcript=transcript)
-    memo = services.memo_create(study=study, author=owner, body="fine", transcript=transcript)
-    with pytest.raises(services.ValidationError):
-        services.memo_update(memo=memo, actor=owner, title="", body="a\x00b")
+        with pytest.raises(memo_services.ValidationError):
+            memo_services.memo_create(study=study, author=owner, body=body, transcript=transcript)
+    memo = memo_services.memo_create(study=study, author=owner, body="fine", transcript=transcript)
+    with pytest.raises(memo_services.ValidationError):
+        memo_services.memo_update(memo=memo, actor=owner, title="", body="a\x00b")
     memo.refresh_from_db()
     assert memo.body == "fine" and Memo.objects.count() == 1
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coding import selectors
+from coding.codebook import selectors as codebook_selectors
 from studies.models import Role
 from tests import factories
 
@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def outline(study) -> list[str]:
-    return ["  " * n.depth + n.code.name for n in selectors.codebook(study).walk()]
+    return ["  " * n.depth + n.code.name for n in codebook_selectors.codebook(study).walk()]
 
 
 def settled(page) -> None:

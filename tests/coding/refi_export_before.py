@@ -10,7 +10,7 @@ import zipfile
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 
-from coding import selectors
+from coding.codebook import selectors as codebook_selectors
 from coding.models import LayerKind, Segment
 from coding.refi import (
     CONSENSUS_USER_NAME,
@@ -92,7 +92,7 @@ def project_qdpx_before(access: StudyAccess, *, compresslevel: int = 1) -> bytes
     make_guid = _GuidMaker(sid)
     layers = list(visible_layers(access))
     layer_ids = [layer.pk for layer in layers]
-    book = selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access)
     participants = list(Participant.objects.filter(study=study).select_related("group"))
     transcripts = list(
         Transcript.objects.filter(study=study).select_related("wave").order_by("title", "pk")

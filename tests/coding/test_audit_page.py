@@ -9,7 +9,9 @@ import json
 import pytest
 from django.urls import reverse
 
-from coding import services
+from coding import audit
+from coding.codebook import services as codebook_services
+from coding.memos import services as memo_services
 from coding.models import AuditEvent, Memo
 from tests import factories
 
@@ -30,10 +32,12 @@ def export_url(study, fmt, query=""):
 @pytest.fixture
 def history(study, owner, coder):
     code = factories.make_code(study, name="Stigma")
-    services.memo_create(study=study, author=coder, body="A coder's note, with, commas\nand a line")
-    memo = services.memo_create(study=study, author=owner, title="=SUM(A1)", body="PI memo")
-    services.memo_delete(memo=memo, actor=owner)
-    services.code_archive(code=code, actor=owner)
+    memo_services.memo_create(
+        study=study, author=coder, body="A coder's note, with, commas\nand a line"
+    )
+    memo = memo_services.memo_create(study=study, author=owner, title="=SUM(A1)", body="PI memo")
+    memo_services.memo_delete(memo=memo, actor=owner)
+    codebook_services.code_archive(code=code, actor=owner)
     return {"code": code}
 
 
@@ -92,9 +96,7 @@ def test_htmx_gets_only_the_results(study, owner_client, history):
 
 def test_it_is_paginated(study, owner, owner_client):
     for i in range(55):
-        services.audit(
-            study=study, actor=owner, action="memo.create", object_type="memo", object_id=i
-        )
+        audit.audit(study=study, actor=owner, action="memo.create", object_type="memo", object_id=i)
     first = body(owner_client.get(page_url(study)))
     assert "Page 1 of 2" in first and first.count("<tr id=") == 50
     second = body(owner_client.get(page_url(study, page=2)))
@@ -106,8 +108,8 @@ def test_the_page_costs_the_same_queries_for_any_number_of_events(
 ):
     def add(n):
         for i in range(n):
-            memo = services.memo_create(study=study, author=coder, body=f"m{i}")
-            services.memo_delete(memo=memo, actor=owner)
+            memo = memo_services.memo_create(study=study, author=coder, body=f"m{i}")
+            memo_services.memo_delete(memo=memo, actor=owner)
 
     add(2)
     # session, user, membership+study (access), filter choices (2), count, page of events,
@@ -161,7 +163,7 @@ def test_an_unknown_export_format_is_a_404(study, owner_client):
 def test_other_studies_events_are_not_shown(study, owner, owner_client):
     other = factories.make_study(name="Other")
     Memo.objects.create(study=other, author=owner, body="x")
-    services.audit(study=other, actor=owner, action="memo.delete", object_type="memo")
+    audit.audit(study=other, actor=owner, action="memo.delete", object_type="memo")
     assert "0 changes" in body(owner_client.get(page_url(study)))
 
 

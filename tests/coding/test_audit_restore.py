@@ -9,8 +9,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from coding import services
+from coding import audit
+from coding.codebook import services as codebook_services
 from coding.history import restore
+from coding.memos import services as memo_services
 from coding.models import AuditEvent, Code, ConsensusDecision, Memo, Segment
 from studies import services as studies_services
 from studies.models import Participant, Transcript
@@ -58,7 +60,7 @@ def test_a_deleted_memo_comes_back_with_its_author_and_place(study, owner, coder
         study=study, author=coder, code=coded["code"], title="Why", body="Because"
     )
     pk = memo.pk
-    services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
     event = last("memo.delete")
     restore.event_restore(event=event, actor=owner)
     back = Memo.objects.get(pk=pk)
@@ -74,7 +76,7 @@ def test_a_deleted_memo_comes_back_with_its_author_and_place(study, owner, coder
 
 def test_a_restore_is_done_once(study, owner, coded):
     memo = Memo.objects.create(study=study, author=owner, body="Once")
-    services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
     event = last("memo.delete")
     restore.event_restore(event=event, actor=owner)
     with pytest.raises(ValidationError, match="already restored"):
@@ -85,8 +87,8 @@ def test_a_restore_is_done_once(study, owner, coded):
 def test_a_memo_on_a_code_that_is_gone_is_not_restored(study, owner, coded):
     other = factories.make_code(study, name="Other")
     memo = Memo.objects.create(study=study, author=owner, code=other, body="About Other")
-    services.memo_delete(memo=memo, actor=owner)
-    services.code_merge(source=other, target=coded["code"], actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
+    codebook_services.code_merge(source=other, target=coded["code"], actor=owner)
     with pytest.raises(ValidationError, match="code it was about no longer exists"):
         restore.event_restore(event=last("memo.delete"), actor=owner)
     assert not Memo.objects.filter(body="About Other").exists()
@@ -98,7 +100,7 @@ def test_a_memo_on_a_code_that_is_gone_is_not_restored(study, owner, coded):
 def test_an_archived_code_and_its_subtree_are_restored(study, owner, coded):
     parent = coded["code"]
     child = factories.make_code(study, name="Child", parent=parent)
-    services.code_archive(code=parent, actor=owner)
+    codebook_services.code_archive(code=parent, actor=owner)
     restore.event_restore(event=last("code.archive"), actor=owner)
     assert not Code.objects.filter(pk__in=[parent.pk, child.pk], archived=True).exists()
     assert last("code.restore").after == {"archived": False, "ids": sorted([parent.pk, child.pk])}
@@ -107,8 +109,8 @@ def test_an_archived_code_and_its_subtree_are_restored(study, owner, coded):
 def test_a_code_whose_parent_was_archived_since_is_not_restored(study, owner, coded):
     parent = coded["code"]
     child = factories.make_code(study, name="Child", parent=parent)
-    services.code_archive(code=child, actor=owner)
-    services.code_archive(code=parent, actor=owner)
+    codebook_services.code_archive(code=child, actor=owner)
+    codebook_services.code_archive(code=parent, actor=owner)
     first = AuditEvent.objects.filter(action="code.archive").earliest("pk")
     with pytest.raises(ValidationError, match="“Stigma” is archived"):
         restore.event_restore(event=first, actor=owner)
@@ -177,7 +179,7 @@ def test_a_transcript_whose_code_is_gone_is_not_restored(study, owner, coded):
     transcript = coded["transcript"]
     studies_services.transcript_delete(transcript=transcript, confirm="SU01 T1", actor=owner)
     target = factories.make_code(study, name="Target")
-    services.code_merge(source=coded["code"], target=target, actor=owner)
+    codebook_services.code_merge(source=coded["code"], target=target, actor=owner)
     with pytest.raises(ValidationError, match="“Stigma” no longer exists"):
         restore.event_restore(event=last("transcript.delete"), actor=owner)
     assert not Transcript.objects.filter(pk=transcript.pk).exists()
@@ -209,7 +211,7 @@ def test_a_merge_is_undone(study, owner, coded):
         transcript, source, layer, coded["segment"].start, coded["segment"].end, memo="dup"
     )
     Memo.objects.create(study=study, author=owner, code=source, body="About source")
-    services.code_merge(source=source, target=target, actor=owner)
+    codebook_services.code_merge(source=source, target=target, actor=owner)
     restore.event_restore(event=last("code.merge"), actor=owner)
     back = Code.objects.get(pk=source.pk)
     assert (back.name, back.proposed, back.created_by) == ("Source", True, owner)
@@ -223,15 +225,17 @@ def test_a_merge_is_undone(study, owner, coded):
 
 def test_a_merge_into_a_code_that_is_gone_is_not_undone(study, owner, coded):
     source = factories.make_code(study, name="Source")
-    services.code_merge(source=source, target=coded["code"], actor=owner)
-    services.code_merge(source=coded["code"], target=factories.make_code(study), actor=owner)
+    codebook_services.code_merge(source=source, target=coded["code"], actor=owner)
+    codebook_services.code_merge(
+        source=coded["code"], target=factories.make_code(study), actor=owner
+    )
     first = AuditEvent.objects.filter(action="code.merge").earliest("pk")
     with pytest.raises(ValidationError, match="merged into no longer exists"):
         restore.event_restore(event=first, actor=owner)
 
 
 def test_other_events_cannot_be_restored(study, owner, coded):
-    services.memo_create(study=study, author=owner, body="New")
+    memo_services.memo_create(study=study, author=owner, body="New")
     with pytest.raises(ValidationError, match="cannot be restored"):
         restore.event_restore(event=last("memo.create"), actor=owner)
 
@@ -241,7 +245,7 @@ def test_other_events_cannot_be_restored(study, owner, coded):
 
 def test_the_owner_confirms_and_restores_a_deleted_memo(study, owner, owner_client, coded):
     memo = Memo.objects.create(study=study, author=owner, body="Bring me back")
-    services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
     event = last("memo.delete")
     page = owner_client.get(restore_url(event))
     assert page.status_code == 200 and "Bring me back" in page.content.decode()
@@ -252,7 +256,7 @@ def test_the_owner_confirms_and_restores_a_deleted_memo(study, owner, owner_clie
 
 def test_a_refused_restore_says_why(study, owner, owner_client, coded):
     memo = Memo.objects.create(study=study, author=owner, body="Twice")
-    services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
     event = last("memo.delete")
     owner_client.post(restore_url(event))
     response = owner_client.post(restore_url(event), follow=True)
@@ -265,7 +269,7 @@ def test_a_refused_restore_says_why(study, owner, owner_client, coded):
 )
 def test_only_owners_restore(study, owner, persona_clients, coded, persona, status):
     memo = Memo.objects.create(study=study, author=owner, body="Stay gone")
-    services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
     event = last("memo.delete")
     assert persona_clients[persona].get(restore_url(event)).status_code == status
     assert persona_clients[persona].post(restore_url(event)).status_code == status
@@ -274,7 +278,7 @@ def test_only_owners_restore(study, owner, persona_clients, coded, persona, stat
 
 def test_anonymous_is_sent_to_login(client, study, owner, coded):
     memo = Memo.objects.create(study=study, author=owner, body="x")
-    services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
     response = client.post(restore_url(last("memo.delete")))
     assert response.status_code == 302 and "login" in response.url
 
@@ -289,7 +293,7 @@ def test_an_event_of_another_study_is_a_404(study, owner, owner_client, coded):
 def test_a_memo_whose_author_left_comes_back_without_an_author(study, owner, coded):
     leaver = factories.make_user(username="leaver")
     memo = Memo.objects.create(study=study, author=leaver, body="Orphan")
-    services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
     leaver.delete()
     restore.event_restore(event=last("memo.delete"), actor=owner)
     assert Memo.objects.get(body="Orphan").author is None
@@ -299,7 +303,7 @@ def test_a_conflict_the_checks_miss_is_refused_cleanly(study, owner, coded, monk
     from django.db import IntegrityError
 
     memo = Memo.objects.create(study=study, author=owner, body="Clash")
-    services.memo_delete(memo=memo, actor=owner)
+    memo_services.memo_delete(memo=memo, actor=owner)
 
     def clash(event, actor):
         Memo.objects.create(study=study, author=owner, body="half-written")
@@ -326,7 +330,7 @@ def test_restored_rows_keep_their_old_timestamps(study, owner, coded):
 
 
 def test_a_memo_logged_without_its_whole_content_is_refused(study, owner, coded):
-    event = services.audit(
+    event = audit.audit(
         study=study,
         actor=owner,
         action="memo.delete",

@@ -154,9 +154,9 @@ def test_a_shared_code_cannot_be_created_under_a_proposal(study, owner_client, p
 
 
 def test_a_coder_adds_a_subcode_under_their_own_proposal(study, coder2, proposal):
-    from coding import services
+    from coding.codebook import services as codebook_services
 
-    child = services.code_create(
+    child = codebook_services.code_create(
         study=study, name="Sub", parent=proposal, actor=coder2, proposed=True
     )
     assert child.proposed and child.parent == proposal

@@ -6,7 +6,8 @@ import re
 
 from django.urls import reverse
 
-from coding import services
+from coding.codebook import csv as codebook_csv
+from coding.codebook import services as codebook_services
 from coding.models import Code
 from tests import factories
 
@@ -24,26 +25,26 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_the_palette_is_okabe_ito():
-    assert [c for c, _ in services.CODE_PALETTE] == OKABE_ITO
+    assert [c for c, _ in codebook_services.CODE_PALETTE] == OKABE_ITO
 
 
 def test_the_next_colour_is_unused_among_siblings_and_not_the_parents(study):
-    assert services.code_next_color(study=study, parent=None) == "#0072B2"
+    assert codebook_services.code_next_color(study=study, parent=None) == "#0072B2"
     stigma = factories.make_code(study, name="Stigma", color="#0072B2")
     factories.make_code(study, name="Hope", color="#E69F00")
-    assert services.code_next_color(study=study, parent=None) == "#56B4E9"
+    assert codebook_services.code_next_color(study=study, parent=None) == "#56B4E9"
     # Under Stigma: not its parent's blue, and not a colour used elsewhere while one is free.
-    assert services.code_next_color(study=study, parent=stigma) == "#56B4E9"
+    assert codebook_services.code_next_color(study=study, parent=stigma) == "#56B4E9"
     factories.make_code(study, name="Shame", parent=stigma, color="#56B4E9")
-    assert services.code_next_color(study=study, parent=stigma) == "#009E73"
+    assert codebook_services.code_next_color(study=study, parent=stigma) == "#009E73"
 
 
 def test_when_every_colour_is_taken_it_cycles_through_the_palette(study):
     for i, color in enumerate(OKABE_ITO):
         factories.make_code(study, name=f"C{i}", color=color)
-    assert services.code_next_color(study=study, parent=None) == "#0072B2"
+    assert codebook_services.code_next_color(study=study, parent=None) == "#0072B2"
     factories.make_code(study, name="C8", color="#0072B2")
-    assert services.code_next_color(study=study, parent=None) == "#E69F00"
+    assert codebook_services.code_next_color(study=study, parent=None) == "#E69F00"
 
 
 def _suggested(html: str) -> str:
@@ -88,7 +89,7 @@ def test_a_colour_the_user_chose_is_kept(owner_client, study):
 
 
 def test_csv_import_without_colours_gives_siblings_distinct_colours(study):
-    services.codebook_import_csv(
+    codebook_csv.codebook_import_csv(
         study=study,
         data=b"path,colour\nStigma > Shame,\nStigma > Blame,\nStigma > Fear,\nHope,\n",
         filename="codebook.csv",

@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from coding import selectors, services
+from coding.codebook import selectors as codebook_selectors
+from coding.codebook import services as codebook_services
 from coding.models import AuditEvent, Code, Memo, Segment
 from tests import factories
 
@@ -53,7 +54,9 @@ def segment(setup, code, layer, start, end, **kwargs):
 def test_it_moves_every_segment_to_the_target(study, setup, owner):
     segment(setup, setup["source"], setup["bob"], 0, 5)
     segment(setup, setup["source"], setup["erin"], 10, 20)
-    result = services.code_merge(source=setup["source"], target=setup["shame"], actor=owner)
+    result = codebook_services.code_merge(
+        source=setup["source"], target=setup["shame"], actor=owner
+    )
     assert (result.moved, result.collapsed) == (2, 0)
     assert Segment.objects.filter(code=setup["shame"]).count() == 2
     assert not Code.objects.filter(pk=setup["source"].pk).exists()
@@ -64,7 +67,9 @@ def test_a_duplicate_span_collapses_into_the_target_segment(study, setup, owner)
     segment(setup, setup["source"], setup["bob"], 0, 5, memo="Source memo", needs_review=True)
     segment(setup, setup["source"], setup["erin"], 0, 5)  # same span, other layer: not a dupe
     before = spans(study)
-    result = services.code_merge(source=setup["source"], target=setup["shame"], actor=owner)
+    result = codebook_services.code_merge(
+        source=setup["source"], target=setup["shame"], actor=owner
+    )
     assert (result.moved, result.collapsed) == (1, 1)
     assert spans(study) == before  # nothing lost
     kept.refresh_from_db()
@@ -82,7 +87,9 @@ def test_nothing_is_lost_when_many_spans_overlap(study, setup, owner):
     segment(setup, setup["child"], setup["bob"], 1, 2)
     before = spans(study)
     total_before = Segment.objects.filter(transcript__study=study).count()
-    result = services.code_merge(source=setup["source"], target=setup["shame"], actor=owner)
+    result = codebook_services.code_merge(
+        source=setup["source"], target=setup["shame"], actor=owner
+    )
     assert spans(study) == before
     assert result.collapsed == 5
     assert Segment.objects.filter(transcript__study=study).count() == total_before - 5
@@ -94,7 +101,7 @@ def test_memos_are_joined_without_repeating_the_same_text(study, setup, owner):
     segment(setup, setup["source"], setup["bob"], 0, 5, memo="Same note")
     empty = segment(setup, setup["shame"], setup["bob"], 6, 9)
     segment(setup, setup["source"], setup["bob"], 6, 9, memo="Only the source had one")
-    services.code_merge(source=setup["source"], target=setup["shame"], actor=owner)
+    codebook_services.code_merge(source=setup["source"], target=setup["shame"], actor=owner)
     kept.refresh_from_db()
     empty.refresh_from_db()
     assert kept.memo == "Same note"
@@ -106,7 +113,7 @@ def test_memos_on_a_collapsed_segment_and_on_the_code_follow_the_merge(study, se
     dropped = segment(setup, setup["source"], setup["bob"], 0, 5)
     segment_memo = Memo.objects.create(study=study, segment=dropped, body="About this passage")
     code_memo = Memo.objects.create(study=study, code=setup["source"], body="About the code")
-    services.code_merge(source=setup["source"], target=setup["shame"], actor=owner)
+    codebook_services.code_merge(source=setup["source"], target=setup["shame"], actor=owner)
     segment_memo.refresh_from_db()
     code_memo.refresh_from_db()
     assert segment_memo.segment_id == kept.pk
@@ -114,15 +121,17 @@ def test_memos_on_a_collapsed_segment_and_on_the_code_follow_the_merge(study, se
 
 
 def test_the_subcodes_of_the_source_move_under_the_target(study, setup, owner):
-    result = services.code_merge(source=setup["source"], target=setup["shame"], actor=owner)
+    result = codebook_services.code_merge(
+        source=setup["source"], target=setup["shame"], actor=owner
+    )
     assert result.children == 1
-    book = selectors.codebook(study)
+    book = codebook_selectors.codebook(study)
     assert book.path(setup["child"].pk) == "Stigma › Shame › Blushing"
 
 
 def test_merging_a_child_into_its_parent_is_allowed(study, setup, owner):
     segment(setup, setup["child"], setup["bob"], 0, 5)
-    services.code_merge(source=setup["child"], target=setup["source"], actor=owner)
+    codebook_services.code_merge(source=setup["child"], target=setup["source"], actor=owner)
     assert Segment.objects.get().code == setup["source"]
 
 
@@ -131,7 +140,7 @@ def test_it_records_what_is_needed_to_restore_the_source(study, setup, owner):
     kept = segment(setup, setup["shame"], setup["bob"], 0, 5, memo="Kept")
     dropped = segment(setup, setup["source"], setup["bob"], 0, 5, memo="Dropped")
     source_pk = setup["source"].pk
-    services.code_merge(source=setup["source"], target=setup["shame"], actor=owner)
+    codebook_services.code_merge(source=setup["source"], target=setup["shame"], actor=owner)
     event = AuditEvent.objects.get(action="code.merge")
     assert event.object_type == "code" and event.object_id == source_pk
     assert event.actor == owner
@@ -155,31 +164,31 @@ def test_it_records_what_is_needed_to_restore_the_source(study, setup, owner):
 
 def test_it_refuses_to_merge_a_code_into_itself(setup, owner):
     with pytest.raises(ValidationError, match="into itself"):
-        services.code_merge(source=setup["shame"], target=setup["shame"], actor=owner)
+        codebook_services.code_merge(source=setup["shame"], target=setup["shame"], actor=owner)
 
 
 def test_it_refuses_to_merge_into_a_subcode_of_the_source(setup, owner):
     with pytest.raises(ValidationError, match="is a subcode of"):
-        services.code_merge(source=setup["stigma"], target=setup["shame"], actor=owner)
+        codebook_services.code_merge(source=setup["stigma"], target=setup["shame"], actor=owner)
 
 
 def test_it_refuses_a_target_of_another_study(setup, owner):
     foreign = factories.make_code(factories.make_study())
     with pytest.raises(ValidationError, match="another study"):
-        services.code_merge(source=setup["source"], target=foreign, actor=owner)
+        codebook_services.code_merge(source=setup["source"], target=foreign, actor=owner)
 
 
 def test_it_refuses_an_archived_target(setup, owner):
-    services.code_archive(code=setup["shame"], actor=owner)
+    codebook_services.code_archive(code=setup["shame"], actor=owner)
     with pytest.raises(ValidationError, match="archived"):
-        services.code_merge(source=setup["source"], target=setup["shame"], actor=owner)
+        codebook_services.code_merge(source=setup["source"], target=setup["shame"], actor=owner)
 
 
 def test_it_refuses_when_both_have_a_subcode_of_the_same_name(study, setup, owner):
     factories.make_code(study, name="blushing", parent=setup["shame"])
     segment(setup, setup["source"], setup["bob"], 0, 5)
     with pytest.raises(ValidationError, match="Both codes have a subcode named “Blushing”"):
-        services.code_merge(source=setup["source"], target=setup["shame"], actor=owner)
+        codebook_services.code_merge(source=setup["source"], target=setup["shame"], actor=owner)
     assert Code.objects.filter(pk=setup["source"].pk).exists()
     assert Segment.objects.get().code_id == setup["source"].pk
 

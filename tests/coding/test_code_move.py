@@ -4,9 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from coding import selectors, services
+from coding.codebook import selectors as codebook_selectors
+from coding.codebook import services as codebook_services
+from coding.codebook.views import keyboard_move_target
 from coding.models import AuditEvent, Code
-from coding.views.codebook import keyboard_move_target
 from tests import factories
 
 TREE_HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "code-tree"}
@@ -19,7 +20,7 @@ def move_url(code) -> str:
 
 def outline(study) -> list[str]:
     """The tree as indented names, siblings in order: what a reader sees."""
-    return ["  " * n.depth + n.code.name for n in selectors.codebook(study).walk()]
+    return ["  " * n.depth + n.code.name for n in codebook_selectors.codebook(study).walk()]
 
 
 def positions(study, parent=None) -> list[tuple[str, int]]:
@@ -45,28 +46,30 @@ def codes(study):
 
 
 def test_it_reorders_siblings_and_renumbers_them(study, codes, owner):
-    services.code_move(code=codes["hope"], parent=None, position=0, actor=owner)
+    codebook_services.code_move(code=codes["hope"], parent=None, position=0, actor=owner)
     assert positions(study) == [("Hope", 0), ("Stigma", 1), ("Role", 2)]
 
 
 def test_it_moves_a_code_with_its_subtree_under_another_parent(study, codes, owner):
-    services.code_move(code=codes["stigma"], parent=codes["role"], position=None, actor=owner)
+    codebook_services.code_move(
+        code=codes["stigma"], parent=codes["role"], position=None, actor=owner
+    )
     assert outline(study) == ["Role", "  Stigma", "    Shame", "    Guilt", "Hope"]
     assert positions(study) == [("Role", 0), ("Hope", 1)]
 
 
 def test_it_moves_a_code_to_the_top_level_at_a_position(study, codes, owner):
-    services.code_move(code=codes["guilt"], parent=None, position=1, actor=owner)
+    codebook_services.code_move(code=codes["guilt"], parent=None, position=1, actor=owner)
     assert outline(study) == ["Stigma", "  Shame", "Guilt", "Role", "Hope"]
 
 
 def test_a_position_past_the_end_puts_it_last(study, codes, owner):
-    services.code_move(code=codes["stigma"], parent=None, position=99, actor=owner)
+    codebook_services.code_move(code=codes["stigma"], parent=None, position=99, actor=owner)
     assert [n for n, _ in positions(study)] == ["Role", "Hope", "Stigma"]
 
 
 def test_it_records_the_parent_and_positions_before_and_after(study, codes, owner):
-    services.code_move(code=codes["guilt"], parent=codes["role"], actor=owner)
+    codebook_services.code_move(code=codes["guilt"], parent=codes["role"], actor=owner)
     event = AuditEvent.objects.get(action="code.move")
     assert event.object_id == codes["guilt"].pk
     assert event.before["parent_id"] == codes["stigma"].pk
@@ -76,69 +79,69 @@ def test_it_records_the_parent_and_positions_before_and_after(study, codes, owne
 
 
 def test_a_move_to_where_it_already_is_records_nothing(study, codes, owner):
-    services.code_move(code=codes["role"], parent=None, position=1, actor=owner)
+    codebook_services.code_move(code=codes["role"], parent=None, position=1, actor=owner)
     assert not AuditEvent.objects.filter(action="code.move").exists()
 
 
 def test_it_refuses_to_move_a_code_under_itself(codes, owner):
     with pytest.raises(ValidationError, match="cannot move under itself"):
-        services.code_move(code=codes["stigma"], parent=codes["stigma"], actor=owner)
+        codebook_services.code_move(code=codes["stigma"], parent=codes["stigma"], actor=owner)
 
 
 def test_it_refuses_to_move_a_code_under_its_own_descendant(study, codes, owner):
     with pytest.raises(ValidationError, match="own subcodes"):
-        services.code_move(code=codes["stigma"], parent=codes["shame"], actor=owner)
+        codebook_services.code_move(code=codes["stigma"], parent=codes["shame"], actor=owner)
     assert outline(study) == ["Stigma", "  Shame", "  Guilt", "Role", "Hope"]
 
 
 def test_it_refuses_a_parent_that_has_a_child_of_the_same_name(study, codes, owner):
     factories.make_code(study, name="shame", parent=codes["role"])
     with pytest.raises(ValidationError) as info:
-        services.code_move(code=codes["shame"], parent=codes["role"], actor=owner)
+        codebook_services.code_move(code=codes["shame"], parent=codes["role"], actor=owner)
     assert "A code named “shame” already exists under “Role”" in str(info.value)
 
 
 def test_it_refuses_a_parent_of_another_study(codes, owner):
     foreign = factories.make_code(factories.make_study())
     with pytest.raises(ValidationError, match="another study"):
-        services.code_move(code=codes["role"], parent=foreign, actor=owner)
+        codebook_services.code_move(code=codes["role"], parent=foreign, actor=owner)
 
 
 def test_it_refuses_an_archived_parent(study, codes, owner):
     Code.objects.filter(pk=codes["hope"].pk).update(archived=True)
     codes["hope"].refresh_from_db()
     with pytest.raises(ValidationError, match="archived"):
-        services.code_move(code=codes["role"], parent=codes["hope"], actor=owner)
+        codebook_services.code_move(code=codes["role"], parent=codes["hope"], actor=owner)
 
 
 def test_it_refuses_to_go_deeper_than_the_depth_limit(study, owner):
     parent = None
     chain = []
-    for level in range(services.CODEBOOK_MAX_DEPTH):
+    for level in range(codebook_services.CODEBOOK_MAX_DEPTH):
         parent = factories.make_code(study, name=f"Level {level + 1}", parent=parent)
         chain.append(parent)
     loose = factories.make_code(study, name="Loose")
     with pytest.raises(ValidationError, match="at most"):
-        services.code_move(code=loose, parent=chain[-1], actor=owner)
-    services.code_move(code=loose, parent=chain[-2], actor=owner)  # still within the limit
+        codebook_services.code_move(code=loose, parent=chain[-1], actor=owner)
+    codebook_services.code_move(code=loose, parent=chain[-2], actor=owner)  # still within the limit
 
 
 # --- keyboard actions ----------------------------------------------------------------------
 
 
 def test_up_and_down_swap_with_the_neighbour(study, codes):
-    book = selectors.codebook(study)
+    book = codebook_selectors.codebook(study)
     assert keyboard_move_target(book, codes["role"].pk, "up") == (None, 0)
     assert keyboard_move_target(book, codes["role"].pk, "down") == (None, 2)
 
 
 def test_indent_makes_it_the_last_subcode_of_the_code_above(study, codes):
-    book = selectors.codebook(study)
+    book = codebook_selectors.codebook(study)
     assert keyboard_move_target(book, codes["role"].pk, "indent") == (codes["stigma"].pk, None)
 
 
 def test_outdent_puts_it_right_after_its_parent(study, codes):
-    book = selectors.codebook(study)
+    book = codebook_selectors.codebook(study)
     assert keyboard_move_target(book, codes["shame"].pk, "outdent") == (None, 1)
 
 
@@ -153,7 +156,7 @@ def test_outdent_puts_it_right_after_its_parent(study, codes):
 )
 def test_impossible_keyboard_moves_say_why(study, codes, name, action, message):
     with pytest.raises(ValidationError, match=message):
-        keyboard_move_target(selectors.codebook(study), codes[name].pk, action)
+        keyboard_move_target(codebook_selectors.codebook(study), codes[name].pk, action)
 
 
 # --- the view ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from coding import services
+from coding.codebook import services as codebook_services
 from coding.models import AuditEvent
 from tests import factories
 
@@ -42,14 +42,14 @@ def code(study, stigma):
 
 
 def test_it_renames_and_describes_a_code(code, owner):
-    services.code_update(code=code, actor=owner, **fields())
+    codebook_services.code_update(code=code, actor=owner, **fields())
     code.refresh_from_db()
     assert (code.name, code.color, code.example) == ("Shame", "#D55E00", "我覺得好丟臉。")
     assert code.inclusion == "Self-directed statements."
 
 
 def test_it_records_the_changed_fields_before_and_after(code, owner):
-    services.code_update(code=code, actor=owner, name="Shame", description="New")
+    codebook_services.code_update(code=code, actor=owner, name="Shame", description="New")
     event = AuditEvent.objects.get(action="code.update")
     assert event.object_id == code.pk
     assert event.actor == owner
@@ -58,12 +58,12 @@ def test_it_records_the_changed_fields_before_and_after(code, owner):
 
 
 def test_it_records_nothing_when_nothing_changes(code, owner):
-    services.code_update(code=code, actor=owner, name="Shaem")
+    codebook_services.code_update(code=code, actor=owner, name="Shaem")
     assert not AuditEvent.objects.filter(action="code.update").exists()
 
 
 def test_it_allows_changing_only_the_case_of_the_name(code, owner):
-    services.code_update(code=code, actor=owner, name="SHAEM")
+    codebook_services.code_update(code=code, actor=owner, name="SHAEM")
     code.refresh_from_db()
     assert code.name == "SHAEM"
 
@@ -71,7 +71,7 @@ def test_it_allows_changing_only_the_case_of_the_name(code, owner):
 def test_it_refuses_the_name_of_a_sibling_in_any_case(study, stigma, code, owner):
     factories.make_code(study, name="Guilt", parent=stigma)
     with pytest.raises(ValidationError) as info:
-        services.code_update(code=code, actor=owner, name="guilt")
+        codebook_services.code_update(code=code, actor=owner, name="guilt")
     assert "already exists under “Stigma”" in str(info.value)
     code.refresh_from_db()
     assert code.name == "Shaem"
@@ -79,19 +79,19 @@ def test_it_refuses_the_name_of_a_sibling_in_any_case(study, stigma, code, owner
 
 def test_it_allows_a_name_used_elsewhere_in_the_tree(study, code, owner):
     factories.make_code(study, name="Guilt")
-    services.code_update(code=code, actor=owner, name="Guilt")
+    codebook_services.code_update(code=code, actor=owner, name="Guilt")
     code.refresh_from_db()
     assert code.name == "Guilt"
 
 
 def test_it_refuses_an_empty_name(code, owner):
     with pytest.raises(ValidationError):
-        services.code_update(code=code, actor=owner, name="   ")
+        codebook_services.code_update(code=code, actor=owner, name="   ")
 
 
 def test_it_refuses_a_colour_that_is_not_rrggbb_and_keeps_the_old_one(code, owner):
     with pytest.raises(ValidationError):
-        services.code_update(code=code, actor=owner, color="#12345")
+        codebook_services.code_update(code=code, actor=owner, color="#12345")
     assert code.color == "#0072B2"
     code.refresh_from_db()
     assert code.color == "#0072B2"

@@ -7,7 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from coding import selectors, services
+from coding.codebook import csv as codebook_csv
+from coding.codebook import selectors as codebook_selectors
+from coding.codebook import services as codebook_services
 from coding.models import AuditEvent, Code
 from studies.imports import ImportRefused
 from studies.models import Role
@@ -25,7 +27,7 @@ def import_url(study) -> str:
 
 
 def import_csv(study, text: str, actor=None):
-    return services.codebook_import_csv(
+    return codebook_csv.codebook_import_csv(
         study=study, data=text.encode("utf-8"), filename="codebook.csv", actor=actor
     )
 
@@ -38,7 +40,7 @@ def refusal(study, text: str) -> list[tuple[int, str, str]]:
 
 def shape(study) -> list[tuple]:
     """Every code by path with its texts and colour, in tree order."""
-    book = selectors.codebook(study)
+    book = codebook_selectors.codebook(study)
     return [
         (
             n.path,
@@ -112,7 +114,7 @@ def test_it_escapes_cells_a_spreadsheet_would_run_as_formulas(viewer_client, cod
 
 
 def test_it_leaves_archived_codes_out_unless_asked(viewer_client, codebook):
-    services.code_archive(code=Code.objects.get(name="角色"), actor=None)
+    codebook_services.code_archive(code=Code.objects.get(name="角色"), actor=None)
     body = viewer_client.get(export_url(codebook)).content.decode("utf-8-sig")
     assert "角色" not in body
     body = viewer_client.get(export_url(codebook) + "?archived=1").content.decode("utf-8-sig")
@@ -153,7 +155,7 @@ def test_it_creates_missing_codes_along_every_path(study, owner):
         "Stigma › Public",
         "Hope",
     ]
-    book = selectors.codebook(study)
+    book = codebook_selectors.codebook(study)
     shame = next(n.code for n in book.walk() if n.code.name == "Shame")
     assert shame.description == "Feeling lesser"
     event = AuditEvent.objects.get(action="codebook.import")
@@ -178,7 +180,7 @@ def test_it_updates_existing_codes_matched_by_path_in_any_case(codebook, owner):
 
 def test_new_codes_go_after_the_existing_siblings(codebook):
     import_csv(codebook, HEADER + "Stigma > Courage,,,,,\n")
-    book = selectors.codebook(codebook)
+    book = codebook_selectors.codebook(codebook)
     stigma = next(n for n in book.roots if n.code.name == "Stigma")
     assert [c.code.name for c in stigma.children] == ["Shame", 'Public, "quoted"', "Courage"]
 
@@ -190,8 +192,8 @@ def test_it_accepts_semicolons_and_column_aliases(study):
 
 def test_it_accepts_a_utf8_bom_and_chinese_names(study):
     data = "\ufeff".encode() + (HEADER + "角色 > 信任,被信任,,,,\n").encode("utf-8")
-    services.codebook_import_csv(study=study, data=data, filename="c.csv", actor=None)
-    assert selectors.codebook(study).walk().__next__().path == "角色"
+    codebook_csv.codebook_import_csv(study=study, data=data, filename="c.csv", actor=None)
+    assert codebook_selectors.codebook(study).walk().__next__().path == "角色"
     assert Code.objects.get(name="信任").description == "被信任"
 
 
@@ -225,7 +227,7 @@ def test_every_problem_is_reported_with_its_row_and_nothing_is_written(codebook)
     assert "has an empty name" in messages[4]
     assert "must look like #RRGGBB" in messages[5]
     assert "also appears on row 2" in messages[6]
-    assert f"at most {services.CODEBOOK_MAX_DEPTH}" in messages[7]
+    assert f"at most {codebook_services.CODEBOOK_MAX_DEPTH}" in messages[7]
     assert "longer than 120" in messages[8]
     assert "quote cells" in messages[9]
     assert shape(codebook) == before
@@ -250,7 +252,7 @@ def test_it_refuses_an_empty_file_and_a_header_without_rows(study):
 
 def test_it_refuses_a_file_that_is_not_text(study):
     with pytest.raises(ImportRefused) as info:
-        services.codebook_import_csv(study=study, data=b"\x00\xff\xfe" * 50, filename="x.xlsx")
+        codebook_csv.codebook_import_csv(study=study, data=b"\x00\xff\xfe" * 50, filename="x.xlsx")
     assert info.value.report.errors[0].row == 0
 
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from coding import selectors
+from coding.codebook import selectors as codebook_selectors
 from coding.compare.cooccurrence import cooccurrence, overlap_pairs, overlap_passages
 from coding.compare.layers import layer_choice
 from coding.models import Layer, Segment
@@ -103,7 +103,7 @@ def test_pairs_in_different_layers_do_not_count(study, owner, coder, coder2):
 
 def test_one_query_for_the_whole_matrix(study, owner, data):
     choice = layer_choice(study_access(owner, study), "union")
-    book = selectors.codebook(study)
+    book = codebook_selectors.codebook(study)
     with CaptureQueriesContext(connection) as ctx:
         cooccurrence(study, choice, book=book)
     assert len(ctx.captured_queries) == 1

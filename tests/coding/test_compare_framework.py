@@ -8,10 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from coding import services
+from coding.codebook import selectors
 from coding.compare.frame import study_frame
 from coding.compare.framework import framework
 from coding.compare.layers import layer_choice
+from coding.memos import services as memo_services
 from coding.models import AuditEvent, Memo, Segment
 from studies.access import study_access
 from tests.coding.test_compare_matrix import build_compare_study
@@ -71,7 +72,6 @@ def test_a_passage_coded_by_two_coders_is_quoted_once(study, owner, data):
 
 
 def test_framework_runs_two_queries_after_the_frame(study, owner, data):
-    from coding import selectors
 
     choice = layer_choice(study_access(owner, study), "union")
     book, frame = selectors.codebook(study), study_frame(study)
@@ -138,7 +138,7 @@ def test_htmx_save_returns_only_the_cell(owner_client, study, data):
 
 
 def test_too_long_summary_is_refused_and_kept_in_the_form(owner_client, study, data):
-    body = "x" * (services.SUMMARY_MAX_LENGTH + 1)
+    body = "x" * (memo_services.SUMMARY_MAX_LENGTH + 1)
     response = _post(owner_client, study, data, body, htmx=True)
     html = response.content.decode()
     assert response.status_code == 200

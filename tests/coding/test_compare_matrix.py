@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coding import selectors
+from coding.codebook import selectors as codebook_selectors
 from coding.compare.frame import study_frame
 from coding.compare.heat import HEAT_COLOURS, HeatScale, text_colour
 from coding.compare.layers import NO_CONSENSUS_NOTE, layer_choice
@@ -365,7 +365,7 @@ def test_query_count_does_not_grow_with_codes_or_segments(owner_client, study, d
 @pytest.mark.parametrize("measure", list(MEASURES))
 def test_matrix_runs_one_segment_query(study, owner, data, measure):
     choice = layer_choice(_access(owner, study), "union")
-    book, frame = selectors.codebook(study), study_frame(study)
+    book, frame = codebook_selectors.codebook(study), study_frame(study)
     with CaptureQueriesContext(connection) as ctx:
         matrix(study, choice, measure=measure, book=book, frame=frame)
     # The only query: segments grouped by (code, transcript).

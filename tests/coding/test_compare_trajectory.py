@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coding import selectors
+from coding.codebook import selectors as codebook_selectors
 from coding.compare.frame import study_frame
 from coding.compare.layers import layer_choice
 from coding.compare.svg import Series, line_chart
@@ -114,7 +114,7 @@ def test_it_matches_raw_segments_for_every_participant(study, owner, data):
 
 def test_one_query_for_the_segments(study, owner, data):
     choice = layer_choice(study_access(owner, study), "union")
-    book, frame = selectors.codebook(study), study_frame(study)
+    book, frame = codebook_selectors.codebook(study), study_frame(study)
     with CaptureQueriesContext(connection) as ctx:
         trajectory(study, choice, data["codes"]["A"].pk, book=book, frame=frame)
     assert len(ctx.captured_queries) == 1

@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from coding import selectors
 from coding.models import Layer, Segment
+from coding.segments import selectors as segment_selectors
 from studies.access import study_access
 from tests import factories
 
@@ -64,9 +64,9 @@ def owner_coded_and_undid(owner, owner_client, transcript, shame, coded):
 
 def test_the_selector_lists_only_layers_with_segments(study, owner, owner_coded_and_undid):
     access = study_access(owner, study.pk)
-    keys = [layer.key for layer in selectors.listed_layers(access)]
+    keys = [layer.key for layer in segment_selectors.listed_layers(access)]
     assert keys == ["bob", "erin"]
-    keys = [layer.key for layer in selectors.listed_layers(access, keep_own=True)]
+    keys = [layer.key for layer in segment_selectors.listed_layers(access, keep_own=True)]
     assert keys == ["alice", "bob", "erin"]
 
 

@@ -18,8 +18,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from coding import refi, services
+from coding import refi
+from coding.codebook import csv as codebook_csv
 from coding.models import Code, Segment
+from coding.segments import services as segment_services
 from studies.imports import ImportRefused
 from tests import factories
 
@@ -71,7 +73,7 @@ def test_its_child_code_can_be_applied(coder_client, transcript, role):
 def test_the_service_refuses_a_category(study, coder, transcript, category):
     start = transcript.text.index(QUOTE)
     with pytest.raises(ValidationError) as info:
-        services.segment_create(
+        segment_services.segment_create(
             transcript=transcript,
             code=category,
             layer=factories.make_layer(study, coder),
@@ -130,7 +132,7 @@ def test_the_codebook_csv_carries_codable(owner_client, study, role):
         "Experience > Role": "yes",
     }
     other = factories.make_study()
-    services.codebook_import_csv(
+    codebook_csv.codebook_import_csv(
         study=other, data=export.content, filename="codebook.csv", actor=None
     )
     assert dict(Code.objects.filter(study=other).values_list("name", "is_codable")) == {
@@ -141,7 +143,7 @@ def test_the_codebook_csv_carries_codable(owner_client, study, role):
 
 def test_a_bad_codable_cell_is_refused(study):
     with pytest.raises(ImportRefused) as info:
-        services.codebook_import_csv(
+        codebook_csv.codebook_import_csv(
             study=study, data=b"path,codable\nA,maybe\n", filename="c.csv", actor=None
         )
     assert [(e.row, e.column) for e in info.value.report.errors] == [(2, "codable")]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coding import render
-from coding.render import MAX_LANES, SegmentLook, Span, assign_lanes, render_transcript
+from coding.segments import runs
+from coding.segments.runs import MAX_LANES, SegmentLook, Span, assign_lanes, render_transcript
 
 TEXT = (
     "Interviewer: How did the training feel?\n"
@@ -138,7 +138,7 @@ LOOK = SegmentLook(color="#FFFF00", label="Sh<a>me", description="Sh<a>me, by yo
 def test_html_escapes_text_and_labels_and_carries_code_point_offsets():
     text = "P01: <b>x</b> 𠝹 & more"
     start = text.index("𠝹")
-    rendered, html = render.transcript_html(text, [Span(1, start, start + 3)], {1: LOOK})
+    rendered, html = runs.transcript_html(text, [Span(1, start, start + 3)], {1: LOOK})
     assert "&lt;b&gt;x&lt;/b&gt;" in html
     assert f'data-start="{start}" data-end="{start + 3}" data-seg="1"' in html
     assert "start of Sh&lt;a&gt;me" in html and "end of Sh&lt;a&gt;me" in html
@@ -148,14 +148,14 @@ def test_html_escapes_text_and_labels_and_carries_code_point_offsets():
 
 def test_only_the_first_piece_of_a_segment_gets_a_label():
     text = "P01: one\nP02: two\nP03: three"
-    _, html = render.transcript_html(text, [Span(1, 2, len(text) - 2)], {1: LOOK})
+    _, html = runs.transcript_html(text, [Span(1, 2, len(text) - 2)], {1: LOOK})
     assert html.count('class="stripe-label"') == 1
     assert html.count('<span class="stripe') == 3
     assert html.count('class="stripe last"') == 1
 
 
 def test_labels_are_pushed_apart_and_kept_inside_the_turn():
-    placed, dropped = render.place_labels([(1, 0.0), (2, 0.1), (3, 0.95)], est_lines=2)
+    placed, dropped = runs.place_labels([(1, 0.0), (2, 0.1), (3, 0.95)], est_lines=2)
     tops = [top for _, top in placed]
     assert dropped == []
     assert tops == sorted(tops)
@@ -164,7 +164,7 @@ def test_labels_are_pushed_apart_and_kept_inside_the_turn():
 
 
 def test_labels_beyond_the_capacity_of_a_turn_go_to_the_chip():
-    placed, dropped = render.place_labels([(i, 0.0) for i in range(5)], est_lines=1)
+    placed, dropped = runs.place_labels([(i, 0.0) for i in range(5)], est_lines=1)
     assert [sid for sid, _ in placed] == [0, 1]
     assert dropped == [2, 3, 4]
     spans = [Span(i, 0, 5 + i) for i in range(1, 5)]
@@ -177,7 +177,7 @@ def test_labels_beyond_the_capacity_of_a_turn_go_to_the_chip():
 
 def test_each_turn_carries_its_offsets_number_and_language():
     text = "P01: hello\n\n訪問員：你好嗎？"
-    _, html = render.transcript_html(text, [], {})
+    _, html = runs.transcript_html(text, [], {})
     assert '<div class="turn is-speaker" data-start="0" data-end="10" data-n="1">' in html
     assert f'data-start="{text.index("訪")}"' in html
     assert '<p class="turn-text" lang="zh-Hant">' in html
@@ -185,17 +185,17 @@ def test_each_turn_carries_its_offsets_number_and_language():
 
 def test_html_uses_one_dark_underline_for_four_or_more_codes():
     spans = [Span(i, 0, 10) for i in range(1, 5)]
-    _, html = render.transcript_html("abcdefghijkl", spans, dict.fromkeys(range(1, 5), LOOK))
+    _, html = runs.transcript_html("abcdefghijkl", spans, dict.fromkeys(range(1, 5), LOOK))
     assert 'class="r dense"' in html
-    _, html = render.transcript_html("abcdefghijkl", spans[:3], dict.fromkeys(range(1, 4), LOOK))
+    _, html = runs.transcript_html("abcdefghijkl", spans[:3], dict.fromkeys(range(1, 4), LOOK))
     assert "dense" not in html
     assert "--u0:" in html and "--u2:" in html
 
 
 def test_stroke_colours_are_darkened_to_three_to_one_against_white():
-    assert render.contrast_with_white(render.stroke_color("#FFFF00")) >= 3
-    assert render.stroke_color("#0072B2") == "#0072b2"
-    assert render.stroke_color("not a colour") == "#4d4d4d"
+    assert runs.contrast_with_white(runs.stroke_color("#FFFF00")) >= 3
+    assert runs.stroke_color("#0072B2") == "#0072b2"
+    assert runs.stroke_color("not a colour") == "#4d4d4d"
 
 
 # --- oracle: per character, the runs must agree with a naive computation ---------------
@@ -255,8 +255,8 @@ def test_blocks_give_each_layer_its_own_lanes_labels_and_chip():
     assert (by_id[2].block, by_id[2].lane) == (1, 0)
     assert (by_id[4].block, by_id[4].lane) == (1, 1)
     assert {sid for sid, _ in line.labels} >= {1, 2}
-    margin, room = render.line_margin_html(line, dict.fromkeys(range(1, 6), LOOK), rendered.blocks)
+    margin, room = runs.line_margin_html(line, dict.fromkeys(range(1, 6), LOOK), rendered.blocks)
     assert margin.count("--b:1;top:") >= 1  # a label in the second block
-    assert room >= 2 * render.LABEL_STEP_PX  # the short turn grows to hold its buttons
+    assert room >= 2 * runs.LABEL_STEP_PX  # the short turn grows to hold its buttons
     # Underlines keep the lanes of all segments together.
     assert len({rendered.lanes[i] for i in (1, 2, 3, 4)}) == 4

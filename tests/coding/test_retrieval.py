@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coding import selectors
+from coding.codebook import selectors as codebook_selectors
 from coding.models import Layer, LayerKind
 from coding.retrieval.selectors import RetrievalFilters, code_ids_for, contexts, retrieve
 from studies.access import study_access
@@ -107,7 +107,7 @@ def test_it_retrieves_one_code_in_every_visible_layer(world, owner, study):
 
 def test_it_includes_the_subtree_only_when_asked(world, owner, study):
     access = study_access(owner, study.pk)
-    book = selectors.codebook(study)
+    book = codebook_selectors.codebook(study)
     stigma = world.codes.stigma.pk
     assert code_ids_for(book, stigma) == [stigma]
     subtree = code_ids_for(book, stigma, subtree=True)

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from coding import services
 from coding.models import Segment
+from coding.segments import services as segment_services
 from studies import services as study_services
 from studies.models import Role, Transcript
 from tests import factories
@@ -63,7 +63,7 @@ def test_no_segment_is_stored_at_stale_offsets_while_the_text_is_edited():
                 start = rng.choice(starts)
                 time.sleep(rng.random() * 0.01)  # the coder selects; the owner may save
                 try:
-                    segment, _ = services.segment_create(
+                    segment, _ = segment_services.segment_create(
                         transcript=seen,
                         code=code,
                         layer=layers[user.pk],
@@ -76,7 +76,7 @@ def test_no_segment_is_stored_at_stale_offsets_while_the_text_is_edited():
                     outcome["stored"] += 1
                     choice = rng.random()
                     if choice < 0.3:  # widen it by a character, as the page's handles do
-                        services.segment_update(
+                        segment_services.segment_update(
                             segment=segment,
                             end=start + len(word) + 1,
                             quote=seen.text[start : start + len(word) + 1],
@@ -84,9 +84,11 @@ def test_no_segment_is_stored_at_stale_offsets_while_the_text_is_edited():
                             actor=user,
                         )
                     elif choice < 0.5:
-                        services.segment_update_memo(segment=segment, memo="why", actor=user)
+                        segment_services.segment_update_memo(
+                            segment=segment, memo="why", actor=user
+                        )
                     elif choice < 0.6:
-                        services.segment_delete(segment=segment, actor=user)
+                        segment_services.segment_delete(segment=segment, actor=user)
                 except ValidationError as exc:
                     assert exc.code == "stale", exc
                     outcome["refused"] += 1

@@ -270,7 +270,7 @@ def test_the_service_checks_the_quote_against_the_text_as_it_is_now(study, coder
     # is no longer at these offsets, so nothing is stored (issue 9 §3).
     from django.core.exceptions import ValidationError
 
-    from coding import services
+    from coding.segments import services as segment_services
     from studies import services as study_services
     from studies.models import Transcript
 
@@ -283,7 +283,7 @@ def test_the_service_checks_the_quote_against_the_text_as_it_is_now(study, coder
     )
     layer = factories.make_layer(study, coder)
     with pytest.raises(ValidationError, match="out of date"):
-        services.segment_create(
+        segment_services.segment_create(
             transcript=seen,
             code=shame,
             layer=layer,
@@ -293,7 +293,7 @@ def test_the_service_checks_the_quote_against_the_text_as_it_is_now(study, coder
             actor=coder,
         )
     with pytest.raises(ValidationError, match=r"edited since you read it \(version 1, now 2\)"):
-        services.segment_create(
+        segment_services.segment_create(
             transcript=seen,
             code=shame,
             layer=layer,

@@ -6,20 +6,21 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from coding import services
+from coding.codebook import services as codebook_services
 from coding.models import Code, Segment
+from coding.segments import services as segment_services
 from tests import factories
 
 
 def test_a_code_merged_meanwhile_is_refused_with_the_target(study, owner, coder):
     transcript = factories.make_transcript(study, text="Interviewer: hello there")
-    layer = services.coder_layer(study=study, user=coder)
+    layer = segment_services.coder_layer(study=study, user=coder)
     stale = factories.make_code(study, name="Family")
     target = factories.make_code(study, name="Support")
-    services.code_merge(source=Code.objects.get(pk=stale.pk), target=target, actor=owner)
+    codebook_services.code_merge(source=Code.objects.get(pk=stale.pk), target=target, actor=owner)
 
     with pytest.raises(ValidationError) as refused:
-        services.segment_create(
+        segment_services.segment_create(
             transcript=transcript, code=stale, layer=layer, start=0, end=11, actor=coder
         )
     assert "“Family” was just merged into “Support”" in refused.value.messages[0]
@@ -29,11 +30,11 @@ def test_a_code_merged_meanwhile_is_refused_with_the_target(study, owner, coder)
 
 def test_a_code_deleted_meanwhile_is_refused(study, coder):
     transcript = factories.make_transcript(study, text="Interviewer: hello there")
-    layer = services.coder_layer(study=study, user=coder)
+    layer = segment_services.coder_layer(study=study, user=coder)
     stale = factories.make_code(study, name="Gone")
     Code.objects.filter(pk=stale.pk).delete()
     with pytest.raises(ValidationError, match="“Gone” no longer exists"):
-        services.segment_create(
+        segment_services.segment_create(
             transcript=transcript, code=stale, layer=layer, start=0, end=11, actor=coder
         )
     assert not Segment.objects.exists()
@@ -54,7 +55,7 @@ def test_creates_racing_a_merge_either_move_with_it_or_are_refused(django_db_blo
     coders = [factories.make_user(username=f"c{i}") for i in range(6)]
     text = "Interviewer: " + " ".join(f"w{i:03}" for i in range(200))
     transcript = factories.make_transcript(study, text=text)
-    layers = [services.coder_layer(study=study, user=c) for c in coders]
+    layers = [segment_services.coder_layer(study=study, user=c) for c in coders]
     source = factories.make_code(study, name="Family")
     target = factories.make_code(study, name="Support")
     outcomes: list[str] = []
@@ -66,7 +67,7 @@ def test_creates_racing_a_merge_either_move_with_it_or_are_refused(django_db_blo
             for k in range(24):
                 start = 13 + 5 * ((i * 24 + k) % 200)
                 try:
-                    services.segment_create(
+                    segment_services.segment_create(
                         transcript=transcript,
                         code=source,
                         layer=layers[i],
@@ -86,7 +87,7 @@ def test_creates_racing_a_merge_either_move_with_it_or_are_refused(django_db_blo
     def merge():
         barrier.wait()
         try:
-            services.code_merge(source=source, target=target, actor=owner)
+            codebook_services.code_merge(source=source, target=target, actor=owner)
         finally:
             connections.close_all()
 

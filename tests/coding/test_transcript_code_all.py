@@ -8,8 +8,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from coding import render, services
 from coding.models import Layer, Segment
+from coding.segments import runs
+from coding.segments import services as segment_services
 from studies.models import Role
 from tests import factories
 
@@ -101,12 +102,12 @@ def test_stripes_in_all_are_grouped_per_coder_in_lane_blocks(owner_client, trans
 
 def test_initials_are_unique_and_deterministic():
     names = {1: "coder1", 2: "coder2", 3: "Consensus", 4: "anna", 5: "andrew", 6: "maria chan"}
-    first = render.unique_initials(names)
+    first = runs.unique_initials(names)
     assert len(set(first.values())) == len(names)
     assert first[1] == "C1" and first[2] == "C2"
-    assert render.unique_initials(dict(reversed(list(names.items())))) == first
+    assert runs.unique_initials(dict(reversed(list(names.items())))) == first
     # A name that is a prefix of another still gets a label of its own.
-    tricky = render.unique_initials({1: "ann", 2: "anna", 3: "Ann"})
+    tricky = runs.unique_initials({1: "ann", 2: "anna", 3: "Ann"})
     assert len(set(tricky.values())) == 3
 
 
@@ -217,10 +218,10 @@ def test_in_all_no_highlight_offers_change_or_remove(owner_client, study, owner,
 def test_other_writes_posted_from_all_are_refused(owner_client, study, owner, transcript, action):
     code = factories.make_code(study, name="Shame")
     # Through the service, so that the audit log has something to undo.
-    seg, _ = services.segment_create(
+    seg, _ = segment_services.segment_create(
         transcript=transcript,
         code=code,
-        layer=services.coder_layer(study=study, user=owner),
+        layer=segment_services.coder_layer(study=study, user=owner),
         start=0,
         end=5,
         quote=TEXT[0:5],

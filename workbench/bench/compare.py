@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from coding import selectors
+from coding.codebook import selectors as codebook_selectors
 from workbench.bench import harness as bench
 
 
@@ -21,7 +21,7 @@ def matrix(ctx: bench.Context):
 @bench.operation("trajectory")
 def trajectory(ctx: bench.Context):
     """One theme's trajectories (with its whole subtree), coders' union."""
-    book = selectors.codebook(ctx.study)
+    book = codebook_selectors.codebook(ctx.study)
     code = book.roots[0].pk
     client = ctx.clients["pi"]
     url = (

@@ -8,164 +8,45 @@ status line swapped out of band, so the page never reloads.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
 
-from coding import exports, selectors, services
-from coding import render as coding_render
+from coding.codebook import csv as codebook_csv
+from coding.codebook import selectors, services
+from coding.codebook.forms import (
+    KEYBOARD_ACTIONS,
+    CodebookImportForm,
+    CodeCreateForm,
+    CodeEditForm,
+    CodeFieldsForm,
+    CodeMergeForm,
+    CodeMoveForm,
+)
 from coding.models import COLOR_RE, Code
-from studies.access import StudyAccess, get_study_for_user, visible_codes
+from coding.segments import runs
+from studies.access import StudyAccess, get_code, get_study_for_user
 from studies.imports import ImportRefused
 from studies.views import import_refused
 
 TEMPLATE = "coding/codebook.html"
 PALETTE = services.CODE_PALETTE  # Okabe–Ito
-KEYBOARD_ACTIONS = {
-    "up": "Move up",
-    "down": "Move down",
-    "indent": "Indent (make it a subcode of the code above)",
-    "outdent": "Outdent (move it up one level)",
-}
 
 
-# --- forms ---------------------------------------------------------------------------------
+class HtmxHttpRequest(HttpRequest):
+    """A request through django-htmx's middleware (to be shared from workbench/lib/http.py)."""
 
-
-def _clean_color(value: str) -> str:
-    value = (value or "").strip()
-    if not COLOR_RE.fullmatch(value):
-        raise ValidationError("Colour must look like #RRGGBB, e.g. #0072B2.")
-    return value.upper()
-
-
-class CodeFieldsForm(forms.Form):
-    name = forms.CharField(max_length=120)
-    color = forms.CharField(
-        label="Colour",
-        max_length=7,
-        initial="#0072B2",
-        widget=forms.TextInput(attrs={"type": "color", "list": "code-palette"}),
-    )
-    description = forms.CharField(
-        label="Definition",
-        required=False,
-        max_length=services.CODE_TEXT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    inclusion = forms.CharField(
-        label="Include when",
-        required=False,
-        max_length=services.CODE_TEXT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    exclusion = forms.CharField(
-        label="Exclude when",
-        required=False,
-        max_length=services.CODE_TEXT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    example = forms.CharField(
-        label="Example",
-        required=False,
-        max_length=services.CODE_TEXT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def clean_color(self) -> str:
-        return _clean_color(self.cleaned_data["color"])
-
-
-class CodeCreateForm(CodeFieldsForm):
-    parent = forms.TypedChoiceField(label="Under", coerce=int, required=False, empty_value=None)
-    # The colour the page suggested: posted back unchanged, the server picks again for the
-    # parent actually chosen (the suggestion was for the parent preselected on the page).
-    auto_color = forms.CharField(required=False, max_length=7, widget=forms.HiddenInput)
-    field_order = ["name", "parent", "color", "description"]
-
-    def __init__(self, *args, parent_choices=(), **kwargs):
-        kwargs.setdefault("auto_id", "create_%s")
-        super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = [("", "Top level"), *parent_choices]
-        # A new code gets a name, a place, a colour and a definition; the rest can follow.
-        for name in ("inclusion", "exclusion", "example"):
-            del self.fields[name]
-
-
-class CodeEditForm(CodeFieldsForm):
-    is_codable = forms.BooleanField(
-        label="Can be applied to text",
-        required=False,
-        help_text="Untick for a category: it holds codes but is not applied to text "
-        "(NVivo and MAXQDA folders, QualCoder categories).",
-    )
-    # Rendered with the checkbox: a post without it (an unticked box sends nothing) leaves
-    # the code as it is only when the checkbox was not on the form at all.
-    codable_shown = forms.CharField(required=False, widget=forms.HiddenInput, initial="1")
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "edit_%s")
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        data = super().clean()
-        if not data.pop("codable_shown", ""):
-            data["is_codable"] = None
-        return data
-
-
-class CodeMoveForm(forms.Form):
-    """A keyboard ``action``, or a new ``parent`` ("" = top level) and 1-based ``position``."""
-
-    action = forms.ChoiceField(required=False, choices=[("", ""), *KEYBOARD_ACTIONS.items()])
-    parent = forms.TypedChoiceField(
-        label="Move under", coerce=int, required=False, empty_value=None
-    )
-    position = forms.IntegerField(
-        label="Position among its new siblings",
-        min_value=1,
-        required=False,
-        help_text="1 puts it first; leave empty to put it last.",
-    )
-
-    def __init__(self, *args, parent_choices=(), **kwargs):
-        kwargs.setdefault("auto_id", "move_%s")
-        super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = [("", "Top level"), *parent_choices]
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("action") and "parent" not in self.data:
-            raise ValidationError("Choose where to move the code.")
-        return data
-
-
-class CodeMergeForm(forms.Form):
-    target = forms.TypedChoiceField(label="Merge into", coerce=int)
-    confirm = forms.BooleanField(
-        label="I understand: its segments and subcodes move to the target and this code is "
-        "deleted. Identical segments collapse into one.",
-    )
-
-    def __init__(self, *args, target_choices=(), **kwargs):
-        kwargs.setdefault("auto_id", "merge_%s")
-        super().__init__(*args, **kwargs)
-        self.fields["target"].choices = [("", "Choose a code…"), *target_choices]
-
-
-class CodebookImportForm(forms.Form):
-    file = forms.FileField(label="Codebook CSV")
+    htmx: HtmxDetails
 
 
 def _add_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -304,8 +185,8 @@ def _detail(access: StudyAccess, book, counts, code_id: int | None, **forms_) ->
         node=node,
         mine=mine,
         all=all_,
-        stroke=coding_render.stroke_color(code.color),
-        pale=coding_render.contrast_with_white(code.color) < 3.0
+        stroke=runs.stroke_color(code.color),
+        pale=runs.contrast_with_white(code.color) < 3.0
         if COLOR_RE.fullmatch(code.color)
         else False,
         parent_path=book.path(code.parent_id) if code.parent_id else "",
@@ -382,14 +263,7 @@ def _context(access: StudyAccess, *, q: str = "", selected: int | None = None, *
     return context
 
 
-def _code_or_404(access: StudyAccess, code_id: int) -> Code:
-    code = visible_codes(access).filter(pk=code_id).first()
-    if code is None:
-        raise Http404("No such code in this study.")
-    return code
-
-
-def _q(request) -> str:
+def _q(request: HtmxHttpRequest) -> str:
     return (request.GET.get("q") or request.POST.get("q") or "").strip()[:200]
 
 
@@ -397,7 +271,7 @@ def _detail_url(study_id: int, code_id: int) -> str:
     return reverse("coding:code_detail", args=[study_id, code_id])
 
 
-def _fragments(request, context: dict, main: str, *oob: str) -> HttpResponse:
+def _fragments(request: HtmxHttpRequest, context: dict, main: str, *oob: str) -> HttpResponse:
     """``main`` as the swap, then each of ``oob`` swapped out of band (tree, status...)."""
     html = render_to_string(f"{TEMPLATE}#{main}", {**context, "oob": False}, request=request)
     for name in oob:
@@ -405,7 +279,7 @@ def _fragments(request, context: dict, main: str, *oob: str) -> HttpResponse:
     return HttpResponse(html)
 
 
-def _main_fragment(request) -> str:
+def _main_fragment(request: HtmxHttpRequest) -> str:
     """Which region the htmx request will swap: the tree or the detail panel."""
     target = getattr(request.htmx, "target", None) or ""
     return "code-detail" if target == "code-detail" else "code-tree"
@@ -416,7 +290,7 @@ def _main_fragment(request) -> str:
 
 @login_required
 @require_GET
-def codebook(request, study_id: int):
+def codebook(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     context = _context(access, q=_q(request))
     if request.htmx:
@@ -425,12 +299,12 @@ def codebook(request, study_id: int):
 
 
 @login_required
-def code_update(request, study_id: int, code_id: int):
+def code_update(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpResponse:
     """GET: the code's detail panel (the page with it selected); POST: save its fields."""
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     access = get_study_for_user(request, study_id, owner=request.method == "POST")
-    code = _code_or_404(access, code_id)
+    code = get_code(access, code_id)
     if request.method != "POST":
         # ?under=<id>: after adding a code without htmx, the form keeps its parent.
         under = request.GET.get("under")
@@ -470,7 +344,7 @@ def _written(
 
 @login_required
 @require_POST
-def code_create(request, study_id: int):
+def code_create(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     if not access.can_create_codes:
         raise PermissionDenied("Only the study's owners can add codes to this codebook.")
@@ -511,9 +385,9 @@ def code_create(request, study_id: int):
 
 @login_required
 @require_POST
-def code_move(request, study_id: int, code_id: int):
+def code_move(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
-    code = _code_or_404(access, code_id)
+    code = get_code(access, code_id)
     book = selectors.codebook_for(access)
     form = CodeMoveForm(request.POST, parent_choices=_choices(book))
     main = _main_fragment(request)
@@ -548,9 +422,9 @@ def code_move(request, study_id: int, code_id: int):
 
 @login_required
 @require_POST
-def code_merge(request, study_id: int, code_id: int):
+def code_merge(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
-    source = _code_or_404(access, code_id)
+    source = get_code(access, code_id)
     book = selectors.codebook_for(access)
     form = CodeMergeForm(request.POST, target_choices=_choices(book, book.subtree_ids(source.pk)))
     if form.is_valid():
@@ -576,9 +450,9 @@ def code_merge(request, study_id: int, code_id: int):
 
 @login_required
 @require_POST
-def code_archive(request, study_id: int, code_id: int):
+def code_archive(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
-    code = _code_or_404(access, code_id)
+    code = get_code(access, code_id)
     archived = request.POST.get("archived", "1") != "0"
     try:
         ids = services.code_archive(code=code, archived=archived, actor=request.user)
@@ -600,10 +474,10 @@ def code_archive(request, study_id: int, code_id: int):
 
 @login_required
 @require_POST
-def code_adopt(request, study_id: int, code_id: int):
+def code_adopt(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpResponse:
     """An owner adopts a coder's proposed code into the shared codebook."""
     access = get_study_for_user(request, study_id, owner=True)
-    code = _code_or_404(access, code_id)
+    code = get_code(access, code_id)
     try:
         adopted = services.code_adopt(code=code, actor=request.user)
     except ValidationError as exc:
@@ -619,15 +493,9 @@ def code_adopt(request, study_id: int, code_id: int):
     return _written(request, access, code.pk, message)
 
 
-def _csv_cell(value: str) -> str:
-    # A cell a spreadsheet would run as a formula is written with a leading apostrophe;
-    # the importer strips it again (services.csv_cell_unescape).
-    return f"'{value}" if value.startswith(services.CSV_FORMULA_START) else value
-
-
 @login_required
 @require_GET
-def codebook_export(request, study_id: int):
+def codebook_export(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     """CSV in UTF-8 without a BOM, read as is by R and pandas (the importer accepts a BOM,
     so a file saved by Excel comes back in). Paths use ``exports.CODE_PATH_SEPARATOR``.
 
@@ -635,31 +503,12 @@ def codebook_export(request, study_id: int):
     """
     access = get_study_for_user(request, study_id)
     book = selectors.codebook_for(access)
-    include_archived = request.GET.get("archived") == "1"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(services.CODEBOOK_CSV_COLUMNS)
-    paths: dict[int, str] = {}
-    for node in book.walk(include_archived=include_archived):
-        code = node.code
-        parent = paths.get(code.parent_id)
-        paths[code.pk] = (
-            f"{parent}{exports.CODE_PATH_SEPARATOR}{code.name}" if parent else code.name
-        )
-        writer.writerow(
-            [
-                _csv_cell(paths[code.pk]),
-                _csv_cell(code.description),
-                _csv_cell(code.inclusion),
-                _csv_cell(code.exclusion),
-                _csv_cell(code.example),
-                code.color,
-                "yes" if code.is_codable else "no",
-            ]
-        )
+    body = codebook_csv.codebook_csv_export(
+        book, include_archived=request.GET.get("archived") == "1"
+    )
     name = slugify(access.study.name) or f"study-{access.study.pk}"
     return HttpResponse(
-        buffer.getvalue().encode("utf-8"),
+        body,
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="codebook-{name}.csv"'},
     )
@@ -667,14 +516,14 @@ def codebook_export(request, study_id: int):
 
 @login_required
 @require_POST
-def codebook_import(request, study_id: int):
+def codebook_import(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     form = CodebookImportForm(request.POST, request.FILES)
     report = None
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            report = services.codebook_import_csv(
+            report = codebook_csv.codebook_import_csv(
                 study=access.study, data=upload, filename=upload.name, actor=request.user
             )
         except ImportRefused as refused:
@@ -695,18 +544,3 @@ def codebook_import(request, study_id: int):
         what="rows",
         back=reverse("coding:codebook", args=[access.study.pk]),
     )
-
-
-urlpatterns = [
-    path("studies/<int:study_id>/codes/", codebook, name="codebook"),
-    path("studies/<int:study_id>/codes/new/", code_create, name="code_create"),
-    path("studies/<int:study_id>/codes/export.csv", codebook_export, name="codebook_export"),
-    path("studies/<int:study_id>/codes/import/", codebook_import, name="codebook_import"),
-    # One URL: GET shows the code (detail panel), POST saves it.
-    path("studies/<int:study_id>/codes/<int:code_id>/", code_update, name="code_update"),
-    path("studies/<int:study_id>/codes/<int:code_id>/", code_update, name="code_detail"),
-    path("studies/<int:study_id>/codes/<int:code_id>/move/", code_move, name="code_move"),
-    path("studies/<int:study_id>/codes/<int:code_id>/merge/", code_merge, name="code_merge"),
-    path("studies/<int:study_id>/codes/<int:code_id>/archive/", code_archive, name="code_archive"),
-    path("studies/<int:study_id>/codes/<int:code_id>/adopt/", code_adopt, name="code_adopt"),
-]

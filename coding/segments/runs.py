@@ -177,6 +177,65 @@ def place_labels(
     return [(sid, max(0.0, top)) for (sid, _), top in zip(kept, tops, strict=True)], dropped
 
 
+def _margin_lanes(
+    spans: list[Span], lanes: dict[int, int], blocks: Mapping[int, int] | None
+) -> tuple[dict[int, int], int, dict[int, int], int]:
+    """``(block_of, block_count, margin_lanes, block_lanes)`` for :func:`render_transcript`:
+    without ``blocks`` the margin uses the text's lanes; with them each block assigns its own
+    lanes, at most ``MAX_LANES // k`` each."""
+    if not blocks:
+        return {}, 1, lanes, MAX_LANES
+    block_of = {s.id: blocks.get(s.id, 0) for s in spans}
+    block_count = max(max(blocks.values(), default=0) + 1, 1)
+    margin_lanes: dict[int, int] = {}
+    for b in range(block_count):
+        margin_lanes.update(assign_lanes([s for s in spans if block_of[s.id] == b]))
+    used = max(margin_lanes.values(), default=0) + 1
+    block_lanes = max(1, min(MAX_LANES // block_count, used))
+    return block_of, block_count, margin_lanes, block_lanes
+
+
+def _line_stripes(
+    line: Line,
+    covered: dict[int, list[int]],
+    span_by_id: dict[int, Span],
+    margin_lanes: dict[int, int],
+    block_lanes: int,
+    block_of: dict[int, int],
+    *,
+    cjk: int,
+) -> None:
+    """Add ``line``'s margin stripes (what each segment covers of it), the labels of the
+    segments starting on it, and what does not fit (``overflow``)."""
+    line_start, line_end = line.start, line.end
+    size = line_end - line_start
+    wanted: dict[int, list[tuple[int, float]]] = {}
+    for sid, (lo, hi) in covered.items():
+        lane = margin_lanes[sid]
+        if lane >= block_lanes:
+            line.overflow.append(sid)
+            continue
+        span = span_by_id[sid]
+        stripe = Stripe(
+            segment_id=sid,
+            lane=lane,
+            top=(lo - line_start) / size,
+            height=(hi - lo) / size,
+            first=span.start >= line_start,
+            last=span.end <= line_end + 1,
+            block=block_of.get(sid, 0),
+        )
+        line.stripes.append(stripe)
+        if stripe.first:
+            wanted.setdefault(stripe.block, []).append((sid, stripe.top))
+    if wanted:
+        est_lines = max(1, -(-(size + cjk) // CHARS_PER_LINE))
+        for b in sorted(wanted):
+            placed, dropped = place_labels(wanted[b], est_lines)
+            line.labels.extend(placed)
+            line.overflow.extend(dropped)
+
+
 def render_transcript(
     text: str, segments: Iterable[SpanLike], *, blocks: Mapping[int, int] | None = None
 ) -> RenderedTranscript:
@@ -199,16 +258,7 @@ def render_transcript(
             spans.append(Span(seg.id, start, end))
     lanes = assign_lanes(spans)
     span_by_id = {s.id: s for s in spans}
-    if blocks:
-        block_of = {s.id: blocks.get(s.id, 0) for s in spans}
-        block_count = max(max(blocks.values(), default=0) + 1, 1)
-        margin_lanes: dict[int, int] = {}
-        for b in range(block_count):
-            margin_lanes.update(assign_lanes([s for s in spans if block_of[s.id] == b]))
-        used = max(margin_lanes.values(), default=0) + 1
-        block_lanes = max(1, min(MAX_LANES // block_count, used))
-    else:
-        block_of, block_count, margin_lanes, block_lanes = {}, 1, lanes, MAX_LANES
+    block_of, block_count, margin_lanes, block_lanes = _margin_lanes(spans, lanes, blocks)
 
     # Events sorted by position; at one position ends come before starts, which is
     # irrelevant for runs (no run is empty) but keeps the active set small.
@@ -277,32 +327,7 @@ def render_transcript(
                 line.runs.append(Run(cur, nxt, text[cur:nxt], ids, cur < speaker_end))
                 cur = nxt
                 apply_until(cur)
-            size = line_end - line_start
-            wanted: dict[int, list[tuple[int, float]]] = {}
-            for sid, (lo, hi) in covered.items():
-                lane = margin_lanes[sid]
-                if lane >= block_lanes:
-                    line.overflow.append(sid)
-                    continue
-                span = span_by_id[sid]
-                stripe = Stripe(
-                    segment_id=sid,
-                    lane=lane,
-                    top=(lo - line_start) / size,
-                    height=(hi - lo) / size,
-                    first=span.start >= line_start,
-                    last=span.end <= line_end + 1,
-                    block=block_of.get(sid, 0),
-                )
-                line.stripes.append(stripe)
-                if stripe.first:
-                    wanted.setdefault(stripe.block, []).append((sid, stripe.top))
-            if wanted:
-                est_lines = max(1, -(-(size + cjk) // CHARS_PER_LINE))
-                for b in sorted(wanted):
-                    placed, dropped = place_labels(wanted[b], est_lines)
-                    line.labels.extend(placed)
-                    line.overflow.extend(dropped)
+            _line_stripes(line, covered, span_by_id, margin_lanes, block_lanes, block_of, cjk=cjk)
             lines.append(line)
         if nl == -1:
             break

@@ -1,12 +1,13 @@
-"""Reads for the coding app. Each says what it preloads and how many queries it runs."""
+"""Reads of the codebook: the tree (:class:`Codebook`) and segment counts per code. Each says
+what it preloads and how many queries it runs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 
-from coding.models import Code, Layer, LayerKind, Segment
+from coding.models import Code, LayerKind, Segment
 from studies.access import StudyAccess, visible_codes, visible_layers
 
 
@@ -90,60 +91,6 @@ def codebook_for(access: StudyAccess) -> Codebook:
     """The codebook ``access`` may see (:func:`studies.access.visible_codes`): a blind coder
     gets the shared codebook and their own proposals. One query."""
     return codebook(access.study, codes=visible_codes(access))
-
-
-def layers_for(access: StudyAccess) -> list[Layer]:
-    """Visible layers, ordered: the requester's own first, then consensus, then others."""
-    layers = list(visible_layers(access))
-    user_id = access.membership.user_id
-
-    def order(layer: Layer):
-        own = layer.kind == LayerKind.CODER and layer.user_id == user_id
-        return (0 if own else 1 if layer.kind == LayerKind.CONSENSUS else 2, layer.label.lower())
-
-    return sorted(layers, key=order)
-
-
-def listed_layers(access: StudyAccess, *, keep_own: bool = False) -> list[Layer]:
-    """The layers to offer anywhere layers are listed or pooled: the visible layers that
-    hold at least one segment, ordered like :func:`layers_for`.
-
-    This is the one rule for "which layers exist" as far as people are concerned: the
-    coding page's layer switcher, the coders' union (coded retrieval, comparisons), and the
-    layer choices of retrieval, comparisons and the agreement report. A layer with no
-    segment (created by an undone first highlight, an assignment never started) appears in
-    none of them. ``keep_own`` keeps the requester's own coder layer even when empty (the
-    coding page's "Mine"). One query.
-    """
-    user_id = access.membership.user_id
-    layers = visible_layers(access).annotate(
-        has_segments=Exists(Segment.objects.filter(layer=OuterRef("pk")))
-    )
-
-    def order(layer: Layer):
-        own = layer.kind == LayerKind.CODER and layer.user_id == user_id
-        return (0 if own else 1 if layer.kind == LayerKind.CONSENSUS else 2, layer.label.lower())
-
-    return sorted(
-        (
-            layer
-            for layer in layers
-            if layer.has_segments
-            or (keep_own and layer.kind == LayerKind.CODER and layer.user_id == user_id)
-        ),
-        key=order,
-    )
-
-
-def segments_for_transcript(access: StudyAccess, transcript, layers=None):
-    """Segments of a transcript in the given layers, restricted to what ``access`` may see.
-
-    Preloads code and layer (with user): one query.
-    """
-    if layers is None:
-        layers = layers_for(access)
-    allowed = [layer for layer in layers if access.can_see_layer(layer)]
-    return Segment.objects.for_transcript(transcript, layers=allowed)
 
 
 def code_counts(access: StudyAccess, *, transcript=None, layers=None) -> dict[int, tuple[int, int]]:

@@ -1,0 +1,104 @@
+"""The audit log's one writer (:func:`audit`) and the snapshots events hold.
+
+Every write in the project records an AuditEvent through :func:`audit`; ``before`` holds
+what :mod:`coding.restore` needs to rebuild what was changed or deleted. This is the only
+module of ``coding`` (besides its models) that ``studies`` imports.
+"""
+
+from __future__ import annotations
+
+from coding.models import AuditEvent, Code, Memo, Segment
+from studies.models import Study
+
+
+def audit(
+    *,
+    study: Study | None,
+    actor,
+    action: str,
+    obj=None,
+    object_type: str = "",
+    object_id: int | None = None,
+    before=None,
+    after=None,
+    restores: AuditEvent | None = None,
+) -> AuditEvent:
+    """Record one write: who (``actor``), what (``action`` on ``obj`` or ``object_type`` and
+    ``object_id``), with ``before`` holding what is needed to restore it. ``study`` is None
+    only for writes that belong to no study (API tokens). The study's id and name are
+    copied so that the event still says which study it was after the study is deleted."""
+    if obj is not None:
+        object_type = object_type or obj._meta.model_name
+        object_id = obj.pk if object_id is None else object_id
+    return AuditEvent.objects.create(
+        study=study,
+        study_ref=study.pk if study is not None else None,
+        study_name=study.name if study is not None else "",
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=before,
+        after=after,
+        restores=restores,
+    )
+
+
+def audit_mark(*, study: Study) -> int:
+    """The id of the study's latest audit event (0 if none): a bookmark for segment_batch."""
+    return (
+        AuditEvent.objects.filter(study=study).order_by("-pk").values_list("pk", flat=True).first()
+        or 0
+    )
+
+
+# --- snapshots: what an event's before/after holds, so coding.restore can rebuild it ---
+
+
+def segment_snapshot(segment: Segment) -> dict:
+    return {
+        "id": segment.pk,
+        "transcript_id": segment.transcript_id,
+        "code_id": segment.code_id,
+        "layer_id": segment.layer_id,
+        "start": segment.start,
+        "end": segment.end,
+        "quote": segment.quote,
+        "memo": segment.memo,
+        "provenance": segment.provenance,
+        "created_by_id": segment.created_by_id,
+    }
+
+
+def code_snapshot(code: Code) -> dict:
+    """Everything needed to recreate a code (except its segments)."""
+    return {
+        "id": code.pk,
+        "name": code.name,
+        "parent_id": code.parent_id,
+        "description": code.description,
+        "inclusion": code.inclusion,
+        "exclusion": code.exclusion,
+        "example": code.example,
+        "color": code.color,
+        "position": code.position,
+        "archived": code.archived,
+        "is_codable": code.is_codable,
+        "proposed": code.proposed,
+        "created_by_id": code.created_by_id,
+        "created_at": code.created_at.isoformat() if code.created_at else None,
+    }
+
+
+def memo_snapshot(memo: Memo) -> dict:
+    return {
+        "id": memo.pk,
+        "author_id": memo.author_id,
+        "transcript_id": memo.transcript_id,
+        "code_id": memo.code_id,
+        "segment_id": memo.segment_id,
+        "title": memo.title,
+        "body": memo.body,
+        "extra": memo.extra,
+        "created_at": memo.created_at.isoformat() if memo.created_at else None,
+    }

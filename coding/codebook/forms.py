@@ -1,0 +1,141 @@
+"""The codebook page's forms: create, edit, move (by keyboard action or place), merge, import."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from coding.codebook import services
+from coding.models import COLOR_RE
+
+KEYBOARD_ACTIONS = {
+    "up": "Move up",
+    "down": "Move down",
+    "indent": "Indent (make it a subcode of the code above)",
+    "outdent": "Outdent (move it up one level)",
+}
+
+
+def _clean_color(value: str) -> str:
+    value = (value or "").strip()
+    if not COLOR_RE.fullmatch(value):
+        raise ValidationError("Colour must look like #RRGGBB, e.g. #0072B2.")
+    return value.upper()
+
+
+class CodeFieldsForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    color = forms.CharField(
+        label="Colour",
+        max_length=7,
+        initial="#0072B2",
+        widget=forms.TextInput(attrs={"type": "color", "list": "code-palette"}),
+    )
+    description = forms.CharField(
+        label="Definition",
+        required=False,
+        max_length=services.CODE_TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    inclusion = forms.CharField(
+        label="Include when",
+        required=False,
+        max_length=services.CODE_TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    exclusion = forms.CharField(
+        label="Exclude when",
+        required=False,
+        max_length=services.CODE_TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    example = forms.CharField(
+        label="Example",
+        required=False,
+        max_length=services.CODE_TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_color(self) -> str:
+        return _clean_color(self.cleaned_data["color"])
+
+
+class CodeCreateForm(CodeFieldsForm):
+    parent = forms.TypedChoiceField(label="Under", coerce=int, required=False, empty_value=None)
+    # The colour the page suggested: posted back unchanged, the server picks again for the
+    # parent actually chosen (the suggestion was for the parent preselected on the page).
+    auto_color = forms.CharField(required=False, max_length=7, widget=forms.HiddenInput)
+    field_order = ["name", "parent", "color", "description"]
+
+    def __init__(self, *args, parent_choices=(), **kwargs):
+        kwargs.setdefault("auto_id", "create_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [("", "Top level"), *parent_choices]
+        # A new code gets a name, a place, a colour and a definition; the rest can follow.
+        for name in ("inclusion", "exclusion", "example"):
+            del self.fields[name]
+
+
+class CodeEditForm(CodeFieldsForm):
+    is_codable = forms.BooleanField(
+        label="Can be applied to text",
+        required=False,
+        help_text="Untick for a category: it holds codes but is not applied to text "
+        "(NVivo and MAXQDA folders, QualCoder categories).",
+    )
+    # Rendered with the checkbox: a post without it (an unticked box sends nothing) leaves
+    # the code as it is only when the checkbox was not on the form at all.
+    codable_shown = forms.CharField(required=False, widget=forms.HiddenInput, initial="1")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "edit_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if not data.pop("codable_shown", ""):
+            data["is_codable"] = None
+        return data
+
+
+class CodeMoveForm(forms.Form):
+    """A keyboard ``action``, or a new ``parent`` ("" = top level) and 1-based ``position``."""
+
+    action = forms.ChoiceField(required=False, choices=[("", ""), *KEYBOARD_ACTIONS.items()])
+    parent = forms.TypedChoiceField(
+        label="Move under", coerce=int, required=False, empty_value=None
+    )
+    position = forms.IntegerField(
+        label="Position among its new siblings",
+        min_value=1,
+        required=False,
+        help_text="1 puts it first; leave empty to put it last.",
+    )
+
+    def __init__(self, *args, parent_choices=(), **kwargs):
+        kwargs.setdefault("auto_id", "move_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [("", "Top level"), *parent_choices]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("action") and "parent" not in self.data:
+            raise ValidationError("Choose where to move the code.")
+        return data
+
+
+class CodeMergeForm(forms.Form):
+    target = forms.TypedChoiceField(label="Merge into", coerce=int)
+    confirm = forms.BooleanField(
+        label="I understand: its segments and subcodes move to the target and this code is "
+        "deleted. Identical segments collapse into one.",
+    )
+
+    def __init__(self, *args, target_choices=(), **kwargs):
+        kwargs.setdefault("auto_id", "merge_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [("", "Choose a code…"), *target_choices]
+
+
+class CodebookImportForm(forms.Form):
+    file = forms.FileField(label="Codebook CSV")

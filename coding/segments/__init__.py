@@ -1,0 +1,1 @@
+"""Segments: coding a transcript, the coding page, undo."""

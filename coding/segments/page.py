@@ -1,0 +1,483 @@
+"""The coding page's builders: which layers a member sees and edits (:func:`layer_state`), the
+transcript's runs and the segment data the page script reads, the codebook panel with
+counts, the neighbours, and the whole template context (:func:`page_context`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString
+
+from coding.codebook import selectors as codebook_selectors
+from coding.forms import TranscriptMemoForm
+from coding.models import Assignment, Layer, LayerKind, Memo
+from coding.segments import runs, selectors
+from studies.access import StudyAccess, visible_memos
+from studies.models import Transcript
+
+PROPOSED_NOTE = "Proposed, not yet in the shared codebook. "
+
+
+# --- state shared by the page and its fragments ---------------------------------------
+
+
+@dataclass
+class LayerOption:
+    key: str
+    label: str
+    current: bool = False
+
+
+@dataclass
+class LayerState:
+    """Which layers the requester sees and which one (if any) they edit on this page."""
+
+    view: str  # "mine", "consensus", "all", or another layer's key
+    options: list[LayerOption]
+    visible: list[Layer]
+    shown: list[Layer]
+    own: Layer | None
+    consensus: Layer | None
+    edit: str | None  # "mine", "consensus" or None (read-only)
+    blind: bool
+
+    can_code: bool = False
+    is_owner: bool = False
+
+    @property
+    def edit_label(self) -> str:
+        if self.edit == "mine":
+            return "your layer"
+        if self.edit == "consensus":
+            return "the consensus layer"
+        return ""
+
+    @property
+    def read_note(self) -> str:
+        """Why selecting text does not code here (the toolbar and the page script say it)."""
+        if self.edit:
+            return ""
+        if not self.can_code:
+            return "Viewers read coding; they cannot change it."
+        where = "Mine or Consensus" if self.is_owner else "Mine"
+        if self.view == "all":
+            return f"Reading all layers — switch to {where} to code."
+        return f"This layer is read-only — switch to {where} to code."
+
+
+def layer_state(access: StudyAccess, requested: str | None) -> LayerState:
+    """One query: the visible layers with segments (and the requester's own), then the
+    requested view resolved against them.
+
+    "All" and other people's layers are reading views: only "Mine" (the requester's layer)
+    and, for owners, "Consensus" edit, and each write names that layer explicitly.
+    """
+    visible = selectors.listed_layers(access, keep_own=True)
+    user_id = access.membership.user_id
+    own = next((lr for lr in visible if lr.kind == LayerKind.CODER and lr.user_id == user_id), None)
+    consensus = next((lr for lr in visible if lr.kind == LayerKind.CONSENSUS), None)
+    others = [lr for lr in visible if lr is not own and lr is not consensus]
+
+    options: list[LayerOption] = []
+    if access.can_code:
+        options.append(LayerOption("mine", "Mine"))
+    if not access.blind and (consensus is not None or access.is_owner):
+        options.append(LayerOption("consensus", "Consensus"))
+    options.extend(LayerOption(lr.key, lr.label) for lr in others)
+    if len(options) > 1 or not access.can_code:
+        options.append(LayerOption("all", "All"))
+
+    keys = {o.key for o in options}
+    # Coders start on their own layer; owners (who supervise) and viewers start on
+    # everything they may see, which is read-only: coding needs an explicit layer.
+    default = "mine" if access.can_code and not access.is_owner else "all"
+    view = requested if requested in keys else default
+
+    if view == "mine":
+        shown = [own] if own else []
+    elif view == "consensus":
+        shown = [consensus] if consensus else []
+    elif view == "all":
+        shown = list(visible)
+    else:
+        shown = [lr for lr in others if lr.key == view]
+
+    if view == "mine" and access.can_code:
+        edit = "mine"
+    elif view == "consensus" and access.is_owner:
+        edit = "consensus"
+    else:
+        edit = None
+    for option in options:
+        option.current = option.key == view
+    return LayerState(
+        view=view,
+        options=options,
+        visible=visible,
+        shown=shown,
+        own=own,
+        consensus=consensus,
+        edit=edit,
+        blind=access.blind,
+        can_code=access.can_code,
+        is_owner=access.is_owner,
+    )
+
+
+def _code_filter(request: HttpRequest, book: codebook_selectors.Codebook) -> int | None:
+    raw = request.GET.get("code") or request.POST.get("code_filter")
+    try:
+        code_id = int(raw) if raw else None
+    except ValueError:
+        return None
+    return code_id if code_id in book.by_id else None
+
+
+def _layer_words(layer: Layer, access: StudyAccess) -> str:
+    if layer.kind == LayerKind.CODER and layer.user_id == access.membership.user_id:
+        return "you"
+    if layer.kind == LayerKind.CONSENSUS:
+        return "consensus"
+    return layer.label
+
+
+@dataclass
+class TranscriptView:
+    """Everything the transcript fragment needs, built with one segment query."""
+
+    html: SafeString
+    line_count: int
+    segment_count: int
+    seg_json: dict[str, Any]
+    lane_count: int
+    #: Margin blocks in "All": (initials, full name) per block, left to right.
+    legend: list[tuple[str, str]] = field(default_factory=list)
+    block_count: int = 1
+    block_lanes: int = runs.MAX_LANES
+
+
+SEGMENT_COLUMNS = (
+    "pk",
+    "start",
+    "end",
+    "code_id",
+    "layer_id",
+    "memo",
+    "needs_review",
+    "created_at",
+)
+
+
+def build_transcript_view(
+    access: StudyAccess,
+    transcript: Transcript,
+    state: LayerState,
+    book: codebook_selectors.Codebook,
+    code_filter: int | None,
+) -> TranscriptView:
+    """The transcript's runs as HTML plus the data the page script needs per segment.
+
+    One query: segment columns only (codes come from the codebook, layers from
+    ``state``), which is what keeps a page of 450 segments well under the budget.
+    """
+    rows = []
+    if state.shown:
+        qs = selectors.segments_for_transcript(access, transcript, layers=state.shown)
+        rows = list(qs.values_list(*SEGMENT_COLUMNS))
+    tint: set[int] = set()
+    if code_filter is not None:
+        subtree = book.subtree_ids(code_filter)
+        rows = [r for r in rows if r[3] in subtree]
+        tint = {r[0] for r in rows}
+    layers = {layer.pk: layer for layer in state.shown}
+    who = {pk: _layer_words(layer, access) for pk, layer in layers.items()}
+    # Only the layer being edited offers Change/Remove (never in a reading view).
+    writable = {
+        pk: state.edit is not None and access.can_write_layer(layer) for pk, layer in layers.items()
+    }
+    # "All" groups the margin per layer: one block of lanes and labels each, in the order
+    # of the layer switcher, labelled with initials unique among the layers of the study
+    # the requester may see (so they do not change with what is shown).
+    grouped = state.view == "all" and len(state.shown) > 1
+    initials: dict[int, str] = {}
+    block_of_layer: dict[int, int] = {}
+    legend: list[tuple[str, str]] = []
+    if grouped:
+        initials = runs.unique_initials(
+            {
+                lr.pk: ("Consensus" if lr.kind == LayerKind.CONSENSUS else lr.label)
+                for lr in state.visible
+            }
+        )
+        for layer in state.shown:
+            if layer.kind == LayerKind.CONSENSUS:
+                initials[layer.pk] = "Cons"
+        present = {r[4] for r in rows}
+        for layer in state.shown:
+            if layer.pk in present:
+                block_of_layer[layer.pk] = len(block_of_layer)
+                legend.append((initials[layer.pk], layer.label))
+        who = {pk: f"{words} ({initials[pk]})" for pk, words in who.items()}
+    looks: dict[int, runs.SegmentLook] = {}
+    seg_json: dict[str, Any] = {}
+    blocks: dict[int, int] = {}
+    spans = []
+    for pk, start, end, code_id, layer_id, memo, needs_review, created_at in rows:
+        node = book.by_id.get(code_id)
+        name = node.code.name if node else "?"
+        looks[pk] = runs.SegmentLook(
+            color=node.code.color if node else "#4d4d4d",
+            label=name,
+            description=f"{name}, by {who[layer_id]}",
+            review=needs_review,
+            who=initials.get(layer_id, "") if grouped else "",
+            path=node.path if node else "",
+        )
+        if grouped:
+            blocks[pk] = block_of_layer[layer_id]
+        seg_json[str(pk)] = {
+            "s": start,
+            "e": end,
+            "c": code_id,
+            "l": who[layer_id],
+            "m": memo[:500],
+            "w": writable[layer_id],
+            "r": needs_review,
+            "d": created_at.date().isoformat() if created_at else "",
+        }
+        spans.append(runs.Span(pk, start, end))
+    rendered, html = runs.transcript_html(
+        transcript.text, spans, looks, tint=tint, blocks=blocks or None
+    )
+    return TranscriptView(
+        html=html,
+        line_count=len(rendered.lines),
+        segment_count=len(rows),
+        seg_json=seg_json,
+        lane_count=rendered.lane_count,
+        legend=legend if len(legend) > 1 else [],
+        block_count=rendered.block_count,
+        block_lanes=rendered.block_lanes,
+    )
+
+
+@dataclass
+class CodeRow:
+    """One item of the codebook tree (ARIA tree: level, position among siblings, parent)."""
+
+    node: codebook_selectors.CodeNode
+    mine: int = 0
+    all: int = 0
+    parent: int | None = None
+    posinset: int = 1
+    setsize: int = 1
+    expandable: bool = False
+
+
+@dataclass
+class CodebookView:
+    rows: list[CodeRow]
+    codes_json: list[dict[str, Any]]
+    total_mine: int = 0
+    total_all: int = 0
+    recent: list[int] = field(default_factory=list)
+
+
+def build_codebook_view(
+    access: StudyAccess,
+    transcript: Transcript,
+    state: LayerState,
+    book: codebook_selectors.Codebook,
+) -> CodebookView:
+    """Per-code counts in this transcript (mine / all visible layers): one query."""
+    counts = (
+        codebook_selectors.code_counts(access, transcript=transcript, layers=state.visible)
+        if state.visible
+        else {}
+    )
+    view = CodebookView(rows=[], codes_json=[])
+    for node in book.walk():
+        code = node.code
+        # Archived codes stay in the JSON (old highlights use them) but not in the tree.
+        view.codes_json.append(
+            {
+                "id": code.pk,
+                "n": code.name,
+                "p": node.path,
+                "col": runs.stroke_color(code.color),
+                # The picker shows this under the active code: say a proposal is one.
+                "d": (PROPOSED_NOTE if code.proposed else "") + code.description[:300],
+                "pa": code.parent_id,
+                "ar": code.archived,
+                "ca": not code.is_codable,  # a category: the picker does not offer it
+            }
+        )
+        if code.archived:
+            continue
+        mine, all_ = counts.get(node.pk, (0, 0))
+        view.rows.append(CodeRow(node=node, mine=mine, all=all_, parent=code.parent_id))
+        view.total_mine += mine
+        view.total_all += all_
+    _tree_positions(view.rows)
+    return view
+
+
+def _tree_positions(rows: list[CodeRow]) -> None:
+    """Fill in the tree attributes of ``rows`` (depth-first, archived codes left out)."""
+    shown = {row.node.pk for row in rows}
+    siblings: dict[int | None, list[CodeRow]] = {}
+    for row in rows:
+        if row.parent not in shown:
+            row.parent = None  # under an archived code: shown at its parent's place
+        siblings.setdefault(row.parent, []).append(row)
+    for group in siblings.values():
+        for i, row in enumerate(group, start=1):
+            row.posinset, row.setsize = i, len(group)
+    for row in rows:
+        row.expandable = row.node.pk in siblings
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A transcript link in the toolbar: what the template needs, nothing more."""
+
+    pk: int
+    title: str
+    pseudonym: str
+    wave_name: str
+
+
+def _neighbours(transcript: Transcript) -> dict[str, Neighbour | None]:
+    """Previous/next transcript of the same participant (by wave) and of the same wave
+    (by participant): one query of plain tuples (no text, no model instances), so a wave
+    of a large study costs little."""
+    result: dict[str, Neighbour | None] = dict.fromkeys(
+        ("prev_participant", "next_participant", "prev_wave", "next_wave")
+    )
+    cond = Q()
+    if transcript.participant_id:
+        cond |= Q(participant_id=transcript.participant_id)
+    if transcript.wave_id:
+        cond |= Q(wave_id=transcript.wave_id)
+    if not cond:
+        return result
+    rows = list(
+        Transcript.objects.filter(cond, study_id=transcript.study_id).values_list(
+            "pk",
+            "title",
+            "participant_id",
+            "wave_id",
+            "participant__pseudonym",
+            "wave__name",
+            "wave__position",
+        )
+    )
+
+    def pick(items, key, prefix):
+        items.sort(key=key)
+        idx = next(i for i, row in enumerate(items) if row[0] == transcript.pk)
+        for name, pos in ((f"prev_{prefix}", idx - 1), (f"next_{prefix}", idx + 1)):
+            if 0 <= pos < len(items):
+                pk, title, _, _, pseudonym, wave_name, _ = items[pos]
+                result[name] = Neighbour(pk, title, pseudonym or "", wave_name or "")
+
+    if transcript.participant_id:
+        same = [r for r in rows if r[2] == transcript.participant_id]
+        pick(
+            same,
+            lambda r: (r[6] if r[6] is not None else 1 << 30, r[1].lower(), r[0]),
+            "participant",
+        )
+    if transcript.wave_id:
+        same = [r for r in rows if r[3] == transcript.wave_id]
+        pick(same, lambda r: ((r[4] or "~").lower(), r[1].lower(), r[0]), "wave")
+    return result
+
+
+def _maybe_url(name: str, *args) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def page_url(study_id: int, transcript_id: int, view: str | None = None, code=None) -> str:
+    url = reverse("coding:transcript_code", args=[study_id, transcript_id])
+    params = {k: v for k, v in (("layer", view), ("code", code)) if v}
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def page_context(
+    request: HttpRequest,
+    access: StudyAccess,
+    transcript: Transcript,
+    *,
+    view: str | None,
+    full: bool = True,
+    error: str = "",
+    toast: dict | None = None,
+) -> dict[str, Any]:
+    state = layer_state(access, view)
+    book = codebook_selectors.codebook_for(access)
+    code_filter = _code_filter(request, book)
+    tv = build_transcript_view(access, transcript, state, book, code_filter)
+    cb = build_codebook_view(access, transcript, state, book)
+    study = access.study
+    ctx: dict[str, Any] = {
+        "study": study,
+        "access": access,
+        "transcript": transcript,
+        "state": state,
+        "book": book,
+        "code_filter": code_filter,
+        "code_filter_node": book.by_id.get(code_filter) if code_filter else None,
+        "tv": tv,
+        "cb": cb,
+        "error": error,
+        "toast": toast,
+        "saved_at": None,
+        "page_url": page_url(study.pk, transcript.pk, state.view, code_filter),
+        "page_json": {
+            "study": study.pk,
+            "transcript": transcript.pk,
+            "version": transcript.version,
+            "edit": state.edit or "",
+            "view": state.view,
+            "codeFilter": code_filter,
+            "canCreateCodes": access.can_create_codes and state.edit is not None,
+            "urls": {
+                "create": reverse("coding:segment_create", args=[study.pk, transcript.pk]),
+                "update": reverse("coding:segment_update", args=[study.pk, transcript.pk, 0]),
+                "delete": reverse("coding:segment_delete", args=[study.pk, transcript.pk, 0]),
+                "undo": reverse("coding:segment_undo", args=[study.pk, transcript.pk]),
+                "page": reverse("coding:transcript_code", args=[study.pk, transcript.pk]),
+            },
+        },
+    }
+    if full:
+        assignment = None
+        if state.own is not None:
+            assignment = Assignment.objects.filter(layer=state.own, transcript=transcript).first()
+        ctx.update(
+            {
+                "assignment": assignment,
+                "nav": _neighbours(transcript),
+                "dashboard_url": _maybe_url("studies:study_dashboard", study.pk),
+                "transcripts_url": _maybe_url("studies:transcript_list", study.pk),
+                "codebook_url": _maybe_url("coding:codebook", study.pk),
+                "memos": list(
+                    visible_memos(
+                        access, Memo.objects.filter(transcript=transcript, segment__isnull=True)
+                    )
+                    .select_related("author")
+                    .order_by("-created_at")[:50]
+                ),
+                "memo_form": TranscriptMemoForm(),
+            }
+        )
+    return ctx

@@ -1,0 +1,410 @@
+"""The coding page: read a transcript, highlight spans, apply codes, undo.
+
+Every view decides permissions through :mod:`studies.access` and passes only allowed
+data to the templates; fragments requested alone obey the same rules as the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, trigger_client_event
+from django_htmx.middleware import HtmxDetails
+
+from coding.codebook import selectors as codebook_selectors
+from coding.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoForm
+from coding.memos import services as memo_services
+from coding.models import Memo
+from coding.segments import page, services, undo
+from studies.access import (
+    StudyAccess,
+    get_segment_for_write,
+    get_study_for_user,
+    get_transcript,
+    visible_memos,
+    writable_layer,
+)
+from studies.models import Transcript
+
+STALE_MESSAGE = "Transcript changed since you opened it. Reloaded; your selection is kept."
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request through django-htmx's middleware (to be shared from workbench/lib/http.py)."""
+
+    htmx: HtmxDetails
+
+
+TEMPLATE = "coding/transcript_code.html"
+
+
+def _fragments(
+    request: HtmxHttpRequest, ctx: dict[str, Any], *names: str, oob: tuple[str, ...] = ()
+) -> str:
+    parts = [render_to_string(f"{TEMPLATE}#{name}", ctx, request=request) for name in names]
+    oob_ctx = {**ctx, "oob": True}
+    parts += [render_to_string(f"{TEMPLATE}#{name}", oob_ctx, request=request) for name in oob]
+    return "".join(parts)
+
+
+def _wants_json(request: HtmxHttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "") and not request.htmx
+
+
+# --- views ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def transcript_code(request: HtmxHttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id)
+    transcript = get_transcript(access, transcript_id)
+    view = request.GET.get("layer")
+    if request.htmx:
+        ctx = page.page_context(request, access, transcript, view=view, full=False)
+        response = HttpResponse(_fragments(request, ctx, "transcript", oob=("codebook",)))
+    else:
+        ctx = page.page_context(request, access, transcript, view=view)
+        response = HttpResponse(render_to_string(TEMPLATE, ctx, request=request))
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+READING_VIEW_MESSAGE = "“All” is a reading view: nothing was saved. Switch to Mine{} to code."
+OTHER_LAYER_MESSAGE = (
+    "This page shows a layer you cannot change: nothing was saved. Switch to Mine{} to code."
+)
+NO_LAYER_MESSAGE = "Say which layer to code in (Mine{}): nothing was saved."
+EDIT_VIEWS = ("mine", "consensus")
+
+
+def _view_refusal(access: StudyAccess, view: str | None, key: str | None = None) -> str:
+    """Why a write posted from the page's layer ``view`` is refused ("" when it is not).
+
+    Writes come only from an editing view ("Mine", or "Consensus" for owners), never from
+    "All" or another person's layer; a segment write also names its layer (``key``), and
+    that layer is the one the page shows.
+    """
+    where = " or Consensus" if access.is_owner else ""
+    if view == "all":
+        return READING_VIEW_MESSAGE.format(where)
+    if view and view not in EDIT_VIEWS:
+        return OTHER_LAYER_MESSAGE.format(where)
+    if key is not None and view and key != view:
+        return OTHER_LAYER_MESSAGE.format(where)
+    return ""
+
+
+def _error_response(
+    request: HtmxHttpRequest,
+    access: StudyAccess,
+    transcript: Transcript,
+    message: str,
+    *,
+    view: str | None,
+    stale: dict | None = None,
+) -> HttpResponse:
+    """htmx: 200 with the message in the alert region (and a fresh transcript when stale);
+    JSON: 400 with the message; plain form posts: 400 with the page and the message."""
+    if _wants_json(request):
+        return JsonResponse({"detail": message, "stale": bool(stale)}, status=400)
+    if request.htmx:
+        ctx = page.page_context(request, access, transcript, view=view, full=False, error=message)
+        if stale is not None:
+            body = _fragments(request, ctx, "transcript", oob=("codebook", "alert"))
+            response = HttpResponse(body)
+            return trigger_client_event(response, "segment-stale", stale, after="settle")
+        response = reswap(HttpResponse(_fragments(request, ctx, oob=("alert",))), "none")
+        return trigger_client_event(response, "segment-error", {"message": message}, after="settle")
+    ctx = page.page_context(request, access, transcript, view=view, error=message)
+    return HttpResponse(render_to_string(TEMPLATE, ctx, request=request), status=400)
+
+
+def _success_response(
+    request: HtmxHttpRequest,
+    access: StudyAccess,
+    transcript: Transcript,
+    *,
+    view: str | None,
+    event: str,
+    toast: dict,
+    detail: dict,
+) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"message": toast["text"], **detail}, status=200)
+    if not request.htmx:
+        return redirect(
+            page.page_url(access.study.pk, transcript.pk, view, request.POST.get("code_filter"))
+        )
+    ctx = page.page_context(request, access, transcript, view=view, full=False, toast=toast)
+    ctx["saved_at"] = timezone.localtime()
+    body = _fragments(request, ctx, "transcript", oob=("codebook", "status", "toast", "alert"))
+    return trigger_client_event(HttpResponse(body), event, detail, after="settle")
+
+
+def _first_message(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return " ".join(m for msgs in exc.message_dict.values() for m in msgs)
+    return " ".join(exc.messages)
+
+
+def _form_message(form) -> str:
+    messages = []
+    for name, errors in form.errors.items():
+        prefix = "" if name == "__all__" else f"{name}: "
+        messages.extend(prefix + str(e) for e in errors)
+    return " ".join(messages)
+
+
+def _relocate(text: str, quote: str, near: int) -> dict | None:
+    """The occurrence of ``quote`` in ``text`` nearest to ``near`` (to keep a selection
+    across a text change), or None."""
+    if not quote:
+        return None
+    best = None
+    pos = text.find(quote)
+    while pos != -1:
+        if best is None or abs(pos - near) < abs(best - near):
+            best = pos
+        if pos > near:
+            break
+        pos = text.find(quote, pos + 1)
+    if best is None:
+        return None
+    return {"start": best, "end": best + len(quote), "quote": quote}
+
+
+def _edited_since(exc: ValidationError, transcript: Transcript, version: int) -> bool:
+    """Whether the service refused because a text edit committed after the view's check."""
+    if not any(getattr(e, "code", None) == "stale" for e in getattr(exc, "error_list", [])):
+        return False
+    transcript.refresh_from_db(fields=["text", "length", "version"])
+    return transcript.version != version
+
+
+def _stale_response(
+    request: HtmxHttpRequest,
+    access: StudyAccess,
+    transcript: Transcript,
+    quote: str,
+    near: int,
+    view: str | None,
+) -> HttpResponse:
+    stale = _relocate(transcript.text, quote, near) or {}
+    stale["message"] = STALE_MESSAGE
+    return _error_response(request, access, transcript, STALE_MESSAGE, view=view, stale=stale)
+
+
+@login_required
+@require_POST
+def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id, write=True)
+    transcript = get_transcript(access, transcript_id)
+    view = request.POST.get("view") or None
+    book = codebook_selectors.codebook_for(access)
+    choices = [(node.pk, node.path) for node in book.walk()]
+    form = SegmentCreateForm(SegmentCreateForm.data_from_post(request.POST), code_choices=choices)
+    if not form.is_valid():
+        return _error_response(request, access, transcript, _form_message(form), view=view)
+    data = form.cleaned_data
+    key = data.get("layer") or ""
+    refusal = _view_refusal(access, view, key)
+    if not refusal and not key:
+        refusal = NO_LAYER_MESSAGE.format(" or Consensus" if access.is_owner else "")
+    if refusal:
+        return _error_response(request, access, transcript, refusal, view=view)
+    layer = writable_layer(access, key)
+
+    if data["version"] != transcript.version:
+        stale = _relocate(transcript.text, data["quote"], data["start"]) or {}
+        stale["message"] = STALE_MESSAGE
+        return _error_response(request, access, transcript, STALE_MESSAGE, view=view, stale=stale)
+
+    new_name = (data.get("new_code_name") or "").strip()
+    if new_name and not access.can_create_codes:
+        raise PermissionDenied("Only the study's owners can add codes to this codebook.")
+
+    codes = [book.by_id[cid].code for cid in data.get("code_ids") or []]
+    parent_id = data.get("new_code_parent") if new_name else None
+    try:
+        applied = services.segment_apply_codes(
+            transcript=transcript,
+            layer=layer,
+            codes=codes,
+            new_code_name=new_name,
+            new_code_parent=book.by_id[parent_id].code if parent_id else None,
+            new_code_proposed=access.creates_proposals,
+            start=data["start"],
+            end=data["end"],
+            quote=data["quote"],
+            expected_version=data["version"],
+            memo=data.get("memo") or "",
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        if _edited_since(exc, transcript, data["version"]):
+            return _stale_response(request, access, transcript, data["quote"], data["start"], view)
+        return _error_response(request, access, transcript, _first_message(exc), view=view)
+    created, names = applied.created, applied.names
+    text = f"Coded {names}" if created else f"Already coded {names}"
+    return _success_response(
+        request,
+        access,
+        transcript,
+        view=view,
+        event="segment-created",
+        toast={"text": text, "undo": bool(created)},
+        detail={"ids": [s.pk for s in created], "start": data["start"], "end": data["end"]},
+    )
+
+
+@login_required
+@require_POST
+def segment_delete(
+    request: HttpRequest, study_id: int, transcript_id: int, segment_id: int
+) -> HttpResponse:
+    access = get_study_for_user(request, study_id, write=True)
+    transcript = get_transcript(access, transcript_id)
+    view = request.POST.get("view") or None
+    if refusal := _view_refusal(access, view):
+        return _error_response(request, access, transcript, refusal, view=view)
+    segment = get_segment_for_write(access, segment_id, transcript=transcript)
+    name = segment.code.name
+    services.segment_delete(segment=segment, actor=request.user)
+    return _success_response(
+        request,
+        access,
+        transcript,
+        view=view,
+        event="segment-deleted",
+        toast={"text": f"Removed ‘{name}’", "undo": True},
+        detail={"id": int(segment_id)},
+    )
+
+
+@login_required
+@require_POST
+def segment_update(
+    request: HttpRequest, study_id: int, transcript_id: int, segment_id: int
+) -> HttpResponse:
+    access = get_study_for_user(request, study_id, write=True)
+    transcript = get_transcript(access, transcript_id)
+    view = request.POST.get("view") or None
+    if refusal := _view_refusal(access, view):
+        return _error_response(request, access, transcript, refusal, view=view)
+    segment = get_segment_for_write(access, segment_id, transcript=transcript)
+    book = codebook_selectors.codebook_for(access)
+    choices = [(node.pk, node.path) for node in book.walk()]
+    form = SegmentUpdateForm(request.POST, code_choices=choices)
+    if not form.is_valid():
+        return _error_response(request, access, transcript, _form_message(form), view=view)
+    data = form.cleaned_data
+    if form.changes_span and data["version"] != transcript.version:
+        stale = _relocate(transcript.text, segment.quote, segment.start) or {}
+        stale["message"] = STALE_MESSAGE
+        return _error_response(request, access, transcript, STALE_MESSAGE, view=view, stale=stale)
+
+    new_code = book.by_id[data["code_id"]].code if data.get("code_id") else segment.code
+    memo = data["memo"] if form.changes_memo else segment.memo
+    span = {"start": data["start"], "end": data["end"], "quote": data["quote"]}
+    try:
+        text = services.segment_change(
+            segment=segment,
+            code=new_code,
+            memo=memo,
+            span=span if form.changes_span else None,
+            expected_version=data["version"],
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        if form.changes_span and _edited_since(exc, transcript, data["version"]):
+            return _stale_response(request, access, transcript, segment.quote, segment.start, view)
+        return _error_response(request, access, transcript, _first_message(exc), view=view)
+    return _success_response(
+        request,
+        access,
+        transcript,
+        view=view,
+        event="segment-updated",
+        toast={"text": text, "undo": True},
+        detail={"id": int(segment_id)},
+    )
+
+
+@login_required
+@require_POST
+def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id, write=True)
+    transcript = get_transcript(access, transcript_id)
+    view = request.POST.get("view") or None
+    if refusal := _view_refusal(access, view):
+        return _error_response(request, access, transcript, refusal, view=view)
+    try:
+        text = undo.segment_undo(access=access, transcript=transcript, actor=request.user)
+    except ValidationError as exc:
+        return _error_response(request, access, transcript, _first_message(exc), view=view)
+    return _success_response(
+        request,
+        access,
+        transcript,
+        view=view,
+        event="segment-undone",
+        toast={"text": text, "undo": False},
+        detail={},
+    )
+
+
+@login_required
+@require_POST
+def transcript_done(request: HtmxHttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id, write=True)
+    transcript = get_transcript(access, transcript_id)
+    layer = writable_layer(access, "mine")
+    done = request.POST.get("done", "1") == "1"
+    services.assignment_set_done(layer=layer, transcript=transcript, done=done, actor=request.user)
+    view = request.POST.get("view") or None
+    return redirect(page.page_url(access.study.pk, transcript.pk, view))
+
+
+@login_required
+@require_POST
+def transcript_memo_create(
+    request: HtmxHttpRequest, study_id: int, transcript_id: int
+) -> HttpResponse:
+    access = get_study_for_user(request, study_id, write=True)
+    transcript = get_transcript(access, transcript_id)
+    form = TranscriptMemoForm(request.POST)
+    view = request.POST.get("view") or None
+    if form.is_valid():
+        memo_services.memo_create(
+            study=access.study,
+            transcript=transcript,
+            author=request.user,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+        )
+    if request.htmx:
+        ctx = {
+            "study": access.study,
+            "transcript": transcript,
+            "access": access,
+            "state": page.layer_state(access, view),
+            "memos": list(
+                visible_memos(
+                    access, Memo.objects.filter(transcript=transcript, segment__isnull=True)
+                )
+                .select_related("author")
+                .order_by("-created_at")[:50]
+            ),
+            "memo_form": TranscriptMemoForm() if form.is_valid() else form,
+        }
+        return HttpResponse(render_to_string(f"{TEMPLATE}#memos", ctx, request=request))
+    return redirect(page.page_url(access.study.pk, transcript.pk, view))
