@@ -25,6 +25,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from coding.codebook import services as codebook_services
+from coding.compare import services as compare_services
 from coding.jobs import services as job_services
 from coding.memos import services as memo_services
 from coding.models import JobKind, Layer, LayerKind
@@ -542,7 +543,7 @@ def build_crawl(*, blind: bool) -> Crawl:
         memo=f"consensus memo {CANARY}",
         actor=users["owner"],
     )
-    memo_services.framework_summary_save(
+    compare_services.framework_summary_save(
         study=study,
         participant=participant,
         code=code,

@@ -1,5 +1,5 @@
 """The framework matrix: participants x codes at one wave, each cell its quotes and the
-cell's summary memo (written by :func:`coding.memos.services.framework_summary_save`)."""
+cell's summary memo (written by :func:`coding.compare.services.framework_summary_save`)."""
 
 from __future__ import annotations
 

@@ -23,13 +23,13 @@ from coding import exports
 from coding.codebook import selectors as codebook_selectors
 from coding.compare import exports as files
 from coding.compare import pages
+from coding.compare import services as compare_services
 from coding.compare.cooccurrence import cooccurrence, overlap_passages
 from coding.compare.frame import Frame, study_frame
 from coding.compare.framework import framework
 from coding.compare.layers import PLACED, LayerChoice, layer_choice
 from coding.compare.matrix import MEASURE_HELP, MEASURES, matrix, parse_measure
 from coding.compare.trajectory import trajectory
-from coding.memos import services as memo_services
 from coding.models import Code
 from studies.access import StudyAccess, get_study_for_user
 from workbench.lib.http import HtmxHttpRequest, flag_param, int_param, render_page_or_partial
@@ -338,7 +338,7 @@ def compare_framework_summary(request: HtmxHttpRequest, study_id: int) -> HttpRe
         raise Http404("No such cell.")
     error = ""
     try:
-        memo_services.framework_summary_save(
+        compare_services.framework_summary_save(
             study=study,
             participant=participant,
             code=code,

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from coding.codebook import selectors
+from coding.compare import services as compare_services
 from coding.compare.frame import study_frame
 from coding.compare.framework import framework
 from coding.compare.layers import layer_choice
-from coding.memos import services as memo_services
 from coding.models import AuditEvent, Memo, Segment
 from studies.access import study_access
 from tests.coding.test_compare_matrix import build_compare_study
@@ -138,7 +138,7 @@ def test_htmx_save_returns_only_the_cell(owner_client, study, data):
 
 
 def test_too_long_summary_is_refused_and_kept_in_the_form(owner_client, study, data):
-    body = "x" * (memo_services.SUMMARY_MAX_LENGTH + 1)
+    body = "x" * (compare_services.SUMMARY_MAX_LENGTH + 1)
     response = _post(owner_client, study, data, body, htmx=True)
     html = response.content.decode()
     assert response.status_code == 200
