@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from coding import consensus
 from coding.audit import audit, audit_mark
+from coding.consensus import services as consensus_services
 from coding.models import (
     AuditEvent,
     Code,
@@ -124,7 +124,7 @@ def _decision_undo(*, access, decision, actor) -> str:
     """Undo a consensus decision through the decision, as the review page's undo does."""
     if not access.is_owner:
         raise PermissionDenied("Only the study's owners change consensus decisions.")
-    consensus.consensus_undo(decision=decision, actor=actor)
+    consensus_services.consensus_undo(decision=decision, actor=actor)
     return f"Undone: decision ‘{decision.get_action_display()}’ on ‘{decision.code.name}’"
 
 
