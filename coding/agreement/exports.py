@@ -12,7 +12,7 @@ from django.utils.http import content_disposition_header
 from coding import exports
 from coding.agreement.loading import TranscriptInfo
 from coding.agreement.methods import EXPORT_COLUMNS, METRIC_HELP
-from coding.agreement.report import Report
+from coding.agreement.result import Report
 from coding.agreement.rows import (
     GOOD_ALPHA,
     LOW_PREVALENCE_HELP,

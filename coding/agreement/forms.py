@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from coding.agreement.loading import Scope, default_layers
-from coding.agreement.report import ReportParams
+from coding.agreement.result import ReportParams
 from coding.agreement.rows import DEFAULT_THRESHOLD, SORT_KEYS
 from coding.codebook.selectors import Codebook
 from coding.models import Layer

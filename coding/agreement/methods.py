@@ -4,13 +4,9 @@ methods section and the column descriptions of the CSV export."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from coding.agreement.result import Report
 from coding.agreement.rows import GOOD_ALPHA, LOW_PREVALENCE_HELP, PREVALENCE_HELP, coefficient_text
-
-if TYPE_CHECKING:
-    from coding.agreement.report import Report
-
 
 METRIC_HELP = {
     "percent_agreement": (

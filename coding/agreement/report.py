@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from coding.agreement.breakdowns import Breakdown, DriftBasis, DriftRow, breakdown, drift
+from coding.agreement.breakdowns import breakdown, drift
 from coding.agreement.character_level import AgreementResult, character_agreement
-from coding.agreement.loading import ALL_CODES, Loaded, Scope, TranscriptInfo, load_documents
+from coding.agreement.loading import ALL_CODES, Loaded, TranscriptInfo, load_documents
 from coding.agreement.methods import methods_summary
+from coding.agreement.result import Report, ReportParams, TranscriptRow
 from coding.agreement.rows import (
-    DEFAULT_THRESHOLD,
-    Cell,
     CodeRow,
-    Column,
     Metric,
     cell_for,
     row_for,
@@ -32,64 +29,6 @@ from coding.agreement.unitizing import u_alpha_2019, unitizing_alpha
 from coding.codebook.selectors import Codebook, CodeNode, codebook
 from coding.models import Layer
 from studies.access import StudyAccess
-
-
-@dataclass
-class ReportParams:
-    layers: list[Layer]
-    scope: Scope = field(default_factory=Scope)
-    root_code: int | None = None
-    threshold: float = DEFAULT_THRESHOLD
-    expert: bool = False
-    by: str = ""  # "", "group", "wave", "design", "drift"
-    focus: int | None = None  # a code: per-transcript table
-    sort: str = "code"
-
-
-@dataclass
-class TranscriptRow:
-    info: TranscriptInfo
-    row: CodeRow | None  # None: fewer than two layers worked on it
-
-
-@dataclass
-class Report:
-    layers: list[Layer]
-    keys: list[str]
-    params: ReportParams
-    book: Codebook
-    transcripts: list[TranscriptInfo]
-    rows: list[CodeRow]
-    pooled_note: str
-    worked_on: list[tuple[Layer, int, list[TranscriptInfo]]]  # (layer, n, missing from)
-    pairable: int  # transcripts with two or more compared layers
-    skipped: int
-    breakdown: Breakdown | None = None
-    drift: list[DriftRow] | None = None
-    drift_columns: list[Column] | None = None
-    drift_basis: DriftBasis | None = None
-    focus: CodeNode | None = None
-    focus_rows: list[TranscriptRow] | None = None
-    alpha_u_overall: Metric | None = None
-    u_alpha_binary: Metric | None = None
-    u_alpha_nominal: Metric | None = None
-    is_partition: bool | None = None
-    seg_total: Metric | None = None
-    seg_kappa_bp: Metric | None = None
-    seg_threshold: float | None = None
-    seg_disagreements: int | None = None
-    per_transcript: list[tuple[TranscriptInfo, CodeRow]] = field(default_factory=list)
-    headline: Cell | None = None  # every used code pooled (each character x code a unit)
-    n_codes_used: int = 0
-    summary: str = ""  # the methods-section paragraph
-
-    @property
-    def two(self) -> bool:
-        return len(self.layers) == 2
-
-    @property
-    def below(self) -> list[CodeRow]:
-        return [r for r in self.rows if r.status == "below"]
 
 
 def _code_nodes(book: Codebook, root: int | None) -> list[CodeNode]:

@@ -20,8 +20,8 @@ from coding.agreement.exports import FORMATS, export_response
 from coding.agreement.forms import BY_CHOICES, ReportForm
 from coding.agreement.loading import layer_query, report_layers
 from coding.agreement.methods import METRIC_HELP
-from coding.agreement.report import Report
 from coding.agreement.report import agreement_report as build_report
+from coding.agreement.result import Report
 from coding.agreement.rows import LOW_PREVALENCE_HELP, PREVALENCE_HELP, STATUS_WORDS
 from coding.codebook.selectors import codebook
 from coding.models import Layer

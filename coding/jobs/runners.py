@@ -1,12 +1,23 @@
-"""What each kind of job writes (see :data:`coding.jobs.services.Runner`)."""
+"""What each kind of job writes (see :data:`coding.jobs.worker.Runner`)."""
 
 from __future__ import annotations
 
 from typing import IO
 
 from coding import refi
+from coding.jobs.storage import job_storage
 from coding.models import Job
 from studies.access import StudyAccess
+
+
+class JobRefused(Exception):
+    """Raised by a runner when the work was refused as a whole (an import with errors):
+    the job fails with ``message`` and keeps ``result`` (the report) for the job page."""
+
+    def __init__(self, message: str, result: dict):
+        super().__init__(message)
+        self.message = message
+        self.result = result
 
 
 def qdpx_export(job: Job, access: StudyAccess, out: IO[bytes], progress) -> None:
@@ -30,19 +41,18 @@ def qdpx_import(job: Job, access: StudyAccess, out: IO[bytes], progress) -> dict
     The owner's right to import is checked again now (PermissionDenied otherwise)."""
     from dataclasses import asdict
 
-    from coding.jobs import services
     from studies.imports import ImportRefused
 
     access.require_owner()
     progress(0, 1)
-    with services.job_storage().open(job.params["upload"], "rb") as upload:
+    with job_storage().open(job.params["upload"], "rb") as upload:
         try:
             report = refi.refi_import(
                 study=access.study, data=upload, filename=job.filename, actor=access.user
             )
         except ImportRefused as refused:
             n = len(refused.report.errors)
-            raise services.JobRefused(
+            raise JobRefused(
                 f"Nothing was imported: {n} problem{'s' if n != 1 else ''} found.",
                 asdict(refused.report),
             ) from None

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
-from coding.jobs import runners, services
+from coding.jobs import runners
+from coding.jobs.storage import job_storage
 from coding.models import Job, JobKind, JobStatus
 from studies.access import StudyAccess, get_study_for_user
 
@@ -61,7 +62,7 @@ def job_download(request: HttpRequest, study_id: int, job_id: int) -> FileRespon
     _, job = _get_job_for_user(request, study_id, job_id)
     if job.status != JobStatus.DONE or not job.file or job.expires_at <= timezone.now():
         raise Http404("This export has no file (any more).")
-    storage = services.job_storage()
+    storage = job_storage()
     try:
         handle = storage.open(job.file, "rb")
     except FileNotFoundError:

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from coding import exports
 from coding.codebook.selectors import Codebook
 from coding.compare.layers import UNION as UNION_KEY
-from coding.jobs import services as job_services
+from coding.jobs.progress import Progress, counted
 from coding.models import Code, Layer, Segment
 from coding.retrieval.forms import RetrievalForm
 from coding.retrieval.selectors import RetrievalState, retrieval_state, state_segments
@@ -179,7 +179,7 @@ def export_response(
 
 
 def export_write(
-    access: StudyAccess, query: str, fmt: str, out: IO[bytes], *, progress: job_services.Progress
+    access: StudyAccess, query: str, fmt: str, out: IO[bytes], *, progress: Progress
 ) -> None:
     """Write the export that ``retrieval_export`` answers for ``?query`` to ``out`` (the
     background job of a big export). Raises ValidationError when a filter no longer exists."""
@@ -188,7 +188,7 @@ def export_write(
     if state.errors:
         raise ValidationError(" ".join(state.errors))
     segments = state_segments(access, state, context=0).segments
-    rows = job_services.counted(
+    rows = counted(
         export_value_rows(segments, state.book, layers=state.layers), segments.count(), progress
     )
     if fmt == "csv":

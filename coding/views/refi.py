@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from coding import refi
 from coding.jobs import services as job_services
+from coding.jobs import storage as job_storage
 from coding.models import JobKind, Segment
 from studies.access import get_study_for_user, visible_layers
 from studies.imports import ImportRefused
@@ -144,7 +145,7 @@ def qdpx_import(request: HttpRequest, study_id: int) -> HttpResponse:
                 access=access,
                 kind=JobKind.QDPX_IMPORT,
                 filename=upload.name,
-                params={"upload": job_services.job_upload(study_id=study.pk, upload=upload)},
+                params={"upload": job_storage.job_upload(study_id=study.pk, upload=upload)},
             )
             return redirect("coding:job_detail", study.pk, job.pk)
         try:

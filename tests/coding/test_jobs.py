@@ -13,7 +13,8 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from coding.jobs import services as job_services
+from coding.jobs import storage as job_storage
+from coding.jobs import worker as job_worker
 from coding.models import Code, Job, JobKind, JobStatus, Segment
 from coding.retrieval.exports import EXPORT_HEADER
 from coding.retrieval.selectors import RetrievalFilters
@@ -246,7 +247,7 @@ def test_an_expired_file_is_gone_and_pruned(
         "expired"
         in owner_client.get(reverse("coding:job_detail", args=[study.pk, job.pk])).content.decode()
     )
-    assert job_services.jobs_prune() == 1
+    assert job_storage.jobs_prune() == 1
     assert not path.exists()
     assert not Job.objects.filter(pk=job.pk).exists()
 
@@ -313,7 +314,7 @@ def test_a_filter_that_vanished_before_the_worker_ran_fails_clearly(
     owner_client.get(export_url(study, "csv", code=code_id))
     Segment.objects.filter(code=code).delete()
     code.delete()
-    job_services.job_run(the_job(owner).pk)
+    job_worker.job_run(the_job(owner).pk)
     job = the_job(owner)
     assert job.status == JobStatus.FAILED
     assert job.message == f"There is no code “{code_id}” in this study."
@@ -408,7 +409,7 @@ def test_an_owner_who_became_a_viewer_before_the_worker_ran_imports_nothing(
     job = the_job(owner)
     assert job.status == JobStatus.QUEUED
     Membership.objects.filter(study=study, user=owner).update(role="viewer")
-    job_services.job_run(job.pk)
+    job_worker.job_run(job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert job.message == "Only the study's owners can do this."
