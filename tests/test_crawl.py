@@ -265,7 +265,9 @@ ROUTES: dict[str, Route] = {
             )
         ],
     ),
-    "coding:memo_delete": Route(POST_ONLY, [Get(lambda ctx: {**_s(ctx), "memo_id": 1})]),
+    "coding:memo_delete": Route(
+        POST_ONLY, [Get(lambda ctx: {**_s(ctx), "memo_id": ctx.erin_memo.pk})]
+    ),
     # Comparison
     "coding:compare_matrix": Route(
         READ,
@@ -443,6 +445,7 @@ class Crawl:
     segment: object
     canary_segment: object
     own_memo: object
+    erin_memo: object  # a coder's memo on the transcript, hidden from a blind coder
     viewer_membership: object
     round: object
     invitation: object
@@ -526,14 +529,16 @@ def build_crawl(*, blind: bool) -> Crawl:
         end=len(text),
         actor=users["coder2"],
     )
+    erin_memos = []
     for target in ({"transcript": transcript}, {"code": code}, {"segment": canary_segment}, {}):
-        memo_services.memo_create(
+        erin_memo = memo_services.memo_create(
             study=study,
             author=users["coder2"],
             title=f"erin's thought {CANARY}",
             body=f"body {CANARY}",
             **target,
         )
+        erin_memos.append(erin_memo)
     segment_services.segment_create(
         transcript=transcript,
         code=code,
@@ -571,6 +576,7 @@ def build_crawl(*, blind: bool) -> Crawl:
         segment=segment,
         canary_segment=canary_segment,
         own_memo=own_memo,
+        erin_memo=erin_memos[0],
         viewer_membership=viewer_membership,
         round=round_,
         invitation=invitation,

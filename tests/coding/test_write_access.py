@@ -51,7 +51,7 @@ WRITES: dict[str, dict] = {
     "coding:code_merge post": owners(200),
     "coding:code_archive post": owners(302),
     "coding:code_adopt post": owners(302),
-    # retrieval and memos: memo 1 is erin's (a coder's), hidden from a blind coder
+    # retrieval and memos: the memo is erin's (a coder's), hidden from a blind coder
     "coding:segment_reviewed post": coders(403, 302),
     "coding:memo_create post": coders(200, 200),
     "coding:memo_update post": coders(200, 200),
