@@ -53,6 +53,7 @@ from studies.access import StudyAccess, visible_layers, visible_memos
 from studies.imports import ImportRefused, ImportReport, RowError
 from studies.models import Participant, StakeholderGroup, Study, Transcript, Wave
 from studies.offset_map import OffsetMap
+from studies.readers import docx_text
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -1279,7 +1280,7 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
                 if data is None or not member.endswith(".docx"):
                     report.error("The source has no plain text and no readable .docx.", where)
                 else:
-                    raw = textlib.docx_text(data, name or member)
+                    raw = docx_text(data, name or member)
                     report.warn(
                         f"{where}: no plain text; read from its .docx (coding offsets may not fit)."
                     )
