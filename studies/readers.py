@@ -61,6 +61,84 @@ def _row_line(cells: list[str]) -> str:
     return "\t".join(cells).strip()
 
 
+def _xml_events(handle):
+    """``end`` events of an XML part read as a stream, without entities, DTD or network."""
+    from lxml import etree
+
+    return etree.iterparse(
+        handle,
+        events=("end",),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+    )
+
+
+_BODY, _P, _R, _LINK = f"{_W}body", f"{_W}p", f"{_W}r", f"{_W}hyperlink"
+_TC, _TR, _TBL = f"{_W}tc", f"{_W}tr", f"{_W}tbl"
+
+
+class _DocxBody:
+    """The lines of a .docx main part read as a stream: :meth:`read` takes each element as
+    it ends and frees it (and its earlier siblings) once read."""
+
+    def __init__(self) -> None:
+        self.paragraphs: list[str] = []
+        self.total = 0  # characters read, newlines included
+        self.current: list[str] = []  # the runs of the paragraph being read
+        self.cell: list[str] = []  # the paragraphs of the table cell being read
+        self.row: list[str] = []  # the cells of the table row being read
+        self.header_row = False  # the row being read repeats as the table's header
+
+    def read(self, element) -> None:
+        parent = element.getparent()
+        if parent is None:
+            return
+        if parent.tag == _R:
+            return  # a run's text: read when the run ends
+        self._take(element, parent)
+        if element.tag != _BODY:
+            # Free what has been read: this element and its earlier siblings.
+            element.clear()
+            while element.getprevious() is not None:
+                del parent[0]
+
+    def _take(self, element, parent) -> None:
+        tag, parent_tag = element.tag, parent.tag
+        if tag == _R:
+            paragraph = parent.getparent() if parent_tag == _LINK else parent
+            if paragraph is not None and paragraph.tag == _P:
+                outer = paragraph.getparent()
+                if outer is not None and outer.tag in (_BODY, _TC):
+                    text = _run_text(element)
+                    self.current.append(text)
+                    self.total += len(text)
+        elif tag == _P and parent_tag == _TC:
+            self.cell.append("".join(self.current))
+            self.current = []
+        elif tag == _TC:
+            # A cell's paragraphs stay on the row's line: a turn is one line.
+            self.row.append(" ".join(part.strip() for part in self.cell if part.strip()))
+            self.cell = []
+        elif tag == f"{_W}tblHeader":
+            self.header_row = element.get(f"{_W}val", "true") not in ("false", "0", "off")
+        elif tag == _TR:
+            # A header row ("Speaker | Text") is kept, but not as a turn.
+            line = "\t".join(self.row).strip() if self.header_row else _row_line(self.row)
+            self.row, self.header_row = [], False
+            if line:
+                self.paragraphs.append(line)
+                self.total += 1  # the runs' text is counted already; this is the newline
+        elif parent_tag == _BODY:
+            if tag == _P:
+                self.paragraphs.append("".join(self.current))
+                self.total += 1
+            self.current = []
+        elif tag == _TBL:
+            self.current = []
+
+
 def docx_text(data: bytes, filename: str, *, part_limit: int | None = None) -> str:
     """Paragraphs of a .docx body in document order, one per line, tables included (each
     row one line, see :func:`_row_line`); not headers, footers, text boxes or tracked
@@ -85,78 +163,19 @@ def docx_text(data: bytes, filename: str, *, part_limit: int | None = None) -> s
         total_limit=2 * part_limit,
         element_limit=settings.WORKBENCH_MAX_XML_ELEMENTS,
     )
-    paragraphs: list[str] = []
-    total = 0
+    body = _DocxBody()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         with archive.open(_main_part(archive)) as handle:
-            events = etree.iterparse(
-                handle,
-                events=("end",),
-                resolve_entities=False,
-                no_network=True,
-                load_dtd=False,
-                huge_tree=False,
-            )
-            body, p, r, link = f"{_W}body", f"{_W}p", f"{_W}r", f"{_W}hyperlink"
-            tc, tr, tbl = f"{_W}tc", f"{_W}tr", f"{_W}tbl"
-            current: list[str] = []  # the runs of the paragraph being read
-            cell: list[str] = []  # the paragraphs of the table cell being read
-            row: list[str] = []  # the cells of the table row being read
-            header_row = False  # the row being read repeats as the table's header
-            for _event, element in events:
-                parent = element.getparent()
-                if parent is None:
-                    continue
-                tag, parent_tag = element.tag, parent.tag
-                if parent_tag == r:
-                    continue  # a run's text: read when the run ends
-                if tag == r:
-                    paragraph = parent.getparent() if parent_tag == link else parent
-                    if paragraph is not None and paragraph.tag == p:
-                        outer = paragraph.getparent()
-                        if outer is not None and outer.tag in (body, tc):
-                            text = _run_text(element)
-                            current.append(text)
-                            total += len(text)
-                elif tag == p and parent_tag == tc:
-                    cell.append("".join(current))
-                    current = []
-                elif tag == tc:
-                    # A cell's paragraphs stay on the row's line: a turn is one line.
-                    row.append(" ".join(part.strip() for part in cell if part.strip()))
-                    cell = []
-                elif tag == f"{_W}tblHeader":
-                    header_row = element.get(f"{_W}val", "true") not in ("false", "0", "off")
-                elif tag == tr:
-                    # A header row ("Speaker | Text") is kept, but not as a turn.
-                    line = "\t".join(row).strip() if header_row else _row_line(row)
-                    row, header_row = [], False
-                    if line:
-                        paragraphs.append(line)
-                        total += 1  # the runs' text is counted already; this is the newline
-                elif parent_tag == body:
-                    if tag == p:
-                        paragraphs.append("".join(current))
-                        total += 1
-                    current = []
-                elif tag == tbl:
-                    current = []
-                if total > max_chars:
-                    raise UploadTooLarge(
-                        f"{filename}: holds more than {max_chars:,} characters of text, the "
-                        "limit per transcript."
-                    )
-                if tag != body:
-                    # Free what has been read: this element and its earlier siblings.
-                    element.clear()
-                    while element.getprevious() is not None:
-                        del parent[0]
+            for _event, element in _xml_events(handle):
+                body.read(element)
+                if body.total > max_chars:
+                    raise _too_long(filename, max_chars)
     except UploadTooLarge:
         raise
     except (etree.XMLSyntaxError, KeyError, zipfile.BadZipFile, OSError, ValueError) as exc:
         raise TextDecodeError(f"{filename}: is not a readable .docx file ({exc}).") from exc
-    return "\n".join(paragraphs)
+    return "\n".join(body.paragraphs)
 
 
 @dataclass(frozen=True)
@@ -359,15 +378,7 @@ def odt_text(data: bytes, filename: str) -> str:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         with archive.open("content.xml") as handle:
-            events = etree.iterparse(
-                handle,
-                events=("end",),
-                resolve_entities=False,
-                no_network=True,
-                load_dtd=False,
-                huge_tree=False,
-            )
-            for _event, element in events:
+            for _event, element in _xml_events(handle):
                 tag = element.tag
                 if tag in paragraph_tags:
                     where = _ancestor_tags(element)
