@@ -52,6 +52,8 @@ from studies import text as textlib
 from studies.access import StudyAccess, visible_layers, visible_memos
 from studies.imports import ImportRefused, ImportReport, RowError
 from studies.models import Participant, StakeholderGroup, Study, Transcript, Wave
+from studies.offset_map import OffsetMap
+from studies.readers import docx_text
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -1278,7 +1280,7 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
                 if data is None or not member.endswith(".docx"):
                     report.error("The source has no plain text and no readable .docx.", where)
                 else:
-                    raw = textlib.docx_text(data, name or member)
+                    raw = docx_text(data, name or member)
                     report.warn(
                         f"{where}: no plain text; read from its .docx (coding offsets may not fit)."
                     )
@@ -1571,13 +1573,13 @@ class _Canonicaliser:
         self.text = textlib.canonicalize(stage)
         self._stage_starts: list[int] = []
         self._composed_starts: list[int] = []
-        self._changed: dict[int, textlib.OffsetMap] = {}
+        self._changed: dict[int, OffsetMap] = {}
         stage_at = composed_at = 0
         parts = []
         for index, line in enumerate(stage.split("\n")):
             composed = unicodedata.normalize("NFC", line)
             if composed != line:
-                self._changed[index] = textlib.OffsetMap(line, composed)
+                self._changed[index] = OffsetMap(line, composed)
             self._stage_starts.append(stage_at)
             self._composed_starts.append(composed_at)
             stage_at += len(line) + 1
@@ -1588,7 +1590,7 @@ class _Canonicaliser:
         # Should canonicalize ever do more than this, fall back to a (bounded) diff.
         self._diff = None
         if composed_text.strip("\n") != self.text:
-            self._diff = textlib.OffsetMap(stage, self.text)
+            self._diff = OffsetMap(stage, self.text)
 
     def _position(self, position: int, *, is_end: bool) -> int:
         index = bisect.bisect_right(self._stage_starts, position) - 1

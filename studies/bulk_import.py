@@ -29,6 +29,7 @@ from studies.imports import (
     size_of,
     title_from,
 )
+from studies.limits import zip_member_bytes
 from studies.models import Participant, Study, Transcript, Wave
 
 MANIFEST_COLUMNS = ("file", "participant", "group", "wave", "title")
@@ -56,7 +57,7 @@ def transcripts_bulk_import(
     actor,
     allow_duplicates: bool = False,
 ) -> ImportReport:
-    """Import a zip of transcript files (textlib.EXTENSIONS) described by a CSV manifest.
+    """Import a zip of transcript files (:data:`studies.readers.EXTENSIONS`) described by a CSV manifest.
 
     The manifest (``file,participant,group,wave,title``) is either uploaded separately or
     named ``manifest.csv`` inside the zip. Participants that do not exist yet are created in
@@ -130,9 +131,7 @@ def _take_manifest(archive, members: dict, manifest, report: ImportReport):
         )
     name = named[0]
     try:
-        data = textlib.zip_member_bytes(
-            archive, members.pop(name), settings.WORKBENCH_MAX_CSV_BYTES, name
-        )
+        data = zip_member_bytes(archive, members.pop(name), settings.WORKBENCH_MAX_CSV_BYTES, name)
     except (textlib.TextDecodeError, zipfile.BadZipFile, OSError, RuntimeError) as exc:
         raise _refused(report, RowError(0, f"{name}: cannot be read ({exc}).")) from None
     return data, name
@@ -366,7 +365,7 @@ class _ManifestPlan:
         """The member's text and turn times; refuses the whole import once the unpacked
         bytes or decoded characters pass the import's limits."""
         try:
-            data = textlib.zip_member_bytes(self.archive, info, self.budget, file_name)
+            data = zip_member_bytes(self.archive, info, self.budget, file_name)
             self.unpacked += len(data)
             check_import_total(self.unpacked, "The files in the zip")
             reading = prepare_reading(data, file_name)

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
 from studies.models import Role, Study
-from studies.text import EXTENSIONS
+from studies.readers import EXTENSIONS
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -15,7 +15,9 @@ from django.db import transaction
 
 from coding.audit import audit
 from studies import text as textlib
+from studies.limits import UploadTooLarge, read_limited
 from studies.models import Participant, StakeholderGroup, Study, Transcript, Wave
+from studies.readers import EXTENSIONS, Reading, read_transcript
 
 # --- row errors and reports --------------------------------------------------------------
 
@@ -99,19 +101,19 @@ def read_csv(data, filename: str) -> list[dict[str, str]] | RowError:
 def _bytes_of(data, filename: str, limit: int | None = None) -> bytes:
     """The bytes of an upload (bytes or a file object), read in chunks up to ``limit``.
 
-    Raises :class:`studies.text.UploadTooLarge` naming the file and the limit
+    Raises :class:`studies.limits.UploadTooLarge` naming the file and the limit
     (WORKBENCH_MAX_UPLOAD_BYTES by default).
     """
     limit = settings.WORKBENCH_MAX_UPLOAD_BYTES if limit is None else limit
     if isinstance(data, bytes):
         if len(data) > limit:
-            raise textlib.UploadTooLarge(
+            raise UploadTooLarge(
                 f"{filename}: {len(data) / 1e6:.1f} MB is larger than the limit of "
                 f"{limit / 1e6:.1f} MB per file."
             )
         return data
     data.seek(0)
-    return textlib.read_limited(data, limit, filename, what=" per file")
+    return read_limited(data, limit, filename, what=" per file")
 
 
 # --- participants ------------------------------------------------------------------------
@@ -262,10 +264,10 @@ def prepare_text(data, filename: str) -> str:
     return prepare_reading(data, filename).text
 
 
-def prepare_reading(data, filename: str) -> textlib.Reading:
+def prepare_reading(data, filename: str) -> Reading:
     """As :func:`prepare_text`, with the turn start times of a caption file."""
     try:
-        reading = textlib.read_transcript(_bytes_of(data, filename), filename)
+        reading = read_transcript(_bytes_of(data, filename), filename)
     except textlib.TextDecodeError as exc:
         raise ValidationError(str(exc)) from exc
     if len(reading.text) > settings.WORKBENCH_MAX_TEXT_CHARS:
@@ -276,7 +278,7 @@ def prepare_reading(data, filename: str) -> textlib.Reading:
     return reading
 
 
-ACCEPTED = ", ".join(textlib.EXTENSIONS)
+ACCEPTED = ", ".join(EXTENSIONS)
 
 
 def new_transcript(
@@ -306,7 +308,7 @@ def transcripts_upload(
     allow_duplicates: bool = False,
 ) -> list[Transcript]:
     """Upload one or many transcript files (.txt, .docx, .odt, .rtf, .pdf, .vtt, .srt;
-    textlib.EXTENSIONS) for one participant and wave (both optional).
+    EXTENSIONS) for one participant and wave (both optional).
 
     All files are decoded and checked before anything is written; ValidationError lists
     every problem, one per file. A text already in the study (same checksum), the same text
@@ -373,10 +375,10 @@ def _check_upload(*, study: Study, files: list, participant, wave) -> None:
     check_import_total(sum(size_of(data) for _name, data in files))
 
 
-def _read_uploads(files: list, errors: list[ValidationError]) -> dict[str, textlib.Reading]:
+def _read_uploads(files: list, errors: list[ValidationError]) -> dict[str, Reading]:
     """Each readable file's text; a file's problems go to ``errors``. Raises ValidationError
     once the text read so far passes WORKBENCH_MAX_IMPORT_CHARS."""
-    readings: dict[str, textlib.Reading] = {}
+    readings: dict[str, Reading] = {}
     chars = 0
     for filename, data in files:
         try:

@@ -26,6 +26,7 @@ from studies.models import (
     Transcript,
     Wave,
 )
+from studies.offset_map import OffsetMap
 
 # Layers are named by their coder's username in URLs and the API; these names mean
 # something else there.
@@ -494,7 +495,7 @@ def transcript_update(
     return transcript
 
 
-def _moved_turn_times(turn_times: list, mapping: textlib.OffsetMap, length: int) -> list:
+def _moved_turn_times(turn_times: list, mapping: OffsetMap, length: int) -> list:
     """Caption turn starts mapped to the new text; a turn whose start was deleted, or that
     now starts where an earlier one does, loses its time (the earlier one is kept)."""
     moved, seen = [], set()
@@ -512,7 +513,7 @@ def transcript_text_update(
 ) -> dict:
     """Replace a transcript's text, moving every coded span with it.
 
-    Offsets are mapped through a diff (:class:`studies.text.OffsetMap`). A segment whose
+    Offsets are mapped through a diff (:class:`studies.offset_map.OffsetMap`). A segment whose
     passage itself changed is kept, moved to the mapped span and flagged ``needs_review``;
     nothing is dropped. Every segment's ``quote`` becomes the new text at its offsets; a
     flagged segment keeps the words it had before in ``quote_at_coding``. A stale ``expected_version`` (someone edited since the page was
@@ -537,7 +538,7 @@ def transcript_text_update(
         old_text = current.text
         if new_text == old_text:
             return {"moved": 0, "flagged": 0, "merged": 0}
-        mapping = textlib.OffsetMap(old_text, new_text)
+        mapping = OffsetMap(old_text, new_text)
         length = len(new_text)
         counts = {"moved": 0, "flagged": 0, "merged": 0}
         segments = list(Segment.objects.filter(transcript=current).order_by("pk"))

@@ -24,6 +24,7 @@ from coding.models import (
 )
 from studies import text as textlib
 from studies.imports import ImportRefused, ImportReport, RowError
+from studies.limits import read_limited
 from studies.models import Study
 
 CODEBOOK_CSV_COLUMNS = (
@@ -90,7 +91,7 @@ def _read_text(data, filename: str, report) -> str:
         )
     try:
         if not isinstance(data, bytes):  # an uploaded file: read in chunks, within the limit
-            data = textlib.read_limited(data, CODEBOOK_CSV_MAX_BYTES, filename)
+            data = read_limited(data, CODEBOOK_CSV_MAX_BYTES, filename)
         return textlib.decode_bytes(data, filename).lstrip("\ufeff")
     except textlib.TextDecodeError as exc:
         _refuse(report, 0, str(exc))

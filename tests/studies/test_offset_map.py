@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studies.text import OffsetMap
+from studies.offset_map import OffsetMap
 
 LINE = "P01: I signed the agreement and the agreement was signed.\n"
 # 2,000,000 characters, the largest text a transcript may have, of one repeated line.

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from studies import bulk_import, imports, services
+from studies import bulk_import, imports, limits, readers, services
 from studies import text as textlib
 from studies.models import Transcript
 from tests.studies.helpers import manifest, zip_bytes
@@ -158,7 +158,7 @@ more from me
 
 
 def test_docx_tables_are_read_in_order_as_turns_without_header_or_footer():
-    text = textlib.read_upload(docx_with_table(), "turns.docx")
+    text = readers.read_upload(docx_with_table(), "turns.docx")
     assert text == (
         "Interview 3, 12 May\n"
         "Interviewer: How was 培訓?\n"
@@ -172,44 +172,44 @@ def test_docx_tables_are_read_in_order_as_turns_without_header_or_footer():
 
 def test_docx_table_text_counts_towards_the_character_limit_once(settings):
     settings.WORKBENCH_MAX_TEXT_CHARS = 102  # exactly the text's length
-    assert len(textlib.read_upload(docx_with_table(), "turns.docx")) == 102
+    assert len(readers.read_upload(docx_with_table(), "turns.docx")) == 102
     settings.WORKBENCH_MAX_TEXT_CHARS = 60
-    with pytest.raises(textlib.UploadTooLarge, match="turns.docx: holds more than 60 characters"):
-        textlib.read_upload(docx_with_table(), "turns.docx")
+    with pytest.raises(limits.UploadTooLarge, match="turns.docx: holds more than 60 characters"):
+        readers.read_upload(docx_with_table(), "turns.docx")
 
 
 # --- .odt --------------------------------------------------------------------------------
 
 
 def test_odt_is_read_with_headings_spaces_and_tables_but_no_header():
-    assert textlib.read_upload(odt_bytes(), "fg.odt") == (
+    assert readers.read_upload(odt_bytes(), "fg.odt") == (
         "Focus group 1\nInterviewer: two  spaces\nSU01: 我覺得 𠝹 好\nInterviewer: Thanks\nClosing."
     )
 
 
 def test_odt_keeps_the_xml_element_limit(settings):
     settings.WORKBENCH_MAX_XML_ELEMENTS = 20
-    with pytest.raises(textlib.UploadTooLarge, match="fg.odt: its part .* more than 20 XML"):
-        textlib.read_upload(odt_bytes(), "fg.odt")
+    with pytest.raises(limits.UploadTooLarge, match="fg.odt: its part .* more than 20 XML"):
+        readers.read_upload(odt_bytes(), "fg.odt")
 
 
 def test_a_broken_odt_is_refused_naming_the_file():
     with pytest.raises(textlib.TextDecodeError, match="bad.odt: is not a readable .odt file"):
-        textlib.read_upload(zip_bytes({"mimetype": b"x"}), "bad.odt")
+        readers.read_upload(zip_bytes({"mimetype": b"x"}), "bad.odt")
 
 
 # --- .rtf --------------------------------------------------------------------------------
 
 
 def test_rtf_decodes_code_page_quotes_and_unicode_escapes():
-    text = textlib.read_upload(RTF, "notes.rtf")
+    text = readers.read_upload(RTF, "notes.rtf")
     assert text == "Interviewer: “Ready?”\n訪問員：你好 𠝹"
     assert [textlib.speaker_of(line) for line in text.split("\n")] == ["Interviewer", "訪問員"]
 
 
 def test_a_file_that_is_not_rtf_is_refused():
     with pytest.raises(textlib.TextDecodeError, match="x.rtf: is not an RTF file"):
-        textlib.read_upload(b"plain words", "x.rtf")
+        readers.read_upload(b"plain words", "x.rtf")
 
 
 # --- .pdf --------------------------------------------------------------------------------
@@ -217,30 +217,30 @@ def test_a_file_that_is_not_rtf_is_refused():
 
 def test_pdf_text_layer_is_read():
     data = pdf_bytes(["Interviewer: How was it?", "P01: Fine."])
-    assert textlib.read_upload(data, "i.pdf") == "Interviewer: How was it?\nP01: Fine."
+    assert readers.read_upload(data, "i.pdf") == "Interviewer: How was it?\nP01: Fine."
 
 
 def test_a_scanned_pdf_is_refused_naming_the_file():
     with pytest.raises(textlib.TextDecodeError, match="scan.pdf: this PDF has no text layer"):
-        textlib.read_upload(pdf_bytes([]), "scan.pdf")
+        readers.read_upload(pdf_bytes([]), "scan.pdf")
 
 
 def test_a_broken_pdf_is_refused_naming_the_file():
     with pytest.raises(textlib.TextDecodeError, match="bad.pdf: is not a readable PDF"):
-        textlib.read_upload(b"%PDF-1.4 nothing here", "bad.pdf")
+        readers.read_upload(b"%PDF-1.4 nothing here", "bad.pdf")
 
 
 def test_pdf_text_keeps_the_character_limit(settings):
     settings.WORKBENCH_MAX_TEXT_CHARS = 10
-    with pytest.raises(textlib.UploadTooLarge, match="i.pdf: holds more than 10 characters"):
-        textlib.read_upload(pdf_bytes(["Interviewer: How was it?"]), "i.pdf")
+    with pytest.raises(limits.UploadTooLarge, match="i.pdf: holds more than 10 characters"):
+        readers.read_upload(pdf_bytes(["Interviewer: How was it?"]), "i.pdf")
 
 
 # --- captions (.vtt, .srt) ---------------------------------------------------------------
 
 
 def test_vtt_voices_become_turns_with_start_times():
-    reading = textlib.read_transcript(VTT.encode(), "zoom.vtt")
+    reading = readers.read_transcript(VTT.encode(), "zoom.vtt")
     assert reading.text == (
         "Interviewer: How was the training? Tell me more.\n"
         "陳大文: 我覺得好 𠝹 真係好\n"
@@ -261,22 +261,22 @@ def test_vtt_voices_become_turns_with_start_times():
 
 
 def test_srt_name_prefixes_become_turns_and_unlabelled_cues_continue_the_turn():
-    reading = textlib.read_transcript(SRT.encode(), "otter.srt")
+    reading = readers.read_transcript(SRT.encode(), "otter.srt")
     assert reading.text == ("訪問員: 你好嗎？\nP01: Fine, 𠝹 thanks. more from me\n訪問員: 好")
     assert reading.turn_times == [[0, 0.5], [10, 2], [44, 10]]
 
 
 def test_a_broken_caption_file_is_refused_naming_the_file():
     with pytest.raises(textlib.TextDecodeError, match="bad.vtt: is not a readable WebVTT"):
-        textlib.read_upload(b"not a caption file", "bad.vtt")
+        readers.read_upload(b"not a caption file", "bad.vtt")
     with pytest.raises(textlib.TextDecodeError, match="bad.srt: is not a readable SubRip"):
-        textlib.read_upload(b"1\nnonsense --> here\n", "bad.srt")
+        readers.read_upload(b"1\nnonsense --> here\n", "bad.srt")
 
 
 def test_captions_keep_the_character_limit(settings):
     settings.WORKBENCH_MAX_TEXT_CHARS = 20
-    with pytest.raises(textlib.UploadTooLarge, match="zoom.vtt: holds more than 20 characters"):
-        textlib.read_upload(VTT.encode(), "zoom.vtt")
+    with pytest.raises(limits.UploadTooLarge, match="zoom.vtt: holds more than 20 characters"):
+        readers.read_upload(VTT.encode(), "zoom.vtt")
 
 
 # --- Windows-1252 / Latin-1 --------------------------------------------------------------
@@ -284,17 +284,17 @@ def test_captions_keep_the_character_limit(settings):
 
 def test_a_windows_1252_text_with_curly_quotes_is_decoded():
     text = "Interviewer: She said “I don’t know” – and left…\r\nP01: Café, naïve ‘résumé’ €5."
-    assert textlib.read_upload(text.encode("cp1252"), "word.txt") == text.replace("\r\n", "\n")
+    assert readers.read_upload(text.encode("cp1252"), "word.txt") == text.replace("\r\n", "\n")
 
 
 def test_latin_1_text_is_decoded():
     text = "SU02: Ça coûte très cher, déjà vu à côté."
-    assert textlib.read_upload(text.encode("latin-1"), "fr.txt") == text
+    assert readers.read_upload(text.encode("latin-1"), "fr.txt") == text
 
 
 def test_chinese_legacy_encodings_still_win_over_windows_1252():
     text = "訪問員：你覺得培訓點樣？\n參加者：我覺得自己嘅角色唔清楚，但係同事好支持我。"
-    assert textlib.read_upload(text.encode("big5hkscs"), "t.txt") == text
+    assert readers.read_upload(text.encode("big5hkscs"), "t.txt") == text
 
 
 # --- through the upload view and the bulk import ------------------------------------------
@@ -380,14 +380,14 @@ def test_odt_footnotes_are_left_out_not_read_as_lines():
     document.text.addElement(paragraph)
     buffer = io.BytesIO()
     document.write(buffer)
-    assert textlib.read_upload(buffer.getvalue(), "n.odt") == "P01: I started in May and stayed."
+    assert readers.read_upload(buffer.getvalue(), "n.odt") == "P01: I started in May and stayed."
 
 
 def test_pdf_content_streams_are_bounded_before_text_is_extracted(settings):
     settings.WORKBENCH_MAX_XML_BYTES = 200  # the page's content stream is longer than this
     data = pdf_bytes([f"Interviewer: line {i}" for i in range(20)])
-    with pytest.raises(textlib.UploadTooLarge, match="i.pdf: its pages' content unpacks to more"):
-        textlib.read_upload(data, "i.pdf")
+    with pytest.raises(limits.UploadTooLarge, match="i.pdf: its pages' content unpacks to more"):
+        readers.read_upload(data, "i.pdf")
 
 
 def test_a_text_edit_moves_the_turn_start_times_with_the_text(study, owner):
@@ -422,7 +422,7 @@ def test_a_docx_table_header_row_is_kept_but_not_as_a_turn():
     assert properties.find(qn("w:tblHeader")) is not None
     buffer = io.BytesIO()
     document.save(buffer)
-    text = textlib.read_upload(buffer.getvalue(), "h.docx")
+    text = readers.read_upload(buffer.getvalue(), "h.docx")
     assert text == "Speaker\tText\nP01: Hi"
     assert textlib.speaker_of(text.split("\n")[0]) is None
 
@@ -448,10 +448,10 @@ def test_an_odt_table_header_row_is_kept_but_not_as_a_turn():
     document.text.addElement(table)
     buffer = io.BytesIO()
     document.write(buffer)
-    assert textlib.read_upload(buffer.getvalue(), "h.odt") == "Speaker\tText\nP01: Hi"
+    assert readers.read_upload(buffer.getvalue(), "h.odt") == "Speaker\tText\nP01: Hi"
 
 
 def test_a_vtt_cue_with_a_broken_time_is_refused_not_dropped():
     data = VTT.replace("00:01:02.250 --> 00:01:04.000", "00:01:xx.250 --> 00:01:04.000").encode()
     with pytest.raises(textlib.TextDecodeError, match=r"zoom.vtt: line 12 .*00:01:xx.250"):
-        textlib.read_upload(data, "zoom.vtt")
+        readers.read_upload(data, "zoom.vtt")

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from coding.models import Segment
 from studies import services
-from studies.text import OffsetMap
+from studies.offset_map import OffsetMap
 from tests import factories
 
 ALPHABET = st.sampled_from(list("abc.\n我𠝹é"))

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from studies import text as textlib
+from studies import limits
 from studies.models import Participant, Transcript
 from workbench.bench import uploads as bombs
 
@@ -108,8 +108,8 @@ def test_read_limited_stops_at_the_limit_on_an_endless_stream():
             return b"a" * n
 
     stream = Endless()
-    with pytest.raises(textlib.UploadTooLarge, match=r"x\.txt.*limit of 1\.0 MB"):
-        textlib.read_limited(stream, 1_000_000, "x.txt")
+    with pytest.raises(limits.UploadTooLarge, match=r"x\.txt.*limit of 1\.0 MB"):
+        limits.read_limited(stream, 1_000_000, "x.txt")
     assert stream.read_bytes <= 1_000_001
 
 

@@ -106,7 +106,7 @@ def offset_map_repetitive(ctx: bench.Context):
     """Map offsets through a one-character edit of a 2,000,000-character transcript of one
     repeated line, and through edits at both ends of it (issue 9 §2: the line diff was
     quadratic on repeated lines and took minutes)."""
-    from studies.text import OffsetMap
+    from studies.offset_map import OffsetMap
 
     line = "P01: I signed the agreement and the agreement was signed.\n"
     old = (line * (2_000_000 // len(line)))[:-1]
