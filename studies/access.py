@@ -258,6 +258,18 @@ def get_code(access: StudyAccess, pk, *, missing: str = "No such code in this st
     return code
 
 
+def get_round(access: StudyAccess, pk, *, missing: str = "No such round."):
+    """A calibration round of the study. Who may code in it or see its results is the
+    view's question (assigned coders code; owners, and readers of agreement once it is
+    closed, see results). One query; Http404 otherwise."""
+    from coding.models import CalibrationRound
+
+    try:
+        return access.study.calibration_rounds.get(pk=pk)
+    except (CalibrationRound.DoesNotExist, ValueError, TypeError):
+        raise Http404(missing) from None
+
+
 def get_segment_for_write(
     access: StudyAccess, pk, *, transcript=None, missing: str = "No such highlight."
 ):
