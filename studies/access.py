@@ -271,7 +271,12 @@ def get_round(access: StudyAccess, pk, *, missing: str = "No such round."):
 
 
 def get_segment_for_write(
-    access: StudyAccess, pk, *, transcript=None, missing: str = "No such highlight."
+    access: StudyAccess,
+    pk,
+    *,
+    transcript=None,
+    missing: str = "No such highlight.",
+    refused: str = "You can only change highlights in a layer you may write to.",
 ):
     """A segment of the study (of ``transcript`` when given) in a layer the member may see
     (Http404 otherwise) and write (PermissionDenied otherwise), with code, layer and its
@@ -290,7 +295,7 @@ def get_segment_for_write(
     if not access.can_see_layer(segment.layer):
         raise Http404(missing)
     if not access.can_write_layer(segment.layer):
-        raise PermissionDenied("You can only change highlights in a layer you may write to.")
+        raise PermissionDenied(refused)
     segment.transcript = transcript if transcript is not None else segment.transcript
     segment.transcript.study = access.study
     return segment

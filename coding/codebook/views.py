@@ -177,9 +177,7 @@ def _detail(access: StudyAccess, book, counts, code_id: int | None, **forms_) ->
         mine=mine,
         all=all_,
         stroke=runs.stroke_color(code.color),
-        pale=contrast_with_white(code.color) < 3.0
-        if COLOR_RE.fullmatch(code.color)
-        else False,
+        pale=contrast_with_white(code.color) < 3.0 if COLOR_RE.fullmatch(code.color) else False,
         parent_path=book.path(code.parent_id) if code.parent_id else "",
         error=forms_.pop("error", ""),
     )
@@ -316,7 +314,9 @@ def _written(
     if request.htmx:
         context = _context(access, q=_q(request), selected=code_id, status=message, **extra)
         oob = [name for name in ("code-tree", "code-detail") if name != main]
-        return HttpResponse(render_fragments(request, TEMPLATE, context, main, oob=(*oob, "status")))
+        return HttpResponse(
+            render_fragments(request, TEMPLATE, context, main, oob=(*oob, "status"))
+        )
     messages.success(request, message)
     if code_id is None:
         return redirect("coding:codebook", access.study.pk)

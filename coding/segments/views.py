@@ -53,7 +53,9 @@ def transcript_code(request: HtmxHttpRequest, study_id: int, transcript_id: int)
     view = request.GET.get("layer")
     if request.htmx:
         ctx = page.page_context(request, access, transcript, view=view, full=False)
-        response = HttpResponse(render_fragments(request, TEMPLATE, ctx, "transcript", oob=("codebook",)))
+        response = HttpResponse(
+            render_fragments(request, TEMPLATE, ctx, "transcript", oob=("codebook",))
+        )
     else:
         ctx = page.page_context(request, access, transcript, view=view)
         response = HttpResponse(render_to_string(TEMPLATE, ctx, request=request))
@@ -105,7 +107,9 @@ def _error_response(
             body = render_fragments(request, TEMPLATE, ctx, "transcript", oob=("codebook", "alert"))
             response = HttpResponse(body)
             return trigger_client_event(response, "segment-stale", stale, after="settle")
-        response = reswap(HttpResponse(render_fragments(request, TEMPLATE, ctx, oob=("alert",))), "none")
+        response = reswap(
+            HttpResponse(render_fragments(request, TEMPLATE, ctx, oob=("alert",))), "none"
+        )
         return trigger_client_event(response, "segment-error", {"message": message}, after="settle")
     ctx = page.page_context(request, access, transcript, view=view, error=message)
     return HttpResponse(render_to_string(TEMPLATE, ctx, request=request), status=400)
@@ -129,7 +133,9 @@ def _success_response(
         )
     ctx = page.page_context(request, access, transcript, view=view, full=False, toast=toast)
     ctx["saved_at"] = timezone.localtime()
-    body = render_fragments(request, TEMPLATE, ctx, "transcript", oob=("codebook", "status", "toast", "alert"))
+    body = render_fragments(
+        request, TEMPLATE, ctx, "transcript", oob=("codebook", "status", "toast", "alert")
+    )
     return trigger_client_event(HttpResponse(body), event, detail, after="settle")
 
 
