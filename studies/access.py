@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from studies.models import Invitation, Membership, Role, Study, Transcript
 
@@ -138,7 +138,7 @@ def study_access(user, study_id) -> StudyAccess:
 
 
 def get_study_for_user(
-    request, study_id, *, write: bool = False, owner: bool = False
+    request: HttpRequest, study_id, *, write: bool = False, owner: bool = False
 ) -> StudyAccess:
     """Access for a view: 404 for non-members, 403 when ``write``/``owner`` is not allowed."""
     access = study_access(request.user, study_id)
@@ -344,7 +344,7 @@ def get_invitation_by_token(token: str) -> Invitation:
         raise Http404("No such invitation.") from None
 
 
-def get_invitation_for_invitee(request, pk) -> Invitation:
+def get_invitation_for_invitee(request: HttpRequest, pk) -> Invitation:
     """An invitation addressed to the requester by username; Http404 for anyone else."""
     if not request.user.is_authenticated:
         raise Http404("No such invitation.")
@@ -356,7 +356,7 @@ def get_invitation_for_invitee(request, pk) -> Invitation:
         raise Http404("No such invitation.") from None
 
 
-def get_invitation_for_owner(request, study_id, pk) -> tuple[StudyAccess, Invitation]:
+def get_invitation_for_owner(request: HttpRequest, study_id, pk) -> tuple[StudyAccess, Invitation]:
     """An invitation of a study the requester owns (404 for non-members, 403 for others)."""
     access = get_study_for_user(request, study_id, owner=True)
     try:

@@ -308,8 +308,13 @@ def code_update(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpRe
 
 
 def _written(
-    request, access, code_id: int | None, message: str, main: str = "code-detail", **extra
-):
+    request: HtmxHttpRequest,
+    access,
+    code_id: int | None,
+    message: str,
+    main: str = "code-detail",
+    **extra,
+) -> HttpResponse:
     """After a successful write: fragments for htmx, else a redirect with a message."""
     if request.htmx:
         context = _context(access, q=_q(request), selected=code_id, status=message, **extra)

@@ -286,7 +286,9 @@ def test_only_owners_may_import(persona_clients, study, persona, status):
     assert not Code.objects.filter(study=study).exists()
 
 
-def test_the_export_of_a_study_with_a_chinese_name_is_saved_under_an_ascii_name(viewer_client, codebook):
+def test_the_export_of_a_study_with_a_chinese_name_is_saved_under_an_ascii_name(
+    viewer_client, codebook
+):
     codebook.name = "同伴支持研究"
     codebook.save()
     response = viewer_client.get(export_url(codebook))
