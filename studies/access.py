@@ -17,6 +17,18 @@
   every code, proposals marked as such (they can see the layers the proposals are used
   in). Everything that lists codes asks :func:`visible_codes` (the codebook tree:
   :func:`coding.codebook.selectors.codebook_for`).
+* Writes go through one helper per object, each raising Http404 for what the member may
+  not see and PermissionDenied (403) for what they may see but not change:
+  :func:`get_study_for_user` (``write=True``: coders and owners; ``owner=True``: owners),
+  :func:`get_transcript`, :func:`get_code`, :func:`get_segment_for_write` (a segment in a
+  layer the member may write: their own coder layer, owners also the consensus layer),
+  :func:`writable_layer` (the layer a new segment goes to), :func:`get_memo_for_write`
+  (:func:`can_edit_memo`: owners any memo they see, coders their own), :func:`get_round`.
+* The agreement report and the disagreement review: owners and viewers always, coders
+  when the owner shares the report and blind coding is off
+  (:attr:`StudyAccess.can_read_agreement`); settling disagreements is for owners.
+* Calibration rounds: owners create and close them, assigned coders code in them, the
+  results are for :func:`can_see_round_results`.
 """
 
 from __future__ import annotations
@@ -258,10 +270,17 @@ def get_code(access: StudyAccess, pk, *, missing: str = "No such code in this st
     return code
 
 
+def can_see_round_results(access: StudyAccess, rnd) -> bool:
+    """A calibration round's results show every coder's answers: owners always, other
+    members who may read agreement (:attr:`StudyAccess.can_read_agreement`) once the round
+    is closed."""
+    return access.is_owner or (rnd.closed and access.can_read_agreement)
+
+
 def get_round(access: StudyAccess, pk, *, missing: str = "No such round."):
-    """A calibration round of the study. Who may code in it or see its results is the
-    view's question (assigned coders code; owners, and readers of agreement once it is
-    closed, see results). One query; Http404 otherwise."""
+    """A calibration round of the study (any member may look it up; coding in it is for
+    its assigned coders, its results as :func:`can_see_round_results` says). One query;
+    Http404 otherwise."""
     from coding.models import CalibrationRound
 
     try:

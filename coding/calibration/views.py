@@ -19,13 +19,9 @@ from coding.calibration import services as calibration
 from coding.calibration.forms import RoundForm
 from coding.calibration.results import calibration_results as calibration_results_of
 from coding.models import CalibrationAnswer, CalibrationRound, CalibrationSubmission
-from studies.access import StudyAccess, get_round, get_study_for_user
+from studies.access import can_see_round_results, get_round, get_study_for_user
 from studies.models import Transcript
 from workbench.lib.http import add_form_errors, int_params
-
-
-def _may_see_results(access: StudyAccess, rnd: CalibrationRound) -> bool:
-    return access.is_owner or (rnd.closed and access.can_read_agreement)
 
 
 @login_required
@@ -49,7 +45,7 @@ def calibration_list(request: HttpRequest, study_id: int) -> HttpResponse:
     items = []
     for rnd in rounds:
         assigned = any(c.pk == user.pk for c in rnd.coders.all())
-        if not (access.is_owner or assigned or _may_see_results(access, rnd)):
+        if not (access.is_owner or assigned or can_see_round_results(access, rnd)):
             continue
         items.append(
             {
@@ -57,7 +53,7 @@ def calibration_list(request: HttpRequest, study_id: int) -> HttpResponse:
                 "assigned": assigned,
                 "done": done.get(rnd.pk, 0),
                 "size": sizes.get(rnd.pk, 0),
-                "results": _may_see_results(access, rnd),
+                "results": can_see_round_results(access, rnd),
             }
         )
     return render(
@@ -184,7 +180,7 @@ def calibration_code(request: HttpRequest, study_id: int, round_id: int) -> Http
 def calibration_results(request: HttpRequest, study_id: int, round_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     rnd = get_round(access, round_id)
-    if not _may_see_results(access, rnd):
+    if not can_see_round_results(access, rnd):
         raise PermissionDenied("Results are for the study's owners until the round is closed.")
     results = calibration_results_of(rnd)
     return render(
