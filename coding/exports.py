@@ -42,7 +42,8 @@ from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+
+from workbench.lib.http import attachment
 
 __all__ = [
     "CSV_CONTENT_TYPE",
@@ -55,6 +56,7 @@ __all__ = [
     "csv_text",
     "csv_write",
     "safe_text",
+    "unsafe_text",
     "xlsx_bytes",
     "xlsx_response",
     "xlsx_write",
@@ -65,6 +67,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 #: The one code-path separator of every export (ASCII: survives every spreadsheet and
 #: R/pandas; the codebook importer accepts it and the screen's " › ").
 CODE_PATH_SEPARATOR = " > "
+#: Cells a spreadsheet would run as a formula (:func:`safe_text` prefixes them with "'").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Excel refuses these control characters in cell text (openpyxl raises IllegalCharacterError).
 _ILLEGAL_XLSX = {c: None for c in range(32) if c not in (9, 10, 13)}
@@ -91,9 +94,18 @@ def column_name(label: str, fallback: str) -> str:
 
 
 def safe_text(value: str) -> str:
-    """``value`` with an apostrophe in front when a spreadsheet could read it as a formula."""
+    """``value`` with an apostrophe in front when a spreadsheet could read it as a formula
+    (an importer strips it again with :func:`unsafe_text`)."""
     if value and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
+    return value
+
+
+def unsafe_text(value: str) -> str:
+    """A cell written by :func:`safe_text` as it was: the apostrophe in front of a formula
+    trigger removed, any other cell unchanged."""
+    if value.startswith("'") and value[1:2] and value[1] in FORMULA_TRIGGERS:
+        return value[1:]
     return value
 
 
@@ -142,17 +154,13 @@ def csv_write(out, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None
         out.write(line.encode("utf-8"))
 
 
-def _attachment(filename: str) -> str:
-    return content_disposition_header(as_attachment=True, filename=filename)
-
-
 def csv_response(filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]):
     """A streamed CSV download; ``rows`` is consumed lazily while the response is sent."""
     response = StreamingHttpResponse(
         (line.encode("utf-8") for line in _csv_lines(header, rows)),
         content_type=CSV_CONTENT_TYPE,
     )
-    response["Content-Disposition"] = _attachment(filename)
+    response["Content-Disposition"] = attachment(filename)
     return response
 
 
@@ -283,5 +291,5 @@ def xlsx_response(
 ) -> HttpResponse:
     """An XLSX download built with :func:`xlsx_bytes` (the About sheet is on by default)."""
     response = HttpResponse(xlsx_bytes(sheets, about=about), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = _attachment(filename)
+    response["Content-Disposition"] = attachment(filename)
     return response

@@ -17,6 +17,18 @@
   every code, proposals marked as such (they can see the layers the proposals are used
   in). Everything that lists codes asks :func:`visible_codes` (the codebook tree:
   :func:`coding.codebook.selectors.codebook_for`).
+* Writes go through one helper per object, each raising Http404 for what the member may
+  not see and PermissionDenied (403) for what they may see but not change:
+  :func:`get_study_for_user` (``write=True``: coders and owners; ``owner=True``: owners),
+  :func:`get_transcript`, :func:`get_code`, :func:`get_segment_for_write` (a segment in a
+  layer the member may write: their own coder layer, owners also the consensus layer),
+  :func:`writable_layer` (the layer a new segment goes to), :func:`get_memo_for_write`
+  (:func:`can_edit_memo`: owners any memo they see, coders their own), :func:`get_round`.
+* The agreement report and the disagreement review: owners and viewers always, coders
+  when the owner shares the report and blind coding is off
+  (:attr:`StudyAccess.can_read_agreement`); settling disagreements is for owners.
+* Calibration rounds: owners create and close them, assigned coders code in them, the
+  results are for :func:`can_see_round_results`.
 """
 
 from __future__ import annotations
@@ -25,7 +37,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from studies.models import Invitation, Membership, Role, Study, Transcript
 
@@ -138,7 +150,7 @@ def study_access(user, study_id) -> StudyAccess:
 
 
 def get_study_for_user(
-    request, study_id, *, write: bool = False, owner: bool = False
+    request: HttpRequest, study_id, *, write: bool = False, owner: bool = False
 ) -> StudyAccess:
     """Access for a view: 404 for non-members, 403 when ``write``/``owner`` is not allowed."""
     access = study_access(request.user, study_id)
@@ -258,8 +270,32 @@ def get_code(access: StudyAccess, pk, *, missing: str = "No such code in this st
     return code
 
 
+def can_see_round_results(access: StudyAccess, rnd) -> bool:
+    """A calibration round's results show every coder's answers: owners always, other
+    members who may read agreement (:attr:`StudyAccess.can_read_agreement`) once the round
+    is closed."""
+    return access.is_owner or (rnd.closed and access.can_read_agreement)
+
+
+def get_round(access: StudyAccess, pk, *, missing: str = "No such round."):
+    """A calibration round of the study (any member may look it up; coding in it is for
+    its assigned coders, its results as :func:`can_see_round_results` says). One query;
+    Http404 otherwise."""
+    from coding.models import CalibrationRound
+
+    try:
+        return access.study.calibration_rounds.get(pk=pk)
+    except (CalibrationRound.DoesNotExist, ValueError, TypeError):
+        raise Http404(missing) from None
+
+
 def get_segment_for_write(
-    access: StudyAccess, pk, *, transcript=None, missing: str = "No such highlight."
+    access: StudyAccess,
+    pk,
+    *,
+    transcript=None,
+    missing: str = "No such highlight.",
+    refused: str = "You can only change highlights in a layer you may write to.",
 ):
     """A segment of the study (of ``transcript`` when given) in a layer the member may see
     (Http404 otherwise) and write (PermissionDenied otherwise), with code, layer and its
@@ -278,7 +314,7 @@ def get_segment_for_write(
     if not access.can_see_layer(segment.layer):
         raise Http404(missing)
     if not access.can_write_layer(segment.layer):
-        raise PermissionDenied("You can only change highlights in a layer you may write to.")
+        raise PermissionDenied(refused)
     segment.transcript = transcript if transcript is not None else segment.transcript
     segment.transcript.study = access.study
     return segment
@@ -327,7 +363,7 @@ def get_invitation_by_token(token: str) -> Invitation:
         raise Http404("No such invitation.") from None
 
 
-def get_invitation_for_invitee(request, pk) -> Invitation:
+def get_invitation_for_invitee(request: HttpRequest, pk) -> Invitation:
     """An invitation addressed to the requester by username; Http404 for anyone else."""
     if not request.user.is_authenticated:
         raise Http404("No such invitation.")
@@ -339,7 +375,7 @@ def get_invitation_for_invitee(request, pk) -> Invitation:
         raise Http404("No such invitation.") from None
 
 
-def get_invitation_for_owner(request, study_id, pk) -> tuple[StudyAccess, Invitation]:
+def get_invitation_for_owner(request: HttpRequest, study_id, pk) -> tuple[StudyAccess, Invitation]:
     """An invitation of a study the requester owns (404 for non-members, 403 for others)."""
     access = get_study_for_user(request, study_id, owner=True)
     try:

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -18,14 +18,16 @@ from studies.access import (
     get_study_for_user,
 )
 from studies.models import Membership, Participant, StakeholderGroup, Transcript, Wave
-from workbench.lib.http import add_form_errors
+from workbench.lib.http import HtmxHttpRequest, add_form_errors
 
 
 def _errors(exc: ValidationError) -> list[str]:
     return exc.messages
 
 
-def render_study_page(request, template: str, access, tab: str, *, status: int = 200, **context):
+def render_study_page(
+    request: HttpRequest, template: str, access, tab: str, *, status: int = 200, **context
+) -> HttpResponse:
     """Render a page of one study: the header and tabs need ``study``, ``access`` and ``tab``."""
     return render(
         request,
@@ -35,7 +37,9 @@ def render_study_page(request, template: str, access, tab: str, *, status: int =
     )
 
 
-def import_refused(request, access, *, tab: str, back: str, what: str, **context):
+def import_refused(
+    request: HttpRequest, access, *, tab: str, back: str, what: str, **context
+) -> HttpResponse:
     """The "Nothing was imported" page (status 400) with the report, messages or form errors."""
     return render_study_page(
         request,
@@ -50,7 +54,7 @@ def import_refused(request, access, *, tab: str, back: str, what: str, **context
 
 
 @login_required
-def study_list(request):
+def study_list(request: HttpRequest) -> HttpResponse:
     studies = selectors.studies_for_user(request.user)
     invitations = selectors.pending_invitations_for_user(request.user)
     return render(
@@ -59,7 +63,7 @@ def study_list(request):
 
 
 @login_required
-def study_create(request):
+def study_create(request: HttpRequest) -> HttpResponse:
     form = forms.StudyCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -73,7 +77,7 @@ def study_create(request):
 
 
 @login_required
-def study_dashboard(request, study_id: int):
+def study_dashboard(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     data = selectors.dashboard(access)
     return render_study_page(request, "studies/study_dashboard.html", access, "dashboard", d=data)
@@ -100,7 +104,7 @@ def _setup_context(access, **extra):
 
 
 @login_required
-def study_setup(request, study_id: int):
+def study_setup(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     study = access.study
     if request.method == "POST":
@@ -125,7 +129,7 @@ def study_setup(request, study_id: int):
 ORDERED = {"group": StakeholderGroup, "wave": Wave}
 
 
-def _ordered_response(request, access, kind: str, error: str = ""):
+def _ordered_response(request: HtmxHttpRequest, access, kind: str, error: str = "") -> HttpResponse:
     """The list fragment for htmx; a redirect to the setup page otherwise."""
     if request.htmx:
         items = access.study.groups.all() if kind == "group" else access.study.waves.all()
@@ -138,7 +142,7 @@ def _ordered_response(request, access, kind: str, error: str = ""):
 
 @login_required
 @require_POST
-def ordered_create(request, study_id: int, kind: str):
+def ordered_create(request: HtmxHttpRequest, study_id: int, kind: str) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     form = forms.NameForm(request.POST)
     error = ""
@@ -156,7 +160,9 @@ def ordered_create(request, study_id: int, kind: str):
 
 @login_required
 @require_POST
-def ordered_action(request, study_id: int, kind: str, pk: int, action: str):
+def ordered_action(
+    request: HtmxHttpRequest, study_id: int, kind: str, pk: int, action: str
+) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     obj = get_object_or_404(ORDERED[kind], study=access.study, pk=pk)
     error = ""
@@ -179,7 +185,9 @@ def ordered_action(request, study_id: int, kind: str, pk: int, action: str):
 INVITATION_LINK_KEY = "studies:new-invitation-link"
 
 
-def _members_response(request, access, error: str = "", *, link=None, notice: str = ""):
+def _members_response(
+    request: HtmxHttpRequest, access, error: str = "", *, link=None, notice: str = ""
+) -> HttpResponse:
     """The member list fragment for htmx; otherwise a redirect to the setup page, which
     shows a new invitation link once (kept in the session)."""
     if request.htmx:
@@ -197,13 +205,13 @@ def _members_response(request, access, error: str = "", *, link=None, notice: st
     return redirect(reverse("studies:study_setup", args=[access.study.pk]) + "#members")
 
 
-def _link(request, token: str) -> str:
+def _link(request: HttpRequest, token: str) -> str:
     return request.build_absolute_uri(reverse("invitation_accept", args=[token]))
 
 
 @login_required
 @require_POST
-def member_add(request, study_id: int):
+def member_add(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     """Invite an existing account by username: they join only when they accept."""
     access = get_study_for_user(request, study_id, owner=True)
     form = forms.MemberAddForm(request.POST)
@@ -228,7 +236,7 @@ def member_add(request, study_id: int):
 
 @login_required
 @require_POST
-def invitation_create(request, study_id: int):
+def invitation_create(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     form = forms.InvitationForm(request.POST)
     error, link = "", None
@@ -248,7 +256,7 @@ def invitation_create(request, study_id: int):
 
 @login_required
 @require_POST
-def invitation_revoke(request, study_id: int, pk: int):
+def invitation_revoke(request: HtmxHttpRequest, study_id: int, pk: int) -> HttpResponse:
     access, invitation = get_invitation_for_owner(request, study_id, pk)
     error = ""
     try:
@@ -260,7 +268,7 @@ def invitation_revoke(request, study_id: int, pk: int):
     )
 
 
-def invitation_accept(request, token: str):
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """The link in an invitation: "Join <study> as <role>?" for a logged-in person; a new
     account form for anyone else. Nobody joins before pressing the button."""
     invitation = get_invitation_by_token(token)
@@ -299,7 +307,7 @@ def invitation_accept(request, token: str):
 
 @login_required
 @require_POST
-def invitation_respond(request, pk: int, action: str):
+def invitation_respond(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Accept or decline an invitation addressed to me (from my studies list)."""
     invitation = get_invitation_for_invitee(request, pk)
     try:
@@ -323,7 +331,7 @@ def invitation_respond(request, pk: int, action: str):
 
 @login_required
 @require_POST
-def member_action(request, study_id: int, pk: int, action: str):
+def member_action(request: HtmxHttpRequest, study_id: int, pk: int, action: str) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     membership = get_object_or_404(
         Membership.objects.select_related("user", "study"), study=access.study, pk=pk
@@ -353,7 +361,7 @@ def member_action(request, study_id: int, pk: int, action: str):
 
 
 @login_required
-def participant_list(request, study_id: int):
+def participant_list(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     study = access.study
     form = forms.ParticipantForm(study=study)
@@ -391,7 +399,7 @@ def participant_list(request, study_id: int):
 
 
 @login_required
-def participant_edit(request, study_id: int, pk: int):
+def participant_edit(request: HttpRequest, study_id: int, pk: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     participant = get_object_or_404(Participant, study=access.study, pk=pk)
     initial = {
@@ -425,7 +433,7 @@ def participant_edit(request, study_id: int, pk: int):
 
 
 @login_required
-def participant_delete(request, study_id: int, pk: int):
+def participant_delete(request: HttpRequest, study_id: int, pk: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     participant = get_object_or_404(
         Participant.objects.select_related("group"), study=access.study, pk=pk
@@ -458,7 +466,7 @@ def participant_delete(request, study_id: int, pk: int):
 
 @login_required
 @require_POST
-def participant_import(request, study_id: int):
+def participant_import(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     form = forms.CsvUploadForm(request.POST, request.FILES)
     report = None
@@ -490,7 +498,7 @@ def participant_import(request, study_id: int):
 
 
 @login_required
-def transcript_list(request, study_id: int):
+def transcript_list(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     study = access.study
     transcripts = (
@@ -513,7 +521,7 @@ def transcript_list(request, study_id: int):
 
 @login_required
 @require_POST
-def transcript_upload(request, study_id: int):
+def transcript_upload(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     study = access.study
     form = forms.TranscriptUploadForm(request.POST, request.FILES, study=study)
@@ -565,7 +573,7 @@ def transcript_upload(request, study_id: int):
 
 @login_required
 @require_POST
-def transcript_bulk_import(request, study_id: int):
+def transcript_bulk_import(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     study = access.study
     form = forms.BulkImportForm(request.POST, request.FILES)
@@ -602,7 +610,7 @@ def transcript_bulk_import(request, study_id: int):
 
 
 @login_required
-def transcript_edit(request, study_id: int, pk: int):
+def transcript_edit(request: HttpRequest, study_id: int, pk: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     transcript = get_object_or_404(Transcript.objects.for_list(), study=access.study, pk=pk)
     initial = {
@@ -632,7 +640,7 @@ def transcript_edit(request, study_id: int, pk: int):
 
 
 @login_required
-def transcript_delete(request, study_id: int, pk: int):
+def transcript_delete(request: HttpRequest, study_id: int, pk: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     transcript = get_object_or_404(Transcript.objects.for_list(), study=access.study, pk=pk)
     form = forms.ConfirmDeleteForm(request.POST or None, expected=transcript.title)
@@ -663,7 +671,7 @@ def transcript_delete(request, study_id: int, pk: int):
 
 
 @login_required
-def transcript_text(request, study_id: int, pk: int):
+def transcript_text(request: HttpRequest, study_id: int, pk: int) -> HttpResponse:
     """Edit a transcript's text; coded spans move with it (see services.transcript_text_update)."""
     access = get_study_for_user(request, study_id, owner=True)
     transcript = get_object_or_404(Transcript, study=access.study, pk=pk)
@@ -699,7 +707,7 @@ def transcript_text(request, study_id: int, pk: int):
 
 @login_required
 @require_POST
-def study_delete(request, study_id: int):
+def study_delete(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     form = forms.StudyDeleteForm(request.POST)
     name = access.study.name

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 
 from coding import exports
 from coding.agreement.loading import TranscriptInfo
@@ -22,6 +21,7 @@ from coding.agreement.rows import (
     Metric,
 )
 from studies.models import Study
+from workbench.lib.http import attachment
 
 #: The formats of :func:`export_response`.
 FORMATS = ("csv", "xlsx", "methods")
@@ -198,7 +198,7 @@ def _methods_response(
         "",
     ]
     response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = attachment(filename)
     return response
 
 

@@ -19,19 +19,9 @@ from coding.calibration import services as calibration
 from coding.calibration.forms import RoundForm
 from coding.calibration.results import calibration_results as calibration_results_of
 from coding.models import CalibrationAnswer, CalibrationRound, CalibrationSubmission
-from studies.access import StudyAccess, get_study_for_user
+from studies.access import can_see_round_results, get_round, get_study_for_user
 from studies.models import Transcript
-
-
-def _round_for(access: StudyAccess, round_id: int) -> CalibrationRound:
-    try:
-        return access.study.calibration_rounds.get(pk=round_id)
-    except (CalibrationRound.DoesNotExist, ValueError):
-        raise Http404("No such round.") from None
-
-
-def _may_see_results(access: StudyAccess, rnd: CalibrationRound) -> bool:
-    return access.is_owner or (rnd.closed and access.can_read_agreement)
+from workbench.lib.http import add_form_errors, int_params
 
 
 @login_required
@@ -55,7 +45,7 @@ def calibration_list(request: HttpRequest, study_id: int) -> HttpResponse:
     items = []
     for rnd in rounds:
         assigned = any(c.pk == user.pk for c in rnd.coders.all())
-        if not (access.is_owner or assigned or _may_see_results(access, rnd)):
+        if not (access.is_owner or assigned or can_see_round_results(access, rnd)):
             continue
         items.append(
             {
@@ -63,7 +53,7 @@ def calibration_list(request: HttpRequest, study_id: int) -> HttpResponse:
                 "assigned": assigned,
                 "done": done.get(rnd.pk, 0),
                 "size": sizes.get(rnd.pk, 0),
-                "results": _may_see_results(access, rnd),
+                "results": can_see_round_results(access, rnd),
             }
         )
     return render(
@@ -102,8 +92,7 @@ def calibration_create(request: HttpRequest, study_id: int) -> HttpResponse:
                 actor=request.user,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_form_errors(form, exc)
         else:
             messages.success(
                 request, f"Round “{rnd.name}” created with {rnd.units.count()} excerpts."
@@ -120,7 +109,7 @@ def calibration_create(request: HttpRequest, study_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def calibration_code(request: HttpRequest, study_id: int, round_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    rnd = _round_for(access, round_id)
+    rnd = get_round(access, round_id)
     if not rnd.coders.filter(pk=request.user.pk).exists():
         raise PermissionDenied("You are not assigned to this round.")
     units = list(rnd.units.order_by("position", "pk"))
@@ -140,7 +129,7 @@ def calibration_code(request: HttpRequest, study_id: int, round_id: int) -> Http
     unit = units[number - 1]
     error = ""
     if request.method == "POST":
-        code_ids = [int(v) for v in request.POST.getlist("codes") if v.isdigit()]
+        code_ids = int_params(request.POST.getlist("codes"))
         try:
             calibration.calibration_answer_submit(
                 unit=unit, coder=request.user, code_ids=code_ids, actor=request.user
@@ -190,8 +179,8 @@ def calibration_code(request: HttpRequest, study_id: int, round_id: int) -> Http
 @login_required
 def calibration_results(request: HttpRequest, study_id: int, round_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
-    rnd = _round_for(access, round_id)
-    if not _may_see_results(access, rnd):
+    rnd = get_round(access, round_id)
+    if not can_see_round_results(access, rnd):
         raise PermissionDenied("Results are for the study's owners until the round is closed.")
     results = calibration_results_of(rnd)
     return render(
@@ -212,7 +201,7 @@ def calibration_results(request: HttpRequest, study_id: int, round_id: int) -> H
 @require_POST
 def calibration_close(request: HttpRequest, study_id: int, round_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
-    rnd = _round_for(access, round_id)
+    rnd = get_round(access, round_id)
     calibration.calibration_round_close(
         round=rnd, closed=request.POST.get("closed") != "0", actor=request.user
     )

@@ -59,19 +59,11 @@ _CSV_ALIASES = {
     "color": "color",
     "codable": "is_codable",
 }
-# Cells a spreadsheet would run as a formula; the export prefixes them with "'".
-CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def split_code_path(path: str) -> list[str]:
     """Names along a path written with " > " (CSV) or " › " (the app), spaces around."""
     return [part.strip() for part in _CODE_PATH_SPLIT.split(path.strip())]
-
-
-def csv_cell_unescape(value: str) -> str:
-    if value.startswith("'") and value[1:2] and value[1] in CSV_FORMULA_START:
-        return value[1:]
-    return value
 
 
 def _refuse(report, row: int, message: str, column: str = ""):
@@ -173,7 +165,7 @@ def _plan_rows(rows, columns: list[str], delimiter: str, report) -> dict:
                 )
             )
             continue
-        values = {columns[i]: csv_cell_unescape(cell) for i, cell in enumerate(cells)}
+        values = {columns[i]: exports.unsafe_text(cell) for i, cell in enumerate(cells)}
         path = values.pop("path", "").strip()
         if not path:
             report.errors.append(RowError(line, "The path is empty.", "path"))
@@ -356,12 +348,6 @@ def _codebook_import_write(*, study: Study, planned: dict, report, filename: str
         )
 
 
-def csv_cell_escape(value: str) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading apostrophe; the importer
-    strips it again (:func:`csv_cell_unescape`)."""
-    return f"'{value}" if value.startswith(CSV_FORMULA_START) else value
-
-
 def codebook_csv_export(book, *, include_archived: bool = False) -> bytes:
     """The codebook as CSV in UTF-8 without a BOM, read as is by R and pandas (the importer
     accepts a BOM, so a file saved by Excel comes back in): :data:`CODEBOOK_CSV_COLUMNS`,
@@ -379,11 +365,11 @@ def codebook_csv_export(book, *, include_archived: bool = False) -> bytes:
         )
         writer.writerow(
             [
-                csv_cell_escape(paths[code.pk]),
-                csv_cell_escape(code.description),
-                csv_cell_escape(code.inclusion),
-                csv_cell_escape(code.exclusion),
-                csv_cell_escape(code.example),
+                exports.safe_text(paths[code.pk]),
+                exports.safe_text(code.description),
+                exports.safe_text(code.inclusion),
+                exports.safe_text(code.exclusion),
+                exports.safe_text(code.example),
                 code.color,
                 "yes" if code.is_codable else "no",
             ]

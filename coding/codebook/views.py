@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from coding.codebook import csv as codebook_csv
 from coding.codebook import selectors, services
@@ -38,23 +35,17 @@ from coding.segments import runs
 from studies.access import StudyAccess, get_code, get_study_for_user
 from studies.imports import ImportRefused
 from studies.views import import_refused
+from workbench.lib.colour import contrast_with_white
+from workbench.lib.http import (
+    HtmxHttpRequest,
+    add_form_errors,
+    download,
+    int_param,
+    render_fragments,
+)
 
 TEMPLATE = "coding/codebook.html"
 PALETTE = services.CODE_PALETTE  # Okabe–Ito
-
-
-class HtmxHttpRequest(HttpRequest):
-    """A request through django-htmx's middleware (to be shared from workbench/lib/http.py)."""
-
-    htmx: HtmxDetails
-
-
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- reads ---------------------------------------------------------------------------------
@@ -186,9 +177,7 @@ def _detail(access: StudyAccess, book, counts, code_id: int | None, **forms_) ->
         mine=mine,
         all=all_,
         stroke=runs.stroke_color(code.color),
-        pale=runs.contrast_with_white(code.color) < 3.0
-        if COLOR_RE.fullmatch(code.color)
-        else False,
+        pale=contrast_with_white(code.color) < 3.0 if COLOR_RE.fullmatch(code.color) else False,
         parent_path=book.path(code.parent_id) if code.parent_id else "",
         error=forms_.pop("error", ""),
     )
@@ -271,14 +260,6 @@ def _detail_url(study_id: int, code_id: int) -> str:
     return reverse("coding:code_detail", args=[study_id, code_id])
 
 
-def _fragments(request: HtmxHttpRequest, context: dict, main: str, *oob: str) -> HttpResponse:
-    """``main`` as the swap, then each of ``oob`` swapped out of band (tree, status...)."""
-    html = render_to_string(f"{TEMPLATE}#{main}", {**context, "oob": False}, request=request)
-    for name in oob:
-        html += render_to_string(f"{TEMPLATE}#{name}", {**context, "oob": True}, request=request)
-    return HttpResponse(html)
-
-
 def _main_fragment(request: HtmxHttpRequest) -> str:
     """Which region the htmx request will swap: the tree or the detail panel."""
     target = getattr(request.htmx, "target", None) or ""
@@ -307,8 +288,7 @@ def code_update(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpRe
     code = get_code(access, code_id)
     if request.method != "POST":
         # ?under=<id>: after adding a code without htmx, the form keeps its parent.
-        under = request.GET.get("under")
-        create_parent = int(under) if under and under.isdigit() else None
+        create_parent = int_param(request.GET.get("under"))
         context = _context(access, q=_q(request), selected=code.pk, create_parent=create_parent)
         if request.htmx:
             return render(request, f"{TEMPLATE}#code-detail", context)
@@ -318,23 +298,30 @@ def code_update(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpRe
         try:
             services.code_update(code=code, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             return _written(request, access, code.pk, f"Saved “{code.name}”.")
     context = _context(access, q=_q(request), selected=code.pk, edit_form=form)
     if request.htmx:
-        return _fragments(request, context, "code-detail")
+        return HttpResponse(render_fragments(request, TEMPLATE, context, "code-detail"))
     return render(request, TEMPLATE, context)
 
 
 def _written(
-    request, access, code_id: int | None, message: str, main: str = "code-detail", **extra
-):
+    request: HtmxHttpRequest,
+    access,
+    code_id: int | None,
+    message: str,
+    main: str = "code-detail",
+    **extra,
+) -> HttpResponse:
     """After a successful write: fragments for htmx, else a redirect with a message."""
     if request.htmx:
         context = _context(access, q=_q(request), selected=code_id, status=message, **extra)
         oob = [name for name in ("code-tree", "code-detail") if name != main]
-        return _fragments(request, context, main, *oob, "status")
+        return HttpResponse(
+            render_fragments(request, TEMPLATE, context, main, oob=(*oob, "status"))
+        )
     messages.success(request, message)
     if code_id is None:
         return redirect("coding:codebook", access.study.pk)
@@ -366,7 +353,7 @@ def code_create(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
                 proposed=access.creates_proposals,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             return _written(
                 request,
@@ -379,7 +366,7 @@ def code_create(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
             )
     context = _context(access, q=_q(request), create_form=form)
     if request.htmx:
-        return _fragments(request, context, "code-create")
+        return HttpResponse(render_fragments(request, TEMPLATE, context, "code-create"))
     return render(request, TEMPLATE, context)
 
 
@@ -404,7 +391,7 @@ def code_move(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpResp
                 code=code, parent=parent, position=position, actor=request.user
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             where = book.path(parent_id) if parent_id else "the top level"
             message = f"Moved “{moved.name}” to position {moved.position + 1} in {where}."
@@ -415,9 +402,9 @@ def code_move(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpResp
         return redirect(_detail_url(access.study.pk, code.pk) + f"#node-{code.pk}")
     if main == "code-detail":
         context = _context(access, q=_q(request), selected=code.pk, move_form=form)
-        return _fragments(request, context, "code-detail")
+        return HttpResponse(render_fragments(request, TEMPLATE, context, "code-detail"))
     context = _context(access, q=_q(request), tree_error=error)
-    return _fragments(request, context, "code-tree")
+    return HttpResponse(render_fragments(request, TEMPLATE, context, "code-tree"))
 
 
 @login_required
@@ -433,7 +420,7 @@ def code_merge(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpRes
         try:
             result = services.code_merge(source=source, target=target, actor=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             message = (
                 f"Merged “{name}” into “{result.target.name}”: {result.moved} segment"
@@ -444,7 +431,7 @@ def code_merge(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpRes
             return _written(request, access, result.target.pk, message)
     context = _context(access, q=_q(request), selected=source.pk, merge_form=form)
     if request.htmx:
-        return _fragments(request, context, "code-detail")
+        return HttpResponse(render_fragments(request, TEMPLATE, context, "code-detail"))
     return render(request, TEMPLATE, context)
 
 
@@ -460,7 +447,7 @@ def code_archive(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpR
         error = " ".join(exc.messages)
         if request.htmx:
             context = _context(access, q=_q(request), selected=code.pk, error=error)
-            return _fragments(request, context, "code-detail")
+            return HttpResponse(render_fragments(request, TEMPLATE, context, "code-detail"))
         messages.error(request, error)
         return redirect(_detail_url(access.study.pk, code.pk))
     others = len(ids) - 1 if ids else 0
@@ -484,7 +471,7 @@ def code_adopt(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpRes
         error = " ".join(exc.messages)
         if request.htmx:
             context = _context(access, q=_q(request), selected=code.pk, error=error)
-            return _fragments(request, context, "code-detail")
+            return HttpResponse(render_fragments(request, TEMPLATE, context, "code-detail"))
         messages.error(request, error)
         return redirect(_detail_url(access.study.pk, code.pk))
     parents = len(adopted) - 1
@@ -507,11 +494,7 @@ def codebook_export(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
         book, include_archived=request.GET.get("archived") == "1"
     )
     name = slugify(access.study.name) or f"study-{access.study.pk}"
-    return HttpResponse(
-        body,
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="codebook-{name}.csv"'},
-    )
+    return download(body, f"codebook-{name}.csv", "text/csv; charset=utf-8")
 
 
 @login_required

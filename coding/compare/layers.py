@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 
 from coding.models import ConsensusDecision, Layer, LayerKind, Segment
 from coding.segments import selectors as segment_selectors
+from coding.segments.selectors import LayerOption
 from studies.access import StudyAccess
 from studies.models import Transcript
 
@@ -26,13 +27,6 @@ BLIND_NOTE = (
     "Blind coding is on: only your own layer is counted; other coders' layers and the "
     "consensus layer are hidden until the study's owner turns it off."
 )
-
-
-@dataclass
-class LayerOption:
-    key: str
-    label: str
-    current: bool = False
 
 
 @dataclass(frozen=True)

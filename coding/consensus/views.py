@@ -26,26 +26,12 @@ from coding.consensus import page, services
 from coding.consensus.progress import consensus_progress as progress_of
 from coding.consensus.review import review
 from coding.models import ConsensusDecision, Decision, Layer
-from studies.access import StudyAccess, get_study_for_user
+from studies.access import StudyAccess, get_study_for_user, get_transcript
 from studies.models import Transcript
-from workbench.lib.http import HtmxHttpRequest
+from workbench.lib.http import HtmxHttpRequest, int_param, int_params
 
 REVIEW_TEMPLATE = "coding/consensus/disagreements.html"
 PROGRESS_TEMPLATE = "coding/consensus/progress.html"
-
-
-def _int(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-
-
-def _transcript(access: StudyAccess, transcript_id: object) -> Transcript:
-    try:
-        return access.study.transcripts.get(pk=transcript_id)
-    except (Transcript.DoesNotExist, ValueError):
-        raise Http404("No such transcript.") from None
 
 
 def _compared(request: HttpRequest, access: StudyAccess) -> list[Layer]:
@@ -65,7 +51,7 @@ def _review_page(
     compared = _compared(request, access)
     show = request.GET.get("show") or request.POST.get("show") or "all"
     if current is None:
-        current = _int(request.GET.get("unit", ""))
+        current = int_param(request.GET.get("unit", ""))
     return page.review_context(
         access, transcript, code_id, compared=compared, show=show, current=current, note=note
     )
@@ -81,7 +67,7 @@ def disagreements(
     request: HtmxHttpRequest, study_id: int, transcript_id: int, code_id: int
 ) -> HttpResponse:
     access = agreement_reader(request, study_id)
-    transcript = _transcript(access, transcript_id)
+    transcript = get_transcript(access, transcript_id)
     context = _review_page(request, access, transcript, code_id)
     if request.htmx:
         return _review_fragment(request, context)
@@ -116,13 +102,13 @@ def _after_write(
 @require_POST
 def consensus_decide(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
-    transcript = _transcript(access, request.POST.get("transcript"))
-    code_id = _int(request.POST.get("code"))
+    transcript = get_transcript(access, request.POST.get("transcript"))
+    code_id = int_param(request.POST.get("code"))
     code = access.study.codes.filter(pk=code_id).first()
     if code is None:
         raise Http404("No such code.")
     layers = _compared(request, access)
-    start, end = _int(request.POST.get("start")), _int(request.POST.get("end"))
+    start, end = int_param(request.POST.get("start")), int_param(request.POST.get("end"))
     try:
         if start is None or end is None:
             raise ValidationError("The passage is missing its offsets.")
@@ -135,8 +121,8 @@ def consensus_decide(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
             end=end,
             action=request.POST.get("action", ""),
             rationale=request.POST.get("rationale", ""),
-            edit_start=_int(request.POST.get("edit_start")),
-            edit_end=_int(request.POST.get("edit_end")),
+            edit_start=int_param(request.POST.get("edit_start")),
+            edit_end=int_param(request.POST.get("edit_end")),
             edit_quote=request.POST.get("edit_quote") or None,
             actor=request.user,
         )
@@ -175,7 +161,7 @@ def consensus_undo(request: HtmxHttpRequest, study_id: int, decision_id: int) ->
     except ConsensusDecision.DoesNotExist:
         raise Http404("No such decision.") from None
     services.consensus_undo(decision=decision, actor=request.user)
-    transcript = _transcript(access, decision.transcript_id)
+    transcript = get_transcript(access, decision.transcript_id)
     rv = review(access.study, transcript, decision.code, _compared(request, access))
     unit = next((u for u in rv.units if u.start == decision.start and u.end == decision.end), None)
     note = f"Undone: {decision.get_action_display()} for {decision.code.name} at {decision.start}–{decision.end}."
@@ -190,19 +176,15 @@ def consensus_undo(request: HtmxHttpRequest, study_id: int, decision_id: int) ->
     )
 
 
-def _ints(data: QueryDict, name: str) -> list[int]:
-    return [int(v) for v in data.getlist(name) if v.isdigit()]
-
-
 def _copy_scope(data: QueryDict, transcript_id: int | None) -> Scope:
     """One transcript (from the review page), or the report's scope filters."""
     if transcript_id:
         return Scope(transcripts=[transcript_id])
     return Scope(
-        groups=_ints(data, "group"),
-        waves=_ints(data, "wave"),
-        participants=_ints(data, "participant"),
-        transcripts=_ints(data, "scope_transcript"),
+        groups=int_params(data.getlist("group")),
+        waves=int_params(data.getlist("wave")),
+        participants=int_params(data.getlist("participant")),
+        transcripts=int_params(data.getlist("scope_transcript")),
     )
 
 
@@ -211,11 +193,11 @@ def _copy_scope(data: QueryDict, transcript_id: int | None) -> Scope:
 def consensus_copy_agreed(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     layers = _compared(request, access)
-    transcript_id = _int(request.POST.get("transcript"))
-    code_id = _int(request.POST.get("code"))
+    transcript_id = int_param(request.POST.get("transcript"))
+    code_id = int_param(request.POST.get("code"))
     scope = _copy_scope(request.POST, transcript_id)
     code_ids = None
-    root_code = _int(request.POST.get("root_code"))
+    root_code = int_param(request.POST.get("root_code"))
     if code_id:
         code_ids = [code_id]
     elif root_code:

@@ -8,13 +8,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
-from django.utils.text import slugify
 
 from coding import exports
 from coding.history.log import event_label
 from coding.models import AuditEvent
 from studies.models import Study
+from workbench.lib.http import attachment, attachment_name
 
 FORMATS = ("csv", "jsonl")
 
@@ -72,14 +71,12 @@ def jsonl_lines(events: QuerySet[AuditEvent]):
 
 def export_response(study: Study, events: QuerySet[AuditEvent], fmt: str) -> HttpResponse:
     """``<study>-audit.csv`` or ``<study>-audit.jsonl`` of ``events`` (``fmt`` in FORMATS)."""
-    base = f"{slugify(study.name) or f'study-{study.pk}'}-audit"
     if fmt == "csv":
-        return exports.csv_response(f"{base}.csv", EXPORT_COLUMNS, csv_rows(events))
+        filename = attachment_name(study, "audit", "csv")
+        return exports.csv_response(filename, EXPORT_COLUMNS, csv_rows(events))
     response = StreamingHttpResponse(
         (line.encode("utf-8") for line in jsonl_lines(events)),
         content_type="application/x-ndjson; charset=utf-8",
     )
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"{base}.jsonl"
-    )
+    response["Content-Disposition"] = attachment(attachment_name(study, "audit", "jsonl"))
     return response

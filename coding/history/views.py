@@ -3,8 +3,6 @@ the destructive ones. Owners only (coders and viewers 403, non-members 404)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,14 +17,7 @@ from coding.history import exports, log, restore
 from coding.history.forms import AuditFilterForm
 from coding.models import AuditEvent
 from studies.access import StudyAccess, get_study_for_user
-
-if TYPE_CHECKING:
-    from django_htmx.middleware import HtmxDetails
-
-    class HtmxHttpRequest(HttpRequest):
-        htmx: HtmxDetails
-else:
-    HtmxHttpRequest = HttpRequest
+from workbench.lib.http import HtmxHttpRequest
 
 AUDIT_TEMPLATE = "coding/history/audit.html"
 RESTORE_TEMPLATE = "coding/history/audit_restore.html"

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from studies.access import StudyAccess, visible_codes
 from studies.models import Transcript
+from workbench.lib.http import int_param
 
 # The memo list's kind filter: (value of ``?kind=``, label).
 MEMO_KINDS = [
@@ -23,13 +24,6 @@ MEMO_KINDS = [
 def memo_kind(value: str | None) -> str:
     """The ``?kind=`` filter, or ``""`` (all memos) for anything unknown."""
     return value if value in dict(MEMO_KINDS) else ""
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 class MemoForm(forms.Form):
@@ -51,7 +45,7 @@ class MemoCreateForm(MemoForm):
         if about in ("", "study"):
             return {}
         kind, _, raw = about.partition("-")
-        pk = _int_or_none(raw)
+        pk = int_param(raw)
         if kind == "transcript" and pk is not None:
             transcript = Transcript.objects.filter(study=access.study, pk=pk).defer("text").first()
             if transcript is not None:

@@ -14,22 +14,16 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db.models import CharField, F, QuerySet, Value
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from coding.codebook import selectors as codebook_selectors
 from coding.models import Memo, Segment
 from coding.retrieval.selectors import segment_link
 from studies.access import StudyAccess, can_edit_memo, visible_layers, visible_memos
 from studies.models import Transcript
+from workbench.lib.http import maybe_url
 
 PAGE_SIZE = 100
-
-
-def _maybe_url(name: str, *args) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
 
 
 @dataclass
@@ -133,7 +127,7 @@ def _link(study_id: int, kind: str, row: dict, segment: Segment | None) -> str |
     if segment is not None:
         return segment_link(study_id, segment)
     if kind == "transcript":
-        return _maybe_url("coding:transcript_code", study_id, row["m_transcript"])
+        return maybe_url("coding:transcript_code", study_id, row["m_transcript"])
     if kind == "code":
         return reverse("coding:retrieval", args=[study_id]) + f"?code={row['m_code']}"
     return None

@@ -5,9 +5,8 @@ Memos on segments are listed here and written on the coding page.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django import forms as django_forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -19,24 +18,9 @@ from coding.codebook import selectors as codebook_selectors
 from coding.memos import forms, selectors
 from coding.memos import services as memo_services
 from studies.access import StudyAccess, get_memo_for_write, get_study_for_user
-
-if TYPE_CHECKING:
-    from django_htmx.middleware import HtmxDetails
-
-    class HtmxHttpRequest(HttpRequest):
-        htmx: HtmxDetails
-else:
-    HtmxHttpRequest = HttpRequest
+from workbench.lib.http import HtmxHttpRequest, add_form_errors
 
 MEMO_TEMPLATE = "coding/memos/memo_list.html"
-
-
-def _form_errors(form: django_forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errs in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _list_context(request: HttpRequest, access: StudyAccess, **extra: Any) -> dict[str, Any]:
@@ -88,7 +72,7 @@ def memo_create(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
                 **form.target(access),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_form_errors(form, exc)
     if form.errors:
         ctx = _list_context(request, access, form=form)
         template = f"{MEMO_TEMPLATE}#memo-panel" if request.htmx else MEMO_TEMPLATE
@@ -109,7 +93,7 @@ def memo_update(request: HtmxHttpRequest, study_id: int, memo_id: int) -> HttpRe
             try:
                 memo_services.memo_update(memo=memo, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_form_errors(form, exc)
         if not form.errors:
             if request.htmx:
                 entry = selectors.memo_entry(access, memo)

@@ -10,22 +10,16 @@ from __future__ import annotations
 from django import forms
 
 from coding.retrieval.selectors import RetrievalFilters
+from workbench.lib.http import int_param
 
 _TRUE = ("1", "on", "true")
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 class _IdField(forms.Field):
     """An id, or None for an empty or non-numeric value."""
 
     def to_python(self, value):
-        return _int_or_none(value)
+        return int_param(value)
 
 
 class _FlagField(forms.Field):

@@ -7,42 +7,27 @@ would.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from coding.codebook import selectors as codebook_selectors
 from coding.jobs import services as job_services
-from coding.models import JobKind, Segment
+from coding.models import JobKind
 from coding.retrieval import exports, page, selectors
 from coding.retrieval.forms import RetrievalForm
 from coding.retrieval.selectors import RetrievalFilters
 from coding.segments import services as segment_services
-from studies.access import StudyAccess, get_study_for_user
-
-if TYPE_CHECKING:
-    from django_htmx.middleware import HtmxDetails
-
-    class HtmxHttpRequest(HttpRequest):
-        htmx: HtmxDetails
-else:
-    HtmxHttpRequest = HttpRequest
+from studies.access import StudyAccess, get_segment_for_write, get_study_for_user
+from workbench.lib.http import HtmxHttpRequest, maybe_url
 
 RETRIEVAL_TEMPLATE = "coding/retrieval/retrieval.html"
-
-
-def _maybe_url(name: str, *args) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
 
 
 def _state(request: HttpRequest, access: StudyAccess) -> selectors.RetrievalState:
@@ -74,7 +59,7 @@ def _retrieval_context(request: HttpRequest, access: StudyAccess) -> dict[str, A
         "query": query,
         "csv_url": reverse("coding:retrieval_export", args=[study.pk, "csv"]) + f"?{query}",
         "xlsx_url": reverse("coding:retrieval_export", args=[study.pk, "xlsx"]) + f"?{query}",
-        "codebook_url": _maybe_url("coding:codebook", study.pk),
+        "codebook_url": maybe_url("coding:codebook", study.pk),
     }
 
 
@@ -109,26 +94,17 @@ def retrieval_export(request: HttpRequest, study_id: int, fmt: str) -> HttpRespo
     return exports.export_response(access, state, fmt, username=request.user.get_username())
 
 
-def _segment_for_review(access: StudyAccess, segment_id: int) -> Segment:
-    """A passage the requester may see (else 404) and write (else 403)."""
-    segment = (
-        Segment.objects.filter(pk=segment_id, transcript__study=access.study)
-        .select_related("layer__user", "transcript__study")
-        .first()
-    )
-    if segment is None or not access.can_see_layer(segment.layer):
-        raise Http404("No such passage.")
-    if not access.can_write_layer(segment.layer):
-        raise PermissionDenied("You can only review passages in your own layer.")
-    return segment
-
-
 @login_required
 @require_POST
 def segment_reviewed(request: HtmxHttpRequest, study_id: int, segment_id: int) -> HttpResponse:
     """Mark a passage that a text edit changed as reviewed (its current words stand)."""
     access = get_study_for_user(request, study_id, write=True)
-    segment = _segment_for_review(access, segment_id)
+    segment = get_segment_for_write(
+        access,
+        segment_id,
+        missing="No such passage.",
+        refused="You can only review passages in your own layer.",
+    )
     segment_services.segment_mark_reviewed(segment=segment, actor=request.user)
     if request.htmx:
         row = page.result_row(access, segment, codebook_selectors.codebook_for(access))

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
@@ -17,20 +17,15 @@ from coding.codebook import selectors as codebook_selectors
 from coding.forms import TranscriptMemoForm
 from coding.models import Assignment, Layer, LayerKind, Memo
 from coding.segments import runs, selectors
+from coding.segments.selectors import LayerOption
 from studies.access import StudyAccess, visible_memos
 from studies.models import Transcript
+from workbench.lib.http import maybe_url
 
 PROPOSED_NOTE = "Proposed, not yet in the shared codebook. "
 
 
 # --- state shared by the page and its fragments ---------------------------------------
-
-
-@dataclass
-class LayerOption:
-    key: str
-    label: str
-    current: bool = False
 
 
 @dataclass
@@ -399,13 +394,6 @@ def _neighbours(transcript: Transcript) -> dict[str, Neighbour | None]:
     return result
 
 
-def _maybe_url(name: str, *args) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
 def page_url(study_id: int, transcript_id: int, view: str | None = None, code=None) -> str:
     url = reverse("coding:transcript_code", args=[study_id, transcript_id])
     params = {k: v for k, v in (("layer", view), ("code", code)) if v}
@@ -467,9 +455,9 @@ def page_context(
             {
                 "assignment": assignment,
                 "nav": _neighbours(transcript),
-                "dashboard_url": _maybe_url("studies:study_dashboard", study.pk),
-                "transcripts_url": _maybe_url("studies:transcript_list", study.pk),
-                "codebook_url": _maybe_url("coding:codebook", study.pk),
+                "dashboard_url": maybe_url("studies:study_dashboard", study.pk),
+                "transcripts_url": maybe_url("studies:transcript_list", study.pk),
+                "codebook_url": maybe_url("coding:codebook", study.pk),
                 "memos": list(
                     visible_memos(
                         access, Memo.objects.filter(transcript=transcript, segment__isnull=True)

@@ -26,6 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from coding.models import COLOR_RE
 from studies.text import speaker_of
+from workbench.lib.colour import contrast_with_white
 
 #: Stripe lanes drawn in the margin; segments in higher lanes are counted in a "+N" chip.
 MAX_LANES = 6
@@ -413,19 +414,6 @@ def unique_initials(names: Mapping[int, str]) -> dict[int, str]:
             seen[f"{label}{n}"] = 1
             result[key] = f"{label}{n}"
     return result
-
-
-def _luminance(hex_color: str) -> float:
-    def channel(v: int) -> float:
-        c = v / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def contrast_with_white(hex_color: str) -> float:
-    return 1.05 / (_luminance(hex_color) + 0.05)
 
 
 @lru_cache(maxsize=1024)

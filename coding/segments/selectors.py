@@ -3,10 +3,22 @@ segments. Each says what it preloads and how many queries it runs."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef
 
 from coding.models import Layer, LayerKind, Segment
 from studies.access import StudyAccess, visible_layers
+
+
+@dataclass
+class LayerOption:
+    """One choice of a layer switcher: a layer's key (or ``mine``, ``consensus``,
+    ``all``/``union``), what it is called, and whether it is the one shown."""
+
+    key: str
+    label: str
+    current: bool = False
 
 
 def layers_for(access: StudyAccess) -> list[Layer]:

@@ -6,8 +6,6 @@ data to the templates; fragments requested alone obey the same rules as the page
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -17,7 +15,6 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, trigger_client_event
-from django_htmx.middleware import HtmxDetails
 
 from coding.codebook import selectors as codebook_selectors
 from coding.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoForm
@@ -33,26 +30,12 @@ from studies.access import (
     writable_layer,
 )
 from studies.models import Transcript
+from workbench.lib.http import HtmxHttpRequest, form_errors_text, render_fragments
 
 STALE_MESSAGE = "Transcript changed since you opened it. Reloaded; your selection is kept."
 
 
-class HtmxHttpRequest(HttpRequest):
-    """A request through django-htmx's middleware (to be shared from workbench/lib/http.py)."""
-
-    htmx: HtmxDetails
-
-
 TEMPLATE = "coding/transcript_code.html"
-
-
-def _fragments(
-    request: HtmxHttpRequest, ctx: dict[str, Any], *names: str, oob: tuple[str, ...] = ()
-) -> str:
-    parts = [render_to_string(f"{TEMPLATE}#{name}", ctx, request=request) for name in names]
-    oob_ctx = {**ctx, "oob": True}
-    parts += [render_to_string(f"{TEMPLATE}#{name}", oob_ctx, request=request) for name in oob]
-    return "".join(parts)
 
 
 def _wants_json(request: HtmxHttpRequest) -> bool:
@@ -70,7 +53,9 @@ def transcript_code(request: HtmxHttpRequest, study_id: int, transcript_id: int)
     view = request.GET.get("layer")
     if request.htmx:
         ctx = page.page_context(request, access, transcript, view=view, full=False)
-        response = HttpResponse(_fragments(request, ctx, "transcript", oob=("codebook",)))
+        response = HttpResponse(
+            render_fragments(request, TEMPLATE, ctx, "transcript", oob=("codebook",))
+        )
     else:
         ctx = page.page_context(request, access, transcript, view=view)
         response = HttpResponse(render_to_string(TEMPLATE, ctx, request=request))
@@ -119,10 +104,12 @@ def _error_response(
     if request.htmx:
         ctx = page.page_context(request, access, transcript, view=view, full=False, error=message)
         if stale is not None:
-            body = _fragments(request, ctx, "transcript", oob=("codebook", "alert"))
+            body = render_fragments(request, TEMPLATE, ctx, "transcript", oob=("codebook", "alert"))
             response = HttpResponse(body)
             return trigger_client_event(response, "segment-stale", stale, after="settle")
-        response = reswap(HttpResponse(_fragments(request, ctx, oob=("alert",))), "none")
+        response = reswap(
+            HttpResponse(render_fragments(request, TEMPLATE, ctx, oob=("alert",))), "none"
+        )
         return trigger_client_event(response, "segment-error", {"message": message}, after="settle")
     ctx = page.page_context(request, access, transcript, view=view, error=message)
     return HttpResponse(render_to_string(TEMPLATE, ctx, request=request), status=400)
@@ -146,22 +133,10 @@ def _success_response(
         )
     ctx = page.page_context(request, access, transcript, view=view, full=False, toast=toast)
     ctx["saved_at"] = timezone.localtime()
-    body = _fragments(request, ctx, "transcript", oob=("codebook", "status", "toast", "alert"))
+    body = render_fragments(
+        request, TEMPLATE, ctx, "transcript", oob=("codebook", "status", "toast", "alert")
+    )
     return trigger_client_event(HttpResponse(body), event, detail, after="settle")
-
-
-def _first_message(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(m for msgs in exc.message_dict.values() for m in msgs)
-    return " ".join(exc.messages)
-
-
-def _form_message(form) -> str:
-    messages = []
-    for name, errors in form.errors.items():
-        prefix = "" if name == "__all__" else f"{name}: "
-        messages.extend(prefix + str(e) for e in errors)
-    return " ".join(messages)
 
 
 def _relocate(text: str, quote: str, near: int) -> dict | None:
@@ -213,7 +188,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
     choices = [(node.pk, node.path) for node in book.walk()]
     form = SegmentCreateForm(SegmentCreateForm.data_from_post(request.POST), code_choices=choices)
     if not form.is_valid():
-        return _error_response(request, access, transcript, _form_message(form), view=view)
+        return _error_response(request, access, transcript, form_errors_text(form), view=view)
     data = form.cleaned_data
     key = data.get("layer") or ""
     refusal = _view_refusal(access, view, key)
@@ -252,7 +227,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
     except ValidationError as exc:
         if _edited_since(exc, transcript, data["version"]):
             return _stale_response(request, access, transcript, data["quote"], data["start"], view)
-        return _error_response(request, access, transcript, _first_message(exc), view=view)
+        return _error_response(request, access, transcript, " ".join(exc.messages), view=view)
     created, names = applied.created, applied.names
     text = f"Coded {names}" if created else f"Already coded {names}"
     return _success_response(
@@ -305,7 +280,7 @@ def segment_update(
     choices = [(node.pk, node.path) for node in book.walk()]
     form = SegmentUpdateForm(request.POST, code_choices=choices)
     if not form.is_valid():
-        return _error_response(request, access, transcript, _form_message(form), view=view)
+        return _error_response(request, access, transcript, form_errors_text(form), view=view)
     data = form.cleaned_data
     if form.changes_span and data["version"] != transcript.version:
         stale = _relocate(transcript.text, segment.quote, segment.start) or {}
@@ -327,7 +302,7 @@ def segment_update(
     except ValidationError as exc:
         if form.changes_span and _edited_since(exc, transcript, data["version"]):
             return _stale_response(request, access, transcript, segment.quote, segment.start, view)
-        return _error_response(request, access, transcript, _first_message(exc), view=view)
+        return _error_response(request, access, transcript, " ".join(exc.messages), view=view)
     return _success_response(
         request,
         access,
@@ -350,7 +325,7 @@ def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) ->
     try:
         text = undo.segment_undo(access=access, transcript=transcript, actor=request.user)
     except ValidationError as exc:
-        return _error_response(request, access, transcript, _first_message(exc), view=view)
+        return _error_response(request, access, transcript, " ".join(exc.messages), view=view)
     return _success_response(
         request,
         access,

@@ -276,3 +276,16 @@ def test_calibration_pages_query_count_does_not_grow_with_the_rounds(
     after = queries(client, url(study, large))
     assert after == before
     assert after <= most
+
+
+def test_a_superscript_digit_among_the_codes_is_ignored_not_a_server_error(
+    study, setup, coder_client, coder
+):
+    # "²".isdigit() is true but int("²") raises: the screen keeps the real code.
+    rnd, role = setup["round"], setup["codes"][0]
+    url = reverse("coding:calibration_code", args=[study.pk, rnd.pk])
+    response = coder_client.post(url, {"unit": 1, "codes": ["²", role.pk]})
+    assert response.status_code == 302
+    unit = rnd.units.order_by("pk").first()
+    stored = CalibrationAnswer.objects.filter(unit=unit, coder=coder)
+    assert list(stored.values_list("code_id", flat=True)) == [role.pk]

@@ -284,3 +284,14 @@ def test_only_owners_may_import(persona_clients, study, persona, status):
     response = persona_clients[persona].post(import_url(study), {"file": upload})
     assert response.status_code == status
     assert not Code.objects.filter(study=study).exists()
+
+
+def test_the_export_of_a_study_with_a_chinese_name_is_saved_under_an_ascii_name(
+    viewer_client, codebook
+):
+    codebook.name = "同伴支持研究"
+    codebook.save()
+    response = viewer_client.get(export_url(codebook))
+    disposition = response["Content-Disposition"]
+    assert disposition == f'attachment; filename="codebook-study-{codebook.pk}.csv"'
+    assert all(ord(c) < 128 for c in disposition)

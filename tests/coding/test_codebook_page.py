@@ -347,3 +347,10 @@ def test_without_htmx_the_page_after_adding_keeps_the_parent(owner_client, study
     assert response.status_code == 302
     page = owner_client.get(response["Location"]).text
     assert _selected_parent(page) == str(tree["stigma"].pk)
+
+
+def test_a_superscript_digit_as_the_parent_to_add_under_is_ignored(owner_client, study, tree):
+    # "²".isdigit() is true but int("²") raises: the panel opens without a parent set.
+    response = owner_client.get(detail_url(tree["shame"]) + "?under=²")
+    assert response.status_code == 200
+    assert "Under Stigma" in response.content.decode()

@@ -90,3 +90,10 @@ def test_the_dashboard_loads_consensus_progress(study, setup, owner, owner_clien
     assert "1 of 2</strong> transcripts have consensus coding; 2 decisions" in fragment
     page = coder_client.get(progress_url).content.decode()
     assert "visible to the study's owners" in page
+
+
+def test_a_superscript_digit_in_the_scope_is_ignored_not_a_server_error(study, setup, owner_client):
+    # "²".isdigit() is true but int("²") raises: the filter is dropped, the copy runs.
+    response = copy(owner_client, study, group="²", scope_transcript=["³", setup["t"][0].pk])
+    assert response.status_code == 302
+    assert consensus_spans(study) == [(30, 50), (55, 70)]

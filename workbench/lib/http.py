@@ -2,7 +2,8 @@
 
 * :class:`HtmxHttpRequest`: the request type of views that read ``request.htmx``
   (``django_htmx.middleware.HtmxMiddleware`` sets it on every request).
-* :func:`add_form_errors`: a service's ``ValidationError`` onto the form that sent it.
+* :func:`add_form_errors`: a service's ``ValidationError`` onto the form that sent it;
+  :func:`form_errors_text`: a form's errors on one line.
 * :func:`int_param`, :func:`int_params`, :func:`flag_param`: query and form parameters.
 * :func:`render_fragments`, :func:`render_page_or_partial`: htmx answers.
 * :func:`attachment_name`, :func:`attachment`, :func:`download`: files to save.
@@ -47,6 +48,16 @@ def add_form_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def form_errors_text(form: forms.Form) -> str:
+    """A bound form's errors on one line (for an alert or a JSON answer): each field's
+    messages after ``<field>: ``, the form's own messages as they are."""
+    parts = []
+    for name, errors in form.errors.items():
+        prefix = "" if name == "__all__" else f"{name}: "
+        parts.extend(prefix + str(e) for e in errors)
+    return " ".join(parts)
 
 
 # --- parameters ----------------------------------------------------------------------------
