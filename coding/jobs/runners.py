@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from coding import refi
+from coding.exchange import importer as refi
 from coding.jobs.storage import job_storage
 from coding.models import Job
 from studies.access import StudyAccess

@@ -11,8 +11,7 @@ from decimal import Decimal
 from xml.etree import ElementTree as ET
 
 from coding.codebook import selectors as codebook_selectors
-from coding.models import LayerKind, Segment
-from coding.refi import (
+from coding.exchange.importer import (
     CONSENSUS_USER_NAME,
     ORIGIN,
     PROJECT_NS,
@@ -25,6 +24,7 @@ from coding.refi import (
     code_description,
     preview,
 )
+from coding.models import LayerKind, Segment
 from studies.access import StudyAccess, visible_layers, visible_memos
 from studies.models import Participant, Transcript
 

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from lxml import etree
 
-from coding import refi
+from coding.exchange import importer as refi
 from coding.models import Memo
 from tests import factories
 

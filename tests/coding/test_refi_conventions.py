@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from coding import refi
+from coding.exchange import importer as refi
 from coding.models import Code, Memo, Segment
 from tests import factories
 from tests.coding.test_refi_import import C2, S1, U1, U2, project, qdpx, run, text_source

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from lxml import etree
 
-from coding import refi
+from coding.exchange import importer as refi
 from coding.models import Layer, LayerKind, Memo
 from studies.access import study_access
 from studies.models import Role

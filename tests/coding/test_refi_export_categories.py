@@ -18,8 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from coding import refi
 from coding.codebook import csv as codebook_csv
+from coding.exchange import importer as refi
 from coding.models import Code, Segment
 from coding.segments import services as segment_services
 from studies.imports import ImportRefused

@@ -13,7 +13,7 @@ import zipfile
 import pytest
 from lxml import etree
 
-from coding import refi
+from coding.exchange import importer as refi
 from coding.models import Memo, Segment
 from studies.access import study_access
 from studies.models import Role

@@ -16,7 +16,7 @@ import xmlschema
 from django.urls import reverse
 from lxml import etree
 
-from coding import refi
+from coding.exchange import importer as refi
 from coding.models import Code, Memo, Segment
 from studies import text as textlib
 from studies.access import study_access

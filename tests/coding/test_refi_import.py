@@ -7,7 +7,7 @@ from xml.sax.saxutils import quoteattr
 
 import pytest
 
-from coding import refi
+from coding.exchange import importer as refi
 from coding.models import AuditEvent, Code, Layer, LayerKind, Memo, Segment
 from studies.access import study_access
 from studies.imports import ImportRefused

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from coding import refi
+from coding.exchange import importer as refi
 from coding.models import Segment
 from tests import factories
 from tests.coding.test_refi_export import (  # noqa: F401  (fixtures)

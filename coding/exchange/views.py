@@ -19,15 +19,15 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from coding import refi
+from coding.exchange import importer as refi
 from coding.jobs import services as job_services
 from coding.jobs import storage as job_storage
 from coding.models import JobKind, Segment
 from studies.access import get_study_for_user, visible_layers
 from studies.imports import ImportRefused
 
-EXCHANGE_TEMPLATE = "coding/exchange.html"
-REPORT_TEMPLATE = "coding/qdpx_import_report.html"
+EXCHANGE_TEMPLATE = "coding/exchange/exchange.html"
+REPORT_TEMPLATE = "coding/exchange/qdpx_import_report.html"
 
 
 class RefiImportForm(forms.Form):
