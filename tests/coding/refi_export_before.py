@@ -11,7 +11,7 @@ from decimal import Decimal
 from xml.etree import ElementTree as ET
 
 from coding.codebook import selectors as codebook_selectors
-from coding.exchange.importer import (
+from coding.exchange.export import (
     CONSENSUS_USER_NAME,
     ORIGIN,
     PROJECT_NS,
