@@ -8,46 +8,28 @@ from __future__ import annotations
 
 import tempfile
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coding.exchange.export import DEFAULT_TARGET, TARGETS, EmptyCodebook, codebook_qdc, write_qdpx
+from coding.exchange.forms import ExportTargetForm, RefiImportForm
 from coding.exchange.importer import refi_import
-from coding.exchange.report import COUNT_LABELS
+from coding.exchange.report import COUNT_LABELS, RefiImportReport
 from coding.jobs import services as job_services
 from coding.jobs import storage as job_storage
 from coding.models import JobKind, Segment
-from studies.access import get_study_for_user, visible_layers
+from studies.access import StudyAccess, get_study_for_user, visible_layers
 from studies.imports import ImportRefused
 
 EXCHANGE_TEMPLATE = "coding/exchange/exchange.html"
 REPORT_TEMPLATE = "coding/exchange/qdpx_import_report.html"
-
-
-class RefiImportForm(forms.Form):
-    file = forms.FileField(
-        label="REFI-QDA file",
-        help_text="A .qdpx project (or a .qdc codebook) exported by NVivo, ATLAS.ti, MAXQDA, "
-        "QualCoder or this workbench.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".qdpx,.qdc,.qde"}),
-    )
-
-
-class ExportTargetForm(forms.Form):
-    target = forms.ChoiceField(
-        label="Export for",
-        choices=[(key, target.label) for key, target in TARGETS.items()],
-        initial=DEFAULT_TARGET,
-        required=False,
-    )
 
 
 # Above this the export is spooled to a file on disk, not held in memory.
@@ -160,7 +142,9 @@ def qdpx_import(request: HttpRequest, study_id: int) -> HttpResponse:
     return render(request, REPORT_TEMPLATE, report_context(access, report, form), status=status)
 
 
-def report_context(access, report, form=None) -> dict:
+def report_context(
+    access: StudyAccess, report: RefiImportReport | None, form: RefiImportForm | None = None
+) -> dict:
     """What the import report page shows (also for an import run as a background job)."""
     study = access.study
     return {
@@ -176,11 +160,3 @@ def report_context(access, report, form=None) -> dict:
         ],
         "back": reverse("coding:exchange", args=[study.pk]),
     }
-
-
-urlpatterns = [
-    path("studies/<int:study_id>/exchange/", exchange, name="exchange"),
-    path("studies/<int:study_id>/export/project.qdpx", qdpx_export, name="qdpx_export"),
-    path("studies/<int:study_id>/export/codebook.qdc", qdc_export, name="qdc_export"),
-    path("studies/<int:study_id>/import/qdpx/", qdpx_import, name="qdpx_import"),
-]
