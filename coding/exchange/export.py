@@ -362,6 +362,329 @@ def _texts(study, chunk_size: int):
     )
 
 
+class _ProjectExport:
+    """What :func:`write_qdpx` writes, resolved before writing (plan), then written (write)."""
+
+    def __init__(self, access: StudyAccess, export_target: ExportTarget, chunk_size: int, progress):
+        self.target = export_target
+        self.study = access.study
+        self.chunk_size = chunk_size
+        self.progress = progress
+        self.make_guid = _GuidMaker(self.study.pk)
+        self._load(access)
+        self.total = 2 * len(self.transcripts) + 1
+        self.done = 0
+        self._plan_users()
+        self._plan_notes()
+        self._plan_variables()
+        self.source_guid = {t[0]: self.make_guid("transcript", t[0]) for t in self.transcripts}
+        self.by_participant: dict[int, list[str]] = {}
+        for t in self.transcripts:
+            if t[3]:
+                self.by_participant.setdefault(t[3], []).append(self.source_guid[t[0]])
+
+    def _load(self, access: StudyAccess) -> None:
+        study = self.study
+        self.layers = list(visible_layers(access))
+        self.layer_ids = [layer.pk for layer in self.layers]
+        self.book = codebook_selectors.codebook_for(access)
+        self.participants = list(
+            Participant.objects.filter(study=study)
+            .order_by("pseudonym", "pk")
+            .values_list("pk", "pseudonym", "group_id", "group__name", "attributes")
+        )
+        self.transcripts = list(
+            Transcript.objects.filter(study=study)
+            .order_by("title", "pk")
+            .values_list(
+                "pk",
+                "title",
+                "source_name",
+                "participant_id",
+                "wave_id",
+                "wave__name",
+                "created_at",
+                "updated_at",
+            )
+        )
+        memos = visible_memos(access)
+        if access.blind:
+            # A blind coder's project is their own work: their memos only, so that no other
+            # <User> appears (the PI's study memos stay readable on the Memos page).
+            memos = memos.filter(author_id=access.membership.user_id)
+        self.memos = list(
+            memos.select_related("author")
+            .annotate(segment_layer=F("segment__layer_id"))
+            .order_by("created_at", "pk")
+        )
+
+    def _plan_users(self) -> None:
+        """Users: one per visible layer, plus memo authors who have no layer here."""
+        make_guid = self.make_guid
+        self.users: dict[str, str] = {}
+        self.layer_user: dict[int, str] = {}
+        for layer in sorted(self.layers, key=lambda lr: (lr.kind, lr.label.lower(), lr.pk)):
+            if layer.kind == LayerKind.CODER:
+                guid, name = make_guid("user", layer.user_id), layer.user.username
+            elif layer.kind == LayerKind.CONSENSUS:
+                guid, name = make_guid("layer", "consensus"), CONSENSUS_USER_NAME
+            else:
+                guid, name = make_guid("layer", layer.pk), layer.name or layer.label
+            self.users[guid] = name
+            self.layer_user[layer.pk] = guid
+        self.memo_author: dict[int, str] = {}
+        for memo in self.memos:
+            if memo.author_id:
+                guid = make_guid("user", memo.author_id)
+                self.users.setdefault(guid, memo.author.get_username())
+                self.memo_author[memo.pk] = guid
+
+    def _plan_notes(self) -> None:
+        make_guid = self.make_guid
+        self.code_guids = {code_id: make_guid("code", code_id) for code_id in self.book.by_id}
+        visible_layer_ids = set(self.layer_ids)
+        self.note_guid = {memo.pk: make_guid("memo", memo.pk) for memo in self.memos}
+        self.code_notes: dict[int, list[str]] = {}
+        self.transcript_notes: dict[int, list[str]] = {}
+        self.segment_notes: dict[int, list[str]] = {}
+        self.project_notes: list[str] = []
+        for memo in self.memos:
+            guid = self.note_guid[memo.pk]
+            if memo.segment_id and memo.segment_layer in visible_layer_ids:
+                self.segment_notes.setdefault(memo.segment_id, []).append(guid)
+            elif memo.transcript_id:
+                self.transcript_notes.setdefault(memo.transcript_id, []).append(guid)
+            elif memo.code_id and memo.code_id in self.code_guids:
+                self.code_notes.setdefault(memo.code_id, []).append(guid)
+            else:
+                self.project_notes.append(guid)
+
+    def _plan_variables(self) -> None:
+        """Variables: group (cases), wave and original file name (sources), one per participant
+        attribute. For ATLAS.ti, groups and waves are document sets instead (one place each)."""
+        participants, transcripts = self.participants, self.transcripts
+        variables = self.variables = _Variables(self.study.pk)
+        use_variables = not self.target.document_sets
+        self.group_var = (
+            variables.add("Group", "Text")
+            if use_variables and any(p[2] for p in participants)
+            else None
+        )
+        attribute_values: dict[str, list] = {}
+        for participant in participants:
+            for key, value in (participant[4] or {}).items():
+                if value not in (None, "", [], {}):
+                    attribute_values.setdefault(str(key), []).append(value)
+        self.attribute_vars: dict[str, tuple[str, str]] = {}
+        taken = {"group", "wave", FILE_NAME_VARIABLE.lower()}
+        for key in sorted(attribute_values, key=str.lower):
+            name = _clean(key).strip() or "attribute"
+            while name.lower() in taken:
+                name = f"{name} (attribute)"
+            taken.add(name.lower())
+            type_ = _attribute_type(attribute_values[key])
+            self.attribute_vars[key] = (variables.add(name, type_), type_)
+        self.wave_var = (
+            variables.add("Wave", "Text")
+            if use_variables and any(t[4] for t in transcripts)
+            else None
+        )
+        self.file_var = (
+            variables.add(FILE_NAME_VARIABLE, "Text")
+            if any(_file_name_value(t[1], t[2]) for t in transcripts)
+            else None
+        )
+
+    def _tick(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    def write(self, out, compresslevel: int) -> None:
+        with zipfile.ZipFile(
+            out, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel
+        ) as archive:
+            with archive.open("project.qde", "w", force_zip64=True) as entry:
+                self._write_project(_XmlStream(entry))
+            # Second pass: the text files, one transcript at a time.
+            for tid, text in _texts(self.study, self.chunk_size):
+                archive.writestr(
+                    f"sources/{self.source_guid[tid]}.txt", _file_text(text, self.target)
+                )
+                self._tick()
+            for memo in self.memos:
+                archive.writestr(
+                    f"sources/{self.note_guid[memo.pk]}.txt",
+                    _file_text(_clean(memo.body), self.target),
+                )
+        if self.progress is not None:
+            self.progress(self.total, self.total)
+
+    def _write_project(self, xml: _XmlStream) -> None:
+        study = self.study
+        xml.start(
+            "Project",
+            {
+                "xmlns": PROJECT_NS,
+                "name": _clean(study.name) or f"Study {study.pk}",
+                "origin": ORIGIN,
+                "creationDateTime": _timestamp(study.created_at),
+            },
+        )
+        if self.users:
+            xml.start("Users")
+            for guid, name in self.users.items():
+                xml.leaf("User", {"guid": guid, "name": _clean(name)})
+            xml.end("Users")
+        if self.book.roots:
+            xml.start("CodeBook")
+            xml.start("Codes")
+            _write_codes(xml, self.book.roots, self.code_guids, self.code_notes)
+            xml.end("Codes")
+            xml.end("CodeBook")
+        if self.variables.defs:
+            xml.start("Variables")
+            for name, (guid, type_) in self.variables.defs.items():
+                xml.leaf("Variable", {"guid": guid, "name": name, "typeOfVariable": type_})
+            xml.end("Variables")
+        if self.participants:
+            self._write_cases(xml)
+        if self.transcripts:
+            self._write_sources(xml)
+        if self.memos:
+            self._write_notes(xml)
+        if self.target.document_sets:
+            _write_document_sets(
+                xml,
+                self.make_guid,
+                self.participants,
+                self.transcripts,
+                self.by_participant,
+                self.source_guid,
+            )
+        if study.description.strip():
+            xml.leaf("Description", text=_clean(study.description.strip()))
+        for note in self.project_notes:
+            xml.leaf("NoteRef", {"targetGUID": note})
+        xml.end("Project")
+        xml.close()
+
+    def _write_cases(self, xml: _XmlStream) -> None:
+        xml.start("Cases")
+        for pk, pseudonym, group_id, group_name, attributes in self.participants:
+            xml.start(
+                "Case", {"guid": self.make_guid("participant", pk), "name": _clean(pseudonym)}
+            )
+            if group_id and self.group_var:
+                _write_value(xml, self.group_var, "Text", group_name)
+            for key, value in (attributes or {}).items():
+                if str(key) in self.attribute_vars:
+                    guid, type_ = self.attribute_vars[str(key)]
+                    _write_value(xml, guid, type_, value)
+            for guid in self.by_participant.get(pk, ()):
+                xml.leaf("SourceRef", {"targetGUID": guid})
+            xml.end("Case")
+        xml.end("Cases")
+
+    def _segments(self):
+        return (
+            Segment.objects.filter(transcript__study=self.study, layer_id__in=self.layer_ids)
+            .order_by(
+                "transcript__title", "transcript_id", "start", "end", "layer_id", "code_id", "pk"
+            )
+            .values_list(
+                "pk", "transcript_id", "code_id", "layer_id", "start", "end", "memo", "created_at"
+            )
+            .iterator(chunk_size=self.chunk_size)
+        )
+
+    def _write_sources(self, xml: _XmlStream) -> None:
+        segments = self._segments()
+        pending = next(segments, None)
+        xml.start("Sources")
+        meta = iter(self.transcripts)
+        for tid, text in _texts(self.study, self.chunk_size):
+            _tid, title, source_name, _participant, wave_id, wave_name, created, updated = next(
+                meta
+            )
+            guid = self.source_guid[tid]
+            length = len(text)
+            position = _utf16_positions(text) if self.target.utf16 else _identity
+            xml.start(
+                "TextSource",
+                {
+                    "guid": guid,
+                    "name": _clean(title),
+                    "plainTextPath": f"internal://{guid}.txt",
+                    "creationDateTime": _timestamp(created),
+                    "modifiedDateTime": _timestamp(updated),
+                },
+            )
+            while pending is not None and pending[1] == tid:
+                row = pending
+                pending = next(segments, None)
+                start, end = row[4], row[5]
+                if not 0 <= start < end <= length or row[2] not in self.code_guids:
+                    continue
+                self._write_selection(xml, row, text, position)
+            for note in self.transcript_notes.get(tid, ()):
+                xml.leaf("NoteRef", {"targetGUID": note})
+            if wave_id and self.wave_var:
+                _write_value(xml, self.wave_var, "Text", wave_name)
+            if self.file_var:
+                _write_value(xml, self.file_var, "Text", _file_name_value(title, source_name))
+            xml.end("TextSource")
+            self._tick()
+        xml.end("Sources")
+
+    def _write_selection(self, xml: _XmlStream, row, text: str, position) -> None:
+        pk, _t, code_id, layer_id, start, end, memo, when = row
+        user = self.layer_user[layer_id]
+        when = _timestamp(when)
+        xml.start(
+            "PlainTextSelection",
+            {
+                "guid": self.make_guid("selection", pk),
+                "name": _clean(preview(text[start:end])),
+                "startPosition": str(position(start)),
+                "endPosition": str(position(end)),
+                "creatingUser": user,
+                "creationDateTime": when,
+            },
+        )
+        if memo:
+            xml.leaf("Description", text=_clean(memo))
+        xml.start(
+            "Coding",
+            {"guid": self.make_guid("coding", pk), "creatingUser": user, "creationDateTime": when},
+        )
+        xml.leaf("CodeRef", {"targetGUID": self.code_guids[code_id]})
+        for note in self.segment_notes.get(pk, ()):
+            xml.leaf("NoteRef", {"targetGUID": note})
+        xml.end("Coding")
+        xml.end("PlainTextSelection")
+
+    def _write_notes(self, xml: _XmlStream) -> None:
+        # The text in a file of its own (QualCoder reads a note's text only from its
+        # plainTextPath; the schema allows the path or PlainTextContent, not both).
+        xml.start("Notes")
+        for memo in self.memos:
+            guid = self.note_guid[memo.pk]
+            body = _clean(memo.body)
+            xml.leaf(
+                "Note",
+                {
+                    "guid": guid,
+                    "name": _clean(memo.title) or _clean(preview(" ".join(body.split())))[:60],
+                    "plainTextPath": f"internal://{guid}.txt",
+                    "creatingUser": self.memo_author.get(memo.pk),
+                    "creationDateTime": _timestamp(memo.created_at),
+                    "modifiedDateTime": _timestamp(memo.updated_at),
+                },
+            )
+        xml.end("Notes")
+
+
 def write_qdpx(
     access: StudyAccess,
     out,
@@ -383,299 +706,8 @@ def write_qdpx(
     queries. ``progress(done, total)`` is called after each transcript in both passes
     (``total`` = twice the number of transcripts, plus one for the notes).
     """
-    export_target = TARGETS[target]
-    study = access.study
-    sid = study.pk
-    make_guid = _GuidMaker(sid)
-    layers = list(visible_layers(access))
-    layer_ids = [layer.pk for layer in layers]
-    book = codebook_selectors.codebook_for(access)
-    participants = list(
-        Participant.objects.filter(study=study)
-        .order_by("pseudonym", "pk")
-        .values_list("pk", "pseudonym", "group_id", "group__name", "attributes")
-    )
-    transcripts = list(
-        Transcript.objects.filter(study=study)
-        .order_by("title", "pk")
-        .values_list(
-            "pk",
-            "title",
-            "source_name",
-            "participant_id",
-            "wave_id",
-            "wave__name",
-            "created_at",
-            "updated_at",
-        )
-    )
-    memos = visible_memos(access)
-    if access.blind:
-        # A blind coder's project is their own work: their memos only, so that no other
-        # <User> appears (the PI's study memos stay readable on the Memos page).
-        memos = memos.filter(author_id=access.membership.user_id)
-    memos = list(
-        memos.select_related("author")
-        .annotate(segment_layer=F("segment__layer_id"))
-        .order_by("created_at", "pk")
-    )
-    total = 2 * len(transcripts) + 1
-    done = 0
-
-    # Users: one per visible layer, plus memo authors who have no layer here.
-    users: dict[str, str] = {}
-    layer_user: dict[int, str] = {}
-    for layer in sorted(layers, key=lambda lr: (lr.kind, lr.label.lower(), lr.pk)):
-        if layer.kind == LayerKind.CODER:
-            guid, name = make_guid("user", layer.user_id), layer.user.username
-        elif layer.kind == LayerKind.CONSENSUS:
-            guid, name = make_guid("layer", "consensus"), CONSENSUS_USER_NAME
-        else:
-            guid, name = make_guid("layer", layer.pk), layer.name or layer.label
-        users[guid] = name
-        layer_user[layer.pk] = guid
-    memo_author: dict[int, str] = {}
-    for memo in memos:
-        if memo.author_id:
-            guid = make_guid("user", memo.author_id)
-            users.setdefault(guid, memo.author.get_username())
-            memo_author[memo.pk] = guid
-
-    code_guids = {code_id: make_guid("code", code_id) for code_id in book.by_id}
-    visible_layer_ids = set(layer_ids)
-    note_guid = {memo.pk: make_guid("memo", memo.pk) for memo in memos}
-    code_notes: dict[int, list[str]] = {}
-    transcript_notes: dict[int, list[str]] = {}
-    segment_notes: dict[int, list[str]] = {}
-    project_notes: list[str] = []
-    for memo in memos:
-        guid = note_guid[memo.pk]
-        if memo.segment_id and memo.segment_layer in visible_layer_ids:
-            segment_notes.setdefault(memo.segment_id, []).append(guid)
-        elif memo.transcript_id:
-            transcript_notes.setdefault(memo.transcript_id, []).append(guid)
-        elif memo.code_id and memo.code_id in code_guids:
-            code_notes.setdefault(memo.code_id, []).append(guid)
-        else:
-            project_notes.append(guid)
-
-    # Variables: group (cases), wave and original file name (sources), one per participant
-    # attribute. For ATLAS.ti, groups and waves are document sets instead (one place each).
-    variables = _Variables(sid)
-    use_variables = not export_target.document_sets
-    group_var = (
-        variables.add("Group", "Text")
-        if use_variables and any(p[2] for p in participants)
-        else None
-    )
-    attribute_values: dict[str, list] = {}
-    for participant in participants:
-        for key, value in (participant[4] or {}).items():
-            if value not in (None, "", [], {}):
-                attribute_values.setdefault(str(key), []).append(value)
-    attribute_vars: dict[str, tuple[str, str]] = {}
-    taken = {"group", "wave", FILE_NAME_VARIABLE.lower()}
-    for key in sorted(attribute_values, key=str.lower):
-        name = _clean(key).strip() or "attribute"
-        while name.lower() in taken:
-            name = f"{name} (attribute)"
-        taken.add(name.lower())
-        type_ = _attribute_type(attribute_values[key])
-        attribute_vars[key] = (variables.add(name, type_), type_)
-    wave_var = (
-        variables.add("Wave", "Text") if use_variables and any(t[4] for t in transcripts) else None
-    )
-    file_var = (
-        variables.add(FILE_NAME_VARIABLE, "Text")
-        if any(_file_name_value(t[1], t[2]) for t in transcripts)
-        else None
-    )
-
-    source_guid = {t[0]: make_guid("transcript", t[0]) for t in transcripts}
-    by_participant: dict[int, list[str]] = {}
-    for t in transcripts:
-        if t[3]:
-            by_participant.setdefault(t[3], []).append(source_guid[t[0]])
-
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as archive:
-        with archive.open("project.qde", "w", force_zip64=True) as entry:
-            xml = _XmlStream(entry)
-            xml.start(
-                "Project",
-                {
-                    "xmlns": PROJECT_NS,
-                    "name": _clean(study.name) or f"Study {sid}",
-                    "origin": ORIGIN,
-                    "creationDateTime": _timestamp(study.created_at),
-                },
-            )
-            if users:
-                xml.start("Users")
-                for guid, name in users.items():
-                    xml.leaf("User", {"guid": guid, "name": _clean(name)})
-                xml.end("Users")
-            if book.roots:
-                xml.start("CodeBook")
-                xml.start("Codes")
-                _write_codes(xml, book.roots, code_guids, code_notes)
-                xml.end("Codes")
-                xml.end("CodeBook")
-            if variables.defs:
-                xml.start("Variables")
-                for name, (guid, type_) in variables.defs.items():
-                    xml.leaf("Variable", {"guid": guid, "name": name, "typeOfVariable": type_})
-                xml.end("Variables")
-            if participants:
-                xml.start("Cases")
-                for pk, pseudonym, group_id, group_name, attributes in participants:
-                    xml.start(
-                        "Case", {"guid": make_guid("participant", pk), "name": _clean(pseudonym)}
-                    )
-                    if group_id and group_var:
-                        _write_value(xml, group_var, "Text", group_name)
-                    for key, value in (attributes or {}).items():
-                        if str(key) in attribute_vars:
-                            guid, type_ = attribute_vars[str(key)]
-                            _write_value(xml, guid, type_, value)
-                    for guid in by_participant.get(pk, ()):
-                        xml.leaf("SourceRef", {"targetGUID": guid})
-                    xml.end("Case")
-                xml.end("Cases")
-
-            if transcripts:
-                segments = (
-                    Segment.objects.filter(transcript__study=study, layer_id__in=layer_ids)
-                    .order_by(
-                        "transcript__title",
-                        "transcript_id",
-                        "start",
-                        "end",
-                        "layer_id",
-                        "code_id",
-                        "pk",
-                    )
-                    .values_list(
-                        "pk",
-                        "transcript_id",
-                        "code_id",
-                        "layer_id",
-                        "start",
-                        "end",
-                        "memo",
-                        "created_at",
-                    )
-                    .iterator(chunk_size=chunk_size)
-                )
-                pending = next(segments, None)
-                xml.start("Sources")
-                meta = iter(transcripts)
-                for tid, text in _texts(study, chunk_size):
-                    _tid, title, source_name, _participant, wave_id, wave_name, created, updated = (
-                        next(meta)
-                    )
-                    guid = source_guid[tid]
-                    length = len(text)
-                    position = _utf16_positions(text) if export_target.utf16 else _identity
-                    xml.start(
-                        "TextSource",
-                        {
-                            "guid": guid,
-                            "name": _clean(title),
-                            "plainTextPath": f"internal://{guid}.txt",
-                            "creationDateTime": _timestamp(created),
-                            "modifiedDateTime": _timestamp(updated),
-                        },
-                    )
-                    while pending is not None and pending[1] == tid:
-                        pk, _t, code_id, layer_id, start, end, memo, when = pending
-                        pending = next(segments, None)
-                        if not 0 <= start < end <= length or code_id not in code_guids:
-                            continue
-                        user = layer_user[layer_id]
-                        when = _timestamp(when)
-                        xml.start(
-                            "PlainTextSelection",
-                            {
-                                "guid": make_guid("selection", pk),
-                                "name": _clean(preview(text[start:end])),
-                                "startPosition": str(position(start)),
-                                "endPosition": str(position(end)),
-                                "creatingUser": user,
-                                "creationDateTime": when,
-                            },
-                        )
-                        if memo:
-                            xml.leaf("Description", text=_clean(memo))
-                        xml.start(
-                            "Coding",
-                            {
-                                "guid": make_guid("coding", pk),
-                                "creatingUser": user,
-                                "creationDateTime": when,
-                            },
-                        )
-                        xml.leaf("CodeRef", {"targetGUID": code_guids[code_id]})
-                        for note in segment_notes.get(pk, ()):
-                            xml.leaf("NoteRef", {"targetGUID": note})
-                        xml.end("Coding")
-                        xml.end("PlainTextSelection")
-                    for note in transcript_notes.get(tid, ()):
-                        xml.leaf("NoteRef", {"targetGUID": note})
-                    if wave_id and wave_var:
-                        _write_value(xml, wave_var, "Text", wave_name)
-                    if file_var:
-                        _write_value(xml, file_var, "Text", _file_name_value(title, source_name))
-                    xml.end("TextSource")
-                    done += 1
-                    if progress is not None:
-                        progress(done, total)
-                xml.end("Sources")
-
-            if memos:
-                # The text in a file of its own (QualCoder reads a note's text only from its
-                # plainTextPath; the schema allows the path or PlainTextContent, not both).
-                xml.start("Notes")
-                for memo in memos:
-                    guid = note_guid[memo.pk]
-                    body = _clean(memo.body)
-                    xml.leaf(
-                        "Note",
-                        {
-                            "guid": guid,
-                            "name": _clean(memo.title)
-                            or _clean(preview(" ".join(body.split())))[:60],
-                            "plainTextPath": f"internal://{guid}.txt",
-                            "creatingUser": memo_author.get(memo.pk),
-                            "creationDateTime": _timestamp(memo.created_at),
-                            "modifiedDateTime": _timestamp(memo.updated_at),
-                        },
-                    )
-                xml.end("Notes")
-
-            if export_target.document_sets:
-                _write_document_sets(
-                    xml, make_guid, participants, transcripts, by_participant, source_guid
-                )
-
-            if study.description.strip():
-                xml.leaf("Description", text=_clean(study.description.strip()))
-            for note in project_notes:
-                xml.leaf("NoteRef", {"targetGUID": note})
-            xml.end("Project")
-            xml.close()
-
-        # Second pass: the text files, one transcript at a time.
-        for tid, text in _texts(study, chunk_size):
-            archive.writestr(f"sources/{source_guid[tid]}.txt", _file_text(text, export_target))
-            done += 1
-            if progress is not None:
-                progress(done, total)
-        for memo in memos:
-            archive.writestr(
-                f"sources/{note_guid[memo.pk]}.txt", _file_text(_clean(memo.body), export_target)
-            )
-    if progress is not None:
-        progress(total, total)
+    export = _ProjectExport(access, TARGETS[target], chunk_size, progress)
+    export.write(out, compresslevel)
 
 
 FILE_NAME_VARIABLE = "File name"
