@@ -421,6 +421,42 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
                 name,
                 variable.get("typeOfVariable") or "Text",
             )
+    _parse_cases(root, parsed, report)
+
+    text_limit = settings.WORKBENCH_MAX_UPLOAD_BYTES * 4
+    sources_el = _child(root, "Sources")
+    max_sources = settings.WORKBENCH_MAX_FILES
+    if sources_el is not None and len(sources_el) > max_sources:
+        report.error(
+            f"The project holds {len(sources_el):,} sources; the limit for one import is "
+            f"{max_sources:,}."
+        )
+        return _Parsed(kind="project")
+    for source in list(sources_el) if sources_el is not None else []:
+        parsed_source = _parse_source(source, archive, parsed, report, text_limit)
+        if parsed_source is not None:
+            parsed.sources.append(parsed_source)
+
+    _parse_notes(root, archive, parsed, report, text_limit)
+    links_el = _child(root, "Links")
+    for link in _children(links_el, "Link") if links_el is not None else []:
+        origin, target = _key(link.get("originGUID")), _key(link.get("targetGUID"))
+        if origin in parsed.notes:
+            parsed.note_links.append((origin, target))
+        elif target in parsed.notes:
+            parsed.note_links.append((target, origin))
+        else:
+            report.skip("links between objects")
+    parsed.sets = _parse_sets(root)
+    graphs = _child(root, "Graphs")
+    if graphs is not None:
+        report.skip("graphs", len(list(graphs)))
+    parsed.description = _clean(_child_text(root, "Description")).strip()
+    parsed.project_notes = [_key(n.get("targetGUID")) for n in _children(root, "NoteRef")]
+    return parsed
+
+
+def _parse_cases(root, parsed: _Parsed, report: RefiImportReport) -> None:
     cases_el = _child(root, "Cases")
     for case in _children(cases_el, "Case") if cases_el is not None else []:
         values = {}
@@ -444,124 +480,137 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
             "case selection references (SelectionRef)", len(_children(case, "SelectionRef"))
         )
 
-    text_limit = settings.WORKBENCH_MAX_UPLOAD_BYTES * 4
-    sources_el = _child(root, "Sources")
-    max_sources = settings.WORKBENCH_MAX_FILES
-    if sources_el is not None and len(sources_el) > max_sources:
-        report.error(
-            f"The project holds {len(sources_el):,} sources; the limit for one import is "
-            f"{max_sources:,}."
-        )
-        return _Parsed(kind="project")
-    for source in list(sources_el) if sources_el is not None else []:
-        if source.tag != "TextSource":
-            label = {
-                "PictureSource": "pictures",
-                "PDFSource": "PDF documents",
-                "AudioSource": "audio files",
-                "VideoSource": "video files",
-            }.get(source.tag, f"{source.tag} elements")
-            report.skip(label)
-            codings = sum(1 for el in source.iter() if el.tag == "Coding")
-            report.skip(f"codings on {label}", codings)
-            continue
-        key = _key(source.get("guid"))
-        name = " ".join((source.get("name") or "").split())
-        if not name:
-            # Unnamed (some tools): the file's name, unless that is a GUID too.
-            path_name = source.get("plainTextPath") or source.get("richTextPath") or ""
-            path_name = posixpath.basename(path_name.replace("\\", "/"))
-            stem = path_name.rsplit(".", 1)[0] if "." in path_name else path_name
-            if stem and not _GUID.match(_key(stem)):
-                name = " ".join(path_name.split())
-            else:
-                name = f"Source {len(parsed.sources) + 1}"
-            report.count("sources_unnamed")
-        where = f"Source “{name or key}”"
-        raw, bom = None, False
-        path = source.get("plainTextPath")
-        content = _child(source, "PlainTextContent")
-        try:
-            if path:
-                member = archive.source_file(path) if archive else None
-                data = archive.read(member, text_limit) if member else None
-                if data is None:
-                    report.error(f"The text file “{path}” is not in the archive.", where)
-                else:
-                    raw, bom = _decode_source(data, where, report)
-            elif content is not None:
-                raw = content.text or ""
-            elif source.get("richTextPath"):
-                member = archive.source_file(source.get("richTextPath")) if archive else None
-                data = archive.read(member, text_limit) if member else None
-                if data is None or not member.endswith(".docx"):
-                    report.error("The source has no plain text and no readable .docx.", where)
-                else:
-                    raw = textlib.docx_text(data, name or member)
-                    report.warn(
-                        f"{where}: no plain text; read from its .docx (coding offsets may not fit)."
-                    )
-            else:
-                report.error("The source has neither a plainTextPath nor PlainTextContent.", where)
-        except (
-            ValueError,
-            zipfile.BadZipFile,
-            OSError,
-            RuntimeError,
-            textlib.TextDecodeError,
-        ) as exc:
-            report.error(f"The text cannot be read ({exc}).", where)
-        selections = []
-        for selection in source:
-            if selection.tag != "PlainTextSelection":
-                continue
-            start, end = _int(selection.get("startPosition")), _int(selection.get("endPosition"))
-            if start is None or end is None:
-                report.warn(f"{where}: a selection without valid positions was skipped.")
-                continue
-            codings = []
-            for coding in _children(selection, "Coding"):
-                ref = _child(coding, "CodeRef")
-                if ref is None:
-                    continue
-                coder = _key(coding.get("creatingUser")) or None
-                notes = [_key(n.get("targetGUID")) for n in _children(coding, "NoteRef")]
-                codings.append((_key(ref.get("targetGUID")), coder, notes))
-            fallback = (
-                _key(selection.get("creatingUser")) or _key(selection.get("modifyingUser")) or None
-            )
-            codings = [(code, coder or fallback, notes) for code, coder, notes in codings]
-            selections.append(
-                _SelectionIn(
-                    key=_key(selection.get("guid")),
-                    start=start,
-                    end=end,
-                    name=selection.get("name"),
-                    description=_clean(_child_text(selection, "Description")).strip(),
-                    codings=codings,
-                    note_refs=[_key(n.get("targetGUID")) for n in _children(selection, "NoteRef")],
-                )
-            )
-        values = {}
-        for holder in _children(source, "VariableValue"):
-            value = _variable_value(holder, parsed.variables)
-            if value:
-                values[value[0].lower()] = (value[0], value[2])
-        report.skip("whole-source codings", len(_children(source, "Coding")))
-        parsed.sources.append(
-            _SourceIn(
-                key=key,
-                name=name,
-                raw=raw,
-                bom=bom,
-                selections=selections,
-                note_refs=[_key(n.get("targetGUID")) for n in _children(source, "NoteRef")],
-                values=values,
-                where=where,
-                description=_clean(_child_text(source, "Description")).strip(),
-            )
-        )
 
+_NON_TEXT_SOURCES = {
+    "PictureSource": "pictures",
+    "PDFSource": "PDF documents",
+    "AudioSource": "audio files",
+    "VideoSource": "video files",
+}
+
+
+def _parse_source(
+    source, archive: _Archive | None, parsed: _Parsed, report: RefiImportReport, text_limit: int
+) -> _SourceIn | None:
+    """One ``<Sources>`` child; None (and counted as skipped) unless a ``TextSource``."""
+    if source.tag != "TextSource":
+        label = _NON_TEXT_SOURCES.get(source.tag, f"{source.tag} elements")
+        report.skip(label)
+        codings = sum(1 for el in source.iter() if el.tag == "Coding")
+        report.skip(f"codings on {label}", codings)
+        return None
+    key = _key(source.get("guid"))
+    name = " ".join((source.get("name") or "").split())
+    if not name:
+        # Unnamed (some tools): the file's name, unless that is a GUID too.
+        path_name = source.get("plainTextPath") or source.get("richTextPath") or ""
+        path_name = posixpath.basename(path_name.replace("\\", "/"))
+        stem = path_name.rsplit(".", 1)[0] if "." in path_name else path_name
+        if stem and not _GUID.match(_key(stem)):
+            name = " ".join(path_name.split())
+        else:
+            name = f"Source {len(parsed.sources) + 1}"
+        report.count("sources_unnamed")
+    where = f"Source “{name or key}”"
+    raw, bom = _read_source_text(source, name, where, archive, report, text_limit)
+    selections = _parse_selections(source, where, report)
+    values = {}
+    for holder in _children(source, "VariableValue"):
+        value = _variable_value(holder, parsed.variables)
+        if value:
+            values[value[0].lower()] = (value[0], value[2])
+    report.skip("whole-source codings", len(_children(source, "Coding")))
+    return _SourceIn(
+        key=key,
+        name=name,
+        raw=raw,
+        bom=bom,
+        selections=selections,
+        note_refs=[_key(n.get("targetGUID")) for n in _children(source, "NoteRef")],
+        values=values,
+        where=where,
+        description=_clean(_child_text(source, "Description")).strip(),
+    )
+
+
+def _read_source_text(
+    source, name: str, where: str, archive: _Archive | None, report, text_limit: int
+) -> tuple[str | None, bool]:
+    """The source's text (None when unreadable, reported) and whether it had a BOM."""
+    raw, bom = None, False
+    path = source.get("plainTextPath")
+    content = _child(source, "PlainTextContent")
+    try:
+        if path:
+            member = archive.source_file(path) if archive else None
+            data = archive.read(member, text_limit) if member else None
+            if data is None:
+                report.error(f"The text file “{path}” is not in the archive.", where)
+            else:
+                raw, bom = _decode_source(data, where, report)
+        elif content is not None:
+            raw = content.text or ""
+        elif source.get("richTextPath"):
+            member = archive.source_file(source.get("richTextPath")) if archive else None
+            data = archive.read(member, text_limit) if member else None
+            if data is None or not member.endswith(".docx"):
+                report.error("The source has no plain text and no readable .docx.", where)
+            else:
+                raw = textlib.docx_text(data, name or member)
+                report.warn(
+                    f"{where}: no plain text; read from its .docx (coding offsets may not fit)."
+                )
+        else:
+            report.error("The source has neither a plainTextPath nor PlainTextContent.", where)
+    except (
+        ValueError,
+        zipfile.BadZipFile,
+        OSError,
+        RuntimeError,
+        textlib.TextDecodeError,
+    ) as exc:
+        report.error(f"The text cannot be read ({exc}).", where)
+    return raw, bom
+
+
+def _parse_selections(source, where: str, report: RefiImportReport) -> list[_SelectionIn]:
+    selections = []
+    for selection in source:
+        if selection.tag != "PlainTextSelection":
+            continue
+        start, end = _int(selection.get("startPosition")), _int(selection.get("endPosition"))
+        if start is None or end is None:
+            report.warn(f"{where}: a selection without valid positions was skipped.")
+            continue
+        codings = []
+        for coding in _children(selection, "Coding"):
+            ref = _child(coding, "CodeRef")
+            if ref is None:
+                continue
+            coder = _key(coding.get("creatingUser")) or None
+            notes = [_key(n.get("targetGUID")) for n in _children(coding, "NoteRef")]
+            codings.append((_key(ref.get("targetGUID")), coder, notes))
+        fallback = (
+            _key(selection.get("creatingUser")) or _key(selection.get("modifyingUser")) or None
+        )
+        codings = [(code, coder or fallback, notes) for code, coder, notes in codings]
+        selections.append(
+            _SelectionIn(
+                key=_key(selection.get("guid")),
+                start=start,
+                end=end,
+                name=selection.get("name"),
+                description=_clean(_child_text(selection, "Description")).strip(),
+                codings=codings,
+                note_refs=[_key(n.get("targetGUID")) for n in _children(selection, "NoteRef")],
+            )
+        )
+    return selections
+
+
+def _parse_notes(
+    root, archive: _Archive | None, parsed: _Parsed, report: RefiImportReport, text_limit: int
+) -> None:
     notes_el = _child(root, "Notes")
     for note in _children(notes_el, "Note") if notes_el is not None else []:
         key = _key(note.get("guid"))
@@ -584,22 +633,6 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
             text=_clean(text).strip(),
             author=_key(note.get("creatingUser")) or None,
         )
-    links_el = _child(root, "Links")
-    for link in _children(links_el, "Link") if links_el is not None else []:
-        origin, target = _key(link.get("originGUID")), _key(link.get("targetGUID"))
-        if origin in parsed.notes:
-            parsed.note_links.append((origin, target))
-        elif target in parsed.notes:
-            parsed.note_links.append((target, origin))
-        else:
-            report.skip("links between objects")
-    parsed.sets = _parse_sets(root)
-    graphs = _child(root, "Graphs")
-    if graphs is not None:
-        report.skip("graphs", len(list(graphs)))
-    parsed.description = _clean(_child_text(root, "Description")).strip()
-    parsed.project_notes = [_key(n.get("targetGUID")) for n in _children(root, "NoteRef")]
-    return parsed
 
 
 # --- import: offsets ------------------------------------------------------------------
