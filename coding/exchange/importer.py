@@ -218,24 +218,31 @@ class _Plan:
     # -- planning --
 
     def build(self) -> None:
-        study, report = self.study, self.report
         self._plan_codes()
         if self.parsed.kind == "codebook":
             self.transcript_for = {}
             self._plan_memos()
             return
         self._read_own_document_sets()
+        participant_of, source_values = self._plan_participants()
+        matched_ids = self._plan_transcripts(participant_of, source_values)
+        self._check_matched_unchanged(matched_ids)
+        report = self.report
+        report.count("transcripts_created", len(self.new_transcripts))
+        report.count("transcripts_matched", len(matched_ids))
+        report.count("groups_created", len(self.new_groups))
+        report.count("waves_created", len(self.new_waves))
+        self._plan_segments(matched_ids)
+        self._plan_memos()
+
+    def _plan_participants(self) -> tuple[dict[str, Participant], dict]:
+        """Cases: named ones are participants; a nameless one with one source holds that
+        source's attributes (Quirkos/MAXQDA style). Returns (participant per source key,
+        attributes per source key)."""
+        study, report = self.study, self.report
         self.groups = {g.name.lower(): g for g in study.groups.all()}
         self.waves = {w.name.lower(): w for w in study.waves.all()}
         participants = {p.pseudonym.lower(): p for p in study.participants.select_related("group")}
-        existing = list(
-            Transcript.objects.filter(study=study).values_list("pk", "title", "checksum")
-        )
-        by_checksum = {checksum: pk for pk, _title, checksum in existing if checksum}
-        titles = {title.lower(): pk for pk, title, _checksum in existing}
-
-        # Cases: named ones are participants; a nameless one with one source holds that
-        # source's attributes (Quirkos/MAXQDA style).
         participant_of: dict[str, Participant] = {}
         source_values: dict[str, dict[str, tuple[str, str]]] = {}
         for case in self.parsed.cases:
@@ -287,7 +294,16 @@ class _Plan:
                 participant_of[source_key] = participant
         report.count("participants_created", len(self.new_participants))
 
-        # Transcripts: new, or matched to the study's own by content.
+        return participant_of, source_values
+
+    def _plan_transcripts(self, participant_of: dict, source_values: dict) -> set[int]:
+        """Transcripts: new, or matched to the study's own by content (their ids returned)."""
+        study, report = self.study, self.report
+        existing = list(
+            Transcript.objects.filter(study=study).values_list("pk", "title", "checksum")
+        )
+        by_checksum = {checksum: pk for pk, _title, checksum in existing if checksum}
+        titles = {title.lower(): pk for pk, title, _checksum in existing}
         self.transcript_for: dict[int, object] = {}
         planned_titles: dict[str, int] = {}
         planned_checksums: dict[str, Transcript] = {}
@@ -338,6 +354,10 @@ class _Plan:
             self.new_transcripts.append(transcript)
             planned_checksums[prepared.checksum] = transcript
             self.transcript_for[index] = transcript
+        return matched_ids
+
+    def _check_matched_unchanged(self, matched_ids: set[int]) -> None:
+        report = self.report
         # Codings go onto matched transcripts at offsets of the text planned against: hold
         # those rows (as segment writes and text edits do) and make sure none was edited.
         locked = dict(
@@ -354,12 +374,6 @@ class _Plan:
                     "it again.",
                     prepared.source.where,
                 )
-        report.count("transcripts_created", len(self.new_transcripts))
-        report.count("transcripts_matched", len(matched_ids))
-        report.count("groups_created", len(self.new_groups))
-        report.count("waves_created", len(self.new_waves))
-        self._plan_segments(matched_ids)
-        self._plan_memos()
 
     def _read_own_document_sets(self) -> None:
         """This workbench's ATLAS.ti export carries groups and waves as document sets
