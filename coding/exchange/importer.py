@@ -542,7 +542,42 @@ class _Plan:
 
     def _plan_memos(self) -> None:
         """Notes become memos on what they are attached to (first reference wins)."""
-        parsed, report, make_guid = self.parsed, self.report, _GuidMaker(self.study.pk)
+        parsed, report = self.parsed, self.report
+        targets = self._note_targets()
+        known = self._known_notes()
+        accounts = self._accounts()
+        for key, note in parsed.notes.items():
+            if not note.text:
+                report.skip("empty notes")
+                continue
+            if key in known:
+                report.count("memos_existing")
+                continue
+            author = parsed.users.get(note.author or "", "")
+            target = {**targets.get(key, {}), "author": author, "note": key}
+            if note.author:
+                target["user"] = accounts.get(" ".join(author.split()).lower())
+                report.count(
+                    "memo_authors_matched" if target["user"] is not None else "memo_authors_kept"
+                )
+            self.memos.append((_shorten(note.name, 200), note.text, target))
+        extras = self._extra_memos()
+        for note_key, title, body, target in extras:
+            if note_key in known:
+                report.count("memos_existing")
+                continue
+            self.memos.append(
+                (
+                    _shorten(title, 200),
+                    body[:MEMO_MAX_CHARS],
+                    {**target, "author": "", "note": note_key},
+                )
+            )
+        report.count("memos_created", len(self.memos))
+
+    def _note_targets(self) -> dict[str, dict]:
+        """Note key -> what its memo is on: {"transcript", "code", "segment"}."""
+        parsed = self.parsed
         targets: dict[str, dict] = {}  # note key -> {"transcript", "code", "segment"}
         source_index = {p.source.key: i for i, p in enumerate(self.sources)}
         selection_target: dict[str, dict] = {}
@@ -575,14 +610,21 @@ class _Plan:
                 targets.setdefault(note, {"transcript": self.transcript_for[source_index[target]]})
             elif target in parsed.codes:
                 targets.setdefault(note, {"code": self.code_by_path[parsed.codes[target].path]})
+        return targets
+
+    def _known_notes(self) -> set[str]:
         # Notes already here: imported before (their GUID is kept in ``extra``) or exported
         # from this study (their GUID is this study's memo GUID).
+        make_guid = _GuidMaker(self.study.pk)
         known: set[str] = set()
         for pk, extra in Memo.objects.filter(study=self.study).values_list("pk", "extra"):
             known.add(make_guid("memo", pk))
             note = (extra or {}).get("refi", {}).get("note") if isinstance(extra, dict) else None
             if note:
                 known.add(note)
+        return known
+
+    def _accounts(self) -> dict[str, object]:
         # A note's author is credited when a member of the study has that name; otherwise
         # the name stays in the memo's ``extra`` (shown as its author), never the importer.
         accounts: dict[str, object] = {}
@@ -591,21 +633,11 @@ class _Plan:
             for name in (user.get_full_name(), user.get_username()):
                 if name.strip():
                     accounts.setdefault(" ".join(name.split()).lower(), user)
-        for key, note in parsed.notes.items():
-            if not note.text:
-                report.skip("empty notes")
-                continue
-            if key in known:
-                report.count("memos_existing")
-                continue
-            author = parsed.users.get(note.author or "", "")
-            target = {**targets.get(key, {}), "author": author, "note": key}
-            if note.author:
-                target["user"] = accounts.get(" ".join(author.split()).lower())
-                report.count(
-                    "memo_authors_matched" if target["user"] is not None else "memo_authors_kept"
-                )
-            self.memos.append((_shorten(note.name, 200), note.text, target))
+        return accounts
+
+    def _extra_memos(self) -> list[tuple[str, str, str, dict]]:
+        """The memos made of descriptions and sets (note key, title, body, target)."""
+        parsed, report = self.parsed, self.report
         # Descriptions and sets have no field of their own: they become memos (keyed so
         # that importing the file again adds nothing).
         extras: list[tuple[str, str, str, dict]] = []
@@ -657,18 +689,7 @@ class _Plan:
                 (f"set:{set_in.key}", f"{kind}: {set_in.name}", "\n".join(lines) or "(empty)", {})
             )
             report.count("sets")
-        for note_key, title, body, target in extras:
-            if note_key in known:
-                report.count("memos_existing")
-                continue
-            self.memos.append(
-                (
-                    _shorten(title, 200),
-                    body[:MEMO_MAX_CHARS],
-                    {**target, "author": "", "note": note_key},
-                )
-            )
-        report.count("memos_created", len(self.memos))
+        return extras
 
     # -- writing --
 
