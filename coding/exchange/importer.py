@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 
-from coding.audit import audit
 from coding.codebook import selectors as codebook_selectors
 from coding.exchange.export import (
     DEFAULT_COLOR,
@@ -37,6 +36,7 @@ from coding.exchange.parse import (
     _shorten,
 )
 from coding.exchange.report import RefiImportReport
+from coding.exchange.write import write_plan
 from coding.models import MEMO_MAX_CHARS, Code, Layer, LayerKind, Memo, Segment
 from studies import text as textlib
 from studies.imports import ImportRefused
@@ -144,7 +144,7 @@ def refi_import(*, study: Study, data: bytes, filename: str, actor=None) -> Refi
         plan = _Plan(study=study, parsed=parsed, sources=sources, report=report, filename=filename)
         plan.build()
         report.refuse_if_errors()
-        plan.write(actor)
+        write_plan(plan, actor)
     return report
 
 
@@ -690,111 +690,3 @@ class _Plan:
             )
             report.count("sets")
         return extras
-
-    # -- writing --
-
-    def write(self, actor) -> None:
-        study, report = self.study, self.report
-        if self.study_description:
-            study.description = self.study_description
-            study.save(update_fields=["description"])
-        for model, items in ((StakeholderGroup, self.new_groups), (Wave, self.new_waves)):
-            start = (
-                model.objects.filter(study=study)
-                .order_by("-position")
-                .values_list("position", flat=True)
-                .first()
-                or 0
-            )
-            for offset, obj in enumerate(items.values(), start=1):
-                obj.position = start + offset
-                obj.save()
-        for participant in self.new_participants.values():
-            if participant.group is not None:
-                participant.group_id = participant.group.pk
-        Participant.objects.bulk_create(list(self.new_participants.values()))
-        for transcript in self.new_transcripts:
-            if transcript.participant is not None:
-                transcript.participant_id = transcript.participant.pk
-            if transcript.wave is not None:
-                transcript.wave_id = transcript.wave.pk
-        Transcript.objects.bulk_create(self.new_transcripts, batch_size=50)
-        # Codes level by level so that parents have primary keys.
-        for depth in sorted({len(path) for path in self.new_codes}):
-            level = [code for path, code in self.new_codes.items() if len(path) == depth]
-            for code in level:
-                parent_id = code.parent.pk if code.parent is not None else None
-                code.parent_id = parent_id
-                code.position = self.next_position.get(parent_id, 0)
-                self.next_position[parent_id] = code.position + 1
-            Code.objects.bulk_create(level)
-        for layer in self.new_layers.values():
-            layer.save()
-        segments = []
-        for planned in self.segments:
-            transcript = planned.transcript
-            segments.append(
-                Segment(
-                    transcript_id=transcript if isinstance(transcript, int) else transcript.pk,
-                    code_id=self.code_by_path[planned.code_path].pk,
-                    layer_id=self.layers_by_name[planned.layer_name.lower()].pk,
-                    start=planned.start,
-                    end=planned.end,
-                    quote=planned.quote,
-                    memo=planned.memo,
-                    provenance={
-                        "source": "refi-qda",
-                        "file": self.filename[:200],
-                        "selection": planned.selection,
-                    },
-                )
-            )
-        Segment.objects.bulk_create(segments, batch_size=1000)
-        segment_of = {
-            id(planned): seg for planned, seg in zip(self.segments, segments, strict=True)
-        }
-        memos = []
-        for title, body, target in self.memos:
-            transcript, code, segment = (
-                target.get("transcript"),
-                target.get("code"),
-                target.get("segment"),
-            )
-            segment_obj = segment_of.get(id(segment)) if segment is not None else None
-            memos.append(
-                Memo(
-                    study=study,
-                    author=target["user"]
-                    if "user" in target
-                    else (actor if getattr(actor, "is_authenticated", False) else None),
-                    transcript_id=(transcript if isinstance(transcript, int) else transcript.pk)
-                    if transcript is not None
-                    else None,
-                    code_id=code.pk if code is not None else None,
-                    segment_id=segment_obj.pk if segment_obj is not None else None,
-                    title=title,
-                    body=body,
-                    extra={
-                        "refi": {
-                            "file": self.filename[:200],
-                            "note": target["note"],
-                            "author": target["author"],
-                        }
-                    },
-                )
-            )
-        Memo.objects.bulk_create(memos)
-        report.created = len(segments)
-        audit(
-            study=study,
-            actor=actor,
-            action="refi.import",
-            object_type="study",
-            object_id=study.pk,
-            after={
-                "file": self.filename,
-                "kind": report.kind,
-                "counts": report.counts,
-                "skipped": report.skipped,
-            },
-        )

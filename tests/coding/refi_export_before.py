@@ -1,6 +1,6 @@
 """The QDPX writer as it was before streaming (commit 3dfbbc5), kept only as a test oracle:
 :func:`project_qdpx_before` builds the whole ElementTree and zip in memory. The streaming
-:func:`coding.refi.write_qdpx` must give the same segments, codes and notes.
+:func:`coding.exchange.export.write_qdpx` must give the same segments, codes and notes.
 """
 
 from __future__ import annotations
