@@ -295,35 +295,7 @@ def _prepare_sources(parsed: _Parsed, report: RefiImportReport) -> list[_Prepare
                 "would land elsewhere under another convention: check them "
                 f"({convention.sensible} of {2 * len(source.selections)} boundaries fall between words)."
             )
-        mismatched, clamped = 0, 0
-        spans = []
-        raw_length = len(source.raw)
-        for selection in source.selections:
-            start, end = convert(selection.start), convert(selection.end)
-            if start < 0 or end > raw_length or start > end:
-                clamped += 1
-                start, end = max(0, min(start, raw_length)), max(0, min(end, raw_length))
-            if _preview_matches(selection.name, source.raw[start:end]) is False:
-                mismatched += 1
-            start, end = canon.span(start, end)
-            quote = text[start:end]
-            if start >= end or not quote.strip():
-                report.warn(
-                    f"{source.where}: the selection {selection.start}–{selection.end} is empty or "
-                    "only white space after conversion; skipped."
-                )
-                report.skip("empty selections")
-                continue
-            spans.append((selection, start, end, quote))
-        if clamped:
-            report.warn(
-                f"{source.where}: {clamped} selection(s) reached outside the text and were clamped."
-            )
-        if mismatched:
-            report.warn(
-                f"{source.where}: {mismatched} selection name(s) do not match the text at their "
-                "positions (imported by position)."
-            )
+        spans = _carry_spans(source, canon, convert, report)
         title = _strip_extension(source.name) or f"Source {source.key[:8]}"
         if len(title) > 200:
             report.warn(f"{source.where}: the title was cut to 200 characters.")
@@ -338,3 +310,38 @@ def _prepare_sources(parsed: _Parsed, report: RefiImportReport) -> list[_Prepare
             )
         )
     return prepared
+
+
+def _carry_spans(source: _SourceIn, canon, convert, report: RefiImportReport) -> list:
+    """The source's selections as (selection, start, end, quote) on the canonical text."""
+    text = canon.text
+    mismatched, clamped = 0, 0
+    spans = []
+    raw_length = len(source.raw)
+    for selection in source.selections:
+        start, end = convert(selection.start), convert(selection.end)
+        if start < 0 or end > raw_length or start > end:
+            clamped += 1
+            start, end = max(0, min(start, raw_length)), max(0, min(end, raw_length))
+        if _preview_matches(selection.name, source.raw[start:end]) is False:
+            mismatched += 1
+        start, end = canon.span(start, end)
+        quote = text[start:end]
+        if start >= end or not quote.strip():
+            report.warn(
+                f"{source.where}: the selection {selection.start}–{selection.end} is empty or "
+                "only white space after conversion; skipped."
+            )
+            report.skip("empty selections")
+            continue
+        spans.append((selection, start, end, quote))
+    if clamped:
+        report.warn(
+            f"{source.where}: {clamped} selection(s) reached outside the text and were clamped."
+        )
+    if mismatched:
+        report.warn(
+            f"{source.where}: {mismatched} selection name(s) do not match the text at their "
+            "positions (imported by position)."
+        )
+    return spans
