@@ -454,7 +454,7 @@ class _Plan:
         self.report.count("codes_reused", len(reused))
 
     def _plan_segments(self, matched_ids: set[int]) -> None:
-        report, make_guid = self.report, _GuidMaker(self.study.pk)
+        report = self.report
         code_path = {key: code.path for key, code in self.parsed.codes.items()}
         existing_layers = {
             layer.name.lower(): layer
@@ -462,17 +462,7 @@ class _Plan:
                 "pk"
             )
         }
-        # What matched transcripts already hold: (transcript, code, layer, start, end), and
-        # the GUIDs this study's own export gave their segments.
-        held: set[tuple] = set()
-        own: dict[str, tuple] = {}
-        if matched_ids:
-            rows = Segment.objects.filter(transcript_id__in=matched_ids).values_list(
-                "pk", "transcript_id", "code_id", "layer_id", "start", "end"
-            )
-            for pk, transcript_id, code_id, layer_id, start, end in rows:
-                held.add((transcript_id, code_id, layer_id, start, end))
-                own[make_guid("selection", pk)] = (transcript_id, code_id, start, end)
+        held, own = self._held_segments(matched_ids)
         seen: set[tuple] = set()
         unknown_codes = archived = 0
         for index, prepared in enumerate(self.sources):
@@ -529,6 +519,27 @@ class _Plan:
                 f"{unknown_codes} coding(s) refer to codes that are not in the codebook; skipped."
             )
             report.skip("codings of unknown codes", unknown_codes)
+        self._plan_layers(existing_layers)
+        report.count("segments_created", len(self.segments))
+
+    def _held_segments(self, matched_ids: set[int]) -> tuple[set[tuple], dict[str, tuple]]:
+        make_guid = _GuidMaker(self.study.pk)
+        # What matched transcripts already hold: (transcript, code, layer, start, end), and
+        # the GUIDs this study's own export gave their segments.
+        held: set[tuple] = set()
+        own: dict[str, tuple] = {}
+        if matched_ids:
+            rows = Segment.objects.filter(transcript_id__in=matched_ids).values_list(
+                "pk", "transcript_id", "code_id", "layer_id", "start", "end"
+            )
+            for pk, transcript_id, code_id, layer_id, start, end in rows:
+                held.add((transcript_id, code_id, layer_id, start, end))
+                own[make_guid("selection", pk)] = (transcript_id, code_id, start, end)
+        return held, own
+
+    def _plan_layers(self, existing_layers: dict[str, Layer]) -> None:
+        """One imported layer per coder named in the planned segments, reused by name."""
+        report = self.report
         used = {s.layer_name.lower(): s.layer_name for s in self.segments}
         for lower, name in used.items():
             if lower in existing_layers:
@@ -538,7 +549,6 @@ class _Plan:
                 self.layers_by_name[lower] = self.new_layers[lower] = layer
         report.count("layers_created", len(self.new_layers))
         report.count("layers_reused", len(used) - len(self.new_layers))
-        report.count("segments_created", len(self.segments))
 
     def _plan_memos(self) -> None:
         """Notes become memos on what they are attached to (first reference wins)."""
