@@ -5,12 +5,12 @@ from coding.calibration import urls as calibration_urls
 from coding.codebook import urls as codebook_urls
 from coding.compare import urls as compare_urls
 from coding.consensus import urls as consensus_urls
+from coding.exchange import urls as exchange_urls
 from coding.history import urls as history_urls
 from coding.jobs import views as jobs
 from coding.memos import urls as memos_urls
 from coding.retrieval import urls as retrieval_urls
 from coding.segments import urls as segments_urls
-from coding.views import refi
 
 app_name = "coding"
 
@@ -23,7 +23,7 @@ urlpatterns = [
     *agreement_urls.urlpatterns,
     *consensus_urls.urlpatterns,
     *calibration_urls.urlpatterns,
-    *refi.urlpatterns,
+    *exchange_urls.urlpatterns,
     *history_urls.urlpatterns,
     *jobs.urlpatterns,
 ]

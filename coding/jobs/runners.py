@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import IO
 
-from coding import refi
+from coding.exchange.export import DEFAULT_TARGET, write_qdpx
+from coding.exchange.importer import refi_import
+from coding.exchange.report import RefiImportReport
 from coding.jobs.storage import job_storage
 from coding.models import Job
 from studies.access import StudyAccess
@@ -23,8 +25,8 @@ class JobRefused(Exception):
 def qdpx_export(job: Job, access: StudyAccess, out: IO[bytes], progress) -> None:
     """The QDPX project of what ``access`` may see, for the tool the user chose, streamed
     to ``out`` (progress after each transcript)."""
-    target = job.params.get("target") or refi.DEFAULT_TARGET
-    refi.write_qdpx(access, out, target=target, progress=progress)
+    target = job.params.get("target") or DEFAULT_TARGET
+    write_qdpx(access, out, target=target, progress=progress)
 
 
 def retrieval_export(job: Job, access: StudyAccess, out: IO[bytes], progress) -> None:
@@ -47,7 +49,7 @@ def qdpx_import(job: Job, access: StudyAccess, out: IO[bytes], progress) -> dict
     progress(0, 1)
     with job_storage().open(job.params["upload"], "rb") as upload:
         try:
-            report = refi.refi_import(
+            report = refi_import(
                 study=access.study, data=upload, filename=job.filename, actor=access.user
             )
         except ImportRefused as refused:
@@ -60,10 +62,10 @@ def qdpx_import(job: Job, access: StudyAccess, out: IO[bytes], progress) -> dict
     return asdict(report)
 
 
-def import_report(result: dict) -> refi.RefiImportReport:
+def import_report(result: dict) -> RefiImportReport:
     """The import report a job kept (:func:`qdpx_import`) as the object the page shows."""
     from studies.imports import RowError
 
     fields = dict(result)
     fields["errors"] = [RowError(**e) for e in fields.get("errors", [])]
-    return refi.RefiImportReport(**fields)
+    return RefiImportReport(**fields)

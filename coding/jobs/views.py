@@ -40,7 +40,7 @@ def job_detail(request: HttpRequest, study_id: int, job_id: int) -> HttpResponse
         # A finished import shows its report, the page a small import answers with.
         if htmx:
             return HttpResponseClientRedirect(request.get_full_path())
-        from coding.views.refi import REPORT_TEMPLATE, report_context
+        from coding.exchange.views import REPORT_TEMPLATE, report_context
 
         report = runners.import_report(job.result)
         status = 200 if job.status == JobStatus.DONE else 400

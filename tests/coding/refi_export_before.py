@@ -1,6 +1,6 @@
 """The QDPX writer as it was before streaming (commit 3dfbbc5), kept only as a test oracle:
 :func:`project_qdpx_before` builds the whole ElementTree and zip in memory. The streaming
-:func:`coding.refi.write_qdpx` must give the same segments, codes and notes.
+:func:`coding.exchange.export.write_qdpx` must give the same segments, codes and notes.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from decimal import Decimal
 from xml.etree import ElementTree as ET
 
 from coding.codebook import selectors as codebook_selectors
-from coding.models import LayerKind, Segment
-from coding.refi import (
+from coding.exchange.export import (
     CONSENSUS_USER_NAME,
     ORIGIN,
     PROJECT_NS,
@@ -25,6 +24,7 @@ from coding.refi import (
     code_description,
     preview,
 )
+from coding.models import LayerKind, Segment
 from studies.access import StudyAccess, visible_layers, visible_memos
 from studies.models import Participant, Transcript
 

@@ -13,12 +13,12 @@ import pytest
 from django.urls import reverse
 from lxml import etree
 
-from coding import refi
+from coding.exchange.export import CODEBOOK_NS, PROJECT_NS
 from coding.models import Memo
 from tests import factories
 
 CANARY = "CANARY"
-NS = {"q": refi.PROJECT_NS}
+NS = {"q": PROJECT_NS}
 SAFE = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
@@ -285,7 +285,7 @@ def test_a_memo_cannot_be_written_about_another_coders_proposal(world, study, co
 
 def test_qdc_holds_the_shared_codebook_and_my_proposals(world, study, coder_client):
     root = etree.fromstring(coder_client.get(_u("qdc_export", study)).content, SAFE)
-    codes = [c.get("name") for c in root.iter(f"{{{refi.CODEBOOK_NS}}}Code")]
+    codes = [c.get("name") for c in root.iter(f"{{{CODEBOOK_NS}}}Code")]
     assert codes == ["Bob-own-proposal", "Hope"]
 
 

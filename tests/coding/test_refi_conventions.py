@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import re
 
-from coding import refi
 from coding.models import Code, Memo, Segment
 from tests import factories
 from tests.coding.test_refi_import import C2, S1, U1, U2, project, qdpx, run, text_source
@@ -202,9 +201,6 @@ def test_the_report_page_names_the_convention(owner_client, study):
     )
     page = re.sub(r"\s+", " ", response.content.decode())
     assert "Positions read as" in page and "UTF-16 units" in page
-
-
-_ = refi
 
 
 def test_nvivo_crlf_without_emoji_or_previews_counts_crlf_as_two(study, owner):

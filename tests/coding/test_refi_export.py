@@ -10,14 +10,24 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from lxml import etree
 
-from coding import refi
+from coding.exchange.export import (
+    CODEBOOK_NS,
+    PROJECT_NS,
+    EmptyCodebook,
+    _GuidMaker,
+    codebook_qdc,
+    object_guid,
+    parse_code_description,
+    project_qdpx,
+)
+from coding.exchange.offsets import _preview_matches
 from coding.models import Layer, LayerKind, Memo
 from studies.access import study_access
 from studies.models import Role
 from tests import factories
 
 DATA = Path(__file__).parent / "data" / "refi"
-NS = {"q": refi.PROJECT_NS}
+NS = {"q": PROJECT_NS}
 SAFE = etree.XMLParser(resolve_entities=False, no_network=True)
 
 # An emoji and a non-BMP CJK character (𠝹, U+20779) before coded spans; Chinese text.
@@ -78,7 +88,7 @@ def check_qdpx(data: bytes, schema) -> etree._Element:
         for selection in source.iterfind("q:PlainTextSelection", NS):
             start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
             assert 0 <= start < end <= len(text)
-            assert refi._preview_matches(selection.get("name"), text[start:end])
+            assert _preview_matches(selection.get("name"), text[start:end])
     return root
 
 
@@ -160,12 +170,12 @@ def rich(study, owner, coder, coder2, viewer):
 
 
 def export(study, user) -> bytes:
-    return refi.project_qdpx(study_access(user, study.pk))
+    return project_qdpx(study_access(user, study.pk))
 
 
 def selections(root) -> list[dict]:
     users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
-    codes = {c.get("guid"): c.get("name") for c in root.iter(f"{{{refi.PROJECT_NS}}}Code")}
+    codes = {c.get("guid"): c.get("name") for c in root.iter(f"{{{PROJECT_NS}}}Code")}
     out = []
     for source in root.iterfind(".//q:TextSource", NS):
         for selection in source.iterfind("q:PlainTextSelection", NS):
@@ -223,7 +233,7 @@ def test_code_tree_carries_colour_and_labelled_description(study, owner, rich):
         "Exclusion: Pay.\n\nExample: “I did not know my role”"
     )
     assert role.find("q:Code[@name='Uncertainty']/q:Code[@name='Early weeks']", NS) is not None
-    assert refi.parse_code_description(role.findtext("q:Description", namespaces=NS)) == {
+    assert parse_code_description(role.findtext("q:Description", namespaces=NS)) == {
         "description": "How people see their role.",
         "inclusion": "Statements about tasks.",
         "exclusion": "Pay.",
@@ -285,7 +295,7 @@ def test_guids_are_stable_across_exports(study, owner, rich):
     second = read_qdpx(export(study, owner))[2]
     assert first == second
     transcript = rich["transcript"]
-    assert refi.object_guid(study.pk, "transcript", transcript.pk).encode() in first
+    assert object_guid(study.pk, "transcript", transcript.pk).encode() in first
 
 
 def test_blind_coder_exports_only_their_own_layer(study, owner, coder, rich, project_schema):
@@ -308,12 +318,12 @@ def test_viewer_exports_every_layer(study, viewer, rich):
 def test_export_runs_a_constant_number_of_queries(study, owner, rich):
     access = study_access(owner, study.pk)
     with CaptureQueriesContext(connection) as small:
-        refi.project_qdpx(access)
+        project_qdpx(access)
     more = factories.make_transcript(study, title="More", text=TEXT * 3)
     for i in range(20):
         factories.make_segment(more, rich["codes"][3], rich["layers"][0], i * 5, i * 5 + 4)
     with CaptureQueriesContext(connection) as large:
-        refi.project_qdpx(access)
+        project_qdpx(access)
     # layers, codebook, participants (+group), transcripts (+wave), memos (+author), then
     # streamed: texts, segments, and the texts again for the files
     assert len(small.captured_queries) == len(large.captured_queries) == 8
@@ -325,19 +335,19 @@ def test_an_empty_study_exports_a_valid_project(study, owner, project_schema):
 
 
 def test_codebook_export_is_a_valid_qdc_with_the_same_guids(study, owner, rich, codebook_schema):
-    data = refi.codebook_qdc(study)
+    data = codebook_qdc(study)
     root = check_qdc(data, codebook_schema)
-    assert root.tag == f"{{{refi.CODEBOOK_NS}}}CodeBook"
-    names = [c.get("name") for c in root.iter(f"{{{refi.CODEBOOK_NS}}}Code")]
+    assert root.tag == f"{{{CODEBOOK_NS}}}CodeBook"
+    names = [c.get("name") for c in root.iter(f"{{{CODEBOOK_NS}}}Code")]
     assert names == ["Role", "Uncertainty", "Early weeks", "Trust"]
     theme = rich["codes"][0]
-    assert root.find("{*}Codes/{*}Code").get("guid") == refi.object_guid(study.pk, "code", theme.pk)
+    assert root.find("{*}Codes/{*}Code").get("guid") == object_guid(study.pk, "code", theme.pk)
     assert b"NoteRef" not in data
 
 
 def test_codebook_export_refuses_an_empty_codebook(study):
-    with pytest.raises(refi.EmptyCodebook):
-        refi.codebook_qdc(study)
+    with pytest.raises(EmptyCodebook):
+        codebook_qdc(study)
 
 
 def test_names_and_texts_with_forbidden_characters_stay_valid(study, owner, project_schema):
@@ -364,11 +374,11 @@ def test_role_does_not_change_the_export_of_an_open_study(study, owner, viewer, 
 
 
 def test_the_fast_guid_maker_agrees_with_uuid5():
-    make = refi._GuidMaker(42)
+    make = _GuidMaker(42)
     for kind, key in (
         ("selection", 1),
         ("code", 987654),
         ("layer", "consensus"),
         ("variable", "年齡"),
     ):
-        assert make(kind, key) == refi.object_guid(42, kind, key)
+        assert make(kind, key) == object_guid(42, kind, key)

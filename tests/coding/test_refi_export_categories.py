@@ -18,8 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from coding import refi
 from coding.codebook import csv as codebook_csv
+from coding.exchange.importer import refi_import
 from coding.models import Code, Segment
 from coding.segments import services as segment_services
 from studies.imports import ImportRefused
@@ -171,7 +171,7 @@ def test_a_category_coded_in_a_file_comes_in_as_a_code(study, owner):
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("project.qde", qde)
         archive.writestr(f"sources/{s1}.txt", "Diet and health.")
-    report = refi.refi_import(study=study, data=buffer.getvalue(), filename="p.qdpx", actor=owner)
+    report = refi_import(study=study, data=buffer.getvalue(), filename="p.qdpx", actor=owner)
     assert dict(Code.objects.filter(study=study).values_list("name", "is_codable")) == {
         "Folder": True,
         "Leaf": True,

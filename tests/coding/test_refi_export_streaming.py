@@ -13,7 +13,7 @@ import zipfile
 import pytest
 from lxml import etree
 
-from coding import refi
+from coding.exchange.export import PROJECT_NS, write_qdpx
 from coding.models import Memo, Segment
 from studies.access import study_access
 from studies.models import Role
@@ -38,7 +38,7 @@ def parse(data: bytes) -> dict:
     root = etree.fromstring(files.pop("project.qde"), SAFE)
     users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
     codes = {}
-    for code in root.iter(f"{{{refi.PROJECT_NS}}}Code"):
+    for code in root.iter(f"{{{PROJECT_NS}}}Code"):
         parent = code.getparent()
         codes[code.get("guid")] = (
             code.get("name"),
@@ -110,7 +110,7 @@ def test_write_qdpx_gives_the_same_project_as_before_on_the_demo_study(seed, bli
     access = study_access(user, study.pk)
     before = parse(project_qdpx_before(access))
     out = io.BytesIO()
-    refi.write_qdpx(access, out, chunk_size=100)
+    write_qdpx(access, out, chunk_size=100)
     after = parse(out.getvalue())
     assert after == before
     assert len(after["segments"]) > 100 and after["notes"]

@@ -16,7 +16,11 @@ import xmlschema
 from django.urls import reverse
 from lxml import etree
 
-from coding import refi
+from coding.exchange import export as refi_export
+from coding.exchange.export import PROJECT_NS, codebook_qdc, project_qdpx, write_qdpx
+from coding.exchange.importer import refi_import
+from coding.exchange.offsets import _preview_matches
+from coding.exchange.report import COUNT_LABELS
 from coding.models import Code, Memo, Segment
 from studies import text as textlib
 from studies.access import study_access
@@ -98,8 +102,8 @@ def coded(study, owner, coder, coder2):
 def export(study, user, target="default") -> bytes:
     access = study_access(user, study.pk)
     if target == "default":
-        return refi.project_qdpx(access)
-    return refi.project_qdpx(access, target=target)
+        return project_qdpx(access)
+    return project_qdpx(access, target=target)
 
 
 def open_qdpx(data: bytes):
@@ -133,7 +137,7 @@ def spans_of(study) -> set[tuple]:
 
 
 def run_import(study, owner, data):
-    report = refi.refi_import(study=study, data=data, filename="x.qdpx", actor=owner)
+    report = refi_import(study=study, data=data, filename="x.qdpx", actor=owner)
     assert report.errors == []
     return report
 
@@ -200,7 +204,7 @@ def test_maxqda_text_files_have_crlf_and_positions_count_a_line_break_once(study
         one_per_break = raw.replace("\r\n", "\n")
         for selection in source.iterfind("q:PlainTextSelection", NS):
             start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
-            assert refi._preview_matches(selection.get("name"), one_per_break[start:end])
+            assert _preview_matches(selection.get("name"), one_per_break[start:end])
     for note in root.iterfind(".//q:Note", NS):
         assert b"\n" not in text_file(files, note).replace(b"\r\n", b"")
 
@@ -299,16 +303,16 @@ def test_a_category_exports_as_not_codable_and_returns_as_a_category(
     study, owner, coded, target_study, codebook_schema
 ):
     root, _ = open_qdpx(export(study, owner))
-    codable = {c.get("name"): c.get("isCodable") for c in root.iter(f"{{{refi.PROJECT_NS}}}Code")}
+    codable = {c.get("name"): c.get("isCodable") for c in root.iter(f"{{{PROJECT_NS}}}Code")}
     assert codable == {"Experience": "false", "Role": "true", "Trust": "true", "Laughter": "true"}
-    qdc = etree.fromstring(refi.codebook_qdc(study), SAFE)
+    qdc = etree.fromstring(codebook_qdc(study), SAFE)
     assert [e.reason for e in codebook_schema.iter_errors(qdc)] == []
     assert {c.get("name"): c.get("isCodable") for c in qdc.iter() if c.get("isCodable")} == codable
     report = run_import(target_study, owner, export(study, owner))
     got = dict(Code.objects.filter(study=target_study).values_list("name", "is_codable"))
     assert got == {"Experience": False, "Role": True, "Trust": True, "Laughter": True}
     assert report.counts["categories"] == 1
-    assert "imported as categories" in refi.COUNT_LABELS["categories"]
+    assert "imported as categories" in COUNT_LABELS["categories"]
 
 
 # --- the streaming writer and the view ------------------------------------------------
@@ -318,9 +322,7 @@ def test_write_qdpx_writes_to_a_file_and_reports_progress(study, owner, coded, t
     calls = []
     path = tmp_path / "out.qdpx"
     with path.open("wb") as out:
-        refi.write_qdpx(
-            study_access(owner, study.pk), out, progress=lambda d, t: calls.append((d, t))
-        )
+        write_qdpx(study_access(owner, study.pk), out, progress=lambda d, t: calls.append((d, t)))
     assert entries(path.read_bytes()) == entries(export(study, owner))
     total = calls[-1][1]
     assert calls[-1] == (total, total) and total == 2 * 2 + 1
@@ -330,15 +332,15 @@ def test_write_qdpx_writes_to_a_file_and_reports_progress(study, owner, coded, t
 def test_small_chunks_give_the_same_file(study, owner, coded):
     access = study_access(owner, study.pk)
     small = io.BytesIO()
-    refi.write_qdpx(access, small, chunk_size=2)
+    write_qdpx(access, small, chunk_size=2)
     assert entries(small.getvalue()) == entries(export(study, owner))
 
 
 def test_the_export_page_offers_each_target_and_streams_the_file(owner_client, study, owner, coded):
     page = owner_client.get(reverse("coding:exchange", args=[study.pk])).content.decode()
     assert 'name="target"' in page
-    assert set(refi.TARGETS) == set(TARGETS)
-    for key, target in refi.TARGETS.items():
+    assert set(refi_export.TARGETS) == set(TARGETS)
+    for key, target in refi_export.TARGETS.items():
         assert f'value="{key}"' in page and target.label in page
     url = reverse("coding:qdpx_export", args=[study.pk])
     response = owner_client.get(url, {"target": "nvivo"})

@@ -7,7 +7,10 @@ from xml.sax.saxutils import quoteattr
 
 import pytest
 
-from coding import refi
+from coding.exchange.export import parse_code_description, project_qdpx
+from coding.exchange.importer import refi_import
+from coding.exchange.parse import UNKNOWN_CODER, repair_color
+from coding.exchange.report import RefiImportReport
 from coding.models import AuditEvent, Code, Layer, LayerKind, Memo, Segment
 from studies.access import study_access
 from studies.imports import ImportRefused
@@ -64,8 +67,8 @@ def text_source(guid: str, name: str, selections: list[tuple[int, int, str | Non
     )
 
 
-def run(study, owner, data: bytes, filename: str = "project.qdpx") -> refi.RefiImportReport:
-    return refi.refi_import(study=study, data=data, filename=filename, actor=owner)
+def run(study, owner, data: bytes, filename: str = "project.qdpx") -> RefiImportReport:
+    return refi_import(study=study, data=data, filename=filename, actor=owner)
 
 
 def spans(study) -> set[tuple]:
@@ -99,7 +102,7 @@ def target(owner):
 
 
 def test_export_then_import_keeps_every_offset_text_and_layer(study, owner, rich, target):  # noqa: F811
-    data = refi.project_qdpx(study_access(owner, study.pk))
+    data = project_qdpx(study_access(owner, study.pk))
     report = run(target, owner, data)
     assert report.errors == []
     assert report.counts["transcripts_created"] == 2
@@ -124,7 +127,7 @@ def test_export_then_import_keeps_every_offset_text_and_layer(study, owner, rich
 
 
 def test_round_trip_keeps_codebook_participants_waves_and_memos(study, owner, rich, target):  # noqa: F811
-    run(target, owner, refi.project_qdpx(study_access(owner, study.pk)))
+    run(target, owner, project_qdpx(study_access(owner, study.pk)))
     role = Code.objects.get(study=target, name="Role")
     assert (role.description, role.inclusion, role.exclusion, role.example, role.color.lower()) == (
         "How people see their role.",
@@ -148,7 +151,7 @@ def test_round_trip_keeps_codebook_participants_waves_and_memos(study, owner, ri
 
 
 def test_importing_the_same_file_twice_adds_nothing(study, owner, rich, target):  # noqa: F811
-    data = refi.project_qdpx(study_access(owner, study.pk))
+    data = project_qdpx(study_access(owner, study.pk))
     run(target, owner, data)
     before = counts(target)
     report = run(target, owner, data)
@@ -160,7 +163,7 @@ def test_importing_the_same_file_twice_adds_nothing(study, owner, rich, target):
 
 def test_importing_a_study_into_itself_adds_nothing(study, owner, rich):  # noqa: F811
     before = counts(study)
-    report = run(study, owner, refi.project_qdpx(study_access(owner, study.pk)))
+    report = run(study, owner, project_qdpx(study_access(owner, study.pk)))
     assert counts(study) == before
     assert report.counts["segments_existing"] == 7 and report.counts["codes_reused"] == 4
 
@@ -226,7 +229,7 @@ def test_codings_without_a_user_fall_back_to_the_project_creator_then_unknown(st
         f'<Coding guid="{C1[:-1]}9"><CodeRef targetGUID="{C2}"/></Coding></PlainTextSelection></TextSource>'
     )
     run(study, owner, qdpx(project(source), {f"sources/{S1}.txt": b"Diet and health"}))
-    assert Segment.objects.get(transcript__study=study).layer.name == refi.UNKNOWN_CODER
+    assert Segment.objects.get(transcript__study=study).layer.name == UNKNOWN_CODER
 
 
 # --- offsets from other tools ---------------------------------------------------------
@@ -468,18 +471,16 @@ def test_it_accepts_a_wrapped_folder_other_names_and_an_old_namespace(study, own
 
 
 def test_colours_are_repaired():
-    assert refi.repair_color("#ABC") == "#aabbcc"
-    assert refi.repair_color("#ff0000ff") == "#ff0000"
-    assert refi.repair_color("rgb(0, 114, 178)") == "#0072b2"
-    assert refi.repair_color("00ff00") == "#00ff00"
-    assert refi.repair_color("red") is None
+    assert repair_color("#ABC") == "#aabbcc"
+    assert repair_color("#ff0000ff") == "#ff0000"
+    assert repair_color("rgb(0, 114, 178)") == "#0072b2"
+    assert repair_color("00ff00") == "#00ff00"
+    assert repair_color("red") is None
 
 
 def test_unlabelled_descriptions_are_definitions():
-    assert refi.parse_code_description("  Food and eating.\n") == {
-        "description": "Food and eating."
-    }
-    assert refi.parse_code_description("Definition: A\nmore\n\nExample: B") == {
+    assert parse_code_description("  Food and eating.\n") == {"description": "Food and eating."}
+    assert parse_code_description("Definition: A\nmore\n\nExample: B") == {
         "description": "A\nmore",
         "example": "B",
     }

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from coding import refi
+from coding.exchange.report import COUNT_LABELS
 from coding.models import Segment
 from tests import factories
 from tests.coding.test_refi_export import (  # noqa: F401  (fixtures)
@@ -162,4 +162,4 @@ def test_import_report_names_what_was_skipped(study, owner_client):
     assert response.status_code == 200
     page = response.content.decode()
     assert "Codes created" in page and "Sources without text" in page
-    assert refi.COUNT_LABELS["codes_created"] in page
+    assert COUNT_LABELS["codes_created"] in page

@@ -10,8 +10,8 @@ import zipfile
 
 from django.urls import reverse
 
+from coding.exchange.views import SPOOL_MAX_BYTES
 from coding.models import Memo, Segment
-from coding.views.refi import SPOOL_MAX_BYTES
 from studies.access import study_access, visible_layers
 from studies.models import Transcript
 from workbench.bench import harness as bench

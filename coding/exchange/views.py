@@ -8,44 +8,28 @@ from __future__ import annotations
 
 import tempfile
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from coding import refi
+from coding.exchange.export import DEFAULT_TARGET, TARGETS, EmptyCodebook, codebook_qdc, write_qdpx
+from coding.exchange.forms import ExportTargetForm, RefiImportForm
+from coding.exchange.importer import refi_import
+from coding.exchange.report import COUNT_LABELS, RefiImportReport
 from coding.jobs import services as job_services
 from coding.jobs import storage as job_storage
 from coding.models import JobKind, Segment
-from studies.access import get_study_for_user, visible_layers
+from studies.access import StudyAccess, get_study_for_user, visible_layers
 from studies.imports import ImportRefused
 
-EXCHANGE_TEMPLATE = "coding/exchange.html"
-REPORT_TEMPLATE = "coding/qdpx_import_report.html"
-
-
-class RefiImportForm(forms.Form):
-    file = forms.FileField(
-        label="REFI-QDA file",
-        help_text="A .qdpx project (or a .qdc codebook) exported by NVivo, ATLAS.ti, MAXQDA, "
-        "QualCoder or this workbench.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".qdpx,.qdc,.qde"}),
-    )
-
-
-class ExportTargetForm(forms.Form):
-    target = forms.ChoiceField(
-        label="Export for",
-        choices=[(key, target.label) for key, target in refi.TARGETS.items()],
-        initial=refi.DEFAULT_TARGET,
-        required=False,
-    )
+EXCHANGE_TEMPLATE = "coding/exchange/exchange.html"
+REPORT_TEMPLATE = "coding/exchange/qdpx_import_report.html"
 
 
 # Above this the export is spooled to a file on disk, not held in memory.
@@ -76,7 +60,7 @@ def exchange(request: HttpRequest, study_id: int) -> HttpResponse:
             "layers": [layer.label for layer in visible_layers(access)],
             "form": RefiImportForm() if access.is_owner else None,
             "target_form": ExportTargetForm(),
-            "targets": refi.TARGETS.values(),
+            "targets": TARGETS.values(),
         },
     )
 
@@ -84,18 +68,18 @@ def exchange(request: HttpRequest, study_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def qdpx_export(request: HttpRequest, study_id: int) -> HttpResponse:
-    """``?target=`` one of :data:`coding.refi.TARGETS` (default: code points, LF). Written
+    """``?target=`` one of :data:`coding.TARGETS` (default: code points, LF). Written
     to a spooled temporary file and streamed from it, never held whole in memory."""
     access = get_study_for_user(request, study_id)
     form = ExportTargetForm(request.GET)
     if not form.is_valid():
         return HttpResponse(
-            "Unknown export target: choose one of " + ", ".join(refi.TARGETS) + ".",
+            "Unknown export target: choose one of " + ", ".join(TARGETS) + ".",
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    target = form.cleaned_data["target"] or refi.DEFAULT_TARGET
-    suffix = ".qdpx" if target == refi.DEFAULT_TARGET else f"-{target}.qdpx"
+    target = form.cleaned_data["target"] or DEFAULT_TARGET
+    suffix = ".qdpx" if target == DEFAULT_TARGET else f"-{target}.qdpx"
     filename = _filename(access.study, suffix)
     segments = Segment.objects.filter(
         transcript__study=access.study, layer__in=visible_layers(access)
@@ -107,7 +91,7 @@ def qdpx_export(request: HttpRequest, study_id: int) -> HttpResponse:
         return redirect("coding:job_detail", access.study.pk, job.pk)
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)  # noqa: SIM115 (closed by FileResponse)
     try:
-        refi.write_qdpx(access, spool, target=target)
+        write_qdpx(access, spool, target=target)
     except BaseException:
         spool.close()
         raise
@@ -122,8 +106,8 @@ def qdpx_export(request: HttpRequest, study_id: int) -> HttpResponse:
 def qdc_export(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     try:
-        data = refi.codebook_qdc(access.study, access=access)
-    except refi.EmptyCodebook as exc:
+        data = codebook_qdc(access.study, access=access)
+    except EmptyCodebook as exc:
         messages.error(request, str(exc))
         return redirect("coding:exchange", access.study.pk)
     return _download(data, _filename(access.study, "-codebook.qdc"), "application/xml")
@@ -149,9 +133,7 @@ def qdpx_import(request: HttpRequest, study_id: int) -> HttpResponse:
             )
             return redirect("coding:job_detail", study.pk, job.pk)
         try:
-            report = refi.refi_import(
-                study=study, data=upload, filename=upload.name, actor=request.user
-            )
+            report = refi_import(study=study, data=upload, filename=upload.name, actor=request.user)
             status = 200
         except ImportRefused as refused:
             report = refused.report
@@ -160,7 +142,9 @@ def qdpx_import(request: HttpRequest, study_id: int) -> HttpResponse:
     return render(request, REPORT_TEMPLATE, report_context(access, report, form), status=status)
 
 
-def report_context(access, report, form=None) -> dict:
+def report_context(
+    access: StudyAccess, report: RefiImportReport | None, form: RefiImportForm | None = None
+) -> dict:
     """What the import report page shows (also for an import run as a background job)."""
     study = access.study
     return {
@@ -171,16 +155,8 @@ def report_context(access, report, form=None) -> dict:
         "report": report,
         "counts": [
             (label, report.counts.get(key, 0))
-            for key, label in refi.COUNT_LABELS.items()
+            for key, label in COUNT_LABELS.items()
             if report is not None and report.counts.get(key)
         ],
         "back": reverse("coding:exchange", args=[study.pk]),
     }
-
-
-urlpatterns = [
-    path("studies/<int:study_id>/exchange/", exchange, name="exchange"),
-    path("studies/<int:study_id>/export/project.qdpx", qdpx_export, name="qdpx_export"),
-    path("studies/<int:study_id>/export/codebook.qdc", qdc_export, name="qdc_export"),
-    path("studies/<int:study_id>/import/qdpx/", qdpx_import, name="qdpx_import"),
-]

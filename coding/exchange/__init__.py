@@ -1,0 +1,1 @@
+"""REFI-QDA exchange: QDPX project and QDC codebook export, QDPX import."""

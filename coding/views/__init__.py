@@ -1,1 +1,0 @@
-"""Views of the coding app, one module per area; each module exports ``urlpatterns``."""
