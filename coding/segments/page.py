@@ -14,9 +14,9 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
 from coding.codebook import selectors as codebook_selectors
-from coding.forms import TranscriptMemoForm
 from coding.models import Assignment, Layer, LayerKind, Memo
 from coding.segments import runs, selectors
+from coding.segments.forms import TranscriptMemoForm
 from coding.segments.selectors import LayerOption
 from studies.access import StudyAccess, visible_memos
 from studies.models import Transcript

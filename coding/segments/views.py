@@ -17,10 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, trigger_client_event
 
 from coding.codebook import selectors as codebook_selectors
-from coding.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoForm
 from coding.memos import services as memo_services
 from coding.models import Memo
 from coding.segments import page, services, undo
+from coding.segments.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoForm
 from studies.access import (
     StudyAccess,
     get_segment_for_write,

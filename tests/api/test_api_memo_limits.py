@@ -58,6 +58,6 @@ def test_memo_services_refuse_the_same_inputs(study, owner, transcript):
 
 
 def test_the_forms_use_the_same_limit():
-    from coding import forms
+    from coding.segments import forms
 
     assert forms.SegmentCreateForm.base_fields["memo"].max_length == MEMO_MAX_CHARS
