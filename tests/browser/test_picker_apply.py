@@ -7,6 +7,7 @@ after 𠝹 (one code point, two UTF-16 units).
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from coding.models import Segment
 from tests.browser.coding_helpers import (
@@ -131,8 +132,9 @@ def test_apply_with_nothing_to_apply_says_why_and_saves_nothing(setup, coder_pag
     drag_select(page, CHINESE)
     picker(page).get_by_role("combobox", name="Code").fill("zzz")
     picker(page).get_by_role("button", name="Apply").click()
-    message = picker(page).get_by_role("alert")
-    assert "No code matches ‘zzz’" in message.inner_text()
+    # The message is written just after the click (the alert is filled on the next tick, so
+    # screen readers announce it): wait for it rather than read it at once.
+    expect(picker(page).get_by_role("alert")).to_contain_text("No code matches ‘zzz’")
     assert picker(page).is_visible()
     assert page.locator("#save-status").inner_text() != "Saving…"
     assert not Segment.objects.exists()
