@@ -44,7 +44,7 @@ from workbench.lib.http import (
     render_fragments,
 )
 
-TEMPLATE = "coding/codebook.html"
+TEMPLATE = "coding/codebook/codebook.html"
 PALETTE = services.CODE_PALETTE  # Okabe–Ito
 
 

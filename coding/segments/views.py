@@ -35,7 +35,7 @@ from workbench.lib.http import HtmxHttpRequest, form_errors_text, render_fragmen
 STALE_MESSAGE = "Transcript changed since you opened it. Reloaded; your selection is kept."
 
 
-TEMPLATE = "coding/transcript_code.html"
+TEMPLATE = "coding/segments/transcript_code.html"
 
 
 def _wants_json(request: HtmxHttpRequest) -> bool:
