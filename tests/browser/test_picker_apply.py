@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from coding.models import Segment
+from tests import factories
 from tests.browser.coding_helpers import (
     TEXT,
     coding_study,
@@ -158,3 +159,24 @@ def test_coding_a_passage_keeps_the_page_where_it_was(db, page, login_as):
     assert stored(s) == [
         ("Hope", *span_of(turns, "Turn 125 is about family"), "Turn 125 is about family", "")
     ]
+
+
+def test_a_category_is_not_offered_and_its_codes_are(db, page, login_as):
+    """A category (a code that is not applied to text) can hold codes; the picker offers
+    its codes, not the category, even when the filter names it."""
+    s = coding_study()
+    s["shame"].is_codable = False
+    s["shame"].save()
+    child = factories.make_code(s["study"], name="Shame at work", parent=s["shame"])
+    login_as(s["bob"])
+    page.goto(page_url(s))
+    drag_select(page, CHINESE)
+    picker(page).get_by_role("combobox", name="Code").fill("Shame")
+    options = picker(page).get_by_role("option")
+    expect(options.filter(has_text="Shame at work")).to_have_count(1)
+    names = [name.strip() for name in options.all_inner_texts()]
+    assert not any(name.startswith("Shame") and "at work" not in name for name in names), names
+    picker(page).get_by_role("option", name="Shame at work").locator(".tick").click()
+    picker(page).get_by_role("button", name="Apply").click()
+    wait_for_stripes(page, 1)
+    assert list(Segment.objects.values_list("code_id", flat=True)) == [child.pk]

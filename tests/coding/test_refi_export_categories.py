@@ -14,7 +14,6 @@ import re
 import zipfile
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -103,9 +102,8 @@ def test_the_picker_is_not_offered_a_category(coder_client, transcript, role):
     data = re.search(r'<script id="codes-data" type="application/json">(.*?)</script>', html, re.S)
     codes = {c["n"]: c for c in json.loads(data.group(1))}
     assert codes["Experience"]["ca"] is True and codes["Role"]["ca"] is False
-    # The picker (static/js/coding/picker.js) leaves out of the picker what the JSON marks as archived or a category.
-    script = (settings.BASE_DIR / "static" / "js" / "coding" / "picker.js").read_text()
-    assert "codes().filter((c) => !c.ar && !c.ca)" in script
+    # That the picker leaves categories out is tested in Chromium:
+    # tests/browser/test_picker_apply.py::test_a_category_is_not_offered_and_its_codes_are
 
 
 def test_the_codebook_form_has_the_checkbox_and_saves_it(owner_client, study, role):
