@@ -42,6 +42,7 @@ from workbench.lib.http import (
     download,
     int_param,
     render_fragments,
+    render_page_or_partial,
 )
 
 TEMPLATE = "coding/codebook/codebook.html"
@@ -302,9 +303,7 @@ def code_update(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpRe
         else:
             return _written(request, access, code.pk, f"Saved “{code.name}”.")
     context = _context(access, q=_q(request), selected=code.pk, edit_form=form)
-    if request.htmx:
-        return HttpResponse(render_fragments(request, TEMPLATE, context, "code-detail"))
-    return render(request, TEMPLATE, context)
+    return render_page_or_partial(request, TEMPLATE, "code-detail", context)
 
 
 def _written(
@@ -365,9 +364,7 @@ def code_create(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
                 just_created=True,
             )
     context = _context(access, q=_q(request), create_form=form)
-    if request.htmx:
-        return HttpResponse(render_fragments(request, TEMPLATE, context, "code-create"))
-    return render(request, TEMPLATE, context)
+    return render_page_or_partial(request, TEMPLATE, "code-create", context)
 
 
 @login_required
@@ -430,9 +427,7 @@ def code_merge(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpRes
             )
             return _written(request, access, result.target.pk, message)
     context = _context(access, q=_q(request), selected=source.pk, merge_form=form)
-    if request.htmx:
-        return HttpResponse(render_fragments(request, TEMPLATE, context, "code-detail"))
-    return render(request, TEMPLATE, context)
+    return render_page_or_partial(request, TEMPLATE, "code-detail", context)
 
 
 @login_required
