@@ -119,15 +119,20 @@ def _term_q(term: str, options: engine.Options) -> Q | None:
         # narrow them, and LIKE would only re-read every text.
         if len(word) < 3 or (not options.match_case and not _exact_in_database(word)):
             continue
-        # A word without cased letters (Han) needs no UPPER(), which costs more than LIKE.
-        cased = any(ch.lower() != ch.upper() for ch in word)
-        lookup = "text__icontains" if cased and not options.match_case else "text__contains"
+        # icontains is what the index on UPPER(text) serves; a case-sensitive search also
+        # asks for the exact word (checked only on the index's candidates).
+        lookups = (
+            ["text__icontains", "text__contains"] if options.match_case else ["text__icontains"]
+        )
         forms = engine.variant_forms(word) if options.variants else [word]
         if forms is None:
             continue
         word_q = Q()
         for form in forms:
-            word_q |= Q(**{lookup: form})
+            form_q = Q()
+            for lookup in lookups:
+                form_q &= Q(**{lookup: form})
+            word_q |= form_q
         q = word_q if q is None else q & word_q
     return q
 
