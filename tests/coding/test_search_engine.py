@@ -121,3 +121,14 @@ def test_keyword_in_context_marks_the_match_within_its_turn():
     s = TEXT.index("朋辈")
     ctx = keyword_in_context(TEXT, s, s + 2)
     assert ctx.before.endswith("好重要，") and ctx.after.startswith("都係")
+
+
+def test_every_character_that_folds_to_several_is_in_the_bmp():
+    """coding/search/selectors.py looks for them there only (for speed)."""
+    import sys
+
+    from coding.search.selectors import _expansions
+
+    astral = [cp for cp in range(0x10000, sys.maxunicode + 1) if len(chr(cp).casefold()) > 1]
+    assert astral == []
+    assert "ss" in _expansions() and "fi" in _expansions()
