@@ -10,6 +10,7 @@ from coding.history import urls as history_urls
 from coding.jobs import views as jobs
 from coding.memos import urls as memos_urls
 from coding.retrieval import urls as retrieval_urls
+from coding.search import urls as search_urls
 from coding.segments import urls as segments_urls
 
 app_name = "coding"
@@ -18,6 +19,7 @@ urlpatterns = [
     *segments_urls.urlpatterns,
     *codebook_urls.urlpatterns,
     *retrieval_urls.urlpatterns,
+    *search_urls.urlpatterns,
     *memos_urls.urlpatterns,
     *compare_urls.urlpatterns,
     *agreement_urls.urlpatterns,

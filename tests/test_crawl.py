@@ -220,6 +220,15 @@ ROUTES: dict[str, Route] = {
             *_layer_views(_s, "union", "consensus", "erin", "bob"),
         ],
     ),
+    "coding:search": Route(
+        READ,
+        [
+            Get(_s),
+            Get(_s, query="q=the"),
+            Get(_s, query="q=the+%E7%9A%84&mode=any&variants=1&word=1"),
+            Get(_s, query="q=the&speech=participant&page=2"),
+        ],
+    ),
     "coding:retrieval_export": Route(
         READ,
         [
@@ -383,6 +392,11 @@ ROUTES: dict[str, Route] = {
     ),
     "api:segment_delete": Route(
         API_WRITE_ONLY, [Get(lambda ctx: {"segment_id": ctx.segment.pk})], both=False
+    ),
+    "api:study_search": Route(
+        API_READ,
+        [Get(_s, query="q=the"), Get(_s, query="q=the+%E7%9A%84&mode=any&variants=1")],
+        both=False,
     ),
     "api:study_matrix": Route(
         API_READ,

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core import signals
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
@@ -31,6 +32,8 @@ from coding.codebook import selectors as codebook_selectors
 from coding.compare.layers import PLACED, layer_choice
 from coding.compare.matrix import MEASURES, matrix
 from coding.models import LayerKind, Segment
+from coding.search import forms as search_forms
+from coding.search import selectors as search_selectors
 from coding.segments import selectors as segment_selectors
 from coding.segments import services as segment_services
 from studies.access import (
@@ -492,6 +495,75 @@ def study_matrix(
             }
             for row in result.rows
             for cell in row.cells
+        ],
+    }
+
+
+class SearchHitOut(Schema):
+    transcript_id: int
+    start: int = Field(description="Code-point offset, inclusive.")
+    end: int = Field(description="Code-point offset, exclusive; text[start:end] == match.")
+    before: str
+    match: str
+    after: str
+
+
+class SearchOut(Schema):
+    count: int
+    page: int
+    pages: int
+    page_size: int
+    next: str | None
+    previous: str | None
+    terms: list[str]
+    hits: list[SearchHitOut]
+
+
+@api.get(
+    "/studies/{study_id}/search",
+    response={200: SearchOut, 400: ErrorOut, **READ_ERRORS},
+    url_name="study_search",
+)
+def study_search(request, study_id: Id, q: str = "", page: int = 1, page_size: int = 100):
+    """Every occurrence of `q` in the study's transcripts, left to right and
+    non-overlapping, as on the search page (offsets in code points, `text[start:end] ==
+    match`; `before`/`after` a few words of context). Parameters as on the page: `case=1`,
+    `variants=1` (Traditional and Simplified alike), `word=1` (whole words),
+    `mode=all|any`, `speaker=<label>` or `speech=participant`, filters `group`, `wave`,
+    `participant`, `transcript` (ids) and `attribute:<name>=<value>`. Paginated with
+    `page` and `page_size` (at most 500). Nothing of codes or memos is returned."""
+    access = _access(request, study_id, missing="No such study.")
+    params = search_forms.search_params(request.GET)
+    if not params.query:
+        raise DjangoValidationError("q: give the words to search for.")
+    size = min(max(page_size, 1), 500)
+    result = search_selectors.search(access, params.query, params.options, params.filters)
+    paged = Paginator(result.hits, size).get_page(page)
+    rows = search_selectors.hit_rows(result, list(paged.object_list))
+
+    def link(n: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(n)
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+    return {
+        "count": result.count,
+        "page": paged.number,
+        "pages": paged.paginator.num_pages,
+        "page_size": size,
+        "next": link(paged.next_page_number()) if paged.has_next() else None,
+        "previous": link(paged.previous_page_number()) if paged.has_previous() else None,
+        "terms": result.terms,
+        "hits": [
+            {
+                "transcript_id": row.hit.key,
+                "start": row.hit.start,
+                "end": row.hit.end,
+                "before": row.context.before,
+                "match": row.context.match,
+                "after": row.context.after,
+            }
+            for row in rows
         ],
     }
 

@@ -18,7 +18,7 @@
  *   tree.js        the codebook column
  */
 import { adjustKey, adjusting, adjustMouseDown, dragJustEnded, placeHandles, refreshAdjust } from "./adjust.js";
-import { cursorKey, focusSegment, restoreCursor } from "./cursor.js";
+import { cursorKey, focusSegment, restoreCursor, setRange, setTurn, turnIndexAt } from "./cursor.js";
 import { initFind, refreshFind } from "./find.js";
 import { cpToUnits, snippet, unitsToCp } from "./offsets.js";
 import { app, byId, editable, highlights, readNote, say, sayReadOnly, shortcutsOff, transcriptEl } from "./page.js";
@@ -160,7 +160,19 @@ function focusFromUrl() {
     focusSegment(Number(focusParam));
     const first = transcriptEl().querySelector("mark.is-focus");
     if (first) first.scrollIntoView({ block: "center" });
+    return;
   }
+  // Search hits open the page on a passage: ?at=<start>-<end> (or #at=), code points.
+  const at = (new URLSearchParams(window.location.search).get("at") || "").match(/^(\d+)-(\d+)$/)
+    || window.location.hash.match(/^#at=(\d+)-(\d+)$/);
+  if (!at) return;
+  const start = Number(at[1]);
+  const end = Number(at[2]);
+  if (!(start < end && end <= getIndex().length)) return;
+  setRange({ start, end });
+  setTurn(turnIndexAt(start));
+  const range = rangeFor(start, end);
+  if (range) range.startContainer.parentElement.scrollIntoView({ block: "center" });
 }
 
 // --- wiring ------------------------------------------------------------------------------

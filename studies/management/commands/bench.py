@@ -18,6 +18,7 @@ OPERATION_MODULES = [
     "workbench.bench.workload",
     "workbench.bench.coding_page",
     "workbench.bench.retrieval",
+    "workbench.bench.search",
     "workbench.bench.agreement",
     "workbench.bench.compare",
     "workbench.bench.qdpx",
