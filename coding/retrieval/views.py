@@ -43,8 +43,9 @@ def _retrieval_context(request: HttpRequest, access: StudyAccess) -> dict[str, A
     # "Needs review" lists every flagged passage, so it needs no code.
     if (state.filters.code is not None or state.filters.review) and not state.errors:
         segments = selectors.state_segments(access, state, context=page.CONTEXT_CHARS)
-        results = Paginator(segments, page.PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = page.result_rows(access, results.object_list, state.book)
+        pages = Paginator(page.PassagePages(segments), page.PAGE_SIZE)
+        results = pages.get_page(request.GET.get("page"))
+        rows = page.result_rows(access, results.object_list, state.book, state.layers)
     query = state.filters.query()
     return {
         "study": study,

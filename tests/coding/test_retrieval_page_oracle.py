@@ -13,10 +13,12 @@ from django.test import Client
 from django.urls import reverse
 
 from coding.codebook import selectors as codebook_selectors
-from coding.models import Code, Segment
+from coding.models import Code, Layer, Segment
 from coding.retrieval import page as retrieval_page
 from coding.retrieval.selectors import retrieve
 from studies.access import study_access
+from studies.models import Transcript
+from tests import factories
 from tests.coding.retrieval_before import rows_before
 from workbench.demo import build as demo
 
@@ -69,6 +71,26 @@ def demo_study(db):
         seg.quote_at_coding = seg.quote + " (before)"
         seg.memo = "first line\nsecond <line> & more"
         seg.save()
+    # Passages at both ends of texts (where "…" and the trimming stop), one of them in
+    # Chinese and astral characters.
+    code = busiest(study)
+    layer = Layer.objects.get(study=study, user__username="coder1")
+    astral = "P09: 𠝹𠝹 我唔知自己嘅角色 at first 😅, honestly. " * 12
+    transcripts = [
+        *Transcript.objects.filter(study=study).order_by("pk")[:2],
+        factories.make_transcript(study, title="Astral", text=astral),
+    ]
+    for t in transcripts:
+        n = len(t.text)
+        for start, end in ((0, 9), (5, 30), (n - 140, n - 119), (n - 30, n - 2), (n - 9, n)):
+            Segment.objects.get_or_create(
+                transcript=t,
+                code=code,
+                layer=layer,
+                start=start,
+                end=end,
+                defaults={"quote": t.text[start:end]},
+            )
     return study, owner
 
 
