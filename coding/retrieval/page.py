@@ -3,9 +3,10 @@
 A page is 100 passages, each with up to 120 code points of context either side (trimmed
 to whole words on the outer ends, except in CJK runs): about a paragraph per passage, the
 "coding stripe with context" of NVivo's and MAXQDA's retrieval, read in the page itself.
-Rows are plain values (:class:`coding.retrieval.selectors.Passage`) with every string the
-row template prints already worked out, so the template loop does no lookups through
-models and no filters.
+Rows are plain values (:class:`coding.retrieval.selectors.Passage`), and their markup is
+written here by :func:`rows_html` with ``format_html`` (every value escaped) rather than by
+a template loop: a Django template resolving some 25 variables per row was most of the
+page's time (100 rows: about 10 ms, against 1 ms here).
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.middleware.csrf import get_token
+from django.template.defaultfilters import linebreaksbr, truncatechars
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 
 from coding.codebook.selectors import Codebook
 from coding.models import Layer, Segment
@@ -27,7 +32,7 @@ CONTEXT_CHARS = 120
 
 @dataclass(slots=True)
 class ResultRow:
-    """One passage as the row template prints it (``coding/retrieval/_retrieval_row.html``)."""
+    """One passage as :func:`rows_html` prints it."""
 
     pk: int
     start: int
@@ -137,3 +142,94 @@ def result_row(access: StudyAccess, segment: Segment, book: Codebook) -> ResultR
     )
     one = Retrieval(found.segments.filter(pk=segment.pk), CONTEXT_CHARS)
     return result_rows(access, one.passages(0, 1), book, [segment.layer])[0]
+
+
+_ROW = """<li class="retrieval-item" id="r-seg-{pk}">
+  <p class="retrieval-meta">
+    <span>{pseudonym}</span>
+    · <span>{group}</span>
+    · <span>{wave}</span>
+    · <span>{title}</span>
+    · <span>Layer: {layer}</span>
+    {path}{badge}
+  </p>
+  <blockquote class="retrieval-context">{more_before}{before}<mark>{quote}</mark>{after}{more_after}</blockquote>
+  {was}{memo}<p class="retrieval-link"><a href="{link}">Open in transcript<span class="sr-only">: {title}, characters {start}–{end}</span></a>
+    <span class="muted">characters {start}–{end}</span>
+    {not_yours}{form}</p>
+</li>
+"""
+_PATH = (
+    '· <span class="code-path"><span class="swatch" style="background: {}" aria-hidden="true">'
+    "</span> {}</span>"
+)
+_NEEDS_REVIEW = mark_safe(
+    '· <span class="badge badge-review">Changed since coding: needs review</span>'
+)
+_REVIEWED = mark_safe('· <span class="badge" role="status">Reviewed</span>')
+_WAS = (
+    '<p class="retrieval-was"><span class="muted">Words at coding:</span> <del>{}</del><br>'
+    '<span class="muted">Words now:</span> <ins>{}</ins></p>\n  '
+)
+_NOT_YOURS = mark_safe('<span class="muted">· its coder marks it reviewed in their layer</span>')
+# With htmx the row swaps in place (now "Reviewed"); without it the form posts and comes
+# back to the page it was on (``next``).
+_FORM = """
+    <form method="post" action="{url}" class="inline-form"
+          hx-post="{url}" hx-target="closest li" hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" value="{token}">
+      <input type="hidden" name="next" value="{next}">
+      <button class="button small secondary" type="submit">Mark reviewed<span class="sr-only">: {quote}</span></button>
+    </form>
+    """
+
+
+def rows_html(
+    request, rows: Iterable[ResultRow], *, study_id: int, show_path: bool, reviewed: bool = False
+) -> SafeString:
+    """The ``<li>`` of each row (the markup of ``retrieval.html``'s list), values escaped.
+    ``show_path``: print each passage's code path (with subcodes, or in the review list);
+    ``reviewed``: the row just marked reviewed says so."""
+    out = []
+    for row in rows:
+        form = ""
+        if row.can_review:
+            form = format_html(
+                _FORM,
+                url=reverse("coding:segment_reviewed", args=[study_id, row.pk]),
+                token=get_token(request),
+                next=request.get_full_path(),
+                quote=truncatechars(row.quote, 40),
+            )
+        out.append(
+            format_html(
+                _ROW,
+                pk=row.pk,
+                pseudonym=row.pseudonym,
+                group=row.group_name,
+                wave=row.wave_name,
+                title=row.title,
+                layer=row.layer_label,
+                path=format_html(_PATH, row.code_color, row.path) if show_path else "",
+                badge=_NEEDS_REVIEW if row.needs_review else _REVIEWED if reviewed else "",
+                more_before="…" if row.more_before else "",
+                before=row.before,
+                quote=row.quote,
+                after=row.after,
+                more_after="…" if row.more_after else "",
+                was=format_html(_WAS, row.quote_at_coding, row.quote)
+                if row.needs_review and row.quote_at_coding
+                else "",
+                memo=format_html(
+                    '<p class="retrieval-memo"><strong>Memo:</strong> {}</p>\n  ',
+                    linebreaksbr(row.memo, autoescape=True),
+                )
+                if row.memo
+                else "",
+                link=row.link,
+                start=row.start,
+                end=row.end,
+                not_yours=_NOT_YOURS if row.needs_review and not row.can_review else "",
+                form=form,
+            )
+        )
+    return mark_safe("".join(out))
