@@ -536,3 +536,27 @@ def test_the_coders_union_leaves_out_the_consensus_layer(world, owner_client, st
     shown = set(map(int, re.findall(r'id="r-seg-(\d+)"', response.text)))
     expected = {s.pk for k, s in world.segs.items() if k[2] == "shame" and k[0] != "consensus"}
     assert shown == expected
+
+
+def test_every_value_of_a_passage_is_escaped(owner_client, owner, study):
+    code = factories.make_code(study, name="<i>Risk</i>")
+    layer = factories.make_layer(study, owner)
+    text = "Before <script>alert('x')</script> & \"quoted\" 𠝹 words after the passage."
+    transcript = factories.make_transcript(
+        study,
+        title="<b>T1</b> & 'co'",
+        text=text,
+        participant=factories.make_participant(study, pseudonym="<P01>"),
+    )
+    factories.make_segment(transcript, code, layer, 7, 34, memo="<img src=x>\nline two")
+    html = owner_client.get(url(study, code=code.pk)).content.decode()
+    for raw in ("<script>", "<b>T1", "<img", "<P01>", "<i>Risk"):
+        assert raw not in html
+    for escaped in (
+        "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;",
+        "&amp; &quot;quoted&quot; 𠝹 words",
+        "&lt;b&gt;T1&lt;/b&gt; &amp; &#x27;co&#x27;",
+        "&lt;img src=x&gt;<br>line two",
+        "<span>&lt;P01&gt;</span>",
+    ):
+        assert escaped in html
