@@ -107,37 +107,54 @@ def build_taguette_workload(ctx: bench.Context, *, highlights: int) -> Code:
 
 def retrieval_floor(code_id: int, *, page_size: int, context: int) -> str:
     """The least the first page needs: its rows (quote, offsets, memo, names) and context
-    windows in one query, in the page's order, serialised as JSON."""
+    windows in one query, in the page's order, serialised as JSON.
+
+    The windows are cut as :func:`coding.retrieval.selectors.contexts` cuts them, from one
+    copy of each of the page's transcripts (``MATERIALIZED`` on PostgreSQL: cutting the
+    compressed column row by row decompresses the whole text for every row, several times
+    slower than the page itself)."""
     from django.contrib.auth import get_user_model
 
     from studies.models import StakeholderGroup, Wave
 
     qn = connection.ops.quote_name
-    greatest = "MAX" if connection.vendor == "sqlite" else "GREATEST"
+    vendor = connection.vendor
+    greatest = "MAX" if vendor == "sqlite" else "GREATEST"
+    materialized = "MATERIALIZED" if vendor == "postgresql" else ""
     seg, tr, code, layer = (m._meta.db_table for m in (Segment, Transcript, Code, Layer))
     user, part, group, wave = (
         m._meta.db_table for m in (get_user_model(), Participant, StakeholderGroup, Wave)
     )
-    sql = f"""
-        SELECT s.id, s.{qn("start")}, s.{qn("end")}, s.quote, s.memo, t.title, t.length,
-               p.pseudonym, g.name, w.name, c.name, l.name, u.username,
-               SUBSTR(t.text, {greatest}(s.{qn("start")} - %s, 0) + 1,
-                      s.{qn("end")} + %s - {greatest}(s.{qn("start")} - %s, 0))
-        FROM {seg} s
+    start, end, text = qn("start"), qn("end"), qn("text")
+    order = (
+        f"g.position, p.pseudonym, w.position, t.title, t.id, s.{start}, s.{end}, s.layer_id, s.id"
+    )
+    joins = f"""
         JOIN {tr} t ON t.id = s.transcript_id
-        JOIN {code} c ON c.id = s.code_id
-        JOIN {layer} l ON l.id = s.layer_id
-        LEFT JOIN {user} u ON u.id = l.user_id
         LEFT JOIN {part} p ON p.id = t.participant_id
         LEFT JOIN {group} g ON g.id = p.group_id
         LEFT JOIN {wave} w ON w.id = t.wave_id
-        WHERE s.code_id = %s
-        ORDER BY g.position, p.pseudonym, w.position, t.title, t.id, s.{qn("start")},
-                 s.{qn("end")}, s.layer_id, s.id
-        LIMIT %s
+    """
+    sql = f"""
+        WITH page AS (
+            SELECT s.id AS id FROM {seg} s {joins} WHERE s.code_id = %s ORDER BY {order} LIMIT %s
+        ), body AS {materialized} (
+            SELECT b.id AS id, b.{text} || '' AS text FROM {tr} b
+            WHERE b.id IN (SELECT s0.transcript_id FROM {seg} s0 WHERE s0.id IN (SELECT id FROM page))
+        )
+        SELECT s.id, s.{start}, s.{end}, s.quote, s.memo, t.title, t.length,
+               p.pseudonym, g.name, w.name, c.name, l.name, u.username,
+               SUBSTR(body.text, {greatest}(s.{start} - %s, 0) + 1,
+                      s.{end} + %s - {greatest}(s.{start} - %s, 0))
+        FROM page JOIN {seg} s ON s.id = page.id {joins}
+        JOIN body ON body.id = s.transcript_id
+        JOIN {code} c ON c.id = s.code_id
+        JOIN {layer} l ON l.id = s.layer_id
+        LEFT JOIN {user} u ON u.id = l.user_id
+        ORDER BY {order}
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [context, context, context, code_id, page_size])
+        cursor.execute(sql, [code_id, page_size, context, context, context])
         rows = cursor.fetchall()
     return json.dumps(rows, ensure_ascii=False)
 
