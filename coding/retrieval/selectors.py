@@ -29,6 +29,7 @@ from studies.access import StudyAccess, visible_layers
 from studies.models import Participant, Transcript
 
 __all__ = [
+    "Passage",
     "Retrieval",
     "RetrievalFilters",
     "RetrievalState",
@@ -80,6 +81,55 @@ ORDER = (
 _RELATED = ("code", "layer__user", "transcript__participant__group", "transcript__wave")
 
 
+@dataclass(slots=True)
+class Passage:
+    """One segment as the retrieval page shows it: plain values, no model instances (a
+    page of 100 segments with their code, layer, transcript, participant, group and wave
+    would be 800 of them). See :meth:`Retrieval.passages`."""
+
+    pk: int
+    transcript_id: int
+    code_id: int
+    layer_id: int
+    start: int
+    end: int
+    quote: str
+    quote_at_coding: str
+    memo: str
+    needs_review: bool
+    code_name: str
+    code_color: str
+    title: str
+    length: int
+    pseudonym: str | None  # None: no participant
+    group_name: str | None  # None: no participant or no group
+    wave_name: str | None  # None: no wave
+    context_before: str = ""
+    context_after: str = ""
+
+
+# In the order of Passage's fields.
+_PASSAGE_COLUMNS = (
+    "pk",
+    "transcript_id",
+    "code_id",
+    "layer_id",
+    "start",
+    "end",
+    "quote",
+    "quote_at_coding",
+    "memo",
+    "needs_review",
+    "code__name",
+    "code__color",
+    "transcript__title",
+    "transcript__length",
+    "transcript__participant__pseudonym",
+    "transcript__participant__group__name",
+    "transcript__wave__name",
+)
+
+
 class Retrieval:
     """The result of :func:`retrieve`: a lazy, list-like sequence of segments with context.
 
@@ -92,6 +142,8 @@ class Retrieval:
       :func:`contexts` for them. With ``context_chars=0`` it is a plain slice (one query).
     * iteration: every segment with context, streamed in chunks of 500 (one query for the
       rows plus one per chunk).
+    * ``passages(a, b)``: the same rows as ``retrieval[a:b]`` as :class:`Passage` values,
+      in two queries (the rows with their names, then their context); what the page shows.
 
     A :class:`django.core.paginator.Paginator` accepts it as it is.
     """
@@ -135,6 +187,17 @@ class Retrieval:
             .in_bulk(ids)
         )
         return self._attach([by_id[pk] for pk in ids if pk in by_id])
+
+    def passages(self, start: int, stop: int) -> list[Passage]:
+        """Rows ``start``..``stop`` as :class:`Passage` values with their context: one query
+        for the rows with their code, transcript, participant, group and wave names (the
+        transcript's text is not read), one for the context (:func:`contexts`)."""
+        rows = [Passage(*r) for r in self.segments.values_list(*_PASSAGE_COLUMNS)[start:stop]]
+        if self.context_chars and rows:
+            found = contexts([r.pk for r in rows], self.context_chars)
+            for row in rows:
+                row.context_before, row.context_after = found.get(row.pk, ("", ""))
+        return rows
 
     def __iter__(self) -> Iterator[Segment]:
         chunk: list[Segment] = []

@@ -22,7 +22,6 @@ from coding.jobs import services as job_services
 from coding.models import JobKind
 from coding.retrieval import exports, page, selectors
 from coding.retrieval.forms import RetrievalForm
-from coding.retrieval.selectors import RetrievalFilters
 from coding.segments import services as segment_services
 from studies.access import StudyAccess, get_segment_for_write, get_study_for_user
 from workbench.lib.http import HtmxHttpRequest, maybe_url
@@ -43,9 +42,16 @@ def _retrieval_context(request: HttpRequest, access: StudyAccess) -> dict[str, A
     # "Needs review" lists every flagged passage, so it needs no code.
     if (state.filters.code is not None or state.filters.review) and not state.errors:
         segments = selectors.state_segments(access, state, context=page.CONTEXT_CHARS)
-        results = Paginator(segments, page.PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = page.result_rows(access, results.object_list, state.book)
+        pages = Paginator(page.PassagePages(segments), page.PAGE_SIZE)
+        results = pages.get_page(request.GET.get("page"))
+        rows = page.result_rows(access, results.object_list, state.book, state.layers)
     query = state.filters.query()
+    rows_html = page.rows_html(
+        request,
+        rows,
+        study_id=study.pk,
+        show_path=state.filters.subtree or state.filters.review,
+    )
     return {
         "study": study,
         "access": access,
@@ -55,6 +61,7 @@ def _retrieval_context(request: HttpRequest, access: StudyAccess) -> dict[str, A
         "codes": list(state.book.walk()),
         "page": results,
         "rows": rows,
+        "rows_html": rows_html,
         "base_url": reverse("coding:retrieval", args=[study.pk]),
         "query": query,
         "csv_url": reverse("coding:retrieval_export", args=[study.pk, "csv"]) + f"?{query}",
@@ -108,8 +115,10 @@ def segment_reviewed(request: HtmxHttpRequest, study_id: int, segment_id: int) -
     segment_services.segment_mark_reviewed(segment=segment, actor=request.user)
     if request.htmx:
         row = page.result_row(access, segment, codebook_selectors.codebook_for(access))
-        ctx = {"row": row, "filters": RetrievalFilters(), "reviewed": True, "study": access.study}
-        return render(request, "coding/retrieval/_retrieval_row.html", ctx)
+        html = page.rows_html(
+            request, [row], study_id=access.study.pk, show_path=False, reviewed=True
+        )
+        return HttpResponse(html)
     target = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("coding:retrieval", args=[access.study.pk]) + "?review=1"

@@ -46,3 +46,43 @@ def test_a_pi_pulls_out_a_code_and_narrows_it_without_reloading(
     # Back restores the previous filter state from history.
     page.go_back()
     results.get_by_text("8 segments").wait_for()
+
+
+def test_a_pi_pages_through_passages_and_marks_a_changed_one_reviewed(page, login_as, study, owner):
+    from coding.models import Segment
+    from tests import factories
+
+    code = factories.make_code(study, name="Lived experience")
+    layer = factories.make_layer(study)  # the consensus layer: the owner writes it
+    text = "".join(f"Turn {i}: 我 shared 𠝹 what helped me. " for i in range(200))
+    transcript = factories.make_transcript(study, title="P07 T2", text=text)
+    spans = [(m.start(), m.start() + 6) for m in re.finditer("shared", text)][:130]
+    for start, end in spans:
+        factories.make_segment(transcript, code, layer, start, end)
+    changed = Segment.objects.get(transcript=transcript, start=spans[104][0])
+    changed.needs_review = True
+    changed.quote_at_coding = "shared it"
+    changed.save()
+    login_as(owner)
+    page.goto(reverse("coding:retrieval", args=[study.pk]) + f"?code={code.pk}")
+    results = page.locator("#retrieval-results")
+    assert results.get_by_text("130 segments").is_visible()
+    assert results.locator("li.retrieval-item").count() == 100
+    page.evaluate("window.__noReload = true")
+
+    results.get_by_role("link", name="Next").click()
+    results.get_by_text("Page 2 of 2").wait_for()
+    assert results.locator("li.retrieval-item").count() == 30
+    page.wait_for_url(re.compile(r"page=2"))
+    item = results.locator(f"#r-seg-{changed.pk}")
+    assert "Changed since coding: needs review" in item.inner_text()
+    assert item.locator("blockquote mark").inner_text() == "shared"
+    assert "Turn 104: 我 shared 𠝹 what helped me." in item.locator("blockquote").inner_text()
+
+    item.get_by_role("button", name=re.compile("Mark reviewed")).click()
+    results.locator(f"#r-seg-{changed.pk}").get_by_role("status").wait_for()
+    assert results.locator(f"#r-seg-{changed.pk}").get_by_role("status").inner_text() == "Reviewed"
+    assert page.evaluate("window.__noReload") is True
+    changed.refresh_from_db()
+    assert changed.needs_review is False
+    page.screenshot(path="/tmp/retr/reviewed.png", full_page=False)

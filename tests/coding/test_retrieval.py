@@ -251,6 +251,51 @@ def test_a_page_of_results_gets_its_context_in_three_queries(world, owner, study
     assert not hasattr(plain[0], "context_before")
 
 
+def test_a_page_of_passages_is_two_queries_with_the_same_rows_and_context(world, owner, study):
+    access = study_access(owner, study.pk)
+    result = retrieve(access, code_ids=[world.codes.shame.pk], context_chars=8)
+    everything = list(result)
+    with CaptureQueriesContext(connection) as ctx:
+        passages = result.passages(3, 9)
+    # The rows with their names, then their context snippets; no transcript text is read.
+    assert len(ctx.captured_queries) == 2
+    assert all('"studies_transcript"."text",' not in q["sql"] for q in ctx.captured_queries)
+    assert [
+        (p.pk, p.quote, p.context_before, p.context_after, p.title, p.pseudonym, p.wave_name)
+        for p in passages
+    ] == [
+        (
+            s.pk,
+            s.quote,
+            s.context_before,
+            s.context_after,
+            s.transcript.title,
+            s.transcript.participant.pseudonym if s.transcript.participant else None,
+            s.transcript.wave.name if s.transcript.wave else None,
+        )
+        for s in everything[3:9]
+    ]
+    assert result.passages(100, 200) == []
+
+
+def test_passages_cut_context_in_code_points_in_chinese_and_astral_text(world, owner, study, coder):
+    # Each character is 1 code point: 4 UTF-8 bytes for 𠝹 and 😅, 3 for 我, 1 for a.
+    text = "𠝹a\n我b😅" * 40
+    transcript = factories.make_transcript(study, title="Astral", text=text)
+    layer = factories.make_layer(study, coder)
+    spans = ((0, 1), (1, 4), (37, 60), (118, 125), (len(text) - 3, len(text)))
+    for s, e in spans:
+        factories.make_segment(transcript, world.codes.hope, layer, s, e)
+    access = study_access(owner, study.pk)
+    result = retrieve(
+        access, code_ids=[world.codes.hope.pk], transcript=transcript, context_chars=10
+    )
+    got = [
+        (p.start, p.end, p.quote, p.context_before, p.context_after) for p in result.passages(0, 10)
+    ]
+    assert got == [(s, e, text[s:e], text[max(s - 10, 0) : s], text[e : e + 10]) for s, e in spans]
+
+
 def test_contexts_match_python_slicing_everywhere(world, owner, study, coder):
     text = "𠝹a\n我b𠝹" * 30
     transcript = factories.make_transcript(study, title="Astral", text=text)
@@ -462,23 +507,24 @@ def test_it_pages_100_at_a_time(owner_client, owner, study):
     assert 'start="201"' in last
 
 
-@pytest.mark.parametrize("n", [10, 300])
+@pytest.mark.parametrize("n", [1, 100, 300])
 def test_query_count_does_not_grow_with_segments(
     owner_client, owner, study, n, django_assert_num_queries
 ):
     code = make_many(study, owner, n)
     # session, user, membership+study, codebook, layers, groups, waves, participants,
-    # count, the page's ids, those segments (with code, layer, user, transcript,
-    # participant, group and wave), their context snippets.
-    with django_assert_num_queries(12):
+    # count, the page's rows (with their code, transcript, participant, group and wave
+    # names), their context snippets.
+    with django_assert_num_queries(11):
         response = owner_client.get(url(study, code=code.pk))
     assert response.status_code == 200
+    assert response.content.decode().count('class="retrieval-item"') == min(n, 100)
 
 
 def test_htmx_fragment_query_count(owner_client, owner, study, django_assert_num_queries):
     code = make_many(study, owner, 120)
-    # The same twelve queries as the page: the fragment needs the same resolved filters.
-    with django_assert_num_queries(12):
+    # The same eleven queries as the page: the fragment needs the same resolved filters.
+    with django_assert_num_queries(11):
         owner_client.get(url(study, code=code.pk), HTTP_HX_REQUEST="true")
 
 
@@ -490,3 +536,27 @@ def test_the_coders_union_leaves_out_the_consensus_layer(world, owner_client, st
     shown = set(map(int, re.findall(r'id="r-seg-(\d+)"', response.text)))
     expected = {s.pk for k, s in world.segs.items() if k[2] == "shame" and k[0] != "consensus"}
     assert shown == expected
+
+
+def test_every_value_of_a_passage_is_escaped(owner_client, owner, study):
+    code = factories.make_code(study, name="<i>Risk</i>")
+    layer = factories.make_layer(study, owner)
+    text = "Before <script>alert('x')</script> & \"quoted\" 𠝹 words after the passage."
+    transcript = factories.make_transcript(
+        study,
+        title="<b>T1</b> & 'co'",
+        text=text,
+        participant=factories.make_participant(study, pseudonym="<P01>"),
+    )
+    factories.make_segment(transcript, code, layer, 7, 34, memo="<img src=x>\nline two")
+    html = owner_client.get(url(study, code=code.pk)).content.decode()
+    for raw in ("<script>", "<b>T1", "<img", "<P01>", "<i>Risk"):
+        assert raw not in html
+    for escaped in (
+        "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;",
+        "&amp; &quot;quoted&quot; 𠝹 words",
+        "&lt;b&gt;T1&lt;/b&gt; &amp; &#x27;co&#x27;",
+        "&lt;img src=x&gt;<br>line two",
+        "<span>&lt;P01&gt;</span>",
+    ):
+        assert escaped in html
