@@ -21,6 +21,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from html import unescape
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
@@ -37,6 +38,17 @@ EXPECTED = {"login_form": {200}, "login": {302}, "page": {200}, "create": {200},
 
 _CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _HX_HEADERS = re.compile(r"hx-headers='([^']*)'")
+_PICKER = re.compile(r'<form id="picker".*?</form>', re.S)
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?')
+
+
+def picker_fields(html: str) -> dict[str, str]:
+    """The hidden fields of the page's picker form, as the browser would submit them
+    (the script fills start, end, quote and the codes in)."""
+    form = _PICKER.search(html)
+    if not form:
+        return {}
+    return {name: unescape(value or "") for name, value in _HIDDEN.findall(form.group(0))}
 
 
 def _json_script(html: str, element_id: str):
@@ -149,7 +161,7 @@ class Plan:
     duration: float = 120.0
     think: float = 5.0
     # People arrive over the first seconds, not all in one: coder i logs in at i/n of this.
-    ramp: float = 10.0
+    ramp: float = 30.0
     passages: tuple[int, int] = (2, 4)
     seed: int = 12
 
@@ -256,13 +268,14 @@ class Coder:
         ]
         hx = _HX_HEADERS.search(opened.body)
         csrf = json.loads(hx.group(1)).get("X-CSRFToken", "") if hx else ""
-        match = _CSRF_INPUT.search(opened.body)
-        form_token = match.group(1) if match else csrf
-        if not (page.get("edit") and codes and csrf):
+        fields = picker_fields(opened.body)
+        if not (page.get("edit") and codes and csrf and fields):
             self.stats.record("page", 0.0, f"not a coding page for {self.username}: {path}")
             return
         page_url = self.browser.base_url + path
         text = self.plan.texts[transcript_id]
+        # submitCoding() sends the version the transcript element carries (data-version).
+        transcript_version = fields.get("version") or page["version"]
         made: list[int] = []
         for _ in range(self.rng.randint(*self.plan.passages)):
             if not self._pause():
@@ -276,18 +289,14 @@ class Coder:
                 "create",
                 "POST",
                 page["urls"]["create"].removeprefix(self.browser.prefix),
+                # The picker form as requests.js submitCoding() fills it: its hidden fields
+                # (token, version, layer, view, ...), the span, the codes, an empty memo.
                 form={
-                    # The picker form's fields, in its order (templates/coding/segments/).
-                    "csrfmiddlewaretoken": form_token,
+                    **fields,
                     "start": start,
                     "end": end,
                     "quote": quote,
-                    "version": page["version"],
-                    "layer": page["edit"],
-                    "view": page["view"],
-                    "code_filter": page.get("codeFilter") or "",
-                    "new_code_name": "",
-                    "new_code_parent": "",
+                    "version": transcript_version,
                     "code_ids": chosen,
                     "memo": "",
                 },

@@ -40,7 +40,7 @@ class Command(BaseCommand):
             f"0 = none; at most {driver.MAX_THINK:.0f})",
         )
         parser.add_argument(
-            "--ramp", type=float, default=10.0, help="seconds over which the coders log in"
+            "--ramp", type=float, default=30.0, help="seconds over which the coders log in"
         )
         parser.add_argument("--workers", type=int, default=3)
         parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
