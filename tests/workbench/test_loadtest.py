@@ -4,12 +4,17 @@ server acknowledged is in the database exactly once."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+
 import pytest
 
 from coding.models import Segment
 from studies.models import Role
 from tests import factories
-from workbench.loadtest import driver, report
+from workbench.loadtest import driver, report, server
 
 TEXT = factories.SAMPLE_TEXT.replace("\n", " ") * 12
 
@@ -127,3 +132,22 @@ def test_duration_think_time_and_users_are_bounded():
     assert plan.think == driver.MAX_THINK
     assert plan.ramp == driver.MAX_DURATION / 2
     assert len(plan.usernames) == driver.MAX_USERS
+
+
+def test_the_server_cpu_counts_the_workers_cpu_time():
+    before = server.workers_cpu_seconds(os.getpid())
+    busy = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass\ntime.sleep(30)",
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while server.workers_cpu_seconds(os.getpid()) - before < 0.5:
+            assert time.monotonic() < deadline, "the child's CPU time was not counted"
+            time.sleep(0.1)
+    finally:
+        busy.kill()
+        busy.wait()

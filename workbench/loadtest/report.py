@@ -22,7 +22,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
 
 
-def summarise(run: Run) -> dict[str, Any]:
+def summarise(run: Run, *, server_cpu_s: float | None = None) -> dict[str, Any]:
+    """Latencies per operation and of all writes, requests/s, errors; with the server's CPU
+    seconds, also its CPU milliseconds per request."""
     ops: dict[str, Any] = {}
     every = [*OPERATIONS, *(k for k in run.stats.latencies if k not in OPERATIONS)]
     for op in every:
@@ -52,6 +54,10 @@ def summarise(run: Run) -> dict[str, Any]:
         },
         "errors": sum(run.stats.errors.values()),
         "error_samples": run.stats.error_samples,
+        "server_cpu_s": None if server_cpu_s is None else round(server_cpu_s, 1),
+        "server_cpu_ms_per_request": (
+            round(server_cpu_s * 1000 / requests, 1) if server_cpu_s and requests else None
+        ),
     }
 
 
@@ -133,6 +139,13 @@ def format_table(summary: dict[str, Any], result: dict[str, Any]) -> str:
     lines = [
         f"{summary['users']} coders, {summary['seconds']} s, {summary['requests']} requests, "
         f"{summary['requests_per_s']} requests/s, {summary['errors']} errors",
+    ]
+    if summary.get("server_cpu_ms_per_request"):
+        lines.append(
+            f"gunicorn workers: {summary['server_cpu_s']} s CPU, "
+            f"{summary['server_cpu_ms_per_request']} ms CPU per request"
+        )
+    lines += [
         f"{'operation':<12}{'n':>7}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'errors':>8}",
     ]
     for op, s in summary["operations"].items():

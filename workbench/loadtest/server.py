@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -80,10 +81,35 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def workers_cpu_seconds(master_pid: int) -> float:
+    """CPU time (user + system) the gunicorn workers under ``master_pid`` have used so far,
+    from /proc (0.0 where /proc is missing). Unlike latency it hardly depends on what else
+    the machine is running, so it compares two versions of the app on a busy machine."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    total = 0
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / ticks
+
+
+@dataclass
+class Server:
+    base_url: str
+    pid: int
+
+
 @contextmanager
 def gunicorn(*, workers: int, worker_class: str, threads: int, env: dict[str, str], log):
     """Serve the project with gunicorn on 127.0.0.1 until the block ends (the server is
-    stopped however the block ends). Yields the base URL."""
+    stopped however the block ends). Yields the :class:`Server`."""
     port = free_port()
     command = [
         sys.executable,
@@ -120,7 +146,7 @@ def gunicorn(*, workers: int, worker_class: str, threads: int, env: dict[str, st
     try:
         _wait_until_up(base, process, log_path)
         log.write(f"gunicorn {worker_class} x{workers} (threads {threads}) on {base}\n")
-        yield base
+        yield Server(base, process.pid)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)

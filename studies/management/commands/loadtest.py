@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import signal
 import sys
 import time
 
@@ -56,6 +57,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         log = sys.stderr
+        # A SIGTERM (timeout, a CI job cancelled) ends the run like Ctrl+C: gunicorn is stopped
+        # and the database dropped by the finally blocks below.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
         users = max(1, min(opts["users"], driver.MAX_USERS))
         try:
             url = server.database_url()
@@ -75,13 +79,15 @@ class Command(BaseCommand):
                 threads=opts["threads"],
                 env={"DATABASE_URL": url},
                 log=log,
-            ) as base:
-                plan.base_url = base
+            ) as served:
+                plan.base_url = served.base_url
                 log.write(
                     f"{users} coders for {plan.duration:.0f} s, think time {plan.think} s …\n"
                 )
+                cpu_before = server.workers_cpu_seconds(served.pid)
                 run = driver.run_coders(plan)
-            summary = report.summarise(run)
+                cpu = server.workers_cpu_seconds(served.pid) - cpu_before
+            summary = report.summarise(run, server_cpu_s=cpu)
             rows, twins = report.database_state(run.ledger)
             problems = report.verify_ledger(run.ledger, rows, twins)
             result = report.verdict(summary, problems)
