@@ -95,6 +95,22 @@ class Stats:
     errors: dict[str, int] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    logins_done: int = 0
+    # Requests finished when the last coder had logged in, and what on_logged_in returned.
+    requests_at_logged_in: int | None = None
+    at_logged_in: object = None
+
+    def requests(self) -> int:
+        with self.lock:
+            return sum(len(v) for v in self.latencies.values())
+
+    def login_done(self, of: int, on_logged_in) -> None:
+        with self.lock:
+            self.logins_done += 1
+            last = self.logins_done == of
+        if last:
+            self.requests_at_logged_in = self.requests()
+            self.at_logged_in = on_logged_in() if on_logged_in else None
 
     def record(self, op: str, seconds: float, error: str = "") -> None:
         with self.lock:
@@ -336,10 +352,12 @@ class Coder:
             "Referer": page_url,
         }
 
-    def run(self, deadline: float) -> None:
+    def run(self, deadline: float, on_logged_in=None) -> None:
         self.deadline = deadline
         time.sleep(self.plan.ramp * self.index / max(1, len(self.plan.usernames)))
-        if not self.login():
+        logged_in = self.login()
+        self.stats.login_done(len(self.plan.usernames), on_logged_in)
+        if not logged_in:
             return
         transcripts = sorted(self.plan.texts)
         while time.monotonic() < deadline:
@@ -356,16 +374,20 @@ class Run:
     users: int
 
 
-def run_coders(plan: Plan) -> Run:
+def run_coders(plan: Plan, on_logged_in=None) -> Run:
     """Run one coder thread per username until ``plan.duration`` has passed (bounded by
-    :data:`MAX_DURATION`; in-flight requests end within :data:`REQUEST_TIMEOUT`)."""
+    :data:`MAX_DURATION`; in-flight requests end within :data:`REQUEST_TIMEOUT`).
+    ``on_logged_in()`` is called once every coder has tried to log in (its result is kept
+    in ``stats.at_logged_in``)."""
     plan.bounded()
     stats, ledger = Stats(), Ledger()
     started = time.monotonic()
     deadline = started + plan.duration
     coders = [Coder(plan, name, i, stats, ledger) for i, name in enumerate(plan.usernames)]
     threads = [
-        threading.Thread(target=c.run, args=(deadline,), name=f"coder-{c.username}", daemon=True)
+        threading.Thread(
+            target=c.run, args=(deadline, on_logged_in), name=f"coder-{c.username}", daemon=True
+        )
         for c in coders
     ]
     for thread in threads:

@@ -85,9 +85,17 @@ class Command(BaseCommand):
                     f"{users} coders for {plan.duration:.0f} s, think time {plan.think} s …\n"
                 )
                 cpu_before = server.workers_cpu_seconds(served.pid)
-                run = driver.run_coders(plan)
-                cpu = server.workers_cpu_seconds(served.pid) - cpu_before
-            summary = report.summarise(run, server_cpu_s=cpu)
+                run = driver.run_coders(
+                    plan, on_logged_in=lambda: server.workers_cpu_seconds(served.pid)
+                )
+                cpu_after = server.workers_cpu_seconds(served.pid)
+            summary = report.summarise(
+                run,
+                server_cpu_s=cpu_after - cpu_before,
+                cpu_after_logins_s=(
+                    cpu_after - run.stats.at_logged_in if run.stats.at_logged_in else None
+                ),
+            )
             rows, twins = report.database_state(run.ledger)
             problems = report.verify_ledger(run.ledger, rows, twins)
             result = report.verdict(summary, problems)
