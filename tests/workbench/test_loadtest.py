@@ -7,9 +7,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
+from django.db import connection
 
 from coding.models import Segment
 from studies.models import Role
@@ -20,7 +22,18 @@ TEXT = factories.SAMPLE_TEXT.replace("\n", " ") * 12
 
 
 @pytest.fixture
-def plan(transactional_db, live_server):
+def plan(transactional_db, live_server, monkeypatch):
+    if connection.vendor == "sqlite":
+        # The live server shares one in-memory SQLite connection between its threads, which
+        # cannot run two requests at once; PostgreSQL gets the coders' requests concurrently.
+        one_at_a_time = threading.Lock()
+        request = driver.Browser.request
+
+        def serialised(self, *args, **kwargs):
+            with one_at_a_time:
+                return request(self, *args, **kwargs)
+
+        monkeypatch.setattr(driver.Browser, "request", serialised)
     study = factories.make_study(name="Load")
     transcripts = [factories.make_transcript(study, text=TEXT) for _ in range(2)]
     for name in ("Role", "Trust", "Family"):
