@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # Development commands run with DEBUG=1 (without it the settings require a SECRET_KEY).
 DEV := DEBUG=1
 
-.PHONY: demo install dev-install migrate seed run worker test check lint format bench bench-10x clean
+.PHONY: demo install dev-install migrate seed run worker test check lint format bench bench-10x loadtest clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,13 @@ bench: dev-install
 
 bench-10x: dev-install
 	$(DEV) $(PY) manage.py bench --scale 10
+
+# 30 simulated coders against gunicorn (3 workers, 127.0.0.1) and PostgreSQL for 2 minutes;
+# drops and rebuilds its own database. LOADTEST_ARGS e.g. "--think 0 --out loadtest.json".
+LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/wb_loadtest
+LOADTEST_ARGS ?=
+loadtest: install
+	$(DEV) DATABASE_URL=$(LOADTEST_DATABASE_URL) $(PY) manage.py loadtest $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

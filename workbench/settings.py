@@ -103,10 +103,13 @@ TEMPLATES = [
     }
 ]
 
+# Each process keeps its PostgreSQL connection for CONN_MAX_AGE seconds (checked before reuse)
+# instead of opening one per request: a new connection forks a server backend and re-reads
+# the catalogue on its first queries (make loadtest).
 DATABASES = {
     "default": dj_database_url.parse(
         os.getenv("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=envint("CONN_MAX_AGE", 0),
+        conn_max_age=envint("CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }

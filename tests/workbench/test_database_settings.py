@@ -1,0 +1,56 @@
+"""Database connections: gunicorn workers keep theirs between requests on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from workbench.settings import BASE_DIR
+
+READ = (
+    "import json, workbench.settings as s; d = s.DATABASES['default']; "
+    "print(json.dumps([d['ENGINE'], d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS']]))"
+)
+
+
+def _database_settings(**env) -> list:
+    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CONN_MAX_AGE")}
+    result = subprocess.run(
+        [sys.executable, "-c", READ],
+        env={**base, "DEBUG": "0", "SECRET_KEY": "x" * 50, **env},
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_postgresql_connections_persist_across_requests_by_default():
+    # A new PostgreSQL connection per request forks a backend and re-reads the catalogue.
+    engine, max_age, health = _database_settings(DATABASE_URL="postgres://u@127.0.0.1:5432/wb")
+
+    assert engine == "django.db.backends.postgresql"
+    assert max_age == 60
+    assert health is True  # a connection the server closed is replaced, not used
+
+
+@pytest.mark.parametrize("value", ["0", "300"])
+def test_conn_max_age_in_the_environment_wins(value):
+    _, max_age, _ = _database_settings(
+        DATABASE_URL="postgres://u@127.0.0.1:5432/wb", CONN_MAX_AGE=value
+    )
+
+    assert max_age == int(value)
+
+
+def test_sqlite_closes_its_connection_after_each_request():
+    engine, max_age, _ = _database_settings(CONN_MAX_AGE="60")
+
+    assert engine == "django.db.backends.sqlite3"
+    assert max_age == 0
