@@ -1,0 +1,699 @@
+"""``make bench-taguette``: the workbench and Taguette 1.5.2 side by side, on Taguette's workload.
+
+Per density (highlights per document), in one run:
+
+1. Taguette's benchmark script (``../shared/bench/taguette_bench.py``, or
+   ``$TAGUETTE_BENCH_SCRIPT``, imported by path) dumps its workload; a subprocess
+   (``manage.py bench_taguette --load``) migrates a fresh database (an SQLite file, or a new
+   PostgreSQL database next to ``DATABASE_URL``'s) and loads it (``taguette_load.py``);
+2. gunicorn (one sync worker, ``DEBUG=0``) serves the workbench on 127.0.0.1; the script's
+   own ``ensure_venv`` and ``Server`` start Taguette (one Tornado process) on 127.0.0.1 and
+   the project is built as the script's ``_bench`` builds it (tags and documents through
+   Taguette's HTTP API, highlights bulk-seeded through its models);
+3. every operation is timed interleaved: after a warm-up, request to one tool, then to the
+   other, alternating which goes first, ``n`` times; the medians and their ratio
+   (workbench / Taguette, lower is better) are printed as a table and written as JSON.
+
+Both servers, the browser and the databases are removed at the end, also on error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from contextlib import ExitStack
+from pathlib import Path
+
+from django.conf import settings
+
+HOST = "127.0.0.1"
+ENV_SCRIPT = "TAGUETTE_BENCH_SCRIPT"
+SERVER_SETTINGS = "workbench.bench.server_settings"
+
+# (key, label in the issue's table)
+ROWS = [
+    ("open_server", "open a document, server"),
+    ("open_server_all", "open a document, server (workbench: All view)"),
+    ("open_browser", "open a document in Chromium until every highlight is drawn"),
+    ("create_page", "create one highlight through the coding page (htmx)"),
+    ("create_api", "create one highlight through the API"),
+    ("passages", "one code's passages, first page"),
+]
+
+
+def script_path() -> Path:
+    """Where Taguette's benchmark script is: ``$TAGUETTE_BENCH_SCRIPT``, else
+    ``../shared/bench/taguette_bench.py`` beside the repository."""
+    default = Path(settings.BASE_DIR).parent / "shared" / "bench" / "taguette_bench.py"
+    return Path(os.environ.get(ENV_SCRIPT) or default)
+
+
+def load_script(path: Path):
+    """Import the script as a module (it is not copied into the repository)."""
+    if not path.is_file():
+        raise SystemExit(
+            f"Taguette's benchmark script is not at {path}: put the shared/ folder beside the "
+            f"repository or set {ENV_SCRIPT}=/path/to/taguette_bench.py"
+        )
+    spec = importlib.util.spec_from_file_location("taguette_bench", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["taguette_bench"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def log(msg: str) -> None:
+    print(f"[bench-taguette] {msg}", file=sys.stderr, flush=True)
+
+
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 2)
+
+
+# --- the workbench server ---------------------------------------------------------------
+
+
+class Database:
+    """A fresh database for one density: an SQLite file in ``workdir``, or, when
+    ``DATABASE_URL`` names PostgreSQL, a database ``<name>_taguette_<h>`` created and dropped
+    beside it."""
+
+    def __init__(self, workdir: str, highlights: int):
+        base = os.environ.get("DATABASE_URL", "")
+        self.pg = base.startswith(("postgres://", "postgresql://"))
+        if self.pg:
+            parts = urllib.parse.urlsplit(base)
+            self.name = f"{parts.path.lstrip('/') or 'workbench'}_taguette_{highlights}"
+            self.admin_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+            self.url = urllib.parse.urlunsplit(parts._replace(path="/" + self.name))
+        else:
+            self.url = f"sqlite:///{workdir}/workbench_{highlights}.sqlite3"
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def create(self) -> None:
+        if self.pg:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}"')
+            self._admin(f'CREATE DATABASE "{self.name}"')
+
+    def drop(self) -> None:
+        if self.pg:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def server_env(db_url: str) -> dict:
+    """Production-like settings: DEBUG off, a throw-away key, static files from the finders."""
+    env = dict(os.environ, DATABASE_URL=db_url, DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50))
+    env["DJANGO_SETTINGS_MODULE"] = SERVER_SETTINGS
+    env["CONN_MAX_AGE"] = "60"  # persistent connections, as the README's deployment
+    env["WORKBENCH_JOB_MIN_SEGMENTS"] = str(2**62)  # nothing here is a background job
+    env.pop("PYTEST_VERSION", None)
+    return env
+
+
+def load_into(env: dict, workload: Path, workdir: str) -> dict:
+    """Migrate the fresh database and load the workload in a subprocess; its ids and logins."""
+    info = Path(workdir) / f"{workload.stem}.info.json"
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "bench_taguette",
+            "--load",
+            str(workload),
+            "--info",
+            str(info),
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        check=True,
+        timeout=1200,
+    )
+    return json.loads(info.read_text(encoding="utf-8"))
+
+
+class Gunicorn:
+    def __init__(self, tb, env: dict, workdir: str):
+        self.port = tb.free_port()
+        self.log_path = Path(workdir) / f"gunicorn_{self.port}.log"
+        self.env = env
+        self.proc = None
+
+    def start(self, tb, timeout: float = 60) -> None:
+        self.logf = open(self.log_path, "w")  # noqa: SIM115 (open while the server runs)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "workbench.wsgi", "--workers", "1"]
+            + ["--bind", f"{HOST}:{self.port}", "--timeout", "300", "--log-level", "warning"],
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            stdout=self.logf,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit("gunicorn exited early:\n" + self.log_path.read_text()[-3000:])
+            try:
+                status = tb.Client(self.port).request("GET", "/accounts/login/", expect=None)[0]
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit("gunicorn not ready:\n" + self.log_path.read_text()[-3000:])
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        if self.proc is not None:
+            self.logf.close()
+
+
+def workbench_login(tb, port: int, username: str, password: str):
+    """A cookie-keeping client logged in through the login form, as a person does."""
+    client = tb.Client(port)
+    client.request("GET", "/accounts/login/")
+    body = urllib.parse.urlencode(
+        {
+            "username": username,
+            "password": password,
+            "csrfmiddlewaretoken": client.cookies["csrftoken"],
+        }
+    ).encode()
+    client.request(
+        "POST",
+        "/accounts/login/",
+        body,
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        expect=302,
+    )
+    return client
+
+
+# --- Taguette ---------------------------------------------------------------------------
+
+
+def taguette_project(tb, server, args) -> dict:
+    """Build Taguette's project exactly as the script's ``_bench`` does (same generator and
+    seed): log in, project, tags and documents through its HTTP API, highlights seeded
+    through its models by the script's ``_seed`` helper."""
+    tag_paths, wl_docs = tb.generate_workload(args)
+    cl = tb.Client(server.port)
+    cl.request("GET", "/?token=" + server.token, expect=302)
+    cl.request("GET", "/project/new")
+    _, r, _ = cl.request(
+        "POST",
+        "/project/new",
+        urllib.parse.urlencode(
+            {"name": "bench", "description": "benchmark", "_xsrf": cl.cookies["_xsrf"]}
+        ).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        expect=303,
+    )
+    pid = int(re.search(r"/project/(\d+)$", r.getheader("Location")).group(1))
+    page = cl.request("GET", f"/project/{pid}")[2].decode("utf-8")
+    m = re.search(r"var tags = (\{.*?\});\n", page)
+    for tid in json.loads(m.group(1)) if m else []:
+        cl.delete(f"/api/project/{pid}/tag/{tid}")  # the default tag
+    tag_ids = {
+        path: cl.post_json(f"/api/project/{pid}/tag/new", {"path": path, "description": ""})["id"]
+        for path in tag_paths
+    }
+    docs = []
+    for wd in wl_docs:
+        boundary = secrets.token_hex(16)
+        parts = [
+            (f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n').encode()
+            for k, v in (
+                ("name", wd["name"]),
+                ("description", "transcript"),
+                ("text_direction", "LEFT_TO_RIGHT"),
+            )
+        ]
+        parts.append(
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="{wd["name"]}.html"\r\nContent-Type: text/html\r\n\r\n'
+            ).encode()
+            + tb.document_html(wd["name"], wd["paras"])
+            + b"\r\n"
+        )
+        parts.append(f"--{boundary}--\r\n".encode())
+        _, _, data = cl.request(
+            "POST",
+            f"/api/project/{pid}/document/new?_xsrf={cl.xsrf()}",
+            b"".join(parts),
+            {"Content-Type": "multipart/form-data; boundary=" + boundary},
+        )
+        docs.append((json.loads(data)["created"], wd["text"]))
+    ids = [tag_ids[p] for p in tag_paths]
+    spec = {
+        "db_url": "sqlite:///" + server.db_path,
+        "project_id": pid,
+        "user": "admin",
+        "seed": args.seed,
+        "verify_per_doc": 3,
+        "documents": [],
+    }
+    for (doc_id, dt), wd in zip(docs, wl_docs, strict=True):
+        hls = [[*dt.to_bytes(s, e), [ids[k] for k in tags]] for s, e, tags in wd["highlights"]]
+        spec["documents"].append({"id": doc_id, "text_sha256": dt.sha256, "highlights": hls})
+    spec_path = Path(server.workdir) / "seed.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    out = subprocess.run(
+        [tb.venv_python(args.venv), tb.__file__, "_seed", str(spec_path)],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    if out.returncode != 0:
+        raise SystemExit("Taguette seeding failed:\n" + out.stderr[-3000:] + out.stdout[-3000:])
+    return {
+        "client": cl,
+        "pid": pid,
+        "docs": docs,
+        "tag_ids": tag_ids,
+        "tag_paths": tag_paths,
+        "seeded": json.loads(out.stdout.strip().splitlines()[-1]),
+    }
+
+
+# --- timing -----------------------------------------------------------------------------
+
+
+def interleave(a, b, *, warmup: int, n: int) -> tuple[list[float], list[float]]:
+    """Call ``a(i)`` and ``b(i)`` alternately (``b`` first on odd rounds), ``warmup`` rounds
+    untimed, then ``n`` timed; a call's sample is what it returns (a time it measured itself,
+    in ms) or else its wall-clock time."""
+    samples: tuple[list[float], list[float]] = ([], [])
+    for i in range(warmup + n):
+        order = [(a, samples[0]), (b, samples[1])]
+        for fn, out in order[::-1] if i % 2 else order:
+            t0 = time.perf_counter()
+            own = fn(i)
+            wall = (time.perf_counter() - t0) * 1000
+            if i >= warmup:
+                out.append(own if isinstance(own, float) else wall)
+    return samples
+
+
+class Ops:
+    """The operations of the issue's table, for both tools, on one loaded density."""
+
+    def __init__(self, tb, args, wb: dict, tg: dict):
+        self.tb, self.args, self.wb, self.tg = tb, args, wb, tg
+        info = wb["info"]
+        self.study = info["study_id"]
+        self.transcripts = info["transcript_ids"]
+        self.codes = info["code_ids"]
+        self.client = wb["client"]
+        self.api_headers = {"Authorization": "Bearer " + info["token"]}
+        self.cl, self.pid = tg["client"], tg["pid"]
+        self.doc_ids = [d for d, _ in tg["docs"]]
+        self.texts = [dt for _, dt in tg["docs"]]
+        paths = tg["tag_paths"]
+        # The tag the script lists: a leaf whose path is no other path's prefix.
+        self.tag = next(p for p in paths if not any(q != p and q.startswith(p) for q in paths))
+        self.picker = self._picker_fields()
+
+    def page_url(self, k: int, view: str) -> str:
+        return f"/studies/{self.study}/transcripts/{self.transcripts[k]}/?layer={view}"
+
+    def _picker_fields(self) -> list[tuple[str, str]]:
+        """The coding page's picker form as the page sends it: its hidden fields, read from
+        the page (so a change of the form is followed here)."""
+        html = self.client.request("GET", self.page_url(0, "mine"))[2].decode("utf-8")
+        form = re.search(r'<form id="picker".*?</form>', html, re.S)
+        if form is None:
+            raise SystemExit("the coding page (Mine) has no picker form")
+        fields = []
+        for tag in re.findall(r"<input\b[^>]*>", form.group(0)):
+            name = re.search(r'\bname="([^"]*)"', tag)
+            value = re.search(r'\bvalue="([^"]*)"', tag)
+            if name and 'type="hidden"' in tag:
+                fields.append((name.group(1), value.group(1) if value else ""))
+        return fields
+
+    # (a) open a document, server
+    def wb_open(self, view: str):
+        def run(i):
+            body = self.client.request("GET", self.page_url(i % len(self.transcripts), view))[2]
+            assert b'id="transcript"' in body
+            self.wb.setdefault("page_bytes", {})[view] = len(body)
+
+        return run
+
+    def tg_open(self, i):
+        did = self.doc_ids[i % len(self.doc_ids)]
+        info = self.cl.get_json(f"/api/project/{self.pid}/document/{did}")
+        contents = self.cl.get_json(f"/api/project/{self.pid}/document/{did}/contents")
+        assert info["highlights"] and contents["contents"][0]["contents"]
+
+    # one code's passages, first page
+    def wb_passages(self, i):
+        code = self.codes[self.tag]
+        body = self.client.request("GET", f"/studies/{self.study}/retrieval/?code={code}")[2]
+        self.wb["passages_bytes"] = len(body)
+
+    def tg_passages(self, i):
+        q = urllib.parse.quote(self.tag, safe="")
+        r = self.cl.get_json(f"/api/project/{self.pid}/highlights/{q}?page=1")
+        self.tg["passages_shown"] = len(r["highlights"])
+
+    # creates: the same random spans and tags for both tools
+    def spans(self, salt: int, count: int, max_tags: int):
+        rng = random.Random(self.args.seed + salt)
+        out = []
+        for _ in range(count):
+            k = rng.randrange(len(self.texts))
+            start, end = self.texts[k].random_char_span(rng)
+            tags = rng.sample(self.tg["tag_paths"], 1 if rng.random() < 0.5 else max_tags)
+            out.append((k, start, end, sorted(tags)))
+        return out
+
+    def wb_create_page(self, spans):
+        def run(i):
+            k, start, end, tags = spans[i]
+            text = self.texts[k].text
+            fields = [(n, v) for n, v in self.picker if n not in ("start", "end", "quote")]
+            fields += [("start", start), ("end", end), ("quote", text[start:end]), ("memo", "")]
+            fields += [("code_ids", self.codes[t]) for t in tags]
+            url = self.page_url(k, "mine")
+            _, r, _ = self.client.request(
+                "POST",
+                f"/studies/{self.study}/transcripts/{self.transcripts[k]}/segments/",
+                urllib.parse.urlencode(fields).encode(),
+                {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "HX-Request": "true",
+                    "HX-Current-URL": f"http://{HOST}:{self.wb['port']}{url}",
+                    "HX-Target": "transcript",
+                    "HX-Trigger": "picker",
+                    "X-CSRFToken": self.client.cookies["csrftoken"],
+                },
+            )
+            events = (r.getheader("HX-Trigger-After-Settle") or "") + (
+                r.getheader("HX-Trigger") or ""
+            )
+            if "segment-created" not in events:
+                raise RuntimeError(f"coding-page write not saved: {events!r}")
+
+        return run
+
+    def wb_create_api(self, spans):
+        def run(i):
+            k, start, end, tags = spans[i]
+            body = {
+                "code_id": self.codes[tags[0]],
+                "start": start,
+                "end": end,
+                "quote": self.texts[k].text[start:end],
+                "version": 1,
+            }
+            status = self.client.request(
+                "POST",
+                f"/api/v1/transcripts/{self.transcripts[k]}/segments",
+                json.dumps(body).encode(),
+                {"Content-Type": "application/json", **self.api_headers},
+                expect=None,
+            )[0]
+            if status not in (200, 201):
+                raise RuntimeError(f"API create answered {status}")
+
+        return run
+
+    def tg_create(self, spans):
+        def run(i):
+            k, start, end, tags = spans[i]
+            s, e = self.texts[k].to_bytes(start, end)
+            r = self.cl.post_json(
+                f"/api/project/{self.pid}/document/{self.doc_ids[k]}/highlight/new",
+                {
+                    "start_offset": s,
+                    "end_offset": e,
+                    "tags": sorted(self.tg["tag_ids"][t] for t in tags),
+                },
+            )
+            assert isinstance(r["id"], int)
+
+        return run
+
+
+# Measured in the page, as workbench/bench/coding_page.py does: navigation start until the
+# frame after the load event; then every segment of `#segments-data` must have an element
+# that names it (`data-seg`, on marks or margin stripes, whatever the page draws).
+DRAWN_JS = """() => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() => {
+  const t = performance.now();
+  const el = document.getElementById('segments-data');
+  const data = el ? JSON.parse(el.textContent) : {};
+  const ids = new Set(Array.isArray(data)
+    ? data.map(s => String(Array.isArray(s) ? s[0] : s.id)) : Object.keys(data));
+  const drawn = new Set();
+  document.querySelectorAll('#transcript [data-seg]').forEach(e =>
+    e.dataset.seg.split(/[^0-9]+/).forEach(x => { if (ids.has(x)) drawn.add(x); }));
+  resolve({t, ids: ids.size, drawn: drawn.size});
+})))"""
+
+
+def browser_samples(ops: Ops, chromium: str) -> tuple[list[float], list[float], dict]:
+    """Interleaved Chromium runs: the workbench's coding page (Mine) navigated to until drawn,
+    and Taguette's own ``loadDocument`` timed by the script's ``OPEN_DOCUMENT_JS``."""
+    from playwright.sync_api import sync_playwright
+
+    tb, args, wb, tg = ops.tb, ops.args, ops.wb, ops.tg
+    base_wb = f"http://{HOST}:{wb['port']}"
+    base_tg = f"http://{HOST}:{tg['server'].port}"
+    per_doc = wb["info"]["segments_per_transcript"]
+    highlights = args.highlights
+    notes: dict = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=chromium,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            + ["--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        try:
+            wb_ctx = browser.new_context(viewport={"width": 1280, "height": 1024})
+            wb_ctx.add_cookies(
+                [
+                    {"name": name, "value": value, "url": base_wb}
+                    for name, value in ops.client.cookies.items()
+                ]
+            )
+            wb_page = wb_ctx.new_page()
+            tg_ctx = browser.new_context(viewport={"width": 1280, "height": 1024})
+            tg_page = tg_ctx.new_page()
+            tg_page.add_init_script(
+                "window.alert = m => { window.__alerts = (window.__alerts || []).concat([String(m)]); };"
+            )
+            tg_page.goto(base_tg + "/?token=" + tg["server"].token)
+            tg_page.goto(f"{base_tg}/project/{ops.pid}/document/{ops.doc_ids[0]}")
+            tg_page.wait_for_function(
+                f"typeof current_document !== 'undefined' && current_document === {ops.doc_ids[0]}",
+                timeout=600_000,
+            )
+
+            def wb_run(i):
+                k = (i + 1) % len(ops.transcripts)
+                wb_page.bring_to_front()
+                wb_page.goto(base_wb + ops.page_url(k, "mine"), wait_until="load")
+                r = wb_page.evaluate(DRAWN_JS)
+                if r["ids"] != per_doc[k] or r["drawn"] != r["ids"]:
+                    raise RuntimeError(f"workbench drew {r['drawn']} of {per_doc[k]} segments")
+                notes["workbench_segments_drawn"] = r["drawn"]
+                return float(r["t"])
+
+            def tg_run(i):
+                did = ops.doc_ids[(i + 1) % len(ops.doc_ids)]
+                tg_page.bring_to_front()
+                r = tg_page.evaluate("() => " + (tb.OPEN_DOCUMENT_JS % did).strip())
+                if r["current_document"] != did or r["highlights"] != highlights:
+                    raise RuntimeError(f"Taguette browser run failed: {r!r}")
+                notes["taguette_highlights_drawn"] = r["highlights"]
+                notes["taguette_highlight_elements"] = r["highlight_elements"]
+                return float(r["with_layout_ms"])
+
+            a, b = interleave(wb_run, tg_run, warmup=args.browser_warmup, n=args.browser_repeat)
+            notes["browser"] = browser.version
+        finally:
+            browser.close()
+    return a, b, notes
+
+
+def run_density(tb, args, highlights: int, workdir: str) -> dict:
+    """Load, serve and time one density; everything started here is stopped here."""
+    d_args = argparse.Namespace(**{**vars(args), "highlights": highlights})
+    workload = Path(workdir) / f"workload_{highlights}.json"
+    subprocess.run(
+        [sys.executable, tb.__file__, "--workload-only", "--dump-workload", str(workload)]
+        + ["--docs", str(args.docs), "--chars", str(args.chars), "--tags", str(args.tags)]
+        + ["--highlights", str(highlights), "--seed", str(args.seed)],
+        check=True,
+        timeout=600,
+    )
+    result: dict = {"highlights_per_document": highlights, "setup": {}}
+    setup = result["setup"]
+    db = Database(workdir, highlights)
+    with ExitStack() as stack:
+        db.create()
+        stack.callback(db.drop)
+        env = server_env(db.url)
+        t0 = time.perf_counter()
+        info = load_into(env, workload, workdir)
+        setup["workbench_load_s"] = round(time.perf_counter() - t0, 1)
+        setup["workbench_segments"] = info["segments"]
+        setup["workbench_duplicate_tag_spans"] = info["duplicates"]
+        setup["workbench_database"] = "postgresql" if db.pg else "sqlite"
+        gunicorn = Gunicorn(tb, env, workdir)
+        stack.callback(gunicorn.stop)
+        gunicorn.start(tb)
+        log(f"{highlights}/doc: workbench on {HOST}:{gunicorn.port} (pid {gunicorn.proc.pid})")
+        tg_dir = tempfile.mkdtemp(prefix="taguette_", dir=workdir)
+        server = tb.Server(args.venv, tg_dir)
+        stack.callback(server.stop)
+        setup["taguette_start_s"] = round(server.start(), 1)
+        log(f"{highlights}/doc: Taguette on {HOST}:{server.port} (pid {server.proc.pid})")
+        t0 = time.perf_counter()
+        tg = taguette_project(tb, server, d_args)
+        tg["server"] = server
+        setup["taguette_build_s"] = round(time.perf_counter() - t0, 1)
+        setup["taguette_seeded"] = tg["seeded"]
+        dumped = json.loads(workload.read_text(encoding="utf-8"))
+        if [d["text"] for d in dumped["documents"]] != [dt.text for _, dt in tg["docs"]]:
+            raise SystemExit("the dumped workload differs from the one given to Taguette")
+        client = workbench_login(tb, gunicorn.port, info["username"], info["password"])
+        wb = {"info": info, "client": client, "port": gunicorn.port}
+        ops = Ops(tb, d_args, wb, tg)
+        result["ops"] = time_ops(ops, args)
+        result["sizes"] = {
+            "workbench_page_bytes": wb.get("page_bytes"),
+            "workbench_passages_page_bytes": wb.get("passages_bytes"),
+            "workbench_passages_per_page": 100,
+            "taguette_passages_per_page": tg.get("passages_shown"),
+            "code": ops.tag,
+        }
+    return result
+
+
+def time_ops(ops: Ops, args) -> dict:
+    W, N = args.warmup, args.repeat
+    out: dict = {}
+
+    def record(key, a, b, **extra):
+        wb_ms, tg_ms = median(a), median(b)
+        out[key] = {
+            "workbench_ms": wb_ms,
+            "taguette_ms": tg_ms,
+            "ratio": round(wb_ms / tg_ms, 3),
+            "n": len(a),
+            **extra,
+        }
+        log(f"  {key}: workbench {wb_ms} ms, Taguette {tg_ms} ms, ratio {out[key]['ratio']}")
+
+    record("open_server", *interleave(ops.wb_open("mine"), ops.tg_open, warmup=W, n=N))
+    record("open_server_all", *interleave(ops.wb_open("all"), ops.tg_open, warmup=W, n=N))
+    record("passages", *interleave(ops.wb_passages, ops.tg_passages, warmup=W, n=N))
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if args.browser and chromium:
+        a, b, notes = browser_samples(ops, chromium)
+        record("open_browser", a, b, **notes)
+    elif args.browser:
+        log("Chromium not on PATH: no browser timings")
+    # Writes last: they change the data set (as in Taguette's own script).
+    spans = ops.spans(1, W + N, 2)
+    record(
+        "create_page",
+        *interleave(ops.wb_create_page(spans), ops.tg_create(spans), warmup=W, n=N),
+    )
+    spans = ops.spans(2, W + N, 1)
+    record(
+        "create_api",
+        *interleave(ops.wb_create_api(spans), ops.tg_create(spans), warmup=W, n=N),
+    )
+    return out
+
+
+def table(result: dict) -> str:
+    """The issue's layout: one row per operation, one ratio column per density; then the
+    medians behind every ratio."""
+    densities = result["densities"]
+    head = "| operation | " + " | ".join(
+        f"{d['highlights_per_document']:,} highlights/doc" for d in densities
+    )
+    lines = [head + " |", "|---|" + "---|" * len(densities)]
+    for key, label in ROWS:
+        cells = [d["ops"].get(key) for d in densities]
+        if not any(cells):
+            continue
+        lines.append(
+            f"| {label} | " + " | ".join(f"{c['ratio']:.3g}" if c else "-" for c in cells) + " |"
+        )
+    lines += ["", "| operation | highlights/doc | workbench ms | Taguette ms | ratio | n |"]
+    lines.append("|---|---|---|---|---|---|")
+    for key, label in ROWS:
+        for d in densities:
+            c = d["ops"].get(key)
+            if c:
+                lines.append(
+                    f"| {label} | {d['highlights_per_document']:,} | {c['workbench_ms']} | "
+                    f"{c['taguette_ms']} | {c['ratio']:.3g} | {c['n']} |"
+                )
+    return "\n".join(lines)
+
+
+def run(args) -> dict:
+    tb = load_script(Path(args.script) if args.script else script_path())
+    started = time.perf_counter()
+    result = {
+        "tool": "workbench vs taguette",
+        "taguette_version": tb.TAGUETTE_VERSION,
+        "workload": {
+            "documents": args.docs,
+            "chars_per_document": args.chars,
+            "tags": args.tags,
+            "seed": args.seed,
+        },
+        "repeat": {
+            "warmup": args.warmup,
+            "n": args.repeat,
+            "browser_warmup": args.browser_warmup,
+            "browser_n": args.browser_repeat if args.browser else 0,
+        },
+        "ratio": "workbench median / Taguette median (lower is better)",
+        "workbench_coder_layers": "all highlights in one coder's layer (the workload has no coders)",
+    }
+    args.venv = args.venv or tb.DEFAULT_VENV
+    result["taguette_venv"] = tb.ensure_venv(args.venv, tb.TAGUETTE_VERSION)
+    workdir = tempfile.mkdtemp(prefix="bench_taguette_")
+    try:
+        result["densities"] = [run_density(tb, args, h, workdir) for h in args.highlights]
+    finally:
+        if args.keep:
+            log(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    result["total_wall_s"] = round(time.perf_counter() - started, 1)
+    return result
