@@ -303,19 +303,36 @@ def taguette_project(tb, server, args) -> dict:
 # --- timing -----------------------------------------------------------------------------
 
 
-def interleave(a, b, *, warmup: int, n: int) -> tuple[list[float], list[float]]:
+def interleave(
+    a, b, *, warmup: int, n: int, budget_s: float = 0
+) -> tuple[list[float], list[float]]:
     """Call ``a(i)`` and ``b(i)`` alternately (``b`` first on odd rounds), ``warmup`` rounds
     untimed, then ``n`` timed; a call's sample is what it returns (a time it measured itself,
-    in ms) or else its wall-clock time."""
+    in ms) or else its wall-clock time.
+
+    With ``budget_s``, an operation of several seconds (Taguette opening a dense document)
+    stops early: warm-up after one round that took longer than a tenth of the budget, timing
+    after the budget is spent and at least 3 rounds are timed."""
     samples: tuple[list[float], list[float]] = ([], [])
-    for i in range(warmup + n):
+    started, i, warm = time.perf_counter(), 0, 0
+    while len(samples[0]) < n:
         order = [(a, samples[0]), (b, samples[1])]
+        round_start = time.perf_counter()
+        timed = warm >= warmup
         for fn, out in order[::-1] if i % 2 else order:
             t0 = time.perf_counter()
             own = fn(i)
             wall = (time.perf_counter() - t0) * 1000
-            if i >= warmup:
+            if timed:
                 out.append(own if isinstance(own, float) else wall)
+        i += 1
+        if not timed:
+            warm += 1
+            if budget_s and time.perf_counter() - round_start > budget_s / 10:
+                warm = warmup
+            started = time.perf_counter()
+        elif budget_s and len(samples[0]) >= 3 and time.perf_counter() - started > budget_s:
+            break
     return samples
 
 
@@ -536,8 +553,20 @@ def browser_samples(ops: Ops, chromium: str) -> tuple[list[float], list[float], 
                 notes["taguette_highlight_elements"] = r["highlight_elements"]
                 return float(r["with_layout_ms"])
 
-            a, b = interleave(wb_run, tg_run, warmup=args.browser_warmup, n=args.browser_repeat)
+            a, b = interleave(
+                wb_run,
+                tg_run,
+                warmup=args.browser_warmup,
+                n=args.browser_repeat,
+                budget_s=args.budget,
+            )
             notes["browser"] = browser.version
+            if getattr(args, "screenshots", None):
+                Path(args.screenshots).mkdir(parents=True, exist_ok=True)
+                for tool, page in (("workbench", wb_page), ("taguette", tg_page)):
+                    path = Path(args.screenshots) / f"{tool}_{highlights}.png"
+                    page.screenshot(path=str(path))
+                    notes[f"{tool}_screenshot"] = str(path)
         finally:
             browser.close()
     return a, b, notes
@@ -600,6 +629,7 @@ def run_density(tb, args, highlights: int, workdir: str) -> dict:
 
 def time_ops(ops: Ops, args) -> dict:
     W, N = args.warmup, args.repeat
+    budget = args.budget
     out: dict = {}
 
     def record(key, a, b, **extra):
@@ -613,9 +643,16 @@ def time_ops(ops: Ops, args) -> dict:
         }
         log(f"  {key}: workbench {wb_ms} ms, Taguette {tg_ms} ms, ratio {out[key]['ratio']}")
 
-    record("open_server", *interleave(ops.wb_open("mine"), ops.tg_open, warmup=W, n=N))
-    record("open_server_all", *interleave(ops.wb_open("all"), ops.tg_open, warmup=W, n=N))
-    record("passages", *interleave(ops.wb_passages, ops.tg_passages, warmup=W, n=N))
+    record(
+        "open_server", *interleave(ops.wb_open("mine"), ops.tg_open, warmup=W, n=N, budget_s=budget)
+    )
+    record(
+        "open_server_all",
+        *interleave(ops.wb_open("all"), ops.tg_open, warmup=W, n=N, budget_s=budget),
+    )
+    record(
+        "passages", *interleave(ops.wb_passages, ops.tg_passages, warmup=W, n=N, budget_s=budget)
+    )
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if args.browser and chromium:
         a, b, notes = browser_samples(ops, chromium)
@@ -626,12 +663,14 @@ def time_ops(ops: Ops, args) -> dict:
     spans = ops.spans(1, W + N, 2)
     record(
         "create_page",
-        *interleave(ops.wb_create_page(spans), ops.tg_create(spans), warmup=W, n=N),
+        *interleave(
+            ops.wb_create_page(spans), ops.tg_create(spans), warmup=W, n=N, budget_s=budget
+        ),
     )
     spans = ops.spans(2, W + N, 1)
     record(
         "create_api",
-        *interleave(ops.wb_create_api(spans), ops.tg_create(spans), warmup=W, n=N),
+        *interleave(ops.wb_create_api(spans), ops.tg_create(spans), warmup=W, n=N, budget_s=budget),
     )
     return out
 

@@ -31,11 +31,20 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", "-n", type=int, default=10)
         parser.add_argument("--browser-warmup", type=int, default=1)
         parser.add_argument("--browser-repeat", type=int, default=3)
+        parser.add_argument(
+            "--budget",
+            type=float,
+            default=60,
+            help="Seconds per operation after which timing stops (at least 3 rounds; 0: none).",
+        )
         parser.add_argument("--no-browser", dest="browser", action="store_false")
         parser.add_argument("--venv", default=None, help="Taguette's venv (the script's default)")
         parser.add_argument("--script", default=None, help=f"taguette_bench.py ({script_path()})")
         parser.add_argument("--keep", action="store_true", help="Keep the work folder.")
         parser.add_argument("--out", help="Also write the JSON result here.")
+        parser.add_argument(
+            "--screenshots", help="Save each tool's page after the browser runs here."
+        )
         parser.add_argument("--load", help="(internal) load this dumped workload and exit")
         parser.add_argument("--info", help="(internal) where --load writes ids and the login")
 
@@ -46,14 +55,14 @@ class Command(BaseCommand):
 
         if min([*options["highlights"], options["repeat"], options["browser_repeat"]]) < 1:
             raise SystemExit("highlights and repeat counts must be >= 1")
-        keys = "highlights docs chars tags seed warmup repeat browser_warmup browser_repeat"
+        keys = "highlights docs chars tags seed warmup repeat browser_warmup browser_repeat budget"
         args = argparse.Namespace(**{k: options[k] for k in keys.split()})
         args.browser, args.keep, args.script = (
             options["browser"],
             options["keep"],
             options["script"],
         )
-        args.venv = options["venv"]
+        args.venv, args.screenshots = options["venv"], options["screenshots"]
         result = taguette.run(args)
         text = json.dumps(result, indent=2, ensure_ascii=False)
         if options["out"]:
