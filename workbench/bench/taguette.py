@@ -304,7 +304,7 @@ def taguette_project(tb, server, args) -> dict:
 
 
 def interleave(
-    a, b, *, warmup: int, n: int, budget_s: float = 0
+    a, b, *, warmup: int, n: int, budget_s: float = 0, min_rounds: int = 3
 ) -> tuple[list[float], list[float]]:
     """Call ``a(i)`` and ``b(i)`` alternately (``b`` first on odd rounds), ``warmup`` rounds
     untimed, then ``n`` timed; a call's sample is what it returns (a time it measured itself,
@@ -312,7 +312,7 @@ def interleave(
 
     With ``budget_s``, an operation of several seconds (Taguette opening a dense document)
     stops early: warm-up after one round that took longer than a tenth of the budget, timing
-    after the budget is spent and at least 3 rounds are timed."""
+    after the budget is spent and at least ``min_rounds`` rounds are timed."""
     samples: tuple[list[float], list[float]] = ([], [])
     started, i, warm = time.perf_counter(), 0, 0
     while len(samples[0]) < n:
@@ -331,7 +331,9 @@ def interleave(
             if budget_s and time.perf_counter() - round_start > budget_s / 10:
                 warm = warmup
             started = time.perf_counter()
-        elif budget_s and len(samples[0]) >= 3 and time.perf_counter() - started > budget_s:
+        elif (
+            budget_s and len(samples[0]) >= min_rounds and time.perf_counter() - started > budget_s
+        ):
             break
     return samples
 
@@ -479,18 +481,26 @@ class Ops:
 
 
 # Measured in the page, as workbench/bench/coding_page.py does: navigation start until the
-# frame after the load event; then every segment of `#segments-data` must have an element
-# that names it (`data-seg`, on marks or margin stripes, whatever the page draws).
+# frame after the load event. Then every segment of `#segments-data` must be drawn both in the
+# text (a mark whose run it covers: the page script's `segmentsAt` where it has one, else the
+# mark's own `data-seg` ids) and in the margin (an element naming it in `data-seg`).
 DRAWN_JS = """() => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() => {
   const t = performance.now();
+  const root = document.getElementById('transcript');
   const el = document.getElementById('segments-data');
   const data = el ? JSON.parse(el.textContent) : {};
   const ids = new Set(Array.isArray(data)
     ? data.map(s => String(Array.isArray(s) ? s[0] : s.id)) : Object.keys(data));
-  const drawn = new Set();
-  document.querySelectorAll('#transcript [data-seg]').forEach(e =>
-    e.dataset.seg.split(/[^0-9]+/).forEach(x => { if (ids.has(x)) drawn.add(x); }));
-  resolve({t, ids: ids.size, drawn: drawn.size});
+  const named = e => (e.dataset.seg || '').split(/[^0-9]+/).filter(x => ids.has(x));
+  const margin = new Set(), text = new Set();
+  root.querySelectorAll('[data-seg]:not(mark)').forEach(e => named(e).forEach(x => margin.add(x)));
+  const at = window.codingPage && window.codingPage.segmentsAt;
+  root.querySelectorAll('mark').forEach(m => {
+    const found = at && m.dataset.start !== undefined
+      ? at(Number(m.dataset.start)).map(String).filter(x => ids.has(x)) : named(m);
+    found.forEach(x => text.add(x));
+  });
+  resolve({t, ids: ids.size, margin: margin.size, text: text.size});
 })))"""
 
 
@@ -538,9 +548,12 @@ def browser_samples(ops: Ops, chromium: str) -> tuple[list[float], list[float], 
                 wb_page.bring_to_front()
                 wb_page.goto(base_wb + ops.page_url(k, "mine"), wait_until="load")
                 r = wb_page.evaluate(DRAWN_JS)
-                if r["ids"] != per_doc[k] or r["drawn"] != r["ids"]:
-                    raise RuntimeError(f"workbench drew {r['drawn']} of {per_doc[k]} segments")
-                notes["workbench_segments_drawn"] = r["drawn"]
+                if not r["ids"] == r["text"] == r["margin"] == per_doc[k]:
+                    raise RuntimeError(
+                        f"workbench drew {r['text']} (text) and {r['margin']} (margin) of "
+                        f"{per_doc[k]} segments"
+                    )
+                notes["workbench_segments_drawn"] = r["text"]
                 return float(r["t"])
 
             def tg_run(i):
@@ -553,12 +566,17 @@ def browser_samples(ops: Ops, chromium: str) -> tuple[list[float], list[float], 
                 notes["taguette_highlight_elements"] = r["highlight_elements"]
                 return float(r["with_layout_ms"])
 
+            # Both pages are warm before the first timed round: Taguette's loaded its first
+            # document on navigation, the workbench's is opened once here. A Taguette round
+            # at 1,200 highlights takes minutes, so one timed round may have to do.
+            wb_page.goto(base_wb + ops.page_url(0, "mine"), wait_until="load")
             a, b = interleave(
                 wb_run,
                 tg_run,
                 warmup=args.browser_warmup,
                 n=args.browser_repeat,
                 budget_s=args.budget,
+                min_rounds=1,
             )
             notes["browser"] = browser.version
             if getattr(args, "screenshots", None):
@@ -728,7 +746,11 @@ def run(args) -> dict:
     result["taguette_venv"] = tb.ensure_venv(args.venv, tb.TAGUETTE_VERSION)
     workdir = tempfile.mkdtemp(prefix="bench_taguette_")
     try:
-        result["densities"] = [run_density(tb, args, h, workdir) for h in args.highlights]
+        result["densities"] = []
+        for h in args.highlights:
+            result["densities"].append(run_density(tb, args, h, workdir))
+            if getattr(args, "out", None):  # what is measured so far survives a later failure
+                Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     finally:
         if args.keep:
             log(f"kept {workdir}")

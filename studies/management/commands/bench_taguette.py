@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
+import signal
 import sys
 
 from django.core.management import call_command
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--warmup", type=int, default=2)
         parser.add_argument("--repeat", "-n", type=int, default=10)
-        parser.add_argument("--browser-warmup", type=int, default=1)
+        parser.add_argument("--browser-warmup", type=int, default=0)
         parser.add_argument("--browser-repeat", type=int, default=3)
         parser.add_argument(
             "--budget",
@@ -55,14 +56,13 @@ class Command(BaseCommand):
 
         if min([*options["highlights"], options["repeat"], options["browser_repeat"]]) < 1:
             raise SystemExit("highlights and repeat counts must be >= 1")
-        keys = "highlights docs chars tags seed warmup repeat browser_warmup browser_repeat budget"
-        args = argparse.Namespace(**{k: options[k] for k in keys.split()})
-        args.browser, args.keep, args.script = (
-            options["browser"],
-            options["keep"],
-            options["script"],
+        keys = (
+            "highlights docs chars tags seed warmup repeat browser_warmup browser_repeat budget "
+            "browser keep script venv screenshots out"
         )
-        args.venv, args.screenshots = options["venv"], options["screenshots"]
+        args = argparse.Namespace(**{k: options[k] for k in keys.split()})
+        # A SIGTERM (timeout, Ctrl+C in make) stops the servers through the finally blocks.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         result = taguette.run(args)
         text = json.dumps(result, indent=2, ensure_ascii=False)
         if options["out"]:
