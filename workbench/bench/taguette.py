@@ -646,50 +646,69 @@ def run_density(tb, args, highlights: int, workdir: str) -> dict:
 
 
 def time_ops(ops: Ops, args) -> dict:
-    W, N = args.warmup, args.repeat
-    budget = args.budget
+    """Time the operations (``args.only``: some of the ROWS keys), reads first, writes last
+    (they change the data set, as in Taguette's own script)."""
+    W, N, budget = args.warmup, args.repeat, args.budget
+    only = set(getattr(args, "only", None) or [key for key, _ in ROWS])
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if args.browser and not chromium:
+        log("Chromium not on PATH: no browser timings")
+    page_spans, api_spans = ops.spans(1, W + N, 2), ops.spans(2, W + N, 1)
+    plan = [
+        (
+            "open_server",
+            lambda: interleave(ops.wb_open("mine"), ops.tg_open, warmup=W, n=N, budget_s=budget),
+        ),
+        (
+            "open_server_all",
+            lambda: interleave(ops.wb_open("all"), ops.tg_open, warmup=W, n=N, budget_s=budget),
+        ),
+        (
+            "passages",
+            lambda: interleave(ops.wb_passages, ops.tg_passages, warmup=W, n=N, budget_s=budget),
+        ),
+        (
+            "open_browser",
+            lambda: browser_samples(ops, chromium) if args.browser and chromium else None,
+        ),
+        (
+            "create_page",
+            lambda: interleave(
+                ops.wb_create_page(page_spans),
+                ops.tg_create(page_spans),
+                warmup=W,
+                n=N,
+                budget_s=budget,
+            ),
+        ),
+        (
+            "create_api",
+            lambda: interleave(
+                ops.wb_create_api(api_spans),
+                ops.tg_create(api_spans),
+                warmup=W,
+                n=N,
+                budget_s=budget,
+            ),
+        ),
+    ]
     out: dict = {}
-
-    def record(key, a, b, **extra):
+    for key, timed in plan:
+        if key not in only:
+            continue
+        samples = timed()
+        if samples is None:
+            continue
+        a, b, *notes = samples
         wb_ms, tg_ms = median(a), median(b)
         out[key] = {
             "workbench_ms": wb_ms,
             "taguette_ms": tg_ms,
             "ratio": round(wb_ms / tg_ms, 3),
             "n": len(a),
-            **extra,
+            **(notes[0] if notes else {}),
         }
         log(f"  {key}: workbench {wb_ms} ms, Taguette {tg_ms} ms, ratio {out[key]['ratio']}")
-
-    record(
-        "open_server", *interleave(ops.wb_open("mine"), ops.tg_open, warmup=W, n=N, budget_s=budget)
-    )
-    record(
-        "open_server_all",
-        *interleave(ops.wb_open("all"), ops.tg_open, warmup=W, n=N, budget_s=budget),
-    )
-    record(
-        "passages", *interleave(ops.wb_passages, ops.tg_passages, warmup=W, n=N, budget_s=budget)
-    )
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if args.browser and chromium:
-        a, b, notes = browser_samples(ops, chromium)
-        record("open_browser", a, b, **notes)
-    elif args.browser:
-        log("Chromium not on PATH: no browser timings")
-    # Writes last: they change the data set (as in Taguette's own script).
-    spans = ops.spans(1, W + N, 2)
-    record(
-        "create_page",
-        *interleave(
-            ops.wb_create_page(spans), ops.tg_create(spans), warmup=W, n=N, budget_s=budget
-        ),
-    )
-    spans = ops.spans(2, W + N, 1)
-    record(
-        "create_api",
-        *interleave(ops.wb_create_api(spans), ops.tg_create(spans), warmup=W, n=N, budget_s=budget),
-    )
     return out
 
 

@@ -38,6 +38,7 @@ class Command(BaseCommand):
             default=60,
             help="Seconds per operation after which timing stops (at least 3 rounds; 0: none).",
         )
+        parser.add_argument("--only", nargs="+", help="Operations to time (keys of the JSON).")
         parser.add_argument("--no-browser", dest="browser", action="store_false")
         parser.add_argument("--venv", default=None, help="Taguette's venv (the script's default)")
         parser.add_argument("--script", default=None, help=f"taguette_bench.py ({script_path()})")
@@ -58,7 +59,7 @@ class Command(BaseCommand):
             raise SystemExit("highlights and repeat counts must be >= 1")
         keys = (
             "highlights docs chars tags seed warmup repeat browser_warmup browser_repeat budget "
-            "browser keep script venv screenshots out"
+            "browser keep script venv screenshots out only"
         )
         args = argparse.Namespace(**{k: options[k] for k in keys.split()})
         # A SIGTERM (timeout, Ctrl+C in make) stops the servers through the finally blocks.
