@@ -278,8 +278,10 @@ DRAWN_JS = """() => new Promise(resolve => requestAnimationFrame(() => requestAn
   const root = document.getElementById('transcript');
   const el = document.getElementById('segments-data');
   const data = el ? JSON.parse(el.textContent) : {};
-  const ids = new Set(Array.isArray(data)
-    ? data.map(s => String(Array.isArray(s) ? s[0] : s.id)) : Object.keys(data));
+  // The table is {id: {...}}, [[id, ...]] or {segs: [[id, ...]], ...} as the page evolves.
+  const rows = Array.isArray(data) ? data : Array.isArray(data.segs) ? data.segs : null;
+  const ids = new Set(rows
+    ? rows.map(s => String(Array.isArray(s) ? s[0] : s.id)) : Object.keys(data));
   const named = e => (e.dataset.seg || '').split(/[^0-9]+/).filter(x => ids.has(x));
   const margin = new Set(), text = new Set();
   root.querySelectorAll('[data-seg]:not(mark)').forEach(e => named(e).forEach(x => margin.add(x)));
@@ -340,7 +342,7 @@ def browser_samples(ops: Ops, chromium: str) -> tuple[list[float], list[float], 
                 if not r["ids"] == r["text"] == r["margin"] == per_doc[k]:
                     raise RuntimeError(
                         f"workbench drew {r['text']} (text) and {r['margin']} (margin) of "
-                        f"{per_doc[k]} segments"
+                        f"{per_doc[k]} segments ({r['ids']} in #segments-data)"
                     )
                 notes["workbench_segments_drawn"] = r["text"]
                 return float(r["t"])
