@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # Development commands run with DEBUG=1 (without it the settings require a SECRET_KEY).
 DEV := DEBUG=1
 
-.PHONY: demo install dev-install migrate seed run worker test check lint format bench bench-10x loadtest clean
+.PHONY: demo install dev-install migrate seed run worker test check lint format bench bench-10x loadtest bench-taguette clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,12 @@ LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/wb_loadtest
 LOADTEST_ARGS ?=
 loadtest: install
 	$(DEV) DATABASE_URL=$(LOADTEST_DATABASE_URL) $(PY) manage.py loadtest $(LOADTEST_ARGS)
+
+# Side by side with Taguette 1.5.2 on its own workload (needs PyPI once for Taguette's venv,
+# and Chromium); BENCH_TAGUETTE_ARGS e.g. "--repeat 20 --out taguette.json".
+BENCH_TAGUETTE_ARGS ?=
+bench-taguette: dev-install
+	$(DEV) $(PY) manage.py bench_taguette $(BENCH_TAGUETTE_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
