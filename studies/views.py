@@ -405,7 +405,7 @@ def participant_edit(request: HttpRequest, study_id: int, pk: int) -> HttpRespon
     initial = {
         "pseudonym": participant.pseudonym,
         "group": participant.group_id,
-        "attributes": "\n".join(f"{k}: {v}" for k, v in participant.attributes.items()),
+        "attributes": forms.attribute_lines(participant.attributes),
     }
     form = forms.ParticipantForm(request.POST or None, study=access.study, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -617,6 +617,7 @@ def transcript_edit(request: HttpRequest, study_id: int, pk: int) -> HttpRespons
         "title": transcript.title,
         "participant": transcript.participant_id,
         "wave": transcript.wave_id,
+        "attributes": forms.attribute_lines(transcript.attributes),
     }
     form = forms.TranscriptEditForm(request.POST or None, study=access.study, initial=initial)
     if request.method == "POST" and form.is_valid():
