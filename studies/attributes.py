@@ -332,7 +332,9 @@ def bins_for(edges: list) -> list[Bin]:
     """Half-open bins: below the first edge, between each pair, from the last edge on."""
     if not edges:
         return []
-    out = [Bin(label=f"under {display(edges[0])}", value=f"{RANGE}{display(edges[0])}", hi=edges[0])]
+    out = [
+        Bin(label=f"under {display(edges[0])}", value=f"{RANGE}{display(edges[0])}", hi=edges[0])
+    ]
     for lo, hi in zip(edges, edges[1:], strict=False):
         out.append(
             Bin(

@@ -253,8 +253,11 @@ class _ManifestPlan:
         extra = {
             key.strip(): (value or "").strip()
             for key, value in row.items()
-            if key and key.strip() and key.strip().lower() not in MANIFEST_COLUMNS
-            and isinstance(value, str) and value.strip()
+            if key
+            and key.strip()
+            and key.strip().lower() not in MANIFEST_COLUMNS
+            and isinstance(value, str)
+            and value.strip()
         }
         self.extras.append((line, extra))
         problems: list[RowError] = []

@@ -127,7 +127,9 @@ class AttributeForm(forms.Form):
     scope = forms.ChoiceField(choices=AttributeScope.choices, initial=AttributeScope.PARTICIPANT)
     kind = forms.ChoiceField(choices=AttributeKind.choices, label="Type")
     choices = forms.CharField(
-        required=False, max_length=2000, help_text="For a choice: the allowed values, comma-separated."
+        required=False,
+        max_length=2000,
+        help_text="For a choice: the allowed values, comma-separated.",
     )
     position = forms.IntegerField(required=False, min_value=0)
 

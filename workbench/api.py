@@ -28,6 +28,7 @@ from ninja.utils import check_csrf
 from pydantic import Field
 
 from coding.codebook import selectors as codebook_selectors
+from coding.compare import cuts
 from coding.compare.layers import PLACED, layer_choice
 from coding.compare.matrix import MEASURES, matrix
 from coding.models import LayerKind, Segment
@@ -426,7 +427,7 @@ def segment_delete(request, segment_id: Id):
 
 class MatrixCellOut(Schema):
     code_id: int
-    group: str
+    group: str = Field(description="The stakeholder group, or with `by` the attribute's value.")
     wave: str
     value: int | None = Field(description="null when nobody of the group was interviewed then.")
     denominator: int = Field(description="Participants of the group interviewed at the wave.")
@@ -436,6 +437,7 @@ class MatrixOut(Schema):
     layer: str = Field(description="The layer counted: consensus, union or a layer key.")
     measure: str
     rollup: bool
+    by: str = Field(description="`group`, or the `attribute:<name>` the columns are cut by.")
     groups: list[str]
     waves: list[str]
     cells: list[MatrixCellOut]
@@ -447,7 +449,13 @@ class MatrixOut(Schema):
     url_name="study_matrix",
 )
 def study_matrix(
-    request, study_id: Id, layer: str = "", measure: str = "participants", rollup: int = 1
+    request,
+    study_id: Id,
+    layer: str = "",
+    measure: str = "participants",
+    rollup: int = 1,
+    by: str = "group",
+    bins: str = "",
 ):
     """Counts per code, stakeholder group and wave, as on the comparison page.
 
@@ -457,6 +465,11 @@ def study_matrix(
     union (as on the page). Blind coders see only their own layer. `measure`: `segments`, `participants` or `transcripts`.
     `rollup=1` (default): a parent's cell covers its whole subtree (distinct participants
     and transcripts). Groups and waves are named in order; cells list codes depth first.
+    `by=attribute:<name>`: the groups are that attribute's values (a participant's, or a
+    transcript's for a transcript attribute) instead of the stakeholder groups, and each
+    cell's `group` is the value; `bins=18,30,45,65` cuts a number attribute into ranges.
+    `attribute:<name>=<value>` (repeatable) counts only participants/transcripts with that
+    value (`lo..hi` for a range of a number), denominators alike.
     """
     access = _access(request, study_id, missing="No such study.")
     if measure not in MEASURES:
@@ -467,12 +480,16 @@ def study_matrix(
         choice = layer_choice(access, layer or None, scope=PLACED)
     except LookupError:
         raise Http404("No such layer.") from None
+    cut = cuts.cut_from(access.study, request.GET)
+    if cut.errors:
+        raise DjangoValidationError(" ".join(cut.errors))
     result = matrix(
         access.study,
         choice,
         measure=measure,
         rollup=bool(rollup),
         book=codebook_selectors.codebook_for(access),
+        frame=cut.frame(access.study),
     )
     groups = {g.pk: g.name for g in result.frame.groups}
     waves = {w.pk: w.name for w in result.frame.waves}
@@ -480,6 +497,7 @@ def study_matrix(
         "layer": choice.key,
         "measure": measure,
         "rollup": bool(rollup),
+        "by": cut.by.key if cut.by is not None else "group",
         "groups": list(groups.values()),
         "waves": list(waves.values()),
         "cells": [

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coding import exports
 from coding.codebook import selectors as codebook_selectors
+from coding.compare import cuts, pages
 from coding.compare import exports as files
-from coding.compare import pages
 from coding.compare import services as compare_services
 from coding.compare.cooccurrence import cooccurrence, overlap_passages
 from coding.compare.frame import Frame, study_frame
@@ -126,7 +126,16 @@ def compare_matrix(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     measure = parse_measure(request.GET.get("measure"))
     rollup = flag_param(request.GET.get("rollup"), default=True)
     book = codebook_selectors.codebook_for(access)
-    m = matrix(access.study, choice, measure=measure, rollup=rollup, book=book)
+    cut = cuts.cut_from(access.study, request.GET)
+    error = " ".join([error, *cut.errors]).strip()
+    m = matrix(
+        access.study,
+        choice,
+        measure=measure,
+        rollup=rollup,
+        book=book,
+        frame=cut.frame(access.study),
+    )
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         return files.matrix_file(access, choice, m, exports.code_paths(book), fmt)
@@ -141,10 +150,13 @@ def compare_matrix(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
         measures=list(MEASURES.items()),
         measure_help=MEASURE_HELP[measure],
         rollup=rollup,
-        rows=pages.matrix_rows(access, choice, m),
+        rows=pages.matrix_rows(access, choice, m, cut.restrict),
         bins=pages.bins_style(m.scale),
         groups_span=[(g, len(m.frame.waves)) for g in m.frame.groups],
-        query=urlencode({"layer": choice.key, "measure": measure, "rollup": int(rollup)}),
+        cut=cut,
+        query=urlencode(
+            {"layer": choice.key, "measure": measure, "rollup": int(rollup), **cut.params()}
+        ),
     )
     return render_page_or_partial(request, MATRIX_TEMPLATE, "matrix", context)
 

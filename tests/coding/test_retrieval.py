@@ -468,17 +468,17 @@ def test_query_count_does_not_grow_with_segments(
 ):
     code = make_many(study, owner, n)
     # session, user, membership+study, codebook, layers, groups, waves, participants,
-    # count, the page's ids, those segments (with code, layer, user, transcript,
+    # attribute definitions, count, the page's ids, those segments (with code, layer, user, transcript,
     # participant, group and wave), their context snippets.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = owner_client.get(url(study, code=code.pk))
     assert response.status_code == 200
 
 
 def test_htmx_fragment_query_count(owner_client, owner, study, django_assert_num_queries):
     code = make_many(study, owner, 120)
-    # The same twelve queries as the page: the fragment needs the same resolved filters.
-    with django_assert_num_queries(12):
+    # The same 13 queries as the page: the fragment needs the same resolved filters.
+    with django_assert_num_queries(13):
         owner_client.get(url(study, code=code.pk), HTTP_HX_REQUEST="true")
 
 
