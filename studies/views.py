@@ -517,19 +517,23 @@ def participant_import(request: HttpRequest, study_id: int) -> HttpResponse:
 def transcript_list(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     study = access.study
-    transcripts = (
+    transcripts = list(
         Transcript.objects.filter(study=study)
         .for_list()
         .order_by(
             "participant__group__position", "participant__pseudonym", "wave__position", "title"
         )
     )
+    defs = attrs.definitions(study, AttributeScope.TRANSCRIPT)
+    for t in transcripts:
+        t.attribute_values = [attrs.display((t.attributes or {}).get(d.name)) for d in defs]
     return render_study_page(
         request,
         "studies/transcript_list.html",
         access,
         "transcripts",
         transcripts=transcripts,
+        attribute_defs=defs,
         upload_form=forms.TranscriptUploadForm(study=study),
         bulk_form=forms.BulkImportForm(),
     )
