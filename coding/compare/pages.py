@@ -144,8 +144,14 @@ def trajectory_chart_html(t: Trajectory, choice: LayerChoice) -> SafeString:
     return mark_safe(trajectory_chart(t, choice))  # noqa: S308 - built from escaped text
 
 
-def trajectory_grid(access: StudyAccess, choice: LayerChoice, t: Trajectory) -> list[dict]:
-    """Per group, each participant's points; a point with segments links to them."""
+def trajectory_grid(
+    access: StudyAccess,
+    choice: LayerChoice,
+    t: Trajectory,
+    restrict: tuple[AttributeFilter, ...] = (),
+) -> list[dict]:
+    """Per group, each participant's points; a point with segments links to them (with the
+    page's attribute filters, ``restrict``)."""
     base = retrieval_base(access.study.pk)
     grid = []
     for g in t.groups:
@@ -164,6 +170,7 @@ def trajectory_grid(access: StudyAccess, choice: LayerChoice, t: Trajectory) -> 
                             participant=row.participant.pk,
                             wave=p.wave.pk,
                             layer=choice.retrieval_key or "",
+                            attributes=restrict,
                         ).query()
                     )
                 cells.append({"point": p, "href": href})

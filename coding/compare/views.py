@@ -176,8 +176,12 @@ def compare_trajectory(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
             error = error or "There is no such code in this study: showing the first code."
         code_id = book.roots[0].pk if book.roots else None
     subtree = flag_param(request.GET.get("subtree"), default=True)
+    cut = cuts.cut_from(access.study, request.GET, allow_by=False)
+    error = " ".join([error, *cut.errors]).strip()
     t = (
-        trajectory(access.study, choice, code_id, subtree=subtree, book=book)
+        trajectory(
+            access.study, choice, code_id, subtree=subtree, book=book, frame=cut.frame(access.study)
+        )
         if code_id is not None
         else None
     )
@@ -190,12 +194,18 @@ def compare_trajectory(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
         "trajectory",
         error=error,
         t=t,
-        grid=pages.trajectory_grid(access, choice, t) if t is not None else [],
+        grid=pages.trajectory_grid(access, choice, t, cut.restrict) if t is not None else [],
+        cut=cut,
         subtree=subtree,
         codes=list(book.walk()),
         chart=pages.trajectory_chart_html(t, choice) if t is not None else "",
         query=urlencode(
-            {"layer": choice.key, "code": t.code.pk if t else "", "subtree": int(subtree)}
+            {
+                "layer": choice.key,
+                "code": t.code.pk if t else "",
+                "subtree": int(subtree),
+                **cut.params(),
+            }
         ),
     )
     return render_page_or_partial(request, TRAJECTORY_TEMPLATE, "trajectory", context)
