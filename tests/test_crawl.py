@@ -403,6 +403,16 @@ ROUTES: dict[str, Route] = {
             Get(_s),
             Get(_s, query="layer=union"),
             Get(_s, query="layer=erin", expect=API_READ | {"coder_blind": 404}),
+            Get(_s, query="by=attribute:gender&attribute:interviewer=KL"),
+        ],
+        both=False,
+    ),
+    "api:study_retrieval": Route(
+        API_READ,
+        [
+            Get(_s),
+            Get(_s, query="code={code}&attribute:gender=female"),
+            Get(_s, query="layer=erin", expect=API_READ | {"coder_blind": 400}),
         ],
         both=False,
     ),

@@ -32,6 +32,8 @@ from coding.compare import cuts
 from coding.compare.layers import PLACED, layer_choice
 from coding.compare.matrix import MEASURES, matrix
 from coding.models import LayerKind, Segment
+from coding.retrieval import selectors as retrieval_selectors
+from coding.retrieval.forms import RetrievalForm
 from coding.segments import selectors as segment_selectors
 from coding.segments import services as segment_services
 from studies.access import (
@@ -512,6 +514,60 @@ def study_matrix(
             for cell in row.cells
         ],
     }
+
+
+# --- Coded retrieval (coding.retrieval) --------------------------------------------------
+
+
+class RetrievedSegmentOut(SegmentOut):
+    transcript_id: int
+    participant: str | None
+    group: str | None
+    wave: str | None
+    participant_attributes: dict
+    transcript_attributes: dict
+
+
+class RetrievalOut(Schema):
+    count: int = Field(description="Segments matching, over all pages.")
+    segments: list[RetrievedSegmentOut]
+
+
+@api.get(
+    "/studies/{study_id}/retrieval",
+    response={200: RetrievalOut, 400: ErrorOut, **READ_ERRORS},
+    url_name="study_retrieval",
+)
+def study_retrieval(request, study_id: Id, offset: int = 0, limit: int = 100):
+    """Coded segments, filtered as on the retrieval page: `code` (with `subtree=1` its
+    subcodes; without a code every code), `group`, `wave`, `participant`, `layer` (a layer
+    key, `union` or `consensus`), `review=1`, and `attribute:<name>=<value>` (repeatable;
+    participant or transcript attributes; `lo..hi` is a range of a number, `lo` included).
+    In the page's order; `offset`/`limit` (at most 500) page through them. Blind coders
+    get only their own layer."""
+    access = _access(request, study_id, missing="No such study.")
+    if offset < 0 or not 1 <= limit <= 500:
+        raise DjangoValidationError("offset: 0 or more; limit: 1 to 500.")
+    form = RetrievalForm(request.GET)
+    state = retrieval_selectors.retrieval_state(access, form.filters(), form.given())
+    if state.errors:
+        raise DjangoValidationError(" ".join(state.errors))
+    found = retrieval_selectors.state_segments(access, state, context=0)
+    rows = []
+    for segment in found[offset : offset + limit]:
+        transcript = segment.transcript
+        participant = transcript.participant
+        rows.append(
+            {
+                **_segment_out(segment),
+                **_transcript_out(transcript),
+                "id": segment.pk,
+                "transcript_id": transcript.pk,
+                "participant_attributes": (participant.attributes if participant else {}) or {},
+                "transcript_attributes": transcript.attributes or {},
+            }
+        )
+    return {"count": found.count(), "segments": rows}
 
 
 @api.api_operation(
