@@ -104,7 +104,7 @@ def study_frame(study) -> Frame:
     group_pos = {g.pk: i for i, g in enumerate(groups)}
     participants = sorted(
         Participant.objects.filter(study=study, group__isnull=False).only(
-            "pk", "pseudonym", "group_id"
+            "pk", "pseudonym", "group_id", "attributes"
         ),
         key=lambda p: (group_pos.get(p.group_id, 0), p.pseudonym.lower(), p.pk),
     )
