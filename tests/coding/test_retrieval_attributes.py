@@ -182,3 +182,40 @@ def test_the_export_filtered_by_attribute_holds_only_those_rows(world, owner_cli
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
     assert len(rows) > 1
     assert {r[EXPORT_HEADER.index("participant")] for r in rows[1:]} == {"P02"}
+
+
+def test_the_query_count_is_the_same_for_2_and_20_participants(owner_client, study, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests import factories
+
+    group = factories.make_group(study, name="G")
+    wave = factories.make_wave(study, name="T1")
+    code = factories.make_code(study, name="A")
+    layer = factories.make_layer(study, owner)
+    Attribute.objects.create(study=study, name="gender")
+    Attribute.objects.create(study=study, name="interviewer", scope="transcript")
+
+    def add(n):
+        for i in range(n):
+            p = factories.make_participant(
+                study, group=group, attributes={"gender": "female" if i % 2 else "male"}
+            )
+            t = factories.make_transcript(
+                study, participant=p, wave=wave, attributes={"interviewer": "KL"}
+            )
+            factories.make_segment(t, code, layer, 0, 5)
+
+    base = reverse("coding:retrieval", args=[study.pk])
+    params = {"code": code.pk, "attribute:gender": "female", "attribute:interviewer": "KL"}
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert owner_client.get(base, params).status_code == 200
+        return len(ctx.captured_queries)
+
+    add(2)
+    few = count()
+    add(18)
+    assert count() == few
