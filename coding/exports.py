@@ -50,6 +50,8 @@ __all__ = [
     "XLSX_CONTENT_TYPE",
     "CODE_PATH_SEPARATOR",
     "Sheet",
+    "attribute_cells",
+    "attribute_columns",
     "code_paths",
     "column_name",
     "csv_response",
@@ -91,6 +93,35 @@ def column_name(label: str, fallback: str) -> str:
     ``fallback`` when nothing ASCII is left or it would not start with a letter."""
     name = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
     return name if name and name[0].isalpha() else fallback
+
+
+def attribute_columns(defs: Sequence, taken: Sequence[str] = ()) -> list[str]:
+    """One snake_case column per attribute definition, in the order given (participant
+    ones then transcript ones, as :func:`studies.attributes.definitions` returns them); a
+    name that clashes with ``taken`` or another attribute gets the scope in front
+    (``participant_group``, ``transcript_site``)."""
+    used = set(taken)
+    names = []
+    for i, defn in enumerate(defs, start=1):
+        name = column_name(defn.name, f"attribute_{i}")
+        if name in used:
+            name = f"{defn.scope}_{name}"
+        if name in used:
+            name = f"attribute_{i}"
+        used.add(name)
+        names.append(name)
+    return names
+
+
+def attribute_cells(defs: Sequence, participant: dict | None, transcript: dict | None) -> list:
+    """The attribute values of one row, in the order of :func:`attribute_columns` (typed
+    as stored: numbers stay numbers; text is formula-escaped by the writers)."""
+    cells = []
+    for defn in defs:
+        values = participant if defn.scope == "participant" else transcript
+        value = (values or {}).get(defn.name)
+        cells.append(value if isinstance(value, int | float | str) or value is None else str(value))
+    return cells
 
 
 def safe_text(value: str) -> str:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from coding.audit import audit
+from studies import attributes as attrs
 from studies import text as textlib
 from studies.imports import (
     ImportRefused,
@@ -30,7 +31,7 @@ from studies.imports import (
     title_from,
 )
 from studies.limits import zip_member_bytes
-from studies.models import Participant, Study, Transcript, Wave
+from studies.models import Attribute, AttributeScope, Participant, Study, Transcript, Wave
 
 MANIFEST_COLUMNS = ("file", "participant", "group", "wave", "title")
 
@@ -83,10 +84,33 @@ def transcripts_bulk_import(
         planner.add(line, row)
     for name in sorted(set(members) - set(planner.used_files)):
         report.errors.append(RowError(0, f"“{name}” is in the zip but not in the manifest."))
+    new_defs = _typed_attributes(study, planner, report)
     if report.errors:
         raise ImportRefused(report)
-    _write_bulk(study=study, planner=planner, actor=actor, report=report)  # write
+    with transaction.atomic():
+        Attribute.objects.bulk_create(new_defs)
+        _write_bulk(study=study, planner=planner, actor=actor, report=report)  # write
     return report
+
+
+def _typed_attributes(study: Study, planner: _ManifestPlan, report: ImportReport) -> list:
+    """Type the manifest's extra columns (transcript attributes) against the study's
+    definitions, reporting each bad value by line and column; a column with no definition
+    yet gets one typed from all its values (returned unsaved). One query."""
+    scope = AttributeScope.TRANSCRIPT
+    defs, new = attrs.plan_definitions(
+        study, scope, attrs.definitions(study, scope), [values for _, values in planner.extras]
+    )
+    typed = {}
+    for line, values in planner.extras:
+        problems = attrs.value_errors(defs, values)
+        for column, message in problems:
+            report.errors.append(RowError(line, message, column))
+        if not problems:
+            typed[line] = attrs.clean_values(defs, values)
+    for planned in planner.planned:
+        planned.attributes = typed.get(planned.line, {})
+    return new
 
 
 def _refused(report: ImportReport, error: RowError) -> ImportRefused:
@@ -181,6 +205,7 @@ class _Planned:
     participant: Participant | None
     wave: Wave | None
     turn_times: list
+    attributes: dict = field(default_factory=dict)
 
 
 class _ManifestPlan:
@@ -216,6 +241,7 @@ class _ManifestPlan:
         self.used_files: dict[str, int] = {}
         self.titles: dict[str, int] = {}
         self.planned: list[_Planned] = []
+        self.extras: list[tuple[int, dict]] = []  # (line, columns beyond MANIFEST_COLUMNS)
         self.budget = settings.WORKBENCH_MAX_UPLOAD_BYTES
         self.unpacked = self.chars = 0
 
@@ -224,6 +250,16 @@ class _ManifestPlan:
         pseudonym = (row.get("participant") or "").strip()
         group_name = (row.get("group") or "").strip()
         title = (row.get("title") or "").strip() or title_from(file_name)
+        extra = {
+            key.strip(): (value or "").strip()
+            for key, value in row.items()
+            if key
+            and key.strip()
+            and key.strip().lower() not in MANIFEST_COLUMNS
+            and isinstance(value, str)
+            and value.strip()
+        }
+        self.extras.append((line, extra))
         problems: list[RowError] = []
         info = self._member(line, file_name, problems)
         group = self._named(line, group_name, self.groups, "group", problems)
@@ -406,6 +442,8 @@ def _write_bulk(*, study: Study, planner: _ManifestPlan, actor, report: ImportRe
             )
             for p in planner.planned
         ]
+        for transcript, p in zip(transcripts, planner.planned, strict=True):
+            transcript.attributes = p.attributes
         for transcript in transcripts:
             if transcript.participant is not None:
                 transcript.participant_id = transcript.participant.pk

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
-from studies.models import Role, Study
+from studies.models import AttributeKind, AttributeScope, Role, Study
 from studies.readers import EXTENSIONS
 
 
@@ -82,22 +82,18 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
 
 
-class ParticipantForm(forms.Form):
-    pseudonym = forms.CharField(max_length=100)
-    group = forms.ModelChoiceField(queryset=None, required=False, empty_label="(no group)")
-    attributes = forms.CharField(
-        required=False,
-        help_text="One per line, as key: value (e.g. gender: F).",
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+class AttributesField(forms.CharField):
+    """``key: value`` lines as a dict (the values are typed by the service)."""
 
-    def __init__(self, *args, study, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = study.groups.all()
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "One per line, as key: value (e.g. gender: F).")
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
+        super().__init__(**kwargs)
 
-    def clean_attributes(self) -> dict:
+    def clean(self, value) -> dict:
         result = {}
-        for number, line in enumerate(self.cleaned_data["attributes"].splitlines(), start=1):
+        for number, line in enumerate((super().clean(value) or "").splitlines(), start=1):
             if not line.strip():
                 continue
             if ":" not in line:
@@ -107,6 +103,35 @@ class ParticipantForm(forms.Form):
                 raise forms.ValidationError(f"Line {number} has no key.")
             result[key.strip()] = value.strip()
         return result
+
+
+def attribute_lines(values: dict) -> str:
+    """A stored attributes dict as the ``key: value`` lines of :class:`AttributesField`."""
+    return "\n".join(f"{k}: {v}" for k, v in (values or {}).items())
+
+
+class ParticipantForm(forms.Form):
+    pseudonym = forms.CharField(max_length=100)
+    group = forms.ModelChoiceField(queryset=None, required=False, empty_label="(no group)")
+    attributes = AttributesField()
+
+    def __init__(self, *args, study, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = study.groups.all()
+
+
+class AttributeForm(forms.Form):
+    """An attribute definition (participants page)."""
+
+    name = forms.CharField(max_length=100)
+    scope = forms.ChoiceField(choices=AttributeScope.choices, initial=AttributeScope.PARTICIPANT)
+    kind = forms.ChoiceField(choices=AttributeKind.choices, label="Type")
+    choices = forms.CharField(
+        required=False,
+        max_length=2000,
+        help_text="For a choice: the allowed values, comma-separated.",
+    )
+    position = forms.IntegerField(required=False, min_value=0)
 
 
 class CsvUploadForm(forms.Form):
@@ -140,6 +165,7 @@ class TranscriptEditForm(forms.Form):
     title = forms.CharField(max_length=200)
     participant = forms.ModelChoiceField(queryset=None, required=False, empty_label="(none)")
     wave = forms.ModelChoiceField(queryset=None, required=False, empty_label="(none)")
+    attributes = AttributesField(help_text="One per line, as key: value (e.g. interviewer: KL).")
 
     def __init__(self, *args, study, **kwargs):
         super().__init__(*args, **kwargs)

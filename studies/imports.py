@@ -14,9 +14,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from coding.audit import audit
+from studies import attributes as attrs
 from studies import text as textlib
 from studies.limits import UploadTooLarge, read_limited
-from studies.models import Participant, StakeholderGroup, Study, Transcript, Wave
+from studies.models import (
+    Attribute,
+    AttributeScope,
+    Participant,
+    StakeholderGroup,
+    Study,
+    Transcript,
+    Wave,
+)
 from studies.readers import EXTENSIONS, Reading, read_transcript
 
 # --- row errors and reports --------------------------------------------------------------
@@ -137,13 +146,36 @@ def participants_import_csv(*, study: Study, data: bytes, filename: str, actor) 
     report = ImportReport()
     rows = _participant_rows(data, filename, report)  # parse
     plan = _plan_participants(study, rows, report)  # validate and plan
+    plan, new_defs = _typed_plan(study, plan, report)  # attribute values against their types
     if report.errors:
         raise ImportRefused(report)
-    _write_participants(study=study, plan=plan, filename=filename, actor=actor, report=report)
+    with transaction.atomic():
+        Attribute.objects.bulk_create(new_defs)
+        _write_participants(study=study, plan=plan, filename=filename, actor=actor, report=report)
     return report
 
 
-_PlannedParticipant = tuple[str, StakeholderGroup | None, dict, Participant | None]
+_PlannedParticipant = tuple[str, StakeholderGroup | None, dict, Participant | None, int]
+
+
+def _typed_plan(
+    study: Study, plan: list[_PlannedParticipant], report: ImportReport
+) -> tuple[list[_PlannedParticipant], list[Attribute]]:
+    """Each row's attributes checked and typed against the study's definitions; a column
+    with no definition yet gets one typed from all its values (returned unsaved). A bad
+    value is reported with its line and column (one query)."""
+    scope = AttributeScope.PARTICIPANT
+    defs, new = attrs.plan_definitions(
+        study, scope, attrs.definitions(study, scope), [row[2] for row in plan]
+    )
+    typed = []
+    for pseudonym, group, values, current, line in plan:
+        problems = attrs.value_errors(defs, values)
+        for column, message in problems:
+            report.errors.append(RowError(line, message, column))
+        if not problems:
+            typed.append((pseudonym, group, attrs.clean_values(defs, values), current, line))
+    return typed, new
 
 
 def _participant_rows(data, filename: str, report: ImportReport) -> list[dict]:
@@ -207,7 +239,7 @@ def _plan_participants(
             for key, value in row.items()
             if key and key not in ("pseudonym", "group") and (value or "").strip()
         }
-        plan.append((pseudonym, group, attributes, existing.get(pseudonym.lower())))
+        plan.append((pseudonym, group, attributes, existing.get(pseudonym.lower()), line))
     return plan
 
 
@@ -218,7 +250,7 @@ def _write_participants(
     with transaction.atomic():
         new = []
         before, after = [], []
-        for pseudonym, group, attributes, current in plan:
+        for pseudonym, group, attributes, current, _line in plan:
             if current is None:
                 new.append(
                     Participant(

@@ -223,6 +223,58 @@ class Participant(models.Model):
         return self.pseudonym
 
 
+class AttributeScope(models.TextChoices):
+    PARTICIPANT = "participant", "Participant"
+    TRANSCRIPT = "transcript", "Transcript"
+
+
+class AttributeKind(models.TextChoices):
+    TEXT = "text", "Text"
+    NUMBER = "number", "Number"
+    DATE = "date", "Date"
+    CHOICE = "choice", "Choice"
+
+
+class Attribute(models.Model):
+    """A study's definition of one participant or transcript attribute (gender, age,
+    interviewer...): its type, and for a choice its allowed values. The values stay in
+    ``Participant.attributes`` / ``Transcript.attributes`` under ``name``; reading and
+    checking them is :mod:`studies.attributes`."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="attribute_defs")
+    scope = models.CharField(
+        max_length=12, choices=AttributeScope.choices, default=AttributeScope.PARTICIPANT
+    )
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=8, choices=AttributeKind.choices, default=AttributeKind.TEXT)
+    choices = models.JSONField(default=list, blank=True, help_text="Allowed values of a choice.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["scope", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), "study", "scope", name="studies_attribute_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scope__in=[s.value for s in AttributeScope]),
+                name="studies_attribute_scope_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[k.value for k in AttributeKind]),
+                name="studies_attribute_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def key(self) -> str:
+        """How filters name it: ``attribute:<name>``."""
+        return f"attribute:{self.name}"
+
+
 class TranscriptQuerySet(models.QuerySet):
     def for_list(self):
         """Without the text; participant, group and wave preloaded."""
@@ -247,6 +299,9 @@ class Transcript(models.Model):
     source_name = models.CharField(max_length=255, blank=True)
     checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the text.")
     language = models.CharField(max_length=20, blank=True)
+    attributes = models.JSONField(
+        default=dict, blank=True, help_text="Transcript attributes (interviewer, site...)."
+    )
     turn_times = models.JSONField(
         default=list,
         blank=True,

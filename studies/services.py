@@ -15,8 +15,11 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from coding.audit import audit
+from studies import attribute_services
+from studies import attributes as attrs
 from studies import text as textlib
 from studies.models import (
+    AttributeScope,
     Invitation,
     Membership,
     Participant,
@@ -400,11 +403,12 @@ def participant_create(
         raise ValidationError({"group": "That group belongs to another study."})
     if Participant.objects.filter(study=study, pseudonym__iexact=pseudonym).exists():
         raise ValidationError({"pseudonym": f"A participant “{pseudonym}” already exists."})
-    participant = Participant(
-        study=study, pseudonym=pseudonym, group=group, attributes=attributes or {}
-    )
-    participant.full_clean(exclude=["study", "group"], validate_constraints=False)
     with transaction.atomic():
+        attributes = _typed_attributes(study, AttributeScope.PARTICIPANT, attributes or {})
+        participant = Participant(
+            study=study, pseudonym=pseudonym, group=group, attributes=attributes
+        )
+        participant.full_clean(exclude=["study", "group"], validate_constraints=False)
         participant.save()
         audit(
             study=study,
@@ -414,6 +418,16 @@ def participant_create(
             after={"pseudonym": pseudonym, "group": group.name if group else None},
         )
     return participant
+
+
+def _typed_attributes(study: Study, scope: str, values: dict) -> dict:
+    """``values`` checked and typed against the study's definitions, defining new keys
+    (call inside the write's transaction: a refused value leaves no new definition)."""
+    defs = attribute_services.attributes_define_missing(study=study, scope=scope, rows=[values])
+    try:
+        return attrs.clean_values(defs, values)
+    except ValidationError as exc:
+        raise ValidationError({"attributes": exc.messages}) from None
 
 
 def participant_update(
@@ -435,8 +449,10 @@ def participant_update(
         "group_id": participant.group_id,
         "attributes": participant.attributes,
     }
-    participant.pseudonym, participant.group, participant.attributes = pseudonym, group, attributes
     with transaction.atomic():
+        attributes = _typed_attributes(participant.study, AttributeScope.PARTICIPANT, attributes)
+        participant.pseudonym, participant.group = pseudonym, group
+        participant.attributes = attributes
         participant.save(update_fields=["pseudonym", "group", "attributes"])
         audit(
             study=participant.study,
@@ -457,8 +473,10 @@ def participant_update(
 
 
 def transcript_update(
-    *, transcript: Transcript, title: str, participant, wave, actor
+    *, transcript: Transcript, title: str, participant, wave, actor, attributes: dict | None = None
 ) -> Transcript:
+    """Change a transcript's title, participant, wave and (when given) its attributes,
+    checked against the study's transcript attributes."""
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": "A title is required."})
@@ -476,10 +494,17 @@ def transcript_update(
         "title": transcript.title,
         "participant_id": transcript.participant_id,
         "wave_id": transcript.wave_id,
+        "attributes": transcript.attributes,
     }
-    transcript.title, transcript.participant, transcript.wave = title, participant, wave
     with transaction.atomic():
-        transcript.save(update_fields=["title", "participant", "wave", "updated_at"])
+        fields = ["title", "participant", "wave", "updated_at"]
+        if attributes is not None:
+            transcript.attributes = _typed_attributes(
+                transcript.study, AttributeScope.TRANSCRIPT, attributes
+            )
+            fields.append("attributes")
+        transcript.title, transcript.participant, transcript.wave = title, participant, wave
+        transcript.save(update_fields=fields)
         audit(
             study=transcript.study,
             actor=actor,
@@ -490,6 +515,7 @@ def transcript_update(
                 "title": title,
                 "participant_id": transcript.participant_id,
                 "wave_id": transcript.wave_id,
+                "attributes": transcript.attributes,
             },
         )
     return transcript

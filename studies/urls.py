@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from studies import views
+from studies import attribute_views, views
 
 app_name = "studies"
 
@@ -53,6 +53,21 @@ urlpatterns = [
         name="member_action",
     ),
     path("studies/<int:study_id>/participants/", views.participant_list, name="participant_list"),
+    path(
+        "studies/<int:study_id>/attributes/",
+        attribute_views.attribute_create,
+        name="attribute_create",
+    ),
+    path(
+        "studies/<int:study_id>/attributes/<int:pk>/",
+        attribute_views.attribute_update,
+        name="attribute_update",
+    ),
+    path(
+        "studies/<int:study_id>/attributes/<int:pk>/delete/",
+        attribute_views.attribute_delete,
+        name="attribute_delete",
+    ),
     path(
         "studies/<int:study_id>/participants/import/",
         views.participant_import,

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from studies import attributes as attrs
 from studies import bulk_import, forms, imports, selectors, services
 from studies.access import (
     get_invitation_by_token,
@@ -17,7 +18,15 @@ from studies.access import (
     get_invitation_for_owner,
     get_study_for_user,
 )
-from studies.models import Membership, Participant, StakeholderGroup, Transcript, Wave
+from studies.models import (
+    AttributeKind,
+    AttributeScope,
+    Membership,
+    Participant,
+    StakeholderGroup,
+    Transcript,
+    Wave,
+)
 from workbench.lib.http import HtmxHttpRequest, add_form_errors
 
 
@@ -385,7 +394,11 @@ def participant_list(request: HttpRequest, study_id: int) -> HttpResponse:
     participants = list(
         study.participants.select_related("group").order_by("group__position", "pseudonym")
     )
-    attribute_keys = sorted({key for p in participants for key in p.attributes})
+    defs = attrs.definitions(study)
+    defined = [d.name for d in defs if d.scope == AttributeScope.PARTICIPANT]
+    known = {n.lower() for n in defined}
+    extra = sorted({k for p in participants for k in p.attributes if k.lower() not in known})
+    attribute_keys = [*defined, *extra]
     return render_study_page(
         request,
         "studies/participant_list.html",
@@ -393,6 +406,9 @@ def participant_list(request: HttpRequest, study_id: int) -> HttpResponse:
         "participants",
         participants=participants,
         attribute_keys=attribute_keys,
+        attribute_defs=defs,
+        attribute_form=forms.AttributeForm(),
+        attribute_kinds=AttributeKind.choices,
         form=form,
         csv_form=forms.CsvUploadForm(),
     )
@@ -405,7 +421,7 @@ def participant_edit(request: HttpRequest, study_id: int, pk: int) -> HttpRespon
     initial = {
         "pseudonym": participant.pseudonym,
         "group": participant.group_id,
-        "attributes": "\n".join(f"{k}: {v}" for k, v in participant.attributes.items()),
+        "attributes": forms.attribute_lines(participant.attributes),
     }
     form = forms.ParticipantForm(request.POST or None, study=access.study, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -501,19 +517,23 @@ def participant_import(request: HttpRequest, study_id: int) -> HttpResponse:
 def transcript_list(request: HttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     study = access.study
-    transcripts = (
+    transcripts = list(
         Transcript.objects.filter(study=study)
         .for_list()
         .order_by(
             "participant__group__position", "participant__pseudonym", "wave__position", "title"
         )
     )
+    defs = attrs.definitions(study, AttributeScope.TRANSCRIPT)
+    for t in transcripts:
+        t.attribute_values = [attrs.display((t.attributes or {}).get(d.name)) for d in defs]
     return render_study_page(
         request,
         "studies/transcript_list.html",
         access,
         "transcripts",
         transcripts=transcripts,
+        attribute_defs=defs,
         upload_form=forms.TranscriptUploadForm(study=study),
         bulk_form=forms.BulkImportForm(),
     )
@@ -617,6 +637,7 @@ def transcript_edit(request: HttpRequest, study_id: int, pk: int) -> HttpRespons
         "title": transcript.title,
         "participant": transcript.participant_id,
         "wave": transcript.wave_id,
+        "attributes": forms.attribute_lines(transcript.attributes),
     }
     form = forms.TranscriptEditForm(request.POST or None, study=access.study, initial=initial)
     if request.method == "POST" and form.is_valid():

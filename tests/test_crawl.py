@@ -32,7 +32,7 @@ from coding.models import JobKind, Layer, LayerKind
 from coding.segments import services as segment_services
 from studies import services as studies_services
 from studies.access import study_access
-from studies.models import Role
+from studies.models import Attribute, Role
 from tests import factories
 
 CANARY = "zqcanary7731"  # coder2's memos, proposed code, segment memos; consensus memos
@@ -162,6 +162,13 @@ ROUTES: dict[str, Route] = {
         ],
     ),
     "studies:participant_import": Route(POST_ONLY, [Get(_s)]),
+    "studies:attribute_create": Route(POST_ONLY, [Get(_s)]),
+    "studies:attribute_update": Route(
+        POST_ONLY, [Get(lambda ctx: {**_s(ctx), "pk": ctx.attribute.pk})]
+    ),
+    "studies:attribute_delete": Route(
+        POST_ONLY, [Get(lambda ctx: {**_s(ctx), "pk": ctx.attribute.pk})]
+    ),
     "studies:participant_edit": Route(
         OWNER, [Get(lambda ctx: {**_s(ctx), "pk": ctx.participant.pk})]
     ),
@@ -218,6 +225,8 @@ ROUTES: dict[str, Route] = {
             Get(_s, query="code={proposal}"),
             Get(_s, query="review=1"),
             *_layer_views(_s, "union", "consensus", "erin", "bob"),
+            Get(_s, query="code={code}&attribute:gender=female&attribute:interviewer=KL"),
+            Get(_s, query="code={code}&attribute:nosuch=x"),
         ],
     ),
     "coding:search": Route(
@@ -285,6 +294,10 @@ ROUTES: dict[str, Route] = {
             *_layer_views(_s, "union", "consensus", "erin"),
             *[Get(_s, query=f"format={fmt}") for fmt in ("csv", "xlsx", "svg")],
             Get(_s, query="measure=participants&rollup=0"),
+            Get(_s, query="by=attribute:gender&measure=segments"),
+            Get(_s, query="by=attribute:age&bins=18,30,45"),
+            Get(_s, query="by=attribute:interviewer&attribute:gender=female&format=csv"),
+            Get(_s, query="by=attribute:nosuch&bins=x"),
         ],
     ),
     "coding:compare_trajectory": Route(
@@ -404,6 +417,16 @@ ROUTES: dict[str, Route] = {
             Get(_s),
             Get(_s, query="layer=union"),
             Get(_s, query="layer=erin", expect=API_READ | {"coder_blind": 404}),
+            Get(_s, query="by=attribute:gender&attribute:interviewer=KL"),
+        ],
+        both=False,
+    ),
+    "api:study_retrieval": Route(
+        API_READ,
+        [
+            Get(_s),
+            Get(_s, query="code={code}&attribute:gender=female"),
+            Get(_s, query="layer=erin", expect=API_READ | {"coder_blind": 400}),
         ],
         both=False,
     ),
@@ -465,6 +488,7 @@ class Crawl:
     invitation: object
     invitation_token: str
     job: object = None  # bob's QDPX export job (its file is searched for canaries)
+    attribute: object = None  # the participants' "gender" definition
 
     def fill(self, query: str) -> str:
         return query.format(
@@ -494,10 +518,21 @@ def build_crawl(*, blind: bool) -> Crawl:
     viewer_membership = factories.add_member(study, users["viewer"], Role.VIEWER)
     group = factories.make_group(study, name="Peer support workers")
     wave = factories.make_wave(study, name="T1 Training")
-    participant = factories.make_participant(study, pseudonym="PSW01", group=group)
-    transcript = factories.make_transcript(
-        study, participant=participant, wave=wave, title="PSW01 at T1"
+    participant = factories.make_participant(
+        study, pseudonym="PSW01", group=group, attributes={"gender": "female", "age": 34}
     )
+    transcript = factories.make_transcript(
+        study,
+        participant=participant,
+        wave=wave,
+        title="PSW01 at T1",
+        attributes={"interviewer": "KL"},
+    )
+    gender = Attribute.objects.create(
+        study=study, name="gender", kind="choice", choices=["female", "male"]
+    )
+    Attribute.objects.create(study=study, name="age", kind="number", position=1)
+    Attribute.objects.create(study=study, name="interviewer", scope="transcript")
     theme = codebook_services.code_create(study=study, name="Role", actor=users["owner"])
     code = codebook_services.code_create(
         study=study, name="Role confusion", parent=theme, actor=users["owner"]
@@ -596,6 +631,7 @@ def build_crawl(*, blind: bool) -> Crawl:
         invitation=invitation,
         invitation_token=token,
     )
+    ctx.attribute = gender
     ctx.job = job_services.job_start(
         access=study_access(users["coder"], study.pk),
         kind=JobKind.QDPX_EXPORT,

@@ -29,9 +29,12 @@ from ninja.utils import check_csrf
 from pydantic import Field
 
 from coding.codebook import selectors as codebook_selectors
+from coding.compare import cuts
 from coding.compare.layers import PLACED, layer_choice
 from coding.compare.matrix import MEASURES, matrix
 from coding.models import LayerKind, Segment
+from coding.retrieval import selectors as retrieval_selectors
+from coding.retrieval.forms import RetrievalForm
 from coding.search import forms as search_forms
 from coding.search import selectors as search_selectors
 from coding.segments import selectors as segment_selectors
@@ -429,7 +432,7 @@ def segment_delete(request, segment_id: Id):
 
 class MatrixCellOut(Schema):
     code_id: int
-    group: str
+    group: str = Field(description="The stakeholder group, or with `by` the attribute's value.")
     wave: str
     value: int | None = Field(description="null when nobody of the group was interviewed then.")
     denominator: int = Field(description="Participants of the group interviewed at the wave.")
@@ -439,6 +442,7 @@ class MatrixOut(Schema):
     layer: str = Field(description="The layer counted: consensus, union or a layer key.")
     measure: str
     rollup: bool
+    by: str = Field(description="`group`, or the `attribute:<name>` the columns are cut by.")
     groups: list[str]
     waves: list[str]
     cells: list[MatrixCellOut]
@@ -450,7 +454,13 @@ class MatrixOut(Schema):
     url_name="study_matrix",
 )
 def study_matrix(
-    request, study_id: Id, layer: str = "", measure: str = "participants", rollup: int = 1
+    request,
+    study_id: Id,
+    layer: str = "",
+    measure: str = "participants",
+    rollup: int = 1,
+    by: str = "group",
+    bins: str = "",
 ):
     """Counts per code, stakeholder group and wave, as on the comparison page.
 
@@ -460,6 +470,11 @@ def study_matrix(
     union (as on the page). Blind coders see only their own layer. `measure`: `segments`, `participants` or `transcripts`.
     `rollup=1` (default): a parent's cell covers its whole subtree (distinct participants
     and transcripts). Groups and waves are named in order; cells list codes depth first.
+    `by=attribute:<name>`: the groups are that attribute's values (a participant's, or a
+    transcript's for a transcript attribute) instead of the stakeholder groups, and each
+    cell's `group` is the value; `bins=18,30,45,65` cuts a number attribute into ranges.
+    `attribute:<name>=<value>` (repeatable) counts only participants/transcripts with that
+    value (`lo..hi` for a range of a number), denominators alike.
     """
     access = _access(request, study_id, missing="No such study.")
     if measure not in MEASURES:
@@ -470,12 +485,16 @@ def study_matrix(
         choice = layer_choice(access, layer or None, scope=PLACED)
     except LookupError:
         raise Http404("No such layer.") from None
+    cut = cuts.cut_from(access.study, request.GET)
+    if cut.errors:
+        raise DjangoValidationError(" ".join(cut.errors))
     result = matrix(
         access.study,
         choice,
         measure=measure,
         rollup=bool(rollup),
         book=codebook_selectors.codebook_for(access),
+        frame=cut.frame(access.study),
     )
     groups = {g.pk: g.name for g in result.frame.groups}
     waves = {w.pk: w.name for w in result.frame.waves}
@@ -483,6 +502,7 @@ def study_matrix(
         "layer": choice.key,
         "measure": measure,
         "rollup": bool(rollup),
+        "by": cut.by.key if cut.by is not None else "group",
         "groups": list(groups.values()),
         "waves": list(waves.values()),
         "cells": [
@@ -566,6 +586,60 @@ def study_search(request, study_id: Id, q: str = "", page: int = 1, page_size: i
             for row in rows
         ],
     }
+
+
+# --- Coded retrieval (coding.retrieval) --------------------------------------------------
+
+
+class RetrievedSegmentOut(SegmentOut):
+    transcript_id: int
+    participant: str | None
+    group: str | None
+    wave: str | None
+    participant_attributes: dict
+    transcript_attributes: dict
+
+
+class RetrievalOut(Schema):
+    count: int = Field(description="Segments matching, over all pages.")
+    segments: list[RetrievedSegmentOut]
+
+
+@api.get(
+    "/studies/{study_id}/retrieval",
+    response={200: RetrievalOut, 400: ErrorOut, **READ_ERRORS},
+    url_name="study_retrieval",
+)
+def study_retrieval(request, study_id: Id, offset: int = 0, limit: int = 100):
+    """Coded segments, filtered as on the retrieval page: `code` (with `subtree=1` its
+    subcodes; without a code every code), `group`, `wave`, `participant`, `layer` (a layer
+    key, `union` or `consensus`), `review=1`, and `attribute:<name>=<value>` (repeatable;
+    participant or transcript attributes; `lo..hi` is a range of a number, `lo` included).
+    In the page's order; `offset`/`limit` (at most 500) page through them. Blind coders
+    get only their own layer."""
+    access = _access(request, study_id, missing="No such study.")
+    if offset < 0 or not 1 <= limit <= 500:
+        raise DjangoValidationError("offset: 0 or more; limit: 1 to 500.")
+    form = RetrievalForm(request.GET)
+    state = retrieval_selectors.retrieval_state(access, form.filters(), form.given())
+    if state.errors:
+        raise DjangoValidationError(" ".join(state.errors))
+    found = retrieval_selectors.state_segments(access, state, context=0)
+    rows = []
+    for segment in found[offset : offset + limit]:
+        transcript = segment.transcript
+        participant = transcript.participant
+        rows.append(
+            {
+                **_segment_out(segment),
+                **_transcript_out(transcript),
+                "id": segment.pk,
+                "transcript_id": transcript.pk,
+                "participant_attributes": (participant.attributes if participant else {}) or {},
+                "transcript_attributes": transcript.attributes or {},
+            }
+        )
+    return {"count": found.count(), "segments": rows}
 
 
 @api.api_operation(

@@ -11,6 +11,7 @@ from coding.agreement.result import ReportParams
 from coding.agreement.rows import DEFAULT_THRESHOLD, SORT_KEYS
 from coding.codebook.selectors import Codebook
 from coding.models import Layer
+from studies import attributes as attrs
 from studies.models import Study, Transcript
 
 BY_CHOICES = [
@@ -41,6 +42,9 @@ class ReportForm(forms.Form):
     ) -> None:
         super().__init__(data)
         self.layer_objects = layers
+        self.study = study
+        self.attribute_defs = attrs.definitions(study)
+        self.attribute_filters = attrs.filters_from(data)
         self.fields["layers"].choices = [(la.key, la.label) for la in layers]
         self.fields["group"].choices = list(study.groups.values_list("pk", "name"))
         self.fields["wave"].choices = list(study.waves.values_list("pk", "name"))
@@ -53,6 +57,34 @@ class ReportForm(forms.Form):
         codes = [(n.pk, "\u2003" * n.depth + n.code.name) for n in book.walk()]
         self.fields["code"].choices = [("", "All codes"), *codes]
         self.fields["focus"].choices = [("", "—"), *codes]
+
+    @property
+    def attribute_fields(self) -> list[dict]:
+        """Each defined attribute with the value given (the scope's inputs)."""
+        given = {f.name.lower(): f.value for f in self.attribute_filters}
+        return [
+            {"defn": d, "param": d.key, "value": given.get(d.name.lower(), "")}
+            for d in self.attribute_defs
+        ]
+
+    def clean(self):
+        data = super().clean()
+        data["attribute_transcripts"] = None
+        if self.attribute_filters:
+            pids, tids, errors = attrs.resolve(
+                self.study, self.attribute_filters, self.attribute_defs
+            )
+            if errors:
+                raise ValidationError(errors)
+            if pids is not None:
+                by_participant = set(
+                    Transcript.objects.filter(
+                        study=self.study, participant_id__in=sorted(pids)
+                    ).values_list("pk", flat=True)
+                )
+                tids = by_participant if tids is None else tids & by_participant
+            data["attribute_transcripts"] = sorted(tids)
+        return data
 
     def clean_layers(self) -> list[str]:
         keys = self.cleaned_data["layers"]
@@ -75,6 +107,8 @@ class ReportForm(forms.Form):
                 waves=data["wave"],
                 participants=data["participant"],
                 transcripts=data["transcript"],
+                attributes=self.attribute_filters,
+                attribute_transcripts=data.get("attribute_transcripts"),
             ),
             root_code=data.get("code"),
             threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
@@ -99,4 +133,5 @@ class ReportForm(forms.Form):
             if values:
                 labels = dict(self.fields[name].choices)
                 parts.append(f"{name}: " + ", ".join(str(labels.get(v, v)) for v in values))
+        parts += [f"{f.name}: {f.value}" for f in scope.attributes]
         return "; ".join(parts)

@@ -40,10 +40,26 @@ class Scope:
     waves: list[int] = field(default_factory=list)
     participants: list[int] = field(default_factory=list)
     transcripts: list[int] = field(default_factory=list)
+    # attribute:<name>=<value> filters and the study's transcripts that satisfy them all
+    # (resolved by the form; None without attribute filters).
+    attributes: tuple = ()
+    attribute_transcripts: list[int] | None = None
 
     @property
     def is_all(self) -> bool:
-        return not (self.groups or self.waves or self.participants or self.transcripts)
+        return not (
+            self.groups or self.waves or self.participants or self.transcripts or self.attributes
+        )
+
+    @property
+    def copy_transcripts(self) -> list[int]:
+        """The transcripts to name when another view must cover the same scope: the chosen
+        transcripts, narrowed to those with the attribute values."""
+        if self.attribute_transcripts is None:
+            return self.transcripts
+        if self.transcripts:
+            return sorted(set(self.transcripts) & set(self.attribute_transcripts))
+        return sorted(self.attribute_transcripts)
 
     def filter(self, qs):
         if self.groups:
@@ -54,6 +70,8 @@ class Scope:
             qs = qs.filter(participant_id__in=self.participants)
         if self.transcripts:
             qs = qs.filter(pk__in=self.transcripts)
+        if self.attribute_transcripts is not None:
+            qs = qs.filter(pk__in=self.attribute_transcripts)
         return qs
 
 

@@ -8,7 +8,7 @@ study, the layer and the definitions. File names come from
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.http import HttpResponse
@@ -21,7 +21,9 @@ from coding.compare.layers import LayerChoice
 from coding.compare.matrix import MEASURE_HELP, MEASURES, Matrix
 from coding.compare.pages import trajectory_chart
 from coding.compare.trajectory import ABSENT, Trajectory
+from studies import attributes as attribute_selectors
 from studies.access import StudyAccess
+from studies.models import AttributeScope
 from workbench.lib.http import attachment_name, download
 
 MATRIX_EXPORT_HEADER = [
@@ -244,9 +246,11 @@ def cooccurrence_file(
 # --- 4. Framework matrix ------------------------------------------------------------------
 
 
-def framework_rows(fw: Framework, paths: dict[int, str]) -> Iterator[list]:
+def framework_rows(fw: Framework, paths: dict[int, str], defs: Sequence = ()) -> Iterator[list]:
+    """One row per participant and code; then the participant's attributes (``defs``)."""
     for g in fw.groups:
         for row in g.rows:
+            values = exports.attribute_cells(defs, row.participant.attributes, None)
             for node, cell in zip(fw.codes, row.cells, strict=True):
                 yield [
                     g.group.name,
@@ -257,6 +261,7 @@ def framework_rows(fw: Framework, paths: dict[int, str]) -> Iterator[list]:
                     len(cell.quotes) if cell.interviewed else None,
                     cell.summary.body if cell.summary else None,
                     "\n\n".join(q["quote"] for q in cell.quotes),
+                    *values,
                 ]
 
 
@@ -265,9 +270,12 @@ def framework_file(
 ) -> HttpResponse:
     stem = f"framework-{slugify(fw.wave.name) if fw.wave else 'no-wave'}-{choice.key}"
     filename = attachment_name(access.study, stem, fmt)
-    rows = framework_rows(fw, paths)
+    # Rows are participants: their attributes (transcript ones belong to no single row).
+    defs = attribute_selectors.definitions(access.study, AttributeScope.PARTICIPANT)
+    header = [*FRAMEWORK_EXPORT_HEADER, *exports.attribute_columns(defs, FRAMEWORK_EXPORT_HEADER)]
+    rows = framework_rows(fw, paths, defs)
     if fmt == "csv":
-        return exports.csv_response(filename, FRAMEWORK_EXPORT_HEADER, rows)
+        return exports.csv_response(filename, header, rows)
     lines = about(
         access,
         choice,
@@ -275,5 +283,5 @@ def framework_file(
         ("Codes", "; ".join(paths[n.pk] for n in fw.codes)),
         ("Subcodes included", "yes" if fw.subtree else "no"),
     )
-    sheet = exports.Sheet("Framework", FRAMEWORK_EXPORT_HEADER, rows)
+    sheet = exports.Sheet("Framework", header, rows)
     return exports.xlsx_response(filename, [sheet], about=lines)

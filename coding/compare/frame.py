@@ -39,7 +39,7 @@ from django.db.models import BigIntegerField, Count, F, Value
 from django.db.models.functions import Cast
 
 from coding.models import Segment
-from studies.models import Participant, StakeholderGroup, Transcript, Wave
+from studies.models import Attribute, Participant, StakeholderGroup, Transcript, Wave
 
 # Offsets are code points of one transcript; 2**32 exceeds any transcript length, so
 # ``start * 2**32 + end`` names a span uniquely (and fits in a 64-bit integer).
@@ -76,6 +76,9 @@ class Frame:
     interviewed: dict[tuple[int, int], set[int]]  # (group, wave) -> participant ids
     transcript_counts: dict[tuple[int, int], int]
     unplaced: int  # transcripts without participant, group or wave
+    # Set when the column groups are an attribute's values (coding.compare.cuts), not the
+    # stakeholder groups: ``groups`` are then AttributeGroup rows.
+    attribute: Attribute | None = None
 
     @property
     def columns(self) -> list[Column]:
@@ -101,7 +104,7 @@ def study_frame(study) -> Frame:
     group_pos = {g.pk: i for i, g in enumerate(groups)}
     participants = sorted(
         Participant.objects.filter(study=study, group__isnull=False).only(
-            "pk", "pseudonym", "group_id"
+            "pk", "pseudonym", "group_id", "attributes"
         ),
         key=lambda p: (group_pos.get(p.group_id, 0), p.pseudonym.lower(), p.pk),
     )

@@ -22,6 +22,7 @@ from coding.compare.svg import Series, line_chart
 from coding.compare.trajectory import PRESENT, Trajectory
 from coding.retrieval.selectors import RetrievalFilters
 from studies.access import StudyAccess
+from studies.attributes import AttributeFilter
 
 MISSING_CELL = (
     '<td class="heat-missing num"><span aria-hidden="true">—</span>'
@@ -68,9 +69,14 @@ def heat_cell(text: str, href: str, label: str, bin_: Bin) -> str:
 # --- 1. Group x wave matrix ----------------------------------------------------------------
 
 
-def matrix_rows(access: StudyAccess, choice: LayerChoice, m: Matrix) -> list[dict]:
-    """Each row's node and its cells as HTML (text, shade and retrieval link)."""
+def matrix_rows(
+    access: StudyAccess, choice: LayerChoice, m: Matrix, restrict: tuple[AttributeFilter, ...] = ()
+) -> list[dict]:
+    """Each row's node and its cells as HTML (text, shade and retrieval link). A cell of a
+    matrix cut by an attribute links to the retrieval filtered by that attribute's value;
+    ``restrict`` (the page's attribute filters) goes into every link."""
     base = retrieval_base(access.study.pk)
+    cut = m.frame.attribute
     layer_key = choice.retrieval_key or ""
     bins = {b.index: b for b in m.scale.bins()}
     rows = []
@@ -84,9 +90,13 @@ def matrix_rows(access: StudyAccess, choice: LayerChoice, m: Matrix) -> list[dic
             query = RetrievalFilters(
                 code=row.node.pk,
                 subtree=subtree,
-                group=col.group.pk,
+                group=None if cut is not None else col.group.pk,
                 wave=col.wave.pk,
                 layer=layer_key,
+                attributes=(
+                    *restrict,
+                    *([AttributeFilter(cut.name, col.group.value)] if cut is not None else []),
+                ),
             ).query()
             cells.append(
                 heat_cell(
@@ -134,8 +144,14 @@ def trajectory_chart_html(t: Trajectory, choice: LayerChoice) -> SafeString:
     return mark_safe(trajectory_chart(t, choice))  # noqa: S308 - built from escaped text
 
 
-def trajectory_grid(access: StudyAccess, choice: LayerChoice, t: Trajectory) -> list[dict]:
-    """Per group, each participant's points; a point with segments links to them."""
+def trajectory_grid(
+    access: StudyAccess,
+    choice: LayerChoice,
+    t: Trajectory,
+    restrict: tuple[AttributeFilter, ...] = (),
+) -> list[dict]:
+    """Per group, each participant's points; a point with segments links to them (with the
+    page's attribute filters, ``restrict``)."""
     base = retrieval_base(access.study.pk)
     grid = []
     for g in t.groups:
@@ -154,6 +170,7 @@ def trajectory_grid(access: StudyAccess, choice: LayerChoice, t: Trajectory) -> 
                             participant=row.participant.pk,
                             wave=p.wave.pk,
                             layer=choice.retrieval_key or "",
+                            attributes=restrict,
                         ).query()
                     )
                 cells.append({"point": p, "href": href})

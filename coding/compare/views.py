@@ -21,8 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coding import exports
 from coding.codebook import selectors as codebook_selectors
+from coding.compare import cuts, pages
 from coding.compare import exports as files
-from coding.compare import pages
 from coding.compare import services as compare_services
 from coding.compare.cooccurrence import cooccurrence, overlap_passages
 from coding.compare.frame import Frame, study_frame
@@ -126,7 +126,16 @@ def compare_matrix(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     measure = parse_measure(request.GET.get("measure"))
     rollup = flag_param(request.GET.get("rollup"), default=True)
     book = codebook_selectors.codebook_for(access)
-    m = matrix(access.study, choice, measure=measure, rollup=rollup, book=book)
+    cut = cuts.cut_from(access.study, request.GET)
+    error = " ".join([error, *cut.errors]).strip()
+    m = matrix(
+        access.study,
+        choice,
+        measure=measure,
+        rollup=rollup,
+        book=book,
+        frame=cut.frame(access.study),
+    )
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         return files.matrix_file(access, choice, m, exports.code_paths(book), fmt)
@@ -141,10 +150,13 @@ def compare_matrix(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
         measures=list(MEASURES.items()),
         measure_help=MEASURE_HELP[measure],
         rollup=rollup,
-        rows=pages.matrix_rows(access, choice, m),
+        rows=pages.matrix_rows(access, choice, m, cut.restrict),
         bins=pages.bins_style(m.scale),
         groups_span=[(g, len(m.frame.waves)) for g in m.frame.groups],
-        query=urlencode({"layer": choice.key, "measure": measure, "rollup": int(rollup)}),
+        cut=cut,
+        query=urlencode(
+            {"layer": choice.key, "measure": measure, "rollup": int(rollup), **cut.params()}
+        ),
     )
     return render_page_or_partial(request, MATRIX_TEMPLATE, "matrix", context)
 
@@ -164,8 +176,12 @@ def compare_trajectory(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
             error = error or "There is no such code in this study: showing the first code."
         code_id = book.roots[0].pk if book.roots else None
     subtree = flag_param(request.GET.get("subtree"), default=True)
+    cut = cuts.cut_from(access.study, request.GET, allow_by=False)
+    error = " ".join([error, *cut.errors]).strip()
     t = (
-        trajectory(access.study, choice, code_id, subtree=subtree, book=book)
+        trajectory(
+            access.study, choice, code_id, subtree=subtree, book=book, frame=cut.frame(access.study)
+        )
         if code_id is not None
         else None
     )
@@ -178,12 +194,18 @@ def compare_trajectory(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
         "trajectory",
         error=error,
         t=t,
-        grid=pages.trajectory_grid(access, choice, t) if t is not None else [],
+        grid=pages.trajectory_grid(access, choice, t, cut.restrict) if t is not None else [],
+        cut=cut,
         subtree=subtree,
         codes=list(book.walk()),
         chart=pages.trajectory_chart_html(t, choice) if t is not None else "",
         query=urlencode(
-            {"layer": choice.key, "code": t.code.pk if t else "", "subtree": int(subtree)}
+            {
+                "layer": choice.key,
+                "code": t.code.pk if t else "",
+                "subtree": int(subtree),
+                **cut.params(),
+            }
         ),
     )
     return render_page_or_partial(request, TRAJECTORY_TEMPLATE, "trajectory", context)

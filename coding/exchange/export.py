@@ -26,6 +26,7 @@ exported segments.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -41,8 +42,9 @@ from django.db.models import F
 
 from coding.codebook import selectors as codebook_selectors
 from coding.models import Code, LayerKind, Segment
+from studies import attributes as attribute_types
 from studies.access import StudyAccess, visible_layers, visible_memos
-from studies.models import Participant, Study, Transcript
+from studies.models import Attribute, AttributeKind, AttributeScope, Participant, Study, Transcript
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -213,6 +215,17 @@ class _Variables:
         if name not in self.defs:
             self.defs[name] = (object_guid(self.study_id, "variable", name.lower()), type_)
         return self.defs[name][0]
+
+
+def _typed_numbers(attributes: dict | None, numbers: dict) -> dict:
+    """``attributes`` with the values of number attributes read as numbers (a value that
+    does not read stays as it is, exported as text)."""
+    out = dict(attributes or {})
+    for key, value in out.items():
+        if key in numbers:
+            with contextlib.suppress(ValueError):
+                out[key] = attribute_types.parse(numbers[key], value)
+    return out
 
 
 def _attribute_type(values: list) -> str:
@@ -393,6 +406,19 @@ class _ProjectExport:
             .order_by("pseudonym", "pk")
             .values_list("pk", "pseudonym", "group_id", "group__name", "attributes")
         )
+        # Participant attributes defined as numbers are exported as REFI-QDA Integer or
+        # Float variables even when older rows hold them as text.
+        self.number_attributes = {
+            a.name: a
+            for a in Attribute.objects.filter(
+                study=study, scope=AttributeScope.PARTICIPANT, kind=AttributeKind.NUMBER
+            )
+        }
+        if self.number_attributes:
+            self.participants = [
+                (*row[:4], _typed_numbers(row[4], self.number_attributes))
+                for row in self.participants
+            ]
         self.transcripts = list(
             Transcript.objects.filter(study=study)
             .order_by("title", "pk")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from coding.audit import audit
 from coding.models import Code, Memo, Segment
-from studies.models import Participant, StakeholderGroup, Transcript, Wave
+from studies import attribute_services
+from studies.models import AttributeScope, Participant, StakeholderGroup, Transcript, Wave
 
 
 def write_plan(plan, actor) -> None:
@@ -50,6 +51,12 @@ def _write_structure(plan) -> None:
         if participant.group is not None:
             participant.group_id = participant.group.pk
     Participant.objects.bulk_create(list(plan.new_participants.values()))
+    # REFI-QDA variables arrive typed (Integer, Float): define the new keys with their type.
+    attribute_services.attributes_define_missing(
+        study=study,
+        scope=AttributeScope.PARTICIPANT,
+        rows=[p.attributes for p in plan.new_participants.values()],
+    )
     for transcript in plan.new_transcripts:
         if transcript.participant is not None:
             transcript.participant_id = transcript.participant.pk

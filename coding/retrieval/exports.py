@@ -5,7 +5,7 @@ Written by :mod:`coding.exports` (formula escaping, R-readable CSV, XLSX "About"
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -22,6 +22,7 @@ from coding.models import Code, Layer, Segment
 from coding.retrieval.forms import RetrievalForm
 from coding.retrieval.selectors import RetrievalState, retrieval_state, state_segments
 from studies.access import StudyAccess
+from studies.models import Attribute
 
 FORMATS = ("csv", "xlsx")
 
@@ -43,13 +44,24 @@ EXPORT_HEADER = [
 ]
 
 
-def export_rows(segments: Iterable[Segment], book: Codebook) -> Iterator[list[Any]]:
-    """One row per segment, in :data:`EXPORT_HEADER` order (no query beyond ``segments``)."""
+def export_header(defs: Sequence[Attribute] = ()) -> list[str]:
+    """:data:`EXPORT_HEADER` then one column per attribute (participant ones, then
+    transcript ones)."""
+    return [*EXPORT_HEADER, *exports.attribute_columns(defs, EXPORT_HEADER)]
+
+
+def export_rows(
+    segments: Iterable[Segment], book: Codebook, defs: Sequence[Attribute] = ()
+) -> Iterator[list[Any]]:
+    """One row per segment, in :func:`export_header` order (no query beyond ``segments``)."""
     paths = exports.code_paths(book)
     for seg in segments:
         transcript = seg.transcript
         participant = transcript.participant
         group = participant.group if participant is not None else None
+        attributes = exports.attribute_cells(
+            defs, participant.attributes if participant is not None else None, transcript.attributes
+        )
         yield [
             paths.get(seg.code_id) or seg.code.name,
             group.name if group is not None else None,
@@ -65,6 +77,7 @@ def export_rows(segments: Iterable[Segment], book: Codebook) -> Iterator[list[An
             seg.created_at,
             seg.needs_review,
             seg.quote_at_coding,
+            *attributes,
         ]
 
 
@@ -84,6 +97,8 @@ _EXPORT_VALUES = (
     "created_at",
     "needs_review",
     "quote_at_coding",
+    "transcript__participant__attributes",
+    "transcript__attributes",
 )
 
 
@@ -92,6 +107,7 @@ def export_value_rows(
     book: Codebook,
     *,
     layers: Iterable[Layer],
+    defs: Sequence[Attribute] = (),
     chunk_size: int = 2000,
 ) -> Iterator[list[Any]]:
     """The rows of :func:`export_rows` for a whole QuerySet, without building models.
@@ -108,6 +124,7 @@ def export_value_rows(
     names: dict[int, str] | None = None
     rows = segments.values_list(*_EXPORT_VALUES)
     for row in rows.iterator(chunk_size=chunk_size):
+        *row, p_attrs, t_attrs = row
         code_id, *middle, layer_id, start, end, quote, memo, pk, created, review, at_coding = row
         path = paths.get(code_id)
         if path is None:
@@ -128,6 +145,7 @@ def export_value_rows(
             created,
             review,
             at_coding,
+            *exports.attribute_cells(defs, p_attrs, t_attrs),
         ]
 
 
@@ -154,6 +172,7 @@ def about_rows(access: StudyAccess, state: RetrievalState, username: str) -> lis
         ("Group", name(state.groups, f.group)),
         ("Wave", name(state.waves, f.wave)),
         ("Participant", name(state.participants, f.participant)),
+        *((f"Attribute {a.name}", a.value) for a in f.attributes),
         (
             "Layer",
             layer or "All layers you can see: " + ", ".join(lr.label for lr in state.layers),
@@ -170,11 +189,12 @@ def export_response(
 ) -> HttpResponse:
     """The download: every visible segment the filters select (streamed, no context)."""
     segments = state_segments(access, state, context=0).segments
-    rows = export_value_rows(segments, state.book, layers=state.layers)
+    defs = state.attribute_defs
+    rows = export_value_rows(segments, state.book, layers=state.layers, defs=defs)
     filename = export_filename(access, state, fmt)
     if fmt == "csv":
-        return exports.csv_response(filename, EXPORT_HEADER, rows)
-    sheet = exports.Sheet("Segments", EXPORT_HEADER, rows)
+        return exports.csv_response(filename, export_header(defs), rows)
+    sheet = exports.Sheet("Segments", export_header(defs), rows)
     return exports.xlsx_response(filename, [sheet], about=about_rows(access, state, username))
 
 
@@ -188,11 +208,14 @@ def export_write(
     if state.errors:
         raise ValidationError(" ".join(state.errors))
     segments = state_segments(access, state, context=0).segments
+    defs = state.attribute_defs
     rows = counted(
-        export_value_rows(segments, state.book, layers=state.layers), segments.count(), progress
+        export_value_rows(segments, state.book, layers=state.layers, defs=defs),
+        segments.count(),
+        progress,
     )
     if fmt == "csv":
-        exports.csv_write(out, EXPORT_HEADER, rows)
+        exports.csv_write(out, export_header(defs), rows)
     else:
-        sheets = [exports.Sheet("Segments", EXPORT_HEADER, rows)]
+        sheets = [exports.Sheet("Segments", export_header(defs), rows)]
         exports.xlsx_write(out, sheets, about=about_rows(access, state, access.user.get_username()))

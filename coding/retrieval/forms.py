@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 
 from coding.retrieval.selectors import RetrievalFilters
+from studies import attributes as attrs
 from workbench.lib.http import int_param
 
 _TRUE = ("1", "on", "true")
@@ -45,7 +46,7 @@ class RetrievalForm(forms.Form):
 
     def filters(self) -> RetrievalFilters:
         self.full_clean()  # the fields never fail
-        return RetrievalFilters(**self.cleaned_data)
+        return RetrievalFilters(**self.cleaned_data, attributes=attrs.filters_from(self.data))
 
     def given(self) -> dict[str, str]:
         """The id parameters as the request gave them (for "There is no code “x”")."""

@@ -25,8 +25,9 @@ from coding.codebook.selectors import Codebook
 from coding.compare.layers import UNION as UNION_KEY
 from coding.models import Layer, LayerKind, Segment
 from coding.segments import selectors as segment_selectors
+from studies import attributes as attrs
 from studies.access import StudyAccess, visible_layers
-from studies.models import Participant, Transcript
+from studies.models import Attribute, Participant, Transcript
 
 __all__ = [
     "Passage",
@@ -264,6 +265,8 @@ def retrieve(
     layers: Iterable[Layer | int] | None = None,
     transcript: IdFilter = None,
     needs_review: bool = False,
+    attributes: Iterable[attrs.AttributeFilter] = (),
+    attribute_defs: list[Attribute] | None = None,
     context_chars: int = 120,
 ) -> Retrieval:
     """Segments of ``code_ids`` in the study that ``access`` may see (see :class:`Retrieval`).
@@ -274,6 +277,10 @@ def retrieve(
     and that nobody has marked reviewed yet. ``code_ids=None`` means every code. ``layers`` (Layer objects or ids) narrows
     the layers; it can never widen them: hidden layers (blind mode) are always excluded, in
     the SQL, whatever the caller passes. Segments of other studies are excluded too.
+    ``attributes`` (``attribute:<name>=<value>`` filters, :mod:`studies.attributes`) keep
+    the segments of participants and transcripts with those values; a filter naming no
+    attribute keeps nothing. They cost one query per scope (plus the definitions unless
+    ``attribute_defs`` is given), run here, not when the result is read.
 
     Each segment has ``code``, ``layer`` (with ``user``), ``transcript`` (**without** its
     text), ``transcript.participant`` (with ``group``) and ``transcript.wave`` preloaded. With
@@ -302,6 +309,15 @@ def retrieve(
         ids = _ids(value)
         if ids is not None:
             qs = qs.filter(Q(**{lookup: ids}))
+    attributes = tuple(attributes)
+    if attributes:
+        pids, tids, errors = attrs.resolve(study, attributes, attribute_defs)
+        if errors:
+            qs = qs.none()
+        if pids is not None:
+            qs = qs.filter(transcript__participant_id__in=sorted(pids))
+        if tids is not None:
+            qs = qs.filter(transcript_id__in=sorted(tids))
     qs = qs.select_related(*_RELATED).defer("transcript__text").order_by(*ORDER)
     return Retrieval(qs, context_chars)
 
@@ -321,6 +337,7 @@ class RetrievalFilters:
     participant: int | None = None
     layer: str = ""
     review: bool = False
+    attributes: tuple[attrs.AttributeFilter, ...] = ()
 
     def query(self, **extra: Any) -> str:
         """The filters as a URL query string (empty values left out)."""
@@ -336,6 +353,8 @@ class RetrievalFilters:
             params["layer"] = self.layer
         if self.review:
             params["review"] = 1
+        for f in self.attributes:
+            params[f.param] = f.value
         params.update({k: v for k, v in extra.items() if v not in (None, "")})
         return urlencode(params)
 
@@ -360,6 +379,16 @@ class RetrievalState:
     code_ids: list[int]
     chosen_layers: list[Layer] | None
     errors: list[str]
+    attribute_defs: list[Attribute]
+
+    @property
+    def attribute_fields(self) -> list[dict]:
+        """Each defined attribute with the filter value the request gave (the form)."""
+        given = {f.name.lower(): f.value for f in self.filters.attributes}
+        return [
+            {"defn": d, "param": d.key, "value": given.get(d.name.lower(), "")}
+            for d in self.attribute_defs
+        ]
 
     @property
     def code_path(self) -> str:
@@ -370,8 +399,9 @@ def retrieval_state(
     access: StudyAccess, filters: RetrievalFilters, given: dict[str, str]
 ) -> RetrievalState:
     """Resolve ``filters`` (``given``: the id parameters as the request spelled them, for
-    the messages) against the study: the codebook, layers, groups, waves and participants
-    the requester may see, and an error for each filter that names none of them."""
+    the messages) against the study: the codebook, layers, groups, waves, participants and
+    attribute definitions the requester may see, and an error for each filter that names
+    none of them (6 queries)."""
     study = access.study
     book = codebook_selectors.codebook_for(access)
     layers = segment_selectors.listed_layers(access)
@@ -389,6 +419,13 @@ def retrieval_state(
     ):
         if given.get(label) and (value is None or value not in items):
             errors.append(f"There is no {label} “{given[label]}” in this study.")
+    attribute_defs = attrs.definitions(study)
+    for f in filters.attributes:
+        defn = attrs.by_name(attribute_defs, f.name)
+        if defn is None:
+            errors.append(f"There is no attribute “{f.name}” in this study.")
+        elif problem := attrs.check(defn, f.value):
+            errors.append(problem)
     chosen_layers = None
     if filters.layer == UNION_KEY:
         # The coders' union, as on the comparison pages: every coder and imported layer.
@@ -408,6 +445,7 @@ def retrieval_state(
         code_ids=code_ids,
         chosen_layers=chosen_layers,
         errors=errors,
+        attribute_defs=attribute_defs,
     )
 
 
@@ -423,5 +461,7 @@ def state_segments(access: StudyAccess, state: RetrievalState, *, context: int) 
         participant=f.participant,
         layers=state.chosen_layers,
         needs_review=f.review,
+        attributes=f.attributes,
+        attribute_defs=state.attribute_defs,
         context_chars=context,
     )

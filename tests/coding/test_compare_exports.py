@@ -225,3 +225,20 @@ def test_framework_exports_quotes_and_summaries(owner_client, study, data):
 )
 def test_outsiders_cannot_export(outsider_client, study, data, name):
     assert _get(outsider_client, study, name, format="csv").status_code == 404
+
+
+def test_framework_exports_carry_the_participants_attribute_columns(owner_client, study, data):
+    from studies.models import Attribute
+
+    Attribute.objects.create(study=study, name="gender", kind="choice", choices=["f", "m"])
+    Attribute.objects.create(study=study, name="group", position=1)  # clashes with a column
+    Attribute.objects.create(study=study, name="interviewer", scope="transcript")
+    p1 = data["participants"]["P1"]
+    p1.attributes = {"gender": "f", "group": "=cmd"}
+    p1.save(update_fields=["attributes"])
+    params = {"layer": "consensus", "wave": data["waves"][0].pk, "codes": [data["codes"]["A"].pk]}
+    rows = _csv(_get(owner_client, study, "coding:compare_framework", format="csv", **params))
+    assert rows[0][-2:] == ["gender", "participant_group"]
+    row = next(r for r in rows if r[1] == "P1")
+    assert row[-2:] == ["f", "'=cmd"]
+    assert next(r for r in rows if r[1] == "P2")[-2:] == ["", ""]

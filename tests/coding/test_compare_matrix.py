@@ -351,9 +351,9 @@ def test_query_count_does_not_grow_with_codes_or_segments(owner_client, study, d
 
     before = count()
     # Queries: session, user, membership+study; layers; consensus coverage (one
-    # aggregate); codebook; groups; waves; participants; transcripts; the one segment
-    # aggregate.
-    assert before <= 11
+    # aggregate); codebook; attribute definitions; groups; waves; participants;
+    # transcripts; the one segment aggregate.
+    assert before <= 12
     layer = data["layers"][0]
     transcript = data["transcripts"][("P1", "T1")]
     for i in range(15):

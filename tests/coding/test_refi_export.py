@@ -324,9 +324,9 @@ def test_export_runs_a_constant_number_of_queries(study, owner, rich):
         factories.make_segment(more, rich["codes"][3], rich["layers"][0], i * 5, i * 5 + 4)
     with CaptureQueriesContext(connection) as large:
         project_qdpx(access)
-    # layers, codebook, participants (+group), transcripts (+wave), memos (+author), then
-    # streamed: texts, segments, and the texts again for the files
-    assert len(small.captured_queries) == len(large.captured_queries) == 8
+    # layers, codebook, participants (+group), number attributes, transcripts (+wave),
+    # memos (+author), then streamed: texts, segments, and the texts again for the files
+    assert len(small.captured_queries) == len(large.captured_queries) == 9
 
 
 def test_an_empty_study_exports_a_valid_project(study, owner, project_schema):

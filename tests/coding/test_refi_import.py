@@ -508,3 +508,19 @@ def test_a_long_repetitive_source_imports_quickly_with_every_coding_in_place(stu
     quotes, transcript = _expect(study)
     assert quotes == {"Yes, the same", "Café"}
     assert report.warnings == []
+
+
+def test_typed_variables_arrive_as_typed_attribute_definitions(study, owner, rich, target):  # noqa: F811
+    """An age held as text ("52") but defined as a number leaves as an Integer variable and
+    arrives in the other study as a number attribute with numbers in it."""
+    from studies.models import Attribute
+
+    Attribute.objects.create(study=study, name="age", kind="number")
+    p = Participant.objects.get(study=study, pseudonym="PSW02")
+    p.attributes = {"age": "52"}
+    p.save(update_fields=["attributes"])
+    data = project_qdpx(study_access(owner, study.pk))
+    run(target, owner, data)
+    defs = {a.name: a.kind for a in Attribute.objects.filter(study=target)}
+    assert defs["age"] == "number"
+    assert Participant.objects.get(study=target, pseudonym="PSW02").attributes["age"] == 52

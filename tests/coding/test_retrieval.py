@@ -513,9 +513,9 @@ def test_query_count_does_not_grow_with_segments(
 ):
     code = make_many(study, owner, n)
     # session, user, membership+study, codebook, layers, groups, waves, participants,
-    # count, the page's rows (with their code, transcript, participant, group and wave
-    # names), their context snippets.
-    with django_assert_num_queries(11):
+    # attribute definitions, count, the page's rows (with their code, transcript,
+    # participant, group and wave names), their context snippets.
+    with django_assert_num_queries(12):
         response = owner_client.get(url(study, code=code.pk))
     assert response.status_code == 200
     assert response.content.decode().count('class="retrieval-item"') == min(n, 100)
@@ -523,8 +523,8 @@ def test_query_count_does_not_grow_with_segments(
 
 def test_htmx_fragment_query_count(owner_client, owner, study, django_assert_num_queries):
     code = make_many(study, owner, 120)
-    # The same eleven queries as the page: the fragment needs the same resolved filters.
-    with django_assert_num_queries(11):
+    # The same twelve queries as the page: the fragment needs the same resolved filters.
+    with django_assert_num_queries(12):
         owner_client.get(url(study, code=code.pk), HTTP_HX_REQUEST="true")
 
 

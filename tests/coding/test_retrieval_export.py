@@ -182,8 +182,9 @@ def test_unknown_format_is_404(world, owner_client, study):
 
 
 def test_export_query_count_is_constant(world, owner_client, study, django_assert_num_queries):
-    # session, user, membership, codebook, layers, groups, waves, participants, the count
+    # session, user, membership, codebook, layers, groups, waves, participants, attribute
+    # definitions, the count
     # that decides between answering now and a background job, segments.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = owner_client.get(export_url(study, "xlsx"))
     assert response.status_code == 200

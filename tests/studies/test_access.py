@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from studies import services
-from studies.models import Invitation
+from studies.models import Attribute, Invitation
 from tests import factories
 
 
@@ -19,6 +19,7 @@ def setup(study, owner, coder, viewer, outsider):
         study, title="SU01 T1", participant=participant, wave=wave
     )
     membership = study.memberships.get(user=coder)
+    attribute = Attribute.objects.create(study=study, name="gender")
     invitation, _token = services.invitation_create(study=study, role="coder", actor=owner)
     return {
         "invitation": invitation,
@@ -28,6 +29,7 @@ def setup(study, owner, coder, viewer, outsider):
         "participant": participant,
         "transcript": transcript,
         "membership": membership,
+        "attribute": attribute,
     }
 
 
@@ -59,6 +61,9 @@ OWNER_POSTS = [
     ("participant_edit", ("participant",), {"pseudonym": "SU01b"}),
     ("transcript_edit", ("transcript",), {"title": "New title"}),
     ("participant_import", (), {}),
+    ("attribute_create", (), {"name": "site", "scope": "participant", "kind": "text"}),
+    ("attribute_update", ("attribute",), {"name": "sex", "kind": "text"}),
+    ("attribute_delete", ("attribute",), {}),
     ("transcript_upload", (), {}),
     ("transcript_bulk_import", (), {}),
     ("transcript_delete", ("transcript",), {"confirm": "SU01 T1"}),
@@ -119,6 +124,7 @@ def test_non_owners_cannot_write_setup(setup, persona_clients, name, args, data,
         setup["study"].memberships.count(),
         setup["study"].transcripts.count(),
         setup["study"].invitations.pending().count(),
+        list(setup["study"].attribute_defs.values_list("name", flat=True)),
     )
     response = persona_clients[persona].post(url(name, setup, *resolve_args(setup, args)), data)
     assert response.status_code == status
@@ -131,11 +137,12 @@ def test_non_owners_cannot_write_setup(setup, persona_clients, name, args, data,
         s.memberships.count(),
         s.transcripts.count(),
         s.invitations.pending().count(),
+        list(s.attribute_defs.values_list("name", flat=True)),
     )
     assert after == before
 
 
-@pytest.mark.parametrize(("name", "args", "data"), OWNER_POSTS[:8])
+@pytest.mark.parametrize(("name", "args", "data"), OWNER_POSTS[:8] + OWNER_POSTS[9:12])
 def test_owners_can_write_setup(setup, owner_client, name, args, data):
     response = owner_client.post(url(name, setup, *resolve_args(setup, args)), data)
     assert response.status_code == 302

@@ -9,9 +9,10 @@ from django.urls import reverse
 
 from tests import factories
 
-# session, user, membership+study, the list, the forms' choices: 6 for the transcripts,
-# 5 for the participants today (+ 2 for savepoints on some backends).
-MAX_QUERIES = {"studies:transcript_list": 8, "studies:participant_list": 7}
+# session, user, membership+study, the list, the attribute definitions, the forms'
+# choices: 7 for the transcripts, 6 for the participants today (+ 2 for savepoints on
+# some backends).
+MAX_QUERIES = {"studies:transcript_list": 9, "studies:participant_list": 8}
 
 
 @pytest.fixture

@@ -78,6 +78,23 @@ def test_participants_have_pseudonyms_and_attributes(study):
         assert participant.attributes["site"] in interviews.SITES
 
 
+def test_the_demo_attributes_are_typed_and_every_value_fits(study, transcripts):
+    from studies.attributes import definitions, parse
+
+    defs = {d.name: d for d in definitions(study)}
+    assert defs["gender"].kind == "choice"
+    assert defs["age"].kind == "number"
+    assert (defs["interviewer"].scope, defs["language"].scope) == ("transcript", "transcript")
+    for p in study.participants.all():
+        low, high = (int(x) for x in p.attributes["age_band"].split("-"))
+        assert low <= p.attributes["age"] <= high
+        for name, value in p.attributes.items():
+            assert parse(defs[name], value) == value
+    for t in transcripts:
+        assert parse(defs["interviewer"], t.attributes["interviewer"])
+        assert parse(defs["language"], t.attributes["language"])
+
+
 def test_it_creates_77_transcripts_with_attrition(transcripts):
     assert len(transcripts) == 77
     per_participant = Counter(t.participant.pseudonym for t in transcripts)

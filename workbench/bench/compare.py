@@ -18,6 +18,18 @@ def matrix(ctx: bench.Context):
     return lambda: bench.check_response(client.get(url))
 
 
+@bench.operation("matrix_by_attribute")
+def matrix_by_attribute(ctx: bench.Context):
+    """The matrix cut by the participants' gender instead of the stakeholder group (same
+    budget as ``matrix``), participants measure, coders' union."""
+    client = ctx.clients["pi"]
+    url = (
+        reverse("coding:compare_matrix", args=[ctx.study.pk])
+        + "?layer=union&measure=participants&by=attribute:gender"
+    )
+    return lambda: bench.check_response(client.get(url))
+
+
 @bench.operation("trajectory")
 def trajectory(ctx: bench.Context):
     """One theme's trajectories (with its whole subtree), coders' union."""

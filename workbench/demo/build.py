@@ -20,7 +20,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from coding.models import Assignment, Code, Layer, LayerKind, Memo, Segment
-from studies.models import Membership, Participant, Role, StakeholderGroup, Study, Transcript, Wave
+from studies.models import (
+    Attribute,
+    AttributeKind,
+    AttributeScope,
+    Membership,
+    Participant,
+    Role,
+    StakeholderGroup,
+    Study,
+    Transcript,
+    Wave,
+)
 from studies.services import study_delete
 from studies.text import guess_language
 from workbench.demo.codebook import CODEBOOK, LEAF_BY_NAME, SUB_LEAVES
@@ -107,6 +118,35 @@ def _attributes(group_key: str, rng: random.Random) -> dict:
     return attributes
 
 
+INTERVIEWERS = ("Karen Lau", "Ming Wong", "Priya Shah")
+
+
+def _age(band: str, key: str) -> int:
+    """An age within the band, from its own random stream (the plan's stays as it was)."""
+    low, high = (int(x) for x in band.split("-"))
+    return random.Random(key).randint(low, high)
+
+
+def _create_attribute_definitions(study: Study) -> None:
+    """The demo's typed attributes: participants' gender, age band, age, site, profession
+    and service; transcripts' interviewer and language."""
+    p, t = AttributeScope.PARTICIPANT, AttributeScope.TRANSCRIPT
+    rows = [
+        (p, "gender", AttributeKind.CHOICE, ["female", "male"]),
+        (p, "age_band", AttributeKind.CHOICE, list(AGE_BANDS)),
+        (p, "age", AttributeKind.NUMBER, []),
+        (p, "site", AttributeKind.CHOICE, list(SITES)),
+        (p, "profession", AttributeKind.TEXT, []),
+        (p, "service", AttributeKind.TEXT, []),
+        (t, "interviewer", AttributeKind.CHOICE, list(INTERVIEWERS)),
+        (t, "language", AttributeKind.CHOICE, ["English", "Cantonese and English"]),
+    ]
+    Attribute.objects.bulk_create(
+        Attribute(study=study, scope=scope, name=name, kind=kind, choices=choices, position=i)
+        for i, (scope, name, kind, choices) in enumerate(rows)
+    )
+
+
 @dataclass(frozen=True)
 class _Planned:
     pseudonym: str
@@ -126,7 +166,10 @@ def _plan(scale: int, seed: int) -> tuple[list[tuple[str, int, dict]], list[_Pla
         waves = [pattern for pattern, k in patterns for _ in range(k * scale)]
         rng.shuffle(waves)
         for i, pattern in enumerate(waves):
-            participants.append((f"{prefix}{i + 1:0{digits}d}", group_index, _attributes(key, rng)))
+            pseudonym = f"{prefix}{i + 1:0{digits}d}"
+            attributes = _attributes(key, rng)
+            attributes["age"] = _age(attributes["age_band"], f"{seed}:age:{pseudonym}")
+            participants.append((pseudonym, group_index, attributes))
             attendance.append(pattern)
     # About a third of the participants speak Cantonese in (part of) their interviews.
     bilingual = set(rng.sample(range(len(participants)), round(len(participants) / 3)))
@@ -259,6 +302,7 @@ def build_demo_study(
     with transaction.atomic():
         study = Study.objects.create(name=name, description=DEMO_STUDY_DESCRIPTION)
         waves, by_pseudonym = _create_participants(study, participants)
+        _create_attribute_definitions(study)
         codes = _create_codebook(study)
         code_ids = {path: code.pk for path, code in codes.items()}
         coder_users, layers = _create_coders(study, coders, owner)
@@ -391,6 +435,12 @@ def _write_transcripts(
                 source_name=f"{item.pseudonym}_{wave_name.split()[0]}.txt",
                 checksum=Transcript.checksum_of(gen.text),
                 language=guess_language(gen.text),
+                attributes={
+                    "interviewer": random.Random(
+                        f"{seed}:interviewer:{item.pseudonym}:{item.wave}"
+                    ).choice(INTERVIEWERS),
+                    "language": "Cantonese and English" if item.chinese else "English",
+                },
             )
         )
     Transcript.objects.bulk_create(transcripts)

@@ -30,6 +30,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("studies", "0005_transcript_turn_times")]
+    dependencies = [("studies", "0007_backfill_attribute_definitions")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
