@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from coding.agreement.breakdowns import breakdown, drift
 from coding.agreement.character_level import AgreementResult, character_agreement
+from coding.agreement.expert import expert_measures
 from coding.agreement.loading import ALL_CODES, Loaded, TranscriptInfo, load_documents
 from coding.agreement.methods import methods_summary
 from coding.agreement.result import Report, ReportParams, TranscriptRow
@@ -23,9 +24,7 @@ from coding.agreement.rows import (
     row_for,
     sort_rows,
 )
-from coding.agreement.segment_matching import segment_matching
 from coding.agreement.spans import Document, Span
-from coding.agreement.unitizing import u_alpha_2019, unitizing_alpha
 from coding.codebook.selectors import Codebook, CodeNode, codebook
 from coding.models import Layer
 from studies.access import StudyAccess
@@ -186,10 +185,12 @@ def _doc_segment_counts(doc: Document, code_id: int | None = None) -> dict:
 
 
 def _expert(report: Report, docs, keys, code_ids, by_code, study, *, overall=True) -> None:
-    ua = unitizing_alpha(docs, keys, code_ids, include_documents=False)
+    threshold = study.segment_overlap_threshold
+    measures = expert_measures(docs, keys, code_ids, min_overlap=threshold)
+    ua = measures.unitizing
     for cid, part in ua.per_code.items():
         by_code[cid].alpha_u = Metric.of(part.alpha)
-    u19 = u_alpha_2019(docs, keys, code_ids, include_documents=False)
+    u19 = measures.u_alpha
     for cid, part in u19.per_code.items():
         by_code[cid].u_alpha = Metric.of(part.alpha)
     if overall:
@@ -197,9 +198,8 @@ def _expert(report: Report, docs, keys, code_ids, by_code, study, *, overall=Tru
         report.u_alpha_binary = Metric.of(u19.u_alpha_binary.alpha)
         report.u_alpha_nominal = Metric.of(u19.u_alpha.alpha)
         report.is_partition = u19.is_partition
-    if len(keys) == 2:
-        threshold = study.segment_overlap_threshold
-        sm = segment_matching(docs, keys, code_ids, min_overlap=threshold)
+    sm = measures.segments
+    if sm is not None:
         for cid, part in sm.per_code.items():
             row = by_code[cid]
             row.seg_agree, row.seg_disagree = part.n_agree, part.n_disagree

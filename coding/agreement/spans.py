@@ -9,8 +9,9 @@ beside it holds the worked examples the tests reproduce.
 Modules: :mod:`~coding.agreement.spans` (input), :mod:`~coding.agreement.coefficient`
 (``Coefficient``), :mod:`~coding.agreement.character_level`,
 :mod:`~coding.agreement.unitizing` (alpha_U and the 2019 u-alpha),
-:mod:`~coding.agreement.segment_matching` and :mod:`~coding.agreement.units_by_coders`
-(pre-segmented data).
+:mod:`~coding.agreement.segment_matching`, :mod:`~coding.agreement.expert` (alpha_U, u-alpha
+and segment matching from one preparation, as the report needs them) and
+:mod:`~coding.agreement.units_by_coders` (pre-segmented data).
 
 Input
 -----
@@ -72,7 +73,9 @@ Every coefficient is a ``Coefficient(value, reason, exact)``: ``value`` is a flo
 ``None``; ``reason`` says why it is ``None`` ("no variation: no layer coded this code") or
 which convention produced it (NVivo's kappa = 1). Nothing silently becomes 0 or 1.
 ``exact`` holds the ``Fraction`` the float was rounded from: the engine counts with ints and
-``Fraction`` and converts to float only at the end.
+``Fraction`` and converts to float only at the end. The span measures keep ints per span and
+per comparison (ratios compared by cross-multiplying, numerators summed over their common
+denominator) and build ``Fraction`` values per code and overall.
 
 Cost is linear in the number of spans (plus a sort): O(S log S + B m) per code.
 """
@@ -250,3 +253,96 @@ def _coverage_profile(united: list[list[tuple[int, int]]], length: int) -> list[
         k += delta
     w[0] += length - previous
     return w
+
+
+class _Pair:
+    """One merge pass over two layers' sorted, disjoint units of one code (:func:`_pair`)."""
+
+    __slots__ = ("delta", "overlap", "best_a", "best_b")
+
+    def __init__(self, delta: int, overlap: int, best_a: list, best_b: list) -> None:
+        self.delta = delta  # alpha_U: sum of delta^2 over the pairs and the lone units
+        self.overlap = overlap  # characters both layers coded
+        self.best_a = best_a  # per unit of a: (intersection, union, partner in b or -1)
+        self.best_b = best_b
+
+
+def _pair(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> _Pair:
+    """Walk two layers' units of one code once, for alpha_U, u-alpha and segment matching.
+
+    Each list is sorted and disjoint, so one merge pass meets every intersecting pair. A
+    pair adds (start_a - start_b)^2 + (end_a - end_b)^2 to delta and its intersection to
+    overlap; a unit that meets no unit of the other layer lies inside one of its gaps and
+    adds its length squared. Each unit keeps its best partner by intersection over union,
+    compared exactly in integers (i/u > i'/u' when i x u' > i' x u); (0, 1, -1): none.
+    """
+    best_a = [(0, 1, -1)] * len(a)
+    best_b = [(0, 1, -1)] * len(b)
+    delta = overlap = 0
+    i = j = 0
+    n_a, n_b = len(a), len(b)
+    while i < n_a and j < n_b:
+        a_start, a_end = a[i]
+        b_start, b_end = b[j]
+        inter = (a_end if a_end < b_end else b_end) - (a_start if a_start > b_start else b_start)
+        if inter > 0:
+            delta += (a_start - b_start) ** 2 + (a_end - b_end) ** 2
+            overlap += inter
+            union = (a_end - a_start) + (b_end - b_start) - inter
+            best = best_a[i]
+            if inter * best[1] > best[0] * union:
+                best_a[i] = (inter, union, j)
+            best = best_b[j]
+            if inter * best[1] > best[0] * union:
+                best_b[j] = (inter, union, i)
+        if a_end < b_end:
+            i += 1
+        elif b_end < a_end:
+            j += 1
+        else:
+            i += 1
+            j += 1
+    for units, best in ((a, best_a), (b, best_b)):
+        for (start, end), (_, _, partner) in zip(units, best, strict=True):
+            if partner < 0:
+                delta += (end - start) ** 2
+    return _Pair(delta, overlap, best_a, best_b)
+
+
+class _Prepared:
+    """One document made ready for the unit-level measures (alpha_U, u-alpha, segment
+    matching): its present layers and, per code with spans, each present layer's units
+    (:func:`_units`). Documents on which fewer than two compared layers worked have no units.
+    With two layers, :meth:`pair` walks a code's units once for every measure."""
+
+    __slots__ = ("key", "length", "present", "units", "pairs")
+
+    def __init__(self, key: Key, length: int, present: tuple[str, ...], units: dict) -> None:
+        self.key = key
+        self.length = length
+        self.present = present
+        self.units: dict[Code, list[list[tuple[int, int]]]] = units
+        self.pairs: dict[Code, _Pair] = {}
+
+    def pair(self, code: Code) -> _Pair:
+        """The merge pass of the code's units, for a document two layers worked on; made
+        once and shared by the measures."""
+        pair = self.pairs.get(code)
+        if pair is None:
+            pair = self.pairs[code] = _pair(*self.units[code])
+        return pair
+
+
+def _prepare(
+    items: list[tuple[Key, Document]], layers: tuple[str, ...], codes: tuple[Code, ...]
+) -> list[_Prepared]:
+    """Bucket and normalise every document once, for any number of unit-level measures."""
+    out = []
+    for key, doc in items:
+        present = _present(doc, layers)
+        units: dict[Code, list[list[tuple[int, int]]]] = {}
+        if len(present) >= 2:
+            for code, raw in _bucket(doc, present, codes).items():
+                units[code] = [_units(intervals) for intervals in raw]
+        out.append(_Prepared(key, doc.length, present, units))
+    return out

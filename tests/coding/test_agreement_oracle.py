@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coding.agreement.character_level import character_agreement
+from coding.agreement.expert import expert_measures
 from coding.agreement.segment_matching import segment_matching
 from coding.agreement.spans import Document, Span
 from coding.agreement.unitizing import u_alpha_2019, unitizing_alpha
@@ -177,6 +178,34 @@ def test_character_agreement_equals_the_oracle(study, per_document):
     equal(new, old)
 
 
+@MANY
+@given(studies(), st.sampled_from(THRESHOLDS), st.sampled_from([None, False, True]))
+def test_the_expert_measures_in_one_pass_equal_the_oracle(study, threshold, partition):
+    """The report's single pass: alpha_U and u-alpha as their functions pooled, segment
+    matching's counts and coefficients without the segment list."""
+    layers, docs, codes = study
+    try:
+        new = expert_measures(docs, layers, codes, min_overlap=threshold, partition=partition)
+    except ValueError as exc:
+        assert partition is True, exc
+        with pytest.raises(ValueError, match="partition=True"):
+            old_unitizing.u_alpha_2019(docs, layers, codes, partition=True)
+        return
+    args = (docs, layers, codes)
+    equal(new.unitizing, old_unitizing.unitizing_alpha(*args, include_documents=False))
+    equal(
+        new.u_alpha,
+        old_unitizing.u_alpha_2019(*args, partition=partition, include_documents=False),
+    )
+    if len(layers) != 2:
+        assert new.segments is None
+        return
+    old = old_segment_matching.segment_matching(*args, min_overlap=threshold)
+    assert new.segments.segments == ()
+    assert new.segments.per_document == {}
+    equal(new.segments, dataclasses.replace(old, segments=(), per_document={}))
+
+
 def _case_input(case):
     data = case["input"]
     codes = list(data.get("codes") or [])
@@ -204,6 +233,16 @@ def test_the_published_cases_equal_the_oracle(case):
             codes,
             partition=data.get("partition"),
         )
+    )
+    new = expert_measures(
+        docs,
+        layers,
+        codes,
+        min_overlap=data.get("min_overlap", 0.9),
+        partition=data.get("partition"),
+    )
+    equal(
+        new.unitizing, old_unitizing.unitizing_alpha(docs, layers, codes, include_documents=False)
     )
     if len(layers) == 2:
         equal(
