@@ -5,6 +5,7 @@ DKPro (DEFINITIONS section 3.6), and the 2019 u-alpha family as in ATLAS.ti (sec
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -109,18 +110,6 @@ def _pair_disagreement(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> in
     return total
 
 
-def _gaps(units: list[tuple[int, int]], length: int) -> list[int]:
-    gaps = []
-    previous = 0
-    for start, end in units:
-        if start > previous:
-            gaps.append(start - previous)
-        previous = end
-    if length > previous:
-        gaps.append(length - previous)
-    return gaps
-
-
 class _UnitTally:
     __slots__ = ("delta", "pair_length", "length", "rated", "unit_lengths", "gap_lengths", "by")
 
@@ -152,10 +141,18 @@ def _tally_units(
         for i in range(m):
             for j in range(i + 1, m):
                 tally.delta += _pair_disagreement(units[i], units[j])
+    unit_lengths = tally.unit_lengths.append
+    gap_lengths = tally.gap_lengths.append
     for slot, layer_units in zip(slots, units, strict=True):
         tally.by[slot] += len(layer_units)
-        tally.unit_lengths.extend([e - s for s, e in layer_units])
-        tally.gap_lengths.extend(_gaps(layer_units, length))
+        previous = 0
+        for start, end in layer_units:
+            unit_lengths(end - start)
+            if start > previous:
+                gap_lengths(start - previous)
+            previous = end
+        if length > previous:
+            gap_lengths(length - previous)
 
 
 def _expected_unitizing(tally: _UnitTally) -> Fraction:
@@ -168,10 +165,7 @@ def _expected_unitizing(tally: _UnitTally) -> Fraction:
     cubic = 0  # sum of 2l^3 - 3l^2 + l = l(l-1)(2l-1), divisible by 6
     fits = 0
     self_pairs = 0
-    by_length: dict[int, int] = {}
-    for length in units:
-        by_length[length] = by_length.get(length, 0) + 1
-    for length, count in by_length.items():
+    for length, count in Counter(units).items():
         cubic += count * length * (length - 1) * (2 * length - 1)
         i = bisect_left(gaps, length)
         fits += count * length * length * (suffix[i] - (n_gaps - i) * (length - 1))
