@@ -51,11 +51,14 @@ def expert_measures(
     layers, ``segment_matching``'s counts, from one preparation of ``documents``."""
     items = _items(documents)
     layers, codes = _resolve(items, layers, codes)
-    prepared = _prepare(items, layers, codes)
     segments = None
     if len(layers) == 2:
         threshold = _check(min_overlap, overlap_measure)
+        fraction = (threshold.numerator, threshold.denominator)
+        prepared = _prepare(items, layers, codes, fraction)
         segments = _segment_prepared(prepared, layers, codes, threshold, overlap_measure, False)
+    else:
+        prepared = _prepare(items, layers, codes)
     return ExpertResult(
         unitizing=_unitizing_prepared(prepared, layers, codes, False),
         u_alpha=_u_alpha_prepared(prepared, layers, codes, partition, False),

@@ -99,7 +99,7 @@ def segment_matching(
     items = _items(documents)
     layers, codes = _resolve(items, layers, codes)
     _check_layers(layers)
-    prepared = _prepare(items, layers, codes)
+    prepared = _prepare(items, layers, codes, (threshold.numerator, threshold.denominator), True)
     return _segment_prepared(prepared, layers, codes, threshold, overlap_measure, True)
 
 
@@ -126,9 +126,10 @@ def _segment_prepared(
 ) -> SegmentMatchingResult:
     """:func:`segment_matching` on documents already bucketed (:func:`_prepare`).
 
+    ``prepared`` must carry the threshold (p, q) (and ``best`` for the segments).
     ``include_segments=False`` only counts: no ``segments`` and no ``per_document`` (both
     empty), the same counts and coefficients. A segment matches when its best partner's
-    intersection x q >= p x union, for the threshold p/q.
+    intersection x q >= p x union.
     """
     p, q = threshold.numerator, threshold.denominator
     per_document: dict[Key, SegmentMatchingResult] = {}
@@ -141,13 +142,13 @@ def _segment_prepared(
         if len(doc.present) == 2:
             for code, (a, b) in doc.units.items():
                 pair = doc.pair(code)
-                best_a, best_b = pair.best_a, pair.best_b
                 if not include_segments:
-                    for side, best in ((0, best_a), (1, best_b)):
-                        n_agree = sum(1 for i, u, _ in best if i * q >= p * u and i > 0)
+                    for side, units in ((0, a), (1, b)):
+                        n_agree = pair.matched[side]
                         agree[code][side] += n_agree
-                        disagree[code][side] += len(best) - n_agree
+                        disagree[code][side] += len(units) - n_agree
                     continue
+                best_a, best_b = pair.best_a, pair.best_b
                 for layer, own, other, best in (
                     (layers[0], a, b, best_a),
                     (layers[1], b, a, best_b),
