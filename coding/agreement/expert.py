@@ -46,19 +46,28 @@ def expert_measures(
     min_overlap: float | Fraction | str = 0.9,
     overlap_measure: str = "iou",
     partition: bool | None = None,
+    groups: Mapping[Code, Sequence[Code]] | None = None,
 ) -> ExpertResult:
     """``unitizing_alpha``, ``u_alpha_2019`` (both ``include_documents=False``) and, for two
-    layers, ``segment_matching``'s counts, from one preparation of ``documents``."""
+    layers, ``segment_matching``'s counts, from one preparation of ``documents``.
+
+    ``groups`` (with ``codes``): every code listed stands for the union of the spans of the
+    codes given for it, as in documents where each of those spans is repeated under it (a
+    parent code with its subtree, :func:`coding.agreement.report.rolled_up`), without
+    building those documents.
+    """
+    if groups is not None and codes is None:
+        raise ValueError("groups need the codes they are given for")
     items = _items(documents)
     layers, codes = _resolve(items, layers, codes)
     segments = None
     if len(layers) == 2:
         threshold = _check(min_overlap, overlap_measure)
         fraction = (threshold.numerator, threshold.denominator)
-        prepared = _prepare(items, layers, codes, fraction)
+        prepared = _prepare(items, layers, codes, fraction, groups=groups)
         segments = _segment_prepared(prepared, layers, codes, threshold, overlap_measure, False)
     else:
-        prepared = _prepare(items, layers, codes)
+        prepared = _prepare(items, layers, codes, groups=groups)
     return ExpertResult(
         unitizing=_unitizing_prepared(prepared, layers, codes, False),
         u_alpha=_u_alpha_prepared(prepared, layers, codes, partition, False),

@@ -406,15 +406,39 @@ def _prepare(
     codes: tuple[Code, ...],
     threshold: tuple[int, int] | None = None,
     best: bool = False,
+    groups: Mapping[Code, Sequence[Code]] | None = None,
 ) -> list[_Prepared]:
     """Bucket and normalise every document once, for any number of unit-level measures;
-    ``threshold`` and ``best`` are for segment matching (see :func:`_pair`)."""
+    ``threshold`` and ``best`` are for segment matching (see :func:`_pair`).
+
+    ``groups``: each code of ``codes`` stands for the spans of the codes listed for it, as
+    if every such span were repeated under it (a parent code and its subtree). A layer's
+    units of the group are the units of the members' units pooled: merging overlapping
+    intervals in steps gives the same units as merging them at once.
+    """
+    members = None
+    if groups is not None:
+        members = {code: tuple(groups[code]) for code in codes}
+        wanted = tuple(dict.fromkeys(c for group in members.values() for c in group))
     out = []
     for key, doc in items:
         present = _present(doc, layers)
         units: dict[Code, list[list[tuple[int, int]]]] = {}
-        if len(present) >= 2:
+        if len(present) >= 2 and members is None:
             for code, raw in _bucket(doc, present, codes).items():
                 units[code] = [_units(intervals) for intervals in raw]
+        elif len(present) >= 2:
+            own = {
+                code: [_units(intervals) for intervals in raw]
+                for code, raw in _bucket(doc, present, wanted).items()
+            }
+            for code in codes:
+                parts = [own[c] for c in members[code] if c in own]
+                if len(parts) == 1:
+                    units[code] = parts[0]
+                elif parts:
+                    units[code] = [
+                        _units([u for part in parts for u in part[i]]) for i in range(len(present))
+                    ]
         out.append(_Prepared(key, doc.length, present, units, threshold, best))
     return out

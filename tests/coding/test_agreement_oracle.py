@@ -206,6 +206,46 @@ def test_the_expert_measures_in_one_pass_equal_the_oracle(study, threshold, part
     equal(new.segments, dataclasses.replace(old, segments=(), per_document={}))
 
 
+GROUPS = {"P": ["x", "y", "P"], "Q": [7, "長"], "R": ["x", 7, "unused"], "y": ["y"]}
+
+
+@MANY
+@given(studies(), st.sampled_from(THRESHOLDS))
+def test_grouped_codes_equal_the_oracle_on_rolled_up_documents(study, threshold):
+    """A group (a parent and its subtree) equals its members' spans repeated under it."""
+    layers, docs, _ = study
+    codes = list(GROUPS)
+    # "P" has spans of its own too (a parent code applied directly).
+    docs = {
+        key: Document(
+            doc.length,
+            [*doc.spans, *(Span(s.layer, "P", s.start, s.end) for s in doc.spans[:2])],
+            doc.layers,
+        )
+        for key, doc in docs.items()
+    }
+    rolled = {
+        key: Document(
+            doc.length,
+            [
+                Span(s.layer, group, s.start, s.end)
+                for s in doc.spans
+                for group, members in GROUPS.items()
+                if s.code in members
+            ],
+            doc.layers,
+        )
+        for key, doc in docs.items()
+    }
+    new = expert_measures(docs, layers, codes, min_overlap=threshold, groups=GROUPS)
+    args = (rolled, layers, codes)
+    equal(new.unitizing, old_unitizing.unitizing_alpha(*args, include_documents=False))
+    equal(new.u_alpha, old_unitizing.u_alpha_2019(*args, include_documents=False))
+    if len(layers) == 2:
+        old = old_segment_matching.segment_matching(*args, min_overlap=threshold)
+        equal(new.segments, dataclasses.replace(old, segments=(), per_document={}))
+
+
 def _case_input(case):
     data = case["input"]
     codes = list(data.get("codes") or [])

@@ -13,20 +13,48 @@ from django.urls import reverse
 import coding.agreement.breakdowns as breakdowns_module
 import coding.agreement.report as report_module
 from coding.agreement.expert import ExpertResult
-from coding.models import Layer
+from coding.agreement.spans import Document, Span
+from coding.models import Code, Layer
 from tests import factories
 from tests.coding.agreement_oracle import character_level as old_character_level
 from tests.coding.agreement_oracle import segment_matching as old_segment_matching
 from tests.coding.agreement_oracle import unitizing as old_unitizing
 from workbench.demo import build as demo
 
+SUBTREES: dict[int, set[int]] = {}  # code -> itself and its descendants (the test's study)
 CSRF = re.compile(rb'"X-CSRFToken": "[^"]*"|name="csrfmiddlewaretoken" value="[^"]*"')
 
 
 def old_expert_measures(
-    documents, layers=None, codes=None, *, min_overlap=0.9, overlap_measure="iou", partition=None
+    documents,
+    layers=None,
+    codes=None,
+    *,
+    min_overlap=0.9,
+    overlap_measure="iou",
+    partition=None,
+    groups=None,
 ):
-    """The three measures as the report called them before, from the frozen engine."""
+    """The three measures as the report called them before, from the frozen engine: a
+    parent's figures on documents with its subtree's spans repeated under it."""
+    if groups is not None:
+        # The groups the report passes are the parents' subtrees, read from the database.
+        assert {p: set(members) for p, members in groups.items()} == {
+            p: SUBTREES[p] for p in groups
+        }
+        documents = {
+            key: Document(
+                doc.length,
+                [
+                    Span(s.layer, parent, s.start, s.end)
+                    for s in doc.spans
+                    for parent, members in groups.items()
+                    if s.code in members
+                ],
+                layers=doc.layers,
+            )
+            for key, doc in documents.items()
+        }
     segments = None
     if len(layers) == 2:
         segments = old_segment_matching.segment_matching(
@@ -75,6 +103,13 @@ def pages(study, client, queries):
 def test_the_report_and_its_export_are_those_of_the_engine_before(seeded, monkeypatch):
     study, client, keys = seeded
     assert len(keys) >= 3
+    parent_of = dict(Code.objects.filter(study=study).values_list("pk", "parent_id"))
+    for pk in parent_of:
+        node = pk
+        while node is not None:
+            SUBTREES.setdefault(node, set()).add(pk)
+            node = parent_of[node]
+    assert any(len(members) > 1 for members in SUBTREES.values())
     two = f"?layers={keys[0]}&layers={keys[1]}"
     three = two + f"&layers={keys[2]}"
     queries = [two, two + "&expert=1", three + "&expert=1", two + "&expert=1&sort=alpha"]
