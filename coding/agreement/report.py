@@ -8,8 +8,10 @@ the engine on it and shapes the results as rows (:mod:`coding.agreement.rows`), 
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 from coding.agreement.breakdowns import breakdown, drift
 from coding.agreement.character_level import AgreementResult, character_agreement
@@ -49,7 +51,29 @@ def agreement_report(
     Queries: codebook 1 + :func:`load_documents` 4, plus 2 for the drift view (segment dates,
     assignment dates). The engine runs once for the pooled table, once per breakdown and
     once per expert metric; each run is linear in the number of segments.
+
+    The cyclic garbage collector is paused meanwhile: the report allocates some hundred
+    thousand spans, tuples and lists that reference counting frees (hardly any cycle, and
+    those are collected afterwards), and every collection would walk them all again.
     """
+    with _gc_paused():
+        return _agreement_report(access, params, book=book, per_transcript=per_transcript)
+
+
+@contextmanager
+def _gc_paused():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _agreement_report(
+    access: StudyAccess, params: ReportParams, *, book: Codebook | None, per_transcript: bool
+) -> Report:
     study = access.study
     layers = list(params.layers)
     keys = [la.key for la in layers]
