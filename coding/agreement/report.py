@@ -8,11 +8,14 @@ the engine on it and shapes the results as rows (:mod:`coding.agreement.rows`), 
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 from coding.agreement.breakdowns import breakdown, drift
 from coding.agreement.character_level import AgreementResult, character_agreement
+from coding.agreement.expert import expert_measures
 from coding.agreement.loading import ALL_CODES, Loaded, TranscriptInfo, load_documents
 from coding.agreement.methods import methods_summary
 from coding.agreement.result import Report, ReportParams, TranscriptRow
@@ -23,9 +26,7 @@ from coding.agreement.rows import (
     row_for,
     sort_rows,
 )
-from coding.agreement.segment_matching import segment_matching
 from coding.agreement.spans import Document, Span
-from coding.agreement.unitizing import u_alpha_2019, unitizing_alpha
 from coding.codebook.selectors import Codebook, CodeNode, codebook
 from coding.models import Layer
 from studies.access import StudyAccess
@@ -50,7 +51,29 @@ def agreement_report(
     Queries: codebook 1 + :func:`load_documents` 4, plus 2 for the drift view (segment dates,
     assignment dates). The engine runs once for the pooled table, once per breakdown and
     once per expert metric; each run is linear in the number of segments.
+
+    The cyclic garbage collector is paused meanwhile: the report allocates some hundred
+    thousand spans, tuples and lists that reference counting frees (hardly any cycle, and
+    those are collected afterwards), and every collection would walk them all again.
     """
+    with _gc_paused():
+        return _agreement_report(access, params, book=book, per_transcript=per_transcript)
+
+
+@contextmanager
+def _gc_paused():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _agreement_report(
+    access: StudyAccess, params: ReportParams, *, book: Codebook | None, per_transcript: bool
+) -> Report:
     study = access.study
     layers = list(params.layers)
     keys = [la.key for la in layers]
@@ -93,7 +116,9 @@ def agreement_report(
         _expert(report, raw, keys, code_ids, by_code, study)
         parents = [n.pk for n in nodes if n.children]
         if parents:
-            _expert(report, docs, keys, parents, by_code, study, overall=False)
+            # The rolled-up documents' spans of each parent, from the raw ones (faster).
+            groups = {pk: [c for c, line in ancestry.items() if pk in line] for pk in parents}
+            _expert(report, raw, keys, parents, by_code, study, overall=False, groups=groups)
     if params.focus is not None and params.focus in by_code:
         report.focus = by_code[params.focus].node
         report.focus_rows = _focus_rows(report.focus, loaded.transcripts, docs, params)
@@ -185,11 +210,15 @@ def _doc_segment_counts(doc: Document, code_id: int | None = None) -> dict:
     return counts
 
 
-def _expert(report: Report, docs, keys, code_ids, by_code, study, *, overall=True) -> None:
-    ua = unitizing_alpha(docs, keys, code_ids, include_documents=False)
+def _expert(
+    report: Report, docs, keys, code_ids, by_code, study, *, overall=True, groups=None
+) -> None:
+    threshold = study.segment_overlap_threshold
+    measures = expert_measures(docs, keys, code_ids, min_overlap=threshold, groups=groups)
+    ua = measures.unitizing
     for cid, part in ua.per_code.items():
         by_code[cid].alpha_u = Metric.of(part.alpha)
-    u19 = u_alpha_2019(docs, keys, code_ids, include_documents=False)
+    u19 = measures.u_alpha
     for cid, part in u19.per_code.items():
         by_code[cid].u_alpha = Metric.of(part.alpha)
     if overall:
@@ -197,9 +226,8 @@ def _expert(report: Report, docs, keys, code_ids, by_code, study, *, overall=Tru
         report.u_alpha_binary = Metric.of(u19.u_alpha_binary.alpha)
         report.u_alpha_nominal = Metric.of(u19.u_alpha.alpha)
         report.is_partition = u19.is_partition
-    if len(keys) == 2:
-        threshold = study.segment_overlap_threshold
-        sm = segment_matching(docs, keys, code_ids, min_overlap=threshold)
+    sm = measures.segments
+    if sm is not None:
         for cid, part in sm.per_code.items():
             row = by_code[cid]
             row.seg_agree, row.seg_disagree = part.n_agree, part.n_disagree

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from coding.agreement.coefficient import Coefficient, _undefined, _value
-from coding.agreement.spans import Code, Document, Key, _bucket, _items, _present, _resolve, _units
+from coding.agreement.spans import Code, Document, Key, _items, _prepare, _Prepared, _resolve
 
 OVERLAP_MEASURES = ("iou",)
 
@@ -79,33 +79,6 @@ def _threshold(min_overlap: float | Fraction | str) -> Fraction:
     return value
 
 
-def _best_matches(
-    a: list[tuple[int, int]], b: list[tuple[int, int]]
-) -> tuple[list[tuple[Fraction, int]], list[tuple[Fraction, int]]]:
-    """Best intersection-over-union partner for every segment of a and of b (-1: none)."""
-    best_a = [(Fraction(0), -1)] * len(a)
-    best_b = [(Fraction(0), -1)] * len(b)
-    i = j = 0
-    while i < len(a) and j < len(b):
-        a_start, a_end = a[i]
-        b_start, b_end = b[j]
-        inter = min(a_end, b_end) - max(a_start, b_start)
-        if inter > 0:
-            iou = Fraction(inter, (a_end - a_start) + (b_end - b_start) - inter)
-            if iou > best_a[i][0]:
-                best_a[i] = (iou, j)
-            if iou > best_b[j][0]:
-                best_b[j] = (iou, i)
-        if a_end < b_end:
-            i += 1
-        elif b_end < a_end:
-            j += 1
-        else:
-            i += 1
-            j += 1
-    return best_a, best_b
-
-
 def segment_matching(
     documents: Mapping[Key, Document] | Sequence[Document],
     layers: Sequence[str],
@@ -122,44 +95,88 @@ def segment_matching(
     kappa_bp = (P_obs - 1/k) / (1 - 1/k), k = codes with at least one segment. Documents on
     which one of the two layers did not work are left out.
     """
+    threshold = _check(min_overlap, overlap_measure)
+    items = _items(documents)
+    layers, codes = _resolve(items, layers, codes)
+    _check_layers(layers)
+    prepared = _prepare(items, layers, codes, (threshold.numerator, threshold.denominator), True)
+    return _segment_prepared(prepared, layers, codes, threshold, overlap_measure, True)
+
+
+def _check(min_overlap: float | Fraction | str, overlap_measure: str) -> Fraction:
     if overlap_measure not in OVERLAP_MEASURES:
         raise ValueError(
             f"unknown overlap_measure {overlap_measure!r}; supported: {OVERLAP_MEASURES}"
         )
-    threshold = _threshold(min_overlap)
-    items = _items(documents)
-    layers, codes = _resolve(items, layers, codes)
+    return _threshold(min_overlap)
+
+
+def _check_layers(layers: tuple[str, ...]) -> None:
     if len(layers) != 2:
         raise ValueError(f"segment matching compares exactly two layers, got {layers!r}")
+
+
+def _segment_prepared(
+    prepared: list[_Prepared],
+    layers: tuple[str, ...],
+    codes: tuple[Code, ...],
+    threshold: Fraction,
+    measure: str,
+    include_segments: bool,
+) -> SegmentMatchingResult:
+    """:func:`segment_matching` on documents already bucketed (:func:`_prepare`).
+
+    ``prepared`` must carry the threshold (p, q) (and ``best`` for the segments).
+    ``include_segments=False`` only counts: no ``segments`` and no ``per_document`` (both
+    empty), the same counts and coefficients. A segment matches when its best partner's
+    intersection x q >= p x union.
+    """
+    p, q = threshold.numerator, threshold.denominator
     per_document: dict[Key, SegmentMatchingResult] = {}
     all_records: list[SegmentRecord] = []
-    for key, doc in items:
+    agree = {code: [0, 0] for code in codes}
+    disagree = {code: [0, 0] for code in codes}
+    rank = {code: i for i, code in enumerate(codes)}
+    for doc in prepared:
         records: list[SegmentRecord] = []
-        if len(_present(doc, layers)) == 2:
-            buckets = _bucket(doc, layers, codes)
-            for code in codes:
-                raw = buckets.get(code)
-                if raw is None:
+        if len(doc.present) == 2:
+            for code, (a, b) in doc.units.items():
+                pair = doc.pair(code)
+                if not include_segments:
+                    for side, units in ((0, a), (1, b)):
+                        n_agree = pair.matched[side]
+                        agree[code][side] += n_agree
+                        disagree[code][side] += len(units) - n_agree
                     continue
-                a, b = _units(raw[0]), _units(raw[1])
-                best_a, best_b = _best_matches(a, b)
+                best_a, best_b = pair.best_a, pair.best_b
                 for layer, own, other, best in (
                     (layers[0], a, b, best_a),
                     (layers[1], b, a, best_b),
                 ):
-                    for (start, end), (iou, partner) in zip(own, best, strict=True):
+                    for (start, end), (inter, union, partner) in zip(own, best, strict=True):
                         closest = other[partner] if partner >= 0 else None
-                        matched = closest if partner >= 0 and iou >= threshold else None
+                        matched = closest if partner >= 0 and inter * q >= p * union else None
                         records.append(
                             SegmentRecord(
-                                key, layer, code, start, end, matched, float(iou), closest
+                                doc.key, layer, code, start, end, matched, inter / union, closest
                             )
                         )
-            rank = {code: i for i, code in enumerate(codes)}
-            records.sort(key=lambda r: (r.start, r.end, rank[r.code], layers.index(r.layer)))
-        per_document[key] = _segment_result(layers, codes, threshold, overlap_measure, records)
-        all_records.extend(records)
-    return _segment_result(layers, codes, threshold, overlap_measure, all_records, per_document)
+            if include_segments:
+                side = {layers[0]: 0, layers[1]: 1}
+                records.sort(key=lambda r: (r.start, r.end, rank[r.code], side[r.layer]))
+        if include_segments:
+            per_document[doc.key] = _segment_result(layers, codes, threshold, measure, records)
+            all_records.extend(records)
+    if include_segments:
+        return _segment_result(layers, codes, threshold, measure, all_records, per_document)
+    counts = {
+        code: (
+            dict(zip(layers, agree[code], strict=True)),
+            dict(zip(layers, disagree[code], strict=True)),
+        )
+        for code in codes
+    }
+    return _counted_result(layers, codes, threshold, measure, (), counts, {})
 
 
 def _segment_result(
@@ -175,6 +192,22 @@ def _segment_result(
     for record in records:
         target = agree if record.matched else disagree
         target[record.code][record.layer] += 1
+    counts = {code: (agree[code], disagree[code]) for code in codes}
+    return _counted_result(layers, codes, threshold, measure, records, counts, per_document)
+
+
+def _counted_result(
+    layers: tuple[str, ...],
+    codes: tuple[Code, ...],
+    threshold: Fraction,
+    measure: str,
+    records: Sequence[SegmentRecord],
+    counts: Mapping[Code, tuple[dict[str, int], dict[str, int]]],
+    per_document: Mapping[Key, SegmentMatchingResult] | None = None,
+) -> SegmentMatchingResult:
+    """The result from the matched and unmatched segments per code and layer."""
+    agree = {code: counts[code][0] for code in codes}
+    disagree = {code: counts[code][1] for code in codes}
     per_code = {}
     for code in codes:
         n_agree = sum(agree[code].values())

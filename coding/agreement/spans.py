@@ -9,8 +9,9 @@ beside it holds the worked examples the tests reproduce.
 Modules: :mod:`~coding.agreement.spans` (input), :mod:`~coding.agreement.coefficient`
 (``Coefficient``), :mod:`~coding.agreement.character_level`,
 :mod:`~coding.agreement.unitizing` (alpha_U and the 2019 u-alpha),
-:mod:`~coding.agreement.segment_matching` and :mod:`~coding.agreement.units_by_coders`
-(pre-segmented data).
+:mod:`~coding.agreement.segment_matching`, :mod:`~coding.agreement.expert` (alpha_U, u-alpha
+and segment matching from one preparation, as the report needs them) and
+:mod:`~coding.agreement.units_by_coders` (pre-segmented data).
 
 Input
 -----
@@ -72,7 +73,9 @@ Every coefficient is a ``Coefficient(value, reason, exact)``: ``value`` is a flo
 ``None``; ``reason`` says why it is ``None`` ("no variation: no layer coded this code") or
 which convention produced it (NVivo's kappa = 1). Nothing silently becomes 0 or 1.
 ``exact`` holds the ``Fraction`` the float was rounded from: the engine counts with ints and
-``Fraction`` and converts to float only at the end.
+``Fraction`` and converts to float only at the end. The span measures keep ints per span and
+per comparison (ratios compared by cross-multiplying, numerators summed over their common
+denominator) and build ``Fraction`` values per code and overall.
 
 Cost is linear in the number of spans (plus a sort): O(S log S + B m) per code.
 """
@@ -250,3 +253,192 @@ def _coverage_profile(united: list[list[tuple[int, int]]], length: int) -> list[
         k += delta
     w[0] += length - previous
     return w
+
+
+class _Pair:
+    """One merge pass over two layers' sorted, disjoint units of one code (:func:`_pair`)."""
+
+    __slots__ = ("delta", "overlap", "matched", "best_a", "best_b")
+
+    def __init__(self, delta: int, overlap: int, matched, best_a, best_b) -> None:
+        self.delta = delta  # alpha_U: sum of delta^2 over the pairs and the lone units
+        self.overlap = overlap  # characters both layers coded
+        self.matched = matched  # units of a and of b with a partner at the threshold
+        self.best_a = best_a  # per unit of a: (intersection, union, partner in b or -1)
+        self.best_b = best_b
+
+
+def _pair(
+    a: list[tuple[int, int]],
+    b: list[tuple[int, int]],
+    threshold: tuple[int, int] | None = None,
+    best: bool = False,
+) -> _Pair:
+    """Walk two layers' units of one code once, for alpha_U, u-alpha and segment matching.
+
+    Each list is sorted and disjoint, so one merge pass meets every intersecting pair. A
+    pair adds (start_a - start_b)^2 + (end_a - end_b)^2 to delta and its intersection to
+    overlap; a unit that meets no unit of the other layer lies inside one of its gaps and
+    adds its length squared. With ``threshold = (p, q)``, ``matched`` counts the units of
+    each layer with a partner whose intersection over union is at least p/q (compared in
+    integers: i x q >= p x u), which is whether the best partner reaches it. ``best=True``
+    also keeps each unit's best partner, ``(intersection, union, partner)`` with
+    i/u > i'/u' when i x u' > i' x u; (0, 1, -1): none.
+    """
+    if best:
+        return _best_pair(a, b, threshold)
+    hit_a = bytearray(len(a))  # 0: meets nothing, 1: meets a unit, 2: matched
+    hit_b = bytearray(len(b))
+    p, q = threshold if threshold is not None else (1, 0)  # 1 x u > i x 0: never matched
+    delta = overlap = 0
+    i = j = 0
+    n_a, n_b = len(a), len(b)
+    while i < n_a and j < n_b:
+        a_start, a_end = a[i]
+        b_start, b_end = b[j]
+        inter = (a_end if a_end < b_end else b_end) - (a_start if a_start > b_start else b_start)
+        if inter > 0:
+            delta += (a_start - b_start) ** 2 + (a_end - b_end) ** 2
+            overlap += inter
+            if inter * q >= p * ((a_end - a_start) + (b_end - b_start) - inter):
+                hit_a[i] = hit_b[j] = 2
+            else:
+                if not hit_a[i]:
+                    hit_a[i] = 1
+                if not hit_b[j]:
+                    hit_b[j] = 1
+        if a_end < b_end:
+            i += 1
+        elif b_end < a_end:
+            j += 1
+        else:
+            i += 1
+            j += 1
+    for units, hits in ((a, hit_a), (b, hit_b)):
+        if hits.count(0):
+            for (start, end), hit in zip(units, hits, strict=True):
+                if not hit:
+                    delta += (end - start) ** 2
+    return _Pair(delta, overlap, (hit_a.count(2), hit_b.count(2)), None, None)
+
+
+def _best_pair(
+    a: list[tuple[int, int]], b: list[tuple[int, int]], threshold: tuple[int, int] | None
+) -> _Pair:
+    """:func:`_pair` keeping every unit's best partner (segment records)."""
+    best_a = [(0, 1, -1)] * len(a)
+    best_b = [(0, 1, -1)] * len(b)
+    delta = overlap = 0
+    i = j = 0
+    n_a, n_b = len(a), len(b)
+    while i < n_a and j < n_b:
+        a_start, a_end = a[i]
+        b_start, b_end = b[j]
+        inter = (a_end if a_end < b_end else b_end) - (a_start if a_start > b_start else b_start)
+        if inter > 0:
+            delta += (a_start - b_start) ** 2 + (a_end - b_end) ** 2
+            overlap += inter
+            union = (a_end - a_start) + (b_end - b_start) - inter
+            current = best_a[i]
+            if inter * current[1] > current[0] * union:
+                best_a[i] = (inter, union, j)
+            current = best_b[j]
+            if inter * current[1] > current[0] * union:
+                best_b[j] = (inter, union, i)
+        if a_end < b_end:
+            i += 1
+        elif b_end < a_end:
+            j += 1
+        else:
+            i += 1
+            j += 1
+    for units, best in ((a, best_a), (b, best_b)):
+        for (start, end), (_, _, partner) in zip(units, best, strict=True):
+            if partner < 0:
+                delta += (end - start) ** 2
+    matched = None
+    if threshold is not None:
+        p, q = threshold
+        matched = tuple(
+            sum(1 for i, u, _ in side if i and i * q >= p * u) for side in (best_a, best_b)
+        )
+    return _Pair(delta, overlap, matched, best_a, best_b)
+
+
+class _Prepared:
+    """One document made ready for the unit-level measures (alpha_U, u-alpha, segment
+    matching): its present layers and, per code with spans, each present layer's units
+    (:func:`_units`). Documents on which fewer than two compared layers worked have no units.
+    With two layers, :meth:`pair` walks a code's units once for every measure."""
+
+    __slots__ = ("key", "length", "present", "units", "pairs", "threshold", "best")
+
+    def __init__(
+        self,
+        key: Key,
+        length: int,
+        present: tuple[str, ...],
+        units: dict,
+        threshold: tuple[int, int] | None,
+        best: bool,
+    ) -> None:
+        self.key = key
+        self.length = length
+        self.present = present
+        self.units: dict[Code, list[list[tuple[int, int]]]] = units
+        self.pairs: dict[Code, _Pair] = {}
+        self.threshold = threshold  # segment matching's p/q, as (p, q)
+        self.best = best  # keep each unit's best partner (segment records)
+
+    def pair(self, code: Code) -> _Pair:
+        """The merge pass of the code's units, for a document two layers worked on; made
+        once and shared by the measures."""
+        pair = self.pairs.get(code)
+        if pair is None:
+            a, b = self.units[code]
+            pair = self.pairs[code] = _pair(a, b, self.threshold, self.best)
+        return pair
+
+
+def _prepare(
+    items: list[tuple[Key, Document]],
+    layers: tuple[str, ...],
+    codes: tuple[Code, ...],
+    threshold: tuple[int, int] | None = None,
+    best: bool = False,
+    groups: Mapping[Code, Sequence[Code]] | None = None,
+) -> list[_Prepared]:
+    """Bucket and normalise every document once, for any number of unit-level measures;
+    ``threshold`` and ``best`` are for segment matching (see :func:`_pair`).
+
+    ``groups``: each code of ``codes`` stands for the spans of the codes listed for it, as
+    if every such span were repeated under it (a parent code and its subtree). A layer's
+    units of the group are the units of the members' units pooled: merging overlapping
+    intervals in steps gives the same units as merging them at once.
+    """
+    members = None
+    if groups is not None:
+        members = {code: tuple(groups[code]) for code in codes}
+        wanted = tuple(dict.fromkeys(c for group in members.values() for c in group))
+    out = []
+    for key, doc in items:
+        present = _present(doc, layers)
+        units: dict[Code, list[list[tuple[int, int]]]] = {}
+        if len(present) >= 2 and members is None:
+            for code, raw in _bucket(doc, present, codes).items():
+                units[code] = [_units(intervals) for intervals in raw]
+        elif len(present) >= 2:
+            own = {
+                code: [_units(intervals) for intervals in raw]
+                for code, raw in _bucket(doc, present, wanted).items()
+            }
+            for code in codes:
+                parts = [own[c] for c in members[code] if c in own]
+                if len(parts) == 1:
+                    units[code] = parts[0]
+                elif parts:
+                    units[code] = [
+                        _units([u for part in parts for u in part[i]]) for i in range(len(present))
+                    ]
+        out.append(_Prepared(key, doc.length, present, units, threshold, best))
+    return out

@@ -5,6 +5,7 @@ DKPro (DEFINITIONS section 3.6), and the 2019 u-alpha family as in ATLAS.ti (sec
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -22,12 +23,10 @@ from coding.agreement.spans import (
     Code,
     Document,
     Key,
-    _bucket,
-    _coverage_profile,
     _items,
-    _present,
+    _prepare,
+    _Prepared,
     _resolve,
-    _units,
 )
 
 
@@ -111,18 +110,6 @@ def _pair_disagreement(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> in
     return total
 
 
-def _gaps(units: list[tuple[int, int]], length: int) -> list[int]:
-    gaps = []
-    previous = 0
-    for start, end in units:
-        if start > previous:
-            gaps.append(start - previous)
-        previous = end
-    if length > previous:
-        gaps.append(length - previous)
-    return gaps
-
-
 class _UnitTally:
     __slots__ = ("delta", "pair_length", "length", "rated", "unit_lengths", "gap_lengths", "by")
 
@@ -135,15 +122,37 @@ class _UnitTally:
         self.gap_lengths: list[int] = []
         self.by = [0] * n_layers
 
-    def merge(self, other: _UnitTally) -> None:
-        self.delta += other.delta
-        self.pair_length += other.pair_length
-        self.length += other.length
-        self.rated += other.rated
-        self.unit_lengths.extend(other.unit_lengths)
-        self.gap_lengths.extend(other.gap_lengths)
-        for i, n in enumerate(other.by):
-            self.by[i] += n
+    def add_document(self, m: int, length: int) -> None:
+        """The code-independent sums of a document on which ``m >= 2`` layers worked."""
+        self.pair_length += m * (m - 1) // 2 * length
+        self.length += length
+        self.rated += m * length
+
+
+def _tally_units(
+    tally: _UnitTally, doc: _Prepared, code: Code, slots: list[int], length: int
+) -> None:
+    """Add one document's units of one code (one sorted, disjoint list per present layer)."""
+    units = doc.units[code]
+    m = len(units)
+    if m == 2:
+        tally.delta += doc.pair(code).delta
+    else:
+        for i in range(m):
+            for j in range(i + 1, m):
+                tally.delta += _pair_disagreement(units[i], units[j])
+    unit_lengths = tally.unit_lengths.append
+    gap_lengths = tally.gap_lengths.append
+    for slot, layer_units in zip(slots, units, strict=True):
+        tally.by[slot] += len(layer_units)
+        previous = 0
+        for start, end in layer_units:
+            unit_lengths(end - start)
+            if start > previous:
+                gap_lengths(start - previous)
+            previous = end
+        if length > previous:
+            gap_lengths(length - previous)
 
 
 def _expected_unitizing(tally: _UnitTally) -> Fraction:
@@ -156,10 +165,7 @@ def _expected_unitizing(tally: _UnitTally) -> Fraction:
     cubic = 0  # sum of 2l^3 - 3l^2 + l = l(l-1)(2l-1), divisible by 6
     fits = 0
     self_pairs = 0
-    by_length: dict[int, int] = {}
-    for length in units:
-        by_length[length] = by_length.get(length, 0) + 1
-    for length, count in by_length.items():
+    for length, count in Counter(units).items():
         cubic += count * length * (length - 1) * (2 * length - 1)
         i = bisect_left(gaps, length)
         fits += count * length * length * (suffix[i] - (n_gaps - i) * (length - 1))
@@ -230,41 +236,60 @@ def unitizing_alpha(
     """
     items = _items(documents)
     layers, codes = _resolve(items, layers, codes)
+    return _unitizing_prepared(_prepare(items, layers, codes), layers, codes, include_documents)
+
+
+def _unitizing_prepared(
+    prepared: list[_Prepared],
+    layers: tuple[str, ...],
+    codes: tuple[Code, ...],
+    include_documents: bool,
+) -> UnitizingResult:
+    """:func:`unitizing_alpha` on documents already bucketed (:func:`_prepare`).
+
+    Only the documents where a code has units are visited per code; the sums every code
+    shares (lengths, and one whole-document gap per layer where it has none) are added once
+    at the end. Per-document tallies are built only when asked for.
+    """
     n_layers = len(layers)
     index = {layer: i for i, layer in enumerate(layers)}
+    shared = _UnitTally(n_layers)
+    whole: dict[int, int] = {}  # document length -> layers x documents (m >= 2)
+    taken: dict[Code, dict[int, int]] = {code: {} for code in codes}  # ... where c has units
     pooled = {code: _UnitTally(n_layers) for code in codes}
     per_document: dict[Key, UnitizingResult] = {}
-    for key, doc in items:
-        present = _present(doc, layers)
-        m = len(present)
+    for doc in prepared:
+        m = len(doc.present)
+        length = doc.length
         doc_tallies: dict[Code, _UnitTally] = {}
         if m >= 2:
-            slots = [index[layer] for layer in present]
-            buckets = _bucket(doc, present, codes)
-            length = doc.length
-            pairs = m * (m - 1) // 2
-            for code in codes:
-                tally = _UnitTally(n_layers)
-                tally.pair_length = pairs * length
-                tally.length = length
-                tally.rated = m * length
-                raw = buckets.get(code)
-                if raw is None:
-                    if length:
-                        tally.gap_lengths = [length] * m
-                else:
-                    units = [_units(intervals) for intervals in raw]
-                    for i in range(m):
-                        for j in range(i + 1, m):
-                            tally.delta += _pair_disagreement(units[i], units[j])
-                    for slot, layer_units in zip(slots, units, strict=True):
-                        tally.by[slot] = len(layer_units)
-                        tally.unit_lengths.extend(e - s for s, e in layer_units)
-                        tally.gap_lengths.extend(_gaps(layer_units, length))
-                pooled[code].merge(tally)
-                doc_tallies[code] = tally
+            shared.add_document(m, length)
+            whole[length] = whole.get(length, 0) + m
+            slots = [index[layer] for layer in doc.present]
+            for code in doc.units:
+                own = taken[code]
+                own[length] = own.get(length, 0) + m
+                _tally_units(pooled[code], doc, code, slots, length)
+            if include_documents:
+                for code in codes:
+                    tally = doc_tallies[code] = _UnitTally(n_layers)
+                    tally.add_document(m, length)
+                    if code not in doc.units:
+                        if length:
+                            tally.gap_lengths = [length] * m
+                    else:
+                        _tally_units(tally, doc, code, slots, length)
         if include_documents:
-            per_document[key] = _unitizing_result(layers, codes, doc_tallies)
+            per_document[doc.key] = _unitizing_result(layers, codes, doc_tallies)
+    for code, tally in pooled.items():
+        tally.pair_length = shared.pair_length
+        tally.length = shared.length
+        tally.rated = shared.rated
+        # A document without units of the code is one gap per layer.
+        own = taken[code]
+        for length, n in whole.items():
+            if length and n > own.get(length, 0):
+                tally.gap_lengths.extend([length] * (n - own.get(length, 0)))
     return _unitizing_result(layers, codes, pooled, per_document)
 
 
@@ -290,39 +315,49 @@ def _unitizing_result(
 
 
 class _UTally:
-    """Sums for the 2019 coincidences: everything needed is additive over documents."""
+    """Sums for the 2019 coincidences: everything needed is additive over documents.
 
-    __slots__ = (
-        "total",
-        "disagree",
-        "disagree_binary",
-        "coded",
-        "squares",
-        "code_disagree",
-        "overlapping",
-    )
+    The off-diagonal sums are integers over the denominator m - 1 of the documents they come
+    from (``sums[m - 1] = [codes and gap, binary, {code: per-code binary}]``); the exact
+    values are built once, from these numerators, when the result is formed.
+    """
+
+    __slots__ = ("total", "sums", "coded", "squares", "overlapping")
 
     def __init__(self) -> None:
         self.total = 0  # l.. = sum of m_d x L_d
-        self.disagree = Fraction(0)  # sum over c != k of l_ck, codes and gap as values
-        self.disagree_binary = Fraction(0)  # the same with all codes collapsed to "unit"
+        self.sums: dict[int, list] = {}
         self.coded: dict[Code, int] = {}  # l_c. = total unit length of c
         self.squares: dict[Code, int] = {}  # K_c = sum of squared unit lengths of c
-        self.code_disagree: dict[Code, Fraction] = {}  # per-code binary off-diagonal sum
         self.overlapping = False
+
+    def for_layers(self, m: int) -> list:
+        sums = self.sums.get(m - 1)
+        if sums is None:
+            sums = self.sums[m - 1] = [0, 0, {}]
+        return sums
 
     def merge(self, other: _UTally) -> None:
         self.total += other.total
-        self.disagree += other.disagree
-        self.disagree_binary += other.disagree_binary
-        for target, source in (
-            (self.coded, other.coded),
-            (self.squares, other.squares),
-            (self.code_disagree, other.code_disagree),
-        ):
+        for d, (disagree, binary, per_code) in other.sums.items():
+            sums = self.for_layers(d + 1)
+            sums[0] += disagree
+            sums[1] += binary
+            own = sums[2]
+            for code, n in per_code.items():
+                own[code] = own.get(code, 0) + n
+        for target, source in ((self.coded, other.coded), (self.squares, other.squares)):
             for code, value in source.items():
                 target[code] = target.get(code, 0) + value
         self.overlapping = self.overlapping or other.overlapping
+
+    def disagree(self, which: int) -> Fraction:
+        """Off-diagonal sum: 0 over codes and gap, 1 binary (all codes collapsed to "unit")."""
+        return sum((Fraction(s[which], d) for d, s in self.sums.items()), Fraction(0))
+
+    def code_disagree(self, code: Code) -> Fraction:
+        """The per-code binary off-diagonal sum."""
+        return sum((Fraction(s[2].get(code, 0), d) for d, s in self.sums.items()), Fraction(0))
 
 
 def _u_alpha(
@@ -341,63 +376,93 @@ def _u_alpha(
     return UAlpha(_value(1 - observed / expected), float(observed), float(expected))
 
 
+def _binary_off_diagonal(units: list[list[tuple[int, int]]], m: int) -> int:
+    """(m - 1) x the per-code binary off-diagonal sum: sum_k 2 w(k) k (m - k), where w(k)
+    counts the characters that exactly k layers coded (w(0) and w(m) add nothing)."""
+    events = [(start, 1) for layer_units in units for start, _ in layer_units]
+    events.extend((end, -1) for layer_units in units for _, end in layer_units)
+    events.sort()
+    total = 0
+    previous = 0
+    k = 0
+    for position, delta in events:
+        if position != previous:
+            total += (position - previous) * k * (m - k)
+            previous = position
+        k += delta
+    return 2 * total
+
+
 def _u_doc(
-    buckets: dict[Code, list[list[tuple[int, int]]]],
-    codes: tuple[Code, ...],
-    m: int,
-    length: int,
-) -> _UTally:
-    tally = _UTally()
-    tally.total = m * length
-    events: list[tuple[int, int, Code]] = []
+    tally: _UTally, doc: _Prepared, code_index: dict[Code, int], partition: bool | None
+) -> None:
+    """Add one document on which ``m >= 2`` layers worked to ``tally``.
+
+    The sweep over all codes is skipped once ``tally`` has codes overlapping within a layer
+    (this document's or, for the pooled tally, an earlier one's), or with ``partition=False``.
+    """
+    units_by_code = doc.units
+    m = len(doc.present)
+    tally.total += m * doc.length
+    sums = tally.for_layers(m)
+    per_code = sums[2]
+    events: list[tuple[int, int, int]] = []
     per_layer_units: list[list[tuple[int, int]]] = [[] for _ in range(m)]
-    for code in codes:
-        raw = buckets.get(code)
-        if raw is None:
-            continue
-        units = [_units(intervals) for intervals in raw]
+    for code, units in units_by_code.items():
         coded = squares = 0
         for i, layer_units in enumerate(units):
             per_layer_units[i].extend(layer_units)
             for start, end in layer_units:
-                coded += end - start
-                squares += (end - start) ** 2
-                events.append((start, 1, code))
-                events.append((end, -1, code))
-        tally.coded[code] = coded
-        tally.squares[code] = squares
-        w = _coverage_profile(units, length)
-        tally.code_disagree[code] = Fraction(
-            sum(2 * wk * k * (m - k) for k, wk in enumerate(w)), m - 1
-        )
-    for layer_units in per_layer_units:
-        layer_units.sort()
-        for (_, end), (start, _) in zip(layer_units, layer_units[1:], strict=False):
-            if start < end:
-                tally.overlapping = True
-                break
+                n = end - start
+                coded += n
+                squares += n * n
+        tally.coded[code] = tally.coded.get(code, 0) + coded
+        tally.squares[code] = tally.squares.get(code, 0) + squares
+        if m == 2:  # w(1) = coded - 2 w(2): sum_k 2 w(k) k (m - k) = 2 w(1)
+            off_diagonal = 2 * (coded - 2 * doc.pair(code).overlap)
+        else:
+            off_diagonal = _binary_off_diagonal(units, m)
+        per_code[code] = per_code.get(code, 0) + off_diagonal
+    if not tally.overlapping:
+        for layer_units in per_layer_units:
+            layer_units.sort()
+            for (_, end), (start, _) in zip(layer_units, layer_units[1:], strict=False):
+                if start < end:
+                    tally.overlapping = True
+                    break
+    if partition is False or tally.overlapping:
+        # The sums below serve only u_alpha and u_alpha_binary, which are undefined when
+        # codes overlap within a layer or are declared non-exclusive.
+        return
+    for code, units in units_by_code.items():
+        ci = code_index[code]
+        for layer_units in units:
+            for start, end in layer_units:
+                events.append((start, 1, ci))
+                events.append((end, -1, ci))
     # Sweep over all codes at once: per elementary interval, n_v layers hold value v.
-    # Off-diagonal coincidences: (m^2 - sum_v n_v^2) / (m - 1) per character.
-    events.sort(key=lambda e: e[0])
-    counts: dict[Code, int] = {}
+    # Off-diagonal coincidences: (m^2 - sum_v n_v^2) / (m - 1) per character. The order of
+    # the events at one position does not matter: only the state between positions counts.
+    events.sort()
+    counts = [0] * len(code_index)
     squares_sum = 0  # sum over codes of n_c^2
     coded_layers = 0  # sum over codes of n_c
     previous = 0
     disagree = disagree_binary = 0
-    for position, delta, code in events:
+    mm = m * m
+    for position, delta, ci in events:
         if position != previous:
             gap = m - coded_layers
             span = position - previous
-            disagree += span * (m * m - squares_sum - gap * gap)
+            disagree += span * (mm - squares_sum - gap * gap)
             disagree_binary += span * 2 * coded_layers * gap
             previous = position
-        n = counts.get(code, 0)
+        n = counts[ci]
         squares_sum += 2 * n + 1 if delta > 0 else 1 - 2 * n
-        counts[code] = n + delta
+        counts[ci] = n + delta
         coded_layers += delta
-    tally.disagree = Fraction(disagree, m - 1)
-    tally.disagree_binary = Fraction(disagree_binary, m - 1)
-    return tally
+    sums[0] += disagree
+    sums[1] += disagree_binary
 
 
 def _u_result(
@@ -428,14 +493,14 @@ def _u_result(
     else:
         # K_phi = total gap length: a gap is divisible, each of its characters a unit.
         nominal = _u_alpha(
-            tally.disagree,
+            tally.disagree(0),
             [*tally.coded.values(), gap_total],
             squares_total + gap_total,
             total,
             "no variation: one value everywhere",
         )
         binary = _u_alpha(
-            tally.disagree_binary,
+            tally.disagree(1),
             [coded_total, gap_total],
             squares_total + gap_total,
             total,
@@ -446,7 +511,7 @@ def _u_result(
         coded = tally.coded.get(code, 0)
         rest = total - coded
         per_code[code] = _u_alpha(
-            tally.code_disagree.get(code, Fraction(0)),
+            tally.code_disagree(code),
             [coded, rest],
             tally.squares.get(code, 0) + rest,
             total,
@@ -472,16 +537,31 @@ def u_alpha_2019(
     """
     items = _items(documents)
     layers, codes = _resolve(items, layers, codes)
+    prepared = _prepare(items, layers, codes)
+    return _u_alpha_prepared(prepared, layers, codes, partition, include_documents)
+
+
+def _u_alpha_prepared(
+    prepared: list[_Prepared],
+    layers: tuple[str, ...],
+    codes: tuple[Code, ...],
+    partition: bool | None,
+    include_documents: bool,
+) -> UAlphaResult:
+    """:func:`u_alpha_2019` on documents already bucketed (:func:`_prepare`)."""
+    code_index = {code: i for i, code in enumerate(codes)}
     pooled = _UTally()
     per_document: dict[Key, UAlphaResult] = {}
-    for key, doc in items:
-        present = _present(doc, layers)
-        m = len(present)
-        tally = _u_doc(_bucket(doc, present, codes), codes, m, doc.length) if m >= 2 else None
-        if tally is not None:
-            pooled.merge(tally)
+    for doc in prepared:
+        m = len(doc.present)
+        tally = None
+        if m >= 2:
+            tally = _UTally() if include_documents else pooled
+            _u_doc(tally, doc, code_index, partition)
+            if include_documents:
+                pooled.merge(tally)
         if include_documents:
-            per_document[key] = _u_result(layers, codes, tally or _UTally(), partition)
+            per_document[doc.key] = _u_result(layers, codes, tally or _UTally(), partition)
     if partition is True and pooled.overlapping:
         raise ValueError("partition=True, but codes overlap within a layer")
     return _u_result(layers, codes, pooled, partition, per_document)
