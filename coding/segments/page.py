@@ -4,6 +4,7 @@ counts, the neighbours, and the whole template context (:func:`page_context`).""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from coding.codebook import selectors as codebook_selectors
 from coding.models import Assignment, Layer, LayerKind, Memo
@@ -22,6 +23,8 @@ from studies.access import StudyAccess, visible_memos
 from studies.models import Transcript
 from workbench.lib.http import maybe_url
 
+#: What Django's ``json_script`` escapes, so no "</script>" ends the data early.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 PROPOSED_NOTE = "Proposed, not yet in the shared codebook. "
 
 
@@ -148,12 +151,21 @@ class TranscriptView:
     html: SafeString
     line_count: int
     segment_count: int
+    #: The segment table: {"layers": [[words, writable]], "segs": [[id, start, end, code,
+    #: layer index, memo, needs review, date]]} (static/js/coding/transcript.js reads it).
     seg_json: dict[str, Any]
     lane_count: int
     #: Margin blocks in "All": (initials, full name) per block, left to right.
     legend: list[tuple[str, str]] = field(default_factory=list)
     block_count: int = 1
     block_lanes: int = runs.MAX_LANES
+
+    def segments_script(self) -> SafeString:
+        """``seg_json`` as the page's ``segments-data`` script: compact JSON, escaped as
+        Django's ``json_script`` does."""
+        data = json.dumps(self.seg_json, separators=(",", ":"), ensure_ascii=False)
+        data = data.translate(_JSON_SCRIPT_ESCAPES)
+        return mark_safe(f'<script id="segments-data" type="application/json">{data}</script>')
 
 
 SEGMENT_COLUMNS = (
@@ -219,36 +231,51 @@ def build_transcript_view(
                 legend.append((initials[layer.pk], layer.label))
         who = {pk: f"{words} ({initials[pk]})" for pk, words in who.items()}
     looks: dict[int, runs.SegmentLook] = {}
-    seg_json: dict[str, Any] = {}
     blocks: dict[int, int] = {}
     spans = []
+    # The segment table the page script reads, once per segment (runs name none): arrays,
+    # in reading order (start, longer first, id), layers by index.
+    layer_index = {pk: i for i, pk in enumerate(layers)}
+    table = []
+    shared: dict[tuple[int, int, bool], runs.SegmentLook] = {}
+    rows.sort(key=lambda r: (r[1], -r[2], r[0]))
     for pk, start, end, code_id, layer_id, memo, needs_review, created_at in rows:
-        node = book.by_id.get(code_id)
-        name = node.code.name if node else "?"
-        looks[pk] = runs.SegmentLook(
-            color=node.code.color if node else "#4d4d4d",
-            label=name,
-            description=f"{name}, by {who[layer_id]}",
-            review=needs_review,
-            who=initials.get(layer_id, "") if grouped else "",
-            path=node.path if node else "",
-        )
+        key = (code_id, layer_id, needs_review)
+        look = shared.get(key)
+        if look is None:
+            node = book.by_id.get(code_id)
+            name = node.code.name if node else "?"
+            look = shared[key] = runs.SegmentLook(
+                color=node.code.color if node else "#4d4d4d",
+                label=name,
+                description=f"{name}, by {who[layer_id]}",
+                review=needs_review,
+                who=initials.get(layer_id, "") if grouped else "",
+                path=node.path if node else "",
+            )
+        looks[pk] = look
         if grouped:
             blocks[pk] = block_of_layer[layer_id]
-        seg_json[str(pk)] = {
-            "s": start,
-            "e": end,
-            "c": code_id,
-            "l": who[layer_id],
-            "m": memo[:500],
-            "w": writable[layer_id],
-            "r": needs_review,
-            "d": created_at.date().isoformat() if created_at else "",
-        }
+        table.append(
+            [
+                pk,
+                start,
+                end,
+                code_id,
+                layer_index[layer_id],
+                memo[:500],
+                1 if needs_review else 0,
+                created_at.date().isoformat() if created_at else "",
+            ]
+        )
         spans.append(runs.Span(pk, start, end))
     rendered, html = runs.transcript_html(
         transcript.text, spans, looks, tint=tint, blocks=blocks or None
     )
+    seg_json = {
+        "layers": [[who[pk], 1 if writable[pk] else 0] for pk in layers],
+        "segs": table,
+    }
     return TranscriptView(
         html=html,
         line_count=len(rendered.lines),

@@ -8,6 +8,7 @@ from django.urls import reverse
 from coding.models import Assignment
 from studies.models import Role
 from tests import factories
+from tests.coding.page_data import segment_table
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -76,9 +77,13 @@ def test_it_is_404_for_a_transcript_of_another_study(owner_client, study):
 
 def test_it_renders_runs_with_code_point_offsets(coder_client, coder, study, transcript, shame):
     start = transcript.text.index("𠝹")
-    factories.make_segment(transcript, shame, factories.make_layer(study, coder), start, start + 5)
+    seg = factories.make_segment(
+        transcript, shame, factories.make_layer(study, coder), start, start + 5
+    )
     html = coder_client.get(page_url(transcript)).content.decode()
-    assert f'data-start="{start}" data-end="{start + 5}" data-seg=' in html
+    assert f'<mark class="r" data-start="{start}" data-end="{start + 5}" style=' in html
+    table = segment_table(html)
+    assert (table[seg.pk]["start"], table[seg.pk]["end"]) == (start, start + 5)
     assert "start of Shame" in html
     assert 'lang="zh-Hant"' not in html or "我唔知" in html
 
@@ -136,7 +141,7 @@ def test_the_layer_switcher_shows_another_coder_read_only(
     assert f'data-seg="{seg.pk}"' in html
     assert "Read-only" in html
     assert 'data-edit=""' in html
-    assert '"w": false' in html
+    assert segment_table(html)[seg.pk]["writable"] is False
 
 
 def test_the_owner_edits_consensus_when_viewing_it(owner_client, transcript):
