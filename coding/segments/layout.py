@@ -1,15 +1,20 @@
-"""Small pure helpers of the coding page's layout: a line's language, label placement in
-a turn's margin, stroke colours with enough contrast on white."""
+"""Pure helpers of the coding page's layout (coding/segments/runs.py): spans and their lanes,
+the lines of a text with the spans on each, a line's language, label placement in a turn's
+margin, stroke colours with enough contrast on white."""
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
+from typing import NamedTuple, Protocol
 
 from coding.models import COLOR_RE
 from workbench.lib.colour import contrast_with_white
 
+#: Stripe lanes drawn in the margin; segments in higher lanes are counted in a "+N" chip.
+MAX_LANES = 6
 #: Margin labels: a label is LABEL_LINES of a text line tall (see coding/segments/runs.py).
 LABEL_LINES = 0.5
 
@@ -62,3 +67,136 @@ def stroke_color(hex_color: str, minimum: float = 3.0) -> str:
         r, g, b = int(r * 0.88), int(g * 0.88), int(b * 0.88)
         color = f"#{r:02x}{g:02x}{b:02x}"
     return color
+
+
+class SpanLike(Protocol):
+    id: int
+    start: int
+    end: int
+
+
+class Span(NamedTuple):
+    """The minimal segment shape the sweep needs."""
+
+    id: int
+    start: int
+    end: int
+
+
+def assign_lanes(spans: Iterable[SpanLike]) -> dict[int, int]:
+    """Lowest free lane for each span, taken in order of start (longer first on ties).
+
+    A lane is free again once the span in it has ended (half-open: a span ending at 10
+    frees its lane for one starting at 10). O(m log m).
+    """
+    ordered = sorted(spans, key=lambda s: (s.start, -s.end, s.id))
+    active: list[tuple[int, int]] = []  # (end, lane)
+    free: list[int] = []
+    lanes: dict[int, int] = {}
+    next_lane = 0
+    for span in ordered:
+        while active and active[0][0] <= span.start:
+            heapq.heappush(free, heapq.heappop(active)[1])
+        if free:
+            lane = heapq.heappop(free)
+        else:
+            lane = next_lane
+            next_lane += 1
+        lanes[span.id] = lane
+        heapq.heappush(active, (span.end, lane))
+    return lanes
+
+
+def greedy_lanes(ordered: Sequence[Span]) -> dict[int, int]:
+    """:func:`assign_lanes` for spans already in order (start, longer first, id)."""
+    if len(ordered) == 1:
+        return {ordered[0][0]: 0}
+    active: list[tuple[int, int]] = []
+    free: list[int] = []
+    lanes: dict[int, int] = {}
+    next_lane = 0
+    for sid, start, end in ordered:
+        while active and active[0][0] <= start:
+            heapq.heappush(free, heapq.heappop(active)[1])
+        if free:
+            lane = heapq.heappop(free)
+        else:
+            lane = next_lane
+            next_lane += 1
+        lanes[sid] = lane
+        heapq.heappush(active, (end, lane))
+    return lanes
+
+
+def clip_spans(segments: Iterable[SpanLike], length: int) -> list[Span]:
+    """Spans clipped to the text, empty ones dropped, in order (start, longer first, id)."""
+    spans = []
+    for seg in segments:
+        start, end = max(0, seg.start), min(length, seg.end)
+        if start < end:
+            spans.append(Span(seg.id, start, end))
+    spans.sort(key=lambda s: (s.start, -s.end, s.id))
+    return spans
+
+
+def block_layout(blocks: Mapping[int, int] | None) -> tuple[int, int]:
+    """``(block_count, block_lanes)``: without blocks one block of MAX_LANES."""
+    if not blocks:
+        return 1, MAX_LANES
+    count = max(max(blocks.values(), default=0) + 1, 1)
+    return count, max(1, MAX_LANES // count)
+
+
+def margin_lanes(
+    segs: Sequence[Span], lanes: dict[int, int], blocks: Mapping[int, int] | None
+) -> dict[int, int]:
+    """Stripe lanes on one line: the underline lanes, or with ``blocks`` each block's own."""
+    if not blocks:
+        return lanes
+    by_block: dict[int, list[Span]] = {}
+    for s in segs:
+        by_block.setdefault(blocks.get(s.id, 0), []).append(s)
+    if len(by_block) == 1:
+        return lanes
+    margin: dict[int, int] = {}
+    for group in by_block.values():
+        margin.update(greedy_lanes(group))
+    return margin
+
+
+def line_bounds(
+    text: str, pos: int = 0, index: int = 0, number: int = 0, stop: int | None = None
+) -> Iterator[tuple[int, int, int, int]]:
+    """``(index, number, start, end)`` of each non-empty line from ``pos`` (a line start),
+    until a line starts at or after ``stop``."""
+    length = len(text)
+    if stop is None:
+        stop = length + 1
+    while pos <= length and pos < stop:
+        nl = text.find("\n", pos)
+        end = length if nl == -1 else nl
+        if end > pos:
+            number += 1
+            yield index, number, pos, end
+        if nl == -1:
+            return
+        pos = nl + 1
+        index += 1
+
+
+def segments_by_line(
+    bounds: Iterable[tuple[int, int, int, int]], spans: Sequence[Span]
+) -> Iterator[tuple[tuple[int, int, int, int], list[Span]]]:
+    """Each line with the spans overlapping it, in span order. Linear in the sum over lines
+    of the spans on them (``spans`` sorted by start)."""
+    carry: list[Span] = []
+    k, m = 0, len(spans)
+    for bound in bounds:
+        line_start, line_end = bound[2], bound[3]
+        carry = [s for s in carry if s.end > line_start]
+        while k < m and spans[k].start < line_end:
+            s = spans[k]
+            k += 1
+            if s.end > line_start:
+                carry.append(s)
+        yield bound, carry

@@ -25,23 +25,43 @@ Everything here is pure (no database): :func:`render_transcript` computes the st
 
 from __future__ import annotations
 
-import heapq
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 from django.utils.safestring import SafeString, mark_safe
 
 from coding.segments.initials import unique_initials
-from coding.segments.layout import CJK, LABEL_LINES, line_language, place_labels, stroke_color
+from coding.segments.layout import (
+    CJK,
+    LABEL_LINES,
+    MAX_LANES,
+    Span,
+    SpanLike,
+    assign_lanes,
+    block_layout,
+    clip_spans,
+    greedy_lanes,
+    line_bounds,
+    line_language,
+    margin_lanes,
+    place_labels,
+    segments_by_line,
+    stroke_color,
+)
 from studies.text import speaker_of
 from workbench.lib.colour import contrast_with_white
 
 # Re-exported: the page, the consensus view and the codebook use them from here.
 __all__ = [
     "LABEL_LINES",
+    "MAX_LANES",
+    "Span",
+    "SpanLike",
+    "assign_lanes",
     "contrast_with_white",
     "line_language",
     "place_labels",
@@ -49,8 +69,6 @@ __all__ = [
     "unique_initials",
 ]
 
-#: Stripe lanes drawn in the margin; segments in higher lanes are counted in a "+N" chip.
-MAX_LANES = 6
 #: Underline lanes drawn in the text; a run covered by more (or by a segment in a higher
 #: lane) gets one thick dark underline instead.
 UNDERLINE_LANES = 3
@@ -65,20 +83,6 @@ CHARS_PER_LINE = 85
 LABEL_STEP_PX = 30
 
 _LABEL = re.compile(r"[^:：]*[:：][ \t]?")
-
-
-class SpanLike(Protocol):
-    id: int
-    start: int
-    end: int
-
-
-class Span(NamedTuple):
-    """The minimal segment shape the sweep needs."""
-
-    id: int
-    start: int
-    end: int
 
 
 @dataclass(slots=True)
@@ -142,138 +146,22 @@ class RenderedTranscript:
     block_lanes: int = MAX_LANES
 
 
-def assign_lanes(spans: Iterable[SpanLike]) -> dict[int, int]:
-    """Lowest free lane for each span, taken in order of start (longer first on ties).
-
-    A lane is free again once the span in it has ended (half-open: a span ending at 10
-    frees its lane for one starting at 10). O(m log m).
-    """
-    ordered = sorted(spans, key=lambda s: (s.start, -s.end, s.id))
-    active: list[tuple[int, int]] = []  # (end, lane)
-    free: list[int] = []
-    lanes: dict[int, int] = {}
-    next_lane = 0
-    for span in ordered:
-        while active and active[0][0] <= span.start:
-            heapq.heappush(free, heapq.heappop(active)[1])
-        if free:
-            lane = heapq.heappop(free)
-        else:
-            lane = next_lane
-            next_lane += 1
-        lanes[span.id] = lane
-        heapq.heappush(active, (span.end, lane))
-    return lanes
-
-
-def _greedy(ordered: Sequence[Span]) -> dict[int, int]:
-    """:func:`assign_lanes` for spans already in order (start, longer first, id)."""
-    if len(ordered) == 1:
-        return {ordered[0][0]: 0}
-    active: list[tuple[int, int]] = []
-    free: list[int] = []
-    lanes: dict[int, int] = {}
-    next_lane = 0
-    for sid, start, end in ordered:
-        while active and active[0][0] <= start:
-            heapq.heappush(free, heapq.heappop(active)[1])
-        if free:
-            lane = heapq.heappop(free)
-        else:
-            lane = next_lane
-            next_lane += 1
-        lanes[sid] = lane
-        heapq.heappush(active, (end, lane))
-    return lanes
-
-
-def _clip(segments: Iterable[SpanLike], length: int) -> list[Span]:
-    """Spans clipped to the text, empty ones dropped, in order (start, longer first, id)."""
-    spans = []
-    for seg in segments:
-        start, end = max(0, seg.start), min(length, seg.end)
-        if start < end:
-            spans.append(Span(seg.id, start, end))
-    spans.sort(key=lambda s: (s.start, -s.end, s.id))
-    return spans
-
-
-def _block_layout(blocks: Mapping[int, int] | None) -> tuple[int, int]:
-    """``(block_count, block_lanes)``: without blocks one block of MAX_LANES."""
-    if not blocks:
-        return 1, MAX_LANES
-    count = max(max(blocks.values(), default=0) + 1, 1)
-    return count, max(1, MAX_LANES // count)
-
-
-def _margin_lanes(
-    segs: Sequence[Span], lanes: dict[int, int], blocks: Mapping[int, int] | None
-) -> dict[int, int]:
-    """Stripe lanes on one line: the underline lanes, or with ``blocks`` each block's own."""
-    if not blocks:
-        return lanes
-    by_block: dict[int, list[Span]] = {}
-    for s in segs:
-        by_block.setdefault(blocks.get(s.id, 0), []).append(s)
-    if len(by_block) == 1:
-        return lanes
-    margin: dict[int, int] = {}
-    for group in by_block.values():
-        margin.update(_greedy(group))
-    return margin
-
-
-def _line_bounds(
-    text: str, pos: int = 0, index: int = 0, number: int = 0, stop: int | None = None
-) -> Iterator[tuple[int, int, int, int]]:
-    """``(index, number, start, end)`` of each non-empty line from ``pos`` (a line start),
-    until a line starts at or after ``stop``."""
-    length = len(text)
-    if stop is None:
-        stop = length + 1
-    while pos <= length and pos < stop:
-        nl = text.find("\n", pos)
-        end = length if nl == -1 else nl
-        if end > pos:
-            number += 1
-            yield index, number, pos, end
-        if nl == -1:
-            return
-        pos = nl + 1
-        index += 1
-
-
-def _segments_by_line(
-    bounds: Iterable[tuple[int, int, int, int]], spans: Sequence[Span]
-) -> Iterator[tuple[tuple[int, int, int, int], list[Span]]]:
-    """Each line with the spans overlapping it, in span order. Linear in the sum over lines
-    of the spans on them (``spans`` sorted by start)."""
-    carry: list[Span] = []
-    k, m = 0, len(spans)
-    for bound in bounds:
-        line_start, line_end = bound[2], bound[3]
-        carry = [s for s in carry if s.end > line_start]
-        while k < m and spans[k].start < line_end:
-            s = spans[k]
-            k += 1
-            if s.end > line_start:
-                carry.append(s)
-        yield bound, carry
-
-
-def _new_line(text: str, bound: tuple[int, int, int, int]) -> tuple[Line, int, int]:
-    """The line's :class:`Line` (no runs yet), where its speaker label ends and its count
-    of Chinese characters."""
+def _new_line(
+    text: str, bound: tuple[int, int, int, int], cjk_text: bool = True
+) -> tuple[Line, int, int, str]:
+    """The line's :class:`Line` (no runs yet), where its speaker label ends, its count of
+    Chinese characters (0 without looking when ``cjk_text`` says the text has none) and
+    its text."""
     index, number, start, end = bound
     raw = text[start:end]
-    cjk = len(CJK.findall(raw))
+    cjk = len(CJK.findall(raw)) if cjk_text else 0
     speaker = speaker_of(raw)
     speaker_end = -1
     if speaker is not None:
         match = _LABEL.match(raw)
         speaker_end = start + (match.end() if match else 0)
     line = Line(index, number, start, end, speaker, line_language(raw, cjk))
-    return line, speaker_end, cjk
+    return line, speaker_end, cjk, raw
 
 
 def _est_lines(size: int, cjk: int) -> int:
@@ -287,9 +175,9 @@ def _line_structure(
     blocks: Mapping[int, int] | None,
     block_lanes: int,
 ) -> Line:
-    line, speaker_end, cjk = _new_line(text, bound)
+    line, speaker_end, cjk, _ = _new_line(text, bound)
     line_start, line_end = line.start, line.end
-    lanes = line.lanes = _greedy(segs) if segs else {}
+    lanes = line.lanes = greedy_lanes(segs) if segs else {}
     events = []
     active: dict[int, int] = {}
     for sid, start, end in segs:
@@ -316,7 +204,7 @@ def _line_structure(
         ids = tuple(sorted(active, key=active.__getitem__)) if active else ()
         line.runs.append(Run(cur, nxt, text[cur:nxt], ids, cur < speaker_end))
         cur = nxt
-    margin = _margin_lanes(segs, lanes, blocks)
+    margin = margin_lanes(segs, lanes, blocks)
     size = line_end - line_start
     wanted: dict[int, list[tuple[int, float]]] = {}
     for sid, start, end in segs:
@@ -362,11 +250,11 @@ def render_transcript(
     lanes in the text stay those of all segments on the line together.
     """
     length = len(text)
-    spans = _clip(segments, length)
-    block_count, block_lanes = _block_layout(blocks)
+    spans = clip_spans(segments, length)
+    block_count, block_lanes = block_layout(blocks)
     lines = [
         _line_structure(text, bound, segs, blocks, block_lanes)
-        for bound, segs in _segments_by_line(_line_bounds(text), spans)
+        for bound, segs in segments_by_line(line_bounds(text), spans)
     ]
     return RenderedTranscript(
         lines=lines,
@@ -431,7 +319,9 @@ class _Strings(NamedTuple):
     body: str  # the rest of the label button
 
 
-def _strings(sid: int, look: SegmentLook, block: int) -> _Strings:
+@lru_cache(maxsize=4096)
+def _look_strings(look: SegmentLook) -> tuple[str, str, str, str, str, str, str]:
+    """What a look's segments share (most share one: a code in a layer): escaped once."""
     stroke = stroke_color(look.color)
     label = escape(look.label)
     suffix = ""
@@ -441,28 +331,50 @@ def _strings(sid: int, look: SegmentLook, block: int) -> _Strings:
     if flag:
         suffix += ", changed since coding"
     who = f'<b class="who">{escape(look.who)}</b> ' if look.who else ""
+    return (
+        stroke,
+        f'<span class="cm">start of {label}</span>',
+        f'<span class="cm">end of {label}</span>',
+        escape(look.description),
+        escape(suffix),
+        f'"><span class="nm">{flag}{who}{label}</span></button>',
+        " review" if flag else "",
+    )
+
+
+def _strings(sid: int, look: SegmentLook, block: int) -> _Strings:
+    stroke, start, end, name, suffix, body, review = _look_strings(look)
     return _Strings(
         stroke=stroke,
         block=block,
-        start=f'<span class="cm">start of {label}</span>',
-        end=f'<span class="cm">end of {label}</span>',
+        start=start,
+        end=end,
         stripe=f'" aria-hidden="true" data-seg="{sid}" style="--c:{stroke};--lane:',
         stripe_b=f";--b:{block};top:",
         label=(
-            f'<button type="button" tabindex="-1" class="stripe-label{" review" if flag else ""}" '
+            f'<button type="button" tabindex="-1" class="stripe-label{review}" '
             f'data-seg="{sid}" style="--c:{stroke};--b:{block};top:'
         ),
-        name=escape(look.description),
-        suffix=escape(suffix),
-        body=f'"><span class="nm">{flag}{who}{label}</span></button>',
+        name=name,
+        suffix=suffix,
+        body=body,
     )
 
 
 class _Markup:
     """What every line's markup shares: the looks, blocks, tint, and the strings of each
-    segment (made on first use, so rendering a few lines costs only their segments)."""
+    segment (made for the segments drawn, so rendering a few lines costs only theirs)."""
 
-    __slots__ = ("blocks", "block_count", "block_lanes", "looks", "strings", "tint")
+    __slots__ = (
+        "blocks",
+        "block_count",
+        "block_lanes",
+        "cjk",
+        "looks",
+        "strings",
+        "styles",
+        "tint",
+    )
 
     def __init__(
         self,
@@ -473,15 +385,20 @@ class _Markup:
         self.looks = looks
         self.tint = frozenset(tint)
         self.blocks = blocks or None
-        self.block_count, self.block_lanes = _block_layout(blocks)
+        self.block_count, self.block_lanes = block_layout(blocks)
         self.strings: dict[int, _Strings] = {}
+        #: A run's underline style for each combination of lane colours met so far.
+        self.styles: dict[tuple[str | None, ...], str] = {}
+        #: Whether the text has Chinese characters at all (else no line needs counting).
+        self.cjk = True
 
-    def of(self, sid: int) -> _Strings:
-        st = self.strings.get(sid)
-        if st is None:
-            block = self.blocks.get(sid, 0) if self.blocks else 0
-            st = self.strings[sid] = _strings(sid, self.looks[sid], block)
-        return st
+    def prepare(self, ids: Iterable[int]) -> dict[int, _Strings]:
+        """The strings of ``ids`` made (once each); the dict the lines read them from."""
+        strings, looks, blocks = self.strings, self.looks, self.blocks
+        for sid in ids:
+            if sid not in strings:
+                strings[sid] = _strings(sid, looks[sid], blocks.get(sid, 0) if blocks else 0)
+        return strings
 
 
 def _margin_html(
@@ -489,13 +406,13 @@ def _margin_html(
     labels: Sequence[tuple[int, float]],
     overflow: Sequence[int],
     number: int,
-    of,
+    strings: Mapping[int, _Strings],
 ) -> tuple[str, int]:
     """Stripes ``(id, lane, top, height, first, last)``, labels and "+N" chips of one line,
     and the room in px its buttons need (see :func:`line_margin_html`)."""
     parts: list[str] = []
     for sid, lane, top, height, first, last in stripes:
-        st = of(sid)
+        st = strings[sid]
         cls = (
             "stripe first last"
             if first and last
@@ -514,12 +431,12 @@ def _margin_html(
     columns: dict[int, list[int]] = {}
     tops: dict[int, list[float]] = {}
     for sid, top in labels:
-        block = of(sid).block
+        block = strings[sid].block
         columns.setdefault(block, []).append(sid)
         tops.setdefault(block, []).append(top)
     chips: dict[int, list[int]] = {}
     for sid in overflow:
-        chips.setdefault(of(sid).block, []).append(sid)
+        chips.setdefault(strings[sid].block, []).append(sid)
     room = 0
     for block in sorted(set(columns) | set(chips)):
         column = columns.get(block, [])
@@ -531,7 +448,7 @@ def _margin_html(
         if len(stack) > 1:
             room = max(room, len(stack) * LABEL_STEP_PX)
         for sid, css_top in zip(column, css_tops, strict=False):
-            st = of(sid)
+            st = strings[sid]
             parts.append(
                 f'{st.label}{css_top}" aria-label="{st.name}, turn {number}{st.suffix}{st.body}'
             )
@@ -560,7 +477,8 @@ def line_margin_html(
     """
     markup = _Markup(looks, blocks=blocks)
     stripes = [(s.segment_id, s.lane, s.top, s.height, s.first, s.last) for s in line.stripes]
-    return _margin_html(stripes, line.labels, line.overflow, line.number, markup.of)
+    strings = markup.prepare([s.segment_id for s in line.stripes] + line.overflow)
+    return _margin_html(stripes, line.labels, line.overflow, line.number, strings)
 
 
 def line_html(line: Line, runs_html: str, margin_html: str, room: int = 0) -> str:
@@ -586,11 +504,32 @@ def _line_markup(
     else: runs (``<span class="r">`` plain, ``<mark class="r">`` coded, with code-point
     ``data-start``/``data-end`` and the underline colours of lanes below UNDERLINE_LANES,
     or ``dense``), hidden "start of"/"end of" markers between runs, then the margin."""
-    line, speaker_end, cjk = _new_line(text, bound)
+    line, speaker_end, cjk, raw = _new_line(text, bound, mk.cjk)
     line_start, line_end = line.start, line.end
-    of = mk.of
+    # Most lines have nothing to escape: their runs are copied as they are.
+    plain = "&" not in raw and "<" not in raw and ">" not in raw
+    if not segs:
+        if speaker_end > line_start:
+            a, b = text[line_start:speaker_end], text[speaker_end:line_end]
+            if not plain:
+                a, b = escape(a, quote=False), escape(b, quote=False)
+            runs_html = (
+                f'<span class="r spk" data-start="{line_start}" data-end="{speaker_end}">{a}</span>'
+            )
+            if b:
+                runs_html += (
+                    f'<span class="r" data-start="{speaker_end}" data-end="{line_end}">{b}</span>'
+                )
+        else:
+            body = raw if plain else escape(raw, quote=False)
+            runs_html = (
+                f'<span class="r" data-start="{line_start}" data-end="{line_end}">{body}</span>'
+            )
+        return line, line_html(line, runs_html, "", 0)
+    strs = mk.strings
+    styles = mk.styles
     tint = mk.tint
-    lanes = _greedy(segs) if segs else {}
+    lanes = greedy_lanes(segs) if segs else {}
     slot: list[str | None] = [None] * UNDERLINE_LANES
     active = high = tinted = 0
     events = []
@@ -601,7 +540,7 @@ def _line_markup(
         else:  # continues from the line above: active from the first run, no marker
             active += 1
             if lane < UNDERLINE_LANES:
-                slot[lane] = of(sid).stroke
+                slot[lane] = strs[sid].stroke
             else:
                 high += 1
             if sid in tint:
@@ -618,7 +557,7 @@ def _line_markup(
         while ei < n and events[ei][0] == cur:
             _, kind, lane, sid = events[ei]
             ei += 1
-            st = of(sid)
+            st = strs[sid]
             if kind:
                 parts.append(st.start)
                 active += 1
@@ -643,7 +582,7 @@ def _line_markup(
         spk = cur < speaker_end
         if spk and speaker_end < nxt:
             nxt = speaker_end
-        body = escape(text[cur:nxt], quote=False)
+        body = text[cur:nxt] if plain else escape(text[cur:nxt], quote=False)
         if not active:
             cls = "r spk" if spk else "r"
             parts.append(f'<span class="{cls}" data-start="{cur}" data-end="{nxt}">{body}</span>')
@@ -653,8 +592,11 @@ def _line_markup(
                 cls += " dense"
                 style = ""
             else:
-                style = ";".join([f"--u{i}:{c}" for i, c in enumerate(slot) if c])
-                style = f' style="{style}"'
+                key = tuple(slot)
+                style = styles.get(key)
+                if style is None:
+                    style = ";".join([f"--u{i}:{c}" for i, c in enumerate(slot) if c])
+                    style = styles[key] = f' style="{style}"'
             if tinted:
                 cls += " tint"
             parts.append(
@@ -663,7 +605,7 @@ def _line_markup(
         cur = nxt
     runs_html = "".join(parts)
 
-    margin = _margin_lanes(segs, lanes, mk.blocks)
+    margin = margin_lanes(segs, lanes, mk.blocks)
     block_lanes = mk.block_lanes
     size = line_end - line_start
     stripes = []
@@ -688,7 +630,7 @@ def _line_markup(
             )
         )
         if first:
-            wanted.setdefault(of(sid).block, []).append((sid, top))
+            wanted.setdefault(strs[sid].block, []).append((sid, top))
     labels: list[tuple[int, float]] = []
     if wanted:
         est = _est_lines(size, cjk)
@@ -696,7 +638,7 @@ def _line_markup(
             placed, dropped = place_labels(wanted[b], est)
             labels.extend(placed)
             overflow.extend(dropped)
-    margin_html, room = _margin_html(stripes, labels, overflow, line.number, of)
+    margin_html, room = _margin_html(stripes, labels, overflow, line.number, strs)
     line.lanes = lanes
     return line, line_html(line, runs_html, margin_html, room)
 
@@ -713,11 +655,13 @@ def transcript_html(
     lines carry no runs or stripes: the markup is written directly).
 
     ``blocks``: segment id -> margin block (see :func:`render_transcript`)."""
-    spans = _clip(segments, len(text))
+    spans = clip_spans(segments, len(text))
     mk = _Markup(looks, tint, blocks)
+    mk.prepare(s.id for s in spans)
+    mk.cjk = CJK.search(text) is not None
     lines: list[Line] = []
     pieces: list[str] = []
-    for bound, segs in _segments_by_line(_line_bounds(text), spans):
+    for bound, segs in segments_by_line(line_bounds(text), spans):
         line, html = _line_markup(text, bound, segs, mk)
         lines.append(line)
         pieces.append(html)
@@ -726,7 +670,7 @@ def transcript_html(
         spans={s.id: (s.start, s.end) for s in spans},
         lane_count=max((max(ln.lanes.values()) + 1 for ln in lines if ln.lanes), default=0),
         length=len(text),
-        blocks={s.id: mk.of(s.id).block for s in spans} if blocks else {},
+        blocks={s.id: mk.strings[s.id].block for s in spans} if blocks else {},
         block_count=mk.block_count,
         block_lanes=mk.block_lanes,
     )
@@ -766,13 +710,14 @@ def render_lines(
     """
     length = len(text)
     a, b = lines_span(text, lo, hi)
-    spans = [s for s in _clip(segments, length) if s.start < b + 1 and s.end > a]
+    spans = [s for s in clip_spans(segments, length) if s.start < b + 1 and s.end > a]
     index = text.count("\n", 0, a)
     before = sum(1 for part in text[:a].split("\n") if part) if a else 0
     mk = _Markup(looks, tint, blocks)
+    mk.prepare(s.id for s in spans)
     start, stop = max(0, min(lo, length)), max(lo + 1, hi)
     out = []
-    for bound, segs in _segments_by_line(_line_bounds(text, a, index, before, stop), spans):
+    for bound, segs in segments_by_line(line_bounds(text, a, index, before, stop), spans):
         if bound[3] > start or (bound[2] <= start <= bound[3] and hi <= lo):
             out.append(_line_markup(text, bound, segs, mk))
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -289,3 +291,29 @@ def test_a_coder_starts_on_their_own_layer(coder_client, study, coder2, transcri
     response = coder_client.get(page_url(transcript))
     assert response.context["state"].view == "mine"
     assert f'data-seg="{seg.pk}"' not in response.content.decode()
+
+
+def test_the_codebook_tree_names_counts_and_escapes_each_code(
+    coder_client, coder, study, transcript, shame
+):
+    parent = factories.make_code(study, name="Fam<ily>", description='Kin & "home"')
+    child = factories.make_code(study, name="Care", parent=parent)
+    layer = factories.make_layer(study, coder)
+    factories.make_segment(transcript, child, layer, 0, 5)
+    factories.make_segment(transcript, child, layer, 6, 9)
+    html = coder_client.get(page_url(transcript, code=child.pk)).content.decode()
+    items = re.findall(r'<li role="treeitem"[^>]*>.*?</li>', html, re.S)
+    by_code = {int(re.search(r'data-code="(\d+)"', item).group(1)): item for item in items}
+    assert set(by_code) == {shame.pk, parent.pk, child.pk}
+    care = by_code[child.pk]
+    # The filtered code holds the one tab stop; it sits one level under its parent.
+    assert 'tabindex="0"' in care and "is-filtered" in care
+    assert all('tabindex="-1"' in by_code[pk] for pk in (shame.pk, parent.pk))
+    assert 'aria-level="2"' in care and f'data-parent="{parent.pk}"' in care
+    assert 'aria-label="Fam&lt;ily&gt; › Care, 2 mine, 2 in all layers shown to you"' in care
+    assert '<span class="code-count" aria-hidden="true">2/2</span>' in care
+    family = by_code[parent.pk]
+    assert 'aria-expanded="true"' in family and ">Fam&lt;ily&gt;</a>" in family
+    assert 'title="Fam&lt;ily&gt; — Kin &amp; &quot;home&quot;"' in family
+    assert f'<option value="{child.pk}" selected>Fam&lt;ily&gt; › Care</option>' in html
+    assert "<ily>" not in html
