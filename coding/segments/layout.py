@@ -111,9 +111,24 @@ def greedy_lanes(ordered: Sequence[Span]) -> dict[int, int]:
     """:func:`assign_lanes` for spans already in order (start, longer first, id)."""
     if len(ordered) == 1:
         return {ordered[0][0]: 0}
+    if len(ordered) <= 32:
+        # A line's few spans: the lowest lane whose span has ended, by a scan of the lanes
+        # (the same choice as the heaps below, without their overhead).
+        ends: list[int] = []
+        lanes: dict[int, int] = {}
+        for sid, start, end in ordered:
+            for lane, taken_until in enumerate(ends):
+                if taken_until <= start:
+                    ends[lane] = end
+                    break
+            else:
+                lane = len(ends)
+                ends.append(end)
+            lanes[sid] = lane
+        return lanes
     active: list[tuple[int, int]] = []
     free: list[int] = []
-    lanes: dict[int, int] = {}
+    lanes = {}
     next_lane = 0
     for sid, start, end in ordered:
         while active and active[0][0] <= start:

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
 
 from coding.codebook import selectors as codebook_selectors
 from coding.models import Assignment, Layer, LayerKind, Memo
@@ -329,7 +328,9 @@ def codebook_tree_html(rows: list[CodeRow], view: str, code_filter: int | None) 
         tab = "0" if (current if code_filter else i == 0) else "-1"
         title = path
         if code.description:
-            title += f" — {escape(Truncator(code.description).chars(160))}"
+            desc = code.description
+            # As the template's truncatechars:160 did (160 characters with the ellipsis).
+            title += f" — {escape(desc if len(desc) <= 160 else desc[:159] + '…')}"
         expanded = ' aria-expanded="true"' if row.expandable else ""
         twisty = (
             '<span class="twisty" aria-hidden="true" title="Collapse or expand"></span>'

@@ -342,3 +342,11 @@ def test_a_lines_html_ignores_segments_on_other_lines():
     [(line, alone)] = runs.render_lines(text, [running], looks, lo=second, hi=second + 1)
     assert line.index == 1 and html.split("\n")[1] == alone
     assert f'--u0:{runs.stroke_color(looks[1].color)}"' in alone
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 40)), max_size=45))
+def test_lanes_of_a_line_are_those_of_assign_lanes(pairs):
+    spans = [Span(i + 1, a, a + n) for i, (a, n) in enumerate(pairs)]
+    ordered = sorted(spans, key=lambda s: (s.start, -s.end, s.id))
+    assert runs.greedy_lanes(ordered) == assign_lanes(spans)
