@@ -5,12 +5,14 @@ counts, the neighbours, and the whole template context (:func:`page_context`).""
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from django.db.models import Q
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.http import urlencode
@@ -479,6 +481,28 @@ def _neighbours(transcript: Transcript) -> dict[str, Neighbour | None]:
     return result
 
 
+#: Stands for the transcript's HTML while the page template renders (see :func:`render_page`):
+#: random per process, so no text or title can contain it.
+_HTML_MARK = f"<!--transcript-{secrets.token_hex(8)}-->"
+
+
+def render_page(request: HttpRequest, template: str, ctx: dict[str, Any]) -> str:
+    """The whole page of :func:`page_context` ``ctx``, as ``render_to_string`` renders it.
+
+    The transcript's HTML (most of the page: ~1 MB at 1,200 highlights) is not passed
+    through the template: each nested node list (blocks, partials, ``localize``) would join
+    and copy it again. The template renders a mark in its place, replaced once here."""
+    tv: TranscriptView = ctx["tv"]
+    html = tv.html
+    tv.html = mark_safe(_HTML_MARK)
+    try:
+        out = render_to_string(template, ctx, request=request)
+    finally:
+        tv.html = html
+    before, mark, after = out.partition(_HTML_MARK)
+    return "".join((before, html, after)) if mark else out
+
+
 def page_url(study_id: int, transcript_id: int, view: str | None = None, code=None) -> str:
     url = reverse("coding:transcript_code", args=[study_id, transcript_id])
     params = {k: v for k, v in (("layer", view), ("code", code)) if v}
@@ -496,7 +520,8 @@ def page_context(
     toast: dict | None = None,
 ) -> dict[str, Any]:
     state = layer_state(access, view)
-    book = codebook_selectors.codebook_for(access)
+    # The page reads a few columns of each code: no author, no dates (cheaper rows).
+    book = codebook_selectors.codebook_for(access, light=True)
     code_filter = _code_filter(request, book)
     tv = build_transcript_view(access, transcript, state, book, code_filter)
     cb = build_codebook_view(access, transcript, state, book, code_filter)
