@@ -34,6 +34,7 @@ from typing import NamedTuple
 
 from django.utils.safestring import SafeString, mark_safe
 
+from coding.segments import linecache
 from coding.segments.initials import unique_initials
 from coding.segments.layout import (
     CJK,
@@ -657,12 +658,29 @@ def transcript_html(
     ``blocks``: segment id -> margin block (see :func:`render_transcript`)."""
     spans = clip_spans(segments, len(text))
     mk = _Markup(looks, tint, blocks)
-    mk.prepare(s.id for s in spans)
     mk.cjk = CJK.search(text) is not None
     lines: list[Line] = []
     pieces: list[str] = []
+    # Each line is keyed by all it depends on (see coding/segments/linecache.py): its text,
+    # bound and spans, their looks, blocks and tint, the block lanes.
+    cache, blocks, tint = linecache.LINES, mk.blocks, mk.tint
+    fixed = (mk.block_lanes, mk.cjk)
     for bound, segs in segments_by_line(line_bounds(text), spans):
-        line, html = _line_markup(text, bound, segs, mk)
+        key = (
+            text[bound[2] : bound[3]],
+            bound,
+            fixed,
+            tuple(segs),
+            tuple([looks[s[0]] for s in segs]),
+            tuple([blocks.get(s[0], 0) for s in segs]) if blocks else None,
+            tuple([s[0] in tint for s in segs]) if tint else None,
+        )
+        hit = cache.get(key)
+        if hit is None:
+            mk.prepare(s[0] for s in segs)
+            hit = _line_markup(text, bound, segs, mk)
+            cache.put(key, hit)
+        line, html = hit
         lines.append(line)
         pieces.append(html)
     rendered = RenderedTranscript(
@@ -670,7 +688,7 @@ def transcript_html(
         spans={s.id: (s.start, s.end) for s in spans},
         lane_count=max((max(ln.lanes.values()) + 1 for ln in lines if ln.lanes), default=0),
         length=len(text),
-        blocks={s.id: mk.strings[s.id].block for s in spans} if blocks else {},
+        blocks={s.id: blocks.get(s.id, 0) for s in spans} if blocks else {},
         block_count=mk.block_count,
         block_lanes=mk.block_lanes,
     )

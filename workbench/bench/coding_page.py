@@ -292,7 +292,10 @@ def coding_page_dense(ctx: bench.Context):
     transcript row and the same segment columns the page reads, ``json.dumps`` them).
     Timed interleaved in one run; reported as ``coding_page_300``, ``coding_page_1200``
     (with the segments, queries, HTML bytes and segment ids named in the markup),
-    ``coding_page_floor_ms`` (the floor at each density) and ``coding_page_x_floor_*``."""
+    ``coding_page_floor_ms`` (the floor at each density) and ``coding_page_x_floor_*``;
+    ``coding_page_cold_*`` is the same page with the line cache emptied before each request
+    (coding/segments/linecache.py: a transcript opened for the first time)."""
+    from coding.segments import linecache
     from coding.segments.page import SEGMENT_COLUMNS
 
     client = ctx.clients["pi"]
@@ -307,6 +310,11 @@ def coding_page_dense(ctx: bench.Context):
         def page(n):
             return bench.check_response(client.get(urls[n])).content
 
+        def cold(n):
+            # The page with no line cached (a transcript opened for the first time).
+            linecache.LINES.clear()
+            return page(n)
+
         def floor(n):
             transcript = Transcript.objects.get(pk=made[n].pk)
             rows = list(
@@ -317,7 +325,11 @@ def coding_page_dense(ctx: bench.Context):
         timings: dict[str, list[float]] = {}
         for i in range(2 + 15):
             for n in made:
-                for key, fn in ((f"coding_page_{n}", page), (f"coding_page_floor_{n}", floor)):
+                for key, fn in (
+                    (f"coding_page_{n}", page),
+                    (f"coding_page_cold_{n}", cold),
+                    (f"coding_page_floor_{n}", floor),
+                ):
                     start = time.perf_counter()
                     fn(n)
                     elapsed = (time.perf_counter() - start) * 1000
@@ -346,6 +358,11 @@ def coding_page_dense(ctx: bench.Context):
                 ),
             )
             results[f"coding_page_x_floor_{n}"] = {"x_floor": stats["x_floor"]}
+            cold_stats = results[f"coding_page_cold_{n}"]
+            cold_stats["x_floor"] = round(
+                cold_stats["p50_ms"] / max(results[f"coding_page_floor_{n}"]["p50_ms"], 0.01), 1
+            )
+            results[f"coding_page_cold_x_floor_{n}"] = {"x_floor": cold_stats["x_floor"]}
         results["coding_page_floor_ms"] = {
             f"p50_ms_{n}": results[f"coding_page_floor_{n}"]["p50_ms"] for n in made
         }
