@@ -58,16 +58,36 @@ class Codebook:
 PATH_SEPARATOR = " › "
 
 
-def codebook(study, *, codes=None) -> Codebook:
+#: The columns the coding page reads of each code (:func:`codebook_for` ``light=True``).
+LIGHT_COLUMNS = (
+    "id",
+    "study_id",
+    "parent_id",
+    "name",
+    "description",
+    "color",
+    "position",
+    "archived",
+    "is_codable",
+    "proposed",
+)
+
+
+def codebook(study, *, codes=None, light: bool = False) -> Codebook:
     """One query: every code of the study (or of ``codes``, a QuerySet), arranged as a tree
     with paths; ``created_by`` preloaded (proposals name their author). A code whose parent
     is not among them is left out with its subtree.
+
+    ``light``: only :data:`LIGHT_COLUMNS` are loaded (no author, no dates, no inclusion or
+    exclusion texts), for readers that need nothing else, e.g. the coding page (reading
+    another field costs a query per code).
 
     For what a member may see use :func:`codebook_for`.
     """
     if codes is None:
         codes = Code.objects.filter(study=study)
-    codes = list(codes.select_related("created_by").for_tree())
+    codes = codes.only(*LIGHT_COLUMNS) if light else codes.select_related("created_by")
+    codes = list(codes.for_tree())
     by_parent: dict[int | None, list[Code]] = {}
     for code in codes:
         by_parent.setdefault(code.parent_id, []).append(code)
@@ -87,10 +107,11 @@ def codebook(study, *, codes=None) -> Codebook:
     return Codebook(roots=roots, by_id=by_id)
 
 
-def codebook_for(access: StudyAccess) -> Codebook:
+def codebook_for(access: StudyAccess, *, light: bool = False) -> Codebook:
     """The codebook ``access`` may see (:func:`studies.access.visible_codes`): a blind coder
-    gets the shared codebook and their own proposals. One query."""
-    return codebook(access.study, codes=visible_codes(access))
+    gets the shared codebook and their own proposals. One query. ``light``: see
+    :func:`codebook`."""
+    return codebook(access.study, codes=visible_codes(access), light=light)
 
 
 def code_counts(access: StudyAccess, *, transcript=None, layers=None) -> dict[int, tuple[int, int]]:

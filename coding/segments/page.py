@@ -4,14 +4,19 @@ counts, the neighbours, and the whole template context (:func:`page_context`).""
 
 from __future__ import annotations
 
+import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from django.db.models import Q
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from coding.codebook import selectors as codebook_selectors
 from coding.models import Assignment, Layer, LayerKind, Memo
@@ -22,6 +27,8 @@ from studies.access import StudyAccess, visible_memos
 from studies.models import Transcript
 from workbench.lib.http import maybe_url
 
+#: What Django's ``json_script`` escapes, so no "</script>" ends the data early.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 PROPOSED_NOTE = "Proposed, not yet in the shared codebook. "
 
 
@@ -148,12 +155,21 @@ class TranscriptView:
     html: SafeString
     line_count: int
     segment_count: int
+    #: The segment table: {"layers": [[words, writable]], "segs": [[id, start, end, code,
+    #: layer index, memo, needs review, date]]} (static/js/coding/transcript.js reads it).
     seg_json: dict[str, Any]
     lane_count: int
     #: Margin blocks in "All": (initials, full name) per block, left to right.
     legend: list[tuple[str, str]] = field(default_factory=list)
     block_count: int = 1
     block_lanes: int = runs.MAX_LANES
+
+    def segments_script(self) -> SafeString:
+        """``seg_json`` as the page's ``segments-data`` script: compact JSON, escaped as
+        Django's ``json_script`` does."""
+        data = json.dumps(self.seg_json, separators=(",", ":"), ensure_ascii=False)
+        data = data.translate(_JSON_SCRIPT_ESCAPES)
+        return mark_safe(f'<script id="segments-data" type="application/json">{data}</script>')
 
 
 SEGMENT_COLUMNS = (
@@ -219,36 +235,51 @@ def build_transcript_view(
                 legend.append((initials[layer.pk], layer.label))
         who = {pk: f"{words} ({initials[pk]})" for pk, words in who.items()}
     looks: dict[int, runs.SegmentLook] = {}
-    seg_json: dict[str, Any] = {}
     blocks: dict[int, int] = {}
     spans = []
+    # The segment table the page script reads, once per segment (runs name none): arrays,
+    # in reading order (start, longer first, id), layers by index.
+    layer_index = {pk: i for i, pk in enumerate(layers)}
+    table = []
+    shared: dict[tuple[int, int, bool], runs.SegmentLook] = {}
+    rows.sort(key=lambda r: (r[1], -r[2], r[0]))
     for pk, start, end, code_id, layer_id, memo, needs_review, created_at in rows:
-        node = book.by_id.get(code_id)
-        name = node.code.name if node else "?"
-        looks[pk] = runs.SegmentLook(
-            color=node.code.color if node else "#4d4d4d",
-            label=name,
-            description=f"{name}, by {who[layer_id]}",
-            review=needs_review,
-            who=initials.get(layer_id, "") if grouped else "",
-            path=node.path if node else "",
-        )
+        key = (code_id, layer_id, needs_review)
+        look = shared.get(key)
+        if look is None:
+            node = book.by_id.get(code_id)
+            name = node.code.name if node else "?"
+            look = shared[key] = runs.SegmentLook(
+                color=node.code.color if node else "#4d4d4d",
+                label=name,
+                description=f"{name}, by {who[layer_id]}",
+                review=needs_review,
+                who=initials.get(layer_id, "") if grouped else "",
+                path=node.path if node else "",
+            )
+        looks[pk] = look
         if grouped:
             blocks[pk] = block_of_layer[layer_id]
-        seg_json[str(pk)] = {
-            "s": start,
-            "e": end,
-            "c": code_id,
-            "l": who[layer_id],
-            "m": memo[:500],
-            "w": writable[layer_id],
-            "r": needs_review,
-            "d": created_at.date().isoformat() if created_at else "",
-        }
+        table.append(
+            [
+                pk,
+                start,
+                end,
+                code_id,
+                layer_index[layer_id],
+                memo[:500],
+                1 if needs_review else 0,
+                created_at.date().isoformat() if created_at else "",
+            ]
+        )
         spans.append(runs.Span(pk, start, end))
     rendered, html = runs.transcript_html(
         transcript.text, spans, looks, tint=tint, blocks=blocks or None
     )
+    seg_json = {
+        "layers": [[who[pk], 1 if writable[pk] else 0] for pk in layers],
+        "segs": table,
+    }
     return TranscriptView(
         html=html,
         line_count=len(rendered.lines),
@@ -281,6 +312,58 @@ class CodebookView:
     total_mine: int = 0
     total_all: int = 0
     recent: list[int] = field(default_factory=list)
+    #: The tree's items and the filter's options, written here rather than by the
+    #: template (one loop over the codes in Python instead of ~20 template nodes a code).
+    tree_html: SafeString = field(default_factory=lambda: mark_safe(""))
+    options_html: SafeString = field(default_factory=lambda: mark_safe(""))
+
+
+def codebook_tree_html(rows: list[CodeRow], view: str, code_filter: int | None) -> SafeString:
+    """The ``treeitem`` of every code (one tab stop: the filtered code's, else the first)."""
+    parts = []
+    layer = quote(view, safe="/")
+    for i, row in enumerate(rows):
+        node, code = row.node, row.node.code
+        pk = node.pk
+        path = escape(node.path)
+        current = pk == code_filter
+        tab = "0" if (current if code_filter else i == 0) else "-1"
+        title = path
+        if code.description:
+            desc = code.description
+            # As the template's truncatechars:160 did (160 characters with the ellipsis).
+            title += f" — {escape(desc if len(desc) <= 160 else desc[:159] + '…')}"
+        expanded = ' aria-expanded="true"' if row.expandable else ""
+        twisty = (
+            '<span class="twisty" aria-hidden="true" title="Collapse or expand"></span>'
+            if row.expandable
+            else '<span class="twisty-space" aria-hidden="true"></span>'
+        )
+        parts.append(
+            f'<li role="treeitem" class="code-row{" is-filtered" if current else ""}" '
+            f'style="--depth:{node.depth}" tabindex="{tab}" aria-level="{node.depth + 1}" '
+            f'aria-posinset="{row.posinset}" aria-setsize="{row.setsize}"'
+            f"{expanded} "
+            f'aria-label="{path}, {row.mine} mine, {row.all} in all layers shown to you" '
+            f'data-code="{pk}" data-parent="{"" if row.parent is None else row.parent}" '
+            f'data-path="{escape(node.path.lower())}">{twisty}'
+            f'<span class="swatch" style="background:{escape(code.color)}" aria-hidden="true"></span>'
+            f'<a class="code-name" tabindex="-1" href="?layer={layer}&amp;code={pk}" '
+            f'title="{title}">{escape(code.name)}</a>'
+            f'<span class="code-count" aria-hidden="true">{row.mine}/{row.all}</span></li>'
+        )
+    return mark_safe("\n".join(parts))
+
+
+def codebook_options_html(rows: list[CodeRow], code_filter: int | None) -> SafeString:
+    """The code filter's options (after "All codes")."""
+    return mark_safe(
+        "".join(
+            f'<option value="{row.node.pk}"{" selected" if row.node.pk == code_filter else ""}>'
+            f"{escape(row.node.path)}</option>"
+            for row in rows
+        )
+    )
 
 
 def build_codebook_view(
@@ -288,8 +371,10 @@ def build_codebook_view(
     transcript: Transcript,
     state: LayerState,
     book: codebook_selectors.Codebook,
+    code_filter: int | None = None,
 ) -> CodebookView:
-    """Per-code counts in this transcript (mine / all visible layers): one query."""
+    """Per-code counts in this transcript (mine / all visible layers): one query. The
+    tree's markup marks ``code_filter``'s row (the page's filter)."""
     counts = (
         codebook_selectors.code_counts(access, transcript=transcript, layers=state.visible)
         if state.visible
@@ -319,6 +404,8 @@ def build_codebook_view(
         view.total_mine += mine
         view.total_all += all_
     _tree_positions(view.rows)
+    view.tree_html = codebook_tree_html(view.rows, state.view, code_filter)
+    view.options_html = codebook_options_html(view.rows, code_filter)
     return view
 
 
@@ -394,6 +481,28 @@ def _neighbours(transcript: Transcript) -> dict[str, Neighbour | None]:
     return result
 
 
+#: Stands for the transcript's HTML while the page template renders (see :func:`render_page`):
+#: random per process, so no text or title can contain it.
+_HTML_MARK = f"<!--transcript-{secrets.token_hex(8)}-->"
+
+
+def render_page(request: HttpRequest, template: str, ctx: dict[str, Any]) -> str:
+    """The whole page of :func:`page_context` ``ctx``, as ``render_to_string`` renders it.
+
+    The transcript's HTML (most of the page: ~1 MB at 1,200 highlights) is not passed
+    through the template: each nested node list (blocks, partials, ``localize``) would join
+    and copy it again. The template renders a mark in its place, replaced once here."""
+    tv: TranscriptView = ctx["tv"]
+    html = tv.html
+    tv.html = mark_safe(_HTML_MARK)
+    try:
+        out = render_to_string(template, ctx, request=request)
+    finally:
+        tv.html = html
+    before, mark, after = out.partition(_HTML_MARK)
+    return "".join((before, html, after)) if mark else out
+
+
 def page_url(study_id: int, transcript_id: int, view: str | None = None, code=None) -> str:
     url = reverse("coding:transcript_code", args=[study_id, transcript_id])
     params = {k: v for k, v in (("layer", view), ("code", code)) if v}
@@ -411,10 +520,11 @@ def page_context(
     toast: dict | None = None,
 ) -> dict[str, Any]:
     state = layer_state(access, view)
-    book = codebook_selectors.codebook_for(access)
+    # The page reads a few columns of each code: no author, no dates (cheaper rows).
+    book = codebook_selectors.codebook_for(access, light=True)
     code_filter = _code_filter(request, book)
     tv = build_transcript_view(access, transcript, state, book, code_filter)
-    cb = build_codebook_view(access, transcript, state, book)
+    cb = build_codebook_view(access, transcript, state, book, code_filter)
     study = access.study
     ctx: dict[str, Any] = {
         "study": study,

@@ -58,7 +58,7 @@ def transcript_code(request: HtmxHttpRequest, study_id: int, transcript_id: int)
         )
     else:
         ctx = page.page_context(request, access, transcript, view=view)
-        response = HttpResponse(render_to_string(TEMPLATE, ctx, request=request))
+        response = HttpResponse(page.render_page(request, TEMPLATE, ctx))
     patch_vary_headers(response, ["HX-Request"])
     return response
 
