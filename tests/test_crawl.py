@@ -248,7 +248,12 @@ ROUTES: dict[str, Route] = {
             Get(_s, query="q=the"),
             Get(_s, query="q=the+%E7%9A%84&mode=any&variants=1&word=1"),
             Get(_s, query="q=the&speech=participant&page=2"),
+            Get(_s, query="q=the&batch=1"),
         ],
+    ),
+    "coding:autocode": Route(POST_ONLY, [Get(_s)]),
+    "coding:autocode_undo": Route(
+        POST_ONLY, [Get(lambda ctx: {**_s(ctx), "batch_id": _autocode_batch(ctx)})]
     ),
     "coding:retrieval_export": Route(
         READ,

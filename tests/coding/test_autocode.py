@@ -250,3 +250,43 @@ def test_preview_queries_constant_in_transcripts(coder_client, study, data):
     for i in range(6):
         factories.make_transcript(study, participant=p, text=f"P01: family {i}. More.")
     assert count() == few
+
+
+# --- the Search page ---------------------------------------------------------------------
+
+
+def test_search_page_preview_create_and_undo(coder_client, coder, study, data):
+    code = data["code"]
+    search = reverse("coding:search", args=[study.pk])
+    page = coder_client.get(search, {"q": "family", "speech": "participant"}).content.decode()
+    assert 'id="autocode"' in page and "Family" in page
+    form = {"q": "family", "speech": "participant", "code": code.pk, "extend": "sentence"}
+    url = reverse("coding:autocode", args=[study.pk])
+    expected = expected_spans(data["transcripts"], "family", "sentence")
+    preview = coder_client.post(url, form)
+    assert preview.status_code == 200
+    assert f"{len(expected)} highlights to create" in preview.content.decode()
+    assert not Segment.objects.exists()
+    created = coder_client.post(url, {**form, "confirm": "1"})
+    assert created.status_code == 302
+    assert stored(coder, code) == expected
+    batch = AuditEvent.objects.get(action="segment.autocode")
+    assert f"batch={batch.pk}" in created["Location"]
+    toast = coder_client.get(created["Location"]).content.decode()
+    assert "Undo the batch" in toast
+    undo = coder_client.post(reverse("coding:autocode_undo", args=[study.pk, batch.pk]))
+    assert undo.status_code == 302
+    assert not Segment.objects.exists()
+    assert "Undo the batch" not in coder_client.get(created["Location"]).content.decode()
+
+
+def test_search_page_refusals(viewer_client, coder_client, study, data):
+    url = reverse("coding:autocode", args=[study.pk])
+    form = {"q": "family", "code": data["code"].pk, "confirm": "1"}
+    assert viewer_client.post(url, form).status_code == 403
+    page = viewer_client.get(reverse("coding:search", args=[study.pk]), {"q": "family"})
+    assert 'id="autocode"' not in page.content.decode()
+    category = factories.make_code(study, name="Cat", is_codable=False)
+    refused = coder_client.post(url, {**form, "code": category.pk})
+    assert refused.status_code == 400 and "category" in refused.content.decode()
+    assert not Segment.objects.exists()

@@ -67,6 +67,9 @@ WRITES: dict[str, dict] = {
     "coding:calibration_close post": owners(302),
     "coding:qdpx_import post": owners(400),
     "coding:audit_restore post": owners(302),
+    # auto-coding from the search page (no code chosen: 400); undo bob's batch: bob only
+    "coding:autocode post": coders(400, 400),
+    "coding:autocode_undo post": coders(404, 302),
     # Pages that answer every method with the page (no method check; they write nothing).
     **{
         f"coding:calibration_list {method}": {
