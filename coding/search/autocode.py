@@ -1,6 +1,7 @@
 """Auto-coding: code the hits of a search into one layer as one batch, undone as one.
 
-Each hit (:func:`coding.search.selectors.search`, code-point offsets) is extended by a rule
+Each hit (:func:`coding.search.selectors.search`, code-point offsets; with no query but a
+speaker, or the participants' speech, every turn of theirs) is extended by a rule
 (:data:`EXTENSIONS`): the match itself, its sentence (the coding page's sentence rule,
 static/js/coding/runs.js ``sentenceSpans``: ``.?!。？！`` then closing quotes or brackets,
 followed by a space, or directly for the Chinese stops), its turn (after the speaker label,
@@ -24,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from coding.audit import audit, segment_snapshot
@@ -196,11 +197,17 @@ def plan(
         raise ValidationError(
             f"extend: one of {', '.join(EXTENSIONS)} (not “{rule}”).", code="extend"
         )
-    if not params.query:
-        raise ValidationError("q: give the words to search for.", code="query")
+    speaker = params.options.speaker or params.filters.participant_speech
+    if not params.query and not speaker:
+        raise ValidationError(
+            "q: give the words to search for (or a speaker, to code their every turn).",
+            code="query",
+        )
     chars = max(0, min(int(chars or 0), MAX_CHARS))
     check_code(code)
-    result = selectors.search(access, params.query, params.options, params.filters)
+    result = selectors.search(
+        access, params.query, params.options, params.filters, whole_turns=True
+    )
     out = Plan(result, code, layer, rule, chars)
     by_transcript: dict[int, list[tuple[int, int]]] = {}
     turns: dict[int, list] = {}
@@ -283,7 +290,14 @@ def create(access: StudyAccess, p: Plan, *, actor, params: SearchParams) -> Audi
             for x in new
             if (x.transcript_id, x.start, x.end) not in held
         ]
-        Segment.objects.bulk_create(segments)
+        try:
+            with transaction.atomic():
+                Segment.objects.bulk_create(segments)
+        except IntegrityError:  # the same span coded meanwhile (a double submit)
+            raise ValidationError(
+                "Some of these passages were coded meanwhile: preview again. Nothing was saved.",
+                code="stale",
+            ) from None
         return audit(
             study=access.study,
             actor=actor,

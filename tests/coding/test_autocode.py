@@ -290,3 +290,25 @@ def test_search_page_refusals(viewer_client, coder_client, study, data):
     refused = coder_client.post(url, {**form, "code": category.pk})
     assert refused.status_code == 400 and "category" in refused.content.decode()
     assert not Segment.objects.exists()
+
+
+def test_every_turn_of_a_speaker_without_a_query(coder_client, coder, study, data):
+    code = data["code"]
+    response = post(coder_client, study, code, preview=False, extend="match", q="")
+    assert response.status_code == 201, response.content
+    expected = set()
+    for t in data["transcripts"]:
+        for lo, hi in participant_bodies(t.text, t.participant.pseudonym):
+            expected.add((t.pk, lo, hi))
+    assert stored(coder, code) == expected
+    interviewer = {
+        "search": {"speaker": "Interviewer"},
+        "code_id": code.pk,
+        "extend": "turn",
+        "preview": True,
+    }
+    url = reverse("api:study_autocode", args=[study.pk])
+    spans = coder_client.post(url, interviewer, content_type="application/json").json()["spans"]
+    assert {s["quote"] for s in spans} == {"Your family?", "朋辈？", "Family first?"}
+    nothing = {**interviewer, "search": {}}
+    assert coder_client.post(url, nothing, content_type="application/json").status_code == 400
