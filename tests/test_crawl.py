@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.http import QueryDict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -106,6 +107,26 @@ def _seg(ctx):
 def _event(ctx, which: str) -> int:
     events = ctx.study.audit_events.order_by("pk").values_list("pk", flat=True)
     return events.first() if which == "first" else events.last()
+
+
+def _autocode_batch(ctx) -> int:
+    """A batch bob (the coder) auto-coded: every "the" of the study in his layer (made on
+    the first call, then the same while it exists)."""
+    from coding.models import AuditEvent
+    from coding.search import autocode
+    from coding.search.forms import search_params
+    from studies.access import study_access, writable_layer
+
+    known = getattr(ctx, "autocode_batch", None)
+    if known and AuditEvent.objects.filter(pk=known).exists():
+        return known
+    access = study_access(ctx.users["coder"], ctx.study.pk)
+    params = search_params(QueryDict("q=the"))
+    found = autocode.plan(
+        access, params, code=ctx.code2, layer=writable_layer(access, "mine"), rule="match"
+    )
+    ctx.autocode_batch = autocode.create(access, found, actor=ctx.users["coder"], params=params).pk
+    return ctx.autocode_batch
 
 
 def _layer_views(kwargs, *keys):
@@ -236,7 +257,12 @@ ROUTES: dict[str, Route] = {
             Get(_s, query="q=the"),
             Get(_s, query="q=the+%E7%9A%84&mode=any&variants=1&word=1"),
             Get(_s, query="q=the&speech=participant&page=2"),
+            Get(_s, query="q=the&batch=1"),
         ],
+    ),
+    "coding:autocode": Route(POST_ONLY, [Get(_s)]),
+    "coding:autocode_undo": Route(
+        POST_ONLY, [Get(lambda ctx: {**_s(ctx), "batch_id": _autocode_batch(ctx)})]
     ),
     "coding:retrieval_export": Route(
         READ,
@@ -410,6 +436,10 @@ ROUTES: dict[str, Route] = {
         API_READ,
         [Get(_s, query="q=the"), Get(_s, query="q=the+%E7%9A%84&mode=any&variants=1")],
         both=False,
+    ),
+    "api:study_autocode": Route(API_WRITE_ONLY, [Get(_s)], both=False),
+    "api:study_autocode_undo": Route(
+        API_WRITE_ONLY, [Get(lambda ctx: {**_s(ctx), "batch_id": _autocode_batch(ctx)})], both=False
     ),
     "api:study_matrix": Route(
         API_READ,

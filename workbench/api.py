@@ -20,7 +20,7 @@ from django.core import signals
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -35,6 +35,7 @@ from coding.compare.matrix import MEASURES, matrix
 from coding.models import LayerKind, Segment
 from coding.retrieval import selectors as retrieval_selectors
 from coding.retrieval.forms import RetrievalForm
+from coding.search import autocode
 from coding.search import forms as search_forms
 from coding.search import selectors as search_selectors
 from coding.segments import selectors as segment_selectors
@@ -640,6 +641,117 @@ def study_retrieval(request, study_id: Id, offset: int = 0, limit: int = 100):
             }
         )
     return {"count": found.count(), "segments": rows}
+
+
+class AutocodeIn(Schema):
+    search: dict[str, str | int | bool] = Field(
+        default_factory=dict,
+        description="The search's parameters as for GET /studies/{id}/search: `q`, `case`, "
+        "`variants`, `word`, `mode`, `speaker`, `speech`, `group`, `wave`, `participant`, "
+        "`transcript`, `attribute:<name>`.",
+    )
+    code_id: int | None = Field(None, description="A code (not a category, not archived).")
+    extend: str = Field("match", description="`match`, `sentence`, `turn` or `chars`.")
+    chars: int = Field(0, description="With `chars`: this many characters each side.")
+    layer: str | None = Field(None, description="Yours (the default) or, owners, `consensus`.")
+    preview: bool = Field(True, description="true: only say what would be created.")
+
+
+class AutocodeSpanOut(Schema):
+    transcript_id: int
+    start: int
+    end: int
+    quote: str
+    hits: int = Field(description="Hits merged into this span.")
+    duplicate: bool = Field(description="Already coded so: skipped.")
+    overlaps: bool = Field(description="Overlaps a span already coded with this code.")
+
+
+class AutocodeOut(Schema):
+    preview: bool
+    hits: int
+    count: int = Field(description="Segments created (or, in a preview, to create).")
+    duplicates: int
+    overlapping: int
+    batch_id: int | None = None
+    ids: list[int] = []
+    spans: list[AutocodeSpanOut] = Field(description="A preview's spans (at most 1,000).")
+
+
+@api.post(
+    "/studies/{study_id}/autocode",
+    response={200: AutocodeOut, 201: AutocodeOut, 409: ErrorOut, **WRITE_ERRORS},
+    url_name="study_autocode",
+)
+def study_autocode(request, study_id: Id, payload: AutocodeIn):
+    """Code every hit of a search in your layer as one batch (one audit event, one undo):
+    each hit extended to its `sentence`, its `turn` or `chars` characters each side (clipped
+    to the turn), overlapping spans merged, spans already coded with the code skipped.
+    `preview=true` (the default) writes nothing; `false` creates the batch (201, with its
+    `batch_id`; at most 5,000 segments). Undo: DELETE /studies/{id}/autocode/{batch_id}."""
+    access = _access(request, study_id, missing="No such study.")
+    access.require_coder()
+    user = request.auth
+    key = "mine" if payload.layer in (None, "", user.username, "mine") else payload.layer
+    layer = writable_layer(access, key)
+    if payload.code_id is None:
+        raise DjangoValidationError("code_id: choose the code to apply.")
+    try:
+        code = get_code(access, payload.code_id)
+    except Http404:
+        raise DjangoValidationError("There is no code with this id in the study.") from None
+    query = QueryDict(mutable=True)
+    for name, value in payload.search.items():
+        query[name] = "1" if value is True else "" if value is False else str(value)
+    params = search_forms.search_params(query)
+    found = autocode.plan(
+        access, params, code=code, layer=layer, rule=payload.extend, chars=payload.chars
+    )
+    out = {
+        "preview": payload.preview,
+        "hits": found.result.count,
+        "count": len(found.new),
+        "duplicates": found.duplicates,
+        "overlapping": found.overlapping,
+        "spans": [],
+    }
+    if payload.preview:
+        out["spans"] = [
+            {**vars(p), "quote": found.result.texts[p.transcript_id][p.start : p.end]}
+            for p in found.spans[:1000]
+        ]
+        return Status(200, out)
+    try:
+        batch = autocode.create(access, found, actor=user, params=params)
+    except DjangoValidationError as exc:
+        if any(getattr(e, "code", None) == "stale" for e in getattr(exc, "error_list", [])):
+            raise HttpError(409, " ".join(exc.messages)) from None
+        raise
+    ids = [row[0] for row in batch.after["segments"]]
+    return Status(201, {**out, "count": len(ids), "batch_id": batch.pk, "ids": ids})
+
+
+class AutocodeUndoOut(Schema):
+    batch_id: int
+    removed: int
+
+
+@api.delete(
+    "/studies/{study_id}/autocode/{batch_id}",
+    response={200: AutocodeUndoOut, 409: ErrorOut, **WRITE_ERRORS},
+    url_name="study_autocode_undo",
+)
+def study_autocode_undo(request, study_id: Id, batch_id: Id):
+    """Undo one of your auto-coding batches: delete its segments that still exist (nothing
+    coded in between). 409 when it was undone already."""
+    access = _access(request, study_id, missing="No such study.")
+    access.require_coder()
+    batch = autocode.get_batch(access, batch_id)
+    try:
+        removed = autocode.undo(access, batch, actor=request.auth)
+    except DjangoValidationError as exc:
+        raise HttpError(409, " ".join(exc.messages)) from None
+    return Status(200, {"batch_id": batch.pk, "removed": removed})
 
 
 @api.api_operation(

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.urls import reverse
 
-from coding.search import selectors
+from coding.models import AuditEvent
+from coding.search import autocode, selectors
 from coding.search.forms import search_params
-from studies.access import StudyAccess
+from studies.access import StudyAccess, visible_codes
 
 PAGE_SIZE = 50
 
@@ -63,10 +65,12 @@ def search_context(access: StudyAccess, data: QueryDict) -> dict[str, Any]:
         "attributes": attribute_choices(pairs),
         "chosen_attribute": "=".join(params.filters.attribute) if params.filters.attribute else "",
         "query": params.querystring(),
+        "search_pairs": parse_qsl(params.querystring()),
         "result": None,
         "page": None,
         "rows": [],
     }
+    ctx.update(autocode_context(access, data))
     if not params.query:
         return ctx
     result = selectors.search(
@@ -101,4 +105,36 @@ def search_context(access: StudyAccess, data: QueryDict) -> dict[str, Any]:
         wave_headers=selectors.wave_headers(result),
         wave_totals=selectors.totals_by_wave(result),
     )
+    return ctx
+
+
+def autocode_context(access: StudyAccess, data: QueryDict) -> dict[str, Any]:
+    """The auto-code form's codes (leaf codes, not archived: 1 query, for members who code)
+    and, after a batch (``?batch=<id>``), its undo toast (2 queries)."""
+    if not access.can_code or not data.get("q"):
+        return {"autocode_codes": []}
+    codes = list(
+        visible_codes(access)
+        .filter(archived=False, is_codable=True)
+        .order_by("name", "pk")
+        .values_list("pk", "name")
+    )
+    ctx: dict[str, Any] = {
+        "autocode_codes": codes,
+        "autocode_extensions": list(autocode.EXTENSIONS.items()),
+        "batch": None,
+    }
+    batch_id = data.get("batch")
+    if batch_id and batch_id.isdigit():
+        batch = AuditEvent.objects.filter(
+            pk=int(batch_id), study=access.study, action=autocode.CREATE_ACTION, actor=access.user
+        ).first()
+        undone = (
+            batch is not None
+            and AuditEvent.objects.filter(
+                study=access.study, action=autocode.UNDO_ACTION, object_id=batch.pk
+            ).exists()
+        )
+        if batch is not None and not undone:
+            ctx["batch"] = batch
     return ctx

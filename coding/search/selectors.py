@@ -188,12 +188,16 @@ def search(
     groups: list[StakeholderGroup] | None = None,
     waves: list[Wave] | None = None,
     participants: list[tuple[int, dict]] | None = None,
+    whole_turns: bool = False,
 ) -> SearchResult:
     """Every hit of ``query`` in the transcripts of ``access.study`` that ``filters`` keep,
     transcript by transcript (in title order), left to right; counts per group and wave.
 
     ``groups``, ``waves`` and ``participants`` (``(pk, attributes)`` pairs) are read when
-    not given (a page that lists them for its filters passes its own)."""
+    not given (a page that lists them for its filters passes its own).
+
+    ``whole_turns`` with no query and a speaker (or the participant's speech): every turn of
+    that speaker is a hit (auto-coding a speaker's turns)."""
     study = access.study
     terms = engine.parse_query(query)
     groups = list(study.groups.all()) if groups is None else groups
@@ -215,7 +219,8 @@ def search(
         transcripts = transcripts.filter(participant_id__in=ids)
     if filters.participant_speech:
         transcripts = transcripts.filter(participant__isnull=False)
-    if not terms:
+    whole_turns = whole_turns and not terms and bool(options.speaker or filters.participant_speech)
+    if not terms and not whole_turns:
         return result
     fields = ("pk", "title", "participant_id", "participant__pseudonym")
     fields += ("participant__group_id", "wave_id")
@@ -224,7 +229,7 @@ def search(
         info = TranscriptInfo(*row)
         result.transcripts[info.pk] = info
         result.cells.setdefault((info.group_id, info.wave_id), Cell()).searched += 1
-    narrowing = candidates_q(terms, options) if narrows_in_database() else Q()
+    narrowing = candidates_q(terms, options) if terms and narrows_in_database() else Q()
     rows = _few_candidates(study, narrowing) if narrowing else None
     if rows is None:
         rows = list(transcripts.values_list("pk", "text"))
@@ -236,11 +241,16 @@ def search(
         cell = result.cells[(info.group_id, info.wave_id)]
         pseudonym = info.pseudonym
         speaker = pseudonym if filters.participant_speech else options.speaker
-        matcher = matchers.get(speaker or "")
-        if matcher is None:
-            matcher = engine.Matcher(terms, _with_speaker(options, speaker or ""))
-            matchers[speaker or ""] = matcher
-        found = matcher.find(text)
+        if whole_turns:
+            found = [
+                (a, b, 0) for a, b in engine.speaker_spans(text, speaker or "") if text[a:b].strip()
+            ]
+        else:
+            matcher = matchers.get(speaker or "")
+            if matcher is None:
+                matcher = engine.Matcher(terms, _with_speaker(options, speaker or ""))
+                matchers[speaker or ""] = matcher
+            found = matcher.find(text)
         if not found:
             continue
         result.texts[pk] = text

@@ -187,6 +187,8 @@ def test_it_lists_every_endpoint_in_the_openapi_schema():
         "/api/v1/studies/{study_id}/matrix",
         "/api/v1/studies/{study_id}/search",
         "/api/v1/studies/{study_id}/retrieval",
+        "/api/v1/studies/{study_id}/autocode",
+        "/api/v1/studies/{study_id}/autocode/{batch_id}",
         "/api/v1/transcripts/{transcript_id}",
         "/api/v1/transcripts/{transcript_id}/segments",
         "/api/v1/segments/{segment_id}",

@@ -67,6 +67,9 @@ WRITES: dict[str, dict] = {
     "coding:calibration_close post": owners(302),
     "coding:qdpx_import post": owners(400),
     "coding:audit_restore post": owners(302),
+    # auto-coding from the search page (no code chosen: 400); undo bob's batch: bob only
+    "coding:autocode post": coders(400, 400),
+    "coding:autocode_undo post": coders(404, 302),
     # Pages that answer every method with the page (no method check; they write nothing).
     **{
         f"coding:calibration_list {method}": {
@@ -90,6 +93,14 @@ WRITES: dict[str, dict] = {
         "coder_blind": 204,
         "coder_open": 204,
     },
+    # auto-coding: bob's batch, undone by bob only (another member's batch is not theirs)
+    "api:study_autocode post": {**API_REFUSED, "owner": 201, "coder_blind": 201, "coder_open": 201},
+    "api:study_autocode_undo delete": {
+        **API_REFUSED,
+        "owner": 404,
+        "coder_blind": 200,
+        "coder_open": 200,
+    },
 }
 # API URLs that answer every method and write nothing: the schema, its page, the 404s.
 NOT_WRITES = {"api:openapi-json", "api:openapi-view", "api:not_found", "api:api-root"}
@@ -102,6 +113,8 @@ def _payload(name, ctx):
         text = ctx.transcript.text
         start = text.index("At first")
         return {"code_id": ctx.code2.pk, "start": start, "end": start + 8, "version": 1}
+    if name == "api:study_autocode":
+        return {"search": {"q": "the"}, "code_id": ctx.code.pk, "preview": False}
     return {}
 
 
@@ -147,6 +160,7 @@ def test_every_write_url_is_in_the_table(db):
 def test_each_write_url_answers_each_persona_as_the_table_says(persona, db):
     ctx = build_crawl(blind=persona != "coder_open")
     client = _client(ctx, persona)
+    ROUTES["api:study_autocode_undo"].gets[0].kwargs(ctx)  # bob's batch, made for good
     problems = []
     for key, expected in WRITES.items():
         name, method = key.split()
