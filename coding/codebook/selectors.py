@@ -93,9 +93,12 @@ def codebook_for(access: StudyAccess) -> Codebook:
     return codebook(access.study, codes=visible_codes(access))
 
 
-def code_counts(access: StudyAccess, *, transcript=None, layers=None) -> dict[int, tuple[int, int]]:
+def code_counts(
+    access: StudyAccess, *, transcript=None, layers=None, codes=None
+) -> dict[int, tuple[int, int]]:
     """Segments per code id: ``(in the requester's own layer, in every layer they may see)``,
-    in the whole study or in one ``transcript``.
+    in the whole study or in one ``transcript`` (of the code ids ``codes`` only, when given:
+    what a write on the coding page changed).
 
     One aggregate query. ``layers`` (already loaded visible layers) saves the subquery on
     :func:`studies.access.visible_layers`; for a blind coder both numbers are equal.
@@ -105,6 +108,8 @@ def code_counts(access: StudyAccess, *, transcript=None, layers=None) -> dict[in
     segments = Segment.objects.filter(layer__in=layers)
     if transcript is not None:
         segments = segments.filter(transcript=transcript)
+    if codes is not None:
+        segments = segments.filter(code_id__in=list(codes))
     mine = Q(layer__kind=LayerKind.CODER, layer__user_id=access.membership.user_id)
     rows = (
         segments.values("code_id")

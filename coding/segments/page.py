@@ -124,7 +124,7 @@ def layer_state(access: StudyAccess, requested: str | None) -> LayerState:
     )
 
 
-def _code_filter(request: HttpRequest, book: codebook_selectors.Codebook) -> int | None:
+def code_filter_param(request: HttpRequest, book: codebook_selectors.Codebook) -> int | None:
     raw = request.GET.get("code") or request.POST.get("code_filter")
     try:
         code_id = int(raw) if raw else None
@@ -168,6 +168,49 @@ SEGMENT_COLUMNS = (
 )
 
 
+def layer_words(access: StudyAccess, state: LayerState) -> tuple[dict, dict]:
+    """Per shown layer id: how the page names its coder ("you", "consensus", a name) and
+    whether its segments offer Change/Remove (only the layer being edited, never in a
+    reading view)."""
+    layers = {layer.pk: layer for layer in state.shown}
+    who = {pk: _layer_words(layer, access) for pk, layer in layers.items()}
+    writable = {
+        pk: state.edit is not None and access.can_write_layer(layer) for pk, layer in layers.items()
+    }
+    return who, writable
+
+
+def segment_entries(
+    rows, book: codebook_selectors.Codebook, who: dict, writable: dict, initials: dict | None
+) -> tuple[dict[int, runs.SegmentLook], dict[str, Any]]:
+    """For rows of ``SEGMENT_COLUMNS``: how each segment is drawn and its ``segments-data``
+    entry (``initials`` per layer id in "All" grouped by layer, else None)."""
+    looks: dict[int, runs.SegmentLook] = {}
+    seg_json: dict[str, Any] = {}
+    for pk, start, end, code_id, layer_id, memo, needs_review, created_at in rows:
+        node = book.by_id.get(code_id)
+        name = node.code.name if node else "?"
+        looks[pk] = runs.SegmentLook(
+            color=node.code.color if node else "#4d4d4d",
+            label=name,
+            description=f"{name}, by {who[layer_id]}",
+            review=needs_review,
+            who=initials.get(layer_id, "") if initials is not None else "",
+            path=node.path if node else "",
+        )
+        seg_json[str(pk)] = {
+            "s": start,
+            "e": end,
+            "c": code_id,
+            "l": who[layer_id],
+            "m": memo[:500],
+            "w": writable[layer_id],
+            "r": needs_review,
+            "d": created_at.date().isoformat() if created_at else "",
+        }
+    return looks, seg_json
+
+
 def build_transcript_view(
     access: StudyAccess,
     transcript: Transcript,
@@ -189,12 +232,7 @@ def build_transcript_view(
         subtree = book.subtree_ids(code_filter)
         rows = [r for r in rows if r[3] in subtree]
         tint = {r[0] for r in rows}
-    layers = {layer.pk: layer for layer in state.shown}
-    who = {pk: _layer_words(layer, access) for pk, layer in layers.items()}
-    # Only the layer being edited offers Change/Remove (never in a reading view).
-    writable = {
-        pk: state.edit is not None and access.can_write_layer(layer) for pk, layer in layers.items()
-    }
+    who, writable = layer_words(access, state)
     # "All" groups the margin per layer: one block of lanes and labels each, in the order
     # of the layer switcher, labelled with initials unique among the layers of the study
     # the requester may see (so they do not change with what is shown).
@@ -218,34 +256,9 @@ def build_transcript_view(
                 block_of_layer[layer.pk] = len(block_of_layer)
                 legend.append((initials[layer.pk], layer.label))
         who = {pk: f"{words} ({initials[pk]})" for pk, words in who.items()}
-    looks: dict[int, runs.SegmentLook] = {}
-    seg_json: dict[str, Any] = {}
-    blocks: dict[int, int] = {}
-    spans = []
-    for pk, start, end, code_id, layer_id, memo, needs_review, created_at in rows:
-        node = book.by_id.get(code_id)
-        name = node.code.name if node else "?"
-        looks[pk] = runs.SegmentLook(
-            color=node.code.color if node else "#4d4d4d",
-            label=name,
-            description=f"{name}, by {who[layer_id]}",
-            review=needs_review,
-            who=initials.get(layer_id, "") if grouped else "",
-            path=node.path if node else "",
-        )
-        if grouped:
-            blocks[pk] = block_of_layer[layer_id]
-        seg_json[str(pk)] = {
-            "s": start,
-            "e": end,
-            "c": code_id,
-            "l": who[layer_id],
-            "m": memo[:500],
-            "w": writable[layer_id],
-            "r": needs_review,
-            "d": created_at.date().isoformat() if created_at else "",
-        }
-        spans.append(runs.Span(pk, start, end))
+    looks, seg_json = segment_entries(rows, book, who, writable, initials if grouped else None)
+    blocks = {r[0]: block_of_layer[r[4]] for r in rows} if grouped else {}
+    spans = [runs.Span(r[0], r[1], r[2]) for r in rows]
     rendered, html = runs.transcript_html(
         transcript.text, spans, looks, tint=tint, blocks=blocks or None
     )
@@ -288,11 +301,15 @@ def build_codebook_view(
     transcript: Transcript,
     state: LayerState,
     book: codebook_selectors.Codebook,
+    only: set[int] | None = None,
 ) -> CodebookView:
-    """Per-code counts in this transcript (mine / all visible layers): one query."""
+    """Per-code counts in this transcript (mine / all visible layers): one query (of the
+    codes ``only`` when given; the others count 0)."""
     counts = (
-        codebook_selectors.code_counts(access, transcript=transcript, layers=state.visible)
-        if state.visible
+        codebook_selectors.code_counts(
+            access, transcript=transcript, layers=state.visible, codes=only
+        )
+        if state.visible and (only is None or only)
         else {}
     )
     view = CodebookView(rows=[], codes_json=[])
@@ -412,7 +429,7 @@ def page_context(
 ) -> dict[str, Any]:
     state = layer_state(access, view)
     book = codebook_selectors.codebook_for(access)
-    code_filter = _code_filter(request, book)
+    code_filter = code_filter_param(request, book)
     tv = build_transcript_view(access, transcript, state, book, code_filter)
     cb = build_codebook_view(access, transcript, state, book)
     study = access.study

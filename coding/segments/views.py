@@ -16,10 +16,11 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, trigger_client_event
 
+from coding.audit import audit_mark
 from coding.codebook import selectors as codebook_selectors
 from coding.memos import services as memo_services
 from coding.models import Memo
-from coding.segments import page, services, undo
+from coding.segments import page, services, undo, writes
 from coding.segments.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoForm
 from studies.access import (
     StudyAccess,
@@ -124,15 +125,27 @@ def _success_response(
     event: str,
     toast: dict,
     detail: dict,
+    since: int,
 ) -> HttpResponse:
+    """JSON, a redirect for plain posts, or for htmx only what the write changed
+    (:mod:`coding.segments.writes`; the whole transcript when something global changed or
+    the page did not ask for ``partial``)."""
     if _wants_json(request):
         return JsonResponse({"message": toast["text"], **detail}, status=200)
     if not request.htmx:
         return redirect(
             page.page_url(access.study.pk, transcript.pk, view, request.POST.get("code_filter"))
         )
+    saved_at = timezone.localtime()
+    if writes.wants_partial(request):
+        body = writes.partial_body(
+            request, access, transcript, view=view, toast=toast, saved_at=saved_at, since=since
+        )
+        if body is not None:
+            response = reswap(HttpResponse(body), "none")
+            return trigger_client_event(response, event, detail, after="settle")
     ctx = page.page_context(request, access, transcript, view=view, full=False, toast=toast)
-    ctx["saved_at"] = timezone.localtime()
+    ctx["saved_at"] = saved_at
     body = render_fragments(
         request, TEMPLATE, ctx, "transcript", oob=("codebook", "status", "toast", "alert")
     )
@@ -209,6 +222,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
 
     codes = [book.by_id[cid].code for cid in data.get("code_ids") or []]
     parent_id = data.get("new_code_parent") if new_name else None
+    since = audit_mark(study=access.study)
     try:
         applied = services.segment_apply_codes(
             transcript=transcript,
@@ -238,6 +252,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
         event="segment-created",
         toast={"text": text, "undo": bool(created)},
         detail={"ids": [s.pk for s in created], "start": data["start"], "end": data["end"]},
+        since=since,
     )
 
 
@@ -253,6 +268,7 @@ def segment_delete(
         return _error_response(request, access, transcript, refusal, view=view)
     segment = get_segment_for_write(access, segment_id, transcript=transcript)
     name = segment.code.name
+    since = audit_mark(study=access.study)
     services.segment_delete(segment=segment, actor=request.user)
     return _success_response(
         request,
@@ -262,6 +278,7 @@ def segment_delete(
         event="segment-deleted",
         toast={"text": f"Removed ‘{name}’", "undo": True},
         detail={"id": int(segment_id)},
+        since=since,
     )
 
 
@@ -290,6 +307,7 @@ def segment_update(
     new_code = book.by_id[data["code_id"]].code if data.get("code_id") else segment.code
     memo = data["memo"] if form.changes_memo else segment.memo
     span = {"start": data["start"], "end": data["end"], "quote": data["quote"]}
+    since = audit_mark(study=access.study)
     try:
         text = services.segment_change(
             segment=segment,
@@ -311,6 +329,7 @@ def segment_update(
         event="segment-updated",
         toast={"text": text, "undo": True},
         detail={"id": int(segment_id)},
+        since=since,
     )
 
 
@@ -322,6 +341,7 @@ def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) ->
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
+    since = audit_mark(study=access.study)
     try:
         text = undo.segment_undo(access=access, transcript=transcript, actor=request.user)
     except ValidationError as exc:
@@ -334,6 +354,7 @@ def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) ->
         event="segment-undone",
         toast={"text": text, "undo": False},
         detail={},
+        since=since,
     )
 
 

@@ -1,0 +1,174 @@
+"""A write through the coding page answered with only what changed (issue 12).
+
+The write's own audit events say which segments it changed, with their spans before and
+after; the answer holds, out of band (``hx-swap-oob``), the turns those spans touch
+(rendered from the segments overlapping them only: :func:`runs.render_lines`), the codebook
+rows of the codes involved (counts mine / all), the hint shown when the layer is empty, the
+save status, the toast and the alert, and last the changed ``segments-data`` entries
+(``segments-delta``, merged by ``static/js/coding/requests.js``). Nothing here reads or
+loops over all the transcript's segments.
+
+When something global changed (a code was created, a consensus decision was undone, an
+event touched another transcript) :func:`partial_body` returns None and the view answers
+with the whole transcript as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.html import json_script
+
+from coding.codebook import selectors as codebook_selectors
+from coding.models import AuditEvent
+from coding.segments import page, runs, selectors
+from studies.access import StudyAccess
+from studies.models import Transcript
+from workbench.lib.http import render_fragments
+
+TEMPLATE = "coding/segments/transcript_code.html"
+#: Actions that group or record other events and carry no span of their own.
+_GROUPS = ("segment.batch", "segment.undo")
+
+
+def wants_partial(request: HttpRequest) -> bool:
+    """The page script asks for the partial answer (``partial=1``); other clients (plain
+    htmx posts, old pages) keep the whole transcript."""
+    return bool(getattr(request, "htmx", False)) and request.POST.get("partial") == "1"
+
+
+@dataclass
+class Touched:
+    """What a write changed: merged ``[lo, hi)`` ranges of whole lines, segment and code ids."""
+
+    ranges: list[tuple[int, int]] = field(default_factory=list)
+    ids: set[int] = field(default_factory=set)
+    codes: set[int] = field(default_factory=set)
+
+
+def _line_range(text: str, start: int, end: int) -> tuple[int, int]:
+    """The whole lines overlapping ``[start, end)``: from the start of the line holding
+    ``start`` to the end of the line holding ``end - 1``."""
+    length = len(text)
+    start, end = max(0, min(start, length)), max(0, min(end, length))
+    lo = text.rfind("\n", 0, start) + 1 if start > 0 else 0
+    hi = text.find("\n", max(start, end - 1))
+    return lo, length if hi == -1 else max(hi, lo)
+
+
+def touched_since(actor, transcript: Transcript, since: int) -> Touched | None:
+    """The segments ``actor``'s events after ``since`` changed in ``transcript`` (one query),
+    or None when an event changed anything else."""
+    events = AuditEvent.objects.filter(
+        study_id=transcript.study_id, actor=actor, pk__gt=since
+    ).values_list("action", "object_type", "before", "after")
+    touched = Touched()
+    spans: list[tuple[int, int]] = []
+    for action, object_type, before, after in events:
+        if action in _GROUPS:
+            continue
+        if object_type != "segment" or not action.startswith("segment."):
+            return None
+        for snap in (before, after):
+            if not snap:
+                continue
+            if snap.get("transcript_id") != transcript.pk:
+                return None
+            spans.append(_line_range(transcript.text, snap["start"], snap["end"]))
+            touched.ids.add(snap["id"])
+            touched.codes.add(snap["code_id"])
+    for lo, hi in sorted(spans):
+        if touched.ranges and lo <= touched.ranges[-1][1] + 1:
+            prev = touched.ranges[-1]
+            touched.ranges[-1] = (prev[0], max(prev[1], hi))
+        else:
+            touched.ranges.append((lo, hi))
+    return touched
+
+
+def _oob_turn(html: str) -> str:
+    return html.replace('<div class="turn', '<div hx-swap-oob="true" class="turn', 1)
+
+
+def partial_body(
+    request: HttpRequest,
+    access: StudyAccess,
+    transcript: Transcript,
+    *,
+    view: str | None,
+    toast: dict,
+    saved_at,
+    since: int,
+) -> str | None:
+    """The out-of-band answer to a write made after audit event ``since``, or None when
+    the whole transcript must be sent (see the module's docstring)."""
+    touched = touched_since(request.user, transcript, since)
+    if touched is None:
+        return None
+    state = page.layer_state(access, view)
+    if state.edit is None:
+        return None
+    book = codebook_selectors.codebook_for(access)
+    code_filter = page.code_filter_param(request, book)
+    rows: list[tuple] = []
+    if state.shown and touched.ranges:
+        near = Q()
+        for lo, hi in touched.ranges:
+            near |= Q(start__lt=hi, end__gt=lo)
+        qs = selectors.segments_for_transcript(access, transcript, layers=state.shown)
+        rows = list(qs.filter(near).values_list(*page.SEGMENT_COLUMNS))
+    tint: set[int] = set()
+    subtree = None
+    if code_filter is not None:
+        subtree = book.subtree_ids(code_filter)
+        rows = [r for r in rows if r[3] in subtree]
+        tint = {r[0] for r in rows}
+    who, writable = page.layer_words(access, state)
+    looks, entries = page.segment_entries(rows, book, who, writable, None)
+
+    parts: list[str] = []
+    text = transcript.text
+    for lo, hi in touched.ranges:
+        spans = [runs.Span(r[0], r[1], r[2]) for r in rows if r[1] < hi and r[2] > lo]
+        for _, html in runs.render_lines(text, spans, looks, lo=lo, hi=hi, tint=tint):
+            parts.append(_oob_turn(html))
+
+    cb = page.build_codebook_view(access, transcript, state, book, only=touched.codes)
+    first = cb.rows[0].node.pk if cb.rows else None
+    row_ctx: dict[str, Any] = {"code_filter": code_filter, "state": state, "row_oob": True}
+    for row in cb.rows:
+        if row.node.pk in touched.codes:
+            ctx = {**row_ctx, "row": row, "first": row.node.pk == first}
+            parts.append(render_to_string(f"{TEMPLATE}#code_row", ctx, request=request))
+
+    if rows:
+        shown = True
+    elif state.shown:
+        qs = selectors.segments_for_transcript(access, transcript, layers=state.shown)
+        if subtree is not None:
+            qs = qs.filter(code_id__in=subtree)
+        shown = qs.exists()
+    else:
+        shown = False
+    ctx = {
+        "state": state,
+        "code_filter": code_filter,
+        "tv": {"line_count": 1 if transcript.length else 0, "segment_count": int(shown)},
+        "hint_oob": True,
+        "toast": toast,
+        "saved_at": saved_at,
+        "error": "",
+    }
+    parts.append(render_to_string(f"{TEMPLATE}#hint", ctx, request=request))
+    parts.append(render_fragments(request, TEMPLATE, ctx, oob=("status", "toast", "alert")))
+    delta = {
+        "set": {key: entries[key] for key in map(str, sorted(touched.ids)) if key in entries},
+        "del": sorted(pk for pk in touched.ids if str(pk) not in entries),
+    }
+    script = json_script(delta, "segments-delta")
+    parts.append(script.replace("<script ", '<script hx-swap-oob="true" ', 1))
+    return "".join(parts)
