@@ -301,17 +301,16 @@ def build_codebook_view(
     transcript: Transcript,
     state: LayerState,
     book: codebook_selectors.Codebook,
-    only: set[int] | None = None,
+    counts: dict[int, tuple[int, int]] | None = None,
 ) -> CodebookView:
-    """Per-code counts in this transcript (mine / all visible layers): one query (of the
-    codes ``only`` when given; the others count 0)."""
-    counts = (
-        codebook_selectors.code_counts(
-            access, transcript=transcript, layers=state.visible, codes=only
+    """Per-code counts in this transcript (mine / all visible layers): one query, none when
+    ``counts`` are given (a write's, of the codes it touched)."""
+    if counts is None:
+        counts = (
+            codebook_selectors.code_counts(access, transcript=transcript, layers=state.visible)
+            if state.visible
+            else {}
         )
-        if state.visible and (only is None or only)
-        else {}
-    )
     view = CodebookView(rows=[], codes_json=[])
     for node in book.walk():
         code = node.code

@@ -126,6 +126,7 @@ def _success_response(
     toast: dict,
     detail: dict,
     since: int,
+    book=None,
 ) -> HttpResponse:
     """JSON, a redirect for plain posts, or for htmx only what the write changed
     (:mod:`coding.segments.writes`; the whole transcript when something global changed or
@@ -139,7 +140,14 @@ def _success_response(
     saved_at = timezone.localtime()
     if writes.wants_partial(request):
         body = writes.partial_body(
-            request, access, transcript, view=view, toast=toast, saved_at=saved_at, since=since
+            request,
+            access,
+            transcript,
+            view=view,
+            toast=toast,
+            saved_at=saved_at,
+            since=since,
+            book=book,
         )
         if body is not None:
             response = reswap(HttpResponse(body), "none")
@@ -237,6 +245,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
             expected_version=data["version"],
             memo=data.get("memo") or "",
             actor=request.user,
+            since=since,
         )
     except ValidationError as exc:
         if _edited_since(exc, transcript, data["version"]):
@@ -253,6 +262,8 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
         toast={"text": text, "undo": bool(created)},
         detail={"ids": [s.pk for s in created], "start": data["start"], "end": data["end"]},
         since=since,
+        # A code created on the fly is not in it (the answer is the whole transcript then).
+        book=None if new_name else book,
     )
 
 
@@ -316,6 +327,7 @@ def segment_update(
             span=span if form.changes_span else None,
             expected_version=data["version"],
             actor=request.user,
+            since=since,
         )
     except ValidationError as exc:
         if form.changes_span and _edited_since(exc, transcript, data["version"]):
@@ -330,6 +342,7 @@ def segment_update(
         toast={"text": text, "undo": True},
         detail={"id": int(segment_id)},
         since=since,
+        book=book,
     )
 
 

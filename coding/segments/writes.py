@@ -18,7 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.html import json_script
@@ -90,6 +92,31 @@ def touched_since(actor, transcript: Transcript, since: int) -> Touched | None:
     return touched
 
 
+def overlapping(qs, transcript: Transcript, ranges: list[tuple[int, int]]):
+    """``qs`` (segments of ``transcript``) restricted to those overlapping any of ``ranges``
+    (half-open), unordered.
+
+    On PostgreSQL the condition is also written as ``transcript_id = …::bigint AND
+    int4range(start, end) && …``, which the GiST index of migration 0010 serves (the btree
+    on start bounds one side only; the cast matches the index's bigint operator class).
+    """
+    postgres = connection.vendor == "postgresql"
+    near = Q()
+    for lo, hi in ranges:
+        cond = Q(start__lt=hi, end__gt=lo)
+        if postgres:
+            sql = RawSQL(_PG_OVERLAP, (transcript.pk, lo, hi), output_field=BooleanField())
+            cond &= Q(sql)
+        near |= cond
+    return qs.filter(near).order_by()
+
+
+_PG_OVERLAP = (
+    '"coding_segment"."transcript_id" = %s::bigint AND '
+    'int4range("coding_segment"."start", "coding_segment"."end") && int4range(%s, %s)'
+)
+
+
 def _oob_turn(html: str) -> str:
     return html.replace('<div class="turn', '<div hx-swap-oob="true" class="turn', 1)
 
@@ -103,24 +130,24 @@ def partial_body(
     toast: dict,
     saved_at,
     since: int,
+    book: codebook_selectors.Codebook | None = None,
 ) -> str | None:
     """The out-of-band answer to a write made after audit event ``since``, or None when
-    the whole transcript must be sent (see the module's docstring)."""
+    the whole transcript must be sent (see the module's docstring). ``book``: the
+    requester's codebook when the view has it already."""
     touched = touched_since(request.user, transcript, since)
     if touched is None:
         return None
     state = page.layer_state(access, view)
     if state.edit is None:
         return None
-    book = codebook_selectors.codebook_for(access)
+    if book is None:
+        book = codebook_selectors.codebook_for(access)
     code_filter = page.code_filter_param(request, book)
     rows: list[tuple] = []
     if state.shown and touched.ranges:
-        near = Q()
-        for lo, hi in touched.ranges:
-            near |= Q(start__lt=hi, end__gt=lo)
         qs = selectors.segments_for_transcript(access, transcript, layers=state.shown)
-        rows = list(qs.filter(near).values_list(*page.SEGMENT_COLUMNS))
+        rows = list(overlapping(qs, transcript, touched.ranges).values_list(*page.SEGMENT_COLUMNS))
     tint: set[int] = set()
     subtree = None
     if code_filter is not None:
@@ -137,7 +164,12 @@ def partial_body(
         for _, html in runs.render_lines(text, spans, looks, lo=lo, hi=hi, tint=tint):
             parts.append(_oob_turn(html))
 
-    cb = page.build_codebook_view(access, transcript, state, book, only=touched.codes)
+    counts = {}
+    if state.visible and touched.codes:
+        counts = codebook_selectors.code_counts(
+            access, transcript=transcript, layers=state.visible, codes=touched.codes, own=state.own
+        )
+    cb = page.build_codebook_view(access, transcript, state, book, counts=counts)
     first = cb.rows[0].node.pk if cb.rows else None
     row_ctx: dict[str, Any] = {"code_filter": code_filter, "state": state, "row_oob": True}
     for row in cb.rows:

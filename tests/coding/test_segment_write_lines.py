@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 import lxml.html
 import pytest
@@ -93,7 +94,12 @@ def apply_response(doc, response) -> None:
         if frag.get("id") == "segments-delta":
             delta = json.loads(frag.text or "{}")
             continue
-        target = by_id(doc, frag.get("id"))
+        if how.startswith("outerHTML:#codebook-tree [data-code="):
+            code = re.fullmatch(r"outerHTML:#codebook-tree \[data-code='(\d+)'\]", how).group(1)
+            target = doc.xpath(f'//*[@id="codebook-tree"]/li[@data-code="{code}"]')[0]
+            how = "true"
+        else:
+            target = by_id(doc, frag.get("id"))
         assert target is not None, f"no #{frag.get('id')} on the page"
         if how == "innerHTML":
             for child in list(target):
@@ -252,7 +258,7 @@ def test_a_partial_answer_holds_only_the_touched_turns(setup, coder_client):
     index = text[:line].count("\n")
     assert body.count('<div hx-swap-oob="true" class="turn') == 1 and f'id="ln-{index}"' in body
     assert 'id="codebook-panel"' not in body and 'id="transcript"' not in body
-    assert f'id="code-row-{setup["codes"][5].pk}"' in body
+    assert f"hx-swap-oob=\"outerHTML:#codebook-tree [data-code='{setup['codes'][5].pk}']\"" in body
     seg = Segment.objects.get(start=line, end=line + 3)
     delta = json.loads(lxml.html.fragment_fromstring(body[body.index("<script") :]).text)
     assert list(delta["set"]) == [str(seg.pk)] and delta["set"][str(seg.pk)]["s"] == line

@@ -15,6 +15,20 @@ export function resetIndex() {
   index = null;
 }
 
+/** Merge a write's changed segments ({"set": {id: entry}, "del": [id]}, the
+ * #segments-delta element of a partial answer) into #segments-data, and forget the index. */
+export function mergeSegments(deltaEl) {
+  const data = byId("segments-data");
+  index = null;
+  if (!data || !deltaEl) return;
+  let delta;
+  try { delta = JSON.parse(deltaEl.textContent || "{}"); } catch (e) { return; }
+  const segs = JSON.parse(data.textContent || "{}");
+  for (const id of delta.del || []) delete segs[String(id)];
+  Object.assign(segs, delta.set || {});
+  data.textContent = JSON.stringify(segs);
+}
+
 export function getIndex() {
   const root = transcriptEl();
   if (index && index.root === root) return index;
@@ -155,6 +169,23 @@ export function position(el, span) {
 // and would take the estimated height: they get the old turns' heights instead, so the
 // text does not move under the reader.
 let placeBeforeSwap = null;
+
+/** A write's partial answer (HX-Reswap: none): its turns, codebook rows and segment entries
+ * come out of band, the transcript element itself stays. */
+export const isPartialAnswer = (event) => {
+  const xhr = event.detail && event.detail.xhr;
+  return Boolean(xhr && xhr.getResponseHeader("HX-Reswap") === "none");
+};
+
+/** Before a turn is replaced out of band: its height goes to the new turn (which is not laid
+ * out yet when off screen), so the text does not move under the reader. */
+export function keepTurnHeight(event) {
+  const old = event.detail && event.detail.target;
+  if (!old || !old.classList || !old.classList.contains("turn")) return;
+  const fresh = event.detail.fragment && event.detail.fragment.firstElementChild;
+  const height = old.getBoundingClientRect().height;
+  if (fresh && height) fresh.style.containIntrinsicSize = "auto " + height + "px";
+}
 
 export const isTranscriptSwap = (event) => event.target.id === "transcript" || Boolean(event.detail && event.detail.target && event.detail.target.id === "transcript");
 
