@@ -103,9 +103,10 @@ def test_apply_then_undo_with_the_keyboard(setup, coder_page):
     assert not Segment.objects.exists()
     assert count_of(page, setup["shame"]) == "0/0"
     # Coding again after the undo: the page's data (version, index) is still right.
+    # The keyboard cursor is still on turn 4 after the partial answer.
     page.locator("#transcript").focus()
-    page.keyboard.press("ArrowDown")
-    page.keyboard.press("ArrowDown")  # turn 2
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")  # turn 2
     page.keyboard.press("Enter")  # its first sentence
     page.keyboard.press("c")
     page.keyboard.type("hope")
