@@ -205,17 +205,22 @@ class Writer:
 
 
 @pytest.mark.parametrize(
-    ("who", "view", "filtered", "seed"),
+    ("who", "view", "filtered", "seed", "blind"),
     [
-        ("coder", "mine", False, 1),
-        ("coder", "mine", False, 2),
-        ("coder", "mine", True, 3),
-        ("owner", "consensus", False, 4),
+        ("coder", "mine", False, 1, False),
+        ("coder", "mine", False, 2, False),
+        ("coder", "mine", True, 3, False),
+        ("owner", "consensus", False, 4, False),
+        ("coder", "mine", False, 5, True),
     ],
 )
 def test_out_of_band_answers_leave_the_page_as_a_fresh_render(
-    setup, coder_client, owner_client, who, view, filtered, seed
+    setup, study, coder_client, owner_client, who, view, filtered, seed, blind
 ):
+    if blind:
+        # Blind coding: the counts' "all" is the coder's own layer, as on the page.
+        study.blind_coding = True
+        study.save(update_fields=["blind_coding"])
     client = coder_client if who == "coder" else owner_client
     code_filter = setup["parent"].pk if filtered else None
     rng = random.Random(seed)
