@@ -569,161 +569,11 @@ def line_html(line: Line, runs_html: str, margin_html: str, room: int = 0) -> st
     speaker = " is-speaker" if line.speaker else ""
     spacer = f'<span class="turn-room" style="--room:{room}px"></span>' if room else ""
     return (
-        f'<div class="turn{speaker}" id="ln-{line.index}" data-start="{line.start}" data-end="{line.end}" '
+        f'<div class="turn{speaker}" data-start="{line.start}" data-end="{line.end}" '
         f'data-n="{line.number}"><span class="turn-n" aria-hidden="true">{line.number}</span>'
         f'<p class="turn-text"{lang}>{runs_html}</p>'
         f'<div class="turn-margin">{margin_html}</div>{spacer}</div>'
     )
-
-
-def _lines_from(text: str, lo: int) -> tuple[int, int, int]:
-    """``(start, index, number)`` of the line holding offset ``lo``: its first offset, its
-    0-based index among all lines and its 1-based number among the non-empty ones (the
-    number of the next non-empty line when it is empty)."""
-    start = text.rfind("\n", 0, lo) + 1 if lo > 0 else 0
-    before = text[:start]
-    index = before.count("\n")
-    empties = sum(1 for part in before.split("\n")[:-1] if not part)
-    return start, index, index - empties
-
-
-def _render_line(
-    text: str,
-    line: Line,
-    line_spans: list[Span],
-    looks: Mapping[int, SegmentLook],
-    tint: frozenset[int],
-    blocks: Mapping[int, int] | None,
-    block_lanes: int,
-) -> tuple[str, int]:
-    """Runs, stripes and HTML of one line from the segments overlapping it only (lanes
-    assigned among them); returns the HTML and the number of lanes the line uses."""
-    line_start, line_end = line.start, line.end
-    raw = text[line_start:line_end]
-    cjk = len(_CJK.findall(raw))
-    line.lang = line_language(raw, cjk)
-    speaker_end = -1
-    if line.speaker is not None:
-        match = _LABEL.match(raw)
-        speaker_end = line_start + (match.end() if match else 0)
-    lanes = assign_lanes(line_spans)
-    span_by_id = {s.id: s for s in line_spans}
-    if blocks:
-        block_of = {s.id: blocks.get(s.id, 0) for s in line_spans}
-        margin_lanes: dict[int, int] = {}
-        for b in set(block_of.values()):
-            margin_lanes.update(assign_lanes([s for s in line_spans if block_of[s.id] == b]))
-    else:
-        block_of, margin_lanes = {}, lanes
-    events: list[tuple[int, int, int]] = []
-    for s in line_spans:
-        events.append((max(s.start, line_start), 1, s.id))
-        events.append((min(s.end, line_end), 0, s.id))
-    events.sort()
-    n_events = len(events)
-    ei = 0
-    active: dict[int, int] = {}
-    while ei < n_events and events[ei][0] <= line_start:
-        _, kind, sid = events[ei]
-        if kind:
-            active[sid] = lanes[sid]
-        else:
-            active.pop(sid, None)
-        ei += 1
-    covered: dict[int, list[int]] = {}
-    cur = line_start
-    while cur < line_end:
-        nxt = line_end
-        if ei < n_events and events[ei][0] < nxt:
-            nxt = events[ei][0]
-        if cur < speaker_end < nxt:
-            nxt = speaker_end
-        if active:
-            ids = tuple(sorted(active, key=active.__getitem__))
-            for sid in ids:
-                piece = covered.get(sid)
-                if piece is None:
-                    covered[sid] = [cur, nxt]
-                else:
-                    piece[1] = nxt
-        else:
-            ids = ()
-        line.runs.append(Run(cur, nxt, text[cur:nxt], ids, cur < speaker_end))
-        cur = nxt
-        while ei < n_events and events[ei][0] <= cur:
-            _, kind, sid = events[ei]
-            if kind:
-                active[sid] = lanes[sid]
-            else:
-                active.pop(sid, None)
-            ei += 1
-    _line_stripes(line, covered, span_by_id, margin_lanes, block_lanes, block_of, cjk=cjk)
-    spans = {s.id: (s.start, s.end) for s in line_spans}
-    margin, room = line_margin_html(line, looks, block_of)
-    html = line_html(line, line_runs_html(line, looks, spans, lanes, tint), margin, room)
-    return html, max(lanes.values(), default=-1) + 1
-
-
-def render_lines(
-    text: str,
-    segments: Iterable[SpanLike],
-    looks: Mapping[int, SegmentLook],
-    *,
-    lo: int,
-    hi: int,
-    tint: Iterable[int] = (),
-    blocks: Mapping[int, int] | None = None,
-    block_lanes: int | None = None,
-) -> list[tuple[Line, str]]:
-    """The non-empty lines overlapping ``[lo, hi)`` (whole lines) and their HTML.
-
-    A line's HTML depends only on the line and the segments overlapping it: lanes are
-    assigned among those (so ``segments`` need only be the ones overlapping the lines).
-    Each turn carries ``id="ln-{index}"`` (its 0-based line index), which is what a write
-    replaces out of band. ``block_lanes``: stripe lanes per margin block (default
-    ``MAX_LANES // blocks``).
-    """
-    length = len(text)
-    lo, hi = max(0, lo), min(length, hi)
-    spans = sorted(
-        (Span(s.id, max(0, s.start), min(length, s.end)) for s in segments),
-        key=lambda s: (s.start, s.end, s.id),
-    )
-    spans = [s for s in spans if s.start < s.end]
-    if block_lanes is None:
-        count = max(max(blocks.values(), default=0) + 1, 1) if blocks else 1
-        block_lanes = max(1, MAX_LANES // count)
-    tint_set = frozenset(tint)
-    out: list[tuple[Line, str]] = []
-    line_start, index, number = _lines_from(text, lo)
-    pending = 0  # next span (by start) not yet active
-    active: list[Span] = []
-    while line_start <= length:
-        nl = text.find("\n", line_start)
-        line_end = length if nl == -1 else nl
-        if line_start >= hi:
-            break
-        if line_end > line_start:
-            number += 1
-            while pending < len(spans) and spans[pending].start < line_end:
-                active.append(spans[pending])
-                pending += 1
-            active = [s for s in active if s.end > line_start]
-            line = Line(
-                index=index,
-                number=number,
-                start=line_start,
-                end=line_end,
-                speaker=speaker_of(text[line_start:line_end]),
-                lang=None,
-            )
-            html, _ = _render_line(text, line, active, looks, tint_set, blocks, block_lanes)
-            out.append((line, html))
-        if nl == -1:
-            break
-        line_start = nl + 1
-        index += 1
-    return out
 
 
 def transcript_html(
@@ -734,33 +584,19 @@ def transcript_html(
     tint: Iterable[int] = (),
     blocks: Mapping[int, int] | None = None,
 ) -> tuple[RenderedTranscript, SafeString]:
-    """Every turn's HTML (:func:`render_lines` over the whole text), joined.
+    """Render the sweep, then the HTML of every turn (runs and margin), joined.
 
-    ``blocks``: segment id -> margin block (see :func:`render_transcript`); the stripe
-    lanes per block are those the whole transcript needs."""
-    length = len(text)
-    spans = []
-    for seg in segments:
-        start, end = max(0, seg.start), min(length, seg.end)
-        if start < end:
-            spans.append(Span(seg.id, start, end))
-    block_of, block_count, _, block_lanes = _margin_lanes(spans, assign_lanes(spans), blocks)
-    lines = render_lines(
-        text, spans, looks, lo=0, hi=length, tint=tint, blocks=blocks, block_lanes=block_lanes
-    )
-    lane_count = 0
-    for line, _ in lines:
-        for run in line.runs:
-            lane_count = max(lane_count, len(run.segment_ids))
-    rendered = RenderedTranscript(
-        lines=[line for line, _ in lines],
-        lanes={},
-        spans={s.id: (s.start, s.end) for s in spans},
-        lane_count=lane_count,
-        length=length,
-        blocks=block_of,
-        block_count=block_count,
-        block_lanes=block_lanes,
-    )
-    # Safe: every piece of text and every label was escaped in the line builders.
-    return rendered, mark_safe("\n".join(html for _, html in lines))
+    ``blocks``: segment id -> margin block (see :func:`render_transcript`)."""
+    rendered = render_transcript(text, segments, blocks=blocks)
+    spans = rendered.spans
+    lanes = rendered.lanes
+    tint_set = frozenset(tint)
+    pieces = []
+    for line in rendered.lines:
+        margin, room = line_margin_html(line, looks, rendered.blocks)
+        pieces.append(
+            line_html(line, line_runs_html(line, looks, spans, lanes, tint_set), margin, room)
+        )
+    html = "\n".join(pieces)
+    # Safe: every piece of text and every label was escaped above.
+    return rendered, mark_safe(html)
