@@ -14,6 +14,7 @@ import unicodedata
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
 SPEAKER_LABEL = re.compile(r"^([^\s:：][^:：\n]{0,39})[:：][ \t]?")
 _CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
+_SENTENCE_PUNCT = re.compile(r"[.?!。？！,，]")
 _CJK_OR_PUNCT = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\U00020000-\U0003134f]")
 
 
@@ -191,7 +192,7 @@ def speaker_of(line: str) -> str | None:
         return None
     label = match.group(1).strip()
     # A label is short and not a sentence: no sentence punctuation, few words.
-    if len(label.split()) > 4 or any(ch in label for ch in ".?!。？！,，"):
+    if _SENTENCE_PUNCT.search(label) or len(label.split()) > 4:
         return None
     return label
 

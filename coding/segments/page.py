@@ -4,14 +4,17 @@ counts, the neighbours, and the whole template context (:func:`page_context`).""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from coding.codebook import selectors as codebook_selectors
 from coding.models import Assignment, Layer, LayerKind, Memo
@@ -22,6 +25,8 @@ from studies.access import StudyAccess, visible_memos
 from studies.models import Transcript
 from workbench.lib.http import maybe_url
 
+#: What Django's ``json_script`` escapes, so no "</script>" ends the data early.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 PROPOSED_NOTE = "Proposed, not yet in the shared codebook. "
 
 
@@ -148,12 +153,21 @@ class TranscriptView:
     html: SafeString
     line_count: int
     segment_count: int
+    #: The segment table: {"layers": [[words, writable]], "segs": [[id, start, end, code,
+    #: layer index, memo, needs review, date]]} (static/js/coding/transcript.js reads it).
     seg_json: dict[str, Any]
     lane_count: int
     #: Margin blocks in "All": (initials, full name) per block, left to right.
     legend: list[tuple[str, str]] = field(default_factory=list)
     block_count: int = 1
     block_lanes: int = runs.MAX_LANES
+
+    def segments_script(self) -> SafeString:
+        """``seg_json`` as the page's ``segments-data`` script: compact JSON, escaped as
+        Django's ``json_script`` does."""
+        data = json.dumps(self.seg_json, separators=(",", ":"), ensure_ascii=False)
+        data = data.translate(_JSON_SCRIPT_ESCAPES)
+        return mark_safe(f'<script id="segments-data" type="application/json">{data}</script>')
 
 
 SEGMENT_COLUMNS = (
@@ -181,34 +195,48 @@ def layer_words(access: StudyAccess, state: LayerState) -> tuple[dict, dict]:
 
 
 def segment_entries(
-    rows, book: codebook_selectors.Codebook, who: dict, writable: dict, initials: dict | None
-) -> tuple[dict[int, runs.SegmentLook], dict[str, Any]]:
-    """For rows of ``SEGMENT_COLUMNS``: how each segment is drawn and its ``segments-data``
-    entry (``initials`` per layer id in "All" grouped by layer, else None)."""
+    rows,
+    book: codebook_selectors.Codebook,
+    who: dict,
+    layer_index: dict[int, int],
+    initials: dict | None,
+) -> tuple[dict[int, runs.SegmentLook], list[list]]:
+    """For rows of ``SEGMENT_COLUMNS``: how each segment is drawn (one look per code, layer
+    and review flag) and its ``segments-data`` table row ``[id, start, end, code, layer
+    index, memo, needs review, date]`` (``initials`` per layer id in "All" grouped by layer,
+    else None). ``rows`` are sorted in reading order (start, longer first, id) in place."""
     looks: dict[int, runs.SegmentLook] = {}
-    seg_json: dict[str, Any] = {}
+    table = []
+    shared: dict[tuple[int, int, bool], runs.SegmentLook] = {}
+    rows.sort(key=lambda r: (r[1], -r[2], r[0]))
     for pk, start, end, code_id, layer_id, memo, needs_review, created_at in rows:
-        node = book.by_id.get(code_id)
-        name = node.code.name if node else "?"
-        looks[pk] = runs.SegmentLook(
-            color=node.code.color if node else "#4d4d4d",
-            label=name,
-            description=f"{name}, by {who[layer_id]}",
-            review=needs_review,
-            who=initials.get(layer_id, "") if initials is not None else "",
-            path=node.path if node else "",
+        key = (code_id, layer_id, needs_review)
+        look = shared.get(key)
+        if look is None:
+            node = book.by_id.get(code_id)
+            name = node.code.name if node else "?"
+            look = shared[key] = runs.SegmentLook(
+                color=node.code.color if node else "#4d4d4d",
+                label=name,
+                description=f"{name}, by {who[layer_id]}",
+                review=needs_review,
+                who=initials.get(layer_id, "") if initials is not None else "",
+                path=node.path if node else "",
+            )
+        looks[pk] = look
+        table.append(
+            [
+                pk,
+                start,
+                end,
+                code_id,
+                layer_index[layer_id],
+                memo[:500],
+                1 if needs_review else 0,
+                created_at.date().isoformat() if created_at else "",
+            ]
         )
-        seg_json[str(pk)] = {
-            "s": start,
-            "e": end,
-            "c": code_id,
-            "l": who[layer_id],
-            "m": memo[:500],
-            "w": writable[layer_id],
-            "r": needs_review,
-            "d": created_at.date().isoformat() if created_at else "",
-        }
-    return looks, seg_json
+    return looks, table
 
 
 def build_transcript_view(
@@ -256,12 +284,19 @@ def build_transcript_view(
                 block_of_layer[layer.pk] = len(block_of_layer)
                 legend.append((initials[layer.pk], layer.label))
         who = {pk: f"{words} ({initials[pk]})" for pk, words in who.items()}
-    looks, seg_json = segment_entries(rows, book, who, writable, initials if grouped else None)
+    # The segment table the page script reads, once per segment (runs name none): arrays,
+    # in reading order (start, longer first, id), layers by index.
+    layer_index = {layer.pk: i for i, layer in enumerate(state.shown)}
+    looks, table = segment_entries(rows, book, who, layer_index, initials if grouped else None)
     blocks = {r[0]: block_of_layer[r[4]] for r in rows} if grouped else {}
     spans = [runs.Span(r[0], r[1], r[2]) for r in rows]
     rendered, html = runs.transcript_html(
         transcript.text, spans, looks, tint=tint, blocks=blocks or None
     )
+    seg_json = {
+        "layers": [[who[pk], 1 if writable[pk] else 0] for pk in layer_index],
+        "segs": table,
+    }
     return TranscriptView(
         html=html,
         line_count=len(rendered.lines),
@@ -294,6 +329,70 @@ class CodebookView:
     total_mine: int = 0
     total_all: int = 0
     recent: list[int] = field(default_factory=list)
+    #: The tree's items and the filter's options, written here rather than by the
+    #: template (one loop over the codes in Python instead of ~20 template nodes a code).
+    tree_html: SafeString = field(default_factory=lambda: mark_safe(""))
+    options_html: SafeString = field(default_factory=lambda: mark_safe(""))
+
+
+def codebook_tree_html(
+    rows: list[CodeRow],
+    view: str,
+    code_filter: int | None,
+    *,
+    first: int | None = None,
+    oob: bool = False,
+) -> SafeString:
+    """The ``treeitem`` of every code in ``rows`` (one tab stop: the filtered code's, else
+    the tree's first, ``first`` when ``rows`` are only some of the tree's). ``oob``: each
+    row swaps its own in the page (a write's answer)."""
+    parts = []
+    layer = quote(view, safe="/")
+    if first is None and rows:
+        first = rows[0].node.pk
+    for row in rows:
+        node, code = row.node, row.node.code
+        pk = node.pk
+        path = escape(node.path)
+        current = pk == code_filter
+        tab = "0" if (current if code_filter else pk == first) else "-1"
+        swap = f" hx-swap-oob=\"outerHTML:#codebook-tree [data-code='{pk}']\"" if oob else ""
+        title = path
+        if code.description:
+            desc = code.description
+            # As the template's truncatechars:160 did (160 characters with the ellipsis).
+            title += f" — {escape(desc if len(desc) <= 160 else desc[:159] + '…')}"
+        expanded = ' aria-expanded="true"' if row.expandable else ""
+        twisty = (
+            '<span class="twisty" aria-hidden="true" title="Collapse or expand"></span>'
+            if row.expandable
+            else '<span class="twisty-space" aria-hidden="true"></span>'
+        )
+        parts.append(
+            f'<li role="treeitem" class="code-row{" is-filtered" if current else ""}" '
+            f'style="--depth:{node.depth}" tabindex="{tab}"{swap} aria-level="{node.depth + 1}" '
+            f'aria-posinset="{row.posinset}" aria-setsize="{row.setsize}"'
+            f"{expanded} "
+            f'aria-label="{path}, {row.mine} mine, {row.all} in all layers shown to you" '
+            f'data-code="{pk}" data-parent="{"" if row.parent is None else row.parent}" '
+            f'data-path="{escape(node.path.lower())}">{twisty}'
+            f'<span class="swatch" style="background:{escape(code.color)}" aria-hidden="true"></span>'
+            f'<a class="code-name" tabindex="-1" href="?layer={layer}&amp;code={pk}" '
+            f'title="{title}">{escape(code.name)}</a>'
+            f'<span class="code-count" aria-hidden="true">{row.mine}/{row.all}</span></li>'
+        )
+    return mark_safe("\n".join(parts))
+
+
+def codebook_options_html(rows: list[CodeRow], code_filter: int | None) -> SafeString:
+    """The code filter's options (after "All codes")."""
+    return mark_safe(
+        "".join(
+            f'<option value="{row.node.pk}"{" selected" if row.node.pk == code_filter else ""}>'
+            f"{escape(row.node.path)}</option>"
+            for row in rows
+        )
+    )
 
 
 def build_codebook_view(
@@ -301,10 +400,14 @@ def build_codebook_view(
     transcript: Transcript,
     state: LayerState,
     book: codebook_selectors.Codebook,
+    code_filter: int | None = None,
     counts: dict[int, tuple[int, int]] | None = None,
+    markup: bool = True,
 ) -> CodebookView:
     """Per-code counts in this transcript (mine / all visible layers): one query, none when
-    ``counts`` are given (a write's, of the codes it touched)."""
+    ``counts`` are given (a write's, of the codes it touched). The tree's markup marks
+    ``code_filter``'s row (the page's filter); ``markup=False``: the rows only (no tree,
+    options or codes JSON: a write's answer builds the rows it swaps)."""
     if counts is None:
         counts = (
             codebook_selectors.code_counts(access, transcript=transcript, layers=state.visible)
@@ -314,6 +417,11 @@ def build_codebook_view(
     view = CodebookView(rows=[], codes_json=[])
     for node in book.walk():
         code = node.code
+        if not markup:
+            if not code.archived:
+                mine, all_ = counts.get(node.pk, (0, 0))
+                view.rows.append(CodeRow(node=node, mine=mine, all=all_, parent=code.parent_id))
+            continue
         # Archived codes stay in the JSON (old highlights use them) but not in the tree.
         view.codes_json.append(
             {
@@ -335,6 +443,10 @@ def build_codebook_view(
         view.total_mine += mine
         view.total_all += all_
     _tree_positions(view.rows)
+    if not markup:
+        return view
+    view.tree_html = codebook_tree_html(view.rows, state.view, code_filter)
+    view.options_html = codebook_options_html(view.rows, code_filter)
     return view
 
 
@@ -430,7 +542,7 @@ def page_context(
     book = codebook_selectors.codebook_for(access)
     code_filter = code_filter_param(request, book)
     tv = build_transcript_view(access, transcript, state, book, code_filter)
-    cb = build_codebook_view(access, transcript, state, book)
+    cb = build_codebook_view(access, transcript, state, book, code_filter)
     study = access.study
     ctx: dict[str, Any] = {
         "study": study,

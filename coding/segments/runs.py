@@ -2,34 +2,73 @@
 
 The canonical text is split at every segment boundary and at every line break. Each line
 (a paragraph; a speaker turn when it starts with ``Speaker:``) becomes a list of runs
-``(start, end, text, segment_ids)`` whose offsets are code points of the canonical text,
-exactly Python's ``text[start:end]``. The browser never lays anything out: underlines come
-from each segment's lane, margin stripes from the character fraction of the line it covers.
+whose offsets are code points of the canonical text, exactly Python's ``text[start:end]``.
+The browser never lays anything out: underlines come from each segment's lane on the line,
+margin stripes from the character fraction of the line it covers.
+
+A line's HTML depends only on the line's text, its index and number, and the segments
+overlapping it: underline and stripe lanes are assigned per line (greedy by start, so
+segments continuing from the line above come first), a block's stripe lanes are
+``MAX_LANES // block_count``. So a write can re-render only the lines it touches
+(:func:`render_lines`) and get exactly the HTML of a full render (:func:`transcript_html`).
+
+The markup is linear in runs + segments: a run carries its offsets and at most
+UNDERLINE_LANES colours, never the ids of the segments covering it; the page's segment
+table (``segments-data``) is emitted once and the browser finds the segments at an offset
+there. Stripes and labels carry their one segment id; screen-reader "start of"/"end of"
+markers sit at segment boundaries.
 
 Everything here is pure (no database): :func:`render_transcript` computes the structure
-and :func:`transcript_html` turns it into HTML for the coding page. Cost is
-O(n + m log m) for n characters and m segments, plus the size of the output (the sum over
-runs of the segments covering them); no segment ever walks the text.
+(runs with the ids covering them, stripes, labels; for tests and the consensus view), and
+:func:`transcript_html` / :func:`render_lines` the coding page's HTML without building it.
 """
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 from django.utils.safestring import SafeString, mark_safe
 
-from coding.models import COLOR_RE
+from coding.segments.initials import unique_initials
+from coding.segments.layout import (
+    CJK,
+    LABEL_LINES,
+    MAX_LANES,
+    Span,
+    SpanLike,
+    assign_lanes,
+    block_layout,
+    clip_spans,
+    greedy_lanes,
+    line_bounds,
+    line_language,
+    margin_lanes,
+    place_labels,
+    segments_by_line,
+    stroke_color,
+)
 from studies.text import speaker_of
 from workbench.lib.colour import contrast_with_white
 
-#: Stripe lanes drawn in the margin; segments in higher lanes are counted in a "+N" chip.
-MAX_LANES = 6
+# Re-exported: the page, the consensus view and the codebook use them from here.
+__all__ = [
+    "LABEL_LINES",
+    "MAX_LANES",
+    "Span",
+    "SpanLike",
+    "assign_lanes",
+    "contrast_with_white",
+    "line_language",
+    "place_labels",
+    "stroke_color",
+    "unique_initials",
+]
+
 #: Underline lanes drawn in the text; a run covered by more (or by a segment in a higher
 #: lane) gets one thick dark underline instead.
 UNDERLINE_LANES = 3
@@ -39,27 +78,11 @@ UNDERLINE_LANES = 3
 #: The estimate of a turn's lines is therefore a lower bound, so labels spaced by it in
 #: percent of the turn's height never overlap whatever the real wrapping is.
 CHARS_PER_LINE = 85
-LABEL_LINES = 0.5
 #: Margin buttons (labels, "+N" chips) are at least 24 px tall (WCAG 2.5.8); consecutive
 #: ones in a column are at least LABEL_STEP_PX apart, so short turns grow to hold them.
 LABEL_STEP_PX = 30
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _LABEL = re.compile(r"[^:：]*[:：][ \t]?")
-
-
-class SpanLike(Protocol):
-    id: int
-    start: int
-    end: int
-
-
-class Span(NamedTuple):
-    """The minimal segment shape the sweep needs."""
-
-    id: int
-    start: int
-    end: int
 
 
 @dataclass(slots=True)
@@ -67,7 +90,7 @@ class Run:
     start: int
     end: int
     text: str
-    #: Ids of the segments covering the whole run, ordered by lane.
+    #: Ids of the segments covering the whole run, ordered by their lane on the line.
     segment_ids: tuple[int, ...]
     #: Part of the ``Speaker:`` label of a turn.
     speaker: bool = False
@@ -94,147 +117,122 @@ class Line:
     end: int  # exclusive; the "\n" after the line is not part of it
     speaker: str | None
     lang: str | None
+    #: The structure (filled by :func:`render_transcript` only; the HTML path writes the
+    #: markup directly and leaves these empty).
     runs: list[Run] = field(default_factory=list)
     stripes: list[Stripe] = field(default_factory=list)
     #: Leaf-name labels of segments starting on this line: (segment id, top fraction),
     #: ordered by block, then top.
     labels: list[tuple[int, float]] = field(default_factory=list)
-    #: Segments on this line without a stripe (lane beyond MAX_LANES) or without room for
-    #: their label: the "+N" chip lists them.
+    #: Segments on this line without a stripe (lane beyond the block's lanes) or without
+    #: room for their label: the "+N" chip lists them.
     overflow: list[int] = field(default_factory=list)
+    #: Underline lane of each segment overlapping the line, assigned within the line.
+    lanes: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
 class RenderedTranscript:
     lines: list[Line]
-    lanes: dict[int, int]
     #: Clipped offsets of every rendered segment.
     spans: dict[int, tuple[int, int]]
+    #: The most underline lanes any line uses.
     lane_count: int
     length: int
     #: Segment id -> lane block; empty when the margin is one block.
     blocks: dict[int, int] = field(default_factory=dict)
     block_count: int = 1
-    #: Stripe lanes per block (MAX_LANES for one block, fewer when blocks share the margin).
+    #: Stripe lanes per block: MAX_LANES // block_count, whatever the lines hold.
     block_lanes: int = MAX_LANES
 
 
-def assign_lanes(spans: Iterable[SpanLike]) -> dict[int, int]:
-    """Lowest free lane for each span, taken in order of start (longer first on ties).
-
-    A lane is free again once the span in it has ended (half-open: a span ending at 10
-    frees its lane for one starting at 10). O(m log m).
-    """
-    ordered = sorted(spans, key=lambda s: (s.start, -s.end, s.id))
-    active: list[tuple[int, int]] = []  # (end, lane)
-    free: list[int] = []
-    lanes: dict[int, int] = {}
-    next_lane = 0
-    for span in ordered:
-        while active and active[0][0] <= span.start:
-            heapq.heappush(free, heapq.heappop(active)[1])
-        if free:
-            lane = heapq.heappop(free)
-        else:
-            lane = next_lane
-            next_lane += 1
-        lanes[span.id] = lane
-        heapq.heappush(active, (span.end, lane))
-    return lanes
+def _new_line(
+    text: str, bound: tuple[int, int, int, int], cjk_text: bool = True
+) -> tuple[Line, int, int, str]:
+    """The line's :class:`Line` (no runs yet), where its speaker label ends, its count of
+    Chinese characters (0 without looking when ``cjk_text`` says the text has none) and
+    its text."""
+    index, number, start, end = bound
+    raw = text[start:end]
+    cjk = len(CJK.findall(raw)) if cjk_text else 0
+    speaker = speaker_of(raw)
+    speaker_end = -1
+    if speaker is not None:
+        match = _LABEL.match(raw)
+        speaker_end = start + (match.end() if match else 0)
+    line = Line(index, number, start, end, speaker, line_language(raw, cjk))
+    return line, speaker_end, cjk, raw
 
 
-def line_language(line: str, cjk: int | None = None) -> str | None:
-    """``zh-Hant`` for a line written mostly in Chinese characters, else None (the page's)."""
-    if cjk is None:
-        cjk = len(_CJK.findall(line))
-    if not cjk:
-        return None
-    # Share of Chinese characters among the non-space characters (cheap and good enough:
-    # punctuation counts against Chinese, so mixed lines stay in the page language).
-    visible = len(line) - line.count(" ")
-    return "zh-Hant" if cjk * 2 > visible else None
+def _est_lines(size: int, cjk: int) -> int:
+    return max(1, -(-(size + cjk) // CHARS_PER_LINE))
 
 
-def place_labels(
-    wanted: Sequence[tuple[int, float]], est_lines: int
-) -> tuple[list[tuple[int, float]], list[int]]:
-    """Top fractions for labels wanted at ``(id, top)``, in order, without overlaps.
-
-    Each label is ``LABEL_LINES / est_lines`` of the turn tall; labels are pushed down
-    to clear the previous one, then up to stay inside the turn. Labels beyond the turn's
-    capacity are returned as dropped (they go to the "+N" chip).
-    """
-    height = LABEL_LINES / est_lines
-    capacity = int(1 / height + 1e-9)
-    ordered = sorted(wanted, key=lambda item: item[1])
-    kept, dropped = ordered[:capacity], [sid for sid, _ in ordered[capacity:]]
-    tops: list[float] = []
-    for _, top in kept:
-        tops.append(max(top, tops[-1] + height) if tops else top)
-    limit = 1.0
-    for i in range(len(tops) - 1, -1, -1):
-        tops[i] = min(tops[i], limit - height)
-        limit = tops[i]
-    return [(sid, max(0.0, top)) for (sid, _), top in zip(kept, tops, strict=True)], dropped
-
-
-def _margin_lanes(
-    spans: list[Span], lanes: dict[int, int], blocks: Mapping[int, int] | None
-) -> tuple[dict[int, int], int, dict[int, int], int]:
-    """``(block_of, block_count, margin_lanes, block_lanes)`` for :func:`render_transcript`:
-    without ``blocks`` the margin uses the text's lanes; with them each block assigns its own
-    lanes, at most ``MAX_LANES // k`` each."""
-    if not blocks:
-        return {}, 1, lanes, MAX_LANES
-    block_of = {s.id: blocks.get(s.id, 0) for s in spans}
-    block_count = max(max(blocks.values(), default=0) + 1, 1)
-    margin_lanes: dict[int, int] = {}
-    for b in range(block_count):
-        margin_lanes.update(assign_lanes([s for s in spans if block_of[s.id] == b]))
-    used = max(margin_lanes.values(), default=0) + 1
-    block_lanes = max(1, min(MAX_LANES // block_count, used))
-    return block_of, block_count, margin_lanes, block_lanes
-
-
-def _line_stripes(
-    line: Line,
-    covered: dict[int, list[int]],
-    span_by_id: dict[int, Span],
-    margin_lanes: dict[int, int],
+def _line_structure(
+    text: str,
+    bound: tuple[int, int, int, int],
+    segs: list[Span],
+    blocks: Mapping[int, int] | None,
     block_lanes: int,
-    block_of: dict[int, int],
-    *,
-    cjk: int,
-) -> None:
-    """Add ``line``'s margin stripes (what each segment covers of it), the labels of the
-    segments starting on it, and what does not fit (``overflow``)."""
+) -> Line:
+    line, speaker_end, cjk, _ = _new_line(text, bound)
     line_start, line_end = line.start, line.end
+    lanes = line.lanes = greedy_lanes(segs) if segs else {}
+    events = []
+    active: dict[int, int] = {}
+    for sid, start, end in segs:
+        if start > line_start:
+            events.append((start, 1, sid))
+        else:
+            active[sid] = lanes[sid]
+        if end < line_end:
+            events.append((end, 0, sid))
+    events.sort()
+    ei, n = 0, len(events)
+    cur = line_start
+    while cur < line_end:
+        while ei < n and events[ei][0] <= cur:
+            _, kind, sid = events[ei]
+            if kind:
+                active[sid] = lanes[sid]
+            else:
+                active.pop(sid, None)
+            ei += 1
+        nxt = events[ei][0] if ei < n else line_end
+        if cur < speaker_end < nxt:
+            nxt = speaker_end
+        ids = tuple(sorted(active, key=active.__getitem__)) if active else ()
+        line.runs.append(Run(cur, nxt, text[cur:nxt], ids, cur < speaker_end))
+        cur = nxt
+    margin = margin_lanes(segs, lanes, blocks)
     size = line_end - line_start
     wanted: dict[int, list[tuple[int, float]]] = {}
-    for sid, (lo, hi) in covered.items():
-        lane = margin_lanes[sid]
+    for sid, start, end in segs:
+        lane = margin[sid]
         if lane >= block_lanes:
             line.overflow.append(sid)
             continue
-        span = span_by_id[sid]
+        lo = max(start, line_start)
+        block = blocks.get(sid, 0) if blocks else 0
         stripe = Stripe(
-            segment_id=sid,
-            lane=lane,
-            top=(lo - line_start) / size,
-            height=(hi - lo) / size,
-            first=span.start >= line_start,
-            last=span.end <= line_end + 1,
-            block=block_of.get(sid, 0),
+            sid,
+            lane,
+            (lo - line_start) / size,
+            (min(end, line_end) - lo) / size,
+            start >= line_start,
+            end <= line_end + 1,
+            block,
         )
         line.stripes.append(stripe)
         if stripe.first:
-            wanted.setdefault(stripe.block, []).append((sid, stripe.top))
+            wanted.setdefault(block, []).append((sid, stripe.top))
     if wanted:
-        est_lines = max(1, -(-(size + cjk) // CHARS_PER_LINE))
+        est = _est_lines(size, cjk)
         for b in sorted(wanted):
-            placed, dropped = place_labels(wanted[b], est_lines)
+            placed, dropped = place_labels(wanted[b], est)
             line.labels.extend(placed)
             line.overflow.extend(dropped)
+    return line
 
 
 def render_transcript(
@@ -248,99 +246,22 @@ def render_transcript(
 
     ``blocks`` (segment id -> block number 0..k-1, e.g. one block per coder in "All")
     splits the margin into side-by-side blocks, each with its own stripe lanes (assigned
-    within the block, at most ``MAX_LANES // k``) and its own column of labels. Underline
-    lanes in the text stay those of all segments together.
+    within the block, ``MAX_LANES // k`` each) and its own column of labels. Underline
+    lanes in the text stay those of all segments on the line together.
     """
     length = len(text)
-    spans = []
-    for seg in segments:
-        start, end = max(0, seg.start), min(length, seg.end)
-        if start < end:
-            spans.append(Span(seg.id, start, end))
-    lanes = assign_lanes(spans)
-    span_by_id = {s.id: s for s in spans}
-    block_of, block_count, margin_lanes, block_lanes = _margin_lanes(spans, lanes, blocks)
-
-    # Events sorted by position; at one position ends come before starts, which is
-    # irrelevant for runs (no run is empty) but keeps the active set small.
-    events: list[tuple[int, int, int]] = []
-    for s in spans:
-        events.append((s.start, 1, s.id))
-        events.append((s.end, 0, s.id))
-    events.sort()
-    n_events = len(events)
-    ei = 0
-    active: dict[int, int] = {}  # segment id -> lane
-
-    def apply_until(pos: int) -> None:
-        nonlocal ei
-        while ei < n_events and events[ei][0] <= pos:
-            _, kind, sid = events[ei]
-            if kind:
-                active[sid] = lanes[sid]
-            else:
-                active.pop(sid, None)
-            ei += 1
-
-    lines: list[Line] = []
-    line_start = 0
-    index = 0
-    number = 0
-    while line_start <= length:
-        nl = text.find("\n", line_start)
-        line_end = length if nl == -1 else nl
-        if line_end > line_start:
-            number += 1
-            raw = text[line_start:line_end]
-            cjk = len(_CJK.findall(raw))
-            speaker = speaker_of(raw)
-            speaker_end = -1
-            if speaker is not None:
-                match = _LABEL.match(raw)
-                speaker_end = line_start + (match.end() if match else 0)
-            line = Line(
-                index=index,
-                number=number,
-                start=line_start,
-                end=line_end,
-                speaker=speaker,
-                lang=line_language(raw, cjk),
-            )
-            apply_until(line_start)
-            covered: dict[int, list[int]] = {}  # id -> [first, last] offsets on this line
-            cur = line_start
-            while cur < line_end:
-                nxt = line_end
-                if ei < n_events and events[ei][0] < nxt:
-                    nxt = events[ei][0]
-                if cur < speaker_end < nxt:
-                    nxt = speaker_end
-                if active:
-                    ids = tuple(sorted(active, key=active.__getitem__))
-                    for sid in ids:
-                        piece = covered.get(sid)
-                        if piece is None:
-                            covered[sid] = [cur, nxt]
-                        else:
-                            piece[1] = nxt
-                else:
-                    ids = ()
-                line.runs.append(Run(cur, nxt, text[cur:nxt], ids, cur < speaker_end))
-                cur = nxt
-                apply_until(cur)
-            _line_stripes(line, covered, span_by_id, margin_lanes, block_lanes, block_of, cjk=cjk)
-            lines.append(line)
-        if nl == -1:
-            break
-        line_start = nl + 1
-        index += 1
+    spans = clip_spans(segments, length)
+    block_count, block_lanes = block_layout(blocks)
+    lines = [
+        _line_structure(text, bound, segs, blocks, block_lanes)
+        for bound, segs in segments_by_line(line_bounds(text), spans)
+    ]
     return RenderedTranscript(
         lines=lines,
-        lanes=lanes,
         spans={s.id: (s.start, s.end) for s in spans},
-        lane_count=max(lanes.values(), default=-1) + 1,
+        lane_count=max((max(ln.lanes.values()) + 1 for ln in lines if ln.lanes), default=0),
         length=length,
-        blocks=block_of,
+        blocks={s.id: blocks.get(s.id, 0) for s in spans} if blocks else {},
         block_count=block_count,
         block_lanes=block_lanes,
     )
@@ -360,121 +281,8 @@ class SegmentLook(NamedTuple):
     path: str = ""  # the code's full path, added to the accessible name when it differs
 
 
-_WORD_SPLIT = re.compile(r"[\s_.\-@]+")
-
-
-def _base_initials(name: str) -> str:
-    parts = [p for p in _WORD_SPLIT.split(name) if p]
-    if not parts:
-        return "?"
-    if len(parts) == 1:
-        return parts[0][:2].upper()
-    return (parts[0][0] + parts[-1][0]).upper()
-
-
-def unique_initials(names: Mapping[int, str]) -> dict[int, str]:
-    """Short labels for layers (key -> name), unique among ``names`` and deterministic.
-
-    Two letters from the name ("Maria Chan" -> "MC", "coder1" -> "CO"); names that would
-    share them keep their first letter and add the first character that tells them apart
-    from all the others ("coder1", "coder2" -> "C1", "C2"); anything still equal gets a
-    number, in name order. The result depends only on the set of names.
-    """
-    ordered = sorted(names.items(), key=lambda item: (item[1].lower(), item[1], item[0]))
-    base = {key: _base_initials(name) for key, name in ordered}
-    groups: dict[str, list[int]] = {}
-    for key, _ in ordered:
-        groups.setdefault(base[key], []).append(key)
-    result: dict[int, str] = {}
-    for initials, keys in groups.items():
-        if len(keys) == 1:
-            result[keys[0]] = initials
-            continue
-        folded = {k: "".join(ch for ch in names[k].lower() if ch.isalnum()) for k in keys}
-        for key in keys:
-            mine = folded[key]
-            others = [folded[k] for k in keys if k != key]
-            pick = next(
-                (
-                    ch
-                    for i, ch in enumerate(mine)
-                    if i > 0 and all(i >= len(o) or o[i] != ch for o in others)
-                ),
-                None,
-            )
-            result[key] = (mine[:1] + pick).upper() if mine and pick else initials
-    seen: dict[str, int] = {}
-    for key, _ in ordered:
-        label = result[key]
-        n = seen.get(label, 0) + 1
-        seen[label] = n
-        if n > 1:
-            while f"{label}{n}" in seen:
-                n += 1
-            seen[f"{label}{n}"] = 1
-            result[key] = f"{label}{n}"
-    return result
-
-
-@lru_cache(maxsize=1024)
-def stroke_color(hex_color: str, minimum: float = 3.0) -> str:
-    """The colour darkened until it has at least ``minimum``:1 contrast on white (WCAG 1.4.11)."""
-    if not COLOR_RE.fullmatch(hex_color or ""):
-        return "#4d4d4d"
-    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
-    color = f"#{r:02x}{g:02x}{b:02x}"
-    while contrast_with_white(color) < minimum:
-        r, g, b = int(r * 0.88), int(g * 0.88), int(b * 0.88)
-        color = f"#{r:02x}{g:02x}{b:02x}"
-    return color
-
-
 def _fraction(value: float) -> str:
     return f"{value * 100:.2f}%"
-
-
-def line_runs_html(
-    line: Line,
-    looks: Mapping[int, SegmentLook],
-    spans: Mapping[int, tuple[int, int]],
-    lanes: Mapping[int, int],
-    tint: frozenset[int] | set[int] = frozenset(),
-) -> str:
-    """The runs of one line: ``<span class="r">`` for plain text, ``<mark class="r">``
-    for coded text, with code-point ``data-start``/``data-end``; hidden "start of"/"end of"
-    markers for screen readers sit between runs (never inside one, so offsets stay exact).
-    """
-    parts: list[str] = []
-    for run in line.runs:
-        ids = run.segment_ids
-        cls = "r spk" if run.speaker else "r"
-        body = escape(run.text, quote=False)
-        if not ids:
-            parts.append(
-                f'<span class="{cls}" data-start="{run.start}" data-end="{run.end}">{body}</span>'
-            )
-            continue
-        for sid in ids:
-            if spans[sid][0] == run.start:
-                parts.append(f'<span class="cm">start of {escape(looks[sid].label)}</span>')
-        dense = len(ids) > UNDERLINE_LANES or any(lanes[sid] >= UNDERLINE_LANES for sid in ids)
-        if dense:
-            cls += " dense"
-            style = ""
-        else:
-            style = ";".join(f"--u{lanes[sid]}:{stroke_color(looks[sid].color)}" for sid in ids)
-            style = f' style="{style}"'
-        if tint and not tint.isdisjoint(ids):
-            cls += " tint"
-        seg_attr = " ".join(map(str, ids))
-        parts.append(
-            f'<mark class="{cls}" data-start="{run.start}" data-end="{run.end}" '
-            f'data-seg="{seg_attr}"{style}>{body}</mark>'
-        )
-        for sid in ids:
-            if spans[sid][1] == run.end:
-                parts.append(f'<span class="cm">end of {escape(looks[sid].label)}</span>')
-    return "".join(parts)
 
 
 # Before the label (which may be cut with an ellipsis) so the words always show.
@@ -496,60 +304,153 @@ def _stack_tops(tops: Sequence[float]) -> list[str]:
     return out
 
 
-def line_margin_html(
-    line: Line, looks: Mapping[int, SegmentLook], blocks: Mapping[int, int] | None = None
-) -> tuple[str, int]:
-    """Stripes and labels of one line, placed by lane and character fraction (no JS), and
-    the height in px the margin needs for its buttons (0 when the text is surely taller).
+class _Strings(NamedTuple):
+    """One segment's pieces of markup, computed once per page (not per run or line)."""
 
-    Stripes are decorative (the text's marks carry the same segments) but their hit area
-    is 24 px tall (CSS); each label is a button named for screen readers ("Shame, by you,
-    turn 12"). With ``blocks``, each block (a coder in "All") has its own lanes, labels and
-    "+N" chip.
-    """
-    blocks = blocks or {}
+    stroke: str
+    block: int
+    start: str  # screen-reader marker before its first run
+    end: str  # ... and after its last
+    stripe: str  # a stripe after its class, up to the lane
+    stripe_b: str  # ... from the lane to the top
+    label: str  # its label button up to the top
+    name: str  # escaped accessible name, before ", turn N"
+    suffix: str  # escaped, after the turn number
+    body: str  # the rest of the label button
+
+
+@lru_cache(maxsize=4096)
+def _look_strings(look: SegmentLook) -> tuple[str, str, str, str, str, str, str]:
+    """What a look's segments share (most share one: a code in a layer): escaped once."""
+    stroke = stroke_color(look.color)
+    label = escape(look.label)
+    suffix = ""
+    if look.path and look.path != look.label:
+        suffix += f" ({look.path})"
+    flag = REVIEW_FLAG if look.review else ""
+    if flag:
+        suffix += ", changed since coding"
+    who = f'<b class="who">{escape(look.who)}</b> ' if look.who else ""
+    return (
+        stroke,
+        f'<span class="cm">start of {label}</span>',
+        f'<span class="cm">end of {label}</span>',
+        escape(look.description),
+        escape(suffix),
+        f'"><span class="nm">{flag}{who}{label}</span></button>',
+        " review" if flag else "",
+    )
+
+
+def _strings(sid: int, look: SegmentLook, block: int) -> _Strings:
+    stroke, start, end, name, suffix, body, review = _look_strings(look)
+    return _Strings(
+        stroke=stroke,
+        block=block,
+        start=start,
+        end=end,
+        stripe=f'" aria-hidden="true" data-seg="{sid}" style="--c:{stroke};--lane:',
+        stripe_b=f";--b:{block};top:",
+        label=(
+            f'<button type="button" tabindex="-1" class="stripe-label{review}" '
+            f'data-seg="{sid}" style="--c:{stroke};--b:{block};top:'
+        ),
+        name=name,
+        suffix=suffix,
+        body=body,
+    )
+
+
+class _Markup:
+    """What every line's markup shares: the looks, blocks, tint, and the strings of each
+    segment (made for the segments drawn, so rendering a few lines costs only theirs)."""
+
+    __slots__ = (
+        "blocks",
+        "block_count",
+        "block_lanes",
+        "cjk",
+        "looks",
+        "strings",
+        "styles",
+        "tint",
+    )
+
+    def __init__(
+        self,
+        looks: Mapping[int, SegmentLook],
+        tint: Iterable[int] = (),
+        blocks: Mapping[int, int] | None = None,
+    ) -> None:
+        self.looks = looks
+        self.tint = frozenset(tint)
+        self.blocks = blocks or None
+        self.block_count, self.block_lanes = block_layout(blocks)
+        self.strings: dict[int, _Strings] = {}
+        #: A run's underline style for each combination of lane colours met so far.
+        self.styles: dict[tuple[str | None, ...], str] = {}
+        #: Whether the text has Chinese characters at all (else no line needs counting).
+        self.cjk = True
+
+    def prepare(self, ids: Iterable[int]) -> dict[int, _Strings]:
+        """The strings of ``ids`` made (once each); the dict the lines read them from."""
+        strings, looks, blocks = self.strings, self.looks, self.blocks
+        for sid in ids:
+            if sid not in strings:
+                strings[sid] = _strings(sid, looks[sid], blocks.get(sid, 0) if blocks else 0)
+        return strings
+
+
+def _margin_html(
+    stripes: Iterable[tuple[int, int, float, float, bool, bool]],
+    labels: Sequence[tuple[int, float]],
+    overflow: Sequence[int],
+    number: int,
+    strings: Mapping[int, _Strings],
+) -> tuple[str, int]:
+    """Stripes ``(id, lane, top, height, first, last)``, labels and "+N" chips of one line,
+    and the room in px its buttons need (see :func:`line_margin_html`)."""
     parts: list[str] = []
-    for stripe in line.stripes:
-        cls = "stripe"
-        if stripe.first:
-            cls += " first"
-        if stripe.last:
-            cls += " last"
-        parts.append(
-            f'<span class="{cls}" aria-hidden="true" data-seg="{stripe.segment_id}" '
-            f'style="--c:{stroke_color(looks[stripe.segment_id].color)};--lane:{stripe.lane};'
-            f"--b:{stripe.block};"
-            f'top:{_fraction(stripe.top)};height:{_fraction(stripe.height)}"></span>'
+    for sid, lane, top, height, first, last in stripes:
+        st = strings[sid]
+        cls = (
+            "stripe first last"
+            if first and last
+            else "stripe first"
+            if first
+            else "stripe last"
+            if last
+            else "stripe"
         )
-    columns: dict[int, list[tuple[int | None, float]]] = {}
-    for sid, top in line.labels:
-        columns.setdefault(blocks.get(sid, 0), []).append((sid, top))
+        parts.append(
+            f'<span class="{cls}{st.stripe}{lane}{st.stripe_b}{top * 100:.2f}%;'
+            f'height:{height * 100:.2f}%"></span>'
+        )
+    if not labels and not overflow:
+        return "".join(parts), 0
+    columns: dict[int, list[int]] = {}
+    tops: dict[int, list[float]] = {}
+    for sid, top in labels:
+        block = strings[sid].block
+        columns.setdefault(block, []).append(sid)
+        tops.setdefault(block, []).append(top)
     chips: dict[int, list[int]] = {}
-    for sid in line.overflow:
-        chips.setdefault(blocks.get(sid, 0), []).append(sid)
+    for sid in overflow:
+        chips.setdefault(strings[sid].block, []).append(sid)
     room = 0
     for block in sorted(set(columns) | set(chips)):
         column = columns.get(block, [])
-        stack = [top for _, top in column]
+        stack = tops.get(block, [])
         if block in chips:
             # The chip is the column's last button: one step below the last label.
-            stack.append(stack[-1] if stack else 0.0)
+            stack = [*stack, stack[-1] if stack else 0.0]
         css_tops = _stack_tops(stack)
-        room = max(room, len(stack) * LABEL_STEP_PX if len(stack) > 1 else 0)
-        for (sid, _), css_top in zip(column, css_tops, strict=False):
-            look = looks[sid]
-            name = f"{look.description}, turn {line.number}"
-            if look.path and look.path != look.label:
-                name += f" ({look.path})"
-            flag = REVIEW_FLAG if look.review else ""
-            if flag:
-                name += ", changed since coding"
-            who = f'<b class="who">{escape(look.who)}</b> ' if look.who else ""
+        if len(stack) > 1:
+            room = max(room, len(stack) * LABEL_STEP_PX)
+        for sid, css_top in zip(column, css_tops, strict=False):
+            st = strings[sid]
             parts.append(
-                f'<button type="button" tabindex="-1" class="stripe-label{" review" if flag else ""}" '
-                f'data-seg="{sid}" style="--c:{stroke_color(look.color)};--b:{block};top:{css_top}" '
-                f'aria-label="{escape(name)}"><span class="nm">{flag}{who}{escape(look.label)}</span>'
-                "</button>"
+                f'{st.label}{css_top}" aria-label="{st.name}, turn {number}{st.suffix}{st.body}'
             )
         if block in chips:
             ids = " ".join(map(str, chips[block]))
@@ -557,23 +458,189 @@ def line_margin_html(
             parts.append(
                 f'<button type="button" tabindex="-1" class="stripe-more" data-seg="{ids}" '
                 f'style="--b:{block};top:{css_tops[-1]}" '
-                f'aria-label="{count} more codes on turn {line.number}">+{count}</button>'
+                f'aria-label="{count} more codes on turn {number}">+{count}</button>'
             )
     return "".join(parts), room
 
 
+def line_margin_html(
+    line: Line, looks: Mapping[int, SegmentLook], blocks: Mapping[int, int] | None = None
+) -> tuple[str, int]:
+    """Stripes and labels of one line of :func:`render_transcript`, placed by lane and
+    character fraction (no JS), and the height in px the margin needs for its buttons (0
+    when the text is surely taller).
+
+    Stripes are decorative (the text's marks carry the same segments) but their hit area
+    is 24 px tall (CSS); each label is a button named for screen readers ("Shame, by you,
+    turn 12"). With ``blocks``, each block (a coder in "All") has its own lanes, labels and
+    "+N" chip.
+    """
+    markup = _Markup(looks, blocks=blocks)
+    stripes = [(s.segment_id, s.lane, s.top, s.height, s.first, s.last) for s in line.stripes]
+    strings = markup.prepare([s.segment_id for s in line.stripes] + line.overflow)
+    return _margin_html(stripes, line.labels, line.overflow, line.number, strings)
+
+
 def line_html(line: Line, runs_html: str, margin_html: str, room: int = 0) -> str:
     """One turn as a grid row: number in the gutter, the runs, the margin stripes (and a
-    spacer that makes the turn tall enough for its margin buttons, see coding.css)."""
+    spacer that makes the turn tall enough for its margin buttons, see coding.css). Its id
+    ``ln-<index>`` is stable: a write swaps just the turns it touched."""
     lang = f' lang="{line.lang}"' if line.lang else ""
     speaker = " is-speaker" if line.speaker else ""
     spacer = f'<span class="turn-room" style="--room:{room}px"></span>' if room else ""
     return (
-        f'<div class="turn{speaker}" data-start="{line.start}" data-end="{line.end}" '
-        f'data-n="{line.number}"><span class="turn-n" aria-hidden="true">{line.number}</span>'
+        f'<div class="turn{speaker}" id="ln-{line.index}" data-start="{line.start}" '
+        f'data-end="{line.end}" data-n="{line.number}">'
+        f'<span class="turn-n" aria-hidden="true">{line.number}</span>'
         f'<p class="turn-text"{lang}>{runs_html}</p>'
         f'<div class="turn-margin">{margin_html}</div>{spacer}</div>'
     )
+
+
+def _line_markup(
+    text: str, bound: tuple[int, int, int, int], segs: list[Span], mk: _Markup
+) -> tuple[Line, str]:
+    """One line's HTML from the line and the spans overlapping it (in span order), nothing
+    else: runs (``<span class="r">`` plain, ``<mark class="r">`` coded, with code-point
+    ``data-start``/``data-end`` and the underline colours of lanes below UNDERLINE_LANES,
+    or ``dense``), hidden "start of"/"end of" markers between runs, then the margin."""
+    line, speaker_end, cjk, raw = _new_line(text, bound, mk.cjk)
+    line_start, line_end = line.start, line.end
+    # Most lines have nothing to escape: their runs are copied as they are.
+    plain = "&" not in raw and "<" not in raw and ">" not in raw
+    if not segs:
+        if speaker_end > line_start:
+            a, b = text[line_start:speaker_end], text[speaker_end:line_end]
+            if not plain:
+                a, b = escape(a, quote=False), escape(b, quote=False)
+            runs_html = (
+                f'<span class="r spk" data-start="{line_start}" data-end="{speaker_end}">{a}</span>'
+            )
+            if b:
+                runs_html += (
+                    f'<span class="r" data-start="{speaker_end}" data-end="{line_end}">{b}</span>'
+                )
+        else:
+            body = raw if plain else escape(raw, quote=False)
+            runs_html = (
+                f'<span class="r" data-start="{line_start}" data-end="{line_end}">{body}</span>'
+            )
+        return line, line_html(line, runs_html, "", 0)
+    strs = mk.strings
+    styles = mk.styles
+    tint = mk.tint
+    lanes = greedy_lanes(segs) if segs else {}
+    slot: list[str | None] = [None] * UNDERLINE_LANES
+    active = high = tinted = 0
+    events = []
+    for sid, start, end in segs:
+        lane = lanes[sid]
+        if start >= line_start:
+            events.append((start, 1, lane, sid))
+        else:  # continues from the line above: active from the first run, no marker
+            active += 1
+            if lane < UNDERLINE_LANES:
+                slot[lane] = strs[sid].stroke
+            else:
+                high += 1
+            if sid in tint:
+                tinted += 1
+        if end <= line_end:
+            events.append((end, 0, lane, sid))
+    events.sort()
+    parts: list[str] = []
+    ei, n = 0, len(events)
+    cur = line_start
+    while True:
+        # Ends before starts at one offset (lane order within each), so markers read
+        # "end of A, start of B" between the runs.
+        while ei < n and events[ei][0] == cur:
+            _, kind, lane, sid = events[ei]
+            ei += 1
+            st = strs[sid]
+            if kind:
+                parts.append(st.start)
+                active += 1
+                if lane < UNDERLINE_LANES:
+                    slot[lane] = st.stroke
+                else:
+                    high += 1
+                if sid in tint:
+                    tinted += 1
+            else:
+                parts.append(st.end)
+                active -= 1
+                if lane < UNDERLINE_LANES:
+                    slot[lane] = None
+                else:
+                    high -= 1
+                if sid in tint:
+                    tinted -= 1
+        if cur >= line_end:
+            break
+        nxt = events[ei][0] if ei < n and events[ei][0] < line_end else line_end
+        spk = cur < speaker_end
+        if spk and speaker_end < nxt:
+            nxt = speaker_end
+        body = text[cur:nxt] if plain else escape(text[cur:nxt], quote=False)
+        if not active:
+            cls = "r spk" if spk else "r"
+            parts.append(f'<span class="{cls}" data-start="{cur}" data-end="{nxt}">{body}</span>')
+        else:
+            cls = "r spk" if spk else "r"
+            if high:
+                cls += " dense"
+                style = ""
+            else:
+                key = tuple(slot)
+                style = styles.get(key)
+                if style is None:
+                    style = ";".join([f"--u{i}:{c}" for i, c in enumerate(slot) if c])
+                    style = styles[key] = f' style="{style}"'
+            if tinted:
+                cls += " tint"
+            parts.append(
+                f'<mark class="{cls}" data-start="{cur}" data-end="{nxt}"{style}>{body}</mark>'
+            )
+        cur = nxt
+    runs_html = "".join(parts)
+
+    margin = margin_lanes(segs, lanes, mk.blocks)
+    block_lanes = mk.block_lanes
+    size = line_end - line_start
+    stripes = []
+    overflow: list[int] = []
+    wanted: dict[int, list[tuple[int, float]]] = {}
+    for sid, start, end in segs:
+        lane = margin[sid]
+        if lane >= block_lanes:
+            overflow.append(sid)
+            continue
+        lo = start if start > line_start else line_start
+        top = (lo - line_start) / size
+        first = start >= line_start
+        stripes.append(
+            (
+                sid,
+                lane,
+                top,
+                ((end if end < line_end else line_end) - lo) / size,
+                first,
+                end <= line_end + 1,
+            )
+        )
+        if first:
+            wanted.setdefault(strs[sid].block, []).append((sid, top))
+    labels: list[tuple[int, float]] = []
+    if wanted:
+        est = _est_lines(size, cjk)
+        for b in sorted(wanted):
+            placed, dropped = place_labels(wanted[b], est)
+            labels.extend(placed)
+            overflow.extend(dropped)
+    margin_html, room = _margin_html(stripes, labels, overflow, line.number, strs)
+    line.lanes = lanes
+    return line, line_html(line, runs_html, margin_html, room)
 
 
 def transcript_html(
@@ -584,19 +651,73 @@ def transcript_html(
     tint: Iterable[int] = (),
     blocks: Mapping[int, int] | None = None,
 ) -> tuple[RenderedTranscript, SafeString]:
-    """Render the sweep, then the HTML of every turn (runs and margin), joined.
+    """The HTML of every turn (runs and margin), joined, and the transcript's shape (its
+    lines carry no runs or stripes: the markup is written directly).
 
     ``blocks``: segment id -> margin block (see :func:`render_transcript`)."""
-    rendered = render_transcript(text, segments, blocks=blocks)
-    spans = rendered.spans
-    lanes = rendered.lanes
-    tint_set = frozenset(tint)
-    pieces = []
-    for line in rendered.lines:
-        margin, room = line_margin_html(line, looks, rendered.blocks)
-        pieces.append(
-            line_html(line, line_runs_html(line, looks, spans, lanes, tint_set), margin, room)
-        )
-    html = "\n".join(pieces)
+    spans = clip_spans(segments, len(text))
+    mk = _Markup(looks, tint, blocks)
+    mk.prepare(s.id for s in spans)
+    mk.cjk = CJK.search(text) is not None
+    lines: list[Line] = []
+    pieces: list[str] = []
+    for bound, segs in segments_by_line(line_bounds(text), spans):
+        line, html = _line_markup(text, bound, segs, mk)
+        lines.append(line)
+        pieces.append(html)
+    rendered = RenderedTranscript(
+        lines=lines,
+        spans={s.id: (s.start, s.end) for s in spans},
+        lane_count=max((max(ln.lanes.values()) + 1 for ln in lines if ln.lanes), default=0),
+        length=len(text),
+        blocks={s.id: mk.strings[s.id].block for s in spans} if blocks else {},
+        block_count=mk.block_count,
+        block_lanes=mk.block_lanes,
+    )
     # Safe: every piece of text and every label was escaped above.
-    return rendered, mark_safe(html)
+    return rendered, mark_safe("\n".join(pieces))
+
+
+def lines_span(text: str, lo: int, hi: int) -> tuple[int, int]:
+    """The offsets ``[a, b)`` of the whole lines that :func:`render_lines` draws for
+    ``[lo, hi)``: ask for the segments overlapping them."""
+    length = len(text)
+    lo = max(0, min(lo, length))
+    hi = max(lo + 1, min(hi, length))
+    a = text.rfind("\n", 0, lo) + 1
+    nl = text.find("\n", hi - 1) if hi - 1 >= a else -1
+    b = length if nl == -1 else nl
+    return a, max(a, b)
+
+
+def render_lines(
+    text: str,
+    segments: Iterable[SpanLike],
+    looks: Mapping[int, SegmentLook],
+    *,
+    lo: int,
+    hi: int,
+    tint: Iterable[int] = (),
+    blocks: Mapping[int, int] | None = None,
+) -> list[tuple[Line, str]]:
+    """``(line, html)`` for just the non-empty lines intersecting ``[lo, hi)`` (the line
+    holding ``lo`` when the span is empty), each exactly as :func:`transcript_html` renders
+    it in the whole page.
+
+    ``segments`` must hold every segment overlapping those lines, i.e. overlapping
+    :func:`lines_span` ``(text, lo, hi)`` (more do no harm); ``blocks`` the page's whole
+    mapping (the block count comes from it).
+    """
+    length = len(text)
+    a, b = lines_span(text, lo, hi)
+    spans = [s for s in clip_spans(segments, length) if s.start < b + 1 and s.end > a]
+    index = text.count("\n", 0, a)
+    before = sum(1 for part in text[:a].split("\n") if part) if a else 0
+    mk = _Markup(looks, tint, blocks)
+    mk.prepare(s.id for s in spans)
+    start, stop = max(0, min(lo, length)), max(lo + 1, hi)
+    out = []
+    for bound, segs in segments_by_line(line_bounds(text, a, index, before, stop), spans):
+        if bound[3] > start or (bound[2] <= start <= bound[3] and hi <= lo):
+            out.append(_line_markup(text, bound, segs, mk))
+    return out

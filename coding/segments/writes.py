@@ -16,21 +16,18 @@ with the whole transcript as before.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
-from django.template.loader import render_to_string
-from django.utils.html import json_script
+from django.utils.html import conditional_escape, json_script
 
 from coding.codebook import selectors as codebook_selectors
 from coding.models import AuditEvent
 from coding.segments import page, runs, selectors
 from studies.access import StudyAccess
 from studies.models import Transcript
-from workbench.lib.http import render_fragments
 
 TEMPLATE = "coding/segments/transcript_code.html"
 #: Actions that group or record other events and carry no span of their own.
@@ -155,7 +152,8 @@ def partial_body(
         rows = [r for r in rows if r[3] in subtree]
         tint = {r[0] for r in rows}
     who, writable = page.layer_words(access, state)
-    looks, entries = page.segment_entries(rows, book, who, writable, None)
+    layer_index = {layer.pk: i for i, layer in enumerate(state.shown)}
+    looks, entries = page.segment_entries(rows, book, who, layer_index, None)
 
     parts: list[str] = []
     text = transcript.text
@@ -169,13 +167,16 @@ def partial_body(
         counts = codebook_selectors.code_counts(
             access, transcript=transcript, layers=state.visible, codes=touched.codes, own=state.own
         )
-    cb = page.build_codebook_view(access, transcript, state, book, counts=counts)
-    first = cb.rows[0].node.pk if cb.rows else None
-    row_ctx: dict[str, Any] = {"code_filter": code_filter, "state": state, "row_oob": True}
-    for row in cb.rows:
-        if row.node.pk in touched.codes:
-            ctx = {**row_ctx, "row": row, "first": row.node.pk == first}
-            parts.append(render_to_string(f"{TEMPLATE}#code_row", ctx, request=request))
+    cb = page.build_codebook_view(
+        access, transcript, state, book, code_filter, counts=counts, markup=False
+    )
+    if cb.rows:
+        mine = [row for row in cb.rows if row.node.pk in touched.codes]
+        parts.append(
+            page.codebook_tree_html(
+                mine, state.view, code_filter, first=cb.rows[0].node.pk, oob=True
+            )
+        )
 
     if rows:
         shown = True
@@ -186,21 +187,64 @@ def partial_body(
         shown = qs.exists()
     else:
         shown = False
-    ctx = {
-        "state": state,
-        "code_filter": code_filter,
-        "tv": {"line_count": 1 if transcript.length else 0, "segment_count": int(shown)},
-        "hint_oob": True,
-        "toast": toast,
-        "saved_at": saved_at,
-        "error": "",
-    }
-    parts.append(render_to_string(f"{TEMPLATE}#hint", ctx, request=request))
-    parts.append(render_fragments(request, TEMPLATE, ctx, oob=("status", "toast", "alert")))
+    parts.append(hint_html(state, code_filter, shown=shown, has_text=bool(transcript.length)))
+    parts.append(status_html(saved_at))
+    parts.append(toast_html(toast, state))
+    parts.append(ALERT_CLEARED)
+    present = {row[0] for row in entries}
     delta = {
-        "set": {key: entries[key] for key in map(str, sorted(touched.ids)) if key in entries},
-        "del": sorted(pk for pk in touched.ids if str(pk) not in entries),
+        # The page's layer table as well: the write may have made the coder's layer.
+        "layers": [[who[pk], 1 if writable[pk] else 0] for pk in layer_index],
+        "set": [row for row in entries if row[0] in touched.ids],
+        "del": sorted(touched.ids - present),
     }
     script = json_script(delta, "segments-delta")
     parts.append(script.replace("<script ", '<script hx-swap-oob="true" ', 1))
     return "".join(parts)
+
+
+# The page's hint, save status, toast and alert (the template's ``hint``, ``status``,
+# ``toast`` and ``alert`` partials, out of band) as plain strings: four template renders
+# were a third of a write's answer. tests/coding/test_segment_write_lines.py checks they
+# equal the partials.
+ALERT_CLEARED = (
+    '<div id="coding-alert" class="coding-alert" role="alert" hx-swap-oob="innerHTML"></div>'
+)
+
+
+def hint_html(state: page.LayerState, code_filter: int | None, *, shown: bool, has_text: bool):
+    words = ""
+    if has_text and not shown:
+        if code_filter:
+            words = "No highlights of this code here"
+            words += " in this layer." if state.view != "all" else "."
+        elif state.view == "consensus":
+            words = "No consensus yet"
+            words += ": select text and press C to start it." if state.edit else "."
+        elif state.edit:
+            words = "No highlights: select text, press C."
+        else:
+            words = "No highlights in this layer."
+    return f'<p class="empty-hint" id="transcript-hint" hx-swap-oob="true">{words}</p>'
+
+
+def status_html(saved_at) -> str:
+    words = f"Saved {saved_at:%H:%M}" if saved_at else ""
+    return (
+        '<span id="save-status" class="save-status" aria-live="polite" hx-swap-oob="true">'
+        f"{words}</span>"
+    )
+
+
+def toast_html(toast: dict | None, state: page.LayerState) -> str:
+    body = ""
+    if toast:
+        body = f'<p class="toast-body"><span class="toast-text">{conditional_escape(toast["text"])}</span>'
+        if toast.get("undo") and state.edit:
+            body += ' · <button type="button" class="link-button" data-undo>Undo</button> '
+            body += "<kbd>Ctrl+Z</kbd>"
+        body += "</p>"
+    return (
+        '<div id="toast" class="toast" role="status" aria-live="polite" '
+        f'hx-swap-oob="innerHTML">{body}</div>'
+    )

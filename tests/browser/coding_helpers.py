@@ -47,6 +47,9 @@ _RUNS_JS = """
 """
 
 # Select the needle as a user would with the mouse, then release the button.
+#: The ids of the segments covering a run (a ``mark.r``), from the page's segment table.
+SEGMENTS_AT = "(el) => window.codingPage.segmentsAt(Number(el.dataset.start))"
+
 SELECT_JS = (
     "([needle, occurrence]) => {"
     + _RUNS_JS

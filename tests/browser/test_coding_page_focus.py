@@ -50,7 +50,7 @@ def test_the_transcript_is_reached_within_three_tabs_from_page_load(setup, page,
     page.keyboard.press("c")
     page.keyboard.type("shame")
     page.keyboard.press("Enter")
-    page.wait_for_selector("mark[data-seg]")
+    page.wait_for_selector("mark.r")
     quote = "At first I did not know my role."
     assert list(Segment.objects.values_list("start", "end")) == [span_of(TEXT, quote)]
 

@@ -41,7 +41,7 @@ def test_dragging_the_handles_adjusts_the_span_in_code_points(setup, page, login
     )
     login_as(s["bob"])
     page.goto(page_url(s))
-    page.locator("mark[data-seg]").click()
+    page.locator("mark.r").click()
     page.locator("#seg-pop").get_by_role("button", name="Adjust span: Hope, by you").click()
     start_handle = page.get_by_role("button", name="Start of the span", exact=False)
     end_handle = page.get_by_role("button", name="End of the span", exact=False)
@@ -60,8 +60,7 @@ def test_dragging_the_handles_adjusts_the_span_in_code_points(setup, page, login
     page.keyboard.press("Enter")  # focus is on the handle just dragged
     quote = "𠝹 and my lived experience"
     page.wait_for_function(
-        "[...document.querySelectorAll('mark[data-seg]')].map(m => m.textContent).join('')"
-        f" === {quote!r}"
+        f"[...document.querySelectorAll('mark.r')].map(m => m.textContent).join('') === {quote!r}"
     )
     seg.refresh_from_db()
     assert (seg.start, seg.end) == (TEXT.index(quote), TEXT.index(quote) + len(quote))
@@ -79,21 +78,20 @@ def test_the_save_button_posts_a_dragged_span_and_cancel_discards(setup, page, l
     )
     login_as(s["bob"])
     page.goto(page_url(s))
-    page.locator("mark[data-seg]").click()
+    page.locator("mark.r").click()
     page.locator("#seg-pop").get_by_role("button", name="Adjust span: Shame, by you").click()
     drag_handle(page, "end", page.evaluate(CHAR_POINT_JS, ["helped", 0, 5, 1]))
     page.locator(".adjust-bar").get_by_role("button", name="Cancel").click()
     assert page.locator(".adjust-handle").count() == 0
     assert not page.evaluate("CSS.highlights.has('pending')")
 
-    page.locator("mark[data-seg]").click()
+    page.locator("mark.r").click()
     page.locator("#seg-pop").get_by_role("button", name="Adjust span: Shame, by you").click()
     drag_handle(page, "end", page.evaluate(CHAR_POINT_JS, ["helped", 0, 5, 1]))
     page.locator(".adjust-bar").get_by_role("button", name="Save span").click()
     quote = "team trusted me 𠝹 and my lived experience helped"
     page.wait_for_function(
-        "[...document.querySelectorAll('mark[data-seg]')].map(m => m.textContent).join('')"
-        f" === {quote!r}"
+        f"[...document.querySelectorAll('mark.r')].map(m => m.textContent).join('') === {quote!r}"
     )
     seg = Segment.objects.get()
     assert (seg.start, seg.end, seg.quote) == (start, TEXT.index(quote) + len(quote), quote)
@@ -119,7 +117,7 @@ def test_find_and_code_a_word_after_an_astral_character(setup, page, login_as):
     assert page.locator("#picker-quote").inner_text() == "“experience”"
     page.locator("#picker-input").fill("hope")
     page.locator("#picker-input").press("Enter")
-    page.wait_for_selector("mark[data-seg]")
+    page.wait_for_selector("mark.r")
     seg = Segment.objects.get()
     word = "experience"
     assert (seg.start, seg.end) == (TEXT.index(word), TEXT.index(word) + len(word))
@@ -151,6 +149,6 @@ def test_c_in_the_transcript_codes_the_selected_match(setup, page, login_as):
     page.keyboard.press("c")
     page.locator("#picker-input").fill("sha")
     page.locator("#picker-input").press("Enter")
-    page.wait_for_selector("mark[data-seg]")
+    page.wait_for_selector("mark.r")
     seg = Segment.objects.get()
     assert (seg.start, seg.end) == (TEXT.index("角色"), TEXT.index("角色") + 2)

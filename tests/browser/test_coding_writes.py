@@ -66,7 +66,7 @@ def test_apply_then_undo_with_the_mouse(setup, coder_page):
     assert kept(page) and page.answers == ["none"]
     # The merged segment data: the popover of the new highlight names it.
     page.locator("mark.r").click()
-    assert "Hope" in page.locator("#seg-pop").inner_text()
+    page.wait_for_function("(document.getElementById('seg-pop') || {}).innerText?.includes('Hope')")
     page.keyboard.press("Escape")
     page.screenshot(path=f"{SHOTS}-mouse-applied.png")
 

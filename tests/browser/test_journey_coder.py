@@ -14,7 +14,7 @@ import pytest
 from coding.models import Segment
 from studies.models import Role
 from tests import factories
-from tests.browser.coding_helpers import drag_select, span_of
+from tests.browser.coding_helpers import SEGMENTS_AT, drag_select, span_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -179,8 +179,8 @@ def test_a_coder_codes_with_the_mouse_then_the_keyboard_and_nothing_moves(study,
     wait_until_saved(page, 8)
     assert focused(page) == "transcript"
     # These overlap the Hope highlights: "trusted" now carries three codes.
-    trusted = page.locator("mark[data-seg]").filter(has_text="trusted")
-    assert len(trusted.first.get_attribute("data-seg").split()) == 3
+    trusted = page.locator("mark.r").filter(has_text="trusted")
+    assert len(trusted.first.evaluate(SEGMENTS_AT)) == 3
 
     # → moves to the next sentence, C, "hope", Enter.
     page.keyboard.press("ArrowRight")
@@ -213,11 +213,11 @@ def test_a_coder_codes_with_the_mouse_then_the_keyboard_and_nothing_moves(study,
     # Each stored highlight is drawn over exactly its passage.
     for pk, quote in Segment.objects.values_list("pk", "quote"):
         drawn = page.evaluate(
-            "(id) => [...document.querySelectorAll('#transcript mark[data-seg]')]"
-            ".filter((m) => m.dataset.seg.split(' ').includes(String(id)))"
+            "(id) => [...document.querySelectorAll('#transcript mark.r')]"
+            ".filter((m) => window.codingPage.segmentsAt(Number(m.dataset.start)).includes(id))"
             ".map((m) => m.textContent).join('')",
             pk,
         )
         assert drawn == quote
-    assert not page.locator("mark[data-seg]").filter(has_text="hope again").count()
+    assert not page.locator("mark.r").filter(has_text="hope again").count()
     assert the_coding(s) == sorted(expected)

@@ -65,7 +65,7 @@ def test_the_apply_button_saves_one_ticked_code(setup, coder_page):
     assert stored(setup) == [("Shame", start, end, CHINESE, "")]
     assert "Saved" in page.locator("#save-status").inner_text()
     page.reload()
-    assert page.locator("mark[data-seg]").inner_text() == CHINESE
+    assert page.locator("mark.r").inner_text() == CHINESE
 
 
 def test_the_apply_button_saves_two_ticked_codes(setup, coder_page):

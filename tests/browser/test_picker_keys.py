@@ -49,7 +49,7 @@ def test_a_space_in_the_filter_keeps_filtering_by_several_words(setup, page, box
     assert options(page).first.inner_text().split("\n")[-2:] == ["Formal accountability", "Guilt"]
     assert page.locator("#picker-list [aria-selected=true]").count() == 0  # Space ticked nothing
     box.press("Enter")
-    page.wait_for_selector("mark[data-seg]")
+    page.wait_for_selector("mark.r")
     assert list(Segment.objects.values_list("code", "start", "end")) == [
         (setup["formal"].pk, *span_of(TEXT, QUOTE))
     ]
@@ -69,7 +69,7 @@ def test_enter_does_not_create_a_code_nobody_chose(setup, page, box):
     # Moving to the Create row and choosing it does create the code, on purpose.
     box.press("ArrowDown")
     box.press("Enter")
-    page.wait_for_selector("mark[data-seg]")
+    page.wait_for_selector("mark.r")
     seg = Segment.objects.get()
     assert (seg.code.name, seg.start, seg.end) == ("feelings of guilt", *span_of(TEXT, QUOTE))
 

@@ -140,7 +140,9 @@ def test_html_escapes_text_and_labels_and_carries_code_point_offsets():
     start = text.index("𠝹")
     rendered, html = runs.transcript_html(text, [Span(1, start, start + 3)], {1: LOOK})
     assert "&lt;b&gt;x&lt;/b&gt;" in html
-    assert f'data-start="{start}" data-end="{start + 3}" data-seg="1"' in html
+    assert f'<mark class="r" data-start="{start}" data-end="{start + 3}" style="--u0:' in html
+    # The run names no segment: the page's segment table says which cover it.
+    assert "data-seg" not in html.split('<div class="turn-margin">')[0]
     assert "start of Sh&lt;a&gt;me" in html and "end of Sh&lt;a&gt;me" in html
     assert "<a>" not in html
     assert 'aria-label="Sh&lt;a&gt;me, by you, turn 1"' in html
@@ -178,7 +180,8 @@ def test_labels_beyond_the_capacity_of_a_turn_go_to_the_chip():
 def test_each_turn_carries_its_offsets_number_and_language():
     text = "P01: hello\n\n訪問員：你好嗎？"
     _, html = runs.transcript_html(text, [], {})
-    assert '<div class="turn is-speaker" data-start="0" data-end="10" data-n="1">' in html
+    assert '<div class="turn is-speaker" id="ln-0" data-start="0" data-end="10" data-n="1">' in html
+    assert f'id="ln-2" data-start="{text.index("訪")}"' in html
     assert f'data-start="{text.index("訪")}"' in html
     assert '<p class="turn-text" lang="zh-Hant">' in html
 
@@ -233,13 +236,14 @@ def test_runs_agree_with_a_per_character_oracle(data):
             continue
         expected = {s.id for s in spans if s.start <= offset < s.end}
         assert covered_by[offset] == expected
-    # Lanes never collide where (clipped) segments overlap.
-    n = len(text)
-    clipped = [(s.id, max(0, s.start), min(n, s.end)) for s in spans if min(n, s.end) > s.start]
-    for a_id, a_start, a_end in clipped:
-        for b_id, b_start, b_end in clipped:
-            if a_id < b_id and max(a_start, b_start) < min(a_end, b_end):
-                assert rendered.lanes[a_id] != rendered.lanes[b_id]
+    # Lanes (assigned per line) never collide where (clipped) segments overlap on a line.
+    for line in rendered.lines:
+        on_line = [s for s in spans if max(s.start, line.start) < min(s.end, line.end)]
+        assert set(line.lanes) == {s.id for s in on_line}
+        for a in on_line:
+            for b in on_line:
+                if a.id < b.id and max(a.start, b.start) < min(a.end, b.end):
+                    assert line.lanes[a.id] != line.lanes[b.id]
 
 
 def test_blocks_give_each_layer_its_own_lanes_labels_and_chip():
@@ -259,4 +263,90 @@ def test_blocks_give_each_layer_its_own_lanes_labels_and_chip():
     assert margin.count("--b:1;top:") >= 1  # a label in the second block
     assert room >= 2 * runs.LABEL_STEP_PX  # the short turn grows to hold its buttons
     # Underlines keep the lanes of all segments together.
-    assert len({rendered.lanes[i] for i in (1, 2, 3, 4)}) == 4
+    assert len({line.lanes[i] for i in (1, 2, 3, 4)}) == 4
+
+
+# --- lines render alone exactly as in the whole page ------------------------------------
+
+line_alphabet = st.sampled_from(list("ab c.\n\n我角𠝹😀:") + ["P1: ", "訪問員：", "Q: "])
+
+
+@st.composite
+def lines_case(draw):
+    text = "".join(draw(st.lists(line_alphabet, max_size=80)))
+    n = len(text)
+    spans = []
+    for i in range(draw(st.integers(0, 14))):
+        a = draw(st.integers(0, n))
+        b = draw(st.integers(0, n + 2))
+        spans.append(Span(i + 1, min(a, b), max(a, b)))
+    blocks = None
+    if draw(st.booleans()):
+        k = draw(st.integers(1, 3))
+        blocks = {s.id: draw(st.integers(0, k - 1)) for s in spans}
+    tint = {s.id for s in spans if draw(st.booleans())}
+    lo = draw(st.integers(0, n))
+    hi = draw(st.integers(lo, n + 1))
+    return text, spans, blocks, tint, lo, hi
+
+
+def _looks(spans):
+    return {
+        s.id: SegmentLook(
+            color=["#FFFF00", "#0072B2", "#D55E00"][s.id % 3],
+            label=f"C<{s.id}>",
+            description=f"C<{s.id}>, by you",
+            review=s.id % 4 == 0,
+            who="AB" if s.id % 2 else "",
+            path=f"Top / C<{s.id}>" if s.id % 3 else "",
+        )
+        for s in spans
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines_case())
+def test_render_lines_gives_each_line_exactly_as_the_whole_page(case):
+    text, spans, blocks, tint, lo, hi = case
+    looks = _looks(spans)
+    rendered, html = runs.transcript_html(text, spans, looks, tint=tint, blocks=blocks)
+    pieces = html.split("\n") if html else []
+    full = dict(zip((ln.index for ln in rendered.lines), pieces, strict=True))
+    a, b = runs.lines_span(text, lo, hi)
+    # Only the segments overlapping the lines drawn (what a write would query).
+    near = [s for s in spans if s.start < b + 1 and s.end > a]
+    got = runs.render_lines(text, near, looks, lo=lo, hi=hi, tint=tint, blocks=blocks)
+    # The lines intersecting [lo, hi), or the one holding lo when the span is empty.
+    expected = [
+        ln.index
+        for ln in rendered.lines
+        if (ln.start < hi and ln.end > lo) or (hi <= lo and ln.start <= lo <= ln.end)
+    ]
+    assert [line.index for line, _ in got] == expected
+    for line, line_html in got:
+        assert line_html == full[line.index]
+        assert f'id="ln-{line.index}"' in line_html
+        # The line's offsets are those of its text, in code points.
+        assert "\n" not in text[line.start : line.end]
+
+
+def test_a_lines_html_ignores_segments_on_other_lines():
+    # Codes that end on the first line take its low lanes; a segment running on into the
+    # second line is drawn there as if they did not exist (lane 0, its own colour).
+    text = "P01: one two three\nP02: four five six\nP03: seven"
+    second = text.index("P02")
+    crowd = [Span(i, 5, 9) for i in range(2, 6)]
+    running = Span(1, 10, second + 9)
+    looks = _looks([running, *crowd])
+    _, html = runs.transcript_html(text, [running, *crowd], looks)
+    [(line, alone)] = runs.render_lines(text, [running], looks, lo=second, hi=second + 1)
+    assert line.index == 1 and html.split("\n")[1] == alone
+    assert f'--u0:{runs.stroke_color(looks[1].color)}"' in alone
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 40)), max_size=45))
+def test_lanes_of_a_line_are_those_of_assign_lanes(pairs):
+    spans = [Span(i + 1, a, a + n) for i, (a, n) in enumerate(pairs)]
+    ordered = sorted(spans, key=lambda s: (s.start, -s.end, s.id))
+    assert runs.greedy_lanes(ordered) == assign_lanes(spans)

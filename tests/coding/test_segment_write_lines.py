@@ -119,12 +119,15 @@ def apply_response(doc, response) -> None:
     else:
         assert not main, "a partial answer has nothing but out-of-band fragments"
     if delta is not None:
+        # The table's rows are [id, start, end, code, layer, memo, review, date]: drop the
+        # rows of the ids named, add the set rows, keep reading order (start, -end, id).
         data = by_id(doc, "segments-data")
-        segs = json.loads(data.text)
-        for key in delta.get("del", []):
-            segs.pop(str(key), None)
-        segs.update(delta.get("set", {}))
-        data.text = json.dumps(segs)
+        table = json.loads(data.text)
+        named = set(delta.get("del", [])) | {row[0] for row in delta.get("set", [])}
+        rows = [row for row in table["segs"] if row[0] not in named] + delta.get("set", [])
+        table["segs"] = sorted(rows, key=lambda row: (row[1], -row[2], row[0]))
+        table["layers"] = delta["layers"]
+        data.text = json.dumps(table)
 
 
 def state_of(doc) -> dict:
@@ -242,6 +245,32 @@ def test_out_of_band_answers_leave_the_page_as_a_fresh_render(
     assert partial >= 20
 
 
+def test_the_first_write_of_a_coder_without_a_layer_names_the_new_layer(study, coder_client):
+    # The page was rendered before the coder had a layer (its table lists none); the write
+    # makes it, and the merged table must name it as a fresh render does.
+    transcript = factories.make_transcript(study, text="P01: hello there.\nP02: the end.")
+    code = factories.make_code(study, name="Hope")
+    url = page_url(transcript, "mine")
+    doc = parse(coder_client.get(url).content.decode())
+    assert json.loads(by_id(doc, "segments-data").text)["layers"] == []
+    data = {
+        "view": "mine",
+        "partial": "1",
+        "layer": "mine",
+        "code_ids": [code.pk],
+        "start": 5,
+        "end": 10,
+        "quote": "hello",
+        "version": transcript.version,
+    }
+    create = reverse("coding:segment_create", args=[study.pk, transcript.pk])
+    response = coder_client.post(create, data, **HX)
+    assert response["HX-Reswap"] == "none"
+    apply_response(doc, response)
+    assert state_of(doc) == state_of(parse(coder_client.get(url).content.decode()))
+    assert json.loads(by_id(doc, "segments-data").text)["layers"] == [["you", 1]]
+
+
 def test_a_partial_answer_holds_only_the_touched_turns(setup, coder_client):
     transcript = setup["transcript"]
     text = transcript.text
@@ -266,7 +295,7 @@ def test_a_partial_answer_holds_only_the_touched_turns(setup, coder_client):
     assert f"hx-swap-oob=\"outerHTML:#codebook-tree [data-code='{setup['codes'][5].pk}']\"" in body
     seg = Segment.objects.get(start=line, end=line + 3)
     delta = json.loads(lxml.html.fragment_fromstring(body[body.index("<script") :]).text)
-    assert list(delta["set"]) == [str(seg.pk)] and delta["set"][str(seg.pk)]["s"] == line
+    assert [row[:3] for row in delta["set"]] == [[seg.pk, line, line + 3]] and not delta["del"]
     full = coder_client.get(page_url(transcript, "mine"))
     assert len(body) * 10 < len(full.content)
 
@@ -402,3 +431,44 @@ def test_a_write_costs_the_same_queries_at_50_and_2000_segments(study, coder, co
     assert _queries_of_writes(coder_client, study, coder, 50) == _queries_of_writes(
         coder_client, study, coder, 2000
     )
+
+
+@pytest.mark.parametrize("view", ["mine", "consensus", "all"])
+@pytest.mark.parametrize("edit", [True, False])
+@pytest.mark.parametrize("code_filter", [None, 7])
+@pytest.mark.parametrize("shown", [True, False])
+def test_the_answers_status_pieces_equal_the_page_templates_partials(
+    rf, view, edit, code_filter, shown
+):
+    import datetime
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    from coding.segments import writes
+
+    state = SimpleNamespace(view=view, edit="mine" if edit else None)
+    saved_at = datetime.datetime(2026, 3, 4, 9, 5)
+    request = rf.get("/")
+    for toast in (None, {"text": "Coded ‘<b>&’", "undo": True}, {"text": "x", "undo": False}):
+        ctx = {
+            "state": state,
+            "code_filter": code_filter,
+            "tv": {"line_count": 1, "segment_count": int(shown)},
+            "hint_oob": True,
+            "oob": True,
+            "toast": toast,
+            "saved_at": saved_at,
+            "error": "",
+        }
+        template = "coding/segments/transcript_code.html"
+        for name, ours in (
+            ("hint", writes.hint_html(state, code_filter, shown=shown, has_text=True)),
+            ("status", writes.status_html(saved_at)),
+            ("toast", writes.toast_html(toast, state)),
+            ("alert", writes.ALERT_CLEARED),
+        ):
+            theirs = render_to_string(f"{template}#{name}", ctx, request=request).strip()
+            assert lxml.html.tostring(lxml.html.fragment_fromstring(ours)) == lxml.html.tostring(
+                lxml.html.fragment_fromstring(theirs)
+            ), name

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from coding.models import Assignment
 from studies.models import Role
 from tests import factories
+from tests.coding.page_data import segment_table
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -76,9 +79,13 @@ def test_it_is_404_for_a_transcript_of_another_study(owner_client, study):
 
 def test_it_renders_runs_with_code_point_offsets(coder_client, coder, study, transcript, shame):
     start = transcript.text.index("𠝹")
-    factories.make_segment(transcript, shame, factories.make_layer(study, coder), start, start + 5)
+    seg = factories.make_segment(
+        transcript, shame, factories.make_layer(study, coder), start, start + 5
+    )
     html = coder_client.get(page_url(transcript)).content.decode()
-    assert f'data-start="{start}" data-end="{start + 5}" data-seg=' in html
+    assert f'<mark class="r" data-start="{start}" data-end="{start + 5}" style=' in html
+    table = segment_table(html)
+    assert (table[seg.pk]["start"], table[seg.pk]["end"]) == (start, start + 5)
     assert "start of Shame" in html
     assert 'lang="zh-Hant"' not in html or "我唔知" in html
 
@@ -136,7 +143,7 @@ def test_the_layer_switcher_shows_another_coder_read_only(
     assert f'data-seg="{seg.pk}"' in html
     assert "Read-only" in html
     assert 'data-edit=""' in html
-    assert '"w": false' in html
+    assert segment_table(html)[seg.pk]["writable"] is False
 
 
 def test_the_owner_edits_consensus_when_viewing_it(owner_client, transcript):
@@ -284,3 +291,29 @@ def test_a_coder_starts_on_their_own_layer(coder_client, study, coder2, transcri
     response = coder_client.get(page_url(transcript))
     assert response.context["state"].view == "mine"
     assert f'data-seg="{seg.pk}"' not in response.content.decode()
+
+
+def test_the_codebook_tree_names_counts_and_escapes_each_code(
+    coder_client, coder, study, transcript, shame
+):
+    parent = factories.make_code(study, name="Fam<ily>", description='Kin & "home"')
+    child = factories.make_code(study, name="Care", parent=parent)
+    layer = factories.make_layer(study, coder)
+    factories.make_segment(transcript, child, layer, 0, 5)
+    factories.make_segment(transcript, child, layer, 6, 9)
+    html = coder_client.get(page_url(transcript, code=child.pk)).content.decode()
+    items = re.findall(r'<li role="treeitem"[^>]*>.*?</li>', html, re.S)
+    by_code = {int(re.search(r'data-code="(\d+)"', item).group(1)): item for item in items}
+    assert set(by_code) == {shame.pk, parent.pk, child.pk}
+    care = by_code[child.pk]
+    # The filtered code holds the one tab stop; it sits one level under its parent.
+    assert 'tabindex="0"' in care and "is-filtered" in care
+    assert all('tabindex="-1"' in by_code[pk] for pk in (shame.pk, parent.pk))
+    assert 'aria-level="2"' in care and f'data-parent="{parent.pk}"' in care
+    assert 'aria-label="Fam&lt;ily&gt; › Care, 2 mine, 2 in all layers shown to you"' in care
+    assert '<span class="code-count" aria-hidden="true">2/2</span>' in care
+    family = by_code[parent.pk]
+    assert 'aria-expanded="true"' in family and ">Fam&lt;ily&gt;</a>" in family
+    assert 'title="Fam&lt;ily&gt; — Kin &amp; &quot;home&quot;"' in family
+    assert f'<option value="{child.pk}" selected>Fam&lt;ily&gt; › Care</option>' in html
+    assert "<ily>" not in html

@@ -5,9 +5,14 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import re
+import statistics
+import time
 
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from coding.models import Code, Layer, LayerKind, Segment
@@ -141,12 +146,17 @@ def coding_page_browser(ctx: bench.Context):
     return {f"coding_page_browser_{n}": stats for n, stats in results.items()}
 
 
-def _browser_transcript(ctx: bench.Context, highlights: int) -> Transcript:
+def _browser_transcript(
+    ctx: bench.Context, highlights: int, *, second_code: float = 0.0
+) -> Transcript:
+    """A 60,000-character transcript with ``highlights`` random overlapping spans over the
+    3 coder layers, each coded once, or twice (another code, same span and layer) for a
+    ``second_code`` share of them (Taguette's 1,200 highlights with 1–2 tags are ~1,833)."""
     source = Transcript.objects.filter(study=ctx.study).order_by("pk").first()
     text = (source.text * 2)[:60_000]
     transcript = Transcript.objects.create(
         study=ctx.study,
-        title=f"Browser bench {highlights}",
+        title=f"Browser bench {highlights}{' x2' if second_code else ''}",
         text=text,
         length=len(text),
         checksum=Transcript.checksum_of(text),
@@ -155,25 +165,34 @@ def _browser_transcript(ctx: bench.Context, highlights: int) -> Transcript:
     codes = list(Code.objects.filter(study=ctx.study, children__isnull=True)[:40])
     rng = random.Random(highlights)
     rows, seen = [], set()
+    made = 0
     for i in itertools.count():
-        if len(rows) == highlights:
+        if made == highlights:
             break
         start = rng.randrange(0, len(text) - 400)
         end = start + rng.randrange(20, 400)
-        key = (codes[i % len(codes)].pk, layers[i % len(layers)].pk, start, end)
+        layer = layers[i % len(layers)].pk
+        key = (codes[i % len(codes)].pk, layer, start, end)
         if key in seen or not text[start:end].strip():
             continue
-        seen.add(key)
-        rows.append(
-            Segment(
-                transcript=transcript,
-                code_id=key[0],
-                layer_id=key[1],
-                start=start,
-                end=end,
-                quote=text[start:end],
+        made += 1
+        keys = [key]
+        if rng.random() < second_code:
+            keys.append((codes[(i + 1 + rng.randrange(len(codes) - 1)) % len(codes)].pk, *key[1:]))
+        for code_id, layer_id, a, b in keys:
+            if (code_id, layer_id, a, b) in seen:
+                continue
+            seen.add((code_id, layer_id, a, b))
+            rows.append(
+                Segment(
+                    transcript=transcript,
+                    code_id=code_id,
+                    layer_id=layer_id,
+                    start=a,
+                    end=b,
+                    quote=text[a:b],
+                )
             )
-        )
     Segment.objects.bulk_create(rows, batch_size=500)
     return transcript
 
@@ -227,16 +246,27 @@ def _browser_timings(ctx: bench.Context, chromium: str) -> dict:
                 samples = []
                 for i in range(6):
                     page.goto(url, wait_until="load")
+                    # Timed at the frame after load; then counted (outside the time):
+                    # the segments with a stripe, label or chip in the margin, and those
+                    # whose text has a coded run (runs name no segment: the page's table
+                    # says which cover each run).
                     drawn = page.evaluate(
                         """() => new Promise(resolve => requestAnimationFrame(() =>
-                             requestAnimationFrame(() => resolve({
-                               t: performance.now(),
-                               ids: new Set([...document.querySelectorAll('mark[data-seg]')]
-                                 .flatMap(m => m.dataset.seg.split(/[ ,]+/).filter(Boolean))).size
-                             }))))"""
+                             requestAnimationFrame(() => {
+                               const t = performance.now();
+                               const root = document.getElementById('transcript');
+                               const margin = new Set([...root.querySelectorAll('[data-seg]')]
+                                 .flatMap(el => el.dataset.seg.split(' ').filter(Boolean)));
+                               const text = new Set([...root.querySelectorAll('mark.r')]
+                                 .flatMap(m => window.codingPage.segmentsAt(Number(m.dataset.start))));
+                               resolve({t, margin: margin.size, text: text.size});
+                             })))"""
                     )
-                    if drawn["ids"] != n:
-                        raise RuntimeError(f"{drawn['ids']} of {n} highlights drawn")
+                    if drawn["margin"] != n or drawn["text"] != n:
+                        raise RuntimeError(
+                            f"{drawn['margin']} (margin) and {drawn['text']} (text) "
+                            f"of {n} highlights drawn"
+                        )
                     if i:  # the first load warms caches
                         samples.append(round(drawn["t"], 1))
                 samples.sort()
@@ -252,3 +282,79 @@ def _browser_timings(ctx: bench.Context, chromium: str) -> dict:
         if override:
             conn.dec_thread_sharing()
     return results
+
+
+def _seg_refs(html: str) -> int:
+    """Segment ids named in the markup: each ``data-seg`` attribute's ids."""
+    return sum(len(m.split()) for m in re.findall(r'data-seg="([^"]*)"', html))
+
+
+@bench.operation("coding_page_dense", n=15, warmup=2)
+def coding_page_dense(ctx: bench.Context):
+    """The coding page ("All", 3 coder layers) of Taguette-like transcripts: 60,000
+    characters, 300 and 1,200 highlights of 1–2 codes, against its floor (read the
+    transcript row and the same segment columns the page reads, ``json.dumps`` them).
+    Timed interleaved in one run; reported as ``coding_page_300``, ``coding_page_1200``
+    (with the segments, queries, HTML bytes and segment ids named in the markup),
+    ``coding_page_floor_ms`` (the floor at each density) and ``coding_page_x_floor_*``."""
+    from coding.segments.page import SEGMENT_COLUMNS
+
+    client = ctx.clients["pi"]
+    # 1–2 codes a highlight: ~460 and ~1,833 segments.
+    made = {n: _browser_transcript(ctx, n, second_code=0.53) for n in (300, 1200)}
+    try:
+        urls = {
+            n: reverse("coding:transcript_code", args=[ctx.study.pk, t.pk]) + "?layer=all"
+            for n, t in made.items()
+        }
+
+        def page(n):
+            return bench.check_response(client.get(urls[n])).content
+
+        def floor(n):
+            transcript = Transcript.objects.get(pk=made[n].pk)
+            rows = list(
+                Segment.objects.filter(transcript_id=transcript.pk).values_list(*SEGMENT_COLUMNS)
+            )
+            return json.dumps({"text": transcript.text, "segs": rows}, default=str)
+
+        timings: dict[str, list[float]] = {}
+        for i in range(2 + 15):
+            for n in made:
+                for key, fn in ((f"coding_page_{n}", page), (f"coding_page_floor_{n}", floor)):
+                    start = time.perf_counter()
+                    fn(n)
+                    elapsed = (time.perf_counter() - start) * 1000
+                    if i >= 2:
+                        timings.setdefault(key, []).append(elapsed)
+        results: dict[str, dict] = {}
+        for key, values in timings.items():
+            results[key] = {
+                "p50_ms": round(statistics.median(values), 2),
+                "p95_ms": round(bench.percentile(values, 0.95), 2),
+                "n": len(values),
+            }
+        for n in made:
+            html = page(n).decode()
+            with CaptureQueriesContext(connection) as captured:
+                page(n)
+            segments = Segment.objects.filter(transcript=made[n]).count()
+            stats = results[f"coding_page_{n}"]
+            stats.update(
+                queries=len(captured.captured_queries),
+                segments=segments,
+                html_bytes=len(html.encode()),
+                seg_refs=_seg_refs(html),
+                x_floor=round(
+                    stats["p50_ms"] / max(results[f"coding_page_floor_{n}"]["p50_ms"], 0.01), 1
+                ),
+            )
+            results[f"coding_page_x_floor_{n}"] = {"x_floor": stats["x_floor"]}
+        results["coding_page_floor_ms"] = {
+            f"p50_ms_{n}": results[f"coding_page_floor_{n}"]["p50_ms"] for n in made
+        }
+        return results
+    finally:
+        # The seed-scale operations pick the busiest transcript: leave them the seed's.
+        for transcript in made.values():
+            transcript.delete()

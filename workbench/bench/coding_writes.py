@@ -9,14 +9,17 @@ before issue 12 (the whole transcript re-rendered), with the answer's size in ``
 
 from __future__ import annotations
 
+import json
 import random
+import statistics
+import time
 
 from django.urls import reverse
 
 from coding.models import Code, Layer, LayerKind, Segment
 from studies.models import Transcript
 from workbench.bench import harness as bench
-from workbench.bench.coding_page import _busiest_transcript, _free_spans
+from workbench.bench.coding_page import _api_client, _busiest_transcript, _free_spans
 
 CHARS = 60_000
 
@@ -62,7 +65,7 @@ def _dense_transcript(ctx: bench.Context, highlights: int) -> tuple[Transcript, 
 
 def _timed_creates(ctx: bench.Context, transcript: Transcript, layer: Layer, key: str, n: int):
     code = Code.objects.filter(study=ctx.study, archived=False, children__isnull=True).last()
-    spans = iter(_free_spans(transcript, layer, code, 2 * (n + 4)))
+    spans = iter(_free_spans(transcript, layer, code, 4 * (n + 4)))
     client = ctx.clients["coder1"]
     url = reverse("coding:segment_create", args=[ctx.study.pk, transcript.pk])
     results = {}
@@ -89,7 +92,44 @@ def _timed_creates(ctx: bench.Context, transcript: Transcript, layer: Layer, key
         stats = bench.measure(run, n=n, warmup=2)
         stats["bytes"] = sorted(sizes)[len(sizes) // 2]
         results[f"{key}{suffix}"] = stats
+    results[key].update(_against_api(ctx, transcript, code, spans, url, n))
     return results
+
+
+def _against_api(ctx: bench.Context, transcript, code, spans, url: str, n: int) -> dict:
+    """The partial page write and the JSON API's create, interleaved (one of each per
+    round, so both see the same load): their medians and ``x_api`` = page / API."""
+    client = ctx.clients["coder1"]
+    api = _api_client(ctx)
+    api_url = f"/api/v1/transcripts/{transcript.pk}/segments"
+    page_ms, api_ms = [], []
+    for _ in range(n):
+        start, end = next(spans)
+        data = {
+            "code_ids": [code.pk],
+            "start": start,
+            "end": end,
+            "quote": transcript.text[start:end],
+            "version": transcript.version,
+            "layer": "mine",
+            "view": "mine",
+            "partial": "1",
+        }
+        t0 = time.perf_counter()
+        bench.check_response(client.post(url, data, HTTP_HX_REQUEST="true"))
+        page_ms.append((time.perf_counter() - t0) * 1000)
+        start, end = next(spans)
+        body = {"code_id": code.pk, "start": start, "end": end, "quote": transcript.text[start:end]}
+        t0 = time.perf_counter()
+        response = api.post(api_url, json.dumps(body), content_type="application/json")
+        bench.check_response(response, 201)
+        api_ms.append((time.perf_counter() - t0) * 1000)
+    page_p50, api_p50 = statistics.median(page_ms), statistics.median(api_ms)
+    return {
+        "interleaved_page_p50_ms": round(page_p50, 2),
+        "api_create_p50_ms": round(api_p50, 2),
+        "x_api": round(page_p50 / api_p50, 2),
+    }
 
 
 @bench.operation("segment_create_page_seed", n=20)

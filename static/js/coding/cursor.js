@@ -7,7 +7,7 @@ import { openPicker } from "./picker.js";
 import { openPopover, segWords } from "./popover.js";
 import { post, urlFor } from "./requests.js";
 import { sentenceSpans } from "./runs.js";
-import { getIndex, mark, rangeFor, selectionOffsets, textBetween, trimmed } from "./transcript.js";
+import { getIndex, mark, marksOf, rangeFor, selectionOffsets, textBetween, trimmed } from "./transcript.js";
 
 export const cursor = { turn: -1, range: null, seg: null };
 
@@ -124,14 +124,11 @@ export function focusSegment(id) {
   root.querySelectorAll(".is-focus").forEach((el) => el.classList.remove("is-focus"));
   cursor.seg = id;
   if (id === null) return;
-  let firstEl = null;
-  root.querySelectorAll("[data-seg]").forEach((el) => {
-    if (el.dataset.seg.split(" ").includes(String(id))) {
-      el.classList.add("is-focus");
-      if (!firstEl && el.tagName === "MARK") firstEl = el;
-    }
-  });
-  if (firstEl) firstEl.scrollIntoView({ block: "nearest" });
+  // Its marks from the segment table (runs name no segment), its stripes and labels by id.
+  const marks = marksOf(id);
+  for (const el of marks) el.classList.add("is-focus");
+  root.querySelectorAll('[data-seg~="' + Number(id) + '"]').forEach((el) => el.classList.add("is-focus"));
+  if (marks.length) marks[0].scrollIntoView({ block: "nearest" });
   const seg = getIndex().segs[String(id)];
   if (seg) {
     say(segWords(id, seg) + ": " + snippet(textBetween(seg.s, seg.e), 60) + (seg.w ? ". Enter for actions, Delete removes." : ". Enter lists codes."));
@@ -207,7 +204,7 @@ export function cursorKey(event) {
         void el;
         return;
       }
-      if (event.target.closest("mark[data-seg], .stripe, .stripe-label, .stripe-more")) return;
+      if (event.target.closest("mark.r, .stripe, .stripe-label, .stripe-more")) return;
       if (cursor.turn < 0) setTurn(firstVisibleTurn());
       {
         const list = allSentences()[cursor.turn];

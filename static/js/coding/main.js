@@ -27,7 +27,7 @@ import { initPopover, openPopover, popoverMouseDown, stripeOut, stripeOver, tipK
 import { initRequests, undo } from "./requests.js";
 import {
   getIndex, isPartialAnswer, isTranscriptSwap, keepTurnHeight, mergeSegments, rangeFor, rememberPlace, resetIndex,
-  restorePlace, selectionOffsets, textBetween,
+  restorePlace, segmentsAt, segmentsOf, selectionOffsets, textBetween,
 } from "./transcript.js";
 import { filterCodebook, initTree } from "./tree.js";
 
@@ -96,9 +96,9 @@ function onMouseUp(event) {
       else sayReadOnly();
       return;
     }
-    const hit = event.target.closest("mark[data-seg], .stripe, .stripe-label, .stripe-more");
-    if (hit) {
-      const ids = hit.dataset.seg.split(" ").map(Number);
+    const hit = event.target.closest("mark.r, .stripe, .stripe-label, .stripe-more");
+    const ids = hit ? segmentsOf(hit) : [];
+    if (ids.length) {
       focusSegment(ids[0]);
       openPopover(ids, hit, root);
     }
@@ -173,6 +173,11 @@ function focusFromUrl() {
 
 // --- wiring ------------------------------------------------------------------------------
 
+// Turns carry stable ids (ln-<index>) so a write can swap just the turns it touched. htmx
+// "settles" elements whose id is in both the old and the new content: it copies the old
+// class and style onto the new one and puts the new ones back a moment later, which would
+// undo what afterSwap sets (the cursor's turn, the kept heights). Nothing here animates.
+if (window.htmx) window.htmx.config.attributesToSettle = [];
 initRequests();
 app.addEventListener("click", (event) => {
   if (event.target.closest("[data-undo]")) { event.preventDefault(); undo(); }
@@ -200,4 +205,4 @@ initShortcuts();
 focusFromUrl();
 
 // For tests and the benchmark: the conversion functions, without touching the DOM.
-window.codingPage = { selectionOffsets, textBetween, unitsToCp, cpToUnits, rangeFor, openPicker };
+window.codingPage = { selectionOffsets, textBetween, unitsToCp, cpToUnits, rangeFor, openPicker, segmentsAt };

@@ -6,7 +6,7 @@ import { byId, transcriptEl } from "./page.js";
 import { startAdjust } from "./adjust.js";
 import { closePicker, openPicker } from "./picker.js";
 import { post, urlFor } from "./requests.js";
-import { getIndex, position, textBetween } from "./transcript.js";
+import { getIndex, marksOf, position, textBetween } from "./transcript.js";
 
 const pop = byId("seg-pop");
 let popState = null;
@@ -93,9 +93,8 @@ let tipTimer = null;
 function showTip(stripe) {
   const id = stripe.dataset.seg;
   const seg = getIndex().segs[id];
-  transcriptEl().querySelectorAll("mark[data-seg]").forEach((m) => {
-    m.classList.toggle("is-hover", m.dataset.seg.split(" ").includes(id));
-  });
+  transcriptEl().querySelectorAll("mark.is-hover").forEach((m) => m.classList.remove("is-hover"));
+  for (const m of marksOf(id)) m.classList.add("is-hover");
   if (!seg || !tip) return;
   window.clearTimeout(tipTimer);
   tip.textContent = seg.p + " · by " + seg.l + (seg.d ? " · " + seg.d : "") + (seg.m ? " · Memo: " + snippet(seg.m, 60) : "");

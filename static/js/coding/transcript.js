@@ -4,9 +4,7 @@
  */
 import { cpCount, cpToUnits, unitsToCp } from "./offsets.js";
 import { byId, codes, highlights, transcriptEl } from "./page.js";
-import {
-  runAfter as runAfterIn, segmentOrder, textBetween as textIn, trimmed as trimmedIn,
-} from "./runs.js";
+import { runAfter as runAfterIn, textBetween as textIn, trimmed as trimmedIn } from "./runs.js";
 
 let index = null;
 
@@ -15,18 +13,24 @@ export function resetIndex() {
   index = null;
 }
 
-/** Merge a write's changed segments ({"set": {id: entry}, "del": [id]}, the
- * #segments-delta element of a partial answer) into #segments-data, and forget the index. */
+/** Merge a write's changed segments into #segments-data (the #segments-delta element of a
+ * partial answer: {"layers": [[words, writable]], "set": [table rows], "del": [id]}): rows of those ids are removed, the
+ * set rows added, the table kept in reading order (start, longer first, id) as the server
+ * writes it; and forget the index. */
 export function mergeSegments(deltaEl) {
   const data = byId("segments-data");
   index = null;
   if (!data || !deltaEl) return;
   let delta;
   try { delta = JSON.parse(deltaEl.textContent || "{}"); } catch (e) { return; }
-  const segs = JSON.parse(data.textContent || "{}");
-  for (const id of delta.del || []) delete segs[String(id)];
-  Object.assign(segs, delta.set || {});
-  data.textContent = JSON.stringify(segs);
+  const table = JSON.parse(data.textContent || "{}");
+  const set = delta.set || [];
+  const gone = new Set((delta.del || []).concat(set.map((row) => row[0])));
+  const segs = (table.segs || []).filter((row) => !gone.has(row[0])).concat(set);
+  segs.sort((a, b) => a[1] - b[1] || b[2] - a[2] || a[0] - b[0]);
+  table.segs = segs;
+  if (delta.layers) table.layers = delta.layers;  // the write may have made the layer
+  data.textContent = JSON.stringify(table);
 }
 
 export function getIndex() {
@@ -39,19 +43,73 @@ export function getIndex() {
   const turns = Array.from(root.querySelectorAll(".turn"), (el) => ({
     el, start: Number(el.dataset.start), end: Number(el.dataset.end), n: Number(el.dataset.n),
   }));
+  // The segment table, once per segment ({layers: [[words, writable]], segs: [[id, s, e,
+  // code, layer, memo, review, date]]} in reading order): runs carry only offsets, so the
+  // segments at a run are looked up here (segmentsAt).
   const data = byId("segments-data");
-  const segs = data ? JSON.parse(data.textContent) : {};
+  const table = data ? JSON.parse(data.textContent) : { layers: [], segs: [] };
   // Segments carry their code's id; names, paths and colours come from the codebook.
   const codeMap = new Map(codes().map((c) => [c.id, c]));
-  for (const seg of Object.values(segs)) {
-    const code = codeMap.get(seg.c);
-    seg.n = code ? code.n : "?";
-    seg.p = code ? code.p : "";
-    seg.col = code ? code.col : "#4d4d4d";
+  const segs = {};
+  const order = [];
+  for (const [id, s, e, c, li, m, r, d] of table.segs) {
+    const code = codeMap.get(c);
+    const layer = table.layers[li] || ["", 0];
+    segs[String(id)] = {
+      s, e, c, l: layer[0], w: Boolean(layer[1]), m, r: Boolean(r), d,
+      n: code ? code.n : "?", p: code ? code.p : "", col: code ? code.col : "#4d4d4d",
+    };
+    order.push(id);
   }
-  const order = segmentOrder(segs);
-  index = { root, runs, turns, segs, order, length: Number(root.dataset.length) || 0 };
+  index = { root, runs, turns, segs, order, byTurn: null, length: Number(root.dataset.length) || 0 };
   return index;
+}
+
+/** Index of the turn holding offset (or the first after it), by binary search. */
+function turnAt(turns, offset) {
+  let lo = 0;
+  let hi = turns.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (turns[mid].end <= offset) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/** Ids of the segments covering offset, in reading order. Built once per index: each turn
+ * lists the segments overlapping it (linear in segments x turns they span). */
+export function segmentsAt(offset) {
+  const idx = getIndex();
+  if (!idx.byTurn) {
+    idx.byTurn = idx.turns.map(() => []);
+    for (const id of idx.order) {
+      const seg = idx.segs[String(id)];
+      for (let t = turnAt(idx.turns, seg.s); t < idx.turns.length && idx.turns[t].start < seg.e; t++) {
+        idx.byTurn[t].push(id);
+      }
+    }
+  }
+  const t = turnAt(idx.turns, offset);
+  if (t >= idx.turns.length || idx.turns[t].start > offset) return [];
+  return idx.byTurn[t].filter((id) => { const seg = idx.segs[String(id)]; return seg.s <= offset && offset < seg.e; });
+}
+
+/** Ids of the segments drawn by a mark, a stripe, a label or a "+N" chip. */
+export function segmentsOf(el) {
+  if (el.classList.contains("r")) return segmentsAt(Number(el.dataset.start));
+  return (el.dataset.seg || "").split(" ").filter(Boolean).map(Number);
+}
+
+/** The coded runs (marks) of a segment, in order. */
+export function marksOf(id) {
+  const idx = getIndex();
+  const seg = idx.segs[String(id)];
+  const out = [];
+  if (!seg) return out;
+  for (let i = runAfterIn(idx.runs, seg.s); i < idx.runs.length && idx.runs[i].start < seg.e; i++) {
+    if (idx.runs[i].el.tagName === "MARK") out.push(idx.runs[i].el);
+  }
+  return out;
 }
 
 /** First run whose end is greater than offset. */
