@@ -58,7 +58,7 @@ class Codebook:
 PATH_SEPARATOR = " › "
 
 
-def codebook(study, *, codes=None) -> Codebook:
+def codebook(study, *, codes=None, authors: bool = True) -> Codebook:
     """One query: every code of the study (or of ``codes``, a QuerySet), arranged as a tree
     with paths; ``created_by`` preloaded (proposals name their author). A code whose parent
     is not among them is left out with its subtree.
@@ -67,7 +67,9 @@ def codebook(study, *, codes=None) -> Codebook:
     """
     if codes is None:
         codes = Code.objects.filter(study=study)
-    codes = list(codes.select_related("created_by").for_tree())
+    if authors:
+        codes = codes.select_related("created_by")
+    codes = list(codes.for_tree())
     by_parent: dict[int | None, list[Code]] = {}
     for code in codes:
         by_parent.setdefault(code.parent_id, []).append(code)
@@ -87,10 +89,11 @@ def codebook(study, *, codes=None) -> Codebook:
     return Codebook(roots=roots, by_id=by_id)
 
 
-def codebook_for(access: StudyAccess) -> Codebook:
+def codebook_for(access: StudyAccess, *, authors: bool = True) -> Codebook:
     """The codebook ``access`` may see (:func:`studies.access.visible_codes`): a blind coder
-    gets the shared codebook and their own proposals. One query."""
-    return codebook(access.study, codes=visible_codes(access))
+    gets the shared codebook and their own proposals. One query; ``authors=False``: without
+    the codes' authors (a write, which names none: no join, no user rows)."""
+    return codebook(access.study, codes=visible_codes(access), authors=authors)
 
 
 def code_counts(

@@ -205,7 +205,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
     access = get_study_for_user(request, study_id, write=True)
     transcript = get_transcript(access, transcript_id)
     view = request.POST.get("view") or None
-    book = codebook_selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access, authors=False)
     choices = [(node.pk, node.path) for node in book.walk()]
     form = SegmentCreateForm(SegmentCreateForm.data_from_post(request.POST), code_choices=choices)
     if not form.is_valid():
@@ -304,7 +304,7 @@ def segment_update(
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
     segment = get_segment_for_write(access, segment_id, transcript=transcript)
-    book = codebook_selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access, authors=False)
     choices = [(node.pk, node.path) for node in book.walk()]
     form = SegmentUpdateForm(request.POST, code_choices=choices)
     if not form.is_valid():

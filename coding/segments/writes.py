@@ -139,7 +139,7 @@ def partial_body(
     if state.edit is None:
         return None
     if book is None:
-        book = codebook_selectors.codebook_for(access)
+        book = codebook_selectors.codebook_for(access, authors=False)
     code_filter = page.code_filter_param(request, book)
     rows: list[tuple] = []
     if state.shown and touched.ranges:
