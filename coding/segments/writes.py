@@ -4,9 +4,10 @@ The write's own audit events say which segments it changed, with their spans bef
 after; the answer holds, out of band (``hx-swap-oob``), the turns those spans touch
 (rendered from the segments overlapping them only: :func:`runs.render_lines`), the codebook
 rows of the codes involved (counts mine / all), the hint shown when the layer is empty, the
-save status, the toast and the alert, and last the changed ``segments-data`` entries
-(``segments-delta``, merged by ``static/js/coding/requests.js``). Nothing here reads or
-loops over all the transcript's segments.
+save status, the toast and the alert, and last the changed rows of the ``segments-data``
+table with its layers (``segments-delta``: ``{"layers", "set": [rows], "del": [ids]}``,
+merged by ``mergeSegments`` in ``static/js/coding/transcript.js``). Nothing here reads or
+loops over all the transcript's segments; the pieces are plain strings (no template).
 
 When something global changed (a code was created, a consensus decision was undone, an
 event touched another transcript) :func:`partial_body` returns None and the view answers
