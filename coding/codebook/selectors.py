@@ -114,9 +114,13 @@ def codebook_for(access: StudyAccess, *, light: bool = False) -> Codebook:
     return codebook(access.study, codes=visible_codes(access), light=light)
 
 
-def code_counts(access: StudyAccess, *, transcript=None, layers=None) -> dict[int, tuple[int, int]]:
+def code_counts(
+    access: StudyAccess, *, transcript=None, layers=None, codes=None, own=None
+) -> dict[int, tuple[int, int]]:
     """Segments per code id: ``(in the requester's own layer, in every layer they may see)``,
-    in the whole study or in one ``transcript``.
+    in the whole study or in one ``transcript`` (of the code ids ``codes`` only, when given:
+    what a write on the coding page changed). ``own``: the requester's coder layer when
+    already loaded (no join to layers then; None when they have none yet).
 
     One aggregate query. ``layers`` (already loaded visible layers) saves the subquery on
     :func:`studies.access.visible_layers`; for a blind coder both numbers are equal.
@@ -126,7 +130,12 @@ def code_counts(access: StudyAccess, *, transcript=None, layers=None) -> dict[in
     segments = Segment.objects.filter(layer__in=layers)
     if transcript is not None:
         segments = segments.filter(transcript=transcript)
-    mine = Q(layer__kind=LayerKind.CODER, layer__user_id=access.membership.user_id)
+    if codes is not None:
+        segments = segments.filter(code_id__in=list(codes))
+    if own is not None:
+        mine = Q(layer_id=own.pk)
+    else:
+        mine = Q(layer__kind=LayerKind.CODER, layer__user_id=access.membership.user_id)
     rows = (
         segments.values("code_id")
         .annotate(mine=Count("pk", filter=mine), all=Count("pk"))

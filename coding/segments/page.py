@@ -131,7 +131,7 @@ def layer_state(access: StudyAccess, requested: str | None) -> LayerState:
     )
 
 
-def _code_filter(request: HttpRequest, book: codebook_selectors.Codebook) -> int | None:
+def code_filter_param(request: HttpRequest, book: codebook_selectors.Codebook) -> int | None:
     raw = request.GET.get("code") or request.POST.get("code_filter")
     try:
         code_id = int(raw) if raw else None
@@ -184,6 +184,63 @@ SEGMENT_COLUMNS = (
 )
 
 
+def layer_words(access: StudyAccess, state: LayerState) -> tuple[dict, dict]:
+    """Per shown layer id: how the page names its coder ("you", "consensus", a name) and
+    whether its segments offer Change/Remove (only the layer being edited, never in a
+    reading view)."""
+    layers = {layer.pk: layer for layer in state.shown}
+    who = {pk: _layer_words(layer, access) for pk, layer in layers.items()}
+    writable = {
+        pk: state.edit is not None and access.can_write_layer(layer) for pk, layer in layers.items()
+    }
+    return who, writable
+
+
+def segment_entries(
+    rows,
+    book: codebook_selectors.Codebook,
+    who: dict,
+    layer_index: dict[int, int],
+    initials: dict | None,
+) -> tuple[dict[int, runs.SegmentLook], list[list]]:
+    """For rows of ``SEGMENT_COLUMNS``: how each segment is drawn (one look per code, layer
+    and review flag) and its ``segments-data`` table row ``[id, start, end, code, layer
+    index, memo, needs review, date]`` (``initials`` per layer id in "All" grouped by layer,
+    else None). ``rows`` are sorted in reading order (start, longer first, id) in place."""
+    looks: dict[int, runs.SegmentLook] = {}
+    table = []
+    shared: dict[tuple[int, int, bool], runs.SegmentLook] = {}
+    rows.sort(key=lambda r: (r[1], -r[2], r[0]))
+    for pk, start, end, code_id, layer_id, memo, needs_review, created_at in rows:
+        key = (code_id, layer_id, needs_review)
+        look = shared.get(key)
+        if look is None:
+            node = book.by_id.get(code_id)
+            name = node.code.name if node else "?"
+            look = shared[key] = runs.SegmentLook(
+                color=node.code.color if node else "#4d4d4d",
+                label=name,
+                description=f"{name}, by {who[layer_id]}",
+                review=needs_review,
+                who=initials.get(layer_id, "") if initials is not None else "",
+                path=node.path if node else "",
+            )
+        looks[pk] = look
+        table.append(
+            [
+                pk,
+                start,
+                end,
+                code_id,
+                layer_index[layer_id],
+                memo[:500],
+                1 if needs_review else 0,
+                created_at.date().isoformat() if created_at else "",
+            ]
+        )
+    return looks, table
+
+
 def build_transcript_view(
     access: StudyAccess,
     transcript: Transcript,
@@ -205,12 +262,7 @@ def build_transcript_view(
         subtree = book.subtree_ids(code_filter)
         rows = [r for r in rows if r[3] in subtree]
         tint = {r[0] for r in rows}
-    layers = {layer.pk: layer for layer in state.shown}
-    who = {pk: _layer_words(layer, access) for pk, layer in layers.items()}
-    # Only the layer being edited offers Change/Remove (never in a reading view).
-    writable = {
-        pk: state.edit is not None and access.can_write_layer(layer) for pk, layer in layers.items()
-    }
+    who, writable = layer_words(access, state)
     # "All" groups the margin per layer: one block of lanes and labels each, in the order
     # of the layer switcher, labelled with initials unique among the layers of the study
     # the requester may see (so they do not change with what is shown).
@@ -234,50 +286,17 @@ def build_transcript_view(
                 block_of_layer[layer.pk] = len(block_of_layer)
                 legend.append((initials[layer.pk], layer.label))
         who = {pk: f"{words} ({initials[pk]})" for pk, words in who.items()}
-    looks: dict[int, runs.SegmentLook] = {}
-    blocks: dict[int, int] = {}
-    spans = []
     # The segment table the page script reads, once per segment (runs name none): arrays,
     # in reading order (start, longer first, id), layers by index.
-    layer_index = {pk: i for i, pk in enumerate(layers)}
-    table = []
-    shared: dict[tuple[int, int, bool], runs.SegmentLook] = {}
-    rows.sort(key=lambda r: (r[1], -r[2], r[0]))
-    for pk, start, end, code_id, layer_id, memo, needs_review, created_at in rows:
-        key = (code_id, layer_id, needs_review)
-        look = shared.get(key)
-        if look is None:
-            node = book.by_id.get(code_id)
-            name = node.code.name if node else "?"
-            look = shared[key] = runs.SegmentLook(
-                color=node.code.color if node else "#4d4d4d",
-                label=name,
-                description=f"{name}, by {who[layer_id]}",
-                review=needs_review,
-                who=initials.get(layer_id, "") if grouped else "",
-                path=node.path if node else "",
-            )
-        looks[pk] = look
-        if grouped:
-            blocks[pk] = block_of_layer[layer_id]
-        table.append(
-            [
-                pk,
-                start,
-                end,
-                code_id,
-                layer_index[layer_id],
-                memo[:500],
-                1 if needs_review else 0,
-                created_at.date().isoformat() if created_at else "",
-            ]
-        )
-        spans.append(runs.Span(pk, start, end))
+    layer_index = {layer.pk: i for i, layer in enumerate(state.shown)}
+    looks, table = segment_entries(rows, book, who, layer_index, initials if grouped else None)
+    blocks = {r[0]: block_of_layer[r[4]] for r in rows} if grouped else {}
+    spans = [runs.Span(r[0], r[1], r[2]) for r in rows]
     rendered, html = runs.transcript_html(
         transcript.text, spans, looks, tint=tint, blocks=blocks or None
     )
     seg_json = {
-        "layers": [[who[pk], 1 if writable[pk] else 0] for pk in layers],
+        "layers": [[who[pk], 1 if writable[pk] else 0] for pk in layer_index],
         "segs": table,
     }
     return TranscriptView(
@@ -318,16 +337,28 @@ class CodebookView:
     options_html: SafeString = field(default_factory=lambda: mark_safe(""))
 
 
-def codebook_tree_html(rows: list[CodeRow], view: str, code_filter: int | None) -> SafeString:
-    """The ``treeitem`` of every code (one tab stop: the filtered code's, else the first)."""
+def codebook_tree_html(
+    rows: list[CodeRow],
+    view: str,
+    code_filter: int | None,
+    *,
+    first: int | None = None,
+    oob: bool = False,
+) -> SafeString:
+    """The ``treeitem`` of every code in ``rows`` (one tab stop: the filtered code's, else
+    the tree's first, ``first`` when ``rows`` are only some of the tree's). ``oob``: each
+    row swaps its own in the page (a write's answer)."""
     parts = []
     layer = quote(view, safe="/")
-    for i, row in enumerate(rows):
+    if first is None and rows:
+        first = rows[0].node.pk
+    for row in rows:
         node, code = row.node, row.node.code
         pk = node.pk
         path = escape(node.path)
         current = pk == code_filter
-        tab = "0" if (current if code_filter else i == 0) else "-1"
+        tab = "0" if (current if code_filter else pk == first) else "-1"
+        swap = f" hx-swap-oob=\"outerHTML:#codebook-tree [data-code='{pk}']\"" if oob else ""
         title = path
         if code.description:
             desc = code.description
@@ -341,7 +372,7 @@ def codebook_tree_html(rows: list[CodeRow], view: str, code_filter: int | None) 
         )
         parts.append(
             f'<li role="treeitem" class="code-row{" is-filtered" if current else ""}" '
-            f'style="--depth:{node.depth}" tabindex="{tab}" aria-level="{node.depth + 1}" '
+            f'style="--depth:{node.depth}" tabindex="{tab}"{swap} aria-level="{node.depth + 1}" '
             f'aria-posinset="{row.posinset}" aria-setsize="{row.setsize}"'
             f"{expanded} "
             f'aria-label="{path}, {row.mine} mine, {row.all} in all layers shown to you" '
@@ -372,17 +403,27 @@ def build_codebook_view(
     state: LayerState,
     book: codebook_selectors.Codebook,
     code_filter: int | None = None,
+    counts: dict[int, tuple[int, int]] | None = None,
+    markup: bool = True,
 ) -> CodebookView:
-    """Per-code counts in this transcript (mine / all visible layers): one query. The
-    tree's markup marks ``code_filter``'s row (the page's filter)."""
-    counts = (
-        codebook_selectors.code_counts(access, transcript=transcript, layers=state.visible)
-        if state.visible
-        else {}
-    )
+    """Per-code counts in this transcript (mine / all visible layers): one query, none when
+    ``counts`` are given (a write's, of the codes it touched). The tree's markup marks
+    ``code_filter``'s row (the page's filter); ``markup=False``: the rows only (no tree,
+    options or codes JSON: a write's answer builds the rows it swaps)."""
+    if counts is None:
+        counts = (
+            codebook_selectors.code_counts(access, transcript=transcript, layers=state.visible)
+            if state.visible
+            else {}
+        )
     view = CodebookView(rows=[], codes_json=[])
     for node in book.walk():
         code = node.code
+        if not markup:
+            if not code.archived:
+                mine, all_ = counts.get(node.pk, (0, 0))
+                view.rows.append(CodeRow(node=node, mine=mine, all=all_, parent=code.parent_id))
+            continue
         # Archived codes stay in the JSON (old highlights use them) but not in the tree.
         view.codes_json.append(
             {
@@ -404,6 +445,8 @@ def build_codebook_view(
         view.total_mine += mine
         view.total_all += all_
     _tree_positions(view.rows)
+    if not markup:
+        return view
     view.tree_html = codebook_tree_html(view.rows, state.view, code_filter)
     view.options_html = codebook_options_html(view.rows, code_filter)
     return view
@@ -522,7 +565,7 @@ def page_context(
     state = layer_state(access, view)
     # The page reads a few columns of each code: no author, no dates (cheaper rows).
     book = codebook_selectors.codebook_for(access, light=True)
-    code_filter = _code_filter(request, book)
+    code_filter = code_filter_param(request, book)
     tv = build_transcript_view(access, transcript, state, book, code_filter)
     cb = build_codebook_view(access, transcript, state, book, code_filter)
     study = access.study

@@ -429,6 +429,7 @@ def segment_apply_codes(
     new_code_parent: Code | None = None,
     new_code_proposed: bool = False,
     actor=None,
+    since: int | None = None,
 ) -> Applied:
     """The coding page's write: code one span with ``codes`` and, when ``new_code_name`` is
     given, with a code created for it under ``new_code_parent`` (a proposal when
@@ -436,9 +437,11 @@ def segment_apply_codes(
     made into one batch (``segment.batch``) so that a single undo reverts them.
 
     Raises ValidationError as :func:`segment_create` and
-    :func:`coding.codebook.services.code_create` do; nothing is saved then.
+    :func:`coding.codebook.services.code_create` do; nothing is saved then. ``since``: the
+    study's :func:`~coding.audit.audit_mark` when the caller took it already.
     """
-    since = audit_mark(study=transcript.study)
+    if since is None:
+        since = audit_mark(study=transcript.study)
     applied = Applied(codes=list(codes), created=[])
     with transaction.atomic():
         if new_code_name:
@@ -483,14 +486,17 @@ def segment_change(
     span: dict | None = None,
     expected_version: int | None = None,
     actor=None,
+    since: int | None = None,
 ) -> str:
     """The coding page's edit of one segment: its memo, its code and (``span``: ``start``,
     ``end``, ``quote``) its extent, in one transaction and one undo batch. Returns what was
     done, in words ("Memo saved", "Changed to ‘…’", "Span adjusted").
 
-    Raises ValidationError as :func:`segment_update` does; nothing is saved then.
+    Raises ValidationError as :func:`segment_update` does; nothing is saved then. ``since``:
+    as for :func:`segment_apply_codes`.
     """
-    since = audit_mark(study=segment.transcript.study)
+    if since is None:
+        since = audit_mark(study=segment.transcript.study)
     if code.pk == segment.code_id and span is None:
         segment_update_memo(segment=segment, memo=memo, actor=actor)
         text = "Memo saved"

@@ -16,10 +16,11 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, trigger_client_event
 
+from coding.audit import audit_mark
 from coding.codebook import selectors as codebook_selectors
 from coding.memos import services as memo_services
 from coding.models import Memo
-from coding.segments import page, services, undo
+from coding.segments import page, services, undo, writes
 from coding.segments.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoForm
 from studies.access import (
     StudyAccess,
@@ -124,15 +125,35 @@ def _success_response(
     event: str,
     toast: dict,
     detail: dict,
+    since: int,
+    book=None,
 ) -> HttpResponse:
+    """JSON, a redirect for plain posts, or for htmx only what the write changed
+    (:mod:`coding.segments.writes`; the whole transcript when something global changed or
+    the page did not ask for ``partial``)."""
     if _wants_json(request):
         return JsonResponse({"message": toast["text"], **detail}, status=200)
     if not request.htmx:
         return redirect(
             page.page_url(access.study.pk, transcript.pk, view, request.POST.get("code_filter"))
         )
+    saved_at = timezone.localtime()
+    if writes.wants_partial(request):
+        body = writes.partial_body(
+            request,
+            access,
+            transcript,
+            view=view,
+            toast=toast,
+            saved_at=saved_at,
+            since=since,
+            book=book,
+        )
+        if body is not None:
+            response = reswap(HttpResponse(body), "none")
+            return trigger_client_event(response, event, detail, after="settle")
     ctx = page.page_context(request, access, transcript, view=view, full=False, toast=toast)
-    ctx["saved_at"] = timezone.localtime()
+    ctx["saved_at"] = saved_at
     body = render_fragments(
         request, TEMPLATE, ctx, "transcript", oob=("codebook", "status", "toast", "alert")
     )
@@ -184,7 +205,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
     access = get_study_for_user(request, study_id, write=True)
     transcript = get_transcript(access, transcript_id)
     view = request.POST.get("view") or None
-    book = codebook_selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access, light=True)
     choices = [(node.pk, node.path) for node in book.walk()]
     form = SegmentCreateForm(SegmentCreateForm.data_from_post(request.POST), code_choices=choices)
     if not form.is_valid():
@@ -209,6 +230,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
 
     codes = [book.by_id[cid].code for cid in data.get("code_ids") or []]
     parent_id = data.get("new_code_parent") if new_name else None
+    since = audit_mark(study=access.study)
     try:
         applied = services.segment_apply_codes(
             transcript=transcript,
@@ -223,6 +245,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
             expected_version=data["version"],
             memo=data.get("memo") or "",
             actor=request.user,
+            since=since,
         )
     except ValidationError as exc:
         if _edited_since(exc, transcript, data["version"]):
@@ -238,6 +261,9 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
         event="segment-created",
         toast={"text": text, "undo": bool(created)},
         detail={"ids": [s.pk for s in created], "start": data["start"], "end": data["end"]},
+        since=since,
+        # A code created on the fly is not in it (the answer is the whole transcript then).
+        book=None if new_name else book,
     )
 
 
@@ -253,6 +279,7 @@ def segment_delete(
         return _error_response(request, access, transcript, refusal, view=view)
     segment = get_segment_for_write(access, segment_id, transcript=transcript)
     name = segment.code.name
+    since = audit_mark(study=access.study)
     services.segment_delete(segment=segment, actor=request.user)
     return _success_response(
         request,
@@ -262,6 +289,7 @@ def segment_delete(
         event="segment-deleted",
         toast={"text": f"Removed ‘{name}’", "undo": True},
         detail={"id": int(segment_id)},
+        since=since,
     )
 
 
@@ -276,7 +304,7 @@ def segment_update(
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
     segment = get_segment_for_write(access, segment_id, transcript=transcript)
-    book = codebook_selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access, light=True)
     choices = [(node.pk, node.path) for node in book.walk()]
     form = SegmentUpdateForm(request.POST, code_choices=choices)
     if not form.is_valid():
@@ -290,6 +318,7 @@ def segment_update(
     new_code = book.by_id[data["code_id"]].code if data.get("code_id") else segment.code
     memo = data["memo"] if form.changes_memo else segment.memo
     span = {"start": data["start"], "end": data["end"], "quote": data["quote"]}
+    since = audit_mark(study=access.study)
     try:
         text = services.segment_change(
             segment=segment,
@@ -298,6 +327,7 @@ def segment_update(
             span=span if form.changes_span else None,
             expected_version=data["version"],
             actor=request.user,
+            since=since,
         )
     except ValidationError as exc:
         if form.changes_span and _edited_since(exc, transcript, data["version"]):
@@ -311,6 +341,8 @@ def segment_update(
         event="segment-updated",
         toast={"text": text, "undo": True},
         detail={"id": int(segment_id)},
+        since=since,
+        book=book,
     )
 
 
@@ -322,6 +354,7 @@ def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) ->
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
+    since = audit_mark(study=access.study)
     try:
         text = undo.segment_undo(access=access, transcript=transcript, actor=request.user)
     except ValidationError as exc:
@@ -334,6 +367,7 @@ def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) ->
         event="segment-undone",
         toast={"text": text, "undo": False},
         detail={},
+        since=since,
     )
 
 

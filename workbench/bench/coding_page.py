@@ -104,7 +104,7 @@ def segment_delete(ctx: bench.Context):
 
 @bench.operation("segment_create_page", n=20)
 def segment_create_page(ctx: bench.Context):
-    """Create one segment from the coding page (htmx): includes re-rendering the transcript."""
+    """Create one segment from the coding page (htmx), answered with the touched turns only."""
     transcript = Transcript.objects.get(pk=_busiest_transcript(ctx).pk)
     layer = Layer.objects.get(study=ctx.study, kind=LayerKind.CODER, user=ctx.users["coder1"])
     code = Code.objects.filter(study=ctx.study, archived=False, children__isnull=True).first()
@@ -121,8 +121,12 @@ def segment_create_page(ctx: bench.Context):
             "quote": transcript.text[start:end],
             "version": transcript.version,
             "view": "mine",  # writes name the layer view they come from
+            "layer": "mine",  # without it the write was refused (nothing was created)
+            "partial": "1",  # as the page script asks: only what changed comes back
         }
-        bench.check_response(client.post(url, data, HTTP_HX_REQUEST="true"))
+        response = bench.check_response(client.post(url, data, HTTP_HX_REQUEST="true"))
+        if response.get("HX-Reswap") != "none":
+            raise RuntimeError("the write fell back to the whole transcript")
 
     return run
 

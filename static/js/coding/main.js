@@ -26,8 +26,8 @@ import { initPicker, openPicker, pickerMouseDown, pickerState } from "./picker.j
 import { initPopover, openPopover, popoverMouseDown, stripeOut, stripeOver, tipKeyDown } from "./popover.js";
 import { initRequests, undo } from "./requests.js";
 import {
-  getIndex, isTranscriptSwap, rangeFor, rememberPlace, resetIndex, restorePlace, segmentsAt, segmentsOf,
-  selectionOffsets, textBetween,
+  getIndex, isPartialAnswer, isTranscriptSwap, keepTurnHeight, mergeSegments, rangeFor, rememberPlace, resetIndex,
+  restorePlace, segmentsAt, segmentsOf, selectionOffsets, textBetween,
 } from "./transcript.js";
 import { filterCodebook, initTree } from "./tree.js";
 
@@ -108,13 +108,20 @@ function onMouseUp(event) {
 // --- swaps of the transcript -----------------------------------------------------------
 
 function onBeforeSwap(event) {
-  if (!isTranscriptSwap(event) || !transcriptEl()) return;
+  if (!isTranscriptSwap(event) || !transcriptEl() || isPartialAnswer(event)) return;
   rememberPlace();
 }
 
+// A partial answer swaps each of its out-of-band elements (every one fires afterSwap);
+// the segment entries come last, so the page is refreshed once, when they are merged.
 function onAfterSwap(event) {
   if (!isTranscriptSwap(event)) return;
-  restorePlace();
+  if (isPartialAnswer(event)) {
+    if (event.target.id !== "segments-delta") return;
+    mergeSegments(event.target);
+  } else {
+    restorePlace();
+  }
   resetIndex();
   if (highlights) { highlights.delete("cursor"); highlights.delete("saving"); }
   restoreCursor();
@@ -189,6 +196,7 @@ app.addEventListener("click", (event) => {
 });
 document.body.addEventListener("htmx:beforeSwap", onBeforeSwap);
 document.body.addEventListener("htmx:afterSwap", onAfterSwap);
+document.body.addEventListener("htmx:oobBeforeSwap", keepTurnHeight);
 initPicker();
 initTree();
 // The codebook comes back out of band after saves: reapply collapse, filter and tab stop.

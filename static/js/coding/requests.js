@@ -28,7 +28,8 @@ export function post(url, values) {
     target: "#transcript",
     swap: "outerHTML",
     headers: csrfHeaders(),
-    values: Object.assign({ view: page.view, code_filter: page.codeFilter || "" }, values),
+    // partial: the answer holds only the turns, codebook rows and segment entries that changed.
+    values: Object.assign({ view: page.view, code_filter: page.codeFilter || "", partial: "1" }, values),
   });
 }
 

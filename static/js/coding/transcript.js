@@ -13,6 +13,26 @@ export function resetIndex() {
   index = null;
 }
 
+/** Merge a write's changed segments into #segments-data (the #segments-delta element of a
+ * partial answer: {"layers": [[words, writable]], "set": [table rows], "del": [id]}): rows of those ids are removed, the
+ * set rows added, the table kept in reading order (start, longer first, id) as the server
+ * writes it; and forget the index. */
+export function mergeSegments(deltaEl) {
+  const data = byId("segments-data");
+  index = null;
+  if (!data || !deltaEl) return;
+  let delta;
+  try { delta = JSON.parse(deltaEl.textContent || "{}"); } catch (e) { return; }
+  const table = JSON.parse(data.textContent || "{}");
+  const set = delta.set || [];
+  const gone = new Set((delta.del || []).concat(set.map((row) => row[0])));
+  const segs = (table.segs || []).filter((row) => !gone.has(row[0])).concat(set);
+  segs.sort((a, b) => a[1] - b[1] || b[2] - a[2] || a[0] - b[0]);
+  table.segs = segs;
+  if (delta.layers) table.layers = delta.layers;  // the write may have made the layer
+  data.textContent = JSON.stringify(table);
+}
+
 export function getIndex() {
   const root = transcriptEl();
   if (index && index.root === root) return index;
@@ -207,6 +227,23 @@ export function position(el, span) {
 // and would take the estimated height: they get the old turns' heights instead, so the
 // text does not move under the reader.
 let placeBeforeSwap = null;
+
+/** A write's partial answer (HX-Reswap: none): its turns, codebook rows and segment entries
+ * come out of band, the transcript element itself stays. */
+export const isPartialAnswer = (event) => {
+  const xhr = event.detail && event.detail.xhr;
+  return Boolean(xhr && xhr.getResponseHeader("HX-Reswap") === "none");
+};
+
+/** Before a turn is replaced out of band: its height goes to the new turn (which is not laid
+ * out yet when off screen), so the text does not move under the reader. */
+export function keepTurnHeight(event) {
+  const old = event.detail && event.detail.target;
+  if (!old || !old.classList || !old.classList.contains("turn")) return;
+  const fresh = event.detail.fragment && event.detail.fragment.firstElementChild;
+  const height = old.getBoundingClientRect().height;
+  if (fresh && height) fresh.style.containIntrinsicSize = "auto " + height + "px";
+}
 
 export const isTranscriptSwap = (event) => event.target.id === "transcript" || Boolean(event.detail && event.detail.target && event.detail.target.id === "transcript");
 

@@ -17,6 +17,7 @@ from workbench.bench import harness as bench
 OPERATION_MODULES = [
     "workbench.bench.workload",
     "workbench.bench.coding_page",
+    "workbench.bench.coding_writes",
     "workbench.bench.retrieval",
     "workbench.bench.search",
     "workbench.bench.agreement",

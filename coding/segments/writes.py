@@ -1,0 +1,251 @@
+"""A write through the coding page answered with only what changed (issue 12).
+
+The write's own audit events say which segments it changed, with their spans before and
+after; the answer holds, out of band (``hx-swap-oob``), the turns those spans touch
+(rendered from the segments overlapping them only: :func:`runs.render_lines`), the codebook
+rows of the codes involved (counts mine / all), the hint shown when the layer is empty, the
+save status, the toast and the alert, and last the changed rows of the ``segments-data``
+table with its layers (``segments-delta``: ``{"layers", "set": [rows], "del": [ids]}``,
+merged by ``mergeSegments`` in ``static/js/coding/transcript.js``). Nothing here reads or
+loops over all the transcript's segments; the pieces are plain strings (no template).
+
+When something global changed (a code was created, a consensus decision was undone, an
+event touched another transcript) :func:`partial_body` returns None and the view answers
+with the whole transcript as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
+from django.http import HttpRequest
+from django.utils.html import conditional_escape, json_script
+
+from coding.codebook import selectors as codebook_selectors
+from coding.models import AuditEvent
+from coding.segments import page, runs, selectors
+from studies.access import StudyAccess
+from studies.models import Transcript
+
+TEMPLATE = "coding/segments/transcript_code.html"
+#: Actions that group or record other events and carry no span of their own.
+_GROUPS = ("segment.batch", "segment.undo")
+
+
+def wants_partial(request: HttpRequest) -> bool:
+    """The page script asks for the partial answer (``partial=1``); other clients (plain
+    htmx posts, old pages) keep the whole transcript."""
+    return bool(getattr(request, "htmx", False)) and request.POST.get("partial") == "1"
+
+
+@dataclass
+class Touched:
+    """What a write changed: merged ``[lo, hi)`` ranges of whole lines, segment and code ids."""
+
+    ranges: list[tuple[int, int]] = field(default_factory=list)
+    ids: set[int] = field(default_factory=set)
+    codes: set[int] = field(default_factory=set)
+
+
+def _line_range(text: str, start: int, end: int) -> tuple[int, int]:
+    """The whole lines overlapping ``[start, end)``: from the start of the line holding
+    ``start`` to the end of the line holding ``end - 1``."""
+    length = len(text)
+    start, end = max(0, min(start, length)), max(0, min(end, length))
+    lo = text.rfind("\n", 0, start) + 1 if start > 0 else 0
+    hi = text.find("\n", max(start, end - 1))
+    return lo, length if hi == -1 else max(hi, lo)
+
+
+def touched_since(actor, transcript: Transcript, since: int) -> Touched | None:
+    """The segments ``actor``'s events after ``since`` changed in ``transcript`` (one query),
+    or None when an event changed anything else."""
+    events = AuditEvent.objects.filter(
+        study_id=transcript.study_id, actor=actor, pk__gt=since
+    ).values_list("action", "object_type", "before", "after")
+    touched = Touched()
+    spans: list[tuple[int, int]] = []
+    for action, object_type, before, after in events:
+        if action in _GROUPS:
+            continue
+        if object_type != "segment" or not action.startswith("segment."):
+            return None
+        for snap in (before, after):
+            if not snap:
+                continue
+            if snap.get("transcript_id") != transcript.pk:
+                return None
+            spans.append(_line_range(transcript.text, snap["start"], snap["end"]))
+            touched.ids.add(snap["id"])
+            touched.codes.add(snap["code_id"])
+    for lo, hi in sorted(spans):
+        if touched.ranges and lo <= touched.ranges[-1][1] + 1:
+            prev = touched.ranges[-1]
+            touched.ranges[-1] = (prev[0], max(prev[1], hi))
+        else:
+            touched.ranges.append((lo, hi))
+    return touched
+
+
+def overlapping(qs, transcript: Transcript, ranges: list[tuple[int, int]]):
+    """``qs`` (segments of ``transcript``) restricted to those overlapping any of ``ranges``
+    (half-open), unordered.
+
+    On PostgreSQL the condition is also written as ``transcript_id = …::bigint AND
+    int4range(start, end) && …``, which the GiST index of migration 0010 serves (the btree
+    on start bounds one side only; the cast matches the index's bigint operator class).
+    """
+    postgres = connection.vendor == "postgresql"
+    near = Q()
+    for lo, hi in ranges:
+        cond = Q(start__lt=hi, end__gt=lo)
+        if postgres:
+            sql = RawSQL(_PG_OVERLAP, (transcript.pk, lo, hi), output_field=BooleanField())
+            cond &= Q(sql)
+        near |= cond
+    return qs.filter(near).order_by()
+
+
+_PG_OVERLAP = (
+    '"coding_segment"."transcript_id" = %s::bigint AND '
+    'int4range("coding_segment"."start", "coding_segment"."end") && int4range(%s, %s)'
+)
+
+
+def _oob_turn(html: str) -> str:
+    return html.replace('<div class="turn', '<div hx-swap-oob="true" class="turn', 1)
+
+
+def partial_body(
+    request: HttpRequest,
+    access: StudyAccess,
+    transcript: Transcript,
+    *,
+    view: str | None,
+    toast: dict,
+    saved_at,
+    since: int,
+    book: codebook_selectors.Codebook | None = None,
+) -> str | None:
+    """The out-of-band answer to a write made after audit event ``since``, or None when
+    the whole transcript must be sent (see the module's docstring). ``book``: the
+    requester's codebook when the view has it already."""
+    touched = touched_since(request.user, transcript, since)
+    if touched is None:
+        return None
+    state = page.layer_state(access, view)
+    if state.edit is None:
+        return None
+    if book is None:
+        book = codebook_selectors.codebook_for(access, light=True)
+    code_filter = page.code_filter_param(request, book)
+    rows: list[tuple] = []
+    if state.shown and touched.ranges:
+        qs = selectors.segments_for_transcript(access, transcript, layers=state.shown)
+        rows = list(overlapping(qs, transcript, touched.ranges).values_list(*page.SEGMENT_COLUMNS))
+    tint: set[int] = set()
+    subtree = None
+    if code_filter is not None:
+        subtree = book.subtree_ids(code_filter)
+        rows = [r for r in rows if r[3] in subtree]
+        tint = {r[0] for r in rows}
+    who, writable = page.layer_words(access, state)
+    layer_index = {layer.pk: i for i, layer in enumerate(state.shown)}
+    looks, entries = page.segment_entries(rows, book, who, layer_index, None)
+
+    parts: list[str] = []
+    text = transcript.text
+    for lo, hi in touched.ranges:
+        spans = [runs.Span(r[0], r[1], r[2]) for r in rows if r[1] < hi and r[2] > lo]
+        for _, html in runs.render_lines(text, spans, looks, lo=lo, hi=hi, tint=tint):
+            parts.append(_oob_turn(html))
+
+    counts = {}
+    if state.visible and touched.codes:
+        counts = codebook_selectors.code_counts(
+            access, transcript=transcript, layers=state.visible, codes=touched.codes, own=state.own
+        )
+    cb = page.build_codebook_view(
+        access, transcript, state, book, code_filter, counts=counts, markup=False
+    )
+    if cb.rows:
+        mine = [row for row in cb.rows if row.node.pk in touched.codes]
+        parts.append(
+            page.codebook_tree_html(
+                mine, state.view, code_filter, first=cb.rows[0].node.pk, oob=True
+            )
+        )
+
+    if rows:
+        shown = True
+    elif state.shown:
+        qs = selectors.segments_for_transcript(access, transcript, layers=state.shown)
+        if subtree is not None:
+            qs = qs.filter(code_id__in=subtree)
+        shown = qs.exists()
+    else:
+        shown = False
+    parts.append(hint_html(state, code_filter, shown=shown, has_text=bool(transcript.length)))
+    parts.append(status_html(saved_at))
+    parts.append(toast_html(toast, state))
+    parts.append(ALERT_CLEARED)
+    present = {row[0] for row in entries}
+    delta = {
+        # The page's layer table as well: the write may have made the coder's layer.
+        "layers": [[who[pk], 1 if writable[pk] else 0] for pk in layer_index],
+        "set": [row for row in entries if row[0] in touched.ids],
+        "del": sorted(touched.ids - present),
+    }
+    script = json_script(delta, "segments-delta")
+    parts.append(script.replace("<script ", '<script hx-swap-oob="true" ', 1))
+    return "".join(parts)
+
+
+# The page's hint, save status, toast and alert (the template's ``hint``, ``status``,
+# ``toast`` and ``alert`` partials, out of band) as plain strings: four template renders
+# were a third of a write's answer. tests/coding/test_segment_write_lines.py checks they
+# equal the partials.
+ALERT_CLEARED = (
+    '<div id="coding-alert" class="coding-alert" role="alert" hx-swap-oob="innerHTML"></div>'
+)
+
+
+def hint_html(state: page.LayerState, code_filter: int | None, *, shown: bool, has_text: bool):
+    words = ""
+    if has_text and not shown:
+        if code_filter:
+            words = "No highlights of this code here"
+            words += " in this layer." if state.view != "all" else "."
+        elif state.view == "consensus":
+            words = "No consensus yet"
+            words += ": select text and press C to start it." if state.edit else "."
+        elif state.edit:
+            words = "No highlights: select text, press C."
+        else:
+            words = "No highlights in this layer."
+    return f'<p class="empty-hint" id="transcript-hint" hx-swap-oob="true">{words}</p>'
+
+
+def status_html(saved_at) -> str:
+    words = f"Saved {saved_at:%H:%M}" if saved_at else ""
+    return (
+        '<span id="save-status" class="save-status" aria-live="polite" hx-swap-oob="true">'
+        f"{words}</span>"
+    )
+
+
+def toast_html(toast: dict | None, state: page.LayerState) -> str:
+    body = ""
+    if toast:
+        body = f'<p class="toast-body"><span class="toast-text">{conditional_escape(toast["text"])}</span>'
+        if toast.get("undo") and state.edit:
+            body += ' · <button type="button" class="link-button" data-undo>Undo</button> '
+            body += "<kbd>Ctrl+Z</kbd>"
+        body += "</p>"
+    return (
+        '<div id="toast" class="toast" role="status" aria-live="polite" '
+        f'hx-swap-oob="innerHTML">{body}</div>'
+    )

@@ -1,0 +1,154 @@
+"""Benchmark of a write through the coding page (issue 12): one highlight created from the
+picker (htmx, as the page script posts it) on Taguette-like transcripts of 60,000
+characters with 300 and 1,200 highlights in the coder's layer.
+
+Each key is timed twice in the same run: as the page asks for it (``partial=1``: only the
+touched turns, codebook rows and segment entries come back) and, under ``…_full``, as
+before issue 12 (the whole transcript re-rendered), with the answer's size in ``bytes``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import time
+
+from django.urls import reverse
+
+from coding.models import Code, Layer, LayerKind, Segment
+from studies.models import Transcript
+from workbench.bench import harness as bench
+from workbench.bench.coding_page import _api_client, _busiest_transcript, _free_spans
+
+CHARS = 60_000
+
+
+def _dense_transcript(ctx: bench.Context, highlights: int) -> tuple[Transcript, Layer]:
+    """60,000 characters of the seed text with ``highlights`` segments of 40 codes, all in
+    coder1's layer (the layer the write is made in)."""
+    source = Transcript.objects.filter(study=ctx.study).order_by("pk").first()
+    text = (source.text * (CHARS // max(1, len(source.text)) + 1))[:CHARS]
+    transcript = Transcript.objects.create(
+        study=ctx.study,
+        title=f"Write bench {highlights}",
+        text=text,
+        length=len(text),
+        checksum=Transcript.checksum_of(text),
+    )
+    layer = Layer.objects.get(study=ctx.study, kind=LayerKind.CODER, user=ctx.users["coder1"])
+    codes = list(Code.objects.filter(study=ctx.study, archived=False, children__isnull=True)[:40])
+    rng = random.Random(highlights)
+    rows, seen = [], set()
+    i = 0
+    while len(rows) < highlights:
+        start = rng.randrange(0, len(text) - 400)
+        end = start + rng.randrange(20, 400)
+        code = codes[i % len(codes)]
+        i += 1
+        if (code.pk, start, end) in seen or not text[start:end].strip():
+            continue
+        seen.add((code.pk, start, end))
+        rows.append(
+            Segment(
+                transcript=transcript,
+                code=code,
+                layer=layer,
+                start=start,
+                end=end,
+                quote=text[start:end],
+            )
+        )
+    Segment.objects.bulk_create(rows, batch_size=500)
+    return transcript, layer
+
+
+def _timed_creates(ctx: bench.Context, transcript: Transcript, layer: Layer, key: str, n: int):
+    code = Code.objects.filter(study=ctx.study, archived=False, children__isnull=True).last()
+    spans = iter(_free_spans(transcript, layer, code, 4 * (n + 4)))
+    client = ctx.clients["coder1"]
+    url = reverse("coding:segment_create", args=[ctx.study.pk, transcript.pk])
+    results = {}
+    for suffix, partial in (("", "1"), ("_full", "")):
+        sizes = []
+
+        def run(partial=partial, sizes=sizes):
+            start, end = next(spans)
+            data = {
+                "code_ids": [code.pk],
+                "start": start,
+                "end": end,
+                "quote": transcript.text[start:end],
+                "version": transcript.version,
+                "layer": "mine",
+                "view": "mine",
+                "partial": partial,
+            }
+            response = bench.check_response(client.post(url, data, HTTP_HX_REQUEST="true"))
+            if partial and response.get("HX-Reswap") != "none":
+                raise RuntimeError("the write fell back to the whole transcript")
+            sizes.append(len(response.content))
+
+        stats = bench.measure(run, n=n, warmup=2)
+        stats["bytes"] = sorted(sizes)[len(sizes) // 2]
+        results[f"{key}{suffix}"] = stats
+    results[key].update(_against_api(ctx, transcript, code, spans, url, n))
+    return results
+
+
+def _against_api(ctx: bench.Context, transcript, code, spans, url: str, n: int) -> dict:
+    """The partial page write and the JSON API's create, interleaved (one of each per
+    round, so both see the same load): their medians and ``x_api`` = page / API."""
+    client = ctx.clients["coder1"]
+    api = _api_client(ctx)
+    api_url = f"/api/v1/transcripts/{transcript.pk}/segments"
+    page_ms, api_ms = [], []
+    for _ in range(n):
+        start, end = next(spans)
+        data = {
+            "code_ids": [code.pk],
+            "start": start,
+            "end": end,
+            "quote": transcript.text[start:end],
+            "version": transcript.version,
+            "layer": "mine",
+            "view": "mine",
+            "partial": "1",
+        }
+        t0 = time.perf_counter()
+        bench.check_response(client.post(url, data, HTTP_HX_REQUEST="true"))
+        page_ms.append((time.perf_counter() - t0) * 1000)
+        start, end = next(spans)
+        body = {"code_id": code.pk, "start": start, "end": end, "quote": transcript.text[start:end]}
+        t0 = time.perf_counter()
+        response = api.post(api_url, json.dumps(body), content_type="application/json")
+        bench.check_response(response, 201)
+        api_ms.append((time.perf_counter() - t0) * 1000)
+    page_p50, api_p50 = statistics.median(page_ms), statistics.median(api_ms)
+    return {
+        "interleaved_page_p50_ms": round(page_p50, 2),
+        "api_create_p50_ms": round(api_p50, 2),
+        "x_api": round(page_p50 / api_p50, 2),
+    }
+
+
+@bench.operation("segment_create_page_seed", n=20)
+def segment_create_page_seed(ctx: bench.Context):
+    """The seed-scale write of ``segment_create_page``, partial and full, with sizes."""
+    transcript = Transcript.objects.get(pk=_busiest_transcript(ctx).pk)
+    layer = Layer.objects.get(study=ctx.study, kind=LayerKind.CODER, user=ctx.users["coder1"])
+    return _timed_creates(ctx, transcript, layer, "segment_create_page_seed", 20)
+
+
+@bench.operation("segment_create_page_300", n=20)
+def segment_create_page_300(ctx: bench.Context):
+    """One highlight from the picker, 60,000 characters, 300 highlights in the layer."""
+    transcript, layer = _dense_transcript(ctx, 300)
+    return _timed_creates(ctx, transcript, layer, "segment_create_page_300", 20)
+
+
+@bench.operation("segment_create_page_1200", n=20)
+def segment_create_page_1200(ctx: bench.Context):
+    """One highlight from the picker, 60,000 characters, 1,200 highlights in the layer."""
+    transcript, layer = _dense_transcript(ctx, 1200)
+    return _timed_creates(ctx, transcript, layer, "segment_create_page_1200", 20)
