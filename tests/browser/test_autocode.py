@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from coding.models import AuditEvent, Code, Segment
 from studies.models import Study
+from tests.browser.coding_helpers import SEGMENTS_AT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,8 +62,10 @@ def test_a_pi_auto_codes_the_participants_family_and_undoes_the_batch(page, logi
 
     first = made.order_by("transcript_id", "start").first()
     page.goto(reverse("coding:transcript_code", args=[study.pk, first.transcript_id]))
-    mark = page.locator(f'mark[data-seg="{first.pk}"]')
+    # A run starts at every segment boundary: the one at the segment's start is coded with it.
+    mark = page.locator(f'mark.r[data-start="{first.start}"]')
     mark.first.wait_for()
+    assert first.pk in mark.first.evaluate(SEGMENTS_AT)
     mark.first.scroll_into_view_if_needed()
     page.screenshot(path=f"{SHOTS}-coding-page.png", full_page=False)
 
