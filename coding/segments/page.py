@@ -164,6 +164,12 @@ class TranscriptView:
     block_count: int = 1
     block_lanes: int = runs.MAX_LANES
 
+    @property
+    def lanes_shown(self) -> int:
+        """Stripe lanes the margin's labels sit right of: those in use, at most the block's
+        (in one block the margin's lanes are the text's; in "All" a bound on each block's)."""
+        return max(1, min(self.lane_count, self.block_lanes))
+
     def segments_script(self) -> SafeString:
         """``seg_json`` as the page's ``segments-data`` script: compact JSON, escaped as
         Django's ``json_script`` does."""

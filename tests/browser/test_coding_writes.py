@@ -117,3 +117,30 @@ def test_apply_then_undo_with_the_keyboard(setup, coder_page):
     assert seg.start == TEXT.index(seg.quote)
     assert count_of(page, setup["hope"]) == "1/1"
     assert kept(page) and page.answers == ["none", "none", "none"]
+
+
+def _apply(page, quote: str, code: str, stripes: int) -> None:
+    drag_select(page, quote)
+    page.get_by_role("dialog", name="Apply codes to the selection").get_by_role(
+        "option", name=code
+    ).locator(".tick").click()
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_function(f"document.querySelectorAll('.stripe').length === {stripes}")
+
+
+def test_labels_stay_beside_their_stripes_as_a_write_adds_a_lane(setup, coder_page):
+    """The margin's labels sit right of the lanes in use, not after six empty ones, and a
+    partial answer that adds a lane moves them over (the transcript element is kept)."""
+    page = coder_page
+    lanes = "() => getComputedStyle(document.getElementById('transcript')).getPropertyValue('--lanes-shown').trim()"
+    _apply(page, QUOTE, "Hope", 1)
+    assert page.evaluate(lanes) == "1"
+    _apply(page, "me 𠝹 and my lived", "Shame", 2)
+    assert page.evaluate(lanes) == "2"
+    assert kept(page) and page.answers == ["none", "none"]
+    stripes = [page.locator(".stripe").nth(i).bounding_box() for i in range(2)]
+    label = page.locator(".stripe-label").first.bounding_box()
+    right_of_lanes = max(box["x"] + box["width"] for box in stripes)
+    # Beside the second lane: clear of both stripes, and not 4 empty lanes (48 px) further.
+    assert right_of_lanes <= label["x"] < right_of_lanes + 24
+    page.screenshot(path=f"{SHOTS}-two-lanes.png")

@@ -317,3 +317,17 @@ def test_the_codebook_tree_names_counts_and_escapes_each_code(
     assert 'title="Fam&lt;ily&gt; — Kin &amp; &quot;home&quot;"' in family
     assert f'<option value="{child.pk}" selected>Fam&lt;ily&gt; › Care</option>' in html
     assert "<ily>" not in html
+
+
+@pytest.mark.parametrize("depth, shown", [(0, 1), (1, 1), (3, 3), (8, 6)])
+def test_margin_labels_sit_beside_the_lanes_in_use(
+    coder_client, coder, study, transcript, shame, depth, shown
+):
+    """Labels are placed right of the stripe lanes the page uses (at most the block's 6),
+    not after 6 empty lanes: with one highlight its label is next to its stripe."""
+    layer = factories.make_layer(study, coder)
+    for i in range(depth):  # ``depth`` highlights all overlapping one another
+        factories.make_segment(transcript, shame, layer, 10 + i, 40 + i)
+    html = coder_client.get(page_url(transcript)).content.decode()
+    section = re.search(r'<section id="transcript"[^>]*style="([^"]*)"', html).group(1)
+    assert f"--lanes-shown:{shown}" in section

@@ -26,7 +26,7 @@ import { initPicker, openPicker, pickerMouseDown, pickerState } from "./picker.j
 import { initPopover, openPopover, popoverMouseDown, stripeOut, stripeOver, tipKeyDown } from "./popover.js";
 import { initRequests, undo } from "./requests.js";
 import {
-  getIndex, isPartialAnswer, isTranscriptSwap, keepTurnHeight, mergeSegments, rangeFor, rememberPlace, resetIndex,
+  fitLanes, getIndex, isPartialAnswer, isTranscriptSwap, keepTurnHeight, mergeSegments, rangeFor, rememberPlace, resetIndex,
   restorePlace, segmentsAt, segmentsOf, selectionOffsets, textBetween,
 } from "./transcript.js";
 import { filterCodebook, initTree } from "./tree.js";
@@ -119,6 +119,7 @@ function onAfterSwap(event) {
   if (isPartialAnswer(event)) {
     if (event.target.id !== "segments-delta") return;
     mergeSegments(event.target);
+    fitLanes();
   } else {
     restorePlace();
   }

@@ -33,6 +33,21 @@ export function mergeSegments(deltaEl) {
   data.textContent = JSON.stringify(table);
 }
 
+/** Labels sit right of the stripe lanes in use (--lanes-shown, which the server sets for
+ * the page; at most --block-lanes); a partial answer may add or free a lane, so count them
+ * again from the stripes (each stripe's --lane is its lane within its block). */
+export function fitLanes() {
+  const root = transcriptEl();
+  if (!root) return;
+  let used = 0;
+  for (const stripe of root.querySelectorAll(".stripe")) {
+    const lane = parseInt(stripe.style.getPropertyValue("--lane"), 10);
+    if (lane + 1 > used) used = lane + 1;
+  }
+  const most = parseInt(root.style.getPropertyValue("--block-lanes"), 10) || 6;
+  root.style.setProperty("--lanes-shown", String(Math.max(1, Math.min(used, most))));
+}
+
 export function getIndex() {
   const root = transcriptEl();
   if (index && index.root === root) return index;
