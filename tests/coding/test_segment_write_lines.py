@@ -128,6 +128,22 @@ def apply_response(doc, response) -> None:
         table["segs"] = sorted(rows, key=lambda row: (row[1], -row[2], row[0]))
         table["layers"] = delta["layers"]
         data.text = json.dumps(table)
+        fit_lanes(doc)
+
+
+def fit_lanes(doc) -> None:
+    """What the page script's ``fitLanes`` does after a partial answer: labels sit right of
+    the stripe lanes in use, counted from the stripes, at most ``--block-lanes``."""
+    transcript = by_id(doc, "transcript")
+    style = transcript.get("style")
+    most = int(re.search(r"--block-lanes:(\d+)", style).group(1))
+    lanes = [
+        int(m.group(1))
+        for stripe in doc.find_class("stripe")
+        if (m := re.search(r"--lane:(\d+)", stripe.get("style", "")))
+    ]
+    shown = max(1, min(max(lanes, default=-1) + 1, most))
+    transcript.set("style", re.sub(r"--lanes-shown:\d+", f"--lanes-shown:{shown}", style))
 
 
 def state_of(doc) -> dict:
