@@ -186,7 +186,12 @@ def _code_where(parent: Code | None) -> str:
 
 def locked_codebook(study_id: int):
     """Lock the study's codes until the transaction ends, then load the tree (2 queries)."""
-    list(Code.objects.select_for_update().filter(study_id=study_id).values_list("pk", flat=True))
+    list(
+        Code.objects.select_for_update()
+        .filter(study_id=study_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     return selectors.codebook(study_id)
 
 

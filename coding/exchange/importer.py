@@ -140,7 +140,12 @@ def refi_import(*, study: Study, data: bytes, filename: str, actor=None) -> Refi
     report.refuse_if_errors()
     with transaction.atomic():
         # Lock the codebook (as every codebook change does), then plan against fresh data.
-        list(Code.objects.select_for_update().filter(study=study).values_list("pk", flat=True))
+        list(
+            Code.objects.select_for_update()
+            .filter(study=study)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         plan = _Plan(study=study, parsed=parsed, sources=sources, report=report, filename=filename)
         plan.build()
         report.refuse_if_errors()

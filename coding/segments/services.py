@@ -454,7 +454,10 @@ def segment_apply_codes(
                     proposed=new_code_proposed,
                 )
             )
-        for code in applied.codes:
+        # One lock order for every writer (segment_create locks each code): by primary key,
+        # whatever order the codes were ticked in, so two coders ticking the same codes in
+        # opposite orders wait for each other instead of deadlocking.
+        for code in sorted(applied.codes, key=lambda c: c.pk):
             segment, is_new = segment_create(
                 transcript=transcript,
                 code=code,

@@ -260,7 +260,12 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
         view=view,
         event="segment-created",
         toast={"text": text, "undo": bool(created)},
-        detail={"ids": [s.pk for s in created], "start": data["start"], "end": data["end"]},
+        detail={
+            "ids": [s.pk for s in created],
+            "codes": [s.code_id for s in created],  # the code of each id, in the same order
+            "start": data["start"],
+            "end": data["end"],
+        },
         since=since,
         # A code created on the fly is not in it (the answer is the whole transcript then).
         book=None if new_name else book,

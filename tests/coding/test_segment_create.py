@@ -55,6 +55,7 @@ def test_a_coder_codes_a_passage_in_their_own_layer(coder_client, coder, transcr
     assert "Coded ‘Shame’" in html
     events = json.loads(r["HX-Trigger-After-Settle"])
     assert events["segment-created"]["ids"] == [seg.pk]
+    assert events["segment-created"]["codes"] == [seg.code_id]
     assert AuditEvent.objects.filter(action="segment.create", object_id=seg.pk).exists()
 
 

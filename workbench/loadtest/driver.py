@@ -322,7 +322,9 @@ class Coder:
             if detail is None:
                 continue
             ids = detail.get("ids") or []
-            for pk, code in zip(ids, chosen, strict=False):
+            # The answer names each new segment's code (the server stores the codes in the
+            # codebook's order, and not at all where the coder had that segment already).
+            for pk, code in zip(ids, detail.get("codes") or [], strict=True):
                 self.ledger.add_created(
                     Created(int(pk), transcript_id, self.username, int(code), start, end)
                 )
