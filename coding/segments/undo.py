@@ -18,6 +18,7 @@ from coding.models import (
 )
 from coding.segments.services import (
     UNDOABLE_SEGMENT_ACTIONS,
+    lock_transcript,
     segment_create,
     segment_delete,
     segment_update,
@@ -87,6 +88,21 @@ def segment_undo(*, access, transcript: Transcript, actor) -> str:
         label = ""
     since = audit_mark(study=access.study)
     with transaction.atomic():
+        # Restoring deleted highlights locks their codes (segment_create): take them up front
+        # in the order every writer takes locks in, the transcript and then the codes by
+        # primary key, so a batch of several codes cannot deadlock with another coder's write.
+        restored = sorted(
+            {s.before.get("code_id") for s in steps if s.action == "segment.delete" and s.before}
+            - {None}
+        )
+        if restored:
+            lock_transcript(transcript)
+            list(
+                Code.objects.select_for_update(no_key=True)
+                .filter(pk__in=restored)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
         for step in steps:
             label = label or _UNDO_LABELS[step.action]
             _undo_step(access=access, transcript=transcript, step=step, actor=actor)
