@@ -4,13 +4,15 @@ Every function validates on the server and records an audit event."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from coding.audit import audit, audit_mark, segment_snapshot
+from coding.audit import audit, recorded, segment_snapshot
 from coding.codebook import services as codebook_services
 from coding.memos.services import clean_memo_text
 from coding.models import (
@@ -165,14 +167,21 @@ def segment_create(
             # against its new text), then the code (a merge either waits for this segment and
             # moves it, or has already deleted the code and we refuse).
             lock_transcript(transcript, expected_version=expected_version)
-            if not Code.objects.select_for_update(no_key=True).filter(pk=code.pk).exists():
+            # One query: the code's lock and the same span's segment if there is one.
+            twin = Segment.objects.filter(
+                transcript=transcript, code=OuterRef("pk"), layer=layer, start=start, end=end
+            ).values("pk")[:1]
+            locked = list(
+                Code.objects.select_for_update(no_key=True)
+                .filter(pk=code.pk)
+                .annotate(twin=Subquery(twin))
+                .values_list("twin", flat=True)
+            )
+            if not locked:
                 raise _code_gone(code)
             text = check_span(transcript=transcript, start=start, end=end, quote=quote)
-            existing = Segment.objects.filter(
-                transcript=transcript, code=code, layer=layer, start=start, end=end
-            ).first()
-            if existing is not None:
-                return existing, False
+            if locked[0] is not None:
+                return Segment.objects.get(pk=locked[0]), False
             segment = Segment(
                 transcript=transcript,
                 code=code,
@@ -184,8 +193,12 @@ def segment_create(
                 created_by=actor if getattr(actor, "is_authenticated", False) else None,
                 provenance=provenance or {},
             )
+            # No constraint is checked in the database (three queries): check_span has
+            # checked 0 <= start < end <= length, and the unique span was looked up above.
             segment.full_clean(
-                exclude=["transcript", "code", "layer", "created_by"], validate_unique=False
+                exclude=["transcript", "code", "layer", "created_by"],
+                validate_unique=False,
+                validate_constraints=False,
             )
             segment.save()
             audit(
@@ -367,22 +380,19 @@ def segment_update(
 UNDOABLE_SEGMENT_ACTIONS = ("segment.create", "segment.delete", "segment.memo", "segment.update")
 
 
-def segment_batch(*, study: Study, actor, transcript: Transcript, since: int, label: str) -> None:
-    """Group the undoable events ``actor`` made since ``since`` so one undo reverts them all."""
-    events = list(
-        AuditEvent.objects.filter(
-            study=study, actor=actor, pk__gt=since, action__in=UNDOABLE_SEGMENT_ACTIONS
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    if len(events) > 1:
+def segment_batch(
+    *, study: Study, actor, transcript: Transcript, events: list[AuditEvent], label: str
+) -> None:
+    """Group the undoable events of one write (``events``, as :func:`coding.audit.recorded`
+    lists them) so that one undo reverts them all; a single event needs no group."""
+    ids = [event.pk for event in events if event.action in UNDOABLE_SEGMENT_ACTIONS]
+    if len(ids) > 1:
         audit(
             study=study,
             actor=actor,
             action="segment.batch",
             object_type="segment",
-            after={"transcript_id": transcript.pk, "events": events, "label": label},
+            after={"transcript_id": transcript.pk, "events": ids, "label": label},
         )
 
 
@@ -429,7 +439,6 @@ def segment_apply_codes(
     new_code_parent: Code | None = None,
     new_code_proposed: bool = False,
     actor=None,
-    since: int | None = None,
 ) -> Applied:
     """The coding page's write: code one span with ``codes`` and, when ``new_code_name`` is
     given, with a code created for it under ``new_code_parent`` (a proposal when
@@ -437,13 +446,13 @@ def segment_apply_codes(
     made into one batch (``segment.batch``) so that a single undo reverts them.
 
     Raises ValidationError as :func:`segment_create` and
-    :func:`coding.codebook.services.code_create` do; nothing is saved then. ``since``: the
-    study's :func:`~coding.audit.audit_mark` when the caller took it already.
+    :func:`coding.codebook.services.code_create` do; nothing is saved then.
     """
-    if since is None:
-        since = audit_mark(study=transcript.study)
     applied = Applied(codes=list(codes), created=[])
-    with transaction.atomic():
+    # One code is one segment_create, atomic by itself: an outer transaction would only add
+    # a savepoint around it (two queries).
+    several = len(applied.codes) + bool(new_code_name) > 1
+    with recorded() as events, transaction.atomic() if several else nullcontext():
         if new_code_name:
             applied.codes.append(
                 codebook_services.code_create(
@@ -475,7 +484,7 @@ def segment_apply_codes(
         study=transcript.study,
         actor=actor,
         transcript=transcript,
-        since=since,
+        events=events,
         label=f"Coded {applied.names}",
     )
     return applied
@@ -489,21 +498,17 @@ def segment_change(
     span: dict | None = None,
     expected_version: int | None = None,
     actor=None,
-    since: int | None = None,
 ) -> str:
     """The coding page's edit of one segment: its memo, its code and (``span``: ``start``,
     ``end``, ``quote``) its extent, in one transaction and one undo batch. Returns what was
     done, in words ("Memo saved", "Changed to ‘…’", "Span adjusted").
 
-    Raises ValidationError as :func:`segment_update` does; nothing is saved then. ``since``:
-    as for :func:`segment_apply_codes`.
+    Raises ValidationError as :func:`segment_update` does; nothing is saved then.
     """
-    if since is None:
-        since = audit_mark(study=segment.transcript.study)
-    if code.pk == segment.code_id and span is None:
-        segment_update_memo(segment=segment, memo=memo, actor=actor)
-        text = "Memo saved"
-    else:
+    with recorded() as events:
+        if code.pk == segment.code_id and span is None:
+            segment_update_memo(segment=segment, memo=memo, actor=actor)
+            return "Memo saved"
         text = f"Changed to ‘{code.name}’" if code.pk != segment.code_id else "Span adjusted"
         with transaction.atomic():
             if memo != segment.memo:
@@ -522,7 +527,7 @@ def segment_change(
         study=segment.transcript.study,
         actor=actor,
         transcript=segment.transcript,
-        since=since,
+        events=events,
         label=text,
     )
     return text

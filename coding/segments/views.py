@@ -16,7 +16,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, trigger_client_event
 
-from coding.audit import audit_mark
+from coding import audit
 from coding.codebook import selectors as codebook_selectors
 from coding.memos import services as memo_services
 from coding.models import Memo
@@ -125,7 +125,7 @@ def _success_response(
     event: str,
     toast: dict,
     detail: dict,
-    since: int,
+    events: list,
     book=None,
 ) -> HttpResponse:
     """JSON, a redirect for plain posts, or for htmx only what the write changed
@@ -146,7 +146,7 @@ def _success_response(
             view=view,
             toast=toast,
             saved_at=saved_at,
-            since=since,
+            events=events,
             book=book,
         )
         if body is not None:
@@ -230,23 +230,22 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
 
     codes = [book.by_id[cid].code for cid in data.get("code_ids") or []]
     parent_id = data.get("new_code_parent") if new_name else None
-    since = audit_mark(study=access.study)
     try:
-        applied = services.segment_apply_codes(
-            transcript=transcript,
-            layer=layer,
-            codes=codes,
-            new_code_name=new_name,
-            new_code_parent=book.by_id[parent_id].code if parent_id else None,
-            new_code_proposed=access.creates_proposals,
-            start=data["start"],
-            end=data["end"],
-            quote=data["quote"],
-            expected_version=data["version"],
-            memo=data.get("memo") or "",
-            actor=request.user,
-            since=since,
-        )
+        with audit.recorded() as events:
+            applied = services.segment_apply_codes(
+                transcript=transcript,
+                layer=layer,
+                codes=codes,
+                new_code_name=new_name,
+                new_code_parent=book.by_id[parent_id].code if parent_id else None,
+                new_code_proposed=access.creates_proposals,
+                start=data["start"],
+                end=data["end"],
+                quote=data["quote"],
+                expected_version=data["version"],
+                memo=data.get("memo") or "",
+                actor=request.user,
+            )
     except ValidationError as exc:
         if _edited_since(exc, transcript, data["version"]):
             return _stale_response(request, access, transcript, data["quote"], data["start"], view)
@@ -266,7 +265,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
             "start": data["start"],
             "end": data["end"],
         },
-        since=since,
+        events=events,
         # A code created on the fly is not in it (the answer is the whole transcript then).
         book=None if new_name else book,
     )
@@ -284,8 +283,8 @@ def segment_delete(
         return _error_response(request, access, transcript, refusal, view=view)
     segment = get_segment_for_write(access, segment_id, transcript=transcript)
     name = segment.code.name
-    since = audit_mark(study=access.study)
-    services.segment_delete(segment=segment, actor=request.user)
+    with audit.recorded() as events:
+        services.segment_delete(segment=segment, actor=request.user)
     return _success_response(
         request,
         access,
@@ -294,7 +293,7 @@ def segment_delete(
         event="segment-deleted",
         toast={"text": f"Removed ‘{name}’", "undo": True},
         detail={"id": int(segment_id)},
-        since=since,
+        events=events,
     )
 
 
@@ -323,17 +322,16 @@ def segment_update(
     new_code = book.by_id[data["code_id"]].code if data.get("code_id") else segment.code
     memo = data["memo"] if form.changes_memo else segment.memo
     span = {"start": data["start"], "end": data["end"], "quote": data["quote"]}
-    since = audit_mark(study=access.study)
     try:
-        text = services.segment_change(
-            segment=segment,
-            code=new_code,
-            memo=memo,
-            span=span if form.changes_span else None,
-            expected_version=data["version"],
-            actor=request.user,
-            since=since,
-        )
+        with audit.recorded() as events:
+            text = services.segment_change(
+                segment=segment,
+                code=new_code,
+                memo=memo,
+                span=span if form.changes_span else None,
+                expected_version=data["version"],
+                actor=request.user,
+            )
     except ValidationError as exc:
         if form.changes_span and _edited_since(exc, transcript, data["version"]):
             return _stale_response(request, access, transcript, segment.quote, segment.start, view)
@@ -346,7 +344,7 @@ def segment_update(
         event="segment-updated",
         toast={"text": text, "undo": True},
         detail={"id": int(segment_id)},
-        since=since,
+        events=events,
         book=book,
     )
 
@@ -359,9 +357,9 @@ def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) ->
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
-    since = audit_mark(study=access.study)
     try:
-        text = undo.segment_undo(access=access, transcript=transcript, actor=request.user)
+        with audit.recorded() as events:
+            text = undo.segment_undo(access=access, transcript=transcript, actor=request.user)
     except ValidationError as exc:
         return _error_response(request, access, transcript, " ".join(exc.messages), view=view)
     return _success_response(
@@ -372,7 +370,7 @@ def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) ->
         event="segment-undone",
         toast={"text": text, "undo": False},
         detail={},
-        since=since,
+        events=events,
     )
 
 

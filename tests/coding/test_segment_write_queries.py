@@ -69,9 +69,7 @@ def test_a_page_write_codes_a_passage_in_at_most_14_queries(
     assert "Coded ‘Shame’" in response.content.decode()
 
 
-def test_a_page_delete_takes_at_most_13_queries(
-    setup, coder_client, django_assert_max_num_queries
-):
+def test_a_page_delete_takes_at_most_13_queries(setup, coder_client, django_assert_max_num_queries):
     transcript = setup["transcript"]
     segment = Segment.objects.get()
     url = reverse("coding:segment_delete", args=[transcript.study_id, transcript.pk, segment.pk])
@@ -128,7 +126,7 @@ def test_the_answer_is_built_from_this_writes_events_only(
     response = _create(coder_client, setup["transcript"], [setup["shame"]], "P02: the end.")
 
     assert response["HX-Reswap"] == "none"
-    assert response.content.decode().count('class="turn') == 1
+    assert response.content.decode().count('hx-swap-oob="true" class="turn') == 1
     assert Segment.objects.filter(code=setup["shame"]).count() == 1
 
 
