@@ -325,15 +325,20 @@ WRITABLE_LAYER_REFUSAL = (
 )
 
 
-def writable_layer(access: StudyAccess, key: str | None):
+def writable_layer(access: StudyAccess, key: str | None, *, among=()):
     """The layer a segment write goes to: ``"mine"`` (the requester's coder layer, coders
     and owners) or ``"consensus"`` (owners); PermissionDenied for anything else.
 
-    The layer is created on its first write, never by reading a page. One query."""
+    The layer is created on its first write, never by reading a page. One query; none
+    when it is one of ``among`` (layers of the study already read, users preloaded)."""
     from coding.models import Layer, LayerKind
 
+    user_id = access.membership.user_id
     if key == "mine":
         access.require_coder()
+        for layer in among:
+            if layer.kind == LayerKind.CODER and layer.user_id == user_id:
+                return layer
         layer, _ = Layer.objects.get_or_create(
             study=access.study, kind=LayerKind.CODER, user=access.user
         )
@@ -344,6 +349,9 @@ def writable_layer(access: StudyAccess, key: str | None):
             raise PermissionDenied(
                 "Only the study's owners can edit the consensus layer: code in your own layer."
             )
+        for layer in among:
+            if layer.kind == LayerKind.CONSENSUS:
+                return layer
         layer, _ = Layer.objects.get_or_create(study=access.study, kind=LayerKind.CONSENSUS)
         return layer
     raise PermissionDenied(WRITABLE_LAYER_REFUSAL)

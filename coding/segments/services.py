@@ -168,12 +168,17 @@ def segment_create(
             # moves it, or has already deleted the code and we refuse).
             lock_transcript(transcript, expected_version=expected_version)
             # One query: the code's lock and the same span's segment if there is one.
-            twin = Segment.objects.filter(
-                transcript=transcript, code=OuterRef("pk"), layer=layer, start=start, end=end
-            ).values("pk")[:1]
+            twin = (
+                Segment.objects.filter(
+                    transcript=transcript, code=OuterRef("pk"), layer=layer, start=start, end=end
+                )
+                .order_by()  # the model's ordering would join the transcript
+                .values("pk")[:1]
+            )
             locked = list(
                 Code.objects.select_for_update(no_key=True)
                 .filter(pk=code.pk)
+                .order_by()
                 .annotate(twin=Subquery(twin))
                 .values_list("twin", flat=True)
             )

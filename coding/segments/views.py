@@ -20,7 +20,7 @@ from coding import audit
 from coding.codebook import selectors as codebook_selectors
 from coding.memos import services as memo_services
 from coding.models import Memo
-from coding.segments import page, services, undo, writes
+from coding.segments import page, selectors, services, undo, writes
 from coding.segments.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoForm
 from studies.access import (
     StudyAccess,
@@ -127,6 +127,7 @@ def _success_response(
     detail: dict,
     events: list,
     book=None,
+    marked=None,
 ) -> HttpResponse:
     """JSON, a redirect for plain posts, or for htmx only what the write changed
     (:mod:`coding.segments.writes`; the whole transcript when something global changed or
@@ -148,6 +149,7 @@ def _success_response(
             saved_at=saved_at,
             events=events,
             book=book,
+            marked=marked,
         )
         if body is not None:
             response = reswap(HttpResponse(body), "none")
@@ -206,8 +208,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
     transcript = get_transcript(access, transcript_id)
     view = request.POST.get("view") or None
     book = codebook_selectors.codebook_for(access, light=True)
-    choices = [(node.pk, node.path) for node in book.walk()]
-    form = SegmentCreateForm(SegmentCreateForm.data_from_post(request.POST), code_choices=choices)
+    form = SegmentCreateForm(SegmentCreateForm.data_from_post(request.POST), code_ids=book.by_id)
     if not form.is_valid():
         return _error_response(request, access, transcript, form_errors_text(form), view=view)
     data = form.cleaned_data
@@ -217,7 +218,9 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
         refusal = NO_LAYER_MESSAGE.format(" or Consensus" if access.is_owner else "")
     if refusal:
         return _error_response(request, access, transcript, refusal, view=view)
-    layer = writable_layer(access, key)
+    # The visible layers, read once: the layer written to, then the page's layer state.
+    marked = selectors.marked_layers(access)
+    layer = writable_layer(access, key, among=marked)
 
     if data["version"] != transcript.version:
         stale = _relocate(transcript.text, data["quote"], data["start"]) or {}
@@ -250,6 +253,9 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
         if _edited_since(exc, transcript, data["version"]):
             return _stale_response(request, access, transcript, data["quote"], data["start"], view)
         return _error_response(request, access, transcript, " ".join(exc.messages), view=view)
+    layer.has_segments = True  # created, or the span had these codes already
+    if layer not in marked:
+        marked.append(layer)  # made by this first write
     created, names = applied.created, applied.names
     text = f"Coded {names}" if created else f"Already coded {names}"
     return _success_response(
@@ -268,6 +274,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
         events=events,
         # A code created on the fly is not in it (the answer is the whole transcript then).
         book=None if new_name else book,
+        marked=marked,
     )
 
 
@@ -309,8 +316,7 @@ def segment_update(
         return _error_response(request, access, transcript, refusal, view=view)
     segment = get_segment_for_write(access, segment_id, transcript=transcript)
     book = codebook_selectors.codebook_for(access, light=True)
-    choices = [(node.pk, node.path) for node in book.walk()]
-    form = SegmentUpdateForm(request.POST, code_choices=choices)
+    form = SegmentUpdateForm(request.POST, code_ids=book.by_id)
     if not form.is_valid():
         return _error_response(request, access, transcript, form_errors_text(form), view=view)
     data = form.cleaned_data

@@ -25,7 +25,7 @@ from django.http import HttpRequest
 from django.utils.html import conditional_escape, json_script
 
 from coding.codebook import selectors as codebook_selectors
-from coding.models import AuditEvent
+from coding.models import AuditEvent, Layer
 from coding.segments import page, runs, selectors
 from studies.access import StudyAccess
 from studies.models import Transcript
@@ -132,14 +132,16 @@ def partial_body(
     saved_at,
     events: list[AuditEvent],
     book: codebook_selectors.Codebook | None = None,
+    marked: list[Layer] | None = None,
 ) -> str | None:
     """The out-of-band answer to a write that recorded ``events``, or None when the whole
     transcript must be sent (see the module's docstring). ``book``: the requester's
-    codebook when the view has it already."""
+    codebook when the view has it already; ``marked``: the visible layers as they are
+    after the write (:func:`selectors.marked_layers`) when the view read them."""
     touched = touched_by(events, transcript)
     if touched is None:
         return None
-    state = page.layer_state(access, view)
+    state = page.layer_state(access, view, marked=marked)
     if state.edit is None:
         return None
     if book is None:
