@@ -141,11 +141,10 @@ def study_access(user, study_id) -> StudyAccess:
     if not user.is_authenticated:
         raise Http404("No such study.")
     try:
-        membership = Membership.objects.select_related("study", "user").get(
-            study_id=study_id, user=user
-        )
+        membership = Membership.objects.select_related("study").get(study_id=study_id, user=user)
     except (Membership.DoesNotExist, ValueError, TypeError):
         raise Http404("No such study.") from None
+    membership.user = user  # the requester, loaded already (no join to users)
     return StudyAccess(study=membership.study, membership=membership)
 
 
@@ -238,18 +237,27 @@ def study_access_via(user, missing: str, **through) -> StudyAccess:
     if not getattr(user, "is_authenticated", False):
         raise Http404(missing)
     try:
-        membership = Membership.objects.select_related("study", "user").get(user=user, **through)
+        membership = Membership.objects.select_related("study").get(user=user, **through)
     except (Membership.DoesNotExist, ValueError, TypeError):
         raise Http404(missing) from None
+    membership.user = user
     return StudyAccess(study=membership.study, membership=membership)
 
 
 def get_transcript(
-    access: StudyAccess, pk, *, with_text: bool = True, missing: str = "No such transcript."
+    access: StudyAccess,
+    pk,
+    *,
+    with_text: bool = True,
+    related: bool = True,
+    missing: str = "No such transcript.",
 ) -> Transcript:
     """A transcript of the study, participant, group and wave preloaded (``with_text=False``
-    defers the text). One query; Http404 otherwise."""
-    qs = access.study.transcripts.select_related("participant__group", "wave")
+    defers the text; ``related=False`` preloads nothing, for a write that shows none of
+    them). One query; Http404 otherwise."""
+    qs = access.study.transcripts.all()
+    if related:
+        qs = qs.select_related("participant__group", "wave")
     if not with_text:
         qs = qs.defer("text")
     try:

@@ -205,7 +205,7 @@ def _stale_response(
 @require_POST
 def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    transcript = get_transcript(access, transcript_id)
+    transcript = get_transcript(access, transcript_id, related=False)
     view = request.POST.get("view") or None
     book = codebook_selectors.codebook_for(access, light=True)
     form = SegmentCreateForm(SegmentCreateForm.data_from_post(request.POST), code_ids=book.by_id)
@@ -284,7 +284,7 @@ def segment_delete(
     request: HttpRequest, study_id: int, transcript_id: int, segment_id: int
 ) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    transcript = get_transcript(access, transcript_id)
+    transcript = get_transcript(access, transcript_id, related=False)
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
@@ -310,7 +310,7 @@ def segment_update(
     request: HttpRequest, study_id: int, transcript_id: int, segment_id: int
 ) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    transcript = get_transcript(access, transcript_id)
+    transcript = get_transcript(access, transcript_id, related=False)
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
@@ -359,7 +359,7 @@ def segment_update(
 @require_POST
 def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    transcript = get_transcript(access, transcript_id)
+    transcript = get_transcript(access, transcript_id, related=False)
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
