@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from coding.audit import audit, recorded, segment_snapshot
@@ -167,26 +166,11 @@ def segment_create(
             # against its new text), then the code (a merge either waits for this segment and
             # moves it, or has already deleted the code and we refuse).
             lock_transcript(transcript, expected_version=expected_version)
-            # One query: the code's lock and the same span's segment if there is one.
-            twin = (
-                Segment.objects.filter(
-                    transcript=transcript, code=OuterRef("pk"), layer=layer, start=start, end=end
-                )
-                .order_by()  # the model's ordering would join the transcript
-                .values("pk")[:1]
-            )
-            locked = list(
-                Code.objects.select_for_update(no_key=True)
-                .filter(pk=code.pk)
-                .order_by()
-                .annotate(twin=Subquery(twin))
-                .values_list("twin", flat=True)
-            )
-            if not locked:
+            if not Code.objects.select_for_update(no_key=True).filter(pk=code.pk).exists():
                 raise _code_gone(code)
             text = check_span(transcript=transcript, start=start, end=end, quote=quote)
-            if locked[0] is not None:
-                return Segment.objects.get(pk=locked[0]), False
+            # No look-up of the same span first: a double submit breaks the unique span
+            # constraint, rolls back and is answered below.
             segment = Segment(
                 transcript=transcript,
                 code=code,
@@ -199,7 +183,7 @@ def segment_create(
                 provenance=provenance or {},
             )
             # No constraint is checked in the database (three queries): check_span has
-            # checked 0 <= start < end <= length, and the unique span was looked up above.
+            # checked 0 <= start < end <= length, and the database keeps spans unique.
             segment.full_clean(
                 exclude=["transcript", "code", "layer", "created_by"],
                 validate_unique=False,
@@ -214,7 +198,8 @@ def segment_create(
                 after=segment_snapshot(segment),
             )
     except IntegrityError:
-        # A concurrent identical submit won the race: return its segment.
+        # The same span has this code in this layer already (a double submit, or a
+        # concurrent identical one won the race): return that segment.
         existing = Segment.objects.filter(
             transcript=transcript, code=code, layer=layer, start=start, end=end
         ).first()

@@ -390,9 +390,9 @@ def test_it_creates_a_segment_in_a_bounded_number_of_queries(
     factories.make_layer(study, coder)
 
     # session, user, membership and study, transcript, layer, code, BEGIN, transcript lock,
-    # code lock (a merge may have deleted it) with the same span's segment (a double
-    # submit), segment insert, audit insert, COMMIT; full_clean checks no constraint in the
-    # database (the offsets were checked against the text already)
+    # code lock (a merge may have deleted it), segment insert (a double submit breaks the
+    # unique span), audit insert, COMMIT; full_clean checks no constraint in the database
+    # (the offsets were checked against the text already)
     with django_assert_max_num_queries(12):
         response = post(
             coder_client, create_url(transcript.pk), {"code_id": code.pk, **span("role")}

@@ -52,8 +52,8 @@ def test_a_page_write_codes_a_passage_in_at_most_14_queries(
 ):
     transcript, shame = setup["transcript"], setup["shame"]
     # session, user, membership and study, transcript, codebook, the visible layers (the
-    # layer written to and the page's layer state), BEGIN, transcript lock, code lock with
-    # the same span's segment (a double submit), segment insert, audit insert, COMMIT,
+    # layer written to and the page's layer state), BEGIN, transcript lock, code lock,
+    # segment insert (a double submit breaks the unique span), audit insert, COMMIT,
     # segments on the touched line, the touched code's counts
     with django_assert_max_num_queries(14):
         response = _create(coder_client, transcript, [shame], "I felt ashamed 𠝹")
@@ -84,6 +84,19 @@ def test_a_page_delete_takes_at_most_18_queries(setup, coder_client, django_asse
     assert response["HX-Reswap"] == "none"
     assert not Segment.objects.exists()
     assert AuditEvent.objects.get().action == "segment.delete"
+
+
+def test_a_double_submit_answers_with_the_segment_already_there(setup, coder_client):
+    transcript, shame = setup["transcript"], setup["shame"]
+    first = _create(coder_client, transcript, [shame], "And then?")
+
+    again = _create(coder_client, transcript, [shame], "And then?")
+
+    assert "Coded ‘Shame’" in first.content.decode()
+    assert "Already coded ‘Shame’" in again.content.decode()
+    assert again["HX-Reswap"] == "none"
+    assert Segment.objects.filter(code=shame).count() == 1
+    assert AuditEvent.objects.filter(action="segment.create").count() == 1
 
 
 def test_several_codes_are_one_batch_that_one_undo_reverts(setup, coder_client, coder):
