@@ -25,7 +25,7 @@ from coding.compare import cuts, pages
 from coding.compare import exports as files
 from coding.compare import services as compare_services
 from coding.compare.cooccurrence import cooccurrence, overlap_passages
-from coding.compare.frame import Frame, study_frame
+from coding.compare.frame import Frame
 from coding.compare.framework import framework
 from coding.compare.layers import PLACED, LayerChoice, layer_choice
 from coding.compare.matrix import MEASURE_HELP, MEASURES, matrix, parse_measure
@@ -176,7 +176,7 @@ def compare_trajectory(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
             error = error or "There is no such code in this study: showing the first code."
         code_id = book.roots[0].pk if book.roots else None
     subtree = flag_param(request.GET.get("subtree"), default=True)
-    cut = cuts.cut_from(access.study, request.GET, allow_by=False)
+    cut = cuts.cut_from(access.study, request.GET)
     error = " ".join([error, *cut.errors]).strip()
     t = (
         trajectory(
@@ -293,9 +293,10 @@ def _framework_context(
     request: HttpRequest, access: StudyAccess, *, saved: tuple[int, int] | None = None
 ) -> dict:
     book = codebook_selectors.codebook_for(access)
-    frame = study_frame(access.study)
-    wave_id, codes, subtree = _framework_params(request, book, frame)
     data = request.POST if request.method == "POST" else request.GET
+    cut = cuts.cut_from(access.study, data)
+    frame = cut.frame(access.study)
+    wave_id, codes, subtree = _framework_params(request, book, frame)
     choice, error = _choice(
         access,
         request,
@@ -316,12 +317,14 @@ def _framework_context(
     query = urlencode(
         [("layer", choice.key), ("wave", wave_id or ""), ("subtree", int(subtree))]
         + [("codes", c) for c in codes]
+        + list(cut.params().items())
     )
     return pages.base_context(
         access,
         choice,
         "framework",
-        error=error,
+        error=" ".join([error, *cut.errors]).strip(),
+        cut=cut,
         fw=fw,
         codes=list(book.walk()),
         chosen=set(codes),
@@ -379,6 +382,7 @@ def compare_framework_summary(request: HtmxHttpRequest, study_id: int) -> HttpRe
                 ("subtree", request.POST.get("subtree", "1")),
             ]
             + [("codes", c) for c in request.POST.getlist("codes")]
+            + list(cuts.cut_from(study, request.POST).params().items())
         )
         return redirect(f"{back}?{query}#cell-{participant.pk}-{code.pk}")
     # htmx: the one cell, re-rendered from the same data as the page.
