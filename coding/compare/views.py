@@ -222,7 +222,17 @@ def compare_cooccurrence(request: HtmxHttpRequest, study_id: int) -> HttpRespons
     group_id, wave_id = _filters(request, lists)
     choice, error = _choice(access, request, scope=_group_wave_scope(group_id, wave_id))
     book = codebook_selectors.codebook_for(access)
-    co = cooccurrence(access.study, choice, group_id=group_id, wave_id=wave_id, book=book)
+    cut = cuts.cut_from(access.study, request.GET, allow_by=False)
+    error = " ".join([error, *cut.errors]).strip()
+    co = cooccurrence(
+        access.study,
+        choice,
+        group_id=group_id,
+        wave_id=wave_id,
+        participants=cut.participants,
+        transcripts=cut.transcripts,
+        book=book,
+    )
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         return files.cooccurrence_file(
@@ -239,6 +249,7 @@ def compare_cooccurrence(request: HtmxHttpRequest, study_id: int) -> HttpRespons
         common["group"] = group_id
     if wave_id:
         common["wave"] = wave_id
+    common.update(cut.params())
     context = pages.base_context(
         access,
         choice,
@@ -251,6 +262,7 @@ def compare_cooccurrence(request: HtmxHttpRequest, study_id: int) -> HttpRespons
         waves=lists.waves,
         group_id=group_id,
         wave_id=wave_id,
+        cut=cut,
         query=urlencode(common),
     )
     return render_page_or_partial(request, COOCCURRENCE_TEMPLATE, "cooccurrence", context)
@@ -267,9 +279,22 @@ def compare_passages(request: HttpRequest, study_id: int) -> HttpResponse:
     a, b = int_param(request.GET.get("a")), int_param(request.GET.get("b"))
     if a not in book.by_id or b not in book.by_id:
         raise Http404("No such code.")
-    passages = overlap_passages(access.study, choice, a, b, group_id=group_id, wave_id=wave_id)
+    cut = cuts.cut_from(access.study, request.GET, allow_by=False)
+    passages = overlap_passages(
+        access.study,
+        choice,
+        a,
+        b,
+        group_id=group_id,
+        wave_id=wave_id,
+        participants=cut.participants,
+        transcripts=cut.transcripts,
+    )
     back_query = urlencode(
-        {k: v for k, v in request.GET.items() if k in ("layer", "group", "wave")}
+        {
+            **{k: v for k, v in request.GET.items() if k in ("layer", "group", "wave")},
+            **cut.params(),
+        }
     )
     context = pages.base_context(
         access,
@@ -281,6 +306,7 @@ def compare_passages(request: HttpRequest, study_id: int) -> HttpResponse:
         passages=pages.passage_links(access, passages),
         group=next((g for g in lists.groups if g.pk == group_id), None),
         wave=next((w for w in lists.waves if w.pk == wave_id), None),
+        cut=cut,
         back=reverse("coding:compare_cooccurrence", args=[access.study.pk]) + "?" + back_query,
     )
     return render(request, PASSAGES_TEMPLATE, context)
