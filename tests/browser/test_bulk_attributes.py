@@ -15,7 +15,7 @@ from tests.studies.helpers import zip_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = "/tmp/shots-gaps13"
+SHOTS = "/tmp/shots-gaps13/bulk"
 TEXTS = {
     "a/t1.txt": "Interviewer: Family?\nSU01: My family helps. 朋輩 too.",
     "a/t2.txt": "Interviewer: And now?\nSU01: Family is far now.",
