@@ -239,7 +239,31 @@ def status_html(saved_at) -> str:
 
 def toast_html(toast: dict | None, state: page.LayerState) -> str:
     body = ""
-    if toast:
+    if toast and toast.get("confirm"):
+        esc = conditional_escape
+        url = esc(toast["url"])
+        hidden = [
+            ("csrfmiddlewaretoken", toast["csrf"]),
+            ("view", state.view),
+            ("code_filter", toast.get("code_filter") or ""),
+            ("partial", "1"),
+            ("confirm", toast["confirm"]),
+        ]
+        body = (
+            '<div class="toast-body toast-confirm">'
+            f'<span class="toast-text" id="undo-confirm-text">{esc(toast["text"])}</span> '
+            f'<form method="post" action="{url}" hx-post="{url}" hx-target="#transcript" '
+            'hx-swap="outerHTML" class="inline" data-undo-confirm>'
+            + "".join(
+                f'<input type="hidden" name="{name}" value="{esc(value)}">'
+                for name, value in hidden
+            )
+            + '<button type="submit" class="button small" aria-describedby="undo-confirm-text">'
+            "Undo the batch</button> "
+            '<button type="button" class="button small secondary" data-undo-keep>Keep</button>'
+            "</form></div>"
+        )
+    elif toast:
         body = f'<p class="toast-body"><span class="toast-text">{conditional_escape(toast["text"])}</span>'
         if toast.get("undo") and state.edit:
             body += ' · <button type="button" class="link-button" data-undo>Undo</button> '
