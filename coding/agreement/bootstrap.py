@@ -31,8 +31,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from coding.agreement.character_level import character_agreement
-from coding.agreement.spans import Code, Document, Key
+from coding.agreement.spans import (
+    Code,
+    Document,
+    Key,
+    _bucket,
+    _coverage_profile,
+    _items,
+    _present,
+    _union,
+)
 
 DEFAULT_REPLICATES = 1000
 MAX_REPLICATES = 10_000
@@ -70,6 +78,15 @@ class Interval:
     def pair(self) -> list[float] | None:
         return None if self.low is None else [self.low, self.high]
 
+    @property
+    def raw_low(self) -> str:
+        """The bound as a page's ``data-`` attribute carries it (exact, never localised)."""
+        return "" if self.low is None else repr(self.low)
+
+    @property
+    def raw_high(self) -> str:
+        return "" if self.high is None else repr(self.high)
+
 
 @dataclass(frozen=True)
 class Bootstrap:
@@ -80,6 +97,35 @@ class Bootstrap:
     transcripts: tuple[Key, ...]  # the resampled (compared) transcripts, in order
     level: float = LEVEL
     per_code: Mapping[Code, Interval] = field(default_factory=dict)
+
+
+def document_profiles(
+    documents: Mapping[Key, Document], layers: Sequence[str], codes: Sequence[Code]
+) -> dict[Key, dict[Code, tuple[int, list[int]]]]:
+    """Per document on which two or more of ``layers`` worked, each code's coverage
+    profile ``(m, w)``: the same sweep over span boundaries as
+    :func:`coding.agreement.character_level.character_agreement` (section 5), kept per
+    document so that replicates only sum."""
+    layers = tuple(layers)
+    codes = tuple(codes)
+    out: dict[Key, dict[Code, tuple[int, list[int]]]] = {}
+    for key, doc in _items(documents):
+        present = _present(doc, layers)
+        m = len(present)
+        if m < 2:
+            continue
+        buckets = _bucket(doc, present, codes)
+        nothing = [doc.length] + [0] * m
+        out[key] = {
+            code: (
+                m,
+                nothing
+                if code not in buckets
+                else _coverage_profile([_union(iv) for iv in buckets[code]], doc.length),
+            )
+            for code in codes
+        }
+    return out
 
 
 def alpha_terms(m: int, w: Sequence[int]) -> tuple[int, int, float]:
@@ -110,7 +156,7 @@ def intervals(
 ) -> Bootstrap:
     """Per code, the bootstrap interval of alpha over ``transcripts`` (the compared ones).
 
-    ``profiles[key][code] = (m, w)`` as :func:`character_agreement` fills it; a code missing
+    ``profiles[key][code] = (m, w)`` as :func:`document_profiles` returns it; a code missing
     from a transcript's profiles was not coded there (all its characters "not coded").
     ``counts`` (from :func:`draws`) lets several calls share the same replicates.
     """
@@ -182,7 +228,6 @@ def alpha_intervals(
     """The engine on its own: alpha's bootstrap interval per code over ``documents``
     (the compared ones are those on which two or more of ``layers`` worked, in the
     mapping's order)."""
-    profiles: dict = {}
-    character_agreement(documents, layers, codes, include_documents=False, profiles=profiles)
+    profiles = document_profiles(documents, layers, codes)
     compared = [key for key in documents if key in profiles]
     return intervals(profiles, compared, codes, replicates=replicates, seed=seed)

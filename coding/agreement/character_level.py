@@ -266,13 +266,8 @@ def character_agreement(
     codes: Sequence[Code] | None = None,
     *,
     include_documents: bool = True,
-    profiles: dict[Key, dict[Code, tuple[int, list[int]]]] | None = None,
 ) -> AgreementResult:
     """Character-level agreement per code, per document and pooled over documents.
-
-    ``profiles``, when given, is filled with each document's coverage profile per code,
-    ``profiles[key][code] = (m, w)``, for the documents on which two or more compared layers
-    worked (what :mod:`coding.agreement.bootstrap` resamples; nothing is computed twice).
 
     Pooling sums the counts (2x2 tables, coverage profiles) over documents, which equals
     computing on the concatenated documents. A document on which fewer than two of the
@@ -306,8 +301,6 @@ def character_agreement(
                     w = _coverage_profile(united, length)
                     covered = [sum(e - s for s, e in intervals) for intervals in united]
                 doc_tally.add(m, w)
-                if profiles is not None and m >= 2:
-                    profiles.setdefault(key, {})[code] = (m, w)
                 for slot, c in zip(slots, covered, strict=True):
                     doc_tally.coded_by[slot] = c
                 if two and m == 2:

@@ -86,10 +86,7 @@ def _agreement_report(
     ancestry = _ancestry(nodes)
     docs = rolled_up(raw, ancestry)
     seg_counts = _rolled_up_counts(loaded.segment_counts, ancestry)
-    profiles = {} if params.bootstrap > 0 else None
-    result = character_agreement(
-        docs, keys, code_ids, include_documents=per_transcript, profiles=profiles
-    )
+    result = character_agreement(docs, keys, code_ids, include_documents=per_transcript)
     rows = [row_for(n, result.per_code[n.pk], keys, seg_counts, params.threshold) for n in nodes]
     report = Report(
         layers=layers,
@@ -108,19 +105,14 @@ def _agreement_report(
         report.per_transcript = _per_transcript(loaded.transcripts, docs, result, nodes, params)
     used = [n.pk for n in nodes if any(seg_counts.get((n.pk, k)) for k in keys)]
     report.n_codes_used = len(used)
-    pooled_profiles = {} if params.bootstrap > 0 else None
+    end_to_end = None
     if used:
         # Each code's own spans (no rollup: a character is counted once per code).
-        pooled = character_agreement(
-            _codes_end_to_end(raw, used),
-            keys,
-            [ALL_CODES],
-            include_documents=False,
-            profiles=pooled_profiles,
-        )
+        end_to_end = _codes_end_to_end(raw, used)
+        pooled = character_agreement(end_to_end, keys, [ALL_CODES], include_documents=False)
         report.headline = cell_for(pooled.per_code[ALL_CODES], params.threshold)
     if params.bootstrap > 0:
-        _bootstrap(report, profiles, pooled_profiles if used else None, code_ids)
+        _bootstrap(report, docs, end_to_end, code_ids)
     report.summary = methods_summary(report)
     if params.expert:
         # Study-wide expert figures from each code's own spans; parents' rows rolled up.
@@ -144,10 +136,13 @@ def _agreement_report(
     return report
 
 
-def _bootstrap(report: Report, profiles, pooled_profiles, code_ids) -> None:
+def _bootstrap(report: Report, docs, end_to_end, code_ids) -> None:
     """Alpha's interval per code row and overall, all from the same replicates (the same
-    draws of the compared transcripts)."""
+    draws of the compared transcripts): one more sweep per document keeps its counts, then
+    each replicate sums them."""
     params = report.params
+    keys = report.keys
+    profiles = bootstrap.document_profiles(docs, keys, code_ids)
     compared = [t.pk for t in report.compared]
     counts = None
     if len(compared) >= 2:
@@ -158,9 +153,9 @@ def _bootstrap(report: Report, profiles, pooled_profiles, code_ids) -> None:
     report.bootstrap = boot
     for row in report.rows:
         row.alpha_ci = _with_point_reason(boot.per_code[row.node.pk], row.alpha)
-    if pooled_profiles is not None and report.headline is not None:
+    if end_to_end is not None and report.headline is not None:
         overall = bootstrap.intervals(
-            pooled_profiles,
+            bootstrap.document_profiles(end_to_end, keys, [ALL_CODES]),
             compared,
             [ALL_CODES],
             replicates=params.bootstrap,

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from coding.agreement.bootstrap import Bootstrap, Interval
 from coding.agreement.breakdowns import Breakdown, DriftBasis, DriftRow
 from coding.agreement.loading import Scope, TranscriptInfo
-from coding.agreement.rows import DEFAULT_THRESHOLD, Cell, CodeRow, Column, Metric
+from coding.agreement.rows import (
+    DEFAULT_THRESHOLD,
+    Cell,
+    CodeRow,
+    Column,
+    Metric,
+    interval_text,
+)
 from coding.codebook.selectors import Codebook, CodeNode
 from coding.models import Layer
 
@@ -67,6 +74,10 @@ class Report:
     summary: str = ""  # the methods-section paragraph
     bootstrap: Bootstrap | None = None  # how alpha's intervals were drawn (None: not asked)
     headline_ci: Interval | None = None
+
+    @property
+    def headline_ci_text(self) -> str:
+        return interval_text(self.headline_ci)
 
     @property
     def compared(self) -> list[TranscriptInfo]:

@@ -113,6 +113,10 @@ class CodeRow:
         return self.node.code
 
     @property
+    def alpha_ci_text(self) -> str:
+        return interval_text(self.alpha_ci)
+
+    @property
     def used(self) -> bool:
         return any(self.segments)
 

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the `tiny` fixture is imported, then requested by name)
 """GET /api/v1/studies/{id}/agreement: the agreement report as JSON, same rules as the page."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ def url(study_id, **params) -> str:
 def test_it_reports_each_code_with_its_counts_and_the_transcripts_compared(
     owner_client,
     study,
-    tiny,  # noqa: F811
+    tiny,
 ):
     response = owner_client.get(url(study.pk, layers="bob,erin", bootstrap=100, seed=4))
 
@@ -56,7 +57,7 @@ def test_it_reports_each_code_with_its_counts_and_the_transcripts_compared(
     assert body["overall"]["codes_used"] == 2
 
 
-def test_bootstrap_zero_computes_no_interval(owner_client, study, tiny):  # noqa: F811
+def test_bootstrap_zero_computes_no_interval(owner_client, study, tiny):
     body = owner_client.get(url(study.pk, layers="bob,erin", bootstrap=0)).json()
     assert body["overall"]["alpha_ci"] is None
     assert "not computed" in body["overall"]["reasons"]["alpha_ci"]
@@ -72,22 +73,22 @@ def test_bootstrap_zero_computes_no_interval(owner_client, study, tiny):  # noqa
         {"layers": "bob,erin", "seed": -3},
     ],
 )
-def test_it_refuses_bad_parameters(owner_client, study, tiny, params):  # noqa: F811
+def test_it_refuses_bad_parameters(owner_client, study, tiny, params):
     response = owner_client.get(url(study.pk, **params))
     assert response.status_code == 400
     assert response.json()["detail"]
 
 
-def test_an_outsider_gets_404(outsider_client, study, tiny):  # noqa: F811
+def test_an_outsider_gets_404(outsider_client, study, tiny):
     response = outsider_client.get(url(study.pk))
     assert response.status_code == 404
 
 
-def test_anonymous_gets_401(study, tiny):  # noqa: F811
+def test_anonymous_gets_401(study, tiny):
     assert Client().get(url(study.pk)).status_code == 401
 
 
-def test_a_viewer_reads_it(viewer_client, study, tiny):  # noqa: F811
+def test_a_viewer_reads_it(viewer_client, study, tiny):
     assert viewer_client.get(url(study.pk, bootstrap=10)).status_code == 200
 
 
@@ -101,7 +102,7 @@ def test_a_coder_gets_it_exactly_when_the_page_shows_it(
     tiny,
     blind,
     shared,
-    status,  # noqa: F811
+    status,
 ):
     study.blind_coding = blind
     study.share_agreement_with_coders = shared
@@ -113,7 +114,7 @@ def test_a_coder_gets_it_exactly_when_the_page_shows_it(
         assert "erin" not in response.content.decode()
 
 
-def test_it_answers_a_read_only_token(study, owner, tiny):  # noqa: F811
+def test_it_answers_a_read_only_token(study, owner, tiny):
     _, key = tokens.token_create(user=owner, name="script")
     response = Client().get(
         url(study.pk, layers="bob,erin", bootstrap=10), HTTP_AUTHORIZATION=f"Bearer {key}"
