@@ -1,5 +1,5 @@
 """Bootstrap confidence intervals for the character-level binary alpha, resampling whole
-transcripts (docs/agreement/DEFINITIONS.md section 3.9).
+transcripts (docs/agreement/BOOTSTRAP.md; alpha as in DEFINITIONS.md section 3.5).
 
 The unit of independence is the transcript: the characters of one transcript were read and
 coded together, so their agreements are correlated. Each replicate draws the compared
@@ -20,12 +20,15 @@ indices (into the compared transcripts, in the report's order: title, then id) o
 b. The interval is the percentile interval: the 2.5% and 97.5% quantiles of the defined
 replicates (``numpy.quantile``, its default linear interpolation, Hyndman and Fan's type 7).
 Replicates without variation are dropped and counted; the interval is ``None`` with a reason
-when fewer than two transcripts are compared, when alpha itself is undefined, or when fewer
-than half of the replicates are defined.
+when fewer than two transcripts are compared, when alpha itself is undefined, when the code
+was used in only one compared transcript (every replicate would be that transcript's alpha
+or undefined: a falsely exact interval), or when fewer than half of the replicates are
+defined.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -55,6 +58,10 @@ FEW_TRANSCRIPTS = (
     "needs two or more compared transcripts: the bootstrap resamples whole transcripts"
 )
 NOT_COMPUTED = "not computed (bootstrap=0)"
+ONE_TRANSCRIPT = (
+    "coded in only one compared transcript: resampling transcripts cannot show its "
+    "uncertainty (every replicate is that transcript's alpha or undefined)"
+)
 
 
 @dataclass(frozen=True)
@@ -156,7 +163,7 @@ def intervals(
 ) -> Bootstrap:
     """Per code, the bootstrap interval of alpha over ``transcripts`` (the compared ones).
 
-    ``profiles[key][code] = (m, w)`` as :func:`document_profiles` returns it; a code missing
+    ``profiles[key][code] = (m, w)`` as :func:`document_profiles` returns them; a code missing
     from a transcript's profiles was not coded there (all its characters "not coded").
     ``counts`` (from :func:`draws`) lets several calls share the same replicates.
     """
@@ -196,24 +203,36 @@ def intervals(
         alpha = 1 - (total[:, None] - 1) * crossing / (zeros * ones)
     valid = (ones > 0) & (zeros > 0)
     tail = (1 - level) / 2
+    # Percentiles over the defined replicates of every code at once (NaN: dropped).
+    alpha[~valid] = np.nan
+    n_defined = valid.sum(axis=0)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: handled below
+        bounds = np.nanquantile(alpha, [tail, 1 - tail], axis=0)
+    coded_in = (n1 > 0).sum(axis=0)  # compared transcripts where some layer used the code
     per_code: dict[Code, Interval] = {}
     for code, j in column.items():
-        defined = alpha[valid[:, j], j]
-        dropped = replicates - len(defined)
-        if len(defined) * 2 < replicates:
+        defined = int(n_defined[j])
+        dropped = replicates - defined
+        if not defined:
+            reason = "no replicate had variation: alpha is undefined"
+        elif coded_in[j] < 2:
+            reason = ONE_TRANSCRIPT
+        elif defined * 2 < replicates:
             reason = (
-                f"only {len(defined):,} of {replicates:,} replicates had variation "
+                f"only {defined:,} of {replicates:,} replicates had variation "
                 "(the code is too rare in the compared transcripts)"
             )
-            if not len(defined):
-                reason = "no replicate had variation: alpha is undefined"
-            per_code[code] = Interval(None, None, replicates, dropped, reason)
+        else:
+            note = (
+                f"{dropped:,} of {replicates:,} replicates without variation dropped"
+                if dropped
+                else ""
+            )
+            low, high = float(bounds[0, j]), float(bounds[1, j])
+            per_code[code] = Interval(low, high, replicates, dropped, note)
             continue
-        low, high = np.quantile(defined, [tail, 1 - tail])
-        note = (
-            f"{dropped:,} of {replicates:,} replicates without variation dropped" if dropped else ""
-        )
-        per_code[code] = Interval(float(low), float(high), replicates, dropped, note)
+        per_code[code] = Interval(None, None, replicates, dropped, reason)
     return Bootstrap(replicates, seed, keys, level, per_code)
 
 

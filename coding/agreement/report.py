@@ -138,11 +138,10 @@ def _agreement_report(
 
 def _bootstrap(report: Report, docs, end_to_end, code_ids) -> None:
     """Alpha's interval per code row and overall, all from the same replicates (the same
-    draws of the compared transcripts): one more sweep per document keeps its counts, then
-    each replicate sums them."""
+    draws of the compared transcripts). One sweep per document keeps its counts (cheaper
+    than the engine's per-document coefficients); each replicate only sums them."""
     params = report.params
-    keys = report.keys
-    profiles = bootstrap.document_profiles(docs, keys, code_ids)
+    profiles = bootstrap.document_profiles(docs, report.keys, code_ids)
     compared = [t.pk for t in report.compared]
     counts = None
     if len(compared) >= 2:
@@ -155,7 +154,7 @@ def _bootstrap(report: Report, docs, end_to_end, code_ids) -> None:
         row.alpha_ci = _with_point_reason(boot.per_code[row.node.pk], row.alpha)
     if end_to_end is not None and report.headline is not None:
         overall = bootstrap.intervals(
-            bootstrap.document_profiles(end_to_end, keys, [ALL_CODES]),
+            bootstrap.document_profiles(end_to_end, report.keys, [ALL_CODES]),
             compared,
             [ALL_CODES],
             replicates=params.bootstrap,

@@ -339,3 +339,20 @@ def test_the_same_seed_gives_the_same_interval_and_another_seed_another(
     other = api(owner_client, study, layers="bob,erin", bootstrap=200, seed=10).json()
     assert first["overall"]["alpha_ci"] == again["overall"]["alpha_ci"]
     assert first["overall"]["alpha_ci"] != other["overall"]["alpha_ci"]
+
+
+def test_a_code_coded_in_one_transcript_only_has_no_interval():
+    """Resampling transcripts cannot show the uncertainty of a code used in one of them: its
+    replicates are either that transcript's alpha or undefined, a falsely exact [a, a]."""
+    docs = {
+        i: Document(
+            50,
+            [Span("A", "c", 0, 10), Span("B", "c", 2, 12)]
+            + ([Span("A", "rare", 20, 30), Span("B", "rare", 20, 30)] if i == 0 else []),
+        )
+        for i in range(8)
+    }
+    result = alpha_intervals(docs, ["A", "B"], ["c", "rare"], replicates=200, seed=1)
+    assert result.per_code["c"].defined
+    rare = result.per_code["rare"]
+    assert rare.low is None and "only one compared transcript" in rare.reason
