@@ -148,7 +148,7 @@ def draws(n_transcripts: int, replicates: int, seed: int) -> np.ndarray:
     picks = rng.integers(0, n_transcripts, size=(replicates, n_transcripts))
     offsets = (np.arange(replicates) * n_transcripts)[:, None]
     counts = np.bincount((picks + offsets).ravel(), minlength=replicates * n_transcripts)
-    return counts.reshape(replicates, n_transcripts)
+    return counts.reshape(replicates, n_transcripts).astype(float)
 
 
 def intervals(
@@ -177,22 +177,23 @@ def intervals(
         return Bootstrap(replicates, seed, keys, level, dict.fromkeys(codes, few))
     k = len(codes)
     column = {code: j for j, code in enumerate(codes)}
+    docs = [profiles.get(key, {}) for key in keys]
+    widest = max((m for doc in docs for m, _ in doc.values()), default=2)
+    # w[i, j, :]: the coverage profile of code j in transcript i; m[i]: its layers present.
+    w = np.zeros((t, k, widest + 1))
+    m = np.full(t, 2.0)
     n = np.zeros(t)
-    n1 = np.zeros((t, k))
-    o01 = np.zeros((t, k))
-    for i, key in enumerate(keys):
-        doc = profiles.get(key, {})
-        size = None
-        for code, (m, w) in doc.items():
+    for i, doc in enumerate(docs):
+        for code, (layers, profile) in doc.items():
             j = column.get(code)
-            if j is None:
-                continue
-            size, n1[i, j], o01[i, j] = alpha_terms(m, w)
-        if size is None:
-            # No code of interest here: every compared layer coded nothing of them; the
-            # document's size comes from any profile (all codes share m and L).
-            size = alpha_terms(*next(iter(doc.values())))[0] if doc else 0
-        n[i] = size
+            if j is not None:
+                w[i, j, : len(profile)] = profile
+            m[i] = layers
+            n[i] = layers * sum(profile)  # m L, the same for every code of the document
+    values = np.arange(widest + 1)
+    n1 = w @ values  # (T, K): sum_k k w(k)
+    pairs = values[None, :] * (m[:, None] - values[None, :]) / (m[:, None] - 1)  # k(m-k)/(m-1)
+    o01 = np.einsum("tjk,tk->tj", w, pairs)
     if counts is None:
         counts = draws(t, replicates, seed)
     total = counts @ n  # (B,)

@@ -356,3 +356,46 @@ def test_a_code_coded_in_one_transcript_only_has_no_interval():
     assert result.per_code["c"].defined
     rare = result.per_code["rare"]
     assert rare.low is None and "only one compared transcript" in rare.reason
+
+
+def test_three_layers_with_one_missing_on_some_transcripts_match_krippendorff():
+    """Missing layers are missing (NaN for `krippendorff`), not "coded nothing"."""
+    rng = random.Random(8)
+    docs, matrices_ = {}, []
+    for i in range(7):
+        length = 80
+        a = random_spans(rng, length, 3)
+        b = jitter(rng, a, length, rng.choice([0.1, 0.5, 1.0]))
+        c = jitter(rng, a, length, rng.choice([0.1, 0.5, 1.0]))
+        present = ("A", "B", "C") if i % 3 else ("A", "B")
+        spans = [Span("A", "k", s, e) for s, e in a] + [Span("B", "k", s, e) for s, e in b]
+        if "C" in present:
+            spans += [Span("C", "k", s, e) for s, e in c]
+        docs[i] = Document(length, spans, layers=present)
+        third = covered(length, c) if "C" in present else [float("nan")] * length
+        matrices_.append([covered(length, a), covered(length, b), third])
+    got = alpha_intervals(docs, ["A", "B", "C"], ["k"], replicates=300, seed=4).per_code["k"]
+    low, high, dropped = independent_interval(matrices_, 300, 4)
+    assert [got.low, got.high] == pytest.approx([low, high], abs=1e-9)
+    assert got.dropped == dropped
+
+
+def test_the_api_answer_takes_the_same_queries_whatever_the_number_of_transcripts(
+    owner_client, study, varied
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            assert api(owner_client, study, layers="bob,erin", bootstrap=50).status_code == 200
+        return len(captured.captured_queries)
+
+    before = count()
+    bob, erin = varied["layers"]
+    for i in range(5):
+        t = factories.make_transcript(study, title=f"More {i}", text=make_text(random.Random(i)))
+        Assignment.objects.create(layer=bob, transcript=t)
+        Assignment.objects.create(layer=erin, transcript=t)
+        factories.make_segment(t, varied["codes"][0], bob, 3, 20)
+    assert count() == before
