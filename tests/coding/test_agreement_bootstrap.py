@@ -261,6 +261,20 @@ def test_the_exports_carry_the_interval(owner_client, study, varied):
         got = [float(r["alpha_ci_low"]), float(r["alpha_ci_high"])]
         assert got == pytest.approx(expected[int(r["code_id"])], abs=1e-6)
     assert all(r["alpha_ci_low"] == "" for r in table if r["level"] == "transcript")
+    # The XLSX's pooled sheet carries the same columns, its notes say how they were drawn.
+    import openpyxl
+
+    response = owner_client.get(base + "?layers=bob&layers=erin&bootstrap=200&seed=3&format=xlsx")
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    rows = list(book["Pooled"].values)
+    sheet = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    for r in sheet:
+        assert [r["alpha_ci_low"], r["alpha_ci_high"]] == pytest.approx(
+            expected[r["code_id"]], abs=1e-6
+        )
+    notes = " ".join(str(c) for row in book.worksheets[-1].values for c in row if c)
+    assert "B = 200 replicates, seed 3" in notes
 
 
 # --- engine properties ---------------------------------------------------------------------
