@@ -649,73 +649,9 @@ def study_retrieval(request, study_id: Id, offset: int = 0, limit: int = 100):
 # --- Agreement (coding.agreement) ---------------------------------------------------------
 
 
-class AgreementFiguresOut(Schema):
-    percent_agreement: float | None
-    kappa: float | None = Field(description="Cohen's kappa as NVivo computes it; two layers only.")
-    alpha: float | None = Field(description="Krippendorff's binary alpha on characters.")
-    alpha_ci: list[float] | None = Field(
-        description="95% percentile bootstrap interval of alpha, `[low, high]`, resampling "
-        "whole transcripts."
-    )
-    alpha_ci_dropped: int = Field(
-        description="Replicates without variation (alpha undefined), left out of the interval."
-    )
-    reasons: dict[str, str] = Field(
-        description="Why a value is null, or which convention produced it, by field name."
-    )
-
-
-class AgreementCodeOut(AgreementFiguresOut):
-    code_id: int
-    path: str
-    is_parent: bool = Field(description="The row rolls up the code and all its subcodes.")
-    status: str
-    segments: dict[str, int] = Field(description="Segments per layer key.")
-    coded_by: dict[str, int] = Field(description="Characters coded per layer key.")
-    both: int = Field(description="Characters coded by every compared layer.")
-    neither: int = Field(description="Characters coded by none.")
-    characters: int = Field(description="Characters rated by two or more compared layers.")
-
-
-class AgreementOverallOut(AgreementFiguresOut):
-    codes_used: int
-    characters: int = Field(description="Units pooled: each compared character x used code.")
-
-
-class AgreementTranscriptOut(Schema):
-    id: int
-    title: str
-    participant: str | None
-    group: str | None
-    wave: str | None
-    layers: list[str]
-
-
-class AgreementBootstrapOut(Schema):
-    replicates: int
-    seed: int
-    level: float
-    interval: str
-    resampling_unit: str
-    rng: str
-
-
-class AgreementOut(Schema):
-    layers: list[str]
-    unit: str
-    transcripts_in_scope: int
-    transcripts_compared: list[AgreementTranscriptOut] = Field(
-        description="The transcripts two or more compared layers worked on: what every "
-        "figure rests on, and what the bootstrap resamples."
-    )
-    bootstrap: AgreementBootstrapOut
-    overall: AgreementOverallOut
-    codes: list[AgreementCodeOut]
-
-
 @api.get(
     "/studies/{study_id}/agreement",
-    response={200: AgreementOut, 400: ErrorOut, 403: ErrorOut, **READ_ERRORS},
+    response={200: agreement_answer.AgreementOut, 400: ErrorOut, 403: ErrorOut, **READ_ERRORS},
     url_name="study_agreement",
 )
 def study_agreement(
@@ -725,16 +661,13 @@ def study_agreement(
     bootstrap: int = agreement_bootstrap.DEFAULT_REPLICATES,
     seed: int = agreement_bootstrap.DEFAULT_SEED,
 ):
-    """Inter-coder agreement as on the agreement page: per code (depth first) and overall,
-    percent agreement, Cohen's kappa (two layers), Krippendorff's alpha and `alpha_ci`, its
-    95% percentile bootstrap interval from `bootstrap` replicates (default 1000, at most
-    10000, 0 for none) that resample whole transcripts with replacement, drawn by
-    `numpy.random.default_rng(seed)` (so the same seed gives the same interval). `layers`:
-    comma-separated layer keys (`bob,erin`; default the page's first two). Scope as on the
-    page: `group`, `wave`, `participant`, `transcript` (ids, repeatable), `code` (a code and
-    its subcodes), `attribute:<name>=<value>`. Undefined values are null, with the reason in
-    `reasons`. Owners and viewers; coders when the owner shares the report and blind coding
-    is off (else 403, as the page)."""
+    """Agreement as on the agreement page, per code (depth first) and overall: percent
+    agreement, Cohen's kappa (two layers), Krippendorff's alpha and `alpha_ci`, its 95%
+    percentile bootstrap interval from `bootstrap` replicates (default 1000, at most 10000,
+    0: none) resampling whole transcripts, drawn by `numpy.random.default_rng(seed)`.
+    `layers`: layer keys, `bob,erin` (default: the page's first two). Scope as on the page:
+    `group`, `wave`, `participant`, `transcript`, `code`, `attribute:<name>=<value>`. Null
+    values have their reason in `reasons`. Who may read it: as the page (else 403)."""
     access = require_agreement_reader(_access(request, study_id, missing="No such study."))
     query = request.GET.copy()
     query["bootstrap"], query["seed"] = str(bootstrap), str(seed)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from ninja import Schema
+from pydantic import Field
 
 from coding import exports
 from coding.agreement import bootstrap
@@ -22,6 +24,76 @@ from coding.codebook.selectors import codebook
 from studies.access import StudyAccess
 
 UNIT = "character (Unicode code point)"
+
+
+# --- The answer's schema (OpenAPI) -------------------------------------------------------
+
+
+class AgreementFiguresOut(Schema):
+    percent_agreement: float | None
+    kappa: float | None = Field(description="Cohen's kappa as NVivo computes it; two layers only.")
+    alpha: float | None = Field(description="Krippendorff's binary alpha on characters.")
+    alpha_ci: list[float] | None = Field(
+        description="95% percentile bootstrap interval of alpha, `[low, high]`, resampling "
+        "whole transcripts."
+    )
+    alpha_ci_dropped: int = Field(
+        description="Replicates without variation (alpha undefined), left out of the interval."
+    )
+    reasons: dict[str, str] = Field(
+        description="Why a value is null, or which convention produced it, by field name."
+    )
+
+
+class AgreementCodeOut(AgreementFiguresOut):
+    code_id: int
+    path: str
+    is_parent: bool = Field(description="The row rolls up the code and all its subcodes.")
+    status: str
+    segments: dict[str, int] = Field(description="Segments per layer key.")
+    coded_by: dict[str, int] = Field(description="Characters coded per layer key.")
+    both: int = Field(description="Characters coded by every compared layer.")
+    neither: int = Field(description="Characters coded by none.")
+    characters: int = Field(description="Characters rated by two or more compared layers.")
+
+
+class AgreementOverallOut(AgreementFiguresOut):
+    codes_used: int
+    characters: int = Field(description="Units pooled: each compared character x used code.")
+
+
+class AgreementTranscriptOut(Schema):
+    id: int
+    title: str
+    participant: str | None
+    group: str | None
+    wave: str | None
+    layers: list[str]
+
+
+class AgreementBootstrapOut(Schema):
+    replicates: int
+    seed: int
+    level: float
+    interval: str
+    resampling_unit: str
+    rng: str
+
+
+class AgreementOut(Schema):
+    layers: list[str]
+    unit: str
+    transcripts_in_scope: int
+    transcripts_compared: list[AgreementTranscriptOut] = Field(
+        description="The transcripts two or more compared layers worked on: what every "
+        "figure rests on, and what the bootstrap resamples."
+    )
+    bootstrap: AgreementBootstrapOut
+    overall: AgreementOverallOut
+    codes: list[AgreementCodeOut]
+
+
+# --- Building it -----------------------------------------------------------------------
 
 
 def report_for_api(access: StudyAccess, query: QueryDict, layers: str) -> Report:
