@@ -63,6 +63,9 @@ AGREEMENT = _status({"owner": 200, "coder_blind": 403, "coder_open": 200, "viewe
 # A GET on a write URL: the login redirect first, then 405 for everybody signed in.
 POST_ONLY = {**dict.fromkeys(PERSONAS, 405), "anonymous": 302}
 API_READ = _status(dict.fromkeys(MEMBERS, 200), anonymous=401)
+API_AGREEMENT = _status(
+    {"owner": 200, "coder_blind": 403, "coder_open": 200, "viewer": 200}, anonymous=401
+)
 API_SIGNED_IN = {**dict.fromkeys(PERSONAS, 200), "anonymous": 401}
 API_WRITE_ONLY = {**dict.fromkeys(PERSONAS, 405), "anonymous": 405}
 
@@ -449,6 +452,11 @@ ROUTES: dict[str, Route] = {
             Get(_s, query="layer=erin", expect=API_READ | {"coder_blind": 404}),
             Get(_s, query="by=attribute:gender&attribute:interviewer=KL"),
         ],
+        both=False,
+    ),
+    "api:study_agreement": Route(
+        API_AGREEMENT,
+        [Get(_s, query="bootstrap=20"), Get(_s, query="layers=bob,erin&bootstrap=20&seed=3")],
         both=False,
     ),
     "api:study_retrieval": Route(

@@ -28,6 +28,9 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import Field
 
+from coding.agreement import answer as agreement_answer
+from coding.agreement import bootstrap as agreement_bootstrap
+from coding.agreement.access import require_agreement_reader
 from coding.codebook import selectors as codebook_selectors
 from coding.compare import cuts
 from coding.compare.layers import PLACED, layer_choice
@@ -645,6 +648,35 @@ def study_retrieval(request, study_id: Id, offset: int = 0, limit: int = 100):
             }
         )
     return {"count": found.count(), "segments": rows}
+
+
+# --- Agreement (coding.agreement) ---------------------------------------------------------
+
+
+@api.get(
+    "/studies/{study_id}/agreement",
+    response={200: agreement_answer.AgreementOut, 400: ErrorOut, 403: ErrorOut, **READ_ERRORS},
+    url_name="study_agreement",
+)
+def study_agreement(
+    request,
+    study_id: Id,
+    layers: str = "",
+    bootstrap: int = agreement_bootstrap.DEFAULT_REPLICATES,
+    seed: int = agreement_bootstrap.DEFAULT_SEED,
+):
+    """Agreement as on the agreement page, per code (depth first) and overall: percent
+    agreement, Cohen's kappa (two layers), Krippendorff's alpha and `alpha_ci`, its 95%
+    percentile bootstrap interval from `bootstrap` replicates (default 1000, at most 10000,
+    0: none) resampling whole transcripts, drawn by `numpy.random.default_rng(seed)`.
+    `layers`: layer keys, `bob,erin` (default: the page's first two). Scope as on the page:
+    `group`, `wave`, `participant`, `transcript`, `code`, `attribute:<name>=<value>`. Null
+    values have their reason in `reasons`. Who may read it: as the page (else 403)."""
+    access = require_agreement_reader(_access(request, study_id, missing="No such study."))
+    query = request.GET.copy()
+    query["bootstrap"], query["seed"] = str(bootstrap), str(seed)
+    report = agreement_answer.report_for_api(access, query, layers)
+    return agreement_answer.report_json(report)
 
 
 class AutocodeIn(Schema):

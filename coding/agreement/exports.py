@@ -33,6 +33,10 @@ def _num(metric: Metric | None) -> float | None:
     return round(metric.value, 6)
 
 
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
 def export_rows(
     report: Report, per_transcript: list[tuple[TranscriptInfo, CodeRow]]
 ) -> Iterator[list]:
@@ -41,6 +45,7 @@ def export_rows(
     paths = exports.code_paths(report.book)
 
     def line(level: str, info: TranscriptInfo | None, row: CodeRow) -> list:
+        ci = row.alpha_ci
         out = [
             level,
             info.pk if info else None,
@@ -57,9 +62,12 @@ def export_rows(
             _num(row.percent_agreement),
             _num(row.cohen_kappa) if len(keys) == 2 else None,
             _num(row.alpha),
+            _round(ci.low) if ci else None,
+            _round(ci.high) if ci else None,
             row.prevalence,
             bool(row.prevalence_warning),
             row.alpha.reason or row.cohen_kappa.reason,
+            ci.reason if ci else "",
         ]
         if report.params.expert:
             out += [
@@ -105,9 +113,12 @@ def export_header(report: Report) -> list[str]:
         "percent_agreement",
         "cohen_kappa",
         "krippendorff_alpha",
+        "alpha_ci_low",
+        "alpha_ci_high",
         "prevalence",
         "low_prevalence_warning",
         "note",
+        "alpha_ci_note",
     ]
     if report.params.expert:
         header += [
@@ -158,6 +169,7 @@ def about_lines(report: Report, study: Study, scope_words: str) -> list[tuple[st
         ("Percent agreement", METRIC_HELP["percent_agreement"]),
         ("Cohen kappa", METRIC_HELP["cohen_kappa"]),
         ("Krippendorff alpha", METRIC_HELP["alpha_binary"]),
+        ("Confidence interval of alpha", _interval_words(report)),
         (
             "Threshold",
             f"alpha below {report.params.threshold:g} is marked 'Below threshold'; "
@@ -181,6 +193,20 @@ def about_lines(report: Report, study: Study, scope_words: str) -> list[tuple[st
     if report.skipped:
         about.append(("Skipped segments", f"{report.skipped} outside their transcript's text"))
     return about
+
+
+def _interval_words(report: Report) -> str:
+    boot = report.bootstrap
+    if boot is None or not boot.replicates:
+        return "Not computed (0 replicates)."
+    overall = report.headline_ci
+    words = (
+        f"{METRIC_HELP['alpha_ci']} B = {boot.replicates} replicates, seed {boot.seed} "
+        f"(numpy.random.default_rng), {len(boot.transcripts)} compared transcripts resampled."
+    )
+    if overall is not None and overall.defined:
+        words += f" Overall alpha 95% CI: {overall.low:.3f} to {overall.high:.3f}."
+    return words
 
 
 def _methods_response(

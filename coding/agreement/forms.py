@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
+from coding.agreement import bootstrap as boot
 from coding.agreement.loading import Scope, default_layers
 from coding.agreement.result import ReportParams
 from coding.agreement.rows import DEFAULT_THRESHOLD, SORT_KEYS
@@ -24,6 +25,10 @@ BY_CHOICES = [
 SORT_CHOICES = [(k, k) for k in SORT_KEYS] + [(f"-{k}", k) for k in SORT_KEYS]
 
 
+def _or(value, default):
+    return default if value is None else value
+
+
 class ReportForm(forms.Form):
     layers = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
     group = forms.TypedMultipleChoiceField(coerce=int, required=False)
@@ -36,6 +41,10 @@ class ReportForm(forms.Form):
     by = forms.ChoiceField(choices=BY_CHOICES, required=False)
     focus = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
+    bootstrap = forms.IntegerField(
+        required=False, min_value=0, max_value=boot.MAX_REPLICATES, label="Replicates"
+    )
+    seed = forms.IntegerField(required=False, min_value=0, max_value=boot.MAX_SEED)
 
     def __init__(
         self, data: QueryDict, *, layers: list[Layer], study: Study, book: Codebook
@@ -116,6 +125,8 @@ class ReportForm(forms.Form):
             by=data.get("by") or "",
             focus=data.get("focus"),
             sort=data.get("sort") or "code",
+            bootstrap=_or(data.get("bootstrap"), boot.DEFAULT_REPLICATES),
+            seed=_or(data.get("seed"), boot.DEFAULT_SEED),
         )
 
     def scope_words(self, params: ReportParams) -> str:

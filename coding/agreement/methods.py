@@ -22,6 +22,16 @@ METRIC_HELP = {
         "number of layers, missing layers allowed. 0.8 or more is good; below 0.667 is "
         "not acceptable for conclusions."
     ),
+    "alpha_ci": (
+        "The 95% percentile bootstrap interval of α: each replicate draws the compared "
+        "transcripts whole, with replacement, as many as there are, and recomputes α from "
+        "their summed counts; the interval runs from the 2.5th to the 97.5th percentile of "
+        "the replicates. Transcripts, not characters, are resampled because the characters "
+        "of one transcript are not independent (they were read and coded together): "
+        "resampling characters, as a naive bootstrap of the coincidence matrix would, gives "
+        "falsely narrow intervals. Replicates without variation (a rare code not drawn) are "
+        "dropped and counted; the seed makes the interval reproducible."
+    ),
     "alpha_u": (
         "Krippendorff's unitizing alpha (αU, 1995/2004 as in DKPro): also penalises "
         "segments that cover the same text but start or end elsewhere."
@@ -62,7 +72,11 @@ def methods_summary(report: Report, date=None) -> str:
     if h is None or not n:
         parts.append("No code was applied on the compared transcripts.")
     else:
-        figures = [f"Krippendorff's α = {h.alpha.text}"]
+        ci = report.headline_ci
+        alpha = f"Krippendorff's α = {h.alpha.text}"
+        if ci is not None and ci.defined:
+            alpha += f" (95% CI {coefficient_text(ci.low)} to {coefficient_text(ci.high)})"
+        figures = [alpha]
         if report.two:
             figures.append(f"Cohen's κ = {h.cohen_kappa.text}")
         codes = report.n_codes_used
@@ -84,6 +98,16 @@ def methods_summary(report: Report, date=None) -> str:
                 f"{len(values):,} codes); {good:,} reached α ≥ {GOOD_ALPHA:.2f} and {below:,} "
                 f"fell below {report.params.threshold:.3f}."
             )
+    boot = report.bootstrap
+    if boot is not None and boot.replicates:
+        parts.append(
+            "Confidence intervals (95%) are percentile bootstrap intervals from "
+            f"{boot.replicates:,} replicates resampling whole transcripts with replacement "
+            f"(the {len(boot.transcripts):,} compared transcripts; numpy default_rng, seed "
+            f"{boot.seed}): the characters within a transcript are not independent, and "
+            "resampling characters, as a naive bootstrap of the coincidence matrix would, "
+            "gives falsely narrow intervals."
+        )
     parts.append(
         "Percent agreement and Cohen's κ follow NVivo's coding comparison; α is "
         "Krippendorff's binary alpha (Krippendorff, 2011); counts are summed over "
@@ -106,6 +130,12 @@ EXPORT_COLUMNS = [
     ("percent_agreement", "a fraction, 0 to 1"),
     ("cohen_kappa", "NVivo's character-level kappa (two layers only)"),
     ("krippendorff_alpha", "binary alpha on characters; empty when undefined (see note)"),
+    (
+        "alpha_ci_low, alpha_ci_high",
+        "95% percentile bootstrap interval of alpha, resampling whole transcripts (pooled "
+        "rows only; empty when there is none: see alpha_ci_note)",
+    ),
+    ("alpha_ci_note", "why there is no interval, or how many replicates were dropped"),
     ("prevalence", PREVALENCE_HELP),
     ("low_prevalence_warning", LOW_PREVALENCE_HELP),
     ("note", "why a coefficient is undefined, or which convention produced it"),

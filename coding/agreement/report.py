@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from contextlib import contextmanager
 
+from coding.agreement import bootstrap
 from coding.agreement.breakdowns import breakdown, drift
 from coding.agreement.character_level import AgreementResult, character_agreement
 from coding.agreement.expert import expert_measures
@@ -104,12 +105,14 @@ def _agreement_report(
         report.per_transcript = _per_transcript(loaded.transcripts, docs, result, nodes, params)
     used = [n.pk for n in nodes if any(seg_counts.get((n.pk, k)) for k in keys)]
     report.n_codes_used = len(used)
+    end_to_end = None
     if used:
         # Each code's own spans (no rollup: a character is counted once per code).
-        pooled = character_agreement(
-            _codes_end_to_end(raw, used), keys, [ALL_CODES], include_documents=False
-        )
+        end_to_end = _codes_end_to_end(raw, used)
+        pooled = character_agreement(end_to_end, keys, [ALL_CODES], include_documents=False)
         report.headline = cell_for(pooled.per_code[ALL_CODES], params.threshold)
+    if params.bootstrap > 0:
+        _bootstrap(report, docs, end_to_end, code_ids)
     report.summary = methods_summary(report)
     if params.expert:
         # Study-wide expert figures from each code's own spans; parents' rows rolled up.
@@ -131,6 +134,43 @@ def _agreement_report(
         )
     report.rows = sort_rows(rows, params.sort)
     return report
+
+
+def _bootstrap(report: Report, docs, end_to_end, code_ids) -> None:
+    """Alpha's interval per code row and overall, all from the same replicates (the same
+    draws of the compared transcripts). One sweep per document keeps its counts (cheaper
+    than the engine's per-document coefficients); each replicate only sums them."""
+    params = report.params
+    profiles = bootstrap.document_profiles(docs, report.keys, code_ids)
+    compared = [t.pk for t in report.compared]
+    counts = None
+    if len(compared) >= 2:
+        counts = bootstrap.draws(len(compared), params.bootstrap, params.seed)
+    boot = bootstrap.intervals(
+        profiles, compared, code_ids, replicates=params.bootstrap, seed=params.seed, counts=counts
+    )
+    report.bootstrap = boot
+    for row in report.rows:
+        row.alpha_ci = _with_point_reason(boot.per_code[row.node.pk], row.alpha)
+    if end_to_end is not None and report.headline is not None:
+        overall = bootstrap.intervals(
+            bootstrap.document_profiles(end_to_end, report.keys, [ALL_CODES]),
+            compared,
+            [ALL_CODES],
+            replicates=params.bootstrap,
+            seed=params.seed,
+            counts=counts,
+        )
+        report.headline_ci = _with_point_reason(overall.per_code[ALL_CODES], report.headline.alpha)
+
+
+def _with_point_reason(interval: bootstrap.Interval, alpha: Metric) -> bootstrap.Interval:
+    """An undefined alpha has no interval, for alpha's own reason."""
+    if alpha.defined or not alpha.reason:
+        return interval
+    return bootstrap.Interval(
+        None, None, interval.replicates, interval.dropped, f"alpha is undefined ({alpha.reason})"
+    )
 
 
 def _rolled_up_counts(

@@ -6,9 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from coding.agreement.bootstrap import Bootstrap, Interval
 from coding.agreement.breakdowns import Breakdown, DriftBasis, DriftRow
 from coding.agreement.loading import Scope, TranscriptInfo
-from coding.agreement.rows import DEFAULT_THRESHOLD, Cell, CodeRow, Column, Metric
+from coding.agreement.rows import (
+    DEFAULT_THRESHOLD,
+    Cell,
+    CodeRow,
+    Column,
+    Metric,
+    interval_text,
+)
 from coding.codebook.selectors import Codebook, CodeNode
 from coding.models import Layer
 
@@ -23,6 +31,9 @@ class ReportParams:
     by: str = ""  # "", "group", "wave", "design", "drift"
     focus: int | None = None  # a code: per-transcript table
     sort: str = "code"
+    # Bootstrap replicates for alpha's confidence interval (0: none) and the RNG seed.
+    bootstrap: int = 0
+    seed: int = 1
 
 
 @dataclass
@@ -61,6 +72,17 @@ class Report:
     headline: Cell | None = None  # every used code pooled (each character x code a unit)
     n_codes_used: int = 0
     summary: str = ""  # the methods-section paragraph
+    bootstrap: Bootstrap | None = None  # how alpha's intervals were drawn (None: not asked)
+    headline_ci: Interval | None = None
+
+    @property
+    def headline_ci_text(self) -> str:
+        return interval_text(self.headline_ci)
+
+    @property
+    def compared(self) -> list[TranscriptInfo]:
+        """The transcripts two or more compared layers worked on: what alpha rests on."""
+        return [t for t in self.transcripts if len(t.layers) >= 2]
 
     @property
     def two(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from coding.agreement.bootstrap import Interval
 from coding.agreement.character_level import CodeAgreement
 from coding.agreement.coefficient import Coefficient
 from coding.codebook.selectors import CodeNode
@@ -105,10 +106,15 @@ class CodeRow:
     seg_agree: int | None = None
     seg_disagree: int | None = None
     seg_agreement: Metric | None = None
+    alpha_ci: Interval | None = None  # the bootstrap interval of ``alpha``, when asked
 
     @property
     def code(self):
         return self.node.code
+
+    @property
+    def alpha_ci_text(self) -> str:
+        return interval_text(self.alpha_ci)
 
     @property
     def used(self) -> bool:
@@ -196,6 +202,13 @@ class Column:
     label: str
     n_transcripts: int
     note: str = ""
+
+
+def interval_text(interval: Interval | None) -> str:
+    """``[0.71, 0.90]`` as a paper prints an interval; empty when there is none."""
+    if interval is None or not interval.defined:
+        return ""
+    return f"[{coefficient_text(interval.low)}, {coefficient_text(interval.high)}]"
 
 
 @dataclass

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from coding.agreement import bootstrap
 from coding.agreement.access import agreement_reader
 from coding.agreement.exports import FORMATS, export_response
 from coding.agreement.forms import BY_CHOICES, ReportForm
@@ -75,6 +76,9 @@ def agreement_report(request: HttpRequest, study_id: int) -> HttpResponse:
         "status_words": STATUS_WORDS,
         "prevalence_help": PREVALENCE_HELP,
         "low_prevalence_help": LOW_PREVALENCE_HELP,
+        "max_replicates": bootstrap.MAX_REPLICATES,
+        "default_replicates": bootstrap.DEFAULT_REPLICATES,
+        "default_seed": bootstrap.DEFAULT_SEED,
     }
     if report is not None:
         context["scope_words"] = form.scope_words(report.params)

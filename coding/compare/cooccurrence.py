@@ -41,12 +41,23 @@ class CooccurrenceMatrix:
         return self.counts.get((a, b), 0)
 
 
-def _segment_filters(group_id: int | None, wave_id: int | None) -> dict:
+def _segment_filters(
+    group_id: int | None,
+    wave_id: int | None,
+    participants: set[int] | None = None,
+    transcripts: set[int] | None = None,
+) -> dict:
+    """``participants`` and ``transcripts``: those an attribute filter keeps (None: no
+    filter of that scope; :func:`studies.attributes.resolve`)."""
     filters: dict = {}
     if group_id is not None:
         filters["transcript__participant__group_id"] = group_id
     if wave_id is not None:
         filters["transcript__wave_id"] = wave_id
+    if participants is not None:
+        filters["transcript__participant_id__in"] = sorted(participants)
+    if transcripts is not None:
+        filters["transcript_id__in"] = sorted(transcripts)
     return filters
 
 
@@ -56,6 +67,8 @@ def cooccurrence(
     *,
     group_id: int | None = None,
     wave_id: int | None = None,
+    participants: set[int] | None = None,
+    transcripts: set[int] | None = None,
     book: codebook_selectors.Codebook | None = None,
 ) -> CooccurrenceMatrix:
     """Code x code counts of overlapping segment pairs in the same layer and transcript.
@@ -72,7 +85,8 @@ def cooccurrence(
     if choice.layer_ids:
         rows = (
             Segment.objects.filter(
-                layer_id__in=choice.layer_ids, **_segment_filters(group_id, wave_id)
+                layer_id__in=choice.layer_ids,
+                **_segment_filters(group_id, wave_id, participants, transcripts),
             )
             .order_by("transcript_id", "layer_id", "start")
             .values_list("transcript_id", "layer_id", "start", "end", "code_id")
@@ -130,6 +144,8 @@ def overlap_passages(
     *,
     group_id: int | None = None,
     wave_id: int | None = None,
+    participants: set[int] | None = None,
+    transcripts: set[int] | None = None,
 ) -> list[OverlapPassage]:
     """The overlapping pairs behind one co-occurrence cell, in transcript order.
 
@@ -142,7 +158,7 @@ def overlap_passages(
         Segment.objects.filter(
             layer_id__in=choice.layer_ids,
             code_id__in={code_a, code_b},
-            **_segment_filters(group_id, wave_id),
+            **_segment_filters(group_id, wave_id, participants, transcripts),
         )
         .select_related("transcript__participant__group", "transcript__wave", "layer__user")
         .defer("transcript__text")

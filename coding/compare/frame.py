@@ -96,6 +96,24 @@ class Frame:
     def denominator(self, group_id: int, wave_id: int) -> int:
         return len(self.interviewed.get((group_id, wave_id), ()))
 
+    def members(self, wave_id: int | None = None) -> dict[int, list[Participant]]:
+        """Each group's participants (rows of trajectories and the framework), in the
+        frame's order: by stakeholder group; in an attribute cut, those interviewed under
+        that value at some wave (at ``wave_id`` only, when given, for transcript attributes,
+        whose value can change from one interview to the next). No query."""
+        out: dict[int, list[Participant]] = defaultdict(list)
+        if self.attribute is None:
+            for p in self.participants:
+                out[p.group_id].append(p)
+            return out
+        if self.attribute.scope != "transcript":
+            wave_id = None
+        waves = [w.pk for w in self.waves if wave_id is None or w.pk == wave_id]
+        for g in self.groups:
+            seen = set().union(*(self.interviewed.get((g.pk, w), set()) for w in waves))
+            out[g.pk] = [p for p in self.participants if p.pk in seen]
+        return out
+
 
 def study_frame(study) -> Frame:
     """Groups, waves, participants and the placement of every transcript: 4 queries."""

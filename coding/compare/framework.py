@@ -61,7 +61,8 @@ def framework_memo_filter(study, wave_id: int) -> dict:
 def _cell_quotes(
     choice: LayerChoice, frame: Frame, wave: Wave, column_of: dict[int, list[int]]
 ) -> dict[tuple[int, int], list[dict]]:
-    """(participant id, column code id) -> the quotes of that cell, in text order.
+    """(participant id, group id, column code id) -> the quotes of that cell, in text order
+    (the group is an attribute value's position in a frame cut by an attribute).
 
     One query. ``column_of`` maps each coded code id to the columns it counts in (its own
     and, with subtrees, each chosen ancestor's)."""
@@ -86,7 +87,7 @@ def _cell_quotes(
             if (column, tid, start, end) in seen:
                 continue
             seen.add((column, tid, start, end))
-            quotes[(where[0], column)].append(
+            quotes[(where[0], where[1], column)].append(
                 {
                     "id": pk,
                     "transcript_id": tid,
@@ -148,9 +149,7 @@ def framework(
         summaries = _cell_summaries(study, wave, [n.pk for n in nodes])
 
     groups = []
-    by_group: dict[int, list[Participant]] = defaultdict(list)
-    for p in frame.participants:
-        by_group[p.group_id].append(p)
+    by_group = frame.members(wave.pk if wave else None)
     for group in frame.groups:
         interviewed = frame.interviewed.get((group.pk, wave.pk), set()) if wave else set()
         rows_out = []
@@ -161,7 +160,7 @@ def framework(
                     code_id=node.pk,
                     interviewed=participant.pk in interviewed,
                     code_name=node.code.name,
-                    quotes=quotes.get((participant.pk, node.pk), []),
+                    quotes=quotes.get((participant.pk, group.pk, node.pk), []),
                     summary=summaries.get((participant.pk, node.pk)),
                 )
                 for node in nodes

@@ -125,9 +125,10 @@ def trajectory_chart(t: Trajectory, choice: LayerChoice, *, standalone: bool = F
             for w, (p, n, pct) in zip(waves, g.waves, strict=True)
         )
         words.append(f"{g.group.name}: {points}.")
-    title = f"Participants with ‘{t.code.path}’ per group across waves ({choice.label})"
+    per = t.attribute.name if t.attribute else "group"
+    title = f"Participants with ‘{t.code.path}’ per {per} across waves ({choice.label})"
     description = (
-        "Percent of the participants of each group interviewed at each wave who have at "
+        f"Percent of the participants of each {per} interviewed at each wave who have at "
         "least one segment of the code. " + " ".join(words)
     )
     return line_chart(
@@ -153,8 +154,11 @@ def trajectory_grid(
     """Per group, each participant's points; a point with segments links to them (with the
     page's attribute filters, ``restrict``)."""
     base = retrieval_base(access.study.pk)
+    cut = t.attribute
     grid = []
     for g in t.groups:
+        # In a cut by an attribute, a point opens only the segments under that value.
+        attributes = (*restrict, *([AttributeFilter(cut.name, g.group.value)] if cut else []))
         rows = []
         for row in g.rows:
             cells = []
@@ -170,7 +174,7 @@ def trajectory_grid(
                             participant=row.participant.pk,
                             wave=p.wave.pk,
                             layer=choice.retrieval_key or "",
-                            attributes=restrict,
+                            attributes=attributes,
                         ).query()
                     )
                 cells.append({"point": p, "href": href})

@@ -1,5 +1,6 @@
 """Trajectories: each participant's presence of one code wave after wave, and the
-changes (gained, kept, lost) between consecutive waves per stakeholder group."""
+changes (gained, kept, lost) between consecutive waves per stakeholder group (or, in a
+frame cut by an attribute, per value of it: :mod:`coding.compare.cuts`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from coding.codebook import selectors as codebook_selectors
 from coding.compare.frame import Frame, counts_by_code_transcript, percent, study_frame
 from coding.compare.layers import LayerChoice
-from studies.models import Participant, StakeholderGroup, Wave
+from studies.models import Attribute, Participant, StakeholderGroup, Wave
 
 ABSENT = "absent"  # not interviewed at that wave
 NOT_CODED = "none"  # interviewed, no segment of the code
@@ -77,6 +78,7 @@ class Trajectory:
     subtree: bool
     waves: list[Wave]
     groups: list[GroupTrajectory]
+    attribute: Attribute | None = None  # the groups are its values (a cut by an attribute)
 
 
 def trajectory(
@@ -99,19 +101,17 @@ def trajectory(
     if node is None:
         raise LookupError("No such code.")
     codes = book.subtree_ids(code_id) if subtree else {code_id}
-    per_pw: dict[tuple[int, int], int] = defaultdict(int)
     rows = counts_by_code_transcript(
         choice.layer_ids, distinct_spans=len(choice.layers) > 1, code_id__in=codes
     )
+    per_pw: dict[tuple[int, int, int], int] = defaultdict(int)
     for _code_id, transcript_id, n in rows:
         where = frame.transcripts.get(transcript_id)
-        if where is not None:
-            per_pw[(where[0], where[2])] += n
+        if where is not None:  # (participant, group or attribute value, wave)
+            per_pw[where] += n
 
     waves = frame.waves
-    by_group: dict[int, list[Participant]] = defaultdict(list)
-    for p in frame.participants:
-        by_group[p.group_id].append(p)
+    by_group = frame.members()
     result = []
     for group in frame.groups:
         interviewed_sets = [frame.interviewed.get((group.pk, w.pk), set()) for w in waves]
@@ -126,7 +126,7 @@ def trajectory(
                 if participant.pk not in interviewed_sets[i]:
                     points.append(TrajectoryPoint(wave, ABSENT))
                     continue
-                n = per_pw.get((participant.pk, wave.pk), 0)
+                n = per_pw.get((participant.pk, group.pk, wave.pk), 0)
                 points.append(TrajectoryPoint(wave, PRESENT if n else NOT_CODED, n))
                 if n:
                     present[i] += 1
@@ -151,4 +151,6 @@ def trajectory(
                 transitions=transitions,
             )
         )
-    return Trajectory(code=node, subtree=subtree, waves=waves, groups=result)
+    return Trajectory(
+        code=node, subtree=subtree, waves=waves, groups=result, attribute=frame.attribute
+    )

@@ -25,7 +25,7 @@ from coding.compare import cuts, pages
 from coding.compare import exports as files
 from coding.compare import services as compare_services
 from coding.compare.cooccurrence import cooccurrence, overlap_passages
-from coding.compare.frame import Frame, study_frame
+from coding.compare.frame import Frame
 from coding.compare.framework import framework
 from coding.compare.layers import PLACED, LayerChoice, layer_choice
 from coding.compare.matrix import MEASURE_HELP, MEASURES, matrix, parse_measure
@@ -176,7 +176,7 @@ def compare_trajectory(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
             error = error or "There is no such code in this study: showing the first code."
         code_id = book.roots[0].pk if book.roots else None
     subtree = flag_param(request.GET.get("subtree"), default=True)
-    cut = cuts.cut_from(access.study, request.GET, allow_by=False)
+    cut = cuts.cut_from(access.study, request.GET)
     error = " ".join([error, *cut.errors]).strip()
     t = (
         trajectory(
@@ -222,7 +222,17 @@ def compare_cooccurrence(request: HtmxHttpRequest, study_id: int) -> HttpRespons
     group_id, wave_id = _filters(request, lists)
     choice, error = _choice(access, request, scope=_group_wave_scope(group_id, wave_id))
     book = codebook_selectors.codebook_for(access)
-    co = cooccurrence(access.study, choice, group_id=group_id, wave_id=wave_id, book=book)
+    cut = cuts.cut_from(access.study, request.GET, allow_by=False)
+    error = " ".join([error, *cut.errors]).strip()
+    co = cooccurrence(
+        access.study,
+        choice,
+        group_id=group_id,
+        wave_id=wave_id,
+        participants=cut.participants,
+        transcripts=cut.transcripts,
+        book=book,
+    )
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         return files.cooccurrence_file(
@@ -239,6 +249,7 @@ def compare_cooccurrence(request: HtmxHttpRequest, study_id: int) -> HttpRespons
         common["group"] = group_id
     if wave_id:
         common["wave"] = wave_id
+    common.update(cut.params())
     context = pages.base_context(
         access,
         choice,
@@ -251,6 +262,7 @@ def compare_cooccurrence(request: HtmxHttpRequest, study_id: int) -> HttpRespons
         waves=lists.waves,
         group_id=group_id,
         wave_id=wave_id,
+        cut=cut,
         query=urlencode(common),
     )
     return render_page_or_partial(request, COOCCURRENCE_TEMPLATE, "cooccurrence", context)
@@ -267,9 +279,22 @@ def compare_passages(request: HttpRequest, study_id: int) -> HttpResponse:
     a, b = int_param(request.GET.get("a")), int_param(request.GET.get("b"))
     if a not in book.by_id or b not in book.by_id:
         raise Http404("No such code.")
-    passages = overlap_passages(access.study, choice, a, b, group_id=group_id, wave_id=wave_id)
+    cut = cuts.cut_from(access.study, request.GET, allow_by=False)
+    passages = overlap_passages(
+        access.study,
+        choice,
+        a,
+        b,
+        group_id=group_id,
+        wave_id=wave_id,
+        participants=cut.participants,
+        transcripts=cut.transcripts,
+    )
     back_query = urlencode(
-        {k: v for k, v in request.GET.items() if k in ("layer", "group", "wave")}
+        {
+            **{k: v for k, v in request.GET.items() if k in ("layer", "group", "wave")},
+            **cut.params(),
+        }
     )
     context = pages.base_context(
         access,
@@ -281,6 +306,7 @@ def compare_passages(request: HttpRequest, study_id: int) -> HttpResponse:
         passages=pages.passage_links(access, passages),
         group=next((g for g in lists.groups if g.pk == group_id), None),
         wave=next((w for w in lists.waves if w.pk == wave_id), None),
+        cut=cut,
         back=reverse("coding:compare_cooccurrence", args=[access.study.pk]) + "?" + back_query,
     )
     return render(request, PASSAGES_TEMPLATE, context)
@@ -293,9 +319,10 @@ def _framework_context(
     request: HttpRequest, access: StudyAccess, *, saved: tuple[int, int] | None = None
 ) -> dict:
     book = codebook_selectors.codebook_for(access)
-    frame = study_frame(access.study)
-    wave_id, codes, subtree = _framework_params(request, book, frame)
     data = request.POST if request.method == "POST" else request.GET
+    cut = cuts.cut_from(access.study, data)
+    frame = cut.frame(access.study)
+    wave_id, codes, subtree = _framework_params(request, book, frame)
     choice, error = _choice(
         access,
         request,
@@ -316,12 +343,14 @@ def _framework_context(
     query = urlencode(
         [("layer", choice.key), ("wave", wave_id or ""), ("subtree", int(subtree))]
         + [("codes", c) for c in codes]
+        + list(cut.params().items())
     )
     return pages.base_context(
         access,
         choice,
         "framework",
-        error=error,
+        error=" ".join([error, *cut.errors]).strip(),
+        cut=cut,
         fw=fw,
         codes=list(book.walk()),
         chosen=set(codes),
@@ -379,6 +408,7 @@ def compare_framework_summary(request: HtmxHttpRequest, study_id: int) -> HttpRe
                 ("subtree", request.POST.get("subtree", "1")),
             ]
             + [("codes", c) for c in request.POST.getlist("codes")]
+            + list(cuts.cut_from(study, request.POST).params().items())
         )
         return redirect(f"{back}?{query}#cell-{participant.pk}-{code.pk}")
     # htmx: the one cell, re-rendered from the same data as the page.

@@ -32,7 +32,8 @@ class Row:
 
 
 def attribute_choices(participants: list[tuple[int, dict]]) -> list[tuple[str, str]]:
-    """Every ``(name, value)`` some participant has, sorted (lists give each item)."""
+    """Every ``(name, value)`` some participant (or transcript) has, sorted (lists give
+    each item)."""
     found: set[tuple[str, str]] = set()
     for _, attributes in participants:
         if not isinstance(attributes, dict):
@@ -53,7 +54,10 @@ def search_context(access: StudyAccess, data: QueryDict) -> dict[str, Any]:
         study.participants.order_by("pseudonym").values_list("pk", "pseudonym", "attributes")
     )
     pairs = [(pk, attributes) for pk, _, attributes in participants]
-    transcripts = list(study.transcripts.order_by("title", "pk").values_list("pk", "title"))
+    rows = list(study.transcripts.order_by("title", "pk").values_list("pk", "title", "attributes"))
+    transcripts = [(pk, title) for pk, title, _ in rows]
+    # Transcript attributes (site, interviewer...) are offered beside the participants'.
+    own = [(pk, attributes) for pk, _, attributes in rows]
     ctx: dict[str, Any] = {
         "params": params,
         "options": params.options,
@@ -62,7 +66,7 @@ def search_context(access: StudyAccess, data: QueryDict) -> dict[str, Any]:
         "waves": waves,
         "participants": [(pk, name) for pk, name, _ in participants],
         "transcripts": transcripts,
-        "attributes": attribute_choices(pairs),
+        "attributes": attribute_choices(pairs + own),
         "chosen_attribute": "=".join(params.filters.attribute) if params.filters.attribute else "",
         "query": params.querystring(),
         "search_pairs": parse_qsl(params.querystring()),

@@ -10,7 +10,8 @@ narrow the candidates, so the result is the same on every database.
 
 Queries: the groups and waves (2), the transcripts searched without their text (1), the
 texts (1; on PostgreSQL first the candidates through the index, when it narrows: 1 more and
-a ``SET LOCAL`` in a transaction), and with an attribute filter the study's participants (1).
+a ``SET LOCAL`` in a transaction), and with an attribute filter the study's participants (1)
+and the transcripts holding that attribute themselves (1).
 """
 
 from __future__ import annotations
@@ -166,7 +167,7 @@ def narrows_in_database() -> bool:
 
 
 def _participant_ids_with(participants, name: str, value: str) -> list[int]:
-    """Participants (pairs ``(pk, attributes)``) whose attribute ``name`` reads ``value``
+    """Participants (or transcripts: pairs ``(pk, attributes)``) whose attribute ``name`` reads ``value``
     (compared as text, case-insensitively, so 42 and "42" are the same; a list matches any
     of its items)."""
     wanted = value.strip().casefold()
@@ -216,7 +217,16 @@ def search(
         if participants is None:
             participants = list(study.participants.values_list("pk", "attributes"))
         ids = _participant_ids_with(participants, *filters.attribute)
-        transcripts = transcripts.filter(participant_id__in=ids)
+        # A transcript attribute (site, interviewer, language...) is the transcript's own
+        # value; a transcript without it counts under its participant's.
+        name = filters.attribute[0]
+        own = list(
+            study.transcripts.filter(attributes__has_key=name).values_list("pk", "attributes")
+        )
+        transcripts = transcripts.filter(
+            Q(pk__in=_participant_ids_with(own, *filters.attribute))
+            | (Q(participant_id__in=ids) & ~Q(pk__in=[pk for pk, _ in own]))
+        )
     if filters.participant_speech:
         transcripts = transcripts.filter(participant__isnull=False)
     whole_turns = whole_turns and not terms and bool(options.speaker or filters.participant_speech)

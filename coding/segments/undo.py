@@ -1,7 +1,17 @@
 """Undo on the coding page: revert the requester's last segment write (or batch) from the
-audit log, so undo survives a reload."""
+audit log, so undo survives a reload.
+
+An auto-coding batch (:mod:`coding.search.autocode`, one ``segment.autocode`` event) is the
+last change of every transcript it coded: undo there removes the whole batch through
+:func:`coding.search.autocode.undo`, the one the Search page and the API call, so the
+history is the same whichever page undid it (one ``segment.autocode_undo`` event, which is
+never undone again). When the batch's remaining passages reach other transcripts, the
+page asks first (:class:`ConfirmBatchUndo`) and the undo names the batch (``confirm``).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,6 +26,7 @@ from coding.models import (
     Layer,
     Segment,
 )
+from coding.search import autocode
 from coding.segments.services import (
     UNDOABLE_SEGMENT_ACTIONS,
     lock_transcript,
@@ -27,9 +38,32 @@ from coding.segments.services import (
 from studies.models import Transcript
 
 _UNDO_GROUPS = ("segment.batch", "segment.undo")
+_BATCH_ACTIONS = (autocode.CREATE_ACTION, autocode.UNDO_ACTION)
 
 
-def segment_undo(*, access, transcript: Transcript, actor) -> str:
+@dataclass
+class ConfirmBatchUndo(Exception):
+    """The last change is an auto-coding batch reaching beyond this transcript: undo it only
+    when asked again with ``confirm=batch_id``. Nothing was changed."""
+
+    batch_id: int
+    code: str
+    count: int  # its passages that still exist
+    transcripts: int  # the transcripts holding them
+
+    @property
+    def message(self) -> str:
+        return f"Undo auto-coding ‘{self.code}’: {_passages(self.count, self.transcripts)}?"
+
+
+def _passages(count: int, transcripts: int) -> str:
+    return (
+        f"{count} passage{'s' if count != 1 else ''} in "
+        f"{transcripts} transcript{'s' if transcripts != 1 else ''}"
+    )
+
+
+def segment_undo(*, access, transcript: Transcript, actor, confirm: int | None = None) -> str:
     """Revert ``actor``'s last creation, deletion, change or memo edit in this transcript (or
     the last batch of them) from the audit log, so undo survives a reload.
 
@@ -37,10 +71,18 @@ def segment_undo(*, access, transcript: Transcript, actor) -> str:
     undos walk back through history. Returns a label of what was undone; raises
     ValidationError when there is nothing to undo and PermissionDenied when the layer is no
     longer writable by ``access``.
+
+    An auto-coding batch holding a passage of this transcript is undone whole; when its
+    passages reach other transcripts and ``confirm`` is not its id, ConfirmBatchUndo is
+    raised instead. A ``confirm`` naming anything but the change undo would revert is
+    refused (ValidationError), so a confirmation never undoes something else.
     """
     events = list(
         AuditEvent.objects.filter(
-            Q(object_type="segment", action__in=UNDOABLE_SEGMENT_ACTIONS + _UNDO_GROUPS)
+            Q(
+                object_type="segment",
+                action__in=UNDOABLE_SEGMENT_ACTIONS + _UNDO_GROUPS + _BATCH_ACTIONS,
+            )
             | Q(action__in=_DECISION_ACTIONS),
             study=access.study,
             actor=actor,
@@ -68,14 +110,34 @@ def segment_undo(*, access, transcript: Transcript, actor) -> str:
             covered.update(data.get("undone", []))
             covered.update(data.get("events", []))
             continue
+        if ev.action == autocode.UNDO_ACTION:
+            covered.add(ev.object_id)  # undone on this page, the Search page or the API
+            continue
+        if ev.action == autocode.CREATE_ACTION:
+            if any(row[1] == transcript.pk for row in data.get("segments", [])):
+                target = ev
+                break
+            continue
         if ev.action == "segment.batch":
             covered.update(data.get("events", []))
         if data.get("transcript_id") != transcript.pk:
             continue
         target = ev
         break
+    if confirm is not None and (target is None or target.pk != confirm):
+        raise ValidationError(
+            "That auto-coding batch is no longer your last change here, so nothing was undone."
+        )
     if target is None:
         raise ValidationError("Nothing to undo on this transcript.")
+    if target.action == autocode.CREATE_ACTION:
+        return _batch_undo(
+            access=access,
+            transcript=transcript,
+            batch=target,
+            actor=actor,
+            confirmed=confirm == target.pk,
+        )
     if target.action == "segment.batch":
         ids = target.after.get("events", [])
         members = [by_pk[pk] for pk in ids if pk in by_pk]
@@ -118,6 +180,24 @@ def segment_undo(*, access, transcript: Transcript, actor) -> str:
             },
         )
     return f"Undone: {label}"
+
+
+def _batch_undo(*, access, transcript: Transcript, batch: AuditEvent, actor, confirmed: bool):
+    """Undo an auto-coding batch as the Search page does; ask first (ConfirmBatchUndo) when
+    its remaining passages are not all in ``transcript``."""
+    after = batch.after
+    alive = list(
+        Segment.objects.filter(
+            pk__in=[row[0] for row in after["segments"]], layer_id=after["layer_id"]
+        ).values_list("transcript_id", flat=True)
+    )
+    code = Code.objects.filter(pk=after["code_id"]).values_list("name", flat=True).first()
+    code = code or "a deleted code"
+    where = set(alive)
+    if not confirmed and where - {transcript.pk}:
+        raise ConfirmBatchUndo(batch.pk, code, len(alive), len(where))
+    removed = autocode.undo(access, batch, actor=actor)
+    return f"Undone: auto-coding ‘{code}’ ({_passages(removed, len(where))})"
 
 
 _DECISION_ACTIONS = ("consensus.decide", "consensus.undo")

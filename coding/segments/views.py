@@ -9,8 +9,10 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
@@ -31,7 +33,7 @@ from studies.access import (
     writable_layer,
 )
 from studies.models import Transcript
-from workbench.lib.http import HtmxHttpRequest, form_errors_text, render_fragments
+from workbench.lib.http import HtmxHttpRequest, form_errors_text, int_param, render_fragments
 
 STALE_MESSAGE = "Transcript changed since you opened it. Reloaded; your selection is kept."
 
@@ -365,7 +367,14 @@ def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) ->
         return _error_response(request, access, transcript, refusal, view=view)
     try:
         with audit.recorded() as events:
-            text = undo.segment_undo(access=access, transcript=transcript, actor=request.user)
+            text = undo.segment_undo(
+                access=access,
+                transcript=transcript,
+                actor=request.user,
+                confirm=int_param(request.POST.get("confirm")),
+            )
+    except undo.ConfirmBatchUndo as ask:
+        return _confirm_response(request, access, transcript, ask, view=view)
     except ValidationError as exc:
         return _error_response(request, access, transcript, " ".join(exc.messages), view=view)
     return _success_response(
@@ -378,6 +387,44 @@ def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) ->
         detail={},
         events=events,
     )
+
+
+def _confirm_response(
+    request: HtmxHttpRequest,
+    access: StudyAccess,
+    transcript: Transcript,
+    ask: undo.ConfirmBatchUndo,
+    *,
+    view: str | None,
+) -> HttpResponse:
+    """Undo would remove an auto-coding batch from other transcripts too: ask, in the toast,
+    with a form that posts the undo again naming the batch. Nothing changed, so htmx swaps
+    only the toast (the script focuses its button on ``segment-undo-confirm``)."""
+    toast = {
+        "text": ask.message,
+        "confirm": ask.batch_id,
+        "csrf": get_token(request),
+        "url": reverse("coding:segment_undo", args=[access.study.pk, transcript.pk]),
+        "code_filter": request.POST.get("code_filter") or "",
+    }
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "detail": ask.message,
+                "confirm": ask.batch_id,
+                "count": ask.count,
+                "transcripts": ask.transcripts,
+            },
+            status=409,
+        )
+    state = page.layer_state(access, view)
+    if request.htmx:
+        body = writes.toast_html(toast, state) + writes.ALERT_CLEARED
+        response = reswap(HttpResponse(body), "none")
+        detail = {"batch": ask.batch_id, "count": ask.count, "transcripts": ask.transcripts}
+        return trigger_client_event(response, "segment-undo-confirm", detail, after="settle")
+    ctx = page.page_context(request, access, transcript, view=view, toast=toast)
+    return HttpResponse(page.render_page(request, TEMPLATE, ctx))
 
 
 @login_required

@@ -1,13 +1,14 @@
 """A write through the coding page answered with only what changed (issue 12).
 
 The write's own audit events (:func:`coding.audit.recorded`: no query) say which segments it
-changed, with their spans before and after; the answer holds, out of band (``hx-swap-oob``), the turns those spans touch
-(rendered from the segments overlapping them only: :func:`runs.render_lines`), the codebook
-rows of the codes involved (counts mine / all), the hint shown when the layer is empty, the
-save status, the toast and the alert, and last the changed rows of the ``segments-data``
-table with its layers (``segments-delta``: ``{"layers", "set": [rows], "del": [ids]}``,
-merged by ``mergeSegments`` in ``static/js/coding/transcript.js``). Nothing here reads or
-loops over all the transcript's segments; the pieces are plain strings (no template).
+changed, with their spans before and after; the answer holds, out of band
+(``hx-swap-oob``), the turns those spans touch (rendered from the segments overlapping them
+only: :func:`runs.render_lines`), the codebook rows of the codes involved (counts mine /
+all), the hint shown when the layer is empty, the save status, the toast and the alert, and
+last the changed rows of the ``segments-data`` table with its layers (``segments-delta``:
+``{"layers", "set": [rows], "del": [ids]}``, merged by ``mergeSegments`` in
+``static/js/coding/transcript.js``). Nothing here reads or loops over all the transcript's
+segments; the pieces are plain strings (no template).
 
 When something global changed (a code was created, a consensus decision was undone, an
 event touched another transcript) :func:`partial_body` returns None and the view answers
@@ -244,7 +245,31 @@ def status_html(saved_at) -> str:
 
 def toast_html(toast: dict | None, state: page.LayerState) -> str:
     body = ""
-    if toast:
+    if toast and toast.get("confirm"):
+        esc = conditional_escape
+        url = esc(toast["url"])
+        hidden = [
+            ("csrfmiddlewaretoken", toast["csrf"]),
+            ("view", state.view),
+            ("code_filter", toast.get("code_filter") or ""),
+            ("partial", "1"),
+            ("confirm", toast["confirm"]),
+        ]
+        body = (
+            '<div class="toast-body toast-confirm">'
+            f'<span class="toast-text" id="undo-confirm-text">{esc(toast["text"])}</span> '
+            f'<form method="post" action="{url}" hx-post="{url}" hx-target="#transcript" '
+            'hx-swap="outerHTML" class="inline" data-undo-confirm>'
+            + "".join(
+                f'<input type="hidden" name="{name}" value="{esc(value)}">'
+                for name, value in hidden
+            )
+            + '<button type="submit" class="button small" aria-describedby="undo-confirm-text">'
+            "Undo the batch</button> "
+            '<button type="button" class="button small secondary" data-undo-keep>Keep</button>'
+            "</form></div>"
+        )
+    elif toast:
         body = f'<p class="toast-body"><span class="toast-text">{conditional_escape(toast["text"])}</span>'
         if toast.get("undo") and state.edit:
             body += ' · <button type="button" class="link-button" data-undo>Undo</button> '

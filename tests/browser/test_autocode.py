@@ -75,3 +75,91 @@ def test_a_pi_auto_codes_the_participants_family_and_undoes_the_batch(page, logi
     assert not Segment.objects.exclude(pk__in=before).exists()
     assert set(Segment.objects.values_list("pk", flat=True)) == before
     page.screenshot(path=f"{SHOTS}-undone.png", full_page=False)
+
+
+UNDO_TEXTS = [
+    "Interviewer: Your family?\nP01: My family helps. 我屋企人 family 𠮷 too.\nP01: And friends.",
+    "Interviewer: Work?\nP01: My family is far. Work is near.",
+    "Interviewer: Friends?\nP02: No family here. Only friends.",
+]
+
+
+def test_a_coder_undoes_an_auto_coding_batch_from_the_coding_page_with_the_keyboard(page, login_as):
+    from studies.models import Role
+    from tests import factories
+
+    study = factories.make_study(name="Undo study")
+    bob = factories.make_user(username="bob")
+    factories.add_member(study, bob, Role.CODER)
+    group = factories.make_group(study, name="Service users")
+    wave = factories.make_wave(study, name="T1")
+    people = [factories.make_participant(study, pseudonym=p, group=group) for p in ("P01", "P02")]
+    made = [
+        factories.make_transcript(
+            study, participant=people[i // 2], wave=wave, text=t, title=f"T{i}"
+        )
+        for i, t in enumerate(UNDO_TEXTS)
+    ]
+    family = factories.make_code(study, name="Family", color="#0072B2")
+    login_as(bob)
+
+    # Auto-code the participants' "family" from the Search page.
+    page.goto(reverse("coding:search", args=[study.pk]) + "?q=family&speech=participant")
+    page.get_by_text(re.compile(r"Auto-code these \d+ hits")).click()
+    page.get_by_label("Code", exact=True).select_option(str(family.pk))
+    page.get_by_label("Code each hit with").select_option("sentence")
+    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("button", name=re.compile(r"Create \d+ highlight")).click()
+    page.get_by_text("Auto-coded 4 passages").first.wait_for()
+    batch = AuditEvent.objects.get(action="segment.autocode")
+    expected = set()  # a plain scan: each sentence of a participant holding "family"
+    for t in made:
+        for sentence in re.findall(
+            r"(?<=: )[^.\n]*family[^.\n]*\.|(?<=\. )[^.\n]*family[^.\n]*\.", t.text
+        ):
+            start = t.text.index(sentence)
+            expected.add((t.pk, start, start + len(sentence)))
+    assert set(Segment.objects.values_list("transcript_id", "start", "end")) == expected
+    assert len(expected) == 4
+
+    # Open the first transcript with the keyboard in the transcript.
+    t0 = made[0]
+    page.goto(reverse("coding:transcript_code", args=[study.pk, t0.pk]))
+    transcript = page.locator("#transcript")
+    transcript.focus()
+
+    # Ctrl+Z: the batch reaches two other transcripts, so the page asks, naming it.
+    page.keyboard.press("Control+z")
+    question = page.locator("#toast .toast-text")
+    question.wait_for()
+    assert question.inner_text() == "Undo auto-coding ‘Family’: 4 passages in 3 transcripts?"
+    confirm = page.get_by_role("button", name="Undo the batch")
+    assert confirm.evaluate("el => el === document.activeElement")
+    page.screenshot(path=f"{SHOTS}-undo-question.png", full_page=False)
+
+    # Escape keeps it; nothing changes, focus goes back to the transcript.
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => !document.querySelector('#toast .toast-text')")
+    assert transcript.evaluate("el => el === document.activeElement")
+    assert Segment.objects.count() == 4
+
+    # Ctrl+Z again, Enter: the batch goes, in every transcript, as one audit event.
+    page.keyboard.press("Control+z")
+    page.get_by_role("button", name="Undo the batch").wait_for()
+    page.keyboard.press("Enter")
+    done = page.locator("#toast .toast-text", has_text="Undone")
+    done.wait_for()
+    assert done.inner_text() == "Undone: auto-coding ‘Family’ (4 passages in 3 transcripts)"
+    assert not Segment.objects.exists()
+    assert page.locator("#transcript mark.r").count() == 0
+    assert list(AuditEvent.objects.filter(pk__gt=batch.pk).values_list("action", "object_id")) == [
+        ("segment.autocode_undo", batch.pk)
+    ]
+    page.screenshot(path=f"{SHOTS}-undo-done.png", full_page=False)
+
+    # The Search page agrees: its toast no longer offers the batch's undo.
+    page.goto(
+        reverse("coding:search", args=[study.pk]) + f"?q=family&speech=participant&batch={batch.pk}"
+    )
+    page.locator(".search-summary").wait_for()
+    assert page.get_by_role("button", name="Undo the batch").count() == 0

@@ -466,7 +466,19 @@ def test_the_answers_status_pieces_equal_the_page_templates_partials(
     state = SimpleNamespace(view=view, edit="mine" if edit else None)
     saved_at = datetime.datetime(2026, 3, 4, 9, 5)
     request = rf.get("/")
-    for toast in (None, {"text": "Coded ‘<b>&’", "undo": True}, {"text": "x", "undo": False}):
+    confirm = {
+        "text": "Undo auto-coding ‘<b>&’: 4 passages in 3 transcripts?",
+        "confirm": 17,
+        "csrf": 'tok"en',
+        "url": "/studies/1/transcripts/2/undo/",
+        "code_filter": "5",
+    }
+    for toast in (
+        None,
+        {"text": "Coded ‘<b>&’", "undo": True},
+        {"text": "x", "undo": False},
+        confirm,
+    ):
         ctx = {
             "state": state,
             "code_filter": code_filter,

@@ -174,6 +174,40 @@ export function initRequests() {
       const toast = byId("toast");
       say(toast ? toast.textContent.replace(/\s+/g, " ").trim() : "Saved.");
       showToast();
+      // The confirmation's button went with the old toast: back to the transcript.
+      if (!document.activeElement || document.activeElement === document.body) {
+        const root = transcriptEl();
+        if (root) root.focus({ preventScroll: true });
+      }
     });
   }
+
+  // Undo would remove an auto-coding batch from other transcripts too: the toast asks
+  // ("Undo auto-coding 'x': 37 passages in 12 transcripts?"); its button posts the undo
+  // again with the batch's id, Keep or Esc leave everything as it is.
+  document.body.addEventListener("segment-undo-confirm", () => {
+    const toast = byId("toast");
+    const button = toast && toast.querySelector("[data-undo-confirm] button[type=submit]");
+    if (!button) return;
+    setStatus("", "");
+    showToast();
+    button.focus();
+    say(toast.querySelector(".toast-text").textContent + " Enter undoes the batch, Escape keeps it.");
+  });
+  const keep = () => {
+    const toast = byId("toast");
+    if (toast) toast.replaceChildren();
+    say("Kept: nothing was undone.");
+    const root = transcriptEl();
+    if (root) root.focus({ preventScroll: true });
+  };
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("#toast [data-undo-keep]")) keep();
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && event.target.closest && event.target.closest("#toast [data-undo-confirm]")) {
+      event.preventDefault();
+      keep();
+    }
+  });
 }
