@@ -1,0 +1,244 @@
+"""Word frequency over the transcripts of a study (reads only).
+
+Every member reads every transcript's text and the counts come from the text alone
+(nothing of anyone's codes or memos), so blind coding changes nothing here.
+
+The columns are those of the comparison matrix (:mod:`coding.compare.frame`, or an
+attribute's values with ``by=attribute:<name>``, :mod:`coding.compare.cuts`): each group
+(or value) at each wave, in the same order and with the same names. Each column carries its
+denominators: the transcripts counted and the words in them. A transcript without a
+participant, group or wave (or without the attribute's value) counts only in the total.
+
+Queries: the frame (4 for groups, 3 for an attribute; :mod:`coding.compare.cuts` adds the
+attribute definitions, 1, and one per scope of attribute filter), the transcripts without
+their text (1) and the texts of those not in the cache (1, none when all are cached).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from coding.compare.cuts import Cut
+from coding.words import tokens
+from coding.words.cache import COUNTS
+from coding.words.forms import WordParams
+from studies import attributes as attrs
+from studies.models import AttributeScope, Transcript
+
+
+@dataclass(frozen=True)
+class WordColumn:
+    group_id: int
+    group: str
+    wave_id: int
+    wave: str
+    transcripts: int = 0
+    words: int = 0
+
+
+@dataclass
+class WordRow:
+    kind: str  # "word" or "phrase"
+    rank: int
+    text: str  # as shown, and as searched
+    total: int
+    counts: list[int]  # one per column
+    link: str  # the Search page for it, same filters
+    columns: list[WordColumn] = field(default_factory=list, repr=False)
+
+    @property
+    def han(self) -> bool:
+        return tokens.is_han(self.text)
+
+    @property
+    def cells(self) -> list[tuple[int, WordColumn]]:
+        return list(zip(self.counts, self.columns, strict=True))
+
+
+@dataclass
+class WordTable:
+    columns: list[WordColumn]
+    groups: list[tuple[str, int]]  # (group name, number of its columns) for the header
+    transcripts: int  # counted, in every column and outside them
+    words_total: int
+    unplaced: int  # counted but in no column
+    words: list[WordRow] = field(default_factory=list)
+    phrases: list[WordRow] = field(default_factory=list)
+    segmenters: dict[str, int] = field(default_factory=dict)  # transcripts per segmenter
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and not self.phrases
+
+
+def _spans(text: str, params: WordParams, pseudonym: str | None):
+    if params.participant_speech:
+        return tokens.speaker_turn_spans(text, pseudonym or "")
+    if params.speaker:
+        return tokens.speaker_turn_spans(text, params.speaker)
+    return tokens.spoken_spans(text)
+
+
+def transcript_counts(rows, params: WordParams) -> dict[int, tuple[tokens.TextCounts, str]]:
+    """Counts of each transcript (rows ``(pk, version, checksum, pseudonym, language,
+    attributes)``): from the cache, the others segmented after reading their texts in one
+    query. Returns pk -> (counts, segmenter)."""
+    out: dict[int, tuple[tokens.TextCounts, str]] = {}
+    missing: dict[int, tuple] = {}
+    for pk, version, checksum, pseudonym, language, t_attrs in rows:
+        segmenter = tokens.segmenter_for(language, t_attrs)
+        speech = params.speech_key
+        if params.participant_speech:
+            speech = f"speaker:{(pseudonym or '').casefold()}"
+        key = (pk, version, checksum, speech, segmenter, tokens.VERSION)
+        found = COUNTS.get(key)
+        if found is None:
+            missing[pk] = (key, segmenter, pseudonym)
+        else:
+            out[pk] = (found, segmenter)
+    if missing:
+        texts = Transcript.objects.filter(pk__in=list(missing)).values_list("pk", "text")
+        for pk, text in texts:
+            key, segmenter, pseudonym = missing[pk]
+            counts = tokens.count(text, _spans(text, params, pseudonym), segmenter)
+            COUNTS.put(key, counts)
+            out[pk] = (counts, segmenter)
+    return out
+
+
+def _search_link(study_id: int, text: str, params: WordParams, cut: Cut) -> str:
+    query = f'"{text}"' if " " in text else text
+    pairs: list[tuple[str, str]] = [("q", query)]
+    if not tokens.is_han(text[0]) and not tokens.is_han(text[-1]):
+        pairs.append(("word", "1"))
+    if params.participant_speech:
+        pairs.append(("speech", "participant"))
+    elif params.speaker:
+        pairs.append(("speaker", params.speaker))
+    for key in ("group", "wave"):
+        if getattr(params, key) is not None:
+            pairs.append((key, str(getattr(params, key))))
+    for f in cut.restrict:
+        defn = attrs.by_name(cut.defs, f.name)
+        if defn is not None and defn.scope == AttributeScope.PARTICIPANT:
+            pairs.append((f.param, f.value))  # the search takes one participant attribute
+            break
+    return reverse("coding:search", args=[study_id]) + "?" + urlencode(pairs)
+
+
+def word_table(study, params: WordParams, cut: Cut) -> WordTable:
+    """The top ``params.top`` words and phrases of the transcripts ``params`` and ``cut``
+    keep, counted per column (see the module for the queries)."""
+    frame = cut.frame(study)
+    groups = list(frame.groups)
+    waves = list(frame.waves)
+    by_group = cut.by is None
+    if by_group and params.group is not None:
+        groups = [g for g in groups if g.pk == params.group]
+    if params.wave is not None:
+        waves = [w for w in waves if w.pk == params.wave]
+    transcripts = study.transcripts.all()
+    if params.group is not None:
+        transcripts = transcripts.filter(participant__group_id=params.group)
+    if params.wave is not None:
+        transcripts = transcripts.filter(wave_id=params.wave)
+    if cut.participants is not None:
+        transcripts = transcripts.filter(participant_id__in=cut.participants)
+    if cut.transcripts is not None:
+        transcripts = transcripts.filter(pk__in=cut.transcripts)
+    if params.participant_speech:
+        transcripts = transcripts.filter(participant__isnull=False)
+    rows = list(
+        transcripts.order_by("pk").values_list(
+            "pk", "version", "checksum", "participant__pseudonym", "language", "attributes"
+        )
+    )
+    counted = transcript_counts(rows, params)
+    col_index = {(g.pk, w.pk): i for i, (g, w) in enumerate((g, w) for g in groups for w in waves)}
+    n_cols = len(col_index)
+    col_words: list[Counter] = [Counter() for _ in range(n_cols)]
+    col_phrases: list[Counter] = [Counter() for _ in range(n_cols)]
+    col_transcripts = [0] * n_cols
+    col_totals = [0] * n_cols
+    all_words: Counter = Counter()
+    all_phrases: Counter = Counter()
+    words_total = 0
+    unplaced = 0
+    segmenters: Counter = Counter()
+    for pk, *_ in rows:
+        counts, segmenter = counted[pk]
+        segmenters[segmenter] += 1
+        all_words.update(counts.words)
+        all_phrases.update(counts.phrases)
+        words_total += counts.total
+        placed = frame.transcripts.get(pk)
+        i = col_index.get((placed[1], placed[2])) if placed else None
+        if i is None:
+            unplaced += 1
+            continue
+        col_words[i].update(counts.words)
+        col_phrases[i].update(counts.phrases)
+        col_transcripts[i] += 1
+        col_totals[i] += counts.total
+    columns = [
+        WordColumn(g.pk, g.name, w.pk, w.name, col_transcripts[col_index[(g.pk, w.pk)]],
+                   col_totals[col_index[(g.pk, w.pk)]])
+        for g in groups
+        for w in waves
+    ]  # fmt: skip
+    table = WordTable(
+        columns=columns,
+        groups=[(g.name, len(waves)) for g in groups] if waves else [],
+        transcripts=len(rows),
+        words_total=words_total,
+        unplaced=unplaced,
+        segmenters=dict(segmenters),
+    )
+    extra = params.extra_stop_words
+
+    def keep(word: str) -> bool:
+        if len(word) < params.min_length or word in extra:
+            return False
+        if tokens.is_han(word) and extra and tokens.fold(word) in extra:
+            return False
+        return params.keep_stop_words or not tokens.is_stop_word(word)
+
+    def ranked(counter: Counter, limit: int, key_ok):
+        items = [(form, n) for form, n in counter.items() if key_ok(form)]
+        items.sort(key=lambda item: (-item[1], _text(item[0])))
+        return items[:limit]
+
+    def _text(form) -> str:
+        return form if isinstance(form, str) else tokens.phrase_text(form)
+
+    for rank, (form, n) in enumerate(ranked(all_words, params.top, keep), start=1):
+        table.words.append(
+            WordRow(
+                "word",
+                rank,
+                form,
+                n,
+                [c[form] for c in col_words],
+                _search_link(study.pk, form, params, cut),
+                columns,
+            )
+        )
+    phrase_ok = lambda p: keep(p[0]) and keep(p[2])  # noqa: E731
+    for rank, (form, n) in enumerate(ranked(all_phrases, params.top, phrase_ok), start=1):
+        text = tokens.phrase_text(form)
+        table.phrases.append(
+            WordRow(
+                "phrase",
+                rank,
+                text,
+                n,
+                [c[form] for c in col_phrases],
+                _search_link(study.pk, text, params, cut),
+                columns,
+            )
+        )
+    return table
