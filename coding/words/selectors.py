@@ -159,11 +159,9 @@ def word_table(study, params: WordParams, cut: Cut) -> WordTable:
     )
     counted = transcript_counts(rows, params)
     col_index = {(g.pk, w.pk): i for i, (g, w) in enumerate((g, w) for g in groups for w in waves)}
-    n_cols = len(col_index)
-    col_words: list[Counter] = [Counter() for _ in range(n_cols)]
-    col_phrases: list[Counter] = [Counter() for _ in range(n_cols)]
-    col_transcripts = [0] * n_cols
-    col_totals = [0] * n_cols
+    col_transcripts = [0] * len(col_index)
+    col_totals = [0] * len(col_index)
+    placed_counts: list[tuple[int, tokens.TextCounts]] = []  # (column, counts)
     all_words: Counter = Counter()
     all_phrases: Counter = Counter()
     words_total = 0
@@ -180,16 +178,15 @@ def word_table(study, params: WordParams, cut: Cut) -> WordTable:
         if i is None:
             unplaced += 1
             continue
-        col_words[i].update(counts.words)
-        col_phrases[i].update(counts.phrases)
+        placed_counts.append((i, counts))
         col_transcripts[i] += 1
         col_totals[i] += counts.total
     columns = [
-        WordColumn(g.pk, g.name, w.pk, w.name, col_transcripts[col_index[(g.pk, w.pk)]],
-                   col_totals[col_index[(g.pk, w.pk)]])
-        for g in groups
-        for w in waves
-    ]  # fmt: skip
+        WordColumn(g.pk, g.name, w.pk, w.name, col_transcripts[i], col_totals[i])
+        for (g, w), i in zip(
+            ((g, w) for g in groups for w in waves), range(len(col_index)), strict=True
+        )
+    ]
     table = WordTable(
         columns=columns,
         groups=[(g.name, len(waves)) for g in groups] if waves else [],
@@ -203,42 +200,41 @@ def word_table(study, params: WordParams, cut: Cut) -> WordTable:
     def keep(word: str) -> bool:
         if len(word) < params.min_length or word in extra:
             return False
-        if tokens.is_han(word) and extra and tokens.fold(word) in extra:
+        if extra and tokens.is_han(word) and tokens.fold(word) in extra:
             return False
         return params.keep_stop_words or not tokens.is_stop_word(word)
 
-    def ranked(counter: Counter, limit: int, key_ok):
-        items = [(form, n) for form, n in counter.items() if key_ok(form)]
-        items.sort(key=lambda item: (-item[1], _text(item[0])))
-        return items[:limit]
+    def ranked(counter: Counter, ok) -> list:
+        """The first ``params.top`` forms that ``ok`` keeps, most frequent first (then in
+        alphabetical order); ``ok`` is asked only until enough are found."""
+        found = []
+        for form, n in sorted(counter.items(), key=lambda item: (-item[1], item[0])):
+            if ok(form):
+                found.append((form, n))
+                if len(found) == params.top:
+                    break
+        return found
 
-    def _text(form) -> str:
-        return form if isinstance(form, str) else tokens.phrase_text(form)
+    def per_column(forms: list, which: str) -> dict:
+        """Column counts of the chosen forms only (not of every word: cheaper)."""
+        out = {form: [0] * len(columns) for form in forms}
+        for i, counts in placed_counts:
+            source = getattr(counts, which)
+            for form in forms:
+                n = source.get(form)
+                if n:
+                    out[form][i] += n
+        return out
 
-    for rank, (form, n) in enumerate(ranked(all_words, params.top, keep), start=1):
-        table.words.append(
-            WordRow(
-                "word",
-                rank,
-                form,
-                n,
-                [c[form] for c in col_words],
-                _search_link(study.pk, form, params, cut),
-                columns,
-            )
-        )
-    phrase_ok = lambda p: keep(p[0]) and keep(p[2])  # noqa: E731
-    for rank, (form, n) in enumerate(ranked(all_phrases, params.top, phrase_ok), start=1):
+    top_words = ranked(all_words, keep)
+    word_cells = per_column([form for form, _ in top_words], "words")
+    for rank, (form, n) in enumerate(top_words, start=1):
+        link = _search_link(study.pk, form, params, cut)
+        table.words.append(WordRow("word", rank, form, n, word_cells[form], link, columns))
+    top_phrases = ranked(all_phrases, lambda p: keep(p[0]) and keep(p[2]))
+    phrase_cells = per_column([form for form, _ in top_phrases], "phrases")
+    for rank, (form, n) in enumerate(top_phrases, start=1):
         text = tokens.phrase_text(form)
-        table.phrases.append(
-            WordRow(
-                "phrase",
-                rank,
-                text,
-                n,
-                [c[form] for c in col_phrases],
-                _search_link(study.pk, text, params, cut),
-                columns,
-            )
-        )
+        link = _search_link(study.pk, text, params, cut)
+        table.phrases.append(WordRow("phrase", rank, text, n, phrase_cells[form], link, columns))
     return table

@@ -10,8 +10,8 @@ import re
 from collections import Counter
 
 import jieba
-import openpyxl
 import opencc
+import openpyxl
 import pycantonese
 import pytest
 from django.db import connection
