@@ -7,7 +7,8 @@ key; nothing is invalidated, old keys age out least recently used first once the
 holds more than its budget of distinct words and phrases.
 
 Each process segments a transcript once per kind of speech; the Words page then only adds
-up counters.
+up counters, and :data:`TOTALS` keeps the sums of the sets of transcripts asked for lately
+(keyed by every transcript's key, so an edit of one is a new sum).
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from coding.words.tokens import TextCounts
-
 #: Distinct words and phrases kept per process (a few hundred bytes each).
 MAX_ENTRIES = 2_000_000
 
@@ -25,13 +24,13 @@ MAX_ENTRIES = 2_000_000
 class CountCache:
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._data: OrderedDict[Any, TextCounts] = OrderedDict()
+        self._data: OrderedDict[Any, Any] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Any) -> TextCounts | None:
+    def get(self, key: Any) -> Any:
         with self._lock:
             value = self._data.get(key)
             if value is None:
@@ -41,7 +40,8 @@ class CountCache:
             self.hits += 1
             return value
 
-    def put(self, key: Any, value: TextCounts) -> None:
+    def put(self, key: Any, value: Any) -> None:
+        """Keep ``value`` (anything with a ``size``: its distinct words and phrases)."""
         size = value.size + 1
         if size > self.max_entries:
             return
@@ -67,3 +67,6 @@ class CountCache:
 
 #: The word counts of transcripts (one per process).
 COUNTS = CountCache()
+#: Their totals over the sets of transcripts asked for lately (the key names every
+#: transcript's counts), ranked: the Words page's filters change only which are shown.
+TOTALS = CountCache(max_entries=MAX_ENTRIES // 4)

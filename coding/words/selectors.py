@@ -24,7 +24,7 @@ from django.urls import reverse
 
 from coding.compare.cuts import Cut
 from coding.words import tokens
-from coding.words.cache import COUNTS
+from coding.words.cache import COUNTS, TOTALS
 from coding.words.forms import WordParams
 from studies import attributes as attrs
 from studies.models import AttributeScope, Transcript
@@ -38,6 +38,10 @@ class WordColumn:
     wave: str
     transcripts: int = 0
     words: int = 0
+
+    @property
+    def words_shown(self) -> str:
+        return f"{self.words:,}"
 
 
 @dataclass
@@ -55,8 +59,13 @@ class WordRow:
         return tokens.is_han(self.text)
 
     @property
-    def cells(self) -> list[tuple[int, WordColumn]]:
-        return list(zip(self.counts, self.columns, strict=True))
+    def total_shown(self) -> str:
+        return f"{self.total:,}"
+
+    @property
+    def cells(self) -> list[tuple[int, str, WordColumn]]:
+        """(count, count as shown, its column) of each column."""
+        return [(n, f"{n:,}", c) for n, c in zip(self.counts, self.columns, strict=True)]
 
 
 @dataclass
@@ -71,6 +80,10 @@ class WordTable:
     segmenters: dict[str, int] = field(default_factory=dict)  # transcripts per segmenter
 
     @property
+    def words_total_shown(self) -> str:
+        return f"{self.words_total:,}"
+
+    @property
     def empty(self) -> bool:
         return not self.words and not self.phrases
 
@@ -83,11 +96,28 @@ def _spans(text: str, params: WordParams, pseudonym: str | None):
     return tokens.spoken_spans(text)
 
 
-def transcript_counts(rows, params: WordParams) -> dict[int, tuple[tokens.TextCounts, str]]:
+@dataclass(frozen=True)
+class Totals:
+    """The words and phrases of a set of transcripts, most frequent first (then in
+    alphabetical order), cached for the same transcripts at the same versions."""
+
+    words: list[tuple[str, int]]
+    phrases: list[tuple[tokens.Phrase, int]]
+
+    @property
+    def size(self) -> int:
+        return len(self.words) + len(self.phrases)
+
+
+def _ranked(counter: Counter) -> list:
+    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+
+
+def transcript_counts(rows, params: WordParams) -> dict[int, tuple[tokens.TextCounts, str, tuple]]:
     """Counts of each transcript (rows ``(pk, version, checksum, pseudonym, language,
     attributes)``): from the cache, the others segmented after reading their texts in one
-    query. Returns pk -> (counts, segmenter)."""
-    out: dict[int, tuple[tokens.TextCounts, str]] = {}
+    query. Returns pk -> (counts, segmenter, cache key)."""
+    out: dict[int, tuple[tokens.TextCounts, str, tuple]] = {}
     missing: dict[int, tuple] = {}
     for pk, version, checksum, pseudonym, language, t_attrs in rows:
         segmenter = tokens.segmenter_for(language, t_attrs)
@@ -99,14 +129,14 @@ def transcript_counts(rows, params: WordParams) -> dict[int, tuple[tokens.TextCo
         if found is None:
             missing[pk] = (key, segmenter, pseudonym)
         else:
-            out[pk] = (found, segmenter)
+            out[pk] = (found, segmenter, key)
     if missing:
         texts = Transcript.objects.filter(pk__in=list(missing)).values_list("pk", "text")
         for pk, text in texts:
             key, segmenter, pseudonym = missing[pk]
             counts = tokens.count(text, _spans(text, params, pseudonym), segmenter)
             COUNTS.put(key, counts)
-            out[pk] = (counts, segmenter)
+            out[pk] = (counts, segmenter, key)
     return out
 
 
@@ -162,16 +192,21 @@ def word_table(study, params: WordParams, cut: Cut) -> WordTable:
     col_transcripts = [0] * len(col_index)
     col_totals = [0] * len(col_index)
     placed_counts: list[tuple[int, tokens.TextCounts]] = []  # (column, counts)
+    # The totals over every word are the costly part (every distinct word of every
+    # transcript): the same transcripts at the same versions give the same totals.
+    totals_key = ("totals", *(counted[pk][2] for pk, *_ in rows))
+    totals = TOTALS.get(totals_key)
     all_words: Counter = Counter()
     all_phrases: Counter = Counter()
     words_total = 0
     unplaced = 0
     segmenters: Counter = Counter()
     for pk, *_ in rows:
-        counts, segmenter = counted[pk]
+        counts, segmenter, _ = counted[pk]
         segmenters[segmenter] += 1
-        all_words.update(counts.words)
-        all_phrases.update(counts.phrases)
+        if totals is None:
+            all_words.update(counts.words)
+            all_phrases.update(counts.phrases)
         words_total += counts.total
         placed = frame.transcripts.get(pk)
         i = col_index.get((placed[1], placed[2])) if placed else None
@@ -181,6 +216,9 @@ def word_table(study, params: WordParams, cut: Cut) -> WordTable:
         placed_counts.append((i, counts))
         col_transcripts[i] += 1
         col_totals[i] += counts.total
+    if totals is None:
+        totals = Totals(_ranked(all_words), _ranked(all_phrases))
+        TOTALS.put(totals_key, totals)
     columns = [
         WordColumn(g.pk, g.name, w.pk, w.name, col_transcripts[i], col_totals[i])
         for (g, w), i in zip(
@@ -204,11 +242,11 @@ def word_table(study, params: WordParams, cut: Cut) -> WordTable:
             return False
         return params.keep_stop_words or not tokens.is_stop_word(word)
 
-    def ranked(counter: Counter, ok) -> list:
-        """The first ``params.top`` forms that ``ok`` keeps, most frequent first (then in
-        alphabetical order); ``ok`` is asked only until enough are found."""
+    def ranked(items: list, ok) -> list:
+        """The first ``params.top`` forms that ``ok`` keeps (``items`` are in order); ``ok``
+        is asked only until enough are found."""
         found = []
-        for form, n in sorted(counter.items(), key=lambda item: (-item[1], item[0])):
+        for form, n in items:
             if ok(form):
                 found.append((form, n))
                 if len(found) == params.top:
@@ -226,12 +264,12 @@ def word_table(study, params: WordParams, cut: Cut) -> WordTable:
                     out[form][i] += n
         return out
 
-    top_words = ranked(all_words, keep)
+    top_words = ranked(totals.words, keep)
     word_cells = per_column([form for form, _ in top_words], "words")
     for rank, (form, n) in enumerate(top_words, start=1):
         link = _search_link(study.pk, form, params, cut)
         table.words.append(WordRow("word", rank, form, n, word_cells[form], link, columns))
-    top_phrases = ranked(all_phrases, lambda p: keep(p[0]) and keep(p[2]))
+    top_phrases = ranked(totals.phrases, lambda p: keep(p[0]) and keep(p[2]))
     phrase_cells = per_column([form for form, _ in top_phrases], "phrases")
     for rank, (form, n) in enumerate(top_phrases, start=1):
         text = tokens.phrase_text(form)

@@ -36,7 +36,7 @@ from studies.text import SPEAKER_LABEL, speaker_of
 Segmenter = Literal["jieba", "pycantonese"]
 SEGMENTERS: tuple[Segmenter, ...] = ("jieba", "pycantonese")
 #: Goes into every cache key: change it when counting changes.
-VERSION = 1
+VERSION = 1  # of the counts; stop words apply after the cache
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _TOKEN = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W\d_{_HAN}]+(?:['’][^\W\d_{_HAN}]+)*)")
@@ -175,10 +175,10 @@ def is_han(word: str) -> bool:
 # --- Stop words ---------------------------------------------------------------------------
 
 
-#: English function words only (pronouns, articles, auxiliaries, prepositions, conjunctions,
-#: fillers of speech), written for this project: the broad lists (stopwords-iso's English
-#: one holds "work", "help", "need", "home", "problem") drop words an interview study is
-#: about.
+#: English function words only (pronouns, articles, auxiliaries, prepositions, conjunctions)
+#: and fillers of speech (um, ah, actually), written for this project: the broad lists
+#: (stopwords-iso's English one holds "work", "help", "need", "home", "problem") drop words
+#: an interview study is about.
 ENGLISH_STOP_WORDS = frozenset(
     """
     a about above after again against all also am an and any are aren't as at be because
@@ -194,6 +194,7 @@ ENGLISH_STOP_WORDS = frozenset(
     up upon us very was wasn't we we'd we'll we're we've well were weren't what what's when
     when's where where's whether which while who who's whom why why's will with won't would
     wouldn't yeah yes yet you you'd you'll you're you've your yours yourself yourselves
+    ah er erm hmm mm mhm actually anyway basically
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
