@@ -11,7 +11,8 @@ participant, group or wave (or without the attribute's value) counts only in the
 
 Queries: the frame (4 for groups, 3 for an attribute; :mod:`coding.compare.cuts` adds the
 attribute definitions, 1, and one per scope of attribute filter), the transcripts without
-their text (1) and the texts of those not in the cache (1, none when all are cached).
+their text (1); for transcripts not in the process's cache their stored counts (1), and
+for those not stored either their texts (1) and the upsert of their counts (1 per 100).
 """
 
 from __future__ import annotations
@@ -23,11 +24,14 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from coding.compare.cuts import Cut
+from coding.models import TranscriptWords
 from coding.words import tokens
 from coding.words.cache import COUNTS, TOTALS
 from coding.words.forms import WordParams
 from studies import attributes as attrs
 from studies.models import AttributeScope, Transcript
+
+SPEECH_MAX = 60  # TranscriptWords.speech
 
 
 @dataclass(frozen=True)
@@ -115,8 +119,10 @@ def _ranked(counter: Counter) -> list:
 
 def transcript_counts(rows, params: WordParams) -> dict[int, tuple[tokens.TextCounts, str, tuple]]:
     """Counts of each transcript (rows ``(pk, version, checksum, pseudonym, language,
-    attributes)``): from the cache, the others segmented after reading their texts in one
-    query. Returns pk -> (counts, segmenter, cache key)."""
+    attributes)``), from the process's cache, else from the stored counts
+    (:class:`coding.models.TranscriptWords`, one query), else counted after reading their
+    texts (one query) and stored (one upsert per batch). Returns pk -> (counts, segmenter,
+    cache key)."""
     out: dict[int, tuple[tokens.TextCounts, str, tuple]] = {}
     missing: dict[int, tuple] = {}
     for pk, version, checksum, pseudonym, language, t_attrs in rows:
@@ -124,19 +130,62 @@ def transcript_counts(rows, params: WordParams) -> dict[int, tuple[tokens.TextCo
         speech = params.speech_key
         if params.participant_speech:
             speech = f"speaker:{(pseudonym or '').casefold()}"
+        speech = speech[:SPEECH_MAX]
         key = (pk, version, checksum, speech, segmenter, tokens.VERSION)
         found = COUNTS.get(key)
         if found is None:
             missing[pk] = (key, segmenter, pseudonym)
         else:
             out[pk] = (found, segmenter, key)
-    if missing:
-        texts = Transcript.objects.filter(pk__in=list(missing)).values_list("pk", "text")
-        for pk, text in texts:
-            key, segmenter, pseudonym = missing[pk]
-            counts = tokens.count(text, _spans(text, params, pseudonym), segmenter)
-            COUNTS.put(key, counts)
-            out[pk] = (counts, segmenter, key)
+    if not missing:
+        return out
+    stored = TranscriptWords.objects.filter(
+        transcript_id__in=list(missing),
+        speech__in={key[3] for key, _, _ in missing.values()},
+        counter_version=tokens.VERSION,
+    ).values_list("transcript_id", "speech", "segmenter", "version", "checksum", "total",
+                  "words", "phrases")  # fmt: skip
+    for pk, speech, segmenter, version, checksum, total, words, phrases in stored:
+        key = missing[pk][0]
+        if (key[1], key[2], key[3], key[4]) != (version, checksum, speech, segmenter):
+            continue
+        counts = tokens.TextCounts(
+            Counter(words), Counter({(a, sep, b): n for a, sep, b, n in phrases}), total
+        )
+        COUNTS.put(key, counts)
+        out[pk] = (counts, segmenter, key)
+        del missing[pk]
+    if not missing:
+        return out
+    texts = Transcript.objects.filter(pk__in=list(missing)).values_list("pk", "text")
+    new = []
+    for pk, text in texts:
+        key, segmenter, pseudonym = missing[pk]
+        counts = tokens.count(text, _spans(text, params, pseudonym), segmenter)
+        COUNTS.put(key, counts)
+        out[pk] = (counts, segmenter, key)
+        new.append(
+            TranscriptWords(
+                transcript_id=pk,
+                speech=key[3],
+                segmenter=segmenter,
+                counter_version=tokens.VERSION,
+                version=key[1],
+                checksum=key[2],
+                total=counts.total,
+                words=dict(counts.words),
+                phrases=[[a, sep, b, n] for (a, sep, b), n in counts.phrases.items()],
+            )
+        )
+    # Another request may have stored the same counts meanwhile: the last one wins (they
+    # are the same, or of a newer version that the next reader counts again).
+    TranscriptWords.objects.bulk_create(
+        new,
+        update_conflicts=True,
+        unique_fields=["transcript", "speech", "segmenter", "counter_version"],
+        update_fields=["version", "checksum", "total", "words", "phrases"],
+        batch_size=100,
+    )
     return out
 
 

@@ -18,7 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coding.models import Memo
+from coding.models import Memo, TranscriptWords
 from coding.words.cache import COUNTS
 from studies.models import Attribute, AttributeKind, AttributeScope
 from tests import factories
@@ -350,15 +350,41 @@ def _queries(client, study, **params) -> int:
 
 @pytest.mark.parametrize("params", [{}, {"by": "attribute:gender", "speech": "participant"}])
 def test_query_count_does_not_grow_with_transcripts(owner_client, study, owner, params):
-    build(study)
+    made = build(study)
     # Session and user (2), membership (1), frame (4; an attribute cut: definitions 1 and
-    # the attribute frame 3), the transcripts (1), the texts not cached (1), the nav's
-    # groups and waves for the filters (2).
+    # the attribute frame 3), the transcripts (1), the nav's groups and waves for the
+    # filters (2); counts not in the process's cache: the stored counts (1); not stored
+    # either: the texts (1) and the upsert of the new counts (1).
     cold = _queries(owner_client, study, **params)
     warm = _queries(owner_client, study, **params)
-    assert warm == cold - 1
+    assert warm == cold - 3
+    COUNTS.clear()
+    assert _queries(owner_client, study, **params) == warm + 1  # stored: no text read
     for i in range(12):
-        factories.make_transcript(study, title=f"more {i}", text="P09: more words here")
+        factories.make_transcript(
+            study, title=f"more {i}", participant=made["people"]["P01"], text="P01: more words"
+        )
     COUNTS.clear()
     assert _queries(owner_client, study, **params) == cold
     assert _queries(owner_client, study, **params) == warm
+
+
+def test_counts_are_stored_and_a_new_version_is_counted_again(owner_client, study, data):
+    assert table(page(owner_client, study))["family"][1] == 6
+    stored = TranscriptWords.objects.filter(speech="")
+    assert stored.count() == 4
+    row = stored.get(transcript=data["transcripts"][0])
+    assert row.words["family"] == 3 and row.version == 1 and row.segmenter == "jieba"
+    assert ["peer", " ", "support", 3] in row.phrases
+    # Another process (an empty cache) reads the stored counts.
+    COUNTS.clear()
+    assert table(page(owner_client, study))["family"][1] == 6
+    transcript = data["transcripts"][0]
+    transcript.text = "Interviewer: Family?\nP01: No."
+    transcript.version += 1
+    transcript.save()
+    COUNTS.clear()
+    assert table(page(owner_client, study))["family"][1] == 4
+    row.refresh_from_db()
+    assert row.version == 2 and row.words == {"no": 1, "family": 1} and row.total == 2
+    assert stored.count() == 4
