@@ -17,8 +17,10 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-#: Distinct words and phrases kept per process (a few hundred bytes each).
-MAX_ENTRIES = 2_000_000
+#: Distinct words and phrases kept per process (about 100 bytes each: the words themselves
+#: are interned, shared by every transcript): the seed study's counts of three kinds of
+#: speech. Counts that do not fit are read again from the database.
+MAX_ENTRIES = 600_000
 
 
 class CountCache:

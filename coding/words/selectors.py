@@ -17,6 +17,7 @@ for those not stored either their texts (1) and the upsert of their counts (1 pe
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -149,8 +150,11 @@ def transcript_counts(rows, params: WordParams) -> dict[int, tuple[tokens.TextCo
         key = missing[pk][0]
         if (key[1], key[2], key[3], key[4]) != (version, checksum, speech, segmenter):
             continue
+        intern = sys.intern
         counts = tokens.TextCounts(
-            Counter(words), Counter({(a, sep, b): n for a, sep, b, n in phrases}), total
+            Counter({intern(w): n for w, n in words.items()}),
+            Counter({(intern(a), sep, intern(b)): n for a, sep, b, n in phrases}),
+            total,
         )
         COUNTS.put(key, counts)
         out[pk] = (counts, segmenter, key)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -153,6 +154,7 @@ def count(
     for lo, hi in spans:
         previous = None
         for start, end, form in tokens(text, lo, hi, segmenter):
+            form = sys.intern(form)  # one string per word for every transcript's counts
             words[form] += 1
             total += 1
             if previous is not None:
