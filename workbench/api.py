@@ -40,8 +40,7 @@ from coding.search import forms as search_forms
 from coding.search import selectors as search_selectors
 from coding.segments import selectors as segment_selectors
 from coding.segments import services as segment_services
-from coding.words import forms as word_forms
-from coding.words import selectors as word_selectors
+from coding.words import api as words_api
 from studies.access import (
     StudyAccess,
     get_code,
@@ -594,73 +593,15 @@ def study_search(request, study_id: Id, q: str = "", page: int = 1, page_size: i
 # --- Word frequency (coding.words) ---------------------------------------------------------
 
 
-class WordColumnOut(Schema):
-    group: str = Field(description="The stakeholder group, or the attribute's value with `by`.")
-    wave: str
-    transcripts: int = Field(description="Transcripts counted in this column.")
-    words: int = Field(description="Every word counted in them (stop words included).")
-
-
-class WordOut(Schema):
-    text: str = Field(description="Lower case for Latin letters; Chinese as written.")
-    total: int
-    counts: list[int] = Field(description="One per column, in the order of `columns`.")
-    search: str = Field(description="The Search page for it, with the same filters.")
-
-
-class WordsOut(Schema):
-    by: str = Field(description="`group`, or the `attribute:<name>` the columns are cut by.")
-    columns: list[WordColumnOut]
-    transcripts: int = Field(description="Transcripts counted, in a column or not.")
-    words_total: int
-    unplaced: int = Field(description="Transcripts counted only in the totals (no column).")
-    words: list[WordOut]
-    phrases: list[WordOut]
-
-
 @api.get(
     "/studies/{study_id}/words",
-    response={200: WordsOut, 400: ErrorOut, **READ_ERRORS},
+    response={200: words_api.WordsOut, 400: ErrorOut, **READ_ERRORS},
     url_name="study_words",
+    description=words_api.words_answer.__doc__,
 )
 def study_words(request, study_id: Id):
-    """The most frequent words and two-word phrases, as on the Words page: counts per
-    stakeholder group and wave (`by=attribute:<name>`, with `bins` for a number: per value
-    and wave), each column with its transcripts and words. Chinese is segmented by jieba
-    (PyCantonese for transcripts whose language is Cantonese) and counted as written.
-    Parameters: `group`, `wave` (ids), `attribute:<name>=<value>`, `speech=participant` or
-    `speaker=<label>`, `min` (shortest word, 2), `stop=include` (keep stop words),
-    `extra` (more stop words), `top` (50, at most 500). Nothing of codes or memos."""
     access = _access(request, study_id, missing="No such study.")
-    params = word_forms.word_params(request.GET)
-    cut = cuts.cut_from(access.study, request.GET)
-    if cut.errors:
-        raise DjangoValidationError(" ".join(cut.errors))
-    table = word_selectors.word_table(access.study, params, cut)
-
-    def rows(items):
-        return [
-            {
-                "text": r.text,
-                "total": r.total,
-                "counts": r.counts,
-                "search": request.build_absolute_uri(r.link),
-            }
-            for r in items
-        ]
-
-    return {
-        "by": cut.by.key if cut.by is not None else "group",
-        "columns": [
-            {"group": c.group, "wave": c.wave, "transcripts": c.transcripts, "words": c.words}
-            for c in table.columns
-        ],
-        "transcripts": table.transcripts,
-        "words_total": table.words_total,
-        "unplaced": table.unplaced,
-        "words": rows(table.words),
-        "phrases": rows(table.phrases),
-    }
+    return words_api.words_answer(request, access)
 
 
 # --- Coded retrieval (coding.retrieval) --------------------------------------------------
