@@ -43,6 +43,7 @@ from coding.search import forms as search_forms
 from coding.search import selectors as search_selectors
 from coding.segments import selectors as segment_selectors
 from coding.segments import services as segment_services
+from coding.words import api as words_api
 from studies.access import (
     StudyAccess,
     get_code,
@@ -590,6 +591,20 @@ def study_search(request, study_id: Id, q: str = "", page: int = 1, page_size: i
             for row in rows
         ],
     }
+
+
+# --- Word frequency (coding.words) ---------------------------------------------------------
+
+
+@api.get(
+    "/studies/{study_id}/words",
+    response={200: words_api.WordsOut, 400: ErrorOut, **READ_ERRORS},
+    url_name="study_words",
+    description=words_api.words_answer.__doc__,
+)
+def study_words(request, study_id: Id):
+    access = _access(request, study_id, missing="No such study.")
+    return words_api.words_answer(request, access)
 
 
 # --- Coded retrieval (coding.retrieval) --------------------------------------------------
