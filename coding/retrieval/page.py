@@ -59,16 +59,38 @@ class ResultRow:
 
 class PassagePages:
     """A :class:`Retrieval` read as :class:`Passage` rows, for a Paginator (which counts
-    with ``count()`` and slices)."""
+    with ``count()``, then slices).
 
-    def __init__(self, retrieval: Retrieval):
+    ``number``: the page the request asks for (``?page=``, the first when it is not a
+    number, as for the Paginator), of ``size`` rows. Counting reads that page's rows, with
+    the count in the same query (:meth:`Retrieval.passages`), so the slice the Paginator
+    then takes costs nothing; only a page past the end or below 1 (the Paginator shows
+    the last instead) costs a count and the page shown."""
+
+    def __init__(self, retrieval: Retrieval, number: object = None, *, size: int):
         self.retrieval = retrieval
+        self.size = size
+        self._read: tuple[int, list[Passage]] | None = None
+        try:
+            asked = int(str(number))
+        except ValueError:
+            asked = 1
+        self._asked = asked if asked >= 1 else None
 
     def count(self) -> int:
+        if self._read is None and self._asked is not None:
+            start = (self._asked - 1) * self.size
+            self._read = (start, self.retrieval.passages(start, start + self.size))
         return self.retrieval.count()
 
     def __getitem__(self, index: slice) -> list[Passage]:
-        return self.retrieval.passages(index.start or 0, index.stop)
+        start, stop = index.start or 0, index.stop
+        if self._read is not None and self._read[0] == start:
+            rows = self._read[1]
+            # What was read is the slice, or all of it there is (it ended early).
+            if len(rows) < self.size or (stop is not None and stop - start <= self.size):
+                return rows if stop is None else rows[: stop - start]
+        return self.retrieval.passages(start, stop)
 
 
 def _trim_context(text: str, *, at_start: bool) -> str:

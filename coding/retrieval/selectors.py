@@ -15,19 +15,21 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from coding.codebook import selectors as codebook_selectors
 from coding.codebook.selectors import Codebook
 from coding.compare.layers import UNION as UNION_KEY
-from coding.models import Layer, LayerKind, Segment
+from coding.models import Code, Layer, LayerKind, Segment
 from coding.segments import selectors as segment_selectors
 from studies import attributes as attrs
 from studies.access import StudyAccess, visible_layers
-from studies.models import Attribute, Participant, Transcript
+from studies.models import Attribute, Participant, StakeholderGroup, Transcript, Wave
 
 __all__ = [
     "Passage",
@@ -190,15 +192,42 @@ class Retrieval:
         return self._attach([by_id[pk] for pk in ids if pk in by_id])
 
     def passages(self, start: int, stop: int) -> list[Passage]:
-        """Rows ``start``..``stop`` as :class:`Passage` values with their context: one query
-        for the rows with their code, transcript, participant, group and wave names (the
-        transcript's text is not read), one for the context (:func:`contexts`)."""
-        rows = [Passage(*r) for r in self.segments.values_list(*_PASSAGE_COLUMNS)[start:stop]]
-        if self.context_chars and rows:
-            found = contexts([r.pk for r in rows], self.context_chars)
-            for row in rows:
-                row.context_before, row.context_after = found.get(row.pk, ("", ""))
-        return rows
+        """Rows ``start``..``stop`` as :class:`Passage` values with their context, in one
+        query (:func:`_passages_sql`): the rows with their code, transcript, participant,
+        group and wave names, their context windows cut by the database, and the count of
+        every matching segment, kept for :meth:`count` (a slice past the end carries none;
+        an empty slice from the start means there are none)."""
+        start = max(int(start or 0), 0)
+        if stop is not None and stop <= start:
+            return []
+        ranked = self.segments.annotate(
+            _rank=Window(RowNumber(), order_by=ORDER), _total=Window(Count("pk"))
+        ).values_list("pk", "_rank", "_total")[start:stop]
+        try:
+            ids_sql, ids_params = ranked.query.get_compiler(using=ranked.db).as_sql()
+        except EmptyResultSet:  # a filter that keeps nothing (``none()``, no code ids)
+            rows = []
+        else:
+            sql, params = _passages_sql(ids_sql, self.context_chars)
+            with connections[ranked.db].cursor() as cursor:
+                cursor.execute(sql, [*ids_params, *params])
+                rows = cursor.fetchall()
+        if rows:
+            self._count = rows[0][0]
+        elif start == 0:
+            self._count = 0
+        n = self.context_chars
+        out = []
+        for row in rows:
+            passage = Passage(*row[1:18])
+            passage.needs_review = bool(passage.needs_review)
+            if n:
+                window = row[18] or ""
+                before_len = min(passage.start, n)
+                passage.context_before = window[:before_len]
+                passage.context_after = window[before_len + passage.end - passage.start :]
+            out.append(passage)
+        return out
 
     def __iter__(self) -> Iterator[Segment]:
         chunk: list[Segment] = []
@@ -208,6 +237,60 @@ class Retrieval:
                 yield from self._attach(chunk)
                 chunk = []
         yield from self._attach(chunk)
+
+
+def _passages_sql(ids_sql: str, chars: int) -> tuple[str, list]:
+    """The query of :meth:`Retrieval.passages` around ``ids_sql`` (the ORM's query of the
+    slice: each segment's id, its rank in the page's order and the count of all), and its
+    own parameters (after those of ``ids_sql``). Columns: the count, :data:`_PASSAGE_COLUMNS`,
+    then the window ``text[start - chars : end + chars]`` (NULL without context).
+
+    The slice is computed once (``MATERIALIZED``, as a CTE used twice is anyway) and its
+    transcripts' texts copied once each, as in :func:`contexts`."""
+    qn = connection.ops.quote_name
+    vendor = connection.vendor
+    greatest = "MAX" if vendor == "sqlite" else "GREATEST"
+    materialized = "MATERIALIZED" if _materialized_ctes() else ""
+    seg, tr, code = (qn(m._meta.db_table) for m in (Segment, Transcript, Code))
+    part, group, wave = (qn(m._meta.db_table) for m in (Participant, StakeholderGroup, Wave))
+    start, end, text = qn("start"), qn("end"), qn("text")
+    params: list = []
+    body = window = ""
+    join_body = ""
+    if chars:
+        body = f""", body AS {materialized} (
+            SELECT t.id AS id, t.{text} || '' AS text FROM {tr} t
+            WHERE t.id IN (SELECT s0.transcript_id FROM {seg} s0 JOIN page ON page.id = s0.id)
+        )"""
+        window = f"""SUBSTR(body.text, {greatest}(s.{start} - %s, 0) + 1,
+                   s.{end} + %s - {greatest}(s.{start} - %s, 0))"""
+        join_body = "JOIN body ON body.id = s.transcript_id"
+        params = [chars, chars, chars]
+    else:
+        window = "NULL"
+    sql = f"""
+        WITH page (id, rank, total) AS {materialized} ({ids_sql}){body}
+        SELECT page.total, s.id, s.transcript_id, s.code_id, s.layer_id, s.{start}, s.{end},
+               s.quote, s.quote_at_coding, s.memo, s.needs_review, c.name, c.color,
+               t.title, t.length, p.pseudonym, g.name, w.name, {window}
+        FROM page
+        JOIN {seg} s ON s.id = page.id
+        JOIN {code} c ON c.id = s.code_id
+        JOIN {tr} t ON t.id = s.transcript_id
+        LEFT JOIN {part} p ON p.id = t.participant_id
+        LEFT JOIN {group} g ON g.id = p.group_id
+        LEFT JOIN {wave} w ON w.id = t.wave_id
+        {join_body}
+        ORDER BY page.rank
+    """
+    return sql, params
+
+
+def _materialized_ctes() -> bool:
+    """Whether the database takes ``AS MATERIALIZED`` (PostgreSQL; SQLite from 3.35)."""
+    if connection.vendor == "postgresql":
+        return True
+    return connection.vendor == "sqlite" and connection.Database.sqlite_version_info >= (3, 35)
 
 
 def contexts(segment_ids: Iterable[int], chars: int) -> dict[int, tuple[str, str]]:

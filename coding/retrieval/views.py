@@ -42,8 +42,9 @@ def _retrieval_context(request: HttpRequest, access: StudyAccess) -> dict[str, A
     # "Needs review" lists every flagged passage, so it needs no code.
     if (state.filters.code is not None or state.filters.review) and not state.errors:
         segments = selectors.state_segments(access, state, context=page.CONTEXT_CHARS)
-        pages = Paginator(page.PassagePages(segments), page.PAGE_SIZE)
-        results = pages.get_page(request.GET.get("page"))
+        number = request.GET.get("page")
+        pages = Paginator(page.PassagePages(segments, number, size=page.PAGE_SIZE), page.PAGE_SIZE)
+        results = pages.get_page(number)
         rows = page.result_rows(access, results.object_list, state.book, state.layers)
     query = state.filters.query()
     rows_html = page.rows_html(
