@@ -118,6 +118,7 @@ def result_rows(
         by_id.update(Layer.objects.select_related("user").in_bulk(missing))
     study_id = access.study.pk
     pages: dict[int, str] = {}  # the coding page's URL per transcript: reverse() once each
+    keys: dict[int, str] = {}  # "layer=<key>" per layer: urlencode() once each
     rows = []
     for p in passages:
         layer = by_id[p.layer_id]
@@ -126,7 +127,10 @@ def result_rows(
             page = pages[p.transcript_id] = reverse(
                 "coding:transcript_code", args=[study_id, p.transcript_id]
             )
-        query = urlencode({"layer": layer.key, "code": p.code_id, "focus": p.pk})
+        key = keys.get(p.layer_id)
+        if key is None:
+            key = keys[p.layer_id] = urlencode({"layer": layer.key})
+        query = f"{key}&code={p.code_id}&focus={p.pk}"
         before, after = p.context_before or "", p.context_after or ""
         more_before = p.start - len(before) > 0
         more_after = p.end + len(after) < (p.length or 0)
@@ -205,6 +209,29 @@ _FORM = """
       <button class="button small secondary" type="submit">Mark reviewed<span class="sr-only">: {quote}</span></button>
     </form>
     """
+
+
+def code_options(book: Codebook, chosen: int | None) -> SafeString:
+    """The ``<option>`` of each code of ``book`` (tree order, by path, "(archived)" said),
+    ``chosen`` selected: the filter form's longest list, written here like the rows."""
+    return mark_safe(
+        "".join(
+            f'<option value="{node.pk}"{" selected" if node.pk == chosen else ""}>'
+            f"{_e(node.path)}{' (archived)' if node.code.archived else ''}</option>"
+            for node in book.walk()
+        )
+    )
+
+
+def participant_options(participants: Iterable, chosen: int | None) -> SafeString:
+    """The ``<option>`` of each participant (``pk`` and ``pseudonym``), ``chosen`` selected."""
+    return mark_safe(
+        "".join(
+            f'<option value="{p.pk}"{" selected" if p.pk == chosen else ""}>'
+            f"{_e(p.pseudonym)}</option>"
+            for p in participants
+        )
+    )
 
 
 def rows_html(

@@ -200,17 +200,20 @@ class Retrieval:
         start = max(int(start or 0), 0)
         if stop is not None and stop <= start:
             return []
-        ranked = self.segments.annotate(
-            _rank=Window(RowNumber(), order_by=ORDER), _total=Window(Count("pk"))
-        ).values_list("pk", "_rank", "_total")[start:stop]
+        # Ranked rather than ordered and sliced: the ORM compiles the order once.
+        ranked = (
+            self.segments.order_by()
+            .annotate(_rank=Window(RowNumber(), order_by=ORDER), _total=Window(Count("pk")))
+            .values_list("pk", "transcript_id", "_rank", "_total")
+        )
         try:
-            ids_sql, ids_params = ranked.query.get_compiler(using=ranked.db).as_sql()
+            ranked_sql, ranked_params = ranked.query.get_compiler(using=ranked.db).as_sql()
         except EmptyResultSet:  # a filter that keeps nothing (``none()``, no code ids)
             rows = []
         else:
-            sql, params = _passages_sql(ids_sql, self.context_chars)
+            sql, params = _passages_sql(ranked_sql, start, stop, self.context_chars)
             with connections[ranked.db].cursor() as cursor:
-                cursor.execute(sql, [*ids_params, *params])
+                cursor.execute(sql, [*ranked_params, *params])
                 rows = cursor.fetchall()
         if rows:
             self._count = rows[0][0]
@@ -239,13 +242,14 @@ class Retrieval:
         yield from self._attach(chunk)
 
 
-def _passages_sql(ids_sql: str, chars: int) -> tuple[str, list]:
-    """The query of :meth:`Retrieval.passages` around ``ids_sql`` (the ORM's query of the
-    slice: each segment's id, its rank in the page's order and the count of all), and its
-    own parameters (after those of ``ids_sql``). Columns: the count, :data:`_PASSAGE_COLUMNS`,
-    then the window ``text[start - chars : end + chars]`` (NULL without context).
+def _passages_sql(ranked_sql: str, start: int, stop: int | None, chars: int) -> tuple[str, list]:
+    """The query of :meth:`Retrieval.passages` around ``ranked_sql`` (the ORM's query of
+    every matching segment's id, transcript id, rank in the page's order and the count of
+    all), keeping ranks ``start + 1``..``stop``; and its own parameters (after those of
+    ``ranked_sql``). Columns: the count, :data:`_PASSAGE_COLUMNS`, then the window
+    ``text[start - chars : end + chars]`` (NULL without context).
 
-    The slice is computed once (``MATERIALIZED``, as a CTE used twice is anyway) and its
+    The page is computed once (``MATERIALIZED``, as a CTE used twice is anyway) and its
     transcripts' texts copied once each, as in :func:`contexts`."""
     qn = connection.ops.quote_name
     vendor = connection.vendor
@@ -253,26 +257,29 @@ def _passages_sql(ids_sql: str, chars: int) -> tuple[str, list]:
     materialized = "MATERIALIZED" if _materialized_ctes() else ""
     seg, tr, code = (qn(m._meta.db_table) for m in (Segment, Transcript, Code))
     part, group, wave = (qn(m._meta.db_table) for m in (Participant, StakeholderGroup, Wave))
-    start, end, text = qn("start"), qn("end"), qn("text")
-    params: list = []
-    body = window = ""
-    join_body = ""
+    s_start, s_end, text = qn("start"), qn("end"), qn("text")
+    params: list = [start]
+    until = ""
+    if stop is not None:
+        until = "AND rank <= %s"
+        params.append(stop)
+    body = join_body = ""
+    window = "NULL"
     if chars:
         body = f""", body AS {materialized} (
             SELECT t.id AS id, t.{text} || '' AS text FROM {tr} t
-            WHERE t.id IN (SELECT s0.transcript_id FROM {seg} s0 JOIN page ON page.id = s0.id)
+            WHERE t.id IN (SELECT transcript_id FROM page)
         )"""
-        window = f"""SUBSTR(body.text, {greatest}(s.{start} - %s, 0) + 1,
-                   s.{end} + %s - {greatest}(s.{start} - %s, 0))"""
+        window = f"""SUBSTR(body.text, {greatest}(s.{s_start} - %s, 0) + 1,
+                   s.{s_end} + %s - {greatest}(s.{s_start} - %s, 0))"""
         join_body = "JOIN body ON body.id = s.transcript_id"
-        params = [chars, chars, chars]
-    else:
-        window = "NULL"
+        params += [chars, chars, chars]
     sql = f"""
-        WITH page (id, rank, total) AS {materialized} ({ids_sql}){body}
-        SELECT page.total, s.id, s.transcript_id, s.code_id, s.layer_id, s.{start}, s.{end},
-               s.quote, s.quote_at_coding, s.memo, s.needs_review, c.name, c.color,
-               t.title, t.length, p.pseudonym, g.name, w.name, {window}
+        WITH ranked (id, transcript_id, rank, total) AS ({ranked_sql}),
+        page AS {materialized} (SELECT * FROM ranked WHERE rank > %s {until}){body}
+        SELECT page.total, s.id, s.transcript_id, s.code_id, s.layer_id, s.{s_start},
+               s.{s_end}, s.quote, s.quote_at_coding, s.memo, s.needs_review, c.name,
+               c.color, t.title, t.length, p.pseudonym, g.name, w.name, {window}
         FROM page
         JOIN {seg} s ON s.id = page.id
         JOIN {code} c ON c.id = s.code_id
@@ -451,7 +458,9 @@ def segment_link(study_id: int, segment: Segment) -> str:
 
 @dataclass
 class RetrievalState:
-    """The request's filters resolved against what the requester may see (5 queries)."""
+    """The request's filters resolved against what the requester may see (6 queries).
+    ``book``: the light codebook (:data:`coding.codebook.selectors.LIGHT_COLUMNS`: paths,
+    colours, archived)."""
 
     filters: RetrievalFilters
     book: Codebook
@@ -486,7 +495,7 @@ def retrieval_state(
     attribute definitions the requester may see, and an error for each filter that names
     none of them (6 queries)."""
     study = access.study
-    book = codebook_selectors.codebook_for(access)
+    book = codebook_selectors.codebook_for(access, light=True)
     layers = segment_selectors.listed_layers(access)
     groups = list(study.groups.all())
     waves = list(study.waves.all())

@@ -59,7 +59,11 @@ def _retrieval_context(request: HttpRequest, access: StudyAccess) -> dict[str, A
         "tab": "retrieval",
         "state": state,
         "filters": state.filters,
-        "codes": list(state.book.walk()),
+        "has_codes": bool(state.book.by_id),
+        "code_options": page.code_options(state.book, state.filters.code),
+        "participant_options": page.participant_options(
+            state.participants, state.filters.participant
+        ),
         "page": results,
         "rows": rows,
         "rows_html": rows_html,

@@ -466,6 +466,36 @@ def test_the_filter_form_targets_the_results_with_htmx(world, owner_client, stud
     assert f'<option value="{world.codes.shame.pk}" selected>Stigma › Shame</option>' in html
 
 
+def test_the_filter_form_offers_every_code_and_participant_and_keeps_the_choice(
+    world, owner_client, study
+):
+    old = factories.make_code(study, name='Old <"&\'> code', archived=True)
+    p1, p2, p3 = world.participants
+    p2.pseudonym = "P<02> & co"
+    p2.save()
+    html = owner_client.get(url(study, code=old.pk, participant=p2.pk)).content.decode()
+
+    def options(select_id):
+        select = re.search(rf'<select id="{select_id}" name="\w+">(.*?)</select>', html, re.S)
+        return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select[1])
+
+    c = world.codes
+    assert options("r-code") == [
+        ("", "", "Choose a code…"),
+        (str(c.hope.pk), "", "Hope"),
+        (str(old.pk), " selected", "Old &lt;&quot;&amp;&#x27;&gt; code (archived)"),
+        (str(c.stigma.pk), "", "Stigma"),
+        (str(c.shame.pk), "", "Stigma › Shame"),
+        (str(c.self_.pk), "", "Stigma › Shame › Self"),
+    ]
+    assert options("r-participant") == [
+        ("", "", "All participants"),
+        (str(p1.pk), "", "P01"),
+        (str(p3.pk), "", "P03"),
+        (str(p2.pk), " selected", "P&lt;02&gt; &amp; co"),
+    ]
+
+
 def test_export_links_carry_the_filters(world, owner_client, study):
     t1 = world.waves[0]
     html = owner_client.get(
