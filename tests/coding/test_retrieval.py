@@ -469,7 +469,7 @@ def test_the_filter_form_targets_the_results_with_htmx(world, owner_client, stud
 def test_the_filter_form_offers_every_code_and_participant_and_keeps_the_choice(
     world, owner_client, study
 ):
-    old = factories.make_code(study, name='Old <"&\'> code', archived=True)
+    old = factories.make_code(study, name="Old <\"&'> code", archived=True)
     p1, p2, p3 = world.participants
     p2.pseudonym = "P<02> & co"
     p2.save()
