@@ -7,8 +7,15 @@ module of ``coding`` (besides its models) that ``studies`` imports.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from coding.models import AuditEvent, Code, Memo, Segment
 from studies.models import Study
+
+#: The lists of :func:`recorded` blocks open in this context (a request's thread).
+_RECORDERS: ContextVar[tuple[list[AuditEvent], ...]] = ContextVar("audit_recorders", default=())
 
 
 def audit(
@@ -30,7 +37,7 @@ def audit(
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = obj.pk if object_id is None else object_id
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         study=study,
         study_ref=study.pk if study is not None else None,
         study_name=study.name if study is not None else "",
@@ -42,6 +49,26 @@ def audit(
         after=after,
         restores=restores,
     )
+    for events in _RECORDERS.get():
+        events.append(event)
+    return event
+
+
+@contextmanager
+def recorded() -> Iterator[list[AuditEvent]]:
+    """The events :func:`audit` writes in this context while the block runs, in order.
+
+    What a write did, known without reading the log back: a batch names its events, the
+    coding page's answer re-renders what they touched. Only this request's events (another
+    request of the same person runs in its own context). Blocks nest: an event goes to
+    every open block. An event whose transaction is rolled back stays listed: use the list
+    only when the block's writes succeeded."""
+    events: list[AuditEvent] = []
+    token = _RECORDERS.set((*_RECORDERS.get(), events))
+    try:
+        yield events
+    finally:
+        _RECORDERS.reset(token)
 
 
 def audit_mark(*, study: Study) -> int:

@@ -141,11 +141,10 @@ def study_access(user, study_id) -> StudyAccess:
     if not user.is_authenticated:
         raise Http404("No such study.")
     try:
-        membership = Membership.objects.select_related("study", "user").get(
-            study_id=study_id, user=user
-        )
+        membership = Membership.objects.select_related("study").get(study_id=study_id, user=user)
     except (Membership.DoesNotExist, ValueError, TypeError):
         raise Http404("No such study.") from None
+    membership.user = user  # the requester, loaded already (no join to users)
     return StudyAccess(study=membership.study, membership=membership)
 
 
@@ -238,18 +237,27 @@ def study_access_via(user, missing: str, **through) -> StudyAccess:
     if not getattr(user, "is_authenticated", False):
         raise Http404(missing)
     try:
-        membership = Membership.objects.select_related("study", "user").get(user=user, **through)
+        membership = Membership.objects.select_related("study").get(user=user, **through)
     except (Membership.DoesNotExist, ValueError, TypeError):
         raise Http404(missing) from None
+    membership.user = user
     return StudyAccess(study=membership.study, membership=membership)
 
 
 def get_transcript(
-    access: StudyAccess, pk, *, with_text: bool = True, missing: str = "No such transcript."
+    access: StudyAccess,
+    pk,
+    *,
+    with_text: bool = True,
+    related: bool = True,
+    missing: str = "No such transcript.",
 ) -> Transcript:
     """A transcript of the study, participant, group and wave preloaded (``with_text=False``
-    defers the text). One query; Http404 otherwise."""
-    qs = access.study.transcripts.select_related("participant__group", "wave")
+    defers the text; ``related=False`` preloads nothing, for a write that shows none of
+    them). One query; Http404 otherwise."""
+    qs = access.study.transcripts.all()
+    if related:
+        qs = qs.select_related("participant__group", "wave")
     if not with_text:
         qs = qs.defer("text")
     try:
@@ -325,15 +333,20 @@ WRITABLE_LAYER_REFUSAL = (
 )
 
 
-def writable_layer(access: StudyAccess, key: str | None):
+def writable_layer(access: StudyAccess, key: str | None, *, among=()):
     """The layer a segment write goes to: ``"mine"`` (the requester's coder layer, coders
     and owners) or ``"consensus"`` (owners); PermissionDenied for anything else.
 
-    The layer is created on its first write, never by reading a page. One query."""
+    The layer is created on its first write, never by reading a page. One query; none
+    when it is one of ``among`` (layers of the study already read, users preloaded)."""
     from coding.models import Layer, LayerKind
 
+    user_id = access.membership.user_id
     if key == "mine":
         access.require_coder()
+        for layer in among:
+            if layer.kind == LayerKind.CODER and layer.user_id == user_id:
+                return layer
         layer, _ = Layer.objects.get_or_create(
             study=access.study, kind=LayerKind.CODER, user=access.user
         )
@@ -344,6 +357,9 @@ def writable_layer(access: StudyAccess, key: str | None):
             raise PermissionDenied(
                 "Only the study's owners can edit the consensus layer: code in your own layer."
             )
+        for layer in among:
+            if layer.kind == LayerKind.CONSENSUS:
+                return layer
         layer, _ = Layer.objects.get_or_create(study=access.study, kind=LayerKind.CONSENSUS)
         return layer
     raise PermissionDenied(WRITABLE_LAYER_REFUSAL)

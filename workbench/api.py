@@ -273,11 +273,15 @@ def _access(request, study_id: int, *, missing: str) -> StudyAccess:
         raise Http404(missing) from None
 
 
-def _transcript(request, transcript_id: int, *, with_text: bool):
-    """(transcript, access) with participant, group and wave preloaded: two queries."""
+def _transcript(request, transcript_id: int, *, with_text: bool, related: bool = True):
+    """(transcript, access) with participant, group and wave preloaded (``related``): two
+    queries."""
     missing = "No such transcript."
     access = study_access_via(request.auth, missing, study__transcripts__pk=transcript_id)
-    return get_transcript(access, transcript_id, with_text=with_text, missing=missing), access
+    transcript = get_transcript(
+        access, transcript_id, with_text=with_text, related=related, missing=missing
+    )
+    return transcript, access
 
 
 def _transcript_out(transcript: Transcript) -> dict:
@@ -381,7 +385,7 @@ def segment_create(request, transcript_id: Id, payload: SegmentIn):
     of coding whatever words your offsets now point at. 201 with the new segment; 200 with
     the existing one when the same span already has this code in that layer.
     """
-    transcript, access = _transcript(request, transcript_id, with_text=True)
+    transcript, access = _transcript(request, transcript_id, with_text=True, related=False)
     access.require_coder()
     if payload.version is None and payload.quote is None:
         raise DjangoValidationError(

@@ -11,6 +11,28 @@ def _normalise_newlines(value: str) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
+class _CodeIdChoice:
+    """A choice field whose valid values are the code ids in ``ids`` (set by the form):
+    the forms are never rendered, and building a codebook's choices cost a write more than
+    the rest of its form."""
+
+    ids: frozenset[int] = frozenset()
+
+    def valid_value(self, value) -> bool:
+        try:
+            return int(value) in self.ids
+        except (TypeError, ValueError):
+            return False
+
+
+class CodeIdField(_CodeIdChoice, forms.TypedChoiceField):
+    pass
+
+
+class CodeIdsField(_CodeIdChoice, forms.TypedMultipleChoiceField):
+    pass
+
+
 class SpanFields(forms.Form):
     """Offsets as the page saw them: code points, half-open, with the quote and version."""
 
@@ -31,17 +53,17 @@ class SpanFields(forms.Form):
 
 
 class SegmentCreateForm(SpanFields):
-    code_ids = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    code_ids = CodeIdsField(coerce=int, required=False)
     memo = forms.CharField(required=False, max_length=MEMO_MAX_CHARS)
     # "mine" or "consensus"; anything else is refused with a 403 by the view.
     layer = forms.CharField(required=False, max_length=150)
     new_code_name = forms.CharField(required=False, max_length=120)
-    new_code_parent = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    new_code_parent = CodeIdField(coerce=int, required=False, empty_value=None)
 
-    def __init__(self, *args, code_choices=(), **kwargs):
+    def __init__(self, *args, code_ids=(), **kwargs):
+        """``code_ids``: the codes the requester may choose (their codebook's)."""
         super().__init__(*args, **kwargs)
-        self.fields["code_ids"].choices = code_choices
-        self.fields["new_code_parent"].choices = [("", "Top level"), *code_choices]
+        self.fields["code_ids"].ids = self.fields["new_code_parent"].ids = frozenset(code_ids)
 
     @classmethod
     def data_from_post(cls, post):
@@ -62,15 +84,16 @@ class SegmentUpdateForm(forms.Form):
     """Change a segment: its memo, its code, or its span (with the quote check)."""
 
     memo = forms.CharField(required=False, max_length=MEMO_MAX_CHARS, strip=True)
-    code_id = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    code_id = CodeIdField(coerce=int, required=False, empty_value=None)
     start = forms.IntegerField(min_value=0, required=False)
     end = forms.IntegerField(min_value=1, required=False)
     quote = forms.CharField(strip=False, required=False, max_length=2_000_000)
     version = forms.IntegerField(min_value=1, required=False)
 
-    def __init__(self, *args, code_choices=(), **kwargs):
+    def __init__(self, *args, code_ids=(), **kwargs):
+        """``code_ids``: the codes the requester may choose (their codebook's)."""
         super().__init__(*args, **kwargs)
-        self.fields["code_id"].choices = [("", "—"), *code_choices]
+        self.fields["code_id"].ids = frozenset(code_ids)
 
     def clean_quote(self) -> str:
         return _normalise_newlines(self.cleaned_data["quote"] or "")

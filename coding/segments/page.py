@@ -72,14 +72,17 @@ class LayerState:
         return f"This layer is read-only — switch to {where} to code."
 
 
-def layer_state(access: StudyAccess, requested: str | None) -> LayerState:
-    """One query: the visible layers with segments (and the requester's own), then the
-    requested view resolved against them.
+def layer_state(
+    access: StudyAccess, requested: str | None, *, marked: list[Layer] | None = None
+) -> LayerState:
+    """One query (none with ``marked``: :func:`selectors.marked_layers` read ahead): the
+    visible layers with segments (and the requester's own), then the requested view
+    resolved against them.
 
     "All" and other people's layers are reading views: only "Mine" (the requester's layer)
     and, for owners, "Consensus" edit, and each write names that layer explicitly.
     """
-    visible = selectors.listed_layers(access, keep_own=True)
+    visible = selectors.listed_layers(access, keep_own=True, marked=marked)
     user_id = access.membership.user_id
     own = next((lr for lr in visible if lr.kind == LayerKind.CODER and lr.user_id == user_id), None)
     consensus = next((lr for lr in visible if lr.kind == LayerKind.CONSENSUS), None)

@@ -33,7 +33,21 @@ def layers_for(access: StudyAccess) -> list[Layer]:
     return sorted(layers, key=order)
 
 
-def listed_layers(access: StudyAccess, *, keep_own: bool = False) -> list[Layer]:
+def marked_layers(access: StudyAccess) -> list[Layer]:
+    """Every layer ``access`` may see (:func:`studies.access.visible_layers`, user
+    preloaded), each with ``has_segments``: the input of :func:`listed_layers` read ahead,
+    e.g. by a write that needs its own layer and, after writing, the page's layer state
+    (mark the layer written to). One query."""
+    return list(
+        visible_layers(access).annotate(
+            has_segments=Exists(Segment.objects.filter(layer=OuterRef("pk")))
+        )
+    )
+
+
+def listed_layers(
+    access: StudyAccess, *, keep_own: bool = False, marked: list[Layer] | None = None
+) -> list[Layer]:
     """The layers to offer anywhere layers are listed or pooled: the visible layers that
     hold at least one segment, ordered like :func:`layers_for`.
 
@@ -42,12 +56,10 @@ def listed_layers(access: StudyAccess, *, keep_own: bool = False) -> list[Layer]
     layer choices of retrieval, comparisons and the agreement report. A layer with no
     segment (created by an undone first highlight, an assignment never started) appears in
     none of them. ``keep_own`` keeps the requester's own coder layer even when empty (the
-    coding page's "Mine"). One query.
+    coding page's "Mine"). One query; none when ``marked`` (:func:`marked_layers`) is given.
     """
     user_id = access.membership.user_id
-    layers = visible_layers(access).annotate(
-        has_segments=Exists(Segment.objects.filter(layer=OuterRef("pk")))
-    )
+    layers = marked_layers(access) if marked is None else marked
 
     def order(layer: Layer):
         own = layer.kind == LayerKind.CODER and layer.user_id == user_id

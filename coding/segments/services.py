@@ -4,13 +4,14 @@ Every function validates on the server and records an audit event."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from coding.audit import audit, audit_mark, segment_snapshot
+from coding.audit import audit, recorded, segment_snapshot
 from coding.codebook import services as codebook_services
 from coding.memos.services import clean_memo_text
 from coding.models import (
@@ -168,11 +169,8 @@ def segment_create(
             if not Code.objects.select_for_update(no_key=True).filter(pk=code.pk).exists():
                 raise _code_gone(code)
             text = check_span(transcript=transcript, start=start, end=end, quote=quote)
-            existing = Segment.objects.filter(
-                transcript=transcript, code=code, layer=layer, start=start, end=end
-            ).first()
-            if existing is not None:
-                return existing, False
+            # No look-up of the same span first: a double submit breaks the unique span
+            # constraint, rolls back and is answered below.
             segment = Segment(
                 transcript=transcript,
                 code=code,
@@ -184,8 +182,12 @@ def segment_create(
                 created_by=actor if getattr(actor, "is_authenticated", False) else None,
                 provenance=provenance or {},
             )
+            # No constraint is checked in the database (three queries): check_span has
+            # checked 0 <= start < end <= length, and the database keeps spans unique.
             segment.full_clean(
-                exclude=["transcript", "code", "layer", "created_by"], validate_unique=False
+                exclude=["transcript", "code", "layer", "created_by"],
+                validate_unique=False,
+                validate_constraints=False,
             )
             segment.save()
             audit(
@@ -196,7 +198,8 @@ def segment_create(
                 after=segment_snapshot(segment),
             )
     except IntegrityError:
-        # A concurrent identical submit won the race: return its segment.
+        # The same span has this code in this layer already (a double submit, or a
+        # concurrent identical one won the race): return that segment.
         existing = Segment.objects.filter(
             transcript=transcript, code=code, layer=layer, start=start, end=end
         ).first()
@@ -367,22 +370,19 @@ def segment_update(
 UNDOABLE_SEGMENT_ACTIONS = ("segment.create", "segment.delete", "segment.memo", "segment.update")
 
 
-def segment_batch(*, study: Study, actor, transcript: Transcript, since: int, label: str) -> None:
-    """Group the undoable events ``actor`` made since ``since`` so one undo reverts them all."""
-    events = list(
-        AuditEvent.objects.filter(
-            study=study, actor=actor, pk__gt=since, action__in=UNDOABLE_SEGMENT_ACTIONS
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    if len(events) > 1:
+def segment_batch(
+    *, study: Study, actor, transcript: Transcript, events: list[AuditEvent], label: str
+) -> None:
+    """Group the undoable events of one write (``events``, as :func:`coding.audit.recorded`
+    lists them) so that one undo reverts them all; a single event needs no group."""
+    ids = [event.pk for event in events if event.action in UNDOABLE_SEGMENT_ACTIONS]
+    if len(ids) > 1:
         audit(
             study=study,
             actor=actor,
             action="segment.batch",
             object_type="segment",
-            after={"transcript_id": transcript.pk, "events": events, "label": label},
+            after={"transcript_id": transcript.pk, "events": ids, "label": label},
         )
 
 
@@ -429,7 +429,6 @@ def segment_apply_codes(
     new_code_parent: Code | None = None,
     new_code_proposed: bool = False,
     actor=None,
-    since: int | None = None,
 ) -> Applied:
     """The coding page's write: code one span with ``codes`` and, when ``new_code_name`` is
     given, with a code created for it under ``new_code_parent`` (a proposal when
@@ -437,13 +436,13 @@ def segment_apply_codes(
     made into one batch (``segment.batch``) so that a single undo reverts them.
 
     Raises ValidationError as :func:`segment_create` and
-    :func:`coding.codebook.services.code_create` do; nothing is saved then. ``since``: the
-    study's :func:`~coding.audit.audit_mark` when the caller took it already.
+    :func:`coding.codebook.services.code_create` do; nothing is saved then.
     """
-    if since is None:
-        since = audit_mark(study=transcript.study)
     applied = Applied(codes=list(codes), created=[])
-    with transaction.atomic():
+    # One code is one segment_create, atomic by itself: an outer transaction would only add
+    # a savepoint around it (two queries).
+    several = len(applied.codes) + bool(new_code_name) > 1
+    with recorded() as events, transaction.atomic() if several else nullcontext():
         if new_code_name:
             applied.codes.append(
                 codebook_services.code_create(
@@ -475,7 +474,7 @@ def segment_apply_codes(
         study=transcript.study,
         actor=actor,
         transcript=transcript,
-        since=since,
+        events=events,
         label=f"Coded {applied.names}",
     )
     return applied
@@ -489,21 +488,17 @@ def segment_change(
     span: dict | None = None,
     expected_version: int | None = None,
     actor=None,
-    since: int | None = None,
 ) -> str:
     """The coding page's edit of one segment: its memo, its code and (``span``: ``start``,
     ``end``, ``quote``) its extent, in one transaction and one undo batch. Returns what was
     done, in words ("Memo saved", "Changed to ‘…’", "Span adjusted").
 
-    Raises ValidationError as :func:`segment_update` does; nothing is saved then. ``since``:
-    as for :func:`segment_apply_codes`.
+    Raises ValidationError as :func:`segment_update` does; nothing is saved then.
     """
-    if since is None:
-        since = audit_mark(study=segment.transcript.study)
-    if code.pk == segment.code_id and span is None:
-        segment_update_memo(segment=segment, memo=memo, actor=actor)
-        text = "Memo saved"
-    else:
+    with recorded() as events:
+        if code.pk == segment.code_id and span is None:
+            segment_update_memo(segment=segment, memo=memo, actor=actor)
+            return "Memo saved"
         text = f"Changed to ‘{code.name}’" if code.pk != segment.code_id else "Span adjusted"
         with transaction.atomic():
             if memo != segment.memo:
@@ -522,7 +517,7 @@ def segment_change(
         study=segment.transcript.study,
         actor=actor,
         transcript=segment.transcript,
-        since=since,
+        events=events,
         label=text,
     )
     return text

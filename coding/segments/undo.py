@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from coding.audit import audit, audit_mark
+from coding.audit import audit, recorded
 from coding.consensus import services as consensus_services
 from coding.models import (
     AuditEvent,
@@ -148,8 +148,7 @@ def segment_undo(*, access, transcript: Transcript, actor, confirm: int | None =
     else:
         steps = [target]
         label = ""
-    since = audit_mark(study=access.study)
-    with transaction.atomic():
+    with transaction.atomic(), recorded() as new_events:
         # Restoring deleted highlights locks their codes (segment_create): take them up front
         # in the order every writer takes locks in, the transcript and then the codes by
         # primary key, so a batch of several codes cannot deadlock with another coder's write.
@@ -168,11 +167,6 @@ def segment_undo(*, access, transcript: Transcript, actor, confirm: int | None =
         for step in steps:
             label = label or _UNDO_LABELS[step.action]
             _undo_step(access=access, transcript=transcript, step=step, actor=actor)
-        new_events = list(
-            AuditEvent.objects.filter(study=access.study, actor=actor, pk__gt=since).values_list(
-                "pk", flat=True
-            )
-        )
         audit(
             study=access.study,
             actor=actor,
@@ -182,7 +176,7 @@ def segment_undo(*, access, transcript: Transcript, actor, confirm: int | None =
             after={
                 "transcript_id": transcript.pk,
                 "undone": [target.pk, *[s.pk for s in steps]],
-                "events": new_events,
+                "events": [event.pk for event in new_events],
             },
         )
     return f"Undone: {label}"

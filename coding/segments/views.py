@@ -18,11 +18,11 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, trigger_client_event
 
-from coding.audit import audit_mark
+from coding import audit
 from coding.codebook import selectors as codebook_selectors
 from coding.memos import services as memo_services
 from coding.models import Memo
-from coding.segments import page, services, undo, writes
+from coding.segments import page, selectors, services, undo, writes
 from coding.segments.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoForm
 from studies.access import (
     StudyAccess,
@@ -127,8 +127,9 @@ def _success_response(
     event: str,
     toast: dict,
     detail: dict,
-    since: int,
+    events: list,
     book=None,
+    marked=None,
 ) -> HttpResponse:
     """JSON, a redirect for plain posts, or for htmx only what the write changed
     (:mod:`coding.segments.writes`; the whole transcript when something global changed or
@@ -148,8 +149,9 @@ def _success_response(
             view=view,
             toast=toast,
             saved_at=saved_at,
-            since=since,
+            events=events,
             book=book,
+            marked=marked,
         )
         if body is not None:
             response = reswap(HttpResponse(body), "none")
@@ -205,11 +207,10 @@ def _stale_response(
 @require_POST
 def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    transcript = get_transcript(access, transcript_id)
+    transcript = get_transcript(access, transcript_id, related=False)
     view = request.POST.get("view") or None
     book = codebook_selectors.codebook_for(access, light=True)
-    choices = [(node.pk, node.path) for node in book.walk()]
-    form = SegmentCreateForm(SegmentCreateForm.data_from_post(request.POST), code_choices=choices)
+    form = SegmentCreateForm(SegmentCreateForm.data_from_post(request.POST), code_ids=book.by_id)
     if not form.is_valid():
         return _error_response(request, access, transcript, form_errors_text(form), view=view)
     data = form.cleaned_data
@@ -219,7 +220,9 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
         refusal = NO_LAYER_MESSAGE.format(" or Consensus" if access.is_owner else "")
     if refusal:
         return _error_response(request, access, transcript, refusal, view=view)
-    layer = writable_layer(access, key)
+    # The visible layers, read once: the layer written to, then the page's layer state.
+    marked = selectors.marked_layers(access)
+    layer = writable_layer(access, key, among=marked)
 
     if data["version"] != transcript.version:
         stale = _relocate(transcript.text, data["quote"], data["start"]) or {}
@@ -232,27 +235,29 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
 
     codes = [book.by_id[cid].code for cid in data.get("code_ids") or []]
     parent_id = data.get("new_code_parent") if new_name else None
-    since = audit_mark(study=access.study)
     try:
-        applied = services.segment_apply_codes(
-            transcript=transcript,
-            layer=layer,
-            codes=codes,
-            new_code_name=new_name,
-            new_code_parent=book.by_id[parent_id].code if parent_id else None,
-            new_code_proposed=access.creates_proposals,
-            start=data["start"],
-            end=data["end"],
-            quote=data["quote"],
-            expected_version=data["version"],
-            memo=data.get("memo") or "",
-            actor=request.user,
-            since=since,
-        )
+        with audit.recorded() as events:
+            applied = services.segment_apply_codes(
+                transcript=transcript,
+                layer=layer,
+                codes=codes,
+                new_code_name=new_name,
+                new_code_parent=book.by_id[parent_id].code if parent_id else None,
+                new_code_proposed=access.creates_proposals,
+                start=data["start"],
+                end=data["end"],
+                quote=data["quote"],
+                expected_version=data["version"],
+                memo=data.get("memo") or "",
+                actor=request.user,
+            )
     except ValidationError as exc:
         if _edited_since(exc, transcript, data["version"]):
             return _stale_response(request, access, transcript, data["quote"], data["start"], view)
         return _error_response(request, access, transcript, " ".join(exc.messages), view=view)
+    layer.has_segments = True  # created, or the span had these codes already
+    if layer not in marked:
+        marked.append(layer)  # made by this first write
     created, names = applied.created, applied.names
     text = f"Coded {names}" if created else f"Already coded {names}"
     return _success_response(
@@ -268,9 +273,10 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
             "start": data["start"],
             "end": data["end"],
         },
-        since=since,
+        events=events,
         # A code created on the fly is not in it (the answer is the whole transcript then).
         book=None if new_name else book,
+        marked=marked,
     )
 
 
@@ -280,14 +286,14 @@ def segment_delete(
     request: HttpRequest, study_id: int, transcript_id: int, segment_id: int
 ) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    transcript = get_transcript(access, transcript_id)
+    transcript = get_transcript(access, transcript_id, related=False)
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
     segment = get_segment_for_write(access, segment_id, transcript=transcript)
     name = segment.code.name
-    since = audit_mark(study=access.study)
-    services.segment_delete(segment=segment, actor=request.user)
+    with audit.recorded() as events:
+        services.segment_delete(segment=segment, actor=request.user)
     return _success_response(
         request,
         access,
@@ -296,7 +302,7 @@ def segment_delete(
         event="segment-deleted",
         toast={"text": f"Removed ‘{name}’", "undo": True},
         detail={"id": int(segment_id)},
-        since=since,
+        events=events,
     )
 
 
@@ -306,14 +312,13 @@ def segment_update(
     request: HttpRequest, study_id: int, transcript_id: int, segment_id: int
 ) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    transcript = get_transcript(access, transcript_id)
+    transcript = get_transcript(access, transcript_id, related=False)
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
     segment = get_segment_for_write(access, segment_id, transcript=transcript)
     book = codebook_selectors.codebook_for(access, light=True)
-    choices = [(node.pk, node.path) for node in book.walk()]
-    form = SegmentUpdateForm(request.POST, code_choices=choices)
+    form = SegmentUpdateForm(request.POST, code_ids=book.by_id)
     if not form.is_valid():
         return _error_response(request, access, transcript, form_errors_text(form), view=view)
     data = form.cleaned_data
@@ -325,17 +330,16 @@ def segment_update(
     new_code = book.by_id[data["code_id"]].code if data.get("code_id") else segment.code
     memo = data["memo"] if form.changes_memo else segment.memo
     span = {"start": data["start"], "end": data["end"], "quote": data["quote"]}
-    since = audit_mark(study=access.study)
     try:
-        text = services.segment_change(
-            segment=segment,
-            code=new_code,
-            memo=memo,
-            span=span if form.changes_span else None,
-            expected_version=data["version"],
-            actor=request.user,
-            since=since,
-        )
+        with audit.recorded() as events:
+            text = services.segment_change(
+                segment=segment,
+                code=new_code,
+                memo=memo,
+                span=span if form.changes_span else None,
+                expected_version=data["version"],
+                actor=request.user,
+            )
     except ValidationError as exc:
         if form.changes_span and _edited_since(exc, transcript, data["version"]):
             return _stale_response(request, access, transcript, segment.quote, segment.start, view)
@@ -348,7 +352,7 @@ def segment_update(
         event="segment-updated",
         toast={"text": text, "undo": True},
         detail={"id": int(segment_id)},
-        since=since,
+        events=events,
         book=book,
     )
 
@@ -357,18 +361,18 @@ def segment_update(
 @require_POST
 def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id, write=True)
-    transcript = get_transcript(access, transcript_id)
+    transcript = get_transcript(access, transcript_id, related=False)
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
-    since = audit_mark(study=access.study)
     try:
-        text = undo.segment_undo(
-            access=access,
-            transcript=transcript,
-            actor=request.user,
-            confirm=int_param(request.POST.get("confirm")),
-        )
+        with audit.recorded() as events:
+            text = undo.segment_undo(
+                access=access,
+                transcript=transcript,
+                actor=request.user,
+                confirm=int_param(request.POST.get("confirm")),
+            )
     except undo.ConfirmBatchUndo as ask:
         return _confirm_response(request, access, transcript, ask, view=view)
     except ValidationError as exc:
@@ -381,7 +385,7 @@ def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) ->
         event="segment-undone",
         toast={"text": text, "undo": False},
         detail={},
-        since=since,
+        events=events,
     )
 
 

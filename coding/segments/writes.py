@@ -1,13 +1,14 @@
 """A write through the coding page answered with only what changed (issue 12).
 
-The write's own audit events say which segments it changed, with their spans before and
-after; the answer holds, out of band (``hx-swap-oob``), the turns those spans touch
-(rendered from the segments overlapping them only: :func:`runs.render_lines`), the codebook
-rows of the codes involved (counts mine / all), the hint shown when the layer is empty, the
-save status, the toast and the alert, and last the changed rows of the ``segments-data``
-table with its layers (``segments-delta``: ``{"layers", "set": [rows], "del": [ids]}``,
-merged by ``mergeSegments`` in ``static/js/coding/transcript.js``). Nothing here reads or
-loops over all the transcript's segments; the pieces are plain strings (no template).
+The write's own audit events (:func:`coding.audit.recorded`: no query) say which segments it
+changed, with their spans before and after; the answer holds, out of band
+(``hx-swap-oob``), the turns those spans touch (rendered from the segments overlapping them
+only: :func:`runs.render_lines`), the codebook rows of the codes involved (counts mine /
+all), the hint shown when the layer is empty, the save status, the toast and the alert, and
+last the changed rows of the ``segments-data`` table with its layers (``segments-delta``:
+``{"layers", "set": [rows], "del": [ids]}``, merged by ``mergeSegments`` in
+``static/js/coding/transcript.js``). Nothing here reads or loops over all the transcript's
+segments; the pieces are plain strings (no template).
 
 When something global changed (a code was created, a consensus decision was undone, an
 event touched another transcript) :func:`partial_body` returns None and the view answers
@@ -25,7 +26,7 @@ from django.http import HttpRequest
 from django.utils.html import conditional_escape, json_script
 
 from coding.codebook import selectors as codebook_selectors
-from coding.models import AuditEvent
+from coding.models import AuditEvent, Layer
 from coding.segments import page, runs, selectors
 from studies.access import StudyAccess
 from studies.models import Transcript
@@ -60,15 +61,18 @@ def _line_range(text: str, start: int, end: int) -> tuple[int, int]:
     return lo, length if hi == -1 else max(hi, lo)
 
 
-def touched_since(actor, transcript: Transcript, since: int) -> Touched | None:
-    """The segments ``actor``'s events after ``since`` changed in ``transcript`` (one query),
-    or None when an event changed anything else."""
-    events = AuditEvent.objects.filter(
-        study_id=transcript.study_id, actor=actor, pk__gt=since
-    ).values_list("action", "object_type", "before", "after")
+def touched_by(events: list[AuditEvent], transcript: Transcript) -> Touched | None:
+    """The segments of ``transcript`` a write's ``events`` (:func:`coding.audit.recorded`)
+    changed, or None when an event changed anything else. No query."""
     touched = Touched()
     spans: list[tuple[int, int]] = []
-    for action, object_type, before, after in events:
+    for event in events:
+        action, object_type, before, after = (
+            event.action,
+            event.object_type,
+            event.before,
+            event.after,
+        )
         if action in _GROUPS:
             continue
         if object_type != "segment" or not action.startswith("segment."):
@@ -127,16 +131,18 @@ def partial_body(
     view: str | None,
     toast: dict,
     saved_at,
-    since: int,
+    events: list[AuditEvent],
     book: codebook_selectors.Codebook | None = None,
+    marked: list[Layer] | None = None,
 ) -> str | None:
-    """The out-of-band answer to a write made after audit event ``since``, or None when
-    the whole transcript must be sent (see the module's docstring). ``book``: the
-    requester's codebook when the view has it already."""
-    touched = touched_since(request.user, transcript, since)
+    """The out-of-band answer to a write that recorded ``events``, or None when the whole
+    transcript must be sent (see the module's docstring). ``book``: the requester's
+    codebook when the view has it already; ``marked``: the visible layers as they are
+    after the write (:func:`selectors.marked_layers`) when the view read them."""
+    touched = touched_by(events, transcript)
     if touched is None:
         return None
-    state = page.layer_state(access, view)
+    state = page.layer_state(access, view, marked=marked)
     if state.edit is None:
         return None
     if book is None:

@@ -144,3 +144,43 @@ def test_labels_stay_beside_their_stripes_as_a_write_adds_a_lane(setup, coder_pa
     # Beside the second lane: clear of both stripes, and not 4 empty lanes (48 px) further.
     assert right_of_lanes <= label["x"] < right_of_lanes + 24
     page.screenshot(path=f"{SHOTS}-two-lanes.png")
+
+
+def test_two_codes_ticked_together_are_saved_and_undone_together(setup, coder_page):
+    """A coder ticks two codes for one passage: both highlights and counts appear from the
+    partial answer, the audit log holds one batch of the two, and one Undo removes both."""
+    from pathlib import Path
+
+    from coding.models import AuditEvent
+
+    shots = Path("/tmp/shots-write3")
+    shots.mkdir(exist_ok=True)
+    page = coder_page
+    drag_select(page, QUOTE)
+    picker = page.get_by_role("dialog", name="Apply codes to the selection")
+    picker.get_by_role("option", name="Hope").locator(".tick").click()
+    picker.get_by_role("option", name="Shame").locator(".tick").click()
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_function("document.querySelectorAll('.stripe').length === 2")
+
+    start, end = span_of(TEXT, QUOTE)
+    assert sorted(Segment.objects.values_list("code__name", "start", "end")) == [
+        ("Hope", start, end),
+        ("Shame", start, end),
+    ]
+    assert count_of(page, setup["hope"]) == "1/1"
+    assert count_of(page, setup["shame"]) == "1/1"
+    assert "Coded ‘" in page.locator("#toast").inner_text()
+    batch = AuditEvent.objects.get(action="segment.batch")
+    creates = AuditEvent.objects.filter(action="segment.create").order_by("pk")
+    assert batch.after["events"] == [e.pk for e in creates]
+    page.screenshot(path=str(shots / "coder-two-codes-applied.png"))
+
+    page.locator("#toast").get_by_role("button", name="Undo").click()
+    page.wait_for_function("!document.querySelector('.stripe')")
+    assert not Segment.objects.exists()
+    assert count_of(page, setup["hope"]) == "0/0"
+    assert count_of(page, setup["shame"]) == "0/0"
+    assert "Undone: Coded" in page.locator("#toast").inner_text()
+    assert kept(page) and page.answers == ["none", "none"]
+    page.screenshot(path=str(shots / "coder-two-codes-undone.png"))
