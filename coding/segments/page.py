@@ -163,6 +163,9 @@ class TranscriptView:
     legend: list[tuple[str, str]] = field(default_factory=list)
     block_count: int = 1
     block_lanes: int = runs.MAX_LANES
+    #: The codebook panel's counts per code id, (mine, all visible layers), when the page
+    #: read every segment they count (see :func:`counts_from_rows`); else None.
+    counts: dict[int, tuple[int, int]] | None = None
 
     @property
     def lanes_shown(self) -> int:
@@ -247,6 +250,25 @@ def segment_entries(
     return looks, table
 
 
+def counts_from_rows(state: LayerState, rows) -> dict[int, tuple[int, int]] | None:
+    """The codebook panel's counts (as :func:`codebook_selectors.code_counts`: per code,
+    segments in the requester's own layer and in every visible layer) from the page's
+    segment rows, when the view shows every visible layer that holds a segment ("All", or
+    "Mine" when the requester's layer is the only one); None when it does not."""
+    shown = {layer.pk for layer in state.shown}
+    if any(getattr(lr, "has_segments", True) and lr.pk not in shown for lr in state.visible):
+        return None
+    own = state.own.pk if state.own is not None else None
+    mine: dict[int, int] = {}
+    all_: dict[int, int] = {}
+    for row in rows:
+        code_id = row[3]
+        all_[code_id] = all_.get(code_id, 0) + 1
+        if row[4] == own:
+            mine[code_id] = mine.get(code_id, 0) + 1
+    return {code_id: (mine.get(code_id, 0), n) for code_id, n in all_.items()}
+
+
 def build_transcript_view(
     access: StudyAccess,
     transcript: Transcript,
@@ -257,12 +279,14 @@ def build_transcript_view(
     """The transcript's runs as HTML plus the data the page script needs per segment.
 
     One query: segment columns only (codes come from the codebook, layers from
-    ``state``), which is what keeps a page of 450 segments well under the budget.
+    ``state``), which is what keeps a page of 450 segments well under the budget. The
+    codebook's counts come from the same rows when the view shows every layer counted.
     """
     rows = []
     if state.shown:
         qs = selectors.segments_for_transcript(access, transcript, layers=state.shown)
         rows = list(qs.values_list(*SEGMENT_COLUMNS))
+    counts = counts_from_rows(state, rows)
     tint: set[int] = set()
     if code_filter is not None:
         subtree = book.subtree_ids(code_filter)
@@ -314,6 +338,7 @@ def build_transcript_view(
         legend=legend if len(legend) > 1 else [],
         block_count=rendered.block_count,
         block_lanes=rendered.block_lanes,
+        counts=counts,
     )
 
 
@@ -573,7 +598,7 @@ def page_context(
     book = codebook_selectors.codebook_for(access, light=True)
     code_filter = code_filter_param(request, book)
     tv = build_transcript_view(access, transcript, state, book, code_filter)
-    cb = build_codebook_view(access, transcript, state, book, code_filter)
+    cb = build_codebook_view(access, transcript, state, book, code_filter, counts=tv.counts)
     study = access.study
     ctx: dict[str, Any] = {
         "study": study,

@@ -1,0 +1,148 @@
+"""The codebook panel's counts on the coding page ("mine / all" per code in this transcript),
+in every layer view, checked against the database; and the query they cost."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from coding.models import Layer, LayerKind, Segment
+from studies.models import Role
+from tests import factories
+
+HX = {"HTTP_HX_REQUEST": "true"}
+_ROW = re.compile(
+    r'aria-label="[^"]*, (\d+) mine, (\d+) in all layers shown to you" data-code="(\d+)"'
+)
+
+
+def _counts(html: str) -> dict[int, tuple[int, int]]:
+    """Code id -> (mine, all) as the codebook tree says them."""
+    return {int(pk): (int(mine), int(all_)) for mine, all_, pk in _ROW.findall(html)}
+
+
+def _expected(transcript, user, layers, codes) -> dict[int, tuple[int, int]]:
+    """The same numbers computed from the database: segments of this transcript in the
+    requester's own coder layer, and in ``layers`` (the layers they may see)."""
+    out = {}
+    for code in codes:
+        segs = Segment.objects.filter(transcript=transcript, code=code)
+        mine = segs.filter(layer__kind=LayerKind.CODER, layer__user=user).count()
+        out[code.pk] = (mine, segs.filter(layer__in=layers).count())
+    return out
+
+
+def _url(transcript, **params):
+    url = reverse("coding:transcript_code", args=[transcript.study_id, transcript.pk])
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+
+
+@pytest.fixture
+def coded(study, owner, coder, coder2):
+    """A transcript coded by three people and the consensus layer, with three codes (one a
+    child) used unevenly, and a code nobody used."""
+    text = "".join(f"P{i:02d}: words of turn {i} and more words.\n" for i in range(40))
+    transcript = factories.make_transcript(study, text=text)
+    parent = factories.make_code(study, name="Care")
+    codes = [
+        parent,
+        factories.make_code(study, name="Shame"),
+        factories.make_code(study, name="Hope", parent=parent),
+        factories.make_code(study, name="Unused"),
+    ]
+    layers = [
+        factories.make_layer(study, owner),
+        factories.make_layer(study, coder),
+        factories.make_layer(study, coder2),
+        factories.make_layer(study),  # consensus
+    ]
+    for i in range(60):
+        layer = layers[i % 4 if i % 5 else 1]  # the coder's layer holds the most
+        code = codes[(i * 7) % 3]
+        start = (i * 11) % (len(text) - 30)
+        factories.make_segment(transcript, code, layer, start, start + 5 + i % 17)
+    return transcript, codes, layers
+
+
+@pytest.mark.parametrize(
+    "who, params",
+    [
+        ("owner", {"layer": "all"}),
+        ("owner", {"layer": "mine"}),
+        ("owner", {"layer": "consensus"}),
+        ("owner", {"layer": "all", "code": "CARE"}),
+        ("coder", {"layer": "mine"}),
+        ("coder", {"layer": "all"}),
+        ("coder", {"layer": "all", "code": "HOPE"}),
+        ("coder", {"layer": "mine", "code": "SHAME"}),
+    ],
+)
+def test_the_counts_are_the_databases_in_every_view(
+    owner_client, coder_client, owner, coder, coded, who, params
+):
+    transcript, codes, layers = coded
+    client, user = (owner_client, owner) if who == "owner" else (coder_client, coder)
+    by_name = {c.name.upper(): c.pk for c in codes}
+    params = {k: by_name.get(v, v) for k, v in params.items()}
+    html = client.get(_url(transcript, **params)).content.decode()
+    # Whatever the view or filter shows, the numbers are those of every layer they may see.
+    assert _counts(html) == _expected(transcript, user, layers, codes)
+
+
+def test_a_blind_coder_counts_only_their_own_layer(coder_client, coder, study, coded):
+    study.blind_coding = True
+    study.save()
+    transcript, codes, layers = coded
+    own = Layer.objects.get(study=study, kind=LayerKind.CODER, user=coder)
+    for view in ("mine", "all"):
+        html = coder_client.get(_url(transcript, layer=view)).content.decode()
+        assert _counts(html) == _expected(transcript, coder, [own], codes)
+        # both numbers are equal: their own layer is all they see
+        assert all(mine == all_ for mine, all_ in _counts(html).values())
+
+
+def test_the_counts_follow_a_new_segment(coder_client, coder, study, coded):
+    transcript, codes, layers = coded
+    before = _counts(coder_client.get(_url(transcript, layer="all")).content.decode())
+    factories.make_segment(transcript, codes[3], layers[2], 0, 4)  # another coder's
+    after = _counts(coder_client.get(_url(transcript, layer="all")).content.decode())
+    assert after[codes[3].pk] == (before[codes[3].pk][0], before[codes[3].pk][1] + 1)
+
+
+def test_a_view_showing_every_counted_layer_runs_no_count_query(
+    owner_client, coder_client, coded, django_assert_max_num_queries
+):
+    transcript, _, _ = coded
+    # session, user, membership+study, transcript, layers, codebook, segments (the counts
+    # come from them: every layer counted is shown), neighbours, assignment, memos
+    with django_assert_max_num_queries(10):
+        owner_client.get(_url(transcript, layer="all"))
+    # the fragment: session, user, membership+study, transcript, layers, codebook, segments
+    with django_assert_max_num_queries(7):
+        owner_client.get(_url(transcript, layer="all"), **HX)
+
+
+def test_mine_in_a_study_with_one_coder_runs_no_count_query(db, django_assert_max_num_queries):
+    # Taguette's workload: one coder, one layer; "Mine" shows every layer counted.
+    study = factories.make_study(name="One coder")
+    user = factories.make_user(username="solo")
+    factories.add_member(study, user, Role.CODER)
+    transcript = factories.make_transcript(study, text="P01: one two three four five six.\n" * 9)
+    code = factories.make_code(study, name="Only")
+    layer = factories.make_layer(study, user)
+    for i in range(12):
+        factories.make_segment(transcript, code, layer, i * 3, i * 3 + 5)
+    client = _client(user)
+    with django_assert_max_num_queries(7):
+        html = client.get(_url(transcript, layer="mine"), **HX).content.decode()
+    assert _counts(html) == {code.pk: (12, 12)}
+
+
+def _client(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
