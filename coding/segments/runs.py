@@ -147,21 +147,31 @@ class RenderedTranscript:
     block_lanes: int = MAX_LANES
 
 
+#: The structure of a line drawn as HTML: none (immutable, so never shared by mistake).
+_NO_STRUCTURE = ()
+
+
 def _new_line(
-    text: str, bound: tuple[int, int, int, int], cjk_text: bool = True
+    text: str, bound: tuple[int, int, int, int], cjk_text: bool = True, structure: bool = True
 ) -> tuple[Line, int, int, str]:
-    """The line's :class:`Line` (no runs yet), where its speaker label ends, its count of
-    Chinese characters (0 without looking when ``cjk_text`` says the text has none) and
-    its text."""
+    """The line's :class:`Line` (no runs yet; with ``structure=False`` empty tuples in
+    place of its runs, stripes, labels and overflow: the HTML path fills none of them),
+    where its speaker label ends, its count of Chinese characters (0 without looking when
+    ``cjk_text`` says the text has none, or the line is ASCII) and its text."""
     index, number, start, end = bound
     raw = text[start:end]
-    cjk = len(CJK.findall(raw)) if cjk_text else 0
+    cjk = len(CJK.findall(raw)) if cjk_text and not raw.isascii() else 0
     speaker = speaker_of(raw)
     speaker_end = -1
     if speaker is not None:
         match = _LABEL.match(raw)
         speaker_end = start + (match.end() if match else 0)
-    line = Line(index, number, start, end, speaker, line_language(raw, cjk))
+    lang = line_language(raw, cjk) if cjk else None
+    if structure:
+        line = Line(index, number, start, end, speaker, lang)
+    else:
+        none = _NO_STRUCTURE
+        line = Line(index, number, start, end, speaker, lang, none, none, none, none, {})
     return line, speaker_end, cjk, raw
 
 
@@ -505,7 +515,7 @@ def _line_markup(
     else: runs (``<span class="r">`` plain, ``<mark class="r">`` coded, with code-point
     ``data-start``/``data-end`` and the underline colours of lanes below UNDERLINE_LANES,
     or ``dense``), hidden "start of"/"end of" markers between runs, then the margin."""
-    line, speaker_end, cjk, raw = _new_line(text, bound, mk.cjk)
+    line, speaker_end, cjk, raw = _new_line(text, bound, mk.cjk, structure=False)
     line_start, line_end = line.start, line.end
     # Most lines have nothing to escape: their runs are copied as they are.
     plain = "&" not in raw and "<" not in raw and ">" not in raw
