@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
 from coding.codebook import selectors as codebook_selectors
-from coding.models import Assignment, Layer, LayerKind, Memo
+from coding.models import Layer, LayerKind, Memo
 from coding.segments import runs, selectors
 from coding.segments.forms import TranscriptMemoForm
 from coding.segments.selectors import LayerOption
@@ -50,6 +50,9 @@ class LayerState:
 
     can_code: bool = False
     is_owner: bool = False
+    #: When the requester marked this transcript done in their layer (None: not done, or
+    #: the state was built without a transcript).
+    done_at: Any = None
 
     @property
     def edit_label(self) -> str:
@@ -72,14 +75,17 @@ class LayerState:
         return f"This layer is read-only — switch to {where} to code."
 
 
-def layer_state(access: StudyAccess, requested: str | None) -> LayerState:
+def layer_state(
+    access: StudyAccess, requested: str | None, transcript: Transcript | None = None
+) -> LayerState:
     """One query: the visible layers with segments (and the requester's own), then the
-    requested view resolved against them.
+    requested view resolved against them. With ``transcript``, ``done_at`` of the
+    requester's own assignment of it comes with the layers (:attr:`LayerState.done_at`).
 
     "All" and other people's layers are reading views: only "Mine" (the requester's layer)
     and, for owners, "Consensus" edit, and each write names that layer explicitly.
     """
-    visible = selectors.listed_layers(access, keep_own=True)
+    visible = selectors.listed_layers(access, keep_own=True, transcript=transcript)
     user_id = access.membership.user_id
     own = next((lr for lr in visible if lr.kind == LayerKind.CODER and lr.user_id == user_id), None)
     consensus = next((lr for lr in visible if lr.kind == LayerKind.CONSENSUS), None)
@@ -128,6 +134,7 @@ def layer_state(access: StudyAccess, requested: str | None) -> LayerState:
         blind=access.blind,
         can_code=access.can_code,
         is_owner=access.is_owner,
+        done_at=getattr(own, "done_at", None),
     )
 
 
@@ -593,7 +600,7 @@ def page_context(
     error: str = "",
     toast: dict | None = None,
 ) -> dict[str, Any]:
-    state = layer_state(access, view)
+    state = layer_state(access, view, transcript if full else None)
     # The page reads a few columns of each code: no author, no dates (cheaper rows).
     book = codebook_selectors.codebook_for(access, light=True)
     code_filter = code_filter_param(request, book)
@@ -632,12 +639,9 @@ def page_context(
         },
     }
     if full:
-        assignment = None
-        if state.own is not None:
-            assignment = Assignment.objects.filter(layer=state.own, transcript=transcript).first()
         ctx.update(
             {
-                "assignment": assignment,
+                "done_at": state.done_at,
                 "nav": _neighbours(transcript),
                 "dashboard_url": maybe_url("studies:study_dashboard", study.pk),
                 "transcripts_url": maybe_url("studies:transcript_list", study.pk),

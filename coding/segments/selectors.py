@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 
-from coding.models import Layer, LayerKind, Segment
+from coding.models import Assignment, Layer, LayerKind, Segment
 from studies.access import StudyAccess, visible_layers
 
 
@@ -33,7 +33,7 @@ def layers_for(access: StudyAccess) -> list[Layer]:
     return sorted(layers, key=order)
 
 
-def listed_layers(access: StudyAccess, *, keep_own: bool = False) -> list[Layer]:
+def listed_layers(access: StudyAccess, *, keep_own: bool = False, transcript=None) -> list[Layer]:
     """The layers to offer anywhere layers are listed or pooled: the visible layers that
     hold at least one segment, ordered like :func:`layers_for`.
 
@@ -42,12 +42,17 @@ def listed_layers(access: StudyAccess, *, keep_own: bool = False) -> list[Layer]
     layer choices of retrieval, comparisons and the agreement report. A layer with no
     segment (created by an undone first highlight, an assignment never started) appears in
     none of them. ``keep_own`` keeps the requester's own coder layer even when empty (the
-    coding page's "Mine"). One query.
+    coding page's "Mine"). ``transcript``: each layer also carries ``done_at``, when its
+    assignment of that transcript was marked done (None: not done, or not assigned). One
+    query.
     """
     user_id = access.membership.user_id
     layers = visible_layers(access).annotate(
         has_segments=Exists(Segment.objects.filter(layer=OuterRef("pk")))
     )
+    if transcript is not None:
+        done = Assignment.objects.filter(layer=OuterRef("pk"), transcript=transcript)
+        layers = layers.annotate(done_at=Subquery(done.values("done_at")[:1]))
 
     def order(layer: Layer):
         own = layer.kind == LayerKind.CODER and layer.user_id == user_id

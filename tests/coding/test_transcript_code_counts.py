@@ -146,3 +146,39 @@ def _client(user):
     client = Client()
     client.force_login(user)
     return client
+
+
+def test_the_done_badge_is_the_requesters_own_for_this_transcript(
+    coder_client, coder, coder2, study, coded
+):
+    from django.utils import timezone
+
+    from coding.models import Assignment
+
+    transcript, _, layers = coded
+    other = factories.make_transcript(study, text="P01: another one.\n")
+    html = coder_client.get(_url(transcript, layer="mine")).content.decode()
+    assert "Mark as done" in html and "Reopen" not in html
+    # Done elsewhere (another transcript; another coder's layer here): still not done.
+    Assignment.objects.create(layer=layers[1], transcript=other, done_at=timezone.now())
+    Assignment.objects.create(layer=layers[2], transcript=transcript, done_at=timezone.now())
+    Assignment.objects.create(layer=layers[1], transcript=transcript)  # assigned, not done
+    html = coder_client.get(_url(transcript, layer="all")).content.decode()
+    assert "Mark as done" in html and "Reopen" not in html
+    Assignment.objects.filter(layer=layers[1], transcript=transcript).update(done_at=timezone.now())
+    for view in ("mine", "all"):
+        html = coder_client.get(_url(transcript, layer=view)).content.decode()
+        assert "Reopen" in html and "Mark as done" not in html
+
+
+def test_the_page_reads_the_done_state_with_the_layers(
+    coder_client, study, coded, django_assert_max_num_queries
+):
+    transcript, _, _ = coded
+    transcript.participant = factories.make_participant(study)
+    transcript.save()
+    # session, user, membership+study, transcript, layers (with the requester's assignment
+    # of this transcript), codebook, segments (and the counts), neighbours, memos
+    with django_assert_max_num_queries(9):
+        html = coder_client.get(_url(transcript, layer="all")).content.decode()
+    assert "Mark as done" in html
