@@ -7,13 +7,15 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
@@ -584,8 +586,49 @@ def render_page(request: HttpRequest, template: str, ctx: dict[str, Any]) -> str
     return "".join((before, html, after)) if mark else out
 
 
+#: The page's own URLs (and its forms' actions): ``page_urls`` key -> URL name.
+_PAGE_URL_NAMES = {
+    "create": "coding:segment_create",
+    "update": "coding:segment_update",
+    "delete": "coding:segment_delete",
+    "undo": "coding:segment_undo",
+    "page": "coding:transcript_code",
+    "done": "coding:transcript_done",
+    "memo": "coding:transcript_memo_create",
+}
+#: Keys of ``page_urls`` the page script reads (``page_json["urls"]``).
+_SCRIPT_URLS = ("create", "update", "delete", "undo", "page")
+
+
+@lru_cache(maxsize=1024)
+def _page_urls(_resolver: tuple, study_id: int, transcript_id: int) -> tuple:
+    urls = []
+    for key, name in _PAGE_URL_NAMES.items():
+        args = (
+            [study_id, transcript_id, 0]
+            if key in ("update", "delete")
+            else [study_id, transcript_id]
+        )
+        urls.append((key, reverse(name, args=args)))
+    for key, name in (
+        ("dashboard", "studies:study_dashboard"),
+        ("transcripts", "studies:transcript_list"),
+        ("codebook", "coding:codebook"),
+    ):
+        urls.append((key, maybe_url(name, study_id)))
+    return tuple(urls)
+
+
+def page_urls(study_id: int, transcript_id: int) -> dict[str, str | None]:
+    """The URLs the coding page of a transcript links and posts to (a write's id is 0 in
+    ``update``/``delete``), reversed once per process (a dozen ``reverse`` calls a page
+    otherwise). Keyed by what ``reverse`` depends on besides the arguments."""
+    resolver = (get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return dict(_page_urls(resolver, study_id, transcript_id))
+
+
 def page_url(study_id: int, transcript_id: int, view: str | None = None, code=None) -> str:
-    url = reverse("coding:transcript_code", args=[study_id, transcript_id])
+    url = page_urls(study_id, transcript_id)["page"]
     params = {k: v for k, v in (("layer", view), ("code", code)) if v}
     return f"{url}?{urlencode(params)}" if params else url
 
@@ -607,6 +650,7 @@ def page_context(
     tv = build_transcript_view(access, transcript, state, book, code_filter)
     cb = build_codebook_view(access, transcript, state, book, code_filter, counts=tv.counts)
     study = access.study
+    urls = page_urls(study.pk, transcript.pk)
     ctx: dict[str, Any] = {
         "study": study,
         "access": access,
@@ -620,6 +664,7 @@ def page_context(
         "error": error,
         "toast": toast,
         "saved_at": None,
+        "urls": urls,
         "page_url": page_url(study.pk, transcript.pk, state.view, code_filter),
         "page_json": {
             "study": study.pk,
@@ -629,13 +674,7 @@ def page_context(
             "view": state.view,
             "codeFilter": code_filter,
             "canCreateCodes": access.can_create_codes and state.edit is not None,
-            "urls": {
-                "create": reverse("coding:segment_create", args=[study.pk, transcript.pk]),
-                "update": reverse("coding:segment_update", args=[study.pk, transcript.pk, 0]),
-                "delete": reverse("coding:segment_delete", args=[study.pk, transcript.pk, 0]),
-                "undo": reverse("coding:segment_undo", args=[study.pk, transcript.pk]),
-                "page": reverse("coding:transcript_code", args=[study.pk, transcript.pk]),
-            },
+            "urls": {key: urls[key] for key in _SCRIPT_URLS},
         },
     }
     if full:
@@ -643,9 +682,9 @@ def page_context(
             {
                 "done_at": state.done_at,
                 "nav": _neighbours(transcript),
-                "dashboard_url": maybe_url("studies:study_dashboard", study.pk),
-                "transcripts_url": maybe_url("studies:transcript_list", study.pk),
-                "codebook_url": maybe_url("coding:codebook", study.pk),
+                "dashboard_url": urls["dashboard"],
+                "transcripts_url": urls["transcripts"],
+                "codebook_url": urls["codebook"],
                 "memos": list(
                     visible_memos(
                         access, Memo.objects.filter(transcript=transcript, segment__isnull=True)
