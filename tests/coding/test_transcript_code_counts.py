@@ -182,3 +182,32 @@ def test_the_page_reads_the_done_state_with_the_layers(
     with django_assert_max_num_queries(9):
         html = coder_client.get(_url(transcript, layer="all")).content.decode()
     assert "Mark as done" in html
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Auckland", "America/Los_Angeles"])
+def test_the_segment_table_dates_each_segment_by_its_utc_day(
+    coder_client, coder, study, settings, zone
+):
+    import datetime as dt
+
+    from tests.coding.page_data import segment_table
+
+    settings.TIME_ZONE = zone
+    transcript = factories.make_transcript(study, text="P01: late at night and early on.\n")
+    code = factories.make_code(study, name="Late")
+    layer = factories.make_layer(study, coder)
+    stamps = [
+        dt.datetime(2026, 2, 28, 23, 59, 59, 999999, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 1, 0, 0, tzinfo=dt.UTC),
+        dt.datetime(2025, 12, 31, 12, 30, tzinfo=dt.UTC),
+    ]
+    for i, stamp in enumerate(stamps):
+        seg = factories.make_segment(transcript, code, layer, i * 4, i * 4 + 6)
+        Segment.objects.filter(pk=seg.pk).update(created_at=stamp)
+    table = segment_table(coder_client.get(_url(transcript, layer="mine")).content.decode())
+    expected = {
+        s.pk: s.created_at.astimezone(dt.UTC).date().isoformat()
+        for s in Segment.objects.filter(transcript=transcript)
+    }
+    assert {pk: row["date"] for pk, row in table.items()} == expected
+    assert sorted(expected.values()) == ["2025-12-31", "2026-02-28", "2026-03-01"]
