@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 from coding.codebook import selectors as codebook_selectors
 from coding.models import Layer, LayerKind, Memo
 from coding.segments import runs, selectors
-from coding.segments.forms import TranscriptMemoForm
+from coding.segments.forms import blank_memo_form
 from coding.segments.selectors import LayerOption
 from studies.access import StudyAccess, visible_memos
 from studies.models import Transcript
@@ -712,7 +712,7 @@ def page_context(
                     .select_related("author")
                     .order_by("-created_at")[:50]
                 ),
-                "memo_form": TranscriptMemoForm(),
+                "memo_form": blank_memo_form(),
             }
         )
     return ctx

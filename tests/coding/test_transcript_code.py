@@ -332,3 +332,19 @@ def test_margin_labels_sit_beside_the_lanes_in_use(
     html = coder_client.get(page_url(transcript)).content.decode()
     section = re.search(r'<section id="transcript"[^>]*style="([^"]*)"', html).group(1)
     assert f"--lanes-shown:{shown}" in section
+
+
+def test_the_memo_form_is_the_blank_form_rendered(coder_client, transcript):
+    from coding.segments.forms import TranscriptMemoForm
+
+    html = coder_client.get(page_url(transcript)).content.decode()
+    form = TranscriptMemoForm()
+    # The page renders the unbound form once per process: the same widgets, no errors.
+    assert str(form["title"]) in html and str(form["body"]) in html
+    assert 'class="errorlist"' not in html
+    bad = coder_client.post(
+        reverse("coding:transcript_memo_create", args=[transcript.study_id, transcript.pk]),
+        {"title": "x", "body": ""},
+        **HX,
+    ).content.decode()
+    assert 'class="errorlist"' in bad  # a refused memo still shows its errors
