@@ -412,6 +412,10 @@ class _Markup:
         return strings
 
 
+#: A stripe's classes by (first, last): whether the segment starts / ends on the line.
+_STRIPE_CLASS = (("stripe", "stripe last"), ("stripe first", "stripe first last"))
+
+
 def _margin_html(
     stripes: Iterable[tuple[int, int, float, float, bool, bool]],
     labels: Sequence[tuple[int, float]],
@@ -421,23 +425,21 @@ def _margin_html(
 ) -> tuple[str, int]:
     """Stripes ``(id, lane, top, height, first, last)``, labels and "+N" chips of one line,
     and the room in px its buttons need (see :func:`line_margin_html`)."""
-    parts: list[str] = []
-    for sid, lane, top, height, first, last in stripes:
-        st = strings[sid]
-        cls = (
-            "stripe first last"
-            if first and last
-            else "stripe first"
-            if first
-            else "stripe last"
-            if last
-            else "stripe"
-        )
-        parts.append(
-            f'<span class="{cls}{st.stripe}{lane}{st.stripe_b}{top * 100:.2f}%;'
-            f'height:{height * 100:.2f}%"></span>'
-        )
+    cls = _STRIPE_CLASS
+    parts = [
+        f'<span class="{cls[first][last]}{strings[sid].stripe}{lane}{strings[sid].stripe_b}'
+        f'{top * 100:.2f}%;height:{height * 100:.2f}%"></span>'
+        for sid, lane, top, height, first, last in stripes
+    ]
     if not labels and not overflow:
+        return "".join(parts), 0
+    if not overflow and len(labels) == 1:
+        # One label (most lines with any): at its own top, no stack, no chip.
+        sid, top = labels[0]
+        st = strings[sid]
+        parts.append(
+            f'{st.label}{top * 100:.2f}%" aria-label="{st.name}, turn {number}{st.suffix}{st.body}'
+        )
         return "".join(parts), 0
     columns: dict[int, list[int]] = {}
     tops: dict[int, list[float]] = {}
