@@ -23,7 +23,10 @@ def setup(db):
     s = coding_study()
     erin = factories.make_user(username="erin")
     factories.add_member(s["study"], erin, Role.CODER)
-    mine, theirs = factories.make_layer(s["study"], s["bob"]), factories.make_layer(s["study"], erin)
+    mine, theirs = (
+        factories.make_layer(s["study"], s["bob"]),
+        factories.make_layer(s["study"], erin),
+    )
     for quote, code, layer in [
         ("did not know my role", s["shame"], mine),
         ("trusted me 𠝹 and my", s["hope"], mine),
