@@ -307,11 +307,15 @@ def _stack_tops(tops: Sequence[float]) -> list[str]:
     one above: ``max(t_i, t_j + (i - j) * step)`` over the buttons above, so buttons are
     never closer than the step (24 px targets never overlap) whatever the real wrapping.
     """
+    fractions = [_fraction(top) for top in tops]  # each formatted once, not once a term
     out = []
-    for i, top in enumerate(tops):
-        terms = [_fraction(top)]
-        terms += [f"calc({_fraction(tops[j])} + {(i - j) * LABEL_STEP_PX}px)" for j in range(i)]
-        out.append(terms[0] if len(terms) == 1 else f"max({', '.join(terms)})")
+    for i, own in enumerate(fractions):
+        if not i:
+            out.append(own)
+            continue
+        terms = [own]
+        terms += [f"calc({fractions[j]} + {(i - j) * LABEL_STEP_PX}px)" for j in range(i)]
+        out.append(f"max({', '.join(terms)})")
     return out
 
 
@@ -431,6 +435,18 @@ def _margin_html(
         f'{top * 100:.2f}%;height:{height * 100:.2f}%"></span>'
         for sid, lane, top, height, first, last in stripes
     ]
+    return _labels_html(parts, labels, overflow, number, strings)
+
+
+def _labels_html(
+    parts: list[str],
+    labels: Sequence[tuple[int, float]],
+    overflow: Sequence[int],
+    number: int,
+    strings: Mapping[int, _Strings],
+) -> tuple[str, int]:
+    """``parts`` (a line's stripes) followed by its labels and "+N" chips, joined, and the
+    room in px its buttons need (see :func:`line_margin_html`)."""
     if not labels and not overflow:
         return "".join(parts), 0
     if not overflow and len(labels) == 1:
@@ -621,7 +637,9 @@ def _line_markup(
     margin = margin_lanes(segs, lanes, mk.blocks)
     block_lanes = mk.block_lanes
     size = line_end - line_start
-    stripes = []
+    # The stripes' markup as _margin_html writes it, without the tuples in between.
+    cls = _STRIPE_CLASS
+    stripes: list[str] = []
     overflow: list[int] = []
     wanted: dict[int, list[tuple[int, float]]] = {}
     for sid, start, end in segs:
@@ -632,18 +650,14 @@ def _line_markup(
         lo = start if start > line_start else line_start
         top = (lo - line_start) / size
         first = start >= line_start
+        height = ((end if end < line_end else line_end) - lo) / size
+        st = strs[sid]
         stripes.append(
-            (
-                sid,
-                lane,
-                top,
-                ((end if end < line_end else line_end) - lo) / size,
-                first,
-                end <= line_end + 1,
-            )
+            f'<span class="{cls[first][end <= line_end + 1]}{st.stripe}{lane}{st.stripe_b}'
+            f'{top * 100:.2f}%;height:{height * 100:.2f}%"></span>'
         )
         if first:
-            wanted.setdefault(strs[sid].block, []).append((sid, top))
+            wanted.setdefault(st.block, []).append((sid, top))
     labels: list[tuple[int, float]] = []
     if wanted:
         est = _est_lines(size, cjk)
@@ -651,7 +665,7 @@ def _line_markup(
             placed, dropped = place_labels(wanted[b], est)
             labels.extend(placed)
             overflow.extend(dropped)
-    margin_html, room = _margin_html(stripes, labels, overflow, line.number, strs)
+    margin_html, room = _labels_html(stripes, labels, overflow, line.number, strs)
     line.lanes = lanes
     return line, line_html(line, runs_html, margin_html, room)
 
