@@ -147,21 +147,31 @@ class RenderedTranscript:
     block_lanes: int = MAX_LANES
 
 
+#: The structure of a line drawn as HTML: none (immutable, so never shared by mistake).
+_NO_STRUCTURE = ()
+
+
 def _new_line(
-    text: str, bound: tuple[int, int, int, int], cjk_text: bool = True
+    text: str, bound: tuple[int, int, int, int], cjk_text: bool = True, structure: bool = True
 ) -> tuple[Line, int, int, str]:
-    """The line's :class:`Line` (no runs yet), where its speaker label ends, its count of
-    Chinese characters (0 without looking when ``cjk_text`` says the text has none) and
-    its text."""
+    """The line's :class:`Line` (no runs yet; with ``structure=False`` empty tuples in
+    place of its runs, stripes, labels and overflow: the HTML path fills none of them),
+    where its speaker label ends, its count of Chinese characters (0 without looking when
+    ``cjk_text`` says the text has none, or the line is ASCII) and its text."""
     index, number, start, end = bound
     raw = text[start:end]
-    cjk = len(CJK.findall(raw)) if cjk_text else 0
+    cjk = len(CJK.findall(raw)) if cjk_text and not raw.isascii() else 0
     speaker = speaker_of(raw)
     speaker_end = -1
     if speaker is not None:
         match = _LABEL.match(raw)
         speaker_end = start + (match.end() if match else 0)
-    line = Line(index, number, start, end, speaker, line_language(raw, cjk))
+    lang = line_language(raw, cjk) if cjk else None
+    if structure:
+        line = Line(index, number, start, end, speaker, lang)
+    else:
+        none = _NO_STRUCTURE
+        line = Line(index, number, start, end, speaker, lang, none, none, none, none, {})
     return line, speaker_end, cjk, raw
 
 
@@ -297,11 +307,15 @@ def _stack_tops(tops: Sequence[float]) -> list[str]:
     one above: ``max(t_i, t_j + (i - j) * step)`` over the buttons above, so buttons are
     never closer than the step (24 px targets never overlap) whatever the real wrapping.
     """
+    fractions = [_fraction(top) for top in tops]  # each formatted once, not once a term
     out = []
-    for i, top in enumerate(tops):
-        terms = [_fraction(top)]
-        terms += [f"calc({_fraction(tops[j])} + {(i - j) * LABEL_STEP_PX}px)" for j in range(i)]
-        out.append(terms[0] if len(terms) == 1 else f"max({', '.join(terms)})")
+    for i, own in enumerate(fractions):
+        if not i:
+            out.append(own)
+            continue
+        terms = [own]
+        terms += [f"calc({fractions[j]} + {(i - j) * LABEL_STEP_PX}px)" for j in range(i)]
+        out.append(f"max({', '.join(terms)})")
     return out
 
 
@@ -402,6 +416,10 @@ class _Markup:
         return strings
 
 
+#: A stripe's classes by (first, last): whether the segment starts / ends on the line.
+_STRIPE_CLASS = (("stripe", "stripe last"), ("stripe first", "stripe first last"))
+
+
 def _margin_html(
     stripes: Iterable[tuple[int, int, float, float, bool, bool]],
     labels: Sequence[tuple[int, float]],
@@ -411,23 +429,33 @@ def _margin_html(
 ) -> tuple[str, int]:
     """Stripes ``(id, lane, top, height, first, last)``, labels and "+N" chips of one line,
     and the room in px its buttons need (see :func:`line_margin_html`)."""
-    parts: list[str] = []
-    for sid, lane, top, height, first, last in stripes:
-        st = strings[sid]
-        cls = (
-            "stripe first last"
-            if first and last
-            else "stripe first"
-            if first
-            else "stripe last"
-            if last
-            else "stripe"
-        )
-        parts.append(
-            f'<span class="{cls}{st.stripe}{lane}{st.stripe_b}{top * 100:.2f}%;'
-            f'height:{height * 100:.2f}%"></span>'
-        )
+    cls = _STRIPE_CLASS
+    parts = [
+        f'<span class="{cls[first][last]}{strings[sid].stripe}{lane}{strings[sid].stripe_b}'
+        f'{top * 100:.2f}%;height:{height * 100:.2f}%"></span>'
+        for sid, lane, top, height, first, last in stripes
+    ]
+    return _labels_html(parts, labels, overflow, number, strings)
+
+
+def _labels_html(
+    parts: list[str],
+    labels: Sequence[tuple[int, float]],
+    overflow: Sequence[int],
+    number: int,
+    strings: Mapping[int, _Strings],
+) -> tuple[str, int]:
+    """``parts`` (a line's stripes) followed by its labels and "+N" chips, joined, and the
+    room in px its buttons need (see :func:`line_margin_html`)."""
     if not labels and not overflow:
+        return "".join(parts), 0
+    if not overflow and len(labels) == 1:
+        # One label (most lines with any): at its own top, no stack, no chip.
+        sid, top = labels[0]
+        st = strings[sid]
+        parts.append(
+            f'{st.label}{top * 100:.2f}%" aria-label="{st.name}, turn {number}{st.suffix}{st.body}'
+        )
         return "".join(parts), 0
     columns: dict[int, list[int]] = {}
     tops: dict[int, list[float]] = {}
@@ -505,7 +533,7 @@ def _line_markup(
     else: runs (``<span class="r">`` plain, ``<mark class="r">`` coded, with code-point
     ``data-start``/``data-end`` and the underline colours of lanes below UNDERLINE_LANES,
     or ``dense``), hidden "start of"/"end of" markers between runs, then the margin."""
-    line, speaker_end, cjk, raw = _new_line(text, bound, mk.cjk)
+    line, speaker_end, cjk, raw = _new_line(text, bound, mk.cjk, structure=False)
     line_start, line_end = line.start, line.end
     # Most lines have nothing to escape: their runs are copied as they are.
     plain = "&" not in raw and "<" not in raw and ">" not in raw
@@ -609,7 +637,9 @@ def _line_markup(
     margin = margin_lanes(segs, lanes, mk.blocks)
     block_lanes = mk.block_lanes
     size = line_end - line_start
-    stripes = []
+    # The stripes' markup as _margin_html writes it, without the tuples in between.
+    cls = _STRIPE_CLASS
+    stripes: list[str] = []
     overflow: list[int] = []
     wanted: dict[int, list[tuple[int, float]]] = {}
     for sid, start, end in segs:
@@ -620,18 +650,14 @@ def _line_markup(
         lo = start if start > line_start else line_start
         top = (lo - line_start) / size
         first = start >= line_start
+        height = ((end if end < line_end else line_end) - lo) / size
+        st = strs[sid]
         stripes.append(
-            (
-                sid,
-                lane,
-                top,
-                ((end if end < line_end else line_end) - lo) / size,
-                first,
-                end <= line_end + 1,
-            )
+            f'<span class="{cls[first][end <= line_end + 1]}{st.stripe}{lane}{st.stripe_b}'
+            f'{top * 100:.2f}%;height:{height * 100:.2f}%"></span>'
         )
         if first:
-            wanted.setdefault(strs[sid].block, []).append((sid, top))
+            wanted.setdefault(st.block, []).append((sid, top))
     labels: list[tuple[int, float]] = []
     if wanted:
         est = _est_lines(size, cjk)
@@ -639,7 +665,7 @@ def _line_markup(
             placed, dropped = place_labels(wanted[b], est)
             labels.extend(placed)
             overflow.extend(dropped)
-    margin_html, room = _margin_html(stripes, labels, overflow, line.number, strs)
+    margin_html, room = _labels_html(stripes, labels, overflow, line.number, strs)
     line.lanes = lanes
     return line, line_html(line, runs_html, margin_html, room)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 
-from coding.models import Layer, LayerKind, Segment
+from coding.models import Assignment, Layer, LayerKind, Segment
 from studies.access import StudyAccess, visible_layers
 
 
@@ -33,20 +33,28 @@ def layers_for(access: StudyAccess) -> list[Layer]:
     return sorted(layers, key=order)
 
 
-def marked_layers(access: StudyAccess) -> list[Layer]:
+def marked_layers(access: StudyAccess, transcript=None) -> list[Layer]:
     """Every layer ``access`` may see (:func:`studies.access.visible_layers`, user
     preloaded), each with ``has_segments``: the input of :func:`listed_layers` read ahead,
     e.g. by a write that needs its own layer and, after writing, the page's layer state
-    (mark the layer written to). One query."""
-    return list(
-        visible_layers(access).annotate(
-            has_segments=Exists(Segment.objects.filter(layer=OuterRef("pk")))
-        )
+    (mark the layer written to). ``transcript``: each layer also carries ``done_at``, when
+    its assignment of that transcript was marked done (None: not done, or not assigned).
+    One query."""
+    layers = visible_layers(access).annotate(
+        has_segments=Exists(Segment.objects.filter(layer=OuterRef("pk")))
     )
+    if transcript is not None:
+        done = Assignment.objects.filter(layer=OuterRef("pk"), transcript=transcript)
+        layers = layers.annotate(done_at=Subquery(done.values("done_at")[:1]))
+    return list(layers)
 
 
 def listed_layers(
-    access: StudyAccess, *, keep_own: bool = False, marked: list[Layer] | None = None
+    access: StudyAccess,
+    *,
+    keep_own: bool = False,
+    marked: list[Layer] | None = None,
+    transcript=None,
 ) -> list[Layer]:
     """The layers to offer anywhere layers are listed or pooled: the visible layers that
     hold at least one segment, ordered like :func:`layers_for`.
@@ -56,10 +64,11 @@ def listed_layers(
     layer choices of retrieval, comparisons and the agreement report. A layer with no
     segment (created by an undone first highlight, an assignment never started) appears in
     none of them. ``keep_own`` keeps the requester's own coder layer even when empty (the
-    coding page's "Mine"). One query; none when ``marked`` (:func:`marked_layers`) is given.
+    coding page's "Mine"). ``transcript``: each layer also carries ``done_at`` (see
+    :func:`marked_layers`). One query; none when ``marked`` (:func:`marked_layers`) is given.
     """
     user_id = access.membership.user_id
-    layers = marked_layers(access) if marked is None else marked
+    layers = marked_layers(access, transcript) if marked is None else marked
 
     def order(layer: Layer):
         own = layer.kind == LayerKind.CODER and layer.user_id == user_id

@@ -470,6 +470,7 @@ def transcript_memo_create(
                 .order_by("-created_at")[:50]
             ),
             "memo_form": TranscriptMemoForm() if form.is_valid() else form,
+            "urls": page.page_urls(access.study.pk, transcript.pk),
         }
         return HttpResponse(render_to_string(f"{TEMPLATE}#memos", ctx, request=request))
     return redirect(page.page_url(access.study.pk, transcript.pk, view))
