@@ -618,7 +618,8 @@ def study_retrieval(request, study_id: Id, offset: int = 0, limit: int = 100):
     """Coded segments, filtered as on the retrieval page: `code` (with `subtree=1` its
     subcodes; without a code every code), `group`, `wave`, `participant`, `layer` (a layer
     key, `union` or `consensus`), `review=1`, and `attribute:<name>=<value>` (repeatable;
-    participant or transcript attributes; `lo..hi` is a range of a number, `lo` included).
+    participant or transcript attributes; `lo..hi` is a range of a number, both ends
+    included, `lo..<hi` leaves `hi` out).
     In the page's order; `offset`/`limit` (at most 500) page through them. Blind coders
     get only their own layer."""
     access = _access(request, study_id, missing="No such study.")
