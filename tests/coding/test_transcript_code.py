@@ -331,3 +331,21 @@ def test_margin_labels_sit_beside_the_lanes_in_use(
     html = coder_client.get(page_url(transcript)).content.decode()
     section = re.search(r'<section id="transcript"[^>]*style="([^"]*)"', html).group(1)
     assert f"--lanes-shown:{shown}" in section
+
+
+def test_mark_as_done_is_offered_only_on_the_coders_own_layer(
+    coder_client, coder, coder2, transcript, shame
+):
+    layer = factories.make_layer(transcript.study, coder2)
+    factories.make_segment(transcript, shame, layer, 0, 5)
+    own = coder_client.get(page_url(transcript)).content.decode()
+    assert "Mark as done" in own
+    other = coder_client.get(page_url(transcript, layer=layer.key)).content.decode()
+    assert "erin" in other and "Mark as done" not in other
+    url = reverse("coding:transcript_done", args=[transcript.study_id, transcript.pk])
+    coder_client.post(url, {"done": "1"})
+    other = coder_client.get(page_url(transcript, layer=layer.key)).content.decode()
+    assert "Reopen" not in other
+    assert "Reopen" in coder_client.get(page_url(transcript)).content.decode()
+    everything = coder_client.get(page_url(transcript, layer="all")).content.decode()
+    assert "Reopen" not in everything and "Mark as done" not in everything
