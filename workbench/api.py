@@ -696,7 +696,7 @@ class AutocodeSpanOut(Schema):
     end: int
     quote: str
     hits: int = Field(description="Hits merged into this span.")
-    duplicate: bool = Field(description="Already coded so: skipped.")
+    duplicate: bool = Field(description="Already coded with this code: skipped.")
     overlaps: bool = Field(description="Overlaps a span already coded with this code.")
 
 

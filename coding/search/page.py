@@ -134,15 +134,29 @@ def search_context(access: StudyAccess, data: QueryDict) -> dict[str, Any]:
 
 
 def autocode_context(access: StudyAccess, data: QueryDict) -> dict[str, Any]:
-    """The auto-code form's codes (leaf codes, not archived: 1 query, for members who code)
+    """The auto-code form's codes with their paths (codable, not archived: 1 query, for
+    members who code)
     and, after a batch (``?batch=<id>``), its undo toast (2 queries)."""
     if not access.can_code or not data.get("q"):
         return {"autocode_codes": []}
-    codes = list(
-        visible_codes(access)
-        .filter(archived=False, is_codable=True)
-        .order_by("name", "pk")
-        .values_list("pk", "name")
+    # Every visible code is read to spell each one's path ("Stigma › Self-stigma"); only
+    # codes that can be applied to text (not categories, not archived) are offered.
+    rows = list(
+        visible_codes(access).values_list("pk", "name", "parent_id", "archived", "is_codable")
+    )
+    by_pk = {pk: (name, parent) for pk, name, parent, _, _ in rows}
+
+    def path(pk):
+        names, seen = [], set()
+        while pk in by_pk and pk not in seen:
+            seen.add(pk)
+            name, pk = by_pk[pk]
+            names.append(name)
+        return " › ".join(reversed(names))
+
+    codes = sorted(
+        ((pk, path(pk)) for pk, _, _, archived, codable in rows if codable and not archived),
+        key=lambda c: (c[1].lower(), c[0]),
     )
     ctx: dict[str, Any] = {
         "autocode_codes": codes,
