@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from ninja import NinjaAPI, Schema, Status
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -530,6 +530,12 @@ class SearchHitOut(Schema):
     before: str
     match: str
     after: str
+    participant_id: int | None = Field(None, description="The transcript's participant.")
+    participant: str | None = Field(None, description="Their pseudonym.")
+    group_id: int | None = Field(None, description="The participant's stakeholder group.")
+    group: str | None = Field(None, description="The group's name.")
+    wave_id: int | None = Field(None, description="The transcript's wave.")
+    wave: str | None = Field(None, description="The wave's name.")
 
 
 class SearchOut(Schema):
@@ -548,14 +554,33 @@ class SearchOut(Schema):
     response={200: SearchOut, 400: ErrorOut, **READ_ERRORS},
     url_name="study_search",
 )
-def study_search(request, study_id: Id, q: str = "", page: int = 1, page_size: int = 100):
+def study_search(
+    request,
+    study_id: Id,
+    q: str = "",
+    page: int = 1,
+    page_size: int = 100,
+    # Declared for the schema; read (with `attribute:<name>`) by search_params as the page does.
+    case: bool = Query(False, description="1: match case."),
+    variants: bool = Query(False, description="1: Traditional and Simplified alike."),
+    word: bool = Query(False, description="1: whole words only."),
+    mode: str = Query("all", description="`all` (every word) or `any`."),
+    speaker: str = Query("", description="Only turns with this speaker label."),
+    speech: str = Query("", description="`participant`: only the participant's turns."),
+    group: int | None = Query(None, description="A stakeholder group's id."),
+    wave: int | None = Query(None, description="A wave's id."),
+    participant: int | None = Query(None, description="A participant's id."),
+    transcript: int | None = Query(None, description="A transcript's id."),
+):
     """Every occurrence of `q` in the study's transcripts, left to right and
     non-overlapping, as on the search page (offsets in code points, `text[start:end] ==
-    match`; `before`/`after` a few words of context). Parameters as on the page: `case=1`,
-    `variants=1` (Traditional and Simplified alike), `word=1` (whole words),
-    `mode=all|any`, `speaker=<label>` or `speech=participant`, filters `group`, `wave`,
-    `participant`, `transcript` (ids) and `attribute:<name>=<value>`. Paginated with
-    `page` and `page_size` (at most 500). Nothing of codes or memos is returned."""
+    match`; `before`/`after` a few words of context; each hit names its participant, group
+    and wave). Parameters as on the page: `case=1`, `variants=1` (Traditional and
+    Simplified alike), `word=1` (whole words), `mode=all|any`, `speaker=<label>` or
+    `speech=participant`, filters `group`, `wave`, `participant`, `transcript` (ids) and
+    `attribute:<name>=<value>` (a participant attribute; `lo..hi` for a range of a number,
+    both ends included). Paginated with `page` and `page_size` (at most 500). Nothing of
+    codes or memos is returned."""
     access = _access(request, study_id, missing="No such study.")
     params = search_forms.search_params(request.GET)
     if not params.query:
@@ -564,6 +589,8 @@ def study_search(request, study_id: Id, q: str = "", page: int = 1, page_size: i
     result = search_selectors.search(access, params.query, params.options, params.filters)
     paged = Paginator(result.hits, size).get_page(page)
     rows = search_selectors.hit_rows(result, list(paged.object_list))
+    group_names = {g.pk: g.name for g in result.groups}
+    wave_names = {w.pk: w.name for w in result.waves}
 
     def link(n: int) -> str:
         query = request.GET.copy()
@@ -586,6 +613,12 @@ def study_search(request, study_id: Id, q: str = "", page: int = 1, page_size: i
                 "before": row.context.before,
                 "match": row.context.match,
                 "after": row.context.after,
+                "participant_id": row.transcript.participant_id,
+                "participant": row.transcript.pseudonym,
+                "group_id": row.transcript.group_id,
+                "group": group_names.get(row.transcript.group_id),
+                "wave_id": row.transcript.wave_id,
+                "wave": wave_names.get(row.transcript.wave_id),
             }
             for row in rows
         ],
