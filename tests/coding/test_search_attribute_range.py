@@ -57,3 +57,10 @@ def test_the_range_field_keeps_both_ends_and_shows_what_was_asked(owner_client, 
     }
     want = {t.pk for p in (people["P1"], people["P2"]) for t in p.transcripts.all()}
     assert got == want
+
+
+def test_a_phrase_is_quoted_once_in_the_summary(owner_client, study):
+    build(study)
+    html = owner_client.get(reverse("coding:search", args=[study.pk]), {"q": '"family"'}).text
+    assert '<q>"family"</q>' not in html and "<q>&quot;family&quot;</q>" not in html
+    assert re.search(r"</strong> of &quot;family&quot;", html)
