@@ -38,6 +38,7 @@ from coding.compare.matrix import MEASURES, matrix
 from coding.models import LayerKind, Segment
 from coding.retrieval import selectors as retrieval_selectors
 from coding.retrieval.forms import RetrievalForm
+from coding.search import answer as search_answer
 from coding.search import autocode
 from coding.search import forms as search_forms
 from coding.search import selectors as search_selectors
@@ -523,35 +524,9 @@ def study_matrix(
     }
 
 
-class SearchHitOut(Schema):
-    transcript_id: int
-    start: int = Field(description="Code-point offset, inclusive.")
-    end: int = Field(description="Code-point offset, exclusive; text[start:end] == match.")
-    before: str
-    match: str
-    after: str
-    participant_id: int | None = Field(None, description="The transcript's participant.")
-    participant: str | None = Field(None, description="Their pseudonym.")
-    group_id: int | None = Field(None, description="The participant's stakeholder group.")
-    group: str | None = Field(None, description="The group's name.")
-    wave_id: int | None = Field(None, description="The transcript's wave.")
-    wave: str | None = Field(None, description="The wave's name.")
-
-
-class SearchOut(Schema):
-    count: int
-    page: int
-    pages: int
-    page_size: int
-    next: str | None
-    previous: str | None
-    terms: list[str]
-    hits: list[SearchHitOut]
-
-
 @api.get(
     "/studies/{study_id}/search",
-    response={200: SearchOut, 400: ErrorOut, **READ_ERRORS},
+    response={200: search_answer.SearchOut, 400: ErrorOut, **READ_ERRORS},
     url_name="study_search",
 )
 def study_search(
@@ -589,8 +564,6 @@ def study_search(
     result = search_selectors.search(access, params.query, params.options, params.filters)
     paged = Paginator(result.hits, size).get_page(page)
     rows = search_selectors.hit_rows(result, list(paged.object_list))
-    group_names = {g.pk: g.name for g in result.groups}
-    wave_names = {w.pk: w.name for w in result.waves}
 
     def link(n: int) -> str:
         query = request.GET.copy()
@@ -605,23 +578,7 @@ def study_search(
         "next": link(paged.next_page_number()) if paged.has_next() else None,
         "previous": link(paged.previous_page_number()) if paged.has_previous() else None,
         "terms": result.terms,
-        "hits": [
-            {
-                "transcript_id": row.hit.key,
-                "start": row.hit.start,
-                "end": row.hit.end,
-                "before": row.context.before,
-                "match": row.context.match,
-                "after": row.context.after,
-                "participant_id": row.transcript.participant_id,
-                "participant": row.transcript.pseudonym,
-                "group_id": row.transcript.group_id,
-                "group": group_names.get(row.transcript.group_id),
-                "wave_id": row.transcript.wave_id,
-                "wave": wave_names.get(row.transcript.wave_id),
-            }
-            for row in rows
-        ],
+        "hits": search_answer.hits_json(result, rows),
     }
 
 
@@ -709,47 +666,17 @@ def study_agreement(
     return agreement_answer.report_json(report)
 
 
-class AutocodeIn(Schema):
-    search: dict[str, str | int | bool] = Field(
-        default_factory=dict,
-        description="The search's parameters as for GET /studies/{id}/search: `q`, `case`, "
-        "`variants`, `word`, `mode`, `speaker`, `speech`, `group`, `wave`, `participant`, "
-        "`transcript`, `attribute:<name>`.",
-    )
-    code_id: int | None = Field(None, description="A code (not a category, not archived).")
-    extend: str = Field("match", description="`match`, `sentence`, `turn` or `chars`.")
-    chars: int = Field(0, description="With `chars`: this many characters each side.")
-    layer: str | None = Field(None, description="Yours (the default) or, owners, `consensus`.")
-    preview: bool = Field(True, description="true: only say what would be created.")
-
-
-class AutocodeSpanOut(Schema):
-    transcript_id: int
-    start: int
-    end: int
-    quote: str
-    hits: int = Field(description="Hits merged into this span.")
-    duplicate: bool = Field(description="Already coded with this code: skipped.")
-    overlaps: bool = Field(description="Overlaps a span already coded with this code.")
-
-
-class AutocodeOut(Schema):
-    preview: bool
-    hits: int
-    count: int = Field(description="Segments created (or, in a preview, to create).")
-    duplicates: int
-    overlapping: int
-    batch_id: int | None = None
-    ids: list[int] = []
-    spans: list[AutocodeSpanOut] = Field(description="A preview's spans (at most 1,000).")
-
-
 @api.post(
     "/studies/{study_id}/autocode",
-    response={200: AutocodeOut, 201: AutocodeOut, 409: ErrorOut, **WRITE_ERRORS},
+    response={
+        200: search_answer.AutocodeOut,
+        201: search_answer.AutocodeOut,
+        409: ErrorOut,
+        **WRITE_ERRORS,
+    },
     url_name="study_autocode",
 )
-def study_autocode(request, study_id: Id, payload: AutocodeIn):
+def study_autocode(request, study_id: Id, payload: search_answer.AutocodeIn):
     """Code every hit of a search in your layer as one batch (one audit event, one undo):
     each hit extended to its `sentence`, its `turn` or `chars` characters each side (clipped
     to the turn), overlapping spans merged, spans already coded with the code skipped.
@@ -797,14 +724,9 @@ def study_autocode(request, study_id: Id, payload: AutocodeIn):
     return Status(201, {**out, "count": len(ids), "batch_id": batch.pk, "ids": ids})
 
 
-class AutocodeUndoOut(Schema):
-    batch_id: int
-    removed: int
-
-
 @api.delete(
     "/studies/{study_id}/autocode/{batch_id}",
-    response={200: AutocodeUndoOut, 409: ErrorOut, **WRITE_ERRORS},
+    response={200: search_answer.AutocodeUndoOut, 409: ErrorOut, **WRITE_ERRORS},
     url_name="study_autocode_undo",
 )
 def study_autocode_undo(request, study_id: Id, batch_id: Id):
