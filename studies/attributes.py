@@ -9,8 +9,9 @@ reads both.
 
 Filters are spelled ``attribute:<name>=<value>`` (query strings, the API): ``<value>`` is
 compared case-insensitively for text and choices, as a number or a date otherwise, and for
-a number it may be a half-open range ``lo..hi`` (``18..30`` is 18 <= age < 30; either end
-may be left out), which is what a binned matrix cell links to.
+a number it may be a range ``lo..hi`` holding both ends (``18..30`` is 18 <= age <= 30, as
+the filters' hint "e.g. 30 or 18..30" reads; either end may be left out). ``lo..<hi`` leaves
+the upper end out (18 <= age < 30): a binned matrix cell links to its half-open bin so.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from studies.models import Attribute, AttributeKind, AttributeScope
 
 PREFIX = "attribute:"
 RANGE = ".."
+BELOW = "<"  # after RANGE: the upper end is left out
 
 
 def parse(defn: Attribute, raw) -> object:
@@ -215,11 +217,16 @@ def filters_from(params: Mapping) -> tuple[AttributeFilter, ...]:
     return tuple(found)
 
 
-def _range(defn: Attribute, wanted: str) -> tuple[object, object] | None:
+def _range(defn: Attribute, wanted: str) -> tuple[object, object, bool] | None:
+    """``(lo, hi, hi_included)`` of a number range, None when ``wanted`` is not one."""
     if defn.kind != AttributeKind.NUMBER or RANGE not in wanted:
         return None
     lo, hi = wanted.split(RANGE, 1)
-    return parse(defn, lo), parse(defn, hi)
+    hi = hi.strip()
+    below = hi.startswith(BELOW)
+    if below:
+        hi = hi[len(BELOW) :]
+    return parse(defn, lo), parse(defn, hi), not below
 
 
 def check(defn: Attribute, wanted: str) -> str | None:
@@ -243,8 +250,10 @@ def matches(defn: Attribute, stored, wanted: str) -> bool:
         return False
     bounds = _range(defn, wanted)
     if bounds is not None:
-        lo, hi = bounds
-        return (lo is None or value >= lo) and (hi is None or value < hi)
+        lo, hi, hi_included = bounds
+        if hi is not None and (value > hi or (value == hi and not hi_included)):
+            return False
+        return lo is None or value >= lo
     try:
         target = parse(defn, wanted)
     except ValueError:
@@ -329,17 +338,18 @@ def parse_edges(raw: str) -> list[float | int]:
 
 
 def bins_for(edges: list) -> list[Bin]:
-    """Half-open bins: below the first edge, between each pair, from the last edge on."""
+    """Half-open bins: below the first edge, between each pair, from the last edge on.
+
+    Each bin's filter value leaves its upper edge out (``18..<30``), as its label says."""
     if not edges:
         return []
-    out = [
-        Bin(label=f"under {display(edges[0])}", value=f"{RANGE}{display(edges[0])}", hi=edges[0])
-    ]
+    upto = RANGE + BELOW
+    out = [Bin(label=f"under {display(edges[0])}", value=f"{upto}{display(edges[0])}", hi=edges[0])]
     for lo, hi in zip(edges, edges[1:], strict=False):
         out.append(
             Bin(
                 label=f"{display(lo)} to under {display(hi)}",
-                value=f"{display(lo)}{RANGE}{display(hi)}",
+                value=f"{display(lo)}{upto}{display(hi)}",
                 lo=lo,
                 hi=hi,
             )

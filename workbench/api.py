@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from ninja import NinjaAPI, Schema, Status
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -38,10 +38,10 @@ from coding.compare.matrix import MEASURES, matrix
 from coding.models import LayerKind, Segment
 from coding.retrieval import selectors as retrieval_selectors
 from coding.retrieval.forms import RetrievalForm
+from coding.search import answer as search_answer
 from coding.search import autocode
 from coding.search import forms as search_forms
 from coding.search import selectors as search_selectors
-from coding.search.api import AutocodeIn, AutocodeOut, AutocodeUndoOut
 from coding.segments import selectors as segment_selectors
 from coding.segments import services as segment_services
 from coding.words import api as words_api
@@ -529,39 +529,38 @@ def study_matrix(
     }
 
 
-class SearchHitOut(Schema):
-    transcript_id: int
-    start: int = Field(description="Code-point offset, inclusive.")
-    end: int = Field(description="Code-point offset, exclusive; text[start:end] == match.")
-    before: str
-    match: str
-    after: str
-
-
-class SearchOut(Schema):
-    count: int
-    page: int
-    pages: int
-    page_size: int
-    next: str | None
-    previous: str | None
-    terms: list[str]
-    hits: list[SearchHitOut]
-
-
 @api.get(
     "/studies/{study_id}/search",
-    response={200: SearchOut, 400: ErrorOut, **READ_ERRORS},
+    response={200: search_answer.SearchOut, 400: ErrorOut, **READ_ERRORS},
     url_name="study_search",
 )
-def study_search(request, study_id: Id, q: str = "", page: int = 1, page_size: int = 100):
+def study_search(
+    request,
+    study_id: Id,
+    q: str = "",
+    page: int = 1,
+    page_size: int = 100,
+    # Declared for the schema; read (with `attribute:<name>`) by search_params as the page does.
+    case: bool = Query(False, description="1: match case."),
+    variants: bool = Query(False, description="1: Traditional and Simplified alike."),
+    word: bool = Query(False, description="1: whole words only."),
+    mode: str = Query("all", description="`all` (every word) or `any`."),
+    speaker: str = Query("", description="Only turns with this speaker label."),
+    speech: str = Query("", description="`participant`: only the participant's turns."),
+    group: int | None = Query(None, description="A stakeholder group's id."),
+    wave: int | None = Query(None, description="A wave's id."),
+    participant: int | None = Query(None, description="A participant's id."),
+    transcript: int | None = Query(None, description="A transcript's id."),
+):
     """Every occurrence of `q` in the study's transcripts, left to right and
     non-overlapping, as on the search page (offsets in code points, `text[start:end] ==
-    match`; `before`/`after` a few words of context). Parameters as on the page: `case=1`,
-    `variants=1` (Traditional and Simplified alike), `word=1` (whole words),
-    `mode=all|any`, `speaker=<label>` or `speech=participant`, filters `group`, `wave`,
-    `participant`, `transcript` (ids) and `attribute:<name>=<value>`. Paginated with
-    `page` and `page_size` (at most 500). Nothing of codes or memos is returned."""
+    match`; `before`/`after` a few words of context; each hit names its participant, group
+    and wave). Parameters as on the page: `case=1`, `variants=1` (Traditional and
+    Simplified alike), `word=1` (whole words), `mode=all|any`, `speaker=<label>` or
+    `speech=participant`, filters `group`, `wave`, `participant`, `transcript` (ids) and
+    `attribute:<name>=<value>` (a participant attribute; `lo..hi` for a range of a number,
+    both ends included). Paginated with `page` and `page_size` (at most 500). Nothing of
+    codes or memos is returned."""
     access = _access(request, study_id, missing="No such study.")
     params = search_forms.search_params(request.GET)
     if not params.query:
@@ -584,17 +583,7 @@ def study_search(request, study_id: Id, q: str = "", page: int = 1, page_size: i
         "next": link(paged.next_page_number()) if paged.has_next() else None,
         "previous": link(paged.previous_page_number()) if paged.has_previous() else None,
         "terms": result.terms,
-        "hits": [
-            {
-                "transcript_id": row.hit.key,
-                "start": row.hit.start,
-                "end": row.hit.end,
-                "before": row.context.before,
-                "match": row.context.match,
-                "after": row.context.after,
-            }
-            for row in rows
-        ],
+        "hits": search_answer.hits_json(result, rows),
     }
 
 
@@ -638,7 +627,8 @@ def study_retrieval(request, study_id: Id, offset: int = 0, limit: int = 100):
     """Coded segments, filtered as on the retrieval page: `code` (with `subtree=1` its
     subcodes; without a code every code), `group`, `wave`, `participant`, `layer` (a layer
     key, `union` or `consensus`), `review=1`, and `attribute:<name>=<value>` (repeatable;
-    participant or transcript attributes; `lo..hi` is a range of a number, `lo` included).
+    participant or transcript attributes; `lo..hi` is a range of a number, both ends
+    included, `lo..<hi` leaves `hi` out).
     In the page's order; `offset`/`limit` (at most 500) page through them. Blind coders
     get only their own layer."""
     access = _access(request, study_id, missing="No such study.")
@@ -697,10 +687,15 @@ def study_agreement(
 
 @api.post(
     "/studies/{study_id}/autocode",
-    response={200: AutocodeOut, 201: AutocodeOut, 409: ErrorOut, **WRITE_ERRORS},
+    response={
+        200: search_answer.AutocodeOut,
+        201: search_answer.AutocodeOut,
+        409: ErrorOut,
+        **WRITE_ERRORS,
+    },
     url_name="study_autocode",
 )
-def study_autocode(request, study_id: Id, payload: AutocodeIn):
+def study_autocode(request, study_id: Id, payload: search_answer.AutocodeIn):
     """Code every hit of a search in your layer as one batch (one audit event, one undo):
     each hit extended to its `sentence`, its `turn` or `chars` characters each side (clipped
     to the turn), overlapping spans merged, spans already coded with the code skipped.
@@ -750,7 +745,7 @@ def study_autocode(request, study_id: Id, payload: AutocodeIn):
 
 @api.delete(
     "/studies/{study_id}/autocode/{batch_id}",
-    response={200: AutocodeUndoOut, 409: ErrorOut, **WRITE_ERRORS},
+    response={200: search_answer.AutocodeUndoOut, 409: ErrorOut, **WRITE_ERRORS},
     url_name="study_autocode_undo",
 )
 def study_autocode_undo(request, study_id: Id, batch_id: Id):

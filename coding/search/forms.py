@@ -53,8 +53,9 @@ class SearchParams:
 
 def _attribute(data: QueryDict) -> tuple[str, str] | None:
     for key in data:
-        if key.startswith("attribute:") and key[len("attribute:") :].strip():
-            return key[len("attribute:") :].strip(), data.get(key, "")
+        value = (data.get(key) or "").strip()
+        if key.startswith("attribute:") and key[len("attribute:") :].strip() and value:
+            return key[len("attribute:") :].strip(), value
     name, sep, value = (data.get("attr") or "").partition("=")
     return (name.strip(), value) if sep and name.strip() else None
 

@@ -18,7 +18,9 @@ from django.urls import reverse
 from coding.models import AuditEvent
 from coding.search import autocode, selectors
 from coding.search.forms import search_params
+from studies import attributes as attrs
 from studies.access import StudyAccess, visible_codes
+from studies.models import AttributeKind
 
 PAGE_SIZE = 50
 
@@ -31,14 +33,19 @@ class Row:
     link: str
 
 
-def attribute_choices(participants: list[tuple[int, dict]]) -> list[tuple[str, str]]:
+def attribute_choices(
+    participants: list[tuple[int, dict]], skip: set[str] = frozenset()
+) -> list[tuple[str, str]]:
     """Every ``(name, value)`` some participant (or transcript) has, sorted (lists give
-    each item)."""
+    each item), but for names in ``skip`` (lower case: number attributes, offered as a
+    range field)."""
     found: set[tuple[str, str]] = set()
     for _, attributes in participants:
         if not isinstance(attributes, dict):
             continue
         for name, raw in attributes.items():
+            if str(name).strip().lower() in skip:
+                continue
             for value in raw if isinstance(raw, list) else [raw]:
                 if value not in (None, "") and not isinstance(value, dict | list):
                     found.add((str(name), str(value)))
@@ -58,6 +65,10 @@ def search_context(access: StudyAccess, data: QueryDict) -> dict[str, Any]:
     transcripts = [(pk, title) for pk, title, _ in rows]
     # Transcript attributes (site, interviewer...) are offered beside the participants'.
     own = [(pk, attributes) for pk, _, attributes in rows]
+    defs = attrs.definitions(study)
+    numbers = [d for d in defs if d.kind == AttributeKind.NUMBER]
+    chosen = params.filters.attribute
+    chosen_number = chosen and attrs.by_name(numbers, chosen[0])
     ctx: dict[str, Any] = {
         "params": params,
         "options": params.options,
@@ -66,8 +77,17 @@ def search_context(access: StudyAccess, data: QueryDict) -> dict[str, Any]:
         "waves": waves,
         "participants": [(pk, name) for pk, name, _ in participants],
         "transcripts": transcripts,
-        "attributes": attribute_choices(pairs + own),
-        "chosen_attribute": "=".join(params.filters.attribute) if params.filters.attribute else "",
+        "attributes": attribute_choices(pairs + own, {d.name.lower() for d in numbers}),
+        "chosen_attribute": "=".join(chosen) if chosen and not chosen_number else "",
+        # Number attributes: one range field each ("18..30"), not one entry per value.
+        "range_attributes": [
+            {
+                "defn": d,
+                "param": attrs.PREFIX + d.name,
+                "value": chosen[1] if chosen_number is d else "",
+            }
+            for d in numbers
+        ],
         "query": params.querystring(),
         "search_pairs": parse_qsl(params.querystring()),
         "result": None,
@@ -85,6 +105,7 @@ def search_context(access: StudyAccess, data: QueryDict) -> dict[str, Any]:
         groups=groups,
         waves=waves,
         participants=pairs,
+        attribute_defs=defs,
     )
     page = Paginator(result.hits, PAGE_SIZE).get_page(data.get("page"))
     group_names = {g.pk: g.name for g in groups}
@@ -113,15 +134,29 @@ def search_context(access: StudyAccess, data: QueryDict) -> dict[str, Any]:
 
 
 def autocode_context(access: StudyAccess, data: QueryDict) -> dict[str, Any]:
-    """The auto-code form's codes (leaf codes, not archived: 1 query, for members who code)
+    """The auto-code form's codes with their paths (codable, not archived: 1 query, for
+    members who code)
     and, after a batch (``?batch=<id>``), its undo toast (2 queries)."""
     if not access.can_code or not data.get("q"):
         return {"autocode_codes": []}
-    codes = list(
-        visible_codes(access)
-        .filter(archived=False, is_codable=True)
-        .order_by("name", "pk")
-        .values_list("pk", "name")
+    # Every visible code is read to spell each one's path ("Stigma › Self-stigma"); only
+    # codes that can be applied to text (not categories, not archived) are offered.
+    rows = list(
+        visible_codes(access).values_list("pk", "name", "parent_id", "archived", "is_codable")
+    )
+    by_pk = {pk: (name, parent) for pk, name, parent, _, _ in rows}
+
+    def path(pk):
+        names, seen = [], set()
+        while pk in by_pk and pk not in seen:
+            seen.add(pk)
+            name, pk = by_pk[pk]
+            names.append(name)
+        return " › ".join(reversed(names))
+
+    codes = sorted(
+        ((pk, path(pk)) for pk, _, _, archived, codable in rows if codable and not archived),
+        key=lambda c: (c[1].lower(), c[0]),
     )
     ctx: dict[str, Any] = {
         "autocode_codes": codes,

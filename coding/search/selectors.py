@@ -10,8 +10,8 @@ narrow the candidates, so the result is the same on every database.
 
 Queries: the groups and waves (2), the transcripts searched without their text (1), the
 texts (1; on PostgreSQL first the candidates through the index, when it narrows: 1 more and
-a ``SET LOCAL`` in a transaction), and with an attribute filter the study's participants (1)
-and the transcripts holding that attribute themselves (1).
+a ``SET LOCAL`` in a transaction), and with an attribute filter the study's participants (1),
+the transcripts holding that attribute themselves (1) and the attribute definitions (1).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 
 from coding.search import engine
+from studies import attributes as attrs
 from studies.access import StudyAccess
 from studies.models import StakeholderGroup, Transcript, Wave
 
@@ -166,16 +167,22 @@ def narrows_in_database() -> bool:
 # --- The search -----------------------------------------------------------------------------
 
 
-def _participant_ids_with(participants, name: str, value: str) -> list[int]:
-    """Participants (or transcripts: pairs ``(pk, attributes)``) whose attribute ``name`` reads ``value``
-    (compared as text, case-insensitively, so 42 and "42" are the same; a list matches any
-    of its items)."""
+def _participant_ids_with(participants, name: str, value: str, defn=None) -> list[int]:
+    """Participants (or transcripts: pairs ``(pk, attributes)``) whose attribute ``name``
+    reads ``value``: through its definition ``defn`` when the study defines it (so a number
+    takes a range ``lo..hi``, both ends included), else compared as text,
+    case-insensitively, so 42 and "42" are the same; a list matches any of its items."""
     wanted = value.strip().casefold()
+    key = defn.name if defn is not None else name
     found = []
     for pk, attributes in participants:
-        raw = (attributes or {}).get(name) if isinstance(attributes, dict) else None
+        raw = (attributes or {}).get(key) if isinstance(attributes, dict) else None
         values = raw if isinstance(raw, list) else [raw]
-        if any(v is not None and str(v).strip().casefold() == wanted for v in values):
+        if defn is not None:
+            hit = any(v is not None and attrs.matches(defn, v, value) for v in values)
+        else:
+            hit = any(v is not None and str(v).strip().casefold() == wanted for v in values)
+        if hit:
             found.append(pk)
     return found
 
@@ -189,13 +196,15 @@ def search(
     groups: list[StakeholderGroup] | None = None,
     waves: list[Wave] | None = None,
     participants: list[tuple[int, dict]] | None = None,
+    attribute_defs: list | None = None,
     whole_turns: bool = False,
 ) -> SearchResult:
     """Every hit of ``query`` in the transcripts of ``access.study`` that ``filters`` keep,
     transcript by transcript (in title order), left to right; counts per group and wave.
 
     ``groups``, ``waves`` and ``participants`` (``(pk, attributes)`` pairs) are read when
-    not given (a page that lists them for its filters passes its own).
+    not given (a page that lists them for its filters passes its own), as are the study's
+    ``attribute_defs`` (participant and transcript ones) with an attribute filter.
 
     ``whole_turns`` with no query and a speaker (or the participant's speech): every turn of
     that speaker is a hit (auto-coding a speaker's turns)."""
@@ -216,15 +225,20 @@ def search(
     if filters.attribute is not None:
         if participants is None:
             participants = list(study.participants.values_list("pk", "attributes"))
-        ids = _participant_ids_with(participants, *filters.attribute)
+        name, value = filters.attribute
+        if attribute_defs is None:
+            attribute_defs = attrs.definitions(study)
+        defn = attrs.by_name(attribute_defs, name)
+        if defn is not None:
+            name = defn.name
+        ids = _participant_ids_with(participants, name, value, defn)
         # A transcript attribute (site, interviewer, language...) is the transcript's own
         # value; a transcript without it counts under its participant's.
-        name = filters.attribute[0]
         own = list(
             study.transcripts.filter(attributes__has_key=name).values_list("pk", "attributes")
         )
         transcripts = transcripts.filter(
-            Q(pk__in=_participant_ids_with(own, *filters.attribute))
+            Q(pk__in=_participant_ids_with(own, name, value, defn))
             | (Q(participant_id__in=ids) & ~Q(pk__in=[pk for pk, _ in own]))
         )
     if filters.participant_speech:

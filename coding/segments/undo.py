@@ -179,7 +179,38 @@ def segment_undo(*, access, transcript: Transcript, actor, confirm: int | None =
                 "events": [event.pk for event in new_events],
             },
         )
-    return f"Undone: {label}"
+    created = {s.after.get("code_id") for s in steps if s.action == "segment.create" and s.after}
+    return f"Undone: {label}{_new_codes_note(access.study, actor, created - {None})}"
+
+
+def _new_codes_note(study, actor, code_ids: set[int]) -> str:
+    """Undoing a coding leaves the codes it used; one the actor created (on the fly, from
+    the picker) and that now has no segment at all stays in the codebook: say so, so a slip
+    is not left unnoticed. Two queries, only when segments were created."""
+    if not code_ids:
+        return ""
+    made = set(
+        AuditEvent.objects.filter(
+            study=study,
+            actor=actor,
+            action="code.create",
+            object_type="code",
+            object_id__in=sorted(code_ids),
+        ).values_list("object_id", flat=True)
+    )
+    empty = (
+        Code.objects.filter(pk__in=sorted(made), archived=False)
+        .exclude(pk__in=Segment.objects.filter(code_id__in=sorted(made)).values("code_id"))
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    names = ", ".join(f"‘{name}’" for name in empty)
+    if not names:
+        return ""
+    return (
+        f". The new code {names} stays in the codebook with no segments: archive it there "
+        "if it was a slip"
+    )
 
 
 def _batch_undo(*, access, transcript: Transcript, batch: AuditEvent, actor, confirmed: bool):

@@ -197,8 +197,8 @@ def test_a_coder_creates_a_code_from_the_picker(setup, page, login_as):
     page.locator("#picker-input").fill("Shame > Trusted")
     option = page.locator("#picker-list li.create")
     assert option.inner_text() == "Create ‘Trusted’ under Shame"
-    page.locator("#picker-input").press("ArrowDown")  # Shame matches first; move to create
-    page.locator("#picker-input").press("Enter")
+    # Shame matches first; Ctrl+Enter is the Create row's own key (Enter never creates).
+    page.locator("#picker-input").press("Control+Enter")
     page.wait_for_selector("mark.r")
     seg = Segment.objects.get()
     assert (seg.code.name, seg.code.parent.name) == ("Trusted", "Shame")

@@ -6,6 +6,8 @@ a new code is created only when the user moves to the Create row and chooses it.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from coding.models import Code, Segment
@@ -63,12 +65,11 @@ def test_enter_does_not_create_a_code_nobody_chose(setup, page, box):
     alert = page.get_by_role("dialog", name="Apply codes to the selection").get_by_role("alert")
     assert alert.inner_text() == (
         "No code matches ‘feelings of guilt’; choose ‘Create ‘feelings of guilt’ at the top "
-        "level’ (↓ then Enter, or click it) to add it."
+        "level’ (Ctrl+Enter, or click it) to add it."
     )
     assert Code.objects.count() == 5 and not Segment.objects.exists()
-    # Moving to the Create row and choosing it does create the code, on purpose.
-    box.press("ArrowDown")
-    box.press("Enter")
+    # Ctrl+Enter, the Create row's own key, does create the code, on purpose.
+    box.press("Control+Enter")
     page.wait_for_selector("mark.r")
     seg = Segment.objects.get()
     assert (seg.code.name, seg.start, seg.end) == ("feelings of guilt", *span_of(TEXT, QUOTE))
@@ -102,3 +103,42 @@ def test_after_arrowing_space_ticks_instead_of_typing(setup, page, box):
     box.press(" ")
     assert box.input_value() == "guilt"
     assert page.locator("#picker-list [aria-selected=true]").count() == 1
+
+
+def test_arrowing_past_the_only_match_does_not_create_a_code(setup, page, box):
+    """Typing "hop", then ↓ once (past Hope, highlighted already) and Enter: the walk's
+    slip. Enter on the Create row says how to create instead of creating silently."""
+    box.press_sequentially("hop")
+    assert options(page).first.get_attribute("aria-label") == "Hope"
+    box.press("ArrowDown")
+    live = page.locator("#coding-live")
+    page.wait_for_function(
+        "document.getElementById('coding-live').textContent.includes('Ctrl+Enter creates')"
+    )
+    assert "Create ‘hop’ at the top level" in live.inner_text()
+    box.press("Enter")
+    alert = page.get_by_role("dialog", name="Apply codes to the selection").get_by_role("alert")
+    assert "Ctrl+Enter" in alert.inner_text()
+    page.wait_for_timeout(300)
+    os.makedirs("/tmp/shots-walkfix", exist_ok=True)
+    page.screenshot(path="/tmp/shots-walkfix/picker_create_row.png")
+    assert Code.objects.count() == 5 and not Segment.objects.exists()
+    # ↑ back to Hope and Enter applies it.
+    box.press("ArrowUp")
+    box.press("Enter")
+    page.wait_for_selector("mark.r")
+    assert list(Segment.objects.values_list("code__name", flat=True)) == ["Hope"]
+    assert Code.objects.count() == 5
+
+
+def test_undoing_a_coding_with_a_new_code_says_the_code_stays(setup, page, box):
+    box.press_sequentially("hop")
+    box.press("Control+Enter")
+    page.wait_for_selector("mark.r")
+    assert list(Segment.objects.values_list("code__name", flat=True)) == ["hop"]
+    page.locator("#toast").get_by_role("button", name="Undo").click()
+    page.wait_for_function("document.getElementById('toast').textContent.includes('Undone')")
+    toast = page.locator("#toast").inner_text()
+    assert "‘hop’" in toast and "stays in the codebook" in toast, toast
+    assert not Segment.objects.exists()
+    assert Code.objects.filter(name="hop").exists()

@@ -312,3 +312,33 @@ def test_every_turn_of_a_speaker_without_a_query(coder_client, coder, study, dat
     assert {s["quote"] for s in spans} == {"Your family?", "朋辈？", "Family first?"}
     nothing = {**interviewer, "search": {}}
     assert coder_client.post(url, nothing, content_type="application/json").status_code == 400
+
+
+def test_the_code_list_shows_paths_and_leaves_categories_out(coder_client, study, data):
+    category = factories.make_code(study, name="Stigma", is_codable=False)
+    self_stigma = factories.make_code(study, name="Self-stigma", parent=category)
+    page = coder_client.get(reverse("coding:search", args=[study.pk]), {"q": "family"}).text
+    select = re.search(r'<select id="ac-code".*?</select>', page, re.S).group(0)
+    options = re.findall(r'<option value="(\d+)">([^<]+)</option>', select)
+    assert (str(self_stigma.pk), "Stigma › Self-stigma") in options
+    assert str(category.pk) not in {pk for pk, _ in options}
+    # Posted anyway, the category is refused with a reason.
+    url = reverse("coding:autocode", args=[study.pk])
+    refused = coder_client.post(url, {"q": "family", "code": category.pk})
+    assert refused.status_code == 400
+    assert "“Stigma” is a category" in refused.text
+    assert not Segment.objects.exists()
+
+
+def test_the_preview_quotes_a_phrase_once_and_says_duplicates_are_skipped(
+    coder_client, coder, study, data
+):
+    url = reverse("coding:autocode", args=[study.pk])
+    form = {"q": '"family"', "code": data["code"].pk, "extend": "match"}
+    assert coder_client.post(url, {**form, "confirm": "1"}).status_code == 302
+    html = coder_client.post(url, form).text
+    assert "<q>&quot;family&quot;</q>" not in html  # <q> would quote the phrase twice
+    assert "Auto-code the hits of &quot;family&quot;" in html
+    assert "already coded so, skipped" not in html
+    n = Segment.objects.count()
+    assert re.search(rf"{n} already coded with this code: skipped", html), html

@@ -77,7 +77,20 @@ def test_api_hits_match_an_independent_scan(owner_client, study, data):
     texts = {t.pk: t.text for t in study.transcripts.all()}
     per = {}
     for hit in body["hits"]:
-        assert set(hit) == {"transcript_id", "start", "end", "before", "match", "after"}
+        assert set(hit) == {
+            "transcript_id",
+            "start",
+            "end",
+            "before",
+            "match",
+            "after",
+            "participant_id",
+            "participant",
+            "group_id",
+            "group",
+            "wave_id",
+            "wave",
+        }
         assert texts[hit["transcript_id"]][hit["start"] : hit["end"]] == hit["match"]
         assert hit["match"].lower() == "family"
         per[hit["transcript_id"]] = per.get(hit["transcript_id"], 0) + 1
@@ -205,13 +218,13 @@ def test_page_query_count_does_not_grow_with_transcripts(
         factories.make_transcript(study, participant=extra, text=f"extra {i}: family")
     many = count()
     # session + user + membership, groups, waves, participants, transcript titles, the
-    # transcripts holding the attribute themselves, the transcripts searched, the texts, the
-    # auto-code form's codes; on PostgreSQL the index's few candidates first (in a
-    # transaction with SET LOCAL: savepoint, set, select, release).
+    # attribute definitions, the transcripts holding the attribute themselves, the
+    # transcripts searched, the texts, the auto-code form's codes; on PostgreSQL the index's
+    # few candidates first (in a transaction with SET LOCAL: savepoint, set, select, release).
     if connection.vendor == "postgresql":
-        assert few <= 11 + 3 and many <= few + 1
+        assert few <= 12 + 3 and many <= few + 1
     else:
-        assert many == few <= 11
+        assert many == few <= 12
 
 
 @pytest.mark.parametrize(
@@ -232,3 +245,35 @@ def test_hits_do_not_depend_on_what_the_database_narrows(
     texts = dict(study.transcripts.values_list("pk", "text"))
     for hit in body["hits"]:
         assert texts[hit["transcript_id"]][hit["start"] : hit["end"]].casefold() == query.casefold()
+
+
+def test_api_hits_name_their_participant_group_and_wave(owner_client, study, data):
+    url, params = api(study.pk, q="family")
+    body = owner_client.get(url, params).json()
+    rows = {t.pk: t for t in study.transcripts.select_related("participant__group", "wave").all()}
+    assert body["hits"]
+    for hit in body["hits"]:
+        t = rows[hit["transcript_id"]]
+        assert (hit["participant_id"], hit["participant"]) == (
+            t.participant_id,
+            t.participant.pseudonym,
+        )
+        assert (hit["group_id"], hit["group"]) == (t.participant.group_id, t.participant.group.name)
+        assert (hit["wave_id"], hit["wave"]) == (t.wave_id, t.wave.name)
+
+
+def test_the_openapi_schema_declares_the_search_parameters():
+    from django.test import Client
+
+    schema = Client().get("/api/v1/openapi.json").json()
+    op = next(
+        ops["get"]
+        for path, ops in schema["paths"].items()
+        if path.endswith("/search") and "get" in ops
+    )
+    names = {p["name"] for p in op["parameters"]}
+    wanted = {"q", "page", "page_size", "case", "variants", "word", "mode", "speaker", "speech"}
+    wanted |= {"group", "wave", "participant", "transcript"}
+    assert wanted <= names, wanted - names
+    hit = schema["components"]["schemas"]["SearchHitOut"]["properties"]
+    assert {"participant", "group", "wave", "participant_id", "group_id", "wave_id"} <= set(hit)

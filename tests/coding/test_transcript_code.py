@@ -348,3 +348,21 @@ def test_the_memo_form_is_the_blank_form_rendered(coder_client, transcript):
         **HX,
     ).content.decode()
     assert 'class="errorlist"' in bad  # a refused memo still shows its errors
+
+
+def test_mark_as_done_is_offered_only_on_the_coders_own_layer(
+    coder_client, coder, coder2, transcript, shame
+):
+    layer = factories.make_layer(transcript.study, coder2)
+    factories.make_segment(transcript, shame, layer, 0, 5)
+    own = coder_client.get(page_url(transcript)).content.decode()
+    assert "Mark as done" in own
+    other = coder_client.get(page_url(transcript, layer=layer.key)).content.decode()
+    assert "erin" in other and "Mark as done" not in other
+    url = reverse("coding:transcript_done", args=[transcript.study_id, transcript.pk])
+    coder_client.post(url, {"done": "1"})
+    other = coder_client.get(page_url(transcript, layer=layer.key)).content.decode()
+    assert "Reopen" not in other
+    assert "Reopen" in coder_client.get(page_url(transcript)).content.decode()
+    everything = coder_client.get(page_url(transcript, layer="all")).content.decode()
+    assert "Reopen" not in everything and "Mark as done" not in everything

@@ -95,8 +95,11 @@ function moveSentence(dir, extend) {
   }
   if (extend) {
     if (dir > 0) {
-      const next = flat.find((s) => s.end > r.end);
+      // Within the turn the range starts in: never into the next speaker's label.
+      const own = all[turnIndexAt(r.start)] || [];
+      const next = own.find((s) => s.end > r.end);
       if (next) setRange({ start: r.start, end: next.end });
+      else say("End of the turn.");
     } else {
       const prev = [...flat].reverse().find((s) => s.end < r.end && s.end > r.start);
       if (prev) setRange({ start: r.start, end: prev.end });
@@ -114,8 +117,11 @@ function moveSentence(dir, extend) {
 function extendChar(dir) {
   const r = cursor.range;
   if (!r) return;
-  const length = getIndex().length;
-  const end = Math.max(r.start + 1, Math.min(length, r.end + dir));
+  // Stop at the end of the turn the range starts in.
+  const turn = getIndex().turns[turnIndexAt(r.start)];
+  const limit = turn ? turn.end : getIndex().length;
+  const end = Math.max(r.start + 1, Math.min(limit, r.end + dir));
+  if (dir > 0 && r.end >= limit) say("End of the turn.");
   setRange({ start: r.start, end });
 }
 

@@ -42,13 +42,19 @@ function transcriptKeyDown(event) {
     undo();
     return;
   }
+  // "?" lists the shortcuts from anywhere on the page but text fields and open dialogs.
+  if (event.key === "?" && !inField && !event.ctrlKey && !event.metaKey && !(shortcutsOff() && !event.altKey)
+      && !event.target.closest("dialog, [role=dialog]")) {
+    event.preventDefault();
+    openShortcuts();
+    return;
+  }
   if (!root || !root.contains(document.activeElement) || inField) return;
   if (adjusting() && adjustKey(event)) { event.preventDefault(); return; }
   if (event.ctrlKey || event.metaKey) return;
   // With single-key shortcuts turned off (WCAG 2.1.4), letters need Alt.
   if (shortcutsOff() && !event.altKey && /^[a-zA-Z?]$/.test(event.key)) return;
   cursorKey(event);
-  if (event.key === "?") { event.preventDefault(); openShortcuts(); }
 }
 
 function onKeyDown(event) {
@@ -134,8 +140,11 @@ function onAfterSwap(event) {
 // --- shortcuts dialog ------------------------------------------------------------------
 
 const dialog = byId("shortcuts");
+let shortcutsReturn = null;
 function openShortcuts() {
-  if (dialog && !dialog.open) dialog.showModal();
+  if (!dialog || dialog.open) return;
+  shortcutsReturn = document.activeElement;
+  dialog.showModal();
 }
 
 function initShortcuts() {
@@ -148,7 +157,11 @@ function initShortcuts() {
       try { localStorage.setItem("wb-shortcuts-off", off.checked ? "1" : "0"); } catch (e) { /* ignore */ }
     });
   }
-  if (dialog) dialog.addEventListener("close", () => transcriptEl() && transcriptEl().focus({ preventScroll: true }));
+  // Closing returns focus where "?" was pressed (the transcript when it was the button).
+  if (dialog) dialog.addEventListener("close", () => {
+    const back = shortcutsReturn && document.contains(shortcutsReturn) && shortcutsReturn !== byId("shortcuts-button") ? shortcutsReturn : transcriptEl();
+    if (back) back.focus({ preventScroll: true });
+  });
 }
 
 // The skip link lands on the transcript itself (focus, not only scroll).

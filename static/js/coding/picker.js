@@ -204,22 +204,32 @@ function planApply(state, option) {
     if (option.kind === "create") return { codeIds: ticked, newCode: option.create };
     return { codeIds: [...new Set([...ticked, option.code.id])], newCode: null };
   }
-  // The Create row counts only when the user moved to it on purpose (↑↓).
-  if (opt && opt.kind === "create" && state.lastNav) return { codeIds: ticked, newCode: opt.create };
+  // Plain Enter never creates a code (↓ past the last match lands on the Create row too
+  // easily): the Create row has its own key, Ctrl+Enter, or a click.
+  if (opt && opt.kind === "create") return { why: state.lastNav ? createWhy(opt.create) : nothingWhy(state) };
   if (ticked.length) return { codeIds: ticked, newCode: null };
   if (opt && opt.kind === "code") return { codeIds: [opt.code.id], newCode: null };
   return { why: nothingWhy(state) };
+}
+
+const createKeys = "(Ctrl+Enter, or click it)";
+const createWhy = (c) => "Enter does not create a code: Ctrl+Enter creates " + quoted(c.name) + " " + (c.parentPath ? "under " + c.parentPath : "at the top level") + " (or click the row); ↑ goes back to the codes.";
+
+/** Ctrl+Enter in the filter box: the Create row's code, with any ticked codes. */
+function planCreate(state) {
+  const create = state.options.find((o) => o.kind === "create");
+  return create ? { codeIds: [...state.ticked], newCode: create.create } : null;
 }
 
 function nothingWhy(state) {
   const query = input.value.trim();
   const create = state.options.find((o) => o.kind === "create");
   if (!codes().some((c) => !c.ar && !c.ca)) {
-    return create ? "No codes yet; choose " + quoted(createWords(create.create)) + " (↓ then Enter, or click it) to add it."
+    return create ? "No codes yet; choose " + quoted(createWords(create.create)) + " " + createKeys + " to add it."
       : "No codes yet: ask the PI to add some.";
   }
   if (query && create) {
-    return "No code matches " + quoted(query) + "; choose " + quoted(createWords(create.create)) + " (↓ then Enter, or click it) to add it.";
+    return "No code matches " + quoted(query) + "; choose " + quoted(createWords(create.create)) + " " + createKeys + " to add it.";
   }
   if (query) return "No code matches " + quoted(query) + ": change the filter or tick a code.";
   return "Nothing to apply: tick a code or move to one with ↓.";
@@ -252,11 +262,17 @@ function updateSummary() {
   if (state.mode !== "change" && opt && opt.kind === "code") {
     const verb = state.ticked.has(opt.code.id) ? "unticks " : "ticks ";
     parts.push(spaceTicks(state) ? "Space " + verb + quoted(opt.code.n) : "Space types a space · Ctrl+Space " + verb + quoted(opt.code.n));
-  } else if (opt && opt.kind === "create" && !state.lastNav) {
-    parts.push("↓ to the Create row, then Enter, creates the code");
   }
   parts.push(plan.why ? "Enter: nothing to apply" : "Enter applies");
+  const create = state.options.find((o) => o.kind === "create");
+  if (create) parts.push("Ctrl+Enter creates " + quoted(create.create.name));
   keys.textContent = parts.join(" · ");
+}
+
+/** Landing on the Create row is said out loud, with the key that creates. */
+function announceCreate(state) {
+  const opt = state.options[state.active];
+  if (opt && opt.kind === "create") say(createWords(opt.create) + ": a new code. Ctrl+Enter creates it; Enter does not.");
 }
 
 function pickerMessage(text) {
@@ -276,10 +292,10 @@ function toggleTick(i) {
 }
 
 /** Apply the ticked codes, else the active one; ``option``: a row the user clicked. */
-export function applyPicker(option) {
+export function applyPicker(option, creating) {
   const state = pickerState;
   if (!state) return;
-  const plan = planApply(state, option || null);
+  const plan = (creating && planCreate(state)) || planApply(state, option || null);
   if (plan.why) {
     pickerMessage(plan.why);
     input.focus({ preventScroll: true });
@@ -316,12 +332,14 @@ export function initPicker() {
         state.active = count ? (state.active + 1) % count : 0;
         state.lastNav = true;
         updateActive();
+        announceCreate(state);
         return;
       case "ArrowUp":
         event.preventDefault();
         state.active = count ? (state.active - 1 + count) % count : 0;
         state.lastNav = true;
         updateActive();
+        announceCreate(state);
         return;
       case "Home":
       case "End":
@@ -340,6 +358,10 @@ export function initPicker() {
         return;
       case "Enter":
         event.preventDefault();
+        if ((event.ctrlKey || event.metaKey) && state.mode === "create" && planCreate(state)) {
+          applyPicker(null, true);
+          return;
+        }
         applyPicker();
         return;
       case "Escape":

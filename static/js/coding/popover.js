@@ -67,12 +67,7 @@ export function openPopover(ids, anchorEl, returnFocus) {
   close.textContent = "Close";
   pop.replaceChildren(heading, ul, close);
   const first = segs[0][1];
-  position(pop, anchorEl ? null : { start: first.s, end: first.e });
-  if (anchorEl) {
-    const rect = anchorEl.getBoundingClientRect();
-    pop.style.top = rect.bottom + window.scrollY + 4 + "px";
-    pop.style.left = Math.max(8, Math.min(rect.left + window.scrollX, document.documentElement.clientWidth - pop.offsetWidth - 8)) + "px";
-  }
+  position(pop, anchorEl ? null : { start: first.s, end: first.e }, anchorEl);
   (pop.querySelector("button") || close).focus({ preventScroll: true });
 }
 
@@ -139,7 +134,9 @@ export function initPopover() {
       save.textContent = "Save memo";
       save.addEventListener("click", () => { closePopover(true); post(urlFor("update", id), { memo: area.value }); });
       li.querySelector(".seg-actions").replaceWith(area, save);
-      area.focus();
+      // Placed again now that it is taller, then focused where it stands (no page jump).
+      position(pop, ...(pop._placeArgs || []));
+      area.focus({ preventScroll: true });
     } else if (act === "change") {
       const returnFocus = popState.returnFocus;
       closePopover(false);

@@ -218,22 +218,53 @@ export function mark(name, span) {
 
 
 /** Show the floating el under (or above) the span, or under the transcript's top. */
-export function position(el, span) {
-  const range = span && rangeFor(span.start, span.end);
-  const rects = range ? range.getClientRects() : [];
-  const rect = rects.length ? rects[rects.length - 1] : transcriptEl().getBoundingClientRect();
+/** Place a popup (picker, popover) under ``span``'s last line (or ``anchorEl``), above it
+ * when it does not fit below, and always inside the window: when neither side holds it,
+ * on the roomier side, pushed in (over the passage) and scrolling inside itself if it is
+ * taller than the window. It is placed again whenever its size changes (typing filters
+ * the list, the memo box opens), so Apply and Save memo never end up below the fold. */
+export function position(el, span, anchorEl) {
+  el._placeArgs = [span, anchorEl];
+  let rect;
+  if (anchorEl && document.contains(anchorEl)) {
+    rect = anchorEl.getBoundingClientRect();
+  } else {
+    const range = span && rangeFor(span.start, span.end);
+    const rects = range ? range.getClientRects() : [];
+    rect = rects.length ? rects[rects.length - 1] : transcriptEl().getBoundingClientRect();
+  }
   el.style.visibility = "hidden";
   el.hidden = false;
+  el.style.maxHeight = "";
+  const margin = 8;
+  const gap = 6;
+  const vh = window.innerHeight;
+  if (el.offsetHeight > vh - 2 * margin) {
+    el.style.maxHeight = vh - 2 * margin + "px";
+    el.style.overflowY = "auto";
+  }
   const height = el.offsetHeight;
   const width = el.offsetWidth;
-  let top = rect.bottom + window.scrollY + 6;
-  if (rect.bottom + height + 12 > window.innerHeight && rect.top - height - 6 > 0) {
-    top = rect.top + window.scrollY - height - 6;
-  }
+  const below = vh - margin - (rect.bottom + gap);
+  const above = rect.top - gap - margin;
+  let top;
+  if (height <= below) top = rect.bottom + gap;
+  else if (height <= above) top = rect.top - gap - height;
+  else if (below >= above) top = vh - margin - height;
+  else top = margin;
+  top = Math.max(margin, Math.min(top, vh - margin - height));
   const left = Math.max(8, Math.min(rect.left + window.scrollX, window.scrollX + document.documentElement.clientWidth - width - 8));
-  el.style.top = top + "px";
+  el.style.top = top + window.scrollY + "px";
   el.style.left = left + "px";
   el.style.visibility = "";
+  el._placedHeight = height;
+  if (!el._placeObserver && window.ResizeObserver) {
+    el._placeObserver = new ResizeObserver(() => {
+      if (el.hidden || !el._placeArgs || Math.abs(el.offsetHeight - el._placedHeight) < 1) return;
+      position(el, ...el._placeArgs);
+    });
+    el._placeObserver.observe(el);
+  }
 }
 
 // An outerHTML swap inserts the new transcript before removing the old one; scroll

@@ -60,12 +60,29 @@ function chooseItem(li) {
     if (code) applyPicker({ kind: "code", code });
     return;
   }
-  li.querySelector(".code-name").click(); // show only this code (a link)
+  // Show only this code (a link: the page reloads); the reloaded page puts focus back
+  // on this item instead of leaving it on the body (restoreTreeFocus).
+  try { sessionStorage.setItem(FOCUS_KEY, li.dataset.code); } catch (e) { /* ignore */ }
+  li.querySelector(".code-name").click();
+}
+
+const FOCUS_KEY = "wb-codebook-focus";
+
+/** After Enter on an item reloaded the page, focus that item again (once). */
+function restoreTreeFocus() {
+  let code = null;
+  try {
+    code = sessionStorage.getItem(FOCUS_KEY);
+    sessionStorage.removeItem(FOCUS_KEY);
+  } catch (e) { return; }
+  const li = code && treeItems().find((x) => x.dataset.code === code && !x.hidden);
+  if (li) focusItem(li);
 }
 
 /** Filter box, roving tab stop, arrow keys, twisties; a code clicked while the picker is
  * open applies it. */
 export function initTree() {
+  restoreTreeFocus();
   app.addEventListener("input", (event) => { if (event.target.id === "codebook-filter") filterCodebook(); });
   app.addEventListener("focusin", (event) => {
     const li = event.target.closest && event.target.closest("#codebook-tree [role=treeitem]");
