@@ -1,8 +1,8 @@
 """Journey (issue 13, "Done when"): on the demo study a PI searches for 朋輩 and for "family",
 sees where they occur by group and wave, auto-codes the participants' hits into their own
-layer, sees them on a coding page, undoes the batch with one undo, and cuts the matrix by
-gender. Driven through what is on screen; checked against the database in code points and
-against plain Python scans of the texts (nothing shared with coding.search)."""
+layer, sees them on a coding page, undoes the batch with one undo, compares word
+frequencies across waves and cuts the matrix by gender. Driven through what is on screen;
+checked against the database in code points and against plain Python scans of the texts (nothing shared with coding.search)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.http import QueryDict
 from django.urls import reverse
 
+from coding.compare import cuts
 from coding.models import AuditEvent, Code, Layer, Segment
+from coding.words import forms as word_forms
+from coding.words import selectors as word_selectors
 from studies.models import Study, Transcript
 from tests.browser.coding_helpers import SEGMENTS_AT
 from tests.coding.test_autocode import expected_spans
@@ -167,9 +171,31 @@ def test_a_pi_searches_auto_codes_undoes_and_cuts_the_matrix_by_gender(page, log
         AuditEvent.objects.filter(action="segment.autocode_undo", object_id=batch.pk).count() == 1
     )
 
-    # TODO(Words page): compare word frequencies across waves here, once the Words page
-    # exists (issue 13, "wordfreq"): open it, count only the participants' speech, and check
-    # a word's count per wave against a plain scan.
+    # I compare word frequencies across waves: the Words tab, everyone's words, "family"
+    # per wave against a plain scan of the whole word (the server counted the study before:
+    # the first count of 77 texts takes seconds on a busy machine, longer than a click waits).
+
+    word_selectors.word_table(
+        study, word_forms.word_params(QueryDict("")), cuts.cut_from(study, QueryDict(""))
+    )
+    family = re.compile(r"(?<![^\W\d_])family(?![^\W\d_'’])", re.IGNORECASE)
+    page.goto(reverse("coding:words", args=[study.pk]))
+    words = page.get_by_role("table", name=re.compile("Most frequent words"))
+    words.wait_for()
+    waves_in_order = [w.name for w in study.waves.all()]
+    n_groups = study.groups.count()
+    by_wave = dict.fromkeys(waves_in_order, 0)
+    for wave, text in study.transcripts.values_list("wave__name", "text"):
+        if wave:
+            by_wave[wave] += len(family.findall(text))
+    row = words.locator("tbody tr", has=page.get_by_role("link", name="family", exact=True))
+    cells = [int(c.replace(",", "")) for c in row.locator("td").all_inner_texts()]
+    shown = [
+        sum(cells[i] for i in range(j, len(waves_in_order) * n_groups, len(waves_in_order)))
+        for j in range(len(waves_in_order))
+    ]
+    assert shown == [by_wave[w] for w in waves_in_order]
+    page.screenshot(path=f"{SHOTS}-words.png", full_page=False)
 
     # I cut the matrix by gender (coder1's layer, segments, each code on its own).
     coder1 = Layer.objects.get(study=study, user__username="coder1")
