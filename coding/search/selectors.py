@@ -17,16 +17,16 @@ How a search runs (the result is the same on every database and on every path):
   words, a speaker's words only, phrases, several terms that can overlap, the few Han
   characters whose variants chain): the database sends only the texts that contain every
   word of the query (or of one term, for "any"), and the engine finds the hits.
-* When scanning in Python, on PostgreSQL a trigram index on ``UPPER(text)``
-  (``studies/migrations/0008``) first picks the candidates of a rare term (at most :data:`FEW_CANDIDATES`), read and scanned at once.
+* On PostgreSQL a trigram index on ``UPPER(text)`` (``studies/migrations/0008``) first picks
+  the candidates of a rare term (at most :data:`FEW_CANDIDATES`), read and scanned at once.
   A term the index cannot decide exactly (a cased letter outside ASCII, or letters case
   folding could have made of one character, "ss" from "ß") does not narrow there.
 
 Queries: the groups and waves (2), the transcripts searched with their counts or candidate
 texts (1), the texts of the page's transcripts when counted in SQL (1, on slicing
-:attr:`SearchResult.hits`); when scanning in Python on PostgreSQL the index's few
-candidates first (when a term can narrow: 1 more and a ``SET LOCAL`` in a transaction);
-with an attribute filter the study's participants (1).
+:attr:`SearchResult.hits`); on PostgreSQL the index's few candidates first (when a term can
+narrow: 1 more and a ``SET LOCAL`` in a transaction); with an attribute filter the study's
+participants (1).
 """
 
 from __future__ import annotations
@@ -316,14 +316,13 @@ def search(
     fields = ["pk", "title", "participant_id", "participant__pseudonym"]
     fields += ["participant__group_id", "wave_id"]
     transcripts = transcripts.order_by("title", "pk")
-    counted = None if every_hit or filters.participant_speech else countable(terms, options)
-    # Counting reads no text, so the index's probe would only cost a common word more (a
-    # rare word is counted in a few milliseconds more without it).
-    narrowing = Q()
-    if counted is None and terms and narrows_in_database():
-        narrowing = candidates_q(terms, options)
+    # The index's probe costs a common word a few rechecks (bounded), and saves a rare one
+    # the scan of every folded copy (which grows with the corpus): always worth it.
+    narrowing = candidates_q(terms, options) if terms and narrows_in_database() else Q()
     candidates = _few_candidates(study, narrowing) if narrowing else None
+    counted = None
     if candidates is None:
+        counted = None if every_hit or filters.participant_speech else countable(terms, options)
         if counted is not None:
             column = _column(options)
             counts = {f"c{i}": _count(column, term) for i, term in enumerate(counted)}
