@@ -88,3 +88,17 @@ def test_updating_text_in_bulk_is_refused(study):
     factories.make_transcript(study, text="A: old")
     with pytest.raises(TypeError, match="search"):
         Transcript.objects.update(text="A: new")
+
+
+def test_the_migration_backfills_every_existing_transcript(study):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("studies.migrations.0010_backfill_transcript_search_text")
+    a = factories.make_transcript(study, text=TEXT)
+    b = factories.make_transcript(study, text="A: Die Straße")
+    TranscriptSearchText.objects.all().delete()
+    migration.backfill(apps, None)
+    assert stored(a) == (FOLDED, VARIANTS)
+    assert stored(b) == (None, None)
