@@ -5,7 +5,7 @@ import secrets
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -294,12 +294,14 @@ class TranscriptQuerySet(models.QuerySet):
         return done
 
     def update(self, **kwargs):
-        if "text" in kwargs:
-            raise TypeError(
-                "Transcript text cannot be updated in bulk: save each transcript (or use "
-                "bulk_update) so that its search copy follows."
-            )
-        return super().update(**kwargs)
+        if "text" not in kwargs:
+            return super().update(**kwargs)
+        # The search copies follow: the rows are read back once updated.
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            done = super().update(**kwargs)
+            TranscriptSearchText.store(Transcript.objects.filter(pk__in=pks).only("pk", "text"))
+        return done
 
 
 class Transcript(models.Model):
@@ -367,8 +369,8 @@ class TranscriptSearchText(models.Model):
     kept beside the transcript so that no other page reads it: folded one character for
     one (:func:`studies.folding.searchable`), so offsets are those of the text.
 
-    Written with the text by ``Transcript.save`` and ``bulk_create``/``bulk_update`` (bulk
-    ``update(text=...)`` is refused). A transcript without a row, or with ``folded`` empty
+    Written with the text by ``Transcript.save`` and the queryset's ``bulk_create``,
+    ``bulk_update`` and ``update``. A transcript without a row, or with ``folded`` empty
     (NULL: folding would change its length), is searched by reading its text."""
 
     transcript = models.OneToOneField(
