@@ -5,7 +5,7 @@ import secrets
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -280,6 +280,29 @@ class TranscriptQuerySet(models.QuerySet):
         """Without the text; participant, group and wave preloaded."""
         return self.defer("text").select_related("participant__group", "wave")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """Also stores each new transcript's searchable copy (:class:`TranscriptSearchText`)."""
+        created = super().bulk_create(objs, *args, **kwargs)
+        TranscriptSearchText.store(created)
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        done = super().bulk_update(objs, fields, *args, **kwargs)
+        if "text" in fields:
+            TranscriptSearchText.store(objs)
+        return done
+
+    def update(self, **kwargs):
+        if "text" not in kwargs:
+            return super().update(**kwargs)
+        # The search copies follow: the rows are read back once updated.
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            done = super().update(**kwargs)
+            TranscriptSearchText.store(Transcript.objects.filter(pk__in=pks).only("pk", "text"))
+        return done
+
 
 class Transcript(models.Model):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="transcripts")
@@ -328,9 +351,58 @@ class Transcript(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if "text" in (update_fields or ()) or (
+            update_fields is None and "text" not in self.get_deferred_fields()
+        ):
+            TranscriptSearchText.store([self])
+
     @staticmethod
     def checksum_of(text: str) -> str:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class TranscriptSearchText(models.Model):
+    """The text as corpus search counts on it in the database (coding/search/selectors.py),
+    kept beside the transcript so that no other page reads it: folded one character for
+    one (:func:`studies.folding.searchable`), so offsets are those of the text.
+
+    Written with the text by ``Transcript.save`` and the queryset's ``bulk_create``,
+    ``bulk_update`` and ``update``. A transcript without a row, or with ``folded`` empty
+    (NULL: folding would change its length), is searched by reading its text."""
+
+    transcript = models.OneToOneField(
+        Transcript, on_delete=models.CASCADE, primary_key=True, related_name="search_text"
+    )
+    folded = models.TextField(null=True, help_text="Case folded; NULL if that moves offsets.")
+    variants = models.TextField(
+        null=True, help_text="Folded, Han in Simplified forms; NULL if the same as folded."
+    )
+
+    def __str__(self) -> str:
+        return f"Search text of transcript {self.transcript_id}"
+
+    @classmethod
+    def store(cls, transcripts) -> None:
+        """Write the copies of ``transcripts`` (saved, with their text) in one query."""
+        from studies.folding import searchable
+
+        rows = []
+        for t in transcripts:
+            if t.pk is None or "text" in t.get_deferred_fields():
+                continue  # not saved (a backend that returns no ids): searched from its text
+            folded, variants = searchable(t.text)
+            rows.append(cls(transcript_id=t.pk, folded=folded, variants=variants))
+        if rows:
+            cls.objects.bulk_create(
+                rows,
+                batch_size=50,
+                update_conflicts=True,
+                unique_fields=["transcript"],
+                update_fields=["folded", "variants"],
+            )
 
 
 class TokenScope(models.TextChoices):

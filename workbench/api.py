@@ -558,8 +558,8 @@ def study_search(
     and wave). Parameters as on the page: `case=1`, `variants=1` (Traditional and
     Simplified alike), `word=1` (whole words), `mode=all|any`, `speaker=<label>` or
     `speech=participant`, filters `group`, `wave`, `participant`, `transcript` (ids) and
-    `attribute:<name>=<value>` (a participant attribute; `lo..hi` for a range of a number,
-    both ends included). Paginated with `page` and `page_size` (at most 500). Nothing of
+    `attribute:<name>=<value>` (a participant's or the transcript's own attribute; `lo..hi`
+    for a range of a number, both ends included). Paginated with `page` and `page_size` (at most 500). Nothing of
     codes or memos is returned."""
     access = _access(request, study_id, missing="No such study.")
     params = search_forms.search_params(request.GET)

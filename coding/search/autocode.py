@@ -205,8 +205,9 @@ def plan(
         )
     chars = max(0, min(int(chars or 0), MAX_CHARS))
     check_code(code)
+    # Every hit with its text as read in one query: create() checks them unchanged.
     result = selectors.search(
-        access, params.query, params.options, params.filters, whole_turns=True
+        access, params.query, params.options, params.filters, whole_turns=True, every_hit=True
     )
     out = Plan(result, code, layer, rule, chars)
     by_transcript: dict[int, list[tuple[int, int]]] = {}

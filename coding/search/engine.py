@@ -31,9 +31,9 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 
+from studies import folding
 from studies.text import SPEAKER_LABEL, speaker_of
 
 Mode = Literal["all", "any"]
@@ -46,7 +46,6 @@ MAX_TERM_CHARS = 200
 _UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
 _WORD_CHAR = re.compile(rf"[^\W{_UNSPACED}]")
 _WORD_NEIGHBOUR = rf"[^\W{_UNSPACED}]"
-_HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x31350))
 _QUERY_TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
 
 
@@ -82,30 +81,8 @@ def parse_query(query: str) -> list[str]:
 # --- Traditional / Simplified folding ---------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _variant_tables() -> tuple[dict[str, str], dict[str, str]]:
-    """(fold, members): ``fold`` maps a Han character to its Simplified form where OpenCC
-    gives one character for it (Traditional, Hong Kong and Taiwan forms); ``members`` maps
-    every folded form to a regex class of every character folding to it."""
-    import opencc
-
-    chars = [chr(c) for lo, hi in _HAN_RANGES for c in range(lo, hi)]
-    joined = "\n".join(chars)
-    fold: dict[str, str] = {}
-    # Separated by line breaks, no phrase of the dictionaries spans two characters: each is
-    # converted on its own. A conversion to several characters is ignored (offsets).
-    for config in ("t2s", "hk2s", "tw2s"):
-        converted = opencc.OpenCC(config).convert(joined).split("\n")
-        if len(converted) != len(chars):  # pragma: no cover - defensive
-            converted = [opencc.OpenCC(config).convert(ch) for ch in chars]
-        for ch, out in zip(chars, converted, strict=True):
-            if len(out) == 1 and out != ch and ch not in fold:
-                fold[ch] = out
-    groups: dict[str, set[str]] = {}
-    for ch, out in fold.items():
-        groups.setdefault(out, {out}).add(ch)
-    members = {out: "[" + "".join(sorted(group)) + "]" for out, group in groups.items()}
-    return fold, members
+# The tables live in studies/folding.py: the transcript model stores texts folded with them.
+_variant_tables = folding.variant_tables
 
 
 def variant_fold(ch: str) -> str:

@@ -14,6 +14,8 @@ from urllib.parse import parse_qsl
 from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from coding.models import AuditEvent
 from coding.search import autocode, selectors
@@ -52,6 +54,16 @@ def attribute_choices(
     return sorted(found, key=lambda nv: (nv[0].casefold(), nv[1].casefold()))
 
 
+def options_html(choices, chosen) -> SafeString:
+    """``<option>`` elements for ``(value, label)`` pairs, ``chosen`` selected: built here
+    because a template loop over a large study's transcripts costs a tenth of the page."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, " selected" if value == chosen else "", label) for value, label in choices),
+    )
+
+
 def search_context(access: StudyAccess, data: QueryDict) -> dict[str, Any]:
     study = access.study
     params = search_params(data)
@@ -75,11 +87,19 @@ def search_context(access: StudyAccess, data: QueryDict) -> dict[str, Any]:
         "filters": params.filters,
         "groups": groups,
         "waves": waves,
-        "participants": [(pk, name) for pk, name, _ in participants],
-        "transcripts": transcripts,
-        "attributes": attribute_choices(pairs + own, {d.name.lower() for d in numbers}),
-        "chosen_attribute": "=".join(chosen) if chosen and not chosen_number else "",
-        # Number attributes: one range field each ("18..30"), not one entry per value.
+        "participant_options": options_html(
+            [(pk, name) for pk, name, _ in participants], params.filters.participant
+        ),
+        "transcript_options": options_html(transcripts, params.filters.transcript),
+        # Participant and transcript attributes as text; number attributes get a range
+        # field each ("18..30"), not one entry per value.
+        "attribute_options": options_html(
+            [
+                (f"{name}={value}", f"{name}: {value}")
+                for name, value in attribute_choices(pairs + own, {d.name.lower() for d in numbers})
+            ],
+            "=".join(chosen) if chosen and not chosen_number else None,
+        ),
         "range_attributes": [
             {
                 "defn": d,

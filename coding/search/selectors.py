@@ -1,31 +1,53 @@
 """Corpus search over the transcripts of a study (reads only).
 
 Every member may read every transcript of their study, so search needs no layer rule; it
-shows nothing of anyone's codes or memos. The database narrows the transcripts first (on
-PostgreSQL a trigram index on ``UPPER(text)`` serves ``icontains``; see
-``studies/migrations/0006``), then :mod:`coding.search.engine` finds the exact offsets in
-Python. A term the database cannot decide exactly (a cased letter outside ASCII, or
-letters that case folding could have produced from one character, "ss" from "ß") does not
-narrow the candidates, so the result is the same on every database.
+shows nothing of anyone's codes or memos.
 
-Queries: the groups and waves (2), the transcripts searched without their text (1), the
-texts (1; on PostgreSQL first the candidates through the index, when it narrows: 1 more and
-a ``SET LOCAL`` in a transaction), and with an attribute filter the study's participants (1),
-the transcripts holding that attribute themselves (1) and the attribute definitions (1).
+How a search runs (the result is the same on every database and on every path):
+
+* **Counting in the database** (the common case: words, several terms that cannot overlap,
+  with or without case or variants): each transcript's hits are counted in SQL on its
+  folded copy (:class:`studies.models.TranscriptSearchText`) as ``(bytes(f) -
+  bytes(replace(f, term, ''))) / bytes(term)``, left to right and non-overlapping like the
+  engine, without sending the texts. The counts make the group × wave table and the total;
+  :class:`Hits` then reads only the texts of the transcripts a page shows and finds their
+  exact offsets with :mod:`coding.search.engine`. A transcript without a folded copy (its
+  folding changes its length, "ß" → "ss") is read and scanned in Python in the same query.
+* **Scanning in Python** when SQL cannot say exactly what the engine would find (whole
+  words, a speaker's words only, phrases, several terms that can overlap, the few Han
+  characters whose variants chain): the database sends only the texts that contain every
+  word of the query (or of one term, for "any"), and the engine finds the hits.
+* On PostgreSQL a trigram index on ``UPPER(text)`` (``studies/migrations/0008``) first picks
+  the candidates of a rare term (at most :data:`FEW_CANDIDATES`), read and scanned at once.
+  A term the index cannot decide exactly (a cased letter outside ASCII, or letters case
+  folding could have made of one character, "ss" from "ß") does not narrow there.
+
+Queries: the groups and waves (2), the transcripts searched with their counts or candidate
+texts (1), the texts of the page's transcripts when counted in SQL (1, on slicing
+:attr:`SearchResult.hits`); on PostgreSQL the index's few candidates first (when a term can
+narrow: 1 more and a ``SET LOCAL`` in a transaction); with an attribute filter the study's
+participants (1), the transcripts holding that attribute themselves (1) and the attribute
+definitions (1, unless given).
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Func, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce, Replace, StrIndex
+from django.db.models.lookups import GreaterThan
 
 from coding.search import engine
 from studies import attributes as attrs
+from studies import folding
 from studies.access import StudyAccess
 from studies.models import StakeholderGroup, Transcript, Wave
 
@@ -62,20 +84,86 @@ class Cell:
 
 @dataclass
 class SearchResult:
+    """``counts``: hits per transcript with at least one, in the order of the hits (title
+    order); ``texts``: the texts read so far (every transcript with a hit once
+    :attr:`hits` was iterated; those of the slices taken otherwise)."""
+
     terms: list[str]
-    hits: list[engine.Hit]
     transcripts: dict[int, TranscriptInfo]
     texts: dict[int, str]
     groups: list[StakeholderGroup]
     waves: list[Wave]
     cells: dict[tuple[int | None, int | None], Cell] = field(default_factory=dict)
+    counts: dict[int, int] = field(default_factory=dict)
+    #: Hits found so far, per transcript (all of them for those scanned in Python).
+    found: dict[int, list[engine.Hit]] = field(default_factory=dict)
+    #: What finds the hits of a transcript counted in SQL, when its text is read.
+    matcher: engine.Matcher | None = None
 
     @property
     def count(self) -> int:
-        return len(self.hits)
+        return sum(self.counts.values())
+
+    @property
+    def matched(self) -> int:
+        """Transcripts with at least one hit."""
+        return len(self.counts)
+
+    @cached_property
+    def hits(self) -> Hits:
+        return Hits(self)
 
     def cell(self, group_id: int | None, wave_id: int | None) -> Cell:
         return self.cells.get((group_id, wave_id), Cell())
+
+
+class Hits(Sequence):
+    """Every hit of a result, left to right, transcript by transcript. Slicing reads the
+    texts of the transcripts in the slice that were counted in SQL (1 query) and finds
+    their hits; iterating reads every such text at once."""
+
+    def __init__(self, result: SearchResult):
+        self.result = result
+        self._keys = list(result.counts)
+        self._ends = list(itertools.accumulate(result.counts.values()))
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            return self._between(start, stop)[::step] if start < stop else []
+        n = len(self)
+        i = index + n if index < 0 else index
+        if not 0 <= i < n:
+            raise IndexError("hit index out of range")
+        return self._between(i, i + 1)[0]
+
+    def __iter__(self) -> Iterator[engine.Hit]:
+        return iter(self._between(0, len(self)))
+
+    def _between(self, start: int, stop: int) -> list[engine.Hit]:
+        first = bisect.bisect_right(self._ends, start)
+        last = bisect.bisect_left(self._ends, stop)
+        keys = self._keys[first : last + 1]
+        self._read([k for k in keys if k not in self.result.found])
+        hits = []
+        for k in keys:
+            hits.extend(self.result.found.get(k, ()))
+        offset = self._ends[first - 1] if first else 0
+        return hits[start - offset : stop - offset]
+
+    def _read(self, keys: list[int]) -> None:
+        if not keys:
+            return
+        result = self.result
+        assert result.matcher is not None
+        for pk, text in Transcript.objects.filter(pk__in=keys).values_list("pk", "text"):
+            result.texts[pk] = text
+            # If the text was edited since it was counted, these are the hits of the text
+            # as now read (its rows are exact; the page holds a few more or fewer).
+            result.found[pk] = [engine.Hit(pk, *hit) for hit in result.matcher.find(text)]
 
 
 @dataclass(frozen=True)
@@ -198,6 +286,7 @@ def search(
     participants: list[tuple[int, dict]] | None = None,
     attribute_defs: list | None = None,
     whole_turns: bool = False,
+    every_hit: bool = False,
 ) -> SearchResult:
     """Every hit of ``query`` in the transcripts of ``access.study`` that ``filters`` keep,
     transcript by transcript (in title order), left to right; counts per group and wave.
@@ -207,12 +296,14 @@ def search(
     ``attribute_defs`` (participant and transcript ones) with an attribute filter.
 
     ``whole_turns`` with no query and a speaker (or the participant's speech): every turn of
-    that speaker is a hit (auto-coding a speaker's turns)."""
+    that speaker is a hit (auto-coding a speaker's turns). ``every_hit``: read every text
+    with a hit in the one query that counts them (auto-coding needs them all, as they were
+    when counted), instead of counting in SQL and reading a page's texts later."""
     study = access.study
     terms = engine.parse_query(query)
     groups = list(study.groups.all()) if groups is None else groups
     waves = list(study.waves.all()) if waves is None else waves
-    result = SearchResult(terms, [], {}, {}, groups, waves)
+    result = SearchResult(terms, {}, {}, groups, waves)
     transcripts = study.transcripts.all()
     if filters.group is not None:
         transcripts = transcripts.filter(participant__group_id=filters.group)
@@ -246,25 +337,50 @@ def search(
     whole_turns = whole_turns and not terms and bool(options.speaker or filters.participant_speech)
     if not terms and not whole_turns:
         return result
-    fields = ("pk", "title", "participant_id", "participant__pseudonym")
-    fields += ("participant__group_id", "wave_id")
+    fields = ["pk", "title", "participant_id", "participant__pseudonym"]
+    fields += ["participant__group_id", "wave_id"]
     transcripts = transcripts.order_by("title", "pk")
-    for row in transcripts.values_list(*fields):
-        info = TranscriptInfo(*row)
-        result.transcripts[info.pk] = info
-        result.cells.setdefault((info.group_id, info.wave_id), Cell()).searched += 1
+    # The index's probe costs a common word a few rechecks (bounded), and saves a rare one
+    # the scan of every folded copy (which grows with the corpus): always worth it.
     narrowing = candidates_q(terms, options) if terms and narrows_in_database() else Q()
-    rows = _few_candidates(study, narrowing) if narrowing else None
-    if rows is None:
-        rows = list(transcripts.values_list("pk", "text"))
+    candidates = _few_candidates(study, narrowing) if narrowing else None
+    counted = None
+    if candidates is None:
+        counted = None if every_hit or filters.participant_speech else countable(terms, options)
+        if counted is not None:
+            column = _column(options)
+            counts = {f"c{i}": _count(column, term) for i, term in enumerate(counted)}
+            transcripts = transcripts.annotate(**counts)
+            fields += list(counts)
+            if not options.match_case:  # texts without a folded copy are read at once
+                transcripts = transcripts.annotate(
+                    unfolded=Case(When(search_text__folded__isnull=True, then=F("text")))
+                )
+                fields.append("unfolded")
+        else:
+            may_hold = _may_hold(terms, options)
+            text = F("text") if may_hold is None else Case(When(may_hold, then=F("text")))
+            transcripts = transcripts.annotate(candidate=text)
+            fields.append("candidate")
+    texts = dict(candidates or ())
     matchers: dict[str, engine.Matcher] = {}
-    for pk, text in rows:
-        info = result.transcripts.get(pk)
-        if info is None:  # a candidate the other filters leave out
+    n = len(counted or ())
+    for row in transcripts.values_list(*fields):
+        info = TranscriptInfo(*row[:6])
+        result.transcripts[info.pk] = info
+        cell = result.cells.setdefault((info.group_id, info.wave_id), Cell())
+        cell.searched += 1
+        if counted is not None and row[6] is not None:
+            hits = _combine(row[6 : 6 + n], options.mode)
+            if hits:
+                result.counts[info.pk] = hits
+                cell.hits += hits
+                cell.transcripts += 1
             continue
-        cell = result.cells[(info.group_id, info.wave_id)]
-        pseudonym = info.pseudonym
-        speaker = pseudonym if filters.participant_speech else options.speaker
+        text = texts.get(info.pk) if candidates is not None else row[-1]
+        if text is None:  # not a candidate: holds no hit
+            continue
+        speaker = info.pseudonym if filters.participant_speech else options.speaker
         if whole_turns:
             found = [
                 (a, b, 0) for a, b in engine.speaker_spans(text, speaker or "") if text[a:b].strip()
@@ -277,11 +393,136 @@ def search(
             found = matcher.find(text)
         if not found:
             continue
-        result.texts[pk] = text
+        result.texts[info.pk] = text
+        result.found[info.pk] = [
+            engine.Hit(info.pk, start, end, term) for start, end, term in found
+        ]
+        result.counts[info.pk] = len(found)
         cell.hits += len(found)
         cell.transcripts += 1
-        result.hits.extend(engine.Hit(pk, start, end, term) for start, end, term in found)
+    if counted is not None:
+        result.matcher = engine.Matcher(terms, options)
     return result
+
+
+# --- Counting in SQL --------------------------------------------------------------------
+
+
+class _Bytes(Func):
+    """The length of a text in bytes: constant time for a stored text, where PostgreSQL's
+    ``LENGTH`` counts its characters (whole matches are removed, so bytes divide exactly;
+    texts are UTF-8 in both databases)."""
+
+    function = "OCTET_LENGTH"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        template = "LENGTH(CAST(%(expressions)s AS BLOB))"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def _column(options: engine.Options):
+    """The text the database counts on: the text itself when case matters, else its folded
+    copy (with variants folded too when asked)."""
+    if options.match_case:
+        return F("text")
+    if options.variants:
+        return Coalesce(F("search_text__variants"), F("search_text__folded"))
+    return F("search_text__folded")
+
+
+def _count(column, term: str):
+    """Occurrences of ``term`` in ``column``, left to right and non-overlapping (what
+    ``replace`` removes); NULL where the column is."""
+    removed = _Bytes(column) - _Bytes(Replace(column, Value(term), Value("")))
+    return removed / Value(len(term.encode("utf-8")))
+
+
+def _fold_term(term: str, options: engine.Options) -> str | None:
+    """``term`` as it reads in the column the database counts on, or None when that would
+    not find exactly what the engine finds: a Han character whose Simplified form has a
+    Simplified form of its own (著 → 著 → 着: the engine matches the middle one itself)."""
+    if not options.match_case:
+        term = term.casefold()
+    if options.variants:
+        fold = folding.variant_tables()[0]
+        if any(fold.get(ch, ch) in fold for ch in term):
+            return None
+        term = folding.fold_variants(term)
+    return term
+
+
+def _can_overlap(a: str, b: str) -> bool:
+    """Whether an occurrence of ``a`` and one of ``b`` can share a character."""
+    if a in b or b in a:
+        return True
+    return any(a.endswith(b[:k]) or b.endswith(a[:k]) for k in range(1, min(len(a), len(b))))
+
+
+def countable(terms: list[str], options: engine.Options) -> list[str] | None:
+    """The terms as the database counts them, or None when counting them in SQL would not
+    give exactly the engine's hits: whole words, one speaker's words, phrases (white space
+    matches any run of it), case and variants together (there is no such copy), or several
+    terms that can overlap (the engine takes the longest at one place, then goes on after
+    it; counted apart they would count twice)."""
+    if not terms or options.whole_word or options.speaker:
+        return None
+    if options.match_case and options.variants:
+        return None
+    folded = []
+    for term in terms:
+        if any(ch.isspace() for ch in term):
+            return None
+        term = _fold_term(term, options)
+        if term is None:
+            return None
+        folded.append(term)
+    if any(_can_overlap(a, b) for a, b in itertools.combinations(folded, 2)):
+        return None
+    return folded
+
+
+def _combine(counts, mode: engine.Mode) -> int:
+    """A transcript's hits from its count per term: each term's hits (none overlap), or
+    none when all terms must occur and one does not."""
+    if mode == "all" and not all(counts):
+        return 0
+    return sum(counts)
+
+
+def _may_hold(terms: list[str], options: engine.Options) -> Q | None:
+    """What a transcript that can hold a hit satisfies in the database, when scanned in
+    Python: its folded copy (or the text, when case matters) contains every word of the
+    query (of one term, for "any"), or it has no folded copy. None: every transcript."""
+    if not terms or (options.match_case and options.variants):
+        return None
+    column = _column(options)
+    per_term = []
+    for term in terms:
+        q = None
+        for word in _SPLIT.split(term):
+            word = _fold_term(word, options)
+            if not word:
+                continue
+            has = Q(GreaterThan(StrIndex(column, Value(word)), 0))
+            q = has if q is None else q & has
+        per_term.append(q)
+    if options.mode == "any":
+        if any(q is None for q in per_term):
+            return None
+        combined = per_term[0]
+        for q in per_term[1:]:
+            combined |= q
+    else:
+        known = [q for q in per_term if q is not None]
+        if not known:
+            return None
+        combined = known[0]
+        for q in known[1:]:
+            combined &= q
+    if options.match_case:
+        return combined
+    return combined | Q(search_text__folded__isnull=True)
 
 
 #: On PostgreSQL, a term in more than this many transcripts is found faster by reading
@@ -324,7 +565,8 @@ def _with_speaker(options: engine.Options, speaker: str) -> engine.Options:
 
 
 def hit_rows(result: SearchResult, hits: list[engine.Hit]) -> list[HitRow]:
-    """Keyword-in-context rows for some of ``result.hits`` (a page)."""
+    """Keyword-in-context rows for some of ``result.hits`` (a page, sliced from it, so
+    their texts were read)."""
     return [
         HitRow(
             hit,

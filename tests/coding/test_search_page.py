@@ -277,3 +277,17 @@ def test_the_openapi_schema_declares_the_search_parameters():
     assert wanted <= names, wanted - names
     hit = schema["components"]["schemas"]["SearchHitOut"]["properties"]
     assert {"participant", "group", "wave", "participant_id", "group_id", "wave_id"} <= set(hit)
+
+
+def test_the_filters_keep_their_choices_and_escape_names(owner_client, study, data):
+    p1 = data["participants"][0]
+    odd = factories.make_transcript(study, title="<b>Odd</b> & co", participant=p1, text="A: x")
+    url = reverse("coding:search", args=[study.pk])
+    html = owner_client.get(
+        url, {"q": "family", "transcript": odd.pk, "participant": p1.pk, "attr": "gender=female"}
+    ).content.decode()
+    assert f'<option value="{odd.pk}" selected>&lt;b&gt;Odd&lt;/b&gt; &amp; co</option>' in html
+    assert f'<option value="{p1.pk}" selected>P01</option>' in html
+    assert '<option value="gender=female" selected>gender: female</option>' in html
+    assert '<option value="gender=male">gender: male</option>' in html
+    assert "<b>Odd</b>" not in html
