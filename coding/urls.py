@@ -12,6 +12,7 @@ from coding.memos import urls as memos_urls
 from coding.retrieval import urls as retrieval_urls
 from coding.search import urls as search_urls
 from coding.segments import urls as segments_urls
+from coding.themes import urls as themes_urls
 
 app_name = "coding"
 
@@ -22,6 +23,7 @@ urlpatterns = [
     *search_urls.urlpatterns,
     *memos_urls.urlpatterns,
     *compare_urls.urlpatterns,
+    *themes_urls.urlpatterns,
     *agreement_urls.urlpatterns,
     *consensus_urls.urlpatterns,
     *calibration_urls.urlpatterns,

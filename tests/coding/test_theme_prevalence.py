@@ -193,3 +193,35 @@ def test_prevalence_takes_a_fixed_number_of_queries(study_setup, django_assert_m
     # codebook 1, frame 4, theme codes 1, segment pairs 1
     with django_assert_max_num_queries(7):
         selectors.theme_prevalence(s["access"], s["theme"], choice)
+
+
+def test_the_api_answers_the_same_counts(study_setup, client):
+    s = study_setup
+    client.force_login(s["owner"])
+    data = client.get(
+        f"/api/v1/studies/{s['study'].pk}/themes/{s['theme'].pk}/prevalence?layer=consensus"
+    ).json()
+    gname = {g.pk: g.name for g in s["groups"]}
+    wname = {w.pk: w.name for w in s["waves"]}
+    codes = set(s["theme"].codes.values_list("pk", flat=True))
+    expected = _expected(s["study"], codes, {s["layers"]["consensus"].pk})
+    got = {
+        (c["group"], c["wave"]): (c["present"], c["denominator"])
+        for c in data["cells"]
+        if c["denominator"]
+    }
+    assert got == {(gname[g], wname[w]): v for (g, w), v in expected.items()}
+    psw = next(c for c in data["changes"] if c["group"] == "PSW")
+    assert psw["overall"] == {
+        "kind": "rises",
+        "text": "1/4 at T1 → 3/4 at T3",
+        "from_wave": "T1",
+        "to_wave": "T3",
+    }
+    # A blind coder asking for the consensus layer is refused it (404), as on the matrix.
+    s["study"].blind_coding = True
+    s["study"].save()
+    client.force_login(s["coder"])
+    url = f"/api/v1/studies/{s['study'].pk}/themes/{s['theme'].pk}/prevalence"
+    assert client.get(url + "?layer=consensus").status_code == 404
+    assert client.get(url).json()["layer"] == s["coder"].username
