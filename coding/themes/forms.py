@@ -92,7 +92,7 @@ class ThemeSplitForm(forms.Form):
 
 
 class ThemeMergeForm(forms.Form):
-    target = forms.ModelChoiceField(queryset=Theme.objects.none(), label="Keep")
+    target = forms.ModelChoiceField(queryset=Theme.objects.none(), label="Keep", empty_label=None)
     others = forms.ModelMultipleChoiceField(queryset=Theme.objects.none(), label="Merge into it")
     reason = REASON
 

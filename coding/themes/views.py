@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from coding.codebook import selectors as codebook_selectors
@@ -161,20 +162,18 @@ def _theme_write(request, study_id, theme_id, form_class, form_key, apply, *, ne
     if needs_theme:
         kwargs["theme"] = theme
     form = form_class(request.POST, **kwargs)
-    result = None
     if form.is_valid():
         try:
-            result = apply(theme, form)
+            apply(theme, form)
         except ValidationError as exc:
             add_form_errors(form, exc)
     if form.errors:
         ctx = _detail_context(request, access, theme, **{form_key: form, "open": form_key})
         return render(request, DETAIL_TEMPLATE, ctx)
-    target = result[0] if isinstance(result, list) and form_key == "split_form" else theme
     url = reverse("coding:theme_detail", args=[access.study.pk, theme.pk])
-    if target is not theme:
-        url += f"?split={target.pk}"
-    return redirect(url)
+    # Back to the layer the page was counting (resolved again, against access, by the GET).
+    layer = request.POST.get("layer", "")
+    return redirect(f"{url}?{urlencode({'layer': layer})}" if layer else url)
 
 
 @login_required

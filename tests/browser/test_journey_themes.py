@@ -35,6 +35,7 @@ def study():
     money = factories.make_code(study, name="Money worries", color="#CC79A7")
     family = factories.make_code(study, name="Family", color="#D55E00")
     consensus = factories.make_layer(study)
+    bobs = factories.make_layer(study, user=bob)
     # PSW: trust rises from 1/3 at T1 to 3/3 at T3; staff: role confusion disappears.
     coded = {
         ("PSW01", "T1"): [trust, role],
@@ -60,6 +61,7 @@ def study():
             start = t.text.index("我")
             for code in coded.get((name, w.name), []):
                 factories.make_segment(t, code, consensus, start, start + 8)
+                factories.make_segment(t, code, bobs, start, start + 5)
     return study, pi, bob
 
 
@@ -151,9 +153,10 @@ def test_a_pi_builds_themes_and_keeps_a_journal(study, page, login_as, live_serv
     t1, t3 = present("PSW", "T1"), present("PSW", "T3")
     assert (t1, t3) == (1, 3)
     prev = page.get_by_role("region", name="Prevalence by group and wave")
-    # Consensus covers only the coded interviews, so the page counts the coders' union until
+    # Consensus covers only the coded interviews, so the page counts the coders' union (kept
+    # through my status change) until
     # I choose the consensus layer (as on the comparison pages).
-    expect(prev).to_contain_text("showing coders' union")
+    expect(prev).to_contain_text("Layer: Coders' union")
     prev.get_by_label("Source layer").select_option(value="consensus")
     prev.get_by_role("button", name="Count this layer").click()
     prev = page.get_by_role("region", name="Prevalence by group and wave")
