@@ -120,3 +120,54 @@ def test_the_board_takes_a_fixed_number_of_queries(
         services.theme_create(study=study, actor=owner, name=f"More {i}", codes=themes[0][:2])
     with django_assert_max_num_queries(len(before.captured_queries)):
         owner_client.get(url)
+
+
+def test_a_blind_coder_sees_prevalence_from_their_own_layer_only(
+    study, themes, coder, coder2, coder_client
+):
+    codes, a, _ = themes
+    group = factories.make_group(study, name="PSW")
+    wave = factories.make_wave(study, name="T1")
+    people = [factories.make_participant(study, pseudonym=f"P{i}", group=group) for i in range(3)]
+    ts = [factories.make_transcript(study, participant=p, wave=wave) for p in people]
+    mine, theirs, consensus = (
+        factories.make_layer(study, user=coder),
+        factories.make_layer(study, user=coder2),
+        factories.make_layer(study),
+    )
+    factories.make_segment(ts[0], codes[0], mine, 0, 4)
+    for t in ts:
+        factories.make_segment(t, codes[1], theirs, 0, 4)
+        factories.make_segment(t, codes[1], consensus, 0, 4)
+    study.blind_coding = True
+    study.save()
+    url = reverse("coding:theme_detail", args=[study.pk, a.pk])
+    for query in ("", "?layer=consensus", "?layer=union", "?layer=erin"):
+        page = coder_client.get(url + query).content.decode()
+        assert "1/3 · 33%" in page, query  # bob's own coding only
+        assert "3/3" not in page
+    assert "There is no layer" in coder_client.get(url + "?layer=consensus").content.decode()
+
+
+def test_the_theme_page_takes_a_fixed_number_of_queries(
+    study, themes, owner, owner_client, django_assert_max_num_queries
+):
+    codes, a, _ = themes
+    url = reverse("coding:theme_detail", args=[study.pk, a.pk])
+    # One journal entry first, so that its prefetches (skipped for none) are counted.
+    services.journal_entry_create(study=study, author=owner, body="first", shared=True, themes=[a])
+    owner_client.get(url)
+    # session, user, membership; theme; layers, coverage; codebook; theme + codes; frame 4;
+    # segment pairs; events + related; entries + 3 prefetches; the forms' code choices
+    with django_assert_max_num_queries(40) as before:
+        owner_client.get(url)
+    for i in range(4):
+        services.theme_set_status(
+            theme=a, actor=owner, status=["reviewed", "final"][i % 2], reason=f"r{i}"
+        )
+        services.journal_entry_create(study=study, author=owner, body="x", shared=True, themes=[a])
+    services.theme_split(
+        theme=a, actor=owner, parts=[{"name": "Part", "codes": [codes[2]]}], reason="r"
+    )
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        owner_client.get(url)
