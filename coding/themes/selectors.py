@@ -83,6 +83,20 @@ class Prevalence:
     def row(self, group_id: int) -> list[PrevalenceCell]:
         return [c for c in self.cells if c.group_id == group_id]
 
+    def trail_lines(self) -> list[str]:
+        """One line per group through every wave it was interviewed at, e.g.
+        "PSW: 0/3 at T1 → 1/3 at T2 → 0/3 at T3" (the board's cards)."""
+        waves = {w.pk: w.name for w in self.frame.waves}
+        out = []
+        for group in self.frame.groups:
+            cells = [c for c in self.row(group.pk) if c.interviewed]
+            if cells:
+                trail = " → ".join(
+                    f"{c.present}/{c.denominator} at {waves[c.wave_id]}" for c in cells
+                )
+                out.append(f"{group.name}: {trail}")
+        return out
+
     def summary_lines(self) -> list[str]:
         """One sentence per group: the first wave to the last, e.g. "PSW: 2/9 at T1 → 7/9 at T3"."""
         return [f"{g.group.name}: {g.overall.text}" for g in self.changes if g.overall]

@@ -225,3 +225,14 @@ def test_the_api_answers_the_same_counts(study_setup, client):
     url = f"/api/v1/studies/{s['study'].pk}/themes/{s['theme'].pk}/prevalence"
     assert client.get(url + "?layer=consensus").status_code == 404
     assert client.get(url).json()["layer"] == s["coder"].username
+
+
+def test_the_board_card_names_every_wave(study_setup):
+    s = study_setup
+    prev = selectors.theme_prevalence(
+        s["access"], s["theme"], layer_choice(s["access"], "consensus")
+    )
+    assert prev.trail_lines() == [
+        "PSW: 1/4 at T1 → 0/3 at T2 → 3/4 at T3",
+        "Staff: 1/3 at T1 → 1/3 at T2 → 0/2 at T3",
+    ]
