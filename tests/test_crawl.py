@@ -332,6 +332,18 @@ ROUTES: dict[str, Route] = {
         READ, [Get(_s), Get(_s, query="code={code}"), Get(_s, query="code={code2}")]
     ),
     "coding:journal_create": Route(POST_ONLY, [Get(_s)]),
+    # The PI's shared entry: others read it, only the PI edits it.
+    "coding:journal_update": Route(
+        _status({"owner": 200, "coder_blind": 403, "coder_open": 403, "viewer": 403}),
+        [
+            Get(
+                lambda ctx: {
+                    **_s(ctx),
+                    "entry_id": ctx.study.journal_entries.get(body="PI shares a reflection").pk,
+                }
+            )
+        ],
+    ),
     # Comparison
     "coding:compare_matrix": Route(
         READ,

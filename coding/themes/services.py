@@ -350,3 +350,45 @@ def journal_entry_create(
         after={"shared": entry.shared},
     )
     return entry
+
+
+@transaction.atomic
+def journal_entry_update(
+    *,
+    entry: JournalEntry,
+    actor,
+    body: str,
+    title: str = "",
+    shared: bool = False,
+    transcripts: Iterable[Transcript] = (),
+    codes: Iterable[Code] = (),
+    themes: Iterable[Theme] = (),
+) -> JournalEntry:
+    """The author rewrites an entry, shares it or takes it back (ValidationError for anyone
+    else: the journal is personal, owners included)."""
+    if entry.author_id != getattr(actor, "pk", None):
+        raise ValidationError("Only the entry's author can change it.")
+    transcripts, codes, themes = list(transcripts), list(codes), list(themes)
+    if any(x.study_id != entry.study_id for x in (*transcripts, *codes, *themes)):
+        raise ValidationError("A link names something of another study.")
+    body = clean_memo_text(body, field="body")
+    if not body:
+        raise ValidationError({"body": "Write the entry."})
+    before = {"shared": entry.shared}
+    entry.title = clean_memo_text(title, field="title")[:200]
+    entry.body = body
+    entry.shared = bool(shared)
+    entry.full_clean()
+    entry.save(update_fields=["title", "body", "shared", "updated_at"])
+    entry.transcripts.set(transcripts)
+    entry.codes.set(codes)
+    entry.themes.set(themes)
+    audit(
+        study=entry.study,
+        actor=actor,
+        action="journal.update",
+        obj=entry,
+        before=before,
+        after={"shared": entry.shared},
+    )
+    return entry

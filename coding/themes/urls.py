@@ -36,4 +36,9 @@ urlpatterns = [
     ),
     path("studies/<int:study_id>/journal/", views.journal, name="journal"),
     path("studies/<int:study_id>/journal/new/", views.journal_create, name="journal_create"),
+    path(
+        "studies/<int:study_id>/journal/<int:entry_id>/edit/",
+        views.journal_update,
+        name="journal_update",
+    ),
 ]

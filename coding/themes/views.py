@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coding.codebook import selectors as codebook_selectors
 from coding.compare.layers import PLACED, LayerChoice, layer_choice
@@ -34,6 +34,18 @@ def _choice(access: StudyAccess, request: HttpRequest) -> tuple[LayerChoice, str
     except LookupError:
         message = f"There is no layer “{requested}” that you can see: showing the default."
         return layer_choice(access, None, scope=PLACED), message
+
+
+def get_journal_entry_for_write(access: StudyAccess, entry_id):
+    """An entry the member may read (else 404: another's private entry does not exist for
+    them) and is the author of (else 403)."""
+    entry = selectors.visible_journal(access).filter(pk=entry_id).first()
+    if entry is None:
+        raise Http404("No such journal entry.")
+    if entry.author_id != access.membership.user_id:
+        raise PermissionDenied("Only the entry's author can change it.")
+    entry.study = access.study
+    return entry
 
 
 def _theme(access: StudyAccess, theme_id) -> Theme:
@@ -294,3 +306,34 @@ def journal_create(request: HttpRequest, study_id: int) -> HttpResponse:
     if form.errors:
         return render(request, JOURNAL_TEMPLATE, _journal_context(request, access, form=form))
     return redirect(reverse("coding:journal", args=[access.study.pk]))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def journal_update(request: HttpRequest, study_id: int, entry_id: int) -> HttpResponse:
+    access = get_study_for_user(request, study_id, write=True)
+    entry = get_journal_entry_for_write(access, entry_id)
+    if request.method == "POST":
+        form = forms.JournalEntryForm(request.POST, access=access)
+        if form.is_valid():
+            try:
+                services.journal_entry_update(entry=entry, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_form_errors(form, exc)
+        if not form.errors:
+            return redirect(reverse("coding:journal", args=[access.study.pk]))
+    else:
+        form = forms.JournalEntryForm(
+            access=access,
+            initial={
+                "title": entry.title,
+                "body": entry.body,
+                "shared": entry.shared,
+                "transcripts": [str(t.pk) for t in entry.transcripts.all()],
+                "codes": [str(c.pk) for c in entry.codes.all()],
+                "themes": [str(t.pk) for t in entry.themes.all()],
+            },
+        )
+    return render(
+        request, JOURNAL_TEMPLATE, _journal_context(request, access, form=form, editing=entry)
+    )

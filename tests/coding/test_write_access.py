@@ -66,6 +66,8 @@ WRITES: dict[str, dict] = {
     "coding:theme_through_line post": coders(302, 302),
     "coding:theme_split post": coders(200, 200),
     "coding:journal_create post": coders(200, 200),
+    # the PI's shared entry (an empty form comes back with its errors)
+    "coding:journal_update post": {**REFUSED, "owner": 200, "coder_blind": 403, "coder_open": 403},
     # comparison, consensus, calibration, audit, exchange: owners only (empty forms: the
     # owner's request is refused for its content, 404 for objects it does not name)
     "coding:compare_framework_summary post": owners(404),
