@@ -13,7 +13,6 @@ Every error is ``{"detail": "<message>"}``.
 from __future__ import annotations
 
 import logging
-from typing import Annotated
 
 from django.conf import settings
 from django.core import signals
@@ -21,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from ninja import NinjaAPI, Query, Schema, Status
+from ninja import NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -46,21 +45,18 @@ from coding.segments import selectors as segment_selectors
 from coding.segments import services as segment_services
 from coding.words import api as words_api
 from studies.access import (
-    StudyAccess,
     get_code,
     get_segment_for_write,
     get_transcript,
-    study_access,
     study_access_via,
     writable_layer,
 )
 from studies.models import Study, Transcript
 from workbench import tokens
+from workbench.api_common import READ_ERRORS, WRITE_ERRORS, ErrorOut, Id, _access
+from workbench.api_themes import router as themes_router
 
 logger = logging.getLogger("django.request")
-
-# Ids are bigint columns: larger numbers cannot name a row (and would overflow the query).
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 # --- Authentication -------------------------------------------------------------------
@@ -186,10 +182,6 @@ def _server_error(request, exc: Exception):
 # --- Schemas --------------------------------------------------------------------------
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 class StudyOut(Schema):
     id: int
     name: str
@@ -258,19 +250,7 @@ class SegmentIn(Schema):
     )
 
 
-READ_ERRORS = {401: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-
-
 # --- Helpers --------------------------------------------------------------------------
-
-
-def _access(request, study_id: int, *, missing: str) -> StudyAccess:
-    """The requester's access to a study; a 404 saying ``missing`` for non-members."""
-    try:
-        return study_access(request.auth, study_id)
-    except Http404:
-        raise Http404(missing) from None
 
 
 def _transcript(request, transcript_id: int, *, with_text: bool, related: bool = True):
@@ -761,7 +741,13 @@ def study_autocode_undo(request, study_id: Id, batch_id: Id):
     return Status(200, {"batch_id": batch.pk, "removed": removed})
 
 
-@api.api_operation(
+# Themes and the journal (workbench/api_themes.py), then the catch-all in a router of its own
+# so that it comes after them.
+api.add_router("", themes_router)
+fallback = Router()
+
+
+@fallback.api_operation(
     ["GET", "POST", "PUT", "PATCH", "DELETE"],
     "/{path:rest}",
     auth=None,
@@ -771,3 +757,6 @@ def study_autocode_undo(request, study_id: Id, batch_id: Id):
 def not_found(request, rest: str):
     """Unknown URLs under the API answer in JSON too (must stay the last route)."""
     raise Http404("No such endpoint.")
+
+
+api.add_router("", fallback)
