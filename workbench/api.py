@@ -13,7 +13,6 @@ Every error is ``{"detail": "<message>"}``.
 from __future__ import annotations
 
 import logging
-from typing import Annotated
 
 from django.conf import settings
 from django.core import signals
@@ -21,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from ninja import NinjaAPI, Schema, Status
+from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -31,6 +30,7 @@ from pydantic import Field
 from coding.agreement import answer as agreement_answer
 from coding.agreement import bootstrap as agreement_bootstrap
 from coding.agreement.access import require_agreement_reader
+from coding.assignments import api as assignments_api
 from coding.codebook import selectors as codebook_selectors
 from coding.compare import cuts
 from coding.compare.layers import PLACED, layer_choice
@@ -54,12 +54,9 @@ from studies.access import (
 )
 from studies.models import Study, Transcript
 from workbench import tokens
+from workbench.api_schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, Id
 
 logger = logging.getLogger("django.request")
-
-# Ids are bigint columns: larger numbers cannot name a row (and would overflow the query).
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
-
 
 # --- Authentication -------------------------------------------------------------------
 
@@ -184,10 +181,6 @@ def _server_error(request, exc: Exception):
 # --- Schemas --------------------------------------------------------------------------
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 class StudyOut(Schema):
     id: int
     name: str
@@ -254,10 +247,6 @@ class SegmentIn(Schema):
     layer: str | None = Field(
         None, description="Your username (the default) or, for owners, `consensus`."
     )
-
-
-READ_ERRORS = {401: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 # --- Helpers --------------------------------------------------------------------------
@@ -786,7 +775,12 @@ def study_autocode_undo(request, study_id: Id, batch_id: Id):
     return Status(200, {"batch_id": batch.pk, "removed": removed})
 
 
-@api.api_operation(
+# Assignments and the sampler (coding/assignments/api.py); the catch-all below stays last.
+api.add_router("", assignments_api.router)
+fallback = Router()
+
+
+@fallback.api_operation(
     ["GET", "POST", "PUT", "PATCH", "DELETE"],
     "/{path:rest}",
     auth=None,
@@ -796,3 +790,6 @@ def study_autocode_undo(request, study_id: Id, batch_id: Id):
 def not_found(request, rest: str):
     """Unknown URLs under the API answer in JSON too (must stay the last route)."""
     raise Http404("No such endpoint.")
+
+
+api.add_router("", fallback)

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from coding.assignments import selectors, services
 from coding.assignments.forms import BulkForm, FilterForm, SampleForm
@@ -59,6 +59,7 @@ def _report(request, changed: services.Changed, titles: dict[int, str]) -> None:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def assignments_page(request: HttpRequest, study_id: int) -> HttpResponse:
     if request.method == "POST":
         return _grid_save(request, study_id)
@@ -168,6 +169,7 @@ def _preview_rows(study, drawn):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def assignments_sample(request: HttpRequest, study_id: int) -> HttpResponse:
     """GET: the form, and with its fields a preview (writes nothing); POST: apply."""
     access = get_study_for_user(request, study_id, owner=True)
