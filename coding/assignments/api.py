@@ -141,10 +141,10 @@ def assignments_write(request, study_id: Id, payload: AssignmentsIn):
 
 
 class SampleIn(Schema):
-    coders: list[str] = Field(description="Two usernames: coder A and coder B.")
+    coders: list[str] = Field([], description="Two usernames: coder A and coder B.")
     percent: float | None = Field(None, description="A share of the transcripts (0-100].")
     count: int | None = Field(None, description="Or a number of transcripts.")
-    seed: int = Field(ge=0, le=2**63 - 1)
+    seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Required.")
     groups: list[int] = Field([], description="Only these groups' transcripts (default all).")
     waves: list[int] = Field([], description="Only these waves' transcripts (default all).")
     apply: bool = Field(False, description="false: a preview that writes nothing.")
@@ -181,6 +181,8 @@ def assignments_sample(request, study_id: Id, payload: SampleIn):
     access.require_owner()
     if len(payload.coders) != 2:
         raise ValidationError("coders: name two coders.")
+    if payload.seed is None:
+        raise ValidationError("seed: give the seed of the draw (any whole number from 0).")
     ids = _user_ids(access.study, payload.coders)
     sample = services.SampleRequest(
         user_ids=[ids[name] for name in payload.coders],

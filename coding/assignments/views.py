@@ -154,13 +154,14 @@ def _sample_request(form: SampleForm) -> services.SampleRequest:
     )
 
 
-def _preview_rows(study, drawn):
+def _preview_rows(study, drawn, cells):
     groups = dict(study.groups.values_list("pk", "name"))
     waves = dict(study.waves.values_list("pk", "name"))
     return [
         {
             "group": groups.get(g, "(no group)"),
             "wave": waves.get(w, "(no wave)"),
+            "n": len(cells[(g, w)]),
             "quota": float(drawn.plan.quotas[(g, w)]),
             "count": n,
         }
@@ -199,7 +200,8 @@ def assignments_sample(request: HttpRequest, study_id: int) -> HttpResponse:
                     f"{row.params['newly_assigned']} new assignments. Recorded as draw {row.pk}.",
                 )
                 return redirect(_page_url(study.pk))
-            drawn = services.sample_preview(study=study, request=sample)
+            cells = selectors.sampler_cells(study, groups=sample.groups, waves=sample.waves)
+            drawn = services.sample_preview(study=study, request=sample, cells=cells)
         except ValidationError as exc:
             context["error"] = " ".join(exc.messages)
         else:
@@ -208,7 +210,7 @@ def assignments_sample(request: HttpRequest, study_id: int) -> HttpResponse:
             )
             context.update(
                 drawn=drawn,
-                rows=_preview_rows(study, drawn),
+                rows=_preview_rows(study, drawn, cells),
                 chosen=[(t, titles.get(t, "")) for t in drawn.chosen],
                 coders=[c.username for u in sample.user_ids for c in cols if c.user_id == u],
                 apply_query=request.GET,
