@@ -86,6 +86,13 @@ def test_a_pi_draws_a_double_coding_sample_and_the_coder_sees_it(page, login_as)
     assert ticked == 2 * len(expected.chosen)
     page.screenshot(path=str(SHOTS / "assignments-grid.png"), full_page=True)
 
+    # The dashboard shows the PI every cell's assignments: each cell double-coded at least once.
+    page.get_by_role("navigation", name="Study").get_by_role("link", name="Dashboard").click()
+    cells_table = page.get_by_role("table", name="Per cell")
+    texts = cells_table.locator("tbody td").all_inner_texts()
+    assert len(texts) == 9 and all("0 double" not in t for t in texts)
+    cells_table.screenshot(path=str(SHOTS / "owner-dashboard-cells.png"))
+
     # coder1 signs in and finds the sample under My assignments.
     page.context.clear_cookies()
     login_as(coder1)
