@@ -203,3 +203,15 @@ def test_the_grid_runs_constant_queries(
         response = owner_client.get(url(study))
     assert response.status_code == 200
     assert response.context["grid"].assigned == 2 * 4 * per_cell
+
+
+def test_the_sampler_can_be_limited_to_a_wave(study, owner, coder, coder2, owner_client):
+    groups, waves, cells = design(study, per_cell=4)
+    query = sample_query(coder, coder2, percent=50, wave=[waves[1].pk])
+    owner_client.post(url(study, "assignments_sample"), query)
+    draw = SamplerDraw.objects.get()
+    t2 = {t.pk for g in groups for t in cells[(g.pk, waves[1].pk)]}
+    assert set(draw.transcript_ids) <= t2
+    for g in groups:  # half of each T2 cell, none of T1
+        assert len({t.pk for t in cells[(g.pk, waves[1].pk)]} & set(draw.transcript_ids)) == 2
+    assert draw.params["waves"] == [waves[1].pk]
