@@ -498,3 +498,32 @@ class Job(models.Model):
         if not self.total:
             return 0
         return min(99, self.done * 100 // self.total)
+
+
+class TranscriptWords(models.Model):
+    """A transcript's word and phrase counts for the Words page (:mod:`coding.words`), kept
+    so that no process segments the same text twice, even after a restart: the key is the
+    in-process cache's (speech counted, segmenter, counting version), and the row holds the
+    text's version and checksum it was counted from (another version is counted again).
+    Derived from the text alone; nothing of anyone's coding."""
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="+")
+    speech = models.CharField(max_length=60, blank=True, help_text='"" or "speaker:<label>".')
+    segmenter = models.CharField(max_length=20)
+    counter_version = models.PositiveSmallIntegerField()
+    version = models.PositiveIntegerField(help_text="The transcript's version counted.")
+    checksum = models.CharField(max_length=64, blank=True)
+    total = models.PositiveIntegerField(help_text="Words counted.")
+    words = models.JSONField(default=dict, help_text="{word: count}")
+    phrases = models.JSONField(default=list, help_text="[[first, '' or ' ', second, count]]")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transcript", "speech", "segmenter", "counter_version"],
+                name="coding_transcriptwords_unique_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"words of {self.transcript_id} ({self.speech or 'everyone'})"

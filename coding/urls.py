@@ -13,6 +13,7 @@ from coding.memos import urls as memos_urls
 from coding.retrieval import urls as retrieval_urls
 from coding.search import urls as search_urls
 from coding.segments import urls as segments_urls
+from coding.words import urls as words_urls
 
 app_name = "coding"
 
@@ -21,6 +22,7 @@ urlpatterns = [
     *codebook_urls.urlpatterns,
     *retrieval_urls.urlpatterns,
     *search_urls.urlpatterns,
+    *words_urls.urlpatterns,
     *memos_urls.urlpatterns,
     *compare_urls.urlpatterns,
     *agreement_urls.urlpatterns,

@@ -263,6 +263,16 @@ ROUTES: dict[str, Route] = {
             Get(_s, query="q=the&batch=1"),
         ],
     ),
+    "coding:words": Route(
+        READ,
+        [
+            Get(_s),
+            Get(_s, query="speech=participant&stop=include&min=1&top=500"),
+            Get(_s, query="by=attribute:gender&attribute:interviewer=KL&extra=the,%E7%9A%84"),
+            Get(_s, query="by=attribute:nosuch&speaker=Interviewer&format=csv"),
+            Get(_s, query="format=xlsx"),
+        ],
+    ),
     "coding:autocode": Route(POST_ONLY, [Get(_s)]),
     "coding:autocode_undo": Route(
         POST_ONLY, [Get(lambda ctx: {**_s(ctx), "batch_id": _autocode_batch(ctx)})]
@@ -448,6 +458,11 @@ ROUTES: dict[str, Route] = {
     "api:study_assignments": Route(API_READ, [Get(_s)], both=False),
     "api:study_assignments_write": Route(API_READ, [Get(_s)], both=False),
     "api:study_assignments_sample": Route(API_WRITE_ONLY, [Get(_s)], both=False),
+    "api:study_words": Route(
+        API_READ,
+        [Get(_s), Get(_s, query="speech=participant&by=attribute:gender&stop=include")],
+        both=False,
+    ),
     "api:study_autocode": Route(API_WRITE_ONLY, [Get(_s)], both=False),
     "api:study_autocode_undo": Route(
         API_WRITE_ONLY, [Get(lambda ctx: {**_s(ctx), "batch_id": _autocode_batch(ctx)})], both=False

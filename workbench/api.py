@@ -41,8 +41,10 @@ from coding.retrieval.forms import RetrievalForm
 from coding.search import autocode
 from coding.search import forms as search_forms
 from coding.search import selectors as search_selectors
+from coding.search.api import AutocodeIn, AutocodeOut, AutocodeUndoOut
 from coding.segments import selectors as segment_selectors
 from coding.segments import services as segment_services
+from coding.words import api as words_api
 from studies.access import (
     StudyAccess,
     get_code,
@@ -581,6 +583,20 @@ def study_search(request, study_id: Id, q: str = "", page: int = 1, page_size: i
     }
 
 
+# --- Word frequency (coding.words) ---------------------------------------------------------
+
+
+@api.get(
+    "/studies/{study_id}/words",
+    response={200: words_api.WordsOut, 400: ErrorOut, **READ_ERRORS},
+    url_name="study_words",
+    description=words_api.words_answer.__doc__,
+)
+def study_words(request, study_id: Id):
+    access = _access(request, study_id, missing="No such study.")
+    return words_api.words_answer(request, access)
+
+
 # --- Coded retrieval (coding.retrieval) --------------------------------------------------
 
 
@@ -664,41 +680,6 @@ def study_agreement(
     return agreement_answer.report_json(report)
 
 
-class AutocodeIn(Schema):
-    search: dict[str, str | int | bool] = Field(
-        default_factory=dict,
-        description="The search's parameters as for GET /studies/{id}/search: `q`, `case`, "
-        "`variants`, `word`, `mode`, `speaker`, `speech`, `group`, `wave`, `participant`, "
-        "`transcript`, `attribute:<name>`.",
-    )
-    code_id: int | None = Field(None, description="A code (not a category, not archived).")
-    extend: str = Field("match", description="`match`, `sentence`, `turn` or `chars`.")
-    chars: int = Field(0, description="With `chars`: this many characters each side.")
-    layer: str | None = Field(None, description="Yours (the default) or, owners, `consensus`.")
-    preview: bool = Field(True, description="true: only say what would be created.")
-
-
-class AutocodeSpanOut(Schema):
-    transcript_id: int
-    start: int
-    end: int
-    quote: str
-    hits: int = Field(description="Hits merged into this span.")
-    duplicate: bool = Field(description="Already coded so: skipped.")
-    overlaps: bool = Field(description="Overlaps a span already coded with this code.")
-
-
-class AutocodeOut(Schema):
-    preview: bool
-    hits: int
-    count: int = Field(description="Segments created (or, in a preview, to create).")
-    duplicates: int
-    overlapping: int
-    batch_id: int | None = None
-    ids: list[int] = []
-    spans: list[AutocodeSpanOut] = Field(description="A preview's spans (at most 1,000).")
-
-
 @api.post(
     "/studies/{study_id}/autocode",
     response={200: AutocodeOut, 201: AutocodeOut, 409: ErrorOut, **WRITE_ERRORS},
@@ -750,11 +731,6 @@ def study_autocode(request, study_id: Id, payload: AutocodeIn):
         raise
     ids = [row[0] for row in batch.after["segments"]]
     return Status(201, {**out, "count": len(ids), "batch_id": batch.pk, "ids": ids})
-
-
-class AutocodeUndoOut(Schema):
-    batch_id: int
-    removed: int
 
 
 @api.delete(

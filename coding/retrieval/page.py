@@ -59,16 +59,38 @@ class ResultRow:
 
 class PassagePages:
     """A :class:`Retrieval` read as :class:`Passage` rows, for a Paginator (which counts
-    with ``count()`` and slices)."""
+    with ``count()``, then slices).
 
-    def __init__(self, retrieval: Retrieval):
+    ``number``: the page the request asks for (``?page=``, the first when it is not a
+    number, as for the Paginator), of ``size`` rows. Counting reads that page's rows, with
+    the count in the same query (:meth:`Retrieval.passages`), so the slice the Paginator
+    then takes costs nothing; only a page past the end or below 1 (the Paginator shows
+    the last instead) costs a count and the page shown."""
+
+    def __init__(self, retrieval: Retrieval, number: object = None, *, size: int):
         self.retrieval = retrieval
+        self.size = size
+        self._read: tuple[int, list[Passage]] | None = None
+        try:
+            asked = int(str(number))
+        except ValueError:
+            asked = 1
+        self._asked = asked if asked >= 1 else None
 
     def count(self) -> int:
+        if self._read is None and self._asked is not None:
+            start = (self._asked - 1) * self.size
+            self._read = (start, self.retrieval.passages(start, start + self.size))
         return self.retrieval.count()
 
     def __getitem__(self, index: slice) -> list[Passage]:
-        return self.retrieval.passages(index.start or 0, index.stop)
+        start, stop = index.start or 0, index.stop
+        if self._read is not None and self._read[0] == start:
+            rows = self._read[1]
+            # What was read is the slice, or all of it there is (it ended early).
+            if len(rows) < self.size or (stop is not None and stop - start <= self.size):
+                return rows if stop is None else rows[: stop - start]
+        return self.retrieval.passages(start, stop)
 
 
 def _trim_context(text: str, *, at_start: bool) -> str:
@@ -96,6 +118,7 @@ def result_rows(
         by_id.update(Layer.objects.select_related("user").in_bulk(missing))
     study_id = access.study.pk
     pages: dict[int, str] = {}  # the coding page's URL per transcript: reverse() once each
+    keys: dict[int, str] = {}  # "layer=<key>" per layer: urlencode() once each
     rows = []
     for p in passages:
         layer = by_id[p.layer_id]
@@ -104,7 +127,10 @@ def result_rows(
             page = pages[p.transcript_id] = reverse(
                 "coding:transcript_code", args=[study_id, p.transcript_id]
             )
-        query = urlencode({"layer": layer.key, "code": p.code_id, "focus": p.pk})
+        key = keys.get(p.layer_id)
+        if key is None:
+            key = keys[p.layer_id] = urlencode({"layer": layer.key})
+        query = f"{key}&code={p.code_id}&focus={p.pk}"
         before, after = p.context_before or "", p.context_after or ""
         more_before = p.start - len(before) > 0
         more_after = p.end + len(after) < (p.length or 0)
@@ -183,6 +209,29 @@ _FORM = """
       <button class="button small secondary" type="submit">Mark reviewed<span class="sr-only">: {quote}</span></button>
     </form>
     """
+
+
+def code_options(book: Codebook, chosen: int | None) -> SafeString:
+    """The ``<option>`` of each code of ``book`` (tree order, by path, "(archived)" said),
+    ``chosen`` selected: the filter form's longest list, written here like the rows."""
+    return mark_safe(
+        "".join(
+            f'<option value="{node.pk}"{" selected" if node.pk == chosen else ""}>'
+            f"{_e(node.path)}{' (archived)' if node.code.archived else ''}</option>"
+            for node in book.walk()
+        )
+    )
+
+
+def participant_options(participants: Iterable, chosen: int | None) -> SafeString:
+    """The ``<option>`` of each participant (``pk`` and ``pseudonym``), ``chosen`` selected."""
+    return mark_safe(
+        "".join(
+            f'<option value="{p.pk}"{" selected" if p.pk == chosen else ""}>'
+            f"{_e(p.pseudonym)}</option>"
+            for p in participants
+        )
+    )
 
 
 def rows_html(

@@ -42,8 +42,9 @@ def _retrieval_context(request: HttpRequest, access: StudyAccess) -> dict[str, A
     # "Needs review" lists every flagged passage, so it needs no code.
     if (state.filters.code is not None or state.filters.review) and not state.errors:
         segments = selectors.state_segments(access, state, context=page.CONTEXT_CHARS)
-        pages = Paginator(page.PassagePages(segments), page.PAGE_SIZE)
-        results = pages.get_page(request.GET.get("page"))
+        number = request.GET.get("page")
+        pages = Paginator(page.PassagePages(segments, number, size=page.PAGE_SIZE), page.PAGE_SIZE)
+        results = pages.get_page(number)
         rows = page.result_rows(access, results.object_list, state.book, state.layers)
     query = state.filters.query()
     rows_html = page.rows_html(
@@ -58,7 +59,11 @@ def _retrieval_context(request: HttpRequest, access: StudyAccess) -> dict[str, A
         "tab": "retrieval",
         "state": state,
         "filters": state.filters,
-        "codes": list(state.book.walk()),
+        "has_codes": bool(state.book.by_id),
+        "code_options": page.code_options(state.book, state.filters.code),
+        "participant_options": page.participant_options(
+            state.participants, state.filters.participant
+        ),
         "page": results,
         "rows": rows,
         "rows_html": rows_html,

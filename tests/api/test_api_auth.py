@@ -186,6 +186,7 @@ def test_it_lists_every_endpoint_in_the_openapi_schema():
         "/api/v1/studies/{study_id}/transcripts",
         "/api/v1/studies/{study_id}/matrix",
         "/api/v1/studies/{study_id}/agreement",
+        "/api/v1/studies/{study_id}/words",
         "/api/v1/studies/{study_id}/search",
         "/api/v1/studies/{study_id}/retrieval",
         "/api/v1/studies/{study_id}/autocode",

@@ -4,6 +4,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -251,15 +252,18 @@ def test_a_page_of_results_gets_its_context_in_three_queries(world, owner, study
     assert not hasattr(plain[0], "context_before")
 
 
-def test_a_page_of_passages_is_two_queries_with_the_same_rows_and_context(world, owner, study):
+def test_a_page_of_passages_is_one_query_with_the_same_rows_context_and_count(world, owner, study):
     access = study_access(owner, study.pk)
     result = retrieve(access, code_ids=[world.codes.shame.pk], context_chars=8)
     everything = list(result)
     with CaptureQueriesContext(connection) as ctx:
         passages = result.passages(3, 9)
-    # The rows with their names, then their context snippets; no transcript text is read.
-    assert len(ctx.captured_queries) == 2
+        total = result.count()
+    # The rows with their names, their context snippets and the count of all; no
+    # transcript's whole text comes back.
+    assert len(ctx.captured_queries) == 1
     assert all('"studies_transcript"."text",' not in q["sql"] for q in ctx.captured_queries)
+    assert total == len(everything) == 20
     assert [
         (p.pk, p.quote, p.context_before, p.context_after, p.title, p.pseudonym, p.wave_name)
         for p in passages
@@ -462,6 +466,36 @@ def test_the_filter_form_targets_the_results_with_htmx(world, owner_client, stud
     assert f'<option value="{world.codes.shame.pk}" selected>Stigma › Shame</option>' in html
 
 
+def test_the_filter_form_offers_every_code_and_participant_and_keeps_the_choice(
+    world, owner_client, study
+):
+    old = factories.make_code(study, name="Old <\"&'> code", archived=True)
+    p1, p2, p3 = world.participants
+    p2.pseudonym = "P<02> & co"
+    p2.save()
+    html = owner_client.get(url(study, code=old.pk, participant=p2.pk)).content.decode()
+
+    def options(select_id):
+        select = re.search(rf'<select id="{select_id}" name="\w+">(.*?)</select>', html, re.S)
+        return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select[1])
+
+    c = world.codes
+    assert options("r-code") == [
+        ("", "", "Choose a code…"),
+        (str(c.hope.pk), "", "Hope"),
+        (str(old.pk), " selected", "Old &lt;&quot;&amp;&#x27;&gt; code (archived)"),
+        (str(c.stigma.pk), "", "Stigma"),
+        (str(c.shame.pk), "", "Stigma › Shame"),
+        (str(c.self_.pk), "", "Stigma › Shame › Self"),
+    ]
+    assert options("r-participant") == [
+        ("", "", "All participants"),
+        (str(p1.pk), "", "P01"),
+        (str(p3.pk), "", "P03"),
+        (str(p2.pk), " selected", "P&lt;02&gt; &amp; co"),
+    ]
+
+
 def test_export_links_carry_the_filters(world, owner_client, study):
     t1 = world.waves[0]
     html = owner_client.get(
@@ -507,15 +541,55 @@ def test_it_pages_100_at_a_time(owner_client, owner, study):
     assert 'start="201"' in last
 
 
+@pytest.mark.parametrize("number", ["", "1", "2", "3", "4", "99", "0", "-1", "x", "2.0", "1.5"])
+def test_every_page_number_shows_what_paging_the_ordered_segments_shows(
+    owner_client, owner, study, number
+):
+    code = make_many(study, owner, 250)
+    ordered = list(
+        retrieve(
+            study_access(owner, study.pk), code_ids=[code.pk], context_chars=0
+        ).segments.values_list("pk", flat=True)
+    )
+    expected = Paginator(ordered, 100).get_page(number)
+    html = owner_client.get(url(study, code=code.pk) + f"&page={number}").content.decode()
+    assert [int(pk) for pk in re.findall(r'id="r-seg-(\d+)"', html)] == list(expected)
+    assert "250 segments" in html
+    assert f"Page {expected.number} of 3" in html
+    assert f'start="{expected.start_index()}"' in html
+
+
+def test_the_count_is_read_when_the_page_asked_for_is_past_the_end(
+    owner_client, owner, study, django_assert_num_queries
+):
+    code = make_many(study, owner, 150)
+    # The ten queries of a page, then (the asked-for page being empty) the count and the
+    # last page's rows.
+    with django_assert_num_queries(12):
+        html = owner_client.get(url(study, code=code.pk) + "&page=7").content.decode()
+    assert html.count('class="retrieval-item"') == 50
+    assert "Page 2 of 2" in html
+
+
+def test_a_code_without_segments_says_so(owner_client, owner, study, django_assert_num_queries):
+    code = factories.make_code(study, name="Unused")
+    make_many(study, owner, 3)
+    # The ten queries of a page: an empty first page means there are none.
+    with django_assert_num_queries(10):
+        html = owner_client.get(url(study, code=code.pk)).content.decode()
+    assert "0 segments" in html
+    assert "No segments match" in html
+
+
 @pytest.mark.parametrize("n", [1, 100, 300])
 def test_query_count_does_not_grow_with_segments(
     owner_client, owner, study, n, django_assert_num_queries
 ):
     code = make_many(study, owner, n)
     # session, user, membership+study, codebook, layers, groups, waves, participants,
-    # attribute definitions, count, the page's rows (with their code, transcript,
-    # participant, group and wave names), their context snippets.
-    with django_assert_num_queries(12):
+    # attribute definitions, then one for the page: its rows (with their code, transcript,
+    # participant, group and wave names), their context snippets and the count of all.
+    with django_assert_num_queries(10):
         response = owner_client.get(url(study, code=code.pk))
     assert response.status_code == 200
     assert response.content.decode().count('class="retrieval-item"') == min(n, 100)
@@ -523,8 +597,8 @@ def test_query_count_does_not_grow_with_segments(
 
 def test_htmx_fragment_query_count(owner_client, owner, study, django_assert_num_queries):
     code = make_many(study, owner, 120)
-    # The same twelve queries as the page: the fragment needs the same resolved filters.
-    with django_assert_num_queries(12):
+    # The same ten queries as the page: the fragment needs the same resolved filters.
+    with django_assert_num_queries(10):
         owner_client.get(url(study, code=code.pk), HTTP_HX_REQUEST="true")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import random
 import re
@@ -17,6 +16,7 @@ from django.urls import reverse
 
 from coding.models import Code, Layer, LayerKind, Segment
 from studies.models import Transcript
+from workbench.bench import dense
 from workbench.bench import harness as bench
 
 
@@ -153,47 +153,22 @@ def _browser_transcript(
     3 coder layers, each coded once, or twice (another code, same span and layer) for a
     ``second_code`` share of them (Taguette's 1,200 highlights with 1–2 tags are ~1,833)."""
     source = Transcript.objects.filter(study=ctx.study).order_by("pk").first()
-    text = (source.text * 2)[:60_000]
-    transcript = Transcript.objects.create(
-        study=ctx.study,
+    transcript = dense.create_transcript(
+        ctx.study,
         title=f"Browser bench {highlights}{' x2' if second_code else ''}",
-        text=text,
-        length=len(text),
-        checksum=Transcript.checksum_of(text),
+        text=dense.repeated(source.text),
     )
     layers = list(Layer.objects.filter(study=ctx.study, kind=LayerKind.CODER).order_by("pk"))
     codes = list(Code.objects.filter(study=ctx.study, children__isnull=True)[:40])
-    rng = random.Random(highlights)
-    rows, seen = [], set()
-    made = 0
-    for i in itertools.count():
-        if made == highlights:
-            break
-        start = rng.randrange(0, len(text) - 400)
-        end = start + rng.randrange(20, 400)
-        layer = layers[i % len(layers)].pk
-        key = (codes[i % len(codes)].pk, layer, start, end)
-        if key in seen or not text[start:end].strip():
-            continue
-        made += 1
-        keys = [key]
-        if rng.random() < second_code:
-            keys.append((codes[(i + 1 + rng.randrange(len(codes) - 1)) % len(codes)].pk, *key[1:]))
-        for code_id, layer_id, a, b in keys:
-            if (code_id, layer_id, a, b) in seen:
-                continue
-            seen.add((code_id, layer_id, a, b))
-            rows.append(
-                Segment(
-                    transcript=transcript,
-                    code_id=code_id,
-                    layer_id=layer_id,
-                    start=a,
-                    end=b,
-                    quote=text[a:b],
-                )
-            )
-    Segment.objects.bulk_create(rows, batch_size=500)
+    keys = dense.spread(
+        random.Random(highlights),
+        transcript.text,
+        codes=codes,
+        layers=layers,
+        highlights=highlights,
+        second_code=second_code,
+    )
+    dense.store(transcript, keys)
     return transcript
 
 

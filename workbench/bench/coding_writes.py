@@ -16,50 +16,30 @@ import time
 
 from django.urls import reverse
 
-from coding.models import Code, Layer, LayerKind, Segment
+from coding.models import Code, Layer, LayerKind
 from studies.models import Transcript
+from workbench.bench import dense
 from workbench.bench import harness as bench
 from workbench.bench.coding_page import _api_client, _busiest_transcript, _free_spans
-
-CHARS = 60_000
 
 
 def _dense_transcript(ctx: bench.Context, highlights: int) -> tuple[Transcript, Layer]:
     """60,000 characters of the seed text with ``highlights`` segments of 40 codes, all in
     coder1's layer (the layer the write is made in)."""
     source = Transcript.objects.filter(study=ctx.study).order_by("pk").first()
-    text = (source.text * (CHARS // max(1, len(source.text)) + 1))[:CHARS]
-    transcript = Transcript.objects.create(
-        study=ctx.study,
-        title=f"Write bench {highlights}",
-        text=text,
-        length=len(text),
-        checksum=Transcript.checksum_of(text),
+    transcript = dense.create_transcript(
+        ctx.study, title=f"Write bench {highlights}", text=dense.repeated(source.text)
     )
     layer = Layer.objects.get(study=ctx.study, kind=LayerKind.CODER, user=ctx.users["coder1"])
     codes = list(Code.objects.filter(study=ctx.study, archived=False, children__isnull=True)[:40])
-    rng = random.Random(highlights)
-    rows, seen = [], set()
-    i = 0
-    while len(rows) < highlights:
-        start = rng.randrange(0, len(text) - 400)
-        end = start + rng.randrange(20, 400)
-        code = codes[i % len(codes)]
-        i += 1
-        if (code.pk, start, end) in seen or not text[start:end].strip():
-            continue
-        seen.add((code.pk, start, end))
-        rows.append(
-            Segment(
-                transcript=transcript,
-                code=code,
-                layer=layer,
-                start=start,
-                end=end,
-                quote=text[start:end],
-            )
-        )
-    Segment.objects.bulk_create(rows, batch_size=500)
+    keys = dense.spread(
+        random.Random(highlights),
+        transcript.text,
+        codes=codes,
+        layers=[layer],
+        highlights=highlights,
+    )
+    dense.store(transcript, keys)
     return transcript, layer
 
 

@@ -24,12 +24,8 @@ from django.urls import reverse
 from coding.models import Code, Layer, LayerKind, Segment
 from coding.retrieval import page as retrieval_page
 from studies.models import Participant, Transcript
+from workbench.bench import dense
 from workbench.bench import harness as bench
-
-TAGUETTE_DOCS = 20
-TAGUETTE_CHARS = 60_000
-TAGUETTE_CODES = 40
-TAGUETTE_SEED = 1
 
 
 @bench.operation("retrieval")
@@ -52,49 +48,31 @@ def build_taguette_workload(ctx: bench.Context, *, highlights: int) -> Code:
     used code. Texts are the seed study's transcripts, cut to 60,000 code points (they mix
     English and Chinese)."""
     study = ctx.study
-    rng = random.Random(TAGUETTE_SEED)
-    layer = Layer.objects.get(study=study, kind=LayerKind.CODER, user=ctx.users["coder1"])
+    rng = random.Random(dense.TAGUETTE_SEED)
+    coder = ctx.users["coder1"]
+    layer = Layer.objects.get(study=study, kind=LayerKind.CODER, user=coder)
     groups = list(study.groups.order_by("position"))
     wave = study.waves.order_by("position").first()
-    sources = list(Transcript.objects.filter(study=study).order_by("pk")[: TAGUETTE_DOCS + 1])
+    sources = list(Transcript.objects.filter(study=study).order_by("pk")[: dense.TAGUETTE_DOCS + 1])
     codes = Code.objects.bulk_create(
-        Code(study=study, name=f"taguette-{highlights}/tag {i:02d}") for i in range(TAGUETTE_CODES)
+        Code(study=study, name=f"taguette-{highlights}/tag {i:02d}")
+        for i in range(dense.TAGUETTE_CODES)
     )
-    rows = []
-    for d in range(TAGUETTE_DOCS):
-        text = (sources[d].text + "\n" + sources[d + 1].text)[:TAGUETTE_CHARS]
+    for d in range(dense.TAGUETTE_DOCS):
         participant = Participant.objects.create(
             study=study, pseudonym=f"TG{highlights}-{d:02d}", group=groups[d % len(groups)]
         )
-        transcript = Transcript.objects.create(
-            study=study,
+        transcript = dense.create_transcript(
+            study,
+            title=f"Taguette {highlights} interview {d + 1:02d}",
+            text=(sources[d].text + "\n" + sources[d + 1].text)[: dense.CHARS],
             participant=participant,
             wave=wave,
-            title=f"Taguette {highlights} interview {d + 1:02d}",
-            text=text,
-            length=len(text),
-            checksum=Transcript.checksum_of(text),
         )
-        seen = set()
-        for _ in range(highlights):
-            start = rng.randrange(0, len(text) - 20)
-            end = min(len(text), start + rng.randint(20, 400))
-            for code in rng.sample(codes, 1 if rng.random() < 0.5 else 2):
-                if (code.pk, start, end) in seen:
-                    continue
-                seen.add((code.pk, start, end))
-                rows.append(
-                    Segment(
-                        transcript=transcript,
-                        code=code,
-                        layer=layer,
-                        start=start,
-                        end=end,
-                        quote=text[start:end],
-                        created_by=ctx.users["coder1"],
-                    )
-                )
-    Segment.objects.bulk_create(rows, batch_size=1000)
+        keys = dense.taguette_spread(
+            rng, transcript.text, codes=codes, layer=layer, highlights=highlights
+        )
+        dense.store(transcript, keys, created_by=coder)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return (

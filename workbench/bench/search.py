@@ -25,3 +25,13 @@ def search_han(ctx: bench.Context):
     """The same for two Han characters with Traditional/Simplified folding (too short for
     trigrams: every transcript is read)."""
     return _search(ctx, q="朋辈", variants="1")
+
+
+@bench.operation("words")
+def words(ctx: bench.Context):
+    """The Words page as the PI opens it (every transcript, everyone's words, stop words
+    left out, the top 50 words and phrases per group × wave), the counts of each transcript
+    cached after the warm-up; the first request of a process segments every text."""
+    url = reverse("coding:words", args=[ctx.study.pk])
+    client = ctx.clients["pi"]
+    return lambda: bench.check_response(client.get(url))

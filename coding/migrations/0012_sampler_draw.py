@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coding', '0010_segment_span_gist'),
+        ('coding', '0011_transcript_words'),
         ('studies', '0008_transcript_text_trigram'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
