@@ -671,8 +671,9 @@ def study_agreement(
     percentile bootstrap interval from `bootstrap` replicates (default 1000, at most 10000,
     0: none) resampling whole transcripts, drawn by `numpy.random.default_rng(seed)`.
     `layers`: layer keys, `bob,erin` (default: the page's first two). Scope as on the page:
-    `group`, `wave`, `participant`, `transcript`, `code`, `attribute:<name>=<value>`. Null
-    values have their reason in `reasons`. Who may read it: as the page (else 403)."""
+    `group`, `wave`, `participant`, `transcript`, `code`, `attribute:<name>=<value>`, and
+    `sample`: `double` (assigned to every layer compared) or `draw:<id>` (a recorded
+    double-coding draw). Null values have their reason in `reasons`. Who may read it: as the page (else 403)."""
     access = require_agreement_reader(_access(request, study_id, missing="No such study."))
     query = request.GET.copy()
     query["bootstrap"], query["seed"] = str(bootstrap), str(seed)
