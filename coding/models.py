@@ -216,6 +216,25 @@ class Assignment(models.Model):
         ]
 
 
+class SamplerDraw(models.Model):
+    """One applied draw of the double-coding sampler (coding/assignments/sampler.py): what
+    was asked, the seed, the transcripts chosen and the two coders assigned to them."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="sampler_draws")
+    params = models.JSONField(
+        default=dict, help_text="percent or count, layer ids and coder names, per-cell counts."
+    )
+    seed = models.BigIntegerField()
+    transcript_ids = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+
 # The longest memo (a Memo's body, a segment's memo) on every page, the API and imports.
 MEMO_MAX_CHARS = 20_000
 

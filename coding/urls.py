@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from coding.agreement import urls as agreement_urls
+from coding.assignments import urls as assignments_urls
 from coding.calibration import urls as calibration_urls
 from coding.codebook import urls as codebook_urls
 from coding.compare import urls as compare_urls
@@ -32,4 +33,5 @@ urlpatterns = [
     *exchange_urls.urlpatterns,
     *history_urls.urlpatterns,
     *jobs.urlpatterns,
+    *assignments_urls.urlpatterns,
 ]

@@ -27,6 +27,9 @@
 * The agreement report and the disagreement review: owners and viewers always, coders
   when the owner shares the report and blind coding is off
   (:attr:`StudyAccess.can_read_agreement`); settling disagreements is for owners.
+* Assignments (coding/assignments/): every member reads those of the layers they may see
+  (a blind coder: their own, never who else is assigned); only owners assign, unassign and
+  draw double-coding samples (:func:`get_study_for_user` with ``owner=True``).
 * Calibration rounds: owners create and close them, assigned coders code in them, the
   results are for :func:`can_see_round_results`.
 """

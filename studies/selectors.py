@@ -93,6 +93,28 @@ class CoderProgress:
 
 
 @dataclass
+class MyAssignment:
+    transcript: Transcript
+    done: bool
+    segments: int
+
+
+@dataclass
+class AssignmentCell:
+    transcripts: int = 0  # in the cell
+    assigned: int = 0  # transcripts with at least one coder assigned
+    double: int = 0  # transcripts with two coders or more
+    assignments: int = 0  # (transcript, coder) pairs
+    done: int = 0  # of those, marked done
+
+
+@dataclass
+class AssignmentRow:
+    name: str
+    cells: list[AssignmentCell]
+
+
+@dataclass
 class Dashboard:
     waves: list
     grids: list[GroupGrid]
@@ -102,6 +124,8 @@ class Dashboard:
     coders: list[CoderProgress]
     n_participants: int
     needs_review: int = 0
+    mine: list[MyAssignment] = field(default_factory=list)
+    by_cell: list[AssignmentRow] = field(default_factory=list)
 
 
 def dashboard(access: StudyAccess) -> Dashboard:
@@ -109,7 +133,8 @@ def dashboard(access: StudyAccess) -> Dashboard:
 
     Queries (constant in the number of participants and transcripts): waves, groups,
     participants, transcripts (text deferred), layers, segment counts per layer, assignment
-    done counts per layer, passages that need review (in the layers the requester sees).
+    done counts per layer, passages that need review (in the layers the requester sees),
+    assignments of the visible coder layers, the requester's segments per transcript.
     """
     study = access.study
     waves = list(study.waves.all())
@@ -191,7 +216,10 @@ def dashboard(access: StudyAccess) -> Dashboard:
                 done=done_counts.get(layer.pk, 0),
             )
         )
+    mine, by_cell = _assignments(access, layers, transcripts, participants, groups, waves)
     return Dashboard(
+        mine=mine,
+        by_cell=by_cell,
         waves=waves,
         grids=ordered,
         unassigned=unassigned,
@@ -201,6 +229,63 @@ def dashboard(access: StudyAccess) -> Dashboard:
         n_participants=len(participants),
         needs_review=needs_review,
     )
+
+
+def _assignments(access, layers, transcripts, participants, groups, waves):
+    """The requester's own assignments (transcript, done, segments so far) and, for members
+    who are not blind, assignments and completion per group x wave cell. Two queries."""
+    from coding.models import LayerKind as Kind
+
+    coder_layers = [la.pk for la in layers if la.kind == Kind.CODER]
+    mine_layer = next(
+        (
+            la.pk
+            for la in layers
+            if la.kind == Kind.CODER and la.user_id == access.membership.user_id
+        ),
+        None,
+    )
+    rows = list(
+        Assignment.objects.filter(layer_id__in=coder_layers).values_list(
+            "transcript_id", "layer_id", "done_at"
+        )
+    )
+    by_pk = {t.pk: t for t in transcripts}
+    mine_rows = [(t, done) for t, la, done in rows if la == mine_layer and t in by_pk]
+    mine = []
+    if mine_rows:
+        counts = dict(
+            Segment.objects.filter(layer_id=mine_layer, transcript_id__in=[t for t, _ in mine_rows])
+            .order_by()
+            .values("transcript_id")
+            .annotate(n=Count("pk"))
+            .values_list("transcript_id", "n")
+        )
+        mine = [MyAssignment(by_pk[t], done is not None, counts.get(t, 0)) for t, done in mine_rows]
+        mine.sort(key=lambda m: (m.done, m.transcript.title))
+    if access.blind or not rows:
+        return mine, []
+    group_of = {p.pk: p.group_id for p in participants}
+    cells = {(g.pk, w.pk): AssignmentCell() for g in groups for w in waves}
+    cell_of = {}
+    for t in transcripts:
+        key = (group_of.get(t.participant_id), t.wave_id)
+        if key in cells:
+            cells[key].transcripts += 1
+            cell_of[t.pk] = cells[key]
+    coders_on: dict[int, int] = defaultdict(int)
+    for t, _la, done in rows:
+        cell = cell_of.get(t)
+        if cell is None:
+            continue
+        coders_on[t] += 1
+        cell.assignments += 1
+        cell.done += done is not None
+    for t, n in coders_on.items():
+        cell_of[t].assigned += 1
+        cell_of[t].double += n >= 2
+    by_cell = [AssignmentRow(g.name, [cells[(g.pk, w.pk)] for w in waves]) for g in groups]
+    return mine, by_cell
 
 
 @dataclass

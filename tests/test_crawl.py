@@ -414,6 +414,11 @@ ROUTES: dict[str, Route] = {
     # The dashboard embeds it for everyone; who may not see progress gets an empty section.
     "coding:consensus_progress": Route(READ, [Get(_s)]),
     # Calibration
+    "coding:assignments": Route(READ, [Get(_s), Get(_s, query="group=1&wave=2")]),
+    "coding:assignments_bulk": Route(POST_ONLY, [Get(_s)]),
+    "coding:assignments_sample": Route(
+        OWNER, [Get(_s), Get(_s, query="percent=50&seed=1"), Get(_s, query="count=2&seed=x")]
+    ),
     "coding:calibration_list": Route(READ, [Get(_s)]),
     "coding:calibration_create": Route(OWNER, [Get(_s)]),
     "coding:calibration_code": Route(
@@ -482,6 +487,9 @@ ROUTES: dict[str, Route] = {
         [Get(_s, query="q=the"), Get(_s, query="q=the+%E7%9A%84&mode=any&variants=1")],
         both=False,
     ),
+    "api:study_assignments": Route(API_READ, [Get(_s)], both=False),
+    "api:study_assignments_write": Route(API_READ, [Get(_s)], both=False),
+    "api:study_assignments_sample": Route(API_WRITE_ONLY, [Get(_s)], both=False),
     "api:study_words": Route(
         API_READ,
         [Get(_s), Get(_s, query="speech=participant&by=attribute:gender&stop=include")],

@@ -30,6 +30,7 @@ from pydantic import Field
 from coding.agreement import answer as agreement_answer
 from coding.agreement import bootstrap as agreement_bootstrap
 from coding.agreement.access import require_agreement_reader
+from coding.assignments import api as assignments_api
 from coding.codebook import selectors as codebook_selectors
 from coding.compare import cuts
 from coding.compare.layers import PLACED, layer_choice
@@ -656,8 +657,9 @@ def study_agreement(
     percentile bootstrap interval from `bootstrap` replicates (default 1000, at most 10000,
     0: none) resampling whole transcripts, drawn by `numpy.random.default_rng(seed)`.
     `layers`: layer keys, `bob,erin` (default: the page's first two). Scope as on the page:
-    `group`, `wave`, `participant`, `transcript`, `code`, `attribute:<name>=<value>`. Null
-    values have their reason in `reasons`. Who may read it: as the page (else 403)."""
+    `group`, `wave`, `participant`, `transcript`, `code`, `attribute:<name>=<value>`, and
+    `sample`: `double` (assigned to every layer compared) or `draw:<id>` (a recorded
+    double-coding draw). Null values have their reason in `reasons`. Who may read it: as the page (else 403)."""
     access = require_agreement_reader(_access(request, study_id, missing="No such study."))
     query = request.GET.copy()
     query["bootstrap"], query["seed"] = str(bootstrap), str(seed)
@@ -741,9 +743,11 @@ def study_autocode_undo(request, study_id: Id, batch_id: Id):
     return Status(200, {"batch_id": batch.pk, "removed": removed})
 
 
-# Themes and the journal (workbench/api_themes.py), then the catch-all in a router of its own
-# so that it comes after them.
+# Themes and the journal (workbench/api_themes.py), assignments and the sampler
+# (coding/assignments/api.py), then the catch-all in a router of its own so that it comes
+# after them.
 api.add_router("", themes_router)
+api.add_router("", assignments_api.router)
 fallback = Router()
 
 

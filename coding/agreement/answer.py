@@ -99,7 +99,8 @@ class AgreementOut(Schema):
 def report_for_api(access: StudyAccess, query: QueryDict, layers: str) -> Report:
     """The report for an API request: ``layers`` comma-separated keys (default: as the
     page), the other parameters as the page's form reads them (``bootstrap``, ``seed``,
-    ``group``, ``wave``, ``participant``, ``transcript``, ``code``, ``attribute:<name>``).
+    ``group``, ``wave``, ``participant``, ``transcript``, ``code``, ``attribute:<name>``,
+    ``sample``: ``double`` or ``draw:<id>``, see coding/assignments/scope.py).
     Raises ValidationError for what the form refuses."""
     data = query.copy()
     data.setlist("layers", [key.strip() for key in layers.split(",") if key.strip()])

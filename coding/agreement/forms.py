@@ -10,6 +10,7 @@ from coding.agreement import bootstrap as boot
 from coding.agreement.loading import Scope, default_layers
 from coding.agreement.result import ReportParams
 from coding.agreement.rows import DEFAULT_THRESHOLD, SORT_KEYS
+from coding.assignments import scope as sample_scope
 from coding.codebook.selectors import Codebook
 from coding.models import Layer
 from studies import attributes as attrs
@@ -35,6 +36,7 @@ class ReportForm(forms.Form):
     wave = forms.TypedMultipleChoiceField(coerce=int, required=False)
     participant = forms.TypedMultipleChoiceField(coerce=int, required=False)
     transcript = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    sample = forms.ChoiceField(required=False, label="Double-coded sample")
     code = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     threshold = forms.FloatField(required=False, min_value=0, max_value=1)
     expert = forms.BooleanField(required=False)
@@ -63,6 +65,7 @@ class ReportForm(forms.Form):
         self.fields["transcript"].choices = list(
             Transcript.objects.filter(study=study).order_by("title").values_list("pk", "title")
         )
+        self.fields["sample"].choices = sample_scope.sample_choices(study)
         codes = [(n.pk, "\u2003" * n.depth + n.code.name) for n in book.walk()]
         self.fields["code"].choices = [("", "All codes"), *codes]
         self.fields["focus"].choices = [("", "—"), *codes]
@@ -109,9 +112,12 @@ class ReportForm(forms.Form):
         else:
             layers = default_layers(self.layer_objects)
         threshold = data.get("threshold")
+        sample = sample_scope.sample_transcripts(self.study, data.get("sample") or "", layers)
         return ReportParams(
             layers=layers,
             scope=Scope(
+                sample_transcripts=sample[0] if sample else None,
+                sample_words=sample[1] if sample else "",
                 groups=data["group"],
                 waves=data["wave"],
                 participants=data["participant"],
@@ -145,4 +151,6 @@ class ReportForm(forms.Form):
                 labels = dict(self.fields[name].choices)
                 parts.append(f"{name}: " + ", ".join(str(labels.get(v, v)) for v in values))
         parts += [f"{f.name}: {f.value}" for f in scope.attributes]
+        if scope.sample_words:
+            parts.append(scope.sample_words)
         return "; ".join(parts)

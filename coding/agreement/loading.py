@@ -44,22 +44,41 @@ class Scope:
     # (resolved by the form; None without attribute filters).
     attributes: tuple = ()
     attribute_transcripts: list[int] | None = None
+    # The double-coded sample (coding/assignments/scope.py): its transcripts and in words.
+    sample_transcripts: list[int] | None = None
+    sample_words: str = ""
 
     @property
     def is_all(self) -> bool:
         return not (
-            self.groups or self.waves or self.participants or self.transcripts or self.attributes
+            self.groups
+            or self.waves
+            or self.participants
+            or self.transcripts
+            or self.attributes
+            or self.sample_transcripts is not None
         )
+
+    @property
+    def narrowed(self) -> bool:
+        """Attribute filters or a sample narrow the transcripts to a list of ids."""
+        return bool(self.attributes) or self.sample_transcripts is not None
 
     @property
     def copy_transcripts(self) -> list[int]:
         """The transcripts to name when another view must cover the same scope: the chosen
         transcripts, narrowed to those with the attribute values."""
-        if self.attribute_transcripts is None:
+        narrowing = [
+            set(ids)
+            for ids in (self.attribute_transcripts, self.sample_transcripts)
+            if ids is not None
+        ]
+        if not narrowing:
             return self.transcripts
+        chosen = set.intersection(*narrowing)
         if self.transcripts:
-            return sorted(set(self.transcripts) & set(self.attribute_transcripts))
-        return sorted(self.attribute_transcripts)
+            chosen &= set(self.transcripts)
+        return sorted(chosen)
 
     def filter(self, qs):
         if self.groups:
@@ -72,6 +91,8 @@ class Scope:
             qs = qs.filter(pk__in=self.transcripts)
         if self.attribute_transcripts is not None:
             qs = qs.filter(pk__in=self.attribute_transcripts)
+        if self.sample_transcripts is not None:
+            qs = qs.filter(pk__in=self.sample_transcripts)
         return qs
 
 

@@ -191,6 +191,8 @@ def test_it_lists_every_endpoint_in_the_openapi_schema():
         "/api/v1/studies/{study_id}/retrieval",
         "/api/v1/studies/{study_id}/autocode",
         "/api/v1/studies/{study_id}/autocode/{batch_id}",
+        "/api/v1/studies/{study_id}/assignments",
+        "/api/v1/studies/{study_id}/assignments/sample",
         "/api/v1/transcripts/{transcript_id}",
         "/api/v1/transcripts/{transcript_id}/segments",
         "/api/v1/segments/{segment_id}",
@@ -201,6 +203,9 @@ def test_it_lists_every_endpoint_in_the_openapi_schema():
     }
     assert set(paths["/api/v1/transcripts/{transcript_id}/segments"]) == {"post"}
     assert set(paths["/api/v1/segments/{segment_id}"]) == {"delete"}
+    assert set(paths["/api/v1/studies/{study_id}/assignments"]) == {"get", "post"}
+    # The assignments router (coding/assignments/api.py) takes the API's authentication.
+    assert paths["/api/v1/studies/{study_id}/assignments"]["post"]["security"]
     assert schema["components"]["securitySchemes"]["BearerToken"] == {
         "type": "http",
         "scheme": "bearer",

@@ -380,12 +380,12 @@ def test_its_query_count_does_not_grow_with_the_study(
             for c in codes:
                 factories.make_segment(t, c, layer, 30 + i, 50 + i)
     # session, user, membership+study, layers, codebook, form choices (groups, waves,
-    # participants, transcripts), attribute definitions, transcripts in scope, layers
-    # present (segments, assignments), segments: 14, whatever the size (the rollup and the
-    # summary reuse them).
-    with django_assert_max_num_queries(14):
+    # participants, transcripts, recorded sampler draws), attribute definitions, transcripts
+    # in scope, layers present (segments, assignments), segments: 15, whatever the size (the
+    # rollup and the summary reuse them).
+    with django_assert_max_num_queries(15):
         assert owner_client.get(url(study)).status_code == 200
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         assert owner_client.get(url(study, expert=1, by="design")).status_code == 200
 
 

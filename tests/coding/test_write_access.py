@@ -79,6 +79,10 @@ WRITES: dict[str, dict] = {
     "coding:calibration_close post": owners(302),
     "coding:qdpx_import post": owners(400),
     "coding:audit_restore post": owners(302),
+    # assignments and the sampler: owners only (an empty grid or form changes nothing)
+    "coding:assignments post": owners(302),
+    "coding:assignments_bulk post": owners(302),
+    "coding:assignments_sample post": owners(200),
     # auto-coding from the search page (no code chosen: 400); undo bob's batch: bob only
     "coding:autocode post": coders(400, 400),
     "coding:autocode_undo post": coders(404, 302),
@@ -104,6 +108,25 @@ WRITES: dict[str, dict] = {
         "owner": 403,
         "coder_blind": 204,
         "coder_open": 204,
+    },
+    # assignments: owners only (an empty change: 200; a sample without coders: 400)
+    "api:study_assignments post": {
+        **API_REFUSED,
+        "owner": 200,
+        "coder_blind": 403,
+        "coder_open": 403,
+    },
+    "api:study_assignments_write post": {
+        **API_REFUSED,
+        "owner": 200,
+        "coder_blind": 403,
+        "coder_open": 403,
+    },
+    "api:study_assignments_sample post": {
+        **API_REFUSED,
+        "owner": 400,
+        "coder_blind": 403,
+        "coder_open": 403,
     },
     # auto-coding: bob's batch, undone by bob only (another member's batch is not theirs)
     "api:theme_list post": {**API_REFUSED, "owner": 201, "coder_blind": 201, "coder_open": 201},

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from coding.models import Assignment
 from tests import factories
@@ -53,8 +54,9 @@ def test_its_query_count_does_not_grow_with_the_study(
     populate(study, coder, n)
     url = reverse("studies:study_dashboard", args=[study.pk])
     # session, user, membership+study, waves, groups, participants, transcripts, layers,
-    # segment counts, done counts (+ savepoints on some backends)
-    with django_assert_max_num_queries(12):
+    # segment counts, done counts, needs review, assignments, my segments per transcript
+    # (+ savepoints on some backends)
+    with django_assert_max_num_queries(14):
         response = owner_client.get(url)
     assert response.status_code == 200
 
@@ -92,3 +94,50 @@ def test_grid_cells_escape_titles(study, owner, owner_client):
     html = owner_client.get(reverse("studies:study_dashboard", args=[study.pk])).text
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+
+def test_a_coder_sees_their_assignments_with_done_and_segments(
+    study, owner, coder, coder2, coder_client
+):
+    group = factories.make_group(study, name="G")
+    wave = factories.make_wave(study, name="T1")
+    code = factories.make_code(study)
+    bob, erin = factories.make_layer(study, coder), factories.make_layer(study, coder2)
+    titles = []
+    for i in range(3):
+        p = factories.make_participant(study, pseudonym=f"Q{i}", group=group)
+        t = factories.make_transcript(study, title=f"Q{i} T1", participant=p, wave=wave)
+        titles.append(t.title)
+        if i < 2:
+            Assignment.objects.create(
+                layer=bob, transcript=t, done_at=None if i else timezone.now()
+            )
+        for start in range(i):
+            factories.make_segment(t, code, bob, start, start + 3)
+        Assignment.objects.create(layer=erin, transcript=t)
+    study.blind_coding = True
+    study.save()
+    response = coder_client.get(reverse("studies:study_dashboard", args=[study.pk]))
+    mine = [(m.transcript.title, m.done, m.segments) for m in response.context["d"].mine]
+    assert mine == [("Q1 T1", False, 1), ("Q0 T1", True, 0)]
+    assert "My assignments" in response.text
+    assert response.context["d"].by_cell == []  # blind: not who else is assigned
+    assert "Assignments by group and wave" not in response.text
+
+
+def test_the_owner_sees_assignments_and_completion_per_cell(
+    study, owner, coder, coder2, owner_client
+):
+    groups, waves = populate(study, coder, 4)  # bob is assigned every transcript
+    erin = factories.make_layer(study, coder2)
+    first = study.transcripts.filter(participant__group=groups[0], wave=waves[0]).first()
+    Assignment.objects.create(layer=erin, transcript=first, done_at=timezone.now())
+    response = owner_client.get(reverse("studies:study_dashboard", args=[study.pk]))
+    rows = response.context["d"].by_cell
+    cell = rows[0].cells[0]
+    # Workers at T1: P000 and P002, both assigned to bob, one also to erin (done).
+    assert (cell.transcripts, cell.assigned, cell.double, cell.assignments, cell.done) == (
+        2, 2, 1, 3, 1,
+    )  # fmt: skip
+    assert [c.transcripts for c in rows[1].cells] == [1, 2, 1]
+    assert "1 double" in response.text
