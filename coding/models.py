@@ -508,3 +508,110 @@ class TranscriptWords(models.Model):
 
     def __str__(self) -> str:
         return f"words of {self.transcript_id} ({self.speech or 'everyone'})"
+class ThemeStatus(models.TextChoices):
+    CANDIDATE = "candidate", "Candidate"
+    REVIEWED = "reviewed", "Reviewed"
+    FINAL = "final", "Final"
+    DISCARDED = "discarded", "Discarded"
+
+
+class Theme(models.Model):
+    """A candidate (then reviewed, final or discarded) theme built from codes.
+
+    A code can feed several themes. ``through_line`` is the theme's through-line memo across
+    waves; its earlier texts are in the theme's events (kind ``through_line``).
+    """
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(max_length=200)
+    concept = models.TextField(
+        "central organising concept",
+        blank=True,
+        help_text="What holds the theme together, in a sentence or two.",
+    )
+    status = models.CharField(
+        max_length=10, choices=ThemeStatus.choices, default=ThemeStatus.CANDIDATE
+    )
+    codes = models.ManyToManyField(Code, related_name="themes", blank=True)
+    through_line = models.TextField(
+        blank=True, help_text="The through-line memo: how the theme runs across the waves."
+    )
+    position = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(name=""), name="coding_theme_name_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ThemeEventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    RENAMED = "renamed", "Renamed"
+    EDITED = "edited", "Concept edited"
+    SPLIT = "split", "Split"
+    MERGED = "merged", "Merged"
+    STATUS = "status", "Status changed"
+    CODES = "codes", "Codes changed"
+    THROUGH_LINE = "through_line", "Through-line edited"
+
+
+class ThemeEvent(models.Model):
+    """One step in a theme's development, with its date and the reason given."""
+
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=ThemeEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    related = models.ManyToManyField(
+        Theme,
+        related_name="+",
+        blank=True,
+        help_text="For a split: the other parts; for a merge: the themes merged in or into.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["theme", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.theme_id}"
+
+
+class JournalEntry(models.Model):
+    """A dated reflexive-journal entry: private to its author unless ``shared``."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="journal_entries")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="journal_entries"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    shared = models.BooleanField(default=False, help_text="Shown to the team; otherwise only you.")
+    transcripts = models.ManyToManyField(Transcript, related_name="journal_entries", blank=True)
+    codes = models.ManyToManyField(Code, related_name="journal_entries", blank=True)
+    themes = models.ManyToManyField(Theme, related_name="journal_entries", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["study", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title or self.body[:40]

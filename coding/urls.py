@@ -12,6 +12,7 @@ from coding.memos import urls as memos_urls
 from coding.retrieval import urls as retrieval_urls
 from coding.search import urls as search_urls
 from coding.segments import urls as segments_urls
+from coding.themes import urls as themes_urls
 from coding.words import urls as words_urls
 
 app_name = "coding"
@@ -24,6 +25,7 @@ urlpatterns = [
     *words_urls.urlpatterns,
     *memos_urls.urlpatterns,
     *compare_urls.urlpatterns,
+    *themes_urls.urlpatterns,
     *agreement_urls.urlpatterns,
     *consensus_urls.urlpatterns,
     *calibration_urls.urlpatterns,

@@ -132,6 +132,10 @@ def _autocode_batch(ctx) -> int:
     return ctx.autocode_batch
 
 
+def _th(ctx):
+    return {"study_id": ctx.study.pk, "theme_id": ctx.theme.pk}
+
+
 def _layer_views(kwargs, *keys):
     return [Get(kwargs, query=f"layer={key}") for key in keys]
 
@@ -325,6 +329,22 @@ ROUTES: dict[str, Route] = {
     "coding:memo_delete": Route(
         POST_ONLY, [Get(lambda ctx: {**_s(ctx), "memo_id": ctx.erin_memo.pk})]
     ),
+    # Themes and the reflexive journal
+    "coding:theme_board": Route(READ, [Get(_s), *_layer_views(_s, "union", "consensus", "erin")]),
+    "coding:theme_detail": Route(
+        READ, [Get(_th), *_layer_views(_th, "union", "consensus", "erin")]
+    ),
+    "coding:theme_create": Route(POST_ONLY, [Get(_s)]),
+    "coding:theme_merge": Route(POST_ONLY, [Get(_s)]),
+    "coding:theme_update": Route(POST_ONLY, [Get(_th)]),
+    "coding:theme_status": Route(POST_ONLY, [Get(_th)]),
+    "coding:theme_codes": Route(POST_ONLY, [Get(_th)]),
+    "coding:theme_through_line": Route(POST_ONLY, [Get(_th)]),
+    "coding:theme_split": Route(POST_ONLY, [Get(_th)]),
+    "coding:journal": Route(
+        READ, [Get(_s), Get(_s, query="code={code}"), Get(_s, query="code={code2}")]
+    ),
+    "coding:journal_create": Route(POST_ONLY, [Get(_s)]),
     # Comparison
     "coding:compare_matrix": Route(
         READ,
@@ -483,6 +503,17 @@ ROUTES: dict[str, Route] = {
         ],
         both=False,
     ),
+    "api:theme_list": Route(API_READ, [Get(_s)], both=False),
+    "api:theme_create": Route(API_READ, [Get(_s)], both=False),  # its GET is the list
+    "api:theme_detail": Route(API_READ, [Get(_th)], both=False),
+    "api:theme_update": Route(API_READ, [Get(_th)], both=False),  # its GET is the detail
+    "api:theme_prevalence": Route(
+        API_READ,
+        [Get(_th), Get(_th, query="layer=erin", expect=API_READ | {"coder_blind": 404})],
+        both=False,
+    ),
+    "api:journal_list": Route(API_READ, [Get(_s), Get(_s, query="code={code}")], both=False),
+    "api:journal_create": Route(API_READ, [Get(_s)], both=False),  # its GET is the list
     "api:not_found": Route(
         {**dict.fromkeys(PERSONAS, 404)}, [Get(lambda ctx: {"rest": "nothing/here"})], both=False
     ),
@@ -542,6 +573,7 @@ class Crawl:
     invitation_token: str
     job: object = None  # bob's QDPX export job (its file is searched for canaries)
     attribute: object = None  # the participants' "gender" definition
+    theme: object = None  # the PI's theme, fed by the code (journal entries link to it)
 
     def fill(self, query: str) -> str:
         return query.format(
@@ -685,12 +717,41 @@ def build_crawl(*, blind: bool) -> Crawl:
         invitation_token=token,
     )
     ctx.attribute = gender
+    ctx.theme = _themes_and_journal(study, users, transcript, code, code2)
     ctx.job = job_services.job_start(
         access=study_access(users["coder"], study.pk),
         kind=JobKind.QDPX_EXPORT,
         filename="crawled-study.qdpx",
     )
     return ctx
+
+
+def _themes_and_journal(study, users, transcript, code, code2):
+    """The PI's theme, erin's shared entry and everyone's private ones: the canary in each
+    (a blind coder reads only the owners' shared entries; no one reads another's private)."""
+    from coding.themes import services as theme_services
+
+    theme = theme_services.theme_create(
+        study=study, actor=users["owner"], name="Becoming a colleague", codes=[code, code2]
+    )
+    for author, shared in (("coder2", True), ("coder2", False), ("owner", False)):
+        theme_services.journal_entry_create(
+            study=study,
+            author=users[author],
+            body=f"{author} journal {shared} {CANARY}",
+            shared=shared,
+            transcripts=[transcript],
+            codes=[code],
+            themes=[theme],
+        )
+    theme_services.journal_entry_create(
+        study=study,
+        author=users["owner"],
+        body="PI shares a reflection",
+        shared=True,
+        themes=[theme],
+    )
+    return theme
 
 
 def _calibration_round(study, transcript, code, users):

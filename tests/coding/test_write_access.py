@@ -56,6 +56,16 @@ WRITES: dict[str, dict] = {
     "coding:memo_create post": coders(200, 200),
     "coding:memo_update post": coders(200, 200),
     "coding:memo_delete post": coders(302, 403, coder_blind=404),
+    # themes and the journal: owners and coders (empty forms come back with their errors;
+    # an empty through-line is no change, back to the theme)
+    "coding:theme_create post": coders(200, 200),
+    "coding:theme_merge post": coders(200, 200),
+    "coding:theme_update post": coders(200, 200),
+    "coding:theme_status post": coders(200, 200),
+    "coding:theme_codes post": coders(200, 200),
+    "coding:theme_through_line post": coders(302, 302),
+    "coding:theme_split post": coders(200, 200),
+    "coding:journal_create post": coders(200, 200),
     # comparison, consensus, calibration, audit, exchange: owners only (empty forms: the
     # owner's request is refused for its content, 404 for objects it does not name)
     "coding:compare_framework_summary post": owners(404),
@@ -94,6 +104,12 @@ WRITES: dict[str, dict] = {
         "coder_open": 204,
     },
     # auto-coding: bob's batch, undone by bob only (another member's batch is not theirs)
+    "api:theme_list post": {**API_REFUSED, "owner": 201, "coder_blind": 201, "coder_open": 201},
+    "api:theme_create post": {**API_REFUSED, "owner": 201, "coder_blind": 201, "coder_open": 201},
+    "api:theme_detail patch": {**API_REFUSED, "owner": 200, "coder_blind": 200, "coder_open": 200},
+    "api:theme_update patch": {**API_REFUSED, "owner": 200, "coder_blind": 200, "coder_open": 200},
+    "api:journal_list post": {**API_REFUSED, "owner": 201, "coder_blind": 201, "coder_open": 201},
+    "api:journal_create post": {**API_REFUSED, "owner": 201, "coder_blind": 201, "coder_open": 201},
     "api:study_autocode post": {**API_REFUSED, "owner": 201, "coder_blind": 201, "coder_open": 201},
     "api:study_autocode_undo delete": {
         **API_REFUSED,
@@ -113,6 +129,12 @@ def _payload(name, ctx):
         text = ctx.transcript.text
         start = text.index("At first")
         return {"code_id": ctx.code2.pk, "start": start, "end": start + 8, "version": 1}
+    if name in ("api:theme_list", "api:theme_create"):
+        return {"name": "A theme from the API", "code_ids": [ctx.code.pk]}
+    if name in ("api:theme_detail", "api:theme_update"):
+        return {"status": "reviewed", "reason": "Checked"}
+    if name in ("api:journal_list", "api:journal_create"):
+        return {"body": "An entry", "theme_ids": [ctx.theme.pk]}
     if name == "api:study_autocode":
         return {"search": {"q": "the"}, "code_id": ctx.code.pk, "preview": False}
     return {}
