@@ -508,6 +508,8 @@ class TranscriptWords(models.Model):
 
     def __str__(self) -> str:
         return f"words of {self.transcript_id} ({self.speech or 'everyone'})"
+
+
 class ThemeStatus(models.TextChoices):
     CANDIDATE = "candidate", "Candidate"
     REVIEWED = "reviewed", "Reviewed"
