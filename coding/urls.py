@@ -5,8 +5,8 @@ from coding.calibration import urls as calibration_urls
 from coding.codebook import urls as codebook_urls
 from coding.compare import urls as compare_urls
 from coding.consensus import urls as consensus_urls
-from coding.exemplars import urls as exemplars_urls
 from coding.exchange import urls as exchange_urls
+from coding.exemplars import urls as exemplars_urls
 from coding.history import urls as history_urls
 from coding.jobs import views as jobs
 from coding.memos import urls as memos_urls

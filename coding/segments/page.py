@@ -603,6 +603,9 @@ def page_context(
                 "delete": reverse("coding:segment_delete", args=[study.pk, transcript.pk, 0]),
                 "undo": reverse("coding:segment_undo", args=[study.pk, transcript.pk]),
                 "page": reverse("coding:transcript_code", args=[study.pk, transcript.pk]),
+                "exemplar": (
+                    reverse("coding:exemplar_create", args=[study.pk]) if access.can_code else ""
+                ),
             },
         },
     }

@@ -146,3 +146,31 @@ def test_the_form_page_shows_the_passage_and_its_choices(study, data, coder_clie
     page = coder_client.get(url).content.decode()
     assert data["mine"].quote in page
     assert "Joining" in page and "Belonging" in page
+
+
+def test_retrieval_rows_link_to_the_exemplar_form_for_coders_only(
+    study, data, coder_client, viewer_client
+):
+    url = reverse("coding:retrieval", args=[study.pk]) + f"?code={data['code'].pk}"
+    form = reverse("coding:exemplar_create", args=[study.pk])
+    page = coder_client.get(url).content.decode()
+    assert f'href="{form}?segment={data["mine"].pk}&amp;next=' in page
+    assert form not in viewer_client.get(url).content.decode()
+
+
+def test_the_coding_page_carries_the_exemplar_url_for_coders(study, data, coder_client):
+    page = coder_client.get(
+        reverse("coding:transcript_code", args=[study.pk, data["t"].pk])
+    ).content.decode()
+    assert reverse("coding:exemplar_create", args=[study.pk]) in page
+
+
+def test_marking_from_retrieval_comes_back_to_it(study, data, coder_client):
+    back = reverse("coding:retrieval", args=[study.pk]) + f"?code={data['code'].pk}"
+    url = reverse("coding:exemplar_create", args=[study.pk]) + f"?segment={data['mine'].pk}"
+    response = coder_client.post(url, {"target": f"code:{data['code'].pk}", "next": back})
+    assert response.status_code == 302 and response["Location"] == back
+    response = coder_client.post(
+        url, {"target": f"theme:{data['theme'].pk}", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("coding:exemplar_list", args=[study.pk])
