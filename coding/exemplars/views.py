@@ -36,10 +36,8 @@ def _next(request: HttpRequest, default: str) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def exemplar_create(request: HttpRequest, study_id: int) -> HttpResponse:
-    access = get_study_for_user(request, study_id)
+    access = get_study_for_user(request, study_id, write=True)  # viewers: 403
     segment = selectors.segment_to_mark(access, request.GET.get("segment"))
-    if not access.can_code:
-        raise PermissionDenied("Viewers read exemplars; owners and coders mark them.")
     list_url = reverse("coding:exemplar_list", args=[access.study.pk])
     form = forms.ExemplarForm(
         request.POST if request.method == "POST" else None, access=access, segment=segment
