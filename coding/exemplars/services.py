@@ -89,7 +89,7 @@ def portrait_save(*, participant, actor, text: str, generated: str) -> Portrait:
     portrait, _ = Portrait.objects.get_or_create(participant=participant)
     before = {"text": portrait.text, "generated": portrait.generated}
     portrait.text = clean_memo_text(text, field="text")
-    portrait.generated = generated
+    portrait.generated = (generated or "").strip()
     portrait.updated_by = actor if getattr(actor, "is_authenticated", False) else None
     portrait.full_clean()
     portrait.save(update_fields=["text", "generated", "updated_by", "updated_at"])
@@ -110,6 +110,6 @@ def portrait_regenerate(*, participant, actor, generated: str) -> Portrait:
     text (the page showed what changed)."""
     portrait = Portrait.objects.filter(participant=participant).first()
     text = generated
-    if portrait is not None and portrait.text and portrait.text != portrait.generated:
+    if portrait is not None and portrait.text and portrait.text != portrait.generated.strip():
         text = portrait.text
     return portrait_save(participant=participant, actor=actor, text=text, generated=generated)
