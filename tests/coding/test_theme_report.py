@@ -220,3 +220,35 @@ def test_a_blind_coder_sees_only_their_own_layer(study, world, coder_client, own
         assert s1.quote in content
     body = coder_client.get(_url(study, format="md")).content.decode()
     assert "| Peer support workers | 1/1 (100%) | 0/2 (0%) |" in body
+
+
+def test_the_report_and_portraits_take_a_fixed_number_of_queries(
+    study, world, owner_client, owner, coder, django_assert_max_num_queries
+):
+    """More themes, exemplars, participants and segments: no more queries. Report: session,
+    user, membership; layers, coverage; codebook; frame 4; themes + codes; segments;
+    exemplars. Portraits add memos."""
+    report = reverse("coding:theme_report", args=[study.pk])
+    portraits = reverse("coding:portrait_list", args=[study.pk])
+    detail = reverse("coding:portrait_detail", args=[study.pk, world["people"]["PSW01"].pk])
+    urls = [report, report + "?format=docx", report + "?format=md", portraits, detail]
+    Exemplar.objects.create(segment=world["segs"][0], theme=world["themes"][0], created_by=owner)
+    counts = []
+    for url in urls:
+        owner_client.get(url)
+        with django_assert_max_num_queries(25) as before:
+            owner_client.get(url)
+        counts.append(len(before.captured_queries))
+    group = world["groups"][0]
+    layer = world["layers"][0]
+    for i in range(4):
+        person = factories.make_participant(study, pseudonym=f"PSW1{i}", group=group)
+        t = factories.make_transcript(study, participant=person, wave=world["waves"][i % 2])
+        seg = factories.make_segment(t, world["codes"][i], layer, 0, 5)
+        Exemplar.objects.create(segment=seg, code=world["codes"][i], note=f"n{i}", created_by=coder)
+        theme_services.theme_create(
+            study=study, actor=owner, name=f"More {i}", codes=[world["codes"][i]]
+        )
+    for url, count in zip(urls, counts, strict=True):
+        with django_assert_max_num_queries(count):
+            owner_client.get(url)
