@@ -174,3 +174,13 @@ def test_marking_from_retrieval_comes_back_to_it(study, data, coder_client):
         url, {"target": f"theme:{data['theme'].pk}", "next": "https://evil.example/"}
     )
     assert response["Location"] == reverse("coding:exemplar_list", args=[study.pk])
+
+
+def test_a_code_merge_keeps_the_exemplars_of_the_merged_code(study, data, owner, coder):
+    from coding.codebook import services as codebook_services
+
+    other = factories.make_code(study, name="Joining in")
+    ex = Exemplar.objects.create(segment=data["mine"], code=other, note="kept", created_by=coder)
+    codebook_services.code_merge(source=other, target=data["code"], actor=owner)
+    ex.refresh_from_db()
+    assert ex.code == data["code"] and ex.note == "kept"
