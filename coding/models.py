@@ -7,7 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
-from studies.models import Study, Transcript
+from studies.models import Participant, Study, Transcript
 
 # A code's colour: #RRGGBB. The one definition used by the model, forms, imports and rendering.
 COLOR_RE = re.compile(r"#[0-9A-Fa-f]{6}")
@@ -636,3 +636,63 @@ class JournalEntry(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.body[:40]
+
+
+class Exemplar(models.Model):
+    """A segment marked as an exemplar quote for a code or a theme (exactly one of the two),
+    with a note. The quote is the segment's, at its offsets: nothing is copied."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="exemplars")
+    code = models.ForeignKey(
+        Code, on_delete=models.CASCADE, null=True, blank=True, related_name="exemplars"
+    )
+    theme = models.ForeignKey(
+        Theme, on_delete=models.CASCADE, null=True, blank=True, related_name="exemplars"
+    )
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(code__isnull=False) & models.Q(theme__isnull=True))
+                | (models.Q(code__isnull=True) & models.Q(theme__isnull=False)),
+                name="coding_exemplar_code_or_theme",
+            ),
+            models.UniqueConstraint(
+                fields=["segment", "code"],
+                condition=models.Q(code__isnull=False),
+                name="coding_exemplar_unique_code",
+            ),
+            models.UniqueConstraint(
+                fields=["segment", "theme"],
+                condition=models.Q(theme__isnull=False),
+                name="coding_exemplar_unique_theme",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"exemplar of {self.code or self.theme} ({self.segment_id})"
+
+
+class Portrait(models.Model):
+    """A participant's portrait across waves: ``text`` starts as the generated summary and
+    is the researcher's to edit; ``generated`` is the summary it was last based on, so a
+    regeneration can show what changed without overwriting the edits."""
+
+    participant = models.OneToOneField(
+        Participant, on_delete=models.CASCADE, related_name="portrait"
+    )
+    text = models.TextField(blank=True)
+    generated = models.TextField(blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"portrait of {self.participant_id}"

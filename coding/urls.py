@@ -7,6 +7,7 @@ from coding.codebook import urls as codebook_urls
 from coding.compare import urls as compare_urls
 from coding.consensus import urls as consensus_urls
 from coding.exchange import urls as exchange_urls
+from coding.exemplars import urls as exemplars_urls
 from coding.history import urls as history_urls
 from coding.jobs import views as jobs
 from coding.memos import urls as memos_urls
@@ -27,6 +28,7 @@ urlpatterns = [
     *memos_urls.urlpatterns,
     *compare_urls.urlpatterns,
     *themes_urls.urlpatterns,
+    *exemplars_urls.urlpatterns,
     *agreement_urls.urlpatterns,
     *consensus_urls.urlpatterns,
     *calibration_urls.urlpatterns,

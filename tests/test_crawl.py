@@ -341,6 +341,50 @@ ROUTES: dict[str, Route] = {
     "coding:theme_codes": Route(POST_ONLY, [Get(_th)]),
     "coding:theme_through_line": Route(POST_ONLY, [Get(_th)]),
     "coding:theme_split": Route(POST_ONLY, [Get(_th)]),
+    # Exemplars, the theme report and participant portraits
+    "coding:exemplar_list": Route(READ, [Get(_s)]),
+    "coding:exemplar_create": Route(
+        CODE,
+        [
+            Get(_s, query="segment={segment}"),
+            # erin's highlight: hidden from a blind coder
+            Get(
+                _s,
+                query="segment={canary_segment}",
+                expect={**CODE, "coder_blind": 404},
+            ),
+        ],
+    ),
+    "coding:exemplar_delete": Route(
+        POST_ONLY, [Get(lambda ctx: {**_s(ctx), "exemplar_id": ctx.exemplar.pk})]
+    ),
+    "coding:theme_report": Route(
+        READ,
+        [
+            Get(_s),
+            Get(_s, query="format=docx"),
+            Get(_s, query="format=md"),
+            *_layer_views(_s, "union", "consensus", "erin"),
+        ],
+    ),
+    "coding:portrait_list": Route(
+        READ,
+        [
+            Get(_s),
+            *(Get(_s, query=f"format={f}") for f in ("csv", "xlsx", "docx", "md")),
+            *_layer_views(_s, "union", "erin"),
+        ],
+    ),
+    "coding:portrait_detail": Route(
+        READ,
+        [
+            Get(lambda ctx: {**_s(ctx), "participant_id": ctx.participant.pk}),
+            Get(
+                lambda ctx: {**_s(ctx), "participant_id": ctx.participant.pk},
+                query="layer=union",
+            ),
+        ],
+    ),
     "coding:journal": Route(
         READ, [Get(_s), Get(_s, query="code={code}"), Get(_s, query="code={code2}")]
     ),
@@ -594,6 +638,7 @@ class Crawl:
     job: object = None  # bob's QDPX export job (its file is searched for canaries)
     attribute: object = None  # the participants' "gender" definition
     theme: object = None  # the PI's theme, fed by the code (journal entries link to it)
+    exemplar: object = None  # the PI's exemplar on erin's highlight (its note a canary)
 
     def fill(self, query: str) -> str:
         return query.format(
@@ -738,6 +783,7 @@ def build_crawl(*, blind: bool) -> Crawl:
     )
     ctx.attribute = gender
     ctx.theme = _themes_and_journal(study, users, transcript, code, code2)
+    ctx.exemplar = _exemplars_and_portrait(ctx)
     ctx.job = job_services.job_start(
         access=study_access(users["coder"], study.pk),
         kind=JobKind.QDPX_EXPORT,
@@ -772,6 +818,27 @@ def _themes_and_journal(study, users, transcript, code, code2):
         themes=[theme],
     )
     return theme
+
+
+def _exemplars_and_portrait(ctx):
+    """Exemplars on bob's and erin's highlights (erin's note a canary) and the team's stored
+    portrait of the participant (a blind coder sees neither erin's nor the stored text)."""
+    from coding.exemplars import services as exemplar_services
+
+    users = ctx.users
+    exemplar_services.exemplar_create(
+        segment=ctx.segment, actor=users["coder"], theme=ctx.theme, note="bob's exemplar"
+    )
+    on_erin = exemplar_services.exemplar_create(
+        segment=ctx.canary_segment, actor=users["owner"], code=ctx.code, note=f"PI {CANARY}"
+    )
+    exemplar_services.portrait_save(
+        participant=ctx.participant,
+        actor=users["owner"],
+        text=f"PSW01 across the year {CANARY}",
+        generated="",
+    )
+    return on_erin
 
 
 def _calibration_round(study, transcript, code, users):

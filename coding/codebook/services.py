@@ -15,6 +15,7 @@ from coding.audit import audit, code_snapshot, segment_snapshot
 from coding.codebook import selectors
 from coding.models import (
     Code,
+    Exemplar,
     Memo,
     Segment,
 )
@@ -573,6 +574,10 @@ def code_merge(*, source: Code, target: Code, actor=None) -> MergeResult:
         code_memo_ids = list(Memo.objects.filter(code=source).values_list("pk", flat=True))
         if code_memo_ids:
             Memo.objects.filter(pk__in=code_memo_ids).update(code=target)
+        # Exemplars of the source become the target's (one the target already has stays once).
+        Exemplar.objects.filter(code=source).exclude(segment__exemplars__code=target).update(
+            code=target
+        )
 
         before = {
             "source": code_snapshot(source),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape as _e
+from urllib.parse import quote_plus
 
 from django.middleware.csrf import get_token
 from django.template.defaultfilters import linebreaksbr, truncatechars
@@ -183,7 +184,7 @@ _ROW = """<li class="retrieval-item" id="r-seg-{pk}">
   <blockquote class="retrieval-context">{more_before}{before}<mark>{quote}</mark>{after}{more_after}</blockquote>
   {was}{memo}<p class="retrieval-link"><a href="{link}">Open in transcript<span class="sr-only">: {title}, characters {start}–{end}</span></a>
     <span class="muted">characters {start}–{end}</span>
-    {not_yours}{form}</p>
+    {exemplar}{not_yours}{form}</p>
 </li>
 """
 _PATH = (
@@ -234,16 +235,30 @@ def participant_options(participants: Iterable, chosen: int | None) -> SafeStrin
     )
 
 
+_EXEMPLAR = (
+    '<a class="button small secondary" href="{}?segment={}&amp;next={}">Exemplar…'
+    '<span class="sr-only">: mark {}, characters {}–{}</span></a> '
+)
+
+
 def rows_html(
-    request, rows: Iterable[ResultRow], *, study_id: int, show_path: bool, reviewed: bool = False
+    request,
+    rows: Iterable[ResultRow],
+    *,
+    study_id: int,
+    show_path: bool,
+    reviewed: bool = False,
+    exemplar_url: str = "",
 ) -> SafeString:
     """The ``<li>`` of each row (the markup of ``retrieval.html``'s list), every value
     escaped. ``show_path``: print each passage's code path (with subcodes, or in the review
-    list); ``reviewed``: the row just marked reviewed says so.
+    list); ``reviewed``: the row just marked reviewed says so; ``exemplar_url``: each row
+    links to the exemplar form (for members who code).
 
     Values are escaped with :func:`html.escape` (what :func:`django.utils.html.escape`
     does, without its lazy-string wrapper, which cost more than the escaping)."""
     out = []
+    back = quote_plus(request.get_full_path())
     for row in rows:
         form = ""
         if row.can_review:
@@ -279,6 +294,11 @@ def rows_html(
                 end=row.end,
                 not_yours=_NOT_YOURS if row.needs_review and not row.can_review else "",
                 form=form,
+                exemplar=_EXEMPLAR.format(
+                    exemplar_url, row.pk, back, _e(row.title), row.start, row.end
+                )
+                if exemplar_url
+                else "",
             )
         )
     return mark_safe("".join(out))

@@ -52,6 +52,7 @@ def _retrieval_context(request: HttpRequest, access: StudyAccess) -> dict[str, A
         rows,
         study_id=study.pk,
         show_path=state.filters.subtree or state.filters.review,
+        exemplar_url=reverse("coding:exemplar_create", args=[study.pk]) if access.can_code else "",
     )
     return {
         "study": study,

@@ -639,6 +639,7 @@ def _page_urls(_resolver: tuple, study_id: int, transcript_id: int) -> tuple:
         ("dashboard", "studies:study_dashboard"),
         ("transcripts", "studies:transcript_list"),
         ("codebook", "coding:codebook"),
+        ("exemplar", "coding:exemplar_create"),
     ):
         urls.append((key, maybe_url(name, study_id)))
     return tuple(urls)
@@ -699,7 +700,10 @@ def page_context(
             "view": state.view,
             "codeFilter": code_filter,
             "canCreateCodes": access.can_create_codes and state.edit is not None,
-            "urls": {key: urls[key] for key in _SCRIPT_URLS},
+            "urls": {
+                **{key: urls[key] for key in _SCRIPT_URLS},
+                "exemplar": urls["exemplar"] if access.can_code else "",
+            },
         },
     }
     if full:

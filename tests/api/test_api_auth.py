@@ -187,6 +187,10 @@ def test_it_lists_every_endpoint_in_the_openapi_schema():
         "/api/v1/studies/{study_id}/matrix",
         "/api/v1/studies/{study_id}/agreement",
         "/api/v1/studies/{study_id}/words",
+        "/api/v1/studies/{study_id}/themes",
+        "/api/v1/studies/{study_id}/themes/{theme_id}",
+        "/api/v1/studies/{study_id}/themes/{theme_id}/prevalence",
+        "/api/v1/studies/{study_id}/journal",
         "/api/v1/studies/{study_id}/search",
         "/api/v1/studies/{study_id}/retrieval",
         "/api/v1/studies/{study_id}/autocode",
@@ -196,10 +200,6 @@ def test_it_lists_every_endpoint_in_the_openapi_schema():
         "/api/v1/transcripts/{transcript_id}",
         "/api/v1/transcripts/{transcript_id}/segments",
         "/api/v1/segments/{segment_id}",
-        "/api/v1/studies/{study_id}/themes",
-        "/api/v1/studies/{study_id}/themes/{theme_id}",
-        "/api/v1/studies/{study_id}/themes/{theme_id}/prevalence",
-        "/api/v1/studies/{study_id}/journal",
     }
     assert set(paths["/api/v1/transcripts/{transcript_id}/segments"]) == {"post"}
     assert set(paths["/api/v1/segments/{segment_id}"]) == {"delete"}

@@ -68,6 +68,12 @@ WRITES: dict[str, dict] = {
     "coding:journal_create post": coders(200, 200),
     # the PI's shared entry (an empty form comes back with its errors)
     "coding:journal_update post": {**REFUSED, "owner": 200, "coder_blind": 403, "coder_open": 403},
+    # exemplars (no segment named: 404; the crawl's exemplar is the PI's on erin's
+    # highlight: the PI unmarks it, an open coder may not, a blind coder cannot see it) and
+    # portraits (a blind coder's portrait page is their own layer's summary: read only)
+    "coding:exemplar_create post": coders(404, 404),
+    "coding:exemplar_delete post": coders(302, 403, coder_blind=404),
+    "coding:portrait_detail post": coders(302, 302, coder_blind=403),
     # comparison, consensus, calibration, audit, exchange: owners only (empty forms: the
     # owner's request is refused for its content, 404 for objects it does not name)
     "coding:compare_framework_summary post": owners(404),

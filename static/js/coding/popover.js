@@ -2,7 +2,7 @@
  * tooltip of a margin stripe.
  */
 import { snippet } from "./offsets.js";
-import { byId, transcriptEl } from "./page.js";
+import { byId, page, transcriptEl } from "./page.js";
 import { startAdjust } from "./adjust.js";
 import { closePicker, openPicker } from "./picker.js";
 import { post, urlFor } from "./requests.js";
@@ -44,9 +44,9 @@ export function openPopover(ids, anchorEl, returnFocus) {
     quote.className = "seg-meta";
     quote.textContent = "“" + snippet(textBetween(seg.s, seg.e), 90) + "”" + (seg.m ? " · Memo: " + snippet(seg.m, 80) : "");
     li.append(head, quote);
+    const actions = document.createElement("div");
+    actions.className = "seg-actions";
     if (seg.w) {
-      const actions = document.createElement("div");
-      actions.className = "seg-actions";
       for (const [act, label] of [["change", "Change"], ["memo", "Memo"], ["adjust", "Adjust span"], ["remove", "Remove"]]) {
         const b = document.createElement("button");
         b.type = "button";
@@ -56,8 +56,17 @@ export function openPopover(ids, anchorEl, returnFocus) {
         b.setAttribute("aria-label", label + ": " + segWords(id, seg));
         actions.appendChild(b);
       }
-      li.appendChild(actions);
     }
+    // Any highlight one may see can be marked as an exemplar (a link: the form is a page).
+    if (page.urls.exemplar) {
+      const a = document.createElement("a");
+      a.className = "button small secondary";
+      a.href = page.urls.exemplar + "?" + new URLSearchParams({ segment: id, next: location.pathname + location.search });
+      a.textContent = "Exemplar…";
+      a.setAttribute("aria-label", "Mark as exemplar: " + segWords(id, seg));
+      actions.appendChild(a);
+    }
+    if (actions.childElementCount) li.appendChild(actions);
     ul.appendChild(li);
   }
   const close = document.createElement("button");

@@ -1,0 +1,117 @@
+"""The theme report and the participant portraits as DOCX (python-docx) and Markdown, ready
+to paste into a results section: quotes in their original language, exactly the segments'
+text, each tagged "(PSW03, peer support worker, T2)"."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from docx import Document
+
+from coding.exemplars.report import ThemeReport, cell_text
+
+
+def _md_cell(text: str) -> str:
+    return (text or "").replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _md_quote(quote: str, tag: str) -> list[str]:
+    lines = quote.split("\n")
+    lines[0] = "“" + lines[0]
+    lines[-1] = lines[-1] + "” " + tag
+    return ["> " + line if line else ">" for line in lines]
+
+
+def _heading(report: ThemeReport) -> str:
+    return "Themes" if report.kind == "theme" else "Codes (no themes yet)"
+
+
+def report_markdown(report: ThemeReport) -> str:
+    out = [
+        f"# Theme report: {report.study.name}",
+        "",
+        f"{report.layer_sentence} Prevalence: participants with the "
+        f"{report.kind} / participants of the group interviewed at the wave.",
+        "",
+        f"## {_heading(report)}",
+    ]
+    for unit in report.units:
+        out += ["", f"### {unit.name}" + (f" ({unit.status})" if unit.status else ""), ""]
+        if unit.about:
+            out += [unit.about, ""]
+        out.append("| Group | " + " | ".join(_md_cell(h) for h in report.wave_headers) + " |")
+        out.append("|---|" + "---|" * len(report.wave_headers))
+        for group in report.frame.groups:
+            cells = [cell_text(c) for c in unit.row(group.pk)]
+            out.append(f"| {_md_cell(group.name)} | " + " | ".join(cells) + " |")
+        out.append("")
+        if unit.quotes:
+            for row in unit.quotes:
+                out += _md_quote(row.quote, row.tag)
+                if row.exemplar.note:
+                    out += [">", f"> *Note: {row.exemplar.note}*"]
+                out.append("")
+        else:
+            out += ["No exemplar quotes marked.", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def report_docx(report: ThemeReport) -> bytes:
+    doc = Document()
+    doc.add_heading(f"Theme report: {report.study.name}", level=0)
+    doc.add_paragraph(
+        f"{report.layer_sentence} Prevalence: participants with the {report.kind} / "
+        f"participants of the group interviewed at the wave. {date.today().isoformat()}."
+    )
+    doc.add_heading(_heading(report), level=1)
+    for unit in report.units:
+        doc.add_heading(unit.name + (f" ({unit.status})" if unit.status else ""), level=2)
+        if unit.about:
+            doc.add_paragraph(unit.about)
+        headers = report.wave_headers
+        table = doc.add_table(rows=1 + len(report.frame.groups), cols=1 + len(headers))
+        table.style = "Table Grid"
+        table.cell(0, 0).text = "Group"
+        for j, h in enumerate(headers, start=1):
+            table.cell(0, j).text = h
+        for i, group in enumerate(report.frame.groups, start=1):
+            table.cell(i, 0).text = group.name
+            for j, cell in enumerate(unit.row(group.pk), start=1):
+                table.cell(i, j).text = cell_text(cell)
+        if unit.quotes:
+            for row in unit.quotes:
+                p = doc.add_paragraph(style="Quote")
+                p.add_run(f"“{row.quote}” ")
+                p.add_run(row.tag).italic = False
+                if row.exemplar.note:
+                    doc.add_paragraph().add_run(f"Note: {row.exemplar.note}").italic = True
+        else:
+            doc.add_paragraph("No exemplar quotes marked.")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def portraits_markdown(study, cases, stored: dict[int, str]) -> str:
+    out = [f"# Participant portraits: {study.name}", "", f"Counted in: {cases.choice.label}.", ""]
+    for case in cases.portraits:
+        out += [f"## {case.participant.pseudonym}", ""]
+        text = stored.get(case.participant.pk) or case.summary
+        for para in text.strip().split("\n\n"):
+            out += [para.strip("\n"), ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def portraits_docx(study, cases, stored: dict[int, str]) -> bytes:
+    doc = Document()
+    doc.add_heading(f"Participant portraits: {study.name}", level=0)
+    doc.add_paragraph(f"Counted in: {cases.choice.label}. {date.today().isoformat()}.")
+    for case in cases.portraits:
+        doc.add_heading(case.participant.pseudonym, level=1)
+        text = stored.get(case.participant.pk) or case.summary
+        for para in text.strip().split("\n\n"):
+            doc.add_paragraph(para.strip("\n"))
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
