@@ -182,7 +182,7 @@ def test_the_page_reads_the_done_state_with_the_layers(
     # session, user, membership+study, transcript, layers (with the requester's assignment
     # of this transcript), codebook, segments (and the counts), neighbours, memos
     with django_assert_max_num_queries(9):
-        html = coder_client.get(_url(transcript, layer="all")).content.decode()
+        html = coder_client.get(_url(transcript, layer="mine")).content.decode()
     assert "Mark as done" in html
 
 
