@@ -31,6 +31,7 @@ from pydantic import Field
 from coding.agreement import answer as agreement_answer
 from coding.agreement import bootstrap as agreement_bootstrap
 from coding.agreement.access import require_agreement_reader
+from coding.codebook import api as codebook_api
 from coding.codebook import selectors as codebook_selectors
 from coding.compare import cuts
 from coding.compare.layers import PLACED, layer_choice
@@ -760,6 +761,9 @@ def study_autocode_undo(request, study_id: Id, batch_id: Id):
     except DjangoValidationError as exc:
         raise HttpError(409, " ".join(exc.messages)) from None
     return Status(200, {"batch_id": batch.pk, "removed": removed})
+
+
+codebook_api.register(api)  # codebook versions (coding/codebook/api.py)
 
 
 @api.api_operation(

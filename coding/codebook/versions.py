@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 
 from coding.audit import audit, audit_mark
 from coding.codebook import selectors
-from coding.models import AuditEvent, CodebookVersion
+from coding.models import AuditEvent, Code, CodebookVersion
 from studies.access import StudyAccess
 
 DEFINITION_FIELDS = ("description", "inclusion", "exclusion", "example")
@@ -63,6 +63,32 @@ def snapshot_codes(study) -> list[dict]:
         row["path"] = node.path
         rows.append(row)
     return rows
+
+
+def snapshot_book(study, snapshot: list[dict]) -> selectors.Codebook:
+    """A frozen snapshot as a :class:`~coding.codebook.selectors.Codebook` of unsaved codes,
+    for the exporters (CSV, QDC). No query."""
+    by_parent: dict[int | None, list[dict]] = {}
+    for row in snapshot:
+        by_parent.setdefault(row["parent_id"], []).append(row)
+    by_id: dict[int, selectors.CodeNode] = {}
+
+    def build(parent_id, depth):
+        nodes = []
+        rows = sorted(by_parent.get(parent_id, []), key=lambda r: (r["position"], r["id"]))
+        for row in rows:
+            code = Code(
+                study_id=study.pk,
+                **{k: row.get(k) for k in SNAPSHOT_FIELDS if k not in ("path", "id")},
+            )
+            code.pk = row["id"]
+            node = selectors.CodeNode(code=code, path=row["path"], depth=depth)
+            by_id[code.pk] = node
+            node.children = build(code.pk, depth + 1)
+            nodes.append(node)
+        return nodes
+
+    return selectors.Codebook(roots=build(None, 0), by_id=by_id)
 
 
 def visible_snapshot(access: StudyAccess, snapshot: list[dict]) -> list[dict]:
