@@ -249,6 +249,9 @@ ROUTES: dict[str, Route] = {
         ],
         both=False,
     ),
+    "coding:codebook_change_decision": Route(
+        POST_ONLY, [Get(lambda ctx: {**_s(ctx), "event_id": _event(ctx, "last")})]
+    ),
     "coding:codebook_change_reason": Route(
         POST_ONLY, [Get(lambda ctx: {**_s(ctx), "event_id": _event(ctx, "last")})]
     ),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from coding.codebook.version_views import (
+    codebook_change_decision,
     codebook_change_reason,
     codebook_version_create,
     codebook_version_diff,
@@ -53,5 +54,10 @@ urlpatterns = [
         "studies/<int:study_id>/codes/changes/<int:event_id>/reason/",
         codebook_change_reason,
         name="codebook_change_reason",
+    ),
+    path(
+        "studies/<int:study_id>/codes/changes/<int:event_id>/decision/",
+        codebook_change_decision,
+        name="codebook_change_decision",
     ),
 ]

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from coding.codebook import csv as codebook_csv
 from coding.codebook import versions
 from coding.exchange.export import EmptyCodebook, codebook_qdc
-from coding.models import CodebookVersion
+from coding.models import CodebookVersion, ConsensusDecision
 from studies.access import get_study_for_user
 from workbench.lib.http import add_form_errors, download
 
@@ -123,6 +124,8 @@ def codebook_version_diff(request, study_id: int) -> HttpResponse:
         changes = versions.diff(access, old, new)
     except ValidationError as exc:
         error = " ".join(exc.messages)
+    if access.is_owner and changes:
+        _attach_decisions(access, changes)
     groups = []
     for kind, label in KIND_LABELS.items():
         rows = [c for c in changes if c.kind == kind]
@@ -146,6 +149,26 @@ def codebook_version_diff(request, study_id: int) -> HttpResponse:
     return render(
         request, "coding/codebook/version_diff.html", context, status=400 if error else 200
     )
+
+
+def _attach_decisions(access, changes) -> None:
+    """Owners link a change to the consensus decision that led to it: each change gets
+    ``decisions`` (the live decisions on its code, or on the merge target) and ``linked``
+    (those already linked to its events). One query."""
+    code_ids = {c.code_id for c in changes} | {c.target_id for c in changes if c.target_id}
+    event_ids = {pk for c in changes for pk in c.events}
+    rows = list(
+        ConsensusDecision.objects.filter(study=access.study)
+        .filter(
+            Q(code_id__in=code_ids, undone_at__isnull=True) | Q(codebook_change_id__in=event_ids)
+        )
+        .select_related("transcript")
+        .order_by("-created_at", "-pk")
+    )
+    for change in changes:
+        codes = {change.code_id, change.target_id}
+        change.decisions = [d for d in rows if d.code_id in codes and d.undone_at is None]
+        change.linked = [d for d in rows if d.codebook_change_id in change.events]
 
 
 def _version(access, version_id: int) -> CodebookVersion:
@@ -179,6 +202,31 @@ def codebook_version_export(request, study_id: int, version_id: int, fmt: str) -
 
 @login_required
 @require_POST
+def codebook_change_decision(request, study_id: int, event_id: int) -> HttpResponse:
+    """Owners record which consensus decision led to a codebook change ("" unlinks)."""
+    access = get_study_for_user(request, study_id, owner=True)
+    raw = request.POST.get("decision", "")
+    try:
+        decision_id = int(raw) if raw else None
+        versions.decision_link(
+            access=access, event_id=event_id, decision_id=decision_id, actor=request.user
+        )
+    except (ValueError, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", ["Choose a decision."])))
+    else:
+        messages.success(request, "Saved the consensus decision." if raw else "Unlinked.")
+    return redirect(_back(request, access))
+
+
+def _back(request, access) -> str:
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    return back or reverse("coding:codebook_version_diff", args=[access.study.pk])
+
+
+@login_required
+@require_POST
 def codebook_change_reason(request, study_id: int, event_id: int) -> HttpResponse:
     """Owners set the reason of a codebook change afterwards (audited); back to ``next``."""
     access = get_study_for_user(request, study_id, owner=True)
@@ -193,7 +241,4 @@ def codebook_change_reason(request, study_id: int, event_id: int) -> HttpRespons
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, "Saved the reason.")
-    back = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = ""
-    return redirect(back or reverse("coding:codebook_version_diff", args=[access.study.pk]))
+    return redirect(_back(request, access))

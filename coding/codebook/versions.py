@@ -437,3 +437,46 @@ class VersionClock:
     def name_at(self, moment) -> str:
         version = self.at(moment)
         return version.name if version is not None else ""
+
+
+# --- consensus decisions -------------------------------------------------------------------
+
+
+def decision_link(*, access: StudyAccess, event_id: int, decision_id: int | None, actor):
+    """Record that a consensus decision led to the codebook change ``event_id`` (or, with
+    ``decision_id`` None, that none did: every decision linked to it is unlinked). Owners
+    only; audited (``consensus.codebook_change``)."""
+    from coding.models import ConsensusDecision
+
+    if not access.is_owner:
+        raise PermissionDenied("Only the study's owners can link consensus decisions.")
+    with transaction.atomic():
+        event = AuditEvent.objects.filter(
+            study=access.study, pk=event_id, object_type="code", action__in=CHANGE_ACTIONS
+        ).first()
+        if event is None:
+            raise ValidationError("No such codebook change in this study.")
+        before = sorted(
+            ConsensusDecision.objects.filter(codebook_change=event).values_list("pk", flat=True)
+        )
+        if decision_id is None:
+            ConsensusDecision.objects.filter(codebook_change=event).update(codebook_change=None)
+            after: list[int] = []
+        else:
+            decision = ConsensusDecision.objects.filter(study=access.study, pk=decision_id).first()
+            if decision is None:
+                raise ValidationError("No such consensus decision in this study.")
+            decision.codebook_change = event
+            decision.save(update_fields=["codebook_change"])
+            after = sorted({*before, decision.pk})
+        if before != after:
+            audit(
+                study=access.study,
+                actor=actor,
+                action="consensus.codebook_change",
+                object_type="auditevent",
+                object_id=event.pk,
+                before={"decisions": before},
+                after={"decisions": after},
+            )
+    return event

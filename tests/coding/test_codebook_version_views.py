@@ -13,7 +13,7 @@ from django.urls import reverse
 from lxml import etree
 
 from coding.codebook import services, versions
-from coding.models import AuditEvent, CodebookVersion, Segment
+from coding.models import AuditEvent, CodebookVersion, ConsensusDecision, Segment
 from tests import factories
 from tests.coding.test_refi_export import DATA, SAFE
 from tests.coding.test_retrieval_export import export_url, read_csv
@@ -176,3 +176,38 @@ def test_the_api_lists_versions_their_snapshots_and_diffs(
     )
     bad = coder_client.get(f"/api/v1/studies/{study.pk}/codebook/versions/diff?from=99999")
     assert bad.status_code == 400
+
+
+def test_a_consensus_decision_records_the_codebook_change_it_led_to(
+    study, book, owner, owner_client, coder_client
+):
+    transcript = factories.make_transcript(study)
+    decision = ConsensusDecision.objects.create(
+        study=study,
+        transcript=transcript,
+        code=book["stigma"],
+        start=0,
+        end=5,
+        action="reject",
+        rationale="Stigma was applied to plain worry",
+    )
+    v1 = versions.version_create(study=study, name="v1", actor=owner)
+    services.code_update(
+        code=book["stigma"], exclusion="Worry without judgement", actor=owner, reason="Decided"
+    )
+    event = AuditEvent.objects.get(action="code.update")
+    page = owner_client.get(diff_url(study, v1.pk)).text
+    assert "Stigma was applied to plain worry" in page  # offered for the change on its code
+    assert "plain worry" not in coder_client.get(diff_url(study, v1.pk)).text
+    url = reverse("coding:codebook_change_decision", args=[study.pk, event.pk])
+    assert coder_client.post(url, {"decision": decision.pk}).status_code == 403
+    decision.refresh_from_db()
+    assert decision.codebook_change_id is None
+    assert owner_client.post(url, {"decision": decision.pk}).status_code == 302
+    decision.refresh_from_db()
+    assert decision.codebook_change_id == event.pk
+    linked = AuditEvent.objects.get(action="consensus.codebook_change")
+    assert (linked.before, linked.after) == ({"decisions": []}, {"decisions": [decision.pk]})
+    assert owner_client.post(url, {"decision": ""}).status_code == 302
+    decision.refresh_from_db()
+    assert decision.codebook_change_id is None

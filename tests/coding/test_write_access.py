@@ -54,6 +54,7 @@ WRITES: dict[str, dict] = {
     # codebook versions: owners freeze versions and edit the reasons of changes
     "coding:codebook_version_create post": owners(400),
     "coding:codebook_change_reason post": owners(302),
+    "coding:codebook_change_decision post": owners(302),
     # retrieval and memos: the memo is erin's (a coder's), hidden from a blind coder
     "coding:segment_reviewed post": coders(403, 302),
     "coding:memo_create post": coders(200, 200),
