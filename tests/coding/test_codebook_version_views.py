@@ -211,3 +211,33 @@ def test_a_consensus_decision_records_the_codebook_change_it_led_to(
     assert owner_client.post(url, {"decision": ""}).status_code == 302
     decision.refresh_from_db()
     assert decision.codebook_change_id is None
+
+
+def test_the_diff_page_and_api_run_as_many_queries_for_many_changes_as_for_one(
+    study, owner, owner_client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(n):
+        base = f"n{n}"
+        codes = [
+            services.code_create(study=study, name=f"{base}-{i}", actor=owner) for i in range(n)
+        ]
+        v1 = versions.version_create(study=study, name=f"{base} v1", actor=owner)
+        for code in codes:
+            services.code_update(code=code, name=f"{code.name}!", description="x", actor=owner)
+            services.code_move(
+                code=code, parent=codes[0] if code != codes[0] else None, actor=owner
+            )
+        counted = []
+        for url in (
+            diff_url(study, v1.pk),
+            f"/api/v1/studies/{study.pk}/codebook/versions/diff?from={v1.pk}",
+        ):
+            with CaptureQueriesContext(connection) as ctx:
+                assert owner_client.get(url).status_code == 200
+            counted.append(len(ctx.captured_queries))
+        return counted
+
+    assert queries(1) == queries(12)
