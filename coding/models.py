@@ -346,6 +346,14 @@ class ConsensusDecision(models.Model):
         Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="decisions"
     )
     rationale = models.TextField(blank=True)
+    codebook_change = models.ForeignKey(
+        "AuditEvent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        help_text="The codebook change (an audit event) this decision led to.",
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -361,6 +369,38 @@ class ConsensusDecision(models.Model):
             )
         ]
         indexes = [models.Index(fields=["transcript", "code"])]
+
+
+class CodebookVersion(models.Model):
+    """A named, frozen snapshot of a study's codebook ("v1 after calibration").
+
+    ``snapshot`` is a list of every code, archived and proposed ones included (readers hide
+    proposals as :func:`studies.access.visible_codes` does): id, parent_id, path, name,
+    description, inclusion, exclusion, example, color, archived, is_codable, proposed,
+    created_by_id, position. ``audit_mark`` is the id of the study's latest audit event when
+    it was frozen: the changes between two versions are the events between their marks.
+    """
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="codebook_versions")
+    name = models.CharField(max_length=120)
+    note = models.TextField(blank=True)
+    snapshot = models.JSONField(default=list)
+    audit_mark = models.BigIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["study", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "name"], name="coding_codebookversion_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class CalibrationRound(models.Model):

@@ -26,6 +26,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from coding.codebook import services as codebook_services
+from coding.codebook import versions
 from coding.compare import services as compare_services
 from coding.jobs import services as job_services
 from coding.memos import services as memo_services
@@ -231,6 +232,33 @@ ROUTES: dict[str, Route] = {
     "coding:code_create": Route(POST_ONLY, [Get(_s)]),
     "coding:codebook_export": Route(READ, [Get(_s)], both=False),
     "coding:codebook_import": Route(POST_ONLY, [Get(_s)]),
+    # Codebook versions: members read (blind coders without erin's proposal), owners freeze
+    "coding:codebook_versions": Route(READ, [Get(_s)]),
+    "coding:codebook_version_create": Route(POST_ONLY, [Get(_s)]),
+    "coding:codebook_version_diff": Route(
+        READ,
+        [
+            Get(_s),
+            Get(_s, query="from={version1}&to={version}"),
+            Get(_s, query="from={version1}&to=current"),
+            Get(_s, query="from={version}&to={version1}"),
+            Get(_s, query="from=999999", expect=_status(dict.fromkeys(MEMBERS, 400))),
+        ],
+    ),
+    "coding:codebook_version_export": Route(
+        READ,
+        [
+            Get(lambda ctx, f=f: {**_s(ctx), "version_id": ctx.version.pk, "fmt": f})
+            for f in ("csv", "qdc")
+        ],
+        both=False,
+    ),
+    "coding:codebook_change_decision": Route(
+        POST_ONLY, [Get(lambda ctx: {**_s(ctx), "event_id": _event(ctx, "last")})]
+    ),
+    "coding:codebook_change_reason": Route(
+        POST_ONLY, [Get(lambda ctx: {**_s(ctx), "event_id": _event(ctx, "last")})]
+    ),
     "coding:code_update": Route(
         READ,
         [
@@ -516,6 +544,15 @@ ROUTES: dict[str, Route] = {
     "api:openapi-view": Route(PUBLIC, both=False),
     "api:study_list": Route(API_SIGNED_IN, both=False),
     "api:code_list": Route(API_READ, [Get(_s)], both=False),
+    "api:codebook_versions": Route(API_READ, [Get(_s)], both=False),
+    "api:codebook_version": Route(
+        API_READ, [Get(lambda ctx: {**_s(ctx), "version_id": ctx.version.pk})], both=False
+    ),
+    "api:codebook_version_diff": Route(
+        API_READ,
+        [Get(_s, query="from={version1}&to={version}"), Get(_s, query="from={version1}")],
+        both=False,
+    ),
     "api:transcript_list": Route(API_READ, [Get(_s)], both=False),
     "api:transcript_detail": Route(
         API_READ, [Get(lambda ctx: {"transcript_id": ctx.transcript.pk})], both=False
@@ -639,9 +676,13 @@ class Crawl:
     attribute: object = None  # the participants' "gender" definition
     theme: object = None  # the PI's theme, fed by the code (journal entries link to it)
     exemplar: object = None  # the PI's exemplar on erin's highlight (its note a canary)
+    version1: object = None  # a codebook version before erin's proposal
+    version: object = None  # one after it (its snapshot holds the proposal)
 
     def fill(self, query: str) -> str:
         return query.format(
+            version1=self.version1.pk,
+            version=self.version.pk,
             code=self.code.pk,
             code2=self.code2.pk,
             proposal=self.proposal.pk,
@@ -703,6 +744,7 @@ def build_crawl(*, blind: bool) -> Crawl:
     segment_services.segment_create(
         transcript=transcript, code=code2, layer=own, start=start, end=end, actor=users["coder"]
     )
+    version1 = versions.version_create(study=study, name="v1", actor=users["owner"])
     # What coder2 (erin) thinks, which a blind coder must never see.
     proposal = codebook_services.code_create(
         study=study,
@@ -784,6 +826,8 @@ def build_crawl(*, blind: bool) -> Crawl:
     ctx.attribute = gender
     ctx.theme = _themes_and_journal(study, users, transcript, code, code2)
     ctx.exemplar = _exemplars_and_portrait(ctx)
+    ctx.version1 = version1
+    ctx.version = versions.version_create(study=study, name="v2", actor=users["owner"])
     ctx.job = job_services.job_start(
         access=study_access(users["coder"], study.pk),
         kind=JobKind.QDPX_EXPORT,

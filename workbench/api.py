@@ -31,6 +31,7 @@ from coding.agreement import answer as agreement_answer
 from coding.agreement import bootstrap as agreement_bootstrap
 from coding.agreement.access import require_agreement_reader
 from coding.assignments import api as assignments_api
+from coding.codebook import api as codebook_api
 from coding.codebook import selectors as codebook_selectors
 from coding.compare import cuts
 from coding.compare.layers import PLACED, layer_choice
@@ -743,9 +744,10 @@ def study_autocode_undo(request, study_id: Id, batch_id: Id):
     return Status(200, {"batch_id": batch.pk, "removed": removed})
 
 
-# Themes and the journal (workbench/api_themes.py), assignments and the sampler
-# (coding/assignments/api.py), then the catch-all in a router of its own so that it comes
-# after them.
+# Codebook versions (coding/codebook/api.py), themes and the journal
+# (workbench/api_themes.py), assignments and the sampler (coding/assignments/api.py), then
+# the catch-all in a router of its own so that it comes after them.
+codebook_api.register(api)
 api.add_router("", themes_router)
 api.add_router("", assignments_api.router)
 fallback = Router()

@@ -76,6 +76,18 @@ class CodeCreateForm(CodeFieldsForm):
             del self.fields[name]
 
 
+def reason_field() -> forms.CharField:
+    """The optional reason asked for with every change to the codebook (kept in the audit
+    log, shown in the diff between codebook versions, editable there later)."""
+    return forms.CharField(
+        label="Reason for the change",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional; shown in the codebook's change log and version diffs.",
+    )
+
+
 class CodeEditForm(CodeFieldsForm):
     is_codable = forms.BooleanField(
         label="Can be applied to text",
@@ -86,6 +98,7 @@ class CodeEditForm(CodeFieldsForm):
     # Rendered with the checkbox: a post without it (an unticked box sends nothing) leaves
     # the code as it is only when the checkbox was not on the form at all.
     codable_shown = forms.CharField(required=False, widget=forms.HiddenInput, initial="1")
+    reason = reason_field()
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "edit_%s")
@@ -111,6 +124,7 @@ class CodeMoveForm(forms.Form):
         required=False,
         help_text="1 puts it first; leave empty to put it last.",
     )
+    reason = reason_field()
 
     def __init__(self, *args, parent_choices=(), **kwargs):
         kwargs.setdefault("auto_id", "move_%s")
@@ -130,6 +144,7 @@ class CodeMergeForm(forms.Form):
         label="I understand: its segments and subcodes move to the target and this code is "
         "deleted. Identical segments collapse into one.",
     )
+    reason = reason_field()
 
     def __init__(self, *args, target_choices=(), **kwargs):
         kwargs.setdefault("auto_id", "merge_%s")

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from coding.audit import audit, code_snapshot, segment_snapshot
 from coding.codebook import selectors
+from coding.codebook.versions import with_reason
 from coding.models import (
     Code,
     Exemplar,
@@ -91,6 +92,7 @@ def code_create(
     color: str | None = None,
     actor=None,
     proposed: bool = False,
+    reason: str = "",
 ) -> Code:
     """Create a code, last among its siblings; without ``color`` it gets
     :func:`code_next_color`. ``proposed``: a coder's proposal, shown to blind coders other
@@ -133,7 +135,10 @@ def code_create(
             actor=actor,
             action="code.create",
             obj=code,
-            after={"name": name, "parent_id": parent.pk if parent else None, "proposed": proposed},
+            after=with_reason(
+                {"name": name, "parent_id": parent.pk if parent else None, "proposed": proposed},
+                reason,
+            ),
         )
     return code
 
@@ -207,6 +212,7 @@ def code_update(
     example: str | None = None,
     color: str | None = None,
     is_codable: bool | None = None,
+    reason: str = "",
 ) -> Code:
     """Rename, describe or recolour a code, or make it a category (``is_codable`` False);
     only the arguments given (not None) change.
@@ -258,7 +264,7 @@ def code_update(
                 action="code.update",
                 obj=code,
                 before=before,
-                after=changed,
+                after=with_reason(changed, reason),
             )
     except IntegrityError:
         for key, value in before.items():
@@ -323,7 +329,9 @@ def _move_fits(book, node, parent_node, siblings: list[Code]) -> None:
         )
 
 
-def code_move(*, code: Code, parent: Code | None, position: int | None = None, actor=None) -> Code:
+def code_move(
+    *, code: Code, parent: Code | None, position: int | None = None, actor=None, reason: str = ""
+) -> Code:
     """Move a code, with its subtree, under ``parent`` (None: the top level).
 
     ``position`` is the 0-based place among the new siblings; None or past the end puts it
@@ -396,10 +404,13 @@ def code_move(*, code: Code, parent: Code | None, position: int | None = None, a
             action="code.move",
             obj=current,
             before=before,
-            after={
-                "parent_id": new_parent_id,
-                "positions": {pk: c.position for pk, c in affected.items()},
-            },
+            after=with_reason(
+                {
+                    "parent_id": new_parent_id,
+                    "positions": {pk: c.position for pk, c in affected.items()},
+                },
+                reason,
+            ),
         )
     code.parent_id, code.position = current.parent_id, current.position
     return current
@@ -537,7 +548,7 @@ def _merge_children(source_node, target_node) -> dict:
     return children_before
 
 
-def code_merge(*, source: Code, target: Code, actor=None) -> MergeResult:
+def code_merge(*, source: Code, target: Code, actor=None, reason: str = "") -> MergeResult:
     """Merge ``source`` into ``target``, then delete ``source``.
 
     * Every segment of ``source`` moves to ``target``. One that would duplicate a segment of
@@ -594,12 +605,15 @@ def code_merge(*, source: Code, target: Code, actor=None) -> MergeResult:
             object_type="code",
             object_id=source_pk,
             before=before,
-            after={
-                "target_id": target.pk,
-                "moved": len(segments["moved_segment_ids"]),
-                "collapsed": len(segments["collapsed_segments"]),
-                "children": list(children_before),
-            },
+            after=with_reason(
+                {
+                    "target_id": target.pk,
+                    "moved": len(segments["moved_segment_ids"]),
+                    "collapsed": len(segments["collapsed_segments"]),
+                    "children": list(children_before),
+                },
+                reason,
+            ),
         )
     return MergeResult(
         target=target,
@@ -609,7 +623,7 @@ def code_merge(*, source: Code, target: Code, actor=None) -> MergeResult:
     )
 
 
-def code_archive(*, code: Code, archived: bool = True, actor=None) -> list[int]:
+def code_archive(*, code: Code, archived: bool = True, actor=None, reason: str = "") -> list[int]:
     """Archive a code with its whole subtree, or restore them; segments are never touched.
 
     Archived codes are hidden from the code picker (and new segments refuse them) but keep
@@ -642,6 +656,6 @@ def code_archive(*, code: Code, archived: bool = True, actor=None) -> list[int]:
             action="code.archive" if archived else "code.unarchive",
             obj=code,
             before={"archived": not archived, "ids": ids},
-            after={"archived": archived, "ids": ids},
+            after=with_reason({"archived": archived, "ids": ids}, reason),
         )
     return ids

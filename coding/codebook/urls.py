@@ -2,6 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
+from coding.codebook.version_views import (
+    codebook_change_decision,
+    codebook_change_reason,
+    codebook_version_create,
+    codebook_version_diff,
+    codebook_version_export,
+    codebook_versions,
+)
 from coding.codebook.views import (
     code_adopt,
     code_archive,
@@ -26,4 +34,30 @@ urlpatterns = [
     path("studies/<int:study_id>/codes/<int:code_id>/merge/", code_merge, name="code_merge"),
     path("studies/<int:study_id>/codes/<int:code_id>/archive/", code_archive, name="code_archive"),
     path("studies/<int:study_id>/codes/<int:code_id>/adopt/", code_adopt, name="code_adopt"),
+    path("studies/<int:study_id>/codes/versions/", codebook_versions, name="codebook_versions"),
+    path(
+        "studies/<int:study_id>/codes/versions/new/",
+        codebook_version_create,
+        name="codebook_version_create",
+    ),
+    path(
+        "studies/<int:study_id>/codes/versions/diff/",
+        codebook_version_diff,
+        name="codebook_version_diff",
+    ),
+    path(
+        "studies/<int:study_id>/codes/versions/<int:version_id>/export.<str:fmt>",
+        codebook_version_export,
+        name="codebook_version_export",
+    ),
+    path(
+        "studies/<int:study_id>/codes/changes/<int:event_id>/reason/",
+        codebook_change_reason,
+        name="codebook_change_reason",
+    ),
+    path(
+        "studies/<int:study_id>/codes/changes/<int:event_id>/decision/",
+        codebook_change_decision,
+        name="codebook_change_decision",
+    ),
 ]

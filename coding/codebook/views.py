@@ -385,7 +385,11 @@ def code_move(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpResp
                 position = data["position"] - 1 if data["position"] else None
             parent = book.by_id[parent_id].code if parent_id else None
             moved = services.code_move(
-                code=code, parent=parent, position=position, actor=request.user
+                code=code,
+                parent=parent,
+                position=position,
+                actor=request.user,
+                reason=data.get("reason") or "",
             )
         except ValidationError as exc:
             add_form_errors(form, exc)
@@ -415,7 +419,12 @@ def code_merge(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpRes
         target = book.by_id[form.cleaned_data["target"]].code
         name = source.name
         try:
-            result = services.code_merge(source=source, target=target, actor=request.user)
+            result = services.code_merge(
+                source=source,
+                target=target,
+                actor=request.user,
+                reason=form.cleaned_data.get("reason") or "",
+            )
         except ValidationError as exc:
             add_form_errors(form, exc)
         else:
@@ -437,7 +446,12 @@ def code_archive(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpR
     code = get_code(access, code_id)
     archived = request.POST.get("archived", "1") != "0"
     try:
-        ids = services.code_archive(code=code, archived=archived, actor=request.user)
+        ids = services.code_archive(
+            code=code,
+            archived=archived,
+            actor=request.user,
+            reason=(request.POST.get("reason") or "")[:2000],
+        )
     except ValidationError as exc:
         error = " ".join(exc.messages)
         if request.htmx:

@@ -187,14 +187,16 @@ def _serialise(root: ET.Element) -> bytes:
     return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode("utf-8")
 
 
-def codebook_qdc(study: Study, *, access: StudyAccess | None = None) -> bytes:
+def codebook_qdc(study: Study, *, access: StudyAccess | None = None, book=None) -> bytes:
     """The study's codebook as a ``.qdc`` document (codebook namespace), as ``access`` may
-    see it (a blind coder: the shared codebook and their own proposals). Two queries."""
-    book = (
-        codebook_selectors.codebook_for(access)
-        if access is not None
-        else codebook_selectors.codebook(study)
-    )
+    see it (a blind coder: the shared codebook and their own proposals). Two queries.
+    ``book``: this codebook instead (e.g. a frozen version's), no query."""
+    if book is None:
+        book = (
+            codebook_selectors.codebook_for(access)
+            if access is not None
+            else codebook_selectors.codebook(study)
+        )
     if not book.roots:
         raise EmptyCodebook("The codebook is empty: add codes before exporting it.")
     guids = {code_id: object_guid(study.pk, "code", code_id) for code_id in book.by_id}

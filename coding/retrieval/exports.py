@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from coding import exports
 from coding.codebook.selectors import Codebook
+from coding.codebook.versions import VersionClock
 from coding.compare.layers import UNION as UNION_KEY
 from coding.jobs.progress import Progress, counted
 from coding.models import Code, Layer, Segment
@@ -41,6 +42,7 @@ EXPORT_HEADER = [
     "coded_at",
     "needs_review",
     "quote_at_coding",
+    "codebook_version",  # the version current when it was coded (coding.codebook.versions)
 ]
 
 
@@ -51,10 +53,15 @@ def export_header(defs: Sequence[Attribute] = ()) -> list[str]:
 
 
 def export_rows(
-    segments: Iterable[Segment], book: Codebook, defs: Sequence[Attribute] = ()
+    segments: Iterable[Segment],
+    book: Codebook,
+    defs: Sequence[Attribute] = (),
+    clock: VersionClock | None = None,
 ) -> Iterator[list[Any]]:
-    """One row per segment, in :func:`export_header` order (no query beyond ``segments``)."""
+    """One row per segment, in :func:`export_header` order (no query beyond ``segments``).
+    ``clock``: the study's codebook versions (none: the column is empty)."""
     paths = exports.code_paths(book)
+    clock = clock or VersionClock([])
     for seg in segments:
         transcript = seg.transcript
         participant = transcript.participant
@@ -77,6 +84,7 @@ def export_rows(
             seg.created_at,
             seg.needs_review,
             seg.quote_at_coding,
+            clock.name_at(seg.created_at),
             *attributes,
         ]
 
@@ -109,6 +117,7 @@ def export_value_rows(
     layers: Iterable[Layer],
     defs: Sequence[Attribute] = (),
     chunk_size: int = 2000,
+    clock: VersionClock | None = None,
 ) -> Iterator[list[Any]]:
     """The rows of :func:`export_rows` for a whole QuerySet, without building models.
 
@@ -145,6 +154,7 @@ def export_value_rows(
             created,
             review,
             at_coding,
+            clock.name_at(created),
             *exports.attribute_cells(defs, p_attrs, t_attrs),
         ]
 
@@ -190,7 +200,8 @@ def export_response(
     """The download: every visible segment the filters select (streamed, no context)."""
     segments = state_segments(access, state, context=0).segments
     defs = state.attribute_defs
-    rows = export_value_rows(segments, state.book, layers=state.layers, defs=defs)
+    clock = VersionClock.for_study(access.study)
+    rows = export_value_rows(segments, state.book, layers=state.layers, defs=defs, clock=clock)
     filename = export_filename(access, state, fmt)
     if fmt == "csv":
         return exports.csv_response(filename, export_header(defs), rows)
@@ -210,7 +221,13 @@ def export_write(
     segments = state_segments(access, state, context=0).segments
     defs = state.attribute_defs
     rows = counted(
-        export_value_rows(segments, state.book, layers=state.layers, defs=defs),
+        export_value_rows(
+            segments,
+            state.book,
+            layers=state.layers,
+            defs=defs,
+            clock=VersionClock.for_study(access.study),
+        ),
         segments.count(),
         progress,
     )

@@ -183,6 +183,9 @@ def test_it_lists_every_endpoint_in_the_openapi_schema():
     assert set(paths) == {
         "/api/v1/studies",
         "/api/v1/studies/{study_id}/codes",
+        "/api/v1/studies/{study_id}/codebook/versions",
+        "/api/v1/studies/{study_id}/codebook/versions/diff",
+        "/api/v1/studies/{study_id}/codebook/versions/{version_id}",
         "/api/v1/studies/{study_id}/transcripts",
         "/api/v1/studies/{study_id}/matrix",
         "/api/v1/studies/{study_id}/agreement",

@@ -102,6 +102,7 @@ def expected_csv_rows(segments) -> list[list[str]]:
                 timezone.localtime(seg.created_at).replace(microsecond=0).isoformat(),
                 "yes" if seg.needs_review else "no",
                 seg.quote_at_coding,
+                "",  # codebook_version: no version frozen in this world
             ]
         )
     return rows

@@ -184,7 +184,8 @@ def test_unknown_format_is_404(world, owner_client, study):
 def test_export_query_count_is_constant(world, owner_client, study, django_assert_num_queries):
     # session, user, membership, codebook, layers, groups, waves, participants, attribute
     # definitions, the count
-    # that decides between answering now and a background job, segments.
-    with django_assert_num_queries(11):
+    # that decides between answering now and a background job, the codebook versions
+    # (codebook_version column), segments.
+    with django_assert_num_queries(12):
         response = owner_client.get(export_url(study, "xlsx"))
     assert response.status_code == 200

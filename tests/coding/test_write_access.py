@@ -51,6 +51,10 @@ WRITES: dict[str, dict] = {
     "coding:code_merge post": owners(200),
     "coding:code_archive post": owners(302),
     "coding:code_adopt post": owners(302),
+    # codebook versions: owners freeze versions and edit the reasons of changes
+    "coding:codebook_version_create post": owners(400),
+    "coding:codebook_change_reason post": owners(302),
+    "coding:codebook_change_decision post": owners(302),
     # retrieval and memos: the memo is erin's (a coder's), hidden from a blind coder
     "coding:segment_reviewed post": coders(403, 302),
     "coding:memo_create post": coders(200, 200),
@@ -108,6 +112,12 @@ WRITES: dict[str, dict] = {
         for method in ("post", "patch", "put", "delete")
     },
     # the JSON API
+    "api:codebook_versions post": {
+        **API_REFUSED,
+        "owner": 400,
+        "coder_blind": 403,
+        "coder_open": 403,
+    },
     "api:segment_create post": {**API_REFUSED, "owner": 201, "coder_blind": 201, "coder_open": 201},
     "api:segment_delete delete": {
         **API_REFUSED,
@@ -166,6 +176,8 @@ def _payload(name, ctx):
         return {"status": "reviewed", "reason": "Checked"}
     if name in ("api:journal_list", "api:journal_create"):
         return {"body": "An entry", "theme_ids": [ctx.theme.pk]}
+    if name == "api:codebook_versions":
+        return {"name": ""}  # refused for its content when allowed at all
     if name == "api:study_autocode":
         return {"search": {"q": "the"}, "code_id": ctx.code.pk, "preview": False}
     return {}
