@@ -11,6 +11,7 @@ from coding.exemplars import urls as exemplars_urls
 from coding.history import urls as history_urls
 from coding.jobs import views as jobs
 from coding.memos import urls as memos_urls
+from coding.methods import urls as methods_urls
 from coding.retrieval import urls as retrieval_urls
 from coding.search import urls as search_urls
 from coding.segments import urls as segments_urls
@@ -30,6 +31,7 @@ urlpatterns = [
     *themes_urls.urlpatterns,
     *exemplars_urls.urlpatterns,
     *agreement_urls.urlpatterns,
+    *methods_urls.urlpatterns,
     *consensus_urls.urlpatterns,
     *calibration_urls.urlpatterns,
     *exchange_urls.urlpatterns,

@@ -1,0 +1,468 @@
+"""The methods appendix: every figure read from the study's data, section by section.
+
+:func:`build` returns an :class:`Appendix` of sections (paragraphs and tables of plain
+strings); :mod:`coding.methods.render` writes it as Markdown or DOCX. Nothing is typed by
+hand except each section's optional procedure notes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tomllib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Max, Min
+from django.http import QueryDict
+from django.utils import timezone
+
+from coding.agreement import answer as agreement_answer
+from coding.calibration.results import calibration_results
+from coding.codebook import versions
+from coding.methods import checklists
+from coding.models import (
+    Assignment,
+    AuditEvent,
+    CalibrationRound,
+    ConsensusDecision,
+    Decision,
+    LayerKind,
+    SamplerDraw,
+)
+from studies.access import StudyAccess
+from studies.models import Participant, Transcript
+
+NOT_RECORDED = "Not recorded."
+SECTIONS = (
+    ("design", "Study design"),
+    ("coders", "Coders and assignments"),
+    ("codebook", "Codebook versions and change log"),
+    ("agreement", "Inter-coder agreement"),
+    ("consensus", "Consensus procedure"),
+    ("audit", "Audit summary"),
+    ("software", "Software and date"),
+)
+TITLES = dict(SECTIONS)
+NOTES_MAX_CHARS = 5000
+
+
+@dataclass
+class Table:
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    notes: str = ""
+
+
+@dataclass
+class Appendix:
+    study_name: str
+    date: str
+    sections: list[Section]
+    checklist: Table
+
+
+def _pct(n: int, d: int) -> str:
+    return f"{n}/{d} ({100 * n / d:.0f}%)" if d else f"{n}/0"
+
+
+def _coef(value) -> str:
+    return "undefined" if value is None else f"{value:.3f}"
+
+
+# --- study design ----------------------------------------------------------------------------
+
+
+def _design(study, section: Section) -> None:
+    groups = list(study.groups.all())
+    waves = list(study.waves.all())
+    participants = Counter(
+        Participant.objects.filter(study=study).values_list("group_id", flat=True)
+    )
+    interviews = Counter()
+    seen: dict[int, set[int]] = defaultdict(set)  # participant -> wave ids interviewed
+    for pid, gid, wid in Transcript.objects.filter(study=study).values_list(
+        "participant_id", "participant__group_id", "wave_id"
+    ):
+        interviews[(gid, wid)] += 1
+        if pid is not None and wid is not None:
+            seen[pid].add(wid)
+    total_t = sum(interviews.values())
+    section.paragraphs.append(
+        f"{len(groups)} stakeholder group{'s' if len(groups) != 1 else ''}, {len(waves)} "
+        f"wave{'s' if len(waves) != 1 else ''}, {sum(participants.values())} participants and "
+        f"{total_t} interview transcripts."
+    )
+    header = ["Group", "Participants", *[w.name for w in waves], "All waves"]
+    rows = []
+    for g in [*groups, None]:
+        gid = g.pk if g else None
+        cells = [interviews[(gid, w.pk)] for w in waves]
+        if g is None and not participants[None] and not any(cells):
+            continue
+        rows.append([g.name if g else "(no group)", str(participants[gid]), *map(str, cells)])
+        rows[-1].append(str(sum(cells)))
+    section.tables.append(Table("Interviews per group × wave", header, rows))
+    # Attrition: participants interviewed at an earlier wave but not at this one.
+    pgroup = dict(Participant.objects.filter(study=study).values_list("pk", "group_id"))
+    arows = []
+    for i, w in enumerate(waves[1:], start=1):
+        earlier = {p.pk for p in waves[:i]}
+        missing = [p for p, ws in seen.items() if ws & earlier and w.pk not in ws]
+        by_group = Counter(pgroup.get(p) for p in missing)
+        arows.append([w.name, str(len(missing))] + [str(by_group[g.pk]) for g in groups])
+    if arows:
+        section.tables.append(
+            Table(
+                "Attrition: participants interviewed at an earlier wave and missing at this one",
+                ["Wave", "Missing", *[g.name for g in groups]],
+                arows,
+            )
+        )
+
+
+# --- coders and assignments --------------------------------------------------------------------
+
+
+def _coders(study, section: Section) -> None:
+    layers = list(study.layers.filter(kind=LayerKind.CODER).select_related("user"))
+    assigned = defaultdict(set)
+    done = Counter()
+    for lid, tid, done_at in Assignment.objects.filter(layer__study=study).values_list(
+        "layer_id", "transcript_id", "done_at"
+    ):
+        assigned[lid].add(tid)
+        done[lid] += done_at is not None
+    coded = Counter(
+        dict(
+            study.layers.filter(kind=LayerKind.CODER)
+            .annotate(n=Count("segments__transcript", distinct=True))
+            .values_list("pk", "n")
+        )
+    )
+    rows = [
+        [la.label, str(len(assigned[la.pk])), str(done[la.pk]), str(coded[la.pk])] for la in layers
+    ]
+    section.paragraphs.append(
+        f"{len(layers)} coder{'s' if len(layers) != 1 else ''} coded independently, each in "
+        "their own layer."
+    )
+    section.tables.append(
+        Table("Coders", ["Coder", "Transcripts assigned", "Marked done", "Transcripts coded"], rows)
+    )
+    per_transcript = Counter(t for tids in assigned.values() for t in tids)
+    double = sorted(t for t, n in per_transcript.items() if n >= 2)
+    total = Transcript.objects.filter(study=study).count()
+    section.paragraphs.append(
+        f"Double-coded subset (assigned to two or more coders): {_pct(len(double), total)} "
+        "transcripts."
+    )
+    draws = list(SamplerDraw.objects.filter(study=study).order_by("created_at", "pk"))
+    if not draws:
+        section.paragraphs.append("Double-coding sampler draws: " + NOT_RECORDED)
+        return
+    names = {
+        **{("g", g.pk): g.name for g in study.groups.all()},
+        **{("w", w.pk): w.name for w in study.waves.all()},
+    }
+    drows = []
+    for d in draws:
+        p = d.params or {}
+        share = (
+            f"{p['percent']}%" if p.get("percent") is not None else f"{p.get('count')} transcripts"
+        )
+        cells = ", ".join(
+            f"{names.get(('g', g), '—')} × {names.get(('w', w), '—')}: {n}"
+            for g, w, n in p.get("cells", [])
+        )
+        drows.append(
+            [
+                timezone.localtime(d.created_at).date().isoformat(),
+                str(d.seed),
+                share,
+                " and ".join(p.get("coders", [])),
+                str(len(d.transcript_ids)),
+                cells,
+            ]
+        )
+    section.tables.append(
+        Table(
+            "Double-coding sampler draws (stratified per group × wave, at least one per cell)",
+            ["Date", "Seed", "Share", "Coders", "Transcripts", "Per cell"],
+            drows,
+        )
+    )
+
+
+# --- codebook versions -------------------------------------------------------------------------
+
+
+def _codebook(access: StudyAccess, section: Section) -> None:
+    vs = list(access.study.codebook_versions.all())
+    if not vs:
+        section.paragraphs.append("Codebook versions: " + NOT_RECORDED)
+        return
+    section.tables.append(
+        Table(
+            "Codebook versions",
+            ["Version", "Frozen on", "Codes", "Note"],
+            [
+                [
+                    v.name,
+                    timezone.localtime(v.created_at).date().isoformat(),
+                    str(len(versions.visible_snapshot(access, v.snapshot))),
+                    v.note,
+                ]
+                for v in vs
+            ],
+        )
+    )
+    sides = [versions.side(access, v.pk) for v in vs]
+    rows = []
+    for old, new in zip(sides, sides[1:], strict=False):
+        for change in versions.diff(access, old, new):
+            detail = f"{change.old} → {change.new}" if change.old or change.new else ""
+            if change.field:
+                detail = change.field
+            rows.append(
+                [f"{old.label} → {new.label}", change.kind, change.path, detail, change.reason]
+            )
+    if len(sides) > 1:
+        section.tables.append(
+            Table(
+                "Change log between versions",
+                ["Versions", "Change", "Code", "Detail", "Reason"],
+                rows or [["—", "no change", "", "", ""]],
+            )
+        )
+
+
+# --- agreement -----------------------------------------------------------------------------------
+
+
+def _agreement(access: StudyAccess, section: Section, query: QueryDict) -> None:
+    try:
+        layers = ",".join(query.getlist("layers"))
+        report = agreement_answer.report_for_api(access, query, layers)
+    except ValidationError as exc:
+        section.paragraphs.append("Agreement: not computed (" + " ".join(exc.messages) + ").")
+        report = None
+    if report is not None:
+        data = agreement_answer.report_json(report)
+        compared = data["transcripts_compared"]
+        boot = data["bootstrap"]
+        section.paragraphs.append(
+            f"Unit: {data['unit']}. Layers compared: {', '.join(data['layers'])}. "
+            f"Transcripts compared: {len(compared)} of {data['transcripts_in_scope']} in scope. "
+            f"Intervals: 95% percentile bootstrap, {boot['replicates']} replicates resampling "
+            f"whole transcripts (seed {boot['seed']}); characters within a transcript are not "
+            "independent, so resampling characters would give falsely narrow intervals."
+        )
+        section.paragraphs.append(report.summary or "")
+        overall = data["overall"]
+        rows = [_figures("Overall (codes pooled)", overall)]
+        tops = {}
+        for c in data["codes"]:
+            if " > " in c["path"]:
+                continue
+            if c["code_id"] not in tops or c["is_parent"]:
+                tops[c["code_id"]] = c
+        rows += [_figures(c["path"], c) for c in tops.values()]
+        section.tables.append(
+            Table(
+                "Agreement overall and per top-level code (subcodes rolled up)",
+                ["Code", "Characters", "% agreement", "Cohen's κ", "Krippendorff's α", "α 95% CI"],
+                rows,
+            )
+        )
+        section.tables.append(
+            Table(
+                "Transcripts the figures rest on",
+                ["Transcript", "Participant", "Group", "Wave"],
+                [
+                    [t["title"], t["participant"] or "", t["group"] or "", t["wave"] or ""]
+                    for t in compared
+                ],
+            )
+        )
+    rounds = list(
+        CalibrationRound.objects.filter(study=access.study, closed=True).order_by("created_at")
+    )
+    if not rounds:
+        section.paragraphs.append("Calibration rounds: " + NOT_RECORDED)
+        return
+    rrows = []
+    for rnd in rounds:
+        res = calibration_results(rnd)
+        o = res.overall
+        rrows.append(
+            [
+                rnd.name,
+                timezone.localtime(rnd.created_at).date().isoformat(),
+                str(res.n_coders),
+                str(len(res.units)),
+                res.overall_kind,
+                _coef(o.alpha_nominal.value) if o else "undefined",
+                _coef(o.percent_agreement.value) if o else "undefined",
+            ]
+        )
+    section.tables.append(
+        Table(
+            "Calibration rounds (closed)",
+            ["Round", "Date", "Coders", "Excerpts", "Data", "α", "% agreement"],
+            rrows,
+        )
+    )
+
+
+def _figures(label: str, f: dict) -> list[str]:
+    ci = f.get("alpha_ci")
+    pa = f.get("percent_agreement")
+    return [
+        label,
+        str(f.get("characters", 0)),
+        "undefined" if pa is None else f"{100 * pa:.1f}%",
+        _coef(f.get("kappa")),
+        _coef(f.get("alpha")),
+        f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "—",
+    ]
+
+
+# --- consensus, audit, software ----------------------------------------------------------------------
+
+
+def _consensus(study, section: Section) -> None:
+    counts = dict(
+        ConsensusDecision.objects.filter(study=study, undone_at__isnull=True)
+        .order_by()
+        .values_list("action")
+        .annotate(n=Count("pk"))
+    )
+    total = sum(counts.values())
+    if not total:
+        section.paragraphs.append("Consensus decisions: " + NOT_RECORDED)
+        return
+    transcripts = (
+        ConsensusDecision.objects.filter(study=study, undone_at__isnull=True)
+        .values("transcript")
+        .distinct()
+        .count()
+    )
+    section.paragraphs.append(
+        f"{total} units settled into the consensus layer on {transcripts} transcripts, each "
+        "by a decision with its rationale (undone decisions not counted)."
+    )
+    section.tables.append(
+        Table(
+            "Units settled by kind of decision",
+            ["Decision", "Units"],
+            [[label, str(counts.get(value, 0))] for value, label in Decision.choices],
+        )
+    )
+
+
+def _audit(access: StudyAccess, section: Section) -> None:
+    if not access.is_owner:
+        section.paragraphs.append("The audit summary is shown to the study's owners only.")
+        return
+    events = AuditEvent.objects.filter(study=access.study).order_by()
+    period = events.aggregate(first=Min("created_at"), last=Max("created_at"))
+    if period["first"] is None:
+        section.paragraphs.append("Audit log: " + NOT_RECORDED)
+        return
+    total = events.count()
+    first = timezone.localtime(period["first"]).date().isoformat()
+    last = timezone.localtime(period["last"]).date().isoformat()
+    section.paragraphs.append(
+        f"{total} recorded changes from {first} to {last}; every write is logged with who, "
+        "when and the values before and after."
+    )
+    by_kind = events.values_list("action").annotate(n=Count("pk")).order_by("-n", "action")
+    section.tables.append(
+        Table("Changes by kind", ["Kind", "Changes"], [[a, str(n)] for a, n in by_kind])
+    )
+    by_person = (
+        events.values_list("actor__username")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "actor__username")
+    )
+    section.tables.append(
+        Table(
+            "Changes by person",
+            ["Person", "Changes"],
+            [[u or "(system)", str(n)] for u, n in by_person],
+        )
+    )
+
+
+def software_version() -> tuple[str, str, str]:
+    """(name, version from pyproject.toml, git commit or "")."""
+    base = Path(settings.BASE_DIR)
+    try:
+        project = tomllib.loads((base / "pyproject.toml").read_text())["project"]
+        name, version = project["name"], project["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        name, version = "workbench", "unknown"
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=base,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return name, version, commit
+
+
+def _software(section: Section, date: str) -> None:
+    name, version, commit = software_version()
+    at = f", commit {commit}" if commit else ""
+    section.paragraphs.append(
+        f"Coding, agreement and consensus were done in {name} {version}{at} (Django, "
+        f"server-rendered). Appendix generated on {date} from the study's data."
+    )
+
+
+# --- the whole ---------------------------------------------------------------------------------
+
+
+def build(access: StudyAccess, *, notes: dict[str, str] | None = None, query=None) -> Appendix:
+    """The appendix ``access`` may read (call only for members who may read agreement).
+    ``notes``: section key -> procedure notes typed by the PI; ``query``: the agreement
+    parameters (layers, bootstrap, seed, sample, ...)."""
+    study = access.study
+    notes = notes or {}
+    query = query if query is not None else QueryDict()
+    date = timezone.localdate().isoformat()
+    sections = {key: Section(key, title, notes=notes.get(key, "")) for key, title in SECTIONS}
+    _design(study, sections["design"])
+    _coders(study, sections["coders"])
+    _codebook(access, sections["codebook"])
+    _agreement(access, sections["agreement"], query)
+    _consensus(study, sections["consensus"])
+    _audit(access, sections["audit"])
+    _software(sections["software"], date)
+    rows = []
+    for key, title in SECTIONS:
+        coreq, srqr = checklists.items_text(key)
+        rows.append([title, coreq, srqr])
+    checklist = Table(
+        "Reporting checklist items answered (COREQ: Tong et al. 2007; SRQR: O'Brien et al. 2014)",
+        ["Section", "COREQ item(s)", "SRQR item(s)"],
+        rows,
+    )
+    return Appendix(study.name, date, list(sections.values()), checklist)
