@@ -477,6 +477,14 @@ ROUTES: dict[str, Route] = {
     "coding:agreement_export": Route(
         AGREEMENT, [Get(_s, query=f"format={fmt}") for fmt in ("csv", "xlsx")], both=False
     ),
+    "coding:methods_appendix": Route(
+        AGREEMENT, [Get(_s, query="bootstrap=20"), Get(_s, query="bootstrap=20&sample=double")]
+    ),
+    "coding:methods_export": Route(
+        AGREEMENT,
+        [Get(_s, query=f"bootstrap=20&format={fmt}") for fmt in ("md", "docx")],
+        both=False,
+    ),
     "coding:disagreements": Route(
         AGREEMENT, [Get(lambda ctx: {**_t(ctx), "code_id": ctx.code.pk})]
     ),

@@ -228,10 +228,24 @@ def _codebook(access: StudyAccess, section: Section) -> None:
             ],
         )
     )
-    sides = [versions.side(access, v.pk) for v in vs]
+    sides = [
+        versions.Side(v, versions.visible_snapshot(access, v.snapshot), v.audit_mark) for v in vs
+    ]
+    # The codebook events between the first and the last version, read once (as
+    # versions.diff reads them for one pair), then cut per pair of consecutive versions.
+    events = list(
+        AuditEvent.objects.filter(
+            study=access.study,
+            pk__gt=sides[0].mark,
+            pk__lte=sides[-1].mark,
+            object_type="code",
+            action__in=versions.CHANGE_ACTIONS,
+        ).order_by("pk")
+    )
     rows = []
     for old, new in zip(sides, sides[1:], strict=False):
-        for change in versions.diff(access, old, new):
+        between = [e for e in events if old.mark < e.pk <= new.mark]
+        for change in versions.diff_snapshots(old.snapshot, new.snapshot, between):
             detail = f"{change.old} → {change.new}" if change.old or change.new else ""
             if change.field:
                 detail = change.field

@@ -309,3 +309,32 @@ def test_it_refuses_outsiders_and_coders_who_may_not_read_agreement(
 def test_an_unknown_format_is_not_found(study, owner_client):
     url = reverse("coding:methods_export", args=[study.pk])
     assert owner_client.get(url, {"format": "pdf"}).status_code == 404
+
+
+def test_the_page_queries_do_not_grow_with_versions_draws_or_decisions(
+    study, owner, owner_client, data
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("coding:methods_appendix", args=[study.pk])
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert owner_client.get(url, params(data)).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count()
+    trust = data["codes"][0]
+    for i in range(3):
+        codebook_services.code_update(code=trust, name=f"Trust {i}", actor=owner, reason=f"r{i}")
+        versions.version_create(study=study, name=f"v{i + 3}", actor=owner)
+        ConsensusDecision.objects.create(
+            study=study,
+            transcript=Transcript.objects.first(),
+            code=trust,
+            start=0,
+            end=5,
+            action="union",
+        )
+    assert count() == before
