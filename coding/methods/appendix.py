@@ -280,8 +280,7 @@ def _agreement(access: StudyAccess, section: Section, query: QueryDict) -> None:
             f"Unit: {data['unit']}. Layers compared: {', '.join(data['layers'])}. "
             f"Transcripts compared: {len(compared)} of {data['transcripts_in_scope']} in scope. "
             f"Intervals: 95% percentile bootstrap, {boot['replicates']} replicates resampling "
-            f"whole transcripts (seed {boot['seed']}); characters within a transcript are not "
-            "independent, so resampling characters would give falsely narrow intervals."
+            f"whole transcripts (seed {boot['seed']})."
         )
         section.paragraphs.append(report.summary or "")
         overall = data["overall"]

@@ -220,6 +220,7 @@ def test_the_agreement_section_matches_an_independent_alpha(study, owner_client,
     )
     text = "\n".join(p.text for p in open_docx(export(owner_client, study, data)).paragraphs)
     assert "40 replicates resampling whole transcripts (seed 3)" in text
+    assert "falsely narrow intervals" in text
     assert "Calibration rounds: Not recorded." in text
 
 
