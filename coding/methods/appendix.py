@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Q
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -366,15 +366,16 @@ def _consensus(study, section: Section) -> None:
     if not total:
         section.paragraphs.append("Consensus decisions: " + NOT_RECORDED)
         return
-    transcripts = (
-        ConsensusDecision.objects.filter(study=study, undone_at__isnull=True)
-        .values("transcript")
-        .distinct()
-        .count()
+    settled = ConsensusDecision.objects.filter(study=study, undone_at__isnull=True).order_by()
+    spread = settled.aggregate(
+        transcripts=Count("transcript", distinct=True),
+        changes=Count("codebook_change", distinct=True),
+        led=Count("pk", filter=Q(codebook_change__isnull=False)),
     )
     section.paragraphs.append(
-        f"{total} units settled into the consensus layer on {transcripts} transcripts, each "
-        "by a decision with its rationale (undone decisions not counted)."
+        f"{total} units settled into the consensus layer on {spread['transcripts']} "
+        "transcripts, each by a decision with its rationale (undone decisions not counted). "
+        f"{spread['led']} decisions led to {spread['changes']} recorded codebook changes."
     )
     section.tables.append(
         Table(

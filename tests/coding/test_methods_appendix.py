@@ -58,9 +58,16 @@ def data(study, owner, coder, coder2):
     codebook_services.code_update(code=trust, name="Trust in peers", actor=owner, reason="Narrower")
     versions.version_create(study=study, name="v2 before T2 coding", actor=owner)
     first = Transcript.objects.get(pk=draw.transcript_ids[0])
-    for action in ["accept_a", "accept_a", "union", "reject", "edit"]:
+    rename = AuditEvent.objects.filter(study=study, action="code.update").latest("pk")
+    for i, action in enumerate(["accept_a", "accept_a", "union", "reject", "edit"]):
         ConsensusDecision.objects.create(
-            study=study, transcript=first, code=trust, start=0, end=15, action=action
+            study=study,
+            transcript=first,
+            code=trust,
+            start=0,
+            end=15,
+            action=action,
+            codebook_change=rename if i < 2 else None,
         )
     ConsensusDecision.objects.create(
         study=study,
@@ -232,6 +239,12 @@ def test_the_consensus_and_audit_sections_count_the_database(study, owner_client
         n = ConsensusDecision.objects.filter(study=study, action=value, undone_at=None).count()
         assert int(settled[label]) == n
     assert settled["Accept B"] == "0"  # undone
+    text = "\n".join(p.text for p in doc.paragraphs)
+    led = ConsensusDecision.objects.filter(study=study, undone_at=None).exclude(
+        codebook_change=None
+    )
+    assert f"{led.count()} decisions led to 1 recorded codebook changes." in text
+    assert led.count() == 2
     by_kind = dict(find(tables, "Changes by kind")[1:])
     assert (
         int(by_kind["sampler.draw"])
