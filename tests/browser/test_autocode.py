@@ -146,6 +146,10 @@ def test_a_coder_undoes_an_auto_coding_batch_from_the_coding_page_with_the_keybo
     # Ctrl+Z again, Enter: the batch goes, in every transcript, as one audit event.
     page.keyboard.press("Control+z")
     page.get_by_role("button", name="Undo the batch").wait_for()
+    # The question takes the focus once it has settled (as a person sees it, then presses).
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.textContent.trim() === 'Undo the batch'"
+    )
     page.keyboard.press("Enter")
     done = page.locator("#toast .toast-text", has_text="Undone")
     done.wait_for()

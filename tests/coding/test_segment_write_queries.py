@@ -69,16 +69,16 @@ def test_a_page_write_codes_a_passage_in_at_most_14_queries(
     assert "Coded ‘Shame’" in response.content.decode()
 
 
-def test_a_page_delete_takes_at_most_18_queries(setup, coder_client, django_assert_max_num_queries):
+def test_a_page_delete_takes_at_most_19_queries(setup, coder_client, django_assert_max_num_queries):
     transcript = setup["transcript"]
     segment = Segment.objects.get()
     url = reverse("coding:segment_delete", args=[transcript.study_id, transcript.pk, segment.pk])
     # session, user, membership and study, transcript, segment with code and layer, BEGIN,
     # transcript lock, segment re-read (an edit may have moved it), audit insert, its
-    # memos and consensus results (on_delete), delete, COMMIT, the visible layers, the
+    # memos, exemplars and consensus results (on_delete), delete, COMMIT, the visible layers, the
     # codebook, segments on the touched line, the touched code's counts, whether the layer
     # still has a highlight (the hint: none was left on the line)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         response = coder_client.post(url, {"view": "mine", "partial": "1"}, **HX)
 
     assert response["HX-Reswap"] == "none"
