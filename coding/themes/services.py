@@ -310,6 +310,25 @@ def theme_merge(*, target: Theme, others: Sequence[Theme], actor, reason: str) -
 # --- the reflexive journal ---------------------------------------------------------------
 
 
+def _write_entry(entry: JournalEntry, title, body, shared, transcripts, codes, themes) -> None:
+    """Check and save an entry's words, sharing and links (a new entry or the author's edit);
+    ValidationError for an empty body or a link to another study's things."""
+    transcripts, codes, themes = list(transcripts), list(codes), list(themes)
+    if any(x.study_id != entry.study_id for x in (*transcripts, *codes, *themes)):
+        raise ValidationError("A link names something of another study.")
+    body = clean_memo_text(body, field="body")
+    if not body:
+        raise ValidationError({"body": "Write the entry."})
+    entry.title = clean_memo_text(title, field="title")[:200]
+    entry.body = body
+    entry.shared = bool(shared)
+    entry.full_clean()
+    entry.save()
+    entry.transcripts.set(transcripts)
+    entry.codes.set(codes)
+    entry.themes.set(themes)
+
+
 @transaction.atomic
 def journal_entry_create(
     *,
@@ -323,24 +342,8 @@ def journal_entry_create(
     themes: Iterable[Theme] = (),
 ) -> JournalEntry:
     """A dated entry by ``author``, private unless ``shared``, linked to things of the study."""
-    transcripts, codes, themes = list(transcripts), list(codes), list(themes)
-    if any(x.study_id != study.pk for x in (*transcripts, *codes, *themes)):
-        raise ValidationError("A link names something of another study.")
-    body = clean_memo_text(body, field="body")
-    if not body:
-        raise ValidationError({"body": "Write the entry."})
-    entry = JournalEntry(
-        study=study,
-        author=author,
-        title=clean_memo_text(title, field="title")[:200],
-        body=body,
-        shared=bool(shared),
-    )
-    entry.full_clean()
-    entry.save()
-    entry.transcripts.set(transcripts)
-    entry.codes.set(codes)
-    entry.themes.set(themes)
+    entry = JournalEntry(study=study, author=author)
+    _write_entry(entry, title, body, shared, transcripts, codes, themes)
     # The audit log names the entry, not its words: a private entry stays private there.
     audit(
         study=study,
@@ -368,21 +371,8 @@ def journal_entry_update(
     else: the journal is personal, owners included)."""
     if entry.author_id != getattr(actor, "pk", None):
         raise ValidationError("Only the entry's author can change it.")
-    transcripts, codes, themes = list(transcripts), list(codes), list(themes)
-    if any(x.study_id != entry.study_id for x in (*transcripts, *codes, *themes)):
-        raise ValidationError("A link names something of another study.")
-    body = clean_memo_text(body, field="body")
-    if not body:
-        raise ValidationError({"body": "Write the entry."})
     before = {"shared": entry.shared}
-    entry.title = clean_memo_text(title, field="title")[:200]
-    entry.body = body
-    entry.shared = bool(shared)
-    entry.full_clean()
-    entry.save(update_fields=["title", "body", "shared", "updated_at"])
-    entry.transcripts.set(transcripts)
-    entry.codes.set(codes)
-    entry.themes.set(themes)
+    _write_entry(entry, title, body, shared, transcripts, codes, themes)
     audit(
         study=entry.study,
         actor=actor,
