@@ -14,56 +14,24 @@ touched a few lines renders only the lines not seen before.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
+
+from workbench.lib.lru import SizedLRU
 
 #: The budget per process for the cached lines' HTML (their keys hold the line's text and
 #: a few tuples more: about as much again).
 MAX_BYTES = 32 << 20
 
 
-class LineCache:
+class LineCache(SizedLRU):
+    """Rendered lines by key, bounded by the characters of their HTML and line text."""
+
     def __init__(self, max_bytes: int = MAX_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self._data: OrderedDict[Any, tuple[Any, str]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        super().__init__(max_bytes, _size)
 
-    def get(self, key: Any) -> tuple[Any, str] | None:
-        with self._lock:
-            value = self._data.get(key)
-            if value is None:
-                self.misses += 1
-                return None
-            self._data.move_to_end(key)
-            self.hits += 1
-            return value
 
-    def put(self, key: Any, value: tuple[Any, str]) -> None:
-        size = len(value[1]) + len(key[0])
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            old = self._data.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old[1]) + len(key[0])
-            self._data[key] = value
-            self._bytes += size
-            while self._bytes > self.max_bytes:
-                old_key, old_value = self._data.popitem(last=False)
-                self._bytes -= len(old_value[1]) + len(old_key[0])
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self._bytes = 0
-            self.hits = self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._data)
+def _size(key: Any, value: Any) -> int:
+    return len(value[1]) + len(key[0])
 
 
 #: The coding page's lines (one per process).

@@ -13,9 +13,9 @@ up counters, and :data:`TOTALS` keeps the sums of the sets of transcripts asked 
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
+
+from workbench.lib.lru import SizedLRU
 
 #: Distinct words and phrases kept per process (about 100 bytes each: the words themselves
 #: are interned, shared by every transcript): the seed study's counts of three kinds of
@@ -23,48 +23,15 @@ from typing import Any
 MAX_ENTRIES = 600_000
 
 
-class CountCache:
+class CountCache(SizedLRU):
+    """Word counts by key, bounded by the distinct words and phrases they hold (+1 each)."""
+
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self.max_entries = max_entries
-        self._data: OrderedDict[Any, Any] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        super().__init__(max_entries, _size)
 
-    def get(self, key: Any) -> Any:
-        with self._lock:
-            value = self._data.get(key)
-            if value is None:
-                self.misses += 1
-                return None
-            self._data.move_to_end(key)
-            self.hits += 1
-            return value
 
-    def put(self, key: Any, value: Any) -> None:
-        """Keep ``value`` (anything with a ``size``: its distinct words and phrases)."""
-        size = value.size + 1
-        if size > self.max_entries:
-            return
-        with self._lock:
-            old = self._data.pop(key, None)
-            if old is not None:
-                self._size -= old.size + 1
-            self._data[key] = value
-            self._size += size
-            while self._size > self.max_entries:
-                _, dropped = self._data.popitem(last=False)
-                self._size -= dropped.size + 1
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self._size = 0
-            self.hits = self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._data)
+def _size(key: Any, value: Any) -> int:
+    return value.size + 1
 
 
 #: The word counts of transcripts (one per process).

@@ -113,8 +113,8 @@ def test_the_cache_keeps_to_its_byte_budget_dropping_the_least_recently_used():
     with fresh_cache(max_bytes=20_000) as cache:
         expected = uncached(text, spans, looks, set(), None)
         assert render(text, spans, looks, set(), None) == expected
-        assert cache._bytes <= 20_000
+        assert cache.size <= 20_000
         assert 0 < len(cache) < 200
         # The last lines rendered are kept; the first were dropped, and render again.
         assert render(text, spans, looks, set(), None) == expected
-        assert cache._bytes <= 20_000
+        assert cache.size <= 20_000
