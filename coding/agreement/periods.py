@@ -1,0 +1,134 @@
+"""Codebook-version periods: under which codebook a segment was coded (docs/agreement/OVER_TIME.md).
+
+A *period* is a half-open interval of time ``[start, end)`` during which one state of the
+codebook was current:
+
+* ``before``: before the study's first named version (no start);
+* one period per named version ``v``: from the moment ``v`` was frozen (inclusive) to the
+  moment the next version was frozen (exclusive), as
+  :class:`coding.codebook.versions.VersionClock` says (the latest version created at or
+  before a moment);
+* ``current``: when the codebook was changed after its latest version (a code created,
+  renamed, moved, merged, archived or its definition edited), the latest version's period
+  ends at the first such change and the rest, up to now, is "the current codebook".
+
+A segment belongs to the period holding its ``created_at``: a segment created at the very
+moment a version is frozen is coded under that version. Its later edits do not move it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import OuterRef, Subquery
+
+from coding.codebook.versions import CHANGE_ACTIONS
+from coding.models import AuditEvent, CodebookVersion
+
+BEFORE = "before"
+CURRENT = "current"
+BEFORE_LABEL = "before any named version"
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str  # "before", "v<version pk>" or "current"
+    label: str  # the version's name, or words
+    version_id: int | None  # the version it rests on (None: before any version)
+    version_name: str
+    start: datetime | None  # inclusive (None: open)
+    end: datetime | None  # exclusive (None: up to now)
+
+    @property
+    def is_version(self) -> bool:
+        return self.key not in (BEFORE, CURRENT)
+
+    @property
+    def coded_under(self) -> str:
+        """``coded under v1 after calibration``, ``coded before any named version``."""
+        if self.key == BEFORE:
+            return "coded " + BEFORE_LABEL
+        return "coded under " + self.label
+
+    def contains(self, moment: datetime) -> bool:
+        return (self.start is None or moment >= self.start) and (
+            self.end is None or moment < self.end
+        )
+
+
+class Periods:
+    """The study's periods in time order; :meth:`at` finds a moment's period (bisection)."""
+
+    def __init__(self, versions: Iterable, first_change_after_last: datetime | None = None):
+        ordered = sorted(versions, key=lambda v: (v.created_at, v.pk))
+        items: list[Period] = []
+        first = ordered[0].created_at if ordered else None
+        items.append(Period(BEFORE, BEFORE_LABEL, None, "", None, first))
+        for i, v in enumerate(ordered):
+            end = ordered[i + 1].created_at if i + 1 < len(ordered) else None
+            items.append(Period(f"v{v.pk}", v.name, v.pk, v.name, v.created_at, end))
+        if ordered and first_change_after_last is not None:
+            last = items[-1]
+            cut = max(first_change_after_last, last.start)
+            items[-1] = Period(
+                last.key, last.label, last.version_id, last.version_name, last.start, cut
+            )
+            items.append(
+                Period(
+                    CURRENT,
+                    f"the current codebook (changed since {last.version_name})",
+                    last.version_id,
+                    last.version_name,
+                    cut,
+                    None,
+                )
+            )
+        self.items = items
+        # Starts of every period but "before" (which has none): bisect_right puts a moment
+        # equal to a start in the period that starts then.
+        self._starts = [p.start for p in items[1:]]
+
+    @classmethod
+    def for_study(cls, study) -> Periods:
+        """One query: the versions, each with the time of the first codebook change after
+        it (only the latest version's is used)."""
+        first_change = (
+            AuditEvent.objects.filter(
+                study=OuterRef("study"),
+                pk__gt=OuterRef("audit_mark"),
+                object_type="code",
+                action__in=CHANGE_ACTIONS,
+            )
+            .order_by("pk")
+            .values("created_at")[:1]
+        )
+        versions = list(
+            CodebookVersion.objects.filter(study=study)
+            .only("pk", "name", "created_at", "audit_mark")
+            .annotate(first_change=Subquery(first_change))
+            .order_by("created_at", "pk")
+        )
+        after = versions[-1].first_change if versions else None
+        return cls(versions, after)
+
+    def index_at(self, moment: datetime | None) -> int:
+        if moment is None:
+            return 0
+        return bisect.bisect_right(self._starts, moment)
+
+    def at(self, moment: datetime | None) -> Period:
+        return self.items[self.index_at(moment)]
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def named(self) -> bool:
+        """Whether the study has any named version."""
+        return len(self.items) > 1
