@@ -19,11 +19,11 @@ moment a version is frozen is coded under that version. Its later edits do not m
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from coding.codebook.versions import CHANGE_ACTIONS
 from coding.models import AuditEvent, CodebookVersion
@@ -79,7 +79,7 @@ class Periods:
             items.append(
                 Period(
                     CURRENT,
-                    f"the current codebook (changed since {last.version_name})",
+                    f"the current codebook, changed since {last.version_name}",
                     last.version_id,
                     last.version_name,
                     cut,
@@ -132,3 +132,50 @@ class Periods:
     def named(self) -> bool:
         """Whether the study has any named version."""
         return len(self.items) > 1
+
+
+def coded_under(periods: Periods, segments, *, transcripts: Sequence[int]) -> dict[int, list[int]]:
+    """Per code id, how many of ``segments`` (a Segment QuerySet) on ``transcripts`` were
+    created in each period (a list in the order of ``periods``). One query (none without
+    transcripts)."""
+    if not transcripts:
+        return {}
+    qs = segments.filter(transcript_id__in=list(transcripts)).order_by()
+    bins = {
+        f"p{i}": Count(
+            "pk",
+            filter=(Q(created_at__gte=p.start) if p.start is not None else Q())
+            & (Q(created_at__lt=p.end) if p.end is not None else Q()),
+        )
+        for i, p in enumerate(periods)
+    }
+    return {
+        row["code_id"]: [row[f"p{i}"] for i in range(len(periods))]
+        for row in qs.values("code_id").annotate(**bins)
+    }
+
+
+def with_counts(periods: Periods, counts: Iterable[Sequence[int]]) -> list[tuple[Period, int]]:
+    """The periods and their summed counts (of :func:`coded_under`), those with none left out."""
+    total = [0] * len(periods)
+    for row in counts:
+        for i, n in enumerate(row):
+            total[i] += n
+    return [(p, n) for p, n in zip(periods, total, strict=True) if n]
+
+
+def coded_under_words(found: list[tuple[Period, int]]) -> str:
+    """``coded under v2 before T2 coding (41 segments) and the current codebook, changed
+    since v2 (3)``."""
+    if not found:
+        return "no segment compared"
+    parts = []
+    for i, (p, n) in enumerate(found):
+        words = p.coded_under
+        if i:
+            words = words.removeprefix("coded ").removeprefix("under ")
+        unit = f" segment{'s' if n != 1 else ''}" if i == 0 else ""
+        parts.append(f"{words} ({n:,}{unit})")
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + " and " + parts[-1]

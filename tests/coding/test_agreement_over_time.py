@@ -253,7 +253,7 @@ def test_a_codebook_change_after_the_last_version_opens_the_current_period(study
     codebook_services.code_update(code=code, name="Role clarity", actor=owner, reason="Clearer")
     periods = Periods.for_study(study)
     assert [p.key for p in periods] == [BEFORE, f"v{v1.pk}", CURRENT]
-    assert periods.items[-1].label == "the current codebook (changed since v1)"
+    assert periods.items[-1].label == "the current codebook, changed since v1"
     assert periods.at(timezone.now()).key == CURRENT
     assert periods.at(T1 + dt.timedelta(seconds=1)).key == f"v{v1.pk}"
 
@@ -353,3 +353,60 @@ def test_rounds_compare_only_the_chosen_coders(study, owner, coder, coder2):
     )
     assert row.alpha.value == pytest.approx(want, abs=1e-12)
     assert row.kappa.defined
+
+
+# --- the agreement report states its codebook versions ------------------------------------
+
+
+@pytest.fixture
+def versioned(study, owner, coder, coder2):
+    """Two transcripts double-coded: 4 segments under v1, 3 after the codebook changed
+    since v2; a fifth transcript only bob coded (not compared, not counted)."""
+    role = factories.make_code(study, name="Role")
+    bob, erin = factories.make_layer(study, coder), factories.make_layer(study, coder2)
+    t1 = factories.make_transcript(study, title="T1", text=TEXT)
+    t2 = factories.make_transcript(study, title="T2", text=TEXT)
+    t3 = factories.make_transcript(study, title="T3", text=TEXT)
+    freeze(study, "v1 after calibration", T1, owner)
+    freeze(study, "v2 before T2 coding", T2, owner)
+    for layer in (bob, erin):
+        seg(t1, role, layer, 0, 10, T1 + dt.timedelta(hours=1))
+        seg(t1, role, layer, 20, 30, T1 + dt.timedelta(hours=2))
+    seg(t3, role, bob, 0, 10, T1 + dt.timedelta(hours=1))
+    codebook_services.code_update(code=role, name="Role clarity", actor=owner, reason="Clearer")
+    seg(t2, role, bob, 0, 12, timezone.now())
+    seg(t2, role, erin, 2, 12, timezone.now())
+    seg(t2, role, erin, 30, 40, timezone.now())
+    return {"role": role}
+
+
+WORDS = (
+    "coded under v1 after calibration (4 segments) and the current codebook, changed "
+    "since v2 before T2 coding (3)"
+)
+
+
+def test_the_report_page_api_and_exports_say_which_codebook_versions(
+    study, owner_client, versioned
+):
+    from django.urls import reverse
+
+    page = owner_client.get(
+        reverse("coding:agreement_report", args=[study.pk]), {"layers": ["bob", "erin"]}
+    ).content.decode()
+    assert WORDS in page
+    body = owner_client.get(
+        f"/api/v1/studies/{study.pk}/agreement?layers=bob,erin&bootstrap=0"
+    ).json()
+    assert body["coded_under"] == WORDS
+    assert [(v["label"], v["segments"]) for v in body["codebook_versions"]] == [
+        ("v1 after calibration", 4),
+        ("the current codebook, changed since v2 before T2 coding", 3),
+    ]
+    export = reverse("coding:agreement_export", args=[study.pk])
+    text = owner_client.get(export, {"layers": ["bob", "erin"], "format": "methods"})
+    assert "The compared segments were " + WORDS in text.content.decode()
+    csv_text = owner_client.get(export, {"layers": ["bob", "erin"], "format": "csv"})
+    lines = b"".join(csv_text.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0].split(",")[-1] == "coded_under"
+    assert WORDS in lines[1]
