@@ -472,3 +472,60 @@ def _cluster_ci(clusters, alpha: Metric, replicates: int, seed: int) -> bootstra
         low, high = np.nanquantile(values, [tail, 1 - tail])
     note = f"{dropped:,} of {replicates:,} replicates without variation dropped" if dropped else ""
     return bootstrap.Interval(float(low), float(high), replicates, dropped, note)
+
+
+# --- from a request ----------------------------------------------------------------------
+
+
+def for_query(access: StudyAccess, query, layers: str | None = None) -> tuple[OverTime, str]:
+    """The over-time table for a request's parameters, read as the agreement report's form
+    reads them (``layers`` comma-separated keys when given, else the query's ``layers``;
+    ``bootstrap``, ``seed``, ``code`` and the scope filters), and the scope in words.
+    Raises ValidationError for what the form refuses or fewer than two layers."""
+    from django.core.exceptions import ValidationError
+
+    from coding.agreement.forms import ReportForm
+    from coding.agreement.loading import report_layers
+    from coding.codebook.selectors import codebook
+
+    data = query.copy()
+    if layers is not None:
+        data.setlist("layers", [key.strip() for key in layers.split(",") if key.strip()])
+    for ignored in ("by", "focus", "expert", "sort", "format"):
+        data.pop(ignored, None)
+    book = codebook(access.study)
+    form = ReportForm(data, layers=report_layers(access), study=access.study, book=book)
+    if not form.is_valid():
+        messages = []
+        for name, errors in form.errors.items():
+            where = "" if name == "__all__" else f"{name}: "
+            messages.append(where + " ".join(errors))
+        raise ValidationError("; ".join(messages))
+    params = form.params()
+    if len(params.layers) < 2:
+        raise ValidationError("layers: agreement needs two layers with coding.")
+    table = over_time(
+        access,
+        params.layers,
+        book=book,
+        scope=params.scope,
+        root_code=params.root_code,
+        replicates=params.bootstrap,
+        seed=params.seed,
+        threshold=params.threshold,
+    )
+    return table, form.scope_words(params)
+
+
+def trend_words(rows: Sequence[Figures]) -> str:
+    """``α went from 0.41 (Round 1) to 0.78 (Round 3)``: the first and last defined alpha
+    of ``rows``, or "" with fewer than two."""
+    defined = [r for r in rows if r.alpha.defined]
+    if len(defined) < 2:
+        return ""
+    first, last = defined[0], defined[-1]
+    verb = "rose" if last.alpha.value > first.alpha.value else "fell"
+    if last.alpha.text == first.alpha.text:
+        verb = "stayed at"
+        return f"α {verb} {first.alpha.text} from {first.label} to {last.label}"
+    return f"α {verb} from {first.alpha.text} ({first.label}) to {last.alpha.text} ({last.label})"
