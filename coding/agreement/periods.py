@@ -165,15 +165,15 @@ def with_counts(periods: Periods, counts: Iterable[Sequence[int]]) -> list[tuple
 
 
 def coded_under_words(found: list[tuple[Period, int]]) -> str:
-    """``coded under v2 before T2 coding (41 segments) and the current codebook, changed
-    since v2 (3)``."""
+    """``coded under v2 before T2 coding (41 segments) and under the current codebook,
+    changed since v2 (3)``."""
     if not found:
         return "no segment compared"
     parts = []
     for i, (p, n) in enumerate(found):
         words = p.coded_under
         if i:
-            words = words.removeprefix("coded ").removeprefix("under ")
+            words = words.removeprefix("coded ")
         unit = f" segment{'s' if n != 1 else ''}" if i == 0 else ""
         parts.append(f"{words} ({n:,}{unit})")
     if len(parts) == 1:

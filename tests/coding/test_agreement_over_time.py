@@ -381,7 +381,7 @@ def versioned(study, owner, coder, coder2):
 
 
 WORDS = (
-    "coded under v1 after calibration (4 segments) and the current codebook, changed "
+    "coded under v1 after calibration (4 segments) and under the current codebook, changed "
     "since v2 before T2 coding (3)"
 )
 
