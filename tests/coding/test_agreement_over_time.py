@@ -410,3 +410,61 @@ def test_the_report_page_api_and_exports_say_which_codebook_versions(
     lines = b"".join(csv_text.streaming_content).decode("utf-8-sig").splitlines()
     assert lines[0].split(",")[-1] == "coded_under"
     assert WORDS in lines[1]
+
+
+# --- who may read it ----------------------------------------------------------------------
+
+
+def test_who_reads_agreement_over_time(study, owner, coder, coder2, viewer, persona_clients, world):
+    from django.urls import reverse
+
+    page = reverse("coding:agreement_over_time", args=[study.pk])
+    export = reverse("coding:agreement_over_time_export", args=[study.pk])
+    api = f"/api/v1/studies/{study.pk}/agreement/over-time?layers=bob,erin&bootstrap=0"
+    query = {"layers": ["bob", "erin"], "bootstrap": "0"}
+
+    def statuses():
+        return {
+            who: (
+                c.get(page, query).status_code,
+                c.get(export, {**query, "format": "csv"}).status_code,
+                c.get(api).status_code,
+            )
+            for who, c in persona_clients.items()
+        }
+
+    # Not shared with coders (the default): owners and viewers read it, coders get 403,
+    # non-members 404 (the study's existence is not disclosed).
+    assert statuses() == {
+        "owner": (200, 200, 200),
+        "coder": (403, 403, 403),
+        "viewer": (200, 200, 200),
+        "outsider": (404, 404, 404),
+    }
+    study.share_agreement_with_coders = True
+    study.save()
+    assert statuses()["coder"] == (200, 200, 200)
+    # Blind coding hides it from coders again, shared or not.
+    study.blind_coding = True
+    study.save()
+    got = statuses()
+    assert got["coder"] == (403, 403, 403)
+    assert got["viewer"] == (200, 200, 200)
+    body = persona_clients["viewer"].get(api).json()
+    assert [p["label"] for p in body["periods"]] == [
+        "before any named version",
+        "v1 after calibration",
+        "v2 before T2 coding",
+    ]
+
+
+def test_rounds_a_member_may_not_see_are_left_out(study, owner, coder, coder2, viewer):
+    bob, erin = factories.make_layer(study, coder), factories.make_layer(study, coder2)
+    codes = [factories.make_code(study, name="Role")]
+    rnd = make_round(study, owner, [coder, coder2], "Round 1", codes, BASE, [([0], [0]), ([], [0])])
+    as_viewer = study_access(viewer, study.pk)
+    assert over_time(as_viewer, [bob, erin], book=codebook(study)).rounds == []
+    type(rnd).objects.filter(pk=rnd.pk).update(closed=True)
+    assert [r.label for r in over_time(as_viewer, [bob, erin], book=codebook(study)).rounds] == [
+        "Round 1"
+    ]
