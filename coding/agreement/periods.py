@@ -21,7 +21,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Count, OuterRef, Q, Subquery
 
@@ -179,3 +179,46 @@ def coded_under_words(found: list[tuple[Period, int]]) -> str:
     if len(parts) == 1:
         return parts[0]
     return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+# --- the coding page ---------------------------------------------------------------------------
+
+
+def _utc_text(moment: datetime) -> str:
+    """A moment as ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC (the form :func:`_text_key` makes)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _text_key(text: str) -> str:
+    """The database's text of a UTC datetime (SQLite ``2026-03-01 09:00:00[.5]``,
+    PostgreSQL ``2026-03-01 09:00:00[.5]+00``) as ``YYYY-MM-DD HH:MM:SS.ffffff``, so that
+    texts compare as their moments do (no datetime parsed)."""
+    head, rest = text[:19].replace("T", " "), text[19:]
+    frac = ""
+    if rest.startswith("."):
+        for ch in rest[1:]:
+            if not ch.isdigit():
+                break
+            frac += ch
+    return f"{head}.{frac[:6]:0<6}"
+
+
+def page_periods(study, rows, *, pk: int = 0, created: int = 7) -> tuple[list[str], dict[int, int]]:
+    """For the coding page's segment rows (creation time at ``created``: the database's
+    UTC text, or a datetime, naive meaning UTC): the periods' words (``coded under v1 after calibration``)
+    and each row's period index, by segment id. One query."""
+    periods = Periods.for_study(study)
+    words = [p.coded_under for p in periods]
+    if len(periods) == 1:
+        return words, {row[pk]: 0 for row in rows}
+    starts = [_utc_text(p.start) for p in periods.items[1:]]
+    where = {}
+    for row in rows:
+        moment = row[created]
+        if isinstance(moment, str):
+            where[row[pk]] = bisect.bisect_right(starts, _text_key(moment))
+        else:
+            if moment is not None and moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)  # a raw query's value: UTC, naive
+            where[row[pk]] = periods.index_at(moment)
+    return words, where

@@ -468,3 +468,76 @@ def test_rounds_a_member_may_not_see_are_left_out(study, owner, coder, coder2, v
     assert [r.label for r in over_time(as_viewer, [bob, erin], book=codebook(study)).rounds] == [
         "Round 1"
     ]
+
+
+# --- the coding page: each segment's codebook version ---------------------------------------
+
+
+def segments_data(html: str) -> dict:
+    import json
+    import re
+
+    found = re.search(r'<script id="segments-data" type="application/json">(.*?)</script>', html)
+    return json.loads(found.group(1))
+
+
+def test_the_coding_page_says_under_which_version_each_segment_was_coded(
+    study, owner, coder, coder_client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    code = factories.make_code(study, name="Role")
+    layer = factories.make_layer(study, coder)
+    t = factories.make_transcript(study, title="T", text=TEXT * 3)
+    v1 = freeze(study, "v1 after calibration", T1, owner)
+    # Before v1, exactly at its freeze, half a second after, and a microsecond before.
+    moments = [BASE, T1, T1 + dt.timedelta(microseconds=500_000), T1 - dt.timedelta(microseconds=1)]
+    url = reverse("coding:transcript_code", args=[study.pk, t.pk])
+    made = []
+
+    def check() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            html = coder_client.get(url).content.decode()
+        data = segments_data(html)
+        assert data["periods"] == ["coded before any named version", "coded under " + v1.name]
+        got = {row[0]: data["periods"][row[8]] for row in data["segs"]}
+        assert got == {
+            pk: "coded before any named version" if when < T1 else "coded under " + v1.name
+            for pk, when in made
+        }
+        return len(ctx.captured_queries)
+
+    made.append((seg(t, code, layer, 0, 5, moments[0]).pk, moments[0]))
+    one = check()
+    for i in range(1, 40):
+        when = moments[i % len(moments)]
+        made.append((seg(t, code, layer, i, i + 5, when).pk, when))
+    # The same queries for 1 and for 40 segments (the versions are read once).
+    assert check() == one
+
+
+def test_retrieval_rows_say_under_which_version_each_passage_was_coded(
+    study, owner, coder_client, coder
+):
+    import re
+
+    from django.urls import reverse
+
+    code = factories.make_code(study, name="Role")
+    layer = factories.make_layer(study, coder)
+    t = factories.make_transcript(study, title="T", text=TEXT)
+    freeze(study, "v1 after calibration", T1, owner)
+    early = seg(t, code, layer, 0, 5, BASE)
+    at = seg(t, code, layer, 10, 15, T1)
+    html = coder_client.get(
+        reverse("coding:retrieval", args=[study.pk]), {"code": code.pk}
+    ).content.decode()
+
+    def coded(pk):
+        item = re.search(rf'id="r-seg-{pk}".*?</li>', html, re.S).group(0)
+        return re.search(r'<span class="coded-under">(.*?)</span>', item).group(1)
+
+    assert coded(early.pk) == "coded before any named version"
+    assert coded(at.pk) == "coded under v1 after calibration"
