@@ -147,9 +147,9 @@ HEADER = [
 
 def _line(row: Figures, f: Figures | CodeFigures, code_id, path) -> list:
     ci = f.alpha_ci
-    reasons = [m.reason for m in (f.alpha, f.kappa) if m.value is None and m.reason]
-    if f.kappa.reason == KAPPA_TWO and f.alpha.value is not None:
-        reasons = []
+    reasons = [f.alpha.reason] if f.alpha.value is None and f.alpha.reason else []
+    if f.kappa.value is None and f.kappa.reason and f.kappa.reason != KAPPA_TWO:
+        reasons.append("kappa: " + f.kappa.reason)
     if ci is not None and not ci.defined and ci.reason:
         reasons.append("no interval: " + ci.reason)
     if row.note and code_id is None:

@@ -122,7 +122,19 @@ def test_a_pi_reads_agreement_over_rounds_and_codebook_versions(page, login_as):
     assert page.locator("table.over-time-codes thead th").count() == 1 + 5
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "over-time.png"), full_page=True)
+    page.locator("#ot-table-h").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "over-time-table.png"))
     # Mouse: the CSV export downloads.
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
     assert download.value.suggested_filename.startswith(f"agreement-over-time-{study.pk}-")
+
+    # The methods appendix carries the same rounds and periods.
+    page.goto(
+        reverse("coding:methods_appendix", args=[study.pk])
+        + f"?layers={keys[0]}&layers={keys[1]}&bootstrap=200"
+    )
+    caption = page.get_by_text("Agreement over time: calibration rounds", exact=False)
+    caption.scroll_into_view_if_needed()
+    assert caption.is_visible()
+    page.screenshot(path=str(SHOTS / "appendix-over-time.png"))

@@ -541,3 +541,44 @@ def test_retrieval_rows_say_under_which_version_each_passage_was_coded(
 
     assert coded(early.pk) == "coded before any named version"
     assert coded(at.pk) == "coded under v1 after calibration"
+
+
+def test_the_csv_and_xlsx_exports_hold_the_api_figures(study, owner_client, world):
+    import csv
+    import io
+
+    import openpyxl
+    from django.urls import reverse
+
+    query = {"layers": ["bob", "erin"], "bootstrap": "100", "seed": "2"}
+    body = owner_client.get(
+        f"/api/v1/studies/{study.pk}/agreement/over-time?layers=bob,erin&bootstrap=100&seed=2"
+    ).json()
+    url = reverse("coding:agreement_over_time_export", args=[study.pk])
+    response = owner_client.get(url, {**query, "format": "csv"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    overall = [r for r in rows if not r["code_id"]]
+    assert [(r["kind"], r["label"]) for r in overall] == [
+        ("period", p["label"]) for p in body["periods"]
+    ]
+    for r, p in zip(overall, body["periods"], strict=True):
+        assert r["codebook_version"] == p["codebook"]
+        assert (float(r["krippendorff_alpha"]) if r["krippendorff_alpha"] else None) == (
+            pytest.approx(p["alpha"]) if p["alpha"] is not None else None
+        )
+        if p["alpha_ci"]:
+            assert [float(r["alpha_ci_low"]), float(r["alpha_ci_high"])] == pytest.approx(
+                p["alpha_ci"]
+            )
+        else:
+            assert r["alpha_ci_low"] == "" and "no interval" in r["note"]
+        assert int(r["transcripts_compared"]) == len(p["transcripts"])
+    per_code = [r for r in rows if r["code_id"]]
+    assert len(per_code) == len(body["periods"]) * len(world["codes"])
+    book = owner_client.get(url, {**query, "format": "xlsx"})
+    wb = openpyxl.load_workbook(io.BytesIO(book.content))
+    assert {"Over time", "Per code"} <= set(wb.sheetnames)
+    sheet = wb["Over time"]
+    assert [c.value for c in sheet[1]][:2] == ["kind", "label"]
+    assert sheet.max_row == 1 + len(body["periods"])
