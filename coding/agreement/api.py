@@ -51,5 +51,5 @@ def study_agreement_over_time(
     require_agreement_reader(access)
     query = request.GET.copy()
     query["bootstrap"], query["seed"] = str(bootstrap), str(seed)
-    table, _ = over_time.for_query(access, query, layers or None)
+    table, _ = over_time.for_query(access, query, layers)
     return over_time_out.over_time_json(table, codebook(access.study))

@@ -205,12 +205,13 @@ def _text_key(text: str) -> str:
 
 def page_periods(study, rows, *, pk: int = 0, created: int = 7) -> tuple[list[str], dict[int, int]]:
     """For the coding page's segment rows (creation time at ``created``: the database's
-    UTC text, or a datetime, naive meaning UTC): the periods' words (``coded under v1 after calibration``)
-    and each row's period index, by segment id. One query."""
+    UTC text, or a datetime, naive meaning UTC): the periods' words (``coded under v1
+    after calibration``) and each row's period index, by segment id; a study without named
+    versions: one empty word (the page says nothing). One query."""
     periods = Periods.for_study(study)
+    if len(periods) == 1:  # no named version: nothing to tell segments apart by
+        return [""], {row[pk]: 0 for row in rows}
     words = [p.coded_under for p in periods]
-    if len(periods) == 1:
-        return words, {row[pk]: 0 for row in rows}
     starts = [_utc_text(p.start) for p in periods.items[1:]]
     where = {}
     for row in rows:

@@ -188,8 +188,7 @@ _ROW = """<li class="retrieval-item" id="r-seg-{pk}">
     · <span>{wave}</span>
     · <span>{title}</span>
     · <span>Layer: {layer}</span>
-    · <span class="coded-under">{coded_under}</span>
-    {path}{badge}
+    {coded_under}{path}{badge}
   </p>
   <blockquote class="retrieval-context">{more_before}{before}<mark>{quote}</mark>{after}{more_after}</blockquote>
   {was}{memo}<p class="retrieval-link"><a href="{link}">Open in transcript<span class="sr-only">: {title}, characters {start}–{end}</span></a>
@@ -197,6 +196,7 @@ _ROW = """<li class="retrieval-item" id="r-seg-{pk}">
     {exemplar}{not_yours}{form}</p>
 </li>
 """
+_CODED_UNDER = '· <span class="coded-under">{}</span>\n    '
 _PATH = (
     '· <span class="code-path"><span class="swatch" style="background: {}" aria-hidden="true">'
     "</span> {}</span>"
@@ -288,7 +288,7 @@ def rows_html(
                 wave=_e(row.wave_name),
                 title=_e(row.title),
                 layer=_e(row.layer_label),
-                coded_under=_e(row.coded_under),
+                coded_under=_CODED_UNDER.format(_e(row.coded_under)) if row.coded_under else "",
                 path=_PATH.format(_e(row.code_color), _e(row.path)) if show_path else "",
                 badge=_NEEDS_REVIEW if row.needs_review else _REVIEWED if reviewed else "",
                 more_before="…" if row.more_before else "",

@@ -582,3 +582,40 @@ def test_the_csv_and_xlsx_exports_hold_the_api_figures(study, owner_client, worl
     sheet = wb["Over time"]
     assert [c.value for c in sheet[1]][:2] == ["kind", "label"]
     assert sheet.max_row == 1 + len(body["periods"])
+
+
+def test_without_named_versions_the_pages_say_nothing_of_versions(study, coder, coder_client):
+    from django.urls import reverse
+
+    code = factories.make_code(study, name="Role")
+    layer = factories.make_layer(study, coder)
+    t = factories.make_transcript(study, title="T", text=TEXT)
+    seg(t, code, layer, 0, 5, BASE)
+    html = coder_client.get(reverse("coding:transcript_code", args=[study.pk, t.pk])).content
+    data = segments_data(html.decode())
+    assert data["periods"] == [""] and [row[8] for row in data["segs"]] == [0]
+    listing = coder_client.get(reverse("coding:retrieval", args=[study.pk]), {"code": code.pk})
+    assert 'class="retrieval-item"' in listing.content.decode()
+    assert "coded-under" not in listing.content.decode()
+
+
+def test_a_round_answered_across_a_freeze_says_so(study, owner, coder, coder2, owner_client):
+    bob, erin = factories.make_layer(study, coder), factories.make_layer(study, coder2)
+    codes = [factories.make_code(study, name="Role")]
+    v1 = freeze(study, "v1 after calibration", T1, owner)
+    rnd = make_round(study, owner, [coder, coder2], "Round 2", codes, BASE, [([0], [0]), ([], [0])])
+    later = CalibrationSubmission.objects.filter(unit__round=rnd, coder=coder2).first()
+    CalibrationSubmission.objects.filter(pk=later.pk).update(
+        submitted_at=T1 + dt.timedelta(hours=1)
+    )
+    row = over_time(study_access(owner, study.pk), [bob, erin], book=codebook(study)).rounds[0]
+    assert row.codebook == f"before any named version to {v1.name}"
+    assert row.note == "answers were given under two codebook states"
+    # The API's default layers (none given) are the report's first two with coding.
+    t = factories.make_transcript(study, title="T", text=TEXT)
+    seg(t, codes[0], bob, 0, 5, BASE)
+    seg(t, codes[0], erin, 0, 5, BASE)
+    body = owner_client.get(f"/api/v1/studies/{study.pk}/agreement/over-time?layers=&bootstrap=0")
+    assert body.status_code == 200 and body.json()["layers"] == ["bob", "erin"]
+    bad = owner_client.get(f"/api/v1/studies/{study.pk}/agreement/over-time?layers=bob,nobody")
+    assert bad.status_code == 400
