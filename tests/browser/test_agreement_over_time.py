@@ -75,6 +75,7 @@ def test_a_pi_reads_agreement_over_rounds_and_codebook_versions(page, login_as):
     )
     layers = history(study, owner)
     keys = [la.key for la in layers]
+    SHOTS.mkdir(parents=True, exist_ok=True)
     login_as(owner)
     page.goto(
         reverse("coding:agreement_report", args=[study.pk])
@@ -84,6 +85,7 @@ def test_a_pi_reads_agreement_over_rounds_and_codebook_versions(page, login_as):
     coded = page.locator('[data-metric="coded_under"]').inner_text()
     assert "coded before any named version (" in coded
     assert "under v1 after calibration (" in coded and "under v2 before T2 coding (" in coded
+    page.locator(".overall-ci").screenshot(path=str(SHOTS / "report-coded-under.png"))
     # Keyboard: focus the "Over time" tab and follow it with Enter.
     tab = page.get_by_role("navigation", name="Agreement").get_by_role("link", name="Over time")
     tab.focus()
