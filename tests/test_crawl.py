@@ -477,6 +477,14 @@ ROUTES: dict[str, Route] = {
     "coding:agreement_export": Route(
         AGREEMENT, [Get(_s, query=f"format={fmt}") for fmt in ("csv", "xlsx")], both=False
     ),
+    "coding:agreement_over_time": Route(
+        AGREEMENT, [Get(_s, query="bootstrap=20"), Get(_s, query="layers=bob&layers=erin")]
+    ),
+    "coding:agreement_over_time_export": Route(
+        AGREEMENT,
+        [Get(_s, query=f"bootstrap=20&format={fmt}") for fmt in ("csv", "xlsx")],
+        both=False,
+    ),
     "coding:methods_appendix": Route(
         AGREEMENT, [Get(_s, query="bootstrap=20"), Get(_s, query="bootstrap=20&sample=double")]
     ),
@@ -599,6 +607,11 @@ ROUTES: dict[str, Route] = {
         both=False,
     ),
     "api:study_agreement": Route(
+        API_AGREEMENT,
+        [Get(_s, query="bootstrap=20"), Get(_s, query="layers=bob,erin&bootstrap=20&seed=3")],
+        both=False,
+    ),
+    "api:study_agreement_over_time": Route(
         API_AGREEMENT,
         [Get(_s, query="bootstrap=20"), Get(_s, query="layers=bob,erin&bootstrap=20&seed=3")],
         both=False,

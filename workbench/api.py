@@ -28,6 +28,7 @@ from ninja.utils import check_csrf
 from pydantic import Field
 
 from coding.agreement import answer as agreement_answer
+from coding.agreement import api as agreement_api
 from coding.agreement import bootstrap as agreement_bootstrap
 from coding.agreement.access import require_agreement_reader
 from coding.assignments import api as assignments_api
@@ -750,6 +751,7 @@ def study_autocode_undo(request, study_id: Id, batch_id: Id):
 codebook_api.register(api)
 api.add_router("", themes_router)
 api.add_router("", assignments_api.router)
+api.add_router("", agreement_api.router)
 fallback = Router()
 
 

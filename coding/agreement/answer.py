@@ -17,6 +17,7 @@ from coding import exports
 from coding.agreement import bootstrap
 from coding.agreement.forms import ReportForm
 from coding.agreement.loading import report_layers
+from coding.agreement.periods import Period
 from coding.agreement.report import agreement_report
 from coding.agreement.result import Report
 from coding.agreement.rows import STATUS_WORDS, Metric
@@ -80,9 +81,25 @@ class AgreementBootstrapOut(Schema):
     rng: str
 
 
+class CodedUnderOut(Schema):
+    period: str = Field(description="`before`, `v<version id>` or `current`.")
+    version_id: int | None = Field(description="The named version (null: before any).")
+    label: str
+    segments: int
+    start: str | None = Field(description="When the period began (ISO 8601; null: open).")
+    end: str | None = Field(description="When it ended, exclusive (null: up to now).")
+
+
 class AgreementOut(Schema):
     layers: list[str]
     unit: str
+    coded_under: str = Field(
+        description="In words: under which codebook version(s) the compared segments were "
+        "coded (the version current when each was created)."
+    )
+    codebook_versions: list[CodedUnderOut] = Field(
+        description="The compared segments per codebook period, in time order."
+    )
     transcripts_in_scope: int
     transcripts_compared: list[AgreementTranscriptOut] = Field(
         description="The transcripts two or more compared layers worked on: what every "
@@ -135,6 +152,17 @@ def _interval(out: dict, reasons: dict, interval: bootstrap.Interval | None) -> 
         reasons["alpha_ci"] = interval.reason
 
 
+def period_json(period: Period, segments: int) -> dict:
+    return {
+        "period": period.key,
+        "version_id": period.version_id,
+        "label": period.label,
+        "segments": segments,
+        "start": period.start.isoformat() if period.start else None,
+        "end": period.end.isoformat() if period.end else None,
+    }
+
+
 def report_json(report: Report) -> dict:
     keys = report.keys
     two = report.two
@@ -178,6 +206,8 @@ def report_json(report: Report) -> dict:
     return {
         "layers": keys,
         "unit": UNIT,
+        "coded_under": report.coded_under_text,
+        "codebook_versions": [period_json(p, n) for p, n in report.coded_under],
         "transcripts_in_scope": len(report.transcripts),
         "transcripts_compared": [
             {

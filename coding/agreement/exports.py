@@ -11,6 +11,7 @@ from django.utils import timezone
 from coding import exports
 from coding.agreement.loading import TranscriptInfo
 from coding.agreement.methods import EXPORT_COLUMNS, METRIC_HELP
+from coding.agreement.periods import coded_under_words
 from coding.agreement.result import Report
 from coding.agreement.rows import (
     GOOD_ALPHA,
@@ -69,6 +70,11 @@ def export_rows(
             row.alpha.reason or row.cohen_kappa.reason,
             ci.reason if ci else "",
         ]
+        out.append(
+            coded_under_words(report.coded_under_by_code.get(row.node.pk, []))
+            if info is None
+            else ""
+        )
         if report.params.expert:
             out += [
                 _num(row.alpha_u),
@@ -119,6 +125,7 @@ def export_header(report: Report) -> list[str]:
         "low_prevalence_warning",
         "note",
         "alpha_ci_note",
+        "coded_under",
     ]
     if report.params.expert:
         header += [
@@ -156,6 +163,11 @@ def about_lines(report: Report, study: Study, scope_words: str) -> list[tuple[st
             "not counted as coding nothing.",
         ),
         ("Unit of analysis", "character (Unicode code point) of the canonical transcript text."),
+        (
+            "Codebook versions",
+            "The compared segments were " + report.coded_under_text + " (the version "
+            "current when each segment was created; see docs/agreement/OVER_TIME.md).",
+        ),
         (
             "Parent codes",
             "A parent code's row rolls up its subtree: the spans of the code and all its "

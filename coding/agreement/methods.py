@@ -98,6 +98,12 @@ def methods_summary(report: Report, date=None) -> str:
                 f"{len(values):,} codes); {good:,} reached α ≥ {GOOD_ALPHA:.2f} and {below:,} "
                 f"fell below {report.params.threshold:.3f}."
             )
+    if report.coded_under:
+        parts.append(
+            "The compared segments were "
+            + report.coded_under_text
+            + " (the codebook version current when each segment was created)."
+        )
     boot = report.bootstrap
     if boot is not None and boot.replicates:
         parts.append(
@@ -139,4 +145,9 @@ EXPORT_COLUMNS = [
     ("prevalence", PREVALENCE_HELP),
     ("low_prevalence_warning", LOW_PREVALENCE_HELP),
     ("note", "why a coefficient is undefined, or which convention produced it"),
+    (
+        "coded_under",
+        "pooled rows: the codebook version(s) the code's compared segments were coded under "
+        "(current when each was created), with their numbers of segments",
+    ),
 ]

@@ -19,6 +19,7 @@ from coding.agreement.character_level import AgreementResult, character_agreemen
 from coding.agreement.expert import expert_measures
 from coding.agreement.loading import ALL_CODES, Loaded, TranscriptInfo, load_documents
 from coding.agreement.methods import methods_summary
+from coding.agreement.periods import Periods, coded_under, with_counts
 from coding.agreement.result import Report, ReportParams, TranscriptRow
 from coding.agreement.rows import (
     CodeRow,
@@ -29,7 +30,7 @@ from coding.agreement.rows import (
 )
 from coding.agreement.spans import Document, Span
 from coding.codebook.selectors import Codebook, CodeNode, codebook
-from coding.models import Layer
+from coding.models import Layer, Segment
 from studies.access import StudyAccess
 
 
@@ -49,7 +50,7 @@ def agreement_report(
 ) -> Report:
     """The whole report for ``params``; the caller has checked ``access.can_read_agreement``.
 
-    Queries: codebook 1 + :func:`load_documents` 4, plus 2 for the drift view (segment dates,
+    Queries: codebook 1 + :func:`load_documents` 4 + codebook periods 2, plus 2 for the drift view (segment dates,
     assignment dates). The engine runs once for the pooled table, once per breakdown and
     once per expert metric; each run is linear in the number of segments.
 
@@ -113,6 +114,7 @@ def _agreement_report(
         report.headline = cell_for(pooled.per_code[ALL_CODES], params.threshold)
     if params.bootstrap > 0:
         _bootstrap(report, docs, end_to_end, code_ids)
+    _coded_under(report, study, ancestry, code_ids if params.root_code else None)
     report.summary = methods_summary(report)
     if params.expert:
         # Study-wide expert figures from each code's own spans; parents' rows rolled up.
@@ -134,6 +136,22 @@ def _agreement_report(
         )
     report.rows = sort_rows(rows, params.sort)
     return report
+
+
+def _coded_under(report: Report, study, ancestry, code_ids) -> None:
+    """Under which codebook (period) the compared layers' segments on the compared
+    transcripts were coded: overall and per code row. Two queries (periods, counts)."""
+    periods = Periods.for_study(study)
+    segments = Segment.objects.filter(layer_id__in=[la.pk for la in report.layers])
+    if code_ids is not None:
+        segments = segments.filter(code_id__in=list(code_ids))
+    counts = coded_under(periods, segments, transcripts=[t.pk for t in report.compared])
+    report.coded_under = with_counts(periods, counts.values())
+    rolled: dict[int, list] = defaultdict(list)
+    for cid, row in counts.items():
+        for target in ancestry.get(cid, (cid,)):
+            rolled[target].append(row)
+    report.coded_under_by_code = {pk: with_counts(periods, rows) for pk, rows in rolled.items()}
 
 
 def _bootstrap(report: Report, docs, end_to_end, code_ids) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from coding.agreement.bootstrap import Bootstrap, Interval
 from coding.agreement.breakdowns import Breakdown, DriftBasis, DriftRow
 from coding.agreement.loading import Scope, TranscriptInfo
+from coding.agreement.periods import Period, coded_under_words
 from coding.agreement.rows import (
     DEFAULT_THRESHOLD,
     Cell,
@@ -74,6 +75,14 @@ class Report:
     summary: str = ""  # the methods-section paragraph
     bootstrap: Bootstrap | None = None  # how alpha's intervals were drawn (None: not asked)
     headline_ci: Interval | None = None
+    # Under which codebook the compared segments were coded: (period, segments), time order,
+    # overall and per code row (rolled up like the row), see coding/agreement/periods.py.
+    coded_under: list[tuple[Period, int]] = field(default_factory=list)
+    coded_under_by_code: dict[int, list[tuple[Period, int]]] = field(default_factory=dict)
+
+    @property
+    def coded_under_text(self) -> str:
+        return coded_under_words(self.coded_under)
 
     @property
     def headline_ci_text(self) -> str:

@@ -11,4 +11,14 @@ urlpatterns = [
         views.agreement_export,
         name="agreement_export",
     ),
+    path(
+        "studies/<int:study_id>/agreement/over-time/",
+        views.agreement_over_time,
+        name="agreement_over_time",
+    ),
+    path(
+        "studies/<int:study_id>/agreement/over-time/export/",
+        views.agreement_over_time_export,
+        name="agreement_over_time_export",
+    ),
 ]

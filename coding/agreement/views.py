@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from coding.agreement import bootstrap
+from coding.agreement import bootstrap, over_time, over_time_out
 from coding.agreement.access import agreement_reader
 from coding.agreement.exports import FORMATS, export_response
 from coding.agreement.forms import BY_CHOICES, ReportForm
@@ -73,6 +74,7 @@ def agreement_report(request: HttpRequest, study_id: int) -> HttpResponse:
         "query": _query(request),
         "query_nosort": _query(request, drop=("sort",)),
         "query_nofocus": _query(request, drop=("focus",)),
+        "nav_query": _query(request, drop=("format", "focus", "by", "sort")),
         "status_words": STATUS_WORDS,
         "prevalence_help": PREVALENCE_HELP,
         "low_prevalence_help": LOW_PREVALENCE_HELP,
@@ -112,3 +114,67 @@ def agreement_export(request: HttpRequest, study_id: int) -> HttpResponse:
     params.by, params.focus = "", None
     report = build_report(access, params, book=book, per_transcript=fmt != "methods")
     return export_response(fmt, report, access.study, form.scope_words(params))
+
+
+# --- over time (docs/agreement/OVER_TIME.md) ------------------------------------------------
+
+OVER_TIME_TEMPLATE = "coding/agreement/over_time.html"
+
+
+@login_required
+@require_GET
+def agreement_over_time(request: HttpRequest, study_id: int) -> HttpResponse:
+    """Agreement per calibration round and per codebook-version period, overall and per code."""
+    access = agreement_reader(request, study_id)
+    layers = report_layers(access)
+    context = {
+        "study": access.study,
+        "access": access,
+        "tab": "agreement",
+        "layers": layers,
+        "table": None,
+        "error": "",
+        "max_replicates": bootstrap.MAX_REPLICATES,
+        "default_replicates": bootstrap.DEFAULT_REPLICATES,
+        "default_seed": bootstrap.DEFAULT_SEED,
+        "report_url": reverse("coding:agreement_report", args=[study_id]) + "?" + _query(request),
+    }
+    try:
+        table, scope_words = over_time.for_query(access, request.GET)
+    except ValidationError as exc:
+        context["error"] = " ".join(exc.messages) if request.GET else ""
+        return render(request, OVER_TIME_TEMPLATE, context)
+    export = reverse("coding:agreement_over_time_export", args=[study_id])
+    context.update(
+        table=table,
+        scope_words=scope_words,
+        row_groups=[("round", table.rounds), ("period", table.periods)],
+        code_lines=[
+            {"node": node, "cells": [(r, r.per_code.get(node.pk)) for r in table.rows]}
+            for node in table.nodes
+        ],
+        trend_rounds=over_time.trend_words(table.rounds),
+        trend_periods=over_time.trend_words(table.periods),
+        export_csv=f"{export}?{_query(request, format='csv')}",
+        export_xlsx=f"{export}?{_query(request, format='xlsx')}",
+    )
+    return render(request, OVER_TIME_TEMPLATE, context)
+
+
+@login_required
+@require_GET
+def agreement_over_time_export(request: HttpRequest, study_id: int) -> HttpResponse:
+    access = agreement_reader(request, study_id)
+    fmt = request.GET.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Unknown format.")
+    try:
+        table, scope_words = over_time.for_query(access, request.GET)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(
+            reverse("coding:agreement_over_time", args=[study_id])
+            + "?"
+            + _query(request, drop=("format",))
+        )
+    return over_time_out.export_response(fmt, table, access.study, scope_words)

@@ -10,7 +10,7 @@ binary matrix.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from coding.agreement.units_by_coders import ReliabilityResult, reliability_matrix_coefficients
 from coding.models import (
@@ -41,6 +41,10 @@ class RoundResults:
     overall_kind: str  # "nominal" or "pooled binary"
     submitted: list[int]  # per coder
     answers: dict[tuple[int, int], list[str]]  # (unit, coder) -> code names, or None-list
+    # The reliability data per code id (a row per excerpt) and the overall one (per excerpt
+    # its rows: one for a nominal round, one per code for a pooled binary round).
+    matrices: dict[int, list[list]] = field(default_factory=dict)
+    overall_clusters: list[list[list]] = field(default_factory=list)
 
     @property
     def n_coders(self) -> int:
@@ -54,9 +58,14 @@ class RoundResults:
         ]
 
 
-def calibration_results(rnd: CalibrationRound) -> RoundResults:
-    """Coefficients of a round. Queries: coders, codes, units, submissions, answers: 5."""
-    coders = list(rnd.coders.order_by("username"))
+def calibration_results(rnd: CalibrationRound, coders: set[int] | None = None) -> RoundResults:
+    """Coefficients of a round (``coders``: only these users among the round's, e.g. the
+    layers an agreement table compares). Queries: coders, codes, units, submissions,
+    answers: 5."""
+    qs = rnd.coders.order_by("username")
+    if coders is not None:
+        qs = qs.filter(pk__in=list(coders))
+    coders = list(qs)
     codes = list(rnd.codes.order_by("name", "pk"))
     units = list(rnd.units.select_related("transcript").defer("transcript__text"))
     submitted = set(
@@ -76,8 +85,10 @@ def calibration_results(rnd: CalibrationRound) -> RoundResults:
 
     per_code = []
     pooled_rows = []
+    matrices = {}
     for code in codes:
         matrix = [[value(u, c, code) for c in coders] for u in units]
+        matrices[code.pk] = matrix
         pooled_rows.extend(matrix)
         per_code.append(
             CodeResult(
@@ -100,8 +111,12 @@ def calibration_results(rnd: CalibrationRound) -> RoundResults:
 
             matrix = [[nominal(u, c) for c in coders] for u in units]
             overall = reliability_matrix_coefficients(matrix, categories=categories)
+            clusters = [[row] for row in matrix]
         else:
             overall = reliability_matrix_coefficients(pooled_rows, categories=[0, 1])
+            clusters = [[matrices[code.pk][i] for code in codes] for i in range(len(units))]
+    else:
+        clusters = []
     answers = {}
     for unit in units:
         for coder in coders:
@@ -118,4 +133,6 @@ def calibration_results(rnd: CalibrationRound) -> RoundResults:
         overall_kind=kind,
         submitted=[sum(1 for u in units if (u.pk, c.pk) in submitted) for c in coders],
         answers=answers,
+        matrices=matrices,
+        overall_clusters=clusters,
     )

@@ -20,6 +20,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from coding.agreement import answer as agreement_answer
+from coding.agreement import over_time
 from coding.calibration.results import calibration_results
 from coding.codebook import versions
 from coding.methods import checklists
@@ -309,6 +310,8 @@ def _agreement(access: StudyAccess, section: Section, query: QueryDict) -> None:
                 ],
             )
         )
+    if report is not None:
+        _over_time(access, section, query, layers)
     rounds = list(
         CalibrationRound.objects.filter(study=access.study, closed=True).order_by("created_at")
     )
@@ -337,6 +340,66 @@ def _agreement(access: StudyAccess, section: Section, query: QueryDict) -> None:
             rrows,
         )
     )
+
+
+def _over_time(access: StudyAccess, section: Section, query: QueryDict, layers: str) -> None:
+    """The over-time table: each calibration round the reader may see and each codebook
+    period, with the version it rests on (docs/agreement/OVER_TIME.md)."""
+    table, _ = over_time.for_query(access, query, layers or None)
+    rows = []
+    for r in table.rows:
+        ci = r.alpha_ci
+        if r.kind == over_time.ROUND:
+            when = timezone.localtime(r.start).date().isoformat()
+            basis = f"{r.coders} coders"
+        else:
+            start = timezone.localtime(r.start).date().isoformat() if r.start else "start"
+            end = timezone.localtime(r.end).date().isoformat() if r.end else "now"
+            when = f"{start} to {end}"
+            basis = f"{r.n_transcripts} transcripts, {r.segments} segments"
+        rows.append(
+            [
+                ("Round: " if r.kind == over_time.ROUND else "Period: ") + r.label,
+                when,
+                r.codebook,
+                f"{r.units} {r.unit_words}",
+                basis,
+                "undefined" if r.percent_agreement.value is None else r.percent_agreement.pct,
+                _coef(r.kappa.value),
+                _coef(r.alpha.value),
+                f"[{ci.low:.3f}, {ci.high:.3f}]" if ci is not None and ci.defined else "—",
+            ]
+        )
+    section.tables.append(
+        Table(
+            "Agreement over time: calibration rounds (units × coders, intervals resampling "
+            "excerpts) and codebook periods (segments created while each version was "
+            "current, on the transcripts double-coded in the period; intervals resampling "
+            "transcripts)",
+            [
+                "Round or period",
+                "Dates",
+                "Codebook version",
+                "Units",
+                "Rests on",
+                "% agreement",
+                "Cohen's κ",
+                "Krippendorff's α",
+                "α 95% CI",
+            ],
+            rows,
+        )
+    )
+    trends = [
+        f"{what}: {words}."
+        for what, words in (
+            ("Calibration", over_time.trend_words(table.rounds)),
+            ("Coding", over_time.trend_words(table.periods)),
+        )
+        if words
+    ]
+    if trends:
+        section.paragraphs.append("Agreement over time. " + " ".join(trends))
 
 
 def _figures(label: str, f: dict) -> list[str]:

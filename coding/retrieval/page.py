@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
+from coding.agreement.periods import page_periods
 from coding.codebook.selectors import Codebook
 from coding.models import Layer, Segment
 from coding.retrieval.selectors import Passage, Retrieval, retrieve
@@ -56,6 +57,7 @@ class ResultRow:
     more_before: bool
     more_after: bool
     can_review: bool = False
+    coded_under: str = ""  # "coded under v1 after calibration" (docs/agreement/OVER_TIME.md)
 
 
 class PassagePages:
@@ -118,6 +120,12 @@ def result_rows(
     if missing:
         by_id.update(Layer.objects.select_related("user").in_bulk(missing))
     study_id = access.study.pk
+    # Under which codebook each passage was coded: the versions read once (one query).
+    periods, period_of = [""], {}
+    if passages:
+        periods, period_of = page_periods(
+            access.study, [(p.pk, p.created_at) for p in passages], created=1
+        )
     pages: dict[int, str] = {}  # the coding page's URL per transcript: reverse() once each
     keys: dict[int, str] = {}  # "layer=<key>" per layer: urlencode() once each
     rows = []
@@ -157,6 +165,7 @@ def result_rows(
                 more_before=more_before,
                 more_after=more_after,
                 can_review=p.needs_review and access.can_write_layer(layer),
+                coded_under=periods[period_of.get(p.pk, len(periods) - 1)],
             )
         )
     return rows
@@ -179,7 +188,7 @@ _ROW = """<li class="retrieval-item" id="r-seg-{pk}">
     · <span>{wave}</span>
     · <span>{title}</span>
     · <span>Layer: {layer}</span>
-    {path}{badge}
+    {coded_under}{path}{badge}
   </p>
   <blockquote class="retrieval-context">{more_before}{before}<mark>{quote}</mark>{after}{more_after}</blockquote>
   {was}{memo}<p class="retrieval-link"><a href="{link}">Open in transcript<span class="sr-only">: {title}, characters {start}–{end}</span></a>
@@ -187,6 +196,7 @@ _ROW = """<li class="retrieval-item" id="r-seg-{pk}">
     {exemplar}{not_yours}{form}</p>
 </li>
 """
+_CODED_UNDER = '· <span class="coded-under">{}</span>\n    '
 _PATH = (
     '· <span class="code-path"><span class="swatch" style="background: {}" aria-hidden="true">'
     "</span> {}</span>"
@@ -278,6 +288,7 @@ def rows_html(
                 wave=_e(row.wave_name),
                 title=_e(row.title),
                 layer=_e(row.layer_label),
+                coded_under=_CODED_UNDER.format(_e(row.coded_under)) if row.coded_under else "",
                 path=_PATH.format(_e(row.code_color), _e(row.path)) if show_path else "",
                 badge=_NEEDS_REVIEW if row.needs_review else _REVIEWED if reviewed else "",
                 more_before="…" if row.more_before else "",

@@ -111,6 +111,7 @@ class Passage:
     pseudonym: str | None  # None: no participant
     group_name: str | None  # None: no participant or no group
     wave_name: str | None  # None: no wave
+    created_at: object = None  # the database's value (a datetime, or SQLite's UTC text)
     context_before: str = ""
     context_after: str = ""
 
@@ -134,6 +135,7 @@ _PASSAGE_COLUMNS = (
     "transcript__participant__pseudonym",
     "transcript__participant__group__name",
     "transcript__wave__name",
+    "created_at",
 )
 
 
@@ -227,11 +229,11 @@ class Retrieval:
         texts: dict[int, str] = {}  # each transcript's text comes with its first row
         out = []
         for row in rows:
-            passage = Passage(*row[1:18])
+            passage = Passage(*row[1:19])
             passage.needs_review = bool(passage.needs_review)
             if n:
-                if row[18] is not None:
-                    texts[passage.transcript_id] = row[18]
+                if row[19] is not None:
+                    texts[passage.transcript_id] = row[19]
                 text = texts.get(passage.transcript_id, "")
                 passage.context_before = text[max(passage.start - n, 0) : passage.start]
                 passage.context_after = text[passage.end : passage.end + n]
@@ -280,7 +282,7 @@ def _passages_sql(ranked_sql: str, start: int, stop: int | None, chars: int) -> 
         )
         SELECT page.total, s.id, s.transcript_id, s.code_id, s.layer_id, s.{qn("start")},
                s.{qn("end")}, s.quote, s.quote_at_coding, s.memo, s.needs_review, c.name,
-               c.color, t.title, t.length, p.pseudonym, g.name, w.name, {text}
+               c.color, t.title, t.length, p.pseudonym, g.name, w.name, s.created_at, {text}
         FROM page
         JOIN {seg} s ON s.id = page.id
         JOIN {code} c ON c.id = s.code_id

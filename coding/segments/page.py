@@ -21,6 +21,7 @@ from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
+from coding.agreement.periods import page_periods
 from coding.codebook import selectors as codebook_selectors
 from coding.models import Layer, LayerKind, Memo
 from coding.segments import runs, selectors
@@ -359,9 +360,15 @@ def build_transcript_view(
     rendered, html = runs.transcript_html(
         transcript.text, spans, looks, tint=tint, blocks=blocks or None
     )
+    # Under which codebook each segment was coded (docs/agreement/OVER_TIME.md): the
+    # periods' words once, an index per row (9th column). One query.
+    periods, period_of = page_periods(access.study, rows)
+    for entry in table:
+        entry.append(period_of.get(entry[0], len(periods) - 1))
     seg_json = {
         "layers": [[who[pk], 1 if writable[pk] else 0] for pk in layer_index],
         "segs": table,
+        "periods": periods,
     }
     return TranscriptView(
         html=html,

@@ -189,6 +189,7 @@ def test_it_lists_every_endpoint_in_the_openapi_schema():
         "/api/v1/studies/{study_id}/transcripts",
         "/api/v1/studies/{study_id}/matrix",
         "/api/v1/studies/{study_id}/agreement",
+        "/api/v1/studies/{study_id}/agreement/over-time",
         "/api/v1/studies/{study_id}/words",
         "/api/v1/studies/{study_id}/themes",
         "/api/v1/studies/{study_id}/themes/{theme_id}",

@@ -381,11 +381,12 @@ def test_its_query_count_does_not_grow_with_the_study(
                 factories.make_segment(t, c, layer, 30 + i, 50 + i)
     # session, user, membership+study, layers, codebook, form choices (groups, waves,
     # participants, transcripts, recorded sampler draws), attribute definitions, transcripts
-    # in scope, layers present (segments, assignments), segments: 15, whatever the size (the
-    # rollup and the summary reuse them).
-    with django_assert_max_num_queries(15):
+    # in scope, layers present (segments, assignments), segments, codebook periods and the
+    # compared segments per period ("coded under"): 17, whatever the size (the rollup and
+    # the summary reuse them).
+    with django_assert_max_num_queries(17):
         assert owner_client.get(url(study)).status_code == 200
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(17):
         assert owner_client.get(url(study, expert=1, by="design")).status_code == 200
 
 

@@ -3,6 +3,7 @@ counted independently here; agreement against the `krippendorff` package; access
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import krippendorff
@@ -352,3 +353,42 @@ def test_the_page_queries_do_not_grow_with_versions_draws_or_decisions(
             action="union",
         )
     assert count() == before
+
+
+def test_the_agreement_section_has_the_over_time_table(study, owner_client, data):
+    from django.utils import timezone
+
+    from coding.models import CodebookVersion, Segment
+
+    # The Family segments were coded after v2 was frozen: v2's period holds them.
+    v2 = CodebookVersion.objects.get(study=study, name="v2 before T2 coding")
+    Segment.objects.filter(code=data["codes"][1]).update(
+        created_at=v2.created_at + dt.timedelta(minutes=5)
+    )
+    tables = tables_by_caption(open_docx(export(owner_client, study, data)))
+    table = find(tables, "Agreement over time")
+    assert table[0][:3] == ["Round or period", "Dates", "Codebook version"]
+    rows = {r[0]: r for r in table[1:]}
+    assert list(rows) == [
+        "Period: before any named version",
+        "Period: v1 after calibration",
+        "Period: v2 before T2 coding",
+    ]
+    api = owner_client.get(
+        reverse("api:study_agreement_over_time", args=[study.pk]),
+        {**params(data), "layers": f"{data['bob'].key},{data['erin'].key}"},
+    ).json()
+    for period in api["periods"]:
+        row = rows["Period: " + period["label"]]
+        alpha = period["alpha"]
+        assert row[7] == ("undefined" if alpha is None else f"{alpha:.3f}")
+        assert row[4] == f"{len(period['transcripts'])} transcripts, {period['segments']} segments"
+    # Only Family was coded under v2: its alpha is the over-time alpha of that period.
+    v2_row = next(p for p in api["periods"] if p["label"] == v2.name)
+    family = next(c for c in v2_row["codes"] if c["code_id"] == data["codes"][1].pk)
+    assert v2_row["alpha"] == pytest.approx(family["alpha"])
+    assert rows["Period: v1 after calibration"][7] == "undefined"
+    assert (
+        timezone.localtime(v2.created_at).date().isoformat()
+        in rows["Period: v2 before T2 coding"][1]
+    )

@@ -564,8 +564,8 @@ def test_the_count_is_read_when_the_page_asked_for_is_past_the_end(
 ):
     code = make_many(study, owner, 150)
     # The ten queries of a page, then (the asked-for page being empty) the count and the
-    # last page's rows.
-    with django_assert_num_queries(12):
+    # last page's rows, and the codebook versions its passages were coded under.
+    with django_assert_num_queries(13):
         html = owner_client.get(url(study, code=code.pk) + "&page=7").content.decode()
     assert html.count('class="retrieval-item"') == 50
     assert "Page 2 of 2" in html
@@ -588,8 +588,9 @@ def test_query_count_does_not_grow_with_segments(
     code = make_many(study, owner, n)
     # session, user, membership+study, codebook, layers, groups, waves, participants,
     # attribute definitions, then one for the page: its rows (with their code, transcript,
-    # participant, group and wave names), their context snippets and the count of all.
-    with django_assert_num_queries(10):
+    # participant, group and wave names), their context snippets and the count of all;
+    # the codebook versions (each passage's "coded under").
+    with django_assert_num_queries(11):
         response = owner_client.get(url(study, code=code.pk))
     assert response.status_code == 200
     assert response.content.decode().count('class="retrieval-item"') == min(n, 100)
@@ -597,8 +598,8 @@ def test_query_count_does_not_grow_with_segments(
 
 def test_htmx_fragment_query_count(owner_client, owner, study, django_assert_num_queries):
     code = make_many(study, owner, 120)
-    # The same ten queries as the page: the fragment needs the same resolved filters.
-    with django_assert_num_queries(10):
+    # The same eleven queries as the page: the fragment needs the same resolved filters.
+    with django_assert_num_queries(11):
         owner_client.get(url(study, code=code.pk), HTTP_HX_REQUEST="true")
 
 

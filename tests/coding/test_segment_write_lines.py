@@ -119,10 +119,16 @@ def apply_response(doc, response) -> None:
     else:
         assert not main, "a partial answer has nothing but out-of-band fragments"
     if delta is not None:
-        # The table's rows are [id, start, end, code, layer, memo, review, date]: drop the
-        # rows of the ids named, add the set rows, keep reading order (start, -end, id).
+        # The table's rows are [id, start, end, code, layer, memo, review, date, codebook
+        # period]: drop the rows of the ids named, add the set rows, keep reading order
+        # (start, -end, id). A set row has no period: an edited segment keeps its own, a
+        # new one is under the latest (mergeSegments does the same).
         data = by_id(doc, "segments-data")
         table = json.loads(data.text)
+        before = {row[0]: row[8] for row in table["segs"]}
+        for row in delta.get("set", []):
+            if len(row) == 8:
+                row.append(before.get(row[0], len(table["periods"]) - 1))
         named = set(delta.get("del", [])) | {row[0] for row in delta.get("set", [])}
         rows = [row for row in table["segs"] if row[0] not in named] + delta.get("set", [])
         table["segs"] = sorted(rows, key=lambda row: (row[1], -row[2], row[0]))

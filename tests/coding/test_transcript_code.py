@@ -225,8 +225,8 @@ def test_the_page_runs_a_constant_number_of_queries(
     _segments(transcript, study, [owner, coder, coder2], shame, n)
     # session, user, membership+study, transcript (+participant, group, wave), layers,
     # codebook, segments (the codebook's counts too: "All" shows every layer counted),
-    # neighbours, assignment, memos
-    with django_assert_max_num_queries(10):
+    # neighbours, assignment, memos, codebook versions
+    with django_assert_max_num_queries(11):
         r = owner_client.get(page_url(transcript, layer="all"))
     assert r.content.decode().count("<mark") >= min(n, 5)
 
@@ -237,8 +237,9 @@ def test_the_fragment_runs_a_constant_number_of_queries(
 ):
     transcript = factories.make_transcript(study, text=("P01: Hello there. " * 40 + "\n") * 30)
     _segments(transcript, study, [owner, coder], shame, n)
-    # session, user, membership+study, transcript, layers, codebook, segments (and counts)
-    with django_assert_max_num_queries(7):
+    # session, user, membership+study, transcript, layers, codebook, segments (and counts),
+    # codebook versions (each segment's "coded under")
+    with django_assert_max_num_queries(8):
         owner_client.get(page_url(transcript, layer="all"), **HX)
 
 

@@ -38,7 +38,7 @@ export function openPopover(ids, anchorEl, returnFocus) {
     name.textContent = seg.n;
     const meta = document.createElement("span");
     meta.className = "seg-meta";
-    meta.textContent = seg.p + " · by " + seg.l + (seg.r ? " · changed since coding: needs review" : "");
+    meta.textContent = seg.p + " · by " + seg.l + (seg.v ? " · " + seg.v : "") + (seg.r ? " · changed since coding: needs review" : "");
     head.append(sw, name, meta);
     const quote = document.createElement("div");
     quote.className = "seg-meta";

@@ -25,6 +25,11 @@ export function mergeSegments(deltaEl) {
   try { delta = JSON.parse(deltaEl.textContent || "{}"); } catch (e) { return; }
   const table = JSON.parse(data.textContent || "{}");
   const set = delta.set || [];
+  // A write's rows carry no codebook period (9th column): an edited segment keeps its
+  // own (its creation time does not change), a new one is coded under the current codebook.
+  const before = new Map((table.segs || []).map((row) => [row[0], row[8]]));
+  const latest = Math.max(0, (table.periods || []).length - 1);
+  for (const row of set) if (row[8] === undefined) row[8] = before.has(row[0]) ? before.get(row[0]) : latest;
   const gone = new Set((delta.del || []).concat(set.map((row) => row[0])));
   const segs = (table.segs || []).filter((row) => !gone.has(row[0])).concat(set);
   segs.sort((a, b) => a[1] - b[1] || b[2] - a[2] || a[0] - b[0]);
@@ -59,7 +64,8 @@ export function getIndex() {
     el, start: Number(el.dataset.start), end: Number(el.dataset.end), n: Number(el.dataset.n),
   }));
   // The segment table, once per segment ({layers: [[words, writable]], segs: [[id, s, e,
-  // code, layer, memo, review, date]]} in reading order): runs carry only offsets, so the
+  // code, layer, memo, review, date, codebook period]]}, periods: ["coded under v1"...] in
+  // reading order): runs carry only offsets, so the
   // segments at a run are looked up here (segmentsAt).
   const data = byId("segments-data");
   const table = data ? JSON.parse(data.textContent) : { layers: [], segs: [] };
@@ -67,11 +73,12 @@ export function getIndex() {
   const codeMap = new Map(codes().map((c) => [c.id, c]));
   const segs = {};
   const order = [];
-  for (const [id, s, e, c, li, m, r, d] of table.segs) {
+  const periods = table.periods || [];
+  for (const [id, s, e, c, li, m, r, d, v] of table.segs) {
     const code = codeMap.get(c);
     const layer = table.layers[li] || ["", 0];
     segs[String(id)] = {
-      s, e, c, l: layer[0], w: Boolean(layer[1]), m, r: Boolean(r), d,
+      s, e, c, l: layer[0], w: Boolean(layer[1]), m, r: Boolean(r), d, v: periods[v] || "",
       n: code ? code.n : "?", p: code ? code.p : "", col: code ? code.col : "#4d4d4d",
     };
     order.push(id);
