@@ -195,16 +195,25 @@ def _exemplars(study: Study, actor, themes) -> None:
                 "pk",
                 "transcript__participant__group__position",
                 "transcript__wave__position",
+                "quote",
             )
         )
         first_in_cell: dict[tuple[int, int], int] = {}
-        for pk, group, wave in rows.iterator(chunk_size=500):
-            first_in_cell.setdefault((group, wave), pk)
+        for pk, group, wave, quote in rows.iterator(chunk_size=500):
+            if _reads_as_a_quote(quote):
+                first_in_cell.setdefault((group, wave), pk)
         chosen = [first_in_cell[c] for c in _CELL_PREFERENCE if c in first_in_cell]
         chosen = chosen[:EXEMPLARS_PER_THEME]
         segments = Segment.objects.select_related("transcript").in_bulk(chosen)
         for pk in chosen:
             exemplar_create(segment=segments[pk], actor=actor, theme=theme, note="")
+
+
+def _reads_as_a_quote(quote: str) -> bool:
+    """Whole sentences: it starts with a capital (or a Chinese character) and ends with a
+    full stop, question or exclamation mark."""
+    text = quote.strip()
+    return bool(text) and (text[0].isupper() or text[0] >= "\u3400") and text[-1] in ".!?。！？"
 
 
 def _below(study: Study, ids: list[int]) -> set[int]:
