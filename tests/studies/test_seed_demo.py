@@ -529,3 +529,95 @@ def test_building_the_demo_twice_gives_the_same_coding(seed_output, db):
     first = coding("Demo copy 1")
     assert first
     assert coding("Demo copy 2") == first
+
+
+# --- The study in progress (workbench/demo/story.py) ---------------------------------------
+
+
+def test_the_two_codebook_versions_differ_by_four_reasoned_changes(study):
+    from coding.codebook import versions
+    from studies.access import study_access
+
+    access = study_access(study.memberships.get(role=Role.OWNER).user, study.pk)
+    names = list(study.codebook_versions.values_list("name", flat=True))
+    assert names == ["v1 after calibration", "v2 before T2 coding"]
+    v1, v2 = study.codebook_versions.order_by("created_at", "pk")
+    changes = versions.diff(access, versions.side(access, v1.pk), versions.side(access, v2.pk))
+    got = sorted((c.kind, c.path.split(" › ")[-1], c.field) for c in changes)
+    assert got == [
+        ("added", "Peer supervision", ""),
+        ("definition", "Feeling like an impostor", "exclusion"),
+        ("definition", "Shared language", "description"),
+        ("renamed", "Refusing requests", ""),
+    ]
+    assert all(c.reason for c in changes)
+    assert len(v2.snapshot) == len(v1.snapshot) + 1
+
+
+def test_three_themes_with_a_history_and_whole_sentence_exemplars(study):
+    from coding.models import Exemplar, Theme, ThemeEvent, ThemeStatus
+
+    live = Theme.objects.filter(study=study).exclude(status=ThemeStatus.DISCARDED)
+    assert sorted(live.values_list("name", "status")) == [
+        ("Family between stigma and support", "candidate"),
+        ("Lived experience as a resource", "reviewed"),
+        ("Nobody knew what a peer worker is", "reviewed"),
+    ]
+    merged = Theme.objects.get(study=study, status=ThemeStatus.DISCARDED)
+    lived = live.get(name="Lived experience as a resource")
+    assert set(merged.codes.all()) <= set(lived.codes.all())
+    kinds = {
+        t.name: list(ThemeEvent.objects.filter(theme=t).values_list("kind", flat=True))
+        for t in live
+    }
+    assert kinds["Nobody knew what a peer worker is"] == [
+        "created",
+        "renamed",
+        "status",
+        "through_line",
+    ]
+    assert kinds["Lived experience as a resource"] == [
+        "created",
+        "merged",
+        "status",
+        "through_line",
+    ]
+    assert all(
+        e.reason
+        for e in ThemeEvent.objects.filter(theme__study=study).exclude(
+            kind__in=["created", "through_line"]
+        )
+    )
+    for theme in live:
+        exemplars = list(
+            Exemplar.objects.filter(theme=theme).select_related(
+                "segment__transcript__participant", "segment__transcript__wave"
+            )
+        )
+        assert len(exemplars) == 3
+        cells = {
+            (e.segment.transcript.participant.group_id, e.segment.transcript.wave_id)
+            for e in exemplars
+        }
+        assert len(cells) == 3, theme.name
+        for e in exemplars:
+            quote = e.segment.transcript.text[e.segment.start : e.segment.end]
+            assert quote[0].isupper() and quote[-1] in ".!?", quote
+
+
+def test_one_shared_and_one_private_journal_entry_and_every_portrait(study):
+    from coding.models import JournalEntry, Portrait
+    from coding.themes.selectors import visible_journal
+    from studies.access import study_access
+
+    entries = JournalEntry.objects.filter(study=study)
+    assert sorted(entries.values_list("author__username", "shared")) == [
+        ("coder1", False),
+        ("pi", True),
+    ]
+    pi = get_user_model().objects.get(username="pi")
+    seen = visible_journal(study_access(pi, study.pk))
+    assert list(seen.values_list("author__username", flat=True)) == ["pi"]
+    portraits = Portrait.objects.filter(participant__study=study)
+    assert portraits.count() == study.participants.count() == 34
+    assert all(p.text and p.text == p.generated for p in portraits)
