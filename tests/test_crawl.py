@@ -629,6 +629,8 @@ ROUTES: dict[str, Route] = {
     "api:theme_create": Route(API_READ, [Get(_s)], both=False),  # its GET is the list
     "api:theme_detail": Route(API_READ, [Get(_th)], both=False),
     "api:theme_update": Route(API_READ, [Get(_th)], both=False),  # its GET is the detail
+    "api:theme_split": Route(API_WRITE_ONLY, [Get(_th)], both=False),
+    "api:theme_merge": Route(API_WRITE_ONLY, [Get(_th)], both=False),
     "api:theme_prevalence": Route(
         API_READ,
         [Get(_th), Get(_th, query="layer=erin", expect=API_READ | {"coder_blind": 404})],

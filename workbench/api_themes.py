@@ -169,7 +169,8 @@ def theme_detail(request, study_id: Id, theme_id: Id):
 )
 def theme_update(request, study_id: Id, theme_id: Id, payload: ThemePatch):
     """Change a theme's name, concept, status, codes or through-line; each change is an event
-    with `reason` (required except for the through-line). Split and merge are on the page."""
+    with `reason` (required except for the through-line). Split and merge: their own
+    endpoints (`/split`, `/merge`)."""
     access = _access(request, study_id, missing="No such study.")
     access.require_coder()
     theme = _get_theme(access, theme_id)
@@ -198,6 +199,76 @@ def theme_update(request, study_id: Id, theme_id: Id, payload: ThemePatch):
             theme_services.theme_set_through_line(
                 theme=theme, actor=actor, text=payload.through_line, reason=reason
             )
+    return _theme_detail_out(access, _get_theme(access, theme_id))
+
+
+class SplitPartIn(Schema):
+    name: str
+    concept: str = ""
+    code_ids: list[Id] = Field(description="Codes of the theme split that the new theme takes.")
+
+
+class ThemeSplitIn(Schema):
+    parts: list[SplitPartIn] = Field(description="One new candidate theme per part.")
+    reason: str = Field(description="Why the theme is split (required; kept in the history).")
+
+
+class ThemeSplitOut(Schema):
+    theme: ThemeDetailOut = Field(description="The theme split, with the codes it keeps.")
+    new_themes: list[ThemeDetailOut]
+
+
+class ThemeMergeIn(Schema):
+    theme_ids: list[Id] = Field(description="The themes merged into this one (discarded).")
+    reason: str = Field(description="Why they are merged (required; kept in every history).")
+
+
+@router.post(
+    "/studies/{study_id}/themes/{theme_id}/split",
+    response={201: ThemeSplitOut, **WRITE_ERRORS},
+    url_name="theme_split",
+)
+def theme_split(request, study_id: Id, theme_id: Id, payload: ThemeSplitIn):
+    """Split a theme: each part becomes a new candidate theme taking some of its codes; the
+    theme keeps the rest (at least one). The same service and history events as the page."""
+    access = _access(request, study_id, missing="No such study.")
+    access.require_coder()
+    theme = _get_theme(access, theme_id)
+    parts = [
+        {"name": p.name, "concept": p.concept, "codes": _theme_codes(access, p.code_ids)}
+        for p in payload.parts
+    ]
+    made = theme_services.theme_split(
+        theme=theme, actor=request.auth, parts=parts, reason=payload.reason
+    )
+    return Status(
+        201,
+        {
+            "theme": _theme_detail_out(access, _get_theme(access, theme.pk)),
+            "new_themes": [_theme_detail_out(access, _get_theme(access, t.pk)) for t in made],
+        },
+    )
+
+
+@router.post(
+    "/studies/{study_id}/themes/{theme_id}/merge",
+    response={200: ThemeDetailOut, **WRITE_ERRORS},
+    url_name="theme_merge",
+)
+def theme_merge(request, study_id: Id, theme_id: Id, payload: ThemeMergeIn):
+    """Merge `theme_ids` into this theme: it takes all their codes; they are discarded, each
+    with an event pointing here. The same service and history events as the page."""
+    access = _access(request, study_id, missing="No such study.")
+    access.require_coder()
+    target = _get_theme(access, theme_id)
+    wanted = list(dict.fromkeys(payload.theme_ids))
+    others = list(access.study.themes.filter(pk__in=wanted))
+    if len(others) != len(wanted):
+        raise Http404("No such theme.")
+    others.sort(key=lambda t: wanted.index(t.pk))
+    theme_services.theme_merge(
+        target=target, others=others, actor=request.auth, reason=payload.reason
+    )
     return _theme_detail_out(access, _get_theme(access, theme_id))
 
 

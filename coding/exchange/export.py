@@ -41,7 +41,7 @@ from xml.sax.saxutils import XMLGenerator
 from django.db.models import F
 
 from coding.codebook import selectors as codebook_selectors
-from coding.models import Code, LayerKind, Segment
+from coding.models import Code, JournalEntry, LayerKind, Segment, Theme, ThemeStatus
 from studies import attributes as attribute_types
 from studies.access import StudyAccess, visible_layers, visible_memos
 from studies.models import Attribute, AttributeKind, AttributeScope, Participant, Study, Transcript
@@ -445,6 +445,47 @@ class _ProjectExport:
             .annotate(segment_layer=F("segment__layer_id"))
             .order_by("created_at", "pk")
         )
+        self._load_themes_and_journal(access)
+
+    def _load_themes_and_journal(self, access: StudyAccess) -> None:
+        """Themes (not discarded) become Sets of their codes; shared journal entries become
+        Notes. Private entries never leave (not even the exporter's own), and a blind coder's
+        project carries no journal at all: it is their own work. Five queries."""
+        study = self.study
+        self.themes = list(
+            Theme.objects.filter(study=study)
+            .exclude(status=ThemeStatus.DISCARDED)
+            .order_by("position", "name", "pk")
+            .values_list("pk", "name", "concept", "status")
+        )
+        self.theme_codes: dict[int, list[int]] = {}
+        for theme_id, code_id in (
+            Theme.codes.through.objects.filter(theme__study=study)
+            .order_by("code__position", "code_id")
+            .values_list("theme_id", "code_id")
+        ):
+            self.theme_codes.setdefault(theme_id, []).append(code_id)
+        self.journal: list[JournalEntry] = []
+        self.journal_links: dict[int, dict[str, list[int]]] = {}
+        if access.blind:
+            return
+        self.journal = list(
+            JournalEntry.objects.filter(study=study, shared=True)
+            .select_related("author")
+            .order_by("created_at", "pk")
+        )
+        if not self.journal:
+            return
+        ids = [entry.pk for entry in self.journal]
+        for kind, through, field_name in (
+            ("transcripts", JournalEntry.transcripts.through, "transcript_id"),
+            ("themes", JournalEntry.themes.through, "theme_id"),
+        ):
+            for entry_id, target in through.objects.filter(journalentry_id__in=ids).values_list(
+                "journalentry_id", field_name
+            ):
+                links = self.journal_links.setdefault(entry_id, {})
+                links.setdefault(kind, []).append(target)
 
     def _plan_users(self) -> None:
         """Users: one per visible layer, plus memo authors who have no layer here."""
@@ -466,6 +507,8 @@ class _ProjectExport:
                 guid = make_guid("user", memo.author_id)
                 self.users.setdefault(guid, memo.author.get_username())
                 self.memo_author[memo.pk] = guid
+        for entry in self.journal:
+            self.users.setdefault(make_guid("user", entry.author_id), entry.author.get_username())
 
     def _plan_notes(self) -> None:
         make_guid = self.make_guid
@@ -485,6 +528,22 @@ class _ProjectExport:
             elif memo.code_id and memo.code_id in self.code_guids:
                 self.code_notes.setdefault(memo.code_id, []).append(guid)
             else:
+                self.project_notes.append(guid)
+        # A shared journal entry: referenced from the transcripts it is linked to, a member
+        # of the Sets of the themes it is linked to, else from the project.
+        self.journal_guid = {e.pk: make_guid("journal", e.pk) for e in self.journal}
+        self.theme_notes: dict[int, list[str]] = {}
+        known_transcripts = {t[0] for t in self.transcripts}
+        exported_themes = {theme[0] for theme in self.themes}
+        for entry in self.journal:
+            guid, links = self.journal_guid[entry.pk], self.journal_links.get(entry.pk, {})
+            linked = [t for t in links.get("transcripts", ()) if t in known_transcripts]
+            themed = [t for t in links.get("themes", ()) if t in exported_themes]
+            for transcript_id in linked:
+                self.transcript_notes.setdefault(transcript_id, []).append(guid)
+            for theme_id in themed:
+                self.theme_notes.setdefault(theme_id, []).append(guid)
+            if not linked and not themed:
                 self.project_notes.append(guid)
 
     def _plan_variables(self) -> None:
@@ -545,6 +604,11 @@ class _ProjectExport:
                     f"sources/{self.note_guid[memo.pk]}.txt",
                     _file_text(_clean(memo.body), self.target),
                 )
+            for entry in self.journal:
+                archive.writestr(
+                    f"sources/{self.journal_guid[entry.pk]}.txt",
+                    _file_text(_clean(entry.body), self.target),
+                )
         if self.progress is not None:
             self.progress(self.total, self.total)
 
@@ -579,17 +643,18 @@ class _ProjectExport:
             self._write_cases(xml)
         if self.transcripts:
             self._write_sources(xml)
-        if self.memos:
+        if self.memos or self.journal:
             self._write_notes(xml)
+        sets = self._theme_sets()
         if self.target.document_sets:
-            _write_document_sets(
-                xml,
+            sets += _document_sets(
                 self.make_guid,
                 self.participants,
                 self.transcripts,
                 self.by_participant,
                 self.source_guid,
             )
+        _write_sets(xml, sets)
         if study.description.strip():
             xml.leaf("Description", text=_clean(study.description.strip()))
         for note in self.project_notes:
@@ -710,7 +775,44 @@ class _ProjectExport:
                     "modifiedDateTime": _timestamp(memo.updated_at),
                 },
             )
+        for entry in self.journal:
+            guid = self.journal_guid[entry.pk]
+            title = _clean(entry.title) or _clean(preview(" ".join(entry.body.split())))[:60]
+            xml.leaf(
+                "Note",
+                {
+                    "guid": guid,
+                    "name": f"Journal: {title}",
+                    "plainTextPath": f"internal://{guid}.txt",
+                    "creatingUser": self.make_guid("user", entry.author_id),
+                    "creationDateTime": _timestamp(entry.created_at),
+                    "modifiedDateTime": _timestamp(entry.updated_at),
+                },
+            )
         xml.end("Notes")
+
+    def _theme_sets(self) -> list[_Set]:
+        """One Set per theme: its codes the exporter may see, the shared journal entries
+        linked to it; the description holds the central organising concept and the status."""
+        out = []
+        for pk, name, concept, status in self.themes:
+            description = f"Status: {ThemeStatus(status).label}."
+            if concept.strip():
+                description = f"{_clean(concept.strip())}\n{description}"
+            out.append(
+                _Set(
+                    guid=self.make_guid("theme", pk),
+                    name=f"Theme: {name}",
+                    description=description,
+                    codes=[
+                        self.code_guids[c]
+                        for c in self.theme_codes.get(pk, ())
+                        if c in self.code_guids
+                    ],
+                    notes=self.theme_notes.get(pk, []),
+                )
+            )
+        return out
 
 
 def write_qdpx(
@@ -726,9 +828,10 @@ def write_qdpx(
     to the layers ``access`` may see, for the receiving tool ``target`` (:data:`TARGETS`).
 
     Contents: ``project.qde`` (Users per visible layer, CodeBook, Variables, Cases for
-    participants, Sources with one ``PlainTextSelection`` per segment, Notes for memos; for
-    ATLAS.ti Sets per group and wave) and ``sources/<guid>.txt`` per transcript and per
-    note. Streams: ``project.qde`` is written as XML into its zip entry while segments and
+    participants, Sources with one ``PlainTextSelection`` per segment, Notes for memos and
+    for shared journal entries (never private ones; none for a blind coder), Sets: one per
+    theme not discarded, of its codes, and for ATLAS.ti one per group and wave) and
+    ``sources/<guid>.txt`` per transcript and per note. Streams: ``project.qde`` is written as XML into its zip entry while segments and
     texts are read in chunks of ``chunk_size`` rows, then the text files one by one, so
     memory holds one transcript and one chunk of rows, not the study. A constant number of
     queries. ``progress(done, total)`` is called after each transcript in both passes
@@ -747,9 +850,19 @@ def _file_name_value(title: str, source_name: str) -> str:
     return source_name if source_name and source_name != title else ""
 
 
-def _write_document_sets(xml, make_guid, participants, transcripts, by_participant, source_guid):
+@dataclass
+class _Set:
+    guid: str
+    name: str
+    description: str = ""
+    codes: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _document_sets(make_guid, participants, transcripts, by_participant, source_guid):
     """One Set per group and per wave with its sources (ATLAS.ti's document groups)."""
-    sets: list[tuple[str, str, list[str]]] = []
+    sets: list[_Set] = []
     group_members: dict[int, tuple[str, list[str]]] = {}
     for pk, _pseudonym, group_id, group_name, _attributes in participants:
         if group_id:
@@ -757,21 +870,34 @@ def _write_document_sets(xml, make_guid, participants, transcripts, by_participa
             entry[1].extend(by_participant.get(pk, ()))
     for group_id, (name, members) in sorted(group_members.items()):
         if members:
-            sets.append((make_guid("group", group_id), f"Group: {name}", members))
+            sets.append(_Set(make_guid("group", group_id), f"Group: {name}", sources=members))
     wave_members: dict[int, tuple[str, list[str]]] = {}
     for t in transcripts:
         if t[4]:
             wave_members.setdefault(t[4], (t[5], []))[1].append(source_guid[t[0]])
     for wave_id, (name, members) in sorted(wave_members.items()):
-        sets.append((make_guid("wave", wave_id), f"Wave: {name}", members))
-    if sets:
-        xml.start("Sets")
-        for guid, name, members in sets:
-            xml.start("Set", {"guid": guid, "name": _clean(name)})
-            for member in members:
-                xml.leaf("MemberSource", {"targetGUID": member})
-            xml.end("Set")
-        xml.end("Sets")
+        sets.append(_Set(make_guid("wave", wave_id), f"Wave: {name}", sources=members))
+    return sets
+
+
+def _write_sets(xml, sets: list[_Set]) -> None:
+    """``<Sets>``: the schema's order in each Set is Description, MemberCode, MemberSource,
+    MemberNote."""
+    if not sets:
+        return
+    xml.start("Sets")
+    for item in sets:
+        xml.start("Set", {"guid": item.guid, "name": _clean(item.name)})
+        if item.description:
+            xml.leaf("Description", text=item.description)
+        for member in item.codes:
+            xml.leaf("MemberCode", {"targetGUID": member})
+        for member in item.sources:
+            xml.leaf("MemberSource", {"targetGUID": member})
+        for member in item.notes:
+            xml.leaf("MemberNote", {"targetGUID": member})
+        xml.end("Set")
+    xml.end("Sets")
 
 
 def project_qdpx(

@@ -9,7 +9,41 @@ from datetime import date
 
 from docx import Document
 
-from coding.exemplars.report import ThemeReport, cell_text
+from coding.exemplars.report import ReportUnit, ThemeReport, cell_text
+from coding.methods.render import add_table, new_document
+from coding.themes.selectors import PrevalenceCell
+
+ALL_GROUPS = "All participants"
+
+
+def _caption(report: ThemeReport, unit: ReportUnit) -> str:
+    kind = report.kind
+    return (
+        f"{unit.name}: participants with the {kind} by stakeholder group and wave "
+        f"(n with the {kind} / n interviewed, %)."
+    )
+
+
+def _table(report: ThemeReport, unit: ReportUnit) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a unit's prevalence table: one row per group in the study's order,
+    then all participants (a participant is in one group: the cells add up)."""
+    header = ["Group", *report.wave_headers]
+    rows = []
+    totals = [[0, 0] for _ in report.frame.waves]
+    for group in report.frame.groups:
+        cells = unit.row(group.pk)
+        rows.append([group.name, *(cell_text(c) for c in cells)])
+        for total, cell in zip(totals, cells, strict=True):
+            total[0] += cell.present if cell.interviewed else 0
+            total[1] += cell.denominator
+    if len(report.frame.groups) > 1:
+        rows.append(
+            [
+                ALL_GROUPS,
+                *(cell_text(PrevalenceCell(0, 0, n, 0, d)) for n, d in totals),
+            ]
+        )
+    return header, rows
 
 
 def _md_cell(text: str) -> str:
@@ -36,15 +70,16 @@ def report_markdown(report: ThemeReport) -> str:
         "",
         f"## {_heading(report)}",
     ]
-    for unit in report.units:
+    for number, unit in enumerate(report.units, start=1):
         out += ["", f"### {unit.name}" + (f" ({unit.status})" if unit.status else ""), ""]
         if unit.about:
             out += [unit.about, ""]
-        out.append("| Group | " + " | ".join(_md_cell(h) for h in report.wave_headers) + " |")
-        out.append("|---|" + "---|" * len(report.wave_headers))
-        for group in report.frame.groups:
-            cells = [cell_text(c) for c in unit.row(group.pk)]
-            out.append(f"| {_md_cell(group.name)} | " + " | ".join(cells) + " |")
+        header, rows = _table(report, unit)
+        out += [f"**Table {number}.** {_caption(report, unit)}", ""]
+        out.append("| " + " | ".join(_md_cell(h) for h in header) + " |")
+        out.append("|---|" + "--:|" * (len(header) - 1))
+        for row in rows:
+            out.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
         out.append("")
         if unit.quotes:
             for row in unit.quotes:
@@ -58,27 +93,18 @@ def report_markdown(report: ThemeReport) -> str:
 
 
 def report_docx(report: ThemeReport) -> bytes:
-    doc = Document()
-    doc.add_heading(f"Theme report: {report.study.name}", level=0)
+    doc = new_document(f"Theme report: {report.study.name}")
     doc.add_paragraph(
         f"{report.layer_sentence} Prevalence: participants with the {report.kind} / "
         f"participants of the group interviewed at the wave. {date.today().isoformat()}."
     )
     doc.add_heading(_heading(report), level=1)
-    for unit in report.units:
+    for number, unit in enumerate(report.units, start=1):
         doc.add_heading(unit.name + (f" ({unit.status})" if unit.status else ""), level=2)
         if unit.about:
             doc.add_paragraph(unit.about)
-        headers = report.wave_headers
-        table = doc.add_table(rows=1 + len(report.frame.groups), cols=1 + len(headers))
-        table.style = "Table Grid"
-        table.cell(0, 0).text = "Group"
-        for j, h in enumerate(headers, start=1):
-            table.cell(0, j).text = h
-        for i, group in enumerate(report.frame.groups, start=1):
-            table.cell(i, 0).text = group.name
-            for j, cell in enumerate(unit.row(group.pk), start=1):
-                table.cell(i, j).text = cell_text(cell)
+        header, rows = _table(report, unit)
+        add_table(doc, number, _caption(report, unit), header, rows)
         if unit.quotes:
             for row in unit.quotes:
                 p = doc.add_paragraph(style="Quote")

@@ -1,10 +1,34 @@
-"""The methods appendix as Markdown and as a Word document (python-docx)."""
+"""The methods appendix as Markdown and as a Word document (python-docx).
+
+Tables are laid out as a journal prints them (:func:`add_table`, also used by the theme
+report): numbered captions above the table ("Table 3. ..."), three rules (above the
+header, below it, below the last row) and no others, a smaller type, column widths by what
+they hold, numbers right-aligned and with thousands separators, the header repeated on
+every page.
+"""
 
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Sequence
+
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
 
 from coding.methods.appendix import Appendix, Table
+
+TABLE_FONT = Pt(9)
+BODY_FONT = Pt(11)
+TEXT_WIDTH = Cm(16)
+BLACK = RGBColor(0, 0, 0)
+# A cell that is a number, a count with its denominator, a percentage or an interval.
+_NUMERIC = re.compile(r"^[\d.,%/()\[\]\s–−-]+$")
+_WHOLE = re.compile(r"^[1-9]\d{4,}$")
+_DATE = re.compile(r"^\d{4}-\d\d-\d\d")
 
 REFERENCES = (
     "O'Brien BC, Harris IB, Beckman TJ, Reed DA, Cook DA. Standards for reporting qualitative "
@@ -17,12 +41,23 @@ REFERENCES = (
 )
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def number_text(value) -> str:
+    """A cell's text: whole numbers of five digits or more with thousands separators."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    text = "" if value is None else str(value)
+    return f"{int(text):,}" if _WHOLE.match(text) else text
 
 
-def _md_table(table: Table) -> list[str]:
-    out = [f"*{table.caption}*", "", "| " + " | ".join(map(_cell, table.header)) + " |"]
+def _cell(text) -> str:
+    return number_text(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(table: Table, number: int) -> list[str]:
+    out = [f"**Table {number}.** {table.caption}", ""]
+    out.append("| " + " | ".join(map(_cell, table.header)) + " |")
     out.append("|" + "---|" * len(table.header))
     out += ["| " + " | ".join(map(_cell, row)) + " |" for row in table.rows]
     return [*out, ""]
@@ -30,55 +65,141 @@ def _md_table(table: Table) -> list[str]:
 
 def markdown(appendix: Appendix) -> str:
     out = [f"# Methods appendix: {appendix.study_name}", "", f"Generated {appendix.date}.", ""]
+    number = 0
     for i, section in enumerate(appendix.sections, start=1):
         out += [f"## {i}. {section.title}", ""]
         for p in section.paragraphs:
             if p:
                 out += [p, ""]
         for table in section.tables:
-            out += _md_table(table)
+            number += 1
+            out += _md_table(table, number)
         if section.notes:
             out += ["**Procedure notes.** " + section.notes.strip(), ""]
     out += ["## Reporting checklists", ""]
-    out += _md_table(appendix.checklist)
+    out += _md_table(appendix.checklist, number + 1)
     out += ["## References", ""]
     out += [f"- {r}" for r in REFERENCES]
     return "\n".join(out) + "\n"
 
 
-def _docx_table(doc, table: Table) -> None:
-    doc.add_paragraph(table.caption, style="Caption")
-    t = doc.add_table(rows=1, cols=len(table.header))
-    t.style = "Table Grid"
-    for cell, text in zip(t.rows[0].cells, table.header, strict=True):
-        cell.text = text
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-    for row in table.rows:
-        cells = t.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
-            cell.text = str(text)
+def _border(cell, edge: str, size: int) -> None:
+    borders = cell._tc.get_or_add_tcPr().first_child_found_in("w:tcBorders")
+    if borders is None:
+        borders = OxmlElement("w:tcBorders")
+        cell._tc.get_or_add_tcPr().append(borders)
+    element = OxmlElement(f"w:{edge}")
+    element.set(qn("w:val"), "single")
+    element.set(qn("w:sz"), str(size))
+    element.set(qn("w:color"), "000000")
+    borders.append(element)
 
 
-def docx_bytes(appendix: Appendix) -> bytes:
+def _repeat_header(row) -> None:
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(flag)
+
+
+def _widths(header: Sequence[str], rows: Sequence[Sequence[str]], total) -> list[int]:
+    """Column widths (EMU): each column at least as wide as its longest word (so no word is
+    broken, the bold header's included), the rest of the text width shared in proportion
+    to how much longer each column's texts run."""
+    floors, wants = [], []
+    for j, head in enumerate(header):
+        texts = [(head, 1.1), *((row[j], 1.0) for row in rows)]
+        # a number, a count or an interval is never broken, whatever its spaces
+        longest = max(
+            (len(t) if _NUMERIC.match(t) else max((len(w) for w in t.split()), default=1)) * k
+            for t, k in texts
+        )
+        floors.append(Cm(0.19 * longest + 0.45))
+        wants.append(max(min(len(t), 60) * k for t, k in texts))
+    room = total - sum(floors)
+    if room <= 0:
+        return [int(total * f / sum(floors)) for f in floors]
+    extra = [max(0.0, w - f / Cm(0.19)) for w, f in zip(wants, floors, strict=True)]
+    whole = sum(extra) or 1.0
+    return [int(f + room * e / whole) for f, e in zip(floors, extra, strict=True)]
+
+
+def add_table(doc, number: int, caption: str, header: Sequence, rows: Sequence[Sequence]):
+    """A results table: "Table <number>. <caption>" above it, three rules, 9 pt type."""
+    para = doc.add_paragraph(style="Caption")
+    para.paragraph_format.space_before = Pt(10)
+    para.paragraph_format.space_after = Pt(4)
+    para.paragraph_format.keep_with_next = True
+    for text, bold in ((f"Table {number}. ", True), (caption, False)):
+        run = para.add_run(text)
+        run.bold, run.italic = bold, False
+        run.font.size = Pt(10)
+        run.font.color.rgb = BLACK
+    header = [number_text(h) for h in header]
+    rows = [[number_text(c) for c in row] for row in rows]
+    numeric = [
+        bool(column)
+        and all((_NUMERIC.match(t) and not _DATE.match(t)) or t in ("", "—") for t in column)
+        for column in ([row[j] for row in rows] for j in range(len(header)))
+    ]
+    t = doc.add_table(rows=1 + len(rows), cols=len(header))
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = False
+    widths = _widths(header, rows, TEXT_WIDTH)
+    for column, width in zip(t.columns, widths, strict=True):
+        column.width = width  # the grid (LibreOffice reads it), and each cell below (Word)
+    for i, values in enumerate([header, *rows]):
+        row = t.rows[i]
+        for j, (cell, text) in enumerate(zip(row.cells, values, strict=True)):
+            cell.width = widths[j]
+            paragraph = cell.paragraphs[0]
+            paragraph.paragraph_format.space_after = Pt(1)
+            run = paragraph.add_run(text)
+            run.font.size = TABLE_FONT
+            if i == 0:
+                run.bold = True
+                _border(cell, "top", 8)
+                _border(cell, "bottom", 4)
+            if i == len(rows) or (i == 0 and not rows):
+                _border(cell, "bottom", 8)
+            if numeric[j] and j > 0:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _repeat_header(t.rows[0])
+    doc.add_paragraph().paragraph_format.space_after = Pt(2)
+    return t
+
+
+def new_document(title: str):
+    """A Word document with the body type set and the title as its first heading."""
     from docx import Document
 
     doc = Document()
-    doc.add_heading(f"Methods appendix: {appendix.study_name}", level=0)
+    normal = doc.styles["Normal"]
+    normal.font.size = BODY_FONT
+    normal.paragraph_format.space_after = Pt(6)
+    doc.add_heading(title, level=0)
+    return doc
+
+
+def docx_bytes(appendix: Appendix) -> bytes:
+    doc = new_document(f"Methods appendix: {appendix.study_name}")
     doc.add_paragraph(f"Generated {appendix.date}.")
+    number = 0
     for i, section in enumerate(appendix.sections, start=1):
         doc.add_heading(f"{i}. {section.title}", level=1)
         for p in section.paragraphs:
             if p:
                 doc.add_paragraph(p)
         for table in section.tables:
-            _docx_table(doc, table)
+            number += 1
+            add_table(doc, number, table.caption, table.header, table.rows)
         if section.notes:
             para = doc.add_paragraph()
             para.add_run("Procedure notes. ").bold = True
             para.add_run(section.notes.strip())
     doc.add_heading("Reporting checklists", level=1)
-    _docx_table(doc, appendix.checklist)
+    number += 1
+    checklist = appendix.checklist
+    add_table(doc, number, checklist.caption, checklist.header, checklist.rows)
     doc.add_heading("References", level=1)
     for r in REFERENCES:
         doc.add_paragraph(r, style="List Bullet")

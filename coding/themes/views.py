@@ -17,10 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from coding.codebook import selectors as codebook_selectors
 from coding.compare.layers import PLACED, LayerChoice, layer_choice
+from coding.exports import csv_response
 from coding.models import Theme, ThemeStatus
-from coding.themes import forms, selectors, services
+from coding.themes import exports, forms, selectors, services
 from studies.access import StudyAccess, get_study_for_user
-from workbench.lib.http import add_form_errors, int_param
+from workbench.lib.http import add_form_errors, attachment_name, int_param
 
 BOARD_TEMPLATE = "coding/themes/theme_board.html"
 DETAIL_TEMPLATE = "coding/themes/theme_detail.html"
@@ -80,7 +81,12 @@ def _board_context(request, access: StudyAccess, **extra: Any) -> dict[str, Any]
 @login_required
 @require_GET
 def theme_board(request: HttpRequest, study_id: int) -> HttpResponse:
+    """The board; with ``format=csv`` the themes table (coding/themes/exports.py)."""
     access = get_study_for_user(request, study_id)
+    if request.GET.get("format") == "csv":
+        choice, _ = _choice(access, request)
+        header, rows = exports.themes_table(access, choice)
+        return csv_response(attachment_name(access.study, "themes", "csv"), header, rows)
     return render(request, BOARD_TEMPLATE, _board_context(request, access))
 
 

@@ -194,6 +194,8 @@ def test_it_lists_every_endpoint_in_the_openapi_schema():
         "/api/v1/studies/{study_id}/themes",
         "/api/v1/studies/{study_id}/themes/{theme_id}",
         "/api/v1/studies/{study_id}/themes/{theme_id}/prevalence",
+        "/api/v1/studies/{study_id}/themes/{theme_id}/split",
+        "/api/v1/studies/{study_id}/themes/{theme_id}/merge",
         "/api/v1/studies/{study_id}/journal",
         "/api/v1/studies/{study_id}/search",
         "/api/v1/studies/{study_id}/retrieval",

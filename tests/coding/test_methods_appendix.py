@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import krippendorff
 import numpy as np
@@ -105,13 +106,20 @@ def export(client, study, data, fmt="docx", **extra):
 
 
 def tables_by_caption(doc) -> dict[str, list[list[str]]]:
-    """Caption paragraph -> the table after it, as rows of cell texts."""
-    out, caption = {}, None
+    """Caption paragraph (without its "Table <n>. " label) -> the table after it, as rows
+    of cell texts. The tables are numbered in order."""
+    out, caption, numbers = {}, None, []
     for block in doc.iter_inner_content():
         if isinstance(block, Paragraph):
-            caption = block.text if block.style.name == "Caption" else None
+            caption = None
+            if block.style.name == "Caption":
+                label = re.match(r"Table (\d+)\. ", block.text)
+                assert label, block.text
+                numbers.append(int(label.group(1)))
+                caption = block.text[label.end() :]
         elif isinstance(block, DocxTable) and caption:
             out[caption] = [[c.text for c in row.cells] for row in block.rows]
+    assert numbers == list(range(1, len(numbers) + 1))
     return out
 
 

@@ -76,7 +76,7 @@ def world(study, owner, coder, coder2):
     }
 
 
-def expected_cells(study, code_ids, layer_ids):
+def expected_cells(study, code_ids, layer_ids, *, everyone=False):
     """An independent count: participants with a segment of the codes (or their
     descendants) in the layers, over participants of the group interviewed at the wave."""
     from coding.models import Code
@@ -102,6 +102,16 @@ def expected_cells(study, code_ids, layer_ids):
             num = len(present[g.pk, w.pk])
             out[g.name, w.pk] = (
                 "not interviewed" if not den else f"{num}/{den} ({int(num * 100 / den + 0.5)}%)"
+            )
+    if everyone:
+        # The documents' last row: everyone interviewed at the wave, whatever their group.
+        for w in study.waves.all():
+            den = set().union(*(v for (_, wave), v in interviewed.items() if wave == w.pk))
+            num = set().union(*(v for (_, wave), v in present.items() if wave == w.pk))
+            out["All participants", w.pk] = (
+                "not interviewed"
+                if not den
+                else f"{len(num)}/{len(den)} ({int(len(num) * 100 / len(den) + 0.5)}%)"
             )
     return out
 
@@ -143,9 +153,13 @@ def test_the_docx_tables_and_quotes_match_the_database(study, world, owner_clien
     for table, codes in zip(
         doc.tables, [[world["codes"][0]], [world["codes"][2], world["codes"][3]]], strict=True
     ):
-        expected = expected_cells(study, [c.pk for c in codes], layers)
+        expected = expected_cells(study, [c.pk for c in codes], layers, everyone=True)
         rows = [[c.text for c in r.cells] for r in table.rows]
         assert rows[0] == ["Group", "T1", "T2"]
+        assert [r[0] for r in rows[1:]] == [
+            *study.groups.order_by("position").values_list("name", flat=True),
+            "All participants",
+        ]
         for row in rows[1:]:
             assert row[1:] == [expected[row[0], w.pk] for w in waves]
     paragraphs = [p.text for p in doc.paragraphs]

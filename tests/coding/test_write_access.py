@@ -149,6 +149,9 @@ WRITES: dict[str, dict] = {
     "api:theme_create post": {**API_REFUSED, "owner": 201, "coder_blind": 201, "coder_open": 201},
     "api:theme_detail patch": {**API_REFUSED, "owner": 200, "coder_blind": 200, "coder_open": 200},
     "api:theme_update patch": {**API_REFUSED, "owner": 200, "coder_blind": 200, "coder_open": 200},
+    "api:theme_split post": {**API_REFUSED, "owner": 201, "coder_blind": 201, "coder_open": 201},
+    # the crawl's study has one theme: merging it into itself is refused for its content
+    "api:theme_merge post": {**API_REFUSED, "owner": 400, "coder_blind": 400, "coder_open": 400},
     "api:journal_list post": {**API_REFUSED, "owner": 201, "coder_blind": 201, "coder_open": 201},
     "api:journal_create post": {**API_REFUSED, "owner": 201, "coder_blind": 201, "coder_open": 201},
     "api:study_autocode post": {**API_REFUSED, "owner": 201, "coder_blind": 201, "coder_open": 201},
@@ -174,6 +177,11 @@ def _payload(name, ctx):
         return {"name": "A theme from the API", "code_ids": [ctx.code.pk]}
     if name in ("api:theme_detail", "api:theme_update"):
         return {"status": "reviewed", "reason": "Checked"}
+    if name == "api:theme_split":
+        parts = [{"name": "Split off by the API", "code_ids": [ctx.code.pk]}]
+        return {"parts": parts, "reason": "A separate story"}
+    if name == "api:theme_merge":
+        return {"theme_ids": [ctx.theme.pk], "reason": "The same"}
     if name in ("api:journal_list", "api:journal_create"):
         return {"body": "An entry", "theme_ids": [ctx.theme.pk]}
     if name == "api:codebook_versions":

@@ -19,7 +19,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from coding.models import Assignment, Code, Layer, LayerKind, Memo, Segment
+from coding.assignments import sampler
+from coding.models import Assignment, Code, Layer, LayerKind, Memo, SamplerDraw, Segment
 from studies.models import (
     Attribute,
     AttributeKind,
@@ -273,6 +274,7 @@ def build_demo_study(
     transcripts_limit: int | None = None,
     owner=None,
     name: str = DEMO_STUDY_NAME,
+    double_coded_percent: float | None = None,
 ) -> Study:
     """Create the demo study with its codebook, transcripts and coder layers.
 
@@ -283,6 +285,12 @@ def build_demo_study(
     lengths are drawn from ``target_chars`` (code points). ``transcripts_limit`` keeps an
     evenly spread subset of the transcripts (for fast tests). ``owner`` becomes an owner
     member and the author of the study memos. No audit events are recorded.
+
+    ``double_coded_percent`` (the demo: 20) makes it a study in progress: a stratified draw
+    of that share of the transcripts (:func:`coding.assignments.sampler.draw`, seed
+    :data:`DOUBLE_CODING_SEED`, at least one per group x wave cell) is coded by every coder,
+    the others by one coder each, taken in turn within each cell; each coder is assigned
+    exactly the transcripts their layer codes, and the draw is recorded as a SamplerDraw.
     """
     if scale < 1 or coders < 1:
         raise ValueError("scale and coders must be at least 1.")
@@ -294,6 +302,7 @@ def build_demo_study(
         step = len(planned) / max(1, transcripts_limit)
         planned = [planned[int(i * step)] for i in range(transcripts_limit)]
     topics = _topics(planned, seed)
+    coded_by, draw = _who_codes(planned, coders, double_coded_percent)
 
     def say(message: str) -> None:
         if stdout is not None:
@@ -306,10 +315,11 @@ def build_demo_study(
         codes = _create_codebook(study)
         code_ids = {path: code.pk for path, code in codes.items()}
         coder_users, layers = _create_coders(study, coders, owner)
-        done = _done(coders, len(planned), seed)
+        done = _done(coded_by, seed)
         now = timezone.now()
 
         say(f"Writing {len(planned)} transcripts with {coders} coder layers …")
+        written_ids: list[int] = []
         batch = 20
         for first in range(0, len(planned), batch):
             chunk = planned[first : first + batch]
@@ -322,6 +332,7 @@ def build_demo_study(
                 seed=seed,
                 target_chars=target_chars,
             )
+            written_ids += [t.pk for t in transcripts]
             _code_batch(
                 chunk,
                 transcripts,
@@ -329,6 +340,7 @@ def build_demo_study(
                 layers,
                 code_ids,
                 [{i - first for i in d if first <= i < first + batch} for d in done],
+                [{i - first for i in c if first <= i < first + batch} for c in coded_by],
                 seed=seed,
                 segments_per_layer=segments_per_layer,
                 now=now,
@@ -341,7 +353,67 @@ def build_demo_study(
                 say(f"  {written}/{len(planned)} transcripts")
 
         _create_memos(study, owner or coder_users[0], codes, layers)
+        if draw is not None:
+            _record_draw(study, draw, written_ids, layers, owner, double_coded_percent)
     return study
+
+
+DOUBLE_CODING_SEED = 2019
+
+
+def _who_codes(
+    planned: list[_Planned], coders: int, percent: float | None
+) -> tuple[list[set[int]], sampler.Draw | None]:
+    """Per coder, the indexes of the planned transcripts their layer codes; and the
+    double-coding draw (None: every coder codes every transcript).
+
+    The draw is made on the planned indexes, cells keyed (group position, wave position):
+    the transcripts are written in this order, so the same draw on the stored transcripts'
+    ids, cells keyed (group id, wave id), chooses the same transcripts.
+    """
+    everything = set(range(len(planned)))
+    if percent is None or coders < 2:
+        return [set(everything) for _ in range(coders)], None
+    cells: dict[tuple[int, int], list[int]] = {}
+    for index, item in enumerate(planned):
+        cells.setdefault((item.group_index, item.wave), []).append(index)
+    drawn = sampler.draw(cells, seed=DOUBLE_CODING_SEED, percent=percent)
+    double = set(drawn.chosen)
+    coded_by: list[set[int]] = [set(double) for _ in range(coders)]
+    turn = 0
+    for key in sorted(cells):
+        for index in cells[key]:
+            if index not in double:
+                coded_by[turn % coders].add(index)
+                turn += 1
+    return coded_by, drawn
+
+
+def _record_draw(study, drawn, written_ids, layers, owner, percent) -> SamplerDraw:
+    """The double-coding draw as the sampler's apply would record it (no audit event: the
+    demo's coding happened before its audit log starts)."""
+    groups = list(study.groups.order_by("position").values_list("pk", flat=True))
+    waves = list(study.waves.order_by("position").values_list("pk", flat=True))
+    chosen = sorted(written_ids[i] for i in drawn.chosen)
+    params = {
+        "percent": percent,
+        "count": None,
+        "groups": [],
+        "waves": [],
+        "layer_ids": [layer.pk for layer in layers],
+        "coders": [layer.user.username for layer in layers],
+        "target": drawn.plan.target,
+        "added_by_rule": drawn.plan.added_by_rule,
+        "cells": [[groups[g], waves[w], n] for (g, w), n in sorted(drawn.plan.counts.items())],
+        "newly_assigned": len(chosen) * len(layers),
+    }
+    return SamplerDraw.objects.create(
+        study=study,
+        params=params,
+        seed=DOUBLE_CODING_SEED,
+        transcript_ids=chosen,
+        created_by=owner,
+    )
 
 
 def _create_participants(
@@ -384,13 +456,14 @@ def _create_coders(study: Study, coders: int, owner) -> tuple[list, list[Layer]]
     return coder_users, layers
 
 
-def _done(coders: int, transcripts: int, seed: int) -> list[set[int]]:
-    """Per coder, the indexes of the planned transcripts whose assignment is done."""
+def _done(coded_by: list[set[int]], seed: int) -> list[set[int]]:
+    """Per coder, the indexes of the planned transcripts whose assignment is done: the
+    coder's profile's share of the transcripts they code."""
     done: list[set[int]] = []
-    for index in range(coders):
+    for index, coded in enumerate(coded_by):
         rate = PROFILES[min(index, len(PROFILES) - 1)].done
         done_rng = random.Random(f"{seed}:done:{index}")
-        done.append(set(done_rng.sample(range(transcripts), round(rate * transcripts))))
+        done.append(set(done_rng.sample(sorted(coded), round(rate * len(coded)))))
     return done
 
 
@@ -454,13 +527,15 @@ def _code_batch(
     layers: list[Layer],
     code_ids: dict[tuple[str, ...], int],
     done: list[set[int]],
+    coded: list[set[int]],
     *,
     seed: int,
     segments_per_layer: int | None,
     now,
 ) -> None:
     """Save each layer's segments of the transcripts of ``chunk`` and their assignments
-    (``done``: per layer, the indexes in ``chunk`` of the assignments that are done)."""
+    (``done``: per layer, the indexes in ``chunk`` of the assignments that are done;
+    ``coded``: per layer, the indexes in ``chunk`` it codes and is assigned)."""
     segments, assignments = [], []
     for offset, (item, transcript, gen) in enumerate(
         zip(chunk, transcripts, generated, strict=True)
@@ -475,6 +550,8 @@ def _code_batch(
             layer_rngs=layer_rngs,
         )
         for index, (layer, spans) in enumerate(zip(layers, per_layer, strict=True)):
+            if offset not in coded[index]:
+                continue
             layer_rng = layer_rngs[index]
             for path, start, end in spans:
                 note = ""

@@ -11,8 +11,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from studies.models import Membership, Role, Study
-from workbench.demo import build
+from workbench.demo import build, story
 
+DOUBLE_CODED_PERCENT = 20  # a stratified fifth of the transcripts is coded by both coders
 LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"  # where `manage.py runserver` serves
 DEMO_USERS = (
     ("pi", Role.OWNER),
@@ -82,11 +83,15 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save(update_fields=["password"])
                 users[username] = user
-            study = build.build_demo_study(owner=users["pi"], stdout=self.stdout)
+            study = build.build_demo_study(
+                owner=users["pi"], stdout=self.stdout, double_coded_percent=DOUBLE_CODED_PERCENT
+            )
             for username, role in DEMO_USERS:
                 Membership.objects.update_or_create(
                     study=study, user=users[username], defaults={"role": role}
                 )
+            self.stdout.write("Writing the study's progress: versions, themes, exemplars …")
+            story.tell_story(study, owner=users["pi"], coder=users["coder1"])
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
