@@ -27,7 +27,7 @@ from django.utils.html import conditional_escape, json_script
 
 from coding.codebook import selectors as codebook_selectors
 from coding.models import AuditEvent, Layer
-from coding.segments import page, runs, selectors
+from coding.segments import lineindex, page, runs, selectors
 from studies.access import StudyAccess
 from studies.models import Transcript
 
@@ -164,9 +164,11 @@ def partial_body(
 
     parts: list[str] = []
     text = transcript.text
+    lines = lineindex.for_transcript(transcript) if touched.ranges else None
     for lo, hi in touched.ranges:
         spans = [runs.Span(r[0], r[1], r[2]) for r in rows if r[1] < hi and r[2] > lo]
-        for _, html in runs.render_lines(text, spans, looks, lo=lo, hi=hi, tint=tint):
+        drawn = runs.render_lines(text, spans, looks, lo=lo, hi=hi, tint=tint, lines=lines)
+        for _, html in drawn:
             parts.append(_oob_turn(html))
 
     counts = {}
