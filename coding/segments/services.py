@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from coding.audit import audit, recorded, segment_snapshot
@@ -106,12 +106,15 @@ def lock_transcript(transcript: Transcript, *, expected_version: int | None = No
     read, its text is refreshed; a stale ``expected_version`` raises ValidationError
     (code ``stale``). A no-op lock on SQLite, which serialises writers itself.
     """
-    current = (
-        Transcript.objects.select_for_update()
-        .filter(pk=transcript.pk)
-        .values_list("version", flat=True)
-        .get()
-    )
+    # Written out: building this through the ORM cost more than running it (issue 12).
+    table = connection.ops.quote_name(Transcript._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT "version" FROM {table} WHERE "id" = %s{lock}', [transcript.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Transcript.DoesNotExist("The transcript was deleted.")
+    current = row[0]
     if "version" in transcript.__dict__ and current != transcript.version:
         fresh = Transcript.objects.only("text", "length", "version").get(pk=transcript.pk)
         transcript.text, transcript.length = fresh.text, fresh.length
@@ -120,6 +123,22 @@ def lock_transcript(transcript: Transcript, *, expected_version: int | None = No
         raise ValidationError(
             STALE_VERSION.format(expected=expected_version, current=current), code="stale"
         )
+
+
+def lock_codes(ids: list[int]) -> set[int]:
+    """Lock the codes ``ids`` (``FOR NO KEY UPDATE``, in primary-key order: one lock order
+    for every writer) until the transaction ends; return those that exist. On SQLite,
+    which serialises writers itself, only the look-up. One query, written out."""
+    table = connection.ops.quote_name(Code._meta.db_table)
+    lock = ""
+    if connection.features.has_select_for_update:
+        no_key = connection.features.has_select_for_no_key_update
+        lock = " FOR NO KEY UPDATE" if no_key else " FOR UPDATE"
+    marks = ", ".join(["%s"] * len(ids))
+    sql = f'SELECT "id" FROM {table} WHERE "id" IN ({marks}) ORDER BY "id"{lock}'
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(ids))
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _refuse_category(code: Code) -> None:
@@ -165,7 +184,7 @@ def segment_create(
             # against its new text), then the code (a merge either waits for this segment and
             # moves it, or has already deleted the code and we refuse).
             lock_transcript(transcript, expected_version=expected_version)
-            if not Code.objects.select_for_update(no_key=True).filter(pk=code.pk).exists():
+            if not lock_codes([code.pk]):
                 raise _code_gone(code)
             text = check_span(transcript=transcript, start=start, end=end, quote=quote)
             # No look-up of the same span first: a double submit breaks the unique span
@@ -532,12 +551,7 @@ def _segments_create_on_span(
     memo = clean_memo_text(memo)
     ids = [code.pk for code in codes]
     lock_transcript(transcript, expected_version=expected_version)
-    locked = set(
-        Code.objects.select_for_update(no_key=True)
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    locked = lock_codes(ids)
     for code in codes:
         if code.pk not in locked:
             raise _code_gone(code)
