@@ -131,17 +131,20 @@ def segment_rows_near(
     requester may see, decided by :mod:`studies.access`) overlapping any of ``ranges``,
     unordered: the query :func:`overlapping` builds, written out (building it through the
     ORM cost more than running it). On PostgreSQL the GiST index of migration 0010
-    serves the ``&&`` condition."""
+    serves the ``&&`` condition; on SQLite the start index is bounded on both sides."""
     table = connection.ops.quote_name(Segment._meta.db_table)
     postgres = connection.vendor == "postgresql"
     near, params = [], [transcript_id, *layer_ids]
+    # Elsewhere ``start >= lo - (the transcript's longest segment)`` bounds the start index
+    # from below (migration 0016 indexes the lengths: one step).
+    longest = f'(SELECT MAX("end" - "start") FROM {table} WHERE "transcript_id" = %s)'
     for lo, hi in ranges:
         if postgres:
             near.append('(int4range("start", "end") && int4range(%s, %s))')
+            params += [lo, hi]
         else:
-            near.append('("start" < %s AND "end" > %s)')
-            lo, hi = hi, lo
-        params += [lo, hi]
+            near.append(f'("start" < %s AND "end" > %s AND "start" >= %s - {longest})')
+            params += [hi, lo, lo, transcript_id]
     sql = (
         'SELECT "id", "start", "end", "code_id", "layer_id", "memo", "needs_review", '
         f'"created_at" FROM {table} WHERE "transcript_id" = %s '
