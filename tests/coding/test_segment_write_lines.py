@@ -503,9 +503,7 @@ def test_the_answers_status_pieces_equal_the_page_templates_partials(
 
 
 @pytest.mark.parametrize("long_layer", ["mine", "cons"])
-def test_a_long_segment_from_far_before_is_drawn_on_a_touched_line(
-    setup, coder_client, long_layer
-):
+def test_a_long_segment_from_far_before_is_drawn_on_a_touched_line(setup, coder_client, long_layer):
     # The touched segments are read from a start range bounded by the transcript's longest
     # segment: one starting near the top and ending on the last line must still be there.
     transcript, codes = setup["transcript"], setup["codes"]
