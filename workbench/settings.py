@@ -123,8 +123,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     synchronous = os.getenv("WORKBENCH_SQLITE_SYNCHRONOUS", "NORMAL").upper()
     if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
         raise ImproperlyConfigured("WORKBENCH_SQLITE_SYNCHRONOUS: OFF, NORMAL, FULL or EXTRA.")
+    # IMMEDIATE: a transaction takes the write lock when it begins, so a second writer
+    # (another worker) waits for it (``timeout`` seconds) instead of failing with
+    # "database is locked" when it upgrades its read lock after the first one wrote.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
         "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0

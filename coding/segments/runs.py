@@ -743,6 +743,7 @@ def render_lines(
     hi: int,
     tint: Iterable[int] = (),
     blocks: Mapping[int, int] | None = None,
+    lines=None,
 ) -> list[tuple[Line, str]]:
     """``(line, html)`` for just the non-empty lines intersecting ``[lo, hi)`` (the line
     holding ``lo`` when the span is empty), each exactly as :func:`transcript_html` renders
@@ -750,13 +751,19 @@ def render_lines(
 
     ``segments`` must hold every segment overlapping those lines, i.e. overlapping
     :func:`lines_span` ``(text, lo, hi)`` (more do no harm); ``blocks`` the page's whole
-    mapping (the block count comes from it).
+    mapping (the block count comes from it). ``lines``: the text's
+    :class:`~coding.segments.lineindex.LineIndex`, so that the first line's index and
+    number are looked up instead of counted in the text before it.
     """
     length = len(text)
     a, b = lines_span(text, lo, hi)
     spans = [s for s in clip_spans(segments, length) if s.start < b + 1 and s.end > a]
-    index = text.count("\n", 0, a)
-    before = sum(1 for part in text[:a].split("\n") if part) if a else 0
+    at = lines.position(text, a) if lines is not None else None
+    if at is not None:
+        index, before = at
+    else:
+        index = text.count("\n", 0, a)
+        before = sum(1 for part in text[:a].split("\n") if part) if a else 0
     mk = _Markup(looks, tint, blocks)
     mk.prepare(s.id for s in spans)
     start, stop = max(0, min(lo, length)), max(lo + 1, hi)

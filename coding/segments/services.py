@@ -4,11 +4,10 @@ Every function validates on the server and records an audit event."""
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from coding.audit import audit, recorded, segment_snapshot
@@ -107,12 +106,15 @@ def lock_transcript(transcript: Transcript, *, expected_version: int | None = No
     read, its text is refreshed; a stale ``expected_version`` raises ValidationError
     (code ``stale``). A no-op lock on SQLite, which serialises writers itself.
     """
-    current = (
-        Transcript.objects.select_for_update()
-        .filter(pk=transcript.pk)
-        .values_list("version", flat=True)
-        .get()
-    )
+    # Written out: building this through the ORM cost more than running it (issue 12).
+    table = connection.ops.quote_name(Transcript._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT "version" FROM {table} WHERE "id" = %s{lock}', [transcript.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Transcript.DoesNotExist("The transcript was deleted.")
+    current = row[0]
     if "version" in transcript.__dict__ and current != transcript.version:
         fresh = Transcript.objects.only("text", "length", "version").get(pk=transcript.pk)
         transcript.text, transcript.length = fresh.text, fresh.length
@@ -121,6 +123,22 @@ def lock_transcript(transcript: Transcript, *, expected_version: int | None = No
         raise ValidationError(
             STALE_VERSION.format(expected=expected_version, current=current), code="stale"
         )
+
+
+def lock_codes(ids: list[int]) -> set[int]:
+    """Lock the codes ``ids`` (``FOR NO KEY UPDATE``, in primary-key order: one lock order
+    for every writer) until the transaction ends; return those that exist. On SQLite,
+    which serialises writers itself, only the look-up. One query, written out."""
+    table = connection.ops.quote_name(Code._meta.db_table)
+    lock = ""
+    if connection.features.has_select_for_update:
+        no_key = connection.features.has_select_for_no_key_update
+        lock = " FOR NO KEY UPDATE" if no_key else " FOR UPDATE"
+    marks = ", ".join(["%s"] * len(ids))
+    sql = f'SELECT "id" FROM {table} WHERE "id" IN ({marks}) ORDER BY "id"{lock}'
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(ids))
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _refuse_category(code: Code) -> None:
@@ -166,7 +184,7 @@ def segment_create(
             # against its new text), then the code (a merge either waits for this segment and
             # moves it, or has already deleted the code and we refuse).
             lock_transcript(transcript, expected_version=expected_version)
-            if not Code.objects.select_for_update(no_key=True).filter(pk=code.pk).exists():
+            if not lock_codes([code.pk]):
                 raise _code_gone(code)
             text = check_span(transcript=transcript, start=start, end=end, quote=quote)
             # No look-up of the same span first: a double submit breaks the unique span
@@ -439,37 +457,61 @@ def segment_apply_codes(
     :func:`coding.codebook.services.code_create` do; nothing is saved then.
     """
     applied = Applied(codes=list(codes), created=[])
-    # One code is one segment_create, atomic by itself: an outer transaction would only add
-    # a savepoint around it (two queries).
-    several = len(applied.codes) + bool(new_code_name) > 1
-    with recorded() as events, transaction.atomic() if several else nullcontext():
-        if new_code_name:
-            applied.codes.append(
-                codebook_services.code_create(
-                    study=transcript.study,
-                    name=new_code_name,
-                    parent=new_code_parent,
-                    actor=actor,
-                    proposed=new_code_proposed,
-                )
-            )
-        # One lock order for every writer (segment_create locks each code): by primary key,
-        # whatever order the codes were ticked in, so two coders ticking the same codes in
-        # opposite orders wait for each other instead of deadlocking.
-        for code in sorted(applied.codes, key=lambda c: c.pk):
-            segment, is_new = segment_create(
+    span = {"start": start, "end": end, "quote": quote, "expected_version": expected_version}
+    if len(applied.codes) + bool(new_code_name) == 1 and not new_code_name:
+        # One code is one segment_create, atomic by itself (an outer transaction would only
+        # add a savepoint around it), and one event needs no batch.
+        segment, is_new = segment_create(
+            transcript=transcript,
+            code=applied.codes[0],
+            layer=layer,
+            memo=memo,
+            actor=actor,
+            **span,
+        )
+        if is_new:
+            applied.created.append(segment)
+        return applied
+    new_code = {
+        "name": new_code_name,
+        "parent": new_code_parent,
+        "proposed": new_code_proposed,
+    }
+    try:
+        with recorded() as events, transaction.atomic():
+            if new_code_name:
+                applied.codes.append(_new_code(transcript, new_code, actor))
+            applied.created = _segments_create_on_span(
                 transcript=transcript,
-                code=code,
                 layer=layer,
-                start=start,
-                end=end,
-                quote=quote,
-                expected_version=expected_version,
+                codes=applied.codes,
                 memo=memo,
                 actor=actor,
+                **span,
             )
-            if is_new:
-                applied.created.append(segment)
+            _batch(transcript, actor, events, applied)
+    except IntegrityError:
+        # A writer that does not take the transcript's lock stored one of these spans
+        # meanwhile: code them one by one (each one answers a double submit by itself).
+        applied = Applied(codes=list(codes), created=[])
+        with recorded() as events, transaction.atomic():
+            if new_code_name:
+                applied.codes.append(_new_code(transcript, new_code, actor))
+            for code in sorted(applied.codes, key=lambda c: c.pk):
+                segment, is_new = segment_create(
+                    transcript=transcript, code=code, layer=layer, memo=memo, actor=actor, **span
+                )
+                if is_new:
+                    applied.created.append(segment)
+            _batch(transcript, actor, events, applied)
+    return applied
+
+
+def _new_code(transcript: Transcript, new_code: dict, actor) -> Code:
+    return codebook_services.code_create(study=transcript.study, actor=actor, **new_code)
+
+
+def _batch(transcript: Transcript, actor, events: list[AuditEvent], applied: Applied) -> None:
     segment_batch(
         study=transcript.study,
         actor=actor,
@@ -477,7 +519,82 @@ def segment_apply_codes(
         events=events,
         label=f"Coded {applied.names}",
     )
-    return applied
+
+
+def _segments_create_on_span(
+    *,
+    transcript: Transcript,
+    layer: Layer,
+    codes: list[Code],
+    start: int,
+    end: int,
+    quote: str | None,
+    expected_version: int | None,
+    memo: str,
+    actor,
+) -> list[Segment]:
+    """Several codes on one span, inside the caller's transaction, in a constant number of
+    queries: the transcript's lock, the codes' locks (one query, by primary key: one lock
+    order for every writer), the codes the span has already in this layer (a double
+    submit: no segment, as :func:`segment_create` answers), one insert for the segments
+    made and one audit event each. The checks and what is stored are
+    :func:`segment_create`'s. Returns the segments made, ordered by code id."""
+    codes = sorted(codes, key=lambda c: c.pk)
+    for code in codes:
+        if code.study_id != transcript.study_id:
+            raise ValidationError("That code belongs to another study.", code="code")
+        if code.archived:
+            raise ValidationError(f"The code “{code.name}” is archived.", code="archived")
+        _refuse_category(code)
+    if layer.study_id != transcript.study_id:
+        raise ValidationError("That layer belongs to another study.", code="layer")
+    memo = clean_memo_text(memo)
+    ids = [code.pk for code in codes]
+    lock_transcript(transcript, expected_version=expected_version)
+    locked = lock_codes(ids)
+    for code in codes:
+        if code.pk not in locked:
+            raise _code_gone(code)
+    text = check_span(transcript=transcript, start=start, end=end, quote=quote)
+    # Under the transcript's lock no other segment writer runs on this transcript.
+    there = set(
+        Segment.objects.filter(
+            transcript=transcript, layer=layer, start=start, end=end, code_id__in=ids
+        ).values_list("code_id", flat=True)
+    )
+    created_by = actor if getattr(actor, "is_authenticated", False) else None
+    made = []
+    for code in codes:
+        if code.pk in there:
+            continue
+        segment = Segment(
+            transcript=transcript,
+            code=code,
+            layer=layer,
+            start=start,
+            end=end,
+            quote=text,
+            memo=memo,
+            created_by=created_by,
+            provenance={},
+        )
+        segment.full_clean(
+            exclude=["transcript", "code", "layer", "created_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        made.append(segment)
+    if made:
+        Segment.objects.bulk_create(made)
+    for segment in made:
+        audit(
+            study=transcript.study,
+            actor=actor,
+            action="segment.create",
+            obj=segment,
+            after=segment_snapshot(segment),
+        )
+    return made
 
 
 def segment_change(

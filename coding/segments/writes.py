@@ -26,8 +26,8 @@ from django.http import HttpRequest
 from django.utils.html import conditional_escape, json_script
 
 from coding.codebook import selectors as codebook_selectors
-from coding.models import AuditEvent, Layer
-from coding.segments import page, runs, selectors
+from coding.models import AuditEvent, Layer, LayerKind, Segment
+from coding.segments import lineindex, page, runs, selectors
 from studies.access import StudyAccess
 from studies.models import Transcript
 
@@ -119,6 +119,63 @@ _PG_OVERLAP = (
 )
 
 
+def _in(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def segment_rows_near(
+    transcript_id: int, layer_ids: list[int], ranges: list[tuple[int, int]]
+) -> list[tuple]:
+    """Rows of ``page.SEGMENT_COLUMNS`` (the creation time as a datetime, or the database's
+    UTC text on SQLite) of the segments of the transcript in ``layer_ids`` (layers the
+    requester may see, decided by :mod:`studies.access`) overlapping any of ``ranges``,
+    unordered: the query :func:`overlapping` builds, written out (building it through the
+    ORM cost more than running it). On PostgreSQL the GiST index of migration 0010
+    serves the ``&&`` condition; on SQLite the start index is bounded on both sides."""
+    table = connection.ops.quote_name(Segment._meta.db_table)
+    postgres = connection.vendor == "postgresql"
+    near, params = [], [transcript_id, *layer_ids]
+    # Elsewhere ``start >= lo - (the transcript's longest segment)`` bounds the start index
+    # from below (migration 0016 indexes the lengths: one step).
+    longest = f'(SELECT MAX("end" - "start") FROM {table} WHERE "transcript_id" = %s)'
+    for lo, hi in ranges:
+        if postgres:
+            near.append('(int4range("start", "end") && int4range(%s, %s))')
+            params += [lo, hi]
+        else:
+            near.append(f'("start" < %s AND "end" > %s AND "start" >= %s - {longest})')
+            params += [hi, lo, lo, transcript_id]
+    sql = (
+        'SELECT "id", "start", "end", "code_id", "layer_id", "memo", "needs_review", '
+        f'"created_at" FROM {table} WHERE "transcript_id" = %s '
+        f'AND "layer_id" IN ({_in(layer_ids)}) AND ({" OR ".join(near)})'
+    )
+    if postgres:
+        sql = sql.replace('"transcript_id" = %s', '"transcript_id" = %s::bigint', 1)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(*row[:6], bool(row[6]), row[7]) for row in cursor.fetchall()]
+
+
+def code_counts_in(
+    transcript_id: int, layer_ids: list[int], code_ids, own_ids: list[int]
+) -> dict[int, tuple[int, int]]:
+    """As :func:`coding.codebook.selectors.code_counts` for one transcript and some codes:
+    per code id, ``(segments in the layers own_ids, in layer_ids)``; ``layer_ids`` the
+    layers the requester may see (:mod:`studies.access`). One query, written out."""
+    table = connection.ops.quote_name(Segment._meta.db_table)
+    codes = sorted(code_ids)
+    mine = f'"layer_id" IN ({_in(own_ids)})' if own_ids else "1 = 0"
+    sql = (
+        f'SELECT "code_id", SUM(CASE WHEN {mine} THEN 1 ELSE 0 END), COUNT(*) FROM {table} '
+        f'WHERE "transcript_id" = %s AND "code_id" IN ({_in(codes)}) '
+        f'AND "layer_id" IN ({_in(layer_ids)}) GROUP BY "code_id"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*own_ids, transcript_id, *codes, *layer_ids])
+        return {code: (int(m), int(n)) for code, m, n in cursor.fetchall()}
+
+
 def _oob_turn(html: str) -> str:
     return html.replace('<div class="turn', '<div hx-swap-oob="true" class="turn', 1)
 
@@ -149,9 +206,9 @@ def partial_body(
         book = codebook_selectors.codebook_for(access, light=True)
     code_filter = page.code_filter_param(request, book)
     rows: list[tuple] = []
-    if state.shown and touched.ranges:
-        qs = selectors.segments_for_transcript(access, transcript, layers=state.shown)
-        rows = list(overlapping(qs, transcript, touched.ranges).values_list(*page.SEGMENT_COLUMNS))
+    shown_ids = [layer.pk for layer in state.shown if access.can_see_layer(layer)]
+    if shown_ids and touched.ranges:
+        rows = segment_rows_near(transcript.pk, shown_ids, touched.ranges)
     tint: set[int] = set()
     subtree = None
     if code_filter is not None:
@@ -164,15 +221,23 @@ def partial_body(
 
     parts: list[str] = []
     text = transcript.text
+    lines = lineindex.for_transcript(transcript) if touched.ranges else None
     for lo, hi in touched.ranges:
         spans = [runs.Span(r[0], r[1], r[2]) for r in rows if r[1] < hi and r[2] > lo]
-        for _, html in runs.render_lines(text, spans, looks, lo=lo, hi=hi, tint=tint):
+        drawn = runs.render_lines(text, spans, looks, lo=lo, hi=hi, tint=tint, lines=lines)
+        for _, html in drawn:
             parts.append(_oob_turn(html))
 
     counts = {}
     if state.visible and touched.codes:
-        counts = codebook_selectors.code_counts(
-            access, transcript=transcript, layers=state.visible, codes=touched.codes, own=state.own
+        user_id = access.membership.user_id
+        own = [
+            layer.pk
+            for layer in state.visible
+            if layer.kind == LayerKind.CODER and layer.user_id == user_id
+        ]
+        counts = code_counts_in(
+            transcript.pk, [layer.pk for layer in state.visible], touched.codes, own
         )
     cb = page.build_codebook_view(
         access, transcript, state, book, code_filter, counts=counts, markup=False

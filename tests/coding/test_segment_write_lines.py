@@ -506,3 +506,33 @@ def test_the_answers_status_pieces_equal_the_page_templates_partials(
             assert lxml.html.tostring(lxml.html.fragment_fromstring(ours)) == lxml.html.tostring(
                 lxml.html.fragment_fromstring(theirs)
             ), name
+
+
+@pytest.mark.parametrize("long_layer", ["mine", "cons"])
+def test_a_long_segment_from_far_before_is_drawn_on_a_touched_line(setup, coder_client, long_layer):
+    # The touched segments are read from a start range bounded by the transcript's longest
+    # segment: one starting near the top and ending on the last line must still be there.
+    transcript, codes = setup["transcript"], setup["codes"]
+    text = transcript.text
+    last = text.rindex("\n") + 1
+    factories.make_segment(transcript, codes[0], setup[long_layer], 3, len(text) - 2)
+    url = page_url(transcript, "mine")
+    doc = parse(coder_client.get(url).content.decode())
+    start = last + text[last:].index("the end")
+    data = {
+        "code_ids": [codes[1].pk],
+        "start": start,
+        "end": start + 3,
+        "quote": "the",
+        "version": transcript.version,
+        "layer": "mine",
+        "view": "mine",
+        "partial": "1",
+    }
+    create = reverse("coding:segment_create", args=[transcript.study_id, transcript.pk])
+    response = coder_client.post(create, data, **HX)
+
+    assert response["HX-Reswap"] == "none"
+    apply_response(doc, response)
+    fresh = parse(coder_client.get(url).content.decode())
+    assert state_of(doc) == state_of(fresh)

@@ -153,3 +153,39 @@ def test_a_write_refused_by_its_quote_records_nothing(setup, coder_client):
     assert "does not match" in response.content.decode()
     assert not AuditEvent.objects.exists()
     assert Segment.objects.count() == 1
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_several_codes_cost_as_many_queries_as_two(
+    study, setup, coder_client, django_assert_max_num_queries, n
+):
+    transcript = setup["transcript"]
+    codes = [factories.make_code(study, name=f"Extra {i}") for i in range(n)]
+    # as one code, plus: the codes locked in one query, the codes already on the span, one
+    # audit event per segment made beyond the first and the batch (n = 2: 17)
+    with django_assert_max_num_queries(15 + n):
+        response = _create(coder_client, transcript, codes, "And then?")
+
+    assert response["HX-Reswap"] == "none"
+    made = Segment.objects.filter(code__in=codes)
+    assert sorted(made.values_list("code", flat=True)) == sorted(c.pk for c in codes)
+    assert {transcript.text[s.start : s.end] for s in made} == {"And then?"}
+    creates = AuditEvent.objects.filter(action="segment.create").order_by("pk")
+    assert [e.object_id for e in creates] == sorted(s.pk for s in made)
+    assert [e.after for e in creates] == [audit.segment_snapshot(s) for s in made.order_by("pk")]
+    batch = AuditEvent.objects.get(action="segment.batch")
+    assert batch.after["events"] == [e.pk for e in creates]
+
+
+def test_codes_already_on_the_span_are_not_made_again(setup, coder_client):
+    transcript, shame, hope = setup["transcript"], setup["shame"], setup["hope"]
+    _create(coder_client, transcript, [shame], "And then?")
+
+    response = _create(coder_client, transcript, [hope, shame], "And then?")
+
+    assert "Coded ‘Hope’, ‘Shame’" in response.content.decode()
+    assert Segment.objects.filter(code=shame).count() == 1
+    assert Segment.objects.filter(code=hope, start=transcript.text.index("And then?")).count() == 1
+    # one create each, and no batch for the second write's single new segment
+    assert AuditEvent.objects.filter(action="segment.create").count() == 2
+    assert not AuditEvent.objects.filter(action="segment.batch").exists()

@@ -93,3 +93,58 @@ def test_a_sqlite_file_commits_to_its_write_ahead_log(tmp_path):
 
 def test_sqlite_syncs_every_commit_when_asked(tmp_path):
     assert _sqlite_pragmas(tmp_path, WORKBENCH_SQLITE_SYNCHRONOUS="full") == ["wal", 2]
+
+
+# Two requests in two threads (each its own connection, as two gunicorn workers have) read
+# and then write in one transaction each, at the same time, on the project's SQLite file.
+CONCURRENT_WRITERS = """
+import django, json, threading, time
+django.setup()
+from django.db import connection, transaction
+with connection.cursor() as c:
+    c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT)")
+connection.close()
+errors, started = [], threading.Barrier(2)
+
+def writer(who):
+    try:
+        started.wait()
+        with transaction.atomic(), connection.cursor() as c:
+            c.execute("SELECT COUNT(*) FROM t")  # a write's checks read first
+            time.sleep(0.3)  # the other writer reads meanwhile
+            c.execute("INSERT INTO t (who) VALUES (%s)", [who])
+    except Exception as exc:
+        errors.append(str(exc))
+    finally:
+        connection.close()
+
+threads = [threading.Thread(target=writer, args=(w,)) for w in ("a", "b")]
+for t in threads: t.start()
+for t in threads: t.join()
+with connection.cursor() as c:
+    c.execute("SELECT who FROM t ORDER BY who")
+    print(json.dumps({"rows": [r[0] for r in c.fetchall()], "errors": errors}))
+"""
+
+
+def test_concurrent_sqlite_writers_queue_instead_of_failing(tmp_path):
+    # A deferred transaction reads under a shared lock and fails with "database is
+    # locked" when it then writes while another writer holds the lock; BEGIN IMMEDIATE
+    # takes the write lock first, so the second writer waits its turn (``timeout``).
+    result = subprocess.run(
+        [sys.executable, "-c", CONCURRENT_WRITERS],
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            "DEBUG": "0",
+            "SECRET_KEY": "x" * 50,
+            "DJANGO_SETTINGS_MODULE": "workbench.settings",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        },
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+    assert json.loads(result.stdout) == {"rows": ["a", "b"], "errors": []}

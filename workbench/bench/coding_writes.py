@@ -23,12 +23,16 @@ from workbench.bench import harness as bench
 from workbench.bench.coding_page import _api_client, _busiest_transcript, _free_spans
 
 
-def _dense_transcript(ctx: bench.Context, highlights: int) -> tuple[Transcript, Layer]:
-    """60,000 characters of the seed text with ``highlights`` segments of 40 codes, all in
-    coder1's layer (the layer the write is made in)."""
+def _dense_transcript(
+    ctx: bench.Context, highlights: int, chars: int = dense.CHARS
+) -> tuple[Transcript, Layer]:
+    """``chars`` (60,000) characters of the seed text with ``highlights`` segments of 40
+    codes, all in coder1's layer (the layer the write is made in)."""
     source = Transcript.objects.filter(study=ctx.study).order_by("pk").first()
     transcript = dense.create_transcript(
-        ctx.study, title=f"Write bench {highlights}", text=dense.repeated(source.text)
+        ctx.study,
+        title=f"Write bench {highlights} / {chars}",
+        text=dense.repeated(source.text, chars),
     )
     layer = Layer.objects.get(study=ctx.study, kind=LayerKind.CODER, user=ctx.users["coder1"])
     codes = list(Code.objects.filter(study=ctx.study, archived=False, children__isnull=True)[:40])
@@ -132,3 +136,51 @@ def segment_create_page_1200(ctx: bench.Context):
     """One highlight from the picker, 60,000 characters, 1,200 highlights in the layer."""
     transcript, layer = _dense_transcript(ctx, 1200)
     return _timed_creates(ctx, transcript, layer, "segment_create_page_1200", 20)
+
+
+@bench.operation("segment_create_page_size", n=30)
+def segment_create_page_size(ctx: bench.Context):
+    """The same write (one highlight from the picker, partial answer) on a transcript of
+    60,000 characters with 1,200 highlights and on one ten times longer with the same
+    density (600,000 characters, 12,000 highlights), interleaved: ``x_size`` = long / short
+    (medians), about 1 when a write costs the same whatever the transcript's size."""
+    n = 30
+    sides = []
+    for chars, highlights in ((dense.CHARS, 1200), (10 * dense.CHARS, 12000)):
+        transcript, layer = _dense_transcript(ctx, highlights, chars)
+        code = Code.objects.filter(study=ctx.study, archived=False, children__isnull=True).last()
+        spans = iter(_free_spans(transcript, layer, code, n + 8))
+        url = reverse("coding:segment_create", args=[ctx.study.pk, transcript.pk])
+        sides.append((transcript, code, spans, url, []))
+    client = ctx.clients["coder1"]
+    for i in range(n + 3):
+        for transcript, code, spans, url, times in sides[:: 1 if i % 2 else -1]:
+            start, end = next(spans)
+            data = {
+                "code_ids": [code.pk],
+                "start": start,
+                "end": end,
+                "quote": transcript.text[start:end],
+                "version": transcript.version,
+                "layer": "mine",
+                "view": "mine",
+                "partial": "1",
+            }
+            t0 = time.perf_counter()
+            response = bench.check_response(client.post(url, data, HTTP_HX_REQUEST="true"))
+            elapsed = (time.perf_counter() - t0) * 1000
+            if response.get("HX-Reswap") != "none":
+                raise RuntimeError("the write fell back to the whole transcript")
+            if i >= 3:  # the first rounds warm the caches (the line index is built once)
+                times.append(elapsed)
+    short, long = (statistics.median(side[4]) for side in sides)
+    return {
+        "segment_create_page_size": {
+            "short_chars": dense.CHARS,
+            "long_chars": 10 * dense.CHARS,
+            "short_p50_ms": round(short, 2),
+            "long_p50_ms": round(long, 2),
+            "x_size": round(long / short, 3),
+            "n": n,
+        }
+    }

@@ -85,11 +85,34 @@ def log(msg: str) -> None:
     print(f"[bench-taguette] {msg}", file=sys.stderr, flush=True)
 
 
+def process_cpu_ms(pid: int | None) -> float | None:
+    """User and system CPU of process ``pid`` and its descendants (Linux ``/proc``), ms."""
+    if pid is None:
+        return None
+    total, todo = 0.0, [pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    while todo:
+        p = todo.pop()
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) * 1000 / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 def median(values: list[float]) -> float:
     return round(statistics.median(values), 2)
 
 
 # --- timing -----------------------------------------------------------------------------
+
+
+#: Rounds run by :func:`interleave` (one call to each tool a round), for CPU per request.
+ROUNDS = [0]
 
 
 def interleave(
@@ -105,6 +128,7 @@ def interleave(
     samples: tuple[list[float], list[float]] = ([], [])
     started, i, warm = time.perf_counter(), 0, 0
     while len(samples[0]) < n:
+        ROUNDS[0] += 1
         order = [(a, samples[0]), (b, samples[1])]
         round_start = time.perf_counter()
         timed = warm >= warmup
@@ -423,7 +447,7 @@ def run_density(tb, args, highlights: int, workdir: str) -> dict:
         if [d["text"] for d in dumped["documents"]] != [dt.text for _, dt in tg["docs"]]:
             raise SystemExit("the dumped workload differs from the one given to Taguette")
         client = workbench_login(tb, gunicorn.port, info["username"], info["password"])
-        wb = {"info": info, "client": client, "port": gunicorn.port}
+        wb = {"info": info, "client": client, "port": gunicorn.port, "pid": gunicorn.proc.pid}
         ops = Ops(tb, d_args, wb, tg)
         result["ops"] = time_ops(ops, args)
         result["sizes"] = {
@@ -484,10 +508,14 @@ def time_ops(ops: Ops, args) -> dict:
         ),
     ]
     out: dict = {}
+    pids = (ops.wb.get("pid"), getattr(getattr(ops.tg.get("server"), "proc", None), "pid", None))
     for key, timed in plan:
         if key not in only:
             continue
+        cpu0 = [process_cpu_ms(pid) for pid in pids]
+        calls0 = ROUNDS[0]
         samples = timed()
+        calls = ROUNDS[0] - calls0
         if samples is None:
             continue
         a, b, *notes = samples
@@ -499,6 +527,13 @@ def time_ops(ops: Ops, args) -> dict:
             "n": len(a),
             **(notes[0] if notes else {}),
         }
+        cpu = [process_cpu_ms(pid) - c for pid, c in zip(pids, cpu0, strict=True)]
+        if calls and all(c is not None and c >= 0 for c in cpu):
+            # The servers' own CPU per request (warm-up included): less sensitive to a
+            # loaded machine than wall-clock medians.
+            out[key]["workbench_cpu_ms"] = round(cpu[0] / calls, 2)
+            out[key]["taguette_cpu_ms"] = round(cpu[1] / calls, 2)
+            out[key]["cpu_ratio"] = round(cpu[0] / cpu[1], 3) if cpu[1] else None
         log(f"  {key}: workbench {wb_ms} ms, Taguette {tg_ms} ms, ratio {out[key]['ratio']}")
     return out
 
@@ -528,6 +563,21 @@ def table(result: dict) -> str:
                     f"| {label} | {d['highlights_per_document']:,} | {c['workbench_ms']} | "
                     f"{c['taguette_ms']} | {c['ratio']:.3g} | {c['n']} |"
                 )
+    cpu = [
+        (label, d["highlights_per_document"], d["ops"][key])
+        for key, label in ROWS
+        for d in densities
+        if d["ops"].get(key, {}).get("cpu_ratio") is not None
+    ]
+    if cpu:
+        lines += ["", "| operation (server CPU per request) | highlights/doc | workbench ms |"]
+        lines[-1] += " Taguette ms | ratio |"
+        lines.append("|---|---|---|---|---|")
+        for label, h, c in cpu:
+            lines.append(
+                f"| {label} | {h:,} | {c['workbench_cpu_ms']} | {c['taguette_cpu_ms']} | "
+                f"{c['cpu_ratio']:.3g} |"
+            )
     return "\n".join(lines)
 
 
