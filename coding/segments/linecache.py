@@ -10,6 +10,10 @@ first, once the cache holds more than its byte budget.
 
 Reopening a transcript, switching its view back, or re-rendering it after a write that
 touched a few lines renders only the lines not seen before.
+
+The whole transcript is kept too, keyed the same way (its text, :data:`PAGE`, the block
+layout, then every span with its look, block and tint): the same view reopened costs the
+key's comparison only, not one key per line.
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ class LineCache(SizedLRU):
 
     def __init__(self, max_bytes: int = MAX_BYTES) -> None:
         super().__init__(max_bytes, _size)
+
+
+#: The second item of a whole transcript's key (a line's is its bound, a tuple).
+PAGE = "page"
 
 
 def _size(key: Any, value: Any) -> int:
