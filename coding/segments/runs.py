@@ -374,6 +374,7 @@ def _look_strings(look: SegmentLook) -> tuple[str, str, str, str, str, str, str]
     )
 
 
+@lru_cache(maxsize=1 << 15)
 def _strings(sid: int, look: SegmentLook, block: int) -> _Strings:
     stroke, start, end, name, suffix, body, review = _look_strings(look)
     return _Strings(
@@ -679,7 +680,14 @@ def _line_markup(
     if wanted:
         est = _est_lines(size, cjk)
         for b in sorted(wanted):
-            placed, dropped = place_labels(wanted[b], est)
+            column = wanted[b]
+            if len(column) == 1:
+                # One label (most columns): place_labels keeps it at its top, inside the
+                # turn (a turn holds at least two: a label is at most half of it tall).
+                sid, top = column[0]
+                labels.append((sid, max(0.0, min(top, 1.0 - LABEL_LINES / est))))
+                continue
+            placed, dropped = place_labels(column, est)
             labels.extend(placed)
             overflow.extend(dropped)
     margin_html, room = _labels_html(stripes, labels, overflow, line.number, strs)
