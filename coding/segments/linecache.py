@@ -22,8 +22,8 @@ from typing import Any
 
 from workbench.lib.lru import SizedLRU
 
-#: The budget per process for the cached lines' HTML (their keys hold the line's text and
-#: a few tuples more: about as much again).
+#: The budget per process for the cached lines' HTML and whole transcripts' HTML and bytes
+#: (their keys hold the text and a few tuples more: about as much again).
 MAX_BYTES = 32 << 20
 
 
@@ -39,7 +39,9 @@ PAGE = "page"
 
 
 def _size(key: Any, value: Any) -> int:
-    return len(value[1]) + len(key[0])
+    # A whole transcript's entry also holds its UTF-8 bytes (made here, when it is stored:
+    # the page answers them next).
+    return len(value[1]) + len(key[0]) + len(getattr(value[1], "utf8", b""))
 
 
 #: The coding page's lines (one per process).
