@@ -39,9 +39,11 @@ PAGE = "page"
 
 
 def _size(key: Any, value: Any) -> int:
-    # A whole transcript's entry also holds its UTF-8 bytes (made here, when it is stored:
-    # the page answers them next).
-    return len(value[1]) + len(key[0]) + len(getattr(value[1], "utf8", b""))
+    if key[1] == PAGE:
+        # A whole transcript's entry will also hold its UTF-8 bytes once the page asks for
+        # them: about as many as its characters (the markup is ASCII), counted ahead.
+        return 2 * len(value[1]) + len(key[0])
+    return len(value[1]) + len(key[0])
 
 
 #: The coding page's lines (one per process).
