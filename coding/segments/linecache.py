@@ -10,6 +10,10 @@ first, once the cache holds more than its byte budget.
 
 Reopening a transcript, switching its view back, or re-rendering it after a write that
 touched a few lines renders only the lines not seen before.
+
+The whole transcript is kept too, keyed the same way (its text, :data:`PAGE`, the block
+layout, then every span with its look, block and tint): the same view reopened costs the
+key's comparison only, not one key per line.
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ from typing import Any
 
 from workbench.lib.lru import SizedLRU
 
-#: The budget per process for the cached lines' HTML (their keys hold the line's text and
-#: a few tuples more: about as much again).
+#: The budget per process for the cached lines' HTML and whole transcripts' HTML and bytes
+#: (their keys hold the text and a few tuples more: about as much again).
 MAX_BYTES = 32 << 20
 
 
@@ -30,7 +34,15 @@ class LineCache(SizedLRU):
         super().__init__(max_bytes, _size)
 
 
+#: The second item of a whole transcript's key (a line's is its bound, a tuple).
+PAGE = "page"
+
+
 def _size(key: Any, value: Any) -> int:
+    if key[1] == PAGE:
+        # A whole transcript's entry will also hold its UTF-8 bytes once the page asks for
+        # them: about as many as its characters (the markup is ASCII), counted ahead.
+        return 2 * len(value[1]) + len(key[0])
     return len(value[1]) + len(key[0])
 
 

@@ -601,12 +601,14 @@ def _neighbours(transcript: Transcript) -> dict[str, Neighbour | None]:
 _HTML_MARK = f"<!--transcript-{secrets.token_hex(8)}-->"
 
 
-def render_page(request: HttpRequest, template: str, ctx: dict[str, Any]) -> str:
-    """The whole page of :func:`page_context` ``ctx``, as ``render_to_string`` renders it.
+def render_page(request: HttpRequest, template: str, ctx: dict[str, Any]) -> bytes:
+    """The whole page of :func:`page_context` ``ctx``, as ``render_to_string`` renders it,
+    in UTF-8 (the response's bytes).
 
     The transcript's HTML (most of the page: ~1 MB at 1,200 highlights) is not passed
     through the template: each nested node list (blocks, partials, ``localize``) would join
-    and copy it again. The template renders a mark in its place, replaced once here."""
+    and copy it again. The template renders a mark in its place, replaced once here by the
+    transcript's bytes, encoded once per cached transcript (:class:`runs.TranscriptHTML`)."""
     tv: TranscriptView = ctx["tv"]
     html = tv.html
     tv.html = mark_safe(_HTML_MARK)
@@ -615,7 +617,10 @@ def render_page(request: HttpRequest, template: str, ctx: dict[str, Any]) -> str
     finally:
         tv.html = html
     before, mark, after = out.partition(_HTML_MARK)
-    return "".join((before, html, after)) if mark else out
+    if not mark:
+        return out.encode()
+    body = html.utf8 if isinstance(html, runs.TranscriptHTML) else html.encode()
+    return b"".join((before.encode(), body, after.encode()))
 
 
 #: The page's own URLs (and its forms' actions): ``page_urls`` key -> URL name.

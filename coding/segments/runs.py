@@ -32,7 +32,7 @@ from functools import lru_cache
 from html import escape
 from typing import NamedTuple
 
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from coding.segments import linecache
 from coding.segments.initials import unique_initials
@@ -281,6 +281,23 @@ def render_transcript(
 # --- HTML ------------------------------------------------------------------------------
 
 
+class TranscriptHTML(SafeString):
+    """A transcript's HTML (safe: every piece of text and label in it was escaped) that
+    keeps its UTF-8 bytes once asked: a page reopened from the cache (see
+    :func:`transcript_html`) answers them without encoding ~1 MB of mostly non-ASCII
+    markup again."""
+
+    __slots__ = ("_utf8",)
+
+    @property
+    def utf8(self) -> bytes:
+        try:
+            return self._utf8
+        except AttributeError:
+            self._utf8 = self.encode()
+            return self._utf8
+
+
 class SegmentLook(NamedTuple):
     """What the HTML needs to draw one segment."""
 
@@ -357,6 +374,7 @@ def _look_strings(look: SegmentLook) -> tuple[str, str, str, str, str, str, str]
     )
 
 
+@lru_cache(maxsize=1 << 15)
 def _strings(sid: int, look: SegmentLook, block: int) -> _Strings:
     stroke, start, end, name, suffix, body, review = _look_strings(look)
     return _Strings(
@@ -662,7 +680,14 @@ def _line_markup(
     if wanted:
         est = _est_lines(size, cjk)
         for b in sorted(wanted):
-            placed, dropped = place_labels(wanted[b], est)
+            column = wanted[b]
+            if len(column) == 1:
+                # One label (most columns): place_labels keeps it at its top, inside the
+                # turn (a turn holds at least two: a label is at most half of it tall).
+                sid, top = column[0]
+                labels.append((sid, max(0.0, min(top, 1.0 - LABEL_LINES / est))))
+                continue
+            placed, dropped = place_labels(column, est)
             labels.extend(placed)
             overflow.extend(dropped)
     margin_html, room = _labels_html(stripes, labels, overflow, line.number, strs)
@@ -682,14 +707,31 @@ def transcript_html(
     lines carry no runs or stripes: the markup is written directly).
 
     ``blocks``: segment id -> margin block (see :func:`render_transcript`)."""
-    spans = clip_spans(segments, len(text))
     mk = _Markup(looks, tint, blocks)
+    cache, blocks, tint = linecache.LINES, mk.blocks, mk.tint
+    # The whole transcript is keyed by all it depends on, as each line is (see
+    # coding/segments/linecache.py): the text, every segment as given (the spans are cut
+    # from them and the text alone), its look, block and tint, the block layout. A page
+    # seen before (the same view reopened) costs this key only.
+    ids = [s.id for s in segments]
+    page_key = (
+        text,
+        linecache.PAGE,
+        (mk.block_count, mk.block_lanes),
+        tuple([(s.id, s.start, s.end) for s in segments]),
+        tuple([looks.get(sid) for sid in ids]),
+        tuple([blocks.get(sid, 0) for sid in ids]) if blocks else None,
+        tuple([sid in tint for sid in ids]) if tint else None,
+    )
+    page_hit = cache.get(page_key)
+    if page_hit is not None:
+        return page_hit
+    spans = clip_spans(segments, len(text))
     mk.cjk = CJK.search(text) is not None
     lines: list[Line] = []
     pieces: list[str] = []
     # Each line is keyed by all it depends on (see coding/segments/linecache.py): its text,
     # bound and spans, their looks, blocks and tint, the block lanes.
-    cache, blocks, tint = linecache.LINES, mk.blocks, mk.tint
     fixed = (mk.block_lanes, mk.cjk)
     for bound, segs in segments_by_line(line_bounds(text), spans):
         key = (
@@ -719,7 +761,9 @@ def transcript_html(
         block_lanes=mk.block_lanes,
     )
     # Safe: every piece of text and every label was escaped above.
-    return rendered, mark_safe("\n".join(pieces))
+    result = (rendered, TranscriptHTML("\n".join(pieces)))
+    cache.put(page_key, result)
+    return result
 
 
 def lines_span(text: str, lo: int, hi: int) -> tuple[int, int]:

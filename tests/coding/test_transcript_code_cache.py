@@ -62,3 +62,38 @@ def test_a_second_visit_shows_each_change_to_codes_segments_and_text(coder_clien
     html = _page(coder_client, transcript)
     # (a highlight starts at the last letter)
     assert "first turn of the wal<" in html and "tal" not in html
+
+
+def test_a_reopened_page_is_the_same_bytes_and_its_runs_the_text_in_code_points(
+    coder_client, coder, study
+):
+    """The second visit answers the cached transcript's UTF-8 bytes (encoded once): the
+    whole page is byte for byte the first one's outside the CSRF token, and every run's
+    text is the transcript's own code points at the run's offsets (Chinese and astral
+    characters, escaped markup characters)."""
+    from html import unescape
+
+    from coding.segments import linecache
+
+    text = "P01: 家庭 & <trust> 𠝹𠝹 work\n\nP02: 我们 support 𠝹 the group\nP03: plain"
+    transcript = factories.make_transcript(study, text=text)
+    layer = factories.make_layer(study, coder)
+    code = factories.make_code(study, name="Family", color="#0072B2")
+    factories.make_segment(transcript, code, layer, 5, 16)
+    factories.make_segment(transcript, code, layer, 12, 40)
+    url = reverse("coding:transcript_code", args=[study.pk, transcript.pk]) + "?layer=mine"
+    linecache.LINES.clear()
+    first = coder_client.get(url).content
+    hits = linecache.LINES.hits
+    second = coder_client.get(url).content
+    assert linecache.LINES.hits == hits + 1  # the whole transcript, from the cache
+    csrf = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"|"X-CSRFToken": "[^"]*"')
+    assert csrf.sub(b"", first) == csrf.sub(b"", second)
+    html = second.decode("utf-8")
+    runs = re.findall(r'class="r[^"]*" data-start="(\d+)" data-end="(\d+)"[^>]*>([^<]*)<', html)
+    assert runs
+    covered = 0
+    for start, end, body in runs:
+        assert unescape(body) == text[int(start) : int(end)]
+        covered += int(end) - int(start)
+    assert covered == len(text.replace("\n", ""))

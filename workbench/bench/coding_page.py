@@ -273,18 +273,26 @@ def coding_page_dense(ctx: bench.Context):
     (with the segments, queries, HTML bytes and segment ids named in the markup),
     ``coding_page_floor_ms`` (the floor at each density) and ``coding_page_x_floor_*``;
     ``coding_page_cold_*`` is the same page with the line cache emptied before each request
-    (coding/segments/linecache.py: a transcript opened for the first time)."""
+    (coding/segments/linecache.py: a transcript opened for the first time);
+    ``coding_page_empty`` the page of a one-line transcript without highlights, timed in the
+    same loop: what the page costs whatever it shows (sessions, access, layers, codebook,
+    memos, template), with ``empty_x_floor_*``, that cost in floors of each density."""
     from coding.segments import linecache
     from coding.segments.page import SEGMENT_COLUMNS
 
     client = ctx.clients["pi"]
     # 1–2 codes a highlight: ~460 and ~1,833 segments.
     made = {n: _browser_transcript(ctx, n, second_code=0.53) for n in (300, 1200)}
+    empty = dense.create_transcript(ctx.study, title="Empty bench", text="P01: a short turn.")
     try:
         urls = {
             n: reverse("coding:transcript_code", args=[ctx.study.pk, t.pk]) + "?layer=all"
             for n, t in made.items()
         }
+        empty_url = reverse("coding:transcript_code", args=[ctx.study.pk, empty.pk]) + "?layer=all"
+
+        def empty_page():
+            return bench.check_response(client.get(empty_url)).content
 
         def page(n):
             return bench.check_response(client.get(urls[n])).content
@@ -317,6 +325,12 @@ def coding_page_dense(ctx: bench.Context):
                     elapsed = (time.perf_counter() - start) * 1000
                     if i >= 2:
                         timings.setdefault(key, []).append(elapsed)
+            start = time.perf_counter()
+            empty_page()
+            if i >= 2:
+                timings.setdefault("coding_page_empty", []).append(
+                    (time.perf_counter() - start) * 1000
+                )
         results: dict[str, dict] = {}
         for key, values in timings.items():
             results[key] = {
@@ -348,8 +362,19 @@ def coding_page_dense(ctx: bench.Context):
         results["coding_page_floor_ms"] = {
             f"p50_ms_{n}": results[f"coding_page_floor_{n}"]["p50_ms"] for n in made
         }
+        results["coding_page_empty"].update(
+            {
+                f"empty_x_floor_{n}": round(
+                    results["coding_page_empty"]["p50_ms"]
+                    / max(results[f"coding_page_floor_{n}"]["p50_ms"], 0.01),
+                    1,
+                )
+                for n in made
+            }
+        )
         return results
     finally:
         # The seed-scale operations pick the busiest transcript: leave them the seed's.
         for transcript in made.values():
             transcript.delete()
+        empty.delete()

@@ -1,0 +1,746 @@
+"""The coding page's renderer as it was before the margin and line rendering were sped up
+(coding/segments/runs.py at fix/page12's first commit, without its caches): the oracle of
+tests/coding/test_render_before.py. Not used by the application."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html import escape
+from typing import NamedTuple
+
+from django.utils.safestring import SafeString, mark_safe
+
+from coding.segments.initials import unique_initials
+from coding.segments.layout import (
+    CJK,
+    LABEL_LINES,
+    MAX_LANES,
+    Span,
+    SpanLike,
+    assign_lanes,
+    block_layout,
+    clip_spans,
+    greedy_lanes,
+    line_bounds,
+    line_language,
+    margin_lanes,
+    place_labels,
+    segments_by_line,
+    stroke_color,
+)
+from studies.text import speaker_of
+from workbench.lib.colour import contrast_with_white
+
+# Re-exported: the page, the consensus view and the codebook use them from here.
+__all__ = [
+    "LABEL_LINES",
+    "MAX_LANES",
+    "Span",
+    "SpanLike",
+    "assign_lanes",
+    "contrast_with_white",
+    "line_language",
+    "place_labels",
+    "stroke_color",
+    "unique_initials",
+]
+
+#: Underline lanes drawn in the text; a run covered by more (or by a segment in a higher
+#: lane) gets one thick dark underline instead.
+UNDERLINE_LANES = 3
+
+#: Margin labels: a label is LABEL_LINES of a text line tall, and a line holds at least
+#: CHARS_PER_LINE narrow characters (the column is 70ch; wide CJK characters count 2).
+#: The estimate of a turn's lines is therefore a lower bound, so labels spaced by it in
+#: percent of the turn's height never overlap whatever the real wrapping is.
+CHARS_PER_LINE = 85
+#: Margin buttons (labels, "+N" chips) are at least 24 px tall (WCAG 2.5.8); consecutive
+#: ones in a column are at least LABEL_STEP_PX apart, so short turns grow to hold them.
+LABEL_STEP_PX = 30
+
+_LABEL = re.compile(r"[^:：]*[:：][ \t]?")
+
+
+@dataclass(slots=True)
+class Run:
+    start: int
+    end: int
+    text: str
+    #: Ids of the segments covering the whole run, ordered by their lane on the line.
+    segment_ids: tuple[int, ...]
+    #: Part of the ``Speaker:`` label of a turn.
+    speaker: bool = False
+
+
+@dataclass(slots=True)
+class Stripe:
+    """One segment's piece of margin stripe on one line, placed by character fraction."""
+
+    segment_id: int
+    lane: int  # lane within its block
+    top: float  # fraction of the line's characters before the piece, 0..1
+    height: float  # fraction of the line's characters covered, 0..1
+    first: bool  # the segment starts on this line
+    last: bool  # the segment ends on this line
+    block: int = 0  # the lane block (one per coder in "All"; 0 otherwise)
+
+
+@dataclass(slots=True)
+class Line:
+    index: int  # 0-based line index in the text
+    number: int  # 1-based number among non-empty lines (the turn number in the gutter)
+    start: int
+    end: int  # exclusive; the "\n" after the line is not part of it
+    speaker: str | None
+    lang: str | None
+    #: The structure (filled by :func:`render_transcript` only; the HTML path writes the
+    #: markup directly and leaves these empty).
+    runs: list[Run] = field(default_factory=list)
+    stripes: list[Stripe] = field(default_factory=list)
+    #: Leaf-name labels of segments starting on this line: (segment id, top fraction),
+    #: ordered by block, then top.
+    labels: list[tuple[int, float]] = field(default_factory=list)
+    #: Segments on this line without a stripe (lane beyond the block's lanes) or without
+    #: room for their label: the "+N" chip lists them.
+    overflow: list[int] = field(default_factory=list)
+    #: Underline lane of each segment overlapping the line, assigned within the line.
+    lanes: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class RenderedTranscript:
+    lines: list[Line]
+    #: Clipped offsets of every rendered segment.
+    spans: dict[int, tuple[int, int]]
+    #: The most underline lanes any line uses.
+    lane_count: int
+    length: int
+    #: Segment id -> lane block; empty when the margin is one block.
+    blocks: dict[int, int] = field(default_factory=dict)
+    block_count: int = 1
+    #: Stripe lanes per block: MAX_LANES // block_count, whatever the lines hold.
+    block_lanes: int = MAX_LANES
+
+
+#: The structure of a line drawn as HTML: none (immutable, so never shared by mistake).
+_NO_STRUCTURE = ()
+
+
+def _new_line(
+    text: str, bound: tuple[int, int, int, int], cjk_text: bool = True, structure: bool = True
+) -> tuple[Line, int, int, str]:
+    """The line's :class:`Line` (no runs yet; with ``structure=False`` empty tuples in
+    place of its runs, stripes, labels and overflow: the HTML path fills none of them),
+    where its speaker label ends, its count of Chinese characters (0 without looking when
+    ``cjk_text`` says the text has none, or the line is ASCII) and its text."""
+    index, number, start, end = bound
+    raw = text[start:end]
+    cjk = len(CJK.findall(raw)) if cjk_text and not raw.isascii() else 0
+    speaker = speaker_of(raw)
+    speaker_end = -1
+    if speaker is not None:
+        match = _LABEL.match(raw)
+        speaker_end = start + (match.end() if match else 0)
+    lang = line_language(raw, cjk) if cjk else None
+    if structure:
+        line = Line(index, number, start, end, speaker, lang)
+    else:
+        none = _NO_STRUCTURE
+        line = Line(index, number, start, end, speaker, lang, none, none, none, none, {})
+    return line, speaker_end, cjk, raw
+
+
+def _est_lines(size: int, cjk: int) -> int:
+    return max(1, -(-(size + cjk) // CHARS_PER_LINE))
+
+
+def _line_structure(
+    text: str,
+    bound: tuple[int, int, int, int],
+    segs: list[Span],
+    blocks: Mapping[int, int] | None,
+    block_lanes: int,
+) -> Line:
+    line, speaker_end, cjk, _ = _new_line(text, bound)
+    line_start, line_end = line.start, line.end
+    lanes = line.lanes = greedy_lanes(segs) if segs else {}
+    events = []
+    active: dict[int, int] = {}
+    for sid, start, end in segs:
+        if start > line_start:
+            events.append((start, 1, sid))
+        else:
+            active[sid] = lanes[sid]
+        if end < line_end:
+            events.append((end, 0, sid))
+    events.sort()
+    ei, n = 0, len(events)
+    cur = line_start
+    while cur < line_end:
+        while ei < n and events[ei][0] <= cur:
+            _, kind, sid = events[ei]
+            if kind:
+                active[sid] = lanes[sid]
+            else:
+                active.pop(sid, None)
+            ei += 1
+        nxt = events[ei][0] if ei < n else line_end
+        if cur < speaker_end < nxt:
+            nxt = speaker_end
+        ids = tuple(sorted(active, key=active.__getitem__)) if active else ()
+        line.runs.append(Run(cur, nxt, text[cur:nxt], ids, cur < speaker_end))
+        cur = nxt
+    margin = margin_lanes(segs, lanes, blocks)
+    size = line_end - line_start
+    wanted: dict[int, list[tuple[int, float]]] = {}
+    for sid, start, end in segs:
+        lane = margin[sid]
+        if lane >= block_lanes:
+            line.overflow.append(sid)
+            continue
+        lo = max(start, line_start)
+        block = blocks.get(sid, 0) if blocks else 0
+        stripe = Stripe(
+            sid,
+            lane,
+            (lo - line_start) / size,
+            (min(end, line_end) - lo) / size,
+            start >= line_start,
+            end <= line_end + 1,
+            block,
+        )
+        line.stripes.append(stripe)
+        if stripe.first:
+            wanted.setdefault(block, []).append((sid, stripe.top))
+    if wanted:
+        est = _est_lines(size, cjk)
+        for b in sorted(wanted):
+            placed, dropped = place_labels(wanted[b], est)
+            line.labels.extend(placed)
+            line.overflow.extend(dropped)
+    return line
+
+
+def render_transcript(
+    text: str, segments: Iterable[SpanLike], *, blocks: Mapping[int, int] | None = None
+) -> RenderedTranscript:
+    """Split ``text`` into lines of runs at every segment boundary and line break.
+
+    ``segments`` are any objects with ``id``, ``start`` and ``end`` (code points,
+    half-open). Spans are clipped to the text; empty ones are ignored. Empty lines are
+    omitted (they hold no character to code); the ``\\n`` characters are never in a run.
+
+    ``blocks`` (segment id -> block number 0..k-1, e.g. one block per coder in "All")
+    splits the margin into side-by-side blocks, each with its own stripe lanes (assigned
+    within the block, ``MAX_LANES // k`` each) and its own column of labels. Underline
+    lanes in the text stay those of all segments on the line together.
+    """
+    length = len(text)
+    spans = clip_spans(segments, length)
+    block_count, block_lanes = block_layout(blocks)
+    lines = [
+        _line_structure(text, bound, segs, blocks, block_lanes)
+        for bound, segs in segments_by_line(line_bounds(text), spans)
+    ]
+    return RenderedTranscript(
+        lines=lines,
+        spans={s.id: (s.start, s.end) for s in spans},
+        lane_count=max((max(ln.lanes.values()) + 1 for ln in lines if ln.lanes), default=0),
+        length=length,
+        blocks={s.id: blocks.get(s.id, 0) for s in spans} if blocks else {},
+        block_count=block_count,
+        block_lanes=block_lanes,
+    )
+
+
+# --- HTML ------------------------------------------------------------------------------
+
+
+class TranscriptHTML(SafeString):
+    """A transcript's HTML (safe: every piece of text and label in it was escaped) that
+    keeps its UTF-8 bytes once asked: a page reopened from the cache (see
+    :func:`transcript_html`) answers them without encoding ~1 MB of mostly non-ASCII
+    markup again."""
+
+    __slots__ = ("_utf8",)
+
+    @property
+    def utf8(self) -> bytes:
+        try:
+            return self._utf8
+        except AttributeError:
+            self._utf8 = self.encode()
+            return self._utf8
+
+
+class SegmentLook(NamedTuple):
+    """What the HTML needs to draw one segment."""
+
+    color: str  # #RRGGBB as stored; strokes are darkened for contrast
+    label: str  # stripe label: the leaf name
+    description: str  # accessible name: "Shame, by you"
+    review: bool = False  # a text edit changed its words: the label says so in words
+    who: str = ""  # the coder's initials before the label (in "All"), unique in the study
+    path: str = ""  # the code's full path, added to the accessible name when it differs
+
+
+def _fraction(value: float) -> str:
+    return f"{value * 100:.2f}%"
+
+
+# Before the label (which may be cut with an ellipsis) so the words always show.
+REVIEW_FLAG = '<span class="review-flag" title="The text changed since coding">changed</span> '
+
+
+def _stack_tops(tops: Sequence[float]) -> list[str]:
+    """CSS ``top`` of buttons stacked in one margin column, wanted at ``tops`` (fractions).
+
+    Each stays at its fraction of the turn unless that is closer than LABEL_STEP_PX to the
+    one above: ``max(t_i, t_j + (i - j) * step)`` over the buttons above, so buttons are
+    never closer than the step (24 px targets never overlap) whatever the real wrapping.
+    """
+    fractions = [_fraction(top) for top in tops]  # each formatted once, not once a term
+    out = []
+    for i, own in enumerate(fractions):
+        if not i:
+            out.append(own)
+            continue
+        terms = [own]
+        terms += [f"calc({fractions[j]} + {(i - j) * LABEL_STEP_PX}px)" for j in range(i)]
+        out.append(f"max({', '.join(terms)})")
+    return out
+
+
+class _Strings(NamedTuple):
+    """One segment's pieces of markup, computed once per page (not per run or line)."""
+
+    stroke: str
+    block: int
+    start: str  # screen-reader marker before its first run
+    end: str  # ... and after its last
+    stripe: str  # a stripe after its class, up to the lane
+    stripe_b: str  # ... from the lane to the top
+    label: str  # its label button up to the top
+    name: str  # escaped accessible name, before ", turn N"
+    suffix: str  # escaped, after the turn number
+    body: str  # the rest of the label button
+
+
+@lru_cache(maxsize=4096)
+def _look_strings(look: SegmentLook) -> tuple[str, str, str, str, str, str, str]:
+    """What a look's segments share (most share one: a code in a layer): escaped once."""
+    stroke = stroke_color(look.color)
+    label = escape(look.label)
+    suffix = ""
+    if look.path and look.path != look.label:
+        suffix += f" ({look.path})"
+    flag = REVIEW_FLAG if look.review else ""
+    if flag:
+        suffix += ", changed since coding"
+    who = f'<b class="who">{escape(look.who)}</b> ' if look.who else ""
+    return (
+        stroke,
+        f'<span class="cm">start of {label}</span>',
+        f'<span class="cm">end of {label}</span>',
+        escape(look.description),
+        escape(suffix),
+        f'"><span class="nm">{flag}{who}{label}</span></button>',
+        " review" if flag else "",
+    )
+
+
+def _strings(sid: int, look: SegmentLook, block: int) -> _Strings:
+    stroke, start, end, name, suffix, body, review = _look_strings(look)
+    return _Strings(
+        stroke=stroke,
+        block=block,
+        start=start,
+        end=end,
+        stripe=f'" aria-hidden="true" data-seg="{sid}" style="--c:{stroke};--lane:',
+        stripe_b=f";--b:{block};top:",
+        label=(
+            f'<button type="button" tabindex="-1" class="stripe-label{review}" '
+            f'data-seg="{sid}" style="--c:{stroke};--b:{block};top:'
+        ),
+        name=name,
+        suffix=suffix,
+        body=body,
+    )
+
+
+class _Markup:
+    """What every line's markup shares: the looks, blocks, tint, and the strings of each
+    segment (made for the segments drawn, so rendering a few lines costs only theirs)."""
+
+    __slots__ = (
+        "blocks",
+        "block_count",
+        "block_lanes",
+        "cjk",
+        "looks",
+        "strings",
+        "styles",
+        "tint",
+    )
+
+    def __init__(
+        self,
+        looks: Mapping[int, SegmentLook],
+        tint: Iterable[int] = (),
+        blocks: Mapping[int, int] | None = None,
+    ) -> None:
+        self.looks = looks
+        self.tint = frozenset(tint)
+        self.blocks = blocks or None
+        self.block_count, self.block_lanes = block_layout(blocks)
+        self.strings: dict[int, _Strings] = {}
+        #: A run's underline style for each combination of lane colours met so far.
+        self.styles: dict[tuple[str | None, ...], str] = {}
+        #: Whether the text has Chinese characters at all (else no line needs counting).
+        self.cjk = True
+
+    def prepare(self, ids: Iterable[int]) -> dict[int, _Strings]:
+        """The strings of ``ids`` made (once each); the dict the lines read them from."""
+        strings, looks, blocks = self.strings, self.looks, self.blocks
+        for sid in ids:
+            if sid not in strings:
+                strings[sid] = _strings(sid, looks[sid], blocks.get(sid, 0) if blocks else 0)
+        return strings
+
+
+#: A stripe's classes by (first, last): whether the segment starts / ends on the line.
+_STRIPE_CLASS = (("stripe", "stripe last"), ("stripe first", "stripe first last"))
+
+
+def _margin_html(
+    stripes: Iterable[tuple[int, int, float, float, bool, bool]],
+    labels: Sequence[tuple[int, float]],
+    overflow: Sequence[int],
+    number: int,
+    strings: Mapping[int, _Strings],
+) -> tuple[str, int]:
+    """Stripes ``(id, lane, top, height, first, last)``, labels and "+N" chips of one line,
+    and the room in px its buttons need (see :func:`line_margin_html`)."""
+    cls = _STRIPE_CLASS
+    parts = [
+        f'<span class="{cls[first][last]}{strings[sid].stripe}{lane}{strings[sid].stripe_b}'
+        f'{top * 100:.2f}%;height:{height * 100:.2f}%"></span>'
+        for sid, lane, top, height, first, last in stripes
+    ]
+    return _labels_html(parts, labels, overflow, number, strings)
+
+
+def _labels_html(
+    parts: list[str],
+    labels: Sequence[tuple[int, float]],
+    overflow: Sequence[int],
+    number: int,
+    strings: Mapping[int, _Strings],
+) -> tuple[str, int]:
+    """``parts`` (a line's stripes) followed by its labels and "+N" chips, joined, and the
+    room in px its buttons need (see :func:`line_margin_html`)."""
+    if not labels and not overflow:
+        return "".join(parts), 0
+    if not overflow and len(labels) == 1:
+        # One label (most lines with any): at its own top, no stack, no chip.
+        sid, top = labels[0]
+        st = strings[sid]
+        parts.append(
+            f'{st.label}{top * 100:.2f}%" aria-label="{st.name}, turn {number}{st.suffix}{st.body}'
+        )
+        return "".join(parts), 0
+    columns: dict[int, list[int]] = {}
+    tops: dict[int, list[float]] = {}
+    for sid, top in labels:
+        block = strings[sid].block
+        columns.setdefault(block, []).append(sid)
+        tops.setdefault(block, []).append(top)
+    chips: dict[int, list[int]] = {}
+    for sid in overflow:
+        chips.setdefault(strings[sid].block, []).append(sid)
+    room = 0
+    for block in sorted(set(columns) | set(chips)):
+        column = columns.get(block, [])
+        stack = tops.get(block, [])
+        if block in chips:
+            # The chip is the column's last button: one step below the last label.
+            stack = [*stack, stack[-1] if stack else 0.0]
+        css_tops = _stack_tops(stack)
+        if len(stack) > 1:
+            room = max(room, len(stack) * LABEL_STEP_PX)
+        for sid, css_top in zip(column, css_tops, strict=False):
+            st = strings[sid]
+            parts.append(
+                f'{st.label}{css_top}" aria-label="{st.name}, turn {number}{st.suffix}{st.body}'
+            )
+        if block in chips:
+            ids = " ".join(map(str, chips[block]))
+            count = len(chips[block])
+            parts.append(
+                f'<button type="button" tabindex="-1" class="stripe-more" data-seg="{ids}" '
+                f'style="--b:{block};top:{css_tops[-1]}" '
+                f'aria-label="{count} more codes on turn {number}">+{count}</button>'
+            )
+    return "".join(parts), room
+
+
+def line_margin_html(
+    line: Line, looks: Mapping[int, SegmentLook], blocks: Mapping[int, int] | None = None
+) -> tuple[str, int]:
+    """Stripes and labels of one line of :func:`render_transcript`, placed by lane and
+    character fraction (no JS), and the height in px the margin needs for its buttons (0
+    when the text is surely taller).
+
+    Stripes are decorative (the text's marks carry the same segments) but their hit area
+    is 24 px tall (CSS); each label is a button named for screen readers ("Shame, by you,
+    turn 12"). With ``blocks``, each block (a coder in "All") has its own lanes, labels and
+    "+N" chip.
+    """
+    markup = _Markup(looks, blocks=blocks)
+    stripes = [(s.segment_id, s.lane, s.top, s.height, s.first, s.last) for s in line.stripes]
+    strings = markup.prepare([s.segment_id for s in line.stripes] + line.overflow)
+    return _margin_html(stripes, line.labels, line.overflow, line.number, strings)
+
+
+def line_html(line: Line, runs_html: str, margin_html: str, room: int = 0) -> str:
+    """One turn as a grid row: number in the gutter, the runs, the margin stripes (and a
+    spacer that makes the turn tall enough for its margin buttons, see coding.css). Its id
+    ``ln-<index>`` is stable: a write swaps just the turns it touched."""
+    lang = f' lang="{line.lang}"' if line.lang else ""
+    speaker = " is-speaker" if line.speaker else ""
+    spacer = f'<span class="turn-room" style="--room:{room}px"></span>' if room else ""
+    return (
+        f'<div class="turn{speaker}" id="ln-{line.index}" data-start="{line.start}" '
+        f'data-end="{line.end}" data-n="{line.number}">'
+        f'<span class="turn-n" aria-hidden="true">{line.number}</span>'
+        f'<p class="turn-text"{lang}>{runs_html}</p>'
+        f'<div class="turn-margin">{margin_html}</div>{spacer}</div>'
+    )
+
+
+def _line_markup(
+    text: str, bound: tuple[int, int, int, int], segs: list[Span], mk: _Markup
+) -> tuple[Line, str]:
+    """One line's HTML from the line and the spans overlapping it (in span order), nothing
+    else: runs (``<span class="r">`` plain, ``<mark class="r">`` coded, with code-point
+    ``data-start``/``data-end`` and the underline colours of lanes below UNDERLINE_LANES,
+    or ``dense``), hidden "start of"/"end of" markers between runs, then the margin."""
+    line, speaker_end, cjk, raw = _new_line(text, bound, mk.cjk, structure=False)
+    line_start, line_end = line.start, line.end
+    # Most lines have nothing to escape: their runs are copied as they are.
+    plain = "&" not in raw and "<" not in raw and ">" not in raw
+    if not segs:
+        if speaker_end > line_start:
+            a, b = text[line_start:speaker_end], text[speaker_end:line_end]
+            if not plain:
+                a, b = escape(a, quote=False), escape(b, quote=False)
+            runs_html = (
+                f'<span class="r spk" data-start="{line_start}" data-end="{speaker_end}">{a}</span>'
+            )
+            if b:
+                runs_html += (
+                    f'<span class="r" data-start="{speaker_end}" data-end="{line_end}">{b}</span>'
+                )
+        else:
+            body = raw if plain else escape(raw, quote=False)
+            runs_html = (
+                f'<span class="r" data-start="{line_start}" data-end="{line_end}">{body}</span>'
+            )
+        return line, line_html(line, runs_html, "", 0)
+    strs = mk.strings
+    styles = mk.styles
+    tint = mk.tint
+    lanes = greedy_lanes(segs) if segs else {}
+    slot: list[str | None] = [None] * UNDERLINE_LANES
+    active = high = tinted = 0
+    events = []
+    for sid, start, end in segs:
+        lane = lanes[sid]
+        if start >= line_start:
+            events.append((start, 1, lane, sid))
+        else:  # continues from the line above: active from the first run, no marker
+            active += 1
+            if lane < UNDERLINE_LANES:
+                slot[lane] = strs[sid].stroke
+            else:
+                high += 1
+            if sid in tint:
+                tinted += 1
+        if end <= line_end:
+            events.append((end, 0, lane, sid))
+    events.sort()
+    parts: list[str] = []
+    ei, n = 0, len(events)
+    cur = line_start
+    while True:
+        # Ends before starts at one offset (lane order within each), so markers read
+        # "end of A, start of B" between the runs.
+        while ei < n and events[ei][0] == cur:
+            _, kind, lane, sid = events[ei]
+            ei += 1
+            st = strs[sid]
+            if kind:
+                parts.append(st.start)
+                active += 1
+                if lane < UNDERLINE_LANES:
+                    slot[lane] = st.stroke
+                else:
+                    high += 1
+                if sid in tint:
+                    tinted += 1
+            else:
+                parts.append(st.end)
+                active -= 1
+                if lane < UNDERLINE_LANES:
+                    slot[lane] = None
+                else:
+                    high -= 1
+                if sid in tint:
+                    tinted -= 1
+        if cur >= line_end:
+            break
+        nxt = events[ei][0] if ei < n and events[ei][0] < line_end else line_end
+        spk = cur < speaker_end
+        if spk and speaker_end < nxt:
+            nxt = speaker_end
+        body = text[cur:nxt] if plain else escape(text[cur:nxt], quote=False)
+        if not active:
+            cls = "r spk" if spk else "r"
+            parts.append(f'<span class="{cls}" data-start="{cur}" data-end="{nxt}">{body}</span>')
+        else:
+            cls = "r spk" if spk else "r"
+            if high:
+                cls += " dense"
+                style = ""
+            else:
+                key = tuple(slot)
+                style = styles.get(key)
+                if style is None:
+                    style = ";".join([f"--u{i}:{c}" for i, c in enumerate(slot) if c])
+                    style = styles[key] = f' style="{style}"'
+            if tinted:
+                cls += " tint"
+            parts.append(
+                f'<mark class="{cls}" data-start="{cur}" data-end="{nxt}"{style}>{body}</mark>'
+            )
+        cur = nxt
+    runs_html = "".join(parts)
+
+    margin = margin_lanes(segs, lanes, mk.blocks)
+    block_lanes = mk.block_lanes
+    size = line_end - line_start
+    # The stripes' markup as _margin_html writes it, without the tuples in between.
+    cls = _STRIPE_CLASS
+    stripes: list[str] = []
+    overflow: list[int] = []
+    wanted: dict[int, list[tuple[int, float]]] = {}
+    for sid, start, end in segs:
+        lane = margin[sid]
+        if lane >= block_lanes:
+            overflow.append(sid)
+            continue
+        lo = start if start > line_start else line_start
+        top = (lo - line_start) / size
+        first = start >= line_start
+        height = ((end if end < line_end else line_end) - lo) / size
+        st = strs[sid]
+        stripes.append(
+            f'<span class="{cls[first][end <= line_end + 1]}{st.stripe}{lane}{st.stripe_b}'
+            f'{top * 100:.2f}%;height:{height * 100:.2f}%"></span>'
+        )
+        if first:
+            wanted.setdefault(st.block, []).append((sid, top))
+    labels: list[tuple[int, float]] = []
+    if wanted:
+        est = _est_lines(size, cjk)
+        for b in sorted(wanted):
+            placed, dropped = place_labels(wanted[b], est)
+            labels.extend(placed)
+            overflow.extend(dropped)
+    margin_html, room = _labels_html(stripes, labels, overflow, line.number, strs)
+    line.lanes = lanes
+    return line, line_html(line, runs_html, margin_html, room)
+
+
+def transcript_html(
+    text: str,
+    segments: Sequence[SpanLike],
+    looks: Mapping[int, SegmentLook],
+    *,
+    tint: Iterable[int] = (),
+    blocks: Mapping[int, int] | None = None,
+) -> tuple[RenderedTranscript, SafeString]:
+    """The HTML of every turn (runs and margin), joined, and the transcript's shape (its
+    lines carry no runs or stripes: the markup is written directly).
+
+    ``blocks``: segment id -> margin block (see :func:`render_transcript`)."""
+    spans = clip_spans(segments, len(text))
+    mk = _Markup(looks, tint, blocks)
+    blocks, tint = mk.blocks, mk.tint
+    mk.cjk = CJK.search(text) is not None
+    lines: list[Line] = []
+    pieces: list[str] = []
+    for bound, segs in segments_by_line(line_bounds(text), spans):
+        mk.prepare(s[0] for s in segs)
+        line, html = _line_markup(text, bound, segs, mk)
+        lines.append(line)
+        pieces.append(html)
+    rendered = RenderedTranscript(
+        lines=lines,
+        spans={s.id: (s.start, s.end) for s in spans},
+        lane_count=max((max(ln.lanes.values()) + 1 for ln in lines if ln.lanes), default=0),
+        length=len(text),
+        blocks={s.id: blocks.get(s.id, 0) for s in spans} if blocks else {},
+        block_count=mk.block_count,
+        block_lanes=mk.block_lanes,
+    )
+    # Safe: every piece of text and every label was escaped above.
+    return rendered, mark_safe("\n".join(pieces))
+
+
+def lines_span(text: str, lo: int, hi: int) -> tuple[int, int]:
+    """The offsets ``[a, b)`` of the whole lines that :func:`render_lines` draws for
+    ``[lo, hi)``: ask for the segments overlapping them."""
+    length = len(text)
+    lo = max(0, min(lo, length))
+    hi = max(lo + 1, min(hi, length))
+    a = text.rfind("\n", 0, lo) + 1
+    nl = text.find("\n", hi - 1) if hi - 1 >= a else -1
+    b = length if nl == -1 else nl
+    return a, max(a, b)
+
+
+def render_lines(
+    text: str,
+    segments: Iterable[SpanLike],
+    looks: Mapping[int, SegmentLook],
+    *,
+    lo: int,
+    hi: int,
+    tint: Iterable[int] = (),
+    blocks: Mapping[int, int] | None = None,
+) -> list[tuple[Line, str]]:
+    """``(line, html)`` for just the non-empty lines intersecting ``[lo, hi)`` (the line
+    holding ``lo`` when the span is empty), each exactly as :func:`transcript_html` renders
+    it in the whole page.
+
+    ``segments`` must hold every segment overlapping those lines, i.e. overlapping
+    :func:`lines_span` ``(text, lo, hi)`` (more do no harm); ``blocks`` the page's whole
+    mapping (the block count comes from it).
+    """
+    length = len(text)
+    a, b = lines_span(text, lo, hi)
+    spans = [s for s in clip_spans(segments, length) if s.start < b + 1 and s.end > a]
+    index = text.count("\n", 0, a)
+    before = sum(1 for part in text[:a].split("\n") if part) if a else 0
+    mk = _Markup(looks, tint, blocks)
+    mk.prepare(s.id for s in spans)
+    start, stop = max(0, min(lo, length)), max(lo + 1, hi)
+    out = []
+    for bound, segs in segments_by_line(line_bounds(text, a, index, before, stop), spans):
+        if bound[3] > start or (bound[2] <= start <= bound[3] and hi <= lo):
+            out.append(_line_markup(text, bound, segs, mk))
+    return out

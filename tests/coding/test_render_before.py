@@ -1,0 +1,77 @@
+"""The coding page's markup equals, byte for byte, what the renderer gave before it was
+sped up (tests/coding/runs_before.py, kept as the oracle): every view's inputs (one
+margin block or several, tint of a code filter, review flags, initials, paths), dense
+overlaps (stacked labels, "+N" chips, thick underlines), speaker labels, Chinese and
+astral text and characters to escape; whole pages, lines rendered alone, cached or not."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coding.segments import runs
+from coding.segments.runs import SegmentLook, Span
+from tests.coding import runs_before
+from tests.coding.test_render_cache import fresh_cache
+
+pieces = st.sampled_from(
+    [*"ab c.\n我角𠝹😀:&<>\"'", "P1: ", "訪問員：", "Q: ", "family support ", "\n\n", "家庭"]
+)
+
+
+@st.composite
+def dense_case(draw):
+    text = "".join(draw(st.lists(pieces, max_size=120)))
+    n = len(text)
+    spans = []
+    for i in range(draw(st.integers(0, 40))):
+        a = draw(st.integers(0, n))
+        b = draw(st.integers(0, n + 2))
+        spans.append(Span(i + 1, min(a, b), max(a, b)))
+    blocks = None
+    if draw(st.booleans()):
+        k = draw(st.integers(1, 4))
+        blocks = {s.id: draw(st.integers(0, k - 1)) for s in spans}
+    tint = {s.id for s in spans if draw(st.booleans())} if draw(st.booleans()) else set()
+    shared = draw(st.booleans())  # one look per code, as the page makes them
+    looks = {
+        s.id: SegmentLook(
+            color=["#FFFF00", "#0072B2", "#D55E00", "zzz"][(s.id % 2 if shared else s.id) % 4],
+            label=f"C<{s.id % 2 if shared else s.id}> & co",
+            description=f"C{s.id % 5}, by you",
+            review=s.id % 4 == 0,
+            who="A&B" if s.id % 2 else "",
+            path=f"Top › C{s.id}" if s.id % 3 else "",
+        )
+        for s in spans
+    }
+    lo = draw(st.integers(0, n))
+    hi = draw(st.integers(lo, n + 1))
+    return text, spans, looks, blocks, tint, lo, hi
+
+
+def _shape(rendered):
+    return (
+        [(ln.index, ln.number, ln.start, ln.end, ln.speaker, ln.lang) for ln in rendered.lines],
+        rendered.spans,
+        rendered.lane_count,
+        rendered.blocks,
+        rendered.block_count,
+        rendered.block_lanes,
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(dense_case())
+def test_the_page_and_its_lines_are_byte_for_byte_the_old_renderers(case):
+    text, spans, looks, blocks, tint, lo, hi = case
+    old, old_html = runs_before.transcript_html(text, spans, looks, tint=tint, blocks=blocks)
+    with fresh_cache():
+        for _ in range(2):  # rendered, then from the cache
+            new, html = runs.transcript_html(text, spans, looks, tint=tint, blocks=blocks)
+            assert str(html) == str(old_html)
+            assert _shape(new) == _shape(old)
+            assert [ln.lanes for ln in new.lines] == [ln.lanes for ln in old.lines]
+    got = runs.render_lines(text, spans, looks, lo=lo, hi=hi, tint=tint, blocks=blocks)
+    want = runs_before.render_lines(text, spans, looks, lo=lo, hi=hi, tint=tint, blocks=blocks)
+    assert [html for _, html in got] == [html for _, html in want]
