@@ -17,6 +17,13 @@ class CodeNode:
     path: str
     depth: int
     children: list[CodeNode] = field(default_factory=list)
+    #: The path in the study's second codebook language (a code without its second-language
+    #: name counts with its first-language name).
+    path2: str = ""
+
+    def path_for(self, langs) -> str:
+        """The path as ``langs`` (``studies.languages.CodebookLanguages``) reads it."""
+        return self.path2 if langs is not None and langs.swapped and self.path2 else self.path
 
     @property
     def pk(self) -> int:
@@ -65,6 +72,8 @@ LIGHT_COLUMNS = (
     "parent_id",
     "name",
     "description",
+    "name2",
+    "description2",
     "color",
     "position",
     "archived",
@@ -93,17 +102,19 @@ def codebook(study, *, codes=None, light: bool = False) -> Codebook:
         by_parent.setdefault(code.parent_id, []).append(code)
     by_id: dict[int, CodeNode] = {}
 
-    def build(parent_id, prefix, depth):
+    def build(parent_id, prefix, prefix2, depth):
         nodes = []
         for code in by_parent.get(parent_id, []):
+            name2 = code.name2 or code.name
             path = f"{prefix}{PATH_SEPARATOR}{code.name}" if prefix else code.name
-            node = CodeNode(code=code, path=path, depth=depth)
+            path2 = f"{prefix2}{PATH_SEPARATOR}{name2}" if prefix2 else name2
+            node = CodeNode(code=code, path=path, depth=depth, path2=path2)
             by_id[code.pk] = node
-            node.children = build(code.pk, path, depth + 1)
+            node.children = build(code.pk, path, path2, depth + 1)
             nodes.append(node)
         return nodes
 
-    roots = build(None, "", 0)
+    roots = build(None, "", "", 0)
     return Codebook(roots=roots, by_id=by_id)
 
 
