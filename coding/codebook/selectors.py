@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from coding.models import Code, LayerKind, Segment
+from studies import languages
 from studies.access import StudyAccess, visible_codes, visible_layers
 
 
@@ -119,10 +120,44 @@ def codebook(study, *, codes=None, light: bool = False) -> Codebook:
 
 
 def codebook_for(access: StudyAccess, *, light: bool = False) -> Codebook:
-    """The codebook ``access`` may see (:func:`studies.access.visible_codes`): a blind coder
+    r"""The codebook ``access`` may see (:func:`studies.access.visible_codes`): a blind coder
     gets the shared codebook and their own proposals. One query. ``light``: see
-    :func:`codebook`."""
-    return codebook(access.study, codes=visible_codes(access), light=light)
+    :func:`codebook`; such a codebook is for reading pages (the coding page, retrieval) and
+    is :func:`localise`\ d for the requester's language."""
+    book = codebook(access.study, codes=visible_codes(access), light=light)
+    if light:
+        localise(book, languages.for_study(access.study))
+    return book
+
+
+def localise(book: Codebook, langs) -> Codebook:
+    """Names and paths of ``book`` as a reader of ``langs``
+    (``studies.languages.CodebookLanguages``) sees them, in place: with the study's second
+    language first, ``code.name`` and ``node.path`` become the second language's (where the
+    code has a name in it) and ``code.name_other`` / ``node.path_other`` the first's; else
+    ``name_other`` is the second-language name. Only for display: never save such codes."""
+    for node in book.by_id.values():
+        code = node.code
+        if getattr(code, "localised", False):
+            continue
+        code.localised = True
+        if langs.swapped and code.name2:
+            code.name_other, code.name = code.name, code.name2
+            code.description_other, code.description = (
+                code.description,
+                code.description2 or code.description,
+            )
+            node.path_other, node.path = node.path, node.path2
+        elif langs.swapped:
+            code.name_other, code.description_other = "", ""
+            node.path_other, node.path = "", node.path2
+        else:
+            code.name_other = code.name2 if langs.bilingual else ""
+            code.description_other = code.description2 if langs.bilingual else ""
+            node.path_other = node.path2 if langs.bilingual and code.name2 else ""
+        code.name_lang = langs.tag2 if langs.swapped and code.name2 else langs.tag
+        code.other_lang = langs.tag if code.name_lang == langs.tag2 else langs.tag2
+    return book
 
 
 def code_counts(
