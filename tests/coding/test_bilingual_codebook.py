@@ -394,3 +394,19 @@ def test_languages_for_an_interface(study):
     langs = for_study(study, "zh-hant")
     assert (langs.first_tag, langs.other_tag, langs.swapped) == (ZH, "en", True)
     assert for_study(study, "en").swapped is False
+
+
+def test_every_demo_code_has_a_distinct_chinese_name():
+    from workbench.demo.codebook import CODEBOOK
+    from workbench.demo.codebook_zh import NAMES_ZH
+
+    def walk(specs):
+        for spec in specs:
+            yield spec
+            yield from walk(spec.children)
+
+    names = [spec.name for spec in walk(CODEBOOK)]
+    assert set(names) == set(NAMES_ZH)
+    chinese = [NAMES_ZH[name][0] for name in names]
+    assert len(set(chinese)) == len(chinese)
+    assert all(re.fullmatch(r"[\u3400-\u9fff（）、]+", name) for name in chinese)
