@@ -40,6 +40,15 @@ class StudyForm(forms.ModelForm):
             "codebook_language2_name",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        labels = {
+            "codebook_language": "Codebook language (BCP 47 tag)",
+            "codebook_language_name": "Codebook language's display name",
+            "codebook_language2": "Second codebook language (BCP 47 tag)",
+            "codebook_language2_name": "Second language's display name",
+        }
+        help_texts = {
+            "codebook_language2_name": "As the team reads it, e.g. 繁體中文.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
