@@ -56,6 +56,8 @@ class ResultRow:
     more_before: bool
     more_after: bool
     can_review: bool = False
+    #: Bilingual codebooks: the code's path in the study's other codebook language (hover).
+    path_other: str = ""
 
 
 class PassagePages:
@@ -151,6 +153,7 @@ def result_rows(
                 layer_label=layer.label,
                 code_color=p.code_color,
                 path=book.path(p.code_id) or p.code_name,
+                path_other=getattr(book.by_id.get(p.code_id), "path_other", ""),
                 link=f"{page}?{query}#seg-{p.pk}",
                 before=_trim_context(before, at_start=True) if more_before else before,
                 after=_trim_context(after, at_start=False) if more_after else after,
@@ -188,7 +191,7 @@ _ROW = """<li class="retrieval-item" id="r-seg-{pk}">
 </li>
 """
 _PATH = (
-    '· <span class="code-path"><span class="swatch" style="background: {}" aria-hidden="true">'
+    '· <span class="code-path"{}><span class="swatch" style="background: {}" aria-hidden="true">'
     "</span> {}</span>"
 )
 _NEEDS_REVIEW = mark_safe(
@@ -278,7 +281,13 @@ def rows_html(
                 wave=_e(row.wave_name),
                 title=_e(row.title),
                 layer=_e(row.layer_label),
-                path=_PATH.format(_e(row.code_color), _e(row.path)) if show_path else "",
+                path=_PATH.format(
+                    f' title="{_e(row.path_other)}"' if row.path_other else "",
+                    _e(row.code_color),
+                    _e(row.path),
+                )
+                if show_path
+                else "",
                 badge=_NEEDS_REVIEW if row.needs_review else _REVIEWED if reviewed else "",
                 more_before="…" if row.more_before else "",
                 before=_e(row.before),

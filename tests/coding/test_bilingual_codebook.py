@@ -410,3 +410,16 @@ def test_every_demo_code_has_a_distinct_chinese_name():
     chinese = [NAMES_ZH[name][0] for name in names]
     assert len(set(chinese)) == len(chinese)
     assert all(re.fullmatch(r"[\u3400-\u9fff（）、]+", name) for name in chinese)
+
+
+def test_retrieval_shows_the_reader_language_path_and_the_other_on_hover(
+    study, coder, coder_client, bilingual
+):
+    transcript = factories.make_transcript(study, text="P: my peer helped me a lot")
+    layer = factories.make_layer(study, coder)
+    factories.make_segment(transcript, bilingual["peer"], layer, 3, 7)
+    url = reverse("coding:retrieval", args=[study.pk]) + f"?code={bilingual['peer'].pk}"
+    page = coder_client.get(url, **ZH_ACCEPT).text
+    assert 'title="Role › Peer support"' in page and "角色 › 朋輩支援</span>" in page
+    page = coder_client.get(url, **EN_ACCEPT).text
+    assert 'title="角色 › 朋輩支援"' in page and "Role › Peer support</span>" in page
