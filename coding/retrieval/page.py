@@ -191,9 +191,11 @@ _ROW = """<li class="retrieval-item" id="r-seg-{pk}">
 </li>
 """
 _PATH = (
-    '· <span class="code-path"{}><span class="swatch" style="background: {}" aria-hidden="true">'
+    '· <span class="code-path"><span class="swatch" style="background: {}" aria-hidden="true">'
     "</span> {}</span>"
 )
+#: With the study's other codebook language on hover.
+_PATH_OTHER = '<span title="{}" translate="no">{}</span>'
 _NEEDS_REVIEW = mark_safe(
     '· <span class="badge badge-review">Changed since coding: needs review</span>'
 )
@@ -282,9 +284,10 @@ def rows_html(
                 title=_e(row.title),
                 layer=_e(row.layer_label),
                 path=_PATH.format(
-                    f' title="{_e(row.path_other)}"' if row.path_other else "",
                     _e(row.code_color),
-                    _e(row.path),
+                    format_html(_PATH_OTHER, row.path_other, row.path)
+                    if row.path_other
+                    else _e(row.path),
                 )
                 if show_path
                 else "",

@@ -418,8 +418,9 @@ def test_retrieval_shows_the_reader_language_path_and_the_other_on_hover(
     transcript = factories.make_transcript(study, text="P: my peer helped me a lot")
     layer = factories.make_layer(study, coder)
     factories.make_segment(transcript, bilingual["peer"], layer, 3, 7)
-    url = reverse("coding:retrieval", args=[study.pk]) + f"?code={bilingual['peer'].pk}"
+    # The parent with its subcodes: each passage names its code's path.
+    url = reverse("coding:retrieval", args=[study.pk]) + f"?code={bilingual['role'].pk}&subtree=1"
     page = coder_client.get(url, **ZH_ACCEPT).text
-    assert 'title="Role › Peer support"' in page and "角色 › 朋輩支援</span>" in page
+    assert 'title="Role › Peer support" translate="no">角色 › 朋輩支援<' in page
     page = coder_client.get(url, **EN_ACCEPT).text
-    assert 'title="角色 › 朋輩支援"' in page and "Role › Peer support</span>" in page
+    assert 'title="角色 › 朋輩支援" translate="no">Role › Peer support<' in page
