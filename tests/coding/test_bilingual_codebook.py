@@ -424,3 +424,22 @@ def test_retrieval_shows_the_reader_language_path_and_the_other_on_hover(
     assert 'title="Role › Peer support" translate="no">角色 › 朋輩支援<' in page
     page = coder_client.get(url, **EN_ACCEPT).text
     assert 'title="角色 › 朋輩支援" translate="no">Role › Peer support<' in page
+
+
+def test_undoing_a_merge_brings_the_second_language_back_or_says_why_not(study, owner, bilingual):
+    from coding.history import restore
+    from coding.models import AuditEvent
+
+    source = services.code_create(
+        study=study, name="Peers", name2="同路人", description2="同行者。", actor=owner
+    )
+    services.code_merge(source=source, target=bilingual["family"], actor=owner)
+    event = AuditEvent.objects.filter(action="code.merge").latest("pk")
+    # Meanwhile another code at the top level took the Chinese name: refused, not a crash.
+    squatter = services.code_create(study=study, name="Fellows", name2="同路人")
+    with pytest.raises(ValidationError, match="同路人"):
+        restore.event_restore(event=event, actor=owner)
+    services.code_update(code=squatter, name2="")
+    restore.event_restore(event=event, actor=owner)
+    back = Code.objects.get(pk=source.pk)
+    assert (back.name2, back.description2) == ("同路人", "同行者。")
