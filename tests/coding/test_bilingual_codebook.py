@@ -443,3 +443,32 @@ def test_undoing_a_merge_brings_the_second_language_back_or_says_why_not(study, 
     restore.event_restore(event=event, actor=owner)
     back = Code.objects.get(pk=source.pk)
     assert (back.name2, back.description2) == ("同路人", "同行者。")
+
+
+@pytest.mark.parametrize("view", ["compare_matrix", "compare_cooccurrence", "compare_trajectory"])
+def test_comparison_tables_name_codes_in_the_reader_language(
+    study, coder, coder_client, bilingual, view
+):
+    group = factories.make_group(study, name="PSW")
+    wave = factories.make_wave(study, name="T1")
+    participant = factories.make_participant(study, pseudonym="P1", group=group)
+    transcript = factories.make_transcript(
+        study, text="P: my peer helped me a lot", participant=participant, wave=wave
+    )
+    layer = factories.make_layer(study, coder)
+    factories.make_segment(transcript, bilingual["peer"], layer, 3, 7)
+    factories.make_segment(transcript, bilingual["family"], layer, 3, 9)
+    url = reverse(f"coding:{view}", args=[study.pk])
+    if view == "compare_trajectory":
+        url += f"?code={bilingual['peer'].pk}"
+    chinese = coder_client.get(url, **ZH_ACCEPT).text
+    assert "朋輩支援" in chinese
+    english = coder_client.get(url, **EN_ACCEPT).text
+    assert "Peer support" in english
+    if view != "compare_trajectory":
+        assert "朋輩支援" not in english
+    # Exports keep the study's first language.
+    sep = "&" if "?" in url else "?"
+    response = coder_client.get(url + f"{sep}format=csv", **ZH_ACCEPT)
+    body = b"".join(response.streaming_content).decode()
+    assert "朋輩支援" not in body
