@@ -76,7 +76,8 @@ def test_the_owner_sets_up_the_languages_and_names_three_codes(browser, live_ser
     study = team["study"]
     context, page = browser_page(browser, live_server, team["pi"], "en-GB")
     try:
-        page.goto(f"/studies/{study.pk}/setup/")
+        # The first page of a session can take long on a loaded machine (not a timing test).
+        page.goto(f"/studies/{study.pk}/setup/", timeout=30_000)
         page.get_by_label("Second codebook language (BCP 47 tag)").fill("zh-hant-hk")
         page.get_by_label("Second language's display name").fill("繁體中文")
         page.get_by_role("button", name="Save settings").click()
