@@ -30,6 +30,13 @@ class Code(models.Model):
     inclusion = models.TextField(blank=True, help_text="When to apply it.")
     exclusion = models.TextField(blank=True, help_text="When not to apply it.")
     example = models.TextField(blank=True)
+    # The study's second codebook language (Study.codebook_language2), each optional: a code
+    # without its second-language name is shown in the first.
+    name2 = models.CharField("name (second language)", max_length=120, blank=True)
+    description2 = models.TextField("definition (second language)", blank=True)
+    inclusion2 = models.TextField("include when (second language)", blank=True)
+    exclusion2 = models.TextField("exclude when (second language)", blank=True)
+    example2 = models.TextField("example (second language)", blank=True)
     color = models.CharField(max_length=7, default="#0072B2", validators=[color_validator])
     position = models.PositiveIntegerField(default=0)
     archived = models.BooleanField(default=False)
@@ -70,6 +77,19 @@ class Code(models.Model):
                 "study",
                 condition=models.Q(parent__isnull=True),
                 name="coding_code_unique_name_at_root",
+            ),
+            models.UniqueConstraint(
+                Lower("name2"),
+                "study",
+                "parent",
+                condition=models.Q(parent__isnull=False) & ~models.Q(name2=""),
+                name="coding_code_unique_name2_in_parent",
+            ),
+            models.UniqueConstraint(
+                Lower("name2"),
+                "study",
+                condition=models.Q(parent__isnull=True) & ~models.Q(name2=""),
+                name="coding_code_unique_name2_at_root",
             ),
             models.CheckConstraint(condition=~models.Q(name=""), name="coding_code_name_not_empty"),
         ]

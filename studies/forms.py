@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
+from studies.languages import normalise_tag
 from studies.models import AttributeKind, AttributeScope, Role, Study
 from studies.readers import EXTENSIONS
 
@@ -33,8 +34,42 @@ class StudyForm(forms.ModelForm):
             "coders_may_create_codes",
             "share_agreement_with_coders",
             "segment_overlap_threshold",
+            "codebook_language",
+            "codebook_language_name",
+            "codebook_language2",
+            "codebook_language2_name",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        labels = {
+            "codebook_language": "Codebook language (BCP 47 tag)",
+            "codebook_language_name": "Codebook language's display name",
+            "codebook_language2": "Second codebook language (BCP 47 tag)",
+            "codebook_language2_name": "Second language's display name",
+        }
+        help_texts = {
+            "codebook_language2_name": "As the team reads it, e.g. 繁體中文.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty (or not posted): the language stays what it is.
+        self.fields["codebook_language"].required = False
+
+    def clean_codebook_language(self):
+        value = normalise_tag(self.cleaned_data.get("codebook_language") or "")
+        return value or self.instance.codebook_language or "en"
+
+    def clean_codebook_language2(self):
+        return normalise_tag(self.cleaned_data.get("codebook_language2", ""))
+
+    def clean(self):
+        data = super().clean()
+        # A display name left empty is the tag itself.
+        if data.get("codebook_language") and not data.get("codebook_language_name"):
+            data["codebook_language_name"] = data["codebook_language"]
+        if data.get("codebook_language2") and not data.get("codebook_language2_name"):
+            data["codebook_language2_name"] = data["codebook_language2"]
+        return data
 
 
 class StudyCreateForm(forms.ModelForm):

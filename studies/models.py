@@ -4,10 +4,13 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from studies.languages import validate_tag
 
 
 class Role(models.TextChoices):
@@ -37,6 +40,25 @@ class Study(models.Model):
         default=False,
         help_text="Coders may read the agreement report (never while blind coding is on).",
     )
+    codebook_language = models.CharField(
+        "codebook language",
+        max_length=35,
+        default="en",
+        validators=[validate_tag],
+        help_text="BCP 47 tag of the codebook's first language, e.g. en or zh-Hant-HK.",
+    )
+    codebook_language_name = models.CharField(
+        "its display name", max_length=60, default="English", blank=True
+    )
+    codebook_language2 = models.CharField(
+        "second codebook language",
+        max_length=35,
+        blank=True,
+        validators=[validate_tag],
+        help_text="Optional: codes then have their name, definition, rules and example in "
+        "this language too. Each person reads their interface language first.",
+    )
+    codebook_language2_name = models.CharField("its display name", max_length=60, blank=True)
     segment_overlap_threshold = models.FloatField(
         default=0.9,
         validators=[MinValueValidator(0.01), MaxValueValidator(1.0)],
@@ -61,6 +83,16 @@ class Study(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        super().clean()
+        tag2 = (self.codebook_language2 or "").strip()
+        if tag2 and tag2.lower() == (self.codebook_language or "").strip().lower():
+            raise ValidationError(
+                {"codebook_language2": "The second codebook language must differ from the first."}
+            )
+        if not tag2 and self.codebook_language2_name:
+            self.codebook_language2_name = ""
 
 
 class Membership(models.Model):

@@ -58,6 +58,10 @@ STUDY_SETTINGS = (
     "coders_may_create_codes",
     "share_agreement_with_coders",
     "segment_overlap_threshold",
+    "codebook_language",
+    "codebook_language_name",
+    "codebook_language2",
+    "codebook_language2_name",
 )
 
 

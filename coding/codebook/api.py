@@ -41,6 +41,11 @@ class SnapshotCodeOut(Schema):
     inclusion: str
     exclusion: str
     example: str
+    name2: str = Field("", description="The name in the study's second codebook language.")
+    description2: str = ""
+    inclusion2: str = ""
+    exclusion2: str = ""
+    example2: str = ""
     color: str
     archived: bool
     is_codable: bool
@@ -59,7 +64,10 @@ class ChangeOut(Schema):
     path: str
     old: str
     new: str
-    field: str = Field(description="For `definition`: description, inclusion, exclusion, example.")
+    field: str = Field(
+        description="For `definition`: description, inclusion, exclusion, example (with a 2: "
+        "the second codebook language); for `renamed`: name2 when the second-language name changed."
+    )
     words: list[list[str]] = Field(
         description="For `definition`: [op, text], op equal/delete/insert."
     )

@@ -61,6 +61,39 @@ _CSV_ALIASES = {
 }
 
 
+#: The second codebook language's columns: ``<prefix>_<tag>`` (the tag in snake case, e.g.
+#: ``name_zh_hant_hk``; the importer also reads ``name_zh-Hant-HK``), after the others.
+SECOND_LANGUAGE_COLUMNS = (
+    ("name", "name2"),
+    ("definition", "description2"),
+    ("inclusion", "inclusion2"),
+    ("exclusion", "exclusion2"),
+    ("example", "example2"),
+)
+_SECOND_ALIASES = {"description": "description2"}
+
+
+def tag_column_suffix(tag: str) -> str:
+    """``zh-Hant-HK`` → ``zh_hant_hk``: a snake_case column name part."""
+    return re.sub(r"[^0-9a-z]+", "_", (tag or "").lower()).strip("_")
+
+
+def second_language_header(tag2: str) -> list[str]:
+    suffix = tag_column_suffix(tag2)
+    return [f"{prefix}_{suffix}" for prefix, _field in SECOND_LANGUAGE_COLUMNS] if tag2 else []
+
+
+def _second_language_alias(name: str, tag2: str) -> str | None:
+    """The Code field a ``<prefix>_<tag>`` header fills, when ``tag`` is ``tag2``."""
+    if not tag2 or "_" not in name:
+        return None
+    prefix, _, tag = name.partition("_")
+    if tag_column_suffix(tag) != tag_column_suffix(tag2):
+        return None
+    fields = dict(SECOND_LANGUAGE_COLUMNS)
+    return fields.get(prefix) or _SECOND_ALIASES.get(prefix)
+
+
 def split_code_path(path: str) -> list[str]:
     """Names along a path written with " > " (CSV) or " › " (the app), spaces around."""
     return [part.strip() for part in _CODE_PATH_SPLIT.split(path.strip())]
@@ -119,17 +152,53 @@ def _read_rows(raw: str, filename: str, report) -> tuple[list[list[str]], str]:
     return rows, delimiter
 
 
-def _read_columns(rows: list[list[str]], report) -> list[str]:
-    """Validate the header: the field each column fills, every problem reported at once."""
+def _read_xlsx_rows(data: bytes, filename: str, report) -> list[list[str]]:
+    """Parse an XLSX codebook (as :func:`codebook_xlsx_export` writes it): the first sheet's
+    rows as text, within the row and cell limits of the CSV."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - any unreadable workbook is refused alike
+        _refuse(report, 0, f"{filename} is not a readable XLSX workbook.")
+    rows: list[list[str]] = []
+    try:
+        sheet = book.worksheets[0]
+        for cells in sheet.iter_rows(values_only=True):
+            if len(rows) > CODEBOOK_CSV_MAX_ROWS:
+                _refuse(report, 0, f"{filename} has more than {CODEBOOK_CSV_MAX_ROWS} rows.")
+            row = ["" if cell is None else str(cell) for cell in cells]
+            if any(len(cell) > CODE_TEXT_MAX_CHARS for cell in row):
+                _refuse(
+                    report,
+                    len(rows) + 1,
+                    f"A cell is longer than {CODE_TEXT_MAX_CHARS} characters.",
+                )
+            rows.append(row)
+    finally:
+        book.close()
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        _refuse(report, 1, f"{filename} is empty: the first row must be the header.")
+    # Trailing empty header cells (a sheet's used range) are not columns.
+    width = max(i + 1 for i, cell in enumerate(rows[0]) if cell.strip())
+    return [row[:width] for row in rows]
+
+
+def _read_columns(rows: list[list[str]], report, tag2: str = "") -> list[str]:
+    """Validate the header: the field each column fills, every problem reported at once.
+    ``tag2``: the study's second codebook language (its ``name_<tag>``… columns)."""
     header = [cell.strip().lower() for cell in rows[0]]
     columns: list[str] = []
+    expected = ", ".join([*CODEBOOK_CSV_COLUMNS, *second_language_header(tag2)])
     for name in header:
-        field_name = _CSV_ALIASES.get(name)
+        field_name = _CSV_ALIASES.get(name) or _second_language_alias(name, tag2)
         if field_name is None:
             report.errors.append(
                 RowError(
                     1,
-                    f"Unknown column “{name}” (expected {', '.join(CODEBOOK_CSV_COLUMNS)}).",
+                    f"Unknown column “{name}” (expected {expected}).",
                     name,
                 )
             )
@@ -151,6 +220,8 @@ def _plan_rows(rows, columns: list[str], delimiter: str, report) -> dict:
     """Validate every row and plan it: lower-case path -> ``{"row", "names", "fields"}``;
     row problems are collected in ``report``."""
     column_label = {"description": "definition", "color": "colour"}
+    column_label.update({f: f"{f[:-1]} (second language)" for _p, f in SECOND_LANGUAGE_COLUMNS})
+    column_label["description2"] = "definition (second language)"
     planned: dict[tuple[str, ...], dict] = {}  # lower-case path -> {"row", "names", "fields"}
     for line, cells in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in cells):
@@ -213,6 +284,12 @@ def _plan_rows(rows, columns: list[str], delimiter: str, report) -> dict:
                 )
                 fields = None
                 break
+            if field_name == "name2" and len(value) > 120:
+                report.errors.append(
+                    RowError(line, "A code name is longer than 120 characters.", label)
+                )
+                fields = None
+                break
             if len(value) > CODE_TEXT_MAX_CHARS:
                 report.errors.append(
                     RowError(
@@ -242,9 +319,16 @@ def codebook_import_csv(*, study: Study, data: bytes, filename: str, actor=None)
     ``codebook.import`` event with the created ids and the updated codes' previous values.
     """
     report = ImportReport()
-    raw = _read_text(data, filename, report)
-    rows, delimiter = _read_rows(raw, filename, report)
-    columns = _read_columns(rows, report)
+    if not isinstance(data, bytes):
+        size = data.size
+        if size <= CODEBOOK_CSV_MAX_BYTES:
+            data = read_limited(data, CODEBOOK_CSV_MAX_BYTES, filename)
+    if isinstance(data, bytes) and data.startswith(b"PK\x03\x04"):
+        rows, delimiter = _read_xlsx_rows(data, filename, report), ","
+    else:
+        raw = _read_text(data, filename, report)
+        rows, delimiter = _read_rows(raw, filename, report)
+    columns = _read_columns(rows, report, study.codebook_language2)
     planned = _plan_rows(rows, columns, delimiter, report)
     if not planned and not report.errors:
         _refuse(report, 1, "The file has a header but no codes.")
@@ -293,10 +377,30 @@ def _codebook_import_write(*, study: Study, planned: dict, report, filename: str
             parent_id = node.code.parent_id
             next_position[parent_id] = max(next_position.get(parent_id, 0), node.code.position + 1)
         by_key: dict[tuple[str, ...], Code] = dict(existing)
+        # Second-language names stay unique per parent too (lower case -> the code's key).
+        name2_taken: dict[tuple, tuple[str, ...]] = {
+            (key[:-1], code.name2.lower()): key for key, code in existing.items() if code.name2
+        }
         for key in sorted(wanted, key=len):
             plan = planned.get(key)
             fields = plan["fields"] if plan else {}
             code = by_key.get(key)
+            name2 = fields.get("name2", "")
+            if name2:
+                holder = name2_taken.get((key[:-1], name2.lower()))
+                if holder is not None and holder != key:
+                    report.errors.append(
+                        RowError(
+                            origin_row[key],
+                            f"Another code at this level is already named “{name2}” in the "
+                            "second language.",
+                            "name (second language)",
+                        )
+                    )
+                    continue
+                if code is not None and code.name2:
+                    name2_taken.pop((key[:-1], code.name2.lower()), None)
+                name2_taken[(key[:-1], name2.lower())] = key
             if code is not None:
                 diff = {f: v for f, v in fields.items() if getattr(code, f) != v}
                 if diff:
@@ -315,6 +419,7 @@ def _codebook_import_write(*, study: Study, planned: dict, report, filename: str
                 is_codable=fields.get("is_codable", True),
                 position=next_position.get(parent_id, 0),
                 **{f: fields.get(f, "") for f in CODE_TEXT_FIELDS},
+                **{f: fields.get(f, "") for _p, f in SECOND_LANGUAGE_COLUMNS},
             )
             try:
                 code.full_clean(
@@ -348,14 +453,13 @@ def _codebook_import_write(*, study: Study, planned: dict, report, filename: str
         )
 
 
-def codebook_csv_export(book, *, include_archived: bool = False) -> bytes:
-    """The codebook as CSV in UTF-8 without a BOM, read as is by R and pandas (the importer
-    accepts a BOM, so a file saved by Excel comes back in): :data:`CODEBOOK_CSV_COLUMNS`,
-    paths joined with ``exports.CODE_PATH_SEPARATOR``, parents before children. Archived
-    codes (and their subcodes) are left out unless ``include_archived``."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CODEBOOK_CSV_COLUMNS)
+def codebook_table(book, *, include_archived: bool = False, tag2: str = ""):
+    """The codebook's export table: (header, rows) with :data:`CODEBOOK_CSV_COLUMNS` and,
+    when the study has a second codebook language ``tag2``, its columns
+    (:func:`second_language_header`); paths joined with ``exports.CODE_PATH_SEPARATOR``,
+    parents before children. Cells are raw text (the writers escape formulas)."""
+    header = [*CODEBOOK_CSV_COLUMNS, *second_language_header(tag2)]
+    rows = []
     paths: dict[int, str] = {}
     for node in book.walk(include_archived=include_archived):
         code = node.code
@@ -363,15 +467,35 @@ def codebook_csv_export(book, *, include_archived: bool = False) -> bytes:
         paths[code.pk] = (
             f"{parent}{exports.CODE_PATH_SEPARATOR}{code.name}" if parent else code.name
         )
-        writer.writerow(
-            [
-                exports.safe_text(paths[code.pk]),
-                exports.safe_text(code.description),
-                exports.safe_text(code.inclusion),
-                exports.safe_text(code.exclusion),
-                exports.safe_text(code.example),
-                code.color,
-                "yes" if code.is_codable else "no",
-            ]
-        )
+        row = [
+            paths[code.pk],
+            code.description,
+            code.inclusion,
+            code.exclusion,
+            code.example,
+            code.color,
+            "yes" if code.is_codable else "no",
+        ]
+        if tag2:
+            row += [getattr(code, f, "") or "" for _p, f in SECOND_LANGUAGE_COLUMNS]
+        rows.append(row)
+    return header, rows
+
+
+def codebook_csv_export(book, *, include_archived: bool = False, tag2: str = "") -> bytes:
+    """The codebook as CSV in UTF-8 without a BOM, read as is by R and pandas (the importer
+    accepts a BOM, so a file saved by Excel comes back in): :func:`codebook_table`. Archived
+    codes (and their subcodes) are left out unless ``include_archived``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    header, rows = codebook_table(book, include_archived=include_archived, tag2=tag2)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([exports.safe_text(cell) if i != 5 else cell for i, cell in enumerate(row)])
     return buffer.getvalue().encode("utf-8")
+
+
+def codebook_xlsx_export(book, *, include_archived: bool = False, tag2: str = "") -> bytes:
+    """The same table as :func:`codebook_csv_export`, as an XLSX workbook (sheet "Codebook")."""
+    header, rows = codebook_table(book, include_archived=include_archived, tag2=tag2)
+    return exports.xlsx_bytes([exports.Sheet("Codebook", header, rows)])

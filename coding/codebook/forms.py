@@ -56,6 +56,67 @@ class CodeFieldsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    name2 = forms.CharField(max_length=120, required=False)
+    description2 = forms.CharField(
+        required=False,
+        max_length=services.CODE_TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    inclusion2 = forms.CharField(
+        required=False,
+        max_length=services.CODE_TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    exclusion2 = forms.CharField(
+        required=False,
+        max_length=services.CODE_TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    example2 = forms.CharField(
+        required=False,
+        max_length=services.CODE_TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    field_order = [
+        "name",
+        "name2",
+        "color",
+        "description",
+        "description2",
+        "inclusion",
+        "inclusion2",
+        "exclusion",
+        "exclusion2",
+        "example",
+        "example2",
+    ]
+
+    def __init__(self, *args, languages=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bilingual_setup(languages)
+
+    def bilingual_setup(self, languages) -> None:
+        """Label each field with its language (``studies.languages.CodebookLanguages``);
+        without a second language its fields are left out (the code keeps their values)."""
+        second = languages is not None and languages.bilingual
+        for name in list(self.fields):
+            if not name.endswith("2"):
+                if second and name + "2" in self.fields:
+                    field = self.fields[name]
+                    field.label = f"{field.label or name.capitalize()} ({languages.name})"
+                continue
+            if not second:
+                del self.fields[name]
+                continue
+            first = self.fields.get(name[:-1])
+            base = first.label.rsplit(" (", 1)[0] if first and first.label else name[:-1]
+            field = self.fields[name]
+            field.label = f"{base} ({languages.name2})"
+            field.widget.attrs["lang"] = languages.tag2
+            if first is not None:
+                first.widget.attrs["lang"] = languages.tag
+
     def clean_color(self) -> str:
         return _clean_color(self.cleaned_data["color"])
 
@@ -65,7 +126,7 @@ class CodeCreateForm(CodeFieldsForm):
     # The colour the page suggested: posted back unchanged, the server picks again for the
     # parent actually chosen (the suggestion was for the parent preselected on the page).
     auto_color = forms.CharField(required=False, max_length=7, widget=forms.HiddenInput)
-    field_order = ["name", "parent", "color", "description"]
+    field_order = ["name", "name2", "parent", "color", "description", "description2"]
 
     def __init__(self, *args, parent_choices=(), **kwargs):
         kwargs.setdefault("auto_id", "create_%s")
@@ -74,6 +135,7 @@ class CodeCreateForm(CodeFieldsForm):
         # A new code gets a name, a place, a colour and a definition; the rest can follow.
         for name in ("inclusion", "exclusion", "example"):
             del self.fields[name]
+            self.fields.pop(name + "2", None)
 
 
 def reason_field() -> forms.CharField:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from coding.models import Code, LayerKind, Segment
+from studies import languages
 from studies.access import StudyAccess, visible_codes, visible_layers
 
 
@@ -17,6 +18,13 @@ class CodeNode:
     path: str
     depth: int
     children: list[CodeNode] = field(default_factory=list)
+    #: The path in the study's second codebook language (a code without its second-language
+    #: name counts with its first-language name).
+    path2: str = ""
+
+    def path_for(self, langs) -> str:
+        """The path as ``langs`` (``studies.languages.CodebookLanguages``) reads it."""
+        return self.path2 if langs is not None and langs.swapped and self.path2 else self.path
 
     @property
     def pk(self) -> int:
@@ -65,6 +73,8 @@ LIGHT_COLUMNS = (
     "parent_id",
     "name",
     "description",
+    "name2",
+    "description2",
     "color",
     "position",
     "archived",
@@ -93,25 +103,61 @@ def codebook(study, *, codes=None, light: bool = False) -> Codebook:
         by_parent.setdefault(code.parent_id, []).append(code)
     by_id: dict[int, CodeNode] = {}
 
-    def build(parent_id, prefix, depth):
+    def build(parent_id, prefix, prefix2, depth):
         nodes = []
         for code in by_parent.get(parent_id, []):
+            name2 = code.name2 or code.name
             path = f"{prefix}{PATH_SEPARATOR}{code.name}" if prefix else code.name
-            node = CodeNode(code=code, path=path, depth=depth)
+            path2 = f"{prefix2}{PATH_SEPARATOR}{name2}" if prefix2 else name2
+            node = CodeNode(code=code, path=path, depth=depth, path2=path2)
             by_id[code.pk] = node
-            node.children = build(code.pk, path, depth + 1)
+            node.children = build(code.pk, path, path2, depth + 1)
             nodes.append(node)
         return nodes
 
-    roots = build(None, "", 0)
+    roots = build(None, "", "", 0)
     return Codebook(roots=roots, by_id=by_id)
 
 
 def codebook_for(access: StudyAccess, *, light: bool = False) -> Codebook:
-    """The codebook ``access`` may see (:func:`studies.access.visible_codes`): a blind coder
+    r"""The codebook ``access`` may see (:func:`studies.access.visible_codes`): a blind coder
     gets the shared codebook and their own proposals. One query. ``light``: see
-    :func:`codebook`."""
-    return codebook(access.study, codes=visible_codes(access), light=light)
+    :func:`codebook`; such a codebook is for reading pages (the coding page, retrieval) and
+    is :func:`localise`\ d for the requester's language."""
+    book = codebook(access.study, codes=visible_codes(access), light=light)
+    if light:
+        localise(book, languages.for_study(access.study))
+    return book
+
+
+def localise(book: Codebook, langs) -> Codebook:
+    """Names and paths of ``book`` as a reader of ``langs``
+    (``studies.languages.CodebookLanguages``) sees them, in place: with the study's second
+    language first, ``code.name`` and ``node.path`` become the second language's (where the
+    code has a name in it) and ``code.name_other`` / ``node.path_other`` the first's; else
+    ``name_other`` is the second-language name. Only for display: never save such codes."""
+    for node in book.by_id.values():
+        code = node.code
+        if getattr(code, "localised", False):
+            continue
+        code.localised = True
+        if langs.swapped and code.name2:
+            code.name_other, code.name = code.name, code.name2
+            code.description_other, code.description = (
+                code.description,
+                code.description2 or code.description,
+            )
+            node.path_other, node.path = node.path, node.path2
+        elif langs.swapped:
+            code.name_other, code.description_other = "", ""
+            node.path_other, node.path = "", node.path2
+        else:
+            code.name_other = code.name2 if langs.bilingual else ""
+            code.description_other = code.description2 if langs.bilingual else ""
+            node.path_other = node.path2 if langs.bilingual and code.name2 else ""
+        code.name_lang = langs.tag2 if langs.swapped and code.name2 else langs.tag
+        code.other_lang = langs.tag if code.name_lang == langs.tag2 else langs.tag2
+    return book
 
 
 def code_counts(

@@ -93,6 +93,11 @@ def code_create(
     actor=None,
     proposed: bool = False,
     reason: str = "",
+    name2: str = "",
+    description2: str = "",
+    inclusion2: str = "",
+    exclusion2: str = "",
+    example2: str = "",
 ) -> Code:
     """Create a code, last among its siblings; without ``color`` it gets
     :func:`code_next_color`. ``proposed``: a coder's proposal, shown to blind coders other
@@ -108,9 +113,12 @@ def code_create(
         if conflict:
             raise ValidationError({"parent": conflict})
     siblings = Code.objects.filter(study=study, parent=parent)
+    where = f"under “{parent.name}”" if parent else "at the top level"
     if siblings.filter(name__iexact=name).exists():
-        where = f"under “{parent.name}”" if parent else "at the top level"
         raise ValidationError({"name": f"A code named “{name}” already exists {where}."})
+    name2 = (name2 or "").strip()
+    if name2 and siblings.filter(name2__iexact=name2).exists():
+        raise ValidationError({"name2": f"A code named “{name2}” already exists {where}."})
     position = siblings.count()
     if not color:
         color = code_next_color(study=study, parent=parent)
@@ -122,6 +130,11 @@ def code_create(
         inclusion=inclusion,
         exclusion=exclusion,
         example=example,
+        name2=name2,
+        description2=description2,
+        inclusion2=inclusion2,
+        exclusion2=exclusion2,
+        example2=example2,
         color=color,
         position=position,
         proposed=proposed,
@@ -136,7 +149,12 @@ def code_create(
             action="code.create",
             obj=code,
             after=with_reason(
-                {"name": name, "parent_id": parent.pk if parent else None, "proposed": proposed},
+                {
+                    "name": name,
+                    **({"name2": name2} if name2 else {}),
+                    "parent_id": parent.pk if parent else None,
+                    "proposed": proposed,
+                },
                 reason,
             ),
         )
@@ -183,6 +201,8 @@ def code_adopt(*, code: Code, actor) -> list[Code]:
 
 CODEBOOK_MAX_DEPTH = 8  # levels, counting the top level as 1
 CODE_TEXT_FIELDS = ("description", "inclusion", "exclusion", "example")
+#: The second codebook language's fields (``studies.languages``): the name may be empty.
+CODE_SECOND_FIELDS = ("name2", "description2", "inclusion2", "exclusion2", "example2")
 CODE_TEXT_MAX_CHARS = 20_000
 
 
@@ -213,6 +233,11 @@ def code_update(
     color: str | None = None,
     is_codable: bool | None = None,
     reason: str = "",
+    name2: str | None = None,
+    description2: str | None = None,
+    inclusion2: str | None = None,
+    exclusion2: str | None = None,
+    example2: str | None = None,
 ) -> Code:
     """Rename, describe or recolour a code, or make it a category (``is_codable`` False);
     only the arguments given (not None) change.
@@ -228,6 +253,11 @@ def code_update(
         "exclusion": exclusion,
         "example": example,
         "color": color,
+        "name2": name2,
+        "description2": description2,
+        "inclusion2": inclusion2,
+        "exclusion2": exclusion2,
+        "example2": example2,
     }
     changes = {key: value.strip() for key, value in given.items() if value is not None}
     if is_codable is not None:
@@ -248,6 +278,21 @@ def code_update(
         if clash is not None:
             raise ValidationError(
                 {"name": f"A code named “{clash.name}” already exists {_code_where(code.parent)}."}
+            )
+    if changed.get("name2"):
+        clash = (
+            Code.objects.filter(
+                study_id=code.study_id, parent_id=code.parent_id, name2__iexact=changed["name2"]
+            )
+            .exclude(pk=code.pk)
+            .first()
+        )
+        if clash is not None:
+            raise ValidationError(
+                {
+                    "name2": f"A code named “{clash.name2}” already exists "
+                    f"{_code_where(code.parent)}."
+                }
             )
     before = {key: getattr(code, key) for key in changed}
     for key, value in changed.items():
@@ -310,6 +355,8 @@ def _move_fits(book, node, parent_node, siblings: list[Code]) -> None:
     no sibling of the same name, no deeper than CODEBOOK_MAX_DEPTH."""
     current = node.code
     clash = next((s for s in siblings if s.name.lower() == current.name.lower()), None)
+    if clash is None and current.name2:
+        clash = next((s for s in siblings if s.name2.lower() == current.name2.lower()), None)
     if clash is not None:
         where = _code_where(parent_node.code if parent_node else None)
         raise ValidationError(

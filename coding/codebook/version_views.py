@@ -188,7 +188,9 @@ def codebook_version_export(request, study_id: int, version_id: int, fmt: str) -
     book = versions.snapshot_book(access.study, versions.visible_snapshot(access, version.snapshot))
     stem = slugify(f"{access.study.name} codebook {version.name}") or f"codebook-{version.pk}"
     if fmt == "csv":
-        body = codebook_csv.codebook_csv_export(book, include_archived=True)
+        body = codebook_csv.codebook_csv_export(
+            book, include_archived=True, tag2=access.study.codebook_language2
+        )
         return download(body, f"{stem}.csv", "text/csv; charset=utf-8")
     if fmt != "qdc":
         raise Http404("No such format.")

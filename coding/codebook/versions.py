@@ -23,12 +23,17 @@ from coding.models import AuditEvent, Code, CodebookVersion
 from studies.access import StudyAccess
 
 DEFINITION_FIELDS = ("description", "inclusion", "exclusion", "example")
+#: The study's second codebook language (``studies.languages``): a snapshot made before
+#: there was one has no such keys, read as "".
+SECOND_DEFINITION_FIELDS = tuple(f + "2" for f in DEFINITION_FIELDS)
+SECOND_FIELDS = ("name2", *SECOND_DEFINITION_FIELDS)
 SNAPSHOT_FIELDS = (
     "id",
     "parent_id",
     "path",
     "name",
     *DEFINITION_FIELDS,
+    *SECOND_FIELDS,
     "color",
     "archived",
     "is_codable",
@@ -79,7 +84,11 @@ def snapshot_book(study, snapshot: list[dict]) -> selectors.Codebook:
         for row in rows:
             code = Code(
                 study_id=study.pk,
-                **{k: row.get(k) for k in SNAPSHOT_FIELDS if k not in ("path", "id")},
+                **{
+                    k: (row.get(k) or "") if k in SECOND_FIELDS else row.get(k)
+                    for k in SNAPSHOT_FIELDS
+                    if k not in ("path", "id")
+                },
             )
             code.pk = row["id"]
             node = selectors.CodeNode(code=code, path=row["path"], depth=depth)
@@ -194,6 +203,13 @@ class Change:
     events: list[int] = dataclasses.field(default_factory=list)  # audit events behind the change
     reason: str = ""
 
+    @property
+    def field_label(self) -> str:
+        """The changed field as the diff names it ("Name (second language)")."""
+        if self.field.endswith("2"):
+            return f"{self.field[:-1].capitalize()} (second language)"
+        return self.field.capitalize()
+
     def as_dict(self) -> dict:
         return {
             "kind": self.kind,
@@ -266,6 +282,16 @@ def diff_snapshots(old: list[dict], new: list[dict], events: list[AuditEvent] = 
         if was["name"] != row["name"]:
             change = Change("renamed", pk, row["path"], old=was["name"], new=row["name"])
             changes.append(explained(change, "code.update", "name"))
+        if (was.get("name2") or "") != (row.get("name2") or ""):
+            change = Change(
+                "renamed",
+                pk,
+                row["path"],
+                old=was.get("name2") or "",
+                new=row.get("name2") or "",
+                field="name2",
+            )
+            changes.append(explained(change, "code.update", "name2"))
         if was["parent_id"] != row["parent_id"]:
             change = Change("moved", pk, row["path"], old=was["path"], new=row["path"])
             changes.append(explained(change, "code.move"))
@@ -274,7 +300,7 @@ def diff_snapshots(old: list[dict], new: list[dict], events: list[AuditEvent] = 
                 ("archived", "code.archive") if row["archived"] else ("restored", "code.unarchive")
             )
             changes.append(explained(Change(kind, pk, row["path"]), action))
-        for name in DEFINITION_FIELDS:
+        for name in (*DEFINITION_FIELDS, *SECOND_DEFINITION_FIELDS):
             if (was.get(name) or "") != (row.get(name) or ""):
                 change = Change(
                     "definition",

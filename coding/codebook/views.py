@@ -30,10 +30,13 @@ from coding.codebook.forms import (
     CodeMergeForm,
     CodeMoveForm,
 )
+from coding.exports import XLSX_CONTENT_TYPE
 from coding.models import COLOR_RE, Code
 from coding.segments import runs
 from studies.access import StudyAccess, get_code, get_study_for_user
 from studies.imports import ImportRefused
+from studies.languages import CodebookLanguages, fold_for_matching
+from studies.languages import for_study as languages_for_study
 from studies.views import import_refused
 from workbench.lib.colour import contrast_with_white
 from workbench.lib.http import (
@@ -52,6 +55,12 @@ PALETTE = services.CODE_PALETTE  # Okabe–Ito
 # --- reads ---------------------------------------------------------------------------------
 
 
+def languages_of(access: StudyAccess) -> CodebookLanguages:
+    """The study's codebook languages as the requester reads them (their interface
+    language first when it is one of the two). No query."""
+    return languages_for_study(access.study)
+
+
 @dataclass
 class TreeRow:
     node: selectors.CodeNode
@@ -62,21 +71,34 @@ class TreeRow:
     last: bool
     matched: bool = True  # False: shown only as the ancestor of a match
     children: list[TreeRow] = field(default_factory=list)
+    # The name in the person's language and the other language's (hover and focus), with
+    # their BCP 47 tags (studies.languages.CodebookLanguages.pair).
+    label: str = ""
+    label_lang: str = ""
+    other: str = ""
+    other_lang: str = ""
 
     @property
     def code(self) -> Code:
         return self.node.code
 
 
-def build_tree(book: selectors.Codebook, counts: dict, q: str = "") -> tuple[list[TreeRow], int]:
+def build_tree(
+    book: selectors.Codebook, counts: dict, q: str = "", langs: CodebookLanguages | None = None
+) -> tuple[list[TreeRow], int]:
     """The rows to draw, and how many codes match ``q``.
 
-    ``q`` keeps codes whose path contains every word of it (in any case), with their
+    ``q`` keeps codes whose path, in either codebook language, contains every word of it
+    (case folded, Traditional and Simplified Han alike: 朋辈 finds 朋輩), with their
     ancestors for context. No queries.
     """
-    words = q.lower().split()
+    words = fold_for_matching(q).split()
     matched = (
-        {node.pk for node in book.walk() if all(w in node.path.lower() for w in words)}
+        {
+            node.pk
+            for node in book.walk()
+            if all(w in hay for hay in [_haystack(node)] for w in words)
+        }
         if words
         else set(book.by_id)
     )
@@ -93,8 +115,15 @@ def build_tree(book: selectors.Codebook, counts: dict, q: str = "") -> tuple[lis
             if node.pk not in shown:
                 continue
             mine, all_ = counts.get(node.pk, (0, 0))
+            label, label_lang, other, other_lang = (
+                langs.pair(node.code) if langs is not None else (node.code.name, "", "", "")
+            )
             result.append(
                 TreeRow(
+                    label=label,
+                    label_lang=label_lang,
+                    other=other,
+                    other_lang=other_lang,
                     node=node,
                     mine=mine,
                     all=all_,
@@ -108,6 +137,11 @@ def build_tree(book: selectors.Codebook, counts: dict, q: str = "") -> tuple[lis
         return result
 
     return rows(book.roots), len(matched)
+
+
+def _haystack(node: selectors.CodeNode) -> str:
+    """What codebook search matches in: the path in both languages, folded."""
+    return fold_for_matching(node.path + "\n" + node.path2)
 
 
 def keyboard_move_target(book: selectors.Codebook, code_id: int, action: str):
@@ -149,6 +183,16 @@ def _choices(book: selectors.Codebook, exclude: set[int] = frozenset()) -> list[
     return [(n.pk, n.path) for n in book.walk(include_archived=False) if n.pk not in exclude]
 
 
+def _texts_pair(langs: CodebookLanguages, code: Code, name: str) -> tuple[str, str, str, str]:
+    """A text of the code in both languages for the detail panel: the reader's first, each
+    with its tag; "" where it is not written."""
+    one, two = getattr(code, name), getattr(code, name + "2") if langs.bilingual else ""
+    pairs = [(one, langs.tag), (two, langs.tag2)]
+    if langs.swapped:
+        pairs.reverse()
+    return (*pairs[0], *pairs[1]) if langs.bilingual else (one, langs.tag, "", "")
+
+
 @dataclass
 class Detail:
     node: selectors.CodeNode
@@ -161,6 +205,10 @@ class Detail:
     move_form: CodeMoveForm | None = None
     merge_form: CodeMergeForm | None = None
     error: str = ""
+    #: (label, text, its language tag, the other language's text, its tag) per field, the
+    #: reader's language first; the name is ``name``.
+    texts: list = field(default_factory=list)
+    name: tuple = ("", "", "", "")
 
     @property
     def code(self) -> Code:
@@ -173,14 +221,27 @@ def _detail(access: StudyAccess, book, counts, code_id: int | None, **forms_) ->
         return None
     code = node.code
     mine, all_ = counts.get(code.pk, (0, 0))
+    langs = languages_of(access)
     detail = Detail(
         node=node,
         mine=mine,
         all=all_,
         stroke=runs.stroke_color(code.color),
         pale=contrast_with_white(code.color) < 3.0 if COLOR_RE.fullmatch(code.color) else False,
-        parent_path=book.path(code.parent_id) if code.parent_id else "",
+        parent_path=book.by_id[code.parent_id].path_for(langs)
+        if code.parent_id in book.by_id
+        else "",
         error=forms_.pop("error", ""),
+        name=langs.pair(code),
+        texts=[
+            (label, *_texts_pair(langs, code, name))
+            for name, label in (
+                ("description", "Definition"),
+                ("inclusion", "Include when"),
+                ("exclusion", "Exclude when"),
+                ("example", "Example"),
+            )
+        ],
     )
     if access.is_owner:  # decided here: the fragment can be requested alone
         subtree = book.subtree_ids(code.pk)
@@ -188,7 +249,8 @@ def _detail(access: StudyAccess, book, counts, code_id: int | None, **forms_) ->
             initial={
                 **{f: getattr(code, f) for f in CodeFieldsForm.base_fields},
                 "is_codable": code.is_codable,
-            }
+            },
+            languages=languages_of(access),
         )
         detail.move_form = forms_.get("move_form") or CodeMoveForm(
             parent_choices=_choices(book, subtree),
@@ -200,11 +262,20 @@ def _detail(access: StudyAccess, book, counts, code_id: int | None, **forms_) ->
     return detail
 
 
+def _missing_translations(book, langs: CodebookLanguages) -> list[selectors.CodeNode]:
+    """Active codes without their name in the study's second language (none when the
+    codebook has one language)."""
+    if not langs.bilingual:
+        return []
+    return [node for node in book.walk(include_archived=False) if not node.code.name2]
+
+
 def _context(access: StudyAccess, *, q: str = "", selected: int | None = None, **extra) -> dict:
     """Everything the page and its fragments need: 2 queries (the tree, the counts)."""
     book = selectors.codebook_for(access)
     counts = selectors.code_counts(access)
-    tree, matches = build_tree(book, counts, q)
+    langs = languages_of(access)
+    tree, matches = build_tree(book, counts, q, langs)
     form_overrides = {
         k: extra.pop(k) for k in ("edit_form", "move_form", "merge_form", "error") if k in extra
     }
@@ -228,6 +299,8 @@ def _context(access: StudyAccess, *, q: str = "", selected: int | None = None, *
         "selected": selected,
         "detail": _detail(access, book, counts, selected, **form_overrides),
         "book": book,
+        "langs": langs,
+        "missing": _missing_translations(book, langs),
     }
     if access.can_create_codes:
         if create_parent not in book.by_id:
@@ -240,6 +313,7 @@ def _context(access: StudyAccess, *, q: str = "", selected: int | None = None, *
             create_form = CodeCreateForm(
                 parent_choices=_choices(book),
                 initial={"parent": create_parent, "color": color, "auto_color": color},
+                languages=languages_of(access),
             )
             if just_created:  # ready for the next code at the same level (a sibling)
                 create_form.fields["name"].widget.attrs["autofocus"] = True
@@ -294,7 +368,7 @@ def code_update(request: HtmxHttpRequest, study_id: int, code_id: int) -> HttpRe
         if request.htmx:
             return render(request, f"{TEMPLATE}#code-detail", context)
         return render(request, TEMPLATE, context)
-    form = CodeEditForm(request.POST)
+    form = CodeEditForm(request.POST, languages=languages_of(access))
     if form.is_valid():
         try:
             services.code_update(code=code, actor=request.user, **form.cleaned_data)
@@ -335,7 +409,9 @@ def code_create(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     if not access.can_create_codes:
         raise PermissionDenied("Only the study's owners can add codes to this codebook.")
     book = selectors.codebook_for(access)
-    form = CodeCreateForm(request.POST, parent_choices=_choices(book))
+    form = CodeCreateForm(
+        request.POST, parent_choices=_choices(book), languages=languages_of(access)
+    )
     if form.is_valid():
         data = form.cleaned_data
         parent = book.by_id[data["parent"]].code if data["parent"] else None
@@ -348,6 +424,8 @@ def code_create(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
                 name=data["name"],
                 color=None if untouched else data["color"],
                 description=data["description"].strip(),
+                name2=data.get("name2", ""),
+                description2=(data.get("description2") or "").strip(),
                 actor=request.user,
                 proposed=access.creates_proposals,
             )
@@ -499,10 +577,15 @@ def codebook_export(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     """
     access = get_study_for_user(request, study_id)
     book = selectors.codebook_for(access)
-    body = codebook_csv.codebook_csv_export(
-        book, include_archived=request.GET.get("archived") == "1"
-    )
+    options = {
+        "include_archived": request.GET.get("archived") == "1",
+        "tag2": access.study.codebook_language2,
+    }
     name = slugify(access.study.name) or f"study-{access.study.pk}"
+    if request.GET.get("format") == "xlsx":
+        body = codebook_csv.codebook_xlsx_export(book, **options)
+        return download(body, f"codebook-{name}.xlsx", XLSX_CONTENT_TYPE)
+    body = codebook_csv.codebook_csv_export(book, **options)
     return download(body, f"codebook-{name}.csv", "text/csv; charset=utf-8")
 
 

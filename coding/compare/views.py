@@ -31,6 +31,7 @@ from coding.compare.layers import PLACED, LayerChoice, layer_choice
 from coding.compare.matrix import MEASURE_HELP, MEASURES, matrix, parse_measure
 from coding.compare.trajectory import trajectory
 from coding.models import Code
+from studies import languages
 from studies.access import StudyAccess, get_study_for_user
 from workbench.lib.http import HtmxHttpRequest, flag_param, int_param, render_page_or_partial
 
@@ -115,6 +116,12 @@ def _framework_params(
     return wave_id, codes, subtree
 
 
+def _reader_language(access: StudyAccess, book) -> None:
+    """Tables on the page name codes in the reader's codebook language (bilingual codebooks:
+    ``coding.codebook.selectors.localise``); exports keep the study's first language."""
+    codebook_selectors.localise(book, languages.for_study(access.study))
+
+
 # --- 1. Group x wave matrix ----------------------------------------------------------------
 
 
@@ -139,6 +146,7 @@ def compare_matrix(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         return files.matrix_file(access, choice, m, exports.code_paths(book), fmt)
+    _reader_language(access, book)
     context = pages.base_context(
         access,
         choice,
@@ -188,6 +196,7 @@ def compare_trajectory(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     fmt = request.GET.get("format")
     if t is not None and fmt in ("csv", "xlsx", "svg"):
         return files.trajectory_file(access, choice, t, fmt, request.GET.get("table"))
+    _reader_language(access, book)
     context = pages.base_context(
         access,
         choice,
@@ -244,6 +253,7 @@ def compare_cooccurrence(request: HtmxHttpRequest, study_id: int) -> HttpRespons
             group=next((g.name for g in lists.groups if g.pk == group_id), "All groups"),
             wave=next((w.name for w in lists.waves if w.pk == wave_id), "All waves"),
         )
+    _reader_language(access, book)
     common = {"layer": choice.key}
     if group_id:
         common["group"] = group_id

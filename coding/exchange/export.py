@@ -112,37 +112,74 @@ def preview(text: str) -> str:
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 
 
-def code_description(code: Code) -> str:
-    """Definition, inclusion, exclusion and example, each on its own labelled paragraph."""
+#: The second codebook language's section of a code's ``Description`` starts with a line of
+#: its own, ``--- <BCP 47 tag> ---``; then ``Name:`` and the same labels. Other tools show it
+#: as text; :func:`parse_code_description` splits it back (docs/exchange/BILINGUAL.md).
+SECOND_LANGUAGE_LINE = "--- {tag} ---"
+_SECOND_LANGUAGE_RE = re.compile(r"^--- ([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*) ---[ \t]*$", re.M)
+SECOND_LABELS = (("name2", "Name"), *((f + "2", label) for f, label in DESCRIPTION_LABELS))
+
+
+def _labelled(code, labels) -> list[str]:
     parts = []
-    for field_name, label in DESCRIPTION_LABELS:
-        value = (getattr(code, field_name) or "").strip()
+    for field_name, label in labels:
+        value = (getattr(code, field_name, "") or "").strip()
         if value:
             parts.append(f"{label}: {value}")
-    return "\n\n".join(parts)
+    return parts
+
+
+def code_description(code: Code, tag2: str = "") -> str:
+    """Definition, inclusion, exclusion and example, each on its own labelled paragraph;
+    with the study's second codebook language ``tag2``, its name and texts after a
+    ``--- <tag2> ---`` line (:data:`SECOND_LANGUAGE_LINE`)."""
+    text = "\n\n".join(_labelled(code, DESCRIPTION_LABELS))
+    second = _labelled(code, SECOND_LABELS) if tag2 else []
+    if second:
+        head = SECOND_LANGUAGE_LINE.format(tag=tag2)
+        text = (text + "\n\n" if text else "") + head + "\n" + "\n\n".join(second)
+    return text
 
 
 _LABEL_LINE = re.compile(
     r"^(" + "|".join(label for _f, label in DESCRIPTION_LABELS) + r")\s*:\s?", re.IGNORECASE
 )
+_SECOND_LABEL_LINE = re.compile(
+    r"^(" + "|".join(label for _f, label in SECOND_LABELS) + r")\s*:\s?", re.IGNORECASE
+)
 
 
-def parse_code_description(text: str) -> dict[str, str]:
-    """Inverse of :func:`code_description`; unlabelled text is all definition."""
+def _parse_labelled(text: str, labels, pattern) -> dict[str, str]:
     text = (text or "").strip()
-    if not text or not _LABEL_LINE.match(text):
-        return {"description": text} if text else {}
-    by_label = {label.lower(): name for name, label in DESCRIPTION_LABELS}
+    first = labels[0][0] if labels[0][0] != "name2" else labels[1][0]
+    if not text or not pattern.match(text):
+        return {first: text} if text else {}
+    by_label = {label.lower(): name for name, label in labels}
     fields: dict[str, list[str]] = {}
     current = None
     for line in text.split("\n"):
-        match = _LABEL_LINE.match(line)
+        match = pattern.match(line)
         if match and by_label[match.group(1).lower()] not in fields:
             current = by_label[match.group(1).lower()]
             fields[current] = [line[match.end() :]]
         else:
             fields[current].append(line)
     return {name: "\n".join(lines).strip() for name, lines in fields.items()}
+
+
+def parse_code_description(text: str) -> dict[str, str]:
+    """Inverse of :func:`code_description`; unlabelled text is all definition. A second
+    language's section gives ``name2``, ``description2``… and ``language2`` (its tag)."""
+    text = text or ""
+    match = _SECOND_LANGUAGE_RE.search(text)
+    second = {}
+    if match:
+        second = _parse_labelled(text[match.end() :], SECOND_LABELS, _SECOND_LABEL_LINE)
+        second = {k: v for k, v in second.items() if v}
+        if second:
+            second["language2"] = match.group(1)
+        text = text[: match.start()]
+    return {**_parse_labelled(text, DESCRIPTION_LABELS, _LABEL_LINE), **second}
 
 
 # --- export ---------------------------------------------------------------------------
@@ -161,7 +198,9 @@ def _el(parent: ET.Element, tag: str, attrib: dict | None = None, text: str | No
     return element
 
 
-def _code_elements(parent, nodes, guids, *, note_refs=None, ns_codebook=False) -> None:
+def _code_elements(
+    parent, nodes, guids, *, note_refs=None, ns_codebook=False, tag2: str = ""
+) -> None:
     for node in nodes:
         code = node.code
         element = _el(
@@ -174,13 +213,20 @@ def _code_elements(parent, nodes, guids, *, note_refs=None, ns_codebook=False) -
                 "color": code.color.lower() if code.color else None,
             },
         )
-        description = _clean(code_description(code))
+        description = _clean(code_description(code, tag2))
         if description:
             _el(element, "Description", text=description)
         if not ns_codebook and note_refs:
             for note_guid in note_refs.get(code.pk, ()):
                 _el(element, "NoteRef", {"targetGUID": note_guid})
-        _code_elements(element, node.children, guids, note_refs=note_refs, ns_codebook=ns_codebook)
+        _code_elements(
+            element,
+            node.children,
+            guids,
+            note_refs=note_refs,
+            ns_codebook=ns_codebook,
+            tag2=tag2,
+        )
 
 
 def _serialise(root: ET.Element) -> bytes:
@@ -202,7 +248,7 @@ def codebook_qdc(study: Study, *, access: StudyAccess | None = None, book=None) 
     guids = {code_id: object_guid(study.pk, "code", code_id) for code_id in book.by_id}
     root = ET.Element("CodeBook", {"xmlns": CODEBOOK_NS, "origin": ORIGIN})
     codes = _el(root, "Codes")
-    _code_elements(codes, book.roots, guids, ns_codebook=True)
+    _code_elements(codes, book.roots, guids, ns_codebook=True, tag2=study.codebook_language2)
     return _serialise(root)
 
 
@@ -310,7 +356,7 @@ class _XmlStream:
         self._out.detach()  # ``out`` stays open: its owner closes it
 
 
-def _write_codes(xml: _XmlStream, nodes, guids, note_refs) -> None:
+def _write_codes(xml: _XmlStream, nodes, guids, note_refs, tag2: str = "") -> None:
     for node in nodes:
         code = node.code
         xml.start(
@@ -322,12 +368,12 @@ def _write_codes(xml: _XmlStream, nodes, guids, note_refs) -> None:
                 "color": code.color.lower() if code.color else None,
             },
         )
-        description = _clean(code_description(code))
+        description = _clean(code_description(code, tag2))
         if description:
             xml.leaf("Description", text=description)
         for note_guid in note_refs.get(code.pk, ()):
             xml.leaf("NoteRef", {"targetGUID": note_guid})
-        _write_codes(xml, node.children, guids, note_refs)
+        _write_codes(xml, node.children, guids, note_refs, tag2)
         xml.end("Code")
 
 
@@ -631,7 +677,13 @@ class _ProjectExport:
         if self.book.roots:
             xml.start("CodeBook")
             xml.start("Codes")
-            _write_codes(xml, self.book.roots, self.code_guids, self.code_notes)
+            _write_codes(
+                xml,
+                self.book.roots,
+                self.code_guids,
+                self.code_notes,
+                self.study.codebook_language2,
+            )
             xml.end("Codes")
             xml.end("CodeBook")
         if self.variables.defs:

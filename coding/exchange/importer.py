@@ -16,6 +16,7 @@ from coding.exchange.export import (
     DESCRIPTION_LABELS,
     FILE_NAME_VARIABLE,
     ORIGIN,
+    SECOND_LABELS,
     _GuidMaker,
 )
 from coding.exchange.offsets import (
@@ -425,6 +426,9 @@ class _Plan:
             for selection in source.selections
             for code_key, _coder, _notes in selection.codings
         }
+        second_tags: set[str] = set()
+        # Second-language names are unique per parent too: a repeat is dropped with a warning.
+        names2 = {(p[:-1], c.name2.lower()) for p, c in existing.items() if c.name2}
         for code_in in self.parsed.codes.values():  # parents before children (document order)
             path = code_in.path
             if path in existing:
@@ -449,14 +453,43 @@ class _Plan:
                 color=color,
                 is_codable=codable,
                 **{name: code_in.fields.get(name, "") for name, _label in DESCRIPTION_LABELS},
+                **{name: code_in.fields.get(name, "") for name, _label in SECOND_LABELS},
             )
+            language2 = code_in.fields.get("language2", "")
+            if language2:
+                second_tags.add(language2)
+            if code.name2 and (path[:-1], code.name2.lower()) in names2:
+                self.report.warn(
+                    f"{code_in.where}: another code at its level is already named "
+                    f"“{code.name2}” in the second language; that name was left out."
+                )
+                code.name2 = ""
+            elif code.name2:
+                names2.add((path[:-1], code.name2.lower()))
             self.new_codes[path] = self.code_by_path[path] = code
         if merged:
             self.report.warn(
                 f"{merged} code(s) repeat the path of an earlier code in the file; merged into it."
             )
+        self._check_second_language(second_tags)
         self.report.count("codes_created", len(self.new_codes))
         self.report.count("codes_reused", len(reused))
+
+    def _check_second_language(self, tags: set[str]) -> None:
+        """Codes' second-language texts come in as they are; say so when the study's second
+        codebook language is another one (or none), which shows them under its own name."""
+        own = (self.study.codebook_language2 or "").lower()
+        others = sorted(tag for tag in tags if tag.lower() != own)
+        if others:
+            where = (
+                f"the study's second codebook language is {self.study.codebook_language2}"
+                if own
+                else "the study has no second codebook language (Setup)"
+            )
+            self.report.warn(
+                f"Codes carry names or definitions in {', '.join(others)}; {where}. They are "
+                "kept as the codes' second-language texts."
+            )
 
     def _plan_segments(self, matched_ids: set[int]) -> None:
         report = self.report

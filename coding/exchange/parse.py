@@ -164,6 +164,8 @@ def _parse_codes(container, report: RefiImportReport) -> dict[str, _CodeIn]:
             fields = parse_code_description(_clean(_child_text(node, "Description")))
             if kept:
                 fields["description"] = "\n\n".join([*kept, fields.get("description", "")]).strip()
+            if len(fields.get("name2", "")) > 120:
+                fields["name2"] = _shorten(fields["name2"], 120)
             for field_name, value in fields.items():
                 if len(value) > CODE_TEXT_MAX_CHARS:
                     report.warn(

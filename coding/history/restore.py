@@ -339,6 +339,12 @@ def _merge(event: AuditEvent, actor) -> AuditEvent:
         raise ValidationError(f"The parent of “{source['name']}” no longer exists.")
     if Code.objects.filter(study=study, parent_id=parent_id, name__iexact=source["name"]).exists():
         raise ValidationError(f"A code named “{source['name']}” exists there now: rename it first.")
+    name2 = source.get("name2") or ""
+    if (
+        name2
+        and Code.objects.filter(study=study, parent_id=parent_id, name2__iexact=name2).exists()
+    ):
+        raise ValidationError(f"A code named “{name2}” exists there now: rename it first.")
     _users([source], "created_by_id")
     (code,) = _create(Code, [{**source, "study_id": study.pk}])
     # Segments moved to the target go back (those deleted since are simply gone).

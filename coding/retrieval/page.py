@@ -58,6 +58,8 @@ class ResultRow:
     more_after: bool
     can_review: bool = False
     coded_under: str = ""  # "coded under v1 after calibration" (docs/agreement/OVER_TIME.md)
+    #: Bilingual codebooks: the code's path in the study's other codebook language (hover).
+    path_other: str = ""
 
 
 class PassagePages:
@@ -159,6 +161,7 @@ def result_rows(
                 layer_label=layer.label,
                 code_color=p.code_color,
                 path=book.path(p.code_id) or p.code_name,
+                path_other=getattr(book.by_id.get(p.code_id), "path_other", ""),
                 link=f"{page}?{query}#seg-{p.pk}",
                 before=_trim_context(before, at_start=True) if more_before else before,
                 after=_trim_context(after, at_start=False) if more_after else after,
@@ -201,6 +204,8 @@ _PATH = (
     '· <span class="code-path"><span class="swatch" style="background: {}" aria-hidden="true">'
     "</span> {}</span>"
 )
+#: With the study's other codebook language on hover.
+_PATH_OTHER = '<span title="{}" translate="no">{}</span>'
 _NEEDS_REVIEW = mark_safe(
     '· <span class="badge badge-review">Changed since coding: needs review</span>'
 )
@@ -289,7 +294,14 @@ def rows_html(
                 title=_e(row.title),
                 layer=_e(row.layer_label),
                 coded_under=_CODED_UNDER.format(_e(row.coded_under)) if row.coded_under else "",
-                path=_PATH.format(_e(row.code_color), _e(row.path)) if show_path else "",
+                path=_PATH.format(
+                    _e(row.code_color),
+                    format_html(_PATH_OTHER, row.path_other, row.path)
+                    if row.path_other
+                    else _e(row.path),
+                )
+                if show_path
+                else "",
                 badge=_NEEDS_REVIEW if row.needs_review else _REVIEWED if reviewed else "",
                 more_before="…" if row.more_before else "",
                 before=_e(row.before),

@@ -28,6 +28,9 @@ from coding.segments import runs, selectors
 from coding.segments.forms import blank_memo_form
 from coding.segments.selectors import LayerOption
 from studies.access import StudyAccess, visible_memos
+from studies.folding import _HAN as HAN_RE
+from studies.folding import variant_tables
+from studies.languages import fold_for_matching
 from studies.models import Transcript
 from workbench.lib.http import maybe_url
 
@@ -255,10 +258,11 @@ def segment_entries(
         if look is None:
             node = book.by_id.get(code_id)
             name = node.code.name if node else "?"
+            other = getattr(node.code, "name_other", "") if node else ""
             look = shared[key] = runs.SegmentLook(
                 color=node.code.color if node else "#4d4d4d",
                 label=name,
-                description=f"{name}, by {who[layer_id]}",
+                description=f"{name}{f' ({other})' if other else ''}, by {who[layer_id]}",
                 review=needs_review,
                 who=initials.get(layer_id, "") if initials is not None else "",
                 path=node.path if node else "",
@@ -409,6 +413,29 @@ class CodebookView:
     options_html: SafeString = field(default_factory=lambda: mark_safe(""))
 
 
+def _match_key(node) -> str:
+    """What the picker's type-ahead matches in: the code's path in both codebook languages,
+    case folded, Han in Simplified forms (``static/js/coding/picker.js`` folds the query
+    with :func:`fold_map`)."""
+    return fold_for_matching(f"{node.path}\n{getattr(node, 'path_other', '')}")
+
+
+def fold_map(book) -> dict[str, str]:
+    """Traditional → Simplified for every variant of the Han characters in ``book``'s match
+    keys (a query's character outside them cannot match anyway): the picker folds what is
+    typed with it, so 朋輩 and 朋辈 find the same code."""
+    keys = "".join(_match_key(node) for node in book.by_id.values())
+    if not HAN_RE.search(keys):
+        return {}
+    fold, members = variant_tables()
+    out: dict[str, str] = {}
+    for ch in set(HAN_RE.findall(keys)):
+        for member in members.get(ch, "")[1:-1]:
+            if member != ch:
+                out[member] = ch
+    return out
+
+
 def codebook_tree_html(
     rows: list[CodeRow],
     view: str,
@@ -436,6 +463,9 @@ def codebook_tree_html(
             desc = code.description
             # As the template's truncatechars:160 did (160 characters with the ellipsis).
             title += f" — {escape(desc if len(desc) <= 160 else desc[:159] + '…')}"
+        other = getattr(code, "name_other", "")
+        if other:
+            title = f"{escape(other)} · {title}"
         expanded = ' aria-expanded="true"' if row.expandable else ""
         twisty = (
             '<span class="twisty" aria-hidden="true" title="Collapse or expand"></span>'
@@ -449,10 +479,10 @@ def codebook_tree_html(
             f"{expanded} "
             f'aria-label="{path}, {row.mine} mine, {row.all} in all layers shown to you" '
             f'data-code="{pk}" data-parent="{"" if row.parent is None else row.parent}" '
-            f'data-path="{escape(node.path.lower())}">{twisty}'
+            f'data-path="{escape(_match_key(node))}">{twisty}'
             f'<span class="swatch" style="background:{escape(code.color)}" aria-hidden="true"></span>'
             f'<a class="code-name" tabindex="-1" href="?layer={layer}&amp;code={pk}" '
-            f'title="{title}">{escape(code.name)}</a>'
+            f'title="{title}" translate="no">{escape(code.name)}</a>'
             f'<span class="code-count" aria-hidden="true">{row.mine}/{row.all}</span></li>'
         )
     return mark_safe("\n".join(parts))
@@ -502,6 +532,11 @@ def build_codebook_view(
                 "id": code.pk,
                 "n": code.name,
                 "p": node.path,
+                # Bilingual codebooks: the other language's name (hover, popover) and the
+                # picker's match key, both languages' paths folded (studies.languages).
+                "o": getattr(code, "name_other", ""),
+                "ol": getattr(code, "other_lang", ""),
+                "k": _match_key(node),
                 "col": runs.stroke_color(code.color),
                 # The picker shows this under the active code: say a proposal is one.
                 "d": (PROPOSED_NOTE if code.proposed else "") + code.description[:300],
@@ -710,6 +745,7 @@ def page_context(
             "version": transcript.version,
             "edit": state.edit or "",
             "view": state.view,
+            "fold": fold_map(book),
             "codeFilter": code_filter,
             "canCreateCodes": access.can_create_codes and state.edit is not None,
             "urls": {

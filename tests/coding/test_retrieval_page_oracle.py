@@ -52,7 +52,11 @@ def shown(response) -> list[dict]:
                 "chars": CHARS.search(body).group(1),
                 "memo": html.unescape(memo.group(1).replace("<br>", "\n")) if memo else "",
                 "color": path.group(1) if path else None,
-                "path": html.unescape(meta.split("</span> ", 2)[-1].split("</span>")[0].strip())
+                # The path's text (a bilingual codebook wraps it in a span with the other
+                # language's path as its title).
+                "path": html.unescape(
+                    re.sub(r"<[^>]*>", "", meta.split("</span> ", 2)[-1].split("</span>")[0])
+                ).strip()
                 if path
                 else None,
             }

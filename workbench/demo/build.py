@@ -36,6 +36,7 @@ from studies.models import (
 from studies.services import study_delete
 from studies.text import guess_language
 from workbench.demo.codebook import CODEBOOK, LEAF_BY_NAME, SUB_LEAVES
+from workbench.demo.codebook_zh import add_second_language
 from workbench.demo.coders import PROFILES, SEGMENT_NOTES, code_spans
 from workbench.demo.interviews import (
     AGE_BANDS,
@@ -313,6 +314,7 @@ def build_demo_study(
         waves, by_pseudonym = _create_participants(study, participants)
         _create_attribute_definitions(study)
         codes = _create_codebook(study)
+        add_second_language(study, codes.values())
         code_ids = {path: code.pk for path, code in codes.items()}
         coder_users, layers = _create_coders(study, coders, owner)
         done = _done(coded_by, seed)

@@ -85,6 +85,17 @@ function parseCreate(query) {
   return { name, parent: parent ? parent.id : null, parentPath: parent ? parent.p : null };
 }
 
+/** A query as the codes' match keys are written (coding/segments/page.py _match_key): case
+ * folded, and Han characters in their Simplified forms (page.fold), so "peer", 朋輩 and 朋辈
+ * find a code named in either codebook language. */
+function foldQuery(text) {
+  const fold = page.fold || {};
+  let out = "";
+  for (const ch of text.toLowerCase()) out += fold[ch] || ch;
+  return out;
+}
+const matchKey = (c) => c.k || c.p.toLowerCase();
+
 function renderOptions() {
   const state = pickerState;
   // Archived codes and categories (not applied to text) are not offered.
@@ -96,11 +107,11 @@ function renderOptions() {
     const rest = all.filter((c) => !recent.includes(c));
     items = [...recent.map((c, i) => ({ code: c, num: i + 1 })), ...rest.map((c) => ({ code: c }))];
   } else {
-    const tokens = query.split(/\s+/u);
+    const tokens = foldQuery(query).split(/\s+/u);
     items = all
-      .filter((c) => tokens.every((t) => c.p.toLowerCase().includes(t)))
+      .filter((c) => tokens.every((t) => matchKey(c).includes(t)))
       .map((c) => {
-        const leaf = c.n.toLowerCase();
+        const leaf = foldQuery(c.n) + "\n" + foldQuery(c.o || "");
         const rank = leaf.startsWith(tokens[0]) ? 0 : leaf.includes(tokens[0]) ? 1 : 2;
         return { code: c, rank };
       })
@@ -143,12 +154,23 @@ function renderOptions() {
       const leaf = document.createElement("span");
       leaf.className = "leaf";
       leaf.textContent = opt.code.n;
+      leaf.translate = false;
+      // Bilingual codebooks: the other language's name, on hover (title) and shown beside
+      // the active option (keyboard), see updateActive.
+      const other = document.createElement("span");
+      other.className = "other";
+      if (opt.code.o) {
+        other.textContent = opt.code.o;
+        other.lang = opt.code.ol || "";
+        other.translate = false;
+        li.title = opt.code.o;
+      }
       const path = document.createElement("span");
       path.className = "path";
       const parentPath = opt.code.p.slice(0, Math.max(0, opt.code.p.length - opt.code.n.length)).replace(/\s*›\s*$/u, "");
       path.textContent = parentPath;
-      li.append(tick, num, sw, leaf, path);
-      li.setAttribute("aria-label", opt.code.p + (opt.num ? ", recent " + opt.num : ""));
+      li.append(tick, num, sw, leaf, other, path);
+      li.setAttribute("aria-label", opt.code.p + (opt.code.o ? " (" + opt.code.o + ")" : "") + (opt.num ? ", recent " + opt.num : ""));
     } else {
       li.className = "create";
       li.setAttribute("aria-selected", "false");

@@ -36,10 +36,15 @@ export function openPopover(ids, anchorEl, returnFocus) {
     sw.setAttribute("aria-hidden", "true");
     const name = document.createElement("strong");
     name.textContent = seg.n;
+    name.translate = false;
+    // Bilingual codebooks: the code's name in the study's other language beside it.
+    const other = document.createElement("span");
+    other.className = "seg-other";
+    if (seg.o) { other.textContent = seg.o; other.lang = seg.ol; other.translate = false; }
     const meta = document.createElement("span");
     meta.className = "seg-meta";
     meta.textContent = seg.p + " · by " + seg.l + (seg.v ? " · " + seg.v : "") + (seg.r ? " · changed since coding: needs review" : "");
-    head.append(sw, name, meta);
+    head.append(sw, name, other, meta);
     const quote = document.createElement("div");
     quote.className = "seg-meta";
     quote.textContent = "“" + snippet(textBetween(seg.s, seg.e), 90) + "”" + (seg.m ? " · Memo: " + snippet(seg.m, 80) : "");
@@ -101,7 +106,7 @@ function showTip(stripe) {
   for (const m of marksOf(id)) m.classList.add("is-hover");
   if (!seg || !tip) return;
   window.clearTimeout(tipTimer);
-  tip.textContent = seg.p + " · by " + seg.l + (seg.d ? " · " + seg.d : "") + (seg.m ? " · Memo: " + snippet(seg.m, 60) : "");
+  tip.textContent = seg.p + (seg.o ? " (" + seg.o + ")" : "") + " · by " + seg.l + (seg.d ? " · " + seg.d : "") + (seg.m ? " · Memo: " + snippet(seg.m, 60) : "");
   const rect = stripe.getBoundingClientRect();
   tip.hidden = false;
   tip.style.top = rect.top + window.scrollY + "px";

@@ -80,6 +80,7 @@ export function getIndex() {
     segs[String(id)] = {
       s, e, c, l: layer[0], w: Boolean(layer[1]), m, r: Boolean(r), d, v: periods[v] || "",
       n: code ? code.n : "?", p: code ? code.p : "", col: code ? code.col : "#4d4d4d",
+      o: code ? code.o || "" : "", ol: code ? code.ol || "" : "",
     };
     order.push(id);
   }

@@ -2,7 +2,7 @@
  * Collapsed groups and the item holding the tab stop are kept here, so they survive the
  * out-of-band swaps of the codebook after every save.
  */
-import { app, byId, codes, say } from "./page.js";
+import { app, byId, codes, page, say } from "./page.js";
 import { applyPicker, pickerState } from "./picker.js";
 
 const tree = { collapsed: new Set(), current: null };
@@ -13,7 +13,10 @@ const visibleItems = () => treeItems().filter((li) => !li.hidden);
 
 export function filterCodebook() {
   const box = byId("codebook-filter");
-  const tokens = box ? box.value.trim().toLowerCase().split(/\s+/u).filter(Boolean) : [];
+  // data-path is both codebook languages' paths, folded (coding/segments/page.py _match_key).
+  const fold = page.fold || {};
+  const folded = box ? Array.from(box.value.trim().toLowerCase(), (ch) => fold[ch] || ch).join("") : "";
+  const tokens = folded.split(/\s+/u).filter(Boolean);
   const items = treeItems();
   const byCode = new Map(items.map((li) => [li.dataset.code, li]));
   const underCollapsed = (li) => {
