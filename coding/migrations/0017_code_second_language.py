@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coding', '0015_codebook_versions'),
+        ('coding', '0016_segment_length_index_sqlite'),
         ('studies', '0011_study_codebook_languages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
