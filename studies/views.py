@@ -18,6 +18,7 @@ from studies.access import (
     get_invitation_for_owner,
     get_study_for_user,
 )
+from studies.media import ACCEPT as MEDIA_ACCEPT
 from studies.models import (
     AttributeKind,
     AttributeScope,
@@ -25,6 +26,7 @@ from studies.models import (
     Participant,
     StakeholderGroup,
     Transcript,
+    TranscriptMedia,
     Wave,
 )
 from workbench.lib.http import HtmxHttpRequest, add_form_errors
@@ -657,6 +659,9 @@ def transcript_edit(request: HttpRequest, study_id: int, pk: int) -> HttpRespons
         "transcripts",
         transcript=transcript,
         form=form,
+        media=TranscriptMedia.objects.filter(transcript=transcript).first(),
+        media_accept=MEDIA_ACCEPT,
+        media_limit_mb=settings.WORKBENCH_MAX_MEDIA_BYTES // 1_000_000,
     )
 
 
