@@ -1,0 +1,61 @@
+"""Turn times from ``[hh:mm:ss]`` markers in text transcripts and from captions, in code
+points of the canonical text (Chinese and astral characters included)."""
+
+from __future__ import annotations
+
+from studies.readers import marker_times, read_transcript
+
+
+def cp(text: str, needle: str) -> int:
+    """The code-point offset of ``needle`` (Python counts code points)."""
+    return text.index(needle)
+
+
+def test_markers_at_line_starts_give_the_line_offset_in_code_points():
+    text = (
+        "[00:00:05] 訪問員：你好，𠮷野家嘅經驗點樣？\n"
+        "[00:00:30.5] 受訪者：我覺得幾好😀。\n"
+        "受訪者：跟住 [01:02] 我哋再傾 [1:00:00,250] 其他嘢。\n"
+    )
+    reading = read_transcript(text.encode("utf-8"), "interview.txt")
+    t = reading.text
+    second_line = cp(t, "[00:00:30.5]")
+    third_line = cp(t, "受訪者：跟住")
+    assert reading.turn_times == [
+        [0, 5],
+        [second_line, 30.5],
+        [cp(t, "[01:02]"), 62],
+        [cp(t, "[1:00:00,250]"), 3600.25],
+    ]
+    # Independent check: the offsets count code points, not UTF-16 units (𠮷 and 😀 are one each).
+    assert second_line == len("[00:00:05] 訪問員：你好，𠮷野家嘅經驗點樣？\n")
+    assert second_line != len("[00:00:05] 訪問員：你好，𠮷野家嘅經驗點樣？\n".encode("utf-16-le")) // 2
+    assert third_line < cp(t, "[01:02]")
+
+
+def test_a_marker_after_a_speaker_label_opens_the_turn():
+    text = "Interviewer: [00:10] How was it?\nParticipant: Fine.\n"
+    assert marker_times(text) == [[0, 10]]
+
+
+def test_times_going_backwards_are_left_out_and_the_markers_stay_in_the_text():
+    text = "[00:10] a\n[00:05] b\n[00:20] c"
+    reading = read_transcript(text.encode(), "x.txt")
+    assert reading.text == text
+    assert reading.turn_times == [[0, 10], [text.index("[00:20]"), 20]]
+
+
+def test_not_times_are_not_markers():
+    assert marker_times("[12] [ab:cd] [1:2] [00:61] (00:10) 00:10") == []
+
+
+def test_vtt_voices_with_astral_text_keep_code_point_offsets():
+    vtt = (
+        "WEBVTT\n\n"
+        "00:00:01.000 --> 00:00:03.000\n<v 訪問員>𠮷野家😀點樣？\n\n"
+        "00:00:04.500 --> 00:00:06.000\n<v 受訪者>幾好。\n"
+    )
+    reading = read_transcript(vtt.encode("utf-8"), "a.vtt")
+    assert reading.text == "訪問員: 𠮷野家😀點樣？\n受訪者: 幾好。"
+    assert reading.turn_times == [[0, 1], [cp(reading.text, "受訪者"), 4.5]]
+    assert cp(reading.text, "受訪者") == 13
