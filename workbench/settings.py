@@ -221,6 +221,17 @@ def _media_storage() -> dict:
 
 
 STORAGES["media"] = _media_storage()
+_MEDIA_ORIGINS = envlist("WORKBENCH_MEDIA_ORIGINS", "")
+if not _MEDIA_ORIGINS and STORAGES["media"]["BACKEND"].startswith("storages."):
+    _endpoint = os.getenv("WORKBENCH_MEDIA_S3_ENDPOINT_URL", "")
+    _MEDIA_ORIGINS = (
+        ["/".join(_endpoint.split("/")[:3])]
+        if _endpoint
+        else [
+            f"https://{os.environ['WORKBENCH_MEDIA_S3_BUCKET']}.s3.amazonaws.com",
+            "https://*.amazonaws.com",
+        ]
+    )
 
 # Background jobs: long exports run in the task worker (`manage.py db_worker`, started by
 # `make demo`; several workers may run on PostgreSQL, which hands each job to one of them).
@@ -323,6 +334,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
+        # Recordings: from the app, or from the bucket a presigned URL points to (S3).
+        "media-src": ["'self'", *_MEDIA_ORIGINS],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

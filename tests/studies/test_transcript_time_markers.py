@@ -29,7 +29,9 @@ def test_markers_at_line_starts_give_the_line_offset_in_code_points():
     ]
     # Independent check: the offsets count code points, not UTF-16 units (𠮷 and 😀 are one each).
     assert second_line == len("[00:00:05] 訪問員：你好，𠮷野家嘅經驗點樣？\n")
-    assert second_line != len("[00:00:05] 訪問員：你好，𠮷野家嘅經驗點樣？\n".encode("utf-16-le")) // 2
+    assert (
+        second_line != len("[00:00:05] 訪問員：你好，𠮷野家嘅經驗點樣？\n".encode("utf-16-le")) // 2
+    )
     assert third_line < cp(t, "[01:02]")
 
 
