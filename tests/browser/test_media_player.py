@@ -3,7 +3,6 @@ keyboard, and a highlight's passage, in real Chromium."""
 
 from __future__ import annotations
 
-import io
 import wave
 
 import pytest
