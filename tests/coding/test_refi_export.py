@@ -325,8 +325,9 @@ def test_export_runs_a_constant_number_of_queries(study, owner, rich):
     with CaptureQueriesContext(connection) as large:
         project_qdpx(access)
     # layers, codebook, participants (+group), number attributes, transcripts (+wave),
-    # memos (+author), then streamed: texts, segments, and the texts again for the files
-    assert len(small.captured_queries) == len(large.captured_queries) == 9
+    # recordings (+turn times), memos (+author), then streamed: texts, segments, and the
+    # texts again for the files
+    assert len(small.captured_queries) == len(large.captured_queries) == 10
 
 
 def test_an_empty_study_exports_a_valid_project(study, owner, project_schema):
