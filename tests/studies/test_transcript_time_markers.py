@@ -61,3 +61,30 @@ def test_vtt_voices_with_astral_text_keep_code_point_offsets():
     assert reading.text == "訪問員: 𠮷野家😀點樣？\n受訪者: 幾好。"
     assert reading.turn_times == [[0, 1], [cp(reading.text, "受訪者"), 4.5]]
     assert cp(reading.text, "受訪者") == 13
+
+
+def test_a_time_marker_before_the_speaker_label_is_not_the_speaker():
+    from studies.text import speaker_of
+
+    assert speaker_of("[00:00:04] 受訪者：幾好。") == "受訪者"
+    assert speaker_of("[1:02:03.5] Interviewer: And then?") == "Interviewer"
+    assert speaker_of("[00:10] no label here, only words") is None
+    assert speaker_of("受訪者：幾好。") == "受訪者"
+
+
+def test_the_coding_page_shows_the_speaker_after_a_time_marker(study, owner_client):
+    from django.urls import reverse
+
+    from tests import factories
+
+    text = "[00:00:04] 受訪者：幾好。"
+    t = factories.make_transcript(study, title="T", text=text)
+    html = owner_client.get(reverse("coding:transcript_code", args=[study.pk, t.pk])).content
+    end = len("[00:00:04] 受訪者：")
+    assert f'class="r spk" data-start="0" data-end="{end}"'.encode() in html
+
+
+def test_a_bracketed_label_is_still_a_label():
+    from studies.text import speaker_of
+
+    assert speaker_of("[Interviewer]: And then?") == "[Interviewer]"
