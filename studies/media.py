@@ -94,6 +94,14 @@ def check_upload(upload) -> Sniffed:
     return found
 
 
+def media_storage():
+    """The ``media`` storage of settings.STORAGES, looked up at each use (the model field's
+    own storage is fixed when the model loads, so it would miss a changed setting)."""
+    from django.core.files.storage import storages
+
+    return storages["media"]
+
+
 def _stored_name(transcript: Transcript, suffix: str) -> str:
     return f"study-{transcript.study_id}/transcript-{transcript.pk}{suffix}"
 
@@ -109,7 +117,7 @@ def attach_media(*, transcript: Transcript, upload, actor) -> TranscriptMedia:
         digest.update(chunk)
     upload.seek(0)
     suffix = PurePosixPath(upload.name.lower()).suffix
-    storage = TranscriptMedia._meta.get_field("file").storage
+    storage = media_storage()
     stored = storage.save(_stored_name(transcript, suffix), upload)  # in chunks
     try:
         with transaction.atomic():
@@ -148,7 +156,7 @@ def remove_media(*, transcript: Transcript, actor) -> bool:
     media = TranscriptMedia.objects.filter(transcript=transcript).first()
     if media is None:
         return False
-    storage = media.file.storage
+    storage = media_storage()
     name = media.file.name
     with transaction.atomic():
         audit(

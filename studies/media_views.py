@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from studies.access import get_study_for_user, get_transcript, get_transcript_media
-from studies.media import Unsatisfiable, attach_media, byte_range, remove_media
+from studies.media import Unsatisfiable, attach_media, byte_range, media_storage, remove_media
 
 CHUNK = 64 * 1024
 
@@ -62,17 +62,25 @@ def _file_chunks(handle, remaining: int):
         handle.close()
 
 
+def _local(storage) -> bool:
+    """Whether the storage keeps files on this machine's disk: then the view streams them
+    itself; any other (S3) answers a redirect to its own, presigned, URL."""
+    from django.core.files.storage import FileSystemStorage
+
+    return isinstance(storage, FileSystemStorage)
+
+
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def transcript_media_file(request: HttpRequest, study_id: int, pk: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     media = get_transcript_media(access, pk)
-    storage = media.file.storage
+    storage = media_storage()
     headers = {
         "X-Content-Type-Options": "nosniff",
         "Content-Disposition": "inline",
     }
-    if not hasattr(storage, "path"):  # object storage: a short-lived presigned URL
+    if not _local(storage):  # object storage: a short-lived presigned URL
         response = HttpResponseRedirect(storage.url(media.file.name), headers=headers)
         response["Cache-Control"] = "private, no-store"
         return response

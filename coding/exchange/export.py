@@ -44,6 +44,7 @@ from coding.codebook import selectors as codebook_selectors
 from coding.models import Code, LayerKind, Segment
 from studies import attributes as attribute_types
 from studies.access import StudyAccess, visible_layers, visible_memos
+from studies.media import media_storage
 from studies.models import (
     Attribute,
     AttributeKind,
@@ -749,7 +750,7 @@ class _ProjectExport:
         info = zipfile.ZipInfo(f"sources/{self._media_path(media)}")
         info.compress_type = zipfile.ZIP_STORED
         with (
-            media.file.storage.open(media.file.name, "rb") as src,
+            media_storage().open(media.file.name, "rb") as src,
             archive.open(info, "w", force_zip64=True) as dst,
         ):
             while chunk := src.read(1024 * 1024):

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from coding.models import AuditEvent
-from studies.media import Unsatisfiable, byte_range, sniff
+from studies.media import Unsatisfiable, byte_range, media_storage, sniff
 from studies.models import Role, TranscriptMedia
 from tests import factories
 
@@ -62,15 +62,17 @@ def body(response) -> bytes:
 
 
 def test_owner_attaches_a_wav_and_it_is_stored_audited_and_typed_by_content(
-    owner_client, transcript
+    owner_client, transcript, tmp_path
 ):
     data = wav_bytes()
     response = attach(owner_client, transcript, data)
     assert response.status_code == 302
     media = TranscriptMedia.objects.get(transcript=transcript)
     assert (media.kind, media.content_type, media.size) == ("audio", "audio/wav", len(data))
-    with media.file.open("rb") as f:
+    with media_storage().open(media.file.name, "rb") as f:
         assert f.read() == data
+    # In the private folder the settings name, not under STATIC_ROOT.
+    assert media_storage().path(media.file.name).startswith(str(tmp_path / "media"))
     event = AuditEvent.objects.get(action="transcript.media")
     assert event.after["size"] == len(data) and event.before is None
 
@@ -81,7 +83,7 @@ def test_replacing_keeps_one_recording_deletes_the_old_file_and_audits_both(
     with django_capture_on_commit_callbacks(execute=True):
         attach(owner_client, transcript, wav_bytes(0.5), "first.wav")
     first = TranscriptMedia.objects.get(transcript=transcript)
-    storage, old_name = first.file.storage, first.file.name
+    storage, old_name = media_storage(), first.file.name
     mp3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 400
     with django_capture_on_commit_callbacks(execute=True):
         attach(owner_client, transcript, mp3, "second.mp3")
@@ -147,7 +149,7 @@ def test_coders_and_viewers_cannot_attach_or_remove(coder_client, viewer_client,
 def test_owner_removes_the_recording(owner_client, transcript, django_capture_on_commit_callbacks):
     attach(owner_client, transcript, wav_bytes(0.1))
     media = TranscriptMedia.objects.get()
-    storage, name = media.file.storage, media.file.name
+    storage, name = media_storage(), media.file.name
     remove = reverse("studies:transcript_media_remove", args=[transcript.study_id, transcript.pk])
     with django_capture_on_commit_callbacks(execute=True):
         owner_client.post(remove)
@@ -261,3 +263,24 @@ def test_sniffing_recognises_each_format_by_its_first_bytes():
     assert sniff(b"\xff\xfb\x90\x00" + b"\0" * 60, "a.mp3").content_type == "audio/mpeg"
     assert sniff(wav_bytes(0.01)[:64], "a.wav").content_type == "audio/wav"
     assert sniff(b"<html><body>" + b"\0" * 60, "a.mp3") is None
+
+
+def test_object_storage_answers_a_redirect_only_after_the_access_check(
+    settings, owner_client, coder_client, outsider_client, transcript
+):
+    """A storage that is not on this machine's disk (S3 in production; in memory here)
+    is played from the URL the storage gives (a presigned one for S3), never without the
+    membership check."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "media": {
+            "BACKEND": "django.core.files.storage.InMemoryStorage",
+            "OPTIONS": {"base_url": "https://bucket.example/"},
+        },
+    }
+    attach(owner_client, transcript, wav_bytes(0.1))
+    assert outsider_client.get(file_url(transcript)).status_code == 404
+    response = coder_client.get(file_url(transcript))
+    assert response.status_code == 302
+    assert response["Location"].startswith("https://bucket.example/study-")
+    assert "no-store" in response["Cache-Control"]
