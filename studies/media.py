@@ -18,6 +18,8 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 
 from studies.models import Transcript, TranscriptMedia
 
@@ -156,8 +158,6 @@ def remove_media(*, transcript: Transcript, actor) -> bool:
     media = TranscriptMedia.objects.filter(transcript=transcript).first()
     if media is None:
         return False
-    storage = media_storage()
-    name = media.file.name
     with transaction.atomic():
         audit(
             study=transcript.study,
@@ -167,9 +167,17 @@ def remove_media(*, transcript: Transcript, actor) -> bool:
             before=_snapshot(media),
             after=None,
         )
-        media.delete()
-        transaction.on_commit(lambda: storage.delete(name))
+        media.delete()  # the file goes once committed (_delete_file)
     return True
+
+
+@receiver(post_delete, sender=TranscriptMedia)
+def _delete_file(sender, instance: TranscriptMedia, **kwargs) -> None:
+    """A recording's row deleted (removed, or its transcript, participant or study deleted):
+    its file goes too, once the deletion is committed (a rolled-back one keeps it)."""
+    name = instance.file.name
+    if name:
+        transaction.on_commit(lambda: media_storage().delete(name))
 
 
 def _snapshot(media: TranscriptMedia) -> dict:

@@ -284,3 +284,20 @@ def test_object_storage_answers_a_redirect_only_after_the_access_check(
     assert response.status_code == 302
     assert response["Location"].startswith("https://bucket.example/study-")
     assert "no-store" in response["Cache-Control"]
+
+
+def test_deleting_the_transcript_deletes_its_recording_file(
+    owner, transcript, django_capture_on_commit_callbacks
+):
+    from studies import services
+    from studies.media import attach_media
+
+    attach_media(
+        transcript=transcript, upload=SimpleUploadedFile("a.wav", wav_bytes(0.1)), actor=owner
+    )
+    name = TranscriptMedia.objects.get().file.name
+    assert media_storage().exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.transcript_delete(transcript=transcript, confirm="Interview 1", actor=owner)
+    assert not TranscriptMedia.objects.exists()
+    assert not media_storage().exists(name)
