@@ -88,3 +88,27 @@ def test_a_bracketed_label_is_still_a_label():
     from studies.text import speaker_of
 
     assert speaker_of("[Interviewer]: And then?") == "[Interviewer]"
+
+
+def test_editing_the_text_keeps_marker_times_valid_and_reads_new_markers(study, owner):
+    from studies import services
+    from tests import factories
+
+    text = "[00:00:05] 訪問員：你好𠮷？\n[00:00:30] 受訪者：好😀。\n[00:01:00] 訪問員：多謝。"
+    t = factories.make_transcript(study, title="T", text=text)
+    t.turn_times = marker_times(text)
+    t.save(update_fields=["turn_times"])
+    # A new first line, the second turn deleted, a new marked turn typed at the end.
+    new_text = (
+        "訪談前記錄𠮷。\n[00:00:05] 訪問員：你好𠮷？\n[00:01:00] 訪問員：多謝。\n"
+        "[00:01:30] 受訪者：唔使客氣😀。"
+    )
+    services.transcript_text_update(
+        transcript=t, text=new_text, expected_version=t.version, actor=owner
+    )
+    t.refresh_from_db()
+    assert t.turn_times == [
+        [new_text.index("[00:00:05]"), 5],
+        [new_text.index("[00:01:00]"), 60],
+        [new_text.index("[00:01:30]"), 90],
+    ]
