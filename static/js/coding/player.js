@@ -223,6 +223,18 @@ function init() {
   });
   for (const name of ["play", "pause", "ratechange", "loadedmetadata", "seeked"]) media.addEventListener(name, refresh);
   media.addEventListener("timeupdate", onTimeUpdate);
+  // With object storage the file comes from a presigned URL that expires: on an error, ask
+  // the app again (a fresh URL after the access check), once, and go back to where it was.
+  let retried = false;
+  media.addEventListener("playing", () => { retried = false; });
+  media.addEventListener("error", () => {
+    if (retried || !data.url) return;
+    retried = true;
+    const at = media.currentTime;
+    media.src = data.url;
+    media.load();
+    media.addEventListener("loadedmetadata", () => { media.currentTime = at; }, { once: true });
+  });
   media.addEventListener("seeked", () => markPlaying(false));
   window.addEventListener("wheel", userScrolled, { passive: true });
   window.addEventListener("touchmove", userScrolled, { passive: true });
