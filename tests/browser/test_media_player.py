@@ -146,3 +146,62 @@ def test_owner_attaches_a_recording_and_a_coder_plays_it_from_turns_keys_and_pas
     page.wait_for_function("document.getElementById('player-media').paused", timeout=15_000)
     assert current_time(page) == pytest.approx(seg_end, abs=0.6)
     assert "後來" in page.locator(".turn.is-playing").inner_text()
+
+
+def test_a_viewer_plays_and_the_playing_turn_is_followed_until_they_scroll_away(
+    db, page, login_as, tmp_path
+):
+    study = factories.make_study(name="Long study")
+    carol = factories.make_user(username="carol")
+    factories.add_member(study, carol, Role.VIEWER)
+    lines = [
+        f"[00:00:{i // 4:02d}.{(i % 4) * 25:02d}] 受訪者{i}：第{i}句話，𠮷。" for i in range(60)
+    ]
+    text = "\n".join(lines)
+    t = factories.make_transcript(study, text=text, title="Long")
+    t.turn_times = marker_times(text)
+    t.save(update_fields=["turn_times"])
+    wav = tmp_path / "long.wav"
+    wav_file(wav, seconds=16)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from studies.media import attach_media
+
+    attach_media(transcript=t, upload=SimpleUploadedFile("long.wav", wav.read_bytes()), actor=carol)
+    login_as(carol)
+    page.set_viewport_size({"width": 1200, "height": 700})
+    page.goto(f"/studies/{study.pk}/transcripts/{t.pk}/")
+    page.wait_for_function("document.querySelectorAll('.turn-time').length === 60")
+    page.evaluate("document.getElementById('player-media').playbackRate = 2")
+    page.locator("#player-toggle").click()
+    # The playing turn moves down the transcript and is kept in view.
+    page.wait_for_function(
+        "(() => { const t = document.querySelector('.turn.is-playing');"
+        " return t && Number(t.dataset.n) > 30; })()",
+        timeout=15_000,
+    )
+    box = page.evaluate(
+        "(() => { const r = document.querySelector('.turn.is-playing').getBoundingClientRect();"
+        " return [r.top, r.bottom, innerHeight]; })()"
+    )
+    assert box[0] >= 0 and box[1] <= box[2] * 0.85 + 1  # in the reading band
+    page.screenshot(path=f"{SHOTS}/5-viewer-followed.png")
+    # The viewer scrolls back up: following stops, and a button offers to go back.
+    page.mouse.wheel(0, -5000)
+    page.wait_for_selector("#player-follow:not([hidden])")
+    page.wait_for_timeout(800)  # turns go on changing while playing
+    n = page.evaluate("Number(document.querySelector('.turn.is-playing').dataset.n)")
+    top = page.evaluate("document.querySelector('.turn.is-playing').getBoundingClientRect().top")
+    assert top > 700, (n, top)  # still out of view: not followed
+    page.screenshot(path=f"{SHOTS}/6-viewer-scrolled-away.png")
+    page.locator("#player-follow").click()
+    top = page.evaluate("document.querySelector('.turn.is-playing').getBoundingClientRect().top")
+    assert 0 <= top <= 700
+    # An outsider's browser gets nothing.
+    page.context.clear_cookies()
+    dave = factories.make_user(username="dave")
+    login_as(dave)
+    status = page.evaluate(
+        f"fetch('/studies/{study.pk}/transcripts/{t.pk}/media/file/').then((r) => r.status)"
+    )
+    assert status == 404

@@ -106,6 +106,13 @@ function decorate() {
   markPlaying(true);
 }
 
+/** Keep the playing turn in the reading band: once it nears the bottom (or is above the
+ * top), it is brought to the middle, so the lines to come are in view too. */
+function follow(el) {
+  const r = el.getBoundingClientRect();
+  if (r.top < 0 || r.bottom > window.innerHeight * 0.85) el.scrollIntoView({ block: "center" });
+}
+
 function turnAtTime(seconds) {
   let best = null;
   for (const [o, s] of times) { if (s <= seconds + 0.05) best = o; else break; }
@@ -122,7 +129,7 @@ function markPlaying(force) {
   playingTurn = el;
   if (!el) return;
   el.classList.add("is-playing");
-  if (changed && !media.paused && !followPaused) el.scrollIntoView({ block: "nearest" });
+  if (changed && !media.paused && !followPaused) follow(el);
   followButton.hidden = !followPaused || media.paused;
 }
 
