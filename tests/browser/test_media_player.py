@@ -147,6 +147,20 @@ def test_owner_attaches_a_recording_and_a_coder_plays_it_from_turns_keys_and_pas
     assert current_time(page) == pytest.approx(seg_end, abs=0.6)
     assert "後來" in page.locator(".turn.is-playing").inner_text()
 
+    # Alt+T plays from the time of the turn the keyboard cursor is on.
+    page.keyboard.press("Escape")
+    page.locator("#transcript").focus()
+    page.keyboard.press("Escape")
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    current = page.locator(".turn.is-current")
+    expected = float(current.locator(".turn-time").get_attribute("data-seconds"))
+    page.keyboard.press("Alt+t")
+    page.wait_for_function("!document.getElementById('player-media').paused")
+    assert expected <= current_time(page) < expected + 1.5
+    assert page.locator(".turn.is-playing").get_attribute("id") == current.get_attribute("id")
+    page.keyboard.press("Alt+p")
+
 
 def test_a_viewer_plays_and_the_playing_turn_is_followed_until_they_scroll_away(
     db, page, login_as, tmp_path
