@@ -65,6 +65,7 @@ function playFrom(seconds, end = null) {
   media.currentTime = seconds;
   const started = media.play();
   if (started && started.catch) started.catch(() => {});
+  markPlaying(false); // at once, not at the next timeupdate
   say(STRINGS.playing(clock(seconds)));
 }
 
@@ -121,7 +122,8 @@ function turnAtTime(seconds) {
 }
 
 function markPlaying(force) {
-  const turn = turnAtTime(media.currentTime);
+  // Nothing is "being played" before the first play.
+  const turn = media.played.length || !media.paused ? turnAtTime(media.currentTime) : null;
   const el = turn ? turn.el : null;
   if (el === playingTurn && !force) return;
   transcriptEl().querySelectorAll(".turn.is-playing").forEach((t) => { if (t !== el) t.classList.remove("is-playing"); });
