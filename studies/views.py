@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -522,6 +523,7 @@ def transcript_list(request: HttpRequest, study_id: int) -> HttpResponse:
     transcripts = list(
         Transcript.objects.filter(study=study)
         .for_list()
+        .annotate(has_media=Exists(TranscriptMedia.objects.filter(transcript=OuterRef("pk"))))
         .order_by(
             "participant__group__position", "participant__pseudonym", "wave__position", "title"
         )

@@ -301,3 +301,14 @@ def test_deleting_the_transcript_deletes_its_recording_file(
         services.transcript_delete(transcript=transcript, confirm="Interview 1", actor=owner)
     assert not TranscriptMedia.objects.exists()
     assert not media_storage().exists(name)
+
+
+def test_the_transcript_list_marks_transcripts_with_a_recording(
+    owner_client, coder_client, transcript, study
+):
+    factories.make_transcript(study, title="Without", text="A: hi")
+    attach(owner_client, transcript, wav_bytes(0.1))
+    html = coder_client.get(reverse("studies:transcript_list", args=[study.pk])).content.decode()
+    assert html.count('title="Has a recording') == 1
+    row = html[html.index("Interview 1") : html.index("Interview 1") + 300]
+    assert "Recording</span>" in row
