@@ -138,10 +138,10 @@ def test_owner_attaches_a_recording_and_a_coder_plays_it_from_turns_keys_and_pas
     button = page.get_by_role("button", name="Play passage, 0:")
     button.click()
     page.wait_for_function(
-        "document.getElementById('player-media').currentTime > 0"
-        " && document.querySelector('.turn.is-playing') !== null"
+        f"document.getElementById('player-media').currentTime >= {seg_start - 0.01}"
+        " && !document.getElementById('player-media').paused"
     )
-    assert current_time(page) >= seg_start - 0.01
+    assert "後來" in page.locator(".turn.is-playing").inner_text()
     page.screenshot(path=f"{SHOTS}/4-play-passage.png")
     page.wait_for_function("document.getElementById('player-media').paused", timeout=15_000)
     assert current_time(page) == pytest.approx(seg_end, abs=0.6)
@@ -161,6 +161,17 @@ def test_owner_attaches_a_recording_and_a_coder_plays_it_from_turns_keys_and_pas
     page.locator(f"#{current.get_attribute('id')}.is-playing").wait_for()
     assert page.locator(".turn.is-playing").count() == 1
     page.keyboard.press("Alt+p")
+
+    # Coding a passage swaps its turn: the turn keeps its time button.
+    from tests.browser.coding_helpers import SELECT_JS
+
+    page.evaluate(SELECT_JS, ["同事都好支持", 0])
+    page.locator("#picker-input").fill("支持")
+    page.locator("#picker-input").press("Enter")
+    page.wait_for_function("document.querySelectorAll('mark.r').length >= 2")
+    page.wait_for_function("document.querySelectorAll('.turn-time').length === 4")
+    assert page.locator("#ln-1 .turn-time").inner_text() == "0:04"
+    page.screenshot(path=f"{SHOTS}/7-after-coding.png")
 
 
 def test_a_viewer_plays_and_the_playing_turn_is_followed_until_they_scroll_away(
