@@ -30,6 +30,10 @@
 * Assignments (coding/assignments/): every member reads those of the layers they may see
   (a blind coder: their own, never who else is assigned); only owners assign, unassign and
   draw double-coding samples (:func:`get_study_for_user` with ``owner=True``).
+* A transcript's recording (``TranscriptMedia``) is as confidential as its text: every member
+  who may read the transcript (every member of its study) may play it, through
+  :func:`get_transcript_media` and the app's own view only; owners attach, replace and
+  remove it (:func:`get_study_for_user` with ``owner=True``), as they add transcripts.
 * Calibration rounds: owners create and close them, assigned coders code in them, the
   results are for :func:`can_see_round_results`.
 """
@@ -266,6 +270,20 @@ def get_transcript(
     try:
         return qs.get(pk=pk)
     except (Transcript.DoesNotExist, ValueError, TypeError):
+        raise Http404(missing) from None
+
+
+def get_transcript_media(access: StudyAccess, transcript_pk, *, missing: str = "No recording."):
+    """The recording of a transcript of the study, for a member who may read the transcript
+    (every member: blind coding hides layers, not texts). One query; Http404 for another
+    study's transcript, an unknown one, or a transcript without a recording."""
+    from studies.models import TranscriptMedia
+
+    try:
+        return TranscriptMedia.objects.get(
+            transcript_id=transcript_pk, transcript__study=access.study
+        )
+    except (TranscriptMedia.DoesNotExist, ValueError, TypeError):
         raise Http404(missing) from None
 
 

@@ -477,3 +477,37 @@ class ApiToken(models.Model):
     @staticmethod
     def new_key() -> str:
         return "wb_" + secrets.token_urlsafe(32)
+
+
+def _media_storage():
+    from django.core.files.storage import storages
+
+    return storages["media"]
+
+
+class TranscriptMedia(models.Model):
+    """The recording a transcript was made from (audio or video): one per transcript, as in
+    NVivo. Replacing it stores the new file and deletes the old one (the audit log records
+    both); the file lives in the private ``media`` storage (settings.STORAGES) and is served
+    only by :func:`studies.media_views.transcript_media_file`, never from a public URL."""
+
+    class Kind(models.TextChoices):
+        AUDIO = "audio", "Audio"
+        VIDEO = "video", "Video"
+
+    transcript = models.OneToOneField(
+        Transcript, on_delete=models.CASCADE, primary_key=True, related_name="media"
+    )
+    file = models.FileField(storage=_media_storage, max_length=255)
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    content_type = models.CharField(max_length=40, help_text="From the file's content.")
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.transcript_id})"

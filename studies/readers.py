@@ -221,7 +221,41 @@ def read_transcript(data: bytes, filename: str) -> Reading:
         raise TextDecodeError(f"{filename}: contains no text.")
     if canonical != text:  # captions are built canonical; a change would move the offsets
         turn_times = []
+    if not lower.endswith((".vtt", ".srt")):
+        turn_times = marker_times(canonical)
     return Reading(canonical, turn_times)
+
+
+# ``[hh:mm:ss]``, ``[mm:ss]``, ``[hh:mm:ss.ms]`` (or ``,ms``) time markers in a transcript's
+# text, as transcription tools (f4transkript, oTranscribe, Word) write them.
+TIME_MARKER = re.compile(r"\[(?:(\d{1,2}):)?([0-5]?\d):([0-5]\d)(?:[.,](\d{1,3}))?\]")
+
+
+def marker_times(text: str) -> list[list[float | int]]:
+    """``[[offset, seconds], ...]`` for the time markers of ``text``: ``offset`` is the code
+    point where the marker's line starts when the marker opens its line (after spaces, or
+    after a ``Name:`` label), else where the marker is. Markers stay in the text; times that
+    go backwards are left out (a typo would send playback back)."""
+    times: list[list[float | int]] = []
+    line_start = 0
+    last = -1.0
+    for match in TIME_MARKER.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        before = text[line_start : match.start()]
+        hours, minutes, secs, fraction = match.groups()
+        seconds = int(hours or 0) * 3600 + int(minutes) * 60 + int(secs)
+        value: float | int = seconds
+        if fraction:
+            value = round(seconds + int(fraction) / 10 ** len(fraction), 3)
+        if value < last:
+            continue
+        opens_line = not before.strip() or SPEAKER_LABEL.fullmatch(before.rstrip() + " ")
+        offset = line_start if opens_line else match.start()
+        if times and times[-1][0] == offset:
+            continue
+        times.append([offset, value])
+        last = value
+    return times
 
 
 def _too_long(filename: str, max_chars: int) -> UploadTooLarge:

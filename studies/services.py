@@ -538,6 +538,21 @@ def _moved_turn_times(turn_times: list, mapping: OffsetMap, length: int) -> list
     return moved
 
 
+def _edited_turn_times(turn_times: list, old_text: str, new_text: str, mapping) -> list:
+    """The turn times after an edit. Times read from ``[hh:mm:ss]`` markers are read again
+    from the new text (a marker typed, changed or deleted is followed); caption times move
+    with the text (:func:`_moved_turn_times`), and a marker in the new text overrides the
+    time at its place."""
+    from studies.readers import marker_times
+
+    markers = marker_times(new_text)
+    if turn_times and turn_times == marker_times(old_text):
+        return markers
+    times = dict(_moved_turn_times(turn_times, mapping, len(new_text)))
+    times.update((offset, seconds) for offset, seconds in markers)
+    return [[offset, times[offset]] for offset in sorted(times)]
+
+
 def transcript_text_update(
     *, transcript: Transcript, text: str, expected_version: int, actor
 ) -> dict:
@@ -627,7 +642,7 @@ def transcript_text_update(
         current.length = length
         current.checksum = Transcript.checksum_of(new_text)
         current.version += 1
-        current.turn_times = _moved_turn_times(current.turn_times, mapping, length)
+        current.turn_times = _edited_turn_times(current.turn_times, old_text, new_text, mapping)
         current.save(
             update_fields=["text", "length", "checksum", "version", "turn_times", "updated_at"]
         )

@@ -12,7 +12,11 @@ import re
 import unicodedata
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
-SPEAKER_LABEL = re.compile(r"^([^\s:：][^:：\n]{0,39})[:：][ \t]?")
+# A label, after an optional time marker ("[00:01:02] Interviewer: ..."; studies/readers.py).
+SPEAKER_LABEL = re.compile(
+    r"^(?:\[(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?\][ \t]*)?"
+    r"(?!\[\d{1,2}:)([^\s:：][^:：\n]{0,39})[:：][ \t]?"
+)
 _CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
 _SENTENCE_PUNCT = re.compile(r"[.?!。？！,，]")
 _CJK_OR_PUNCT = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\U00020000-\U0003134f]")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from studies import attribute_views, views
+from studies import attribute_views, media_views, views
 
 app_name = "studies"
 
@@ -108,5 +108,20 @@ urlpatterns = [
         "studies/<int:study_id>/transcripts/<int:pk>/text/",
         views.transcript_text,
         name="transcript_text",
+    ),
+    path(
+        "studies/<int:study_id>/transcripts/<int:pk>/media/",
+        media_views.transcript_media_upload,
+        name="transcript_media_upload",
+    ),
+    path(
+        "studies/<int:study_id>/transcripts/<int:pk>/media/remove/",
+        media_views.transcript_media_remove,
+        name="transcript_media_remove",
+    ),
+    path(
+        "studies/<int:study_id>/transcripts/<int:pk>/media/file/",
+        media_views.transcript_media_file,
+        name="transcript_media_file",
     ),
 ]

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +19,7 @@ from studies.access import (
     get_invitation_for_owner,
     get_study_for_user,
 )
+from studies.media import ACCEPT as MEDIA_ACCEPT
 from studies.models import (
     AttributeKind,
     AttributeScope,
@@ -25,6 +27,7 @@ from studies.models import (
     Participant,
     StakeholderGroup,
     Transcript,
+    TranscriptMedia,
     Wave,
 )
 from workbench.lib.http import HtmxHttpRequest, add_form_errors
@@ -520,6 +523,7 @@ def transcript_list(request: HttpRequest, study_id: int) -> HttpResponse:
     transcripts = list(
         Transcript.objects.filter(study=study)
         .for_list()
+        .annotate(has_media=Exists(TranscriptMedia.objects.filter(transcript=OuterRef("pk"))))
         .order_by(
             "participant__group__position", "participant__pseudonym", "wave__position", "title"
         )
@@ -657,6 +661,9 @@ def transcript_edit(request: HttpRequest, study_id: int, pk: int) -> HttpRespons
         "transcripts",
         transcript=transcript,
         form=form,
+        media=TranscriptMedia.objects.filter(transcript=transcript).first(),
+        media_accept=MEDIA_ACCEPT,
+        media_limit_mb=settings.WORKBENCH_MAX_MEDIA_BYTES // 1_000_000,
     )
 
 

@@ -210,6 +210,16 @@ ROUTES: dict[str, Route] = {
     "studies:transcript_text": Route(
         OWNER, [Get(lambda ctx: {**_s(ctx), "pk": ctx.transcript.pk})]
     ),
+    # The transcript's recording: played by every member, attached and removed by owners.
+    "studies:transcript_media_file": Route(
+        READ, [Get(lambda ctx: {**_s(ctx), "pk": ctx.transcript.pk})]
+    ),
+    "studies:transcript_media_upload": Route(
+        POST_ONLY, [Get(lambda ctx: {**_s(ctx), "pk": ctx.transcript.pk})]
+    ),
+    "studies:transcript_media_remove": Route(
+        POST_ONLY, [Get(lambda ctx: {**_s(ctx), "pk": ctx.transcript.pk})]
+    ),
     # Coding page
     "coding:transcript_code": Route(
         READ,
@@ -676,6 +686,28 @@ def test_every_url_pattern_has_a_crawl_entry():
 # --- the study under crawl ----------------------------------------------------------------
 
 
+def _attach_recording(transcript, owner) -> None:
+    """A one-second WAV, so that the coding page shows its player and the file view answers."""
+    import io
+    import wave
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from studies.media import attach_media
+
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\0\0" * 8000)
+    attach_media(
+        transcript=transcript,
+        upload=SimpleUploadedFile("psw01.wav", out.getvalue()),
+        actor=owner,
+    )
+
+
 @dataclass
 class Crawl:
     study: object
@@ -742,6 +774,7 @@ def build_crawl(*, blind: bool) -> Crawl:
         title="PSW01 at T1",
         attributes={"interviewer": "KL"},
     )
+    _attach_recording(transcript, users["owner"])
     gender = Attribute.objects.create(
         study=study, name="gender", kind="choice", choices=["female", "male"]
     )

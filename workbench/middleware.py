@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from django.conf import settings
@@ -66,6 +67,9 @@ def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.0f} kB"
 
 
+_MEDIA_UPLOAD = re.compile(r"^/studies/\d+/transcripts/\d+/media/$")
+
+
 class RequestSizeMiddleware:
     """Answer 413 to a request whose declared body is over WORKBENCH_MAX_REQUEST_BYTES,
     before anything reads it (Django's own limits do not count uploaded files)."""
@@ -75,6 +79,8 @@ class RequestSizeMiddleware:
 
     def __call__(self, request):
         limit = settings.WORKBENCH_MAX_REQUEST_BYTES
+        if _MEDIA_UPLOAD.match(request.path_info):  # a recording: its own, larger limit
+            limit = max(limit, settings.WORKBENCH_MAX_MEDIA_BYTES + 64 * 1024)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -177,6 +177,10 @@ STORAGES = {
             )
         },
     },
+    # Transcripts' recordings (studies.TranscriptMedia): private like job files, streamed by
+    # an access-checked view with Range support; S3-compatible object storage when
+    # WORKBENCH_MEDIA_S3_BUCKET is set (pip install '.[s3]'; see _media_storage below).
+    "media": None,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -185,6 +189,56 @@ STORAGES = {
         )
     },
 }
+
+
+def _media_storage() -> dict:
+    """Local disk under WORKBENCH_MEDIA_ROOT (outside STATIC_ROOT, never served by WhiteNoise),
+    or an S3-compatible bucket (django-storages) when WORKBENCH_MEDIA_S3_BUCKET is set."""
+    bucket = os.getenv("WORKBENCH_MEDIA_S3_BUCKET", "").strip()
+    if bucket:
+        options = {
+            "bucket_name": bucket,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": envint("WORKBENCH_MEDIA_URL_SECONDS", 300),
+            "file_overwrite": False,
+            "location": os.getenv("WORKBENCH_MEDIA_S3_PREFIX", "media"),
+        }
+        for option, name in (
+            ("endpoint_url", "WORKBENCH_MEDIA_S3_ENDPOINT_URL"),
+            ("region_name", "WORKBENCH_MEDIA_S3_REGION"),
+            ("access_key", "WORKBENCH_MEDIA_S3_ACCESS_KEY_ID"),
+            ("secret_key", "WORKBENCH_MEDIA_S3_SECRET_ACCESS_KEY"),
+        ):
+            if os.getenv(name):
+                options[option] = os.environ[name]
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    location = os.getenv(
+        "WORKBENCH_MEDIA_ROOT",
+        str(
+            Path(tempfile.gettempdir()) / f"workbench-test-media-{os.getpid()}"
+            if _TESTING
+            else BASE_DIR / "var" / "media"
+        ),
+    )
+    return {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": location, "base_url": None},
+    }
+
+
+STORAGES["media"] = _media_storage()
+_MEDIA_ORIGINS = envlist("WORKBENCH_MEDIA_ORIGINS", "")
+if not _MEDIA_ORIGINS and STORAGES["media"]["BACKEND"].startswith("storages."):
+    _endpoint = os.getenv("WORKBENCH_MEDIA_S3_ENDPOINT_URL", "")
+    _MEDIA_ORIGINS = (
+        ["/".join(_endpoint.split("/")[:3])]
+        if _endpoint
+        else [
+            f"https://{os.environ['WORKBENCH_MEDIA_S3_BUCKET']}.s3.amazonaws.com",
+            "https://*.amazonaws.com",
+        ]
+    )
 
 # Background jobs: long exports run in the task worker (`manage.py db_worker`, started by
 # `make demo`; several workers may run on PostgreSQL, which hands each job to one of them).
@@ -213,6 +267,8 @@ WORKBENCH_MAX_UPLOAD_BYTES = envint("WORKBENCH_MAX_UPLOAD_BYTES", 5 * 1024 * 102
 WORKBENCH_MAX_ZIP_BYTES = envint("WORKBENCH_MAX_ZIP_BYTES", 100 * 1024 * 1024)
 WORKBENCH_MAX_FILES = envint("WORKBENCH_MAX_FILES", 500)
 WORKBENCH_MAX_TEXT_CHARS = envint("WORKBENCH_MAX_TEXT_CHARS", 2_000_000)
+# One recording (audio or video) attached to a transcript, streamed to storage in chunks.
+WORKBENCH_MAX_MEDIA_BYTES = envint("WORKBENCH_MAX_MEDIA_BYTES", 500 * 1024 * 1024)
 # Days an invitation link to a study stays valid.
 WORKBENCH_INVITATION_DAYS = envint("WORKBENCH_INVITATION_DAYS", 7)
 # All files of one upload, zip or QDPX together: unpacked bytes and decoded characters.
@@ -285,6 +341,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
+        # Recordings: from the app, or from the bucket a presigned URL points to (S3).
+        "media-src": ["'self'", *_MEDIA_ORIGINS],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

@@ -44,7 +44,16 @@ from coding.codebook import selectors as codebook_selectors
 from coding.models import Code, JournalEntry, LayerKind, Segment, Theme, ThemeStatus
 from studies import attributes as attribute_types
 from studies.access import StudyAccess, visible_layers, visible_memos
-from studies.models import Attribute, AttributeKind, AttributeScope, Participant, Study, Transcript
+from studies.media import media_storage
+from studies.models import (
+    Attribute,
+    AttributeKind,
+    AttributeScope,
+    Participant,
+    Study,
+    Transcript,
+    TranscriptMedia,
+)
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -481,6 +490,23 @@ class _ProjectExport:
                 "updated_at",
             )
         )
+        # Recordings: an AudioSource/VideoSource each, its Transcript the transcript's text
+        # file with the turn times as SyncPoints (one query; the files are copied in write()).
+        self.media = {
+            m.transcript_id: m
+            for m in TranscriptMedia.objects.filter(transcript__study=study)
+            .select_related("transcript")
+            .only(
+                "transcript_id",
+                "file",
+                "kind",
+                "original_name",
+                "uploaded_at",
+                "transcript__turn_times",
+                "transcript__created_at",
+            )
+        }
+        self.sync_points: dict[int, list[tuple[int, int]]] = {}
         memos = visible_memos(access)
         if access.blind:
             # A blind coder's project is their own work: their memos only, so that no other
@@ -655,6 +681,8 @@ class _ProjectExport:
                     f"sources/{self.journal_guid[entry.pk]}.txt",
                     _file_text(_clean(entry.body), self.target),
                 )
+            for media in self.media.values():
+                self._copy_media(archive, media)
         if self.progress is not None:
             self.progress(self.total, self.total)
 
@@ -779,8 +807,71 @@ class _ProjectExport:
             if self.file_var:
                 _write_value(xml, self.file_var, "Text", _file_name_value(title, source_name))
             xml.end("TextSource")
+            if tid in self.media:
+                self.sync_points[tid] = [
+                    (position(offset), round(float(seconds) * 1000))
+                    for offset, seconds in self.media[tid].transcript.turn_times or []
+                    if 0 <= offset <= length
+                ]
             self._tick()
+        for _tid, title, *_rest in self.transcripts:
+            if _tid in self.media:
+                self._write_media_source(xml, self.media[_tid], title)
         xml.end("Sources")
+
+    def _media_path(self, media: TranscriptMedia) -> str:
+        guid = self.make_guid("media", media.transcript_id)
+        suffix = media.file.name.rsplit(".", 1)[-1].lower() if "." in media.file.name else "bin"
+        return f"{guid}.{suffix}"
+
+    def _write_media_source(self, xml: _XmlStream, media: TranscriptMedia, title: str) -> None:
+        """The recording as an ``AudioSource``/``VideoSource`` (``path`` in the archive);
+        its ``Transcript`` is the transcript's own text file, synchronised by one
+        ``SyncPoint`` per turn time (``timeStamp`` ms, ``position`` as the selections count).
+        The coding stays on the ``TextSource``: tools read text codings there."""
+        tid = media.transcript_id
+        tag = "VideoSource" if media.kind == TranscriptMedia.Kind.VIDEO else "AudioSource"
+        xml.start(
+            tag,
+            {
+                "guid": self.make_guid("media", tid),
+                "name": _clean(media.original_name or title),
+                "path": f"internal://{self._media_path(media)}",
+                "creationDateTime": _timestamp(media.uploaded_at),
+            },
+        )
+        xml.start(
+            "Transcript",
+            {
+                "guid": self.make_guid("media-transcript", tid),
+                "name": _clean(title),
+                "plainTextPath": f"internal://{self.source_guid[tid]}.txt",
+                "creationDateTime": _timestamp(media.transcript.created_at),
+            },
+        )
+        for n, (position, millis) in enumerate(self.sync_points.get(tid, ())):
+            xml.leaf(
+                "SyncPoint",
+                {
+                    "guid": self.make_guid("sync", f"{tid}:{n}"),
+                    "timeStamp": str(millis),
+                    "position": str(position),
+                },
+            )
+        xml.end("Transcript")
+        xml.end(tag)
+
+    def _copy_media(self, archive: zipfile.ZipFile, media: TranscriptMedia) -> None:
+        """The recording's file, stored (not deflated: audio and video are compressed), in
+        chunks from the storage."""
+        info = zipfile.ZipInfo(f"sources/{self._media_path(media)}")
+        info.compress_type = zipfile.ZIP_STORED
+        with (
+            media_storage().open(media.file.name, "rb") as src,
+            archive.open(info, "w", force_zip64=True) as dst,
+        ):
+            while chunk := src.read(1024 * 1024):
+                dst.write(chunk)
 
     def _write_selection(self, xml: _XmlStream, row, text: str, position) -> None:
         pk, _t, code_id, layer_id, start, end, memo, when = row

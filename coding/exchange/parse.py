@@ -487,8 +487,8 @@ def _parse_cases(root, parsed: _Parsed, report: RefiImportReport) -> None:
 _NON_TEXT_SOURCES = {
     "PictureSource": "pictures",
     "PDFSource": "PDF documents",
-    "AudioSource": "audio files",
-    "VideoSource": "video files",
+    "AudioSource": "audio recordings (not imported: attach the file on the transcript's page)",
+    "VideoSource": "video recordings (not imported: attach the file on the transcript's page)",
 }
 
 

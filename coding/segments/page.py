@@ -755,6 +755,7 @@ def page_context(
         },
     }
     if full:
+        _add_media(ctx, transcript)
         ctx.update(
             {
                 "done_at": state.done_at,
@@ -773,3 +774,19 @@ def page_context(
             }
         )
     return ctx
+
+
+def _add_media(ctx: dict[str, Any], transcript: Transcript) -> None:
+    """The recording's player (templates/coding/segments/_player.html, static/js/coding/
+    player.js) when the transcript has one: its URL (the access-checked view) and the turn
+    times, in the page JSON. One query, on the full page only."""
+    from studies.models import TranscriptMedia
+
+    media = TranscriptMedia.objects.filter(transcript=transcript).first()
+    if media is None:
+        return
+    url = reverse("studies:transcript_media_file", args=[transcript.study_id, transcript.pk])
+    ctx["media"] = media
+    ctx["media_url"] = url
+    ctx["times_count"] = len(transcript.turn_times or [])
+    ctx["page_json"]["media"] = {"url": url, "kind": media.kind, "times": transcript.turn_times}

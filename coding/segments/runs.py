@@ -83,7 +83,7 @@ CHARS_PER_LINE = 85
 #: ones in a column are at least LABEL_STEP_PX apart, so short turns grow to hold them.
 LABEL_STEP_PX = 30
 
-_LABEL = re.compile(r"[^:：]*[:：][ \t]?")
+_LABEL = re.compile(r"(?:\[[\d:.,]+\][ \t]*)?[^:：]*[:：][ \t]?")  # after a time marker
 
 
 @dataclass(slots=True)

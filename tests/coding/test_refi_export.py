@@ -325,10 +325,10 @@ def test_export_runs_a_constant_number_of_queries(study, owner, rich):
     with CaptureQueriesContext(connection) as large:
         project_qdpx(access)
     # layers, codebook, participants (+group), number attributes, transcripts (+wave),
-    # memos (+author), themes, their codes, shared journal entries (+author), then
-    # streamed: texts, segments, and the texts again for the files (journal links: see
-    # test_refi_export_themes.py)
-    assert len(small.captured_queries) == len(large.captured_queries) == 12
+    # recordings (+turn times), memos (+author), themes, their codes, shared journal
+    # entries (+author), then streamed: texts, segments, and the texts again for the
+    # files (journal links: see test_refi_export_themes.py)
+    assert len(small.captured_queries) == len(large.captured_queries) == 13
 
 
 def test_an_empty_study_exports_a_valid_project(study, owner, project_schema):

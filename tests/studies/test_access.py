@@ -70,6 +70,8 @@ OWNER_POSTS = [
     ("participant_delete", ("participant",), {"confirm": "SU01"}),
     ("invitation_create", (), {"role": "owner"}),
     ("invitation_revoke", ("invitation",), {}),
+    ("transcript_media_upload", ("transcript",), {}),
+    ("transcript_media_remove", ("transcript",), {}),
 ]
 
 
