@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('studies', '0010_backfill_transcript_search_text'),
+        ('studies', '0011_study_codebook_languages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
