@@ -20,6 +20,8 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from coding.codebook import selectors as codebook_selectors
 from coding.models import Layer, LayerKind, Memo
@@ -32,7 +34,7 @@ from workbench.lib.http import maybe_url
 
 #: What Django's ``json_script`` escapes, so no "</script>" ends the data early.
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-PROPOSED_NOTE = "Proposed, not yet in the shared codebook. "
+PROPOSED_NOTE = gettext_lazy("Proposed, not yet in the shared codebook. ")
 
 
 # --- state shared by the page and its fragments ---------------------------------------
@@ -60,9 +62,9 @@ class LayerState:
     @property
     def edit_label(self) -> str:
         if self.edit == "mine":
-            return "your layer"
+            return _("your layer")
         if self.edit == "consensus":
-            return "the consensus layer"
+            return _("the consensus layer")
         return ""
 
     @property
@@ -71,11 +73,14 @@ class LayerState:
         if self.edit:
             return ""
         if not self.can_code:
-            return "Viewers read coding; they cannot change it."
-        where = "Mine or Consensus" if self.is_owner else "Mine"
+            return _("Viewers read coding; they cannot change it.")
         if self.view == "all":
-            return f"Reading all layers — switch to {where} to code."
-        return f"This layer is read-only — switch to {where} to code."
+            if self.is_owner:
+                return _("Reading all layers — switch to Mine or Consensus to code.")
+            return _("Reading all layers — switch to Mine to code.")
+        if self.is_owner:
+            return _("This layer is read-only — switch to Mine or Consensus to code.")
+        return _("This layer is read-only — switch to Mine to code.")
 
 
 def layer_state(
@@ -101,12 +106,12 @@ def layer_state(
 
     options: list[LayerOption] = []
     if access.can_code:
-        options.append(LayerOption("mine", "Mine"))
+        options.append(LayerOption("mine", pgettext("layer", "Mine")))
     if not access.blind and (consensus is not None or access.is_owner):
-        options.append(LayerOption("consensus", "Consensus"))
-    options.extend(LayerOption(lr.key, lr.label) for lr in others)
+        options.append(LayerOption("consensus", pgettext("layer", "Consensus")))
+    options.extend(LayerOption(lr.key, lr.label, user_content=True) for lr in others)
     if len(options) > 1 or not access.can_code:
-        options.append(LayerOption("all", "All"))
+        options.append(LayerOption("all", pgettext("layer", "All")))
 
     keys = {o.key for o in options}
     # Coders start on their own layer; owners (who supervise) and viewers start on
@@ -415,6 +420,9 @@ def codebook_tree_html(
     row swaps its own in the page (a write's answer)."""
     parts = []
     layer = quote(view, safe="/")
+    # The row is the code's (translate="no"); its label and twisty title are interface words.
+    label = escape(_("{path}, {mine} mine, {all} in all layers shown to you"))
+    twisty_title = escape(_("Collapse or expand"))
     if first is None and rows:
         first = rows[0].node.pk
     for row in rows:
@@ -431,16 +439,16 @@ def codebook_tree_html(
             title += f" — {escape(desc if len(desc) <= 160 else desc[:159] + '…')}"
         expanded = ' aria-expanded="true"' if row.expandable else ""
         twisty = (
-            '<span class="twisty" aria-hidden="true" title="Collapse or expand"></span>'
+            f'<span class="twisty" aria-hidden="true" title="{twisty_title}"></span>'
             if row.expandable
             else '<span class="twisty-space" aria-hidden="true"></span>'
         )
         parts.append(
-            f'<li role="treeitem" class="code-row{" is-filtered" if current else ""}" '
+            f'<li role="treeitem" translate="no" class="code-row{" is-filtered" if current else ""}" '
             f'style="--depth:{node.depth}" tabindex="{tab}"{swap} aria-level="{node.depth + 1}" '
             f'aria-posinset="{row.posinset}" aria-setsize="{row.setsize}"'
             f"{expanded} "
-            f'aria-label="{path}, {row.mine} mine, {row.all} in all layers shown to you" '
+            f'aria-label="{label.format(path=path, mine=row.mine, all=row.all)}" '
             f'data-code="{pk}" data-parent="{"" if row.parent is None else row.parent}" '
             f'data-path="{escape(node.path.lower())}">{twisty}'
             f'<span class="swatch" style="background:{escape(code.color)}" aria-hidden="true"></span>'
@@ -455,7 +463,8 @@ def codebook_options_html(rows: list[CodeRow], code_filter: int | None) -> SafeS
     """The code filter's options (after "All codes")."""
     return mark_safe(
         "".join(
-            f'<option value="{row.node.pk}"{" selected" if row.node.pk == code_filter else ""}>'
+            f'<option value="{row.node.pk}" translate="no"'
+            f'{" selected" if row.node.pk == code_filter else ""}>'
             f"{escape(row.node.path)}</option>"
             for row in rows
         )
@@ -497,7 +506,7 @@ def build_codebook_view(
                 "p": node.path,
                 "col": runs.stroke_color(code.color),
                 # The picker shows this under the active code: say a proposal is one.
-                "d": (PROPOSED_NOTE if code.proposed else "") + code.description[:300],
+                "d": (str(PROPOSED_NOTE) if code.proposed else "") + code.description[:300],
                 "pa": code.parent_id,
                 "ar": code.archived,
                 "ca": not code.is_codable,  # a category: the picker does not offer it

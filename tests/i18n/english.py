@@ -1,0 +1,71 @@
+"""The shared rule for "an English interface string" on a page shown in Traditional Chinese.
+
+Every visible text node outside ``[translate="no"]`` (user content), ``<script>``, ``<style>``,
+``<code>``, ``<kbd>`` and ``<pre>``, and the attributes ``title``, ``aria-label``,
+``placeholder``, ``alt`` and a button's ``value``, must hold no Latin-letter word except the
+proper names and formats of :data:`ALLOWED` (compared case-insensitively).
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+
+ALLOWED = {
+    word.casefold()
+    for word in (
+        # formats and file kinds
+        "CSV XLSX DOCX DOC ODT RTF PDF TXT VTT SRT ZIP QDPX QDC REFI-QDA REFI QDA JSON Markdown "
+        "MD HTML UTF UTF-8 Big5 GB18030 Windows-1252 Latin-1 mp3 m4a wav mp4 webm "
+        # tools, standards and names
+        "NVivo MAXQDA ATLAS.ti ATLAS ti QualCoder Taguette Django Axes OpenCC API URL ID IDs "
+        "COREQ SRQR R pandas curl Zoom Teams Otter Okabe Ito Krippendorff Cohen Fleiss "
+        "Bearer Authorization IoU "
+        # keys
+        "Ctrl Shift Alt Esc Enter Tab Space Cmd Home End PgUp PgDn Backspace Delete"
+    ).split()
+}
+SKIPPED_TAGS = {"script", "style", "code", "kbd", "pre", "samp"}
+ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9._'’-]*")
+
+
+def english_words(text: str) -> list[str]:
+    words = []
+    for match in WORD.finditer(text):
+        word = match.group(0).rstrip(".-'’")
+        if word.casefold() in ALLOWED or word.casefold().rstrip("s") in ALLOWED:
+            continue
+        if re.fullmatch(r"[A-Za-z]\d*", word):  # a single letter: κ's "A", "B", key names
+            continue
+        words.append(word)
+    return words
+
+
+def english_strings(html: str) -> list[str]:
+    """The interface strings of ``html`` that hold an English word, in document order."""
+    root = lxml.html.document_fromstring(html)
+    found: list[str] = []
+
+    def check(text: str | None, where: str) -> None:
+        if text and text.strip() and english_words(text):
+            found.append(f"{where}: {' '.join(text.split())[:120]!r}")
+
+    def walk(element) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag in SKIPPED_TAGS or element.get("translate") == "no":
+            return
+        if tag:
+            for attribute in ATTRIBUTES:
+                check(element.get(attribute), f"<{tag} {attribute}>")
+            if tag == "input" and element.get("type") in ("submit", "button", "reset"):
+                check(element.get("value"), "<input value>")
+            check(element.text, f"<{tag}>")
+        for child in element:
+            walk(child)
+            # the text after a child belongs to this element (not to a skipped child)
+            check(child.tail, f"<{tag}>")
+
+    walk(root)
+    return found
