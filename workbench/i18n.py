@@ -58,9 +58,7 @@ def apply_at_login(sender, request, user, **kwargs):
 
     if request is None or not hasattr(request, "session"):
         return
-    language = (
-        UserPreferences.objects.filter(user=user).values_list("language", flat=True).first()
-    )
+    language = UserPreferences.objects.filter(user=user).values_list("language", flat=True).first()
     code = _supported(language or "")
     if code:
         request.session[SESSION_KEY] = code

@@ -464,7 +464,7 @@ def codebook_options_html(rows: list[CodeRow], code_filter: int | None) -> SafeS
     return mark_safe(
         "".join(
             f'<option value="{row.node.pk}" translate="no"'
-            f'{" selected" if row.node.pk == code_filter else ""}>'
+            f"{' selected' if row.node.pk == code_filter else ''}>"
             f"{escape(row.node.path)}</option>"
             for row in rows
         )

@@ -12,20 +12,18 @@ import re
 
 import lxml.html
 
-ALLOWED = {
-    word.casefold()
-    for word in (
-        # formats and file kinds
-        "CSV XLSX DOCX DOC ODT RTF PDF TXT VTT SRT ZIP QDPX QDC REFI-QDA REFI QDA JSON Markdown "
-        "MD HTML UTF UTF-8 Big5 GB18030 Windows-1252 Latin-1 mp3 m4a wav mp4 webm "
-        # tools, standards and names
-        "NVivo MAXQDA ATLAS.ti ATLAS ti QualCoder Taguette Django Axes OpenCC API URL ID IDs "
-        "COREQ SRQR R pandas curl Zoom Teams Otter Okabe Ito Krippendorff Cohen Fleiss "
-        "Bearer Authorization IoU "
-        # keys
-        "Ctrl Shift Alt Esc Enter Tab Space Cmd Home End PgUp PgDn Backspace Delete"
-    ).split()
-}
+_NAMES = (
+    # formats and file kinds
+    "CSV XLSX DOCX DOC ODT RTF PDF TXT VTT SRT ZIP QDPX QDC REFI-QDA REFI QDA JSON Markdown "
+    "MD HTML UTF UTF-8 Big5 GB18030 Windows-1252 Latin-1 mp3 m4a wav mp4 webm "
+    # tools, standards and names
+    "NVivo MAXQDA ATLAS.ti ATLAS ti QualCoder Taguette Django Axes OpenCC API URL ID IDs "
+    "COREQ SRQR R pandas curl Zoom Teams Otter Okabe Ito Krippendorff Cohen Fleiss "
+    "Bearer Authorization IoU "
+    # keys
+    "Ctrl Shift Alt Esc Enter Tab Space Cmd Home End PgUp PgDn Backspace Delete"
+)
+ALLOWED = {word.casefold() for word in _NAMES.split(" ")}
 SKIPPED_TAGS = {"script", "style", "code", "kbd", "pre", "samp"}
 ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9._'’-]*")

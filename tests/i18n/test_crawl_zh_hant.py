@@ -95,7 +95,9 @@ def test_every_page_in_zh_hant_has_no_english_interface_string(persona, db):
     )
 
 
-@pytest.mark.skip(reason="i18n2 translates these pages; remove at merge (PAGES_TRANSLATED_BY_I18N2)")
+@pytest.mark.skip(
+    reason="i18n2 translates these pages; remove at merge (PAGES_TRANSLATED_BY_I18N2)"
+)
 def test_pages_translated_by_i18n2_in_zh_hant(db):  # pragma: no cover - until the merge
     ctx = build_crawl(blind=True)
     for persona in PERSONAS:

@@ -3,6 +3,8 @@
 Django's zh_Hant groups digits by four with no separator; Hong Kong writes 12,345.
 """
 
+from __future__ import annotations
+
 DATE_FORMAT = "Y年n月j日"
 TIME_FORMAT = "H:i"
 DATETIME_FORMAT = "Y年n月j日 H:i"
