@@ -13,6 +13,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from coding.audit import audit
 from studies import attribute_services
@@ -99,7 +101,7 @@ def invitation_create(
     """A single-use invitation valid for ``WORKBENCH_INVITATION_DAYS``; returns it with its
     token (shown once: only the hash is stored)."""
     if role not in Role.values:
-        raise ValidationError({"role": "Choose owner, coder or viewer."})
+        raise ValidationError({"role": gettext("Choose owner, coder or viewer.")})
     token = Invitation.new_token()
     invitation = Invitation(
         study=study,
@@ -138,18 +140,28 @@ def member_invite(*, study: Study, username: str, role: str, actor) -> tuple[Inv
     except User.DoesNotExist:
         raise ValidationError(
             {
-                "username": f"No user “{username}”. Invite them with a link instead: they "
-                "create their account when they accept."
+                "username": gettext(
+                    "No user “%(username)s”. Invite them with a link instead: they create their account when they accept."
+                )
+                % {"username": username}
             }
         ) from None
     problem = reserved_name_problem(user.username)
     if problem:
         raise ValidationError({"username": problem + ": rename the account in the admin first."})
     if Membership.objects.filter(study=study, user=user).exists():
-        raise ValidationError({"username": f"{user.username} is already a member of this study."})
+        raise ValidationError(
+            {
+                "username": gettext("%(username)s is already a member of this study.")
+                % {"username": user.username}
+            }
+        )
     if study.invitations.pending().filter(invited_user=user).exists():
         raise ValidationError(
-            {"username": f"{user.username} already has an invitation waiting for an answer."}
+            {
+                "username": gettext("%(username)s already has an invitation waiting for an answer.")
+                % {"username": user.username}
+            }
         )
     return invitation_create(study=study, role=role, invited_user=user, actor=actor)
 
@@ -158,22 +170,25 @@ def invitation_problem(invitation: Invitation, user=None) -> str:
     """Why this invitation cannot be accepted (by ``user``, if given); "" if it can."""
     status = invitation.status
     if status == "accepted":
-        return "This invitation has already been used. Ask the study's owner for a new link."
-    if status == "revoked":
-        return "This invitation was withdrawn. Ask the study's owner for a new link."
-    if status == "expired":
-        return (
-            f"This invitation expired on {invitation.expires_at:%d %b %Y}. "
-            "Ask the study's owner for a new link."
+        return gettext(
+            "This invitation has already been used. Ask the study's owner for a new link."
         )
+    if status == "revoked":
+        return gettext("This invitation was withdrawn. Ask the study's owner for a new link.")
+    if status == "expired":
+        return gettext(
+            "This invitation expired on %(expires_at)s. Ask the study's owner for a new link."
+        ) % {"expires_at": date_format(invitation.expires_at, "DATE_FORMAT")}
     if user is not None and user.is_authenticated:
         if invitation.invited_user_id and invitation.invited_user_id != user.pk:
-            return (
-                f"This invitation is for {invitation.invited_user.username}, not for you "
-                f"({user.username})."
-            )
+            return gettext("This invitation is for %(username)s, not for you (%(username2)s).") % {
+                "username": invitation.invited_user.username,
+                "username2": user.username,
+            }
         if Membership.objects.filter(study=invitation.study_id, user=user).exists():
-            return f"You are already a member of “{invitation.study.name}”."
+            return gettext("You are already a member of “%(name)s”.") % {
+                "name": invitation.study.name
+            }
         problem = reserved_name_problem(user.username)
         if problem:
             return problem + ": such an account cannot join a study."
@@ -222,7 +237,7 @@ def account_create_and_accept(*, invitation: Invitation, username: str, password
 def invitation_revoke(*, invitation: Invitation, actor, action: str = "invitation.revoke") -> None:
     """Withdraw a pending invitation (owners), or decline one (the invited user)."""
     if invitation.status != "pending":
-        raise ValidationError("Only a pending invitation can be withdrawn or declined.")
+        raise ValidationError(gettext("Only a pending invitation can be withdrawn or declined."))
     invitation.revoked_at = timezone.now()
     with transaction.atomic():
         invitation.save(update_fields=["revoked_at"])
@@ -242,7 +257,9 @@ def _check_not_last_owner(membership: Membership) -> None:
         .exclude(pk=membership.pk)
         .exists()
     ):
-        raise ValidationError("A study needs at least one owner: make someone else owner first.")
+        raise ValidationError(
+            gettext("A study needs at least one owner: make someone else owner first.")
+        )
 
 
 def _locked_membership(membership: Membership) -> Membership:
@@ -255,7 +272,7 @@ def _locked_membership(membership: Membership) -> Membership:
 
 def member_change_role(*, membership: Membership, role: str, actor) -> Membership:
     if role not in Role.values:
-        raise ValidationError("Choose owner, coder or viewer.")
+        raise ValidationError(gettext("Choose owner, coder or viewer."))
     with transaction.atomic():
         current = _locked_membership(membership)
         if role != Role.OWNER:
@@ -305,9 +322,11 @@ def ordered_create(*, study: Study, kind: str, name: str, actor):
     model = _ordered_model(kind)
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "A name is required."})
+        raise ValidationError({"name": gettext("A name is required.")})
     if model.objects.filter(study=study, name__iexact=name).exists():
-        raise ValidationError({"name": f"“{name}” already exists in this study."})
+        raise ValidationError(
+            {"name": gettext("“%(name)s” already exists in this study.") % {"name": name}}
+        )
     position = (model.objects.filter(study=study).aggregate(m=Max("position"))["m"] or 0) + 1
     obj = model(study=study, name=name, position=position)
     obj.full_clean(exclude=["study"], validate_constraints=False)
@@ -320,10 +339,12 @@ def ordered_create(*, study: Study, kind: str, name: str, actor):
 def ordered_rename(*, obj, name: str, actor):
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "A name is required."})
+        raise ValidationError({"name": gettext("A name is required.")})
     model = type(obj)
     if model.objects.filter(study=obj.study, name__iexact=name).exclude(pk=obj.pk).exists():
-        raise ValidationError({"name": f"“{name}” already exists in this study."})
+        raise ValidationError(
+            {"name": gettext("“%(name)s” already exists in this study.") % {"name": name}}
+        )
     before = {"name": obj.name}
     obj.name = name
     with transaction.atomic():
@@ -370,10 +391,13 @@ def ordered_move(*, obj, direction: int, actor) -> None:
 def ordered_delete(*, obj, actor) -> None:
     if isinstance(obj, StakeholderGroup) and obj.participants.exists():
         raise ValidationError(
-            f"“{obj.name}” still has participants: move them to another group first."
+            gettext("“%(name)s” still has participants: move them to another group first.")
+            % {"name": obj.name}
         )
     if isinstance(obj, Wave) and obj.transcripts.exists():
-        raise ValidationError(f"“{obj.name}” still has transcripts: reassign them first.")
+        raise ValidationError(
+            gettext("“%(name)s” still has transcripts: reassign them first.") % {"name": obj.name}
+        )
     with transaction.atomic():
         audit(
             study=obj.study,
@@ -398,11 +422,16 @@ def participant_create(
 ) -> Participant:
     pseudonym = (pseudonym or "").strip()
     if not pseudonym:
-        raise ValidationError({"pseudonym": "A pseudonym is required."})
+        raise ValidationError({"pseudonym": gettext("A pseudonym is required.")})
     if group is not None and group.study_id != study.pk:
-        raise ValidationError({"group": "That group belongs to another study."})
+        raise ValidationError({"group": gettext("That group belongs to another study.")})
     if Participant.objects.filter(study=study, pseudonym__iexact=pseudonym).exists():
-        raise ValidationError({"pseudonym": f"A participant “{pseudonym}” already exists."})
+        raise ValidationError(
+            {
+                "pseudonym": gettext("A participant “%(pseudonym)s” already exists.")
+                % {"pseudonym": pseudonym}
+            }
+        )
     with transaction.atomic():
         attributes = _typed_attributes(study, AttributeScope.PARTICIPANT, attributes or {})
         participant = Participant(
@@ -435,15 +464,20 @@ def participant_update(
 ) -> Participant:
     pseudonym = (pseudonym or "").strip()
     if not pseudonym:
-        raise ValidationError({"pseudonym": "A pseudonym is required."})
+        raise ValidationError({"pseudonym": gettext("A pseudonym is required.")})
     if group is not None and group.study_id != participant.study_id:
-        raise ValidationError({"group": "That group belongs to another study."})
+        raise ValidationError({"group": gettext("That group belongs to another study.")})
     if (
         Participant.objects.filter(study=participant.study, pseudonym__iexact=pseudonym)
         .exclude(pk=participant.pk)
         .exists()
     ):
-        raise ValidationError({"pseudonym": f"A participant “{pseudonym}” already exists."})
+        raise ValidationError(
+            {
+                "pseudonym": gettext("A participant “%(pseudonym)s” already exists.")
+                % {"pseudonym": pseudonym}
+            }
+        )
     before = {
         "pseudonym": participant.pseudonym,
         "group_id": participant.group_id,
@@ -479,17 +513,21 @@ def transcript_update(
     checked against the study's transcript attributes."""
     title = (title or "").strip()
     if not title:
-        raise ValidationError({"title": "A title is required."})
+        raise ValidationError({"title": gettext("A title is required.")})
     if participant is not None and participant.study_id != transcript.study_id:
-        raise ValidationError({"participant": "That participant belongs to another study."})
+        raise ValidationError(
+            {"participant": gettext("That participant belongs to another study.")}
+        )
     if wave is not None and wave.study_id != transcript.study_id:
-        raise ValidationError({"wave": "That wave belongs to another study."})
+        raise ValidationError({"wave": gettext("That wave belongs to another study.")})
     if (
         Transcript.objects.filter(study=transcript.study, title__iexact=title)
         .exclude(pk=transcript.pk)
         .exists()
     ):
-        raise ValidationError({"title": f"A transcript titled “{title}” already exists."})
+        raise ValidationError(
+            {"title": gettext("A transcript titled “%(title)s” already exists.") % {"title": title}}
+        )
     before = {
         "title": transcript.title,
         "participant_id": transcript.participant_id,
@@ -549,17 +587,22 @@ def transcript_text_update(
 
     new_text = textlib.canonicalize(text or "")
     if not new_text.strip():
-        raise ValidationError({"text": "The text cannot be empty."})
+        raise ValidationError({"text": gettext("The text cannot be empty.")})
     if len(new_text) > settings.WORKBENCH_MAX_TEXT_CHARS:
         raise ValidationError(
-            {"text": f"The text is longer than {settings.WORKBENCH_MAX_TEXT_CHARS:,} characters."}
+            {
+                "text": gettext("The text is longer than %(workbench_max_text_chars)s characters.")
+                % {"workbench_max_text_chars": f"{settings.WORKBENCH_MAX_TEXT_CHARS:,}"}
+            }
         )
     with transaction.atomic():
         current = Transcript.objects.select_for_update().get(pk=transcript.pk)
         if current.version != expected_version:
             raise ValidationError(
-                "The transcript was changed by someone else since you opened it. "
-                "Reload to see their version; your edit was not saved."
+                gettext(
+                    "The transcript was changed by someone else since you opened it. "
+                    "Reload to see their version; your edit was not saved."
+                )
             )
         old_text = current.text
         if new_text == old_text:
@@ -721,7 +764,9 @@ def transcript_delete(*, transcript: Transcript, confirm: str, actor) -> None:
     """Delete a transcript once the owner has typed its title. The audit event's ``before``
     holds :func:`transcript_snapshot`, so it can be restored."""
     if not _typed_matches(confirm, transcript.title):
-        raise ValidationError({"confirm": "Type the transcript's title exactly to delete it."})
+        raise ValidationError(
+            {"confirm": gettext("Type the transcript's title exactly to delete it.")}
+        )
     with transaction.atomic():
         snapshot = transcript_snapshot(transcript)
         audit(
@@ -739,7 +784,9 @@ def participant_delete(*, participant: Participant, confirm: str, actor) -> None
     """Delete a participant and their transcripts once the owner has typed the pseudonym.
     The audit event's ``before`` holds the participant and each transcript's snapshot."""
     if not _typed_matches(confirm, participant.pseudonym):
-        raise ValidationError({"confirm": "Type the pseudonym exactly to delete the participant."})
+        raise ValidationError(
+            {"confirm": gettext("Type the pseudonym exactly to delete the participant.")}
+        )
     with transaction.atomic():
         transcripts = list(participant.transcripts.select_related("wave", "participant"))
         before = {
@@ -772,7 +819,7 @@ def study_delete(*, study: Study, confirm: str, actor) -> None:
     from coding.models import Segment
 
     if (confirm or "").strip() != study.name:
-        raise ValidationError({"confirm": "Type the study's name exactly to delete it."})
+        raise ValidationError({"confirm": gettext("Type the study's name exactly to delete it.")})
     logging.getLogger("workbench.audit").warning(
         "study %s (%s) deleted by %s", study.pk, study.name, getattr(actor, "username", actor)
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from coding.audit import audit, audit_mark
 from coding.codebook import selectors
@@ -340,10 +341,10 @@ def side(access: StudyAccess, key: str | int | None) -> Side:
     try:
         pk = int(key)
     except (TypeError, ValueError):
-        raise ValidationError("Choose a version, or the current codebook.") from None
+        raise ValidationError(_("Choose a version, or the current codebook.")) from None
     version = CodebookVersion.objects.filter(study=access.study, pk=pk).first()
     if version is None:
-        raise ValidationError("No such version in this study.")
+        raise ValidationError(_("No such version in this study."))
     return Side(version, visible_snapshot(access, version.snapshot), version.audit_mark)
 
 
@@ -377,7 +378,7 @@ def reason_update(*, access: StudyAccess, event_id: int, reason: str, actor) -> 
     """Set (or clear) the reason of a codebook change afterwards. Owners only; audited
     (``codebook.reason``, with the reason before and after)."""
     if not access.is_owner:
-        raise PermissionDenied("Only the study's owners can record reasons.")
+        raise PermissionDenied(_("Only the study's owners can record reasons."))
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX_CHARS:
         raise ValidationError({"reason": f"At most {REASON_MAX_CHARS} characters."})
@@ -389,7 +390,7 @@ def reason_update(*, access: StudyAccess, event_id: int, reason: str, actor) -> 
             .first()
         )
         if event is None:
-            raise ValidationError("No such codebook change in this study.")
+            raise ValidationError(_("No such codebook change in this study."))
         previous = (event.after or {}).get("reason", "")
         if previous == reason:
             return event
@@ -449,13 +450,13 @@ def decision_link(*, access: StudyAccess, event_id: int, decision_id: int | None
     from coding.models import ConsensusDecision
 
     if not access.is_owner:
-        raise PermissionDenied("Only the study's owners can link consensus decisions.")
+        raise PermissionDenied(_("Only the study's owners can link consensus decisions."))
     with transaction.atomic():
         event = AuditEvent.objects.filter(
             study=access.study, pk=event_id, object_type="code", action__in=CHANGE_ACTIONS
         ).first()
         if event is None:
-            raise ValidationError("No such codebook change in this study.")
+            raise ValidationError(_("No such codebook change in this study."))
         before = sorted(
             ConsensusDecision.objects.filter(codebook_change=event).values_list("pk", flat=True)
         )
@@ -465,7 +466,7 @@ def decision_link(*, access: StudyAccess, event_id: int, decision_id: int | None
         else:
             decision = ConsensusDecision.objects.filter(study=access.study, pk=decision_id).first()
             if decision is None:
-                raise ValidationError("No such consensus decision in this study.")
+                raise ValidationError(_("No such consensus decision in this study."))
             decision.codebook_change = event
             decision.save(update_fields=["codebook_change"])
             after = sorted({*before, decision.pk})

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from coding.history.log import AuditFilters
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.ChoiceField(label="Person", required=False)
-    action = forms.ChoiceField(label="Kind of change", required=False)
-    object_type = forms.ChoiceField(label="Object", required=False)
-    object_id = forms.IntegerField(label="Object id", required=False, min_value=0)
+    actor = forms.ChoiceField(label=gettext_lazy("Person"), required=False)
+    action = forms.ChoiceField(label=gettext_lazy("Kind of change"), required=False)
+    object_type = forms.ChoiceField(label=gettext_lazy("Object"), required=False)
+    object_id = forms.IntegerField(label=gettext_lazy("Object id"), required=False, min_value=0)
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args, choices: dict, **kwargs):

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from coding.audit import audit
 from coding.models import (
@@ -53,7 +54,9 @@ def event_restore(*, event: AuditEvent, actor) -> AuditEvent:
     """
     restorer = _RESTORERS.get(event.action)
     if restorer is None or event.study_id is None:
-        raise ValidationError(f"A “{event.action}” change cannot be restored.")
+        raise ValidationError(
+            _("A “%(action)s” change cannot be restored.") % {"action": event.action}
+        )
     with transaction.atomic():
         # Lock the event so that two owners pressing Restore at once restore it once.
         event = (
@@ -62,14 +65,14 @@ def event_restore(*, event: AuditEvent, actor) -> AuditEvent:
             .get(pk=event.pk)
         )
         if AuditEvent.objects.filter(restores=event).exists():
-            raise ValidationError("This change was already restored.")
+            raise ValidationError(_("This change was already restored."))
         try:
             with transaction.atomic():
                 return restorer(event, actor)
         except IntegrityError:
             # A check above missed a conflict: the database refused, nothing was written.
             raise ValidationError(
-                "Later changes conflict with this restore (the database refused it)."
+                _("Later changes conflict with this restore (the database refused it).")
             ) from None
 
 
@@ -106,9 +109,9 @@ def _memo(event: AuditEvent, actor) -> AuditEvent:
     data = event.before or {}
     study = event.study
     if "id" not in data or "body" not in data:
-        raise ValidationError("This memo was deleted before the log kept whole memos.")
+        raise ValidationError(_("This memo was deleted before the log kept whole memos."))
     if Memo.objects.filter(pk=data["id"]).exists():
-        raise ValidationError("This memo exists again.")
+        raise ValidationError(_("This memo exists again."))
     refs = (
         ("transcript_id", Transcript, "transcript"),
         ("code_id", Code, "code"),
@@ -117,7 +120,9 @@ def _memo(event: AuditEvent, actor) -> AuditEvent:
     for key, model, label in refs:
         pk = data.get(key)
         if pk is not None and not model.objects.filter(pk=pk).exists():
-            raise ValidationError(f"The {label} it was about no longer exists.")
+            raise ValidationError(
+                _("The %(label)s it was about no longer exists.") % {"label": label}
+            )
     data = dict(data)
     _users([data], "author_id")
     extra = data.get("extra") or {}
@@ -143,7 +148,7 @@ def _memo(event: AuditEvent, actor) -> AuditEvent:
             **{f"extra__{FRAMEWORK_KEY}__participant": cell["participant"]},
         )
         if taken.exists():
-            raise ValidationError("That framework cell has a newer summary.")
+            raise ValidationError(_("That framework cell has a newer summary."))
     (memo,) = _create(Memo, [row])
     return audit(
         study=study,
@@ -160,13 +165,15 @@ def _code_archive(event: AuditEvent, actor) -> AuditEvent:
     codes = {c.pk: c for c in Code.objects.filter(study=event.study, pk__in=ids)}
     top = codes.get(event.object_id)
     if top is None:
-        raise ValidationError("The code no longer exists (it was merged or deleted since).")
+        raise ValidationError(_("The code no longer exists (it was merged or deleted since)."))
     if top.parent_id and Code.objects.filter(pk=top.parent_id, archived=True).exists():
         parent = Code.objects.get(pk=top.parent_id)
-        raise ValidationError(f"“{parent.name}” is archived: restore it first.")
+        raise ValidationError(
+            _("“%(name)s” is archived: restore it first.") % {"name": parent.name}
+        )
     changed = sorted(pk for pk, code in codes.items() if code.archived)
     if not changed:
-        raise ValidationError("These codes are not archived any more.")
+        raise ValidationError(_("These codes are not archived any more."))
     Code.objects.filter(pk__in=changed).update(archived=False)
     return audit(
         study=event.study,
@@ -184,12 +191,14 @@ def _text(event: AuditEvent, actor) -> AuditEvent:
 
     transcript = Transcript.objects.filter(pk=event.object_id, study=event.study).first()
     if transcript is None:
-        raise ValidationError("The transcript no longer exists.")
+        raise ValidationError(_("The transcript no longer exists."))
     version = (event.after or {}).get("version")
     if transcript.version != version:
         raise ValidationError(
-            f"The text was edited again since (it is at version {transcript.version}): "
-            "restore the later edits first, newest first."
+            _(
+                "The text was edited again since (it is at version %(version)s): restore the later edits first, newest first."
+            )
+            % {"version": transcript.version}
         )
     studies_services.transcript_text_update(
         transcript=transcript,
@@ -211,7 +220,10 @@ def _check_refs(rows, key, model, label) -> None:
     found = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
     missing = ids - found
     if missing:
-        raise ValidationError(f"{label(sorted(missing)[0])} no longer exists: restore it first.")
+        raise ValidationError(
+            _("%(label)s no longer exists: restore it first.")
+            % {"label": label(sorted(missing)[0])}
+        )
 
 
 def _insert_transcript(study, snapshot: dict, *, participant_id=None) -> Transcript:
@@ -223,18 +235,25 @@ def _insert_transcript(study, snapshot: dict, *, participant_id=None) -> Transcr
         row["participant_id"] = participant_id
     title = row["title"]
     if Transcript.objects.filter(pk=row["id"]).exists():
-        raise ValidationError(f"The transcript “{title}” exists again.")
+        raise ValidationError(_("The transcript “%(title)s” exists again.") % {"title": title})
     if Transcript.objects.filter(study=study, title__iexact=title).exists():
         raise ValidationError(
-            f"A transcript titled “{title}” exists now: rename it, then restore this one."
+            _("A transcript titled “%(title)s” exists now: rename it, then restore this one.")
+            % {"title": title}
         )
     if (
         row.get("participant_id")
         and not Participant.objects.filter(pk=row["participant_id"], study=study).exists()
     ):
-        raise ValidationError(f"The participant of “{title}” no longer exists: restore them first.")
+        raise ValidationError(
+            _("The participant of “%(title)s” no longer exists: restore them first.")
+            % {"title": title}
+        )
     if row.get("wave_id") and not Wave.objects.filter(pk=row["wave_id"], study=study).exists():
-        raise ValidationError(f"The wave “{wave_name}” of “{title}” no longer exists.")
+        raise ValidationError(
+            _("The wave “%(wave_name)s” of “%(title)s” no longer exists.")
+            % {"wave_name": wave_name, "title": title}
+        )
     codes = snapshot.get("codes", {})
     layers = snapshot.get("layers", {})
     _check_refs(
@@ -303,16 +322,20 @@ def _participant(event: AuditEvent, actor) -> AuditEvent:
     row = dict(event.before["participant"])
     group_name = row.pop("group", None)
     if Participant.objects.filter(pk=row["id"]).exists():
-        raise ValidationError(f"{row['pseudonym']} exists again.")
+        raise ValidationError(_("%(pseudonym)s exists again.") % {"pseudonym": row["pseudonym"]})
     if Participant.objects.filter(study=study, pseudonym__iexact=row["pseudonym"]).exists():
         raise ValidationError(
-            f"A participant called {row['pseudonym']} exists now: rename them, then restore."
+            _("A participant called %(pseudonym)s exists now: rename them, then restore.")
+            % {"pseudonym": row["pseudonym"]}
         )
     if (
         row.get("group_id")
         and not StakeholderGroup.objects.filter(pk=row["group_id"], study=study).exists()
     ):
-        raise ValidationError(f"The group “{group_name}” no longer exists: add it back first.")
+        raise ValidationError(
+            _("The group “%(group_name)s” no longer exists: add it back first.")
+            % {"group_name": group_name}
+        )
     (participant,) = _create(Participant, [row])
     for snapshot in event.before["transcripts"]:
         _insert_transcript(study, snapshot, participant_id=participant.pk)
@@ -331,14 +354,19 @@ def _merge(event: AuditEvent, actor) -> AuditEvent:
     source = dict(before["source"])
     target_id = (event.after or {}).get("target_id")
     if not Code.objects.filter(pk=target_id, study=study).exists():
-        raise ValidationError("The code it was merged into no longer exists.")
+        raise ValidationError(_("The code it was merged into no longer exists."))
     if Code.objects.filter(pk=source["id"]).exists():
-        raise ValidationError(f"“{source['name']}” exists again.")
+        raise ValidationError(_("“%(name)s” exists again.") % {"name": source["name"]})
     parent_id = source.get("parent_id")
     if parent_id and not Code.objects.filter(pk=parent_id, study=study).exists():
-        raise ValidationError(f"The parent of “{source['name']}” no longer exists.")
+        raise ValidationError(
+            _("The parent of “%(name)s” no longer exists.") % {"name": source["name"]}
+        )
     if Code.objects.filter(study=study, parent_id=parent_id, name__iexact=source["name"]).exists():
-        raise ValidationError(f"A code named “{source['name']}” exists there now: rename it first.")
+        raise ValidationError(
+            _("A code named “%(name)s” exists there now: rename it first.")
+            % {"name": source["name"]}
+        )
     _users([source], "created_by_id")
     (code,) = _create(Code, [{**source, "study_id": study.pk}])
     # Segments moved to the target go back (those deleted since are simply gone).

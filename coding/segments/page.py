@@ -162,9 +162,9 @@ def code_filter_param(request: HttpRequest, book: codebook_selectors.Codebook) -
 
 def _layer_words(layer: Layer, access: StudyAccess) -> str:
     if layer.kind == LayerKind.CODER and layer.user_id == access.membership.user_id:
-        return "you"
+        return _("you")
     if layer.kind == LayerKind.CONSENSUS:
-        return "consensus"
+        return _("consensus")
     return layer.label
 
 
@@ -252,6 +252,7 @@ def segment_entries(
     looks: dict[int, runs.SegmentLook] = {}
     table = []
     shared: dict[tuple[int, int, bool], runs.SegmentLook] = {}
+    by = _("%(code)s, by %(coder)s")
     rows.sort(key=lambda r: (r[1], -r[2], r[0]))
     for pk, start, end, code_id, layer_id, memo, needs_review, created_at in rows:
         key = (code_id, layer_id, needs_review)
@@ -262,7 +263,7 @@ def segment_entries(
             look = shared[key] = runs.SegmentLook(
                 color=node.code.color if node else "#4d4d4d",
                 label=name,
-                description=f"{name}, by {who[layer_id]}",
+                description=by % {"code": name, "coder": who[layer_id]},
                 review=needs_review,
                 who=initials.get(layer_id, "") if initials is not None else "",
                 path=node.path if node else "",

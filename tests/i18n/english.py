@@ -17,7 +17,7 @@ _NAMES = (
     "CSV XLSX DOCX DOC ODT RTF PDF TXT VTT SRT ZIP QDPX QDC REFI-QDA REFI QDA JSON Markdown "
     "MD HTML UTF UTF-8 Big5 GB18030 Windows-1252 Latin-1 mp3 m4a wav mp4 webm "
     # tools, standards and names
-    "NVivo MAXQDA ATLAS.ti ATLAS ti QualCoder Taguette Django Axes OpenCC API URL ID IDs "
+    "Word OpenDocument SHA SHA-256 NVivo MAXQDA ATLAS.ti ATLAS ti QualCoder Taguette Django Axes OpenCC API URL ID IDs "
     "COREQ SRQR R pandas curl Zoom Teams Otter Okabe Ito Krippendorff Cohen Fleiss "
     "Bearer Authorization IoU "
     # keys
@@ -29,8 +29,14 @@ ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9._'’-]*")
 
 
+# Identifiers and formats written as such: file names (manifest.csv, .docx), column lists
+# (file,participant,group), key: value examples are not words of a sentence.
+IDENTIFIER = re.compile(r"\S*\.[A-Za-z0-9]+\b|\b\w+(?:,\w+)+\b|\b[a-z]+_[a-z_]+\b")
+
+
 def english_words(text: str) -> list[str]:
     words = []
+    text = IDENTIFIER.sub(" ", text)
     for match in WORD.finditer(text):
         word = match.group(0).rstrip(".-'’")
         if word.casefold() in ALLOWED or word.casefold().rstrip("s") in ALLOWED:
@@ -41,12 +47,21 @@ def english_words(text: str) -> list[str]:
     return words
 
 
-def english_strings(html: str) -> list[str]:
-    """The interface strings of ``html`` that hold an English word, in document order."""
+def english_strings(html: str, user_content: list[str] = ()) -> list[str]:
+    """The interface strings of ``html`` that hold an English word, in document order.
+
+    An attribute cannot mark a part of itself ``translate="no"``: ``user_content`` (the
+    study's own names, titles and texts, longest first) is removed from attribute values
+    before they are checked (e.g. ``aria-label="Move Hope up"`` checks "Move … up").
+    """
     root = lxml.html.document_fromstring(html)
     found: list[str] = []
 
-    def check(text: str | None, where: str) -> None:
+    def check(text: str | None, where: str, attribute: bool = False) -> None:
+        if attribute and text:
+            for value in user_content:
+                if value in text:
+                    text = text.replace(value, " ")
         if text and text.strip() and english_words(text):
             found.append(f"{where}: {' '.join(text.split())[:120]!r}")
 
@@ -56,10 +71,11 @@ def english_strings(html: str) -> list[str]:
             return
         if tag:
             for attribute in ATTRIBUTES:
-                check(element.get(attribute), f"<{tag} {attribute}>")
+                check(element.get(attribute), f"<{tag} {attribute}>", attribute=True)
             if tag == "input" and element.get("type") in ("submit", "button", "reset"):
-                check(element.get("value"), "<input value>")
-            check(element.text, f"<{tag}>")
+                check(element.get("value"), "<input value>", attribute=True)
+            # <title> cannot hold translate="no" markup: the study's names are removed.
+            check(element.text, f"<{tag}>", attribute=tag == "title")
         for child in element:
             walk(child)
             # the text after a child belongs to this element (not to a skipped child)
