@@ -90,6 +90,6 @@ clean:
 # and static/js into locale/zh_Hant, then compile the .mo files the app reads.
 LOCALES ?= zh_Hant
 messages: install
-	$(DEV) $(PY) manage.py makemessages $(addprefix -l ,$(LOCALES)) -d django --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=node_modules
-	$(DEV) $(PY) manage.py makemessages $(addprefix -l ,$(LOCALES)) -d djangojs --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=node_modules --ignore=tests
+	$(DEV) $(PY) manage.py makemessages $(addprefix -l ,$(LOCALES)) -d django --no-obsolete --no-wrap --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=node_modules
+	$(DEV) $(PY) manage.py makemessages $(addprefix -l ,$(LOCALES)) -d djangojs --no-obsolete --no-wrap --ignore=.venv --ignore=staticfiles --ignore=node_modules --ignore=tests
 	$(DEV) $(PY) manage.py compilemessages $(addprefix -l ,$(LOCALES)) --ignore=.venv
