@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from coding.audit import audit
-from studies import attribute_services
+from studies import attribute_services, wording
 from studies import attributes as attrs
 from studies import text as textlib
 from studies.models import (
@@ -39,6 +39,12 @@ RESERVED_LAYER_KEYS = frozenset({"mine", "all", "consensus", "union"})
 
 
 # --- studies and members ---------------------------------------------------------------
+
+
+def _refusal(field: str | None, message: str, **values) -> ValidationError:
+    """A refusal in the interface's language (``message`` from gettext, %-placeholders)."""
+    text = message % values
+    return ValidationError({field: text} if field else text)
 
 
 def study_create(*, name: str, description: str = "", owner) -> Study:
@@ -138,30 +144,15 @@ def member_invite(*, study: Study, username: str, role: str, actor) -> tuple[Inv
     try:
         user = User.objects.get(username__iexact=username)
     except User.DoesNotExist:
-        raise ValidationError(
-            {
-                "username": gettext(
-                    "No user “%(username)s”. Invite them with a link instead: they create their account when they accept."
-                )
-                % {"username": username}
-            }
-        ) from None
+        raise _refusal("username", wording.NO_USER_INVITE_THEM_WITH, username=username) from None
     problem = reserved_name_problem(user.username)
     if problem:
         raise ValidationError({"username": problem + ": rename the account in the admin first."})
     if Membership.objects.filter(study=study, user=user).exists():
-        raise ValidationError(
-            {
-                "username": gettext("%(username)s is already a member of this study.")
-                % {"username": user.username}
-            }
-        )
+        raise _refusal("username", wording.IS_ALREADY_A_MEMBER_OF, username=user.username)
     if study.invitations.pending().filter(invited_user=user).exists():
-        raise ValidationError(
-            {
-                "username": gettext("%(username)s already has an invitation waiting for an answer.")
-                % {"username": user.username}
-            }
+        raise _refusal(
+            "username", wording.ALREADY_HAS_AN_INVITATION_WAITING, username=user.username
         )
     return invitation_create(study=study, role=role, invited_user=user, actor=actor)
 
@@ -170,18 +161,15 @@ def invitation_problem(invitation: Invitation, user=None) -> str:
     """Why this invitation cannot be accepted (by ``user``, if given); "" if it can."""
     status = invitation.status
     if status == "accepted":
-        return gettext(
-            "This invitation has already been used. Ask the study's owner for a new link."
-        )
+        return str(wording.THIS_INVITATION_HAS_ALREADY_BEEN)
     if status == "revoked":
-        return gettext("This invitation was withdrawn. Ask the study's owner for a new link.")
+        return str(wording.THIS_INVITATION_WAS_WITHDRAWN_ASK)
     if status == "expired":
-        return gettext(
-            "This invitation expired on %(expires_at)s. Ask the study's owner for a new link."
-        ) % {"expires_at": date_format(invitation.expires_at, "DATE_FORMAT")}
+        expires_at = date_format(invitation.expires_at, "DATE_FORMAT")
+        return wording.THIS_INVITATION_EXPIRED_ON_ASK % {"expires_at": expires_at}
     if user is not None and user.is_authenticated:
         if invitation.invited_user_id and invitation.invited_user_id != user.pk:
-            return gettext("This invitation is for %(username)s, not for you (%(username2)s).") % {
+            return wording.THIS_INVITATION_IS_FOR_NOT % {
                 "username": invitation.invited_user.username,
                 "username2": user.username,
             }
@@ -237,7 +225,7 @@ def account_create_and_accept(*, invitation: Invitation, username: str, password
 def invitation_revoke(*, invitation: Invitation, actor, action: str = "invitation.revoke") -> None:
     """Withdraw a pending invitation (owners), or decline one (the invited user)."""
     if invitation.status != "pending":
-        raise ValidationError(gettext("Only a pending invitation can be withdrawn or declined."))
+        raise ValidationError(wording.ONLY_A_PENDING_INVITATION_CAN)
     invitation.revoked_at = timezone.now()
     with transaction.atomic():
         invitation.save(update_fields=["revoked_at"])
@@ -257,9 +245,7 @@ def _check_not_last_owner(membership: Membership) -> None:
         .exclude(pk=membership.pk)
         .exists()
     ):
-        raise ValidationError(
-            gettext("A study needs at least one owner: make someone else owner first.")
-        )
+        raise ValidationError(wording.A_STUDY_NEEDS_AT_LEAST)
 
 
 def _locked_membership(membership: Membership) -> Membership:
@@ -324,9 +310,7 @@ def ordered_create(*, study: Study, kind: str, name: str, actor):
     if not name:
         raise ValidationError({"name": gettext("A name is required.")})
     if model.objects.filter(study=study, name__iexact=name).exists():
-        raise ValidationError(
-            {"name": gettext("“%(name)s” already exists in this study.") % {"name": name}}
-        )
+        raise _refusal("name", gettext("“%(name)s” already exists in this study."), name=name)
     position = (model.objects.filter(study=study).aggregate(m=Max("position"))["m"] or 0) + 1
     obj = model(study=study, name=name, position=position)
     obj.full_clean(exclude=["study"], validate_constraints=False)
@@ -342,9 +326,7 @@ def ordered_rename(*, obj, name: str, actor):
         raise ValidationError({"name": gettext("A name is required.")})
     model = type(obj)
     if model.objects.filter(study=obj.study, name__iexact=name).exclude(pk=obj.pk).exists():
-        raise ValidationError(
-            {"name": gettext("“%(name)s” already exists in this study.") % {"name": name}}
-        )
+        raise _refusal("name", gettext("“%(name)s” already exists in this study."), name=name)
     before = {"name": obj.name}
     obj.name = name
     with transaction.atomic():
@@ -390,14 +372,9 @@ def ordered_move(*, obj, direction: int, actor) -> None:
 
 def ordered_delete(*, obj, actor) -> None:
     if isinstance(obj, StakeholderGroup) and obj.participants.exists():
-        raise ValidationError(
-            gettext("“%(name)s” still has participants: move them to another group first.")
-            % {"name": obj.name}
-        )
+        raise _refusal(None, wording.STILL_HAS_PARTICIPANTS_MOVE_THEM, name=obj.name)
     if isinstance(obj, Wave) and obj.transcripts.exists():
-        raise ValidationError(
-            gettext("“%(name)s” still has transcripts: reassign them first.") % {"name": obj.name}
-        )
+        raise _refusal(None, wording.STILL_HAS_TRANSCRIPTS_REASSIGN_THEM, name=obj.name)
     with transaction.atomic():
         audit(
             study=obj.study,
@@ -426,12 +403,7 @@ def participant_create(
     if group is not None and group.study_id != study.pk:
         raise ValidationError({"group": gettext("That group belongs to another study.")})
     if Participant.objects.filter(study=study, pseudonym__iexact=pseudonym).exists():
-        raise ValidationError(
-            {
-                "pseudonym": gettext("A participant “%(pseudonym)s” already exists.")
-                % {"pseudonym": pseudonym}
-            }
-        )
+        raise _refusal("pseudonym", wording.A_PARTICIPANT_ALREADY_EXISTS, pseudonym=pseudonym)
     with transaction.atomic():
         attributes = _typed_attributes(study, AttributeScope.PARTICIPANT, attributes or {})
         participant = Participant(
@@ -472,12 +444,7 @@ def participant_update(
         .exclude(pk=participant.pk)
         .exists()
     ):
-        raise ValidationError(
-            {
-                "pseudonym": gettext("A participant “%(pseudonym)s” already exists.")
-                % {"pseudonym": pseudonym}
-            }
-        )
+        raise _refusal("pseudonym", wording.A_PARTICIPANT_ALREADY_EXISTS, pseudonym=pseudonym)
     before = {
         "pseudonym": participant.pseudonym,
         "group_id": participant.group_id,
@@ -515,9 +482,7 @@ def transcript_update(
     if not title:
         raise ValidationError({"title": gettext("A title is required.")})
     if participant is not None and participant.study_id != transcript.study_id:
-        raise ValidationError(
-            {"participant": gettext("That participant belongs to another study.")}
-        )
+        raise _refusal("participant", gettext("That participant belongs to another study."))
     if wave is not None and wave.study_id != transcript.study_id:
         raise ValidationError({"wave": gettext("That wave belongs to another study.")})
     if (
@@ -525,9 +490,7 @@ def transcript_update(
         .exclude(pk=transcript.pk)
         .exists()
     ):
-        raise ValidationError(
-            {"title": gettext("A transcript titled “%(title)s” already exists.") % {"title": title}}
-        )
+        raise _refusal("title", wording.A_TRANSCRIPT_TITLED_ALREADY_EXISTS, title=title)
     before = {
         "title": transcript.title,
         "participant_id": transcript.participant_id,
@@ -591,19 +554,14 @@ def transcript_text_update(
     if len(new_text) > settings.WORKBENCH_MAX_TEXT_CHARS:
         raise ValidationError(
             {
-                "text": gettext("The text is longer than %(workbench_max_text_chars)s characters.")
+                "text": wording.THE_TEXT_IS_LONGER_THAN
                 % {"workbench_max_text_chars": f"{settings.WORKBENCH_MAX_TEXT_CHARS:,}"}
             }
         )
     with transaction.atomic():
         current = Transcript.objects.select_for_update().get(pk=transcript.pk)
         if current.version != expected_version:
-            raise ValidationError(
-                gettext(
-                    "The transcript was changed by someone else since you opened it. "
-                    "Reload to see their version; your edit was not saved."
-                )
-            )
+            raise ValidationError(wording.THE_TRANSCRIPT_WAS_CHANGED_BY)
         old_text = current.text
         if new_text == old_text:
             return {"moved": 0, "flagged": 0, "merged": 0}
@@ -764,9 +722,7 @@ def transcript_delete(*, transcript: Transcript, confirm: str, actor) -> None:
     """Delete a transcript once the owner has typed its title. The audit event's ``before``
     holds :func:`transcript_snapshot`, so it can be restored."""
     if not _typed_matches(confirm, transcript.title):
-        raise ValidationError(
-            {"confirm": gettext("Type the transcript's title exactly to delete it.")}
-        )
+        raise ValidationError({"confirm": wording.TYPE_THE_TRANSCRIPT_S_TITLE})
     with transaction.atomic():
         snapshot = transcript_snapshot(transcript)
         audit(
@@ -784,9 +740,7 @@ def participant_delete(*, participant: Participant, confirm: str, actor) -> None
     """Delete a participant and their transcripts once the owner has typed the pseudonym.
     The audit event's ``before`` holds the participant and each transcript's snapshot."""
     if not _typed_matches(confirm, participant.pseudonym):
-        raise ValidationError(
-            {"confirm": gettext("Type the pseudonym exactly to delete the participant.")}
-        )
+        raise ValidationError({"confirm": wording.TYPE_THE_PSEUDONYM_EXACTLY_TO})
     with transaction.atomic():
         transcripts = list(participant.transcripts.select_related("wave", "participant"))
         before = {

@@ -11,10 +11,10 @@ from coding.codebook import services
 from coding.models import COLOR_RE
 
 KEYBOARD_ACTIONS = {
-    "up": "Move up",
-    "down": "Move down",
-    "indent": "Indent (make it a subcode of the code above)",
-    "outdent": "Outdent (move it up one level)",
+    "up": gettext_lazy("Move up"),
+    "down": gettext_lazy("Move down"),
+    "indent": gettext_lazy("Indent (make it a subcode of the code above)"),
+    "outdent": gettext_lazy("Outdent (move it up one level)"),
 }
 
 

@@ -30,14 +30,14 @@ from studies.access import get_study_for_user
 from workbench.lib.http import add_form_errors, download
 
 KIND_LABELS = {
-    "added": "Added",
-    "renamed": "Renamed",
-    "moved": "Moved",
-    "merged": "Merged",
-    "deleted": "Deleted",
-    "archived": "Archived",
-    "restored": "Restored",
-    "definition": "Definition changed",
+    "added": gettext_lazy("Added"),
+    "renamed": gettext_lazy("Renamed"),
+    "moved": gettext_lazy("Moved"),
+    "merged": gettext_lazy("Merged"),
+    "deleted": gettext_lazy("Deleted"),
+    "archived": gettext_lazy("Archived"),
+    "restored": gettext_lazy("Restored"),
+    "definition": gettext_lazy("Definition changed"),
 }
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from coding.audit import audit, audit_mark
@@ -326,7 +327,7 @@ class Side:
 
     @property
     def label(self) -> str:
-        return self.version.name if self.version is not None else "Current codebook"
+        return self.version.name if self.version is not None else gettext("Current codebook")
 
     @property
     def key(self) -> str:

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
 from coding.audit import audit
@@ -37,12 +38,12 @@ from studies.models import Participant, StakeholderGroup, Transcript, Wave
 
 # What each restorable action is called on the audit page.
 RESTORABLE = {
-    "memo.delete": "Restore the memo",
-    "code.archive": "Restore the codes",
-    "code.merge": "Undo the merge",
-    "transcript.text": "Restore the text before this edit",
-    "transcript.delete": "Restore the transcript",
-    "participant.delete": "Restore the participant and their transcripts",
+    "memo.delete": gettext_lazy("Restore the memo"),
+    "code.archive": gettext_lazy("Restore the codes"),
+    "code.merge": gettext_lazy("Undo the merge"),
+    "transcript.text": gettext_lazy("Restore the text before this edit"),
+    "transcript.delete": gettext_lazy("Restore the transcript"),
+    "participant.delete": gettext_lazy("Restore the participant and their transcripts"),
 }
 
 
@@ -260,25 +261,25 @@ def _insert_transcript(study, snapshot: dict, *, participant_id=None) -> Transcr
         snapshot["segments"] + snapshot["decisions"],
         "code_id",
         Code,
-        lambda pk: f"The code “{codes.get(str(pk), pk)}”",
+        lambda pk: gettext("The code “%(name)s”") % {"name": codes.get(str(pk), pk)},
     )
     _check_refs(
         snapshot["segments"] + snapshot["assignments"],
         "layer_id",
         Layer,
-        lambda pk: f"The layer “{layers.get(str(pk), pk)}”",
+        lambda pk: gettext("The layer “%(name)s”") % {"name": layers.get(str(pk), pk)},
     )
     _check_refs(
         snapshot["memos"],
         "code_id",
         Code,
-        lambda pk: f"The code “{codes.get(str(pk), pk)}” of a memo",
+        lambda pk: gettext("The code “%(name)s” of a memo") % {"name": codes.get(str(pk), pk)},
     )
     _check_refs(
         snapshot["calibration_units"],
         "round_id",
         CalibrationRound,
-        lambda pk: f"Calibration round {pk}",
+        lambda pk: gettext("Calibration round %(pk)s") % {"pk": pk},
     )
     segments = [dict(r) for r in snapshot["segments"]]
     memos = [dict(r) for r in snapshot["memos"]]
@@ -422,38 +423,45 @@ def restore_preview(event: AuditEvent) -> list[tuple[str, str]]:
     before, after = event.before or {}, event.after or {}
     lines: list[tuple[str, str]] = []
     if event.action == "memo.delete":
-        lines = [("Title", before.get("title") or "(none)"), ("Memo", before.get("body", ""))]
+        lines = [
+            (gettext("Title"), before.get("title") or gettext("(none)")),
+            (gettext("Memo"), before.get("body", "")),
+        ]
     elif event.action == "code.archive":
-        lines = [("Codes to un-archive", str(len(before.get("ids") or [])))]
+        lines = [(gettext("Codes to un-archive"), str(len(before.get("ids") or [])))]
     elif event.action == "code.merge":
         source = before.get("source") or {}
         lines = [
-            ("Code", source.get("name", "")),
-            ("Segments moved back", str(len(before.get("moved_segment_ids") or []))),
-            ("Segments recreated", str(len(before.get("collapsed_segments") or []))),
-            ("Subcodes moved back", str(len(before.get("children") or {}))),
+            (gettext("Code"), source.get("name", "")),
+            (gettext("Segments moved back"), str(len(before.get("moved_segment_ids") or []))),
+            (gettext("Segments recreated"), str(len(before.get("collapsed_segments") or []))),
+            (gettext("Subcodes moved back"), str(len(before.get("children") or {}))),
         ]
     elif event.action == "transcript.text":
         text = before.get("text", "")
         lines = [
             (
-                "Version",
-                f"{after.get('version')} back to the text of version {before.get('version')}",
+                gettext("Version"),
+                gettext("%(now)s back to the text of version %(then)s")
+                % {"now": after.get("version"), "then": before.get("version")},
             ),
-            ("Text before the edit", text[:600] + ("…" if len(text) > 600 else "")),
+            (gettext("Text before the edit"), text[:600] + ("…" if len(text) > 600 else "")),
         ]
     elif event.action == "transcript.delete":
         lines = [
-            ("Transcript", (before.get("transcript") or {}).get("title", "")),
-            ("Segments", str(len(before.get("segments") or []))),
-            ("Memos", str(len(before.get("memos") or []))),
-            ("Consensus decisions", str(len(before.get("decisions") or []))),
+            (gettext("Transcript"), (before.get("transcript") or {}).get("title", "")),
+            (gettext("Segments"), str(len(before.get("segments") or []))),
+            (gettext("Memos"), str(len(before.get("memos") or []))),
+            (gettext("Consensus decisions"), str(len(before.get("decisions") or []))),
         ]
     elif event.action == "participant.delete":
         transcripts = before.get("transcripts") or []
         lines = [
-            ("Participant", (before.get("participant") or {}).get("pseudonym", "")),
-            ("Transcripts", ", ".join(t["transcript"]["title"] for t in transcripts) or "none"),
-            ("Segments", str(sum(len(t["segments"]) for t in transcripts))),
+            (gettext("Participant"), (before.get("participant") or {}).get("pseudonym", "")),
+            (
+                gettext("Transcripts"),
+                ", ".join(t["transcript"]["title"] for t in transcripts) or gettext("none"),
+            ),
+            (gettext("Segments"), str(sum(len(t["segments"]) for t in transcripts))),
         ]
     return lines

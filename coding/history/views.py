@@ -82,7 +82,7 @@ def audit_restore(request: HttpRequest, study_id: int, event_id: int) -> HttpRes
         try:
             done = restore.event_restore(event=event, actor=request.user)
         except ValidationError as exc:
-            messages.error(request, "Not restored: " + " ".join(exc.messages))
+            messages.error(request, _("Not restored: %(why)s") % {"why": " ".join(exc.messages)})
         else:
             messages.success(
                 request,
