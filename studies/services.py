@@ -174,9 +174,7 @@ def invitation_problem(invitation: Invitation, user=None) -> str:
                 "username2": user.username,
             }
         if Membership.objects.filter(study=invitation.study_id, user=user).exists():
-            return gettext("You are already a member of “%(name)s”.") % {
-                "name": invitation.study.name
-            }
+            return gettext("You are already a member of this study.")
         problem = reserved_name_problem(user.username)
         if problem:
             return problem + ": such an account cannot join a study."

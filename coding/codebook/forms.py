@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from coding.codebook import services
 from coding.models import COLOR_RE
@@ -26,7 +26,11 @@ def _clean_color(value: str) -> str:
 
 
 class CodeFieldsForm(forms.Form):
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(
+        max_length=120,
+        label=gettext_lazy("Name"),
+        widget=forms.TextInput(attrs={"translate": "no"}),
+    )
     color = forms.CharField(
         label=gettext_lazy("Colour"),
         max_length=7,
@@ -37,25 +41,25 @@ class CodeFieldsForm(forms.Form):
         label=gettext_lazy("Definition"),
         required=False,
         max_length=services.CODE_TEXT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "translate": "no"}),
     )
     inclusion = forms.CharField(
         label=gettext_lazy("Include when"),
         required=False,
         max_length=services.CODE_TEXT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "translate": "no"}),
     )
     exclusion = forms.CharField(
         label=gettext_lazy("Exclude when"),
         required=False,
         max_length=services.CODE_TEXT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "translate": "no"}),
     )
     example = forms.CharField(
         label=gettext_lazy("Example"),
         required=False,
         max_length=services.CODE_TEXT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "translate": "no"}),
     )
 
     def clean_color(self) -> str:
@@ -74,7 +78,8 @@ class CodeCreateForm(CodeFieldsForm):
     def __init__(self, *args, parent_choices=(), **kwargs):
         kwargs.setdefault("auto_id", "create_%s")
         super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = [("", "Top level"), *parent_choices]
+        self.fields["parent"].choices = [("", gettext("Top level")), *parent_choices]
+        self.fields["parent"].widget.attrs["translate"] = "no"
         # A new code gets a name, a place, a colour and a definition; the rest can follow.
         for name in ("inclusion", "exclusion", "example"):
             del self.fields[name]
@@ -87,7 +92,7 @@ def reason_field() -> forms.CharField:
         label=gettext_lazy("Reason for the change"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "translate": "no"}),
         help_text=gettext_lazy("Optional; shown in the codebook's change log and version diffs."),
     )
 
@@ -135,7 +140,8 @@ class CodeMoveForm(forms.Form):
     def __init__(self, *args, parent_choices=(), **kwargs):
         kwargs.setdefault("auto_id", "move_%s")
         super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = [("", "Top level"), *parent_choices]
+        self.fields["parent"].choices = [("", gettext("Top level")), *parent_choices]
+        self.fields["parent"].widget.attrs["translate"] = "no"
 
     def clean(self):
         data = super().clean()
@@ -157,7 +163,8 @@ class CodeMergeForm(forms.Form):
     def __init__(self, *args, target_choices=(), **kwargs):
         kwargs.setdefault("auto_id", "merge_%s")
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = [("", "Choose a code…"), *target_choices]
+        self.fields["target"].choices = [("", gettext("Choose a code…")), *target_choices]
+        self.fields["target"].widget.attrs["translate"] = "no"
 
 
 class CodebookImportForm(forms.Form):

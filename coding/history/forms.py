@@ -9,7 +9,9 @@ from coding.history.log import AuditFilters
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.ChoiceField(label=gettext_lazy("Person"), required=False)
+    actor = forms.ChoiceField(
+        label=gettext_lazy("Person"), required=False, widget=forms.Select(attrs={"translate": "no"})
+    )
     action = forms.ChoiceField(label=gettext_lazy("Kind of change"), required=False)
     object_type = forms.ChoiceField(label=gettext_lazy("Object"), required=False)
     object_id = forms.IntegerField(label=gettext_lazy("Object id"), required=False, min_value=0)
@@ -78,5 +80,9 @@ def kind_word(kind: str) -> str:
         "framework": pgettext("audit object", "framework"),
         "autocode": pgettext("audit object", "autocode"),
         "job": pgettext("audit object", "job"),
+        "journalentry": pgettext("audit object", "journal entry"),
+        "codebookversion": pgettext("audit object", "codebook version"),
+        "user": pgettext("audit object", "user"),
+        "token": pgettext("audit object", "token"),
     }
     return words.get(kind, kind)

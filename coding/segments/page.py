@@ -349,7 +349,7 @@ def build_transcript_view(
         )
         for layer in state.shown:
             if layer.kind == LayerKind.CONSENSUS:
-                initials[layer.pk] = "Cons"
+                initials[layer.pk] = pgettext("initials of the consensus layer", "Cons")
         present = {r[4] for r in rows}
         for layer in state.shown:
             if layer.pk in present:

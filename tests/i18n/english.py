@@ -15,7 +15,7 @@ import lxml.html
 _NAMES = (
     # formats and file kinds
     "CSV XLSX DOCX DOC ODT RTF PDF TXT VTT SRT ZIP QDPX QDC REFI-QDA REFI QDA JSON Markdown "
-    "MD HTML UTF UTF-8 Big5 GB18030 Windows-1252 Latin-1 mp3 m4a wav mp4 webm "
+    "MD HTML UTF UTF-8 UTF-16 LF CRLF Unicode QDA-XML isCodable JSONL Big5 GB18030 Windows-1252 Latin-1 mp3 m4a wav mp4 webm "
     # tools, standards and names
     "Word OpenDocument SHA SHA-256 NVivo MAXQDA ATLAS.ti ATLAS ti QualCoder Taguette Django Axes OpenCC API URL ID IDs "
     "COREQ SRQR R pandas curl Zoom Teams Otter Okabe Ito Krippendorff Cohen Fleiss "
@@ -31,7 +31,9 @@ WORD = re.compile(r"[A-Za-z][A-Za-z0-9._'’-]*")
 
 # Identifiers and formats written as such: file names (manifest.csv, .docx), column lists
 # (file,participant,group), key: value examples are not words of a sentence.
-IDENTIFIER = re.compile(r"\S*\.[A-Za-z0-9]+\b|\b\w+(?:,\w+)+\b|\b[a-z]+_[a-z_]+\b")
+IDENTIFIER = re.compile(
+    r"#[0-9a-fA-F]{3,8}\b|\S*\.[A-Za-z0-9]+\b|\b\w+(?:,\w+)+\b|\b[a-z]+_[a-z_]+\b"
+)
 
 
 def english_words(text: str) -> list[str]:
@@ -42,6 +44,8 @@ def english_words(text: str) -> list[str]:
         if word.casefold() in ALLOWED or word.casefold().rstrip("s") in ALLOWED:
             continue
         if re.fullmatch(r"[A-Za-z]\d*", word):  # a single letter: κ's "A", "B", key names
+            continue
+        if re.fullmatch(r"[A-Z]{2,4}\d*", word):  # initials (a coder's "ER") and acronyms
             continue
         words.append(word)
     return words

@@ -26,6 +26,7 @@ PAGES_TRANSLATED_BY_I18N2 = {
             "coding:agreement",
             "coding:calibration",
             "coding:consensus",
+            "coding:disagreements",
             "coding:compare",
             "coding:search",
             "coding:autocode",
