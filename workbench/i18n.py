@@ -106,3 +106,18 @@ def languages(request):
             for code, name in settings.LANGUAGES
         ],
     }
+
+
+def with_user_content(message: str, **values) -> str:
+    """``message`` (translated, with %(name)s placeholders) as HTML in which each value, the
+    study's own words (a code's name), sits in ``<span translate="no">`` (a value already
+    safe HTML, interface words, goes in as it is): a toast mixes interface words and user
+    content, and only the interface words are translated."""
+    from django.utils.html import escape, format_html
+    from django.utils.safestring import SafeData, mark_safe
+
+    spans = {
+        k: v if isinstance(v, SafeData) else format_html('<span translate="no">{}</span>', v)
+        for k, v in values.items()
+    }
+    return mark_safe(escape(message) % spans)

@@ -24,6 +24,7 @@ from coding.models import (
     Segment,
 )
 from studies.models import Study, Transcript
+from workbench.i18n import with_user_content
 
 
 def coder_layer(*, study: Study, user) -> Layer:
@@ -516,7 +517,7 @@ def segment_change(
             segment_update_memo(segment=segment, memo=memo, actor=actor)
             return gettext("Memo saved")
         text = (
-            gettext("Changed to ‘%(code)s’") % {"code": code.name}
+            with_user_content(gettext("Changed to ‘%(code)s’"), code=code.name)
             if code.pk != segment.code_id
             else gettext("Span adjusted")
         )

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -38,6 +40,7 @@ from coding.segments.services import (
     segment_update_memo,
 )
 from studies.models import Transcript
+from workbench.i18n import with_user_content
 
 _UNDO_GROUPS = ("segment.batch", "segment.undo")
 _BATCH_ACTIONS = (autocode.CREATE_ACTION, autocode.UNDO_ACTION)
@@ -186,18 +189,18 @@ def segment_undo(*, access, transcript: Transcript, actor, confirm: int | None =
             },
         )
     created = {s.after.get("code_id") for s in steps if s.action == "segment.create" and s.after}
-    return _("Undone: %(what)s") % {"what": _label_words(label)} + _new_codes_note(
-        access.study, actor, created - {None}
-    )
+    note = _new_codes_note(access.study, actor, created - {None})
+    what = conditional_escape(_label_words(label))
+    return mark_safe(escape(_("Undone: %(what)s")) % {"what": what} + conditional_escape(note))
 
 
 def _label_words(label: str) -> str:
     """A batch's label as stored in the audit log (English, "Coded ‘x’"), or an undo step's
     kind, in the interface's language."""
     if label.startswith("Already coded "):
-        return _("Already coded %(names)s") % {"names": label[len("Already coded ") :]}
+        return with_user_content(_("Already coded %(names)s"), names=label[14:])
     if label.startswith("Coded "):
-        return _("Coded %(names)s") % {"names": label[len("Coded ") :]}
+        return with_user_content(_("Coded %(names)s"), names=label[len("Coded ") :])
     words = {
         "coding": _("coding"),
         "removal": _("removal"),
@@ -231,10 +234,13 @@ def _new_codes_note(study, actor, code_ids: set[int]) -> str:
     names = ", ".join(f"‘{name}’" for name in empty)
     if not names:
         return ""
-    return _(
-        ". The new code %(names)s stays in the codebook with no segments: archive it there "
-        "if it was a slip"
-    ) % {"names": names}
+    return with_user_content(
+        _(
+            ". The new code %(names)s stays in the codebook with no segments: archive it there "
+            "if it was a slip"
+        ),
+        names=names,
+    )
 
 
 def _batch_undo(*, access, transcript: Transcript, batch: AuditEvent, actor, confirmed: bool):
@@ -252,10 +258,11 @@ def _batch_undo(*, access, transcript: Transcript, batch: AuditEvent, actor, con
     if not confirmed and where - {transcript.pk}:
         raise ConfirmBatchUndo(batch.pk, code, len(alive), len(where))
     removed = autocode.undo(access, batch, actor=actor)
-    return _("Undone: auto-coding ‘%(code)s’ (%(passages)s)") % {
-        "code": code,
-        "passages": _passages(removed, len(where)),
-    }
+    return with_user_content(
+        _("Undone: auto-coding ‘%(code)s’ (%(passages)s)"),
+        code=code,
+        passages=escape(_passages(removed, len(where))),
+    )
 
 
 _DECISION_ACTIONS = ("consensus.decide", "consensus.undo")
@@ -273,10 +280,11 @@ def _decision_undo(*, access, decision, actor) -> str:
     if not access.is_owner:
         raise PermissionDenied(_("Only the study's owners change consensus decisions."))
     consensus_services.consensus_undo(decision=decision, actor=actor)
-    return _("Undone: decision ‘%(decision)s’ on ‘%(code)s’") % {
-        "decision": decision.get_action_display(),
-        "code": decision.code.name,
-    }
+    return with_user_content(
+        _("Undone: decision ‘%(decision)s’ on ‘%(code)s’"),
+        decision=decision.get_action_display(),
+        code=decision.code.name,
+    )
 
 
 _UNDO_LABELS = {

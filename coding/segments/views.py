@@ -35,6 +35,7 @@ from studies.access import (
     writable_layer,
 )
 from studies.models import Transcript
+from workbench.i18n import with_user_content
 from workbench.lib.http import HtmxHttpRequest, form_errors_text, int_param, render_fragments
 
 STALE_MESSAGE = gettext_lazy(
@@ -268,9 +269,9 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
         marked.append(layer)  # made by this first write
     created, names = applied.created, applied.names
     text = (
-        gettext("Coded %(names)s") % {"names": names}
+        with_user_content(gettext("Coded %(names)s"), names=names)
         if created
-        else gettext("Already coded %(names)s") % {"names": names}
+        else with_user_content(gettext("Already coded %(names)s"), names=names)
     )
     return _success_response(
         request,
@@ -312,7 +313,7 @@ def segment_delete(
         transcript,
         view=view,
         event="segment-deleted",
-        toast={"text": gettext("Removed ‘%(code)s’") % {"code": name}, "undo": True},
+        toast={"text": with_user_content(gettext("Removed ‘%(code)s’"), code=name), "undo": True},
         detail={"id": int(segment_id)},
         events=events,
     )

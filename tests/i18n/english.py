@@ -17,7 +17,7 @@ _NAMES = (
     "CSV XLSX DOCX DOC ODT RTF PDF TXT VTT SRT ZIP QDPX QDC REFI-QDA REFI QDA JSON Markdown "
     "MD HTML UTF UTF-8 UTF-16 LF CRLF Unicode QDA-XML isCodable JSONL Big5 GB18030 Windows-1252 Latin-1 mp3 m4a wav mp4 webm "
     # tools, standards and names
-    "Word OpenDocument SHA SHA-256 NVivo MAXQDA ATLAS.ti ATLAS ti QualCoder Taguette Django Axes OpenCC API URL ID IDs "
+    "Word OpenDocument SHA SHA-256 Windows macOS Linux Excel NVivo MAXQDA ATLAS.ti ATLAS ti QualCoder Taguette Django Axes OpenCC API URL ID IDs "
     "COREQ SRQR R pandas curl Zoom Teams Otter Okabe Ito Krippendorff Cohen Fleiss "
     "Bearer Authorization IoU "
     # keys

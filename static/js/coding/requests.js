@@ -86,6 +86,13 @@ export function submitCoding(request) {
 }
 
 let toastTimer = null;
+/** What the toast says, for the live region: its text's nodes (a code's name stays in its
+ * translate="no" span), or null without a toast. */
+function toastWords(toast) {
+  const text = toast && toast.querySelector(".toast-text");
+  return text && text.textContent.trim() ? Array.from(text.childNodes) : null;
+}
+
 function showToast() {
   const toast = byId("toast");
   if (!toast) return;
@@ -146,7 +153,7 @@ export function initRequests() {
     if (pendingRequest) remember(pendingRequest.codeIds);
     clearPending();
     const toast = byId("toast");
-    say(toast ? toast.textContent.replace(/\s+/g, " ").trim() : gettext("Saved."));
+    say(toastWords(toast) || gettext("Saved."));
     if (span) mark("cursor", null);
     showToast();
     void event;
@@ -172,7 +179,7 @@ export function initRequests() {
   for (const name of ["segment-deleted", "segment-updated", "segment-undone"]) {
     document.body.addEventListener(name, () => {
       const toast = byId("toast");
-      say(toast ? toast.textContent.replace(/\s+/g, " ").trim() : gettext("Saved."));
+      say(toastWords(toast) || gettext("Saved."));
       showToast();
       // The confirmation's button went with the old toast: back to the transcript.
       if (!document.activeElement || document.activeElement === document.body) {
