@@ -91,15 +91,15 @@
     field(li, "edit_quote").value = quote;
     var status = li.querySelector(".selection-status");
     status.hidden = false;
-    const count = Array.from(quote).length;
-    const words = interpolate(ngettext(
+    var count = Array.from(quote).length;
+    var words = interpolate(ngettext(
       "Selected %(count)s character (%(start)s–%(end)s): “%(quote)s”. Use selection saves it as the consensus span.",
       "Selected %(count)s characters (%(start)s–%(end)s): “%(quote)s”. Use selection saves it as the consensus span.",
-      count), { count, start, end, quote: "\u0000" }, true).split("\u0000");
-    const passage = document.createElement("span");
-    passage.setAttribute("translate", "no"); // the transcript's words
-    passage.textContent = snippet(quote, 80);
-    status.replaceChildren(words[0], passage, words[1] || "");;
+      count), { count: count, start: start, end: end, quote: "\u0000" }, true).split("\u0000");
+    var words_ = document.createElement("span");
+    words_.setAttribute("translate", "no"); // the transcript's words
+    words_.textContent = snippet(quote, 80);
+    status.replaceChildren(words[0], words_, words[1] || "");
     if (announce) { status.setAttribute("aria-live", "polite"); }
     paintPicks();
   }

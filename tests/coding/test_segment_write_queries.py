@@ -93,7 +93,7 @@ def test_a_double_submit_answers_with_the_segment_already_there(setup, coder_cli
     again = _create(coder_client, transcript, [shame], "And then?")
 
     assert 'Coded <span translate="no">‘Shame’</span>' in first.content.decode()
-    assert "Already coded ‘Shame’" in again.content.decode()
+    assert 'Already coded <span translate="no">‘Shame’</span>' in again.content.decode()
     assert again["HX-Reswap"] == "none"
     assert Segment.objects.filter(code=shame).count() == 1
     assert AuditEvent.objects.filter(action="segment.create").count() == 1
