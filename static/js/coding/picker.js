@@ -153,7 +153,9 @@ function renderOptions() {
     } else {
       li.className = "create";
       li.setAttribute("aria-selected", "false");
-      setMessage(li, createWords(opt.create));
+      const words = document.createElement("span"); // one flex item: the words run on
+      setMessage(words, createWords(opt.create));
+      li.append(words);
     }
     if (i === state.active) li.classList.add("is-active");
     fragment.appendChild(li);
@@ -229,11 +231,11 @@ function nothingWhy(state) {
   const query = input.value.trim();
   const create = state.options.find((o) => o.kind === "create");
   if (!codes().some((c) => !c.ar && !c.ca)) {
-    return create ? fmt(gettext("No codes yet; choose “%(create)s” (Ctrl+Enter, or click it) to add it."), { create: createWords(create.create) })
+    return create ? fmt(gettext("No codes yet; choose ‘%(create)s’ (Ctrl+Enter, or click it) to add it."), { create: createWords(create.create) })
       : gettext("No codes yet: ask the PI to add some.");
   }
   if (query && create) {
-    return fmt(gettext("No code matches %(query)s; choose “%(create)s” (Ctrl+Enter, or click it) to add it."), { query: quoted(query), create: createWords(create.create) });
+    return fmt(gettext("No code matches %(query)s; choose ‘%(create)s’ (Ctrl+Enter, or click it) to add it."), { query: quoted(query), create: createWords(create.create) });
   }
   if (query) return fmt(gettext("No code matches %(query)s: change the filter or tick a code."), { query: quoted(query) });
   return gettext("Nothing to apply: tick a code or move to one with ↓.");
