@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from studies.models import Participant, Study, Transcript
 
@@ -99,9 +100,9 @@ class Code(models.Model):
 
 
 class LayerKind(models.TextChoices):
-    CODER = "coder", "Coder"
-    CONSENSUS = "consensus", "Consensus"
-    IMPORTED = "imported", "Imported"
+    CODER = "coder", _("Coder")
+    CONSENSUS = "consensus", _("Consensus")
+    IMPORTED = "imported", _("Imported")
 
 
 class Layer(models.Model):
@@ -503,17 +504,17 @@ class CalibrationSubmission(models.Model):
 
 
 class JobKind(models.TextChoices):
-    QDPX_EXPORT = "qdpx_export", "REFI-QDA project (.qdpx)"
-    RETRIEVAL_CSV = "retrieval_csv", "Segments (.csv)"
-    RETRIEVAL_XLSX = "retrieval_xlsx", "Segments (.xlsx)"
-    QDPX_IMPORT = "qdpx_import", "REFI-QDA import"
+    QDPX_EXPORT = "qdpx_export", _("REFI-QDA project (.qdpx)")
+    RETRIEVAL_CSV = "retrieval_csv", _("Segments (.csv)")
+    RETRIEVAL_XLSX = "retrieval_xlsx", _("Segments (.xlsx)")
+    QDPX_IMPORT = "qdpx_import", _("REFI-QDA import")
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Waiting to start"
-    RUNNING = "running", "Running"
-    DONE = "done", "Ready"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
 
 
 class Job(models.Model):

@@ -39,6 +39,7 @@ from xml.etree import ElementTree as ET
 from xml.sax.saxutils import XMLGenerator
 
 from django.db.models import F
+from django.utils.translation import gettext_lazy
 
 from coding.codebook import selectors as codebook_selectors
 from coding.models import Code, JournalEntry, LayerKind, Segment, Theme, ThemeStatus
@@ -321,7 +322,7 @@ class ExportTarget:
 TARGETS = {
     target.key: target
     for target in (
-        ExportTarget("default", "Any tool (QualCoder, Taguette, this workbench)"),
+        ExportTarget("default", gettext_lazy("Any tool (QualCoder, Taguette, this workbench)")),
         ExportTarget("nvivo", "NVivo", utf16=True),
         ExportTarget("maxqda", "MAXQDA", crlf=True),
         ExportTarget("atlas", "ATLAS.ti", document_sets=True),

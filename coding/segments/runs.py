@@ -33,6 +33,7 @@ from html import escape
 from typing import NamedTuple
 
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext, ngettext
 
 from coding.segments import linecache
 from coding.segments.initials import unique_initials
@@ -314,7 +315,11 @@ def _fraction(value: float) -> str:
 
 
 # Before the label (which may be cut with an ellipsis) so the words always show.
-REVIEW_FLAG = '<span class="review-flag" title="The text changed since coding">changed</span> '
+def _review_flag() -> str:
+    return (
+        f'<span class="review-flag" title="{escape(gettext("The text changed since coding"))}">'
+        f"{escape(gettext('changed'))}</span> "
+    )
 
 
 def _stack_tops(tops: Sequence[float]) -> list[str]:
@@ -352,31 +357,34 @@ class _Strings(NamedTuple):
 
 
 @lru_cache(maxsize=4096)
-def _look_strings(look: SegmentLook) -> tuple[str, str, str, str, str, str, str]:
-    """What a look's segments share (most share one: a code in a layer): escaped once."""
+def _look_strings(
+    look: SegmentLook, language: str | None
+) -> tuple[str, str, str, str, str, str, str]:
+    """What a look's segments share (most share one: a code in a layer): escaped once (in
+    the active ``language``: the cache is per language)."""
     stroke = stroke_color(look.color)
     label = escape(look.label)
     suffix = ""
     if look.path and look.path != look.label:
         suffix += f" ({look.path})"
-    flag = REVIEW_FLAG if look.review else ""
+    flag = _review_flag() if look.review else ""
     if flag:
-        suffix += ", changed since coding"
-    who = f'<b class="who">{escape(look.who)}</b> ' if look.who else ""
+        suffix += gettext(", changed since coding")
+    who = f'<b class="who" translate="no">{escape(look.who)}</b> ' if look.who else ""
     return (
         stroke,
-        f'<span class="cm">start of {label}</span>',
-        f'<span class="cm">end of {label}</span>',
+        f'<span class="cm">{escape(gettext("start of %(code)s") % {"code": look.label})}</span>',
+        f'<span class="cm">{escape(gettext("end of %(code)s") % {"code": look.label})}</span>',
         escape(look.description),
         escape(suffix),
-        f'"><span class="nm">{flag}{who}{label}</span></button>',
+        f'"><span class="nm">{flag}{who}<span translate="no">{label}</span></span></button>',
         " review" if flag else "",
     )
 
 
 @lru_cache(maxsize=1 << 15)
 def _strings(sid: int, look: SegmentLook, block: int) -> _Strings:
-    stroke, start, end, name, suffix, body, review = _look_strings(look)
+    stroke, start, end, name, suffix, body, review = _look_strings(look, get_language())
     return _Strings(
         stroke=stroke,
         block=block,
@@ -467,13 +475,12 @@ def _labels_html(
     room in px its buttons need (see :func:`line_margin_html`)."""
     if not labels and not overflow:
         return "".join(parts), 0
+    turn = escape(gettext(", turn %(number)s") % {"number": number})
     if not overflow and len(labels) == 1:
         # One label (most lines with any): at its own top, no stack, no chip.
         sid, top = labels[0]
         st = strings[sid]
-        parts.append(
-            f'{st.label}{top * 100:.2f}%" aria-label="{st.name}, turn {number}{st.suffix}{st.body}'
-        )
+        parts.append(f'{st.label}{top * 100:.2f}%" aria-label="{st.name}{turn}{st.suffix}{st.body}')
         return "".join(parts), 0
     columns: dict[int, list[int]] = {}
     tops: dict[int, list[float]] = {}
@@ -496,16 +503,22 @@ def _labels_html(
             room = max(room, len(stack) * LABEL_STEP_PX)
         for sid, css_top in zip(column, css_tops, strict=False):
             st = strings[sid]
-            parts.append(
-                f'{st.label}{css_top}" aria-label="{st.name}, turn {number}{st.suffix}{st.body}'
-            )
+            parts.append(f'{st.label}{css_top}" aria-label="{st.name}{turn}{st.suffix}{st.body}')
         if block in chips:
             ids = " ".join(map(str, chips[block]))
             count = len(chips[block])
+            more = escape(
+                ngettext(
+                    "%(count)s more code on turn %(number)s",
+                    "%(count)s more codes on turn %(number)s",
+                    count,
+                )
+                % {"count": count, "number": number}
+            )
             parts.append(
                 f'<button type="button" tabindex="-1" class="stripe-more" data-seg="{ids}" '
                 f'style="--b:{block};top:{css_tops[-1]}" '
-                f'aria-label="{count} more codes on turn {number}">+{count}</button>'
+                f'aria-label="{more}">+{count}</button>'
             )
     return "".join(parts), room
 
@@ -539,7 +552,7 @@ def line_html(line: Line, runs_html: str, margin_html: str, room: int = 0) -> st
         f'<div class="turn{speaker}" id="ln-{line.index}" data-start="{line.start}" '
         f'data-end="{line.end}" data-n="{line.number}">'
         f'<span class="turn-n" aria-hidden="true">{line.number}</span>'
-        f'<p class="turn-text"{lang}>{runs_html}</p>'
+        f'<p class="turn-text"{lang} translate="no">{runs_html}</p>'
         f'<div class="turn-margin">{margin_html}</div>{spacer}</div>'
     )
 
@@ -711,13 +724,14 @@ def transcript_html(
     cache, blocks, tint = linecache.LINES, mk.blocks, mk.tint
     # The whole transcript is keyed by all it depends on, as each line is (see
     # coding/segments/linecache.py): the text, every segment as given (the spans are cut
-    # from them and the text alone), its look, block and tint, the block layout. A page
+    # from them and the text alone), its look, block and tint, the block layout and the
+    # interface language (the margin's and flags' words). A page
     # seen before (the same view reopened) costs this key only.
     ids = [s.id for s in segments]
     page_key = (
         text,
         linecache.PAGE,
-        (mk.block_count, mk.block_lanes),
+        (mk.block_count, mk.block_lanes, get_language()),
         tuple([(s.id, s.start, s.end) for s in segments]),
         tuple([looks.get(sid) for sid in ids]),
         tuple([blocks.get(sid, 0) for sid in ids]) if blocks else None,
@@ -732,7 +746,7 @@ def transcript_html(
     pieces: list[str] = []
     # Each line is keyed by all it depends on (see coding/segments/linecache.py): its text,
     # bound and spans, their looks, blocks and tint, the block lanes.
-    fixed = (mk.block_lanes, mk.cjk)
+    fixed = (mk.block_lanes, mk.cjk, get_language())
     for bound, segs in segments_by_line(line_bounds(text), spans):
         key = (
             text[bound[2] : bound[3]],
