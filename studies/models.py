@@ -48,7 +48,7 @@ class Study(models.Model):
         max_length=35,
         default="en",
         validators=[validate_tag],
-        help_text="BCP 47 tag of the codebook's first language, e.g. en or zh-Hant-HK.",
+        help_text=_("BCP 47 tag of the codebook's first language, e.g. en or zh-Hant-HK."),
     )
     codebook_language_name = models.CharField(
         "its display name", max_length=60, default="English", blank=True
@@ -58,8 +58,10 @@ class Study(models.Model):
         max_length=35,
         blank=True,
         validators=[validate_tag],
-        help_text="Optional: codes then have their name, definition, rules and example in "
-        "this language too. Each person reads their interface language first.",
+        help_text=_(
+            "Optional: codes then have their name, definition, rules and example in "
+            "this language too. Each person reads their interface language first."
+        ),
     )
     codebook_language2_name = models.CharField("its display name", max_length=60, blank=True)
     segment_overlap_threshold = models.FloatField(
