@@ -13,8 +13,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
+from coding import exports
 from coding.agreement import bootstrap
 from coding.agreement.access import agreement_reader
 from coding.agreement.exports import FORMATS, export_response
@@ -107,8 +109,9 @@ def agreement_export(request: HttpRequest, study_id: int) -> HttpResponse:
         )
     params = form.params()
     if len(params.layers) < 2:
-        messages.error(request, "Agreement needs two layers with coding.")
+        messages.error(request, gettext("Agreement needs two layers with coding."))
         return redirect("coding:agreement_report", study_id)
     params.by, params.focus = "", None
     report = build_report(access, params, book=book, per_transcript=fmt != "methods")
-    return export_response(fmt, report, access.study, form.scope_words(params))
+    with exports.header_language(request):
+        return export_response(fmt, report, access.study, form.scope_words(params))

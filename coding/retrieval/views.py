@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from coding.codebook import selectors as codebook_selectors
+from coding.exports import header_language
 from coding.jobs import services as job_services
 from coding.models import JobKind
 from coding.retrieval import exports, page, selectors
@@ -104,7 +105,8 @@ def retrieval_export(request: HttpRequest, study_id: int, fmt: str) -> HttpRespo
             params={"query": request.GET.urlencode(), "fmt": fmt},
         )
         return redirect("coding:job_detail", access.study.pk, job.pk)
-    return exports.export_response(access, state, fmt, username=request.user.get_username())
+    with header_language(request):
+        return exports.export_response(access, state, fmt, username=request.user.get_username())
 
 
 @login_required
