@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from coding.codebook import selectors as codebook_selectors
@@ -117,8 +118,8 @@ def segment_reviewed(request: HtmxHttpRequest, study_id: int, segment_id: int) -
     segment = get_segment_for_write(
         access,
         segment_id,
-        missing="No such passage.",
-        refused="You can only review passages in your own layer.",
+        missing=gettext("No such passage."),
+        refused=gettext("You can only review passages in your own layer."),
     )
     segment_services.segment_mark_reviewed(segment=segment, actor=request.user)
     if request.htmx:
