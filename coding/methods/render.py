@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+from django.utils.translation import gettext as _
+
 from coding.methods.appendix import Appendix, Table
 
 REFERENCES = (
@@ -29,7 +31,12 @@ def _md_table(table: Table) -> list[str]:
 
 
 def markdown(appendix: Appendix) -> str:
-    out = [f"# Methods appendix: {appendix.study_name}", "", f"Generated {appendix.date}.", ""]
+    out = [
+        "# " + _("Methods appendix: %(study)s") % {"study": appendix.study_name},
+        "",
+        _("Generated %(date)s.") % {"date": appendix.date},
+        "",
+    ]
     for i, section in enumerate(appendix.sections, start=1):
         out += [f"## {i}. {section.title}", ""]
         for p in section.paragraphs:
@@ -38,10 +45,10 @@ def markdown(appendix: Appendix) -> str:
         for table in section.tables:
             out += _md_table(table)
         if section.notes:
-            out += ["**Procedure notes.** " + section.notes.strip(), ""]
-    out += ["## Reporting checklists", ""]
+            out += ["**" + _("Procedure notes.") + "** " + section.notes.strip(), ""]
+    out += ["## " + _("Reporting checklists"), ""]
     out += _md_table(appendix.checklist)
-    out += ["## References", ""]
+    out += ["## " + _("References"), ""]
     out += [f"- {r}" for r in REFERENCES]
     return "\n".join(out) + "\n"
 
@@ -64,8 +71,8 @@ def docx_bytes(appendix: Appendix) -> bytes:
     from docx import Document
 
     doc = Document()
-    doc.add_heading(f"Methods appendix: {appendix.study_name}", level=0)
-    doc.add_paragraph(f"Generated {appendix.date}.")
+    doc.add_heading(_("Methods appendix: %(study)s") % {"study": appendix.study_name}, level=0)
+    doc.add_paragraph(_("Generated %(date)s.") % {"date": appendix.date})
     for i, section in enumerate(appendix.sections, start=1):
         doc.add_heading(f"{i}. {section.title}", level=1)
         for p in section.paragraphs:
@@ -75,11 +82,11 @@ def docx_bytes(appendix: Appendix) -> bytes:
             _docx_table(doc, table)
         if section.notes:
             para = doc.add_paragraph()
-            para.add_run("Procedure notes. ").bold = True
+            para.add_run(_("Procedure notes.") + " ").bold = True
             para.add_run(section.notes.strip())
-    doc.add_heading("Reporting checklists", level=1)
+    doc.add_heading(_("Reporting checklists"), level=1)
     _docx_table(doc, appendix.checklist)
-    doc.add_heading("References", level=1)
+    doc.add_heading(_("References"), level=1)
     for r in REFERENCES:
         doc.add_paragraph(r, style="List Bullet")
     buf = io.BytesIO()
