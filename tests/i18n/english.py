@@ -12,79 +12,20 @@ import re
 
 import lxml.html
 
-ALLOWED = frozenset(
-    [
-        "CSV",
-        "XLSX",
-        "DOCX",
-        "QDPX",
-        "QDC",
-        "REFI-QDA",
-        "REFI",
-        "QDA",
-        "NVivo",
-        "MAXQDA",
-        "ATLAS.ti",
-        "ATLAS",
-        "ti",
-        "QualCoder",
-        "Taguette",
-        "API",
-        "JSON",
-        "Markdown",
-        "PDF",
-        "COREQ",
-        "SRQR",
-        "ID",
-        "URL",
-        "Ctrl",
-        "Shift",
-        "Alt",
-        "Esc",
-        "Enter",
-        "Tab",
-        "R",
-        "pandas",
-        "numpy",
-        "Krippendorff",
-        "Cohen",
-        "Brennan",
-        "Prediger",
-        "Fleiss",
-        "Scott",
-        "Holsti",
-        "Gwet",
-        "Braun",
-        "Clarke",
-        "Excel",
-        "SVG",
-        "PNG",
-        "Unicode",
-        "DKPro",
-        "kappa",
-        "alpha",
-        "default_rng",
-        "jieba",
-        "PyCantonese",
-        "Django",
-        "A",
-        "B",
-        "C",
-        "D",
-        "e",
-        "n",
-        "N",
-        "k",
-        "U",
-        "u",
-        "o",
-        "P_chance",
-        "D_e",
-        "D_o",
-        "α",
-        "κ",
-    ]
-)
+_ALLOWED_WORDS = """
+    CSV XLSX DOCX QDPX QDC REFI-QDA REFI QDA NVivo MAXQDA ATLAS.ti ATLAS ti QualCoder Taguette
+    API JSON Markdown PDF COREQ SRQR ID URL Ctrl Shift Alt Esc Enter Tab R pandas numpy
+    Krippendorff Cohen Brennan Prediger Fleiss Scott Holsti Gwet Braun Clarke Excel SVG PNG
+    Unicode DKPro kappa alpha default_rng jieba PyCantonese Django
+    A B C D e n N k U u o P_chance D_e D_o
+    thematic-workbench Tong Sainsbury Craig Brien O'Brien
+    the and okay yeah
+"""
+#: Proper names, formats, keys and symbols (and the English stop words the Words page gives
+#: as examples) that a Chinese interface writes as they are.
+ALLOWED = frozenset(_ALLOWED_WORDS.split())
+# Words the interface quotes back (what was typed, a name): 「…」 and “…” hold user content.
+QUOTED = re.compile(r"「[^」]*」|“[^”]*”")
 #: The crawl's user names, which the interface writes into its sentences (a layer's name
 #: in "Comparing bob and erin"): user content inside translated text.
 USER_NAMES = frozenset({"alice", "bob", "erin", "carol", "dave"})
@@ -97,7 +38,7 @@ READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
 
 def english_words(text: str) -> list[str]:
     words = []
-    for word in WORD.findall(text):
+    for word in WORD.findall(QUOTED.sub(" ", text)):
         if word in ALLOWED or word.strip(".-") in ALLOWED or word in USER_NAMES:
             continue
         words.append(word)
