@@ -17,7 +17,7 @@ _ALLOWED_WORDS = """
     API JSON Markdown PDF COREQ SRQR ID URL Ctrl Shift Alt Esc Enter Tab R pandas numpy
     Krippendorff Cohen Brennan Prediger Fleiss Scott Holsti Gwet Braun Clarke Excel SVG PNG
     Unicode DKPro kappa alpha default_rng jieba PyCantonese Django
-    A B C D e n N k U u o P_chance D_e D_o
+    A B C D O e n N k U u o P_chance D_e D_o
     thematic-workbench Tong Sainsbury Craig Brien O'Brien
     the and okay yeah
 """
@@ -25,7 +25,8 @@ _ALLOWED_WORDS = """
 #: as examples) that a Chinese interface writes as they are.
 ALLOWED = frozenset(_ALLOWED_WORDS.split())
 # Words the interface quotes back (what was typed, a name): 「…」 and “…” hold user content.
-QUOTED = re.compile(r"「[^」]*」|“[^”]*”")
+# A commit id (the software's version in the methods appendix) is not a word either.
+QUOTED = re.compile(r"「[^」]*」|“[^”]*”|\b(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b")
 #: The crawl's user names, which the interface writes into its sentences (a layer's name
 #: in "Comparing bob and erin"): user content inside translated text.
 USER_NAMES = frozenset({"alice", "bob", "erin", "carol", "dave"})
