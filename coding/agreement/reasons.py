@@ -85,7 +85,7 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
             gettext_noop("no variation: one value everywhere"),
         ),
         (
-            r"^codes declared non-exclusive: .*$",
+            r"^codes (declared non-exclusive|overlap within a layer).*: only the per-code binary.*$",
             gettext_noop("codes overlap within a layer: only the per-code binary uα is defined"),
         ),
         (r"^degenerate expected coincidences$", gettext_noop("degenerate expected coincidences")),

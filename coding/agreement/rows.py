@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext, pgettext_lazy
 
 from coding.agreement.bootstrap import Interval
 from coding.agreement.character_level import CodeAgreement
@@ -78,11 +78,19 @@ class Metric:
     def text(self) -> str:
         """Two decimals, as a paper prints a coefficient: ``0.82``; a value that rounds to
         zero prints ``0.00`` (never ``-0.00``)."""
-        return "undefined" if self.value is None else coefficient_text(self.value)
+        return (
+            pgettext("coefficient", "undefined")
+            if self.value is None
+            else coefficient_text(self.value)
+        )
 
     @property
     def pct(self) -> str:
-        return "undefined" if self.value is None else f"{self.value * 100:.1f}%"
+        return (
+            pgettext("coefficient", "undefined")
+            if self.value is None
+            else f"{self.value * 100:.1f}%"
+        )
 
     @property
     def raw(self) -> str:
