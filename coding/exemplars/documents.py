@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+from django.utils.translation import gettext as _
 from docx import Document
 
 from coding.exemplars.report import ThemeReport, cell_text
@@ -24,15 +25,26 @@ def _md_quote(quote: str, tag: str) -> list[str]:
 
 
 def _heading(report: ThemeReport) -> str:
-    return "Themes" if report.kind == "theme" else "Codes (no themes yet)"
+    return _("Themes") if report.kind == "theme" else _("Codes (no themes yet)")
+
+
+def _prevalence(report: ThemeReport) -> str:
+    if report.kind == "theme":
+        return _(
+            "Prevalence: participants with the theme / participants of the group interviewed "
+            "at the wave."
+        )
+    return _(
+        "Prevalence: participants with the code / participants of the group interviewed at "
+        "the wave."
+    )
 
 
 def report_markdown(report: ThemeReport) -> str:
     out = [
-        f"# Theme report: {report.study.name}",
+        "# " + _("Theme report: %(study)s") % {"study": report.study.name},
         "",
-        f"{report.layer_sentence} Prevalence: participants with the "
-        f"{report.kind} / participants of the group interviewed at the wave.",
+        f"{report.layer_sentence} {_prevalence(report)}",
         "",
         f"## {_heading(report)}",
     ]
@@ -40,7 +52,9 @@ def report_markdown(report: ThemeReport) -> str:
         out += ["", f"### {unit.name}" + (f" ({unit.status})" if unit.status else ""), ""]
         if unit.about:
             out += [unit.about, ""]
-        out.append("| Group | " + " | ".join(_md_cell(h) for h in report.wave_headers) + " |")
+        out.append(
+            f"| {_('Group')} | " + " | ".join(_md_cell(h) for h in report.wave_headers) + " |"
+        )
         out.append("|---|" + "---|" * len(report.wave_headers))
         for group in report.frame.groups:
             cells = [cell_text(c) for c in unit.row(group.pk)]
@@ -50,20 +64,17 @@ def report_markdown(report: ThemeReport) -> str:
             for row in unit.quotes:
                 out += _md_quote(row.quote, row.tag)
                 if row.exemplar.note:
-                    out += [">", f"> *Note: {row.exemplar.note}*"]
+                    out += [">", "> *" + _("Note: %(note)s") % {"note": row.exemplar.note} + "*"]
                 out.append("")
         else:
-            out += ["No exemplar quotes marked.", ""]
+            out += [_("No exemplar quotes marked."), ""]
     return "\n".join(out).rstrip() + "\n"
 
 
 def report_docx(report: ThemeReport) -> bytes:
     doc = Document()
-    doc.add_heading(f"Theme report: {report.study.name}", level=0)
-    doc.add_paragraph(
-        f"{report.layer_sentence} Prevalence: participants with the {report.kind} / "
-        f"participants of the group interviewed at the wave. {date.today().isoformat()}."
-    )
+    doc.add_heading(_("Theme report: %(study)s") % {"study": report.study.name}, level=0)
+    doc.add_paragraph(f"{report.layer_sentence} {_prevalence(report)} {date.today().isoformat()}.")
     doc.add_heading(_heading(report), level=1)
     for unit in report.units:
         doc.add_heading(unit.name + (f" ({unit.status})" if unit.status else ""), level=2)
@@ -72,7 +83,7 @@ def report_docx(report: ThemeReport) -> bytes:
         headers = report.wave_headers
         table = doc.add_table(rows=1 + len(report.frame.groups), cols=1 + len(headers))
         table.style = "Table Grid"
-        table.cell(0, 0).text = "Group"
+        table.cell(0, 0).text = _("Group")
         for j, h in enumerate(headers, start=1):
             table.cell(0, j).text = h
         for i, group in enumerate(report.frame.groups, start=1):
@@ -85,16 +96,22 @@ def report_docx(report: ThemeReport) -> bytes:
                 p.add_run(f"“{row.quote}” ")
                 p.add_run(row.tag).italic = False
                 if row.exemplar.note:
-                    doc.add_paragraph().add_run(f"Note: {row.exemplar.note}").italic = True
+                    note = _("Note: %(note)s") % {"note": row.exemplar.note}
+                    doc.add_paragraph().add_run(note).italic = True
         else:
-            doc.add_paragraph("No exemplar quotes marked.")
+            doc.add_paragraph(_("No exemplar quotes marked."))
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
 
 
 def portraits_markdown(study, cases, stored: dict[int, str]) -> str:
-    out = [f"# Participant portraits: {study.name}", "", f"Counted in: {cases.choice.label}.", ""]
+    out = [
+        "# " + _("Participant portraits: %(study)s") % {"study": study.name},
+        "",
+        _("Counted in: %(layer)s.") % {"layer": cases.choice.label},
+        "",
+    ]
     for case in cases.portraits:
         out += [f"## {case.participant.pseudonym}", ""]
         text = stored.get(case.participant.pk) or case.summary
@@ -105,8 +122,9 @@ def portraits_markdown(study, cases, stored: dict[int, str]) -> str:
 
 def portraits_docx(study, cases, stored: dict[int, str]) -> bytes:
     doc = Document()
-    doc.add_heading(f"Participant portraits: {study.name}", level=0)
-    doc.add_paragraph(f"Counted in: {cases.choice.label}. {date.today().isoformat()}.")
+    doc.add_heading(_("Participant portraits: %(study)s") % {"study": study.name}, level=0)
+    counted = _("Counted in: %(layer)s.") % {"layer": cases.choice.label}
+    doc.add_paragraph(f"{counted} {date.today().isoformat()}.")
     for case in cases.portraits:
         doc.add_heading(case.participant.pseudonym, level=1)
         text = stored.get(case.participant.pk) or case.summary
