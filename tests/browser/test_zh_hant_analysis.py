@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from tests.i18n.english import english_on_page
+from tests.i18n.analysis_rule import english_on_page
 from tests.test_crawl import build_crawl
 
 SHOTS = os.environ.get("SHOTS_DIR", "")

@@ -166,7 +166,7 @@ def test_it_counts_segments_per_layer_and_says_where_each_layer_is_missing(
     role = tiny["codes"][0]
     # Every transcript; Role is a parent: its own 4 segments and Trust's 2 (bob), 2 (erin).
     assert counts(html, role.pk, "segments") == [6, 2]
-    assert "erin</strong>: 2 of 3; missing on <span translate=\"no\">C</span>" in html
+    assert 'erin</strong>: 2 of 3; missing on <span translate="no">C</span>' in html
     assert "<strong>2</strong> compared" in html
 
 

@@ -17,7 +17,7 @@ from django.urls import resolve, reverse
 
 from coding import exports
 from studies import attributes as attrs
-from tests.i18n.english import english_on_page, english_words
+from tests.i18n.analysis_rule import english_on_page, english_words
 from tests.test_crawl import ROUTES, _client, build_crawl
 
 #: The features whose pages are translated (zh-hant): every page must be clean.

@@ -1,4 +1,5 @@
-"""The shared rule for "an English interface string on a zh-hant page".
+"""The shared rule for "an English interface string on a zh-hant page", as the analysis pages
+read it (fix/i18n has its own copy for the other pages; the two can be merged into one).
 
 Every visible text node, and the attributes a person reads (``title``, ``aria-label``,
 ``placeholder``, ``alt``, a button's ``value``), outside ``[translate="no"]``, ``<script>``,
