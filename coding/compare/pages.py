@@ -64,9 +64,8 @@ def bins_style(scale: HeatScale) -> list[dict]:
 def heat_cell(text: str, href: str, label: str, bin_: Bin) -> str:
     """One shaded cell linking to its segments."""
     return (
-        f'<td class="heat-cell num" style="background: {bin_.background}; '
-        f'color: {bin_.foreground}"><a href="{escape(href)}" title="{escape(label)}" '
-        'translate="no">'
+        f'<td class="heat-cell num" translate="no" style="background: {bin_.background}; '
+        f'color: {bin_.foreground}"><a href="{escape(href)}" title="{escape(label)}">'
         f"{escape(text)}</a></td>"
     )
 

@@ -35,7 +35,7 @@ DECISIONS = [
 #: Every decision's name in the reader's language (the model's labels are English).
 DECISION_WORDS = {
     **{value: label for value, label, _key in DECISIONS},
-    Decision.EDIT: pgettext_lazy("consensus decision", "Edited span"),
+    Decision.EDIT: pgettext_lazy("consensus decision", "Edited"),
 }
 
 

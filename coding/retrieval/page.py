@@ -184,7 +184,7 @@ _ROW = """<li class="retrieval-item" id="r-seg-{pk}">
     · <span translate="no">{group}</span>
     · <span translate="no">{wave}</span>
     · <span translate="no">{title}</span>
-    · <span>{w_layer} <span translate="no">{layer}</span></span>
+    · <span>{w_layer} {layer}</span>
     {path}{badge}
   </p>
   <blockquote class="retrieval-context" translate="no">{more_before}{before}<mark>{quote}</mark>{after}{more_after}</blockquote>
@@ -248,7 +248,7 @@ def code_options(book: Codebook, chosen: int | None) -> SafeString:
     archived = " " + _e(gettext("(archived)"))
     return mark_safe(
         "".join(
-            f'<option value="{node.pk}"{" selected" if node.pk == chosen else ""} translate="no">'
+            f'<option value="{node.pk}"{" selected" if node.pk == chosen else ""}>'
             f"{_e(node.path)}{archived if node.code.archived else ''}</option>"
             for node in book.walk()
         )
@@ -259,7 +259,7 @@ def participant_options(participants: Iterable, chosen: int | None) -> SafeStrin
     """The ``<option>`` of each participant (``pk`` and ``pseudonym``), ``chosen`` selected."""
     return mark_safe(
         "".join(
-            f'<option value="{p.pk}"{" selected" if p.pk == chosen else ""} translate="no">'
+            f'<option value="{p.pk}"{" selected" if p.pk == chosen else ""}>'
             f"{_e(p.pseudonym)}</option>"
             for p in participants
         )

@@ -60,7 +60,7 @@ def options_html(choices, chosen) -> SafeString:
     because a template loop over a large study's transcripts costs a tenth of the page."""
     return format_html_join(
         "",
-        '<option value="{}"{} translate="no">{}</option>',
+        '<option value="{}"{}>{}</option>',
         ((value, " selected" if value == chosen else "", label) for value, label in choices),
     )
 
