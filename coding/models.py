@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from studies.models import Participant, Study, Transcript
@@ -146,10 +147,10 @@ class Layer(models.Model):
     @property
     def label(self) -> str:
         if self.kind == LayerKind.CONSENSUS:
-            return "Consensus"
+            return gettext("Consensus")
         if self.kind == LayerKind.CODER and self.user_id:
             return self.user.username
-        return self.name or f"Imported layer {self.pk}"
+        return self.name or gettext("Imported layer %(pk)s") % {"pk": self.pk}
 
     @property
     def key(self) -> str:

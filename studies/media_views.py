@@ -37,7 +37,9 @@ def transcript_media_upload(request: HttpRequest, study_id: int, pk: int) -> Htt
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("Recording “%(name)s” attached.") % {"name": media.original_name})
+            messages.success(
+                request, _("Recording “%(name)s” attached.") % {"name": media.original_name}
+            )
     return redirect("studies:transcript_edit", access.study.pk, transcript.pk)
 
 
