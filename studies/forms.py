@@ -58,6 +58,11 @@ class StudyForm(forms.ModelForm):
             "codebook_language2_name": gettext_lazy("Second language's display name"),
         }
         help_texts = {
+            # Django's form templates print help texts as HTML: the tags are code.
+            "codebook_language": gettext_lazy(
+                "BCP 47 tag of the codebook's first language, e.g. <code>en</code> or "
+                "<code>zh-Hant-HK</code>."
+            ),
             "codebook_language2_name": gettext_lazy("As the team reads it, e.g. 繁體中文."),
         }
 

@@ -96,6 +96,39 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
             gettext_noop("only one code has segments: chance agreement 1/k = 1"),
         ),
         (r"^P_chance = 1/(?P<k>\d+) codes used$", gettext_noop("P_chance = 1/%(k)s codes used")),
+        # the agreement over time (coding/agreement/over_time.py)
+        (
+            r"^fewer than two of the compared coders answered this round$",
+            gettext_noop("fewer than two of the compared coders answered this round"),
+        ),
+        (
+            r"^the code was not offered in this round$",
+            gettext_noop("the code was not offered in this round"),
+        ),
+        (
+            r"^no transcript was coded by two or more of the compared layers in this period$",
+            gettext_noop(
+                "no transcript was coded by two or more of the compared layers in this period"
+            ),
+        ),
+        (r"^no code was applied$", gettext_noop("no code was applied")),
+        (r"^alpha is undefined$", gettext_noop("α is undefined")),
+        (
+            r"^answers were given under two codebook states$",
+            gettext_noop("answers were given under two codebook states"),
+        ),
+        (
+            r"^the round has no codes or excerpts$",
+            gettext_noop("the round has no codes or excerpts"),
+        ),
+        (r"^fewer than two excerpts$", gettext_noop("fewer than two excerpts")),
+        (
+            r"^no unit has two or more values$",
+            gettext_noop("no unit has two or more values"),
+        ),
+        (r"^characters$", gettext_noop("characters")),
+        (r"^excerpts$", gettext_noop("excerpts")),
+        (r"^excerpt × code decisions$", gettext_noop("excerpt × code decisions")),
     )
 ]
 _NESTED = re.compile(r"^alpha is undefined \((?P<inner>.*)\)$")

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from coding.agreement import answer as agreement_answer
 from coding.agreement import over_time
+from coding.agreement.reasons import reason_text
 from coding.calibration.results import calibration_results
 from coding.codebook import versions
 from coding.methods import checklists
@@ -388,26 +389,31 @@ def _agreement(access: StudyAccess, section: Section, query: QueryDict) -> None:
 def _over_time(access: StudyAccess, section: Section, query: QueryDict, layers: str) -> None:
     """The over-time table: each calibration round the reader may see and each codebook
     period, with the version it rests on (docs/agreement/OVER_TIME.md)."""
-    table, _ = over_time.for_query(access, query, layers or None)
+    table, _scope = over_time.for_query(access, query, layers or None)
     rows = []
     for r in table.rows:
         ci = r.alpha_ci
         if r.kind == over_time.ROUND:
             when = timezone.localtime(r.start).date().isoformat()
-            basis = f"{r.coders} coders"
+            basis = ngettext("%(count)s coder", "%(count)s coders", r.coders) % {"count": r.coders}
+            label = _("Round: %(name)s") % {"name": r.label}
         else:
-            start = timezone.localtime(r.start).date().isoformat() if r.start else "start"
-            end = timezone.localtime(r.end).date().isoformat() if r.end else "now"
-            when = f"{start} to {end}"
-            basis = f"{r.n_transcripts} transcripts, {r.segments} segments"
+            start = timezone.localtime(r.start).date().isoformat() if r.start else _("start")
+            end = timezone.localtime(r.end).date().isoformat() if r.end else _("now")
+            when = _("%(start)s to %(end)s") % {"start": start, "end": end}
+            basis = _("%(transcripts)s transcripts, %(segments)s segments") % {
+                "transcripts": r.n_transcripts,
+                "segments": r.segments,
+            }
+            label = _("Period: %(name)s") % {"name": r.label}
         rows.append(
             [
-                ("Round: " if r.kind == over_time.ROUND else "Period: ") + r.label,
+                label,
                 when,
                 r.codebook,
-                f"{r.units} {r.unit_words}",
+                f"{r.units} {reason_text(r.unit_words)}",
                 basis,
-                "undefined" if r.percent_agreement.value is None else r.percent_agreement.pct,
+                _("undefined") if r.percent_agreement.value is None else r.percent_agreement.pct,
                 _coef(r.kappa.value),
                 _coef(r.alpha.value),
                 f"[{ci.low:.3f}, {ci.high:.3f}]" if ci is not None and ci.defined else "—",
@@ -415,34 +421,40 @@ def _over_time(access: StudyAccess, section: Section, query: QueryDict, layers: 
         )
     section.tables.append(
         Table(
-            "Agreement over time: calibration rounds (units × coders, intervals resampling "
-            "excerpts) and codebook periods (segments created while each version was "
-            "current, on the transcripts double-coded in the period; intervals resampling "
-            "transcripts)",
+            _(
+                "Agreement over time: calibration rounds (units × coders, intervals resampling "
+                "excerpts) and codebook periods (segments created while each version was "
+                "current, on the transcripts double-coded in the period; intervals resampling "
+                "transcripts)"
+            ),
             [
-                "Round or period",
-                "Dates",
-                "Codebook version",
-                "Units",
-                "Rests on",
-                "% agreement",
-                "Cohen's κ",
-                "Krippendorff's α",
-                "α 95% CI",
+                _("Round or period"),
+                _("Dates"),
+                _("Codebook version"),
+                _("Units"),
+                _("Rests on"),
+                _("% agreement"),
+                _("Cohen's κ"),
+                _("Krippendorff's α"),
+                _("α 95% CI"),
             ],
             rows,
         )
     )
     trends = [
-        f"{what}: {words}."
-        for what, words in (
-            ("Calibration", over_time.trend_words(table.rounds)),
-            ("Coding", over_time.trend_words(table.periods)),
+        words
+        for words in (
+            _("Calibration: %(trend)s.") % {"trend": over_time.trend_words(table.rounds)}
+            if over_time.trend_words(table.rounds)
+            else "",
+            _("Coding: %(trend)s.") % {"trend": over_time.trend_words(table.periods)}
+            if over_time.trend_words(table.periods)
+            else "",
         )
         if words
     ]
     if trends:
-        section.paragraphs.append("Agreement over time. " + " ".join(trends))
+        section.paragraphs.append(_("Agreement over time.") + " " + " ".join(trends))
 
 
 def _figures(label: str, f: dict) -> list[str]:

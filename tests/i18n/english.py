@@ -4,6 +4,10 @@ Every visible text node outside ``[translate="no"]`` (user content), ``<script>`
 ``<code>``, ``<kbd>`` and ``<pre>``, and the attributes ``title``, ``aria-label``,
 ``placeholder``, ``alt`` and a button's ``value``, must hold no Latin-letter word except the
 proper names and formats of :data:`ALLOWED` (compared case-insensitively).
+
+Names the interface quotes back inside a translated sentence are user content too: what
+stands between 「 and 」 (the glossary's quotation marks for a name), and the study's user
+names (a layer is its coder's name: "編碼層：bob"), which ``names`` passes.
 """
 
 from __future__ import annotations
@@ -36,12 +40,18 @@ IDENTIFIER = re.compile(
 )
 
 
-def english_words(text: str) -> list[str]:
+#: A name quoted back inside a translated sentence (the glossary writes 「name」).
+QUOTED = re.compile(r"「[^」]*」")
+
+
+def english_words(text: str, names: frozenset[str] = frozenset()) -> list[str]:
     words = []
-    text = IDENTIFIER.sub(" ", text)
+    text = IDENTIFIER.sub(" ", QUOTED.sub(" ", text))
     for match in WORD.finditer(text):
         word = match.group(0).rstrip(".-'’")
         if word.casefold() in ALLOWED or word.casefold().rstrip("s") in ALLOWED:
+            continue
+        if word in names:
             continue
         if re.fullmatch(r"[A-Za-z]\d*", word):  # a single letter: κ's "A", "B", key names
             continue
@@ -51,7 +61,9 @@ def english_words(text: str) -> list[str]:
     return words
 
 
-def english_strings(html: str, user_content: list[str] = ()) -> list[str]:
+def english_strings(
+    html: str, user_content: list[str] = (), names: frozenset[str] = frozenset()
+) -> list[str]:
     """The interface strings of ``html`` that hold an English word, in document order.
 
     An attribute cannot mark a part of itself ``translate="no"``: ``user_content`` (the
@@ -66,7 +78,7 @@ def english_strings(html: str, user_content: list[str] = ()) -> list[str]:
             for value in user_content:
                 if value in text:
                     text = text.replace(value, " ")
-        if text and text.strip() and english_words(text):
+        if text and text.strip() and english_words(text, names):
             found.append(f"{where}: {' '.join(text.split())[:120]!r}")
 
     def walk(element) -> None:

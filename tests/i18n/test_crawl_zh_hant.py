@@ -16,32 +16,6 @@ from django.urls import reverse
 from tests.i18n.english import english_strings
 from tests.test_crawl import ROUTES, _client, build_crawl
 
-# TEMPORARY: the pages the other i18n helper (i18n2) translates, skipped here until its
-# branch is merged; remove this list (and its use below) at merge.
-PAGES_TRANSLATED_BY_I18N2 = {
-    name
-    for name in ROUTES
-    if name.startswith(
-        (
-            "coding:agreement",
-            "coding:calibration",
-            "coding:consensus",
-            "coding:disagreements",
-            "coding:compare",
-            "coding:search",
-            "coding:autocode",
-            "coding:retrieval",
-            "coding:words",
-            "coding:theme",
-            "coding:journal",
-            "coding:exemplar",
-            "coding:portrait",
-            "coding:methods",
-            "coding:assignment",
-            "coding:sample",
-        )
-    )
-}
 PERSONAS = ("owner", "coder_blind", "viewer")
 
 
@@ -90,16 +64,19 @@ def test_the_rule_finds_english():
     )
     found = english_strings(html)
     assert len(found) == 2 and "Save changes" in found[0] and "Undo" in found[1]
+    # A name quoted back 「…」 and a user name are user content; English around them is not.
+    quoted = "<p>「Role confusion」的編碼</p><p>編碼層：bob</p><p>「Hope」 Merge</p>"
+    found = english_strings(quoted, names=frozenset({"bob"}))
+    assert len(found) == 1 and "Merge" in found[0]
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_page_in_zh_hant_has_no_english_interface_string(persona, db):
     ctx = build_crawl(blind=True)
     content = user_content()
+    names = frozenset(get_user_model().objects.values_list("username", flat=True))
     problems, seen = [], 0
     for name, where, response in _pages(ctx, persona):
-        if name in PAGES_TRANSLATED_BY_I18N2:
-            continue
         body = response.content.decode()
         if not body.strip():
             continue
@@ -107,20 +84,9 @@ def test_every_page_in_zh_hant_has_no_english_interface_string(persona, db):
         assert response["Content-Language"] == "zh-hant", where
         if "<html" in body:
             assert '<html lang="zh-Hant-HK">' in body, where
-        for found in english_strings(body, content):
+        for found in english_strings(body, content, names):
             problems.append(f"{where}: {found}")
     assert seen > 20
     assert not problems, f"{len(problems)} English strings as {persona}:\n" + "\n".join(
         sorted(set(problems))
     )
-
-
-@pytest.mark.skip(
-    reason="i18n2 translates these pages; remove at merge (PAGES_TRANSLATED_BY_I18N2)"
-)
-def test_pages_translated_by_i18n2_in_zh_hant(db):  # pragma: no cover - until the merge
-    ctx = build_crawl(blind=True)
-    for persona in PERSONAS:
-        for name, where, response in _pages(ctx, persona):
-            if name in PAGES_TRANSLATED_BY_I18N2:
-                assert not english_strings(response.content.decode()), where
