@@ -76,7 +76,7 @@ def test_every_page_in_zh_hant_has_no_english_interface_string(persona, db):
     content = user_content()
     names = frozenset(get_user_model().objects.values_list("username", flat=True))
     problems, seen = [], 0
-    for name, where, response in _pages(ctx, persona):
+    for _name, where, response in _pages(ctx, persona):
         body = response.content.decode()
         if not body.strip():
             continue
