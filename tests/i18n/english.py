@@ -24,11 +24,17 @@ _NAMES = (
     "Word OpenDocument SHA SHA-256 Windows macOS Linux Excel NVivo MAXQDA ATLAS.ti ATLAS ti QualCoder Taguette Django Axes OpenCC API URL ID IDs "
     "COREQ SRQR R pandas curl Zoom Teams Otter Okabe Ito Krippendorff Cohen Fleiss "
     "Bearer Authorization IoU "
+    # the analysis pages' methods and references (tests/i18n/analysis_rule.py, fix/i18n2)
+    "numpy Brennan Prediger Scott Holsti Gwet Braun Clarke SVG PNG DKPro kappa alpha "
+    "default_rng jieba PyCantonese thematic-workbench Tong Sainsbury Craig Brien O'Brien "
+    # the Words page's examples of English stop words
+    "the and okay yeah "
     # keys
     "Ctrl Shift Alt Esc Enter Tab Space Cmd Home End PgUp PgDn Backspace Delete"
 )
 ALLOWED = {word.casefold() for word in _NAMES.split(" ")}
-SKIPPED_TAGS = {"script", "style", "code", "kbd", "pre", "samp"}
+# A chart's SVG: its words are written in Python around the study's names (coding/compare).
+SKIPPED_TAGS = {"script", "style", "code", "kbd", "pre", "samp", "template", "svg"}
 ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9._'’-]*")
 
