@@ -592,10 +592,10 @@ class TranscriptWords(models.Model):
 
 
 class ThemeStatus(models.TextChoices):
-    CANDIDATE = "candidate", "Candidate"
-    REVIEWED = "reviewed", "Reviewed"
-    FINAL = "final", "Final"
-    DISCARDED = "discarded", "Discarded"
+    CANDIDATE = "candidate", _("Candidate")
+    REVIEWED = "reviewed", _("Reviewed")
+    FINAL = "final", _("Final")
+    DISCARDED = "discarded", _("Discarded")
 
 
 class Theme(models.Model):
