@@ -101,7 +101,7 @@ def test_an_owner_archives_with_htmx_and_sees_the_panel_and_tree(owner_client, s
     assert response.status_code == 200
     assert html.lstrip().startswith('<section id="code-detail"')
     assert "Archived “Stigma” and 1 subcode: hidden from the code picker, segments kept." in html
-    assert "Restore “Stigma”" in html
+    assert 'Restore “<span translate="no">Stigma</span>”' in html
     assert 'hx-swap-oob="true"' in html
 
 
