@@ -32,6 +32,7 @@ from studies.models import (
     Wave,
 )
 from studies.offset_map import OffsetMap
+from studies.turn_times import edited_turn_times
 
 # Layers are named by their coder's username in URLs and the API; these names mean
 # something else there.
@@ -524,34 +525,6 @@ def transcript_update(
     return transcript
 
 
-def _moved_turn_times(turn_times: list, mapping: OffsetMap, length: int) -> list:
-    """Caption turn starts mapped to the new text; a turn whose start was deleted, or that
-    now starts where an earlier one does, loses its time (the earlier one is kept)."""
-    moved, seen = [], set()
-    for offset, seconds in turn_times or []:
-        position = mapping.position(offset, is_end=False)
-        if position >= length or position in seen:
-            continue
-        seen.add(position)
-        moved.append([position, seconds])
-    return moved
-
-
-def _edited_turn_times(turn_times: list, old_text: str, new_text: str, mapping) -> list:
-    """The turn times after an edit. Times read from ``[hh:mm:ss]`` markers are read again
-    from the new text (a marker typed, changed or deleted is followed); caption times move
-    with the text (:func:`_moved_turn_times`), and a marker in the new text overrides the
-    time at its place."""
-    from studies.readers import marker_times
-
-    markers = marker_times(new_text)
-    if turn_times and turn_times == marker_times(old_text):
-        return markers
-    times = dict(_moved_turn_times(turn_times, mapping, len(new_text)))
-    times.update((offset, seconds) for offset, seconds in markers)
-    return [[offset, times[offset]] for offset in sorted(times)]
-
-
 def transcript_text_update(
     *, transcript: Transcript, text: str, expected_version: int, actor
 ) -> dict:
@@ -641,7 +614,7 @@ def transcript_text_update(
         current.length = length
         current.checksum = Transcript.checksum_of(new_text)
         current.version += 1
-        current.turn_times = _edited_turn_times(current.turn_times, old_text, new_text, mapping)
+        current.turn_times = edited_turn_times(current.turn_times, old_text, new_text, mapping)
         current.save(
             update_fields=["text", "length", "checksum", "version", "turn_times", "updated_at"]
         )

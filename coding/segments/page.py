@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from coding.agreement.periods import page_periods
 from coding.codebook import selectors as codebook_selectors
 from coding.models import Layer, LayerKind, Memo
-from coding.segments import runs, selectors
+from coding.segments import player, runs, selectors
 from coding.segments.forms import blank_memo_form
 from coding.segments.selectors import LayerOption
 from studies.access import StudyAccess, visible_memos
@@ -766,7 +766,7 @@ def page_context(
         },
     }
     if full:
-        _add_media(ctx, transcript)
+        player.add_media(ctx, transcript)
         ctx.update(
             {
                 "done_at": state.done_at,
@@ -785,18 +785,3 @@ def page_context(
             }
         )
     return ctx
-
-
-def _add_media(ctx: dict[str, Any], transcript: Transcript) -> None:
-    """The recording's player (templates/coding/segments/_player.html, static/js/coding/
-    player.js) when the transcript has one: its URL (the access-checked view) and the turn
-    times, in the page JSON. The recording comes with the transcript (``get_transcript``
-    preloads it): no query of its own."""
-    media = getattr(transcript, "media", None)  # None: no recording (the join found none)
-    if media is None:
-        return
-    url = reverse("studies:transcript_media_file", args=[transcript.study_id, transcript.pk])
-    ctx["media"] = media
-    ctx["media_url"] = url
-    ctx["times_count"] = len(transcript.turn_times or [])
-    ctx["page_json"]["media"] = {"url": url, "kind": media.kind, "times": transcript.turn_times}

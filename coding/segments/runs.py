@@ -28,9 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from html import escape
-from typing import NamedTuple
 
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, ngettext
@@ -54,12 +52,14 @@ from coding.segments.layout import (
     segments_by_line,
     stroke_color,
 )
+from coding.segments.looks import SegmentLook, SegmentStrings, segment_strings
 from studies.text import speaker_of
 from workbench.lib.colour import contrast_with_white
 
 # Re-exported: the page, the consensus view and the codebook use them from here.
 __all__ = [
     "LABEL_LINES",
+    "SegmentLook",
     "MAX_LANES",
     "Span",
     "SpanLike",
@@ -299,27 +299,8 @@ class TranscriptHTML(SafeString):
             return self._utf8
 
 
-class SegmentLook(NamedTuple):
-    """What the HTML needs to draw one segment."""
-
-    color: str  # #RRGGBB as stored; strokes are darkened for contrast
-    label: str  # stripe label: the leaf name
-    description: str  # accessible name: "Shame, by you"
-    review: bool = False  # a text edit changed its words: the label says so in words
-    who: str = ""  # the coder's initials before the label (in "All"), unique in the study
-    path: str = ""  # the code's full path, added to the accessible name when it differs
-
-
 def _fraction(value: float) -> str:
     return f"{value * 100:.2f}%"
-
-
-# Before the label (which may be cut with an ellipsis) so the words always show.
-def _review_flag() -> str:
-    return (
-        f'<span class="review-flag" title="{escape(gettext("The text changed since coding"))}">'
-        f"{escape(gettext('changed'))}</span> "
-    )
 
 
 def _stack_tops(tops: Sequence[float]) -> list[str]:
@@ -339,67 +320,6 @@ def _stack_tops(tops: Sequence[float]) -> list[str]:
         terms += [f"calc({fractions[j]} + {(i - j) * LABEL_STEP_PX}px)" for j in range(i)]
         out.append(f"max({', '.join(terms)})")
     return out
-
-
-class _Strings(NamedTuple):
-    """One segment's pieces of markup, computed once per page (not per run or line)."""
-
-    stroke: str
-    block: int
-    start: str  # screen-reader marker before its first run
-    end: str  # ... and after its last
-    stripe: str  # a stripe after its class, up to the lane
-    stripe_b: str  # ... from the lane to the top
-    label: str  # its label button up to the top
-    name: str  # escaped accessible name, before ", turn N"
-    suffix: str  # escaped, after the turn number
-    body: str  # the rest of the label button
-
-
-@lru_cache(maxsize=4096)
-def _look_strings(
-    look: SegmentLook, language: str | None
-) -> tuple[str, str, str, str, str, str, str]:
-    """What a look's segments share (most share one: a code in a layer): escaped once (in
-    the active ``language``: the cache is per language)."""
-    stroke = stroke_color(look.color)
-    label = escape(look.label)
-    suffix = ""
-    if look.path and look.path != look.label:
-        suffix += f" ({look.path})"
-    flag = _review_flag() if look.review else ""
-    if flag:
-        suffix += gettext(", changed since coding")
-    who = f'<b class="who" translate="no">{escape(look.who)}</b> ' if look.who else ""
-    return (
-        stroke,
-        f'<span class="cm">{escape(gettext("start of %(code)s") % {"code": look.label})}</span>',
-        f'<span class="cm">{escape(gettext("end of %(code)s") % {"code": look.label})}</span>',
-        escape(look.description),
-        escape(suffix),
-        f'"><span class="nm">{flag}{who}<span translate="no">{label}</span></span></button>',
-        " review" if flag else "",
-    )
-
-
-@lru_cache(maxsize=1 << 15)
-def _strings(sid: int, look: SegmentLook, block: int) -> _Strings:
-    stroke, start, end, name, suffix, body, review = _look_strings(look, get_language())
-    return _Strings(
-        stroke=stroke,
-        block=block,
-        start=start,
-        end=end,
-        stripe=f'" aria-hidden="true" data-seg="{sid}" style="--c:{stroke};--lane:',
-        stripe_b=f";--b:{block};top:",
-        label=(
-            f'<button type="button" tabindex="-1" class="stripe-label{review}" '
-            f'data-seg="{sid}" style="--c:{stroke};--b:{block};top:'
-        ),
-        name=name,
-        suffix=suffix,
-        body=body,
-    )
 
 
 class _Markup:
@@ -427,18 +347,20 @@ class _Markup:
         self.tint = frozenset(tint)
         self.blocks = blocks or None
         self.block_count, self.block_lanes = block_layout(blocks)
-        self.strings: dict[int, _Strings] = {}
+        self.strings: dict[int, SegmentStrings] = {}
         #: A run's underline style for each combination of lane colours met so far.
         self.styles: dict[tuple[str | None, ...], str] = {}
         #: Whether the text has Chinese characters at all (else no line needs counting).
         self.cjk = True
 
-    def prepare(self, ids: Iterable[int]) -> dict[int, _Strings]:
+    def prepare(self, ids: Iterable[int]) -> dict[int, SegmentStrings]:
         """The strings of ``ids`` made (once each); the dict the lines read them from."""
         strings, looks, blocks = self.strings, self.looks, self.blocks
+        language = get_language()  # the strings are cached per language
         for sid in ids:
             if sid not in strings:
-                strings[sid] = _strings(sid, looks[sid], blocks.get(sid, 0) if blocks else 0)
+                block = blocks.get(sid, 0) if blocks else 0
+                strings[sid] = segment_strings(sid, looks[sid], block, language)
         return strings
 
 
@@ -451,7 +373,7 @@ def _margin_html(
     labels: Sequence[tuple[int, float]],
     overflow: Sequence[int],
     number: int,
-    strings: Mapping[int, _Strings],
+    strings: Mapping[int, SegmentStrings],
 ) -> tuple[str, int]:
     """Stripes ``(id, lane, top, height, first, last)``, labels and "+N" chips of one line,
     and the room in px its buttons need (see :func:`line_margin_html`)."""
@@ -469,7 +391,7 @@ def _labels_html(
     labels: Sequence[tuple[int, float]],
     overflow: Sequence[int],
     number: int,
-    strings: Mapping[int, _Strings],
+    strings: Mapping[int, SegmentStrings],
 ) -> tuple[str, int]:
     """``parts`` (a line's stripes) followed by its labels and "+N" chips, joined, and the
     room in px its buttons need (see :func:`line_margin_html`)."""
