@@ -307,8 +307,7 @@ def theme_history(
     out = []
     for e in events:
         related = gettext(", ").join(
-            gettext("“%(name)s”") % {"name": t.name}
-            for t in e.related.all()
+            gettext("“%(name)s”") % {"name": t.name} for t in e.related.all()
         )
         before, after = e.before or {}, e.after or {}
         if e.kind == "created":
