@@ -47,7 +47,7 @@ def get_journal_entry_for_write(access: StudyAccess, entry_id):
     if entry is None:
         raise Http404(gettext("No such journal entry."))
     if entry.author_id != access.membership.user_id:
-        raise PermissionDenied("Only the entry's author can change it.")
+        raise PermissionDenied(gettext("Only the entry's author can change it."))
     entry.study = access.study
     return entry
 

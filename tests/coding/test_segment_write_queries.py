@@ -183,7 +183,7 @@ def test_codes_already_on_the_span_are_not_made_again(setup, coder_client):
 
     response = _create(coder_client, transcript, [hope, shame], "And then?")
 
-    assert "Coded ‘Hope’, ‘Shame’" in response.content.decode()
+    assert 'Coded <span translate="no">‘Hope’, ‘Shame’</span>' in response.content.decode()
     assert Segment.objects.filter(code=shame).count() == 1
     assert Segment.objects.filter(code=hope, start=transcript.text.index("And then?")).count() == 1
     # one create each, and no batch for the second write's single new segment

@@ -43,6 +43,8 @@ WORD = re.compile(r"[A-Za-z][A-Za-z0-9._'’-]*")
 # (file,participant,group), key: value examples are not words of a sentence.
 IDENTIFIER = re.compile(
     r"#[0-9a-fA-F]{3,8}\b|\S*\.[A-Za-z0-9]+\b|\b\w+(?:,\w+)+\b|\b[a-z]+_[a-z_]+\b"
+    # a commit id (the software's version in the methods appendix)
+    r"|\b(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b"
 )
 
 
@@ -55,6 +57,7 @@ def english_words(text: str, names: frozenset[str] = frozenset()) -> list[str]:
     text = IDENTIFIER.sub(" ", QUOTED.sub(" ", text))
     for match in WORD.finditer(text):
         word = match.group(0).rstrip(".-'’")
+        word = re.sub(r"['’]s$", "", word)  # a name's possessive (Krippendorff's α)
         if word.casefold() in ALLOWED or word.casefold().rstrip("s") in ALLOWED:
             continue
         if word in names:
