@@ -265,7 +265,8 @@ def get_transcript(
     them). One query; Http404 otherwise."""
     qs = access.study.transcripts.all()
     if related:
-        qs = qs.select_related("participant__group", "wave")
+        # and the recording, if any (the coding page's player): a join, not a query
+        qs = qs.select_related("participant__group", "wave", "media")
     if not with_text:
         qs = qs.defer("text")
     try:

@@ -25,27 +25,33 @@ exported segments.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
-import datetime as dt
 import hashlib
 import io
-import re
 import uuid
 import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal
 from xml.etree import ElementTree as ET
-from xml.sax.saxutils import XMLGenerator
 
 from django.db.models import F
 from django.utils.translation import gettext_lazy
 
 from coding.codebook import selectors as codebook_selectors
-from coding.models import Code, JournalEntry, LayerKind, Segment, Theme, ThemeStatus
+from coding.exchange.descriptions import code_description
+from coding.exchange.media_export import copy_media, study_media, sync_points, write_media_source
+from coding.exchange.sets import _document_sets, _write_sets, theme_sets
+from coding.exchange.xmlout import (
+    XML_DECLARATION,
+    _clean,
+    _identity,
+    _timestamp,
+    _utf16_positions,
+    _write_value,
+    _XmlStream,
+)
+from coding.models import JournalEntry, LayerKind, Segment, Theme, ThemeStatus
 from studies import attributes as attribute_types
 from studies.access import StudyAccess, visible_layers, visible_memos
-from studies.media import media_storage
 from studies.models import (
     Attribute,
     AttributeKind,
@@ -53,26 +59,16 @@ from studies.models import (
     Participant,
     Study,
     Transcript,
-    TranscriptMedia,
 )
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 ORIGIN = "Thematic coding workbench 0.1"
-XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 # Fixed for ever: changing it changes every exported GUID.
 GUID_NAMESPACE = uuid.UUID("4b0d3c5e-2f61-5a8e-9c47-0e6a1d2b7f93")
 PREVIEW_CHARS = 100
 DEFAULT_COLOR = "#0072B2"
 CONSENSUS_USER_NAME = "Consensus"
-# Code description sections: the workbench's four fields in one REFI ``Description``.
-DESCRIPTION_LABELS = (
-    ("description", "Definition"),
-    ("inclusion", "Inclusion"),
-    ("exclusion", "Exclusion"),
-    ("example", "Example"),
-)
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def object_guid(study_id: int, kind: str, key) -> str:
@@ -101,95 +97,9 @@ class _GuidMaker:
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def _clean(value) -> str:
-    """Text that XML 1.0 can carry: forbidden characters removed, CR LF as LF."""
-    text = str(value or "")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _XML_FORBIDDEN.sub("", text)
-
-
-def _timestamp(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
-
-
 def preview(text: str) -> str:
     """A selection's ``name``: its text, cut to 100 characters with "…"."""
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
-
-
-#: The second codebook language's section of a code's ``Description`` starts with a line of
-#: its own, ``--- <BCP 47 tag> ---``; then ``Name:`` and the same labels. Other tools show it
-#: as text; :func:`parse_code_description` splits it back (docs/exchange/BILINGUAL.md).
-SECOND_LANGUAGE_LINE = "--- {tag} ---"
-_SECOND_LANGUAGE_RE = re.compile(r"^--- ([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*) ---[ \t]*$", re.M)
-SECOND_LABELS = (("name2", "Name"), *((f + "2", label) for f, label in DESCRIPTION_LABELS))
-
-
-def _labelled(code, labels) -> list[str]:
-    parts = []
-    for field_name, label in labels:
-        value = (getattr(code, field_name, "") or "").strip()
-        if value:
-            parts.append(f"{label}: {value}")
-    return parts
-
-
-def code_description(code: Code, tag2: str = "") -> str:
-    """Definition, inclusion, exclusion and example, each on its own labelled paragraph;
-    with the study's second codebook language ``tag2``, its name and texts after a
-    ``--- <tag2> ---`` line (:data:`SECOND_LANGUAGE_LINE`)."""
-    text = "\n\n".join(_labelled(code, DESCRIPTION_LABELS))
-    second = _labelled(code, SECOND_LABELS) if tag2 else []
-    if second:
-        head = SECOND_LANGUAGE_LINE.format(tag=tag2)
-        text = (text + "\n\n" if text else "") + head + "\n" + "\n\n".join(second)
-    return text
-
-
-_LABEL_LINE = re.compile(
-    r"^(" + "|".join(label for _f, label in DESCRIPTION_LABELS) + r")\s*:\s?", re.IGNORECASE
-)
-_SECOND_LABEL_LINE = re.compile(
-    r"^(" + "|".join(label for _f, label in SECOND_LABELS) + r")\s*:\s?", re.IGNORECASE
-)
-
-
-def _parse_labelled(text: str, labels, pattern) -> dict[str, str]:
-    text = (text or "").strip()
-    first = labels[0][0] if labels[0][0] != "name2" else labels[1][0]
-    if not text or not pattern.match(text):
-        return {first: text} if text else {}
-    by_label = {label.lower(): name for name, label in labels}
-    fields: dict[str, list[str]] = {}
-    current = None
-    for line in text.split("\n"):
-        match = pattern.match(line)
-        if match and by_label[match.group(1).lower()] not in fields:
-            current = by_label[match.group(1).lower()]
-            fields[current] = [line[match.end() :]]
-        else:
-            fields[current].append(line)
-    return {name: "\n".join(lines).strip() for name, lines in fields.items()}
-
-
-def parse_code_description(text: str) -> dict[str, str]:
-    """Inverse of :func:`code_description`; unlabelled text is all definition. A second
-    language's section gives ``name2``, ``description2``… and ``language2`` (its tag)."""
-    text = text or ""
-    match = _SECOND_LANGUAGE_RE.search(text)
-    second = {}
-    if match:
-        second = _parse_labelled(text[match.end() :], SECOND_LABELS, _SECOND_LABEL_LINE)
-        second = {k: v for k, v in second.items() if v}
-        if second:
-            second["language2"] = match.group(1)
-        text = text[: match.start()]
-    return {**_parse_labelled(text, DESCRIPTION_LABELS, _LABEL_LINE), **second}
 
 
 # --- export ---------------------------------------------------------------------------
@@ -331,39 +241,6 @@ TARGETS = {
 DEFAULT_TARGET = "default"
 # Rows fetched per round trip when streaming segments and texts.
 EXPORT_CHUNK_ROWS = 2000
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-
-
-class _XmlStream:
-    """An incremental XML writer (stdlib ``XMLGenerator``) onto a binary stream.
-
-    Attributes with empty values are left out (as ``_el`` does); element names are local
-    names under a root that declares the REFI default namespace."""
-
-    def __init__(self, out):
-        # Our own buffered text layer: XMLGenerator's would write through, so each of the
-        # ~15 small strings per selection would be compressed on its own.
-        self._out = io.TextIOWrapper(out, encoding="utf-8", errors="strict", newline="\n")
-        self._out._CHUNK_SIZE = 1 << 16
-        self._out.write(XML_DECLARATION.decode("ascii"))
-        self._xml = XMLGenerator(self._out, encoding="utf-8", short_empty_elements=True)
-
-    def start(self, tag: str, attrib: dict | None = None) -> None:
-        self._xml.startElement(tag, {k: v for k, v in (attrib or {}).items() if v})
-
-    def end(self, tag: str) -> None:
-        self._xml.endElement(tag)
-
-    def leaf(self, tag: str, attrib: dict | None = None, text: str | None = None) -> None:
-        self.start(tag, attrib)
-        if text:
-            self._xml.characters(text)
-        self.end(tag)
-
-    def close(self) -> None:
-        self._xml.endDocument()
-        self._out.flush()
-        self._out.detach()  # ``out`` stays open: its owner closes it
 
 
 def _write_codes(xml: _XmlStream, nodes, guids, note_refs, tag2: str = "") -> None:
@@ -385,34 +262,6 @@ def _write_codes(xml: _XmlStream, nodes, guids, note_refs, tag2: str = "") -> No
             xml.leaf("NoteRef", {"targetGUID": note_guid})
         _write_codes(xml, node.children, guids, note_refs, tag2)
         xml.end("Code")
-
-
-def _write_value(xml: _XmlStream, variable_guid: str, type_: str, value) -> None:
-    if value is None or value == "" or value == [] or value == {}:
-        return
-    xml.start("VariableValue")
-    xml.leaf("VariableRef", {"targetGUID": variable_guid})
-    if type_ == "Boolean":
-        xml.leaf("BooleanValue", text="true" if value else "false")
-    elif type_ == "Integer":
-        xml.leaf("IntegerValue", text=str(int(value)))
-    elif type_ == "Float":
-        xml.leaf("FloatValue", text=format(Decimal(repr(float(value))), "f"))
-    else:
-        xml.leaf("TextValue", text=_clean(value))
-    xml.end("VariableValue")
-
-
-def _identity(position: int) -> int:
-    return position
-
-
-def _utf16_positions(text: str):
-    """Code point -> UTF-16 code unit position in ``text`` (identity without astral chars)."""
-    astral = [match.start() for match in _ASTRAL.finditer(text)]
-    if not astral:
-        return _identity
-    return lambda position: position + bisect.bisect_left(astral, position)
 
 
 def _file_text(text: str, target: ExportTarget) -> bytes:
@@ -493,20 +342,7 @@ class _ProjectExport:
         )
         # Recordings: an AudioSource/VideoSource each, its Transcript the transcript's text
         # file with the turn times as SyncPoints (one query; the files are copied in write()).
-        self.media = {
-            m.transcript_id: m
-            for m in TranscriptMedia.objects.filter(transcript__study=study)
-            .select_related("transcript")
-            .only(
-                "transcript_id",
-                "file",
-                "kind",
-                "original_name",
-                "uploaded_at",
-                "transcript__turn_times",
-                "transcript__created_at",
-            )
-        }
+        self.media = study_media(study)
         self.sync_points: dict[int, list[tuple[int, int]]] = {}
         memos = visible_memos(access)
         if access.blind:
@@ -683,7 +519,7 @@ class _ProjectExport:
                     _file_text(_clean(entry.body), self.target),
                 )
             for media in self.media.values():
-                self._copy_media(archive, media)
+                copy_media(archive, self.make_guid, media)
         if self.progress is not None:
             self.progress(self.total, self.total)
 
@@ -726,7 +562,9 @@ class _ProjectExport:
             self._write_sources(xml)
         if self.memos or self.journal:
             self._write_notes(xml)
-        sets = self._theme_sets()
+        sets = theme_sets(
+            self.themes, self.theme_codes, self.theme_notes, self.code_guids, self.make_guid
+        )
         if self.target.document_sets:
             sets += _document_sets(
                 self.make_guid,
@@ -809,70 +647,19 @@ class _ProjectExport:
                 _write_value(xml, self.file_var, "Text", _file_name_value(title, source_name))
             xml.end("TextSource")
             if tid in self.media:
-                self.sync_points[tid] = [
-                    (position(offset), round(float(seconds) * 1000))
-                    for offset, seconds in self.media[tid].transcript.turn_times or []
-                    if 0 <= offset <= length
-                ]
+                self.sync_points[tid] = sync_points(self.media[tid], position, length)
             self._tick()
         for _tid, title, *_rest in self.transcripts:
             if _tid in self.media:
-                self._write_media_source(xml, self.media[_tid], title)
+                write_media_source(
+                    xml,
+                    self.make_guid,
+                    self.media[_tid],
+                    title,
+                    self.source_guid[_tid],
+                    self.sync_points.get(_tid, ()),
+                )
         xml.end("Sources")
-
-    def _media_path(self, media: TranscriptMedia) -> str:
-        guid = self.make_guid("media", media.transcript_id)
-        suffix = media.file.name.rsplit(".", 1)[-1].lower() if "." in media.file.name else "bin"
-        return f"{guid}.{suffix}"
-
-    def _write_media_source(self, xml: _XmlStream, media: TranscriptMedia, title: str) -> None:
-        """The recording as an ``AudioSource``/``VideoSource`` (``path`` in the archive);
-        its ``Transcript`` is the transcript's own text file, synchronised by one
-        ``SyncPoint`` per turn time (``timeStamp`` ms, ``position`` as the selections count).
-        The coding stays on the ``TextSource``: tools read text codings there."""
-        tid = media.transcript_id
-        tag = "VideoSource" if media.kind == TranscriptMedia.Kind.VIDEO else "AudioSource"
-        xml.start(
-            tag,
-            {
-                "guid": self.make_guid("media", tid),
-                "name": _clean(media.original_name or title),
-                "path": f"internal://{self._media_path(media)}",
-                "creationDateTime": _timestamp(media.uploaded_at),
-            },
-        )
-        xml.start(
-            "Transcript",
-            {
-                "guid": self.make_guid("media-transcript", tid),
-                "name": _clean(title),
-                "plainTextPath": f"internal://{self.source_guid[tid]}.txt",
-                "creationDateTime": _timestamp(media.transcript.created_at),
-            },
-        )
-        for n, (position, millis) in enumerate(self.sync_points.get(tid, ())):
-            xml.leaf(
-                "SyncPoint",
-                {
-                    "guid": self.make_guid("sync", f"{tid}:{n}"),
-                    "timeStamp": str(millis),
-                    "position": str(position),
-                },
-            )
-        xml.end("Transcript")
-        xml.end(tag)
-
-    def _copy_media(self, archive: zipfile.ZipFile, media: TranscriptMedia) -> None:
-        """The recording's file, stored (not deflated: audio and video are compressed), in
-        chunks from the storage."""
-        info = zipfile.ZipInfo(f"sources/{self._media_path(media)}")
-        info.compress_type = zipfile.ZIP_STORED
-        with (
-            media_storage().open(media.file.name, "rb") as src,
-            archive.open(info, "w", force_zip64=True) as dst,
-        ):
-            while chunk := src.read(1024 * 1024):
-                dst.write(chunk)
 
     def _write_selection(self, xml: _XmlStream, row, text: str, position) -> None:
         pk, _t, code_id, layer_id, start, end, memo, when = row
@@ -935,29 +722,6 @@ class _ProjectExport:
             )
         xml.end("Notes")
 
-    def _theme_sets(self) -> list[_Set]:
-        """One Set per theme: its codes the exporter may see, the shared journal entries
-        linked to it; the description holds the central organising concept and the status."""
-        out = []
-        for pk, name, concept, status in self.themes:
-            description = f"Status: {ThemeStatus(status).label}."
-            if concept.strip():
-                description = f"{_clean(concept.strip())}\n{description}"
-            out.append(
-                _Set(
-                    guid=self.make_guid("theme", pk),
-                    name=f"Theme: {name}",
-                    description=description,
-                    codes=[
-                        self.code_guids[c]
-                        for c in self.theme_codes.get(pk, ())
-                        if c in self.code_guids
-                    ],
-                    notes=self.theme_notes.get(pk, []),
-                )
-            )
-        return out
-
 
 def write_qdpx(
     access: StudyAccess,
@@ -994,56 +758,6 @@ def _file_name_value(title: str, source_name: str) -> str:
     return source_name if source_name and source_name != title else ""
 
 
-@dataclass
-class _Set:
-    guid: str
-    name: str
-    description: str = ""
-    codes: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-def _document_sets(make_guid, participants, transcripts, by_participant, source_guid):
-    """One Set per group and per wave with its sources (ATLAS.ti's document groups)."""
-    sets: list[_Set] = []
-    group_members: dict[int, tuple[str, list[str]]] = {}
-    for pk, _pseudonym, group_id, group_name, _attributes in participants:
-        if group_id:
-            entry = group_members.setdefault(group_id, (group_name, []))
-            entry[1].extend(by_participant.get(pk, ()))
-    for group_id, (name, members) in sorted(group_members.items()):
-        if members:
-            sets.append(_Set(make_guid("group", group_id), f"Group: {name}", sources=members))
-    wave_members: dict[int, tuple[str, list[str]]] = {}
-    for t in transcripts:
-        if t[4]:
-            wave_members.setdefault(t[4], (t[5], []))[1].append(source_guid[t[0]])
-    for wave_id, (name, members) in sorted(wave_members.items()):
-        sets.append(_Set(make_guid("wave", wave_id), f"Wave: {name}", sources=members))
-    return sets
-
-
-def _write_sets(xml, sets: list[_Set]) -> None:
-    """``<Sets>``: the schema's order in each Set is Description, MemberCode, MemberSource,
-    MemberNote."""
-    if not sets:
-        return
-    xml.start("Sets")
-    for item in sets:
-        xml.start("Set", {"guid": item.guid, "name": _clean(item.name)})
-        if item.description:
-            xml.leaf("Description", text=item.description)
-        for member in item.codes:
-            xml.leaf("MemberCode", {"targetGUID": member})
-        for member in item.sources:
-            xml.leaf("MemberSource", {"targetGUID": member})
-        for member in item.notes:
-            xml.leaf("MemberNote", {"targetGUID": member})
-        xml.end("Set")
-    xml.end("Sets")
-
-
 def project_qdpx(
     access: StudyAccess, *, target: str = DEFAULT_TARGET, compresslevel: int = 1
 ) -> bytes:
@@ -1051,6 +765,3 @@ def project_qdpx(
     buffer = io.BytesIO()
     write_qdpx(access, buffer, target=target, compresslevel=compresslevel)
     return buffer.getvalue()
-
-
-# --- import: report -------------------------------------------------------------------

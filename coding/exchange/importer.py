@@ -11,14 +11,8 @@ from django.conf import settings
 from django.db import transaction
 
 from coding.codebook import selectors as codebook_selectors
-from coding.exchange.export import (
-    DEFAULT_COLOR,
-    DESCRIPTION_LABELS,
-    FILE_NAME_VARIABLE,
-    ORIGIN,
-    SECOND_LABELS,
-    _GuidMaker,
-)
+from coding.exchange.descriptions import DESCRIPTION_LABELS, SECOND_LABELS
+from coding.exchange.export import DEFAULT_COLOR, FILE_NAME_VARIABLE, ORIGIN, _GuidMaker
 from coding.exchange.offsets import (
     _prepare_sources,
     _PreparedSource,

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from coding.exchange.export import _ASTRAL, _identity
 from coding.exchange.parse import _SOURCE_EXTENSIONS, _Parsed, _SelectionIn, _SourceIn
 from coding.exchange.report import RefiImportReport
+from coding.exchange.xmlout import _ASTRAL, _identity
 from studies import text as textlib
 from studies.models import Transcript
 from studies.offset_map import OffsetMap

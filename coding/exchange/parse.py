@@ -16,8 +16,9 @@ from xml.etree import ElementTree as ET
 from django.conf import settings
 
 from coding.codebook.services import CODE_TEXT_MAX_CHARS, CODEBOOK_MAX_DEPTH
-from coding.exchange.export import _clean, parse_code_description
+from coding.exchange.descriptions import parse_code_description
 from coding.exchange.report import RefiImportReport
+from coding.exchange.xmlout import _clean
 from studies import text as textlib
 from studies.readers import docx_text
 

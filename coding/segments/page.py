@@ -790,10 +790,9 @@ def page_context(
 def _add_media(ctx: dict[str, Any], transcript: Transcript) -> None:
     """The recording's player (templates/coding/segments/_player.html, static/js/coding/
     player.js) when the transcript has one: its URL (the access-checked view) and the turn
-    times, in the page JSON. One query, on the full page only."""
-    from studies.models import TranscriptMedia
-
-    media = TranscriptMedia.objects.filter(transcript=transcript).first()
+    times, in the page JSON. The recording comes with the transcript (``get_transcript``
+    preloads it): no query of its own."""
+    media = getattr(transcript, "media", None)  # None: no recording (the join found none)
     if media is None:
         return
     url = reverse("studies:transcript_media_file", args=[transcript.study_id, transcript.pk])

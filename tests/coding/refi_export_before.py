@@ -11,19 +11,17 @@ from decimal import Decimal
 from xml.etree import ElementTree as ET
 
 from coding.codebook import selectors as codebook_selectors
+from coding.exchange.descriptions import code_description
 from coding.exchange.export import (
     CONSENSUS_USER_NAME,
     ORIGIN,
     PROJECT_NS,
-    XML_DECLARATION,
     _attribute_type,
-    _clean,
     _GuidMaker,
-    _timestamp,
     _Variables,
-    code_description,
     preview,
 )
+from coding.exchange.xmlout import XML_DECLARATION, _clean, _timestamp
 from coding.models import LayerKind, Segment
 from studies.access import StudyAccess, visible_layers, visible_memos
 from studies.models import Participant, Transcript

@@ -14,12 +14,8 @@ from django.urls import reverse
 
 from coding.codebook import csv as codebook_csv
 from coding.codebook import selectors, services, versions
-from coding.exchange.export import (
-    code_description,
-    codebook_qdc,
-    parse_code_description,
-    project_qdpx,
-)
+from coding.exchange.descriptions import code_description, parse_code_description
+from coding.exchange.export import codebook_qdc, project_qdpx
 from coding.exchange.importer import refi_import
 from coding.models import Code
 from studies.access import study_access

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from lxml import etree
 
+from coding.exchange.descriptions import parse_code_description
 from coding.exchange.export import (
     CODEBOOK_NS,
     PROJECT_NS,
@@ -17,7 +18,6 @@ from coding.exchange.export import (
     _GuidMaker,
     codebook_qdc,
     object_guid,
-    parse_code_description,
     project_qdpx,
 )
 from coding.exchange.offsets import _preview_matches

@@ -174,5 +174,5 @@ def test_the_export_with_themes_and_journal_runs_a_constant_number_of_queries(st
         )
     with CaptureQueriesContext(connection) as large:
         project_qdpx(access)
-    # the 12 of test_refi_export.py, plus the journal's transcript and theme links
-    assert len(small.captured_queries) == len(large.captured_queries) == 14
+    # the 13 of test_refi_export.py, plus the journal's transcript and theme links
+    assert len(small.captured_queries) == len(large.captured_queries) == 15

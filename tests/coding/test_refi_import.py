@@ -7,7 +7,8 @@ from xml.sax.saxutils import quoteattr
 
 import pytest
 
-from coding.exchange.export import parse_code_description, project_qdpx
+from coding.exchange.descriptions import parse_code_description
+from coding.exchange.export import project_qdpx
 from coding.exchange.importer import refi_import
 from coding.exchange.parse import UNKNOWN_CODER, repair_color
 from coding.exchange.report import RefiImportReport
