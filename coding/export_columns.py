@@ -36,6 +36,13 @@ LABELS = {
     "low_prevalence_warning": pgettext_lazy("export column", "low_prevalence_warning"),
     "note": pgettext_lazy("export column", "note"),
     "alpha_ci_note": pgettext_lazy("export column", "alpha_ci_note"),
+    # the agreement's codebook periods and over time (docs/agreement/OVER_TIME.md)
+    "coded_under": pgettext_lazy("export column", "coded_under"),
+    "label": pgettext_lazy("export column", "label"),
+    "units": pgettext_lazy("export column", "units"),
+    "unit": pgettext_lazy("export column", "unit"),
+    "transcripts_compared": pgettext_lazy("export column", "transcripts_compared"),
+    "coders": pgettext_lazy("export column", "coders"),
     "unitizing_alpha": pgettext_lazy("export column", "unitizing_alpha"),
     "u_alpha_binary": pgettext_lazy("export column", "u_alpha_binary"),
     "segments_matched": pgettext_lazy("export column", "segments_matched"),

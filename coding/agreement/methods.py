@@ -154,9 +154,11 @@ def methods_summary(report: Report, date=None) -> str:
             )
     if report.coded_under:
         parts.append(
-            "The compared segments were "
-            + report.coded_under_text
-            + " (the codebook version current when each segment was created)."
+            gettext(
+                "The compared segments were %(coded_under)s (the codebook version current "
+                "when each segment was created)."
+            )
+            % {"coded_under": report.coded_under_text}
         )
     boot = report.bootstrap
     if boot is not None and boot.replicates:

@@ -78,9 +78,9 @@ def exemplar_rows(access: StudyAccess, exemplars=None) -> list[ExemplarRow]:
     out = []
     for ex in exemplars:
         target = (
-            gettext("Theme: “%(name)s”") % {"name": ex.theme.name}
+            gettext("Theme: %(name)s") % {"name": ex.theme.name}
             if ex.theme_id
-            else gettext("Code: “%(name)s”") % {"name": ex.code.name}
+            else gettext("Code: %(name)s") % {"name": ex.code.name}
         )
         out.append(
             ExemplarRow(

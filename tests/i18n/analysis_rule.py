@@ -17,7 +17,7 @@ _ALLOWED_WORDS = """
     CSV XLSX DOCX QDPX QDC REFI-QDA REFI QDA NVivo MAXQDA ATLAS.ti ATLAS ti QualCoder Taguette
     API JSON Markdown PDF COREQ SRQR ID URL Ctrl Shift Alt Esc Enter Tab R pandas numpy
     Krippendorff Cohen Brennan Prediger Fleiss Scott Holsti Gwet Braun Clarke Excel SVG PNG
-    Unicode DKPro kappa alpha default_rng jieba PyCantonese Django
+    Unicode DKPro kappa alpha AC default_rng jieba PyCantonese Django
     A B C D O e n N k U u o P_chance D_e D_o
     thematic-workbench Tong Sainsbury Craig Brien O'Brien
     the and okay yeah
