@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # Development commands run with DEBUG=1 (without it the settings require a SECRET_KEY).
 DEV := DEBUG=1
 
-.PHONY: demo install dev-install migrate seed run worker test check lint format bench bench-10x loadtest bench-taguette clean
+.PHONY: messages demo install dev-install migrate seed run worker test check lint format bench bench-10x loadtest bench-taguette clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,3 +85,11 @@ bench-taguette: dev-install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# The interface's translations (README "Languages"): extract the strings of templates, Python
+# and static/js into locale/zh_Hant, then compile the .mo files the app reads.
+LOCALES ?= zh_Hant
+messages: install
+	$(DEV) $(PY) manage.py makemessages $(addprefix -l ,$(LOCALES)) -d django --no-obsolete --no-wrap --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=node_modules
+	$(DEV) $(PY) manage.py makemessages $(addprefix -l ,$(LOCALES)) -d djangojs --no-obsolete --no-wrap --ignore=.venv --ignore=staticfiles --ignore=node_modules --ignore=tests
+	$(DEV) $(PY) manage.py compilemessages $(addprefix -l ,$(LOCALES)) --ignore=.venv

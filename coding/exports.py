@@ -25,15 +25,24 @@ Cell conventions, the same in both formats:
   quoting (fields with a comma, quote or line break are quoted, quotes doubled) and CRLF
   record separators. Line breaks inside a field are kept as they are (``\\n``). Excel
   users who need Chinese text take the XLSX download.
+* **Header language.** Exports pass ``snake_case`` column names; in English they are
+  written as they are; in another interface language (zh-hant) each name listed in
+  :mod:`coding.export_columns` is written as the catalogue's label ("編碼路徑"), so that a research assistant who opens the
+  CSV in Excel reads the headers in Chinese, and such a CSV starts with a UTF-8 byte-order
+  mark (Excel needs it to read UTF-8). Scripts ask for the stable names with
+  ``?headers=names`` (:func:`header_language`): English ``snake_case`` names and no BOM in
+  any language. The JSON API's keys are always English.
 * Code paths are joined with :data:`CODE_PATH_SEPARATOR` (" > ") in every export, CSV and
   XLSX alike (the screen shows " › "); :func:`code_paths` builds them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -41,7 +50,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 
 from workbench.lib.http import attachment
 
@@ -185,10 +196,35 @@ def csv_write(out, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None
         out.write(line.encode("utf-8"))
 
 
+#: The query parameter and value that ask for the stable English column names.
+HEADERS_PARAM, HEADERS_NAMES = "headers", "names"
+_BOM = "\ufeff"
+
+
+def header_language(request):
+    """A context manager: English column names when the request asks ``?headers=names``,
+    else the interface language (headers are turned into text inside the block)."""
+    if request is not None and request.GET.get(HEADERS_PARAM) == HEADERS_NAMES:
+        return translation.override("en")
+    return contextlib.nullcontext()
+
+
+def header_text(header: Sequence[Any]) -> list[str]:
+    """The header row in the active language: each known column name as its label
+    (:mod:`coding.export_columns`), anything else as it is."""
+    from coding.export_columns import label
+
+    return [label(h) for h in header]
+
+
 def csv_response(filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]):
-    """A streamed CSV download; ``rows`` is consumed lazily while the response is sent."""
+    """A streamed CSV download; ``rows`` is consumed lazily while the response is sent.
+    The header is evaluated now (the request's language); a translated, non-ASCII header
+    row starts the file with a byte-order mark so that Excel reads it as UTF-8."""
+    header = header_text(header)
+    bom = [_BOM.encode("utf-8")] if not all(h.isascii() for h in header) else []
     response = StreamingHttpResponse(
-        (line.encode("utf-8") for line in _csv_lines(header, rows)),
+        itertools.chain(bom, (line.encode("utf-8") for line in _csv_lines(header, rows))),
         content_type=CSV_CONTENT_TYPE,
     )
     response["Content-Disposition"] = attachment(filename)
@@ -243,7 +279,7 @@ def _write_sheet(wb, sheet: Sheet) -> None:
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    ws = wb.create_sheet(title=sheet.title[:31] or "Sheet")
+    ws = wb.create_sheet(title=str(sheet.title)[:31] or "Sheet")
     rows = iter(sheet.rows)
     sample: list[Sequence[Any]] = []
     if sheet.widths is None:
@@ -259,7 +295,7 @@ def _write_sheet(wb, sheet: Sheet) -> None:
 
     bold = Font(bold=True)
     header = []
-    for value in sheet.header:
+    for value in header_text(sheet.header):
         cell = WriteOnlyCell(ws, value=_xlsx_value(value))
         cell.font = bold
         header.append(cell)
@@ -305,8 +341,10 @@ def xlsx_write(
     for sheet in sheets:
         _write_sheet(wb, sheet)
     if about is not None:
-        pairs = [*about, ("Exported at", timezone.now())]
-        _write_sheet(wb, Sheet("About", ["Field", "Value"], pairs, widths=[24, 80]))
+        pairs = [(str(k), str(v) if isinstance(v, Promise) else v) for k, v in about]
+        pairs.append((gettext("Exported at"), timezone.now()))
+        header = [gettext("Field"), gettext("Value")]
+        _write_sheet(wb, Sheet(gettext("About"), header, pairs, widths=[24, 80]))
     wb.save(out)
 
 

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from studies.models import Participant, Study, Transcript
 
@@ -99,9 +101,9 @@ class Code(models.Model):
 
 
 class LayerKind(models.TextChoices):
-    CODER = "coder", "Coder"
-    CONSENSUS = "consensus", "Consensus"
-    IMPORTED = "imported", "Imported"
+    CODER = "coder", _("Coder")
+    CONSENSUS = "consensus", _("Consensus")
+    IMPORTED = "imported", _("Imported")
 
 
 class Layer(models.Model):
@@ -145,10 +147,10 @@ class Layer(models.Model):
     @property
     def label(self) -> str:
         if self.kind == LayerKind.CONSENSUS:
-            return "Consensus"
+            return gettext("Consensus")
         if self.kind == LayerKind.CODER and self.user_id:
             return self.user.username
-        return self.name or f"Imported layer {self.pk}"
+        return self.name or gettext("Imported layer %(pk)s") % {"pk": self.pk}
 
     @property
     def key(self) -> str:
@@ -503,17 +505,17 @@ class CalibrationSubmission(models.Model):
 
 
 class JobKind(models.TextChoices):
-    QDPX_EXPORT = "qdpx_export", "REFI-QDA project (.qdpx)"
-    RETRIEVAL_CSV = "retrieval_csv", "Segments (.csv)"
-    RETRIEVAL_XLSX = "retrieval_xlsx", "Segments (.xlsx)"
-    QDPX_IMPORT = "qdpx_import", "REFI-QDA import"
+    QDPX_EXPORT = "qdpx_export", _("REFI-QDA project (.qdpx)")
+    RETRIEVAL_CSV = "retrieval_csv", _("Segments (.csv)")
+    RETRIEVAL_XLSX = "retrieval_xlsx", _("Segments (.xlsx)")
+    QDPX_IMPORT = "qdpx_import", _("REFI-QDA import")
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Waiting to start"
-    RUNNING = "running", "Running"
-    DONE = "done", "Ready"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
 
 
 class Job(models.Model):
@@ -590,10 +592,10 @@ class TranscriptWords(models.Model):
 
 
 class ThemeStatus(models.TextChoices):
-    CANDIDATE = "candidate", "Candidate"
-    REVIEWED = "reviewed", "Reviewed"
-    FINAL = "final", "Final"
-    DISCARDED = "discarded", "Discarded"
+    CANDIDATE = "candidate", _("Candidate")
+    REVIEWED = "reviewed", _("Reviewed")
+    FINAL = "final", _("Final")
+    DISCARDED = "discarded", _("Discarded")
 
 
 class Theme(models.Model):

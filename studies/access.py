@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext, gettext_lazy
 
 from studies.models import Invitation, Membership, Role, Study, Transcript
 
@@ -90,11 +91,11 @@ class StudyAccess:
 
     def require_owner(self) -> None:
         if not self.is_owner:
-            raise PermissionDenied("Only the study's owners can do this.")
+            raise PermissionDenied(gettext("Only the study's owners can do this."))
 
     def require_coder(self) -> None:
         if not self.can_code:
-            raise PermissionDenied("Viewers cannot change coding.")
+            raise PermissionDenied(gettext("Viewers cannot change coding."))
 
     def can_see_layer(self, layer) -> bool:
         from coding.models import LayerKind
@@ -146,11 +147,11 @@ class StudyAccess:
 def study_access(user, study_id) -> StudyAccess:
     """The requester's access to a study; Http404 when they are not a member."""
     if not user.is_authenticated:
-        raise Http404("No such study.")
+        raise Http404(gettext("No such study."))
     try:
         membership = Membership.objects.select_related("study").get(study_id=study_id, user=user)
     except (Membership.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such study.") from None
+        raise Http404(gettext("No such study.")) from None
     membership.user = user  # the requester, loaded already (no join to users)
     return StudyAccess(study=membership.study, membership=membership)
 
@@ -257,7 +258,7 @@ def get_transcript(
     *,
     with_text: bool = True,
     related: bool = True,
-    missing: str = "No such transcript.",
+    missing: str = gettext_lazy("No such transcript."),
 ) -> Transcript:
     """A transcript of the study, participant, group and wave preloaded (``with_text=False``
     defers the text; ``related=False`` preloads nothing, for a write that shows none of
@@ -274,7 +275,9 @@ def get_transcript(
         raise Http404(missing) from None
 
 
-def get_transcript_media(access: StudyAccess, transcript_pk, *, missing: str = "No recording."):
+def get_transcript_media(
+    access: StudyAccess, transcript_pk, *, missing: str = gettext_lazy("No recording.")
+):
     """The recording of a transcript of the study, for a member who may read the transcript
     (every member: blind coding hides layers, not texts). One query; Http404 for another
     study's transcript, an unknown one, or a transcript without a recording."""
@@ -288,7 +291,9 @@ def get_transcript_media(access: StudyAccess, transcript_pk, *, missing: str = "
         raise Http404(missing) from None
 
 
-def get_code(access: StudyAccess, pk, *, missing: str = "No such code in this study."):
+def get_code(
+    access: StudyAccess, pk, *, missing: str = gettext_lazy("No such code in this study.")
+):
     """A code of the study the member may see (:func:`visible_codes`). One query; Http404
     otherwise (a blind coder's view of another coder's proposal included)."""
     try:
@@ -307,7 +312,7 @@ def can_see_round_results(access: StudyAccess, rnd) -> bool:
     return access.is_owner or (rnd.closed and access.can_read_agreement)
 
 
-def get_round(access: StudyAccess, pk, *, missing: str = "No such round."):
+def get_round(access: StudyAccess, pk, *, missing: str = gettext_lazy("No such round.")):
     """A calibration round of the study (any member may look it up; coding in it is for
     its assigned coders, its results as :func:`can_see_round_results` says). One query;
     Http404 otherwise."""
@@ -324,8 +329,8 @@ def get_segment_for_write(
     pk,
     *,
     transcript=None,
-    missing: str = "No such highlight.",
-    refused: str = "You can only change highlights in a layer you may write to.",
+    missing: str = gettext_lazy("No such highlight."),
+    refused: str = gettext_lazy("You can only change highlights in a layer you may write to."),
 ):
     """A segment of the study (of ``transcript`` when given) in a layer the member may see
     (Http404 otherwise) and write (PermissionDenied otherwise), with code, layer and its
@@ -350,7 +355,7 @@ def get_segment_for_write(
     return segment
 
 
-WRITABLE_LAYER_REFUSAL = (
+WRITABLE_LAYER_REFUSAL = gettext_lazy(
     "You can only code in your own layer (owners: also in the consensus layer)."
 )
 
@@ -377,7 +382,9 @@ def writable_layer(access: StudyAccess, key: str | None, *, among=()):
     if key == "consensus":
         if not access.is_owner:
             raise PermissionDenied(
-                "Only the study's owners can edit the consensus layer: code in your own layer."
+                gettext(
+                    "Only the study's owners can edit the consensus layer: code in your own layer."
+                )
             )
         for layer in among:
             if layer.kind == LayerKind.CONSENSUS:
@@ -398,19 +405,19 @@ def get_invitation_by_token(token: str) -> Invitation:
             token_hash=Invitation.hash_token(token or "")
         )
     except Invitation.DoesNotExist:
-        raise Http404("No such invitation.") from None
+        raise Http404(gettext("No such invitation.")) from None
 
 
 def get_invitation_for_invitee(request: HttpRequest, pk) -> Invitation:
     """An invitation addressed to the requester by username; Http404 for anyone else."""
     if not request.user.is_authenticated:
-        raise Http404("No such invitation.")
+        raise Http404(gettext("No such invitation."))
     try:
         return Invitation.objects.select_related("study", "invited_user").get(
             pk=pk, invited_user=request.user
         )
     except (Invitation.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such invitation.") from None
+        raise Http404(gettext("No such invitation.")) from None
 
 
 def get_invitation_for_owner(request: HttpRequest, study_id, pk) -> tuple[StudyAccess, Invitation]:
@@ -419,7 +426,7 @@ def get_invitation_for_owner(request: HttpRequest, study_id, pk) -> tuple[StudyA
     try:
         invitation = access.study.invitations.select_related("invited_user").get(pk=pk)
     except (Invitation.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such invitation.") from None
+        raise Http404(gettext("No such invitation.")) from None
     return access, invitation
 
 
@@ -436,7 +443,9 @@ def get_memo_for_write(access: StudyAccess, memo_id):
     with its study."""
     memo = visible_memos(access).select_related("study").filter(pk=memo_id).first()
     if memo is None:
-        raise Http404("No such memo.")
+        raise Http404(gettext("No such memo."))
     if not can_edit_memo(access, memo.author_id):
-        raise PermissionDenied("Only the memo's author or the study's owners can change it.")
+        raise PermissionDenied(
+            gettext("Only the memo's author or the study's owners can change it.")
+        )
     return memo

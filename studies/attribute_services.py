@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from coding.audit import audit
 from studies import attributes as attrs
@@ -23,7 +24,7 @@ def _choices(kind: str, raw: str | Iterable[str]) -> list[str]:
         if item and item.lower() not in {c.lower() for c in out}:
             out.append(item)
     if not out:
-        raise ValidationError({"choices": "A choice attribute needs its choices, e.g. F, M, X."})
+        raise ValidationError({"choices": _("A choice attribute needs its choices, e.g. F, M, X.")})
     return out
 
 
@@ -54,23 +55,28 @@ def attribute_save(
     (nothing is lost). Renaming moves the values to the new name."""
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "A name is required."})
+        raise ValidationError({"name": _("A name is required.")})
     if scope not in AttributeScope.values:
-        raise ValidationError({"scope": "Choose participant or transcript."})
+        raise ValidationError({"scope": _("Choose participant or transcript.")})
     if kind not in AttributeKind.values:
-        raise ValidationError({"kind": "Choose text, number, date or choice."})
+        raise ValidationError({"kind": _("Choose text, number, date or choice.")})
     clash = Attribute.objects.filter(study=study, scope=scope, name__iexact=name)
     if attribute is not None:
         clash = clash.exclude(pk=attribute.pk)
     if clash.exists():
-        raise ValidationError({"name": f"There is already a {scope} attribute “{name}”."})
+        raise ValidationError(
+            {
+                "name": _("There is already a %(scope)s attribute “%(name)s”.")
+                % {"scope": scope, "name": name}
+            }
+        )
     defn = attribute or Attribute(study=study, scope=scope)
     before = None
     old_name = defn.name
     if attribute is not None:
         before = {"name": defn.name, "kind": defn.kind, "choices": defn.choices}
         if scope != defn.scope:
-            raise ValidationError({"scope": "The scope of an attribute cannot change."})
+            raise ValidationError({"scope": _("The scope of an attribute cannot change.")})
     defn.name, defn.kind, defn.choices = name, kind, _choices(kind, choices)
     if position is not None:
         defn.position = position

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from studies import attribute_services, forms
@@ -40,7 +41,7 @@ def attribute_create(request: HttpRequest, study_id: int) -> HttpResponse:
     except ValidationError as exc:
         _refused(request, form, exc)
     else:
-        messages.success(request, f"Attribute “{defn.name}” added.")
+        messages.success(request, _("Attribute “%(name)s” added.") % {"name": defn.name})
     return _back(access)
 
 
@@ -62,7 +63,7 @@ def attribute_update(request: HttpRequest, study_id: int, pk: int) -> HttpRespon
     except ValidationError as exc:
         _refused(request, form, exc)
     else:
-        messages.success(request, f"Attribute “{defn.name}” saved.")
+        messages.success(request, _("Attribute “%(name)s” saved.") % {"name": defn.name})
     return _back(access)
 
 
@@ -73,6 +74,8 @@ def attribute_delete(request: HttpRequest, study_id: int, pk: int) -> HttpRespon
     defn = get_object_or_404(Attribute, study=access.study, pk=pk)
     attribute_services.attribute_delete(attribute=defn, actor=request.user)
     messages.success(
-        request, f"Attribute “{defn.name}” deleted; its values stay with each {defn.scope}."
+        request,
+        _("Attribute “%(name)s” deleted; its values stay with each %(scope)s.")
+        % {"name": defn.name, "scope": defn.scope},
     )
     return _back(access)

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from studies.models import Attribute, AttributeKind, AttributeScope
 
@@ -51,9 +52,9 @@ def parse(defn: Attribute, raw) -> object:
                 try:
                     number = float(text)
                 except ValueError:
-                    raise ValueError(f"“{text}” is not a number.") from None
+                    raise ValueError(_("“%(text)s” is not a number.") % {"text": text}) from None
         if isinstance(number, float) and not math.isfinite(number):
-            raise ValueError(f"“{raw}” is not a number.")
+            raise ValueError(_("“%(raw)s” is not a number.") % {"raw": raw})
         if isinstance(number, float) and number.is_integer():
             number = int(number)
         return number
@@ -64,13 +65,18 @@ def parse(defn: Attribute, raw) -> object:
         try:
             return dt.date.fromisoformat(text[:10]).isoformat()
         except ValueError:
-            raise ValueError(f"“{text}” is not a date as YYYY-MM-DD.") from None
+            raise ValueError(
+                _("“%(text)s” is not a date as YYYY-MM-DD.") % {"text": text}
+            ) from None
     if defn.kind == AttributeKind.CHOICE:
         for choice in defn.choices or []:
             if str(choice).lower() == text.lower():
                 return str(choice)
         allowed = ", ".join(str(c) for c in defn.choices or []) or "none defined"
-        raise ValueError(f"“{text}” is not one of the choices ({allowed}).")
+        raise ValueError(
+            _("“%(text)s” is not one of the choices (%(allowed)s).")
+            % {"text": text, "allowed": allowed}
+        )
     return text
 
 
@@ -280,7 +286,7 @@ def resolve(
     for f in given:
         defn = by_name(defs, f.name)
         if defn is None:
-            errors.append(f"There is no attribute “{f.name}” in this study.")
+            errors.append(_("There is no attribute “%(name)s” in this study.") % {"name": f.name})
             continue
         problem = check(defn, f.value)
         if problem:
@@ -333,7 +339,7 @@ def parse_edges(raw: str) -> list[float | int]:
             continue
         edges.append(parse(probe, part))
     if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
-        raise ValueError("Bin edges must increase, e.g. 18,30,45,65.")
+        raise ValueError(_("Bin edges must increase, e.g. 18,30,45,65."))
     return edges
 
 

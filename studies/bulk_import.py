@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from coding.audit import audit
 from studies import attributes as attrs
@@ -83,7 +84,11 @@ def transcripts_bulk_import(
     for line, row in enumerate(rows, start=2):  # validate and plan, row by row
         planner.add(line, row)
     for name in sorted(set(members) - set(planner.used_files)):
-        report.errors.append(RowError(0, f"“{name}” is in the zip but not in the manifest."))
+        report.errors.append(
+            RowError(
+                0, gettext("“%(name)s” is in the zip but not in the manifest.") % {"name": name}
+            )
+        )
     new_defs = _typed_attributes(study, planner, report)
     if report.errors:
         raise ImportRefused(report)
@@ -125,7 +130,11 @@ def _open_zip(zip_data, report: ImportReport):
     if zip_size > limit:
         raise _refused(
             report,
-            RowError(0, f"The zip is {zip_size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB."),
+            RowError(
+                0,
+                gettext("The zip is %(value)s MB; the limit is %(value2)s MB.")
+                % {"value": f"{zip_size / 1e6:.1f}", "value2": f"{limit / 1e6:.0f}"},
+            ),
         )
     try:
         if isinstance(zip_data, bytes):
@@ -135,7 +144,8 @@ def _open_zip(zip_data, report: ImportReport):
         members = _zip_members(archive)
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise _refused(
-            report, RowError(0, f"The upload is not a readable zip file ({exc}).")
+            report,
+            RowError(0, gettext("The upload is not a readable zip file (%(exc)s).") % {"exc": exc}),
         ) from None
     return archive, members, getattr(zip_data, "name", None) or "The zip"
 
@@ -151,13 +161,20 @@ def _take_manifest(archive, members: dict, manifest, report: ImportReport):
     if len(named) != 1:
         raise _refused(
             report,
-            RowError(0, "No manifest: upload a CSV manifest or put manifest.csv in the zip."),
+            RowError(
+                0, gettext("No manifest: upload a CSV manifest or put manifest.csv in the zip.")
+            ),
         )
     name = named[0]
     try:
         data = zip_member_bytes(archive, members.pop(name), settings.WORKBENCH_MAX_CSV_BYTES, name)
     except (textlib.TextDecodeError, zipfile.BadZipFile, OSError, RuntimeError) as exc:
-        raise _refused(report, RowError(0, f"{name}: cannot be read ({exc}).")) from None
+        raise _refused(
+            report,
+            RowError(
+                0, gettext("%(name)s: cannot be read (%(exc)s).") % {"name": name, "exc": exc}
+            ),
+        ) from None
     return data, name
 
 
@@ -168,7 +185,8 @@ def _check_members(members: dict, label: str, report: ImportReport) -> None:
             report,
             RowError(
                 0,
-                f"The zip holds {len(members)} files; the limit is {settings.WORKBENCH_MAX_FILES}.",
+                gettext("The zip holds %(len)s files; the limit is %(workbench_max_files)s.")
+                % {"len": len(members), "workbench_max_files": settings.WORKBENCH_MAX_FILES},
             ),
         )
     try:
@@ -182,15 +200,15 @@ def _manifest_rows(manifest, manifest_name: str, report: ImportReport) -> list[d
     if isinstance(rows, RowError):
         raise _refused(report, rows)
     if not rows:
-        raise _refused(report, RowError(1, "The manifest has no rows."))
+        raise _refused(report, RowError(1, gettext("The manifest has no rows.")))
     missing = [c for c in ("file", "participant", "wave") if c not in rows[0]]
     if missing:
         raise _refused(
             report,
             RowError(
                 1,
-                f"The manifest header lacks: {', '.join(missing)} "
-                f"(expected {','.join(MANIFEST_COLUMNS)}).",
+                gettext("The manifest header lacks: %(join)s (expected %(join2)s).")
+                % {"join": ", ".join(missing), "join2": ",".join(MANIFEST_COLUMNS)},
             ),
         )
     return rows
@@ -290,7 +308,7 @@ class _ManifestPlan:
     def _member(self, line: int, file_name: str, problems: list[RowError]):
         """The zip member a row names (by path, else by a unique file name), or None."""
         if not file_name:
-            problems.append(RowError(line, "The file name is empty.", "file"))
+            problems.append(RowError(line, gettext("The file name is empty."), "file"))
             return None
         key = file_name if file_name in self.members else None
         if key is None:
@@ -301,18 +319,30 @@ class _ManifestPlan:
                 problems.append(
                     RowError(
                         line,
-                        f"“{file_name}” matches several files in the zip: give its folder.",
+                        gettext(
+                            "“%(file_name)s” matches several files in the zip: give its folder."
+                        )
+                        % {"file_name": file_name},
                         "file",
                     )
                 )
                 return None
         if key is None:
-            problems.append(RowError(line, f"“{file_name}” is not in the zip.", "file"))
+            problems.append(
+                RowError(
+                    line,
+                    gettext("“%(file_name)s” is not in the zip.") % {"file_name": file_name},
+                    "file",
+                )
+            )
             return None
         if key in self.used_files:
             problems.append(
                 RowError(
-                    line, f"“{file_name}” is already listed on line {self.used_files[key]}.", "file"
+                    line,
+                    gettext("“%(file_name)s” is already listed on line %(value)s.")
+                    % {"file_name": file_name, "value": self.used_files[key]},
+                    "file",
                 )
             )
         self.used_files.setdefault(key, line)
@@ -321,7 +351,14 @@ class _ManifestPlan:
             problems.append(
                 RowError(
                     line,
-                    f"{file_name}: {info.file_size / 1e6:.1f} MB unpacked is larger than the limit of {self.budget / 1e6:.1f} MB.",
+                    gettext(
+                        "%(file_name)s: %(value)s MB unpacked is larger than the limit of %(value2)s MB."
+                    )
+                    % {
+                        "file_name": file_name,
+                        "value": f"{info.file_size / 1e6:.1f}",
+                        "value2": f"{self.budget / 1e6:.1f}",
+                    },
                     "file",
                 )
             )
@@ -350,7 +387,10 @@ class _ManifestPlan:
             if group is None and not group_name:
                 problems.append(
                     RowError(
-                        line, f"“{pseudonym}” is a new participant: give their group.", "group"
+                        line,
+                        gettext("“%(pseudonym)s” is a new participant: give their group.")
+                        % {"pseudonym": pseudonym},
+                        "group",
                     )
                 )
             elif group is not None:
@@ -365,7 +405,8 @@ class _ManifestPlan:
             problems.append(
                 RowError(
                     line,
-                    f"“{pseudonym}” is in group “{participant.group.name}”, not “{group.name}”.",
+                    gettext("“%(pseudonym)s” is in group “%(name)s”, not “%(name2)s”.")
+                    % {"pseudonym": pseudonym, "name": participant.group.name, "name2": group.name},
                     "group",
                 )
             )
@@ -373,7 +414,8 @@ class _ManifestPlan:
             problems.append(
                 RowError(
                     line,
-                    f"“{pseudonym}” is given group “{participant.group.name}” on an earlier line.",
+                    gettext("“%(pseudonym)s” is given group “%(name)s” on an earlier line.")
+                    % {"pseudonym": pseudonym, "name": participant.group.name},
                     "group",
                 )
             )
@@ -382,17 +424,25 @@ class _ManifestPlan:
     def _title(self, line: int, title: str, problems: list[RowError]) -> None:
         key = title.lower()
         if len(title) > 200:
-            problems.append(RowError(line, "The title is longer than 200 characters.", "title"))
+            problems.append(
+                RowError(line, gettext("The title is longer than 200 characters."), "title")
+            )
         elif key in self.taken_titles:
             problems.append(
                 RowError(
-                    line, f"A transcript titled “{title}” already exists in this study.", "title"
+                    line,
+                    gettext("A transcript titled “%(title)s” already exists in this study.")
+                    % {"title": title},
+                    "title",
                 )
             )
         elif key in self.titles:
             problems.append(
                 RowError(
-                    line, f"The title “{title}” is also used on line {self.titles[key]}.", "title"
+                    line,
+                    gettext("The title “%(title)s” is also used on line %(value)s.")
+                    % {"title": title, "value": self.titles[key]},
+                    "title",
                 )
             )
         self.titles.setdefault(key, line)
@@ -420,7 +470,12 @@ class _ManifestPlan:
                 raise ImportRefused(self.report) from None
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
             problems.append(
-                RowError(line, f"{file_name}: cannot be read from the zip ({exc}).", "file")
+                RowError(
+                    line,
+                    gettext("%(file_name)s: cannot be read from the zip (%(exc)s).")
+                    % {"file_name": file_name, "exc": exc},
+                    "file",
+                )
             )
         return None, []
 
@@ -477,8 +532,8 @@ def _row_duplicates(
         problems.append(
             RowError(
                 line,
-                f"{file_name}: the same text is already in this study as "
-                f"“{existing_texts[checksum]}”.",
+                gettext("%(file_name)s: the same text is already in this study as “%(value)s”.")
+                % {"file_name": file_name, "value": existing_texts[checksum]},
                 "file",
                 duplicate=True,
             )
@@ -488,7 +543,8 @@ def _row_duplicates(
         problems.append(
             RowError(
                 line,
-                f"{file_name}: the same text as {other_name} on line {other_line}.",
+                gettext("%(file_name)s: the same text as %(other_name)s on line %(other_line)s.")
+                % {"file_name": file_name, "other_name": other_name, "other_line": other_line},
                 "file",
                 duplicate=True,
             )
@@ -499,8 +555,12 @@ def _row_duplicates(
             problems.append(
                 RowError(
                     line,
-                    f"{participant.pseudonym} already has a transcript at {wave.name}: "
-                    f"“{existing_interviews[(participant.pk, wave.pk)]}”.",
+                    gettext("%(pseudonym)s already has a transcript at %(name)s: “%(value)s”.")
+                    % {
+                        "pseudonym": participant.pseudonym,
+                        "name": wave.name,
+                        "value": existing_interviews[(participant.pk, wave.pk)],
+                    },
                     "wave",
                     duplicate=True,
                 )
@@ -511,8 +571,12 @@ def _row_duplicates(
                 problems.append(
                     RowError(
                         line,
-                        f"{participant.pseudonym} at {wave.name} is also on line "
-                        f"{zip_interviews[key]}.",
+                        gettext("%(pseudonym)s at %(name)s is also on line %(value)s.")
+                        % {
+                            "pseudonym": participant.pseudonym,
+                            "name": wave.name,
+                            "value": zip_interviews[key],
+                        },
                         "wave",
                         duplicate=True,
                     )

@@ -2,6 +2,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from studies.languages import normalise_tag
 from studies.models import AttributeKind, AttributeScope, Role, Study
@@ -41,13 +46,24 @@ class StudyForm(forms.ModelForm):
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         labels = {
-            "codebook_language": "Codebook language (BCP 47 tag)",
-            "codebook_language_name": "Codebook language's display name",
-            "codebook_language2": "Second codebook language (BCP 47 tag)",
-            "codebook_language2_name": "Second language's display name",
+            "name": gettext_lazy("Name"),
+            "description": gettext_lazy("Description"),
+            "blind_coding": gettext_lazy("Blind coding"),
+            "coders_may_create_codes": gettext_lazy("Coders may create codes"),
+            "share_agreement_with_coders": gettext_lazy("Share agreement with coders"),
+            "segment_overlap_threshold": gettext_lazy("Segment overlap threshold"),
+            "codebook_language": gettext_lazy("Codebook language (BCP 47 tag)"),
+            "codebook_language_name": gettext_lazy("Codebook language's display name"),
+            "codebook_language2": gettext_lazy("Second codebook language (BCP 47 tag)"),
+            "codebook_language2_name": gettext_lazy("Second language's display name"),
         }
         help_texts = {
-            "codebook_language2_name": "As the team reads it, e.g. 繁體中文.",
+            # Django's form templates print help texts as HTML: the tags are code.
+            "codebook_language": gettext_lazy(
+                "BCP 47 tag of the codebook's first language, e.g. <code>en</code> or "
+                "<code>zh-Hant-HK</code>."
+            ),
+            "codebook_language2_name": gettext_lazy("As the team reads it, e.g. 繁體中文."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -77,22 +93,26 @@ class StudyCreateForm(forms.ModelForm):
         model = Study
         fields = ["name", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        labels = {"name": gettext_lazy("Name"), "description": gettext_lazy("Description")}
 
 
 class NameForm(forms.Form):
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(max_length=100, label=gettext_lazy("Name"))
 
 
 class MemberAddForm(forms.Form):
-    username = forms.CharField(max_length=150)
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.CODER)
+    username = forms.CharField(max_length=150, label=gettext_lazy("Username"))
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.CODER, label=gettext_lazy("Role"))
 
 
 class InvitationForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.CODER)
-    email = forms.EmailField(required=False, label="Email (optional)")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.CODER, label=gettext_lazy("Role"))
+    email = forms.EmailField(required=False, label=gettext_lazy("Email (optional)"))
     note = forms.CharField(
-        max_length=200, required=False, label="Note (optional)", help_text="Who it is for."
+        max_length=200,
+        required=False,
+        label=gettext_lazy("Note (optional)"),
+        help_text=gettext_lazy("Who it is for."),
     )
 
 
@@ -109,12 +129,14 @@ class SignupForm(UserCreationForm):
         username = super().clean_username()
         problem = reserved_name_problem(username)
         if problem:
-            raise forms.ValidationError(problem + ": choose another username.")
+            raise forms.ValidationError(
+                _("%(problem)s: choose another username.") % {"problem": problem}
+            )
         return username
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=Role.choices, label=gettext_lazy("Role"))
 
 
 class AttributesField(forms.CharField):
@@ -122,8 +144,11 @@ class AttributesField(forms.CharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", "One per line, as key: value (e.g. gender: F).")
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
+        kwargs.setdefault("label", gettext_lazy("Attributes"))
+        kwargs.setdefault(
+            "help_text", gettext_lazy("One per line, as key: value (e.g. gender: F).")
+        )
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3, "translate": "no"}))
         super().__init__(**kwargs)
 
     def clean(self, value) -> dict:
@@ -132,10 +157,12 @@ class AttributesField(forms.CharField):
             if not line.strip():
                 continue
             if ":" not in line:
-                raise forms.ValidationError(f"Line {number} is not “key: value”.")
+                raise forms.ValidationError(
+                    _("Line %(number)s is not “key: value”.") % {"number": number}
+                )
             key, value = line.split(":", 1)
             if not key.strip():
-                raise forms.ValidationError(f"Line {number} has no key.")
+                raise forms.ValidationError(_("Line %(number)s has no key.") % {"number": number})
             result[key.strip()] = value.strip()
         return result
 
@@ -146,8 +173,14 @@ def attribute_lines(values: dict) -> str:
 
 
 class ParticipantForm(forms.Form):
-    pseudonym = forms.CharField(max_length=100)
-    group = forms.ModelChoiceField(queryset=None, required=False, empty_label="(no group)")
+    pseudonym = forms.CharField(max_length=100, label=gettext_lazy("Pseudonym"))
+    group = forms.ModelChoiceField(
+        widget=forms.Select(attrs={"translate": "no"}),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("(no group)"),
+        label=gettext_lazy("Group"),
+    )
     attributes = AttributesField()
 
     def __init__(self, *args, study, **kwargs):
@@ -158,36 +191,58 @@ class ParticipantForm(forms.Form):
 class AttributeForm(forms.Form):
     """An attribute definition (participants page)."""
 
-    name = forms.CharField(max_length=100)
-    scope = forms.ChoiceField(choices=AttributeScope.choices, initial=AttributeScope.PARTICIPANT)
-    kind = forms.ChoiceField(choices=AttributeKind.choices, label="Type")
+    name = forms.CharField(max_length=100, label=gettext_lazy("Name"))
+    scope = forms.ChoiceField(
+        choices=AttributeScope.choices,
+        initial=AttributeScope.PARTICIPANT,
+        label=gettext_lazy("Of"),
+    )
+    kind = forms.ChoiceField(choices=AttributeKind.choices, label=gettext_lazy("Type"))
     choices = forms.CharField(
         required=False,
         max_length=2000,
-        help_text="For a choice: the allowed values, comma-separated.",
+        label=gettext_lazy("Choices"),
+        help_text=gettext_lazy("For a choice: the allowed values, comma-separated."),
     )
-    position = forms.IntegerField(required=False, min_value=0)
+    position = forms.IntegerField(required=False, min_value=0, label=gettext_lazy("Position"))
 
 
 class CsvUploadForm(forms.Form):
-    file = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
 
 
 class TranscriptUploadForm(forms.Form):
     files = MultipleFileField(
-        label="Transcript files",
-        help_text="Text (.txt), Word (.docx), OpenDocument (.odt), RTF, PDF with a text "
-        "layer, or captions from Zoom, Teams or Otter (.vtt, .srt).",
+        label=gettext_lazy("Transcript files"),
+        help_text=gettext_lazy(
+            "Text (.txt), Word (.docx), OpenDocument (.odt), RTF, PDF with a text "
+            "layer, or captions from Zoom, Teams or Otter (.vtt, .srt)."
+        ),
     )
     participant = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="(none: focus group or document)"
+        widget=forms.Select(attrs={"translate": "no"}),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("(none: focus group or document)"),
+        label=gettext_lazy("Participant"),
     )
-    wave = forms.ModelChoiceField(queryset=None, required=False, empty_label="(none)")
+    wave = forms.ModelChoiceField(
+        widget=forms.Select(attrs={"translate": "no"}),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("(none)"),
+        label=gettext_lazy("Wave"),
+    )
     allow_duplicates = forms.BooleanField(
         required=False,
-        label="Upload anyway",
-        help_text="Keep a second copy even if the same text, or a transcript of this "
-        "participant at this wave, is already in the study.",
+        label=gettext_lazy("Upload anyway"),
+        help_text=gettext_lazy(
+            "Keep a second copy even if the same text, or a transcript of this "
+            "participant at this wave, is already in the study."
+        ),
     )
 
     def __init__(self, *args, study, **kwargs):
@@ -197,10 +252,24 @@ class TranscriptUploadForm(forms.Form):
 
 
 class TranscriptEditForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    participant = forms.ModelChoiceField(queryset=None, required=False, empty_label="(none)")
-    wave = forms.ModelChoiceField(queryset=None, required=False, empty_label="(none)")
-    attributes = AttributesField(help_text="One per line, as key: value (e.g. interviewer: KL).")
+    title = forms.CharField(max_length=200, label=gettext_lazy("Title"))
+    participant = forms.ModelChoiceField(
+        widget=forms.Select(attrs={"translate": "no"}),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("(none)"),
+        label=gettext_lazy("Participant"),
+    )
+    wave = forms.ModelChoiceField(
+        widget=forms.Select(attrs={"translate": "no"}),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("(none)"),
+        label=gettext_lazy("Wave"),
+    )
+    attributes = AttributesField(
+        help_text=gettext_lazy("One per line, as key: value (e.g. interviewer: KL).")
+    )
 
     def __init__(self, *args, study, **kwargs):
         super().__init__(*args, **kwargs)
@@ -210,33 +279,44 @@ class TranscriptEditForm(forms.Form):
 
 class BulkImportForm(forms.Form):
     archive = forms.FileField(
-        label="Zip of transcripts",
-        help_text=f"Files of the kinds {', '.join(EXTENSIONS)}, with a manifest.",
+        label=gettext_lazy("Zip of transcripts"),
+        help_text=format_lazy(
+            gettext_lazy("Files of the kinds {kinds}, with a manifest."),
+            kinds=", ".join(EXTENSIONS),
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".zip"}),
     )
     manifest = forms.FileField(
         required=False,
-        label="Manifest (CSV)",
-        help_text="Columns file,participant,group,wave,title. Optional if the zip holds manifest.csv.",
+        label=gettext_lazy("Manifest (CSV)"),
+        help_text=gettext_lazy(
+            "Columns file,participant,group,wave,title. Optional if the zip holds manifest.csv."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
     allow_duplicates = forms.BooleanField(
         required=False,
-        label="Import anyway",
-        help_text="Import rows whose text is already in the study or in the zip, or whose "
-        "participant already has a transcript at that wave.",
+        label=gettext_lazy("Import anyway"),
+        help_text=gettext_lazy(
+            "Import rows whose text is already in the study or in the zip, or whose "
+            "participant already has a transcript at that wave."
+        ),
     )
 
 
 class TranscriptTextForm(forms.Form):
     text = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 30, "class": "text-editor"}), strip=False
+        label=gettext_lazy("Text"),
+        widget=forms.Textarea(attrs={"rows": 30, "class": "text-editor", "translate": "no"}),
+        strip=False,
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class StudyDeleteForm(forms.Form):
-    confirm = forms.CharField(label="Type the study's name to confirm", max_length=200)
+    confirm = forms.CharField(
+        label=gettext_lazy("Type the study's name to confirm"), max_length=200
+    )
 
 
 class ConfirmDeleteForm(forms.Form):
@@ -244,5 +324,9 @@ class ConfirmDeleteForm(forms.Form):
 
     def __init__(self, *args, expected: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["confirm"].label = f"Type “{expected}” to confirm"
+        # The name is the study's own (translate="no"); the rest is the interface's.
+        self.fields["confirm"].label = mark_safe(
+            escape(_("Type “%(name)s” to confirm"))
+            % {"name": format_html('<span translate="no">{}</span>', expected)}
+        )
         self.fields["confirm"].widget.attrs["autocomplete"] = "off"

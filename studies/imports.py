@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from coding.audit import audit
 from studies import attributes as attrs
@@ -304,8 +305,14 @@ def prepare_reading(data, filename: str) -> Reading:
         raise ValidationError(str(exc)) from exc
     if len(reading.text) > settings.WORKBENCH_MAX_TEXT_CHARS:
         raise ValidationError(
-            f"{filename}: {len(reading.text):,} characters is more than the limit of "
-            f"{settings.WORKBENCH_MAX_TEXT_CHARS:,}."
+            _(
+                "%(filename)s: %(len)s characters is more than the limit of %(WORKBENCH_MAX_TEXT_CHARS)s."
+            )
+            % {
+                "filename": filename,
+                "len": f"{len(reading.text):,}",
+                "WORKBENCH_MAX_TEXT_CHARS": f"{settings.WORKBENCH_MAX_TEXT_CHARS:,}",
+            }
         )
     return reading
 
@@ -397,13 +404,18 @@ def transcripts_upload(
 def _check_upload(*, study: Study, files: list, participant, wave) -> None:
     """The upload as a whole: some files, not too many, not too large, this study's."""
     if not files:
-        raise ValidationError(f"Choose at least one transcript file ({ACCEPTED}).")
+        raise ValidationError(
+            _("Choose at least one transcript file (%(ACCEPTED)s).") % {"ACCEPTED": ACCEPTED}
+        )
     if len(files) > settings.WORKBENCH_MAX_FILES:
-        raise ValidationError(f"At most {settings.WORKBENCH_MAX_FILES} files at once.")
+        raise ValidationError(
+            _("At most %(WORKBENCH_MAX_FILES)s files at once.")
+            % {"WORKBENCH_MAX_FILES": settings.WORKBENCH_MAX_FILES}
+        )
     if participant is not None and participant.study_id != study.pk:
-        raise ValidationError("That participant belongs to another study.")
+        raise ValidationError(_("That participant belongs to another study."))
     if wave is not None and wave.study_id != study.pk:
-        raise ValidationError("That wave belongs to another study.")
+        raise ValidationError(_("That wave belongs to another study."))
     check_import_total(sum(size_of(data) for _name, data in files))
 
 
@@ -444,7 +456,8 @@ def _upload_titles(
         if title.lower() in taken:
             errors.append(
                 ValidationError(
-                    f"{filename}: a transcript titled “{title}” already exists in this study."
+                    _("%(filename)s: a transcript titled “%(title)s” already exists in this study.")
+                    % {"filename": filename, "title": title}
                 )
             )
             continue
@@ -467,16 +480,21 @@ def _upload_duplicates(study, texts: dict[str, str], participant, wave) -> list[
     for name, checksum in checksums.items():
         if checksum in existing:
             messages.append(
-                f"{name}: the same text is already in this study as “{existing[checksum]}”."
+                _("%(name)s: the same text is already in this study as “%(value)s”.")
+                % {"name": name, "value": existing[checksum]}
             )
         elif checksum in first:
-            messages.append(f"{name}: the same text as {first[checksum]} in this upload.")
+            messages.append(
+                _("%(name)s: the same text as %(value)s in this upload.")
+                % {"name": name, "value": first[checksum]}
+            )
         first.setdefault(checksum, name)
     if participant is not None and wave is not None:
         same = study.transcripts.filter(participant=participant, wave=wave).order_by("pk").first()
         if same is not None:
             messages.append(
-                f"{participant.pseudonym} already has a transcript at {wave.name}: “{same.title}”."
+                _("%(pseudonym)s already has a transcript at %(name)s: “%(title)s”.")
+                % {"pseudonym": participant.pseudonym, "name": wave.name, "title": same.title}
             )
     return messages
 
@@ -489,8 +507,10 @@ def check_import_total(size: int, what: str = "The files") -> None:
     limit = settings.WORKBENCH_MAX_IMPORT_BYTES
     if size > limit:
         raise ValidationError(
-            f"{what} add up to {size / 1e6:.1f} MB; the limit for one import is "
-            f"{limit / 1e6:.1f} MB. Nothing was imported: import them in parts."
+            _(
+                "%(what)s add up to %(value)s MB; the limit for one import is %(value2)s MB. Nothing was imported: import them in parts."
+            )
+            % {"what": what, "value": f"{size / 1e6:.1f}", "value2": f"{limit / 1e6:.1f}"}
         )
 
 
@@ -499,6 +519,8 @@ def check_import_chars(chars: int, filename: str) -> None:
     limit = settings.WORKBENCH_MAX_IMPORT_CHARS
     if chars > limit:
         raise ValidationError(
-            f"{filename}: with it the import holds more than {limit:,} characters of text, "
-            "the limit for one import. Nothing was imported: import the files in parts."
+            _(
+                "%(filename)s: with it the import holds more than %(limit)s characters of text, the limit for one import. Nothing was imported: import the files in parts."
+            )
+            % {"filename": filename, "limit": f"{limit:,}"}
         )

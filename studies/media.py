@@ -20,6 +20,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from studies.models import Transcript, TranscriptMedia
 
@@ -34,9 +36,9 @@ EXTENSIONS = {
 ACCEPT = ",".join(EXTENSIONS) + ",audio/*,video/*"
 
 _FAMILY_WORDS = {
-    "mp3": "MP3 audio",
+    "mp3": gettext_lazy("MP3 audio"),
     "mp4": "MP4/M4A",
-    "wav": "WAV audio",
+    "wav": gettext_lazy("WAV audio"),
     "webm": "WebM",
 }
 
@@ -72,12 +74,16 @@ def check_upload(upload) -> Sniffed:
     limit = settings.WORKBENCH_MAX_MEDIA_BYTES
     if upload.size > limit:
         raise ValidationError(
-            f"{name}: {upload.size / 1e6:.1f} MB is larger than the limit of "
-            f"{limit / 1e6:.0f} MB for a recording. Nothing was changed."
+            _(
+                "%(name)s: %(size).1f MB is larger than the limit of %(limit).0f MB for a "
+                "recording. Nothing was changed."
+            )
+            % {"name": name, "size": upload.size / 1e6, "limit": limit / 1e6}
         )
     if suffix not in EXTENSIONS:
         raise ValidationError(
-            f"{name}: only {', '.join(EXTENSIONS)} recordings can be attached. Nothing was changed."
+            _("%(name)s: only %(kinds)s recordings can be attached. Nothing was changed.")
+            % {"name": name, "kinds": ", ".join(EXTENSIONS)}
         )
     upload.seek(0)
     head = upload.read(64)
@@ -85,13 +91,19 @@ def check_upload(upload) -> Sniffed:
     found = sniff(head, name)
     if found is None:
         raise ValidationError(
-            f"{name}: is not an audio or video file this page can play "
-            f"(its content is not {', '.join(_FAMILY_WORDS.values())}). Nothing was changed."
+            _(
+                "%(name)s: is not an audio or video file this page can play (its content is "
+                "not %(kinds)s). Nothing was changed."
+            )
+            % {"name": name, "kinds": ", ".join(str(w) for w in _FAMILY_WORDS.values())}
         )
     if found.family != EXTENSIONS[suffix]:
         raise ValidationError(
-            f"{name}: its name ends {suffix} but its content is {_FAMILY_WORDS[found.family]}: "
-            "rename it to match, or export it again. Nothing was changed."
+            _(
+                "%(name)s: its name ends %(suffix)s but its content is %(kind)s: rename it to "
+                "match, or export it again. Nothing was changed."
+            )
+            % {"name": name, "suffix": suffix, "kind": _FAMILY_WORDS[found.family]}
         )
     return found
 

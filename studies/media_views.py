@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from studies.access import get_study_for_user, get_transcript, get_transcript_media
@@ -29,14 +30,16 @@ def transcript_media_upload(request: HttpRequest, study_id: int, pk: int) -> Htt
     transcript = get_transcript(access, pk, with_text=False, related=False)
     upload = request.FILES.get("media")
     if upload is None:
-        messages.error(request, "Choose an audio or video file to attach.")
+        messages.error(request, _("Choose an audio or video file to attach."))
     else:
         try:
             media = attach_media(transcript=transcript, upload=upload, actor=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, f"Recording “{media.original_name}” attached.")
+            messages.success(
+                request, _("Recording “%(name)s” attached.") % {"name": media.original_name}
+            )
     return redirect("studies:transcript_edit", access.study.pk, transcript.pk)
 
 
@@ -46,7 +49,7 @@ def transcript_media_remove(request: HttpRequest, study_id: int, pk: int) -> Htt
     access = get_study_for_user(request, study_id, owner=True)
     transcript = get_transcript(access, pk, with_text=False, related=False)
     if remove_media(transcript=transcript, actor=request.user):
-        messages.success(request, "Recording removed. The audit log records which file it was.")
+        messages.success(request, _("Recording removed. The audit log records which file it was."))
     return redirect("studies:transcript_edit", access.study.pk, transcript.pk)
 
 

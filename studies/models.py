@@ -9,14 +9,15 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from studies.languages import validate_tag
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    CODER = "coder", "Coder"
-    VIEWER = "viewer", "Viewer"
+    OWNER = "owner", _("Owner")
+    CODER = "coder", _("Coder")
+    VIEWER = "viewer", _("Viewer")
 
 
 class StudyQuerySet(models.QuerySet):
@@ -30,22 +31,24 @@ class Study(models.Model):
     description = models.TextField(blank=True)
     blind_coding = models.BooleanField(
         default=False,
-        help_text="Coders see only their own layer: other coders' work and the consensus "
-        "layer are hidden from them on every page, fragment, export and API answer.",
+        help_text=_(
+            "Coders see only their own layer: other coders' work and the consensus "
+            "layer are hidden from them on every page, fragment, export and API answer."
+        ),
     )
     coders_may_create_codes = models.BooleanField(
-        default=True, help_text="Coders may add codes to the codebook while coding."
+        default=True, help_text=_("Coders may add codes to the codebook while coding.")
     )
     share_agreement_with_coders = models.BooleanField(
         default=False,
-        help_text="Coders may read the agreement report (never while blind coding is on).",
+        help_text=_("Coders may read the agreement report (never while blind coding is on)."),
     )
     codebook_language = models.CharField(
         "codebook language",
         max_length=35,
         default="en",
         validators=[validate_tag],
-        help_text="BCP 47 tag of the codebook's first language, e.g. en or zh-Hant-HK.",
+        help_text=_("BCP 47 tag of the codebook's first language, e.g. en or zh-Hant-HK."),
     )
     codebook_language_name = models.CharField(
         "its display name", max_length=60, default="English", blank=True
@@ -55,15 +58,19 @@ class Study(models.Model):
         max_length=35,
         blank=True,
         validators=[validate_tag],
-        help_text="Optional: codes then have their name, definition, rules and example in "
-        "this language too. Each person reads their interface language first.",
+        help_text=_(
+            "Optional: codes then have their name, definition, rules and example in "
+            "this language too. Each person reads their interface language first."
+        ),
     )
     codebook_language2_name = models.CharField("its display name", max_length=60, blank=True)
     segment_overlap_threshold = models.FloatField(
         default=0.9,
         validators=[MinValueValidator(0.01), MaxValueValidator(1.0)],
-        help_text="Minimum overlap (intersection over union) for two segments to match "
-        "in segment-level agreement.",
+        help_text=_(
+            "Minimum overlap (intersection over union) for two segments to match "
+            "in segment-level agreement."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -256,15 +263,15 @@ class Participant(models.Model):
 
 
 class AttributeScope(models.TextChoices):
-    PARTICIPANT = "participant", "Participant"
-    TRANSCRIPT = "transcript", "Transcript"
+    PARTICIPANT = "participant", _("Participant")
+    TRANSCRIPT = "transcript", _("Transcript")
 
 
 class AttributeKind(models.TextChoices):
-    TEXT = "text", "Text"
-    NUMBER = "number", "Number"
-    DATE = "date", "Date"
-    CHOICE = "choice", "Choice"
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
 
 
 class Attribute(models.Model):
@@ -438,8 +445,8 @@ class TranscriptSearchText(models.Model):
 
 
 class TokenScope(models.TextChoices):
-    READ = "read", "Read only"
-    WRITE = "write", "Read and write"
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
 
 
 class ApiToken(models.Model):
@@ -492,8 +499,8 @@ class TranscriptMedia(models.Model):
     only by :func:`studies.media_views.transcript_media_file`, never from a public URL."""
 
     class Kind(models.TextChoices):
-        AUDIO = "audio", "Audio"
-        VIDEO = "video", "Video"
+        AUDIO = "audio", _("Audio")
+        VIDEO = "video", _("Video")
 
     transcript = models.OneToOneField(
         Transcript, on_delete=models.CASCADE, primary_key=True, related_name="media"
@@ -511,3 +518,18 @@ class TranscriptMedia(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.transcript_id})"
+
+
+class UserPreferences(models.Model):
+    """A person's own settings, kept across sessions: for now the interface language.
+
+    An empty ``language`` means "follow the browser" (Accept-Language or the cookie).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
+    )
+    language = models.CharField(max_length=16, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language or '-'}"

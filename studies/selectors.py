@@ -9,7 +9,9 @@ from html import escape
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from coding.models import Assignment, Layer, LayerKind, Segment
 from studies.access import StudyAccess
@@ -56,21 +58,23 @@ class GridRow:
         parts = []
         for cell in self.cells:
             if cell:
+                # translate="no": the title attribute is the transcript's own title.
                 links = "<br>".join(
-                    f'<a href="{escape(t.code_url)}" title="{escape(t.title)}">'
+                    f'<a href="{escape(t.code_url)}" title="{escape(t.title)}" translate="no">'
                     f"{escape(t.size_label)}</a>"
                     for t in cell
                 )
                 parts.append(f'<td class="grid-cell-present">{links}</td>')
             else:
-                parts.append(NOT_INTERVIEWED_CELL)
+                parts.append(not_interviewed_cell())
         return mark_safe("".join(parts))  # every value above is escaped
 
 
-NOT_INTERVIEWED_CELL = mark_safe(
-    '<td class="grid-cell-missing"><span aria-hidden="true">—</span>'
-    '<span class="sr-only">not interviewed</span></td>'
-)
+def not_interviewed_cell() -> str:
+    return (
+        '<td class="grid-cell-missing"><span aria-hidden="true">—</span>'
+        f'<span class="sr-only">{escape(_("not interviewed"))}</span></td>'
+    )
 
 
 @dataclass
@@ -148,9 +152,10 @@ def dashboard(access: StudyAccess) -> Dashboard:
     )
     # Links and labels are built once here (see GridRow.cells_html).
     link_prefix = reverse("coding:transcript_code", args=[study.pk, 0])[: -len("0/")]
+    chars = _("%(count)s chars")
     for t in transcripts:
         t.code_url = f"{link_prefix}{t.pk}/"
-        t.size_label = f"{t.length:,} chars"
+        t.size_label = chars % {"count": number_format(t.length, force_grouping=True)}
     by_participant: dict[int, list[list[Transcript]]] = defaultdict(lambda: [[] for _ in waves])
     unassigned = []
     totals = [0] * len(waves)
@@ -161,7 +166,7 @@ def dashboard(access: StudyAccess) -> Dashboard:
         by_participant[t.participant_id][wave_index[t.wave_id]].append(t)
         totals[wave_index[t.wave_id]] += 1
     grids = {g.pk: GroupGrid(name=g.name, counts=[0] * len(waves)) for g in groups}
-    no_group = GroupGrid(name="(no group)", counts=[0] * len(waves))
+    no_group = GroupGrid(name=_("(no group)"), counts=[0] * len(waves))
     for p in participants:
         grid = grids.get(p.group_id, no_group)
         cells = by_participant.get(p.pk) or [[] for _ in waves]

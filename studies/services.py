@@ -13,9 +13,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from coding.audit import audit
-from studies import attribute_services
+from studies import attribute_services, wording
 from studies import attributes as attrs
 from studies import text as textlib
 from studies.models import (
@@ -30,6 +32,7 @@ from studies.models import (
     Wave,
 )
 from studies.offset_map import OffsetMap
+from studies.turn_times import edited_turn_times
 
 # Layers are named by their coder's username in URLs and the API; these names mean
 # something else there.
@@ -37,6 +40,12 @@ RESERVED_LAYER_KEYS = frozenset({"mine", "all", "consensus", "union"})
 
 
 # --- studies and members ---------------------------------------------------------------
+
+
+def _refusal(field: str | None, message: str, **values) -> ValidationError:
+    """A refusal in the interface's language (``message`` from gettext, %-placeholders)."""
+    text = message % values
+    return ValidationError({field: text} if field else text)
 
 
 def study_create(*, name: str, description: str = "", owner) -> Study:
@@ -103,7 +112,7 @@ def invitation_create(
     """A single-use invitation valid for ``WORKBENCH_INVITATION_DAYS``; returns it with its
     token (shown once: only the hash is stored)."""
     if role not in Role.values:
-        raise ValidationError({"role": "Choose owner, coder or viewer."})
+        raise ValidationError({"role": gettext("Choose owner, coder or viewer.")})
     token = Invitation.new_token()
     invitation = Invitation(
         study=study,
@@ -140,20 +149,15 @@ def member_invite(*, study: Study, username: str, role: str, actor) -> tuple[Inv
     try:
         user = User.objects.get(username__iexact=username)
     except User.DoesNotExist:
-        raise ValidationError(
-            {
-                "username": f"No user “{username}”. Invite them with a link instead: they "
-                "create their account when they accept."
-            }
-        ) from None
+        raise _refusal("username", wording.NO_USER_INVITE_THEM_WITH, username=username) from None
     problem = reserved_name_problem(user.username)
     if problem:
         raise ValidationError({"username": problem + ": rename the account in the admin first."})
     if Membership.objects.filter(study=study, user=user).exists():
-        raise ValidationError({"username": f"{user.username} is already a member of this study."})
+        raise _refusal("username", wording.IS_ALREADY_A_MEMBER_OF, username=user.username)
     if study.invitations.pending().filter(invited_user=user).exists():
-        raise ValidationError(
-            {"username": f"{user.username} already has an invitation waiting for an answer."}
+        raise _refusal(
+            "username", wording.ALREADY_HAS_AN_INVITATION_WAITING, username=user.username
         )
     return invitation_create(study=study, role=role, invited_user=user, actor=actor)
 
@@ -162,22 +166,20 @@ def invitation_problem(invitation: Invitation, user=None) -> str:
     """Why this invitation cannot be accepted (by ``user``, if given); "" if it can."""
     status = invitation.status
     if status == "accepted":
-        return "This invitation has already been used. Ask the study's owner for a new link."
+        return str(wording.THIS_INVITATION_HAS_ALREADY_BEEN)
     if status == "revoked":
-        return "This invitation was withdrawn. Ask the study's owner for a new link."
+        return str(wording.THIS_INVITATION_WAS_WITHDRAWN_ASK)
     if status == "expired":
-        return (
-            f"This invitation expired on {invitation.expires_at:%d %b %Y}. "
-            "Ask the study's owner for a new link."
-        )
+        expires_at = date_format(invitation.expires_at, "DATE_FORMAT")
+        return wording.THIS_INVITATION_EXPIRED_ON_ASK % {"expires_at": expires_at}
     if user is not None and user.is_authenticated:
         if invitation.invited_user_id and invitation.invited_user_id != user.pk:
-            return (
-                f"This invitation is for {invitation.invited_user.username}, not for you "
-                f"({user.username})."
-            )
+            return wording.THIS_INVITATION_IS_FOR_NOT % {
+                "username": invitation.invited_user.username,
+                "username2": user.username,
+            }
         if Membership.objects.filter(study=invitation.study_id, user=user).exists():
-            return f"You are already a member of “{invitation.study.name}”."
+            return gettext("You are already a member of this study.")
         problem = reserved_name_problem(user.username)
         if problem:
             return problem + ": such an account cannot join a study."
@@ -226,7 +228,7 @@ def account_create_and_accept(*, invitation: Invitation, username: str, password
 def invitation_revoke(*, invitation: Invitation, actor, action: str = "invitation.revoke") -> None:
     """Withdraw a pending invitation (owners), or decline one (the invited user)."""
     if invitation.status != "pending":
-        raise ValidationError("Only a pending invitation can be withdrawn or declined.")
+        raise ValidationError(wording.ONLY_A_PENDING_INVITATION_CAN)
     invitation.revoked_at = timezone.now()
     with transaction.atomic():
         invitation.save(update_fields=["revoked_at"])
@@ -246,7 +248,7 @@ def _check_not_last_owner(membership: Membership) -> None:
         .exclude(pk=membership.pk)
         .exists()
     ):
-        raise ValidationError("A study needs at least one owner: make someone else owner first.")
+        raise ValidationError(wording.A_STUDY_NEEDS_AT_LEAST)
 
 
 def _locked_membership(membership: Membership) -> Membership:
@@ -259,7 +261,7 @@ def _locked_membership(membership: Membership) -> Membership:
 
 def member_change_role(*, membership: Membership, role: str, actor) -> Membership:
     if role not in Role.values:
-        raise ValidationError("Choose owner, coder or viewer.")
+        raise ValidationError(gettext("Choose owner, coder or viewer."))
     with transaction.atomic():
         current = _locked_membership(membership)
         if role != Role.OWNER:
@@ -309,9 +311,9 @@ def ordered_create(*, study: Study, kind: str, name: str, actor):
     model = _ordered_model(kind)
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "A name is required."})
+        raise ValidationError({"name": gettext("A name is required.")})
     if model.objects.filter(study=study, name__iexact=name).exists():
-        raise ValidationError({"name": f"“{name}” already exists in this study."})
+        raise _refusal("name", gettext("“%(name)s” already exists in this study."), name=name)
     position = (model.objects.filter(study=study).aggregate(m=Max("position"))["m"] or 0) + 1
     obj = model(study=study, name=name, position=position)
     obj.full_clean(exclude=["study"], validate_constraints=False)
@@ -324,10 +326,10 @@ def ordered_create(*, study: Study, kind: str, name: str, actor):
 def ordered_rename(*, obj, name: str, actor):
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "A name is required."})
+        raise ValidationError({"name": gettext("A name is required.")})
     model = type(obj)
     if model.objects.filter(study=obj.study, name__iexact=name).exclude(pk=obj.pk).exists():
-        raise ValidationError({"name": f"“{name}” already exists in this study."})
+        raise _refusal("name", gettext("“%(name)s” already exists in this study."), name=name)
     before = {"name": obj.name}
     obj.name = name
     with transaction.atomic():
@@ -373,11 +375,9 @@ def ordered_move(*, obj, direction: int, actor) -> None:
 
 def ordered_delete(*, obj, actor) -> None:
     if isinstance(obj, StakeholderGroup) and obj.participants.exists():
-        raise ValidationError(
-            f"“{obj.name}” still has participants: move them to another group first."
-        )
+        raise _refusal(None, wording.STILL_HAS_PARTICIPANTS_MOVE_THEM, name=obj.name)
     if isinstance(obj, Wave) and obj.transcripts.exists():
-        raise ValidationError(f"“{obj.name}” still has transcripts: reassign them first.")
+        raise _refusal(None, wording.STILL_HAS_TRANSCRIPTS_REASSIGN_THEM, name=obj.name)
     with transaction.atomic():
         audit(
             study=obj.study,
@@ -402,11 +402,11 @@ def participant_create(
 ) -> Participant:
     pseudonym = (pseudonym or "").strip()
     if not pseudonym:
-        raise ValidationError({"pseudonym": "A pseudonym is required."})
+        raise ValidationError({"pseudonym": gettext("A pseudonym is required.")})
     if group is not None and group.study_id != study.pk:
-        raise ValidationError({"group": "That group belongs to another study."})
+        raise ValidationError({"group": gettext("That group belongs to another study.")})
     if Participant.objects.filter(study=study, pseudonym__iexact=pseudonym).exists():
-        raise ValidationError({"pseudonym": f"A participant “{pseudonym}” already exists."})
+        raise _refusal("pseudonym", wording.A_PARTICIPANT_ALREADY_EXISTS, pseudonym=pseudonym)
     with transaction.atomic():
         attributes = _typed_attributes(study, AttributeScope.PARTICIPANT, attributes or {})
         participant = Participant(
@@ -439,15 +439,15 @@ def participant_update(
 ) -> Participant:
     pseudonym = (pseudonym or "").strip()
     if not pseudonym:
-        raise ValidationError({"pseudonym": "A pseudonym is required."})
+        raise ValidationError({"pseudonym": gettext("A pseudonym is required.")})
     if group is not None and group.study_id != participant.study_id:
-        raise ValidationError({"group": "That group belongs to another study."})
+        raise ValidationError({"group": gettext("That group belongs to another study.")})
     if (
         Participant.objects.filter(study=participant.study, pseudonym__iexact=pseudonym)
         .exclude(pk=participant.pk)
         .exists()
     ):
-        raise ValidationError({"pseudonym": f"A participant “{pseudonym}” already exists."})
+        raise _refusal("pseudonym", wording.A_PARTICIPANT_ALREADY_EXISTS, pseudonym=pseudonym)
     before = {
         "pseudonym": participant.pseudonym,
         "group_id": participant.group_id,
@@ -483,17 +483,17 @@ def transcript_update(
     checked against the study's transcript attributes."""
     title = (title or "").strip()
     if not title:
-        raise ValidationError({"title": "A title is required."})
+        raise ValidationError({"title": gettext("A title is required.")})
     if participant is not None and participant.study_id != transcript.study_id:
-        raise ValidationError({"participant": "That participant belongs to another study."})
+        raise _refusal("participant", gettext("That participant belongs to another study."))
     if wave is not None and wave.study_id != transcript.study_id:
-        raise ValidationError({"wave": "That wave belongs to another study."})
+        raise ValidationError({"wave": gettext("That wave belongs to another study.")})
     if (
         Transcript.objects.filter(study=transcript.study, title__iexact=title)
         .exclude(pk=transcript.pk)
         .exists()
     ):
-        raise ValidationError({"title": f"A transcript titled “{title}” already exists."})
+        raise _refusal("title", wording.A_TRANSCRIPT_TITLED_ALREADY_EXISTS, title=title)
     before = {
         "title": transcript.title,
         "participant_id": transcript.participant_id,
@@ -525,34 +525,6 @@ def transcript_update(
     return transcript
 
 
-def _moved_turn_times(turn_times: list, mapping: OffsetMap, length: int) -> list:
-    """Caption turn starts mapped to the new text; a turn whose start was deleted, or that
-    now starts where an earlier one does, loses its time (the earlier one is kept)."""
-    moved, seen = [], set()
-    for offset, seconds in turn_times or []:
-        position = mapping.position(offset, is_end=False)
-        if position >= length or position in seen:
-            continue
-        seen.add(position)
-        moved.append([position, seconds])
-    return moved
-
-
-def _edited_turn_times(turn_times: list, old_text: str, new_text: str, mapping) -> list:
-    """The turn times after an edit. Times read from ``[hh:mm:ss]`` markers are read again
-    from the new text (a marker typed, changed or deleted is followed); caption times move
-    with the text (:func:`_moved_turn_times`), and a marker in the new text overrides the
-    time at its place."""
-    from studies.readers import marker_times
-
-    markers = marker_times(new_text)
-    if turn_times and turn_times == marker_times(old_text):
-        return markers
-    times = dict(_moved_turn_times(turn_times, mapping, len(new_text)))
-    times.update((offset, seconds) for offset, seconds in markers)
-    return [[offset, times[offset]] for offset in sorted(times)]
-
-
 def transcript_text_update(
     *, transcript: Transcript, text: str, expected_version: int, actor
 ) -> dict:
@@ -568,18 +540,18 @@ def transcript_text_update(
 
     new_text = textlib.canonicalize(text or "")
     if not new_text.strip():
-        raise ValidationError({"text": "The text cannot be empty."})
+        raise ValidationError({"text": gettext("The text cannot be empty.")})
     if len(new_text) > settings.WORKBENCH_MAX_TEXT_CHARS:
         raise ValidationError(
-            {"text": f"The text is longer than {settings.WORKBENCH_MAX_TEXT_CHARS:,} characters."}
+            {
+                "text": wording.THE_TEXT_IS_LONGER_THAN
+                % {"workbench_max_text_chars": f"{settings.WORKBENCH_MAX_TEXT_CHARS:,}"}
+            }
         )
     with transaction.atomic():
         current = Transcript.objects.select_for_update().get(pk=transcript.pk)
         if current.version != expected_version:
-            raise ValidationError(
-                "The transcript was changed by someone else since you opened it. "
-                "Reload to see their version; your edit was not saved."
-            )
+            raise ValidationError(wording.THE_TRANSCRIPT_WAS_CHANGED_BY)
         old_text = current.text
         if new_text == old_text:
             return {"moved": 0, "flagged": 0, "merged": 0}
@@ -642,7 +614,7 @@ def transcript_text_update(
         current.length = length
         current.checksum = Transcript.checksum_of(new_text)
         current.version += 1
-        current.turn_times = _edited_turn_times(current.turn_times, old_text, new_text, mapping)
+        current.turn_times = edited_turn_times(current.turn_times, old_text, new_text, mapping)
         current.save(
             update_fields=["text", "length", "checksum", "version", "turn_times", "updated_at"]
         )
@@ -740,7 +712,7 @@ def transcript_delete(*, transcript: Transcript, confirm: str, actor) -> None:
     """Delete a transcript once the owner has typed its title. The audit event's ``before``
     holds :func:`transcript_snapshot`, so it can be restored."""
     if not _typed_matches(confirm, transcript.title):
-        raise ValidationError({"confirm": "Type the transcript's title exactly to delete it."})
+        raise ValidationError({"confirm": wording.TYPE_THE_TRANSCRIPT_S_TITLE})
     with transaction.atomic():
         snapshot = transcript_snapshot(transcript)
         audit(
@@ -758,7 +730,7 @@ def participant_delete(*, participant: Participant, confirm: str, actor) -> None
     """Delete a participant and their transcripts once the owner has typed the pseudonym.
     The audit event's ``before`` holds the participant and each transcript's snapshot."""
     if not _typed_matches(confirm, participant.pseudonym):
-        raise ValidationError({"confirm": "Type the pseudonym exactly to delete the participant."})
+        raise ValidationError({"confirm": wording.TYPE_THE_PSEUDONYM_EXACTLY_TO})
     with transaction.atomic():
         transcripts = list(participant.transcripts.select_related("wave", "participant"))
         before = {
@@ -791,7 +763,7 @@ def study_delete(*, study: Study, confirm: str, actor) -> None:
     from coding.models import Segment
 
     if (confirm or "").strip() != study.name:
-        raise ValidationError({"confirm": "Type the study's name exactly to delete it."})
+        raise ValidationError({"confirm": gettext("Type the study's name exactly to delete it.")})
     logging.getLogger("workbench.audit").warning(
         "study %s (%s) deleted by %s", study.pk, study.name, getattr(actor, "username", actor)
     )

@@ -9,6 +9,8 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from studies import attributes as attrs
@@ -83,7 +85,10 @@ def study_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_form_errors(form, exc)
         else:
-            messages.success(request, f"Study “{study.name}” created. Next: add groups and waves.")
+            messages.success(
+                request,
+                _("Study “%(name)s” created. Next: add groups and waves.") % {"name": study.name},
+            )
             return redirect("studies:study_setup", study.pk)
     return render(request, "studies/study_create.html", {"form": form})
 
@@ -129,7 +134,7 @@ def study_setup(request: HttpRequest, study_id: int) -> HttpResponse:
             except ValidationError as exc:
                 add_form_errors(form, exc)
             else:
-                messages.success(request, "Study settings saved.")
+                messages.success(request, _("Study settings saved."))
                 return redirect("studies:study_setup", study.pk)
         study.refresh_from_db()
         return render(request, "studies/study_setup.html", _setup_context(access, study_form=form))
@@ -188,7 +193,7 @@ def ordered_action(
         elif action == "delete":
             services.ordered_delete(obj=obj, actor=request.user)
         else:
-            return HttpResponse("Unknown action.", status=400)
+            return HttpResponse(_("Unknown action."), status=400)
     except ValidationError as exc:
         error = " ".join(_errors(exc))
     return _ordered_response(request, access, kind, error)
@@ -237,12 +242,12 @@ def member_add(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
             error = " ".join(_errors(exc))
         else:
             link = _link(request, token)
-            notice = (
-                f"Invited {invitation.invited_user.username} as {invitation.get_role_display()}"
-                ": they see the invitation on their studies list and join when they accept."
-            )
+            notice = _(
+                "Invited %(user)s as %(role)s: they see the invitation on their studies list "
+                "and join when they accept."
+            ) % {"user": invitation.invited_user.username, "role": invitation.get_role_display()}
     else:
-        error = "Give a username and a role."
+        error = _("Give a username and a role.")
     return _members_response(request, access, error, link=link, notice=notice)
 
 
@@ -276,7 +281,7 @@ def invitation_revoke(request: HtmxHttpRequest, study_id: int, pk: int) -> HttpR
     except ValidationError as exc:
         error = " ".join(_errors(exc))
     return _members_response(
-        request, access, error, notice="" if error else "Invitation withdrawn."
+        request, access, error, notice="" if error else _("Invitation withdrawn.")
     )
 
 
@@ -304,8 +309,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Welcome to “{invitation.study.name}”: you joined as "
-                f"{invitation.get_role_display().lower()}.",
+                _("Welcome to “%(study)s”: you joined as %(role)s.")
+                % {"study": invitation.study.name, "role": invitation.get_role_display().lower()},
             )
             return redirect("studies:study_dashboard", invitation.study_id)
     unusable = invitation.status != "pending"
@@ -330,14 +335,17 @@ def invitation_respond(request: HttpRequest, pk: int, action: str) -> HttpRespon
                 invitation=invitation, actor=request.user, action="invitation.decline"
             )
         else:
-            return HttpResponse("Unknown action.", status=400)
+            return HttpResponse(_("Unknown action."), status=400)
     except ValidationError as exc:
         messages.error(request, " ".join(_errors(exc)))
         return redirect("studies:study_list")
     if action == "decline":
-        messages.info(request, f"You declined the invitation to “{invitation.study.name}”.")
+        messages.info(
+            request,
+            _("You declined the invitation to “%(study)s”.") % {"study": invitation.study.name},
+        )
         return redirect("studies:study_list")
-    messages.success(request, f"You joined “{invitation.study.name}”.")
+    messages.success(request, _("You joined “%(study)s”.") % {"study": invitation.study.name})
     return redirect("studies:study_dashboard", invitation.study_id)
 
 
@@ -353,18 +361,18 @@ def member_action(request: HtmxHttpRequest, study_id: int, pk: int, action: str)
         if action == "role":
             form = forms.RoleForm(request.POST)
             if not form.is_valid():
-                raise ValidationError("Choose owner, coder or viewer.")
+                raise ValidationError(_("Choose owner, coder or viewer."))
             services.member_change_role(
                 membership=membership, role=form.cleaned_data["role"], actor=request.user
             )
         elif action == "remove":
             services.member_remove(membership=membership, actor=request.user)
         else:
-            return HttpResponse("Unknown action.", status=400)
+            return HttpResponse(_("Unknown action."), status=400)
     except ValidationError as exc:
         error = " ".join(_errors(exc))
     if action == "remove" and membership.user_id == request.user.pk and not error:
-        messages.info(request, f"You left “{access.study.name}”.")
+        messages.info(request, _("You left “%(study)s”.") % {"study": access.study.name})
         return redirect("studies:study_list")
     return _members_response(request, access, error)
 
@@ -392,7 +400,9 @@ def participant_list(request: HttpRequest, study_id: int) -> HttpResponse:
             except ValidationError as exc:
                 add_form_errors(form, exc)
             else:
-                messages.success(request, f"Participant {participant.pseudonym} added.")
+                messages.success(
+                    request, _("Participant %(name)s added.") % {"name": participant.pseudonym}
+                )
                 return redirect("studies:participant_list", study.pk)
     participants = list(
         study.participants.select_related("group").order_by("group__position", "pseudonym")
@@ -439,7 +449,7 @@ def participant_edit(request: HttpRequest, study_id: int, pk: int) -> HttpRespon
         except ValidationError as exc:
             add_form_errors(form, exc)
         else:
-            messages.success(request, "Participant saved.")
+            messages.success(request, _("Participant saved."))
             return redirect("studies:participant_list", access.study.pk)
     return render_study_page(
         request,
@@ -468,8 +478,11 @@ def participant_delete(request: HttpRequest, study_id: int, pk: int) -> HttpResp
         else:
             messages.success(
                 request,
-                f"Participant {participant.pseudonym} and their transcripts were deleted. "
-                "The audit log keeps a copy.",
+                _(
+                    "Participant %(name)s and their transcripts were deleted. "
+                    "The audit log keeps a copy."
+                )
+                % {"name": participant.pseudonym},
             )
             return redirect("studies:participant_list", access.study.pk)
     return render_study_page(
@@ -499,7 +512,9 @@ def participant_import(request: HttpRequest, study_id: int) -> HttpResponse:
             report = refused.report
         if report.ok:
             messages.success(
-                request, f"Imported participants: {report.created} new, {report.updated} updated."
+                request,
+                _("Imported participants: %(created)s new, %(updated)s updated.")
+                % {"created": report.created, "updated": report.updated},
             )
             return redirect("studies:participant_list", access.study.pk)
     return import_refused(
@@ -566,7 +581,15 @@ def transcript_upload(request: HttpRequest, study_id: int) -> HttpResponse:
             errors = _errors(exc)
             duplicates = any(e.code == "duplicate" for e in exc.error_list)
         else:
-            messages.success(request, f"Uploaded {len(created)} transcript(s).")
+            messages.success(
+                request,
+                ngettext(
+                    "Uploaded %(count)s transcript.",
+                    "Uploaded %(count)s transcripts.",
+                    len(created),
+                )
+                % {"count": len(created)},
+            )
             return redirect("studies:transcript_list", study.pk)
     else:
         errors = [
@@ -615,7 +638,15 @@ def transcript_bulk_import(request: HttpRequest, study_id: int) -> HttpResponse:
         except imports.ImportRefused as refused:
             report = refused.report
         if report.ok:
-            messages.success(request, f"Imported {report.created} transcript(s).")
+            messages.success(
+                request,
+                ngettext(
+                    "Imported %(count)s transcript.",
+                    "Imported %(count)s transcripts.",
+                    report.created,
+                )
+                % {"count": report.created},
+            )
             return redirect("studies:study_dashboard", study.pk)
     retry_form = None
     if report is not None and report.only_duplicates:
@@ -652,7 +683,7 @@ def transcript_edit(request: HttpRequest, study_id: int, pk: int) -> HttpRespons
         except ValidationError as exc:
             add_form_errors(form, exc)
         else:
-            messages.success(request, "Transcript saved.")
+            messages.success(request, _("Transcript saved."))
             return redirect("studies:transcript_list", access.study.pk)
     return render_study_page(
         request,
@@ -682,7 +713,8 @@ def transcript_delete(request: HttpRequest, study_id: int, pk: int) -> HttpRespo
         else:
             messages.success(
                 request,
-                f"Transcript “{transcript.title}” was deleted. The audit log keeps a copy.",
+                _("Transcript “%(title)s” was deleted. The audit log keeps a copy.")
+                % {"title": transcript.title},
             )
             return redirect("studies:transcript_list", access.study.pk)
     return render_study_page(
@@ -719,8 +751,11 @@ def transcript_text(request: HttpRequest, study_id: int, pk: int) -> HttpRespons
         else:
             messages.success(
                 request,
-                f"Text saved. {counts['moved']} segment(s) moved with the text; "
-                f"{counts['flagged']} flagged for review because their passage changed.",
+                _(
+                    "Text saved. %(moved)s segment(s) moved with the text; "
+                    "%(flagged)s flagged for review because their passage changed."
+                )
+                % counts,
             )
             return redirect("studies:transcript_edit", access.study.pk, transcript.pk)
     return render_study_page(
@@ -747,8 +782,10 @@ def study_delete(request: HttpRequest, study_id: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(_errors(exc)))
         else:
-            messages.success(request, f"Study “{name}” and everything in it were deleted.")
+            messages.success(
+                request, _("Study “%(name)s” and everything in it were deleted.") % {"name": name}
+            )
             return redirect("studies:study_list")
     else:
-        messages.error(request, "Type the study's name exactly to delete it.")
+        messages.error(request, _("Type the study's name exactly to delete it."))
     return redirect(reverse("studies:study_setup", args=[study_id]) + "#danger")

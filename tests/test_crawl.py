@@ -150,6 +150,9 @@ ROUTES: dict[str, Route] = {
     "profile": Route(SIGNED_IN),
     "profile_token_create": Route(POST_ONLY),
     "profile_token_revoke": Route(POST_ONLY, [Get(lambda ctx: {"token_id": 1})]),
+    # The header's language switcher (anonymous visitors may switch too) and the JS catalogue.
+    "set_language": Route({**dict.fromkeys(PERSONAS, 405)}, both=False),
+    "javascript-catalog": Route(PUBLIC, both=False),
     # Studies
     "studies:study_list": Route(SIGNED_IN),
     "studies:study_create": Route(SIGNED_IN),

@@ -10,6 +10,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -17,23 +19,30 @@ from studies.models import ApiToken, TokenScope
 from workbench import tokens
 from workbench.lib.http import add_form_errors
 
-LIFETIMES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("never", "Never expires")]
+LIFETIMES = [
+    ("30", gettext_lazy("30 days")),
+    ("90", gettext_lazy("90 days")),
+    ("365", gettext_lazy("1 year")),
+    ("never", gettext_lazy("Never expires")),
+]
 
 
 class TokenForm(forms.Form):
     name = forms.CharField(
         max_length=100,
-        help_text="What the token is for, e.g. “R on my laptop”.",
+        label=gettext_lazy("Name"),
+        help_text=gettext_lazy("What the token is for, e.g. “R on my laptop”."),
     )
     scope = forms.ChoiceField(
         choices=TokenScope.choices,
         initial=TokenScope.READ,
         required=False,
         widget=forms.RadioSelect,
-        help_text="Read only is enough to pull data into R or pandas.",
+        label=gettext_lazy("Access"),
+        help_text=gettext_lazy("Read only is enough to pull data into R or pandas."),
     )
     lifetime = forms.ChoiceField(
-        choices=LIFETIMES, initial="90", required=False, label="Expires after"
+        choices=LIFETIMES, initial="90", required=False, label=gettext_lazy("Expires after")
     )
 
     def clean_scope(self) -> str:
@@ -88,6 +97,6 @@ def token_create(request):
 @require_POST
 def token_revoke(request, token_id: int):
     if not tokens.token_revoke(user=request.user, token_id=token_id):
-        raise Http404("No such token.")
-    messages.success(request, "Token revoked: scripts using it can no longer sign in.")
+        raise Http404(_("No such token."))
+    messages.success(request, _("Token revoked: scripts using it can no longer sign in."))
     return redirect("profile")

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # intcomma: counts with the locale's thousands separator
     "django_htmx",
     "template_partials",
     "ninja",  # serves its bundled Swagger UI for /api/v1/docs (no CDN)
@@ -66,10 +67,13 @@ MIDDLEWARE = [
     "workbench.middleware.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The interface language: the language cookie, else Accept-Language (workbench/i18n.py).
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A logged-in person's own choice of language wins over the browser's.
+    "workbench.i18n.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -99,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "workbench.i18n.languages",
             ],
         },
     }
@@ -149,9 +154,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "studies:study_list"
 LOGOUT_REDIRECT_URL = "login"
 
+# Interface languages (README "Languages"). Django's own zh_Hant catalogue translates its
+# form errors and auth messages; locale/zh_Hant overrides it where Hong Kong usage differs.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hant", "繁體中文（香港）")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# workbench/formats/<locale>/formats.py: Hong Kong groups thousands with commas.
+FORMAT_MODULE_PATH = ["workbench.formats"]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = os.getenv("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

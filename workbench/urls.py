@@ -4,9 +4,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 
 from studies import views as study_views
-from workbench import profile
+from workbench import i18n, profile
 from workbench.api import api
 
 urlpatterns = [
@@ -24,6 +25,9 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("accounts/profile/", profile.profile, name="profile"),
+    path("i18n/language/", i18n.set_language, name="set_language"),
+    # gettext() for static/js: the strings of djangojs.po in the active language.
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/profile/tokens/", profile.token_create, name="profile_token_create"),
     path(
         "accounts/profile/tokens/<int:token_id>/revoke/",

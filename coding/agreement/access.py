@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 
 from studies.access import StudyAccess, get_study_for_user
 
-NOT_SHARED = (
+NOT_SHARED = gettext_lazy(
     "The agreement report is not shared with you: the study's owner decides "
     "(and it stays hidden while blind coding is on)."
 )

@@ -20,7 +20,7 @@ from coding.agreement.loading import report_layers
 from coding.agreement.periods import Period
 from coding.agreement.report import agreement_report
 from coding.agreement.result import Report
-from coding.agreement.rows import STATUS_WORDS, Metric
+from coding.agreement.rows import STATUS_NAMES, Metric
 from coding.codebook.selectors import codebook
 from studies.access import StudyAccess
 
@@ -175,7 +175,7 @@ def report_json(report: Report) -> dict:
             "code_id": row.node.pk,
             "path": paths.get(row.node.pk, ""),
             "is_parent": row.is_parent,
-            "status": STATUS_WORDS[row.status],
+            "status": STATUS_NAMES[row.status],
             "segments": dict(zip(keys, row.segments, strict=True)),
             "coded_by": dict(zip(keys, row.coded_by, strict=True)),
             "both": row.both,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from coding.agreement.character_level import character_agreement
 from coding.agreement.loading import ALL_CODES, Loaded, Scope, TranscriptInfo, load_documents
@@ -57,13 +58,13 @@ def breakdown(by: str, loaded: Loaded, keys, nodes, threshold) -> Breakdown:
     for t in loaded.transcripts:
         if by == "group":
             k = (t.group or "~", t.group_id)
-            labels[k] = t.group or "No group"
+            labels[k] = t.group or gettext("No group")
         elif by == "wave":
             k = (t.wave or "~", t.wave_id)
-            labels[k] = t.wave or "No wave"
+            labels[k] = t.wave or gettext("No wave")
         else:
             k = (t.group or "~", t.group_id, t.wave or "~", t.wave_id)
-            labels[k] = f"{t.group or 'No group'} · {t.wave or 'No wave'}"
+            labels[k] = f"{t.group or gettext('No group')} · {t.wave or gettext('No wave')}"
         groups[k].append(t)
     columns, results = [], []
     code_ids = [n.pk for n in nodes]
@@ -215,15 +216,19 @@ def _drift_row(
     for i in range(DRIFT_BATCHES):
         batch = worked[i * n // DRIFT_BATCHES : (i + 1) * n // DRIFT_BATCHES]
         if not batch:
-            cells.append((Column(str(i + 1), f"Batch {i + 1}", 0, "no transcripts"), None))
+            label = gettext("Batch %(n)s") % {"n": i + 1}
+            cells.append((Column(str(i + 1), label, 0, gettext("no transcripts")), None))
             continue
         first, last = when[(batch[0].pk, layer.pk)], when[(batch[-1].pk, layer.pk)]
-        note = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
+        note = gettext("%(first)s to %(last)s") % {
+            "first": f"{first:%Y-%m-%d}",
+            "last": f"{last:%Y-%m-%d}",
+        }
         docs = _settled_pairs(both.documents, batch, settled, pair)
         res = character_agreement(docs, pair, [ALL_CODES], include_documents=False)
         cells.append(
             (
-                Column(str(i + 1), f"Batch {i + 1}", len(batch), note),
+                Column(str(i + 1), gettext("Batch %(n)s") % {"n": i + 1}, len(batch), note),
                 cell_for(res.per_code[ALL_CODES], threshold),
             )
         )

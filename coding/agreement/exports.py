@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coding import exports
 from coding.agreement.loading import TranscriptInfo
@@ -140,84 +141,105 @@ def export_header(report: Report) -> list[str]:
 
 def about_lines(report: Report, study: Study, scope_words: str) -> list[tuple[str, str]]:
     worked = "; ".join(
-        f"{layer.label}: {n} of {len(report.transcripts)}" for layer, n, _ in report.worked_on
+        _("%(layer)s: %(n)s of %(total)s")
+        % {"layer": layer.label, "n": n, "total": len(report.transcripts)}
+        for layer, n, _missing in report.worked_on
     )
     about = [
-        ("Report", "Inter-coder agreement (thematic coding workbench)"),
-        ("Study", study.name),
-        ("Date", timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")),
-        ("Layers compared", ", ".join(la.label for la in report.layers)),
-        ("Scope", scope_words),
+        (_("Report"), _("Inter-coder agreement (thematic coding workbench)")),
+        (_("Study"), study.name),
+        (_("Date"), timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")),
+        (_("Layers compared"), ", ".join(la.label for la in report.layers)),
+        (_("Scope"), scope_words),
         (
-            "Codes",
-            report.book.path(report.params.root_code) + " and its subcodes"
+            _("Codes"),
+            _("%(code)s and its subcodes") % {"code": report.book.path(report.params.root_code)}
             if report.params.root_code
-            else "All codes",
+            else _("All codes"),
         ),
-        ("Transcripts in scope", str(len(report.transcripts))),
-        ("Transcripts each layer worked on (assigned or coded)", worked),
-        ("Transcripts compared (two or more layers worked on them)", str(report.pairable)),
+        (_("Transcripts in scope"), str(len(report.transcripts))),
+        (_("Transcripts each layer worked on (assigned or coded)"), worked),
+        (_("Transcripts compared (two or more layers worked on them)"), str(report.pairable)),
         (
-            "Missing layers",
-            "A layer that did not work on a transcript is missing there, "
-            "not counted as coding nothing.",
-        ),
-        ("Unit of analysis", "character (Unicode code point) of the canonical transcript text."),
-        (
-            "Codebook versions",
-            "The compared segments were " + report.coded_under_text + " (the version "
-            "current when each segment was created; see docs/agreement/OVER_TIME.md).",
+            _("Missing layers"),
+            _(
+                "A layer that did not work on a transcript is missing there, "
+                "not counted as coding nothing."
+            ),
         ),
         (
-            "Parent codes",
-            "A parent code's row rolls up its subtree: the spans of the code and all its "
-            "subcodes, merged per layer, compared as one code.",
+            _("Unit of analysis"),
+            _("character (Unicode code point) of the canonical transcript text."),
         ),
         (
-            "Pooling",
-            "Pooled rows sum the counts over transcripts (equal to concatenating "
-            "them); coefficients are never averaged.",
+            _("Parent codes"),
+            _(
+                "A parent code's row rolls up its subtree: the spans of the code and all its "
+                "subcodes, merged per layer, compared as one code."
+            ),
         ),
-        ("Percent agreement", METRIC_HELP["percent_agreement"]),
-        ("Cohen kappa", METRIC_HELP["cohen_kappa"]),
-        ("Krippendorff alpha", METRIC_HELP["alpha_binary"]),
-        ("Confidence interval of alpha", _interval_words(report)),
         (
-            "Threshold",
-            f"alpha below {report.params.threshold:g} is marked 'Below threshold'; "
-            f"{GOOD_ALPHA:g} or more is 'Good'.",
+            _("Codebook versions"),
+            _(
+                "The compared segments were %(coded_under)s (the version current when each "
+                "segment was created; see docs/agreement/OVER_TIME.md)."
+            )
+            % {"coded_under": report.coded_under_text},
         ),
-        ("Prevalence", PREVALENCE_HELP),
-        ("Low-prevalence warning", LOW_PREVALENCE_HELP),
-        ("Undefined", "Empty: a coefficient with no variation to work with (see Note)."),
+        (
+            _("Pooling"),
+            _(
+                "Pooled rows sum the counts over transcripts (equal to concatenating "
+                "them); coefficients are never averaged."
+            ),
+        ),
+        (_("Percent agreement"), METRIC_HELP["percent_agreement"]),
+        (_("Cohen kappa"), METRIC_HELP["cohen_kappa"]),
+        (_("Krippendorff alpha"), METRIC_HELP["alpha_binary"]),
+        (_("Confidence interval of alpha"), _interval_words(report)),
+        (
+            _("Threshold"),
+            _("alpha below %(threshold)s is marked 'Below threshold'; %(good)s or more is 'Good'.")
+            % {"threshold": f"{report.params.threshold:g}", "good": f"{GOOD_ALPHA:g}"},
+        ),
+        (_("Prevalence"), PREVALENCE_HELP),
+        (_("Low-prevalence warning"), LOW_PREVALENCE_HELP),
+        (
+            _("Undefined"),
+            _("Empty: a coefficient with no variation to work with (see Note)."),
+        ),
     ]
     if report.params.expert:
         about += [
-            ("Unitizing alpha", METRIC_HELP["alpha_u"]),
+            (_("Unitizing alpha"), METRIC_HELP["alpha_u"]),
             ("u-alpha", METRIC_HELP["u_alpha"]),
             (
-                "Segment matching",
-                METRIC_HELP["segment_matching"] + f" Threshold: {report.seg_threshold}."
+                _("Segment matching"),
+                f"{METRIC_HELP['segment_matching']} "
+                + _("Threshold: %(t)s.") % {"t": report.seg_threshold}
                 if report.seg_threshold
-                else "Segment matching needs exactly two layers.",
+                else _("Segment matching needs exactly two layers."),
             ),
         ]
     if report.skipped:
-        about.append(("Skipped segments", f"{report.skipped} outside their transcript's text"))
+        about.append((_("Skipped segments"), f"{report.skipped} outside their transcript's text"))
     return about
 
 
 def _interval_words(report: Report) -> str:
     boot = report.bootstrap
     if boot is None or not boot.replicates:
-        return "Not computed (0 replicates)."
+        return _("Not computed (0 replicates).")
     overall = report.headline_ci
-    words = (
-        f"{METRIC_HELP['alpha_ci']} B = {boot.replicates} replicates, seed {boot.seed} "
-        f"(numpy.random.default_rng), {len(boot.transcripts)} compared transcripts resampled."
-    )
+    words = f"{METRIC_HELP['alpha_ci']} " + _(
+        "B = %(b)s replicates, seed %(seed)s (numpy.random.default_rng), "
+        "%(n)s compared transcripts resampled."
+    ) % {"b": boot.replicates, "seed": boot.seed, "n": len(boot.transcripts)}
     if overall is not None and overall.defined:
-        words += f" Overall alpha 95% CI: {overall.low:.3f} to {overall.high:.3f}."
+        words += " " + _("Overall alpha 95%% CI: %(low)s to %(high)s.") % {
+            "low": f"{overall.low:.3f}",
+            "high": f"{overall.high:.3f}",
+        }
     return words
 
 
@@ -225,13 +247,13 @@ def _methods_response(
     filename: str, report: Report, study: Study, about: list[tuple[str, str]]
 ) -> HttpResponse:
     lines = [
-        f"Inter-coder agreement: {study.name}",
+        _("Inter-coder agreement: %(study)s") % {"study": study.name},
         "",
         report.summary,
         "",
         *(f"{label}: {value}" for label, value in about),
         "",
-        "Columns of the CSV export:",
+        _("Columns of the CSV export:"),
         *(f"  {name}: {text}" for name, text in EXPORT_COLUMNS),
         "",
     ]
@@ -255,13 +277,13 @@ def export_response(fmt: str, report: Report, study: Study, scope_words: str) ->
             f"{name}.csv", header, export_rows(report, report.per_transcript)
         )
     sheets = [
-        exports.Sheet("Pooled", header, list(export_rows(report, []))),
+        exports.Sheet(_("Pooled"), header, list(export_rows(report, []))),
         exports.Sheet(
-            "Per transcript",
+            _("Per transcript"),
             header,
             list(export_rows(report, report.per_transcript))[len(report.rows) :],
         ),
     ]
     return exports.xlsx_response(
-        f"{name}.xlsx", sheets, about=[("Summary", report.summary), *about]
+        f"{name}.xlsx", sheets, about=[(_("Summary"), report.summary), *about]
     )

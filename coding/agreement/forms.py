@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from coding.agreement import bootstrap as boot
 from coding.agreement.loading import Scope, default_layers
@@ -17,11 +18,11 @@ from studies import attributes as attrs
 from studies.models import Study, Transcript
 
 BY_CHOICES = [
-    ("", "Codes (pooled)"),
-    ("group", "By group"),
-    ("wave", "By wave"),
-    ("design", "By group × wave"),
-    ("drift", "Coder drift against consensus"),
+    ("", gettext_lazy("Codes (pooled)")),
+    ("group", gettext_lazy("By group")),
+    ("wave", gettext_lazy("By wave")),
+    ("design", gettext_lazy("By group × wave")),
+    ("drift", gettext_lazy("Coder drift against consensus")),
 ]
 SORT_CHOICES = [(k, k) for k in SORT_KEYS] + [(f"-{k}", k) for k in SORT_KEYS]
 
@@ -36,7 +37,7 @@ class ReportForm(forms.Form):
     wave = forms.TypedMultipleChoiceField(coerce=int, required=False)
     participant = forms.TypedMultipleChoiceField(coerce=int, required=False)
     transcript = forms.TypedMultipleChoiceField(coerce=int, required=False)
-    sample = forms.ChoiceField(required=False, label="Double-coded sample")
+    sample = forms.ChoiceField(required=False, label=gettext_lazy("Double-coded sample"))
     code = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     threshold = forms.FloatField(required=False, min_value=0, max_value=1)
     expert = forms.BooleanField(required=False)
@@ -44,7 +45,7 @@ class ReportForm(forms.Form):
     focus = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
     bootstrap = forms.IntegerField(
-        required=False, min_value=0, max_value=boot.MAX_REPLICATES, label="Replicates"
+        required=False, min_value=0, max_value=boot.MAX_REPLICATES, label=gettext_lazy("Replicates")
     )
     seed = forms.IntegerField(required=False, min_value=0, max_value=boot.MAX_SEED)
 
@@ -67,7 +68,10 @@ class ReportForm(forms.Form):
         )
         self.fields["sample"].choices = sample_scope.sample_choices(study)
         codes = [(n.pk, "\u2003" * n.depth + n.code.name) for n in book.walk()]
-        self.fields["code"].choices = [("", "All codes"), *codes]
+        self.fields["code"].choices = [("", gettext("All codes")), *codes]
+        # The options are the study's own names (user content, never translated).
+        for name in ("group", "wave", "participant", "transcript", "code", "sample"):
+            self.fields[name].widget.attrs["translate"] = "no"
         self.fields["focus"].choices = [("", "—"), *codes]
 
     @property
@@ -101,7 +105,7 @@ class ReportForm(forms.Form):
     def clean_layers(self) -> list[str]:
         keys = self.cleaned_data["layers"]
         if keys and len(keys) < 2:
-            raise ValidationError("Choose two or more layers to compare.")
+            raise ValidationError(gettext("Choose two or more layers to compare."))
         return keys
 
     def params(self) -> ReportParams:
@@ -139,17 +143,17 @@ class ReportForm(forms.Form):
         """The scope in words, with the names of the groups, waves... chosen."""
         scope = params.scope
         if scope.is_all:
-            return "All transcripts"
+            return gettext("All transcripts")
         parts = []
-        for name, values in (
-            ("group", scope.groups),
-            ("wave", scope.waves),
-            ("participant", scope.participants),
-            ("transcript", scope.transcripts),
+        for name, word, values in (
+            ("group", pgettext("scope", "group"), scope.groups),
+            ("wave", pgettext("scope", "wave"), scope.waves),
+            ("participant", pgettext("scope", "participant"), scope.participants),
+            ("transcript", pgettext("scope", "transcript"), scope.transcripts),
         ):
             if values:
                 labels = dict(self.fields[name].choices)
-                parts.append(f"{name}: " + ", ".join(str(labels.get(v, v)) for v in values))
+                parts.append(f"{word}: " + ", ".join(str(labels.get(v, v)) for v in values))
         parts += [f"{f.name}: {f.value}" for f in scope.attributes]
         if scope.sample_words:
             parts.append(scope.sample_words)

@@ -27,6 +27,7 @@ from datetime import datetime
 
 import numpy as np
 from django.db.models import Max, Min
+from django.utils.translation import gettext
 
 from coding.agreement import bootstrap
 from coding.agreement.character_level import character_agreement
@@ -524,8 +525,16 @@ def trend_words(rows: Sequence[Figures]) -> str:
     if len(defined) < 2:
         return ""
     first, last = defined[0], defined[-1]
-    verb = "rose" if last.alpha.value > first.alpha.value else "fell"
+    values = {
+        "first": first.alpha.text,
+        "first_label": first.label,
+        "last": last.alpha.text,
+        "last_label": last.label,
+    }
     if last.alpha.text == first.alpha.text:
-        verb = "stayed at"
-        return f"α {verb} {first.alpha.text} from {first.label} to {last.label}"
-    return f"α {verb} from {first.alpha.text} ({first.label}) to {last.alpha.text} ({last.label})"
+        return gettext("α stayed at %(first)s from %(first_label)s to %(last_label)s") % values
+    if last.alpha.value > first.alpha.value:
+        return (
+            gettext("α rose from %(first)s (%(first_label)s) to %(last)s (%(last_label)s)") % values
+        )
+    return gettext("α fell from %(first)s (%(first_label)s) to %(last)s (%(last_label)s)") % values

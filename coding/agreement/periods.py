@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from coding.codebook.versions import CHANGE_ACTIONS
 from coding.models import AuditEvent, CodebookVersion
 
 BEFORE = "before"
 CURRENT = "current"
-BEFORE_LABEL = "before any named version"
+BEFORE_LABEL = gettext_lazy("before any named version")
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,18 @@ class Period:
 
     @property
     def coded_under(self) -> str:
-        """``coded under v1 after calibration``, ``coded before any named version``."""
+        """``coded under v1 after calibration``, ``coded before any named version`` (in the
+        interface language)."""
+        return self.words(first=True)
+
+    def words(self, *, first: bool) -> str:
+        """:attr:`coded_under`, or without its "coded" when it follows another period in a
+        list (``… and under v2``)."""
         if self.key == BEFORE:
-            return "coded " + BEFORE_LABEL
-        return "coded under " + self.label
+            return gettext("coded before any named version") if first else str(BEFORE_LABEL)
+        if first:
+            return gettext("coded under %(version)s") % {"version": self.label}
+        return gettext("under %(version)s") % {"version": self.label}
 
     def contains(self, moment: datetime) -> bool:
         return (self.start is None or moment >= self.start) and (
@@ -66,7 +75,7 @@ class Periods:
         ordered = sorted(versions, key=lambda v: (v.created_at, v.pk))
         items: list[Period] = []
         first = ordered[0].created_at if ordered else None
-        items.append(Period(BEFORE, BEFORE_LABEL, None, "", None, first))
+        items.append(Period(BEFORE, str(BEFORE_LABEL), None, "", None, first))
         for i, v in enumerate(ordered):
             end = ordered[i + 1].created_at if i + 1 < len(ordered) else None
             items.append(Period(f"v{v.pk}", v.name, v.pk, v.name, v.created_at, end))
@@ -79,7 +88,8 @@ class Periods:
             items.append(
                 Period(
                     CURRENT,
-                    f"the current codebook, changed since {last.version_name}",
+                    gettext("the current codebook, changed since %(version)s")
+                    % {"version": last.version_name},
                     last.version_id,
                     last.version_name,
                     cut,
@@ -168,17 +178,23 @@ def coded_under_words(found: list[tuple[Period, int]]) -> str:
     """``coded under v2 before T2 coding (41 segments) and under the current codebook,
     changed since v2 (3)``."""
     if not found:
-        return "no segment compared"
+        return gettext("no segment compared")
     parts = []
     for i, (p, n) in enumerate(found):
-        words = p.coded_under
-        if i:
-            words = words.removeprefix("coded ")
-        unit = f" segment{'s' if n != 1 else ''}" if i == 0 else ""
-        parts.append(f"{words} ({n:,}{unit})")
+        values = {"words": p.words(first=i == 0), "count": f"{n:,}"}
+        if i == 0:
+            parts.append(
+                ngettext("%(words)s (%(count)s segment)", "%(words)s (%(count)s segments)", n)
+                % values
+            )
+        else:
+            parts.append(gettext("%(words)s (%(count)s)") % values)
     if len(parts) == 1:
         return parts[0]
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return gettext("%(list)s and %(last)s") % {
+        "list": gettext(", ").join(parts[:-1]),
+        "last": parts[-1],
+    }
 
 
 # --- the coding page ---------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_lazy, pgettext, pgettext_lazy
+
 from coding.agreement.bootstrap import Interval
 from coding.agreement.character_level import CodeAgreement
 from coding.agreement.coefficient import Coefficient
@@ -40,13 +42,13 @@ def share_text(value: float) -> str:
 LOW_PREVALENCE = 0.05
 
 
-PREVALENCE_HELP = (
+PREVALENCE_HELP = gettext_lazy(
     "Share of the compared characters coded by at least one compared layer "
     "(in the CSV: a fraction, 0 to 1)."
 )
 
 
-LOW_PREVALENCE_HELP = (
+LOW_PREVALENCE_HELP = gettext_lazy(
     "Shown when percent agreement is at least 90% while kappa (alpha for more than two "
     "layers) is below 0.60. Below 5% of characters coded it reads 'Low prevalence': so "
     "few characters are coded that chance agreement on 'not coded' is high and a few "
@@ -76,11 +78,19 @@ class Metric:
     def text(self) -> str:
         """Two decimals, as a paper prints a coefficient: ``0.82``; a value that rounds to
         zero prints ``0.00`` (never ``-0.00``)."""
-        return "undefined" if self.value is None else coefficient_text(self.value)
+        return (
+            pgettext("coefficient", "undefined")
+            if self.value is None
+            else coefficient_text(self.value)
+        )
 
     @property
     def pct(self) -> str:
-        return "undefined" if self.value is None else f"{self.value * 100:.1f}%"
+        return (
+            pgettext("coefficient", "undefined")
+            if self.value is None
+            else f"{self.value * 100:.1f}%"
+        )
 
     @property
     def raw(self) -> str:
@@ -153,8 +163,14 @@ class CodeRow:
         coefficient = "κ" if len(self.segments) == 2 else "α"
         share = share_text(self.prevalence)
         if self.low_prevalence:
-            return f"Low prevalence: {share} of characters coded; {coefficient} unstable"
-        return f"High agreement, low {coefficient}: {share} of characters coded"
+            return gettext("Low prevalence: %(share)s of characters coded; %(c)s unstable") % {
+                "share": share,
+                "c": coefficient,
+            }
+        return gettext("High agreement, low %(c)s: %(share)s of characters coded") % {
+            "share": share,
+            "c": coefficient,
+        }
 
 
 def _status(alpha: Metric, used: bool, threshold: float) -> str:
@@ -169,12 +185,21 @@ def _status(alpha: Metric, used: bool, threshold: float) -> str:
     return "good"
 
 
-STATUS_WORDS = {
+#: The statuses in English: the JSON API's values (a data contract, never translated).
+STATUS_NAMES = {
     "good": "Good",
     "tentative": "Tentative",
     "below": "Below threshold",
     "undefined": "Undefined",
     "unused": "Not used",
+}
+#: The statuses in the reader's language (the page and the exports).
+STATUS_WORDS = {
+    "good": pgettext_lazy("agreement status", "Good"),
+    "tentative": pgettext_lazy("agreement status", "Tentative"),
+    "below": pgettext_lazy("agreement status", "Below threshold"),
+    "undefined": pgettext_lazy("agreement status", "Undefined"),
+    "unused": pgettext_lazy("agreement status", "Not used"),
 }
 
 

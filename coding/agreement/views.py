@@ -14,8 +14,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
+from coding import exports
 from coding.agreement import bootstrap, over_time, over_time_out
 from coding.agreement.access import agreement_reader
 from coding.agreement.exports import FORMATS, export_response
@@ -109,11 +111,12 @@ def agreement_export(request: HttpRequest, study_id: int) -> HttpResponse:
         )
     params = form.params()
     if len(params.layers) < 2:
-        messages.error(request, "Agreement needs two layers with coding.")
+        messages.error(request, gettext("Agreement needs two layers with coding."))
         return redirect("coding:agreement_report", study_id)
     params.by, params.focus = "", None
     report = build_report(access, params, book=book, per_transcript=fmt != "methods")
-    return export_response(fmt, report, access.study, form.scope_words(params))
+    with exports.header_language(request):
+        return export_response(fmt, report, access.study, form.scope_words(params))
 
 
 # --- over time (docs/agreement/OVER_TIME.md) ------------------------------------------------
@@ -167,7 +170,7 @@ def agreement_over_time_export(request: HttpRequest, study_id: int) -> HttpRespo
     access = agreement_reader(request, study_id)
     fmt = request.GET.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
-        raise Http404("Unknown format.")
+        raise Http404(gettext("Unknown format."))
     try:
         table, scope_words = over_time.for_query(access, request.GET)
     except ValidationError as exc:
@@ -177,4 +180,5 @@ def agreement_over_time_export(request: HttpRequest, study_id: int) -> HttpRespo
             + "?"
             + _query(request, drop=("format",))
         )
-    return over_time_out.export_response(fmt, table, access.study, scope_words)
+    with exports.header_language(request):
+        return over_time_out.export_response(fmt, table, access.study, scope_words)

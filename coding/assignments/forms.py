@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from coding.assignments.selectors import Column
 
@@ -48,12 +49,18 @@ class SampleForm(forms.Form):
     """The double-coding sampler: a size (percent or number), two coders and a seed."""
 
     percent = forms.DecimalField(
-        required=False, min_value=0.1, max_value=100, decimal_places=1, label="Percent"
+        required=False,
+        min_value=0.1,
+        max_value=100,
+        decimal_places=1,
+        label=gettext_lazy("Percent of transcripts"),
     )
-    count = forms.IntegerField(required=False, min_value=1, label="or number of transcripts")
-    coder_a = forms.TypedChoiceField(coerce=int, label="Coder A")
-    coder_b = forms.TypedChoiceField(coerce=int, label="Coder B")
-    seed = forms.IntegerField(min_value=0, max_value=MAX_SEED)
+    count = forms.IntegerField(
+        required=False, min_value=1, label=gettext_lazy("or number of transcripts")
+    )
+    coder_a = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Coder A"))
+    coder_b = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Coder B"))
+    seed = forms.IntegerField(min_value=0, max_value=MAX_SEED, label=gettext_lazy("Seed"))
     group = forms.TypedMultipleChoiceField(coerce=int, required=False)
     wave = forms.TypedMultipleChoiceField(coerce=int, required=False)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from coding.models import Assignment, SamplerDraw
 
@@ -20,14 +21,28 @@ DOUBLE = "double"
 
 def _draw_label(draw: SamplerDraw) -> str:
     p = draw.params
-    size = f"{p['percent']:g}%" if p.get("percent") else f"{p.get('count')} transcripts"
-    coders = " and ".join(p.get("coders", []))
-    return f"Draw #{draw.pk}: {size} for {coders}, seed {draw.seed} ({len(draw.transcript_ids)})"
+    count = p.get("count") or 0
+    size = (
+        f"{p['percent']:g}%"
+        if p.get("percent")
+        else ngettext("%(n)s transcript", "%(n)s transcripts", count) % {"n": count}
+    )
+    coders = gettext(" and ").join(p.get("coders", []))
+    return gettext("Draw #%(pk)s: %(size)s for %(coders)s, seed %(seed)s (%(n)s)") % {
+        "pk": draw.pk,
+        "size": size,
+        "coders": coders,
+        "seed": draw.seed,
+        "n": len(draw.transcript_ids),
+    }
 
 
 def sample_choices(study) -> list[tuple[str, str]]:
     """The options of the report's sample field: one query (the study's draws)."""
-    choices = [("", "All transcripts"), (DOUBLE, "Double-coded: assigned to every layer compared")]
+    choices = [
+        ("", gettext_lazy("All transcripts")),
+        (DOUBLE, gettext_lazy("Double-coded: assigned to every layer compared")),
+    ]
     for draw in SamplerDraw.objects.filter(study=study)[:50]:
         choices.append((f"draw:{draw.pk}", _draw_label(draw)))
     return choices
@@ -45,7 +60,9 @@ def sample_transcripts(study, value: str, layers) -> tuple[list[int], str] | Non
             .filter(n=len(layers))
             .values_list("transcript_id", flat=True)
         )
-        return ids, f"double-coded sample: {len(ids)} transcripts assigned to every layer compared"
+        return ids, gettext(
+            "double-coded sample: %(n)s transcripts assigned to every layer compared"
+        ) % {"n": len(ids)}
     name, _, pk = value.partition(":")
     draw = (
         SamplerDraw.objects.filter(study=study, pk=int(pk)).first()
@@ -53,5 +70,7 @@ def sample_transcripts(study, value: str, layers) -> tuple[list[int], str] | Non
         else None
     )
     if draw is None:
-        raise ValidationError("sample: no such draw in this study.")
-    return sorted(draw.transcript_ids), _draw_label(draw).replace("Draw", "sampler draw", 1)
+        raise ValidationError(gettext("sample: no such draw in this study."))
+    return sorted(draw.transcript_ids), gettext("sampler draw: %(draw)s") % {
+        "draw": _draw_label(draw)
+    }

@@ -216,5 +216,5 @@ def assignments_sample(request: HttpRequest, study_id: int) -> HttpResponse:
                 apply_query=request.GET,
             )
     elif bound is not None:
-        context["error"] = form_errors_text(form)
+        context["error"] = form_errors_text(form, labels=True)
     return render(request, SAMPLE, context)

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from coding.agreement.loading import report_layers
 from coding.models import Code
@@ -14,37 +16,60 @@ from studies.models import Role, Transcript
 
 
 class RoundForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    instructions = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    single_code = forms.BooleanField(required=False, label="One code per excerpt (nominal data)")
+    name = forms.CharField(
+        max_length=200, label=_("Name"), widget=forms.TextInput(attrs={"translate": "no"})
+    )
+    instructions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "translate": "no"}),
+        required=False,
+        label=_("Instructions"),
+    )
+    single_code = forms.BooleanField(required=False, label=_("One code per excerpt (nominal data)"))
     codes = forms.ModelMultipleChoiceField(
-        queryset=Code.objects.none(), required=False, help_text="None chosen: every active code."
+        queryset=Code.objects.none(),
+        required=False,
+        label=_("Codes"),
+        help_text=_("None chosen: every active code."),
+        widget=forms.SelectMultiple(attrs={"translate": "no"}),
     )
     coders = forms.ModelMultipleChoiceField(
-        queryset=get_user_model().objects.none(), widget=forms.CheckboxSelectMultiple
+        queryset=get_user_model().objects.none(),
+        widget=forms.CheckboxSelectMultiple(attrs={"translate": "no"}),
+        label=_("Coders"),
     )
     source = forms.ChoiceField(
         choices=[
-            ("layer", "Take one layer's segments as excerpts"),
-            ("spans", "List the spans by hand"),
+            ("layer", _("Take one layer's segments as excerpts")),
+            ("spans", _("List the spans by hand")),
         ],
         widget=forms.RadioSelect,
         initial="layer",
+        label=_("Source"),
     )
-    layer = forms.ChoiceField(required=False)
+    layer = forms.ChoiceField(
+        required=False, label=_("Layer"), widget=forms.Select(attrs={"translate": "no"})
+    )
     transcripts = forms.ModelMultipleChoiceField(
         queryset=Transcript.objects.none(),
         required=False,
-        help_text="None chosen: all transcripts.",
+        label=_("Transcripts"),
+        help_text=_("None chosen: all transcripts."),
+        widget=forms.SelectMultiple(attrs={"translate": "no"}),
     )
     limit = forms.IntegerField(
-        min_value=1, max_value=500, initial=20, label="At most this many excerpts (spread evenly)"
+        min_value=1,
+        max_value=500,
+        initial=20,
+        label=_("At most this many excerpts (spread evenly)"),
     )
     spans = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        help_text="One excerpt per line: transcript number, start and end offsets, e.g. "
-        "“12 340 512”. Transcript numbers are shown in the list above.",
+        label=_("Spans"),
+        help_text=_(
+            "One excerpt per line: transcript number, start and end offsets, e.g. "
+            "“12 340 512”. Transcript numbers are shown in the list above."
+        ),
     )
 
     def __init__(self, *args: Any, access: StudyAccess, **kwargs: Any) -> None:
@@ -73,10 +98,13 @@ class RoundForm(forms.Form):
                 try:
                     tid, start, end = (int(v) for v in line.replace(",", " ").split())
                 except ValueError:
-                    self.add_error("spans", f"Line {n}: write the transcript number, start, end.")
+                    self.add_error(
+                        "spans",
+                        gettext("Line %(n)s: write the transcript number, start, end.") % {"n": n},
+                    )
                     continue
                 parsed.append((tid, start, end))
             data["parsed_spans"] = parsed
         elif data.get("source") == "layer" and data.get("layer") not in self.layer_objects:
-            self.add_error("layer", "Choose the layer whose segments become the excerpts.")
+            self.add_error("layer", gettext("Choose the layer whose segments become the excerpts."))
         return data

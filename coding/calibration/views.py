@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coding.calibration import services as calibration
@@ -111,10 +112,10 @@ def calibration_code(request: HttpRequest, study_id: int, round_id: int) -> Http
     access = get_study_for_user(request, study_id, write=True)
     rnd = get_round(access, round_id)
     if not rnd.coders.filter(pk=request.user.pk).exists():
-        raise PermissionDenied("You are not assigned to this round.")
+        raise PermissionDenied(gettext("You are not assigned to this round."))
     units = list(rnd.units.order_by("position", "pk"))
     if not units:
-        raise Http404("This round has no excerpts.")
+        raise Http404(gettext("This round has no excerpts."))
     try:
         number = int(request.GET.get("unit") or request.POST.get("unit") or 0)
     except ValueError:
@@ -181,7 +182,9 @@ def calibration_results(request: HttpRequest, study_id: int, round_id: int) -> H
     access = get_study_for_user(request, study_id)
     rnd = get_round(access, round_id)
     if not can_see_round_results(access, rnd):
-        raise PermissionDenied("Results are for the study's owners until the round is closed.")
+        raise PermissionDenied(
+            gettext("Results are for the study's owners until the round is closed.")
+        )
     results = calibration_results_of(rnd)
     return render(
         request,

@@ -4,56 +4,62 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
 
 from coding.codebook import services
 from coding.models import COLOR_RE
 
 KEYBOARD_ACTIONS = {
-    "up": "Move up",
-    "down": "Move down",
-    "indent": "Indent (make it a subcode of the code above)",
-    "outdent": "Outdent (move it up one level)",
+    "up": gettext_lazy("Move up"),
+    "down": gettext_lazy("Move down"),
+    "indent": gettext_lazy("Indent (make it a subcode of the code above)"),
+    "outdent": gettext_lazy("Outdent (move it up one level)"),
 }
 
 
 def _clean_color(value: str) -> str:
     value = (value or "").strip()
     if not COLOR_RE.fullmatch(value):
-        raise ValidationError("Colour must look like #RRGGBB, e.g. #0072B2.")
+        raise ValidationError(_("Colour must look like #RRGGBB, e.g. #0072B2."))
     return value.upper()
 
 
 class CodeFieldsForm(forms.Form):
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(
+        max_length=120,
+        label=gettext_lazy("Name"),
+        widget=forms.TextInput(attrs={"translate": "no"}),
+    )
     color = forms.CharField(
-        label="Colour",
+        label=gettext_lazy("Colour"),
         max_length=7,
         initial="#0072B2",
         widget=forms.TextInput(attrs={"type": "color", "list": "code-palette"}),
     )
     description = forms.CharField(
-        label="Definition",
+        label=gettext_lazy("Definition"),
         required=False,
         max_length=services.CODE_TEXT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "translate": "no"}),
     )
     inclusion = forms.CharField(
-        label="Include when",
+        label=gettext_lazy("Include when"),
         required=False,
         max_length=services.CODE_TEXT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "translate": "no"}),
     )
     exclusion = forms.CharField(
-        label="Exclude when",
+        label=gettext_lazy("Exclude when"),
         required=False,
         max_length=services.CODE_TEXT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "translate": "no"}),
     )
     example = forms.CharField(
-        label="Example",
+        label=gettext_lazy("Example"),
         required=False,
         max_length=services.CODE_TEXT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "translate": "no"}),
     )
 
     name2 = forms.CharField(max_length=120, required=False)
@@ -122,7 +128,9 @@ class CodeFieldsForm(forms.Form):
 
 
 class CodeCreateForm(CodeFieldsForm):
-    parent = forms.TypedChoiceField(label="Under", coerce=int, required=False, empty_value=None)
+    parent = forms.TypedChoiceField(
+        label=gettext_lazy("Under"), coerce=int, required=False, empty_value=None
+    )
     # The colour the page suggested: posted back unchanged, the server picks again for the
     # parent actually chosen (the suggestion was for the parent preselected on the page).
     auto_color = forms.CharField(required=False, max_length=7, widget=forms.HiddenInput)
@@ -131,7 +139,8 @@ class CodeCreateForm(CodeFieldsForm):
     def __init__(self, *args, parent_choices=(), **kwargs):
         kwargs.setdefault("auto_id", "create_%s")
         super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = [("", "Top level"), *parent_choices]
+        self.fields["parent"].choices = [("", gettext("Top level")), *parent_choices]
+        self.fields["parent"].widget.attrs["translate"] = "no"
         # A new code gets a name, a place, a colour and a definition; the rest can follow.
         for name in ("inclusion", "exclusion", "example"):
             del self.fields[name]
@@ -142,20 +151,22 @@ def reason_field() -> forms.CharField:
     """The optional reason asked for with every change to the codebook (kept in the audit
     log, shown in the diff between codebook versions, editable there later)."""
     return forms.CharField(
-        label="Reason for the change",
+        label=gettext_lazy("Reason for the change"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Optional; shown in the codebook's change log and version diffs.",
+        widget=forms.Textarea(attrs={"rows": 2, "translate": "no"}),
+        help_text=gettext_lazy("Optional; shown in the codebook's change log and version diffs."),
     )
 
 
 class CodeEditForm(CodeFieldsForm):
     is_codable = forms.BooleanField(
-        label="Can be applied to text",
+        label=gettext_lazy("Can be applied to text"),
         required=False,
-        help_text="Untick for a category: it holds codes but is not applied to text "
-        "(NVivo and MAXQDA folders, QualCoder categories).",
+        help_text=gettext_lazy(
+            "Untick for a category: it holds codes but is not applied to text "
+            "(NVivo and MAXQDA folders, QualCoder categories)."
+        ),
     )
     # Rendered with the checkbox: a post without it (an unticked box sends nothing) leaves
     # the code as it is only when the checkbox was not on the form at all.
@@ -178,41 +189,45 @@ class CodeMoveForm(forms.Form):
 
     action = forms.ChoiceField(required=False, choices=[("", ""), *KEYBOARD_ACTIONS.items()])
     parent = forms.TypedChoiceField(
-        label="Move under", coerce=int, required=False, empty_value=None
+        label=gettext_lazy("Move under"), coerce=int, required=False, empty_value=None
     )
     position = forms.IntegerField(
-        label="Position among its new siblings",
+        label=gettext_lazy("Position among its new siblings"),
         min_value=1,
         required=False,
-        help_text="1 puts it first; leave empty to put it last.",
+        help_text=gettext_lazy("1 puts it first; leave empty to put it last."),
     )
     reason = reason_field()
 
     def __init__(self, *args, parent_choices=(), **kwargs):
         kwargs.setdefault("auto_id", "move_%s")
         super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = [("", "Top level"), *parent_choices]
+        self.fields["parent"].choices = [("", gettext("Top level")), *parent_choices]
+        self.fields["parent"].widget.attrs["translate"] = "no"
 
     def clean(self):
         data = super().clean()
         if not data.get("action") and "parent" not in self.data:
-            raise ValidationError("Choose where to move the code.")
+            raise ValidationError(_("Choose where to move the code."))
         return data
 
 
 class CodeMergeForm(forms.Form):
-    target = forms.TypedChoiceField(label="Merge into", coerce=int)
+    target = forms.TypedChoiceField(label=gettext_lazy("Merge into"), coerce=int)
     confirm = forms.BooleanField(
-        label="I understand: its segments and subcodes move to the target and this code is "
-        "deleted. Identical segments collapse into one.",
+        label=gettext_lazy(
+            "I understand: its segments and subcodes move to the target and this code is "
+            "deleted. Identical segments collapse into one."
+        ),
     )
     reason = reason_field()
 
     def __init__(self, *args, target_choices=(), **kwargs):
         kwargs.setdefault("auto_id", "merge_%s")
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = [("", "Choose a code…"), *target_choices]
+        self.fields["target"].choices = [("", gettext("Choose a code…")), *target_choices]
+        self.fields["target"].widget.attrs["translate"] = "no"
 
 
 class CodebookImportForm(forms.Form):
-    file = forms.FileField(label="Codebook CSV")
+    file = forms.FileField(label=gettext_lazy("Codebook CSV"))

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coding.audit import audit, code_snapshot, segment_snapshot
 from coding.codebook import selectors
@@ -172,7 +173,9 @@ def code_adopt(*, code: Code, actor) -> list[Code]:
         book = locked_codebook(code.study_id)
         node = book.by_id.get(code.pk)
         if node is None or not node.code.proposed:
-            raise ValidationError(f"“{code.name}” is already in the shared codebook.")
+            raise ValidationError(
+                _("“%(name)s” is already in the shared codebook.") % {"name": code.name}
+            )
         chain = []
         while node is not None and node.code.proposed:
             chain.append(node.code)
@@ -395,7 +398,7 @@ def code_move(
         book = locked_codebook(code.study_id)
         node = book.by_id.get(code.pk)
         if node is None:
-            raise ValidationError("This code no longer exists: reload the codebook.")
+            raise ValidationError(_("This code no longer exists: reload the codebook."))
         current = node.code
         parent_node = _move_parent(book, current, parent)
         new_parent_id = parent_node.pk if parent_node else None
@@ -624,7 +627,7 @@ def code_merge(*, source: Code, target: Code, actor=None, reason: str = "") -> M
         book = locked_codebook(source.study_id)
         source_node, target_node = book.by_id.get(source.pk), book.by_id.get(target.pk)
         if source_node is None or target_node is None:
-            raise ValidationError("One of the codes no longer exists: reload the codebook.")
+            raise ValidationError(_("One of the codes no longer exists: reload the codebook."))
         source, target = source_node.code, target_node.code
         _merge_refusal(book, source_node, target_node)
         segments = _merge_segments(source, target)
@@ -683,12 +686,14 @@ def code_archive(*, code: Code, archived: bool = True, actor=None, reason: str =
         book = locked_codebook(code.study_id)
         node = book.by_id.get(code.pk)
         if node is None:
-            raise ValidationError("This code no longer exists: reload the codebook.")
+            raise ValidationError(_("This code no longer exists: reload the codebook."))
         parent = book.by_id.get(node.code.parent_id) if node.code.parent_id else None
         if not archived and parent is not None and parent.code.archived:
             raise ValidationError(
-                f"“{parent.code.name}” is archived too: restore it first, which restores "
-                f"its subcodes with it."
+                _(
+                    "“%(name)s” is archived too: restore it first, which restores its subcodes with it."
+                )
+                % {"name": parent.code.name}
             )
         ids = sorted(
             i for i in book.subtree_ids(code.pk) if book.by_id[i].code.archived != archived

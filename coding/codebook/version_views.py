@@ -18,6 +18,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from coding.codebook import csv as codebook_csv
@@ -28,23 +30,28 @@ from studies.access import get_study_for_user
 from workbench.lib.http import add_form_errors, download
 
 KIND_LABELS = {
-    "added": "Added",
-    "renamed": "Renamed",
-    "moved": "Moved",
-    "merged": "Merged",
-    "deleted": "Deleted",
-    "archived": "Archived",
-    "restored": "Restored",
-    "definition": "Definition changed",
+    "added": gettext_lazy("Added"),
+    "renamed": gettext_lazy("Renamed"),
+    "moved": gettext_lazy("Moved"),
+    "merged": gettext_lazy("Merged"),
+    "deleted": gettext_lazy("Deleted"),
+    "archived": gettext_lazy("Archived"),
+    "restored": gettext_lazy("Restored"),
+    "definition": gettext_lazy("Definition changed"),
 }
 
 
 class VersionForm(forms.Form):
     name = forms.CharField(
-        label="Version name", max_length=120, help_text="E.g. “v1 after calibration”."
+        label=gettext_lazy("Version name"),
+        max_length=120,
+        help_text=gettext_lazy("E.g. “v1 after calibration”."),
     )
     note = forms.CharField(
-        label="Note", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Note"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -101,7 +108,8 @@ def codebook_version_create(request, study_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Froze the codebook as “{version.name}” ({len(version.snapshot)} codes).",
+                _("Froze the codebook as “%(name)s” (%(len)s codes).")
+                % {"name": version.name, "len": len(version.snapshot)},
             )
             return redirect("coding:codebook_versions", access.study.pk)
     return _page(request, access, form=form, status=400)
@@ -119,7 +127,7 @@ def codebook_version_diff(request, study_id: int) -> HttpResponse:
     error, changes, old, new = "", [], None, None
     try:
         if not from_key:
-            raise ValidationError("Freeze a version first: there is nothing to compare yet.")
+            raise ValidationError(_("Freeze a version first: there is nothing to compare yet."))
         old, new = versions.side(access, from_key), versions.side(access, to_key)
         changes = versions.diff(access, old, new)
     except ValidationError as exc:
@@ -174,7 +182,7 @@ def _attach_decisions(access, changes) -> None:
 def _version(access, version_id: int) -> CodebookVersion:
     version = CodebookVersion.objects.filter(study=access.study, pk=version_id).first()
     if version is None:
-        raise Http404("No such version.")
+        raise Http404(_("No such version."))
     return version
 
 
@@ -193,7 +201,7 @@ def codebook_version_export(request, study_id: int, version_id: int, fmt: str) -
         )
         return download(body, f"{stem}.csv", "text/csv; charset=utf-8")
     if fmt != "qdc":
-        raise Http404("No such format.")
+        raise Http404(_("No such format."))
     try:
         body = codebook_qdc(access.study, book=book)
     except EmptyCodebook as exc:
@@ -242,5 +250,5 @@ def codebook_change_reason(request, study_id: int, event_id: int) -> HttpRespons
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "Saved the reason.")
+        messages.success(request, _("Saved the reason."))
     return redirect(_back(request, access))

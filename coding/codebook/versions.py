@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
 
 from coding.audit import audit, audit_mark
 from coding.codebook import selectors
@@ -27,6 +29,14 @@ DEFINITION_FIELDS = ("description", "inclusion", "exclusion", "example")
 #: there was one has no such keys, read as "".
 SECOND_DEFINITION_FIELDS = tuple(f + "2" for f in DEFINITION_FIELDS)
 SECOND_FIELDS = ("name2", *SECOND_DEFINITION_FIELDS)
+#: How the version diff names a changed field (the code page's words).
+FIELD_LABELS = {
+    "name": gettext_lazy("Name"),
+    "description": gettext_lazy("Definition"),
+    "inclusion": gettext_lazy("Include when"),
+    "exclusion": gettext_lazy("Exclude when"),
+    "example": gettext_lazy("Example"),
+}
 SNAPSHOT_FIELDS = (
     "id",
     "parent_id",
@@ -205,10 +215,14 @@ class Change:
 
     @property
     def field_label(self) -> str:
-        """The changed field as the diff names it ("Name (second language)")."""
+        """The changed field as the diff names it ("Name (second language)"), in the
+        interface language."""
+        base = self.field[:-1] if self.field.endswith("2") else self.field
+        label = FIELD_LABELS.get(base)
+        label = str(label) if label is not None else base.capitalize()
         if self.field.endswith("2"):
-            return f"{self.field[:-1].capitalize()} (second language)"
-        return self.field.capitalize()
+            return gettext("%(field)s (second language)") % {"field": label}
+        return label
 
     def as_dict(self) -> dict:
         return {
@@ -351,7 +365,7 @@ class Side:
 
     @property
     def label(self) -> str:
-        return self.version.name if self.version is not None else "Current codebook"
+        return self.version.name if self.version is not None else gettext("Current codebook")
 
     @property
     def key(self) -> str:
@@ -366,10 +380,10 @@ def side(access: StudyAccess, key: str | int | None) -> Side:
     try:
         pk = int(key)
     except (TypeError, ValueError):
-        raise ValidationError("Choose a version, or the current codebook.") from None
+        raise ValidationError(_("Choose a version, or the current codebook.")) from None
     version = CodebookVersion.objects.filter(study=access.study, pk=pk).first()
     if version is None:
-        raise ValidationError("No such version in this study.")
+        raise ValidationError(_("No such version in this study."))
     return Side(version, visible_snapshot(access, version.snapshot), version.audit_mark)
 
 
@@ -403,7 +417,7 @@ def reason_update(*, access: StudyAccess, event_id: int, reason: str, actor) -> 
     """Set (or clear) the reason of a codebook change afterwards. Owners only; audited
     (``codebook.reason``, with the reason before and after)."""
     if not access.is_owner:
-        raise PermissionDenied("Only the study's owners can record reasons.")
+        raise PermissionDenied(_("Only the study's owners can record reasons."))
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX_CHARS:
         raise ValidationError({"reason": f"At most {REASON_MAX_CHARS} characters."})
@@ -415,7 +429,7 @@ def reason_update(*, access: StudyAccess, event_id: int, reason: str, actor) -> 
             .first()
         )
         if event is None:
-            raise ValidationError("No such codebook change in this study.")
+            raise ValidationError(_("No such codebook change in this study."))
         previous = (event.after or {}).get("reason", "")
         if previous == reason:
             return event
@@ -475,13 +489,13 @@ def decision_link(*, access: StudyAccess, event_id: int, decision_id: int | None
     from coding.models import ConsensusDecision
 
     if not access.is_owner:
-        raise PermissionDenied("Only the study's owners can link consensus decisions.")
+        raise PermissionDenied(_("Only the study's owners can link consensus decisions."))
     with transaction.atomic():
         event = AuditEvent.objects.filter(
             study=access.study, pk=event_id, object_type="code", action__in=CHANGE_ACTIONS
         ).first()
         if event is None:
-            raise ValidationError("No such codebook change in this study.")
+            raise ValidationError(_("No such codebook change in this study."))
         before = sorted(
             ConsensusDecision.objects.filter(codebook_change=event).values_list("pk", flat=True)
         )
@@ -491,7 +505,7 @@ def decision_link(*, access: StudyAccess, event_id: int, decision_id: int | None
         else:
             decision = ConsensusDecision.objects.filter(study=access.study, pk=decision_id).first()
             if decision is None:
-                raise ValidationError("No such consensus decision in this study.")
+                raise ValidationError(_("No such consensus decision in this study."))
             decision.codebook_change = event
             decision.save(update_fields=["codebook_change"])
             after = sorted({*before, decision.pk})

@@ -17,6 +17,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from coding.codebook import csv as codebook_csv
@@ -157,25 +159,31 @@ def keyboard_move_target(book: selectors.Codebook, code_id: int, action: str):
     i = next(j for j, sibling in enumerate(siblings) if sibling.pk == code_id)
     if action == "up":
         if i == 0:
-            raise ValidationError(f"“{name}” is already first among its siblings.")
+            raise ValidationError(
+                _("“%(name)s” is already first among its siblings.") % {"name": name}
+            )
         return parent_id, i - 1
     if action == "down":
         if i == len(siblings) - 1:
-            raise ValidationError(f"“{name}” is already last among its siblings.")
+            raise ValidationError(
+                _("“%(name)s” is already last among its siblings.") % {"name": name}
+            )
         return parent_id, i + 1
     if action == "indent":
         if i == 0:
-            raise ValidationError(f"“{name}” has no code above it to become a subcode of.")
+            raise ValidationError(
+                _("“%(name)s” has no code above it to become a subcode of.") % {"name": name}
+            )
         return siblings[i - 1].pk, None
     if action == "outdent":
         if parent_id is None:
-            raise ValidationError(f"“{name}” is already at the top level.")
+            raise ValidationError(_("“%(name)s” is already at the top level.") % {"name": name})
         parent = book.by_id[parent_id]
         grand_id = parent.code.parent_id
         uncles = book.by_id[grand_id].children if grand_id else book.roots
         j = next(k for k, uncle in enumerate(uncles) if uncle.pk == parent_id)
         return grand_id, j + 1
-    raise ValidationError("Unknown move.")
+    raise ValidationError(_("Unknown move."))
 
 
 def _choices(book: selectors.Codebook, exclude: set[int] = frozenset()) -> list[tuple[int, str]]:
@@ -236,10 +244,10 @@ def _detail(access: StudyAccess, book, counts, code_id: int | None, **forms_) ->
         texts=[
             (label, *_texts_pair(langs, code, name))
             for name, label in (
-                ("description", "Definition"),
-                ("inclusion", "Include when"),
-                ("exclusion", "Exclude when"),
-                ("example", "Example"),
+                ("description", _("Definition")),
+                ("inclusion", _("Include when")),
+                ("exclusion", _("Exclude when")),
+                ("example", _("Example")),
             )
         ],
     )
@@ -407,7 +415,7 @@ def _written(
 def code_create(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     access = get_study_for_user(request, study_id)
     if not access.can_create_codes:
-        raise PermissionDenied("Only the study's owners can add codes to this codebook.")
+        raise PermissionDenied(_("Only the study's owners can add codes to this codebook."))
     book = selectors.codebook_for(access)
     form = CodeCreateForm(
         request.POST, parent_choices=_choices(book), languages=languages_of(access)
@@ -606,8 +614,12 @@ def codebook_import(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Imported the codebook: {report.created} new code"
-                f"{'s' if report.created != 1 else ''}, {report.updated} updated.",
+                ngettext(
+                    "Imported the codebook: %(created)s new code, %(updated)s updated.",
+                    "Imported the codebook: %(created)s new codes, %(updated)s updated.",
+                    report.created,
+                )
+                % {"created": report.created, "updated": report.updated},
             )
             return redirect("coding:codebook", access.study.pk)
     return import_refused(

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
+from django.utils.translation import gettext
+
 from coding.compare.frame import Frame
 from studies import attributes as attrs
 from studies.models import Attribute, AttributeScope, Participant, Transcript
@@ -45,7 +47,9 @@ def parse_by(raw: str | None, defs: list[Attribute]) -> tuple[Attribute | None, 
     name = raw[len(attrs.PREFIX) :] if raw.startswith(attrs.PREFIX) else raw
     defn = attrs.by_name(defs, name)
     if defn is None:
-        return None, f"There is no attribute “{name}” in this study: showing groups."
+        return None, gettext("There is no attribute “%(name)s” in this study: showing groups.") % {
+            "name": name
+        }
     return defn, ""
 
 
@@ -54,11 +58,13 @@ def parse_bins(raw: str | None, defn: Attribute | None) -> tuple[list, str]:
     if defn is None or not (raw or "").strip():
         return [], ""
     if defn.kind != "number":
-        return [], f"Only number attributes can be binned; “{defn.name}” is {defn.kind}."
+        return [], gettext("Only number attributes can be binned; “%(name)s” is not a number.") % {
+            "name": defn.name
+        }
     try:
         return attrs.parse_edges(raw), ""
     except ValueError as exc:
-        return [], f"Bins: {exc}"
+        return [], gettext("Bins: %(error)s") % {"error": exc}
 
 
 def attribute_frame(study, defn: Attribute, edges: list | None = None) -> Frame:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from coding import exports
 from coding.compare.cooccurrence import CooccurrenceMatrix
@@ -72,10 +73,10 @@ SVG_CONTENT_TYPE = "image/svg+xml"
 def about(access: StudyAccess, choice: LayerChoice, *pairs) -> list[tuple[str, Any]]:
     """The rows of an XLSX "About" sheet: study, layer, the export's own lines, layers."""
     return [
-        ("Study", access.study.name),
-        ("Layer", f"{choice.label} ({choice.key})"),
+        (_("Study"), access.study.name),
+        (_("Layer"), f"{choice.label} ({choice.key})"),
         *pairs,
-        ("Layers counted", ", ".join(lr.label for lr in choice.layers) or "none"),
+        (_("Layers counted"), ", ".join(lr.label for lr in choice.layers) or _("none")),
     ]
 
 
@@ -108,11 +109,11 @@ def matrix_file(
     lines = about(
         access,
         choice,
-        ("Measure", MEASURES[m.measure]),
-        ("Parents", "roll up their subtree" if m.rollup else "own segments only"),
-        ("Definitions", MEASURE_HELP[m.measure]),
+        (_("Measure"), MEASURES[m.measure]),
+        (_("Parents"), _("roll up their subtree") if m.rollup else _("own segments only")),
+        (_("Definitions"), MEASURE_HELP[m.measure]),
     )
-    sheet = exports.Sheet("Matrix", MATRIX_EXPORT_HEADER, rows)
+    sheet = exports.Sheet(_("Matrix"), MATRIX_EXPORT_HEADER, rows)
     return exports.xlsx_response(filename, [sheet], about=lines)
 
 
@@ -168,10 +169,10 @@ def trajectory_tables(t: Trajectory) -> dict[str, tuple[str, list[str], list[lis
         for w, (p, n, pct) in zip(t.waves, g.waves, strict=True)
     ]
     return {
-        "grid": ("Participants", grid_header, grid_rows),
-        "segments": ("Segments", seg_header, seg_rows),
-        "changes": ("Changes", TRAJECTORY_CHANGES_HEADER, change_rows),
-        "chart": ("Chart data", TRAJECTORY_CHART_HEADER, chart_rows),
+        "grid": (_("Participants"), grid_header, grid_rows),
+        "segments": (_("Segments"), seg_header, seg_rows),
+        "changes": (_("Changes"), TRAJECTORY_CHANGES_HEADER, change_rows),
+        "chart": (_("Chart data"), TRAJECTORY_CHART_HEADER, chart_rows),
     }
 
 
@@ -190,7 +191,7 @@ def trajectory_file(
     tables = trajectory_tables(t)
     if fmt == "csv":
         key = table if table in tables else "grid"
-        _, header, rows = tables[key]
+        _title, header, rows = tables[key]
         return exports.csv_response(
             attachment_name(access.study, f"{stem}-{key}", "csv"), header, rows
         )
@@ -198,8 +199,8 @@ def trajectory_file(
     lines = about(
         access,
         choice,
-        ("Code", t.code.path),
-        ("Subcodes included", "yes" if t.subtree else "no"),
+        (_("Code"), t.code.path),
+        (_("Subcodes included"), "yes" if t.subtree else "no"),
     )
     return exports.xlsx_response(attachment_name(access.study, stem, "xlsx"), sheets, about=lines)
 
@@ -232,13 +233,13 @@ def cooccurrence_file(
     lines = about(
         access,
         choice,
-        ("Group", group),
-        ("Wave", wave),
-        ("Cell", "pairs of segments overlapping in the same layer and transcript"),
+        (_("Group"), group),
+        (_("Wave"), wave),
+        (_("Cell"), _("pairs of segments overlapping in the same layer and transcript")),
     )
     sheets = [
-        exports.Sheet("Co-occurrence", header, rows),
-        exports.Sheet("Pairs", COOCCURRENCE_EXPORT_HEADER, pairs),
+        exports.Sheet(_("Co-occurrence"), header, rows),
+        exports.Sheet(_("Pairs"), COOCCURRENCE_EXPORT_HEADER, pairs),
     ]
     return exports.xlsx_response(filename, sheets, about=lines)
 
@@ -279,9 +280,9 @@ def framework_file(
     lines = about(
         access,
         choice,
-        ("Wave", fw.wave.name if fw.wave else ""),
-        ("Codes", "; ".join(paths[n.pk] for n in fw.codes)),
-        ("Subcodes included", "yes" if fw.subtree else "no"),
+        (_("Wave"), fw.wave.name if fw.wave else ""),
+        (_("Codes"), "; ".join(paths[n.pk] for n in fw.codes)),
+        (_("Subcodes included"), "yes" if fw.subtree else "no"),
     )
-    sheet = exports.Sheet("Framework", header, rows)
+    sheet = exports.Sheet(_("Framework"), header, rows)
     return exports.xlsx_response(filename, [sheet], about=lines)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from coding.models import ConsensusDecision, Layer, LayerKind, Segment
 from coding.segments import selectors as segment_selectors
@@ -19,11 +20,11 @@ from studies.models import Transcript
 
 UNION = "union"
 CONSENSUS = "consensus"
-NO_CONSENSUS_NOTE = "No consensus yet: showing coders' union."
+NO_CONSENSUS_NOTE = gettext_lazy("No consensus yet: showing coders' union.")
 #: The transcripts a view can place in a (group, wave) cell: the matrix's and the
 #: trajectories' scope (the framework adds its wave).
 PLACED = Q(participant__isnull=False, participant__group__isnull=False, wave__isnull=False)
-BLIND_NOTE = (
+BLIND_NOTE = gettext_lazy(
     "Blind coding is on: only your own layer is counted; other coders' layers and the "
     "consensus layer are hidden until the study's owner turns it off."
 )
@@ -45,8 +46,15 @@ class Coverage:
     def sentence(self) -> str:
         if self.complete:
             n = self.total
-            return f"Consensus covers all {n} transcript{'s' if n != 1 else ''} of this view."
-        return f"Consensus covers {self.covered} of {self.total} transcripts"
+            return ngettext(
+                "Consensus covers all %(n)s transcript of this view.",
+                "Consensus covers all %(n)s transcripts of this view.",
+                n,
+            ) % {"n": n}
+        return gettext("Consensus covers %(covered)s of %(total)s transcripts") % {
+            "covered": self.covered,
+            "total": self.total,
+        }
 
 
 def consensus_coverage(study, consensus: Layer | None, scope: dict | Q | None) -> Coverage:
@@ -123,17 +131,21 @@ def layer_choice(
         own = [lr for lr in coders if lr.user_id == own_user]
         if requested not in (None, "", UNION, *(lr.key for lr in own)):
             raise LookupError("No such layer.")
-        label = "Your layer"
+        label = gettext("Your layer")
         option = LayerOption(own[0].key if own else UNION, label, current=True)
         return LayerChoice(
             key=option.key, label=label, layers=own, options=[option], note=BLIND_NOTE, blind=True
         )
 
     coverage = consensus_coverage(access.study, consensus, scope)
-    consensus_label = "Consensus"
+    consensus_label = gettext("Consensus")
     if coverage.covered and not coverage.complete:
-        consensus_label = f"Consensus ({coverage.covered} of {coverage.total} transcripts)"
-    options = [LayerOption(CONSENSUS, consensus_label), LayerOption(UNION, "Coders' union")]
+        consensus_label = gettext("Consensus (%(covered)s of %(total)s transcripts)") % {
+            "covered": coverage.covered,
+            "total": coverage.total,
+        }
+    union_label = gettext("Coders' union")
+    options = [LayerOption(CONSENSUS, consensus_label), LayerOption(UNION, union_label)]
     options += [LayerOption(lr.key, lr.label) for lr in coders]
     by_key = {lr.key: lr for lr in coders}
     note = ""
@@ -142,16 +154,21 @@ def layer_choice(
         if not coverage.covered:
             note = NO_CONSENSUS_NOTE
         elif not coverage.complete:
-            note = f"{coverage.sentence}: showing coders' union until consensus covers them all."
+            note = gettext(
+                "%(coverage)s: showing coders' union until consensus covers them all."
+            ) % {"coverage": coverage.sentence}
     if requested == CONSENSUS:
-        key, label, layers = CONSENSUS, "Consensus", [consensus] if consensus else []
+        key, label, layers = CONSENSUS, gettext("Consensus"), [consensus] if consensus else []
         if coverage.complete:
             note = coverage.sentence
         elif coverage.covered:
             rest = coverage.total - coverage.covered
-            note = f"{coverage.sentence}: the other {rest} count as not coded."
+            note = gettext("%(coverage)s: the other %(rest)s count as not coded.") % {
+                "coverage": coverage.sentence,
+                "rest": rest,
+            }
     elif requested == UNION:
-        key, label, layers = UNION, "Coders' union", coders
+        key, label, layers = UNION, gettext("Coders' union"), coders
     elif requested in by_key:
         layer = by_key[requested]
         key, label, layers = requested, layer.label, [layer]

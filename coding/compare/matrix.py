@@ -6,28 +6,30 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
+
 from coding.codebook import selectors as codebook_selectors
 from coding.compare.frame import Column, Frame, counts_by_code_transcript, percent, study_frame
 from coding.compare.heat import HeatScale
 from coding.compare.layers import LayerChoice
 
 MEASURES: dict[str, str] = {
-    "segments": "Segments",
-    "participants": "Participants coded",
-    "transcripts": "Transcripts coded",
+    "segments": gettext_lazy("Segments"),
+    "participants": gettext_lazy("Participants coded"),
+    "transcripts": gettext_lazy("Transcripts coded"),
 }
 #: What each measure counts, in words: the matrix page's help line and the XLSX "About".
 MEASURE_HELP: dict[str, str] = {
-    "segments": (
+    "segments": gettext_lazy(
         "Segments: coded passages. In the coders' union a passage coded identically "
         "(same transcript, code, start and end) by several coders counts once."
     ),
-    "participants": (
+    "participants": gettext_lazy(
         "Participants coded: participants with at least one segment, out of the "
         "participants of that group interviewed at that wave (n). A participant coded by "
         "several coders counts once."
     ),
-    "transcripts": (
+    "transcripts": gettext_lazy(
         "Transcripts coded: transcripts with at least one segment; a transcript coded by "
         "several coders counts once."
     ),

@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, pgettext
 
 from coding.compare.cooccurrence import CooccurrenceMatrix, OverlapPassage
 from coding.compare.heat import Bin, HeatScale
@@ -24,10 +25,13 @@ from coding.retrieval.selectors import RetrievalFilters
 from studies.access import StudyAccess
 from studies.attributes import AttributeFilter
 
-MISSING_CELL = (
-    '<td class="heat-missing num"><span aria-hidden="true">—</span>'
-    '<span class="sr-only">not interviewed</span></td>'
-)
+
+def missing_cell() -> str:
+    """A hatched cell: nobody of the column was interviewed at that wave (not 0)."""
+    return (
+        '<td class="heat-missing num"><span aria-hidden="true">—</span>'
+        f'<span class="sr-only">{escape(gettext("not interviewed"))}</span></td>'
+    )
 
 
 def base_context(access: StudyAccess, choice: LayerChoice, page: str, **extra) -> dict:
@@ -60,7 +64,7 @@ def bins_style(scale: HeatScale) -> list[dict]:
 def heat_cell(text: str, href: str, label: str, bin_: Bin) -> str:
     """One shaded cell linking to its segments."""
     return (
-        f'<td class="heat-cell num" style="background: {bin_.background}; '
+        f'<td class="heat-cell num" translate="no" style="background: {bin_.background}; '
         f'color: {bin_.foreground}"><a href="{escape(href)}" title="{escape(label)}">'
         f"{escape(text)}</a></td>"
     )
@@ -85,7 +89,7 @@ def matrix_rows(
         cells = []
         for cell, col in zip(row.cells, m.columns, strict=True):
             if not cell.interviewed:
-                cells.append(MISSING_CELL)
+                cells.append(missing_cell())
                 continue
             query = RetrievalFilters(
                 code=row.node.pk,
@@ -120,16 +124,28 @@ def trajectory_chart(t: Trajectory, choice: LayerChoice, *, standalone: bool = F
     words = []
     for g in t.groups:
         series.append(Series(label=g.group.name, values=list(g.percents)))
-        points = ", ".join(
-            f"{w}: {'not interviewed' if pct is None else f'{pct}% ({p} of {n})'}"
+        points = gettext(", ").join(
+            gettext("%(wave)s: %(value)s")
+            % {
+                "wave": w,
+                "value": gettext("not interviewed")
+                if pct is None
+                else gettext("%(pct)s%% (%(p)s of %(n)s)") % {"pct": pct, "p": p, "n": n},
+            }
             for w, (p, n, pct) in zip(waves, g.waves, strict=True)
         )
-        words.append(f"{g.group.name}: {points}.")
-    per = t.attribute.name if t.attribute else "group"
-    title = f"Participants with ‘{t.code.path}’ per {per} across waves ({choice.label})"
+        words.append(gettext("%(group)s: %(points)s.") % {"group": g.group.name, "points": points})
+    per = t.attribute.name if t.attribute else pgettext("column of the matrix", "group")
+    values = {"code": t.code.path, "per": per, "layer": choice.label}
+    title = gettext("Participants with ‘%(code)s’ per %(per)s across waves (%(layer)s)") % values
     description = (
-        f"Percent of the participants of each {per} interviewed at each wave who have at "
-        "least one segment of the code. " + " ".join(words)
+        gettext(
+            "Percent of the participants of each %(per)s interviewed at each wave who have at "
+            "least one segment of the code."
+        )
+        % values
+        + " "
+        + " ".join(words)
     )
     return line_chart(
         title=title,

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, ngettext
+
 from coding.codebook import selectors as codebook_selectors
 from coding.compare.frame import Frame, counts_by_code_transcript, percent, study_frame
 from coding.compare.layers import LayerChoice
@@ -26,10 +28,10 @@ class TrajectoryPoint:
     @property
     def text(self) -> str:
         if self.status == ABSENT:
-            return "not interviewed"
+            return gettext("not interviewed")
         if self.status == NOT_CODED:
-            return "not coded"
-        return f"{self.segments} segment{'s' if self.segments != 1 else ''}"
+            return gettext("not coded")
+        return ngettext("%(n)s segment", "%(n)s segments", self.segments) % {"n": self.segments}
 
 
 @dataclass

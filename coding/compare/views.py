@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from coding import exports
@@ -30,6 +31,7 @@ from coding.compare.framework import framework
 from coding.compare.layers import PLACED, LayerChoice, layer_choice
 from coding.compare.matrix import MEASURE_HELP, MEASURES, matrix, parse_measure
 from coding.compare.trajectory import trajectory
+from coding.exports import header_language
 from coding.models import Code
 from studies import languages
 from studies.access import StudyAccess, get_study_for_user
@@ -62,7 +64,9 @@ def _choice(
     try:
         return layer_choice(access, requested, scope=scope), ""
     except LookupError:
-        message = f"There is no layer “{requested}” that you can see: showing the default."
+        message = gettext(
+            "There is no layer “%(layer)s” that you can see: showing the default."
+        ) % {"layer": requested}
         return layer_choice(access, None, scope=scope), message
 
 
@@ -145,7 +149,8 @@ def compare_matrix(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     )
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
-        return files.matrix_file(access, choice, m, exports.code_paths(book), fmt)
+        with header_language(request):
+            return files.matrix_file(access, choice, m, exports.code_paths(book), fmt)
     _reader_language(access, book)
     context = pages.base_context(
         access,
@@ -181,7 +186,7 @@ def compare_trajectory(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     code_id = int_param(request.GET.get("code"))
     if code_id not in book.by_id:
         if request.GET.get("code"):
-            error = error or "There is no such code in this study: showing the first code."
+            error = error or gettext("There is no such code in this study: showing the first code.")
         code_id = book.roots[0].pk if book.roots else None
     subtree = flag_param(request.GET.get("subtree"), default=True)
     cut = cuts.cut_from(access.study, request.GET)
@@ -195,7 +200,8 @@ def compare_trajectory(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     )
     fmt = request.GET.get("format")
     if t is not None and fmt in ("csv", "xlsx", "svg"):
-        return files.trajectory_file(access, choice, t, fmt, request.GET.get("table"))
+        with header_language(request):
+            return files.trajectory_file(access, choice, t, fmt, request.GET.get("table"))
     _reader_language(access, book)
     context = pages.base_context(
         access,
@@ -244,15 +250,18 @@ def compare_cooccurrence(request: HtmxHttpRequest, study_id: int) -> HttpRespons
     )
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
-        return files.cooccurrence_file(
-            access,
-            choice,
-            co,
-            exports.code_paths(book),
-            fmt,
-            group=next((g.name for g in lists.groups if g.pk == group_id), "All groups"),
-            wave=next((w.name for w in lists.waves if w.pk == wave_id), "All waves"),
-        )
+        with header_language(request):
+            return files.cooccurrence_file(
+                access,
+                choice,
+                co,
+                exports.code_paths(book),
+                fmt,
+                group=next(
+                    (g.name for g in lists.groups if g.pk == group_id), gettext("All groups")
+                ),
+                wave=next((w.name for w in lists.waves if w.pk == wave_id), gettext("All waves")),
+            )
     _reader_language(access, book)
     common = {"layer": choice.key}
     if group_id:
@@ -383,7 +392,10 @@ def compare_framework(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     context = _framework_context(request, access)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
-        return files.framework_file(access, context["choice"], context["fw"], context["paths"], fmt)
+        with header_language(request):
+            return files.framework_file(
+                access, context["choice"], context["fw"], context["paths"], fmt
+            )
     return render_page_or_partial(request, FRAMEWORK_TEMPLATE, "framework", context)
 
 

@@ -12,6 +12,7 @@ from html import escape
 from django.http import Http404
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, pgettext_lazy
 
 from coding.agreement.loading import default_layers, layer_query
 from coding.codebook.selectors import codebook
@@ -25,12 +26,17 @@ from studies.models import Transcript
 
 #: The decisions the review offers, with their keyboard keys.
 DECISIONS = [
-    (Decision.ACCEPT_A, "Accept A", "a"),
-    (Decision.ACCEPT_B, "Accept B", "b"),
-    (Decision.UNION, "Union", "u"),
-    (Decision.INTERSECTION, "Intersection", "i"),
-    (Decision.REJECT, "Neither", "n"),
+    (Decision.ACCEPT_A, pgettext_lazy("consensus decision", "Accept A"), "a"),
+    (Decision.ACCEPT_B, pgettext_lazy("consensus decision", "Accept B"), "b"),
+    (Decision.UNION, pgettext_lazy("consensus decision", "Union"), "u"),
+    (Decision.INTERSECTION, pgettext_lazy("consensus decision", "Intersection"), "i"),
+    (Decision.REJECT, pgettext_lazy("consensus decision", "Neither"), "n"),
 ]
+#: Every decision's name in the reader's language (the model's labels are English).
+DECISION_WORDS = {
+    **{value: label for value, label, _key in DECISIONS},
+    Decision.EDIT: pgettext_lazy("consensus decision", "Edited"),
+}
 
 
 def review_layers(layers: Sequence[Layer], keys: Sequence[str]) -> list[Layer]:
@@ -142,12 +148,14 @@ def side_by_side(text: str, rv: Review, current: int | None) -> list[tuple[Line,
     rendered = runs.render_transcript(text, spans)
     unit_by_index = {u.index: u for u in rv.units}
     rows = []
-    names = [la.label for la in rv.layers] + ["consensus"]
+    names = [la.label for la in rv.layers] + [gettext("Consensus")]
     for line in rendered.lines:
         cells = []
         for c in range(len(per_column)):
             lo, hi = c * 10_000_000, (c + 1) * 10_000_000
-            title = escape(f"{rv.code.code.name} by {names[c]}")
+            title = escape(
+                gettext("%(code)s by %(layer)s") % {"code": rv.code.code.name, "layer": names[c]}
+            )
             # Consecutive runs that look the same are merged into one element.
             pieces: list[list] = []  # [covered, classes, unit, html]
             for run in line.runs:

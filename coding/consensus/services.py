@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from coding import audit
 from coding.agreement.loading import Scope, presence
@@ -43,13 +44,13 @@ def _source_snapshots(transcript, code, layers, start, end) -> list[dict]:
 
 def _check_layers(study: Study, layers: Sequence[Layer]) -> None:
     if len(layers) < 2:
-        raise ValidationError("Choose at least two layers to compare.", code="layers")
+        raise ValidationError(gettext("Choose at least two layers to compare."), code="layers")
     for layer in layers:
         if layer.study_id != study.pk:
-            raise ValidationError("That layer belongs to another study.", code="layers")
+            raise ValidationError(gettext("That layer belongs to another study."), code="layers")
         if layer.kind == "consensus":
             raise ValidationError(
-                "The consensus layer receives decisions; compare the coders' layers.",
+                gettext("The consensus layer receives decisions; compare the coders' layers."),
                 code="layers",
             )
 
@@ -119,9 +120,9 @@ def consensus_decide(
     decision on an already settled unit replaces it (the old one is undone, audited).
     """
     if action not in Decision.values or action in UNDECIDABLE:
-        raise ValidationError("Unknown decision.", code="action")
+        raise ValidationError(gettext("Unknown decision."), code="action")
     if transcript.study_id != study.pk or code.study_id != study.pk:
-        raise ValidationError("That transcript or code belongs to another study.")
+        raise ValidationError(gettext("That transcript or code belongs to another study."))
     _check_layers(study, layers)
     rationale = (rationale or "").strip()
     with transaction.atomic():
@@ -192,8 +193,10 @@ def _current_unit(
     unit = next((u for u in rv.units if u.start == start and u.end == end), None)
     if unit is None:
         raise ValidationError(
-            "This passage changed since the page was loaded: a coder edited their "
-            "segments. Reload the review; nothing was saved.",
+            gettext(
+                "This passage changed since the page was loaded: a coder edited their "
+                "segments. Reload the review; nothing was saved."
+            ),
             code="stale",
         )
     return unit
@@ -203,7 +206,7 @@ def _edited_span(
     transcript: Transcript, start: int | None, end: int | None, quote: str | None
 ) -> tuple[int, int]:
     if start is None or end is None:
-        raise ValidationError("Give the start and end of the edited span.", code="edit")
+        raise ValidationError(gettext("Give the start and end of the edited span."), code="edit")
     segment_services.check_span(transcript=transcript, start=start, end=end, quote=quote or None)
     return (start, end)
 

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -111,7 +112,7 @@ def consensus_decide(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     start, end = int_param(request.POST.get("start")), int_param(request.POST.get("end"))
     try:
         if start is None or end is None:
-            raise ValidationError("The passage is missing its offsets.")
+            raise ValidationError(gettext("The passage is missing its offsets."))
         decision = services.consensus_decide(
             study=access.study,
             transcript=transcript,
@@ -137,8 +138,10 @@ def consensus_decide(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
             request, access, transcript, code.pk, current=None, note=note, event="consensus-error"
         )
     rv = review(access.study, transcript, code, layers)
-    label = Decision(decision.action).label
-    note = f"Saved: {label} for {code.name} at {start}–{end}. Undo is next to the unit."
+    label = page.DECISION_WORDS.get(decision.action, Decision(decision.action).label)
+    note = gettext(
+        "Saved: %(decision)s for %(code)s at %(start)s–%(end)s. Undo is next to the unit."
+    ) % {"decision": label, "code": code.name, "start": start, "end": end}
     return _after_write(
         request,
         access,
@@ -164,7 +167,12 @@ def consensus_undo(request: HtmxHttpRequest, study_id: int, decision_id: int) ->
     transcript = get_transcript(access, decision.transcript_id)
     rv = review(access.study, transcript, decision.code, _compared(request, access))
     unit = next((u for u in rv.units if u.start == decision.start and u.end == decision.end), None)
-    note = f"Undone: {decision.get_action_display()} for {decision.code.name} at {decision.start}–{decision.end}."
+    note = gettext("Undone: %(decision)s for %(code)s at %(start)s–%(end)s.") % {
+        "decision": page.DECISION_WORDS.get(decision.action, decision.get_action_display()),
+        "code": decision.code.name,
+        "start": decision.start,
+        "end": decision.end,
+    }
     return _after_write(
         request,
         access,
@@ -213,9 +221,14 @@ def consensus_copy_agreed(request: HttpRequest, study_id: int) -> HttpResponse:
         n = len(created)
         messages.success(
             request,
-            f"Copied {n} agreed passage{'s' if n != 1 else ''} into the consensus layer."
+            ngettext(
+                "Copied %(n)s agreed passage into the consensus layer.",
+                "Copied %(n)s agreed passages into the consensus layer.",
+                n,
+            )
+            % {"n": n}
             if n
-            else "Nothing to copy: every agreed passage is already in consensus.",
+            else gettext("Nothing to copy: every agreed passage is already in consensus."),
         )
     if transcript_id and code_id:
         url = reverse("coding:disagreements", args=[study_id, transcript_id, code_id])

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
 from django.db.models import F
+from django.utils.translation import gettext_lazy
 
 from coding.codebook import selectors as codebook_selectors
 from coding.exchange.descriptions import code_description
@@ -231,7 +232,7 @@ class ExportTarget:
 TARGETS = {
     target.key: target
     for target in (
-        ExportTarget("default", "Any tool (QualCoder, Taguette, this workbench)"),
+        ExportTarget("default", gettext_lazy("Any tool (QualCoder, Taguette, this workbench)")),
         ExportTarget("nvivo", "NVivo", utf16=True),
         ExportTarget("maxqda", "MAXQDA", crlf=True),
         ExportTarget("atlas", "ATLAS.ti", document_sets=True),

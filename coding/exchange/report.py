@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy
+
 from studies.imports import ImportRefused, ImportReport, RowError
 
 MAX_WARNINGS = 200
@@ -48,28 +50,34 @@ class RefiImportReport(ImportReport):
 
 
 COUNT_LABELS = {
-    "transcripts_created": "Transcripts created",
-    "transcripts_matched": "Transcripts already in the study (coding added to them)",
-    "codes_created": "Codes created",
-    "codes_reused": "Codes matched to existing codes by path",
-    "categories": "Categories (not codable in the file; imported as categories, which hold "
-    "codes but are not applied to text)",
-    "participants_created": "Participants created",
-    "participants_matched": "Participants matched by pseudonym",
-    "groups_created": "Groups created",
-    "waves_created": "Waves created",
-    "layers_created": "Imported layers created",
-    "layers_reused": "Imported layers added to",
-    "segments_created": "Segments created",
-    "segments_existing": "Selections already in the study (skipped)",
-    "sources_unnamed": "Sources without a name (titled by their file or number)",
-    "selections_unsure": "Selections whose position convention is uncertain (imported)",
-    "memos_created": "Memos created",
-    "memos_existing": "Memos already in the study (skipped)",
-    "study_description": "Project description (became the study's description)",
-    "sets": "Code and document sets (kept as study memos)",
-    "memo_authors_matched": "Memo authors matched to members of the study",
-    "memo_authors_kept": "Memo authors without an account here (name kept with the memo)",
+    "transcripts_created": gettext_lazy("Transcripts created"),
+    "transcripts_matched": gettext_lazy("Transcripts already in the study (coding added to them)"),
+    "codes_created": gettext_lazy("Codes created"),
+    "codes_reused": gettext_lazy("Codes matched to existing codes by path"),
+    "categories": gettext_lazy(
+        "Categories (not codable in the file; imported as categories, which hold "
+        "codes but are not applied to text)"
+    ),
+    "participants_created": gettext_lazy("Participants created"),
+    "participants_matched": gettext_lazy("Participants matched by pseudonym"),
+    "groups_created": gettext_lazy("Groups created"),
+    "waves_created": gettext_lazy("Waves created"),
+    "layers_created": gettext_lazy("Imported layers created"),
+    "layers_reused": gettext_lazy("Imported layers added to"),
+    "segments_created": gettext_lazy("Segments created"),
+    "segments_existing": gettext_lazy("Selections already in the study (skipped)"),
+    "sources_unnamed": gettext_lazy("Sources without a name (titled by their file or number)"),
+    "selections_unsure": gettext_lazy(
+        "Selections whose position convention is uncertain (imported)"
+    ),
+    "memos_created": gettext_lazy("Memos created"),
+    "memos_existing": gettext_lazy("Memos already in the study (skipped)"),
+    "study_description": gettext_lazy("Project description (became the study's description)"),
+    "sets": gettext_lazy("Code and document sets (kept as study memos)"),
+    "memo_authors_matched": gettext_lazy("Memo authors matched to members of the study"),
+    "memo_authors_kept": gettext_lazy(
+        "Memo authors without an account here (name kept with the memo)"
+    ),
 }
 
 

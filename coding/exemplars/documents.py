@@ -7,29 +7,32 @@ from __future__ import annotations
 import io
 from datetime import date
 
+from django.utils.translation import gettext as _
 from docx import Document
 
 from coding.exemplars.report import ReportUnit, ThemeReport, cell_text
 from coding.methods.render import add_table, new_document
 from coding.themes.selectors import PrevalenceCell
 
-ALL_GROUPS = "All participants"
-
 
 def _caption(report: ThemeReport, unit: ReportUnit) -> str:
-    kind = report.kind
-    return (
-        f"{unit.name}: participants with the {kind} by stakeholder group and wave "
-        f"(n with the {kind} / n interviewed, %)."
-    )
+    if report.kind == "theme":
+        return _(
+            "%(name)s: participants with the theme by stakeholder group and wave "
+            "(n with the theme / n interviewed, %%)."
+        ) % {"name": unit.name}
+    return _(
+        "%(name)s: participants with the code by stakeholder group and wave "
+        "(n with the code / n interviewed, %%)."
+    ) % {"name": unit.name}
 
 
 def _table(report: ThemeReport, unit: ReportUnit) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a unit's prevalence table: one row per group in the study's order,
     then all participants (a participant is in one group: the cells add up)."""
-    header = ["Group", *report.wave_headers]
+    header = [_("Group"), *report.wave_headers]
     rows = []
-    totals = [[0, 0] for _ in report.frame.waves]
+    totals = [[0, 0] for _wave in report.frame.waves]
     for group in report.frame.groups:
         cells = unit.row(group.pk)
         rows.append([group.name, *(cell_text(c) for c in cells)])
@@ -39,7 +42,7 @@ def _table(report: ThemeReport, unit: ReportUnit) -> tuple[list[str], list[list[
     if len(report.frame.groups) > 1:
         rows.append(
             [
-                ALL_GROUPS,
+                _("All participants"),
                 *(cell_text(PrevalenceCell(0, 0, n, 0, d)) for n, d in totals),
             ]
         )
@@ -58,15 +61,26 @@ def _md_quote(quote: str, tag: str) -> list[str]:
 
 
 def _heading(report: ThemeReport) -> str:
-    return "Themes" if report.kind == "theme" else "Codes (no themes yet)"
+    return _("Themes") if report.kind == "theme" else _("Codes (no themes yet)")
+
+
+def _prevalence(report: ThemeReport) -> str:
+    if report.kind == "theme":
+        return _(
+            "Prevalence: participants with the theme / participants of the group interviewed "
+            "at the wave."
+        )
+    return _(
+        "Prevalence: participants with the code / participants of the group interviewed at "
+        "the wave."
+    )
 
 
 def report_markdown(report: ThemeReport) -> str:
     out = [
-        f"# Theme report: {report.study.name}",
+        "# " + _("Theme report: %(study)s") % {"study": report.study.name},
         "",
-        f"{report.layer_sentence} Prevalence: participants with the "
-        f"{report.kind} / participants of the group interviewed at the wave.",
+        f"{report.layer_sentence} {_prevalence(report)}",
         "",
         f"## {_heading(report)}",
     ]
@@ -75,7 +89,10 @@ def report_markdown(report: ThemeReport) -> str:
         if unit.about:
             out += [unit.about, ""]
         header, rows = _table(report, unit)
-        out += [f"**Table {number}.** {_caption(report, unit)}", ""]
+        out += [
+            "**" + _("Table %(number)s.") % {"number": number} + "** " + _caption(report, unit),
+            "",
+        ]
         out.append("| " + " | ".join(_md_cell(h) for h in header) + " |")
         out.append("|---|" + "--:|" * (len(header) - 1))
         for row in rows:
@@ -85,19 +102,16 @@ def report_markdown(report: ThemeReport) -> str:
             for row in unit.quotes:
                 out += _md_quote(row.quote, row.tag)
                 if row.exemplar.note:
-                    out += [">", f"> *Note: {row.exemplar.note}*"]
+                    out += [">", "> *" + _("Note: %(note)s") % {"note": row.exemplar.note} + "*"]
                 out.append("")
         else:
-            out += ["No exemplar quotes marked.", ""]
+            out += [_("No exemplar quotes marked."), ""]
     return "\n".join(out).rstrip() + "\n"
 
 
 def report_docx(report: ThemeReport) -> bytes:
-    doc = new_document(f"Theme report: {report.study.name}")
-    doc.add_paragraph(
-        f"{report.layer_sentence} Prevalence: participants with the {report.kind} / "
-        f"participants of the group interviewed at the wave. {date.today().isoformat()}."
-    )
+    doc = new_document(_("Theme report: %(study)s") % {"study": report.study.name})
+    doc.add_paragraph(f"{report.layer_sentence} {_prevalence(report)} {date.today().isoformat()}.")
     doc.add_heading(_heading(report), level=1)
     for number, unit in enumerate(report.units, start=1):
         doc.add_heading(unit.name + (f" ({unit.status})" if unit.status else ""), level=2)
@@ -111,16 +125,22 @@ def report_docx(report: ThemeReport) -> bytes:
                 p.add_run(f"“{row.quote}” ")
                 p.add_run(row.tag).italic = False
                 if row.exemplar.note:
-                    doc.add_paragraph().add_run(f"Note: {row.exemplar.note}").italic = True
+                    note = _("Note: %(note)s") % {"note": row.exemplar.note}
+                    doc.add_paragraph().add_run(note).italic = True
         else:
-            doc.add_paragraph("No exemplar quotes marked.")
+            doc.add_paragraph(_("No exemplar quotes marked."))
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
 
 
 def portraits_markdown(study, cases, stored: dict[int, str]) -> str:
-    out = [f"# Participant portraits: {study.name}", "", f"Counted in: {cases.choice.label}.", ""]
+    out = [
+        "# " + _("Participant portraits: %(study)s") % {"study": study.name},
+        "",
+        _("Counted in: %(layer)s.") % {"layer": cases.choice.label},
+        "",
+    ]
     for case in cases.portraits:
         out += [f"## {case.participant.pseudonym}", ""]
         text = stored.get(case.participant.pk) or case.summary
@@ -131,8 +151,9 @@ def portraits_markdown(study, cases, stored: dict[int, str]) -> str:
 
 def portraits_docx(study, cases, stored: dict[int, str]) -> bytes:
     doc = Document()
-    doc.add_heading(f"Participant portraits: {study.name}", level=0)
-    doc.add_paragraph(f"Counted in: {cases.choice.label}. {date.today().isoformat()}.")
+    doc.add_heading(_("Participant portraits: %(study)s") % {"study": study.name}, level=0)
+    counted = _("Counted in: %(layer)s.") % {"layer": cases.choice.label}
+    doc.add_paragraph(f"{counted} {date.today().isoformat()}.")
     for case in cases.portraits:
         doc.add_heading(case.participant.pseudonym, level=1)
         text = stored.get(case.participant.pk) or case.summary

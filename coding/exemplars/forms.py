@@ -4,6 +4,7 @@ may see, and a note."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from coding.codebook import selectors as codebook_selectors
 from studies.access import StudyAccess
@@ -17,27 +18,31 @@ def target_choices(access: StudyAccess, segment) -> list:
     rest = [t for t in themes if t not in own]
     book = codebook_selectors.codebook_for(access, light=True)
     codes = [n for n in book.walk(include_archived=False) if n.pk != segment.code_id]
-    choices: list = [("", "Choose…")]
+    choices: list = [("", gettext("Choose…"))]
     if themes:
-        choices.append(("Themes", [(f"theme:{t.pk}", t.name) for t in own + rest]))
+        choices.append((gettext("Themes"), [(f"theme:{t.pk}", t.name) for t in own + rest]))
     code_opts = [
         (
             f"code:{segment.code_id}",
-            f"{book.path(segment.code_id) or segment.code.name} (this passage's code)",
+            gettext("%(code)s (this passage's code)")
+            % {"code": book.path(segment.code_id) or segment.code.name},
         )
     ]
     code_opts += [(f"code:{n.pk}", n.path) for n in codes]
-    choices.append(("Codes", code_opts))
+    choices.append((gettext("Codes"), code_opts))
     return choices
 
 
 class ExemplarForm(forms.Form):
     target = forms.ChoiceField(
-        label="Exemplar of",
-        error_messages={"required": "Choose a code or a theme."},
+        label=gettext_lazy("Exemplar of"),
+        error_messages={"required": gettext_lazy("Choose a code or a theme.")},
+        widget=forms.Select(attrs={"translate": "no"}),
     )
     note = forms.CharField(
-        label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Note (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "translate": "no"}),
     )
 
     def __init__(self, *args, access: StudyAccess, segment, **kwargs):

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext, pgettext_lazy
+
 from coding.codebook import selectors as codebook_selectors
 from coding.compare.frame import Frame, study_frame
 from coding.compare.layers import LayerChoice
@@ -69,14 +71,23 @@ class ThemeReport:
 
     @property
     def layer_sentence(self) -> str:
-        return f"Counted in: {self.choice.label}."
+        return gettext("Counted in: %(layer)s.") % {"layer": self.choice.label}
 
 
 def cell_text(cell: PrevalenceCell) -> str:
     """ "3/5 (60%)", or "not interviewed" when nobody of the group was at that wave."""
     if not cell.interviewed:
-        return "not interviewed"
+        return gettext("not interviewed")
     return f"{cell.present}/{cell.denominator} ({cell.percent}%)"
+
+
+#: A theme's status in the reader's language (the model's labels are English).
+THEME_STATUS_WORDS = {
+    "candidate": pgettext_lazy("theme status", "Candidate"),
+    "reviewed": pgettext_lazy("theme status", "Reviewed"),
+    "final": pgettext_lazy("theme status", "Final"),
+    "discarded": pgettext_lazy("theme status", "Discarded"),
+}
 
 
 def _order_key(frame: Frame):
@@ -130,7 +141,7 @@ def theme_report(access: StudyAccess, choice: LayerChoice) -> ThemeReport:
                 pk=t.pk,
                 name=t.name,
                 about=t.concept,
-                status=t.get_status_display(),
+                status=str(THEME_STATUS_WORDS.get(t.status, t.get_status_display())),
                 prevalence=prev[t.pk],
                 quotes=sorted(quotes[t.pk], key=key),
             )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.http import Http404
+from django.utils.translation import gettext
 
 from coding.exemplars.tags import transcript_tag
 from coding.models import Exemplar, LayerKind, Segment
@@ -76,7 +77,11 @@ def exemplar_rows(access: StudyAccess, exemplars=None) -> list[ExemplarRow]:
     exemplars = visible_exemplars(access) if exemplars is None else exemplars
     out = []
     for ex in exemplars:
-        target = f"Theme: {ex.theme.name}" if ex.theme_id else f"Code: {ex.code.name}"
+        target = (
+            gettext("Theme: %(name)s") % {"name": ex.theme.name}
+            if ex.theme_id
+            else gettext("Code: %(name)s") % {"name": ex.code.name}
+        )
         out.append(
             ExemplarRow(
                 exemplar=ex,

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coding import exports
@@ -110,7 +111,9 @@ def _choice(access, request: HttpRequest):
     try:
         return layer_choice(access, requested, scope=PLACED), ""
     except LookupError:
-        message = f"There is no layer “{requested}” that you can see: showing the default."
+        message = gettext(
+            "There is no layer “%(layer)s” that you can see: showing the default."
+        ) % {"layer": requested}
         return layer_choice(access, None, scope=PLACED), message
 
 

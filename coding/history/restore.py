@@ -16,6 +16,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
 
 from coding.audit import audit
 from coding.models import (
@@ -36,12 +38,12 @@ from studies.models import Participant, StakeholderGroup, Transcript, Wave
 
 # What each restorable action is called on the audit page.
 RESTORABLE = {
-    "memo.delete": "Restore the memo",
-    "code.archive": "Restore the codes",
-    "code.merge": "Undo the merge",
-    "transcript.text": "Restore the text before this edit",
-    "transcript.delete": "Restore the transcript",
-    "participant.delete": "Restore the participant and their transcripts",
+    "memo.delete": gettext_lazy("Restore the memo"),
+    "code.archive": gettext_lazy("Restore the codes"),
+    "code.merge": gettext_lazy("Undo the merge"),
+    "transcript.text": gettext_lazy("Restore the text before this edit"),
+    "transcript.delete": gettext_lazy("Restore the transcript"),
+    "participant.delete": gettext_lazy("Restore the participant and their transcripts"),
 }
 
 
@@ -53,7 +55,9 @@ def event_restore(*, event: AuditEvent, actor) -> AuditEvent:
     """
     restorer = _RESTORERS.get(event.action)
     if restorer is None or event.study_id is None:
-        raise ValidationError(f"A “{event.action}” change cannot be restored.")
+        raise ValidationError(
+            _("A “%(action)s” change cannot be restored.") % {"action": event.action}
+        )
     with transaction.atomic():
         # Lock the event so that two owners pressing Restore at once restore it once.
         event = (
@@ -62,14 +66,14 @@ def event_restore(*, event: AuditEvent, actor) -> AuditEvent:
             .get(pk=event.pk)
         )
         if AuditEvent.objects.filter(restores=event).exists():
-            raise ValidationError("This change was already restored.")
+            raise ValidationError(_("This change was already restored."))
         try:
             with transaction.atomic():
                 return restorer(event, actor)
         except IntegrityError:
             # A check above missed a conflict: the database refused, nothing was written.
             raise ValidationError(
-                "Later changes conflict with this restore (the database refused it)."
+                _("Later changes conflict with this restore (the database refused it).")
             ) from None
 
 
@@ -106,9 +110,9 @@ def _memo(event: AuditEvent, actor) -> AuditEvent:
     data = event.before or {}
     study = event.study
     if "id" not in data or "body" not in data:
-        raise ValidationError("This memo was deleted before the log kept whole memos.")
+        raise ValidationError(_("This memo was deleted before the log kept whole memos."))
     if Memo.objects.filter(pk=data["id"]).exists():
-        raise ValidationError("This memo exists again.")
+        raise ValidationError(_("This memo exists again."))
     refs = (
         ("transcript_id", Transcript, "transcript"),
         ("code_id", Code, "code"),
@@ -117,7 +121,9 @@ def _memo(event: AuditEvent, actor) -> AuditEvent:
     for key, model, label in refs:
         pk = data.get(key)
         if pk is not None and not model.objects.filter(pk=pk).exists():
-            raise ValidationError(f"The {label} it was about no longer exists.")
+            raise ValidationError(
+                _("The %(label)s it was about no longer exists.") % {"label": label}
+            )
     data = dict(data)
     _users([data], "author_id")
     extra = data.get("extra") or {}
@@ -143,7 +149,7 @@ def _memo(event: AuditEvent, actor) -> AuditEvent:
             **{f"extra__{FRAMEWORK_KEY}__participant": cell["participant"]},
         )
         if taken.exists():
-            raise ValidationError("That framework cell has a newer summary.")
+            raise ValidationError(_("That framework cell has a newer summary."))
     (memo,) = _create(Memo, [row])
     return audit(
         study=study,
@@ -160,13 +166,15 @@ def _code_archive(event: AuditEvent, actor) -> AuditEvent:
     codes = {c.pk: c for c in Code.objects.filter(study=event.study, pk__in=ids)}
     top = codes.get(event.object_id)
     if top is None:
-        raise ValidationError("The code no longer exists (it was merged or deleted since).")
+        raise ValidationError(_("The code no longer exists (it was merged or deleted since)."))
     if top.parent_id and Code.objects.filter(pk=top.parent_id, archived=True).exists():
         parent = Code.objects.get(pk=top.parent_id)
-        raise ValidationError(f"“{parent.name}” is archived: restore it first.")
+        raise ValidationError(
+            _("“%(name)s” is archived: restore it first.") % {"name": parent.name}
+        )
     changed = sorted(pk for pk, code in codes.items() if code.archived)
     if not changed:
-        raise ValidationError("These codes are not archived any more.")
+        raise ValidationError(_("These codes are not archived any more."))
     Code.objects.filter(pk__in=changed).update(archived=False)
     return audit(
         study=event.study,
@@ -184,12 +192,14 @@ def _text(event: AuditEvent, actor) -> AuditEvent:
 
     transcript = Transcript.objects.filter(pk=event.object_id, study=event.study).first()
     if transcript is None:
-        raise ValidationError("The transcript no longer exists.")
+        raise ValidationError(_("The transcript no longer exists."))
     version = (event.after or {}).get("version")
     if transcript.version != version:
         raise ValidationError(
-            f"The text was edited again since (it is at version {transcript.version}): "
-            "restore the later edits first, newest first."
+            _(
+                "The text was edited again since (it is at version %(version)s): restore the later edits first, newest first."
+            )
+            % {"version": transcript.version}
         )
     studies_services.transcript_text_update(
         transcript=transcript,
@@ -211,7 +221,10 @@ def _check_refs(rows, key, model, label) -> None:
     found = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
     missing = ids - found
     if missing:
-        raise ValidationError(f"{label(sorted(missing)[0])} no longer exists: restore it first.")
+        raise ValidationError(
+            _("%(label)s no longer exists: restore it first.")
+            % {"label": label(sorted(missing)[0])}
+        )
 
 
 def _insert_transcript(study, snapshot: dict, *, participant_id=None) -> Transcript:
@@ -223,43 +236,50 @@ def _insert_transcript(study, snapshot: dict, *, participant_id=None) -> Transcr
         row["participant_id"] = participant_id
     title = row["title"]
     if Transcript.objects.filter(pk=row["id"]).exists():
-        raise ValidationError(f"The transcript “{title}” exists again.")
+        raise ValidationError(_("The transcript “%(title)s” exists again.") % {"title": title})
     if Transcript.objects.filter(study=study, title__iexact=title).exists():
         raise ValidationError(
-            f"A transcript titled “{title}” exists now: rename it, then restore this one."
+            _("A transcript titled “%(title)s” exists now: rename it, then restore this one.")
+            % {"title": title}
         )
     if (
         row.get("participant_id")
         and not Participant.objects.filter(pk=row["participant_id"], study=study).exists()
     ):
-        raise ValidationError(f"The participant of “{title}” no longer exists: restore them first.")
+        raise ValidationError(
+            _("The participant of “%(title)s” no longer exists: restore them first.")
+            % {"title": title}
+        )
     if row.get("wave_id") and not Wave.objects.filter(pk=row["wave_id"], study=study).exists():
-        raise ValidationError(f"The wave “{wave_name}” of “{title}” no longer exists.")
+        raise ValidationError(
+            _("The wave “%(wave_name)s” of “%(title)s” no longer exists.")
+            % {"wave_name": wave_name, "title": title}
+        )
     codes = snapshot.get("codes", {})
     layers = snapshot.get("layers", {})
     _check_refs(
         snapshot["segments"] + snapshot["decisions"],
         "code_id",
         Code,
-        lambda pk: f"The code “{codes.get(str(pk), pk)}”",
+        lambda pk: gettext("The code “%(name)s”") % {"name": codes.get(str(pk), pk)},
     )
     _check_refs(
         snapshot["segments"] + snapshot["assignments"],
         "layer_id",
         Layer,
-        lambda pk: f"The layer “{layers.get(str(pk), pk)}”",
+        lambda pk: gettext("The layer “%(name)s”") % {"name": layers.get(str(pk), pk)},
     )
     _check_refs(
         snapshot["memos"],
         "code_id",
         Code,
-        lambda pk: f"The code “{codes.get(str(pk), pk)}” of a memo",
+        lambda pk: gettext("The code “%(name)s” of a memo") % {"name": codes.get(str(pk), pk)},
     )
     _check_refs(
         snapshot["calibration_units"],
         "round_id",
         CalibrationRound,
-        lambda pk: f"Calibration round {pk}",
+        lambda pk: gettext("Calibration round %(pk)s") % {"pk": pk},
     )
     segments = [dict(r) for r in snapshot["segments"]]
     memos = [dict(r) for r in snapshot["memos"]]
@@ -303,16 +323,20 @@ def _participant(event: AuditEvent, actor) -> AuditEvent:
     row = dict(event.before["participant"])
     group_name = row.pop("group", None)
     if Participant.objects.filter(pk=row["id"]).exists():
-        raise ValidationError(f"{row['pseudonym']} exists again.")
+        raise ValidationError(_("%(pseudonym)s exists again.") % {"pseudonym": row["pseudonym"]})
     if Participant.objects.filter(study=study, pseudonym__iexact=row["pseudonym"]).exists():
         raise ValidationError(
-            f"A participant called {row['pseudonym']} exists now: rename them, then restore."
+            _("A participant called %(pseudonym)s exists now: rename them, then restore.")
+            % {"pseudonym": row["pseudonym"]}
         )
     if (
         row.get("group_id")
         and not StakeholderGroup.objects.filter(pk=row["group_id"], study=study).exists()
     ):
-        raise ValidationError(f"The group “{group_name}” no longer exists: add it back first.")
+        raise ValidationError(
+            _("The group “%(group_name)s” no longer exists: add it back first.")
+            % {"group_name": group_name}
+        )
     (participant,) = _create(Participant, [row])
     for snapshot in event.before["transcripts"]:
         _insert_transcript(study, snapshot, participant_id=participant.pk)
@@ -331,20 +355,27 @@ def _merge(event: AuditEvent, actor) -> AuditEvent:
     source = dict(before["source"])
     target_id = (event.after or {}).get("target_id")
     if not Code.objects.filter(pk=target_id, study=study).exists():
-        raise ValidationError("The code it was merged into no longer exists.")
+        raise ValidationError(_("The code it was merged into no longer exists."))
     if Code.objects.filter(pk=source["id"]).exists():
-        raise ValidationError(f"“{source['name']}” exists again.")
+        raise ValidationError(_("“%(name)s” exists again.") % {"name": source["name"]})
     parent_id = source.get("parent_id")
     if parent_id and not Code.objects.filter(pk=parent_id, study=study).exists():
-        raise ValidationError(f"The parent of “{source['name']}” no longer exists.")
+        raise ValidationError(
+            _("The parent of “%(name)s” no longer exists.") % {"name": source["name"]}
+        )
     if Code.objects.filter(study=study, parent_id=parent_id, name__iexact=source["name"]).exists():
-        raise ValidationError(f"A code named “{source['name']}” exists there now: rename it first.")
+        raise ValidationError(
+            _("A code named “%(name)s” exists there now: rename it first.")
+            % {"name": source["name"]}
+        )
     name2 = source.get("name2") or ""
     if (
         name2
         and Code.objects.filter(study=study, parent_id=parent_id, name2__iexact=name2).exists()
     ):
-        raise ValidationError(f"A code named “{name2}” exists there now: rename it first.")
+        raise ValidationError(
+            _("A code named “%(name)s” exists there now: rename it first.") % {"name": name2}
+        )
     _users([source], "created_by_id")
     (code,) = _create(Code, [{**source, "study_id": study.pk}])
     # Segments moved to the target go back (those deleted since are simply gone).
@@ -400,38 +431,45 @@ def restore_preview(event: AuditEvent) -> list[tuple[str, str]]:
     before, after = event.before or {}, event.after or {}
     lines: list[tuple[str, str]] = []
     if event.action == "memo.delete":
-        lines = [("Title", before.get("title") or "(none)"), ("Memo", before.get("body", ""))]
+        lines = [
+            (gettext("Title"), before.get("title") or gettext("(none)")),
+            (gettext("Memo"), before.get("body", "")),
+        ]
     elif event.action == "code.archive":
-        lines = [("Codes to un-archive", str(len(before.get("ids") or [])))]
+        lines = [(gettext("Codes to un-archive"), str(len(before.get("ids") or [])))]
     elif event.action == "code.merge":
         source = before.get("source") or {}
         lines = [
-            ("Code", source.get("name", "")),
-            ("Segments moved back", str(len(before.get("moved_segment_ids") or []))),
-            ("Segments recreated", str(len(before.get("collapsed_segments") or []))),
-            ("Subcodes moved back", str(len(before.get("children") or {}))),
+            (gettext("Code"), source.get("name", "")),
+            (gettext("Segments moved back"), str(len(before.get("moved_segment_ids") or []))),
+            (gettext("Segments recreated"), str(len(before.get("collapsed_segments") or []))),
+            (gettext("Subcodes moved back"), str(len(before.get("children") or {}))),
         ]
     elif event.action == "transcript.text":
         text = before.get("text", "")
         lines = [
             (
-                "Version",
-                f"{after.get('version')} back to the text of version {before.get('version')}",
+                gettext("Version"),
+                gettext("%(now)s back to the text of version %(then)s")
+                % {"now": after.get("version"), "then": before.get("version")},
             ),
-            ("Text before the edit", text[:600] + ("…" if len(text) > 600 else "")),
+            (gettext("Text before the edit"), text[:600] + ("…" if len(text) > 600 else "")),
         ]
     elif event.action == "transcript.delete":
         lines = [
-            ("Transcript", (before.get("transcript") or {}).get("title", "")),
-            ("Segments", str(len(before.get("segments") or []))),
-            ("Memos", str(len(before.get("memos") or []))),
-            ("Consensus decisions", str(len(before.get("decisions") or []))),
+            (gettext("Transcript"), (before.get("transcript") or {}).get("title", "")),
+            (gettext("Segments"), str(len(before.get("segments") or []))),
+            (gettext("Memos"), str(len(before.get("memos") or []))),
+            (gettext("Consensus decisions"), str(len(before.get("decisions") or []))),
         ]
     elif event.action == "participant.delete":
         transcripts = before.get("transcripts") or []
         lines = [
-            ("Participant", (before.get("participant") or {}).get("pseudonym", "")),
-            ("Transcripts", ", ".join(t["transcript"]["title"] for t in transcripts) or "none"),
-            ("Segments", str(sum(len(t["segments"]) for t in transcripts))),
+            (gettext("Participant"), (before.get("participant") or {}).get("pseudonym", "")),
+            (
+                gettext("Transcripts"),
+                ", ".join(t["transcript"]["title"] for t in transcripts) or gettext("none"),
+            ),
+            (gettext("Segments"), str(sum(len(t["segments"]) for t in transcripts))),
         ]
     return lines

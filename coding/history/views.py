@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coding.history import exports, log, restore
@@ -63,7 +64,7 @@ def audit_export(request: HttpRequest, study_id: int, fmt: str) -> HttpResponse:
     access = get_study_for_user(request, study_id, owner=True)
     _form, _filters, events = _filtered(request, access)
     if fmt not in exports.FORMATS:
-        raise Http404("No such export format.")
+        raise Http404(_("No such export format."))
     return exports.export_response(access.study, events, fmt)
 
 
@@ -75,18 +76,22 @@ def audit_restore(request: HttpRequest, study_id: int, event_id: int) -> HttpRes
         AuditEvent.objects.filter(study=access.study, pk=event_id).select_related("actor").first()
     )
     if event is None:
-        raise Http404("No such change.")
+        raise Http404(_("No such change."))
     back = reverse("coding:audit", args=[access.study.pk])
     if request.method == "POST":
         try:
             done = restore.event_restore(event=event, actor=request.user)
         except ValidationError as exc:
-            messages.error(request, "Not restored: " + " ".join(exc.messages))
+            messages.error(request, _("Not restored: %(why)s") % {"why": " ".join(exc.messages)})
         else:
             messages.success(
                 request,
-                f"Restored: {event.action} of {log.event_label(event) or event.object_type} "
-                f"(recorded as change #{done.pk}).",
+                _("Restored: %(action)s of %(value)s (recorded as change #%(pk)s).")
+                % {
+                    "action": event.action,
+                    "value": log.event_label(event) or event.object_type,
+                    "pk": done.pk,
+                },
             )
         return redirect(back)
     return render(

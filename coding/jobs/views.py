@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -27,7 +28,7 @@ def _get_job_for_user(request: HttpRequest, study_id: int, job_id: int) -> tuple
     access = get_study_for_user(request, study_id)
     job = Job.objects.filter(pk=job_id, study=access.study, user=request.user).first()
     if job is None:
-        raise Http404("No such export.")
+        raise Http404(gettext("No such export."))
     return access, job
 
 
@@ -61,12 +62,12 @@ def job_detail(request: HttpRequest, study_id: int, job_id: int) -> HttpResponse
 def job_download(request: HttpRequest, study_id: int, job_id: int) -> FileResponse:
     _, job = _get_job_for_user(request, study_id, job_id)
     if job.status != JobStatus.DONE or not job.file or job.expires_at <= timezone.now():
-        raise Http404("This export has no file (any more).")
+        raise Http404(gettext("This export has no file (any more)."))
     storage = job_storage()
     try:
         handle = storage.open(job.file, "rb")
     except FileNotFoundError:
-        raise Http404("This export has no file (any more).") from None
+        raise Http404(gettext("This export has no file (any more).")) from None
     return FileResponse(handle, as_attachment=True, filename=job.filename)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from studies.access import StudyAccess, visible_codes
 from studies.models import Transcript
@@ -13,11 +14,11 @@ from workbench.lib.http import int_param
 
 # The memo list's kind filter: (value of ``?kind=``, label).
 MEMO_KINDS = [
-    ("", "All"),
-    ("study", "Study"),
-    ("transcript", "Transcripts"),
-    ("code", "Codes"),
-    ("segment", "Segments"),
+    ("", pgettext_lazy("memos", "All")),
+    ("study", gettext_lazy("Study")),
+    ("transcript", gettext_lazy("Transcripts")),
+    ("code", gettext_lazy("Codes")),
+    ("segment", gettext_lazy("Segments")),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from coding.audit import audit, memo_snapshot
 from coding.models import (
@@ -52,7 +53,7 @@ def memo_create(
             getattr(target, "transcript", None), "study_id", None
         )
         if target is not None and target_study != study.pk:
-            raise ValidationError("That memo's subject belongs to another study.")
+            raise ValidationError(_("That memo's subject belongs to another study."))
     memo = Memo(
         study=study,
         author=author,

@@ -18,9 +18,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Min, Q
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from coding.agreement import answer as agreement_answer
 from coding.agreement import over_time
+from coding.agreement.reasons import reason_text
 from coding.calibration.results import calibration_results
 from coding.codebook import versions
 from coding.methods import checklists
@@ -36,18 +39,24 @@ from coding.models import (
 from studies.access import StudyAccess
 from studies.models import Participant, Transcript
 
-NOT_RECORDED = "Not recorded."
+NOT_RECORDED = gettext_lazy("Not recorded.")
 SECTIONS = (
-    ("design", "Study design"),
-    ("coders", "Coders and assignments"),
-    ("codebook", "Codebook versions and change log"),
-    ("agreement", "Inter-coder agreement"),
-    ("consensus", "Consensus procedure"),
-    ("audit", "Audit summary"),
-    ("software", "Software and date"),
+    ("design", gettext_lazy("Study design")),
+    ("coders", gettext_lazy("Coders and assignments")),
+    ("codebook", gettext_lazy("Codebook versions and change log")),
+    ("agreement", gettext_lazy("Inter-coder agreement")),
+    ("consensus", gettext_lazy("Consensus procedure")),
+    ("audit", gettext_lazy("Audit summary")),
+    ("software", gettext_lazy("Software and date")),
 )
 TITLES = dict(SECTIONS)
 NOTES_MAX_CHARS = 5000
+
+
+class Name(str):
+    """A column heading that is the study's own name (a group, a wave): never translated."""
+
+    is_name = True
 
 
 @dataclass
@@ -79,7 +88,7 @@ def _pct(n: int, d: int) -> str:
 
 
 def _coef(value) -> str:
-    return "undefined" if value is None else f"{value:.3f}"
+    return _("undefined") if value is None else f"{value:.3f}"
 
 
 # --- study design ----------------------------------------------------------------------------
@@ -101,20 +110,27 @@ def _design(study, section: Section) -> None:
             seen[pid].add(wid)
     total_t = sum(interviews.values())
     section.paragraphs.append(
-        f"{len(groups)} stakeholder group{'s' if len(groups) != 1 else ''}, {len(waves)} "
-        f"wave{'s' if len(waves) != 1 else ''}, {sum(participants.values())} participants and "
-        f"{total_t} interview transcripts."
+        _(
+            "%(groups)s, %(waves)s, %(participants)s participants and %(transcripts)s interview transcripts."
+        )
+        % {
+            "groups": ngettext("%(n)s stakeholder group", "%(n)s stakeholder groups", len(groups))
+            % {"n": len(groups)},
+            "waves": ngettext("%(n)s wave", "%(n)s waves", len(waves)) % {"n": len(waves)},
+            "participants": sum(participants.values()),
+            "transcripts": total_t,
+        }
     )
-    header = ["Group", "Participants", *[w.name for w in waves], "All waves"]
+    header = [_("Group"), _("Participants"), *[Name(w.name) for w in waves], _("All waves")]
     rows = []
     for g in [*groups, None]:
         gid = g.pk if g else None
         cells = [interviews[(gid, w.pk)] for w in waves]
         if g is None and not participants[None] and not any(cells):
             continue
-        rows.append([g.name if g else "(no group)", str(participants[gid]), *map(str, cells)])
+        rows.append([g.name if g else _("(no group)"), str(participants[gid]), *map(str, cells)])
         rows[-1].append(str(sum(cells)))
-    section.tables.append(Table("Interviews per group × wave", header, rows))
+    section.tables.append(Table(_("Interviews per group × wave"), header, rows))
     # Attrition: participants interviewed at an earlier wave but not at this one.
     pgroup = dict(Participant.objects.filter(study=study).values_list("pk", "group_id"))
     arows = []
@@ -126,8 +142,8 @@ def _design(study, section: Section) -> None:
     if arows:
         section.tables.append(
             Table(
-                "Attrition: participants interviewed at an earlier wave and missing at this one",
-                ["Wave", "Missing", *[g.name for g in groups]],
+                _("Attrition: participants interviewed at an earlier wave and missing at this one"),
+                [_("Wave"), _("Missing"), *[Name(g.name) for g in groups]],
                 arows,
             )
         )
@@ -156,22 +172,30 @@ def _coders(study, section: Section) -> None:
         [la.label, str(len(assigned[la.pk])), str(done[la.pk]), str(coded[la.pk])] for la in layers
     ]
     section.paragraphs.append(
-        f"{len(layers)} coder{'s' if len(layers) != 1 else ''} coded independently, each in "
-        "their own layer."
+        ngettext(
+            "%(n)s coder coded independently, in their own layer.",
+            "%(n)s coders coded independently, each in their own layer.",
+            len(layers),
+        )
+        % {"n": len(layers)}
     )
     section.tables.append(
-        Table("Coders", ["Coder", "Transcripts assigned", "Marked done", "Transcripts coded"], rows)
+        Table(
+            _("Coders"),
+            [_("Coder"), _("Transcripts assigned"), _("Marked done"), _("Transcripts coded")],
+            rows,
+        )
     )
     per_transcript = Counter(t for tids in assigned.values() for t in tids)
     double = sorted(t for t, n in per_transcript.items() if n >= 2)
     total = Transcript.objects.filter(study=study).count()
     section.paragraphs.append(
-        f"Double-coded subset (assigned to two or more coders): {_pct(len(double), total)} "
-        "transcripts."
+        _("Double-coded subset (assigned to two or more coders): %(share)s transcripts.")
+        % {"share": _pct(len(double), total)}
     )
     draws = list(SamplerDraw.objects.filter(study=study).order_by("created_at", "pk"))
     if not draws:
-        section.paragraphs.append("Double-coding sampler draws: " + NOT_RECORDED)
+        section.paragraphs.append(_("Double-coding sampler draws:") + " " + str(NOT_RECORDED))
         return
     names = {
         **{("g", g.pk): g.name for g in study.groups.all()},
@@ -181,7 +205,9 @@ def _coders(study, section: Section) -> None:
     for d in draws:
         p = d.params or {}
         share = (
-            f"{p['percent']}%" if p.get("percent") is not None else f"{p.get('count')} transcripts"
+            f"{p['percent']}%"
+            if p.get("percent") is not None
+            else _("%(n)s transcripts") % {"n": p.get("count")}
         )
         cells = ", ".join(
             f"{names.get(('g', g), '—')} × {names.get(('w', w), '—')}: {n}"
@@ -192,15 +218,15 @@ def _coders(study, section: Section) -> None:
                 timezone.localtime(d.created_at).date().isoformat(),
                 str(d.seed),
                 share,
-                " and ".join(p.get("coders", [])),
+                _(" and ").join(p.get("coders", [])),
                 str(len(d.transcript_ids)),
                 cells,
             ]
         )
     section.tables.append(
         Table(
-            "Double-coding sampler draws (stratified per group × wave, at least one per cell)",
-            ["Date", "Seed", "Share", "Coders", "Transcripts", "Per cell"],
+            _("Double-coding sampler draws (stratified per group × wave, at least one per cell)"),
+            [_("Date"), _("Seed"), _("Share"), _("Coders"), _("Transcripts"), _("Per cell")],
             drows,
         )
     )
@@ -212,12 +238,12 @@ def _coders(study, section: Section) -> None:
 def _codebook(access: StudyAccess, section: Section) -> None:
     vs = list(access.study.codebook_versions.all())
     if not vs:
-        section.paragraphs.append("Codebook versions: " + NOT_RECORDED)
+        section.paragraphs.append(_("Codebook versions:") + " " + str(NOT_RECORDED))
         return
     section.tables.append(
         Table(
-            "Codebook versions",
-            ["Version", "Frozen on", "Codes", "Note"],
+            _("Codebook versions"),
+            [_("Version"), _("Frozen on"), _("Codes"), _("Note")],
             [
                 [
                     v.name,
@@ -256,9 +282,9 @@ def _codebook(access: StudyAccess, section: Section) -> None:
     if len(sides) > 1:
         section.tables.append(
             Table(
-                "Change log between versions",
-                ["Versions", "Change", "Code", "Detail", "Reason"],
-                rows or [["—", "no change", "", "", ""]],
+                _("Change log between versions"),
+                [_("Versions"), _("Change"), _("Code"), _("Detail"), _("Reason")],
+                rows or [["—", _("no change"), "", "", ""]],
             )
         )
 
@@ -271,21 +297,32 @@ def _agreement(access: StudyAccess, section: Section, query: QueryDict) -> None:
         layers = ",".join(query.getlist("layers"))
         report = agreement_answer.report_for_api(access, query, layers)
     except ValidationError as exc:
-        section.paragraphs.append("Agreement: not computed (" + " ".join(exc.messages) + ").")
+        section.paragraphs.append(
+            _("Agreement: not computed (%(reason)s).") % {"reason": " ".join(exc.messages)}
+        )
         report = None
     if report is not None:
         data = agreement_answer.report_json(report)
         compared = data["transcripts_compared"]
         boot = data["bootstrap"]
         section.paragraphs.append(
-            f"Unit: {data['unit']}. Layers compared: {', '.join(data['layers'])}. "
-            f"Transcripts compared: {len(compared)} of {data['transcripts_in_scope']} in scope. "
-            f"Intervals: 95% percentile bootstrap, {boot['replicates']} replicates resampling "
-            f"whole transcripts (seed {boot['seed']})."
+            _(
+                "Unit: character (Unicode code point). Layers compared: %(layers)s. "
+                "Transcripts compared: %(compared)s of %(scope)s in scope. Intervals: 95%% "
+                "percentile bootstrap, %(replicates)s replicates resampling whole transcripts "
+                "(seed %(seed)s)."
+            )
+            % {
+                "layers": ", ".join(data["layers"]),
+                "compared": len(compared),
+                "scope": data["transcripts_in_scope"],
+                "replicates": boot["replicates"],
+                "seed": boot["seed"],
+            }
         )
         section.paragraphs.append(report.summary or "")
         overall = data["overall"]
-        rows = [_figures("Overall (codes pooled)", overall)]
+        rows = [_figures(_("Overall (codes pooled)"), overall)]
         tops = {}
         for c in data["codes"]:
             if " > " in c["path"]:
@@ -295,15 +332,22 @@ def _agreement(access: StudyAccess, section: Section, query: QueryDict) -> None:
         rows += [_figures(c["path"], c) for c in tops.values()]
         section.tables.append(
             Table(
-                "Agreement overall and per top-level code (subcodes rolled up)",
-                ["Code", "Characters", "% agreement", "Cohen's κ", "Krippendorff's α", "α 95% CI"],
+                _("Agreement overall and per top-level code (subcodes rolled up)"),
+                [
+                    _("Code"),
+                    _("Characters"),
+                    _("% agreement"),
+                    _("Cohen's κ"),
+                    _("Krippendorff's α"),
+                    _("α 95% CI"),
+                ],
                 rows,
             )
         )
         section.tables.append(
             Table(
-                "Transcripts the figures rest on",
-                ["Transcript", "Participant", "Group", "Wave"],
+                _("Transcripts the figures rest on"),
+                [_("Transcript"), _("Participant"), _("Group"), _("Wave")],
                 [
                     [t["title"], t["participant"] or "", t["group"] or "", t["wave"] or ""]
                     for t in compared
@@ -316,7 +360,7 @@ def _agreement(access: StudyAccess, section: Section, query: QueryDict) -> None:
         CalibrationRound.objects.filter(study=access.study, closed=True).order_by("created_at")
     )
     if not rounds:
-        section.paragraphs.append("Calibration rounds: " + NOT_RECORDED)
+        section.paragraphs.append(_("Calibration rounds:") + " " + str(NOT_RECORDED))
         return
     rrows = []
     for rnd in rounds:
@@ -329,14 +373,14 @@ def _agreement(access: StudyAccess, section: Section, query: QueryDict) -> None:
                 str(res.n_coders),
                 str(len(res.units)),
                 res.overall_kind,
-                _coef(o.alpha_nominal.value) if o else "undefined",
-                _coef(o.percent_agreement.value) if o else "undefined",
+                _coef(o.alpha_nominal.value) if o else _("undefined"),
+                _coef(o.percent_agreement.value) if o else _("undefined"),
             ]
         )
     section.tables.append(
         Table(
-            "Calibration rounds (closed)",
-            ["Round", "Date", "Coders", "Excerpts", "Data", "α", "% agreement"],
+            _("Calibration rounds (closed)"),
+            [_("Round"), _("Date"), _("Coders"), _("Excerpts"), _("Data"), "α", _("% agreement")],
             rrows,
         )
     )
@@ -345,26 +389,31 @@ def _agreement(access: StudyAccess, section: Section, query: QueryDict) -> None:
 def _over_time(access: StudyAccess, section: Section, query: QueryDict, layers: str) -> None:
     """The over-time table: each calibration round the reader may see and each codebook
     period, with the version it rests on (docs/agreement/OVER_TIME.md)."""
-    table, _ = over_time.for_query(access, query, layers or None)
+    table, _scope = over_time.for_query(access, query, layers or None)
     rows = []
     for r in table.rows:
         ci = r.alpha_ci
         if r.kind == over_time.ROUND:
             when = timezone.localtime(r.start).date().isoformat()
-            basis = f"{r.coders} coders"
+            basis = ngettext("%(count)s coder", "%(count)s coders", r.coders) % {"count": r.coders}
+            label = _("Round: %(name)s") % {"name": r.label}
         else:
-            start = timezone.localtime(r.start).date().isoformat() if r.start else "start"
-            end = timezone.localtime(r.end).date().isoformat() if r.end else "now"
-            when = f"{start} to {end}"
-            basis = f"{r.n_transcripts} transcripts, {r.segments} segments"
+            start = timezone.localtime(r.start).date().isoformat() if r.start else _("start")
+            end = timezone.localtime(r.end).date().isoformat() if r.end else _("now")
+            when = _("%(start)s to %(end)s") % {"start": start, "end": end}
+            basis = _("%(transcripts)s transcripts, %(segments)s segments") % {
+                "transcripts": r.n_transcripts,
+                "segments": r.segments,
+            }
+            label = _("Period: %(name)s") % {"name": r.label}
         rows.append(
             [
-                ("Round: " if r.kind == over_time.ROUND else "Period: ") + r.label,
+                label,
                 when,
                 r.codebook,
-                f"{r.units} {r.unit_words}",
+                f"{r.units} {reason_text(r.unit_words)}",
                 basis,
-                "undefined" if r.percent_agreement.value is None else r.percent_agreement.pct,
+                _("undefined") if r.percent_agreement.value is None else r.percent_agreement.pct,
                 _coef(r.kappa.value),
                 _coef(r.alpha.value),
                 f"[{ci.low:.3f}, {ci.high:.3f}]" if ci is not None and ci.defined else "—",
@@ -372,34 +421,40 @@ def _over_time(access: StudyAccess, section: Section, query: QueryDict, layers: 
         )
     section.tables.append(
         Table(
-            "Agreement over time: calibration rounds (units × coders, intervals resampling "
-            "excerpts) and codebook periods (segments created while each version was "
-            "current, on the transcripts double-coded in the period; intervals resampling "
-            "transcripts)",
+            _(
+                "Agreement over time: calibration rounds (units × coders, intervals resampling "
+                "excerpts) and codebook periods (segments created while each version was "
+                "current, on the transcripts double-coded in the period; intervals resampling "
+                "transcripts)"
+            ),
             [
-                "Round or period",
-                "Dates",
-                "Codebook version",
-                "Units",
-                "Rests on",
-                "% agreement",
-                "Cohen's κ",
-                "Krippendorff's α",
-                "α 95% CI",
+                _("Round or period"),
+                _("Dates"),
+                _("Codebook version"),
+                _("Units"),
+                _("Rests on"),
+                _("% agreement"),
+                _("Cohen's κ"),
+                _("Krippendorff's α"),
+                _("α 95% CI"),
             ],
             rows,
         )
     )
     trends = [
-        f"{what}: {words}."
-        for what, words in (
-            ("Calibration", over_time.trend_words(table.rounds)),
-            ("Coding", over_time.trend_words(table.periods)),
+        words
+        for words in (
+            _("Calibration: %(trend)s.") % {"trend": over_time.trend_words(table.rounds)}
+            if over_time.trend_words(table.rounds)
+            else "",
+            _("Coding: %(trend)s.") % {"trend": over_time.trend_words(table.periods)}
+            if over_time.trend_words(table.periods)
+            else "",
         )
         if words
     ]
     if trends:
-        section.paragraphs.append("Agreement over time. " + " ".join(trends))
+        section.paragraphs.append(_("Agreement over time.") + " " + " ".join(trends))
 
 
 def _figures(label: str, f: dict) -> list[str]:
@@ -408,7 +463,7 @@ def _figures(label: str, f: dict) -> list[str]:
     return [
         label,
         str(f.get("characters", 0)),
-        "undefined" if pa is None else f"{100 * pa:.1f}%",
+        _("undefined") if pa is None else f"{100 * pa:.1f}%",
         _coef(f.get("kappa")),
         _coef(f.get("alpha")),
         f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "—",
@@ -427,7 +482,7 @@ def _consensus(study, section: Section) -> None:
     )
     total = sum(counts.values())
     if not total:
-        section.paragraphs.append("Consensus decisions: " + NOT_RECORDED)
+        section.paragraphs.append(_("Consensus decisions:") + " " + str(NOT_RECORDED))
         return
     settled = ConsensusDecision.objects.filter(study=study, undone_at__isnull=True).order_by()
     spread = settled.aggregate(
@@ -436,38 +491,59 @@ def _consensus(study, section: Section) -> None:
         led=Count("pk", filter=Q(codebook_change__isnull=False)),
     )
     section.paragraphs.append(
-        f"{total} units settled into the consensus layer on {spread['transcripts']} "
-        "transcripts, each by a decision with its rationale (undone decisions not counted). "
-        f"{spread['led']} decisions led to {spread['changes']} recorded codebook changes."
+        _(
+            "%(total)s units settled into the consensus layer on %(transcripts)s transcripts, "
+            "each by a decision with its rationale (undone decisions not counted). %(led)s "
+            "decisions led to %(changes)s recorded codebook changes."
+        )
+        % {
+            "total": total,
+            "transcripts": spread["transcripts"],
+            "led": spread["led"],
+            "changes": spread["changes"],
+        }
     )
     section.tables.append(
         Table(
-            "Units settled by kind of decision",
-            ["Decision", "Units"],
-            [[label, str(counts.get(value, 0))] for value, label in Decision.choices],
+            _("Units settled by kind of decision"),
+            [_("Decision"), _("Units")],
+            [
+                [_decision(value, label), str(counts.get(value, 0))]
+                for value, label in Decision.choices
+            ],
         )
     )
 
 
+def _decision(value: str, label: str) -> str:
+    """A decision's name in the reader's language (the model's labels are English)."""
+    from coding.consensus.page import DECISION_WORDS
+
+    return str(DECISION_WORDS.get(value, label))
+
+
 def _audit(access: StudyAccess, section: Section) -> None:
     if not access.is_owner:
-        section.paragraphs.append("The audit summary is shown to the study's owners only.")
+        section.paragraphs.append(_("The audit summary is shown to the study's owners only."))
         return
     events = AuditEvent.objects.filter(study=access.study).order_by()
     period = events.aggregate(first=Min("created_at"), last=Max("created_at"))
     if period["first"] is None:
-        section.paragraphs.append("Audit log: " + NOT_RECORDED)
+        section.paragraphs.append(_("Audit log:") + " " + str(NOT_RECORDED))
         return
     total = events.count()
     first = timezone.localtime(period["first"]).date().isoformat()
     last = timezone.localtime(period["last"]).date().isoformat()
     section.paragraphs.append(
-        f"{total} recorded changes from {first} to {last}; every write is logged with who, "
-        "when and the values before and after."
+        _(
+            "%(total)s recorded changes from %(first)s to %(last)s; every write is logged with "
+            "who, when and the values before and after."
+        )
+        % {"total": total, "first": first, "last": last}
     )
     by_kind = events.values_list("action").annotate(n=Count("pk")).order_by("-n", "action")
     section.tables.append(
-        Table("Changes by kind", ["Kind", "Changes"], [[a, str(n)] for a, n in by_kind])
+        Table(_("Changes by kind"), [_("Kind"), _("Changes")], [[a, str(n)] for a, n in by_kind])
     )
     by_person = (
         events.values_list("actor__username")
@@ -476,9 +552,9 @@ def _audit(access: StudyAccess, section: Section) -> None:
     )
     section.tables.append(
         Table(
-            "Changes by person",
-            ["Person", "Changes"],
-            [[u or "(system)", str(n)] for u, n in by_person],
+            _("Changes by person"),
+            [_("Person"), _("Changes")],
+            [[u or _("(system)"), str(n)] for u, n in by_person],
         )
     )
 
@@ -507,10 +583,13 @@ def software_version() -> tuple[str, str, str]:
 
 def _software(section: Section, date: str) -> None:
     name, version, commit = software_version()
-    at = f", commit {commit}" if commit else ""
+    at = _(", commit %(commit)s") % {"commit": commit} if commit else ""
     section.paragraphs.append(
-        f"Coding, agreement and consensus were done in {name} {version}{at} (Django, "
-        f"server-rendered). Appendix generated on {date} from the study's data."
+        _(
+            "Coding, agreement and consensus were done in %(software)s (Django, "
+            "server-rendered). Appendix generated on %(date)s from the study's data."
+        )
+        % {"software": f"{name} {version}{at}", "date": date}
     )
 
 
@@ -525,7 +604,7 @@ def build(access: StudyAccess, *, notes: dict[str, str] | None = None, query=Non
     notes = notes or {}
     query = query if query is not None else QueryDict()
     date = timezone.localdate().isoformat()
-    sections = {key: Section(key, title, notes=notes.get(key, "")) for key, title in SECTIONS}
+    sections = {key: Section(key, str(title), notes=notes.get(key, "")) for key, title in SECTIONS}
     _design(study, sections["design"])
     _coders(study, sections["coders"])
     _codebook(access, sections["codebook"])
@@ -536,10 +615,13 @@ def build(access: StudyAccess, *, notes: dict[str, str] | None = None, query=Non
     rows = []
     for key, title in SECTIONS:
         coreq, srqr = checklists.items_text(key)
-        rows.append([title, coreq, srqr])
+        rows.append([str(title), coreq, srqr])
     checklist = Table(
-        "Reporting checklist items answered (COREQ: Tong et al. 2007; SRQR: O'Brien et al. 2014)",
-        ["Section", "COREQ item(s)", "SRQR item(s)"],
+        _(
+            "Reporting checklist items answered (COREQ: Tong et al. 2007; SRQR: O'Brien et al. "
+            "2014)"
+        ),
+        [_("Section"), _("COREQ item(s)"), _("SRQR item(s)")],
         rows,
     )
     return Appendix(study.name, date, list(sections.values()), checklist)

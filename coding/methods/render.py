@@ -13,6 +13,7 @@ import io
 import re
 from collections.abc import Sequence
 
+from django.utils.translation import gettext as _
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -56,7 +57,7 @@ def _cell(text) -> str:
 
 
 def _md_table(table: Table, number: int) -> list[str]:
-    out = [f"**Table {number}.** {table.caption}", ""]
+    out = ["**" + _("Table %(number)s.") % {"number": number} + "** " + table.caption, ""]
     out.append("| " + " | ".join(map(_cell, table.header)) + " |")
     out.append("|" + "---|" * len(table.header))
     out += ["| " + " | ".join(map(_cell, row)) + " |" for row in table.rows]
@@ -64,7 +65,12 @@ def _md_table(table: Table, number: int) -> list[str]:
 
 
 def markdown(appendix: Appendix) -> str:
-    out = [f"# Methods appendix: {appendix.study_name}", "", f"Generated {appendix.date}.", ""]
+    out = [
+        "# " + _("Methods appendix: %(study)s") % {"study": appendix.study_name},
+        "",
+        _("Generated %(date)s.") % {"date": appendix.date},
+        "",
+    ]
     number = 0
     for i, section in enumerate(appendix.sections, start=1):
         out += [f"## {i}. {section.title}", ""]
@@ -75,10 +81,10 @@ def markdown(appendix: Appendix) -> str:
             number += 1
             out += _md_table(table, number)
         if section.notes:
-            out += ["**Procedure notes.** " + section.notes.strip(), ""]
-    out += ["## Reporting checklists", ""]
+            out += ["**" + _("Procedure notes.") + "** " + section.notes.strip(), ""]
+    out += ["## " + _("Reporting checklists"), ""]
     out += _md_table(appendix.checklist, number + 1)
-    out += ["## References", ""]
+    out += ["## " + _("References"), ""]
     out += [f"- {r}" for r in REFERENCES]
     return "\n".join(out) + "\n"
 
@@ -129,7 +135,7 @@ def add_table(doc, number: int, caption: str, header: Sequence, rows: Sequence[S
     para.paragraph_format.space_before = Pt(10)
     para.paragraph_format.space_after = Pt(4)
     para.paragraph_format.keep_with_next = True
-    for text, bold in ((f"Table {number}. ", True), (caption, False)):
+    for text, bold in ((_("Table %(number)s.") % {"number": number} + " ", True), (caption, False)):
         run = para.add_run(text)
         run.bold, run.italic = bold, False
         run.font.size = Pt(10)
@@ -181,8 +187,8 @@ def new_document(title: str):
 
 
 def docx_bytes(appendix: Appendix) -> bytes:
-    doc = new_document(f"Methods appendix: {appendix.study_name}")
-    doc.add_paragraph(f"Generated {appendix.date}.")
+    doc = new_document(_("Methods appendix: %(study)s") % {"study": appendix.study_name})
+    doc.add_paragraph(_("Generated %(date)s.") % {"date": appendix.date})
     number = 0
     for i, section in enumerate(appendix.sections, start=1):
         doc.add_heading(f"{i}. {section.title}", level=1)
@@ -194,13 +200,13 @@ def docx_bytes(appendix: Appendix) -> bytes:
             add_table(doc, number, table.caption, table.header, table.rows)
         if section.notes:
             para = doc.add_paragraph()
-            para.add_run("Procedure notes. ").bold = True
+            para.add_run(_("Procedure notes.") + " ").bold = True
             para.add_run(section.notes.strip())
-    doc.add_heading("Reporting checklists", level=1)
+    doc.add_heading(_("Reporting checklists"), level=1)
     number += 1
     checklist = appendix.checklist
     add_table(doc, number, checklist.caption, checklist.header, checklist.rows)
-    doc.add_heading("References", level=1)
+    doc.add_heading(_("References"), level=1)
     for r in REFERENCES:
         doc.add_paragraph(r, style="List Bullet")
     buf = io.BytesIO()

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from coding import exports
 from coding.codebook.selectors import Codebook
@@ -169,28 +170,35 @@ def about_rows(access: StudyAccess, state: RetrievalState, username: str) -> lis
     """Label/value pairs describing the request, for the XLSX "About" sheet."""
 
     def name(items, pk):
-        return next((str(i) for i in items if i.pk == pk), "All")
+        return next((str(i) for i in items if i.pk == pk), gettext("All"))
 
     f = state.filters
     layer = next((lr.label for lr in state.layers if lr.key == f.layer), "")
     if f.layer == UNION_KEY:
-        layer = "Coders' union: " + ", ".join(lr.label for lr in state.chosen_layers or [])
+        layer = (
+            gettext("Coders' union:")
+            + " "
+            + ", ".join(lr.label for lr in state.chosen_layers or [])
+        )
     about = [
-        ("Study", access.study.name),
-        ("Code", state.code_path or "All codes"),
-        ("Subcodes included", "yes" if f.subtree else "no"),
-        ("Group", name(state.groups, f.group)),
-        ("Wave", name(state.waves, f.wave)),
-        ("Participant", name(state.participants, f.participant)),
-        *((f"Attribute {a.name}", a.value) for a in f.attributes),
+        (gettext("Study"), access.study.name),
+        (gettext("Code"), state.code_path or gettext("All codes")),
+        (gettext("Subcodes included"), "yes" if f.subtree else "no"),
+        (gettext("Group"), name(state.groups, f.group)),
+        (gettext("Wave"), name(state.waves, f.wave)),
+        (gettext("Participant"), name(state.participants, f.participant)),
+        *((gettext("Attribute %(name)s") % {"name": a.name}, a.value) for a in f.attributes),
         (
-            "Layer",
-            layer or "All layers you can see: " + ", ".join(lr.label for lr in state.layers),
+            gettext("Layer"),
+            layer
+            or gettext("All layers you can see:")
+            + " "
+            + ", ".join(lr.label for lr in state.layers),
         ),
-        ("Exported by", username),
+        (gettext("Exported by"), username),
     ]
     if access.blind:
-        about.append(("Scope", "Blind coding: only your own layer."))
+        about.append((gettext("Scope"), gettext("Blind coding: only your own layer.")))
     return about
 
 
@@ -205,7 +213,7 @@ def export_response(
     filename = export_filename(access, state, fmt)
     if fmt == "csv":
         return exports.csv_response(filename, export_header(defs), rows)
-    sheet = exports.Sheet("Segments", export_header(defs), rows)
+    sheet = exports.Sheet(gettext("Segments"), export_header(defs), rows)
     return exports.xlsx_response(filename, [sheet], about=about_rows(access, state, username))
 
 
@@ -234,5 +242,5 @@ def export_write(
     if fmt == "csv":
         exports.csv_write(out, export_header(defs), rows)
     else:
-        sheets = [exports.Sheet("Segments", export_header(defs), rows)]
+        sheets = [exports.Sheet(gettext("Segments"), export_header(defs), rows)]
         exports.xlsx_write(out, sheets, about=about_rows(access, state, access.user.get_username()))

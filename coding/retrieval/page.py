@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from coding.agreement.periods import page_periods
 from coding.codebook.selectors import Codebook
@@ -117,6 +118,11 @@ def result_rows(
     (``RetrievalState.layers``); a passage's layer missing from them (created since they
     were read) costs one query for all such layers."""
     passages = list(passages)
+    no_participant, no_group, no_wave = (
+        gettext("No participant"),
+        gettext("no group"),
+        gettext("no wave"),
+    )
     by_id = {layer.pk: layer for layer in layers}
     missing = {p.layer_id for p in passages} - by_id.keys()
     if missing:
@@ -154,9 +160,9 @@ def result_rows(
                 quote_at_coding=p.quote_at_coding,
                 memo=p.memo,
                 needs_review=p.needs_review,
-                pseudonym=p.pseudonym or "No participant",
-                group_name=p.group_name or "no group",
-                wave_name=p.wave_name or "no wave",
+                pseudonym=p.pseudonym or no_participant,
+                group_name=p.group_name or no_group,
+                wave_name=p.wave_name or no_wave,
                 title=p.title,
                 layer_label=layer.label,
                 code_color=p.code_color,
@@ -186,54 +192,79 @@ def result_row(access: StudyAccess, segment: Segment, book: Codebook) -> ResultR
 
 _ROW = """<li class="retrieval-item" id="r-seg-{pk}">
   <p class="retrieval-meta">
-    <span>{pseudonym}</span>
-    · <span>{group}</span>
-    · <span>{wave}</span>
-    · <span>{title}</span>
-    · <span>Layer: {layer}</span>
+    <span translate="no">{pseudonym}</span>
+    · <span translate="no">{group}</span>
+    · <span translate="no">{wave}</span>
+    · <span translate="no">{title}</span>
+    · <span>{w_layer} {layer}</span>
     {coded_under}{path}{badge}
   </p>
-  <blockquote class="retrieval-context">{more_before}{before}<mark>{quote}</mark>{after}{more_after}</blockquote>
-  {was}{memo}<p class="retrieval-link"><a href="{link}">Open in transcript<span class="sr-only">: {title}, characters {start}–{end}</span></a>
-    <span class="muted">characters {start}–{end}</span>
+  <blockquote class="retrieval-context" translate="no">{more_before}{before}<mark>{quote}</mark>{after}{more_after}</blockquote>
+  {was}{memo}<p class="retrieval-link"><a href="{link}">{w_open}<span class="sr-only">: <span translate="no">{title}</span>, {chars}</span></a>
+    <span class="muted">{chars}</span>
     {exemplar}{not_yours}{form}</p>
 </li>
 """
 _CODED_UNDER = '· <span class="coded-under">{}</span>\n    '
-_PATH = (
-    '· <span class="code-path"><span class="swatch" style="background: {}" aria-hidden="true">'
-    "</span> {}</span>"
-)
 #: With the study's other codebook language on hover.
 _PATH_OTHER = '<span title="{}" translate="no">{}</span>'
-_NEEDS_REVIEW = mark_safe(
-    '· <span class="badge badge-review">Changed since coding: needs review</span>'
+_PATH = (
+    '· <span class="code-path" translate="no"><span class="swatch" style="background: {}" '
+    'aria-hidden="true"></span> {}</span>'
 )
-_REVIEWED = mark_safe('· <span class="badge" role="status">Reviewed</span>')
 _WAS = (
-    '<p class="retrieval-was"><span class="muted">Words at coding:</span> <del>{}</del><br>'
-    '<span class="muted">Words now:</span> <ins>{}</ins></p>\n  '
+    '<p class="retrieval-was"><span class="muted">{}</span> <del translate="no">{}</del><br>'
+    '<span class="muted">{}</span> <ins translate="no">{}</ins></p>\n  '
 )
-_NOT_YOURS = mark_safe('<span class="muted">· its coder marks it reviewed in their layer</span>')
 # With htmx the row swaps in place (now "Reviewed"); without it the form posts and comes
 # back to the page it was on (``next``).
-_MEMO = '<p class="retrieval-memo"><strong>Memo:</strong> {}</p>\n  '
+_MEMO = '<p class="retrieval-memo"><strong>{}</strong> <span translate="no">{}</span></p>\n  '
 _FORM = """
     <form method="post" action="{url}" class="inline-form"
           hx-post="{url}" hx-target="closest li" hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" value="{token}">
       <input type="hidden" name="next" value="{next}">
-      <button class="button small secondary" type="submit">Mark reviewed<span class="sr-only">: {quote}</span></button>
+      <button class="button small secondary" type="submit">{label}<span class="sr-only">: <span translate="no">{quote}</span></span></button>
     </form>
     """
+
+
+def _words() -> dict[str, str]:
+    """The interface words of the rows, in the active language (escaped once per page)."""
+    return {
+        "layer": _e(gettext("Layer:")),
+        "open": _e(gettext("Open in transcript")),
+        "chars": _e(gettext("characters %(start)s–%(end)s")),
+        "needs_review": mark_safe(
+            '· <span class="badge badge-review">'
+            + _e(gettext("Changed since coding: needs review"))
+            + "</span>"
+        ),
+        "reviewed": mark_safe(
+            '· <span class="badge" role="status">' + _e(gettext("Reviewed")) + "</span>"
+        ),
+        "was": _e(gettext("Words at coding:")),
+        "now": _e(gettext("Words now:")),
+        "not_yours": mark_safe(
+            '<span class="muted">· '
+            + _e(gettext("its coder marks it reviewed in their layer"))
+            + "</span>"
+        ),
+        "memo": _e(gettext("Memo:")),
+        "mark": gettext("Mark reviewed"),
+        "exemplar": _e(gettext("Exemplar…")),
+        "exemplar_sr": _e(gettext("mark %(title)s, characters %(start)s–%(end)s")),
+        "archived": _e(gettext("(archived)")),
+    }
 
 
 def code_options(book: Codebook, chosen: int | None) -> SafeString:
     """The ``<option>`` of each code of ``book`` (tree order, by path, "(archived)" said),
     ``chosen`` selected: the filter form's longest list, written here like the rows."""
+    archived = " " + _e(gettext("(archived)"))
     return mark_safe(
         "".join(
             f'<option value="{node.pk}"{" selected" if node.pk == chosen else ""}>'
-            f"{_e(node.path)}{' (archived)' if node.code.archived else ''}</option>"
+            f"{_e(node.path)}{archived if node.code.archived else ''}</option>"
             for node in book.walk()
         )
     )
@@ -251,8 +282,8 @@ def participant_options(participants: Iterable, chosen: int | None) -> SafeStrin
 
 
 _EXEMPLAR = (
-    '<a class="button small secondary" href="{}?segment={}&amp;next={}">Exemplar…'
-    '<span class="sr-only">: mark {}, characters {}–{}</span></a> '
+    '<a class="button small secondary" href="{}?segment={}&amp;next={}">{}'
+    '<span class="sr-only">: {}</span></a> '
 )
 
 
@@ -274,6 +305,7 @@ def rows_html(
     does, without its lazy-string wrapper, which cost more than the escaping)."""
     out = []
     back = quote_plus(request.get_full_path())
+    w = _words()
     for row in rows:
         form = ""
         if row.can_review:
@@ -282,8 +314,10 @@ def rows_html(
                 url=reverse("coding:segment_reviewed", args=[study_id, row.pk]),
                 token=get_token(request),
                 next=request.get_full_path(),
+                label=w["mark"],
                 quote=truncatechars(row.quote, 40),
             )
+        chars = w["chars"] % {"start": row.start, "end": row.end}
         quote = _e(row.quote)
         out.append(
             _ROW.format(
@@ -293,6 +327,9 @@ def rows_html(
                 wave=_e(row.wave_name),
                 title=_e(row.title),
                 layer=_e(row.layer_label),
+                w_layer=w["layer"],
+                w_open=w["open"],
+                chars=chars,
                 coded_under=_CODED_UNDER.format(_e(row.coded_under)) if row.coded_under else "",
                 path=_PATH.format(
                     _e(row.code_color),
@@ -302,23 +339,32 @@ def rows_html(
                 )
                 if show_path
                 else "",
-                badge=_NEEDS_REVIEW if row.needs_review else _REVIEWED if reviewed else "",
+                badge=w["needs_review"] if row.needs_review else w["reviewed"] if reviewed else "",
                 more_before="…" if row.more_before else "",
                 before=_e(row.before),
                 quote=quote,
                 after=_e(row.after),
                 more_after="…" if row.more_after else "",
-                was=_WAS.format(_e(row.quote_at_coding), quote)
+                was=_WAS.format(w["was"], _e(row.quote_at_coding), w["now"], quote)
                 if row.needs_review and row.quote_at_coding
                 else "",
-                memo=_MEMO.format(linebreaksbr(row.memo, autoescape=True)) if row.memo else "",
+                memo=_MEMO.format(w["memo"], linebreaksbr(row.memo, autoescape=True))
+                if row.memo
+                else "",
                 link=_e(row.link),
-                start=row.start,
-                end=row.end,
-                not_yours=_NOT_YOURS if row.needs_review and not row.can_review else "",
+                not_yours=w["not_yours"] if row.needs_review and not row.can_review else "",
                 form=form,
                 exemplar=_EXEMPLAR.format(
-                    exemplar_url, row.pk, back, _e(row.title), row.start, row.end
+                    exemplar_url,
+                    row.pk,
+                    back,
+                    w["exemplar"],
+                    w["exemplar_sr"]
+                    % {
+                        "title": f'<span translate="no">{_e(row.title)}</span>',
+                        "start": row.start,
+                        "end": row.end,
+                    },
                 )
                 if exemplar_url
                 else "",

@@ -25,6 +25,7 @@ from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 from coding.codebook import selectors as codebook_selectors
 from coding.codebook.selectors import Codebook
@@ -505,12 +506,22 @@ def retrieval_state(
         ("participant", filters.participant, {p.pk for p in participants}),
     ):
         if given.get(label) and (value is None or value not in items):
-            errors.append(f"There is no {label} “{given[label]}” in this study.")
+            errors.append(
+                {
+                    "code": gettext("There is no code “%(value)s” in this study."),
+                    "group": gettext("There is no group “%(value)s” in this study."),
+                    "wave": gettext("There is no wave “%(value)s” in this study."),
+                    "participant": gettext("There is no participant “%(value)s” in this study."),
+                }[label]
+                % {"value": given[label]}
+            )
     attribute_defs = attrs.definitions(study)
     for f in filters.attributes:
         defn = attrs.by_name(attribute_defs, f.name)
         if defn is None:
-            errors.append(f"There is no attribute “{f.name}” in this study.")
+            errors.append(
+                gettext("There is no attribute “%(name)s” in this study.") % {"name": f.name}
+            )
         elif problem := attrs.check(defn, f.value):
             errors.append(problem)
     chosen_layers = None
@@ -520,7 +531,10 @@ def retrieval_state(
     elif filters.layer:
         chosen_layers = [lr for lr in layers if lr.key == filters.layer]
         if not chosen_layers:
-            errors.append(f"There is no layer “{filters.layer}” that you can see.")
+            errors.append(
+                gettext("There is no layer “%(layer)s” that you can see.")
+                % {"layer": filters.layer}
+            )
     code_ids = code_ids_for(book, filters.code, subtree=filters.subtree) if filters.code else []
     return RetrievalState(
         filters=filters,

@@ -15,9 +15,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from coding.codebook import selectors as codebook_selectors
+from coding.exports import header_language
 from coding.jobs import services as job_services
 from coding.models import JobKind
 from coding.retrieval import exports, page, selectors
@@ -104,7 +106,8 @@ def retrieval_export(request: HttpRequest, study_id: int, fmt: str) -> HttpRespo
             params={"query": request.GET.urlencode(), "fmt": fmt},
         )
         return redirect("coding:job_detail", access.study.pk, job.pk)
-    return exports.export_response(access, state, fmt, username=request.user.get_username())
+    with header_language(request):
+        return exports.export_response(access, state, fmt, username=request.user.get_username())
 
 
 @login_required
@@ -115,8 +118,8 @@ def segment_reviewed(request: HtmxHttpRequest, study_id: int, segment_id: int) -
     segment = get_segment_for_write(
         access,
         segment_id,
-        missing="No such passage.",
-        refused="You can only review passages in your own layer.",
+        missing=gettext("No such passage."),
+        refused=gettext("You can only review passages in your own layer."),
     )
     segment_services.segment_mark_reviewed(segment=segment, actor=request.user)
     if request.htmx:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils.translation import gettext, gettext_lazy
 
 from coding.audit import audit, segment_snapshot
 from coding.models import AuditEvent, Code, Layer, Segment
@@ -37,10 +38,10 @@ from studies.models import Transcript
 from studies.text import SPEAKER_LABEL, speaker_of
 
 EXTENSIONS = {
-    "match": "the words found",
-    "sentence": "their sentence",
-    "turn": "their whole turn",
-    "chars": "characters each side",
+    "match": gettext_lazy("the words found"),
+    "sentence": gettext_lazy("their sentence"),
+    "turn": gettext_lazy("their whole turn"),
+    "chars": gettext_lazy("characters each side"),
 }
 MAX_BATCH = 5000
 MAX_CHARS = 2000
@@ -129,7 +130,9 @@ def extend(
             if s < end and e > start:
                 lo, hi = min(lo, s), max(hi, e)
     else:
-        raise ValidationError(f"Unknown extension “{rule}”.", code="extend")
+        raise ValidationError(
+            gettext("Unknown extension “%(rule)s”.") % {"rule": rule}, code="extend"
+        )
     return _trim(text, lo, hi, (start, end))
 
 
@@ -174,11 +177,16 @@ class Plan:
 
 def check_code(code: Code) -> None:
     if code.archived:
-        raise ValidationError(f"The code “{code.name}” is archived.", code="archived")
+        raise ValidationError(
+            gettext("The code “%(code)s” is archived.") % {"code": code.name}, code="archived"
+        )
     if not code.is_codable:
         raise ValidationError(
-            f"“{code.name}” is a category: it holds codes but cannot be applied to text. "
-            "Choose one of its codes.",
+            gettext(
+                "“%(code)s” is a category: it holds codes but cannot be applied to text. "
+                "Choose one of its codes."
+            )
+            % {"code": code.name},
             code="not_codable",
         )
 
@@ -195,7 +203,9 @@ def plan(
     """What auto-coding the search ``params`` would create (no write)."""
     if rule not in EXTENSIONS:
         raise ValidationError(
-            f"extend: one of {', '.join(EXTENSIONS)} (not “{rule}”).", code="extend"
+            gettext("extend: one of %(choices)s (not “%(rule)s”).")
+            % {"choices": ", ".join(EXTENSIONS), "rule": rule},
+            code="extend",
         )
     speaker = params.options.speaker or params.filters.participant_speech
     if not params.query and not speaker:
@@ -244,8 +254,12 @@ def plan(
 def _refuse_large(count: int) -> None:
     if count > MAX_BATCH:
         raise ValidationError(
-            f"This would create {count:,} highlights; one batch holds at most {MAX_BATCH:,}. "
-            "Narrow the search (a group, a wave, a participant or a speaker). Nothing was saved.",
+            gettext(
+                "This would create %(count)s highlights; one batch holds at most %(max)s. "
+                "Narrow the search (a group, a wave, a participant or a speaker). "
+                "Nothing was saved."
+            )
+            % {"count": f"{count:,}", "max": f"{MAX_BATCH:,}"},
             code="too_many",
         )
 
@@ -253,11 +267,13 @@ def _refuse_large(count: int) -> None:
 def create(access: StudyAccess, p: Plan, *, actor, params: SearchParams) -> AuditEvent:
     """Create the plan's new segments as one batch; returns its audit event (the batch)."""
     if not access.can_write_layer(p.layer):
-        raise PermissionDenied("You can only code in your own layer.")
+        raise PermissionDenied(gettext("You can only code in your own layer."))
     new = p.new
     _refuse_large(len(new))
     if not new:
-        raise ValidationError("Nothing to create: every passage is already coded.", code="none")
+        raise ValidationError(
+            gettext("Nothing to create: every passage is already coded."), code="none"
+        )
     ids = sorted({x.transcript_id for x in new})
     with transaction.atomic():
         texts = dict(
@@ -269,7 +285,10 @@ def create(access: StudyAccess, p: Plan, *, actor, params: SearchParams) -> Audi
                 code="stale",
             )
         if not Code.objects.select_for_update(no_key=True).filter(pk=p.code.pk).exists():
-            raise ValidationError(f"The code “{p.code.name}” no longer exists.", code="gone")
+            raise ValidationError(
+                gettext("The code “%(code)s” no longer exists.") % {"code": p.code.name},
+                code="gone",
+            )
         held = set(
             Segment.objects.filter(layer=p.layer, code=p.code, transcript_id__in=ids).values_list(
                 "transcript_id", "start", "end"
@@ -296,7 +315,9 @@ def create(access: StudyAccess, p: Plan, *, actor, params: SearchParams) -> Audi
                 Segment.objects.bulk_create(segments)
         except IntegrityError:  # the same span coded meanwhile (a double submit)
             raise ValidationError(
-                "Some of these passages were coded meanwhile: preview again. Nothing was saved.",
+                gettext(
+                    "Some of these passages were coded meanwhile: preview again. Nothing was saved."
+                ),
                 code="stale",
             ) from None
         return audit(
@@ -332,7 +353,7 @@ def undo(access: StudyAccess, batch: AuditEvent, *, actor) -> int:
     batch was undone already (ValidationError ``stale``) or its layer is no longer yours."""
     layer = Layer.objects.filter(pk=batch.after["layer_id"], study=access.study).first()
     if layer is None or not access.can_write_layer(layer):
-        raise PermissionDenied("You can no longer change the layer of that batch.")
+        raise PermissionDenied(gettext("You can no longer change the layer of that batch."))
     ids = [row[0] for row in batch.after["segments"]]
     with transaction.atomic():
         if (
@@ -340,7 +361,7 @@ def undo(access: StudyAccess, batch: AuditEvent, *, actor) -> int:
             .filter(study=access.study, action=UNDO_ACTION, object_id=batch.pk)
             .exists()
         ):
-            raise ValidationError("That batch was undone already.", code="stale")
+            raise ValidationError(gettext("That batch was undone already."), code="stale")
         tids = sorted({row[1] for row in batch.after["segments"]})
         list(Transcript.objects.select_for_update().filter(pk__in=tids).values_list("pk"))
         segments = list(Segment.objects.filter(pk__in=ids, layer=layer))

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from coding.search import autocode
@@ -59,7 +60,7 @@ def autocode_page(request, study_id: int) -> HttpResponse:
     try:
         code = get_code(access, int_param(request.POST.get("code")))
     except Http404:
-        ctx["error"] = "Choose a code to apply."
+        ctx["error"] = gettext("Choose a code to apply.")
         return render(request, TEMPLATE, ctx, status=400)
     ctx["code"] = code
     try:
@@ -70,7 +71,12 @@ def autocode_page(request, study_id: int) -> HttpResponse:
             count = batch.after["count"]
             messages.success(
                 request,
-                f"Auto-coded {count} passage{'s' if count != 1 else ''} with “{code.name}”.",
+                ngettext(
+                    "Auto-coded %(n)s passage with “%(code)s”.",
+                    "Auto-coded %(n)s passages with “%(code)s”.",
+                    count,
+                )
+                % {"n": count, "code": code.name},
             )
             return HttpResponseRedirect(
                 _search_url(access.study.pk, params.querystring(), batch=batch.pk)
@@ -98,6 +104,11 @@ def autocode_undo(request, study_id: int, batch_id: int) -> HttpResponse:
         return HttpResponseRedirect(back)
     messages.success(
         request,
-        f"Undone: the auto-coding batch ({removed} highlight{'s' if removed != 1 else ''}).",
+        ngettext(
+            "Undone: the auto-coding batch (%(n)s highlight).",
+            "Undone: the auto-coding batch (%(n)s highlights).",
+            removed,
+        )
+        % {"n": removed},
     )
     return HttpResponseRedirect(back)

@@ -16,6 +16,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from coding.models import AuditEvent
 from coding.search import autocode, selectors
@@ -131,14 +132,15 @@ def search_context(access: StudyAccess, data: QueryDict) -> dict[str, Any]:
     group_names = {g.pk: g.name for g in groups}
     wave_names = {w.pk: w.name for w in waves}
     rows = []
+    no_group, no_wave = gettext("no group"), gettext("no wave")
     for hit_row in selectors.hit_rows(result, list(page.object_list)):
         t = hit_row.transcript
         url = reverse("coding:transcript_code", args=[study.pk, t.pk])
         rows.append(
             Row(
                 hit_row,
-                group_names.get(t.group_id, "no group"),
-                wave_names.get(t.wave_id, "no wave"),
+                group_names.get(t.group_id, no_group),
+                wave_names.get(t.wave_id, no_wave),
                 f"{url}?at={hit_row.hit.start}-{hit_row.hit.end}",
             )
         )

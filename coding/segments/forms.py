@@ -5,6 +5,7 @@ from functools import cache
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from coding.models import MEMO_MAX_CHARS
 
@@ -51,7 +52,7 @@ class SpanFields(forms.Form):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if start is not None and end is not None and start >= end:
-            raise ValidationError("A segment must contain at least one character.")
+            raise ValidationError(_("A segment must contain at least one character."))
         return data
 
 
@@ -79,7 +80,7 @@ class SegmentCreateForm(SpanFields):
     def clean(self):
         data = super().clean()
         if not data.get("code_ids") and not (data.get("new_code_name") or "").strip():
-            raise ValidationError("Choose at least one code.")
+            raise ValidationError(_("Choose at least one code."))
         return data
 
 
@@ -120,9 +121,9 @@ class SegmentUpdateForm(forms.Form):
                     + ")."
                 )
             if data["start"] >= data["end"]:
-                raise ValidationError("A segment must contain at least one character.")
+                raise ValidationError(_("A segment must contain at least one character."))
         if not (self.changes_memo or self.changes_span or data.get("code_id")):
-            raise ValidationError("Nothing to change: send a memo, a code or a span.")
+            raise ValidationError(_("Nothing to change: send a memo, a code or a span."))
         return data
 
 

@@ -20,11 +20,13 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from coding.agreement.periods import page_periods
 from coding.codebook import selectors as codebook_selectors
 from coding.models import Layer, LayerKind, Memo
-from coding.segments import runs, selectors
+from coding.segments import player, runs, selectors
 from coding.segments.forms import blank_memo_form
 from coding.segments.selectors import LayerOption
 from studies.access import StudyAccess, visible_memos
@@ -36,7 +38,7 @@ from workbench.lib.http import maybe_url
 
 #: What Django's ``json_script`` escapes, so no "</script>" ends the data early.
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-PROPOSED_NOTE = "Proposed, not yet in the shared codebook. "
+PROPOSED_NOTE = gettext_lazy("Proposed, not yet in the shared codebook. ")
 
 
 # --- state shared by the page and its fragments ---------------------------------------
@@ -64,9 +66,9 @@ class LayerState:
     @property
     def edit_label(self) -> str:
         if self.edit == "mine":
-            return "your layer"
+            return _("your layer")
         if self.edit == "consensus":
-            return "the consensus layer"
+            return _("the consensus layer")
         return ""
 
     @property
@@ -75,11 +77,14 @@ class LayerState:
         if self.edit:
             return ""
         if not self.can_code:
-            return "Viewers read coding; they cannot change it."
-        where = "Mine or Consensus" if self.is_owner else "Mine"
+            return _("Viewers read coding; they cannot change it.")
         if self.view == "all":
-            return f"Reading all layers — switch to {where} to code."
-        return f"This layer is read-only — switch to {where} to code."
+            if self.is_owner:
+                return _("Reading all layers — switch to Mine or Consensus to code.")
+            return _("Reading all layers — switch to Mine to code.")
+        if self.is_owner:
+            return _("This layer is read-only — switch to Mine or Consensus to code.")
+        return _("This layer is read-only — switch to Mine to code.")
 
 
 def layer_state(
@@ -105,12 +110,12 @@ def layer_state(
 
     options: list[LayerOption] = []
     if access.can_code:
-        options.append(LayerOption("mine", "Mine"))
+        options.append(LayerOption("mine", pgettext("layer", "Mine")))
     if not access.blind and (consensus is not None or access.is_owner):
-        options.append(LayerOption("consensus", "Consensus"))
-    options.extend(LayerOption(lr.key, lr.label) for lr in others)
+        options.append(LayerOption("consensus", pgettext("layer", "Consensus")))
+    options.extend(LayerOption(lr.key, lr.label, user_content=True) for lr in others)
     if len(options) > 1 or not access.can_code:
-        options.append(LayerOption("all", "All"))
+        options.append(LayerOption("all", pgettext("layer", "All")))
 
     keys = {o.key for o in options}
     # Coders start on their own layer; owners (who supervise) and viewers start on
@@ -161,9 +166,9 @@ def code_filter_param(request: HttpRequest, book: codebook_selectors.Codebook) -
 
 def _layer_words(layer: Layer, access: StudyAccess) -> str:
     if layer.kind == LayerKind.CODER and layer.user_id == access.membership.user_id:
-        return "you"
+        return _("you")
     if layer.kind == LayerKind.CONSENSUS:
-        return "consensus"
+        return _("consensus")
     return layer.label
 
 
@@ -251,6 +256,7 @@ def segment_entries(
     looks: dict[int, runs.SegmentLook] = {}
     table = []
     shared: dict[tuple[int, int, bool], runs.SegmentLook] = {}
+    by = _("%(code)s, by %(coder)s")
     rows.sort(key=lambda r: (r[1], -r[2], r[0]))
     for pk, start, end, code_id, layer_id, memo, needs_review, created_at in rows:
         key = (code_id, layer_id, needs_review)
@@ -262,7 +268,8 @@ def segment_entries(
             look = shared[key] = runs.SegmentLook(
                 color=node.code.color if node else "#4d4d4d",
                 label=name,
-                description=f"{name}{f' ({other})' if other else ''}, by {who[layer_id]}",
+                description=by
+                % {"code": f"{name} ({other})" if other else name, "coder": who[layer_id]},
                 review=needs_review,
                 who=initials.get(layer_id, "") if initials is not None else "",
                 path=node.path if node else "",
@@ -348,7 +355,7 @@ def build_transcript_view(
         )
         for layer in state.shown:
             if layer.kind == LayerKind.CONSENSUS:
-                initials[layer.pk] = "Cons"
+                initials[layer.pk] = pgettext("initials of the consensus layer", "Cons")
         present = {r[4] for r in rows}
         for layer in state.shown:
             if layer.pk in present:
@@ -449,6 +456,9 @@ def codebook_tree_html(
     row swaps its own in the page (a write's answer)."""
     parts = []
     layer = quote(view, safe="/")
+    # The row is the code's (translate="no"); its label and twisty title are interface words.
+    label = escape(_("{path}, {mine} mine, {all} in all layers shown to you"))
+    twisty_title = escape(_("Collapse or expand"))
     if first is None and rows:
         first = rows[0].node.pk
     for row in rows:
@@ -468,16 +478,16 @@ def codebook_tree_html(
             title = f"{escape(other)} · {title}"
         expanded = ' aria-expanded="true"' if row.expandable else ""
         twisty = (
-            '<span class="twisty" aria-hidden="true" title="Collapse or expand"></span>'
+            f'<span class="twisty" aria-hidden="true" title="{twisty_title}"></span>'
             if row.expandable
             else '<span class="twisty-space" aria-hidden="true"></span>'
         )
         parts.append(
-            f'<li role="treeitem" class="code-row{" is-filtered" if current else ""}" '
+            f'<li role="treeitem" translate="no" class="code-row{" is-filtered" if current else ""}" '
             f'style="--depth:{node.depth}" tabindex="{tab}"{swap} aria-level="{node.depth + 1}" '
             f'aria-posinset="{row.posinset}" aria-setsize="{row.setsize}"'
             f"{expanded} "
-            f'aria-label="{path}, {row.mine} mine, {row.all} in all layers shown to you" '
+            f'aria-label="{label.format(path=path, mine=row.mine, all=row.all)}" '
             f'data-code="{pk}" data-parent="{"" if row.parent is None else row.parent}" '
             f'data-path="{escape(_match_key(node))}">{twisty}'
             f'<span class="swatch" style="background:{escape(code.color)}" aria-hidden="true"></span>'
@@ -492,7 +502,8 @@ def codebook_options_html(rows: list[CodeRow], code_filter: int | None) -> SafeS
     """The code filter's options (after "All codes")."""
     return mark_safe(
         "".join(
-            f'<option value="{row.node.pk}"{" selected" if row.node.pk == code_filter else ""}>'
+            f'<option value="{row.node.pk}" translate="no"'
+            f"{' selected' if row.node.pk == code_filter else ''}>"
             f"{escape(row.node.path)}</option>"
             for row in rows
         )
@@ -539,7 +550,7 @@ def build_codebook_view(
                 "k": _match_key(node),
                 "col": runs.stroke_color(code.color),
                 # The picker shows this under the active code: say a proposal is one.
-                "d": (PROPOSED_NOTE if code.proposed else "") + code.description[:300],
+                "d": (str(PROPOSED_NOTE) if code.proposed else "") + code.description[:300],
                 "pa": code.parent_id,
                 "ar": code.archived,
                 "ca": not code.is_codable,  # a category: the picker does not offer it
@@ -755,7 +766,7 @@ def page_context(
         },
     }
     if full:
-        _add_media(ctx, transcript)
+        player.add_media(ctx, transcript)
         ctx.update(
             {
                 "done_at": state.done_at,
@@ -774,18 +785,3 @@ def page_context(
             }
         )
     return ctx
-
-
-def _add_media(ctx: dict[str, Any], transcript: Transcript) -> None:
-    """The recording's player (templates/coding/segments/_player.html, static/js/coding/
-    player.js) when the transcript has one: its URL (the access-checked view) and the turn
-    times, in the page JSON. The recording comes with the transcript (``get_transcript``
-    preloads it): no query of its own."""
-    media = getattr(transcript, "media", None)  # None: no recording (the join found none)
-    if media is None:
-        return
-    url = reverse("studies:transcript_media_file", args=[transcript.study_id, transcript.pk])
-    ctx["media"] = media
-    ctx["media_url"] = url
-    ctx["times_count"] = len(transcript.turn_times or [])
-    ctx["page_json"]["media"] = {"url": url, "kind": media.kind, "times": transcript.turn_times}

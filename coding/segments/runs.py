@@ -28,11 +28,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from html import escape
-from typing import NamedTuple
 
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext, ngettext
 
 from coding.segments import linecache
 from coding.segments.initials import unique_initials
@@ -53,12 +52,14 @@ from coding.segments.layout import (
     segments_by_line,
     stroke_color,
 )
+from coding.segments.looks import SegmentLook, SegmentStrings, segment_strings
 from studies.text import speaker_of
 from workbench.lib.colour import contrast_with_white
 
 # Re-exported: the page, the consensus view and the codebook use them from here.
 __all__ = [
     "LABEL_LINES",
+    "SegmentLook",
     "MAX_LANES",
     "Span",
     "SpanLike",
@@ -298,23 +299,8 @@ class TranscriptHTML(SafeString):
             return self._utf8
 
 
-class SegmentLook(NamedTuple):
-    """What the HTML needs to draw one segment."""
-
-    color: str  # #RRGGBB as stored; strokes are darkened for contrast
-    label: str  # stripe label: the leaf name
-    description: str  # accessible name: "Shame, by you"
-    review: bool = False  # a text edit changed its words: the label says so in words
-    who: str = ""  # the coder's initials before the label (in "All"), unique in the study
-    path: str = ""  # the code's full path, added to the accessible name when it differs
-
-
 def _fraction(value: float) -> str:
     return f"{value * 100:.2f}%"
-
-
-# Before the label (which may be cut with an ellipsis) so the words always show.
-REVIEW_FLAG = '<span class="review-flag" title="The text changed since coding">changed</span> '
 
 
 def _stack_tops(tops: Sequence[float]) -> list[str]:
@@ -334,64 +320,6 @@ def _stack_tops(tops: Sequence[float]) -> list[str]:
         terms += [f"calc({fractions[j]} + {(i - j) * LABEL_STEP_PX}px)" for j in range(i)]
         out.append(f"max({', '.join(terms)})")
     return out
-
-
-class _Strings(NamedTuple):
-    """One segment's pieces of markup, computed once per page (not per run or line)."""
-
-    stroke: str
-    block: int
-    start: str  # screen-reader marker before its first run
-    end: str  # ... and after its last
-    stripe: str  # a stripe after its class, up to the lane
-    stripe_b: str  # ... from the lane to the top
-    label: str  # its label button up to the top
-    name: str  # escaped accessible name, before ", turn N"
-    suffix: str  # escaped, after the turn number
-    body: str  # the rest of the label button
-
-
-@lru_cache(maxsize=4096)
-def _look_strings(look: SegmentLook) -> tuple[str, str, str, str, str, str, str]:
-    """What a look's segments share (most share one: a code in a layer): escaped once."""
-    stroke = stroke_color(look.color)
-    label = escape(look.label)
-    suffix = ""
-    if look.path and look.path != look.label:
-        suffix += f" ({look.path})"
-    flag = REVIEW_FLAG if look.review else ""
-    if flag:
-        suffix += ", changed since coding"
-    who = f'<b class="who">{escape(look.who)}</b> ' if look.who else ""
-    return (
-        stroke,
-        f'<span class="cm">start of {label}</span>',
-        f'<span class="cm">end of {label}</span>',
-        escape(look.description),
-        escape(suffix),
-        f'"><span class="nm">{flag}{who}{label}</span></button>',
-        " review" if flag else "",
-    )
-
-
-@lru_cache(maxsize=1 << 15)
-def _strings(sid: int, look: SegmentLook, block: int) -> _Strings:
-    stroke, start, end, name, suffix, body, review = _look_strings(look)
-    return _Strings(
-        stroke=stroke,
-        block=block,
-        start=start,
-        end=end,
-        stripe=f'" aria-hidden="true" data-seg="{sid}" style="--c:{stroke};--lane:',
-        stripe_b=f";--b:{block};top:",
-        label=(
-            f'<button type="button" tabindex="-1" class="stripe-label{review}" '
-            f'data-seg="{sid}" style="--c:{stroke};--b:{block};top:'
-        ),
-        name=name,
-        suffix=suffix,
-        body=body,
-    )
 
 
 class _Markup:
@@ -419,18 +347,20 @@ class _Markup:
         self.tint = frozenset(tint)
         self.blocks = blocks or None
         self.block_count, self.block_lanes = block_layout(blocks)
-        self.strings: dict[int, _Strings] = {}
+        self.strings: dict[int, SegmentStrings] = {}
         #: A run's underline style for each combination of lane colours met so far.
         self.styles: dict[tuple[str | None, ...], str] = {}
         #: Whether the text has Chinese characters at all (else no line needs counting).
         self.cjk = True
 
-    def prepare(self, ids: Iterable[int]) -> dict[int, _Strings]:
+    def prepare(self, ids: Iterable[int]) -> dict[int, SegmentStrings]:
         """The strings of ``ids`` made (once each); the dict the lines read them from."""
         strings, looks, blocks = self.strings, self.looks, self.blocks
+        language = get_language()  # the strings are cached per language
         for sid in ids:
             if sid not in strings:
-                strings[sid] = _strings(sid, looks[sid], blocks.get(sid, 0) if blocks else 0)
+                block = blocks.get(sid, 0) if blocks else 0
+                strings[sid] = segment_strings(sid, looks[sid], block, language)
         return strings
 
 
@@ -443,7 +373,7 @@ def _margin_html(
     labels: Sequence[tuple[int, float]],
     overflow: Sequence[int],
     number: int,
-    strings: Mapping[int, _Strings],
+    strings: Mapping[int, SegmentStrings],
 ) -> tuple[str, int]:
     """Stripes ``(id, lane, top, height, first, last)``, labels and "+N" chips of one line,
     and the room in px its buttons need (see :func:`line_margin_html`)."""
@@ -461,19 +391,18 @@ def _labels_html(
     labels: Sequence[tuple[int, float]],
     overflow: Sequence[int],
     number: int,
-    strings: Mapping[int, _Strings],
+    strings: Mapping[int, SegmentStrings],
 ) -> tuple[str, int]:
     """``parts`` (a line's stripes) followed by its labels and "+N" chips, joined, and the
     room in px its buttons need (see :func:`line_margin_html`)."""
     if not labels and not overflow:
         return "".join(parts), 0
+    turn = escape(gettext(", turn %(number)s") % {"number": number})
     if not overflow and len(labels) == 1:
         # One label (most lines with any): at its own top, no stack, no chip.
         sid, top = labels[0]
         st = strings[sid]
-        parts.append(
-            f'{st.label}{top * 100:.2f}%" aria-label="{st.name}, turn {number}{st.suffix}{st.body}'
-        )
+        parts.append(f'{st.label}{top * 100:.2f}%" aria-label="{st.name}{turn}{st.suffix}{st.body}')
         return "".join(parts), 0
     columns: dict[int, list[int]] = {}
     tops: dict[int, list[float]] = {}
@@ -496,16 +425,22 @@ def _labels_html(
             room = max(room, len(stack) * LABEL_STEP_PX)
         for sid, css_top in zip(column, css_tops, strict=False):
             st = strings[sid]
-            parts.append(
-                f'{st.label}{css_top}" aria-label="{st.name}, turn {number}{st.suffix}{st.body}'
-            )
+            parts.append(f'{st.label}{css_top}" aria-label="{st.name}{turn}{st.suffix}{st.body}')
         if block in chips:
             ids = " ".join(map(str, chips[block]))
             count = len(chips[block])
+            more = escape(
+                ngettext(
+                    "%(count)s more code on turn %(number)s",
+                    "%(count)s more codes on turn %(number)s",
+                    count,
+                )
+                % {"count": count, "number": number}
+            )
             parts.append(
                 f'<button type="button" tabindex="-1" class="stripe-more" data-seg="{ids}" '
                 f'style="--b:{block};top:{css_tops[-1]}" '
-                f'aria-label="{count} more codes on turn {number}">+{count}</button>'
+                f'aria-label="{more}">+{count}</button>'
             )
     return "".join(parts), room
 
@@ -539,7 +474,7 @@ def line_html(line: Line, runs_html: str, margin_html: str, room: int = 0) -> st
         f'<div class="turn{speaker}" id="ln-{line.index}" data-start="{line.start}" '
         f'data-end="{line.end}" data-n="{line.number}">'
         f'<span class="turn-n" aria-hidden="true">{line.number}</span>'
-        f'<p class="turn-text"{lang}>{runs_html}</p>'
+        f'<p class="turn-text"{lang} translate="no">{runs_html}</p>'
         f'<div class="turn-margin">{margin_html}</div>{spacer}</div>'
     )
 
@@ -711,13 +646,14 @@ def transcript_html(
     cache, blocks, tint = linecache.LINES, mk.blocks, mk.tint
     # The whole transcript is keyed by all it depends on, as each line is (see
     # coding/segments/linecache.py): the text, every segment as given (the spans are cut
-    # from them and the text alone), its look, block and tint, the block layout. A page
+    # from them and the text alone), its look, block and tint, the block layout and the
+    # interface language (the margin's and flags' words). A page
     # seen before (the same view reopened) costs this key only.
     ids = [s.id for s in segments]
     page_key = (
         text,
         linecache.PAGE,
-        (mk.block_count, mk.block_lanes),
+        (mk.block_count, mk.block_lanes, get_language()),
         tuple([(s.id, s.start, s.end) for s in segments]),
         tuple([looks.get(sid) for sid in ids]),
         tuple([blocks.get(sid, 0) for sid in ids]) if blocks else None,
@@ -732,7 +668,7 @@ def transcript_html(
     pieces: list[str] = []
     # Each line is keyed by all it depends on (see coding/segments/linecache.py): its text,
     # bound and spans, their looks, blocks and tint, the block lanes.
-    fixed = (mk.block_lanes, mk.cjk)
+    fixed = (mk.block_lanes, mk.cjk, get_language())
     for bound, segs in segments_by_line(line_bounds(text), spans):
         key = (
             text[bound[2] : bound[3]],

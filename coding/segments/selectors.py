@@ -19,6 +19,7 @@ class LayerOption:
     key: str
     label: str
     current: bool = False
+    user_content: bool = False  # a person's name (translate="no"), not an interface word
 
 
 def layers_for(access: StudyAccess) -> list[Layer]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from coding.audit import audit, recorded, segment_snapshot
 from coding.codebook import services as codebook_services
@@ -22,6 +23,7 @@ from coding.models import (
     Segment,
 )
 from studies.models import Study, Transcript
+from workbench.i18n import with_user_content
 
 
 def coder_layer(*, study: Study, user) -> Layer:
@@ -49,12 +51,15 @@ def _code_gone(code: Code) -> ValidationError:
         target = Code.objects.filter(pk=merge.after.get("target_id")).first()
     if target is not None:
         return ValidationError(
-            f"The code “{code.name}” was just merged into “{target.name}”: reload the page "
-            f"and code with “{target.name}”. Nothing was saved.",
+            gettext(
+                "The code “%(name)s” was just merged into “%(name2)s”: reload the page and code with “%(name2)s”. Nothing was saved."
+            )
+            % {"name": code.name, "name2": target.name},
             code="merged",
         )
     return ValidationError(
-        f"The code “{code.name}” no longer exists: reload the page. Nothing was saved.",
+        gettext("The code “%(name)s” no longer exists: reload the page. Nothing was saved.")
+        % {"name": code.name},
         code="gone",
     )
 
@@ -71,27 +76,33 @@ def check_span(*, transcript: Transcript, start, end, quote: str | None = None) 
         or not isinstance(start, int)
         or not isinstance(end, int)
     ):
-        raise ValidationError("Offsets must be whole numbers.", code="offsets")
+        raise ValidationError(gettext("Offsets must be whole numbers."), code="offsets")
     length = transcript.length if transcript.length else len(transcript.text)
     if start < 0 or end > length:
         raise ValidationError(
-            f"Offsets {start}–{end} are outside the transcript (0–{length}).", code="bounds"
+            gettext("Offsets %(start)s–%(end)s are outside the transcript (0–%(length)s).")
+            % {"start": start, "end": end, "length": length},
+            code="bounds",
         )
     if start >= end:
-        raise ValidationError("A segment must contain at least one character.", code="empty")
+        raise ValidationError(
+            gettext("A segment must contain at least one character."), code="empty"
+        )
     actual = transcript.text[start:end]
     if quote is not None and quote != actual:
         raise ValidationError(
-            "The selected text does not match the transcript at these offsets: the page is "
-            "out of date. Reload the transcript; nothing was saved.",
+            gettext(
+                "The selected text does not match the transcript at these offsets: the page is "
+                "out of date. Reload the transcript; nothing was saved."
+            ),
             code="stale",
         )
     if not actual.strip():
-        raise ValidationError("A segment cannot be only white space.", code="blank")
+        raise ValidationError(gettext("A segment cannot be only white space."), code="blank")
     return actual
 
 
-STALE_VERSION = (
+STALE_VERSION = gettext_lazy(
     "The transcript was edited since you read it (version {expected}, now {current}): these "
     "offsets may point at other words. Fetch the transcript again; nothing was saved."
 )
@@ -145,8 +156,10 @@ def _refuse_category(code: Code) -> None:
     """A category (``is_codable`` off) holds codes but is not applied to text."""
     if not code.is_codable:
         raise ValidationError(
-            f"“{code.name}” is a category: it holds codes but cannot be applied to text. "
-            "Choose one of its codes, or tick “Can be applied to text” in the codebook.",
+            gettext(
+                "“%(name)s” is a category: it holds codes but cannot be applied to text. Choose one of its codes, or tick “Can be applied to text” in the codebook."
+            )
+            % {"name": code.name},
             code="not_codable",
         )
 
@@ -171,11 +184,13 @@ def segment_create(
     version (code ``stale``), a code or layer of another study, or an archived code.
     """
     if code.study_id != transcript.study_id:
-        raise ValidationError("That code belongs to another study.", code="code")
+        raise ValidationError(gettext("That code belongs to another study."), code="code")
     if layer.study_id != transcript.study_id:
-        raise ValidationError("That layer belongs to another study.", code="layer")
+        raise ValidationError(gettext("That layer belongs to another study."), code="layer")
     if code.archived:
-        raise ValidationError(f"The code “{code.name}” is archived.", code="archived")
+        raise ValidationError(
+            gettext("The code “%(name)s” is archived.") % {"name": code.name}, code="archived"
+        )
     _refuse_category(code)
     memo = clean_memo_text(memo)
     try:
@@ -326,9 +341,11 @@ def segment_update(
     transcript = segment.transcript
     code = code or segment.code
     if code.study_id != transcript.study_id:
-        raise ValidationError("That code belongs to another study.", code="code")
+        raise ValidationError(gettext("That code belongs to another study."), code="code")
     if code.archived and code.pk != segment.code_id:
-        raise ValidationError(f"The code “{code.name}” is archived.", code="archived")
+        raise ValidationError(
+            gettext("The code “%(name)s” is archived.") % {"name": code.name}, code="archived"
+        )
     if code.pk != segment.code_id:
         _refuse_category(code)
     moves = start is not None or end is not None
@@ -615,8 +632,12 @@ def segment_change(
     with recorded() as events:
         if code.pk == segment.code_id and span is None:
             segment_update_memo(segment=segment, memo=memo, actor=actor)
-            return "Memo saved"
-        text = f"Changed to ‘{code.name}’" if code.pk != segment.code_id else "Span adjusted"
+            return gettext("Memo saved")
+        text = (
+            with_user_content(gettext("Changed to ‘%(code)s’"), code=code.name)
+            if code.pk != segment.code_id
+            else gettext("Span adjusted")
+        )
         with transaction.atomic():
             if memo != segment.memo:
                 segment_update_memo(segment=segment, memo=memo, actor=actor)

@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from coding.audit import audit, recorded
 from coding.consensus import services as consensus_services
@@ -36,6 +40,7 @@ from coding.segments.services import (
     segment_update_memo,
 )
 from studies.models import Transcript
+from workbench.i18n import with_user_content
 
 _UNDO_GROUPS = ("segment.batch", "segment.undo")
 _BATCH_ACTIONS = (autocode.CREATE_ACTION, autocode.UNDO_ACTION)
@@ -53,14 +58,18 @@ class ConfirmBatchUndo(Exception):
 
     @property
     def message(self) -> str:
-        return f"Undo auto-coding ‘{self.code}’: {_passages(self.count, self.transcripts)}?"
+        return _("Undo auto-coding ‘%(code)s’: %(passages)s?") % {
+            "code": self.code,
+            "passages": _passages(self.count, self.transcripts),
+        }
 
 
 def _passages(count: int, transcripts: int) -> str:
-    return (
-        f"{count} passage{'s' if count != 1 else ''} in "
-        f"{transcripts} transcript{'s' if transcripts != 1 else ''}"
-    )
+    passages = ngettext("%(count)s passage", "%(count)s passages", count) % {"count": count}
+    where = ngettext("in %(count)s transcript", "in %(count)s transcripts", transcripts) % {
+        "count": transcripts
+    }
+    return f"{passages} {where}"
 
 
 def segment_undo(*, access, transcript: Transcript, actor, confirm: int | None = None) -> str:
@@ -126,10 +135,10 @@ def segment_undo(*, access, transcript: Transcript, actor, confirm: int | None =
         break
     if confirm is not None and (target is None or target.pk != confirm):
         raise ValidationError(
-            "That auto-coding batch is no longer your last change here, so nothing was undone."
+            _("That auto-coding batch is no longer your last change here, so nothing was undone.")
         )
     if target is None:
-        raise ValidationError("Nothing to undo on this transcript.")
+        raise ValidationError(_("Nothing to undo on this transcript."))
     if target.action == autocode.CREATE_ACTION:
         return _batch_undo(
             access=access,
@@ -180,7 +189,25 @@ def segment_undo(*, access, transcript: Transcript, actor, confirm: int | None =
             },
         )
     created = {s.after.get("code_id") for s in steps if s.action == "segment.create" and s.after}
-    return f"Undone: {label}{_new_codes_note(access.study, actor, created - {None})}"
+    note = _new_codes_note(access.study, actor, created - {None})
+    what = conditional_escape(_label_words(label))
+    return mark_safe(escape(_("Undone: %(what)s")) % {"what": what} + conditional_escape(note))
+
+
+def _label_words(label: str) -> str:
+    """A batch's label as stored in the audit log (English, "Coded ‘x’"), or an undo step's
+    kind, in the interface's language."""
+    if label.startswith("Already coded "):
+        return with_user_content(_("Already coded %(names)s"), names=label[14:])
+    if label.startswith("Coded "):
+        return with_user_content(_("Coded %(names)s"), names=label[len("Coded ") :])
+    words = {
+        "coding": _("coding"),
+        "removal": _("removal"),
+        "memo change": _("memo change"),
+        "change": _("change"),
+    }
+    return words.get(label, label)
 
 
 def _new_codes_note(study, actor, code_ids: set[int]) -> str:
@@ -207,9 +234,12 @@ def _new_codes_note(study, actor, code_ids: set[int]) -> str:
     names = ", ".join(f"‘{name}’" for name in empty)
     if not names:
         return ""
-    return (
-        f". The new code {names} stays in the codebook with no segments: archive it there "
-        "if it was a slip"
+    return with_user_content(
+        _(
+            ". The new code %(names)s stays in the codebook with no segments: archive it there "
+            "if it was a slip"
+        ),
+        names=names,
     )
 
 
@@ -223,12 +253,16 @@ def _batch_undo(*, access, transcript: Transcript, batch: AuditEvent, actor, con
         ).values_list("transcript_id", flat=True)
     )
     code = Code.objects.filter(pk=after["code_id"]).values_list("name", flat=True).first()
-    code = code or "a deleted code"
+    code = code or _("a deleted code")
     where = set(alive)
     if not confirmed and where - {transcript.pk}:
         raise ConfirmBatchUndo(batch.pk, code, len(alive), len(where))
     removed = autocode.undo(access, batch, actor=actor)
-    return f"Undone: auto-coding ‘{code}’ ({_passages(removed, len(where))})"
+    return with_user_content(
+        _("Undone: auto-coding ‘%(code)s’ (%(passages)s)"),
+        code=code,
+        passages=escape(_passages(removed, len(where))),
+    )
 
 
 _DECISION_ACTIONS = ("consensus.decide", "consensus.undo")
@@ -244,9 +278,13 @@ def _decisions_of(events: list[AuditEvent]) -> dict:
 def _decision_undo(*, access, decision, actor) -> str:
     """Undo a consensus decision through the decision, as the review page's undo does."""
     if not access.is_owner:
-        raise PermissionDenied("Only the study's owners change consensus decisions.")
+        raise PermissionDenied(_("Only the study's owners change consensus decisions."))
     consensus_services.consensus_undo(decision=decision, actor=actor)
-    return f"Undone: decision ‘{decision.get_action_display()}’ on ‘{decision.code.name}’"
+    return with_user_content(
+        _("Undone: decision ‘%(decision)s’ on ‘%(code)s’"),
+        decision=decision.get_action_display(),
+        code=decision.code.name,
+    )
 
 
 _UNDO_LABELS = {
@@ -261,9 +299,9 @@ def _undo_step(*, access, transcript: Transcript, step: AuditEvent, actor) -> No
     snap = step.after if step.action == "segment.create" else step.before
     layer = Layer.objects.filter(pk=snap["layer_id"], study=access.study).first()
     if layer is None:
-        raise ValidationError("That layer no longer exists.")
+        raise ValidationError(_("That layer no longer exists."))
     if not access.can_write_layer(layer):
-        raise PermissionDenied("You can no longer change that layer.")
+        raise PermissionDenied(_("You can no longer change that layer."))
     segment = (
         Segment.objects.filter(pk=snap["id"], transcript=transcript)
         .select_related("transcript__study", "code")
@@ -276,7 +314,7 @@ def _undo_step(*, access, transcript: Transcript, step: AuditEvent, actor) -> No
     if step.action == "segment.delete":
         code = Code.objects.filter(pk=snap["code_id"], study=access.study).first()
         if code is None:
-            raise ValidationError("The code of that highlight no longer exists.")
+            raise ValidationError(_("The code of that highlight no longer exists."))
         segment_create(
             transcript=transcript,
             code=code,
@@ -290,13 +328,13 @@ def _undo_step(*, access, transcript: Transcript, step: AuditEvent, actor) -> No
         )
         return
     if segment is None:
-        raise ValidationError("That highlight no longer exists.")
+        raise ValidationError(_("That highlight no longer exists."))
     if step.action == "segment.memo":
         segment_update_memo(segment=segment, memo=snap.get("memo") or "", actor=actor)
     elif step.action == "segment.update":
         code = Code.objects.filter(pk=snap["code_id"], study=access.study).first()
         if code is None:
-            raise ValidationError("The earlier code of that highlight no longer exists.")
+            raise ValidationError(_("The earlier code of that highlight no longer exists."))
         segment_update(
             segment=segment,
             code=code,

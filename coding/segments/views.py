@@ -15,6 +15,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, trigger_client_event
 
@@ -33,9 +35,12 @@ from studies.access import (
     writable_layer,
 )
 from studies.models import Transcript
+from workbench.i18n import with_user_content
 from workbench.lib.http import HtmxHttpRequest, form_errors_text, int_param, render_fragments
 
-STALE_MESSAGE = "Transcript changed since you opened it. Reloaded; your selection is kept."
+STALE_MESSAGE = gettext_lazy(
+    "Transcript changed since you opened it. Reloaded; your selection is kept."
+)
 
 
 TEMPLATE = "coding/segments/transcript_code.html"
@@ -66,11 +71,15 @@ def transcript_code(request: HtmxHttpRequest, study_id: int, transcript_id: int)
     return response
 
 
-READING_VIEW_MESSAGE = "“All” is a reading view: nothing was saved. Switch to Mine{} to code."
-OTHER_LAYER_MESSAGE = (
+READING_VIEW_MESSAGE = gettext_lazy(
+    "“All” is a reading view: nothing was saved. Switch to Mine{} to code."
+)
+OTHER_LAYER_MESSAGE = gettext_lazy(
     "This page shows a layer you cannot change: nothing was saved. Switch to Mine{} to code."
 )
-NO_LAYER_MESSAGE = "Say which layer to code in (Mine{}): nothing was saved."
+NO_LAYER_MESSAGE = gettext_lazy("Say which layer to code in (Mine{}): nothing was saved.")
+#: Put in place of {} above for owners, who also code in the consensus layer.
+OR_CONSENSUS = gettext_lazy(" or Consensus")
 EDIT_VIEWS = ("mine", "consensus")
 
 
@@ -81,7 +90,7 @@ def _view_refusal(access: StudyAccess, view: str | None, key: str | None = None)
     "All" or another person's layer; a segment write also names its layer (``key``), and
     that layer is the one the page shows.
     """
-    where = " or Consensus" if access.is_owner else ""
+    where = str(OR_CONSENSUS) if access.is_owner else ""
     if view == "all":
         return READING_VIEW_MESSAGE.format(where)
     if view and view not in EDIT_VIEWS:
@@ -217,7 +226,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
     key = data.get("layer") or ""
     refusal = _view_refusal(access, view, key)
     if not refusal and not key:
-        refusal = NO_LAYER_MESSAGE.format(" or Consensus" if access.is_owner else "")
+        refusal = NO_LAYER_MESSAGE.format(str(OR_CONSENSUS) if access.is_owner else "")
     if refusal:
         return _error_response(request, access, transcript, refusal, view=view)
     # The visible layers, read once: the layer written to, then the page's layer state.
@@ -231,7 +240,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
 
     new_name = (data.get("new_code_name") or "").strip()
     if new_name and not access.can_create_codes:
-        raise PermissionDenied("Only the study's owners can add codes to this codebook.")
+        raise PermissionDenied(_("Only the study's owners can add codes to this codebook."))
 
     codes = [book.by_id[cid].code for cid in data.get("code_ids") or []]
     parent_id = data.get("new_code_parent") if new_name else None
@@ -259,7 +268,11 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
     if layer not in marked:
         marked.append(layer)  # made by this first write
     created, names = applied.created, applied.names
-    text = f"Coded {names}" if created else f"Already coded {names}"
+    text = (
+        with_user_content(gettext("Coded %(names)s"), names=names)
+        if created
+        else with_user_content(gettext("Already coded %(names)s"), names=names)
+    )
     return _success_response(
         request,
         access,
@@ -300,7 +313,7 @@ def segment_delete(
         transcript,
         view=view,
         event="segment-deleted",
-        toast={"text": f"Removed ‘{name}’", "undo": True},
+        toast={"text": with_user_content(gettext("Removed ‘%(code)s’"), code=name), "undo": True},
         detail={"id": int(segment_id)},
         events=events,
     )

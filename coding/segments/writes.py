@@ -24,6 +24,7 @@ from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
 from django.utils.html import conditional_escape, json_script
+from django.utils.translation import gettext
 
 from coding.codebook import selectors as codebook_selectors
 from coding.models import AuditEvent, Layer, LayerKind, Segment
@@ -288,20 +289,24 @@ def hint_html(state: page.LayerState, code_filter: int | None, *, shown: bool, h
     words = ""
     if has_text and not shown:
         if code_filter:
-            words = "No highlights of this code here"
-            words += " in this layer." if state.view != "all" else "."
+            if state.view != "all":
+                words = gettext("No highlights of this code here in this layer.")
+            else:
+                words = gettext("No highlights of this code here.")
         elif state.view == "consensus":
-            words = "No consensus yet"
-            words += ": select text and press C to start it." if state.edit else "."
+            if state.edit:
+                words = gettext("No consensus yet: select text and press C to start it.")
+            else:
+                words = gettext("No consensus yet.")
         elif state.edit:
-            words = "No highlights: select text, press C."
+            words = gettext("No highlights: select text, press C.")
         else:
-            words = "No highlights in this layer."
+            words = gettext("No highlights in this layer.")
     return f'<p class="empty-hint" id="transcript-hint" hx-swap-oob="true">{words}</p>'
 
 
 def status_html(saved_at) -> str:
-    words = f"Saved {saved_at:%H:%M}" if saved_at else ""
+    words = gettext("Saved %(time)s") % {"time": f"{saved_at:%H:%M}"} if saved_at else ""
     return (
         '<span id="save-status" class="save-status" aria-live="polite" hx-swap-oob="true">'
         f"{words}</span>"
@@ -330,14 +335,15 @@ def toast_html(toast: dict | None, state: page.LayerState) -> str:
                 for name, value in hidden
             )
             + '<button type="submit" class="button small" aria-describedby="undo-confirm-text">'
-            "Undo the batch</button> "
-            '<button type="button" class="button small secondary" data-undo-keep>Keep</button>'
+            f"{esc(gettext('Undo the batch'))}</button> "
+            '<button type="button" class="button small secondary" data-undo-keep>'
+            f"{esc(gettext('Keep'))}</button>"
             "</form></div>"
         )
     elif toast:
         body = f'<p class="toast-body"><span class="toast-text">{conditional_escape(toast["text"])}</span>'
         if toast.get("undo") and state.edit:
-            body += ' · <button type="button" class="link-button" data-undo>Undo</button> '
+            body += f' · <button type="button" class="link-button" data-undo>{conditional_escape(gettext("Undo"))}</button> '
             body += "<kbd>Ctrl+Z</kbd>"
         body += "</p>"
     return (

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from coding.codebook import selectors as codebook_selectors
 from coding.compare.frame import Column, Frame, counts_by_code_transcript, percent, study_frame
@@ -57,10 +58,38 @@ class Step:
 
     @property
     def text(self) -> str:
-        return (
-            f"{self.before.present}/{self.before.denominator} at {self.before_wave} → "
-            f"{self.after.present}/{self.after.denominator} at {self.after_wave}"
-        )
+        return gettext("%(before)s at %(before_wave)s → %(after)s at %(after_wave)s") % {
+            "before": f"{self.before.present}/{self.before.denominator}",
+            "before_wave": self.before_wave,
+            "after": f"{self.after.present}/{self.after.denominator}",
+            "after_wave": self.after_wave,
+        }
+
+    @property
+    def kind_words(self) -> str:
+        """The kind in the interface language ("rises")."""
+        return str(STEP_WORDS.get(self.kind, self.kind))
+
+    @property
+    def overall_words(self) -> str:
+        """``rises overall`` in the interface language."""
+        return str(OVERALL_WORDS.get(self.kind, self.kind))
+
+
+STEP_WORDS = {
+    "rises": gettext_lazy("rises"),
+    "falls": gettext_lazy("falls"),
+    "appears": gettext_lazy("appears"),
+    "disappears": gettext_lazy("disappears"),
+    "stays": gettext_lazy("stays"),
+}
+OVERALL_WORDS = {
+    "rises": gettext_lazy("rises overall"),
+    "falls": gettext_lazy("falls overall"),
+    "appears": gettext_lazy("appears overall"),
+    "disappears": gettext_lazy("disappears overall"),
+    "stays": gettext_lazy("stays overall"),
+}
 
 
 @dataclass
@@ -267,32 +296,58 @@ def theme_history(
         book = codebook_selectors.codebook(theme.study, light=True)
 
     def names(ids) -> str:
-        return ", ".join(book.by_id[i].code.name for i in ids or () if i in book.by_id) or "none"
+        # Names quoted 「…」 (the glossary's marks for a name inside a sentence).
+        found = [
+            pgettext("a name in a sentence", "%(name)s") % {"name": book.by_id[i].code.name}
+            for i in ids or ()
+            if i in book.by_id
+        ]
+        return gettext(", ").join(found) or gettext("none")
 
     out = []
     for e in events:
-        related = ", ".join(f"“{t.name}”" for t in e.related.all())
+        related = gettext(", ").join(
+            gettext("“%(name)s”") % {"name": t.name} for t in e.related.all()
+        )
         before, after = e.before or {}, e.after or {}
         if e.kind == "created":
-            s = f"Created with codes: {names(after.get('codes'))}"
+            s = gettext("Created with codes: %(codes)s") % {"codes": names(after.get("codes"))}
         elif e.kind == "renamed":
-            s = f"Renamed “{before.get('name')}” → “{after.get('name')}”"
+            s = gettext("Renamed “%(old)s” → “%(new)s”") % {
+                "old": before.get("name"),
+                "new": after.get("name"),
+            }
         elif e.kind == "edited":
-            s = "Central organising concept reworded"
+            s = gettext("Central organising concept reworded")
         elif e.kind == "status":
-            s = f"Status {before.get('status')} → {after.get('status')}"
+            s = gettext("Status %(old)s → %(new)s") % {
+                "old": _status_words(before.get("status")),
+                "new": _status_words(after.get("status")),
+            }
         elif e.kind == "codes":
-            s = f"Codes: {names(before.get('codes'))} → {names(after.get('codes'))}"
+            s = gettext("Codes: %(old)s → %(new)s") % {
+                "old": names(before.get("codes")),
+                "new": names(after.get("codes")),
+            }
         elif e.kind == "through_line":
-            s = "Through-line memo edited"
+            s = gettext("Through-line memo edited")
         elif e.kind == "split" and "from" in before:
-            s = f"Split off from {related} with codes: {names(after.get('codes'))}"
+            s = gettext("Split off from %(theme)s with codes: %(codes)s") % {
+                "theme": related,
+                "codes": names(after.get("codes")),
+            }
         elif e.kind == "split":
-            s = f"Split: {related} took codes; kept {names(after.get('codes'))}"
+            s = gettext("Split: %(themes)s took codes; kept %(codes)s") % {
+                "themes": related,
+                "codes": names(after.get("codes")),
+            }
         elif e.kind == "merged" and "into" in after:
-            s = f"Merged into {related} (discarded)"
+            s = gettext("Merged into %(theme)s (discarded)") % {"theme": related}
         elif e.kind == "merged":
-            s = f"Merged in {related}; codes now {names(after.get('codes'))}"
+            s = gettext("Merged in %(themes)s; codes now %(codes)s") % {
+                "themes": related,
+                "codes": names(after.get("codes")),
+            }
         else:
             s = e.get_kind_display()
         out.append(HistoryItem(event=e, summary=s))
@@ -336,3 +391,14 @@ def journal_entries(access: StudyAccess, *, transcript=None, code=None, theme=No
         )
         .order_by("-created_at", "-pk")
     )
+
+
+def _status_words(status) -> str:
+    """A theme status as the history writes it ("candidate"), in the interface language."""
+    words = {
+        "candidate": pgettext("theme status", "candidate"),
+        "reviewed": pgettext("theme status", "reviewed"),
+        "final": pgettext("theme status", "final"),
+        "discarded": pgettext("theme status", "discarded"),
+    }
+    return words.get(status, str(status))

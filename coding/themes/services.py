@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from coding.audit import audit
 from coding.memos.services import clean_memo_text
@@ -370,7 +371,7 @@ def journal_entry_update(
     """The author rewrites an entry, shares it or takes it back (ValidationError for anyone
     else: the journal is personal, owners included)."""
     if entry.author_id != getattr(actor, "pk", None):
-        raise ValidationError("Only the entry's author can change it.")
+        raise ValidationError(gettext("Only the entry's author can change it."))
     before = {"shared": entry.shared}
     _write_entry(entry, title, body, shared, transcripts, codes, themes)
     audit(

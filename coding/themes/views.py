@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coding.codebook import selectors as codebook_selectors
@@ -33,7 +34,9 @@ def _choice(access: StudyAccess, request: HttpRequest) -> tuple[LayerChoice, str
     try:
         return layer_choice(access, requested, scope=PLACED), ""
     except LookupError:
-        message = f"There is no layer “{requested}” that you can see: showing the default."
+        message = gettext(
+            "There is no layer “%(layer)s” that you can see: showing the default."
+        ) % {"layer": requested}
         return layer_choice(access, None, scope=PLACED), message
 
 
@@ -42,9 +45,9 @@ def get_journal_entry_for_write(access: StudyAccess, entry_id):
     them) and is the author of (else 403)."""
     entry = selectors.visible_journal(access).filter(pk=entry_id).first()
     if entry is None:
-        raise Http404("No such journal entry.")
+        raise Http404(gettext("No such journal entry."))
     if entry.author_id != access.membership.user_id:
-        raise PermissionDenied("Only the entry's author can change it.")
+        raise PermissionDenied(gettext("Only the entry's author can change it."))
     entry.study = access.study
     return entry
 

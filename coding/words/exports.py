@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.http import HttpResponse
+from django.utils.translation import gettext
 
 from coding import exports
 from coding.compare.cuts import Cut
@@ -46,10 +47,10 @@ def words_rows(table: WordTable) -> Iterator[list]:
 
 def speech_label(params: WordParams) -> str:
     if params.participant_speech:
-        return "each transcript's participant only"
+        return gettext("each transcript's participant only")
     if params.speaker:
-        return f"speaker “{params.speaker}” only"
-    return "everyone (speaker labels left out)"
+        return gettext("speaker “%(speaker)s” only") % {"speaker": params.speaker}
+    return gettext("everyone (speaker labels left out)")
 
 
 def words_file(
@@ -60,23 +61,34 @@ def words_file(
     if fmt == "csv":
         return exports.csv_response(filename, WORDS_EXPORT_HEADER, rows)
     lines = [
-        ("Study", access.study.name),
-        ("Columns", f"{cut.by.name} × wave" if cut.by else "stakeholder group × wave"),
-        ("Filters", "; ".join(f"{f.name} = {f.value}" for f in cut.restrict) or "none"),
-        ("Speech counted", speech_label(params)),
-        ("Stop words", "kept" if params.keep_stop_words else "left out (English, Chinese)"),
-        ("Own stop words", params.extra or "none"),
-        ("Shortest word", f"{params.min_length} characters"),
-        ("Transcripts counted", table.transcripts),
-        ("Words counted", table.words_total),
-        ("Not in a column", f"{table.unplaced} transcripts (in the totals only)"),
+        (gettext("Study"), access.study.name),
         (
-            "Definitions",
+            gettext("Columns"),
+            gettext("%(by)s × wave") % {"by": cut.by.name}
+            if cut.by
+            else gettext("stakeholder group × wave"),
+        ),
+        (
+            gettext("Filters"),
+            "; ".join(f"{f.name} = {f.value}" for f in cut.restrict) or gettext("none"),
+        ),
+        (gettext("Speech counted"), speech_label(params)),
+        (
+            gettext("Stop words"),
+            gettext("kept") if params.keep_stop_words else gettext("left out (English, Chinese)"),
+        ),
+        (gettext("Own stop words"), params.extra or gettext("none")),
+        (gettext("Shortest word"), gettext("%(n)s characters") % {"n": params.min_length}),
+        (gettext("Transcripts counted"), table.transcripts),
+        (gettext("Words counted"), table.words_total),
+        (gettext("Not in a column"), f"{table.unplaced} transcripts (in the totals only)"),
+        (
+            gettext("Definitions"),
             "A word: letters (lower case) or a Chinese word cut by jieba (PyCantonese for "
             "Cantonese transcripts), counted in its own characters. A phrase: two words "
             "with only spaces between them. words_in_cell: every word counted in that "
             "cell's transcripts, stop words included.",
         ),
     ]
-    sheet = exports.Sheet("Words", WORDS_EXPORT_HEADER, rows)
+    sheet = exports.Sheet(gettext("Words"), WORDS_EXPORT_HEADER, rows)
     return exports.xlsx_response(filename, [sheet], about=lines)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from coding.compare import cuts
+from coding.exports import header_language
 from coding.words import exports, forms, selectors
 from studies.access import get_study_for_user
 from workbench.lib.http import HtmxHttpRequest, render_page_or_partial
@@ -30,7 +31,8 @@ def words_page(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     table = selectors.word_table(study, params, cut)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
-        return exports.words_file(access, params, cut, table, fmt)
+        with header_language(request):
+            return exports.words_file(access, params, cut, table, fmt)
     pairs = params.pairs() + list(cut.params().items())
     ctx = {
         "study": study,

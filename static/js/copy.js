@@ -30,7 +30,7 @@ document.addEventListener("click", async (event) => {
   }
   if (status) {
     status.textContent = copied
-      ? button.dataset.copied || "Copied to the clipboard."
-      : "Could not copy: select the text and copy it (Ctrl+C).";
+      ? button.dataset.copied || gettext("Copied to the clipboard.")
+      : gettext("Could not copy: select the text and copy it (Ctrl+C).");
   }
 });

@@ -91,7 +91,15 @@
     field(li, "edit_quote").value = quote;
     var status = li.querySelector(".selection-status");
     status.hidden = false;
-    status.textContent = "Selected " + Array.from(quote).length + " characters (" + start + "–" + end + "): “" + snippet(quote, 80) + "”. Use selection saves it as the consensus span.";
+    var count = Array.from(quote).length;
+    var words = interpolate(ngettext(
+      "Selected %(count)s character (%(start)s–%(end)s): “%(quote)s”. Use selection saves it as the consensus span.",
+      "Selected %(count)s characters (%(start)s–%(end)s): “%(quote)s”. Use selection saves it as the consensus span.",
+      count), { count: count, start: start, end: end, quote: "\u0000" }, true).split("\u0000");
+    var words_ = document.createElement("span");
+    words_.setAttribute("translate", "no"); // the transcript's words
+    words_.textContent = snippet(quote, 80);
+    status.replaceChildren(words[0], words_, words[1] || "");
     if (announce) { status.setAttribute("aria-live", "polite"); }
     paintPicks();
   }
@@ -189,7 +197,7 @@
       boundary[n] = key === "s" ? "start" : "end";
       status.hidden = false;
       setPick(li, pick.start, pick.end, true);
-      status.textContent = (key === "s" ? "Moving the start. " : "Moving the end. ") + status.textContent;
+      status.prepend(key === "s" ? gettext("Moving the start. ") : gettext("Moving the end. "));
       return true;
     }
     if (key === "Enter") {
@@ -277,7 +285,7 @@
         event.preventDefault();
         var status = owner.querySelector(".selection-status");
         status.hidden = false;
-        status.textContent = "Select words in the passage first (mouse, or focus it and use the arrow keys).";
+        status.textContent = gettext("Select words in the passage first (mouse, or focus it and use the arrow keys).");
       }
       return;
     }

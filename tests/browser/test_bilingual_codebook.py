@@ -165,7 +165,8 @@ def test_a_coder_reads_the_other_language_on_hover_and_on_focus(browser, live_se
         # Codebook search: Simplified finds the Traditional name, English finds it too.
         for query in ("朋辈", "peer"):
             page.locator("#code-q").fill(query)
-            page.locator("#cb-legend", has_text="1 of 4 codes match").wait_for()
+            # The page reads zh-HK: "4 codes, 1 of them matches" in Chinese.
+            page.locator("#cb-legend", has_text="4 個編碼中有 1 個與").wait_for()
             expect(page.locator(f"#cb-link-{peer.pk}")).to_be_visible()
             assert page.locator(f"#cb-link-{family.pk}").count() == 0
     finally:
@@ -183,7 +184,9 @@ def test_the_picker_finds_a_code_by_either_language(browser, live_server, locale
     try:
         page.goto(page_url(setup))
         drag_select(page, "我唔知自己嘅角色。")
-        picker = page.get_by_role("dialog", name="Apply codes to the selection")
+        # The picker's name in the interface language (zh-HK: the catalogue's words).
+        name = "將編碼套用於選取的文段" if locale == "zh-HK" else "Apply codes to the selection"
+        picker = page.get_by_role("dialog", name=name)
         box = page.locator("#picker-input")
         shown, other = (
             ("朋輩支援", "Peer support") if locale == "zh-HK" else ("Peer support", "朋輩支援")

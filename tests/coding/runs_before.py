@@ -340,14 +340,14 @@ def _look_strings(look: SegmentLook) -> tuple[str, str, str, str, str, str, str]
     flag = REVIEW_FLAG if look.review else ""
     if flag:
         suffix += ", changed since coding"
-    who = f'<b class="who">{escape(look.who)}</b> ' if look.who else ""
+    who = f'<b class="who" translate="no">{escape(look.who)}</b> ' if look.who else ""
     return (
         stroke,
         f'<span class="cm">start of {label}</span>',
         f'<span class="cm">end of {label}</span>',
         escape(look.description),
         escape(suffix),
-        f'"><span class="nm">{flag}{who}{label}</span></button>',
+        f'"><span class="nm">{flag}{who}<span translate="no">{label}</span></span></button>',
         " review" if flag else "",
     )
 
@@ -482,7 +482,7 @@ def _labels_html(
             parts.append(
                 f'<button type="button" tabindex="-1" class="stripe-more" data-seg="{ids}" '
                 f'style="--b:{block};top:{css_tops[-1]}" '
-                f'aria-label="{count} more codes on turn {number}">+{count}</button>'
+                f'aria-label="{count} more code{"" if count == 1 else "s"} on turn {number}">+{count}</button>'
             )
     return "".join(parts), room
 
@@ -516,7 +516,7 @@ def line_html(line: Line, runs_html: str, margin_html: str, room: int = 0) -> st
         f'<div class="turn{speaker}" id="ln-{line.index}" data-start="{line.start}" '
         f'data-end="{line.end}" data-n="{line.number}">'
         f'<span class="turn-n" aria-hidden="true">{line.number}</span>'
-        f'<p class="turn-text"{lang}>{runs_html}</p>'
+        f'<p class="turn-text"{lang} translate="no">{runs_html}</p>'
         f'<div class="turn-margin">{margin_html}</div>{spacer}</div>'
     )
 

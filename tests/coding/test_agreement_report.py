@@ -166,7 +166,7 @@ def test_it_counts_segments_per_layer_and_says_where_each_layer_is_missing(
     role = tiny["codes"][0]
     # Every transcript; Role is a parent: its own 4 segments and Trust's 2 (bob), 2 (erin).
     assert counts(html, role.pk, "segments") == [6, 2]
-    assert "erin</strong>: 2 of 3; missing on C" in html
+    assert 'erin</strong>: 2 of 3; missing on <span translate="no">C</span>' in html
     assert "<strong>2</strong> compared" in html
 
 
@@ -440,11 +440,14 @@ def test_the_page_says_a_parent_includes_its_subcodes(study, tiny, owner_client)
     [(-0.0001, "0.00"), (-0.004, "0.00"), (0.8234, "0.82"), (-0.126, "-0.13"), (1.0, "1.00")],
 )
 def test_coefficients_print_as_a_paper_prints_them(value, text):
+    from django.utils import translation
+
     from coding.agreement.rows import Metric
 
-    assert Metric(value).text == text
-    assert Metric(None, "no variation").text == "undefined"
-    assert Metric(0.92345).pct == "92.3%"
+    with translation.override("en"):  # "undefined" is a word of the interface language
+        assert Metric(value).text == text
+        assert Metric(None, "no variation").text == "undefined"
+        assert Metric(0.92345).pct == "92.3%"
 
 
 def test_counts_have_thousands_separators(study, owner, coder, coder2, owner_client):

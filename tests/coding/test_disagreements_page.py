@@ -38,13 +38,14 @@ def test_units_are_classified_in_words(study, setup, owner_client):
     states = re.findall(r'<li id="unit-(\d+)" class="unit state-(\w+)', html)
     assert states == [("1", "agreed"), ("2", "span_differs"), ("3", "code_differs"), ("4", "only")]
     assert "span differs" in html and "code differs" in html and "only B" in html
-    assert "B coded this as: Doubt" in html
+    assert 'B coded this as: <span translate="no">Doubt</span>' in html
     assert "0 of 4 settled" in html
 
 
 def test_the_columns_show_both_layers_and_consensus_aligned_by_turn(study, setup, owner_client):
     html = owner_client.get(page_url(study, setup)).content.decode()
-    assert '<th scope="col">A: bob</th>' in html and '<th scope="col">B: erin</th>' in html
+    assert '<th scope="col">A: <span translate="no">bob</span></th>' in html
+    assert '<th scope="col">B: <span translate="no">erin</span></th>' in html
     assert ">Consensus</th>" in html
     rows = re.findall(r'<tr><th scope="row" class="turn-no">(\d+)</th>', html)
     assert rows == ["1", "2", "3"]
@@ -114,11 +115,19 @@ def test_each_unit_quotes_what_each_side_coded(study, setup, owner_client):
     html = owner_client.get(page_url(study, setup)).content.decode()
     unit = unit_html(html, 2)
     # A coded 55–70, B coded 60–75: each side's own words, not offsets alone.
-    assert re.search(r"A</span>\s*bob:\s*<q[^>]*>y role, then it</q>", unit)
-    assert re.search(r"B</span>\s*erin:\s*<q[^>]*>e, then it got </q>", unit)
+    assert re.search(
+        r'A</span>\s*<span translate="no">bob</span>:\s*<q[^>]*>y role, then it</q>', unit
+    )
+    assert re.search(
+        r'B</span>\s*<span translate="no">erin</span>:\s*<q[^>]*>e, then it got </q>', unit
+    )
     only_b = unit_html(html, 4)
-    assert re.search(r"A</span>\s*bob:\s*<span class=\"muted\">nothing</span>", only_b)
-    assert re.search(r"B</span>\s*erin:\s*<q[^>]*> me and it</q>", only_b)
+    assert re.search(
+        r'A</span>\s*<span translate="no">bob</span>:\s*<span class="muted">nothing</span>', only_b
+    )
+    assert re.search(
+        r'B</span>\s*<span translate="no">erin</span>:\s*<q[^>]*> me and it</q>', only_b
+    )
 
 
 def test_the_passage_marks_what_only_a_and_only_b_cover_with_context(study, setup, owner_client):

@@ -97,7 +97,7 @@ def test_the_comparison_offers_no_empty_layer(owner_client, study, owner_coded_a
     ).content.decode()
     assert '<option value="alice"' not in html
     assert '<option value="bob"' in html
-    assert "Coders' union: bob, erin." in html
+    assert 'Coders\' union: <span translate="no">bob, erin</span>.' in html
 
 
 def test_the_layer_switcher_lists_no_empty_layer_but_keeps_mine(

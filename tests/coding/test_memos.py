@@ -72,8 +72,14 @@ def test_it_lists_every_memo_with_author_time_and_link(setup, owner_client, stud
     assert "7 memos" in html
     assert "Hope › Future" in html  # code memos name the code by its path
     assert "<time datetime=" in html
-    assert "· alice" in html and "· erin" in html and "· bob" in html  # authors
-    assert "Hope › Future in P01 T1" in html  # a segment memo names code and transcript
+    assert (
+        '· <span translate="no">alice</span>' in html
+        and '· <span translate="no">erin</span>' in html
+        and '· <span translate="no">bob</span>' in html
+    )  # authors
+    assert (
+        '<span translate="no">Hope › Future</span> in <span translate="no">P01 T1</span>' in html
+    )  # a segment memo names code and transcript
     seg = setup["erin_seg"]
     page = reverse("coding:transcript_code", args=[study.pk, seg.transcript_id])
     assert f"{page}?layer=erin&amp;code={seg.code_id}&amp;focus={seg.pk}#seg-{seg.pk}" in html

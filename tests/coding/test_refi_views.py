@@ -162,4 +162,4 @@ def test_import_report_names_what_was_skipped(study, owner_client):
     assert response.status_code == 200
     page = response.content.decode()
     assert "Codes created" in page and "Sources without text" in page
-    assert COUNT_LABELS["codes_created"] in page
+    assert str(COUNT_LABELS["codes_created"]) in page

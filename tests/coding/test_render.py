@@ -183,7 +183,7 @@ def test_each_turn_carries_its_offsets_number_and_language():
     assert '<div class="turn is-speaker" id="ln-0" data-start="0" data-end="10" data-n="1">' in html
     assert f'id="ln-2" data-start="{text.index("訪")}"' in html
     assert f'data-start="{text.index("訪")}"' in html
-    assert '<p class="turn-text" lang="zh-Hant">' in html
+    assert '<p class="turn-text" lang="zh-Hant" translate="no">' in html
 
 
 def test_html_uses_one_dark_underline_for_four_or_more_codes():

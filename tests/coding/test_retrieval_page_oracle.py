@@ -24,12 +24,12 @@ from workbench.demo import build as demo
 
 ITEM = re.compile(r'<li class="retrieval-item" id="r-seg-(\d+)">(.*?)</li>', re.S)
 META = re.compile(r'<p class="retrieval-meta">(.*?)</p>', re.S)
-SPAN = re.compile(r"<span>(.*?)</span>", re.S)
-CONTEXT = re.compile(r'<blockquote class="retrieval-context">(.*?)</blockquote>', re.S)
+SPAN = re.compile(r'<span(?: translate="no")?>(.*?)</span>', re.S)
+CONTEXT = re.compile(r'<blockquote class="retrieval-context"[^>]*>(.*?)</blockquote>', re.S)
 LINK = re.compile(r'<a href="([^"]+)">Open in transcript')
 CHARS = re.compile(r'<span class="muted">(characters [^<]+)</span>')
-MEMO = re.compile(r"<strong>Memo:</strong> (.*?)</p>", re.S)
-PATH = re.compile(r'<span class="code-path"><span class="swatch" style="background: ([^"]+)"')
+MEMO = re.compile(r'<strong>Memo:</strong> (?:<span translate="no">)?(.*?)(?:</span>)?</p>', re.S)
+PATH = re.compile(r'<span class="code-path"[^>]*><span class="swatch" style="background: ([^"]+)"')
 
 
 def shown(response) -> list[dict]:

@@ -63,4 +63,4 @@ def test_a_phrase_is_quoted_once_in_the_summary(owner_client, study):
     build(study)
     html = owner_client.get(reverse("coding:search", args=[study.pk]), {"q": '"family"'}).text
     assert '<q>"family"</q>' not in html and "<q>&quot;family&quot;</q>" not in html
-    assert re.search(r"</strong> of &quot;family&quot;", html)
+    assert re.search(r'</strong> · <span translate="no">&quot;family&quot;</span>', html)

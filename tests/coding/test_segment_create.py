@@ -52,7 +52,7 @@ def test_a_coder_codes_a_passage_in_their_own_layer(coder_client, coder, transcr
     assert html.lstrip().startswith('<section id="transcript"')
     assert f'data-seg="{seg.pk}"' in html
     assert 'id="codebook-panel"' in html and 'id="save-status"' in html
-    assert "Coded ‘Shame’" in html
+    assert 'Coded <span translate="no">‘Shame’</span>' in html
     events = json.loads(r["HX-Trigger-After-Settle"])
     assert events["segment-created"]["ids"] == [seg.pk]
     assert events["segment-created"]["codes"] == [seg.code_id]

@@ -41,7 +41,7 @@ def test_a_coder_removes_their_highlight(coder_client, my_segment):
     assert not Segment.objects.exists()
     event = AuditEvent.objects.get(action="segment.delete")
     assert event.before["quote"] == my_segment.quote
-    assert "Removed ‘Shame’" in r.content.decode()
+    assert 'Removed ‘<span translate="no">Shame</span>’' in r.content.decode()
     assert "segment-deleted" in json.loads(r["HX-Trigger-After-Settle"])
 
 

@@ -118,7 +118,10 @@ def test_undo_asks_before_removing_a_batch_that_reaches_other_transcripts(
 
     done = undo(coder_client, t0, confirm=batch["batch_id"])
     assert done.status_code == 200
-    assert "Undone: auto-coding ‘Family’ (4 passages in 3 transcripts)" in done.content.decode()
+    assert (
+        'Undone: auto-coding ‘<span translate="no">Family</span>’ (4 passages in 3 transcripts)'
+        in done.content.decode()
+    )
     assert "segment-undone" in done["HX-Trigger-After-Settle"]
     assert not Segment.objects.exists()
     # one audit event, the same the Search page and the API write
@@ -137,7 +140,10 @@ def test_a_batch_within_this_transcript_goes_at_once(coder_client, study, data):
     batch = autocode(coder_client, study, data["family"], participant=t2.participant_id)
     assert {tid for tid, _, _ in stored(data["family"])} == {t2.pk}
     done = undo(coder_client, t2)
-    assert "Undone: auto-coding ‘Family’ (1 passage in 1 transcript)" in done.content.decode()
+    assert (
+        'Undone: auto-coding ‘<span translate="no">Family</span>’ (1 passage in 1 transcript)'
+        in done.content.decode()
+    )
     assert not Segment.objects.exists()
     assert AuditEvent.objects.latest("pk").object_id == batch["batch_id"]
 

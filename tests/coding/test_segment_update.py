@@ -55,7 +55,7 @@ def test_a_coder_changes_the_code(coder_client, my_segment, hope):
     seg = Segment.objects.get()
     assert seg.code == hope and (seg.start, seg.end) == (my_segment.start, my_segment.end)
     assert seg.memo == "first"
-    assert "Changed to ‘Hope’" in r.content.decode()
+    assert 'Changed to ‘<span translate="no">Hope</span>’' in r.content.decode()
     assert seg.pk == my_segment.pk  # the same segment: its memos and decisions stay attached
     assert AuditEvent.objects.filter(action="segment.update", object_id=seg.pk).count() == 1
 

@@ -66,7 +66,7 @@ def test_a_page_write_codes_a_passage_in_at_most_14_queries(
     event = AuditEvent.objects.get()
     assert (event.action, event.object_id, event.actor) == ("segment.create", segment.pk, coder)
     assert event.after == audit.segment_snapshot(segment)
-    assert "Coded ‘Shame’" in response.content.decode()
+    assert 'Coded <span translate="no">‘Shame’</span>' in response.content.decode()
 
 
 def test_a_page_delete_takes_at_most_19_queries(setup, coder_client, django_assert_max_num_queries):
@@ -92,8 +92,8 @@ def test_a_double_submit_answers_with_the_segment_already_there(setup, coder_cli
 
     again = _create(coder_client, transcript, [shame], "And then?")
 
-    assert "Coded ‘Shame’" in first.content.decode()
-    assert "Already coded ‘Shame’" in again.content.decode()
+    assert 'Coded <span translate="no">‘Shame’</span>' in first.content.decode()
+    assert 'Already coded <span translate="no">‘Shame’</span>' in again.content.decode()
     assert again["HX-Reswap"] == "none"
     assert Segment.objects.filter(code=shame).count() == 1
     assert AuditEvent.objects.filter(action="segment.create").count() == 1
@@ -111,7 +111,7 @@ def test_several_codes_are_one_batch_that_one_undo_reverts(setup, coder_client, 
     assert batch.after["label"] == "Coded ‘Hope’, ‘Shame’"
     undo = reverse("coding:segment_undo", args=[transcript.study_id, transcript.pk])
     response = coder_client.post(undo, {"view": "mine", "partial": "1"}, **HX)
-    assert "Undone: Coded ‘Hope’, ‘Shame’" in response.content.decode()
+    assert 'Undone: Coded <span translate="no">‘Hope’, ‘Shame’</span>' in response.content.decode()
     assert list(Segment.objects.values_list("code", "start")) == [(hope.pk, 0)]
 
 
@@ -183,7 +183,7 @@ def test_codes_already_on_the_span_are_not_made_again(setup, coder_client):
 
     response = _create(coder_client, transcript, [hope, shame], "And then?")
 
-    assert "Coded ‘Hope’, ‘Shame’" in response.content.decode()
+    assert 'Coded <span translate="no">‘Hope’, ‘Shame’</span>' in response.content.decode()
     assert Segment.objects.filter(code=shame).count() == 1
     assert Segment.objects.filter(code=hope, start=transcript.text.index("And then?")).count() == 1
     # one create each, and no batch for the second write's single new segment

@@ -98,7 +98,8 @@ def test_stripes_in_all_are_grouped_per_coder_in_lane_blocks(owner_client, trans
     assert b1 != b2
     # The page says which column block is whose, with the full names.
     assert 'class="margin-legend"' in html
-    assert "C1</b> coder1" in html and "C2</b> coder2" in html
+    assert 'C1</b> <span translate="no">coder1</span>' in html
+    assert 'C2</b> <span translate="no">coder2</span>' in html
 
 
 def test_initials_are_unique_and_deterministic():

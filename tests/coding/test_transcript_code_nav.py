@@ -42,4 +42,4 @@ def test_it_links_the_neighbours_of_participant_and_wave(study, coder, coder_cli
     assert nav["prev_wave"] is None
     html = response.text
     assert f'href="/studies/{study.pk}/transcripts/{t[("SU01", "T3")].pk}/?layer=' in html
-    assert "T3 →" in html
+    assert '<span translate="no">T3</span> →' in html

@@ -58,7 +58,7 @@ def test_a_person_without_an_account_creates_one_and_joins(study, owner_client):
     visitor = Client()
     page = visitor.get(link)
     assert page.status_code == 200
-    assert f"Join “{study.name}” as coder?" in html.unescape(page.text)
+    assert f'Join “<span translate="no">{study.name}</span>” as coder?' in html.unescape(page.text)
     response = visitor.post(
         link, {"username": "newcoder", "password1": "a-long-pass-83", "password2": "a-long-pass-83"}
     )
@@ -75,7 +75,7 @@ def test_a_person_without_an_account_creates_one_and_joins(study, owner_client):
 def test_a_logged_in_person_is_asked_before_joining(study, owner_client, outsider, outsider_client):
     _page, link = invite(owner_client, study, role="viewer")
     page = outsider_client.get(link)
-    assert f"Join “{study.name}” as viewer?" in html.unescape(page.text)
+    assert f'Join “<span translate="no">{study.name}</span>” as viewer?' in html.unescape(page.text)
     assert not study.memberships.filter(user=outsider).exists()
     response = outsider_client.post(link)
     assert response.status_code == 302

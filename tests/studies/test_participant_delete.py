@@ -42,7 +42,7 @@ def test_the_confirmation_page_lists_the_transcripts_that_go_with_the_participan
     assert "SU02 T1" not in response.text
     assert "2 transcripts" in response.text
     assert "2 segments in 1 layer" in response.text
-    assert "Type “SU01” to confirm" in response.text
+    assert 'Type “<span translate="no">SU01</span>” to confirm' in response.text
 
 
 def test_a_wrong_pseudonym_deletes_nothing(study, owner_client, people):

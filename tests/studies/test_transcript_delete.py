@@ -53,7 +53,7 @@ def test_the_confirmation_page_says_what_goes_with_the_transcript(study, owner_c
     assert "bob" in text and "Consensus" in text
     assert "2 memos" in text
     assert "1 consensus decision" in text
-    assert "Type “SU01 T1” to confirm" in text
+    assert 'Type “<span translate="no">SU01 T1</span>” to confirm' in text
 
 
 def test_a_wrong_confirmation_deletes_nothing(study, owner_client, coded):

@@ -50,12 +50,14 @@ def add_form_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def form_errors_text(form: forms.Form) -> str:
+def form_errors_text(form: forms.Form, *, labels: bool = False) -> str:
     """A bound form's errors on one line (for an alert or a JSON answer): each field's
-    messages after ``<field>: ``, the form's own messages as they are."""
+    messages after ``<field>: `` (its label, in the reader's language, with ``labels``),
+    the form's own messages as they are."""
     parts = []
     for name, errors in form.errors.items():
-        prefix = "" if name == "__all__" else f"{name}: "
+        label = form.fields[name].label if labels and name in form.fields else None
+        prefix = "" if name == "__all__" else f"{label or name}: "
         parts.extend(prefix + str(e) for e in errors)
     return " ".join(parts)
 

@@ -2,7 +2,7 @@
  * "Save span" posts it.
  */
 import { snippet } from "./offsets.js";
-import { app, say, transcriptEl } from "./page.js";
+import { app, fmt, say, setMessage, transcriptEl, user } from "./page.js";
 import { post, urlFor } from "./requests.js";
 import { getIndex, mark, pointToOffset, rangeFor, textBetween, trimmed } from "./transcript.js";
 
@@ -17,7 +17,7 @@ export function startAdjust(id, seg) {
   transcriptEl().focus({ preventScroll: true });
   mark("pending", adjust);
   showHandles();
-  say("Adjusting " + seg.n + ". Drag the handles, or: S or E chooses the start or end; left and right arrows move it; Enter saves; Escape cancels. Moving the end.");
+  say(fmt(gettext("Adjusting %(code)s. Drag the handles, or: S or E chooses the start or end; left and right arrows move it; Enter saves; Escape cancels. Moving the end."), { code: user(seg.n) }));
 }
 
 /** Leave adjust mode: no pending mark, no handles. */
@@ -36,7 +36,7 @@ export function endAdjust() {
 function cancelAdjust(refocus) {
   if (!adjust) return;
   endAdjust();
-  say("Adjust cancelled.");
+  say(gettext("Adjust cancelled."));
   if (refocus) transcriptEl().focus({ preventScroll: true });
 }
 
@@ -48,7 +48,7 @@ function saveAdjust() {
     || document.activeElement === adjustUi.start || document.activeElement === adjustUi.end);
   endAdjust();
   if (refocus) transcriptEl().focus({ preventScroll: true });
-  if (!span) { say("The span would be empty."); return; }
+  if (!span) { say(gettext("The span would be empty.")); return; }
   post(urlFor("update", id), {
     start: span.start, end: span.end, quote: span.quote, version: transcriptEl().dataset.version,
   });
@@ -58,14 +58,15 @@ function adjustChanged() {
   mark("pending", adjust);
   placeHandles();
   const text = textBetween(adjust.start, adjust.end);
-  say(Array.from(text).length + " characters: " + snippet(text, 40));
+  const length = Array.from(text).length;
+  say(fmt(ngettext("%(count)s character: %(text)s", "%(count)s characters: %(text)s", length), { count: length, text: user(snippet(text, 40)) }));
 }
 
 export function adjustKey(event) {
   const k = event.key;
   if (k === "Escape") { cancelAdjust(true); return true; }
-  if (k === "s" || k === "S") { adjust.edge = "start"; say("Moving the start."); return true; }
-  if (k === "e" || k === "E") { adjust.edge = "end"; say("Moving the end."); return true; }
+  if (k === "s" || k === "S") { adjust.edge = "start"; say(gettext("Moving the start.")); return true; }
+  if (k === "e" || k === "E") { adjust.edge = "end"; say(gettext("Moving the end.")); return true; }
   if (k === "ArrowLeft" || k === "ArrowRight") {
     const step = k === "ArrowRight" ? 1 : -1;
     const length = getIndex().length;
@@ -83,7 +84,7 @@ function makeHandle(edge) {
   b.type = "button";
   b.className = "adjust-handle adjust-" + edge;
   b.dataset.edge = edge;
-  b.setAttribute("aria-label", (edge === "start" ? "Start" : "End") + " of the span: drag it, or use the left and right arrow keys; Enter saves");
+  b.setAttribute("aria-label", edge === "start" ? gettext("Start of the span: drag it, or use the left and right arrow keys; Enter saves") : gettext("End of the span: drag it, or use the left and right arrow keys; Enter saves"));
   b.addEventListener("pointerdown", onHandleDown);
   b.addEventListener("focus", () => { if (adjust) adjust.edge = edge; });
   b.addEventListener("keydown", (event) => {
@@ -94,7 +95,7 @@ function makeHandle(edge) {
       event.preventDefault();
       event.stopPropagation();
       adjustUi[other].focus({ preventScroll: true });
-      say(other === "start" ? "Moving the start." : "Moving the end.");
+      say(other === "start" ? gettext("Moving the start.") : gettext("Moving the end."));
       return;
     }
     adjust.edge = edge;
@@ -108,18 +109,18 @@ function showHandles() {
   const bar = document.createElement("div");
   bar.className = "adjust-bar";
   bar.setAttribute("role", "group");
-  bar.setAttribute("aria-label", "Adjust span");
+  bar.setAttribute("aria-label", gettext("Adjust span"));
   const text = document.createElement("span");
-  text.textContent = "Adjusting ‘" + adjust.name + "’: drag the handles (or S/E and arrows).";
+  setMessage(text, fmt(gettext("Adjusting %(code)s: drag the handles (or S/E and arrows)."), { code: user("‘" + adjust.name + "’") }));
   const save = document.createElement("button");
   save.type = "button";
   save.className = "button small";
-  save.textContent = "Save span";
+  save.textContent = gettext("Save span");
   save.addEventListener("click", saveAdjust);
   const cancel = document.createElement("button");
   cancel.type = "button";
   cancel.className = "button small secondary";
-  cancel.textContent = "Cancel";
+  cancel.textContent = gettext("Cancel");
   cancel.addEventListener("click", () => cancelAdjust(true));
   bar.addEventListener("keydown", (event) => {
     if (event.key === "Escape") { event.preventDefault(); cancelAdjust(true); }

@@ -2,7 +2,7 @@
  * highlights (J/K, Enter, Delete) and C to code the current passage.
  */
 import { snippet } from "./offsets.js";
-import { say, transcriptEl } from "./page.js";
+import { fmt, say, transcriptEl, user } from "./page.js";
 import { openPicker } from "./picker.js";
 import { openPopover, segWords } from "./popover.js";
 import { post, urlFor } from "./requests.js";
@@ -39,14 +39,15 @@ export function setTurn(i) {
 }
 
 function announceTurn(turn) {
-  say("Turn " + turn.n + ": " + snippet(textBetween(turn.start, turn.end), 80));
+  say(fmt(gettext("Turn %(number)s: %(text)s"), { number: turn.n, text: user(snippet(textBetween(turn.start, turn.end), 80)) }));
 }
 
 function announceRange() {
   const r = cursor.range;
   if (!r) return;
   const text = textBetween(r.start, r.end);
-  say("Selected " + Array.from(text).length + " characters: " + snippet(text, 60));
+  const length = Array.from(text).length;
+  say(fmt(ngettext("Selected %(count)s character: %(text)s", "Selected %(count)s characters: %(text)s", length), { count: length, text: user(snippet(text, 60)) }));
 }
 
 export function setRange(range) {
@@ -99,7 +100,7 @@ function moveSentence(dir, extend) {
       const own = all[turnIndexAt(r.start)] || [];
       const next = own.find((s) => s.end > r.end);
       if (next) setRange({ start: r.start, end: next.end });
-      else say("End of the turn.");
+      else say(gettext("End of the turn."));
     } else {
       const prev = [...flat].reverse().find((s) => s.end < r.end && s.end > r.start);
       if (prev) setRange({ start: r.start, end: prev.end });
@@ -121,7 +122,7 @@ function extendChar(dir) {
   const turn = getIndex().turns[turnIndexAt(r.start)];
   const limit = turn ? turn.end : getIndex().length;
   const end = Math.max(r.start + 1, Math.min(limit, r.end + dir));
-  if (dir > 0 && r.end >= limit) say("End of the turn.");
+  if (dir > 0 && r.end >= limit) say(gettext("End of the turn."));
   setRange({ start: r.start, end });
 }
 
@@ -137,13 +138,13 @@ export function focusSegment(id) {
   if (marks.length) marks[0].scrollIntoView({ block: "nearest" });
   const seg = getIndex().segs[String(id)];
   if (seg) {
-    say(segWords(id, seg) + ": " + snippet(textBetween(seg.s, seg.e), 60) + (seg.w ? ". Enter for actions, Delete removes." : ". Enter lists codes."));
+    say(fmt(seg.w ? gettext("%(segment)s: %(text)s. Enter for actions, Delete removes.") : gettext("%(segment)s: %(text)s. Enter lists codes."), { segment: user(segWords(id, seg)), text: user(snippet(textBetween(seg.s, seg.e), 60)) }));
   }
 }
 
 function stepSegment(dir) {
   const idx = getIndex();
-  if (!idx.order.length) { say("No highlights."); return; }
+  if (!idx.order.length) { say(gettext("No highlights.")); return; }
   let pos = cursor.seg === null ? -1 : idx.order.indexOf(cursor.seg);
   if (pos === -1) {
     const from = cursor.range ? cursor.range.start : cursor.turn >= 0 ? idx.turns[cursor.turn].start : -1;
@@ -177,7 +178,7 @@ function codeCurrent() {
     if (span) openPicker(span);
     return;
   }
-  say("Select text first: Enter selects the first sentence of a turn.");
+  say(gettext("Select text first: Enter selects the first sentence of a turn."));
 }
 
 /** The transcript's own keys (main.js has checked focus, fields, adjusting and Ctrl). */
@@ -222,7 +223,7 @@ export function cursorKey(event) {
         event.preventDefault();
         setRange(null);
         focusSegment(null);
-        say("Selection cleared.");
+        say(gettext("Selection cleared."));
       }
       return;
     case "Delete":
@@ -235,7 +236,7 @@ export function cursorKey(event) {
           cursor.seg = null;
           post(urlFor("delete", id), {});
         } else {
-          say("You cannot remove this highlight: it is not in your layer.");
+          say(gettext("You cannot remove this highlight: it is not in your layer."));
         }
       }
       return;

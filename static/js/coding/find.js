@@ -24,9 +24,9 @@ function findCount() {
   if (!box) return;
   const n = finder.matches.length;
   if (!finder.query) box.textContent = "";
-  else if (!n) box.textContent = "No matches";
-  else if (finder.current >= 0) box.textContent = (finder.current + 1) + " of " + n + (n >= FIND_LIMIT ? "+" : "");
-  else box.textContent = n + (n >= FIND_LIMIT ? "+" : "") + (n === 1 ? " match" : " matches");
+  else if (!n) box.textContent = gettext("No matches");
+  else if (finder.current >= 0) box.textContent = interpolate(gettext("%(current)s of %(count)s"), { current: finder.current + 1, count: n + (n >= FIND_LIMIT ? "+" : "") }, true);
+  else box.textContent = interpolate(ngettext("%(count)s match", "%(count)s matches", n), { count: n + (n >= FIND_LIMIT ? "+" : "") }, true);
 }
 
 function paintFind() {
@@ -65,7 +65,7 @@ function selectedMatch() {
 function stepMatch(dir) {
   if (finder.query !== findInput.value) runFind();
   const n = finder.matches.length;
-  if (!n) { say(finder.query && finder.query.trim() ? "No matches." : "Type something to find."); return; }
+  if (!n) { say(finder.query && finder.query.trim() ? gettext("No matches.") : gettext("Type something to find.")); return; }
   finder.current = finder.current < 0 ? (dir > 0 ? 0 : n - 1) : (finder.current + dir + n) % n;
   const m = finder.matches[finder.current];
   focusSegment(null);
@@ -73,14 +73,18 @@ function stepMatch(dir) {
   setTurn(turnIndexAt(m.start));
   findCount();
   const turn = getIndex().turns[cursor.turn];
-  say("Match " + (finder.current + 1) + " of " + n + (turn ? ", turn " + turn.n : "") + (editable() ? ". Enter codes it." : "."));
+  const where = { current: finder.current + 1, count: n, turn: turn ? turn.n : "" };
+  const format = turn
+    ? (editable() ? gettext("Match %(current)s of %(count)s, turn %(turn)s. Enter codes it.") : gettext("Match %(current)s of %(count)s, turn %(turn)s."))
+    : (editable() ? gettext("Match %(current)s of %(count)s. Enter codes it.") : gettext("Match %(current)s of %(count)s."));
+  say(interpolate(format, where, true));
 }
 
 function codeMatch() {
   const m = selectedMatch();
   if (!m) return;
   const span = trimmed(m.start, m.end);
-  if (!span) { say("The match is only white space."); return; }
+  if (!span) { say(gettext("The match is only white space.")); return; }
   openPicker(span, { returnFocus: findInput });
 }
 
@@ -89,7 +93,7 @@ function clearFind() {
   findInput.value = "";
   runFind();
   if (hadSelection) setRange(null);
-  say("Search cleared.");
+  say(gettext("Search cleared."));
 }
 
 export function refreshFind() {

@@ -21,7 +21,7 @@ import { adjustKey, adjusting, adjustMouseDown, dragJustEnded, placeHandles, ref
 import { cursorKey, focusSegment, restoreCursor, setRange, setTurn, turnIndexAt } from "./cursor.js";
 import { initFind, refreshFind } from "./find.js";
 import { cpToUnits, snippet, unitsToCp } from "./offsets.js";
-import { app, byId, editable, highlights, readNote, say, sayReadOnly, shortcutsOff, transcriptEl } from "./page.js";
+import { app, byId, editable, fmt, highlights, readNote, say, sayReadOnly, shortcutsOff, transcriptEl, user } from "./page.js";
 import { initPicker, openPicker, pickerMouseDown, pickerState } from "./picker.js";
 import { initPopover, openPopover, popoverMouseDown, stripeOut, stripeOver, tipKeyDown } from "./popover.js";
 import { initRequests, undo } from "./requests.js";
@@ -77,7 +77,13 @@ function onSelectionChange() {
   selectionTimer = window.setTimeout(() => {
     if (pickerState) return;
     const span = selectionOffsets();
-    if (span) say("Selected " + Array.from(span.quote).length + " characters: " + snippet(span.quote, 40) + (editable() ? ". Press C to code." : ". " + readNote()));
+    if (span) {
+      const length = Array.from(span.quote).length;
+      const format = editable()
+        ? ngettext("Selected %(count)s character: %(text)s. Press C to code.", "Selected %(count)s characters: %(text)s. Press C to code.", length)
+        : ngettext("Selected %(count)s character: %(text)s. %(note)s", "Selected %(count)s characters: %(text)s. %(note)s", length);
+      say(fmt(format, { count: length, text: user(snippet(span.quote, 40)), note: readNote() }));
+    }
   }, 500);
 }
 
@@ -170,7 +176,7 @@ function onSkipClick(event) {
   event.preventDefault();
   transcriptEl().focus({ preventScroll: true });
   transcriptEl().scrollIntoView({ block: "start" });
-  say("Transcript. Enter selects the first sentence of a turn; press question mark for shortcuts.");
+  say(gettext("Transcript. Enter selects the first sentence of a turn; press question mark for shortcuts."));
 }
 
 // Links from retrieval, the agreement report and the matrices open the page on one

@@ -11,11 +11,45 @@ export const highlights = typeof Highlight !== "undefined" && window.CSS && CSS.
 export const transcriptEl = () => byId("transcript");
 export const editable = () => Boolean(transcriptEl() && transcriptEl().dataset.edit);
 // Why selecting does not code on this layer view ("All" is a reading view), from the server.
-export const readNote = () => (transcriptEl() && transcriptEl().dataset.readNote) || "This layer is read-only: switch to Mine to code.";
+export const readNote = () => (transcriptEl() && transcriptEl().dataset.readNote) || gettext("This layer is read-only: switch to Mine to code.");
+
+/** User content (a code's name, a quote) inside a translated message: shown in its own
+ * <span translate="no"> so that it is never taken for an interface string. */
+export const user = (text) => ({ user: String(text) });
+
+/** The translated ``format`` (from gettext) with each %(key)s replaced by ``values[key]``:
+ * a list of strings and nodes for replaceChildren (user(...) values in translate="no"). */
+export function fmt(format, values = {}) {
+  const parts = [];
+  format.split(/%\((\w+)\)s/).forEach((piece, i) => {
+    if (i % 2 === 0) { if (piece) parts.push(piece); return; }
+    const value = values[piece];
+    if (value && typeof value === "object" && "user" in value) {
+      const span = document.createElement("span");
+      span.setAttribute("translate", "no");
+      span.textContent = value.user;
+      parts.push(span);
+    } else if (Array.isArray(value)) {
+      parts.push(...value);
+    } else {
+      parts.push(String(value));
+    }
+  });
+  return parts;
+}
+
+/** An element's text from a message: a string, or fmt()'s parts. */
+export function setMessage(el, message) {
+  if (Array.isArray(message)) el.replaceChildren(...message.map((p) => (typeof p === "string" ? p : p.cloneNode(true))));
+  else el.textContent = message;
+}
+
+/** A message as plain text (for a title or aria-label attribute). */
+export const plain = (message) => (Array.isArray(message) ? message.map((p) => (typeof p === "string" ? p : p.textContent)).join("") : message);
 
 export function say(message) {
   live.textContent = "";
-  window.setTimeout(() => { live.textContent = message; }, 40);
+  window.setTimeout(() => { setMessage(live, message); }, 40);
 }
 
 /** Say why selecting does not code here, and point sighted users to the toolbar's links. */

@@ -2,7 +2,7 @@
  * on 1–9, creating a code from "Parent > Name", and Apply (which submits the picker form).
  */
 import { snippet } from "./offsets.js";
-import { byId, codes, editable, page, say, sayReadOnly, transcriptEl } from "./page.js";
+import { byId, codes, editable, fmt, page, say, sayReadOnly, setMessage, transcriptEl, user } from "./page.js";
 import { adjusting, endAdjust } from "./adjust.js";
 import { cursor } from "./cursor.js";
 import { closePopover } from "./popover.js";
@@ -41,10 +41,10 @@ export function openPicker(span, options) {
   const sel = window.getSelection();
   if (sel) sel.removeAllRanges();
   mark("pending", span);
-  byId("picker-quote").textContent = "“" + snippet(span.quote, 120) + "”";
+  byId("picker-quote").textContent = "“" + snippet(span.quote, 120) + "”"; // translate="no" in the page
   byId("picker-memo").value = opts.memo || "";
   byId("picker-memo-field").hidden = pickerState.mode === "change";
-  picker.setAttribute("aria-label", pickerState.mode === "change" ? "Change the code" : "Apply codes to the selection");
+  picker.setAttribute("aria-label", pickerState.mode === "change" ? gettext("Change the code") : gettext("Apply codes to the selection"));
   input.value = "";
   pickerMessage("");
   renderOptions();
@@ -142,7 +142,7 @@ function renderOptions() {
       tick.textContent = state.mode === "change" ? "" : ticked ? "✓" : "";
       if (state.mode !== "change") {
         tick.classList.add("tick-box");
-        tick.title = ticked ? "Untick" : "Tick (to apply several codes)";
+        tick.title = ticked ? gettext("Untick") : gettext("Tick (to apply several codes)");
       }
       const num = document.createElement("span");
       num.className = "num";
@@ -170,11 +170,15 @@ function renderOptions() {
       const parentPath = opt.code.p.slice(0, Math.max(0, opt.code.p.length - opt.code.n.length)).replace(/\s*›\s*$/u, "");
       path.textContent = parentPath;
       li.append(tick, num, sw, leaf, other, path);
-      li.setAttribute("aria-label", opt.code.p + (opt.code.o ? " (" + opt.code.o + ")" : "") + (opt.num ? ", recent " + opt.num : ""));
+      li.setAttribute("translate", "no"); // the code's own name and path
+      const label = opt.code.p + (opt.code.o ? " (" + opt.code.o + ")" : "");
+      li.setAttribute("aria-label", opt.num ? interpolate(gettext("%(path)s, recent %(num)s"), { path: label, num: opt.num }, true) : label);
     } else {
       li.className = "create";
       li.setAttribute("aria-selected", "false");
-      li.textContent = createWords(opt.create);
+      const words = document.createElement("span"); // one flex item: the words run on
+      setMessage(words, createWords(opt.create));
+      li.append(words);
     }
     if (i === state.active) li.classList.add("is-active");
     fragment.appendChild(li);
@@ -183,7 +187,7 @@ function renderOptions() {
   if (!options.length) {
     const li = document.createElement("li");
     li.className = "muted";
-    li.textContent = all.length ? "No code matches." : "No codes yet" + (page.canCreateCodes ? ": type a name to create one." : ": ask the PI.");
+    li.textContent = all.length ? gettext("No code matches.") : page.canCreateCodes ? gettext("No codes yet: type a name to create one.") : gettext("No codes yet: ask the PI.");
     list.appendChild(li);
   }
   updateActive();
@@ -211,8 +215,10 @@ function spaceTicks(state) {
   return !input.value || state.lastNav;
 }
 
-const quoted = (s) => "‘" + s + "’";
-const createWords = (c) => "Create " + quoted(c.name) + " " + (c.parentPath ? "under " + c.parentPath : "at the top level");
+const quoted = (s) => user("‘" + s + "’");
+const createWords = (c) => (c.parentPath
+  ? fmt(gettext("Create %(name)s under %(parent)s"), { name: quoted(c.name), parent: user(c.parentPath) })
+  : fmt(gettext("Create %(name)s at the top level"), { name: quoted(c.name) }));
 
 /** What Enter or Apply would do now: {codeIds, newCode} or {why}. */
 function planApply(state, option) {
@@ -234,8 +240,9 @@ function planApply(state, option) {
   return { why: nothingWhy(state) };
 }
 
-const createKeys = "(Ctrl+Enter, or click it)";
-const createWhy = (c) => "Enter does not create a code: Ctrl+Enter creates " + quoted(c.name) + " " + (c.parentPath ? "under " + c.parentPath : "at the top level") + " (or click the row); ↑ goes back to the codes.";
+const createWhy = (c) => (c.parentPath
+  ? fmt(gettext("Enter does not create a code: Ctrl+Enter creates %(name)s under %(parent)s (or click the row); ↑ goes back to the codes."), { name: quoted(c.name), parent: user(c.parentPath) })
+  : fmt(gettext("Enter does not create a code: Ctrl+Enter creates %(name)s at the top level (or click the row); ↑ goes back to the codes."), { name: quoted(c.name) }));
 
 /** Ctrl+Enter in the filter box: the Create row's code, with any ticked codes. */
 function planCreate(state) {
@@ -247,14 +254,14 @@ function nothingWhy(state) {
   const query = input.value.trim();
   const create = state.options.find((o) => o.kind === "create");
   if (!codes().some((c) => !c.ar && !c.ca)) {
-    return create ? "No codes yet; choose " + quoted(createWords(create.create)) + " " + createKeys + " to add it."
-      : "No codes yet: ask the PI to add some.";
+    return create ? fmt(gettext("No codes yet; choose ‘%(create)s’ (Ctrl+Enter, or click it) to add it."), { create: createWords(create.create) })
+      : gettext("No codes yet: ask the PI to add some.");
   }
   if (query && create) {
-    return "No code matches " + quoted(query) + "; choose " + quoted(createWords(create.create)) + " " + createKeys + " to add it.";
+    return fmt(gettext("No code matches %(query)s; choose ‘%(create)s’ (Ctrl+Enter, or click it) to add it."), { query: quoted(query), create: createWords(create.create) });
   }
-  if (query) return "No code matches " + quoted(query) + ": change the filter or tick a code.";
-  return "Nothing to apply: tick a code or move to one with ↓.";
+  if (query) return fmt(gettext("No code matches %(query)s: change the filter or tick a code."), { query: quoted(query) });
+  return gettext("Nothing to apply: tick a code or move to one with ↓.");
 }
 
 function codeName(id) {
@@ -269,48 +276,61 @@ function updateSummary() {
   if (!state || !box) return;
   const plan = planApply(state, null);
   let words;
-  if (plan.why) words = state.mode === "change" ? "Nothing to change to yet." : "Nothing to apply yet.";
-  else if (state.mode === "change") words = "Apply changes the code to " + quoted(codeName(plan.codeIds[0])) + ".";
+  if (plan.why) words = state.mode === "change" ? gettext("Nothing to change to yet.") : gettext("Nothing to apply yet.");
+  else if (state.mode === "change") words = fmt(gettext("Apply changes the code to %(name)s."), { name: quoted(codeName(plan.codeIds[0])) });
   else {
-    const names = plan.codeIds.map((id) => quoted(codeName(id)));
-    if (plan.newCode) names.push("a new code " + quoted(plan.newCode.name));
-    const what = state.ticked.size ? " (ticked)" : plan.newCode ? "" : " (highlighted)";
-    words = "Apply codes the selection with " + names.join(", ") + what + ".";
+    const names = [];
+    plan.codeIds.forEach((id, i) => { if (i) names.push(gettext(", ")); names.push(...fmt("%(n)s", { n: quoted(codeName(id)) })); });
+    if (plan.newCode) {
+      if (names.length) names.push(gettext(", "));
+      names.push(...fmt(gettext("a new code %(name)s"), { name: quoted(plan.newCode.name) }));
+    }
+    const format = state.ticked.size ? gettext("Apply codes the selection with %(names)s (ticked).")
+      : plan.newCode ? gettext("Apply codes the selection with %(names)s.") : gettext("Apply codes the selection with %(names)s (highlighted).");
+    words = fmt(format, { names });
   }
-  box.textContent = words;
+  setMessage(box, words);
   if (!keys) return;
   const opt = state.options[state.active];
   const parts = [];
   if (state.mode !== "change" && opt && opt.kind === "code") {
-    const verb = state.ticked.has(opt.code.id) ? "unticks " : "ticks ";
-    parts.push(spaceTicks(state) ? "Space " + verb + quoted(opt.code.n) : "Space types a space · Ctrl+Space " + verb + quoted(opt.code.n));
+    const ticked = state.ticked.has(opt.code.id);
+    const format = spaceTicks(state)
+      ? (ticked ? gettext("Space unticks %(name)s") : gettext("Space ticks %(name)s"))
+      : (ticked ? gettext("Space types a space · Ctrl+Space unticks %(name)s") : gettext("Space types a space · Ctrl+Space ticks %(name)s"));
+    parts.push(fmt(format, { name: quoted(opt.code.n) }));
   }
-  parts.push(plan.why ? "Enter: nothing to apply" : "Enter applies");
+  parts.push([plan.why ? gettext("Enter: nothing to apply") : gettext("Enter applies")]);
   const create = state.options.find((o) => o.kind === "create");
-  if (create) parts.push("Ctrl+Enter creates " + quoted(create.create.name));
-  keys.textContent = parts.join(" · ");
+  if (create) parts.push(fmt(gettext("Ctrl+Enter creates %(name)s"), { name: quoted(create.create.name) }));
+  const line = [];
+  parts.forEach((p, i) => { if (i) line.push(" · "); line.push(...p); });
+  setMessage(keys, line);
 }
 
 /** Landing on the Create row is said out loud, with the key that creates. */
 function announceCreate(state) {
   const opt = state.options[state.active];
-  if (opt && opt.kind === "create") say(createWords(opt.create) + ": a new code. Ctrl+Enter creates it; Enter does not.");
+  if (opt && opt.kind === "create") say(fmt(gettext("%(create)s: a new code. Ctrl+Enter creates it; Enter does not."), { create: createWords(opt.create) }));
 }
 
 function pickerMessage(text) {
   const box = byId("picker-msg");
-  if (box) box.textContent = text || "";
+  if (box) setMessage(box, text || "");
 }
 
 function toggleTick(i) {
   const opt = pickerState.options[i];
   if (!opt || pickerState.mode === "change") return;
-  if (opt.kind !== "code") { say("Only codes can be ticked; Enter on this row creates the code."); return; }
+  if (opt.kind !== "code") { say(gettext("Only codes can be ticked; Enter on this row creates the code.")); return; }
   const id = opt.code.id;
   if (pickerState.ticked.has(id)) pickerState.ticked.delete(id); else pickerState.ticked.add(id);
   pickerMessage("");
   renderOptions();
-  say((pickerState.ticked.has(id) ? "Ticked " : "Unticked ") + opt.code.n + ". " + pickerState.ticked.size + " ticked.");
+  const format = pickerState.ticked.has(id)
+    ? ngettext("Ticked %(name)s. %(count)s ticked.", "Ticked %(name)s. %(count)s ticked.", pickerState.ticked.size)
+    : ngettext("Unticked %(name)s. %(count)s ticked.", "Unticked %(name)s. %(count)s ticked.", pickerState.ticked.size);
+  say(fmt(format, { name: user(opt.code.n), count: pickerState.ticked.size }));
 }
 
 /** Apply the ticked codes, else the active one; ``option``: a row the user clicked. */
@@ -394,7 +414,7 @@ export function initPicker() {
         if (/^[1-9]$/.test(event.key) && !input.value && state.mode === "create") {
           const opt = state.options.find((o) => o.num === Number(event.key));
           event.preventDefault();
-          if (opt) applyPicker(opt); else pickerMessage("No recent code " + event.key + ".");
+          if (opt) applyPicker(opt); else pickerMessage(interpolate(gettext("No recent code %(key)s."), { key: event.key }, true));
           return;
         }
         state.lastNav = false;

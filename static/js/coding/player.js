@@ -17,11 +17,14 @@ import { byId, page, say, transcriptEl } from "./page.js";
 import { getIndex } from "./transcript.js";
 
 const STRINGS = {
-  play: "Play", pause: "Pause", playFrom: (t, n) => "Play from " + t + " (turn " + n + ")",
-  passage: "Play passage", passageLabel: (a, b) => "Play passage, " + a + " to " + b,
-  speed: (r) => "Speed " + r + "×", back: "Back 5 s", playing: (t) => "Playing from " + t + ".",
-  paused: (t) => "Paused at " + t + ".", follow: "Back to the playing turn",
-  noTime: "This turn has no time: playing from the nearest time before it.",
+  play: gettext("Play"), pause: gettext("Pause"),
+  playFrom: (t, n) => interpolate(gettext("Play from %(time)s (turn %(turn)s)"), { time: t, turn: n }, true),
+  passage: gettext("Play passage"),
+  passageLabel: (a, b) => interpolate(gettext("Play passage, %(start)s to %(end)s"), { start: a, end: b }, true),
+  speed: (r) => interpolate(gettext("Speed %(rate)s×"), { rate: r }, true), back: gettext("Back 5 s"),
+  playing: (t) => interpolate(gettext("Playing from %(time)s."), { time: t }, true),
+  paused: (t) => interpolate(gettext("Paused at %(time)s."), { time: t }, true), follow: gettext("Back to the playing turn"),
+  noTime: gettext("This turn has no time: playing from the nearest time before it."),
 };
 const SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
 

@@ -2,7 +2,7 @@
  * tooltip of a margin stripe.
  */
 import { snippet } from "./offsets.js";
-import { byId, page, transcriptEl } from "./page.js";
+import { byId, fmt, page, setMessage, transcriptEl, user } from "./page.js";
 import { startAdjust } from "./adjust.js";
 import { closePicker, openPicker } from "./picker.js";
 import { post, urlFor } from "./requests.js";
@@ -12,7 +12,7 @@ const pop = byId("seg-pop");
 let popState = null;
 
 export function segWords(id, seg) {
-  return seg.n + ", by " + seg.l;
+  return interpolate(gettext("%(code)s, by %(coder)s"), { code: seg.n, coder: seg.l }, true);
 }
 
 export function openPopover(ids, anchorEl, returnFocus) {
@@ -22,7 +22,7 @@ export function openPopover(ids, anchorEl, returnFocus) {
   closePicker(false);
   popState = { ids, returnFocus: returnFocus || transcriptEl() };
   const heading = document.createElement("h3");
-  heading.textContent = segs.length === 1 ? "Code here" : segs.length + " codes here";
+  heading.textContent = interpolate(ngettext("%(count)s code here", "%(count)s codes here", segs.length), { count: segs.length }, true);
   heading.className = "sr-only";
   const ul = document.createElement("ul");
   for (const [id, seg] of segs) {
@@ -36,29 +36,33 @@ export function openPopover(ids, anchorEl, returnFocus) {
     sw.setAttribute("aria-hidden", "true");
     const name = document.createElement("strong");
     name.textContent = seg.n;
-    name.translate = false;
+    name.setAttribute("translate", "no");
     // Bilingual codebooks: the code's name in the study's other language beside it.
     const other = document.createElement("span");
     other.className = "seg-other";
-    if (seg.o) { other.textContent = seg.o; other.lang = seg.ol; other.translate = false; }
+    if (seg.o) { other.textContent = seg.o; other.lang = seg.ol; other.setAttribute("translate", "no"); }
     const meta = document.createElement("span");
     meta.className = "seg-meta";
-    meta.textContent = seg.p + " · by " + seg.l + (seg.v ? " · " + seg.v : "") + (seg.r ? " · changed since coding: needs review" : "");
+    const metaParts = fmt(gettext("%(path)s · by %(coder)s"), { path: user(seg.p), coder: user(seg.l) });
+    if (seg.v) metaParts.push(" · " + seg.v);
+    if (seg.r) metaParts.push(gettext(" · changed since coding: needs review"));
+    setMessage(meta, metaParts);
     head.append(sw, name, other, meta);
     const quote = document.createElement("div");
     quote.className = "seg-meta";
-    quote.textContent = "“" + snippet(textBetween(seg.s, seg.e), 90) + "”" + (seg.m ? " · Memo: " + snippet(seg.m, 80) : "");
+    const words = user("“" + snippet(textBetween(seg.s, seg.e), 90) + "”");
+    setMessage(quote, seg.m ? fmt(gettext("%(quote)s · Memo: %(memo)s"), { quote: words, memo: user(snippet(seg.m, 80)) }) : fmt("%(quote)s", { quote: words }));
     li.append(head, quote);
     const actions = document.createElement("div");
     actions.className = "seg-actions";
     if (seg.w) {
-      for (const [act, label] of [["change", "Change"], ["memo", "Memo"], ["adjust", "Adjust span"], ["remove", "Remove"]]) {
+      for (const [act, label] of [["change", pgettext("verb", "Change")], ["memo", gettext("Memo")], ["adjust", gettext("Adjust span")], ["remove", gettext("Remove")]]) {
         const b = document.createElement("button");
         b.type = "button";
         b.className = "button small secondary";
         b.dataset.act = act;
         b.textContent = label;
-        b.setAttribute("aria-label", label + ": " + segWords(id, seg));
+        b.setAttribute("aria-label", interpolate(gettext("%(action)s: %(segment)s"), { action: label, segment: segWords(id, seg) }, true));
         actions.appendChild(b);
       }
     }
@@ -67,8 +71,8 @@ export function openPopover(ids, anchorEl, returnFocus) {
       const a = document.createElement("a");
       a.className = "button small secondary";
       a.href = page.urls.exemplar + "?" + new URLSearchParams({ segment: id, next: location.pathname + location.search });
-      a.textContent = "Exemplar…";
-      a.setAttribute("aria-label", "Mark as exemplar: " + segWords(id, seg));
+      a.textContent = gettext("Exemplar…");
+      a.setAttribute("aria-label", interpolate(gettext("Mark as exemplar: %(segment)s"), { segment: segWords(id, seg) }, true));
       actions.appendChild(a);
     }
     if (actions.childElementCount) li.appendChild(actions);
@@ -78,7 +82,7 @@ export function openPopover(ids, anchorEl, returnFocus) {
   close.type = "button";
   close.className = "link-button";
   close.dataset.act = "close";
-  close.textContent = "Close";
+  close.textContent = gettext("Close");
   pop.replaceChildren(heading, ul, close);
   const first = segs[0][1];
   position(pop, anchorEl ? null : { start: first.s, end: first.e }, anchorEl);
@@ -106,7 +110,10 @@ function showTip(stripe) {
   for (const m of marksOf(id)) m.classList.add("is-hover");
   if (!seg || !tip) return;
   window.clearTimeout(tipTimer);
-  tip.textContent = seg.p + (seg.o ? " (" + seg.o + ")" : "") + " · by " + seg.l + (seg.d ? " · " + seg.d : "") + (seg.m ? " · Memo: " + snippet(seg.m, 60) : "");
+  const parts = fmt(gettext("%(path)s · by %(coder)s"), { path: user(seg.p + (seg.o ? " (" + seg.o + ")" : "")), coder: user(seg.l) });
+  if (seg.d) parts.push(" · " + seg.d);
+  if (seg.m) parts.push(...fmt(gettext(" · Memo: %(memo)s"), { memo: user(snippet(seg.m, 60)) }));
+  setMessage(tip, parts);
   const rect = stripe.getBoundingClientRect();
   tip.hidden = false;
   tip.style.top = rect.top + window.scrollY + "px";
@@ -141,11 +148,11 @@ export function initPopover() {
       const area = document.createElement("textarea");
       area.value = seg.m || "";
       area.rows = 3;
-      area.setAttribute("aria-label", "Memo for " + segWords(id, seg));
+      area.setAttribute("aria-label", interpolate(gettext("Memo for %(segment)s"), { segment: segWords(id, seg) }, true));
       const save = document.createElement("button");
       save.type = "button";
       save.className = "button small";
-      save.textContent = "Save memo";
+      save.textContent = gettext("Save memo");
       save.addEventListener("click", () => { closePopover(true); post(urlFor("update", id), { memo: area.value }); });
       li.querySelector(".seg-actions").replaceWith(area, save);
       // Placed again now that it is taller, then focused where it stands (no page jump).

@@ -21,7 +21,7 @@ function setStatus(text, cls) {
 }
 
 export function post(url, values) {
-  setStatus("Saving…", "is-saving");
+  setStatus(gettext("Saving…"), "is-saving");
   // The source must outlive the swap: response events are dispatched on it.
   return htmx.ajax("POST", url, {
     source: app,
@@ -43,10 +43,10 @@ function showFailure(message, canRetry) {
   if (!pendingRequest) return;
   mark("saving", null);
   mark("failed", pendingRequest.span);
-  byId("pending-text").textContent = message ? "Not saved: " + message : "Not saved";
+  byId("pending-text").textContent = message ? interpolate(gettext("Not saved: %(reason)s"), { reason: message }, true) : gettext("Not saved");
   pendingBar.querySelector("[data-retry]").hidden = !canRetry;
   pendingBar.hidden = false;
-  setStatus("Not saved", "is-failed");
+  setStatus(gettext("Not saved"), "is-failed");
 }
 
 function clearPending() {
@@ -77,15 +77,22 @@ export function submitCoding(request) {
   }));
   mark("pending", null);
   mark("saving", request.span);
-  setStatus("Saving…", "is-saving");
+  setStatus(gettext("Saving…"), "is-saving");
   // htmx starts the request inside the submit event; if it did not (a submit the browser
   // ignored, a request still in flight), say so instead of "Saving…" for ever.
   requestStarted = false;
   form.requestSubmit();
-  if (!requestStarted) showFailure("the request could not be sent", true);
+  if (!requestStarted) showFailure(gettext("the request could not be sent"), true);
 }
 
 let toastTimer = null;
+/** What the toast says, for the live region: its text's nodes (a code's name stays in its
+ * translate="no" span), or null without a toast. */
+function toastWords(toast) {
+  const text = toast && toast.querySelector(".toast-text");
+  return text && text.textContent.trim() ? Array.from(text.childNodes) : null;
+}
+
 function showToast() {
   const toast = byId("toast");
   if (!toast) return;
@@ -118,7 +125,7 @@ export function initRequests() {
   pendingBar.querySelector("[data-discard]").addEventListener("click", () => {
     clearPending();
     setStatus("", "");
-    say("Discarded.");
+    say(gettext("Discarded."));
     transcriptEl().focus();
   });
 
@@ -131,13 +138,13 @@ export function initRequests() {
     if (detail.successful) return;
     if (pendingRequest && event.target === byId("picker")) {
       const status = detail.xhr ? detail.xhr.status : 0;
-      const message = status === 403 ? "you cannot code in this layer"
-        : status === 404 ? "the transcript is no longer available"
-        : status ? "the server answered " + status : "no connection";
+      const message = status === 403 ? gettext("you cannot code in this layer")
+        : status === 404 ? gettext("the transcript is no longer available")
+        : status ? interpolate(gettext("the server answered %(status)s"), { status }, true) : gettext("no connection");
       showFailure(message, status === 0 || status >= 500);
     } else {
-      setStatus("Not saved", "is-failed");
-      say("Not saved.");
+      setStatus(gettext("Not saved"), "is-failed");
+      say(gettext("Not saved."));
     }
   });
 
@@ -146,7 +153,7 @@ export function initRequests() {
     if (pendingRequest) remember(pendingRequest.codeIds);
     clearPending();
     const toast = byId("toast");
-    say(toast ? toast.textContent.replace(/\s+/g, " ").trim() : "Saved.");
+    say(toastWords(toast) || gettext("Saved."));
     if (span) mark("cursor", null);
     showToast();
     void event;
@@ -166,13 +173,13 @@ export function initRequests() {
       const span = { start: d.start, end: d.end, quote: d.quote };
       openPicker(span, { ticked: again.codeIds, memo: again.memo });
     } else {
-      showFailure("the transcript changed and the passage is gone", false);
+      showFailure(gettext("the transcript changed and the passage is gone"), false);
     }
   });
   for (const name of ["segment-deleted", "segment-updated", "segment-undone"]) {
     document.body.addEventListener(name, () => {
       const toast = byId("toast");
-      say(toast ? toast.textContent.replace(/\s+/g, " ").trim() : "Saved.");
+      say(toastWords(toast) || gettext("Saved."));
       showToast();
       // The confirmation's button went with the old toast: back to the transcript.
       if (!document.activeElement || document.activeElement === document.body) {
@@ -197,7 +204,7 @@ export function initRequests() {
   const keep = () => {
     const toast = byId("toast");
     if (toast) toast.replaceChildren();
-    say("Kept: nothing was undone.");
+    say(gettext("Kept: nothing was undone."));
     const root = transcriptEl();
     if (root) root.focus({ preventScroll: true });
   };

@@ -2,7 +2,7 @@
  * Collapsed groups and the item holding the tab stop are kept here, so they survive the
  * out-of-band swaps of the codebook after every save.
  */
-import { app, byId, codes, page, say } from "./page.js";
+import { app, byId, codes, fmt, page, say, user } from "./page.js";
 import { applyPicker, pickerState } from "./picker.js";
 
 const tree = { collapsed: new Set(), current: null };
@@ -53,7 +53,7 @@ function setExpanded(li, open) {
   if (!li.hasAttribute("aria-expanded")) return;
   if (open) tree.collapsed.delete(li.dataset.code); else tree.collapsed.add(li.dataset.code);
   filterCodebook();
-  say((open ? "Expanded " : "Collapsed ") + li.querySelector(".code-name").textContent + ".");
+  say(fmt(open ? gettext("Expanded %(code)s.") : gettext("Collapsed %(code)s."), { code: user(li.querySelector(".code-name").textContent) }));
 }
 
 function chooseItem(li) {

@@ -1,0 +1,15 @@
+"""Hong Kong's number and date formats over Django's zh_Hant ones (Taiwan's).
+
+Django's zh_Hant groups digits by four with no separator; Hong Kong writes 12,345.
+"""
+
+from __future__ import annotations
+
+DATE_FORMAT = "Y年n月j日"
+TIME_FORMAT = "H:i"
+DATETIME_FORMAT = "Y年n月j日 H:i"
+SHORT_DATE_FORMAT = "Y年n月j日"
+SHORT_DATETIME_FORMAT = "Y年n月j日 H:i"
+DECIMAL_SEPARATOR = "."
+THOUSAND_SEPARATOR = ","
+NUMBER_GROUPING = 3
