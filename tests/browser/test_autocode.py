@@ -30,7 +30,7 @@ def test_a_pi_auto_codes_the_participants_family_and_undoes_the_batch(page, logi
     login_as(pi)
 
     page.goto(reverse("coding:search", args=[study.pk]))
-    page.get_by_label('Words or "a phrase"').fill("family")
+    page.get_by_label("Words or “a phrase”").fill("family")
     page.get_by_label("Whose words").select_option("participant")
     page.get_by_role("button", name="Search").click()
     page.locator(".search-summary").wait_for()

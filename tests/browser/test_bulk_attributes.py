@@ -48,7 +48,7 @@ def test_a_pi_imports_a_manifest_with_extra_columns_and_cuts_by_them(page, login
         {"name": "interviews.zip", "mimeType": "application/zip", "buffer": archive}
     )
     page.get_by_role("button", name="Import", exact=True).click()
-    page.get_by_text("Imported 3 transcript(s).").wait_for()
+    page.get_by_text("Imported 3 transcripts.").wait_for()
 
     # The extra columns are typed transcript attributes.
     defs = {a.name: (a.scope, a.kind) for a in Attribute.objects.filter(study=study)}
@@ -93,7 +93,7 @@ def test_a_pi_imports_a_manifest_with_extra_columns_and_cuts_by_them(page, login
 
     # A search for "family" in Kowloon only.
     page.goto(reverse("coding:search", args=[study.pk]))
-    page.get_by_label('Words or "a phrase"').fill("family")
+    page.get_by_label("Words or “a phrase”").fill("family")
     page.get_by_label("Attribute").select_option("site=Kowloon")
     page.get_by_role("button", name="Search").click()
     summary = page.locator(".search-summary")

@@ -55,7 +55,7 @@ def counts_table(page) -> dict[tuple[str, str], int]:
 
 def search(page, words: str, *, variants=False, participants_only=False) -> int:
     """Fill the search form as a person would and return the number of hits it reports."""
-    page.get_by_label('Words or "a phrase"').fill(words)
+    page.get_by_label("Words or “a phrase”").fill(words)
     box = page.get_by_label("Traditional = Simplified (朋輩 finds 朋辈)")
     box.check() if variants else box.uncheck()
     page.get_by_label("Whose words").select_option("participant" if participants_only else "")

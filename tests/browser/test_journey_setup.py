@@ -110,7 +110,7 @@ def test_a_pi_builds_a_study_and_a_new_coder_joins_it(page, browser, live_server
         page.get_by_label("Participant").select_option(label=who)
         page.get_by_label("Wave").select_option(label=wave)
         page.get_by_role("button", name="Upload", exact=True).click()
-        page.get_by_text("Uploaded 1 transcript(s).").wait_for()
+        page.get_by_text("Uploaded 1 transcript.").wait_for()
 
     # Uploading the same file again is refused, naming the transcript it duplicates.
     page.get_by_label("Transcript files").set_input_files(
@@ -148,7 +148,7 @@ def test_a_pi_builds_a_study_and_a_new_coder_joins_it(page, browser, live_server
         a_file("su02.zip", archive, "application/zip")
     )
     page.get_by_role("button", name="Import", exact=True).click()
-    page.get_by_text("Imported 2 transcript(s).").wait_for()
+    page.get_by_text("Imported 2 transcripts.").wait_for()
 
     by_title = {t.title: t for t in study.transcripts.select_related("participant", "wave")}
     assert set(by_title) == {"psw01-t1", "su01-t1", "su01-t2", "SU02 T1", "SU02 T2"}

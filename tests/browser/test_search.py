@@ -28,7 +28,7 @@ def test_a_pi_searches_the_demo_study_and_opens_a_hit(page, login_as, settings):
 
     page.goto(reverse("studies:study_dashboard", args=[study.pk]))
     page.get_by_role("navigation", name="Study").get_by_role("link", name="Search").click()
-    page.get_by_label('Words or "a phrase"').fill("朋輩")
+    page.get_by_label("Words or “a phrase”").fill("朋輩")
     page.get_by_label("Traditional = Simplified").check()
     page.get_by_role("button", name="Search").click()
     results = page.locator("#search-results")
@@ -45,7 +45,7 @@ def test_a_pi_searches_the_demo_study_and_opens_a_hit(page, login_as, settings):
     assert table.locator("thead th").all_inner_texts()[1:4] == [w.name for w in study.waves.all()]
     page.screenshot(path=f"{SHOTS}-han.png", full_page=False)
 
-    page.get_by_label('Words or "a phrase"').fill("family")
+    page.get_by_label("Words or “a phrase”").fill("family")
     page.get_by_label("Traditional = Simplified").uncheck()
     page.get_by_role("button", name="Search").click()
     expected = sum(len(re.findall("family", t, re.IGNORECASE)) for t in texts.values())

@@ -78,7 +78,7 @@ def test_a_pi_compares_waves_and_opens_a_word_in_search(page, login_as, settings
     hits = int(summary.locator("strong").inner_text().split()[0])
     # The search finds the word wherever the participants say it (whole words).
     assert hits == word_total
-    assert page.get_by_label('Words or "a phrase"').input_value() == word
+    assert page.get_by_label("Words or “a phrase”").input_value() == word
     assert page.get_by_label("Whole words").is_checked()
     assert page.get_by_label("Whose words").input_value() == "participant"
     page.screenshot(path=f"{SHOTS}-search.png", full_page=False)
