@@ -153,3 +153,17 @@ def test_a_planted_bad_entry_is_caught(english, chinese, rule, banned):
 )
 def test_literal_and_good_entries_pass(english, chinese, banned):
     assert problems(polib.POEntry(msgid=english, msgstr=chinese), banned) == []
+
+
+def test_dates_read_as_hong_kong_writes_them():
+    """Django's zh_Hant pads the month in a month and day ("09月5日", on the coding page's
+    "Done" badge); Hong Kong writes 9月5日, as DATE_FORMAT does."""
+    import datetime as dt
+
+    from django.utils import formats, translation
+
+    with translation.override("zh-hant"):
+        day = dt.date(2026, 9, 5)
+        assert formats.date_format(day, "MONTH_DAY_FORMAT") == "9月5日"
+        assert formats.date_format(day, "YEAR_MONTH_FORMAT") == "2026年9月"
+        assert formats.date_format(day) == "2026年9月5日"
