@@ -167,3 +167,29 @@ def test_dates_read_as_hong_kong_writes_them():
         assert formats.date_format(day, "MONTH_DAY_FORMAT") == "9月5日"
         assert formats.date_format(day, "YEAR_MONTH_FORMAT") == "2026年9月"
         assert formats.date_format(day) == "2026年9月5日"
+
+
+def test_djangos_own_messages_read_as_hong_kong_writes_them():
+    """Django's zh_Hant catalogue is Taiwan's (個人資訊, 送出, half-width brackets): the
+    messages a person meets on our forms are overridden (workbench/i18n_overrides.py)."""
+    from django import forms
+    from django.contrib.auth.forms import SetPasswordForm
+    from django.contrib.auth.password_validation import password_validators_help_texts
+    from django.utils import translation
+
+    def error(field, value):
+        with pytest.raises(forms.ValidationError) as caught:
+            field.clean(value)
+        return caught.value.messages[0]
+
+    with translation.override("zh-hant"):
+        assert error(forms.CharField(max_length=3), "abcd") == "此欄最多 3 個字元（現有 4 個）。"
+        assert error(forms.CharField(min_length=3), "ab") == "此欄最少要有 3 個字元（現有 2 個）。"
+        assert error(forms.FloatField(), "x") == "請輸入數字。"
+        assert error(forms.FloatField(max_value=1), "2") == "數值必須小於或等於 1。"
+        assert error(forms.FloatField(min_value=0), "-1") == "數值必須大於或等於 0。"
+        assert error(forms.TimeField(), "x") == "請輸入有效的時間。"
+        assert "你的密碼不能與你的其他個人資料太相近。" in password_validators_help_texts()
+        form = SetPasswordForm(None)
+        assert form.fields["new_password2"].label == "確認新密碼"
+        assert form.fields["new_password2"].help_text == "請再次輸入新密碼以作確認。"
