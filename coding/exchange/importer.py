@@ -13,6 +13,7 @@ from django.db import transaction
 from coding.codebook import selectors as codebook_selectors
 from coding.exchange.descriptions import DESCRIPTION_LABELS, SECOND_LABELS
 from coding.exchange.export import DEFAULT_COLOR, FILE_NAME_VARIABLE, ORIGIN, _GuidMaker
+from coding.exchange.media_import import plan_media, write_media
 from coding.exchange.offsets import (
     _prepare_sources,
     _PreparedSource,
@@ -145,6 +146,8 @@ def refi_import(*, study: Study, data: bytes, filename: str, actor=None) -> Refi
         plan.build()
         report.refuse_if_errors()
         write_plan(plan, actor)
+        if plan.media:
+            write_media(plan, archive, actor)
     return report
 
 
@@ -165,7 +168,8 @@ class _Plan:
         self.memos: list[tuple[str, str, dict]] = []  # (title, body, target)
         self.code_by_path: dict[tuple[str, ...], Code] = {}
         self.layers_by_name: dict[str, Layer] = {}
-        self.study_description = ""  # the file's project description, for an empty study one
+        self.study_description = ""
+        self.media: list = []  # (recording, transcript, turn times): media_import  # the file's project description, for an empty study one
 
     # -- resolution helpers --
 
@@ -234,6 +238,7 @@ class _Plan:
         report.count("waves_created", len(self.new_waves))
         self._plan_segments(matched_ids)
         self._plan_memos()
+        plan_media(self, self.sources)
 
     def _plan_participants(self) -> tuple[dict[str, Participant], dict]:
         """Cases: named ones are participants; a nameless one with one source holds that

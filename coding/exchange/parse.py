@@ -266,6 +266,7 @@ class _Parsed:
     project_notes: list[str] = field(default_factory=list)
     description: str = ""
     sets: list[_SetIn] = field(default_factory=list)
+    media: list = field(default_factory=list)  # coding.exchange.media_import._MediaIn
 
 
 class _Archive:
@@ -441,6 +442,10 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
         if parsed_source is not None:
             parsed.sources.append(parsed_source)
 
+    if parsed.media:
+        from coding.exchange.media_import import link_media
+
+        link_media(root, archive, parsed, report, text_limit)
     _parse_notes(root, archive, parsed, report, text_limit)
     links_el = _child(root, "Links")
     for link in _children(links_el, "Link") if links_el is not None else []:
@@ -488,15 +493,19 @@ def _parse_cases(root, parsed: _Parsed, report: RefiImportReport) -> None:
 _NON_TEXT_SOURCES = {
     "PictureSource": "pictures",
     "PDFSource": "PDF documents",
-    "AudioSource": "audio recordings (not imported: attach the file on the transcript's page)",
-    "VideoSource": "video recordings (not imported: attach the file on the transcript's page)",
 }
 
 
 def _parse_source(
     source, archive: _Archive | None, parsed: _Parsed, report: RefiImportReport, text_limit: int
 ) -> _SourceIn | None:
-    """One ``<Sources>`` child; None (and counted as skipped) unless a ``TextSource``."""
+    """One ``<Sources>`` child; None (and counted as skipped) unless a ``TextSource``; a
+    recording is read by :func:`coding.exchange.media_import.parse_media`."""
+    if source.tag in ("AudioSource", "VideoSource"):
+        from coding.exchange.media_import import parse_media
+
+        parse_media(source, archive, parsed, report, text_limit)
+        return None
     if source.tag != "TextSource":
         label = _NON_TEXT_SOURCES.get(source.tag, f"{source.tag} elements")
         report.skip(label)

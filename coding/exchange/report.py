@@ -70,6 +70,7 @@ COUNT_LABELS = {
     "selections_unsure": gettext_lazy(
         "Selections whose position convention is uncertain (imported)"
     ),
+    "recordings_imported": gettext_lazy("Recordings imported (played on the coding page)"),
     "memos_created": gettext_lazy("Memos created"),
     "memos_existing": gettext_lazy("Memos already in the study (skipped)"),
     "study_description": gettext_lazy("Project description (became the study's description)"),
