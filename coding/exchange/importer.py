@@ -32,6 +32,7 @@ from coding.exchange.parse import (
     _shorten,
 )
 from coding.exchange.report import RefiImportReport
+from coding.exchange.theme_import import plan_themes, write_themes
 from coding.exchange.write import write_plan
 from coding.models import MEMO_MAX_CHARS, Code, Layer, LayerKind, Memo, Segment
 from studies import text as textlib
@@ -146,6 +147,7 @@ def refi_import(*, study: Study, data: bytes, filename: str, actor=None) -> Refi
         plan.build()
         report.refuse_if_errors()
         write_plan(plan, actor)
+        write_themes(plan, actor)
         if plan.media:
             write_media(plan, archive, actor)
     return report
@@ -169,6 +171,7 @@ class _Plan:
         self.code_by_path: dict[tuple[str, ...], Code] = {}
         self.layers_by_name: dict[str, Layer] = {}
         self.study_description = ""
+        self.themes: list = []  # theme_import._ThemeIn
         self.media: list = []  # (recording, transcript, turn times): media_import  # the file's project description, for an empty study one
 
     # -- resolution helpers --
@@ -590,6 +593,7 @@ class _Plan:
     def _plan_memos(self) -> None:
         """Notes become memos on what they are attached to (first reference wins)."""
         parsed, report = self.parsed, self.report
+        self.theme_keys = plan_themes(self)  # theme Sets: themes, not memos
         targets = self._note_targets()
         known = self._known_notes()
         accounts = self._accounts()
@@ -717,6 +721,8 @@ class _Plan:
             **{k: n.name for k, n in parsed.notes.items()},
         }
         for set_in in parsed.sets:
+            if set_in.key in self.theme_keys:
+                continue
             if parsed.origin == ORIGIN and not set_in.codes:
                 # This workbench's own document sets are its groups and waves, which the
                 # cases and the Wave variable already carry.

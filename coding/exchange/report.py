@@ -75,6 +75,8 @@ COUNT_LABELS = {
     "memos_existing": gettext_lazy("Memos already in the study (skipped)"),
     "study_description": gettext_lazy("Project description (became the study's description)"),
     "sets": gettext_lazy("Code and document sets (kept as study memos)"),
+    "themes_created": gettext_lazy("Themes created (from the file's sets of codes)"),
+    "themes_existing": gettext_lazy("Themes already in the study (skipped)"),
     "memo_authors_matched": gettext_lazy("Memo authors matched to members of the study"),
     "memo_authors_kept": gettext_lazy(
         "Memo authors without an account here (name kept with the memo)"
