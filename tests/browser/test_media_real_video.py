@@ -124,3 +124,46 @@ def test_a_real_video_plays_from_a_turn_and_no_turn_is_highlighted_in_a_cue_gap(
     page.wait_for_function("!document.getElementById('player-media').paused")
     page.wait_for_function("document.getElementById('player-media').paused", timeout=8_000)
     assert media_state(page)["time"] == pytest.approx(4.0, abs=0.5)
+
+
+def test_an_imported_qdpx_recording_plays_on_the_coding_page(db, page, login_as, tmp_path):
+    """Export a study with a recording, import the .qdpx into another study through the
+    exchange page: the report says the recording came, and it plays from a turn."""
+    from coding.exchange.export import project_qdpx
+    from studies.access import study_access
+
+    source = factories.make_study(name="Recorded study")
+    alice = factories.make_user(username="alice")
+    factories.add_member(source, alice, Role.OWNER)
+    reading = read_transcript(VTT.encode(), "hk02.vtt")
+    t = factories.make_transcript(
+        source, title="HK02", text=reading.text, turn_times=reading.turn_times
+    )
+    data = (FILES / "tiny.mp4").read_bytes()
+    attach_media(transcript=t, upload=SimpleUploadedFile("hk02.mp4", data), actor=alice)
+    qdpx = tmp_path / "recorded.qdpx"
+    qdpx.write_bytes(project_qdpx(study_access(alice, source.pk)))
+
+    target = factories.make_study(name="Imported study")
+    factories.add_member(target, alice, Role.OWNER)
+    login_as(alice)
+    page.goto(f"/studies/{target.pk}/exchange/")
+    page.set_input_files("input[type=file][name=file]", str(qdpx))
+    page.get_by_role("button", name="Import", exact=True).click()
+    row = page.get_by_role("row", name="Recordings imported (played on the coding page)")
+    assert row.get_by_role("cell").inner_text() == "1"
+    page.screenshot(path=f"{SHOTS}/import-1-report.png", full_page=True)
+
+    copy = target.transcripts.get(title="HK02")
+    assert copy.turn_times == t.turn_times
+    page.goto(f"/studies/{target.pk}/transcripts/{copy.pk}/")
+    page.wait_for_function(
+        "document.getElementById('player-media').readyState >= 1"
+        " && document.querySelectorAll('.turn-time').length === 4"
+    )
+    page.locator(".turn-time").nth(2).click()
+    page.wait_for_function("document.getElementById('player-media').currentTime > 7.2")
+    state = media_state(page)
+    assert state["error"] is None and state["playing"] == 3
+    assert "之後呢" in page.locator(".turn.is-playing").inner_text()
+    page.screenshot(path=f"{SHOTS}/import-2-playing.png")
