@@ -13,7 +13,7 @@ from django.db import transaction
 from coding.codebook import selectors as codebook_selectors
 from coding.exchange.descriptions import DESCRIPTION_LABELS, SECOND_LABELS
 from coding.exchange.export import DEFAULT_COLOR, FILE_NAME_VARIABLE, ORIGIN, _GuidMaker
-from coding.exchange.media_import import plan_media, write_media
+from coding.exchange.media_import import plan_media, read_media, write_media
 from coding.exchange.offsets import (
     _prepare_sources,
     _PreparedSource,
@@ -129,6 +129,7 @@ def refi_import(*, study: Study, data: bytes, filename: str, actor=None) -> Refi
         parsed.sets = _parse_sets(root)
     elif root.tag == "Project":
         parsed = _parse_project(root, archive, report)
+        read_media(root, archive, parsed, report)
     else:
         report.error(f"The root element is “{root.tag}”, not a REFI-QDA Project or CodeBook.")
         parsed = None

@@ -92,6 +92,22 @@ def parse_media(source, archive, parsed, report, text_limit: int) -> None:
     parsed.media.append((media, own, transcript))
 
 
+def read_media(root, archive, parsed, report) -> None:
+    """The project's recordings (:func:`parse_media`), each linked to its text
+    (:func:`link_media`); after the rest of the project is parsed."""
+    from django.conf import settings
+
+    if report.errors:
+        return  # refused already (too many sources...)
+    text_limit = settings.WORKBENCH_MAX_UPLOAD_BYTES * 4  # as for the text sources
+    sources_el = _child(root, "Sources")
+    for source in list(sources_el) if sources_el is not None else []:
+        if source.tag in ("AudioSource", "VideoSource"):
+            parse_media(source, archive, parsed, report, text_limit)
+    if parsed.media:
+        link_media(root, archive, parsed, report, text_limit)
+
+
 def link_media(root, archive, parsed, report, text_limit: int) -> None:
     """Each recording's text: the TextSource reading the same text file, else its own
     Transcript read as a source (added to ``parsed.sources``)."""

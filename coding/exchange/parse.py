@@ -442,10 +442,6 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
         if parsed_source is not None:
             parsed.sources.append(parsed_source)
 
-    if parsed.media:
-        from coding.exchange.media_import import link_media
-
-        link_media(root, archive, parsed, report, text_limit)
     _parse_notes(root, archive, parsed, report, text_limit)
     links_el = _child(root, "Links")
     for link in _children(links_el, "Link") if links_el is not None else []:
@@ -500,11 +496,8 @@ def _parse_source(
     source, archive: _Archive | None, parsed: _Parsed, report: RefiImportReport, text_limit: int
 ) -> _SourceIn | None:
     """One ``<Sources>`` child; None (and counted as skipped) unless a ``TextSource``; a
-    recording is read by :func:`coding.exchange.media_import.parse_media`."""
+    recording is read afterwards by :func:`coding.exchange.media_import.read_media`."""
     if source.tag in ("AudioSource", "VideoSource"):
-        from coding.exchange.media_import import parse_media
-
-        parse_media(source, archive, parsed, report, text_limit)
         return None
     if source.tag != "TextSource":
         label = _NON_TEXT_SOURCES.get(source.tag, f"{source.tag} elements")
