@@ -147,3 +147,25 @@ def test_a_member_of_another_study_gets_no_presigned_url(s3, study, owner, db):
     client.force_login(stranger)
     response = client.get(file_url(t))
     assert response.status_code == 404 and "Location" not in response
+
+
+def test_a_qdpx_recording_is_imported_into_the_bucket(s3, study, owner, settings, tmp_path):
+    """The import streams the archive's recording into S3 as an upload would go."""
+    from coding.exchange.export import project_qdpx
+    from coding.exchange.importer import refi_import
+    from studies.access import study_access
+
+    t = factories.make_transcript(study, title="Interview 1", text="A: hi\nB: 你好𠮷")
+    t.turn_times = [[0, 0, 1.5], [6, 2, 3.25]]
+    t.save(update_fields=["turn_times"])
+    data = wav_bytes(0.2)
+    attach_media(transcript=t, upload=SimpleUploadedFile("a.wav", data), actor=owner)
+    qdpx = project_qdpx(study_access(owner, study.pk))
+    other = factories.make_study(name="Other")
+    report = refi_import(study=other, data=qdpx, filename="a.qdpx", actor=owner)
+    assert report.counts["recordings_imported"] == 1
+    copy = other.transcripts.get(title="Interview 1")
+    assert copy.turn_times == [[0, 0, 1.5], [6, 2, 3.25]]
+    key = f"media/{copy.media.file.name}"
+    assert key in keys(s3) and len(keys(s3)) == 2
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == data
