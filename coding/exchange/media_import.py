@@ -244,9 +244,15 @@ def write_media(plan, archive, actor) -> None:
     for media, transcript, times in plan.media:
         if isinstance(transcript, int):
             transcript = Transcript.objects.get(pk=transcript)
-            if TranscriptMedia.objects.filter(transcript=transcript).exists():
-                report.warn(f"{media.where}: “{transcript.title}” has a recording already; kept.")
-                continue
+            held = TranscriptMedia.objects.filter(transcript=transcript).first()
+            if held is not None:
+                info = archive.members.get(media.member) if media.member else None
+                if info is None or info.file_size != held.size:
+                    report.warn(
+                        f"{media.where}: “{transcript.title}” has another recording already; "
+                        "kept (replace it on the transcript's page)."
+                    )
+                continue  # the same file imported again: nothing to do
         if times and not transcript.turn_times:
             transcript.turn_times = times
             transcript.save(update_fields=["turn_times"])

@@ -201,3 +201,14 @@ def test_a_recording_whose_transcript_is_only_in_the_media_source_becomes_a_tran
     assert t.turn_times == [[0, 0], [8, 5]]  # 9 UTF-16 units: 𠮷 counts two
     assert TranscriptMedia.objects.get(transcript=t).original_name == "interview.webm"
     assert report.counts["recordings_imported"] == 1
+
+
+def test_importing_the_project_into_its_own_study_again_adds_nothing(recorded, owner):
+    t, data = recorded
+    before = TranscriptMedia.objects.get(transcript=t).file.name
+    qdpx = project_qdpx(study_access(owner, t.study_id))
+    report = refi_import(study=t.study, data=qdpx, filename="hk.qdpx", actor=owner)
+    assert report.counts.get("recordings_imported") is None
+    assert not [w for w in report.warnings if "recording" in w]
+    assert TranscriptMedia.objects.get(transcript=t).file.name == before
+    assert t.study.transcripts.count() == 1
