@@ -181,8 +181,9 @@ def docx_text(data: bytes, filename: str, *, part_limit: int | None = None) -> s
 @dataclass(frozen=True)
 class Reading:
     """A decoded upload: canonical text and, for captions (.vtt, .srt), when each turn
-    starts: ``turn_times`` is ``[[offset, seconds], ...]`` with ``offset`` the code point
-    where the turn's line starts in ``text``."""
+    starts and ends: ``turn_times`` is ``[[offset, seconds], ...]`` with ``offset`` the code
+    point where the turn's line starts in ``text``, and a third item, the end in seconds,
+    when the source has it (captions do, ``[hh:mm:ss]`` markers do not)."""
 
     text: str
     turn_times: list[list[float | int]] = field(default_factory=list)
@@ -278,8 +279,9 @@ def _seconds(stamp: str) -> float:
     return round(value, 3)
 
 
-def _cues(data: bytes, filename: str) -> list[tuple[float, str | None, str]]:
-    """``(start seconds, voice or None, text)`` per cue of a WebVTT or SubRip file."""
+def _cues(data: bytes, filename: str) -> list[tuple[float, float, str | None, str]]:
+    """``(start seconds, end seconds, voice or None, text)`` per cue of a WebVTT or SubRip
+    file."""
     raw = decode_bytes(data, filename).replace("\r\n", "\n").replace("\r", "\n")
     if filename.lower().endswith(".vtt"):
         import webvtt
@@ -302,7 +304,10 @@ def _cues(data: bytes, filename: str) -> list[tuple[float, str | None, str]]:
                 f"{filename}: line {bad} is not a readable cue timing "
                 f"(“{lines[bad - 1][:60]}”); nothing was imported."
             )
-        return [(_seconds(c.start), c.voice or None, _CUE_TAG.sub("", c.text)) for c in captions]
+        return [
+            (_seconds(c.start), _seconds(c.end), c.voice or None, _CUE_TAG.sub("", c.text))
+            for c in captions
+        ]
     import srt
 
     try:
@@ -310,19 +315,30 @@ def _cues(data: bytes, filename: str) -> list[tuple[float, str | None, str]]:
     except (srt.SRTParseError, ValueError) as exc:
         raise TextDecodeError(f"{filename}: is not a readable SubRip (.srt) file ({exc}).") from exc
     return [
-        (round(s.start.total_seconds(), 3), None, _CUE_TAG.sub("", s.content)) for s in subtitles
+        (
+            round(s.start.total_seconds(), 3),
+            round(s.end.total_seconds(), 3),
+            None,
+            _CUE_TAG.sub("", s.content),
+        )
+        for s in subtitles
     ]
+
+
+def _number(seconds: float) -> float | int:
+    return int(seconds) if seconds == int(seconds) else seconds
 
 
 def caption_text(data: bytes, filename: str) -> tuple[str, list[list[float | int]]]:
     """A caption file as speaker turns: the speaker from ``<v Name>`` or a leading
     ``Name:``, consecutive cues of one speaker merged into one line ``Name: text``, each
-    turn's start time kept as ``[offset, seconds]``. Cues without a speaker continue the
+    turn's start and end kept as ``[offset, start seconds, end seconds]`` (the end of its
+    last cue: between two turns' cues nothing is said). Cues without a speaker continue the
     turn before them (or stand as lines of their own at the start)."""
     max_chars = _max_chars()
-    turns: list[list] = []  # [seconds, speaker, [texts]]
+    turns: list[list] = []  # [seconds, speaker, [texts], end seconds]
     total = 0
-    for seconds, voice, body in _cues(data, filename):
+    for seconds, end, voice, body in _cues(data, filename):
         body = canonicalize(" ".join(line.strip() for line in body.split("\n") if line.strip()))
         if not body:
             continue
@@ -334,17 +350,21 @@ def caption_text(data: bytes, filename: str) -> tuple[str, list[list[float | int
                 body = SPEAKER_LABEL.sub("", body, count=1).strip()
         if turns and (speaker is None or speaker == turns[-1][1]):
             turns[-1][2].append(body)
+            turns[-1][3] = max(turns[-1][3], end)
         else:
-            turns.append([seconds, speaker, [body]])
+            turns.append([seconds, speaker, [body], end])
         total += len(body) + 1
         if total > max_chars:
             raise _too_long(filename, max_chars)
     lines, times, offset = [], [], 0
-    for seconds, speaker, bodies in turns:
+    for seconds, speaker, bodies, end in turns:
         line = canonicalize(
             " ".join(bodies) if speaker is None else f"{speaker}: {' '.join(bodies)}"
         )
-        times.append([offset, int(seconds) if seconds == int(seconds) else seconds])
+        time = [offset, _number(seconds)]
+        if end > seconds:
+            time.append(_number(end))
+        times.append(time)
         lines.append(line)
         offset += len(line) + 1
     return "\n".join(lines), times

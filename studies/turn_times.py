@@ -1,5 +1,6 @@
 """A transcript's turn times (``Transcript.turn_times``: [code-point offset, seconds] pairs,
-from captions or ``[hh:mm:ss]`` markers) kept valid when its text is edited."""
+or [offset, start, end] when captions gave the turn's end, from captions or ``[hh:mm:ss]``
+markers) kept valid when its text is edited."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ def _moved_turn_times(turn_times: list, mapping: OffsetMap, length: int) -> list
     """Caption turn starts mapped to the new text; a turn whose start was deleted, or that
     now starts where an earlier one does, loses its time (the earlier one is kept)."""
     moved, seen = [], set()
-    for offset, seconds in turn_times or []:
+    for offset, *seconds in turn_times or []:
         position = mapping.position(offset, is_end=False)
         if position >= length or position in seen:
             continue
         seen.add(position)
-        moved.append([position, seconds])
+        moved.append([position, *seconds])
     return moved
 
 
@@ -28,6 +29,8 @@ def edited_turn_times(turn_times: list, old_text: str, new_text: str, mapping) -
     markers = marker_times(new_text)
     if turn_times and turn_times == marker_times(old_text):
         return markers
-    times = dict(_moved_turn_times(turn_times, mapping, len(new_text)))
-    times.update((offset, seconds) for offset, seconds in markers)
-    return [[offset, times[offset]] for offset in sorted(times)]
+    times = {
+        offset: rest for offset, *rest in _moved_turn_times(turn_times, mapping, len(new_text))
+    }
+    times.update((offset, [seconds]) for offset, seconds in markers)
+    return [[offset, *times[offset]] for offset in sorted(times)]

@@ -213,6 +213,9 @@ def _media_storage() -> dict:
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": envint("WORKBENCH_MEDIA_URL_SECONDS", 300),
+            # Presigned URLs signed with Signature Version 4 (X-Amz-Expires): S3 refuses
+            # version 2 for new buckets, and botocore would otherwise pick it for some regions.
+            "signature_version": os.getenv("WORKBENCH_MEDIA_S3_SIGNATURE_VERSION", "s3v4"),
             "file_overwrite": False,
             "location": os.getenv("WORKBENCH_MEDIA_S3_PREFIX", "media"),
         }

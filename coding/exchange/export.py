@@ -647,7 +647,7 @@ class _ProjectExport:
                 _write_value(xml, self.file_var, "Text", _file_name_value(title, source_name))
             xml.end("TextSource")
             if tid in self.media:
-                self.sync_points[tid] = sync_points(self.media[tid], position, length)
+                self.sync_points[tid] = sync_points(self.media[tid], position, text)
             self._tick()
         for _tid, title, *_rest in self.transcripts:
             if _tid in self.media:

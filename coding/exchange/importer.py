@@ -13,6 +13,7 @@ from django.db import transaction
 from coding.codebook import selectors as codebook_selectors
 from coding.exchange.descriptions import DESCRIPTION_LABELS, SECOND_LABELS
 from coding.exchange.export import DEFAULT_COLOR, FILE_NAME_VARIABLE, ORIGIN, _GuidMaker
+from coding.exchange.media_import import plan_media, read_media, write_media
 from coding.exchange.offsets import (
     _prepare_sources,
     _PreparedSource,
@@ -31,6 +32,7 @@ from coding.exchange.parse import (
     _shorten,
 )
 from coding.exchange.report import RefiImportReport
+from coding.exchange.theme_import import plan_themes, write_themes
 from coding.exchange.write import write_plan
 from coding.models import MEMO_MAX_CHARS, Code, Layer, LayerKind, Memo, Segment
 from studies import text as textlib
@@ -127,6 +129,7 @@ def refi_import(*, study: Study, data: bytes, filename: str, actor=None) -> Refi
         parsed.sets = _parse_sets(root)
     elif root.tag == "Project":
         parsed = _parse_project(root, archive, report)
+        read_media(root, archive, parsed, report)
     else:
         report.error(f"The root element is “{root.tag}”, not a REFI-QDA Project or CodeBook.")
         parsed = None
@@ -145,6 +148,9 @@ def refi_import(*, study: Study, data: bytes, filename: str, actor=None) -> Refi
         plan.build()
         report.refuse_if_errors()
         write_plan(plan, actor)
+        write_themes(plan, actor)
+        if plan.media:
+            write_media(plan, archive, actor)
     return report
 
 
@@ -165,7 +171,9 @@ class _Plan:
         self.memos: list[tuple[str, str, dict]] = []  # (title, body, target)
         self.code_by_path: dict[tuple[str, ...], Code] = {}
         self.layers_by_name: dict[str, Layer] = {}
-        self.study_description = ""  # the file's project description, for an empty study one
+        self.study_description = ""
+        self.themes: list = []  # theme_import._ThemeIn
+        self.media: list = []  # (recording, transcript, turn times): media_import  # the file's project description, for an empty study one
 
     # -- resolution helpers --
 
@@ -234,6 +242,7 @@ class _Plan:
         report.count("waves_created", len(self.new_waves))
         self._plan_segments(matched_ids)
         self._plan_memos()
+        plan_media(self, self.sources)
 
     def _plan_participants(self) -> tuple[dict[str, Participant], dict]:
         """Cases: named ones are participants; a nameless one with one source holds that
@@ -585,6 +594,7 @@ class _Plan:
     def _plan_memos(self) -> None:
         """Notes become memos on what they are attached to (first reference wins)."""
         parsed, report = self.parsed, self.report
+        self.theme_keys = plan_themes(self)  # theme Sets: themes, not memos
         targets = self._note_targets()
         known = self._known_notes()
         accounts = self._accounts()
@@ -712,6 +722,8 @@ class _Plan:
             **{k: n.name for k, n in parsed.notes.items()},
         }
         for set_in in parsed.sets:
+            if set_in.key in self.theme_keys:
+                continue
             if parsed.origin == ORIGIN and not set_in.codes:
                 # This workbench's own document sets are its groups and waves, which the
                 # cases and the Wave variable already carry.

@@ -30,14 +30,23 @@ def study_media(study) -> dict[int, TranscriptMedia]:
     }
 
 
-def sync_points(media: TranscriptMedia, position, length: int) -> list[tuple[int, int]]:
+def sync_points(media: TranscriptMedia, position, text: str) -> list[tuple[int, int]]:
     """``(position, milliseconds)`` per turn time inside the text, ``position`` counted as the
-    selections count."""
-    return [
-        (position(offset), round(float(seconds) * 1000))
-        for offset, seconds in media.transcript.turn_times or []
-        if 0 <= offset <= length
-    ]
+    selections count; a turn whose end is known (captions) has a second point where its line
+    ends (the newline, or the end of the text), at its end time, so that a reader knows
+    nothing is said between that and the next turn's start."""
+    length = len(text)
+    points = []
+    for offset, *seconds in media.transcript.turn_times or []:
+        if not 0 <= offset <= length or not seconds:
+            continue
+        points.append((position(offset), round(float(seconds[0]) * 1000)))
+        if len(seconds) > 1:
+            line_end = text.find("\n", offset)
+            line_end = length if line_end < 0 else line_end
+            if line_end > offset:
+                points.append((position(line_end), round(float(seconds[1]) * 1000)))
+    return points
 
 
 def media_path(make_guid, media: TranscriptMedia) -> str:

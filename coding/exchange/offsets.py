@@ -249,6 +249,8 @@ class _PreparedSource:
     checksum: str
     # (selection, start, end, quote) on the canonical text
     spans: list[tuple[_SelectionIn, int, int, str]]
+    convert: object = None  # position -> raw index (the source's convention)
+    canon: object = None  # _Canonicaliser: raw index -> canonical code point
 
 
 def _prepare_sources(parsed: _Parsed, report: RefiImportReport) -> list[_PreparedSource]:
@@ -308,6 +310,8 @@ def _prepare_sources(parsed: _Parsed, report: RefiImportReport) -> list[_Prepare
                 text=text,
                 checksum=Transcript.checksum_of(text),
                 spans=spans,
+                convert=convert,
+                canon=canon,
             )
         )
     return prepared

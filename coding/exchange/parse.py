@@ -266,6 +266,7 @@ class _Parsed:
     project_notes: list[str] = field(default_factory=list)
     description: str = ""
     sets: list[_SetIn] = field(default_factory=list)
+    media: list = field(default_factory=list)  # coding.exchange.media_import._MediaIn
 
 
 class _Archive:
@@ -488,15 +489,16 @@ def _parse_cases(root, parsed: _Parsed, report: RefiImportReport) -> None:
 _NON_TEXT_SOURCES = {
     "PictureSource": "pictures",
     "PDFSource": "PDF documents",
-    "AudioSource": "audio recordings (not imported: attach the file on the transcript's page)",
-    "VideoSource": "video recordings (not imported: attach the file on the transcript's page)",
 }
 
 
 def _parse_source(
     source, archive: _Archive | None, parsed: _Parsed, report: RefiImportReport, text_limit: int
 ) -> _SourceIn | None:
-    """One ``<Sources>`` child; None (and counted as skipped) unless a ``TextSource``."""
+    """One ``<Sources>`` child; None (and counted as skipped) unless a ``TextSource``; a
+    recording is read afterwards by :func:`coding.exchange.media_import.read_media`."""
+    if source.tag in ("AudioSource", "VideoSource"):
+        return None
     if source.tag != "TextSource":
         label = _NON_TEXT_SOURCES.get(source.tag, f"{source.tag} elements")
         report.skip(label)

@@ -70,10 +70,13 @@ COUNT_LABELS = {
     "selections_unsure": gettext_lazy(
         "Selections whose position convention is uncertain (imported)"
     ),
+    "recordings_imported": gettext_lazy("Recordings imported (played on the coding page)"),
     "memos_created": gettext_lazy("Memos created"),
     "memos_existing": gettext_lazy("Memos already in the study (skipped)"),
     "study_description": gettext_lazy("Project description (became the study's description)"),
     "sets": gettext_lazy("Code and document sets (kept as study memos)"),
+    "themes_created": gettext_lazy("Themes created (from the file's sets of codes)"),
+    "themes_existing": gettext_lazy("Themes already in the study (skipped)"),
     "memo_authors_matched": gettext_lazy("Memo authors matched to members of the study"),
     "memo_authors_kept": gettext_lazy(
         "Memo authors without an account here (name kept with the memo)"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from coding.models import Code, Memo, Segment
+from coding.models import Code, Memo, Segment, Theme
 from tests import factories
 from tests.coding.test_refi_import import C2, S1, U1, U2, project, qdpx, run, text_source
 
@@ -168,7 +168,11 @@ def test_descriptions_sets_categories_and_authors_are_kept_or_listed(study, owne
     assert memos["By bob"].author == coder
     assert memos["By A"].author is None  # not the importer
     assert memos["By A"].extra["refi"]["author"] == "Researcher A"
-    assert "Health" in memos["Code set: Key codes"].body
+    # A plain set of codes is a candidate theme (issue 15), not a memo.
+    theme = Theme.objects.get(study=study)
+    assert (theme.name, theme.concept, theme.status) == ("Key codes", "The main ones.", "candidate")
+    assert [c.name for c in theme.codes.all()] == ["Health"]
+    assert "Code set: Key codes" not in memos
     assert report.counts["categories"] == 1  # "Topics", isCodable="false"
     assert "sets" not in report.skipped
 
@@ -270,5 +274,7 @@ def test_importing_descriptions_and_sets_twice_adds_nothing(study, owner):
     before = sorted(Memo.objects.filter(study=study).values_list("title", flat=True))
     report = run(study, owner, data)
     assert sorted(Memo.objects.filter(study=study).values_list("title", flat=True)) == before
-    assert before == ["Code set: Key codes", "Description"]
+    assert before == ["Description"]
     assert report.counts.get("memos_created") is None
+    assert Theme.objects.filter(study=study).count() == 1  # the set of codes, once
+    assert report.counts["themes_existing"] == 1

@@ -94,12 +94,12 @@ def test_the_recording_is_an_audio_source_synchronised_with_its_transcript(
         assert convert(second) == second + 2  # 𠮷 and 😀 are two UTF-16 units each
 
 
-def test_importing_such_a_project_keeps_the_text_and_says_the_recording_was_not_imported(
-    recorded, owner, db
-):
-    t, _ = recorded
+def test_importing_such_a_project_keeps_the_text_and_brings_the_recording(recorded, owner, db):
+    t, data = recorded
     qdpx = project_qdpx(study_access(owner, t.study_id))
     other = factories.make_study(name="Elsewhere")
     report = refi_import(study=other, data=qdpx, filename="hk.qdpx", actor=owner)
-    assert other.transcripts.get(title="HK01").text == TEXT
-    assert any("audio recordings (not imported" in label for label in report.skipped)
+    copy = other.transcripts.get(title="HK01")
+    assert copy.text == TEXT and copy.turn_times == t.turn_times
+    assert copy.media.size == len(data) and copy.media.content_type == "audio/wav"
+    assert report.counts["recordings_imported"] == 1

@@ -246,13 +246,13 @@ def test_vtt_voices_become_turns_with_start_times():
         "陳大文: 我覺得好 𠝹 真係好\n"
         "Interviewer: Thanks"
     )
-    starts = [offset for offset, _seconds in reading.turn_times]
+    starts = [offset for offset, *_seconds in reading.turn_times]
     assert [reading.text[o:].split("\n")[0].split(":")[0] for o in starts] == [
         "Interviewer",
         "陳大文",
         "Interviewer",
     ]
-    assert reading.turn_times == [[0, 1], [49, 62.25], [65, 3600]]
+    assert reading.turn_times == [[0, 1, 5], [49, 62.25, 66], [65, 3600, 3602]]
     assert [textlib.speaker_of(line) for line in reading.text.split("\n")] == [
         "Interviewer",
         "陳大文",
@@ -263,7 +263,7 @@ def test_vtt_voices_become_turns_with_start_times():
 def test_srt_name_prefixes_become_turns_and_unlabelled_cues_continue_the_turn():
     reading = readers.read_transcript(SRT.encode(), "otter.srt")
     assert reading.text == ("訪問員: 你好嗎？\nP01: Fine, 𠝹 thanks. more from me\n訪問員: 好")
-    assert reading.turn_times == [[0, 0.5], [10, 2], [44, 10]]
+    assert reading.turn_times == [[0, 0.5, 2], [10, 2, 5], [44, 10, 12]]
 
 
 def test_a_broken_caption_file_is_refused_naming_the_file():
@@ -314,7 +314,7 @@ def test_uploading_captions_and_documents_stores_text_and_turn_times(study, owne
     assert response.status_code == 302
     zoom = study.transcripts.get(title="zoom")
     assert zoom.text.startswith("Interviewer: How was the training? Tell me more.\n陳大文:")
-    assert zoom.turn_times == [[0, 1], [49, 62.25], [65, 3600]]
+    assert zoom.turn_times == [[0, 1, 5], [49, 62.25, 66], [65, 3600, 3602]]
     assert zoom.source_name == "zoom.vtt"
     assert study.transcripts.get(title="turns").text.split("\n")[2] == "訪問員: 你好 𠝹"
     assert study.transcripts.get(title="notes").turn_times == []
@@ -359,7 +359,7 @@ def test_bulk_import_reads_captions_and_odt_with_turn_times(study, owner):
     )
     bulk_import.transcripts_bulk_import(study=study, zip_data=archive, actor=owner)
     a = study.transcripts.get(source_name="a.srt")
-    assert a.turn_times == [[0, 0.5], [10, 2], [44, 10]]
+    assert a.turn_times == [[0, 0.5, 2], [10, 2, 5], [44, 10, 12]]
     assert a.text.endswith("訪問員: 好")
     assert study.transcripts.get(source_name="b.odt").text.startswith("Focus group 1\n")
 
@@ -400,13 +400,17 @@ def test_a_text_edit_moves_the_turn_start_times_with_the_text(study, owner):
         transcript=transcript, text=new_text, expected_version=transcript.version, actor=owner
     )
     transcript.refresh_from_db()
-    starts = [offset for offset, _seconds in transcript.turn_times]
+    starts = [offset for offset, *_seconds in transcript.turn_times]
     assert [transcript.text[o:].split(":")[0] for o in starts] == [
         "Interviewer",
         "陳大文",
         "Interviewer",
     ]
-    assert [seconds for _offset, seconds in transcript.turn_times] == [1, 62.25, 3600]
+    assert [times for _offset, *times in transcript.turn_times] == [
+        [1, 5],
+        [62.25, 66],
+        [3600, 3602],
+    ]
 
 
 def test_a_docx_table_header_row_is_kept_but_not_as_a_turn():

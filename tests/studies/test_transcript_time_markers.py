@@ -59,7 +59,7 @@ def test_vtt_voices_with_astral_text_keep_code_point_offsets():
     )
     reading = read_transcript(vtt.encode("utf-8"), "a.vtt")
     assert reading.text == "訪問員: 𠮷野家😀點樣？\n受訪者: 幾好。"
-    assert reading.turn_times == [[0, 1], [cp(reading.text, "受訪者"), 4.5]]
+    assert reading.turn_times == [[0, 1, 3], [cp(reading.text, "受訪者"), 4.5, 6]]
     assert cp(reading.text, "受訪者") == 13
 
 

@@ -4,9 +4,12 @@
  *
  * Loaded by its own <script type="module"> from coding/segments/_player.html, only when the
  * transcript has a recording; it shares transcript.js with main.js (one module instance).
- * Times are sync points [[code-point offset, seconds], ...] (page JSON "media.times"); a
- * passage's times are interpolated between them (and from 0 s at offset 0 to the end of the
- * recording at the end of the text).
+ * Times are sync points [[code-point offset, seconds], ...] (page JSON "media.times"), with a
+ * third item, the turn's end in seconds, when captions gave it ([offset, start, end]); a
+ * passage's times are interpolated between them (a turn's end counting at the end of its
+ * text; from 0 s at offset 0 to the end of the recording at the end of the text). "Play
+ * passage" stops at the end of the last turn the passage covers when that end is known, and
+ * between one turn's end and the next one's start no turn is highlighted (nobody speaks).
  *
  * Keys (not the coding ones: C, J, K, S, E, arrows, Enter, Delete, Ctrl+Z, ?): Alt+P or F4
  * play/pause (F4 as in NVivo, MAXQDA and f4transkript), Alt+R back 5 seconds, Alt+T play
@@ -30,7 +33,9 @@ const SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
 
 const media = byId("player-media");
 const data = page.media || { times: [] };
-const times = (data.times || []).map(([o, s]) => [Number(o), Number(s)]).sort((a, b) => a[0] - b[0]);
+const times = (data.times || [])
+  .map(([o, s, e]) => [Number(o), Number(s), e === undefined || e === null ? null : Number(e)])
+  .sort((a, b) => a[0] - b[0]);
 let passageEnd = null;
 let playingTurn = null;
 let followPaused = false;
@@ -43,10 +48,27 @@ export function clock(seconds) {
   return (h ? h + ":" + pad(m) : String(m)) + ":" + pad(s % 60);
 }
 
+/** The turn holding code-point ``offset``, or null. */
+function turnOf(offset) {
+  return getIndex().turns.find((t) => offset >= t.start && offset < Math.max(t.end, t.start + 1)) || null;
+}
+
+/** [offset, seconds] to interpolate between: each turn's start and, when it is known, its
+ * end at the end of the turn's text. */
+function syncPoints() {
+  const points = [];
+  for (const [o, s, e] of times) {
+    points.push([o, s]);
+    const turn = e === null ? null : turnOf(o);
+    if (turn && turn.end > o) points.push([turn.end, e]);
+  }
+  return points.sort((a, b) => a[0] - b[0]);
+}
+
 /** Seconds at code-point ``offset``, linear between the sync points. */
 export function timeAt(offset) {
   const length = Number(transcriptEl().dataset.length) || 0;
-  const points = [[0, 0], ...times];
+  const points = [[0, 0], ...syncPoints()];
   const duration = Number.isFinite(media.duration) ? media.duration : null;
   if (duration !== null && length > points[points.length - 1][0]) points.push([length, Math.max(duration, points[points.length - 1][1])]);
   let i = 0;
@@ -60,6 +82,14 @@ export function timeAt(offset) {
 /** The sync point of a turn: the first whose offset lies in the turn. */
 function turnTime(turn) {
   return times.find(([o]) => o >= turn.start && o < Math.max(turn.end, turn.start + 1));
+}
+
+/** Where "Play passage" stops: the end of the last turn the passage covers when captions
+ * gave it, else the time interpolated at the passage's end. */
+export function passageStop(start, end) {
+  const last = turnOf(Math.max(start, end - 1));
+  const point = last ? turnTime(last) : null;
+  return point && point[2] !== null && point[2] > timeAt(start) ? point[2] : timeAt(end);
 }
 
 function playFrom(seconds, end = null) {
@@ -117,11 +147,13 @@ function follow(el) {
   if (r.top < 0 || r.bottom > window.innerHeight * 0.85) el.scrollIntoView({ block: "center" });
 }
 
-function turnAtTime(seconds) {
+/** The turn being said at ``seconds``: the last to start by then, unless it has ended (a gap
+ * between two turns' cues: none). */
+export function turnAtTime(seconds) {
   let best = null;
-  for (const [o, s] of times) { if (s <= seconds + 0.05) best = o; else break; }
-  if (best === null) return null;
-  return getIndex().turns.find((t) => best >= t.start && best < Math.max(t.end, t.start + 1)) || null;
+  for (const point of times) { if (point[1] <= seconds + 0.05) best = point; else break; }
+  if (best === null || (best[2] !== null && seconds > best[2] + 0.05)) return null;
+  return turnOf(best[0]);
 }
 
 function markPlaying(force) {
@@ -216,7 +248,7 @@ function addPassageButtons(pop) {
     b.dataset.start = String(seg.s);
     b.dataset.end = String(seg.e);
     b.textContent = STRINGS.passage;
-    b.setAttribute("aria-label", STRINGS.passageLabel(clock(timeAt(seg.s)), clock(timeAt(seg.e))) + ": " + seg.n);
+    b.setAttribute("aria-label", STRINGS.passageLabel(clock(timeAt(seg.s)), clock(passageStop(seg.s, seg.e))) + ": " + seg.n);
     actions.prepend(b);
   }
 }
@@ -254,7 +286,10 @@ function init() {
     const b = event.target.closest(".turn-time");
     if (b) { event.preventDefault(); playFrom(Number(b.dataset.seconds)); return; }
     const p = event.target.closest("#seg-pop [data-play]");
-    if (p) playFrom(timeAt(Number(p.dataset.start)), timeAt(Number(p.dataset.end)));
+    if (p) {
+      const [s, e] = [Number(p.dataset.start), Number(p.dataset.end)];
+      playFrom(timeAt(s), passageStop(s, e));
+    }
   });
   const pop = byId("seg-pop");
   if (pop) new MutationObserver(() => addPassageButtons(pop)).observe(pop, { childList: true });
@@ -267,4 +302,4 @@ function init() {
 init();
 
 // For tests: the interpolation, without the DOM.
-window.codingPlayer = { timeAt, clock, times };
+window.codingPlayer = { timeAt, clock, times, passageStop, turnAtTime: (s) => { const t = turnAtTime(s); return t ? t.n : null; } };
