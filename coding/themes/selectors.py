@@ -121,9 +121,10 @@ class Prevalence:
         for group in self.frame.groups:
             cells = [c for c in self.row(group.pk) if c.interviewed]
             if cells:
-                yield name(group.name), [
-                    (f"{c.present}/{c.denominator}", name(waves[c.wave_id])) for c in cells
-                ]
+                yield (
+                    name(group.name),
+                    [(f"{c.present}/{c.denominator}", name(waves[c.wave_id])) for c in cells],
+                )
 
     def trail_lines(self) -> list[str]:
         """One line per group through every wave it was interviewed at, e.g.
