@@ -95,6 +95,12 @@ def test_a_pi_settles_a_disagreement_and_opens_every_export(study, page, login_a
     page.keyboard.press("Enter")
     page.get_by_text("1 of 1 settled").wait_for()
     shot(page, "03-settled")
+    # The side-by-side table's "Turn" heading stays one word on one line.
+    lines = page.get_by_role("columnheader", name="Turn").evaluate(
+        "th => { const r = document.createRange(); r.selectNodeContents(th);"
+        " return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size; }"
+    )
+    assert lines == 1
     consensus = Segment.objects.get(layer__kind="consensus")
     assert (consensus.start, consensus.end, consensus.quote) == (*span_of(TEXT, WIDE), WIDE)
     start, end = consensus.start, consensus.end
