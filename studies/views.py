@@ -751,9 +751,12 @@ def transcript_text(request: HttpRequest, study_id: int, pk: int) -> HttpRespons
         else:
             messages.success(
                 request,
-                _(
-                    "Text saved. %(moved)s segment(s) moved with the text; "
-                    "%(flagged)s flagged for review because their passage changed."
+                ngettext(
+                    "Text saved. %(moved)s segment moved with the text; "
+                    "%(flagged)s flagged for review because their passage changed.",
+                    "Text saved. %(moved)s segments moved with the text; "
+                    "%(flagged)s flagged for review because their passage changed.",
+                    counts["moved"],
                 )
                 % counts,
             )

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from coding.codebook import selectors as codebook_selectors
@@ -112,19 +114,53 @@ class Prevalence:
     def row(self, group_id: int) -> list[PrevalenceCell]:
         return [c for c in self.cells if c.group_id == group_id]
 
-    def trail_lines(self) -> list[str]:
-        """One line per group through every wave it was interviewed at, e.g.
-        "PSW: 0/3 at T1 → 1/3 at T2 → 0/3 at T3" (the board's cards)."""
+    def _trails(self, name=str):
+        """(group, [(share, wave), ...]) per group interviewed at some wave; ``name`` wraps
+        the study's names (groups and waves)."""
         waves = {w.pk: w.name for w in self.frame.waves}
-        out = []
         for group in self.frame.groups:
             cells = [c for c in self.row(group.pk) if c.interviewed]
             if cells:
-                trail = " → ".join(
-                    f"{c.present}/{c.denominator} at {waves[c.wave_id]}" for c in cells
+                yield (
+                    name(group.name),
+                    [(f"{c.present}/{c.denominator}", name(waves[c.wave_id])) for c in cells],
                 )
-                out.append(f"{group.name}: {trail}")
-        return out
+
+    def trail_lines(self) -> list[str]:
+        """One line per group through every wave it was interviewed at, e.g.
+        "PSW: 0/3 at T1 → 1/3 at T2 → 0/3 at T3", in the interface language."""
+        return [
+            gettext("%(group)s: %(trail)s")
+            % {
+                "group": group,
+                "trail": " → ".join(
+                    gettext("%(share)s at %(wave)s") % {"share": share, "wave": wave}
+                    for share, wave in steps
+                ),
+            }
+            for group, steps in self._trails()
+        ]
+
+    def trail_html(self) -> list[str]:
+        """:meth:`trail_lines` as HTML for the board's cards: the study's names marked
+        ``translate="no"``, the words between them the interface's."""
+
+        def name(text):
+            return format_html('<span translate="no">{}</span>', text)
+
+        return [
+            mark_safe(
+                escape(gettext("%(group)s: %(trail)s"))
+                % {
+                    "group": group,
+                    "trail": " → ".join(
+                        escape(gettext("%(share)s at %(wave)s")) % {"share": share, "wave": wave}
+                        for share, wave in steps
+                    ),
+                }
+            )
+            for group, steps in self._trails(name)
+        ]
 
     def summary_lines(self) -> list[str]:
         """One sentence per group: the first wave to the last, e.g. "PSW: 2/9 at T1 → 7/9 at T3"."""

@@ -184,6 +184,18 @@ def test_codes_below_the_threshold_stand_out_in_words(study, tiny, owner_client)
     assert re.search(r"\d+ codes? below α 0.99", html)
 
 
+def test_the_codes_below_the_threshold_are_listed_with_the_languages_separator(
+    study, tiny, owner_client
+):
+    def listed(language):
+        page = owner_client.get(url(study, threshold="0.99"), HTTP_ACCEPT_LANGUAGE=language)
+        line = re.search(r'<p class="below-summary".*?</p>', page.content.decode(), re.S)
+        return re.sub(r"<[^>]+>", "", line.group(0)).split(":", 1)[-1].split("：", 1)[-1]
+
+    assert listed("en").strip() == "Role; Role › Trust"
+    assert listed("zh-HK").strip() == "Role；Role › Trust"
+
+
 def test_a_subtree_limits_the_codes(study, tiny, owner_client):
     x, y, z = tiny["codes"]
     html = owner_client.get(url(study, code=x.pk)).content.decode()

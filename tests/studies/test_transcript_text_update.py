@@ -249,3 +249,18 @@ def test_after_any_edits_every_quote_is_the_text_at_its_offsets(
                 assert seg.quote == original[seg.pk]
                 assert seg.quote_at_coding == ""
         transaction.set_rollback(True)
+
+
+def test_the_saved_message_counts_segments_in_english_plurals(coded, owner_client, study):
+    transcript = coded[0]
+    moved = Segment.objects.filter(transcript=transcript).count()
+    url = reverse("studies:transcript_text", args=[study.pk, transcript.pk])
+    response = owner_client.post(
+        url, {"text": "P00: Hello.\n" + transcript.text, "version": 1}, follow=True
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    noun = "segment" if moved == 1 else "segments"
+    assert shown == [
+        f"Text saved. {moved} {noun} moved with the text; "
+        "0 flagged for review because their passage changed."
+    ]
