@@ -92,4 +92,5 @@ LOCALES ?= zh_Hant
 messages: install
 	$(DEV) $(PY) manage.py makemessages $(addprefix -l ,$(LOCALES)) -d django --no-obsolete --no-wrap --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=node_modules
 	$(DEV) $(PY) manage.py makemessages $(addprefix -l ,$(LOCALES)) -d djangojs --no-obsolete --no-wrap --ignore=.venv --ignore=staticfiles --ignore=node_modules --ignore=tests
+	$(PY) -m workbench.lib.po_locations $(foreach l,$(LOCALES),locale/$(l)/LC_MESSAGES/django.po locale/$(l)/LC_MESSAGES/djangojs.po)
 	$(DEV) $(PY) manage.py compilemessages $(addprefix -l ,$(LOCALES)) --ignore=.venv
