@@ -22,7 +22,7 @@ from coding.models import AuditEvent, Transcript
 from tests import factories
 from tests.coding.test_methods_appendix import open_docx, tables_by_caption
 
-TEXT = "朋輩支援𠀋 and the family. " * 4  # 100 code points, an astral character among them
+TEXT = "朋輩支援𠀋 and the family. " * 120  # 3,000 code points, astral characters among them
 
 
 @pytest.fixture
@@ -257,3 +257,18 @@ def _zh_tables(doc) -> dict[str, list[list[str]]]:
         elif isinstance(block, DocxTable) and caption:
             out[caption] = [[c.text for c in row.cells] for row in block.rows]
     return out
+
+
+def test_the_preview_writes_the_numbers_as_the_download_does(study, owner_client, data):
+    from html import unescape
+
+    tables, _text = read(owner_client, study, data)
+    overall = find(tables, "Agreement overall")[1]
+    assert re.fullmatch(r"\d{2,3},\d{3}", overall[1]), overall  # 72,000 = 3,000 × 4 codes × 6
+    page = owner_client.get(
+        reverse("coding:methods_appendix", args=[study.pk]),
+        {"sample": f"draw:{data['draw'].pk}", "bootstrap": 30, "seed": 2},
+    )
+    html = unescape(page.content.decode())
+    assert f"<td>{overall[1]}</td>" in html
+    assert f"<td>{overall[1].replace(',', '')}</td>" not in html
