@@ -199,20 +199,20 @@ def methods_summary(report: Report, date=None, *, coefficient=coefficient_text) 
 
 def _codes_used(report: Report) -> str:
     """What "the codes used" of the pooled figure counts: the codes a compared layer applied
-    in the transcripts in scope, and the categories above them (each a unit of its own)."""
-    used = [r for r in report.rows if r.used]
-    parents = sum(1 for r in used if r.is_parent)
-    leaves = ngettext(
-        "%(n)s code without subcodes", "%(n)s codes without subcodes", len(used) - parents
-    ) % {"n": _n(len(used) - parents)}
+    in the transcripts in scope, a category among them when it was applied itself."""
+    parents = report.n_categories_used
+    count = report.n_codes_used - parents
+    leaves = ngettext("%(n)s code without subcodes", "%(n)s codes without subcodes", count) % {
+        "n": _n(count)
+    }
     if not parents:
         return gettext(
             "The codes used are the codes a compared layer applied in the transcripts in "
             "scope: %(leaves)s."
         ) % {"leaves": leaves}
     return gettext(
-        "The codes used are the codes a compared layer applied in the transcripts in scope, "
-        "with the categories above them: %(leaves)s and %(categories)s."
+        "The codes used are the codes a compared layer applied in the transcripts in "
+        "scope: %(leaves)s, and %(categories)s applied directly."
     ) % {
         "leaves": leaves,
         "categories": ngettext(

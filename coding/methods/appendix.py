@@ -284,7 +284,12 @@ def _codebook(access: StudyAccess, section: Section) -> None:
     section.tables.append(
         Table(
             _("Codebook versions"),
-            [_("Version"), _("Frozen on"), _("Codes"), _("Note")],
+            [
+                _("Version"),
+                _("Frozen on"),
+                _("Codes in the version (categories included)"),
+                _("Note"),
+            ],
             [
                 [
                     v.name,

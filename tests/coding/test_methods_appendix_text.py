@@ -57,6 +57,9 @@ def data(study, owner, coder, coder2):
         factories.make_segment(t, worry, erin, 30, 45 + i)
         factories.make_segment(t, role, bob, 60, 70)
         factories.make_segment(t, role, erin, 60, 70 if i % 2 else 66)
+        if i == 0:  # the category applied directly, once
+            factories.make_segment(t, family, bob, 80, 90)
+            factories.make_segment(t, family, erin, 80, 90)
     versions.version_create(study=study, name="v1", actor=owner)
     codebook_services.code_update(code=role, name="Role clarity", actor=owner, reason="Clearer")
     codebook_services.code_update(
@@ -123,6 +126,9 @@ def test_the_kinds_of_change_are_named_in_words_not_audit_ids(study, owner_clien
     assert kinds["Codebook version frozen"] == "2"
     assert kinds["Calibration round closed"] == "1"
     assert sum(map(int, kinds.values())) == AuditEvent.objects.filter(study=study).count()
+    # The versions' code counts say what they count (the paragraph's "codes used" differ).
+    assert find(tables, "Codebook versions")[0][2] == "Codes in the version (categories included)"
+    assert [r[2] for r in find(tables, "Codebook versions")[1:]] == ["4", "4"]
     # The codebook's change log names its kinds and fields the way the diff page does.
     log = find(tables, "Change log")
     assert [r[1:4] for r in log[1:]] == [
@@ -166,13 +172,16 @@ def test_the_sampler_cells_are_a_table_not_a_run_on_sentence(study, owner_client
 
 def test_the_agreement_paragraph_says_what_each_code_count_counts(study, owner_client, data):
     tables, text = read(owner_client, study, data)
-    # Family, Support, Worry, Role: three codes applied and the category above two of them.
+    # Support, Worry, Role and the category Family, applied directly once.
     assert "Pooled over the 4 codes used (each character × code one unit" in text
     assert (
-        "The codes used are the codes a compared layer applied in the transcripts in scope, "
-        "with the categories above them: 3 codes without subcodes and 1 category (a code "
-        "with subcodes)." in text
+        "The codes used are the codes a compared layer applied in the transcripts in scope: "
+        "3 codes without subcodes, and 1 category (a code with subcodes) applied directly." in text
     )
+    # The pooled units are those the over-time table pools for the same segments.
+    overall = find(tables, "Agreement overall")[1]
+    period = next(r for r in find(tables, "Agreement over time")[1:] if r[0].startswith("Period"))
+    assert period[3] == f"{overall[1]} characters"
     assert "Over the 3 codes without subcodes whose α is defined on the compared" in text
     # What the old paragraph said twice (and with other numbers) is said once.
     assert "Layers compared" not in text
@@ -240,7 +249,7 @@ def test_the_appendix_reads_in_chinese_without_english_or_stray_spaces(study, ow
     assert cells[0][0] == "組別" and cells[-1][0] == "所有組別"
     for sentence in (
         "雙重編碼子集（分配給兩位或以上編碼員）：12 份轉錄稿中的 6 份（50%）。",
-        "所用的編碼，即比較的編碼層在範圍內轉錄稿中套用的編碼，連同其上的類別：",
+        "所用的編碼，即比較的編碼層在範圍內轉錄稿中套用的編碼：",
     ):
         assert sentence in text, sentence
 
@@ -264,7 +273,7 @@ def test_the_preview_writes_the_numbers_as_the_download_does(study, owner_client
 
     tables, _text = read(owner_client, study, data)
     overall = find(tables, "Agreement overall")[1]
-    assert re.fullmatch(r"\d{2,3},\d{3}", overall[1]), overall  # 72,000 = 3,000 × 4 codes × 6
+    assert re.fullmatch(r"\d{2,3},\d{3}", overall[1]), overall  # 3,000 × 4 codes × 6
     page = owner_client.get(
         reverse("coding:methods_appendix", args=[study.pk]),
         {"sample": f"draw:{data['draw'].pk}", "bootstrap": 30, "seed": 2},
