@@ -40,7 +40,8 @@ def data(study, owner, coder, coder2):
     family = factories.make_code(study, name="Family")
     support = factories.make_code(study, name="Support", parent=family)
     worry = factories.make_code(study, name="Worry", parent=family)
-    role = factories.make_code(study, name="Role")
+    # A category never applied itself: not one of the codes used.
+    role = factories.make_code(study, name="Role", parent=factories.make_code(study, name="Work"))
     bob, erin = factories.make_layer(study, coder), factories.make_layer(study, coder2)
     draw = assignment_services.sample_apply(
         study=study,
@@ -128,11 +129,11 @@ def test_the_kinds_of_change_are_named_in_words_not_audit_ids(study, owner_clien
     assert sum(map(int, kinds.values())) == AuditEvent.objects.filter(study=study).count()
     # The versions' code counts say what they count (the paragraph's "codes used" differ).
     assert find(tables, "Codebook versions")[0][2] == "Codes in the version (categories included)"
-    assert [r[2] for r in find(tables, "Codebook versions")[1:]] == ["4", "4"]
+    assert [r[2] for r in find(tables, "Codebook versions")[1:]] == ["5", "5"]
     # The codebook's change log names its kinds and fields the way the diff page does.
     log = find(tables, "Change log")
     assert [r[1:4] for r in log[1:]] == [
-        ["Renamed", "Role clarity", "Role → Role clarity"],
+        ["Renamed", "Work › Role clarity", "Role → Role clarity"],
         ["Definition changed", "Family › Worry", "Exclude when"],
     ]
 
@@ -273,7 +274,7 @@ def test_the_preview_writes_the_numbers_as_the_download_does(study, owner_client
 
     tables, _text = read(owner_client, study, data)
     overall = find(tables, "Agreement overall")[1]
-    assert re.fullmatch(r"\d{2,3},\d{3}", overall[1]), overall  # 3,000 × 4 codes × 6
+    assert re.fullmatch(r"\d{2,3},\d{3}", overall[1]), overall  # 3,000 × 4 codes used × 6
     page = owner_client.get(
         reverse("coding:methods_appendix", args=[study.pk]),
         {"sample": f"draw:{data['draw'].pk}", "bootstrap": 30, "seed": 2},
