@@ -172,15 +172,34 @@ def attribute_lines(values: dict) -> str:
     return "\n".join(f"{k}: {v}" for k, v in (values or {}).items())
 
 
-class ParticipantForm(forms.Form):
-    pseudonym = forms.CharField(max_length=100, label=gettext_lazy("Pseudonym"))
-    group = forms.ModelChoiceField(
+def _study_choice(label, empty_label) -> forms.ModelChoiceField:
+    """An optional choice of one of the study's own rows (names are the study's: not
+    translated); the queryset is the study's, set by the form (:class:`ParticipantWaveMixin`)."""
+    return forms.ModelChoiceField(
         widget=forms.Select(attrs={"translate": "no"}),
         queryset=None,
         required=False,
-        empty_label=gettext_lazy("(no group)"),
-        label=gettext_lazy("Group"),
+        empty_label=empty_label,
+        label=label,
     )
+
+
+NONE = gettext_lazy("(none)")
+
+
+def participant_field(empty_label=NONE) -> forms.ModelChoiceField:
+    """A transcript's participant (optional: a focus group or a document has none)."""
+    return _study_choice(gettext_lazy("Participant"), empty_label)
+
+
+def wave_field() -> forms.ModelChoiceField:
+    """A transcript's wave (optional)."""
+    return _study_choice(gettext_lazy("Wave"), NONE)
+
+
+class ParticipantForm(forms.Form):
+    pseudonym = forms.CharField(max_length=100, label=gettext_lazy("Pseudonym"))
+    group = _study_choice(gettext_lazy("Group"), gettext_lazy("(no group)"))
     attributes = AttributesField()
 
     def __init__(self, *args, study, **kwargs):
@@ -214,7 +233,16 @@ class CsvUploadForm(forms.Form):
     )
 
 
-class TranscriptUploadForm(forms.Form):
+class ParticipantWaveMixin:
+    """A transcript form's ``participant`` and ``wave`` choices: the study's own."""
+
+    def __init__(self, *args, study, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participant"].queryset = study.participants.all()
+        self.fields["wave"].queryset = study.waves.all()
+
+
+class TranscriptUploadForm(ParticipantWaveMixin, forms.Form):
     files = MultipleFileField(
         label=gettext_lazy("Transcript files"),
         help_text=gettext_lazy(
@@ -222,20 +250,8 @@ class TranscriptUploadForm(forms.Form):
             "layer, or captions from Zoom, Teams or Otter (.vtt, .srt)."
         ),
     )
-    participant = forms.ModelChoiceField(
-        widget=forms.Select(attrs={"translate": "no"}),
-        queryset=None,
-        required=False,
-        empty_label=gettext_lazy("(none: focus group or document)"),
-        label=gettext_lazy("Participant"),
-    )
-    wave = forms.ModelChoiceField(
-        widget=forms.Select(attrs={"translate": "no"}),
-        queryset=None,
-        required=False,
-        empty_label=gettext_lazy("(none)"),
-        label=gettext_lazy("Wave"),
-    )
+    participant = participant_field(gettext_lazy("(none: focus group or document)"))
+    wave = wave_field()
     allow_duplicates = forms.BooleanField(
         required=False,
         label=gettext_lazy("Upload anyway"),
@@ -245,36 +261,14 @@ class TranscriptUploadForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, study, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["participant"].queryset = study.participants.all()
-        self.fields["wave"].queryset = study.waves.all()
 
-
-class TranscriptEditForm(forms.Form):
+class TranscriptEditForm(ParticipantWaveMixin, forms.Form):
     title = forms.CharField(max_length=200, label=gettext_lazy("Title"))
-    participant = forms.ModelChoiceField(
-        widget=forms.Select(attrs={"translate": "no"}),
-        queryset=None,
-        required=False,
-        empty_label=gettext_lazy("(none)"),
-        label=gettext_lazy("Participant"),
-    )
-    wave = forms.ModelChoiceField(
-        widget=forms.Select(attrs={"translate": "no"}),
-        queryset=None,
-        required=False,
-        empty_label=gettext_lazy("(none)"),
-        label=gettext_lazy("Wave"),
-    )
+    participant = participant_field()
+    wave = wave_field()
     attributes = AttributesField(
         help_text=gettext_lazy("One per line, as key: value (e.g. interviewer: KL).")
     )
-
-    def __init__(self, *args, study, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["participant"].queryset = study.participants.all()
-        self.fields["wave"].queryset = study.waves.all()
 
 
 class BulkImportForm(forms.Form):

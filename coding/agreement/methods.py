@@ -9,6 +9,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from coding.agreement.result import Report
 from coding.agreement.rows import GOOD_ALPHA, LOW_PREVALENCE_HELP, PREVALENCE_HELP, coefficient_text
+from workbench.lib.sentences import join_sentences
 
 METRIC_HELP = {
     "percent_agreement": gettext_lazy(
@@ -67,10 +68,15 @@ def _n(value: int) -> str:
     return number_format(value, force_grouping=True)
 
 
-def methods_summary(report: Report, date=None) -> str:
+def methods_summary(report: Report, date=None, *, coefficient=coefficient_text) -> str:
     """A paragraph for a methods section, in the active language: coefficients with their
-    counts, transcripts double-coded, unit of analysis, layers compared and the date."""
+    counts, transcripts double-coded, unit of analysis, layers compared and the date.
+    ``coefficient`` writes a coefficient (the report page's two decimals by default; the
+    methods appendix writes three, as its tables do)."""
     from django.utils import timezone
+
+    def coef(metric) -> str:
+        return metric.text if metric.value is None else coefficient(metric.value)
 
     date = date or timezone.localdate()
     layers = _and([la.label for la in report.layers])
@@ -103,15 +109,15 @@ def methods_summary(report: Report, date=None) -> str:
         parts.append(gettext("No code was applied on the compared transcripts."))
     else:
         ci = report.headline_ci
-        alpha = gettext("Krippendorff's α = %(alpha)s") % {"alpha": h.alpha.text}
+        alpha = gettext("Krippendorff's α = %(alpha)s") % {"alpha": coef(h.alpha)}
         if ci is not None and ci.defined:
             alpha += gettext(" (95%% CI %(low)s to %(high)s)") % {
-                "low": coefficient_text(ci.low),
-                "high": coefficient_text(ci.high),
+                "low": coefficient(ci.low),
+                "high": coefficient(ci.high),
             }
         figures = [alpha]
         if report.two:
-            figures.append(gettext("Cohen's κ = %(kappa)s") % {"kappa": h.cohen_kappa.text})
+            figures.append(gettext("Cohen's κ = %(kappa)s") % {"kappa": coef(h.cohen_kappa)})
         codes = report.n_codes_used
         parts.append(
             ngettext(
@@ -128,6 +134,7 @@ def methods_summary(report: Report, date=None) -> str:
                 "pct": h.percent_agreement.pct,
             }
         )
+        parts.append(_codes_used(report))
         own = [r for r in report.rows if not r.is_parent and r.used and r.alpha.defined]
         if own:
             values = sorted(r.alpha.value for r in own)
@@ -135,19 +142,25 @@ def methods_summary(report: Report, date=None) -> str:
             median = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
             good = sum(1 for v in values if v >= GOOD_ALPHA)
             below = sum(1 for v in values if v < report.params.threshold)
-            parts.append(
-                gettext(
-                    "Per code, α ranged from %(low)s to %(high)s (median %(median)s, "
-                    "%(codes)s codes); %(good)s reached α ≥ %(good_alpha)s and %(below)s fell "
-                    "below %(threshold)s."
+            words = gettext(
+                "Over the %(codes)s codes without subcodes whose α is defined on the compared "
+                "transcripts, α ranged from %(low)s to %(high)s (median %(median)s); %(good)s "
+                "reached α ≥ %(good_alpha)s and %(below)s fell below %(threshold)s."
+            )
+            if len(values) == 1:
+                words = gettext(
+                    "The one code without subcodes whose α is defined on the compared "
+                    "transcripts has α = %(low)s."
                 )
+            parts.append(
+                words
                 % {
-                    "low": coefficient_text(values[0]),
-                    "high": coefficient_text(values[-1]),
-                    "median": coefficient_text(median),
+                    "low": coefficient(values[0]),
+                    "high": coefficient(values[-1]),
+                    "median": coefficient(median),
                     "codes": _n(len(values)),
                     "good": _n(good),
-                    "good_alpha": f"{GOOD_ALPHA:.2f}",
+                    "good_alpha": coefficient(GOOD_ALPHA),
                     "below": _n(below),
                     "threshold": f"{report.params.threshold:.3f}",
                 }
@@ -155,8 +168,8 @@ def methods_summary(report: Report, date=None) -> str:
     if report.coded_under:
         parts.append(
             gettext(
-                "The compared segments were %(coded_under)s (the codebook version current "
-                "when each segment was created)."
+                "Each compared segment is dated by the codebook version current when it was "
+                "created: %(coded_under)s."
             )
             % {"coded_under": report.coded_under_text}
         )
@@ -181,7 +194,34 @@ def methods_summary(report: Report, date=None) -> str:
         )
         % {"date": date.isoformat()}
     )
-    return " ".join(parts)
+    return join_sentences(parts)
+
+
+def _codes_used(report: Report) -> str:
+    """What "the codes used" of the pooled figure counts: the codes a compared layer applied
+    in the transcripts in scope, a category among them when it was applied itself."""
+    parents = report.n_categories_used
+    count = report.n_codes_used - parents
+    leaves = ngettext("%(n)s code without subcodes", "%(n)s codes without subcodes", count) % {
+        "n": _n(count)
+    }
+    if not parents:
+        return gettext(
+            "The codes used are the codes a compared layer applied in the transcripts in "
+            "scope: %(leaves)s."
+        ) % {"leaves": leaves}
+    return gettext(
+        "The codes used are the codes a compared layer applied in the transcripts in "
+        "scope: %(leaves)s, and %(categories)s applied directly."
+    ) % {
+        "leaves": leaves,
+        "categories": ngettext(
+            "%(n)s category (a code with subcodes)",
+            "%(n)s categories (codes with subcodes)",
+            parents,
+        )
+        % {"n": _n(parents)},
+    }
 
 
 #: Column descriptions of the agreement CSV, written to the methods download.

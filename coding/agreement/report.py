@@ -104,8 +104,13 @@ def _agreement_report(
     by_code = {r.node.pk: r for r in rows}
     if per_transcript:
         report.per_transcript = _per_transcript(loaded.transcripts, docs, result, nodes, params)
-    used = [n.pk for n in nodes if any(seg_counts.get((n.pk, k)) for k in keys)]
+    # The codes a compared layer applied (a category counts when applied itself, as the
+    # over-time periods count it): each is a unit of the pooled headline.
+    applied = loaded.segment_counts
+    used = [n.pk for n in nodes if any(applied.get((n.pk, k)) for k in keys)]
     report.n_codes_used = len(used)
+    applied_ids = set(used)
+    report.n_categories_used = sum(1 for n in nodes if n.children and n.pk in applied_ids)
     end_to_end = None
     if used:
         # Each code's own spans (no rollup: a character is counted once per code).

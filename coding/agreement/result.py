@@ -71,7 +71,8 @@ class Report:
     seg_disagreements: int | None = None
     per_transcript: list[tuple[TranscriptInfo, CodeRow]] = field(default_factory=list)
     headline: Cell | None = None  # every used code pooled (each character x code a unit)
-    n_codes_used: int = 0
+    n_codes_used: int = 0  # codes a compared layer applied in scope (each pooled in headline)
+    n_categories_used: int = 0  # of them, codes with subcodes (applied themselves)
     summary: str = ""  # the methods-section paragraph
     bootstrap: Bootstrap | None = None  # how alpha's intervals were drawn (None: not asked)
     headline_ci: Interval | None = None

@@ -29,16 +29,7 @@ from coding.models import CodebookVersion, ConsensusDecision
 from studies.access import get_study_for_user
 from workbench.lib.http import add_form_errors, download
 
-KIND_LABELS = {
-    "added": gettext_lazy("Added"),
-    "renamed": gettext_lazy("Renamed"),
-    "moved": gettext_lazy("Moved"),
-    "merged": gettext_lazy("Merged"),
-    "deleted": gettext_lazy("Deleted"),
-    "archived": gettext_lazy("Archived"),
-    "restored": gettext_lazy("Restored"),
-    "definition": gettext_lazy("Definition changed"),
-}
+KIND_LABELS = versions.KIND_LABELS
 
 
 class VersionForm(forms.Form):

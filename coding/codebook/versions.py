@@ -239,6 +239,18 @@ class Change:
         }
 
 
+#: How the diff names each kind of change (its headings; the methods appendix's cells).
+KIND_LABELS = {
+    "added": gettext_lazy("Added"),
+    "renamed": gettext_lazy("Renamed"),
+    "moved": gettext_lazy("Moved"),
+    "merged": gettext_lazy("Merged"),
+    "deleted": gettext_lazy("Deleted"),
+    "archived": gettext_lazy("Archived"),
+    "restored": gettext_lazy("Restored"),
+    "definition": gettext_lazy("Definition changed"),
+}
+
 KIND_ORDER = (
     "added",
     "renamed",

@@ -23,9 +23,11 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from coding.agreement import answer as agreement_answer
 from coding.agreement import over_time
+from coding.agreement.methods import methods_summary
 from coding.agreement.reasons import reason_text
 from coding.calibration.results import calibration_results
 from coding.codebook import versions
+from coding.history.actions import action_label
 from coding.methods import checklists
 from coding.models import (
     Assignment,
@@ -38,6 +40,7 @@ from coding.models import (
 )
 from studies.access import StudyAccess
 from studies.models import Participant, Transcript
+from workbench.lib.sentences import join_sentences
 
 NOT_RECORDED = gettext_lazy("Not recorded.")
 SECTIONS = (
@@ -83,12 +86,24 @@ class Appendix:
     checklist: Table
 
 
-def _pct(n: int, d: int) -> str:
-    return f"{n}/{d} ({100 * n / d:.0f}%)" if d else f"{n}/0"
+def _share(n: int, d: int) -> str:
+    """A share of transcripts: a whole percentage ("19%"), the way the sampler's requested
+    share is written ("20%")."""
+    return f"{100 * n / d:.0f}%" if d else "—"
 
 
 def _coef(value) -> str:
+    """An agreement coefficient: three decimals everywhere in the appendix."""
     return _("undefined") if value is None else f"{value:.3f}"
+
+
+def _agreement_pct(value) -> str:
+    """Percent agreement: one decimal everywhere in the appendix ("99.9%")."""
+    return _("undefined") if value is None else f"{100 * value:.1f}%"
+
+
+def _not_recorded(what: str) -> str:
+    return join_sentences([what, str(NOT_RECORDED)])
 
 
 # --- study design ----------------------------------------------------------------------------
@@ -190,28 +205,23 @@ def _coders(study, section: Section) -> None:
     double = sorted(t for t, n in per_transcript.items() if n >= 2)
     total = Transcript.objects.filter(study=study).count()
     section.paragraphs.append(
-        _("Double-coded subset (assigned to two or more coders): %(share)s transcripts.")
-        % {"share": _pct(len(double), total)}
+        _(
+            "Double-coded subset (assigned to two or more coders): %(n)s of %(total)s "
+            "transcripts (%(share)s)."
+        )
+        % {"n": len(double), "total": total, "share": _share(len(double), total)}
     )
     draws = list(SamplerDraw.objects.filter(study=study).order_by("created_at", "pk"))
     if not draws:
-        section.paragraphs.append(_("Double-coding sampler draws:") + " " + str(NOT_RECORDED))
+        section.paragraphs.append(_not_recorded(_("Double-coding sampler draws:")))
         return
-    names = {
-        **{("g", g.pk): g.name for g in study.groups.all()},
-        **{("w", w.pk): w.name for w in study.waves.all()},
-    }
     drows = []
     for d in draws:
         p = d.params or {}
         share = (
-            f"{p['percent']}%"
+            _requested_share(p["percent"])
             if p.get("percent") is not None
             else _("%(n)s transcripts") % {"n": p.get("count")}
-        )
-        cells = ", ".join(
-            f"{names.get(('g', g), '—')} × {names.get(('w', w), '—')}: {n}"
-            for g, w, n in p.get("cells", [])
         )
         drows.append(
             [
@@ -220,15 +230,46 @@ def _coders(study, section: Section) -> None:
                 share,
                 _(" and ").join(p.get("coders", [])),
                 str(len(d.transcript_ids)),
-                cells,
             ]
         )
     section.tables.append(
         Table(
             _("Double-coding sampler draws (stratified per group × wave, at least one per cell)"),
-            [_("Date"), _("Seed"), _("Share"), _("Coders"), _("Transcripts"), _("Per cell")],
+            [_("Date"), _("Seed"), _("Share requested"), _("Coders"), _("Transcripts")],
             drows,
         )
+    )
+    groups, waves = list(study.groups.all()), list(study.waves.all())
+    for d in draws:
+        section.tables.append(_draw_cells(d, groups, waves))
+
+
+def _requested_share(percent) -> str:
+    """The share a draw asked for, with a decimal only when it has one: "20%", "12.5%"."""
+    return f"{float(percent):.1f}".rstrip("0").rstrip(".") + "%"
+
+
+def _draw_cells(draw: SamplerDraw, groups, waves) -> Table:
+    """How many transcripts a draw took from each group × wave cell, as a table laid out
+    like the design's (groups down, waves across)."""
+    drawn = Counter()
+    for g, w, n in (draw.params or {}).get("cells", []):
+        drawn[(g, w)] += n
+    gids = [g.pk for g in groups] + ([None] if any(g is None for g, _w in drawn) else [])
+    wids = [w.pk for w in waves] + ([None] if any(w is None for _g, w in drawn) else [])
+    gname = {g.pk: g.name for g in groups} | {None: _("(no group)")}
+    wname = {w.pk: Name(w.name) for w in waves} | {None: _("(no wave)")}
+    rows = []
+    for gid in gids:
+        cells = [drawn[(gid, wid)] for wid in wids]
+        rows.append([gname.get(gid, "—"), *map(str, cells), str(sum(cells))])
+    rows.append([_("All groups"), *(str(sum(drawn[(g, w)] for g in gids)) for w in wids)])
+    rows[-1].append(str(sum(drawn.values())))
+    return Table(
+        _("Transcripts drawn per group × wave (draw of %(date)s, seed %(seed)s)")
+        % {"date": timezone.localtime(draw.created_at).date().isoformat(), "seed": draw.seed},
+        [_("Group"), *[wname.get(w, "—") for w in wids], _("All waves")],
+        rows,
     )
 
 
@@ -238,12 +279,17 @@ def _coders(study, section: Section) -> None:
 def _codebook(access: StudyAccess, section: Section) -> None:
     vs = list(access.study.codebook_versions.all())
     if not vs:
-        section.paragraphs.append(_("Codebook versions:") + " " + str(NOT_RECORDED))
+        section.paragraphs.append(_not_recorded(_("Codebook versions:")))
         return
     section.tables.append(
         Table(
             _("Codebook versions"),
-            [_("Version"), _("Frozen on"), _("Codes"), _("Note")],
+            [
+                _("Version"),
+                _("Frozen on"),
+                _("Codes in the version (categories included)"),
+                _("Note"),
+            ],
             [
                 [
                     v.name,
@@ -274,11 +320,12 @@ def _codebook(access: StudyAccess, section: Section) -> None:
         between = [e for e in events if old.mark < e.pk <= new.mark]
         for change in versions.diff_snapshots(old.snapshot, new.snapshot, between):
             detail = f"{change.old} → {change.new}" if change.old or change.new else ""
-            if change.field:
-                detail = change.field
-            rows.append(
-                [f"{old.label} → {new.label}", change.kind, change.path, detail, change.reason]
-            )
+            if change.kind == "definition":
+                detail = change.field_label
+            elif change.field:
+                detail = f"{change.field_label}: {detail}"
+            kind = str(versions.KIND_LABELS.get(change.kind, change.kind))
+            rows.append([f"{old.label} → {new.label}", kind, change.path, detail, change.reason])
     if len(sides) > 1:
         section.tables.append(
             Table(
@@ -304,23 +351,9 @@ def _agreement(access: StudyAccess, section: Section, query: QueryDict) -> None:
     if report is not None:
         data = agreement_answer.report_json(report)
         compared = data["transcripts_compared"]
-        boot = data["bootstrap"]
-        section.paragraphs.append(
-            _(
-                "Unit: character (Unicode code point). Layers compared: %(layers)s. "
-                "Transcripts compared: %(compared)s of %(scope)s in scope. Intervals: 95%% "
-                "percentile bootstrap, %(replicates)s replicates resampling whole transcripts "
-                "(seed %(seed)s)."
-            )
-            % {
-                "layers": ", ".join(data["layers"]),
-                "compared": len(compared),
-                "scope": data["transcripts_in_scope"],
-                "replicates": boot["replicates"],
-                "seed": boot["seed"],
-            }
-        )
-        section.paragraphs.append(report.summary or "")
+        # The methods paragraph names the unit, the layers, the transcripts compared and
+        # the bootstrap; its coefficients are written as the tables write them.
+        section.paragraphs.append(methods_summary(report, coefficient=_coef))
         overall = data["overall"]
         rows = [_figures(_("Overall (codes pooled)"), overall)]
         tops = {}
@@ -335,7 +368,7 @@ def _agreement(access: StudyAccess, section: Section, query: QueryDict) -> None:
                 _("Agreement overall and per top-level code (subcodes rolled up)"),
                 [
                     _("Code"),
-                    _("Characters"),
+                    _("Units (characters × codes)"),
                     _("% agreement"),
                     _("Cohen's κ"),
                     _("Krippendorff's α"),
@@ -360,7 +393,7 @@ def _agreement(access: StudyAccess, section: Section, query: QueryDict) -> None:
         CalibrationRound.objects.filter(study=access.study, closed=True).order_by("created_at")
     )
     if not rounds:
-        section.paragraphs.append(_("Calibration rounds:") + " " + str(NOT_RECORDED))
+        section.paragraphs.append(_not_recorded(_("Calibration rounds:")))
         return
     rrows = []
     for rnd in rounds:
@@ -374,7 +407,7 @@ def _agreement(access: StudyAccess, section: Section, query: QueryDict) -> None:
                 str(len(res.units)),
                 res.overall_kind,
                 _coef(o.alpha_nominal.value) if o else _("undefined"),
-                _coef(o.percent_agreement.value) if o else _("undefined"),
+                _agreement_pct(o.percent_agreement.value) if o else _("undefined"),
             ]
         )
     section.tables.append(
@@ -403,7 +436,7 @@ def _over_time(access: StudyAccess, section: Section, query: QueryDict, layers: 
             when = _("%(start)s to %(end)s") % {"start": start, "end": end}
             basis = _("%(transcripts)s transcripts, %(segments)s segments") % {
                 "transcripts": r.n_transcripts,
-                "segments": r.segments,
+                "segments": f"{r.segments:,}",
             }
             label = _("Period: %(name)s") % {"name": r.label}
         rows.append(
@@ -411,9 +444,9 @@ def _over_time(access: StudyAccess, section: Section, query: QueryDict, layers: 
                 label,
                 when,
                 r.codebook,
-                f"{r.units} {reason_text(r.unit_words)}",
+                f"{r.units:,} {reason_text(r.unit_words)}",
                 basis,
-                _("undefined") if r.percent_agreement.value is None else r.percent_agreement.pct,
+                _agreement_pct(r.percent_agreement.value),
                 _coef(r.kappa.value),
                 _coef(r.alpha.value),
                 f"[{ci.low:.3f}, {ci.high:.3f}]" if ci is not None and ci.defined else "—",
@@ -454,7 +487,7 @@ def _over_time(access: StudyAccess, section: Section, query: QueryDict, layers: 
         if words
     ]
     if trends:
-        section.paragraphs.append(_("Agreement over time.") + " " + " ".join(trends))
+        section.paragraphs.append(join_sentences([_("Agreement over time."), *trends]))
 
 
 def _figures(label: str, f: dict) -> list[str]:
@@ -463,7 +496,7 @@ def _figures(label: str, f: dict) -> list[str]:
     return [
         label,
         str(f.get("characters", 0)),
-        _("undefined") if pa is None else f"{100 * pa:.1f}%",
+        _agreement_pct(pa),
         _coef(f.get("kappa")),
         _coef(f.get("alpha")),
         f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "—",
@@ -482,7 +515,7 @@ def _consensus(study, section: Section) -> None:
     )
     total = sum(counts.values())
     if not total:
-        section.paragraphs.append(_("Consensus decisions:") + " " + str(NOT_RECORDED))
+        section.paragraphs.append(_not_recorded(_("Consensus decisions:")))
         return
     settled = ConsensusDecision.objects.filter(study=study, undone_at__isnull=True).order_by()
     spread = settled.aggregate(
@@ -529,21 +562,28 @@ def _audit(access: StudyAccess, section: Section) -> None:
     events = AuditEvent.objects.filter(study=access.study).order_by()
     period = events.aggregate(first=Min("created_at"), last=Max("created_at"))
     if period["first"] is None:
-        section.paragraphs.append(_("Audit log:") + " " + str(NOT_RECORDED))
+        section.paragraphs.append(_not_recorded(_("Audit log:")))
         return
     total = events.count()
     first = timezone.localtime(period["first"]).date().isoformat()
     last = timezone.localtime(period["last"]).date().isoformat()
-    section.paragraphs.append(
-        _(
-            "%(total)s recorded changes from %(first)s to %(last)s; every write is logged with "
-            "who, when and the values before and after."
-        )
-        % {"total": total, "first": first, "last": last}
+    words = _(
+        "%(total)s recorded changes from %(first)s to %(last)s; every write is logged with "
+        "who, when and the values before and after."
     )
+    if first == last:
+        words = _(
+            "%(total)s recorded changes, all on %(first)s; every write is logged with who, "
+            "when and the values before and after."
+        )
+    section.paragraphs.append(words % {"total": total, "first": first, "last": last})
     by_kind = events.values_list("action").annotate(n=Count("pk")).order_by("-n", "action")
     section.tables.append(
-        Table(_("Changes by kind"), [_("Kind"), _("Changes")], [[a, str(n)] for a, n in by_kind])
+        Table(
+            _("Changes by kind"),
+            [_("Kind"), _("Changes")],
+            [[action_label(a), str(n)] for a, n in by_kind],
+        )
     )
     by_person = (
         events.values_list("actor__username")

@@ -49,9 +49,10 @@ SECTION_ITEMS: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
 def items_text(section: str) -> tuple[str, str]:
     """("COREQ 24 Number of data coders; ...", "SRQR 15 ...") for a section; "—" for none."""
     coreq, srqr = SECTION_ITEMS[section]
+    separator = pgettext("checklist items", "; ")
     return (
-        "; ".join(f"{n} {item_name(COREQ[n])}" for n in coreq) or "—",
-        "; ".join(f"{n} {item_name(SRQR[n])}" for n in srqr) or "—",
+        separator.join(f"{n} {item_name(COREQ[n])}" for n in coreq) or "—",
+        separator.join(f"{n} {item_name(SRQR[n])}" for n in srqr) or "—",
     )
 
 

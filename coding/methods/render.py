@@ -21,6 +21,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from coding.methods.appendix import Appendix, Table
+from workbench.lib.sentences import FULL_WIDTH_ENDS
 
 TABLE_FONT = Pt(9)
 BODY_FONT = Pt(11)
@@ -56,8 +57,17 @@ def _cell(text) -> str:
     return number_text(text).replace("|", "\\|").replace("\n", " ")
 
 
+def table_label(number: int) -> str:
+    """ "Table 3. " before a caption: the space only where the language writes one (not
+    after a full-width full stop, "表 3。")."""
+    label = _("Table %(number)s.") % {"number": number}
+    return label if label.endswith(FULL_WIDTH_ENDS) else label + " "
+
+
 def _md_table(table: Table, number: int) -> list[str]:
-    out = ["**" + _("Table %(number)s.") % {"number": number} + "** " + table.caption, ""]
+    # Markdown keeps the space after the bold label in every language: "**表 3。**每"
+    # would not close the bold (CommonMark's flanking rule after punctuation).
+    out = ["**" + table_label(number).rstrip() + "** " + table.caption, ""]
     out.append("| " + " | ".join(map(_cell, table.header)) + " |")
     out.append("|" + "---|" * len(table.header))
     out += ["| " + " | ".join(map(_cell, row)) + " |" for row in table.rows]
@@ -135,7 +145,7 @@ def add_table(doc, number: int, caption: str, header: Sequence, rows: Sequence[S
     para.paragraph_format.space_before = Pt(10)
     para.paragraph_format.space_after = Pt(4)
     para.paragraph_format.keep_with_next = True
-    for text, bold in ((_("Table %(number)s.") % {"number": number} + " ", True), (caption, False)):
+    for text, bold in ((table_label(number), True), (caption, False)):
         run = para.add_run(text)
         run.bold, run.italic = bold, False
         run.font.size = Pt(10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,12 @@ def test_a_pi_previews_and_downloads_the_methods_appendix(page, login_as):
         preview.locator("table", has_text="Double-coding sampler").locator("tbody td").nth(1)
     )
     assert seed_cell.inner_text() == "11"
+    # The draw's cells are a table of their own; the audit's kinds of change read as words.
+    cells = preview.locator("table", has_text="Transcripts drawn per group × wave")
+    assert cells.locator("tbody tr").last.locator("td").first.inner_text() == "All groups"
+    kinds = preview.locator("table", has_text="Changes by kind").locator("tbody tr td:first-child")
+    assert "Double-coding sample drawn" in kinds.all_inner_texts()
+    assert not [k for k in kinds.all_inner_texts() if re.fullmatch(r"[a-z_]+\.[a-z_]+", k)]
     api = Client()
     api.force_login(owner)
     body = api.get(

@@ -171,8 +171,10 @@ def test_the_coders_section_counts_assignments_and_the_draw(study, owner_client,
     assert draws[1][1] == str(draw.seed) == "7"
     assert draws[1][2] == "3 transcripts"
     assert draws[1][4] == str(len(draw.transcript_ids))
-    cells = sum(int(part.rsplit(": ", 1)[1]) for part in draws[1][5].split(", "))
-    assert cells == len(draw.transcript_ids)
+    cells = find(tables, "Transcripts drawn per group × wave")
+    assert cells[-1][0] == "All groups"
+    assert int(cells[-1][-1]) == len(draw.transcript_ids)
+    assert sum(int(row[-1]) for row in cells[1:-1]) == len(draw.transcript_ids)
 
 
 def test_the_codebook_section_has_the_versions_and_the_reasoned_change(study, owner_client, data):
@@ -184,7 +186,7 @@ def test_the_codebook_section_has_the_versions_and_the_reasoned_change(study, ow
     log = find(tables, "Change log")
     assert [
         "v1 after calibration → v2 before T2 coding",
-        "renamed",
+        "Renamed",
         "Trust in peers",
         "Trust → Trust in peers",
         "Narrower",
@@ -235,7 +237,8 @@ def test_the_agreement_section_matches_an_independent_alpha(study, owner_client,
         )
     )
     text = "\n".join(p.text for p in open_docx(export(owner_client, study, data)).paragraphs)
-    assert "40 replicates resampling whole transcripts (seed 3)" in text
+    assert "40 replicates resampling whole transcripts with replacement" in text
+    assert "numpy default_rng, seed 3)" in text
     assert "falsely narrow intervals" in text
     assert "Calibration rounds: Not recorded." in text
 
@@ -256,7 +259,7 @@ def test_the_consensus_and_audit_sections_count_the_database(study, owner_client
     assert led.count() == 2
     by_kind = dict(find(tables, "Changes by kind")[1:])
     assert (
-        int(by_kind["sampler.draw"])
+        int(by_kind["Double-coding sample drawn"])
         == AuditEvent.objects.filter(study=study, action="sampler.draw").count()
     )
     assert sum(map(int, by_kind.values())) == AuditEvent.objects.filter(study=study).count()
