@@ -219,12 +219,16 @@ def _text_key(text: str) -> str:
     return f"{head}.{frac[:6]:0<6}"
 
 
-def page_periods(study, rows, *, pk: int = 0, created: int = 7) -> tuple[list[str], dict[int, int]]:
+def page_periods(
+    study, rows, *, pk: int = 0, created: int = 7, periods: Periods | None = None
+) -> tuple[list[str], dict[int, int]]:
     """For the coding page's segment rows (creation time at ``created``: the database's
     UTC text, or a datetime, naive meaning UTC): the periods' words (``coded under v1
     after calibration``) and each row's period index, by segment id; a study without named
-    versions: one empty word (the page says nothing). One query."""
-    periods = Periods.for_study(study)
+    versions: one empty word (the page says nothing). One query, none with ``periods``
+    (the study's, read already)."""
+    if periods is None:
+        periods = Periods.for_study(study)
     if len(periods) == 1:  # no named version: nothing to tell segments apart by
         return [""], {row[pk]: 0 for row in rows}
     words = [p.coded_under for p in periods]

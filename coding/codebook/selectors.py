@@ -97,7 +97,12 @@ def codebook(study, *, codes=None, light: bool = False) -> Codebook:
     if codes is None:
         codes = Code.objects.filter(study=study)
     codes = codes.only(*LIGHT_COLUMNS) if light else codes.select_related("created_by")
-    codes = list(codes.for_tree())
+    return tree(list(codes.for_tree()))
+
+
+def tree(codes: list[Code]) -> Codebook:
+    """``codes`` (in ``for_tree`` order) arranged as a tree with paths, no query; a code
+    whose parent is not among them is left out with its subtree."""
     by_parent: dict[int | None, list[Code]] = {}
     for code in codes:
         by_parent.setdefault(code.parent_id, []).append(code)

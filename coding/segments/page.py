@@ -9,7 +9,6 @@ import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import CharField, Q
@@ -17,28 +16,34 @@ from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import pgettext
 
 from coding.agreement.periods import page_periods
 from coding.codebook import selectors as codebook_selectors
 from coding.models import Layer, LayerKind, Memo
-from coding.segments import player, runs, selectors
+from coding.segments import bookcache, player, runs, selectors
+from coding.segments.codebook_panel import (  # noqa: F401 (the page's names, as before)
+    PROPOSED_NOTE,
+    CodebookView,
+    CodeRow,
+    _match_key,
+    _tree_positions,
+    build_codebook_view,
+    codebook_options_html,
+    codebook_tree_html,
+    fold_map,
+)
 from coding.segments.forms import blank_memo_form
 from coding.segments.selectors import LayerOption
 from studies.access import StudyAccess, visible_memos
-from studies.folding import _HAN as HAN_RE
-from studies.folding import variant_tables
-from studies.languages import fold_for_matching
 from studies.models import Transcript
 from workbench.lib.http import maybe_url
 
 #: What Django's ``json_script`` escapes, so no "</script>" ends the data early.
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-PROPOSED_NOTE = gettext_lazy("Proposed, not yet in the shared codebook. ")
 
 
 # --- state shared by the page and its fragments ---------------------------------------
@@ -321,12 +326,14 @@ def build_transcript_view(
     state: LayerState,
     book: codebook_selectors.Codebook,
     code_filter: int | None,
+    periods=None,
 ) -> TranscriptView:
     """The transcript's runs as HTML plus the data the page script needs per segment.
 
     One query: segment columns only (codes come from the codebook, layers from
     ``state``), which is what keeps a page of 450 segments well under the budget. The
     codebook's counts come from the same rows when the view shows every layer counted.
+    ``periods``: the study's codebook periods when read already (else one more query).
     """
     rows = []
     if state.shown:
@@ -372,8 +379,8 @@ def build_transcript_view(
         transcript.text, spans, looks, tint=tint, blocks=blocks or None
     )
     # Under which codebook each segment was coded (docs/agreement/OVER_TIME.md): the
-    # periods' words once, an index per row (9th column). One query.
-    periods, period_of = page_periods(access.study, rows)
+    # periods' words once, an index per row (9th column). One query without ``periods``.
+    periods, period_of = page_periods(access.study, rows, periods=periods)
     for entry in table:
         entry.append(period_of.get(entry[0], len(periods) - 1))
     seg_json = {
@@ -392,197 +399,6 @@ def build_transcript_view(
         block_lanes=rendered.block_lanes,
         counts=counts,
     )
-
-
-@dataclass
-class CodeRow:
-    """One item of the codebook tree (ARIA tree: level, position among siblings, parent)."""
-
-    node: codebook_selectors.CodeNode
-    mine: int = 0
-    all: int = 0
-    parent: int | None = None
-    posinset: int = 1
-    setsize: int = 1
-    expandable: bool = False
-
-
-@dataclass
-class CodebookView:
-    rows: list[CodeRow]
-    codes_json: list[dict[str, Any]]
-    total_mine: int = 0
-    total_all: int = 0
-    recent: list[int] = field(default_factory=list)
-    #: The tree's items and the filter's options, written here rather than by the
-    #: template (one loop over the codes in Python instead of ~20 template nodes a code).
-    tree_html: SafeString = field(default_factory=lambda: mark_safe(""))
-    options_html: SafeString = field(default_factory=lambda: mark_safe(""))
-
-
-def _match_key(node) -> str:
-    """What the picker's type-ahead matches in: the code's path in both codebook languages,
-    case folded, Han in Simplified forms (``static/js/coding/picker.js`` folds the query
-    with :func:`fold_map`)."""
-    return fold_for_matching(f"{node.path}\n{getattr(node, 'path_other', '')}")
-
-
-def fold_map(book) -> dict[str, str]:
-    """Traditional → Simplified for every variant of the Han characters in ``book``'s match
-    keys (a query's character outside them cannot match anyway): the picker folds what is
-    typed with it, so 朋輩 and 朋辈 find the same code."""
-    keys = "".join(_match_key(node) for node in book.by_id.values())
-    if not HAN_RE.search(keys):
-        return {}
-    fold, members = variant_tables()
-    out: dict[str, str] = {}
-    for ch in set(HAN_RE.findall(keys)):
-        for member in members.get(ch, "")[1:-1]:
-            if member != ch:
-                out[member] = ch
-    return out
-
-
-def codebook_tree_html(
-    rows: list[CodeRow],
-    view: str,
-    code_filter: int | None,
-    *,
-    first: int | None = None,
-    oob: bool = False,
-) -> SafeString:
-    """The ``treeitem`` of every code in ``rows`` (one tab stop: the filtered code's, else
-    the tree's first, ``first`` when ``rows`` are only some of the tree's). ``oob``: each
-    row swaps its own in the page (a write's answer)."""
-    parts = []
-    layer = quote(view, safe="/")
-    # The row is the code's (translate="no"); its label and twisty title are interface words.
-    label = escape(_("{path}, {mine} mine, {all} in all layers shown to you"))
-    twisty_title = escape(_("Collapse or expand"))
-    if first is None and rows:
-        first = rows[0].node.pk
-    for row in rows:
-        node, code = row.node, row.node.code
-        pk = node.pk
-        path = escape(node.path)
-        current = pk == code_filter
-        tab = "0" if (current if code_filter else pk == first) else "-1"
-        swap = f" hx-swap-oob=\"outerHTML:#codebook-tree [data-code='{pk}']\"" if oob else ""
-        title = path
-        if code.description:
-            desc = code.description
-            # As the template's truncatechars:160 did (160 characters with the ellipsis).
-            title += f" — {escape(desc if len(desc) <= 160 else desc[:159] + '…')}"
-        other = getattr(code, "name_other", "")
-        if other:
-            title = f"{escape(other)} · {title}"
-        expanded = ' aria-expanded="true"' if row.expandable else ""
-        twisty = (
-            f'<span class="twisty" aria-hidden="true" title="{twisty_title}"></span>'
-            if row.expandable
-            else '<span class="twisty-space" aria-hidden="true"></span>'
-        )
-        parts.append(
-            f'<li role="treeitem" translate="no" class="code-row{" is-filtered" if current else ""}" '
-            f'style="--depth:{node.depth}" tabindex="{tab}"{swap} aria-level="{node.depth + 1}" '
-            f'aria-posinset="{row.posinset}" aria-setsize="{row.setsize}"'
-            f"{expanded} "
-            f'aria-label="{label.format(path=path, mine=row.mine, all=row.all)}" '
-            f'data-code="{pk}" data-parent="{"" if row.parent is None else row.parent}" '
-            f'data-path="{escape(_match_key(node))}">{twisty}'
-            f'<span class="swatch" style="background:{escape(code.color)}" aria-hidden="true"></span>'
-            f'<a class="code-name" tabindex="-1" href="?layer={layer}&amp;code={pk}" '
-            f'title="{title}" translate="no">{escape(code.name)}</a>'
-            f'<span class="code-count" aria-hidden="true">{row.mine}/{row.all}</span></li>'
-        )
-    return mark_safe("\n".join(parts))
-
-
-def codebook_options_html(rows: list[CodeRow], code_filter: int | None) -> SafeString:
-    """The code filter's options (after "All codes")."""
-    return mark_safe(
-        "".join(
-            f'<option value="{row.node.pk}" translate="no"'
-            f"{' selected' if row.node.pk == code_filter else ''}>"
-            f"{escape(row.node.path)}</option>"
-            for row in rows
-        )
-    )
-
-
-def build_codebook_view(
-    access: StudyAccess,
-    transcript: Transcript,
-    state: LayerState,
-    book: codebook_selectors.Codebook,
-    code_filter: int | None = None,
-    counts: dict[int, tuple[int, int]] | None = None,
-    markup: bool = True,
-) -> CodebookView:
-    """Per-code counts in this transcript (mine / all visible layers): one query, none when
-    ``counts`` are given (a write's, of the codes it touched). The tree's markup marks
-    ``code_filter``'s row (the page's filter); ``markup=False``: the rows only (no tree,
-    options or codes JSON: a write's answer builds the rows it swaps)."""
-    if counts is None:
-        counts = (
-            codebook_selectors.code_counts(access, transcript=transcript, layers=state.visible)
-            if state.visible
-            else {}
-        )
-    view = CodebookView(rows=[], codes_json=[])
-    for node in book.walk():
-        code = node.code
-        if not markup:
-            if not code.archived:
-                mine, all_ = counts.get(node.pk, (0, 0))
-                view.rows.append(CodeRow(node=node, mine=mine, all=all_, parent=code.parent_id))
-            continue
-        # Archived codes stay in the JSON (old highlights use them) but not in the tree.
-        view.codes_json.append(
-            {
-                "id": code.pk,
-                "n": code.name,
-                "p": node.path,
-                # Bilingual codebooks: the other language's name (hover, popover) and the
-                # picker's match key, both languages' paths folded (studies.languages).
-                "o": getattr(code, "name_other", ""),
-                "ol": getattr(code, "other_lang", ""),
-                "k": _match_key(node),
-                "col": runs.stroke_color(code.color),
-                # The picker shows this under the active code: say a proposal is one.
-                "d": (str(PROPOSED_NOTE) if code.proposed else "") + code.description[:300],
-                "pa": code.parent_id,
-                "ar": code.archived,
-                "ca": not code.is_codable,  # a category: the picker does not offer it
-            }
-        )
-        if code.archived:
-            continue
-        mine, all_ = counts.get(node.pk, (0, 0))
-        view.rows.append(CodeRow(node=node, mine=mine, all=all_, parent=code.parent_id))
-        view.total_mine += mine
-        view.total_all += all_
-    _tree_positions(view.rows)
-    if not markup:
-        return view
-    view.tree_html = codebook_tree_html(view.rows, state.view, code_filter)
-    view.options_html = codebook_options_html(view.rows, code_filter)
-    return view
-
-
-def _tree_positions(rows: list[CodeRow]) -> None:
-    """Fill in the tree attributes of ``rows`` (depth-first, archived codes left out)."""
-    shown = {row.node.pk for row in rows}
-    siblings: dict[int | None, list[CodeRow]] = {}
-    for row in rows:
-        if row.parent not in shown:
-            row.parent = None  # under an archived code: shown at its parent's place
-        siblings.setdefault(row.parent, []).append(row)
-    for group in siblings.values():
-        for i, row in enumerate(group, start=1):
-            row.posinset, row.setsize = i, len(group)
-    for row in rows:
-        row.expandable = row.node.pk in siblings
 
 
 @dataclass(frozen=True)
@@ -728,11 +544,12 @@ def page_context(
     toast: dict | None = None,
 ) -> dict[str, Any]:
     state = layer_state(access, view, transcript if full else None)
-    # The page reads a few columns of each code: no author, no dates (cheaper rows).
-    book = codebook_selectors.codebook_for(access, light=True)
+    # The codebook and its versions: one plain query, the rest cached by those rows.
+    pb = bookcache.page_book(access)
+    book = pb.book
     code_filter = code_filter_param(request, book)
-    tv = build_transcript_view(access, transcript, state, book, code_filter)
-    cb = build_codebook_view(access, transcript, state, book, code_filter, counts=tv.counts)
+    tv = build_transcript_view(access, transcript, state, book, code_filter, pb.periods())
+    cb = build_codebook_view(access, transcript, state, book, code_filter, counts=tv.counts, pb=pb)
     study = access.study
     urls = page_urls(study.pk, transcript.pk)
     ctx: dict[str, Any] = {
@@ -756,7 +573,7 @@ def page_context(
             "version": transcript.version,
             "edit": state.edit or "",
             "view": state.view,
-            "fold": fold_map(book),
+            "fold": pb.memo("fold", lambda: fold_map(book)),
             "codeFilter": code_filter,
             "canCreateCodes": access.can_create_codes and state.edit is not None,
             "urls": {

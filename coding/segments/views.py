@@ -21,10 +21,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, trigger_client_event
 
 from coding import audit
-from coding.codebook import selectors as codebook_selectors
 from coding.memos import services as memo_services
 from coding.models import Memo
-from coding.segments import page, selectors, services, undo, writes
+from coding.segments import bookcache, page, selectors, services, undo, writes
 from coding.segments.forms import SegmentCreateForm, SegmentUpdateForm, TranscriptMemoForm
 from studies.access import (
     StudyAccess,
@@ -218,7 +217,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
     access = get_study_for_user(request, study_id, write=True)
     transcript = get_transcript(access, transcript_id, related=False)
     view = request.POST.get("view") or None
-    book = codebook_selectors.codebook_for(access, light=True)
+    book = bookcache.page_book(access).book
     form = SegmentCreateForm(SegmentCreateForm.data_from_post(request.POST), code_ids=book.by_id)
     if not form.is_valid():
         return _error_response(request, access, transcript, form_errors_text(form), view=view)
@@ -330,7 +329,7 @@ def segment_update(
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view)
     segment = get_segment_for_write(access, segment_id, transcript=transcript)
-    book = codebook_selectors.codebook_for(access, light=True)
+    book = bookcache.page_book(access).book
     form = SegmentUpdateForm(request.POST, code_ids=book.by_id)
     if not form.is_valid():
         return _error_response(request, access, transcript, form_errors_text(form), view=view)

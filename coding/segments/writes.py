@@ -28,7 +28,7 @@ from django.utils.translation import gettext
 
 from coding.codebook import selectors as codebook_selectors
 from coding.models import AuditEvent, Layer, LayerKind, Segment
-from coding.segments import lineindex, page, runs, selectors
+from coding.segments import bookcache, lineindex, page, runs, selectors
 from studies.access import StudyAccess
 from studies.models import Transcript
 
@@ -204,7 +204,7 @@ def partial_body(
     if state.edit is None:
         return None
     if book is None:
-        book = codebook_selectors.codebook_for(access, light=True)
+        book = bookcache.page_book(access).book
     code_filter = page.code_filter_param(request, book)
     rows: list[tuple] = []
     shown_ids = [layer.pk for layer in state.shown if access.can_see_layer(layer)]
@@ -241,7 +241,14 @@ def partial_body(
             transcript.pk, [layer.pk for layer in state.visible], touched.codes, own
         )
     cb = page.build_codebook_view(
-        access, transcript, state, book, code_filter, counts=counts, markup=False
+        access,
+        transcript,
+        state,
+        book,
+        code_filter,
+        counts=counts,
+        markup=False,
+        pb=getattr(book, "page", None),
     )
     if cb.rows:
         mine = [row for row in cb.rows if row.node.pk in touched.codes]

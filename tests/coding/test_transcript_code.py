@@ -224,10 +224,10 @@ def test_the_page_runs_a_constant_number_of_queries(
     transcript.wave = factories.make_wave(study)
     transcript.save()
     _segments(transcript, study, [owner, coder, coder2], shame, n)
-    # session, user, membership+study, transcript (+participant, group, wave), layers,
-    # codebook, segments (the codebook's counts too: "All" shows every layer counted),
-    # neighbours, assignment, memos, codebook versions
-    with django_assert_max_num_queries(11):
+    # session, user, membership+study, transcript (+participant, group, wave), layers (and
+    # the assignment), codebook with its versions (one query), segments (the codebook's
+    # counts too: "All" shows every layer counted), neighbours, memos
+    with django_assert_max_num_queries(9):
         r = owner_client.get(page_url(transcript, layer="all"))
     assert r.content.decode().count("<mark") >= min(n, 5)
 
@@ -238,9 +238,9 @@ def test_the_fragment_runs_a_constant_number_of_queries(
 ):
     transcript = factories.make_transcript(study, text=("P01: Hello there. " * 40 + "\n") * 30)
     _segments(transcript, study, [owner, coder], shame, n)
-    # session, user, membership+study, transcript, layers, codebook, segments (and counts),
-    # codebook versions (each segment's "coded under")
-    with django_assert_max_num_queries(8):
+    # session, user, membership+study, transcript, layers, codebook with its versions (each
+    # segment's "coded under"), segments (and counts)
+    with django_assert_max_num_queries(7):
         owner_client.get(page_url(transcript, layer="all"), **HX)
 
 
