@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.utils import translation
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext
 from ninja import NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -238,12 +238,16 @@ def _invalid_request(request, exc: NinjaValidationError):
         return _error(request, 404, gettext("Not found."))
     messages = []
     for error in exc.errors:
-        where = ".".join(str(part) for part in error.get("loc", ())[1:])
+        loc = tuple(error.get("loc", ()))
+        # ("body", "payload", "code_id"): the body's field is "code_id" to the client.
+        parts = loc[2:] if loc[:1] == ("body",) and len(loc) > 2 else loc[1:]
+        where = ".".join(str(part) for part in parts)
         what = str(FIELD_ERRORS.get(error.get("type", ""), gettext_lazy("invalid value")))
         messages.append(
             gettext("%(field)s: %(problem)s") % {"field": where, "problem": what} if where else what
         )
-    return _error(request, 400, "; ".join(messages) or gettext("Invalid request."))
+    separator = pgettext("between the problems of a request", "; ")
+    return _error(request, 400, separator.join(messages) or gettext("Invalid request."))
 
 
 @api.exception_handler(Exception)
