@@ -77,3 +77,24 @@ def test_a_participants_csv_report_reads_chinese(study, owner_client):
     response = owner_client.post(url, {"file": SimpleUploadedFile("p.csv", csv)}, **ZH)
 
     assert _english_in_main(response.content.decode(), study) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("bad.txt", b"d\x81\x81\x81 vu\x9d"),
+        ("empty.txt", b"   \n"),
+        ("notes.rtf", b"plain text"),
+        ("binary.txt", b"\x00\xff\x00\xfe\x01\x00\xfe\xff" * 40),
+    ],
+)
+def test_a_refused_transcript_upload_reads_chinese(study, owner_client, name, data):
+    response = owner_client.post(
+        reverse("studies:transcript_upload", args=[study.pk]),
+        {"files": [SimpleUploadedFile(name, data)]},
+        **ZH,
+    )
+
+    assert response.status_code == 400
+    assert name in response.content.decode()
+    assert _english_in_main(response.content.decode(), study) == []
