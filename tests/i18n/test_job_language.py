@@ -20,6 +20,10 @@ from tests.coding.test_retrieval import build_world
 
 ZH = {"Accept-Language": "zh-HK"}
 
+# The worker closes stale connections between tasks, as it does in production: outside a
+# test transaction (on PostgreSQL that would close the test's own), as in tests/coding/test_jobs.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 @pytest.fixture
 def world(study, owner, coder, coder2, viewer):
