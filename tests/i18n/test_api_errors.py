@@ -118,3 +118,22 @@ def test_the_schema_documents_the_code(db):
     schema = Client().get("/api/v1/openapi.json").json()
 
     assert "code" in schema["components"]["schemas"]["ErrorOut"]["properties"]
+
+
+def test_the_coding_pages_json_answer_reads_chinese_with_a_code(coder_client, study):
+    """The coding page's own endpoints answer a JSON client too (Accept: application/json)."""
+    from tests.coding.test_segment_create import payload, url
+
+    transcript = factories.make_transcript(study, text="前言。我唔知自己嘅角色。後記。")
+    code = factories.make_code(study, name="Role")
+    data = {**payload(transcript, code), "quote": "nope"}
+
+    en = coder_client.post(url(transcript), data, HTTP_ACCEPT="application/json")
+    zh = coder_client.post(
+        url(transcript), data, HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="zh-HK"
+    )
+
+    assert en.status_code == zh.status_code == 400
+    assert en.json()["code"] == zh.json()["code"] == "stale"
+    assert "does not match" in en.json()["detail"]
+    assert CJK.search(zh.json()["detail"]) and not english_words(zh.json()["detail"])
