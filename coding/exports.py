@@ -191,7 +191,12 @@ def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def csv_write(out, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
-    """Write the CSV document to the binary file ``out`` as ``rows`` are consumed."""
+    """Write the CSV document to the binary file ``out`` as ``rows`` are consumed: the
+    same bytes as :func:`csv_response` (the header in the active language, after a
+    byte-order mark when it is not ASCII)."""
+    header = header_text(header)
+    if not all(h.isascii() for h in header):
+        out.write(_BOM.encode("utf-8"))
     for line in _csv_lines(header, rows):
         out.write(line.encode("utf-8"))
 

@@ -535,6 +535,13 @@ class Job(models.Model):
     total = models.PositiveIntegerField(default=0, help_text="Units of work in all; 0: unknown.")
     message = models.TextField(blank=True, help_text="Why the job failed, in plain words.")
     result = models.JSONField(default=dict, blank=True, help_text="An import's report.")
+    language = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        help_text="The requester's interface language when it was queued: the worker writes "
+        "the file (headers, sheet names, notes) and any message in it.",
+    )
     file = models.CharField(max_length=255, blank=True, help_text="Name in the jobs storage.")
     filename = models.CharField(max_length=200, help_text="Name of the download.")
     size = models.PositiveBigIntegerField(default=0)

@@ -371,8 +371,17 @@ class _ManifestPlan:
             return None
         found = items.get(name.lower())
         if found is None:
-            known = ", ".join(i.name for i in items.values()) or "none yet"
-            problems.append(RowError(line, f"Unknown {kind} “{name}” ({kind}s: {known}).", kind))
+            known = ", ".join(i.name for i in items.values())
+            messages = {
+                ("group", True): gettext("Unknown group “%(name)s” (groups: %(known)s)."),
+                ("group", False): gettext(
+                    "Unknown group “%(name)s” (the study has no groups yet)."
+                ),
+                ("wave", True): gettext("Unknown wave “%(name)s” (waves: %(known)s)."),
+                ("wave", False): gettext("Unknown wave “%(name)s” (the study has no waves yet)."),
+            }
+            message = messages[kind, bool(known)] % {"name": name, "known": known}
+            problems.append(RowError(line, message, kind))
         return found
 
     def _participant(

@@ -214,7 +214,7 @@ class AttributeForm(forms.Form):
     scope = forms.ChoiceField(
         choices=AttributeScope.choices,
         initial=AttributeScope.PARTICIPANT,
-        label=gettext_lazy("Of"),
+        label=gettext_lazy("Applies to"),
     )
     kind = forms.ChoiceField(choices=AttributeKind.choices, label=gettext_lazy("Type"))
     choices = forms.CharField(

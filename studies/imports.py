@@ -60,7 +60,7 @@ class ImportRefused(Exception):
     """Raised by importers with the complete report; nothing was written."""
 
     def __init__(self, report: ImportReport):
-        super().__init__(f"{len(report.errors)} problem(s); nothing was imported.")
+        super().__init__(f"{len(report.errors)} problem(s); nothing was imported.")  # logs only
         self.report = report
 
 
@@ -95,7 +95,11 @@ def read_csv(data, filename: str) -> list[dict[str, str]] | RowError:
     while rows and not rows[0]:
         rows.pop(0)
     if not rows:
-        return RowError(row=1, message=f"{filename}: the file is empty or has no header row.")
+        return RowError(
+            row=1,
+            message=_("%(filename)s: the file is empty or has no header row.")
+            % {"filename": filename},
+        )
     fieldnames = [(name or "").strip().lower() for name in rows[0]]
     result = []
     for cells in rows[1:]:
@@ -118,8 +122,12 @@ def _bytes_of(data, filename: str, limit: int | None = None) -> bytes:
     if isinstance(data, bytes):
         if len(data) > limit:
             raise UploadTooLarge(
-                f"{filename}: {len(data) / 1e6:.1f} MB is larger than the limit of "
-                f"{limit / 1e6:.1f} MB per file."
+                _("%(filename)s: %(size)s MB is larger than the limit of %(limit)s MB per file.")
+                % {
+                    "filename": filename,
+                    "size": f"{len(data) / 1e6:.1f}",
+                    "limit": f"{limit / 1e6:.1f}",
+                }
             )
         return data
     data.seek(0)
@@ -186,11 +194,11 @@ def _participant_rows(data, filename: str, report: ImportReport) -> list[dict]:
         report.errors.append(rows)
         raise ImportRefused(report)
     if not rows:
-        report.errors.append(RowError(row=1, message="The file has a header but no rows."))
+        report.errors.append(RowError(row=1, message=_("The file has a header but no rows.")))
         raise ImportRefused(report)
     if "pseudonym" not in rows[0]:
         report.errors.append(
-            RowError(row=1, message="The header needs a “pseudonym” column.", column="pseudonym")
+            RowError(row=1, message=_("The header needs a “pseudonym” column."), column="pseudonym")
         )
         raise ImportRefused(report)
     return rows
@@ -208,18 +216,19 @@ def _plan_participants(
     for line, row in enumerate(rows, start=2):
         pseudonym = (row.get("pseudonym") or "").strip()
         if not pseudonym:
-            report.errors.append(RowError(line, "The pseudonym is empty.", "pseudonym"))
+            report.errors.append(RowError(line, _("The pseudonym is empty."), "pseudonym"))
             continue
         if len(pseudonym) > 100:
             report.errors.append(
-                RowError(line, "The pseudonym is longer than 100 characters.", "pseudonym")
+                RowError(line, _("The pseudonym is longer than 100 characters."), "pseudonym")
             )
             continue
         if pseudonym.lower() in seen:
             report.errors.append(
                 RowError(
                     line,
-                    f"“{pseudonym}” also appears on line {seen[pseudonym.lower()]}.",
+                    _("“%(pseudonym)s” also appears on line %(line)s.")
+                    % {"pseudonym": pseudonym, "line": seen[pseudonym.lower()]},
                     "pseudonym",
                 )
             )
@@ -230,9 +239,14 @@ def _plan_participants(
         if group_name:
             group = groups.get(group_name.lower())
             if group is None:
-                known = ", ".join(g.name for g in groups.values()) or "none yet"
+                known = ", ".join(g.name for g in groups.values())
+                message = (
+                    _("Unknown group “%(group)s” (groups: %(known)s).")
+                    if known
+                    else _("Unknown group “%(group)s” (the study has no groups yet).")
+                )
                 report.errors.append(
-                    RowError(line, f"Unknown group “{group_name}” (groups: {known}).", "group")
+                    RowError(line, message % {"group": group_name, "known": known}, "group")
                 )
                 continue
         attributes = {

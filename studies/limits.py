@@ -8,11 +8,19 @@ import io
 import re
 import zipfile
 
+from django.utils.translation import gettext
+
 from studies.text import TextDecodeError
 
 
 def mb(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
+
+
+def _per(what: str, whole: str, per_file: str, unpacked: str) -> str:
+    """The message of :func:`read_limited` for its ``what`` ("", " per file", " per file
+    (unpacked)"), each a sentence of its own so that it translates whole."""
+    return {" per file": per_file, " per file (unpacked)": unpacked}.get(what, whole)
 
 
 class UploadTooLarge(TextDecodeError):
@@ -31,7 +39,16 @@ def read_limited(stream, limit: int, filename: str, *, what: str = "") -> bytes:
     size = getattr(stream, "size", None)
     if isinstance(size, int) and size > limit:
         raise UploadTooLarge(
-            f"{filename}: {mb(size)} is larger than the limit of {mb(limit)}{what}."
+            _per(
+                what,
+                gettext("%(filename)s: %(size)s is larger than the limit of %(limit)s."),
+                gettext("%(filename)s: %(size)s is larger than the limit of %(limit)s per file."),
+                gettext(
+                    "%(filename)s: %(size)s is larger than the limit of %(limit)s per file "
+                    "(unpacked)."
+                ),
+            )
+            % {"filename": filename, "size": mb(size), "limit": mb(limit)}
         )
     chunks, total = [], 0
     while True:
@@ -41,7 +58,21 @@ def read_limited(stream, limit: int, filename: str, *, what: str = "") -> bytes:
         total += len(chunk)
         if total > limit:
             raise UploadTooLarge(
-                f"{filename}: is larger than the limit of {mb(limit)}{what}; nothing was imported."
+                _per(
+                    what,
+                    gettext(
+                        "%(filename)s: is larger than the limit of %(limit)s; nothing was imported."
+                    ),
+                    gettext(
+                        "%(filename)s: is larger than the limit of %(limit)s per file; nothing "
+                        "was imported."
+                    ),
+                    gettext(
+                        "%(filename)s: is larger than the limit of %(limit)s per file "
+                        "(unpacked); nothing was imported."
+                    ),
+                )
+                % {"filename": filename, "limit": mb(limit)}
             )
         chunks.append(chunk)
     return b"".join(chunks)
@@ -51,7 +82,8 @@ def zip_member_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int
     """The unpacked bytes of one zip member, refused above ``limit`` (declared or actual)."""
     if info.file_size > limit:
         raise UploadTooLarge(
-            f"{name}: unpacks to {mb(info.file_size)}, more than the limit of {mb(limit)} per file."
+            gettext("%(filename)s: unpacks to %(size)s, more than the limit of %(limit)s per file.")
+            % {"filename": name, "size": mb(info.file_size), "limit": mb(limit)}
         )
     with archive.open(info) as handle:
         return read_limited(handle, limit, name, what=" per file (unpacked)")
@@ -81,17 +113,31 @@ def check_zip_parts(
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise TextDecodeError(f"{filename}: is not a readable {kind} file ({exc}).") from exc
+        raise TextDecodeError(
+            gettext("%(filename)s: is not a readable %(kind)s file (%(error)s).")
+            % {"filename": filename, "kind": kind, "error": exc}
+        ) from exc
     if len(infos) > 10_000:
-        raise UploadTooLarge(f"{filename}: holds {len(infos):,} parts; the limit is 10,000.")
+        raise UploadTooLarge(
+            gettext("%(filename)s: holds %(n)s parts; the limit is 10,000.")
+            % {"filename": filename, "n": f"{len(infos):,}"}
+        )
     declared = 0
     for info in infos:
         declared += info.file_size
         if info.file_size > part_limit or declared > total_limit:
             raise UploadTooLarge(
-                f"{filename}: its part {info.filename} unpacks to {mb(info.file_size)} "
-                f"(limit {mb(part_limit)} per part, {mb(total_limit)} in all); "
-                "nothing was imported."
+                gettext(
+                    "%(filename)s: its part %(part)s unpacks to %(size)s (limit %(limit)s per "
+                    "part, %(total)s in all); nothing was imported."
+                )
+                % {
+                    "filename": filename,
+                    "part": info.filename,
+                    "size": mb(info.file_size),
+                    "limit": mb(part_limit),
+                    "total": mb(total_limit),
+                }
             )
     total = 0
     for info in infos:
@@ -104,22 +150,37 @@ def check_zip_parts(
                     total += len(chunk)
                     if size > part_limit or total > total_limit:
                         raise UploadTooLarge(
-                            f"{filename}: its part {info.filename} unpacks to more than the "
-                            f"limit of {mb(part_limit)}; nothing was imported."
+                            gettext(
+                                "%(filename)s: its part %(part)s unpacks to more than the limit "
+                                "of %(limit)s; nothing was imported."
+                            )
+                            % {"filename": filename, "part": info.filename, "limit": mb(part_limit)}
                         )
                     if xml and _DTD.search(tail + chunk):
                         raise TextDecodeError(
-                            f"{filename}: {info.filename} declares a DTD or entities, which "
-                            f"{kind} files never contain; it was refused."
+                            gettext(
+                                "%(filename)s: %(part)s declares a DTD or entities, which "
+                                "%(kind)s files never contain; it was refused."
+                            )
+                            % {"filename": filename, "part": info.filename, "kind": kind}
                         )
                     if xml and element_limit is not None:
                         elements += chunk.count(b"<") - chunk.count(b"</")
                         if elements > element_limit:
                             raise UploadTooLarge(
-                                f"{filename}: its part {info.filename} has more than "
-                                f"{element_limit:,} XML elements, the limit per part; "
-                                "nothing was imported."
+                                gettext(
+                                    "%(filename)s: its part %(part)s has more than %(n)s XML "
+                                    "elements, the limit per part; nothing was imported."
+                                )
+                                % {
+                                    "filename": filename,
+                                    "part": info.filename,
+                                    "n": f"{element_limit:,}",
+                                }
                             )
                     tail = chunk[-16:]
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
-            raise TextDecodeError(f"{filename}: is not a readable {kind} file ({exc}).") from exc
+            raise TextDecodeError(
+                gettext("%(filename)s: is not a readable %(kind)s file (%(error)s).")
+                % {"filename": filename, "kind": kind, "error": exc}
+            ) from exc

@@ -10,6 +10,8 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 from studies.limits import UploadTooLarge, check_zip_parts, mb
 from studies.text import SPEAKER_LABEL, TextDecodeError, canonicalize, decode_bytes, speaker_of
 
@@ -174,7 +176,10 @@ def docx_text(data: bytes, filename: str, *, part_limit: int | None = None) -> s
     except UploadTooLarge:
         raise
     except (etree.XMLSyntaxError, KeyError, zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise TextDecodeError(f"{filename}: is not a readable .docx file ({exc}).") from exc
+        raise TextDecodeError(
+            gettext("%(filename)s: is not a readable %(kind)s file (%(error)s).")
+            % {"filename": filename, "kind": ".docx", "error": exc}
+        ) from exc
     return "\n".join(body.paragraphs)
 
 
@@ -216,10 +221,13 @@ def read_transcript(data: bytes, filename: str) -> Reading:
     elif lower.endswith((".vtt", ".srt")):
         text, turn_times = caption_text(data, filename)
     else:
-        raise TextDecodeError(f"{filename}: only {', '.join(EXTENSIONS)} files can be imported.")
+        raise TextDecodeError(
+            gettext("%(filename)s: only %(kinds)s files can be imported.")
+            % {"filename": filename, "kinds": ", ".join(EXTENSIONS)}
+        )
     canonical = canonicalize(text)
     if not canonical.strip():
-        raise TextDecodeError(f"{filename}: contains no text.")
+        raise TextDecodeError(gettext("%(filename)s: contains no text.") % {"filename": filename})
     if canonical != text:  # captions are built canonical; a change would move the offsets
         turn_times = []
     if not lower.endswith((".vtt", ".srt")):
@@ -261,7 +269,10 @@ def marker_times(text: str) -> list[list[float | int]]:
 
 def _too_long(filename: str, max_chars: int) -> UploadTooLarge:
     return UploadTooLarge(
-        f"{filename}: holds more than {max_chars:,} characters of text, the limit per transcript."
+        gettext(
+            "%(filename)s: holds more than %(max)s characters of text, the limit per transcript."
+        )
+        % {"filename": filename, "max": f"{max_chars:,}"}
     )
 
 
@@ -290,7 +301,10 @@ def _cues(data: bytes, filename: str) -> list[tuple[float, float, str | None, st
         try:
             captions = webvtt.from_string(raw.lstrip("\ufeff"))
         except (MalformedFileError, ValueError) as exc:
-            raise TextDecodeError(f"{filename}: is not a readable WebVTT file ({exc}).") from exc
+            raise TextDecodeError(
+                gettext("%(filename)s: is not a readable %(kind)s file (%(error)s).")
+                % {"filename": filename, "kind": "WebVTT", "error": exc}
+            ) from exc
         timings = [n for n, line in enumerate(raw.split("\n"), start=1) if "-->" in line]
         if len(captions) != len(timings):
             # webvtt-py skips a cue whose timing it cannot read: refuse rather than lose it.
@@ -301,8 +315,11 @@ def _cues(data: bytes, filename: str) -> list[tuple[float, float, str | None, st
                 timings[0] if timings else 1,
             )
             raise TextDecodeError(
-                f"{filename}: line {bad} is not a readable cue timing "
-                f"(“{lines[bad - 1][:60]}”); nothing was imported."
+                gettext(
+                    "%(filename)s: line %(line)s is not a readable cue timing (“%(text)s”); "
+                    "nothing was imported."
+                )
+                % {"filename": filename, "line": bad, "text": lines[bad - 1][:60]}
             )
         return [
             (_seconds(c.start), _seconds(c.end), c.voice or None, _CUE_TAG.sub("", c.text))
@@ -313,7 +330,10 @@ def _cues(data: bytes, filename: str) -> list[tuple[float, float, str | None, st
     try:
         subtitles = list(srt.parse(raw.lstrip("\ufeff")))
     except (srt.SRTParseError, ValueError) as exc:
-        raise TextDecodeError(f"{filename}: is not a readable SubRip (.srt) file ({exc}).") from exc
+        raise TextDecodeError(
+            gettext("%(filename)s: is not a readable %(kind)s file (%(error)s).")
+            % {"filename": filename, "kind": "SubRip (.srt)", "error": exc}
+        ) from exc
     return [
         (
             round(s.start.total_seconds(), 3),
@@ -470,7 +490,10 @@ def odt_text(data: bytes, filename: str) -> str:
     except UploadTooLarge:
         raise
     except (etree.XMLSyntaxError, KeyError, zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise TextDecodeError(f"{filename}: is not a readable .odt file ({exc}).") from exc
+        raise TextDecodeError(
+            gettext("%(filename)s: is not a readable %(kind)s file (%(error)s).")
+            % {"filename": filename, "kind": ".odt", "error": exc}
+        ) from exc
     return "\n".join(lines)
 
 
@@ -492,7 +515,10 @@ def rtf_text(data: bytes, filename: str) -> str:
     from striprtf.striprtf import rtf_to_text
 
     if not data.lstrip().startswith(b"{\\rtf"):
-        raise TextDecodeError(f"{filename}: is not an RTF file (it does not start with {{\\rtf).")
+        raise TextDecodeError(
+            gettext("%(filename)s: is not an RTF file (it does not start with {\\rtf).")
+            % {"filename": filename}
+        )
     raw = data.decode("latin-1")  # RTF is 7-bit; other bytes are read as their code page
     encoding = "cp1252"
     match = re.search(r"\\ansicpg(\d+)", raw[:2000])
@@ -501,7 +527,10 @@ def rtf_text(data: bytes, filename: str) -> str:
     try:
         text = rtf_to_text(raw, encoding=encoding, errors="replace")
     except (LookupError, ValueError, IndexError) as exc:
-        raise TextDecodeError(f"{filename}: is not a readable RTF file ({exc}).") from exc
+        raise TextDecodeError(
+            gettext("%(filename)s: is not a readable %(kind)s file (%(error)s).")
+            % {"filename": filename, "kind": "RTF", "error": exc}
+        ) from exc
     # \u escapes of characters beyond the BMP arrive as two surrogates: join them.
     text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     if len(text) > _max_chars():
@@ -543,13 +572,17 @@ def pdf_text(data: bytes, filename: str) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise TextDecodeError(
-                f"{filename}: is password-protected; save it without a password and upload it "
-                "again."
+                gettext(
+                    "%(filename)s: is password-protected; save it without a password and upload "
+                    "it again."
+                )
+                % {"filename": filename}
             )
         pages = reader.pages
         if len(pages) > MAX_PDF_PAGES:
             raise UploadTooLarge(
-                f"{filename}: has {len(pages):,} pages; the limit is {MAX_PDF_PAGES:,}."
+                gettext("%(filename)s: has %(n)s pages; the limit is %(max)s.")
+                % {"filename": filename, "n": f"{len(pages):,}", "max": f"{MAX_PDF_PAGES:,}"}
             )
         texts, total, work = [], 0, 0
         work_limit = settings.WORKBENCH_MAX_XML_BYTES
@@ -559,8 +592,11 @@ def pdf_text(data: bytes, filename: str) -> str:
             work += _pdf_content_bytes(page)
             if work > work_limit:
                 raise UploadTooLarge(
-                    f"{filename}: its pages' content unpacks to more than {mb(work_limit)} "
-                    f"(by page {number:,}), the limit; nothing was imported."
+                    gettext(
+                        "%(filename)s: its pages' content unpacks to more than %(limit)s (by "
+                        "page %(page)s), the limit; nothing was imported."
+                    )
+                    % {"filename": filename, "limit": mb(work_limit), "page": f"{number:,}"}
                 )
             text = page.extract_text() or ""
             total += len(text)
@@ -570,11 +606,17 @@ def pdf_text(data: bytes, filename: str) -> str:
     except TextDecodeError:
         raise
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise TextDecodeError(f"{filename}: is not a readable PDF file ({exc}).") from exc
+        raise TextDecodeError(
+            gettext("%(filename)s: is not a readable %(kind)s file (%(error)s).")
+            % {"filename": filename, "kind": "PDF", "error": exc}
+        ) from exc
     text = "\n".join(t for t in texts if t.strip())
     if not text.strip():
         raise TextDecodeError(
-            f"{filename}: this PDF has no text layer (a scanned image?); run it through OCR "
-            "or export the transcript as text, then upload it again."
+            gettext(
+                "%(filename)s: this PDF has no text layer (a scanned image?); run it through "
+                "OCR or export the transcript as text, then upload it again."
+            )
+            % {"filename": filename}
         )
     return text

@@ -11,6 +11,8 @@ import io
 import re
 import unicodedata
 
+from django.utils.translation import gettext
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
 # A label, after an optional time marker ("[00:01:02] Interviewer: ..."; studies/readers.py).
 SPEAKER_LABEL = re.compile(
@@ -59,9 +61,12 @@ def decode_bytes(data: bytes, filename: str) -> str:
     if western is not None:
         return western
     raise TextDecodeError(
-        f"{filename}: is not UTF-8 and its encoding could not be recognised "
-        "(UTF-8, UTF-16 with BOM, Big5, GB18030, Windows-1252 and Latin-1 are accepted). "
-        "Save it as UTF-8 and upload it again."
+        gettext(
+            "%(filename)s: is not UTF-8 and its encoding could not be recognised (UTF-8, "
+            "UTF-16 with BOM, Big5, GB18030, Windows-1252 and Latin-1 are accepted). Save it "
+            "as UTF-8 and upload it again."
+        )
+        % {"filename": filename}
     )
 
 
@@ -98,8 +103,11 @@ def _decode(data: bytes, encoding: str, filename: str) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise TextDecodeError(
-            f"{filename}: starts with a {encoding.upper()} byte-order mark but is not valid "
-            f"{encoding.upper()} (byte {exc.start}). Save it again as UTF-8."
+            gettext(
+                "%(filename)s: starts with a %(encoding)s byte-order mark but is not valid "
+                "%(encoding)s (byte %(byte)s). Save it again as UTF-8."
+            )
+            % {"filename": filename, "encoding": encoding.upper(), "byte": exc.start}
         ) from exc
 
 
@@ -112,15 +120,21 @@ def _decode_nul_bytes(data: bytes, filename: str) -> str:
         encoding = "utf-16-be"
     else:
         raise TextDecodeError(
-            f"{filename}: contains NUL bytes and is not recognisable text (a binary file?). "
-            "Save it as UTF-8 text and upload it again."
+            gettext(
+                "%(filename)s: contains NUL bytes and is not recognisable text (a binary "
+                "file?). Save it as UTF-8 text and upload it again."
+            )
+            % {"filename": filename}
         )
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise TextDecodeError(
-            f"{filename}: looks like UTF-16 without a byte-order mark but does not decode "
-            f"(byte {exc.start}). Save it as UTF-8 and upload it again."
+            gettext(
+                "%(filename)s: looks like UTF-16 without a byte-order mark but does not decode "
+                "(byte %(byte)s). Save it as UTF-8 and upload it again."
+            )
+            % {"filename": filename, "byte": exc.start}
         ) from exc
 
 
@@ -158,8 +172,11 @@ def csv_rows(
     if "\x00" in raw:
         line = raw.count("\n", 0, raw.index("\x00")) + 1
         raise TextDecodeError(
-            f"{filename}: line {line} contains a NUL character (U+0000); save the file as "
-            "plain UTF-8 text and upload it again."
+            gettext(
+                "%(filename)s: line %(line)s contains a NUL character (U+0000); save the file "
+                "as plain UTF-8 text and upload it again."
+            )
+            % {"filename": filename, "line": line}
         )
     reader = csv.reader(io.StringIO(raw, newline=""), **reader_options)
     rows: list[list[str]] = []
@@ -167,24 +184,39 @@ def csv_rows(
         for cells in reader:
             if len(rows) > max_rows:
                 raise TextDecodeError(
-                    f"{filename}: has more than {max_rows:,} rows, the limit per file; "
-                    "split it and import the parts."
+                    gettext(
+                        "%(filename)s: has more than %(max)s rows, the limit per file; split it "
+                        "and import the parts."
+                    )
+                    % {"filename": filename, "max": f"{max_rows:,}"}
                 )
             for cell in cells:
                 if len(cell) > max_cell_chars:
                     raise TextDecodeError(
-                        f"{filename}: line {reader.line_num} has a cell of {len(cell):,} "
-                        f"characters; the limit is {max_cell_chars:,}."
+                        gettext(
+                            "%(filename)s: line %(line)s has a cell of %(n)s characters; the "
+                            "limit is %(max)s."
+                        )
+                        % {
+                            "filename": filename,
+                            "line": reader.line_num,
+                            "n": f"{len(cell):,}",
+                            "max": f"{max_cell_chars:,}",
+                        }
                     )
             rows.append(cells)
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise TextDecodeError(
-                f"{filename}: line {reader.line_num} has a cell longer than the limit of "
-                f"{max_cell_chars:,} characters."
+                gettext(
+                    "%(filename)s: line %(line)s has a cell longer than the limit of %(max)s "
+                    "characters."
+                )
+                % {"filename": filename, "line": reader.line_num, "max": f"{max_cell_chars:,}"}
             ) from exc
         raise TextDecodeError(
-            f"{filename}: line {reader.line_num} is not valid CSV ({exc})."
+            gettext("%(filename)s: line %(line)s is not valid CSV (%(error)s).")
+            % {"filename": filename, "line": reader.line_num, "error": exc}
         ) from exc
     return rows
 

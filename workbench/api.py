@@ -7,22 +7,21 @@ study the requester does not belong to is a 404, a write a member may not make i
 and blind coding hides other coders' layers and the consensus layer from coders.
 
 Offsets are half-open and count Unicode code points (Python's ``text[start:end]``).
-Every error is ``{"detail": "<message>"}``.
+Every error is ``{"detail": "<message>", "code": "<code>"}``: the message in the
+requester's language (their saved choice, else Accept-Language), the code a stable English
+word for scripts (:data:`workbench.api_common.STATUS_CODES`, or the error's own).
 """
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
-from django.core import signals
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, QueryDict
+from django.utils import translation
+from django.utils.translation import gettext
 from ninja import NinjaAPI, Query, Router, Schema, Status
-from ninja.errors import AuthenticationError, HttpError
-from ninja.errors import ValidationError as NinjaValidationError
+from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import Field
@@ -55,12 +54,18 @@ from studies.access import (
     writable_layer,
 )
 from studies.models import Study, Transcript
-from workbench import tokens
-from workbench.api_common import READ_ERRORS, WRITE_ERRORS, ErrorOut, Id, _access
+from workbench import api_errors, tokens
+from workbench.api_common import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ErrorOut,
+    Id,
+    _access,
+    api_error,
+    error_code,
+    http_error,
+)
 from workbench.api_themes import router as themes_router
-
-logger = logging.getLogger("django.request")
-
 
 # --- Authentication -------------------------------------------------------------------
 
@@ -78,14 +83,38 @@ class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         found = tokens.token_authenticate(token)
         if found is None:
-            raise AuthenticationError(401, "Invalid, expired or revoked API token.")
+            raise api_error(
+                AuthenticationError(401, gettext("Invalid, expired or revoked API token.")),
+                "token_invalid",
+            )
+        _activate_saved_language(request, found.user)
         if request.method not in ("GET", "HEAD", "OPTIONS") and not found.can_write:
-            raise HttpError(
+            raise http_error(
                 403,
-                "This API token is read-only: create a read-and-write token on your "
-                "profile page to code through the API.",
+                gettext(
+                    "This API token is read-only: create a read-and-write token on your "
+                    "profile page to code through the API."
+                ),
+                "token_read_only",
             )
         return found.user
+
+
+def _activate_saved_language(request: HttpRequest, user) -> None:
+    """A token's person answered in their saved language, as their browser session is
+    (:mod:`workbench.i18n`); without one, Accept-Language (LocaleMiddleware) stands."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    from workbench.i18n import _supported
+
+    try:
+        saved = user.preferences.language  # loaded with the token: no query
+    except ObjectDoesNotExist:
+        saved = ""
+    code = _supported(saved or "")
+    if code:
+        translation.activate(code)
+        request.LANGUAGE_CODE = code
 
 
 class SessionCookie(APIKeyCookie):
@@ -104,7 +133,9 @@ class SessionCookie(APIKeyCookie):
             and not getattr(request, "_ninja_csrf_exempt", False)
             and check_csrf(request) is not None
         ):
-            raise HttpError(403, "CSRF check failed: send the X-CSRFToken header.")
+            raise http_error(
+                403, gettext("CSRF check failed: send the X-CSRFToken header."), "csrf_failed"
+            )
         return request.user
 
     def authenticate(self, request: HttpRequest, key: str | None):
@@ -124,62 +155,10 @@ api = NinjaAPI(
 )
 
 
-# --- Errors: always {"detail": "..."} ---------------------------------------------------
+# --- Errors: always {"detail": "...", "code": "..."} (workbench/api_errors.py) ------
 
-
-def _error(request: HttpRequest, status: int, detail: str) -> HttpResponse:
-    return api.create_response(request, {"detail": detail}, status=status)
-
-
-NOT_AUTHENTICATED = (
-    "Authentication required: send `Authorization: Bearer <token>` (create a token on "
-    "your profile page) or sign in."
-)
-
-
-@api.exception_handler(HttpError)
-def _http_error(request, exc: HttpError):
-    if exc.status_code != 401:
-        return _error(request, exc.status_code, str(exc))
-    # ninja's own AuthenticationError says only "Unauthorized" when no method applied.
-    detail = NOT_AUTHENTICATED if str(exc) == "Unauthorized" else str(exc)
-    response = _error(request, 401, detail)
-    response["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
-
-
-@api.exception_handler(Http404)
-def _not_found(request, exc: Http404):
-    return _error(request, 404, str(exc) or "Not found.")
-
-
-@api.exception_handler(PermissionDenied)
-def _forbidden(request, exc: PermissionDenied):
-    return _error(request, 403, str(exc) or "You do not have permission to do this.")
-
-
-@api.exception_handler(DjangoValidationError)
-def _invalid(request, exc: DjangoValidationError):
-    return _error(request, 400, " ".join(exc.messages))
-
-
-@api.exception_handler(NinjaValidationError)
-def _invalid_request(request, exc: NinjaValidationError):
-    if any(error.get("loc", ("",))[0] == "path" for error in exc.errors):
-        return _error(request, 404, "Not found.")
-    messages = []
-    for error in exc.errors:
-        where = ".".join(str(part) for part in error.get("loc", ())[1:])
-        messages.append(f"{where}: {error.get('msg', 'invalid')}" if where else error["msg"])
-    return _error(request, 400, "; ".join(messages) or "Invalid request.")
-
-
-@api.exception_handler(Exception)
-def _server_error(request, exc: Exception):
-    logger.exception("API error on %s %s", request.method, request.path)
-    # As Django's own handler does: error reporters (and the test client) listen to this.
-    signals.got_request_exception.send(sender=None, request=request)
-    return _error(request, 500, "Server error.")
+api_errors.install(api)
+NOT_AUTHENTICATED = api_errors.NOT_AUTHENTICATED
 
 
 # --- Schemas --------------------------------------------------------------------------
@@ -259,7 +238,7 @@ class SegmentIn(Schema):
 def _transcript(request, transcript_id: int, *, with_text: bool, related: bool = True):
     """(transcript, access) with participant, group and wave preloaded (``related``): two
     queries."""
-    missing = "No such transcript."
+    missing = gettext("No such transcript.")
     access = study_access_via(request.auth, missing, study__transcripts__pk=transcript_id)
     transcript = get_transcript(
         access, transcript_id, with_text=with_text, related=related, missing=missing
@@ -312,7 +291,7 @@ def study_list(request):
 )
 def code_list(request, study_id: Id):
     """The codebook, depth first, siblings in order; `path` joins ancestors with " › "."""
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     return [
         {
             "id": node.pk,
@@ -334,7 +313,7 @@ def code_list(request, study_id: Id):
 )
 def transcript_list(request, study_id: Id):
     """The study's transcripts, without their text."""
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     return [_transcript_out(t) for t in access.study.transcripts.for_list()]
 
 
@@ -372,8 +351,11 @@ def segment_create(request, transcript_id: Id, payload: SegmentIn):
     access.require_coder()
     if payload.version is None and payload.quote is None:
         raise DjangoValidationError(
-            "Send the transcript's `version` (from GET /transcripts/{id}) or the `quote` you "
-            "coded, so that a write against an edited text can be refused."
+            gettext(
+                "Send the transcript's `version` (from GET /transcripts/{id}) or the `quote` "
+                "you coded, so that a write against an edited text can be refused."
+            ),
+            code="version_or_quote_required",
         )
     user = request.auth
     if payload.layer in (None, "", user.username):
@@ -384,7 +366,9 @@ def segment_create(request, transcript_id: Id, payload: SegmentIn):
     try:
         code = get_code(access, payload.code_id)
     except Http404:
-        raise DjangoValidationError("There is no code with this id in the study.") from None
+        raise DjangoValidationError(
+            gettext("There is no code with this id in the study."), code="unknown_code"
+        ) from None
     try:
         segment, created = segment_services.segment_create(
             transcript=transcript,
@@ -400,7 +384,7 @@ def segment_create(request, transcript_id: Id, payload: SegmentIn):
     except DjangoValidationError as exc:
         if any(getattr(e, "code", None) == "stale" for e in getattr(exc, "error_list", [])):
             # Another edit moved the text, or the client counted in another unit.
-            raise HttpError(409, " ".join(exc.messages)) from None
+            raise http_error(409, " ".join(exc.messages), "stale") from None
         raise
     segment.layer = layer
     return Status(201 if created else 200, _segment_out(segment))
@@ -413,7 +397,7 @@ def segment_create(request, transcript_id: Id, payload: SegmentIn):
 )
 def segment_delete(request, segment_id: Id):
     """Delete a segment of your own layer (owners: also of the consensus layer)."""
-    missing = "No such segment."
+    missing = gettext("No such segment.")
     access = study_access_via(request.auth, missing, study__layers__segments__pk=segment_id)
     segment = get_segment_for_write(access, segment_id, missing=missing)
     segment_services.segment_delete(segment=segment, actor=request.auth)
@@ -469,15 +453,15 @@ def study_matrix(
     `attribute:<name>=<value>` (repeatable) counts only participants/transcripts with that
     value (`lo..hi` for a range of a number), denominators alike.
     """
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     if measure not in MEASURES:
-        raise DjangoValidationError("measure: use segments, participants or transcripts.")
+        raise DjangoValidationError(gettext("measure: use segments, participants or transcripts."))
     if rollup not in (0, 1):
-        raise DjangoValidationError("rollup: use 0 or 1.")
+        raise DjangoValidationError(gettext("rollup: use 0 or 1."))
     try:
         choice = layer_choice(access, layer or None, scope=PLACED)
     except LookupError:
-        raise Http404("No such layer.") from None
+        raise Http404(gettext("No such layer.")) from None
     cut = cuts.cut_from(access.study, request.GET)
     if cut.errors:
         raise DjangoValidationError(" ".join(cut.errors))
@@ -544,10 +528,10 @@ def study_search(
     `attribute:<name>=<value>` (a participant's or the transcript's own attribute; `lo..hi`
     for a range of a number, both ends included). Paginated with `page` and `page_size` (at most 500). Nothing of
     codes or memos is returned."""
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     params = search_forms.search_params(request.GET)
     if not params.query:
-        raise DjangoValidationError("q: give the words to search for.")
+        raise DjangoValidationError(gettext("q: give the words to search for."))
     size = min(max(page_size, 1), 500)
     result = search_selectors.search(access, params.query, params.options, params.filters)
     paged = Paginator(result.hits, size).get_page(page)
@@ -580,7 +564,7 @@ def study_search(
     description=words_api.words_answer.__doc__,
 )
 def study_words(request, study_id: Id):
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     return words_api.words_answer(request, access)
 
 
@@ -614,9 +598,9 @@ def study_retrieval(request, study_id: Id, offset: int = 0, limit: int = 100):
     included, `lo..<hi` leaves `hi` out).
     In the page's order; `offset`/`limit` (at most 500) page through them. Blind coders
     get only their own layer."""
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     if offset < 0 or not 1 <= limit <= 500:
-        raise DjangoValidationError("offset: 0 or more; limit: 1 to 500.")
+        raise DjangoValidationError(gettext("offset: 0 or more; limit: 1 to 500."))
     form = RetrievalForm(request.GET)
     state = retrieval_selectors.retrieval_state(access, form.filters(), form.given())
     if state.errors:
@@ -662,7 +646,7 @@ def study_agreement(
     `group`, `wave`, `participant`, `transcript`, `code`, `attribute:<name>=<value>`, and
     `sample`: `double` (assigned to every layer compared) or `draw:<id>` (a recorded
     double-coding draw). Null values have their reason in `reasons`. Who may read it: as the page (else 403)."""
-    access = require_agreement_reader(_access(request, study_id, missing="No such study."))
+    access = require_agreement_reader(_access(request, study_id, missing=gettext("No such study.")))
     query = request.GET.copy()
     query["bootstrap"], query["seed"] = str(bootstrap), str(seed)
     report = agreement_answer.report_for_api(access, query, layers)
@@ -685,17 +669,19 @@ def study_autocode(request, study_id: Id, payload: search_answer.AutocodeIn):
     to the turn), overlapping spans merged, spans already coded with the code skipped.
     `preview=true` (the default) writes nothing; `false` creates the batch (201, with its
     `batch_id`; at most 5,000 segments). Undo: DELETE /studies/{id}/autocode/{batch_id}."""
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     access.require_coder()
     user = request.auth
     key = "mine" if payload.layer in (None, "", user.username, "mine") else payload.layer
     layer = writable_layer(access, key)
     if payload.code_id is None:
-        raise DjangoValidationError("code_id: choose the code to apply.")
+        raise DjangoValidationError(gettext("code_id: choose the code to apply."))
     try:
         code = get_code(access, payload.code_id)
     except Http404:
-        raise DjangoValidationError("There is no code with this id in the study.") from None
+        raise DjangoValidationError(
+            gettext("There is no code with this id in the study."), code="unknown_code"
+        ) from None
     query = QueryDict(mutable=True)
     for name, value in payload.search.items():
         query[name] = "1" if value is True else "" if value is False else str(value)
@@ -721,7 +707,7 @@ def study_autocode(request, study_id: Id, payload: search_answer.AutocodeIn):
         batch = autocode.create(access, found, actor=user, params=params)
     except DjangoValidationError as exc:
         if any(getattr(e, "code", None) == "stale" for e in getattr(exc, "error_list", [])):
-            raise HttpError(409, " ".join(exc.messages)) from None
+            raise http_error(409, " ".join(exc.messages), "stale") from None
         raise
     ids = [row[0] for row in batch.after["segments"]]
     return Status(201, {**out, "count": len(ids), "batch_id": batch.pk, "ids": ids})
@@ -735,13 +721,13 @@ def study_autocode(request, study_id: Id, payload: search_answer.AutocodeIn):
 def study_autocode_undo(request, study_id: Id, batch_id: Id):
     """Undo one of your auto-coding batches: delete its segments that still exist (nothing
     coded in between). 409 when it was undone already."""
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     access.require_coder()
     batch = autocode.get_batch(access, batch_id)
     try:
         removed = autocode.undo(access, batch, actor=request.auth)
     except DjangoValidationError as exc:
-        raise HttpError(409, " ".join(exc.messages)) from None
+        raise http_error(409, " ".join(exc.messages), error_code(exc, 409)) from None
     return Status(200, {"batch_id": batch.pk, "removed": removed})
 
 
@@ -764,7 +750,7 @@ fallback = Router()
 )
 def not_found(request, rest: str):
     """Unknown URLs under the API answer in JSON too (must stay the last route)."""
-    raise Http404("No such endpoint.")
+    raise Http404(gettext("No such endpoint."))
 
 
 api.add_router("", fallback)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -70,7 +71,7 @@ def _theme_codes(access: StudyAccess, ids) -> list:
     ids = list(dict.fromkeys(ids))
     codes = list(visible_codes(access).filter(pk__in=ids))
     if len(codes) != len(ids):
-        raise DjangoValidationError("code_ids: a code that is not in the study.")
+        raise DjangoValidationError(gettext("code_ids: a code that is not in the study."))
     return codes
 
 
@@ -90,7 +91,7 @@ def _theme_out(theme, visible: set[int]) -> dict:
 def _get_theme(access: StudyAccess, theme_id: int):
     theme = access.study.themes.prefetch_related("codes").filter(pk=theme_id).first()
     if theme is None:
-        raise Http404("No such theme.")
+        raise Http404(gettext("No such theme."))
     theme.study = access.study
     return theme
 
@@ -126,7 +127,7 @@ def theme_list(request, study_id: Id):
     """The study's themes in board order, with the ids of the codes feeding each."""
     from studies.access import visible_codes
 
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     visible = set(visible_codes(access).values_list("pk", flat=True))
     themes = access.study.themes.prefetch_related("codes").order_by("position", "name", "pk")
     return [_theme_out(t, visible) for t in themes]
@@ -139,7 +140,7 @@ def theme_list(request, study_id: Id):
 )
 def theme_create(request, study_id: Id, payload: ThemeIn):
     """A candidate theme from codes (owners and coders)."""
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     access.require_coder()
     theme = theme_services.theme_create(
         study=access.study,
@@ -158,7 +159,7 @@ def theme_create(request, study_id: Id, payload: ThemeIn):
 )
 def theme_detail(request, study_id: Id, theme_id: Id):
     """One theme and its history (events oldest first, each with its date and reason)."""
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     return _theme_detail_out(access, _get_theme(access, theme_id))
 
 
@@ -171,7 +172,7 @@ def theme_update(request, study_id: Id, theme_id: Id, payload: ThemePatch):
     """Change a theme's name, concept, status, codes or through-line; each change is an event
     with `reason` (required except for the through-line). Split and merge: their own
     endpoints (`/split`, `/merge`)."""
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     access.require_coder()
     theme = _get_theme(access, theme_id)
     actor, reason = request.auth, payload.reason
@@ -231,7 +232,7 @@ class ThemeMergeIn(Schema):
 def theme_split(request, study_id: Id, theme_id: Id, payload: ThemeSplitIn):
     """Split a theme: each part becomes a new candidate theme taking some of its codes; the
     theme keeps the rest (at least one). The same service and history events as the page."""
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     access.require_coder()
     theme = _get_theme(access, theme_id)
     parts = [
@@ -258,13 +259,13 @@ def theme_split(request, study_id: Id, theme_id: Id, payload: ThemeSplitIn):
 def theme_merge(request, study_id: Id, theme_id: Id, payload: ThemeMergeIn):
     """Merge `theme_ids` into this theme: it takes all their codes; they are discarded, each
     with an event pointing here. The same service and history events as the page."""
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     access.require_coder()
     target = _get_theme(access, theme_id)
     wanted = list(dict.fromkeys(payload.theme_ids))
     others = list(access.study.themes.filter(pk__in=wanted))
     if len(others) != len(wanted):
-        raise Http404("No such theme.")
+        raise Http404(gettext("No such theme."))
     others.sort(key=lambda t: wanted.index(t.pk))
     theme_services.theme_merge(
         target=target, others=others, actor=request.auth, reason=payload.reason
@@ -314,12 +315,12 @@ def theme_prevalence(request, study_id: Id, theme_id: Id, layer: str = ""):
     stakeholder group and wave, out of those interviewed, in `layer` as for the matrix
     (consensus by default when it covers everything, else the union; blind coders: their
     own layer), and the change across waves per group."""
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     theme = _get_theme(access, theme_id)
     try:
         choice = layer_choice(access, layer or None, scope=PLACED)
     except LookupError:
-        raise Http404("No such layer.") from None
+        raise Http404(gettext("No such layer.")) from None
     prev = theme_selectors.theme_prevalence(access, theme, choice)
     groups = {g.pk: g.name for g in prev.frame.groups}
     waves = {w.pk: w.name for w in prev.frame.waves}
@@ -407,7 +408,7 @@ def journal_list(
     never returned. `transcript`, `code`, `theme` keep entries linked to that id."""
     from studies.access import visible_codes
 
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     filters = {}
     if transcript:
         filters["transcript"] = transcript
@@ -429,7 +430,7 @@ def journal_create(request, study_id: Id, payload: JournalEntryIn):
     """A journal entry by you, private unless `shared` (owners and coders)."""
     from studies.access import visible_codes
 
-    access = _access(request, study_id, missing="No such study.")
+    access = _access(request, study_id, missing=gettext("No such study."))
     access.require_coder()
     study = access.study
     transcripts = list(study.transcripts.defer("text").filter(pk__in=payload.transcript_ids))
@@ -437,7 +438,7 @@ def journal_create(request, study_id: Id, payload: JournalEntryIn):
     if len(transcripts) != len(set(payload.transcript_ids)) or len(themes) != len(
         set(payload.theme_ids)
     ):
-        raise DjangoValidationError("A linked transcript or theme is not in the study.")
+        raise DjangoValidationError(gettext("A linked transcript or theme is not in the study."))
     entry = theme_services.journal_entry_create(
         study=study,
         author=request.auth,

@@ -66,7 +66,8 @@ def token_revoke(*, user, token_id: int) -> bool:
 
 
 def token_authenticate(key: str) -> ApiToken | None:
-    """The unexpired token of an active user with ``key`` (its ``user`` loaded), or None.
+    """The unexpired token of an active user with ``key`` (its ``user`` loaded, with their
+    saved preferences when they have any), or None.
 
     One query, plus one write at most a minute.
 
@@ -75,7 +76,11 @@ def token_authenticate(key: str) -> ApiToken | None:
     """
     if not key:
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key)).first()
+    token = (
+        ApiToken.objects.select_related("user", "user__preferences")
+        .filter(key_hash=ApiToken.hash_key(key))
+        .first()
+    )
     now = timezone.now()
     if token is None or not token.user.is_active:
         return None

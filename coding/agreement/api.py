@@ -12,6 +12,7 @@ report's form refuses.
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext
 from ninja import Router
 
 from coding.agreement import bootstrap, over_time, over_time_out
@@ -47,7 +48,7 @@ def study_agreement_over_time(
     try:
         access = study_access(request.auth, study_id)
     except Http404:
-        raise Http404("No such study.") from None
+        raise Http404(gettext("No such study.")) from None
     require_agreement_reader(access)
     query = request.GET.copy()
     query["bootstrap"], query["seed"] = str(bootstrap), str(seed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -27,7 +28,7 @@ def _access(request, study_id: int) -> StudyAccess:
     try:
         return study_access(request.auth, study_id)
     except Http404:
-        raise Http404("No such study.") from None
+        raise Http404(gettext("No such study.")) from None
 
 
 def _user_ids(study, usernames: list[str]) -> dict[str, int]:
@@ -40,7 +41,10 @@ def _user_ids(study, usernames: list[str]) -> dict[str, int]:
     )
     unknown = sorted(set(usernames) - set(found))
     if unknown:
-        raise ValidationError("Not a coder or owner of this study: " + ", ".join(unknown) + ".")
+        raise ValidationError(
+            gettext("Not a coder or owner of this study: %(names)s.")
+            % {"names": ", ".join(unknown)}
+        )
     return found
 
 
@@ -180,9 +184,9 @@ def assignments_sample(request, study_id: Id, payload: SampleIn):
     access = _access(request, study_id)
     access.require_owner()
     if len(payload.coders) != 2:
-        raise ValidationError("coders: name two coders.")
+        raise ValidationError(gettext("coders: name two coders."))
     if payload.seed is None:
-        raise ValidationError("seed: give the seed of the draw (any whole number from 0).")
+        raise ValidationError(gettext("seed: give the seed of the draw (any whole number from 0)."))
     ids = _user_ids(access.study, payload.coders)
     sample = services.SampleRequest(
         user_ids=[ids[name] for name in payload.coders],

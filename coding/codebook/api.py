@@ -9,6 +9,7 @@ from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext
 from ninja import Schema, Status
 from pydantic import Field
 
@@ -94,7 +95,7 @@ def _access(request, study_id: int) -> StudyAccess:
     try:
         return study_access(request.auth, study_id)
     except Http404:
-        raise Http404("No such study.") from None
+        raise Http404(gettext("No such study.")) from None
 
 
 def _out(access, version: CodebookVersion, snapshot=None) -> dict:
@@ -150,7 +151,7 @@ def register(api) -> None:
         access = _access(request, study_id)
         from_key = request.GET.get("from") or ""
         if not from_key:
-            raise ValidationError("from: choose a version.")
+            raise ValidationError(gettext("from: choose a version."))
         old, new = versions.side(access, from_key), versions.side(access, to)
         changes = versions.diff(access, old, new)
         return {"from": old.key, "to": new.key, "changes": [c.as_dict() for c in changes]}
@@ -169,6 +170,6 @@ def register(api) -> None:
             .first()
         )
         if version is None:
-            raise Http404("No such version.")
+            raise Http404(gettext("No such version."))
         rows = versions.visible_snapshot(access, version.snapshot)
         return {**_out(access, version, rows), "snapshot": rows}

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
 
 from coding.codebook import selectors as codebook_selectors
 from coding.exchange.descriptions import DESCRIPTION_LABELS, SECOND_LABELS
@@ -93,7 +94,10 @@ def refi_import(*, study: Study, data: bytes, filename: str, actor=None) -> Refi
     xml_limit = settings.WORKBENCH_MAX_XML_BYTES
     size = len(data) if isinstance(data, bytes) else data.size
     if size > limit:
-        report.error(f"{filename} is {size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB.")
+        report.error(
+            gettext("%(file)s is %(size)s MB; the limit is %(limit)s MB.")
+            % {"file": filename, "size": f"{size / 1e6:.1f}", "limit": f"{limit / 1e6:.0f}"}
+        )
         raise ImportRefused(report)
     if isinstance(data, bytes):
         data = io.BytesIO(data)
@@ -107,13 +111,17 @@ def refi_import(*, study: Study, data: bytes, filename: str, actor=None) -> Refi
             report.refuse_if_errors()
             qde = archive.read(archive.qde, xml_limit)
         except (zipfile.BadZipFile, ValueError, OSError, RuntimeError, NotImplementedError) as exc:
-            report.error(f"{filename} is not a readable .qdpx archive ({exc}).")
+            report.error(
+                gettext("%(file)s is not a readable .qdpx archive (%(error)s).")
+                % {"file": filename, "error": exc}
+            )
             raise ImportRefused(report) from None
         root = _parse_xml(qde, archive.qde, report)
     else:
         if size > xml_limit:
             report.error(
-                f"{filename} is {size / 1e6:.1f} MB of XML; the limit is {xml_limit / 1e6:.1f} MB."
+                gettext("%(file)s is %(size)s MB of XML; the limit is %(limit)s MB.")
+                % {"file": filename, "size": f"{size / 1e6:.1f}", "limit": f"{xml_limit / 1e6:.1f}"}
             )
             raise ImportRefused(report)
         root = _parse_xml(data.read(), filename, report)
@@ -123,7 +131,7 @@ def refi_import(*, study: Study, data: bytes, filename: str, actor=None) -> Refi
         parsed = _Parsed(kind="codebook", origin=root.get("origin") or "")
         codes_el = _child(root, "Codes")
         if codes_el is None or not len(codes_el):
-            report.error("The codebook has no codes.")
+            report.error(gettext("The codebook has no codes."))
         else:
             parsed.codes = _parse_codes(codes_el, report)
         parsed.sets = _parse_sets(root)
@@ -131,7 +139,10 @@ def refi_import(*, study: Study, data: bytes, filename: str, actor=None) -> Refi
         parsed = _parse_project(root, archive, report)
         read_media(root, archive, parsed, report)
     else:
-        report.error(f"The root element is “{root.tag}”, not a REFI-QDA Project or CodeBook.")
+        report.error(
+            gettext("The root element is “%(tag)s”, not a REFI-QDA Project or CodeBook.")
+            % {"tag": root.tag}
+        )
         parsed = None
     report.refuse_if_errors()
     sources = _prepare_sources(parsed, report)
@@ -186,7 +197,8 @@ class _Plan:
             return self.groups[key]
         if len(name) > 100:
             self.report.warn(
-                f"The group name “{name[:40]}…” is longer than 100 characters; shortened."
+                gettext("The group name “%(name)s…” is longer than 100 characters; shortened.")
+                % {"name": name[:40]}
             )
             name = _shorten(name, 100)
             key = name.lower()
@@ -205,7 +217,8 @@ class _Plan:
             return self.waves[key]
         if len(name) > 100:
             self.report.warn(
-                f"The wave name “{name[:40]}…” is longer than 100 characters; shortened."
+                gettext("The wave name “%(name)s…” is longer than 100 characters; shortened.")
+                % {"name": name[:40]}
             )
             name = _shorten(name, 100)
             key = name.lower()
@@ -264,8 +277,11 @@ class _Plan:
                 continue
             if len(case.name) > 100:
                 report.warn(
-                    f"The case name “{case.name[:40]}…” is longer than 100 characters; shortened "
-                    "(the full name is kept in the participant's attributes)."
+                    gettext(
+                        "The case name “%(name)s…” is longer than 100 characters; shortened "
+                        "(the full name is kept in the participant's attributes)."
+                    )
+                    % {"name": case.name[:40]}
                 )
                 case.values.setdefault("full name", ("Full name", "Text", case.name))
                 case.name = _shorten(case.name, 100)
@@ -291,13 +307,21 @@ class _Plan:
                 and participant.group != group
             ):
                 report.warn(
-                    f"Participant “{participant.pseudonym}” is in group “{participant.group.name}” "
-                    f"here but “{group.name}” in the file; kept as it is."
+                    gettext(
+                        "Participant “%(participant)s” is in group “%(here)s” here but "
+                        "“%(there)s” in the file; kept as it is."
+                    )
+                    % {
+                        "participant": participant.pseudonym,
+                        "here": participant.group.name,
+                        "there": group.name,
+                    }
                 )
             for source_key in case.sources:
                 if source_key in participant_of and participant_of[source_key] is not participant:
                     report.warn(
-                        f"A source belongs to several cases; it was given to “{participant_of[source_key].pseudonym}”."
+                        gettext("A source belongs to several cases; it was given to “%(name)s”.")
+                        % {"name": participant_of[source_key].pseudonym}
                     )
                     continue
                 participant_of[source_key] = participant
@@ -326,13 +350,20 @@ class _Plan:
                 continue
             if prepared.checksum in planned_checksums:
                 self.transcript_for[index] = planned_checksums[prepared.checksum]
-                report.warn(f"{where} has the same text as another source of the file; merged.")
+                report.warn(
+                    gettext("%(where)s has the same text as another source of the file; merged.")
+                    % {"where": where}
+                )
                 continue
             title = prepared.title
             if title.lower() in titles:
                 report.error(
-                    f"A transcript titled “{title}” already exists in this study with different "
-                    "text. Rename one of them (or edit the transcript to match) and import again.",
+                    gettext(
+                        "A transcript titled “%(title)s” already exists in this study with "
+                        "different text. Rename one of them (or edit the transcript to match) "
+                        "and import again."
+                    )
+                    % {"title": title},
                     where,
                 )
                 continue
@@ -341,7 +372,10 @@ class _Plan:
                 suffix = f" ({n})"
                 title, n = base[: 200 - len(suffix)] + suffix, n + 1
             if title != base:
-                report.warn(f"{where}: another source has the same name; titled “{title}”.")
+                report.warn(
+                    gettext("%(where)s: another source has the same name; titled “%(title)s”.")
+                    % {"where": where, "title": title}
+                )
             planned_titles[title.lower()] = index
             values = {**source_values.get(prepared.source.key, {}), **prepared.source.values}
             wave = self._wave(values["wave"][1]) if "wave" in values else None
@@ -379,8 +413,10 @@ class _Plan:
             pk = self.transcript_for.get(index)
             if isinstance(pk, int) and locked.get(pk) != prepared.checksum:
                 report.error(
-                    "The matching transcript was edited while this file was imported. Import "
-                    "it again.",
+                    gettext(
+                        "The matching transcript was edited while this file was imported. "
+                        "Import it again."
+                    ),
                     prepared.source.where,
                 )
 
@@ -446,8 +482,11 @@ class _Plan:
             if not codable and code_in.key in coded:
                 codable = True
                 self.report.warn(
-                    f"{code_in.where} is not codable in the file but text is coded with it; "
-                    "imported as a code that can be applied to text."
+                    gettext(
+                        "%(where)s is not codable in the file but text is coded with it; "
+                        "imported as a code that can be applied to text."
+                    )
+                    % {"where": code_in.where}
                 )
             code = Code(
                 study=self.study,
@@ -463,8 +502,11 @@ class _Plan:
                 second_tags.add(language2)
             if code.name2 and (path[:-1], code.name2.lower()) in names2:
                 self.report.warn(
-                    f"{code_in.where}: another code at its level is already named "
-                    f"“{code.name2}” in the second language; that name was left out."
+                    gettext(
+                        "%(where)s: another code at its level is already named “%(name)s” in "
+                        "the second language; that name was left out."
+                    )
+                    % {"where": code_in.where, "name": code.name2}
                 )
                 code.name2 = ""
             elif code.name2:
@@ -472,7 +514,10 @@ class _Plan:
             self.new_codes[path] = self.code_by_path[path] = code
         if merged:
             self.report.warn(
-                f"{merged} code(s) repeat the path of an earlier code in the file; merged into it."
+                gettext(
+                    "%(n)s code(s) repeat the path of an earlier code in the file; merged into it."
+                )
+                % {"n": merged}
             )
         self._check_second_language(second_tags)
         self.report.count("codes_created", len(self.new_codes))
@@ -484,14 +529,19 @@ class _Plan:
         own = (self.study.codebook_language2 or "").lower()
         others = sorted(tag for tag in tags if tag.lower() != own)
         if others:
-            where = (
-                f"the study's second codebook language is {self.study.codebook_language2}"
-                if own
-                else "the study has no second codebook language (Setup)"
-            )
+            if own:
+                message = gettext(
+                    "Codes carry names or definitions in %(tags)s; the study's second codebook "
+                    "language is %(own)s. They are kept as the codes' second-language texts."
+                )
+            else:
+                message = gettext(
+                    "Codes carry names or definitions in %(tags)s; the study has no second "
+                    "codebook language (Setup). They are kept as the codes' second-language "
+                    "texts."
+                )
             self.report.warn(
-                f"Codes carry names or definitions in {', '.join(others)}; {where}. They are "
-                "kept as the codes' second-language texts."
+                message % {"tags": ", ".join(others), "own": self.study.codebook_language2}
             )
 
     def _plan_segments(self, matched_ids: set[int]) -> None:
@@ -538,8 +588,11 @@ class _Plan:
                     if code.pk and code.archived:
                         archived += 1
                         report.error(
-                            f"“{' › '.join(self.parsed.codes[code_key].names)}” is archived in this "
-                            "study; unarchive it to import codings of it.",
+                            gettext(
+                                "“%(code)s” is archived in this study; unarchive it to import "
+                                "codings of it."
+                            )
+                            % {"code": " › ".join(self.parsed.codes[code_key].names)},
                             prepared.source.where,
                         )
                         continue
@@ -557,7 +610,8 @@ class _Plan:
                     )
         if unknown_codes:
             report.warn(
-                f"{unknown_codes} coding(s) refer to codes that are not in the codebook; skipped."
+                gettext("%(n)s coding(s) refer to codes that are not in the codebook; skipped.")
+                % {"n": unknown_codes}
             )
             report.skip("codings of unknown codes", unknown_codes)
         self._plan_layers(existing_layers)

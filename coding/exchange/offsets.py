@@ -9,9 +9,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from coding.exchange.parse import _SOURCE_EXTENSIONS, _Parsed, _SelectionIn, _SourceIn
-from coding.exchange.report import RefiImportReport
+from coding.exchange.report import RefiImportReport, convention_label
 from coding.exchange.xmlout import _ASTRAL, _identity
 from studies import text as textlib
 from studies.models import Transcript
@@ -264,8 +265,11 @@ def _prepare_sources(parsed: _Parsed, report: RefiImportReport) -> list[_Prepare
         total += len(source.raw)
         if total > max_total:
             report.error(
-                f"With this source the project holds more than {max_total:,} characters of "
-                "text, the limit for one import.",
+                gettext(
+                    "With this source the project holds more than %(max)s characters of text, "
+                    "the limit for one import."
+                )
+                % {"max": f"{max_total:,}"},
                 source.where,
             )
             break
@@ -273,13 +277,16 @@ def _prepare_sources(parsed: _Parsed, report: RefiImportReport) -> list[_Prepare
         text = canon.text
         if not text.strip():
             report.warn(
-                f"{source.where} has no text; it was skipped ({len(source.selections)} selection(s))."
+                gettext("%(where)s has no text; it was skipped (%(n)s selection(s)).")
+                % {"where": source.where, "n": len(source.selections)}
             )
             report.skip("sources without text")
             continue
         if len(text) > max_chars:
             report.error(
-                f"The text has {len(text):,} characters; the limit is {max_chars:,}.", source.where
+                gettext("The text has %(n)s characters; the limit is %(max)s.")
+                % {"n": f"{len(text):,}", "max": f"{max_chars:,}"},
+                source.where,
             )
             continue
         convention = _choose_convention(source, parsed.origin)
@@ -287,21 +294,40 @@ def _prepare_sources(parsed: _Parsed, report: RefiImportReport) -> list[_Prepare
         report.conventions[convention.name] = report.conventions.get(convention.name, 0) + 1
         if convention.name != "code points" and convention.previews:
             report.warn(
-                f"{source.where}: positions read as {convention.name} ({convention.matched} of "
-                f"{convention.previews} previews match)."
+                gettext(
+                    "%(where)s: positions read as %(convention)s (%(n)s of %(all)s previews match)."
+                )
+                % {
+                    "where": source.where,
+                    "convention": convention_label(convention.name),
+                    "n": convention.matched,
+                    "all": convention.previews,
+                }
             )
         if convention.unsure:
             report.count("selections_unsure", convention.unsure)
             report.warn(
-                f"{source.where}: the position convention could not be established; read as "
-                f"{convention.name}. {convention.unsure} of {len(source.selections)} selection(s) "
-                "would land elsewhere under another convention: check them "
-                f"({convention.sensible} of {2 * len(source.selections)} boundaries fall between words)."
+                gettext(
+                    "%(where)s: the position convention could not be established; read as "
+                    "%(convention)s. %(unsure)s of %(n)s selection(s) would land elsewhere under "
+                    "another convention: check them (%(sensible)s of %(boundaries)s boundaries "
+                    "fall between words)."
+                )
+                % {
+                    "where": source.where,
+                    "convention": convention_label(convention.name),
+                    "unsure": convention.unsure,
+                    "n": len(source.selections),
+                    "sensible": convention.sensible,
+                    "boundaries": 2 * len(source.selections),
+                }
             )
         spans = _carry_spans(source, canon, convert, report)
         title = _strip_extension(source.name) or f"Source {source.key[:8]}"
         if len(title) > 200:
-            report.warn(f"{source.where}: the title was cut to 200 characters.")
+            report.warn(
+                gettext("%(where)s: the title was cut to 200 characters.") % {"where": source.where}
+            )
             title = title[:200].strip()
         prepared.append(
             _PreparedSource(
@@ -334,19 +360,26 @@ def _carry_spans(source: _SourceIn, canon, convert, report: RefiImportReport) ->
         quote = text[start:end]
         if start >= end or not quote.strip():
             report.warn(
-                f"{source.where}: the selection {selection.start}–{selection.end} is empty or "
-                "only white space after conversion; skipped."
+                gettext(
+                    "%(where)s: the selection %(start)s–%(end)s is empty or only white space "
+                    "after conversion; skipped."
+                )
+                % {"where": source.where, "start": selection.start, "end": selection.end}
             )
             report.skip("empty selections")
             continue
         spans.append((selection, start, end, quote))
     if clamped:
         report.warn(
-            f"{source.where}: {clamped} selection(s) reached outside the text and were clamped."
+            gettext("%(where)s: %(n)s selection(s) reached outside the text and were clamped.")
+            % {"where": source.where, "n": clamped}
         )
     if mismatched:
         report.warn(
-            f"{source.where}: {mismatched} selection name(s) do not match the text at their "
-            "positions (imported by position)."
+            gettext(
+                "%(where)s: %(n)s selection name(s) do not match the text at their positions "
+                "(imported by position)."
+            )
+            % {"where": source.where, "n": mismatched}
         )
     return spans

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
 from django.conf import settings
+from django.utils.translation import gettext, gettext_lazy
 
 from coding.codebook.services import CODE_TEXT_MAX_CHARS, CODEBOOK_MAX_DEPTH
 from coding.exchange.descriptions import parse_code_description
@@ -55,20 +56,46 @@ def _child_text(element, name: str) -> str:
     return (child.text or "") if child is not None else ""
 
 
+def _field_label(field_name: str) -> str:
+    """A code field's label in the active language ("definition", "second-language name")."""
+    return str(_FIELD_LABELS.get(field_name, field_name))
+
+
+_FIELD_LABELS = {
+    "description": gettext_lazy("definition"),
+    "inclusion": gettext_lazy("inclusion criteria"),
+    "exclusion": gettext_lazy("exclusion criteria"),
+    "example": gettext_lazy("example"),
+    "name2": gettext_lazy("second-language name"),
+    "description2": gettext_lazy("second-language definition"),
+    "inclusion2": gettext_lazy("second-language inclusion criteria"),
+    "exclusion2": gettext_lazy("second-language exclusion criteria"),
+    "example2": gettext_lazy("second-language example"),
+}
+
+
 def _parse_xml(data: bytes, what: str, report: RefiImportReport):
     """Parse untrusted XML bytes; element tags reduced to local names (any REFI namespace)."""
     for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
         if "<!DOCTYPE".encode(encoding) in data or "<!ENTITY".encode(encoding) in data:
-            report.error(f"{what} declares a DTD or entities, which REFI-QDA files never need.")
+            report.error(
+                gettext("%(what)s declares a DTD or entities, which REFI-QDA files never need.")
+                % {"what": what}
+            )
             return None
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
-        report.error(f"{what} is not well-formed XML ({exc}).")
+        report.error(
+            gettext("%(what)s is not well-formed XML (%(error)s).") % {"what": what, "error": exc}
+        )
         return None
     namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
     if namespace and not namespace.lower().startswith("urn:qda-xml:"):
-        report.warn(f"{what} uses the namespace “{namespace}”, not a REFI-QDA one; read anyway.")
+        report.warn(
+            gettext("%(what)s uses the namespace “%(namespace)s”, not a REFI-QDA one; read anyway.")
+            % {"what": what, "namespace": namespace}
+        )
     for element in root.iter():
         element.tag = _local(element.tag)
     return root
@@ -129,26 +156,34 @@ def _parse_codes(container, report: RefiImportReport) -> dict[str, _CodeIn]:
             key = _key(node.get("guid"))
             name = " ".join((node.get("name") or "").split())
             names = (*prefix, name)
-            where = "Code “" + " › ".join(names) + "”"
+            where = gettext("Code “%(path)s”") % {"path": " › ".join(names)}
             if not name:
-                report.error("A code has no name.", where)
+                report.error(gettext("A code has no name."), where)
                 continue
             kept: list[str] = []  # what shortening would lose, kept in the definition
             if len(name) > CODE_NAME_MAX_CHARS:
                 kept.append(f"Full name: {name}")
-                short_where = "Code “" + " › ".join((*prefix, _shorten(name, 60))) + "”"
+                short_where = gettext("Code “%(path)s”") % {
+                    "path": " › ".join((*prefix, _shorten(name, 60)))
+                }
                 report.warn(
-                    f"{short_where}: the name is {len(name)} characters long; shortened to "
-                    f"{CODE_NAME_MAX_CHARS} (the full name is kept in its definition)."
+                    gettext(
+                        "%(where)s: the name is %(n)s characters long; shortened to %(max)s "
+                        "(the full name is kept in its definition)."
+                    )
+                    % {"where": short_where, "n": len(name), "max": CODE_NAME_MAX_CHARS}
                 )
                 name = _shorten(name, CODE_NAME_MAX_CHARS)
                 names = (*prefix, name)
             if len(names) > CODEBOOK_MAX_DEPTH:
                 kept.append("Full path: " + " › ".join(names))
                 report.warn(
-                    f"{where}: the code is {len(names)} levels deep; the codebook allows at most "
-                    f"{CODEBOOK_MAX_DEPTH}, so it was placed at level {CODEBOOK_MAX_DEPTH} "
-                    "(its full path is kept in its definition)."
+                    gettext(
+                        "%(where)s: the code is %(n)s levels deep; the codebook allows at most "
+                        "%(max)s, so it was placed at level %(max)s (its full path is kept in "
+                        "its definition)."
+                    )
+                    % {"where": where, "n": len(names), "max": CODEBOOK_MAX_DEPTH}
                 )
                 names = (*prefix[: CODEBOOK_MAX_DEPTH - 1], name)
             if not key:
@@ -157,7 +192,10 @@ def _parse_codes(container, report: RefiImportReport) -> dict[str, _CodeIn]:
             elif not _GUID.match(key):
                 odd_ids.append(node.get("guid"))
             if key in codes:
-                report.error(f"The id “{node.get('guid')}” is used by two codes.", where)
+                report.error(
+                    gettext("The id “%(id)s” is used by two codes.") % {"id": node.get("guid")},
+                    where,
+                )
                 continue
             color = repair_color(node.get("color"))
             if node.get("color") and color is None:
@@ -170,8 +208,13 @@ def _parse_codes(container, report: RefiImportReport) -> dict[str, _CodeIn]:
             for field_name, value in fields.items():
                 if len(value) > CODE_TEXT_MAX_CHARS:
                     report.warn(
-                        f"{where}: the {field_name} has {len(value):,} characters; cut to "
-                        f"{CODE_TEXT_MAX_CHARS:,}."
+                        gettext("%(where)s: the %(field)s has %(n)s characters; cut to %(max)s.")
+                        % {
+                            "where": where,
+                            "field": _field_label(field_name),
+                            "n": f"{len(value):,}",
+                            "max": f"{CODE_TEXT_MAX_CHARS:,}",
+                        }
                     )
                     fields[field_name] = _shorten(value, CODE_TEXT_MAX_CHARS)
             codable = node.get("isCodable", "").strip().lower() not in ("false", "0")
@@ -192,11 +235,17 @@ def _parse_codes(container, report: RefiImportReport) -> dict[str, _CodeIn]:
     if odd_ids:
         sample = ", ".join(str(i) for i in odd_ids[:3])
         report.warn(
-            f"{len(odd_ids)} code(s) have ids that are not GUIDs (e.g. {sample}); they were "
-            "matched within the file and given new GUIDs."
+            gettext(
+                "%(n)s code(s) have ids that are not GUIDs (e.g. %(sample)s); they were matched "
+                "within the file and given new GUIDs."
+            )
+            % {"n": len(odd_ids), "sample": sample}
         )
     if bad_colors:
-        report.warn(f"{bad_colors} code colour(s) could not be read; the parent's colour was used.")
+        report.warn(
+            gettext("%(n)s code colour(s) could not be read; the parent's colour was used.")
+            % {"n": bad_colors}
+        )
     return codes
 
 
@@ -279,14 +328,18 @@ class _Archive:
         infos = self.archive.infolist()
         if len(infos) > MAX_ZIP_ENTRIES:
             report.error(
-                f"The archive holds {len(infos):,} entries; the limit is {MAX_ZIP_ENTRIES:,}."
+                gettext("The archive holds %(n)s entries; the limit is %(max)s.")
+                % {"n": f"{len(infos):,}", "max": f"{MAX_ZIP_ENTRIES:,}"}
             )
         self.members: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
             name = info.filename.replace("\\", "/")
             parts = name.split("/")
             if name.startswith("/") or ".." in parts or re.match(r"^[A-Za-z]:", name):
-                report.error(f"The archive entry “{info.filename}” has an unsafe path.")
+                report.error(
+                    gettext("The archive entry “%(name)s” has an unsafe path.")
+                    % {"name": info.filename}
+                )
                 continue
             if info.is_dir() or name.startswith("__MACOSX/"):
                 continue
@@ -300,10 +353,13 @@ class _Archive:
         else:
             self.qde = None
             if not qde:
-                report.error("The archive has no project.qde: is it a REFI-QDA .qdpx file?")
+                report.error(
+                    gettext("The archive has no project.qde: is it a REFI-QDA .qdpx file?")
+                )
             else:
                 report.error(
-                    f"The archive holds several .qde files ({', '.join(sorted(qde)[:5])})."
+                    gettext("The archive holds several .qde files (%(names)s).")
+                    % {"names": ", ".join(sorted(qde)[:5])}
                 )
         self.prefix = posixpath.dirname(self.qde) + "/" if self.qde and "/" in self.qde else ""
 
@@ -313,18 +369,29 @@ class _Archive:
             return None
         if info.file_size > limit:
             raise ValueError(
-                f"{info.filename} is {info.file_size / 1e6:.1f} MB unpacked (limit {limit / 1e6:.1f} MB)"
+                gettext("%(file)s is %(size)s MB unpacked (limit %(limit)s MB)")
+                % {
+                    "file": info.filename,
+                    "size": f"{info.file_size / 1e6:.1f}",
+                    "limit": f"{limit / 1e6:.1f}",
+                }
             )
         with self.archive.open(info) as handle:
             data = handle.read(limit + 1)
         if len(data) > limit:
-            raise ValueError(f"{info.filename} is larger than {limit / 1e6:.1f} MB unpacked")
+            raise ValueError(
+                gettext("%(file)s is larger than %(limit)s MB unpacked")
+                % {"file": info.filename, "limit": f"{limit / 1e6:.1f}"}
+            )
         self.unpacked += len(data)
         total = settings.WORKBENCH_MAX_IMPORT_BYTES
         if self.unpacked > total:
             raise ValueError(
-                f"with {info.filename} the archive unpacks to more than {total / 1e6:.1f} MB, "
-                "the limit for one import"
+                gettext(
+                    "with %(file)s the archive unpacks to more than %(limit)s MB, the limit for "
+                    "one import"
+                )
+                % {"file": info.filename, "limit": f"{total / 1e6:.1f}"}
             )
         return data
 
@@ -359,7 +426,10 @@ def _decode_source(data: bytes, what: str, report: RefiImportReport) -> tuple[st
             text = textlib.decode_bytes(data, what)
         except textlib.TextDecodeError:
             text = data.decode("utf-8", errors="replace")
-            report.warn(f"{what} is not valid UTF-8; unreadable bytes were replaced by “�”.")
+            report.warn(
+                gettext("%(what)s is not valid UTF-8; unreadable bytes were replaced by “�”.")
+                % {"what": what}
+            )
     if text.startswith("\ufeff"):
         text, bom = text[1:], True
     return text, bom
@@ -433,8 +503,8 @@ def _parse_project(root, archive: _Archive | None, report: RefiImportReport) -> 
     max_sources = settings.WORKBENCH_MAX_FILES
     if sources_el is not None and len(sources_el) > max_sources:
         report.error(
-            f"The project holds {len(sources_el):,} sources; the limit for one import is "
-            f"{max_sources:,}."
+            gettext("The project holds %(n)s sources; the limit for one import is %(max)s.")
+            % {"n": f"{len(sources_el):,}", "max": f"{max_sources:,}"}
         )
         return _Parsed(kind="project")
     for source in list(sources_el) if sources_el is not None else []:
@@ -517,7 +587,7 @@ def _parse_source(
         else:
             name = f"Source {len(parsed.sources) + 1}"
         report.count("sources_unnamed")
-    where = f"Source “{name or key}”"
+    where = gettext("Source “%(name)s”") % {"name": name or key}
     raw, bom = _read_source_text(source, name, where, archive, report, text_limit)
     selections = _parse_selections(source, where, report)
     values = {}
@@ -551,7 +621,10 @@ def _read_source_text(
             member = archive.source_file(path) if archive else None
             data = archive.read(member, text_limit) if member else None
             if data is None:
-                report.error(f"The text file “{path}” is not in the archive.", where)
+                report.error(
+                    gettext("The text file “%(path)s” is not in the archive.") % {"path": path},
+                    where,
+                )
             else:
                 raw, bom = _decode_source(data, where, report)
         elif content is not None:
@@ -560,14 +633,20 @@ def _read_source_text(
             member = archive.source_file(source.get("richTextPath")) if archive else None
             data = archive.read(member, text_limit) if member else None
             if data is None or not member.endswith(".docx"):
-                report.error("The source has no plain text and no readable .docx.", where)
+                report.error(gettext("The source has no plain text and no readable .docx."), where)
             else:
                 raw = docx_text(data, name or member)
                 report.warn(
-                    f"{where}: no plain text; read from its .docx (coding offsets may not fit)."
+                    gettext(
+                        "%(where)s: no plain text; read from its .docx (coding offsets may not "
+                        "fit)."
+                    )
+                    % {"where": where}
                 )
         else:
-            report.error("The source has neither a plainTextPath nor PlainTextContent.", where)
+            report.error(
+                gettext("The source has neither a plainTextPath nor PlainTextContent."), where
+            )
     except (
         ValueError,
         zipfile.BadZipFile,
@@ -575,7 +654,7 @@ def _read_source_text(
         RuntimeError,
         textlib.TextDecodeError,
     ) as exc:
-        report.error(f"The text cannot be read ({exc}).", where)
+        report.error(gettext("The text cannot be read (%(error)s).") % {"error": exc}, where)
     return raw, bom
 
 
@@ -586,7 +665,10 @@ def _parse_selections(source, where: str, report: RefiImportReport) -> list[_Sel
             continue
         start, end = _int(selection.get("startPosition")), _int(selection.get("endPosition"))
         if start is None or end is None:
-            report.warn(f"{where}: a selection without valid positions was skipped.")
+            report.warn(
+                gettext("%(where)s: a selection without valid positions was skipped.")
+                % {"where": where}
+            )
             continue
         codings = []
         for coding in _children(selection, "Coding"):
@@ -627,10 +709,14 @@ def _parse_notes(
             try:
                 data = archive.read(member, text_limit) if member else None
             except ValueError as exc:
-                report.error(f"Note “{note.get('name')}”: {exc}.")
+                report.error(
+                    gettext("Note “%(name)s”: %(error)s.")
+                    % {"name": note.get("name"), "error": exc}
+                )
                 data = None
             if data is not None:
-                text = _decode_source(data, f"Note “{note.get('name')}”", report)[0]
+                what = gettext("Note “%(name)s”") % {"name": note.get("name")}
+                text = _decode_source(data, what, report)[0]
         if not text.strip():
             text = _child_text(note, "Description")
         parsed.notes[key] = _NoteIn(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext_lazy
+from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgettext
 
 from studies.imports import ImportRefused, ImportReport, RowError
 
@@ -32,6 +33,9 @@ class RefiImportReport(ImportReport):
             self.counts[key] = self.counts.get(key, 0) + n
 
     def skip(self, what: str, n: int = 1) -> None:
+        """Count ``n`` of ``what`` as not imported: ``what`` is an English key of
+        :data:`SKIP_LABELS` (``codings on`` one of them, or ``<Tag> elements``), shown in the
+        reader's language by :func:`skipped_rows`."""
         if n:
             self.skipped[what] = self.skipped.get(what, 0) + n
 
@@ -85,3 +89,74 @@ COUNT_LABELS = {
 
 
 # --- import: parsing ------------------------------------------------------------------
+
+
+# What an import leaves out (``RefiImportReport.skipped``): the keys stay English (the job
+# keeps them, scripts read them); the report page shows them in the reader's language.
+SKIP_LABELS = {
+    key: key
+    for key in (
+        gettext_noop("pictures"),
+        gettext_noop("PDF documents"),
+        gettext_noop("audio recordings (not imported: attach the file on the transcript's page)"),
+        gettext_noop("video recordings (not imported: attach the file on the transcript's page)"),
+        gettext_noop("cases without a name"),
+        gettext_noop("selections without a code"),
+        gettext_noop("codings of unknown codes"),
+        gettext_noop("empty notes"),
+        gettext_noop("document sets of groups and waves (carried by cases and waves)"),
+        gettext_noop("sources without text"),
+        gettext_noop("empty selections"),
+        gettext_noop("links between objects"),
+        gettext_noop("graphs"),
+        gettext_noop("case code references (CodeRef)"),
+        gettext_noop("case selection references (SelectionRef)"),
+        gettext_noop("whole-source codings"),
+    )
+}
+CODINGS_ON, ELEMENTS = "codings on ", " elements"
+
+
+def skip_label(what: str) -> str:
+    """A ``skipped`` key in the active language (HTML: an unknown element's tag as code)."""
+    if what in SKIP_LABELS:
+        return format_html("{}", gettext(what))
+    if what.startswith(CODINGS_ON):
+        inner = skip_label(what[len(CODINGS_ON) :])
+        return format_html(gettext("codings on {what}").replace("{what}", "{}"), inner)
+    if what.endswith(ELEMENTS):
+        tag = what[: -len(ELEMENTS)]
+        return format_html(
+            gettext("{tag} elements").replace("{tag}", "{}"), format_html("<code>{}</code>", tag)
+        )
+    return format_html('<span translate="no">{}</span>', what)
+
+
+def skipped_rows(report: RefiImportReport | None) -> list[tuple[str, int]]:
+    """The report page's "Not imported" table: (label, count) in the reader's language."""
+    if report is None:
+        return []
+    return [(skip_label(what), n) for what, n in report.skipped.items()]
+
+
+# The position conventions a source is read with (coding/exchange/offsets.py): the parts of
+# a name as the import writes it, joined by ", " ("UTF-16 units, CR LF counted once").
+CONVENTION_PARTS = {
+    "code points": gettext_lazy("code points"),
+    "UTF-16 units": gettext_lazy("UTF-16 units"),
+    "CR LF counted once": gettext_lazy("CR LF counted once"),
+    "BOM counted": gettext_lazy("BOM counted"),
+}
+
+
+def convention_label(name: str) -> str:
+    """A convention's name in the active language."""
+    separator = pgettext("between the parts of a position convention", ", ")
+    return separator.join(str(CONVENTION_PARTS.get(part, part)) for part in name.split(", "))
+
+
+def convention_rows(report: RefiImportReport | None) -> list[tuple[str, int]]:
+    """The report page's "Positions read as" line: (label, sources read with it)."""
+    if report is None:
+        return []
+    return [(convention_label(name), n) for name, n in report.conventions.items()]

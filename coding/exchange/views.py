@@ -21,7 +21,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from coding.exchange.export import DEFAULT_TARGET, TARGETS, EmptyCodebook, codebook_qdc, write_qdpx
 from coding.exchange.forms import ExportTargetForm, RefiImportForm
 from coding.exchange.importer import refi_import
-from coding.exchange.report import COUNT_LABELS, RefiImportReport
+from coding.exchange.report import (
+    COUNT_LABELS,
+    RefiImportReport,
+    convention_rows,
+    skipped_rows,
+)
 from coding.jobs import services as job_services
 from coding.jobs import storage as job_storage
 from coding.models import JobKind, Segment
@@ -158,5 +163,7 @@ def report_context(
             for key, label in COUNT_LABELS.items()
             if report is not None and report.counts.get(key)
         ],
+        "skipped": skipped_rows(report),
+        "conventions": convention_rows(report),
         "back": reverse("coding:exchange", args=[study.pk]),
     }

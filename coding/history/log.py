@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from coding.history.restore import RESTORABLE
 from coding.models import AuditEvent
+from coding.segments import labels
 from studies.models import Study
 
 
@@ -106,6 +107,8 @@ def event_rows(events) -> list[dict]:
         {
             "event": e,
             "label": event_label(e),
+            # A coding batch's own words, in the reader's language (coding/segments/labels).
+            "summary": labels.shown(e.after) if e.action == "segment.batch" else "",
             "restorable": is_restorable(e) and e.restored_by_id is None,
             "restore_label": RESTORABLE.get(e.action, ""),
         }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import IO
 
+from django.utils.translation import ngettext
+
 from coding.exchange.export import DEFAULT_TARGET, write_qdpx
 from coding.exchange.importer import refi_import
 from coding.exchange.report import RefiImportReport
@@ -55,7 +57,12 @@ def qdpx_import(job: Job, access: StudyAccess, out: IO[bytes], progress) -> dict
         except ImportRefused as refused:
             n = len(refused.report.errors)
             raise JobRefused(
-                f"Nothing was imported: {n} problem{'s' if n != 1 else ''} found.",
+                ngettext(
+                    "Nothing was imported: %(n)d problem found.",
+                    "Nothing was imported: %(n)d problems found.",
+                    n,
+                )
+                % {"n": n},
                 asdict(refused.report),
             ) from None
     progress(1, 1)

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from coding.jobs import tasks
 from coding.models import Job
@@ -24,6 +24,7 @@ def job_start(
 ) -> Job:
     """Create a job for the requester of ``access`` and hand it to the task backend.
 
+    The request's language is kept on the job: the worker writes the file in it.
     The job runs later in the worker (at once, in this thread, under the test settings'
     ImmediateBackend). Its row is committed before it is enqueued (views run in autocommit),
     so a worker never looks for a job that is not there yet."""
@@ -33,6 +34,7 @@ def job_start(
         kind=kind,
         params=params or {},
         filename=filename,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
         expires_at=timezone.now() + dt.timedelta(hours=settings.WORKBENCH_JOB_FILE_HOURS),
     )
     job.full_clean()

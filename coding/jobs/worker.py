@@ -10,10 +10,12 @@ import time
 from collections.abc import Callable
 from typing import IO
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from coding.jobs import runners
 from coding.jobs.progress import Progress
@@ -57,6 +59,15 @@ class _Progress:
 
 
 def job_run(job_id: int) -> str:
+    """Run a queued job in its requester's language (:attr:`Job.language`, else the
+    default): its file's headers and text, and a failure's message, read as they would on
+    the requester's own page."""
+    language = Job.objects.filter(pk=job_id).values_list("language", flat=True).first()
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _job_run(job_id)
+
+
+def _job_run(job_id: int) -> str:
     """Run a queued job: write its file to the jobs storage and mark it done or failed.
 
     The requester's access is rebuilt from their membership now, so the file holds what
@@ -82,22 +93,28 @@ def job_run(job_id: int) -> str:
                 name = f"{job.study_id}/{job.pk}-{secrets.token_hex(8)}-{job.filename}"
                 stored = storage.save(name, File(out, name=job.filename))
     except Http404:
-        return _fail(job, "You are no longer a member of this study, so nothing was done.")
+        return _fail(job, gettext("You are no longer a member of this study, so nothing was done."))
     except PermissionDenied as exc:
-        return _fail(job, str(exc) or "You may no longer do this in this study.")
+        return _fail(job, str(exc) or gettext("You may no longer do this in this study."))
     except JobRefused as exc:
         return _fail(job, exc.message, result=exc.result)
     except ValidationError as exc:
         return _fail(job, " ".join(exc.messages))
     except Exception as exc:
         logger.exception("job %s (%s) failed", job.pk, job.kind)
-        what = "import" if job.kind == JobKind.QDPX_IMPORT else "export"
-        return _fail(
-            job,
-            f"The {what} stopped with an unexpected error ({type(exc).__name__}). Nothing in "
-            "the study was changed. Please try again; if it fails again, tell the "
-            "administrator the time it happened.",
-        )
+        if job.kind == JobKind.QDPX_IMPORT:
+            message = gettext(
+                "The import stopped with an unexpected error (%(error)s). Nothing in the "
+                "study was changed. Please try again; if it fails again, tell the "
+                "administrator the time it happened."
+            )
+        else:
+            message = gettext(
+                "The export stopped with an unexpected error (%(error)s). Nothing in the "
+                "study was changed. Please try again; if it fails again, tell the "
+                "administrator the time it happened."
+            )
+        return _fail(job, message % {"error": type(exc).__name__})
     finally:
         if job.params.get("upload"):
             storage.delete(job.params["upload"])

@@ -5,13 +5,14 @@ Written by :mod:`coding.exports` (formula escaping, R-readable CSV, XLSX "About"
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse, QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
@@ -239,8 +240,12 @@ def export_write(
         segments.count(),
         progress,
     )
-    if fmt == "csv":
-        exports.csv_write(out, export_header(defs), rows)
-    else:
-        sheets = [exports.Sheet(gettext("Segments"), export_header(defs), rows)]
-        exports.xlsx_write(out, sheets, about=about_rows(access, state, access.user.get_username()))
+    # ``?headers=names`` asked for the English column names, as the direct download does.
+    names = QueryDict(query).get(exports.HEADERS_PARAM) == exports.HEADERS_NAMES
+    with translation.override("en") if names else contextlib.nullcontext():
+        if fmt == "csv":
+            exports.csv_write(out, export_header(defs), rows)
+        else:
+            sheets = [exports.Sheet(gettext("Segments"), export_header(defs), rows)]
+            about = about_rows(access, state, access.user.get_username())
+            exports.xlsx_write(out, sheets, about=about)

@@ -22,6 +22,7 @@ from coding.models import (
     LayerKind,
     Segment,
 )
+from coding.segments import labels
 from studies.models import Study, Transcript
 from workbench.i18n import with_user_content
 
@@ -406,10 +407,11 @@ UNDOABLE_SEGMENT_ACTIONS = ("segment.create", "segment.delete", "segment.memo", 
 
 
 def segment_batch(
-    *, study: Study, actor, transcript: Transcript, events: list[AuditEvent], label: str
+    *, study: Study, actor, transcript: Transcript, events: list[AuditEvent], label: dict
 ) -> None:
     """Group the undoable events of one write (``events``, as :func:`coding.audit.recorded`
-    lists them) so that one undo reverts them all; a single event needs no group."""
+    lists them) so that one undo reverts them all; a single event needs no group. ``label``
+    is :func:`coding.segments.labels.stored`'s (shown in each reader's language)."""
     ids = [event.pk for event in events if event.action in UNDOABLE_SEGMENT_ACTIONS]
     if len(ids) > 1:
         audit(
@@ -417,7 +419,7 @@ def segment_batch(
             actor=actor,
             action="segment.batch",
             object_type="segment",
-            after={"transcript_id": transcript.pk, "events": ids, "label": label},
+            after={"transcript_id": transcript.pk, "events": ids, **label},
         )
 
 
@@ -534,7 +536,7 @@ def _batch(transcript: Transcript, actor, events: list[AuditEvent], applied: App
         actor=actor,
         transcript=transcript,
         events=events,
-        label=f"Coded {applied.names}",
+        label=labels.stored(labels.CODED, names=applied.names),
     )
 
 
@@ -633,11 +635,12 @@ def segment_change(
         if code.pk == segment.code_id and span is None:
             segment_update_memo(segment=segment, memo=memo, actor=actor)
             return gettext("Memo saved")
-        text = (
-            with_user_content(gettext("Changed to ‘%(code)s’"), code=code.name)
-            if code.pk != segment.code_id
-            else gettext("Span adjusted")
-        )
+        if code.pk != segment.code_id:
+            label = labels.stored(labels.CHANGED_TO, code=code.name)
+            text = with_user_content(gettext("Changed to ‘%(code)s’"), code=code.name)
+        else:
+            label = labels.stored(labels.SPAN_ADJUSTED)
+            text = gettext("Span adjusted")
         with transaction.atomic():
             if memo != segment.memo:
                 segment_update_memo(segment=segment, memo=memo, actor=actor)
@@ -656,6 +659,6 @@ def segment_change(
         actor=actor,
         transcript=segment.transcript,
         events=events,
-        label=text,
+        label=label,
     )
     return text

@@ -31,6 +31,7 @@ from coding.models import (
     Segment,
 )
 from coding.search import autocode
+from coding.segments import labels
 from coding.segments.services import (
     UNDOABLE_SEGMENT_ACTIONS,
     lock_transcript,
@@ -153,7 +154,7 @@ def segment_undo(*, access, transcript: Transcript, actor, confirm: int | None =
         if len(members) != len(ids):
             members = list(AuditEvent.objects.filter(pk__in=ids))
         steps = sorted(members, key=lambda e: -e.pk)
-        label = target.after.get("label", "change")
+        label = labels.shown(target.after, default="change")
     else:
         steps = [target]
         label = ""
@@ -174,7 +175,7 @@ def segment_undo(*, access, transcript: Transcript, actor, confirm: int | None =
                 .values_list("pk", flat=True)
             )
         for step in steps:
-            label = label or _UNDO_LABELS[step.action]
+            label = label or labels.shown({}, default=_UNDO_LABELS[step.action])
             _undo_step(access=access, transcript=transcript, step=step, actor=actor)
         audit(
             study=access.study,
@@ -190,24 +191,8 @@ def segment_undo(*, access, transcript: Transcript, actor, confirm: int | None =
         )
     created = {s.after.get("code_id") for s in steps if s.action == "segment.create" and s.after}
     note = _new_codes_note(access.study, actor, created - {None})
-    what = conditional_escape(_label_words(label))
+    what = conditional_escape(label)
     return mark_safe(escape(_("Undone: %(what)s")) % {"what": what} + conditional_escape(note))
-
-
-def _label_words(label: str) -> str:
-    """A batch's label as stored in the audit log (English, "Coded ‘x’"), or an undo step's
-    kind, in the interface's language."""
-    if label.startswith("Already coded "):
-        return with_user_content(_("Already coded %(names)s"), names=label[14:])
-    if label.startswith("Coded "):
-        return with_user_content(_("Coded %(names)s"), names=label[len("Coded ") :])
-    words = {
-        "coding": _("coding"),
-        "removal": _("removal"),
-        "memo change": _("memo change"),
-        "change": _("change"),
-    }
-    return words.get(label, label)
 
 
 def _new_codes_note(study, actor, code_ids: set[int]) -> str:

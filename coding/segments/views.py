@@ -34,6 +34,7 @@ from studies.access import (
     writable_layer,
 )
 from studies.models import Transcript
+from workbench.api_common import error_code
 from workbench.i18n import with_user_content
 from workbench.lib.http import HtmxHttpRequest, form_errors_text, int_param, render_fragments
 
@@ -107,11 +108,16 @@ def _error_response(
     *,
     view: str | None,
     stale: dict | None = None,
+    code: str | None = None,
 ) -> HttpResponse:
     """htmx: 200 with the message in the alert region (and a fresh transcript when stale);
-    JSON: 400 with the message; plain form posts: 400 with the page and the message."""
+    JSON: 400 with the message (in the request's language) and a stable English ``code``
+    (``stale``, ``refused``, ``invalid`` or the error's own); plain form posts: 400 with the
+    page and the message."""
     if _wants_json(request):
-        return JsonResponse({"detail": message, "stale": bool(stale)}, status=400)
+        code = code or ("stale" if stale is not None else "invalid")
+        body = {"detail": str(message), "code": code, "stale": bool(stale)}
+        return JsonResponse(body, status=400)
     if request.htmx:
         ctx = page.page_context(request, access, transcript, view=view, full=False, error=message)
         if stale is not None:
@@ -227,7 +233,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
     if not refusal and not key:
         refusal = NO_LAYER_MESSAGE.format(str(OR_CONSENSUS) if access.is_owner else "")
     if refusal:
-        return _error_response(request, access, transcript, refusal, view=view)
+        return _error_response(request, access, transcript, refusal, view=view, code="refused")
     # The visible layers, read once: the layer written to, then the page's layer state.
     marked = selectors.marked_layers(access)
     layer = writable_layer(access, key, among=marked)
@@ -262,7 +268,14 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
     except ValidationError as exc:
         if _edited_since(exc, transcript, data["version"]):
             return _stale_response(request, access, transcript, data["quote"], data["start"], view)
-        return _error_response(request, access, transcript, " ".join(exc.messages), view=view)
+        return _error_response(
+            request,
+            access,
+            transcript,
+            " ".join(exc.messages),
+            view=view,
+            code=error_code(exc, 400),
+        )
     layer.has_segments = True  # created, or the span had these codes already
     if layer not in marked:
         marked.append(layer)  # made by this first write
@@ -301,7 +314,7 @@ def segment_delete(
     transcript = get_transcript(access, transcript_id, related=False)
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
-        return _error_response(request, access, transcript, refusal, view=view)
+        return _error_response(request, access, transcript, refusal, view=view, code="refused")
     segment = get_segment_for_write(access, segment_id, transcript=transcript)
     name = segment.code.name
     with audit.recorded() as events:
@@ -327,7 +340,7 @@ def segment_update(
     transcript = get_transcript(access, transcript_id, related=False)
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
-        return _error_response(request, access, transcript, refusal, view=view)
+        return _error_response(request, access, transcript, refusal, view=view, code="refused")
     segment = get_segment_for_write(access, segment_id, transcript=transcript)
     book = bookcache.page_book(access).book
     form = SegmentUpdateForm(request.POST, code_ids=book.by_id)
@@ -355,7 +368,14 @@ def segment_update(
     except ValidationError as exc:
         if form.changes_span and _edited_since(exc, transcript, data["version"]):
             return _stale_response(request, access, transcript, segment.quote, segment.start, view)
-        return _error_response(request, access, transcript, " ".join(exc.messages), view=view)
+        return _error_response(
+            request,
+            access,
+            transcript,
+            " ".join(exc.messages),
+            view=view,
+            code=error_code(exc, 400),
+        )
     return _success_response(
         request,
         access,
@@ -376,7 +396,7 @@ def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) ->
     transcript = get_transcript(access, transcript_id, related=False)
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
-        return _error_response(request, access, transcript, refusal, view=view)
+        return _error_response(request, access, transcript, refusal, view=view, code="refused")
     try:
         with audit.recorded() as events:
             text = undo.segment_undo(
@@ -388,7 +408,14 @@ def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) ->
     except undo.ConfirmBatchUndo as ask:
         return _confirm_response(request, access, transcript, ask, view=view)
     except ValidationError as exc:
-        return _error_response(request, access, transcript, " ".join(exc.messages), view=view)
+        return _error_response(
+            request,
+            access,
+            transcript,
+            " ".join(exc.messages),
+            view=view,
+            code=error_code(exc, 400),
+        )
     return _success_response(
         request,
         access,
@@ -422,7 +449,8 @@ def _confirm_response(
     if _wants_json(request):
         return JsonResponse(
             {
-                "detail": ask.message,
+                "detail": str(ask.message),
+                "code": "confirm_required",
                 "confirm": ask.batch_id,
                 "count": ask.count,
                 "transcripts": ask.transcripts,

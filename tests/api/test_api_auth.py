@@ -71,7 +71,10 @@ def test_it_rejects_a_revoked_token(coder, coder_key):
     response = bearer(coder_key).get("/api/v1/studies")
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid, expired or revoked API token."}
+    assert response.json() == {
+        "detail": "Invalid, expired or revoked API token.",
+        "code": "token_invalid",
+    }
 
 
 @pytest.mark.parametrize(
@@ -82,7 +85,10 @@ def test_it_rejects_a_malformed_token(coder_key, header):
     response = Client(headers={"Authorization": header}).get("/api/v1/studies")
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid, expired or revoked API token."}
+    assert response.json() == {
+        "detail": "Invalid, expired or revoked API token.",
+        "code": "token_invalid",
+    }
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 

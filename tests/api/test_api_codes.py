@@ -107,7 +107,7 @@ def test_it_hides_a_study_from_an_outsider_as_if_it_did_not_exist(outsider_clien
     unknown = outsider_client.get(url(study.pk + 1000))
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "No such study."}
+    assert response.json() == {"detail": "No such study.", "code": "not_found"}
     assert unknown.status_code == 404
     assert unknown.json() == response.json()
 
@@ -116,7 +116,7 @@ def test_it_rejects_an_anonymous_request(study, codes):
     response = Client().get(url(study.pk))
 
     assert response.status_code == 401
-    assert response.json() == {"detail": NOT_AUTHENTICATED}
+    assert response.json() == {"detail": NOT_AUTHENTICATED, "code": "not_authenticated"}
 
 
 @pytest.mark.parametrize("study_id", ["abc", "0", str(2**70)])
@@ -124,7 +124,7 @@ def test_it_answers_404_for_an_id_that_cannot_exist(owner_client, study_id):
     response = owner_client.get(url(study_id))
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
 def test_it_runs_the_same_queries_whatever_the_size_of_the_codebook(

@@ -98,7 +98,7 @@ def test_it_rejects_bad_parameters(owner_client, study, data, params):
 def test_unknown_layer_is_a_404(owner_client, study, data):
     response = owner_client.get(url(study.pk, layer="nobody"))
     assert response.status_code == 404
-    assert response.json() == {"detail": "No such layer."}
+    assert response.json() == {"detail": "No such layer.", "code": "not_found"}
 
 
 def test_outsider_and_missing_study_get_404(outsider_client, study, data):

@@ -136,7 +136,7 @@ def test_it_forbids_a_viewer_to_code(viewer_client, transcript, code):
     response = post(viewer_client, create_url(transcript.pk), {"code_id": code.pk, **span("role")})
 
     assert response.status_code == 403
-    assert response.json() == {"detail": "Viewers cannot change coding."}
+    assert response.json() == {"detail": "Viewers cannot change coding.", "code": "forbidden"}
     assert not Segment.objects.exists()
 
 
@@ -146,7 +146,7 @@ def test_it_hides_the_transcript_from_an_outsider(outsider_client, transcript, c
     )
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "No such transcript."}
+    assert response.json() == {"detail": "No such transcript.", "code": "not_found"}
 
 
 def test_it_answers_404_for_an_unknown_transcript(coder_client, transcript, code):
@@ -155,14 +155,14 @@ def test_it_answers_404_for_an_unknown_transcript(coder_client, transcript, code
     )
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "No such transcript."}
+    assert response.json() == {"detail": "No such transcript.", "code": "not_found"}
 
 
 def test_it_rejects_an_anonymous_post(transcript, code):
     response = post(Client(), create_url(transcript.pk), {"code_id": code.pk, **span("role")})
 
     assert response.status_code == 401
-    assert response.json() == {"detail": NOT_AUTHENTICATED}
+    assert response.json() == {"detail": NOT_AUTHENTICATED, "code": "not_authenticated"}
 
 
 @pytest.mark.parametrize(
@@ -238,7 +238,10 @@ def test_it_rejects_a_code_of_another_study(coder_client, transcript):
     )
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "There is no code with this id in the study."}
+    assert response.json() == {
+        "detail": "There is no code with this id in the study.",
+        "code": "unknown_code",
+    }
     assert not Segment.objects.exists()
 
 
@@ -248,7 +251,10 @@ def test_it_rejects_an_unknown_code_with_the_same_message(coder_client, transcri
     )
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "There is no code with this id in the study."}
+    assert response.json() == {
+        "detail": "There is no code with this id in the study.",
+        "code": "unknown_code",
+    }
 
 
 def test_it_rejects_an_archived_code(coder_client, study, transcript):
@@ -320,7 +326,7 @@ def test_it_hides_other_layers_from_a_blind_coder(coder_client, study, segments,
     response = coder_client.delete(delete_url(segments[layer].pk))
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "No such segment."}
+    assert response.json() == {"detail": "No such segment.", "code": "not_found"}
     assert Segment.objects.filter(pk=segments[layer].pk).exists()
 
 
@@ -329,7 +335,7 @@ def test_it_hides_segments_from_an_outsider(outsider_client, segments):
     unknown = outsider_client.delete(delete_url(segments["bob"].pk + 1000))
 
     assert response.status_code == unknown.status_code == 404
-    assert response.json() == unknown.json() == {"detail": "No such segment."}
+    assert response.json() == unknown.json() == {"detail": "No such segment.", "code": "not_found"}
     assert Segment.objects.filter(pk=segments["bob"].pk).exists()
 
 

@@ -45,7 +45,7 @@ def test_it_rejects_an_anonymous_request(study):
     response = Client().get(URL)
 
     assert response.status_code == 401
-    assert response.json() == {"detail": NOT_AUTHENTICATED}
+    assert response.json() == {"detail": NOT_AUTHENTICATED, "code": "not_authenticated"}
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
@@ -54,7 +54,7 @@ def test_it_answers_unknown_urls_with_a_json_404(owner_client, path):
     response = owner_client.get(path)
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "No such endpoint."}
+    assert response.json() == {"detail": "No such endpoint.", "code": "not_found"}
 
 
 def test_it_runs_the_same_queries_whatever_the_number_of_studies(

@@ -105,7 +105,7 @@ def test_it_hides_the_transcript_list_from_an_outsider(outsider_client, study, t
     response = outsider_client.get(list_url(study.pk))
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "No such study."}
+    assert response.json() == {"detail": "No such study.", "code": "not_found"}
 
 
 def test_it_rejects_an_anonymous_transcript_list(study, transcripts):
@@ -229,7 +229,7 @@ def test_it_hides_a_transcript_from_an_outsider_as_if_it_did_not_exist(
     unknown = outsider_client.get(detail_url(transcripts[-1].pk + 1000))
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "No such transcript."}
+    assert response.json() == {"detail": "No such transcript.", "code": "not_found"}
     assert unknown.json() == response.json()
 
 
@@ -246,7 +246,7 @@ def test_it_rejects_an_anonymous_transcript_request(study, transcripts):
     response = Client().get(detail_url(transcripts[0].pk))
 
     assert response.status_code == 401
-    assert response.json() == {"detail": NOT_AUTHENTICATED}
+    assert response.json() == {"detail": NOT_AUTHENTICATED, "code": "not_authenticated"}
 
 
 @pytest.mark.parametrize("count", [5, 100])

@@ -24,7 +24,7 @@ def test_a_pi_defines_an_attribute_and_a_bad_value_is_refused(page, login_as):
     login_as(pi)
     page.goto(f"/studies/{study.pk}/participants/")
     page.get_by_label("Name:", exact=True).fill("interviewer")
-    page.get_by_label("Of:", exact=True).select_option("transcript")
+    page.get_by_label("Applies to:", exact=True).select_option("transcript")
     page.get_by_role("button", name="Add attribute").click()
     page.wait_for_load_state()
     page.screenshot(path="/tmp/attributes-participants.png", full_page=True)

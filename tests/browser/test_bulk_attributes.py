@@ -72,7 +72,7 @@ def test_a_pi_imports_a_manifest_with_extra_columns_and_cuts_by_them(page, login
     page.goto(reverse("coding:compare_matrix", args=[study.pk]) + "?measure=segments&layer=pi")
     page.get_by_label("Columns by").select_option(label="site (transcript)")
     caption = page.locator("#matrix-caption")
-    caption.filter(has_text="by value and wave (site)").wait_for()
+    caption.filter(has_text="by site and wave").wait_for()
     headers = page.locator("#compare-matrix thead tr")
     assert headers.nth(0).inner_text().split()[1:] == ["Kowloon", "Sha", "Tin"]
     # n = participants interviewed there at that wave: Kowloon T1 SU01 SU02, Sha Tin T2 SU01

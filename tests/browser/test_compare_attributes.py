@@ -43,7 +43,7 @@ def test_a_pi_cuts_the_matrix_by_gender_and_opens_a_cell(page, login_as, setup):
     page.get_by_role("table", name="Segments by stakeholder group and wave").wait_for()
     # They choose to cut the columns by gender.
     page.get_by_label("Columns by").select_option(label="gender")
-    table = page.get_by_role("table", name="Segments by value and wave (gender)")
+    table = page.get_by_role("table", name="Segments by gender and wave")
     table.wait_for()
     assert "by=attribute%3Agender" in page.url or "by=attribute:gender" in page.url
     assert table.get_by_role("columnheader", name="female").is_visible()

@@ -204,7 +204,7 @@ def test_a_pi_searches_auto_codes_undoes_and_cuts_the_matrix_by_gender(page, log
         + "?layer=coder1&measure=segments&rollup=0"
     )
     page.get_by_label("Columns by").select_option(label="gender")
-    page.locator("#matrix-caption", has_text="Segments by value and wave (gender)").wait_for()
+    page.locator("#matrix-caption", has_text="Segments by gender and wave").wait_for()
     waves = [w.name for w in study.waves.all()]
     genders = ["female", "male"]
     heads = page.locator("#compare-matrix thead tr")

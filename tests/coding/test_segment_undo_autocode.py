@@ -218,6 +218,7 @@ def test_json_asks_with_409_and_the_counts(coder_client, study, data):
     assert asked.status_code == 409
     assert asked.json() == {
         "detail": "Undo auto-coding ‘Family’: 4 passages in 3 transcripts?",
+        "code": "confirm_required",
         "confirm": batch["batch_id"],
         "count": 4,
         "transcripts": 3,
