@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.utils.translation import gettext, ngettext
 
 from coding.exchange.parse import (
     _child,
@@ -53,14 +54,21 @@ def parse_media(source, archive, parsed, report, text_limit: int) -> None:
     report.skip(f"codings on {label} (the text's codings are imported)", codings)
     path = source.get("path") or source.get("currentPath") or ""
     name = " ".join((source.get("name") or "").split()) or posixpath.basename(path)
-    where = f"Recording “{name or _key(source.get('guid'))}”"
+    where = gettext("Recording “%(name)s”") % {"name": name or _key(source.get("guid"))}
     transcripts = _children(source, "Transcript")
     if not transcripts:
-        report.warn(f"{where}: has no transcript; not imported.")
+        report.warn(gettext("%(where)s: has no transcript; not imported.") % {"where": where})
         report.skip(label + " without a transcript")
         return
     if len(transcripts) > 1:
-        report.warn(f"{where}: has {len(transcripts)} transcripts; the first was imported.")
+        report.warn(
+            ngettext(
+                "%(where)s: has %(count)d transcript; the first was imported.",
+                "%(where)s: has %(count)d transcripts; the first was imported.",
+                len(transcripts),
+            )
+            % {"where": where, "count": len(transcripts)}
+        )
     transcript = transcripts[0]
     media = _MediaIn(
         key=_key(source.get("guid")),
@@ -139,8 +147,11 @@ def check_media(media: _MediaIn, archive, report) -> File | None:
 
     if media.member is None:
         report.warn(
-            f"{media.where}: its file “{media.path}” is not in the archive; the transcript "
-            "and its turn times were imported without it (attach it on the transcript's page)."
+            gettext(
+                "%(where)s: its file “%(path)s” is not in the archive; the transcript and its "
+                "turn times were imported without it (attach it on the transcript's page)."
+            )
+            % {"where": media.where, "path": media.path}
         )
         return None
     info = archive.archive.getinfo(archive.members[media.member].filename)
@@ -156,8 +167,10 @@ def check_media(media: _MediaIn, archive, report) -> File | None:
     except ValidationError as exc:
         handle.close()
         report.warn(
-            f"{media.where}: {' '.join(exc.messages)} The transcript and its turn times were "
-            "imported without it."
+            gettext(
+                "%(where)s: %(reason)s The transcript and its turn times were imported without it."
+            )
+            % {"where": media.where, "reason": " ".join(exc.messages)}
         )
         return None
     return handle
@@ -222,7 +235,10 @@ def plan_media(plan, prepared_sources) -> None:
         index = index_of.get(media.source_key)
         transcript = plan.transcript_for.get(index) if index is not None else None
         if transcript is None:
-            report.warn(f"{media.where}: its transcript has no text; not imported.")
+            report.warn(
+                gettext("%(where)s: its transcript has no text; not imported.")
+                % {"where": media.where}
+            )
             continue
         prepared = prepared_sources[index]
         convert = _point_convention(media.points, prepared)
@@ -249,8 +265,11 @@ def write_media(plan, archive, actor) -> None:
                 info = archive.members.get(media.member) if media.member else None
                 if info is None or info.file_size != held.size:
                     report.warn(
-                        f"{media.where}: “{transcript.title}” has another recording already; "
-                        "kept (replace it on the transcript's page)."
+                        gettext(
+                            "%(where)s: “%(title)s” has another recording already; kept "
+                            "(replace it on the transcript's page)."
+                        )
+                        % {"where": media.where, "title": transcript.title}
                     )
                 continue  # the same file imported again: nothing to do
         if times and not transcript.turn_times:
@@ -262,7 +281,10 @@ def write_media(plan, archive, actor) -> None:
         try:
             attach_media(transcript=transcript, upload=handle, actor=actor)
         except ValidationError as exc:
-            report.warn(f"{media.where}: {' '.join(exc.messages)}")
+            report.warn(
+                gettext("%(where)s: %(reason)s")
+                % {"where": media.where, "reason": " ".join(exc.messages)}
+            )
             continue
         finally:
             handle.close()

@@ -212,3 +212,21 @@ def test_importing_the_project_into_its_own_study_again_adds_nothing(recorded, o
     assert not [w for w in report.warnings if "recording" in w]
     assert TranscriptMedia.objects.get(transcript=t).file.name == before
     assert t.study.transcripts.count() == 1
+
+
+def test_a_missing_recording_is_reported_in_the_importers_language(recorded, owner):
+    """A Hong Kong RA importing the project reads the report's line in Chinese."""
+    from django.utils import translation
+
+    t, _data = recorded
+    qdpx = rewrite(
+        project_qdpx(study_access(owner, t.study_id)),
+        lambda name, data: None if name.endswith(".webm") else data,
+    )
+    other = factories.make_study(name="Elsewhere zh")
+    with translation.override("zh-hant"):
+        report = refi_import(study=other, data=qdpx, filename="hk.qdpx", actor=owner)
+    lines = [w for w in report.warnings if "hk01.webm" in w]
+    assert len(lines) == 1
+    assert lines[0].startswith("錄音「hk01.webm」：壓縮檔內沒有其檔案「") and "沒有錄音" in lines[0]
+    assert "archive" not in lines[0] and "Recording" not in lines[0]
