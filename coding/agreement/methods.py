@@ -9,6 +9,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from coding.agreement.result import Report
 from coding.agreement.rows import GOOD_ALPHA, LOW_PREVALENCE_HELP, PREVALENCE_HELP, coefficient_text
+from coding.templatetags.language_spacing import close_up, join_sentences
 
 METRIC_HELP = {
     "percent_agreement": gettext_lazy(
@@ -124,7 +125,7 @@ def methods_summary(report: Report, date=None) -> str:
             % {
                 "codes": _n(codes),
                 "chars": _n(h.characters),
-                "figures": gettext(" and ").join(figures),
+                "figures": close_up(gettext(" and ").join(figures)),
                 "pct": h.percent_agreement.pct,
             }
         )
@@ -181,7 +182,7 @@ def methods_summary(report: Report, date=None) -> str:
         )
         % {"date": date.isoformat()}
     )
-    return " ".join(parts)
+    return join_sentences(*parts)
 
 
 #: Column descriptions of the agreement CSV, written to the methods download.
