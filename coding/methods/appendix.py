@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Min, Q
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -316,7 +316,7 @@ def _agreement(access: StudyAccess, section: Section, query: QueryDict) -> None:
                 "layers": ", ".join(data["layers"]),
                 "compared": len(compared),
                 "scope": data["transcripts_in_scope"],
-                "replicates": boot["replicates"],
+                "replicates": formats.number_format(boot["replicates"], force_grouping=True),
                 "seed": boot["seed"],
             }
         )

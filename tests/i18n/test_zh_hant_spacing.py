@@ -107,3 +107,21 @@ def test_every_page_in_zh_hant_has_no_space_between_sentences_or_before_a_bracke
     assert not problems, f"{len(problems)} stray spaces as {persona}:\n" + "\n".join(
         sorted(set(problems))
     )
+
+
+def test_the_methods_appendix_groups_the_replicates_and_closes_up_its_sentences(db):
+    """The appendix writes 重抽樣 1,000 次 (the report's grouping), and its agreement
+    paragraph reads "…碼位）。合併計算…", "（…）及 Cohen κ" with no space."""
+    from django.urls import reverse
+
+    from tests.test_crawl import _client
+
+    ctx = build_crawl(blind=True)
+    client = _client(ctx, "owner")
+    url = reverse("coding:methods_appendix", kwargs={"study_id": ctx.study.pk})
+    zh = client.get(url + "?bootstrap=1000", HTTP_ACCEPT_LANGUAGE="zh-HK").content.decode()
+    text = " ".join(visible_lines(zh))
+    assert "重抽樣 1,000 次" in text and "重抽樣 1000 次" not in text
+    assert "碼位）。合併計算" in text and "）。 合併" not in text
+    en = client.get(url + "?bootstrap=1000", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1,000 replicates" in en and "code point) as the unit of analysis. Pooled over" in en
