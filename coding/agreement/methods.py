@@ -9,7 +9,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from coding.agreement.result import Report
 from coding.agreement.rows import GOOD_ALPHA, LOW_PREVALENCE_HELP, PREVALENCE_HELP, coefficient_text
-from coding.templatetags.language_spacing import close_up, join_sentences
+from workbench.lib.spacing import close_up, join_sentences
 
 METRIC_HELP = {
     "percent_agreement": gettext_lazy(

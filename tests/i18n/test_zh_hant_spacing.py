@@ -125,3 +125,20 @@ def test_the_methods_appendix_groups_the_replicates_and_closes_up_its_sentences(
     assert "碼位）。合併計算" in text and "）。 合併" not in text
     en = client.get(url + "?bootstrap=1000", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "1,000 replicates" in en and "code point) as the unit of analysis. Pooled over" in en
+
+
+def test_a_forms_errors_read_with_a_full_width_colon_and_no_space_in_chinese():
+    from django import forms
+
+    from workbench.lib.http import form_errors_text
+
+    class Sample(forms.Form):
+        coder_a = forms.CharField(label=translation.gettext_lazy("Coder A"))
+        coder_b = forms.CharField(label=translation.gettext_lazy("Coder B"))
+
+    with translation.override("zh-hant"):
+        chinese = form_errors_text(Sample({}), labels=True)
+    with translation.override("en"):
+        english = form_errors_text(Sample({}), labels=True)
+    assert chinese == "編碼員甲：必須填寫此欄。編碼員乙：必須填寫此欄。"
+    assert english == "Coder A: This field is required. Coder B: This field is required."
