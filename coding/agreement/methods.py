@@ -9,7 +9,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from coding.agreement.result import Report
 from coding.agreement.rows import GOOD_ALPHA, LOW_PREVALENCE_HELP, PREVALENCE_HELP, coefficient_text
-from workbench.lib.sentences import join_sentences
+from workbench.lib.spacing import close_up, join_sentences
 
 METRIC_HELP = {
     "percent_agreement": gettext_lazy(
@@ -130,7 +130,7 @@ def methods_summary(report: Report, date=None, *, coefficient=coefficient_text) 
             % {
                 "codes": _n(codes),
                 "chars": _n(h.characters),
-                "figures": gettext(" and ").join(figures),
+                "figures": close_up(gettext(" and ").join(figures)),
                 "pct": h.percent_agreement.pct,
             }
         )
@@ -194,7 +194,7 @@ def methods_summary(report: Report, date=None, *, coefficient=coefficient_text) 
         )
         % {"date": date.isoformat()}
     )
-    return join_sentences(parts)
+    return join_sentences(*parts)
 
 
 def _codes_used(report: Report) -> str:

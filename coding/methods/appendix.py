@@ -40,7 +40,7 @@ from coding.models import (
 )
 from studies.access import StudyAccess
 from studies.models import Participant, Transcript
-from workbench.lib.sentences import join_sentences
+from workbench.lib.spacing import join_sentences
 
 NOT_RECORDED = gettext_lazy("Not recorded.")
 SECTIONS = (
@@ -103,7 +103,7 @@ def _agreement_pct(value) -> str:
 
 
 def _not_recorded(what: str) -> str:
-    return join_sentences([what, str(NOT_RECORDED)])
+    return join_sentences(what, NOT_RECORDED)
 
 
 # --- study design ----------------------------------------------------------------------------
@@ -487,7 +487,7 @@ def _over_time(access: StudyAccess, section: Section, query: QueryDict, layers: 
         if words
     ]
     if trends:
-        section.paragraphs.append(join_sentences([_("Agreement over time."), *trends]))
+        section.paragraphs.append(join_sentences(_("Agreement over time."), *trends))
 
 
 def _figures(label: str, f: dict) -> list[str]:

@@ -21,7 +21,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from coding.methods.appendix import Appendix, Table
-from workbench.lib.sentences import FULL_WIDTH_ENDS
+from workbench.lib.spacing import FULL_WIDTH_ENDS
 
 TABLE_FONT = Pt(9)
 BODY_FONT = Pt(11)

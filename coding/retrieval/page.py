@@ -29,6 +29,7 @@ from coding.codebook.selectors import Codebook
 from coding.models import Layer, Segment
 from coding.retrieval.selectors import Passage, Retrieval, retrieve
 from studies.access import StudyAccess
+from workbench.lib.spacing import sentence_space
 
 PAGE_SIZE = 100
 CONTEXT_CHARS = 120
@@ -196,7 +197,7 @@ _ROW = """<li class="retrieval-item" id="r-seg-{pk}">
     · <span translate="no">{group}</span>
     · <span translate="no">{wave}</span>
     · <span translate="no">{title}</span>
-    · <span>{w_layer} {layer}</span>
+    · <span>{w_layer}{layer}</span>
     {coded_under}{path}{badge}
   </p>
   <blockquote class="retrieval-context" translate="no">{more_before}{before}<mark>{quote}</mark>{after}{more_after}</blockquote>
@@ -231,7 +232,7 @@ _FORM = """
 def _words() -> dict[str, str]:
     """The interface words of the rows, in the active language (escaped once per page)."""
     return {
-        "layer": _e(gettext("Layer:")),
+        "layer": _e(gettext("Layer:")) + sentence_space(),
         "open": _e(gettext("Open in transcript")),
         "chars": _e(gettext("characters %(start)s–%(end)s")),
         "needs_review": mark_safe(
@@ -260,7 +261,7 @@ def _words() -> dict[str, str]:
 def code_options(book: Codebook, chosen: int | None) -> SafeString:
     """The ``<option>`` of each code of ``book`` (tree order, by path, "(archived)" said),
     ``chosen`` selected: the filter form's longest list, written here like the rows."""
-    archived = " " + _e(gettext("(archived)"))
+    archived = sentence_space() + _e(gettext("(archived)"))
     return mark_safe(
         "".join(
             f'<option value="{node.pk}"{" selected" if node.pk == chosen else ""}>'

@@ -7,6 +7,7 @@ from django import forms
 
 from coding.models import Code, Theme, ThemeStatus
 from studies.access import StudyAccess, visible_codes
+from studies.languages import for_study as languages_for_study
 
 
 def _codes(access: StudyAccess):
@@ -18,8 +19,12 @@ def _themes(access: StudyAccess):
 
 
 class CodeChoice(forms.ModelMultipleChoiceField):
+    """A code by its name in the reader's codebook language (studies.languages)."""
+
+    langs = None
+
     def label_from_instance(self, obj: Code) -> str:
-        return obj.name
+        return self.langs.shown(obj) if self.langs is not None else obj.name
 
 
 REASON = forms.CharField(
@@ -37,6 +42,7 @@ class ThemeCreateForm(forms.Form):
     def __init__(self, *args, access: StudyAccess, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["codes"].queryset = _codes(access)
+        self.fields["codes"].langs = languages_for_study(access.study)
 
 
 class ThemeEditForm(forms.Form):
@@ -59,6 +65,7 @@ class ThemeCodesForm(forms.Form):
     def __init__(self, *args, access: StudyAccess, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["codes"].queryset = _codes(access)
+        self.fields["codes"].langs = languages_for_study(access.study)
 
 
 class ThroughLineForm(forms.Form):
@@ -117,5 +124,6 @@ class JournalEntryForm(forms.Form):
         )
         self.fields["transcripts"].label_from_instance = lambda t: t.title
         self.fields["codes"].queryset = _codes(access)
+        self.fields["codes"].langs = languages_for_study(access.study)
         self.fields["themes"].queryset = _themes(access)
         self.fields["themes"].label_from_instance = lambda t: t.name

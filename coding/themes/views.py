@@ -22,6 +22,7 @@ from coding.exports import csv_response
 from coding.models import Theme, ThemeStatus
 from coding.themes import exports, forms, selectors, services
 from studies.access import StudyAccess, get_study_for_user
+from studies.languages import for_study as languages_for_study
 from workbench.lib.http import add_form_errors, attachment_name, int_param
 
 BOARD_TEMPLATE = "coding/themes/theme_board.html"
@@ -274,9 +275,12 @@ def _journal_context(request, access: StudyAccess, **extra: Any) -> dict[str, An
         filters["theme"] = study.themes.filter(pk=theme_id).first()
     filters = {k: v for k, v in filters.items() if v is not None}
     entries = selectors.journal_entries(access, **filters)
+    langs = languages_for_study(study)
     for entry in entries:
         # Links to codes the member may not see (a blind coder and a proposal) are not named.
         entry.visible_codes = [c for c in entry.codes.all() if c.pk in book.by_id]
+        for code in entry.visible_codes:  # the reader's language first, the other on hover
+            code.bi = langs.pair(code)
     ctx: dict[str, Any] = {
         "study": study,
         "access": access,

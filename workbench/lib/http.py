@@ -24,7 +24,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django_htmx.middleware import HtmxDetails
+
+from workbench.lib.spacing import join_sentences
 
 #: Longest slug of a study name in a download's file name.
 FILENAME_STEM_LENGTH = 40
@@ -57,9 +60,12 @@ def form_errors_text(form: forms.Form, *, labels: bool = False) -> str:
     parts = []
     for name, errors in form.errors.items():
         label = form.fields[name].label if labels and name in form.fields else None
-        prefix = "" if name == "__all__" else f"{label or name}: "
-        parts.extend(prefix + str(e) for e in errors)
-    return " ".join(parts)
+        for e in errors:
+            if name == "__all__":
+                parts.append(str(e))
+            else:  # 編碼員甲：必須填寫此欄。 with the full-width colon, no space
+                parts.append(gettext("%(field)s: %(error)s") % {"field": label or name, "error": e})
+    return join_sentences(*parts)
 
 
 # --- parameters ----------------------------------------------------------------------------

@@ -111,7 +111,7 @@ function showHandles() {
   bar.setAttribute("role", "group");
   bar.setAttribute("aria-label", gettext("Adjust span"));
   const text = document.createElement("span");
-  setMessage(text, fmt(gettext("Adjusting %(code)s: drag the handles (or S/E and arrows)."), { code: user("‘" + adjust.name + "’") }));
+  setMessage(text, fmt(gettext("Adjusting %(code)s: drag the handles (or S/E and arrows)."), { code: fmt(gettext("‘%(name)s’"), { name: user(adjust.name) }) }));
   const save = document.createElement("button");
   save.type = "button";
   save.className = "button small";

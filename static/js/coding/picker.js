@@ -215,7 +215,8 @@ function spaceTicks(state) {
   return !input.value || state.lastNav;
 }
 
-const quoted = (s) => user("‘" + s + "’");
+/** A code name quoted as the reader's language quotes it (‘Hope’, 「希望」); the name stays user content. */
+const quoted = (s) => fmt(gettext("‘%(name)s’"), { name: user(s) });
 const createWords = (c) => (c.parentPath
   ? fmt(gettext("Create %(name)s under %(parent)s"), { name: quoted(c.name), parent: user(c.parentPath) })
   : fmt(gettext("Create %(name)s at the top level"), { name: quoted(c.name) }));
