@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from coding.agreement.periods import page_periods
 from coding.codebook import selectors as codebook_selectors
 from coding.models import Layer, LayerKind, Memo
-from coding.segments import player, runs, selectors
+from coding.segments import margin, player, runs, selectors
 from coding.segments.forms import blank_memo_form
 from coding.segments.selectors import LayerOption
 from studies.access import StudyAccess, visible_memos
@@ -380,6 +380,8 @@ def build_transcript_view(
         "layers": [[who[pk], 1 if writable[pk] else 0] for pk in layer_index],
         "segs": table,
         "periods": periods,
+        # The margin's looks (coding/segments/margin.py): the script draws it.
+        **margin.table_fields(rows, looks, layer_index, block_of_layer, initials),
     }
     return TranscriptView(
         html=html,
