@@ -67,8 +67,12 @@ def _json(html: str, element_id: str):
 def segs_from_page(html: str) -> dict[int, Seg]:
     """The segments of a page's table (``segments-data``) with their codes (``codes-data``),
     as the script reads them (static/js/coding/transcript.js)."""
-    table = _json(html, "segments-data")
-    codes = {c["id"]: c for c in _json(html, "codes-data") or []}
+    return segs_from_table(_json(html, "segments-data"), _json(html, "codes-data") or [])
+
+
+def segs_from_table(table: dict, code_list: list) -> dict[int, Seg]:
+    """The segments of the table ``table`` with the codebook's ``code_list``."""
+    codes = {c["id"]: c for c in code_list}
     out = {}
     strokes, blocks, ini = table.get("strokes", {}), table.get("blocks"), table.get("ini")
     for sid, s, e, c, li, _memo, review, *_ in table["segs"]:
@@ -209,5 +213,43 @@ def strip_data(html: str) -> str:
 
 def drawn_page(html: str) -> str:
     """A coding page (or its transcript fragment) as the script leaves it: margins drawn."""
+    if _json(html, "segments-data") is None:
+        return html
     m = re.search(r"--block-lanes:(\d+)", html)
     return draw(html, segs_from_page(html), int(m.group(1)) if m else 6)
+
+
+def draw_doc(doc) -> None:
+    """What the script does in an lxml document: draw the margin of every turn not drawn
+    (one with ``data-m`` and an empty margin: the page's turns, or those a write swapped
+    in), from the document's segment table and codebook."""
+    import lxml.html
+
+    def text_of(ident):
+        found = doc.xpath(f'//*[@id="{ident}"]')
+        return json.loads(found[0].text) if found and found[0].text else None
+
+    table = text_of("segments-data")
+    if table is None:
+        return
+    segs = segs_from_table(table, text_of("codes-data") or [])
+    transcript = doc.xpath('//*[@id="transcript"]')[0]
+    m = re.search(r"--block-lanes:(\d+)", transcript.get("style", ""))
+    BLOCK_LANES[0] = int(m.group(1)) if m else 6
+    order = sorted(segs, key=lambda sid: (segs[sid].s, -segs[sid].e, sid))
+    for turn in doc.find_class("turn"):
+        margin = turn.find_class("turn-margin")
+        if turn.get("data-m") is None or not margin or len(margin[0]):
+            continue
+        start, end = int(turn.get("data-start")), int(turn.get("data-end"))
+        on = [sid for sid in order if segs[sid].s < end and segs[sid].e > start]
+        html, room = turn_margin(
+            start, end, int(turn.get("data-n")), turn.get("data-m").split(" "), on, segs
+        )
+        for part in lxml.html.fragments_fromstring(html) if html else []:
+            margin[0].append(part)
+        if room:
+            spacer = lxml.html.fragment_fromstring(
+                f'<span class="turn-room" style="--room:{room}px"></span>'
+            )
+            margin[0].addnext(spacer)
