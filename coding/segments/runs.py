@@ -463,9 +463,7 @@ def line_margin_html(
     return _margin_html(stripes, line.labels, line.overflow, line.number, strings)
 
 
-def line_html(
-    line: Line, runs_html: str, margin_html: str, room: int = 0, data: str = ""
-) -> str:
+def line_html(line: Line, runs_html: str, margin_html: str, room: int = 0, data: str = "") -> str:
     """One turn as a grid row: number in the gutter, the runs, the margin stripes (and a
     spacer that makes the turn tall enough for its margin buttons, see coding.css). Its id
     ``ln-<index>`` is stable: a write swaps just the turns it touched."""
