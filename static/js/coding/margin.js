@@ -7,7 +7,8 @@
  * character fraction of the turn they cover and the buttons stacked (24 px targets never
  * closer than LABEL_STEP_PX), exactly as the server used to write them.
  */
-import { getIndex, transcriptEl } from "./transcript.js";
+import { transcriptEl } from "./page.js";
+import { getIndex } from "./transcript.js";
 
 const LABEL_STEP_PX = 30;
 const STRIPE_CLASS = [["stripe", "stripe last"], ["stripe first", "stripe first last"]];
