@@ -3,8 +3,12 @@
 The canonical text is split at every segment boundary and at every line break. Each line
 (a paragraph; a speaker turn when it starts with ``Speaker:``) becomes a list of runs
 whose offsets are code points of the canonical text, exactly Python's ``text[start:end]``.
-The browser never lays anything out: underlines come from each segment's lane on the line,
-margin stripes from the character fraction of the line it covers.
+The lanes are assigned here: underlines come from each segment's lane on the line; the
+margin (stripes, labels, "+N" chips) is drawn by the page's script
+(static/js/coding/margin.js) from each turn's ``data-m`` (every segment's stripe lane on the
+line and its label's place, computed here: :func:`_margin_data`) and the segment table,
+stripes at the character fraction of the line they cover. :func:`line_margin_html` writes
+the same margin in Python from :func:`render_transcript`'s structure.
 
 A line's HTML depends only on the line's text, its index and number, and the segments
 overlapping it: underline and stripe lanes are assigned per line (greedy by start, so
@@ -15,8 +19,8 @@ segments continuing from the line above come first), a block's stripe lanes are
 The markup is linear in runs + segments: a run carries its offsets and at most
 UNDERLINE_LANES colours, never the ids of the segments covering it; the page's segment
 table (``segments-data``) is emitted once and the browser finds the segments at an offset
-there. Stripes and labels carry their one segment id; screen-reader "start of"/"end of"
-markers sit at segment boundaries.
+there. A turn's ``data-m`` has one short token per segment on it; screen-reader "start
+of"/"end of" markers sit at segment boundaries.
 
 Everything here is pure (no database): :func:`render_transcript` computes the structure
 (runs with the ids covering them, stripes, labels; for tests and the consensus view), and
