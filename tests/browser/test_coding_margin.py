@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 import lxml.html
+import pytest
 
 from coding.models import Segment
 from tests.browser.test_coding_page_dense import _url, dense  # noqa: F401 (fixture)
@@ -119,3 +120,25 @@ def test_the_keyboard_reaches_a_stripe_and_opens_its_popover(dense, page, login_
     stripe.click()
     pop.wait_for(state="visible")
     assert pop.locator(f'li[data-seg="{first.pk}"]').count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_redraws_the_margin_of_the_turns_it_touched(page, login_as):
+    """Partial answers (only the touched turns and the table's delta): the script draws the
+    swapped turns' margin, and the page's margin is then a fresh page's, turn by turn."""
+    from tests.browser.coding_helpers import coding_study, page_url
+    from tests.browser.test_coding_writes import QUOTE, _apply
+
+    setup = coding_study()
+    login_as(setup["bob"])
+    page.goto(page_url(setup))
+    page.wait_for_selector("#transcript .turn")
+    page.evaluate("document.getElementById('transcript').dataset.probe = 'kept'")
+    _apply(page, QUOTE, "Hope", 1)
+    _apply(page, "me 𠝹 and my lived", "Shame", 2)
+    assert page.evaluate("document.getElementById('transcript').dataset.probe") == "kept"
+    fresh = _margins(drawn_page(page.request.get(page_url(setup)).text()))
+    got = page.evaluate(MARGIN_JS)
+    assert [[t, [list(c) for c in cs], r] for t, cs, r in got] == fresh
+    assert page.locator(".stripe-label").all_inner_texts() == ["Hope", "Shame"]
+    _shot(page, "margin-after-writes.png")

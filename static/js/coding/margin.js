@@ -105,7 +105,9 @@ export function turnMargin(turn, ids, tokens, idx) {
 export function drawMargins() {
   const root = transcriptEl();
   if (!root) return;
-  const fresh = Array.from(root.querySelectorAll(".turn[data-m]")).filter((el) => !drawn.has(el));
+  // Not drawn: a turn of the page or one a write swapped in (an empty margin; a turn with
+  // data-m always gets a stripe or a chip; one restored from history is drawn already).
+  const fresh = Array.from(root.querySelectorAll(".turn[data-m]")).filter((el) => !drawn.has(el) && !el.querySelector(".turn-margin > *"));
   if (!fresh.length) return;
   const idx = getIndex();
   const order = idx.order;
