@@ -24,7 +24,7 @@ from django.utils.translation import pgettext
 from coding.agreement.periods import page_periods
 from coding.codebook import selectors as codebook_selectors
 from coding.models import Layer, LayerKind, Memo
-from coding.segments import bookcache, player, runs, selectors
+from coding.segments import bookcache, margin, player, runs, selectors
 from coding.segments.codebook_panel import (  # noqa: F401 (the page's names, as before)
     PROPOSED_NOTE,
     CodebookView,
@@ -387,6 +387,8 @@ def build_transcript_view(
         "layers": [[who[pk], 1 if writable[pk] else 0] for pk in layer_index],
         "segs": table,
         "periods": periods,
+        # The margin's looks (coding/segments/margin.py): the script draws it.
+        **margin.table_fields(rows, looks, layer_index, block_of_layer, initials),
     }
     return TranscriptView(
         html=html,

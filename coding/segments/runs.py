@@ -3,8 +3,12 @@
 The canonical text is split at every segment boundary and at every line break. Each line
 (a paragraph; a speaker turn when it starts with ``Speaker:``) becomes a list of runs
 whose offsets are code points of the canonical text, exactly Python's ``text[start:end]``.
-The browser never lays anything out: underlines come from each segment's lane on the line,
-margin stripes from the character fraction of the line it covers.
+The lanes are assigned here: underlines come from each segment's lane on the line; the
+margin (stripes, labels, "+N" chips) is drawn by the page's script
+(static/js/coding/margin.js) from each turn's ``data-m`` (every segment's stripe lane on the
+line and its label's place, computed here: :func:`_margin_data`) and the segment table,
+stripes at the character fraction of the line they cover. :func:`line_margin_html` writes
+the same margin in Python from :func:`render_transcript`'s structure.
 
 A line's HTML depends only on the line's text, its index and number, and the segments
 overlapping it: underline and stripe lanes are assigned per line (greedy by start, so
@@ -15,8 +19,8 @@ segments continuing from the line above come first), a block's stripe lanes are
 The markup is linear in runs + segments: a run carries its offsets and at most
 UNDERLINE_LANES colours, never the ids of the segments covering it; the page's segment
 table (``segments-data``) is emitted once and the browser finds the segments at an offset
-there. Stripes and labels carry their one segment id; screen-reader "start of"/"end of"
-markers sit at segment boundaries.
+there. A turn's ``data-m`` has one short token per segment on it; screen-reader "start
+of"/"end of" markers sit at segment boundaries.
 
 Everything here is pure (no database): :func:`render_transcript` computes the structure
 (runs with the ids covering them, stripes, labels; for tests and the consensus view), and
@@ -463,7 +467,7 @@ def line_margin_html(
     return _margin_html(stripes, line.labels, line.overflow, line.number, strings)
 
 
-def line_html(line: Line, runs_html: str, margin_html: str, room: int = 0) -> str:
+def line_html(line: Line, runs_html: str, margin_html: str, room: int = 0, data: str = "") -> str:
     """One turn as a grid row: number in the gutter, the runs, the margin stripes (and a
     spacer that makes the turn tall enough for its margin buttons, see coding.css). Its id
     ``ln-<index>`` is stable: a write swaps just the turns it touched."""
@@ -472,7 +476,7 @@ def line_html(line: Line, runs_html: str, margin_html: str, room: int = 0) -> st
     spacer = f'<span class="turn-room" style="--room:{room}px"></span>' if room else ""
     return (
         f'<div class="turn{speaker}" id="ln-{line.index}" data-start="{line.start}" '
-        f'data-end="{line.end}" data-n="{line.number}">'
+        f'data-end="{line.end}" data-n="{line.number}"{data}>'
         f'<span class="turn-n" aria-hidden="true">{line.number}</span>'
         f'<p class="turn-text"{lang} translate="no">{runs_html}</p>'
         f'<div class="turn-margin">{margin_html}</div>{spacer}</div>'
@@ -587,31 +591,32 @@ def _line_markup(
         cur = nxt
     runs_html = "".join(parts)
 
+    line.lanes = lanes
+    return line, line_html(line, runs_html, "", 0, _margin_data(line, segs, lanes, mk, cjk))
+
+
+def _margin_data(line: Line, segs: list[Span], lanes: dict[int, int], mk: _Markup, cjk: int) -> str:
+    """The line's margin as data for the page's script (static/js/coding/margin.js), which
+    draws the stripes, labels and "+N" chips from it and the segment table: one token per
+    segment on the line, in span order (the order the script finds them in the table): its
+    stripe lane within its block, then ``@<top>`` (the label's top in percent of the turn)
+    when its label is placed here, or ``!`` when its label went to the "+N" chip. A lane of
+    the block's lanes or more is in the chip (no stripe). The lanes and label places are
+    computed here (cheap, and the underlines need the lanes anyway); the geometry from the
+    offsets and the markup are the script's."""
     margin = margin_lanes(segs, lanes, mk.blocks)
     block_lanes = mk.block_lanes
+    line_start, line_end = line.start, line.end
     size = line_end - line_start
-    # The stripes' markup as _margin_html writes it, without the tuples in between.
-    cls = _STRIPE_CLASS
-    stripes: list[str] = []
-    overflow: list[int] = []
+    tokens = [str(margin[sid]) for sid, _, _ in segs]
     wanted: dict[int, list[tuple[int, float]]] = {}
-    for sid, start, end in segs:
-        lane = margin[sid]
-        if lane >= block_lanes:
-            overflow.append(sid)
-            continue
-        lo = start if start > line_start else line_start
-        top = (lo - line_start) / size
-        first = start >= line_start
-        height = ((end if end < line_end else line_end) - lo) / size
-        st = strs[sid]
-        stripes.append(
-            f'<span class="{cls[first][end <= line_end + 1]}{st.stripe}{lane}{st.stripe_b}'
-            f'{top * 100:.2f}%;height:{height * 100:.2f}%"></span>'
-        )
-        if first:
-            wanted.setdefault(st.block, []).append((sid, top))
-    labels: list[tuple[int, float]] = []
+    position: dict[int, int] = {}
+    blocks = mk.blocks
+    for i, (sid, start, _) in enumerate(segs):
+        if start >= line_start and margin[sid] < block_lanes:
+            block = blocks.get(sid, 0) if blocks else 0
+            wanted.setdefault(block, []).append((sid, (start - line_start) / size))
+            position[sid] = i
     if wanted:
         est = _est_lines(size, cjk)
         for b in sorted(wanted):
@@ -620,14 +625,14 @@ def _line_markup(
                 # One label (most columns): place_labels keeps it at its top, inside the
                 # turn (a turn holds at least two: a label is at most half of it tall).
                 sid, top = column[0]
-                labels.append((sid, max(0.0, min(top, 1.0 - LABEL_LINES / est))))
-                continue
-            placed, dropped = place_labels(column, est)
-            labels.extend(placed)
-            overflow.extend(dropped)
-    margin_html, room = _labels_html(stripes, labels, overflow, line.number, strs)
-    line.lanes = lanes
-    return line, line_html(line, runs_html, margin_html, room)
+                placed, dropped = [(sid, max(0.0, min(top, 1.0 - LABEL_LINES / est)))], []
+            else:
+                placed, dropped = place_labels(column, est)
+            for sid, top in placed:
+                tokens[position[sid]] += f"@{top * 100:.2f}"
+            for sid in dropped:
+                tokens[position[sid]] += "!"
+    return f' data-m="{" ".join(tokens)}"'
 
 
 def transcript_html(

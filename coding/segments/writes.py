@@ -28,7 +28,7 @@ from django.utils.translation import gettext
 
 from coding.codebook import selectors as codebook_selectors
 from coding.models import AuditEvent, Layer, LayerKind, Segment
-from coding.segments import bookcache, lineindex, page, runs, selectors
+from coding.segments import bookcache, lineindex, margin, page, runs, selectors
 from studies.access import StudyAccess
 from studies.models import Transcript
 
@@ -277,6 +277,8 @@ def partial_body(
         "layers": [[who[pk], 1 if writable[pk] else 0] for pk in layer_index],
         "set": [row for row in entries if row[0] in touched.ids],
         "del": sorted(touched.ids - present),
+        # The stroke of each code of the rows (the script draws the touched turns' margin).
+        "strokes": margin.strokes(entries, looks),
     }
     script = json_script(delta, "segments-delta")
     parts.append(script.replace("<script ", '<script hx-swap-oob="true" ', 1))

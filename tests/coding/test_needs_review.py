@@ -14,6 +14,7 @@ from coding.models import Segment
 from coding.retrieval.exports import EXPORT_HEADER
 from studies import services
 from tests import factories
+from tests.coding.margin_drawn import drawn_page
 
 TEXT = (
     "Interviewer: 你點睇？\n"
@@ -174,7 +175,8 @@ def test_only_the_layer_writer_marks_reviewed(
 
 def test_the_coding_page_marks_changed_passages_in_words(edited, coder_client, study):
     transcript, _, changed, _, moved = edited
-    html = coder_client.get(reverse("coding:transcript_code", args=[study.pk, transcript.pk])).text
+    page = coder_client.get(reverse("coding:transcript_code", args=[study.pk, transcript.pk]))
+    html = drawn_page(page.text)  # the margin as the page's script draws it
     labels = dict(
         re.findall(r'class="stripe-label[^"]*" data-seg="(\d+)"[^>]*>(.*?)</button>', html)
     )

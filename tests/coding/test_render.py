@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from coding.segments import runs
 from coding.segments.runs import MAX_LANES, SegmentLook, Span, assign_lanes, render_transcript
+from tests.coding.margin_drawn import draw, segs_from_looks
 
 TEXT = (
     "Interviewer: How did the training feel?\n"
@@ -135,10 +136,16 @@ def test_it_handles_empty_text():
 LOOK = SegmentLook(color="#FFFF00", label="Sh<a>me", description="Sh<a>me, by you")
 
 
+def _drawn(text, spans, looks, html):
+    """The page's markup with the margin the script draws (tests/coding/margin_drawn.py)."""
+    return draw(str(html), segs_from_looks(spans, looks, None, len(text)), runs.MAX_LANES)
+
+
 def test_html_escapes_text_and_labels_and_carries_code_point_offsets():
     text = "P01: <b>x</b> 𠝹 & more"
     start = text.index("𠝹")
     rendered, html = runs.transcript_html(text, [Span(1, start, start + 3)], {1: LOOK})
+    html = _drawn(text, [Span(1, start, start + 3)], {1: LOOK}, html)
     assert "&lt;b&gt;x&lt;/b&gt;" in html
     assert f'<mark class="r" data-start="{start}" data-end="{start + 3}" style="--u0:' in html
     # The run names no segment: the page's segment table says which cover it.
@@ -151,6 +158,7 @@ def test_html_escapes_text_and_labels_and_carries_code_point_offsets():
 def test_only_the_first_piece_of_a_segment_gets_a_label():
     text = "P01: one\nP02: two\nP03: three"
     _, html = runs.transcript_html(text, [Span(1, 2, len(text) - 2)], {1: LOOK})
+    html = _drawn(text, [Span(1, 2, len(text) - 2)], {1: LOOK}, html)
     assert html.count('class="stripe-label"') == 1
     assert html.count('<span class="stripe') == 3
     assert html.count('class="stripe last"') == 1

@@ -22,6 +22,7 @@ from django.urls import reverse
 
 from coding.models import Segment
 from tests import factories
+from tests.coding.margin_drawn import draw_doc
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -68,7 +69,10 @@ def page_url(transcript, view, code_filter=None):
 
 
 def parse(html: str):
-    return lxml.html.document_fromstring(html)
+    """The page as the browser holds it: its margin drawn by the script."""
+    doc = lxml.html.document_fromstring(html)
+    draw_doc(doc)
+    return doc
 
 
 def by_id(doc, ident):
@@ -133,7 +137,11 @@ def apply_response(doc, response) -> None:
         rows = [row for row in table["segs"] if row[0] not in named] + delta.get("set", [])
         table["segs"] = sorted(rows, key=lambda row: (row[1], -row[2], row[0]))
         table["layers"] = delta["layers"]
+        table["strokes"] = {**table.get("strokes", {}), **delta.get("strokes", {})}
         data.text = json.dumps(table)
+    # The script draws the margin of the turns swapped in (static/js/coding/margin.js).
+    draw_doc(doc)
+    if delta is not None:
         fit_lanes(doc)
 
 
@@ -164,8 +172,17 @@ def state_of(doc) -> dict:
             lxml.html.tostring(li, encoding="unicode")
             for li in doc.xpath('//*[@id="codebook-tree"]/li')
         ],
-        "segs": json.loads(by_id(doc, "segments-data").text),
+        "segs": table_of(doc),
     }
+
+
+def table_of(doc) -> dict:
+    """The segment table; of its strokes those of the codes it has rows of (the page keeps
+    those of codes no longer on it: they draw nothing)."""
+    table = json.loads(by_id(doc, "segments-data").text)
+    codes = {str(row[3]) for row in table["segs"]}
+    table["strokes"] = {k: v for k, v in table.get("strokes", {}).items() if k in codes}
+    return table
 
 
 class Writer:

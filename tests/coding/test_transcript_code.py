@@ -10,6 +10,7 @@ from django.urls import reverse
 from coding.models import Assignment
 from studies.models import Role
 from tests import factories
+from tests.coding.margin_drawn import drawn_page
 from tests.coding.page_data import segment_table
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -36,12 +37,12 @@ def test_it_shows_the_transcript_to_the_owner(owner_client, transcript):
     # Owners start on "All", a reading view; Mine (and Consensus) edit.
     r = owner_client.get(page_url(transcript))
     assert r.status_code == 200
-    html = r.content.decode()
+    html = drawn_page(r.content.decode())
     assert 'id="transcript"' in html
     assert "Reading all layers" in html
     assert 'id="picker"' not in html
     assert ">Consensus</a>" in html
-    html = owner_client.get(page_url(transcript, layer="mine")).content.decode()
+    html = drawn_page(owner_client.get(page_url(transcript, layer="mine")).content.decode())
     assert "Editing your layer" in html
     assert 'id="picker"' in html
 
@@ -49,13 +50,13 @@ def test_it_shows_the_transcript_to_the_owner(owner_client, transcript):
 def test_it_shows_the_page_to_a_coder_editing_their_own_layer(coder_client, transcript):
     r = coder_client.get(page_url(transcript))
     assert r.status_code == 200
-    assert "Editing your layer" in r.content.decode()
+    assert "Editing your layer" in drawn_page(r.content.decode())
 
 
 def test_it_is_read_only_for_a_viewer(viewer_client, transcript):
     r = viewer_client.get(page_url(transcript))
     assert r.status_code == 200
-    html = r.content.decode()
+    html = drawn_page(r.content.decode())
     assert "Viewers read coding" in html
     assert 'id="picker"' not in html
     assert 'id="undo-form"' not in html
@@ -82,7 +83,7 @@ def test_it_renders_runs_with_code_point_offsets(coder_client, coder, study, tra
     seg = factories.make_segment(
         transcript, shame, factories.make_layer(study, coder), start, start + 5
     )
-    html = coder_client.get(page_url(transcript)).content.decode()
+    html = drawn_page(coder_client.get(page_url(transcript)).content.decode())
     assert f'<mark class="r" data-start="{start}" data-end="{start + 5}" style=' in html
     table = segment_table(html)
     assert (table[seg.pk]["start"], table[seg.pk]["end"]) == (start, start + 5)
@@ -92,7 +93,7 @@ def test_it_renders_runs_with_code_point_offsets(coder_client, coder, study, tra
 
 def test_htmx_gets_the_transcript_fragment_without_the_page(coder_client, transcript):
     r = coder_client.get(page_url(transcript), **HX)
-    html = r.content.decode()
+    html = drawn_page(r.content.decode())
     assert r.status_code == 200
     assert "<html" not in html
     assert html.lstrip().startswith('<section id="transcript"')
@@ -115,7 +116,7 @@ def test_blind_mode_hides_other_layers_from_a_coder(coder_client, transcript, bl
     mine, theirs, consensus = blind_study
     for layer in ("", "all", "erin", "consensus"):
         r = coder_client.get(page_url(transcript, layer=layer), **(HX if htmx else {}))
-        html = r.content.decode()
+        html = drawn_page(r.content.decode())
         assert f'data-seg="{mine.pk}"' in html
         assert f'data-seg="{theirs.pk}"' not in html
         assert f'data-seg="{consensus.pk}"' not in html
@@ -124,13 +125,13 @@ def test_blind_mode_hides_other_layers_from_a_coder(coder_client, transcript, bl
         if not htmx:
             assert "Blind coding is on" in html
     # Counts in the codebook only count the coder's own layer.
-    html = coder_client.get(page_url(transcript, layer="all")).content.decode()
+    html = drawn_page(coder_client.get(page_url(transcript, layer="all")).content.decode())
     assert ', 1 mine, 1 in all layers shown to you"' in html  # the code's tree item
 
 
 def test_blind_mode_does_not_hide_layers_from_the_owner(owner_client, transcript, blind_study):
     mine, theirs, consensus = blind_study
-    html = owner_client.get(page_url(transcript, layer="all")).content.decode()
+    html = drawn_page(owner_client.get(page_url(transcript, layer="all")).content.decode())
     for seg in blind_study:
         assert f'data-seg="{seg.pk}"' in html
     assert "Blind coding is on" not in html
@@ -140,7 +141,7 @@ def test_the_layer_switcher_shows_another_coder_read_only(
     owner_client, transcript, coder, study, shame
 ):
     seg = factories.make_segment(transcript, shame, factories.make_layer(study, coder), 0, 12)
-    html = owner_client.get(page_url(transcript, layer="bob")).content.decode()
+    html = drawn_page(owner_client.get(page_url(transcript, layer="bob")).content.decode())
     assert f'data-seg="{seg.pk}"' in html
     assert "Read-only" in html
     assert 'data-edit=""' in html
@@ -148,7 +149,7 @@ def test_the_layer_switcher_shows_another_coder_read_only(
 
 
 def test_the_owner_edits_consensus_when_viewing_it(owner_client, transcript):
-    html = owner_client.get(page_url(transcript, layer="consensus")).content.decode()
+    html = drawn_page(owner_client.get(page_url(transcript, layer="consensus")).content.decode())
     assert "Editing the consensus layer" in html
     assert 'name="layer" value="consensus"' in html
 
@@ -159,7 +160,7 @@ def test_filter_to_code_shows_only_the_subtree(coder_client, coder, study, trans
     layer = factories.make_layer(study, coder)
     a = factories.make_segment(transcript, child, layer, 0, 12)
     b = factories.make_segment(transcript, other, layer, 13, 30)
-    html = coder_client.get(page_url(transcript, code=shame.pk)).content.decode()
+    html = drawn_page(coder_client.get(page_url(transcript, code=shame.pk)).content.decode())
     assert f'data-seg="{a.pk}"' in html
     assert f'data-seg="{b.pk}"' not in html
     assert "tint" in html
@@ -174,7 +175,7 @@ def test_it_links_previous_and_next_transcripts_of_the_participant_and_wave(code
     a = factories.make_transcript(study, participant=p1, wave=t1, title="a")
     b = factories.make_transcript(study, participant=p1, wave=t2, title="b")
     c = factories.make_transcript(study, participant=p2, wave=t1, title="c")
-    html = coder_client.get(page_url(a)).content.decode()
+    html = drawn_page(coder_client.get(page_url(a)).content.decode())
     assert reverse("coding:transcript_code", args=[study.pk, b.pk]) in html
     assert reverse("coding:transcript_code", args=[study.pk, c.pk]) in html
 
@@ -184,7 +185,7 @@ def test_a_coder_marks_the_transcript_as_done(coder_client, coder, transcript):
     r = coder_client.post(url, {"done": "1"})
     assert r.status_code == 302
     assert Assignment.objects.get(transcript=transcript, layer__user=coder).done_at is not None
-    assert "Reopen" in coder_client.get(page_url(transcript)).content.decode()
+    assert "Reopen" in drawn_page(coder_client.get(page_url(transcript)).content.decode())
     coder_client.post(url, {"done": "0"})
     assert Assignment.objects.get(transcript=transcript, layer__user=coder).done_at is None
 
@@ -198,7 +199,7 @@ def test_a_coder_adds_a_memo_to_the_transcript(coder_client, transcript):
     url = reverse("coding:transcript_memo_create", args=[transcript.study_id, transcript.pk])
     r = coder_client.post(url, {"title": "Tone", "body": "Hesitant at first."}, **HX)
     assert r.status_code == 200
-    assert "Hesitant at first." in r.content.decode()
+    assert "Hesitant at first." in drawn_page(r.content.decode())
     assert transcript.memos.get().title == "Tone"
 
 
@@ -229,7 +230,7 @@ def test_the_page_runs_a_constant_number_of_queries(
     # counts too: "All" shows every layer counted), neighbours, memos
     with django_assert_max_num_queries(9):
         r = owner_client.get(page_url(transcript, layer="all"))
-    assert r.content.decode().count("<mark") >= min(n, 5)
+    assert drawn_page(r.content.decode()).count("<mark") >= min(n, 5)
 
 
 @pytest.mark.parametrize("n", [5, 200])
@@ -245,7 +246,7 @@ def test_the_fragment_runs_a_constant_number_of_queries(
 
 
 def test_an_unknown_layer_falls_back_to_mine(coder_client, transcript):
-    html = coder_client.get(page_url(transcript, layer="nobody")).content.decode()
+    html = drawn_page(coder_client.get(page_url(transcript, layer="nobody")).content.decode())
     assert "Editing your layer" in html
 
 
@@ -254,21 +255,21 @@ def test_an_imported_layer_is_listed(owner_client, study, transcript):
 
     layer = Layer.objects.create(study=study, kind=LayerKind.IMPORTED, name="NVivo coder")
     # Only layers with segments are listed (an empty one is listed nowhere).
-    html = owner_client.get(page_url(transcript)).content.decode()
+    html = drawn_page(owner_client.get(page_url(transcript)).content.decode())
     assert "NVivo coder" not in html
     factories.make_segment(transcript, factories.make_code(study, name="Hope"), layer, 0, 5)
-    html = owner_client.get(page_url(transcript)).content.decode()
+    html = drawn_page(owner_client.get(page_url(transcript)).content.decode())
     assert "NVivo coder" in html
 
 
 def test_a_coder_without_role_change_is_not_shown_consensus_when_absent(coder_client, transcript):
-    html = coder_client.get(page_url(transcript)).content.decode()
+    html = drawn_page(coder_client.get(page_url(transcript)).content.decode())
     assert ">Consensus</a>" not in html
 
 
 def test_a_viewer_sees_all_layers_by_default(viewer_client, study, coder, transcript, shame):
     seg = factories.make_segment(transcript, shame, factories.make_layer(study, coder), 0, 12)
-    html = viewer_client.get(page_url(transcript)).content.decode()
+    html = drawn_page(viewer_client.get(page_url(transcript)).content.decode())
     assert f'data-seg="{seg.pk}"' in html
 
 
@@ -281,7 +282,7 @@ def test_an_owner_starts_on_all_layers_reading_and_edits_in_mine(
 ):
     seg = factories.make_segment(transcript, shame, factories.make_layer(study, coder), 0, 12)
     response = owner_client.get(page_url(transcript))
-    html = response.content.decode()
+    html = drawn_page(response.content.decode())
     assert f'data-seg="{seg.pk}"' in html
     assert response.context["state"].view == "all"
     assert response.context["state"].edit is None  # "All" is a reading view
@@ -293,7 +294,7 @@ def test_a_coder_starts_on_their_own_layer(coder_client, study, coder2, transcri
     seg = factories.make_segment(transcript, shame, factories.make_layer(study, coder2), 0, 12)
     response = coder_client.get(page_url(transcript))
     assert response.context["state"].view == "mine"
-    assert f'data-seg="{seg.pk}"' not in response.content.decode()
+    assert f'data-seg="{seg.pk}"' not in drawn_page(response.content.decode())
 
 
 def test_the_codebook_tree_names_counts_and_escapes_each_code(
@@ -304,7 +305,7 @@ def test_the_codebook_tree_names_counts_and_escapes_each_code(
     layer = factories.make_layer(study, coder)
     factories.make_segment(transcript, child, layer, 0, 5)
     factories.make_segment(transcript, child, layer, 6, 9)
-    html = coder_client.get(page_url(transcript, code=child.pk)).content.decode()
+    html = drawn_page(coder_client.get(page_url(transcript, code=child.pk)).content.decode())
     items = re.findall(r'<li role="treeitem"[^>]*>.*?</li>', html, re.S)
     by_code = {int(re.search(r'data-code="(\d+)"', item).group(1)): item for item in items}
     assert set(by_code) == {shame.pk, parent.pk, child.pk}
@@ -333,7 +334,7 @@ def test_margin_labels_sit_beside_the_lanes_in_use(
     layer = factories.make_layer(study, coder)
     for i in range(depth):  # ``depth`` highlights all overlapping one another
         factories.make_segment(transcript, shame, layer, 10 + i, 40 + i)
-    html = coder_client.get(page_url(transcript)).content.decode()
+    html = drawn_page(coder_client.get(page_url(transcript)).content.decode())
     section = re.search(r'<section id="transcript"[^>]*style="([^"]*)"', html).group(1)
     assert f"--lanes-shown:{shown}" in section
 
@@ -341,7 +342,7 @@ def test_margin_labels_sit_beside_the_lanes_in_use(
 def test_the_memo_form_is_the_blank_form_rendered(coder_client, transcript):
     from coding.segments.forms import TranscriptMemoForm
 
-    html = coder_client.get(page_url(transcript)).content.decode()
+    html = drawn_page(coder_client.get(page_url(transcript)).content.decode())
     form = TranscriptMemoForm()
     # The page renders the unbound form once per process: the same widgets, no errors.
     assert str(form["title"]) in html and str(form["body"]) in html
@@ -359,14 +360,14 @@ def test_mark_as_done_is_offered_only_on_the_coders_own_layer(
 ):
     layer = factories.make_layer(transcript.study, coder2)
     factories.make_segment(transcript, shame, layer, 0, 5)
-    own = coder_client.get(page_url(transcript)).content.decode()
+    own = drawn_page(coder_client.get(page_url(transcript)).content.decode())
     assert "Mark as done" in own
-    other = coder_client.get(page_url(transcript, layer=layer.key)).content.decode()
+    other = drawn_page(coder_client.get(page_url(transcript, layer=layer.key)).content.decode())
     assert "erin" in other and "Mark as done" not in other
     url = reverse("coding:transcript_done", args=[transcript.study_id, transcript.pk])
     coder_client.post(url, {"done": "1"})
-    other = coder_client.get(page_url(transcript, layer=layer.key)).content.decode()
+    other = drawn_page(coder_client.get(page_url(transcript, layer=layer.key)).content.decode())
     assert "Reopen" not in other
-    assert "Reopen" in coder_client.get(page_url(transcript)).content.decode()
-    everything = coder_client.get(page_url(transcript, layer="all")).content.decode()
+    assert "Reopen" in drawn_page(coder_client.get(page_url(transcript)).content.decode())
+    everything = drawn_page(coder_client.get(page_url(transcript, layer="all")).content.decode())
     assert "Reopen" not in everything and "Mark as done" not in everything

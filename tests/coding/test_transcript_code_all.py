@@ -13,6 +13,7 @@ from coding.segments import runs
 from coding.segments import services as segment_services
 from studies.models import Role
 from tests import factories
+from tests.coding.margin_drawn import drawn_page
 from tests.coding.page_data import segment_table
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -76,7 +77,7 @@ def labels(html):
 
 
 def test_coders_whose_usernames_share_a_prefix_get_distinct_labels(owner_client, transcript, coded):
-    html = owner_client.get(page_url(transcript, layer="all")).content.decode()
+    html = drawn_page(owner_client.get(page_url(transcript, layer="all")).content.decode())
     found = labels(html)
     one, two = found[coded["coder1"].pk], found[coded["coder2"].pk]
     assert one[1] != two[1]
@@ -90,7 +91,7 @@ def test_coders_whose_usernames_share_a_prefix_get_distinct_labels(owner_client,
 
 
 def test_stripes_in_all_are_grouped_per_coder_in_lane_blocks(owner_client, transcript, coded):
-    html = owner_client.get(page_url(transcript, layer="all")).content.decode()
+    html = drawn_page(owner_client.get(page_url(transcript, layer="all")).content.decode())
     blocks = {int(sid): re.search(r"--b:(\d+)", style) for sid, style in STRIPE_RE.findall(html)}
     assert blocks[coded["coder1"].pk] and blocks[coded["coder2"].pk]
     b1 = int(blocks[coded["coder1"].pk].group(1))
@@ -117,7 +118,7 @@ def test_a_single_layer_view_keeps_plain_leaf_labels(coder_client, coder, study,
     shame = factories.make_code(study, name="Shame")
     start = TEXT.index("At first")
     factories.make_segment(transcript, shame, factories.make_layer(study, coder), start, start + 8)
-    html = coder_client.get(page_url(transcript, layer="mine")).content.decode()
+    html = drawn_page(coder_client.get(page_url(transcript, layer="mine")).content.decode())
     assert [inner for _, inner in labels(html).values()] == ["Shame"]
     assert 'class="margin-legend"' not in html
 
@@ -149,7 +150,7 @@ def as_the_all_page_posts(transcript, code, **kw):
 def test_an_owner_reads_all_without_a_picker_and_with_links_to_code(
     owner, owner_client, transcript, coded
 ):
-    html = owner_client.get(page_url(transcript, layer="all")).content.decode()
+    html = drawn_page(owner_client.get(page_url(transcript, layer="all")).content.decode())
     assert "Editing your layer" not in html
     assert "Reading all layers" in html
     assert 'href="?layer=mine"' in html and 'href="?layer=consensus"' in html
@@ -160,7 +161,7 @@ def test_an_owner_reads_all_without_a_picker_and_with_links_to_code(
 
 
 def test_an_owner_opening_a_transcript_starts_on_all_and_reads(owner_client, transcript, coded):
-    html = owner_client.get(page_url(transcript)).content.decode()
+    html = drawn_page(owner_client.get(page_url(transcript)).content.decode())
     assert 'data-view="all"' in html and "Reading all layers" in html
 
 
@@ -174,7 +175,7 @@ def test_a_segment_posted_from_all_is_refused_and_creates_no_layer(
         create_url(transcript), as_the_all_page_posts(transcript, code, layer=layer)
     )
     assert r.status_code == 400
-    assert "reading view" in r.content.decode()
+    assert "reading view" in drawn_page(r.content.decode())
     assert Segment.objects.count() == before
     assert not Layer.objects.filter(user=owner).exists()
     assert not Layer.objects.filter(study=study, kind="consensus").exists()
@@ -182,7 +183,9 @@ def test_a_segment_posted_from_all_is_refused_and_creates_no_layer(
     r = owner_client.post(
         create_url(transcript), as_the_all_page_posts(transcript, code, layer=layer), **HX
     )
-    assert "reading view" in r.content.decode() and 'id="coding-alert"' in r.content.decode()
+    assert "reading view" in drawn_page(r.content.decode()) and 'id="coding-alert"' in drawn_page(
+        r.content.decode()
+    )
     assert Segment.objects.count() == before and not Layer.objects.filter(user=owner).exists()
 
 
@@ -210,10 +213,10 @@ def test_in_all_no_highlight_offers_change_or_remove(owner_client, study, owner,
     code = factories.make_code(study, name="Shame")
     own = factories.make_layer(study, owner)
     seg = factories.make_segment(transcript, code, own, 0, 5)
-    html = owner_client.get(page_url(transcript, layer="all")).content.decode()
+    html = drawn_page(owner_client.get(page_url(transcript, layer="all")).content.decode())
     table = segment_table(html)
     assert seg.pk in table and not any(row["writable"] for row in table.values())
-    html = owner_client.get(page_url(transcript, layer="mine")).content.decode()
+    html = drawn_page(owner_client.get(page_url(transcript, layer="mine")).content.decode())
     assert segment_table(html)[seg.pk]["writable"] is True
 
 
@@ -237,6 +240,6 @@ def test_other_writes_posted_from_all_are_refused(owner_client, study, owner, tr
         args.append(seg.pk)
     r = owner_client.post(reverse(f"coding:{name}", args=args), {"view": "all", "memo": "x"})
     assert r.status_code == 400
-    assert "reading view" in r.content.decode()
+    assert "reading view" in drawn_page(r.content.decode())
     seg.refresh_from_db()
     assert seg.memo == "" and Segment.objects.filter(pk=seg.pk).exists()

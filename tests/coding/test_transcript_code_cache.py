@@ -10,12 +10,13 @@ from django.urls import reverse
 from coding.models import Code, Segment
 from coding.segments.layout import stroke_color
 from tests import factories
+from tests.coding.margin_drawn import drawn_page
 
 
 def _page(client, transcript):
     """The transcript's part of the page (the rest holds a fresh CSRF token each time)."""
     url = reverse("coding:transcript_code", args=[transcript.study_id, transcript.pk])
-    html = client.get(url + "?layer=mine").content.decode()
+    html = drawn_page(client.get(url + "?layer=mine").content.decode())
     return html[html.index('id="transcript"') : html.index('id="segments-data"')]
 
 

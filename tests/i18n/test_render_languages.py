@@ -9,6 +9,7 @@ from django.utils import translation
 from coding.segments import linecache, runs
 from coding.segments.looks import SegmentLook
 from coding.segments.runs import Span
+from tests.coding.margin_drawn import draw, segs_from_looks
 
 
 def _html(language: str) -> str:
@@ -20,7 +21,8 @@ def _html(language: str) -> str:
     }
     with translation.override(language):
         _rendered, html = runs.transcript_html(text, spans, looks)
-    return str(html)
+        # The margin (its "changed" flag) as the page's script draws it, in that language.
+        return draw(str(html), segs_from_looks(spans, looks, None, len(text)), 6)
 
 
 def test_the_markers_follow_the_language_after_another_language_rendered_them():

@@ -15,6 +15,7 @@
  *   adjust.js      adjusting a span (keys and handles)
  *   cursor.js      the keyboard cursor: turns, sentences, highlights
  *   find.js        find-and-code
+ *   margin.js      the margin's stripes, labels and "+N" chips, drawn from the page's data
  *   tree.js        the codebook column
  */
 import { adjustKey, adjusting, adjustMouseDown, dragJustEnded, placeHandles, refreshAdjust } from "./adjust.js";
@@ -30,6 +31,7 @@ import {
   restorePlace, segmentsAt, segmentsOf, selectionOffsets, textBetween,
 } from "./transcript.js";
 import { filterCodebook, initTree } from "./tree.js";
+import { drawMargins } from "./margin.js";
 
 // --- keys ------------------------------------------------------------------------------
 
@@ -131,8 +133,10 @@ function onAfterSwap(event) {
   if (isPartialAnswer(event)) {
     if (event.target.id !== "segments-delta") return;
     mergeSegments(event.target);
+    drawMargins();
     fitLanes();
   } else {
+    drawMargins();
     restorePlace();
   }
   resetIndex();
@@ -210,6 +214,7 @@ function focusFromUrl() {
 // class and style onto the new one and puts the new ones back a moment later, which would
 // undo what afterSwap sets (the cursor's turn, the kept heights). Nothing here animates.
 if (window.htmx) window.htmx.config.attributesToSettle = [];
+drawMargins();
 initRequests();
 app.addEventListener("click", (event) => {
   if (event.target.closest("[data-undo]")) { event.preventDefault(); undo(); }

@@ -35,6 +35,7 @@ export function mergeSegments(deltaEl) {
   segs.sort((a, b) => a[1] - b[1] || b[2] - a[2] || a[0] - b[0]);
   table.segs = segs;
   if (delta.layers) table.layers = delta.layers;  // the write may have made the layer
+  if (delta.strokes) table.strokes = Object.assign(table.strokes || {}, delta.strokes);
   data.textContent = JSON.stringify(table);
 }
 
@@ -78,13 +79,19 @@ export function getIndex() {
     const code = codeMap.get(c);
     const layer = table.layers[li] || ["", 0];
     segs[String(id)] = {
-      s, e, c, l: layer[0], w: Boolean(layer[1]), m, r: Boolean(r), d, v: periods[v] || "",
+      s, e, c, li, l: layer[0], w: Boolean(layer[1]), m, r: Boolean(r), d, v: periods[v] || "",
       n: code ? code.n : "?", p: code ? code.p : "", col: code ? code.col : "#4d4d4d",
       o: code ? code.o || "" : "", ol: code ? code.ol || "" : "",
     };
     order.push(id);
   }
-  index = { root, runs, turns, segs, order, byTurn: null, length: Number(root.dataset.length) || 0 };
+  // What the margin's script needs besides the rows (margin.js): strokes per code, in "All"
+  // each layer's block and initials, the stripe lanes of a block.
+  const margin = {
+    strokes: table.strokes || {}, blocks: table.blocks || null, ini: table.ini || null,
+    blockLanes: parseInt(root.style.getPropertyValue("--block-lanes"), 10) || 6,
+  };
+  index = { root, runs, turns, segs, order, margin, byTurn: null, length: Number(root.dataset.length) || 0 };
   return index;
 }
 
