@@ -16,6 +16,7 @@ from coding.models import Code
 from coding.segments import bookcache, page
 from studies.models import Role
 from tests import factories
+from tests.coding import margin_drawn
 
 HX = {"HTTP_HX_REQUEST": "true"}
 TEXT = "P01: I felt ashamed at first.\nP02: and then some hope came."
@@ -82,7 +83,8 @@ def test_every_codebook_change_through_the_pages_shows_on_the_next_coding_page(
     codes, tree, html = _seen(owner_client, transcript)
     assert codes[shame.pk]["n"] == "Stigma" and codes[shame.pk]["p"] == "Role › Stigma"
     assert tree[str(shame.pk)] == (str(role.pk), "#CC79A7", "Stigma")
-    assert "Stigma, by you" in html  # the transcript's own words for the segment
+    # the transcript's own words for the segment, in its margin as the page's script draws it
+    assert "Stigma, by you" in margin_drawn.drawn_page(html)
 
     # Move to the top level (the move form).
     move = reverse("coding:code_move", args=[study.pk, hope.pk])
