@@ -270,3 +270,41 @@ def test_the_player_works_under_the_content_security_policy(world, browser, live
         assert violations == []
     finally:
         context.close()
+
+
+def test_each_turns_time_sits_in_the_gutter_at_the_start_of_its_turn(
+    world, page, login_as, tmp_path
+):
+    """NVivo and MAXQDA show a timestamp beside the start of its turn; drawn under the turn,
+    "0:04" read as the next turn's time (a walk through the coding page found it so)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from studies.media import attach_media
+
+    study, t = world["study"], world["t"]
+    wav = tmp_path / "hk01.wav"
+    wav_file(wav, seconds=2)
+    upload = SimpleUploadedFile("hk01.wav", wav.read_bytes(), content_type="audio/wav")
+    attach_media(transcript=t, upload=upload, actor=world["alice"])
+    login_as(world["bob"])
+    page.goto(f"/studies/{study.pk}/transcripts/{t.pk}/?layer=mine")
+    page.wait_for_function("document.querySelectorAll('.turn-time').length === 4")
+    for n in range(4):  # the turns' ids count from 0
+        turn = page.locator(f"#ln-{n}")
+        time_box = turn.locator(".turn-time").bounding_box()
+        text_box = turn.locator(".turn-text").bounding_box()
+        # The number's glyphs (its box stretches over the whole row).
+        number_box = turn.locator(".turn-n").evaluate(
+            "e => { const r = document.createRange(); r.selectNodeContents(e);"
+            " const b = r.getBoundingClientRect(); return {y: b.y, height: b.height}; }"
+        )
+        turn_box = turn.bounding_box()
+        line = float(
+            turn.locator(".turn-text").evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
+        )
+        # In the gutter, under the turn's number, beside its first line: inside its own turn.
+        assert time_box["x"] + time_box["width"] <= text_box["x"] + 1
+        assert time_box["y"] >= number_box["y"] + number_box["height"] - 1
+        assert time_box["y"] < text_box["y"] + line
+        assert time_box["y"] + time_box["height"] <= turn_box["y"] + turn_box["height"] + 1
+    page.screenshot(path=f"{SHOTS}/turn-times-in-gutter.png")
