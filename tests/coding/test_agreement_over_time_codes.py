@@ -19,7 +19,10 @@ def code_table(client, study) -> str:
 
 
 def test_a_period_without_compared_units_shows_a_dash_with_its_reason(
-    study, owner, owner_client, world  # noqa: F811
+    study,
+    owner,
+    owner_client,
+    world,  # noqa: F811
 ):
     # A version frozen after the last coding: its period compares nothing.
     freeze(study, "v3 unused", T2 + dt.timedelta(days=30), owner)
@@ -34,13 +37,15 @@ def test_a_period_without_compared_units_shows_a_dash_with_its_reason(
     cell = empty[-1]
     assert 'title="0 units' in cell
     label = cell.split('class="sr-only">', 1)[1].split("</span>", 1)[0]
-    assert label == "α undefined: no characters rated by two or more of the compared layers"
+    assert label == "α is undefined (no characters rated by two or more of the compared layers)"
     assert "undefined agreement" not in cell
     assert '<span aria-hidden="true" class="muted">—</span>' in cell
 
 
 def test_a_column_names_a_period_once_when_it_is_its_versions_name(
-    study, owner_client, world  # noqa: F811
+    study,
+    owner_client,
+    world,  # noqa: F811
 ):
     head = code_table(owner_client, study).split("</thead>", 1)[0]
     for th in re.findall(r"<th scope=\"col\" class=\"num\">(.*?)</th>", head, re.S):

@@ -71,13 +71,17 @@ def test_a_viewer_sees_the_visible_layers_count_only(
     legend = re.search(r'id="count-legend">([^<]*)<', html).group(1)
     assert legend == "Counts in this transcript, in the layers shown to you"
     assert "mine" not in legend
-    row = re.search(r'<li role="treeitem"[^>]*data-code="%d".*?</li>' % shame.pk, html, re.S).group(0)
+    row = re.search(r'<li role="treeitem"[^>]*data-code="%d".*?</li>' % shame.pk, html, re.S).group(
+        0
+    )
     assert '<span class="code-count" aria-hidden="true">2</span>' in row
     assert 'aria-label="Shame, 2 in the layers shown to you"' in row
     assert "mine" not in row
 
 
-def test_a_coder_keeps_the_mine_and_all_counts(coder_client, study, coder, coder2, transcript, shame):
+def test_a_coder_keeps_the_mine_and_all_counts(
+    coder_client, study, coder, coder2, transcript, shame
+):
     factories.make_segment(transcript, shame, factories.make_layer(study, coder2), 0, 5)
     html = page(coder_client, transcript).content.decode()
     assert "Counts in this transcript: mine / all" in html
