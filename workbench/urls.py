@@ -8,8 +8,8 @@ from django.views.i18n import JavaScriptCatalog
 
 from studies import views as study_views
 from workbench import i18n, profile
-from workbench.login import LoginView
 from workbench.api import api
+from workbench.login import LoginView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="studies:study_list", permanent=False)),

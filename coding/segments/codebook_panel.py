@@ -260,9 +260,7 @@ def build_codebook_view(
         view.codes_json = codes_json(book)
         view.codes_script = json_script(view.codes_json, "codes-data")
         view.options_html = codebook_options_html(view.rows, code_filter)
-    view.tree_html = codebook_tree_html(
-        view.rows, state.view, code_filter, mine=access.can_code
-    )
+    view.tree_html = codebook_tree_html(view.rows, state.view, code_filter, mine=access.can_code)
     return view
 
 

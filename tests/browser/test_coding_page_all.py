@@ -148,3 +148,17 @@ def test_an_owner_alone_in_a_new_study_opens_on_mine_and_selecting_opens_the_pic
     )
     page.locator("#picker").wait_for(state="visible")
     page.screenshot(path="/tmp/shots-polish/new-owner-mine-picker.png")
+
+
+def test_a_viewer_sees_the_definitions_link_and_one_count_per_code(setup, page, login_as):
+    viewer = factories.make_user(username="viewer")
+    factories.add_member(setup["study"], viewer, Role.VIEWER)
+    login_as(viewer)
+    page.goto(f"/studies/{setup['study'].pk}/transcripts/{setup['t'].pk}/")
+    head = page.locator(".codebook-head")
+    assert head.get_by_role("link", name="Definitions").is_visible()
+    assert head.get_by_role("link", name="Edit").count() == 0
+    assert "mine" not in page.locator("#count-legend").inner_text()
+    count = page.locator(f'#codebook-tree [data-code="{setup["code"].pk}"] .code-count')
+    assert count.inner_text() == "2"
+    page.screenshot(path="/tmp/shots-polish/viewer-codebook-panel.png")

@@ -30,7 +30,7 @@ def test_a_period_without_compared_units_shows_a_dash_with_its_reason(
     seen = re.sub(r"<[^>]+>", " ", re.sub(r'<span class="sr-only">.*?</span>', "", table))
     assert "undefined" not in seen
     role = world["codes"][0]
-    row = re.search(r'<tr data-code="%d">.*?</tr>' % role.pk, table, re.S).group(0)
+    row = re.search(rf'<tr data-code="{role.pk}">.*?</tr>', table, re.S).group(0)
     cells = re.findall(r"<td [^>]*>.*?</td>", row, re.S)
     empty = [c for c in cells if "—" in c]
     assert empty, row

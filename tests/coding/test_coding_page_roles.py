@@ -71,9 +71,7 @@ def test_a_viewer_sees_the_visible_layers_count_only(
     legend = re.search(r'id="count-legend">([^<]*)<', html).group(1)
     assert legend == "Counts in this transcript, in the layers shown to you"
     assert "mine" not in legend
-    row = re.search(r'<li role="treeitem"[^>]*data-code="%d".*?</li>' % shame.pk, html, re.S).group(
-        0
-    )
+    row = re.search(rf'<li role="treeitem"[^>]*data-code="{shame.pk}".*?</li>', html, re.S).group(0)
     assert '<span class="code-count" aria-hidden="true">2</span>' in row
     assert 'aria-label="Shame, 2 in the layers shown to you"' in row
     assert "mine" not in row
