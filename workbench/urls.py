@@ -9,10 +9,11 @@ from django.views.i18n import JavaScriptCatalog
 from studies import views as study_views
 from workbench import i18n, profile
 from workbench.api import api
+from workbench.login import LoginView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="studies:study_list", permanent=False)),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",

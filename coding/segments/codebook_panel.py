@@ -117,14 +117,19 @@ def codebook_tree_html(
     *,
     first: int | None = None,
     oob: bool = False,
+    mine: bool = True,
 ) -> SafeString:
     """The ``treeitem`` of every code in ``rows`` (one tab stop: the filtered code's, else
     the tree's first, ``first`` when ``rows`` are only some of the tree's). ``oob``: each
-    row swaps its own in the page (a write's answer)."""
+    row swaps its own in the page (a write's answer). ``mine=False`` (a viewer, who has no
+    layer): only the visible layers' count."""
     parts = []
     layer = quote(view, safe="/")
     # The row is the code's (translate="no"); its label and twisty title are interface words.
-    label = escape(_("{path}, {mine} mine, {all} in all layers shown to you"))
+    if mine:
+        label = escape(_("{path}, {mine} mine, {all} in all layers shown to you"))
+    else:
+        label = escape(_("{path}, {all} in the layers shown to you"))
     if first is None and rows:
         first = rows[0].node.pk
     for row in rows:
@@ -138,7 +143,8 @@ def codebook_tree_html(
             f'style="--depth:{depth}" tabindex="{tab}"{swap}{aria}'
             f'aria-label="{label.format(path=path, mine=row.mine, all=row.all)}" {data}'
             f'<a class="code-name" tabindex="-1" href="?layer={layer}&amp;code={pk}" {link}'
-            f'<span class="code-count" aria-hidden="true">{row.mine}/{row.all}</span></li>'
+            f'<span class="code-count" aria-hidden="true">'
+            f"{f'{row.mine}/{row.all}' if mine else row.all}</span></li>"
         )
     return mark_safe("\n".join(parts))
 
@@ -254,7 +260,7 @@ def build_codebook_view(
         view.codes_json = codes_json(book)
         view.codes_script = json_script(view.codes_json, "codes-data")
         view.options_html = codebook_options_html(view.rows, code_filter)
-    view.tree_html = codebook_tree_html(view.rows, state.view, code_filter)
+    view.tree_html = codebook_tree_html(view.rows, state.view, code_filter, mine=access.can_code)
     return view
 
 

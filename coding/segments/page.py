@@ -123,9 +123,10 @@ def layer_state(
         options.append(LayerOption("all", pgettext("layer", "All")))
 
     keys = {o.key for o in options}
-    # Coders start on their own layer; owners (who supervise) and viewers start on
-    # everything they may see, which is read-only: coding needs an explicit layer.
-    default = "mine" if access.can_code and not access.is_owner else "all"
+    # Whoever may code starts on their own layer (as in NVivo/MAXQDA: selecting text codes
+    # it); viewers start on everything they may see, which is read-only. Another view is
+    # asked for with ?layer=.
+    default = "mine" if access.can_code else "all"
     view = requested if requested in keys else default
 
     if view == "mine":

@@ -68,6 +68,31 @@ class Step:
         }
 
     @property
+    def html(self) -> str:
+        """:attr:`text` as HTML: the waves' names (the study's) in ``translate="no"``, the
+        words between them the interface's."""
+        return mark_safe(
+            escape(gettext("%(before)s at %(before_wave)s → %(after)s at %(after_wave)s"))
+            % {
+                "before": f"{self.before.present}/{self.before.denominator}",
+                "before_wave": _name(self.before_wave),
+                "after": f"{self.after.present}/{self.after.denominator}",
+                "after_wave": _name(self.after_wave),
+            }
+        )
+
+    @property
+    def step_html(self) -> str:
+        """One step of a group's list: "Rises: 1/3 at T1 → 2/3 at T2"."""
+        return mark_safe(
+            escape(gettext("%(kind)s: %(change)s"))
+            % {
+                "kind": escape(self.kind_words[:1].upper() + self.kind_words[1:]),
+                "change": self.html,
+            }
+        )
+
+    @property
     def kind_words(self) -> str:
         """The kind in the interface language ("rises")."""
         return str(STEP_WORDS.get(self.kind, self.kind))
@@ -94,11 +119,35 @@ OVERALL_WORDS = {
 }
 
 
+def _name(text) -> str:
+    """The study's own words (a group's, a wave's name), kept from machine translation."""
+    return format_html('<span translate="no">{}</span>', text)
+
+
 @dataclass
 class GroupChange:
     group: object
     steps: list[Step]  # between consecutive waves the group was interviewed at
     overall: Step | None  # first to last of those waves
+
+    @property
+    def html(self) -> str:
+        """The group's line on a theme's page, "PSW: 2/9 at T1 → 7/9 at T3 (rises
+        overall)", the separators from the catalogue (a full-width colon in Chinese)."""
+        group = format_html("<strong>{}</strong>", _name(self.group.name))
+        if self.overall:
+            return mark_safe(
+                escape(gettext("%(group)s: %(change)s (%(overall)s)"))
+                % {
+                    "group": group,
+                    "change": self.overall.html,
+                    "overall": escape(self.overall.overall_words),
+                }
+            )
+        note = format_html(
+            '<span class="muted">{}</span>', gettext("interviewed at fewer than two waves")
+        )
+        return mark_safe(escape(gettext("%(group)s: %(trail)s")) % {"group": group, "trail": note})
 
 
 @dataclass

@@ -118,6 +118,47 @@ def test_all_is_a_reading_view_selecting_text_does_not_code(setup, page, login_a
     )
     page.wait_for_timeout(300)
     assert page.locator("#picker").count() == 0 or not page.locator("#picker").is_visible()
-    assert "switch to Mine" in page.locator("#coding-live").inner_text()
+    # Said where everyone sees it (the toast, a live region), with the way to code.
+    toast = page.locator("#toast")
+    assert "switch to Mine or Consensus to code" in toast.inner_text()
+    assert toast.get_by_role("link", name="Switch to Mine").get_attribute("href") == "?layer=mine"
+    page.screenshot(path="/tmp/shots-polish/all-select-toast.png")
     assert not Layer.objects.filter(user=setup["pi"]).exists()
     assert Segment.objects.count() == 2
+
+
+def test_an_owner_alone_in_a_new_study_opens_on_mine_and_selecting_opens_the_picker(
+    db, page, login_as
+):
+    study = factories.make_study(name="New study")
+    owner = factories.make_user(username="newpi")
+    factories.add_member(study, owner, Role.OWNER)
+    t = factories.make_transcript(study, text=TEXT, title="P01 T1")
+    login_as(owner)
+    page.goto(f"/studies/{study.pk}/transcripts/{t.pk}/")
+    assert "Editing your layer" in page.locator("#edit-state").inner_text()
+    assert page.locator(".layer-switcher [aria-current]").inner_text().strip() == "Mine"
+    page.evaluate(
+        """() => { const run = [...document.querySelectorAll('#transcript .r')]
+             .find(r => r.textContent.includes('team met'));
+           const node = run.firstChild; const at = node.data.indexOf('team met');
+           const r = document.createRange(); r.setStart(node, at); r.setEnd(node, at + 8);
+           getSelection().removeAllRanges(); getSelection().addRange(r);
+           run.dispatchEvent(new MouseEvent('mouseup', {bubbles: true, button: 0})); }"""
+    )
+    page.locator("#picker").wait_for(state="visible")
+    page.screenshot(path="/tmp/shots-polish/new-owner-mine-picker.png")
+
+
+def test_a_viewer_sees_the_definitions_link_and_one_count_per_code(setup, page, login_as):
+    viewer = factories.make_user(username="viewer")
+    factories.add_member(setup["study"], viewer, Role.VIEWER)
+    login_as(viewer)
+    page.goto(f"/studies/{setup['study'].pk}/transcripts/{setup['t'].pk}/")
+    head = page.locator(".codebook-head")
+    assert head.get_by_role("link", name="Definitions").is_visible()
+    assert head.get_by_role("link", name="Edit").count() == 0
+    assert "mine" not in page.locator("#count-legend").inner_text()
+    count = page.locator(f'#codebook-tree [data-code="{setup["code"].pk}"] .code-count')
+    assert count.inner_text() == "2"
+    page.screenshot(path="/tmp/shots-polish/viewer-codebook-panel.png")

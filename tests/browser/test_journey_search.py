@@ -151,8 +151,8 @@ def test_a_pi_searches_auto_codes_undoes_and_cuts_the_matrix_by_gender(page, log
     mark.scroll_into_view_if_needed()
     page.screenshot(path=f"{SHOTS}-4-coding-page.png", full_page=False)
 
-    # One undo removes the batch: in my layer (the owner's page opens on "All", a reading
-    # view) it reaches other transcripts, so the page asks first.
+    # One undo removes the batch: in my layer (the owner's page opens on Mine; the link
+    # keeps it there) it reaches other transcripts, so the page asks first.
     page.get_by_role("navigation", name="Layer shown").get_by_role("link", name="Mine").click()
     page.locator("#edit-state", has_text="Editing your layer").wait_for()
     page.locator(f'mark.r[data-start="{first.start}"]').first.wait_for()

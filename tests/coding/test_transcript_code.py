@@ -34,17 +34,17 @@ def page_url(transcript, **params):
 
 
 def test_it_shows_the_transcript_to_the_owner(owner_client, transcript):
-    # Owners start on "All", a reading view; Mine (and Consensus) edit.
+    # Owners start on Mine, which edits (as in NVivo/MAXQDA); "All" is a reading view.
     r = owner_client.get(page_url(transcript))
     assert r.status_code == 200
     html = drawn_page(r.content.decode())
     assert 'id="transcript"' in html
-    assert "Reading all layers" in html
-    assert 'id="picker"' not in html
-    assert ">Consensus</a>" in html
-    html = drawn_page(owner_client.get(page_url(transcript, layer="mine")).content.decode())
     assert "Editing your layer" in html
     assert 'id="picker"' in html
+    assert ">Consensus</a>" in html
+    html = owner_client.get(page_url(transcript, layer="all")).content.decode()
+    assert "Reading all layers" in html
+    assert 'id="picker"' not in html
 
 
 def test_it_shows_the_page_to_a_coder_editing_their_own_layer(coder_client, transcript):
@@ -277,17 +277,18 @@ def test_role_fixture_sanity(study, viewer):
     assert study.memberships.get(user=viewer).role == Role.VIEWER
 
 
-def test_an_owner_starts_on_all_layers_reading_and_edits_in_mine(
+def test_an_owner_starts_on_their_own_layer_and_reads_all_when_asked(
     owner_client, study, coder, transcript, shame
 ):
     seg = factories.make_segment(transcript, shame, factories.make_layer(study, coder), 0, 12)
     response = owner_client.get(page_url(transcript))
-    html = drawn_page(response.content.decode())
-    assert f'data-seg="{seg.pk}"' in html
+    assert response.context["state"].view == "mine"
+    assert response.context["state"].edit == "mine"
+    assert f'data-seg="{seg.pk}"' not in drawn_page(response.content.decode())
+    response = owner_client.get(page_url(transcript, layer="all"))
+    assert f'data-seg="{seg.pk}"' in drawn_page(response.content.decode())
     assert response.context["state"].view == "all"
     assert response.context["state"].edit is None  # "All" is a reading view
-    response = owner_client.get(page_url(transcript, layer="mine"))
-    assert response.context["state"].edit == "mine"
 
 
 def test_a_coder_starts_on_their_own_layer(coder_client, study, coder2, transcript, shame):

@@ -160,8 +160,12 @@ def test_an_owner_reads_all_without_a_picker_and_with_links_to_code(
     assert not Layer.objects.filter(user=owner).exists()
 
 
-def test_an_owner_opening_a_transcript_starts_on_all_and_reads(owner_client, transcript, coded):
+def test_an_owner_opening_a_transcript_starts_on_mine_and_reads_all_when_asked(
+    owner_client, transcript, coded
+):
     html = drawn_page(owner_client.get(page_url(transcript)).content.decode())
+    assert 'data-view="mine"' in html and "Editing your layer" in html
+    html = drawn_page(owner_client.get(page_url(transcript) + "?layer=all").content.decode())
     assert 'data-view="all"' in html and "Reading all layers" in html
 
 

@@ -52,10 +52,34 @@ export function say(message) {
   window.setTimeout(() => { setMessage(live, message); }, 40);
 }
 
-/** Say why selecting does not code here, and point sighted users to the toolbar's links. */
+let readToastTimer = null;
+/** Say why selecting does not code here, in the toast (a live region) where the selection
+ * was made visible to everyone, with a link to Mine when the reader may code; and point
+ * sighted users to the toolbar's links. */
 export function sayReadOnly() {
-  say(readNote());
   const note = byId("edit-state");
+  const toast = byId("toast");
+  if (toast) {
+    const body = document.createElement("p");
+    body.className = "toast-body toast-read-only";
+    const text = document.createElement("span");
+    text.className = "toast-text";
+    text.textContent = readNote();
+    body.append(text);
+    if (note && note.querySelector('a[href="?layer=mine"]')) {
+      const link = document.createElement("a");
+      link.href = "?layer=mine";
+      link.textContent = gettext("Switch to Mine");
+      body.append(" ", link);
+    }
+    toast.replaceChildren(body);
+    window.clearTimeout(readToastTimer);
+    readToastTimer = window.setTimeout(() => {
+      if (toast.contains(body) && !toast.matches(":hover") && !toast.contains(document.activeElement)) toast.replaceChildren();
+    }, 8000);
+  } else {
+    say(readNote());
+  }
   if (!note) return;
   note.classList.remove("is-flash"); void note.offsetWidth; note.classList.add("is-flash");
   window.setTimeout(() => note.classList.remove("is-flash"), 1600);
