@@ -1,0 +1,73 @@
+"""Model instances from written-out queries (issue 12).
+
+Building a query through the ORM costs more than running it for the small reads every
+request makes (the session, the requester, their membership, the transcript). Here a
+model's columns are named for a hand-written SELECT, and a row's values become an instance
+as the ORM's compiler makes one: each value through the database's and the field's
+converters (SQLite's text datetimes and integer booleans, JSON text), then
+``Model.from_db``. What a query reads and decides stays where it is written; this only
+turns rows into objects.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+_CONVERTERS: dict[tuple, list] = {}
+
+
+def converters(fields) -> list:
+    """Per field, a function turning the database's value into the field's Python value,
+    as the ORM's compiler does (cached per database vendor and field list)."""
+    key = (connection.vendor, *(f.model._meta.label + "." + f.attname for f in fields))
+    found = _CONVERTERS.get(key)
+    if found is not None:
+        return found
+    out = []
+    for f in fields:
+        col = f.get_col(f.model._meta.db_table)
+        steps = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
+
+        def convert(value, steps=steps, col=col):
+            for step in steps:
+                value = step(value, col, connection)
+            return value
+
+        out.append(convert if steps else None)
+    _CONVERTERS[key] = out
+    return out
+
+
+def columns(model, alias: str) -> Columns:
+    """The :class:`Columns` of ``model`` under ``alias`` (made once per database vendor)."""
+    key = (connection.vendor, model._meta.label, alias)
+    found = _COLUMNS.get(key)
+    if found is None:
+        found = _COLUMNS[key] = Columns(model, alias)
+    return found
+
+
+_COLUMNS: dict[tuple, Columns] = {}
+
+
+class Columns:
+    """Every concrete column of ``model`` under the table alias ``alias``: ``sql`` for the
+    SELECT list, ``build(row, at)`` for the instance made of ``row[at:at + len(self)]``."""
+
+    def __init__(self, model, alias: str):
+        self.model = model
+        self.fields = model._meta.concrete_fields
+        self.names = [f.attname for f in self.fields]
+        qn = connection.ops.quote_name
+        self.sql = ", ".join(f"{alias}.{qn(f.column)}" for f in self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def build(self, row, at: int = 0):
+        values = row[at : at + len(self.fields)]
+        values = [
+            v if convert is None else convert(v)
+            for convert, v in zip(converters(self.fields), values, strict=True)
+        ]
+        return self.model.from_db(connection.alias, self.names, values)
