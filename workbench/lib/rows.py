@@ -71,3 +71,37 @@ class Columns:
             for convert, v in zip(converters(self.fields), values, strict=True)
         ]
         return self.model.from_db(connection.alias, self.names, values)
+
+
+def insert(objs: list) -> None:
+    """Save the new instances ``objs`` (a few, of one model, with an automatic primary key)
+    in one written-out ``INSERT … RETURNING``, as ``bulk_create`` stores them (each field's
+    ``pre_save``, e.g. ``auto_now_add``, then its database value; no signals, no
+    validation: the caller validates); sets each one's primary key. An IntegrityError
+    (a unique or check constraint) rolls back as the ORM's would."""
+    if not objs:
+        return
+    if not connection.features.can_return_rows_from_bulk_insert:  # SQLite before 3.35
+        for obj in objs:
+            obj.save(force_insert=True)
+        return
+    model = type(objs[0])
+    meta = model._meta
+    pk = meta.pk
+    fields = [f for f in meta.concrete_fields if f is not pk]
+    qn = connection.ops.quote_name
+    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params: list = []
+    for obj in objs:
+        params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES {', '.join([marks] * len(objs))} RETURNING {qn(pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    for obj, pk_value in zip(objs, ids, strict=True):
+        setattr(obj, pk.attname, pk_value)
+        obj._state.adding = False
+        obj._state.db = connection.alias
