@@ -63,7 +63,7 @@ def read_user(backend, user_id):
         row = cursor.fetchone()
     if row is None:
         return None
-    user = cols.build(row)
+    user = cols.build(row, using=connection.alias)
     return user if backend.user_can_authenticate(user) else None
 
 

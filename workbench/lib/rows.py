@@ -58,19 +58,20 @@ class Columns:
         self.model = model
         self.fields = model._meta.concrete_fields
         self.names = [f.attname for f in self.fields]
+        self.converters = converters(self.fields)
         qn = connection.ops.quote_name
         self.sql = ", ".join(f"{alias}.{qn(f.column)}" for f in self.fields)
 
     def __len__(self) -> int:
         return len(self.fields)
 
-    def build(self, row, at: int = 0):
+    def build(self, row, at: int = 0, *, using: str = "default"):
         values = row[at : at + len(self.fields)]
         values = [
             v if convert is None else convert(v)
-            for convert, v in zip(converters(self.fields), values, strict=True)
+            for convert, v in zip(self.converters, values, strict=True)
         ]
-        return self.model.from_db(connection.alias, self.names, values)
+        return self.model.from_db(using, self.names, values)
 
 
 def insert(objs: list) -> None:
@@ -86,22 +87,35 @@ def insert(objs: list) -> None:
             obj.save(force_insert=True)
         return
     model = type(objs[0])
-    meta = model._meta
-    pk = meta.pk
-    fields = [f for f in meta.concrete_fields if f is not pk]
-    qn = connection.ops.quote_name
-    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql, fields, pk = _insert_sql(model, len(objs))
     params: list = []
     for obj in objs:
         params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-        f"VALUES {', '.join([marks] * len(objs))} RETURNING {qn(pk.column)}"
-    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = [row[0] for row in cursor.fetchall()]
+    alias = connection.alias
     for obj, pk_value in zip(objs, ids, strict=True):
         setattr(obj, pk.attname, pk_value)
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = alias
+
+
+_INSERTS: dict[tuple, tuple] = {}
+
+
+def _insert_sql(model, n: int) -> tuple[str, list, object]:
+    key = (connection.vendor, model._meta.label, n)
+    found = _INSERTS.get(key)
+    if found is None:
+        meta = model._meta
+        pk = meta.pk
+        fields = [f for f in meta.concrete_fields if f is not pk]
+        qn = connection.ops.quote_name
+        marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = (
+            f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+            f"VALUES {', '.join([marks] * n)} RETURNING {qn(pk.column)}"
+        )
+        found = _INSERTS[key] = (sql, fields, pk)
+    return found
