@@ -71,7 +71,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, the requester's row read by a written-out query (workbench/auth.py).
+    "workbench.auth.AuthenticationMiddleware",
     # A logged-in person's own choice of language wins over the browser's.
     "workbench.i18n.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -337,6 +338,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # A session ends after WORKBENCH_SESSION_IDLE_MINUTES without a request (shared clinic
 # computers); SessionIdleMiddleware renews it at most once a minute.
 SESSION_COOKIE_AGE = envint("WORKBENCH_SESSION_IDLE_MINUTES", 60) * 60
+# Django's database sessions, the row read by a written-out query (workbench/sessions.py).
+SESSION_ENGINE = "workbench.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "0")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -72,8 +72,10 @@ class SegmentCreateForm(SpanFields):
     @classmethod
     def data_from_post(cls, post):
         """Accept ``code_id`` as well as ``code_ids`` (one code or several)."""
+        ids = [*post.getlist("code_ids"), *post.getlist("code_id")]
+        if "code_id" not in post and all(ids):
+            return post  # as the page posts it: nothing to change (no copy)
         data = post.copy()
-        ids = [*data.getlist("code_ids"), *data.getlist("code_id")]
         data.setlist("code_ids", [i for i in ids if i])
         return data
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from coding.audit import audit, recorded, segment_snapshot
+from coding.audit import audit, audit_many, event_for, recorded, segment_snapshot
 from coding.codebook import services as codebook_services
 from coding.memos.services import clean_memo_text
 from coding.models import (
@@ -25,6 +25,7 @@ from coding.models import (
 from coding.segments import labels
 from studies.models import Study, Transcript
 from workbench.i18n import with_user_content
+from workbench.lib import rows
 
 
 def coder_layer(*, study: Study, user) -> Layer:
@@ -223,7 +224,7 @@ def segment_create(
                 validate_unique=False,
                 validate_constraints=False,
             )
-            segment.save()
+            rows.insert([segment])  # segment.save(), written out (issue 12)
             audit(
                 study=transcript.study,
                 actor=actor,
@@ -576,11 +577,7 @@ def _segments_create_on_span(
             raise _code_gone(code)
     text = check_span(transcript=transcript, start=start, end=end, quote=quote)
     # Under the transcript's lock no other segment writer runs on this transcript.
-    there = set(
-        Segment.objects.filter(
-            transcript=transcript, layer=layer, start=start, end=end, code_id__in=ids
-        ).values_list("code_id", flat=True)
-    )
+    there = _codes_on_span(transcript.pk, layer.pk, start, end, ids)
     created_by = actor if getattr(actor, "is_authenticated", False) else None
     made = []
     for code in codes:
@@ -603,17 +600,34 @@ def _segments_create_on_span(
             validate_constraints=False,
         )
         made.append(segment)
-    if made:
-        Segment.objects.bulk_create(made)
-    for segment in made:
-        audit(
-            study=transcript.study,
-            actor=actor,
-            action="segment.create",
-            obj=segment,
-            after=segment_snapshot(segment),
-        )
+    # One INSERT for the segments, one for their events (written out: issue 12).
+    rows.insert(made)
+    audit_many(
+        [
+            event_for(
+                study=transcript.study,
+                actor=actor,
+                action="segment.create",
+                obj=segment,
+                after=segment_snapshot(segment),
+            )
+            for segment in made
+        ]
+    )
     return made
+
+
+def _codes_on_span(transcript_id: int, layer_id: int, start: int, end: int, ids) -> set[int]:
+    """The codes of ``ids`` the span has already in the layer. One query, written out."""
+    table = connection.ops.quote_name(Segment._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    sql = (
+        f'SELECT "code_id" FROM {table} WHERE "transcript_id" = %s AND "layer_id" = %s '
+        f'AND "start" = %s AND "end" = %s AND "code_id" IN ({marks})'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [transcript_id, layer_id, start, end, *ids])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def segment_change(

@@ -28,6 +28,7 @@ from coding.segments.forms import SegmentCreateForm, SegmentUpdateForm, Transcri
 from studies.access import (
     StudyAccess,
     get_segment_for_write,
+    get_study_and_transcript,
     get_study_for_user,
     get_transcript,
     visible_memos,
@@ -220,8 +221,7 @@ def _stale_response(
 @login_required
 @require_POST
 def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
-    access = get_study_for_user(request, study_id, write=True)
-    transcript = get_transcript(access, transcript_id, related=False)
+    access, transcript = get_study_and_transcript(request, study_id, transcript_id, write=True)
     view = request.POST.get("view") or None
     book = bookcache.page_book(access).book
     form = SegmentCreateForm(SegmentCreateForm.data_from_post(request.POST), code_ids=book.by_id)
@@ -310,8 +310,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
 def segment_delete(
     request: HttpRequest, study_id: int, transcript_id: int, segment_id: int
 ) -> HttpResponse:
-    access = get_study_for_user(request, study_id, write=True)
-    transcript = get_transcript(access, transcript_id, related=False)
+    access, transcript = get_study_and_transcript(request, study_id, transcript_id, write=True)
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view, code="refused")
@@ -336,8 +335,7 @@ def segment_delete(
 def segment_update(
     request: HttpRequest, study_id: int, transcript_id: int, segment_id: int
 ) -> HttpResponse:
-    access = get_study_for_user(request, study_id, write=True)
-    transcript = get_transcript(access, transcript_id, related=False)
+    access, transcript = get_study_and_transcript(request, study_id, transcript_id, write=True)
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view, code="refused")
@@ -392,8 +390,7 @@ def segment_update(
 @login_required
 @require_POST
 def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
-    access = get_study_for_user(request, study_id, write=True)
-    transcript = get_transcript(access, transcript_id, related=False)
+    access, transcript = get_study_and_transcript(request, study_id, transcript_id, write=True)
     view = request.POST.get("view") or None
     if refusal := _view_refusal(access, view):
         return _error_response(request, access, transcript, refusal, view=view, code="refused")

@@ -47,15 +47,15 @@ def _create(client, transcript, codes, words, **extra):
     return client.post(url, data, **HX)
 
 
-def test_a_page_write_codes_a_passage_in_at_most_14_queries(
+def test_a_page_write_codes_a_passage_in_at_most_13_queries(
     setup, coder_client, coder, django_assert_max_num_queries
 ):
     transcript, shame = setup["transcript"], setup["shame"]
-    # session, user, membership and study, transcript, codebook, the visible layers (the
-    # layer written to and the page's layer state), BEGIN, transcript lock, code lock,
-    # segment insert (a double submit breaks the unique span), audit insert, COMMIT,
-    # segments on the touched line, the touched code's counts
-    with django_assert_max_num_queries(14):
+    # session, user, membership with study and transcript (one query), codebook, the
+    # visible layers (the layer written to and the page's layer state), BEGIN, transcript
+    # lock, code lock, segment insert (a double submit breaks the unique span), audit
+    # insert, COMMIT, segments on the touched line, the touched code's counts
+    with django_assert_max_num_queries(13):
         response = _create(coder_client, transcript, [shame], "I felt ashamed 𠝹")
 
     assert response.status_code == 200
@@ -69,16 +69,16 @@ def test_a_page_write_codes_a_passage_in_at_most_14_queries(
     assert 'Coded <span translate="no">‘Shame’</span>' in response.content.decode()
 
 
-def test_a_page_delete_takes_at_most_19_queries(setup, coder_client, django_assert_max_num_queries):
+def test_a_page_delete_takes_at_most_18_queries(setup, coder_client, django_assert_max_num_queries):
     transcript = setup["transcript"]
     segment = Segment.objects.get()
     url = reverse("coding:segment_delete", args=[transcript.study_id, transcript.pk, segment.pk])
-    # session, user, membership and study, transcript, segment with code and layer, BEGIN,
+    # session, user, membership with study and transcript, segment with code and layer, BEGIN,
     # transcript lock, segment re-read (an edit may have moved it), audit insert, its
     # memos, exemplars and consensus results (on_delete), delete, COMMIT, the visible layers, the
     # codebook, segments on the touched line, the touched code's counts, whether the layer
     # still has a highlight (the hint: none was left on the line)
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(18):
         response = coder_client.post(url, {"view": "mine", "partial": "1"}, **HX)
 
     assert response["HX-Reswap"] == "none"
@@ -162,8 +162,8 @@ def test_several_codes_cost_as_many_queries_as_two(
     transcript = setup["transcript"]
     codes = [factories.make_code(study, name=f"Extra {i}") for i in range(n)]
     # as one code, plus: the codes locked in one query, the codes already on the span, one
-    # audit event per segment made beyond the first and the batch (n = 2: 17)
-    with django_assert_max_num_queries(15 + n):
+    # audit event per segment made beyond the first and the batch (n = 2: 16)
+    with django_assert_max_num_queries(14 + n):
         response = _create(coder_client, transcript, codes, "And then?")
 
     assert response["HX-Reswap"] == "none"

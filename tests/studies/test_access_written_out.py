@@ -1,0 +1,126 @@
+"""The coding page's writes decide access and read their transcript in one written-out
+query (studies/access.py ``get_study_and_transcript``): the same decision, in the same
+order, as ``get_study_for_user`` followed by ``get_transcript(related=False)`` through the
+ORM, and the same objects, for every persona, blind coding on and off, every write mode
+and ids that name nothing (another study's transcript, none, not a number, too large)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db import DataError, transaction
+from django.http import Http404
+from django.test import RequestFactory
+
+from studies.access import get_study_and_transcript, get_study_for_user, get_transcript
+from studies.models import Membership, Study, Transcript
+from tests import factories
+
+BAD_IDS = ["nope", None, 2**63, -(2**63) - 1, 10**30]
+
+
+def _fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def _outcome(call):
+    """What a view sees: the refusal (its kind and words) or the objects' every field."""
+    try:
+        access, transcript = call()
+    except Http404 as exc:
+        return ("404", str(exc))
+    except PermissionDenied as exc:
+        return ("403", str(exc))
+    assert transcript.study is access.study  # preloaded: no query to reach it
+    assert access.membership.study is access.study
+    return (
+        "ok",
+        access.role,
+        access.blind,
+        access.user.pk,
+        _fields(access.membership),
+        _fields(access.study),
+        _fields(transcript),
+        transcript.get_deferred_fields(),
+    )
+
+
+def _orm(request, study_id, transcript_id, **mode):
+    access = get_study_for_user(request, study_id, **mode)
+    return access, get_transcript(access, transcript_id, related=False)
+
+
+def _orm_outcome(call):
+    """The ORM's outcome; an id beyond the id column's range crashes the ORM's foreign-key
+    look-up (a server error: OverflowError on SQLite, DataError on PostgreSQL), where the
+    written-out look-up finds nothing (404)."""
+    try:
+        with transaction.atomic():
+            return _outcome(call)
+    except (OverflowError, DataError):
+        return None
+
+
+@pytest.mark.parametrize("blind", [False, True])
+def test_the_written_out_decision_is_the_orms(
+    study, owner, coder, viewer, outsider, blind, django_assert_max_num_queries
+):
+    study.blind_coding = blind
+    study.save()
+    mine = factories.make_transcript(
+        study, title="SU01 T1", text="P01: a turn — 你好.\nP02: another.", attributes={"site": "HK"}
+    )
+    elsewhere = factories.make_study(name="Another study")
+    theirs = factories.make_transcript(elsewhere, title="Theirs")
+    factories.add_member(elsewhere, outsider)  # a member of another study only
+    rf = RequestFactory()
+    users = [owner, coder, viewer, outsider, AnonymousUser()]
+    study_ids = [study.pk, elsewhere.pk, 999_999, *BAD_IDS]
+    transcript_ids = [mine.pk, theirs.pk, 999_999, *BAD_IDS]
+    modes = [{}, {"write": True}, {"owner": True}]
+    seen = set()
+    for user in users:
+        request = rf.post("/")
+        request.user = user
+        for sid in study_ids:
+            for tid in transcript_ids:
+                for mode in modes:
+                    orm = _orm_outcome(lambda r=request, s=sid, t=tid, m=mode: _orm(r, s, t, **m))
+                    with django_assert_max_num_queries(1):
+                        raw = _outcome(
+                            lambda r=request, s=sid, t=tid, m=mode: get_study_and_transcript(
+                                r, s, t, **m
+                            )
+                        )
+                    if orm is None:
+                        assert raw[0] == "404", (user, sid, tid, mode)
+                        continue
+                    assert raw == orm, (user, sid, tid, mode)
+                    seen.add(orm[0] if orm[0] != "ok" else (orm[0], orm[1], orm[2]))
+    # Every decision was met: refusals of both kinds, and each role's access.
+    assert {"404", "403"} <= seen
+    roles = {s[1] for s in seen if isinstance(s, tuple)}
+    assert roles == {"owner", "coder", "viewer"}
+    assert ("ok", "coder", blind) in seen
+
+
+def test_it_reads_in_one_query(study, coder, django_assert_num_queries):
+    transcript = factories.make_transcript(study)
+    request = RequestFactory().post("/")
+    request.user = coder
+    with django_assert_num_queries(1):
+        access, got = get_study_and_transcript(request, study.pk, transcript.pk, write=True)
+    assert got.text == transcript.text and access.study.pk == study.pk
+    assert isinstance(access.membership, Membership) and isinstance(access.study, Study)
+    assert isinstance(got, Transcript)
+
+
+@pytest.mark.parametrize("huge", [2**63, 10**30])
+def test_an_id_too_large_for_the_column_names_nothing(study, coder, huge):
+    transcript = factories.make_transcript(study)
+    request = RequestFactory().post("/")
+    request.user = coder
+    for sid, tid in ((huge, transcript.pk), (study.pk, huge)):
+        with pytest.raises(Http404):
+            get_study_and_transcript(request, sid, tid, write=True)
