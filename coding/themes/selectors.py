@@ -213,7 +213,11 @@ class Prevalence:
 
     def summary_lines(self) -> list[str]:
         """One sentence per group: the first wave to the last, e.g. "PSW: 2/9 at T1 → 7/9 at T3"."""
-        return [f"{g.group.name}: {g.overall.text}" for g in self.changes if g.overall]
+        return [
+            gettext("%(group)s: %(trail)s") % {"group": g.group.name, "trail": g.overall.text}
+            for g in self.changes
+            if g.overall
+        ]
 
 
 def _kind(a: PrevalenceCell, b: PrevalenceCell) -> str:
