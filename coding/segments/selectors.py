@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Subquery
 
 from coding.models import Assignment, Layer, LayerKind, Segment
 from studies.access import StudyAccess, visible_layers
+from workbench.lib.rows import converters as db_converters
 
 
 @dataclass
@@ -51,15 +52,10 @@ def marked_layers(access: StudyAccess, transcript=None) -> list[Layer]:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     for row in rows:
-        values = [convert(v) for convert, v in zip(_converters(layer_fields), row, strict=False)]
+        values = _converted(db_converters(layer_fields), row)
         layer = Layer.from_db(connection.alias, [f.attname for f in layer_fields], values)
         if row[n_layer] is not None:
-            user_values = [
-                convert(v)
-                for convert, v in zip(
-                    _converters(user_fields), row[n_layer : n_layer + n_user], strict=True
-                )
-            ]
+            user_values = _converted(db_converters(user_fields), row[n_layer : n_layer + n_user])
             user = _user_model().from_db(
                 connection.alias, [f.attname for f in user_fields], user_values
             )
@@ -69,7 +65,7 @@ def marked_layers(access: StudyAccess, transcript=None) -> list[Layer]:
         layer.has_segments = bool(row[n_layer + n_user])
         if transcript is not None:
             done_at = row[n_layer + n_user + 1]
-            layer.done_at = _converters((_DONE_AT,))[0](done_at)
+            layer.done_at = _converted(db_converters((_DONE_AT,)), (done_at,))[0]
         layers.append(layer)
     return layers
 
@@ -98,29 +94,9 @@ def _fields():
     return Layer._meta.concrete_fields, _user_model()._meta.concrete_fields
 
 
-_CONVERTERS: dict[tuple, list] = {}
-
-
-def _converters(fields) -> list:
-    """Per field, a function turning the database's value into the field's Python value,
-    as the ORM's compiler does (SQLite's text datetimes, PostgreSQL's as they come)."""
-    key = (connection.vendor, *(f.model._meta.label + f.attname for f in fields))
-    found = _CONVERTERS.get(key)
-    if found is not None:
-        return found
-    out = []
-    for f in fields:
-        col = f.get_col(f.model._meta.db_table)
-        steps = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
-
-        def convert(value, steps=steps, col=col):
-            for step in steps:
-                value = step(value, col, connection)
-            return value
-
-        out.append(convert if steps else (lambda value: value))
-    _CONVERTERS[key] = out
-    return out
+def _converted(converters: list, values) -> list:
+    """``values`` (a row's columns, in field order) as the ORM gives them (None: as stored)."""
+    return [c(v) if c else v for c, v in zip(converters, values, strict=False)]
 
 
 def _marked_sql(access: StudyAccess, transcript) -> tuple[str, list]:
