@@ -86,3 +86,16 @@ def persona_clients(owner_client, coder_client, viewer_client, outsider_client):
         "viewer": viewer_client,
         "outsider": outsider_client,
     }
+
+
+@pytest.fixture
+def media_in_tmp(settings, tmp_path):
+    """The private ``media`` storage (recordings) on local disk in this test's own folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "media": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    return tmp_path / "media"

@@ -29,14 +29,8 @@ SHOTS = Path(os.environ.get("SHOTS_DIR", "/tmp/shots-inti18n"))
 
 
 @pytest.fixture(autouse=True)
-def _media_dir(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "media": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
+def _media_dir(media_in_tmp):
+    """Recordings go to this test's own folder (tests/conftest.py)."""
 
 
 def _zh(page):

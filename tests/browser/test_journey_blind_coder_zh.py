@@ -52,14 +52,8 @@ PASSWORD = "Kowloon-Tong-2026"
 
 
 @pytest.fixture(autouse=True)
-def _media_dir(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "media": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
+def _media_dir(media_in_tmp):
+    """Recordings go to this test's own folder (tests/conftest.py)."""
 
 
 @pytest.fixture

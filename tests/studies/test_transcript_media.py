@@ -30,14 +30,8 @@ def wav_bytes(seconds: float = 1.0, rate: int = 8000) -> bytes:
 
 
 @pytest.fixture(autouse=True)
-def _media_dir(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "media": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
+def _media_dir(media_in_tmp):
+    """Recordings go to this test's own folder (tests/conftest.py)."""
 
 
 @pytest.fixture
