@@ -197,6 +197,13 @@ def _relocate(text: str, quote: str, near: int) -> dict | None:
     return {"start": best, "end": best + len(quote), "quote": quote}
 
 
+def _refused(request, access, transcript, exc: ValidationError, view):
+    """A write the services refused: its messages in the answer, with their machine code."""
+    return _error_response(
+        request, access, transcript, " ".join(exc.messages), view=view, code=error_code(exc, 400)
+    )
+
+
 def _edited_since(exc: ValidationError, transcript: Transcript, version: int) -> bool:
     """Whether the service refused because a text edit committed after the view's check."""
     if not any(getattr(e, "code", None) == "stale" for e in getattr(exc, "error_list", [])):
@@ -268,14 +275,7 @@ def segment_create(request: HtmxHttpRequest, study_id: int, transcript_id: int) 
     except ValidationError as exc:
         if _edited_since(exc, transcript, data["version"]):
             return _stale_response(request, access, transcript, data["quote"], data["start"], view)
-        return _error_response(
-            request,
-            access,
-            transcript,
-            " ".join(exc.messages),
-            view=view,
-            code=error_code(exc, 400),
-        )
+        return _refused(request, access, transcript, exc, view)
     layer.has_segments = True  # created, or the span had these codes already
     if layer not in marked:
         marked.append(layer)  # made by this first write
@@ -366,14 +366,7 @@ def segment_update(
     except ValidationError as exc:
         if form.changes_span and _edited_since(exc, transcript, data["version"]):
             return _stale_response(request, access, transcript, segment.quote, segment.start, view)
-        return _error_response(
-            request,
-            access,
-            transcript,
-            " ".join(exc.messages),
-            view=view,
-            code=error_code(exc, 400),
-        )
+        return _refused(request, access, transcript, exc, view)
     return _success_response(
         request,
         access,
@@ -405,14 +398,7 @@ def segment_undo(request: HtmxHttpRequest, study_id: int, transcript_id: int) ->
     except undo.ConfirmBatchUndo as ask:
         return _confirm_response(request, access, transcript, ask, view=view)
     except ValidationError as exc:
-        return _error_response(
-            request,
-            access,
-            transcript,
-            " ".join(exc.messages),
-            view=view,
-            code=error_code(exc, 400),
-        )
+        return _refused(request, access, transcript, exc, view)
     return _success_response(
         request,
         access,
