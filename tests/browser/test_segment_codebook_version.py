@@ -39,6 +39,8 @@ def test_the_popover_says_under_which_version_each_highlight_was_coded(page, log
     # Mouse: the run both cover lists both, each with its version.
     page.locator("mark.r").filter(has_text="not know").click()
     pop = page.locator("#seg-pop")
+    # The popover opens once the mouse-up's selection check has run (a task later).
+    pop.wait_for(state="visible")
     items = pop.locator("li")
     texts = {
         items.nth(i).locator("strong").inner_text(): items.nth(i)
@@ -56,7 +58,7 @@ def test_the_popover_says_under_which_version_each_highlight_was_coded(page, log
     page.locator("#transcript").focus()
     page.keyboard.press("j")
     page.keyboard.press("Enter")
-    assert pop.is_visible()
+    pop.wait_for(state="visible")
     assert "coded before any named version" in pop.locator(".seg-meta").first.inner_text()
     page.keyboard.press("Escape")
 
@@ -68,6 +70,7 @@ def test_the_popover_says_under_which_version_each_highlight_was_coded(page, log
     page.locator("#picker-input").press("Enter")
     page.wait_for_function("document.querySelectorAll('.stripe').length >= 3")
     page.locator("mark.r").filter(has_text="trusted").first.click()
+    pop.wait_for(state="visible")
     assert "coded under v1 after calibration" in pop.locator(".seg-meta").first.inner_text()
 
     # The retrieval page says it too.
