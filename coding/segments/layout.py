@@ -147,11 +147,20 @@ def clip_spans(segments: Iterable[SpanLike], length: int) -> list[Span]:
     """Spans clipped to the text, empty ones dropped, in order (start, longer first, id)."""
     spans = []
     for seg in segments:
-        start, end = max(0, seg.start), min(length, seg.end)
+        start, end = seg.start, seg.end
+        if start >= 0 and end <= length and type(seg) is Span:
+            if start < end:
+                spans.append(seg)  # already a span within the text: kept as it is
+            continue
+        start, end = max(0, start), min(length, end)
         if start < end:
             spans.append(Span(seg.id, start, end))
-    spans.sort(key=lambda s: (s.start, -s.end, s.id))
+    spans.sort(key=_reading_order)
     return spans
+
+
+def _reading_order(s: Span) -> tuple[int, int, int]:
+    return (s[1], -s[2], s[0])
 
 
 def block_layout(blocks: Mapping[int, int] | None) -> tuple[int, int]:

@@ -326,6 +326,23 @@ def _stack_tops(tops: Sequence[float]) -> list[str]:
     return out
 
 
+class _Strings(dict):
+    """Each segment's :class:`SegmentStrings`, made the first time a line asks for them
+    (so rendering a few lines costs only theirs, and a line costs a dict lookup a segment)."""
+
+    __slots__ = ("looks", "blocks", "language")
+
+    def __init__(self, looks: Mapping[int, SegmentLook], blocks, language: str | None) -> None:
+        super().__init__()
+        self.looks, self.blocks, self.language = looks, blocks, language
+
+    def __missing__(self, sid: int) -> SegmentStrings:
+        blocks = self.blocks
+        block = blocks.get(sid, 0) if blocks else 0
+        made = self[sid] = segment_strings(sid, self.looks[sid], block, self.language)
+        return made
+
+
 class _Markup:
     """What every line's markup shares: the looks, blocks, tint, and the strings of each
     segment (made for the segments drawn, so rendering a few lines costs only theirs)."""
@@ -335,6 +352,7 @@ class _Markup:
         "block_count",
         "block_lanes",
         "cjk",
+        "language",
         "looks",
         "strings",
         "styles",
@@ -351,21 +369,13 @@ class _Markup:
         self.tint = frozenset(tint)
         self.blocks = blocks or None
         self.block_count, self.block_lanes = block_layout(blocks)
-        self.strings: dict[int, SegmentStrings] = {}
-        #: A run's underline style for each combination of lane colours met so far.
-        self.styles: dict[tuple[str | None, ...], str] = {}
         #: Whether the text has Chinese characters at all (else no line needs counting).
         self.cjk = True
-
-    def prepare(self, ids: Iterable[int]) -> dict[int, SegmentStrings]:
-        """The strings of ``ids`` made (once each); the dict the lines read them from."""
-        strings, looks, blocks = self.strings, self.looks, self.blocks
-        language = get_language()  # the strings are cached per language
-        for sid in ids:
-            if sid not in strings:
-                block = blocks.get(sid, 0) if blocks else 0
-                strings[sid] = segment_strings(sid, looks[sid], block, language)
-        return strings
+        #: The interface language the strings are made in (and cached per).
+        self.language = get_language()
+        self.strings = _Strings(looks, self.blocks, self.language)
+        #: A run's underline style for each combination of lane colours met so far.
+        self.styles: dict[tuple[str | None, ...], str] = {}
 
 
 #: A stripe's classes by (first, last): whether the segment starts / ends on the line.
@@ -463,8 +473,7 @@ def line_margin_html(
     """
     markup = _Markup(looks, blocks=blocks)
     stripes = [(s.segment_id, s.lane, s.top, s.height, s.first, s.last) for s in line.stripes]
-    strings = markup.prepare([s.segment_id for s in line.stripes] + line.overflow)
-    return _margin_html(stripes, line.labels, line.overflow, line.number, strings)
+    return _margin_html(stripes, line.labels, line.overflow, line.number, markup.strings)
 
 
 def line_html(line: Line, runs_html: str, margin_html: str, room: int = 0, data: str = "") -> str:
@@ -515,12 +524,26 @@ def _line_markup(
     strs = mk.strings
     styles = mk.styles
     tint = mk.tint
-    lanes = greedy_lanes(segs) if segs else {}
+    # The lanes as greedy_lanes assigns them (the lowest lane whose span has ended), in
+    # the same pass as the events for a line's usual few spans.
+    many = len(segs) > 32
+    lanes = greedy_lanes(segs) if many else {}
+    ends: list[int] = []
     slot: list[str | None] = [None] * UNDERLINE_LANES
     active = high = tinted = 0
     events = []
     for sid, start, end in segs:
-        lane = lanes[sid]
+        if many:
+            lane = lanes[sid]
+        else:
+            for lane, taken_until in enumerate(ends):
+                if taken_until <= start:
+                    ends[lane] = end
+                    break
+            else:
+                lane = len(ends)
+                ends.append(end)
+            lanes[sid] = lane
         if start >= line_start:
             events.append((start, 1, lane, sid))
         else:  # continues from the line above: active from the first run, no marker
@@ -595,6 +618,10 @@ def _line_markup(
     return line, line_html(line, runs_html, "", 0, _margin_data(line, segs, lanes, mk, cjk))
 
 
+#: A lane's token in ``data-m``, for the lanes a line can have (more are formatted).
+_LANE_WORDS = [str(lane) for lane in range(64)]
+
+
 def _margin_data(line: Line, segs: list[Span], lanes: dict[int, int], mk: _Markup, cjk: int) -> str:
     """The line's margin as data for the page's script (static/js/coding/margin.js), which
     draws the stripes, labels and "+N" chips from it and the segment table: one token per
@@ -604,16 +631,19 @@ def _margin_data(line: Line, segs: list[Span], lanes: dict[int, int], mk: _Marku
     the block's lanes or more is in the chip (no stripe). The lanes and label places are
     computed here (cheap, and the underlines need the lanes anyway); the geometry from the
     offsets and the markup are the script's."""
-    margin = margin_lanes(segs, lanes, mk.blocks)
+    blocks = mk.blocks
+    margin = margin_lanes(segs, lanes, blocks) if blocks else lanes
     block_lanes = mk.block_lanes
-    line_start, line_end = line.start, line.end
-    size = line_end - line_start
-    tokens = [str(margin[sid]) for sid, _, _ in segs]
+    line_start = line.start
+    size = line.end - line_start
+    lane_words = _LANE_WORDS
+    tokens: list[str] = []
     wanted: dict[int, list[tuple[int, float]]] = {}
     position: dict[int, int] = {}
-    blocks = mk.blocks
     for i, (sid, start, _) in enumerate(segs):
-        if start >= line_start and margin[sid] < block_lanes:
+        lane = margin[sid]
+        tokens.append(lane_words[lane] if lane < 64 else str(lane))
+        if start >= line_start and lane < block_lanes:
             block = blocks.get(sid, 0) if blocks else 0
             wanted.setdefault(block, []).append((sid, (start - line_start) / size))
             position[sid] = i
@@ -658,7 +688,7 @@ def transcript_html(
     page_key = (
         text,
         linecache.PAGE,
-        (mk.block_count, mk.block_lanes, get_language()),
+        (mk.block_count, mk.block_lanes, mk.language),
         tuple([(s.id, s.start, s.end) for s in segments]),
         tuple([looks.get(sid) for sid in ids]),
         tuple([blocks.get(sid, 0) for sid in ids]) if blocks else None,
@@ -673,7 +703,7 @@ def transcript_html(
     pieces: list[str] = []
     # Each line is keyed by all it depends on (see coding/segments/linecache.py): its text,
     # bound and spans, their looks, blocks and tint, the block lanes.
-    fixed = (mk.block_lanes, mk.cjk, get_language())
+    fixed = (mk.block_lanes, mk.cjk, mk.language)
     for bound, segs in segments_by_line(line_bounds(text), spans):
         key = (
             text[bound[2] : bound[3]],
@@ -686,9 +716,8 @@ def transcript_html(
         )
         hit = cache.get(key)
         if hit is None:
-            mk.prepare(s[0] for s in segs)
             hit = _line_markup(text, bound, segs, mk)
-            cache.put(key, hit)
+            cache.add(key, hit)
         line, html = hit
         lines.append(line)
         pieces.append(html)
@@ -750,7 +779,6 @@ def render_lines(
         index = text.count("\n", 0, a)
         before = sum(1 for part in text[:a].split("\n") if part) if a else 0
     mk = _Markup(looks, tint, blocks)
-    mk.prepare(s.id for s in spans)
     start, stop = max(0, min(lo, length)), max(lo + 1, hi)
     out = []
     for bound, segs in segments_by_line(line_bounds(text, a, index, before, stop), spans):

@@ -82,3 +82,21 @@ def test_the_page_and_its_lines_are_byte_for_byte_the_old_renderers(case):
     got = runs.render_lines(text, spans, looks, lo=lo, hi=hi, tint=tint, blocks=blocks)
     want = runs_before.render_lines(text, spans, looks, lo=lo, hi=hi, tint=tint, blocks=blocks)
     assert [strip_data(draw(html, segs, lanes)) for _, html in got] == [h for _, h in want]
+
+
+def test_a_line_of_more_spans_than_the_lane_scan_takes_renders_as_before():
+    # 33 and more spans on one line take greedy_lanes' heap; fewer the page's own scan.
+    text = "P1: " + "word " * 60 + "\nsecond line here"
+    for count in (1, 2, 32, 33, 40):
+        spans = [Span(i + 1, 4 + (i % 7) * 3, 4 + (i % 7) * 3 + 20 + i) for i in range(count)]
+        looks = {
+            s.id: SegmentLook(color="#0072B2", label=f"C{s.id}", description=f"C{s.id}, by you")
+            for s in spans
+        }
+        old, old_html = runs_before.transcript_html(text, spans, looks)
+        segs = segs_from_looks(spans, looks, None, len(text))
+        with fresh_cache():
+            new, html = runs.transcript_html(text, spans, looks)
+        assert strip_data(draw(str(html), segs, runs.MAX_LANES)) == str(old_html)
+        assert [ln.lanes for ln in new.lines] == [ln.lanes for ln in old.lines]
+        assert max(new.lines[0].lanes.values()) + 1 == new.lane_count

@@ -47,6 +47,21 @@ class SizedLRU:
                 old_key, dropped = self._data.popitem(last=False)
                 self._size -= self._size_of(old_key, dropped)
 
+    def add(self, key: Any, value: Any) -> None:
+        """:meth:`put` for a key just missed: the same, without first looking for an old
+        value (a line's key is a deep tuple, hashed again for every look-up)."""
+        size = self._size_of(key, value)
+        if size > self.budget:
+            return
+        with self._lock:
+            data = self._data
+            if data.setdefault(key, value) is not value:  # put by another thread since
+                return
+            self._size += size
+            while self._size > self.budget:
+                old_key, dropped = data.popitem(last=False)
+                self._size -= self._size_of(old_key, dropped)
+
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
