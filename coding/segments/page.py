@@ -230,7 +230,8 @@ PAGE_SEGMENT_COLUMNS = (*SEGMENT_COLUMNS[:-1], "created_text")
 
 
 def page_segment_rows(qs) -> list[tuple]:
-    """Rows of ``PAGE_SEGMENT_COLUMNS`` of the segment QuerySet ``qs`` (in no order)."""
+    """Rows of ``PAGE_SEGMENT_COLUMNS`` of the segment QuerySet ``qs`` (in no order), through
+    the ORM (the page reads them written out: :func:`selectors.page_segment_rows`)."""
     qs = qs.order_by().annotate(created_text=Cast("created_at", CharField()))
     return list(qs.values_list(*PAGE_SEGMENT_COLUMNS))
 
@@ -338,8 +339,7 @@ def build_transcript_view(
     """
     rows = []
     if state.shown:
-        qs = selectors.segments_for_transcript(access, transcript, layers=state.shown)
-        rows = page_segment_rows(qs)
+        rows = selectors.page_segment_rows(access, transcript, state.shown)
     counts = counts_from_rows(state, rows)
     tint: set[int] = set()
     if code_filter is not None:
