@@ -213,6 +213,43 @@ def visible_memos(access: StudyAccess, memos=None):
     return qs.filter(mine | pi_guidance)
 
 
+def transcript_memos(access: StudyAccess, transcript, limit: int = 50) -> list:
+    """The memos on ``transcript`` itself (not on its segments) that the member may see,
+    newest first (at most ``limit``), author preloaded: :func:`visible_memos` of
+    ``Memo.objects.filter(transcript=transcript, segment__isnull=True)``, in one written-out
+    query (the coding page's, issue 12). There the rule comes down to: everyone but a blind
+    coder sees them all (none is on a segment of a hidden layer); a blind coder their own
+    (the owners' guidance they see is on the study, never on a transcript).
+    tests/studies/test_access_written_out.py compares the two for every persona."""
+    from django.contrib.auth import get_user_model
+
+    from coding.models import Memo
+    from workbench.lib.rows import columns
+
+    memo_cols, user_cols = columns(Memo, "N"), columns(get_user_model(), "U")
+    qn = connection.ops.quote_name
+    where = 'N."study_id" = %s AND N."transcript_id" = %s AND N."segment_id" IS NULL'
+    params = [access.study.pk, transcript.pk]
+    if access.blind:
+        where += ' AND N."author_id" = %s'
+        params.append(access.membership.user_id)
+    sql = (
+        f"SELECT {memo_cols.sql}, {user_cols.sql} FROM {qn(Memo._meta.db_table)} N "
+        f'LEFT OUTER JOIN {qn(get_user_model()._meta.db_table)} U ON U."id" = N."author_id" '
+        f'WHERE {where} ORDER BY N."created_at" DESC, N."id" DESC LIMIT %s'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        rows = cursor.fetchall()
+    memos = []
+    user_pk_at = len(memo_cols) + user_cols.names.index("id")
+    for row in rows:
+        memo = memo_cols.build(row)
+        memo.author = user_cols.build(row, len(memo_cols)) if row[user_pk_at] is not None else None
+        memos.append(memo)
+    return memos
+
+
 def visible_codes(access: StudyAccess, codes=None):
     """The study's codes the member may see, as a QuerySet (``codes`` narrows it).
 

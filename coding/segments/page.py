@@ -23,7 +23,7 @@ from django.utils.translation import pgettext
 
 from coding.agreement.periods import page_periods
 from coding.codebook import selectors as codebook_selectors
-from coding.models import Layer, LayerKind, Memo
+from coding.models import Layer, LayerKind
 from coding.segments import bookcache, margin, player, runs, selectors
 from coding.segments.codebook_panel import (  # noqa: F401 (the page's names, as before)
     PROPOSED_NOTE,
@@ -38,7 +38,7 @@ from coding.segments.codebook_panel import (  # noqa: F401 (the page's names, as
 )
 from coding.segments.forms import blank_memo_form
 from coding.segments.selectors import LayerOption
-from studies.access import StudyAccess, visible_memos
+from studies.access import StudyAccess, transcript_memos
 from studies.models import Transcript
 from workbench.lib.http import maybe_url
 
@@ -594,13 +594,7 @@ def page_context(
                 "dashboard_url": urls["dashboard"],
                 "transcripts_url": urls["transcripts"],
                 "codebook_url": urls["codebook"],
-                "memos": list(
-                    visible_memos(
-                        access, Memo.objects.filter(transcript=transcript, segment__isnull=True)
-                    )
-                    .select_related("author")
-                    .order_by("-created_at")[:50]
-                ),
+                "memos": transcript_memos(access, transcript, limit=50),
                 "memo_form": blank_memo_form(),
             }
         )

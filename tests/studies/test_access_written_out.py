@@ -220,3 +220,53 @@ def test_the_pages_written_out_read_preloads_what_the_orms_does(
                     seen.add(tuple(part is not None for part in orm[-1][:4]))
     # Each related object was met both present and absent.
     assert {(True, True, True, True), (True, False, False, False), (False,) * 4} <= seen
+
+
+@pytest.mark.parametrize("blind", [False, True])
+def test_the_pages_memos_are_visible_memos(
+    study, owner, coder, coder2, viewer, blind, django_assert_num_queries
+):
+    """The coding page's memos (``transcript_memos``) are :func:`visible_memos` of the
+    transcript's own memos, newest first, for every persona: memos by each member, framework
+    summaries, memos on segments (own and hidden layers), on the study, on another
+    transcript, and one whose author was deleted."""
+    from coding.models import FRAMEWORK_KEY, Memo
+    from studies.access import study_access, transcript_memos, visible_memos
+
+    study.blind_coding = blind
+    study.save()
+    transcript = factories.make_transcript(study, title="Read", text="P01: words here.")
+    other = factories.make_transcript(study, title="Other")
+    code = factories.make_code(study, name="Shame")
+    for author in (owner, coder, coder2, viewer):
+        layer = factories.make_layer(study, author)
+        segment = factories.make_segment(transcript, code, layer, 0, 3)
+        for where in (
+            {"transcript": transcript},
+            {"transcript": transcript, "extra": {FRAMEWORK_KEY: {"theme": 1}}},
+            {"transcript": transcript, "segment": segment},
+            {"transcript": other},
+            {},
+        ):
+            Memo.objects.create(study=study, author=author, title=author.username, **where)
+    Memo.objects.create(study=study, author=None, title="by someone gone", transcript=transcript)
+
+    def fields(memos):
+        return [(_fields(m), _fields(m.author) if m.author is not None else None) for m in memos]
+
+    sizes = set()
+    for user in (owner, coder, coder2, viewer):
+        access = study_access(user, study.pk)
+        orm = list(
+            visible_memos(access, Memo.objects.filter(transcript=transcript, segment__isnull=True))
+            .select_related("author")
+            .order_by("-created_at", "-pk")[:50]
+        )
+        with django_assert_num_queries(1):
+            raw = transcript_memos(access, transcript, limit=50)
+        with django_assert_num_queries(0):
+            assert fields(raw) == fields(orm), user
+        assert transcript_memos(access, transcript, limit=3) == orm[:3]
+        sizes.add(len(orm))
+    # Everyone sees all nine but a blind coder, who sees their own two.
+    assert sizes == ({2, 9} if blind else {9})
