@@ -4,10 +4,10 @@ bytes to everyone with the same keys, rendered once per process and key and reus
 nodes rendered again on every open).
 
 The key is what the part depends on besides its own text: the active language, the
-escaping and localisation in force, the script prefix (the part's ``{% url %}``s), and the
-values of the tag's arguments (each resolved in the context, e.g. ``state.edit`` or
-``media|yesno``). A part holds nothing else of the request: no CSRF token, no name, no
-count, no study data that is not a key. ``settings.WORKBENCH_FIXED_PARTS = False`` renders
+escaping and localisation in force, the script prefix and URLconf (the part's
+``{% url %}``s), and the values of the tag's arguments (each resolved in the context, e.g.
+``state.edit`` or ``media|yesno``). A part holds nothing else of the request: no CSRF
+token, no name, no count, no study data that is not a key. ``settings.WORKBENCH_FIXED_PARTS = False`` renders
 every part each time (tests/coding/test_fixed_parts.py compares the two).
 """
 
@@ -17,7 +17,7 @@ import weakref
 
 from django import template
 from django.conf import settings
-from django.urls import get_script_prefix
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -50,6 +50,7 @@ class FixedPartNode(template.Node):
             context.autoescape,
             context.use_l10n,
             get_script_prefix(),
+            get_urlconf(),
             *(k.resolve(context) for k in self.keys),
         )
         found = self.rendered.get(key)
