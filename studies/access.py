@@ -213,6 +213,43 @@ def visible_memos(access: StudyAccess, memos=None):
     return qs.filter(mine | pi_guidance)
 
 
+def transcript_memos(access: StudyAccess, transcript, limit: int = 50) -> list:
+    """The memos on ``transcript`` itself (not on its segments) that the member may see,
+    newest first (at most ``limit``), author preloaded: :func:`visible_memos` of
+    ``Memo.objects.filter(transcript=transcript, segment__isnull=True)``, in one written-out
+    query (the coding page's, issue 12). There the rule comes down to: everyone but a blind
+    coder sees them all (none is on a segment of a hidden layer); a blind coder their own
+    (the owners' guidance they see is on the study, never on a transcript).
+    tests/studies/test_access_written_out.py compares the two for every persona."""
+    from django.contrib.auth import get_user_model
+
+    from coding.models import Memo
+    from workbench.lib.rows import columns
+
+    memo_cols, user_cols = columns(Memo, "N"), columns(get_user_model(), "U")
+    qn = connection.ops.quote_name
+    where = 'N."study_id" = %s AND N."transcript_id" = %s AND N."segment_id" IS NULL'
+    params = [access.study.pk, transcript.pk]
+    if access.blind:
+        where += ' AND N."author_id" = %s'
+        params.append(access.membership.user_id)
+    sql = (
+        f"SELECT {memo_cols.sql}, {user_cols.sql} FROM {qn(Memo._meta.db_table)} N "
+        f'LEFT OUTER JOIN {qn(get_user_model()._meta.db_table)} U ON U."id" = N."author_id" '
+        f'WHERE {where} ORDER BY N."created_at" DESC, N."id" DESC LIMIT %s'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        rows = cursor.fetchall()
+    memos = []
+    user_pk_at = len(memo_cols) + user_cols.names.index("id")
+    for row in rows:
+        memo = memo_cols.build(row)
+        memo.author = user_cols.build(row, len(memo_cols)) if row[user_pk_at] is not None else None
+        memos.append(memo)
+    return memos
+
+
 def visible_codes(access: StudyAccess, codes=None):
     """The study's codes the member may see, as a QuerySet (``codes`` narrows it).
 
@@ -297,15 +334,18 @@ def get_study_and_transcript(
     *,
     write: bool = False,
     owner: bool = False,
+    related: bool = False,
     missing: str = gettext_lazy("No such transcript."),
 ) -> tuple[StudyAccess, Transcript]:
-    """:func:`get_study_for_user` and then :func:`get_transcript` with ``related=False``,
-    in one written-out query (the coding page's writes: building the two queries through
-    the ORM cost more than running them, issue 12). The same decisions in the same order
-    (404 for a non-member, 403 for what ``write``/``owner`` refuse, 404 for a transcript
-    of another study or none) and the same objects: the membership with its study and
-    the requester, the transcript (text included) with that study.
+    """:func:`get_study_for_user` and then :func:`get_transcript` (``related`` as there),
+    in one written-out query (the coding page and its writes: building the two queries
+    through the ORM cost more than running them, issue 12). The same decisions in the same
+    order (404 for a non-member, 403 for what ``write``/``owner`` refuse, 404 for a
+    transcript of another study or none) and the same objects: the membership with its
+    study and the requester, the transcript (text included) with that study and, with
+    ``related``, its participant (and group), wave and recording (None when it has none).
     tests/studies/test_access_written_out.py compares the two for every persona."""
+    from studies.models import Participant, StakeholderGroup, TranscriptMedia, Wave
     from workbench.lib.rows import columns
 
     user = request.user
@@ -318,12 +358,25 @@ def get_study_and_transcript(
     s_cols = columns(Study, "S")
     t_cols = columns(Transcript, "T")
     qn = connection.ops.quote_name
+    select = f"{m_cols.sql}, {s_cols.sql}, {t_cols.sql}"
+    joins = ""
+    if related:
+        p_cols, g_cols = columns(Participant, "P"), columns(StakeholderGroup, "G")
+        w_cols, r_cols = columns(Wave, "W"), columns(TranscriptMedia, "R")
+        select += f", {p_cols.sql}, {g_cols.sql}, {w_cols.sql}, {r_cols.sql}"
+        joins = (
+            f'LEFT OUTER JOIN {qn(Participant._meta.db_table)} P ON P."id" = T."participant_id" '
+            f'LEFT OUTER JOIN {qn(StakeholderGroup._meta.db_table)} G ON G."id" = P."group_id" '
+            f'LEFT OUTER JOIN {qn(Wave._meta.db_table)} W ON W."id" = T."wave_id" '
+            f"LEFT OUTER JOIN {qn(TranscriptMedia._meta.db_table)} R "
+            'ON R."transcript_id" = T."id" '
+        )
     sql = (
-        f"SELECT {m_cols.sql}, {s_cols.sql}, {t_cols.sql} "
+        f"SELECT {select} "
         f"FROM {qn(Membership._meta.db_table)} M "
         f'INNER JOIN {qn(Study._meta.db_table)} S ON S."id" = M."study_id" '
         f'LEFT OUTER JOIN {qn(Transcript._meta.db_table)} T ON T."study_id" = M."study_id" '
-        'AND T."id" = %s WHERE M."study_id" = %s AND M."user_id" = %s'
+        f'AND T."id" = %s {joins}WHERE M."study_id" = %s AND M."user_id" = %s'
     )
     # No transcript id to look for: the join finds none (the study is still decided).
     params = [transcript_pk if transcript_pk is not None else 0, study_pk, user.pk]
@@ -346,7 +399,31 @@ def get_study_and_transcript(
         raise Http404(missing)
     transcript = t_cols.build(row, at)
     transcript.study = study
+    if related:
+        at += len(t_cols)
+        _attach_related(transcript, row, at, (p_cols, g_cols, w_cols, r_cols))
     return access, transcript
+
+
+def _attach_related(transcript: Transcript, row, at: int, cols) -> None:
+    """Set the participant (with its group), wave and recording read with ``transcript``
+    (columns from ``row[at]``), as ``select_related`` caches them: None where the join
+    found no row, so that reading them runs no query."""
+    p_cols, g_cols, w_cols, r_cols = cols
+    found = []
+    for c in cols:
+        pk_at = at + c.names.index(c.model._meta.pk.attname)
+        found.append(c.build(row, at) if row[pk_at] is not None else None)
+        at += len(c)
+    participant, group, wave, media = found
+    if participant is not None:
+        participant.group = group
+    transcript.participant = participant
+    transcript.wave = wave
+    media_field = r_cols.model._meta.get_field("transcript")
+    media_field.remote_field.set_cached_value(transcript, media)  # transcript.media
+    if media is not None:
+        media_field.set_cached_value(media, transcript)  # media.transcript
 
 
 def get_transcript_media(

@@ -274,6 +274,9 @@ TASKS = {
 # WORKBENCH_JOB_FILE_HOURS (`manage.py jobs_prune`, run when the worker starts).
 WORKBENCH_JOB_MIN_SEGMENTS = envint("WORKBENCH_JOB_MIN_SEGMENTS", 5_000)
 WORKBENCH_JOB_FILE_HOURS = envint("WORKBENCH_JOB_FILE_HOURS", 24)
+# The coding page's fixed parts ({% fixedpart %}, coding/templatetags/fixed_parts.py) are
+# rendered once per language and key and reused; False renders them on every request.
+WORKBENCH_FIXED_PARTS = True
 # A REFI-QDA upload larger than this is imported by a job (the seed-scale project is ~5 MB).
 WORKBENCH_JOB_MIN_IMPORT_BYTES = envint("WORKBENCH_JOB_MIN_IMPORT_BYTES", 2 * 1024 * 1024)
 

@@ -23,7 +23,7 @@ from django.utils.translation import pgettext
 
 from coding.agreement.periods import page_periods
 from coding.codebook import selectors as codebook_selectors
-from coding.models import Layer, LayerKind, Memo
+from coding.models import Layer, LayerKind
 from coding.segments import bookcache, margin, player, runs, selectors
 from coding.segments.codebook_panel import (  # noqa: F401 (the page's names, as before)
     PROPOSED_NOTE,
@@ -38,7 +38,7 @@ from coding.segments.codebook_panel import (  # noqa: F401 (the page's names, as
 )
 from coding.segments.forms import blank_memo_form
 from coding.segments.selectors import LayerOption
-from studies.access import StudyAccess, visible_memos
+from studies.access import StudyAccess, transcript_memos
 from studies.models import Transcript
 from workbench.lib.http import maybe_url
 
@@ -230,7 +230,8 @@ PAGE_SEGMENT_COLUMNS = (*SEGMENT_COLUMNS[:-1], "created_text")
 
 
 def page_segment_rows(qs) -> list[tuple]:
-    """Rows of ``PAGE_SEGMENT_COLUMNS`` of the segment QuerySet ``qs`` (in no order)."""
+    """Rows of ``PAGE_SEGMENT_COLUMNS`` of the segment QuerySet ``qs`` (in no order), through
+    the ORM (the page reads them written out: :func:`selectors.page_segment_rows`)."""
     qs = qs.order_by().annotate(created_text=Cast("created_at", CharField()))
     return list(qs.values_list(*PAGE_SEGMENT_COLUMNS))
 
@@ -338,8 +339,7 @@ def build_transcript_view(
     """
     rows = []
     if state.shown:
-        qs = selectors.segments_for_transcript(access, transcript, layers=state.shown)
-        rows = page_segment_rows(qs)
+        rows = selectors.page_segment_rows(access, transcript, state.shown)
     counts = counts_from_rows(state, rows)
     tint: set[int] = set()
     if code_filter is not None:
@@ -594,13 +594,7 @@ def page_context(
                 "dashboard_url": urls["dashboard"],
                 "transcripts_url": urls["transcripts"],
                 "codebook_url": urls["codebook"],
-                "memos": list(
-                    visible_memos(
-                        access, Memo.objects.filter(transcript=transcript, segment__isnull=True)
-                    )
-                    .select_related("author")
-                    .order_by("-created_at")[:50]
-                ),
+                "memos": transcript_memos(access, transcript, limit=50),
                 "memo_form": blank_memo_form(),
             }
         )

@@ -57,8 +57,7 @@ def _wants_json(request: HtmxHttpRequest) -> bool:
 @login_required
 @require_GET
 def transcript_code(request: HtmxHttpRequest, study_id: int, transcript_id: int) -> HttpResponse:
-    access = get_study_for_user(request, study_id)
-    transcript = get_transcript(access, transcript_id)
+    access, transcript = get_study_and_transcript(request, study_id, transcript_id, related=True)
     view = request.GET.get("layer")
     if request.htmx:
         ctx = page.page_context(request, access, transcript, view=view, full=False)

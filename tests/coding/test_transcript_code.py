@@ -225,10 +225,10 @@ def test_the_page_runs_a_constant_number_of_queries(
     transcript.wave = factories.make_wave(study)
     transcript.save()
     _segments(transcript, study, [owner, coder, coder2], shame, n)
-    # session, user, membership+study, transcript (+participant, group, wave), layers (and
-    # the assignment), codebook with its versions (one query), segments (the codebook's
-    # counts too: "All" shows every layer counted), neighbours, memos
-    with django_assert_max_num_queries(9):
+    # session, user, membership+study+transcript (+participant, group, wave, recording: one
+    # query), layers (and the assignment), codebook with its versions (one query), segments
+    # (the codebook's counts too: "All" shows every layer counted), neighbours, memos
+    with django_assert_max_num_queries(8):
         r = owner_client.get(page_url(transcript, layer="all"))
     assert drawn_page(r.content.decode()).count("<mark") >= min(n, 5)
 
@@ -239,9 +239,9 @@ def test_the_fragment_runs_a_constant_number_of_queries(
 ):
     transcript = factories.make_transcript(study, text=("P01: Hello there. " * 40 + "\n") * 30)
     _segments(transcript, study, [owner, coder], shame, n)
-    # session, user, membership+study, transcript, layers, codebook with its versions (each
-    # segment's "coded under"), segments (and counts)
-    with django_assert_max_num_queries(7):
+    # session, user, membership+study+transcript (one query), layers, codebook with its
+    # versions (each segment's "coded under"), segments (and counts)
+    with django_assert_max_num_queries(6):
         owner_client.get(page_url(transcript, layer="all"), **HX)
 
 

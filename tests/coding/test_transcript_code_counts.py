@@ -115,14 +115,14 @@ def test_a_view_showing_every_counted_layer_runs_no_count_query(
     owner_client, coder_client, coded, django_assert_max_num_queries
 ):
     transcript, _, _ = coded
-    # session, user, membership+study, transcript (+recording), layers, codebook, segments
-    # (the counts come from them: every layer counted is shown), codebook versions (each
-    # segment's "coded under"), neighbours, assignment, memos
-    with django_assert_max_num_queries(11):
+    # session, user, membership+study+transcript (+recording: one query), layers, codebook,
+    # segments (the counts come from them: every layer counted is shown), codebook versions
+    # (each segment's "coded under"), neighbours, assignment, memos
+    with django_assert_max_num_queries(10):
         owner_client.get(_url(transcript, layer="all"))
-    # the fragment: session, user, membership+study, transcript, layers, codebook, segments,
+    # the fragment: session, user, membership+study+transcript, layers, codebook, segments,
     # codebook versions
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         owner_client.get(_url(transcript, layer="all"), **HX)
 
 
@@ -137,7 +137,7 @@ def test_mine_in_a_study_with_one_coder_runs_no_count_query(db, django_assert_ma
     for i in range(12):
         factories.make_segment(transcript, code, layer, i * 3, i * 3 + 5)
     client = _client(user)
-    with django_assert_max_num_queries(8):  # the fragment's 8, as above
+    with django_assert_max_num_queries(7):  # the fragment's 7, as above
         html = client.get(_url(transcript, layer="mine"), **HX).content.decode()
     assert _counts(html) == {code.pk: (12, 12)}
 
@@ -181,10 +181,10 @@ def test_the_page_reads_the_done_state_with_the_layers(
     transcript, _, _ = coded
     transcript.participant = factories.make_participant(study)
     transcript.save()
-    # session, user, membership+study, transcript, layers (with the requester's assignment
+    # session, user, membership+study+transcript, layers (with the requester's assignment
     # of this transcript), codebook, segments, the counts of every layer (Mine shows one of
     # several), codebook versions, neighbours, memos: no query for the done state of its own
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         html = coder_client.get(_url(transcript, layer="mine")).content.decode()
     assert "Mark as done" in html
 

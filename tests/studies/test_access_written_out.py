@@ -124,3 +124,149 @@ def test_an_id_too_large_for_the_column_names_nothing(study, coder, huge):
     for sid, tid in ((huge, transcript.pk), (study.pk, huge)):
         with pytest.raises(Http404):
             get_study_and_transcript(request, sid, tid, write=True)
+
+
+def _related(transcript) -> tuple:
+    """The objects ``related=True`` preloads, field by field (None where there is none)."""
+    participant = transcript.participant
+    group = participant.group if participant is not None else None
+    media = getattr(transcript, "media", None)
+    return (
+        _fields(participant) if participant is not None else None,
+        _fields(group) if group is not None else None,
+        _fields(transcript.wave) if transcript.wave is not None else None,
+        _fields(media) if media is not None else None,
+        media is None or media.transcript is transcript,
+    )
+
+
+def _orm_related(request, study_id, transcript_id):
+    access = get_study_for_user(request, study_id)
+    return access, get_transcript(access, transcript_id)
+
+
+def _related_outcome(call, django_assert_num_queries=None):
+    """:func:`_outcome` and the related objects, read without a query."""
+    holder = {}
+
+    def keep():
+        holder["got"] = call()
+        return holder["got"]
+
+    outcome = _outcome(keep)
+    if outcome[0] != "ok":
+        return outcome
+    _, transcript = holder["got"]
+    with django_assert_num_queries(0):
+        return (*outcome, _related(transcript))
+
+
+@pytest.mark.parametrize("blind", [False, True])
+def test_the_pages_written_out_read_preloads_what_the_orms_does(
+    study, owner, coder, viewer, outsider, blind, django_assert_num_queries
+):
+    """The coding page reads access and transcript with ``related=True``: the participant
+    (with and without a group), the wave and the recording, each present or not, are the
+    ORM's ``get_transcript`` objects, and reading them runs no query."""
+    from studies.models import TranscriptMedia
+
+    study.blind_coding = blind
+    study.save()
+    group = factories.make_group(study, name="Teachers")
+    everything = factories.make_transcript(
+        study,
+        title="Everything",
+        participant=factories.make_participant(study, pseudonym="P01", group=group),
+        wave=factories.make_wave(study, name="Wave 1"),
+        turn_times=[[0, 1.5]],
+    )
+    TranscriptMedia.objects.create(
+        transcript=everything,
+        file="media/x.wav",
+        kind="audio",
+        content_type="audio/wav",
+        original_name="x.wav",
+        size=3,
+        sha256="0" * 64,
+        uploaded_by=owner,
+    )
+    no_group = factories.make_transcript(
+        study, title="No group", participant=factories.make_participant(study, pseudonym="P02")
+    )
+    bare = factories.make_transcript(study, title="Bare")
+    elsewhere = factories.make_study(name="Another study")
+    theirs = factories.make_transcript(elsewhere, title="Theirs")
+    factories.add_member(elsewhere, outsider)
+    rf = RequestFactory()
+    seen = set()
+    for user in [owner, coder, viewer, outsider]:
+        request = rf.get("/")
+        request.user = user
+        for sid in [study.pk, elsewhere.pk]:
+            for tid in [everything.pk, no_group.pk, bare.pk, theirs.pk, 999_999, "nope"]:
+                orm = _related_outcome(
+                    lambda r=request, s=sid, t=tid: _orm_related(r, s, t),
+                    django_assert_num_queries,
+                )
+                with django_assert_num_queries(1):
+                    raw = _related_outcome(
+                        lambda r=request, s=sid, t=tid: get_study_and_transcript(
+                            r, s, t, related=True
+                        ),
+                        django_assert_num_queries,
+                    )
+                assert raw == orm, (user, sid, tid)
+                if orm[0] == "ok":
+                    seen.add(tuple(part is not None for part in orm[-1][:4]))
+    # Each related object was met both present and absent.
+    assert {(True, True, True, True), (True, False, False, False), (False,) * 4} <= seen
+
+
+@pytest.mark.parametrize("blind", [False, True])
+def test_the_pages_memos_are_visible_memos(
+    study, owner, coder, coder2, viewer, blind, django_assert_num_queries
+):
+    """The coding page's memos (``transcript_memos``) are :func:`visible_memos` of the
+    transcript's own memos, newest first, for every persona: memos by each member, framework
+    summaries, memos on segments (own and hidden layers), on the study, on another
+    transcript, and one whose author was deleted."""
+    from coding.models import FRAMEWORK_KEY, Memo
+    from studies.access import study_access, transcript_memos, visible_memos
+
+    study.blind_coding = blind
+    study.save()
+    transcript = factories.make_transcript(study, title="Read", text="P01: words here.")
+    other = factories.make_transcript(study, title="Other")
+    code = factories.make_code(study, name="Shame")
+    for author in (owner, coder, coder2, viewer):
+        layer = factories.make_layer(study, author)
+        segment = factories.make_segment(transcript, code, layer, 0, 3)
+        for where in (
+            {"transcript": transcript},
+            {"transcript": transcript, "extra": {FRAMEWORK_KEY: {"theme": 1}}},
+            {"transcript": transcript, "segment": segment},
+            {"transcript": other},
+            {},
+        ):
+            Memo.objects.create(study=study, author=author, title=author.username, **where)
+    Memo.objects.create(study=study, author=None, title="by someone gone", transcript=transcript)
+
+    def fields(memos):
+        return [(_fields(m), _fields(m.author) if m.author is not None else None) for m in memos]
+
+    sizes = set()
+    for user in (owner, coder, coder2, viewer):
+        access = study_access(user, study.pk)
+        orm = list(
+            visible_memos(access, Memo.objects.filter(transcript=transcript, segment__isnull=True))
+            .select_related("author")
+            .order_by("-created_at", "-pk")[:50]
+        )
+        with django_assert_num_queries(1):
+            raw = transcript_memos(access, transcript, limit=50)
+        with django_assert_num_queries(0):
+            assert fields(raw) == fields(orm), user
+        assert transcript_memos(access, transcript, limit=3) == orm[:3]
+        sizes.add(len(orm))
+    # Everyone sees all nine but a blind coder, who sees their own two.
+    assert sizes == ({2, 9} if blind else {9})
