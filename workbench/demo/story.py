@@ -34,7 +34,16 @@ from coding.codebook.versions import version_create
 from coding.compare.layers import UNION, layer_choice
 from coding.exemplars.portraits import portrait_summary, study_cases
 from coding.exemplars.services import exemplar_create
-from coding.models import Code, LayerKind, Portrait, Segment, ThemeStatus
+from coding.models import (
+    AuditEvent,
+    CalibrationAnswer,
+    CalibrationSubmission,
+    Code,
+    LayerKind,
+    Portrait,
+    Segment,
+    ThemeStatus,
+)
 from coding.themes.services import (
     journal_entry_create,
     theme_create,
@@ -84,7 +93,7 @@ MERGED_IN = (
     ("Role model of recovery", "Personal recovery through work"),
 )
 EXEMPLARS_PER_THEME = 3
-EXCERPTS_PER_ROUND = 12
+EXCERPTS_PER_ROUND = 10
 # (group position, wave position): the cells exemplars come from, in this order, so that
 # each theme's quotes speak for different groups and waves.
 _CELL_PREFERENCE = ((0, 1), (1, 2), (2, 0), (0, 0), (1, 1), (2, 2), (0, 2), (1, 0), (2, 1))
@@ -356,14 +365,42 @@ def _calibration_rounds(study: Study, owner, pilot: list[int], clock: Clock) -> 
             )
         units = {(u.transcript_id, u.start, u.end): u for u in rnd.units.all()}
         for j, (coder, answer) in enumerate(zip(coders, answers, strict=True)):
-            for i, span in enumerate(spans):
-                moment = created + timedelta(hours=1 + 4 * j, minutes=3 * i)
-                with clock.at(moment, timeline.CALIBRATION_ROWS):
-                    calibration_answer_submit(
-                        unit=units[span], coder=coder, code_ids=answer[span], actor=coder
-                    )
+            began = timezone.now()
+            for span in spans:
+                calibration_answer_submit(
+                    unit=units[span], coder=coder, code_ids=answer[span], actor=coder
+                )
+            first = created + timedelta(hours=1 + 4 * j)
+            _date_answers(study, rnd, coder, began, [units[span].pk for span in spans], first)
         with clock.at(clock.moment((when[0] + 1, 8, 0)), timeline.CALIBRATION_ROWS):
             calibration_round_close(round=rnd, actor=owner)
+
+
+def _date_answers(study, rnd, coder, began, unit_ids: list[int], first) -> None:
+    """The coder answered the excerpts in order, one every three minutes from ``first``:
+    date their submissions, answers and audit events (one statement each)."""
+    at = {unit: first + timedelta(minutes=3 * i) for i, unit in enumerate(unit_ids)}
+    submitted = CalibrationSubmission.objects.filter(unit__round=rnd, coder=coder)
+    answers = CalibrationAnswer.objects.filter(unit__round=rnd, coder=coder)
+    events = AuditEvent.objects.filter(
+        study=study, action="calibration.answer", created_at__gte=began
+    ).order_by("pk")
+    timeline.set_times(
+        CalibrationSubmission,
+        ("submitted_at",),
+        [(at[u], pk) for pk, u in submitted.values_list("pk", "unit_id")],
+    )
+    timeline.set_times(
+        CalibrationAnswer,
+        ("created_at",),
+        [(at[u], pk) for pk, u in answers.values_list("pk", "unit_id")],
+    )
+    # One event per excerpt, in the order answered (each is the coder's first answer).
+    timeline.set_times(
+        AuditEvent,
+        ("created_at",),
+        [(at[u], pk) for pk, u in zip(events.values_list("pk", flat=True), unit_ids, strict=True)],
+    )
 
 
 def _answers(layer, spans) -> dict[tuple[int, int, int], list[int]]:

@@ -245,7 +245,7 @@ def date_the_coding(clock: Clock, pilot: list[int]) -> None:
         began = session.get((layer_id, transcript_id))
         if began is not None:
             stamps.append((segment_moment(began, start), pk))
-    _set_times(Segment, ("created_at", "updated_at"), stamps)
+    set_times(Segment, ("created_at", "updated_at"), stamps)
     for pk, layer_id, transcript_id in assigned.filter(done_at__isnull=False).values_list(
         "pk", "layer_id", "transcript_id"
     ):
@@ -254,7 +254,7 @@ def date_the_coding(clock: Clock, pilot: list[int]) -> None:
     _date_memos(clock, session, {pk: length for pk, (_, length) in transcripts.items()})
 
 
-def _set_times(model, fields: tuple[str, ...], stamps: list[tuple[datetime, int]]) -> None:
+def set_times(model, fields: tuple[str, ...], stamps: list[tuple[datetime, int]]) -> None:
     """Set ``fields`` of each row to its moment: one statement run for many rows (a bulk
     update's CASE per row costs seconds for the demo's 3,600 segments)."""
     table = connection.ops.quote_name(model._meta.db_table)
