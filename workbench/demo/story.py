@@ -93,7 +93,7 @@ MERGED_IN = (
     ("Role model of recovery", "Personal recovery through work"),
 )
 EXEMPLARS_PER_THEME = 3
-EXCERPTS_PER_ROUND = 10
+EXCERPTS_PER_ROUND = 12  # 10 gives round 1 a perfect 1.00: too few to read as calibration
 # (group position, wave position): the cells exemplars come from, in this order, so that
 # each theme's quotes speak for different groups and waves.
 _CELL_PREFERENCE = ((0, 1), (1, 2), (2, 0), (0, 0), (1, 1), (2, 2), (0, 2), (1, 0), (2, 1))
