@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 from collections import Counter, defaultdict
@@ -9,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import F
 from django.test import override_settings
 
 from coding.agreement.character_level import character_agreement
@@ -621,3 +623,110 @@ def test_one_shared_and_one_private_journal_entry_and_every_portrait(study):
     portraits = Portrait.objects.filter(participant__study=study)
     assert portraits.count() == study.participants.count() == 34
     assert all(p.text and p.text == p.generated for p in portraits)
+
+
+# --- The story's timeline (workbench/demo/timeline.py) -------------------------------------
+
+
+def test_the_over_time_tab_has_rounds_and_every_period_coded(study, coder_layers):
+    """Each codebook period holds real double coding: the report's segments and transcripts
+    per period are those counted here from the segments' and versions' creation times."""
+    from django.http import QueryDict
+
+    from coding.agreement import over_time
+    from studies.access import study_access
+
+    pi = get_user_model().objects.get(username="pi")
+    layers = sorted(coder_layers.values(), key=lambda la: la.pk)
+    table, _ = over_time.for_query(
+        study_access(pi, study.pk),
+        QueryDict("bootstrap=100"),
+        layers=",".join(la.key for la in layers),
+    )
+    assert [r.label for r in table.rounds] == ["Calibration round 1", "Calibration round 2"]
+    assert all(r.alpha.defined and r.alpha_ci is not None for r in table.rounds)
+    assert {r.codebook for r in table.rounds} == {"before any named version"}
+
+    bounds = [
+        None,
+        *study.codebook_versions.order_by("created_at").values_list("created_at", flat=True),
+        None,
+    ]
+    expected = []
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        in_period = Segment.objects.filter(layer__in=layers)
+        if start is not None:
+            in_period = in_period.filter(created_at__gte=start)
+        if end is not None:
+            in_period = in_period.filter(created_at__lt=end)
+        by_transcript = defaultdict(set)
+        for transcript_id, layer_id in in_period.values_list("transcript_id", "layer_id"):
+            by_transcript[transcript_id].add(layer_id)
+        compared = {t for t, coded in by_transcript.items() if len(coded) == len(layers)}
+        expected.append((len(compared), in_period.filter(transcript_id__in=compared).count()))
+    assert [r.label for r in table.periods] == [
+        "before any named version",
+        "v1 after calibration",
+        "v2 before T2 coding",
+    ]
+    assert [(r.n_transcripts, r.segments) for r in table.periods] == expected
+    for row in table.periods:
+        assert row.n_transcripts >= 2 and row.segments > 0, row.label
+        assert row.alpha.defined and row.kappa.defined and row.percent_agreement.defined
+        assert row.alpha_ci is not None, row.label
+    assert table.straddling == []  # each transcript is coded within one period
+    assert over_time.trend_words(table.rows)
+
+
+def test_the_story_is_dated_in_order_and_in_the_past(study, coder_layers):
+    from django.db.models import Max, Min
+    from django.utils import timezone
+
+    from coding.models import CalibrationSubmission, Exemplar, JournalEntry, ThemeEvent
+
+    now = timezone.now()
+    segments = Segment.objects.filter(layer__in=coder_layers.values())
+    first, last = segments.aggregate(a=Min("created_at"), b=Max("created_at")).values()
+    assert study.created_at < first < last < now - dt.timedelta(days=7)
+    assert not segments.exclude(updated_at=F("created_at")).exists()
+    # The audit log reads in order, after the study was set up and before today.
+    events = list(AuditEvent.objects.filter(study=study).order_by("pk"))
+    times = [e.created_at for e in events]
+    assert times == sorted(times) and study.created_at < times[0] and times[-1] < now
+    actions = [e.action for e in events]
+    assert actions.index("calibration.close") < actions.index("codebook.version")
+    # The calibration rounds come after the pilot coding and end before v1; the versions
+    # come after the segments coded under the period they close.
+    v1, v2 = study.codebook_versions.order_by("created_at")
+    rounds = study.calibration_rounds.order_by("created_at")
+    pilot = segments.filter(created_at__lt=v1.created_at)
+    assert pilot.exists() and pilot.aggregate(m=Max("created_at"))["m"] < rounds[0].created_at
+    answered = CalibrationSubmission.objects.filter(unit__round__study=study)
+    assert answered.aggregate(m=Max("submitted_at"))["m"] < v1.created_at
+    for version, later in ((v1, v2.created_at), (v2, now)):
+        under = segments.filter(created_at__gte=version.created_at, created_at__lt=later)
+        assert under.exists(), version.name
+        transcripts = set(under.values_list("transcript_id", flat=True))
+        assert not segments.filter(
+            transcript_id__in=transcripts, created_at__lt=version.created_at
+        ).exists(), version.name
+    # What rests on the coding is dated after it.
+    for a in Assignment.objects.filter(layer__in=coder_layers.values(), done_at__isnull=False):
+        coded = segments.filter(layer=a.layer_id, transcript=a.transcript_id)
+        assert a.created_at < coded.aggregate(m=Min("created_at"))["m"]
+        assert a.done_at > coded.aggregate(m=Max("created_at"))["m"]
+    for memo in Memo.objects.filter(study=study, segment__isnull=False).select_related("segment"):
+        assert memo.created_at > memo.segment.created_at
+    assert all(
+        e.created_at > e.segment.created_at
+        for e in Exemplar.objects.filter(theme__study=study).select_related("segment")
+    )
+    shared = JournalEntry.objects.get(study=study, shared=True)
+    assert v2.created_at <= shared.created_at
+    assert shared.created_at > min(shared.themes.values_list("created_at", flat=True))
+    theme_times = list(
+        ThemeEvent.objects.filter(theme__study=study)
+        .order_by("pk")
+        .values_list("created_at", flat=True)
+    )
+    assert theme_times == sorted(theme_times) and theme_times[-1] < now
