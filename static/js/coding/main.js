@@ -214,7 +214,6 @@ function focusFromUrl() {
 // class and style onto the new one and puts the new ones back a moment later, which would
 // undo what afterSwap sets (the cursor's turn, the kept heights). Nothing here animates.
 if (window.htmx) window.htmx.config.attributesToSettle = [];
-drawMargins();
 initRequests();
 app.addEventListener("click", (event) => {
   if (event.target.closest("[data-undo]")) { event.preventDefault(); undo(); }
@@ -239,7 +238,10 @@ app.addEventListener("mouseover", stripeOver);
 app.addEventListener("mouseout", stripeOut);
 initFind();
 initShortcuts();
-focusFromUrl();
+// The margin is drawn once htmx has set the page up (its DOMContentLoaded handler walks every
+// element and attribute of the page, which need not include the margin's thousands), in the
+// same task, before the first frame after it; then the page opens where its link points.
+document.addEventListener("DOMContentLoaded", () => { drawMargins(); focusFromUrl(); }, { once: true });
 
 // For tests and the benchmark: the conversion functions, without touching the DOM.
 window.codingPage = { selectionOffsets, textBetween, unitsToCp, cpToUnits, rangeFor, openPicker, segmentsAt };

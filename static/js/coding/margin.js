@@ -29,13 +29,21 @@ function stackTops(tops) {
   });
 }
 
+/** Django's interpolate(format, values, true), without its look-ups per call. */
+const fill = (format, values) => format.replace(/%\(\w+\)s/g, (match) => String(values[match.slice(2, -2)]));
+let words = null;  // the label's translated words, looked up once (thousands of labels a page)
+
 /** The words of a segment's label button: "Shame, by you, turn 12 (Feelings/Shame)". */
 function labelName(seg, number) {
+  if (!words) {
+    words = { by: gettext("%(code)s, by %(coder)s"), turn: gettext(", turn %(number)s"), changed: gettext(", changed since coding"),
+      flag: '<span class="review-flag" title="' + esc(gettext("The text changed since coding")) + '">' + esc(gettext("changed")) + "</span> " };
+  }
   const code = seg.o ? seg.n + " (" + seg.o + ")" : seg.n;
-  let name = interpolate(gettext("%(code)s, by %(coder)s"), { code, coder: seg.l }, true);
-  name += interpolate(gettext(", turn %(number)s"), { number }, true);
+  let name = fill(words.by, { code, coder: seg.l });
+  name += fill(words.turn, { number });
   if (seg.p && seg.p !== seg.n) name += " (" + seg.p + ")";
-  if (seg.r) name += gettext(", changed since coding");
+  if (seg.r) name += words.changed;
   return name;
 }
 
@@ -76,10 +84,11 @@ export function turnMargin(turn, ids, tokens, idx) {
   const label = (id, top, block) => {
     const seg = idx.segs[String(id)];
     const stroke = strokes[String(seg.c)] || "#4d4d4d";
-    const flag = seg.r ? '<span class="review-flag" title="' + esc(gettext("The text changed since coding")) + '">' + esc(gettext("changed")) + "</span> " : "";
+    const name = esc(labelName(seg, turn.n));
+    const flag = seg.r ? words.flag : "";
     const initials = ini && ini[seg.li] ? '<b class="who" translate="no">' + esc(ini[seg.li]) + "</b> " : "";
     return '<button type="button" tabindex="-1" class="stripe-label' + (seg.r ? " review" : "") + '" data-seg="' + id + '" style="--c:' + stroke
-      + ";--b:" + block + ";top:" + top + '" aria-label="' + esc(labelName(seg, turn.n)) + '"><span class="nm">' + flag + initials
+      + ";--b:" + block + ";top:" + top + '" aria-label="' + name + '"><span class="nm">' + flag + initials
       + '<span translate="no">' + esc(seg.n) + "</span></span></button>";
   };
   const order = [...new Set([...columns.keys(), ...chips.keys()])].sort((a, b) => a - b);

@@ -57,10 +57,6 @@ export function fitLanes() {
 export function getIndex() {
   const root = transcriptEl();
   if (index && index.root === root) return index;
-  const runs = Array.from(root.querySelectorAll(".r"), (el) => ({
-    el, start: Number(el.dataset.start), end: Number(el.dataset.end), cps: null,
-    get text() { return this.el.textContent; },
-  }));
   const turns = Array.from(root.querySelectorAll(".turn"), (el) => ({
     el, start: Number(el.dataset.start), end: Number(el.dataset.end), n: Number(el.dataset.n),
   }));
@@ -91,7 +87,21 @@ export function getIndex() {
     strokes: table.strokes || {}, blocks: table.blocks || null, ini: table.ini || null,
     blockLanes: parseInt(root.style.getPropertyValue("--block-lanes"), 10) || 6,
   };
-  index = { root, runs, turns, segs, order, margin, byTurn: null, length: Number(root.dataset.length) || 0 };
+  // The runs (offsets of every .r), read on their first use: drawing the margin on a page's
+  // load needs only the turns and the table.
+  let runs = null;
+  index = {
+    root, turns, segs, order, margin, byTurn: null, length: Number(root.dataset.length) || 0,
+    get runs() {
+      if (!runs) {
+        runs = Array.from(root.querySelectorAll(".r"), (el) => ({
+          el, start: Number(el.dataset.start), end: Number(el.dataset.end), cps: null,
+          get text() { return this.el.textContent; },
+        }));
+      }
+      return runs;
+    },
+  };
   return index;
 }
 
