@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse, QueryDict
 from django.utils import timezone, translation
-from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from coding import exports
@@ -26,6 +25,7 @@ from coding.retrieval.forms import RetrievalForm
 from coding.retrieval.selectors import RetrievalState, retrieval_state, state_segments
 from studies.access import StudyAccess
 from studies.models import Attribute
+from workbench.lib.http import FILENAME_STEM_LENGTH, clipped_slug
 
 FORMATS = ("csv", "xlsx")
 
@@ -161,10 +161,39 @@ def export_value_rows(
         ]
 
 
+#: Longest code path in an export's file name (the leaf code is always kept whole).
+FILENAME_CODE_LENGTH = 60
+
+
+def code_filename_part(state: RetrievalState) -> str:
+    """The code filtered on, for a file name: its leaf's slug (letters of any script kept:
+    the name is sent as RFC 6266 ``filename*``), preceded by as many of its nearest parents
+    as fit in :data:`FILENAME_CODE_LENGTH`; ``all-codes`` without a code."""
+    book = state.book
+    node = book.by_id.get(state.filters.code) if state.filters.code else None
+    if node is None:
+        return "all-codes"
+    slugs = []
+    while node is not None:
+        slugs.append(clipped_slug(node.code.name, FILENAME_CODE_LENGTH, allow_unicode=True))
+        node = book.by_id.get(node.code.parent_id)
+    leaf, *parents = slugs
+    part = leaf or f"code-{state.filters.code}"
+    for slug in parents:
+        if not slug:
+            continue
+        if len(slug) + 1 + len(part) > FILENAME_CODE_LENGTH:
+            break
+        part = f"{slug}-{part}"
+    return part
+
+
 def export_filename(access: StudyAccess, state: RetrievalState, fmt: str) -> str:
-    """``<study>-<code path>-<date>.<fmt>`` (``all codes`` without a code)."""
-    stem = slugify(f"{access.study.name} {state.code_path or 'all codes'}")[:80] or "segments"
-    return f"{stem}-{timezone.localdate().isoformat()}.{fmt}"
+    """``<study>-<code path>-<date>.<fmt>``, e.g. ``peer-support-in-hong-kong-a-longitudinal-
+    role-and-identity-role-confusion-unclear-job-description-2026-12-02.csv`` (the study's
+    slug cut at a word, at most FILENAME_STEM_LENGTH characters, as the other exports)."""
+    study = clipped_slug(access.study.name, FILENAME_STEM_LENGTH) or f"study-{access.study.pk}"
+    return f"{study}-{code_filename_part(state)}-{timezone.localdate().isoformat()}.{fmt}"
 
 
 def about_rows(access: StudyAccess, state: RetrievalState, username: str) -> list[tuple[str, Any]]:

@@ -523,3 +523,20 @@ def test_the_report_opens_with_a_methods_summary_to_copy(study, tiny, owner_clie
 def test_members_roles_are_as_in_conftest(study, owner, coder, viewer):
     roles = dict(study.memberships.values_list("user__username", "role"))
     assert roles == {"alice": Role.OWNER, "bob": Role.CODER, "carol": Role.VIEWER}
+
+
+def test_code_and_sort_links_build_a_well_formed_query_and_land_on_the_section(
+    study, tiny, owner_client
+):
+    x = tiny["codes"][0]
+    bare = reverse("coding:agreement_report", args=[study.pk])
+    html = owner_client.get(bare).content.decode()
+    assert f'href="?focus={x.pk}#focus"' in html
+    assert 'href="?sort=code"' in html and 'href="?sort=alpha"' in html
+    assert "?&amp;" not in html and "?&" not in html
+    html = owner_client.get(url(study, sort="alpha")).content.decode()
+    assert "&amp;&amp;" not in html and "?&amp;" not in html
+    assert re.search(rf'href="\?[^"]*sort=alpha&amp;focus={x.pk}#focus"', html)
+    assert 'sort=-alpha"' in html
+    focused = owner_client.get(url(study, focus=x.pk)).content.decode()
+    assert '<h2 id="focus" tabindex="-1">' in focused

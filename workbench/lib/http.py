@@ -140,6 +140,18 @@ def attachment_name(study, what: str, ext: str) -> str:
     return f"{stem}-{what}.{ext}" if what else f"{stem}.{ext}"
 
 
+def clipped_slug(text: str, limit: int, *, allow_unicode: bool = False) -> str:
+    """``text`` slugified and cut to at most ``limit`` characters at a word (hyphen) boundary
+    when there is one, never ending or starting with a hyphen ("" when nothing is left).
+    ``allow_unicode`` keeps letters of any script, Chinese and astral characters included."""
+    slug = slugify(text, allow_unicode=allow_unicode).strip("-")
+    if len(slug) <= limit:
+        return slug
+    head = slug[: limit + 1]
+    cut = head.rsplit("-", 1)[0] if "-" in head else slug[:limit]
+    return cut.strip("-")
+
+
 def attachment(filename: str) -> str:
     """The ``Content-Disposition`` value that makes a browser save the answer as ``filename``
     (RFC 6266, UTF-8 names encoded)."""

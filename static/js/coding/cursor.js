@@ -126,7 +126,8 @@ function extendChar(dir) {
   setRange({ start: r.start, end });
 }
 
-export function focusSegment(id) {
+/** Focus highlight ``id`` (null: none); ``quiet``: without saying it (the picker says its own). */
+export function focusSegment(id, { quiet = false } = {}) {
   const root = transcriptEl();
   root.querySelectorAll(".is-focus").forEach((el) => el.classList.remove("is-focus"));
   cursor.seg = id;
@@ -137,7 +138,7 @@ export function focusSegment(id) {
   root.querySelectorAll('[data-seg~="' + Number(id) + '"]').forEach((el) => el.classList.add("is-focus"));
   if (marks.length) marks[0].scrollIntoView({ block: "nearest" });
   const seg = getIndex().segs[String(id)];
-  if (seg) {
+  if (seg && !quiet) {
     say(fmt(seg.w ? gettext("%(segment)s: %(text)s. Enter for actions, Delete removes.") : gettext("%(segment)s: %(text)s. Enter lists codes."), { segment: user(segWords(id, seg)), text: user(snippet(textBetween(seg.s, seg.e), 60)) }));
   }
 }

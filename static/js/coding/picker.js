@@ -2,9 +2,9 @@
  * on 1–9, creating a code from "Parent > Name", and Apply (which submits the picker form).
  */
 import { snippet } from "./offsets.js";
-import { byId, codes, editable, fmt, page, say, sayReadOnly, setMessage, transcriptEl, user } from "./page.js";
+import { byId, codes, editable, fmt, page, plain, say, sayReadOnly, setMessage, transcriptEl, user } from "./page.js";
 import { adjusting, endAdjust } from "./adjust.js";
-import { cursor } from "./cursor.js";
+import { cursor, focusSegment } from "./cursor.js";
 import { closePopover } from "./popover.js";
 import { post, submitCoding, urlFor } from "./requests.js";
 import { mark, position, rangeFor } from "./transcript.js";
@@ -41,10 +41,17 @@ export function openPicker(span, options) {
   const sel = window.getSelection();
   if (sel) sel.removeAllRanges();
   mark("pending", span);
+  // Changing a highlight's code: the text shows that highlight (not another one over the same
+  // words) and the picker names it, "Change ‘Hope’ to…".
+  const title = byId("picker-title");
+  const changing = pickerState.mode === "change" && pickerState.segment;
+  if (changing) focusSegment(pickerState.segment.id, { quiet: true });
+  const heading = changing ? fmt(gettext("Change %(name)s to…"), { name: quoted(pickerState.segment.n) }) : "";
+  if (title) { setMessage(title, heading); title.hidden = !changing; }
   byId("picker-quote").textContent = "“" + snippet(span.quote, 120) + "”"; // translate="no" in the page
   byId("picker-memo").value = opts.memo || "";
   byId("picker-memo-field").hidden = pickerState.mode === "change";
-  picker.setAttribute("aria-label", pickerState.mode === "change" ? gettext("Change the code") : gettext("Apply codes to the selection"));
+  picker.setAttribute("aria-label", changing ? plain(heading) : pickerState.mode === "change" ? gettext("Change the code") : gettext("Apply codes to the selection"));
   input.value = "";
   pickerMessage("");
   renderOptions();
@@ -117,8 +124,14 @@ function renderOptions() {
       })
       .sort((a, b) => a.rank - b.rank);
   }
-  if (state.mode === "change" && state.segment) items = items.filter((it) => it.code.id !== state.segment.c);
-  const options = items.map((it) => ({ kind: "code", code: it.code, num: it.num }));
+  // Changing a code: the highlight's current code is listed (first while nothing is typed),
+  // ticked and marked "current"; it is not applied to itself.
+  const currentId = state.mode === "change" && state.segment ? state.segment.c : null;
+  if (currentId !== null && !query) {
+    const at = items.findIndex((it) => it.code.id === currentId);
+    if (at > 0) items.unshift(...items.splice(at, 1));
+  }
+  const options = items.map((it) => ({ kind: "code", code: it.code, num: it.num, current: it.code.id === currentId }));
   if (query && page.canCreateCodes && state.mode === "create") {
     const create = parseCreate(input.value.trim());
     if (create && !all.some((c) => c.n.toLowerCase() === create.name.toLowerCase() && c.pa === create.parent)) {
@@ -127,6 +140,10 @@ function renderOptions() {
   }
   state.options = options;
   state.active = Math.min(state.active, Math.max(0, options.length - 1));
+  if (!state.lastNav && options[state.active] && options[state.active].current) {
+    const other = options.findIndex((o) => !o.current);
+    if (other >= 0) state.active = other;
+  }
   const fragment = document.createDocumentFragment();
   options.forEach((opt, i) => {
     const li = document.createElement("li");
@@ -134,12 +151,13 @@ function renderOptions() {
     li.id = "picker-opt-" + i;
     li.dataset.index = i;
     if (opt.kind === "code") {
-      const ticked = state.ticked.has(opt.code.id);
+      const ticked = state.ticked.has(opt.code.id) || opt.current;
       li.setAttribute("aria-selected", ticked ? "true" : "false");
+      if (opt.current) li.classList.add("is-current");
       const tick = document.createElement("span");
       tick.className = "tick";
       tick.setAttribute("aria-hidden", "true");
-      tick.textContent = state.mode === "change" ? "" : ticked ? "✓" : "";
+      tick.textContent = ticked ? "✓" : "";
       if (state.mode !== "change") {
         tick.classList.add("tick-box");
         tick.title = ticked ? gettext("Untick") : gettext("Tick (to apply several codes)");
@@ -170,8 +188,16 @@ function renderOptions() {
       const parentPath = opt.code.p.slice(0, Math.max(0, opt.code.p.length - opt.code.n.length)).replace(/\s*›\s*$/u, "");
       path.textContent = parentPath;
       li.append(tick, num, sw, leaf, other, path);
+      if (opt.current) {
+        const badge = document.createElement("span");
+        badge.className = "badge current";
+        badge.textContent = gettext("current");
+        badge.setAttribute("translate", "yes");
+        li.append(badge);
+      }
       li.setAttribute("translate", "no"); // the code's own name and path
-      const label = opt.code.p + (opt.code.o ? " (" + opt.code.o + ")" : "");
+      let label = opt.code.p + (opt.code.o ? " (" + opt.code.o + ")" : "");
+      if (opt.current) label = interpolate(gettext("%(path)s, the current code"), { path: label }, true);
       li.setAttribute("aria-label", opt.num ? interpolate(gettext("%(path)s, recent %(num)s"), { path: label, num: opt.num }, true) : label);
     } else {
       li.className = "create";
@@ -225,6 +251,7 @@ const createWords = (c) => (c.parentPath
 function planApply(state, option) {
   const opt = option || state.options[state.active];
   if (state.mode === "change") {
+    if (opt && opt.current) return { why: fmt(gettext("%(name)s is already this highlight's code: choose another."), { name: quoted(opt.code.n) }) };
     return opt && opt.kind === "code" ? { codeIds: [opt.code.id], newCode: null } : { why: nothingWhy(state) };
   }
   const ticked = [...state.ticked];
