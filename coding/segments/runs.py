@@ -698,7 +698,7 @@ def transcript_html(
     if page_hit is not None:
         return page_hit
     spans = clip_spans(segments, len(text))
-    mk.cjk = CJK.search(text) is not None
+    mk.cjk = not text.isascii() and CJK.search(text) is not None
     lines: list[Line] = []
     pieces: list[str] = []
     # Each line is keyed by all it depends on (see coding/segments/linecache.py): its text,
