@@ -20,11 +20,19 @@ from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.translation import get_language
 
+from workbench.lib.lru import SizedLRU
+
 register = template.Library()
 
-#: Keys kept per part before its cache starts again (a key per language and role state:
-#: a few; arguments such as a layer key or a URL bound it by the study's layers and pages).
-MAX_KEYS = 256
+#: Characters of rendered HTML kept per part, least recently used dropped first (a key per
+#: language and role state: a few; arguments such as a layer key or a URL bound it by the
+#: study's layers and pages).
+MAX_CHARS = 1 << 20
+
+
+def _size(key: tuple, html: str) -> int:
+    return len(html)
+
 
 _NODES: weakref.WeakSet = weakref.WeakSet()
 
@@ -39,7 +47,7 @@ class FixedPartNode(template.Node):
     def __init__(self, nodelist, keys):
         self.nodelist = nodelist
         self.keys = keys
-        self.rendered: dict[tuple, str] = {}
+        self.rendered = SizedLRU(MAX_CHARS, _size)
         _NODES.add(self)
 
     def render(self, context):
@@ -56,9 +64,7 @@ class FixedPartNode(template.Node):
         found = self.rendered.get(key)
         if found is None:
             found = self.nodelist.render(context)
-            if len(self.rendered) >= MAX_KEYS:
-                self.rendered.clear()
-            self.rendered[key] = found
+            self.rendered.add(key, found)
         return found
 
 
