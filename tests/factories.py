@@ -85,3 +85,19 @@ def make_segment(
     return Segment.objects.create(
         transcript=transcript, code=code, layer=layer, start=start, end=end, **kwargs
     )
+
+
+def make_media(transcript, uploaded_by, **fields):
+    """A recording row for ``transcript`` (no file is written: for pages and queries)."""
+    from studies.models import TranscriptMedia
+
+    values = {
+        "file": "media/x.wav",
+        "kind": "audio",
+        "content_type": "audio/wav",
+        "original_name": "x.wav",
+        "size": 3,
+        "sha256": "0" * 64,
+        **fields,
+    }
+    return TranscriptMedia.objects.create(transcript=transcript, uploaded_by=uploaded_by, **values)

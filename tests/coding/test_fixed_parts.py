@@ -14,7 +14,6 @@ from django.utils import translation
 
 from coding.models import Memo
 from coding.templatetags import fixed_parts
-from studies.models import TranscriptMedia
 from tests import factories
 
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-HK"}
@@ -60,16 +59,7 @@ def test_the_page_is_the_same_bytes_cold_warm_and_uncached(
     study.blind_coding = blind
     study.save()
     if media:
-        TranscriptMedia.objects.create(
-            transcript=page,
-            file="media/x.wav",
-            kind="audio",
-            content_type="audio/wav",
-            original_name="x.wav",
-            size=3,
-            sha256="0" * 64,
-            uploaded_by=owner,
-        )
+        factories.make_media(page, owner)
     requests = [
         (client, _url(page, view), headers)
         for client in (owner_client, coder_client, viewer_client)

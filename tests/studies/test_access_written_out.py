@@ -168,7 +168,6 @@ def test_the_pages_written_out_read_preloads_what_the_orms_does(
     """The coding page reads access and transcript with ``related=True``: the participant
     (with and without a group), the wave and the recording, each present or not, are the
     ORM's ``get_transcript`` objects, and reading them runs no query."""
-    from studies.models import TranscriptMedia
 
     study.blind_coding = blind
     study.save()
@@ -180,16 +179,7 @@ def test_the_pages_written_out_read_preloads_what_the_orms_does(
         wave=factories.make_wave(study, name="Wave 1"),
         turn_times=[[0, 1.5]],
     )
-    TranscriptMedia.objects.create(
-        transcript=everything,
-        file="media/x.wav",
-        kind="audio",
-        content_type="audio/wav",
-        original_name="x.wav",
-        size=3,
-        sha256="0" * 64,
-        uploaded_by=owner,
-    )
+    factories.make_media(everything, owner)
     no_group = factories.make_transcript(
         study, title="No group", participant=factories.make_participant(study, pseudonym="P02")
     )
