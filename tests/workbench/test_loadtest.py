@@ -164,3 +164,27 @@ def test_the_server_cpu_counts_the_workers_cpu_time():
     finally:
         busy.kill()
         busy.wait()
+
+
+def test_the_coders_writes_get_the_answer_the_page_script_gets(plan, monkeypatch):
+    """requests.js sends ``partial=1`` with every write and receives only what changed
+    (``HX-Reswap: none`` and out-of-band parts), not the whole transcript: the simulated
+    coders must ask for the same, or the load test measures a page nobody uses."""
+    answers = []
+    request = driver.Browser.request
+
+    def recorded(self, method, path, **kwargs):
+        answer = request(self, method, path, **kwargs)
+        answers.append((method, path, kwargs.get("form") or {}, answer))
+        return answer
+
+    monkeypatch.setattr(driver.Browser, "request", recorded)
+    plan.duration = 3.0
+    run = driver.run_coders(plan)
+    assert run.ledger.created and run.ledger.deleted
+    writes = [(p, f, a) for m, p, f, a in answers if m == "POST" and "/segments/" in p]
+    assert any(p.endswith("/delete/") for p, _, _ in writes)
+    for path, form, answer in writes:
+        assert form.get("partial") == "1", path
+        assert answer.headers.get("HX-Reswap") == "none", path
+        assert 'id="transcript"' not in answer.body, path

@@ -332,12 +332,17 @@ class Coder:
         if made and self._pause():
             victim = self.rng.choice(made)
             url = page["urls"]["delete"].replace("/0/delete/", f"/{victim}/delete/")
-            # requests.js post(): htmx.ajax from #coding-app with the page's view values.
+            # requests.js post(): htmx.ajax from #coding-app with the page's view values and
+            # partial=1 (the answer holds only what changed, as the page receives it).
             answer = self._timed(
                 "delete",
                 "POST",
                 url.removeprefix(self.browser.prefix),
-                form={"view": page["view"], "code_filter": page.get("codeFilter") or ""},
+                form={
+                    "view": page["view"],
+                    "code_filter": page.get("codeFilter") or "",
+                    "partial": "1",
+                },
                 headers=self._htmx_headers(csrf, page_url, trigger="coding-app"),
             )
             if answer is not None and _trigger(answer, "segment-deleted") is not None:
