@@ -47,25 +47,27 @@ def marked_layers(access: StudyAccess, transcript=None) -> list[Layer]:
     sql, params = _marked_sql(access, transcript)
     layer_fields, user_fields = _fields()
     n_layer, n_user = len(layer_fields), len(user_fields)
-    layers = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    # What turns a row into instances, looked up once per read, not once per row.
+    alias, user_model = connection.alias, _user_model()
+    layer_conv, user_conv = db_converters(layer_fields), db_converters(user_fields)
+    layer_names = [f.attname for f in layer_fields]
+    user_names = [f.attname for f in user_fields]
+    (done_conv,) = db_converters((_DONE_AT,)) if transcript is not None else (None,)
+    layers = []
     for row in rows:
-        values = _converted(db_converters(layer_fields), row)
-        layer = Layer.from_db(connection.alias, [f.attname for f in layer_fields], values)
+        layer = Layer.from_db(alias, layer_names, _converted(layer_conv, row))
         if row[n_layer] is not None:
-            user_values = _converted(db_converters(user_fields), row[n_layer : n_layer + n_user])
-            user = _user_model().from_db(
-                connection.alias, [f.attname for f in user_fields], user_values
-            )
-            layer.user = user
+            user_values = _converted(user_conv, row[n_layer : n_layer + n_user])
+            layer.user = user_model.from_db(alias, user_names, user_values)
         else:
             layer.user = None
         layer.has_segments = bool(row[n_layer + n_user])
         if transcript is not None:
             done_at = row[n_layer + n_user + 1]
-            layer.done_at = _converted(db_converters((_DONE_AT,)), (done_at,))[0]
+            layer.done_at = done_conv(done_at) if done_conv else done_at
         layers.append(layer)
     return layers
 
