@@ -92,8 +92,14 @@ def _user_model():
 _DONE_AT = Assignment._meta.get_field("done_at")
 
 
+#: The user columns a layer's name and initials need; the rest (the password hash, login
+#: times, flags) stays deferred: no page shows it, and each row would parse its dates.
+_USER_COLUMNS = ("id", "username", "first_name", "last_name", "email", "is_active")
+
+
 def _fields():
-    return Layer._meta.concrete_fields, _user_model()._meta.concrete_fields
+    user_fields = tuple(_user_model()._meta.get_field(name) for name in _USER_COLUMNS)
+    return Layer._meta.concrete_fields, user_fields
 
 
 def _converted(converters: list, values) -> list:

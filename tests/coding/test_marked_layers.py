@@ -63,3 +63,12 @@ def test_the_written_out_query_reads_what_the_orm_reads(study, owner, coder, cod
     if blind:
         assert [layer.pk for layer in bob_sees] == [bob.pk]
     assert next(lr for lr in bob_sees if lr.pk == bob.pk).done_at == done
+
+
+def test_the_layers_users_are_read_without_their_password_hash(study, coder):
+    """Every coding page and write reads every visible layer's user: their names, not the
+    password hash or login times (deferred; reading one would cost a query)."""
+    factories.make_layer(study, coder)
+    (layer,) = selectors.marked_layers(study_access(coder, study.pk))
+    assert layer.user.username == coder.username and layer.user.email == coder.email
+    assert {"password", "last_login", "date_joined"} <= layer.user.get_deferred_fields()
