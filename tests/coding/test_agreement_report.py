@@ -540,3 +540,31 @@ def test_code_and_sort_links_build_a_well_formed_query_and_land_on_the_section(
     assert 'sort=-alpha"' in html
     focused = owner_client.get(url(study, focus=x.pk)).content.decode()
     assert '<h2 id="focus" tabindex="-1">' in focused
+
+
+def _columns(row_html: str) -> int:
+    """The columns a table row spans (each cell's colspan, 1 without one)."""
+    cells = re.findall(r"<t[hd]\b([^>]*)>", row_html)
+    return sum(int(m.group(1)) if (m := re.search(r'colspan="(\d+)"', c)) else 1 for c in cells)
+
+
+@pytest.mark.parametrize("two", [True, False])
+def test_a_not_compared_row_spans_the_whole_per_transcript_table(
+    study, tiny, owner, owner_client, two
+):
+    """With two layers the table has a κ column; the "Not compared" row must still span every
+    column, so the rows below do not look shifted by one."""
+    if not two:
+        third = factories.make_user(username="third")
+        factories.add_member(study, third, Role.CODER)
+        layer = factories.make_layer(study, third)
+        t1 = tiny["t"][0]
+        factories.make_segment(t1, tiny["codes"][0], layer, 0, 3)
+    layers = ["bob", "erin"] if two else ["bob", "erin", "third"]
+    html = owner_client.get(url(study, focus=tiny["codes"][0].pk, layers=layers)).content.decode()
+    table = re.search(r'<section aria-labelledby="focus">.*?</table>', html, re.S).group(0)
+    header = re.search(r"<thead>(.*?)</thead>", table, re.S).group(1)
+    assert ("κ</th>" in header) is two
+    rows = re.findall(r"<tr [^>]*data-transcript=[^>]*>(.*?)</tr>", table, re.S)
+    assert any("Not compared" in r for r in rows)
+    assert {_columns(r) for r in rows} == {_columns(header)}
