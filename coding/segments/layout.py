@@ -8,6 +8,7 @@ import heapq
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple, Protocol
 
 from coding.models import COLOR_RE
@@ -44,16 +45,32 @@ def place_labels(
     """
     height = LABEL_LINES / est_lines
     capacity = int(1 / height + 1e-9)
-    ordered = sorted(wanted, key=lambda item: item[1])
-    kept, dropped = ordered[:capacity], [sid for sid, _ in ordered[capacity:]]
+    ordered = sorted(wanted, key=_second)
+    if len(ordered) > capacity:
+        kept, dropped = ordered[:capacity], [sid for sid, _ in ordered[capacity:]]
+    else:
+        kept, dropped = ordered, []
+    # Down to clear the label above (``max(top, above + height)``), then up from the
+    # turn's end (``min(top, below - height)``): the same arithmetic, in two passes.
     tops: list[float] = []
+    above = None
     for _, top in kept:
-        tops.append(max(top, tops[-1] + height) if tops else top)
+        if above is not None and above + height > top:
+            top = above + height
+        tops.append(top)
+        above = top
     limit = 1.0
     for i in range(len(tops) - 1, -1, -1):
-        tops[i] = min(tops[i], limit - height)
-        limit = tops[i]
-    return [(sid, max(0.0, top)) for (sid, _), top in zip(kept, tops, strict=True)], dropped
+        top = tops[i]
+        if limit - height < top:
+            top = tops[i] = limit - height
+        limit = top
+    return [
+        (sid, top if top > 0.0 else 0.0) for (sid, _), top in zip(kept, tops, strict=True)
+    ], dropped
+
+
+_second = itemgetter(1)
 
 
 @lru_cache(maxsize=1024)
@@ -177,6 +194,34 @@ def margin_lanes(
     """Stripe lanes on one line: the underline lanes, or with ``blocks`` each block's own."""
     if not blocks:
         return lanes
+    if len(segs) > 32:
+        return _margin_lanes_heaps(segs, lanes, blocks)
+    # A line's few spans: each block's lowest lane whose span has ended, by a scan of the
+    # block's lanes in one pass (as greedy_lanes of each block's spans, in order).
+    get = blocks.get
+    ends_of: dict[int, list[int]] = {}
+    margin: dict[int, int] = {}
+    for sid, start, end in segs:
+        block = get(sid, 0)
+        ends = ends_of.get(block)
+        if ends is None:
+            ends_of[block] = [end]
+            margin[sid] = 0
+            continue
+        for lane, taken_until in enumerate(ends):
+            if taken_until <= start:
+                ends[lane] = end
+                break
+        else:
+            lane = len(ends)
+            ends.append(end)
+        margin[sid] = lane
+    return lanes if len(ends_of) == 1 else margin
+
+
+def _margin_lanes_heaps(
+    segs: Sequence[Span], lanes: dict[int, int], blocks: Mapping[int, int]
+) -> dict[int, int]:
     by_block: dict[int, list[Span]] = {}
     for s in segs:
         by_block.setdefault(blocks.get(s.id, 0), []).append(s)
