@@ -525,14 +525,18 @@ def _line_markup(
     styles = mk.styles
     tint = mk.tint
     # The lanes as greedy_lanes assigns them (the lowest lane whose span has ended), in
-    # the same pass as the events for a line's usual few spans.
+    # the same pass as the events for a line's usual few spans. An event is (offset, 0 for
+    # an end or 1 for a start, lane, the span's place in ``segs``): no two share their
+    # first three, so the sort never compares the fourth.
     many = len(segs) > 32
     lanes = greedy_lanes(segs) if many else {}
     ends: list[int] = []
     slot: list[str | None] = [None] * UNDERLINE_LANES
     active = high = tinted = 0
     events = []
-    for sid, start, end in segs:
+    sts: list[SegmentStrings] = []
+    marked: list[bool] = []
+    for i, (sid, start, end) in enumerate(segs):
         if many:
             lane = lanes[sid]
         else:
@@ -544,29 +548,37 @@ def _line_markup(
                 lane = len(ends)
                 ends.append(end)
             lanes[sid] = lane
+        st = strs[sid]
+        sts.append(st)
+        is_tinted = sid in tint if tint else False
+        marked.append(is_tinted)
         if start >= line_start:
-            events.append((start, 1, lane, sid))
+            events.append((start, 1, lane, i))
         else:  # continues from the line above: active from the first run, no marker
             active += 1
             if lane < UNDERLINE_LANES:
-                slot[lane] = strs[sid].stroke
+                slot[lane] = st.stroke
             else:
                 high += 1
-            if sid in tint:
+            if is_tinted:
                 tinted += 1
         if end <= line_end:
-            events.append((end, 0, lane, sid))
+            events.append((end, 0, lane, i))
     events.sort()
+    events.append((line_end + 1, 0, 0, 0))  # a sentinel past the line: no bound checks
     parts: list[str] = []
-    ei, n = 0, len(events)
+    ei = 0
+    at = events[0][0]
     cur = line_start
+    cur_s = str(cur)  # each offset is formatted once: a run's end is the next one's start
     while True:
         # Ends before starts at one offset (lane order within each), so markers read
         # "end of A, start of B" between the runs.
-        while ei < n and events[ei][0] == cur:
-            _, kind, lane, sid = events[ei]
+        while at == cur:
+            _, kind, lane, i = events[ei]
             ei += 1
-            st = strs[sid]
+            at = events[ei][0]
+            st = sts[i]
             if kind:
                 parts.append(st.start)
                 active += 1
@@ -574,7 +586,7 @@ def _line_markup(
                     slot[lane] = st.stroke
                 else:
                     high += 1
-                if sid in tint:
+                if marked[i]:
                     tinted += 1
             else:
                 parts.append(st.end)
@@ -583,20 +595,24 @@ def _line_markup(
                     slot[lane] = None
                 else:
                     high -= 1
-                if sid in tint:
+                if marked[i]:
                     tinted -= 1
         if cur >= line_end:
             break
-        nxt = events[ei][0] if ei < n and events[ei][0] < line_end else line_end
-        spk = cur < speaker_end
-        if spk and speaker_end < nxt:
-            nxt = speaker_end
-        body = text[cur:nxt] if plain else escape(text[cur:nxt], quote=False)
-        if not active:
-            cls = "r spk" if spk else "r"
-            parts.append(f'<span class="{cls}" data-start="{cur}" data-end="{nxt}">{body}</span>')
+        nxt = at if at < line_end else line_end
+        if cur < speaker_end:
+            if speaker_end < nxt:
+                nxt = speaker_end
+            cls = "r spk"
         else:
-            cls = "r spk" if spk else "r"
+            cls = "r"
+        body = text[cur:nxt] if plain else escape(text[cur:nxt], quote=False)
+        nxt_s = str(nxt)
+        if not active:
+            parts.append(
+                f'<span class="{cls}" data-start="{cur_s}" data-end="{nxt_s}">{body}</span>'
+            )
+        else:
             if high:
                 cls += " dense"
                 style = ""
@@ -609,9 +625,9 @@ def _line_markup(
             if tinted:
                 cls += " tint"
             parts.append(
-                f'<mark class="{cls}" data-start="{cur}" data-end="{nxt}"{style}>{body}</mark>'
+                f'<mark class="{cls}" data-start="{cur_s}" data-end="{nxt_s}"{style}>{body}</mark>'
             )
-        cur = nxt
+        cur, cur_s = nxt, nxt_s
     runs_html = "".join(parts)
 
     line.lanes = lanes
