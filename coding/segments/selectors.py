@@ -205,6 +205,11 @@ def page_segment_rows(access: StudyAccess, transcript, layers) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [transcript.pk, *allowed])
         rows = cursor.fetchall()
-    if not any(converters):
+    # Only the columns with a converter are converted (on SQLite, ``needs_review``: its
+    # 0/1): a row is rebuilt once per such column, not zipped with every column's.
+    converted = [(i, convert) for i, convert in enumerate(converters) if convert]
+    if not converted:
         return [tuple(row) for row in rows]
-    return [(*_converted(converters, row[:-1]), row[-1]) for row in rows]
+    for i, convert in converted:
+        rows = [(*row[:i], convert(row[i]), *row[i + 1 :]) for row in rows]
+    return rows
