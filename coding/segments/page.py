@@ -383,7 +383,8 @@ def build_transcript_view(
     layer_index = {layer.pk: i for i, layer in enumerate(state.shown)}
     looks, table = segment_entries(rows, book, who, layer_index, initials if grouped else None)
     blocks = {r[0]: block_of_layer[r[4]] for r in rows} if grouped else {}
-    spans = [runs.Span(r[0], r[1], r[2]) for r in rows]
+    new, span = tuple.__new__, runs.Span  # a Span of each row's first three columns
+    spans = [new(span, r[:3]) for r in rows]
     rendered, html = runs.transcript_html(
         transcript.text, spans, looks, tint=tint, blocks=blocks or None
     )
