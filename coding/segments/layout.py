@@ -172,12 +172,21 @@ def clip_spans(segments: Iterable[SpanLike], length: int) -> list[Span]:
         start, end = max(0, start), min(length, end)
         if start < end:
             spans.append(Span(seg.id, start, end))
-    spans.sort(key=_reading_order)
+    sort_reading_order(spans)
     return spans
 
 
-def _reading_order(s: Span) -> tuple[int, int, int]:
-    return (s[1], -s[2], s[0])
+_ID, _START, _END = itemgetter(0), itemgetter(1), itemgetter(2)
+
+
+def sort_reading_order(rows: list) -> None:
+    """Sort ``rows`` (``(id, start, end, ...)``) in place in reading order: by start, longer
+    first, then id, i.e. by the key ``(start, -end, id)``. Three stable sorts from the
+    least significant column, each keyed by a C getter, instead of a Python key function
+    per row (a page sorts its 1,800 segments twice)."""
+    rows.sort(key=_ID)
+    rows.sort(key=_END, reverse=True)  # reverse keeps equal ends in their order (stable)
+    rows.sort(key=_START)
 
 
 def block_layout(blocks: Mapping[int, int] | None) -> tuple[int, int]:

@@ -251,10 +251,6 @@ def layer_words(access: StudyAccess, state: LayerState) -> tuple[dict, dict]:
     return who, writable
 
 
-def _reading_order(row: tuple) -> tuple:
-    return (row[1], -row[2], row[0])
-
-
 def segment_entries(
     rows,
     book: codebook_selectors.Codebook,
@@ -271,7 +267,7 @@ def segment_entries(
     table = []
     shared: dict[tuple[int, int, bool], runs.SegmentLook] = {}
     by = _("%(code)s, by %(coder)s")
-    rows.sort(key=_reading_order)
+    runs.sort_reading_order(rows)
     append = table.append
     for pk, start, end, code_id, layer_id, memo, needs_review, created_at in rows:
         key = (code_id, layer_id, needs_review)

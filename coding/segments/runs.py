@@ -52,6 +52,7 @@ from coding.segments.layout import (
     margin_lanes,
     place_labels,
     segments_by_line,
+    sort_reading_order,
     stroke_color,
 )
 from coding.segments.lines import (
@@ -82,6 +83,7 @@ __all__ = [
     "contrast_with_white",
     "line_language",
     "place_labels",
+    "sort_reading_order",
     "stroke_color",
     "unique_initials",
 ]
