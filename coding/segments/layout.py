@@ -206,25 +206,36 @@ def margin_lanes(
     if len(segs) > 32:
         return _margin_lanes_heaps(segs, lanes, blocks)
     # A line's few spans: each block's lowest lane whose span has ended, by a scan of the
-    # block's lanes in one pass (as greedy_lanes of each block's spans, in order).
+    # block's lanes in one pass (as greedy_lanes of each block's spans, in order). A span
+    # starting before every lane's span ends (those continuing from the line above, most
+    # on a dense line) takes a new lane without the scan.
     get = blocks.get
     ends_of: dict[int, list[int]] = {}
+    low: dict[int, int] = {}  # per block, the earliest end of its lanes' spans
     margin: dict[int, int] = {}
     for sid, start, end in segs:
         block = get(sid, 0)
         ends = ends_of.get(block)
         if ends is None:
             ends_of[block] = [end]
+            low[block] = end
             margin[sid] = 0
+            continue
+        if start < low[block]:
+            margin[sid] = len(ends)
+            ends.append(end)
+            if end < low[block]:
+                low[block] = end
             continue
         for lane, taken_until in enumerate(ends):
             if taken_until <= start:
                 ends[lane] = end
                 break
-        else:
+        else:  # not reached: a lane ends at or before ``start`` (``low`` is one)
             lane = len(ends)
             ends.append(end)
         margin[sid] = lane
+        low[block] = min(ends)
     return lanes if len(ends_of) == 1 else margin
 
 

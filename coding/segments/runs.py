@@ -449,9 +449,16 @@ def _line_markup(
     events = []
     sts: list[SegmentStrings] = []
     marked: list[bool] = []
+    made = strs.get  # a plain look-up; a miss makes the strings (_Strings.__missing__)
     for i, (sid, start, end) in enumerate(segs):
         if many:
             lane = lanes[sid]
+        elif start < line_start:
+            # Continues from the line above, as every span before it (spans are in order
+            # of start) and all still open at the line's start: no lane is free, a new one.
+            lane = len(ends)
+            ends.append(end)
+            lanes[sid] = lane
         else:
             for lane, taken_until in enumerate(ends):
                 if taken_until <= start:
@@ -461,7 +468,9 @@ def _line_markup(
                 lane = len(ends)
                 ends.append(end)
             lanes[sid] = lane
-        st = strs[sid]
+        st = made(sid)
+        if st is None:
+            st = strs[sid]
         sts.append(st)
         is_tinted = sid in tint if tint else False
         marked.append(is_tinted)

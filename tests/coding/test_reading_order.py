@@ -1,5 +1,7 @@
 """The segments' reading order (start, longer first, id) as the page and the sweep sort them."""
 
+from __future__ import annotations
+
 import random
 
 from coding.segments.layout import Span, clip_spans, sort_reading_order
