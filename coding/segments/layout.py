@@ -210,33 +210,33 @@ def margin_lanes(
     # starting before every lane's span ends (those continuing from the line above, most
     # on a dense line) takes a new lane without the scan.
     get = blocks.get
-    ends_of: dict[int, list[int]] = {}
-    low: dict[int, int] = {}  # per block, the earliest end of its lanes' spans
+    #: Per block: [the earliest end of its lanes' spans, each lane's span end].
+    state: dict[int, list] = {}
     margin: dict[int, int] = {}
     for sid, start, end in segs:
         block = get(sid, 0)
-        ends = ends_of.get(block)
-        if ends is None:
-            ends_of[block] = [end]
-            low[block] = end
+        st = state.get(block)
+        if st is None:
+            state[block] = [end, [end]]
             margin[sid] = 0
             continue
-        if start < low[block]:
+        ends = st[1]
+        if start < st[0]:
             margin[sid] = len(ends)
             ends.append(end)
-            if end < low[block]:
-                low[block] = end
+            if end < st[0]:
+                st[0] = end
             continue
         for lane, taken_until in enumerate(ends):
             if taken_until <= start:
                 ends[lane] = end
                 break
-        else:  # not reached: a lane ends at or before ``start`` (``low`` is one)
+        else:  # not reached: a lane ends at or before ``start`` (the earliest end does)
             lane = len(ends)
             ends.append(end)
         margin[sid] = lane
-        low[block] = min(ends)
-    return lanes if len(ends_of) == 1 else margin
+        st[0] = min(ends)
+    return lanes if len(state) == 1 else margin
 
 
 def _margin_lanes_heaps(

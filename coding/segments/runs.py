@@ -255,6 +255,19 @@ class _Strings(dict):
         made = self[sid] = segment_strings(sid, self.looks[sid], block, self.language)
         return made
 
+    def fill(self, ids: Iterable[int]) -> None:
+        """Make the strings of ``ids`` at once (a whole transcript draws every segment):
+        one comprehension instead of a ``__missing__`` call per segment. Ids without a
+        look are left to ``__missing__`` (a span on no line is never drawn)."""
+        looks, blocks, language = self.looks, self.blocks, self.language
+        get = blocks.get if blocks else {}.get
+        made = {
+            sid: segment_strings(sid, looks[sid], get(sid, 0), language)
+            for sid in ids
+            if sid in looks
+        }
+        self.update(made)
+
 
 class _Markup:
     """What every line's markup shares: the looks, blocks, tint, and the strings of each
@@ -642,6 +655,7 @@ def transcript_html(
     if page_hit is not None:
         return page_hit
     spans = clip_spans(segments, len(text))
+    mk.strings.fill([s[0] for s in spans])
     mk.cjk = not text.isascii() and CJK.search(text) is not None
     lines: list[Line] = []
     pieces: list[str] = []
