@@ -206,10 +206,16 @@ def page_segment_rows(access: StudyAccess, transcript, layers) -> list[tuple]:
         cursor.execute(sql, [transcript.pk, *allowed])
         rows = cursor.fetchall()
     # Only the columns with a converter are converted (on SQLite, ``needs_review``: its
-    # 0/1): a row is rebuilt once per such column, not zipped with every column's.
+    # 0/1): a row is rebuilt once per such column, not zipped with every column's. A column
+    # of integers (SQLite's booleans) is converted once per distinct value.
     converted = [(i, convert) for i, convert in enumerate(converters) if convert]
     if not converted:
         return [tuple(row) for row in rows]
     for i, convert in converted:
-        rows = [(*row[:i], convert(row[i]), *row[i + 1 :]) for row in rows]
+        values = {row[i] for row in rows}
+        if all(type(v) is int for v in values):
+            memo = {v: convert(v) for v in values}
+            rows = [(*row[:i], memo[row[i]], *row[i + 1 :]) for row in rows]
+        else:
+            rows = [(*row[:i], convert(row[i]), *row[i + 1 :]) for row in rows]
     return rows
