@@ -29,9 +29,7 @@ Everything here is pure (no database): :func:`render_transcript` computes the st
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from html import escape
 
 from django.utils.safestring import SafeString
@@ -54,14 +52,28 @@ from coding.segments.layout import (
     margin_lanes,
     place_labels,
     segments_by_line,
+    sort_reading_order,
     stroke_color,
 )
+from coding.segments.lines import (
+    CHARS_PER_LINE,
+    Line,
+    RenderedTranscript,
+    Run,
+    Stripe,
+    _est_lines,
+    _new_line,
+)
 from coding.segments.looks import SegmentLook, SegmentStrings, segment_strings
-from studies.text import speaker_of
 from workbench.lib.colour import contrast_with_white
 
 # Re-exported: the page, the consensus view and the codebook use them from here.
 __all__ = [
+    "CHARS_PER_LINE",
+    "Line",
+    "RenderedTranscript",
+    "Run",
+    "Stripe",
     "LABEL_LINES",
     "SegmentLook",
     "MAX_LANES",
@@ -71,6 +83,7 @@ __all__ = [
     "contrast_with_white",
     "line_language",
     "place_labels",
+    "sort_reading_order",
     "stroke_color",
     "unique_initials",
 ]
@@ -79,109 +92,9 @@ __all__ = [
 #: lane) gets one thick dark underline instead.
 UNDERLINE_LANES = 3
 
-#: Margin labels: a label is LABEL_LINES of a text line tall, and a line holds at least
-#: CHARS_PER_LINE narrow characters (the column is 70ch; wide CJK characters count 2).
-#: The estimate of a turn's lines is therefore a lower bound, so labels spaced by it in
-#: percent of the turn's height never overlap whatever the real wrapping is.
-CHARS_PER_LINE = 85
 #: Margin buttons (labels, "+N" chips) are at least 24 px tall (WCAG 2.5.8); consecutive
 #: ones in a column are at least LABEL_STEP_PX apart, so short turns grow to hold them.
 LABEL_STEP_PX = 30
-
-_LABEL = re.compile(r"(?:\[[\d:.,]+\][ \t]*)?[^:：]*[:：][ \t]?")  # after a time marker
-
-
-@dataclass(slots=True)
-class Run:
-    start: int
-    end: int
-    text: str
-    #: Ids of the segments covering the whole run, ordered by their lane on the line.
-    segment_ids: tuple[int, ...]
-    #: Part of the ``Speaker:`` label of a turn.
-    speaker: bool = False
-
-
-@dataclass(slots=True)
-class Stripe:
-    """One segment's piece of margin stripe on one line, placed by character fraction."""
-
-    segment_id: int
-    lane: int  # lane within its block
-    top: float  # fraction of the line's characters before the piece, 0..1
-    height: float  # fraction of the line's characters covered, 0..1
-    first: bool  # the segment starts on this line
-    last: bool  # the segment ends on this line
-    block: int = 0  # the lane block (one per coder in "All"; 0 otherwise)
-
-
-@dataclass(slots=True)
-class Line:
-    index: int  # 0-based line index in the text
-    number: int  # 1-based number among non-empty lines (the turn number in the gutter)
-    start: int
-    end: int  # exclusive; the "\n" after the line is not part of it
-    speaker: str | None
-    lang: str | None
-    #: The structure (filled by :func:`render_transcript` only; the HTML path writes the
-    #: markup directly and leaves these empty).
-    runs: list[Run] = field(default_factory=list)
-    stripes: list[Stripe] = field(default_factory=list)
-    #: Leaf-name labels of segments starting on this line: (segment id, top fraction),
-    #: ordered by block, then top.
-    labels: list[tuple[int, float]] = field(default_factory=list)
-    #: Segments on this line without a stripe (lane beyond the block's lanes) or without
-    #: room for their label: the "+N" chip lists them.
-    overflow: list[int] = field(default_factory=list)
-    #: Underline lane of each segment overlapping the line, assigned within the line.
-    lanes: dict[int, int] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class RenderedTranscript:
-    lines: list[Line]
-    #: Clipped offsets of every rendered segment.
-    spans: dict[int, tuple[int, int]]
-    #: The most underline lanes any line uses.
-    lane_count: int
-    length: int
-    #: Segment id -> lane block; empty when the margin is one block.
-    blocks: dict[int, int] = field(default_factory=dict)
-    block_count: int = 1
-    #: Stripe lanes per block: MAX_LANES // block_count, whatever the lines hold.
-    block_lanes: int = MAX_LANES
-
-
-#: The structure of a line drawn as HTML: none (immutable, so never shared by mistake).
-_NO_STRUCTURE = ()
-
-
-def _new_line(
-    text: str, bound: tuple[int, int, int, int], cjk_text: bool = True, structure: bool = True
-) -> tuple[Line, int, int, str]:
-    """The line's :class:`Line` (no runs yet; with ``structure=False`` empty tuples in
-    place of its runs, stripes, labels and overflow: the HTML path fills none of them),
-    where its speaker label ends, its count of Chinese characters (0 without looking when
-    ``cjk_text`` says the text has none, or the line is ASCII) and its text."""
-    index, number, start, end = bound
-    raw = text[start:end]
-    cjk = len(CJK.findall(raw)) if cjk_text and not raw.isascii() else 0
-    speaker = speaker_of(raw)
-    speaker_end = -1
-    if speaker is not None:
-        match = _LABEL.match(raw)
-        speaker_end = start + (match.end() if match else 0)
-    lang = line_language(raw, cjk) if cjk else None
-    if structure:
-        line = Line(index, number, start, end, speaker, lang)
-    else:
-        none = _NO_STRUCTURE
-        line = Line(index, number, start, end, speaker, lang, none, none, none, none, {})
-    return line, speaker_end, cjk, raw
-
-
-def _est_lines(size: int, cjk: int) -> int:
-    return max(1, -(-(size + cjk) // CHARS_PER_LINE))
 
 
 def _line_structure(
@@ -341,6 +254,19 @@ class _Strings(dict):
         block = blocks.get(sid, 0) if blocks else 0
         made = self[sid] = segment_strings(sid, self.looks[sid], block, self.language)
         return made
+
+    def fill(self, ids: Iterable[int]) -> None:
+        """Make the strings of ``ids`` at once (a whole transcript draws every segment):
+        one comprehension instead of a ``__missing__`` call per segment. Ids without a
+        look are left to ``__missing__`` (a span on no line is never drawn)."""
+        looks, blocks, language = self.looks, self.blocks, self.language
+        get = blocks.get if blocks else {}.get
+        made = {
+            sid: segment_strings(sid, looks[sid], get(sid, 0), language)
+            for sid in ids
+            if sid in looks
+        }
+        self.update(made)
 
 
 class _Markup:
@@ -525,16 +451,27 @@ def _line_markup(
     styles = mk.styles
     tint = mk.tint
     # The lanes as greedy_lanes assigns them (the lowest lane whose span has ended), in
-    # the same pass as the events for a line's usual few spans.
+    # the same pass as the events for a line's usual few spans. An event is (offset, 0 for
+    # an end or 1 for a start, lane, the span's place in ``segs``): no two share their
+    # first three, so the sort never compares the fourth.
     many = len(segs) > 32
     lanes = greedy_lanes(segs) if many else {}
     ends: list[int] = []
     slot: list[str | None] = [None] * UNDERLINE_LANES
     active = high = tinted = 0
     events = []
-    for sid, start, end in segs:
+    sts: list[SegmentStrings] = []
+    marked: list[bool] = []
+    made = strs.get  # a plain look-up; a miss makes the strings (_Strings.__missing__)
+    for i, (sid, start, end) in enumerate(segs):
         if many:
             lane = lanes[sid]
+        elif start < line_start:
+            # Continues from the line above, as every span before it (spans are in order
+            # of start) and all still open at the line's start: no lane is free, a new one.
+            lane = len(ends)
+            ends.append(end)
+            lanes[sid] = lane
         else:
             for lane, taken_until in enumerate(ends):
                 if taken_until <= start:
@@ -544,29 +481,39 @@ def _line_markup(
                 lane = len(ends)
                 ends.append(end)
             lanes[sid] = lane
+        st = made(sid)
+        if st is None:
+            st = strs[sid]
+        sts.append(st)
+        is_tinted = sid in tint if tint else False
+        marked.append(is_tinted)
         if start >= line_start:
-            events.append((start, 1, lane, sid))
+            events.append((start, 1, lane, i))
         else:  # continues from the line above: active from the first run, no marker
             active += 1
             if lane < UNDERLINE_LANES:
-                slot[lane] = strs[sid].stroke
+                slot[lane] = st.stroke
             else:
                 high += 1
-            if sid in tint:
+            if is_tinted:
                 tinted += 1
         if end <= line_end:
-            events.append((end, 0, lane, sid))
+            events.append((end, 0, lane, i))
     events.sort()
+    events.append((line_end + 1, 0, 0, 0))  # a sentinel past the line: no bound checks
     parts: list[str] = []
-    ei, n = 0, len(events)
+    ei = 0
+    at = events[0][0]
     cur = line_start
+    cur_s = str(cur)  # each offset is formatted once: a run's end is the next one's start
     while True:
         # Ends before starts at one offset (lane order within each), so markers read
         # "end of A, start of B" between the runs.
-        while ei < n and events[ei][0] == cur:
-            _, kind, lane, sid = events[ei]
+        while at == cur:
+            _, kind, lane, i = events[ei]
             ei += 1
-            st = strs[sid]
+            at = events[ei][0]
+            st = sts[i]
             if kind:
                 parts.append(st.start)
                 active += 1
@@ -574,7 +521,7 @@ def _line_markup(
                     slot[lane] = st.stroke
                 else:
                     high += 1
-                if sid in tint:
+                if marked[i]:
                     tinted += 1
             else:
                 parts.append(st.end)
@@ -583,20 +530,24 @@ def _line_markup(
                     slot[lane] = None
                 else:
                     high -= 1
-                if sid in tint:
+                if marked[i]:
                     tinted -= 1
         if cur >= line_end:
             break
-        nxt = events[ei][0] if ei < n and events[ei][0] < line_end else line_end
-        spk = cur < speaker_end
-        if spk and speaker_end < nxt:
-            nxt = speaker_end
-        body = text[cur:nxt] if plain else escape(text[cur:nxt], quote=False)
-        if not active:
-            cls = "r spk" if spk else "r"
-            parts.append(f'<span class="{cls}" data-start="{cur}" data-end="{nxt}">{body}</span>')
+        nxt = at if at < line_end else line_end
+        if cur < speaker_end:
+            if speaker_end < nxt:
+                nxt = speaker_end
+            cls = "r spk"
         else:
-            cls = "r spk" if spk else "r"
+            cls = "r"
+        body = text[cur:nxt] if plain else escape(text[cur:nxt], quote=False)
+        nxt_s = str(nxt)
+        if not active:
+            parts.append(
+                f'<span class="{cls}" data-start="{cur_s}" data-end="{nxt_s}">{body}</span>'
+            )
+        else:
             if high:
                 cls += " dense"
                 style = ""
@@ -609,9 +560,9 @@ def _line_markup(
             if tinted:
                 cls += " tint"
             parts.append(
-                f'<mark class="{cls}" data-start="{cur}" data-end="{nxt}"{style}>{body}</mark>'
+                f'<mark class="{cls}" data-start="{cur_s}" data-end="{nxt_s}"{style}>{body}</mark>'
             )
-        cur = nxt
+        cur, cur_s = nxt, nxt_s
     runs_html = "".join(parts)
 
     line.lanes = lanes
@@ -684,13 +635,19 @@ def transcript_html(
     # from them and the text alone), its look, block and tint, the block layout and the
     # interface language (the margin's and flags' words). A page
     # seen before (the same view reopened) costs this key only.
-    ids = [s.id for s in segments]
+    if all(type(s) is Span for s in segments):
+        # Spans are (id, start, end) tuples already: the key holds them as they are.
+        ids = [s[0] for s in segments]
+        given = tuple(segments)
+    else:
+        ids = [s.id for s in segments]
+        given = tuple([(s.id, s.start, s.end) for s in segments])
     page_key = (
         text,
         linecache.PAGE,
         (mk.block_count, mk.block_lanes, mk.language),
-        tuple([(s.id, s.start, s.end) for s in segments]),
-        tuple([looks.get(sid) for sid in ids]),
+        given,
+        tuple(map(looks.get, ids)),
         tuple([blocks.get(sid, 0) for sid in ids]) if blocks else None,
         tuple([sid in tint for sid in ids]) if tint else None,
     )
@@ -698,6 +655,7 @@ def transcript_html(
     if page_hit is not None:
         return page_hit
     spans = clip_spans(segments, len(text))
+    mk.strings.fill([s[0] for s in spans])
     mk.cjk = not text.isascii() and CJK.search(text) is not None
     lines: list[Line] = []
     pieces: list[str] = []
@@ -723,10 +681,10 @@ def transcript_html(
         pieces.append(html)
     rendered = RenderedTranscript(
         lines=lines,
-        spans={s.id: (s.start, s.end) for s in spans},
+        spans={sid: (start, end) for sid, start, end in spans},
         lane_count=max((max(ln.lanes.values()) + 1 for ln in lines if ln.lanes), default=0),
         length=len(text),
-        blocks={s.id: blocks.get(s.id, 0) for s in spans} if blocks else {},
+        blocks={sid: blocks.get(sid, 0) for sid, _, _ in spans} if blocks else {},
         block_count=mk.block_count,
         block_lanes=mk.block_lanes,
     )

@@ -213,6 +213,17 @@ def page_segment_rows(access: StudyAccess, transcript, layers) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [transcript.pk, *allowed])
         rows = cursor.fetchall()
-    if not any(converters):
+    # Only the columns with a converter are converted (on SQLite, ``needs_review``: its
+    # 0/1): a row is rebuilt once per such column, not zipped with every column's. A column
+    # of integers (SQLite's booleans) is converted once per distinct value.
+    converted = [(i, convert) for i, convert in enumerate(converters) if convert]
+    if not converted:
         return [tuple(row) for row in rows]
-    return [(*_converted(converters, row[:-1]), row[-1]) for row in rows]
+    for i, convert in converted:
+        values = {row[i] for row in rows}
+        if all(type(v) is int for v in values):
+            memo = {v: convert(v) for v in values}
+            rows = [(*row[:i], memo[row[i]], *row[i + 1 :]) for row in rows]
+        else:
+            rows = [(*row[:i], convert(row[i]), *row[i + 1 :]) for row in rows]
+    return rows
