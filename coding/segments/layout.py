@@ -227,13 +227,9 @@ def margin_lanes(
             if end < st[0]:
                 st[0] = end
             continue
-        for lane, taken_until in enumerate(ends):
-            if taken_until <= start:
-                ends[lane] = end
-                break
-        else:  # not reached: a lane ends at or before ``start`` (the earliest end does)
-            lane = len(ends)
-            ends.append(end)
+        # The lowest lane free at ``start``: there is one, the earliest end is not after it.
+        lane = next(i for i, taken_until in enumerate(ends) if taken_until <= start)
+        ends[lane] = end
         margin[sid] = lane
         st[0] = min(ends)
     return lanes if len(state) == 1 else margin

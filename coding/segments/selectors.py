@@ -4,6 +4,7 @@ segments. Each says what it preloads and how many queries it runs."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery
@@ -97,6 +98,7 @@ _DONE_AT = Assignment._meta.get_field("done_at")
 _USER_COLUMNS = ("id", "username", "first_name", "last_name", "email", "is_active")
 
 
+@lru_cache(maxsize=1)
 def _fields():
     user_fields = tuple(_user_model()._meta.get_field(name) for name in _USER_COLUMNS)
     return Layer._meta.concrete_fields, user_fields
@@ -214,16 +216,12 @@ def page_segment_rows(access: StudyAccess, transcript, layers) -> list[tuple]:
         cursor.execute(sql, [transcript.pk, *allowed])
         rows = cursor.fetchall()
     # Only the columns with a converter are converted (on SQLite, ``needs_review``: its
-    # 0/1): a row is rebuilt once per such column, not zipped with every column's. A column
-    # of integers (SQLite's booleans) is converted once per distinct value.
+    # 0/1): a row is rebuilt once per such column, not zipped with every column's, and each
+    # distinct value (a database's values are hashable) is converted once.
     converted = [(i, convert) for i, convert in enumerate(converters) if convert]
     if not converted:
         return [tuple(row) for row in rows]
     for i, convert in converted:
-        values = {row[i] for row in rows}
-        if all(type(v) is int for v in values):
-            memo = {v: convert(v) for v in values}
-            rows = [(*row[:i], memo[row[i]], *row[i + 1 :]) for row in rows]
-        else:
-            rows = [(*row[:i], convert(row[i]), *row[i + 1 :]) for row in rows]
+        memo = {v: convert(v) for v in {row[i] for row in rows}}
+        rows = [(*row[:i], memo[row[i]], *row[i + 1 :]) for row in rows]
     return rows
