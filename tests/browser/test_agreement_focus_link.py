@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
+from coding.models import LayerKind, Segment
 from tests import factories
 from workbench.demo import build as demo
 
@@ -56,11 +57,14 @@ def test_a_code_link_lands_on_its_per_transcript_section(page, login_as):
 
 def test_the_keyboard_path_to_a_code_lands_on_its_section_and_moves_focus(page, login_as):
     owner, study = _study()
+    # One more transcript, coded by one coder only: its row says "Not compared".
+    seg = Segment.objects.filter(layer__study=study, layer__kind=LayerKind.CODER).first()
+    alone = factories.make_transcript(study, title="Only one coder", text="P01: words " * 20)
+    factories.make_segment(alone, seg.code, seg.layer, 0, 9)
     login_as(owner)
     page.set_viewport_size({"width": 1400, "height": 700})
     page.goto(reverse("coding:agreement_report", args=[study.pk]))
-    rows = page.locator("tr[data-code]")
-    link = rows.nth(rows.count() - 1).locator("th a")
+    link = page.locator(f'tr[data-code="{seg.code_id}"] th a')
     link.focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**#focus")
@@ -70,3 +74,13 @@ def test_the_keyboard_path_to_a_code_lands_on_its_section_and_moves_focus(page, 
     page.wait_for_function("document.activeElement && document.activeElement.id === 'focus'")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Back to all codes"
+    # Every row of the section's table ends where its header ends, the "Not compared" rows
+    # too (they span the κ column when two layers are compared): no row looks shifted.
+    table = page.locator("section[aria-labelledby='focus'] table")
+    head = table.locator("thead tr").bounding_box()
+    missing = table.locator("tr.status-missing").first
+    missing.scroll_into_view_if_needed()
+    cells = missing.locator("td")
+    last = cells.nth(cells.count() - 1).bounding_box()
+    assert abs((last["x"] + last["width"]) - (head["x"] + head["width"])) <= 1
+    assert "Not compared" in missing.inner_text()
