@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from coding.models import Assignment, Memo
 from studies.models import Role
@@ -58,7 +59,9 @@ def test_a_coder_reads_the_counts_marks_done_and_adds_a_memo(setup, page, login_
 
     page.get_by_role("link", name="All", exact=True).click()
     page.wait_for_selector("#transcript.view-all")
-    assert page.locator(".stripe").count() == 5
+    # The element is there as soon as it is parsed; its stripes once the page's script has
+    # drawn the margins (DOMContentLoaded): wait for what the coder waits for.
+    expect(page.locator(".stripe")).to_have_count(5)
     assert count_of(page, s["shame"]) == "1/2" and count_of(page, s["hope"]) == "1/3"
     # "Done" is about the coder's own layer: the All view does not offer it.
     assert page.locator(".done-badge").count() == 0
