@@ -116,11 +116,13 @@ ROUNDS = [0]
 
 
 def interleave(
-    a, b, *, warmup: int, n: int, budget_s: float = 0, min_rounds: int = 3
+    a, b, *, warmup: int, n: int, budget_s: float = 0, min_rounds: int = 3, settle=None
 ) -> tuple[list[float], list[float]]:
     """Call ``a(i)`` and ``b(i)`` alternately (``b`` first on odd rounds), ``warmup`` rounds
     untimed, then ``n`` timed; a call's sample is what it returns (a time it measured itself,
-    in ms) or else its wall-clock time.
+    in ms) or else its wall-clock time. ``settle``, a pair of callables, runs the one of the
+    tool that was just called after its call, outside both timings (a browser tool's trailing
+    paint, which the next call would otherwise share the machine with).
 
     With ``budget_s``, an operation of several seconds (Taguette opening a dense document)
     stops early: warm-up after one round that took longer than a tenth of the budget, timing
@@ -132,12 +134,15 @@ def interleave(
         order = [(a, samples[0]), (b, samples[1])]
         round_start = time.perf_counter()
         timed = warm >= warmup
-        for fn, out in order[::-1] if i % 2 else order:
+        for k in (1, 0) if i % 2 else (0, 1):
+            fn, out = order[k]
             t0 = time.perf_counter()
             own = fn(i)
             wall = (time.perf_counter() - t0) * 1000
             if timed:
                 out.append(own if isinstance(own, float) else wall)
+            if settle:
+                settle[k]()
         i += 1
         if not timed:
             warm += 1
@@ -319,6 +324,15 @@ DRAWN_JS = """() => new Promise(resolve => requestAnimationFrame(() => requestAn
 })))"""
 
 
+# Run in the page a tool has just used, before the other tool's timed run: two frames (its
+# paint of what it drew) and then an idle period of its renderer. Taguette's own measure ends
+# at a forced layout, before the paint of its ~10,000 highlight elements; without this the
+# other tool's run would share the machine's 2 cores with that paint and its garbage
+# collection, and be timed slower than it is.
+SETTLE_JS = """() => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(
+  () => requestIdleCallback(() => resolve(true), {timeout: 10000}))))"""
+
+
 def browser_samples(ops: Ops, chromium: str) -> tuple[list[float], list[float], dict]:
     """Interleaved Chromium runs: the workbench's coding page (Mine) navigated to until drawn,
     and Taguette's own ``loadDocument`` timed by the script's ``OPEN_DOCUMENT_JS``."""
@@ -392,6 +406,7 @@ def browser_samples(ops: Ops, chromium: str) -> tuple[list[float], list[float], 
                 n=args.browser_repeat,
                 budget_s=args.budget,
                 min_rounds=1,
+                settle=(lambda: wb_page.evaluate(SETTLE_JS), lambda: tg_page.evaluate(SETTLE_JS)),
             )
             notes["browser"] = browser.version
             if getattr(args, "screenshots", None):
