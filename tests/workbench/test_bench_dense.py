@@ -87,9 +87,23 @@ def test_the_coding_page_transcript_is_the_one_it_was(db, highlights, second_cod
 
 def test_the_write_bench_transcript_is_the_one_it_was(db):
     before, before_layer = dense_before._dense_transcript(bench_study("A"), 70)
-    after, after_layer = coding_writes._dense_transcript(bench_study("B"), 70)
-    assert stored([after]) == stored([before])
-    assert after_layer.user.username == before_layer.user.username == "coder1"
+    with coding_writes.dense_transcript(bench_study("B"), 70) as (after, after_layer):
+        assert stored([after]) == stored([before])
+        assert after_layer.user.username == before_layer.user.username == "coder1"
+
+
+def test_the_write_bench_transcript_is_gone_when_its_operation_ends(db):
+    # `make bench` runs segment_create_page_1200 and then segment_create_page_size, which
+    # both build the 1,200-highlight transcript: the second met the first's title.
+    ctx = bench_study("A")
+    before = set(Transcript.objects.values_list("pk", flat=True))
+    for _ in range(2):
+        with coding_writes.dense_transcript(ctx, 70) as (transcript, _layer):
+            assert Segment.objects.filter(transcript=transcript).count() >= 70
+    with pytest.raises(RuntimeError), coding_writes.dense_transcript(ctx, 70):
+        raise RuntimeError("an operation that fails leaves nothing behind either")
+    assert set(Transcript.objects.values_list("pk", flat=True)) == before
+    assert not Segment.objects.filter(transcript__title__startswith="Write bench").exists()
 
 
 def test_the_retrieval_workload_is_the_one_it_was(db):

@@ -13,6 +13,8 @@ import json
 import random
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 
 from django.urls import reverse
 
@@ -23,11 +25,13 @@ from workbench.bench import harness as bench
 from workbench.bench.coding_page import _api_client, _busiest_transcript, _free_spans
 
 
-def _dense_transcript(
+@contextmanager
+def dense_transcript(
     ctx: bench.Context, highlights: int, chars: int = dense.CHARS
-) -> tuple[Transcript, Layer]:
+) -> Iterator[tuple[Transcript, Layer]]:
     """``chars`` (60,000) characters of the seed text with ``highlights`` segments of 40
-    codes, all in coder1's layer (the layer the write is made in)."""
+    codes, all in coder1's layer (the layer the write is made in); deleted on leaving, also
+    on error, so the next operation may build the same density (titles are unique)."""
     source = Transcript.objects.filter(study=ctx.study).order_by("pk").first()
     transcript = dense.create_transcript(
         ctx.study,
@@ -44,8 +48,11 @@ def _dense_transcript(
         layers=[layer],
         highlights=highlights,
     )
-    dense.store(transcript, keys)
-    return transcript, layer
+    try:
+        dense.store(transcript, keys)
+        yield transcript, layer
+    finally:
+        transcript.delete()
 
 
 def _timed_creates(ctx: bench.Context, transcript: Transcript, layer: Layer, key: str, n: int):
@@ -128,15 +135,15 @@ def segment_create_page_seed(ctx: bench.Context):
 @bench.operation("segment_create_page_300", n=20)
 def segment_create_page_300(ctx: bench.Context):
     """One highlight from the picker, 60,000 characters, 300 highlights in the layer."""
-    transcript, layer = _dense_transcript(ctx, 300)
-    return _timed_creates(ctx, transcript, layer, "segment_create_page_300", 20)
+    with dense_transcript(ctx, 300) as (transcript, layer):
+        return _timed_creates(ctx, transcript, layer, "segment_create_page_300", 20)
 
 
 @bench.operation("segment_create_page_1200", n=20)
 def segment_create_page_1200(ctx: bench.Context):
     """One highlight from the picker, 60,000 characters, 1,200 highlights in the layer."""
-    transcript, layer = _dense_transcript(ctx, 1200)
-    return _timed_creates(ctx, transcript, layer, "segment_create_page_1200", 20)
+    with dense_transcript(ctx, 1200) as (transcript, layer):
+        return _timed_creates(ctx, transcript, layer, "segment_create_page_1200", 20)
 
 
 @bench.operation("segment_create_page_size", n=30)
@@ -145,35 +152,38 @@ def segment_create_page_size(ctx: bench.Context):
     60,000 characters with 1,200 highlights and on one ten times longer with the same
     density (600,000 characters, 12,000 highlights), interleaved: ``x_size`` = long / short
     (medians), about 1 when a write costs the same whatever the transcript's size."""
-    n = 30
-    sides = []
-    for chars, highlights in ((dense.CHARS, 1200), (10 * dense.CHARS, 12000)):
-        transcript, layer = _dense_transcript(ctx, highlights, chars)
-        code = Code.objects.filter(study=ctx.study, archived=False, children__isnull=True).last()
-        spans = iter(_free_spans(transcript, layer, code, n + 8))
-        url = reverse("coding:segment_create", args=[ctx.study.pk, transcript.pk])
-        sides.append((transcript, code, spans, url, []))
-    client = ctx.clients["coder1"]
-    for i in range(n + 3):
-        for transcript, code, spans, url, times in sides[:: 1 if i % 2 else -1]:
-            start, end = next(spans)
-            data = {
-                "code_ids": [code.pk],
-                "start": start,
-                "end": end,
-                "quote": transcript.text[start:end],
-                "version": transcript.version,
-                "layer": "mine",
-                "view": "mine",
-                "partial": "1",
-            }
-            t0 = time.perf_counter()
-            response = bench.check_response(client.post(url, data, HTTP_HX_REQUEST="true"))
-            elapsed = (time.perf_counter() - t0) * 1000
-            if response.get("HX-Reswap") != "none":
-                raise RuntimeError("the write fell back to the whole transcript")
-            if i >= 3:  # the first rounds warm the caches (the line index is built once)
-                times.append(elapsed)
+    with ExitStack() as stack:  # both transcripts go when the timing ends
+        n = 30
+        sides = []
+        for chars, highlights in ((dense.CHARS, 1200), (10 * dense.CHARS, 12000)):
+            transcript, layer = stack.enter_context(dense_transcript(ctx, highlights, chars))
+            code = Code.objects.filter(
+                study=ctx.study, archived=False, children__isnull=True
+            ).last()
+            spans = iter(_free_spans(transcript, layer, code, n + 8))
+            url = reverse("coding:segment_create", args=[ctx.study.pk, transcript.pk])
+            sides.append((transcript, code, spans, url, []))
+        client = ctx.clients["coder1"]
+        for i in range(n + 3):
+            for transcript, code, spans, url, times in sides[:: 1 if i % 2 else -1]:
+                start, end = next(spans)
+                data = {
+                    "code_ids": [code.pk],
+                    "start": start,
+                    "end": end,
+                    "quote": transcript.text[start:end],
+                    "version": transcript.version,
+                    "layer": "mine",
+                    "view": "mine",
+                    "partial": "1",
+                }
+                t0 = time.perf_counter()
+                response = bench.check_response(client.post(url, data, HTTP_HX_REQUEST="true"))
+                elapsed = (time.perf_counter() - t0) * 1000
+                if response.get("HX-Reswap") != "none":
+                    raise RuntimeError("the write fell back to the whole transcript")
+                if i >= 3:  # the first rounds warm the caches (the line index is built once)
+                    times.append(elapsed)
     short, long = (statistics.median(side[4]) for side in sides)
     return {
         "segment_create_page_size": {
