@@ -225,17 +225,23 @@ def _stack_tops(tops: Sequence[float]) -> list[str]:
 
     Each stays at its fraction of the turn unless that is closer than LABEL_STEP_PX to the
     one above: ``max(t_i, t_j + (i - j) * step)`` over the buttons above, so buttons are
-    never closer than the step (24 px targets never overlap) whatever the real wrapping.
+    never closer than the step (24 px targets never overlap) whatever the real wrapping;
+    and at most the turn's end less a step for it and each button below, so the last one
+    ends inside its turn (static/js/coding/margin.js's ``stackTops``, the same strings).
     """
     fractions = [_fraction(top) for top in tops]  # each formatted once, not once a term
+    n = len(fractions)
     out = []
     for i, own in enumerate(fractions):
-        if not i:
-            out.append(own)
-            continue
-        terms = [own]
-        terms += [f"calc({fractions[j]} + {(i - j) * LABEL_STEP_PX}px)" for j in range(i)]
-        out.append(f"max({', '.join(terms)})")
+        top = own
+        if i:
+            terms = [own]
+            terms += [f"calc({fractions[j]} + {(i - j) * LABEL_STEP_PX}px)" for j in range(i)]
+            top = f"max({', '.join(terms)})"
+        # ... and no lower than leaves room for the buttons below it before the turn's end
+        # (its text's height, or the room it keeps for n buttons: coding.css's turn-room).
+        end = f"calc(max(100%, {n * LABEL_STEP_PX}px) - {(n - i) * LABEL_STEP_PX}px)"
+        out.append(f"min({top}, {end})")
     return out
 
 
@@ -342,7 +348,8 @@ def _labels_html(
         # One label (most lines with any): at its own top, no stack, no chip.
         sid, top = labels[0]
         st = strings[sid]
-        parts.append(f'{st.label}{top * 100:.2f}%" aria-label="{st.name}{turn}{st.suffix}{st.body}')
+        css_top = _stack_tops([top])[0]
+        parts.append(f'{st.label}{css_top}" aria-label="{st.name}{turn}{st.suffix}{st.body}')
         return "".join(parts), 0
     columns: dict[int, list[int]] = {}
     tops: dict[int, list[float]] = {}

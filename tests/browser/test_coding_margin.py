@@ -11,8 +11,11 @@ import os
 
 import lxml.html
 import pytest
+from django.urls import reverse
 
 from coding.models import Segment
+from studies.models import Role
+from tests import factories
 from tests.browser.test_coding_page_dense import _url, dense  # noqa: F401 (fixture)
 from tests.coding.margin_drawn import drawn_page
 
@@ -142,3 +145,57 @@ def test_a_write_redraws_the_margin_of_the_turns_it_touched(page, login_as):
     assert [[t, [list(c) for c in cs], r] for t, cs, r in got] == fresh
     assert page.locator(".stripe-label").all_inner_texts() == ["Hope", "Shame"]
     _shot(page, "margin-after-writes.png")
+
+
+# Every label and "+N" chip of the margin, laid out (content-visibility lifted) with its box.
+BUTTONS_JS = """() => {
+  document.querySelectorAll('#transcript .turn').forEach(t => t.style.contentVisibility = 'visible');
+  return [...document.querySelectorAll('#transcript .stripe-label, #transcript .stripe-more')]
+    .map(e => { const r = e.getBoundingClientRect(), turn = e.closest('.turn').getBoundingClientRect();
+      return {turn: e.closest('.turn').dataset.n, what: e.textContent.trim(), left: r.left,
+              right: r.right, top: r.top, bottom: r.bottom, turnBottom: turn.bottom}; });
+}"""
+
+
+def test_crowded_turns_keep_each_margin_button_clear_of_the_next_turns(page, login_as):
+    """Turns of two to fourteen lines, each with more highlights than lanes in its last part
+    (labels stacked 30 px apart, then a "+N" chip): the stack began at its first
+    label's own place and so ran past the room its turn kept for it, onto the next turn's
+    first label or chip. Every button stays inside its own turn and clear of every other."""
+    study = factories.make_study(name="Crowded margins")
+    pi = factories.make_user(username="pi")
+    factories.add_member(study, pi, Role.OWNER)
+    coder = factories.make_user(username="coder1")
+    factories.add_member(study, coder, Role.CODER)
+    layer = factories.make_layer(study, coder)
+    words = "about the budget cut, the new schedule and how 我們 felt when nobody asked us"
+    turns = [
+        f"P0{i % 2}: turn {i} " + " ".join([words] * (2 + 4 * (i % 3))) + "." for i in range(12)
+    ]
+    text = "\n".join(turns)
+    t = factories.make_transcript(study, text=text, title="Crowded")
+    codes = [factories.make_code(study, name=f"Code {i}") for i in range(12)]
+    at = 0
+    for turn in turns:
+        # 12 highlights in the last two fifths of each turn: stacked labels, a "+N" chip.
+        first = len(turn) * 3 // 5
+        for k in range(12):
+            start = at + first + k * (len(turn) - first - 12) // 12
+            factories.make_segment(t, codes[k], layer, start, start + 10)
+        at += len(turn) + 1
+    login_as(pi)
+    page.goto(reverse("coding:transcript_code", args=[study.pk, t.pk]) + "?layer=all")
+    page.wait_for_selector(".stripe-more", state="attached")
+    boxes = page.evaluate(BUTTONS_JS)
+    assert sum(b["what"].startswith("+") for b in boxes) >= 3 and len(boxes) >= 40
+    spill = [b for b in boxes if b["bottom"] > b["turnBottom"] + 0.5]
+    assert not spill, spill[:3]
+    overlaps = [
+        (a["turn"], a["what"], b["turn"], b["what"])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if min(a["right"], b["right"]) - max(a["left"], b["left"]) > 1
+        and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > 1
+    ]
+    assert not overlaps, overlaps[:3]
+    _shot(page, "margin-crowded-short-turns.png")

@@ -100,11 +100,23 @@ def segs_from_table(table: dict, code_list: list) -> dict[int, Seg]:
 
 
 def _stack_tops(tops: list[str]) -> list[str]:
+    n = len(tops)
     out = []
     for i, own in enumerate(tops):
         terms = [own] + [f"calc({tops[j]} + {(i - j) * LABEL_STEP_PX}px)" for j in range(i)]
-        out.append(own if not i else f"max({', '.join(terms)})")
+        top = own if not i else f"max({', '.join(terms)})"
+        end = f"calc(max(100%, {n * LABEL_STEP_PX}px) - {(n - i) * LABEL_STEP_PX}px)"
+        out.append(f"min({top}, {end})")
     return out
+
+
+_BOUNDED = re.compile(r"top:min\((.*?), calc\(max\(100%, \d+px\) - \d+px\)\)\"")
+
+
+def unbounded(html: str) -> str:
+    """The margin with each button's top as it was before the turn's end bounded it
+    (tests/coding/runs_before.py wrote that): ``min(<top>, <end>)`` back to ``<top>``."""
+    return _BOUNDED.sub(lambda m: f'top:{m.group(1)}"', html)
 
 
 def turn_margin(start: int, end: int, number: int, tokens: list[str], on: list, segs) -> tuple:

@@ -19,13 +19,21 @@ const esc = (text) => String(text).replace(/[&<>"']/g, (c) => ESC[c]);
 const pct = (fraction) => (fraction * 100).toFixed(2) + "%";
 
 /** CSS tops of buttons stacked in one column wanted at ``tops`` (CSS lengths): each at its
- * own unless closer than the step to one above (max over the buttons above). */
+ * own unless closer than the step to one above (max over the buttons above), and never so
+ * low that the buttons below it would pass the turn's end (its text's height, or the room
+ * the turn keeps for n buttons when that is more): at most that end less a step for it and
+ * each button below. Both bounds keep the step between neighbours. */
 function stackTops(tops) {
+  const n = tops.length;
+  const end = "calc(max(100%, " + n * LABEL_STEP_PX + "px) - ";
   return tops.map((own, i) => {
-    if (!i) return own;
-    const terms = [own];
-    for (let j = 0; j < i; j++) terms.push("calc(" + tops[j] + " + " + (i - j) * LABEL_STEP_PX + "px)");
-    return "max(" + terms.join(", ") + ")";
+    let top = own;
+    if (i) {
+      const terms = [own];
+      for (let j = 0; j < i; j++) terms.push("calc(" + tops[j] + " + " + (i - j) * LABEL_STEP_PX + "px)");
+      top = "max(" + terms.join(", ") + ")";
+    }
+    return "min(" + top + ", " + end + (n - i) * LABEL_STEP_PX + "px))";
   });
 }
 
