@@ -41,6 +41,23 @@ def coding_page(ctx: bench.Context):
     return lambda: bench.check_response(client.get(url))
 
 
+def picker_post(transcript: Transcript, code: Code, start: int, end: int, partial: str = "1"):
+    """The coding page's picker form as its script posts it (the code, the span, the
+    version), in coder1's layer: ``view`` names the layer view the write comes from,
+    ``layer`` the layer (without it the write is refused), ``partial`` asks for only what
+    changed (``""``: the whole transcript, as before issue 12)."""
+    return {
+        "code_ids": [code.pk],
+        "start": start,
+        "end": end,
+        "quote": transcript.text[start:end],
+        "version": transcript.version,
+        "view": "mine",
+        "layer": "mine",
+        "partial": partial,
+    }
+
+
 def _free_spans(transcript: Transcript, layer: Layer, code: Code, count: int):
     """``count`` spans of ``code`` not yet coded in ``layer`` (non-blank text)."""
     text = transcript.text
@@ -114,16 +131,7 @@ def segment_create_page(ctx: bench.Context):
 
     def run():
         start, end = next(spans)
-        data = {
-            "code_ids": [code.pk],
-            "start": start,
-            "end": end,
-            "quote": transcript.text[start:end],
-            "version": transcript.version,
-            "view": "mine",  # writes name the layer view they come from
-            "layer": "mine",  # without it the write was refused (nothing was created)
-            "partial": "1",  # as the page script asks: only what changed comes back
-        }
+        data = picker_post(transcript, code, start, end)
         response = bench.check_response(client.post(url, data, HTTP_HX_REQUEST="true"))
         if response.get("HX-Reswap") != "none":
             raise RuntimeError("the write fell back to the whole transcript")

@@ -22,7 +22,7 @@ from coding.models import Code, Layer, LayerKind
 from studies.models import Transcript
 from workbench.bench import dense
 from workbench.bench import harness as bench
-from workbench.bench.coding_page import _api_client, _busiest_transcript, _free_spans
+from workbench.bench.coding_page import _api_client, _busiest_transcript, _free_spans, picker_post
 
 
 @contextmanager
@@ -66,16 +66,7 @@ def _timed_creates(ctx: bench.Context, transcript: Transcript, layer: Layer, key
 
         def run(partial=partial, sizes=sizes):
             start, end = next(spans)
-            data = {
-                "code_ids": [code.pk],
-                "start": start,
-                "end": end,
-                "quote": transcript.text[start:end],
-                "version": transcript.version,
-                "layer": "mine",
-                "view": "mine",
-                "partial": partial,
-            }
+            data = picker_post(transcript, code, start, end, partial)
             response = bench.check_response(client.post(url, data, HTTP_HX_REQUEST="true"))
             if partial and response.get("HX-Reswap") != "none":
                 raise RuntimeError("the write fell back to the whole transcript")
@@ -97,16 +88,7 @@ def _against_api(ctx: bench.Context, transcript, code, spans, url: str, n: int) 
     page_ms, api_ms = [], []
     for _ in range(n):
         start, end = next(spans)
-        data = {
-            "code_ids": [code.pk],
-            "start": start,
-            "end": end,
-            "quote": transcript.text[start:end],
-            "version": transcript.version,
-            "layer": "mine",
-            "view": "mine",
-            "partial": "1",
-        }
+        data = picker_post(transcript, code, start, end)
         t0 = time.perf_counter()
         bench.check_response(client.post(url, data, HTTP_HX_REQUEST="true"))
         page_ms.append((time.perf_counter() - t0) * 1000)
@@ -167,16 +149,7 @@ def segment_create_page_size(ctx: bench.Context):
         for i in range(n + 3):
             for transcript, code, spans, url, times in sides[:: 1 if i % 2 else -1]:
                 start, end = next(spans)
-                data = {
-                    "code_ids": [code.pk],
-                    "start": start,
-                    "end": end,
-                    "quote": transcript.text[start:end],
-                    "version": transcript.version,
-                    "layer": "mine",
-                    "view": "mine",
-                    "partial": "1",
-                }
+                data = picker_post(transcript, code, start, end)
                 t0 = time.perf_counter()
                 response = bench.check_response(client.post(url, data, HTTP_HX_REQUEST="true"))
                 elapsed = (time.perf_counter() - t0) * 1000
