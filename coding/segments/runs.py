@@ -7,8 +7,8 @@ The lanes are assigned here: underlines come from each segment's lane on the lin
 margin (stripes, labels, "+N" chips) is drawn by the page's script
 (static/js/coding/margin.js) from each turn's ``data-m`` (every segment's stripe lane on the
 line and its label's place, computed here: :func:`_margin_data`) and the segment table,
-stripes at the character fraction of the line they cover. :func:`line_margin_html` writes
-the same margin in Python from :func:`render_transcript`'s structure.
+stripes at the character fraction of the line they cover (the tests draw it in Python the
+same way: tests/coding/margin_drawn.py).
 
 A line's HTML depends only on the line's text, its index and number, and the segments
 overlapping it: underline and stripe lanes are assigned per line (greedy by start, so
@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language
 
 from coding.segments import linecache
 from coding.segments.initials import unique_initials
@@ -64,7 +64,7 @@ from coding.segments.lines import (
     _est_lines,
     _new_line,
 )
-from coding.segments.looks import SegmentLook, SegmentStrings, segment_strings
+from coding.segments.looks import SegmentLook, SegmentStrings, look_strings
 from workbench.lib.colour import contrast_with_white
 
 # Re-exported: the page, the consensus view and the codebook use them from here.
@@ -91,10 +91,6 @@ __all__ = [
 #: Underline lanes drawn in the text; a run covered by more (or by a segment in a higher
 #: lane) gets one thick dark underline instead.
 UNDERLINE_LANES = 3
-
-#: Margin buttons (labels, "+N" chips) are at least 24 px tall (WCAG 2.5.8); consecutive
-#: ones in a column are at least LABEL_STEP_PX apart, so short turns grow to hold them.
-LABEL_STEP_PX = 30
 
 
 def _line_structure(
@@ -216,63 +212,27 @@ class TranscriptHTML(SafeString):
             return self._utf8
 
 
-def _fraction(value: float) -> str:
-    return f"{value * 100:.2f}%"
-
-
-def _stack_tops(tops: Sequence[float]) -> list[str]:
-    """CSS ``top`` of buttons stacked in one margin column, wanted at ``tops`` (fractions).
-
-    Each stays at its fraction of the turn unless that is closer than LABEL_STEP_PX to the
-    one above: ``max(t_i, t_j + (i - j) * step)`` over the buttons above, so buttons are
-    never closer than the step (24 px targets never overlap) whatever the real wrapping;
-    and at most the turn's end less a step for it and each button below, so the last one
-    ends inside its turn (static/js/coding/margin.js's ``stackTops``, the same strings).
-    """
-    fractions = [_fraction(top) for top in tops]  # each formatted once, not once a term
-    n = len(fractions)
-    out = []
-    for i, own in enumerate(fractions):
-        top = own
-        if i:
-            terms = [own]
-            terms += [f"calc({fractions[j]} + {(i - j) * LABEL_STEP_PX}px)" for j in range(i)]
-            top = f"max({', '.join(terms)})"
-        # ... and no lower than leaves room for the buttons below it before the turn's end
-        # (its text's height, or the room it keeps for n buttons: coding.css's turn-room).
-        end = f"calc(max(100%, {n * LABEL_STEP_PX}px) - {(n - i) * LABEL_STEP_PX}px)"
-        out.append(f"min({top}, {end})")
-    return out
-
-
 class _Strings(dict):
-    """Each segment's :class:`SegmentStrings`, made the first time a line asks for them
-    (so rendering a few lines costs only theirs, and a line costs a dict lookup a segment)."""
+    """Each segment's :class:`SegmentStrings` (its look's, made once per look and
+    language), looked up the first time a line asks for them: a line then costs a dict
+    lookup a segment."""
 
-    __slots__ = ("looks", "blocks", "language")
+    __slots__ = ("looks", "language")
 
-    def __init__(self, looks: Mapping[int, SegmentLook], blocks, language: str | None) -> None:
+    def __init__(self, looks: Mapping[int, SegmentLook], language: str | None) -> None:
         super().__init__()
-        self.looks, self.blocks, self.language = looks, blocks, language
+        self.looks, self.language = looks, language
 
     def __missing__(self, sid: int) -> SegmentStrings:
-        blocks = self.blocks
-        block = blocks.get(sid, 0) if blocks else 0
-        made = self[sid] = segment_strings(sid, self.looks[sid], block, self.language)
+        made = self[sid] = look_strings(self.looks[sid], self.language)
         return made
 
     def fill(self, ids: Iterable[int]) -> None:
-        """Make the strings of ``ids`` at once (a whole transcript draws every segment):
-        one comprehension instead of a ``__missing__`` call per segment. Ids without a
-        look are left to ``__missing__`` (a span on no line is never drawn)."""
-        looks, blocks, language = self.looks, self.blocks, self.language
-        get = blocks.get if blocks else {}.get
-        made = {
-            sid: segment_strings(sid, looks[sid], get(sid, 0), language)
-            for sid in ids
-            if sid in looks
-        }
-        self.update(made)
+        """The strings of ``ids`` at once (a whole transcript draws every segment): one
+        comprehension instead of a ``__missing__`` call per segment. Ids without a look
+        are left to ``__missing__`` (a span on no line is never drawn)."""
+        looks, language = self.looks, self.language
+        self.update({sid: look_strings(looks[sid], language) for sid in ids if sid in looks})
 
 
 class _Markup:
@@ -305,123 +265,24 @@ class _Markup:
         self.cjk = True
         #: The interface language the strings are made in (and cached per).
         self.language = get_language()
-        self.strings = _Strings(looks, self.blocks, self.language)
+        self.strings = _Strings(looks, self.language)
         #: A run's underline style for each combination of lane colours met so far.
         self.styles: dict[tuple[str | None, ...], str] = {}
 
 
-#: A stripe's classes by (first, last): whether the segment starts / ends on the line.
-_STRIPE_CLASS = (("stripe", "stripe last"), ("stripe first", "stripe first last"))
-
-
-def _margin_html(
-    stripes: Iterable[tuple[int, int, float, float, bool, bool]],
-    labels: Sequence[tuple[int, float]],
-    overflow: Sequence[int],
-    number: int,
-    strings: Mapping[int, SegmentStrings],
-) -> tuple[str, int]:
-    """Stripes ``(id, lane, top, height, first, last)``, labels and "+N" chips of one line,
-    and the room in px its buttons need (see :func:`line_margin_html`)."""
-    cls = _STRIPE_CLASS
-    parts = [
-        f'<span class="{cls[first][last]}{strings[sid].stripe}{lane}{strings[sid].stripe_b}'
-        f'{top * 100:.2f}%;height:{height * 100:.2f}%"></span>'
-        for sid, lane, top, height, first, last in stripes
-    ]
-    return _labels_html(parts, labels, overflow, number, strings)
-
-
-def _labels_html(
-    parts: list[str],
-    labels: Sequence[tuple[int, float]],
-    overflow: Sequence[int],
-    number: int,
-    strings: Mapping[int, SegmentStrings],
-) -> tuple[str, int]:
-    """``parts`` (a line's stripes) followed by its labels and "+N" chips, joined, and the
-    room in px its buttons need (see :func:`line_margin_html`)."""
-    if not labels and not overflow:
-        return "".join(parts), 0
-    turn = escape(gettext(", turn %(number)s") % {"number": number})
-    if not overflow and len(labels) == 1:
-        # One label (most lines with any): at its own top, no stack, no chip.
-        sid, top = labels[0]
-        st = strings[sid]
-        css_top = _stack_tops([top])[0]
-        parts.append(f'{st.label}{css_top}" aria-label="{st.name}{turn}{st.suffix}{st.body}')
-        return "".join(parts), 0
-    columns: dict[int, list[int]] = {}
-    tops: dict[int, list[float]] = {}
-    for sid, top in labels:
-        block = strings[sid].block
-        columns.setdefault(block, []).append(sid)
-        tops.setdefault(block, []).append(top)
-    chips: dict[int, list[int]] = {}
-    for sid in overflow:
-        chips.setdefault(strings[sid].block, []).append(sid)
-    room = 0
-    for block in sorted(set(columns) | set(chips)):
-        column = columns.get(block, [])
-        stack = tops.get(block, [])
-        if block in chips:
-            # The chip is the column's last button: one step below the last label.
-            stack = [*stack, stack[-1] if stack else 0.0]
-        css_tops = _stack_tops(stack)
-        if len(stack) > 1:
-            room = max(room, len(stack) * LABEL_STEP_PX)
-        for sid, css_top in zip(column, css_tops, strict=False):
-            st = strings[sid]
-            parts.append(f'{st.label}{css_top}" aria-label="{st.name}{turn}{st.suffix}{st.body}')
-        if block in chips:
-            ids = " ".join(map(str, chips[block]))
-            count = len(chips[block])
-            more = escape(
-                ngettext(
-                    "%(count)s more code on turn %(number)s",
-                    "%(count)s more codes on turn %(number)s",
-                    count,
-                )
-                % {"count": count, "number": number}
-            )
-            parts.append(
-                f'<button type="button" tabindex="-1" class="stripe-more" data-seg="{ids}" '
-                f'style="--b:{block};top:{css_tops[-1]}" '
-                f'aria-label="{more}">+{count}</button>'
-            )
-    return "".join(parts), room
-
-
-def line_margin_html(
-    line: Line, looks: Mapping[int, SegmentLook], blocks: Mapping[int, int] | None = None
-) -> tuple[str, int]:
-    """Stripes and labels of one line of :func:`render_transcript`, placed by lane and
-    character fraction (no JS), and the height in px the margin needs for its buttons (0
-    when the text is surely taller).
-
-    Stripes are decorative (the text's marks carry the same segments) but their hit area
-    is 24 px tall (CSS); each label is a button named for screen readers ("Shame, by you,
-    turn 12"). With ``blocks``, each block (a coder in "All") has its own lanes, labels and
-    "+N" chip.
-    """
-    markup = _Markup(looks, blocks=blocks)
-    stripes = [(s.segment_id, s.lane, s.top, s.height, s.first, s.last) for s in line.stripes]
-    return _margin_html(stripes, line.labels, line.overflow, line.number, markup.strings)
-
-
-def line_html(line: Line, runs_html: str, margin_html: str, room: int = 0, data: str = "") -> str:
-    """One turn as a grid row: number in the gutter, the runs, the margin stripes (and a
-    spacer that makes the turn tall enough for its margin buttons, see coding.css). Its id
-    ``ln-<index>`` is stable: a write swaps just the turns it touched."""
+def line_html(line: Line, runs_html: str, data: str = "") -> str:
+    """One turn as a grid row: number in the gutter, the runs, and an empty margin that the
+    page's script draws from ``data`` (its ``data-m``; see coding.css for the spacer it adds
+    when the turn must grow to hold its buttons). Its id ``ln-<index>`` is stable: a write
+    swaps just the turns it touched."""
     lang = f' lang="{line.lang}"' if line.lang else ""
     speaker = " is-speaker" if line.speaker else ""
-    spacer = f'<span class="turn-room" style="--room:{room}px"></span>' if room else ""
     return (
         f'<div class="turn{speaker}" id="ln-{line.index}" data-start="{line.start}" '
         f'data-end="{line.end}" data-n="{line.number}"{data}>'
         f'<span class="turn-n" aria-hidden="true">{line.number}</span>'
         f'<p class="turn-text"{lang} translate="no">{runs_html}</p>'
-        f'<div class="turn-margin">{margin_html}</div>{spacer}</div>'
+        '<div class="turn-margin"></div></div>'
     )
 
 
@@ -453,7 +314,7 @@ def _line_markup(
             runs_html = (
                 f'<span class="r" data-start="{line_start}" data-end="{line_end}">{body}</span>'
             )
-        return line, line_html(line, runs_html, "", 0)
+        return line, line_html(line, runs_html)
     strs = mk.strings
     styles = mk.styles
     tint = mk.tint
@@ -573,7 +434,7 @@ def _line_markup(
     runs_html = "".join(parts)
 
     line.lanes = lanes
-    return line, line_html(line, runs_html, "", 0, _margin_data(line, segs, lanes, mk, cjk))
+    return line, line_html(line, runs_html, _margin_data(line, segs, lanes, mk, cjk))
 
 
 #: A lane's token in ``data-m``, for the lanes a line can have (more are formatted).

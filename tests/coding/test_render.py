@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coding.segments import runs
 from coding.segments.runs import MAX_LANES, SegmentLook, Span, assign_lanes, render_transcript
-from tests.coding.margin_drawn import draw, segs_from_looks
+from tests.coding.margin_drawn import LABEL_STEP_PX, draw, segs_from_looks
 
 TEXT = (
     "Interviewer: How did the training feel?\n"
@@ -267,9 +269,15 @@ def test_blocks_give_each_layer_its_own_lanes_labels_and_chip():
     assert (by_id[2].block, by_id[2].lane) == (1, 0)
     assert (by_id[4].block, by_id[4].lane) == (1, 1)
     assert {sid for sid, _ in line.labels} >= {1, 2}
-    margin, room = runs.line_margin_html(line, dict.fromkeys(range(1, 6), LOOK), rendered.blocks)
-    assert margin.count("--b:1;top:") >= 1  # a label in the second block
-    assert room >= 2 * runs.LABEL_STEP_PX  # the short turn grows to hold its buttons
+    # The margin as the page's script draws it from the turn's data (the tests' twin of it).
+    looks = dict.fromkeys(range(1, 6), LOOK)
+    text = "P01: a short line here"
+    _, html = runs.transcript_html(text, spans, looks, blocks=blocks)
+    drawn = draw(str(html), segs_from_looks(spans, looks, blocks, len(text)), rendered.block_lanes)
+    assert drawn.count('class="stripe-label" data-seg="2" style="--c:') == 1  # the second block's
+    assert re.search(r'data-seg="2" style="--c:[^"]*;--b:1;top:', drawn)
+    room = re.search(r'class="turn-room" style="--room:(\d+)px"', drawn)
+    assert room and int(room.group(1)) >= 2 * LABEL_STEP_PX  # the short turn grows to hold them
     # Underlines keep the lanes of all segments together.
     assert len({line.lanes[i] for i in (1, 2, 3, 4)}) == 4
 
