@@ -33,22 +33,22 @@ def dense_transcript(
     codes, all in coder1's layer (the layer the write is made in); deleted on leaving, also
     on error, so the next operation may build the same density (titles are unique)."""
     source = Transcript.objects.filter(study=ctx.study).order_by("pk").first()
+    layer = Layer.objects.get(study=ctx.study, kind=LayerKind.CODER, user=ctx.users["coder1"])
+    codes = list(Code.objects.filter(study=ctx.study, archived=False, children__isnull=True)[:40])
     transcript = dense.create_transcript(
         ctx.study,
         # the default size keeps the title the bench always had (tests/workbench/dense_before.py)
         title=f"Write bench {highlights}" + (f" / {chars}" if chars != dense.CHARS else ""),
         text=dense.repeated(source.text, chars),
     )
-    layer = Layer.objects.get(study=ctx.study, kind=LayerKind.CODER, user=ctx.users["coder1"])
-    codes = list(Code.objects.filter(study=ctx.study, archived=False, children__isnull=True)[:40])
-    keys = dense.spread(
-        random.Random(highlights),
-        transcript.text,
-        codes=codes,
-        layers=[layer],
-        highlights=highlights,
-    )
     try:
+        keys = dense.spread(
+            random.Random(highlights),
+            transcript.text,
+            codes=codes,
+            layers=[layer],
+            highlights=highlights,
+        )
         dense.store(transcript, keys)
         yield transcript, layer
     finally:
@@ -134,8 +134,9 @@ def segment_create_page_size(ctx: bench.Context):
     60,000 characters with 1,200 highlights and on one ten times longer with the same
     density (600,000 characters, 12,000 highlights), interleaved: ``x_size`` = long / short
     (medians), about 1 when a write costs the same whatever the transcript's size."""
+    n = 30
+    client = ctx.clients["coder1"]
     with ExitStack() as stack:  # both transcripts go when the timing ends
-        n = 30
         sides = []
         for chars, highlights in ((dense.CHARS, 1200), (10 * dense.CHARS, 12000)):
             transcript, layer = stack.enter_context(dense_transcript(ctx, highlights, chars))
@@ -145,7 +146,6 @@ def segment_create_page_size(ctx: bench.Context):
             spans = iter(_free_spans(transcript, layer, code, n + 8))
             url = reverse("coding:segment_create", args=[ctx.study.pk, transcript.pk])
             sides.append((transcript, code, spans, url, []))
-        client = ctx.clients["coder1"]
         for i in range(n + 3):
             for transcript, code, spans, url, times in sides[:: 1 if i % 2 else -1]:
                 start, end = next(spans)
