@@ -198,4 +198,14 @@ def test_crowded_turns_keep_each_margin_button_clear_of_the_next_turns(page, log
         and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > 1
     ]
     assert not overlaps, overlaps[:3]
-    _shot(page, "margin-crowded-short-turns.png")
+    # A coder clicks the lowest label of the fullest turn (the one the bound moved up most):
+    # it still opens its own highlight.
+    fullest = max({b["turn"] for b in boxes}, key=lambda n: sum(b["turn"] == n for b in boxes))
+    label = page.locator(f'.turn[data-n="{fullest}"] .stripe-label').last
+    seg = label.get_attribute("data-seg")
+    label.scroll_into_view_if_needed()
+    label.click()
+    pop = page.locator("#seg-pop")
+    pop.wait_for(state="visible")
+    assert pop.locator(f'li[data-seg="{seg}"]').count() == 1
+    _shot(page, "margin-crowded-turns.png")
