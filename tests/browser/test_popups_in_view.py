@@ -30,6 +30,12 @@ def assert_in_view(locator):
     assert got["inside"] and got["clickable"], got
 
 
+# Two frames: a popup whose size changed (a code ticked, a memo typed) is placed again by
+# its ResizeObserver before the next paint; a person clicks where it is then, not where it
+# was the moment before.
+FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
 def bring_near_bottom(page, turn, gap=40):
     """Scroll so that ``turn``'s text ends ``gap`` px above the window's bottom edge."""
     scroll_to(page, turn)
@@ -78,6 +84,7 @@ def test_the_picker_stays_in_the_window_and_apply_is_clickable(long_page, gap):
     os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=f"{SHOTS}/picker_gap{gap}.png")
     picker.get_by_role("option", name="Hope").locator(".tick").click()
+    page.evaluate(FRAMES_JS)
     # A real click at the button's place (no scrolling into view first).
     box = apply.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -116,6 +123,7 @@ def test_the_popover_memo_box_and_save_stay_in_the_window(long_page, gap):
     os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=f"{SHOTS}/popover_memo_gap{gap}.png")
     memo.fill("Said twice.")
+    page.evaluate(FRAMES_JS)
     box = save.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_function("document.getElementById('save-status').textContent.includes('Saved')")
